@@ -1,0 +1,89 @@
+// The command-line contract: version, help, exit codes and one-line errors with a hint.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "pgward/version.h"
+#include "tests/support/command.h"
+
+namespace pgward {
+namespace {
+
+using testing::run_pgward;
+
+size_t count_lines(const std::string& text) {
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST(CliTest, VersionPrintsTheProjectVersion) {
+  const auto result = run_pgward({"--version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.out, std::string("pgward ") + kVersion + "\n");
+}
+
+TEST(CliTest, HelpListsEveryCommandAndTheExitCodes) {
+  const auto result = run_pgward({"--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  for (const char* command : {"scan", "collect", "probe", "hba", "policy"}) {
+    EXPECT_NE(result.out.find(std::string("  ") + command), std::string::npos) << command;
+  }
+  EXPECT_NE(result.out.find("Exit codes:"), std::string::npos);
+  EXPECT_NE(result.out.find("3  incomplete evidence"), std::string::npos);
+}
+
+TEST(CliTest, UnknownCommandIsAUsageErrorWithASuggestion) {
+  const auto result = run_pgward({"scna"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err,
+            "pgward: unknown command 'scna' (did you mean 'scan'?)\n"
+            "Run 'pgward --help' for usage.\n");
+  EXPECT_EQ(result.out, "");
+}
+
+TEST(CliTest, UnknownCommandWithoutACloseMatchHasNoSuggestion) {
+  const auto result = run_pgward({"frobnicate"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "pgward: unknown command 'frobnicate'\nRun 'pgward --help' for usage.\n");
+}
+
+TEST(CliTest, BadFlagIsAOneLineErrorWithAHint) {
+  const auto result = run_pgward({"--no-such-flag"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(count_lines(result.err), 2u) << result.err;
+  EXPECT_EQ(result.err.rfind("pgward: ", 0), 0u) << result.err;
+  EXPECT_NE(result.err.find("--no-such-flag"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("Run 'pgward --help' for usage."), std::string::npos);
+}
+
+TEST(CliTest, MissingCommandIsAUsageError) {
+  const auto result = run_pgward({});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "pgward: a command is required\nRun 'pgward --help' for usage.\n");
+  const auto group = run_pgward({"policy"});
+  EXPECT_EQ(group.exit_code, 2);
+  EXPECT_EQ(group.err, "pgward: a command is required\nRun 'pgward policy --help' for usage.\n");
+}
+
+TEST(CliTest, UnknownHbaSubcommandNamesTheGroupInTheHint) {
+  const auto result = run_pgward({"hba", "rulez"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err,
+            "pgward: unknown command 'rulez' for 'pgward hba' (did you mean 'rules'?)\n"
+            "Run 'pgward hba --help' for usage.\n");
+}
+
+TEST(CliTest, PlannedCommandsSayTheyAreNotImplementedAndExit2) {
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"scan", "--target", "host=db"},
+        {"collect"},
+        {"probe"},
+        {"policy", "list"}}) {
+    const auto result = run_pgward(command);
+    EXPECT_EQ(result.exit_code, 2) << command.front();
+    EXPECT_NE(result.err.find("is not implemented in pgward"), std::string::npos) << result.err;
+  }
+}
+
+}  // namespace
+}  // namespace pgward

@@ -1,0 +1,322 @@
+#include "tests/sandbox/sandbox.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace pgward::sandbox {
+namespace {
+
+std::filesystem::path postgres_bin_directory() {
+  const char* configured = std::getenv("PGWARD_PG_BINDIR");
+  return configured != nullptr ? configured : "/usr/lib/postgresql/15/bin";
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+void write_file(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::trunc);
+  out << content;
+  if (!out) throw std::runtime_error("sandbox: cannot write " + path.string());
+}
+
+// PostgreSQL refuses to run as root, so when we are root its tools run as the `postgres` user.
+struct ServerUser {
+  bool switch_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+ServerUser server_user() {
+  if (geteuid() != 0) return {};
+  const passwd* entry = getpwnam("postgres");
+  if (entry == nullptr) {
+    throw std::runtime_error("sandbox: running as root but there is no 'postgres' OS user");
+  }
+  return {true, entry->pw_uid, entry->pw_gid};
+}
+
+// Runs a PostgreSQL tool with stdout and stderr appended to `log`; throws with the log's tail
+// when it fails.
+void run_tool(const std::vector<std::string>& arguments, const std::filesystem::path& working_dir,
+              const std::filesystem::path& log) {
+  const ServerUser user = server_user();
+  const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) throw std::runtime_error("sandbox: cannot open " + log.string());
+  if (user.switch_user && fchown(log_fd, user.uid, user.gid) != 0) {
+    close(log_fd);
+    throw std::runtime_error("sandbox: cannot chown " + log.string());
+  }
+  std::vector<char*> argv;
+  for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+
+  const pid_t child = fork();
+  if (child < 0) throw std::runtime_error("sandbox: fork failed");
+  if (child == 0) {
+    // Only async-signal-safe calls between fork and exec.
+    dup2(log_fd, STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    const int null_fd = open("/dev/null", O_RDONLY);
+    dup2(null_fd, STDIN_FILENO);
+    if (user.switch_user &&
+        (setgroups(0, nullptr) != 0 || setgid(user.gid) != 0 || setuid(user.uid) != 0)) {
+      _exit(126);
+    }
+    if (chdir(working_dir.c_str()) != 0) _exit(126);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(log_fd);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string output = read_file(log);
+    if (output.size() > 4000) output = output.substr(output.size() - 4000);
+    throw std::runtime_error("sandbox: " + arguments.front() + " failed (status " +
+                             std::to_string(status) + "):\n" + output);
+  }
+}
+
+int free_tcp_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (fd >= 0) close(fd);
+    throw std::runtime_error("sandbox: no free TCP port on 127.0.0.1");
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool process_exists(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
+
+const char* kDefaultHba =
+    R"(# pgward sandbox: a deliberate mix of line types for tests and the demo.
+# TYPE     DATABASE  USER             ADDRESS        METHOD  OPTIONS
+local      all       all                             trust
+hostssl    all       cert_only        127.0.0.1/32   cert
+hostnossl  all       cert_only        127.0.0.1/32   reject
+hostssl    all       ops_verify_full  127.0.0.1/32   trust   clientcert=verify-full
+hostssl    all       all              127.0.0.1/32   trust
+host       all       all              127.0.0.1/32   trust
+hostnossl  all       all              0.0.0.0/0      reject
+)";
+
+struct PgConnClose {
+  void operator()(PGconn* connection) const { PQfinish(connection); }
+};
+struct PgResultClear {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+
+}  // namespace
+
+SandboxOptions SandboxOptions::legacy_tls() {
+  SandboxOptions options;
+  options.settings["ssl_min_protocol_version"] = "'TLSv1'";
+  options.settings["ssl_ciphers"] = "'HIGH:MEDIUM:+3DES:!aNULL:@SECLEVEL=0'";
+  return options;
+}
+
+SandboxOptions SandboxOptions::ssl_off() {
+  SandboxOptions options;
+  options.ssl = false;
+  return options;
+}
+
+Sandbox::Sandbox(SandboxOptions options) {
+  char pattern[] = "/tmp/pgward-sandbox-XXXXXX";
+  if (mkdtemp(pattern) == nullptr) throw std::runtime_error("sandbox: mkdtemp failed");
+  directory_ = pattern;
+  data_directory_ = directory_ / "data";
+  try {
+    create_cluster(options);
+    start_server();
+    create_roles();
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+Sandbox::~Sandbox() {
+  try {
+    stop();
+  } catch (...) {
+    // A destructor must not throw; stop() already escalated to SIGKILL where it could.
+  }
+}
+
+void Sandbox::create_cluster(const SandboxOptions& options) {
+  const std::filesystem::path tls = directory_ / "tls";
+  pki_.emplace(tls);
+  pki_->issue("server", {.common_name = "localhost",
+                         .dns_names = {"localhost"},
+                         .ip_addresses = {"127.0.0.1"},
+                         .key_type = KeyType::kRsa2048});
+  for (const char* role : {kCertOnlyRole, kVerifyFullRole}) {
+    pki_->issue(role, {.common_name = role});
+  }
+
+  const ServerUser user = server_user();
+  if (user.switch_user) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(directory_)) {
+      if (lchown(entry.path().c_str(), user.uid, user.gid) != 0) {
+        throw std::runtime_error("sandbox: cannot chown " + entry.path().string());
+      }
+    }
+    if (chown(directory_.c_str(), user.uid, user.gid) != 0) {
+      throw std::runtime_error("sandbox: cannot chown " + directory_.string());
+    }
+  }
+
+  run_tool(
+      {(postgres_bin_directory() / "initdb").string(), "-D", data_directory_.string(), "-U",
+       kSuperuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
+      directory_, directory_ / "initdb.log");
+
+  std::string conf = "\n# pgward sandbox\n";
+  conf += "listen_addresses = '127.0.0.1'\n";
+  conf += "unix_socket_directories = '" + directory_.string() + "'\n";
+  conf += std::string("ssl = ") + (options.ssl ? "on" : "off") + "\n";
+  conf += "ssl_cert_file = '" + (tls / "server.crt").string() + "'\n";
+  conf += "ssl_key_file = '" + (tls / "server.key").string() + "'\n";
+  conf += "ssl_ca_file = '" + pki_->ca_certificate().string() + "'\n";
+  // A throwaway cluster needs no durability; these make start-up and role creation fast.
+  conf += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
+  conf += "shared_buffers = '16MB'\nmax_connections = 100\n";
+  // The access-analysis oracle reads "Connection matched pg_hba.conf line N" from this log.
+  conf += "log_connections = on\nlog_disconnections = on\n";
+  conf += "log_line_prefix = '%m [%p] %q%u@%d '\n";
+  for (const auto& [name, value] : options.settings) conf += name + " = " + value + "\n";
+  std::ofstream(data_directory_ / "postgresql.conf", std::ios::app) << conf;
+  write_file(hba_file(), options.hba_conf.value_or(kDefaultHba));
+}
+
+void Sandbox::start_server() {
+  // The port is free when chosen but may be taken before the server binds it: retry with
+  // another one, as a port clash is the only start failure that is not a real error.
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    port_ = free_tcp_port();
+    try {
+      run_tool(
+          {(postgres_bin_directory() / "pg_ctl").string(), "-D", data_directory_.string(), "-l",
+           server_log().string(), "-o", "-p " + std::to_string(port_), "-w", "-t", "60", "start"},
+          directory_, directory_ / "pg_ctl.log");
+      break;
+    } catch (const std::runtime_error&) {
+      const bool port_clash = read_file(server_log()).find("could not bind") != std::string::npos;
+      if (!port_clash || attempt == kAttempts) throw;
+    }
+  }
+  std::istringstream pid_file(read_file(data_directory_ / "postmaster.pid"));
+  pid_file >> postmaster_pid_;
+  if (postmaster_pid_ <= 0) throw std::runtime_error("sandbox: no postmaster.pid after start");
+}
+
+void Sandbox::create_roles() {
+  query(std::string("CREATE ROLE ") + kScannerRole + " LOGIN; GRANT pg_monitor TO " + kScannerRole +
+        "; CREATE ROLE " + kLimitedScannerRole + " LOGIN; CREATE ROLE " + kPlainAppRole +
+        " LOGIN; CREATE ROLE " + kTlsAppRole + " LOGIN; CREATE ROLE " + kCertOnlyRole +
+        " LOGIN; CREATE ROLE " + kVerifyFullRole + " LOGIN;");
+}
+
+std::filesystem::path Sandbox::client_certificate(const std::string& role) const {
+  return directory_ / "tls" / (role + ".crt");
+}
+
+std::filesystem::path Sandbox::client_key(const std::string& role) const {
+  return directory_ / "tls" / (role + ".key");
+}
+
+std::string Sandbox::socket_dsn(const std::string& role) const {
+  return "host=" + directory_.string() + " port=" + std::to_string(port_) + " user=" + role +
+         " dbname=postgres connect_timeout=10";
+}
+
+std::string Sandbox::tls_dsn(const std::string& role) const {
+  return "host=" + host_ + " port=" + std::to_string(port_) + " user=" + role +
+         " dbname=postgres sslmode=verify-full sslrootcert=" + pki_->ca_certificate().string() +
+         " connect_timeout=10";
+}
+
+std::vector<Sandbox::Row> Sandbox::query(const std::string& sql, const std::string& role) const {
+  std::unique_ptr<PGconn, PgConnClose> connection(PQconnectdb(socket_dsn(role).c_str()));
+  if (PQstatus(connection.get()) != CONNECTION_OK) {
+    throw std::runtime_error(std::string("sandbox: cannot connect: ") +
+                             PQerrorMessage(connection.get()));
+  }
+  std::unique_ptr<PGresult, PgResultClear> result(PQexec(connection.get(), sql.c_str()));
+  const ExecStatusType status = PQresultStatus(result.get());
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    throw std::runtime_error("sandbox: query failed: " + sql + ": " +
+                             PQresultErrorMessage(result.get()));
+  }
+  std::vector<Row> rows;
+  for (int row = 0; row < PQntuples(result.get()); ++row) {
+    Row values;
+    for (int column = 0; column < PQnfields(result.get()); ++column) {
+      if (PQgetisnull(result.get(), row, column)) {
+        values.emplace_back(std::nullopt);
+      } else {
+        values.emplace_back(PQgetvalue(result.get(), row, column));
+      }
+    }
+    rows.push_back(std::move(values));
+  }
+  return rows;
+}
+
+void Sandbox::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (postmaster_pid_ <= 0) {
+    // Start-up failed part-way: a server may be running that we never learned the pid of.
+    std::istringstream(read_file(data_directory_ / "postmaster.pid")) >> postmaster_pid_;
+  }
+  if (postmaster_pid_ > 0 && process_exists(postmaster_pid_)) {
+    try {
+      run_tool({(postgres_bin_directory() / "pg_ctl").string(), "-D", data_directory_.string(),
+                "-m", "immediate", "-w", "-t", "30", "stop"},
+               directory_, directory_ / "pg_ctl.log");
+    } catch (const std::runtime_error&) {
+      // Fall through to the signal below: the server must not outlive the sandbox.
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (process_exists(postmaster_pid_) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (process_exists(postmaster_pid_)) kill(postmaster_pid_, SIGKILL);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(directory_, ignored);
+}
+
+}  // namespace pgward::sandbox

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/sandbox/test_pki.h"
+
+namespace pgward::sandbox {
+
+// Roles every sandbox creates. `scanner` holds pg_monitor; `limited_scanner` does not, so the
+// privilege checks of the collector can be exercised against the real server.
+inline constexpr const char* kSuperuser = "postgres";
+inline constexpr const char* kScannerRole = "pgward_scanner";
+inline constexpr const char* kLimitedScannerRole = "limited_scanner";
+inline constexpr const char* kPlainAppRole = "app_plain";
+inline constexpr const char* kTlsAppRole = "app_tls";
+inline constexpr const char* kCertOnlyRole = "cert_only";          // hostssl ... cert
+inline constexpr const char* kVerifyFullRole = "ops_verify_full";  // clientcert=verify-full
+
+struct SandboxOptions {
+  bool ssl = true;
+  // postgresql.conf settings appended after the sandbox's own, e.g. {"ssl_ciphers", "'HIGH'"}.
+  // Values are written verbatim, so strings need their single quotes.
+  std::map<std::string, std::string> settings;
+  // Replaces the default pg_hba.conf (which mixes hostssl, hostnossl and host lines).
+  std::optional<std::string> hba_conf;
+
+  // TLS 1.0 and legacy ciphers accepted: OpenSSL 3 needs security level 0 for either.
+  static SandboxOptions legacy_tls();
+  static SandboxOptions ssl_off();
+};
+
+// A throwaway PostgreSQL 15 cluster on a free port of 127.0.0.1, with its own CA, server and
+// client certificates. initdb runs as the `postgres` OS user when the process is root. The
+// destructor stops the server (by its own data directory and pid) and removes every file,
+// whatever happened in between.
+class Sandbox {
+ public:
+  explicit Sandbox(SandboxOptions options = {});
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  const std::string& host() const { return host_; }
+  int port() const { return port_; }
+  const std::filesystem::path& directory() const { return directory_; }
+  const std::filesystem::path& socket_directory() const { return directory_; }
+  std::filesystem::path hba_file() const { return data_directory_ / "pg_hba.conf"; }
+  std::filesystem::path server_log() const { return directory_ / "server.log"; }
+  const TestPki& pki() const { return *pki_; }
+  std::filesystem::path client_certificate(const std::string& role) const;
+  std::filesystem::path client_key(const std::string& role) const;
+  std::filesystem::path server_certificate() const { return directory_ / "tls" / "server.crt"; }
+
+  // libpq connection string for `role` over the Unix socket (no TLS, trusted locally).
+  std::string socket_dsn(const std::string& role = kSuperuser) const;
+  // libpq connection string for `role` over TCP with TLS verified against the sandbox CA.
+  std::string tls_dsn(const std::string& role = kSuperuser) const;
+
+  // Runs SQL as `role` over the Unix socket; returns the rows, SQL NULL as nullopt.
+  using Row = std::vector<std::optional<std::string>>;
+  std::vector<Row> query(const std::string& sql, const std::string& role = kSuperuser) const;
+
+  pid_t postmaster_pid() const { return postmaster_pid_; }
+  // Stops the server and removes the files now; the destructor does it otherwise.
+  void stop();
+
+ private:
+  void create_cluster(const SandboxOptions& options);
+  void start_server();
+  void create_roles();
+
+  std::string host_ = "127.0.0.1";
+  int port_ = 0;
+  std::filesystem::path directory_;
+  std::filesystem::path data_directory_;
+  std::optional<TestPki> pki_;
+  pid_t postmaster_pid_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace pgward::sandbox
