@@ -10,27 +10,27 @@
 namespace pgward::reporters {
 namespace {
 
-std::string describe(const std::string& action, const std::filesystem::path& path, int error) {
+std::string Describe(const std::string& action, const std::filesystem::path& path, int error) {
   return "cannot " + action + " " + path.string() + ": " + std::strerror(error);
 }
 
 }  // namespace
 
-std::optional<std::string> write_file_atomically(const std::filesystem::path& path,
-                                                 std::string_view contents) {
+std::optional<std::string> WriteFileAtomically(const std::filesystem::path& path,
+                                               std::string_view contents) {
   const std::filesystem::path directory =
       path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   // The temporary file must be on the same file system as the destination for rename to be
   // atomic, hence the same directory; the dot prefix keeps it out of globbing CI uploaders.
   std::string temporary = (directory / ("." + path.filename().string() + ".XXXXXX")).string();
   const int fd = mkstemp(temporary.data());
-  if (fd < 0) return describe("create a temporary file for", path, errno);
+  if (fd < 0) return Describe("create a temporary file for", path, errno);
 
   auto fail = [&](const std::string& action) {
     const int error = errno;
     close(fd);
     unlink(temporary.c_str());
-    return describe(action, path, error);
+    return Describe(action, path, error);
   };
 
   for (size_t written = 0; written < contents.size();) {
@@ -49,12 +49,12 @@ std::optional<std::string> write_file_atomically(const std::filesystem::path& pa
   if (close(fd) != 0) {
     const int error = errno;
     unlink(temporary.c_str());
-    return describe("close", path, error);
+    return Describe("close", path, error);
   }
   if (rename(temporary.c_str(), path.c_str()) != 0) {
     const int error = errno;
     unlink(temporary.c_str());
-    return describe("write", path, error);
+    return Describe("write", path, error);
   }
   return std::nullopt;
 }

@@ -11,7 +11,7 @@ namespace pgward::reporters {
 // never a half-written report: a temporary file in the same directory, fsync, then rename.
 // Returns an error message naming the path, or nullopt on success; on error the destination
 // is left untouched and the temporary file is removed.
-std::optional<std::string> write_file_atomically(const std::filesystem::path& path,
-                                                 std::string_view contents);
+std::optional<std::string> WriteFileAtomically(const std::filesystem::path& path,
+                                               std::string_view contents);
 
 }  // namespace pgward::reporters

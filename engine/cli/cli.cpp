@@ -25,14 +25,14 @@ constexpr std::string_view kExitCodesHelp =
 // A command whose name is part of the product but whose work lands in a later release.
 // Extra arguments are accepted so that `pgward scan --target ...` reports the missing command,
 // not a confusing flag error.
-CLI::App* add_planned_command(CLI::App& parent, const std::string& name,
-                              const std::string& description) {
+CLI::App* AddPlannedCommand(CLI::App& parent, const std::string& name,
+                            const std::string& description) {
   CLI::App* command = parent.add_subcommand(name, description + " [not implemented yet]");
   command->allow_extras();
   return command;
 }
 
-int not_implemented(const CLI::App& command) {
+int NotImplemented(const CLI::App& command) {
   std::string path = command.get_name();
   for (const CLI::App* parent = command.get_parent(); parent != nullptr && parent->get_parent();
        parent = parent->get_parent()) {
@@ -40,11 +40,11 @@ int not_implemented(const CLI::App& command) {
   }
   std::cerr << "pgward: '" << path << "' is not implemented in pgward " << kVersion << "\n"
             << "Run 'pgward --help' to see what this version can do.\n";
-  return to_int(ExitCode::kUsageOrInputError);
+  return ToInt(ExitCode::kUsageOrInputError);
 }
 
 // The deepest subcommand that was named on the command line, for help hints after an error.
-std::string command_path(const CLI::App& app) {
+std::string CommandPath(const CLI::App& app) {
   std::string path = "pgward";
   const CLI::App* current = &app;
   while (true) {
@@ -56,15 +56,15 @@ std::string command_path(const CLI::App& app) {
   return path;
 }
 
-int usage_error(const std::string& message, const std::string& hint_command) {
+int UsageError(const std::string& message, const std::string& hint_command) {
   std::cerr << "pgward: " << message << "\n"
             << "Run '" << hint_command << " --help' for usage.\n";
-  return to_int(ExitCode::kUsageOrInputError);
+  return ToInt(ExitCode::kUsageOrInputError);
 }
 
 }  // namespace
 
-int run(int argc, char** argv) {
+int Run(int argc, char** argv) {
   CLI::App app{
       "pgward checks PostgreSQL transport security (TLS, pg_hba.conf, live sessions)\n"
       "against declarative policies and reports findings.",
@@ -73,24 +73,24 @@ int run(int argc, char** argv) {
                        "Print the version and exit");
   app.footer(std::string(kExitCodesHelp));
 
-  CLI::App* scan = add_planned_command(
+  CLI::App* scan = AddPlannedCommand(
       app, "scan", "Collect evidence (hba files, servers, snapshots) and evaluate policies");
   CLI::App* collect =
-      add_planned_command(app, "collect", "Collect live evidence from servers into a snapshot");
-  CLI::App* probe = add_planned_command(
+      AddPlannedCommand(app, "collect", "Collect live evidence from servers into a snapshot");
+  CLI::App* probe = AddPlannedCommand(
       app, "probe", "Probe a server's TLS: versions, cipher suites, certificate chain");
 
   CLI::App* hba = app.add_subcommand("hba", "Read and analyse pg_hba.conf files");
-  CLI::App* hba_rules = add_planned_command(
+  CLI::App* hba_rules = AddPlannedCommand(
       *hba, "rules", "List a file's records as the server's pg_hba_file_rules shows them");
-  CLI::App* hba_explain = add_planned_command(
+  CLI::App* hba_explain = AddPlannedCommand(
       *hba, "explain", "Show which hba line the server would use for a connection");
 
   CLI::App* policy = app.add_subcommand("policy", "Inspect, lint and test policies");
-  CLI::App* policy_list = add_planned_command(*policy, "list", "List the built-in rule catalog");
-  CLI::App* policy_lint = add_planned_command(*policy, "lint", "Validate policy files");
+  CLI::App* policy_list = AddPlannedCommand(*policy, "list", "List the built-in rule catalog");
+  CLI::App* policy_lint = AddPlannedCommand(*policy, "lint", "Validate policy files");
   CLI::App* policy_test =
-      add_planned_command(*policy, "test", "Run policy unit tests from a directory");
+      AddPlannedCommand(*policy, "test", "Run policy unit tests from a directory");
 
   // A word that is not a command is most often a typo of one: say so, with a suggestion,
   // instead of CLI11's generic "arguments were not expected".
@@ -106,10 +106,10 @@ int run(int argc, char** argv) {
     if (command == nullptr) {
       std::string message = "unknown command '" + std::string(argv[i]) + "'";
       if (group != &app) message += " for '" + group_path + "'";
-      if (auto suggestion = closest_match(argv[i], names)) {
+      if (auto suggestion = ClosestMatch(argv[i], names)) {
         message += " (did you mean '" + *suggestion + "'?)";
       }
-      return usage_error(message, group_path);
+      return UsageError(message, group_path);
     }
     group = command;
     group_path += " " + command->get_name();
@@ -124,22 +124,22 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return usage_error(e.what(), command_path(app));
+    return UsageError(e.what(), CommandPath(app));
   }
 
   // Checked here rather than with require_subcommand, which CLI11 reports before unknown flags.
-  if (app.get_subcommands().empty()) return usage_error("a command is required", "pgward");
+  if (app.get_subcommands().empty()) return UsageError("a command is required", "pgward");
   for (CLI::App* group_command : {hba, policy}) {
     if (group_command->parsed() && group_command->get_subcommands().empty()) {
-      return usage_error("a command is required", "pgward " + group_command->get_name());
+      return UsageError("a command is required", "pgward " + group_command->get_name());
     }
   }
   for (CLI::App* planned :
        {scan, collect, probe, hba_rules, hba_explain, policy_list, policy_lint, policy_test}) {
-    if (planned->parsed()) return not_implemented(*planned);
+    if (planned->parsed()) return NotImplemented(*planned);
   }
   // Every leaf command is handled above; reaching here means a command was added without one.
-  return to_int(ExitCode::kUsageOrInputError);
+  return ToInt(ExitCode::kUsageOrInputError);
 }
 
 }  // namespace pgward::cli

@@ -1,3 +1,3 @@
 #include "engine/cli/cli.h"
 
-int main(int argc, char** argv) { return pgward::cli::run(argc, argv); }
+int main(int argc, char** argv) { return pgward::cli::Run(argc, argv); }

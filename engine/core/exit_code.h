@@ -11,6 +11,6 @@ enum class ExitCode : int {
   kIncompleteEvidence = 3,  // something could not be collected or read: never a silent pass
 };
 
-constexpr int to_int(ExitCode code) { return static_cast<int>(code); }
+constexpr int ToInt(ExitCode code) { return static_cast<int>(code); }
 
 }  // namespace pgward

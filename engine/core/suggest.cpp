@@ -8,7 +8,7 @@ namespace {
 
 // Optimal string alignment distance: Levenshtein plus adjacent transpositions, the most common
 // typing slip ("scna" is one edit from "scan", not two).
-size_t edit_distance(std::string_view a, std::string_view b) {
+size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
   for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
   for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
@@ -26,13 +26,13 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::optional<std::string> closest_match(std::string_view input,
-                                         std::span<const std::string_view> candidates) {
+std::optional<std::string> ClosestMatch(std::string_view input,
+                                        std::span<const std::string_view> candidates) {
   // A third of the longer word, at least 1 edit: "scna" -> "scan", but "x" suggests nothing.
   std::optional<std::string> best;
   size_t best_distance = 0;
   for (std::string_view candidate : candidates) {
-    const size_t distance = edit_distance(input, candidate);
+    const size_t distance = EditDistance(input, candidate);
     const size_t limit = std::max<size_t>(1, std::max(input.size(), candidate.size()) / 3);
     if (distance <= limit && (!best || distance < best_distance)) {
       best = std::string(candidate);

@@ -10,20 +10,20 @@
 namespace pgward {
 namespace {
 
-using testing::run_pgward;
+using testing::RunPgward;
 
-size_t count_lines(const std::string& text) {
+size_t CountLines(const std::string& text) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
 TEST(CliTest, VersionPrintsTheProjectVersion) {
-  const auto result = run_pgward({"--version"});
+  const auto result = RunPgward({"--version"});
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_EQ(result.out, std::string("pgward ") + kVersion + "\n");
 }
 
 TEST(CliTest, HelpListsEveryCommandAndTheExitCodes) {
-  const auto result = run_pgward({"--help"});
+  const auto result = RunPgward({"--help"});
   EXPECT_EQ(result.exit_code, 0);
   for (const char* command : {"scan", "collect", "probe", "hba", "policy"}) {
     EXPECT_NE(result.out.find(std::string("  ") + command), std::string::npos) << command;
@@ -33,7 +33,7 @@ TEST(CliTest, HelpListsEveryCommandAndTheExitCodes) {
 }
 
 TEST(CliTest, UnknownCommandIsAUsageErrorWithASuggestion) {
-  const auto result = run_pgward({"scna"});
+  const auto result = RunPgward({"scna"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err,
             "pgward: unknown command 'scna' (did you mean 'scan'?)\n"
@@ -42,31 +42,31 @@ TEST(CliTest, UnknownCommandIsAUsageErrorWithASuggestion) {
 }
 
 TEST(CliTest, UnknownCommandWithoutACloseMatchHasNoSuggestion) {
-  const auto result = run_pgward({"frobnicate"});
+  const auto result = RunPgward({"frobnicate"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err, "pgward: unknown command 'frobnicate'\nRun 'pgward --help' for usage.\n");
 }
 
 TEST(CliTest, BadFlagIsAOneLineErrorWithAHint) {
-  const auto result = run_pgward({"--no-such-flag"});
+  const auto result = RunPgward({"--no-such-flag"});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_EQ(count_lines(result.err), 2u) << result.err;
+  EXPECT_EQ(CountLines(result.err), 2u) << result.err;
   EXPECT_EQ(result.err.rfind("pgward: ", 0), 0u) << result.err;
   EXPECT_NE(result.err.find("--no-such-flag"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("Run 'pgward --help' for usage."), std::string::npos);
 }
 
 TEST(CliTest, MissingCommandIsAUsageError) {
-  const auto result = run_pgward({});
+  const auto result = RunPgward({});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err, "pgward: a command is required\nRun 'pgward --help' for usage.\n");
-  const auto group = run_pgward({"policy"});
+  const auto group = RunPgward({"policy"});
   EXPECT_EQ(group.exit_code, 2);
   EXPECT_EQ(group.err, "pgward: a command is required\nRun 'pgward policy --help' for usage.\n");
 }
 
 TEST(CliTest, UnknownHbaSubcommandNamesTheGroupInTheHint) {
-  const auto result = run_pgward({"hba", "rulez"});
+  const auto result = RunPgward({"hba", "rulez"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err,
             "pgward: unknown command 'rulez' for 'pgward hba' (did you mean 'rules'?)\n"
@@ -79,7 +79,7 @@ TEST(CliTest, PlannedCommandsSayTheyAreNotImplementedAndExit2) {
         {"collect"},
         {"probe"},
         {"policy", "list"}}) {
-    const auto result = run_pgward(command);
+    const auto result = RunPgward(command);
     EXPECT_EQ(result.exit_code, 2) << command.front();
     EXPECT_NE(result.err.find("is not implemented in pgward"), std::string::npos) << result.err;
   }

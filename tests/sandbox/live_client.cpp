@@ -18,18 +18,18 @@ namespace {
 constexpr uint32_t kSslRequestCode = 80877103;
 constexpr uint32_t kProtocolVersion3 = 196608;
 
-std::string big_endian(uint32_t value) {
+std::string BigEndian(uint32_t value) {
   const uint32_t network = htonl(value);
   return std::string(reinterpret_cast<const char*>(&network), sizeof network);
 }
 
-uint32_t read_big_endian(const char* bytes) {
+uint32_t ReadBigEndian(const char* bytes) {
   uint32_t network;
   std::memcpy(&network, bytes, sizeof network);
   return ntohl(network);
 }
 
-std::string openssl_error() {
+std::string OpensslError() {
   char detail[256] = "unknown error";
   if (const unsigned long code = ERR_get_error(); code != 0) {
     ERR_error_string_n(code, detail, sizeof detail);
@@ -37,7 +37,7 @@ std::string openssl_error() {
   return detail;
 }
 
-int connect_socket(const Sandbox& sandbox, Transport transport) {
+int ConnectSocket(const Sandbox& sandbox, Transport transport) {
   const bool unix_socket = transport == Transport::kUnixSocket;
   const int fd = socket(unix_socket ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error("live client: socket() failed");
@@ -70,10 +70,10 @@ int connect_socket(const Sandbox& sandbox, Transport transport) {
 }  // namespace
 
 LiveClient::LiveClient(const Sandbox& sandbox, const ClientSpec& spec) : spec_(spec) {
-  fd_ = connect_socket(sandbox, spec.transport);
+  fd_ = ConnectSocket(sandbox, spec.transport);
   try {
-    if (spec.transport == Transport::kTcpTls) start_tls(sandbox);
-    start_session();
+    if (spec.transport == Transport::kTcpTls) StartTls(sandbox);
+    StartSession();
   } catch (...) {
     if (ssl_ != nullptr) SSL_free(ssl_);
     if (context_ != nullptr) SSL_CTX_free(context_);
@@ -92,7 +92,7 @@ LiveClient::LiveClient(LiveClient&& other) noexcept
 LiveClient::~LiveClient() {
   if (fd_ < 0) return;
   try {
-    send(std::string("X") + big_endian(4));  // Terminate: the server logs a clean disconnect.
+    Send(std::string("X") + BigEndian(4));  // Terminate: the server logs a clean disconnect.
   } catch (const std::runtime_error&) {
     // The server may already be gone; closing the socket is all that is left to do.
   }
@@ -101,7 +101,7 @@ LiveClient::~LiveClient() {
   close(fd_);
 }
 
-void LiveClient::send(const std::string& bytes) {
+void LiveClient::Send(const std::string& bytes) {
   size_t sent = 0;
   while (sent < bytes.size()) {
     const long n = ssl_ != nullptr
@@ -112,7 +112,7 @@ void LiveClient::send(const std::string& bytes) {
   }
 }
 
-void LiveClient::receive(char* buffer, size_t length) {
+void LiveClient::Receive(char* buffer, size_t length) {
   size_t received = 0;
   while (received < length) {
     const long n = ssl_ != nullptr
@@ -123,15 +123,15 @@ void LiveClient::receive(char* buffer, size_t length) {
   }
 }
 
-void LiveClient::start_tls(const Sandbox& sandbox) {
-  send(big_endian(8) + big_endian(kSslRequestCode));
+void LiveClient::StartTls(const Sandbox& sandbox) {
+  Send(BigEndian(8) + BigEndian(kSslRequestCode));
   char answer = 0;
-  receive(&answer, 1);
+  Receive(&answer, 1);
   if (answer == 'N') throw std::runtime_error("live client: server refused TLS (answered 'N')");
   if (answer != 'S') throw std::runtime_error("live client: unexpected answer to SSLRequest");
 
   context_ = SSL_CTX_new(TLS_client_method());
-  if (context_ == nullptr) throw std::runtime_error("live client: " + openssl_error());
+  if (context_ == nullptr) throw std::runtime_error("live client: " + OpensslError());
   if ((spec_.min_tls_version != 0 &&
        SSL_CTX_set_min_proto_version(context_, spec_.min_tls_version) != 1) ||
       (spec_.max_tls_version != 0 &&
@@ -140,7 +140,7 @@ void LiveClient::start_tls(const Sandbox& sandbox) {
        SSL_CTX_set_cipher_list(context_, spec_.cipher_list.c_str()) != 1) ||
       (!spec_.ciphersuites.empty() &&
        SSL_CTX_set_ciphersuites(context_, spec_.ciphersuites.c_str()) != 1)) {
-    throw std::runtime_error("live client: TLS options rejected: " + openssl_error());
+    throw std::runtime_error("live client: TLS options rejected: " + OpensslError());
   }
   if (!spec_.client_certificate_role.empty()) {
     const std::string role = spec_.client_certificate_role;
@@ -148,13 +148,13 @@ void LiveClient::start_tls(const Sandbox& sandbox) {
                                      SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_use_PrivateKey_file(context_, sandbox.client_key(role).c_str(), SSL_FILETYPE_PEM) !=
             1) {
-      throw std::runtime_error("live client: client certificate: " + openssl_error());
+      throw std::runtime_error("live client: client certificate: " + OpensslError());
     }
   }
   // Verify the server as sslmode=verify-full would: chain to the sandbox CA, IP in the SAN.
   if (SSL_CTX_load_verify_locations(context_, sandbox.pki().ca_certificate().c_str(), nullptr) !=
       1) {
-    throw std::runtime_error("live client: CA file: " + openssl_error());
+    throw std::runtime_error("live client: CA file: " + OpensslError());
   }
   SSL_CTX_set_verify(context_, SSL_VERIFY_PEER, nullptr);
   X509_VERIFY_PARAM_set1_ip_asc(SSL_CTX_get0_param(context_), sandbox.host().c_str());
@@ -162,11 +162,11 @@ void LiveClient::start_tls(const Sandbox& sandbox) {
   ssl_ = SSL_new(context_);
   SSL_set_fd(ssl_, fd_);
   if (SSL_connect(ssl_) != 1) {
-    throw std::runtime_error("live client: TLS handshake failed: " + openssl_error());
+    throw std::runtime_error("live client: TLS handshake failed: " + OpensslError());
   }
 }
 
-void LiveClient::start_session() {
+void LiveClient::StartSession() {
   std::string parameters;
   auto add = [&](const std::string& name, const std::string& value) {
     parameters += name + '\0' + value + '\0';
@@ -175,24 +175,24 @@ void LiveClient::start_session() {
   add("database", spec_.database);
   if (!spec_.application_name.empty()) add("application_name", spec_.application_name);
   parameters += '\0';
-  send(big_endian(static_cast<uint32_t>(8 + parameters.size())) + big_endian(kProtocolVersion3) +
+  Send(BigEndian(static_cast<uint32_t>(8 + parameters.size())) + BigEndian(kProtocolVersion3) +
        parameters);
 
   while (true) {
     char header[5];
-    receive(header, sizeof header);
-    const uint32_t length = read_big_endian(header + 1);
+    Receive(header, sizeof header);
+    const uint32_t length = ReadBigEndian(header + 1);
     if (length < 4 || length > (1u << 20)) throw std::runtime_error("live client: bad message");
     std::string body(length - 4, '\0');
-    receive(body.data(), body.size());
+    Receive(body.data(), body.size());
     switch (header[0]) {
       case 'R':  // Authentication: the sandbox's lines are trust or cert, which need no reply.
-        if (body.size() < 4 || read_big_endian(body.data()) != 0) {
+        if (body.size() < 4 || ReadBigEndian(body.data()) != 0) {
           throw std::runtime_error("live client: the server asked for a password");
         }
         break;
       case 'K':  // BackendKeyData: pid, secret key
-        backend_pid_ = static_cast<pid_t>(read_big_endian(body.data()));
+        backend_pid_ = static_cast<pid_t>(ReadBigEndian(body.data()));
         break;
       case 'E': {  // ErrorResponse: fields of (code byte, C string); 'M' is the message
         std::string message = "unknown error";

@@ -47,10 +47,10 @@ class LiveClient {
   std::string tls_cipher() const;
 
  private:
-  void send(const std::string& bytes);
-  void receive(char* buffer, size_t length);
-  void start_tls(const Sandbox& sandbox);
-  void start_session();
+  void Send(const std::string& bytes);
+  void Receive(char* buffer, size_t length);
+  void StartTls(const Sandbox& sandbox);
+  void StartSession();
 
   ClientSpec spec_;
   int fd_ = -1;

@@ -21,19 +21,19 @@
 namespace pgward::sandbox {
 namespace {
 
-std::filesystem::path postgres_bin_directory() {
+std::filesystem::path PostgresBinDirectory() {
   const char* configured = std::getenv("PGWARD_PG_BINDIR");
   return configured != nullptr ? configured : "/usr/lib/postgresql/15/bin";
 }
 
-std::string read_file(const std::filesystem::path& path) {
+std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::stringstream content;
   content << in.rdbuf();
   return content.str();
 }
 
-void write_file(const std::filesystem::path& path, const std::string& content) {
+void WriteFile(const std::filesystem::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::trunc);
   out << content;
   if (!out) throw std::runtime_error("sandbox: cannot write " + path.string());
@@ -46,7 +46,7 @@ struct ServerUser {
   gid_t gid = 0;
 };
 
-ServerUser server_user() {
+ServerUser ToolUser() {
   if (geteuid() != 0) return {};
   const passwd* entry = getpwnam("postgres");
   if (entry == nullptr) {
@@ -57,9 +57,9 @@ ServerUser server_user() {
 
 // Runs a PostgreSQL tool with stdout and stderr appended to `log`; throws with the log's tail
 // when it fails.
-void run_tool(const std::vector<std::string>& arguments, const std::filesystem::path& working_dir,
-              const std::filesystem::path& log) {
-  const ServerUser user = server_user();
+void RunTool(const std::vector<std::string>& arguments, const std::filesystem::path& working_dir,
+             const std::filesystem::path& log) {
+  const ServerUser user = ToolUser();
   const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) throw std::runtime_error("sandbox: cannot open " + log.string());
   if (user.switch_user && fchown(log_fd, user.uid, user.gid) != 0) {
@@ -91,14 +91,14 @@ void run_tool(const std::vector<std::string>& arguments, const std::filesystem::
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string output = read_file(log);
+    std::string output = ReadFile(log);
     if (output.size() > 4000) output = output.substr(output.size() - 4000);
     throw std::runtime_error("sandbox: " + arguments.front() + " failed (status " +
                              std::to_string(status) + "):\n" + output);
   }
 }
 
-int free_tcp_port() {
+int FreeTcpPort() {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -114,7 +114,7 @@ int free_tcp_port() {
   return ntohs(address.sin_port);
 }
 
-bool process_exists(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
+bool ProcessExists(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
 const char* kDefaultHba =
     R"(# pgward sandbox: a deliberate mix of line types for tests and the demo.
@@ -156,35 +156,35 @@ Sandbox::Sandbox(SandboxOptions options) {
   directory_ = pattern;
   data_directory_ = directory_ / "data";
   try {
-    create_cluster(options);
-    start_server();
-    create_roles();
+    CreateCluster(options);
+    StartServer();
+    CreateRoles();
   } catch (...) {
-    stop();
+    Stop();
     throw;
   }
 }
 
 Sandbox::~Sandbox() {
   try {
-    stop();
+    Stop();
   } catch (...) {
-    // A destructor must not throw; stop() already escalated to SIGKILL where it could.
+    // A destructor must not throw; Stop() already escalated to SIGKILL where it could.
   }
 }
 
-void Sandbox::create_cluster(const SandboxOptions& options) {
+void Sandbox::CreateCluster(const SandboxOptions& options) {
   const std::filesystem::path tls = directory_ / "tls";
   pki_.emplace(tls);
-  pki_->issue("server", {.common_name = "localhost",
+  pki_->Issue("server", {.common_name = "localhost",
                          .dns_names = {"localhost"},
                          .ip_addresses = {"127.0.0.1"},
                          .key_type = KeyType::kRsa2048});
   for (const char* role : {kCertOnlyRole, kVerifyFullRole}) {
-    pki_->issue(role, {.common_name = role});
+    pki_->Issue(role, {.common_name = role});
   }
 
-  const ServerUser user = server_user();
+  const ServerUser user = ToolUser();
   if (user.switch_user) {
     for (const auto& entry : std::filesystem::recursive_directory_iterator(directory_)) {
       if (lchown(entry.path().c_str(), user.uid, user.gid) != 0) {
@@ -196,10 +196,9 @@ void Sandbox::create_cluster(const SandboxOptions& options) {
     }
   }
 
-  run_tool(
-      {(postgres_bin_directory() / "initdb").string(), "-D", data_directory_.string(), "-U",
-       kSuperuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
-      directory_, directory_ / "initdb.log");
+  RunTool({(PostgresBinDirectory() / "initdb").string(), "-D", data_directory_.string(), "-U",
+           kSuperuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
+          directory_, directory_ / "initdb.log");
 
   std::string conf = "\n# pgward sandbox\n";
   conf += "listen_addresses = '127.0.0.1'\n";
@@ -216,33 +215,33 @@ void Sandbox::create_cluster(const SandboxOptions& options) {
   conf += "log_line_prefix = '%m [%p] %q%u@%d '\n";
   for (const auto& [name, value] : options.settings) conf += name + " = " + value + "\n";
   std::ofstream(data_directory_ / "postgresql.conf", std::ios::app) << conf;
-  write_file(hba_file(), options.hba_conf.value_or(kDefaultHba));
+  WriteFile(hba_file(), options.hba_conf.value_or(kDefaultHba));
 }
 
-void Sandbox::start_server() {
+void Sandbox::StartServer() {
   // The port is free when chosen but may be taken before the server binds it: retry with
   // another one, as a port clash is the only start failure that is not a real error.
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
-    port_ = free_tcp_port();
+    port_ = FreeTcpPort();
     try {
-      run_tool(
-          {(postgres_bin_directory() / "pg_ctl").string(), "-D", data_directory_.string(), "-l",
+      RunTool(
+          {(PostgresBinDirectory() / "pg_ctl").string(), "-D", data_directory_.string(), "-l",
            server_log().string(), "-o", "-p " + std::to_string(port_), "-w", "-t", "60", "start"},
           directory_, directory_ / "pg_ctl.log");
       break;
     } catch (const std::runtime_error&) {
-      const bool port_clash = read_file(server_log()).find("could not bind") != std::string::npos;
+      const bool port_clash = ReadFile(server_log()).find("could not bind") != std::string::npos;
       if (!port_clash || attempt == kAttempts) throw;
     }
   }
-  std::istringstream pid_file(read_file(data_directory_ / "postmaster.pid"));
+  std::istringstream pid_file(ReadFile(data_directory_ / "postmaster.pid"));
   pid_file >> postmaster_pid_;
   if (postmaster_pid_ <= 0) throw std::runtime_error("sandbox: no postmaster.pid after start");
 }
 
-void Sandbox::create_roles() {
-  query(std::string("CREATE ROLE ") + kScannerRole + " LOGIN; GRANT pg_monitor TO " + kScannerRole +
+void Sandbox::CreateRoles() {
+  Query(std::string("CREATE ROLE ") + kScannerRole + " LOGIN; GRANT pg_monitor TO " + kScannerRole +
         "; CREATE ROLE " + kLimitedScannerRole + " LOGIN; CREATE ROLE " + kPlainAppRole +
         " LOGIN; CREATE ROLE " + kTlsAppRole + " LOGIN; CREATE ROLE " + kCertOnlyRole +
         " LOGIN; CREATE ROLE " + kVerifyFullRole + " LOGIN;");
@@ -267,7 +266,7 @@ std::string Sandbox::tls_dsn(const std::string& role) const {
          " connect_timeout=10";
 }
 
-std::vector<Sandbox::Row> Sandbox::query(const std::string& sql, const std::string& role) const {
+std::vector<Sandbox::Row> Sandbox::Query(const std::string& sql, const std::string& role) const {
   std::unique_ptr<PGconn, PgConnClose> connection(PQconnectdb(socket_dsn(role).c_str()));
   if (PQstatus(connection.get()) != CONNECTION_OK) {
     throw std::runtime_error(std::string("sandbox: cannot connect: ") +
@@ -294,26 +293,26 @@ std::vector<Sandbox::Row> Sandbox::query(const std::string& sql, const std::stri
   return rows;
 }
 
-void Sandbox::stop() {
+void Sandbox::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (postmaster_pid_ <= 0) {
     // Start-up failed part-way: a server may be running that we never learned the pid of.
-    std::istringstream(read_file(data_directory_ / "postmaster.pid")) >> postmaster_pid_;
+    std::istringstream(ReadFile(data_directory_ / "postmaster.pid")) >> postmaster_pid_;
   }
-  if (postmaster_pid_ > 0 && process_exists(postmaster_pid_)) {
+  if (postmaster_pid_ > 0 && ProcessExists(postmaster_pid_)) {
     try {
-      run_tool({(postgres_bin_directory() / "pg_ctl").string(), "-D", data_directory_.string(),
-                "-m", "immediate", "-w", "-t", "30", "stop"},
-               directory_, directory_ / "pg_ctl.log");
+      RunTool({(PostgresBinDirectory() / "pg_ctl").string(), "-D", data_directory_.string(), "-m",
+               "immediate", "-w", "-t", "30", "stop"},
+              directory_, directory_ / "pg_ctl.log");
     } catch (const std::runtime_error&) {
       // Fall through to the signal below: the server must not outlive the sandbox.
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (process_exists(postmaster_pid_) && std::chrono::steady_clock::now() < deadline) {
+    while (ProcessExists(postmaster_pid_) && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    if (process_exists(postmaster_pid_)) kill(postmaster_pid_, SIGKILL);
+    if (ProcessExists(postmaster_pid_)) kill(postmaster_pid_, SIGKILL);
   }
   std::error_code ignored;
   std::filesystem::remove_all(directory_, ignored);

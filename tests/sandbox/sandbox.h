@@ -64,16 +64,16 @@ class Sandbox {
 
   // Runs SQL as `role` over the Unix socket; returns the rows, SQL NULL as nullopt.
   using Row = std::vector<std::optional<std::string>>;
-  std::vector<Row> query(const std::string& sql, const std::string& role = kSuperuser) const;
+  std::vector<Row> Query(const std::string& sql, const std::string& role = kSuperuser) const;
 
   pid_t postmaster_pid() const { return postmaster_pid_; }
   // Stops the server and removes the files now; the destructor does it otherwise.
-  void stop();
+  void Stop();
 
  private:
-  void create_cluster(const SandboxOptions& options);
-  void start_server();
-  void create_roles();
+  void CreateCluster(const SandboxOptions& options);
+  void StartServer();
+  void CreateRoles();
 
   std::string host_ = "127.0.0.1";
   int port_ = 0;

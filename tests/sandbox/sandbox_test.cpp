@@ -25,9 +25,9 @@ struct SessionRow {
       issuer_dn;
 };
 
-std::map<pid_t, SessionRow> client_sessions(const Sandbox& sandbox) {
+std::map<pid_t, SessionRow> ClientSessions(const Sandbox& sandbox) {
   std::map<pid_t, SessionRow> sessions;
-  for (const Sandbox::Row& row : sandbox.query(
+  for (const Sandbox::Row& row : sandbox.Query(
            "SELECT a.pid, a.usename, a.application_name, host(a.client_addr), s.ssl, s.version, "
            "s.cipher, s.client_dn, s.issuer_dn FROM pg_stat_activity a "
            "JOIN pg_stat_ssl s ON s.pid = a.pid WHERE a.backend_type = 'client backend'")) {
@@ -36,9 +36,9 @@ std::map<pid_t, SessionRow> client_sessions(const Sandbox& sandbox) {
   return sessions;
 }
 
-bool process_alive(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+bool ProcessAlive(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
-bool port_accepts(int port) {
+bool PortAccepts(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -50,7 +50,7 @@ bool port_accepts(int port) {
 }
 
 // Any process whose command line names the sandbox directory (postmaster and its children).
-int processes_mentioning(const std::string& needle) {
+int ProcessesMentioning(const std::string& needle) {
   int count = 0;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     const std::string name = entry.path().filename();
@@ -100,7 +100,7 @@ TEST(SandboxTest, EveryKindOfClientShowsInPgStatSslAsItConnected) {
   EXPECT_EQ(clients[3].tls_version(), "TLSv1.3");
   EXPECT_EQ(clients[3].tls_cipher(), "TLS_CHACHA20_POLY1305_SHA256");
 
-  const std::map<pid_t, SessionRow> sessions = client_sessions(sandbox);
+  const std::map<pid_t, SessionRow> sessions = ClientSessions(sandbox);
   for (const LiveClient& client : clients) {
     SCOPED_TRACE(client.spec().application_name);
     ASSERT_TRUE(sessions.contains(client.backend_pid()));
@@ -156,15 +156,15 @@ TEST(SandboxTest, LegacyVariantAcceptsTls10WithALegacyCipher) {
                               .max_tls_version = TLS1_VERSION,
                               .cipher_list = "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"});
   EXPECT_EQ(client.tls_version(), "TLSv1");
-  const SessionRow row = client_sessions(sandbox).at(client.backend_pid());
+  const SessionRow row = ClientSessions(sandbox).at(client.backend_pid());
   EXPECT_EQ(row.version, "TLSv1");
   EXPECT_EQ(row.cipher, "ECDHE-RSA-AES128-SHA");
-  EXPECT_EQ(sandbox.query("SHOW ssl_min_protocol_version")[0][0], "TLSv1");
+  EXPECT_EQ(sandbox.Query("SHOW ssl_min_protocol_version")[0][0], "TLSv1");
 }
 
 TEST(SandboxTest, SslOffVariantRefusesTlsAndServesPlaintext) {
   Sandbox sandbox(SandboxOptions::ssl_off());
-  EXPECT_EQ(sandbox.query("SHOW ssl")[0][0], "off");
+  EXPECT_EQ(sandbox.Query("SHOW ssl")[0][0], "off");
   try {
     LiveClient refused(sandbox, {.transport = Transport::kTcpTls, .user = kTlsAppRole});
     FAIL() << "TLS was accepted by a server with ssl=off";
@@ -172,7 +172,7 @@ TEST(SandboxTest, SslOffVariantRefusesTlsAndServesPlaintext) {
     EXPECT_STREQ(error.what(), "live client: server refused TLS (answered 'N')");
   }
   LiveClient plaintext(sandbox, {.transport = Transport::kTcpPlaintext, .user = kPlainAppRole});
-  EXPECT_EQ(client_sessions(sandbox).at(plaintext.backend_pid()).ssl, "f");
+  EXPECT_EQ(ClientSessions(sandbox).at(plaintext.backend_pid()).ssl, "f");
 }
 
 TEST(SandboxTest, RoleWithoutPgMonitorSeesOtherSessionsAddressesAsNull) {
@@ -180,9 +180,9 @@ TEST(SandboxTest, RoleWithoutPgMonitorSeesOtherSessionsAddressesAsNull) {
   LiveClient app(sandbox, {.transport = Transport::kTcpPlaintext, .user = kPlainAppRole});
   const std::string sql = "SELECT host(client_addr) FROM pg_stat_activity WHERE pid = " +
                           std::to_string(app.backend_pid());
-  EXPECT_EQ(sandbox.query(sql, kScannerRole)[0][0], "127.0.0.1");
+  EXPECT_EQ(sandbox.Query(sql, kScannerRole)[0][0], "127.0.0.1");
   // This is the trap the collector must detect: the address is NULL as for a Unix socket.
-  EXPECT_EQ(sandbox.query(sql, kLimitedScannerRole)[0][0], std::nullopt);
+  EXPECT_EQ(sandbox.Query(sql, kLimitedScannerRole)[0][0], std::nullopt);
 }
 
 TEST(SandboxTest, StopLeavesNothingRunningOrOnDisk) {
@@ -190,16 +190,16 @@ TEST(SandboxTest, StopLeavesNothingRunningOrOnDisk) {
   LiveClient client(sandbox, {.transport = Transport::kTcpPlaintext, .user = kPlainAppRole});
   const pid_t postmaster = sandbox.postmaster_pid();
   const std::string directory = sandbox.directory().string();
-  ASSERT_TRUE(process_alive(postmaster));
-  ASSERT_GT(processes_mentioning(directory), 0);
-  ASSERT_TRUE(port_accepts(sandbox.port()));
+  ASSERT_TRUE(ProcessAlive(postmaster));
+  ASSERT_GT(ProcessesMentioning(directory), 0);
+  ASSERT_TRUE(PortAccepts(sandbox.port()));
 
-  sandbox.stop();
-  EXPECT_FALSE(process_alive(postmaster));
-  EXPECT_FALSE(process_alive(client.backend_pid()));
-  EXPECT_EQ(processes_mentioning(directory), 0);
+  sandbox.Stop();
+  EXPECT_FALSE(ProcessAlive(postmaster));
+  EXPECT_FALSE(ProcessAlive(client.backend_pid()));
+  EXPECT_EQ(ProcessesMentioning(directory), 0);
   EXPECT_FALSE(std::filesystem::exists(directory));
-  EXPECT_FALSE(port_accepts(sandbox.port()));
+  EXPECT_FALSE(PortAccepts(sandbox.port()));
 }
 
 TEST(SandboxTest, ServerIsStoppedWhenATestFailsMidway) {
@@ -213,7 +213,7 @@ TEST(SandboxTest, ServerIsStoppedWhenATestFailsMidway) {
   } catch (const std::runtime_error&) {
   }
   ASSERT_GT(postmaster, 0);
-  EXPECT_FALSE(process_alive(postmaster));
+  EXPECT_FALSE(ProcessAlive(postmaster));
   EXPECT_FALSE(std::filesystem::exists(directory));
 }
 

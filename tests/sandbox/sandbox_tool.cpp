@@ -20,7 +20,7 @@ using pgward::sandbox::Transport;
 
 // A small application landscape: pooled plaintext connections, TLS at different versions, a
 // certificate-authenticated batch job, and a local cron job on the Unix socket.
-std::vector<ClientSpec> client_mix() {
+std::vector<ClientSpec> ClientMix() {
   std::vector<ClientSpec> clients;
   for (int i = 0; i < 3; ++i) {
     clients.push_back({.transport = Transport::kTcpPlaintext,
@@ -46,7 +46,7 @@ std::vector<ClientSpec> client_mix() {
   return clients;
 }
 
-int run_command(const std::vector<std::string>& command) {
+int RunCommand(const std::vector<std::string>& command) {
   std::vector<char*> argv;
   for (const std::string& argument : command) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
     pgward::sandbox::Sandbox sandbox(options);
     std::vector<pgward::sandbox::LiveClient> clients;
     if (with_clients) {
-      for (const ClientSpec& spec : client_mix()) clients.emplace_back(sandbox, spec);
+      for (const ClientSpec& spec : ClientMix()) clients.emplace_back(sandbox, spec);
     }
     setenv("PGWARD_SANDBOX_HOST", sandbox.host().c_str(), 1);
     setenv("PGWARD_SANDBOX_PORT", std::to_string(sandbox.port()).c_str(), 1);
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
     setenv("PGWARD_SANDBOX_HBA", sandbox.hba_file().c_str(), 1);
     setenv("PGWARD_SANDBOX_DSN", sandbox.socket_dsn().c_str(), 1);
     setenv("PGWARD_SANDBOX_SCANNER_DSN", sandbox.tls_dsn(pgward::sandbox::kScannerRole).c_str(), 1);
-    return run_command(command);
+    return RunCommand(command);
   } catch (const std::exception& error) {
     std::cerr << "pgward-sandbox: " << error.what() << "\n";
     return 1;

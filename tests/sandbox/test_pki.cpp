@@ -37,13 +37,13 @@ using File = std::unique_ptr<FILE, FileClose>;
   throw std::runtime_error("test PKI: " + what + ": " + detail);
 }
 
-Pkey generate_key(KeyType type) {
+Pkey GenerateKey(KeyType type) {
   EVP_PKEY* key = type == KeyType::kRsa2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
   if (key == nullptr) fail("key generation");
   return Pkey(key);
 }
 
-void add_extension(X509* cert, X509* issuer, int nid, const std::string& value) {
+void AddExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
   X509V3_CTX context;
   X509V3_set_ctx_nodb(&context);
   X509V3_set_ctx(&context, issuer, cert, nullptr, nullptr, 0);
@@ -52,8 +52,8 @@ void add_extension(X509* cert, X509* issuer, int nid, const std::string& value) 
   X509_EXTENSION_free(extension);
 }
 
-Cert build_certificate(const CertificateSpec& spec, EVP_PKEY* key, X509* issuer,
-                       EVP_PKEY* issuer_key) {
+Cert BuildCertificate(const CertificateSpec& spec, EVP_PKEY* key, X509* issuer,
+                      EVP_PKEY* issuer_key) {
   Cert cert(X509_new());
   X509_set_version(cert.get(), 2);
   // Random 64-bit serials: a reissued certificate never collides with an earlier one.
@@ -78,19 +78,19 @@ Cert build_certificate(const CertificateSpec& spec, EVP_PKEY* key, X509* issuer,
   X509* signer = issuer != nullptr ? issuer : cert.get();
   X509_set_issuer_name(cert.get(), X509_get_subject_name(signer));
 
-  add_extension(cert.get(), signer, NID_basic_constraints,
-                spec.is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-  add_extension(
+  AddExtension(cert.get(), signer, NID_basic_constraints,
+               spec.is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+  AddExtension(
       cert.get(), signer, NID_key_usage,
       spec.is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyEncipherment");
-  add_extension(cert.get(), signer, NID_subject_key_identifier, "hash");
-  if (!spec.is_ca) add_extension(cert.get(), signer, NID_ext_key_usage, "serverAuth,clientAuth");
+  AddExtension(cert.get(), signer, NID_subject_key_identifier, "hash");
+  if (!spec.is_ca) AddExtension(cert.get(), signer, NID_ext_key_usage, "serverAuth,clientAuth");
   std::string alt_names;
   for (const std::string& dns : spec.dns_names)
     alt_names += (alt_names.empty() ? "" : ",") + ("DNS:" + dns);
   for (const std::string& ip : spec.ip_addresses)
     alt_names += (alt_names.empty() ? "" : ",") + ("IP:" + ip);
-  if (!alt_names.empty()) add_extension(cert.get(), signer, NID_subject_alt_name, alt_names);
+  if (!alt_names.empty()) AddExtension(cert.get(), signer, NID_subject_alt_name, alt_names);
 
   if (X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : key, EVP_sha256()) == 0) {
     fail("signing " + spec.common_name);
@@ -98,25 +98,25 @@ Cert build_certificate(const CertificateSpec& spec, EVP_PKEY* key, X509* issuer,
   return cert;
 }
 
-File open_for_write(const std::filesystem::path& path, mode_t mode) {
+File OpenForWrite(const std::filesystem::path& path, mode_t mode) {
   File file(std::fopen(path.c_str(), "w"));
   if (!file) throw std::runtime_error("test PKI: cannot write " + path.string());
   chmod(path.c_str(), mode);
   return file;
 }
 
-void write_pem(const std::filesystem::path& certificate_path, const std::filesystem::path& key_path,
-               X509* cert, EVP_PKEY* key) {
-  File cert_file = open_for_write(certificate_path, 0644);
+void WritePem(const std::filesystem::path& certificate_path, const std::filesystem::path& key_path,
+              X509* cert, EVP_PKEY* key) {
+  File cert_file = OpenForWrite(certificate_path, 0644);
   if (PEM_write_X509(cert_file.get(), cert) != 1) fail("writing " + certificate_path.string());
   // PostgreSQL refuses a private key readable by group or others.
-  File key_file = open_for_write(key_path, 0600);
+  File key_file = OpenForWrite(key_path, 0600);
   if (PEM_write_PrivateKey(key_file.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     fail("writing " + key_path.string());
   }
 }
 
-Pkey read_key(const std::filesystem::path& path) {
+Pkey ReadKey(const std::filesystem::path& path) {
   File file(std::fopen(path.c_str(), "r"));
   if (!file) throw std::runtime_error("test PKI: cannot read " + path.string());
   Pkey key(PEM_read_PrivateKey(file.get(), nullptr, nullptr, nullptr));
@@ -124,7 +124,7 @@ Pkey read_key(const std::filesystem::path& path) {
   return key;
 }
 
-Cert read_certificate(const std::filesystem::path& path) {
+Cert ReadCertificate(const std::filesystem::path& path) {
   File file(std::fopen(path.c_str(), "r"));
   if (!file) throw std::runtime_error("test PKI: cannot read " + path.string());
   Cert cert(PEM_read_X509(file.get(), nullptr, nullptr, nullptr));
@@ -143,18 +143,18 @@ TestPki::TestPki(std::filesystem::path directory)
                      .key_type = KeyType::kRsa2048,
                      .valid_days = 3650,
                      .is_ca = true};
-  Pkey key = generate_key(ca.key_type);
-  Cert cert = build_certificate(ca, key.get(), nullptr, nullptr);
-  write_pem(ca_certificate_, ca_private_key_, cert.get(), key.get());
+  Pkey key = GenerateKey(ca.key_type);
+  Cert cert = BuildCertificate(ca, key.get(), nullptr, nullptr);
+  WritePem(ca_certificate_, ca_private_key_, cert.get(), key.get());
 }
 
-TestPki::Issued TestPki::issue(const std::string& name, const CertificateSpec& spec) const {
-  Pkey ca_key = read_key(ca_private_key_);
-  Cert ca_cert = read_certificate(ca_certificate_);
-  Pkey key = generate_key(spec.key_type);
-  Cert cert = build_certificate(spec, key.get(), ca_cert.get(), ca_key.get());
+TestPki::Issued TestPki::Issue(const std::string& name, const CertificateSpec& spec) const {
+  Pkey ca_key = ReadKey(ca_private_key_);
+  Cert ca_cert = ReadCertificate(ca_certificate_);
+  Pkey key = GenerateKey(spec.key_type);
+  Cert cert = BuildCertificate(spec, key.get(), ca_cert.get(), ca_key.get());
   Issued issued{directory_ / (name + ".crt"), directory_ / (name + ".key")};
-  write_pem(issued.certificate, issued.private_key, cert.get(), key.get());
+  WritePem(issued.certificate, issued.private_key, cert.get(), key.get());
   return issued;
 }
 

@@ -36,7 +36,7 @@ class TestPki {
     std::filesystem::path private_key;
   };
   // Writes <name>.crt and <name>.key (mode 0600) signed by this CA.
-  Issued issue(const std::string& name, const CertificateSpec& spec) const;
+  Issued Issue(const std::string& name, const CertificateSpec& spec) const;
 
  private:
   std::filesystem::path directory_;

@@ -13,7 +13,7 @@ namespace {
 
 // Output goes to unlinked temporary files rather than pipes, so a chatty child can never
 // block on a full pipe while we wait for it.
-int anonymous_file() {
+int AnonymousFile() {
   char name[] = "/tmp/pgward-test-output-XXXXXX";
   const int fd = mkstemp(name);
   if (fd < 0) throw std::runtime_error("cannot create a temporary file");
@@ -21,7 +21,7 @@ int anonymous_file() {
   return fd;
 }
 
-std::string slurp(int fd) {
+std::string Slurp(int fd) {
   std::string content;
   lseek(fd, 0, SEEK_SET);
   char buffer[65536];
@@ -33,9 +33,9 @@ std::string slurp(int fd) {
 
 }  // namespace
 
-CommandResult run_command(const std::vector<std::string>& argv) {
-  const int out_fd = anonymous_file();
-  const int err_fd = anonymous_file();
+CommandResult RunCommand(const std::vector<std::string>& argv) {
+  const int out_fd = AnonymousFile();
+  const int err_fd = AnonymousFile();
   std::vector<char*> pointers;
   for (const std::string& argument : argv) pointers.push_back(const_cast<char*>(argument.c_str()));
   pointers.push_back(nullptr);
@@ -54,15 +54,15 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   }
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = slurp(out_fd);
-  result.err = slurp(err_fd);
+  result.out = Slurp(out_fd);
+  result.err = Slurp(err_fd);
   return result;
 }
 
-CommandResult run_pgward(const std::vector<std::string>& arguments) {
+CommandResult RunPgward(const std::vector<std::string>& arguments) {
   std::vector<std::string> argv{PGWARD_BINARY};
   argv.insert(argv.end(), arguments.begin(), arguments.end());
-  return run_command(argv);
+  return RunCommand(argv);
 }
 
 }  // namespace pgward::testing

@@ -12,9 +12,9 @@ struct CommandResult {
 };
 
 // Runs a program (no shell) with the given arguments and captures both output streams.
-CommandResult run_command(const std::vector<std::string>& argv);
+CommandResult RunCommand(const std::vector<std::string>& argv);
 
 // Runs the pgward binary under test.
-CommandResult run_pgward(const std::vector<std::string>& arguments);
+CommandResult RunPgward(const std::vector<std::string>& arguments);
 
 }  // namespace pgward::testing
