@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 ASAN_BUILD_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-asan demo format clean
+.PHONY: all deps build test test-asan demo bench fuzz format clean
 
 all: build
 
@@ -26,8 +26,25 @@ test-asan: deps
 demo: build
 	@scripts/demo
 
+# Benchmarks, each side by side with its peer in one run.
+bench: build
+	@$(BUILD_DIR)/bench/hba_bench
+
+# The parser fuzzer (clang + libFuzzer) for FUZZ_SECONDS; new inputs it finds are kept in
+# fixtures/fuzz/hba/, the differential corpus seeds it.
+FUZZ_SECONDS ?= 600
+fuzz:
+	@scripts/install-deps fuzz
+	@CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPGWARD_FUZZ=ON -DPGWARD_BUILD_TESTS=OFF >/dev/null
+	@cmake --build build-fuzz --target hba_parser_fuzzer
+	@mkdir -p fixtures/fuzz/hba
+	@build-fuzz/hba_parser_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -max_len=65536 -print_final_stats=1 fixtures/fuzz/hba fixtures/hba-differential/*/
+
 format:
+	@scripts/install-deps format
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) demo-out
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-fuzz demo-out
