@@ -1,0 +1,118 @@
+#include "engine/model/fact_table.h"
+
+#include <cstdlib>
+#include <iostream>
+
+namespace pgward {
+
+FactTable::FactTable(FactKind kind, ValuePool& pool)
+    : spec_(&FactType(kind)), pool_(&pool), columns_(spec_->fields.size()) {}
+
+size_t FactTable::Field(std::string_view name) const {
+  if (std::optional<size_t> index = spec_->FieldIndex(name)) return *index;
+  std::cerr << "pgward: internal error: fact type " << spec_->name << " has no field " << name
+            << "\n";
+  std::abort();
+}
+
+bool FactTable::StoresIntegers(size_t field) const {
+  const FieldType type = spec_->fields[field].type;
+  return type == FieldType::kInteger || type == FieldType::kTimestamp;
+}
+
+void FactTable::Check(size_t field, FieldType expected) const {
+  const FieldType actual = spec_->fields[field].type;
+  const bool compatible =
+      actual == expected || (expected == FieldType::kInteger && actual == FieldType::kTimestamp);
+  if (!compatible) {
+    std::cerr << "pgward: internal error: " << spec_->name << "." << spec_->fields[field].name
+              << " is " << FieldTypeName(actual) << ", set as " << FieldTypeName(expected) << "\n";
+    std::abort();
+  }
+}
+
+size_t FactTable::AppendRow(FactSource source) {
+  for (size_t field = 0; field < columns_.size(); ++field) {
+    if (StoresIntegers(field)) {
+      columns_[field].integers.push_back(kAbsentInteger);
+    } else {
+      columns_[field].ids.push_back(kAbsent);
+    }
+  }
+  sources_.push_back(source);
+  return sources_.size() - 1;
+}
+
+void FactTable::SetString(size_t row, size_t field, std::string_view value) {
+  Check(field, FieldType::kString);
+  columns_[field].ids[row] = pool_->InternString(value);
+}
+
+void FactTable::SetBool(size_t row, size_t field, bool value) {
+  Check(field, FieldType::kBool);
+  columns_[field].ids[row] = value ? 2 : 1;
+}
+
+void FactTable::SetInteger(size_t row, size_t field, std::int64_t value) {
+  Check(field, FieldType::kInteger);
+  columns_[field].integers[row] = value;
+}
+
+void FactTable::SetTlsVersion(size_t row, size_t field, TlsVersion value) {
+  Check(field, FieldType::kTlsVersion);
+  columns_[field].ids[row] = static_cast<ValueId>(value);
+}
+
+void FactTable::SetAddress(size_t row, size_t field, const IpAddress& value) {
+  Check(field, FieldType::kAddress);
+  columns_[field].ids[row] = pool_->InternAddress(value);
+}
+
+void FactTable::SetRange(size_t row, size_t field, const IpRange& value) {
+  Check(field, FieldType::kRange);
+  columns_[field].ids[row] = pool_->InternRange(value);
+}
+
+void FactTable::SetStringList(size_t row, size_t field, std::span<const std::string_view> values) {
+  Check(field, FieldType::kStringList);
+  std::vector<ValueId> ids;
+  ids.reserve(values.size());
+  for (std::string_view value : values) ids.push_back(pool_->InternString(value));
+  columns_[field].ids[row] = pool_->InternList(ids);
+}
+
+std::optional<std::int64_t> FactTable::Integer(size_t row, size_t field) const {
+  const std::int64_t value = columns_[field].integers[row];
+  if (value == kAbsentInteger) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> FactTable::DecodeBool(ValueId code) {
+  if (code == kAbsent) return std::nullopt;
+  return code == 2;
+}
+
+std::optional<TlsVersion> FactTable::DecodeTls(ValueId code) {
+  if (code == kAbsent) return std::nullopt;
+  return static_cast<TlsVersion>(code);
+}
+
+std::optional<bool> FactTable::Bool(size_t row, size_t field) const {
+  return DecodeBool(Id(row, field));
+}
+
+std::optional<TlsVersion> FactTable::Tls(size_t row, size_t field) const {
+  return DecodeTls(Id(row, field));
+}
+
+std::optional<std::string_view> FactTable::String(size_t row, size_t field) const {
+  const ValueId id = Id(row, field);
+  if (id == kAbsent) return std::nullopt;
+  return pool_->String(id);
+}
+
+FactSet::FactSet() {
+  for (const FactTypeSpec& type : AllFactTypes()) tables_.emplace_back(type.kind, pool_);
+}
+
+}  // namespace pgward

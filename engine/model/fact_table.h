@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "engine/model/fact_schema.h"
+#include "engine/model/ip.h"
+#include "engine/model/tls_version.h"
+#include "engine/model/value_pool.h"
+
+namespace pgward {
+
+// Where a fact's evidence is written down: a pg_hba.conf line, or the inventory or snapshot
+// line a live server came from. Absent file: nothing to point at (the finding names the server).
+struct FactSource {
+  ValueId file = kAbsent;
+  int line = 0;
+};
+
+// The facts of one kind, stored by column. Every column of a fact type exists; a value that was
+// not collected, or is SQL NULL, is absent. Strings, addresses, ranges and lists are ids in the
+// shared ValuePool; booleans and TLS versions are small codes; integers and timestamps are
+// int64 with a reserved absent value.
+class FactTable {
+ public:
+  FactTable(FactKind kind, ValuePool& pool);
+
+  FactKind kind() const { return spec_->kind; }
+  const FactTypeSpec& spec() const { return *spec_; }
+  ValuePool& pool() const { return *pool_; }
+  size_t size() const { return sources_.size(); }
+
+  // The column index of a field this code knows exists (a programming error otherwise).
+  size_t Field(std::string_view name) const;
+
+  // Appends a row with every field absent and returns its index.
+  size_t AppendRow(FactSource source = {});
+
+  void SetString(size_t row, size_t field, std::string_view value);
+  void SetBool(size_t row, size_t field, bool value);
+  void SetInteger(size_t row, size_t field, std::int64_t value);
+  void SetTlsVersion(size_t row, size_t field, TlsVersion value);
+  void SetAddress(size_t row, size_t field, const IpAddress& value);
+  void SetRange(size_t row, size_t field, const IpRange& value);
+  void SetStringList(size_t row, size_t field, std::span<const std::string_view> values);
+
+  // The encoded value of an id-stored field: a pool id (strings, addresses, ranges, lists),
+  // 1/2 for false/true, 1..4 for TLSv1..TLSv1.3; kAbsent when absent. Predicates memoize on it.
+  ValueId Id(size_t row, size_t field) const { return columns_[field].ids[row]; }
+  std::optional<std::int64_t> Integer(size_t row, size_t field) const;
+  std::optional<bool> Bool(size_t row, size_t field) const;
+  std::optional<TlsVersion> Tls(size_t row, size_t field) const;
+  std::optional<std::string_view> String(size_t row, size_t field) const;
+  const FactSource& source(size_t row) const { return sources_[row]; }
+
+  static constexpr std::int64_t kAbsentInteger = INT64_MIN;
+  static std::optional<bool> DecodeBool(ValueId code);
+  static std::optional<TlsVersion> DecodeTls(ValueId code);
+
+ private:
+  struct Column {
+    std::vector<ValueId> ids;            // every type but integers and timestamps
+    std::vector<std::int64_t> integers;  // integers and timestamps
+  };
+  bool StoresIntegers(size_t field) const;
+  void Check(size_t field, FieldType expected) const;
+
+  const FactTypeSpec* spec_;
+  ValuePool* pool_;
+  std::vector<Column> columns_;
+  std::vector<FactSource> sources_;
+};
+
+// All facts of one evaluation, one table per kind, sharing one pool.
+class FactSet {
+ public:
+  FactSet();
+  FactSet(const FactSet&) = delete;
+  FactSet& operator=(const FactSet&) = delete;
+
+  ValuePool& pool() { return pool_; }
+  const ValuePool& pool() const { return pool_; }
+  FactTable& table(FactKind kind) { return tables_[static_cast<size_t>(kind)]; }
+  const FactTable& table(FactKind kind) const { return tables_[static_cast<size_t>(kind)]; }
+
+ private:
+  ValuePool pool_;
+  std::vector<FactTable> tables_;
+};
+
+}  // namespace pgward

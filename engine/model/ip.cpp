@@ -1,0 +1,91 @@
+#include "engine/model/ip.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+
+namespace pgward {
+
+bool IpRange::Contains(const IpAddress& address) const {
+  return address.family == first.family && first <= address && address <= last;
+}
+
+bool IpRange::Contains(const IpRange& other) const {
+  return Contains(other.first) && Contains(other.last);
+}
+
+bool IpRange::Overlaps(const IpRange& other) const {
+  return first.family == other.first.family && first <= other.last && other.first <= last;
+}
+
+std::optional<IpAddress> ParseIpAddress(std::string_view text) {
+  const std::string terminated(text);
+  IpAddress address;
+  if (inet_pton(AF_INET, terminated.c_str(), address.bytes.data()) == 1) {
+    address.family = IpFamily::kV4;
+    return address;
+  }
+  if (inet_pton(AF_INET6, terminated.c_str(), address.bytes.data()) == 1) {
+    address.family = IpFamily::kV6;
+    return address;
+  }
+  return std::nullopt;
+}
+
+IpRange PrefixRange(const IpAddress& address, int prefix_length) {
+  IpRange range{address, address};
+  const int bits = static_cast<int>(address.size()) * 8;
+  for (int bit = prefix_length; bit < bits; ++bit) {
+    const auto mask = static_cast<std::uint8_t>(0x80 >> (bit % 8));
+    range.first.bytes[bit / 8] &= static_cast<std::uint8_t>(~mask);
+    range.last.bytes[bit / 8] |= mask;
+  }
+  return range;
+}
+
+std::optional<IpRange> ParseIpRange(std::string_view text) {
+  const size_t slash = text.find('/');
+  const std::optional<IpAddress> address = ParseIpAddress(text.substr(0, slash));
+  if (!address) return std::nullopt;
+  const int bits = static_cast<int>(address->size()) * 8;
+  if (slash == std::string_view::npos) return PrefixRange(*address, bits);
+  const std::string_view digits = text.substr(slash + 1);
+  int prefix = -1;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
+  if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
+      prefix < 0 || prefix > bits) {
+    return std::nullopt;
+  }
+  return PrefixRange(*address, prefix);
+}
+
+std::optional<int> MaskPrefixLength(const IpAddress& mask) {
+  int length = 0;
+  bool in_zeros = false;
+  for (size_t i = 0; i < mask.size() * 8; ++i) {
+    const bool one = (mask.bytes[i / 8] & (0x80 >> (i % 8))) != 0;
+    if (one && in_zeros) return std::nullopt;
+    if (one) ++length;
+    in_zeros = in_zeros || !one;
+  }
+  return length;
+}
+
+std::string FormatIpAddress(const IpAddress& address) {
+  char text[INET6_ADDRSTRLEN] = "";
+  inet_ntop(address.family == IpFamily::kV4 ? AF_INET : AF_INET6, address.bytes.data(), text,
+            sizeof text);
+  return text;
+}
+
+std::string FormatIpRange(const IpRange& range) {
+  const int bits = static_cast<int>(range.first.size()) * 8;
+  for (int prefix = 0; prefix <= bits; ++prefix) {
+    if (PrefixRange(range.first, prefix) == range) {
+      return FormatIpAddress(range.first) + "/" + std::to_string(prefix);
+    }
+  }
+  return FormatIpAddress(range.first) + "-" + FormatIpAddress(range.last);
+}
+
+}  // namespace pgward

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/model/ip.h"
+
+namespace pgward {
+
+// Interned values: a fact stores a 32-bit id instead of a string, address, range or list, so
+// a million facts repeating a handful of users, ciphers and addresses cost a handful of values,
+// and a predicate is evaluated once per distinct value (see engine/policy). Id 0 is SQL NULL.
+using ValueId = std::uint32_t;
+inline constexpr ValueId kAbsent = 0;
+
+class ValuePool {
+ public:
+  ValuePool();
+  ValuePool(const ValuePool&) = delete;
+  ValuePool& operator=(const ValuePool&) = delete;
+
+  ValueId InternString(std::string_view text);
+  ValueId InternAddress(const IpAddress& address);
+  ValueId InternRange(const IpRange& range);
+  // A list of interned strings (order kept: arrays from pg_hba_file_rules are ordered).
+  ValueId InternList(std::span<const ValueId> strings);
+
+  std::string_view String(ValueId id) const { return strings_[id]; }
+  const IpAddress& Address(ValueId id) const { return addresses_[id]; }
+  const IpRange& Range(ValueId id) const { return ranges_[id]; }
+  std::span<const ValueId> List(ValueId id) const { return lists_[id]; }
+
+  // How many distinct values of each kind exist, ids included: sizes for memo tables.
+  size_t string_count() const { return strings_.size(); }
+  size_t address_count() const { return addresses_.size(); }
+  size_t range_count() const { return ranges_.size(); }
+  size_t list_count() const { return lists_.size(); }
+
+ private:
+  struct ListHash {
+    size_t operator()(const std::vector<ValueId>& list) const;
+  };
+
+  // std::deque keeps elements in place as it grows, so the string_view keys stay valid.
+  std::deque<std::string> string_storage_;
+  std::vector<std::string_view> strings_;
+  std::unordered_map<std::string_view, ValueId> string_ids_;
+  std::vector<IpAddress> addresses_;
+  std::map<IpAddress, ValueId> address_ids_;
+  std::vector<IpRange> ranges_;
+  std::map<IpRange, ValueId> range_ids_;
+  std::vector<std::vector<ValueId>> lists_;
+  std::unordered_map<std::vector<ValueId>, ValueId, ListHash> list_ids_;
+};
+
+}  // namespace pgward

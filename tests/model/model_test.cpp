@@ -1,0 +1,130 @@
+#include <gtest/gtest.h>
+
+#include <string_view>
+#include <vector>
+
+#include "engine/model/fact_table.h"
+#include "engine/model/ip.h"
+#include "engine/model/tls_version.h"
+
+namespace pgward {
+namespace {
+
+TEST(TlsVersionTest, NamesRoundTripAndOrderIsProtocolOrder) {
+  for (TlsVersion version : kAllTlsVersions) {
+    EXPECT_EQ(ParseTlsVersion(TlsVersionName(version)), version);
+  }
+  EXPECT_LT(*ParseTlsVersion("TLSv1"), *ParseTlsVersion("TLSv1.1"));
+  EXPECT_LT(*ParseTlsVersion("TLSv1.2"), *ParseTlsVersion("TLSv1.3"));
+  EXPECT_EQ(ParseTlsVersion(""), std::nullopt);
+  EXPECT_EQ(ParseTlsVersion("SSLv3"), std::nullopt);
+  EXPECT_EQ(ParseTlsVersion("tlsv1.2"), std::nullopt);
+}
+
+TEST(IpTest, ParsesCidrsAndSingleAddresses) {
+  const IpRange ten = *ParseIpRange("10.0.0.0/8");
+  EXPECT_EQ(FormatIpAddress(ten.first), "10.0.0.0");
+  EXPECT_EQ(FormatIpAddress(ten.last), "10.255.255.255");
+  EXPECT_EQ(FormatIpRange(ten), "10.0.0.0/8");
+  // Host bits set in the address are cleared, as for a network.
+  EXPECT_EQ(FormatIpRange(*ParseIpRange("10.1.2.3/16")), "10.1.0.0/16");
+  EXPECT_EQ(FormatIpRange(*ParseIpRange("192.0.2.7")), "192.0.2.7/32");
+  EXPECT_EQ(FormatIpRange(*ParseIpRange("::/0")), "::/0");
+  EXPECT_EQ(FormatIpRange(*ParseIpRange("2001:DB8::1/32")), "2001:db8::/32");
+  for (std::string_view bad : {"10.0.0.0/33", "10.0.0.0/", "10.0.0.0/8x", "::1/129",
+                               "10.0.0.256/32", "host.example.com", "127.1", "", "/8"}) {
+    EXPECT_EQ(ParseIpRange(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(IpTest, FamiliesNeverMix) {
+  const IpRange v4 = *ParseIpRange("0.0.0.0/0");
+  const IpRange v6 = *ParseIpRange("::/0");
+  EXPECT_FALSE(v4.Contains(*ParseIpAddress("::ffff:10.0.0.1")));
+  EXPECT_TRUE(v6.Contains(*ParseIpAddress("::ffff:10.0.0.1")));
+  EXPECT_FALSE(v4.Overlaps(v6));
+  EXPECT_TRUE(v4.Contains(*ParseIpRange("10.0.0.0/8")));
+  EXPECT_TRUE(ParseIpRange("10.0.0.0/8")->Overlaps(*ParseIpRange("10.200.0.0/16")));
+  EXPECT_FALSE(ParseIpRange("10.0.0.0/8")->Overlaps(*ParseIpRange("11.0.0.0/8")));
+}
+
+TEST(IpTest, RangesThatAreNotBlocksPrintAsFirstToLast) {
+  const IpRange range{*ParseIpAddress("10.0.0.5"), *ParseIpAddress("10.0.0.9")};
+  EXPECT_EQ(FormatIpRange(range), "10.0.0.5-10.0.0.9");
+}
+
+TEST(IpTest, MaskPrefixLengthRejectsNonContiguousMasks) {
+  EXPECT_EQ(MaskPrefixLength(*ParseIpAddress("255.255.0.0")), 16);
+  EXPECT_EQ(MaskPrefixLength(*ParseIpAddress("0.0.0.0")), 0);
+  EXPECT_EQ(MaskPrefixLength(*ParseIpAddress("ffff:ffff::")), 32);
+  EXPECT_EQ(MaskPrefixLength(*ParseIpAddress("255.0.255.0")), std::nullopt);
+}
+
+TEST(ValuePoolTest, InternsEqualValuesOnceAndKeepsZeroForAbsent) {
+  ValuePool pool;
+  const ValueId a = pool.InternString("app");
+  EXPECT_NE(a, kAbsent);
+  EXPECT_EQ(pool.InternString(std::string("app")), a);
+  EXPECT_NE(pool.InternString(""), a);
+  EXPECT_NE(pool.InternString(""), kAbsent);  // the empty string is a value, not NULL
+  EXPECT_EQ(pool.String(a), "app");
+  // Views handed out earlier stay valid while the pool grows.
+  const std::string_view first = pool.String(a);
+  for (int i = 0; i < 10000; ++i) pool.InternString("user_" + std::to_string(i));
+  EXPECT_EQ(first, "app");
+
+  const ValueId list = pool.InternList(std::vector<ValueId>{a, a});
+  EXPECT_EQ(pool.InternList(std::vector<ValueId>{a, a}), list);
+  EXPECT_NE(pool.InternList(std::vector<ValueId>{}), kAbsent);
+  EXPECT_NE(pool.InternList(std::vector<ValueId>{a}), list);
+}
+
+TEST(FactTableTest, StoresEveryTypeAndAbsentByDefault) {
+  FactSet facts;
+  FactTable& connections = facts.table(FactKind::kConnection);
+  const size_t row = connections.AppendRow();
+  const size_t user = connections.Field("user");
+  const size_t ssl = connections.Field("ssl");
+  const size_t version = connections.Field("tls_version");
+  const size_t pid = connections.Field("pid");
+  const size_t address = connections.Field("client_addr");
+  EXPECT_EQ(connections.String(row, user), std::nullopt);
+  EXPECT_EQ(connections.Bool(row, ssl), std::nullopt);
+  EXPECT_EQ(connections.Integer(row, pid), std::nullopt);
+
+  connections.SetString(row, user, "app_tls");
+  connections.SetBool(row, ssl, false);
+  connections.SetTlsVersion(row, version, TlsVersion::kTls1_2);
+  connections.SetInteger(row, pid, 0);
+  connections.SetAddress(row, address, *ParseIpAddress("127.0.0.1"));
+  EXPECT_EQ(connections.String(row, user), "app_tls");
+  EXPECT_EQ(connections.Bool(row, ssl), false);
+  EXPECT_EQ(connections.Tls(row, version), TlsVersion::kTls1_2);
+  EXPECT_EQ(connections.Integer(row, pid), 0);
+  EXPECT_EQ(FormatIpAddress(facts.pool().Address(connections.Id(row, address))), "127.0.0.1");
+
+  FactTable& rules = facts.table(FactKind::kHbaRule);
+  const size_t rule = rules.AppendRow({facts.pool().InternString("pg_hba.conf"), 7});
+  const std::vector<std::string_view> users = {"alice", "+admins"};
+  rules.SetStringList(rule, rules.Field("users"), users);
+  const auto stored = facts.pool().List(rules.Id(rule, rules.Field("users")));
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(facts.pool().String(stored[1]), "+admins");
+  EXPECT_EQ(facts.pool().String(rules.source(rule).file), "pg_hba.conf");
+  EXPECT_EQ(rules.source(rule).line, 7);
+}
+
+TEST(FactSchemaTest, EveryTypeIsFoundByNameAndFieldNamesAreUnique) {
+  for (const FactTypeSpec& type : AllFactTypes()) {
+    EXPECT_EQ(FindFactType(type.name), &type);
+    EXPECT_EQ(&FactType(type.kind), &type);
+    for (size_t i = 0; i < type.fields.size(); ++i) {
+      EXPECT_EQ(type.FieldIndex(type.fields[i].name), i) << type.name << "." << type.fields[i].name;
+      EXPECT_FALSE(type.fields[i].description.empty());
+    }
+  }
+  EXPECT_EQ(FindFactType("connections"), nullptr);
+}
+
+}  // namespace
+}  // namespace pgward
