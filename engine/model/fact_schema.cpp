@@ -7,7 +7,7 @@ using enum FieldType;
 
 constexpr FieldSpec kConnectionFields[] = {
     {"server", kString, "name of the server (target) the session is on"},
-    {"pid", kInteger, "backend process id (never part of a fingerprint)"},
+    {"pid", kInteger, "backend process id (never part of a fingerprint)", true},
     {"user", kString, "role name (pg_stat_activity.usename)"},
     {"database", kString, "database name (pg_stat_activity.datname)"},
     {"application_name", kString, "application_name the client set"},
@@ -64,7 +64,7 @@ constexpr FieldSpec kCertificateFields[] = {
     {"sans", kStringList, "subject alternative names (DNS: and IP: entries)"},
     {"not_before", kTimestamp, "start of validity"},
     {"not_after", kTimestamp, "end of validity"},
-    {"days_to_expiry", kInteger, "whole days from the scan to not_after (negative: expired)"},
+    {"days_to_expiry", kInteger, "whole days from the scan to not_after (negative: expired)", true},
     {"key_type", kString, "public key algorithm: RSA, EC, ED25519, ..."},
     {"key_bits", kInteger, "public key size in bits"},
     {"signature_algorithm", kString, "signature algorithm, e.g. sha256WithRSAEncryption"},
@@ -88,14 +88,19 @@ constexpr FieldSpec kProbeCipherFields[] = {
 
 constexpr FieldSpec kHbaRuleFields[] = {
     {"file", kString, "file the record was read from"},
-    {"line", kInteger, "line number of the record's first line"},
-    {"rule_number", kInteger, "position among the valid rules (PostgreSQL 16+ numbering)"},
+    {"line", kInteger, "line number of the record's first line", true},
+    {"rule_number", kInteger, "position among the valid rules (PostgreSQL 16+ numbering)", true},
     {"type", kString, "local, host, hostssl, hostnossl, hostgssenc or hostnogssenc"},
-    {"databases", kStringList, "database field, keywords unquoted"},
-    {"users", kStringList, "user field, keywords unquoted"},
+    {"databases", kStringList,
+     "database field: keywords bare (all, sameuser, replication), names that were quoted to "
+     "avoid a keyword in double quotes (\"all\"), regular expressions with their /"},
+    {"users", kStringList, "user field, written like databases (+group for memberships)"},
     {"address", kString, "address field as the view shows it; absent for local"},
     {"netmask", kString, "netmask as the view shows it"},
-    {"address_kind", kString, "cidr, all, samehost, samenet, hostname, or absent for local"},
+    {"address_kind", kString,
+     "cidr (an address with a prefix or netmask), all, samehost, samenet, hostname, "
+     "hostname_suffix; absent for local"},
+    {"address_family", kString, "ipv4 or ipv6 for cidr addresses"},
     {"address_range", kRange, "the addresses a cidr or address/netmask rule covers"},
     {"prefix_length", kInteger, "prefix length of a cidr rule (contiguous netmask)"},
     {"method", kString, "authentication method"},
@@ -103,7 +108,7 @@ constexpr FieldSpec kHbaRuleFields[] = {
     {"clientcert", kString, "verify-ca or verify-full; absent when not required"},
     {"error", kString, "why the server would refuse to load this record"},
     {"shadowed", kBool, "no connection can ever have this record as its first match"},
-    {"shadowed_by", kStringList, "file:line of the earlier records that shadow it"},
+    {"shadowed_by", kStringList, "file:line of the earlier records that shadow it", true},
     {"reachable_plaintext_from", kStringList,
      "ranges from which a plaintext TCP connection can have this record as first match"},
 };
@@ -114,7 +119,7 @@ constexpr FieldSpec kHbaAccessFields[] = {
     {"range", kRange, "client address range (absent for local and symbolic addresses)"},
     {"range_label", kString, "the range as text, or the symbolic address (samenet, host name)"},
     {"rule_file", kString, "file of the record that is the first match"},
-    {"rule_line", kInteger, "line of the record that is the first match"},
+    {"rule_line", kInteger, "line of the record that is the first match", true},
     {"method", kString, "authentication method of that record"},
     {"databases", kStringList, "databases it matches"},
     {"users", kStringList, "users it matches"},
@@ -126,16 +131,18 @@ constexpr FactTypeSpec kFactTypes[] = {
     {FactKind::kConnection, "connection",
      "a live client session (pg_stat_activity, pg_stat_ssl, "
      "pg_stat_gssapi, pg_roles)",
-     kConnectionFields},
-    {FactKind::kServer, "server", "a server's TLS and authentication settings", kServerFields},
+     kConnectionFields, "server"},
+    {FactKind::kServer, "server", "a server's TLS and authentication settings", kServerFields,
+     "server"},
     {FactKind::kCertificate, "certificate", "a certificate the server presented to the TLS probe",
-     kCertificateFields},
+     kCertificateFields, "server"},
     {FactKind::kProbeProtocol, "probe_protocol", "a protocol version tried by the TLS probe",
-     kProbeProtocolFields},
+     kProbeProtocolFields, "server"},
     {FactKind::kProbeCipher, "probe_cipher", "a cipher suite the server accepted in the TLS probe",
-     kProbeCipherFields},
-    {FactKind::kHbaRule, "hba_rule", "a pg_hba.conf record", kHbaRuleFields},
-    {FactKind::kHbaAccess, "hba_access", "a range of the first-match access map", kHbaAccessFields},
+     kProbeCipherFields, "server"},
+    {FactKind::kHbaRule, "hba_rule", "a pg_hba.conf record", kHbaRuleFields, "file"},
+    {FactKind::kHbaAccess, "hba_access", "a range of the first-match access map", kHbaAccessFields,
+     "file"},
 };
 
 }  // namespace

@@ -24,6 +24,9 @@ struct FieldSpec {
   std::string_view name;
   FieldType type;
   std::string_view description;
+  // Volatile fields (pids, line numbers, days left) change from run to run while the problem
+  // stays the same: they are left out of fingerprints and of the grouping of findings.
+  bool is_volatile = false;
 };
 
 // The kinds of facts policies range over (a rule's `target`). The order is the column order
@@ -43,6 +46,8 @@ struct FactTypeSpec {
   std::string_view name;  // as written in policies: `target: connection`
   std::string_view description;
   std::span<const FieldSpec> fields;
+  // The field naming what a finding is about: the server, or the pg_hba.conf file.
+  std::string_view target_field;
 
   // The field's position in `fields`, the column index of a FactTable.
   std::optional<size_t> FieldIndex(std::string_view field) const;

@@ -1,0 +1,75 @@
+#include "engine/hba/file_rules_view.h"
+
+#include <arpa/inet.h>
+
+namespace pgward::hba {
+namespace {
+
+std::vector<std::string> TokenTexts(const std::vector<Token>& tokens) {
+  std::vector<std::string> texts;
+  texts.reserve(tokens.size());
+  for (const Token& token : tokens) texts.push_back(token.text);
+  return texts;
+}
+
+void FillAddressColumns(const Address& address, FileRulesRow& row) {
+  if (const auto* network = std::get_if<IpNetwork>(&address)) {
+    row.address = FormatIpAddress(network->family, network->address);
+    row.netmask = FormatIpAddress(network->family, network->mask);
+  } else if (const auto* symbolic = std::get_if<SymbolicAddress>(&address)) {
+    row.address = symbolic->text;
+  }
+}
+
+std::optional<std::vector<std::string>> OptionTexts(const std::vector<Option>& options,
+                                                    SecretDisplay secrets) {
+  if (options.empty()) return std::nullopt;
+  std::vector<std::string> texts;
+  texts.reserve(options.size());
+  for (const Option& option : options) {
+    const bool masked = secrets == SecretDisplay::kMask && IsSecretOption(option.name);
+    texts.push_back(option.name + "=" + (masked ? std::string(kMaskedSecret) : option.value));
+  }
+  return texts;
+}
+
+}  // namespace
+
+bool IsSecretOption(std::string_view name) {
+  return name == "ldapbindpasswd" || name == "radiussecrets";
+}
+
+std::string FormatIpAddress(AddressFamily family, const std::array<std::uint8_t, 16>& bytes) {
+  char buffer[INET6_ADDRSTRLEN];
+  const int af = family == AddressFamily::kIpv4 ? AF_INET : AF_INET6;
+  if (inet_ntop(af, bytes.data(), buffer, sizeof(buffer)) == nullptr) return "???";
+  return buffer;
+}
+
+std::vector<FileRulesRow> RenderFileRules(const HbaFile& file, int pg_version,
+                                          SecretDisplay secrets) {
+  const bool has_file_columns = pg_version >= 16;
+  std::vector<FileRulesRow> rows;
+  rows.reserve(file.rules.size());
+  for (const HbaRule& rule : file.rules) {
+    FileRulesRow row;
+    if (has_file_columns) {
+      row.rule_number = rule.rule_number;
+      row.file_name = rule.location.file;
+    }
+    row.line_number = rule.location.line;
+    if (rule.parsed) {
+      row.type = std::string(ConnectionTypeName(rule.type));
+      row.database = TokenTexts(rule.databases);
+      row.user_name = TokenTexts(rule.users);
+      FillAddressColumns(rule.address, row);
+      row.auth_method = std::string(AuthMethodName(rule.method));
+      row.options = OptionTexts(rule.options, secrets);
+    }
+    row.error = rule.error;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace pgward::hba

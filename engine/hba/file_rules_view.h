@@ -1,0 +1,45 @@
+#pragma once
+
+// The pg_hba_file_rules view of a given PostgreSQL version, computed from a parsed file
+// (hbafuncs.c: fill_hba_line, get_hba_options; in hba.c up to 14). SQL NULL is std::nullopt.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/hba/model.h"
+
+namespace pgward::hba {
+
+struct FileRulesRow {
+  std::optional<int> rule_number;        // 16+; NULL on error rows
+  std::optional<std::string> file_name;  // 16+
+  int line_number = 0;
+  std::optional<std::string> type;
+  std::optional<std::vector<std::string>> database;
+  std::optional<std::vector<std::string>> user_name;
+  std::optional<std::string> address;
+  std::optional<std::string> netmask;
+  std::optional<std::string> auth_method;
+  std::optional<std::vector<std::string>> options;
+  std::optional<std::string> error;
+};
+
+// Whether ldapbindpasswd and radiussecrets are shown. The server shows them; pgward's own
+// output masks them.
+enum class SecretDisplay { kShow, kMask };
+
+inline constexpr char kMaskedSecret[] = "********";
+
+// Option names whose values are credentials.
+bool IsSecretOption(std::string_view name);
+
+// The view's rows for `file` as PostgreSQL `pg_version` shows them: without rule_number and
+// file_name before 16.
+std::vector<FileRulesRow> RenderFileRules(const HbaFile& file, int pg_version,
+                                          SecretDisplay secrets = SecretDisplay::kShow);
+
+// The view's text for an address or mask (inet_ntop, as getnameinfo(NI_NUMERICHOST) prints it).
+std::string FormatIpAddress(AddressFamily family, const std::array<std::uint8_t, 16>& bytes);
+
+}  // namespace pgward::hba

@@ -1,0 +1,280 @@
+#include "engine/policy/evaluator.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <unordered_map>
+
+#include "engine/model/fact_format.h"
+
+namespace pgward::policy {
+namespace {
+
+constexpr size_t kSamplePids = 5;
+
+std::string Sha256Hex(const std::string& text, size_t hex_digits) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length && hex.size() < hex_digits; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+// The non-volatile fields of a fact type: what identifies "the same problem".
+std::vector<size_t> IdentityFields(const FactTypeSpec& spec) {
+  std::vector<size_t> fields;
+  for (size_t i = 0; i < spec.fields.size(); ++i) {
+    if (!spec.fields[i].is_volatile) fields.push_back(i);
+  }
+  return fields;
+}
+
+bool StoresInteger(const FactTypeSpec& spec, size_t field) {
+  return spec.fields[field].type == FieldType::kInteger ||
+         spec.fields[field].type == FieldType::kTimestamp;
+}
+
+std::uint64_t RawValue(const FactTable& table, size_t row, size_t field) {
+  if (StoresInteger(table.spec(), field)) {
+    return static_cast<std::uint64_t>(
+        table.Integer(row, field).value_or(FactTable::kAbsentInteger));
+  }
+  return table.Id(row, field);
+}
+
+// Fingerprint text: rule, then field=value for every identifying field, in declaration order.
+// Values are rendered, not ids, so that the fingerprint is the same in any run.
+std::string Fingerprint(const Rule& rule, const FactTable& table, size_t row,
+                        const std::vector<size_t>& identity) {
+  std::string text = "pgward/v1\n" + rule.id + "\n";
+  for (size_t field : identity) {
+    text += std::string(table.spec().fields[field].name) + "=" +
+            FieldToJson(table, row, field).dump() + "\n";
+  }
+  return Sha256Hex(text, 32);
+}
+
+nlohmann::ordered_json Subject(const FactTable& table, size_t row, bool omit_volatile) {
+  nlohmann::ordered_json subject = nlohmann::ordered_json::object();
+  const FactTypeSpec& spec = table.spec();
+  for (size_t field = 0; field < spec.fields.size(); ++field) {
+    if (omit_volatile && spec.fields[field].is_volatile) continue;
+    subject[std::string(spec.fields[field].name)] = FieldToJson(table, row, field);
+  }
+  return subject;
+}
+
+std::string MissingEvidence(const Rule& rule, const FactTable& table, size_t row) {
+  std::vector<size_t> fields;
+  if (rule.selector) rule.selector->CollectFields(fields);
+  rule.assertion->CollectFields(fields);
+  std::sort(fields.begin(), fields.end());
+  fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
+  std::string absent;
+  for (size_t field : fields) {
+    if (FieldToJson(table, row, field).is_null()) {
+      absent += (absent.empty() ? "" : ", ") + std::string(table.spec().fields[field].name);
+    }
+  }
+  return "cannot evaluate " + rule.id + ": evidence missing (" +
+         (absent.empty() ? std::string("unknown") : absent) + " not collected)";
+}
+
+class RuleEvaluator {
+ public:
+  RuleEvaluator(const Rule& rule, const FactTable& table, Evaluation& out)
+      : rule_(rule),
+        table_(table),
+        out_(out),
+        identity_(IdentityFields(table.spec())),
+        target_field_(table.spec().FieldIndex(table.spec().target_field).value()),
+        pid_field_(table.spec().FieldIndex("pid")),
+        groups_connections_(table.kind() == FactKind::kConnection) {}
+
+  void Run() {
+    for (size_t row = 0; row < table_.size(); ++row) {
+      const std::string_view target = Target(row);
+      RuleCheck& check = CheckFor(target);
+      if (rule_.selector && rule_.selector->Evaluate(table_, row) == Truth::kFalse) continue;
+      ++check.facts_checked;
+      const Truth truth = rule_.assertion->Evaluate(table_, row);
+      if (truth == Truth::kTrue) continue;
+      if (truth == Truth::kFalse) {
+        ++check.failures;
+      } else {
+        ++check.errors;
+      }
+      const FindingStatus status =
+          truth == Truth::kFalse ? FindingStatus::kFail : FindingStatus::kError;
+      if (groups_connections_) {
+        Fold(row, status);
+      } else {
+        Emit(row, status, 1);
+      }
+    }
+    for (const Group& group : groups_) {
+      Finding& finding = out_.findings[group.finding];
+      finding.count = group.count;
+      if (group.count > 1) finding.message = RenderMessage(rule_, table_, group.row, group.count);
+    }
+    for (auto& [target, check] : checks_) out_.checks.push_back(std::move(check));
+  }
+
+ private:
+  struct Group {
+    size_t row;      // the first fact of the group
+    size_t finding;  // index in out_.findings
+    std::int64_t count;
+    FindingStatus status;
+  };
+
+  std::string_view Target(size_t row) const {
+    const ValueId id = table_.Id(row, target_field_);
+    return id == kAbsent ? std::string_view("(unknown)") : table_.pool().String(id);
+  }
+
+  RuleCheck& CheckFor(std::string_view target) {
+    auto it = checks_.find(target);
+    if (it == checks_.end()) {
+      it = checks_.emplace(std::string(target), RuleCheck{rule_.id, std::string(target)}).first;
+    }
+    return it->second;
+  }
+
+  size_t Emit(size_t row, FindingStatus status, std::int64_t count) {
+    Finding finding;
+    finding.rule_id = rule_.id;
+    finding.severity = rule_.severity;
+    finding.status = status;
+    finding.message = status == FindingStatus::kError ? MissingEvidence(rule_, table_, row)
+                                                      : RenderMessage(rule_, table_, row, count);
+    finding.target = std::string(Target(row));
+    const FactSource& source = table_.source(row);
+    if (source.file != kAbsent) {
+      finding.location =
+          FindingLocation{std::string(table_.pool().String(source.file)), source.line};
+    }
+    finding.subject = Subject(table_, row, groups_connections_);
+    finding.compliance = rule_.compliance;
+    finding.fingerprint = Fingerprint(rule_, table_, row, identity_);
+    if (pid_field_) {
+      if (std::optional<std::int64_t> pid = table_.Integer(row, *pid_field_)) {
+        finding.sample_pids.push_back(*pid);
+      }
+    }
+    out_.findings.push_back(std::move(finding));
+    return out_.findings.size() - 1;
+  }
+
+  // Identical connection facts become one finding: hash the identifying ids, confirm equality
+  // against the group's first row (hash collisions must not merge different sessions).
+  void Fold(size_t row, FindingStatus status) {
+    std::uint64_t hash = static_cast<std::uint64_t>(status) + 0x9e3779b97f4a7c15ull;
+    for (size_t field : identity_) hash = (hash ^ RawValue(table_, row, field)) * 0x100000001b3ull;
+    std::vector<size_t>& candidates = by_hash_[hash];
+    for (size_t index : candidates) {
+      Group& group = groups_[index];
+      if (group.status != status || !SameIdentity(group.row, row)) continue;
+      ++group.count;
+      Finding& finding = out_.findings[group.finding];
+      if (finding.sample_pids.size() < kSamplePids && pid_field_) {
+        if (std::optional<std::int64_t> pid = table_.Integer(row, *pid_field_)) {
+          finding.sample_pids.push_back(*pid);
+        }
+      }
+      return;
+    }
+    candidates.push_back(groups_.size());
+    groups_.push_back({row, Emit(row, status, 1), 1, status});
+  }
+
+  bool SameIdentity(size_t a, size_t b) const {
+    return std::all_of(identity_.begin(), identity_.end(), [&](size_t field) {
+      return RawValue(table_, a, field) == RawValue(table_, b, field);
+    });
+  }
+
+  const Rule& rule_;
+  const FactTable& table_;
+  Evaluation& out_;
+  std::vector<size_t> identity_;
+  size_t target_field_;
+  std::optional<size_t> pid_field_;
+  bool groups_connections_;
+  std::map<std::string, RuleCheck, std::less<>> checks_;
+  std::vector<Group> groups_;
+  std::unordered_map<std::uint64_t, std::vector<size_t>> by_hash_;
+};
+
+}  // namespace
+
+std::string RenderMessage(const Rule& rule, const FactTable& table, size_t row,
+                          std::int64_t count) {
+  std::string message;
+  for (const MessagePart& part : rule.message) {
+    switch (part.kind) {
+      case MessagePart::Kind::kText:
+      case MessagePart::Kind::kParameter:
+        message += part.text;
+        break;
+      case MessagePart::Kind::kField:
+        message += FormatField(table, row, part.field);
+        break;
+      case MessagePart::Kind::kCount:
+        message += std::to_string(count);
+        break;
+      case MessagePart::Kind::kOffending: {
+        std::vector<std::string> offending;
+        rule.assertion->CollectOffending(table, row, offending);
+        for (size_t i = 0; i < offending.size(); ++i) {
+          message += (i == 0 ? "" : ", ") + offending[i];
+        }
+        break;
+      }
+    }
+  }
+  return message;
+}
+
+Evaluation Evaluate(const std::vector<const Policy*>& policies, const FactSet& facts) {
+  Evaluation evaluation;
+  for (const Policy* policy : policies) {
+    for (const Rule& rule : policy->rules) {
+      RuleEvaluator(rule, facts.table(rule.target), evaluation).Run();
+    }
+  }
+  auto location_key = [](const Finding& finding) {
+    return finding.location ? std::make_tuple(finding.location->file, finding.location->line)
+                            : std::make_tuple(std::string(), 0);
+  };
+  std::stable_sort(evaluation.findings.begin(), evaluation.findings.end(),
+                   [&](const Finding& a, const Finding& b) {
+                     return std::forward_as_tuple(a.rule_id, a.target) <
+                                std::forward_as_tuple(b.rule_id, b.target) ||
+                            (std::forward_as_tuple(a.rule_id, a.target) ==
+                                 std::forward_as_tuple(b.rule_id, b.target) &&
+                             std::make_tuple(location_key(a), a.fingerprint) <
+                                 std::make_tuple(location_key(b), b.fingerprint));
+                   });
+  // The same problem twice in one target (two identical pg_hba.conf lines) keeps apart.
+  std::map<std::string, int> seen;
+  for (Finding& finding : evaluation.findings) {
+    if (const int n = seen[finding.fingerprint]++; n > 0) {
+      finding.fingerprint += "/" + std::to_string(n + 1);
+    }
+  }
+  std::sort(evaluation.checks.begin(), evaluation.checks.end(),
+            [](const RuleCheck& a, const RuleCheck& b) {
+              return std::tie(a.rule_id, a.target) < std::tie(b.rule_id, b.target);
+            });
+  return evaluation;
+}
+
+}  // namespace pgward::policy

@@ -1,0 +1,159 @@
+#include "engine/policy/evaluator.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/policy/loader.h"
+
+namespace pgward::policy {
+namespace {
+
+const char* kPolicy = R"yaml(apiVersion: pgward/v1
+kind: Policy
+metadata: {name: test}
+parameters:
+  min_tls: {type: tls_version, default: TLSv1.2}
+  allowed: {type: string_list, default: ["TLS_AES_.*", "ECDHE-[A-Z]+-AES[0-9]+-GCM-SHA[0-9]+"]}
+rules:
+  - id: CONN-PLAIN
+    title: plaintext
+    severity: high
+    target: connection
+    where: {local: {eq: false}}
+    assert: {encrypted: {eq: true}}
+    message: "{count} plaintext session(s) of {user} from {client_addr} ({application_name})"
+  - id: CONN-OLD
+    title: old TLS
+    severity: medium
+    target: connection
+    where: {ssl: {eq: true}}
+    assert: {tls_version: {ge: {param: min_tls}}}
+    message: "{user} uses {tls_version} < {param.min_tls}"
+  - id: CONN-CIPHER
+    title: cipher
+    severity: medium
+    target: connection
+    where: {ssl: {eq: true}}
+    assert: {cipher: {matches_any: {param: allowed}}}
+    message: "{cipher}"
+)yaml";
+
+struct Session {
+  int pid;
+  const char* user;
+  const char* app;
+  const char* addr;  // nullptr: Unix socket
+  bool ssl;
+  const char* version;
+  const char* cipher;
+};
+
+void AddSession(FactSet& facts, const Session& s, bool with_encrypted = true) {
+  FactTable& t = facts.table(FactKind::kConnection);
+  const size_t row = t.AppendRow();
+  t.SetString(row, t.Field("server"), "db1");
+  t.SetInteger(row, t.Field("pid"), s.pid);
+  t.SetString(row, t.Field("user"), s.user);
+  t.SetString(row, t.Field("database"), "app");
+  t.SetString(row, t.Field("application_name"), s.app);
+  if (s.addr) t.SetAddress(row, t.Field("client_addr"), *ParseIpAddress(s.addr));
+  t.SetBool(row, t.Field("local"), s.addr == nullptr);
+  t.SetBool(row, t.Field("ssl"), s.ssl);
+  if (with_encrypted) t.SetBool(row, t.Field("encrypted"), s.ssl);
+  if (s.version) t.SetTlsVersion(row, t.Field("tls_version"), *ParseTlsVersion(s.version));
+  if (s.cipher) t.SetString(row, t.Field("cipher"), s.cipher);
+}
+
+Policy LoadTestPolicy() {
+  LoadResult result = LoadPolicyText(kPolicy, "test.yaml");
+  EXPECT_TRUE(result.errors.empty()) << result.errors[0].ToString();
+  return std::move(*result.policy);
+}
+
+TEST(EvaluatorTest, PooledPlaintextSessionsBecomeOneFindingWithACount) {
+  const Policy policy = LoadTestPolicy();
+  FactSet facts;
+  for (int pid = 100; pid < 500; ++pid) {
+    AddSession(facts, {pid, "billing", "billing-api", "10.0.0.5", false, nullptr, nullptr});
+  }
+  AddSession(facts, {900, "billing", "billing-api", "10.0.0.6", false, nullptr, nullptr});
+  AddSession(facts, {901, "cron", "cron", nullptr, false, nullptr, nullptr});
+  const Evaluation evaluation = Evaluate({&policy}, facts);
+  ASSERT_EQ(evaluation.findings.size(), 2u);
+  const Finding& pooled =
+      evaluation.findings[0].count == 400 ? evaluation.findings[0] : evaluation.findings[1];
+  EXPECT_EQ(pooled.count, 400);
+  EXPECT_EQ(pooled.message, "400 plaintext session(s) of billing from 10.0.0.5 (billing-api)");
+  EXPECT_EQ(pooled.sample_pids, (std::vector<std::int64_t>{100, 101, 102, 103, 104}));
+  EXPECT_FALSE(pooled.subject.contains("pid"));
+  EXPECT_EQ(pooled.target, "db1");
+  EXPECT_EQ(pooled.status, FindingStatus::kFail);
+  EXPECT_EQ(pooled.severity, Severity::kHigh);
+  // The Unix-socket session is not selected.
+  for (const Finding& finding : evaluation.findings) EXPECT_NE(finding.subject["user"], "cron");
+}
+
+TEST(EvaluatorTest, FingerprintsIgnorePidsAndDifferForDifferentProblems) {
+  const Policy policy = LoadTestPolicy();
+  FactSet first, second;
+  AddSession(first, {1, "app", "web", "10.0.0.5", false, nullptr, nullptr});
+  AddSession(second, {777, "app", "web", "10.0.0.5", false, nullptr, nullptr});
+  AddSession(second, {778, "app", "web", "10.0.0.7", false, nullptr, nullptr});
+  const Evaluation a = Evaluate({&policy}, first);
+  const Evaluation b = Evaluate({&policy}, second);
+  ASSERT_EQ(a.findings.size(), 1u);
+  ASSERT_EQ(b.findings.size(), 2u);
+  EXPECT_EQ(a.findings[0].fingerprint.size(), 32u);
+  const bool same = a.findings[0].fingerprint == b.findings[0].fingerprint ||
+                    a.findings[0].fingerprint == b.findings[1].fingerprint;
+  EXPECT_TRUE(same);
+  EXPECT_NE(b.findings[0].fingerprint, b.findings[1].fingerprint);
+}
+
+TEST(EvaluatorTest, ComparesTlsVersionsInOrderAndMatchesCipherAllowlistsWhole) {
+  const Policy policy = LoadTestPolicy();
+  FactSet facts;
+  AddSession(facts, {1, "a", "x", "10.0.0.1", true, "TLSv1.3", "TLS_AES_256_GCM_SHA384"});
+  AddSession(facts, {2, "b", "x", "10.0.0.1", true, "TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256"});
+  AddSession(facts, {3, "c", "x", "10.0.0.1", true, "TLSv1.1", "ECDHE-RSA-AES128-SHA"});
+  // A partial match of an allowlist entry must not admit a suite.
+  AddSession(facts, {4, "d", "x", "10.0.0.1", true, "TLSv1.2", "XTLS_AES_256_GCM_SHA384"});
+  const Evaluation evaluation = Evaluate({&policy}, facts);
+  std::vector<std::string> fired;
+  for (const Finding& finding : evaluation.findings) {
+    fired.push_back(finding.rule_id + ":" + finding.subject["user"].get<std::string>());
+  }
+  EXPECT_EQ(fired, (std::vector<std::string>{"CONN-CIPHER:c", "CONN-CIPHER:d", "CONN-OLD:c"}));
+  EXPECT_EQ(evaluation.findings[2].message, "c uses TLSv1.1 < TLSv1.2");
+}
+
+TEST(EvaluatorTest, MissingEvidenceIsAnErrorNeverAPass) {
+  const Policy policy = LoadTestPolicy();
+  FactSet facts;
+  // `encrypted` was not collected: CONN-PLAIN cannot decide.
+  AddSession(facts, {1, "app", "web", "10.0.0.5", false, nullptr, nullptr},
+             /*with_encrypted=*/false);
+  const Evaluation evaluation = Evaluate({&policy}, facts);
+  ASSERT_EQ(evaluation.findings.size(), 1u);
+  EXPECT_EQ(evaluation.findings[0].status, FindingStatus::kError);
+  EXPECT_EQ(evaluation.findings[0].message,
+            "cannot evaluate CONN-PLAIN: evidence missing (encrypted not collected)");
+  ASSERT_FALSE(evaluation.checks.empty());
+  EXPECT_EQ(evaluation.checks[0].rule_id, "CONN-CIPHER");
+}
+
+TEST(EvaluatorTest, ChecksRecordRulesThatPassed) {
+  const Policy policy = LoadTestPolicy();
+  FactSet facts;
+  AddSession(facts, {1, "a", "x", "10.0.0.1", true, "TLSv1.3", "TLS_AES_256_GCM_SHA384"});
+  const Evaluation evaluation = Evaluate({&policy}, facts);
+  EXPECT_TRUE(evaluation.findings.empty());
+  ASSERT_EQ(evaluation.checks.size(), 3u);
+  for (const RuleCheck& check : evaluation.checks) {
+    EXPECT_EQ(check.target, "db1");
+    EXPECT_EQ(check.facts_checked, 1u);
+    EXPECT_EQ(check.failures, 0u);
+  }
+}
+
+}  // namespace
+}  // namespace pgward::policy
