@@ -1,15 +1,21 @@
 #include "engine/cli/cli.h"
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
+#include <cstdlib>
 
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "engine/cli/hba_rules_command.h"
+#include "engine/cli/policy_commands.h"
+#include "engine/cli/scan_command.h"
 #include "engine/core/exit_code.h"
 #include "engine/core/suggest.h"
 #include "engine/hba/parser.h"
@@ -24,6 +30,12 @@ constexpr std::string_view kExitCodesHelp =
     "  1  failing findings at or above the threshold\n"
     "  2  usage or input error (bad flag, unreadable or invalid input, unimplemented command)\n"
     "  3  incomplete evidence: something could not be collected or read (never a silent pass)\n";
+
+int UsageError(const std::string& message, const std::string& hint_command) {
+  std::cerr << "pgward: " << message << "\n"
+            << "Run '" << hint_command << " --help' for usage.\n";
+  return ToInt(ExitCode::kUsageOrInputError);
+}
 
 // What the chosen command does: set by its CLI11 callback once the whole line parsed.
 using Action = std::function<int()>;
@@ -77,6 +89,81 @@ void AddHbaRulesCommand(CLI::App& hba, Action& action) {
   });
 }
 
+void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> arguments) {
+  CLI::App* command = app.add_subcommand(
+      "scan", "Collect evidence (hba files, servers, snapshots) and evaluate policies");
+  auto options = std::make_shared<ScanOptions>();
+  options->arguments = std::move(arguments);
+  auto formats = std::make_shared<std::string>("text");
+  auto fail_on = std::make_shared<std::string>("high");
+  command->add_option("--hba", options->hba_files, "pg_hba.conf file to check (repeatable)");
+  command->add_option("--snapshot", options->snapshots, "Snapshot to evaluate (repeatable)");
+  command->add_option("--target", options->targets, "libpq connection string or URI (repeatable)");
+  command->add_option("--inventory", options->inventory, "Inventory of servers (YAML)");
+  command
+      ->add_option("--pg-version", options->pg_version,
+                   "PostgreSQL major version whose pg_hba.conf parser to follow for --hba")
+      ->check(CLI::Range(hba::kOldestPgVersion, hba::kNewestPgVersion))
+      ->default_val(hba::kDefaultPgVersion);
+  command->add_option("--policy", options->policies, "Policy or pack file (repeatable)");
+  command->add_option("--pack", options->packs,
+                      "Built-in pack: baseline, pci-dss-4.0, cis-postgresql (default baseline)");
+  command->add_option("--set", options->assignments, "Policy parameter NAME=VALUE (repeatable)");
+  command->add_option("--values", options->values_files, "YAML file of parameter values");
+  command->add_option("--waivers", options->waivers, "Waivers file (YAML)");
+  command->add_option("--format", *formats, "Report formats, comma-separated: text, json")
+      ->default_val("text");
+  command->add_option("--output-dir", options->output_dir, "Write the reports into DIR");
+  command->add_option("--json", options->json_file, "Write the JSON report to FILE");
+  command
+      ->add_option("--fail-on", *fail_on,
+                   "Lowest severity of a failing finding that makes the exit code 1")
+      ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}))
+      ->default_val("high");
+  command->add_flag("--reproducible", options->reproducible,
+                    "Leave timestamps out: the same inputs give the same bytes");
+  command->callback([&action, options, formats, fail_on] {
+    options->formats.clear();
+    std::stringstream list(*formats);
+    for (std::string format; std::getline(list, format, ',');) {
+      if (format != "text" && format != "json") {
+        action = [format] {
+          return UsageError("unknown report format '" + format + "' (text, json)", "pgward scan");
+        };
+        return;
+      }
+      options->formats.push_back(format);
+    }
+    options->fail_on = *ParseSeverity(*fail_on);
+    options->color = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+    action = [options] { return RunScan(*options, std::cout, std::cerr); };
+  });
+}
+
+void AddPolicyCommands(CLI::App& policy, Action& action) {
+  CLI::App* list = policy.add_subcommand("list", "List the built-in rules and their parameters");
+  auto pack = std::make_shared<std::string>("baseline");
+  list->add_option("--pack", *pack, "Pack to list (baseline, pci-dss-4.0, cis-postgresql)")
+      ->default_val("baseline");
+  list->callback(
+      [&action, pack] { action = [pack] { return RunPolicyList(*pack, std::cout, std::cerr); }; });
+
+  CLI::App* lint = policy.add_subcommand("lint", "Load policy and pack files, report every error");
+  auto files = std::make_shared<std::vector<std::string>>();
+  lint->add_option("FILE", *files, "Policy or pack files")->required();
+  lint->callback([&action, files] {
+    action = [files] { return RunPolicyLint(*files, std::cout, std::cerr); };
+  });
+
+  CLI::App* test = policy.add_subcommand(
+      "test", "Run the PolicyTest files under DIR (every rule needs a failing and a passing case)");
+  auto directory = std::make_shared<std::string>();
+  test->add_option("DIR", *directory, "Directory searched for PolicyTest files")->required();
+  test->callback([&action, directory] {
+    action = [directory] { return RunPolicyTest(*directory, std::cout, std::cerr); };
+  });
+}
+
 // The deepest subcommand that was named on the command line, for help hints after an error.
 std::string CommandPath(const CLI::App& app) {
   std::string path = "pgward";
@@ -88,12 +175,6 @@ std::string CommandPath(const CLI::App& app) {
     path += " " + current->get_name();
   }
   return path;
-}
-
-int UsageError(const std::string& message, const std::string& hint_command) {
-  std::cerr << "pgward: " << message << "\n"
-            << "Run '" << hint_command << " --help' for usage.\n";
-  return ToInt(ExitCode::kUsageOrInputError);
 }
 
 // A word that is not a command is most often a typo of one: say so, with a suggestion,
@@ -134,9 +215,7 @@ int Run(int argc, char** argv) {
   app.footer(std::string(kExitCodesHelp));
 
   Action action;
-  AddPlannedCommand(app, "scan",
-                    "Collect evidence (hba files, servers, snapshots) and evaluate policies",
-                    action);
+  AddScanCommand(app, action, std::vector<std::string>(argv, argv + argc));
   AddPlannedCommand(app, "collect", "Collect live evidence from servers into a snapshot", action);
   AddPlannedCommand(app, "probe",
                     "Probe a server's TLS: versions, cipher suites, certificate chain", action);
@@ -147,9 +226,7 @@ int Run(int argc, char** argv) {
                     action);
 
   CLI::App* policy = app.add_subcommand("policy", "Inspect, lint and test policies");
-  AddPlannedCommand(*policy, "list", "List the built-in rule catalog", action);
-  AddPlannedCommand(*policy, "lint", "Validate policy files", action);
-  AddPlannedCommand(*policy, "test", "Run policy unit tests from a directory", action);
+  AddPolicyCommands(*policy, action);
 
   if (std::optional<int> error = CheckCommandWords(app, argc, argv)) return *error;
   try {

@@ -97,6 +97,9 @@ constexpr FieldSpec kHbaRuleFields[] = {
     {"users", kStringList, "user field, written like databases (+group for memberships)"},
     {"address", kString, "address field as the view shows it; absent for local"},
     {"netmask", kString, "netmask as the view shows it"},
+    {"network", kString,
+     "what the line admits, as written in reports: 10.0.0.0/8, all, samenet, db.example.com "
+     "(address/netmask for a netmask that is not a prefix); absent for local"},
     {"address_kind", kString,
      "cidr (an address with a prefix or netmask), all, samehost, samenet, hostname, "
      "hostname_suffix; absent for local"},

@@ -102,10 +102,13 @@ class RuleEvaluator {
     for (size_t row = 0; row < table_.size(); ++row) {
       const std::string_view target = Target(row);
       RuleCheck& check = CheckFor(target);
-      if (rule_.selector && rule_.selector->Evaluate(table_, row) == Truth::kFalse) continue;
+      const Truth selected = rule_.selector ? rule_.selector->Evaluate(table_, row) : Truth::kTrue;
+      if (selected == Truth::kFalse) continue;
       ++check.facts_checked;
-      const Truth truth = rule_.assertion->Evaluate(table_, row);
+      Truth truth = rule_.assertion->Evaluate(table_, row);
       if (truth == Truth::kTrue) continue;
+      // Whether the rule applies at all is unknown: not a failure, but not a pass either.
+      if (selected == Truth::kUnknown) truth = Truth::kUnknown;
       if (truth == Truth::kFalse) {
         ++check.failures;
       } else {

@@ -4,20 +4,11 @@
 #include <vector>
 
 #include "engine/findings/finding.h"
+#include "engine/findings/report.h"
 #include "engine/model/fact_table.h"
 #include "engine/policy/policy.h"
 
 namespace pgward::policy {
-
-// How one rule fared on one target: the evidence that a control was checked, even when it
-// passed (JUnit testcases, SARIF invocation notes).
-struct RuleCheck {
-  std::string rule_id;
-  std::string target;
-  size_t facts_checked = 0;  // facts the selector kept
-  size_t failures = 0;       // facts that failed (before grouping)
-  size_t errors = 0;         // facts whose evidence was incomplete
-};
 
 struct Evaluation {
   std::vector<Finding> findings;  // sorted: rule id, target, location, fingerprint

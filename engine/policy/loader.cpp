@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "engine/core/redact.h"
 #include "engine/core/suggest.h"
 #include "engine/model/fact_format.h"
 #include "engine/policy/predicates.h"
@@ -34,9 +35,10 @@ std::string_view ParameterTypeName(ParameterType type) {
 }
 
 std::string LoadError::ToString() const {
-  if (position.line == 0) return position.file + ": " + message;
-  return position.file + ":" + std::to_string(position.line) + ":" +
-         std::to_string(position.column) + ": " + message;
+  // Paths and values come from the command line and files: they can hold secrets.
+  if (position.line == 0) return RedactSecrets(position.file + ": " + message);
+  return RedactSecrets(position.file + ":" + std::to_string(position.line) + ":" +
+                       std::to_string(position.column) + ": " + message);
 }
 
 namespace {

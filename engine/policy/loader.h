@@ -18,7 +18,7 @@ struct LoadError {
   SourcePosition position;
   std::string message;
 
-  // "file:line:column: message" (or "file: message" without a position).
+  // "file:line:column: message" (or "file: message" without a position), secrets redacted.
   std::string ToString() const;
 };
 

@@ -74,6 +74,18 @@ class NotPredicate final : public Predicate {
   PredicatePtr operand_;
 };
 
+// `in []` is false and `not_in []` true whatever the value, absent included: no evidence is
+// needed to decide them.
+class ConstantPredicate final : public Predicate {
+ public:
+  explicit ConstantPredicate(bool value) : value_(value) {}
+  Truth Evaluate(const FactTable&, size_t) const override { return TruthOf(value_); }
+  void CollectFields(std::vector<size_t>&) const override {}
+
+ private:
+  bool value_;
+};
+
 // Base of the leaves over one field.
 class FieldPredicate : public Predicate {
  public:
@@ -119,6 +131,8 @@ class PresencePredicate final : public FieldPredicate {
         integer_column_ ? table.Integer(row, field_).has_value() : table.Id(row, field_) != kAbsent;
     return TruthOf(present == want_present_);
   }
+  // Never unknown: an absent field is an answer here, not missing evidence.
+  void CollectFields(std::vector<size_t>&) const override {}
 
  private:
   bool integer_column_;
@@ -365,6 +379,7 @@ PredicatePtr MakePresence(size_t field, bool integer_column, bool want_present) 
 }
 
 PredicatePtr MakeStringIn(size_t field, std::vector<std::string> values, bool negate) {
+  if (values.empty()) return std::make_unique<ConstantPredicate>(negate);
   return std::make_unique<StringInPredicate>(field, std::move(values), negate);
 }
 

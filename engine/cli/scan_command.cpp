@@ -1,0 +1,238 @@
+#include "engine/cli/scan_command.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "engine/core/exit_code.h"
+#include "engine/core/redact.h"
+#include "engine/hba/hba_facts.h"
+#include "engine/hba/parser.h"
+#include "engine/model/fact_format.h"
+#include "engine/policy/builtin.h"
+#include "engine/policy/evaluator.h"
+#include "engine/policy/loader.h"
+#include "reporters/atomic_file.h"
+#include "reporters/json_report.h"
+#include "reporters/text_report.h"
+
+namespace pgward::cli {
+namespace {
+
+std::string NowUtc() {
+  const auto now = std::chrono::system_clock::now();
+  return FormatTimestamp(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+}
+
+// SHA-256 of a file, or nullopt when it cannot be read.
+std::optional<std::string> Sha256OfFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    EVP_DigestUpdate(context, buffer, static_cast<size_t>(in.gcount()));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context, digest, &length);
+  EVP_MD_CTX_free(context);
+  if (in.bad()) return std::nullopt;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+struct LoadedPolicies {
+  std::vector<policy::Policy> policies;
+  bool ok = true;
+};
+
+LoadedPolicies LoadPolicies(const ScanOptions& options, std::ostream& err) {
+  policy::ParameterOverrides overrides;
+  overrides.assignments = options.assignments;
+  overrides.values_files = options.values_files;
+  LoadedPolicies loaded;
+  auto take = [&](policy::LoadResult result) {
+    if (!result.policy) {
+      for (const policy::LoadError& error : result.errors) err << error.ToString() << "\n";
+      loaded.ok = false;
+      return;
+    }
+    loaded.policies.push_back(std::move(*result.policy));
+  };
+  for (const std::string& file : options.policies) take(policy::LoadPolicyFile(file, overrides));
+  for (const std::string& pack : options.packs) take(policy::LoadBuiltinPack(pack, overrides));
+  if (options.policies.empty() && options.packs.empty()) {
+    take(policy::LoadBuiltinPack("baseline", overrides));
+  }
+  // The same rule twice would report every problem twice, once per pack.
+  std::map<std::string, std::string> owners;
+  for (const policy::Policy& policy : loaded.policies) {
+    for (const policy::Rule& rule : policy.rules) {
+      const auto [owner, inserted] = owners.emplace(rule.id, policy.name);
+      if (!inserted) {
+        err << "pgward: rule " << rule.id << " is in both " << owner->second << " and "
+            << policy.name << ": scan with one of them\n";
+        loaded.ok = false;
+      }
+    }
+  }
+  return loaded;
+}
+
+std::vector<RuleInfo> RuleInfos(const std::vector<policy::Policy>& policies) {
+  std::vector<RuleInfo> rules;
+  for (const policy::Policy& policy : policies) {
+    for (const policy::Rule& rule : policy.rules) {
+      rules.push_back(RuleInfo{rule.id, rule.title, rule.description, rule.severity,
+                               std::string(FactType(rule.target).name), rule.remediation,
+                               rule.compliance, rule.references, policy.name});
+    }
+  }
+  std::sort(rules.begin(), rules.end(),
+            [](const RuleInfo& a, const RuleInfo& b) { return a.id < b.id; });
+  return rules;
+}
+
+// Reads the --hba files into facts; a file that cannot be read is missing evidence.
+void CollectHbaFiles(const ScanOptions& options, FactSet& facts, ScanReport& report) {
+  hba::ParseOptions parse_options;
+  parse_options.pg_version = options.pg_version;
+  // Offline (pre-merge) scans cannot resolve the production RADIUS servers' names; a failed
+  // lookup there says nothing about the file.
+  parse_options.resolve_radius_servers = false;
+  std::set<std::string> read_files;
+  for (const std::string& path : options.hba_files) {
+    const hba::HbaFile file = hba::ParseHbaFile(path, parse_options);
+    report.targets.push_back(path);
+    if (file.read_error) {
+      report.errors.push_back(
+          {path, "cannot read " + file.read_error->path + ": " + file.read_error->message, {}});
+      continue;
+    }
+    hba::AddHbaRuleFacts(file, options.pg_version, facts);
+    read_files.insert(path);
+    for (const hba::HbaRule& rule : file.rules) read_files.insert(rule.location.file);
+  }
+  for (const std::string& path : read_files) {
+    if (std::optional<std::string> digest = Sha256OfFile(path)) {
+      report.artifacts.push_back({path, *digest});
+    }
+  }
+}
+
+struct Output {
+  std::string format;
+  std::string path;  // empty: standard output
+};
+
+// Where each requested report goes: an explicit --json FILE, the output directory, or stdout.
+std::optional<std::vector<Output>> PlanOutputs(const ScanOptions& options, std::ostream& err) {
+  std::vector<Output> outputs;
+  size_t to_stdout = 0;
+  for (const std::string& format : options.formats) {
+    Output output{format, ""};
+    if (!options.output_dir.empty()) {
+      output.path = (std::filesystem::path(options.output_dir) /
+                     (format == "text" ? "pgward.txt" : "pgward." + format))
+                        .string();
+    }
+    if (output.path.empty()) ++to_stdout;
+    outputs.push_back(output);
+  }
+  if (!options.json_file.empty()) outputs.push_back({"json", options.json_file});
+  if (to_stdout > 1) {
+    err << "pgward: several formats on standard output: add --output-dir DIR or --json FILE\n";
+    return std::nullopt;
+  }
+  return outputs;
+}
+
+}  // namespace
+
+int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
+  ScanReport report;
+  if (!options.reproducible) report.invocation.started_at = NowUtc();
+  for (const std::string& argument : options.arguments) {
+    report.invocation.arguments.push_back(RedactSecrets(argument));
+  }
+  report.invocation.fail_on = options.fail_on;
+
+  if (options.hba_files.empty() && options.snapshots.empty() && options.targets.empty() &&
+      options.inventory.empty()) {
+    err << "pgward: nothing to scan: give --hba FILE, --snapshot FILE, --target DSN or "
+           "--inventory FILE\nRun 'pgward scan --help' for usage.\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
+  if (!options.snapshots.empty() || !options.targets.empty() || !options.inventory.empty()) {
+    err << "pgward: scanning live servers and snapshots (--target, --inventory, --snapshot) is "
+           "not implemented in this version; --hba works offline\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
+  if (!options.waivers.empty()) {
+    err << "pgward: --waivers is not implemented in this version\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
+  const std::optional<std::vector<Output>> outputs = PlanOutputs(options, err);
+  if (!outputs) return ToInt(ExitCode::kUsageOrInputError);
+  LoadedPolicies loaded = LoadPolicies(options, err);
+  if (!loaded.ok) return ToInt(ExitCode::kUsageOrInputError);
+
+  FactSet facts;
+  CollectHbaFiles(options, facts, report);
+
+  std::vector<const policy::Policy*> policies;
+  for (const policy::Policy& policy : loaded.policies) policies.push_back(&policy);
+  policy::Evaluation evaluation = policy::Evaluate(policies, facts);
+  report.findings = std::move(evaluation.findings);
+  report.checks = std::move(evaluation.checks);
+  report.rules = RuleInfos(loaded.policies);
+  std::sort(report.targets.begin(), report.targets.end());
+  report.targets.erase(std::unique(report.targets.begin(), report.targets.end()),
+                       report.targets.end());
+  std::sort(report.artifacts.begin(), report.artifacts.end(),
+            [](const Artifact& a, const Artifact& b) { return a.path < b.path; });
+  report.invocation.exit_code = ExitCodeFor(report);
+  if (!options.reproducible) report.invocation.finished_at = NowUtc();
+
+  if (!options.output_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(options.output_dir, error);
+    if (error) {
+      err << "pgward: cannot create " << options.output_dir << ": " << error.message() << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+  }
+  for (const Output& output : *outputs) {
+    const bool text = output.format == "text";
+    const std::string rendered =
+        text ? reporters::RenderTextReport(report, output.path.empty() && options.color)
+             : reporters::RenderJsonReport(report);
+    if (output.path.empty()) {
+      out << rendered;
+    } else if (std::optional<std::string> error =
+                   reporters::WriteFileAtomically(output.path, rendered)) {
+      err << "pgward: " << *error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+  }
+  for (const EvidenceError& error : report.errors) {
+    err << "pgward: " << error.target << ": " << error.message << "\n";
+  }
+  return report.invocation.exit_code;
+}
+
+}  // namespace pgward::cli

@@ -1,0 +1,41 @@
+#pragma once
+
+// `pgward scan`: inputs -> facts -> policies -> findings -> reporters.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "engine/findings/finding.h"
+
+namespace pgward::cli {
+
+struct ScanOptions {
+  // Inputs.
+  std::vector<std::string> hba_files;
+  std::vector<std::string> snapshots;
+  std::vector<std::string> targets;
+  std::string inventory;
+  int pg_version = 17;  // for --hba files: the server version whose parser to follow
+
+  // Policies: --policy files and built-in --pack names; the baseline pack when neither.
+  std::vector<std::string> policies;
+  std::vector<std::string> packs;
+  std::vector<std::string> assignments;  // --set NAME=VALUE
+  std::vector<std::string> values_files;
+  std::string waivers;
+
+  // Output.
+  std::vector<std::string> formats = {"text"};  // text, json
+  std::string output_dir;
+  std::string json_file;
+  Severity fail_on = Severity::kHigh;
+  bool reproducible = false;  // no timestamps: the same inputs give the same bytes
+  bool color = false;         // decided by the caller: a terminal and NO_COLOR unset
+
+  std::vector<std::string> arguments;  // the command line, for the report (redacted there)
+};
+
+int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace pgward::cli

@@ -1,0 +1,74 @@
+#pragma once
+
+// What a run hands to the reporters: the rules that were evaluated, their findings, the
+// evidence that they were checked, what could not be collected, and the files that were read.
+// Reporters see this and nothing else (no policies, no parsers, no libpq).
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/findings/finding.h"
+
+namespace pgward {
+
+struct RuleInfo {
+  std::string id;
+  std::string title;
+  std::string description;
+  Severity severity = Severity::kInfo;
+  std::string target;  // fact type: connection, server, hba_rule, ...
+  std::string remediation;
+  std::map<std::string, std::vector<std::string>> compliance;
+  std::vector<std::string> references;
+  std::string policy;  // the policy or pack it came from
+};
+
+// How one rule fared on one target: the evidence that a control was checked, even when it
+// passed (JUnit testcases, SARIF notifications).
+struct RuleCheck {
+  std::string rule_id;
+  std::string target;
+  size_t facts_checked = 0;  // facts the selector kept
+  size_t failures = 0;       // facts that failed (before grouping)
+  size_t errors = 0;         // facts whose evidence was incomplete
+};
+
+// Evidence that could not be collected or read: the run is incomplete (exit 3).
+struct EvidenceError {
+  std::string target;
+  std::string message;  // secrets already redacted
+  std::optional<FindingLocation> location;
+};
+
+// A file the run read, with its SHA-256: proof of which file was checked.
+struct Artifact {
+  std::string path;
+  std::string sha256;
+};
+
+struct Invocation {
+  std::vector<std::string> arguments;  // secrets redacted
+  std::string started_at;              // ISO 8601 UTC; empty with --reproducible
+  std::string finished_at;
+  int exit_code = 0;
+  Severity fail_on = Severity::kHigh;
+};
+
+struct ScanReport {
+  Invocation invocation;
+  std::vector<std::string> targets;  // servers and files, sorted
+  std::vector<RuleInfo> rules;       // sorted by id
+  std::vector<Finding> findings;     // sorted: rule id, target, location, fingerprint
+  std::vector<RuleCheck> checks;     // sorted: rule id, target
+  std::vector<EvidenceError> errors;
+  std::vector<Artifact> artifacts;  // sorted by path
+};
+
+// The exit code a report stands for: 3 when evidence is missing (collection errors or findings
+// whose evidence was incomplete), else 1 when a failing finding is at or above `fail_on`
+// (waived findings never fail), else 0.
+int ExitCodeFor(const ScanReport& report);
+
+}  // namespace pgward

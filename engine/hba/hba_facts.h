@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string_view>
+
+#include "engine/hba/model.h"
+#include "engine/model/fact_table.h"
+
+namespace pgward::hba {
+
+// Appends one hba_rule fact per record of `file`, located at its file and line. Option values
+// that are secrets are masked. Records the server rejects without a message (PostgreSQL 15's
+// all-NULL rows) get an error all the same: the server refuses to load them.
+void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts);
+
+// The text of a database or user token in facts and reports: keywords bare, names quoted to
+// avoid a keyword in double quotes ("all"), regular expressions with their leading slash.
+std::string TokenText(const Token& token);
+
+}  // namespace pgward::hba

@@ -1,0 +1,46 @@
+#include "engine/policy/builtin.h"
+
+#include "engine/core/suggest.h"
+
+namespace pgward::policy {
+namespace {
+
+constexpr std::string_view kPackDirectory = "rules/packs/";
+constexpr std::string_view kPackSuffix = ".yaml";
+
+}  // namespace
+
+std::vector<std::string> BuiltinPackNames() {
+  std::vector<std::string> names;
+  for (const BuiltinFile& file : BuiltinRuleFiles()) {
+    if (file.path.starts_with(kPackDirectory) && file.path.ends_with(kPackSuffix)) {
+      names.emplace_back(file.path.substr(
+          kPackDirectory.size(), file.path.size() - kPackDirectory.size() - kPackSuffix.size()));
+    }
+  }
+  return names;
+}
+
+LoadResult LoadBuiltinPack(const std::string& name, const ParameterOverrides& overrides) {
+  const std::vector<std::string> names = BuiltinPackNames();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    std::string message = "unknown pack '" + name + "' (built-in packs:";
+    for (const std::string& known : names) message += " " + known;
+    message += ")";
+    const std::vector<std::string_view> candidates(names.begin(), names.end());
+    if (std::optional<std::string> match = ClosestMatch(name, candidates)) {
+      message += " (did you mean '" + *match + "'?)";
+    }
+    return {std::nullopt, {LoadError{{"--pack", 0, 0}, message}}};
+  }
+  const FileReader reader = [](const std::string& path) -> std::optional<std::string> {
+    for (const BuiltinFile& file : BuiltinRuleFiles()) {
+      if (file.path == path) return std::string(file.text);
+    }
+    return std::nullopt;
+  };
+  return LoadPolicyFrom(reader, std::string(kPackDirectory) + name + std::string(kPackSuffix),
+                        overrides);
+}
+
+}  // namespace pgward::policy

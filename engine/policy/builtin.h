@@ -1,0 +1,27 @@
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/policy/loader.h"
+
+namespace pgward::policy {
+
+// A file of the rules/ directory, compiled into the binary so that the built-in packs work
+// wherever pgward is installed.
+struct BuiltinFile {
+  std::string_view path;  // "rules/catalog.yaml", "rules/packs/baseline.yaml", ...
+  std::string_view text;
+};
+
+std::span<const BuiltinFile> BuiltinRuleFiles();
+
+// "baseline", "cis-postgresql", "pci-dss-4.0": the files under rules/packs/.
+std::vector<std::string> BuiltinPackNames();
+
+// Loads a built-in pack by name; an unknown name is an error with a suggestion.
+LoadResult LoadBuiltinPack(const std::string& name, const ParameterOverrides& overrides = {});
+
+}  // namespace pgward::policy

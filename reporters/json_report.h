@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string>
+
+#include "engine/findings/report.h"
+
+namespace pgward::reporters {
+
+// The version of the JSON report's shape (docs/report-json.md); bumped on incompatible change.
+inline constexpr const char* kJsonReportVersion = "1";
+
+// The JSON report: tool, invocation, summary, targets, rules, findings (every field of the
+// findings model), checks, errors and artifacts. Keys keep a fixed order and arrays the
+// report's sorted order, so the same inputs give the same bytes.
+std::string RenderJsonReport(const ScanReport& report);
+
+}  // namespace pgward::reporters

@@ -1,0 +1,119 @@
+// `pgward scan --hba`: the pre-merge case, offline, through the real binary.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "tests/support/command.h"
+
+namespace pgward {
+namespace {
+
+using testing::RunPgward;
+
+const std::string kFixtures = std::string(PGWARD_SOURCE_DIR) + "/fixtures/scan/";
+
+std::set<std::string> RuleIds(const nlohmann::json& report) {
+  std::set<std::string> ids;
+  for (const auto& finding : report["findings"]) ids.insert(finding["rule_id"].get<std::string>());
+  return ids;
+}
+
+TEST(ScanTest, InsecureFileFindsEveryHbaProblem) {
+  const auto result = RunPgward(
+      {"scan", "--hba", kFixtures + "insecure_pg_hba.conf", "--format", "json", "--reproducible"});
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  const std::set<std::string> ids = RuleIds(report);
+  for (const char* expected :
+       {"PGW-HBA-001", "PGW-HBA-002", "PGW-HBA-003", "PGW-HBA-004", "PGW-HBA-005", "PGW-HBA-006",
+        "PGW-HBA-007", "PGW-HBA-009", "PGW-HBA-010"}) {
+    EXPECT_TRUE(ids.contains(expected)) << expected;
+  }
+  // Findings sit at their line; HBA-001 names the server's own error text.
+  for (const auto& finding : report["findings"]) {
+    if (finding["rule_id"] == "PGW-HBA-001") {
+      EXPECT_EQ(finding["location"]["line"], 6);
+      EXPECT_EQ(finding["message"],
+                "the server would refuse this line: invalid authentication method \"trsut\"");
+    }
+    EXPECT_EQ(finding["fingerprint"].get<std::string>().size(), 32u);
+  }
+  ASSERT_EQ(report["artifacts"].size(), 1u);
+  EXPECT_EQ(report["artifacts"][0]["sha256"].get<std::string>().size(), 64u);
+}
+
+TEST(ScanTest, ExitCodesFollowTheThresholdAndTheEvidence) {
+  const std::string insecure = kFixtures + "insecure_pg_hba.conf";
+  const std::string secure = kFixtures + "secure_pg_hba.conf";
+  // The CIS pack has no rule needing the access analysis: complete evidence.
+  EXPECT_EQ(RunPgward({"scan", "--hba", secure, "--pack", "cis-postgresql"}).exit_code, 0);
+  EXPECT_EQ(RunPgward({"scan", "--hba", insecure, "--pack", "cis-postgresql"}).exit_code, 1);
+  EXPECT_EQ(RunPgward({"scan", "--hba", secure, "--pack", "cis-postgresql", "--fail-on", "low"})
+                .exit_code,
+            0);
+  // The insecure file's worst CIS finding is critical (trust on TCP).
+  EXPECT_EQ(RunPgward({"scan", "--hba", insecure, "--pack", "pci-dss-4.0", "--fail-on", "critical"})
+                .exit_code,
+            1);
+  // A file that cannot be read is missing evidence, named with its path.
+  const auto missing = RunPgward({"scan", "--hba", "/nonexistent/pg_hba.conf"});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_NE(missing.err.find("cannot read /nonexistent/pg_hba.conf: No such file or directory"),
+            std::string::npos)
+      << missing.err;
+}
+
+TEST(ScanTest, UsageErrorsExit2WithAHint) {
+  const auto nothing = RunPgward({"scan"});
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_NE(nothing.err.find("nothing to scan"), std::string::npos);
+  const auto pack = RunPgward({"scan", "--hba", kFixtures + "secure_pg_hba.conf", "--pack", "pci"});
+  EXPECT_EQ(pack.exit_code, 2);
+  EXPECT_NE(pack.err.find("unknown pack 'pci'"), std::string::npos) << pack.err;
+  const auto set = RunPgward(
+      {"scan", "--hba", kFixtures + "secure_pg_hba.conf", "--set", "min_tls_versoin=TLSv1.3"});
+  EXPECT_EQ(set.exit_code, 2);
+  EXPECT_NE(set.err.find("did you mean 'min_tls_version'?"), std::string::npos) << set.err;
+  const auto twice = RunPgward({"scan", "--hba", kFixtures + "secure_pg_hba.conf", "--pack",
+                                "baseline", "--pack", "pci-dss-4.0"});
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.err.find("is in both baseline and pci-dss-4.0"), std::string::npos);
+}
+
+TEST(ScanTest, ReproducibleReportsAreByteIdentical) {
+  const std::vector<std::string> args = {"scan",     "--hba", kFixtures + "insecure_pg_hba.conf",
+                                         "--format", "json",  "--reproducible"};
+  const auto first = RunPgward(args);
+  const auto second = RunPgward(args);
+  EXPECT_EQ(first.out, second.out);
+  EXPECT_EQ(nlohmann::json::parse(first.out)["invocation"]["started_at"], nullptr);
+}
+
+TEST(ScanTest, SecretsFromTheFileAndTheCommandLineAreNeverPrinted) {
+  const std::string directory = ::testing::TempDir() + "/pgward-scan-secrets";
+  std::filesystem::create_directories(directory);
+  const auto result =
+      RunPgward({"scan", "--hba", kFixtures + "insecure_pg_hba.conf", "--format", "text,json",
+                 "--output-dir", directory, "--set", "privileged_users=all,postgres",
+                 "--reproducible", "--values", "/nonexistent password=hunter3"});
+  // The values file does not exist: a usage error, and still no secret in any output.
+  for (const std::string& text : {result.out, result.err}) {
+    EXPECT_EQ(text.find("hunter3"), std::string::npos) << text;
+  }
+  const auto written = RunPgward({"scan", "--hba", kFixtures + "insecure_pg_hba.conf", "--format",
+                                  "text,json", "--output-dir", directory, "--reproducible"});
+  for (const char* name : {"pgward.txt", "pgward.json"}) {
+    std::ifstream in(directory + "/" + name);
+    std::stringstream content;
+    content << in.rdbuf();
+    EXPECT_FALSE(content.str().empty()) << name;
+    EXPECT_EQ(content.str().find("hunter2"), std::string::npos) << name;
+  }
+  EXPECT_EQ(written.out.find("hunter2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pgward
