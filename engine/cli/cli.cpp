@@ -20,6 +20,7 @@
 #include "engine/core/suggest.h"
 #include "engine/hba/parser.h"
 #include "pgward/version.h"
+#include "reporters/render.h"
 
 namespace pgward::cli {
 namespace {
@@ -111,10 +112,12 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   command->add_option("--set", options->assignments, "Policy parameter NAME=VALUE (repeatable)");
   command->add_option("--values", options->values_files, "YAML file of parameter values");
   command->add_option("--waivers", options->waivers, "Waivers file (YAML)");
-  command->add_option("--format", *formats, "Report formats, comma-separated: text, json")
+  command->add_option("--format", *formats, "Report formats, comma-separated (text, json, ...)")
       ->default_val("text");
   command->add_option("--output-dir", options->output_dir, "Write the reports into DIR");
   command->add_option("--json", options->json_file, "Write the JSON report to FILE");
+  command->add_option("--sarif", options->sarif_file, "Write the SARIF 2.1.0 report to FILE");
+  command->add_option("--junit", options->junit_file, "Write the JUnit XML report to FILE");
   command
       ->add_option("--fail-on", *fail_on,
                    "Lowest severity of a failing finding that makes the exit code 1")
@@ -126,9 +129,14 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
     options->formats.clear();
     std::stringstream list(*formats);
     for (std::string format; std::getline(list, format, ',');) {
-      if (format != "text" && format != "json") {
-        action = [format] {
-          return UsageError("unknown report format '" + format + "' (text, json)", "pgward scan");
+      if (!reporters::IsReportFormat(format)) {
+        std::string known;
+        for (std::string_view name : reporters::ReportFormats()) {
+          known += (known.empty() ? "" : ", ") + std::string(name);
+        }
+        action = [format, known] {
+          return UsageError("unknown report format '" + format + "' (" + known + ")",
+                            "pgward scan");
         };
         return;
       }

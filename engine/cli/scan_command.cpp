@@ -19,8 +19,7 @@
 #include "engine/policy/evaluator.h"
 #include "engine/policy/loader.h"
 #include "reporters/atomic_file.h"
-#include "reporters/json_report.h"
-#include "reporters/text_report.h"
+#include "reporters/render.h"
 
 namespace pgward::cli {
 namespace {
@@ -139,21 +138,30 @@ struct Output {
   std::string path;  // empty: standard output
 };
 
-// Where each requested report goes: an explicit --json FILE, the output directory, or stdout.
+// Where each requested report goes: an explicit --json/--sarif/--junit FILE, the output
+// directory, or standard output (one format at most).
 std::optional<std::vector<Output>> PlanOutputs(const ScanOptions& options, std::ostream& err) {
   std::vector<Output> outputs;
   size_t to_stdout = 0;
   for (const std::string& format : options.formats) {
     Output output{format, ""};
     if (!options.output_dir.empty()) {
-      output.path = (std::filesystem::path(options.output_dir) /
-                     (format == "text" ? "pgward.txt" : "pgward." + format))
-                        .string();
+      output.path =
+          (std::filesystem::path(options.output_dir) / reporters::DefaultFileName(format)).string();
     }
     if (output.path.empty()) ++to_stdout;
     outputs.push_back(output);
   }
-  if (!options.json_file.empty()) outputs.push_back({"json", options.json_file});
+  for (const auto& [format, path] :
+       {std::pair{"json", options.json_file}, std::pair{"sarif", options.sarif_file},
+        std::pair{"junit", options.junit_file}}) {
+    if (path.empty()) continue;
+    if (!reporters::IsReportFormat(format)) {
+      err << "pgward: --" << format << " reports are not implemented in this version\n";
+      return std::nullopt;
+    }
+    outputs.push_back({format, path});
+  }
   if (to_stdout > 1) {
     err << "pgward: several formats on standard output: add --output-dir DIR or --json FILE\n";
     return std::nullopt;
@@ -217,10 +225,9 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     }
   }
   for (const Output& output : *outputs) {
-    const bool text = output.format == "text";
-    const std::string rendered =
-        text ? reporters::RenderTextReport(report, output.path.empty() && options.color)
-             : reporters::RenderJsonReport(report);
+    reporters::RenderOptions render;
+    render.color = output.path.empty() && options.color;
+    const std::string rendered = reporters::RenderReport(output.format, report, render);
     if (output.path.empty()) {
       out << rendered;
     } else if (std::optional<std::string> error =

@@ -26,9 +26,11 @@ struct ScanOptions {
   std::string waivers;
 
   // Output.
-  std::vector<std::string> formats = {"text"};  // text, json
+  std::vector<std::string> formats = {"text"};  // reporters::ReportFormats()
   std::string output_dir;
   std::string json_file;
+  std::string sarif_file;
+  std::string junit_file;
   Severity fail_on = Severity::kHigh;
   bool reproducible = false;  // no timestamps: the same inputs give the same bytes
   bool color = false;         // decided by the caller: a terminal and NO_COLOR unset

@@ -1,0 +1,29 @@
+#pragma once
+
+// One entry point for every report format, so that the scan command knows formats by name only.
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "engine/findings/report.h"
+
+namespace pgward::reporters {
+
+struct RenderOptions {
+  bool color = false;  // text only: ANSI colours (a terminal, NO_COLOR unset)
+};
+
+// "text", "json": the formats this version writes.
+std::span<const std::string_view> ReportFormats();
+
+bool IsReportFormat(std::string_view format);
+
+// The file name a format gets in --output-dir: pgward.txt, pgward.json, ...
+std::string DefaultFileName(std::string_view format);
+
+// Renders the report in a format of ReportFormats().
+std::string RenderReport(std::string_view format, const ScanReport& report,
+                         const RenderOptions& options);
+
+}  // namespace pgward::reporters
