@@ -13,8 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/cli/hba_explain_command.h"
 #include "engine/cli/hba_rules_command.h"
 #include "engine/cli/policy_commands.h"
+#include "engine/cli/probe_command.h"
 #include "engine/cli/scan_command.h"
 #include "engine/core/exit_code.h"
 #include "engine/core/suggest.h"
@@ -87,6 +89,75 @@ void AddHbaRulesCommand(CLI::App& hba, Action& action) {
     options->format =
         *format == "json" ? HbaRulesOptions::Format::kJson : HbaRulesOptions::Format::kTable;
     action = [options] { return RunHbaRules(*options, std::cout, std::cerr); };
+  });
+}
+
+void AddHbaExplainCommand(CLI::App& hba, Action& action) {
+  CLI::App* command =
+      hba.add_subcommand("explain",
+                         "Show which line the server would use for a connection, and why "
+                         "the earlier lines do not match");
+  auto options = std::make_shared<HbaExplainOptions>();
+  auto format = std::make_shared<std::string>("text");
+  command
+      ->add_option("--pg-version", options->pg_version,
+                   "PostgreSQL major version whose parser to follow")
+      ->check(CLI::Range(hba::kOldestPgVersion, hba::kNewestPgVersion))
+      ->default_val(hba::kDefaultPgVersion);
+  command->add_option("--format", *format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_val("text");
+  command->add_option("--address", options->address, "Client IP address (TCP connections)");
+  command->add_flag("--local", options->local, "A Unix-socket connection");
+  command->add_flag("--ssl,!--no-ssl", options->ssl,
+                    "The connection uses TLS (--no-ssl, the default: it does not)");
+  command->add_flag("--gssenc", options->gssenc, "The connection uses GSSAPI encryption");
+  command->add_option("--user", options->user, "Role name")->required();
+  command->add_option("--database", options->database, "Database name");
+  command
+      ->add_option("--member-of", options->member_of,
+                   "Roles the user belongs to (for +group and samerole)")
+      ->delimiter(',');
+  command->add_flag("--replication", options->replication,
+                    "A physical replication connection (matches only 'replication')");
+  command
+      ->add_option("--local-networks", options->local_networks,
+                   "The server's own networks as CIDRs, to decide samehost and samenet")
+      ->delimiter(',');
+  command->add_option("FILE", options->file, "pg_hba.conf file to read")->required();
+  command->callback([&action, options, format] {
+    options->format =
+        *format == "json" ? HbaExplainOptions::Format::kJson : HbaExplainOptions::Format::kText;
+    action = [options] { return RunHbaExplain(*options, std::cout, std::cerr); };
+  });
+}
+
+void AddProbeCommand(CLI::App& app, Action& action) {
+  CLI::App* command = app.add_subcommand(
+      "probe",
+      "Probe a server's TLS: accepted versions and cipher suites, certificate chain, latency");
+  auto options = std::make_shared<ProbeCommandOptions>();
+  auto format = std::make_shared<std::string>("text");
+  command->add_option("HOST[:PORT]", options->target, "Server to probe ([::1]:5432 for IPv6)")
+      ->required();
+  command->add_option("--sni", options->sni, "Server name to send and check the certificate for");
+  command->add_option("--ca-file", options->ca_file,
+                      "CA certificates to verify the chain with (default: the system store)");
+  command->add_option("--format", *format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_val("text");
+  command->add_flag("--direct", options->direct,
+                    "PostgreSQL 17+ direct TLS (ALPN postgresql) instead of SSLRequest");
+  command->add_option("--concurrency", options->concurrency, "Parallel handshakes")
+      ->check(CLI::Range(1, 64))
+      ->default_val(8);
+  command->add_option("--timeout-ms", options->timeout_ms, "Timeout of each connect and handshake")
+      ->check(CLI::Range(1, 600000))
+      ->default_val(5000);
+  command->callback([&action, options, format] {
+    options->format =
+        *format == "json" ? ProbeCommandOptions::Format::kJson : ProbeCommandOptions::Format::kText;
+    action = [options] { return RunProbeCommand(*options, std::cout, std::cerr); };
   });
 }
 
@@ -225,13 +296,11 @@ int Run(int argc, char** argv) {
   Action action;
   AddScanCommand(app, action, std::vector<std::string>(argv, argv + argc));
   AddPlannedCommand(app, "collect", "Collect live evidence from servers into a snapshot", action);
-  AddPlannedCommand(app, "probe",
-                    "Probe a server's TLS: versions, cipher suites, certificate chain", action);
+  AddProbeCommand(app, action);
 
   CLI::App* hba = app.add_subcommand("hba", "Read and analyse pg_hba.conf files");
   AddHbaRulesCommand(*hba, action);
-  AddPlannedCommand(*hba, "explain", "Show which hba line the server would use for a connection",
-                    action);
+  AddHbaExplainCommand(*hba, action);
 
   CLI::App* policy = app.add_subcommand("policy", "Inspect, lint and test policies");
   AddPolicyCommands(*policy, action);

@@ -12,6 +12,7 @@
 
 #include "engine/core/exit_code.h"
 #include "engine/core/redact.h"
+#include "engine/hba/access.h"
 #include "engine/hba/hba_facts.h"
 #include "engine/hba/parser.h"
 #include "engine/model/fact_format.h"
@@ -122,7 +123,8 @@ void CollectHbaFiles(const ScanOptions& options, FactSet& facts, ScanReport& rep
           {path, "cannot read " + file.read_error->path + ": " + file.read_error->message, {}});
       continue;
     }
-    hba::AddHbaRuleFacts(file, options.pg_version, facts);
+    const hba::AccessMap access = hba::AnalyzeAccess(file, hba::LocalNetworks{});
+    hba::AddHbaRuleFacts(file, options.pg_version, facts, &access);
     read_files.insert(path);
     for (const hba::HbaRule& rule : file.rules) read_files.insert(rule.location.file);
   }

@@ -60,7 +60,7 @@ struct ScanReport {
   Invocation invocation;
   std::vector<std::string> targets;  // servers and files, sorted
   std::vector<RuleInfo> rules;       // sorted by id
-  std::vector<Finding> findings;     // sorted: rule id, target, location, fingerprint
+  std::vector<Finding> findings;     // sorted: rule id, target, location, message, fingerprint
   std::vector<RuleCheck> checks;     // sorted: rule id, target
   std::vector<EvidenceError> errors;
   std::vector<Artifact> artifacts;  // sorted by path

@@ -60,7 +60,80 @@ std::string TokenText(const Token& token) {
   return token.text;
 }
 
-void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
+namespace {
+
+std::string LineOf(const HbaRule& rule) {
+  return rule.location.file + ":" + std::to_string(rule.location.line);
+}
+
+void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vector<size_t>& rows,
+                    FactSet& facts) {
+  FactTable& rules = facts.table(FactKind::kHbaRule);
+  const size_t f_shadowed = rules.Field("shadowed"), f_shadowed_by = rules.Field("shadowed_by"),
+               f_plaintext = rules.Field("reachable_plaintext_from"),
+               f_not_rejected = rules.Field("plaintext_not_rejected");
+  for (const RecordAccess& record : access.records) {
+    const size_t row = rows[record.rule_index];
+    rules.SetBool(row, f_shadowed, record.shadowed);
+    std::vector<std::string> shadowers, plaintext, not_rejected;
+    for (size_t shadower : record.shadowed_by) shadowers.push_back(LineOf(file.rules[shadower]));
+    for (const auto& [kind, range] : record.reachable) {
+      if (kind == ConnectionKind::kTcpPlaintext) plaintext.push_back(FormatIpRange(range));
+    }
+    for (ConnectionKind kind : record.symbolic_reachable) {
+      if (kind == ConnectionKind::kTcpPlaintext) plaintext.push_back(record.symbolic_label);
+    }
+    for (const IpRange& range : record.plaintext_not_rejected) {
+      not_rejected.push_back(FormatIpRange(range));
+    }
+    SetList(rules, row, f_shadowed_by, shadowers);
+    SetList(rules, row, f_plaintext, plaintext);
+    SetList(rules, row, f_not_rejected, not_rejected);
+  }
+
+  FactTable& table = facts.table(FactKind::kHbaAccess);
+  const size_t f_file = table.Field("file"), f_connection = table.Field("connection"),
+               f_range = table.Field("range"), f_label = table.Field("range_label"),
+               f_rule_file = table.Field("rule_file"), f_rule_line = table.Field("rule_line"),
+               f_method = table.Field("method"), f_databases = table.Field("databases"),
+               f_users = table.Field("users"), f_reachable = table.Field("reachable"),
+               f_catch_all = table.Field("catch_all"), f_first = table.Field("first_in_range"),
+               f_methods = table.Field("range_methods");
+  for (const AccessRange& range : access.ranges) {
+    std::vector<std::string> methods;
+    for (size_t rule : range.rules) {
+      methods.emplace_back(AuthMethodName(file.rules[rule].method));
+    }
+    if (!range.ends_with_catch_all) methods.emplace_back("implicit-reject");
+    const size_t rows_in_range = std::max<size_t>(range.rules.size(), 1);
+    for (size_t i = 0; i < rows_in_range; ++i) {
+      const HbaRule* rule = i < range.rules.size() ? &file.rules[range.rules[i]] : nullptr;
+      // Located at the record that is the first match, like a finding on that line.
+      const FactSource source =
+          rule ? FactSource{facts.pool().InternString(rule->location.file), rule->location.line}
+               : FactSource{};
+      const size_t row = table.AppendRow(source);
+      table.SetString(row, f_file, file.path);
+      table.SetString(row, f_connection, ConnectionKindName(range.kind));
+      if (range.range) table.SetRange(row, f_range, *range.range);
+      table.SetString(row, f_label, range.label);
+      table.SetBool(row, f_first, i == 0);
+      SetList(table, row, f_methods, methods);
+      if (rule == nullptr) continue;
+      table.SetString(row, f_rule_file, rule->location.file);
+      table.SetInteger(row, f_rule_line, rule->location.line);
+      table.SetString(row, f_method, AuthMethodName(rule->method));
+      SetList(table, row, f_databases, TokenTexts(rule->databases));
+      SetList(table, row, f_users, TokenTexts(rule->users));
+      table.SetBool(row, f_reachable, true);
+      table.SetBool(row, f_catch_all, range.ends_with_catch_all && i + 1 == range.rules.size());
+    }
+  }
+}
+
+}  // namespace
+
+void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts, const AccessMap* access) {
   FactTable& table = facts.table(FactKind::kHbaRule);
   const std::vector<FileRulesRow> rows = RenderFileRules(file, pg_version, SecretDisplay::kMask);
   const size_t f_file = table.Field("file"), f_line = table.Field("line"),
@@ -72,11 +145,13 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
                f_prefix = table.Field("prefix_length"), f_method = table.Field("method"),
                f_options = table.Field("options"), f_clientcert = table.Field("clientcert"),
                f_error = table.Field("error");
+  std::vector<size_t> fact_rows(file.rules.size());
   for (size_t i = 0; i < file.rules.size(); ++i) {
     const HbaRule& rule = file.rules[i];
     const FileRulesRow& view = rows[i];
     const ValueId source_file = facts.pool().InternString(rule.location.file);
     const size_t row = table.AppendRow({source_file, rule.location.line});
+    fact_rows[i] = row;
     table.SetString(row, f_file, rule.location.file);
     table.SetInteger(row, f_line, rule.location.line);
     if (rule.rule_number) table.SetInteger(row, f_rule_number, *rule.rule_number);
@@ -116,6 +191,7 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
       if (option.name == "clientcert") table.SetString(row, f_clientcert, option.value);
     }
   }
+  if (access != nullptr) AddAccessFacts(file, *access, fact_rows, facts);
 }
 
 }  // namespace pgward::hba

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "engine/hba/access.h"
 #include "engine/hba/model.h"
 #include "engine/model/fact_table.h"
 
@@ -10,7 +11,10 @@ namespace pgward::hba {
 // Appends one hba_rule fact per record of `file`, located at its file and line. Option values
 // that are secrets are masked. Records the server rejects without a message (PostgreSQL 15's
 // all-NULL rows) get an error all the same: the server refuses to load them.
-void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts);
+// With `access`, also the first-match results: shadowed, shadowed_by, reachable_plaintext_from,
+// plaintext_not_rejected, and the hba_access facts of the access map.
+void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts,
+                     const AccessMap* access = nullptr);
 
 // The text of a database or user token in facts and reports: keywords bare, names quoted to
 // avoid a keyword in double quotes ("all"), regular expressions with their leading slash.

@@ -19,6 +19,8 @@ constexpr FieldSpec kConnectionFields[] = {
     {"tls_version", kTlsVersion, "negotiated protocol version (pg_stat_ssl.version)"},
     {"cipher", kString, "negotiated cipher suite, OpenSSL name (pg_stat_ssl.cipher)"},
     {"bits", kInteger, "symmetric key length in bits (pg_stat_ssl.bits)"},
+    {"compression", kBool,
+     "TLS compression is on (pg_stat_ssl.compression, PostgreSQL 13 and older; CRIME)"},
     {"client_dn", kString, "client certificate subject, absent without one"},
     {"client_serial", kString, "client certificate serial number"},
     {"issuer_dn", kString, "client certificate issuer"},
@@ -113,7 +115,11 @@ constexpr FieldSpec kHbaRuleFields[] = {
     {"shadowed", kBool, "no connection can ever have this record as its first match"},
     {"shadowed_by", kStringList, "file:line of the earlier records that shadow it", true},
     {"reachable_plaintext_from", kStringList,
-     "ranges from which a plaintext TCP connection can have this record as first match"},
+     "ranges (or symbolic addresses) from which a plaintext TCP connection can have this record "
+     "as its first match"},
+    {"plaintext_not_rejected", kStringList,
+     "hostssl records: ranges of theirs where a plaintext connection for their databases and "
+     "users is not refused by an explicit reject record"},
 };
 
 constexpr FieldSpec kHbaAccessFields[] = {
@@ -121,13 +127,17 @@ constexpr FieldSpec kHbaAccessFields[] = {
     {"connection", kString, "local, tcp_plaintext, tcp_tls or tcp_gssenc"},
     {"range", kRange, "client address range (absent for local and symbolic addresses)"},
     {"range_label", kString, "the range as text, or the symbolic address (samenet, host name)"},
-    {"rule_file", kString, "file of the record that is the first match"},
-    {"rule_line", kInteger, "line of the record that is the first match", true},
+    {"rule_file", kString, "file of a record that can be the first match; absent: none can"},
+    {"rule_line", kInteger, "line of that record", true},
     {"method", kString, "authentication method of that record"},
     {"databases", kStringList, "databases it matches"},
     {"users", kStringList, "users it matches"},
     {"reachable", kBool, "some connection from this range can have it as first match"},
     {"catch_all", kBool, "it matches every database and user: later records are unreachable"},
+    {"first_in_range", kBool, "the first row of its range: one row per range has it"},
+    {"range_methods", kStringList,
+     "methods of every record that can be the first match in the range, then 'implicit-reject' "
+     "when some connections match no record"},
 };
 
 constexpr FactTypeSpec kFactTypes[] = {

@@ -263,8 +263,8 @@ Evaluation Evaluate(const std::vector<const Policy*>& policies, const FactSet& f
                                 std::forward_as_tuple(b.rule_id, b.target) ||
                             (std::forward_as_tuple(a.rule_id, a.target) ==
                                  std::forward_as_tuple(b.rule_id, b.target) &&
-                             std::make_tuple(location_key(a), a.fingerprint) <
-                                 std::make_tuple(location_key(b), b.fingerprint));
+                             std::make_tuple(location_key(a), a.message, a.fingerprint) <
+                                 std::make_tuple(location_key(b), b.message, b.fingerprint));
                    });
   // The same problem twice in one target (two identical pg_hba.conf lines) keeps apart.
   std::map<std::string, int> seen;

@@ -11,7 +11,7 @@
 namespace pgward::policy {
 
 struct Evaluation {
-  std::vector<Finding> findings;  // sorted: rule id, target, location, fingerprint
+  std::vector<Finding> findings;  // sorted: rule id, target, location, message, fingerprint
   std::vector<RuleCheck> checks;  // sorted: rule id, target
 };
 

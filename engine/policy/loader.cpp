@@ -794,8 +794,8 @@ class Loader {
       case FieldType::kRange:
         return {"within", "overlaps", "present", "absent"};
       case FieldType::kStringList:
-        return {"contains",  "contains_any", "all_in",  "any_matches",
-                "all_match", "empty",        "present", "absent"};
+        return {"contains",   "contains_any", "all_in",  "any_matches", "all_match",
+                "all_within", "empty",        "present", "absent"};
     }
     return {};
   }
@@ -943,6 +943,21 @@ class Loader {
           std::optional<ParameterValue> value = Operand(operand, ParameterType::kBool, what, draft);
           if (!value) return nullptr;
           return MakeListEmpty(field, std::get<bool>(*value));
+        }
+        if (op == "all_within") {
+          std::optional<ParameterValue> value =
+              Operand(operand, ParameterType::kCidrList, what, draft);
+          if (!value) return nullptr;
+          std::vector<IpRange> ranges;
+          for (const std::string& cidr : std::get<std::vector<std::string>>(*value)) {
+            std::optional<IpRange> range = ParseIpRange(cidr);
+            if (!range) {
+              Error(draft.file, operand.Mark(), "invalid CIDR " + Quoted(cidr) + " in " + what);
+              return nullptr;
+            }
+            ranges.push_back(*range);
+          }
+          return MakeListAllWithin(field, std::move(ranges));
         }
         if (op == "any_matches" || op == "all_match") {
           return CompileRegexTest(

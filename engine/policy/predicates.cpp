@@ -302,13 +302,14 @@ class RangeTestPredicate final : public MemoizedPredicate {
 
 class ListPredicate final : public MemoizedPredicate {
  public:
-  enum class Mode { kContainsAny, kAllIn, kAnyMatches, kAllMatch, kEmpty, kNotEmpty };
+  enum class Mode { kContainsAny, kAllIn, kAnyMatches, kAllMatch, kAllWithin, kEmpty, kNotEmpty };
   ListPredicate(size_t field, Mode mode, std::vector<std::string> values,
-                std::unique_ptr<RE2::Set> patterns)
+                std::unique_ptr<RE2::Set> patterns, std::vector<IpRange> ranges = {})
       : MemoizedPredicate(field),
         mode_(mode),
         values_(values.begin(), values.end()),
-        patterns_(std::move(patterns)) {}
+        patterns_(std::move(patterns)),
+        ranges_(std::move(ranges)) {}
 
  protected:
   bool Compute(const ValuePool& pool, ValueId id) const override {
@@ -323,6 +324,7 @@ class ListPredicate final : public MemoizedPredicate {
         return std::any_of(elements.begin(), elements.end(),
                            [&](ValueId element) { return Admits(pool, element); });
       case Mode::kAllMatch:
+      case Mode::kAllWithin:
         return std::all_of(elements.begin(), elements.end(),
                            [&](ValueId element) { return Admits(pool, element); });
       case Mode::kEmpty:
@@ -336,7 +338,7 @@ class ListPredicate final : public MemoizedPredicate {
  public:
   void CollectOffending(const FactTable& table, size_t row,
                         std::vector<std::string>& offending) const override {
-    if (mode_ != Mode::kAllIn && mode_ != Mode::kAllMatch) return;
+    if (mode_ != Mode::kAllIn && mode_ != Mode::kAllMatch && mode_ != Mode::kAllWithin) return;
     const ValueId id = table.Id(row, field_);
     if (id == kAbsent) return;
     for (ValueId element : table.pool().List(id)) {
@@ -349,6 +351,11 @@ class ListPredicate final : public MemoizedPredicate {
  private:
   // Whether one element satisfies the test's value list or patterns.
   bool Admits(const ValuePool& pool, ValueId element) const {
+    if (mode_ == Mode::kAllWithin) {
+      const std::optional<IpRange> range = ParseIpRange(pool.String(element));
+      return range && std::any_of(ranges_.begin(), ranges_.end(),
+                                  [&](const IpRange& allowed) { return allowed.Contains(*range); });
+    }
     if (patterns_) return SetMatches(*patterns_, pool.String(element));
     return values_.contains(std::string(pool.String(element)));
   }
@@ -356,6 +363,7 @@ class ListPredicate final : public MemoizedPredicate {
   Mode mode_;
   std::unordered_set<std::string> values_;
   std::unique_ptr<RE2::Set> patterns_;
+  std::vector<IpRange> ranges_;
 };
 
 }  // namespace
@@ -408,14 +416,17 @@ PredicatePtr MakeTlsIn(size_t field, std::vector<TlsVersion> values, bool negate
 }
 
 PredicatePtr MakeAddressWithin(size_t field, std::vector<IpRange> ranges) {
+  if (ranges.empty()) return std::make_unique<ConstantPredicate>(false);
   return std::make_unique<AddressWithinPredicate>(field, std::move(ranges));
 }
 
 PredicatePtr MakeRangeWithin(size_t field, std::vector<IpRange> ranges) {
+  if (ranges.empty()) return std::make_unique<ConstantPredicate>(false);
   return std::make_unique<RangeTestPredicate>(field, std::move(ranges), false);
 }
 
 PredicatePtr MakeRangeOverlaps(size_t field, std::vector<IpRange> ranges) {
+  if (ranges.empty()) return std::make_unique<ConstantPredicate>(false);
   return std::make_unique<RangeTestPredicate>(field, std::move(ranges), true);
 }
 
@@ -437,6 +448,11 @@ PredicatePtr MakeListAnyMatches(size_t field, std::unique_ptr<RE2::Set> patterns
 PredicatePtr MakeListAllMatch(size_t field, std::unique_ptr<RE2::Set> patterns) {
   return std::make_unique<ListPredicate>(field, ListPredicate::Mode::kAllMatch,
                                          std::vector<std::string>{}, std::move(patterns));
+}
+
+PredicatePtr MakeListAllWithin(size_t field, std::vector<IpRange> ranges) {
+  return std::make_unique<ListPredicate>(field, ListPredicate::Mode::kAllWithin,
+                                         std::vector<std::string>{}, nullptr, std::move(ranges));
 }
 
 PredicatePtr MakeListEmpty(size_t field, bool want_empty) {

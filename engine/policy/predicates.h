@@ -49,6 +49,9 @@ PredicatePtr MakeListContainsAny(size_t field, std::vector<std::string> values);
 PredicatePtr MakeListAllIn(size_t field, std::vector<std::string> values);
 PredicatePtr MakeListAnyMatches(size_t field, std::unique_ptr<RE2::Set> patterns);
 PredicatePtr MakeListAllMatch(size_t field, std::unique_ptr<RE2::Set> patterns);
+// all_within: every element is an address or range inside one of the ranges (an element that
+// is not an address, like a host name, never is).
+PredicatePtr MakeListAllWithin(size_t field, std::vector<IpRange> ranges);
 PredicatePtr MakeListEmpty(size_t field, bool want_empty);
 
 // An anchored RE2::Set, or the RE2 error of the first pattern that does not compile.

@@ -75,7 +75,7 @@ TEST(CliTest, UnknownHbaSubcommandNamesTheGroupInTheHint) {
 
 TEST(CliTest, PlannedCommandsSayTheyAreNotImplementedAndExit2) {
   for (const std::vector<std::string>& command :
-       {std::vector<std::string>{"collect", "--target", "host=db"}, {"hba", "explain"}}) {
+       {std::vector<std::string>{"collect", "--target", "host=db"}}) {
     const auto result = RunPgward(command);
     EXPECT_EQ(result.exit_code, 2) << command.front();
     EXPECT_NE(result.err.find("is not implemented in pgward"), std::string::npos) << result.err;

@@ -1,22 +1,19 @@
 #include "tests/sandbox/live_client.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <openssl/err.h>
-#include <openssl/x509v3.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 namespace pgward::sandbox {
 namespace {
 
-constexpr uint32_t kSslRequestCode = 80877103;
 constexpr uint32_t kProtocolVersion3 = 196608;
+// Long enough for a loaded CI machine; a sandbox server answers in milliseconds.
+constexpr std::chrono::milliseconds kIoTimeout{15'000};
 
 std::string BigEndian(uint32_t value) {
   const uint32_t network = htonl(value);
@@ -29,140 +26,82 @@ uint32_t ReadBigEndian(const char* bytes) {
   return ntohl(network);
 }
 
-std::string OpensslError() {
-  char detail[256] = "unknown error";
-  if (const unsigned long code = ERR_get_error(); code != 0) {
-    ERR_error_string_n(code, detail, sizeof detail);
+probe::SocketAddress ServerAddress(const Sandbox& sandbox, Transport transport) {
+  if (transport == Transport::kUnixSocket) {
+    const probe::Expected<probe::SocketAddress> address = probe::UnixSocket(
+        sandbox.socket_directory() / (".s.PGSQL." + std::to_string(sandbox.port())));
+    if (!address) throw std::runtime_error("live client: " + address.error().message);
+    return *address;
   }
-  return detail;
-}
-
-int ConnectSocket(const Sandbox& sandbox, Transport transport) {
-  const bool unix_socket = transport == Transport::kUnixSocket;
-  const int fd = socket(unix_socket ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("live client: socket() failed");
-  timeval timeout{.tv_sec = 15, .tv_usec = 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  int result;
-  if (unix_socket) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    const std::string path =
-        (sandbox.socket_directory() / (".s.PGSQL." + std::to_string(sandbox.port()))).string();
-    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-    result = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  } else {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(sandbox.port()));
-    inet_pton(AF_INET, sandbox.host().c_str(), &address.sin_addr);
-    result = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  }
-  if (result != 0) {
-    const int error = errno;
-    close(fd);
-    throw std::runtime_error(std::string("live client: connect failed: ") + std::strerror(error));
-  }
-  return fd;
+  const probe::Expected<std::vector<probe::SocketAddress>> addresses =
+      probe::ResolveTcp(sandbox.host(), sandbox.port());
+  if (!addresses) throw std::runtime_error("live client: " + addresses.error().message);
+  return addresses->front();
 }
 
 }  // namespace
 
 LiveClient::LiveClient(const Sandbox& sandbox, const ClientSpec& spec) : spec_(spec) {
-  fd_ = ConnectSocket(sandbox, spec.transport);
-  try {
-    if (spec.transport == Transport::kTcpTls) StartTls(sandbox);
-    StartSession();
-  } catch (...) {
-    if (ssl_ != nullptr) SSL_free(ssl_);
-    if (context_ != nullptr) SSL_CTX_free(context_);
-    close(fd_);
-    throw;
+  probe::Expected<probe::Connection> connection =
+      probe::Connection::Open(ServerAddress(sandbox, spec.transport), kIoTimeout);
+  if (!connection) {
+    throw std::runtime_error("live client: connect failed: " + connection.error().message);
   }
+  connection_.emplace(std::move(*connection));
+  if (spec.transport == Transport::kTcpTls) StartTls(sandbox);
+  StartSession();
 }
 
 LiveClient::LiveClient(LiveClient&& other) noexcept
     : spec_(std::move(other.spec_)),
-      fd_(std::exchange(other.fd_, -1)),
-      context_(std::exchange(other.context_, nullptr)),
-      ssl_(std::exchange(other.ssl_, nullptr)),
+      connection_(std::exchange(other.connection_, std::nullopt)),
       backend_pid_(other.backend_pid_) {}
 
 LiveClient::~LiveClient() {
-  if (fd_ < 0) return;
-  try {
-    Send(std::string("X") + BigEndian(4));  // Terminate: the server logs a clean disconnect.
-  } catch (const std::runtime_error&) {
-    // The server may already be gone; closing the socket is all that is left to do.
-  }
-  if (ssl_ != nullptr) SSL_free(ssl_);
-  if (context_ != nullptr) SSL_CTX_free(context_);
-  close(fd_);
+  if (!connection_.has_value()) return;
+  // Terminate, so that the server logs a clean disconnect; it may already be gone, and closing
+  // the connection is all that is left to do then.
+  connection_->Send(std::string("X") + BigEndian(4));
 }
 
 void LiveClient::Send(const std::string& bytes) {
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    const long n = ssl_ != nullptr
-                       ? SSL_write(ssl_, bytes.data() + sent, static_cast<int>(bytes.size() - sent))
-                       : write(fd_, bytes.data() + sent, bytes.size() - sent);
-    if (n <= 0) throw std::runtime_error("live client: write failed");
-    sent += static_cast<size_t>(n);
+  if (auto error = connection_->Send(bytes)) {
+    throw std::runtime_error("live client: " + error->message);
   }
 }
 
 void LiveClient::Receive(char* buffer, size_t length) {
-  size_t received = 0;
-  while (received < length) {
-    const long n = ssl_ != nullptr
-                       ? SSL_read(ssl_, buffer + received, static_cast<int>(length - received))
-                       : read(fd_, buffer + received, length - received);
-    if (n <= 0) throw std::runtime_error("live client: server closed the connection");
-    received += static_cast<size_t>(n);
+  if (auto error = connection_->Receive(buffer, length)) {
+    throw std::runtime_error("live client: " + error->message);
   }
 }
 
 void LiveClient::StartTls(const Sandbox& sandbox) {
-  Send(BigEndian(8) + BigEndian(kSslRequestCode));
-  char answer = 0;
-  Receive(&answer, 1);
-  if (answer == 'N') throw std::runtime_error("live client: server refused TLS (answered 'N')");
-  if (answer != 'S') throw std::runtime_error("live client: unexpected answer to SSLRequest");
-
-  context_ = SSL_CTX_new(TLS_client_method());
-  if (context_ == nullptr) throw std::runtime_error("live client: " + OpensslError());
-  if ((spec_.min_tls_version != 0 &&
-       SSL_CTX_set_min_proto_version(context_, spec_.min_tls_version) != 1) ||
-      (spec_.max_tls_version != 0 &&
-       SSL_CTX_set_max_proto_version(context_, spec_.max_tls_version) != 1) ||
-      (!spec_.cipher_list.empty() &&
-       SSL_CTX_set_cipher_list(context_, spec_.cipher_list.c_str()) != 1) ||
-      (!spec_.ciphersuites.empty() &&
-       SSL_CTX_set_ciphersuites(context_, spec_.ciphersuites.c_str()) != 1)) {
-    throw std::runtime_error("live client: TLS options rejected: " + OpensslError());
+  const probe::Expected<probe::SslRequestAnswer> answer = connection_->RequestSsl();
+  if (!answer) {
+    throw std::runtime_error("live client: unexpected answer to SSLRequest: " +
+                             answer.error().message);
   }
-  if (!spec_.client_certificate_role.empty()) {
-    const std::string role = spec_.client_certificate_role;
-    if (SSL_CTX_use_certificate_file(context_, sandbox.client_certificate(role).c_str(),
-                                     SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_use_PrivateKey_file(context_, sandbox.client_key(role).c_str(), SSL_FILETYPE_PEM) !=
-            1) {
-      throw std::runtime_error("live client: client certificate: " + OpensslError());
-    }
+  if (*answer == probe::SslRequestAnswer::kRefused) {
+    throw std::runtime_error("live client: server refused TLS (answered 'N')");
   }
   // Verify the server as sslmode=verify-full would: chain to the sandbox CA, IP in the SAN.
-  if (SSL_CTX_load_verify_locations(context_, sandbox.pki().ca_certificate().c_str(), nullptr) !=
-      1) {
-    throw std::runtime_error("live client: CA file: " + OpensslError());
+  probe::TlsContextOptions context_options{.ca_file = sandbox.pki().ca_certificate(),
+                                           .require_verified_server = true};
+  if (!spec_.client_certificate_role.empty()) {
+    context_options.client_certificate = sandbox.client_certificate(spec_.client_certificate_role);
+    context_options.client_key = sandbox.client_key(spec_.client_certificate_role);
   }
-  SSL_CTX_set_verify(context_, SSL_VERIFY_PEER, nullptr);
-  X509_VERIFY_PARAM_set1_ip_asc(SSL_CTX_get0_param(context_), sandbox.host().c_str());
+  const probe::Expected<probe::TlsContext> context = probe::TlsContext::Create(context_options);
+  if (!context) throw std::runtime_error("live client: " + context.error().message);
 
-  ssl_ = SSL_new(context_);
-  SSL_set_fd(ssl_, fd_);
-  if (SSL_connect(ssl_) != 1) {
-    throw std::runtime_error("live client: TLS handshake failed: " + OpensslError());
+  probe::HandshakeOptions handshake{.min_version = spec_.min_tls_version,
+                                    .max_version = spec_.max_tls_version,
+                                    .verify_name = sandbox.host()};
+  if (!spec_.cipher_list.empty()) handshake.cipher_list = spec_.cipher_list;
+  if (!spec_.ciphersuites.empty()) handshake.ciphersuites = spec_.ciphersuites;
+  if (auto error = connection_->StartTls(*context, handshake)) {
+    throw std::runtime_error("live client: TLS handshake failed: " + error->message);
   }
 }
 
@@ -213,10 +152,8 @@ void LiveClient::StartSession() {
   }
 }
 
-std::string LiveClient::tls_version() const { return ssl_ != nullptr ? SSL_get_version(ssl_) : ""; }
+std::string LiveClient::tls_version() const { return connection_->tls_version(); }
 
-std::string LiveClient::tls_cipher() const {
-  return ssl_ != nullptr ? SSL_CIPHER_get_name(SSL_get_current_cipher(ssl_)) : "";
-}
+std::string LiveClient::tls_cipher() const { return connection_->tls_cipher(); }
 
 }  // namespace pgward::sandbox

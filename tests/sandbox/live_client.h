@@ -3,9 +3,10 @@
 #include <openssl/ssl.h>
 #include <sys/types.h>
 
-#include <memory>
+#include <optional>
 #include <string>
 
+#include "engine/probe/connection.h"
 #include "tests/sandbox/sandbox.h"
 
 namespace pgward::sandbox {
@@ -27,9 +28,9 @@ struct ClientSpec {
 };
 
 // A live session held open against a sandbox server, as an application would hold one.
-// It speaks the frontend/backend protocol itself (SSLRequest, TLS through OpenSSL, startup,
-// authentication) so that each client can pin its own TLS version and cipher, which libpq
-// cannot do per connection.
+// It speaks the frontend/backend protocol itself (startup, authentication) over pgward's
+// connector (SSLRequest and TLS through OpenSSL) so that each client can pin its own TLS version
+// and cipher, which libpq cannot do per connection.
 class LiveClient {
  public:
   LiveClient(const Sandbox& sandbox, const ClientSpec& spec);
@@ -53,9 +54,7 @@ class LiveClient {
   void StartSession();
 
   ClientSpec spec_;
-  int fd_ = -1;
-  SSL_CTX* context_ = nullptr;
-  SSL* ssl_ = nullptr;
+  std::optional<probe::Connection> connection_;  // empty once moved from
   pid_t backend_pid_ = 0;
 };
 

@@ -176,10 +176,11 @@ Sandbox::~Sandbox() {
 void Sandbox::CreateCluster(const SandboxOptions& options) {
   const std::filesystem::path tls = directory_ / "tls";
   pki_.emplace(tls);
-  pki_->Issue("server", {.common_name = "localhost",
-                         .dns_names = {"localhost"},
-                         .ip_addresses = {"127.0.0.1"},
-                         .key_type = KeyType::kRsa2048});
+  pki_->Issue("server",
+              options.server_certificate.value_or(CertificateSpec{.common_name = "localhost",
+                                                                  .dns_names = {"localhost"},
+                                                                  .ip_addresses = {"127.0.0.1"},
+                                                                  .key_type = KeyType::kRsa2048}));
   for (const char* role : {kCertOnlyRole, kVerifyFullRole}) {
     pki_->Issue(role, {.common_name = role});
   }

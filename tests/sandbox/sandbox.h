@@ -29,6 +29,9 @@ struct SandboxOptions {
   std::map<std::string, std::string> settings;
   // Replaces the default pg_hba.conf (which mixes hostssl, hostnossl and host lines).
   std::optional<std::string> hba_conf;
+  // Replaces the default server certificate (CN and DNS name localhost, IP 127.0.0.1, RSA 2048,
+  // valid 365 days), e.g. with a short-lived one. The sandbox CA issues it either way.
+  std::optional<CertificateSpec> server_certificate;
 
   // TLS 1.0 and legacy ciphers accepted: OpenSSL 3 needs security level 0 for either.
   static SandboxOptions legacy_tls();

@@ -1,0 +1,661 @@
+#include "engine/hba/access.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <variant>
+
+namespace pgward::hba {
+namespace {
+
+// Addresses as 128-bit numbers, so that ranges are plain integer intervals per family.
+using Number = unsigned __int128;
+
+struct Span {
+  Number low = 0;
+  Number high = 0;  // inclusive
+};
+
+Number ToNumber(const IpAddress& address) {
+  Number value = 0;
+  for (size_t i = 0; i < address.size(); ++i) value = (value << 8) | address.bytes[i];
+  return value;
+}
+
+IpAddress FromNumber(Number value, IpFamily family) {
+  IpAddress address;
+  address.family = family;
+  for (size_t i = address.size(); i-- > 0;) {
+    address.bytes[i] = static_cast<std::uint8_t>(value & 0xff);
+    value >>= 8;
+  }
+  return address;
+}
+
+Number MaxNumber(IpFamily family) {
+  return family == IpFamily::kV4 ? Number(0xffffffffu) : ~Number(0);
+}
+
+// The address spaces a connection can come from: the Unix socket (one point), and IPv4 and IPv6
+// for each TCP kind. Coverage is tracked per space.
+constexpr size_t kSpaces = 7;
+constexpr size_t kLocalSpace = 0;
+
+size_t SpaceOf(ConnectionKind kind, IpFamily family) {
+  if (kind == ConnectionKind::kLocal) return kLocalSpace;
+  return 1 + (static_cast<size_t>(kind) - 1) * 2 + (family == IpFamily::kV6 ? 1 : 0);
+}
+
+ConnectionKind KindOf(size_t space) {
+  if (space == kLocalSpace) return ConnectionKind::kLocal;
+  return static_cast<ConnectionKind>(1 + (space - 1) / 2);
+}
+
+IpFamily FamilyOf(size_t space) {
+  return space != kLocalSpace && (space - 1) % 2 == 1 ? IpFamily::kV6 : IpFamily::kV4;
+}
+
+IpRange ToRange(size_t space, const Span& span) {
+  return IpRange{FromNumber(span.low, FamilyOf(space)), FromNumber(span.high, FamilyOf(space))};
+}
+
+// A set of disjoint, non-adjacent spans.
+class SpanSet {
+ public:
+  void Add(Span span) {
+    auto it = spans_.upper_bound(span.low);
+    if (it != spans_.begin()) {
+      auto previous = std::prev(it);
+      if (previous->second >= span.low || previous->second + 1 == span.low) it = previous;
+    }
+    while (it != spans_.end() && (span.high == ~Number(0) || it->first <= span.high + 1)) {
+      span.low = std::min(span.low, it->first);
+      span.high = std::max(span.high, it->second);
+      it = spans_.erase(it);
+    }
+    spans_.emplace(span.low, span.high);
+  }
+
+  // The parts of `within` this set covers, in order.
+  void Clip(const Span& within, std::vector<Span>& out) const {
+    auto it = spans_.upper_bound(within.low);
+    if (it != spans_.begin()) --it;
+    for (; it != spans_.end() && it->first <= within.high; ++it) {
+      if (it->second < within.low) continue;
+      out.push_back({std::max(it->first, within.low), std::min(it->second, within.high)});
+    }
+  }
+
+ private:
+  std::map<Number, Number> spans_;
+};
+
+// Sorted, disjoint spans.
+using Spans = std::vector<Span>;
+
+Spans Normalize(Spans spans) {
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.low < b.low; });
+  Spans merged;
+  for (const Span& span : spans) {
+    if (!merged.empty() &&
+        (merged.back().high == ~Number(0) || span.low <= merged.back().high + 1)) {
+      merged.back().high = std::max(merged.back().high, span.high);
+    } else {
+      merged.push_back(span);
+    }
+  }
+  return merged;
+}
+
+Spans Intersect(const Spans& a, const Spans& b) {
+  Spans out;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const Number low = std::max(a[i].low, b[j].low);
+    const Number high = std::min(a[i].high, b[j].high);
+    if (low <= high) out.push_back({low, high});
+    (a[i].high < b[j].high) ? ++i : ++j;
+  }
+  return out;
+}
+
+Spans Subtract(const Span& from, const Spans& covered) {
+  Spans out;
+  Number next = from.low;
+  bool done = false;
+  for (const Span& span : covered) {
+    if (span.low > next) out.push_back({next, span.low - 1});
+    if (span.high >= from.high) {
+      done = true;
+      break;
+    }
+    next = span.high + 1;
+  }
+  if (!done) out.push_back({next, from.high});
+  return out;
+}
+
+// ---- Tokens ----------------------------------------------------------------------------
+
+// A database or user token as a coverage key: keywords, names, groups and regular
+// expressions are distinct kinds, so that a quoted "all" is a name, not the keyword.
+std::string DatabaseKey(const Token& token) {
+  if (token.regex) return "r:" + token.text;
+  if (!token.quoted) {
+    if (token.text == "all" || token.text == "sameuser" || token.text == "replication") {
+      return "k:" + token.text;
+    }
+    if (token.text == "samerole" || token.text == "samegroup") return "k:samerole";
+  }
+  return "n:" + token.text;
+}
+
+std::string UserKey(const Token& token) {
+  if (token.regex) return "r:" + token.text;
+  if (token.IsKeyword("all")) return "k:all";
+  if (token.IsGroupMembership()) return "g:" + token.text.substr(1);
+  return "n:" + token.text;
+}
+
+// The keys whose connections include every connection of `key`. `all` matches every database
+// but not physical replication, which only the `replication` keyword matches; +g matches the
+// role g itself. Anything subtler (sameuser, regexes) is covered by an identical token only:
+// pgward never claims coverage it cannot prove.
+std::vector<std::string> DominatingDatabases(const std::string& key) {
+  if (key == "k:all" || key == "k:replication") return {key};
+  return {key, "k:all"};
+}
+
+std::vector<std::string> DominatingUsers(const std::string& key) {
+  if (key == "k:all") return {key};
+  if (key.starts_with("n:")) return {key, "g:" + key.substr(2), "k:all"};
+  return {key, "k:all"};
+}
+
+struct Pair {
+  std::string database;
+  std::string user;
+};
+
+std::vector<Pair> Pairs(const HbaRule& rule) {
+  std::vector<Pair> pairs;
+  for (const Token& database : rule.databases) {
+    for (const Token& user : rule.users) pairs.push_back({DatabaseKey(database), UserKey(user)});
+  }
+  return pairs;
+}
+
+std::string PairKey(const std::string& database, const std::string& user) {
+  return database + '\x1f' + user;
+}
+
+bool IsCatchAll(const HbaRule& rule) {
+  const auto has = [](const std::vector<Token>& tokens) {
+    return std::any_of(tokens.begin(), tokens.end(),
+                       [](const Token& token) { return token.IsKeyword("all"); });
+  };
+  return has(rule.databases) && has(rule.users);
+}
+
+// ---- Records and the spaces they cover ---------------------------------------------------
+
+std::vector<ConnectionKind> KindsOf(ConnectionType type) {
+  switch (type) {
+    case ConnectionType::kLocal:
+      return {ConnectionKind::kLocal};
+    case ConnectionType::kHost:
+      return {ConnectionKind::kTcpPlaintext, ConnectionKind::kTcpTls, ConnectionKind::kTcpGssEnc};
+    case ConnectionType::kHostSsl:
+      return {ConnectionKind::kTcpTls};
+    case ConnectionType::kHostNoSsl:
+      return {ConnectionKind::kTcpPlaintext, ConnectionKind::kTcpGssEnc};
+    case ConnectionType::kHostGssEnc:
+      return {ConnectionKind::kTcpGssEnc};
+    case ConnectionType::kHostNoGssEnc:
+      return {ConnectionKind::kTcpPlaintext, ConnectionKind::kTcpTls};
+  }
+  return {};
+}
+
+IpAddress ToIpAddress(AddressFamily family, const std::array<std::uint8_t, 16>& bytes) {
+  IpAddress address;
+  address.family = family == AddressFamily::kIpv4 ? IpFamily::kV4 : IpFamily::kV6;
+  address.bytes = bytes;
+  return address;
+}
+
+struct Target {
+  size_t space;
+  Span span;
+};
+
+// Where a record can match. `definite` is false when the record's addresses are only bounded
+// (host names, samehost/samenet without the server's networks, non-prefix netmasks): such a
+// record is checked over the bound, and never counts as covering later records.
+struct Coverage {
+  std::vector<Target> targets;
+  bool definite = true;
+  std::string label;
+};
+
+Coverage CoverageOf(const HbaRule& rule, const LocalNetworks& local) {
+  Coverage coverage;
+  const std::vector<ConnectionKind> kinds = KindsOf(rule.type);
+  if (rule.type == ConnectionType::kLocal) {
+    coverage.targets.push_back({kLocalSpace, {0, 0}});
+    return coverage;
+  }
+  auto add_everywhere = [&](IpFamily family, Span span) {
+    for (ConnectionKind kind : kinds) coverage.targets.push_back({SpaceOf(kind, family), span});
+  };
+  auto add_whole_spaces = [&] {
+    add_everywhere(IpFamily::kV4, {0, MaxNumber(IpFamily::kV4)});
+    add_everywhere(IpFamily::kV6, {0, MaxNumber(IpFamily::kV6)});
+  };
+  if (const auto* network = std::get_if<IpNetwork>(&rule.address)) {
+    const IpAddress address = ToIpAddress(network->family, network->address);
+    const IpAddress mask = ToIpAddress(network->family, network->mask);
+    const Number bits = ToNumber(mask);
+    const Number low = ToNumber(address) & bits;
+    const Number high = low | (MaxNumber(address.family) & ~bits);
+    add_everywhere(address.family, {low, high});
+    if (!MaskPrefixLength(mask)) {
+      // addr & mask == net & mask selects a scattered set inside [low, high].
+      coverage.definite = false;
+      coverage.label = FormatIpAddress(address) + "/" + FormatIpAddress(mask);
+    }
+    return coverage;
+  }
+  const auto& symbolic = std::get<SymbolicAddress>(rule.address);
+  switch (symbolic.kind) {
+    case SymbolicAddressKind::kAll:
+      add_whole_spaces();
+      return coverage;
+    case SymbolicAddressKind::kSameHost:
+    case SymbolicAddressKind::kSameNet:
+      if (local.known()) {
+        for (const IpRange& network : local.networks) {
+          const Number address = ToNumber(network.first);
+          const Span span = symbolic.kind == SymbolicAddressKind::kSameHost
+                                ? Span{address, address}
+                                : Span{address, ToNumber(network.last)};
+          add_everywhere(network.first.family, span);
+        }
+        return coverage;
+      }
+      break;
+    case SymbolicAddressKind::kHostName:
+    case SymbolicAddressKind::kHostNameSuffix:
+      break;
+  }
+  add_whole_spaces();
+  coverage.definite = false;
+  coverage.label = symbolic.text;
+  return coverage;
+}
+
+// Coverage of earlier records, per space and per (database key, user key).
+class CoverageIndex {
+ public:
+  void Add(const Coverage& coverage, const std::vector<Pair>& pairs, size_t record) {
+    for (const Target& target : coverage.targets) {
+      for (const Pair& pair : pairs) {
+        Entry& entry = entries_[target.space][PairKey(pair.database, pair.user)];
+        entry.spans.Add(target.span);
+        entry.records.push_back({record, target.span});
+      }
+    }
+  }
+
+  // The parts of `target` where every pair of a record is covered.
+  Spans Covered(const Target& target, const std::vector<Pair>& pairs) const {
+    Spans covered{target.span};
+    for (const Pair& pair : pairs) {
+      Spans pair_covered;
+      for (const std::string& database : DominatingDatabases(pair.database)) {
+        for (const std::string& user : DominatingUsers(pair.user)) {
+          const auto entry = entries_[target.space].find(PairKey(database, user));
+          if (entry != entries_[target.space].end()) {
+            entry->second.spans.Clip(target.span, pair_covered);
+          }
+        }
+      }
+      covered = Intersect(covered, Normalize(std::move(pair_covered)));
+      if (covered.empty()) break;
+    }
+    return covered;
+  }
+
+  // Earlier records that cover part of `target` for one of the pairs, nearest first.
+  void Coverers(const Target& target, const std::vector<Pair>& pairs, std::set<size_t>& out,
+                size_t limit) const {
+    for (const Pair& pair : pairs) {
+      for (const std::string& database : DominatingDatabases(pair.database)) {
+        for (const std::string& user : DominatingUsers(pair.user)) {
+          const auto entry = entries_[target.space].find(PairKey(database, user));
+          if (entry == entries_[target.space].end()) continue;
+          // Bounded: the names are a hint for the reader; the verdict does not depend on them.
+          size_t scanned = 0;
+          for (auto it = entry->second.records.rbegin();
+               it != entry->second.records.rend() && out.size() < limit && scanned < 4096;
+               ++it, ++scanned) {
+            if (it->second.low <= target.span.high && target.span.low <= it->second.high) {
+              out.insert(it->first);
+            }
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  struct Entry {
+    SpanSet spans;
+    std::vector<std::pair<size_t, Span>> records;
+  };
+  std::array<std::unordered_map<std::string, Entry>, kSpaces> entries_;
+};
+
+bool Loads(const HbaRule& rule) { return rule.parsed && !rule.error; }
+
+// ---- One connection --------------------------------------------------------------------
+
+std::string Join(const std::vector<Token>& tokens) {
+  std::string text = "{";
+  for (size_t i = 0; i < tokens.size(); ++i) text += (i ? "," : "") + tokens[i].text;
+  return text + "}";
+}
+
+bool RegexMatches(const Token& token, const std::string& value) {
+  // PostgreSQL searches with its own regex engine (unanchored); RE2 agrees on the common syntax.
+  RE2::Options options;
+  options.set_log_errors(false);
+  const RE2 pattern(token.text.substr(1), options);
+  return pattern.ok() && RE2::PartialMatch(value, pattern);
+}
+
+bool IsMember(const ConnectionAttempt& attempt, const std::string& role) {
+  // is_member_of_role_nosuper: a role is a member of itself.
+  return attempt.user == role || std::find(attempt.member_of.begin(), attempt.member_of.end(),
+                                           role) != attempt.member_of.end();
+}
+
+// check_db
+bool DatabaseMatches(const std::vector<Token>& tokens, const ConnectionAttempt& attempt) {
+  for (const Token& token : tokens) {
+    if (attempt.replication) {
+      if (token.IsKeyword("replication")) return true;
+      continue;
+    }
+    if (token.IsKeyword("all")) return true;
+    if (token.IsKeyword("sameuser")) {
+      if (attempt.database == attempt.user) return true;
+    } else if (token.IsKeyword("samegroup") || token.IsKeyword("samerole")) {
+      if (IsMember(attempt, attempt.database)) return true;
+    } else if (token.IsKeyword("replication")) {
+      continue;  // matches physical replication connections only
+    } else if (token.regex ? RegexMatches(token, attempt.database)
+                           : token.text == attempt.database) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// check_role
+bool UserMatches(const std::vector<Token>& tokens, const ConnectionAttempt& attempt) {
+  for (const Token& token : tokens) {
+    if (token.IsGroupMembership()) {
+      if (IsMember(attempt, token.text.substr(1))) return true;
+    } else if (token.IsKeyword("all") ||
+               (token.regex ? RegexMatches(token, attempt.user) : token.text == attempt.user)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool TypeApplies(ConnectionType type, ConnectionKind kind) {
+  const std::vector<ConnectionKind> kinds = KindsOf(type);
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+}  // namespace
+
+std::string_view ConnectionKindName(ConnectionKind kind) {
+  switch (kind) {
+    case ConnectionKind::kLocal:
+      return "local";
+    case ConnectionKind::kTcpPlaintext:
+      return "tcp_plaintext";
+    case ConnectionKind::kTcpTls:
+      return "tcp_tls";
+    case ConnectionKind::kTcpGssEnc:
+      return "tcp_gssenc";
+  }
+  return "";
+}
+
+Explanation ExplainConnection(const HbaFile& file, const ConnectionAttempt& attempt,
+                              const LocalNetworks& local_networks, int /*pg_version*/) {
+  Explanation explanation;
+  using Outcome = RecordVerdict::Outcome;
+  for (size_t i = 0; i < file.rules.size(); ++i) {
+    const HbaRule& rule = file.rules[i];
+    RecordVerdict verdict{i, Outcome::kMatches, ""};
+    if (!Loads(rule)) {
+      explanation.file_loads = false;
+      verdict.outcome = Outcome::kNotLoaded;
+      verdict.reason = "the server refuses this line: " +
+                       rule.error.value_or("an invalid option value (no message)");
+      explanation.verdicts.push_back(verdict);
+      continue;
+    }
+    if (!TypeApplies(rule.type, attempt.kind)) {
+      verdict.outcome = Outcome::kWrongType;
+      verdict.reason = std::string(ConnectionTypeName(rule.type)) + " does not apply to a " +
+                       std::string(ConnectionKindName(attempt.kind)) + " connection";
+      explanation.verdicts.push_back(verdict);
+      continue;
+    }
+    if (rule.type != ConnectionType::kLocal) {
+      const IpAddress client = attempt.address.value_or(IpAddress{});
+      if (const auto* network = std::get_if<IpNetwork>(&rule.address)) {
+        const IpAddress address = ToIpAddress(network->family, network->address);
+        const Number mask = ToNumber(ToIpAddress(network->family, network->mask));
+        // check_ip: same family, and (client ^ address) & mask == 0.
+        if (client.family != address.family ||
+            ((ToNumber(client) ^ ToNumber(address)) & mask) != 0) {
+          verdict.outcome = Outcome::kWrongAddress;
+          verdict.reason = FormatIpAddress(client) + " is not in " + network->text;
+        }
+      } else {
+        const auto& symbolic = std::get<SymbolicAddress>(rule.address);
+        const bool same = symbolic.kind == SymbolicAddressKind::kSameHost ||
+                          symbolic.kind == SymbolicAddressKind::kSameNet;
+        if (same && local_networks.known()) {
+          bool inside = false;
+          for (const IpRange& network : local_networks.networks) {
+            inside = inside ||
+                     (symbolic.kind == SymbolicAddressKind::kSameHost ? client == network.first
+                                                                      : network.Contains(client));
+          }
+          if (!inside) {
+            verdict.outcome = Outcome::kWrongAddress;
+            verdict.reason =
+                FormatIpAddress(client) + " is not " + symbolic.text + " (given --local-networks)";
+          }
+        } else if (symbolic.kind != SymbolicAddressKind::kAll) {
+          verdict.outcome = Outcome::kMaybeAddress;
+          verdict.reason =
+              same ? symbolic.text + " depends on the server's interfaces (give --local-networks)"
+                   : "host name " + symbolic.text +
+                         " depends on DNS (reverse lookup of the client, then forward check)";
+        }
+      }
+    }
+    if (verdict.outcome == Outcome::kMatches && !DatabaseMatches(rule.databases, attempt)) {
+      verdict.outcome = Outcome::kWrongDatabase;
+      verdict.reason = (attempt.replication ? std::string("physical replication")
+                                            : "database \"" + attempt.database + "\"") +
+                       " is not matched by " + Join(rule.databases);
+    }
+    if (verdict.outcome == Outcome::kMatches && !UserMatches(rule.users, attempt)) {
+      verdict.outcome = Outcome::kWrongUser;
+      verdict.reason = "user \"" + attempt.user + "\" is not matched by " + Join(rule.users);
+    }
+    if (verdict.outcome == Outcome::kMaybeAddress) {
+      // Only undecided when the rest of the record would match.
+      if (DatabaseMatches(rule.databases, attempt) && UserMatches(rule.users, attempt)) {
+        explanation.undecided.push_back(i);
+      }
+    }
+    if (verdict.outcome == Outcome::kMatches) {
+      verdict.reason = "first matching line";
+      explanation.matched = i;
+      explanation.verdicts.push_back(verdict);
+      break;
+    }
+    explanation.verdicts.push_back(verdict);
+  }
+  for (size_t i = explanation.matched.value_or(file.rules.size()) + 1; i < file.rules.size(); ++i) {
+    if (!Loads(file.rules[i])) explanation.file_loads = false;
+  }
+  return explanation;
+}
+
+AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks) {
+  AccessMap map;
+  CoverageIndex index;
+  CoverageIndex rejects;  // plaintext-applicable reject records, wherever they are
+  std::vector<Coverage> coverages;
+  std::vector<std::vector<Pair>> all_pairs;
+  for (size_t i = 0; i < file.rules.size(); ++i) {
+    const HbaRule& rule = file.rules[i];
+    if (!Loads(rule)) {
+      map.file_loads = false;
+      continue;
+    }
+    RecordAccess record;
+    record.rule_index = i;
+    Coverage coverage = CoverageOf(rule, local_networks);
+    const std::vector<Pair> pairs = Pairs(rule);
+    record.definite_address = coverage.definite;
+    record.symbolic_label = coverage.label;
+    bool reachable = false;
+    std::set<size_t> shadowers;
+    for (const Target& target : coverage.targets) {
+      const Spans covered = index.Covered(target, pairs);
+      const Spans open = Subtract(target.span, covered);
+      if (open.empty()) {
+        index.Coverers(target, pairs, shadowers, 5);
+        continue;
+      }
+      reachable = true;
+      if (coverage.definite) {
+        for (const Span& span : open) {
+          record.reachable.emplace_back(KindOf(target.space), ToRange(target.space, span));
+        }
+      } else if (std::find(record.symbolic_reachable.begin(), record.symbolic_reachable.end(),
+                           KindOf(target.space)) == record.symbolic_reachable.end()) {
+        record.symbolic_reachable.push_back(KindOf(target.space));
+      }
+    }
+    record.shadowed = !reachable;
+    if (record.shadowed) {
+      for (size_t shadower : shadowers)
+        record.shadowed_by.push_back(map.records[shadower].rule_index);
+    }
+    if (coverage.definite) {
+      index.Add(coverage, pairs, map.records.size());
+      if (rule.method == AuthMethod::kReject) {
+        Coverage plaintext;
+        for (const Target& target : coverage.targets) {
+          if (KindOf(target.space) == ConnectionKind::kTcpPlaintext) {
+            plaintext.targets.push_back(target);
+          }
+        }
+        rejects.Add(plaintext, pairs, map.records.size());
+      }
+    }
+    map.records.push_back(std::move(record));
+    coverages.push_back(std::move(coverage));
+    all_pairs.push_back(pairs);
+  }
+
+  // hostssl records: where would a plaintext connection of theirs be explicitly refused?
+  for (size_t r = 0; r < map.records.size(); ++r) {
+    RecordAccess& record = map.records[r];
+    if (file.rules[record.rule_index].type != ConnectionType::kHostSsl ||
+        !record.definite_address) {
+      continue;
+    }
+    for (const Target& target : coverages[r].targets) {
+      const Target plaintext{SpaceOf(ConnectionKind::kTcpPlaintext, FamilyOf(target.space)),
+                             target.span};
+      for (const Span& span : Subtract(target.span, rejects.Covered(plaintext, all_pairs[r]))) {
+        record.plaintext_not_rejected.push_back(ToRange(target.space, span));
+      }
+    }
+  }
+
+  // The partition of each space: sweep the reachable spans of every record.
+  std::array<std::vector<std::pair<Number, std::pair<bool, size_t>>>, kSpaces> events;
+  for (size_t r = 0; r < map.records.size(); ++r) {
+    for (const auto& [kind, range] : map.records[r].reachable) {
+      const size_t space = SpaceOf(kind, range.first.family);
+      const Number low = ToNumber(range.first), high = ToNumber(range.last);
+      events[space].push_back({low, {true, r}});
+      if (high != MaxNumber(FamilyOf(space))) events[space].push_back({high + 1, {false, r}});
+    }
+  }
+  for (size_t space = 0; space < kSpaces; ++space) {
+    std::vector<std::pair<Number, std::pair<bool, size_t>>>& list = events[space];
+    std::sort(list.begin(), list.end());
+    std::set<size_t> active;
+    const Number last = space == kLocalSpace ? 0 : MaxNumber(FamilyOf(space));
+    auto emit = [&](Number low, Number high) {
+      AccessRange range;
+      range.kind = KindOf(space);
+      if (space == kLocalSpace) {
+        range.label = "local";
+      } else {
+        range.range = ToRange(space, {low, high});
+        range.label = FormatIpRange(*range.range);
+      }
+      for (size_t r : active) range.rules.push_back(map.records[r].rule_index);
+      range.ends_with_catch_all =
+          !active.empty() && IsCatchAll(file.rules[map.records[*active.rbegin()].rule_index]);
+      map.ranges.push_back(std::move(range));
+    };
+    Number cursor = 0;
+    for (size_t e = 0; e < list.size();) {
+      const Number position = list[e].first;
+      if (position > cursor) emit(cursor, position - 1);
+      for (; e < list.size() && list[e].first == position; ++e) {
+        if (list[e].second.first) {
+          active.insert(list[e].second.second);
+        } else {
+          active.erase(list[e].second.second);
+        }
+      }
+      cursor = position;
+    }
+    emit(cursor, last);
+  }
+  for (const RecordAccess& record : map.records) {
+    const size_t rule_index = record.rule_index;
+    for (ConnectionKind kind : record.symbolic_reachable) {
+      map.ranges.push_back(AccessRange{kind, std::nullopt, record.symbolic_label,
+                                       std::vector<size_t>(1, rule_index),
+                                       IsCatchAll(file.rules[rule_index])});
+    }
+  }
+  return map;
+}
+
+}  // namespace pgward::hba

@@ -1,0 +1,388 @@
+#include "engine/probe/prober.h"
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "engine/probe/certificate.h"
+#include "engine/probe/endpoint.h"
+#include "engine/probe/task_pool.h"
+
+namespace pgward::probe {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Every TLS <= 1.2 suite OpenSSL knows: ALL leaves out only the NULL-encryption suites.
+constexpr const char* kEveryCipher = "ALL:COMPLEMENTOFALL";
+// The five TLS 1.3 suites of RFC 8446; OpenSSL offers only three of them by default.
+constexpr const char* kEveryTls13Suite =
+    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:"
+    "TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256";
+// The fewest suites a split-off chain gets: each chain ends with a refusal, one more connection
+// (and, on PostgreSQL, one more backend process) that finds nothing.
+constexpr std::size_t kSuitesPerChain = 16;
+
+CipherSuite Describe(const SSL_CIPHER* cipher) {
+  const char* iana = SSL_CIPHER_standard_name(cipher);
+  return {SSL_CIPHER_get_name(cipher), iana != nullptr ? iana : "",
+          SSL_CIPHER_get_protocol_id(cipher)};
+}
+
+std::string JoinNames(const std::vector<CipherSuite>& suites) {
+  std::string joined;
+  for (const CipherSuite& suite : suites) {
+    if (!joined.empty()) joined += ':';
+    joined += suite.name;
+  }
+  return joined;
+}
+
+// Everything the client can offer, from TLS 1.0 to 1.3: for the first contact, the certificate
+// and the latency samples, whatever the server's configuration.
+HandshakeOptions BroadestOffer(const std::string& server_name, TlsStart start) {
+  return {.min_version = TLS1_VERSION,
+          .max_version = TLS1_3_VERSION,
+          .cipher_list = kEveryCipher,
+          .ciphersuites = kEveryTls13Suite,
+          .security_level = 0,
+          .server_name = server_name,
+          .offer_postgresql_alpn = start == TlsStart::kDirect};
+}
+
+double Milliseconds(Clock::duration duration) {
+  return std::chrono::duration<double, std::milli>(duration).count();
+}
+
+// What is known about one version while its chains run.
+struct VersionState {
+  TlsVersion version;
+  std::mutex mutex;
+  std::vector<CipherSuite> accepted;
+  std::string refusal;
+  std::optional<CipherOrder> cipher_order;
+  std::optional<Error> error;        // stopped the enumeration
+  std::optional<Error> order_error;  // stopped only the order check
+  int pending_chains = 0;
+};
+
+class Enumerator {
+ public:
+  Enumerator(const ProbeOptions& options, SocketAddress address, TlsContext context,
+             std::string server_name)
+      : options_(options),
+        address_(std::move(address)),
+        context_(std::move(context)),
+        server_name_(std::move(server_name)) {}
+
+  // One fresh connection, up to SSLRequest's answer when TLS starts that way.
+  Expected<Connection> Open() {
+    ++handshakes_;
+    Expected<Connection> connection = Connection::Open(address_, options_.timeout);
+    if (!connection || options_.start == TlsStart::kDirect) return connection;
+    const Expected<SslRequestAnswer> answer = connection->RequestSsl();
+    if (!answer) return answer.error();
+    if (*answer == SslRequestAnswer::kRefused) {
+      return Error{ErrorKind::kTlsProtocolError,
+                   "the server answered 'N' to SSLRequest after having accepted TLS"};
+    }
+    return connection;
+  }
+
+  // A complete handshake, as a client that goes on to use the session makes it.
+  std::optional<Error> FullHandshake(const HandshakeOptions& handshake) {
+    Expected<Connection> connection = Open();
+    if (!connection) return connection.error();
+    return connection->StartTls(context_, handshake);
+  }
+
+  // The suite the server picks from `offer` at `version`; kHandshakeRejected when it refuses.
+  // The server's choice is final in its ServerHello: the rest of the handshake is not run.
+  Expected<CipherSuite> Pick(TlsVersion version, const std::vector<CipherSuite>& offer) {
+    HandshakeOptions handshake{.min_version = OpensslVersion(version),
+                               .max_version = OpensslVersion(version),
+                               .security_level = 0,
+                               .server_name = server_name_,
+                               .offer_postgresql_alpn = options_.start == TlsStart::kDirect};
+    if (version == TlsVersion::kTls1_3) {
+      handshake.ciphersuites = JoinNames(offer);
+    } else {
+      handshake.cipher_list = JoinNames(offer);
+    }
+    Expected<Connection> connection = Open();
+    if (!connection) return connection.error();
+    const Expected<Connection::ServerHello> hello =
+        connection->ReadServerHello(context_, handshake);
+    if (!hello) return hello.error();
+    if (hello->version != OpensslVersion(version) || hello->cipher == nullptr) {
+      return Error{ErrorKind::kTlsProtocolError,
+                   "the ServerHello does not carry the offered version and a suite"};
+    }
+    const CipherSuite picked = Describe(hello->cipher);
+    if (std::find(offer.begin(), offer.end(), picked) == offer.end()) {
+      return Error{ErrorKind::kTlsProtocolError,
+                   "the server selected " + picked.name + ", which was not offered"};
+    }
+    return picked;
+  }
+
+  void Enumerate(std::vector<VersionResult>& results) {
+    TaskPool pool;
+    std::vector<std::unique_ptr<VersionState>> states;
+    for (const TlsVersion version : kAllTlsVersions) {
+      states.push_back(std::make_unique<VersionState>());
+      VersionState* state = states.back().get();
+      state->version = version;
+      state->pending_chains = 1;
+      pool.Add([this, state, &pool] {
+        RunChain(*state, OfferableSuites(state->version), /*first=*/true, pool);
+      });
+    }
+    pool.Run(options_.concurrency);
+
+    for (const auto& state : states) {
+      VersionResult result{.version = state->version};
+      result.accepted_suites = std::move(state->accepted);
+      std::sort(result.accepted_suites.begin(), result.accepted_suites.end(),
+                [](const CipherSuite& a, const CipherSuite& b) { return a.name < b.name; });
+      result.cipher_order = state->cipher_order;
+      if (state->error.has_value()) {
+        result.status = VersionStatus::kIncomplete;
+        result.error = std::move(state->error);
+      } else if (!result.accepted_suites.empty()) {
+        result.status = VersionStatus::kAccepted;
+        result.error = std::move(state->order_error);
+      } else {
+        result.status = VersionStatus::kRejected;
+        result.refusal = std::move(state->refusal);
+      }
+      results.push_back(std::move(result));
+    }
+  }
+
+  int handshakes() const { return handshakes_; }
+
+ private:
+  // Offers `offer`, removes the suite the server picks and offers the rest, until it refuses.
+  void RunChain(VersionState& state, std::vector<CipherSuite> offer, bool first, TaskPool& pool) {
+    while (!offer.empty()) {
+      Expected<CipherSuite> picked = Pick(state.version, offer);
+      if (!picked) {
+        std::lock_guard lock(state.mutex);
+        if (picked.error().kind != ErrorKind::kHandshakeRejected) {
+          if (!state.error.has_value()) state.error = picked.error();
+        } else if (first) {
+          state.refusal = picked.error().message;
+        }
+        break;
+      }
+      std::erase(offer, *picked);
+      {
+        std::lock_guard lock(state.mutex);
+        state.accepted.push_back(std::move(*picked));
+      }
+      if (first) SplitChain(state, offer, pool);
+      first = false;
+    }
+    FinishChain(state, pool);
+  }
+
+  // The version is accepted: the rest of its suites go to parallel chains.
+  void SplitChain(VersionState& state, std::vector<CipherSuite>& offer, TaskPool& pool) {
+    const std::size_t parts = std::clamp<std::size_t>(
+        offer.size() / kSuitesPerChain, 1, static_cast<std::size_t>(options_.concurrency));
+    // Round robin, so that suites of one family (and so one fate) spread over the parts.
+    std::vector<std::vector<CipherSuite>> split(parts);
+    for (std::size_t i = 0; i < offer.size(); ++i) split[i % parts].push_back(offer[i]);
+    offer = std::move(split[0]);
+    std::lock_guard lock(state.mutex);
+    for (std::size_t part = 1; part < parts; ++part) {
+      ++state.pending_chains;
+      pool.Add([this, &state, &pool, suites = std::move(split[part])] {
+        RunChain(state, suites, /*first=*/false, pool);
+      });
+    }
+  }
+
+  void FinishChain(VersionState& state, TaskPool& pool) {
+    std::lock_guard lock(state.mutex);
+    if (--state.pending_chains > 0 || state.error.has_value() || state.accepted.size() < 2) return;
+    pool.Add([this, &state] { DetermineOrder(state); });
+  }
+
+  // The version's first pick came from an offer of every suite: under the server's order, it is
+  // the server's favourite of all it accepts. The accepted suites are offered again with that
+  // one last: the server's order picks it again, the client's picks the first offered.
+  void DetermineOrder(VersionState& state) {
+    std::vector<CipherSuite> offer;
+    {
+      std::lock_guard lock(state.mutex);
+      offer = state.accepted;  // the first pick first
+    }
+    const CipherSuite favourite = offer.front();
+    std::rotate(offer.begin(), offer.begin() + 1, offer.end());
+    const Expected<CipherSuite> picked = Pick(state.version, offer);
+    std::lock_guard lock(state.mutex);
+    if (!picked) {
+      state.order_error = picked.error();
+    } else if (*picked == favourite) {
+      state.cipher_order = CipherOrder::kServer;
+    } else if (*picked == offer.front()) {
+      state.cipher_order = CipherOrder::kClient;
+    } else {
+      state.cipher_order = CipherOrder::kUndetermined;
+    }
+  }
+
+  const ProbeOptions& options_;
+  const SocketAddress address_;
+  const TlsContext context_;
+  const std::string server_name_;
+  std::atomic<int> handshakes_ = 0;
+};
+
+// The first contact: the first address that takes the connection decides; a server that
+// answers (even with 'N' or garbage) is the one probed.
+struct FirstContact {
+  SocketAddress address;
+  std::optional<Connection> connection;  // established TLS, unless TLS was refused
+  double milliseconds = 0;
+};
+
+Expected<FirstContact> Reach(const ProbeOptions& options, const TlsContext& context,
+                             const std::string& server_name, ProbeResult& result) {
+  Expected<std::vector<SocketAddress>> addresses = ResolveTcp(options.host, options.port);
+  if (!addresses) return addresses.error();
+  std::optional<Error> last_error;
+  for (const SocketAddress& address : *addresses) {
+    const Clock::time_point started = Clock::now();
+    ++result.handshakes;
+    Expected<Connection> connection = Connection::Open(address, options.timeout);
+    if (!connection) {
+      last_error = connection.error();
+      continue;
+    }
+    result.address = address.ToString();
+    if (options.start == TlsStart::kSslRequest) {
+      const Expected<SslRequestAnswer> answer = connection->RequestSsl();
+      if (!answer) return answer.error();
+      result.ssl_request_answer = *answer;
+      if (*answer == SslRequestAnswer::kRefused) return FirstContact{address, std::nullopt, 0};
+    }
+    if (auto error = connection->StartTls(context, BroadestOffer(server_name, options.start))) {
+      if (options.start == TlsStart::kDirect && error->kind == ErrorKind::kClosedDuringHandshake) {
+        error->message +=
+            ": servers before PostgreSQL 17 do not accept direct TLS (probe without --direct)";
+      }
+      return *error;
+    }
+    return FirstContact{address, std::move(*connection), Milliseconds(Clock::now() - started)};
+  }
+  if (!last_error.has_value()) {
+    return Error{ErrorKind::kResolveFailed, "'" + options.host + "' resolved to no address"};
+  }
+  return *last_error;
+}
+
+}  // namespace
+
+int OpensslVersion(TlsVersion version) {
+  switch (version) {
+    case TlsVersion::kTls1_0:
+      return TLS1_VERSION;
+    case TlsVersion::kTls1_1:
+      return TLS1_1_VERSION;
+    case TlsVersion::kTls1_2:
+      return TLS1_2_VERSION;
+    case TlsVersion::kTls1_3:
+      return TLS1_3_VERSION;
+  }
+  return 0;
+}
+
+std::vector<CipherSuite> OfferableSuites(TlsVersion version) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_client_method()),
+                                                            SSL_CTX_free);
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(context.get()), SSL_free);
+  SSL_set_security_level(ssl.get(), 0);
+  SSL_set_min_proto_version(ssl.get(), OpensslVersion(version));
+  SSL_set_max_proto_version(ssl.get(), OpensslVersion(version));
+  SSL_set_cipher_list(ssl.get(), kEveryCipher);
+  SSL_set_ciphersuites(ssl.get(), kEveryTls13Suite);
+  // What a ClientHello at this version would carry: suites of other versions, and those that
+  // need a PSK or SRP login the probe does not have, are left out.
+  STACK_OF(SSL_CIPHER)* supported = SSL_get1_supported_ciphers(ssl.get());
+  std::vector<CipherSuite> suites;
+  for (int i = 0; i < sk_SSL_CIPHER_num(supported); ++i) {
+    suites.push_back(Describe(sk_SSL_CIPHER_value(supported, i)));
+  }
+  sk_SSL_CIPHER_free(supported);
+  return suites;
+}
+
+ProbeResult Probe(const ProbeOptions& options) {
+  ProbeResult result{.host = options.host, .port = options.port, .start = options.start};
+  if (options.concurrency < 1 || options.latency_samples < 1 || options.timeout.count() <= 0) {
+    result.error = Error{ErrorKind::kInvalidArgument,
+                         "concurrency, latency samples and timeout must be positive"};
+    return result;
+  }
+  result.server_name =
+      options.server_name.value_or(IsIpAddress(options.host) ? std::string() : options.host);
+  Expected<TlsContext> context = TlsContext::Create({.ca_file = options.ca_file});
+  if (!context) {
+    result.error = context.error();
+    return result;
+  }
+
+  Expected<FirstContact> contact = Reach(options, *context, result.server_name, result);
+  if (!contact) {
+    result.error = contact.error();
+    return result;
+  }
+  if (!contact->connection.has_value()) return result;  // TLS refused: that is the finding
+
+  const std::string checked_name = result.server_name.empty() ? options.host : result.server_name;
+  Expected<ChainFacts> chain =
+      DescribeChain(contact->connection->tls(), *context, checked_name,
+                    options.ca_file.has_value() ? options.ca_file->string() : "system",
+                    std::chrono::system_clock::now());
+  contact->connection.reset();
+  if (!chain) {
+    result.error = chain.error();
+    return result;
+  }
+  result.chain = std::move(*chain);
+
+  Enumerator enumerator(options, contact->address, *context, result.server_name);
+  // Sequential, before the enumeration, so that no other handshake of ours competes.
+  std::vector<double> samples = {contact->milliseconds};
+  while (static_cast<int>(samples.size()) < options.latency_samples) {
+    const Clock::time_point started = Clock::now();
+    if (auto error = enumerator.FullHandshake(BroadestOffer(result.server_name, options.start))) {
+      result.latency_error = std::move(error);
+      break;
+    }
+    samples.push_back(Milliseconds(Clock::now() - started));
+  }
+  if (!result.latency_error.has_value()) {
+    std::sort(samples.begin(), samples.end());
+    const std::size_t middle = samples.size() / 2;
+    result.latency = LatencyFacts{.samples = static_cast<int>(samples.size()),
+                                  .median_ms = samples.size() % 2 == 1
+                                                   ? samples[middle]
+                                                   : (samples[middle - 1] + samples[middle]) / 2,
+                                  .min_ms = samples.front(),
+                                  .max_ms = samples.back()};
+  }
+
+  enumerator.Enumerate(result.versions);
+  result.handshakes += enumerator.handshakes();
+  return result;
+}
+
+}  // namespace pgward::probe

@@ -1,0 +1,238 @@
+// First-match semantics over whole address spaces (AnalyzeAccess) and for one connection
+// (ExplainConnection).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "engine/hba/access.h"
+#include "engine/hba/parser.h"
+
+namespace pgward::hba {
+namespace {
+
+HbaFile Parse(const std::string& text) {
+  ParseOptions options;
+  options.pg_version = 17;
+  options.resolve_radius_servers = false;
+  return ParseHbaText(text, "/etc/pg_hba.conf", options);
+}
+
+const RecordAccess& RecordAt(const AccessMap& map, const HbaFile& file, int line) {
+  for (const RecordAccess& record : map.records) {
+    if (file.rules[record.rule_index].location.line == line) return record;
+  }
+  static const RecordAccess kMissing;
+  ADD_FAILURE() << "no record at line " << line;
+  return kMissing;
+}
+
+std::vector<std::string> Reachable(const RecordAccess& record, ConnectionKind kind) {
+  std::vector<std::string> ranges;
+  for (const auto& [reachable_kind, range] : record.reachable) {
+    if (reachable_kind == kind) ranges.push_back(FormatIpRange(range));
+  }
+  return ranges;
+}
+
+std::vector<int> ShadowerLines(const RecordAccess& record, const HbaFile& file) {
+  std::vector<int> lines;
+  for (size_t index : record.shadowed_by) lines.push_back(file.rules[index].location.line);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+TEST(HbaAccessTest, BroadHostLineLetsPlaintextInBeforeTheReject) {
+  const HbaFile file = Parse(
+      "host      all all 0.0.0.0/0 scram-sha-256\n"
+      "hostnossl all all 0.0.0.0/0 reject\n"
+      "hostssl   all all 0.0.0.0/0 scram-sha-256\n");
+  const AccessMap map = AnalyzeAccess(file, {});
+  EXPECT_EQ(Reachable(RecordAt(map, file, 1), ConnectionKind::kTcpPlaintext),
+            (std::vector<std::string>{"0.0.0.0/0"}));
+  EXPECT_TRUE(RecordAt(map, file, 2).shadowed);
+  EXPECT_EQ(ShadowerLines(RecordAt(map, file, 2), file), (std::vector<int>{1}));
+  EXPECT_TRUE(RecordAt(map, file, 3).shadowed);
+}
+
+TEST(HbaAccessTest, RejectFirstKeepsPlaintextOut) {
+  const HbaFile file = Parse(
+      "hostnossl all all 0.0.0.0/0 reject\n"
+      "host      all all 10.0.0.0/8 scram-sha-256\n");
+  const AccessMap map = AnalyzeAccess(file, {});
+  EXPECT_TRUE(Reachable(RecordAt(map, file, 2), ConnectionKind::kTcpPlaintext).empty());
+  EXPECT_EQ(Reachable(RecordAt(map, file, 2), ConnectionKind::kTcpTls),
+            (std::vector<std::string>{"10.0.0.0/8"}));
+  EXPECT_FALSE(RecordAt(map, file, 2).shadowed);
+}
+
+TEST(HbaAccessTest, PartialCoverageLeavesTheRestReachable) {
+  const HbaFile file = Parse(
+      "host all all 10.0.0.0/9   reject\n"
+      "host all all 10.0.0.0/8   md5\n");
+  const AccessMap map = AnalyzeAccess(file, {});
+  EXPECT_EQ(Reachable(RecordAt(map, file, 2), ConnectionKind::kTcpPlaintext),
+            (std::vector<std::string>{"10.128.0.0/9"}));
+}
+
+TEST(HbaAccessTest, ShadowingNeedsEveryDatabaseAndUserCovered) {
+  const HbaFile file = Parse(
+      "host app   alice   10.0.0.0/8 md5\n"
+      "host app,b alice   10.0.0.0/8 md5\n"   // b not covered: reachable
+      "host app   alice   10.0.0.0/16 md5\n"  // fully covered by line 1
+      "host all   +admins 10.0.0.0/8 md5\n"
+      "host app   admins  10.0.0.0/8 md5\n"  // the role admins is in +admins
+      "host all   all     10.0.0.0/8 md5\n"
+      "host replication all 10.0.0.0/8 md5\n"  // all does not match replication
+      "host \"all\" bob   10.0.0.0/8 md5\n");  // a database named all: covered
+  const AccessMap map = AnalyzeAccess(file, {});
+  EXPECT_FALSE(RecordAt(map, file, 2).shadowed);
+  EXPECT_TRUE(RecordAt(map, file, 3).shadowed);
+  EXPECT_EQ(ShadowerLines(RecordAt(map, file, 3), file), (std::vector<int>{1, 2}));
+  EXPECT_TRUE(RecordAt(map, file, 5).shadowed);
+  EXPECT_FALSE(RecordAt(map, file, 7).shadowed);
+  EXPECT_TRUE(RecordAt(map, file, 8).shadowed);
+}
+
+TEST(HbaAccessTest, Ipv4RulesNeverCoverIpv6Clients) {
+  const HbaFile file = Parse(
+      "host all all 0.0.0.0/0 reject\n"
+      "host all all ::ffff:0.0.0.0/96 md5\n"
+      "host all all all md5\n");
+  const AccessMap map = AnalyzeAccess(file, {});
+  EXPECT_FALSE(RecordAt(map, file, 2).shadowed);
+  // Line 3 is reachable from IPv6 only, everywhere but ::ffff:0:0/96.
+  const std::vector<std::string> line3 =
+      Reachable(RecordAt(map, file, 3), ConnectionKind::kTcpPlaintext);
+  ASSERT_FALSE(line3.empty());
+  for (const std::string& range : line3) {
+    EXPECT_NE(range.find(':'), std::string::npos) << range;
+    EXPECT_FALSE(ParseIpRange(range) &&
+                 ParseIpRange("::ffff:0:0/96")->Overlaps(*ParseIpRange(range)))
+        << range;
+  }
+  const Explanation mapped = ExplainConnection(
+      file,
+      {ConnectionKind::kTcpPlaintext, *ParseIpAddress("::ffff:10.0.0.1"), "db", "u", {}, false}, {},
+      17);
+  ASSERT_TRUE(mapped.matched);
+  EXPECT_EQ(file.rules[*mapped.matched].location.line, 2);
+}
+
+TEST(HbaAccessTest, CatchAllEndsEachRangesList) {
+  const HbaFile file = Parse(
+      "hostssl app app 10.0.0.0/8 scram-sha-256\n"
+      "hostssl all all 0.0.0.0/0  reject\n");
+  const AccessMap map = AnalyzeAccess(file, {});
+  bool saw_ten = false;
+  for (const AccessRange& range : map.ranges) {
+    if (range.kind != ConnectionKind::kTcpTls || !range.range) continue;
+    if (range.label == "10.0.0.0/8") {
+      saw_ten = true;
+      EXPECT_EQ(range.rules.size(), 2u);
+      EXPECT_TRUE(range.ends_with_catch_all);
+    } else if (range.range->first.family == IpFamily::kV4) {
+      EXPECT_EQ(range.rules.size(), 1u);
+      EXPECT_TRUE(range.ends_with_catch_all);
+    } else {
+      EXPECT_TRUE(range.rules.empty());  // IPv6: nothing matches, implicit reject
+      EXPECT_FALSE(range.ends_with_catch_all);
+    }
+  }
+  EXPECT_TRUE(saw_ten);
+}
+
+TEST(HbaAccessTest, SymbolicAddressesStaySymbolicAndNeverShadow) {
+  const HbaFile file = Parse(
+      "host all all samenet       md5\n"
+      "host all all .example.com  md5\n"
+      "host all all 10.0.0.0/8    md5\n");
+  const AccessMap map = AnalyzeAccess(file, {});
+  EXPECT_FALSE(RecordAt(map, file, 1).definite_address);
+  EXPECT_EQ(RecordAt(map, file, 1).symbolic_label, "samenet");
+  EXPECT_FALSE(RecordAt(map, file, 3).shadowed);
+  EXPECT_EQ(Reachable(RecordAt(map, file, 3), ConnectionKind::kTcpPlaintext),
+            (std::vector<std::string>{"10.0.0.0/8"}));
+  // With the server's networks known, samenet is a real range and does shadow.
+  const AccessMap resolved = AnalyzeAccess(file, {{*ParseIpRange("10.0.0.0/8")}});
+  EXPECT_TRUE(RecordAt(resolved, file, 1).definite_address);
+  EXPECT_TRUE(RecordAt(resolved, file, 3).shadowed);
+}
+
+TEST(HbaAccessTest, HostsslNetworksWithoutAnExplicitReject) {
+  const HbaFile file = Parse(
+      "hostssl   app app 10.0.0.0/8   scram-sha-256\n"
+      "hostnossl app app 10.0.0.0/9   reject\n"
+      "hostssl   replication repl 10.0.0.0/8 cert\n"
+      "hostnossl all all 0.0.0.0/0    reject\n");
+  const AccessMap map = AnalyzeAccess(file, {});
+  // Line 4 covers app/app everywhere: nothing left unrejected.
+  EXPECT_TRUE(RecordAt(map, file, 1).plaintext_not_rejected.empty());
+  // `all` does not match physical replication: line 3's plaintext twin is not rejected.
+  ASSERT_EQ(RecordAt(map, file, 3).plaintext_not_rejected.size(), 1u);
+  EXPECT_EQ(FormatIpRange(RecordAt(map, file, 3).plaintext_not_rejected[0]), "10.0.0.0/8");
+}
+
+ConnectionAttempt Attempt(ConnectionKind kind, const char* address, const char* database,
+                          const char* user, std::vector<std::string> member_of = {}) {
+  return {
+      kind, address ? ParseIpAddress(address) : std::nullopt, database, user, std::move(member_of),
+      false};
+}
+
+int MatchedLine(const HbaFile& file, const ConnectionAttempt& attempt) {
+  const Explanation explanation = ExplainConnection(file, attempt, {}, 17);
+  return explanation.matched ? file.rules[*explanation.matched].location.line : 0;
+}
+
+TEST(HbaExplainTest, FollowsTheServersChoice) {
+  const HbaFile file = Parse(
+      "local     all         postgres                peer\n"
+      "hostssl   sameuser    all        10.0.0.0/8   scram-sha-256\n"
+      "hostnossl all         all        10.0.0.0/8   reject\n"
+      "host      samerole    all        10.0.0.0/8   md5\n"
+      "hostssl   all         +admins    10.0.0.0/8   cert\n"
+      "hostgssenc all        all        10.0.0.0/8   gss\n"
+      "host      replication repl       10.0.0.0/8   scram-sha-256\n");
+  using K = ConnectionKind;
+  EXPECT_EQ(MatchedLine(file, Attempt(K::kLocal, nullptr, "app", "postgres")), 1);
+  EXPECT_EQ(MatchedLine(file, Attempt(K::kLocal, nullptr, "app", "alice")), 0);
+  EXPECT_EQ(MatchedLine(file, Attempt(K::kTcpTls, "10.1.1.1", "alice", "alice")), 2);
+  EXPECT_EQ(MatchedLine(file, Attempt(K::kTcpPlaintext, "10.1.1.1", "alice", "alice")), 3);
+  EXPECT_EQ(MatchedLine(file, Attempt(K::kTcpTls, "10.1.1.1", "sales", "bob", {"sales"})), 4);
+  EXPECT_EQ(MatchedLine(file, Attempt(K::kTcpTls, "10.1.1.1", "app", "carol", {"admins"})), 5);
+  EXPECT_EQ(MatchedLine(file, Attempt(K::kTcpTls, "10.1.1.1", "app", "admins")), 5);
+  // GSS encryption is not SSL: the hostnossl reject takes a GSS-encrypted connection first.
+  EXPECT_EQ(MatchedLine(file, Attempt(K::kTcpGssEnc, "10.1.1.1", "app", "dave")), 3);
+  EXPECT_EQ(MatchedLine(file, Attempt(K::kTcpGssEnc, "10.1.1.1", "dave", "dave")), 3);
+  EXPECT_EQ(MatchedLine(file, Attempt(K::kTcpTls, "11.1.1.1", "app", "dave")), 0);
+  ConnectionAttempt replication = Attempt(K::kTcpTls, "10.1.1.1", "", "repl");
+  replication.replication = true;
+  EXPECT_EQ(MatchedLine(file, replication), 7);
+}
+
+TEST(HbaExplainTest, MalformedFileStillAnswersAndSaysItWouldNotLoad) {
+  const HbaFile file = Parse(
+      "host all all 10.0.0.0/8 trsut\n"
+      "host all all 10.0.0.0/8 md5\n");
+  const Explanation explanation = ExplainConnection(
+      file, Attempt(ConnectionKind::kTcpPlaintext, "10.0.0.1", "db", "u"), {}, 17);
+  ASSERT_TRUE(explanation.matched);
+  EXPECT_EQ(file.rules[*explanation.matched].location.line, 2);
+  EXPECT_FALSE(explanation.file_loads);
+  EXPECT_EQ(explanation.verdicts[0].outcome, RecordVerdict::Outcome::kNotLoaded);
+}
+
+TEST(HbaExplainTest, HostNamesAreUndecidedNotGuessed) {
+  const HbaFile file = Parse(
+      "host all all db.example.com reject\n"
+      "host all all 10.0.0.0/8     md5\n");
+  const Explanation explanation = ExplainConnection(
+      file, Attempt(ConnectionKind::kTcpPlaintext, "10.0.0.1", "db", "u"), {}, 17);
+  ASSERT_TRUE(explanation.matched);
+  EXPECT_EQ(file.rules[*explanation.matched].location.line, 2);
+  EXPECT_EQ(explanation.undecided, (std::vector<size_t>{0}));
+}
+
+}  // namespace
+}  // namespace pgward::hba
