@@ -80,6 +80,15 @@ class SpanSet {
     spans_.emplace(span.low, span.high);
   }
 
+  // The span holding `point`, if any.
+  std::optional<Span> Containing(Number point) const {
+    auto it = spans_.upper_bound(point);
+    if (it == spans_.begin()) return std::nullopt;
+    --it;
+    if (it->second < point) return std::nullopt;
+    return Span{it->first, it->second};
+  }
+
   // The parts of `within` this set covers, in order.
   void Clip(const Span& within, std::vector<Span>& out) const {
     auto it = spans_.upper_bound(within.low);
@@ -305,8 +314,13 @@ class CoverageIndex {
     for (const Target& target : coverage.targets) {
       for (const Pair& pair : pairs) {
         Entry& entry = entries_[target.space][PairKey(pair.database, pair.user)];
+        // Owners are disjoint: each address belongs to the first record that covered it.
+        std::vector<Span> taken;
+        entry.spans.Clip(target.span, taken);
+        for (const Span& piece : Subtract(target.span, Normalize(std::move(taken)))) {
+          entry.owners.emplace(piece.low, std::make_pair(piece.high, record));
+        }
         entry.spans.Add(target.span);
-        entry.records.push_back({record, target.span});
       }
     }
   }
@@ -316,36 +330,46 @@ class CoverageIndex {
     Spans covered{target.span};
     for (const Pair& pair : pairs) {
       Spans pair_covered;
-      for (const std::string& database : DominatingDatabases(pair.database)) {
-        for (const std::string& user : DominatingUsers(pair.user)) {
-          const auto entry = entries_[target.space].find(PairKey(database, user));
-          if (entry != entries_[target.space].end()) {
-            entry->second.spans.Clip(target.span, pair_covered);
-          }
-        }
-      }
+      for (const SpanSet* set : Sets(target.space, pair)) set->Clip(target.span, pair_covered);
       covered = Intersect(covered, Normalize(std::move(pair_covered)));
       if (covered.empty()) break;
     }
     return covered;
   }
 
-  // Earlier records that cover part of `target` for one of the pairs, nearest first.
-  void Coverers(const Target& target, const std::vector<Pair>& pairs, std::set<size_t>& out,
-                size_t limit) const {
+  // Whether every pair is covered on all of `target`: walks from its start through the spans
+  // that hold the cursor, a few steps in O(log n) each, however many spans the sets have.
+  bool FullyCovered(const Target& target, const std::vector<Pair>& pairs) const {
+    for (const Pair& pair : pairs) {
+      const std::vector<const SpanSet*> sets = Sets(target.space, pair);
+      Number cursor = target.span.low;
+      while (true) {
+        std::optional<Number> reach;
+        for (const SpanSet* set : sets) {
+          if (std::optional<Span> span = set->Containing(cursor)) {
+            reach = std::max(reach.value_or(0), span->high);
+          }
+        }
+        if (!reach) return false;
+        if (*reach >= target.span.high) break;
+        cursor = *reach + 1;
+      }
+    }
+    return true;
+  }
+
+  // Earlier records that cover the start or the end of `target` for one of the pairs.
+  void Coverers(const Target& target, const std::vector<Pair>& pairs, std::set<size_t>& out) const {
     for (const Pair& pair : pairs) {
       for (const std::string& database : DominatingDatabases(pair.database)) {
         for (const std::string& user : DominatingUsers(pair.user)) {
           const auto entry = entries_[target.space].find(PairKey(database, user));
           if (entry == entries_[target.space].end()) continue;
-          // Bounded: the names are a hint for the reader; the verdict does not depend on them.
-          size_t scanned = 0;
-          for (auto it = entry->second.records.rbegin();
-               it != entry->second.records.rend() && out.size() < limit && scanned < 4096;
-               ++it, ++scanned) {
-            if (it->second.low <= target.span.high && target.span.low <= it->second.high) {
-              out.insert(it->first);
-            }
+          for (Number point : {target.span.low, target.span.high}) {
+            auto owner = entry->second.owners.upper_bound(point);
+            if (owner == entry->second.owners.begin()) continue;
+            --owner;
+            if (owner->second.first >= point) out.insert(owner->second.second);
           }
         }
       }
@@ -355,8 +379,20 @@ class CoverageIndex {
  private:
   struct Entry {
     SpanSet spans;
-    std::vector<std::pair<size_t, Span>> records;
+    std::map<Number, std::pair<Number, size_t>> owners;  // low -> (high, record)
   };
+
+  std::vector<const SpanSet*> Sets(size_t space, const Pair& pair) const {
+    std::vector<const SpanSet*> sets;
+    for (const std::string& database : DominatingDatabases(pair.database)) {
+      for (const std::string& user : DominatingUsers(pair.user)) {
+        const auto entry = entries_[space].find(PairKey(database, user));
+        if (entry != entries_[space].end()) sets.push_back(&entry->second.spans);
+      }
+    }
+    return sets;
+  }
+
   std::array<std::unordered_map<std::string, Entry>, kSpaces> entries_;
 };
 
@@ -549,20 +585,27 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
     bool reachable = false;
     std::set<size_t> shadowers;
     for (const Target& target : coverage.targets) {
-      const Spans covered = index.Covered(target, pairs);
-      const Spans open = Subtract(target.span, covered);
+      if (!coverage.definite) {
+        // A symbolic record is shadowed only where its whole possible space is covered.
+        if (index.FullyCovered(target, pairs)) {
+          index.Coverers(target, pairs, shadowers);
+          continue;
+        }
+        reachable = true;
+        if (std::find(record.symbolic_reachable.begin(), record.symbolic_reachable.end(),
+                      KindOf(target.space)) == record.symbolic_reachable.end()) {
+          record.symbolic_reachable.push_back(KindOf(target.space));
+        }
+        continue;
+      }
+      const Spans open = Subtract(target.span, index.Covered(target, pairs));
       if (open.empty()) {
-        index.Coverers(target, pairs, shadowers, 5);
+        index.Coverers(target, pairs, shadowers);
         continue;
       }
       reachable = true;
-      if (coverage.definite) {
-        for (const Span& span : open) {
-          record.reachable.emplace_back(KindOf(target.space), ToRange(target.space, span));
-        }
-      } else if (std::find(record.symbolic_reachable.begin(), record.symbolic_reachable.end(),
-                           KindOf(target.space)) == record.symbolic_reachable.end()) {
-        record.symbolic_reachable.push_back(KindOf(target.space));
+      for (const Span& span : open) {
+        record.reachable.emplace_back(KindOf(target.space), ToRange(target.space, span));
       }
     }
     record.shadowed = !reachable;

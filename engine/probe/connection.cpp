@@ -244,7 +244,8 @@ Expected<TlsContext> TlsContext::Create(const TlsContextOptions& options) {
 }
 
 Expected<Connection> Connection::Open(const SocketAddress& address,
-                                      std::chrono::milliseconds timeout) {
+                                      std::chrono::milliseconds timeout,
+                                      const std::optional<SocketAddress>& source) {
   const int family = address.storage.ss_family;
   const int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Error{ErrorKind::kNetworkError, "socket(): " + ErrnoText(errno)};
@@ -254,6 +255,11 @@ Expected<Connection> Connection::Open(const SocketAddress& address,
     // algorithm and delayed ACKs add tens of milliseconds to some handshakes.
     const int enable = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &enable, sizeof enable);
+  }
+  if (source &&
+      bind(fd, reinterpret_cast<const sockaddr*>(&source->storage), source->length) != 0) {
+    return Error{ErrorKind::kNetworkError,
+                 "cannot bind to " + source->ToString() + ": " + ErrnoText(errno)};
   }
   if (connect(fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0) {
     if (errno != EINPROGRESS && errno != EAGAIN) return ConnectFailure(errno, address);

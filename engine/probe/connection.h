@@ -89,7 +89,10 @@ class Connection {
  public:
   // Connects within `timeout`; every later operation (the SSLRequest answer, the whole TLS
   // handshake, each Send and Receive) gets the same timeout of its own.
-  static Expected<Connection> Open(const SocketAddress& address, std::chrono::milliseconds timeout);
+  // `source` binds the local end first: a chosen interface on a multi-homed host, or one of
+  // 127.0.0.0/8's addresses so that tests can act as distinct clients.
+  static Expected<Connection> Open(const SocketAddress& address, std::chrono::milliseconds timeout,
+                                   const std::optional<SocketAddress>& source = std::nullopt);
 
   ~Connection();
   Connection(Connection&& other) noexcept;

@@ -39,11 +39,20 @@ probe::SocketAddress ServerAddress(const Sandbox& sandbox, Transport transport) 
   return addresses->front();
 }
 
+std::optional<probe::SocketAddress> SourceAddress(const ClientSpec& spec) {
+  if (spec.source_address.empty()) return std::nullopt;
+  // Port 0: any local port, from the chosen address.
+  const probe::Expected<std::vector<probe::SocketAddress>> addresses =
+      probe::ResolveTcp(spec.source_address, 0);
+  if (!addresses) throw std::runtime_error("live client: " + addresses.error().message);
+  return addresses->front();
+}
+
 }  // namespace
 
 LiveClient::LiveClient(const Sandbox& sandbox, const ClientSpec& spec) : spec_(spec) {
-  probe::Expected<probe::Connection> connection =
-      probe::Connection::Open(ServerAddress(sandbox, spec.transport), kIoTimeout);
+  probe::Expected<probe::Connection> connection = probe::Connection::Open(
+      ServerAddress(sandbox, spec.transport), kIoTimeout, SourceAddress(spec));
   if (!connection) {
     throw std::runtime_error("live client: connect failed: " + connection.error().message);
   }
@@ -125,11 +134,16 @@ void LiveClient::StartSession() {
     std::string body(length - 4, '\0');
     Receive(body.data(), body.size());
     switch (header[0]) {
-      case 'R':  // Authentication: the sandbox's lines are trust or cert, which need no reply.
-        if (body.size() < 4 || ReadBigEndian(body.data()) != 0) {
+      case 'R': {  // Authentication: 0 done, 3 cleartext password; trust and cert need nothing.
+        const uint32_t code = body.size() >= 4 ? ReadBigEndian(body.data()) : 0xffffffff;
+        if (code == 3 && spec_.password) {
+          const std::string password = *spec_.password + '\0';
+          Send("p" + BigEndian(static_cast<uint32_t>(4 + password.size())) + password);
+        } else if (code != 0) {
           throw std::runtime_error("live client: the server asked for a password");
         }
         break;
+      }
       case 'K':  // BackendKeyData: pid, secret key
         backend_pid_ = static_cast<pid_t>(ReadBigEndian(body.data()));
         break;

@@ -25,6 +25,10 @@ struct ClientSpec {
   std::string ciphersuites{};  // TLS 1.3 suites; empty = default
   // Presents the sandbox's client certificate for this role (its CN is the role name).
   std::string client_certificate_role{};
+  // TCP only: connect from this local address (any of 127.0.0.0/8 on Linux).
+  std::string source_address{};
+  // Sent when the server asks for a cleartext password (the `password` method).
+  std::optional<std::string> password{};
 };
 
 // A live session held open against a sandbox server, as an application would hold one.
