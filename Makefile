@@ -28,7 +28,10 @@ demo: build
 
 # Benchmarks, each side by side with its peer in one run.
 bench: build
+	@scripts/install-deps bench
 	@$(BUILD_DIR)/bench/hba_bench
+	@$(BUILD_DIR)/bench/access_bench
+	@$(BUILD_DIR)/bench/probe_bench
 
 # The parser fuzzer (clang + libFuzzer) for FUZZ_SECONDS; new inputs it finds are kept in
 # fixtures/fuzz/hba/, the differential corpus seeds it.
