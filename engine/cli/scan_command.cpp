@@ -19,6 +19,7 @@
 #include "engine/policy/builtin.h"
 #include "engine/policy/evaluator.h"
 #include "engine/policy/loader.h"
+#include "engine/policy/waivers.h"
 #include "reporters/atomic_file.h"
 #include "reporters/render.h"
 
@@ -192,14 +193,24 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
            "not implemented in this version; --hba works offline\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
-  if (!options.waivers.empty()) {
-    err << "pgward: --waivers is not implemented in this version\n";
-    return ToInt(ExitCode::kUsageOrInputError);
-  }
   const std::optional<std::vector<Output>> outputs = PlanOutputs(options, err);
   if (!outputs) return ToInt(ExitCode::kUsageOrInputError);
   LoadedPolicies loaded = LoadPolicies(options, err);
   if (!loaded.ok) return ToInt(ExitCode::kUsageOrInputError);
+
+  std::vector<policy::Waiver> waivers;
+  if (!options.waivers.empty()) {
+    std::set<std::string> rule_ids;
+    for (const policy::Policy& policy : loaded.policies) {
+      for (const policy::Rule& rule : policy.rules) rule_ids.insert(rule.id);
+    }
+    policy::WaiversLoadResult waiver_file = policy::LoadWaivers(options.waivers, rule_ids);
+    if (!waiver_file.errors.empty()) {
+      for (const policy::LoadError& error : waiver_file.errors) err << error.ToString() << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    waivers = std::move(waiver_file.waivers);
+  }
 
   FactSet facts;
   CollectHbaFiles(options, facts, report);
@@ -210,6 +221,12 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   report.findings = std::move(evaluation.findings);
   report.checks = std::move(evaluation.checks);
   report.rules = RuleInfos(loaded.policies);
+  // Expiry is judged against today even in --reproducible runs: an expired waiver must fail.
+  report.warnings = policy::ApplyWaivers(
+      waivers, report.findings,
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
   std::sort(report.targets.begin(), report.targets.end());
   report.targets.erase(std::unique(report.targets.begin(), report.targets.end()),
                        report.targets.end());
@@ -238,6 +255,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
       return ToInt(ExitCode::kUsageOrInputError);
     }
   }
+  for (const std::string& warning : report.warnings) err << "pgward: warning: " << warning << "\n";
   for (const EvidenceError& error : report.errors) {
     err << "pgward: " << error.target << ": " << error.message << "\n";
   }

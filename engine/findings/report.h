@@ -64,6 +64,7 @@ struct ScanReport {
   std::vector<RuleCheck> checks;     // sorted: rule id, target
   std::vector<EvidenceError> errors;
   std::vector<Artifact> artifacts;  // sorted by path
+  std::vector<std::string> warnings;  // e.g. waivers that matched no finding
 };
 
 // The exit code a report stands for: 3 when evidence is missing (collection errors or findings

@@ -117,3 +117,70 @@ TEST(ScanTest, SecretsFromTheFileAndTheCommandLineAreNeverPrinted) {
 
 }  // namespace
 }  // namespace pgward
+
+namespace pgward {
+namespace {
+
+TEST(ScanWaiversTest, WaivedExpiredAndUnusedWaivers) {
+  const auto result = testing::RunPgward(
+      {"scan", "--hba", kFixtures + "insecure_pg_hba.conf", "--waivers", kFixtures + "waivers.yaml",
+       "--format", "json", "--reproducible"});
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  int waived = 0;
+  for (const auto& finding : report["findings"]) {
+    if (finding["rule_id"] == "PGW-HBA-004") {
+      EXPECT_EQ(finding["status"], "waived");
+      EXPECT_EQ(finding["waiver"]["owner"], "dba-team@example.com");
+      ++waived;
+    }
+    if (finding["rule_id"] == "PGW-HBA-003") {
+      EXPECT_EQ(finding["status"], "fail");
+      EXPECT_NE(finding["note"].get<std::string>().find("expired on 2020-01-31"),
+                std::string::npos);
+    }
+  }
+  EXPECT_EQ(waived, 1);
+  EXPECT_NE(result.err.find("for PGW-HBA-009 matched no finding"), std::string::npos)
+      << result.err;
+}
+
+TEST(ScanWaiversTest, WaivedFindingsNeverFailTheRun) {
+  // md5 (medium) is the only finding at or above the threshold, and the waivers waive it.
+  const std::string policy = ::testing::TempDir() + "/md5-only.yaml";
+  std::ofstream(policy) << "apiVersion: pgward/v1\nkind: Policy\nmetadata: {name: md5}\nrules:\n"
+                           "  - id: PGW-HBA-004\n    title: md5\n    severity: medium\n"
+                           "    target: hba_rule\n    where: {error: {absent: true}}\n"
+                           "    assert: {method: {ne: md5}}\n    message: md5\n"
+                           "  - id: PGW-HBA-003\n    title: password\n    severity: low\n"
+                           "    target: hba_rule\n    where: {error: {absent: true}}\n"
+                           "    assert: {method: {ne: password}}\n    message: password\n"
+                           "  - id: PGW-HBA-009\n    title: trust\n    severity: low\n"
+                           "    target: hba_rule\n    where: {error: {absent: true}}\n"
+                           "    assert: {method: {ne: trust}}\n    message: trust\n";
+  const std::vector<std::string> base = {"scan", "--hba", kFixtures + "insecure_pg_hba.conf",
+                                         "--policy", policy, "--fail-on", "medium"};
+  EXPECT_EQ(testing::RunPgward(base).exit_code, 1);
+  std::vector<std::string> waived = base;
+  waived.insert(waived.end(), {"--waivers", kFixtures + "waivers.yaml"});
+  EXPECT_EQ(testing::RunPgward(waived).exit_code, 0);
+}
+
+TEST(ScanWaiversTest, MalformedWaiversAreAnErrorWithPositions) {
+  const auto result = testing::RunPgward(
+      {"scan", "--hba", kFixtures + "insecure_pg_hba.conf", "--waivers", kFixtures + "bad_waivers.yaml"});
+  EXPECT_EQ(result.exit_code, 2);
+  const std::string file = kFixtures + "bad_waivers.yaml";
+  EXPECT_NE(result.err.find(file + ":6:5: unknown key 'justifcation' in waiver (did you mean "
+                                   "'justification'?)"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find(file + ":5:11: waiver for unknown rule 'PGW-HBA-04' (did you mean "
+                                   "'PGW-HBA-004'?)"),
+            std::string::npos);
+  EXPECT_NE(result.err.find(file + ":8:14: 'expires' must be a date, YYYY-MM-DD"),
+            std::string::npos);
+  EXPECT_EQ(result.out, "");
+}
+
+}  // namespace
+}  // namespace pgward
