@@ -31,6 +31,7 @@ bench: build
 	@scripts/install-deps bench
 	@$(BUILD_DIR)/bench/hba_bench
 	@$(BUILD_DIR)/bench/access_bench
+	@$(BUILD_DIR)/bench/eval_bench
 	@$(BUILD_DIR)/bench/probe_bench
 
 # The parser fuzzer (clang + libFuzzer) for FUZZ_SECONDS; new inputs it finds are kept in

@@ -36,17 +36,13 @@ std::vector<size_t> IdentityFields(const FactTypeSpec& spec) {
   return fields;
 }
 
-bool StoresInteger(const FactTypeSpec& spec, size_t field) {
-  return spec.fields[field].type == FieldType::kInteger ||
-         spec.fields[field].type == FieldType::kTimestamp;
-}
-
-std::uint64_t RawValue(const FactTable& table, size_t row, size_t field) {
-  if (StoresInteger(table.spec(), field)) {
-    return static_cast<std::uint64_t>(
-        table.Integer(row, field).value_or(FactTable::kAbsentInteger));
+std::vector<bool> IntegerFlags(const FactTypeSpec& spec, const std::vector<size_t>& fields) {
+  std::vector<bool> flags;
+  for (size_t field : fields) {
+    flags.push_back(spec.fields[field].type == FieldType::kInteger ||
+                    spec.fields[field].type == FieldType::kTimestamp);
   }
-  return table.Id(row, field);
+  return flags;
 }
 
 // Fingerprint text: rule, then field=value for every identifying field, in declaration order.
@@ -94,14 +90,14 @@ class RuleEvaluator {
         table_(table),
         out_(out),
         identity_(IdentityFields(table.spec())),
+        identity_integer_(IntegerFlags(table.spec(), identity_)),
         target_field_(table.spec().FieldIndex(table.spec().target_field).value()),
         pid_field_(table.spec().FieldIndex("pid")),
         groups_connections_(table.kind() == FactKind::kConnection) {}
 
   void Run() {
     for (size_t row = 0; row < table_.size(); ++row) {
-      const std::string_view target = Target(row);
-      RuleCheck& check = CheckFor(target);
+      RuleCheck& check = CheckFor(row);
       const Truth selected = rule_.selector ? rule_.selector->Evaluate(table_, row) : Truth::kTrue;
       if (selected == Truth::kFalse) continue;
       ++check.facts_checked;
@@ -143,12 +139,16 @@ class RuleEvaluator {
     return id == kAbsent ? std::string_view("(unknown)") : table_.pool().String(id);
   }
 
-  RuleCheck& CheckFor(std::string_view target) {
-    auto it = checks_.find(target);
-    if (it == checks_.end()) {
-      it = checks_.emplace(std::string(target), RuleCheck{rule_.id, std::string(target)}).first;
+  // By the target's interned id: one vector lookup per row instead of a string comparison.
+  RuleCheck& CheckFor(size_t row) {
+    const ValueId target = table_.Id(row, target_field_);
+    if (target >= check_by_target_.size()) check_by_target_.resize(target + 1, nullptr);
+    RuleCheck*& check = check_by_target_[target];
+    if (check == nullptr) {
+      const std::string name(Target(row));
+      check = &checks_.emplace(name, RuleCheck{rule_.id, name}).first->second;
     }
-    return it->second;
+    return *check;
   }
 
   size_t Emit(size_t row, FindingStatus status, std::int64_t count) {
@@ -180,7 +180,9 @@ class RuleEvaluator {
   // against the group's first row (hash collisions must not merge different sessions).
   void Fold(size_t row, FindingStatus status) {
     std::uint64_t hash = static_cast<std::uint64_t>(status) + 0x9e3779b97f4a7c15ull;
-    for (size_t field : identity_) hash = (hash ^ RawValue(table_, row, field)) * 0x100000001b3ull;
+    for (size_t i = 0; i < identity_.size(); ++i) {
+      hash = (hash ^ Raw(row, i)) * 0x100000001b3ull;
+    }
     std::vector<size_t>& candidates = by_hash_[hash];
     for (size_t index : candidates) {
       Group& group = groups_[index];
@@ -199,19 +201,31 @@ class RuleEvaluator {
   }
 
   bool SameIdentity(size_t a, size_t b) const {
-    return std::all_of(identity_.begin(), identity_.end(), [&](size_t field) {
-      return RawValue(table_, a, field) == RawValue(table_, b, field);
-    });
+    for (size_t i = 0; i < identity_.size(); ++i) {
+      if (Raw(a, i) != Raw(b, i)) return false;
+    }
+    return true;
+  }
+
+  // The stored value of the i-th identity field: an id, or the integer's bits.
+  std::uint64_t Raw(size_t row, size_t i) const {
+    if (identity_integer_[i]) {
+      return static_cast<std::uint64_t>(
+          table_.Integer(row, identity_[i]).value_or(FactTable::kAbsentInteger));
+    }
+    return table_.Id(row, identity_[i]);
   }
 
   const Rule& rule_;
   const FactTable& table_;
   Evaluation& out_;
   std::vector<size_t> identity_;
+  std::vector<bool> identity_integer_;  // per identity field: stored as an integer column
   size_t target_field_;
   std::optional<size_t> pid_field_;
   bool groups_connections_;
-  std::map<std::string, RuleCheck, std::less<>> checks_;
+  std::map<std::string, RuleCheck> checks_;  // std::map: stable addresses for check_by_target_
+  std::vector<RuleCheck*> check_by_target_;
   std::vector<Group> groups_;
   std::unordered_map<std::uint64_t, std::vector<size_t>> by_hash_;
 };
