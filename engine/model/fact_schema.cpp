@@ -7,7 +7,7 @@ using enum FieldType;
 
 constexpr FieldSpec kConnectionFields[] = {
     {"server", kString, "name of the server (target) the session is on"},
-    {"pid", kInteger, "backend process id (never part of a fingerprint)", true},
+    {"pid", kInteger, "backend process id", true},
     {"user", kString, "role name (pg_stat_activity.usename)"},
     {"database", kString, "database name (pg_stat_activity.datname)"},
     {"application_name", kString, "application_name the client set"},
