@@ -1,5 +1,7 @@
 #include "reporters/json_report.h"
 
+#include <stdexcept>
+
 #include "pgward/version.h"
 
 namespace pgward::reporters {
@@ -99,9 +101,7 @@ std::string RenderJsonReport(const ScanReport& report) {
                          {"policy", rule.policy}});
   }
   json["rules"] = rules;
-  Json findings = Json::array();
-  for (const Finding& finding : report.findings) findings.push_back(FindingJson(finding));
-  json["findings"] = findings;
+  json["findings"] = Json::array();  // streamed below
   Json checks = Json::array();
   for (const RuleCheck& check : report.checks) {
     checks.push_back(Json{{"rule_id", check.rule_id},
@@ -123,8 +123,48 @@ std::string RenderJsonReport(const ScanReport& report) {
     artifacts.push_back(Json{{"path", artifact.path}, {"sha256", artifact.sha256}});
   }
   json["artifacts"] = artifacts;
+  size_t next = 0;
+  return DumpWithStreamedArray(json, "findings", 1,
+                               [&](Json& element) {
+                                 if (next == report.findings.size()) return false;
+                                 element = FindingJson(report.findings[next++]);
+                                 return true;
+                               }) +
+         "\n";
+}
+
+std::string DumpWithStreamedArray(const Json& document, std::string_view key, int depth,
+                                  const std::function<bool(Json&)>& next) {
   // Invalid UTF-8 from the evidence (role or application names) is replaced, never a throw.
-  return json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  const auto dump = [](const Json& json) {
+    return json.dump(2, ' ', false, Json::error_handler_t::replace);
+  };
+  const std::string text = dump(document);
+  // Strings hold no raw newline (JSON escapes it), so this member is found only where it is.
+  const std::string indent(static_cast<size_t>(2 * depth), ' ');
+  const std::string member = "\n" + indent + "\"" + std::string(key) + "\": []";
+  const size_t at = text.find(member);
+  if (at == std::string::npos) throw std::logic_error("no empty array member " + member);
+  std::string out(text, 0, at + member.size() - 1);  // through the '['
+  const std::string element_indent = indent + "  ";
+  bool first = true;
+  for (Json element; next(element); first = false) {
+    out += first ? "\n" : ",\n";
+    out += element_indent;
+    const std::string dumped = dump(element);
+    for (size_t start = 0, end; start < dumped.size(); start = end + 1) {
+      end = dumped.find('\n', start);
+      if (end == std::string::npos) {
+        out.append(dumped, start);
+        break;
+      }
+      out.append(dumped, start, end - start + 1);
+      out += element_indent;
+    }
+  }
+  if (!first) out += "\n" + indent;
+  out.append(text, at + member.size() - 1);  // the ']' and the rest
+  return out;
 }
 
 }  // namespace pgward::reporters

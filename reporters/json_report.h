@@ -1,6 +1,9 @@
 #pragma once
 
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "engine/findings/report.h"
 
@@ -13,5 +16,13 @@ inline constexpr const char* kJsonReportVersion = "1";
 // findings model), checks, errors and artifacts. Keys keep a fixed order and arrays the
 // report's sorted order, so the same inputs give the same bytes.
 std::string RenderJsonReport(const ScanReport& report);
+
+// `document` as dump(2) writes it, with its empty array member `key`, at nesting `depth` (1 for
+// a top-level member), filled with the elements `next` makes one at a time until it returns
+// false: a report with many findings is never one JSON tree in memory. Invalid UTF-8 in the
+// strings becomes U+FFFD.
+std::string DumpWithStreamedArray(const nlohmann::ordered_json& document, std::string_view key,
+                                  int depth,
+                                  const std::function<bool(nlohmann::ordered_json&)>& next);
 
 }  // namespace pgward::reporters

@@ -3,12 +3,14 @@
 #include <algorithm>
 
 #include "reporters/json_report.h"
+#include "reporters/junit_report.h"
+#include "reporters/sarif_report.h"
 #include "reporters/text_report.h"
 
 namespace pgward::reporters {
 namespace {
 
-constexpr std::string_view kFormats[] = {"text", "json"};
+constexpr std::string_view kFormats[] = {"text", "json", "sarif", "junit"};
 
 }  // namespace
 
@@ -20,12 +22,18 @@ bool IsReportFormat(std::string_view format) {
 
 std::string DefaultFileName(std::string_view format) {
   if (format == "text") return "pgward.txt";
+  if (format == "junit") return "pgward.junit.xml";
   return "pgward." + std::string(format);
 }
 
 std::string RenderReport(std::string_view format, const ScanReport& report,
                          const RenderOptions& options) {
   if (format == "text") return RenderTextReport(report, options.color);
+  if (format == "sarif") {
+    return RenderSarifReport(report,
+                             SarifOptions{options.source_root, options.sarif_omit_suppressed});
+  }
+  if (format == "junit") return RenderJunitReport(report);
   return RenderJsonReport(report);
 }
 

@@ -12,14 +12,21 @@ namespace pgward::reporters {
 
 struct RenderOptions {
   bool color = false;  // text only: ANSI colours (a terminal, NO_COLOR unset)
+  // sarif only: file URIs are relative to this directory (--source-root; the repository root
+  // for GitHub code scanning).
+  std::string source_root = ".";
+  // sarif only: leave waived findings out (--sarif-omit-suppressed), for GitHub, which shows
+  // suppressed results as open alerts.
+  bool sarif_omit_suppressed = false;
 };
 
-// "text", "json": the formats this version writes.
+// "text", "json", "sarif", "junit": the formats this version writes.
 std::span<const std::string_view> ReportFormats();
 
 bool IsReportFormat(std::string_view format);
 
-// The file name a format gets in --output-dir: pgward.txt, pgward.json, ...
+// The file name a format gets in --output-dir: pgward.txt, pgward.json, pgward.sarif,
+// pgward.junit.xml.
 std::string DefaultFileName(std::string_view format);
 
 // Renders the report in a format of ReportFormats().

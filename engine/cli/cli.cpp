@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/cli/collect_command.h"
 #include "engine/cli/hba_explain_command.h"
 #include "engine/cli/hba_rules_command.h"
 #include "engine/cli/policy_commands.h"
@@ -31,7 +32,7 @@ constexpr std::string_view kExitCodesHelp =
     "Exit codes:\n"
     "  0  no failing finding at or above the --fail-on threshold\n"
     "  1  failing findings at or above the threshold\n"
-    "  2  usage or input error (bad flag, unreadable or invalid input, unimplemented command)\n"
+    "  2  usage or input error (bad flag, unreadable or invalid input)\n"
     "  3  incomplete evidence: something could not be collected or read (never a silent pass)\n";
 
 int UsageError(const std::string& message, const std::string& hint_command) {
@@ -42,32 +43,6 @@ int UsageError(const std::string& message, const std::string& hint_command) {
 
 // What the chosen command does: set by its CLI11 callback once the whole line parsed.
 using Action = std::function<int()>;
-
-std::string CommandName(const CLI::App& command) {
-  std::string path = command.get_name();
-  for (const CLI::App* parent = command.get_parent(); parent != nullptr && parent->get_parent();
-       parent = parent->get_parent()) {
-    path = parent->get_name() + " " + path;
-  }
-  return path;
-}
-
-// A command whose name is part of the product but whose work lands in a later release.
-// Extra arguments are accepted so that `pgward scan --target ...` reports the missing command,
-// not a confusing flag error.
-void AddPlannedCommand(CLI::App& parent, const std::string& name, const std::string& description,
-                       Action& action) {
-  CLI::App* command = parent.add_subcommand(name, description + " [not implemented yet]");
-  command->allow_extras();
-  command->callback([&action, command] {
-    action = [command] {
-      std::cerr << "pgward: '" << CommandName(*command) << "' is not implemented in pgward "
-                << kVersion << "\n"
-                << "Run 'pgward --help' to see what this version can do.\n";
-      return ToInt(ExitCode::kUsageOrInputError);
-    };
-  });
-}
 
 void AddHbaRulesCommand(CLI::App& hba, Action& action) {
   CLI::App* command = hba.add_subcommand(
@@ -161,6 +136,27 @@ void AddProbeCommand(CLI::App& app, Action& action) {
   });
 }
 
+void AddCollectCommand(CLI::App& app, Action& action) {
+  CLI::App* command = app.add_subcommand(
+      "collect", "Collect live evidence from servers (libpq) into a snapshot file");
+  auto options = std::make_shared<CollectCommandOptions>();
+  command->add_option("--target", options->targets,
+                      "libpq connection string or URI (repeatable; PG* variables, .pgpass and "
+                      "pg_service.conf apply)");
+  command->add_option("--inventory", options->inventory, "Inventory of servers (YAML)");
+  command->add_option("--tag", options->tags, "Only inventory targets with this tag (repeatable)");
+  command->add_option("--concurrency", options->concurrency, "Servers collected at once")
+      ->check(CLI::Range(1, 1024))
+      ->default_val(16);
+  command->add_option("--timeout-ms", options->timeout_ms, "Per-server timeout")
+      ->check(CLI::Range(1, 3600000));
+  command->add_option("-o,--output", options->output, "Snapshot file to write")->required();
+  command->callback([&action, options] {
+    options->progress = isatty(STDERR_FILENO);
+    action = [options] { return RunCollect(*options, std::cout, std::cerr); };
+  });
+}
+
 void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> arguments) {
   CLI::App* command = app.add_subcommand(
       "scan", "Collect evidence (hba files, servers, snapshots) and evaluate policies");
@@ -172,6 +168,12 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   command->add_option("--snapshot", options->snapshots, "Snapshot to evaluate (repeatable)");
   command->add_option("--target", options->targets, "libpq connection string or URI (repeatable)");
   command->add_option("--inventory", options->inventory, "Inventory of servers (YAML)");
+  command->add_option("--tag", options->tags, "Only inventory targets with this tag (repeatable)");
+  command->add_option("--concurrency", options->concurrency, "Servers collected at once")
+      ->check(CLI::Range(1, 1024))
+      ->default_val(16);
+  command->add_option("--timeout-ms", options->timeout_ms, "Per-server timeout")
+      ->check(CLI::Range(1, 3600000));
   command
       ->add_option("--pg-version", options->pg_version,
                    "PostgreSQL major version whose pg_hba.conf parser to follow for --hba")
@@ -215,6 +217,7 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
     }
     options->fail_on = *ParseSeverity(*fail_on);
     options->color = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+    options->progress = isatty(STDERR_FILENO);
     action = [options] { return RunScan(*options, std::cout, std::cerr); };
   });
 }
@@ -295,7 +298,7 @@ int Run(int argc, char** argv) {
 
   Action action;
   AddScanCommand(app, action, std::vector<std::string>(argv, argv + argc));
-  AddPlannedCommand(app, "collect", "Collect live evidence from servers into a snapshot", action);
+  AddCollectCommand(app, action);
   AddProbeCommand(app, action);
 
   CLI::App* hba = app.add_subcommand("hba", "Read and analyse pg_hba.conf files");

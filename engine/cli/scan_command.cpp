@@ -10,6 +10,10 @@
 #include <set>
 #include <sstream>
 
+#include "engine/cli/collect_command.h"
+#include "engine/collect/evidence.h"
+#include "engine/collect/live_collector.h"
+#include "engine/collect/snapshot.h"
 #include "engine/core/exit_code.h"
 #include "engine/core/redact.h"
 #include "engine/hba/access.h"
@@ -188,10 +192,12 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
            "--inventory FILE\nRun 'pgward scan --help' for usage.\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
-  if (!options.snapshots.empty() || !options.targets.empty() || !options.inventory.empty()) {
-    err << "pgward: scanning live servers and snapshots (--target, --inventory, --snapshot) is "
-           "not implemented in this version; --hba works offline\n";
-    return ToInt(ExitCode::kUsageOrInputError);
+  std::optional<collect::CollectOptions> live;
+  if (!options.targets.empty() || !options.inventory.empty()) {
+    live = PlanCollection({options.targets, options.inventory, options.tags, options.concurrency,
+                           options.timeout_ms, "", options.progress},
+                          err);
+    if (!live) return ToInt(ExitCode::kUsageOrInputError);
   }
   const std::optional<std::vector<Output>> outputs = PlanOutputs(options, err);
   if (!outputs) return ToInt(ExitCode::kUsageOrInputError);
@@ -214,6 +220,23 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
 
   FactSet facts;
   CollectHbaFiles(options, facts, report);
+  // Live servers and snapshots: what could not be collected (or read) is missing evidence.
+  collect::Evidence evidence;
+  for (const std::string& path : options.snapshots) {
+    if (std::optional<std::string> error = collect::LoadSnapshot(path, facts, evidence)) {
+      report.targets.push_back(path);
+      report.errors.push_back({path, *error, {}});
+    }
+  }
+  if (live) {
+    collect::Evidence collected = collect::CollectLive(*live, facts);
+    for (collect::ServerEvidence& server : collected.servers) {
+      evidence.servers.push_back(std::move(server));
+    }
+  }
+  for (const std::string& target : evidence.Targets()) report.targets.push_back(target);
+  for (const EvidenceError& error : evidence.Errors()) report.errors.push_back(error);
+  for (const Artifact& artifact : evidence.artifacts) report.artifacts.push_back(artifact);
 
   std::vector<const policy::Policy*> policies;
   for (const policy::Policy& policy : loaded.policies) policies.push_back(&policy);
@@ -222,11 +245,10 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   report.checks = std::move(evaluation.checks);
   report.rules = RuleInfos(loaded.policies);
   // Expiry is judged against today even in --reproducible runs: an expired waiver must fail.
-  report.warnings = policy::ApplyWaivers(
-      waivers, report.findings,
-      std::chrono::duration_cast<std::chrono::seconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  report.warnings = policy::ApplyWaivers(waivers, report.findings,
+                                         std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
   std::sort(report.targets.begin(), report.targets.end());
   report.targets.erase(std::unique(report.targets.begin(), report.targets.end()),
                        report.targets.end());

@@ -3,6 +3,7 @@
 // `pgward scan`: inputs -> facts -> policies -> findings -> reporters.
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,11 @@ struct ScanOptions {
   std::vector<std::string> snapshots;
   std::vector<std::string> targets;
   std::string inventory;
-  int pg_version = 17;  // for --hba files: the server version whose parser to follow
+  std::vector<std::string> tags;
+  int concurrency = 16;
+  std::optional<int> timeout_ms;
+  bool progress = false;  // decided by the caller: stderr is a terminal
+  int pg_version = 17;    // for --hba files: the server version whose parser to follow
 
   // Policies: --policy files and built-in --pack names; the baseline pack when neither.
   std::vector<std::string> policies;

@@ -6,8 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <utility>
 
 #include "engine/hba/paths.h"
@@ -26,11 +29,21 @@ constexpr std::size_t kPg13LineBufferBytes = 20480 - 1;
 // pg_hba_file_rules query fails ("exceeded maxAllocatedDescs"); pgward stops at the same depth
 // as 16 and reports an error row instead.
 constexpr int kMaxIncludeDepth = 10;
+// Files are read in blocks of this size into one buffer that is reused, so that reading a large
+// file touches no fresh memory beyond it (first-touch page faults cost more than the parse).
+constexpr std::size_t kReadBlockBytes = 64 * 1024;
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-// A character that next_token() copies as is outside quotes.
-bool IsPlainUnquoted(char c) { return !IsBlank(c) && c != '#' && c != ',' && c != '"'; }
+// The characters that end a run next_token() copies as is outside quotes; a table because
+// this test runs for nearly every byte of the file.
+constexpr std::array<bool, 256> kEndsUnquotedRun = [] {
+  std::array<bool, 256> table{};
+  for (unsigned char c : {' ', '\t', '\r', '#', ',', '"'}) table[c] = true;
+  return table;
+}();
+
+bool IsPlainUnquoted(char c) { return !kEndsUnquotedRun[static_cast<unsigned char>(c)]; }
 
 std::string ErrnoText(int error_number) {
   char buffer[256];
@@ -47,35 +60,132 @@ std::string Quoted(std::string_view text) {
   return quoted;
 }
 
-// A cursor over one logical line, the `char **lineptr` of hba.c.
-struct LineCursor {
-  std::string_view line;
-  std::size_t pos = 0;
-  bool AtEnd() const { return pos >= line.size(); }
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
 };
 
-// pg_get_line_append() over a file read in memory. The server appends fgets() chunks to a
-// StringInfo and advances by strlen(), so a NUL byte drops the rest of its chunk, and when the
-// line's newline went with it the next physical line is glued on (without counting as a new
-// line). Chunk boundaries depend on the buffer size, which is simulated: 1024 bytes to start,
-// doubled by enlargeStringInfo(buf, 128) whenever a chunk ends without a newline.
+// The bytes of one file: all in memory already, or read from a descriptor block by block into
+// a buffer that keeps the unread rest of the current line (and grows only for a line longer
+// than itself).
+class ByteSource {
+ public:
+  explicit ByteSource(std::string_view contents) : window_(contents), at_eof_(true) {}
+  explicit ByteSource(int fd) : fd_(fd) {}
+
+  bool AtEnd() { return pos_ >= window_.size() && !Fill(); }
+
+  // The unread bytes up to and including the next newline, or up to the end of the file.
+  std::string_view RestOfLine() {
+    for (;;) {
+      const std::size_t from = std::max(pos_, scanned_);
+      if (from < window_.size()) {
+        if (const void* newline = std::memchr(window_.data() + from, '\n', window_.size() - from)) {
+          const auto end =
+              static_cast<std::size_t>(static_cast<const char*>(newline) - window_.data()) + 1;
+          return window_.substr(pos_, end - pos_);
+        }
+      }
+      scanned_ = window_.size();
+      if (!Fill()) return window_.substr(pos_);
+    }
+  }
+
+  void Advance(std::size_t count) { pos_ += count; }
+
+  // The errno of a failed read(); the source then ends where the last complete block did.
+  int read_error() const { return read_error_; }
+
+ private:
+  // Moves the unread bytes to the front of the buffer and reads more behind them. False when
+  // nothing more can be read.
+  bool Fill() {
+    if (at_eof_) return false;
+    const std::size_t unread = window_.size() - pos_;
+    if (unread == capacity_) {
+      const std::size_t capacity = capacity_ == 0 ? kReadBlockBytes : capacity_ * 2;
+      auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+      if (unread > 0) std::memcpy(bigger.get(), window_.data() + pos_, unread);
+      buffer_ = std::move(bigger);
+      capacity_ = capacity;
+    } else if (unread > 0 && pos_ > 0) {
+      std::memmove(buffer_.get(), window_.data() + pos_, unread);
+    }
+    scanned_ = scanned_ > pos_ ? scanned_ - pos_ : 0;
+    pos_ = 0;
+    ssize_t count = 0;
+    do {
+      count = read(fd_, buffer_.get() + unread, capacity_ - unread);
+    } while (count < 0 && errno == EINTR);
+    if (count < 0) {
+      // Like the server, a file that fails to read ends there; the incomplete line goes too.
+      read_error_ = errno;
+      at_eof_ = true;
+      window_ = std::string_view();
+      scanned_ = 0;
+      return false;
+    }
+    if (count == 0) at_eof_ = true;
+    window_ = std::string_view(buffer_.get(), unread + static_cast<std::size_t>(count));
+    return count > 0;
+  }
+
+  std::string_view window_;
+  std::size_t pos_ = 0;
+  std::size_t scanned_ = 0;  // window_ has no newline in [pos_, scanned_)
+  int fd_ = -1;
+  bool at_eof_ = false;
+  int read_error_ = 0;
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_ = 0;
+};
+
+// pg_get_line_append() over a ByteSource. The server appends fgets() chunks to a StringInfo
+// and advances by strlen(), so a NUL byte drops the rest of its chunk, and when the line's
+// newline went with it the next physical line is glued on (without counting as a new line).
+// Chunk boundaries depend on the buffer size, which is simulated: 1024 bytes to start, doubled
+// by enlargeStringInfo(buf, 128) whenever a chunk ends without a newline.
 class LineReader {
  public:
-  explicit LineReader(std::string_view contents) : contents_(contents) {}
+  explicit LineReader(ByteSource& source) : source_(source) {}
 
-  bool AtEnd() const { return pos_ >= contents_.size(); }
+  bool AtEnd() { return source_.AtEnd(); }
+
+  // The next physical line when pg_get_line_append() would read it into an empty buffer in a
+  // single chunk, unchanged: newline-terminated, shorter than the buffer, without NUL. Empty
+  // otherwise. Nothing is consumed.
+  std::string_view PeekSimpleLine() {
+    if (source_.AtEnd()) return {};
+    const std::string_view rest = source_.RestOfLine();
+    if (rest.size() >= buffer_capacity_ || rest.back() != '\n' ||
+        std::memchr(rest.data(), '\0', rest.size()) != nullptr) {
+      return {};
+    }
+    return rest;
+  }
+
+  void Consume(std::size_t count) { source_.Advance(count); }
 
   // Appends the next line (with its newline) to `buffer`; false at end of file with nothing
   // read.
   bool AppendLine(std::string& buffer) {
     const std::size_t original_size = buffer.size();
-    while (pos_ < contents_.size()) {
+    while (!source_.AtEnd()) {
       const std::size_t room = buffer_capacity_ - buffer.size() - 1;
-      const std::size_t newline = contents_.find('\n', pos_);
-      const std::size_t line_rest =
-          (newline == std::string_view::npos ? contents_.size() : newline + 1) - pos_;
-      std::string_view chunk = contents_.substr(pos_, std::min(room, line_rest));
-      pos_ += chunk.size();
+      const std::string_view rest = source_.RestOfLine();
+      std::string_view chunk = rest.substr(0, std::min(room, rest.size()));
+      source_.Advance(chunk.size());
       if (std::size_t nul = chunk.find('\0'); nul != std::string_view::npos) {
         chunk = chunk.substr(0, nul);
       }
@@ -88,58 +198,132 @@ class LineReader {
   }
 
  private:
-  std::string_view contents_;
-  std::size_t pos_ = 0;
+  ByteSource& source_;
   std::size_t buffer_capacity_ = 1024;  // initStringInfo()
+};
+
+std::string_view StripLineEnd(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  return line;
+}
+
+// A cursor over one logical line, the `char **lineptr` of hba.c.
+struct LineCursor {
+  std::string_view line;
+  std::size_t pos = 0;
+  bool AtEnd() const { return pos >= line.size(); }
+};
+
+// The reusable storage of the records of one file: the record handed to the sink, the logical
+// line when it had to be assembled, and the texts of tokens that are not a slice of the line.
+struct RecordBuilder {
+  TokenizedLine record;
+  std::string joined_line;
+  std::string unquoted_texts;
+};
+
+// The text of the token being read: a slice of the line as long as the characters kept are
+// contiguous in it (almost always: quotes usually surround the whole token), else a copy in
+// `spill`. `spill` is reserved for the whole line before its first use, so that the views of
+// the line's earlier tokens stay valid: a token is never longer than its source.
+class TokenText {
+ public:
+  TokenText(std::string_view line, std::string& spill) : line_(line), spill_(spill) {}
+
+  // Keeps line[begin, end).
+  void Append(std::size_t begin, std::size_t end) {
+    if (spilled_) {
+      spill_.append(line_.data() + begin, end - begin);
+    } else if (size_ == 0) {
+      begin_ = begin;
+    } else if (begin_ + size_ != begin) {
+      if (spill_.empty()) spill_.reserve(line_.size());
+      const std::size_t start = spill_.size();
+      spill_.append(line_.data() + begin_, size_);
+      spill_.append(line_.data() + begin, end - begin);
+      begin_ = start;
+      spilled_ = true;
+    }
+    size_ += end - begin;
+  }
+
+  std::size_t size() const { return size_; }
+  std::string_view View() const {
+    return spilled_ ? std::string_view(spill_).substr(begin_, size_) : line_.substr(begin_, size_);
+  }
+
+ private:
+  std::string_view line_;
+  std::string& spill_;
+  std::size_t begin_ = 0;
+  std::size_t size_ = 0;
+  bool spilled_ = false;
 };
 
 class Tokenizer {
  public:
   explicit Tokenizer(int pg_version) : pg_version_(pg_version) {}
 
-  // tokenize_auth_file() over an already read file.
-  void TokenizeContents(std::string_view contents, const std::string& file, int depth,
+  // tokenize_auth_file().
+  void TokenizeContents(ByteSource& source, const std::string& file, int depth,
                         const LineSink& emit);
-  using FileName = std::shared_ptr<const std::string>;
+  // Tokenizes the file open on `fd`; returns the errno of a failed read, or 0.
+  int TokenizeFile(int fd, const std::string& file, int depth, const LineSink& emit);
 
  private:
-  void TokenizeContentsPg13(std::string_view contents, const FileName& file, int depth,
-                            const LineSink& emit);
-  void TokenizeLogicalLine(std::string_view line, const FileName& file, int line_number, int depth,
-                           const LineSink& emit);
-  bool NextToken(LineCursor& cursor, std::string& token, bool& initial_quote,
-                 bool& terminating_comma, std::optional<std::string>& error) const;
-  Field NextFieldExpand(const std::string& file, LineCursor& cursor, int depth,
-                        std::optional<std::string>& error);
-  void ExpandAtFile(Field& tokens, const std::string& outer_file, std::string_view name, int depth,
-                    std::optional<std::string>& error);
-  bool HandleIncludeDirective(const std::vector<Field>& fields, const std::string& file, int depth,
-                              const LineSink& emit, std::optional<std::string>& error);
+  void TokenizeContentsPg13(ByteSource& source, const std::string& file, int depth,
+                            RecordBuilder& builder, const LineSink& emit);
+  void TokenizeLogicalLine(std::string_view line, const std::string& file, int line_number,
+                           int depth, RecordBuilder& builder, const LineSink& emit);
+  static void EmitError(RecordBuilder& builder, const std::string& file, int line_number,
+                        std::string message, const LineSink& emit);
+  bool NextToken(LineCursor& cursor, std::string& spill, TokenView& token, bool& terminating_comma,
+                 std::optional<std::string>& error) const;
+  void NextFieldExpand(const std::string& file, LineCursor& cursor, int depth,
+                       RecordBuilder& builder);
+  void ExpandAtFile(TokenizedLine& record, const std::string& outer_file, std::string_view name,
+                    int depth);
+  bool HandleIncludeDirective(TokenizedLine& record, const std::string& file, int depth,
+                              const LineSink& emit);
   void IncludeFile(const std::string& outer_file, std::string_view name, int depth, bool missing_ok,
                    const LineSink& emit, std::optional<std::string>& error);
   void IncludeDirectory(const std::string& outer_file, std::string_view name, int depth,
                         const LineSink& emit, std::optional<std::string>& error);
-  bool OpenAuthFile(const std::string& path, int depth, FileContents& contents,
-                    std::optional<std::string>& error) const;
-  void TokenizeReadFile(const FileContents& contents, const std::string& file, int depth,
-                        const LineSink& emit);
+  static int OpenAuthFile(const std::string& path, int depth, int& open_error,
+                          std::optional<std::string>& error);
 
   int pg_version_;
 };
 
-void Tokenizer::TokenizeContents(std::string_view contents, const std::string& file_name, int depth,
+int Tokenizer::TokenizeFile(int fd, const std::string& file, int depth, const LineSink& emit) {
+  ByteSource source(fd);
+  TokenizeContents(source, file, depth, emit);
+  return source.read_error();
+}
+
+void Tokenizer::TokenizeContents(ByteSource& source, const std::string& file, int depth,
                                  const LineSink& emit) {
-  const FileName file = std::make_shared<const std::string>(file_name);
+  RecordBuilder builder;
   if (pg_version_ < 14) {
-    TokenizeContentsPg13(contents, file, depth, emit);
+    TokenizeContentsPg13(source, file, depth, builder, emit);
     return;
   }
   // tokenize_auth_file(): trailing \r and \n are stripped from the whole buffer, and a final
   // backslash (after the last continuation point) joins the next line with no separator.
-  LineReader reader(contents);
-  std::string line;
+  LineReader reader(source);
+  std::string& line = builder.joined_line;
   int line_number = 1;
   while (!reader.AtEnd()) {
+    // The common case, tokenized where it lies: a line read in one piece, not continued.
+    if (const std::string_view physical = reader.PeekSimpleLine(); !physical.empty()) {
+      const std::string_view stripped = StripLineEnd(physical);
+      if (stripped.empty() || stripped.back() != '\\') {
+        reader.Consume(physical.size());
+        TokenizeLogicalLine(stripped, file, line_number, depth, builder, emit);
+        ++line_number;
+        continue;
+      }
+    }
     line.clear();
     std::size_t last_backslash_len = 0;
     int continuations = 0;
@@ -150,65 +334,80 @@ void Tokenizer::TokenizeContents(std::string_view contents, const std::string& f
       last_backslash_len = line.size();
       ++continuations;
     }
-    TokenizeLogicalLine(line, file, line_number, depth, emit);
+    TokenizeLogicalLine(line, file, line_number, depth, builder, emit);
     line_number += continuations + 1;
   }
+  // From 14 the ferror() branch of tokenize_auth_file() breaks out of its loop before the
+  // record is emitted: a file that cannot be read (a directory) silently ends.
 }
 
-void Tokenizer::TokenizeContentsPg13(std::string_view contents, const FileName& file, int depth,
-                                     const LineSink& emit) {
+void Tokenizer::TokenizeContentsPg13(ByteSource& source, const std::string& file, int depth,
+                                     RecordBuilder& builder, const LineSink& emit) {
   // fgets() stops after a newline or when the buffer is full; a full buffer is an error and the
   // rest of that physical line is read as the next line.
-  std::size_t pos = 0;
   int line_number = 1;
-  while (pos < contents.size()) {
-    std::size_t newline = contents.find('\n', pos);
-    std::size_t chunk_end = newline == std::string_view::npos ? contents.size() : newline + 1;
-    chunk_end = std::min(chunk_end, pos + kPg13LineBufferBytes);
-    std::string_view chunk = contents.substr(pos, chunk_end - pos);
-    pos = chunk_end;
+  while (!source.AtEnd()) {
+    const std::string_view rest = source.RestOfLine();
+    std::string_view chunk = rest.substr(0, std::min(rest.size(), kPg13LineBufferBytes));
+    source.Advance(chunk.size());
     if (std::size_t nul = chunk.find('\0'); nul != std::string_view::npos) {
       chunk = chunk.substr(0, nul);
     }
     if (chunk.size() == kPg13LineBufferBytes) {
-      emit({file, line_number, {}, "authentication file line too long"});
+      EmitError(builder, file, line_number, "authentication file line too long", emit);
     } else {
-      while (!chunk.empty() && (chunk.back() == '\n' || chunk.back() == '\r')) {
-        chunk.remove_suffix(1);
-      }
-      TokenizeLogicalLine(chunk, file, line_number, depth, emit);
+      TokenizeLogicalLine(StripLineEnd(chunk), file, line_number, depth, builder, emit);
     }
     ++line_number;
   }
+  // PostgreSQL 13 reports a failed fgets() as an error record.
+  if (source.read_error() != 0) {
+    EmitError(builder, file, line_number,
+              "could not read file " + Quoted(file) + ": " + ErrnoText(source.read_error()), emit);
+  }
 }
 
-void Tokenizer::TokenizeLogicalLine(std::string_view line, const FileName& file, int line_number,
-                                    int depth, const LineSink& emit) {
+void Tokenizer::EmitError(RecordBuilder& builder, const std::string& file, int line_number,
+                          std::string message, const LineSink& emit) {
+  TokenizedLine& record = builder.record;
+  record.tokens.clear();
+  record.field_ends.clear();
+  record.expanded_texts.clear();
+  record.error = std::move(message);
+  record.file = &file;
+  record.line = line_number;
+  emit(record);
+}
+
+void Tokenizer::TokenizeLogicalLine(std::string_view line, const std::string& file, int line_number,
+                                    int depth, RecordBuilder& builder, const LineSink& emit) {
+  TokenizedLine& record = builder.record;
+  record.tokens.clear();
+  record.field_ends.clear();
+  record.error.reset();
+  record.expanded_texts.clear();
+  builder.unquoted_texts.clear();
   LineCursor cursor{line};
-  std::vector<Field> fields;
-  std::optional<std::string> error;
-  while (!cursor.AtEnd() && !error) {
-    Field field = NextFieldExpand(*file, cursor, depth, error);
-    if (field.empty()) continue;
-    // A typical record has up to 8 fields: one allocation instead of four.
-    if (fields.empty()) fields.reserve(8);
-    fields.push_back(std::move(field));
+  while (!cursor.AtEnd() && !record.error) {
+    const std::size_t tokens_before = record.tokens.size();
+    NextFieldExpand(file, cursor, depth, builder);
+    if (record.tokens.size() != tokens_before) record.field_ends.push_back(record.tokens.size());
   }
-  if (fields.empty() && !error) return;  // blank or comment-only: no record
-  if (!error && pg_version_ >= 16 && fields.size() == 2 &&
-      HandleIncludeDirective(fields, *file, depth, emit, error)) {
+  if (record.field_ends.empty() && !record.error) return;  // blank or comment-only: no record
+  if (!record.error && pg_version_ >= 16 && record.FieldCount() == 2 &&
+      HandleIncludeDirective(record, file, depth, emit)) {
     return;
   }
-  emit({file, line_number, std::move(fields), std::move(error)});
+  record.file = &file;
+  record.line = line_number;
+  emit(record);
 }
 
 // next_token(): the rules are byte for byte the server's, including the token length check
 // that comes before the comma check (a 10239-byte token followed by a comma is too long). Runs
-// of characters with no special meaning in the current quoting state are copied in one go.
-bool Tokenizer::NextToken(LineCursor& cursor, std::string& token, bool& initial_quote,
+// of characters with no special meaning in the current quoting state are taken in one go.
+bool Tokenizer::NextToken(LineCursor& cursor, std::string& spill, TokenView& token,
                           bool& terminating_comma, std::optional<std::string>& error) const {
-  token.clear();
-  initial_quote = false;
   terminating_comma = false;
   const std::string_view line = cursor.line;
   std::size_t& pos = cursor.pos;
@@ -220,6 +419,8 @@ bool Tokenizer::NextToken(LineCursor& cursor, std::string& token, bool& initial_
     pos = line.size();  // the rest of the line is discarded
     return false;
   };
+  TokenText text(line, spill);
+  bool initial_quote = false;
   bool in_quote = false;
   bool was_quote = false;
   bool saw_quote = false;
@@ -229,7 +430,7 @@ bool Tokenizer::NextToken(LineCursor& cursor, std::string& token, bool& initial_
       pos = line.size();
       break;
     }
-    if (limited && token.size() >= kMaxTokenBytes) return too_long();
+    if (limited && text.size() >= kMaxTokenBytes) return too_long();
     if (c == ',' && !in_quote) {
       terminating_comma = true;
       break;
@@ -241,96 +442,95 @@ bool Tokenizer::NextToken(LineCursor& cursor, std::string& token, bool& initial_
       } else {
         while (end < line.size() && IsPlainUnquoted(line[end])) ++end;
       }
-      if (limited && token.size() + (end - pos) > kMaxTokenBytes) return too_long();
-      token.append(line.substr(pos, end - pos));
+      if (limited && text.size() + (end - pos) > kMaxTokenBytes) return too_long();
+      text.Append(pos, end);
       was_quote = false;
       pos = end;
       continue;
     }
-    // A literal double quote is two double quotes.
-    if (was_quote) token.push_back('"');
+    // A literal double quote is two double quotes; the second one is kept.
+    if (was_quote) text.Append(pos, pos + 1);
     was_quote = in_quote ? !was_quote : false;
     in_quote = !in_quote;
     saw_quote = true;
-    if (token.empty()) initial_quote = true;
+    if (text.size() == 0) initial_quote = true;
     ++pos;
   }
-  return saw_quote || !token.empty();
+  token = TokenView{text.View(), initial_quote};
+  return saw_quote || text.size() > 0;
 }
 
-// next_field_expand(): one comma-separated field, with @file references expanded in place.
-Field Tokenizer::NextFieldExpand(const std::string& file, LineCursor& cursor, int depth,
-                                 std::optional<std::string>& error) {
-  Field tokens;
-  std::string token;
-  bool initial_quote = false;
+// next_field_expand(): one comma-separated field, with @file references expanded in place,
+// appended to the record's tokens.
+void Tokenizer::NextFieldExpand(const std::string& file, LineCursor& cursor, int depth,
+                                RecordBuilder& builder) {
+  TokenizedLine& record = builder.record;
+  TokenView token;
   bool trailing_comma = false;
   do {
-    if (!NextToken(cursor, token, initial_quote, trailing_comma, error)) break;
-    if (!initial_quote && token.size() > 1 && token.front() == '@') {
-      const std::string name = token.substr(1);
-      ExpandAtFile(tokens, file, name, depth + 1, error);
+    if (!NextToken(cursor, builder.unquoted_texts, token, trailing_comma, record.error)) break;
+    if (!token.quoted && token.text.size() > 1 && token.text.front() == '@') {
+      ExpandAtFile(record, file, token.text.substr(1), depth + 1);
     } else {
-      tokens.push_back(Token{std::move(token), initial_quote, false});
-      token = std::string();
+      record.tokens.push_back(token);
     }
-  } while (trailing_comma && !error);
-  return tokens;
+  } while (trailing_comma && !record.error);
 }
 
 // tokenize_inc_file() up to 15, tokenize_expand_file() from 16: every token of every line of
 // the file joins the field; the first line with an error stops the expansion with its message.
-void Tokenizer::ExpandAtFile(Field& tokens, const std::string& outer_file, std::string_view name,
-                             int depth, std::optional<std::string>& error) {
+void Tokenizer::ExpandAtFile(TokenizedLine& record, const std::string& outer_file,
+                             std::string_view name, int depth) {
   const std::string path = ResolveIncludedPath(name, outer_file, pg_version_);
-  FileContents contents;
+  int open_error = 0;
+  int fd = -1;
   if (pg_version_ >= 16) {
-    if (!OpenAuthFile(path, depth, contents, error)) return;
+    fd = OpenAuthFile(path, depth, open_error, record.error);
   } else {
     const std::string prefix = "could not open secondary authentication file \"@" +
                                std::string(name) + "\" as " + Quoted(path) + ": ";
     if (depth > kMaxIncludeDepth) {
-      error = prefix + "maximum nesting depth exceeded";
+      record.error = prefix + "maximum nesting depth exceeded";
       return;
     }
-    contents = ReadWholeFile(path);
-    if (contents.open_error != 0) {
-      error = prefix + ErrnoText(contents.open_error);
-      return;
-    }
+    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) record.error = prefix + ErrnoText(errno);
   }
-  std::vector<TokenizedLine> included;
-  TokenizeReadFile(contents, path, depth,
-                   [&included](TokenizedLine&& line) { included.push_back(std::move(line)); });
-  for (TokenizedLine& line : included) {
+  const FileDescriptor descriptor(fd);
+  if (!descriptor.valid()) return;
+  bool stopped = false;
+  TokenizeFile(descriptor.get(), path, depth, [&](const TokenizedLine& line) {
+    if (stopped) return;
     if (line.error) {
-      error = std::move(line.error);
-      break;
+      record.error = *line.error;
+      stopped = true;
+      return;
     }
-    for (Field& field : line.fields) {
-      for (Token& token : field) tokens.push_back(std::move(token));
+    // The included file's buffers are reused for its next line: its texts are copied.
+    for (const TokenView& token : line.tokens) {
+      record.expanded_texts.emplace_front(token.text);
+      record.tokens.push_back(TokenView{record.expanded_texts.front(), token.quoted});
     }
-  }
+  });
 }
 
 // The include directives of tokenize_auth_file() (16+): a record of exactly two fields whose
 // first token is include, include_if_exists or include_dir (quoted or not: the server compares
 // the strings only). Returns true when the record was a directive that succeeded.
-bool Tokenizer::HandleIncludeDirective(const std::vector<Field>& fields, const std::string& file,
-                                       int depth, const LineSink& emit,
-                                       std::optional<std::string>& error) {
-  const std::string& keyword = fields[0].front().text;
-  const std::string& target = fields[1].front().text;
+bool Tokenizer::HandleIncludeDirective(TokenizedLine& record, const std::string& file, int depth,
+                                       const LineSink& emit) {
+  const std::string_view keyword = record.Field(0).front().text;
+  const std::string_view target = record.Field(1).front().text;
   if (keyword == "include") {
-    IncludeFile(file, target, depth + 1, false, emit, error);
+    IncludeFile(file, target, depth + 1, false, emit, record.error);
   } else if (keyword == "include_if_exists") {
-    IncludeFile(file, target, depth + 1, true, emit, error);
+    IncludeFile(file, target, depth + 1, true, emit, record.error);
   } else if (keyword == "include_dir") {
-    IncludeDirectory(file, target, depth + 1, emit, error);
+    IncludeDirectory(file, target, depth + 1, emit, record.error);
   } else {
     return false;
   }
-  return !error;
+  return !record.error;
 }
 
 // tokenize_include_file(): the included records join the output as records of their own file.
@@ -338,12 +538,13 @@ void Tokenizer::IncludeFile(const std::string& outer_file, std::string_view name
                             bool missing_ok, const LineSink& emit,
                             std::optional<std::string>& error) {
   const std::string path = ResolveIncludedPath(name, outer_file, pg_version_);
-  FileContents contents;
-  if (!OpenAuthFile(path, depth, contents, error)) {
-    if (missing_ok && contents.open_error == ENOENT) error.reset();
+  int open_error = 0;
+  const FileDescriptor descriptor(OpenAuthFile(path, depth, open_error, error));
+  if (!descriptor.valid()) {
+    if (missing_ok && open_error == ENOENT) error.reset();
     return;
   }
-  TokenizeReadFile(contents, path, depth, emit);
+  TokenizeFile(descriptor.get(), path, depth, emit);
 }
 
 // GetConfFilesInDir() (conffiles.c): the directory's non-hidden "*.conf" entries that are not
@@ -387,72 +588,38 @@ void Tokenizer::IncludeDirectory(const std::string& outer_file, std::string_view
   if (!accumulated.empty()) error = std::move(accumulated);
 }
 
-// open_auth_file() (16+): the nesting depth check, then the open.
-bool Tokenizer::OpenAuthFile(const std::string& path, int depth, FileContents& contents,
-                             std::optional<std::string>& error) const {
+// open_auth_file() (16+): the nesting depth check, then the open. Returns the descriptor, or
+// -1 with `error` set (and `open_error` when open() failed).
+int Tokenizer::OpenAuthFile(const std::string& path, int depth, int& open_error,
+                            std::optional<std::string>& error) {
   if (depth > kMaxIncludeDepth) {
     error = "could not open file " + Quoted(path) + ": maximum nesting depth exceeded";
-    return false;
+    return -1;
   }
-  contents = ReadWholeFile(path);
-  if (contents.open_error != 0) {
-    error = "could not open file " + Quoted(path) + ": " + ErrnoText(contents.open_error);
-    return false;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    open_error = errno;
+    error = "could not open file " + Quoted(path) + ": " + ErrnoText(open_error);
   }
-  return true;
-}
-
-// A file that opened but cannot be read (a directory). PostgreSQL 13 reports the fgets()
-// failure as an error record; from 14 the ferror() branch of tokenize_auth_file() breaks out
-// of its loop before the record is emitted, so the file silently contributes nothing.
-void Tokenizer::TokenizeReadFile(const FileContents& contents, const std::string& file, int depth,
-                                 const LineSink& emit) {
-  if (contents.read_error != 0) {
-    if (pg_version_ < 14) {
-      emit({std::make_shared<const std::string>(file),
-            1,
-            {},
-            "could not read file " + Quoted(file) + ": " + ErrnoText(contents.read_error)});
-    }
-    return;
-  }
-  TokenizeContents(contents.data, file, depth, emit);
+  return fd;
 }
 
 }  // namespace
 
 void TokenizeAuthFile(std::string_view contents, const std::string& file, int pg_version,
                       const LineSink& emit) {
-  Tokenizer(pg_version).TokenizeContents(contents, file, 0, emit);
+  ByteSource source(contents);
+  Tokenizer(pg_version).TokenizeContents(source, file, 0, emit);
 }
 
-FileContents ReadWholeFile(const std::string& path) {
-  FileContents contents;
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    contents.open_error = errno;
-    return contents;
-  }
+int TokenizeAuthFile(int fd, const std::string& file, int pg_version, const LineSink& emit) {
+  return Tokenizer(pg_version).TokenizeFile(fd, file, 0, emit);
+}
+
+std::size_t RegularFileSize(int fd) {
   struct stat status;
-  if (fstat(fd, &status) == 0 && S_ISREG(status.st_mode) && status.st_size > 0) {
-    contents.data.reserve(static_cast<std::size_t>(status.st_size));
-  }
-  // One large buffer per read keeps the number of system calls and allocations low; the size
-  // from fstat is only a hint (the file may change, or be a pipe).
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t count = read(fd, buffer, sizeof(buffer));
-    if (count < 0) {
-      if (errno == EINTR) continue;
-      contents.read_error = errno;
-      contents.data.clear();
-      break;
-    }
-    if (count == 0) break;
-    contents.data.append(buffer, static_cast<std::size_t>(count));
-  }
-  close(fd);
-  return contents;
+  if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode) || status.st_size < 0) return 0;
+  return static_cast<std::size_t>(status.st_size);
 }
 
 }  // namespace pgward::hba::internal

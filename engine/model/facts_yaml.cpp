@@ -102,7 +102,9 @@ std::optional<std::string> AddFactsFromYaml(const YAML::Node& document, FactSet&
     FactTable& table = facts.table(type->kind);
     std::vector<std::string_view> field_names;
     for (const FieldSpec& field : type->fields) field_names.push_back(field.name);
-    for (const YAML::Node& fact : entry->second) {
+    // A copy: `entry->second` lives in a proxy that dies with the expression that made it.
+    const YAML::Node list = entry->second;
+    for (const YAML::Node& fact : list) {
       if (!fact.IsMap()) return At(fact, "each " + type_name + " fact must be a mapping");
       const std::optional<size_t> line_field = type->FieldIndex("line");
       const std::optional<size_t> file_field = type->FieldIndex("file");

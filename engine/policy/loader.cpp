@@ -754,7 +754,9 @@ class Loader {
           continue;
         }
         std::vector<PredicatePtr> operands;
-        for (const YAML::Node& operand : it->second) {
+        // A copy: `it->second` lives in a proxy that dies with the expression that made it.
+        const YAML::Node list = it->second;
+        for (const YAML::Node& operand : list) {
           PredicatePtr compiled_operand = CompilePredicate(operand, target, draft);
           ok = ok && compiled_operand != nullptr;
           operands.push_back(std::move(compiled_operand));

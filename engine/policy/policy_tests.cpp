@@ -27,7 +27,9 @@ std::vector<std::string> Assignments(const YAML::Node& set) {
   for (auto it = set.begin(); it != set.end(); ++it) {
     std::string value;
     if (it->second.IsSequence()) {
-      for (const YAML::Node& item : it->second) {
+      // A copy: `it->second` lives in a proxy that dies with the expression that made it.
+      const YAML::Node list = it->second;
+      for (const YAML::Node& item : list) {
         value += (value.empty() ? "" : ",") + item.Scalar();
       }
     } else {

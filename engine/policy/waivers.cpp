@@ -10,8 +10,7 @@
 namespace pgward::policy {
 namespace {
 
-constexpr std::string_view kWaiverKeys[] = {"rule", "match", "justification", "owner",
-                                            "expires"};
+constexpr std::string_view kWaiverKeys[] = {"rule", "match", "justification", "owner", "expires"};
 constexpr std::string_view kMatchKeys[] = {"target",           "location",    "user",
                                            "application_name", "client_addr", "fingerprint"};
 constexpr std::int64_t kDay = 24 * 60 * 60;
@@ -106,8 +105,8 @@ class WaiverReader {
     waiver.justification = Text(node, "justification", true).value_or("");
     waiver.owner = Text(node, "owner", true).value_or("");
     if (std::optional<std::string> expires = Text(node, "expires", true)) {
-      const std::optional<std::int64_t> day = expires->size() == 10 ? ParseTimestamp(*expires)
-                                                                    : std::nullopt;
+      const std::optional<std::int64_t> day =
+          expires->size() == 10 ? ParseTimestamp(*expires) : std::nullopt;
       if (!day) {
         Error(node["expires"].Mark(), "'expires' must be a date, YYYY-MM-DD");
       } else {
@@ -189,10 +188,11 @@ std::vector<std::string> ApplyWaivers(const std::vector<Waiver>& waivers,
       if (!Matches(waivers[i], finding)) continue;
       used[i] = true;
       const Waiver& waiver = waivers[i];
-      finding.waiver = WaiverNote{waiver.justification, waiver.owner, waiver.expires, waiver.source};
+      finding.waiver =
+          WaiverNote{waiver.justification, waiver.owner, waiver.expires, waiver.source};
       if (now > waiver.expires_at) {
-        finding.note = "waiver " + waiver.source + " (" + waiver.owner + ") expired on " +
-                       waiver.expires;
+        finding.note =
+            "waiver " + waiver.source + " (" + waiver.owner + ") expired on " + waiver.expires;
       } else {
         finding.status = FindingStatus::kWaived;
       }

@@ -73,14 +73,5 @@ TEST(CliTest, UnknownHbaSubcommandNamesTheGroupInTheHint) {
             "Run 'pgward hba --help' for usage.\n");
 }
 
-TEST(CliTest, PlannedCommandsSayTheyAreNotImplementedAndExit2) {
-  for (const std::vector<std::string>& command :
-       {std::vector<std::string>{"collect", "--target", "host=db"}}) {
-    const auto result = RunPgward(command);
-    EXPECT_EQ(result.exit_code, 2) << command.front();
-    EXPECT_NE(result.err.find("is not implemented in pgward"), std::string::npos) << result.err;
-  }
-}
-
 }  // namespace
 }  // namespace pgward

@@ -1,0 +1,424 @@
+// make bench (collection): two measurements in one run.
+//
+// 1. Snapshot load: a 1,000,000-connection snapshot (about 260 MB) read into facts, in a child
+//    process so that its peak memory (VmHWM) is the load's alone. Goal: under 2 s and 600 MB.
+// 2. Fleet collection of 100 targets against the way teams do it today, the same audit query
+//    through the real psql (/usr/lib/postgresql/15/bin/psql, not Debian's wrapper): a
+//    sequential loop, and xargs -P 16. On loopback (goal: 3x faster than the loop) and with
+//    50 ms of round-trip time (goal: 10x faster than the loop, 3x faster than xargs -P 16).
+//    Every target is a distinct connection (SCRAM + TLS) to one of two sandbox servers.
+//    The RTT comes from a delay relay in this process that holds every chunk 25 ms in each
+//    direction, on loopback: the kernels this was written on have no sch_netem, so the netem
+//    + veth + network namespace setup the issue describes cannot run there. Memory per target:
+//    the growth of pgward's peak RSS while it holds 100 connections at once.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/collect/live_collector.h"
+#include "engine/collect/snapshot.h"
+#include "tests/sandbox/sandbox.h"
+#include "tests/support/command.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace collect = pgward::collect;
+
+double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
+
+// A /proc/self/status value in kB (VmHWM: peak resident set, VmRSS: current).
+long StatusKb(const std::string& key) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
+  }
+  return -1;
+}
+
+// --- 1. Snapshot load --------------------------------------------------------------------
+
+// One server with `count` connection facts shaped like a busy fleet's: a thousand client
+// addresses, a few dozen users and applications, TLS 1.3 and 1.2 and some plaintext.
+void WriteLargeSnapshot(const std::string& path, size_t count) {
+  pgward::FactSet facts;
+  pgward::FactTable& table = facts.table(pgward::FactKind::kConnection);
+  std::mt19937 random(42);
+  const size_t f_server = table.Field("server"), f_pid = table.Field("pid"),
+               f_user = table.Field("user"), f_database = table.Field("database"),
+               f_app = table.Field("application_name"), f_addr = table.Field("client_addr"),
+               f_local = table.Field("local"), f_ssl = table.Field("ssl"),
+               f_version = table.Field("tls_version"), f_cipher = table.Field("cipher"),
+               f_bits = table.Field("bits"), f_dn = table.Field("client_dn"),
+               f_issuer = table.Field("issuer_dn"), f_gss_auth = table.Field("gss_authenticated"),
+               f_gss_enc = table.Field("gss_encrypted"), f_encrypted = table.Field("encrypted"),
+               f_super = table.Field("superuser"), f_replication = table.Field("replication");
+  for (size_t i = 0; i < count; ++i) {
+    const size_t row = table.AppendRow();
+    const unsigned kind = random() % 10;  // 6 TLS 1.3, 3 TLS 1.2, 1 plaintext
+    table.SetString(row, f_server, "db-prod-1");
+    table.SetInteger(row, f_pid, 100000 + static_cast<std::int64_t>(i));
+    const std::string user = "app_" + std::to_string(random() % 40);
+    table.SetString(row, f_user, user);
+    table.SetString(row, f_database, "orders_" + std::to_string(random() % 8));
+    table.SetString(row, f_app, "service-" + std::to_string(random() % 30) + "/v2.4.1");
+    pgward::IpAddress address;
+    address.bytes = {10, 20, static_cast<std::uint8_t>(random() % 4),
+                     static_cast<std::uint8_t>(random() % 250)};
+    table.SetAddress(row, f_addr, address);
+    table.SetBool(row, f_local, false);
+    table.SetBool(row, f_ssl, kind < 9);
+    table.SetBool(row, f_encrypted, kind < 9);
+    table.SetBool(row, f_gss_auth, false);
+    table.SetBool(row, f_gss_enc, false);
+    table.SetBool(row, f_super, false);
+    table.SetBool(row, f_replication, false);
+    if (kind < 6) {
+      table.SetTlsVersion(row, f_version, pgward::TlsVersion::kTls1_3);
+      table.SetString(row, f_cipher, "TLS_AES_256_GCM_SHA384");
+      table.SetInteger(row, f_bits, 256);
+    } else if (kind < 9) {
+      table.SetTlsVersion(row, f_version, pgward::TlsVersion::kTls1_2);
+      table.SetString(row, f_cipher, "ECDHE-RSA-AES128-GCM-SHA256");
+      table.SetInteger(row, f_bits, 128);
+      if (kind == 8) {
+        table.SetString(row, f_dn, "/O=example/CN=" + user);
+        table.SetString(row, f_issuer, "/O=example/CN=example CA");
+      }
+    }
+  }
+  collect::Evidence evidence;
+  evidence.collector_version = "bench";
+  evidence.collected_at = "2026-01-01T00:00:00Z";
+  collect::ServerEvidence server;
+  server.name = "db-prod-1";
+  server.host = "10.0.0.1";
+  server.port = 5432;
+  server.version = 150018;
+  server.rows[static_cast<size_t>(pgward::FactKind::kConnection)] = {0, count};
+  evidence.servers.push_back(server);
+  std::ofstream(path, std::ios::binary) << collect::WriteSnapshot(evidence, facts);
+}
+
+// The child: load, then print seconds, peak kB and the number of connection facts.
+int LoadAndReport(const std::string& path) {
+  const Clock::time_point start = Clock::now();
+  pgward::FactSet facts;
+  collect::Evidence evidence;
+  if (std::optional<std::string> error = collect::LoadSnapshot(path, facts, evidence)) {
+    std::cerr << *error << "\n";
+    return 1;
+  }
+  const double seconds = Seconds(Clock::now() - start);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  std::cout << seconds << " " << StatusKb("VmHWM") << " "
+            << facts.table(pgward::FactKind::kConnection).size() << " " << cpu << "\n";
+  return 0;
+}
+
+bool BenchSnapshotLoad(const std::string& self, const std::filesystem::path& directory) {
+  constexpr size_t kConnections = 1000000;
+  const std::string path = (directory / "snapshot-1m.json").string();
+  WriteLargeSnapshot(path, kConnections);
+  const double megabytes = static_cast<double>(std::filesystem::file_size(path)) / 1e6;
+  std::vector<double> times, cpu_times;
+  long peak_kb = 0;
+  for (int run = 0; run < 3; ++run) {
+    const pgward::testing::CommandResult result =
+        pgward::testing::RunCommand({self, "load-snapshot", path});
+    std::istringstream fields(result.out);
+    double seconds = 0, cpu = 0;
+    long kb = 0;
+    size_t facts = 0;
+    if (result.exit_code != 0 || !(fields >> seconds >> kb >> facts >> cpu) ||
+        facts != kConnections) {
+      std::cerr << "snapshot load failed: " << result.err << result.out << "\n";
+      return false;
+    }
+    times.push_back(seconds);
+    cpu_times.push_back(cpu);
+    peak_kb = std::max(peak_kb, kb);
+  }
+  std::sort(times.begin(), times.end());
+  std::sort(cpu_times.begin(), cpu_times.end());
+  const double median = times[1];
+  const double peak_mb = static_cast<double>(peak_kb) / 1024;
+  // CPU time is printed too: on a shared machine the wall clock also measures the neighbours.
+  std::printf(
+      "snapshot load: %zu connections, %.0f MB: %.2f s (median of 3; %.2f s CPU), "
+      "%.0f MB/s, peak memory %.0f MB (goal: < 2 s, < 600 MB): %s\n",
+      kConnections, megabytes, median, cpu_times[1], megabytes / median, peak_mb,
+      median < 2.0 && peak_mb < 600 ? "met" : "NOT MET");
+  std::filesystem::remove(path);
+  return true;
+}
+
+// --- 2. Fleet collection -----------------------------------------------------------------
+
+constexpr int kTargets = 100;
+constexpr const char* kPsql = "/usr/lib/postgresql/15/bin/psql";
+constexpr const char* kBenchRole = "bench_scanner";
+constexpr const char* kBenchPassword = "bench-Pa55";
+// The audit query of docs/snapshot-format.md, as teams run it through psql.
+constexpr const char* kAuditQuery =
+    "SELECT a.pid, a.usename, a.datname, a.application_name, a.client_addr, s.ssl, s.version, "
+    "s.cipher, s.bits, s.client_dn, s.client_serial, s.issuer_dn FROM pg_stat_activity a JOIN "
+    "pg_stat_ssl s USING (pid) WHERE a.backend_type = 'client backend' AND a.pid <> "
+    "pg_backend_pid()";
+
+// A TCP relay on 127.0.0.1 that delivers every chunk `delay` after it arrived, both ways.
+class DelayRelay {
+ public:
+  DelayRelay(int upstream_port, std::chrono::milliseconds delay)
+      : upstream_port_(upstream_port), delay_(delay) {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    listen(listener_, 256);
+    socklen_t length = sizeof address;
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~DelayRelay() {
+    stop_ = true;
+    thread_.join();
+    for (Pipe& pipe : pipes_) close(pipe.from);
+    close(listener_);
+  }
+  int port() const { return port_; }
+
+ private:
+  struct Chunk {
+    Clock::time_point due;
+    std::string bytes;
+  };
+  // One direction of one relayed connection.
+  struct Pipe {
+    int from = -1;
+    int to = -1;
+    std::deque<Chunk> queue;
+    bool eof = false;
+    bool done = false;
+    // A client can only send once its TCP handshake is over, one round trip after connect():
+    // the relay accepted at once, so its first bytes are held that long.
+    Clock::time_point ready_at{};
+  };
+
+  void Run() {
+    while (!stop_) {
+      std::vector<pollfd> fds = {{listener_, POLLIN, 0}};
+      auto next = Clock::now() + std::chrono::milliseconds(20);
+      for (const Pipe& pipe : pipes_) {
+        fds.push_back({pipe.eof ? -1 : pipe.from, POLLIN, 0});
+        if (!pipe.queue.empty()) next = std::min(next, pipe.queue.front().due);
+      }
+      const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next - Clock::now());
+      poll(fds.data(), fds.size(), static_cast<int>(std::max<long>(0, wait.count())));
+      if (fds[0].revents & POLLIN) Accept();
+      char buffer[65536];
+      for (size_t i = 0; i + 1 < fds.size(); ++i) {
+        Pipe& pipe = pipes_[i];
+        if (!(fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        const ssize_t got = read(pipe.from, buffer, sizeof buffer);
+        if (got <= 0) {
+          pipe.eof = true;
+        } else {
+          pipe.queue.push_back({std::max(Clock::now(), pipe.ready_at) + delay_,
+                                std::string(buffer, static_cast<size_t>(got))});
+        }
+      }
+      const auto now = Clock::now();
+      for (Pipe& pipe : pipes_) {
+        while (!pipe.queue.empty() && pipe.queue.front().due <= now) {
+          const std::string& bytes = pipe.queue.front().bytes;
+          for (size_t sent = 0; sent < bytes.size();) {
+            const ssize_t wrote = write(pipe.to, bytes.data() + sent, bytes.size() - sent);
+            if (wrote <= 0) break;
+            sent += static_cast<size_t>(wrote);
+          }
+          pipe.queue.pop_front();
+        }
+        if (pipe.eof && pipe.queue.empty() && !pipe.done) {
+          shutdown(pipe.to, SHUT_WR);
+          pipe.done = true;
+        }
+      }
+    }
+  }
+
+  void Accept() {
+    const int client = accept(listener_, nullptr, nullptr);
+    if (client < 0) return;
+    const int server = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(upstream_port_));
+    if (connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      close(client);
+      close(server);
+      return;
+    }
+    pipes_.push_back({client, server, {}, false, false, Clock::now() + delay_ * 2});
+    pipes_.push_back({server, client, {}, false, false, Clock::now()});
+  }
+
+  int upstream_port_;
+  std::chrono::milliseconds delay_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_ = false;
+  std::vector<Pipe> pipes_;
+  std::thread thread_;
+};
+
+std::vector<std::string> FleetDsns(const std::vector<int>& ports) {
+  std::vector<std::string> dsns;
+  for (int i = 0; i < kTargets; ++i) {
+    dsns.push_back("host=127.0.0.1 port=" + std::to_string(ports[i % ports.size()]) +
+                   " user=" + kBenchRole + " password=" + kBenchPassword +
+                   " dbname=postgres sslmode=require application_name=bench-" + std::to_string(i));
+  }
+  return dsns;
+}
+
+struct FleetTimes {
+  double pgward = 0;
+  double loop = 0;
+  double xargs = 0;
+  double kb_per_target = 0;
+};
+
+double TimeShell(const std::string& script) {
+  const Clock::time_point start = Clock::now();
+  const pgward::testing::CommandResult result = pgward::testing::RunCommand({"sh", "-c", script});
+  if (result.exit_code != 0) std::cerr << "psql run failed: " << result.err.substr(0, 500) << "\n";
+  return Seconds(Clock::now() - start);
+}
+
+FleetTimes RunFleet(const std::vector<std::string>& dsns, const std::filesystem::path& directory) {
+  FleetTimes times;
+  collect::CollectOptions options;
+  for (size_t i = 0; i < dsns.size(); ++i) {
+    collect::Target target;
+    target.name = "target-" + std::to_string(i);
+    target.dsn = dsns[i];
+    target.timeout_ms = 60000;
+    options.targets.push_back(target);
+  }
+  options.concurrency = kTargets;
+  std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM
+  const long before_kb = StatusKb("VmRSS");
+  const Clock::time_point start = Clock::now();
+  pgward::FactSet facts;
+  const collect::Evidence evidence = collect::CollectLive(options, facts);
+  times.pgward = Seconds(Clock::now() - start);
+  times.kb_per_target = static_cast<double>(StatusKb("VmHWM") - before_kb) / kTargets;
+  for (const pgward::EvidenceError& error : evidence.Errors()) {
+    std::cerr << "pgward: " << error.target << ": " << error.message << "\n";
+  }
+
+  const std::filesystem::path list = directory / "dsns.txt";
+  {
+    std::ofstream out(list);
+    for (const std::string& dsn : dsns) out << dsn << "\n";
+  }
+  const std::string psql = std::string(kPsql) + " -X -A -t -q -c \"" + kAuditQuery + "\"";
+  times.loop = TimeShell("while IFS= read -r dsn; do " + psql +
+                         " \"$dsn\" >/dev/null || exit 1; "
+                         "done < " +
+                         list.string());
+  times.xargs =
+      TimeShell("xargs -d '\\n' -P 16 -I{} " + psql + " '{}' >/dev/null < " + list.string());
+  return times;
+}
+
+void PrintFleet(const char* label, const FleetTimes& times, double goal_loop, double goal_xargs) {
+  const double vs_loop = times.loop / times.pgward;
+  const double vs_xargs = times.xargs / times.pgward;
+  std::printf(
+      "%s, %d targets: pgward %.2f s | psql loop %.2f s (%.1fx, goal %.0fx: %s) | "
+      "xargs -P 16 psql %.2f s (%.1fx%s)\n",
+      label, kTargets, times.pgward, times.loop, vs_loop, goal_loop,
+      vs_loop >= goal_loop ? "met" : "NOT MET", times.xargs, vs_xargs,
+      goal_xargs > 0 ? (vs_xargs >= goal_xargs ? ", goal 3x: met" : ", goal 3x: NOT MET") : "");
+}
+
+bool BenchFleet(const std::filesystem::path& directory) {
+  pgward::sandbox::SandboxOptions options;
+  options.settings["max_connections"] = "200";
+  options.hba_conf =
+      "local all all trust\n"
+      "hostssl all all 127.0.0.1/32 scram-sha-256\n";
+  std::vector<std::unique_ptr<pgward::sandbox::Sandbox>> servers;
+  std::vector<int> ports;
+  for (int i = 0; i < 2; ++i) {
+    auto server = std::make_unique<pgward::sandbox::Sandbox>(options);
+    server->Query(std::string("SET password_encryption = 'scram-sha-256'; CREATE ROLE ") +
+                  kBenchRole + " LOGIN PASSWORD '" + kBenchPassword + "'; GRANT pg_monitor TO " +
+                  kBenchRole + "; GRANT SELECT ON pg_hba_file_rules TO " + kBenchRole +
+                  "; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO " + kBenchRole);
+    ports.push_back(server->port());
+    servers.push_back(std::move(server));
+  }
+  const FleetTimes loopback = RunFleet(FleetDsns(ports), directory);
+  PrintFleet("loopback", loopback, 3, 0);
+  std::printf("memory: %.0f kB per target (peak RSS growth with all %d connections open)\n",
+              loopback.kb_per_target, kTargets);
+
+  std::vector<std::unique_ptr<DelayRelay>> relays;
+  std::vector<int> relay_ports;
+  for (int port : ports) {
+    relays.push_back(std::make_unique<DelayRelay>(port, std::chrono::milliseconds(25)));
+    relay_ports.push_back(relays.back()->port());
+  }
+  const FleetTimes delayed = RunFleet(FleetDsns(relay_ports), directory);
+  PrintFleet("50 ms RTT", delayed, 10, 3);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The child's side of the snapshot measurement; write-snapshot keeps a file for profiling.
+  if (argc == 3 && std::string(argv[1]) == "load-snapshot") return LoadAndReport(argv[2]);
+  if (argc == 3 && std::string(argv[1]) == "write-snapshot") {
+    WriteLargeSnapshot(argv[2], 1000000);
+    return 0;
+  }
+  const std::string self = std::filesystem::canonical("/proc/self/exe").string();
+  const std::filesystem::path directory =
+      std::filesystem::temp_directory_path() / ("pgward-collect-bench-" + std::to_string(getpid()));
+  std::filesystem::create_directories(directory);
+  const bool ok = BenchSnapshotLoad(self, directory) && BenchFleet(directory);
+  std::filesystem::remove_all(directory);
+  return ok ? 0 : 1;
+}

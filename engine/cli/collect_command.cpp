@@ -1,0 +1,106 @@
+#include "engine/cli/collect_command.h"
+
+#include <map>
+#include <ostream>
+
+#include "engine/collect/inventory.h"
+#include "engine/collect/live_collector.h"
+#include "engine/collect/snapshot.h"
+#include "engine/core/exit_code.h"
+#include "engine/core/redact.h"
+#include "reporters/atomic_file.h"
+
+namespace pgward::cli {
+namespace {
+
+// --target DSNs are named user@host:port/dbname; the same name twice gets a suffix so that each
+// target keeps its own facts and errors. A DSN libpq cannot parse is named by its position
+// only: its text may hold a password in a form no redaction recognizes.
+std::vector<collect::Target> CommandLineTargets(const std::vector<std::string>& dsns) {
+  std::vector<collect::Target> targets;
+  std::map<std::string, int> seen;
+  for (size_t i = 0; i < dsns.size(); ++i) {
+    collect::Target target;
+    target.dsn = dsns[i];
+    target.name =
+        collect::NameForDsn(dsns[i]).value_or("--target " + std::to_string(i + 1) + " (invalid)");
+    if (const int count = ++seen[target.name]; count > 1) {
+      target.name += " #" + std::to_string(count);
+    }
+    targets.push_back(std::move(target));
+  }
+  return targets;
+}
+
+}  // namespace
+
+std::optional<collect::CollectOptions> PlanCollection(const CollectCommandOptions& options,
+                                                      std::ostream& err) {
+  if (options.targets.empty() && options.inventory.empty()) {
+    err << "pgward: nothing to collect: give --target DSN or --inventory FILE\n";
+    return std::nullopt;
+  }
+  if (!options.tags.empty() && options.inventory.empty()) {
+    err << "pgward: --tag selects inventory targets: give --inventory FILE\n";
+    return std::nullopt;
+  }
+  if (options.concurrency < 1 || (options.timeout_ms && *options.timeout_ms < 1)) {
+    err << "pgward: --concurrency and --timeout-ms must be positive\n";
+    return std::nullopt;
+  }
+  collect::CollectOptions collect;
+  collect.concurrency = options.concurrency;
+  collect.targets = CommandLineTargets(options.targets);
+  if (!options.inventory.empty()) {
+    collect::InventoryResult inventory = collect::LoadInventory(options.inventory);
+    if (inventory.error) {
+      err << "pgward: " << RedactSecrets(*inventory.error) << "\n";
+      return std::nullopt;
+    }
+    std::vector<collect::Target> selected = collect::SelectByTags(inventory.targets, options.tags);
+    if (selected.empty()) {
+      err << "pgward: no target of " << options.inventory << " has the tags given\n";
+      return std::nullopt;
+    }
+    for (collect::Target& target : selected) collect.targets.push_back(std::move(target));
+  }
+  if (options.timeout_ms) {
+    for (collect::Target& target : collect.targets) target.timeout_ms = *options.timeout_ms;
+  }
+  if (options.progress) {
+    collect.on_progress = [&err](const collect::Progress& progress) {
+      err << "\rpgward: collected " << progress.done << "/" << progress.total << " targets, "
+          << progress.failed << " with errors" << (progress.done == progress.total ? "\n" : "")
+          << std::flush;
+    };
+  }
+  return collect;
+}
+
+int RunCollect(const CollectCommandOptions& options, std::ostream& out, std::ostream& err) {
+  const int usage = ToInt(ExitCode::kUsageOrInputError);
+  if (options.output.empty()) {
+    err << "pgward: collect needs -o FILE for the snapshot\n";
+    return usage;
+  }
+  std::optional<collect::CollectOptions> collect = PlanCollection(options, err);
+  if (!collect) return usage;
+
+  FactSet facts;
+  const collect::Evidence evidence = collect::CollectLive(*collect, facts);
+  if (std::optional<std::string> error =
+          reporters::WriteFileAtomically(options.output, collect::WriteSnapshot(evidence, facts))) {
+    err << "pgward: " << *error << "\n";
+    return usage;
+  }
+  const std::vector<EvidenceError> errors = evidence.Errors();
+  for (const EvidenceError& error : errors) {
+    err << "pgward: " << error.target << ": " << error.message << "\n";
+  }
+  out << "pgward: wrote " << options.output << ": " << evidence.servers.size() << " target(s), "
+      << facts.table(FactKind::kConnection).size() << " connection(s), " << errors.size()
+      << " error(s)\n";
+  return ToInt(errors.empty() ? ExitCode::kOk : ExitCode::kIncompleteEvidence);
+}
+
+}  // namespace pgward::cli

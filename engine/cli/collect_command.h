@@ -1,0 +1,33 @@
+#pragma once
+
+// `pgward collect`: live servers -> snapshot file.
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/collect/live_collector.h"
+
+namespace pgward::cli {
+
+struct CollectCommandOptions {
+  std::vector<std::string> targets;  // --target DSN, repeatable: libpq strings or URIs
+  std::string inventory;             // --inventory FILE
+  std::vector<std::string> tags;     // --tag T, repeatable: targets with any of them
+  int concurrency = 16;              // --concurrency N: connections in flight
+  std::optional<int> timeout_ms;     // --timeout-ms N: per target, over the inventory's
+  std::string output;                // -o/--output FILE: the snapshot
+  bool progress = false;             // decided by the caller: stderr is a terminal
+};
+
+// The targets of --target DSNs and the --inventory (selected by --tag), ready to collect; or
+// nullopt after printing a usage error. `scan` and `collect` share it.
+std::optional<collect::CollectOptions> PlanCollection(const CollectCommandOptions& options,
+                                                      std::ostream& err);
+
+// Exit 0 when everything was collected, 3 when something could not be (the snapshot is
+// written all the same and records what is missing), 2 on a usage or input error.
+int RunCollect(const CollectCommandOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace pgward::cli

@@ -1,0 +1,35 @@
+#pragma once
+
+// Inventory files: the fleet as YAML (docs/snapshot-format.md#inventory).
+//
+//   defaults:                      # optional, for every target
+//     timeout_ms: 10000
+//     connect: {sslmode: verify-full, sslrootcert: /etc/pgward/ca.crt}
+//   targets:
+//     - name: orders-eu            # required, unique
+//       dsn: "host=db1.example.com dbname=postgres user=pgward"   # or service: orders-eu
+//       tags: [prod, eu]
+//       hba_file: configs/db1/pg_hba.conf   # optional; relative to the inventory
+//       timeout_ms: 5000           # per-target overrides
+//       connect: {sslmode: require}
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/collect/target.h"
+
+namespace pgward::collect {
+
+struct InventoryResult {
+  std::vector<Target> targets;
+  std::optional<std::string> error;  // "file:line:column: message"
+};
+
+InventoryResult LoadInventory(const std::string& path);
+
+// The targets carrying at least one of `tags` (all targets when `tags` is empty).
+std::vector<Target> SelectByTags(const std::vector<Target>& targets,
+                                 const std::vector<std::string>& tags);
+
+}  // namespace pgward::collect

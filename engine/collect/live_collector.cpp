@@ -1,0 +1,499 @@
+#include "engine/collect/live_collector.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "engine/collect/file_digest.h"
+#include "engine/collect/queries.h"
+#include "engine/collect/server_facts.h"
+#include "engine/core/redact.h"
+#include "engine/hba/hba_facts.h"
+#include "engine/hba/parser.h"
+#include "engine/model/fact_format.h"
+#include "pgward/version.h"
+
+namespace pgward::collect {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+struct ConnDeleter {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+using Conn = std::unique_ptr<PGconn, ConnDeleter>;
+
+enum class Stage { kConnecting, kCollecting, kReadingHba, kDone };
+
+struct Session {
+  size_t target = 0;
+  Conn conn;
+  Stage stage = Stage::kConnecting;
+  bool want_write = true;  // PQconnectStart's first wait is for a writable socket
+  Clock::time_point deadline;
+  std::vector<Result> results;  // of the batch in flight
+  ServerRows rows;
+  bool hba_readable = false;
+  std::optional<std::string> failure;
+};
+
+// libpq quotes the part of a connection string it cannot parse, which can be a password:
+// those fragments are masked.
+std::string ConninfoErrorMessage(std::string_view message) {
+  std::string masked;
+  bool quoted = false;
+  size_t start = 0;
+  for (size_t i = 0; i < message.size(); ++i) {
+    if (message[i] != '"') continue;
+    if (!quoted) {
+      masked.append(message.substr(start, i + 1 - start));
+    } else {
+      masked += message.substr(start, i - start) == "=" ? "=" : kRedacted;
+      masked += '"';
+    }
+    quoted = !quoted;
+    start = i + 1;
+  }
+  if (!quoted) masked.append(message.substr(start));
+  return SanitizeLibpqMessage(masked);
+}
+
+std::optional<std::string> Value(const PGresult* result, int row, int column) {
+  if (PQgetisnull(result, row, column)) return std::nullopt;
+  return std::string(PQgetvalue(result, row, column), PQgetlength(result, row, column));
+}
+
+std::optional<std::vector<std::string>> JsonTextArray(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  const nlohmann::json array = nlohmann::json::parse(*text, nullptr, false);
+  if (!array.is_array()) return std::nullopt;
+  std::vector<std::string> values;
+  for (const nlohmann::json& element : array) {
+    values.push_back(element.is_string() ? element.get<std::string>() : element.dump());
+  }
+  return values;
+}
+
+class Collector {
+ public:
+  Collector(const CollectOptions& options, FactSet& facts) : options_(options), facts_(facts) {
+    evidence_.collector_version = kVersion;
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    evidence_.collected_at =
+        FormatTimestamp(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+    evidence_.servers.resize(options.targets.size());
+    outcomes_.resize(options.targets.size());
+    for (size_t i = 0; i < options.targets.size(); ++i) {
+      evidence_.servers[i].name = options.targets[i].name;
+    }
+  }
+
+  Evidence Run() {
+    const size_t limit = static_cast<size_t>(std::max(1, options_.concurrency));
+    size_t next = 0;
+    std::vector<Session> active;
+    while (next < options_.targets.size() || !active.empty()) {
+      while (active.size() < limit && next < options_.targets.size()) {
+        Session session = Start(next++);
+        if (session.failure) {
+          Finish(session);
+        } else {
+          active.push_back(std::move(session));
+        }
+      }
+      Wait(active);
+      const auto now = Clock::now();
+      for (Session& session : active) {
+        if (session.stage != Stage::kDone && now >= session.deadline) {
+          session.failure = std::string("timed out after ") +
+                            std::to_string(options_.targets[session.target].timeout_ms) +
+                            " ms while " +
+                            (session.stage == Stage::kConnecting ? "connecting" : "collecting");
+        }
+        if (session.failure || session.stage == Stage::kDone) Finish(session);
+      }
+      std::erase_if(active, [](const Session& session) { return session.stage == Stage::kDone; });
+    }
+    for (size_t i = 0; i < options_.targets.size(); ++i) AddFacts(i);
+    return std::move(evidence_);
+  }
+
+ private:
+  Session Start(size_t index) {
+    const Target& target = options_.targets[index];
+    Session session;
+    session.target = index;
+    session.rows.name = target.name;
+    session.deadline = Clock::now() + std::chrono::milliseconds(target.timeout_ms);
+    if (!target.dsn.empty()) {
+      char* error = nullptr;
+      PQconninfoOption* parsed = PQconninfoParse(target.dsn.c_str(), &error);
+      if (parsed == nullptr) {
+        session.failure =
+            "invalid connection string: " + ConninfoErrorMessage(error ? error : "out of memory");
+        PQfreemem(error);
+        return session;
+      }
+      PQconninfoFree(parsed);
+    }
+    // Keywords later in the list override earlier ones: the DSN first, then the inventory's
+    // overrides, then what pgward insists on.
+    std::vector<const char*> keywords, values;
+    if (!target.dsn.empty()) {
+      keywords.push_back("dbname");
+      values.push_back(target.dsn.c_str());
+    }
+    if (!target.service.empty()) {
+      keywords.push_back("service");
+      values.push_back(target.service.c_str());
+    }
+    for (const auto& [keyword, value] : target.connect) {
+      keywords.push_back(keyword.c_str());
+      values.push_back(value.c_str());
+    }
+    keywords.push_back("application_name");
+    values.push_back("pgward");
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    session.conn.reset(PQconnectStartParams(keywords.data(), values.data(), 1));
+    if (!session.conn) {
+      session.failure = "cannot connect: out of memory";
+    } else if (PQstatus(session.conn.get()) == CONNECTION_BAD) {
+      session.failure =
+          "cannot connect: " + SanitizeLibpqMessage(PQerrorMessage(session.conn.get()));
+    } else {
+      // Server notices would go to stderr by default.
+      PQsetNoticeProcessor(
+          session.conn.get(), [](void*, const char*) {}, nullptr);
+    }
+    return session;
+  }
+
+  void Wait(std::vector<Session>& active) {
+    if (active.empty()) return;
+    std::vector<pollfd> fds;
+    auto earliest = Clock::time_point::max();
+    for (const Session& session : active) {
+      const short events = session.want_write ? (POLLOUT | POLLIN) : POLLIN;
+      fds.push_back({PQsocket(session.conn.get()), events, 0});
+      earliest = std::min(earliest, session.deadline);
+    }
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(earliest - Clock::now());
+    poll(fds.data(), fds.size(), static_cast<int>(std::max<std::int64_t>(0, wait.count())));
+    for (size_t i = 0; i < active.size(); ++i) {
+      if (fds[i].revents != 0) Advance(active[i], fds[i].revents);
+    }
+  }
+
+  void Advance(Session& session, short revents) {
+    PGconn* conn = session.conn.get();
+    if (session.stage == Stage::kConnecting) {
+      // Waiting for writability only: a readable event alone is not progress.
+      if (session.want_write && !(revents & (POLLOUT | POLLERR | POLLHUP))) return;
+      switch (PQconnectPoll(conn)) {
+        case PGRES_POLLING_READING:
+          session.want_write = false;
+          return;
+        case PGRES_POLLING_WRITING:
+          session.want_write = true;
+          return;
+        case PGRES_POLLING_OK:
+          StartCollecting(session);
+          return;
+        default:
+          session.failure = "cannot connect: " + SanitizeLibpqMessage(PQerrorMessage(conn));
+          return;
+      }
+    }
+    if (session.want_write) Flush(session);
+    if (session.failure || !(revents & (POLLIN | POLLERR | POLLHUP))) return;
+    if (PQconsumeInput(conn) == 0) {
+      session.failure = "connection lost: " + SanitizeLibpqMessage(PQerrorMessage(conn));
+      return;
+    }
+    while (!PQisBusy(conn)) {
+      PGresult* result = PQgetResult(conn);
+      if (result == nullptr) {
+        BatchDone(session);
+        return;
+      }
+      session.results.emplace_back(result);
+    }
+  }
+
+  void Flush(Session& session) {
+    const int flushed = PQflush(session.conn.get());
+    if (flushed < 0) {
+      session.failure =
+          "connection lost: " + SanitizeLibpqMessage(PQerrorMessage(session.conn.get()));
+    }
+    session.want_write = flushed == 1;
+  }
+
+  void Send(Session& session, const std::string& batch) {
+    if (PQsendQuery(session.conn.get(), batch.c_str()) == 0) {
+      session.failure = "query failed: " + SanitizeLibpqMessage(PQerrorMessage(session.conn.get()));
+      return;
+    }
+    Flush(session);
+  }
+
+  void StartCollecting(Session& session) {
+    PGconn* conn = session.conn.get();
+    const Target& target = options_.targets[session.target];
+    session.rows.version = PQserverVersion(conn);
+    if (session.rows.version < kOldestSupportedVersion) {
+      session.failure = "server version " + std::to_string(session.rows.version) +
+                        " is older than 9.6, which pgward does not support";
+      return;
+    }
+    ScannerConnection& scanner = session.rows.scanner;
+    scanner.host = PQhost(conn) ? PQhost(conn) : "";
+    scanner.port = std::atoi(PQport(conn) ? PQport(conn) : "0");
+    scanner.ssl = PQsslInUse(conn) == 1;
+    if (scanner.ssl) {
+      const char* protocol = PQsslAttribute(conn, "protocol");
+      scanner.tls_version = protocol ? protocol : "";
+      // libpq only completes verify-ca and verify-full connections after checking the chain
+      // against a root certificate.
+      PQconninfoOption* info = PQconninfo(conn);
+      for (PQconninfoOption* option = info; option && option->keyword; ++option) {
+        if (std::string_view(option->keyword) == "sslmode" && option->val) {
+          const std::string_view mode = option->val;
+          scanner.verified = mode == "verify-ca" || mode == "verify-full";
+        }
+      }
+      PQconninfoFree(info);
+    }
+    session.stage = Stage::kCollecting;
+    if (PQsetnonblocking(conn, 1) != 0) {
+      session.failure = "cannot switch to non-blocking mode";
+      return;
+    }
+    Send(session, CollectBatch(session.rows.version, target.timeout_ms));
+  }
+
+  // The batch's result sets, or the first error.
+  std::optional<std::vector<const PGresult*>> Tuples(Session& session) {
+    std::vector<const PGresult*> tuples;
+    for (const Result& result : session.results) {
+      const ExecStatusType status = PQresultStatus(result.get());
+      if (status == PGRES_TUPLES_OK) {
+        tuples.push_back(result.get());
+      } else if (status != PGRES_COMMAND_OK) {
+        session.failure =
+            "query failed: " + SanitizeLibpqMessage(PQresultErrorMessage(result.get()));
+        return std::nullopt;
+      }
+    }
+    return tuples;
+  }
+
+  void BatchDone(Session& session) {
+    const std::optional<std::vector<const PGresult*>> tuples = Tuples(session);
+    if (!tuples) return;
+    if (session.stage == Stage::kCollecting) {
+      if (tuples->size() != 3 || PQntuples((*tuples)[0]) != 1) {
+        session.failure = "unexpected answer to the collection queries";
+        return;
+      }
+      ReadCollectBatch(session, *tuples);
+      session.results.clear();
+      const Target& target = options_.targets[session.target];
+      if (session.hba_readable && !target.hba_file) {
+        session.stage = Stage::kReadingHba;
+        Send(session, HbaRulesBatch(session.rows.version));
+        return;
+      }
+    } else {
+      if (tuples->size() != 1) {
+        session.failure = "unexpected answer to the pg_hba_file_rules query";
+        return;
+      }
+      ReadHbaRules(session, (*tuples)[0]);
+    }
+    session.stage = Stage::kDone;
+  }
+
+  static void ReadCollectBatch(Session& session, const std::vector<const PGresult*>& tuples) {
+    ServerRows& rows = session.rows;
+    const PGresult* privileges = tuples[0];
+    rows.role = Value(privileges, 0, 0).value_or("");
+    rows.stats_visible = Value(privileges, 0, 2) == "t";
+    session.hba_readable = Value(privileges, 0, 3) == "t";
+    const PGresult* settings = tuples[1];
+    for (int i = 0; i < PQntuples(settings); ++i) {
+      rows.settings[PQgetvalue(settings, i, 0)] = Value(settings, i, 1).value_or("");
+    }
+    const PGresult* connections = tuples[2];
+    rows.connections.reserve(PQntuples(connections));
+    for (int i = 0; i < PQntuples(connections); ++i) {
+      Row row;
+      for (int column = 0; column < kConnectionColumnCount; ++column) {
+        row.push_back(Value(connections, i, column));
+      }
+      rows.connections.push_back(std::move(row));
+    }
+  }
+
+  static void ReadHbaRules(Session& session, const PGresult* result) {
+    const int shift = session.rows.version >= 160000 ? 2 : 0;
+    std::vector<hba::FileRulesRow> rules;
+    for (int i = 0; i < PQntuples(result); ++i) {
+      hba::FileRulesRow rule;
+      if (shift > 0) {
+        if (std::optional<std::string> number = Value(result, i, 0)) {
+          rule.rule_number = std::atoi(number->c_str());
+        }
+        rule.file_name = Value(result, i, 1);
+      }
+      rule.line_number = std::atoi(Value(result, i, shift).value_or("0").c_str());
+      rule.type = Value(result, i, shift + 1);
+      rule.database = JsonTextArray(Value(result, i, shift + 2));
+      rule.user_name = JsonTextArray(Value(result, i, shift + 3));
+      rule.address = Value(result, i, shift + 4);
+      rule.netmask = Value(result, i, shift + 5);
+      rule.auth_method = Value(result, i, shift + 6);
+      rule.options = JsonTextArray(Value(result, i, shift + 7));
+      rule.error = Value(result, i, shift + 8);
+      rules.push_back(std::move(rule));
+    }
+    session.rows.hba_rules = std::move(rules);
+  }
+
+  // The session's outcome is kept; facts are built in target order once every target is done,
+  // so that the facts (and a snapshot of them) do not depend on which server answered first.
+  void Finish(Session& session) {
+    session.conn.reset();
+    session.stage = Stage::kDone;
+    ++progress_.done;
+    if (session.failure) ++progress_.failed;
+    progress_.total = options_.targets.size();
+    outcomes_[session.target] = Outcome{std::move(session.rows), std::move(session.failure)};
+    if (options_.on_progress) options_.on_progress(progress_);
+  }
+
+  void AddFacts(size_t index) {
+    const Target& target = options_.targets[index];
+    const Outcome& outcome = outcomes_[index];
+    ServerEvidence& server = evidence_.servers[index];
+    const auto before = TableSizes(facts_);
+    if (outcome.failure) {
+      server.errors.push_back({target.name, *outcome.failure, std::nullopt});
+    } else {
+      AddServerFacts(outcome.rows, facts_, server);
+      if (!target.hba_file) CheckHbaEvidence(outcome.rows, server);
+    }
+    if (target.hba_file) ReadOfflineHba(target, outcome.rows, server);
+    server.rows = RowsSince(before, facts_);
+  }
+
+  static void CheckHbaEvidence(const ServerRows& rows, ServerEvidence& server) {
+    if (rows.hba_rules) return;
+    const std::string& role = rows.role;
+    if (rows.version < 100000) {
+      server.errors.push_back({rows.name,
+                               "pg_hba_file_rules needs PostgreSQL 10: give the target an "
+                               "hba_file in the inventory to read pg_hba.conf offline",
+                               std::nullopt});
+      return;
+    }
+    server.errors.push_back({rows.name,
+                             "role " + role +
+                                 " cannot read pg_hba_file_rules: GRANT SELECT ON "
+                                 "pg_catalog.pg_hba_file_rules TO " +
+                                 QuoteIdentifier(role) +
+                                 "; GRANT EXECUTE ON FUNCTION pg_catalog.pg_hba_file_rules() TO " +
+                                 QuoteIdentifier(role) +
+                                 " (or give the target an hba_file in the inventory)",
+                             std::nullopt});
+  }
+
+  // The file is parsed as the server's version would read it, when the server answered.
+  void ReadOfflineHba(const Target& target, const ServerRows& rows, ServerEvidence& server) {
+    hba::ParseOptions parse;
+    if (rows.version > 0) parse.pg_version = std::clamp(rows.version / 10000, 13, 18);
+    if (const auto ssl = rows.settings.find("ssl"); ssl != rows.settings.end()) {
+      parse.ssl_enabled = ssl->second == "on";
+    }
+    const hba::HbaFile file = hba::ParseHbaFile(*target.hba_file, parse);
+    if (file.read_error) {
+      server.errors.push_back(
+          {target.name, "cannot read " + file.read_error->path + ": " + file.read_error->message,
+           std::nullopt});
+      return;
+    }
+    hba::AddHbaRuleFacts(file, parse.pg_version, facts_);
+    std::set<std::string> files = {*target.hba_file};
+    for (const hba::HbaRule& rule : file.rules) files.insert(rule.location.file);
+    for (const std::string& path : files) {
+      if (std::optional<std::string> digest = Sha256OfFile(path)) {
+        evidence_.artifacts.push_back({path, *digest});
+      }
+    }
+  }
+
+  struct Outcome {
+    ServerRows rows;
+    std::optional<std::string> failure;
+  };
+
+  const CollectOptions& options_;
+  FactSet& facts_;
+  Evidence evidence_;
+  std::vector<Outcome> outcomes_;
+  Progress progress_;
+};
+
+}  // namespace
+
+std::string SanitizeLibpqMessage(std::string_view message) {
+  std::string line;
+  for (char c : message) {
+    if (c == '\n') {
+      if (!line.empty() && line.back() != ' ') line += ' ';
+      continue;
+    }
+    line += c;
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return RedactSecrets(line);
+}
+
+std::optional<std::string> NameForDsn(const std::string& dsn) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
+  PQfreemem(error);
+  if (options == nullptr) return std::nullopt;
+  std::map<std::string_view, std::string> values;
+  for (const PQconninfoOption* option = options; option->keyword; ++option) {
+    if (option->val && *option->val) values[option->keyword] = option->val;
+  }
+  PQconninfoFree(options);
+  std::string name;
+  if (values.contains("service")) name = "service=" + values["service"] + " ";
+  if (values.contains("user")) name += values["user"] + "@";
+  name += values.contains("host")       ? values["host"]
+          : values.contains("hostaddr") ? values["hostaddr"]
+                                        : "localhost";
+  if (values.contains("port")) name += ":" + values["port"];
+  if (values.contains("dbname")) name += "/" + values["dbname"];
+  return name;
+}
+
+Evidence CollectLive(const CollectOptions& options, FactSet& facts) {
+  return Collector(options, facts).Run();
+}
+
+}  // namespace pgward::collect

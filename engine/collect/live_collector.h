@@ -1,0 +1,46 @@
+#pragma once
+
+// Live collection through libpq: every target in one event loop (PQconnectStartParams,
+// PQconnectPoll, PQsendQuery, poll()), at most `concurrency` at a time, each under its own
+// deadline. A target that fails (unreachable, authentication, timeout, restart) becomes an
+// EvidenceError of that target; the others go on.
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/collect/evidence.h"
+#include "engine/collect/target.h"
+#include "engine/model/fact_table.h"
+
+namespace pgward::collect {
+
+struct Progress {
+  size_t done = 0;
+  size_t total = 0;
+  size_t failed = 0;  // targets with at least one error
+};
+
+struct CollectOptions {
+  std::vector<Target> targets;
+  int concurrency = 16;
+  // Called after each target completes (progress on a terminal); may be empty.
+  std::function<void(const Progress&)> on_progress;
+};
+
+// Appends the targets' facts to `facts` and returns one ServerEvidence per target, in target
+// order, with collected_at and the collector version set. Error messages are redacted.
+Evidence CollectLive(const CollectOptions& options, FactSet& facts);
+
+// A name for a target given as a connection string or URI, from what libpq parses out of it:
+// [service=NAME ][user@]host[:port][/dbname] (never the password, whatever the syntax), or
+// nullopt when libpq cannot parse it.
+std::optional<std::string> NameForDsn(const std::string& dsn);
+
+// A libpq or server message made safe to print: secrets redacted (RedactSecrets), one line.
+std::string SanitizeLibpqMessage(std::string_view message);
+
+}  // namespace pgward::collect

@@ -1,0 +1,62 @@
+#pragma once
+
+// Facts from what a server answered: the rows of the fixed queries (engine/collect/queries.h)
+// become connection, server and hba_rule facts. No libpq here, so the CSV import and the tests
+// build facts exactly as live collection does.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/collect/evidence.h"
+#include "engine/hba/file_rules_view.h"
+#include "engine/model/fact_table.h"
+
+namespace pgward::collect {
+
+// One result row as libpq or psql --csv gives it: text, SQL NULL as nullopt.
+using Row = std::vector<std::optional<std::string>>;
+
+// The TLS state of pgward's own connection.
+struct ScannerConnection {
+  std::string host;
+  int port = 0;
+  bool ssl = false;
+  std::string tls_version;  // "TLSv1.3"; empty without TLS
+  bool verified = false;    // sslmode verify-ca or verify-full
+};
+
+struct ServerRows {
+  std::string name;
+  int version = 0;             // server_version_num
+  std::string role;            // current_user, named in the grants pgward asks for
+  bool stats_visible = false;  // superuser or pg_read_all_stats: other sessions are visible
+  std::map<std::string, std::string> settings;              // pg_settings rows that were visible
+  std::vector<Row> connections;                             // ConnectionColumn order
+  std::optional<std::vector<hba::FileRulesRow>> hba_rules;  // absent: not read from the view
+  ScannerConnection scanner;
+};
+
+// Appends the server's server fact, its connection facts and the hba_rule facts of its
+// pg_hba_file_rules rows, and records in `server.errors` what could not be collected
+// (sessions hidden for lack of a grant, settings the role may not read).
+void AddServerFacts(const ServerRows& rows, FactSet& facts, ServerEvidence& server);
+
+// Appends connection facts for `rows` (ConnectionColumn order). Without `stats_visible`, other
+// sessions' client_addr reads as NULL and would look like Unix sockets: no connection facts are
+// made and the error names the grant. A row whose TLS state is NULL was hidden from the role
+// all the same, and is an error too.
+void AddConnectionFacts(std::string_view server, std::string_view role, bool stats_visible,
+                        const std::vector<Row>& rows, FactSet& facts,
+                        std::vector<EvidenceError>& errors);
+
+// The TLS 1.2-and-older suites OpenSSL enables on this machine for an ssl_ciphers string
+// (SSL_CTX_set_cipher_list, SSL_get_ciphers), in preference order; empty when none is valid.
+std::vector<std::string> ExpandCipherList(const std::string& ssl_ciphers);
+
+// A role name as GRANT wants it: bare when it is a plain lower-case identifier.
+std::string QuoteIdentifier(std::string_view name);
+
+}  // namespace pgward::collect

@@ -1,0 +1,619 @@
+// Reading snapshots with simdjson On-Demand: the document is validated and indexed in one SIMD
+// pass and then walked once, values going straight into the fact tables (no DOM). Strings are
+// taken from the input buffer in place; only strings with escapes are copied.
+
+#include <simdjson.h>
+
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <utility>
+
+#include "engine/collect/csv_import.h"
+#include "engine/collect/file_digest.h"
+#include "engine/collect/snapshot.h"
+#include "engine/model/fact_format.h"
+
+namespace pgward::collect {
+namespace {
+
+namespace ondemand = simdjson::ondemand;
+
+constexpr std::string_view kMemberOfKind[kFactKindCount] = {
+    "connections",   "settings",  "certificates", "probe_protocols",
+    "probe_ciphers", "hba_rules", "hba_access"};
+
+void AppendUtf8(std::string& out, std::uint32_t code) {
+  if (code < 0x80) {
+    out += static_cast<char>(code);
+  } else if (code < 0x800) {
+    out += static_cast<char>(0xc0 | (code >> 6));
+    out += static_cast<char>(0x80 | (code & 0x3f));
+  } else if (code < 0x10000) {
+    out += static_cast<char>(0xe0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (code & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (code >> 18));
+    out += static_cast<char>(0x80 | ((code >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (code & 0x3f));
+  }
+}
+
+std::optional<std::uint32_t> Hex4(const char* p) {
+  std::uint32_t code = 0;
+  for (int i = 0; i < 4; ++i) {
+    const char c = p[i];
+    code <<= 4;
+    if (c >= '0' && c <= '9') {
+      code |= static_cast<std::uint32_t>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      code |= static_cast<std::uint32_t>(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      code |= static_cast<std::uint32_t>(c - 'A' + 10);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return code;
+}
+
+// Unescapes the JSON string starting at `p` (just after its opening quote; simdjson has checked
+// that it is terminated). Returns false on an invalid escape.
+bool Unescape(const char* p, std::string& out) {
+  out.clear();
+  while (*p != '"') {
+    if (*p != '\\') {
+      out += *p++;
+      continue;
+    }
+    ++p;
+    switch (*p++) {
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'u': {
+        std::optional<std::uint32_t> code = Hex4(p);
+        if (!code) return false;
+        p += 4;
+        if (*code >= 0xd800 && *code < 0xdc00 && p[0] == '\\' && p[1] == 'u') {
+          const std::optional<std::uint32_t> low = Hex4(p + 2);
+          if (!low || *low < 0xdc00 || *low > 0xdfff) return false;
+          code = 0x10000 + ((*code - 0xd800) << 10) + (*low - 0xdc00);
+          p += 6;
+        }
+        AppendUtf8(out, *code);
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+// The text of a JSON string in the input buffer: in place when it has no escapes, else
+// unescaped into `scratch`.
+std::optional<std::string_view> RawText(const char* begin, const char* end, std::string& scratch) {
+  const char* quote =
+      static_cast<const char*>(std::memchr(begin, '"', static_cast<size_t>(end - begin)));
+  if (quote == nullptr) return std::nullopt;
+  if (std::memchr(begin, '\\', static_cast<size_t>(quote - begin)) == nullptr) {
+    return std::string_view(begin, static_cast<size_t>(quote - begin));
+  }
+  if (!Unescape(begin, scratch)) return std::nullopt;
+  return scratch;
+}
+
+class Reader {
+ public:
+  Reader(FactSet& facts, Evidence& evidence) : facts_(facts), evidence_(evidence) {}
+
+  std::optional<std::string> Read(const simdjson::padded_string& json) {
+    end_ = json.data() + json.size();
+    ondemand::document document;
+    if (auto error = parser_.iterate(json).get(document)) return JsonError(error);
+    ondemand::object root;
+    if (auto error = document.get_object().get(root)) return JsonError(error);
+    bool format_seen = false, version_seen = false;
+    for (auto member : root) {
+      ondemand::field field;
+      if (auto error = std::move(member).get(field)) return JsonError(error);
+      const std::optional<std::string_view> key = RawText(field.key().raw(), end_, key_scratch_);
+      if (!key) return "invalid key";
+      ondemand::value value = field.value();
+      if (*key == "format") {
+        std::optional<std::string_view> format = Text(value);
+        if (format != "pgward-snapshot")
+          return "not a pgward snapshot (format is not \"pgward-snapshot\")";
+        format_seen = true;
+      } else if (*key == "format_version") {
+        std::int64_t version = 0;
+        if (value.get_int64().get(version)) return "format_version: expected an integer";
+        if (version < 1 || version > kSnapshotFormatVersion) {
+          return "format_version " + std::to_string(version) +
+                 " is not supported by this pgward (it reads version " +
+                 std::to_string(kSnapshotFormatVersion) + ")";
+        }
+        version_seen = true;
+      } else if (*key == "collector") {
+        if (std::optional<std::string> error = ReadCollector(value)) return error;
+      } else if (*key == "collected_at") {
+        std::optional<std::string_view> text = Text(value);
+        if (!text || !ParseTimestamp(*text)) return "collected_at: expected a UTC timestamp";
+        if (evidence_.collected_at.empty()) evidence_.collected_at = *text;
+      } else if (*key == "servers") {
+        if (std::optional<std::string> error = ReadServers(value)) return error;
+      } else {
+        return "unknown member \"" + std::string(*key) + "\"";
+      }
+    }
+    if (!format_seen || !version_seen) return "not a pgward snapshot (no format or format_version)";
+    return std::nullopt;
+  }
+
+ private:
+  static std::string JsonError(simdjson::error_code error) {
+    return std::string("invalid JSON: ") + simdjson::error_message(error);
+  }
+
+  // A string value; escaped ones are kept until the next fact.
+  std::optional<std::string_view> Text(ondemand::value& value) {
+    ondemand::raw_json_string raw;
+    if (value.get_raw_json_string().get(raw)) return std::nullopt;
+    const std::optional<std::string_view> text = RawText(raw.raw(), end_, value_scratch_);
+    if (!text || text->data() != value_scratch_.data()) return text;
+    return escaped_.emplace_back(value_scratch_);
+  }
+
+  std::optional<std::string> ReadCollector(ondemand::value& value) {
+    ondemand::object object;
+    if (value.get_object().get(object)) return "collector: expected an object";
+    for (auto member : object) {
+      ondemand::field field;
+      if (std::move(member).get(field)) return "collector: invalid JSON";
+      const std::optional<std::string_view> key = RawText(field.key().raw(), end_, key_scratch_);
+      ondemand::value inner = field.value();
+      const std::optional<std::string_view> text = Text(inner);
+      if (!key || !text) return "collector: expected strings";
+      if (*key == "version" && evidence_.collector_version.empty()) {
+        evidence_.collector_version = *text;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> ReadServers(ondemand::value& value) {
+    ondemand::array servers;
+    if (value.get_array().get(servers)) return "servers: expected an array";
+    size_t index = 0;
+    for (auto element : servers) {
+      ondemand::object object;
+      const std::string where = "servers[" + std::to_string(index++) + "]";
+      if (std::move(element).get_object().get(object)) return where + ": expected an object";
+      if (std::optional<std::string> error = ReadServer(object, where)) return error;
+    }
+    return std::nullopt;
+  }
+
+  // Identity first, wherever it is in the object (a snapshot reformatted with sorted keys
+  // puts "connections" before "name"), then everything else in one pass.
+  std::optional<std::string> ReadServer(ondemand::object& object, const std::string& where) {
+    ServerEvidence server;
+    {
+      ondemand::value name;
+      if (object.find_field_unordered("name").get(name)) return where + ": no name";
+      const std::optional<std::string_view> text = Text(name);
+      if (!text || text->empty()) return where + ".name: expected a non-empty string";
+      server.name = *text;
+    }
+    for (const char* member : {"host", "port", "version"}) {
+      ondemand::value value;
+      if (object.find_field_unordered(member).get(value)) return where + ": no " + member;
+      bool null = false;
+      if (value.is_null().get(null)) return where + "." + member + ": invalid JSON";
+      if (null) continue;
+      if (std::string_view(member) == "host") {
+        const std::optional<std::string_view> text = Text(value);
+        if (!text) return where + ".host: expected a string or null";
+        server.host = *text;
+        continue;
+      }
+      std::int64_t number = 0;
+      if (value.get_int64().get(number)) return where + "." + member + ": expected an integer";
+      (std::string_view(member) == "port" ? server.port : server.version) =
+          static_cast<int>(number);
+    }
+    if (object.reset().error()) return where + ": invalid JSON";
+    const auto before = TableSizes(facts_);
+    for (auto member : object) {
+      ondemand::field field;
+      if (std::move(member).get(field)) return where + ": invalid JSON";
+      const std::optional<std::string_view> key = RawText(field.key().raw(), end_, key_scratch_);
+      if (!key) return where + ": invalid key";
+      ondemand::value value = field.value();
+      const std::string name(*key);
+      if (name == "name" || name == "host" || name == "port" || name == "version") continue;
+      if (name == "errors") {
+        if (std::optional<std::string> error = ReadErrors(value, server, where)) return error;
+        continue;
+      }
+      const auto kind = std::find(std::begin(kMemberOfKind), std::end(kMemberOfKind), name);
+      if (kind == std::end(kMemberOfKind)) {
+        return where + ": unknown member \"" + name + "\"";
+      }
+      const auto fact_kind = static_cast<FactKind>(kind - std::begin(kMemberOfKind));
+      std::optional<std::string> error =
+          fact_kind == FactKind::kServer
+              ? ReadSettings(value, server, where + ".settings")
+              : ReadFacts(value, fact_kind, server.name, where + "." + name);
+      if (error) return error;
+    }
+    server.rows = RowsSince(before, facts_);
+    evidence_.servers.push_back(std::move(server));
+    return std::nullopt;
+  }
+
+  std::optional<std::string> ReadErrors(ondemand::value& value, ServerEvidence& server,
+                                        const std::string& where) {
+    ondemand::array errors;
+    if (value.get_array().get(errors)) return where + ".errors: expected an array";
+    for (auto element : errors) {
+      ondemand::object object;
+      if (std::move(element).get_object().get(object)) return where + ".errors: expected objects";
+      EvidenceError error{server.name, "", std::nullopt};
+      bool has_message = false;
+      for (auto member : object) {
+        ondemand::field field;
+        if (std::move(member).get(field)) return where + ".errors: invalid JSON";
+        const std::optional<std::string_view> key = RawText(field.key().raw(), end_, key_scratch_);
+        if (!key) return where + ".errors: invalid key";
+        const std::string name(*key);
+        ondemand::value inner = field.value();
+        if (name == "location") {
+          FindingLocation location;
+          if (ReadSource(inner, location.file, location.line)) {
+            return where + ".errors.location: expected {file, line}";
+          }
+          error.location = location;
+          continue;
+        }
+        const std::optional<std::string_view> text = Text(inner);
+        if (!text || (name != "message" && name != "target")) {
+          return where + ".errors: expected message and target strings";
+        }
+        (name == "message" ? error.message : error.target) = *text;
+        has_message = has_message || name == "message";
+      }
+      if (!has_message) return where + ".errors: an error without a message";
+      server.errors.push_back(std::move(error));
+    }
+    return std::nullopt;
+  }
+
+  // {"file": string or null, "line": integer}; returns true on error.
+  bool ReadSource(ondemand::value& value, std::string& file, int& line) {
+    ondemand::object object;
+    if (value.get_object().get(object)) return true;
+    for (auto member : object) {
+      ondemand::field field;
+      if (std::move(member).get(field)) return true;
+      const std::optional<std::string_view> key = RawText(field.key().raw(), end_, key_scratch_);
+      ondemand::value inner = field.value();
+      if (key == "file") {
+        bool null = false;
+        if (inner.is_null().get(null)) return true;
+        if (null) continue;
+        const std::optional<std::string_view> text = Text(inner);
+        if (!text) return true;
+        file = *text;
+      } else if (key == "line") {
+        std::int64_t number = 0;
+        if (inner.get_int64().get(number)) return true;
+        line = static_cast<int>(number);
+      } else {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  std::optional<std::string> ReadSettings(ondemand::value& value, const ServerEvidence& server,
+                                          const std::string& where) {
+    bool null = false;
+    if (value.is_null().get(null)) return where + ": invalid JSON";
+    if (null) return std::nullopt;
+    ondemand::object object;
+    if (value.get_object().get(object)) return where + ": expected an object or null";
+    FactTable& table = facts_.table(FactKind::kServer);
+    if (std::optional<std::string> error = StageFields(object, table, where)) return error;
+    const size_t row = Commit(table, server.name);
+    if (server.host) table.SetString(row, table.Field("host"), *server.host);
+    if (server.port) table.SetInteger(row, table.Field("port"), *server.port);
+    if (server.version) table.SetInteger(row, table.Field("version"), *server.version);
+    return std::nullopt;
+  }
+
+  // {"fields": [names], "rows": [[values], ...]}: one array per fact, null where absent.
+  std::optional<std::string> ReadFacts(ondemand::value& value, FactKind kind,
+                                       const std::string& server, const std::string& where) {
+    ondemand::object object;
+    if (value.get_object().get(object)) return where + ": expected {fields, rows}";
+    FactTable& table = facts_.table(kind);
+    const auto& fields = table.spec().fields;
+    // Column -> field index; fields.size() stands for the "source" column.
+    std::vector<size_t> columns;
+    {
+      ondemand::array names;
+      if (object.find_field_unordered("fields").get_array().get(names)) {
+        return where + ".fields: expected an array of field names";
+      }
+      for (auto element : names) {
+        ondemand::value name;
+        if (std::move(element).get(name)) return where + ".fields: invalid JSON";
+        const std::optional<std::string_view> text = Text(name);
+        if (!text) return where + ".fields: expected strings";
+        const std::optional<size_t> index = table.spec().FieldIndex(*text);
+        if (!index && *text != "source") {
+          return where + ".fields: unknown field \"" + std::string(*text) + "\"";
+        }
+        columns.push_back(index.value_or(fields.size()));
+      }
+    }
+    ondemand::array rows;
+    if (object.find_field_unordered("rows").get_array().get(rows)) {
+      return where + ".rows: expected an array";
+    }
+    size_t index = 0;
+    for (auto element : rows) {
+      const std::string at = where + ".rows[" + std::to_string(index++) + "]";
+      ondemand::array values;
+      if (std::move(element).get_array().get(values)) return at + ": expected an array";
+      staged_.clear();
+      list_.clear();
+      escaped_.clear();
+      source_.reset();
+      size_t column = 0;
+      for (auto item : values) {
+        ondemand::value cell;
+        if (std::move(item).get(cell)) return at + ": invalid JSON";
+        if (column == columns.size()) {
+          return at + ": more than " + std::to_string(columns.size()) + " values";
+        }
+        const size_t field = columns[column++];
+        if (field == fields.size()) {
+          bool null = false;
+          if (cell.is_null().get(null)) return at + ".source: invalid JSON";
+          if (null) continue;
+          std::string file;
+          int line = 0;
+          if (ReadSource(cell, file, line)) return at + ".source: expected {file, line}";
+          source_ = FactSource{file.empty() ? kAbsent : facts_.pool().InternString(file), line};
+          continue;
+        }
+        if (std::optional<std::string> error = StageValue(cell, fields[field].type, field)) {
+          return at + "." + std::string(fields[field].name) + ": " + *error;
+        }
+      }
+      if (column != columns.size()) {
+        return at + ": " + std::to_string(columns.size()) + " values expected";
+      }
+      Commit(table, server);
+    }
+    return std::nullopt;
+  }
+
+  // A field's value, parsed and checked, before its fact is appended: a fact's source must be
+  // known when its row is appended, and it may be derived from fields that come later.
+  struct Staged {
+    size_t field = 0;
+    std::int64_t number = 0;  // integers, timestamps, booleans, TLS versions
+    std::string_view text;    // strings
+    IpRange range;            // addresses (first) and ranges
+    size_t list_begin = 0;    // string lists: [list_begin, list_end) of list_
+    size_t list_end = 0;
+  };
+
+  // Reads the fields of one fact into staged_. Writers put them in schema order, so the next
+  // field is looked for right after the previous one first.
+  std::optional<std::string> StageFields(ondemand::object& object, const FactTable& table,
+                                         const std::string& where) {
+    const auto& fields = table.spec().fields;
+    staged_.clear();
+    list_.clear();
+    escaped_.clear();
+    source_.reset();
+    size_t expected = 0;
+    for (auto member : object) {
+      ondemand::field field;
+      if (std::move(member).get(field)) return where + ": invalid JSON";
+      const std::optional<std::string_view> key = RawText(field.key().raw(), end_, key_scratch_);
+      if (!key) return where + ": invalid key";
+      ondemand::value value = field.value();
+      size_t index = fields.size();
+      for (size_t step = 0; step < fields.size(); ++step) {
+        const size_t candidate = (expected + step) % fields.size();
+        if (fields[candidate].name == *key) {
+          index = candidate;
+          break;
+        }
+      }
+      if (index == fields.size()) {
+        if (*key != "source") return where + ": unknown field \"" + std::string(*key) + "\"";
+        std::string file;
+        int line = 0;
+        if (ReadSource(value, file, line)) return where + ".source: expected {file, line}";
+        source_ = FactSource{file.empty() ? kAbsent : facts_.pool().InternString(file), line};
+        continue;
+      }
+      expected = index + 1;
+      if (std::optional<std::string> error = StageValue(value, fields[index].type, index)) {
+        return where + "." + std::string(fields[index].name) + ": " + *error;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> StageValue(ondemand::value& value, FieldType type, size_t field) {
+    ondemand::json_type json_type;
+    if (value.type().get(json_type)) return "invalid JSON";
+    if (json_type == ondemand::json_type::null) return std::nullopt;
+    Staged staged;
+    staged.field = field;
+    if (type == FieldType::kInteger) {
+      if (value.get_int64().get(staged.number)) return "expected an integer";
+    } else if (type == FieldType::kBool) {
+      bool flag = false;
+      if (value.get_bool().get(flag)) return "expected true or false";
+      staged.number = flag;
+    } else if (type == FieldType::kStringList) {
+      ondemand::array array;
+      if (value.get_array().get(array)) return "expected an array of strings";
+      staged.list_begin = list_.size();
+      for (auto element : array) {
+        ondemand::value item;
+        if (std::move(element).get(item)) return "invalid JSON";
+        const std::optional<std::string_view> text = Text(item);
+        if (!text) return "expected an array of strings";
+        list_.push_back(*text);
+      }
+      staged.list_end = list_.size();
+    } else {
+      const std::optional<std::string_view> text = Text(value);
+      if (!text) return "expected a string";
+      staged.text = *text;
+      if (type == FieldType::kTimestamp) {
+        const std::optional<std::int64_t> seconds = ParseTimestamp(*text);
+        if (!seconds) return "expected a UTC timestamp";
+        staged.number = *seconds;
+      } else if (type == FieldType::kTlsVersion) {
+        const std::optional<TlsVersion> version = ParseTlsVersion(*text);
+        if (!version) return "expected TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3";
+        staged.number = static_cast<std::int64_t>(*version);
+      } else if (type == FieldType::kAddress) {
+        const std::optional<IpAddress> address = ParseIpAddress(*text);
+        if (!address) return "expected an IP address";
+        staged.range.first = *address;
+      } else if (type == FieldType::kRange) {
+        const std::optional<IpRange> range = ParseRangeText(*text);
+        if (!range) return "expected an address range";
+        staged.range = *range;
+      }
+    }
+    staged_.push_back(staged);
+    return std::nullopt;
+  }
+
+  // Appends the staged fact. Its server is the enclosing server unless it names another; an
+  // hba_rule's source is its file and line unless it carries one.
+  size_t Commit(FactTable& table, const std::string& server) {
+    const auto& fields = table.spec().fields;
+    FactSource source = source_.value_or(FactSource{});
+    if (!source_ && table.kind() == FactKind::kHbaRule) {
+      for (const Staged& staged : staged_) {
+        if (fields[staged.field].name == "file")
+          source.file = facts_.pool().InternString(staged.text);
+        if (fields[staged.field].name == "line") source.line = static_cast<int>(staged.number);
+      }
+    }
+    const size_t row = table.AppendRow(source);
+    if (const std::optional<size_t> server_field = table.spec().FieldIndex("server")) {
+      table.SetString(row, *server_field, server);
+    }
+    for (const Staged& staged : staged_) {
+      switch (fields[staged.field].type) {
+        case FieldType::kString:
+          table.SetString(row, staged.field, staged.text);
+          break;
+        case FieldType::kInteger:
+        case FieldType::kTimestamp:
+          table.SetInteger(row, staged.field, staged.number);
+          break;
+        case FieldType::kBool:
+          table.SetBool(row, staged.field, staged.number != 0);
+          break;
+        case FieldType::kTlsVersion:
+          table.SetTlsVersion(row, staged.field, static_cast<TlsVersion>(staged.number));
+          break;
+        case FieldType::kAddress:
+          table.SetAddress(row, staged.field, staged.range.first);
+          break;
+        case FieldType::kRange:
+          table.SetRange(row, staged.field, staged.range);
+          break;
+        case FieldType::kStringList:
+          table.SetStringList(
+              row, staged.field,
+              std::span(list_).subspan(staged.list_begin, staged.list_end - staged.list_begin));
+          break;
+      }
+    }
+    return row;
+  }
+
+  // FormatIpRange's output: a CIDR block, or first-last.
+  static std::optional<IpRange> ParseRangeText(std::string_view text) {
+    const size_t dash = text.find('-');
+    if (dash == std::string_view::npos) return ParseIpRange(text);
+    const std::optional<IpAddress> first = ParseIpAddress(text.substr(0, dash));
+    const std::optional<IpAddress> last = ParseIpAddress(text.substr(dash + 1));
+    if (!first || !last || first->family != last->family || *last < *first) return std::nullopt;
+    return IpRange{*first, *last};
+  }
+
+  FactSet& facts_;
+  Evidence& evidence_;
+  ondemand::parser parser_;
+  const char* end_ = nullptr;
+  std::string key_scratch_;
+  std::string value_scratch_;
+  std::deque<std::string> escaped_;  // escaped strings of the fact being read
+  std::vector<std::string_view> list_;
+  std::vector<Staged> staged_;
+  std::optional<FactSource> source_;
+};
+
+}  // namespace
+
+std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
+                                        Evidence& evidence) {
+  std::optional<std::string> error;
+  if (std::filesystem::path(path).extension() == ".csv") {
+    error = ImportAuditCsv(path, facts, evidence);
+  } else {
+    simdjson::padded_string json;
+    if (auto load_error = simdjson::padded_string::load(path).get(json)) {
+      return "cannot read " + path + ": " + simdjson::error_message(load_error);
+    }
+    error = Reader(facts, evidence).Read(json);
+  }
+  if (error) return path + ": " + *error;
+  if (std::optional<std::string> digest = Sha256OfFile(path)) {
+    evidence.artifacts.push_back({path, *digest});
+  }
+  return std::nullopt;
+}
+
+}  // namespace pgward::collect

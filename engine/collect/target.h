@@ -1,0 +1,29 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgward::collect {
+
+inline constexpr int kDefaultTimeoutMs = 10000;
+
+// A server to collect from. The connection is libpq's to make: the DSN (keyword/value string or
+// URI) and the service are passed through untouched, so pg_service.conf, .pgpass, PG*
+// variables, sslmode and sslrootcert work as they do for psql.
+struct Target {
+  std::string name;  // names the server in facts, findings and errors (no secrets in it)
+  std::string dsn;   // may be empty: then libpq's defaults and PG* variables apply
+  std::string service;
+  // libpq keywords that override the DSN's (inventory `connect:`), e.g. sslmode.
+  std::map<std::string, std::string> connect;
+  // A copy of the server's pg_hba.conf to parse offline instead of reading pg_hba_file_rules.
+  std::optional<std::string> hba_file;
+  std::vector<std::string> tags;
+  // The whole collection from this server: connecting, TLS, authentication and queries
+  // (statement_timeout on the server side too).
+  int timeout_ms = kDefaultTimeoutMs;
+};
+
+}  // namespace pgward::collect

@@ -1,0 +1,20 @@
+#pragma once
+
+// hba_rule facts from a live server's own pg_hba_file_rules rows, shaped like the facts of a
+// parsed file (engine/hba/hba_facts.h) so that the same rules judge both.
+
+#include <string>
+#include <vector>
+
+#include "engine/hba/file_rules_view.h"
+#include "engine/model/fact_table.h"
+
+namespace pgward::hba {
+
+// Appends one hba_rule fact per row. `file` names the file in facts and reports for rows that
+// carry no file_name (before PostgreSQL 16): the caller passes the server's hba_file. Secret
+// option values (ldapbindpasswd, radiussecrets), which the server shows, are masked.
+void AddHbaViewRuleFacts(const std::vector<FileRulesRow>& rows, const std::string& file,
+                         FactSet& facts);
+
+}  // namespace pgward::hba

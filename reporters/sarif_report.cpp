@@ -1,0 +1,478 @@
+#include "reporters/sarif_report.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "pgward/version.h"
+#include "reporters/json_report.h"
+
+namespace pgward::reporters {
+namespace {
+
+using Json = nlohmann::ordered_json;
+using Compliance = std::map<std::string, std::vector<std::string>>;
+
+// The final OASIS schema: the SARIF Multitool asks for this one (SARIF2008).
+constexpr const char* kSchemaUri =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+constexpr const char* kSourceRootId = "SRCROOT";
+constexpr const char* kFingerprintKey = "pgward/v1";
+// GitHub's limits: rule names, descriptions and tags beyond them are cut or ignored.
+constexpr size_t kMaxRuleName = 255;
+constexpr size_t kMaxDescription = 1024;
+constexpr size_t kMaxTags = 20;
+
+const char* Level(Severity severity) {
+  switch (severity) {
+    case Severity::kCritical:
+    case Severity::kHigh:
+      return "error";
+    case Severity::kMedium:
+      return "warning";
+    case Severity::kLow:
+    case Severity::kInfo:
+      return "note";
+  }
+  return "note";
+}
+
+// GitHub ranks security alerts by this score (as a string): > 9.0 critical, 7.0-8.9 high,
+// 4.0-6.9 medium, 0.1-3.9 low. Info has none: GitHub then falls back to the level.
+const char* SecuritySeverity(Severity severity) {
+  switch (severity) {
+    case Severity::kCritical:
+      return "9.5";
+    case Severity::kHigh:
+      return "8.0";
+    case Severity::kMedium:
+      return "5.5";
+    case Severity::kLow:
+      return "3.0";
+    case Severity::kInfo:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+// Cuts at a UTF-8 character boundary so that the text stays valid.
+std::string Truncate(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes - 3;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end) + "...";
+}
+
+// GitHub takes a message's first sentence as the alert title; SARIF asks for full sentences.
+std::string Sentence(std::string text) {
+  if (text.empty()) return text;
+  const char last = text.back();
+  if (last != '.' && last != '!' && last != '?') text += '.';
+  return text;
+}
+
+// SARIF rule names are identifiers: "Plaintext TCP connection" -> "PlaintextTCPConnection".
+std::string PascalCase(const std::string& title, const std::string& fallback) {
+  std::string name;
+  bool word_start = true;
+  for (char c : title.empty() ? fallback : title) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum) {
+      word_start = true;
+      continue;
+    }
+    name += (word_start && c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    word_start = false;
+  }
+  return name.substr(0, kMaxRuleName);
+}
+
+// RFC 3986: everything but unreserved characters and the path separator is percent-encoded,
+// so spaces, '%', '#', '?' and a ':' in a first segment cannot change the URI's meaning.
+std::string PercentEncode(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string encoded;
+  encoded.reserve(path.size());
+  for (char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool keep = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+                      (byte >= '0' && byte <= '9') || byte == '-' || byte == '.' || byte == '_' ||
+                      byte == '~' || byte == '/';
+    if (keep) {
+      encoded += c;
+    } else {
+      encoded += '%';
+      encoded += kHex[byte >> 4];
+      encoded += kHex[byte & 0xf];
+    }
+  }
+  return encoded;
+}
+
+// A stable, short identity for the scanned targets (FNV-1a, 64 bits): it keeps two SARIF files
+// of one commit (say, the pg_hba.conf files and the live servers) in separate GitHub categories.
+std::string TargetsDigest(const std::vector<std::string>& targets) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const std::string& target : targets) {
+    for (char c : target + '\n') {
+      hash ^= static_cast<unsigned char>(c);
+      hash *= 0x100000001b3ULL;
+    }
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return hex;
+}
+
+// Turns the report's file paths into artifact locations: relative to the source root (GitHub
+// needs paths from the repository root), absolute file: URIs for files outside it. Purely
+// lexical, so that rendering reads nothing from the disk.
+class ArtifactLocator {
+ public:
+  explicit ArtifactLocator(const std::string& source_root) : root_(Absolute(source_root)) {}
+
+  std::string RootUri() const {
+    std::string path = root_.generic_string();
+    if (path.empty() || path.back() != '/') path += '/';
+    return "file://" + PercentEncode(path);
+  }
+
+  const Json& Locate(const std::string& file) {
+    auto [entry, inserted] = cache_.try_emplace(file);
+    if (!inserted) return entry->second;
+    const std::filesystem::path absolute = Absolute(file);
+    const std::filesystem::path relative = absolute.lexically_relative(root_);
+    if (!relative.empty() && *relative.begin() != ".." && relative != ".") {
+      entry->second =
+          Json{{"uri", PercentEncode(relative.generic_string())}, {"uriBaseId", kSourceRootId}};
+    } else {
+      entry->second = Json{{"uri", "file://" + PercentEncode(absolute.generic_string())}};
+    }
+    return entry->second;
+  }
+
+ private:
+  static std::filesystem::path Absolute(const std::string& path) {
+    std::error_code error;
+    std::filesystem::path absolute = std::filesystem::absolute(path, error);
+    if (error) absolute = path;
+    return absolute.lexically_normal();
+  }
+
+  std::filesystem::path root_;
+  std::unordered_map<std::string, Json> cache_;
+};
+
+// The compliance frameworks of the rules and findings as SARIF taxonomies, each control id a
+// taxon; indexes follow the sorted order.
+class Taxonomies {
+ public:
+  explicit Taxonomies(const ScanReport& report) {
+    std::map<std::string, std::set<std::string>> ids;
+    auto add = [&ids](const Compliance& compliance) {
+      for (const auto& [framework, controls] : compliance) {
+        ids[framework].insert(controls.begin(), controls.end());
+      }
+    };
+    for (const RuleInfo& rule : report.rules) add(rule.compliance);
+    for (const Finding& finding : report.findings) add(finding.compliance);
+    for (auto& [framework, controls] : ids) {
+      Framework entry{frameworks_.size(), {}};
+      for (const std::string& control : controls) entry.taxa.emplace(control, entry.taxa.size());
+      frameworks_.emplace(framework, std::move(entry));
+    }
+  }
+
+  Json ToJson() const {
+    Json taxonomies = Json::array();
+    for (const auto& [name, framework] : frameworks_) {
+      Json taxonomy = FrameworkMetadata(name);
+      Json taxa = Json::array();
+      for (const auto& [id, index] : framework.taxa) taxa.push_back(Json{{"id", id}});
+      taxonomy["taxa"] = std::move(taxa);
+      taxonomies.push_back(std::move(taxonomy));
+    }
+    return taxonomies;
+  }
+
+  Json SupportedTaxonomies() const {
+    Json references = Json::array();
+    for (const auto& [name, framework] : frameworks_) {
+      references.push_back(Json{{"name", name}, {"index", framework.index}});
+    }
+    return references;
+  }
+
+  Json Relationships(const Compliance& compliance) const {
+    Json relationships = Json::array();
+    for (const auto& [name, controls] : compliance) {
+      const Framework& framework = frameworks_.at(name);
+      for (const std::string& control : controls) {
+        relationships.push_back(
+            Json{{"target",
+                  {{"id", control},
+                   {"index", framework.taxa.at(control)},
+                   {"toolComponent", {{"name", name}, {"index", framework.index}}}}},
+                 {"kinds", {"relevant"}}});
+      }
+    }
+    return relationships;
+  }
+
+ private:
+  struct Framework {
+    size_t index;
+    std::map<std::string, size_t> taxa;
+  };
+
+  // Readable names for the frameworks of the built-in packs; others keep their id only.
+  static Json FrameworkMetadata(const std::string& name) {
+    Json taxonomy{{"name", name}};
+    const std::string pci = "pci-dss-", cis = "cis-postgresql-";
+    if (name.starts_with(pci)) {
+      const std::string version = name.substr(pci.size());
+      taxonomy["fullName"] = "PCI DSS v" + version;
+      taxonomy["version"] = version;
+      taxonomy["organization"] = "PCI Security Standards Council";
+    } else if (name.starts_with(cis)) {
+      taxonomy["fullName"] = "CIS PostgreSQL " + name.substr(cis.size()) + " Benchmark";
+      taxonomy["organization"] = "Center for Internet Security";
+    }
+    taxonomy["shortDescription"] =
+        Json{{"text", "Compliance controls (" + name + ") that pgward's rules map to."}};
+    taxonomy["isComprehensive"] = false;
+    return taxonomy;
+  }
+
+  std::map<std::string, Framework> frameworks_;
+};
+
+std::string ComplianceText(const Compliance& compliance, bool markdown) {
+  std::string text;
+  for (const auto& [framework, controls] : compliance) {
+    if (!text.empty()) text += "; ";
+    text += markdown ? "`" + framework + "`" : framework;
+    for (size_t i = 0; i < controls.size(); ++i) text += (i == 0 ? " " : ", ") + controls[i];
+  }
+  return text;
+}
+
+Json RuleJson(const RuleInfo& rule, const Taxonomies& taxonomies) {
+  const std::string description = rule.description.empty() ? rule.title : rule.description;
+  std::string text = description, markdown = description;
+  if (!rule.remediation.empty()) {
+    text += "\n\nRemediation: " + rule.remediation;
+    markdown += "\n\n**Remediation:** " + rule.remediation;
+  }
+  if (!rule.compliance.empty()) {
+    text += "\n\nCompliance: " + ComplianceText(rule.compliance, false);
+    markdown += "\n\n**Compliance:** " + ComplianceText(rule.compliance, true);
+  }
+  if (!rule.references.empty()) {
+    text += "\n\nReferences:";
+    markdown += "\n\n**References:**";
+    for (const std::string& reference : rule.references) {
+      text += "\n- " + reference;
+      markdown += "\n- <" + reference + ">";
+    }
+  }
+  Json tags = Json::array();
+  std::set<std::string> seen;
+  for (const std::string& tag :
+       {std::string("security"), std::string("postgresql"), rule.target, rule.policy}) {
+    if (!tag.empty() && seen.insert(tag).second) tags.push_back(tag);
+  }
+  for (const auto& [framework, controls] : rule.compliance) {
+    if (tags.size() < kMaxTags && seen.insert(framework).second) tags.push_back(framework);
+  }
+  Json properties{{"tags", std::move(tags)}, {"precision", "high"}};
+  if (const char* score = SecuritySeverity(rule.severity)) properties["security-severity"] = score;
+  properties["severity"] = SeverityName(rule.severity);
+
+  Json json{{"id", rule.id},
+            {"name", PascalCase(rule.title, rule.id)},
+            {"shortDescription",
+             {{"text", Truncate(rule.title.empty() ? rule.id : rule.title, kMaxDescription)}}},
+            {"fullDescription", {{"text", Truncate(Sentence(description), kMaxDescription)}}},
+            {"help", {{"text", text}, {"markdown", markdown}}}};
+  if (!rule.references.empty() && rule.references.front().starts_with("https://")) {
+    json["helpUri"] = rule.references.front();
+  }
+  json["defaultConfiguration"] = Json{{"level", Level(rule.severity)}};
+  json["properties"] = std::move(properties);
+  Json relationships = taxonomies.Relationships(rule.compliance);
+  if (!relationships.empty()) json["relationships"] = std::move(relationships);
+  return json;
+}
+
+class RunBuilder {
+ public:
+  RunBuilder(const ScanReport& report, const SarifOptions& options)
+      : report_(report), options_(options), locator_(options.source_root), taxonomies_(report) {
+    for (size_t i = 0; i < report.rules.size(); ++i) rule_index_.emplace(report.rules[i].id, i);
+    for (size_t i = 0; i < report.artifacts.size(); ++i) {
+      artifact_index_.emplace(report.artifacts[i].path, i);
+    }
+  }
+
+  Json Build() {
+    Json rules = Json::array();
+    for (const RuleInfo& rule : report_.rules) rules.push_back(RuleJson(rule, taxonomies_));
+    Json driver{{"name", "pgward"},
+                {"semanticVersion", kVersion},
+                {"version", kVersion},
+                {"informationUri", kInformationUri},
+                {"rules", std::move(rules)}};
+    Json supported = taxonomies_.SupportedTaxonomies();
+    if (!supported.empty()) driver["supportedTaxonomies"] = std::move(supported);
+
+    Json run;
+    run["tool"] = Json{{"driver", std::move(driver)}};
+    run["automationDetails"] = Json{{"id", "pgward/" + TargetsDigest(report_.targets) + "/"}};
+    run["invocations"] = Json::array({InvocationJson()});
+    run["originalUriBaseIds"] = Json{{kSourceRootId,
+                                      {{"uri", locator_.RootUri()},
+                                       {"description",
+                                        {{"text",
+                                          "The source root (--source-root): file URIs are relative "
+                                          "to it."}}}}}};
+    Json artifacts = Json::array();
+    for (const Artifact& artifact : report_.artifacts) {
+      artifacts.push_back(Json{{"location", locator_.Locate(artifact.path)},
+                               {"roles", {"analysisTarget"}},
+                               {"hashes", {{"sha-256", artifact.sha256}}}});
+    }
+    run["artifacts"] = std::move(artifacts);
+    Json taxonomies = taxonomies_.ToJson();
+    if (!taxonomies.empty()) run["taxonomies"] = std::move(taxonomies);
+    run["results"] = Json::array();  // streamed: see NextResult
+    return run;
+  }
+
+  // The result of the next finding that has one, until there is none left.
+  bool NextResult(Json& result) {
+    while (next_finding_ < report_.findings.size()) {
+      const Finding& finding = report_.findings[next_finding_++];
+      if (finding.status == FindingStatus::kError) continue;  // a notification, not a result
+      if (finding.status == FindingStatus::kWaived && options_.omit_suppressed) continue;
+      result = Result(finding);
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  Json Location(const std::optional<FindingLocation>& location, const std::string& target) {
+    if (!location || location->file.empty()) {
+      // Live findings without an inventory or snapshot line: the server is the location.
+      return Json{{"logicalLocations",
+                   {{{"name", target}, {"fullyQualifiedName", target}, {"kind", "resource"}}}}};
+    }
+    Json artifact_location = locator_.Locate(location->file);
+    if (auto it = artifact_index_.find(location->file); it != artifact_index_.end()) {
+      artifact_location["index"] = it->second;
+    }
+    Json physical{{"artifactLocation", std::move(artifact_location)}};
+    if (location->line > 0) physical["region"] = Json{{"startLine", location->line}};
+    return Json{{"physicalLocation", std::move(physical)}};
+  }
+
+  std::optional<size_t> RuleIndex(const std::string& rule_id) const {
+    const auto it = rule_index_.find(rule_id);
+    if (it == rule_index_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  Json Result(const Finding& finding) {
+    Json result{{"ruleId", finding.rule_id}};
+    if (std::optional<size_t> index = RuleIndex(finding.rule_id)) result["ruleIndex"] = *index;
+    result["level"] = Level(finding.severity);
+    std::string message = finding.message;
+    if (finding.count > 1) {
+      message += " (" + std::to_string(finding.count) + " identical connections)";
+    }
+    result["message"] = Json{{"text", Sentence(message)}};
+    result["locations"] = Json::array({Location(finding.location, finding.target)});
+    if (!finding.fingerprint.empty()) {
+      result["partialFingerprints"] = Json{{kFingerprintKey, finding.fingerprint}};
+    }
+    if (finding.status == FindingStatus::kWaived) {
+      Json suppression{{"kind", "external"}, {"status", "accepted"}};
+      if (finding.waiver) {
+        std::string justification = finding.waiver->justification;
+        if (!finding.waiver->expires.empty()) {
+          justification += " (expires " + finding.waiver->expires + ")";
+        }
+        suppression["justification"] = justification;
+        suppression["properties"] = Json{{"owner", finding.waiver->owner},
+                                         {"expires", finding.waiver->expires},
+                                         {"source", finding.waiver->source}};
+      }
+      result["suppressions"] = Json::array({std::move(suppression)});
+    }
+    Json properties{{"severity", SeverityName(finding.severity)},
+                    {"target", finding.target},
+                    {"count", finding.count}};
+    if (!finding.sample_pids.empty()) properties["samplePids"] = finding.sample_pids;
+    if (finding.note) properties["note"] = *finding.note;
+    result["properties"] = std::move(properties);
+    return result;
+  }
+
+  // Collection errors and findings that could not be decided: a consumer must be able to tell
+  // an incomplete run from a clean one.
+  Json InvocationJson() {
+    Json notifications = Json::array();
+    bool complete = report_.errors.empty();
+    for (const EvidenceError& error : report_.errors) {
+      Json notification{{"level", "error"},
+                        {"message", {{"text", Sentence(error.target + ": " + error.message)}}}};
+      notification["locations"] = Json::array({Location(error.location, error.target)});
+      notifications.push_back(std::move(notification));
+    }
+    for (const Finding& finding : report_.findings) {
+      if (finding.status != FindingStatus::kError) continue;
+      complete = false;
+      Json notification{{"level", "error"}, {"message", {{"text", Sentence(finding.message)}}}};
+      notification["locations"] = Json::array({Location(finding.location, finding.target)});
+      Json rule{{"id", finding.rule_id}};
+      if (std::optional<size_t> index = RuleIndex(finding.rule_id)) rule["index"] = *index;
+      notification["associatedRule"] = std::move(rule);
+      notifications.push_back(std::move(notification));
+    }
+    const Invocation& invocation = report_.invocation;
+    Json json{{"arguments", invocation.arguments},
+              {"executionSuccessful", complete},
+              {"exitCode", invocation.exit_code}};
+    if (!invocation.started_at.empty()) json["startTimeUtc"] = invocation.started_at;
+    if (!invocation.finished_at.empty()) json["endTimeUtc"] = invocation.finished_at;
+    json["toolExecutionNotifications"] = std::move(notifications);
+    json["properties"] = Json{{"failOn", SeverityName(invocation.fail_on)}};
+    return json;
+  }
+
+  const ScanReport& report_;
+  const SarifOptions& options_;
+  ArtifactLocator locator_;
+  Taxonomies taxonomies_;
+  std::map<std::string, size_t> rule_index_;
+  std::map<std::string, size_t> artifact_index_;
+  size_t next_finding_ = 0;
+};
+
+}  // namespace
+
+std::string RenderSarifReport(const ScanReport& report, const SarifOptions& options) {
+  RunBuilder builder(report, options);
+  Json sarif{{"$schema", kSchemaUri}, {"version", "2.1.0"}};
+  sarif["runs"] = Json::array({builder.Build()});
+  // The results, the bulk of a large report, are written one at a time (runs[0].results).
+  return DumpWithStreamedArray(sarif, "results", 3,
+                               [&builder](Json& result) { return builder.NextResult(result); }) +
+         "\n";
+}
+
+}  // namespace pgward::reporters

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+
+#include "engine/findings/report.h"
+
+namespace pgward::reporters {
+
+struct SarifOptions {
+  // Files are given relative to this directory (the repository root for GitHub code scanning),
+  // through the SRCROOT base id; files outside it keep an absolute file: URI.
+  std::string source_root = ".";
+  // Leaves waived findings out: GitHub ignores SARIF suppressions and would show them as open.
+  bool omit_suppressed = false;
+};
+
+// SARIF 2.1.0 for GitHub code scanning and other SARIF consumers: one run with the rules (help,
+// security-severity, compliance taxonomies), one result per failing or waived finding (waived
+// ones as external suppressions), the files read with their SHA-256, and the invocation with a
+// notification per evidence error. The same report gives the same bytes: no GUIDs, and times
+// only when the report has them.
+std::string RenderSarifReport(const ScanReport& report, const SarifOptions& options);
+
+}  // namespace pgward::reporters

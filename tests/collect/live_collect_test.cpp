@@ -1,0 +1,371 @@
+// Live collection against sandbox servers with live clients of every kind.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "engine/cli/collect_command.h"
+#include "engine/collect/live_collector.h"
+#include "engine/collect/server_facts.h"
+#include "engine/collect/snapshot.h"
+#include "engine/hba/hba_facts.h"
+#include "engine/hba/parser.h"
+#include "engine/model/fact_format.h"
+#include "tests/collect/collect_test_util.h"
+#include "tests/sandbox/live_client.h"
+#include "tests/sandbox/sandbox.h"
+
+namespace pgward::collect {
+namespace {
+
+using sandbox::ClientSpec;
+using sandbox::LiveClient;
+using sandbox::Sandbox;
+using sandbox::Transport;
+using testing::BaselineFindings;
+using testing::DescribeFacts;
+using testing::ErrorText;
+
+// pg_monitor does not cover pg_hba_file_rules (superuser only by default).
+void GrantHbaView(const Sandbox& server) {
+  server.Query(std::string("GRANT SELECT ON pg_catalog.pg_hba_file_rules TO ") +
+               sandbox::kScannerRole + "; GRANT EXECUTE ON FUNCTION " +
+               "pg_catalog.pg_hba_file_rules() TO " + sandbox::kScannerRole);
+}
+
+Target TargetFor(const std::string& name, const std::string& dsn, int timeout_ms = 20000) {
+  Target target;
+  target.name = name;
+  target.dsn = dsn;
+  target.timeout_ms = timeout_ms;
+  return target;
+}
+
+Evidence Collect(std::vector<Target> targets, FactSet& facts, int concurrency = 4) {
+  CollectOptions options;
+  options.targets = std::move(targets);
+  options.concurrency = concurrency;
+  return CollectLive(options, facts);
+}
+
+std::vector<LiveClient> PlantClients(const Sandbox& server) {
+  std::vector<LiveClient> clients;
+  clients.emplace_back(server, ClientSpec{.transport = Transport::kUnixSocket,
+                                          .user = sandbox::kPlainAppRole,
+                                          .application_name = "it-unix"});
+  clients.emplace_back(server, ClientSpec{.transport = Transport::kTcpPlaintext,
+                                          .user = sandbox::kPlainAppRole,
+                                          .application_name = "it-plaintext"});
+  clients.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
+                                          .user = sandbox::kTlsAppRole,
+                                          .application_name = "it-tls12",
+                                          .max_tls_version = TLS1_2_VERSION,
+                                          .cipher_list = "ECDHE-RSA-AES128-GCM-SHA256"});
+  clients.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
+                                          .user = sandbox::kTlsAppRole,
+                                          .application_name = "it-tls13",
+                                          .min_tls_version = TLS1_3_VERSION,
+                                          .ciphersuites = "TLS_CHACHA20_POLY1305_SHA256"});
+  clients.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
+                                          .user = sandbox::kCertOnlyRole,
+                                          .application_name = "it-cert",
+                                          .client_certificate_role = sandbox::kCertOnlyRole});
+  return clients;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+TEST(LiveCollectTest, ConnectionFactsAreExactlyThePlantedSessions) {
+  Sandbox server;
+  GrantHbaView(server);
+  const std::vector<LiveClient> clients = PlantClients(server);
+  FactSet facts;
+  const Evidence evidence =
+      Collect({TargetFor("sandbox", server.tls_dsn(sandbox::kScannerRole))}, facts);
+  ASSERT_EQ(ErrorText(evidence), "");
+  ASSERT_EQ(evidence.servers.size(), 1u);
+
+  const FactTable& connections = facts.table(FactKind::kConnection);
+  std::map<std::int64_t, size_t> by_pid;
+  for (size_t row = 0; row < connections.size(); ++row) {
+    by_pid[*connections.Integer(row, connections.Field("pid"))] = row;
+  }
+  std::set<std::int64_t> planted;
+  for (const LiveClient& client : clients) planted.insert(client.backend_pid());
+  std::set<std::int64_t> collected;
+  for (const auto& [pid, row] : by_pid) collected.insert(pid);
+  // pgward's own session is left out; nothing else is connected.
+  EXPECT_EQ(collected, planted);
+
+  for (const LiveClient& client : clients) {
+    SCOPED_TRACE(client.spec().application_name);
+    const size_t row = by_pid.at(client.backend_pid());
+    auto field = [&](const char* name) {
+      return FormatField(connections, row, connections.Field(name));
+    };
+    const bool tls = client.spec().transport == Transport::kTcpTls;
+    const bool socket = client.spec().transport == Transport::kUnixSocket;
+    EXPECT_EQ(field("server"), "sandbox");
+    EXPECT_EQ(field("user"), client.spec().user);
+    EXPECT_EQ(field("application_name"), client.spec().application_name);
+    EXPECT_EQ(field("ssl"), tls ? "true" : "false");
+    EXPECT_EQ(field("encrypted"), tls ? "true" : "false");
+    EXPECT_EQ(field("local"), socket ? "true" : "false");
+    EXPECT_EQ(field("client_addr"), socket ? "(absent)" : "127.0.0.1");
+    EXPECT_EQ(field("tls_version"), tls ? client.tls_version() : "(absent)");
+    EXPECT_EQ(field("cipher"), tls ? client.tls_cipher() : "(absent)");
+    EXPECT_EQ(field("superuser"), "false");
+    EXPECT_EQ(field("gss_encrypted"), "false");
+    EXPECT_EQ(field("compression"), "(absent)");  // the column is gone in 14+
+    if (client.spec().client_certificate_role.empty()) {
+      EXPECT_EQ(field("client_dn"), "(absent)");
+    } else {
+      EXPECT_EQ(field("client_dn"),
+                "/O=pgward sandbox/CN=" + client.spec().client_certificate_role);
+      EXPECT_EQ(field("issuer_dn"), "/O=pgward sandbox/CN=pgward sandbox CA");
+    }
+  }
+  EXPECT_EQ(
+      FormatField(connections, by_pid.at(clients[2].backend_pid()), connections.Field("cipher")),
+      "ECDHE-RSA-AES128-GCM-SHA256");
+  EXPECT_EQ(FormatField(connections, by_pid.at(clients[3].backend_pid()),
+                        connections.Field("tls_version")),
+            "TLSv1.3");
+
+  const FactTable& servers = facts.table(FactKind::kServer);
+  ASSERT_EQ(servers.size(), 1u);
+  auto setting = [&](const char* name) { return FormatField(servers, 0, servers.Field(name)); };
+  EXPECT_EQ(setting("ssl"), "true");
+  EXPECT_EQ(setting("version").substr(0, 2), "15");
+  EXPECT_EQ(setting("scanner_ssl"), "true");
+  EXPECT_EQ(setting("scanner_verified"), "true");  // tls_dsn is verify-full with the CA
+  EXPECT_EQ(setting("scanner_tls_version"), "TLSv1.3");
+  EXPECT_EQ(setting("ssl_min_protocol_version"), "TLSv1.2");
+  EXPECT_EQ(setting("ssl_max_protocol_version"), "(absent)");  // '' = no limit
+  EXPECT_EQ(setting("ssl_ciphers_expanded"), [] {
+    std::string joined;
+    for (const std::string& name : ExpandCipherList("HIGH:MEDIUM:+3DES:!aNULL")) {
+      joined += (joined.empty() ? "" : ", ") + name;
+    }
+    return joined;
+  }());
+  EXPECT_NE(setting("ssl_ciphers_expanded").find("ECDHE-RSA-AES128-GCM-SHA256"), std::string::npos);
+  EXPECT_EQ(setting("ssl_ciphers_expanded").find("TLS_AES"), std::string::npos);
+  EXPECT_EQ(setting("hba_file"), server.hba_file().string());
+}
+
+TEST(LiveCollectTest, HbaRulesFromTheServerViewMatchTheParsedFile) {
+  Sandbox server;
+  GrantHbaView(server);
+  FactSet live;
+  const Evidence evidence = Collect({TargetFor("db", server.tls_dsn(sandbox::kScannerRole))}, live);
+  ASSERT_EQ(ErrorText(evidence), "");
+  FactSet parsed;
+  hba::ParseOptions options;
+  options.pg_version = 15;
+  hba::AddHbaRuleFacts(hba::ParseHbaFile(server.hba_file().string(), options), 15, parsed);
+
+  // The same facts, but for the file's name: the server's facts name the server too.
+  auto without_file = [](const FactSet& facts) {
+    std::vector<std::string> rows = DescribeFacts(facts, FactKind::kHbaRule);
+    for (std::string& row : rows) {
+      row = row.substr(row.find("; line="));
+      row = row.substr(0, row.rfind("source="));
+    }
+    return rows;
+  };
+  EXPECT_EQ(without_file(live), without_file(parsed));
+  const FactTable& rules = live.table(FactKind::kHbaRule);
+  ASSERT_EQ(rules.size(), 7u);
+  EXPECT_EQ(FormatField(rules, 0, rules.Field("file")), "db:" + server.hba_file().string());
+}
+
+TEST(LiveCollectTest, ScannerWithoutPgMonitorIsAnErrorNamingTheGrant) {
+  Sandbox server;
+  const std::vector<LiveClient> clients = PlantClients(server);
+  FactSet facts;
+  const Evidence evidence =
+      Collect({TargetFor("db", server.tls_dsn(sandbox::kLimitedScannerRole))}, facts);
+  const std::string errors = ErrorText(evidence);
+  EXPECT_NE(errors.find("GRANT pg_monitor TO limited_scanner"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("GRANT SELECT ON pg_catalog.pg_hba_file_rules TO limited_scanner"),
+            std::string::npos)
+      << errors;
+  // Never sessions that look like Unix sockets.
+  EXPECT_EQ(facts.table(FactKind::kConnection).size(), 0u);
+
+  // The command: exit 3, the grant on stderr, the snapshot records the missing evidence.
+  const std::filesystem::path snapshot = server.directory() / "limited.json";
+  cli::CollectCommandOptions options;
+  options.targets = {server.tls_dsn(sandbox::kLimitedScannerRole)};
+  options.output = snapshot.string();
+  std::ostringstream out, err;
+  EXPECT_EQ(cli::RunCollect(options, out, err), 3);
+  EXPECT_NE(err.str().find("GRANT pg_monitor TO limited_scanner"), std::string::npos) << err.str();
+  EXPECT_NE(ReadFile(snapshot).find("GRANT pg_monitor TO limited_scanner"), std::string::npos);
+}
+
+TEST(LiveCollectTest, WrongPasswordIsAnErrorWithoutThePassword) {
+  sandbox::SandboxOptions sandbox_options;
+  sandbox_options.hba_conf =
+      "local all all trust\n"
+      "host all pw_user 127.0.0.1/32 scram-sha-256\n"
+      "hostssl all all 127.0.0.1/32 trust\n";
+  Sandbox server(sandbox_options);
+  server.Query(
+      "SET password_encryption = 'scram-sha-256'; "
+      "CREATE ROLE pw_user LOGIN PASSWORD 'Right-Horse-42'");
+  const std::string secret = "Wr0ng-Battery-Staple";
+  const std::string port = std::to_string(server.port());
+  const std::vector<std::string> dsns = {
+      "host=127.0.0.1 port=" + port +
+          " user=pw_user dbname=postgres sslmode=disable password=" + secret,
+      "host=127.0.0.1 port=" + port + " user=pw_user dbname=postgres sslmode=disable password='" +
+          secret + "'",
+      "postgresql://pw_user:" + secret + "@127.0.0.1:" + port + "/postgres?sslmode=disable",
+      "postgresql://pw_user@127.0.0.1:" + port + "/postgres?sslmode=disable&password=" + secret,
+      // Malformed: libpq quotes the fragment it cannot parse, here the password.
+      "host=127.0.0.1 port=" + port + " user=pw_user password " + secret,
+  };
+  // The right password works: the failures below are the password's.
+  FactSet facts;
+  const Evidence good = Collect(
+      {TargetFor("good",
+                 "host=127.0.0.1 port=" + port +
+                     " user=pw_user dbname=postgres sslmode=disable password=Right-Horse-42")},
+      facts);
+  // No pg_read_all_settings, no pg_read_all_stats, no pg_hba_file_rules: but connected.
+  EXPECT_EQ(good.servers[0].errors.size(), 3u) << ErrorText(good);
+  EXPECT_EQ(ErrorText(good).find("password authentication failed"), std::string::npos);
+
+  const std::filesystem::path snapshot = server.directory() / "wrong.json";
+  cli::CollectCommandOptions options;
+  options.targets = dsns;
+  options.output = snapshot.string();
+  options.progress = true;
+  std::ostringstream out, err;
+  EXPECT_EQ(cli::RunCollect(options, out, err), 3);
+  const std::string written = ReadFile(snapshot);
+  for (const std::string& output : {out.str(), err.str(), written}) {
+    EXPECT_EQ(output.find(secret), std::string::npos) << output;
+    EXPECT_EQ(output.find("Battery"), std::string::npos) << output;
+  }
+  EXPECT_NE(err.str().find("password authentication failed for user \"pw_user\""),
+            std::string::npos)
+      << err.str();
+  EXPECT_NE(err.str().find("invalid connection string"), std::string::npos) << err.str();
+  // The server's log has no password either (libpq sends SCRAM proofs, not passwords).
+  EXPECT_EQ(ReadFile(server.server_log()).find(secret), std::string::npos);
+}
+
+TEST(LiveCollectTest, StoppedServerFailsItsTargetsAndTheOthersGoOn) {
+  Sandbox up;
+  Sandbox stopping;
+  std::vector<Target> targets;
+  for (int i = 0; i < 3; ++i) {
+    targets.push_back(
+        TargetFor("up-" + std::to_string(i), up.tls_dsn(sandbox::kScannerRole), 5000));
+    targets.push_back(
+        TargetFor("down-" + std::to_string(i), stopping.tls_dsn(sandbox::kScannerRole), 5000));
+  }
+  CollectOptions options;
+  options.targets = targets;
+  options.concurrency = 1;
+  // The server goes away once the run is under way (after the first target).
+  options.on_progress = [&](const Progress& progress) {
+    if (progress.done == 1) stopping.Stop();
+  };
+  FactSet facts;
+  const Evidence evidence = CollectLive(options, facts);
+  ASSERT_EQ(evidence.servers.size(), 6u);
+  for (const ServerEvidence& server : evidence.servers) {
+    SCOPED_TRACE(server.name);
+    const bool down = server.name.starts_with("down-");
+    const RowRange settings = server.rows[static_cast<size_t>(FactKind::kServer)];
+    if (down) {
+      ASSERT_EQ(server.errors.size(), 1u);
+      EXPECT_NE(server.errors[0].message.find("cannot connect"), std::string::npos)
+          << server.errors[0].message;
+      EXPECT_EQ(settings.end - settings.begin, 0u);
+    } else {
+      EXPECT_EQ(settings.end - settings.begin, 1u);
+      // Only the missing pg_hba_file_rules grant.
+      EXPECT_EQ(server.errors.size(), 1u);
+    }
+  }
+}
+
+TEST(LiveCollectTest, ATargetThatNeverAnswersTimesOutAndTheOthersGoOn) {
+  Sandbox server;
+  // A listening socket nobody accepts on: TCP connects, the SSLRequest gets no answer.
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  socklen_t length = sizeof address;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  const std::string silent =
+      "host=127.0.0.1 port=" + std::to_string(ntohs(address.sin_port)) + " user=x dbname=x";
+  FactSet facts;
+  CollectOptions options;
+  options.targets = {TargetFor("silent", silent, 300),
+                     TargetFor("db", server.tls_dsn(sandbox::kScannerRole))};
+  const auto started = std::chrono::steady_clock::now();
+  const Evidence evidence = CollectLive(options, facts);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  ASSERT_EQ(evidence.servers[0].errors.size(), 1u);
+  EXPECT_NE(evidence.servers[0].errors[0].message.find("timed out after 300 ms"), std::string::npos)
+      << evidence.servers[0].errors[0].message;
+  EXPECT_EQ(facts.table(FactKind::kServer).size(), 1u);
+  close(listener);
+}
+
+TEST(LiveCollectTest, SnapshotRoundTripGivesTheSameFactsAndFindings) {
+  Sandbox server;
+  GrantHbaView(server);
+  const std::vector<LiveClient> clients = PlantClients(server);
+  FactSet live;
+  const Evidence evidence =
+      Collect({TargetFor("db", server.tls_dsn(sandbox::kScannerRole)),
+               TargetFor("limited", server.tls_dsn(sandbox::kLimitedScannerRole))},
+              live);
+  const std::string json = WriteSnapshot(evidence, live);
+  const std::filesystem::path path = server.directory() / "snapshot.json";
+  std::ofstream(path) << json;
+
+  FactSet loaded;
+  Evidence reloaded;
+  ASSERT_EQ(LoadSnapshot(path.string(), loaded, reloaded), std::nullopt);
+  for (const FactTypeSpec& type : AllFactTypes()) {
+    SCOPED_TRACE(type.name);
+    EXPECT_EQ(DescribeFacts(loaded, type.kind), DescribeFacts(live, type.kind));
+  }
+  EXPECT_FALSE(DescribeFacts(live, FactKind::kConnection).empty());
+  EXPECT_EQ(BaselineFindings(loaded), BaselineFindings(live));
+  EXPECT_EQ(ErrorText(reloaded), ErrorText(evidence));
+  EXPECT_EQ(reloaded.Targets(), evidence.Targets());
+  EXPECT_EQ(reloaded.collected_at, evidence.collected_at);
+  ASSERT_EQ(reloaded.artifacts.size(), 1u);
+  EXPECT_EQ(reloaded.artifacts[0].sha256.size(), 64u);
+  // Written again, the snapshot is the same bytes.
+  EXPECT_EQ(WriteSnapshot(reloaded, loaded), json);
+}
+
+}  // namespace
+}  // namespace pgward::collect

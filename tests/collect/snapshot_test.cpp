@@ -1,0 +1,351 @@
+// Snapshots, CSV import and inventories, without a server.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/collect/inventory.h"
+#include "engine/collect/server_facts.h"
+#include "engine/collect/snapshot.h"
+#include "engine/hba/view_rules_facts.h"
+#include "engine/model/fact_format.h"
+#include "engine/model/facts_yaml.h"
+#include "tests/collect/collect_test_util.h"
+
+namespace pgward::collect {
+namespace {
+
+using testing::DescribeFacts;
+using testing::ErrorText;
+
+class SnapshotTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("pgward-collect-test-" + std::to_string(::getpid()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(directory_);
+  }
+  void TearDown() override { std::filesystem::remove_all(directory_); }
+
+  std::string Write(const std::string& name, const std::string& contents) {
+    const std::filesystem::path path = directory_ / name;
+    std::ofstream(path, std::ios::binary) << contents;
+    return path.string();
+  }
+
+  std::filesystem::path directory_;
+};
+
+// Facts of every kind and type, with values that need escaping, for one server.
+Evidence SampleEvidence(FactSet& facts) {
+  const auto before = TableSizes(facts);
+  const std::optional<std::string> error = AddFactsFromYaml(YAML::Load(R"(
+server:
+  - {server: db1, host: 10.0.0.1, port: 5432, version: 150018, ssl: true,
+     ssl_min_protocol_version: TLSv1.2, ssl_ciphers: "HIGH:!aNULL",
+     ssl_ciphers_expanded: [ECDHE-RSA-AES256-GCM-SHA384, AES256-SHA], ssl_ca_file: "",
+     log_connections: false, scanner_ssl: true, scanner_verified: false}
+connection:
+  - {server: db1, pid: 7, user: "app \"quoted\"", database: "caf\u00e9\ttab", client_addr: 10.0.0.5,
+     local: false, ssl: true, tls_version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384, bits: 256,
+     client_dn: "/CN=\\back\\slash", encrypted: true}
+  - {server: db1, pid: 8, user: app, client_addr: "2001:db8::1", local: false, ssl: false,
+     encrypted: false, compression: false}
+  - {server: other, pid: 9, local: true, ssl: false, encrypted: false}
+certificate:
+  - {server: db1, depth: 0, subject: CN=db1, not_after: 2027-01-31T12:00:00Z, sans: ["DNS:db1", "IP:10.0.0.1"]}
+probe_protocol:
+  - {server: db1, version: TLSv1, accepted: false}
+probe_cipher:
+  - {server: db1, version: TLSv1.2, cipher: AES256-SHA, bits: 256}
+hba_access:
+  - {file: "db1:/etc/pg_hba.conf", connection: tcp_plaintext, range: 10.0.0.0/30, reachable: true}
+)"),
+                                                            facts);
+  EXPECT_EQ(error, std::nullopt);
+  hba::FileRulesRow rule;
+  rule.line_number = 3;
+  rule.type = "host";
+  rule.database = {{"all"}};
+  rule.user_name = {{"all"}};
+  rule.address = "10.0.0.0";
+  rule.netmask = "255.0.0.0";
+  rule.auth_method = "ldap";
+  rule.options = {{"ldapserver=ldap", "ldapbindpasswd=hunter2"}};
+  hba::AddHbaViewRuleFacts({rule}, "db1:/etc/pg_hba.conf", facts);
+
+  Evidence evidence;
+  evidence.collector_version = "0.1.0";
+  evidence.collected_at = "2026-02-03T04:05:06Z";
+  ServerEvidence server;
+  server.name = "db1";
+  server.host = "10.0.0.1";
+  server.port = 5432;
+  server.version = 150018;
+  server.rows = RowsSince(before, facts);
+  server.errors.push_back(
+      {"db1", "role x cannot read pg_hba_file_rules: \"quoted\"", std::nullopt});
+  server.errors.push_back({"db1", "cannot read", FindingLocation{"inventory.yaml", 4}});
+  evidence.servers.push_back(server);
+  ServerEvidence unreachable;
+  unreachable.name = "db2";
+  unreachable.errors.push_back({"db2", "cannot connect: connection refused", std::nullopt});
+  evidence.servers.push_back(unreachable);
+  return evidence;
+}
+
+TEST_F(SnapshotTest, RoundTripKeepsEveryFactExactly) {
+  FactSet facts;
+  const Evidence evidence = SampleEvidence(facts);
+  const std::string json = WriteSnapshot(evidence, facts);
+  EXPECT_EQ(json.find("hunter2"), std::string::npos);  // masked in the facts already
+  const std::string path = Write("snapshot.json", json);
+
+  FactSet loaded;
+  Evidence reloaded;
+  ASSERT_EQ(LoadSnapshot(path, loaded, reloaded), std::nullopt);
+  for (const FactTypeSpec& type : AllFactTypes()) {
+    SCOPED_TRACE(type.name);
+    EXPECT_EQ(DescribeFacts(loaded, type.kind), DescribeFacts(facts, type.kind));
+  }
+  EXPECT_EQ(ErrorText(reloaded), ErrorText(evidence));
+  ASSERT_EQ(reloaded.servers.size(), 2u);
+  EXPECT_EQ(reloaded.servers[1].host, std::nullopt);
+  EXPECT_EQ(reloaded.servers[0].errors[1].location->line, 4);
+  EXPECT_EQ(WriteSnapshot(reloaded, loaded), json);
+}
+
+// The checked-in example of the format: it must stay readable, and the writer must keep writing
+// it byte for byte (a change to the format is a new format_version).
+TEST_F(SnapshotTest, FixtureLoadsAndIsWrittenTheSame) {
+  const std::string path = std::string(PGWARD_SOURCE_DIR) + "/fixtures/snapshots/two-servers.json";
+  FactSet facts;
+  Evidence evidence;
+  ASSERT_EQ(LoadSnapshot(path, facts, evidence), std::nullopt);
+  EXPECT_EQ(evidence.Targets(), (std::vector<std::string>{"db1", "db2"}));
+  EXPECT_EQ(facts.table(FactKind::kConnection).size(), 3u);
+  EXPECT_EQ(facts.table(FactKind::kHbaRule).size(), 1u);
+  std::ifstream in(path, std::ios::binary);
+  const std::string contents((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  EXPECT_EQ(WriteSnapshot(evidence, facts), contents);
+
+  FactSet sample;
+  const Evidence expected = SampleEvidence(sample);
+  for (const FactTypeSpec& type : AllFactTypes()) {
+    EXPECT_EQ(DescribeFacts(facts, type.kind), DescribeFacts(sample, type.kind)) << type.name;
+  }
+}
+
+TEST_F(SnapshotTest, ReformattedSnapshotWithSortedKeysLoadsTheSame) {
+  FactSet facts;
+  const Evidence evidence = SampleEvidence(facts);
+  // nlohmann's default object type sorts keys, as `jq -S` does: "connections" before "name".
+  const nlohmann::json sorted = nlohmann::json::parse(WriteSnapshot(evidence, facts));
+  const std::string path = Write("sorted.json", sorted.dump(2));
+  FactSet loaded;
+  Evidence reloaded;
+  ASSERT_EQ(LoadSnapshot(path, loaded, reloaded), std::nullopt);
+  for (const FactTypeSpec& type : AllFactTypes()) {
+    SCOPED_TRACE(type.name);
+    EXPECT_EQ(DescribeFacts(loaded, type.kind), DescribeFacts(facts, type.kind));
+  }
+}
+
+TEST_F(SnapshotTest, InvalidSnapshotsAreRejectedWithTheReason) {
+  const std::string header = R"({"format": "pgward-snapshot", "format_version": 1, )";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{", "invalid JSON"},
+      {R"({"format": "other", "format_version": 1, "servers": []})", "not a pgward snapshot"},
+      {R"({"format": "pgward-snapshot", "format_version": 2, "servers": []})",
+       "format_version 2 is not supported"},
+      {R"({"servers": []})", "no format"},
+      {header + R"("servers": [{"name": "a", "host": null, "port": null, "version": null,
+          "connections": {"fields": ["pid"], "rows": [["seven"]]}}]})",
+       "connections.rows[0].pid: expected an integer"},
+      {header + R"("servers": [{"name": "a", "host": null, "port": null, "version": null,
+          "connections": {"fields": ["client_addr"], "rows": [["10.0.0.300"]]}}]})",
+       "client_addr: expected an IP address"},
+      {header + R"("servers": [{"name": "a", "host": null, "port": null, "version": null,
+          "connections": {"fields": ["cipher_suite"], "rows": []}}]})",
+       "unknown field \"cipher_suite\""},
+      {header + R"("servers": [{"host": null}]})", "no name"},
+      {header + R"("servers": [{"name": "a", "host": null, "port": null, "version": null,
+          "connections": {"fields": ["pid", "user"], "rows": [[1]]}}]})",
+       "2 values expected"},
+  };
+  for (const auto& [json, expected] : cases) {
+    SCOPED_TRACE(json);
+    FactSet facts;
+    Evidence evidence;
+    const std::optional<std::string> error = LoadSnapshot(Write("bad.json", json), facts, evidence);
+    ASSERT_NE(error, std::nullopt);
+    EXPECT_NE(error->find(expected), std::string::npos) << *error;
+  }
+  FactSet facts;
+  Evidence evidence;
+  EXPECT_NE(LoadSnapshot((directory_ / "missing.json").string(), facts, evidence), std::nullopt);
+}
+
+TEST_F(SnapshotTest, CsvOfTheAuditQueryBecomesConnectionFacts) {
+  // psql --csv: NULL is an empty field, t/f booleans, quotes only where needed.
+  const std::string path = Write("orders-db.csv",
+                                 "pid,usename,datname,application_name,client_addr,ssl,version,"
+                                 "cipher,bits,client_dn,client_serial,issuer_dn\n"
+                                 "101,app,orders,\"web, v2\",10.0.0.5,t,TLSv1.3,"
+                                 "TLS_AES_256_GCM_SHA384,256,,,\n"
+                                 "102,batch,orders,,10.0.0.6,f,,,,,,\n"
+                                 "103,postgres,postgres,psql,,f,,,,,,\n");
+  FactSet facts;
+  Evidence evidence;
+  ASSERT_EQ(LoadSnapshot(path, facts, evidence), std::nullopt);
+  ASSERT_EQ(evidence.servers.size(), 1u);
+  EXPECT_EQ(evidence.servers[0].name, "orders-db");
+  EXPECT_EQ(ErrorText(evidence), "");
+  const std::vector<std::string> rows = DescribeFacts(facts, FactKind::kConnection);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_NE(rows[0].find("application_name=\"web, v2\"; client_addr=\"10.0.0.5\"; local=false; "
+                         "ssl=true; tls_version=\"TLSv1.3\""),
+            std::string::npos)
+      << rows[0];
+  EXPECT_NE(rows[1].find("encrypted=false"), std::string::npos) << rows[1];
+  EXPECT_NE(rows[2].find("local=true"), std::string::npos) << rows[2];
+  EXPECT_EQ(evidence.artifacts.size(), 1u);
+}
+
+TEST_F(SnapshotTest, CsvRowsHiddenFromTheExportingRoleAreErrors) {
+  // Exported without pg_read_all_stats: other sessions' client_addr and ssl are NULL.
+  const std::string path = Write("db.csv",
+                                 "server,pid,usename,client_addr,ssl\n"
+                                 "a,1,app,,\n"
+                                 "a,2,me,10.0.0.1,t\n"
+                                 "b,3,app,,f\n");
+  FactSet facts;
+  Evidence evidence;
+  ASSERT_EQ(LoadSnapshot(path, facts, evidence), std::nullopt);
+  EXPECT_EQ(evidence.Targets(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_NE(ErrorText(evidence).find("a: 1 session(s) hidden from the exporting role"),
+            std::string::npos)
+      << ErrorText(evidence);
+  EXPECT_EQ(facts.table(FactKind::kConnection).size(), 2u);
+
+  const std::string bad = Write("bad.csv", "pid,usename\n1,app\n");
+  EXPECT_NE(LoadSnapshot(bad, facts, evidence), std::nullopt);
+}
+
+TEST_F(SnapshotTest, InventoryTargetsDefaultsOverridesAndTags) {
+  const std::string path = Write("inventory.yaml", R"(
+defaults:
+  timeout_ms: 7000
+  connect: {sslmode: verify-full}
+targets:
+  - name: orders-eu
+    dsn: "host=db1 dbname=postgres"
+    tags: [prod, eu]
+    hba_file: configs/db1/pg_hba.conf
+  - name: orders-us
+    service: orders-us
+    tags: [prod, us]
+    timeout_ms: 3000
+    connect: {sslmode: require, sslrootcert: /ca.crt}
+  - name: staging
+    dsn: postgresql://staging/postgres
+    tags: [staging]
+)");
+  const InventoryResult inventory = LoadInventory(path);
+  ASSERT_EQ(inventory.error, std::nullopt);
+  ASSERT_EQ(inventory.targets.size(), 3u);
+  const Target& eu = inventory.targets[0];
+  EXPECT_EQ(eu.timeout_ms, 7000);
+  EXPECT_EQ(eu.connect.at("sslmode"), "verify-full");
+  EXPECT_EQ(*eu.hba_file, (directory_ / "configs/db1/pg_hba.conf").string());
+  const Target& us = inventory.targets[1];
+  EXPECT_EQ(us.service, "orders-us");
+  EXPECT_EQ(us.timeout_ms, 3000);
+  EXPECT_EQ(us.connect.at("sslmode"), "require");
+  EXPECT_EQ(us.connect.at("sslrootcert"), "/ca.crt");
+
+  auto names = [](const std::vector<Target>& targets) {
+    std::vector<std::string> result;
+    for (const Target& target : targets) result.push_back(target.name);
+    return result;
+  };
+  EXPECT_EQ(names(SelectByTags(inventory.targets, {"eu", "staging"})),
+            (std::vector<std::string>{"orders-eu", "staging"}));
+  EXPECT_EQ(names(SelectByTags(inventory.targets, {})).size(), 3u);
+  EXPECT_TRUE(SelectByTags(inventory.targets, {"nope"}).empty());
+}
+
+TEST_F(SnapshotTest, InvalidInventoriesSayWhere) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"targets: []", "targets must be a non-empty list"},
+      {"targets:\n  - {dsn: x}", "a target needs a name"},
+      {"targets:\n  - {name: a}", "needs a dsn or a service"},
+      {"targets:\n  - {name: a, dsn: x}\n  - {name: a, dsn: y}", "two targets are named a"},
+      {"targets:\n  - {name: a, dsn: x, timeout_ms: -1}", "timeout_ms must be a positive"},
+      {"targets:\n  - {name: a, dsn: x, colour: red}", "unknown key \"colour\""},
+      {"targets:\n  - {name: \"password=x\", dsn: x}", "hold no password"},
+      {"targets:\n  - {name: a, dsn: x, connect: {application_name: y}}", "cannot set"},
+  };
+  for (const auto& [yaml, expected] : cases) {
+    SCOPED_TRACE(yaml);
+    const InventoryResult inventory = LoadInventory(Write("inventory.yaml", yaml));
+    ASSERT_NE(inventory.error, std::nullopt);
+    EXPECT_NE(inventory.error->find(expected), std::string::npos) << *inventory.error;
+    EXPECT_NE(inventory.error->find("inventory.yaml:"), std::string::npos);
+  }
+}
+
+TEST(ServerFactsTest, SettingsOfOldAndNewServers) {
+  ServerRows rows;
+  rows.name = "old";
+  rows.version = 110005;
+  rows.role = "Scanner Role";
+  rows.stats_visible = true;
+  rows.settings = {{"ssl", "on"},
+                   {"password_encryption", "on"},
+                   {"log_connections", "on"},
+                   {"ssl_ciphers", "HIGH:!aNULL"}};
+  FactSet facts;
+  ServerEvidence server;
+  AddServerFacts(rows, facts, server);
+  const FactTable& table = facts.table(FactKind::kServer);
+  EXPECT_EQ(FormatField(table, 0, table.Field("ssl_min_protocol_version")), "TLSv1");
+  EXPECT_EQ(FormatField(table, 0, table.Field("password_encryption")), "md5");
+  EXPECT_EQ(FormatField(table, 0, table.Field("log_connections")), "true");
+  // Settings a role may not read are missing evidence, with the grant that fixes it.
+  ASSERT_EQ(server.errors.size(), 1u);
+  EXPECT_NE(server.errors[0].message.find("GRANT pg_read_all_settings TO \"Scanner Role\""),
+            std::string::npos)
+      << server.errors[0].message;
+  EXPECT_NE(server.errors[0].message.find("hba_file"), std::string::npos);
+  EXPECT_EQ(server.errors[0].message.find("ssl_min_protocol_version"), std::string::npos);
+
+  // PostgreSQL 18's log_connections is a list of aspects.
+  rows.version = 180000;
+  rows.settings["log_connections"] = "receipt,authentication";
+  rows.settings["ssl_min_protocol_version"] = "TLSv1.3";
+  rows.settings["ssl_max_protocol_version"] = "";
+  FactSet newer;
+  ServerEvidence newer_server;
+  AddServerFacts(rows, newer, newer_server);
+  const FactTable& new_table = newer.table(FactKind::kServer);
+  EXPECT_EQ(FormatField(new_table, 0, new_table.Field("log_connections")), "true");
+  EXPECT_EQ(FormatField(new_table, 0, new_table.Field("ssl_min_protocol_version")), "TLSv1.3");
+  EXPECT_EQ(FormatField(new_table, 0, new_table.Field("ssl_max_protocol_version")), "(absent)");
+}
+
+TEST(ServerFactsTest, CipherExpansionIsOpenSslsTls12List) {
+  const std::vector<std::string> strict = ExpandCipherList("ECDHE+AESGCM");
+  EXPECT_FALSE(strict.empty());
+  for (const std::string& name : strict) {
+    EXPECT_NE(name.find("ECDHE"), std::string::npos) << name;
+    EXPECT_NE(name.find("GCM"), std::string::npos) << name;
+  }
+  EXPECT_TRUE(ExpandCipherList("NO-SUCH-CIPHER").empty());
+}
+
+}  // namespace
+}  // namespace pgward::collect

@@ -1,0 +1,287 @@
+#include "tests/reporters/report_cases.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/command.h"
+
+namespace pgward::testing {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+const std::string kRoot = kFixtureSourceRoot;
+const std::string kHba = kRoot + "/conf/pg_hba.conf";
+const std::string kIncluded = kRoot + "/conf/include dir/extra #1.conf";
+const std::string kSystemHba = "/etc/postgresql/15/main/pg_hba.conf";
+const std::string kInventory = kRoot + "/inventory.yaml";
+const std::string kDb1 = "db1.example.com:5432";
+const std::string kDb2 = "db2.example.com:5432";
+
+const std::map<std::string, std::vector<std::string>> kPlaintextCompliance = {
+    {"cis-postgresql-16", {"6.8"}}, {"pci-dss-4.0.1", {"4.2.1", "8.3.2"}}};
+const std::map<std::string, std::vector<std::string>> kTrustCompliance = {
+    {"cis-postgresql-16", {"5.4"}}, {"pci-dss-4.0.1", {"8.3.1"}}};
+
+std::vector<RuleInfo> Rules() {
+  return {
+      {"PGW-CONN-001",
+       "Plaintext TCP connection",
+       "A client session over TCP that is encrypted neither by TLS nor by GSSAPI.",
+       Severity::kHigh,
+       "connection",
+       "Use hostssl lines for these clients and set sslmode=verify-full in the client.",
+       kPlaintextCompliance,
+       {"https://www.postgresql.org/docs/current/ssl-tcp.html"},
+       "baseline"},
+      {"PGW-CONN-002",
+       "TLS version below the minimum",
+       "A TLS session negotiated a protocol version below the allowed minimum.",
+       Severity::kHigh,
+       "connection",
+       "Set ssl_min_protocol_version = 'TLSv1.2' and reload.",
+       {{"pci-dss-4.0.1", {"4.2.1"}}},
+       {},
+       "baseline"},
+      {"PGW-HBA-002",
+       "trust on a TCP line",
+       "A host line with the trust method.",
+       Severity::kCritical,
+       "hba_rule",
+       "Use scram-sha-256 or cert.",
+       kTrustCompliance,
+       {},
+       "baseline"},
+      {"PGW-HBA-009",
+       "trust on a local line",
+       "A local line with the trust method.",
+       Severity::kLow,
+       "hba_rule",
+       "Use peer or scram-sha-256.",
+       {{"cis-postgresql-16", {"5.3"}}},
+       {},
+       "baseline"},
+      {"PGW-INFO-001", "TLS inventory", "", Severity::kInfo, "server", "", {}, {}, "inventory"},
+      {"PGW-SRV-001",
+       "Server accepts TLS 1.0",
+       "The server's TLS endpoint accepts TLS 1.0.",
+       Severity::kMedium,
+       "server",
+       "Set ssl_min_protocol_version = 'TLSv1.2'.",
+       {{"pci-dss-4.0.1", {"2.2.5", "4.2.1"}}},
+       {},
+       "baseline"},
+  };
+}
+
+Finding MakeFinding(const std::string& rule_id, Severity severity, FindingStatus status,
+                    const std::string& message, const std::string& target,
+                    std::optional<FindingLocation> location = std::nullopt) {
+  Finding finding;
+  finding.rule_id = rule_id;
+  finding.severity = severity;
+  finding.status = status;
+  finding.message = message;
+  finding.target = target;
+  finding.location = std::move(location);
+  return finding;
+}
+
+Json ConnectionSubject(const std::string& user, const std::string& application) {
+  return Json{{"pid", 101},
+              {"usename", user},
+              {"application_name", application},
+              {"client_addr", "10.0.0.7"},
+              {"ssl", false},
+              {"version", nullptr}};
+}
+
+}  // namespace
+
+ScanReport RichReport() {
+  ScanReport report;
+  report.invocation.arguments = {"pgward",      "scan",
+                                 "--inventory", "inventory.yaml",
+                                 "--hba",       "conf/pg_hba.conf",
+                                 "--target",    "postgresql://app:*****@db1.example.com/postgres"};
+  report.invocation.started_at = "2026-03-01T10:00:00Z";
+  report.invocation.finished_at = "2026-03-01T10:00:02Z";
+  report.invocation.exit_code = 3;
+  report.targets = {kSystemHba, kHba, kDb1, kDb2};
+  report.rules = Rules();
+
+  Finding plaintext =
+      MakeFinding("PGW-CONN-001", Severity::kHigh, FindingStatus::kFail,
+                  "plaintext TCP connection from 10.0.0.7 as app_user (psql)", kDb1);
+  plaintext.subject = ConnectionSubject("app_user", "psql");
+  plaintext.compliance = kPlaintextCompliance;
+  plaintext.fingerprint = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+  plaintext.count = 3;
+  plaintext.sample_pids = {101, 102, 103};
+
+  Finding waived = MakeFinding("PGW-CONN-002", Severity::kHigh, FindingStatus::kWaived,
+                               "TLSv1.1 session from 10.0.0.9 as report_user (legacy-bi)", kDb1);
+  waived.subject = ConnectionSubject("report_user", "legacy-bi");
+  waived.compliance = {{"pci-dss-4.0.1", {"4.2.1"}}};
+  waived.fingerprint = "1b2c3d4e5f60718293a4b5c6d7e8f90a";
+  waived.waiver = WaiverNote{"legacy BI client, replacement planned in Q3", "dba-team",
+                             "2026-12-31", kRoot + "/waivers.yaml:4"};
+
+  Finding undecided = MakeFinding(
+      "PGW-CONN-002", Severity::kHigh, FindingStatus::kError,
+      "cannot evaluate PGW-CONN-002: evidence missing (ssl_version not collected)", kDb2);
+  undecided.fingerprint = "2c3d4e5f60718293a4b5c6d7e8f90a1b";
+
+  Finding outside = MakeFinding("PGW-HBA-002", Severity::kCritical, FindingStatus::kFail,
+                                "host line for all on all from 10.9.0.0/16 trusts every client",
+                                kSystemHba, FindingLocation{kSystemHba, 12});
+  outside.compliance = kTrustCompliance;
+  outside.fingerprint = "3d4e5f60718293a4b5c6d7e8f90a1b2c";
+
+  Finding included =
+      MakeFinding("PGW-HBA-002", Severity::kCritical, FindingStatus::kFail,
+                  "host line for analyst on reports from 192.168.5.0/24 trusts every client", kHba,
+                  FindingLocation{kIncluded, 2});
+  included.compliance = kTrustCompliance;
+  included.fingerprint = "4e5f60718293a4b5c6d7e8f90a1b2c3d";
+
+  Finding expired = MakeFinding("PGW-HBA-009", Severity::kLow, FindingStatus::kFail,
+                                "local line for all on all trusts every local user", kHba,
+                                FindingLocation{kHba, 2});
+  expired.compliance = {{"cis-postgresql-16", {"5.3"}}};
+  expired.fingerprint = "5f60718293a4b5c6d7e8f90a1b2c3d4e";
+  expired.waiver = WaiverNote{"sandbox only", "platform", "2026-01-31", kRoot + "/waivers.yaml:9"};
+  expired.note = "waiver expired on 2026-01-31";
+
+  Finding endpoint =
+      MakeFinding("PGW-SRV-001", Severity::kMedium, FindingStatus::kFail,
+                  "the TLS endpoint accepts TLSv1", kDb1, FindingLocation{kInventory, 3});
+  endpoint.compliance = {{"pci-dss-4.0.1", {"2.2.5", "4.2.1"}}};
+  endpoint.fingerprint = "60718293a4b5c6d7e8f90a1b2c3d4e5f";
+
+  report.findings = {plaintext, waived, undecided, outside, included, expired, endpoint};
+  report.checks = {
+      {"PGW-CONN-001", kDb1, 12, 3, 0}, {"PGW-CONN-002", kDb1, 12, 1, 0},
+      {"PGW-CONN-002", kDb2, 4, 0, 4},  {"PGW-HBA-002", kSystemHba, 9, 1, 0},
+      {"PGW-HBA-002", kHba, 8, 1, 0},   {"PGW-HBA-009", kSystemHba, 9, 0, 0},
+      {"PGW-HBA-009", kHba, 8, 1, 0},   {"PGW-INFO-001", kDb1, 1, 0, 0},
+      {"PGW-SRV-001", kDb1, 1, 1, 0},   {"PGW-SRV-001", kDb2, 0, 0, 0},
+  };
+  report.errors = {
+      {kDb2, "cannot read pg_stat_ssl: permission denied for role monitor (password=*****)",
+       FindingLocation{kInventory, 9}},
+  };
+  report.artifacts = {
+      {kSystemHba, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+      {kIncluded, "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"},
+      {kHba, "fd61a03af4f77d870fc21e05e7e80678095c92d808cfb3b5c279ee04c74aca13"},
+      {kInventory, "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3"},
+  };
+  return report;
+}
+
+ScanReport HostileReport() {
+  ScanReport report;
+  const std::string server = "db\x02\x1b[2J.example.com:5432";
+  const std::string role = "bad\x01role\x1b[31m<&\"'>";
+  const std::string application =
+      "app\xff\xfe\xc3(\xed\xa0\x80]]>\r\n\ttail caf\xc3\xa9 \xf0\x9f\x98\x80";
+  report.invocation.arguments = {"pgward", "scan", "--target", "postgresql://" + role + "@db"};
+  report.invocation.exit_code = 3;
+  report.targets = {server};
+  report.rules = {Rules()[0]};
+  Finding finding =
+      MakeFinding("PGW-CONN-001", Severity::kHigh, FindingStatus::kFail,
+                  "plaintext TCP connection as " + role + " (" + application + ")", server);
+  finding.subject = ConnectionSubject(role, application);
+  finding.compliance = kPlaintextCompliance;
+  finding.fingerprint = "718293a4b5c6d7e8f90a1b2c3d4e5f60";
+  Finding waived = finding;
+  waived.status = FindingStatus::kWaived;
+  waived.fingerprint = "8293a4b5c6d7e8f90a1b2c3d4e5f6071";
+  waived.waiver =
+      WaiverNote{"accepted ]]> because \x07" + application, role, "2026-12-31", "waivers.yaml:1"};
+  report.findings = {finding, waived};
+  report.checks = {{"PGW-CONN-001", server, 2, 2, 0}};
+  report.errors = {{server, "cannot read \xc0\xaf" + application, std::nullopt}};
+  return report;
+}
+
+std::string Extension(const std::string& format) {
+  if (format == "junit") return "junit.xml";
+  if (format == "text") return "txt";
+  return format;
+}
+
+const std::vector<ReportCase>& SuiteReports() {
+  static const std::vector<ReportCase> cases = [] {
+    std::vector<ReportCase> all;
+    reporters::RenderOptions options;
+    options.source_root = kFixtureSourceRoot;
+    const ScanReport rich = RichReport();
+    const ScanReport hostile = HostileReport();
+    for (const std::string_view format : reporters::ReportFormats()) {
+      const std::string name(format);
+      all.push_back({"rich", name, reporters::RenderReport(format, rich, options)});
+      // The text report keeps names' bytes (it only masks control characters).
+      if (format != "text") {
+        all.push_back({"hostile", name, reporters::RenderReport(format, hostile, options)});
+      }
+    }
+    options.sarif_omit_suppressed = true;
+    all.push_back(
+        {"rich_omit_suppressed", "sarif", reporters::RenderReport("sarif", rich, options)});
+    // The binary on the scan fixtures, run from the source directory with relative paths and
+    // argv[0] "pgward", so that the report's arguments and paths are the same on every machine.
+    const std::string source_dir = PGWARD_SOURCE_DIR;
+    for (const char* fixture : {"insecure_pg_hba", "secure_pg_hba"}) {
+      for (const std::string_view format : reporters::ReportFormats()) {
+        const CommandResult result = RunCommand(
+            {"/bin/bash", "-c", "cd \"$0\" && exec -a pgward \"$1\" \"${@:2}\"", source_dir,
+             PGWARD_BINARY, "scan", "--hba", "fixtures/scan/" + std::string(fixture) + ".conf",
+             "--format", std::string(format), "--reproducible"});
+        EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1 || result.exit_code == 3)
+            << fixture << " " << format << ": " << result.err;
+        all.push_back({fixture, std::string(format), result.out});
+      }
+    }
+    return all;
+  }();
+  return cases;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+TempDir::TempDir() {
+  char pattern[] = "/tmp/pgward-reports-XXXXXX";
+  if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() { std::filesystem::remove_all(path_); }
+
+std::string SarifMultitool() {
+  return std::string(PGWARD_SOURCE_DIR) +
+         "/.tools/sarif-multitool/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool";
+}
+
+bool RequireTool(const std::string& path) {
+  if (access(path.c_str(), X_OK) == 0) return true;
+  ADD_FAILURE() << "validator missing: " << path << "; run scripts/install-deps (make test does)";
+  return false;
+}
+
+}  // namespace pgward::testing
