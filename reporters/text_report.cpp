@@ -89,7 +89,8 @@ std::string RenderTextReport(const ScanReport& report, bool color) {
   for (const RuleCheck& check : report.checks) {
     if (check.failures == 0 && check.errors == 0) ++passed;
   }
-  std::string summary = std::to_string(report.findings.size()) + " finding(s): ";
+  // Per severity, the failing findings only: waived ones and missing evidence follow apart.
+  std::string summary = std::to_string(report.findings.size()) + " finding(s); failing: ";
   bool first = true;
   for (Severity severity : kMostSevereFirst) {
     if (!first) summary += ", ";

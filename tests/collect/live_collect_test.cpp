@@ -17,6 +17,7 @@
 #include "engine/collect/live_collector.h"
 #include "engine/collect/server_facts.h"
 #include "engine/collect/snapshot.h"
+#include "engine/hba/access.h"
 #include "engine/hba/hba_facts.h"
 #include "engine/hba/parser.h"
 #include "engine/model/fact_format.h"
@@ -177,7 +178,9 @@ TEST(LiveCollectTest, HbaRulesFromTheServerViewMatchTheParsedFile) {
   FactSet parsed;
   hba::ParseOptions options;
   options.pg_version = 15;
-  hba::AddHbaRuleFacts(hba::ParseHbaFile(server.hba_file().string(), options), 15, parsed);
+  const hba::HbaFile file = hba::ParseHbaFile(server.hba_file().string(), options);
+  const hba::AccessMap access = hba::AnalyzeAccess(file, hba::LocalNetworks{});
+  hba::AddHbaRuleFacts(file, 15, parsed, &access);
 
   // The same facts, but for the file's name: the server's facts name the server too.
   auto without_file = [](const FactSet& facts) {

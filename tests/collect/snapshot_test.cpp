@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -121,6 +122,13 @@ TEST_F(SnapshotTest, RoundTripKeepsEveryFactExactly) {
 // it byte for byte (a change to the format is a new format_version).
 TEST_F(SnapshotTest, FixtureLoadsAndIsWrittenTheSame) {
   const std::string path = std::string(PGWARD_SOURCE_DIR) + "/fixtures/snapshots/two-servers.json";
+  // After a deliberate change of the sample's facts: PGWARD_UPDATE_GOLDEN=1 rewrites the fixture
+  // (review its diff), like the reporters' golden files.
+  if (std::getenv("PGWARD_UPDATE_GOLDEN") != nullptr) {
+    FactSet sample;
+    const Evidence evidence = SampleEvidence(sample);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << WriteSnapshot(evidence, sample);
+  }
   FactSet facts;
   Evidence evidence;
   ASSERT_EQ(LoadSnapshot(path, facts, evidence), std::nullopt);
