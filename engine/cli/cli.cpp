@@ -44,6 +44,26 @@ int UsageError(const std::string& message, const std::string& hint_command) {
 // What the chosen command does: set by its CLI11 callback once the whole line parsed.
 using Action = std::function<int()>;
 
+void AddPgVersionOption(CLI::App& command, int& version, const std::string& description) {
+  command.add_option("--pg-version", version, description)
+      ->check(CLI::Range(hba::kOldestPgVersion, hba::kNewestPgVersion))
+      ->default_val(hba::kDefaultPgVersion);
+}
+
+// The live servers of `collect` and `scan`.
+void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
+  command.add_option("--target", options.targets,
+                     "libpq connection string or URI (repeatable; PG* variables, .pgpass and "
+                     "pg_service.conf apply)");
+  command.add_option("--inventory", options.inventory, "Inventory of servers (YAML)");
+  command.add_option("--tag", options.tags, "Only inventory targets with this tag (repeatable)");
+  command.add_option("--concurrency", options.concurrency, "Servers collected at once")
+      ->check(CLI::Range(1, 1024))
+      ->default_val(16);
+  command.add_option("--timeout-ms", options.timeout_ms, "Per-server timeout")
+      ->check(CLI::Range(1, 3600000));
+}
+
 void AddHbaRulesCommand(CLI::App& hba, Action& action) {
   CLI::App* command = hba.add_subcommand(
       "rules",
@@ -51,11 +71,8 @@ void AddHbaRulesCommand(CLI::App& hba, Action& action) {
       "(ldapbindpasswd and radiussecrets masked)");
   auto options = std::make_shared<HbaRulesOptions>();
   auto format = std::make_shared<std::string>("table");
-  command
-      ->add_option("--pg-version", options->pg_version,
-                   "PostgreSQL major version whose parser and view to follow")
-      ->check(CLI::Range(hba::kOldestPgVersion, hba::kNewestPgVersion))
-      ->default_val(hba::kDefaultPgVersion);
+  AddPgVersionOption(*command, options->pg_version,
+                     "PostgreSQL major version whose parser and view to follow");
   command->add_option("--format", *format, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->default_val("table");
@@ -74,11 +91,8 @@ void AddHbaExplainCommand(CLI::App& hba, Action& action) {
                          "the earlier lines do not match");
   auto options = std::make_shared<HbaExplainOptions>();
   auto format = std::make_shared<std::string>("text");
-  command
-      ->add_option("--pg-version", options->pg_version,
-                   "PostgreSQL major version whose parser to follow")
-      ->check(CLI::Range(hba::kOldestPgVersion, hba::kNewestPgVersion))
-      ->default_val(hba::kDefaultPgVersion);
+  AddPgVersionOption(*command, options->pg_version,
+                     "PostgreSQL major version whose parser to follow");
   command->add_option("--format", *format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->default_val("text");
@@ -140,16 +154,7 @@ void AddCollectCommand(CLI::App& app, Action& action) {
   CLI::App* command = app.add_subcommand(
       "collect", "Collect live evidence from servers (libpq) into a snapshot file");
   auto options = std::make_shared<CollectCommandOptions>();
-  command->add_option("--target", options->targets,
-                      "libpq connection string or URI (repeatable; PG* variables, .pgpass and "
-                      "pg_service.conf apply)");
-  command->add_option("--inventory", options->inventory, "Inventory of servers (YAML)");
-  command->add_option("--tag", options->tags, "Only inventory targets with this tag (repeatable)");
-  command->add_option("--concurrency", options->concurrency, "Servers collected at once")
-      ->check(CLI::Range(1, 1024))
-      ->default_val(16);
-  command->add_option("--timeout-ms", options->timeout_ms, "Per-server timeout")
-      ->check(CLI::Range(1, 3600000));
+  AddLiveTargetOptions(*command, *options);
   command->add_option("-o,--output", options->output, "Snapshot file to write")->required();
   command->callback([&action, options] {
     options->progress = isatty(STDERR_FILENO);
@@ -166,19 +171,9 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   auto fail_on = std::make_shared<std::string>("high");
   command->add_option("--hba", options->hba_files, "pg_hba.conf file to check (repeatable)");
   command->add_option("--snapshot", options->snapshots, "Snapshot to evaluate (repeatable)");
-  command->add_option("--target", options->targets, "libpq connection string or URI (repeatable)");
-  command->add_option("--inventory", options->inventory, "Inventory of servers (YAML)");
-  command->add_option("--tag", options->tags, "Only inventory targets with this tag (repeatable)");
-  command->add_option("--concurrency", options->concurrency, "Servers collected at once")
-      ->check(CLI::Range(1, 1024))
-      ->default_val(16);
-  command->add_option("--timeout-ms", options->timeout_ms, "Per-server timeout")
-      ->check(CLI::Range(1, 3600000));
-  command
-      ->add_option("--pg-version", options->pg_version,
-                   "PostgreSQL major version whose pg_hba.conf parser to follow for --hba")
-      ->check(CLI::Range(hba::kOldestPgVersion, hba::kNewestPgVersion))
-      ->default_val(hba::kDefaultPgVersion);
+  AddLiveTargetOptions(*command, options->live);
+  AddPgVersionOption(*command, options->pg_version,
+                     "PostgreSQL major version whose pg_hba.conf parser to follow for --hba");
   command->add_option("--policy", options->policies, "Policy or pack file (repeatable)");
   command->add_option("--pack", options->packs,
                       "Built-in pack: baseline, pci-dss-4.0, cis-postgresql (default baseline)");
@@ -217,7 +212,7 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
     }
     options->fail_on = *ParseSeverity(*fail_on);
     options->color = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
-    options->progress = isatty(STDERR_FILENO);
+    options->live.progress = isatty(STDERR_FILENO);
     action = [options] { return RunScan(*options, std::cout, std::cerr); };
   });
 }

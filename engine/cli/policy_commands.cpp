@@ -11,27 +11,6 @@
 namespace pgward::cli {
 namespace {
 
-std::string ParameterText(const policy::ParameterValue& value) {
-  return std::visit(
-      [](const auto& v) -> std::string {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, bool>) {
-          return v ? "true" : "false";
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          return std::to_string(v);
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          return v;
-        } else if constexpr (std::is_same_v<T, TlsVersion>) {
-          return std::string(TlsVersionName(v));
-        } else {
-          std::string joined = "[";
-          for (size_t i = 0; i < v.size(); ++i) joined += (i ? ", " : "") + v[i];
-          return joined + "]";
-        }
-      },
-      value);
-}
-
 void PrintErrors(const std::vector<policy::LoadError>& errors, std::ostream& err) {
   for (const policy::LoadError& error : errors) err << error.ToString() << "\n";
 }
@@ -68,8 +47,11 @@ int RunPolicyList(const std::string& pack, std::ostream& out, std::ostream& err)
   }
   out << "\nparameters (tune with --set NAME=VALUE or --values FILE):\n";
   for (const policy::Parameter& parameter : catalog.parameters) {
-    out << "  " << parameter.name << " (" << policy::ParameterTypeName(parameter.type)
-        << ") = " << ParameterText(parameter.value) << "\n";
+    out << "  " << parameter.name << " (" << policy::ParameterTypeName(parameter.type) << ") = "
+        << (std::holds_alternative<std::vector<std::string>>(parameter.value)
+                ? "[" + policy::ParameterValueText(parameter.value) + "]"
+                : policy::ParameterValueText(parameter.value))
+        << "\n";
   }
   return ToInt(ExitCode::kOk);
 }

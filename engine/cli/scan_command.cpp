@@ -186,17 +186,15 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
   report.invocation.fail_on = options.fail_on;
 
-  if (options.hba_files.empty() && options.snapshots.empty() && options.targets.empty() &&
-      options.inventory.empty()) {
+  if (options.hba_files.empty() && options.snapshots.empty() && options.live.targets.empty() &&
+      options.live.inventory.empty()) {
     err << "pgward: nothing to scan: give --hba FILE, --snapshot FILE, --target DSN or "
            "--inventory FILE\nRun 'pgward scan --help' for usage.\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
   std::optional<collect::CollectOptions> live;
-  if (!options.targets.empty() || !options.inventory.empty()) {
-    live = PlanCollection({options.targets, options.inventory, options.tags, options.concurrency,
-                           options.timeout_ms, "", options.progress},
-                          err);
+  if (!options.live.targets.empty() || !options.live.inventory.empty()) {
+    live = PlanCollection(options.live, err);
     if (!live) return ToInt(ExitCode::kUsageOrInputError);
   }
   const std::optional<std::vector<Output>> outputs = PlanOutputs(options, err);

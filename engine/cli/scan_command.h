@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cli/collect_command.h"
 #include "engine/findings/finding.h"
 
 namespace pgward::cli {
@@ -15,13 +16,9 @@ struct ScanOptions {
   // Inputs.
   std::vector<std::string> hba_files;
   std::vector<std::string> snapshots;
-  std::vector<std::string> targets;
-  std::string inventory;
-  std::vector<std::string> tags;
-  int concurrency = 16;
-  std::optional<int> timeout_ms;
-  bool progress = false;  // decided by the caller: stderr is a terminal
-  int pg_version = 17;    // for --hba files: the server version whose parser to follow
+  // Live servers, as for `pgward collect` (its output file unused).
+  CollectCommandOptions live;
+  int pg_version = 17;  // for --hba files: the server version whose parser to follow
 
   // Policies: --policy files and built-in --pack names; the baseline pack when neither.
   std::vector<std::string> policies;

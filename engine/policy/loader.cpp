@@ -34,6 +34,27 @@ std::string_view ParameterTypeName(ParameterType type) {
   return "";
 }
 
+std::string ParameterValueText(const ParameterValue& value) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          return v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          return std::to_string(v);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return v;
+        } else if constexpr (std::is_same_v<T, TlsVersion>) {
+          return std::string(TlsVersionName(v));
+        } else {
+          std::string joined;
+          for (const std::string& item : v) joined += (joined.empty() ? "" : ", ") + item;
+          return joined;
+        }
+      },
+      value);
+}
+
 std::string LoadError::ToString() const {
   // Paths and values come from the command line and files: they can hold secrets.
   if (position.line == 0) return RedactSecrets(position.file + ": " + message);
@@ -684,7 +705,7 @@ class Loader {
         const std::string parameter_name = name.substr(6);
         if (DraftParameter* parameter = FindParameter(draft, parameter_name)) {
           parts.push_back(
-              {MessagePart::Kind::kParameter, RenderParameter(parameter->parameter.value), 0});
+              {MessagePart::Kind::kParameter, ParameterValueText(parameter->parameter.value), 0});
         } else {
           Error(draft.file, mark, "message: " + UnknownParameter(draft, parameter_name));
         }
@@ -697,27 +718,6 @@ class Loader {
     }
     if (!literal.empty()) parts.push_back({MessagePart::Kind::kText, std::move(literal), 0});
     return parts;
-  }
-
-  static std::string RenderParameter(const ParameterValue& value) {
-    return std::visit(
-        [](const auto& v) -> std::string {
-          using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, bool>) {
-            return v ? "true" : "false";
-          } else if constexpr (std::is_same_v<T, std::int64_t>) {
-            return std::to_string(v);
-          } else if constexpr (std::is_same_v<T, std::string>) {
-            return v;
-          } else if constexpr (std::is_same_v<T, TlsVersion>) {
-            return std::string(TlsVersionName(v));
-          } else {
-            std::string joined;
-            for (const std::string& item : v) joined += (joined.empty() ? "" : ", ") + item;
-            return joined;
-          }
-        },
-        value);
   }
 
   static std::string UnknownField(const std::string& name, const FactTypeSpec& target) {

@@ -21,6 +21,9 @@ std::string_view ParameterTypeName(ParameterType type);
 using ParameterValue =
     std::variant<bool, std::int64_t, std::string, TlsVersion, std::vector<std::string>>;
 
+// A value as text: lists comma-separated ("a, b"), TLS versions by name.
+std::string ParameterValueText(const ParameterValue& value);
+
 struct Parameter {
   std::string name;
   ParameterType type = ParameterType::kString;

@@ -6,14 +6,17 @@
 namespace pgward::policy {
 namespace {
 
-class AllPredicate final : public Predicate {
+// all (conjunction) and any (disjunction) under Kleene logic: `decisive` is the truth value that
+// settles the result at once (false for all, true for any); unknown beats the other one.
+class JunctionPredicate final : public Predicate {
  public:
-  explicit AllPredicate(std::vector<PredicatePtr> operands) : operands_(std::move(operands)) {}
+  JunctionPredicate(std::vector<PredicatePtr> operands, Truth decisive)
+      : operands_(std::move(operands)), decisive_(decisive) {}
   Truth Evaluate(const FactTable& table, size_t row) const override {
-    Truth result = Truth::kTrue;
+    Truth result = decisive_ == Truth::kFalse ? Truth::kTrue : Truth::kFalse;
     for (const PredicatePtr& operand : operands_) {
       const Truth truth = operand->Evaluate(table, row);
-      if (truth == Truth::kFalse) return Truth::kFalse;
+      if (truth == decisive_) return decisive_;
       if (truth == Truth::kUnknown) result = Truth::kUnknown;
     }
     return result;
@@ -28,30 +31,7 @@ class AllPredicate final : public Predicate {
 
  private:
   std::vector<PredicatePtr> operands_;
-};
-
-class AnyPredicate final : public Predicate {
- public:
-  explicit AnyPredicate(std::vector<PredicatePtr> operands) : operands_(std::move(operands)) {}
-  Truth Evaluate(const FactTable& table, size_t row) const override {
-    Truth result = Truth::kFalse;
-    for (const PredicatePtr& operand : operands_) {
-      const Truth truth = operand->Evaluate(table, row);
-      if (truth == Truth::kTrue) return Truth::kTrue;
-      if (truth == Truth::kUnknown) result = Truth::kUnknown;
-    }
-    return result;
-  }
-  void CollectFields(std::vector<size_t>& fields) const override {
-    for (const PredicatePtr& operand : operands_) operand->CollectFields(fields);
-  }
-  void CollectOffending(const FactTable& table, size_t row,
-                        std::vector<std::string>& offending) const override {
-    for (const PredicatePtr& operand : operands_) operand->CollectOffending(table, row, offending);
-  }
-
- private:
-  std::vector<PredicatePtr> operands_;
+  Truth decisive_;
 };
 
 class NotPredicate final : public Predicate {
@@ -370,12 +350,12 @@ class ListPredicate final : public MemoizedPredicate {
 
 PredicatePtr MakeAll(std::vector<PredicatePtr> operands) {
   if (operands.size() == 1) return std::move(operands.front());
-  return std::make_unique<AllPredicate>(std::move(operands));
+  return std::make_unique<JunctionPredicate>(std::move(operands), Truth::kFalse);
 }
 
 PredicatePtr MakeAny(std::vector<PredicatePtr> operands) {
   if (operands.size() == 1) return std::move(operands.front());
-  return std::make_unique<AnyPredicate>(std::move(operands));
+  return std::make_unique<JunctionPredicate>(std::move(operands), Truth::kTrue);
 }
 
 PredicatePtr MakeNot(PredicatePtr operand) {

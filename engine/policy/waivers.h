@@ -42,9 +42,9 @@ struct Waiver {
   std::optional<std::string> fingerprint;
   std::string justification;
   std::string owner;
-  std::string expires;              // YYYY-MM-DD
-  std::int64_t expires_at = 0;      // the end of that day, UTC
-  std::string source;               // file:line of the waiver
+  std::string expires;          // YYYY-MM-DD
+  std::int64_t expires_at = 0;  // the end of that day, UTC
+  std::string source;           // file:line of the waiver
 };
 
 struct WaiversLoadResult {
