@@ -191,6 +191,12 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
                    "Lowest severity of a failing finding that makes the exit code 1")
       ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}))
       ->default_val("high");
+  command
+      ->add_option("--source-root", options->source_root,
+                   "SARIF: file locations relative to this directory (the repository root)")
+      ->default_val(".");
+  command->add_flag("--sarif-omit-suppressed", options->sarif_omit_suppressed,
+                    "SARIF: leave waived findings out (GitHub shows suppressed results as open)");
   command->add_flag("--reproducible", options->reproducible,
                     "Leave timestamps out: the same inputs give the same bytes");
   command->callback([&action, options, formats, fail_on] {

@@ -266,6 +266,8 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   for (const Output& output : *outputs) {
     reporters::RenderOptions render;
     render.color = output.path.empty() && options.color;
+    render.source_root = options.source_root;
+    render.sarif_omit_suppressed = options.sarif_omit_suppressed;
     const std::string rendered = reporters::RenderReport(output.format, report, render);
     if (output.path.empty()) {
       out << rendered;

@@ -34,8 +34,10 @@ struct ScanOptions {
   std::string sarif_file;
   std::string junit_file;
   Severity fail_on = Severity::kHigh;
-  bool reproducible = false;  // no timestamps: the same inputs give the same bytes
-  bool color = false;         // decided by the caller: a terminal and NO_COLOR unset
+  bool reproducible = false;           // no timestamps: the same inputs give the same bytes
+  std::string source_root = ".";       // SARIF: file URIs relative to this directory
+  bool sarif_omit_suppressed = false;  // SARIF: leave waived findings out (GitHub)
+  bool color = false;                  // decided by the caller: a terminal and NO_COLOR unset
 
   std::vector<std::string> arguments;  // the command line, for the report (redacted there)
 };

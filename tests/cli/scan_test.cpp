@@ -122,9 +122,9 @@ namespace pgward {
 namespace {
 
 TEST(ScanWaiversTest, WaivedExpiredAndUnusedWaivers) {
-  const auto result = testing::RunPgward(
-      {"scan", "--hba", kFixtures + "insecure_pg_hba.conf", "--waivers", kFixtures + "waivers.yaml",
-       "--format", "json", "--reproducible"});
+  const auto result =
+      testing::RunPgward({"scan", "--hba", kFixtures + "insecure_pg_hba.conf", "--waivers",
+                          kFixtures + "waivers.yaml", "--format", "json", "--reproducible"});
   const nlohmann::json report = nlohmann::json::parse(result.out);
   int waived = 0;
   for (const auto& finding : report["findings"]) {
@@ -140,8 +140,7 @@ TEST(ScanWaiversTest, WaivedExpiredAndUnusedWaivers) {
     }
   }
   EXPECT_EQ(waived, 1);
-  EXPECT_NE(result.err.find("for PGW-HBA-009 matched no finding"), std::string::npos)
-      << result.err;
+  EXPECT_NE(result.err.find("for PGW-HBA-009 matched no finding"), std::string::npos) << result.err;
 }
 
 TEST(ScanWaiversTest, WaivedFindingsNeverFailTheRun) {
@@ -157,8 +156,9 @@ TEST(ScanWaiversTest, WaivedFindingsNeverFailTheRun) {
                            "  - id: PGW-HBA-009\n    title: trust\n    severity: low\n"
                            "    target: hba_rule\n    where: {error: {absent: true}}\n"
                            "    assert: {method: {ne: trust}}\n    message: trust\n";
-  const std::vector<std::string> base = {"scan", "--hba", kFixtures + "insecure_pg_hba.conf",
-                                         "--policy", policy, "--fail-on", "medium"};
+  const std::vector<std::string> base = {"scan",     "--hba", kFixtures + "insecure_pg_hba.conf",
+                                         "--policy", policy,  "--fail-on",
+                                         "medium"};
   EXPECT_EQ(testing::RunPgward(base).exit_code, 1);
   std::vector<std::string> waived = base;
   waived.insert(waived.end(), {"--waivers", kFixtures + "waivers.yaml"});
@@ -166,8 +166,8 @@ TEST(ScanWaiversTest, WaivedFindingsNeverFailTheRun) {
 }
 
 TEST(ScanWaiversTest, MalformedWaiversAreAnErrorWithPositions) {
-  const auto result = testing::RunPgward(
-      {"scan", "--hba", kFixtures + "insecure_pg_hba.conf", "--waivers", kFixtures + "bad_waivers.yaml"});
+  const auto result = testing::RunPgward({"scan", "--hba", kFixtures + "insecure_pg_hba.conf",
+                                          "--waivers", kFixtures + "bad_waivers.yaml"});
   EXPECT_EQ(result.exit_code, 2);
   const std::string file = kFixtures + "bad_waivers.yaml";
   EXPECT_NE(result.err.find(file + ":6:5: unknown key 'justifcation' in waiver (did you mean "
@@ -180,6 +180,42 @@ TEST(ScanWaiversTest, MalformedWaiversAreAnErrorWithPositions) {
   EXPECT_NE(result.err.find(file + ":8:14: 'expires' must be a date, YYYY-MM-DD"),
             std::string::npos);
   EXPECT_EQ(result.out, "");
+}
+
+}  // namespace
+}  // namespace pgward
+
+namespace pgward {
+namespace {
+
+TEST(ScanSarifTest, WaivedFindingsAreSuppressionsOrLeftOutForGitHub) {
+  const std::string with = ::testing::TempDir() + "/with.sarif";
+  const std::string without = ::testing::TempDir() + "/without.sarif";
+  const std::vector<std::string> base = {"scan",
+                                         "--hba",
+                                         kFixtures + "insecure_pg_hba.conf",
+                                         "--waivers",
+                                         kFixtures + "waivers.yaml",
+                                         "--reproducible",
+                                         "--source-root",
+                                         kFixtures};
+  std::vector<std::string> kept = base, omitted = base;
+  kept.insert(kept.end(), {"--sarif", with});
+  omitted.insert(omitted.end(), {"--sarif", without, "--sarif-omit-suppressed"});
+  testing::RunPgward(kept);
+  testing::RunPgward(omitted);
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    return nlohmann::json::parse(in)["runs"][0];
+  };
+  const nlohmann::json kept_run = read(with), omitted_run = read(without);
+  size_t suppressed = 0;
+  for (const auto& result : kept_run["results"]) suppressed += result.contains("suppressions");
+  EXPECT_EQ(suppressed, 1u);
+  EXPECT_EQ(omitted_run["results"].size() + 1, kept_run["results"].size());
+  // Locations are relative to --source-root.
+  EXPECT_EQ(kept_run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "insecure_pg_hba.conf");
 }
 
 }  // namespace
