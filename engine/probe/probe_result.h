@@ -12,17 +12,17 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/model/tls_version.h"
 #include "engine/probe/connection.h"
 #include "engine/probe/error.h"
 
 namespace pgward::probe {
 
-enum class TlsVersion { kTls1_0, kTls1_1, kTls1_2, kTls1_3 };
-inline constexpr TlsVersion kAllTlsVersions[] = {TlsVersion::kTls1_0, TlsVersion::kTls1_1,
-                                                 TlsVersion::kTls1_2, TlsVersion::kTls1_3};
-
-// The name OpenSSL, pg_stat_ssl and ssl_min_protocol_version use: "TLSv1", "TLSv1.1", ...
-std::string_view TlsVersionName(TlsVersion version);
+// The one TLS version type of the project (engine/model), so that probe results become facts
+// without translation.
+using pgward::kAllTlsVersions;
+using pgward::TlsVersion;
+using pgward::TlsVersionName;
 
 // How TLS starts: SSLRequest then TLS (every version), or a TLS ClientHello with ALPN
 // "postgresql" as the first bytes (PostgreSQL 17+).

@@ -13,12 +13,14 @@
 #include "engine/probe/prober.h"
 
 #include <gtest/gtest.h>
+
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <stdexcept>
 
 #include <cstdio>
 #include <fstream>
@@ -85,7 +87,10 @@ Names AcceptedNames(const VersionResult& version) {
 }
 
 const VersionResult& Version(const ProbeResult& result, TlsVersion version) {
-  return result.versions.at(static_cast<size_t>(version));
+  for (const VersionResult& candidate : result.versions) {
+    if (candidate.version == version) return candidate;
+  }
+  throw std::out_of_range("no result for " + std::string(TlsVersionName(version)));
 }
 
 ProbeResult ProbeSandbox(const Sandbox& sandbox, ProbeOptions options = {}) {
