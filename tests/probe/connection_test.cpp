@@ -24,19 +24,6 @@ SocketAddress Loopback(int port) {
   return addresses->front();
 }
 
-// A port nothing listens on: bound once to learn a free number, then closed.
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), length);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 Expected<SslRequestAnswer> AskSsl(int port, milliseconds timeout = milliseconds(5000)) {
   Expected<Connection> connection = Connection::Open(Loopback(port), timeout);
   if (!connection) return connection.error();
@@ -44,7 +31,7 @@ Expected<SslRequestAnswer> AskSsl(int port, milliseconds timeout = milliseconds(
 }
 
 TEST(ProbeConnectionTest, RefusedPortIsConnectionRefused) {
-  const int port = ClosedPort();
+  const int port = testing::ClosedPort();
   const Expected<Connection> connection = Connection::Open(Loopback(port), milliseconds(2000));
   ASSERT_FALSE(connection.has_value());
   EXPECT_EQ(connection.error().kind, ErrorKind::kConnectionRefused);

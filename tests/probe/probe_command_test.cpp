@@ -34,18 +34,6 @@ std::string Target(const Sandbox& sandbox) {
   return sandbox.host() + ":" + std::to_string(sandbox.port());
 }
 
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), length);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 TEST(ProbeCommandTest, UsageErrorsExitWith2AndNoReport) {
   const ProbeCommandOptions cases[] = {
       {.target = "db.example.com:99999"},
@@ -80,7 +68,7 @@ TEST(ProbeCommandTest, CaFileWithoutCertificatesIsAUsageError) {
 }
 
 TEST(ProbeCommandTest, UnreachableServerExitsWith3AndSaysWhy) {
-  const int port = ClosedPort();
+  const int port = probe::testing::ClosedPort();
   const Outcome outcome = RunProbe({.target = "127.0.0.1:" + std::to_string(port),
                                     .format = ProbeCommandOptions::Format::kJson});
   EXPECT_EQ(outcome.exit_code, 3);
@@ -95,7 +83,8 @@ TEST(ProbeCommandTest, UnreachableServerExitsWith3AndSaysWhy) {
 TEST(ProbeCommandTest, Ipv6LiteralTarget) {
   // The sandbox listens on IPv4 only: [::1] is refused (or unreachable without IPv6), which
   // shows the bracketed form was parsed and the port taken from it.
-  const Outcome outcome = RunProbe({.target = "[::1]:" + std::to_string(ClosedPort())});
+  const Outcome outcome =
+      RunProbe({.target = "[::1]:" + std::to_string(probe::testing::ClosedPort())});
   EXPECT_EQ(outcome.exit_code, 3);
   EXPECT_NE(outcome.err.find("[::1]:"), std::string::npos) << outcome.err;
 }

@@ -436,20 +436,8 @@ TEST(ProbeTest, DirectTlsWithAlpnIsEnumerated) {
   std::filesystem::remove_all(directory);
 }
 
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), length);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 TEST(ProbeTest, UnreachableAndForeignServersAreErrorsNotFindings) {
-  const ProbeResult refused = Probe({.host = "127.0.0.1", .port = ClosedPort()});
+  const ProbeResult refused = Probe({.host = "127.0.0.1", .port = testing::ClosedPort()});
   ASSERT_TRUE(refused.error.has_value());
   EXPECT_EQ(refused.error->kind, ErrorKind::kConnectionRefused);
   EXPECT_FALSE(refused.complete());

@@ -61,4 +61,7 @@ struct DirectTlsOptions {
 };
 TestServer::Serve DirectTlsServer(const DirectTlsOptions& options);
 
+// A port of 127.0.0.1 nothing listens on: bound once to learn a free number, then closed.
+int ClosedPort();
+
 }  // namespace pgward::probe::testing
