@@ -62,6 +62,12 @@ void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
       ->default_val(16);
   command.add_option("--timeout-ms", options.timeout_ms, "Per-server timeout")
       ->check(CLI::Range(1, 3600000));
+  command.add_flag("--probe", options.probe,
+                   "Also probe each server's TLS on the host and port connected to: accepted "
+                   "versions, cipher suites and certificate chain (PGW-CERT-*, PGW-PROBE-*)");
+  command.add_option("--probe-ca-file", options.probe_ca_file,
+                     "CA certificates to verify the probed chains with (default: each target's "
+                     "sslrootcert, else the system store)");
 }
 
 void AddHbaRulesCommand(CLI::App& hba, Action& action) {

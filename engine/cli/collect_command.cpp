@@ -1,10 +1,12 @@
 #include "engine/cli/collect_command.h"
 
+#include <fstream>
 #include <map>
 #include <ostream>
 
 #include "engine/collect/inventory.h"
 #include "engine/collect/live_collector.h"
+#include "engine/collect/probe_servers.h"
 #include "engine/collect/snapshot.h"
 #include "engine/core/exit_code.h"
 #include "engine/core/redact.h"
@@ -48,6 +50,16 @@ std::optional<collect::CollectOptions> PlanCollection(const CollectCommandOption
     err << "pgward: --concurrency and --timeout-ms must be positive\n";
     return std::nullopt;
   }
+  if (!options.probe_ca_file.empty()) {
+    if (!options.probe) {
+      err << "pgward: --probe-ca-file is for the TLS probe: add --probe\n";
+      return std::nullopt;
+    }
+    if (!std::ifstream(options.probe_ca_file).good()) {
+      err << "pgward: cannot read --probe-ca-file " << RedactSecrets(options.probe_ca_file) << "\n";
+      return std::nullopt;
+    }
+  }
   collect::CollectOptions collect;
   collect.concurrency = options.concurrency;
   collect.targets = CommandLineTargets(options.targets);
@@ -77,6 +89,17 @@ std::optional<collect::CollectOptions> PlanCollection(const CollectCommandOption
   return collect;
 }
 
+collect::Evidence CollectEvidence(const CollectCommandOptions& options,
+                                  const collect::CollectOptions& plan, FactSet& facts) {
+  collect::Evidence evidence = collect::CollectLive(plan, facts);
+  if (options.probe) {
+    collect::ProbeServersOptions probe;
+    if (!options.probe_ca_file.empty()) probe.ca_file = options.probe_ca_file;
+    collect::ProbeServers(plan.targets, probe, evidence, facts);
+  }
+  return evidence;
+}
+
 int RunCollect(const CollectCommandOptions& options, std::ostream& out, std::ostream& err) {
   const int usage = ToInt(ExitCode::kUsageOrInputError);
   if (options.output.empty()) {
@@ -87,7 +110,7 @@ int RunCollect(const CollectCommandOptions& options, std::ostream& out, std::ost
   if (!collect) return usage;
 
   FactSet facts;
-  const collect::Evidence evidence = collect::CollectLive(*collect, facts);
+  const collect::Evidence evidence = CollectEvidence(options, *collect, facts);
   if (std::optional<std::string> error =
           reporters::WriteFileAtomically(options.output, collect::WriteSnapshot(evidence, facts))) {
     err << "pgward: " << *error << "\n";

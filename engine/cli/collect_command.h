@@ -18,6 +18,8 @@ struct CollectCommandOptions {
   int concurrency = 16;              // --concurrency N: connections in flight
   std::optional<int> timeout_ms;     // --timeout-ms N: per target, over the inventory's
   std::string output;                // -o/--output FILE: the snapshot
+  bool probe = false;                // --probe: the TLS probe of every server reached
+  std::string probe_ca_file;         // --probe-ca-file FILE: trust anchors for the probe
   bool progress = false;             // decided by the caller: stderr is a terminal
 };
 
@@ -25,6 +27,11 @@ struct CollectCommandOptions {
 // nullopt after printing a usage error. `scan` and `collect` share it.
 std::optional<collect::CollectOptions> PlanCollection(const CollectCommandOptions& options,
                                                       std::ostream& err);
+
+// Collects the planned targets and, with --probe, probes the servers reached: the evidence of
+// `scan` and `collect` alike.
+collect::Evidence CollectEvidence(const CollectCommandOptions& options,
+                                  const collect::CollectOptions& plan, FactSet& facts);
 
 // Exit 0 when everything was collected, 3 when something could not be (the snapshot is
 // written all the same and records what is missing), 2 on a usage or input error.

@@ -131,7 +131,7 @@ void CollectHbaFiles(const ScanOptions& options, FactSet& facts, ScanReport& rep
     const hba::AccessMap access = hba::AnalyzeAccess(file, hba::LocalNetworks{});
     hba::AddHbaRuleFacts(file, options.pg_version, facts, &access);
     read_files.insert(path);
-    for (const hba::HbaRule& rule : file.rules) read_files.insert(rule.location.file);
+    for (const hba::HbaRule& rule : file.rules) read_files.insert(*rule.location.file);
   }
   for (const std::string& path : read_files) {
     if (std::optional<std::string> digest = Sha256OfFile(path)) {
@@ -192,6 +192,10 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
            "--inventory FILE\nRun 'pgward scan --help' for usage.\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
+  if (options.live.probe && options.live.targets.empty() && options.live.inventory.empty()) {
+    err << "pgward: --probe probes live servers: give --target DSN or --inventory FILE\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
   std::optional<collect::CollectOptions> live;
   if (!options.live.targets.empty() || !options.live.inventory.empty()) {
     live = PlanCollection(options.live, err);
@@ -227,7 +231,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     }
   }
   if (live) {
-    collect::Evidence collected = collect::CollectLive(*live, facts);
+    collect::Evidence collected = CollectEvidence(options.live, *live, facts);
     for (collect::ServerEvidence& server : collected.servers) {
       evidence.servers.push_back(std::move(server));
     }

@@ -72,13 +72,17 @@ constexpr FieldSpec kCertificateFields[] = {
     {"signature_algorithm", kString, "signature algorithm, e.g. sha256WithRSAEncryption"},
     {"self_signed", kBool, "issuer and subject are the same and the signature verifies"},
     {"chain_verified", kBool, "the chain verifies against the CA file or the system store"},
-    {"hostname_match", kBool, "the certificate names the host that was probed"},
+    {"hostname_match", kBool,
+     "the certificate names the host that was probed (depth 0 only; absent for the others)"},
 };
 
 constexpr FieldSpec kProbeProtocolFields[] = {
     {"server", kString, "name of the server (target)"},
     {"version", kTlsVersion, "the protocol version offered alone"},
     {"accepted", kBool, "the server completed a handshake at this version"},
+    {"configured", kBool,
+     "ssl and ssl_min/max_protocol_version admit this version; absent when the settings are "
+     "unknown"},
 };
 
 constexpr FieldSpec kProbeCipherFields[] = {
@@ -86,6 +90,9 @@ constexpr FieldSpec kProbeCipherFields[] = {
     {"version", kTlsVersion, "protocol version of the handshake"},
     {"cipher", kString, "accepted cipher suite, OpenSSL name"},
     {"bits", kInteger, "symmetric key length in bits"},
+    {"configured", kBool,
+     "ssl_ciphers admits the suite; absent for TLS 1.3 suites (which ssl_ciphers does not "
+     "govern) and when the settings are unknown"},
 };
 
 constexpr FieldSpec kHbaRuleFields[] = {

@@ -37,9 +37,11 @@ struct CipherSuite {
 };
 
 // Whose preference picks the suite when the client offers several that the server accepts. The
-// server's favourite (its pick from an offer of everything) is offered last among the accepted
-// suites: picked again, the order is the server's; the first offered picked, the client's;
-// anything else is reported as undetermined.
+// enumeration offers every other time in reverse order: a pick that is not the first accepted
+// suite of its offer shows the server's order. When every pick was (the server's order may
+// agree with the client's), one more handshake decides: the server's favourite (its pick from
+// an offer of everything) is offered last among the accepted suites: picked again, the order is
+// the server's; the first offered picked, the client's; anything else is undetermined.
 enum class CipherOrder { kServer, kClient, kUndetermined };
 
 enum class VersionStatus {

@@ -58,11 +58,18 @@ double Milliseconds(Clock::duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
 }
 
+// One enumeration step: the suites offered, in the order offered, and the server's pick.
+struct Offer {
+  std::vector<CipherSuite> suites;
+  CipherSuite picked;
+};
+
 // What is known about one version while its chains run.
 struct VersionState {
   TlsVersion version;
   std::mutex mutex;
   std::vector<CipherSuite> accepted;
+  std::vector<Offer> offers;  // every step that found a suite, to judge whose order applies
   std::string refusal;
   std::optional<CipherOrder> cipher_order;
   std::optional<Error> error;        // stopped the enumeration
@@ -168,9 +175,19 @@ class Enumerator {
 
  private:
   // Offers `offer`, removes the suite the server picks and offers the rest, until it refuses.
+  // Every other offer of a version is in reverse order: a server that takes the client's
+  // order then picks from both ends, which no single order of its own does (see
+  // FollowsClientOrder). The first offer of a version is in OpenSSL's order.
   void RunChain(VersionState& state, std::vector<CipherSuite> offer, bool first, TaskPool& pool) {
     while (!offer.empty()) {
-      Expected<CipherSuite> picked = Pick(state.version, offer);
+      bool reverse;
+      {
+        std::lock_guard lock(state.mutex);
+        reverse = state.offers.size() % 2 == 1;
+      }
+      std::vector<CipherSuite> offered = offer;
+      if (reverse) std::reverse(offered.begin(), offered.end());
+      Expected<CipherSuite> picked = Pick(state.version, offered);
       if (!picked) {
         std::lock_guard lock(state.mutex);
         if (picked.error().kind != ErrorKind::kHandshakeRejected) {
@@ -183,6 +200,7 @@ class Enumerator {
       std::erase(offer, *picked);
       {
         std::lock_guard lock(state.mutex);
+        state.offers.push_back({std::move(offered), *picked});
         state.accepted.push_back(std::move(*picked));
       }
       if (first) SplitChain(state, offer, pool);
@@ -211,7 +229,23 @@ class Enumerator {
   void FinishChain(VersionState& state, TaskPool& pool) {
     std::lock_guard lock(state.mutex);
     if (--state.pending_chains > 0 || state.error.has_value() || state.accepted.size() < 2) return;
+    if (!FollowsClientOrder(state)) {
+      // A pick that was not the first accepted suite offered: the order is the server's.
+      state.cipher_order = CipherOrder::kServer;
+      return;
+    }
     pool.Add([this, &state] { DetermineOrder(state); });
+  }
+
+  // Whether every pick was the first suite of its offer that the server accepts, as under the
+  // client's order. It decides nothing when true (the server's own order may agree), so a
+  // handshake made for the purpose (DetermineOrder) settles it then.
+  static bool FollowsClientOrder(const VersionState& state) {
+    return std::all_of(state.offers.begin(), state.offers.end(), [&](const Offer& offer) {
+      const auto first_accepted = std::find_first_of(offer.suites.begin(), offer.suites.end(),
+                                                     state.accepted.begin(), state.accepted.end());
+      return first_accepted != offer.suites.end() && *first_accepted == offer.picked;
+    });
   }
 
   // The version's first pick came from an offer of every suite: under the server's order, it is

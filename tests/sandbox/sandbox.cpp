@@ -267,6 +267,11 @@ std::string Sandbox::tls_dsn(const std::string& role) const {
          " connect_timeout=10";
 }
 
+void Sandbox::GrantScannerHbaFileRules() const {
+  Query(std::string("GRANT SELECT ON pg_catalog.pg_hba_file_rules TO ") + kScannerRole +
+        "; GRANT EXECUTE ON FUNCTION pg_catalog.pg_hba_file_rules() TO " + kScannerRole);
+}
+
 std::vector<Sandbox::Row> Sandbox::Query(const std::string& sql, const std::string& role) const {
   std::unique_ptr<PGconn, PgConnClose> connection(PQconnectdb(socket_dsn(role).c_str()));
   if (PQstatus(connection.get()) != CONNECTION_OK) {

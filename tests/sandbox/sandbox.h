@@ -69,6 +69,10 @@ class Sandbox {
   using Row = std::vector<std::optional<std::string>>;
   std::vector<Row> Query(const std::string& sql, const std::string& role = kSuperuser) const;
 
+  // Lets the scanner role read the server's own pg_hba.conf through pg_hba_file_rules, which
+  // PostgreSQL 15 keeps to superusers unless granted.
+  void GrantScannerHbaFileRules() const;
+
   pid_t postmaster_pid() const { return postmaster_pid_; }
   // Stops the server and removes the files now; the destructor does it otherwise.
   void Stop();

@@ -90,12 +90,9 @@ int main(int argc, char** argv) {
         : variant == "ssl-off"  ? pgward::sandbox::SandboxOptions::ssl_off()
                                 : pgward::sandbox::SandboxOptions{};
     pgward::sandbox::Sandbox sandbox(options);
-    // The demo's scanner reads the server's own pg_hba.conf, which PostgreSQL 15 keeps to
-    // superusers unless granted (pgward collect names these grants when they are missing).
-    sandbox.Query(std::string("GRANT SELECT ON pg_catalog.pg_hba_file_rules TO ") +
-                  pgward::sandbox::kScannerRole +
-                  "; GRANT EXECUTE ON FUNCTION pg_catalog.pg_hba_file_rules() TO " +
-                  pgward::sandbox::kScannerRole);
+    // The demo's scanner reads the server's own pg_hba.conf (pgward collect names these grants
+    // when they are missing).
+    sandbox.GrantScannerHbaFileRules();
     std::vector<pgward::sandbox::LiveClient> clients;
     if (with_clients) {
       for (const ClientSpec& spec : ClientMix()) clients.emplace_back(sandbox, spec);

@@ -1,0 +1,117 @@
+#include "engine/collect/probe_servers.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "engine/probe/probe_facts.h"
+#include "engine/probe/prober.h"
+#include "engine/probe/task_pool.h"
+
+namespace pgward::collect {
+namespace {
+
+// The sslrootcert the target names (inventory `connect:` over the DSN), as libpq parses it.
+// "system" and an unset value both mean the system store. A service file or PGSSLROOTCERT is not
+// read here: --probe-ca-file names the anchors then.
+std::optional<std::filesystem::path> TargetRootCert(const Target& target) {
+  std::optional<std::string> root_cert;
+  if (const auto found = target.connect.find("sslrootcert"); found != target.connect.end()) {
+    root_cert = found->second;
+  } else if (!target.dsn.empty()) {
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+        PQconninfoParse(target.dsn.c_str(), nullptr), PQconninfoFree);
+    for (const PQconninfoOption* option = options.get(); option && option->keyword; ++option) {
+      if (std::string(option->keyword) == "sslrootcert" && option->val && *option->val) {
+        root_cert = option->val;
+      }
+    }
+  }
+  if (!root_cert || *root_cert == "system") return std::nullopt;
+  return std::filesystem::path(*root_cert);
+}
+
+// The server fact's TLS settings, or nullopt when the server fact is missing.
+std::optional<probe::ConfiguredTls> Configured(const ServerEvidence& server, const FactSet& facts) {
+  const RowRange rows = server.rows[static_cast<size_t>(FactKind::kServer)];
+  if (rows.begin == rows.end) return std::nullopt;
+  const FactTable& table = facts.table(FactKind::kServer);
+  const size_t row = rows.begin;
+  probe::ConfiguredTls configured;
+  const std::optional<bool> ssl = table.Bool(row, table.Field("ssl"));
+  if (!ssl) return std::nullopt;
+  configured.ssl = *ssl;
+  configured.min_version = table.Tls(row, table.Field("ssl_min_protocol_version"));
+  configured.max_version = table.Tls(row, table.Field("ssl_max_protocol_version"));
+  if (const ValueId list = table.Id(row, table.Field("ssl_ciphers_expanded")); list != kAbsent) {
+    for (const ValueId cipher : facts.pool().List(list)) {
+      configured.ciphers.emplace_back(facts.pool().String(cipher));
+    }
+  }
+  return configured;
+}
+
+bool IsUnixSocket(const std::string& host) {
+  return host.empty() || host.front() == '/' || host.front() == '@';
+}
+
+}  // namespace
+
+probe::TlsStart PreferredTlsStart(int server_version_num) {
+  return server_version_num >= 170000 ? probe::TlsStart::kDirect : probe::TlsStart::kSslRequest;
+}
+
+void ProbeServers(const std::vector<Target>& targets, const ProbeServersOptions& options,
+                  Evidence& evidence, FactSet& facts) {
+  std::vector<std::optional<probe::ProbeResult>> results(evidence.servers.size());
+  probe::TaskPool pool;
+  for (size_t i = 0; i < evidence.servers.size(); ++i) {
+    const ServerEvidence& server = evidence.servers[i];
+    if (!server.host || !server.port || IsUnixSocket(*server.host)) continue;
+    probe::ProbeOptions probe_options{
+        .host = *server.host,
+        .port = *server.port,
+        .start = PreferredTlsStart(server.version.value_or(0)),
+        .ca_file = options.ca_file
+                       ? options.ca_file
+                       : (i < targets.size() ? TargetRootCert(targets[i]) : std::nullopt),
+        .concurrency = options.handshakes_per_server,
+        .timeout = options.timeout,
+        // Latency is not a fact any rule judges: one sample keeps the probe short.
+        .latency_samples = 1};
+    pool.Add([probe_options, &result = results[i]]() mutable {
+      result = probe::Probe(probe_options);
+      if (result->error && probe_options.start == probe::TlsStart::kDirect) {
+        probe_options.start = probe::TlsStart::kSslRequest;
+        result = probe::Probe(probe_options);
+      }
+    });
+  }
+  pool.Run(std::max(1, options.servers_at_once));
+
+  // Appended server by server, so that each server's facts of a kind stay contiguous.
+  for (size_t i = 0; i < evidence.servers.size(); ++i) {
+    ServerEvidence& server = evidence.servers[i];
+    if (!server.host || !server.port) continue;
+    if (!results[i]) {
+      server.errors.push_back({server.name,
+                               "the TLS probe needs a TCP connection, and " + server.name +
+                                   " was reached through the Unix socket " + *server.host,
+                               {}});
+      continue;
+    }
+    const std::optional<probe::ConfiguredTls> configured = Configured(server, facts);
+    const auto before = TableSizes(facts);
+    probe::AddProbeFacts(server.name, *results[i], configured ? &*configured : nullptr, facts,
+                         server.errors);
+    const auto added = RowsSince(before, facts);
+    for (const FactKind kind :
+         {FactKind::kCertificate, FactKind::kProbeProtocol, FactKind::kProbeCipher}) {
+      server.rows[static_cast<size_t>(kind)] = added[static_cast<size_t>(kind)];
+    }
+  }
+}
+
+}  // namespace pgward::collect

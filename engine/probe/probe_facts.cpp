@@ -1,0 +1,154 @@
+#include "engine/probe/probe_facts.h"
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+namespace pgward::probe {
+namespace {
+
+// The symmetric key length of every suite OpenSSL knows (security level 0, TLS 1.3 included),
+// by OpenSSL name: pg_stat_ssl's `bits` for the same suite.
+const std::map<std::string, int, std::less<>>& SuiteBits() {
+  static const auto* const kBits = [] {
+    auto* bits = new std::map<std::string, int, std::less<>>();
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_method()),
+                                                              SSL_CTX_free);
+    if (context == nullptr ||
+        SSL_CTX_set_cipher_list(context.get(), "ALL:COMPLEMENTOFALL:@SECLEVEL=0") != 1) {
+      return bits;
+    }
+    const STACK_OF(SSL_CIPHER)* suites = SSL_CTX_get_ciphers(context.get());
+    for (int i = 0; i < sk_SSL_CIPHER_num(suites); ++i) {
+      const SSL_CIPHER* suite = sk_SSL_CIPHER_value(suites, i);
+      bits->emplace(SSL_CIPHER_get_name(suite), SSL_CIPHER_get_bits(suite, nullptr));
+    }
+    return bits;
+  }();
+  return *kBits;
+}
+
+std::string ProbeTarget(const ProbeResult& result) {
+  return result.address.empty() ? result.host + ":" + std::to_string(result.port) : result.address;
+}
+
+void AddCertificateFacts(std::string_view server, const ChainFacts& chain, FactSet& facts) {
+  FactTable& table = facts.table(FactKind::kCertificate);
+  const size_t server_field = table.Field("server");
+  const size_t depth_field = table.Field("depth");
+  const size_t subject = table.Field("subject");
+  const size_t issuer = table.Field("issuer");
+  const size_t serial = table.Field("serial");
+  const size_t sans = table.Field("sans");
+  const size_t not_before = table.Field("not_before");
+  const size_t not_after = table.Field("not_after");
+  const size_t days = table.Field("days_to_expiry");
+  const size_t key_type = table.Field("key_type");
+  const size_t key_bits = table.Field("key_bits");
+  const size_t signature = table.Field("signature_algorithm");
+  const size_t self_signed = table.Field("self_signed");
+  const size_t verified = table.Field("chain_verified");
+  const size_t hostname_match = table.Field("hostname_match");
+  for (size_t depth = 0; depth < chain.certificates.size(); ++depth) {
+    const CertificateFacts& certificate = chain.certificates[depth];
+    const size_t row = table.AppendRow();
+    table.SetString(row, server_field, server);
+    table.SetInteger(row, depth_field, static_cast<std::int64_t>(depth));
+    table.SetString(row, subject, certificate.subject);
+    table.SetString(row, issuer, certificate.issuer);
+    table.SetString(row, serial, certificate.serial);
+    std::vector<std::string> names;
+    for (const std::string& name : certificate.dns_names) names.push_back("DNS:" + name);
+    for (const std::string& address : certificate.ip_addresses) names.push_back("IP:" + address);
+    const std::vector<std::string_view> name_views(names.begin(), names.end());
+    table.SetStringList(row, sans, name_views);
+    table.SetInteger(row, not_before, certificate.not_before.time_since_epoch().count());
+    table.SetInteger(row, not_after, certificate.not_after.time_since_epoch().count());
+    table.SetInteger(row, days, certificate.days_to_expiry);
+    table.SetString(row, key_type, certificate.key_type);
+    table.SetInteger(row, key_bits, certificate.key_bits);
+    table.SetString(row, signature, certificate.signature_algorithm);
+    table.SetBool(row, self_signed, certificate.self_signed);
+    table.SetBool(row, verified, chain.verified);
+    // The host name is matched against the server's own certificate only.
+    if (depth == 0) table.SetBool(row, hostname_match, chain.name_matches);
+  }
+}
+
+void AddVersionFacts(std::string_view server, const VersionResult& version,
+                     const ConfiguredTls* configured, FactSet& facts) {
+  FactTable& protocols = facts.table(FactKind::kProbeProtocol);
+  const size_t row = protocols.AppendRow();
+  protocols.SetString(row, protocols.Field("server"), server);
+  protocols.SetTlsVersion(row, protocols.Field("version"), version.version);
+  if (version.status != VersionStatus::kIncomplete) {
+    protocols.SetBool(row, protocols.Field("accepted"), version.status == VersionStatus::kAccepted);
+  }
+  if (configured != nullptr) {
+    protocols.SetBool(row, protocols.Field("configured"),
+                      configured->AllowsVersion(version.version));
+  }
+
+  FactTable& ciphers = facts.table(FactKind::kProbeCipher);
+  for (const CipherSuite& suite : version.accepted_suites) {
+    const size_t cipher_row = ciphers.AppendRow();
+    ciphers.SetString(cipher_row, ciphers.Field("server"), server);
+    ciphers.SetTlsVersion(cipher_row, ciphers.Field("version"), version.version);
+    ciphers.SetString(cipher_row, ciphers.Field("cipher"), suite.name);
+    const auto& bits = SuiteBits();
+    if (const auto found = bits.find(suite.name); found != bits.end()) {
+      ciphers.SetInteger(cipher_row, ciphers.Field("bits"), found->second);
+    }
+    // ssl_ciphers does not govern TLS 1.3 suites: there is nothing to compare them with.
+    if (configured != nullptr && version.version != TlsVersion::kTls1_3) {
+      ciphers.SetBool(cipher_row, ciphers.Field("configured"),
+                      std::find(configured->ciphers.begin(), configured->ciphers.end(),
+                                suite.name) != configured->ciphers.end());
+    }
+  }
+}
+
+}  // namespace
+
+bool ConfiguredTls::AllowsVersion(TlsVersion version) const {
+  return ssl && (!min_version || *min_version <= version) &&
+         (!max_version || version <= *max_version);
+}
+
+void AddProbeFacts(std::string_view server, const ProbeResult& result,
+                   const ConfiguredTls* configured, FactSet& facts,
+                   std::vector<EvidenceError>& errors) {
+  const std::string target = ProbeTarget(result);
+  auto add_error = [&](const std::string& message) {
+    errors.push_back({std::string(server), "TLS probe of " + target + ": " + message, {}});
+  };
+  if (result.error) {
+    add_error(result.error->message);
+    return;
+  }
+  if (result.tls_refused()) {
+    for (TlsVersion version : kAllTlsVersions) {
+      AddVersionFacts(server, VersionResult{.version = version, .status = VersionStatus::kRejected},
+                      configured, facts);
+    }
+    return;
+  }
+  bool any_accepted = false;
+  for (const VersionResult& version : result.versions) {
+    AddVersionFacts(server, version, configured, facts);
+    if (version.status == VersionStatus::kIncomplete) {
+      add_error(std::string(TlsVersionName(version.version)) + ": " +
+                (version.error ? version.error->message : "not determined"));
+    }
+    any_accepted = any_accepted || version.status == VersionStatus::kAccepted;
+  }
+  if (result.chain) {
+    AddCertificateFacts(server, *result.chain, facts);
+  } else if (any_accepted) {
+    add_error("the server's certificate chain could not be obtained");
+  }
+}
+
+}  // namespace pgward::probe

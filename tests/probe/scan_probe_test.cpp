@@ -1,0 +1,177 @@
+// `pgward scan --probe` and `collect --probe` through the real binary against sandbox servers:
+// the probe's facts reach the PGW-CERT-* and PGW-PROBE-* rules, and a snapshot keeps them.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "tests/sandbox/sandbox.h"
+#include "tests/support/command.h"
+
+namespace pgward {
+namespace {
+
+using sandbox::Sandbox;
+using sandbox::SandboxOptions;
+using testing::RunPgward;
+
+// The messages of the findings of `rule_id`, sorted.
+std::multiset<std::string> Messages(const nlohmann::json& report, const std::string& rule_id) {
+  std::multiset<std::string> messages;
+  for (const auto& finding : report["findings"]) {
+    if (finding["rule_id"] == rule_id) messages.insert(finding["message"].get<std::string>());
+  }
+  return messages;
+}
+
+// The check of `rule_id` on the only target: facts checked, failures and errors.
+nlohmann::json Check(const nlohmann::json& report, const std::string& rule_id) {
+  for (const auto& check : report["checks"]) {
+    if (check["rule_id"] == rule_id) return check;
+  }
+  return nullptr;
+}
+
+std::set<std::string> Fingerprints(const nlohmann::json& report) {
+  std::set<std::string> fingerprints;
+  for (const auto& finding : report["findings"]) {
+    fingerprints.insert(finding["rule_id"].get<std::string>() + " " +
+                        finding["fingerprint"].get<std::string>());
+  }
+  return fingerprints;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/pgward-scan-probe-XXXXXX";
+    path_ = mkdtemp(pattern);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST(ScanProbeTest, LegacyVersionsAndAShortLivedCertificateBecomeFindings) {
+  SandboxOptions options = SandboxOptions::legacy_tls();
+  options.server_certificate = sandbox::CertificateSpec{.common_name = "localhost",
+                                                        .dns_names = {"localhost"},
+                                                        .ip_addresses = {"127.0.0.1"},
+                                                        .valid_days = 3};
+  Sandbox sandbox(options);
+  sandbox.GrantScannerHbaFileRules();
+  const std::string dsn = sandbox.tls_dsn(sandbox::kScannerRole);
+  const auto result = RunPgward({"scan", "--target", dsn, "--probe", "--format", "json"});
+  ASSERT_EQ(result.exit_code, 1) << result.err;
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
+  const std::string server = report["targets"][0];
+
+  EXPECT_EQ(Messages(report, "PGW-PROBE-001"),
+            (std::multiset<std::string>{server + " accepts TLSv1", server + " accepts TLSv1.1"}));
+  // Issued seconds ago for 3 days: 2 whole days are left.
+  const std::multiset<std::string> expiry = Messages(report, "PGW-CERT-001");
+  ASSERT_EQ(expiry.size(), 1u);
+  EXPECT_NE(expiry.begin()->find("(CN=localhost,O=pgward sandbox) expires "), std::string::npos)
+      << *expiry.begin();
+  EXPECT_NE(expiry.begin()->find(", 2 day(s) from now"), std::string::npos) << *expiry.begin();
+  // Verified against the sandbox CA (the DSN's sslrootcert), naming 127.0.0.1: trusted.
+  EXPECT_EQ(Check(report, "PGW-CERT-003")["facts_checked"], 1);
+  EXPECT_EQ(Check(report, "PGW-CERT-003")["failures"], 0);
+  // With @SECLEVEL=0 the server accepts what its settings say: TLSv1 to TLSv1.3.
+  EXPECT_EQ(Check(report, "PGW-PROBE-003")["facts_checked"], 4);
+  EXPECT_EQ(Check(report, "PGW-PROBE-003")["failures"], 0);
+  EXPECT_EQ(Check(report, "PGW-PROBE-004")["failures"], 0);
+  // Every accepted TLS 1.2-and-older suite is checked against the allowlist; CBC suites fail.
+  EXPECT_GT(Messages(report, "PGW-PROBE-002")
+                .count(server + " accepts ECDHE-ECDSA-AES128-SHA with TLSv1"),
+            0u);
+
+  // The snapshot of a probed collection, evaluated later, gives the same findings.
+  TempDir directory;
+  const std::string snapshot = directory.file("snapshot.json");
+  const auto collected = RunPgward({"collect", "--target", dsn, "--probe", "-o", snapshot});
+  ASSERT_EQ(collected.exit_code, 0) << collected.err;
+  const auto offline = RunPgward({"scan", "--snapshot", snapshot, "--format", "json"});
+  ASSERT_EQ(offline.exit_code, 1) << offline.err;
+  EXPECT_EQ(Fingerprints(nlohmann::json::parse(offline.out)), Fingerprints(report));
+}
+
+TEST(ScanProbeTest, SslOffServerRefusesTlsAndFailsSrv001) {
+  Sandbox sandbox(SandboxOptions::ssl_off());
+  sandbox.GrantScannerHbaFileRules();
+  const std::string dsn = sandbox.tls_dsn(sandbox::kScannerRole) + " sslmode=disable";
+  const auto result = RunPgward({"scan", "--target", dsn, "--probe", "--format", "json"});
+  ASSERT_EQ(result.exit_code, 1) << result.err;
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
+  const std::string server = report["targets"][0];
+  EXPECT_EQ(Messages(report, "PGW-SRV-001"),
+            (std::multiset<std::string>{"ssl is off on " + server}));
+  // The refusal is a fact: no version is accepted, as the settings say.
+  EXPECT_EQ(Check(report, "PGW-PROBE-001")["facts_checked"], 2);
+  EXPECT_EQ(Check(report, "PGW-PROBE-001")["failures"], 0);
+  EXPECT_EQ(Check(report, "PGW-PROBE-003")["facts_checked"], 4);
+  EXPECT_EQ(Check(report, "PGW-PROBE-003")["failures"], 0);
+
+  TempDir directory;
+  const std::string snapshot = directory.file("snapshot.json");
+  ASSERT_EQ(RunPgward({"collect", "--target", dsn, "--probe", "-o", snapshot}).exit_code, 0);
+  std::ifstream in(snapshot);
+  const nlohmann::json document = nlohmann::json::parse(in);
+  const nlohmann::json& protocols = document["servers"][0]["probe_protocols"];
+  ASSERT_EQ(protocols["fields"], (nlohmann::json{"version", "accepted", "configured"}));
+  EXPECT_EQ(protocols["rows"], (nlohmann::json{{"TLSv1", false, false},
+                                               {"TLSv1.1", false, false},
+                                               {"TLSv1.2", false, false},
+                                               {"TLSv1.3", false, false}}));
+  EXPECT_TRUE(document["servers"][0]["certificates"]["rows"].empty());
+}
+
+TEST(ScanProbeTest, SettingsThatTheTlsLibraryOverridesAreReported) {
+  // TLSv1 allowed by the setting, refused by OpenSSL 3 at its default security level.
+  SandboxOptions options;
+  options.settings["ssl_min_protocol_version"] = "'TLSv1'";
+  Sandbox sandbox(options);
+  sandbox.GrantScannerHbaFileRules();
+  const auto result = RunPgward({"scan", "--target", sandbox.tls_dsn(sandbox::kScannerRole),
+                                 "--probe", "--format", "json", "--fail-on", "critical"});
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
+  const std::string server = report["targets"][0];
+  EXPECT_EQ(Messages(report, "PGW-PROBE-003"),
+            (std::multiset<std::string>{
+                server + ": TLSv1 accepted false, admitted by the settings true",
+                server + ": TLSv1.1 accepted false, admitted by the settings true"}));
+  EXPECT_TRUE(Messages(report, "PGW-PROBE-001").empty());
+}
+
+TEST(ScanProbeTest, TargetsThatCannotBeProbedAreErrors) {
+  Sandbox sandbox;
+  const auto socket =
+      RunPgward({"scan", "--target", sandbox.socket_dsn(sandbox::kScannerRole), "--probe"});
+  EXPECT_EQ(socket.exit_code, 3);
+  EXPECT_NE(socket.err.find("the TLS probe needs a TCP connection, and "), std::string::npos)
+      << socket.err;
+  EXPECT_NE(socket.err.find(" was reached through the Unix socket " +
+                            sandbox.socket_directory().string()),
+            std::string::npos)
+      << socket.err;
+
+  const auto offline = RunPgward({"scan", "--hba", sandbox.hba_file().string(), "--probe"});
+  EXPECT_EQ(offline.exit_code, 2);
+  EXPECT_EQ(offline.err,
+            "pgward: --probe probes live servers: give --target DSN or --inventory FILE\n");
+  const auto ca = RunPgward({"scan", "--target", sandbox.tls_dsn(), "--probe-ca-file", "/x"});
+  EXPECT_EQ(ca.exit_code, 2);
+  EXPECT_EQ(ca.err, "pgward: --probe-ca-file is for the TLS probe: add --probe\n");
+}
+
+}  // namespace
+}  // namespace pgward
