@@ -123,6 +123,7 @@ std::string RenderJsonReport(const ScanReport& report) {
     artifacts.push_back(Json{{"path", artifact.path}, {"sha256", artifact.sha256}});
   }
   json["artifacts"] = artifacts;
+  json["warnings"] = report.warnings;
   size_t next = 0;
   return DumpWithStreamedArray(json, "findings", 1,
                                [&](Json& element) {

@@ -443,6 +443,10 @@ class RunBuilder {
       notification["associatedRule"] = std::move(rule);
       notifications.push_back(std::move(notification));
     }
+    for (const std::string& warning : report_.warnings) {
+      notifications.push_back(
+          Json{{"level", "warning"}, {"message", {{"text", Sentence(warning)}}}});
+    }
     const Invocation& invocation = report_.invocation;
     Json json{{"arguments", invocation.arguments},
               {"executionSuccessful", complete},
