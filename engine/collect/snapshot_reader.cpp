@@ -391,10 +391,7 @@ class Reader {
       const std::string at = where + ".rows[" + std::to_string(index++) + "]";
       ondemand::array values;
       if (std::move(element).get_array().get(values)) return at + ": expected an array";
-      staged_.clear();
-      list_.clear();
-      escaped_.clear();
-      source_.reset();
+      ResetFact();
       size_t column = 0;
       for (auto item : values) {
         ondemand::value cell;
@@ -436,15 +433,20 @@ class Reader {
     size_t list_end = 0;
   };
 
+  // Forgets the previous fact's staged values before the next one is read.
+  void ResetFact() {
+    staged_.clear();
+    list_.clear();
+    escaped_.clear();
+    source_.reset();
+  }
+
   // Reads the fields of one fact into staged_. Writers put them in schema order, so the next
   // field is looked for right after the previous one first.
   std::optional<std::string> StageFields(ondemand::object& object, const FactTable& table,
                                          const std::string& where) {
     const auto& fields = table.spec().fields;
-    staged_.clear();
-    list_.clear();
-    escaped_.clear();
-    source_.reset();
+    ResetFact();
     size_t expected = 0;
     for (auto member : object) {
       ondemand::field field;
