@@ -216,7 +216,11 @@ Expected<TlsContext> TlsContext::Create(const TlsContextOptions& options) {
   if (context == nullptr) {
     return Error{ErrorKind::kLocalTlsError, "cannot create a TLS context: " + DrainOpensslErrors()};
   }
-  if (options.ca_file.has_value()) {
+  if (!options.load_trust_anchors) {
+    if (options.require_verified_server) {
+      return Error{ErrorKind::kInvalidArgument, "a verified server needs trust anchors"};
+    }
+  } else if (options.ca_file.has_value()) {
     if (SSL_CTX_load_verify_locations(context.get(), options.ca_file->c_str(), nullptr) != 1) {
       return Error{ErrorKind::kInvalidArgument, "cannot load CA file " + options.ca_file->string() +
                                                     ": " + DrainOpensslErrors()};

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -367,10 +368,26 @@ ProbeResult Probe(const ProbeOptions& options) {
   }
   result.server_name =
       options.server_name.value_or(IsIpAddress(options.host) ? std::string() : options.host);
-  Expected<TlsContext> context = TlsContext::Create({.ca_file = options.ca_file});
+  // The handshakes only record what the server sends; the trust anchors serve the chain's
+  // verification alone. A CA file is the caller's input, loaded first so that a bad one is
+  // reported before the network is touched; the system store takes tens of milliseconds, and
+  // loads while the enumeration runs.
+  Expected<TlsContext> context = TlsContext::Create({.load_trust_anchors = false});
   if (!context) {
     result.error = context.error();
     return result;
+  }
+  const auto load_anchors = [&options] { return TlsContext::Create({.ca_file = options.ca_file}); };
+  std::future<Expected<TlsContext>> anchors;
+  if (options.ca_file.has_value()) {
+    Expected<TlsContext> loaded = load_anchors();
+    if (!loaded) {
+      result.error = loaded.error();
+      return result;
+    }
+    std::promise<Expected<TlsContext>> ready;
+    ready.set_value(std::move(loaded));
+    anchors = ready.get_future();
   }
 
   Expected<FirstContact> contact = Reach(options, *context, result.server_name, result);
@@ -379,18 +396,6 @@ ProbeResult Probe(const ProbeOptions& options) {
     return result;
   }
   if (!contact->connection.has_value()) return result;  // TLS refused: that is the finding
-
-  const std::string checked_name = result.server_name.empty() ? options.host : result.server_name;
-  Expected<ChainFacts> chain =
-      DescribeChain(contact->connection->tls(), *context, checked_name,
-                    options.ca_file.has_value() ? options.ca_file->string() : "system",
-                    std::chrono::system_clock::now());
-  contact->connection.reset();
-  if (!chain) {
-    result.error = chain.error();
-    return result;
-  }
-  result.chain = std::move(*chain);
 
   Enumerator enumerator(options, contact->address, *context, result.server_name);
   // Sequential, before the enumeration, so that no other handshake of ours competes.
@@ -414,8 +419,29 @@ ProbeResult Probe(const ProbeOptions& options) {
                                   .max_ms = samples.back()};
   }
 
+  if (!anchors.valid()) anchors = std::async(std::launch::async, load_anchors);
   enumerator.Enumerate(result.versions);
   result.handshakes += enumerator.handshakes();
+
+  const Expected<TlsContext> verifier = anchors.get();
+  const std::string checked_name = result.server_name.empty() ? options.host : result.server_name;
+  Expected<ChainFacts> chain =
+      verifier ? DescribeChain(contact->connection->tls(), *verifier, checked_name,
+                               options.ca_file.has_value() ? options.ca_file->string() : "system",
+                               std::chrono::system_clock::now())
+               : Expected<ChainFacts>(verifier.error());
+  if (!chain) {
+    // Nothing is reported when the chain cannot be described, as when the server is not reached.
+    return ProbeResult{.host = result.host,
+                       .port = result.port,
+                       .address = result.address,
+                       .start = result.start,
+                       .server_name = result.server_name,
+                       .ssl_request_answer = result.ssl_request_answer,
+                       .error = chain.error(),
+                       .handshakes = result.handshakes};
+  }
+  result.chain = std::move(*chain);
   return result;
 }
 
