@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Touch every row so that the sanitizers see any half-built one.
   size_t bytes = 0;
   for (const pgward::hba::HbaRule& rule : file.rules) {
-    bytes += rule.location.file.size() + (rule.error ? rule.error->size() : 0);
+    bytes += rule.location.file->size() + (rule.error ? rule.error->size() : 0);
     for (const pgward::hba::Option& option : rule.options) bytes += option.value.size();
   }
   return bytes == static_cast<size_t>(-1) ? 1 : 0;

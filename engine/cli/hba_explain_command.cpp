@@ -14,12 +14,12 @@ namespace pgward::cli {
 namespace {
 
 std::string Location(const hba::HbaRule& rule) {
-  return rule.location.file + ":" + std::to_string(rule.location.line);
+  return *rule.location.file + ":" + std::to_string(rule.location.line);
 }
 
 // The record as the server holds it (tokens unquoted unless quoting matters, secrets masked).
 std::string RecordText(const hba::HbaRule& rule, const hba::FileRulesRow& view) {
-  auto join = [](const std::vector<hba::Token>& tokens) {
+  auto join = [](const hba::TokenList& tokens) {
     std::string text;
     for (const hba::Token& token : tokens)
       text += (text.empty() ? "" : ",") + hba::TokenText(token);
@@ -102,7 +102,7 @@ int RunHbaExplain(const HbaExplainOptions& options, std::ostream& out, std::ostr
     if (explanation.matched) {
       const hba::HbaRule& rule = file.rules[*explanation.matched];
       json["rule_number"] = rule.rule_number ? nlohmann::ordered_json(*rule.rule_number) : nullptr;
-      json["file_name"] = rule.location.file;
+      json["file_name"] = *rule.location.file;
       json["line_number"] = rule.location.line;
       json["type"] = hba::ConnectionTypeName(rule.type);
       json["auth_method"] = hba::AuthMethodName(rule.method);

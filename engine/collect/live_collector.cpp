@@ -436,7 +436,7 @@ class Collector {
     }
     hba::AddHbaRuleFacts(file, parse.pg_version, facts_);
     std::set<std::string> files = {*target.hba_file};
-    for (const hba::HbaRule& rule : file.rules) files.insert(rule.location.file);
+    for (const hba::HbaRule& rule : file.rules) files.insert(*rule.location.file);
     for (const std::string& path : files) {
       if (std::optional<std::string> digest = Sha256OfFile(path)) {
         evidence_.artifacts.push_back({path, *digest});

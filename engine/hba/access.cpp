@@ -203,7 +203,7 @@ std::string PairKey(const std::string& database, const std::string& user) {
 }
 
 bool IsCatchAll(const HbaRule& rule) {
-  const auto has = [](const std::vector<Token>& tokens) {
+  const auto has = [](const TokenList& tokens) {
     return std::any_of(tokens.begin(), tokens.end(),
                        [](const Token& token) { return token.IsKeyword("all"); });
   };
@@ -235,6 +235,16 @@ IpAddress ToIpAddress(AddressFamily family, const std::array<std::uint8_t, 16>& 
   address.family = family == AddressFamily::kIpv4 ? IpFamily::kV4 : IpFamily::kV6;
   address.bytes = bytes;
   return address;
+}
+
+// The network in CIDR form, or as address/mask when the mask is not contiguous.
+std::string NetworkText(const IpNetwork& network) {
+  const IpAddress address = ToIpAddress(network.family, network.address);
+  const IpAddress mask = ToIpAddress(network.family, network.mask);
+  if (const std::optional<int> prefix = MaskPrefixLength(mask)) {
+    return FormatIpAddress(address) + "/" + std::to_string(*prefix);
+  }
+  return FormatIpAddress(address) + "/" + FormatIpAddress(mask);
 }
 
 struct Target {
@@ -275,7 +285,7 @@ Coverage CoverageOf(const HbaRule& rule, const LocalNetworks& local) {
     if (!MaskPrefixLength(mask)) {
       // addr & mask == net & mask selects a scattered set inside [low, high].
       coverage.definite = false;
-      coverage.label = FormatIpAddress(address) + "/" + FormatIpAddress(mask);
+      coverage.label = NetworkText(*network);
     }
     return coverage;
   }
@@ -400,7 +410,7 @@ bool Loads(const HbaRule& rule) { return rule.parsed && !rule.error; }
 
 // ---- One connection --------------------------------------------------------------------
 
-std::string Join(const std::vector<Token>& tokens) {
+std::string Join(const TokenList& tokens) {
   std::string text = "{";
   for (size_t i = 0; i < tokens.size(); ++i) text += (i ? "," : "") + tokens[i].text;
   return text + "}";
@@ -421,7 +431,7 @@ bool IsMember(const ConnectionAttempt& attempt, const std::string& role) {
 }
 
 // check_db
-bool DatabaseMatches(const std::vector<Token>& tokens, const ConnectionAttempt& attempt) {
+bool DatabaseMatches(const TokenList& tokens, const ConnectionAttempt& attempt) {
   for (const Token& token : tokens) {
     if (attempt.replication) {
       if (token.IsKeyword("replication")) return true;
@@ -443,7 +453,7 @@ bool DatabaseMatches(const std::vector<Token>& tokens, const ConnectionAttempt& 
 }
 
 // check_role
-bool UserMatches(const std::vector<Token>& tokens, const ConnectionAttempt& attempt) {
+bool UserMatches(const TokenList& tokens, const ConnectionAttempt& attempt) {
   for (const Token& token : tokens) {
     if (token.IsGroupMembership()) {
       if (IsMember(attempt, token.text.substr(1))) return true;
@@ -507,7 +517,7 @@ Explanation ExplainConnection(const HbaFile& file, const ConnectionAttempt& atte
         if (client.family != address.family ||
             ((ToNumber(client) ^ ToNumber(address)) & mask) != 0) {
           verdict.outcome = Outcome::kWrongAddress;
-          verdict.reason = FormatIpAddress(client) + " is not in " + network->text;
+          verdict.reason = FormatIpAddress(client) + " is not in " + NetworkText(*network);
         }
       } else {
         const auto& symbolic = std::get<SymbolicAddress>(rule.address);

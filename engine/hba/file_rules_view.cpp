@@ -5,7 +5,7 @@
 namespace pgward::hba {
 namespace {
 
-std::vector<std::string> TokenTexts(const std::vector<Token>& tokens) {
+std::vector<std::string> TokenTexts(const TokenList& tokens) {
   std::vector<std::string> texts;
   texts.reserve(tokens.size());
   for (const Token& token : tokens) texts.push_back(token.text);
@@ -55,7 +55,7 @@ std::vector<FileRulesRow> RenderFileRules(const HbaFile& file, int pg_version,
     FileRulesRow row;
     if (has_file_columns) {
       row.rule_number = rule.rule_number;
-      row.file_name = rule.location.file;
+      row.file_name = *rule.location.file;
     }
     row.line_number = rule.location.line;
     if (rule.parsed) {

@@ -39,7 +39,7 @@ std::string_view SymbolicKindName(SymbolicAddressKind kind) {
   return "";
 }
 
-std::vector<std::string> TokenTexts(const std::vector<Token>& tokens) {
+std::vector<std::string> TokenTexts(const TokenList& tokens) {
   std::vector<std::string> texts;
   texts.reserve(tokens.size());
   for (const Token& token : tokens) texts.push_back(TokenText(token));
@@ -63,7 +63,7 @@ std::string TokenText(const Token& token) {
 namespace {
 
 std::string LineOf(const HbaRule& rule) {
-  return rule.location.file + ":" + std::to_string(rule.location.line);
+  return *rule.location.file + ":" + std::to_string(rule.location.line);
 }
 
 void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vector<size_t>& rows,
@@ -110,7 +110,7 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
       const HbaRule* rule = i < range.rules.size() ? &file.rules[range.rules[i]] : nullptr;
       // Located at the record that is the first match, like a finding on that line.
       const FactSource source =
-          rule ? FactSource{facts.pool().InternString(rule->location.file), rule->location.line}
+          rule ? FactSource{facts.pool().InternString(*rule->location.file), rule->location.line}
                : FactSource{};
       const size_t row = table.AppendRow(source);
       table.SetString(row, f_file, file.path);
@@ -120,7 +120,7 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
       table.SetBool(row, f_first, i == 0);
       SetList(table, row, f_methods, methods);
       if (rule == nullptr) continue;
-      table.SetString(row, f_rule_file, rule->location.file);
+      table.SetString(row, f_rule_file, *rule->location.file);
       table.SetInteger(row, f_rule_line, rule->location.line);
       table.SetString(row, f_method, AuthMethodName(rule->method));
       SetList(table, row, f_databases, TokenTexts(rule->databases));
@@ -149,10 +149,10 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts, const 
   for (size_t i = 0; i < file.rules.size(); ++i) {
     const HbaRule& rule = file.rules[i];
     const FileRulesRow& view = rows[i];
-    const ValueId source_file = facts.pool().InternString(rule.location.file);
+    const ValueId source_file = facts.pool().InternString(*rule.location.file);
     const size_t row = table.AppendRow({source_file, rule.location.line});
     fact_rows[i] = row;
-    table.SetString(row, f_file, rule.location.file);
+    table.SetString(row, f_file, *rule.location.file);
     table.SetInteger(row, f_line, rule.location.line);
     if (rule.rule_number) table.SetInteger(row, f_rule_number, *rule.rule_number);
     if (rule.error) {

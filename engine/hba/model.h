@@ -6,19 +6,24 @@
 // exception: it is an `error` on the row, or an HbaFile::read_error for the top-level file.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 namespace pgward::hba {
 
 // Where a record starts: the file it was read from (the top-level path as given, included
-// files as the server builds their absolute path) and its first physical line.
+// files as the server builds their absolute path) and its first physical line. The records of
+// a file share one immutable path (a large file has a record per line): copies of rules and
+// files share it too, and keep it alive. Never null in the rules the parser or the view makes.
 struct SourceLocation {
-  std::string file;
+  std::shared_ptr<const std::string> file;
   int line = 0;
 };
 
@@ -32,12 +37,76 @@ std::string_view ConnectionTypeName(ConnectionType type);
 // `regex` is set when the server compiles the token as a regular expression (PostgreSQL 16+,
 // any token starting with '/', quoted or not: regcomp_auth_token only looks at the first byte).
 struct Token {
+  Token() = default;
+  // For TokenList::emplace_back: the text is copied once, into its place in the list.
+  Token(std::string_view text, bool quoted, bool regex = false)
+      : text(text), quoted(quoted), regex(regex) {}
+
   std::string text;
   bool quoted = false;
   bool regex = false;
 
   bool IsKeyword(std::string_view keyword) const { return !quoted && text == keyword; }
   bool IsGroupMembership() const { return !quoted && !text.empty() && text.front() == '+'; }
+};
+
+// The names of a database or role field, in order. Nearly every rule has a single name per
+// field, which is kept inline: a large file would otherwise pay two allocations per rule.
+class TokenList {
+ public:
+  TokenList() = default;
+  TokenList(const TokenList&) = default;
+  TokenList& operator=(const TokenList&) = default;
+  // A moved-from list is empty, like a moved-from vector (not one moved-from name).
+  TokenList(TokenList&& other) noexcept : tokens_(std::exchange(other.tokens_, {})) {}
+  TokenList& operator=(TokenList&& other) noexcept {
+    tokens_ = std::exchange(other.tokens_, {});
+    return *this;
+  }
+
+  // Room for `count` names; more than one are kept together on the heap.
+  void reserve(std::size_t count) {
+    if (count <= 1) return;
+    if (auto* many = std::get_if<std::vector<Token>>(&tokens_)) {
+      many->reserve(count);
+      return;
+    }
+    Token first = std::move(std::get<Token>(tokens_));
+    std::vector<Token>& many = tokens_.emplace<std::vector<Token>>();
+    many.reserve(count);
+    many.push_back(std::move(first));
+  }
+
+  // Appends a name built from `args` (Token's constructor arguments) in its place: a short
+  // string moved would be copied again.
+  template <typename... Args>
+  Token& emplace_back(Args&&... args) {
+    if (std::holds_alternative<Token>(tokens_)) reserve(2);
+    std::vector<Token>& many = std::get<std::vector<Token>>(tokens_);
+    if (many.capacity() == 0) return tokens_.emplace<Token>(std::forward<Args>(args)...);
+    return many.emplace_back(std::forward<Args>(args)...);
+  }
+
+  std::size_t size() const {
+    const auto* many = std::get_if<std::vector<Token>>(&tokens_);
+    return many != nullptr ? many->size() : 1;
+  }
+  bool empty() const { return size() == 0; }
+
+  const Token* begin() const { return data(); }
+  const Token* end() const { return data() + size(); }
+  Token* begin() { return const_cast<Token*>(data()); }
+  Token* end() { return begin() + size(); }
+  const Token& front() const { return *data(); }
+  const Token& operator[](std::size_t index) const { return data()[index]; }
+
+ private:
+  const Token* data() const {
+    const auto* many = std::get_if<std::vector<Token>>(&tokens_);
+    return many != nullptr ? many->data() : &std::get<Token>(tokens_);
+  }
+
+  std::variant<std::vector<Token>, Token> tokens_;
 };
 
 enum class AddressFamily { kIpv4, kIpv6 };
@@ -49,7 +118,6 @@ struct IpNetwork {
   std::array<std::uint8_t, 16> address{};  // network byte order; 4 bytes used for IPv4
   std::array<std::uint8_t, 16> mask{};
   std::optional<int> prefix_length;  // set for the CIDR form; nullopt for "address netmask"
-  std::string text;                  // the address token as written
 };
 
 enum class SymbolicAddressKind {
@@ -90,11 +158,19 @@ enum class AuthMethod {
 std::string_view AuthMethodName(AuthMethod method);
 
 struct Option {
+  Option() = default;
+  // For emplace_back: the texts are copied once, into their place in the list.
+  Option(std::string_view name, std::string_view value) : name(name), value(value) {}
+
   std::string name;
   std::string value;
 };
 
 struct HbaRule {
+  // Provided, so that a new rule (rules.emplace_back(), once per line) gets its members
+  // initialized one by one, not the whole object cleared with a block store first.
+  HbaRule() {}
+
   SourceLocation location;
   // Numbering of the rows without error, as pg_hba_file_rules shows it from PostgreSQL 16.
   std::optional<int> rule_number;
@@ -103,8 +179,8 @@ struct HbaRule {
   // options hba.c rejects without an error message); the fields below are then empty.
   bool parsed = false;
   ConnectionType type = ConnectionType::kLocal;
-  std::vector<Token> databases;
-  std::vector<Token> users;
+  TokenList databases;
+  TokenList users;
   Address address;
   AuthMethod method = AuthMethod::kReject;
   // The effective options in the view's order (get_hba_options), including the implied ones:

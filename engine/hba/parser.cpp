@@ -83,14 +83,9 @@ using internal::TokenView;
 
 enum class ClientCert { kOff, kVerifyCa, kVerifyFull };
 
-// The fields of hba.c's HbaLine that pg_hba_file_rules shows or that parse_hba_line checks.
+// The fields of hba.c's HbaLine that pg_hba_file_rules shows or that parse_hba_line checks,
+// besides the columns HbaRule holds.
 struct HbaLineFields {
-  ConnectionType type = ConnectionType::kLocal;
-  std::vector<Token> databases;
-  std::vector<Token> roles;
-  Address address;
-  AuthMethod method = AuthMethod::kReject;
-
   bool include_realm = false;
   std::optional<std::string> krb_realm;
   std::optional<std::string> usermap;
@@ -325,17 +320,18 @@ std::string RequiresArgument(std::string_view method, std::string_view argument)
 // log, and the view then shows a row without columns and without error.
 class LineParser {
  public:
-  LineParser(const ParseOptions& options, const TokenizedLine& line)
-      : options_(options), version_(options.pg_version), line_(line) {}
+  // The columns are parsed into `rule` in place, so that the tokens are copied once.
+  LineParser(const ParseOptions& options, const TokenizedLine& line, HbaRule& rule)
+      : options_(options), version_(options.pg_version), line_(line), rule_(rule) {}
 
   // False when the server's parse_hba_line returns NULL; `error` receives tok_line->err_msg.
-  // The fields are then incomplete.
+  // The columns and fields are then incomplete.
   bool Parse(std::optional<std::string>& error);
-  HbaLineFields& fields() { return fields_; }
+  const HbaLineFields& fields() const { return fields_; }
 
  private:
   bool ParseConnectionType();
-  bool ParseNames(std::size_t field_index, const char* missing_error, std::vector<Token>& names);
+  bool ParseNames(std::size_t field_index, const char* missing_error, TokenList& names);
   bool ParseAddress(std::size_t& field_index);
   bool ParseMethod(std::size_t field_index);
   bool CheckMethodCombinations();
@@ -349,7 +345,7 @@ class LineParser {
   bool CheckRadiusArguments();
   bool CheckOAuthArguments();
   bool RequireMethod(AuthMethod method, std::string_view option, std::string_view methods) {
-    return fields_.method == method || Fail(OnlyValidFor(option, methods));
+    return rule_.method == method || Fail(OnlyValidFor(option, methods));
   }
   bool Fail(std::string message) {
     error_ = std::move(message);
@@ -361,6 +357,7 @@ class LineParser {
   const ParseOptions& options_;
   const int version_;
   const TokenizedLine& line_;
+  HbaRule& rule_;
   HbaLineFields fields_;
   std::optional<std::string> error_;
 };
@@ -368,15 +365,14 @@ class LineParser {
 bool LineParser::Parse(std::optional<std::string>& error) {
   // The index of the next unread field: the address and netmask fields are optional.
   std::size_t field_index = 3;
-  const bool parsed =
-      ParseConnectionType() &&
-      ParseNames(1, "end-of-line before database specification", fields_.databases) &&
-      ParseNames(2, "end-of-line before role specification", fields_.roles) &&
-      ParseAddress(field_index) && ParseMethod(field_index) && CheckMethodCombinations() &&
-      ParseOptionFields(field_index + 1) && CheckLdapArguments() && CheckRadiusArguments() &&
-      CheckOAuthArguments();
+  const bool parsed = ParseConnectionType() &&
+                      ParseNames(1, "end-of-line before database specification", rule_.databases) &&
+                      ParseNames(2, "end-of-line before role specification", rule_.users) &&
+                      ParseAddress(field_index) && ParseMethod(field_index) &&
+                      CheckMethodCombinations() && ParseOptionFields(field_index + 1) &&
+                      CheckLdapArguments() && CheckRadiusArguments() && CheckOAuthArguments();
   error = std::move(error_);
-  if (parsed && fields_.method == AuthMethod::kCert) fields_.clientcert = ClientCert::kVerifyFull;
+  if (parsed && rule_.method == AuthMethod::kCert) fields_.clientcert = ClientCert::kVerifyFull;
   return parsed;
 }
 
@@ -385,34 +381,33 @@ bool LineParser::ParseConnectionType() {
   if (field.size() > 1) return Fail("multiple values specified for connection type");
   const std::string_view type = field.front().text;
   if (type == "local") {
-    fields_.type = ConnectionType::kLocal;
+    rule_.type = ConnectionType::kLocal;
   } else if (type == "host") {
-    fields_.type = ConnectionType::kHost;
+    rule_.type = ConnectionType::kHost;
   } else if (type == "hostssl") {
-    fields_.type = ConnectionType::kHostSsl;
+    rule_.type = ConnectionType::kHostSsl;
     // Not a failure: the server keeps the parsed line and shows the message with it.
     if (options_.ssl_enabled == false) {
       error_ = "hostssl record cannot match because SSL is disabled";
     }
   } else if (type == "hostnossl") {
-    fields_.type = ConnectionType::kHostNoSsl;
+    rule_.type = ConnectionType::kHostNoSsl;
   } else if (type == "hostgssenc") {
-    fields_.type = ConnectionType::kHostGssEnc;
+    rule_.type = ConnectionType::kHostGssEnc;
   } else if (type == "hostnogssenc") {
-    fields_.type = ConnectionType::kHostNoGssEnc;
+    rule_.type = ConnectionType::kHostNoGssEnc;
   } else {
     return Fail("invalid connection type " + Quoted(type));
   }
   return true;
 }
 
-bool LineParser::ParseNames(std::size_t field_index, const char* missing_error,
-                            std::vector<Token>& names) {
+bool LineParser::ParseNames(std::size_t field_index, const char* missing_error, TokenList& names) {
   if (field_index >= line_.FieldCount()) return Fail(missing_error);
   const std::span<const TokenView> field = line_.Field(field_index);
   names.reserve(field.size());
   for (const TokenView& token : field) {
-    names.push_back(Token{std::string(token.text), token.quoted});
+    names.emplace_back(token.text, token.quoted);
   }
   if (version_ < 16) return true;
   // regcomp_auth_token(): from 16, any token starting with '/' is compiled.
@@ -428,7 +423,7 @@ bool LineParser::ParseNames(std::size_t field_index, const char* missing_error,
 }
 
 bool LineParser::ParseAddress(std::size_t& field_index) {
-  if (fields_.type == ConnectionType::kLocal) return true;
+  if (rule_.type == ConnectionType::kLocal) return true;
   if (field_index >= line_.FieldCount()) {
     return Fail("end-of-line before IP address specification");
   }
@@ -437,34 +432,33 @@ bool LineParser::ParseAddress(std::size_t& field_index) {
   const TokenView& token = field.front();
   ++field_index;
   if (token.IsKeyword("all")) {
-    fields_.address = SymbolicAddress{SymbolicAddressKind::kAll, "all"};
+    rule_.address = SymbolicAddress{SymbolicAddressKind::kAll, "all"};
     return true;
   }
   if (token.IsKeyword("samehost")) {
-    fields_.address = SymbolicAddress{SymbolicAddressKind::kSameHost, "samehost"};
+    rule_.address = SymbolicAddress{SymbolicAddressKind::kSameHost, "samehost"};
     return true;
   }
   if (token.IsKeyword("samenet")) {
-    fields_.address = SymbolicAddress{SymbolicAddressKind::kSameNet, "samenet"};
+    rule_.address = SymbolicAddress{SymbolicAddressKind::kSameNet, "samenet"};
     return true;
   }
 
   const std::size_t slash = token.text.find('/');
   const std::string_view host = token.text.substr(0, slash);
-  IpNetwork network;
+  IpNetwork& network = rule_.address.emplace<IpNetwork>();
   const int ret = NumericHostLookup(host, network.family, network.address);
-  if (ret == 0) {
-    network.text = std::string(token.text);
-  } else if (ret == EAI_NONAME) {
+  if (ret == EAI_NONAME) {
     if (slash != std::string::npos) {
       return Fail("specifying both host name and CIDR mask is invalid: " + Quoted(token.text));
     }
     const SymbolicAddressKind kind = !host.empty() && host.front() == '.'
                                          ? SymbolicAddressKind::kHostNameSuffix
                                          : SymbolicAddressKind::kHostName;
-    fields_.address = SymbolicAddress{kind, std::string(host)};
+    rule_.address = SymbolicAddress{kind, std::string(host)};
     return true;
-  } else {
+  }
+  if (ret != 0) {
     return Fail("invalid IP address " + Quoted(host) + ": " + gai_strerror(ret));
   }
 
@@ -474,7 +468,6 @@ bool LineParser::ParseAddress(std::size_t& field_index) {
       return Fail("invalid CIDR mask in address " + Quoted(token.text));
     }
     network.prefix_length = prefix_length;
-    fields_.address = std::move(network);
     return true;
   }
 
@@ -491,7 +484,6 @@ bool LineParser::ParseAddress(std::size_t& field_index) {
   }
   if (mask_family != network.family) return Fail("IP address and mask do not match");
   ++field_index;
-  fields_.address = std::move(network);
   return true;
 }
 
@@ -529,26 +521,26 @@ bool LineParser::ParseMethod(std::size_t field_index) {
       return Fail("invalid authentication method " + Quoted(name) +
                   ": not supported by this build");
     }
-    fields_.method = known.method;
+    rule_.method = known.method;
     return true;
   }
   return Fail("invalid authentication method " + Quoted(name));
 }
 
 bool LineParser::CheckMethodCombinations() {
-  const bool local = fields_.type == ConnectionType::kLocal;
+  const bool local = rule_.type == ConnectionType::kLocal;
   // For backwards compatibility the server turns ident on local sockets into peer.
-  if (local && fields_.method == AuthMethod::kIdent) fields_.method = AuthMethod::kPeer;
-  if (local && fields_.method == AuthMethod::kGss) {
+  if (local && rule_.method == AuthMethod::kIdent) rule_.method = AuthMethod::kPeer;
+  if (local && rule_.method == AuthMethod::kGss) {
     return Fail("gssapi authentication is not supported on local sockets");
   }
-  if (!local && fields_.method == AuthMethod::kPeer) {
+  if (!local && rule_.method == AuthMethod::kPeer) {
     return Fail("peer authentication is only supported on local sockets");
   }
-  if (fields_.type != ConnectionType::kHostSsl && fields_.method == AuthMethod::kCert) {
+  if (rule_.type != ConnectionType::kHostSsl && rule_.method == AuthMethod::kCert) {
     return Fail("cert authentication is only supported on hostssl connections");
   }
-  if (fields_.method == AuthMethod::kGss || fields_.method == AuthMethod::kSspi) {
+  if (rule_.method == AuthMethod::kGss || rule_.method == AuthMethod::kSspi) {
     fields_.include_realm = true;
   }
   return true;
@@ -573,7 +565,7 @@ bool LineParser::ParseOption(std::string_view name, std::string_view value) {
   // The server resets the scope before every option (so an ldapurl scope only survives as the
   // last option of the line).
   fields_.ldapscope = kLdapScopeSubtree;
-  const AuthMethod method = fields_.method;
+  const AuthMethod method = rule_.method;
   auto store = [&](AuthMethod required, std::optional<std::string>& target) {
     if (!RequireMethod(required, name, AuthMethodName(required))) return false;
     target = value;
@@ -594,7 +586,7 @@ bool LineParser::ParseOption(std::string_view name, std::string_view value) {
   }
   if (name == "clientcert") return ParseClientCert(value);
   if (name == "clientname" && version_ >= 14) {
-    if (fields_.type != ConnectionType::kHostSsl) {
+    if (rule_.type != ConnectionType::kHostSsl) {
       return Fail("clientname can only be configured for \"hostssl\" rows");
     }
     return value == "CN" || value == "DN" || FailSilently();
@@ -688,10 +680,10 @@ bool LineParser::ParseOption(std::string_view name, std::string_view value) {
 }
 
 bool LineParser::ParseClientCert(std::string_view value) {
-  if (fields_.type != ConnectionType::kHostSsl) {
+  if (rule_.type != ConnectionType::kHostSsl) {
     return Fail("clientcert can only be configured for \"hostssl\" rows");
   }
-  const bool cert = fields_.method == AuthMethod::kCert;
+  const bool cert = rule_.method == AuthMethod::kCert;
   if (version_ < 14) {
     // PostgreSQL 13 still accepts 1/0/no-verify.
     if (value == "1" || value == "verify-ca") {
@@ -750,7 +742,7 @@ bool LineParser::ParseRadiusList(std::string_view value, std::vector<std::string
 }
 
 bool LineParser::CheckLdapArguments() {
-  if (fields_.method != AuthMethod::kLdap) return true;
+  if (rule_.method != AuthMethod::kLdap) return true;
   // OpenLDAP can find the server through DNS SRV records, so ldapserver is not mandatory.
   if (fields_.ldapprefix || fields_.ldapsuffix) {
     if (fields_.ldapbasedn || fields_.ldapbinddn || fields_.ldapbindpasswd ||
@@ -772,7 +764,7 @@ bool LineParser::CheckLdapArguments() {
 }
 
 bool LineParser::CheckRadiusArguments() {
-  if (fields_.method != AuthMethod::kRadius) return true;
+  if (rule_.method != AuthMethod::kRadius) return true;
   // An empty list is NIL in the server, so "servers=''" is reported as missing.
   if (fields_.radiusservers.empty()) return Fail(RequiresArgument("radius", "radiusservers"));
   if (fields_.radiussecrets.empty()) return Fail(RequiresArgument("radius", "radiussecrets"));
@@ -797,7 +789,7 @@ bool LineParser::CheckRadiusArguments() {
 
 // The oauth checks of parse_hba_line() and check_oauth_validator() (auth-oauth.c, 18).
 bool LineParser::CheckOAuthArguments() {
-  if (fields_.method != AuthMethod::kOAuth) return true;
+  if (rule_.method != AuthMethod::kOAuth) return true;
   if (!fields_.oauth_scope) return Fail(RequiresArgument("oauth", "scope"));
   if (!fields_.oauth_issuer) return Fail(RequiresArgument("oauth", "issuer"));
   const std::vector<std::string>& libraries = options_.oauth_validator_libraries;
@@ -832,7 +824,7 @@ class OptionWriter {
     if (options_ == nullptr) {
       ++count_;
     } else {
-      options_->push_back(Option{std::string(name), std::string(value)});
+      options_->emplace_back(name, value);
     }
   }
   void AddIfSet(std::string_view name, const std::optional<std::string>& value) {
@@ -846,8 +838,9 @@ class OptionWriter {
 };
 
 // get_hba_options() (hbafuncs.c): the options the view shows, in its order.
-void WriteViewOptions(const HbaLineFields& line, int pg_version, OptionWriter& options) {
-  if (line.method == AuthMethod::kGss || line.method == AuthMethod::kSspi) {
+void WriteViewOptions(const HbaLineFields& line, AuthMethod method, int pg_version,
+                      OptionWriter& options) {
+  if (method == AuthMethod::kGss || method == AuthMethod::kSspi) {
     if (line.include_realm) options.Add("include_realm", "true");
     options.AddIfSet("krb_realm", line.krb_realm);
   }
@@ -857,7 +850,7 @@ void WriteViewOptions(const HbaLineFields& line, int pg_version, OptionWriter& o
                 line.clientcert == ClientCert::kVerifyCa ? "verify-ca" : "verify-full");
   }
   options.AddIfSet("pamservice", line.pamservice);
-  if (line.method == AuthMethod::kLdap) {
+  if (method == AuthMethod::kLdap) {
     options.AddIfSet("ldapserver", line.ldapserver);
     if (line.ldapport != 0) options.Add("ldapport", std::to_string(line.ldapport));
     options.AddIfSet("ldapscheme", line.ldapscheme);
@@ -871,13 +864,13 @@ void WriteViewOptions(const HbaLineFields& line, int pg_version, OptionWriter& o
     options.AddIfSet("ldapsearchfilter", line.ldapsearchfilter);
     if (line.ldapscope != 0) options.Add("ldapscope", std::to_string(line.ldapscope));
   }
-  if (line.method == AuthMethod::kRadius) {
+  if (method == AuthMethod::kRadius) {
     options.AddIfSet("radiusservers", line.radiusservers_text);
     options.AddIfSet("radiussecrets", line.radiussecrets_text);
     options.AddIfSet("radiusidentifiers", line.radiusidentifiers_text);
     options.AddIfSet("radiusports", line.radiusports_text);
   }
-  if (line.method == AuthMethod::kOAuth && pg_version >= 18) {
+  if (method == AuthMethod::kOAuth && pg_version >= 18) {
     options.AddIfSet("issuer", line.oauth_issuer);
     options.AddIfSet("scope", line.oauth_scope);
     options.AddIfSet("validator", line.oauth_validator);
@@ -885,14 +878,14 @@ void WriteViewOptions(const HbaLineFields& line, int pg_version, OptionWriter& o
   }
 }
 
-std::vector<Option> ViewOptions(const HbaLineFields& line, int pg_version) {
+std::vector<Option> ViewOptions(const HbaLineFields& line, AuthMethod method, int pg_version) {
   OptionWriter counter(nullptr);
-  WriteViewOptions(line, pg_version, counter);
+  WriteViewOptions(line, method, pg_version, counter);
   std::vector<Option> options;
   if (counter.count() == 0) return options;
   options.reserve(counter.count());
   OptionWriter writer(&options);
-  WriteViewOptions(line, pg_version, writer);
+  WriteViewOptions(line, method, pg_version, writer);
   return options;
 }
 
@@ -900,20 +893,20 @@ std::vector<Option> ViewOptions(const HbaLineFields& line, int pg_version) {
 // the ones whose columns are all NULL because parse_hba_line() failed silently.
 void ParseRecord(const TokenizedLine& line, const ParseOptions& options, int& rule_number,
                  HbaRule& rule) {
-  rule.location.file = *line.file;
+  rule.location.file = line.file;
   rule.location.line = line.line;
   rule.error = line.error;
   if (!rule.error) {
-    LineParser parser(options, line);
+    LineParser parser(options, line, rule);
     if (parser.Parse(rule.error)) {
-      HbaLineFields& fields = parser.fields();
       rule.parsed = true;
-      rule.type = fields.type;
-      rule.databases = std::move(fields.databases);
-      rule.users = std::move(fields.roles);
-      rule.address = std::move(fields.address);
-      rule.method = fields.method;
-      rule.options = ViewOptions(fields, options.pg_version);
+      rule.options = ViewOptions(parser.fields(), rule.method, options.pg_version);
+    } else {
+      // The server keeps no parsed line: the columns the parser filled in go.
+      HbaRule unparsed;
+      unparsed.location = std::move(rule.location);
+      unparsed.error = std::move(rule.error);
+      rule = std::move(unparsed);
     }
   }
   if (!rule.error) rule.rule_number = ++rule_number;
@@ -969,7 +962,8 @@ HbaFile ParseHbaText(std::string_view contents, const std::string& path,
     ++lines;
   }
   RuleCollector collector(file, options, lines);
-  internal::TokenizeAuthFile(contents, path, options.pg_version, collector.Sink());
+  internal::TokenizeAuthFile(contents, std::make_shared<const std::string>(path),
+                             options.pg_version, collector.Sink());
   return file;
 }
 
@@ -984,7 +978,8 @@ HbaFile ParseHbaFile(const std::string& path, const ParseOptions& options) {
   // The file is read in blocks as it is tokenized, so its line count is not known up front.
   const std::size_t size = internal::RegularFileSize(fd);
   RuleCollector collector(file, options, size / kMinRuleLineBytes + 1);
-  const int read_error = internal::TokenizeAuthFile(fd, path, options.pg_version, collector.Sink());
+  const int read_error = internal::TokenizeAuthFile(fd, std::make_shared<const std::string>(path),
+                                                    options.pg_version, collector.Sink());
   close(fd);
   if (read_error != 0) {
     file.rules.clear();

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <forward_list>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,7 +31,7 @@ struct TokenView {
 // TokenizedAuthLine: a record with at least one field, or a tokenizer error. A field is a
 // comma-separated list of tokens, @file references already expanded.
 struct TokenizedLine {
-  const std::string* file = nullptr;
+  std::shared_ptr<const std::string> file;
   int line = 0;
   // The tokens of all the fields, in order; field i ends before tokens[field_ends[i]].
   std::vector<TokenView> tokens;
@@ -52,14 +53,15 @@ struct TokenizedLine {
 using LineSink = std::function<void(const TokenizedLine&)>;
 
 // Tokenizes `contents`, read from `file`, with the rules of `pg_version`, passing the records
-// of the file and of everything it includes to `emit`.
-void TokenizeAuthFile(std::string_view contents, const std::string& file, int pg_version,
-                      const LineSink& emit);
+// of the file and of everything it includes to `emit`. The records of a file share its path.
+void TokenizeAuthFile(std::string_view contents, std::shared_ptr<const std::string> file,
+                      int pg_version, const LineSink& emit);
 
 // The same for a file open on `fd`, read in blocks as tokenizing goes, so that the whole file
 // is never in memory. Returns 0, or the errno of a read() that failed; the records emitted
 // before the failure are then incomplete.
-int TokenizeAuthFile(int fd, const std::string& file, int pg_version, const LineSink& emit);
+int TokenizeAuthFile(int fd, std::shared_ptr<const std::string> file, int pg_version,
+                     const LineSink& emit);
 
 // The size in bytes of the regular file open on `fd`, or 0 if unknown.
 std::size_t RegularFileSize(int fd);

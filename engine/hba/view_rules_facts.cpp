@@ -1,5 +1,6 @@
 #include "engine/hba/view_rules_facts.h"
 
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -32,11 +33,12 @@ std::optional<AuthMethod> ParseAuthMethod(std::string_view name) {
 
 // The view prints names without their quotes, so a quoted "all" reads as the keyword: the
 // reading that matches more connections, which is the one that fails closed.
-std::vector<Token> Tokens(const std::optional<std::vector<std::string>>& texts) {
-  std::vector<Token> tokens;
+TokenList Tokens(const std::optional<std::vector<std::string>>& texts) {
+  TokenList tokens;
   if (!texts) return tokens;
+  tokens.reserve(texts->size());
   for (const std::string& text : *texts) {
-    tokens.push_back({text, false, !text.empty() && text.front() == '/'});
+    tokens.emplace_back(text, false, !text.empty() && text.front() == '/');
   }
   return tokens;
 }
@@ -52,7 +54,6 @@ Address AddressOf(const FileRulesRow& view) {
     network.address = ip->bytes;
     network.mask = mask->bytes;
     network.prefix_length = MaskPrefixLength(*mask);
-    network.text = text;
     return network;
   }
   SymbolicAddress symbolic{SymbolicAddressKind::kHostName, text};
@@ -74,9 +75,13 @@ HbaFile FileFromView(const std::vector<FileRulesRow>& rows, const std::string& f
   HbaFile hba;
   hba.path = file;
   int valid_rules = 0;
+  // Consecutive rows of one file share its path, as in a parsed file.
+  std::shared_ptr<const std::string> path;
   for (const FileRulesRow& view : rows) {
+    const std::string& name = view.file_name.value_or(file);
+    if (!path || *path != name) path = std::make_shared<const std::string>(name);
     HbaRule rule;
-    rule.location = {view.file_name.value_or(file), view.line_number};
+    rule.location = {path, view.line_number};
     rule.error = view.error;
     const std::optional<ConnectionType> type =
         view.type ? ParseConnectionType(*view.type) : std::nullopt;

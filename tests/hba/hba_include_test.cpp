@@ -128,6 +128,27 @@ TEST_F(HbaIncludeTest, IncludedRecordsKeepTheirOwnFileAndLine) {
                           "4|D/main.conf|4|host|{all}|{all}|all|<NULL>|reject|<NULL>|<NULL>"));
 }
 
+TEST_F(HbaIncludeTest, RecordsOfAFileShareItsPath) {
+  dir_.Write("other.conf", "local all all peer\nlocal all all md5\n");
+  const std::string main =
+      dir_.Write("main.conf", "local all all trust\ninclude other.conf\nlocal all all reject\n");
+  ParseOptions options;
+  options.pg_version = 16;
+  const HbaFile file = ParseHbaFile(main, options);
+  ASSERT_EQ(file.rules.size(), 4u);
+  EXPECT_EQ(*file.rules[0].location.file, main);
+  EXPECT_EQ(file.rules[0].location.file, file.rules[3].location.file);
+  EXPECT_EQ(file.rules[1].location.file, file.rules[2].location.file);
+  EXPECT_EQ(*file.rules[1].location.file, dir_.path() + "/other.conf");
+  // A copy outlives the file it was taken from.
+  HbaRule copy;
+  {
+    const HbaFile temporary = file;
+    copy = temporary.rules[1];
+  }
+  EXPECT_EQ(*copy.location.file, dir_.path() + "/other.conf");
+}
+
 TEST_F(HbaIncludeTest, IncludeErrors) {
   EXPECT_THAT(
       Rows("include missing.conf\ninclude_if_exists missing.conf\ninclude_dir nodir\n"

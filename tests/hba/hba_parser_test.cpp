@@ -107,7 +107,6 @@ TEST(HbaParserTest, TypedAddressModel) {
   ASSERT_NE(network, nullptr);
   EXPECT_EQ(network->family, AddressFamily::kIpv4);
   EXPECT_EQ(network->prefix_length, 8);
-  EXPECT_EQ(network->text, "10.1.2.3/8");
   EXPECT_EQ(network->address[0], 10);
   EXPECT_EQ(network->address[3], 3);
   EXPECT_EQ(network->mask[0], 0xff);
@@ -133,6 +132,44 @@ TEST(HbaParserTest, TypedAddressModel) {
   EXPECT_EQ(std::get<SymbolicAddress>(ParseOne("host all all \"samehost\" md5\n").address).kind,
             SymbolicAddressKind::kHostName);
   EXPECT_TRUE(std::holds_alternative<std::monostate>(ParseOne("local all all trust\n").address));
+}
+
+// The columns are parsed into the rule in place: a line the server does not keep has none.
+TEST(HbaParserTest, RejectedLineKeepsNoColumns) {
+  const HbaRule rule = ParseOne("host db1,db2 u1 10.0.0.0/8 md5 clientcert=verify-ca\n");
+  ASSERT_TRUE(rule.error.has_value());
+  EXPECT_FALSE(rule.parsed);
+  EXPECT_TRUE(rule.databases.empty());
+  EXPECT_TRUE(rule.users.empty());
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(rule.address));
+  EXPECT_TRUE(rule.options.empty());
+  EXPECT_EQ(rule.location.line, 1);
+}
+
+TEST(HbaParserTest, TokenListKeepsOneNameInlineAndMoreOnTheHeap) {
+  TokenList names;
+  EXPECT_TRUE(names.empty());
+  names.emplace_back("a", false);
+  ASSERT_EQ(names.size(), 1u);
+  EXPECT_EQ(names.front().text, "a");
+  names.emplace_back("b", true);
+  names.emplace_back("c", false);
+  ASSERT_EQ(names.size(), 3u);
+  EXPECT_EQ(names[0].text, "a");
+  EXPECT_TRUE(names[1].quoted);
+  EXPECT_EQ(names[2].text, "c");
+
+  TokenList copy = names;
+  TokenList moved = std::move(names);
+  EXPECT_EQ(copy.size(), 3u);
+  EXPECT_EQ(moved[2].text, "c");
+  EXPECT_TRUE(names.empty());  // a moved-from list is empty
+
+  TokenList single;
+  single.emplace_back("x", false);
+  TokenList moved_single = std::move(single);
+  EXPECT_EQ(moved_single.size(), 1u);
+  EXPECT_TRUE(single.empty());
 }
 
 TEST(HbaParserTest, AddressKeywordsAndHostNames) {

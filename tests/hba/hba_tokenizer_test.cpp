@@ -176,7 +176,7 @@ TEST(HbaTokenizerTest, LineNumbersCountContinuations) {
                                     "/x/pg_hba.conf", ParseOptions{});
   ASSERT_EQ(file.rules.size(), 2u);
   EXPECT_EQ(file.rules[0].location.line, 2);
-  EXPECT_EQ(file.rules[0].location.file, "/x/pg_hba.conf");
+  EXPECT_EQ(*file.rules[0].location.file, "/x/pg_hba.conf");
   EXPECT_EQ(file.rules[1].location.line, 5);
 }
 
