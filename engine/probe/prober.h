@@ -35,7 +35,7 @@ struct ProbeOptions {
   // Bounds each step: the TCP connect, the SSLRequest answer, each TLS handshake.
   std::chrono::milliseconds timeout{5000};
   // Handshakes timed for the latency median, at least 1.
-  int latency_samples = 5;
+  int latency_samples = 3;
 };
 
 // Runs the probe. Network failures and refusals are values in the result, never exceptions.

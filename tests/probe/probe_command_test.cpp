@@ -151,7 +151,7 @@ TEST(ProbeCommandTest, JsonReportOfACompleteProbe) {
   EXPECT_EQ(leaf["key_curve"], nullptr);
   EXPECT_EQ(leaf["days_to_expiry"], 364);
   EXPECT_TRUE(leaf["not_after"].get<std::string>().ends_with("Z"));
-  EXPECT_EQ(document["handshake_latency"]["samples"], 5);
+  EXPECT_EQ(document["handshake_latency"]["samples"], 3);
 }
 
 TEST(ProbeCommandTest, TextReportOfATlsRefusingServerExitsWith0) {
