@@ -32,7 +32,9 @@ bench: build
 	@$(BUILD_DIR)/bench/hba_bench
 	@$(BUILD_DIR)/bench/access_bench
 	@$(BUILD_DIR)/bench/eval_bench
+	@$(BUILD_DIR)/bench/report_bench
 	@$(BUILD_DIR)/bench/probe_bench
+	@$(BUILD_DIR)/bench/collect_bench
 
 # The parser fuzzer (clang + libFuzzer) for FUZZ_SECONDS; new inputs it finds are kept in
 # fixtures/fuzz/hba/, the differential corpus seeds it.

@@ -1,4 +1,5 @@
-// make bench (collection): two measurements in one run.
+// make bench (collection): two measurements in one run (`collect_bench snapshot` or
+// `collect_bench fleet` runs one of them).
 //
 // 1. Snapshot load: a 1,000,000-connection snapshot (about 260 MB) read into facts, in a child
 //    process so that its peak memory (VmHWM) is the load's alone. Goal: under 2 s and 600 MB.
@@ -7,6 +8,9 @@
 //    sequential loop, and xargs -P 16. On loopback (goal: 3x faster than the loop) and with
 //    50 ms of round-trip time (goal: 10x faster than the loop, 3x faster than xargs -P 16).
 //    Every target is a distinct connection (SCRAM + TLS) to one of two sandbox servers.
+//    Each contender runs three times, in turns (the loop once behind the relay), and the
+//    medians are compared; on loopback, the CPU each took per target on either side (the
+//    client's, and the servers' backends') is printed too.
 //    The RTT comes from a delay relay in this process that holds every chunk 25 ms in each
 //    direction, on loopback: the kernels this was written on have no sch_netem, so the netem
 //    + veth + network namespace setup the issue describes cannot run there. Memory per target:
@@ -28,6 +32,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <random>
@@ -271,6 +276,18 @@ class DelayRelay {
           pipe.done = true;
         }
       }
+      // A connection is two pipes, added together: once both are done, it is closed, so that
+      // every run has the relay to itself and the next does not poll its leftovers.
+      for (size_t i = 0; i < pipes_.size();) {
+        if (pipes_[i].done && pipes_[i + 1].done) {
+          close(pipes_[i].from);
+          close(pipes_[i].to);
+          pipes_.erase(pipes_.begin() + static_cast<long>(i),
+                       pipes_.begin() + static_cast<long>(i) + 2);
+        } else {
+          i += 2;
+        }
+      }
     }
   }
 
@@ -310,22 +327,117 @@ std::vector<std::string> FleetDsns(const std::vector<int>& ports) {
   return dsns;
 }
 
-struct FleetTimes {
-  double pgward = 0;
-  double loop = 0;
-  double xargs = 0;
-  double kb_per_target = 0;
-};
-
-double TimeShell(const std::string& script) {
-  const Clock::time_point start = Clock::now();
-  const pgward::testing::CommandResult result = pgward::testing::RunCommand({"sh", "-c", script});
-  if (result.exit_code != 0) std::cerr << "psql run failed: " << result.err.substr(0, 500) << "\n";
-  return Seconds(Clock::now() - start);
+// CPU seconds of this process (RUSAGE_SELF) or of its waited-for children (RUSAGE_CHILDREN).
+double ProcessCpu(int who) {
+  rusage usage{};
+  getrusage(who, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-FleetTimes RunFleet(const std::vector<std::string>& dsns, const std::filesystem::path& directory) {
-  FleetTimes times;
+// The sandbox servers: their postmasters count the CPU of the backends they have reaped.
+class Servers {
+ public:
+  explicit Servers(std::vector<pid_t> postmasters) : postmasters_(std::move(postmasters)) {
+    for (pid_t postmaster : postmasters_) idle_children_.push_back(Children(postmaster));
+  }
+
+  // CPU seconds of every backend that has exited, once the last run's have.
+  double Cpu() const {
+    const Clock::time_point give_up = Clock::now() + std::chrono::seconds(10);
+    for (size_t i = 0; i < postmasters_.size(); ++i) {
+      while (Children(postmasters_[i]) > idle_children_[i] && Clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    double seconds = 0;
+    for (pid_t postmaster : postmasters_) {
+      std::ifstream stat("/proc/" + std::to_string(postmaster) + "/stat");
+      std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+      // Fields after "(comm)": state is field 3; cutime and cstime are fields 16 and 17.
+      std::istringstream fields(text.substr(text.rfind(')') + 2));
+      std::vector<std::string> values((std::istream_iterator<std::string>(fields)),
+                                      std::istream_iterator<std::string>());
+      if (values.size() > 14) seconds += std::stod(values[13]) + std::stod(values[14]);
+    }
+    return seconds / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+
+ private:
+  static size_t Children(pid_t parent) {
+    size_t count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      std::ifstream stat(entry.path() / "stat");
+      std::string text;
+      if (!std::getline(stat, text) || text.rfind(')') == std::string::npos) continue;
+      std::istringstream fields(text.substr(text.rfind(')') + 2));
+      std::string state;
+      pid_t ppid = 0;
+      if (fields >> state >> ppid && ppid == parent) ++count;
+    }
+    return count;
+  }
+
+  std::vector<pid_t> postmasters_;
+  std::vector<size_t> idle_children_;  // the background processes
+};
+
+// One contender's runs: seconds, and the CPU they took on each side.
+struct Runs {
+  std::vector<double> seconds;
+  std::vector<double> client_cpu;
+  std::vector<double> server_cpu;
+
+  static double Median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+  }
+  double Seconds() const { return Median(seconds); }
+  std::string List() const {
+    std::string list;
+    for (double run : seconds) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%s%.2f", list.empty() ? "" : " ", run);
+      list += text;
+    }
+    return list;
+  }
+  // "C ms client + S ms server" per target, medians.
+  std::string CpuPerTarget() const {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.1f ms client + %.1f ms server",
+                  Median(client_cpu) * 1000 / kTargets, Median(server_cpu) * 1000 / kTargets);
+    return text;
+  }
+};
+
+struct FleetTimes {
+  Runs pgward;
+  Runs loop;
+  Runs xargs;
+  double kb_per_target = 0;  // the largest of the pgward runs
+};
+
+// Runs `contender` once, adding its time and CPU to `runs`. `who` is whose CPU is the client's.
+template <typename Contender>
+void Measure(const Servers& servers, int who, Runs& runs, Contender contender) {
+  const double server_before = servers.Cpu();  // first: it waits, and costs CPU
+  const double client_before = ProcessCpu(who);
+  const Clock::time_point start = Clock::now();
+  contender();
+  runs.seconds.push_back(Seconds(Clock::now() - start));
+  runs.client_cpu.push_back(ProcessCpu(who) - client_before);
+  runs.server_cpu.push_back(servers.Cpu() - server_before);
+}
+
+void Shell(const std::string& script) {
+  const pgward::testing::CommandResult result = pgward::testing::RunCommand({"sh", "-c", script});
+  if (result.exit_code != 0) std::cerr << "psql run failed: " << result.err.substr(0, 500) << "\n";
+}
+
+// One collection of every target at once. Raises `kb_per_target` to the growth of the peak
+// RSS per target when it is larger.
+void CollectAll(const std::vector<std::string>& dsns, double& kb_per_target) {
   collect::CollectOptions options;
   for (size_t i = 0; i < dsns.size(); ++i) {
     collect::Target target;
@@ -334,42 +446,61 @@ FleetTimes RunFleet(const std::vector<std::string>& dsns, const std::filesystem:
     target.timeout_ms = 60000;
     options.targets.push_back(target);
   }
-  options.concurrency = kTargets;
+  options.concurrency = static_cast<int>(dsns.size());
   std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM
   const long before_kb = StatusKb("VmRSS");
-  const Clock::time_point start = Clock::now();
   pgward::FactSet facts;
   const collect::Evidence evidence = collect::CollectLive(options, facts);
-  times.pgward = Seconds(Clock::now() - start);
-  times.kb_per_target = static_cast<double>(StatusKb("VmHWM") - before_kb) / kTargets;
+  kb_per_target = std::max(kb_per_target, static_cast<double>(StatusKb("VmHWM") - before_kb) /
+                                              static_cast<double>(dsns.size()));
   for (const pgward::EvidenceError& error : evidence.Errors()) {
     std::cerr << "pgward: " << error.target << ": " << error.message << "\n";
   }
+}
 
+// pgward and xargs `runs` times each, the loop `loop_runs` times, in turns, so that a noisy
+// neighbour or a server's first connections weigh on one run of each, not on one contender.
+FleetTimes RunFleet(const std::vector<std::string>& dsns, const Servers& servers,
+                    const std::filesystem::path& directory, int runs, int loop_runs) {
   const std::filesystem::path list = directory / "dsns.txt";
   {
     std::ofstream out(list);
     for (const std::string& dsn : dsns) out << dsn << "\n";
   }
   const std::string psql = std::string(kPsql) + " -X -A -t -q -c \"" + kAuditQuery + "\"";
-  times.loop = TimeShell("while IFS= read -r dsn; do " + psql +
-                         " \"$dsn\" >/dev/null || exit 1; "
-                         "done < " +
-                         list.string());
-  times.xargs =
-      TimeShell("xargs -d '\\n' -P 16 -I{} " + psql + " '{}' >/dev/null < " + list.string());
+  const std::string loop = "while IFS= read -r dsn; do " + psql +
+                           " \"$dsn\" >/dev/null || exit 1; done < " + list.string();
+  const std::string xargs =
+      "xargs -d '\\n' -P 16 -I{} " + psql + " '{}' >/dev/null < " + list.string();
+  FleetTimes times;
+  for (int run = 0; run < runs; ++run) {
+    Measure(servers, RUSAGE_SELF, times.pgward, [&] { CollectAll(dsns, times.kb_per_target); });
+    if (run < loop_runs) Measure(servers, RUSAGE_CHILDREN, times.loop, [&] { Shell(loop); });
+    Measure(servers, RUSAGE_CHILDREN, times.xargs, [&] { Shell(xargs); });
+  }
   return times;
 }
 
-void PrintFleet(const char* label, const FleetTimes& times, double goal_loop, double goal_xargs) {
-  const double vs_loop = times.loop / times.pgward;
-  const double vs_xargs = times.xargs / times.pgward;
+// With `cpu`, each contender's CPU per target too (not behind the relay: it runs in this
+// process, and would count as pgward's).
+void PrintFleet(const char* label, const FleetTimes& times, double goal_loop, double goal_xargs,
+                bool cpu) {
+  const double pgward = times.pgward.Seconds();
+  const double vs_loop = times.loop.Seconds() / pgward;
+  const double vs_xargs = times.xargs.Seconds() / pgward;
   std::printf(
-      "%s, %d targets: pgward %.2f s | psql loop %.2f s (%.1fx, goal %.0fx: %s) | "
-      "xargs -P 16 psql %.2f s (%.1fx%s)\n",
-      label, kTargets, times.pgward, times.loop, vs_loop, goal_loop,
-      vs_loop >= goal_loop ? "met" : "NOT MET", times.xargs, vs_xargs,
-      goal_xargs > 0 ? (vs_xargs >= goal_xargs ? ", goal 3x: met" : ", goal 3x: NOT MET") : "");
+      "%s, %d targets (medians): pgward %.2f s, %.1f ms per target | psql loop %.2f s (%.1fx, "
+      "goal %.0fx: %s) | xargs -P 16 psql %.2f s (%.1fx%s)\n"
+      "  runs: pgward %s | psql loop %s | xargs %s\n",
+      label, kTargets, pgward, pgward * 1000 / kTargets, times.loop.Seconds(), vs_loop, goal_loop,
+      vs_loop >= goal_loop ? "met" : "NOT MET", times.xargs.Seconds(), vs_xargs,
+      goal_xargs > 0 ? (vs_xargs >= goal_xargs ? ", goal 3x: met" : ", goal 3x: NOT MET") : "",
+      times.pgward.List().c_str(), times.loop.List().c_str(), times.xargs.List().c_str());
+  if (cpu) {
+    std::printf("  CPU per target: pgward %s | psql loop %s | xargs %s\n",
+                times.pgward.CpuPerTarget().c_str(), times.loop.CpuPerTarget().c_str(),
+                times.xargs.CpuPerTarget().c_str());
+  }
 }
 
 bool BenchFleet(const std::filesystem::path& directory) {
@@ -378,8 +509,9 @@ bool BenchFleet(const std::filesystem::path& directory) {
   options.hba_conf =
       "local all all trust\n"
       "hostssl all all 127.0.0.1/32 scram-sha-256\n";
-  std::vector<std::unique_ptr<pgward::sandbox::Sandbox>> servers;
+  std::vector<std::unique_ptr<pgward::sandbox::Sandbox>> sandboxes;
   std::vector<int> ports;
+  std::vector<pid_t> postmasters;
   for (int i = 0; i < 2; ++i) {
     auto server = std::make_unique<pgward::sandbox::Sandbox>(options);
     server->Query(std::string("SET password_encryption = 'scram-sha-256'; CREATE ROLE ") +
@@ -387,10 +519,12 @@ bool BenchFleet(const std::filesystem::path& directory) {
                   kBenchRole + "; GRANT SELECT ON pg_hba_file_rules TO " + kBenchRole +
                   "; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO " + kBenchRole);
     ports.push_back(server->port());
-    servers.push_back(std::move(server));
+    postmasters.push_back(server->postmaster_pid());
+    sandboxes.push_back(std::move(server));
   }
-  const FleetTimes loopback = RunFleet(FleetDsns(ports), directory);
-  PrintFleet("loopback", loopback, 3, 0);
+  const Servers servers(postmasters);
+  const FleetTimes loopback = RunFleet(FleetDsns(ports), servers, directory, 3, 3);
+  PrintFleet("loopback", loopback, 3, 0, true);
   std::printf("memory: %.0f kB per target (peak RSS growth with all %d connections open)\n",
               loopback.kb_per_target, kTargets);
 
@@ -400,8 +534,9 @@ bool BenchFleet(const std::filesystem::path& directory) {
     relays.push_back(std::make_unique<DelayRelay>(port, std::chrono::milliseconds(25)));
     relay_ports.push_back(relays.back()->port());
   }
-  const FleetTimes delayed = RunFleet(FleetDsns(relay_ports), directory);
-  PrintFleet("50 ms RTT", delayed, 10, 3);
+  // The loop takes 100 times 7 round trips: once is enough to see it is far behind.
+  const FleetTimes delayed = RunFleet(FleetDsns(relay_ports), servers, directory, 3, 1);
+  PrintFleet("50 ms RTT", delayed, 10, 3, false);
   return true;
 }
 
@@ -414,11 +549,17 @@ int main(int argc, char** argv) {
     WriteLargeSnapshot(argv[2], 1000000);
     return 0;
   }
+  const std::string only = argc == 2 ? argv[1] : "";
+  if (argc > 2 || (argc == 2 && only != "snapshot" && only != "fleet")) {
+    std::cerr << "usage: collect_bench [snapshot|fleet]   (both when none is named)\n";
+    return 2;
+  }
   const std::string self = std::filesystem::canonical("/proc/self/exe").string();
   const std::filesystem::path directory =
       std::filesystem::temp_directory_path() / ("pgward-collect-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(directory);
-  const bool ok = BenchSnapshotLoad(self, directory) && BenchFleet(directory);
+  const bool ok = (only == "fleet" || BenchSnapshotLoad(self, directory)) &&
+                  (only == "snapshot" || BenchFleet(directory));
   std::filesystem::remove_all(directory);
   return ok ? 0 : 1;
 }

@@ -59,7 +59,7 @@ void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
   command.add_option("--tag", options.tags, "Only inventory targets with this tag (repeatable)");
   command.add_option("--concurrency", options.concurrency, "Servers collected at once")
       ->check(CLI::Range(1, 1024))
-      ->default_val(16);
+      ->default_val(64);
   command.add_option("--timeout-ms", options.timeout_ms, "Per-server timeout")
       ->check(CLI::Range(1, 3600000));
   command.add_flag("--probe", options.probe,

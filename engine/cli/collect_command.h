@@ -15,7 +15,7 @@ struct CollectCommandOptions {
   std::vector<std::string> targets;  // --target DSN, repeatable: libpq strings or URIs
   std::string inventory;             // --inventory FILE
   std::vector<std::string> tags;     // --tag T, repeatable: targets with any of them
-  int concurrency = 16;              // --concurrency N: connections in flight
+  int concurrency = 64;              // --concurrency N: connections in flight
   std::optional<int> timeout_ms;     // --timeout-ms N: per target, over the inventory's
   std::string output;                // -o/--output FILE: the snapshot
   bool probe = false;                // --probe: the TLS probe of every server reached

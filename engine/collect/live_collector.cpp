@@ -1,14 +1,21 @@
 #include "engine/collect/live_collector.h"
 
 #include <libpq-fe.h>
+#include <openssl/conf.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "engine/collect/file_digest.h"
 #include "engine/collect/queries.h"
@@ -34,7 +41,10 @@ struct ConnDeleter {
 };
 using Conn = std::unique_ptr<PGconn, ConnDeleter>;
 
-enum class Stage { kConnecting, kCollecting, kReadingHba, kDone };
+// Collecting is one round trip (a Batch) after the connection's, and a second one only when
+// the first answer calls for it: pg_settings for a role that may not read every setting, and
+// pg_hba_file_rules once the role is known to be allowed to read it.
+enum class Stage { kConnecting, kCollecting, kFollowingUp, kDone };
 
 struct Session {
   size_t target = 0;
@@ -42,9 +52,12 @@ struct Session {
   Stage stage = Stage::kConnecting;
   bool want_write = true;  // PQconnectStart's first wait is for a writable socket
   Clock::time_point deadline;
+  std::vector<Query> batch;     // the batch in flight, one result set per query
   std::vector<Result> results;  // of the batch in flight
   ServerRows rows;
+  bool wants_hba = false;  // pg_hba_file_rules is the target's hba evidence
   bool hba_readable = false;
+  bool settings_visible = false;
   std::optional<std::string> failure;
 };
 
@@ -85,6 +98,34 @@ std::optional<std::vector<std::string>> JsonTextArray(const std::optional<std::s
   return values;
 }
 
+// Loop `index` of `loops`'s part of the `limit` connections open at once.
+size_t Share(size_t limit, size_t loops, size_t index) {
+  return limit / loops + (index < limit % loops ? 1 : 0);
+}
+
+struct LibraryContextDeleter {
+  void operator()(OSSL_LIB_CTX* context) const { OSSL_LIB_CTX_free(context); }
+};
+using LibraryContext = std::unique_ptr<OSSL_LIB_CTX, LibraryContextDeleter>;
+
+// OpenSSL 3 locks the library context on every algorithm fetch, and libpq's SCRAM fetches
+// SHA-256 twice per PBKDF2 iteration, 8192 times per connection: event loops sharing the
+// default context spend a seventh of their CPU contending for its locks. Each loop but the
+// calling thread's gets a context of its own as its thread's default (OSSL_LIB_CTX_set0_default),
+// which libpq's TLS and SCRAM on that thread then use. It is loaded from the configuration file
+// the default context is, with the same flags, so that its connections negotiate as the default
+// context's would; null when it cannot be made, and that loop shares the default context.
+LibraryContext ConfiguredLibraryContext() {
+  LibraryContext context(OSSL_LIB_CTX_new());
+  constexpr unsigned long kDefaultFlags = CONF_MFLAGS_DEFAULT_SECTION |
+                                          CONF_MFLAGS_IGNORE_MISSING_FILE |
+                                          CONF_MFLAGS_IGNORE_RETURN_CODES;
+  if (context && CONF_modules_load_file_ex(context.get(), nullptr, nullptr, kDefaultFlags) <= 0) {
+    context.reset();
+  }
+  return context;
+}
+
 class Collector {
  public:
   Collector(const CollectOptions& options, FactSet& facts) : options_(options), facts_(facts) {
@@ -101,17 +142,51 @@ class Collector {
 
   Evidence Run() {
     const size_t limit = static_cast<size_t>(std::max(1, options_.concurrency));
-    size_t next = 0;
+    // TLS and SCRAM make each connection cost the client milliseconds of CPU: one event loop
+    // per core, so that the client's share of the work is not done on one core while the
+    // servers' backends wait for it.
+    const size_t loops =
+        std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
+                           std::min(limit, std::max<size_t>(1, options_.targets.size())));
+    std::vector<LibraryContext> contexts;
+    if (loops > 1) {
+      // Loading a configuration resets OpenSSL's process-wide TLS settings (its ssl_conf
+      // module): the default context's and the loops' are loaded now, before any loop reads
+      // them, not by libpq's first connection while another loop is connecting.
+      OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, nullptr);
+      for (size_t i = 1; i < loops; ++i) contexts.push_back(ConfiguredLibraryContext());
+    }
+    {
+      std::vector<std::jthread> threads;  // joined when they go out of scope, even on a throw
+      for (size_t i = 1; i < loops; ++i) {
+        threads.emplace_back(
+            [this, context = contexts[i - 1].get(), share = Share(limit, loops, i)] {
+              if (context) OSSL_LIB_CTX_set0_default(context);
+              Loop(share);
+            });
+      }
+      Loop(Share(limit, loops, 0));
+    }
+    for (size_t i = 0; i < options_.targets.size(); ++i) AddFacts(i);
+    return std::move(evidence_);
+  }
+
+ private:
+  // One event loop: it takes the next target whenever fewer than `limit` of its own are open.
+  void Loop(size_t limit) {
     std::vector<Session> active;
-    while (next < options_.targets.size() || !active.empty()) {
-      while (active.size() < limit && next < options_.targets.size()) {
-        Session session = Start(next++);
+    while (true) {
+      while (active.size() < limit) {
+        const size_t next = next_target_++;
+        if (next >= options_.targets.size()) break;
+        Session session = Start(next);
         if (session.failure) {
           Finish(session);
         } else {
           active.push_back(std::move(session));
         }
       }
+      if (active.empty()) return;
       Wait(active);
       const auto now = Clock::now();
       for (Session& session : active) {
@@ -125,11 +200,8 @@ class Collector {
       }
       std::erase_if(active, [](const Session& session) { return session.stage == Stage::kDone; });
     }
-    for (size_t i = 0; i < options_.targets.size(); ++i) AddFacts(i);
-    return std::move(evidence_);
   }
 
- private:
   Session Start(size_t index) {
     const Target& target = options_.targets[index];
     Session session;
@@ -241,8 +313,10 @@ class Collector {
     session.want_write = flushed == 1;
   }
 
-  void Send(Session& session, const std::string& batch) {
-    if (PQsendQuery(session.conn.get(), batch.c_str()) == 0) {
+  void Send(Session& session, std::vector<Query> batch, const std::string& prefix = "") {
+    session.batch = std::move(batch);
+    const std::string sql = prefix + Batch(session.batch, session.rows.version);
+    if (PQsendQuery(session.conn.get(), sql.c_str()) == 0) {
       session.failure = "query failed: " + SanitizeLibpqMessage(PQerrorMessage(session.conn.get()));
       return;
     }
@@ -281,7 +355,15 @@ class Collector {
       session.failure = "cannot switch to non-blocking mode";
       return;
     }
-    Send(session, CollectBatch(session.rows.version, target.timeout_ms));
+    session.wants_hba = !target.hba_file && session.rows.version >= 100000;
+    std::vector<Query> batch = {Query::kPrivileges, Query::kSettings, Query::kConnections};
+    // The server reports is_superuser when the connection starts: a superuser may read
+    // pg_hba_file_rules, no need to ask first.
+    const char* superuser = PQparameterStatus(conn, "is_superuser");
+    if (session.wants_hba && superuser && std::string_view(superuser) == "on") {
+      batch.push_back(Query::kHbaRules);
+    }
+    Send(session, std::move(batch), SetStatementTimeout(target.timeout_ms));
   }
 
   // The batch's result sets, or the first error.
@@ -303,48 +385,80 @@ class Collector {
   void BatchDone(Session& session) {
     const std::optional<std::vector<const PGresult*>> tuples = Tuples(session);
     if (!tuples) return;
-    if (session.stage == Stage::kCollecting) {
-      if (tuples->size() != 3 || PQntuples((*tuples)[0]) != 1) {
+    if (tuples->size() != session.batch.size()) {
+      session.failure = "unexpected answer to the collection queries";
+      return;
+    }
+    for (size_t i = 0; i < tuples->size(); ++i) {
+      if (!Read(session, session.batch[i], (*tuples)[i])) {
         session.failure = "unexpected answer to the collection queries";
         return;
       }
-      ReadCollectBatch(session, *tuples);
-      session.results.clear();
-      const Target& target = options_.targets[session.target];
-      if (session.hba_readable && !target.hba_file) {
-        session.stage = Stage::kReadingHba;
-        Send(session, HbaRulesBatch(session.rows.version));
+    }
+    session.results.clear();
+    if (session.stage == Stage::kCollecting) {
+      std::vector<Query> follow_up;
+      if (!session.settings_visible) follow_up.push_back(Query::kSettingsView);
+      if (session.wants_hba && session.hba_readable && !session.rows.hba_rules) {
+        follow_up.push_back(Query::kHbaRules);
+      }
+      if (!follow_up.empty()) {
+        session.stage = Stage::kFollowingUp;
+        Send(session, std::move(follow_up));
         return;
       }
-    } else {
-      if (tuples->size() != 1) {
-        session.failure = "unexpected answer to the pg_hba_file_rules query";
-        return;
-      }
-      ReadHbaRules(session, (*tuples)[0]);
     }
     session.stage = Stage::kDone;
   }
 
-  static void ReadCollectBatch(Session& session, const std::vector<const PGresult*>& tuples) {
+  // Reads one result set; false when it is not the shape the query gives.
+  static bool Read(Session& session, Query query, const PGresult* result) {
     ServerRows& rows = session.rows;
-    const PGresult* privileges = tuples[0];
-    rows.role = Value(privileges, 0, 0).value_or("");
-    rows.stats_visible = Value(privileges, 0, 2) == "t";
-    session.hba_readable = Value(privileges, 0, 3) == "t";
-    const PGresult* settings = tuples[1];
-    for (int i = 0; i < PQntuples(settings); ++i) {
-      rows.settings[PQgetvalue(settings, i, 0)] = Value(settings, i, 1).value_or("");
+    switch (query) {
+      case Query::kPrivileges:
+        if (PQntuples(result) != 1) return false;
+        rows.role = Value(result, 0, 0).value_or("");
+        rows.stats_visible = Value(result, 0, 1) == "t";
+        session.hba_readable = Value(result, 0, 2) == "t";
+        session.settings_visible = Value(result, 0, 3) == "t";
+        return true;
+      case Query::kSettings:
+        if (PQntuples(result) > 1) return false;
+        for (int column = 0; PQntuples(result) == 1 && column < PQnfields(result); ++column) {
+          // current_setting(name, true) is NULL for a setting the server does not have, which
+          // pg_settings has no row for.
+          if (std::optional<std::string> value = Value(result, 0, column)) {
+            rows.settings[PQfname(result, column)] = std::move(*value);
+          }
+        }
+        return true;
+      case Query::kSettingsView:
+        for (int i = 0; i < PQntuples(result); ++i) {
+          rows.settings[PQgetvalue(result, i, 0)] = Value(result, i, 1).value_or("");
+        }
+        return true;
+      case Query::kConnections:
+        ReadConnections(rows, result);
+        return true;
+      case Query::kHbaRules:
+        ReadHbaRules(session, result);
+        return true;
     }
-    const PGresult* connections = tuples[2];
-    rows.connections.reserve(PQntuples(connections));
-    for (int i = 0; i < PQntuples(connections); ++i) {
+    return false;
+  }
+
+  // Ordered by pid, so that the facts do not depend on the order the server lists them in.
+  static void ReadConnections(ServerRows& rows, const PGresult* result) {
+    rows.connections.reserve(PQntuples(result));
+    for (int i = 0; i < PQntuples(result); ++i) {
       Row row;
       for (int column = 0; column < kConnectionColumnCount; ++column) {
-        row.push_back(Value(connections, i, column));
+        row.push_back(Value(result, i, column));
       }
       rows.connections.push_back(std::move(row));
     }
+    auto pid = [](const Row& row) { return std::atoll(row[kPid].value_or("0").c_str()); };
+    std::ranges::sort(rows.connections, {}, pid);
   }
 
   static void ReadHbaRules(Session& session, const PGresult* result) {
@@ -377,10 +491,13 @@ class Collector {
   void Finish(Session& session) {
     session.conn.reset();
     session.stage = Stage::kDone;
-    ++progress_.done;
-    if (session.failure) ++progress_.failed;
-    progress_.total = options_.targets.size();
+    const bool failed = session.failure.has_value();
     outcomes_[session.target] = Outcome{std::move(session.rows), std::move(session.failure)};
+    // One call at a time, whichever loop finished the target.
+    const std::lock_guard lock(progress_mutex_);
+    ++progress_.done;
+    if (failed) ++progress_.failed;
+    progress_.total = options_.targets.size();
     if (options_.on_progress) options_.on_progress(progress_);
   }
 
@@ -452,7 +569,9 @@ class Collector {
   const CollectOptions& options_;
   FactSet& facts_;
   Evidence evidence_;
-  std::vector<Outcome> outcomes_;
+  std::vector<Outcome> outcomes_;  // by target: each loop writes the slots of its own targets
+  std::atomic<size_t> next_target_ = 0;
+  std::mutex progress_mutex_;
   Progress progress_;
 };
 

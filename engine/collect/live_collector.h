@@ -1,9 +1,9 @@
 #pragma once
 
-// Live collection through libpq: every target in one event loop (PQconnectStartParams,
-// PQconnectPoll, PQsendQuery, poll()), at most `concurrency` at a time, each under its own
-// deadline. A target that fails (unreachable, authentication, timeout, restart) becomes an
-// EvidenceError of that target; the others go on.
+// Live collection through libpq: event loops (PQconnectStartParams, PQconnectPoll,
+// PQsendQuery, poll()), one per core, share the targets, at most `concurrency` at a time, each
+// under its own deadline. A target that fails (unreachable, authentication, timeout, restart)
+// becomes an EvidenceError of that target; the others go on.
 
 #include <cstddef>
 #include <functional>
@@ -26,8 +26,9 @@ struct Progress {
 
 struct CollectOptions {
   std::vector<Target> targets;
-  int concurrency = 16;
-  // Called after each target completes (progress on a terminal); may be empty.
+  int concurrency = 64;
+  // Called after each target completes (progress on a terminal), one call at a time but from
+  // the thread of the loop that completed it; may be empty.
   std::function<void(const Progress&)> on_progress;
 };
 

@@ -4,6 +4,7 @@ namespace pgward::collect {
 
 namespace {
 
+// server_version_num is not among them: libpq has it from the connection's start.
 constexpr SettingSpec kCollectedSettings[] = {
     {"ssl", 90600},
     {"ssl_min_protocol_version", 120000},
@@ -18,68 +19,121 @@ constexpr SettingSpec kCollectedSettings[] = {
     {"hba_file", 90600},
     {"log_connections", 90600},
     {"log_disconnections", 90600},
-    {"server_version_num", 90600},
 };
 
-std::string PrivilegeQuery(int version) {
+constexpr const char* kSuperuser = "current_setting('is_superuser')::boolean";
+
+// Whether every collected setting may be read: pg_settings hides the superuser-only ones
+// from roles without pg_read_all_settings (10+; pg_monitor is a member), and before 10 from
+// every role but superusers. USAGE (privileges, not mere membership) never claims more than
+// the server grants, whichever of the two its version checks.
+std::string SettingsVisible(int version) {
+  return version >= 100000 ? "pg_has_role('pg_read_all_settings', 'USAGE')" : kSuperuser;
+}
+
+std::string PrivilegesQuery(int version) {
   // pg_read_all_stats (10+; pg_monitor is a member) is what lifts the NULLs off other
   // sessions' client_addr and TLS state; before 10 only superusers see them.
-  const char* stats =
-      version >= 100000 ? "pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')" : "r.rolsuper";
+  const std::string stats =
+      version >= 100000 ? "pg_has_role('pg_read_all_stats', 'USAGE')" : kSuperuser;
   const char* hba = version >= 100000
                         ? "has_table_privilege('pg_catalog.pg_hba_file_rules', 'SELECT') AND "
                           "has_function_privilege('pg_catalog.pg_hba_file_rules()', 'EXECUTE')"
                         : "false";
-  return std::string("SELECT current_user, r.rolsuper, r.rolsuper OR ") + stats + ", " + hba +
-         " FROM pg_catalog.pg_roles r WHERE r.rolname = current_user";
+  return "SELECT current_user, " + stats + ", " + hba + ", " + SettingsVisible(version);
 }
 
-std::string SettingsQuery() {
-  std::string names;
+// The settings this version has, each as `format` makes it, separated by commas.
+template <typename Format>
+std::string SettingsList(int version, Format format) {
+  std::string list;
   for (const SettingSpec& setting : kCollectedSettings) {
-    if (!names.empty()) names += ", ";
-    names += std::string("'") + setting.name + "'";
+    if (setting.since_version > version) continue;
+    if (!list.empty()) list += ", ";
+    list += format(std::string(setting.name));
   }
-  return "SELECT name, setting FROM pg_catalog.pg_settings WHERE name IN (" + names + ")";
+  return list;
 }
 
+// current_setting() shows what pg_settings.setting does for these settings (none has a unit),
+// for a tenth of what pg_settings costs a fresh backend (about 1 ms on PostgreSQL 15, even
+// when no row is read). The WHERE clause is evaluated once, before any current_setting().
+std::string SettingsQuery(int version) {
+  return "SELECT " +
+         SettingsList(version,
+                      [](const std::string& name) {
+                        return "current_setting('" + name + "', true) AS " + name;
+                      }) +
+         " WHERE " + SettingsVisible(version);
+}
+
+std::string SettingsViewQuery(int version) {
+  return "SELECT name, setting FROM pg_catalog.pg_settings WHERE name IN (" +
+         SettingsList(version, [](const std::string& name) { return "'" + name + "'"; }) + ")";
+}
+
+// pg_stat_activity, pg_stat_ssl and pg_stat_gssapi are views of pg_stat_get_activity(NULL);
+// reading it once, joined to pg_database and pg_roles (pg_authid's rows, readable by every
+// role) as pg_stat_activity joins pg_database and pg_authid, gives the same rows for half of
+// what the views cost. pg_stat_ssl and pg_stat_gssapi (13+) leave out rows without
+// client_port, but a client backend the role may see always has one (-1 on a Unix socket),
+// and without pg_read_all_stats no connection facts are made at all.
 std::string ConnectionQuery(int version) {
   const bool v12 = version >= 120000;
   std::string sql =
-      "SELECT a.pid, a.usename, a.datname, a.application_name, host(a.client_addr), s.ssl, "
-      "s.version, s.cipher, s.bits, ";
-  sql += version < 140000 ? "s.compression, " : "NULL::boolean, ";
-  sql += v12 ? "s.client_dn, s.client_serial::text, s.issuer_dn, "
-             : "s.clientdn, NULL::text, NULL::text, ";
-  sql += v12 ? "g.gss_authenticated, g.principal, g.encrypted, "
-             : "NULL::boolean, NULL::text, NULL::boolean, ";
+      "SELECT a.pid, r.rolname, d.datname, a.application_name, a.client_addr, a.ssl, "
+      "a.sslversion, a.sslcipher, a.sslbits, ";
+  sql += version < 140000 ? "a.sslcompression, " : "NULL::boolean, ";
+  sql += v12 ? "a.ssl_client_dn, a.ssl_client_serial, a.ssl_issuer_dn, "
+             : "a.sslclientdn, NULL::numeric, NULL::text, ";
   sql +=
-      "r.rolsuper, r.rolreplication FROM pg_catalog.pg_stat_activity a "
-      "LEFT JOIN pg_catalog.pg_stat_ssl s ON s.pid = a.pid ";
-  if (v12) sql += "LEFT JOIN pg_catalog.pg_stat_gssapi g ON g.pid = a.pid ";
-  sql += "LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid WHERE a.pid <> pg_backend_pid()";
+      v12 ? "a.gss_auth, a.gss_princ, a.gss_enc, " : "NULL::boolean, NULL::text, NULL::boolean, ";
+  sql +=
+      "r.rolsuper, r.rolreplication FROM pg_catalog.pg_stat_get_activity(NULL) a "
+      "LEFT JOIN pg_catalog.pg_database d ON d.oid = a.datid "
+      "LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid "
+      "WHERE a.pid <> pg_catalog.pg_backend_pid()";
   // Before 10, pg_stat_activity lists client backends only.
   if (version >= 100000) sql += " AND a.backend_type = 'client backend'";
-  return sql + " ORDER BY a.pid";
+  return sql;
+}
+
+std::string HbaRulesQuery(int version) {
+  std::string columns = version >= 160000 ? "rule_number, file_name, " : "";
+  columns +=
+      "line_number, type, to_json(database)::text, to_json(user_name)::text, address, "
+      "netmask, auth_method, to_json(options)::text, error";
+  return "SELECT " + columns + " FROM pg_catalog.pg_hba_file_rules";
+}
+
+std::string QuerySql(Query query, int version) {
+  switch (query) {
+    case Query::kPrivileges:
+      return PrivilegesQuery(version);
+    case Query::kSettings:
+      return SettingsQuery(version);
+    case Query::kSettingsView:
+      return SettingsViewQuery(version);
+    case Query::kConnections:
+      return ConnectionQuery(version);
+    case Query::kHbaRules:
+      return HbaRulesQuery(version);
+  }
+  return "";
 }
 
 }  // namespace
 
 std::span<const SettingSpec> CollectedSettings() { return kCollectedSettings; }
 
-std::string CollectBatch(int server_version, int statement_timeout_ms) {
-  return "SET statement_timeout = " + std::to_string(statement_timeout_ms) +
-         "; BEGIN TRANSACTION READ ONLY; " + PrivilegeQuery(server_version) + "; " +
-         SettingsQuery() + "; " + ConnectionQuery(server_version) + "; COMMIT";
+std::string Batch(std::span<const Query> queries, int server_version) {
+  std::string sql = "BEGIN TRANSACTION READ ONLY; ";
+  for (Query query : queries) sql += QuerySql(query, server_version) + "; ";
+  return sql + "COMMIT";
 }
 
-std::string HbaRulesBatch(int server_version) {
-  std::string columns = server_version >= 160000 ? "rule_number, file_name, " : "";
-  columns +=
-      "line_number, type, to_json(database)::text, to_json(user_name)::text, address, "
-      "netmask, auth_method, to_json(options)::text, error";
-  return "BEGIN TRANSACTION READ ONLY; SELECT " + columns +
-         " FROM pg_catalog.pg_hba_file_rules; COMMIT";
+std::string SetStatementTimeout(int timeout_ms) {
+  return "SET statement_timeout = " + std::to_string(timeout_ms) + "; ";
 }
 
 }  // namespace pgward::collect

@@ -2,6 +2,12 @@
 
 // The fixed SQL pgward sends to a live server, by server version (9.6 to 18). Nothing in it
 // comes from user input: the only parameter is a number pgward formats itself.
+//
+// A fresh backend pays for every catalog it touches (relcache and syscache entries, view rules,
+// planner statistics), and that is most of what a query costs it: the queries read
+// pg_stat_get_activity() itself rather than the pg_stat_activity, pg_stat_ssl and
+// pg_stat_gssapi views built on it, and settings with current_setting() rather than through
+// pg_settings, whenever the answer is the same.
 
 #include <span>
 #include <string>
@@ -34,19 +40,33 @@ enum ConnectionColumn {
   kConnectionColumnCount,
 };
 
-// The first batch, one round trip: session settings, then in one read-only transaction
-// (one statistics snapshot) three result sets:
-//   1. current_user, rolsuper, stats_visible, hba_readable
-//   2. name, setting of the settings pgward reads
-//   3. the other client sessions, ConnectionColumn order
-std::string CollectBatch(int server_version, int statement_timeout_ms);
+// The queries pgward sends; each gives one result set.
+enum class Query {
+  // One row: current_user, stats_visible (other sessions' client_addr and TLS state are
+  // visible), hba_readable (pg_hba_file_rules is), settings_visible (every setting is).
+  kPrivileges,
+  // One row, a column named after each of the CollectedSettings() the server has; no row
+  // without settings_visible, since reading a setting the role may not see is an error.
+  kSettings,
+  // name, setting rows of the same from pg_settings, which leaves out the settings the role
+  // may not see.
+  kSettingsView,
+  // The other client sessions, ConnectionColumn order, in no particular order.
+  kConnections,
+  // pg_hba_file_rules (PostgreSQL 10+; only when hba_readable) with the arrays as JSON:
+  // [rule_number, file_name (16+),] line_number, type, database, user_name, address, netmask,
+  // auth_method, options, error.
+  kHbaRules,
+};
 
-// The second batch, when pg_hba_file_rules is readable (PostgreSQL 10+): its rows with the
-// arrays as JSON: [rule_number, file_name (16+),] line_number, type, database, user_name,
-// address, netmask, auth_method, options, error.
-std::string HbaRulesBatch(int server_version);
+// One round trip: `queries` in one read-only transaction (one statistics snapshot), their
+// result sets in the same order. A multi-statement simple query: no round trip per query.
+std::string Batch(std::span<const Query> queries, int server_version);
 
-// Settings the first batch asks for and the version that introduced each.
+// Sets the session's statement_timeout, to send in front of the first batch.
+std::string SetStatementTimeout(int timeout_ms);
+
+// Settings pgward reads and the version that introduced each.
 struct SettingSpec {
   const char* name;
   int since_version;

@@ -3,7 +3,9 @@
 #include <openssl/ssl.h>
 
 #include <charconv>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "engine/collect/queries.h"
 #include "engine/hba/view_rules_facts.h"
@@ -90,6 +92,23 @@ void AddServerFact(const ServerRows& rows, FactSet& facts) {
   table.SetBool(row, table.Field("scanner_verified"), rows.scanner.verified);
 }
 
+std::vector<std::string> ExpandWithOpenSsl(const std::string& ssl_ciphers) {
+  std::vector<std::string> names;
+  const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_method()),
+                                                                  SSL_CTX_free);
+  if (!context || SSL_CTX_set_cipher_list(context.get(), ssl_ciphers.c_str()) != 1) return names;
+  const std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(context.get()), SSL_free);
+  if (!ssl) return names;
+  const STACK_OF(SSL_CIPHER)* ciphers = SSL_get_ciphers(ssl.get());
+  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
+    const SSL_CIPHER* cipher = sk_SSL_CIPHER_value(ciphers, i);
+    // TLS 1.3 suites are always in the list (ssl_ciphers does not govern them).
+    if (std::string_view(SSL_CIPHER_get_version(cipher)) == "TLSv1.3") continue;
+    names.emplace_back(SSL_CIPHER_get_name(cipher));
+  }
+  return names;
+}
+
 void CheckSettingsVisible(const ServerRows& rows, std::vector<EvidenceError>& errors) {
   std::string missing;
   for (const SettingSpec& setting : CollectedSettings()) {
@@ -124,20 +143,14 @@ std::string QuoteIdentifier(std::string_view name) {
 }
 
 std::vector<std::string> ExpandCipherList(const std::string& ssl_ciphers) {
-  std::vector<std::string> names;
-  const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_method()),
-                                                                  SSL_CTX_free);
-  if (!context || SSL_CTX_set_cipher_list(context.get(), ssl_ciphers.c_str()) != 1) return names;
-  const std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(context.get()), SSL_free);
-  if (!ssl) return names;
-  const STACK_OF(SSL_CIPHER)* ciphers = SSL_get_ciphers(ssl.get());
-  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
-    const SSL_CIPHER* cipher = sk_SSL_CIPHER_value(ciphers, i);
-    // TLS 1.3 suites are always in the list (ssl_ciphers does not govern them).
-    if (std::string_view(SSL_CIPHER_get_version(cipher)) == "TLSv1.3") continue;
-    names.emplace_back(SSL_CIPHER_get_name(cipher));
-  }
-  return names;
+  // The answer depends on the string and this process's OpenSSL alone, and a fleet's servers
+  // share a few strings: an SSL_CTX per server cost more than the rest of its facts together.
+  static std::mutex mutex;
+  static std::map<std::string, std::vector<std::string>> expanded;
+  const std::lock_guard lock(mutex);
+  const auto [found, inserted] = expanded.try_emplace(ssl_ciphers);
+  if (inserted) found->second = ExpandWithOpenSsl(ssl_ciphers);
+  return found->second;
 }
 
 void AddConnectionFacts(std::string_view server, std::string_view role, bool stats_visible,

@@ -15,6 +15,7 @@
 
 #include "engine/cli/collect_command.h"
 #include "engine/collect/live_collector.h"
+#include "engine/collect/queries.h"
 #include "engine/collect/server_facts.h"
 #include "engine/collect/snapshot.h"
 #include "engine/hba/access.h"
@@ -35,13 +36,6 @@ using sandbox::Transport;
 using testing::BaselineFindings;
 using testing::DescribeFacts;
 using testing::ErrorText;
-
-// pg_monitor does not cover pg_hba_file_rules (superuser only by default).
-void GrantHbaView(const Sandbox& server) {
-  server.Query(std::string("GRANT SELECT ON pg_catalog.pg_hba_file_rules TO ") +
-               sandbox::kScannerRole + "; GRANT EXECUTE ON FUNCTION " +
-               "pg_catalog.pg_hba_file_rules() TO " + sandbox::kScannerRole);
-}
 
 Target TargetFor(const std::string& name, const std::string& dsn, int timeout_ms = 20000) {
   Target target;
@@ -92,7 +86,7 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 TEST(LiveCollectTest, ConnectionFactsAreExactlyThePlantedSessions) {
   Sandbox server;
-  GrantHbaView(server);
+  server.GrantScannerHbaFileRules();
   const std::vector<LiveClient> clients = PlantClients(server);
   FactSet facts;
   const Evidence evidence =
@@ -169,9 +163,160 @@ TEST(LiveCollectTest, ConnectionFactsAreExactlyThePlantedSessions) {
   EXPECT_EQ(setting("hba_file"), server.hba_file().string());
 }
 
+// What pgward read before it read pg_stat_get_activity() itself: the statistics views teams
+// query, joined to pg_roles.
+constexpr const char* kStatisticsViewsQuery =
+    "SELECT a.pid, a.usename, a.datname, a.application_name, host(a.client_addr), s.ssl, "
+    "s.version, s.cipher, s.bits, NULL::boolean, s.client_dn, s.client_serial::text, "
+    "s.issuer_dn, g.gss_authenticated, g.principal, g.encrypted, r.rolsuper, r.rolreplication "
+    "FROM pg_catalog.pg_stat_activity a LEFT JOIN pg_catalog.pg_stat_ssl s ON s.pid = a.pid "
+    "LEFT JOIN pg_catalog.pg_stat_gssapi g ON g.pid = a.pid "
+    "LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid "
+    "WHERE a.backend_type = 'client backend' ORDER BY a.pid";
+
+// The connection facts of `server` for the sessions `pids`, described.
+std::vector<std::string> SessionFacts(const FactSet& facts, const std::string& server,
+                                      const std::set<std::int64_t>& pids) {
+  const FactTable& table = facts.table(FactKind::kConnection);
+  const std::vector<std::string> described = DescribeFacts(facts, FactKind::kConnection);
+  std::vector<std::string> kept;
+  for (size_t row = 0; row < table.size(); ++row) {
+    if (FormatField(table, row, table.Field("server")) == server &&
+        pids.contains(*table.Integer(row, table.Field("pid")))) {
+      kept.push_back(described[row]);
+    }
+  }
+  return kept;
+}
+
+TEST(LiveCollectTest, ConnectionFactsAreWhatTheStatisticsViewsShow) {
+  Sandbox server;
+  server.Query("CREATE ROLE repl_app LOGIN REPLICATION");
+  std::vector<LiveClient> clients = PlantClients(server);
+  clients.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
+                                          .user = sandbox::kSuperuser,
+                                          .application_name = "it-superuser"});
+  clients.emplace_back(server, ClientSpec{.transport = Transport::kTcpPlaintext,
+                                          .user = "repl_app",
+                                          .application_name = "it-replication"});
+  std::set<std::int64_t> planted;
+  for (const LiveClient& client : clients) planted.insert(client.backend_pid());
+  // Several targets at once: every event loop collects some, each with its own OpenSSL library
+  // context but the first, and all of them must see the same.
+  std::vector<Target> targets;
+  for (int i = 0; i < 4; ++i) {
+    targets.push_back(TargetFor("t" + std::to_string(i), server.tls_dsn(sandbox::kScannerRole)));
+  }
+  FactSet live;
+  const Evidence evidence = Collect(targets, live, 4);
+  ASSERT_EQ(evidence.servers.size(), 4u);
+
+  std::vector<Row> rows;
+  for (Row& row : server.Query(kStatisticsViewsQuery)) {
+    if (planted.contains(std::stoll(*row[kPid]))) rows.push_back(std::move(row));
+  }
+  ASSERT_EQ(rows.size(), clients.size());
+  const FactTable& servers = live.table(FactKind::kServer);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    SCOPED_TRACE(targets[i].name);
+    // Without pg_hba_file_rules: the sandbox does not grant it here.
+    ASSERT_EQ(evidence.servers[i].errors.size(), 1u) << ErrorText(evidence);
+    FactSet views;
+    std::vector<EvidenceError> errors;
+    AddConnectionFacts(targets[i].name, sandbox::kScannerRole, true, rows, views, errors);
+    EXPECT_EQ(SessionFacts(live, targets[i].name, planted),
+              SessionFacts(views, targets[i].name, planted));
+    EXPECT_EQ(FormatField(servers, i, servers.Field("scanner_tls_version")), "TLSv1.3");
+    EXPECT_EQ(FormatField(servers, i, servers.Field("scanner_verified")), "true");
+  }
+  // The role attributes come from pg_roles: the bootstrap superuser has them all.
+  for (const std::string& fact : SessionFacts(live, "t0", planted)) {
+    if (fact.find("application_name=\"it-superuser\"") != std::string::npos) {
+      EXPECT_NE(fact.find("superuser=true; replication=true;"), std::string::npos) << fact;
+    } else if (fact.find("application_name=\"it-replication\"") != std::string::npos) {
+      EXPECT_NE(fact.find("superuser=false; replication=true;"), std::string::npos) << fact;
+    }
+  }
+}
+
+TEST(LiveCollectTest, SettingsReadOneByOneAreThoseOfPgSettings) {
+  Sandbox server;
+  FactSet live;
+  const Evidence evidence = Collect({TargetFor("db", server.tls_dsn(sandbox::kScannerRole))}, live);
+  // What pgward made of the same settings read from pg_settings, as a superuser.
+  std::string names;
+  for (const SettingSpec& setting : CollectedSettings()) {
+    names += std::string(names.empty() ? "'" : ", '") + setting.name + "'";
+  }
+  ServerRows rows;
+  rows.name = "db";
+  rows.version = *evidence.servers[0].version;
+  rows.role = sandbox::kScannerRole;
+  rows.stats_visible = true;
+  for (const Sandbox::Row& row : server.Query(
+           "SELECT name, setting FROM pg_catalog.pg_settings WHERE name IN (" + names + ")")) {
+    rows.settings[*row[0]] = *row[1];
+  }
+  ASSERT_EQ(rows.settings.size(), CollectedSettings().size());
+  rows.scanner = {.host = "127.0.0.1",
+                  .port = server.port(),
+                  .ssl = true,
+                  .tls_version = "TLSv1.3",
+                  .verified = true};
+  FactSet expected;
+  ServerEvidence expected_server;
+  AddServerFacts(rows, expected, expected_server);
+  EXPECT_EQ(DescribeFacts(live, FactKind::kServer), DescribeFacts(expected, FactKind::kServer));
+}
+
+// pgward's Query messages per target, from the server's log: log_statement = all logs each
+// simple Query message once, however many statements it holds.
+TEST(LiveCollectTest, OneRoundTripOfQueriesAndASecondOnlyWhenTheFirstCallsForIt) {
+  sandbox::SandboxOptions options;
+  options.settings["log_statement"] = "'all'";
+  Sandbox server(options);
+  server.GrantScannerHbaFileRules();
+  server.Query("CREATE ROLE scan_super LOGIN SUPERUSER");
+  FactSet facts;
+  const Evidence evidence =
+      Collect({TargetFor("monitor", server.tls_dsn(sandbox::kScannerRole)),
+               TargetFor("super", server.tls_dsn("scan_super")),
+               TargetFor("limited", server.tls_dsn(sandbox::kLimitedScannerRole))},
+              facts);
+  EXPECT_EQ(evidence.servers[0].errors.size(), 0u) << ErrorText(evidence);
+  EXPECT_EQ(evidence.servers[1].errors.size(), 0u) << ErrorText(evidence);
+  // Settings, sessions and pg_hba_file_rules out of reach: all three are named.
+  EXPECT_EQ(evidence.servers[2].errors.size(), 3u) << ErrorText(evidence);
+  // Rules name their file with the server in front.
+  const FactTable& rules = facts.table(FactKind::kHbaRule);
+  std::map<std::string, size_t> rules_by_server;
+  for (size_t row = 0; row < rules.size(); ++row) {
+    const std::string file = FormatField(rules, row, rules.Field("file"));
+    ++rules_by_server[file.substr(0, file.find(':'))];
+  }
+  EXPECT_EQ(rules_by_server["monitor"], 7u);
+  EXPECT_EQ(rules_by_server["super"], 7u);
+
+  const std::string log = ReadFile(server.server_log());
+  auto messages = [&log](const std::string& role) {
+    const std::string line = role + "@postgres LOG:  statement: ";
+    size_t count = 0;
+    for (size_t at = log.find(line); at != std::string::npos; at = log.find(line, at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  // The batch, then pg_hba_file_rules once the role is known to be allowed to read it.
+  EXPECT_EQ(messages(sandbox::kScannerRole), 2u);
+  // A superuser (the server says so when the connection starts) may: all in the batch.
+  EXPECT_EQ(messages("scan_super"), 1u);
+  // The batch, then pg_settings for what the role may see of the settings.
+  EXPECT_EQ(messages(sandbox::kLimitedScannerRole), 2u);
+}
+
 TEST(LiveCollectTest, HbaRulesFromTheServerViewMatchTheParsedFile) {
   Sandbox server;
-  GrantHbaView(server);
+  server.GrantScannerHbaFileRules();
   FactSet live;
   const Evidence evidence = Collect({TargetFor("db", server.tls_dsn(sandbox::kScannerRole))}, live);
   ASSERT_EQ(ErrorText(evidence), "");
@@ -341,7 +486,7 @@ TEST(LiveCollectTest, ATargetThatNeverAnswersTimesOutAndTheOthersGoOn) {
 
 TEST(LiveCollectTest, SnapshotRoundTripGivesTheSameFactsAndFindings) {
   Sandbox server;
-  GrantHbaView(server);
+  server.GrantScannerHbaFileRules();
   const std::vector<LiveClient> clients = PlantClients(server);
   FactSet live;
   const Evidence evidence =
