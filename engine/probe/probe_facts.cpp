@@ -1,34 +1,9 @@
 #include "engine/probe/probe_facts.h"
 
-#include <openssl/ssl.h>
-
 #include <algorithm>
-#include <map>
-#include <memory>
 
 namespace pgward::probe {
 namespace {
-
-// The symmetric key length of every suite OpenSSL knows (security level 0, TLS 1.3 included),
-// by OpenSSL name: pg_stat_ssl's `bits` for the same suite.
-const std::map<std::string, int, std::less<>>& SuiteBits() {
-  static const auto* const kBits = [] {
-    auto* bits = new std::map<std::string, int, std::less<>>();
-    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_method()),
-                                                              SSL_CTX_free);
-    if (context == nullptr ||
-        SSL_CTX_set_cipher_list(context.get(), "ALL:COMPLEMENTOFALL:@SECLEVEL=0") != 1) {
-      return bits;
-    }
-    const STACK_OF(SSL_CIPHER)* suites = SSL_CTX_get_ciphers(context.get());
-    for (int i = 0; i < sk_SSL_CIPHER_num(suites); ++i) {
-      const SSL_CIPHER* suite = sk_SSL_CIPHER_value(suites, i);
-      bits->emplace(SSL_CIPHER_get_name(suite), SSL_CIPHER_get_bits(suite, nullptr));
-    }
-    return bits;
-  }();
-  return *kBits;
-}
 
 std::string ProbeTarget(const ProbeResult& result) {
   return result.address.empty() ? result.host + ":" + std::to_string(result.port) : result.address;
@@ -97,10 +72,7 @@ void AddVersionFacts(std::string_view server, const VersionResult& version,
     ciphers.SetString(cipher_row, ciphers.Field("server"), server);
     ciphers.SetTlsVersion(cipher_row, ciphers.Field("version"), version.version);
     ciphers.SetString(cipher_row, ciphers.Field("cipher"), suite.name);
-    const auto& bits = SuiteBits();
-    if (const auto found = bits.find(suite.name); found != bits.end()) {
-      ciphers.SetInteger(cipher_row, ciphers.Field("bits"), found->second);
-    }
+    ciphers.SetInteger(cipher_row, ciphers.Field("bits"), suite.bits);
     // ssl_ciphers does not govern TLS 1.3 suites: there is nothing to compare them with.
     if (configured != nullptr && version.version != TlsVersion::kTls1_3) {
       ciphers.SetBool(cipher_row, ciphers.Field("configured"),

@@ -32,6 +32,7 @@ struct CipherSuite {
   std::string name;       // OpenSSL's name, as pg_stat_ssl and ssl_ciphers spell it
   std::string iana_name;  // the IANA registry's name, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
   std::uint16_t id = 0;   // the code point on the wire
+  int bits = 0;           // symmetric key length, as pg_stat_ssl's `bits` shows it
 
   friend bool operator==(const CipherSuite&, const CipherSuite&) = default;
 };

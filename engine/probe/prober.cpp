@@ -31,7 +31,7 @@ constexpr std::size_t kSuitesPerChain = 16;
 CipherSuite Describe(const SSL_CIPHER* cipher) {
   const char* iana = SSL_CIPHER_standard_name(cipher);
   return {SSL_CIPHER_get_name(cipher), iana != nullptr ? iana : "",
-          SSL_CIPHER_get_protocol_id(cipher)};
+          SSL_CIPHER_get_protocol_id(cipher), SSL_CIPHER_get_bits(cipher, nullptr)};
 }
 
 std::string JoinNames(const std::vector<CipherSuite>& suites) {

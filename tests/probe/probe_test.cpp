@@ -153,7 +153,8 @@ TEST(ProbeTest, DefaultServerAcceptsWhatPostgresql15DefaultsMean) {
   // Suites are sorted by name, with their IANA names and code points.
   const std::vector<CipherSuite>& tls13 = Version(result, TlsVersion::kTls1_3).accepted_suites;
   ASSERT_EQ(tls13.size(), 3u);
-  EXPECT_EQ(tls13[0], (CipherSuite{"TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", 0x1301}));
+  EXPECT_EQ(tls13[0],
+            (CipherSuite{"TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", 0x1301, 128}));
   const std::vector<CipherSuite>& tls12 = Version(result, TlsVersion::kTls1_2).accepted_suites;
   EXPECT_TRUE(std::is_sorted(tls12.begin(), tls12.end(),
                              [](const auto& a, const auto& b) { return a.name < b.name; }));
