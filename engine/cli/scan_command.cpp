@@ -1,7 +1,5 @@
 #include "engine/cli/scan_command.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -12,6 +10,7 @@
 
 #include "engine/cli/collect_command.h"
 #include "engine/collect/evidence.h"
+#include "engine/collect/file_digest.h"
 #include "engine/collect/live_collector.h"
 #include "engine/collect/snapshot.h"
 #include "engine/core/exit_code.h"
@@ -34,30 +33,6 @@ std::string NowUtc() {
   const auto now = std::chrono::system_clock::now();
   return FormatTimestamp(
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
-}
-
-// SHA-256 of a file, or nullopt when it cannot be read.
-std::optional<std::string> Sha256OfFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  EVP_MD_CTX* context = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
-  char buffer[1 << 16];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    EVP_DigestUpdate(context, buffer, static_cast<size_t>(in.gcount()));
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context, digest, &length);
-  EVP_MD_CTX_free(context);
-  if (in.bad()) return std::nullopt;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
 }
 
 struct LoadedPolicies {
@@ -134,7 +109,7 @@ void CollectHbaFiles(const ScanOptions& options, FactSet& facts, ScanReport& rep
     for (const hba::HbaRule& rule : file.rules) read_files.insert(*rule.location.file);
   }
   for (const std::string& path : read_files) {
-    if (std::optional<std::string> digest = Sha256OfFile(path)) {
+    if (std::optional<std::string> digest = collect::Sha256OfFile(path)) {
       report.artifacts.push_back({path, *digest});
     }
   }
