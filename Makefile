@@ -36,8 +36,9 @@ bench: build
 	@$(BUILD_DIR)/bench/probe_bench
 	@$(BUILD_DIR)/bench/collect_bench
 
-# The parser fuzzer (clang + libFuzzer) for FUZZ_SECONDS; new inputs it finds are kept in
-# fixtures/fuzz/hba/, the differential corpus seeds it.
+# The parser fuzzer (clang + libFuzzer) for FUZZ_SECONDS; the differential corpus seeds it. What it
+# finds is merged into fixtures/fuzz/hba/, down to the inputs that keep the coverage (the suite
+# replays them).
 FUZZ_SECONDS ?= 600
 fuzz:
 	@scripts/install-deps fuzz
@@ -47,6 +48,11 @@ fuzz:
 	@mkdir -p fixtures/fuzz/hba
 	@build-fuzz/hba_parser_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	  -max_len=65536 -print_final_stats=1 fixtures/fuzz/hba fixtures/hba-differential/*/
+	@rm -rf build-fuzz/merged && mkdir build-fuzz/merged
+	@build-fuzz/hba_parser_fuzzer -merge=1 -rss_limit_mb=2048 -max_len=65536 build-fuzz/merged \
+	  fixtures/fuzz/hba >/dev/null 2>&1
+	@rm -rf fixtures/fuzz/hba && mv build-fuzz/merged fixtures/fuzz/hba
+	@echo "fixtures/fuzz/hba: $$(ls fixtures/fuzz/hba | wc -l) inputs that keep the corpus's coverage"
 
 format:
 	@scripts/install-deps format
