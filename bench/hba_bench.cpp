@@ -21,6 +21,7 @@
 
 #include <libpq-fe.h>
 
+#include "bench/in_child.h"
 #include "engine/hba/parser.h"
 #include "tests/sandbox/sandbox.h"
 
@@ -121,11 +122,7 @@ long MinorFaults() {
 
 // Parses in a child process so that its peak resident memory is the parser's alone.
 PgwardRun MeasurePgward(const std::string& path, int repetitions) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) std::abort();
-  const pid_t child = fork();
-  if (child == 0) {
-    close(pipe_fds[0]);
+  return pgward::bench::MeasureInChild([&] {
     pgward::hba::ParseOptions options;
     options.pg_version = kServerVersion;
     std::vector<double> samples, faults;
@@ -141,24 +138,13 @@ PgwardRun MeasurePgward(const std::string& path, int repetitions) {
       faults.push_back(static_cast<double>(MinorFaults() - faults_before));
       rules = file.rules.size();
     }
-    PgwardRun run{Median(samples),
-                  0,
-                  rules,
-                  allocations,
-                  static_cast<long>(faults.front()),
-                  static_cast<long>(Median(faults))};
-    if (write(pipe_fds[1], &run, sizeof run) != sizeof run) _exit(1);
-    _exit(0);
-  }
-  close(pipe_fds[1]);
-  PgwardRun run;
-  if (read(pipe_fds[0], &run, sizeof run) != sizeof run) std::abort();
-  close(pipe_fds[0]);
-  int status = 0;
-  rusage usage{};
-  wait4(child, &status, 0, &usage);
-  run.peak_rss_kib = usage.ru_maxrss;
-  return run;
+    return PgwardRun{Median(samples),
+                     0,
+                     rules,
+                     allocations,
+                     static_cast<long>(faults.front()),
+                     static_cast<long>(Median(faults))};
+  });
 }
 
 // One connection for all queries, so that connection set-up is not part of either timing.

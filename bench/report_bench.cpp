@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/in_child.h"
 #include "reporters/atomic_file.h"
 #include "reporters/render.h"
 
@@ -102,11 +103,7 @@ struct Measurement {
 };
 
 Measurement Measure(const std::vector<std::string_view>& formats, const std::string& dir) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) std::abort();
-  const pid_t child = fork();
-  if (child == 0) {
-    close(pipe_fds[0]);
+  return pgward::bench::MeasureInChild([&] {
     Measurement measurement;
     const auto start = Clock::now();
     const pgward::ScanReport report = LargeReport();
@@ -120,18 +117,8 @@ Measurement Measure(const std::vector<std::string_view>& formats, const std::str
     }
     measurement.build_seconds = std::chrono::duration<double>(built - start).count();
     measurement.write_seconds = std::chrono::duration<double>(Clock::now() - built).count();
-    if (write(pipe_fds[1], &measurement, sizeof measurement) != sizeof measurement) _exit(1);
-    _exit(0);
-  }
-  close(pipe_fds[1]);
-  Measurement measurement;
-  if (read(pipe_fds[0], &measurement, sizeof measurement) != sizeof measurement) std::abort();
-  close(pipe_fds[0]);
-  int status = 0;
-  rusage usage{};
-  wait4(child, &status, 0, &usage);
-  measurement.peak_rss_kib = usage.ru_maxrss;
-  return measurement;
+    return measurement;
+  });
 }
 
 }  // namespace
