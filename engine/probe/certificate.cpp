@@ -110,8 +110,8 @@ CertificateFacts DescribeCertificate(X509* certificate, std::chrono::system_cloc
   return facts;
 }
 
-Expected<ChainFacts> DescribeChain(const SSL* tls, const TlsContext& context,
-                                   const std::string& name, const std::string& trust_store,
+Expected<ChainFacts> DescribeChain(const SSL* tls, const TrustStore& anchors,
+                                   const std::string& name,
                                    std::chrono::system_clock::time_point now) {
   // On the client side the chain includes the leaf.
   STACK_OF(X509)* chain = SSL_get_peer_cert_chain(tls);
@@ -119,7 +119,7 @@ Expected<ChainFacts> DescribeChain(const SSL* tls, const TlsContext& context,
     return Error{ErrorKind::kTlsProtocolError, "the server sent no certificate"};
   }
   ChainFacts facts;
-  facts.trust_store = trust_store;
+  facts.trust_store = anchors.name();
   for (int i = 0; i < sk_X509_num(chain); ++i) {
     facts.certificates.push_back(DescribeCertificate(sk_X509_value(chain, i), now));
   }
@@ -130,8 +130,7 @@ Expected<ChainFacts> DescribeChain(const SSL* tls, const TlsContext& context,
   // default client does (security level 1, purpose "TLS server").
   StoreContextPtr verification(X509_STORE_CTX_new());
   if (verification == nullptr ||
-      X509_STORE_CTX_init(verification.get(), SSL_CTX_get_cert_store(context.get()), leaf, chain) !=
-          1 ||
+      X509_STORE_CTX_init(verification.get(), anchors.get(), leaf, chain) != 1 ||
       X509_STORE_CTX_set_default(verification.get(), "ssl_server") != 1) {
     return Error{ErrorKind::kLocalTlsError, "cannot set up certificate verification"};
   }

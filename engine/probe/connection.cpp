@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "engine/probe/endpoint.h"
+#include "engine/probe/trust_store.h"
 
 namespace pgward::probe {
 namespace {
@@ -29,17 +30,6 @@ constexpr unsigned char kPostgresqlAlpn[] = {10, 'p', 'o', 's', 't', 'g', 'r', '
 constexpr std::string_view kPostgresqlAlpnName = "postgresql";
 
 std::string ErrnoText(int error) { return std::strerror(error); }
-
-// The reasons OpenSSL queued on this thread, oldest first, and the queue emptied.
-std::string DrainOpensslErrors() {
-  std::string text;
-  while (const unsigned long code = ERR_get_error()) {
-    const char* reason = ERR_reason_error_string(code);
-    if (!text.empty()) text += "; ";
-    text += reason != nullptr ? reason : "OpenSSL error " + std::to_string(code);
-  }
-  return text.empty() ? "no detail from OpenSSL" : text;
-}
 
 }  // namespace
 
@@ -220,14 +210,12 @@ Expected<TlsContext> TlsContext::Create(const TlsContextOptions& options) {
     if (options.require_verified_server) {
       return Error{ErrorKind::kInvalidArgument, "a verified server needs trust anchors"};
     }
-  } else if (options.ca_file.has_value()) {
-    if (SSL_CTX_load_verify_locations(context.get(), options.ca_file->c_str(), nullptr) != 1) {
-      return Error{ErrorKind::kInvalidArgument, "cannot load CA file " + options.ca_file->string() +
-                                                    ": " + DrainOpensslErrors()};
-    }
-  } else if (SSL_CTX_set_default_verify_paths(context.get()) != 1) {
-    return Error{ErrorKind::kLocalTlsError,
-                 "cannot load the system trust store: " + DrainOpensslErrors()};
+  } else {
+    const Expected<TrustStore> anchors = options.ca_file.has_value()
+                                             ? TrustStore::FromCaFile(*options.ca_file)
+                                             : TrustStore::System();
+    if (!anchors) return anchors.error();
+    SSL_CTX_set1_cert_store(context.get(), anchors->get());
   }
   if (options.client_certificate.has_value() != options.client_key.has_value()) {
     return Error{ErrorKind::kInvalidArgument, "a client certificate needs its key, and vice versa"};

@@ -46,8 +46,7 @@ enum class SslRequestAnswer { kAccepted, kRefused };
 struct TlsContextOptions {
   // Trust anchors for the server's chain: a PEM file, or the system store when unset.
   std::optional<std::filesystem::path> ca_file{};
-  // False for handshakes that verify nothing (the probe's enumeration): no anchors are loaded,
-  // which spares the tens of milliseconds the system store takes.
+  // False for handshakes that verify nothing (the probe's enumeration): no anchors are loaded.
   bool load_trust_anchors = true;
   // A client certificate and its key (PEM), presented when the server asks for one.
   std::optional<std::filesystem::path> client_certificate{};

@@ -29,6 +29,9 @@ enum class ErrorKind {
 // A stable identifier of the kind, used in JSON output ("connection_refused", ...).
 std::string_view ErrorKindName(ErrorKind kind);
 
+// The reasons OpenSSL queued on this thread, oldest first, and the queue emptied.
+std::string DrainOpensslErrors();
+
 struct Error {
   ErrorKind kind = ErrorKind::kNetworkError;
   std::string message;

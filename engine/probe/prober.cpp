@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -12,6 +11,7 @@
 #include "engine/probe/certificate.h"
 #include "engine/probe/endpoint.h"
 #include "engine/probe/task_pool.h"
+#include "engine/probe/trust_store.h"
 
 namespace pgward::probe {
 namespace {
@@ -369,25 +369,18 @@ ProbeResult Probe(const ProbeOptions& options) {
   result.server_name =
       options.server_name.value_or(IsIpAddress(options.host) ? std::string() : options.host);
   // The handshakes only record what the server sends; the trust anchors serve the chain's
-  // verification alone. A CA file is the caller's input, loaded first so that a bad one is
-  // reported before the network is touched; the system store takes tens of milliseconds, and
-  // loads while the enumeration runs.
+  // verification alone. They are loaded before the network is touched, so that a bad CA file is
+  // reported first.
   Expected<TlsContext> context = TlsContext::Create({.load_trust_anchors = false});
   if (!context) {
     result.error = context.error();
     return result;
   }
-  const auto load_anchors = [&options] { return TlsContext::Create({.ca_file = options.ca_file}); };
-  std::future<Expected<TlsContext>> anchors;
-  if (options.ca_file.has_value()) {
-    Expected<TlsContext> loaded = load_anchors();
-    if (!loaded) {
-      result.error = loaded.error();
-      return result;
-    }
-    std::promise<Expected<TlsContext>> ready;
-    ready.set_value(std::move(loaded));
-    anchors = ready.get_future();
+  const Expected<TrustStore> anchors =
+      options.ca_file.has_value() ? TrustStore::FromCaFile(*options.ca_file) : TrustStore::System();
+  if (!anchors) {
+    result.error = anchors.error();
+    return result;
   }
 
   Expected<FirstContact> contact = Reach(options, *context, result.server_name, result);
@@ -419,17 +412,12 @@ ProbeResult Probe(const ProbeOptions& options) {
                                   .max_ms = samples.back()};
   }
 
-  if (!anchors.valid()) anchors = std::async(std::launch::async, load_anchors);
   enumerator.Enumerate(result.versions);
   result.handshakes += enumerator.handshakes();
 
-  const Expected<TlsContext> verifier = anchors.get();
   const std::string checked_name = result.server_name.empty() ? options.host : result.server_name;
-  Expected<ChainFacts> chain =
-      verifier ? DescribeChain(contact->connection->tls(), *verifier, checked_name,
-                               options.ca_file.has_value() ? options.ca_file->string() : "system",
-                               std::chrono::system_clock::now())
-               : Expected<ChainFacts>(verifier.error());
+  Expected<ChainFacts> chain = DescribeChain(contact->connection->tls(), *anchors, checked_name,
+                                             std::chrono::system_clock::now());
   if (!chain) {
     // Nothing is reported when the chain cannot be described, as when the server is not reached.
     return ProbeResult{.host = result.host,

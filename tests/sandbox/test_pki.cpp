@@ -84,6 +84,10 @@ Cert BuildCertificate(const CertificateSpec& spec, EVP_PKEY* key, X509* issuer,
       cert.get(), signer, NID_key_usage,
       spec.is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyEncipherment");
   AddExtension(cert.get(), signer, NID_subject_key_identifier, "hash");
+  // As real CAs issue them: the key identifier tells apart issuers that share a name.
+  if (issuer != nullptr) {
+    AddExtension(cert.get(), signer, NID_authority_key_identifier, "keyid:always");
+  }
   if (!spec.is_ca) AddExtension(cert.get(), signer, NID_ext_key_usage, "serverAuth,clientAuth");
   std::string alt_names;
   for (const std::string& dns : spec.dns_names)
@@ -138,13 +142,28 @@ TestPki::TestPki(std::filesystem::path directory)
     : directory_(std::move(directory)),
       ca_certificate_(directory_ / "ca.crt"),
       ca_private_key_(directory_ / "ca.key") {
+  CreateCa({.common_name = "pgward sandbox CA",
+            .key_type = KeyType::kRsa2048,
+            .valid_days = 3650,
+            .is_ca = true},
+           nullptr);
+}
+
+TestPki::TestPki(std::filesystem::path directory, const TestPki& parent)
+    : directory_(std::move(directory)),
+      ca_certificate_(directory_ / "ca.crt"),
+      ca_private_key_(directory_ / "ca.key") {
+  CreateCa({.common_name = "pgward sandbox intermediate CA", .valid_days = 3650, .is_ca = true},
+           &parent);
+}
+
+void TestPki::CreateCa(const CertificateSpec& spec, const TestPki* parent) {
   std::filesystem::create_directories(directory_);
-  CertificateSpec ca{.common_name = "pgward sandbox CA",
-                     .key_type = KeyType::kRsa2048,
-                     .valid_days = 3650,
-                     .is_ca = true};
-  Pkey key = GenerateKey(ca.key_type);
-  Cert cert = BuildCertificate(ca, key.get(), nullptr, nullptr);
+  Pkey key = GenerateKey(spec.key_type);
+  Cert cert = parent == nullptr ? BuildCertificate(spec, key.get(), nullptr, nullptr)
+                                : BuildCertificate(spec, key.get(),
+                                                   ReadCertificate(parent->ca_certificate_).get(),
+                                                   ReadKey(parent->ca_private_key_).get());
   WritePem(ca_certificate_, ca_private_key_, cert.get(), key.get());
 }
 

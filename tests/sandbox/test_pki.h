@@ -26,6 +26,8 @@ struct CertificateSpec {
 class TestPki {
  public:
   explicit TestPki(std::filesystem::path directory);
+  // An intermediate CA ("pgward sandbox intermediate CA") that `parent`'s CA signs.
+  TestPki(std::filesystem::path directory, const TestPki& parent);
   TestPki(const TestPki&) = delete;
   TestPki& operator=(const TestPki&) = delete;
 
@@ -39,6 +41,8 @@ class TestPki {
   Issued Issue(const std::string& name, const CertificateSpec& spec) const;
 
  private:
+  void CreateCa(const CertificateSpec& spec, const TestPki* parent);
+
   std::filesystem::path directory_;
   std::filesystem::path ca_certificate_;
   std::filesystem::path ca_private_key_;
