@@ -1,6 +1,6 @@
 // make bench (TLS probe): pgward's full enumeration against sslscan and testssl.sh, on the same
 // legacy-TLS sandbox (TLS 1.0 to 1.3, security level 0), in one run. pgward's time covers
-// everything `pgward probe` does (certificate chain, three latency handshakes, versions, suites,
+// everything `pgward probe` does (certificate chain, three latency samples, versions, suites,
 // suite order); it runs in-process through the library. The peers run as their Debian packages
 // install them (scripts/install-deps bench). pgward must report exactly the versions and suites
 // sslscan reports, or the benchmark fails; the goal, printed with the ratio, is to be at least 5x

@@ -69,6 +69,9 @@ struct Offer {
 struct VersionState {
   TlsVersion version;
   std::mutex mutex;
+  // The suites of the version no step has found yet, until the chains take them over.
+  std::vector<CipherSuite> unexplored;
+  bool exhausted = false;  // the server refused what is left of `unexplored`
   std::vector<CipherSuite> accepted;
   std::vector<Offer> offers;  // every step that found a suite, to judge whose order applies
   std::string refusal;
@@ -85,7 +88,13 @@ class Enumerator {
       : options_(options),
         address_(std::move(address)),
         context_(std::move(context)),
-        server_name_(std::move(server_name)) {}
+        server_name_(std::move(server_name)) {
+    for (const TlsVersion version : kAllTlsVersions) {
+      states_.push_back(std::make_unique<VersionState>());
+      states_.back()->version = version;
+      states_.back()->unexplored = OfferableSuites(version);
+    }
+  }
 
   // One fresh connection, up to SSLRequest's answer when TLS starts that way.
   Expected<Connection> Open() {
@@ -109,8 +118,10 @@ class Enumerator {
   }
 
   // The suite the server picks from `offer` at `version`; kHandshakeRejected when it refuses.
-  // The server's choice is final in its ServerHello: the rest of the handshake is not run.
-  Expected<CipherSuite> Pick(TlsVersion version, const std::vector<CipherSuite>& offer) {
+  // The server's choice is final in its ServerHello, so the rest of the handshake is run only
+  // when `complete`.
+  Expected<CipherSuite> Pick(TlsVersion version, const std::vector<CipherSuite>& offer,
+                             bool complete) {
     HandshakeOptions handshake{.min_version = OpensslVersion(version),
                                .max_version = OpensslVersion(version),
                                .security_level = 0,
@@ -124,7 +135,8 @@ class Enumerator {
     Expected<Connection> connection = Open();
     if (!connection) return connection.error();
     const Expected<Connection::ServerHello> hello =
-        connection->ReadServerHello(context_, handshake);
+        complete ? Established(*connection, handshake)
+                 : connection->ReadServerHello(context_, handshake);
     if (!hello) return hello.error();
     if (hello->version != OpensslVersion(version) || hello->cipher == nullptr) {
       return Error{ErrorKind::kTlsProtocolError,
@@ -138,21 +150,56 @@ class Enumerator {
     return picked;
   }
 
+  // The first contact offered every suite of every version: the suite it got, at the version it
+  // got, is the first step of that version's enumeration.
+  void RecordFirstContact(const SSL* tls) {
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(tls);
+    for (const auto& state : states_) {
+      if (OpensslVersion(state->version) != SSL_version(tls) || cipher == nullptr) continue;
+      const std::vector<CipherSuite> offered = state->unexplored;
+      if (std::find(offered.begin(), offered.end(), Describe(cipher)) == offered.end()) return;
+      Record(*state, offered, Describe(cipher), state->unexplored);
+      first_contact_ = state.get();
+    }
+  }
+
+  // Whether the first contact's version has suites left to find (CompleteNextStep).
+  bool CanCompleteNextStep() const {
+    return first_contact_ != nullptr && !first_contact_->exhausted &&
+           !first_contact_->unexplored.empty();
+  }
+
+  // The next step of the first contact's version, as a complete handshake made alone, before the
+  // parallel enumeration, so that its time is a latency sample: true when the server picks a
+  // suite, false when it refuses what is left, which completes the version's enumeration.
+  Expected<bool> CompleteNextStep() {
+    VersionState& state = *first_contact_;
+    Expected<CipherSuite> picked = Step(state, state.unexplored, /*complete=*/true);
+    if (picked) return true;
+    if (picked.error().kind != ErrorKind::kHandshakeRejected) return picked.error();
+    state.exhausted = true;
+    return false;
+  }
+
   void Enumerate(std::vector<VersionResult>& results) {
     TaskPool pool;
-    std::vector<std::unique_ptr<VersionState>> states;
-    for (const TlsVersion version : kAllTlsVersions) {
-      states.push_back(std::make_unique<VersionState>());
-      VersionState* state = states.back().get();
-      state->version = version;
+    for (const auto& state : states_) {
       state->pending_chains = 1;
-      pool.Add([this, state, &pool] {
-        RunChain(*state, OfferableSuites(state->version), /*first=*/true, pool);
+      pool.Add([this, state = state.get(), &pool] {
+        std::vector<CipherSuite> offer = std::move(state->unexplored);
+        if (state->exhausted) {
+          FinishChain(*state, pool);
+        } else if (!state->accepted.empty()) {
+          SplitChain(*state, offer, pool);
+          RunChain(*state, std::move(offer), /*first=*/false, pool);
+        } else {
+          RunChain(*state, std::move(offer), /*first=*/true, pool);
+        }
       });
     }
     pool.Run(options_.concurrency);
 
-    for (const auto& state : states) {
+    for (const auto& state : states_) {
       VersionResult result{.version = state->version};
       result.accepted_suites = std::move(state->accepted);
       std::sort(result.accepted_suites.begin(), result.accepted_suites.end(),
@@ -181,14 +228,7 @@ class Enumerator {
   // FollowsClientOrder). The first offer of a version is in OpenSSL's order.
   void RunChain(VersionState& state, std::vector<CipherSuite> offer, bool first, TaskPool& pool) {
     while (!offer.empty()) {
-      bool reverse;
-      {
-        std::lock_guard lock(state.mutex);
-        reverse = state.offers.size() % 2 == 1;
-      }
-      std::vector<CipherSuite> offered = offer;
-      if (reverse) std::reverse(offered.begin(), offered.end());
-      Expected<CipherSuite> picked = Pick(state.version, offered);
+      Expected<CipherSuite> picked = Step(state, offer, /*complete=*/false);
       if (!picked) {
         std::lock_guard lock(state.mutex);
         if (picked.error().kind != ErrorKind::kHandshakeRejected) {
@@ -198,16 +238,39 @@ class Enumerator {
         }
         break;
       }
-      std::erase(offer, *picked);
-      {
-        std::lock_guard lock(state.mutex);
-        state.offers.push_back({std::move(offered), *picked});
-        state.accepted.push_back(std::move(*picked));
-      }
       if (first) SplitChain(state, offer, pool);
       first = false;
     }
     FinishChain(state, pool);
+  }
+
+  // Offers `offer` (reversed on every other step of the version), and takes the suite the server
+  // picks out of it.
+  Expected<CipherSuite> Step(VersionState& state, std::vector<CipherSuite>& offer, bool complete) {
+    std::vector<CipherSuite> offered = offer;
+    {
+      std::lock_guard lock(state.mutex);
+      if (state.offers.size() % 2 == 1) std::reverse(offered.begin(), offered.end());
+    }
+    Expected<CipherSuite> picked = Pick(state.version, offered, complete);
+    if (picked) Record(state, std::move(offered), *picked, offer);
+    return picked;
+  }
+
+  static void Record(VersionState& state, std::vector<CipherSuite> offered,
+                     const CipherSuite& picked, std::vector<CipherSuite>& offer) {
+    std::erase(offer, picked);
+    std::lock_guard lock(state.mutex);
+    state.offers.push_back({std::move(offered), picked});
+    state.accepted.push_back(picked);
+  }
+
+  // The version and suite of a complete handshake, as ReadServerHello reports them.
+  Expected<Connection::ServerHello> Established(Connection& connection,
+                                                const HandshakeOptions& handshake) {
+    if (std::optional<Error> error = connection.StartTls(context_, handshake)) return *error;
+    return Connection::ServerHello{SSL_version(connection.tls()),
+                                   SSL_get_current_cipher(connection.tls())};
   }
 
   // The version is accepted: the rest of its suites go to parallel chains.
@@ -260,7 +323,7 @@ class Enumerator {
     }
     const CipherSuite favourite = offer.front();
     std::rotate(offer.begin(), offer.begin() + 1, offer.end());
-    const Expected<CipherSuite> picked = Pick(state.version, offer);
+    const Expected<CipherSuite> picked = Pick(state.version, offer, /*complete=*/false);
     std::lock_guard lock(state.mutex);
     if (!picked) {
       state.order_error = picked.error();
@@ -277,6 +340,8 @@ class Enumerator {
   const SocketAddress address_;
   const TlsContext context_;
   const std::string server_name_;
+  std::vector<std::unique_ptr<VersionState>> states_;  // in kAllTlsVersions' order
+  VersionState* first_contact_ = nullptr;              // the version the first contact settled on
   std::atomic<int> handshakes_ = 0;
 };
 
@@ -391,11 +456,22 @@ ProbeResult Probe(const ProbeOptions& options) {
   if (!contact->connection.has_value()) return result;  // TLS refused: that is the finding
 
   Enumerator enumerator(options, contact->address, *context, result.server_name);
-  // Sequential, before the enumeration, so that no other handshake of ours competes.
+  enumerator.RecordFirstContact(contact->connection->tls());
+  // Complete handshakes, one after another before the enumeration, so that no other handshake of
+  // ours competes. While the first contact's version has suites to find, they are the next steps
+  // of its enumeration; a refusal completes that version and is no sample.
   std::vector<double> samples = {contact->milliseconds};
   while (static_cast<int>(samples.size()) < options.latency_samples) {
     const Clock::time_point started = Clock::now();
-    if (auto error = enumerator.FullHandshake(BroadestOffer(result.server_name, options.start))) {
+    std::optional<Error> error;
+    if (enumerator.CanCompleteNextStep()) {
+      const Expected<bool> found = enumerator.CompleteNextStep();
+      if (found && !*found) continue;
+      if (!found) error = found.error();
+    } else {
+      error = enumerator.FullHandshake(BroadestOffer(result.server_name, options.start));
+    }
+    if (error.has_value()) {
       result.latency_error = std::move(error);
       break;
     }

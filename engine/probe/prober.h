@@ -11,7 +11,10 @@
 // an enumeration handshake stops at the ServerHello: the server's choice is made there, and the
 // certificate checks and key exchange after it would only cost time. The certificate and the
 // latency come from complete handshakes (which, for direct TLS, also check that the server
-// selected ALPN "postgresql").
+// selected ALPN "postgresql"), made one at a time before the parallel chains. They are
+// enumeration steps too: the first offers every suite of every version, and the server's pick
+// is the first step of the version it chose; the next ones continue that version's enumeration
+// while it has suites to find.
 
 #include <chrono>
 #include <filesystem>

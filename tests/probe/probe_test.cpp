@@ -117,7 +117,7 @@ void ExpectRejected(const ProbeResult& result, TlsVersion version, const std::st
 }
 
 void ExpectAccepted(const ProbeResult& result, TlsVersion version, const Names& suites,
-                    CipherOrder order) {
+                    std::optional<CipherOrder> order) {
   SCOPED_TRACE(TlsVersionName(version));
   const VersionResult& facts = Version(result, version);
   EXPECT_EQ(facts.status, VersionStatus::kAccepted);
@@ -240,6 +240,24 @@ TEST(ProbeTest, VersionRangeAndCipherStringBoundWhatIsAccepted) {
   EXPECT_EQ(ExpectedSuites(configured, TlsVersion::kTls1_2), tls12);
   ExpectAccepted(result, TlsVersion::kTls1_2, tls12, CipherOrder::kServer);
   ExpectRejected(result, TlsVersion::kTls1_3, kProtocolVersionRefusal);
+}
+
+TEST(ProbeTest, LatencySamplesOutlastTheFirstVersionsSuites) {
+  SandboxOptions options;
+  options.settings["ssl_min_protocol_version"] = "'TLSv1.2'";
+  options.settings["ssl_max_protocol_version"] = "'TLSv1.2'";
+  options.settings["ssl_ciphers"] = "'AES128-GCM-SHA256'";
+  Sandbox sandbox(options);
+
+  const ProbeResult result = ProbeSandbox(sandbox, {.concurrency = 1});
+  ASSERT_TRUE(result.complete());
+  ExpectAccepted(result, TlsVersion::kTls1_2, {"AES128-GCM-SHA256"}, std::nullopt);
+  // The first contact found TLS 1.2's one suite, and the next complete handshake its refusal
+  // of the rest, which is no sample: two more handshakes offering everything give the
+  // samples. TLS 1.0, 1.1 and 1.3 cost one refusal each.
+  ASSERT_TRUE(result.latency.has_value());
+  EXPECT_EQ(result.latency->samples, 3);
+  EXPECT_EQ(result.handshakes, 1 + 1 + 2 + 3);
 }
 
 TEST(ProbeTest, Tls13SuitesIgnoreSslCiphersAndClientOrderIsSeen) {
@@ -478,10 +496,13 @@ TEST(ProbeTest, ConcurrencyChangesTheTimeNotTheFacts) {
     EXPECT_EQ(sequential.versions[i].accepted_suites, parallel.versions[i].accepted_suites);
     EXPECT_EQ(sequential.versions[i].cipher_order, parallel.versions[i].cipher_order);
   }
-  // One after the other, every version costs accepted + 1 handshakes; then the three latency
-  // samples (the first also read the certificate). The sandbox orders suites itself, which the
-  // picks from the reversed offers show: no handshake is spent on the order.
-  int expected = 3;
+  // One after the other, every version costs accepted + 1 handshakes, and nothing else: the
+  // three latency samples are the first three steps of TLS 1.3's enumeration, made as complete
+  // handshakes (the first also read the certificate). The sandbox orders suites itself, which
+  // the picks from the reversed offers show: no handshake is spent on the order.
+  ASSERT_TRUE(sequential.latency.has_value());
+  EXPECT_EQ(sequential.latency->samples, 3);
+  int expected = 0;
   for (const VersionResult& version : sequential.versions) {
     expected += static_cast<int>(version.accepted_suites.size()) + 1;
     if (version.accepted_suites.size() >= 2) {
