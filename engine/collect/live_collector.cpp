@@ -41,9 +41,8 @@ struct ConnDeleter {
 };
 using Conn = std::unique_ptr<PGconn, ConnDeleter>;
 
-// Collecting is one round trip (a Batch) after the connection's, and a second one only when
-// the first answer calls for it: pg_settings for a role that may not read every setting, and
-// pg_hba_file_rules once the role is known to be allowed to read it.
+// Collecting is one round trip (a Batch, pg_hba_file_rules guarded in it) after the
+// connection's, and a second one only for a role that may not read every setting: pg_settings.
 enum class Stage { kConnecting, kCollecting, kFollowingUp, kDone };
 
 struct Session {
@@ -52,8 +51,9 @@ struct Session {
   Stage stage = Stage::kConnecting;
   bool want_write = true;  // PQconnectStart's first wait is for a writable socket
   Clock::time_point deadline;
-  std::vector<Query> batch;     // the batch in flight, one result set per query
-  std::vector<Result> results;  // of the batch in flight
+  std::vector<Query> batch;      // the batch in flight, one result set per query
+  std::optional<Query> guarded;  // its guarded query, whose result may be a privilege error
+  std::vector<Result> results;   // of the batch in flight
   ServerRows rows;
   bool wants_hba = false;  // pg_hba_file_rules is the target's hba evidence
   bool hba_readable = false;
@@ -101,6 +101,12 @@ std::optional<std::vector<std::string>> JsonTextArray(const std::optional<std::s
 // Loop `index` of `loops`'s part of the `limit` connections open at once.
 size_t Share(size_t limit, size_t loops, size_t index) {
   return limit / loops + (index < limit % loops ? 1 : 0);
+}
+
+// SQLSTATE 42501, insufficient_privilege.
+bool IsPrivilegeError(const PGresult* result) {
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  return state != nullptr && std::string_view(state) == "42501";
 }
 
 struct LibraryContextDeleter {
@@ -313,9 +319,11 @@ class Collector {
     session.want_write = flushed == 1;
   }
 
-  void Send(Session& session, std::vector<Query> batch, const std::string& prefix = "") {
+  void Send(Session& session, std::vector<Query> batch, std::optional<Query> guarded,
+            const std::string& prefix = "") {
     session.batch = std::move(batch);
-    const std::string sql = prefix + Batch(session.batch, session.rows.version);
+    session.guarded = guarded;
+    const std::string sql = prefix + Batch(session.batch, guarded, session.rows.version);
     if (PQsendQuery(session.conn.get(), sql.c_str()) == 0) {
       session.failure = "query failed: " + SanitizeLibpqMessage(PQerrorMessage(session.conn.get()));
       return;
@@ -356,23 +364,25 @@ class Collector {
       return;
     }
     session.wants_hba = !target.hba_file && session.rows.version >= 100000;
-    std::vector<Query> batch = {Query::kPrivileges, Query::kSettings, Query::kConnections};
-    // The server reports is_superuser when the connection starts: a superuser may read
-    // pg_hba_file_rules, no need to ask first.
-    const char* superuser = PQparameterStatus(conn, "is_superuser");
-    if (session.wants_hba && superuser && std::string_view(superuser) == "on") {
-      batch.push_back(Query::kHbaRules);
-    }
-    Send(session, std::move(batch), SetStatementTimeout(target.timeout_ms));
+    // pg_hba_file_rules is read without asking first whether the role may: a role that may not
+    // gets a permission error for it (which the server logs), and the privileges row of the
+    // same batch says why the evidence is missing.
+    Send(session, {Query::kPrivileges, Query::kSettings, Query::kConnections},
+         session.wants_hba ? std::optional(Query::kHbaRules) : std::nullopt,
+         SessionSettings(target.timeout_ms));
   }
 
-  // The batch's result sets, or the first error.
+  // The batch's result sets, or the first error. The guarded query's result, last, is null when
+  // the role lacked the privilege for it.
   std::optional<std::vector<const PGresult*>> Tuples(Session& session) {
     std::vector<const PGresult*> tuples;
     for (const Result& result : session.results) {
       const ExecStatusType status = PQresultStatus(result.get());
       if (status == PGRES_TUPLES_OK) {
         tuples.push_back(result.get());
+      } else if (session.guarded && tuples.size() == session.batch.size() &&
+                 IsPrivilegeError(result.get())) {
+        tuples.push_back(nullptr);
       } else if (status != PGRES_COMMAND_OK) {
         session.failure =
             "query failed: " + SanitizeLibpqMessage(PQresultErrorMessage(result.get()));
@@ -385,28 +395,34 @@ class Collector {
   void BatchDone(Session& session) {
     const std::optional<std::vector<const PGresult*>> tuples = Tuples(session);
     if (!tuples) return;
-    if (tuples->size() != session.batch.size()) {
+    if (tuples->size() != session.batch.size() + (session.guarded ? 1 : 0)) {
       session.failure = "unexpected answer to the collection queries";
       return;
     }
-    for (size_t i = 0; i < tuples->size(); ++i) {
+    for (size_t i = 0; i < session.batch.size(); ++i) {
       if (!Read(session, session.batch[i], (*tuples)[i])) {
         session.failure = "unexpected answer to the collection queries";
         return;
       }
     }
-    session.results.clear();
-    if (session.stage == Stage::kCollecting) {
-      std::vector<Query> follow_up;
-      if (!session.settings_visible) follow_up.push_back(Query::kSettingsView);
-      if (session.wants_hba && session.hba_readable && !session.rows.hba_rules) {
-        follow_up.push_back(Query::kHbaRules);
-      }
-      if (!follow_up.empty()) {
-        session.stage = Stage::kFollowingUp;
-        Send(session, std::move(follow_up));
+    if (session.guarded) {
+      const PGresult* guarded = tuples->back();
+      // Denied although the privileges row said the role may: nothing can be concluded.
+      if (guarded == nullptr && session.hba_readable) {
+        session.failure = "query failed: " +
+                          SanitizeLibpqMessage(PQresultErrorMessage(session.results.back().get()));
         return;
       }
+      if (guarded != nullptr && !Read(session, *session.guarded, guarded)) {
+        session.failure = "unexpected answer to the collection queries";
+        return;
+      }
+    }
+    session.results.clear();
+    if (session.stage == Stage::kCollecting && !session.settings_visible) {
+      session.stage = Stage::kFollowingUp;
+      Send(session, {Query::kSettingsView}, std::nullopt);
+      return;
     }
     session.stage = Stage::kDone;
   }

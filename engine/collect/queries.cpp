@@ -126,14 +126,18 @@ std::string QuerySql(Query query, int version) {
 
 std::span<const SettingSpec> CollectedSettings() { return kCollectedSettings; }
 
-std::string Batch(std::span<const Query> queries, int server_version) {
+std::string Batch(std::span<const Query> queries, std::optional<Query> guarded,
+                  int server_version) {
   std::string sql = "BEGIN TRANSACTION READ ONLY; ";
   for (Query query : queries) sql += QuerySql(query, server_version) + "; ";
-  return sql + "COMMIT";
+  sql += "COMMIT";
+  if (guarded.has_value()) sql += "; " + QuerySql(*guarded, server_version);
+  return sql;
 }
 
-std::string SetStatementTimeout(int timeout_ms) {
-  return "SET statement_timeout = " + std::to_string(timeout_ms) + "; ";
+std::string SessionSettings(int timeout_ms) {
+  return "SET statement_timeout = " + std::to_string(timeout_ms) +
+         "; SET default_transaction_read_only = on; ";
 }
 
 }  // namespace pgward::collect

@@ -9,6 +9,7 @@
 // pg_stat_gssapi views built on it, and settings with current_setting() rather than through
 // pg_settings, whenever the answer is the same.
 
+#include <optional>
 #include <span>
 #include <string>
 
@@ -53,18 +54,22 @@ enum class Query {
   kSettingsView,
   // The other client sessions, ConnectionColumn order, in no particular order.
   kConnections,
-  // pg_hba_file_rules (PostgreSQL 10+; only when hba_readable) with the arrays as JSON:
+  // pg_hba_file_rules (PostgreSQL 10+; an error without hba_readable) with the arrays as JSON:
   // [rule_number, file_name (16+),] line_number, type, database, user_name, address, netmask,
   // auth_method, options, error.
   kHbaRules,
 };
 
 // One round trip: `queries` in one read-only transaction (one statistics snapshot), their
-// result sets in the same order. A multi-statement simple query: no round trip per query.
-std::string Batch(std::span<const Query> queries, int server_version);
+// result sets in the same order, then `guarded` (when given) in a transaction of its own: a role
+// without the privilege it needs gets an error for it, which ends only that transaction. A
+// multi-statement simple query: no round trip per query.
+std::string Batch(std::span<const Query> queries, std::optional<Query> guarded, int server_version);
 
-// Sets the session's statement_timeout, to send in front of the first batch.
-std::string SetStatementTimeout(int timeout_ms);
+// To send in front of the first batch: the session's statement_timeout, and
+// default_transaction_read_only, so that every transaction of the session is read-only (the
+// guarded query's included).
+std::string SessionSettings(int timeout_ms);
 
 // Settings pgward reads and the version that introduced each.
 struct SettingSpec {
