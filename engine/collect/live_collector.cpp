@@ -1,9 +1,6 @@
 #include "engine/collect/live_collector.h"
 
 #include <libpq-fe.h>
-#include <openssl/conf.h>
-#include <openssl/crypto.h>
-#include <openssl/ssl.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -17,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/collect/event_loops.h"
 #include "engine/collect/file_digest.h"
 #include "engine/collect/queries.h"
 #include "engine/collect/server_facts.h"
@@ -109,29 +107,6 @@ bool IsPrivilegeError(const PGresult* result) {
   return state != nullptr && std::string_view(state) == "42501";
 }
 
-struct LibraryContextDeleter {
-  void operator()(OSSL_LIB_CTX* context) const { OSSL_LIB_CTX_free(context); }
-};
-using LibraryContext = std::unique_ptr<OSSL_LIB_CTX, LibraryContextDeleter>;
-
-// OpenSSL 3 locks the library context on every algorithm fetch, and libpq's SCRAM fetches
-// SHA-256 twice per PBKDF2 iteration, 8192 times per connection: event loops sharing the
-// default context spend a seventh of their CPU contending for its locks. Each loop but the
-// calling thread's gets a context of its own as its thread's default (OSSL_LIB_CTX_set0_default),
-// which libpq's TLS and SCRAM on that thread then use. It is loaded from the configuration file
-// the default context is, with the same flags, so that its connections negotiate as the default
-// context's would; null when it cannot be made, and that loop shares the default context.
-LibraryContext ConfiguredLibraryContext() {
-  LibraryContext context(OSSL_LIB_CTX_new());
-  constexpr unsigned long kDefaultFlags = CONF_MFLAGS_DEFAULT_SECTION |
-                                          CONF_MFLAGS_IGNORE_MISSING_FILE |
-                                          CONF_MFLAGS_IGNORE_RETURN_CODES;
-  if (context && CONF_modules_load_file_ex(context.get(), nullptr, nullptr, kDefaultFlags) <= 0) {
-    context.reset();
-  }
-  return context;
-}
-
 class Collector {
  public:
   Collector(const CollectOptions& options, FactSet& facts) : options_(options), facts_(facts) {
@@ -154,25 +129,7 @@ class Collector {
     const size_t loops =
         std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
                            std::min(limit, std::max<size_t>(1, options_.targets.size())));
-    std::vector<LibraryContext> contexts;
-    if (loops > 1) {
-      // Loading a configuration resets OpenSSL's process-wide TLS settings (its ssl_conf
-      // module): the default context's and the loops' are loaded now, before any loop reads
-      // them, not by libpq's first connection while another loop is connecting.
-      OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, nullptr);
-      for (size_t i = 1; i < loops; ++i) contexts.push_back(ConfiguredLibraryContext());
-    }
-    {
-      std::vector<std::jthread> threads;  // joined when they go out of scope, even on a throw
-      for (size_t i = 1; i < loops; ++i) {
-        threads.emplace_back(
-            [this, context = contexts[i - 1].get(), share = Share(limit, loops, i)] {
-              if (context) OSSL_LIB_CTX_set0_default(context);
-              Loop(share);
-            });
-      }
-      Loop(Share(limit, loops, 0));
-    }
+    RunLoops(loops, [this, limit, loops](size_t index) { Loop(Share(limit, loops, index)); });
     for (size_t i = 0; i < options_.targets.size(); ++i) AddFacts(i);
     return std::move(evidence_);
   }

@@ -1,0 +1,52 @@
+#include "engine/collect/event_loops.h"
+
+#include <openssl/conf.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace pgward::collect {
+namespace {
+
+struct LibraryContextDeleter {
+  void operator()(OSSL_LIB_CTX* context) const { OSSL_LIB_CTX_free(context); }
+};
+using LibraryContext = std::unique_ptr<OSSL_LIB_CTX, LibraryContextDeleter>;
+
+// Null when it cannot be made.
+LibraryContext ConfiguredLibraryContext() {
+  LibraryContext context(OSSL_LIB_CTX_new());
+  constexpr unsigned long kDefaultFlags = CONF_MFLAGS_DEFAULT_SECTION |
+                                          CONF_MFLAGS_IGNORE_MISSING_FILE |
+                                          CONF_MFLAGS_IGNORE_RETURN_CODES;
+  if (context && CONF_modules_load_file_ex(context.get(), nullptr, nullptr, kDefaultFlags) <= 0) {
+    context.reset();
+  }
+  return context;
+}
+
+}  // namespace
+
+void RunLoops(std::size_t count, const std::function<void(std::size_t)>& loop) {
+  std::vector<LibraryContext> contexts;
+  if (count > 1) {
+    // Loading a configuration resets OpenSSL's process-wide TLS settings (its ssl_conf module):
+    // the default context's and the loops' are loaded now, before any loop reads them, not by
+    // libpq's first connection while another loop is connecting.
+    OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, nullptr);
+    for (std::size_t i = 1; i < count; ++i) contexts.push_back(ConfiguredLibraryContext());
+  }
+  std::vector<std::jthread> threads;  // joined when they go out of scope, even on a throw
+  for (std::size_t i = 1; i < count; ++i) {
+    threads.emplace_back([&loop, context = contexts[i - 1].get(), i] {
+      if (context) OSSL_LIB_CTX_set0_default(context);
+      loop(i);
+    });
+  }
+  if (count > 0) loop(0);
+}
+
+}  // namespace pgward::collect
