@@ -15,8 +15,12 @@
 //    direction, on loopback: the kernels this was written on have no sch_netem, so the netem
 //    + veth + network namespace setup the issue describes cannot run there. Memory per target:
 //    the growth of pgward's peak RSS while it holds 100 connections at once.
+//    A floor runs in the same turns: every target connected and closed without a query, by the
+//    same libpq calls in the same event loops, which is the least any libpq-based collector
+//    does; on two cores it is what bounds the loopback ratio.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -41,6 +45,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/collect/event_loops.h"
 #include "engine/collect/live_collector.h"
 #include "engine/collect/snapshot.h"
 #include "tests/sandbox/sandbox.h"
@@ -413,6 +418,7 @@ struct Runs {
 
 struct FleetTimes {
   Runs pgward;
+  Runs floor;
   Runs loop;
   Runs xargs;
   double kb_per_target = 0;  // the largest of the pgward runs
@@ -458,6 +464,43 @@ void CollectAll(const std::vector<std::string>& dsns, double& kb_per_target) {
   }
 }
 
+// What any libpq-based collector pays at least: every target connected (TLS + SCRAM) and closed
+// without a query, through the same non-blocking libpq calls as pgward, in the same event loops
+// (collect::RunLoops, one per core), all targets at once. Returns the connections that failed.
+int ConnectOnly(const std::vector<std::string>& dsns) {
+  std::atomic<size_t> next = 0;
+  std::atomic<int> failed = 0;
+  collect::RunLoops(std::max(1u, std::thread::hardware_concurrency()), [&](size_t) {
+    struct Connecting {
+      PGconn* conn;
+      PostgresPollingStatusType wait;  // what PQconnectPoll last asked to wait for
+    };
+    std::vector<Connecting> open;
+    for (size_t target = next++; target < dsns.size(); target = next++) {
+      open.push_back({PQconnectStart(dsns[target].c_str()), PGRES_POLLING_WRITING});
+    }
+    while (!open.empty()) {
+      std::vector<pollfd> fds;
+      for (const Connecting& connecting : open) {
+        const short events = connecting.wait == PGRES_POLLING_WRITING ? POLLOUT : POLLIN;
+        fds.push_back({PQsocket(connecting.conn), events, 0});
+      }
+      poll(fds.data(), fds.size(), 1000);
+      for (size_t i = 0; i < open.size(); ++i) {
+        if (fds[i].revents == 0) continue;
+        open[i].wait = PQconnectPoll(open[i].conn);
+        if (open[i].wait == PGRES_POLLING_OK || open[i].wait == PGRES_POLLING_FAILED) {
+          if (open[i].wait == PGRES_POLLING_FAILED) ++failed;
+          PQfinish(open[i].conn);
+          open[i].conn = nullptr;
+        }
+      }
+      std::erase_if(open, [](const Connecting& connecting) { return connecting.conn == nullptr; });
+    }
+  });
+  return failed;
+}
+
 // pgward and xargs `runs` times each, the loop `loop_runs` times, in turns, so that a noisy
 // neighbour or a server's first connections weigh on one run of each, not on one contender.
 FleetTimes RunFleet(const std::vector<std::string>& dsns, const Servers& servers,
@@ -475,6 +518,9 @@ FleetTimes RunFleet(const std::vector<std::string>& dsns, const Servers& servers
   FleetTimes times;
   for (int run = 0; run < runs; ++run) {
     Measure(servers, RUSAGE_SELF, times.pgward, [&] { CollectAll(dsns, times.kb_per_target); });
+    Measure(servers, RUSAGE_SELF, times.floor, [&] {
+      if (const int failed = ConnectOnly(dsns)) std::cerr << failed << " connections failed\n";
+    });
     if (run < loop_runs) Measure(servers, RUSAGE_CHILDREN, times.loop, [&] { Shell(loop); });
     Measure(servers, RUSAGE_CHILDREN, times.xargs, [&] { Shell(xargs); });
   }
@@ -496,10 +542,15 @@ void PrintFleet(const char* label, const FleetTimes& times, double goal_loop, do
       vs_loop >= goal_loop ? "met" : "NOT MET", times.xargs.Seconds(), vs_xargs,
       goal_xargs > 0 ? (vs_xargs >= goal_xargs ? ", goal 3x: met" : ", goal 3x: NOT MET") : "",
       times.pgward.List().c_str(), times.loop.List().c_str(), times.xargs.List().c_str());
+  const double floor = times.floor.Seconds();
+  std::printf(
+      "  floor: connecting and closing without a query, the least any libpq-based collector "
+      "does: %.2f s (%.1fx the psql loop); pgward %.0f%% above it (runs: %s)\n",
+      floor, times.loop.Seconds() / floor, (pgward / floor - 1) * 100, times.floor.List().c_str());
   if (cpu) {
-    std::printf("  CPU per target: pgward %s | psql loop %s | xargs %s\n",
-                times.pgward.CpuPerTarget().c_str(), times.loop.CpuPerTarget().c_str(),
-                times.xargs.CpuPerTarget().c_str());
+    std::printf("  CPU per target: pgward %s | floor %s | psql loop %s | xargs %s\n",
+                times.pgward.CpuPerTarget().c_str(), times.floor.CpuPerTarget().c_str(),
+                times.loop.CpuPerTarget().c_str(), times.xargs.CpuPerTarget().c_str());
   }
 }
 
