@@ -12,21 +12,16 @@
 #include <memory>
 
 #include "engine/probe/endpoint.h"
+#include "engine/probe/openssl_ptr.h"
 
 namespace pgward::probe {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* pointer) const { Free(pointer); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
-using StoreContextPtr =
-    std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
+using BignumPtr = OpensslPtr<BIGNUM, BN_free>;
+using StoreContextPtr = OpensslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
 
 void FreeGeneralNames(GENERAL_NAMES* names) { GENERAL_NAMES_free(names); }
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES, FreeGeneralNames>>;
+using GeneralNamesPtr = OpensslPtr<GENERAL_NAMES, FreeGeneralNames>;
 
 std::string NameToString(const X509_NAME* name) {
   BioPtr bio(BIO_new(BIO_s_mem()));

@@ -11,21 +11,18 @@
 #include <span>
 #include <vector>
 
+#include "engine/probe/openssl_ptr.h"
+
 namespace pgward::probe {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* pointer) const { Free(pointer); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME, X509_NAME_free>>;
-using CertificatePtr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
+using NamePtr = OpensslPtr<X509_NAME, X509_NAME_free>;
+using CertificatePtr = OpensslPtr<X509, X509_free>;
 
 void FreeOpensslBytes(unsigned char* bytes) { OPENSSL_free(bytes); }
 void FreeOpensslText(char* text) { OPENSSL_free(text); }
-using OpensslBytes = std::unique_ptr<unsigned char, Deleter<unsigned char, FreeOpensslBytes>>;
-using OpensslText = std::unique_ptr<char, Deleter<char, FreeOpensslText>>;
+using OpensslBytes = OpensslPtr<unsigned char, FreeOpensslBytes>;
+using OpensslText = OpensslPtr<char, FreeOpensslText>;
 
 // The subject of a DER certificate, read by stepping over the fields of TBSCertificate that
 // precede it ([0] version, serialNumber, signature, issuer, validity): the public key, whose
