@@ -5,7 +5,8 @@
 namespace pgward::hba {
 namespace {
 
-std::vector<std::string> TokenTexts(const TokenList& tokens) {
+// As pg_hba_file_rules shows them: each token's text, without the quotes it had in the file.
+std::vector<std::string> UnquotedTexts(const TokenList& tokens) {
   std::vector<std::string> texts;
   texts.reserve(tokens.size());
   for (const Token& token : tokens) texts.push_back(token.text);
@@ -60,8 +61,8 @@ std::vector<FileRulesRow> RenderFileRules(const HbaFile& file, int pg_version,
     row.line_number = rule.location.line;
     if (rule.parsed) {
       row.type = std::string(ConnectionTypeName(rule.type));
-      row.database = TokenTexts(rule.databases);
-      row.user_name = TokenTexts(rule.users);
+      row.database = UnquotedTexts(rule.databases);
+      row.user_name = UnquotedTexts(rule.users);
       FillAddressColumns(rule.address, row);
       row.auth_method = std::string(AuthMethodName(rule.method));
       row.options = OptionTexts(rule.options, secrets);
