@@ -132,7 +132,12 @@ int BundleBySubject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, const X509_NAME*
     }
     if (first == nullptr) first = entry.certificate.get();
   }
-  return first != nullptr && X509_OBJECT_set1_X509(found, first) == 1 ? 1 : 0;
+  if (first == nullptr || X509_OBJECT_set1_X509(found, first) != 1) return 0;
+  // The caller takes a reference of its own to what a lookup returns (as the hash directory's
+  // lookup returns the store's object without one): the one set1 took is given back. The store
+  // and the bundle keep the certificate alive.
+  X509_free(first);
+  return 1;
 }
 
 // Created once, for the life of the process, as OpenSSL's own lookup methods are.
