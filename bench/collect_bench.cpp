@@ -466,20 +466,30 @@ void CollectAll(const std::vector<std::string>& dsns, double& kb_per_target) {
 
 // What any libpq-based collector pays at least: every target connected (TLS + SCRAM) and closed
 // without a query, through the same non-blocking libpq calls as pgward, in the same event loops
-// (collect::RunLoops, one per core), all targets at once. Returns the connections that failed.
+// (collect::RunLoops, one per core, each with an equal share of the targets open at once).
+// Returns the connections that failed or were still connecting after a minute.
 int ConnectOnly(const std::vector<std::string>& dsns) {
+  const size_t loops = std::max(1u, std::thread::hardware_concurrency());
   std::atomic<size_t> next = 0;
   std::atomic<int> failed = 0;
-  collect::RunLoops(std::max(1u, std::thread::hardware_concurrency()), [&](size_t) {
+  collect::RunLoops(loops, [&](size_t) {
     struct Connecting {
       PGconn* conn;
       PostgresPollingStatusType wait;  // what PQconnectPoll last asked to wait for
     };
     std::vector<Connecting> open;
-    for (size_t target = next++; target < dsns.size(); target = next++) {
-      open.push_back({PQconnectStart(dsns[target].c_str()), PGRES_POLLING_WRITING});
+    const size_t share = (dsns.size() + loops - 1) / loops;
+    for (size_t target = 0; open.size() < share && (target = next++) < dsns.size();) {
+      PGconn* conn = PQconnectStart(dsns[target].c_str());
+      if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) {
+        ++failed;
+        PQfinish(conn);
+        continue;
+      }
+      open.push_back({conn, PGRES_POLLING_WRITING});
     }
-    while (!open.empty()) {
+    const auto give_up = Clock::now() + std::chrono::minutes(1);
+    while (!open.empty() && Clock::now() < give_up) {
       std::vector<pollfd> fds;
       for (const Connecting& connecting : open) {
         const short events = connecting.wait == PGRES_POLLING_WRITING ? POLLOUT : POLLIN;
@@ -497,6 +507,8 @@ int ConnectOnly(const std::vector<std::string>& dsns) {
       }
       std::erase_if(open, [](const Connecting& connecting) { return connecting.conn == nullptr; });
     }
+    for (const Connecting& connecting : open) PQfinish(connecting.conn);
+    failed += static_cast<int>(open.size());
   });
   return failed;
 }

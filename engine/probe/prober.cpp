@@ -166,18 +166,23 @@ class Enumerator {
   // Whether the first contact's version has suites left to find (CompleteNextStep).
   bool CanCompleteNextStep() const {
     return first_contact_ != nullptr && !first_contact_->exhausted &&
-           !first_contact_->unexplored.empty();
+           !first_contact_->unexplored.empty() && !complete_step_failed_;
   }
 
   // The next step of the first contact's version, as a complete handshake made alone, before the
   // parallel enumeration, so that its time is a latency sample: true when the server picks a
-  // suite, false when it refuses what is left, which completes the version's enumeration.
-  Expected<bool> CompleteNextStep() {
+  // suite. False when it refuses what is left, which completes the version's enumeration, or
+  // when the handshake fails otherwise: the parallel enumeration then takes the step again up to
+  // the ServerHello, and the samples come from handshakes offering everything.
+  bool CompleteNextStep() {
     VersionState& state = *first_contact_;
-    Expected<CipherSuite> picked = Step(state, state.unexplored, /*complete=*/true);
+    const Expected<CipherSuite> picked = Step(state, state.unexplored, /*complete=*/true);
     if (picked) return true;
-    if (picked.error().kind != ErrorKind::kHandshakeRejected) return picked.error();
-    state.exhausted = true;
+    if (picked.error().kind == ErrorKind::kHandshakeRejected) {
+      state.exhausted = true;
+    } else {
+      complete_step_failed_ = true;
+    }
     return false;
   }
 
@@ -342,6 +347,7 @@ class Enumerator {
   const std::string server_name_;
   std::vector<std::unique_ptr<VersionState>> states_;  // in kAllTlsVersions' order
   VersionState* first_contact_ = nullptr;              // the version the first contact settled on
+  bool complete_step_failed_ = false;
   std::atomic<int> handshakes_ = 0;
 };
 
@@ -459,19 +465,15 @@ ProbeResult Probe(const ProbeOptions& options) {
   enumerator.RecordFirstContact(contact->connection->tls());
   // Complete handshakes, one after another before the enumeration, so that no other handshake of
   // ours competes. While the first contact's version has suites to find, they are the next steps
-  // of its enumeration; a refusal completes that version and is no sample.
+  // of its enumeration; one that finds none is no sample.
   std::vector<double> samples = {contact->milliseconds};
   while (static_cast<int>(samples.size()) < options.latency_samples) {
     const Clock::time_point started = Clock::now();
-    std::optional<Error> error;
     if (enumerator.CanCompleteNextStep()) {
-      const Expected<bool> found = enumerator.CompleteNextStep();
-      if (found && !*found) continue;
-      if (!found) error = found.error();
-    } else {
-      error = enumerator.FullHandshake(BroadestOffer(result.server_name, options.start));
+      if (enumerator.CompleteNextStep()) samples.push_back(Milliseconds(Clock::now() - started));
+      continue;
     }
-    if (error.has_value()) {
+    if (auto error = enumerator.FullHandshake(BroadestOffer(result.server_name, options.start))) {
       result.latency_error = std::move(error);
       break;
     }

@@ -72,9 +72,33 @@ struct Bundle {
   std::vector<Entry> entries;
 };
 
-// Whether every certificate of the PEM file at `path` went into `bundle`, unopened files
-// included (they hold none). False when a certificate's subject could not be read: the caller
-// then loads the file as OpenSSL does, so that a malformed file fails as it does there.
+// Whether `length` bytes at `cursor` are whole DER elements, each constructed one made of whole
+// elements in turn: what a damaged certificate breaks first.
+bool WellFormedDer(const unsigned char* cursor, long length, int depth = 0) {
+  constexpr int kDeepest = 32;
+  while (length > 0) {
+    const unsigned char* content = cursor;
+    long content_length = 0;
+    int tag = 0;
+    int tag_class = 0;
+    const int flags = ASN1_get_object(&content, &content_length, &tag, &tag_class, length);
+    if ((flags & 0x80) != 0 || (flags & 0x01) != 0) return false;  // malformed, indefinite
+    if ((flags & V_ASN1_CONSTRUCTED) != 0 &&
+        (depth == kDeepest || !WellFormedDer(content, content_length, depth + 1))) {
+      return false;
+    }
+    length -= (content - cursor) + content_length;
+    cursor = content + content_length;
+  }
+  return length == 0;
+}
+
+// Reads the certificates of the PEM file at `path` into `bundle`; a file that cannot be opened
+// holds none, as for OpenSSL. False when the file holds anything but well-formed certificates:
+// a block that does not decode, another kind of block (a CRL, a key), a certificate whose DER
+// is damaged or whose subject cannot be read. The caller then loads the file as OpenSSL does,
+// so that such a file has the effect it has there (from a file it cannot read to the end,
+// OpenSSL loads nothing).
 bool ReadBundle(const char* path, Bundle& bundle) {
   BioPtr file(BIO_new_file(path, "r"));
   if (file == nullptr) {
@@ -86,23 +110,26 @@ bool ReadBundle(const char* path, Bundle& bundle) {
     char* header = nullptr;
     unsigned char* data = nullptr;
     long length = 0;
-    if (PEM_read_bio(file.get(), &name, &header, &data, &length) != 1) break;
+    if (PEM_read_bio(file.get(), &name, &header, &data, &length) != 1) {
+      // The end of the file reads as "no start line"; any other reason is damage.
+      const bool at_end = ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE;
+      ERR_clear_error();
+      return at_end;
+    }
     OpensslText owned_name(name);
     OpensslText owned_header(header);
     Bundle::Entry entry{.der = OpensslBytes(data), .length = length};
-    // The block types PEM_X509_INFO_read_bio, which loads OpenSSL's CA file, takes as
-    // certificates; CRLs and keys play no part in verifying a chain without revocation checks.
+    // The certificate block types of PEM_X509_INFO_read_bio, which loads OpenSSL's CA file.
     entry.trusted_form = std::strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
     if (!entry.trusted_form && std::strcmp(name, PEM_STRING_X509) != 0 &&
         std::strcmp(name, PEM_STRING_X509_OLD) != 0) {
-      continue;
+      return false;
     }
+    if (!WellFormedDer(entry.der.get(), length)) return false;
     entry.subject = SubjectOf({entry.der.get(), static_cast<std::size_t>(length)});
     if (entry.subject == nullptr) return false;
     bundle.entries.push_back(std::move(entry));
   }
-  ERR_clear_error();  // the end of the file reads as "no start line"
-  return true;
 }
 
 void FreeBundle(X509_LOOKUP* lookup) {
@@ -110,7 +137,10 @@ void FreeBundle(X509_LOOKUP* lookup) {
 }
 
 // OpenSSL's lookup callback: adds the file's certificates named `name` to the store, as loading
-// the whole file would have put them there, and returns one of them.
+// the whole file would have put them there, and returns one of them. A certificate OpenSSL cannot
+// decode although its DER is well formed is left out alone, where OpenSSL would leave out the
+// whole file: the CA file is the system's, and well-formed DER that OpenSSL rejects is not what
+// damage to it produces.
 int BundleBySubject(X509_LOOKUP* lookup, X509_LOOKUP_TYPE type, const X509_NAME* name,
                     X509_OBJECT* found) {
   if (type != X509_LU_X509) return 0;

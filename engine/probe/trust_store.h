@@ -23,6 +23,8 @@ class TrustStore {
   // their name up, as the directory's are: OpenSSL 3 takes about 20 ms to decode a
   // distribution's bundle of 150 roots, most of it in public keys a verification never uses,
   // and 2 ms to read their names. What a verification finds is what it finds in the whole file.
+  // A file that holds anything but well-formed certificates (a damaged block, a CRL, a key) is
+  // loaded as OpenSSL loads it instead, so that it has the effect it has there.
   static Expected<TrustStore> System();
 
   X509_STORE* get() const { return store_.get(); }
