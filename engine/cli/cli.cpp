@@ -66,8 +66,9 @@ void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
                    "Also probe each server's TLS on the host and port connected to: accepted "
                    "versions, cipher suites and certificate chain (PGW-CERT-*, PGW-PROBE-*)");
   command.add_option("--probe-ca-file", options.probe_ca_file,
-                     "CA certificates to verify the probed chains with (default: each target's "
-                     "sslrootcert, else the system store)");
+                     "CA certificates to verify the probed chains with (default: the sslrootcert "
+                     "libpq used to connect to the server, from the connection string, inventory, "
+                     "service file or PGSSLROOTCERT; else the system store)");
 }
 
 void AddHbaRulesCommand(CLI::App& hba, Action& action) {

@@ -95,7 +95,7 @@ collect::Evidence CollectEvidence(const CollectCommandOptions& options,
   if (options.probe) {
     collect::ProbeServersOptions probe;
     if (!options.probe_ca_file.empty()) probe.ca_file = options.probe_ca_file;
-    collect::ProbeServers(plan.targets, probe, evidence, facts);
+    collect::ProbeServers(probe, evidence, facts);
   }
   return evidence;
 }

@@ -28,6 +28,9 @@ struct ServerEvidence {
   std::optional<std::string> host;
   std::optional<int> port;
   std::optional<int> version;  // server_version_num
+  // The sslrootcert of pgward's own connection, when it had one: the probe verifies the
+  // server's chain against it too. Not part of snapshots.
+  std::optional<std::string> root_cert;
   // The server's facts of each kind (indexed by FactKind): every collector appends one
   // server's facts together, so they are contiguous.
   std::array<RowRange, kFactKindCount> rows{};

@@ -308,9 +308,13 @@ class Collector {
       // against a root certificate.
       PQconninfoOption* info = PQconninfo(conn);
       for (PQconninfoOption* option = info; option && option->keyword; ++option) {
-        if (std::string_view(option->keyword) == "sslmode" && option->val) {
+        if (option->val == nullptr) continue;
+        const std::string_view keyword = option->keyword;
+        if (keyword == "sslmode") {
           const std::string_view mode = option->val;
           scanner.verified = mode == "verify-ca" || mode == "verify-full";
+        } else if (keyword == "sslrootcert") {
+          scanner.root_cert = option->val;
         }
       }
       PQconninfoFree(info);

@@ -1,9 +1,6 @@
 #include "engine/collect/probe_servers.h"
 
-#include <libpq-fe.h>
-
 #include <algorithm>
-#include <memory>
 #include <string>
 
 #include "engine/probe/probe_facts.h"
@@ -13,24 +10,11 @@
 namespace pgward::collect {
 namespace {
 
-// The sslrootcert the target names (inventory `connect:` over the DSN), as libpq parses it.
-// "system" and an unset value both mean the system store. A service file or PGSSLROOTCERT is not
-// read here: --probe-ca-file names the anchors then.
-std::optional<std::filesystem::path> TargetRootCert(const Target& target) {
-  std::optional<std::string> root_cert;
-  if (const auto found = target.connect.find("sslrootcert"); found != target.connect.end()) {
-    root_cert = found->second;
-  } else if (!target.dsn.empty()) {
-    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
-        PQconninfoParse(target.dsn.c_str(), nullptr), PQconninfoFree);
-    for (const PQconninfoOption* option = options.get(); option && option->keyword; ++option) {
-      if (std::string(option->keyword) == "sslrootcert" && option->val && *option->val) {
-        root_cert = option->val;
-      }
-    }
-  }
-  if (!root_cert || *root_cert == "system") return std::nullopt;
-  return std::filesystem::path(*root_cert);
+// The trust anchors of the server's own connection: its sslrootcert as libpq used it, unless
+// that is "system" (PostgreSQL 16+) or unset, which mean the system store.
+std::optional<std::filesystem::path> RootCert(const ServerEvidence& server) {
+  if (!server.root_cert || *server.root_cert == "system") return std::nullopt;
+  return std::filesystem::path(*server.root_cert);
 }
 
 // The server fact's TLS settings, or nullopt when the server fact is missing.
@@ -63,8 +47,7 @@ probe::TlsStart PreferredTlsStart(int server_version_num) {
   return server_version_num >= 170000 ? probe::TlsStart::kDirect : probe::TlsStart::kSslRequest;
 }
 
-void ProbeServers(const std::vector<Target>& targets, const ProbeServersOptions& options,
-                  Evidence& evidence, FactSet& facts) {
+void ProbeServers(const ProbeServersOptions& options, Evidence& evidence, FactSet& facts) {
   std::vector<std::optional<probe::ProbeResult>> results(evidence.servers.size());
   probe::TaskPool pool;
   for (size_t i = 0; i < evidence.servers.size(); ++i) {
@@ -74,9 +57,7 @@ void ProbeServers(const std::vector<Target>& targets, const ProbeServersOptions&
         .host = *server.host,
         .port = *server.port,
         .start = PreferredTlsStart(server.version.value_or(0)),
-        .ca_file = options.ca_file
-                       ? options.ca_file
-                       : (i < targets.size() ? TargetRootCert(targets[i]) : std::nullopt),
+        .ca_file = options.ca_file ? options.ca_file : RootCert(server),
         .concurrency = options.handshakes_per_server,
         .timeout = options.timeout,
         // Latency is not a fact any rule judges: one sample keeps the probe short.

@@ -6,17 +6,16 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
-#include <vector>
 
 #include "engine/collect/evidence.h"
-#include "engine/collect/target.h"
 #include "engine/model/fact_table.h"
 #include "engine/probe/probe_result.h"
 
 namespace pgward::collect {
 
 struct ProbeServersOptions {
-  // Trust anchors for every chain; unset: the target's sslrootcert, else the system store.
+  // Trust anchors for every chain; unset: the sslrootcert pgward's connection to the server used
+  // (ServerEvidence::root_cert), else the system store.
   std::optional<std::filesystem::path> ca_file;
   int servers_at_once = 4;
   int handshakes_per_server = 8;
@@ -27,11 +26,10 @@ struct ProbeServersOptions {
 // (the probe falls back to SSLRequest when the server does not take it).
 probe::TlsStart PreferredTlsStart(int server_version_num);
 
-// Probes the servers of `evidence` (one per target, in target order, as CollectLive returns
-// them) and appends their certificate, probe_protocol and probe_cipher facts, compared with the
-// server fact's TLS settings. A server that was not reached is left as it is (its error says
-// why); one reached through a Unix socket cannot be probed, which is an error of that server.
-void ProbeServers(const std::vector<Target>& targets, const ProbeServersOptions& options,
-                  Evidence& evidence, FactSet& facts);
+// Probes the servers of `evidence` (as CollectLive returns them) and appends their certificate,
+// probe_protocol and probe_cipher facts, compared with the server fact's TLS settings. A server
+// that was not reached is left as it is (its error says why); one reached through a Unix socket
+// cannot be probed, which is an error of that server.
+void ProbeServers(const ProbeServersOptions& options, Evidence& evidence, FactSet& facts);
 
 }  // namespace pgward::collect

@@ -249,6 +249,7 @@ void AddServerFacts(const ServerRows& rows, FactSet& facts, ServerEvidence& serv
   server.host = rows.scanner.host;
   server.port = rows.scanner.port;
   server.version = rows.version;
+  if (!rows.scanner.root_cert.empty()) server.root_cert = rows.scanner.root_cert;
   AddServerFact(rows, facts);
   CheckSettingsVisible(rows, server.errors);
   AddConnectionFacts(rows.name, rows.role, rows.stats_visible, rows.connections, facts,

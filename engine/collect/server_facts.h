@@ -26,6 +26,9 @@ struct ScannerConnection {
   bool ssl = false;
   std::string tls_version;  // "TLSv1.3"; empty without TLS
   bool verified = false;    // sslmode verify-ca or verify-full
+  // The sslrootcert libpq used, from wherever it came (connection string, inventory, service
+  // file, PGSSLROOTCERT); empty when none was set.
+  std::string root_cert{};
 };
 
 struct ServerRows {

@@ -103,6 +103,23 @@ TEST(ScanProbeTest, LegacyVersionsAndAShortLivedCertificateBecomeFindings) {
   EXPECT_EQ(Fingerprints(nlohmann::json::parse(offline.out)), Fingerprints(report));
 }
 
+TEST(ScanProbeTest, TheChainIsVerifiedAgainstTheRootCertificateLibpqUsed) {
+  Sandbox sandbox;
+  sandbox.GrantScannerHbaFileRules();
+  // No sslrootcert in the connection string: libpq takes PGSSLROOTCERT, and so does the probe.
+  const std::string dsn = "host=" + sandbox.host() + " port=" + std::to_string(sandbox.port()) +
+                          " user=" + sandbox::kScannerRole +
+                          " dbname=postgres sslmode=verify-full connect_timeout=10";
+  setenv("PGSSLROOTCERT", sandbox.pki().ca_certificate().c_str(), 1);
+  const auto result = RunPgward({"scan", "--target", dsn, "--probe", "--format", "json"});
+  unsetenv("PGSSLROOTCERT");
+  ASSERT_EQ(result.exit_code, 1) << result.err;
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
+  EXPECT_EQ(Check(report, "PGW-CERT-003")["facts_checked"], 1);
+  EXPECT_EQ(Check(report, "PGW-CERT-003")["failures"], 0);
+}
+
 TEST(ScanProbeTest, SslOffServerRefusesTlsAndFailsSrv001) {
   Sandbox sandbox(SandboxOptions::ssl_off());
   sandbox.GrantScannerHbaFileRules();
