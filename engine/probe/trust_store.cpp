@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -24,6 +25,29 @@ void FreeOpensslText(char* text) { OPENSSL_free(text); }
 using OpensslBytes = OpensslPtr<unsigned char, FreeOpensslBytes>;
 using OpensslText = OpensslPtr<char, FreeOpensslText>;
 
+// One DER element at `cursor`, within `available` bytes.
+struct DerElement {
+  const unsigned char* content;
+  long content_length;
+  long size;  // header and content
+  bool constructed;
+};
+
+// Nullopt when the header is malformed, overruns `available`, or has the indefinite length DER
+// does not allow.
+std::optional<DerElement> ReadDerElement(const unsigned char* cursor, long available) {
+  const unsigned char* content = cursor;
+  long content_length = 0;
+  int tag = 0;
+  int tag_class = 0;
+  const int flags = ASN1_get_object(&content, &content_length, &tag, &tag_class, available);
+  if ((flags & 0x80) != 0 || (flags & 0x01) != 0) return std::nullopt;
+  return DerElement{.content = content,
+                    .content_length = content_length,
+                    .size = (content - cursor) + content_length,
+                    .constructed = (flags & V_ASN1_CONSTRUCTED) != 0};
+}
+
 // The subject of a DER certificate, read by stepping over the fields of TBSCertificate that
 // precede it ([0] version, serialNumber, signature, issuer, validity): the public key, whose
 // decoding is most of what d2i_X509 costs, is never touched. Null when the DER does not have
@@ -31,20 +55,16 @@ using OpensslText = OpensslPtr<char, FreeOpensslText>;
 NamePtr SubjectOf(std::span<const unsigned char> der) {
   const unsigned char* cursor = der.data();
   long remaining = static_cast<long>(der.size());
-  // Reads one element's header: `into` a constructed element, or past the element.
+  // Into a constructed element, or past an element.
   const auto step = [&](bool into) {
-    const unsigned char* content = cursor;
-    long length = 0;
-    int tag = 0;
-    int tag_class = 0;
-    const int flags = ASN1_get_object(&content, &length, &tag, &tag_class, remaining);
-    if ((flags & 0x80) != 0 || (flags & 0x01) != 0) return false;  // malformed, indefinite
+    const std::optional<DerElement> element = ReadDerElement(cursor, remaining);
+    if (!element) return false;
     if (into) {
-      remaining = length;
-      cursor = content;
+      cursor = element->content;
+      remaining = element->content_length;
     } else {
-      remaining -= (content - cursor) + length;
-      cursor = content + length;
+      cursor += element->size;
+      remaining -= element->size;
     }
     return true;
   };
@@ -77,18 +97,15 @@ struct Bundle {
 bool WellFormedDer(const unsigned char* cursor, long length, int depth = 0) {
   constexpr int kDeepest = 32;
   while (length > 0) {
-    const unsigned char* content = cursor;
-    long content_length = 0;
-    int tag = 0;
-    int tag_class = 0;
-    const int flags = ASN1_get_object(&content, &content_length, &tag, &tag_class, length);
-    if ((flags & 0x80) != 0 || (flags & 0x01) != 0) return false;  // malformed, indefinite
-    if ((flags & V_ASN1_CONSTRUCTED) != 0 &&
-        (depth == kDeepest || !WellFormedDer(content, content_length, depth + 1))) {
+    const std::optional<DerElement> element = ReadDerElement(cursor, length);
+    if (!element) return false;
+    if (element->constructed &&
+        (depth == kDeepest ||
+         !WellFormedDer(element->content, element->content_length, depth + 1))) {
       return false;
     }
-    length -= (content - cursor) + content_length;
-    cursor = content + content_length;
+    cursor += element->size;
+    length -= element->size;
   }
   return length == 0;
 }
