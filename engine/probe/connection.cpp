@@ -211,9 +211,7 @@ Expected<TlsContext> TlsContext::Create(const TlsContextOptions& options) {
       return Error{ErrorKind::kInvalidArgument, "a verified server needs trust anchors"};
     }
   } else {
-    const Expected<TrustStore> anchors = options.ca_file.has_value()
-                                             ? TrustStore::FromCaFile(*options.ca_file)
-                                             : TrustStore::System();
+    const Expected<TrustStore> anchors = TrustStore::Load(options.ca_file);
     if (!anchors) return anchors.error();
     SSL_CTX_set1_cert_store(context.get(), anchors->get());
   }

@@ -447,8 +447,7 @@ ProbeResult Probe(const ProbeOptions& options) {
     result.error = context.error();
     return result;
   }
-  const Expected<TrustStore> anchors =
-      options.ca_file.has_value() ? TrustStore::FromCaFile(*options.ca_file) : TrustStore::System();
+  const Expected<TrustStore> anchors = TrustStore::Load(options.ca_file);
   if (!anchors) {
     result.error = anchors.error();
     return result;

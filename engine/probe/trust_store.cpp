@@ -216,6 +216,10 @@ Expected<TrustStore> TrustStore::FromCaFile(const std::filesystem::path& path) {
   return TrustStore(std::move(store), path.string());
 }
 
+Expected<TrustStore> TrustStore::Load(const std::optional<std::filesystem::path>& ca_file) {
+  return ca_file.has_value() ? FromCaFile(*ca_file) : System();
+}
+
 Expected<TrustStore> TrustStore::System() {
   ERR_clear_error();
   std::shared_ptr<X509_STORE> store = NewStore();

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/probe/error.h"
@@ -26,6 +27,9 @@ class TrustStore {
   // A file that holds anything but well-formed certificates (a damaged block, a CRL, a key) is
   // loaded as OpenSSL loads it instead, so that it has the effect it has there.
   static Expected<TrustStore> System();
+
+  // `ca_file` when given, else the system store: what a client's verification uses.
+  static Expected<TrustStore> Load(const std::optional<std::filesystem::path>& ca_file);
 
   X509_STORE* get() const { return store_.get(); }
   // How reports name the store: the CA file's path, or "system".
