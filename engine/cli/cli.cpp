@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include <functional>
+#include <limits>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -50,6 +51,51 @@ void AddPgVersionOption(CLI::App& command, int& version, const std::string& desc
       ->default_val(hba::kDefaultPgVersion);
 }
 
+// --include-root, --path-map and the read limits: what a pg_hba.conf may make pgward read.
+// The mappings are checked and stored by the command's callback (CheckPathMaps).
+void AddHbaAccessOptions(CLI::App& command, hba::FileAccess& access,
+                         std::vector<std::string>& path_maps) {
+  command
+      .add_option("--include-root", access.include_root,
+                  "Directory every file an hba file names (include, include_dir, @file) must lie "
+                  "in, symlinks followed; others are refused (default: the hba file's directory; "
+                  "'/' reads what the server would)")
+      ->check(CLI::ExistingDirectory);
+  command.add_option("--path-map", path_maps,
+                     "FROM=TO: read an absolute path the hba file names under FROM from TO instead "
+                     "(the server's config directory mapped onto the checkout; repeatable)");
+  auto limit = [&](const char* name, std::size_t& value, const std::string& what) {
+    command.add_option(name, value, what + " (default " + std::to_string(value) + ")")
+        ->transform(CLI::AsSizeValue(false))
+        ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max()));
+  };
+  limit("--max-file-bytes", access.limits.max_file_bytes,
+        "Largest hba file, or file it includes, in bytes (K, M, G suffixes)");
+  limit("--max-total-bytes", access.limits.max_total_bytes,
+        "Most bytes read for one hba file with its includes");
+  limit("--max-files", access.limits.max_files,
+        "Most file and directory reads for one hba file (a file included twice counts twice)");
+  limit("--max-records", access.limits.max_records, "Most rows of one hba file");
+}
+
+// FROM=TO pairs of --path-map: FROM absolute, both non-empty. An error message, or nullopt.
+std::optional<std::string> CheckPathMaps(const std::vector<std::string>& path_maps,
+                                         hba::FileAccess& access) {
+  for (const std::string& path_map : path_maps) {
+    const std::size_t equals = path_map.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == path_map.size()) {
+      return "--path-map " + path_map + ": expected FROM=TO";
+    }
+    std::string from = path_map.substr(0, equals);
+    if (from.front() != '/') return "--path-map " + path_map + ": FROM must be an absolute path";
+    while (from.size() > 1 && from.back() == '/') from.pop_back();
+    std::string to = path_map.substr(equals + 1);
+    while (to.size() > 1 && to.back() == '/') to.pop_back();
+    access.path_map.push_back({std::move(from), std::move(to)});
+  }
+  return std::nullopt;
+}
+
 // The live servers of `collect` and `scan`.
 void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
   command.add_option("--target", options.targets,
@@ -83,8 +129,15 @@ void AddHbaRulesCommand(CLI::App& hba, Action& action) {
   command->add_option("--format", *format, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->default_val("table");
-  command->add_option("FILE", options->file, "pg_hba.conf file to read")->required();
-  command->callback([&action, options, format] {
+  command->add_option("FILE", options->file, "pg_hba.conf file to read ('-': standard input)")
+      ->required();
+  auto path_maps = std::make_shared<std::vector<std::string>>();
+  AddHbaAccessOptions(*command, options->access, *path_maps);
+  command->callback([&action, options, format, path_maps] {
+    if (std::optional<std::string> error = CheckPathMaps(*path_maps, options->access)) {
+      action = [error] { return UsageError(*error, "pgward hba rules"); };
+      return;
+    }
     options->format =
         *format == "json" ? HbaRulesOptions::Format::kJson : HbaRulesOptions::Format::kTable;
     action = [options] { return RunHbaRules(*options, std::cout, std::cerr); };
@@ -120,8 +173,15 @@ void AddHbaExplainCommand(CLI::App& hba, Action& action) {
       ->add_option("--local-networks", options->local_networks,
                    "The server's own networks as CIDRs, to decide samehost and samenet")
       ->delimiter(',');
-  command->add_option("FILE", options->file, "pg_hba.conf file to read")->required();
-  command->callback([&action, options, format] {
+  command->add_option("FILE", options->file, "pg_hba.conf file to read ('-': standard input)")
+      ->required();
+  auto path_maps = std::make_shared<std::vector<std::string>>();
+  AddHbaAccessOptions(*command, options->access, *path_maps);
+  command->callback([&action, options, format, path_maps] {
+    if (std::optional<std::string> error = CheckPathMaps(*path_maps, options->access)) {
+      action = [error] { return UsageError(*error, "pgward hba explain"); };
+      return;
+    }
     options->format =
         *format == "json" ? HbaExplainOptions::Format::kJson : HbaExplainOptions::Format::kText;
     action = [options] { return RunHbaExplain(*options, std::cout, std::cerr); };
@@ -163,7 +223,13 @@ void AddCollectCommand(CLI::App& app, Action& action) {
   auto options = std::make_shared<CollectCommandOptions>();
   AddLiveTargetOptions(*command, *options);
   command->add_option("-o,--output", options->output, "Snapshot file to write")->required();
-  command->callback([&action, options] {
+  auto path_maps = std::make_shared<std::vector<std::string>>();
+  AddHbaAccessOptions(*command, options->hba_access, *path_maps);
+  command->callback([&action, options, path_maps] {
+    if (std::optional<std::string> error = CheckPathMaps(*path_maps, options->hba_access)) {
+      action = [error] { return UsageError(*error, "pgward collect"); };
+      return;
+    }
     options->progress = isatty(STDERR_FILENO);
     action = [options] { return RunCollect(*options, std::cout, std::cerr); };
   });
@@ -176,7 +242,8 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   options->arguments = std::move(arguments);
   auto formats = std::make_shared<std::string>("text");
   auto fail_on = std::make_shared<std::string>("high");
-  command->add_option("--hba", options->hba_files, "pg_hba.conf file to check (repeatable)");
+  command->add_option("--hba", options->hba_files,
+                      "pg_hba.conf file to check (repeatable; '-': standard input)");
   command->add_option("--snapshot", options->snapshots, "Snapshot to evaluate (repeatable)");
   AddLiveTargetOptions(*command, options->live);
   AddPgVersionOption(*command, options->pg_version,
@@ -206,7 +273,13 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
                     "SARIF: leave waived findings out (GitHub shows suppressed results as open)");
   command->add_flag("--reproducible", options->reproducible,
                     "Leave timestamps out: the same inputs give the same bytes");
-  command->callback([&action, options, formats, fail_on] {
+  auto path_maps = std::make_shared<std::vector<std::string>>();
+  AddHbaAccessOptions(*command, options->live.hba_access, *path_maps);
+  command->callback([&action, options, formats, fail_on, path_maps] {
+    if (std::optional<std::string> error = CheckPathMaps(*path_maps, options->live.hba_access)) {
+      action = [error] { return UsageError(*error, "pgward scan"); };
+      return;
+    }
     options->formats.clear();
     std::stringstream list(*formats);
     for (std::string format; std::getline(list, format, ',');) {

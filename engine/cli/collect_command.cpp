@@ -62,6 +62,7 @@ std::optional<collect::CollectOptions> PlanCollection(const CollectCommandOption
   }
   collect::CollectOptions collect;
   collect.concurrency = options.concurrency;
+  collect.hba_access = options.hba_access;
   collect.targets = CommandLineTargets(options.targets);
   if (!options.inventory.empty()) {
     collect::InventoryResult inventory = collect::LoadInventory(options.inventory);

@@ -21,6 +21,8 @@ struct CollectCommandOptions {
   bool probe = false;                // --probe: the TLS probe of every server reached
   std::string probe_ca_file;         // --probe-ca-file FILE: trust anchors for the probe
   bool progress = false;             // decided by the caller: stderr is a terminal
+  // What an hba file (scan --hba, an inventory's hba_file) may make pgward read.
+  hba::FileAccess hba_access;
 };
 
 // The targets of --target DSNs and the --inventory (selected by --tag), ready to collect; or

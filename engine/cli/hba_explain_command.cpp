@@ -44,6 +44,11 @@ std::string Describe(const hba::ConnectionAttempt& attempt) {
   return text;
 }
 
+// A refused reference leaves rules unchecked: the answer may be wrong (exit 3).
+int ExitCodeAfterListing(const hba::HbaFile& file) {
+  return ToInt(file.refused.empty() ? ExitCode::kOk : ExitCode::kIncompleteEvidence);
+}
+
 }  // namespace
 
 int RunHbaExplain(const HbaExplainOptions& options, std::ostream& out, std::ostream& err) {
@@ -85,11 +90,14 @@ int RunHbaExplain(const HbaExplainOptions& options, std::ostream& out, std::ostr
   hba::ParseOptions parse;
   parse.pg_version = options.pg_version;
   parse.resolve_radius_servers = false;
+  parse.access = options.access;
   const hba::HbaFile file = hba::ParseHbaFile(options.file, parse);
-  if (file.read_error) {
-    err << "pgward: cannot read " << file.read_error->path << ": " << file.read_error->message
-        << "\n";
+  if (std::optional<std::string> problem = hba::UnreadableReason(file)) {
+    err << "pgward: " << *problem << "\n";
     return ToInt(ExitCode::kUsageOrInputError);
+  }
+  for (const hba::RefusedReference& refused : file.refused) {
+    err << "pgward: " << hba::RefusalMessage(refused) << "\n";
   }
   const std::vector<hba::FileRulesRow> view =
       hba::RenderFileRules(file, options.pg_version, hba::SecretDisplay::kMask);
@@ -127,7 +135,7 @@ int RunHbaExplain(const HbaExplainOptions& options, std::ostream& out, std::ostr
           {{"line", Location(file.rules[verdict.rule_index])}, {"reason", verdict.reason}});
     }
     out << json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
-    return ToInt(ExitCode::kOk);
+    return ExitCodeAfterListing(file);
   }
 
   out << Describe(attempt) << ":\n";
@@ -159,7 +167,7 @@ int RunHbaExplain(const HbaExplainOptions& options, std::ostream& out, std::ostr
     out << "Warning: the server would refuse to load this file (lines with errors above); "
            "it keeps its previous rules, or does not start.\n";
   }
-  return ToInt(ExitCode::kOk);
+  return ExitCodeAfterListing(file);
 }
 
 }  // namespace pgward::cli

@@ -6,11 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "engine/hba/parser.h"
+
 namespace pgward::cli {
 
 struct HbaExplainOptions {
   std::string file;
   int pg_version = 17;
+  hba::FileAccess access;  // --include-root, --path-map, the read limits
   enum class Format { kText, kJson } format = Format::kText;
   std::string address;  // TCP client address; empty with --local
   bool local = false;

@@ -153,10 +153,10 @@ int RunHbaRules(const HbaRulesOptions& options, std::ostream& out, std::ostream&
   }
   hba::ParseOptions parse_options;
   parse_options.pg_version = options.pg_version;
+  parse_options.access = options.access;
   const hba::HbaFile file = hba::ParseHbaFile(options.file, parse_options);
-  if (file.read_error) {
-    err << "pgward: cannot read " << file.read_error->path << ": " << file.read_error->message
-        << "\n";
+  if (std::optional<std::string> problem = hba::UnreadableReason(file)) {
+    err << "pgward: " << *problem << "\n";
     return kExitInputError;
   }
   const std::vector<FileRulesRow> rows =
@@ -166,7 +166,11 @@ int RunHbaRules(const HbaRulesOptions& options, std::ostream& out, std::ostream&
   } else {
     WriteTable(rows, options.pg_version, out);
   }
-  return kExitOk;
+  // A refused reference is the one place the listing knowingly differs from the server's.
+  for (const hba::RefusedReference& refused : file.refused) {
+    err << "pgward: " << hba::RefusalMessage(refused) << "\n";
+  }
+  return file.refused.empty() ? kExitOk : ToInt(ExitCode::kIncompleteEvidence);
 }
 
 }  // namespace pgward::cli

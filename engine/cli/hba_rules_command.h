@@ -6,12 +6,15 @@
 #include <iosfwd>
 #include <string>
 
+#include "engine/hba/parser.h"
+
 namespace pgward::cli {
 
 struct HbaRulesOptions {
   std::string file;
   int pg_version = 17;
   enum class Format { kTable, kJson } format = Format::kTable;
+  hba::FileAccess access;  // --include-root, --path-map, the read limits
 };
 
 // Writes the rows to `out` and problems to `err`. Returns 0 when the file was read (rows with

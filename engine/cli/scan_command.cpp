@@ -87,10 +87,14 @@ std::vector<RuleInfo> RuleInfos(const std::vector<policy::Policy>& policies) {
   return rules;
 }
 
-// Reads the --hba files into facts; a file that cannot be read is missing evidence.
-void CollectHbaFiles(const ScanOptions& options, FactSet& facts, ScanReport& report) {
+// Reads the --hba files into facts; a file that cannot be read, or a reference refused by the
+// include root, is missing evidence. A file pgward does not read at all (a device, past a read
+// limit) is an input error: returns its message.
+std::optional<std::string> CollectHbaFiles(const ScanOptions& options, FactSet& facts,
+                                           ScanReport& report) {
   hba::ParseOptions parse_options;
   parse_options.pg_version = options.pg_version;
+  parse_options.access = options.live.hba_access;
   // Offline (pre-merge) scans cannot resolve the production RADIUS servers' names; a failed
   // lookup there says nothing about the file.
   parse_options.resolve_radius_servers = false;
@@ -98,10 +102,13 @@ void CollectHbaFiles(const ScanOptions& options, FactSet& facts, ScanReport& rep
   for (const std::string& path : options.hba_files) {
     const hba::HbaFile file = hba::ParseHbaFile(path, parse_options);
     report.targets.push_back(path);
+    if (file.input_error) return *hba::UnreadableReason(file);
     if (file.read_error) {
-      report.errors.push_back(
-          {path, "cannot read " + file.read_error->path + ": " + file.read_error->message, {}});
+      report.errors.push_back({path, *hba::UnreadableReason(file), {}});
       continue;
+    }
+    for (const hba::RefusedReference& refused : file.refused) {
+      report.errors.push_back({path, hba::RefusalMessage(refused), {}});
     }
     const hba::AccessMap access = hba::AnalyzeAccess(file, hba::LocalNetworks{});
     hba::AddHbaRuleFacts(file, options.pg_version, facts, &access);
@@ -113,6 +120,7 @@ void CollectHbaFiles(const ScanOptions& options, FactSet& facts, ScanReport& rep
       report.artifacts.push_back({path, *digest});
     }
   }
+  return std::nullopt;
 }
 
 struct Output {
@@ -196,7 +204,10 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
 
   FactSet facts;
-  CollectHbaFiles(options, facts, report);
+  if (std::optional<std::string> error = CollectHbaFiles(options, facts, report)) {
+    err << "pgward: " << *error << "\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
   // Live servers and snapshots: what could not be collected (or read) is missing evidence.
   collect::Evidence evidence;
   for (const std::string& path : options.snapshots) {

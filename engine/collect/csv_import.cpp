@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "engine/collect/queries.h"
+#include "engine/core/input_file.h"
 #include "engine/collect/server_facts.h"
 
 namespace pgward::collect {
@@ -86,8 +87,9 @@ bool ReadRecord(std::istream& in, std::vector<std::optional<std::string>>& field
 
 std::optional<std::string> ImportAuditCsv(const std::string& path, FactSet& facts,
                                           Evidence& evidence) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "cannot read the file";
+  InputFile file = ReadInputFile(path, kDefaultMaxInputBytes);
+  if (file.error) return "cannot read the file: " + *file.error;
+  std::istringstream in(std::move(file.contents));
   std::vector<std::optional<std::string>> header, record;
   bool error = false;
   if (!ReadRecord(in, header, error) || error) return "no CSV header";

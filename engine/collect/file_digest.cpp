@@ -1,25 +1,39 @@
 #include "engine/collect/file_digest.h"
 
 #include <openssl/evp.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
 #include <memory>
+
+#include "engine/core/input_file.h"
 
 namespace pgward::collect {
 
 std::optional<std::string> Sha256OfFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
+  std::string error;
+  int open_errno = 0;
+  const int fd = OpenInputFile(path, false, error, open_errno);
+  if (fd < 0) return std::nullopt;
   const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
                                                                         EVP_MD_CTX_free);
   if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
+    close(fd);
     return std::nullopt;
   }
-  std::unique_ptr<char[]> buffer(new char[1 << 16]);
-  while (in.read(buffer.get(), 1 << 16) || in.gcount() > 0) {
-    EVP_DigestUpdate(context.get(), buffer.get(), static_cast<size_t>(in.gcount()));
+  constexpr std::size_t kBlockBytes = 1 << 16;
+  const std::unique_ptr<char[]> buffer(new char[kBlockBytes]);
+  for (;;) {
+    const ssize_t count = read(fd, buffer.get(), kBlockBytes);
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) {
+      close(fd);
+      return std::nullopt;
+    }
+    if (count == 0) break;
+    EVP_DigestUpdate(context.get(), buffer.get(), static_cast<std::size_t>(count));
   }
-  if (in.bad()) return std::nullopt;
+  close(fd);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(context.get(), digest, &length);

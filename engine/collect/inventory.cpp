@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include "engine/core/input_file.h"
 #include "engine/core/redact.h"
 
 namespace pgward::collect {
@@ -90,11 +91,13 @@ Target ReadTarget(const YAML::Node& node, const Target& defaults,
 InventoryResult LoadInventory(const std::string& path) {
   InventoryResult result;
   YAML::Node document;
-  try {
-    document = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    result.error = path + ": cannot read the file";
+  const InputFile file = ReadInputFile(path, kDefaultMaxConfigBytes);
+  if (file.error) {
+    result.error = path + ": cannot read the file: " + *file.error;
     return result;
+  }
+  try {
+    document = YAML::Load(file.contents);
   } catch (const YAML::Exception& error) {
     result.error = Where(path, error.mark) + ": " + error.msg;
     return result;

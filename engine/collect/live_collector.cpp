@@ -517,16 +517,18 @@ class Collector {
   // The file is parsed as the server's version would read it, when the server answered.
   void ReadOfflineHba(const Target& target, const ServerRows& rows, ServerEvidence& server) {
     hba::ParseOptions parse;
+    parse.access = options_.hba_access;
     if (rows.version > 0) parse.pg_version = std::clamp(rows.version / 10000, 13, 18);
     if (const auto ssl = rows.settings.find("ssl"); ssl != rows.settings.end()) {
       parse.ssl_enabled = ssl->second == "on";
     }
     const hba::HbaFile file = hba::ParseHbaFile(*target.hba_file, parse);
-    if (file.read_error) {
-      server.errors.push_back(
-          {target.name, "cannot read " + file.read_error->path + ": " + file.read_error->message,
-           std::nullopt});
+    if (std::optional<std::string> problem = hba::UnreadableReason(file)) {
+      server.errors.push_back({target.name, *problem, std::nullopt});
       return;
+    }
+    for (const hba::RefusedReference& refused : file.refused) {
+      server.errors.push_back({target.name, hba::RefusalMessage(refused), std::nullopt});
     }
     hba::AddHbaRuleFacts(file, parse.pg_version, facts_);
     std::set<std::string> files = {*target.hba_file};

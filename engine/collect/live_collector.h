@@ -14,6 +14,7 @@
 
 #include "engine/collect/evidence.h"
 #include "engine/collect/target.h"
+#include "engine/hba/parser.h"
 #include "engine/model/fact_table.h"
 
 namespace pgward::collect {
@@ -27,6 +28,8 @@ struct Progress {
 struct CollectOptions {
   std::vector<Target> targets;
   int concurrency = 64;
+  // What the targets' hba_file may make pgward read.
+  hba::FileAccess hba_access;
   // Called after each target completes (progress on a terminal), one call at a time but from
   // the thread of the loop that completed it; may be empty.
   std::function<void(const Progress&)> on_progress;

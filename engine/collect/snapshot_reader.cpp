@@ -4,6 +4,10 @@
 
 #include <simdjson.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -12,6 +16,7 @@
 #include "engine/collect/csv_import.h"
 #include "engine/collect/file_digest.h"
 #include "engine/collect/snapshot.h"
+#include "engine/core/input_file.h"
 #include "engine/model/fact_format.h"
 
 namespace pgward::collect {
@@ -597,6 +602,38 @@ class Reader {
   std::optional<FactSource> source_;
 };
 
+// The file into simdjson's padded buffer, read in place (a copy would double the memory of a
+// large snapshot): a regular file of at most kDefaultMaxInputBytes.
+std::optional<std::string> ReadSnapshotFile(const std::string& path, simdjson::padded_string& json) {
+  std::string error;
+  int open_errno = 0;
+  const int fd = OpenInputFile(path, false, error, open_errno);
+  if (fd < 0) return error;
+  struct stat status;
+  if (fstat(fd, &status) != 0 || status.st_size < 0) {
+    close(fd);
+    return "cannot stat the file";
+  }
+  const auto size = static_cast<std::size_t>(status.st_size);
+  if (size > kDefaultMaxInputBytes) {
+    close(fd);
+    return "larger than the limit of " + FormatBytes(kDefaultMaxInputBytes);
+  }
+  json = simdjson::padded_string(size);
+  std::size_t filled = 0;
+  while (filled < size) {
+    const ssize_t count = read(fd, json.data() + filled, size - filled);
+    if (count < 0 && errno == EINTR) continue;
+    if (count <= 0) {
+      close(fd);
+      return count == 0 ? "the file shrank while it was read" : std::strerror(errno);
+    }
+    filled += static_cast<std::size_t>(count);
+  }
+  close(fd);
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
@@ -606,8 +643,8 @@ std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
     error = ImportAuditCsv(path, facts, evidence);
   } else {
     simdjson::padded_string json;
-    if (auto load_error = simdjson::padded_string::load(path).get(json)) {
-      return "cannot read " + path + ": " + simdjson::error_message(load_error);
+    if (std::optional<std::string> read_error = ReadSnapshotFile(path, json)) {
+      return "cannot read " + path + ": " + *read_error;
     }
     error = Reader(facts, evidence).Read(json);
   }

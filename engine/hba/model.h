@@ -196,10 +196,23 @@ struct FileReadError {
   std::string message;  // strerror text
 };
 
+// A file the hba file names (include, include_if_exists, include_dir, @file) that pgward did not
+// open because it lies outside the include root: its row carries an error saying so.
+struct RefusedReference {
+  SourceLocation location;  // the line that names it
+  std::string path;         // the path the server would open
+};
+
 struct HbaFile {
   std::string path;
   std::vector<HbaRule> rules;
+  // The top-level file could not be read (or was refused): no rows, evidence is missing.
   std::optional<FileReadError> read_error;
+  // References refused by the include root; each also has its error row.
+  std::vector<RefusedReference> refused;
+  // The input is not one pgward reads: a device, FIFO or socket, or past a read limit. No rows
+  // are kept; this is an input error, not a finding.
+  std::optional<std::string> input_error;
 };
 
 }  // namespace pgward::hba

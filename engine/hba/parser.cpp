@@ -16,6 +16,8 @@
 #include <span>
 #include <utility>
 
+#include "engine/core/input_file.h"
+#include "engine/hba/file_gate.h"
 #include "engine/hba/ldap_url.h"
 #include "engine/hba/regex_check.h"
 #include "engine/hba/tokenizer.h"
@@ -926,8 +928,9 @@ void AdviseHugePages(void* data, std::size_t bytes) {
 // Parses the records as the tokenizer completes them, into rules reserved for `expected_rules`.
 class RuleCollector {
  public:
-  RuleCollector(HbaFile& file, const ParseOptions& options, std::size_t expected_rules)
-      : file_(file), options_(options) {
+  RuleCollector(HbaFile& file, const ParseOptions& options, internal::FileGate& gate,
+                std::size_t expected_rules)
+      : file_(file), options_(options), gate_(gate) {
     // The cap keeps a file of empty lines from reserving memory it will never use.
     constexpr std::size_t kMaxReservedRules = 1 << 18;
     file_.rules.reserve(std::min(expected_rules, kMaxReservedRules));
@@ -936,13 +939,26 @@ class RuleCollector {
 
   internal::LineSink Sink() {
     return [this](const TokenizedLine& line) {
+      if (!gate_.AddRecord()) return;
       ParseRecord(line, options_, rule_number_, file_.rules.emplace_back());
+      if (line.refused_path) {
+        file_.refused.push_back({file_.rules.back().location, *line.refused_path});
+      }
     };
+  }
+
+  // What the gate stopped, if it did: the rows read until then are dropped.
+  void Finish() {
+    if (!gate_.input_error()) return;
+    file_.input_error = *gate_.input_error();
+    file_.rules = {};
+    file_.refused.clear();
   }
 
  private:
   HbaFile& file_;
   const ParseOptions& options_;
+  internal::FileGate& gate_;
   int rule_number_ = 0;
 };
 
@@ -961,28 +977,65 @@ HbaFile ParseHbaText(std::string_view contents, const std::string& path,
        (at = static_cast<const char*>(std::memchr(at, '\n', end - at))) != nullptr; ++at) {
     ++lines;
   }
-  RuleCollector collector(file, options, lines);
-  internal::TokenizeAuthFile(contents, std::make_shared<const std::string>(path),
-                             options.pg_version, collector.Sink());
+  internal::FileGate gate(options.access, path);
+  if (contents.size() > options.access.limits.max_file_bytes) {
+    gate.AddBytes(contents.size(), contents.size());
+  }
+  RuleCollector collector(file, options, gate, lines);
+  if (!gate.stopped()) {
+    internal::TokenizeAuthFile(contents, std::make_shared<const std::string>(path),
+                               options.pg_version, gate, collector.Sink());
+  }
+  collector.Finish();
   return file;
 }
 
+std::optional<std::string> UnreadableReason(const HbaFile& file) {
+  if (file.input_error) return file.path + ": " + *file.input_error;
+  if (file.read_error) return "cannot read " + file.read_error->path + ": " + file.read_error->message;
+  return std::nullopt;
+}
+
+std::string RefusalMessage(const RefusedReference& refused) {
+  return *refused.location.file + ":" + std::to_string(refused.location.line) + ": " +
+         "refused to read \"" + refused.path +
+         "\", outside the include root; its rules are not checked (see --include-root)";
+}
+
 HbaFile ParseHbaFile(const std::string& path, const ParseOptions& options) {
+  if (path == "-") {
+    const InputFile input = ReadInputFile(path, options.access.limits.max_file_bytes);
+    if (input.error) {
+      HbaFile file;
+      file.path = path;
+      file.input_error = "standard input: " + *input.error;
+      return file;
+    }
+    return ParseHbaText(input.contents, path, options);
+  }
   HbaFile file;
   file.path = path;
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    file.read_error = FileReadError{path, std::strerror(errno)};
+  internal::FileGate gate(options.access, path);
+  internal::FileGate::Opened opened = gate.Open(path, false);
+  if (opened.fd < 0) {
+    if (gate.stopped()) {
+      file.input_error = *gate.input_error();
+    } else {
+      file.read_error = FileReadError{path, *opened.error};
+    }
     return file;
   }
   // The file is read in blocks as it is tokenized, so its line count is not known up front.
-  const std::size_t size = internal::RegularFileSize(fd);
-  RuleCollector collector(file, options, size / kMinRuleLineBytes + 1);
-  const int read_error = internal::TokenizeAuthFile(fd, std::make_shared<const std::string>(path),
-                                                    options.pg_version, collector.Sink());
-  close(fd);
-  if (read_error != 0) {
+  const std::size_t size = internal::RegularFileSize(opened.fd);
+  RuleCollector collector(file, options, gate, size / kMinRuleLineBytes + 1);
+  const int read_error =
+      internal::TokenizeAuthFile(opened.fd, std::make_shared<const std::string>(opened.path),
+                                 options.pg_version, gate, collector.Sink());
+  close(opened.fd);
+  collector.Finish();
+  if (read_error != 0 && !file.input_error) {
     file.rules.clear();
+    file.refused.clear();
     file.read_error = FileReadError{path, std::strerror(read_error)};
   }
   return file;

@@ -17,6 +17,36 @@ constexpr int kOldestPgVersion = 13;
 constexpr int kNewestPgVersion = 18;
 constexpr int kDefaultPgVersion = 17;
 
+// How much one pg_hba.conf may make pgward read, with everything it includes. Past a limit the
+// parse stops with HbaFile::input_error: a clear error instead of a hang or an exhausted memory.
+struct ReadLimits {
+  std::size_t max_file_bytes = std::size_t{16} << 20;   // any one file
+  std::size_t max_total_bytes = std::size_t{64} << 20;  // all reads, a file read twice counted twice
+  std::size_t max_files = 1000000;  // file and directory reads (include_dir loops read many)
+  std::size_t max_records = 1000000;  // rows
+};
+
+// An absolute path prefix the server sees, and where that tree lies here (a checkout):
+// /etc/postgresql/15/main -> db reviews `include /etc/postgresql/15/main/conf.d/x.conf` as
+// db/conf.d/x.conf.
+struct PathMapping {
+  std::string from;
+  std::string to;
+};
+
+// What a pg_hba.conf may make pgward open. In a pre-merge check the file and everything it
+// names come from the pull request's author while the runner holds secrets, so every file it
+// names must lie under `include_root`, both as written (after `..` is folded) and after symlinks
+// are followed; a reference outside is refused without being opened (an error row and
+// HbaFile::refused), so that nothing of it reaches a report. Only regular files (and, for
+// includes, directories, which the server reads as empty) are opened.
+struct FileAccess {
+  // Empty: the directory of the top-level file. "/" reads whatever the server would.
+  std::string include_root;
+  std::vector<PathMapping> path_map;  // applied in order, the first match wins
+  ReadLimits limits;
+};
+
 // Server settings that change what parse_hba_line reports. The build is assumed to be the
 // PGDG/Debian one: GSSAPI, PAM, LDAP (OpenLDAP) and SSL compiled in; SSPI and BSD not.
 struct ParseOptions {
@@ -30,15 +60,24 @@ struct ParseOptions {
   // The server's oauth_validator_libraries (PostgreSQL 18). Empty, as by default, makes every
   // oauth rule an error.
   std::vector<std::string> oauth_validator_libraries;
+  FileAccess access;
 };
 
-// Parses the file at `path` and everything it includes. A top-level file that cannot be read
-// gives HbaFile::read_error and no rules; any other problem is an error row.
+// Parses the file at `path` ("-": standard input, includes relative to the working directory)
+// and everything it includes. A top-level file that cannot be read gives HbaFile::read_error
+// and no rules; a device or a limit gives HbaFile::input_error; any other problem is an error row.
 HbaFile ParseHbaFile(const std::string& path, const ParseOptions& options = {});
 
 // Parses `contents` as if it were the file at `path` (relative includes resolve against the
 // directory of `path`).
 HbaFile ParseHbaText(std::string_view contents, const std::string& path,
                      const ParseOptions& options = {});
+
+// Why `file` gave no rows at all (read_error or input_error), for an error message; nullopt
+// when it was read.
+std::optional<std::string> UnreadableReason(const HbaFile& file);
+
+// "FILE:LINE: refused to read ...": the evidence a refused reference leaves missing.
+std::string RefusalMessage(const RefusedReference& refused);
 
 }  // namespace pgward::hba

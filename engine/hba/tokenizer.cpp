@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <unordered_map>
 #include <utility>
 
 #include "engine/hba/paths.h"
@@ -110,8 +111,11 @@ class FileDescriptor {
 // than itself).
 class ByteSource {
  public:
-  explicit ByteSource(std::string_view contents) : window_(contents), at_eof_(true) {}
-  explicit ByteSource(int fd) : fd_(fd) {}
+  // Bytes in memory; `read_error` is the errno the read of them ended with, if any.
+  explicit ByteSource(std::string_view contents, int read_error = 0)
+      : window_(contents), at_eof_(true), read_error_(read_error) {}
+  // Reads `fd`, counting what it reads against the gate's limits: past one, the file ends.
+  ByteSource(int fd, FileGate& gate) : fd_(fd), gate_(&gate) {}
 
   bool AtEnd() { return pos_ >= window_.size() && !Fill(); }
 
@@ -165,6 +169,10 @@ class ByteSource {
       scanned_ = 0;
       return false;
     }
+    if (count > 0) {
+      bytes_read_ += static_cast<std::size_t>(count);
+      if (!gate_->AddBytes(bytes_read_, static_cast<std::size_t>(count))) count = 0;
+    }
     if (count == 0) at_eof_ = true;
     window_ = std::string_view(buffer_.get(), unread + static_cast<std::size_t>(count));
     return count > 0;
@@ -174,6 +182,8 @@ class ByteSource {
   std::size_t pos_ = 0;
   std::size_t scanned_ = 0;  // window_ has no newline in [pos_, scanned_)
   int fd_ = -1;
+  FileGate* gate_ = nullptr;
+  std::size_t bytes_read_ = 0;
   bool at_eof_ = false;
   int read_error_ = 0;
   std::unique_ptr<char[]> buffer_;
@@ -291,7 +301,7 @@ class TokenText {
 
 class Tokenizer {
  public:
-  explicit Tokenizer(int pg_version) : pg_version_(pg_version) {}
+  Tokenizer(int pg_version, FileGate& gate) : pg_version_(pg_version), gate_(gate) {}
 
   // tokenize_auth_file().
   void TokenizeContents(ByteSource& source, std::shared_ptr<const std::string> file, int depth,
@@ -299,6 +309,8 @@ class Tokenizer {
   // Tokenizes the file open on `fd`; returns the errno of a failed read, or 0.
   int TokenizeFile(int fd, std::shared_ptr<const std::string> file, int depth,
                    const LineSink& emit);
+  // Tokenizes an included file, as the gate read it.
+  void TokenizeIncluded(const FileGate::Included& included, int depth, const LineSink& emit);
 
  private:
   void TokenizeContentsPg13(ByteSource& source, const std::string& file, int depth,
@@ -315,21 +327,38 @@ class Tokenizer {
                     int depth);
   bool HandleIncludeDirective(TokenizedLine& record, const std::string& file, int depth,
                               const LineSink& emit);
-  void IncludeFile(const std::string& outer_file, std::string_view name, int depth, bool missing_ok,
-                   const LineSink& emit, std::optional<std::string>& error);
+  void IncludeFile(const std::string& path, int depth, bool missing_ok, const LineSink& emit,
+                   TokenizedLine& record, std::optional<std::string>& error);
   void IncludeDirectory(const std::string& outer_file, std::string_view name, int depth,
-                        const LineSink& emit, std::optional<std::string>& error);
-  static int OpenAuthFile(const std::string& path, int depth, int& open_error,
-                          std::optional<std::string>& error);
+                        const LineSink& emit, TokenizedLine& record);
+  // open_auth_file(): the nesting depth check, then the read. Null past the depth (`error`
+  // set); else the file, with `error` (and a refusal in `record`) set when it was not read.
+  const FileGate::Included* OpenAuthFile(const std::string& path, int depth,
+                                         TokenizedLine& record, std::optional<std::string>& error);
+
+  struct DirectoryListing {
+    std::vector<std::string> files;  // the "*.conf" files to include, in strcmp order
+    std::optional<std::string> error;
+  };
+  const DirectoryListing& ListDirectory(const std::string& directory,
+                                        const std::string& listed_path);
 
   int pg_version_;
+  FileGate& gate_;
+  std::unordered_map<std::string, DirectoryListing> listings_;
 };
 
 int Tokenizer::TokenizeFile(int fd, std::shared_ptr<const std::string> file, int depth,
                             const LineSink& emit) {
-  ByteSource source(fd);
+  ByteSource source(fd, gate_);
   TokenizeContents(source, std::move(file), depth, emit);
   return source.read_error();
+}
+
+void Tokenizer::TokenizeIncluded(const FileGate::Included& included, int depth,
+                                 const LineSink& emit) {
+  ByteSource source(*included.contents, included.read_errno);
+  TokenizeContents(source, std::make_shared<const std::string>(included.path), depth, emit);
 }
 
 void Tokenizer::TokenizeContents(ByteSource& source, std::shared_ptr<const std::string> file,
@@ -346,7 +375,7 @@ void Tokenizer::TokenizeContents(ByteSource& source, std::shared_ptr<const std::
   LineReader reader(source);
   std::string& line = builder.joined_line;
   int line_number = 1;
-  while (!reader.AtEnd()) {
+  while (!gate_.stopped() && !reader.AtEnd()) {
     // The common case, tokenized where it lies: a line read in one piece, not continued.
     if (const std::string_view physical = reader.PeekSimpleLine(); !physical.empty()) {
       const std::string_view stripped = StripLineEnd(physical);
@@ -379,7 +408,7 @@ void Tokenizer::TokenizeContentsPg13(ByteSource& source, const std::string& file
   // fgets() stops after a newline or when the buffer is full; a full buffer is an error and the
   // rest of that physical line is read as the next line.
   int line_number = 1;
-  while (!source.AtEnd()) {
+  while (!gate_.stopped() && !source.AtEnd()) {
     const std::string_view rest = source.RestOfLine();
     std::string_view chunk = rest.substr(0, std::min(rest.size(), kPg13LineBufferBytes));
     source.Advance(chunk.size());
@@ -406,6 +435,7 @@ void Tokenizer::EmitError(RecordBuilder& builder, int line_number, std::string m
   record.tokens.clear();
   record.field_ends.clear();
   record.expanded_texts.clear();
+  record.refused_path.reset();
   record.error = std::move(message);
   record.line = line_number;
   emit(record);
@@ -417,6 +447,7 @@ void Tokenizer::TokenizeLogicalLine(std::string_view line, const std::string& fi
   record.tokens.clear();
   record.field_ends.clear();
   record.error.reset();
+  record.refused_path.reset();
   record.expanded_texts.clear();
   builder.unquoted_texts.clear();
   LineCursor cursor{line};
@@ -425,6 +456,7 @@ void Tokenizer::TokenizeLogicalLine(std::string_view line, const std::string& fi
     NextFieldExpand(file, cursor, depth, builder);
     if (record.tokens.size() != tokens_before) record.field_ends.push_back(record.tokens.size());
   }
+  if (gate_.stopped()) return;
   if (record.field_ends.empty() && !record.error) return;  // blank or comment-only: no record
   if (!record.error && pg_version_ >= 16 && record.FieldCount() == 2 &&
       HandleIncludeDirective(record, file, depth, emit)) {
@@ -509,10 +541,9 @@ void Tokenizer::NextFieldExpand(const std::string& file, LineCursor& cursor, int
 void Tokenizer::ExpandAtFile(TokenizedLine& record, const std::string& outer_file,
                              std::string_view name, int depth) {
   const std::string path = ResolveIncludedPath(name, outer_file, pg_version_);
-  int open_error = 0;
-  int fd = -1;
+  const FileGate::Included* included = nullptr;
   if (pg_version_ >= 16) {
-    fd = OpenAuthFile(path, depth, open_error, record.error);
+    included = OpenAuthFile(path, depth, record, record.error);
   } else {
     const std::string prefix = "could not open secondary authentication file \"@" +
                                std::string(name) + "\" as " + Quoted(path) + ": ";
@@ -520,17 +551,21 @@ void Tokenizer::ExpandAtFile(TokenizedLine& record, const std::string& outer_fil
       record.error = prefix + "maximum nesting depth exceeded";
       return;
     }
-    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) record.error = prefix + ErrnoText(errno);
+    included = &gate_.ReadIncluded(path);
+    if (included->refused) {
+      record.refused_path = path;
+      record.error = *included->error;
+    } else if (included->error) {
+      record.error = prefix + *included->error;
+    }
   }
-  const FileDescriptor descriptor(fd);
-  if (!descriptor.valid()) return;
+  if (included == nullptr || !included->contents) return;
   bool stopped = false;
-  auto included = std::make_shared<const std::string>(path);
-  TokenizeFile(descriptor.get(), std::move(included), depth, [&](const TokenizedLine& line) {
+  TokenizeIncluded(*included, depth, [&](const TokenizedLine& line) {
     if (stopped) return;
     if (line.error) {
       record.error = *line.error;
+      record.refused_path = line.refused_path;
       stopped = true;
       return;
     }
@@ -549,12 +584,11 @@ bool Tokenizer::HandleIncludeDirective(TokenizedLine& record, const std::string&
                                        const LineSink& emit) {
   const std::string_view keyword = record.Field(0).front().text;
   const std::string_view target = record.Field(1).front().text;
-  if (keyword == "include") {
-    IncludeFile(file, target, depth + 1, false, emit, record.error);
-  } else if (keyword == "include_if_exists") {
-    IncludeFile(file, target, depth + 1, true, emit, record.error);
+  if (keyword == "include" || keyword == "include_if_exists") {
+    IncludeFile(ResolveIncludedPath(target, file, pg_version_), depth + 1,
+                keyword == "include_if_exists", emit, record, record.error);
   } else if (keyword == "include_dir") {
-    IncludeDirectory(file, target, depth + 1, emit, record.error);
+    IncludeDirectory(file, target, depth + 1, emit, record);
   } else {
     return false;
   }
@@ -562,52 +596,41 @@ bool Tokenizer::HandleIncludeDirective(TokenizedLine& record, const std::string&
 }
 
 // tokenize_include_file(): the included records join the output as records of their own file.
-void Tokenizer::IncludeFile(const std::string& outer_file, std::string_view name, int depth,
-                            bool missing_ok, const LineSink& emit,
+// `path` is resolved already; problems go to `error` (and a refusal to `record`).
+void Tokenizer::IncludeFile(const std::string& path, int depth, bool missing_ok,
+                            const LineSink& emit, TokenizedLine& record,
                             std::optional<std::string>& error) {
-  const std::string path = ResolveIncludedPath(name, outer_file, pg_version_);
-  int open_error = 0;
-  const FileDescriptor descriptor(OpenAuthFile(path, depth, open_error, error));
-  if (!descriptor.valid()) {
-    if (missing_ok && open_error == ENOENT) error.reset();
+  const FileGate::Included* included = OpenAuthFile(path, depth, record, error);
+  if (included == nullptr || !included->contents) {
+    if (missing_ok && included != nullptr && included->open_errno == ENOENT) error.reset();
     return;
   }
-  TokenizeFile(descriptor.get(), std::make_shared<const std::string>(path), depth, emit);
+  TokenizeIncluded(*included, depth, emit);
 }
 
 // GetConfFilesInDir() (conffiles.c): the directory's non-hidden "*.conf" entries that are not
 // directories, in strcmp order; errors of the individual files are joined with newlines.
 void Tokenizer::IncludeDirectory(const std::string& outer_file, std::string_view name, int depth,
-                                 const LineSink& emit, std::optional<std::string>& error) {
+                                 const LineSink& emit, TokenizedLine& record) {
+  std::optional<std::string>& error = record.error;
   const std::string directory = ResolveIncludedPath(name, outer_file, pg_version_);
-  DIR* dir = opendir(directory.c_str());
-  if (dir == nullptr) {
-    error = "could not open directory " + Quoted(directory);
+  const FileGate::Opened admitted = gate_.AdmitDirectory(directory);
+  if (admitted.refused) {
+    record.refused_path = directory;
+    error = *admitted.error;
     return;
   }
-  std::vector<std::string> files;
-  while (const dirent* entry = readdir(dir)) {
-    const std::string_view entry_name(entry->d_name);
-    if (entry_name.size() < 6 || entry_name.front() == '.' ||
-        entry_name.substr(entry_name.size() - 5) != ".conf") {
-      continue;
-    }
-    std::string path = CanonicalizePath(directory + "/" + std::string(entry_name), pg_version_);
-    struct stat status;
-    if (stat(path.c_str(), &status) != 0) {
-      error = "could not stat file " + Quoted(path);
-      closedir(dir);
-      return;
-    }
-    if (!S_ISDIR(status.st_mode)) files.push_back(std::move(path));
+  if (gate_.stopped()) return;
+  const DirectoryListing& listing = ListDirectory(directory, admitted.path);
+  if (listing.error) {
+    error = listing.error;
+    return;
   }
-  closedir(dir);
-  std::sort(files.begin(), files.end());
-
   std::string accumulated;
-  for (const std::string& path : files) {
+  for (const std::string& path : listing.files) {
+    if (gate_.stopped()) return;
     std::optional<std::string> file_error;
-    IncludeFile(outer_file, path, depth, false, emit, file_error);
+    IncludeFile(path, depth, false, emit, record, file_error);
     if (file_error) {
       if (!accumulated.empty()) accumulated += '\n';
       accumulated += *file_error;
@@ -616,33 +639,71 @@ void Tokenizer::IncludeDirectory(const std::string& outer_file, std::string_view
   if (!accumulated.empty()) error = std::move(accumulated);
 }
 
-// open_auth_file() (16+): the nesting depth check, then the open. Returns the descriptor, or
-// -1 with `error` set (and `open_error` when open() failed).
-int Tokenizer::OpenAuthFile(const std::string& path, int depth, int& open_error,
-                            std::optional<std::string>& error) {
+// The listing of `directory` (read at `listed_path`, after --path-map), made once per
+// directory: an include_dir loop lists the same directory thousands of times.
+const Tokenizer::DirectoryListing& Tokenizer::ListDirectory(const std::string& directory,
+                                                            const std::string& listed_path) {
+  auto [entry, inserted] = listings_.try_emplace(directory);
+  DirectoryListing& listing = entry->second;
+  if (!inserted) return listing;
+  DIR* dir = opendir(listed_path.c_str());
+  if (dir == nullptr) {
+    listing.error = "could not open directory " + Quoted(directory);
+    return listing;
+  }
+  std::vector<std::string>& files = listing.files;
+  while (const dirent* entry = readdir(dir)) {
+    const std::string_view entry_name(entry->d_name);
+    if (entry_name.size() < 6 || entry_name.front() == '.' ||
+        entry_name.substr(entry_name.size() - 5) != ".conf") {
+      continue;
+    }
+    std::string path = CanonicalizePath(directory + "/" + std::string(entry_name), pg_version_);
+    // The server stat()s the entry; a symlink is followed only when its target is one the
+    // gate admits. One it refuses is kept as a file, so that opening it reports the refusal.
+    struct stat status;
+    const std::string listed = listed_path + "/" + std::string(entry_name);
+    if (lstat(listed.c_str(), &status) != 0 ||
+        (S_ISLNK(status.st_mode) && gate_.Admits(listed) && stat(listed.c_str(), &status) != 0)) {
+      listing.error = "could not stat file " + Quoted(path);
+      files.clear();
+      break;
+    }
+    if (!S_ISDIR(status.st_mode)) files.push_back(std::move(path));
+  }
+  closedir(dir);
+  std::sort(files.begin(), files.end());
+  return listing;
+}
+
+const FileGate::Included* Tokenizer::OpenAuthFile(const std::string& path, int depth,
+                                                  TokenizedLine& record,
+                                                  std::optional<std::string>& error) {
   if (depth > kMaxIncludeDepth) {
     error = "could not open file " + Quoted(path) + ": maximum nesting depth exceeded";
-    return -1;
+    return nullptr;
   }
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    open_error = errno;
-    error = "could not open file " + Quoted(path) + ": " + ErrnoText(open_error);
+  const FileGate::Included& included = gate_.ReadIncluded(path);
+  if (included.refused) {
+    record.refused_path = path;
+    error = *included.error;
+  } else if (included.error) {
+    error = "could not open file " + Quoted(path) + ": " + *included.error;
   }
-  return fd;
+  return &included;
 }
 
 }  // namespace
 
 void TokenizeAuthFile(std::string_view contents, std::shared_ptr<const std::string> file,
-                      int pg_version, const LineSink& emit) {
+                      int pg_version, FileGate& gate, const LineSink& emit) {
   ByteSource source(contents);
-  Tokenizer(pg_version).TokenizeContents(source, std::move(file), 0, emit);
+  Tokenizer(pg_version, gate).TokenizeContents(source, std::move(file), 0, emit);
 }
 
 int TokenizeAuthFile(int fd, std::shared_ptr<const std::string> file, int pg_version,
-                     const LineSink& emit) {
-  return Tokenizer(pg_version).TokenizeFile(fd, std::move(file), 0, emit);
+                     FileGate& gate, const LineSink& emit) {
+  return Tokenizer(pg_version, gate).TokenizeFile(fd, std::move(file), 0, emit);
 }
 
 std::size_t RegularFileSize(int fd) {

@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/hba/file_gate.h"
+
 namespace pgward::hba::internal {
 
 // One token of a record. `quoted` is the server's initial_quote (see Token in model.h).
@@ -37,6 +39,8 @@ struct TokenizedLine {
   std::vector<TokenView> tokens;
   std::vector<std::size_t> field_ends;
   std::optional<std::string> error;
+  // The path of a file this record names that the gate refused (the error says so).
+  std::optional<std::string> refused_path;
   // Texts of tokens read from @files, whose buffers are gone by the time the record is
   // complete (a list, so that the texts never move).
   std::forward_list<std::string> expanded_texts;
@@ -53,15 +57,16 @@ struct TokenizedLine {
 using LineSink = std::function<void(const TokenizedLine&)>;
 
 // Tokenizes `contents`, read from `file`, with the rules of `pg_version`, passing the records
-// of the file and of everything it includes to `emit`. The records of a file share its path.
+// of the file and of everything it includes (opened through `gate`) to `emit`. The records of a
+// file share its path. Tokenizing ends early when the gate stops.
 void TokenizeAuthFile(std::string_view contents, std::shared_ptr<const std::string> file,
-                      int pg_version, const LineSink& emit);
+                      int pg_version, FileGate& gate, const LineSink& emit);
 
 // The same for a file open on `fd`, read in blocks as tokenizing goes, so that the whole file
 // is never in memory. Returns 0, or the errno of a read() that failed; the records emitted
 // before the failure are then incomplete.
 int TokenizeAuthFile(int fd, std::shared_ptr<const std::string> file, int pg_version,
-                     const LineSink& emit);
+                     FileGate& gate, const LineSink& emit);
 
 // The size in bytes of the regular file open on `fd`, or 0 if unknown.
 std::size_t RegularFileSize(int fd);

@@ -33,11 +33,11 @@ LoadResult LoadBuiltinPack(const std::string& name, const ParameterOverrides& ov
     }
     return {std::nullopt, {LoadError{{"--pack", 0, 0}, message}}};
   }
-  const FileReader reader = [](const std::string& path) -> std::optional<std::string> {
+  const FileReader reader = [](const std::string& path) {
     for (const BuiltinFile& file : BuiltinRuleFiles()) {
-      if (file.path == path) return std::string(file.text);
+      if (file.path == path) return InputFile{std::string(file.text), std::nullopt};
     }
-    return std::nullopt;
+    return InputFile{"", "not a built-in rule file"};
   };
   return LoadPolicyFrom(reader, std::string(kPackDirectory) + name + std::string(kPackSuffix),
                         overrides);

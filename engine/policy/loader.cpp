@@ -80,13 +80,8 @@ constexpr std::string_view kParameterTypeNames[] = {"bool",        "integer",   
 constexpr std::string_view kSeverityNames[] = {"info", "low", "medium", "high", "critical"};
 constexpr std::string_view kTlsVersionNames[] = {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
 
-std::optional<std::string> ReadFromDisk(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream content;
-  content << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return content.str();
+InputFile ReadFromDisk(const std::string& path) {
+  return ReadInputFile(path, kDefaultMaxConfigBytes);
 }
 
 template <size_t N>
@@ -158,11 +153,12 @@ class Loader {
 
   std::optional<YAML::Node> Parse(const std::string& path, const std::optional<std::string>& text) {
     const size_t errors_before = errors_.size();
-    std::optional<std::string> content = text ? text : reader_(path);
-    if (!content) {
-      Error(path, YAML::Mark::null_mark(), "cannot read the file");
+    InputFile file = text ? InputFile{*text, std::nullopt} : reader_(path);
+    if (file.error) {
+      Error(path, YAML::Mark::null_mark(), "cannot read the file: " + *file.error);
       return std::nullopt;
     }
+    const std::optional<std::string> content = std::move(file.contents);
     try {
       YAML::Node root = YAML::Load(*content);
       if (!root.IsMap()) {
@@ -421,13 +417,14 @@ class Loader {
 
   void ApplyOverrides(PolicyDraft& draft) {
     for (const std::string& path : overrides_.values_files) {
-      std::optional<std::string> text = ReadFromDisk(path);
-      if (!text) {
-        Error(path, YAML::Mark::null_mark(), "cannot read the values file");
+      const InputFile values = ReadFromDisk(path);
+      if (values.error) {
+        Error(path, YAML::Mark::null_mark(),
+              "cannot read the values file: " + *values.error);
         continue;
       }
       try {
-        ApplyValues(draft, YAML::Load(*text), path);
+        ApplyValues(draft, YAML::Load(values.contents), path);
       } catch (const YAML::Exception& error) {
         Error(path, error.mark, "invalid YAML: " + error.msg);
       }

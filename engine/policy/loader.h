@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/input_file.h"
 #include "engine/policy/policy.h"
 
 namespace pgward::policy {
@@ -42,7 +43,8 @@ LoadResult LoadPolicyText(const std::string& text, const std::string& path,
                           const ParameterOverrides& overrides = {});
 
 // Loads `path` reading every file through `reader` (the built-in packs, compiled in).
-using FileReader = std::function<std::optional<std::string>(const std::string& path)>;
+// Returns the file's text, or why it cannot be read.
+using FileReader = std::function<InputFile(const std::string& path)>;
 LoadResult LoadPolicyFrom(const FileReader& reader, const std::string& path,
                           const ParameterOverrides& overrides = {});
 

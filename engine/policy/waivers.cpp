@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/core/input_file.h"
 #include "engine/core/suggest.h"
 #include "engine/model/fact_format.h"
 
@@ -22,11 +23,15 @@ class WaiverReader {
 
   WaiversLoadResult Read() {
     WaiversLoadResult result;
+    const InputFile file = ReadInputFile(path_, kDefaultMaxConfigBytes);
+    if (file.error) {
+      Error(YAML::Mark::null_mark(), "cannot read the waivers file: " + *file.error);
+      result.errors = std::move(errors_);
+      return result;
+    }
     try {
-      const YAML::Node root = YAML::LoadFile(path_);
+      const YAML::Node root = YAML::Load(file.contents);
       ReadRoot(root, result.waivers);
-    } catch (const YAML::BadFile&) {
-      Error(YAML::Mark::null_mark(), "cannot read the waivers file");
     } catch (const YAML::Exception& error) {
       Error(error.mark, "invalid YAML: " + error.msg);
     }

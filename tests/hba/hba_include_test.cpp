@@ -216,10 +216,13 @@ TEST(HbaFileTest, UnreadableTopLevelFileIsAnErrorValue) {
   EXPECT_EQ(missing.read_error->message, "No such file or directory");
   EXPECT_TRUE(missing.rules.empty());
 
+  // Not a file to read at all: an input error, as for a device.
   TempDir dir;
   const HbaFile directory = ParseHbaFile(dir.path());
-  ASSERT_TRUE(directory.read_error.has_value());
-  EXPECT_EQ(directory.read_error->message, "Is a directory");
+  EXPECT_FALSE(directory.read_error.has_value());
+  EXPECT_EQ(directory.input_error, "\"" + dir.path() + "\" is a directory, not a regular file");
+  EXPECT_EQ(ParseHbaFile("/dev/null").input_error,
+            "\"/dev/null\" is a character device, not a regular file");
 }
 
 }  // namespace

@@ -37,6 +37,7 @@ TEST(HbaRobustnessTest, HundredMegabyteLine) {
   for (int version : {15, 17}) {
     ParseOptions options;
     options.pg_version = version;
+    options.access.limits.max_file_bytes = options.access.limits.max_total_bytes = 128u << 20;
     const HbaFile file = ParseHbaText(line, "/tmp/big.conf", options);
     ASSERT_EQ(file.rules.size(), 1u);
     if (version == 15) {
@@ -52,9 +53,27 @@ TEST(HbaRobustnessTest, HundredMegabyteRegexTokenIsNotCompiled) {
   std::string line = "local /";
   line.append(100u << 20, '(');
   line += " all trust";
-  const HbaFile file = ParseHbaText(line, "/tmp/big.conf", testing::ForVersion(18));
+  ParseOptions options = testing::ForVersion(18);
+  options.access.limits.max_file_bytes = options.access.limits.max_total_bytes = 128u << 20;
+  const HbaFile file = ParseHbaText(line, "/tmp/big.conf", options);
   ASSERT_EQ(file.rules.size(), 1u);
   EXPECT_TRUE(file.rules[0].databases[0].regex);
+}
+
+TEST(HbaRobustnessTest, AFileLargerThanTheLimitIsAnInputErrorWithoutRows) {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "local all all trust\n";
+  ParseOptions options;
+  options.access.limits.max_file_bytes = 10000;
+  const HbaFile file = ParseHbaText(text, "/tmp/big.conf", options);
+  EXPECT_TRUE(file.rules.empty());
+  EXPECT_EQ(file.input_error, "a file is larger than 10000 bytes; the limit is --max-file-bytes");
+  options.access.limits.max_file_bytes = 1u << 20;
+  options.access.limits.max_records = 999;
+  EXPECT_EQ(ParseHbaText(text, "/tmp/big.conf", options).input_error,
+            "more than 999 rows; the limit is --max-records");
+  options.access.limits.max_records = 1000;
+  EXPECT_EQ(ParseHbaText(text, "/tmp/big.conf", options).rules.size(), 1000u);
 }
 
 TEST(HbaRobustnessTest, InvalidUtf8IsKeptAsBytes) {

@@ -39,7 +39,7 @@ TEST(HbaRulesCommandTest, JsonHasEveryKeyInViewOrder) {
   TempDir dir;
   const std::string path = dir.Write("pg_hba.conf", kFile);
   const CommandResult result =
-      RunCommand({.file = path, .pg_version = 17, .format = HbaRulesOptions::Format::kJson});
+      RunCommand({.file = path, .pg_version = 17, .format = HbaRulesOptions::Format::kJson,.access = {}});
   ASSERT_EQ(result.exit_code, 0);
   EXPECT_EQ(result.err, "");
   const nlohmann::ordered_json rows = nlohmann::ordered_json::parse(result.out);
@@ -67,7 +67,7 @@ TEST(HbaRulesCommandTest, JsonBefore16KeepsTheFileKeysAsNull) {
   TempDir dir;
   const std::string path = dir.Write("pg_hba.conf", kFile);
   const CommandResult result =
-      RunCommand({.file = path, .pg_version = 15, .format = HbaRulesOptions::Format::kJson});
+      RunCommand({.file = path, .pg_version = 15, .format = HbaRulesOptions::Format::kJson,.access = {}});
   ASSERT_EQ(result.exit_code, 0);
   const nlohmann::ordered_json rows = nlohmann::ordered_json::parse(result.out);
   EXPECT_TRUE(rows[0].contains("rule_number"));
@@ -79,7 +79,7 @@ TEST(HbaRulesCommandTest, JsonReplacesInvalidUtf8) {
   TempDir dir;
   const std::string path = dir.Write("pg_hba.conf", "local all \xff\xfe trust\n");
   const CommandResult result =
-      RunCommand({.file = path, .pg_version = 17, .format = HbaRulesOptions::Format::kJson});
+      RunCommand({.file = path, .pg_version = 17, .format = HbaRulesOptions::Format::kJson,.access = {}});
   ASSERT_EQ(result.exit_code, 0);
   const nlohmann::ordered_json rows = nlohmann::ordered_json::parse(result.out);
   EXPECT_EQ(rows[0]["user_name"][0], "\xEF\xBF\xBD\xEF\xBF\xBD");
@@ -89,7 +89,7 @@ TEST(HbaRulesCommandTest, TableIsAlignedAndMasksSecrets) {
   TempDir dir;
   const std::string path = dir.Write("pg_hba.conf", kFile);
   const CommandResult result =
-      RunCommand({.file = path, .pg_version = 15, .format = HbaRulesOptions::Format::kTable});
+      RunCommand({.file = path, .pg_version = 15, .format = HbaRulesOptions::Format::kTable,.access = {}});
   ASSERT_EQ(result.exit_code, 0);
   std::istringstream lines(result.out);
   std::string header;
@@ -114,7 +114,7 @@ TEST(HbaRulesCommandTest, TableEscapesNewlinesInErrors) {
   dir.Write("conf.d/c.conf", "include_dir ../nodir\n");
   const std::string path = dir.Write("pg_hba.conf", "include_dir conf.d\n");
   const CommandResult result =
-      RunCommand({.file = path, .pg_version = 16, .format = HbaRulesOptions::Format::kTable});
+      RunCommand({.file = path, .pg_version = 16, .format = HbaRulesOptions::Format::kTable,.access = {}});
   ASSERT_EQ(result.exit_code, 0);
   EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 5);
 }
@@ -122,7 +122,7 @@ TEST(HbaRulesCommandTest, TableEscapesNewlinesInErrors) {
 TEST(HbaRulesCommandTest, UnreadableFileExitsWithTwo) {
   const CommandResult result = RunCommand({.file = "/nonexistent/pg_hba.conf",
                                            .pg_version = 17,
-                                           .format = HbaRulesOptions::Format::kTable});
+                                           .format = HbaRulesOptions::Format::kTable,.access = {}});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.out, "");
   EXPECT_EQ(result.err,
@@ -131,7 +131,7 @@ TEST(HbaRulesCommandTest, UnreadableFileExitsWithTwo) {
 
 TEST(HbaRulesCommandTest, UnsupportedVersionExitsWithTwo) {
   const CommandResult result = RunCommand(
-      {.file = "/etc/hostname", .pg_version = 12, .format = HbaRulesOptions::Format::kTable});
+      {.file = "/etc/hostname", .pg_version = 12, .format = HbaRulesOptions::Format::kTable,.access = {}});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err, "pgward: unsupported PostgreSQL version 12 (supported: 13 to 18)\n");
 }
