@@ -59,4 +59,24 @@ std::optional<std::string> WriteFileAtomically(const std::filesystem::path& path
   return std::nullopt;
 }
 
+std::optional<std::string> CheckOutputPath(const std::string& path,
+                                           const std::vector<std::string>& inputs) {
+  struct stat output;
+  if (lstat(path.c_str(), &output) != 0) {
+    if (errno == ENOENT) return std::nullopt;  // a new file
+    return Describe("write to", path, errno);
+  }
+  if (!S_ISREG(output.st_mode)) {
+    return "cannot write to " + path + ": not a regular file (use - for standard output)";
+  }
+  for (const std::string& input : inputs) {
+    struct stat read;
+    if (stat(input.c_str(), &read) == 0 && read.st_dev == output.st_dev &&
+        read.st_ino == output.st_ino) {
+      return "cannot write to " + path + ": it is an input of this run (" + input + ")";
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace pgward::reporters

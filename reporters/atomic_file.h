@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pgward::reporters {
 
@@ -13,5 +14,12 @@ namespace pgward::reporters {
 // is left untouched and the temporary file is removed.
 std::optional<std::string> WriteFileAtomically(const std::filesystem::path& path,
                                                std::string_view contents);
+
+// Whether a report may be written to `path`: a regular file or a new name, never a device, FIFO,
+// socket, directory or symlink (the rename would replace the node, not write through it), and
+// never one of the run's `inputs`, whatever name it is given by. An error message naming the
+// path, or nullopt.
+std::optional<std::string> CheckOutputPath(const std::string& path,
+                                           const std::vector<std::string>& inputs);
 
 }  // namespace pgward::reporters

@@ -5,11 +5,10 @@
 #include <string_view>
 
 #include "pgward/version.h"
+#include "reporters/printable.h"
 
 namespace pgward::reporters {
 namespace {
-
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 // XML 1.0 Char: TAB, LF, CR and U+0020 on, less surrogates and U+FFFE/U+FFFF. DEL and the C1
 // controls are legal but drive terminals and trip XML 1.1 readers: they go too.
@@ -20,40 +19,6 @@ bool IsXmlChar(char32_t code_point) {
   return code_point != 0xFFFE && code_point != 0xFFFF && code_point <= 0x10FFFF;
 }
 
-// Decodes one UTF-8 sequence at `text[i]`; returns its length, 0 when it is not well-formed
-// (overlong forms, surrogates and values past U+10FFFF included).
-size_t DecodeUtf8(std::string_view text, size_t i, char32_t& code_point) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  const unsigned char lead = byte(0);
-  size_t length = 0;
-  unsigned char low = 0x80, high = 0xBF;  // the second byte's range
-  if (lead < 0x80) {
-    code_point = lead;
-    return 1;
-  } else if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    code_point = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    code_point = lead & 0x0F;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    code_point = lead & 0x07;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    const unsigned char next = byte(k);
-    if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) return 0;
-    code_point = (code_point << 6) | (next & 0x3F);
-  }
-  return length;
-}
 
 // Appends `text` as XML character data: only valid UTF-8 made of XML characters, and markup
 // escaped. In attributes, quotes are escaped and TAB, LF and CR become references, which

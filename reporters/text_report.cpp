@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "reporters/printable.h"
+
 namespace pgward::reporters {
 namespace {
 
@@ -27,17 +29,6 @@ const char* SeverityColor(Severity severity) {
       return "37";
   }
   return "0";
-}
-
-// Control characters from the evidence (names, messages) must not drive the terminal.
-std::string Printable(const std::string& text) {
-  std::string safe;
-  safe.reserve(text.size());
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    safe += (byte < 0x20 || byte == 0x7f) ? '?' : c;
-  }
-  return safe;
 }
 
 std::string Where(const Finding& finding) {

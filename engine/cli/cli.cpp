@@ -3,7 +3,9 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include <functional>
 #include <limits>
@@ -24,6 +26,7 @@
 #include "engine/core/suggest.h"
 #include "engine/hba/parser.h"
 #include "pgward/version.h"
+#include "reporters/printable.h"
 #include "reporters/render.h"
 
 namespace pgward::cli {
@@ -254,8 +257,12 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   command->add_option("--set", options->assignments, "Policy parameter NAME=VALUE (repeatable)");
   command->add_option("--values", options->values_files, "YAML file of parameter values");
   command->add_option("--waivers", options->waivers, "Waivers file (YAML)");
-  command->add_option("--format", *formats, "Report formats, comma-separated (text, json, ...)")
-      ->default_val("text");
+  CLI::Option* format_option =
+      command
+          ->add_option("--format", *formats,
+                       "Report formats, comma-separated (text, json, sarif, junit); without it, "
+                       "text unless a --json/--sarif/--junit FILE is '-' (standard output)")
+          ->default_val("text");
   command->add_option("--output-dir", options->output_dir, "Write the reports into DIR");
   command->add_option("--json", options->json_file, "Write the JSON report to FILE");
   command->add_option("--sarif", options->sarif_file, "Write the SARIF 2.1.0 report to FILE");
@@ -268,6 +275,7 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   command
       ->add_option("--source-root", options->source_root,
                    "SARIF: file locations relative to this directory (the repository root)")
+      ->check(CLI::ExistingDirectory)
       ->default_val(".");
   command->add_flag("--sarif-omit-suppressed", options->sarif_omit_suppressed,
                     "SARIF: leave waived findings out (GitHub shows suppressed results as open)");
@@ -275,12 +283,15 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
                     "Leave timestamps out: the same inputs give the same bytes");
   auto path_maps = std::make_shared<std::vector<std::string>>();
   AddHbaAccessOptions(*command, options->live.hba_access, *path_maps);
-  command->callback([&action, options, formats, fail_on, path_maps] {
+  command->callback([&action, options, formats, fail_on, path_maps, format_option] {
     if (std::optional<std::string> error = CheckPathMaps(*path_maps, options->live.hba_access)) {
       action = [error] { return UsageError(*error, "pgward scan"); };
       return;
     }
     options->formats.clear();
+    const bool report_to_stdout =
+        options->json_file == "-" || options->sarif_file == "-" || options->junit_file == "-";
+    if (format_option->count() == 0 && report_to_stdout) formats->clear();
     std::stringstream list(*formats);
     for (std::string format; std::getline(list, format, ',');) {
       if (!reporters::IsReportFormat(format)) {
@@ -366,9 +377,55 @@ std::optional<int> CheckCommandWords(const CLI::App& app, int argc, char** argv)
   return std::nullopt;
 }
 
+// Standard error passes through Printable line by line: the messages on it quote evidence
+// (file contents, inventory names, server error texts), whose control characters must not
+// drive the terminal. Installed for the duration of one Run().
+class PrintableStreambuf : public std::streambuf {
+ public:
+  explicit PrintableStreambuf(std::ostream& stream) : stream_(stream), target_(stream.rdbuf()) {
+    stream_.rdbuf(this);
+  }
+  ~PrintableStreambuf() override {
+    Flush();
+    stream_.rdbuf(target_);
+  }
+  PrintableStreambuf(const PrintableStreambuf&) = delete;
+  PrintableStreambuf& operator=(const PrintableStreambuf&) = delete;
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    pending_ += traits_type::to_char_type(c);
+    if (c == '\n') Flush();
+    return c;
+  }
+  std::streamsize xsputn(const char* text, std::streamsize count) override {
+    pending_.append(text, static_cast<std::size_t>(count));
+    if (pending_.find('\n') != std::string::npos) Flush();
+    return count;
+  }
+  int sync() override {
+    Flush();
+    return target_->pubsync();
+  }
+
+ private:
+  void Flush() {
+    if (pending_.empty()) return;
+    const std::string safe = reporters::Printable(pending_, true);
+    target_->sputn(safe.data(), static_cast<std::streamsize>(safe.size()));
+    pending_.clear();
+  }
+
+  std::ostream& stream_;
+  std::streambuf* target_;
+  std::string pending_;
+};
+
 }  // namespace
 
 int Run(int argc, char** argv) {
+  const PrintableStreambuf printable_stderr(std::cerr);
   CLI::App app{
       "pgward checks PostgreSQL transport security (TLS, pg_hba.conf, live sessions)\n"
       "against declarative policies and reports findings.",
@@ -401,7 +458,19 @@ int Run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return UsageError(e.what(), CommandPath(app));
   }
-  if (action) return action();
+  if (action) {
+    const int code = action();
+    // A report or listing that did not reach standard output (a full disk, a closed pipe) is
+    // an error, whatever the scan found.
+    errno = 0;
+    std::cout.flush();
+    if (!std::cout) {
+      std::cerr << "pgward: cannot write to standard output"
+                << (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()) << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    return code;
+  }
   // Parsing succeeded without a leaf command: a group, or nothing, was named alone.
   return UsageError("a command is required", CommandPath(app));
 }

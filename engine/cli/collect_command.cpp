@@ -112,6 +112,13 @@ int RunCollect(const CollectCommandOptions& options, std::ostream& out, std::ost
 
   FactSet facts;
   const collect::Evidence evidence = CollectEvidence(options, *collect, facts);
+  std::vector<std::string> inputs;
+  if (!options.inventory.empty()) inputs.push_back(options.inventory);
+  for (const Artifact& artifact : evidence.artifacts) inputs.push_back(artifact.path);
+  if (std::optional<std::string> error = reporters::CheckOutputPath(options.output, inputs)) {
+    err << "pgward: " << *error << "\n";
+    return usage;
+  }
   if (std::optional<std::string> error =
           reporters::WriteFileAtomically(options.output, collect::WriteSnapshot(evidence, facts))) {
     err << "pgward: " << *error << "\n";

@@ -45,9 +45,12 @@ LoadedPolicies LoadPolicies(const ScanOptions& options, std::ostream& err) {
   overrides.assignments = options.assignments;
   overrides.values_files = options.values_files;
   LoadedPolicies loaded;
+  std::set<std::string> printed;  // a bad --set value breaks every rule that uses it: once
   auto take = [&](policy::LoadResult result) {
     if (!result.policy) {
-      for (const policy::LoadError& error : result.errors) err << error.ToString() << "\n";
+      for (const policy::LoadError& error : result.errors) {
+        if (printed.insert(error.ToString()).second) err << error.ToString() << "\n";
+      }
       loaded.ok = false;
       return;
     }
@@ -150,10 +153,16 @@ std::optional<std::vector<Output>> PlanOutputs(const ScanOptions& options, std::
       err << "pgward: --" << format << " reports are not implemented in this version\n";
       return std::nullopt;
     }
-    outputs.push_back({format, path});
+    if (path == "-") ++to_stdout;
+    outputs.push_back({format, path == "-" ? "" : path});
   }
   if (to_stdout > 1) {
     err << "pgward: several formats on standard output: add --output-dir DIR or --json FILE\n";
+    return std::nullopt;
+  }
+  if (outputs.empty()) {
+    err << "pgward: no report format: give --format FORMAT[,FORMAT...] or --json/--sarif/--junit "
+           "FILE\n";
     return std::nullopt;
   }
   return outputs;
@@ -253,6 +262,23 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
       return ToInt(ExitCode::kUsageOrInputError);
     }
   }
+  // Checked after the inputs were read, so that the files the hba files included count too.
+  std::vector<std::string> inputs = options.hba_files;
+  for (const std::vector<std::string>* named :
+       {&options.snapshots, &options.policies, &options.values_files}) {
+    inputs.insert(inputs.end(), named->begin(), named->end());
+  }
+  for (const std::string& named : {options.waivers, options.live.inventory}) {
+    if (!named.empty()) inputs.push_back(named);
+  }
+  for (const Artifact& artifact : report.artifacts) inputs.push_back(artifact.path);
+  for (const Output& output : *outputs) {
+    if (output.path.empty()) continue;
+    if (std::optional<std::string> error = reporters::CheckOutputPath(output.path, inputs)) {
+      err << "pgward: " << *error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+  }
   for (const Output& output : *outputs) {
     reporters::RenderOptions render;
     render.color = output.path.empty() && options.color;
@@ -260,7 +286,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     render.sarif_omit_suppressed = options.sarif_omit_suppressed;
     const std::string rendered = reporters::RenderReport(output.format, report, render);
     if (output.path.empty()) {
-      out << rendered;
+      out << rendered;  // a failed write is reported by the caller, once out is flushed
     } else if (std::optional<std::string> error =
                    reporters::WriteFileAtomically(output.path, rendered)) {
       err << "pgward: " << *error << "\n";

@@ -59,18 +59,27 @@ struct Session {
   std::optional<std::string> failure;
 };
 
-// libpq quotes the part of a connection string it cannot parse, which can be a password:
-// those fragments are masked.
+// libpq quotes the part of a connection string it cannot parse, which can be a password (a
+// bare `secret` is 'missing "=" after "secret"'): those fragments are masked. Option names
+// that libpq does not know are kept, since they are what the user has to fix.
 std::string ConninfoErrorMessage(std::string_view message) {
+  static constexpr std::string_view kBeforeOptionNames[] = {
+      "invalid connection option ", "for connection option ", "invalid URI query parameter: "};
   std::string masked;
   bool quoted = false;
+  bool name = false;
   size_t start = 0;
   for (size_t i = 0; i < message.size(); ++i) {
     if (message[i] != '"') continue;
     if (!quoted) {
       masked.append(message.substr(start, i + 1 - start));
+      name = false;
+      for (std::string_view before : kBeforeOptionNames) {
+        if (message.substr(0, i).ends_with(before)) name = true;
+      }
     } else {
-      masked += message.substr(start, i - start) == "=" ? "=" : kRedacted;
+      const std::string_view fragment = message.substr(start, i - start);
+      masked += fragment == "=" || name ? fragment : kRedacted;
       masked += '"';
     }
     quoted = !quoted;

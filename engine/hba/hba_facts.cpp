@@ -191,6 +191,16 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts, const 
       if (option.name == "clientcert") table.SetString(row, f_clientcert, option.value);
     }
   }
+  // load_hba(): a file without a single record (empty, comments only, or include directives
+  // that bring none) "contains no entries" and is refused as a whole.
+  if (file.rules.empty()) {
+    const size_t row = table.AppendRow({facts.pool().InternString(file.path), 1});
+    table.SetString(row, f_file, file.path);
+    table.SetInteger(row, f_line, 1);
+    table.SetString(row, f_error,
+                    "configuration file \"" + file.path +
+                        "\" contains no entries: the server refuses to load it");
+  }
   if (access != nullptr) AddAccessFacts(file, *access, fact_rows, facts);
 }
 

@@ -39,7 +39,7 @@ std::string FormatField(const FactTable& table, size_t row, size_t field) {
     }
     return joined;
   }
-  return value.dump();
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 nlohmann::json FieldToJson(const FactTable& table, size_t row, size_t field) {

@@ -71,7 +71,8 @@ constexpr std::string_view kPolicyKeys[] = {"apiVersion", "kind", "metadata", "p
 constexpr std::string_view kPackKeys[] = {"apiVersion", "kind",       "metadata",  "policy",
                                           "rules",      "parameters", "severities"};
 constexpr std::string_view kMetadataKeys[] = {"name", "version", "description"};
-constexpr std::string_view kParameterKeys[] = {"type", "default", "description"};
+constexpr std::string_view kParameterKeys[] = {"type", "default", "description", "minimum",
+                                               "maximum"};
 constexpr std::string_view kRuleKeys[] = {"id",          "title",      "description", "severity",
                                           "target",      "where",      "assert",      "message",
                                           "remediation", "compliance", "references"};
@@ -102,6 +103,10 @@ std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"
 struct DraftParameter {
   Parameter parameter;
   YAML::Mark mark;
+  // Where the value was last set (the default, a pack, a values file, --set): errors that the
+  // value causes later, such as a pattern RE2 rejects, point there.
+  std::string value_file;
+  YAML::Mark value_mark = YAML::Mark::null_mark();
 };
 
 // A Policy document read and checked, with its rules kept as YAML until parameters are final.
@@ -369,13 +374,56 @@ class Loader {
         Error(file, definition.Mark(), "missing required key 'default' in " + where);
         continue;
       }
+      Parameter parameter{name, *type, {}, OptionalScalar(definition, "description", file), {}, {}};
+      if (!ReadBounds(definition, where, file, parameter)) continue;
       std::optional<ParameterValue> value =
           ParseValue(*type, definition["default"], "the default of " + where, file);
-      if (!value) continue;
+      if (!value ||
+          !WithinBounds(parameter, *value, "the default of " + where, file,
+                        definition["default"].Mark())) {
+        continue;
+      }
+      parameter.value = *value;
       draft.parameters.push_back(
-          {Parameter{name, *type, *value, OptionalScalar(definition, "description", file)},
-           it->first.Mark()});
+          {std::move(parameter), it->first.Mark(), file, definition["default"].Mark()});
     }
+  }
+
+  // An integer parameter's optional `minimum` and `maximum`.
+  bool ReadBounds(const YAML::Node& definition, const std::string& where, const std::string& file,
+                  Parameter& parameter) {
+    for (const char* key : {"minimum", "maximum"}) {
+      const YAML::Node bound = definition[key];
+      if (!bound) continue;
+      if (parameter.type != ParameterType::kInteger) {
+        Error(file, bound.Mark(), std::string(key) + " applies to integer parameters only");
+        return false;
+      }
+      std::optional<ParameterValue> value =
+          ParseValue(ParameterType::kInteger, bound, std::string("the ") + key + " of " + where,
+                     file);
+      if (!value) return false;
+      (std::string_view(key) == "minimum" ? parameter.minimum : parameter.maximum) =
+          std::get<std::int64_t>(*value);
+    }
+    return true;
+  }
+
+  bool WithinBounds(const Parameter& parameter, const ParameterValue& value,
+                    const std::string& what, const std::string& file, const YAML::Mark& mark) {
+    const auto* number = std::get_if<std::int64_t>(&value);
+    if (number == nullptr) return true;
+    if (parameter.minimum && *number < *parameter.minimum) {
+      Error(file, mark, what + " must be at least " + std::to_string(*parameter.minimum) +
+                            ", not " + std::to_string(*number));
+      return false;
+    }
+    if (parameter.maximum && *number > *parameter.maximum) {
+      Error(file, mark, what + " must be at most " + std::to_string(*parameter.maximum) +
+                            ", not " + std::to_string(*number));
+      return false;
+    }
+    return true;
   }
 
   DraftParameter* FindParameter(PolicyDraft& draft, const std::string& name) {
@@ -408,9 +456,12 @@ class Loader {
         Error(file, it->first.Mark(), UnknownParameter(draft, name));
         continue;
       }
-      if (std::optional<ParameterValue> value = ParseValue(parameter->parameter.type, it->second,
-                                                           "parameter " + Quoted(name), file)) {
+      const std::string what = "parameter " + Quoted(name);
+      std::optional<ParameterValue> value = ParseValue(parameter->parameter.type, it->second, what, file);
+      if (value && WithinBounds(parameter->parameter, *value, what, file, it->second.Mark())) {
         parameter->parameter.value = *value;
+        parameter->value_file = file;
+        parameter->value_mark = it->second.Mark();
       }
     }
   }
@@ -442,10 +493,14 @@ class Loader {
         Error("command line", YAML::Mark::null_mark(), "--set: " + UnknownParameter(draft, name));
         continue;
       }
-      if (std::optional<ParameterValue> value =
-              ParseScalarValue(parameter->parameter.type, assignment.substr(equals + 1),
-                               "--set " + name, "command line", YAML::Mark::null_mark())) {
+      std::optional<ParameterValue> value =
+          ParseScalarValue(parameter->parameter.type, assignment.substr(equals + 1),
+                           "--set " + name, "command line", YAML::Mark::null_mark());
+      if (value && WithinBounds(parameter->parameter, *value, "--set " + name, "command line",
+                                YAML::Mark::null_mark())) {
         parameter->parameter.value = *value;
+        parameter->value_file = "command line (--set " + name + ")";
+        parameter->value_mark = YAML::Mark::null_mark();
       }
     }
   }
@@ -989,12 +1044,20 @@ class Loader {
                                        : std::get<std::vector<std::string>>(*value);
     CompiledPatterns compiled = CompilePatterns(patterns);
     if (!compiled.set) {
+      const std::string message = "invalid regular expression " +
+                                  Quoted(patterns[compiled.failed_pattern]) + " in " + what +
+                                  ": " + compiled.error;
+      // A parameter's pattern is reported where its value was given (--set, a values file).
+      if (operand.IsMap() && operand["param"]) {
+        const DraftParameter* parameter = FindParameter(draft, operand["param"].Scalar());
+        Error(parameter->value_file, parameter->value_mark,
+              "parameter " + Quoted(parameter->parameter.name) + ": " + message);
+        return nullptr;
+      }
       const YAML::Node at = operand.IsSequence() && compiled.failed_pattern < operand.size()
                                 ? operand[compiled.failed_pattern]
                                 : operand;
-      Error(draft.file, at.Mark(),
-            "invalid regular expression " + Quoted(patterns[compiled.failed_pattern]) + " in " +
-                what + ": " + compiled.error);
+      Error(draft.file, at.Mark(), message);
       return nullptr;
     }
     return make(std::move(compiled.set));

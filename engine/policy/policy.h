@@ -29,6 +29,8 @@ struct Parameter {
   ParameterType type = ParameterType::kString;
   ParameterValue value;  // the default, or the value a pack, values file or --set gave it
   std::string description;
+  std::optional<std::int64_t> minimum;  // integer parameters: the values allowed
+  std::optional<std::int64_t> maximum;
 };
 
 // Where something was written: "file:line:column" in errors, file and line in findings.
