@@ -19,7 +19,6 @@ bool IsXmlChar(char32_t code_point) {
   return code_point != 0xFFFE && code_point != 0xFFFF && code_point <= 0x10FFFF;
 }
 
-
 // Appends `text` as XML character data: only valid UTF-8 made of XML characters, and markup
 // escaped. In attributes, quotes are escaped and TAB, LF and CR become references, which
 // attribute-value normalisation would otherwise turn into spaces.

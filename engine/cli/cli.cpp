@@ -8,8 +8,8 @@
 #include <cstring>
 
 #include <functional>
-#include <limits>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>

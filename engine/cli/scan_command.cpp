@@ -14,6 +14,7 @@
 #include "engine/collect/live_collector.h"
 #include "engine/collect/snapshot.h"
 #include "engine/core/exit_code.h"
+#include "engine/core/input_file.h"
 #include "engine/core/redact.h"
 #include "engine/hba/access.h"
 #include "engine/hba/hba_facts.h"
@@ -220,6 +221,10 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   // Live servers and snapshots: what could not be collected (or read) is missing evidence.
   collect::Evidence evidence;
   for (const std::string& path : options.snapshots) {
+    if (std::optional<std::string> kind = NotARegularFile(path)) {
+      err << "pgward: " << path << ": " << *kind << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
     if (std::optional<std::string> error = collect::LoadSnapshot(path, facts, evidence)) {
       report.targets.push_back(path);
       report.errors.push_back({path, *error, {}});

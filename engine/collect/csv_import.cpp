@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "engine/collect/queries.h"
-#include "engine/core/input_file.h"
 #include "engine/collect/server_facts.h"
+#include "engine/core/input_file.h"
 
 namespace pgward::collect {
 namespace {

@@ -604,7 +604,8 @@ class Reader {
 
 // The file into simdjson's padded buffer, read in place (a copy would double the memory of a
 // large snapshot): a regular file of at most kDefaultMaxInputBytes.
-std::optional<std::string> ReadSnapshotFile(const std::string& path, simdjson::padded_string& json) {
+std::optional<std::string> ReadSnapshotFile(const std::string& path,
+                                            simdjson::padded_string& json) {
   std::string error;
   int open_errno = 0;
   const int fd = OpenInputFile(path, false, error, open_errno);

@@ -61,6 +61,14 @@ std::string FormatBytes(std::size_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
+std::optional<std::string> NotARegularFile(const std::string& path) {
+  struct stat status;
+  if (path == "-" || stat(path.c_str(), &status) != 0 || S_ISREG(status.st_mode)) {
+    return std::nullopt;
+  }
+  return std::string("is ") + KindOf(status.st_mode) + ", not a regular file";
+}
+
 int OpenInputFile(const std::string& path, bool allow_directory, std::string& error,
                   int& open_errno) {
   open_errno = 0;

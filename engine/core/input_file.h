@@ -32,6 +32,11 @@ InputFile ReadInputFile(const std::string& path, std::size_t max_bytes);
 int OpenInputFile(const std::string& path, bool allow_directory, std::string& error,
                   int& open_errno);
 
+// Why `path` is not a file pgward reads ("is a FIFO, not a regular file"), when it exists and
+// is something else than a regular file; nullopt otherwise (missing files are the reader's to
+// report). Nothing is opened: a FIFO is never waited on.
+std::optional<std::string> NotARegularFile(const std::string& path);
+
 // A byte count for messages and --help: "16 MiB", "1 GiB", "1000 bytes".
 std::string FormatBytes(std::size_t bytes);
 

@@ -84,8 +84,8 @@ bool FileGate::Confined(const std::string& mapped) const {
 }
 
 std::string FileGate::Refusal(const std::string& path) const {
-  return "refused to read " + Quoted(path) + ": it lies outside the include root " +
-         Quoted(root_) + " (see --include-root and --path-map)";
+  return "refused to read " + Quoted(path) + ": it lies outside the include root " + Quoted(root_) +
+         " (see --include-root and --path-map)";
 }
 
 void FileGate::Stop(std::string message) {

@@ -992,7 +992,8 @@ HbaFile ParseHbaText(std::string_view contents, const std::string& path,
 
 std::optional<std::string> UnreadableReason(const HbaFile& file) {
   if (file.input_error) return file.path + ": " + *file.input_error;
-  if (file.read_error) return "cannot read " + file.read_error->path + ": " + file.read_error->message;
+  if (file.read_error)
+    return "cannot read " + file.read_error->path + ": " + file.read_error->message;
   return std::nullopt;
 }
 

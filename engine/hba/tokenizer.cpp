@@ -333,8 +333,8 @@ class Tokenizer {
                         const LineSink& emit, TokenizedLine& record);
   // open_auth_file(): the nesting depth check, then the read. Null past the depth (`error`
   // set); else the file, with `error` (and a refusal in `record`) set when it was not read.
-  const FileGate::Included* OpenAuthFile(const std::string& path, int depth,
-                                         TokenizedLine& record, std::optional<std::string>& error);
+  const FileGate::Included* OpenAuthFile(const std::string& path, int depth, TokenizedLine& record,
+                                         std::optional<std::string>& error);
 
   struct DirectoryListing {
     std::vector<std::string> files;  // the "*.conf" files to include, in strcmp order

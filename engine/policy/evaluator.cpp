@@ -52,7 +52,8 @@ std::string Fingerprint(const Rule& rule, const FactTable& table, size_t row,
   std::string text = "pgward/v1\n" + rule.id + "\n";
   for (size_t field : identity) {
     text += std::string(table.spec().fields[field].name) + "=" +
-            FieldToJson(table, row, field).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+            FieldToJson(table, row, field)
+                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
             "\n";
   }
   return Sha256Hex(text, 32);

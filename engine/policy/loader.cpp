@@ -378,9 +378,8 @@ class Loader {
       if (!ReadBounds(definition, where, file, parameter)) continue;
       std::optional<ParameterValue> value =
           ParseValue(*type, definition["default"], "the default of " + where, file);
-      if (!value ||
-          !WithinBounds(parameter, *value, "the default of " + where, file,
-                        definition["default"].Mark())) {
+      if (!value || !WithinBounds(parameter, *value, "the default of " + where, file,
+                                  definition["default"].Mark())) {
         continue;
       }
       parameter.value = *value;
@@ -399,9 +398,8 @@ class Loader {
         Error(file, bound.Mark(), std::string(key) + " applies to integer parameters only");
         return false;
       }
-      std::optional<ParameterValue> value =
-          ParseValue(ParameterType::kInteger, bound, std::string("the ") + key + " of " + where,
-                     file);
+      std::optional<ParameterValue> value = ParseValue(
+          ParameterType::kInteger, bound, std::string("the ") + key + " of " + where, file);
       if (!value) return false;
       (std::string_view(key) == "minimum" ? parameter.minimum : parameter.maximum) =
           std::get<std::int64_t>(*value);
@@ -414,13 +412,15 @@ class Loader {
     const auto* number = std::get_if<std::int64_t>(&value);
     if (number == nullptr) return true;
     if (parameter.minimum && *number < *parameter.minimum) {
-      Error(file, mark, what + " must be at least " + std::to_string(*parameter.minimum) +
-                            ", not " + std::to_string(*number));
+      Error(file, mark,
+            what + " must be at least " + std::to_string(*parameter.minimum) + ", not " +
+                std::to_string(*number));
       return false;
     }
     if (parameter.maximum && *number > *parameter.maximum) {
-      Error(file, mark, what + " must be at most " + std::to_string(*parameter.maximum) +
-                            ", not " + std::to_string(*number));
+      Error(file, mark,
+            what + " must be at most " + std::to_string(*parameter.maximum) + ", not " +
+                std::to_string(*number));
       return false;
     }
     return true;
@@ -457,7 +457,8 @@ class Loader {
         continue;
       }
       const std::string what = "parameter " + Quoted(name);
-      std::optional<ParameterValue> value = ParseValue(parameter->parameter.type, it->second, what, file);
+      std::optional<ParameterValue> value =
+          ParseValue(parameter->parameter.type, it->second, what, file);
       if (value && WithinBounds(parameter->parameter, *value, what, file, it->second.Mark())) {
         parameter->parameter.value = *value;
         parameter->value_file = file;
@@ -470,8 +471,7 @@ class Loader {
     for (const std::string& path : overrides_.values_files) {
       const InputFile values = ReadFromDisk(path);
       if (values.error) {
-        Error(path, YAML::Mark::null_mark(),
-              "cannot read the values file: " + *values.error);
+        Error(path, YAML::Mark::null_mark(), "cannot read the values file: " + *values.error);
         continue;
       }
       try {
@@ -1045,8 +1045,8 @@ class Loader {
     CompiledPatterns compiled = CompilePatterns(patterns);
     if (!compiled.set) {
       const std::string message = "invalid regular expression " +
-                                  Quoted(patterns[compiled.failed_pattern]) + " in " + what +
-                                  ": " + compiled.error;
+                                  Quoted(patterns[compiled.failed_pattern]) + " in " + what + ": " +
+                                  compiled.error;
       // A parameter's pattern is reported where its value was given (--set, a values file).
       if (operand.IsMap() && operand["param"]) {
         const DraftParameter* parameter = FindParameter(draft, operand["param"].Scalar());

@@ -33,8 +33,11 @@ std::string Slurp(int fd) {
 
 }  // namespace
 
-CommandResult RunCommand(const std::vector<std::string>& argv) {
-  const int out_fd = AnonymousFile();
+CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOptions& options) {
+  const int out_fd = options.stdout_path.empty()
+                         ? AnonymousFile()
+                         : open(options.stdout_path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (out_fd < 0) throw std::runtime_error("cannot open " + options.stdout_path);
   const int err_fd = AnonymousFile();
   std::vector<char*> pointers;
   for (const std::string& argument : argv) pointers.push_back(const_cast<char*>(argument.c_str()));
@@ -44,8 +47,12 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
   if (child == 0) {
     dup2(out_fd, STDOUT_FILENO);
     dup2(err_fd, STDERR_FILENO);
-    const int null_fd = open("/dev/null", O_RDONLY);
-    dup2(null_fd, STDIN_FILENO);
+    const int in_fd = open(options.stdin_path.c_str(), O_RDONLY | O_NONBLOCK);
+    if (in_fd < 0) _exit(126);
+    fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) & ~O_NONBLOCK);
+    dup2(in_fd, STDIN_FILENO);
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
+    if (options.timeout_seconds > 0) alarm(options.timeout_seconds);
     execvp(pointers[0], pointers.data());
     _exit(127);
   }
@@ -54,15 +61,19 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
   }
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = Slurp(out_fd);
+  if (options.stdout_path.empty()) {
+    result.out = Slurp(out_fd);
+  } else {
+    close(out_fd);
+  }
   result.err = Slurp(err_fd);
   return result;
 }
 
-CommandResult RunPgward(const std::vector<std::string>& arguments) {
+CommandResult RunPgward(const std::vector<std::string>& arguments, const CommandOptions& options) {
   std::vector<std::string> argv{PGWARD_BINARY};
   argv.insert(argv.end(), arguments.begin(), arguments.end());
-  return RunCommand(argv);
+  return RunCommand(argv, options);
 }
 
 }  // namespace pgward::testing

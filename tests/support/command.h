@@ -11,10 +11,20 @@ struct CommandResult {
   std::string err;
 };
 
+struct CommandOptions {
+  std::string cwd;  // empty: the test's own
+  std::string stdin_path = "/dev/null";
+  std::string stdout_path;  // empty: captured in CommandResult::out
+  // A watchdog, not a timing assertion: past it the child gets SIGALRM (exit code 142), so a
+  // hang fails its test instead of stalling the suite. 0: none.
+  unsigned timeout_seconds = 0;
+};
+
 // Runs a program (no shell) with the given arguments and captures both output streams.
-CommandResult RunCommand(const std::vector<std::string>& argv);
+CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOptions& options = {});
 
 // Runs the pgward binary under test.
-CommandResult RunPgward(const std::vector<std::string>& arguments);
+CommandResult RunPgward(const std::vector<std::string>& arguments,
+                        const CommandOptions& options = {});
 
 }  // namespace pgward::testing

@@ -1,0 +1,374 @@
+// Hostile input (docs/security.md): the real binary against inputs an attacker controls, as in
+// a pre-merge check where the pull request's author writes the hba file and everything it names.
+// Each case asserts the exit code and the message, and, where a file outside the reviewed tree
+// is involved, that its planted marker appears in no output: stdout, stderr or any report.
+// Every run has a 60 s watchdog (SIGALRM, exit 142): a hang fails its case.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/command.h"
+
+namespace pgward::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr unsigned kWatchdogSeconds = 60;
+constexpr int kFindings = 1;
+constexpr int kInputError = 2;
+constexpr int kIncompleteEvidence = 3;
+
+// What a runner holds that must never reach a report: planted outside the reviewed tree.
+constexpr const char* kMarker = "PGWARD-PLANTED-SECRET-7f3a";
+
+class HostileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "pgward-hostile-XXXXXX").string();
+    root_ = mkdtemp(pattern.data());
+    // The runner's secrets, outside the checkout: a key-like file, and a directory of them.
+    Write("runner/.ssh/id_ed25519", std::string("-----BEGIN OPENSSH PRIVATE KEY-----\n") + kMarker +
+                                        "\n-----END OPENSSH PRIVATE KEY-----\n");
+    Write("runner/conf.d/a.conf", std::string("host all ") + kMarker + " 0.0.0.0/0 trust\n");
+    Write("runner/users", std::string(kMarker) + "\n");
+    fs::create_directories(Path("checkout/db"));
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+  }
+
+  std::string Path(const std::string& relative) const { return root_ + "/" + relative; }
+  std::string Write(const std::string& relative, const std::string& contents) const {
+    const fs::path file = Path(relative);
+    fs::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << contents;
+    return file.string();
+  }
+  static std::string Read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream contents;
+    contents << in.rdbuf();
+    return contents.str();
+  }
+
+  // pgward in the checkout, as CI runs it, with every report written to out/.
+  CommandResult Pgward(std::vector<std::string> arguments, const std::string& cwd = "") const {
+    CommandOptions options;
+    options.cwd = cwd.empty() ? Path("checkout") : cwd;
+    options.timeout_seconds = kWatchdogSeconds;
+    return RunPgward(arguments, options);
+  }
+  CommandResult ScanAllFormats(const std::string& hba, std::vector<std::string> extra = {}) const {
+    std::vector<std::string> arguments{
+        "scan",      "--hba",        hba, "--format", "text,json,sarif,junit", "--output-dir",
+        Path("out"), "--pg-version", "16"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return Pgward(arguments);
+  }
+  // The marker in no output of the run: streams and the four reports.
+  void ExpectNoMarker(const CommandResult& result) const {
+    EXPECT_EQ(result.out.find(kMarker), std::string::npos) << result.out;
+    EXPECT_EQ(result.err.find(kMarker), std::string::npos) << result.err;
+    for (const char* report : {"pgward.txt", "pgward.json", "pgward.sarif", "pgward.junit.xml"}) {
+      const std::string path = Path(std::string("out/") + report);
+      if (!fs::exists(path)) continue;
+      EXPECT_EQ(Read(path).find(kMarker), std::string::npos) << report;
+    }
+  }
+  void ExpectReportsParse() const {
+    for (const char* report : {"pgward.json", "pgward.sarif"}) {
+      const nlohmann::json parsed =
+          nlohmann::json::parse(Read(Path(std::string("out/") + report)), nullptr, false);
+      EXPECT_FALSE(parsed.is_discarded()) << report;
+    }
+    const CommandResult lint = RunCommand({"xmllint", "--noout", Path("out/pgward.junit.xml")});
+    EXPECT_EQ(lint.exit_code, 0) << lint.err;
+  }
+
+  std::string root_;
+};
+
+TEST_F(HostileTest, InvalidUtf8IsCarriedAsReplacementCharacters) {
+  Write("checkout/db/pg_hba.conf", "host all caf\xe9 10.0.0.0/8 md5\n");
+  const CommandResult result = ScanAllFormats("db/pg_hba.conf");
+  EXPECT_EQ(result.exit_code, kFindings) << result.err;
+  ExpectReportsParse();
+  EXPECT_NE(Read(Path("out/pgward.json")).find("caf\xEF\xBF\xBD"), std::string::npos);
+  EXPECT_NE(Read(Path("out/pgward.junit.xml")).find("caf\xEF\xBF\xBD"), std::string::npos);
+}
+
+TEST_F(HostileTest, ARandomBinaryFileIsReadWithoutACrash) {
+  std::string bytes;
+  std::uint32_t state = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    state = state * 1103515245u + 12345u;
+    bytes += static_cast<char>(state >> 24);
+  }
+  Write("checkout/db/pg_hba.conf", bytes);
+  const CommandResult result = ScanAllFormats("db/pg_hba.conf");
+  EXPECT_TRUE(result.exit_code == kFindings || result.exit_code == kIncompleteEvidence)
+      << result.exit_code << result.err;
+  ExpectReportsParse();
+  // Control characters never reach the terminal-facing text.
+  EXPECT_EQ(Read(Path("out/pgward.txt")).find('\x1b'), std::string::npos);
+}
+
+TEST_F(HostileTest, ADirectoryWhereAFileIsExpectedIsAnInputError) {
+  Write("checkout/db/pg_hba.conf", "local all all peer\n");
+  const std::string directory = Path("checkout/db");
+  const std::vector<std::vector<std::string>> commands = {
+      {"scan", "--inventory", directory},
+      {"scan", "--hba", "db/pg_hba.conf", "--waivers", directory},
+      {"scan", "--hba", "db/pg_hba.conf", "--values", directory},
+      {"scan", "--hba", "db/pg_hba.conf", "--policy", directory},
+      {"scan", "--snapshot", directory},
+      {"scan", "--hba", directory},
+      {"collect", "--inventory", directory, "-o", Path("s.json")},
+  };
+  for (const std::vector<std::string>& command : commands) {
+    const CommandResult result = Pgward(command);
+    EXPECT_EQ(result.exit_code, kInputError) << command[1] << ": " << result.err;
+    EXPECT_NE(result.err.find("a directory"), std::string::npos)
+        << command[1] << ": " << result.err;
+  }
+}
+
+TEST_F(HostileTest, IncludeDirOfARelativeTopFileResolvesOnce) {
+  Write("checkout/db/pg_hba.conf", "include_dir conf.d/more\n");
+  Write("checkout/db/conf.d/more/a.conf", "host all all 0.0.0.0/0 trust\n");
+  const CommandResult result = ScanAllFormats("db/pg_hba.conf");
+  EXPECT_EQ(result.exit_code, kFindings) << result.err;
+  const std::string text = Read(Path("out/pgward.txt"));
+  EXPECT_EQ(text.find("could not open"), std::string::npos) << text;
+  EXPECT_NE(text.find("PGW-HBA-002  db/conf.d/more/a.conf:1"), std::string::npos) << text;
+}
+
+// Every way an hba file can name a file: none outside the checkout's db/ is read.
+TEST_F(HostileTest, FilesOutsideTheIncludeRootAreRefusedAndNeverEchoed) {
+  fs::create_symlink(Path("runner/.ssh/id_ed25519"), Path("checkout/db/linked.conf"));
+  fs::create_symlink(Path("runner/conf.d"), Path("checkout/db/linked.d"));
+  const std::string key = Path("runner/.ssh/id_ed25519");
+  const std::vector<std::string> lines = {
+      "include " + key,
+      "include_if_exists " + key,
+      "include ../../runner/.ssh/id_ed25519",
+      "include_dir " + Path("runner/conf.d"),
+      "include linked.conf",
+      "include_dir linked.d",
+      "host all @" + Path("runner/users") + " 10.0.0.0/8 scram-sha-256",
+      "host all @../../runner/users 10.0.0.0/8 scram-sha-256",
+  };
+  for (const std::string& line : lines) {
+    fs::remove_all(Path("out"));
+    Write("checkout/db/pg_hba.conf", "local all all peer\n" + line + "\n");
+    const CommandResult result = ScanAllFormats("db/pg_hba.conf");
+    EXPECT_EQ(result.exit_code, kIncompleteEvidence) << line << "\n" << result.err;
+    EXPECT_NE(result.err.find("outside the include root"), std::string::npos) << line;
+    ExpectNoMarker(result);
+
+    const CommandResult rules = Pgward({"hba", "rules", "--pg-version", "16", "db/pg_hba.conf"});
+    EXPECT_EQ(rules.exit_code, kIncompleteEvidence) << line;
+    EXPECT_NE(rules.out.find("refused to read"), std::string::npos) << line << rules.out;
+    EXPECT_EQ(rules.out.find(kMarker), std::string::npos) << line;
+    EXPECT_EQ(rules.err.find(kMarker), std::string::npos) << line;
+  }
+}
+
+TEST_F(HostileTest, ASymlinkedTopFileIsRefusedToo) {
+  fs::create_symlink(Path("runner/.ssh/id_ed25519"), Path("checkout/db/pg_hba.conf"));
+  const CommandResult result = ScanAllFormats("db/pg_hba.conf");
+  EXPECT_EQ(result.exit_code, kIncompleteEvidence) << result.err;
+  EXPECT_NE(result.err.find("outside the include root"), std::string::npos) << result.err;
+  ExpectNoMarker(result);
+}
+
+TEST_F(HostileTest, TheIncludeRootAndPathMapsWidenWhatIsRead) {
+  Write("checkout/db/conf.d/extra.conf", "host all all 0.0.0.0/0 trust\n");
+  Write("checkout/db/pg_hba.conf", "include /etc/postgresql/16/main/conf.d/extra.conf\n");
+  const CommandResult unmapped = ScanAllFormats("db/pg_hba.conf");
+  EXPECT_EQ(unmapped.exit_code, kIncompleteEvidence) << unmapped.err;
+  const CommandResult mapped =
+      ScanAllFormats("db/pg_hba.conf", {"--path-map", "/etc/postgresql/16/main=db"});
+  EXPECT_EQ(mapped.exit_code, kFindings) << mapped.err;
+  EXPECT_NE(Read(Path("out/pgward.txt")).find("PGW-HBA-002  db/conf.d/extra.conf:1"),
+            std::string::npos);
+
+  // --include-root / reads what the server would read.
+  Write("checkout/db/pg_hba.conf", "include " + Path("runner/conf.d/a.conf") + "\n");
+  const CommandResult server_view = ScanAllFormats("db/pg_hba.conf", {"--include-root", "/"});
+  EXPECT_EQ(server_view.exit_code, kFindings) << server_view.err;
+  EXPECT_NE(Read(Path("out/pgward.txt")).find("PGW-HBA-002"), std::string::npos);
+}
+
+TEST_F(HostileTest, DevicesAndFifosAreInputErrorsNotHangs) {
+  Write("checkout/db/pg_hba.conf", "include /dev/zero\n");
+  const CommandResult included = ScanAllFormats("db/pg_hba.conf", {"--include-root", "/"});
+  EXPECT_EQ(included.exit_code, kInputError);
+  EXPECT_NE(included.err.find("\"/dev/zero\" is a character device, not a regular file"),
+            std::string::npos)
+      << included.err;
+
+  const CommandResult top = Pgward({"scan", "--hba", "/dev/zero"});
+  EXPECT_EQ(top.exit_code, kInputError);
+  EXPECT_NE(top.err.find("is a character device"), std::string::npos) << top.err;
+
+  ASSERT_EQ(mkfifo(Path("checkout/db/fifo.conf").c_str(), 0600), 0);
+  for (const std::vector<std::string>& command :
+       std::vector<std::vector<std::string>>{{"scan", "--hba", "db/fifo.conf"},
+                                             {"scan", "--snapshot", "db/fifo.conf"},
+                                             {"scan", "--inventory", "db/fifo.conf"},
+                                             {"hba", "rules", "db/fifo.conf"}}) {
+    const CommandResult fifo = Pgward(command);
+    EXPECT_EQ(fifo.exit_code, kInputError) << command[1] << fifo.err;
+    EXPECT_NE(fifo.err.find("FIFO"), std::string::npos) << command[1] << fifo.err;
+  }
+}
+
+TEST_F(HostileTest, IncludeLoopsEndInBoundedTime) {
+  // Three files each listing their own directory: the rows PostgreSQL 16 shows (3^10 records
+  // that hit the nesting depth), quickly.
+  for (const char* name : {"a.conf", "b.conf", "c.conf"}) {
+    Write(std::string("checkout/db/") + name, "include_dir .\n");
+  }
+  const CommandResult rules =
+      Pgward({"hba", "rules", "--pg-version", "16", "--format", "json", "db/a.conf"});
+  EXPECT_EQ(rules.exit_code, 0) << rules.err;
+  const nlohmann::json rows = nlohmann::json::parse(rules.out);
+  EXPECT_EQ(rows.size(), 59049u);
+  EXPECT_NE(rows[0]["error"].get<std::string>().find("maximum nesting depth exceeded"),
+            std::string::npos);
+
+  // Six: 6^10 records, past the file read limit long before.
+  for (const char* name : {"d.conf", "e.conf", "f.conf"}) {
+    Write(std::string("checkout/db/") + name, "include_dir .\n");
+  }
+  const CommandResult six = Pgward({"scan", "--hba", "db/a.conf", "--pg-version", "16"});
+  EXPECT_EQ(six.exit_code, kInputError);
+  EXPECT_NE(six.err.find("the limit is --max-files"), std::string::npos) << six.err;
+}
+
+TEST_F(HostileTest, LimitsAreClearErrors) {
+  std::string big;
+  while (big.size() < (17u << 20)) big += "host all all 10.0.0.0/8 scram-sha-256\n";
+  Write("checkout/db/pg_hba.conf", big);
+  const CommandResult file = Pgward({"scan", "--hba", "db/pg_hba.conf"});
+  EXPECT_EQ(file.exit_code, kInputError);
+  EXPECT_NE(file.err.find("a file is larger than 16 MiB; the limit is --max-file-bytes"),
+            std::string::npos)
+      << file.err;
+  const CommandResult records = Pgward(
+      {"scan", "--hba", "db/pg_hba.conf", "--max-file-bytes", "32M", "--max-records", "1000"});
+  EXPECT_EQ(records.exit_code, kInputError);
+  EXPECT_NE(records.err.find("more than 1000 rows; the limit is --max-records"), std::string::npos)
+      << records.err;
+  const CommandResult total = Pgward(
+      {"scan", "--hba", "db/pg_hba.conf", "--max-file-bytes", "32M", "--max-total-bytes", "1M"});
+  EXPECT_EQ(total.exit_code, kInputError);
+  EXPECT_NE(total.err.find("the limit is --max-total-bytes"), std::string::npos) << total.err;
+}
+
+TEST_F(HostileTest, AFileTheServerWouldRefuseForHavingNoEntriesFails) {
+  Write("checkout/db/empty.conf", "# nothing but a comment\n");
+  const CommandResult empty = Pgward({"scan", "--hba", "db/empty.conf"});
+  EXPECT_EQ(empty.exit_code, kFindings);
+  EXPECT_NE(empty.out.find("contains no entries"), std::string::npos) << empty.out;
+
+  fs::create_directories(Path("checkout/db/adir"));
+  Write("checkout/db/only-include.conf", "include adir\n");
+  const CommandResult directory =
+      Pgward({"scan", "--hba", "db/only-include.conf", "--pg-version", "16"});
+  EXPECT_EQ(directory.exit_code, kFindings);
+  EXPECT_NE(directory.out.find("contains no entries"), std::string::npos) << directory.out;
+}
+
+TEST_F(HostileTest, ReportsGoOnlyToRegularFilesThatAreNotInputs) {
+  const std::string hba = Write("checkout/db/pg_hba.conf", "local all all peer\n");
+  if (geteuid() == 0) {  // only root could replace the device node
+    const CommandResult full = Pgward({"scan", "--hba", "db/pg_hba.conf", "--json", "/dev/full"});
+    EXPECT_EQ(full.exit_code, kInputError);
+    EXPECT_NE(full.err.find("not a regular file"), std::string::npos) << full.err;
+    struct stat status;
+    ASSERT_EQ(stat("/dev/full", &status), 0);
+    EXPECT_TRUE(S_ISCHR(status.st_mode));
+  }
+  const CommandResult link = Pgward({"scan", "--hba", "db/pg_hba.conf", "--json", "/dev/stdout"});
+  EXPECT_EQ(link.exit_code, kInputError);
+
+  const CommandResult dash = Pgward({"scan", "--hba", "db/pg_hba.conf", "--json", "-"});
+  EXPECT_EQ(dash.exit_code, 0) << dash.err;
+  EXPECT_FALSE(nlohmann::json::parse(dash.out, nullptr, false).is_discarded());
+  EXPECT_FALSE(fs::exists(Path("checkout/-")));
+
+  const CommandResult self =
+      Pgward({"scan", "--hba", "db/pg_hba.conf", "--sarif", "db/pg_hba.conf"});
+  EXPECT_EQ(self.exit_code, kInputError);
+  EXPECT_NE(self.err.find("it is an input of this run"), std::string::npos) << self.err;
+  EXPECT_EQ(Read(hba), "local all all peer\n");
+
+  CommandOptions to_full;
+  to_full.cwd = Path("checkout");
+  to_full.stdout_path = "/dev/full";
+  to_full.timeout_seconds = kWatchdogSeconds;
+  const CommandResult stdout_full = RunPgward({"scan", "--hba", "db/pg_hba.conf"}, to_full);
+  EXPECT_EQ(stdout_full.exit_code, kInputError);
+  EXPECT_NE(stdout_full.err.find("cannot write to standard output: No space left on device"),
+            std::string::npos)
+      << stdout_full.err;
+}
+
+TEST_F(HostileTest, FlagsAreCheckedWhereTheyAreParsed) {
+  Write("checkout/db/pg_hba.conf", "local all all peer\n");
+  struct Case {
+    std::vector<std::string> extra;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--format", ""}, "no report format"},
+      {{"--set", "min_prefix_ipv4=-5"}, "--set min_prefix_ipv4 must be at least 0, not -5"},
+      {{"--source-root", "/nonexistent"}, "--source-root: Directory does not exist"},
+      {{"--set", "allowed_ciphers=(?=x)"},
+       "command line (--set allowed_ciphers): parameter 'allowed_ciphers': invalid regular "
+       "expression '(?=x)'"},
+      {{"--path-map", "relative=db"}, "--path-map relative=db: FROM must be an absolute path"},
+      {{"--max-files", "0"}, "--max-files"},
+  };
+  for (const Case& test : cases) {
+    std::vector<std::string> arguments{"scan", "--hba", "db/pg_hba.conf"};
+    arguments.insert(arguments.end(), test.extra.begin(), test.extra.end());
+    const CommandResult result = Pgward(arguments);
+    EXPECT_EQ(result.exit_code, kInputError) << test.extra[0];
+    EXPECT_NE(result.err.find(test.message), std::string::npos) << result.err;
+  }
+}
+
+TEST_F(HostileTest, MaskingHidesValuesNotOptionNames) {
+  const CommandResult bogus = Pgward({"scan", "--target", "host=127.0.0.1 bogus=1"});
+  EXPECT_NE(bogus.err.find("invalid connection option \"bogus\""), std::string::npos) << bogus.err;
+  const CommandResult bare = Pgward({"scan", "--target", "host=127.0.0.1 hunter2"});
+  EXPECT_EQ(bare.err.find("hunter2"), std::string::npos) << bare.err;
+}
+
+TEST_F(HostileTest, EscapeSequencesInNamesNeverReachTheTerminal) {
+  // An OSC 52 sequence would write the clipboard of whoever reads the log in a terminal.
+  Write("checkout/inventory.yaml",
+        "targets:\n  - name: \"evil\\e]52;c;cm0gLXJmIH4=\\a\"\n"
+        "    dsn: \"host=127.0.0.1 port=1 connect_timeout=1\"\n");
+  const CommandResult result = Pgward({"scan", "--inventory", "inventory.yaml"});
+  EXPECT_EQ(result.exit_code, kIncompleteEvidence) << result.err;
+  EXPECT_NE(result.err.find("evil?]52"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find('\x1b'), std::string::npos);
+  EXPECT_EQ(result.out.find('\x1b'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pgward::testing
