@@ -168,7 +168,10 @@ FileGate::Opened FileGate::AdmitDirectory(const std::string& path) {
     admitted.error = "not read: the read was stopped";
     return admitted;
   }
-  if (!Confined(admitted.path)) {
+  // The verdict of each directory is kept: an include_dir loop asks for the same one often.
+  const auto [verdict, inserted] = directory_confined_.try_emplace(admitted.path, false);
+  if (inserted) verdict->second = Confined(admitted.path);
+  if (!verdict->second) {
     admitted.refused = true;
     admitted.error = Refusal(path);
   }

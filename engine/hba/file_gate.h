@@ -71,6 +71,7 @@ class FileGate {
   std::size_t records_ = 0;
   std::optional<std::string> input_error_;
   std::unordered_map<std::string, Included> included_;
+  std::unordered_map<std::string, bool> directory_confined_;
 };
 
 }  // namespace pgward::hba::internal

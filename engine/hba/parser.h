@@ -20,11 +20,14 @@ constexpr int kDefaultPgVersion = 17;
 // How much one pg_hba.conf may make pgward read, with everything it includes. Past a limit the
 // parse stops with HbaFile::input_error: a clear error instead of a hang or an exhausted memory.
 struct ReadLimits {
-  std::size_t max_file_bytes = std::size_t{16} << 20;  // any one file
-  std::size_t max_total_bytes = std::size_t{64}
-                                << 20;  // all reads, a file read twice counted twice
-  std::size_t max_files = 1000000;      // file and directory reads (include_dir loops read many)
-  std::size_t max_records = 1000000;    // rows
+  // Any one file.
+  std::size_t max_file_bytes = std::size_t{16} << 20;
+  // All reads together, a file read twice counted twice.
+  std::size_t max_total_bytes = std::size_t{64} << 20;
+  // File and directory reads: an include_dir loop makes many (three files that each list their
+  // directory make 118,000 for PostgreSQL's nesting depth of 10).
+  std::size_t max_files = 200000;
+  std::size_t max_records = 1000000;  // rows
 };
 
 // An absolute path prefix the server sees, and where that tree lies here (a checkout):
