@@ -54,19 +54,40 @@ void AddPgVersionOption(CLI::App& command, int& version, const std::string& desc
       ->default_val(hba::kDefaultPgVersion);
 }
 
+// One --path-map FROM=TO: FROM absolute, both non-empty, trailing separators dropped. A bad
+// one is a parse error, reported like any other bad flag.
+hba::PathMapping ParsePathMapping(const std::string& path_map) {
+  const std::size_t equals = path_map.find('=');
+  if (equals == std::string::npos || equals == 0 || equals + 1 == path_map.size()) {
+    throw CLI::ValidationError("--path-map " + path_map, "expected FROM=TO");
+  }
+  std::string from = path_map.substr(0, equals);
+  if (from.front() != '/') {
+    throw CLI::ValidationError("--path-map " + path_map, "FROM must be an absolute path");
+  }
+  while (from.size() > 1 && from.back() == '/') from.pop_back();
+  std::string to = path_map.substr(equals + 1);
+  while (to.size() > 1 && to.back() == '/') to.pop_back();
+  return {std::move(from), std::move(to)};
+}
+
 // --include-root, --path-map and the read limits: what a pg_hba.conf may make pgward read.
-// The mappings are checked and stored by the command's callback (CheckPathMaps).
-void AddHbaAccessOptions(CLI::App& command, hba::FileAccess& access,
-                         std::vector<std::string>& path_maps) {
+void AddHbaAccessOptions(CLI::App& command, hba::FileAccess& access) {
   command
       .add_option("--include-root", access.include_root,
                   "Directory every file an hba file names (include, include_dir, @file) must lie "
                   "in, symlinks followed; others are refused (default: the hba file's directory; "
                   "'/' reads what the server would)")
       ->check(CLI::ExistingDirectory);
-  command.add_option("--path-map", path_maps,
-                     "FROM=TO: read an absolute path the hba file names under FROM from TO instead "
-                     "(the server's config directory mapped onto the checkout; repeatable)");
+  command.add_option_function<std::vector<std::string>>(
+      "--path-map",
+      [&access](const std::vector<std::string>& path_maps) {
+        for (const std::string& path_map : path_maps) {
+          access.path_map.push_back(ParsePathMapping(path_map));
+        }
+      },
+      "FROM=TO: read an absolute path the hba file names under FROM from TO instead "
+      "(the server's config directory mapped onto the checkout; repeatable)");
   auto limit = [&](const char* name, std::size_t& value, const std::string& what) {
     command.add_option(name, value, what + " (default " + std::to_string(value) + ")")
         ->transform(CLI::AsSizeValue(false))
@@ -79,24 +100,6 @@ void AddHbaAccessOptions(CLI::App& command, hba::FileAccess& access,
   limit("--max-files", access.limits.max_files,
         "Most file and directory reads for one hba file (a file included twice counts twice)");
   limit("--max-records", access.limits.max_records, "Most rows of one hba file");
-}
-
-// FROM=TO pairs of --path-map: FROM absolute, both non-empty. An error message, or nullopt.
-std::optional<std::string> CheckPathMaps(const std::vector<std::string>& path_maps,
-                                         hba::FileAccess& access) {
-  for (const std::string& path_map : path_maps) {
-    const std::size_t equals = path_map.find('=');
-    if (equals == std::string::npos || equals == 0 || equals + 1 == path_map.size()) {
-      return "--path-map " + path_map + ": expected FROM=TO";
-    }
-    std::string from = path_map.substr(0, equals);
-    if (from.front() != '/') return "--path-map " + path_map + ": FROM must be an absolute path";
-    while (from.size() > 1 && from.back() == '/') from.pop_back();
-    std::string to = path_map.substr(equals + 1);
-    while (to.size() > 1 && to.back() == '/') to.pop_back();
-    access.path_map.push_back({std::move(from), std::move(to)});
-  }
-  return std::nullopt;
 }
 
 // The live servers of `collect` and `scan`.
@@ -134,13 +137,8 @@ void AddHbaRulesCommand(CLI::App& hba, Action& action) {
       ->default_val("table");
   command->add_option("FILE", options->file, "pg_hba.conf file to read ('-': standard input)")
       ->required();
-  auto path_maps = std::make_shared<std::vector<std::string>>();
-  AddHbaAccessOptions(*command, options->access, *path_maps);
-  command->callback([&action, options, format, path_maps] {
-    if (std::optional<std::string> error = CheckPathMaps(*path_maps, options->access)) {
-      action = [error] { return UsageError(*error, "pgward hba rules"); };
-      return;
-    }
+  AddHbaAccessOptions(*command, options->access);
+  command->callback([&action, options, format] {
     options->format =
         *format == "json" ? HbaRulesOptions::Format::kJson : HbaRulesOptions::Format::kTable;
     action = [options] { return RunHbaRules(*options, std::cout, std::cerr); };
@@ -178,13 +176,8 @@ void AddHbaExplainCommand(CLI::App& hba, Action& action) {
       ->delimiter(',');
   command->add_option("FILE", options->file, "pg_hba.conf file to read ('-': standard input)")
       ->required();
-  auto path_maps = std::make_shared<std::vector<std::string>>();
-  AddHbaAccessOptions(*command, options->access, *path_maps);
-  command->callback([&action, options, format, path_maps] {
-    if (std::optional<std::string> error = CheckPathMaps(*path_maps, options->access)) {
-      action = [error] { return UsageError(*error, "pgward hba explain"); };
-      return;
-    }
+  AddHbaAccessOptions(*command, options->access);
+  command->callback([&action, options, format] {
     options->format =
         *format == "json" ? HbaExplainOptions::Format::kJson : HbaExplainOptions::Format::kText;
     action = [options] { return RunHbaExplain(*options, std::cout, std::cerr); };
@@ -226,13 +219,8 @@ void AddCollectCommand(CLI::App& app, Action& action) {
   auto options = std::make_shared<CollectCommandOptions>();
   AddLiveTargetOptions(*command, *options);
   command->add_option("-o,--output", options->output, "Snapshot file to write")->required();
-  auto path_maps = std::make_shared<std::vector<std::string>>();
-  AddHbaAccessOptions(*command, options->hba_access, *path_maps);
-  command->callback([&action, options, path_maps] {
-    if (std::optional<std::string> error = CheckPathMaps(*path_maps, options->hba_access)) {
-      action = [error] { return UsageError(*error, "pgward collect"); };
-      return;
-    }
+  AddHbaAccessOptions(*command, options->hba_access);
+  command->callback([&action, options] {
     options->progress = isatty(STDERR_FILENO);
     action = [options] { return RunCollect(*options, std::cout, std::cerr); };
   });
@@ -281,13 +269,8 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
                     "SARIF: leave waived findings out (GitHub shows suppressed results as open)");
   command->add_flag("--reproducible", options->reproducible,
                     "Leave timestamps out: the same inputs give the same bytes");
-  auto path_maps = std::make_shared<std::vector<std::string>>();
-  AddHbaAccessOptions(*command, options->live.hba_access, *path_maps);
-  command->callback([&action, options, formats, fail_on, path_maps, format_option] {
-    if (std::optional<std::string> error = CheckPathMaps(*path_maps, options->live.hba_access)) {
-      action = [error] { return UsageError(*error, "pgward scan"); };
-      return;
-    }
+  AddHbaAccessOptions(*command, options->live.hba_access);
+  command->callback([&action, options, formats, fail_on, format_option] {
     options->formats.clear();
     const bool report_to_stdout =
         options->json_file == "-" || options->sarif_file == "-" || options->junit_file == "-";

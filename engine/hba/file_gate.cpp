@@ -124,12 +124,13 @@ FileGate::Opened FileGate::Open(const std::string& path, bool allow_directory) {
 
 const FileGate::Included& FileGate::ReadIncluded(const std::string& path) {
   static const Included kStopped{nullptr, "", 0, 0, "not read: the read was stopped", false};
-  if (stopped() || !CountOpen()) return kStopped;
+  if (stopped()) return kStopped;
   auto [entry, inserted] = included_.try_emplace(path);
   Included& included = entry->second;
+  // A first read is counted by Open(), a read from memory here.
+  if (!inserted && !CountOpen()) return kStopped;
   if (inserted) {
     Opened opened = Open(path, true);
-    --files_opened_;  // Open() counted it again
     included.path = std::move(opened.path);
     included.open_errno = opened.open_errno;
     included.error = std::move(opened.error);

@@ -978,9 +978,7 @@ HbaFile ParseHbaText(std::string_view contents, const std::string& path,
     ++lines;
   }
   internal::FileGate gate(options.access, path);
-  if (contents.size() > options.access.limits.max_file_bytes) {
-    gate.AddBytes(contents.size(), contents.size());
-  }
+  gate.AddBytes(contents.size(), contents.size());
   RuleCollector collector(file, options, gate, lines);
   if (!gate.stopped()) {
     internal::TokenizeAuthFile(contents, std::make_shared<const std::string>(path),
