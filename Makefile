@@ -36,23 +36,16 @@ bench: build
 	@$(BUILD_DIR)/bench/probe_bench
 	@$(BUILD_DIR)/bench/collect_bench
 
-# The parser fuzzer (clang + libFuzzer) for FUZZ_SECONDS; the differential corpus seeds it. What it
-# finds is merged into fixtures/fuzz/hba/, down to the inputs that keep the coverage (the suite
-# replays them).
+# Every libFuzzer target (clang, ASan, UBSan) for FUZZ_SECONDS each; what they find is merged
+# into fixtures/fuzz/<name>/, which the suite replays. FUZZERS=policy_loader picks some.
 FUZZ_SECONDS ?= 600
+FUZZERS ?= hba_parser policy_loader values waivers inventory snapshot audit_csv report
 fuzz:
 	@scripts/install-deps fuzz
 	@CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DPGWARD_FUZZ=ON -DPGWARD_BUILD_TESTS=OFF >/dev/null
-	@cmake --build build-fuzz --target hba_parser_fuzzer
-	@mkdir -p fixtures/fuzz/hba
-	@build-fuzz/hba_parser_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-	  -max_len=65536 -print_final_stats=1 fixtures/fuzz/hba fixtures/hba-differential/*/
-	@rm -rf build-fuzz/merged && mkdir build-fuzz/merged
-	@build-fuzz/hba_parser_fuzzer -merge=1 -rss_limit_mb=2048 -max_len=65536 build-fuzz/merged \
-	  fixtures/fuzz/hba >/dev/null 2>&1
-	@rm -rf fixtures/fuzz/hba && mv build-fuzz/merged fixtures/fuzz/hba
-	@echo "fixtures/fuzz/hba: $$(ls fixtures/fuzz/hba | wc -l) inputs that keep the corpus's coverage"
+	@cmake --build build-fuzz --target $(addsuffix _fuzzer,$(FUZZERS))
+	@scripts/fuzz $(FUZZ_SECONDS) $(FUZZERS)
 
 format:
 	@scripts/install-deps format

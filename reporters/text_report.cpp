@@ -64,7 +64,7 @@ std::string RenderTextReport(const ScanReport& report, bool color) {
       } else {
         ++counts[static_cast<size_t>(severity)];
       }
-      out += "  " + finding.rule_id + "  " + Printable(Where(finding)) + "  " +
+      out += "  " + Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +
              Printable(finding.message) + status;
       if (finding.note) out += " (" + Printable(*finding.note) + ")";
       out += "\n";

@@ -8,6 +8,7 @@
 
 #include "engine/core/input_file.h"
 #include "engine/core/redact.h"
+#include "engine/core/yaml_document.h"
 
 namespace pgward::collect {
 namespace {
@@ -97,7 +98,7 @@ InventoryResult LoadInventory(const std::string& path) {
     return result;
   }
   try {
-    document = YAML::Load(file.contents);
+    document = LoadYamlDocument(file.contents);
   } catch (const YAML::Exception& error) {
     result.error = Where(path, error.mark) + ": " + error.msg;
     return result;

@@ -142,7 +142,8 @@ class Reader {
     if (auto error = parser_.iterate(json).get(document)) return JsonError(error);
     ondemand::object root;
     if (auto error = document.get_object().get(root)) return JsonError(error);
-    bool format_seen = false, version_seen = false;
+    bool format_seen = false, version_seen = false, collector_seen = false, time_seen = false,
+         servers_seen = false;
     for (auto member : root) {
       ondemand::field field;
       if (auto error = std::move(member).get(field)) return JsonError(error);
@@ -165,17 +166,25 @@ class Reader {
         version_seen = true;
       } else if (*key == "collector") {
         if (std::optional<std::string> error = ReadCollector(value)) return error;
+        collector_seen = true;
       } else if (*key == "collected_at") {
         std::optional<std::string_view> text = Text(value);
         if (!text || !ParseTimestamp(*text)) return "collected_at: expected a UTC timestamp";
         if (evidence_.collected_at.empty()) evidence_.collected_at = *text;
+        time_seen = true;
       } else if (*key == "servers") {
         if (std::optional<std::string> error = ReadServers(value)) return error;
+        servers_seen = true;
       } else {
         return "unknown member \"" + std::string(*key) + "\"";
       }
     }
     if (!format_seen || !version_seen) return "not a pgward snapshot (no format or format_version)";
+    // Required as the schema requires them: what pgward writes, it must read back, and a
+    // document without them was not written by pgward.
+    if (!collector_seen) return "no \"collector\"";
+    if (!time_seen) return "no \"collected_at\"";
+    if (!servers_seen) return "no \"servers\"";
     return std::nullopt;
   }
 
@@ -196,6 +205,7 @@ class Reader {
   std::optional<std::string> ReadCollector(ondemand::value& value) {
     ondemand::object object;
     if (value.get_object().get(object)) return "collector: expected an object";
+    bool name_seen = false, version_seen = false;
     for (auto member : object) {
       ondemand::field field;
       if (std::move(member).get(field)) return "collector: invalid JSON";
@@ -203,10 +213,17 @@ class Reader {
       ondemand::value inner = field.value();
       const std::optional<std::string_view> text = Text(inner);
       if (!key || !text) return "collector: expected strings";
-      if (*key == "version" && evidence_.collector_version.empty()) {
-        evidence_.collector_version = *text;
+      if (*key == "name") {
+        if (*text != "pgward") return "collector: name is not \"pgward\"";
+        name_seen = true;
+      } else if (*key == "version") {
+        if (evidence_.collector_version.empty()) evidence_.collector_version = *text;
+        version_seen = true;
+      } else {
+        return "collector: unknown member \"" + std::string(*key) + "\"";
       }
     }
+    if (!name_seen || !version_seen) return "collector: expected a name and a version";
     return std::nullopt;
   }
 

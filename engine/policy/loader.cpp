@@ -11,6 +11,7 @@
 
 #include "engine/core/redact.h"
 #include "engine/core/suggest.h"
+#include "engine/core/yaml_document.h"
 #include "engine/model/fact_format.h"
 #include "engine/policy/predicates.h"
 
@@ -165,7 +166,7 @@ class Loader {
     }
     const std::optional<std::string> content = std::move(file.contents);
     try {
-      YAML::Node root = YAML::Load(*content);
+      YAML::Node root = LoadYamlDocument(*content);
       if (!root.IsMap()) {
         Error(path, root.Mark(), "a policy file must be a mapping with apiVersion and kind");
         return std::nullopt;
@@ -475,7 +476,7 @@ class Loader {
         continue;
       }
       try {
-        ApplyValues(draft, YAML::Load(values.contents), path);
+        ApplyValues(draft, LoadYamlDocument(values.contents), path);
       } catch (const YAML::Exception& error) {
         Error(path, error.mark, "invalid YAML: " + error.msg);
       }

@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "engine/core/input_file.h"
+#include "engine/core/yaml_document.h"
 #include "engine/model/facts_yaml.h"
 #include "engine/policy/evaluator.h"
 #include "engine/policy/loader.h"
@@ -48,9 +50,14 @@ struct Coverage {
 class Runner {
  public:
   void RunFile(const fs::path& path, PolicyTestReport& report) {
+    const InputFile input = ReadInputFile(path.string(), kDefaultMaxConfigBytes);
+    if (input.error) {
+      report.errors.push_back(path.string() + ": cannot read the file: " + *input.error);
+      return;
+    }
     YAML::Node root;
     try {
-      root = YAML::LoadFile(path.string());
+      root = LoadYamlDocument(input.contents);
     } catch (const YAML::Exception& error) {
       report.errors.push_back(path.string() + ":" + std::to_string(error.mark.line + 1) + ":" +
                               std::to_string(error.mark.column + 1) +

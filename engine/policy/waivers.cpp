@@ -6,6 +6,7 @@
 
 #include "engine/core/input_file.h"
 #include "engine/core/suggest.h"
+#include "engine/core/yaml_document.h"
 #include "engine/model/fact_format.h"
 
 namespace pgward::policy {
@@ -30,7 +31,7 @@ class WaiverReader {
       return result;
     }
     try {
-      const YAML::Node root = YAML::Load(file.contents);
+      const YAML::Node root = LoadYamlDocument(file.contents);
       ReadRoot(root, result.waivers);
     } catch (const YAML::Exception& error) {
       Error(error.mark, "invalid YAML: " + error.msg);

@@ -170,6 +170,12 @@ TEST_F(SnapshotTest, InvalidSnapshotsAreRejectedWithTheReason) {
       {R"({"format": "pgward-snapshot", "format_version": 2, "servers": []})",
        "format_version 2 is not supported"},
       {R"({"servers": []})", "no format"},
+      // What the schema requires, the reader requires: a snapshot it accepts, it can write back.
+      {header + R"("collector": {"name": "pgward", "version": "1"}, "servers": []})",
+       "no \"collected_at\""},
+      {header + R"("collected_at": "2026-01-02T03:04:05Z", "servers": []})", "no \"collector\""},
+      {header + R"("collector": {"name": "other", "version": "1"}, "servers": []})",
+       "collector: name is not \"pgward\""},
       {header + R"("servers": [{"name": "a", "host": null, "port": null, "version": null,
           "connections": {"fields": ["pid"], "rows": [["seven"]]}}]})",
        "connections.rows[0].pid: expected an integer"},

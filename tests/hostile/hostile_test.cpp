@@ -277,6 +277,57 @@ TEST_F(HostileTest, LimitsAreClearErrors) {
   EXPECT_NE(total.err.find("the limit is --max-total-bytes"), std::string::npos) << total.err;
 }
 
+// A kilobyte of YAML can stand for a tree of billions of nodes (each alias names a node again),
+// one that contains itself, or one nested past any stack: each YAML input refuses them at once.
+TEST_F(HostileTest, YamlBombsAreRefusedInEveryYamlInput) {
+  std::string bomb = "x0: &a0 [x, x]\n";
+  for (int level = 1; level < 40; ++level) {
+    bomb += "x" + std::to_string(level) + ": &a" + std::to_string(level) + " [*a" +
+            std::to_string(level - 1) + ", *a" + std::to_string(level - 1) + "]\n";
+  }
+  const std::string policy_header =
+      "apiVersion: pgward/v1\nkind: Policy\nmetadata: {name: bomb, version: '1'}\n";
+  const std::string policy_rule =
+      "rules:\n  - id: PGW-X-001\n    title: t\n    severity: high\n    target: server\n";
+  const std::string nested = std::string(100, '[') + std::string(100, ']');
+  const struct {
+    std::string file;
+    std::string contents;
+    std::vector<std::string> arguments;
+    std::string expected;
+  } cases[] = {
+      {"policy.yaml",
+       policy_header + bomb,
+       {"policy", "lint", "policy.yaml"},
+       "expands to more than 250000 nodes"},
+      {"predicate.yaml",
+       policy_header + policy_rule + "    assert: &p {all: [*p]}\n",
+       {"policy", "lint", "predicate.yaml"},
+       "an alias refers to a node that contains it"},
+      {"values.yaml",
+       "min_key_bits: " + nested + "\n",
+       {"scan", "--hba", "db/pg_hba.conf", "--values", "values.yaml"},
+       "nests deeper than 64 levels"},
+      {"waivers.yaml",
+       bomb,
+       {"scan", "--hba", "db/pg_hba.conf", "--waivers", "waivers.yaml"},
+       "expands to more than 250000 nodes"},
+      {"inventory.yaml",
+       "targets: " + nested + "\n",
+       {"collect", "--inventory", "inventory.yaml", "-o", "-"},
+       "nests deeper than 64 levels"},
+  };
+  Write("checkout/db/pg_hba.conf", "local all all peer\n");
+  for (const auto& yaml : cases) {
+    SCOPED_TRACE(yaml.file);
+    Write("checkout/" + yaml.file, yaml.contents);
+    const CommandResult result = Pgward(yaml.arguments);
+    EXPECT_EQ(result.exit_code, kInputError) << result.err;
+    EXPECT_NE(result.err.find(yaml.file + ":"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find(yaml.expected), std::string::npos) << result.err;
+  }
+}
+
 TEST_F(HostileTest, AFileTheServerWouldRefuseForHavingNoEntriesFails) {
   Write("checkout/db/empty.conf", "# nothing but a comment\n");
   const CommandResult empty = Pgward({"scan", "--hba", "db/empty.conf"});

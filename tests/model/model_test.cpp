@@ -3,6 +3,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/model/fact_format.h"
 #include "engine/model/fact_table.h"
 #include "engine/model/ip.h"
 #include "engine/model/tls_version.h"
@@ -124,6 +125,28 @@ TEST(FactSchemaTest, EveryTypeIsFoundByNameAndFieldNamesAreUnique) {
     }
   }
   EXPECT_EQ(FindFactType("connections"), nullptr);
+}
+
+TEST(TimestampTest, ParsesOnlyRealDatesAndWritesWhatItParses) {
+  EXPECT_EQ(ParseTimestamp("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(ParseTimestamp("2026-11-24T10:00:00Z"), 1'795'514'400);
+  EXPECT_EQ(ParseTimestamp("2024-02-29"), 1'709'164'800);
+  EXPECT_EQ(ParseTimestamp("1969-12-31T23:59:59Z"), -1);
+  // strptime took all of these, rolling impossible dates over and short fields in.
+  for (const std::string_view bad :
+       {"2026-02-30", "2025-02-29", "2026-13-01", "2026-00-10", "2026-1-015", " 2026-01-01",
+        "+026-01-01", "2026-01-01T24:00:00Z", "2026-01-01T23:59:60Z", "2026-01-01T23:59:59+",
+        "2026-01-01 23:59:59Z", "", "2026-01-01T1:2:3Z  "}) {
+    EXPECT_EQ(ParseTimestamp(bad), std::nullopt) << bad;
+  }
+  // Years before 1000 are zero-padded, so that a snapshot written is read back.
+  for (const std::string_view text :
+       {"0027-01-31T12:00:00Z", "1950-06-15T01:02:03Z", "2026-11-24T10:00:00Z",
+        "9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z"}) {
+    const std::optional<std::int64_t> seconds = ParseTimestamp(text);
+    ASSERT_TRUE(seconds) << text;
+    EXPECT_EQ(FormatTimestamp(*seconds), text);
+  }
 }
 
 }  // namespace
