@@ -114,8 +114,7 @@ std::optional<std::string> CollectHbaFiles(const ScanOptions& options, FactSet& 
     for (const hba::RefusedReference& refused : file.refused) {
       report.errors.push_back({path, hba::RefusalMessage(refused), {}});
     }
-    const hba::AccessMap access = hba::AnalyzeAccess(file, hba::LocalNetworks{});
-    hba::AddHbaRuleFacts(file, options.pg_version, facts, &access);
+    hba::AddHbaRuleFacts(file, options.pg_version, facts);
     read_files.insert(path);
     for (const hba::HbaRule& rule : file.rules) read_files.insert(*rule.location.file);
   }

@@ -527,7 +527,7 @@ class Collector {
   void ReadOfflineHba(const Target& target, const ServerRows& rows, ServerEvidence& server) {
     hba::ParseOptions parse;
     parse.access = options_.hba_access;
-    if (rows.version > 0) parse.pg_version = std::clamp(rows.version / 10000, 13, 18);
+    parse.pg_version = hba::PgVersionOf(rows.version);
     if (const auto ssl = rows.settings.find("ssl"); ssl != rows.settings.end()) {
       parse.ssl_enabled = ssl->second == "on";
     }

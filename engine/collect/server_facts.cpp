@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "engine/collect/queries.h"
+#include "engine/hba/parser.h"
 #include "engine/hba/view_rules_facts.h"
 
 namespace pgward::collect {
@@ -262,7 +263,7 @@ void AddServerFacts(const ServerRows& rows, FactSet& facts, ServerEvidence& serv
       if (row.file_name) row.file_name = rows.name + ":" + *row.file_name;
     }
     const std::string file = rows.name + ":" + Setting(rows, "hba_file").value_or("pg_hba.conf");
-    hba::AddHbaViewRuleFacts(named, file, facts);
+    hba::AddHbaViewRuleFacts(named, file, hba::PgVersionOf(rows.version), facts);
   }
 }
 

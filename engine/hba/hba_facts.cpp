@@ -133,7 +133,7 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
 
 }  // namespace
 
-void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts, const AccessMap* access) {
+void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
   FactTable& table = facts.table(FactKind::kHbaRule);
   const std::vector<FileRulesRow> rows = RenderFileRules(file, pg_version, SecretDisplay::kMask);
   const size_t f_file = table.Field("file"), f_line = table.Field("line"),
@@ -201,7 +201,7 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts, const 
                     "configuration file \"" + file.path +
                         "\" contains no entries: the server refuses to load it");
   }
-  if (access != nullptr) AddAccessFacts(file, *access, fact_rows, facts);
+  AddAccessFacts(file, AnalyzeAccess(file, LocalNetworks{}), fact_rows, facts);
 }
 
 }  // namespace pgward::hba

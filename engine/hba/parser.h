@@ -17,6 +17,16 @@ constexpr int kOldestPgVersion = 13;
 constexpr int kNewestPgVersion = 18;
 constexpr int kDefaultPgVersion = 17;
 
+// The hba dialect of a server reporting `server_version_num` (150004 reads as 15), within the
+// versions pgward knows; kDefaultPgVersion when the version is unknown (0).
+constexpr int PgVersionOf(int server_version_num) {
+  if (server_version_num <= 0) return kDefaultPgVersion;
+  const int major = server_version_num / 10000;
+  return major < kOldestPgVersion   ? kOldestPgVersion
+         : major > kNewestPgVersion ? kNewestPgVersion
+                                    : major;
+}
+
 // How much one pg_hba.conf may make pgward read, with everything it includes. Past a limit the
 // parse stops with HbaFile::input_error: a clear error instead of a hang or an exhausted memory.
 struct ReadLimits {

@@ -119,10 +119,8 @@ HbaFile FileFromView(const std::vector<FileRulesRow>& rows, const std::string& f
 }  // namespace
 
 void AddHbaViewRuleFacts(const std::vector<FileRulesRow>& rows, const std::string& file,
-                         FactSet& facts) {
-  const HbaFile hba = FileFromView(rows, file);
-  const AccessMap access = AnalyzeAccess(hba, LocalNetworks{});
-  AddHbaRuleFacts(hba, kDefaultPgVersion, facts, &access);
+                         int pg_version, FactSet& facts) {
+  AddHbaRuleFacts(FileFromView(rows, file), pg_version, facts);
 }
 
 }  // namespace pgward::hba

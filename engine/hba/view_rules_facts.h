@@ -12,10 +12,10 @@
 namespace pgward::hba {
 
 // Appends one hba_rule fact per row, and the access map's facts, exactly as for a parsed file
-// (AddHbaRuleFacts with the first-match analysis). `file` names the file for rows that carry no
-// file_name (before PostgreSQL 16): the caller passes the server's hba_file. Secret option
-// values (ldapbindpasswd, radiussecrets), which the server shows, are masked.
+// (AddHbaRuleFacts). `file` names the file for rows that carry no file_name (before PostgreSQL
+// 16): the caller passes the server's hba_file; `pg_version` is the server's major version.
+// Secret option values (ldapbindpasswd, radiussecrets), which the server shows, are masked.
 void AddHbaViewRuleFacts(const std::vector<FileRulesRow>& rows, const std::string& file,
-                         FactSet& facts);
+                         int pg_version, FactSet& facts);
 
 }  // namespace pgward::hba

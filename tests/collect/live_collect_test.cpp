@@ -18,10 +18,11 @@
 #include "engine/collect/queries.h"
 #include "engine/collect/server_facts.h"
 #include "engine/collect/snapshot.h"
-#include "engine/hba/access.h"
 #include "engine/hba/hba_facts.h"
 #include "engine/hba/parser.h"
 #include "engine/model/fact_format.h"
+#include "engine/policy/builtin.h"
+#include "engine/policy/evaluator.h"
 #include "tests/collect/collect_test_util.h"
 #include "tests/sandbox/live_client.h"
 #include "tests/sandbox/sandbox.h"
@@ -330,8 +331,7 @@ TEST(LiveCollectTest, HbaRulesFromTheServerViewMatchTheParsedFile) {
   hba::ParseOptions options;
   options.pg_version = 15;
   const hba::HbaFile file = hba::ParseHbaFile(server.hba_file().string(), options);
-  const hba::AccessMap access = hba::AnalyzeAccess(file, hba::LocalNetworks{});
-  hba::AddHbaRuleFacts(file, 15, parsed, &access);
+  hba::AddHbaRuleFacts(file, 15, parsed);
 
   // The same facts, but for the file's name: the server's facts name the server too.
   auto without_file = [](const FactSet& facts) {
@@ -346,6 +346,67 @@ TEST(LiveCollectTest, HbaRulesFromTheServerViewMatchTheParsedFile) {
   const FactTable& rules = live.table(FactKind::kHbaRule);
   ASSERT_EQ(rules.size(), 7u);
   EXPECT_EQ(FormatField(rules, 0, rules.Field("file")), "db:" + server.hba_file().string());
+}
+
+// One file, three roads into facts: `scan --hba`, an inventory target's hba_file, and the
+// server's own pg_hba_file_rules. Each must give the same hba findings and checks, the
+// first-match coverage rules (PGW-COV-*, PGW-HBA-008) included: a road without the analysis
+// would leave them "evidence missing" and a fleet scan could never pass.
+TEST(LiveCollectTest, TheThreeHbaRoadsGiveTheSameFindings) {
+  Sandbox server;
+  server.GrantScannerHbaFileRules();
+  const std::string hba_file = server.hba_file().string();
+
+  FactSet from_view;
+  const Evidence view_evidence =
+      Collect({TargetFor("db", server.tls_dsn(sandbox::kScannerRole))}, from_view);
+  ASSERT_EQ(ErrorText(view_evidence), "");
+
+  Target with_file = TargetFor("db", server.tls_dsn(sandbox::kScannerRole));
+  with_file.hba_file = hba_file;
+  FactSet from_inventory;
+  const Evidence inventory_evidence = Collect({with_file}, from_inventory);
+  ASSERT_EQ(ErrorText(inventory_evidence), "");
+
+  FactSet from_scan;
+  hba::ParseOptions options;
+  options.pg_version = 15;
+  hba::AddHbaRuleFacts(hba::ParseHbaFile(hba_file, options), 15, from_scan);
+
+  policy::LoadResult baseline = policy::LoadBuiltinPack("baseline");
+  ASSERT_TRUE(baseline.policy);
+  // Rule, status, line and message of every hba finding, and every hba check's counts; the
+  // server's facts name the file "db:<path>", the others "<path>".
+  auto hba_outcome = [&](const FactSet& facts) {
+    const policy::Evaluation evaluation = policy::Evaluate({&*baseline.policy}, facts);
+    std::vector<std::string> outcome;
+    auto strip = [&](std::string text) {
+      for (size_t at; (at = text.find("db:" + hba_file)) != std::string::npos;) text.erase(at, 3);
+      return text;
+    };
+    for (const Finding& finding : evaluation.findings) {
+      if (!finding.rule_id.starts_with("PGW-HBA-") && !finding.rule_id.starts_with("PGW-COV-"))
+        continue;
+      outcome.push_back(finding.rule_id + " " + std::string(FindingStatusName(finding.status)) +
+                        " line " + std::to_string(finding.location ? finding.location->line : 0) +
+                        " " + strip(finding.message));
+    }
+    for (const RuleCheck& check : evaluation.checks) {
+      if (!check.rule_id.starts_with("PGW-HBA-") && !check.rule_id.starts_with("PGW-COV-"))
+        continue;
+      outcome.push_back("check " + check.rule_id + " " + std::to_string(check.facts_checked) +
+                        " checked, " + std::to_string(check.failures) + " failed, " +
+                        std::to_string(check.errors) + " without evidence");
+    }
+    return outcome;
+  };
+  const std::vector<std::string> scanned = hba_outcome(from_scan);
+  EXPECT_EQ(hba_outcome(from_inventory), scanned);
+  EXPECT_EQ(hba_outcome(from_view), scanned);
+  const auto coverage_checked = std::count_if(scanned.begin(), scanned.end(), [](auto& line) {
+    return line.starts_with("check PGW-COV-") && line.ends_with(", 0 without evidence");
+  });
+  EXPECT_GE(coverage_checked, 2) << ::testing::PrintToString(scanned);
 }
 
 TEST(LiveCollectTest, ScannerWithoutPgMonitorIsAnErrorNamingTheGrant) {

@@ -75,7 +75,7 @@ hba_access:
   rule.netmask = "255.0.0.0";
   rule.auth_method = "ldap";
   rule.options = {{"ldapserver=ldap", "ldapbindpasswd=hunter2"}};
-  hba::AddHbaViewRuleFacts({rule}, "db1:/etc/pg_hba.conf", facts);
+  hba::AddHbaViewRuleFacts({rule}, "db1:/etc/pg_hba.conf", 15, facts);
 
   Evidence evidence;
   evidence.collector_version = "0.1.0";
