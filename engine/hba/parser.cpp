@@ -1026,6 +1026,13 @@ HbaFile ParseHbaFile(const std::string& path, const ParseOptions& options) {
   }
   // The file is read in blocks as it is tokenized, so its line count is not known up front.
   const std::size_t size = internal::RegularFileSize(opened.fd);
+  // A file already too large is refused before its first line: tokenizing 16 MiB only to drop
+  // the rows is a cost an attacker chooses. The blocks are still counted, as a file can grow.
+  if (!gate.AddBytes(size, 0)) {
+    close(opened.fd);
+    file.input_error = *gate.input_error();
+    return file;
+  }
   RuleCollector collector(file, options, gate, size / kMinRuleLineBytes + 1);
   const int read_error =
       internal::TokenizeAuthFile(opened.fd, std::make_shared<const std::string>(opened.path),
