@@ -48,6 +48,7 @@
 #include "engine/collect/event_loops.h"
 #include "engine/collect/live_collector.h"
 #include "engine/collect/snapshot.h"
+#include "engine/scan/gather.h"
 #include "tests/sandbox/sandbox.h"
 #include "tests/support/command.h"
 
@@ -119,10 +120,10 @@ void WriteLargeSnapshot(const std::string& path, size_t count) {
       }
     }
   }
-  collect::Evidence evidence;
+  pgward::Evidence evidence;
   evidence.collector_version = "bench";
   evidence.collected_at = "2026-01-01T00:00:00Z";
-  collect::ServerEvidence server;
+  pgward::ServerEvidence server;
   server.name = "db-prod-1";
   server.host = "10.0.0.1";
   server.port = 5432;
@@ -136,7 +137,7 @@ void WriteLargeSnapshot(const std::string& path, size_t count) {
 int LoadAndReport(const std::string& path) {
   const Clock::time_point start = Clock::now();
   pgward::FactSet facts;
-  collect::Evidence evidence;
+  pgward::Evidence evidence;
   if (std::optional<std::string> error = collect::LoadSnapshot(path, facts, evidence)) {
     std::cerr << *error << "\n";
     return 1;
@@ -444,7 +445,8 @@ void Shell(const std::string& script) {
 // One collection of every target at once. Raises `kb_per_target` to the growth of the peak
 // RSS per target when it is larger.
 void CollectAll(const std::vector<std::string>& dsns, double& kb_per_target) {
-  collect::CollectOptions options;
+  pgward::scan::LivePlan plan;
+  collect::CollectOptions& options = plan.collect;
   for (size_t i = 0; i < dsns.size(); ++i) {
     collect::Target target;
     target.name = "target-" + std::to_string(i);
@@ -456,7 +458,7 @@ void CollectAll(const std::vector<std::string>& dsns, double& kb_per_target) {
   std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM
   const long before_kb = StatusKb("VmRSS");
   pgward::FactSet facts;
-  const collect::Evidence evidence = collect::CollectLive(options, facts);
+  const pgward::Evidence evidence = pgward::scan::GatherLive(plan, facts);
   kb_per_target = std::max(kb_per_target, static_cast<double>(StatusKb("VmHWM") - before_kb) /
                                               static_cast<double>(dsns.size()));
   for (const pgward::EvidenceError& error : evidence.Errors()) {

@@ -67,7 +67,7 @@ pgward::ScanReport LargeReport() {
                                std::to_string(i / 256 % 256) + "." + std::to_string(i % 256);
     finding.message = "plaintext TCP connection from " + client + " as " + user + " (psql)";
     finding.target = report.targets[static_cast<size_t>(i) % kServers];
-    if (i % 3 == 0) finding.location = FindingLocation{"inventory/fleet.yaml", 1 + i % kServers};
+    if (i % 3 == 0) finding.location = SourceLocation{"inventory/fleet.yaml", 1 + i % kServers};
     finding.subject = Json{{"pid", 10000 + i},      {"usename", user},
                            {"datname", "app"},      {"application_name", "psql"},
                            {"client_addr", client}, {"client_port", 40000 + i % 20000},

@@ -10,7 +10,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pgward::FactSet facts;
-  pgward::collect::Evidence evidence;
+  pgward::Evidence evidence;
   if (pgward::collect::LoadSnapshot(pgward::fuzz::WriteInputFile(data, size, "audit.csv"), facts,
                                     evidence)) {
     return 0;

@@ -69,7 +69,7 @@ pgward::ScanReport HostileReport(Strings& in) {
     finding.message = in.Next();
     finding.target = in.Next();
     if (in.Small(2) == 1) {
-      finding.location = pgward::FindingLocation{in.Next(), static_cast<int>(in.Small(200))};
+      finding.location = pgward::SourceLocation{in.Next(), static_cast<int>(in.Small(200))};
     }
     finding.subject[in.Next()] = in.Next();
     finding.subject[in.Next()] = static_cast<int>(in.Small(100));
@@ -85,7 +85,7 @@ pgward::ScanReport HostileReport(Strings& in) {
 
     report.checks.push_back({rule.id, finding.target, in.Small(5), in.Small(5), in.Small(5)});
     pgward::EvidenceError error{in.Next(), in.Next(), std::nullopt};
-    if (in.Small(2) == 1) error.location = pgward::FindingLocation{in.Next(), 1};
+    if (in.Small(2) == 1) error.location = pgward::SourceLocation{in.Next(), 1};
     report.errors.push_back(error);
     report.artifacts.push_back({in.Next(), in.Next()});
     report.warnings.push_back(in.Next());

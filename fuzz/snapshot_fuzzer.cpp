@@ -20,7 +20,7 @@ struct Loaded {
 
 Loaded LoadAndRewrite(const uint8_t* data, size_t size, const std::string& name) {
   pgward::FactSet facts;
-  pgward::collect::Evidence evidence;
+  pgward::Evidence evidence;
   Loaded loaded;
   loaded.error = pgward::collect::LoadSnapshot(pgward::fuzz::WriteInputFile(data, size, name),
                                                facts, evidence);

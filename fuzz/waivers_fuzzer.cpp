@@ -21,7 +21,7 @@ std::vector<pgward::Finding> SampleFindings() {
   findings[0].fingerprint = "0123abcd";
   findings[1].rule_id = "PGW-HBA-001";
   findings[1].target = "pg_hba.conf";
-  findings[1].location = pgward::FindingLocation{"pg_hba.conf", 12};
+  findings[1].location = pgward::SourceLocation{"pg_hba.conf", 12};
   findings[1].subject = {{"client_addr", "not an address"}};
   findings[2].rule_id = "PGW-SRV-001";
   findings[2].target = "db2";

@@ -9,7 +9,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json LocationJson(const std::optional<FindingLocation>& location) {
+Json LocationJson(const std::optional<SourceLocation>& location) {
   if (!location) return Json();
   return Json{{"file", location->file}, {"line", location->line}};
 }

@@ -96,7 +96,7 @@ void AppendAttribute(std::string& out, std::string_view name, std::string_view v
   out += '"';
 }
 
-std::string Where(const std::optional<FindingLocation>& location, const std::string& target) {
+std::string Where(const std::optional<SourceLocation>& location, const std::string& target) {
   if (!location || location->file.empty()) return target;
   if (location->line <= 0) return location->file;
   return location->file + ":" + std::to_string(location->line);

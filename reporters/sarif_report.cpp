@@ -365,7 +365,7 @@ class RunBuilder {
   }
 
  private:
-  Json Location(const std::optional<FindingLocation>& location, const std::string& target) {
+  Json Location(const std::optional<SourceLocation>& location, const std::string& target) {
     if (!location || location->file.empty()) {
       // Live findings without an inventory or snapshot line: the server is the location.
       return Json{{"logicalLocations",

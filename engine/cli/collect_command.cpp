@@ -6,10 +6,10 @@
 
 #include "engine/collect/inventory.h"
 #include "engine/collect/live_collector.h"
-#include "engine/collect/probe_servers.h"
 #include "engine/collect/snapshot.h"
 #include "engine/core/exit_code.h"
 #include "engine/core/redact.h"
+#include "engine/scan/gather.h"
 #include "reporters/atomic_file.h"
 
 namespace pgward::cli {
@@ -36,8 +36,8 @@ std::vector<collect::Target> CommandLineTargets(const std::vector<std::string>& 
 
 }  // namespace
 
-std::optional<collect::CollectOptions> PlanCollection(const CollectCommandOptions& options,
-                                                      std::ostream& err) {
+std::optional<scan::LivePlan> PlanCollection(const CollectCommandOptions& options,
+                                             std::ostream& err) {
   if (options.targets.empty() && options.inventory.empty()) {
     err << "pgward: nothing to collect: give --target DSN or --inventory FILE\n";
     return std::nullopt;
@@ -60,9 +60,14 @@ std::optional<collect::CollectOptions> PlanCollection(const CollectCommandOption
       return std::nullopt;
     }
   }
-  collect::CollectOptions collect;
+  scan::LivePlan plan;
+  plan.hba_access = options.hba_access;
+  if (options.probe) {
+    plan.probe.emplace();
+    if (!options.probe_ca_file.empty()) plan.probe->ca_file = options.probe_ca_file;
+  }
+  collect::CollectOptions& collect = plan.collect;
   collect.concurrency = options.concurrency;
-  collect.hba_access = options.hba_access;
   collect.targets = CommandLineTargets(options.targets);
   if (!options.inventory.empty()) {
     collect::InventoryResult inventory = collect::LoadInventory(options.inventory);
@@ -87,18 +92,7 @@ std::optional<collect::CollectOptions> PlanCollection(const CollectCommandOption
           << std::flush;
     };
   }
-  return collect;
-}
-
-collect::Evidence CollectEvidence(const CollectCommandOptions& options,
-                                  const collect::CollectOptions& plan, FactSet& facts) {
-  collect::Evidence evidence = collect::CollectLive(plan, facts);
-  if (options.probe) {
-    collect::ProbeServersOptions probe;
-    if (!options.probe_ca_file.empty()) probe.ca_file = options.probe_ca_file;
-    collect::ProbeServers(probe, evidence, facts);
-  }
-  return evidence;
+  return plan;
 }
 
 int RunCollect(const CollectCommandOptions& options, std::ostream& out, std::ostream& err) {
@@ -107,11 +101,11 @@ int RunCollect(const CollectCommandOptions& options, std::ostream& out, std::ost
     err << "pgward: collect needs -o FILE for the snapshot\n";
     return usage;
   }
-  std::optional<collect::CollectOptions> collect = PlanCollection(options, err);
-  if (!collect) return usage;
+  const std::optional<scan::LivePlan> plan = PlanCollection(options, err);
+  if (!plan) return usage;
 
   FactSet facts;
-  const collect::Evidence evidence = CollectEvidence(options, *collect, facts);
+  const Evidence evidence = scan::GatherLive(*plan, facts);
   std::vector<std::string> inputs;
   if (!options.inventory.empty()) inputs.push_back(options.inventory);
   for (const Artifact& artifact : evidence.artifacts) inputs.push_back(artifact.path);

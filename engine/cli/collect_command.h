@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/collect/live_collector.h"
+#include "engine/hba/parser.h"
+#include "engine/scan/gather.h"
 
 namespace pgward::cli {
 
@@ -27,13 +28,8 @@ struct CollectCommandOptions {
 
 // The targets of --target DSNs and the --inventory (selected by --tag), ready to collect; or
 // nullopt after printing a usage error. `scan` and `collect` share it.
-std::optional<collect::CollectOptions> PlanCollection(const CollectCommandOptions& options,
-                                                      std::ostream& err);
-
-// Collects the planned targets and, with --probe, probes the servers reached: the evidence of
-// `scan` and `collect` alike.
-collect::Evidence CollectEvidence(const CollectCommandOptions& options,
-                                  const collect::CollectOptions& plan, FactSet& facts);
+std::optional<scan::LivePlan> PlanCollection(const CollectCommandOptions& options,
+                                             std::ostream& err);
 
 // Exit 0 when everything was collected, 3 when something could not be (the snapshot is
 // written all the same and records what is missing), 2 on a usage or input error.

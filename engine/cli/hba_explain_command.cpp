@@ -18,7 +18,7 @@ std::string Location(const hba::HbaRule& rule) {
 }
 
 // The record as the server holds it (tokens unquoted unless quoting matters, secrets masked).
-std::string RecordText(const hba::HbaRule& rule, const hba::FileRulesRow& view) {
+std::string RecordText(const hba::HbaRule& rule, const FileRulesRow& view) {
   auto join = [](const hba::TokenList& tokens) {
     std::string text;
     for (const hba::Token& token : tokens)
@@ -99,7 +99,7 @@ int RunHbaExplain(const HbaExplainOptions& options, std::ostream& out, std::ostr
   for (const hba::RefusedReference& refused : file.refused) {
     err << "pgward: " << hba::RefusalMessage(refused) << "\n";
   }
-  const std::vector<hba::FileRulesRow> view =
+  const std::vector<FileRulesRow> view =
       hba::RenderFileRules(file, options.pg_version, hba::SecretDisplay::kMask);
   const hba::Explanation explanation =
       hba::ExplainConnection(file, attempt, networks, options.pg_version);

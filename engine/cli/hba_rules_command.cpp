@@ -13,8 +13,6 @@
 namespace pgward::cli {
 namespace {
 
-using hba::FileRulesRow;
-
 constexpr int kExitOk = static_cast<int>(ExitCode::kOk);
 constexpr int kExitInputError = static_cast<int>(ExitCode::kUsageOrInputError);
 

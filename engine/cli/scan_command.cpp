@@ -9,21 +9,14 @@
 #include <sstream>
 
 #include "engine/cli/collect_command.h"
-#include "engine/collect/evidence.h"
-#include "engine/collect/file_digest.h"
-#include "engine/collect/live_collector.h"
-#include "engine/collect/snapshot.h"
 #include "engine/core/exit_code.h"
-#include "engine/core/input_file.h"
 #include "engine/core/redact.h"
-#include "engine/hba/access.h"
-#include "engine/hba/hba_facts.h"
-#include "engine/hba/parser.h"
 #include "engine/model/fact_format.h"
 #include "engine/policy/builtin.h"
 #include "engine/policy/evaluator.h"
 #include "engine/policy/loader.h"
 #include "engine/policy/waivers.h"
+#include "engine/scan/gather.h"
 #include "reporters/atomic_file.h"
 #include "reporters/render.h"
 
@@ -91,41 +84,6 @@ std::vector<RuleInfo> RuleInfos(const std::vector<policy::Policy>& policies) {
   return rules;
 }
 
-// Reads the --hba files into facts; a file that cannot be read, or a reference refused by the
-// include root, is missing evidence. A file pgward does not read at all (a device, past a read
-// limit) is an input error: returns its message.
-std::optional<std::string> CollectHbaFiles(const ScanOptions& options, FactSet& facts,
-                                           ScanReport& report) {
-  hba::ParseOptions parse_options;
-  parse_options.pg_version = options.pg_version;
-  parse_options.access = options.live.hba_access;
-  // Offline (pre-merge) scans cannot resolve the production RADIUS servers' names; a failed
-  // lookup there says nothing about the file.
-  parse_options.resolve_radius_servers = false;
-  std::set<std::string> read_files;
-  for (const std::string& path : options.hba_files) {
-    const hba::HbaFile file = hba::ParseHbaFile(path, parse_options);
-    report.targets.push_back(path);
-    if (file.input_error) return *hba::UnreadableReason(file);
-    if (file.read_error) {
-      report.errors.push_back({path, *hba::UnreadableReason(file), {}});
-      continue;
-    }
-    for (const hba::RefusedReference& refused : file.refused) {
-      report.errors.push_back({path, hba::RefusalMessage(refused), {}});
-    }
-    hba::AddHbaRuleFacts(file, options.pg_version, facts);
-    read_files.insert(path);
-    for (const hba::HbaRule& rule : file.rules) read_files.insert(*rule.location.file);
-  }
-  for (const std::string& path : read_files) {
-    if (std::optional<std::string> digest = collect::Sha256OfFile(path)) {
-      report.artifacts.push_back({path, *digest});
-    }
-  }
-  return std::nullopt;
-}
-
 struct Output {
   std::string format;
   std::string path;  // empty: standard output
@@ -188,10 +146,14 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     err << "pgward: --probe probes live servers: give --target DSN or --inventory FILE\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
-  std::optional<collect::CollectOptions> live;
+  scan::ScanInputs scan_inputs;
+  scan_inputs.hba_files = options.hba_files;
+  scan_inputs.pg_version = options.pg_version;
+  scan_inputs.hba_access = options.live.hba_access;
+  scan_inputs.snapshots = options.snapshots;
   if (!options.live.targets.empty() || !options.live.inventory.empty()) {
-    live = PlanCollection(options.live, err);
-    if (!live) return ToInt(ExitCode::kUsageOrInputError);
+    scan_inputs.live = PlanCollection(options.live, err);
+    if (!scan_inputs.live) return ToInt(ExitCode::kUsageOrInputError);
   }
   const std::optional<std::vector<Output>> outputs = PlanOutputs(options, err);
   if (!outputs) return ToInt(ExitCode::kUsageOrInputError);
@@ -213,31 +175,14 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
 
   FactSet facts;
-  if (std::optional<std::string> error = CollectHbaFiles(options, facts, report)) {
-    err << "pgward: " << *error << "\n";
+  scan::Gathered gathered = scan::Gather(scan_inputs, facts);
+  if (gathered.input_error) {
+    err << "pgward: " << *gathered.input_error << "\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
-  // Live servers and snapshots: what could not be collected (or read) is missing evidence.
-  collect::Evidence evidence;
-  for (const std::string& path : options.snapshots) {
-    if (std::optional<std::string> kind = NotARegularFile(path)) {
-      err << "pgward: " << path << ": " << *kind << "\n";
-      return ToInt(ExitCode::kUsageOrInputError);
-    }
-    if (std::optional<std::string> error = collect::LoadSnapshot(path, facts, evidence)) {
-      report.targets.push_back(path);
-      report.errors.push_back({path, *error, {}});
-    }
-  }
-  if (live) {
-    collect::Evidence collected = CollectEvidence(options.live, *live, facts);
-    for (collect::ServerEvidence& server : collected.servers) {
-      evidence.servers.push_back(std::move(server));
-    }
-  }
-  for (const std::string& target : evidence.Targets()) report.targets.push_back(target);
-  for (const EvidenceError& error : evidence.Errors()) report.errors.push_back(error);
-  for (const Artifact& artifact : evidence.artifacts) report.artifacts.push_back(artifact);
+  report.targets = std::move(gathered.targets);
+  report.errors = std::move(gathered.errors);
+  report.artifacts = std::move(gathered.artifacts);
 
   std::vector<const policy::Policy*> policies;
   for (const policy::Policy& policy : loaded.policies) policies.push_back(&policy);

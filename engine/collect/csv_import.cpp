@@ -1,5 +1,6 @@
 #include "engine/collect/csv_import.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>

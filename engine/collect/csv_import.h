@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/collect/evidence.h"
+#include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
 
 namespace pgward::collect {

@@ -11,16 +11,12 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <thread>
 
 #include "engine/collect/event_loops.h"
-#include "engine/collect/file_digest.h"
 #include "engine/collect/queries.h"
 #include "engine/collect/server_facts.h"
 #include "engine/core/redact.h"
-#include "engine/hba/hba_facts.h"
-#include "engine/hba/parser.h"
 #include "engine/model/fact_format.h"
 #include "pgward/version.h"
 
@@ -130,7 +126,7 @@ class Collector {
     }
   }
 
-  Evidence Run() {
+  LiveCollection Run() {
     const size_t limit = static_cast<size_t>(std::max(1, options_.concurrency));
     // TLS and SCRAM make each connection cost the client milliseconds of CPU: one event loop
     // per core, so that the client's share of the work is not done on one core while the
@@ -139,8 +135,12 @@ class Collector {
         std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
                            std::min(limit, std::max<size_t>(1, options_.targets.size())));
     RunLoops(loops, [this, limit, loops](size_t index) { Loop(Share(limit, loops, index)); });
-    for (size_t i = 0; i < options_.targets.size(); ++i) AddFacts(i);
-    return std::move(evidence_);
+    LiveCollection collection;
+    for (size_t i = 0; i < options_.targets.size(); ++i) {
+      collection.hba.push_back(AddFacts(i));
+    }
+    collection.evidence = std::move(evidence_);
+    return collection;
   }
 
  private:
@@ -449,9 +449,9 @@ class Collector {
 
   static void ReadHbaRules(Session& session, const PGresult* result) {
     const int shift = session.rows.version >= 160000 ? 2 : 0;
-    std::vector<hba::FileRulesRow> rules;
+    std::vector<FileRulesRow> rules;
     for (int i = 0; i < PQntuples(result); ++i) {
-      hba::FileRulesRow rule;
+      FileRulesRow rule;
       if (shift > 0) {
         if (std::optional<std::string> number = Value(result, i, 0)) {
           rule.rule_number = std::atoi(number->c_str());
@@ -487,19 +487,25 @@ class Collector {
     if (options_.on_progress) options_.on_progress(progress_);
   }
 
-  void AddFacts(size_t index) {
+  ServerHbaAnswer AddFacts(size_t index) {
     const Target& target = options_.targets[index];
-    const Outcome& outcome = outcomes_[index];
+    Outcome& outcome = outcomes_[index];
     ServerEvidence& server = evidence_.servers[index];
     const auto before = TableSizes(facts_);
+    ServerHbaAnswer hba;
     if (outcome.failure) {
       server.errors.push_back({target.name, *outcome.failure, std::nullopt});
     } else {
       AddServerFacts(outcome.rows, facts_, server);
       if (!target.hba_file) CheckHbaEvidence(outcome.rows, server);
+      const std::map<std::string, std::string>& settings = outcome.rows.settings;
+      hba.version = outcome.rows.version;
+      if (settings.contains("ssl")) hba.ssl = settings.at("ssl") == "on";
+      if (settings.contains("hba_file")) hba.hba_file = settings.at("hba_file");
+      hba.view_rows = std::move(outcome.rows.hba_rules);
     }
-    if (target.hba_file) ReadOfflineHba(target, outcome.rows, server);
     server.rows = RowsSince(before, facts_);
+    return hba;
   }
 
   static void CheckHbaEvidence(const ServerRows& rows, ServerEvidence& server) {
@@ -521,32 +527,6 @@ class Collector {
                                  QuoteIdentifier(role) +
                                  " (or give the target an hba_file in the inventory)",
                              std::nullopt});
-  }
-
-  // The file is parsed as the server's version would read it, when the server answered.
-  void ReadOfflineHba(const Target& target, const ServerRows& rows, ServerEvidence& server) {
-    hba::ParseOptions parse;
-    parse.access = options_.hba_access;
-    parse.pg_version = hba::PgVersionOf(rows.version);
-    if (const auto ssl = rows.settings.find("ssl"); ssl != rows.settings.end()) {
-      parse.ssl_enabled = ssl->second == "on";
-    }
-    const hba::HbaFile file = hba::ParseHbaFile(*target.hba_file, parse);
-    if (std::optional<std::string> problem = hba::UnreadableReason(file)) {
-      server.errors.push_back({target.name, *problem, std::nullopt});
-      return;
-    }
-    for (const hba::RefusedReference& refused : file.refused) {
-      server.errors.push_back({target.name, hba::RefusalMessage(refused), std::nullopt});
-    }
-    hba::AddHbaRuleFacts(file, parse.pg_version, facts_);
-    std::set<std::string> files = {*target.hba_file};
-    for (const hba::HbaRule& rule : file.rules) files.insert(*rule.location.file);
-    for (const std::string& path : files) {
-      if (std::optional<std::string> digest = Sha256OfFile(path)) {
-        evidence_.artifacts.push_back({path, *digest});
-      }
-    }
   }
 
   struct Outcome {
@@ -599,7 +579,7 @@ std::optional<std::string> NameForDsn(const std::string& dsn) {
   return name;
 }
 
-Evidence CollectLive(const CollectOptions& options, FactSet& facts) {
+LiveCollection CollectLive(const CollectOptions& options, FactSet& facts) {
   return Collector(options, facts).Run();
 }
 

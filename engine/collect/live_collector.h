@@ -12,10 +12,10 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/collect/evidence.h"
 #include "engine/collect/target.h"
-#include "engine/hba/parser.h"
+#include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
+#include "engine/model/file_rules_row.h"
 
 namespace pgward::collect {
 
@@ -28,16 +28,30 @@ struct Progress {
 struct CollectOptions {
   std::vector<Target> targets;
   int concurrency = 64;
-  // What the targets' hba_file may make pgward read.
-  hba::FileAccess hba_access;
   // Called after each target completes (progress on a terminal), one call at a time but from
   // the thread of the loop that completed it; may be empty.
   std::function<void(const Progress&)> on_progress;
 };
 
-// Appends the targets' facts to `facts` and returns one ServerEvidence per target, in target
-// order, with collected_at and the collector version set. Error messages are redacted.
-Evidence CollectLive(const CollectOptions& options, FactSet& facts);
+// What a server said about its pg_hba.conf, for the scan to make into facts with the server's
+// version: collection knows libpq, not hba semantics.
+struct ServerHbaAnswer {
+  int version = 0;  // server_version_num; 0 when the server was not reached
+  // The ssl setting, when visible: a copy of the file is read as this server reads it.
+  std::optional<bool> ssl;
+  std::optional<std::string> hba_file;                 // the hba_file setting, when visible
+  std::optional<std::vector<FileRulesRow>> view_rows;  // pg_hba_file_rules; absent: not read
+};
+
+struct LiveCollection {
+  // One ServerEvidence per target, in target order, with collected_at and the collector
+  // version set. Error messages are redacted.
+  Evidence evidence;
+  std::vector<ServerHbaAnswer> hba;  // by target
+};
+
+// Appends the targets' connection and server facts to `facts`.
+LiveCollection CollectLive(const CollectOptions& options, FactSet& facts);
 
 // A name for a target given as a connection string or URI, from what libpq parses out of it:
 // [service=NAME ][user@]host[:port][/dbname] (never the password, whatever the syntax), or

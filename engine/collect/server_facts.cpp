@@ -8,8 +8,6 @@
 #include <mutex>
 
 #include "engine/collect/queries.h"
-#include "engine/hba/parser.h"
-#include "engine/hba/view_rules_facts.h"
 
 namespace pgward::collect {
 namespace {
@@ -255,16 +253,6 @@ void AddServerFacts(const ServerRows& rows, FactSet& facts, ServerEvidence& serv
   CheckSettingsVisible(rows, server.errors);
   AddConnectionFacts(rows.name, rows.role, rows.stats_visible, rows.connections, facts,
                      server.errors);
-  if (rows.hba_rules) {
-    // Facts name the file with the server in front: every server of a fleet has its own
-    // /etc/postgresql/.../pg_hba.conf, and findings about them must not merge.
-    std::vector<hba::FileRulesRow> named = *rows.hba_rules;
-    for (hba::FileRulesRow& row : named) {
-      if (row.file_name) row.file_name = rows.name + ":" + *row.file_name;
-    }
-    const std::string file = rows.name + ":" + Setting(rows, "hba_file").value_or("pg_hba.conf");
-    hba::AddHbaViewRuleFacts(named, file, hba::PgVersionOf(rows.version), facts);
-  }
 }
 
 }  // namespace pgward::collect

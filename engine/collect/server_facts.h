@@ -1,8 +1,8 @@
 #pragma once
 
 // Facts from what a server answered: the rows of the fixed queries (engine/collect/queries.h)
-// become connection, server and hba_rule facts. No libpq here, so the CSV import and the tests
-// build facts exactly as live collection does.
+// become connection and server facts (its pg_hba_file_rules rows are the scan's to read). No libpq
+// here, so the CSV import and the tests build facts exactly as live collection does.
 
 #include <map>
 #include <optional>
@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/collect/evidence.h"
-#include "engine/hba/file_rules_view.h"
+#include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
+#include "engine/model/file_rules_row.h"
 
 namespace pgward::collect {
 
@@ -36,15 +36,14 @@ struct ServerRows {
   int version = 0;             // server_version_num
   std::string role;            // current_user, named in the grants pgward asks for
   bool stats_visible = false;  // superuser or pg_read_all_stats: other sessions are visible
-  std::map<std::string, std::string> settings;              // pg_settings rows that were visible
-  std::vector<Row> connections;                             // ConnectionColumn order
-  std::optional<std::vector<hba::FileRulesRow>> hba_rules;  // absent: not read from the view
+  std::map<std::string, std::string> settings;         // pg_settings rows that were visible
+  std::vector<Row> connections;                        // ConnectionColumn order
+  std::optional<std::vector<FileRulesRow>> hba_rules;  // absent: not read from the view
   ScannerConnection scanner;
 };
 
-// Appends the server's server fact, its connection facts and the hba_rule facts of its
-// pg_hba_file_rules rows, and records in `server.errors` what could not be collected
-// (sessions hidden for lack of a grant, settings the role may not read).
+// Appends the server's server fact and its connection facts, and records in `server.errors` what
+// could not be collected (sessions hidden for lack of a grant, settings the role may not read).
 void AddServerFacts(const ServerRows& rows, FactSet& facts, ServerEvidence& server);
 
 // Appends connection facts for `rows` (ConnectionColumn order). Without `stats_visible`, other

@@ -14,8 +14,8 @@
 #include <utility>
 
 #include "engine/collect/csv_import.h"
-#include "engine/collect/file_digest.h"
 #include "engine/collect/snapshot.h"
+#include "engine/core/file_digest.h"
 #include "engine/core/input_file.h"
 #include "engine/model/fact_format.h"
 
@@ -315,7 +315,7 @@ class Reader {
         const std::string name(*key);
         ondemand::value inner = field.value();
         if (name == "location") {
-          FindingLocation location;
+          SourceLocation location;
           if (ReadSource(inner, location.file, location.line)) {
             return where + ".errors.location: expected {file, line}";
           }

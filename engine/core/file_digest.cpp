@@ -1,4 +1,4 @@
-#include "engine/collect/file_digest.h"
+#include "engine/core/file_digest.h"
 
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 
 #include "engine/core/input_file.h"
 
-namespace pgward::collect {
+namespace pgward {
 
 std::optional<std::string> Sha256OfFile(const std::string& path) {
   std::string error;
@@ -46,4 +46,4 @@ std::optional<std::string> Sha256OfFile(const std::string& path) {
   return hex;
 }
 
-}  // namespace pgward::collect
+}  // namespace pgward

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/model/evidence.h"
+
 namespace pgward {
 
 enum class Severity { kInfo, kLow, kMedium, kHigh, kCritical };
@@ -23,11 +25,6 @@ enum class FindingStatus {
 
 std::string_view FindingStatusName(FindingStatus status);
 
-struct FindingLocation {
-  std::string file;
-  int line = 0;
-};
-
 struct WaiverNote {
   std::string justification;
   std::string owner;
@@ -42,7 +39,7 @@ struct Finding {
   FindingStatus status = FindingStatus::kFail;
   std::string message;
   std::string target;  // the server name, or the pg_hba.conf file
-  std::optional<FindingLocation> location;
+  std::optional<SourceLocation> location;
   // The fact's fields (secrets masked); ordered as the fact type declares them.
   nlohmann::ordered_json subject;
   // Framework -> control ids, e.g. "pci-dss-4.0.1" -> ["4.2.1"].

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/findings/finding.h"
+#include "engine/model/evidence.h"
 
 namespace pgward {
 
@@ -35,19 +36,6 @@ struct RuleCheck {
   size_t errors = 0;         // facts whose evidence was incomplete
 };
 
-// Evidence that could not be collected or read: the run is incomplete (exit 3).
-struct EvidenceError {
-  std::string target;
-  std::string message;  // secrets already redacted
-  std::optional<FindingLocation> location;
-};
-
-// A file the run read, with its SHA-256: proof of which file was checked.
-struct Artifact {
-  std::string path;
-  std::string sha256;
-};
-
 struct Invocation {
   std::vector<std::string> arguments;  // secrets redacted
   std::string started_at;              // ISO 8601 UTC; empty with --reproducible
@@ -63,7 +51,7 @@ struct ScanReport {
   std::vector<Finding> findings;     // sorted: rule id, target, location, message, fingerprint
   std::vector<RuleCheck> checks;     // sorted: rule id, target
   std::vector<EvidenceError> errors;
-  std::vector<Artifact> artifacts;  // sorted by path
+  std::vector<Artifact> artifacts;    // sorted by path
   std::vector<std::string> warnings;  // e.g. waivers that matched no finding
 };
 

@@ -1,29 +1,16 @@
 #pragma once
 
 // The pg_hba_file_rules view of a given PostgreSQL version, computed from a parsed file
-// (hbafuncs.c: fill_hba_line, get_hba_options; in hba.c up to 14). SQL NULL is std::nullopt.
+// (hbafuncs.c: fill_hba_line, get_hba_options; in hba.c up to 14).
 
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/hba/model.h"
+#include "engine/model/file_rules_row.h"
 
 namespace pgward::hba {
-
-struct FileRulesRow {
-  std::optional<int> rule_number;        // 16+; NULL on error rows
-  std::optional<std::string> file_name;  // 16+
-  int line_number = 0;
-  std::optional<std::string> type;
-  std::optional<std::vector<std::string>> database;
-  std::optional<std::vector<std::string>> user_name;
-  std::optional<std::string> address;
-  std::optional<std::string> netmask;
-  std::optional<std::string> auth_method;
-  std::optional<std::vector<std::string>> options;
-  std::optional<std::string> error;
-};
 
 // Whether ldapbindpasswd and radiussecrets are shown. The server shows them; pgward's own
 // output masks them.

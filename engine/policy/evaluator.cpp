@@ -164,7 +164,7 @@ class RuleEvaluator {
     const FactSource& source = table_.source(row);
     if (source.file != kAbsent) {
       finding.location =
-          FindingLocation{std::string(table_.pool().String(source.file)), source.line};
+          SourceLocation{std::string(table_.pool().String(source.file)), source.line};
     }
     finding.subject = Subject(table_, row, groups_connections_);
     finding.compliance = rule_.compliance;

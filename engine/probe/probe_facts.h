@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/findings/report.h"
+#include "engine/model/evidence.h"
 #include "engine/model/fact_table.h"
 #include "engine/probe/probe_result.h"
 

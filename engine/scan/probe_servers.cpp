@@ -1,4 +1,4 @@
-#include "engine/collect/probe_servers.h"
+#include "engine/scan/probe_servers.h"
 
 #include <algorithm>
 #include <string>
@@ -7,7 +7,7 @@
 #include "engine/probe/prober.h"
 #include "engine/probe/task_pool.h"
 
-namespace pgward::collect {
+namespace pgward::scan {
 namespace {
 
 // The trust anchors of the server's own connection: its sslrootcert as libpq used it, unless
@@ -95,4 +95,4 @@ void ProbeServers(const ProbeServersOptions& options, Evidence& evidence, FactSe
   }
 }
 
-}  // namespace pgward::collect
+}  // namespace pgward::scan

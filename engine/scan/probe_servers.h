@@ -7,11 +7,11 @@
 #include <filesystem>
 #include <optional>
 
-#include "engine/collect/evidence.h"
+#include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
 #include "engine/probe/probe_result.h"
 
-namespace pgward::collect {
+namespace pgward::scan {
 
 struct ProbeServersOptions {
   // Trust anchors for every chain; unset: the sslrootcert pgward's connection to the server used
@@ -32,4 +32,4 @@ probe::TlsStart PreferredTlsStart(int server_version_num);
 // cannot be probed, which is an error of that server.
 void ProbeServers(const ProbeServersOptions& options, Evidence& evidence, FactSet& facts);
 
-}  // namespace pgward::collect
+}  // namespace pgward::scan

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/collect/evidence.h"
+#include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
 
 namespace pgward::collect::testing {

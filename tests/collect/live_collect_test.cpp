@@ -23,6 +23,7 @@
 #include "engine/model/fact_format.h"
 #include "engine/policy/builtin.h"
 #include "engine/policy/evaluator.h"
+#include "engine/scan/gather.h"
 #include "tests/collect/collect_test_util.h"
 #include "tests/sandbox/live_client.h"
 #include "tests/sandbox/sandbox.h"
@@ -46,11 +47,12 @@ Target TargetFor(const std::string& name, const std::string& dsn, int timeout_ms
   return target;
 }
 
+// Collection as a scan does it: libpq, then each server's hba evidence.
 Evidence Collect(std::vector<Target> targets, FactSet& facts, int concurrency = 4) {
-  CollectOptions options;
-  options.targets = std::move(targets);
-  options.concurrency = concurrency;
-  return CollectLive(options, facts);
+  scan::LivePlan plan;
+  plan.collect.targets = std::move(targets);
+  plan.collect.concurrency = concurrency;
+  return scan::GatherLive(plan, facts);
 }
 
 std::vector<LiveClient> PlantClients(const Sandbox& server) {
@@ -369,9 +371,12 @@ TEST(LiveCollectTest, TheThreeHbaRoadsGiveTheSameFindings) {
   ASSERT_EQ(ErrorText(inventory_evidence), "");
 
   FactSet from_scan;
-  hba::ParseOptions options;
-  options.pg_version = 15;
-  hba::AddHbaRuleFacts(hba::ParseHbaFile(hba_file, options), 15, from_scan);
+  scan::ScanInputs scan_hba;
+  scan_hba.hba_files = {hba_file};
+  scan_hba.pg_version = 15;
+  const scan::Gathered scanned_file = scan::Gather(scan_hba, from_scan);
+  ASSERT_FALSE(scanned_file.input_error);
+  ASSERT_TRUE(scanned_file.errors.empty());
 
   policy::LoadResult baseline = policy::LoadBuiltinPack("baseline");
   ASSERT_TRUE(baseline.policy);
@@ -505,7 +510,7 @@ TEST(LiveCollectTest, StoppedServerFailsItsTargetsAndTheOthersGoOn) {
     if (progress.done == 1) stopping.Stop();
   };
   FactSet facts;
-  const Evidence evidence = CollectLive(options, facts);
+  const Evidence evidence = CollectLive(options, facts).evidence;
   ASSERT_EQ(evidence.servers.size(), 6u);
   for (const ServerEvidence& server : evidence.servers) {
     SCOPED_TRACE(server.name);
@@ -542,7 +547,7 @@ TEST(LiveCollectTest, ATargetThatNeverAnswersTimesOutAndTheOthersGoOn) {
   options.targets = {TargetFor("silent", silent, 300),
                      TargetFor("db", server.tls_dsn(sandbox::kScannerRole))};
   const auto started = std::chrono::steady_clock::now();
-  const Evidence evidence = CollectLive(options, facts);
+  const Evidence evidence = CollectLive(options, facts).evidence;
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
   ASSERT_EQ(evidence.servers[0].errors.size(), 1u);
   EXPECT_NE(evidence.servers[0].errors[0].message.find("timed out after 300 ms"), std::string::npos)

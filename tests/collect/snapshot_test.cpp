@@ -66,7 +66,7 @@ hba_access:
 )"),
                                                             facts);
   EXPECT_EQ(error, std::nullopt);
-  hba::FileRulesRow rule;
+  FileRulesRow rule;
   rule.line_number = 3;
   rule.type = "host";
   rule.database = {{"all"}};
@@ -88,7 +88,7 @@ hba_access:
   server.rows = RowsSince(before, facts);
   server.errors.push_back(
       {"db1", "role x cannot read pg_hba_file_rules: \"quoted\"", std::nullopt});
-  server.errors.push_back({"db1", "cannot read", FindingLocation{"inventory.yaml", 4}});
+  server.errors.push_back({"db1", "cannot read", SourceLocation{"inventory.yaml", 4}});
   evidence.servers.push_back(server);
   ServerEvidence unreachable;
   unreachable.name = "db2";

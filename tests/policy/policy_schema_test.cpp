@@ -24,7 +24,8 @@ std::string ReadFile(const std::string& path) {
 }
 
 TEST(PolicySchemaTest, SchemaDeclaresEveryFactTypeAndFieldAsTheCodeDoes) {
-  const nlohmann::json schema = nlohmann::json::parse(ReadFile(kRoot + "/schemas/policy.schema.json"));
+  const nlohmann::json schema =
+      nlohmann::json::parse(ReadFile(kRoot + "/schemas/policy.schema.json"));
   std::set<std::string> targets;
   for (const auto& name : schema["$defs"]["rule"]["properties"]["target"]["enum"]) {
     targets.insert(name.get<std::string>());

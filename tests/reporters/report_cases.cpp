@@ -80,7 +80,7 @@ std::vector<RuleInfo> Rules() {
 
 Finding MakeFinding(const std::string& rule_id, Severity severity, FindingStatus status,
                     const std::string& message, const std::string& target,
-                    std::optional<FindingLocation> location = std::nullopt) {
+                    std::optional<SourceLocation> location = std::nullopt) {
   Finding finding;
   finding.rule_id = rule_id;
   finding.severity = severity;
@@ -138,20 +138,20 @@ ScanReport RichReport() {
 
   Finding outside = MakeFinding("PGW-HBA-002", Severity::kCritical, FindingStatus::kFail,
                                 "host line for all on all from 10.9.0.0/16 trusts every client",
-                                kSystemHba, FindingLocation{kSystemHba, 12});
+                                kSystemHba, SourceLocation{kSystemHba, 12});
   outside.compliance = kTrustCompliance;
   outside.fingerprint = "3d4e5f60718293a4b5c6d7e8f90a1b2c";
 
   Finding included =
       MakeFinding("PGW-HBA-002", Severity::kCritical, FindingStatus::kFail,
                   "host line for analyst on reports from 192.168.5.0/24 trusts every client", kHba,
-                  FindingLocation{kIncluded, 2});
+                  SourceLocation{kIncluded, 2});
   included.compliance = kTrustCompliance;
   included.fingerprint = "4e5f60718293a4b5c6d7e8f90a1b2c3d";
 
   Finding expired = MakeFinding("PGW-HBA-009", Severity::kLow, FindingStatus::kFail,
                                 "local line for all on all trusts every local user", kHba,
-                                FindingLocation{kHba, 2});
+                                SourceLocation{kHba, 2});
   expired.compliance = {{"cis-postgresql-16", {"5.3"}}};
   expired.fingerprint = "5f60718293a4b5c6d7e8f90a1b2c3d4e";
   expired.waiver = WaiverNote{"sandbox only", "platform", "2026-01-31", kRoot + "/waivers.yaml:9"};
@@ -159,7 +159,7 @@ ScanReport RichReport() {
 
   Finding endpoint =
       MakeFinding("PGW-SRV-001", Severity::kMedium, FindingStatus::kFail,
-                  "the TLS endpoint accepts TLSv1", kDb1, FindingLocation{kInventory, 3});
+                  "the TLS endpoint accepts TLSv1", kDb1, SourceLocation{kInventory, 3});
   endpoint.compliance = {{"pci-dss-4.0.1", {"2.2.5", "4.2.1"}}};
   endpoint.fingerprint = "60718293a4b5c6d7e8f90a1b2c3d4e5f";
 
@@ -173,7 +173,7 @@ ScanReport RichReport() {
   };
   report.errors = {
       {kDb2, "cannot read pg_stat_ssl: permission denied for role monitor (password=*****)",
-       FindingLocation{kInventory, 9}},
+       SourceLocation{kInventory, 9}},
   };
   report.artifacts = {
       {kSystemHba, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},

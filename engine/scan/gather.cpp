@@ -1,0 +1,66 @@
+#include "engine/scan/gather.h"
+
+#include <set>
+
+#include "engine/collect/snapshot.h"
+#include "engine/core/input_file.h"
+#include "engine/scan/hba_evidence.h"
+
+namespace pgward::scan {
+
+Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
+  collect::LiveCollection collection = collect::CollectLive(plan.collect, facts);
+  Evidence& evidence = collection.evidence;
+  for (size_t i = 0; i < evidence.servers.size(); ++i) {
+    AddServerHbaFacts(plan.collect.targets[i], collection.hba[i], plan.hba_access, facts,
+                      evidence.servers[i], evidence.artifacts);
+  }
+  if (plan.probe) ProbeServers(*plan.probe, evidence, facts);
+  return std::move(evidence);
+}
+
+Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
+  Gathered gathered;
+  hba::ParseOptions parse;
+  parse.pg_version = inputs.pg_version;
+  parse.access = inputs.hba_access;
+  // Offline (pre-merge) scans cannot resolve the production RADIUS servers' names; a failed
+  // lookup there says nothing about the file.
+  parse.resolve_radius_servers = false;
+  std::set<std::string> files_read;
+  for (const std::string& path : inputs.hba_files) {
+    gathered.targets.push_back(path);
+    HbaFileEvidence file = AddHbaFileFacts(path, path, parse, facts);
+    if (file.input_error) {
+      gathered.input_error = std::move(file.input_error);
+      return gathered;
+    }
+    for (EvidenceError& error : file.errors) gathered.errors.push_back(std::move(error));
+    files_read.merge(file.files_read);
+  }
+  AddArtifacts(files_read, gathered.artifacts);
+
+  // Snapshots and live servers: what could not be collected (or read) is missing evidence.
+  Evidence evidence;
+  for (const std::string& path : inputs.snapshots) {
+    if (std::optional<std::string> kind = NotARegularFile(path)) {
+      gathered.input_error = path + ": " + *kind;
+      return gathered;
+    }
+    if (std::optional<std::string> error = collect::LoadSnapshot(path, facts, evidence)) {
+      gathered.targets.push_back(path);
+      gathered.errors.push_back({path, *error, std::nullopt});
+    }
+  }
+  if (inputs.live) {
+    Evidence live = GatherLive(*inputs.live, facts);
+    for (ServerEvidence& server : live.servers) evidence.servers.push_back(std::move(server));
+    for (Artifact& artifact : live.artifacts) evidence.artifacts.push_back(std::move(artifact));
+  }
+  for (std::string& target : evidence.Targets()) gathered.targets.push_back(std::move(target));
+  for (EvidenceError& error : evidence.Errors()) gathered.errors.push_back(std::move(error));
+  for (Artifact& artifact : evidence.artifacts) gathered.artifacts.push_back(std::move(artifact));
+  return gathered;
+}
+
+}  // namespace pgward::scan

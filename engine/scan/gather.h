@@ -1,0 +1,50 @@
+#pragma once
+
+// The inputs of a run, gathered into facts: pg_hba.conf files, snapshots and live servers
+// (collected through libpq, then each server's hba evidence, then the TLS probe). `scan`
+// evaluates what this gathers; `collect` writes it to a snapshot.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/collect/live_collector.h"
+#include "engine/hba/parser.h"
+#include "engine/model/collection.h"
+#include "engine/model/evidence.h"
+#include "engine/model/fact_table.h"
+#include "engine/scan/probe_servers.h"
+
+namespace pgward::scan {
+
+struct LivePlan {
+  collect::CollectOptions collect;
+  // What the targets' hba_file may make pgward read.
+  hba::FileAccess hba_access;
+  std::optional<ProbeServersOptions> probe;  // --probe
+};
+
+// Collects the planned targets, reads each reached server's hba evidence and, with a probe,
+// probes the servers: one ServerEvidence per target, in target order.
+Evidence GatherLive(const LivePlan& plan, FactSet& facts);
+
+struct ScanInputs {
+  std::vector<std::string> hba_files;  // --hba
+  int pg_version = hba::kDefaultPgVersion;
+  hba::FileAccess hba_access;
+  std::vector<std::string> snapshots;  // --snapshot
+  std::optional<LivePlan> live;
+};
+
+struct Gathered {
+  // An input pgward does not read at all (a device, past a read limit): nothing was gathered.
+  std::optional<std::string> input_error;
+  std::vector<std::string> targets;   // hba files, then snapshot and live servers
+  std::vector<EvidenceError> errors;  // what could not be collected: the run is incomplete
+  std::vector<Artifact> artifacts;
+};
+
+// Appends the facts of every input to `facts`.
+Gathered Gather(const ScanInputs& inputs, FactSet& facts);
+
+}  // namespace pgward::scan
