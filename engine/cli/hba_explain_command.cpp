@@ -1,7 +1,5 @@
 #include "engine/cli/hba_explain_command.h"
 
-#include <nlohmann/json.hpp>
-
 #include <iostream>
 
 #include "engine/core/exit_code.h"
@@ -9,6 +7,7 @@
 #include "engine/hba/file_rules_view.h"
 #include "engine/hba/hba_facts.h"
 #include "engine/hba/parser.h"
+#include "reporters/hba_explain_report.h"
 
 namespace pgward::cli {
 namespace {
@@ -104,68 +103,30 @@ int RunHbaExplain(const HbaExplainOptions& options, std::ostream& out, std::ostr
   const hba::Explanation explanation =
       hba::ExplainConnection(file, attempt, networks, options.pg_version);
 
-  if (options.format == HbaExplainOptions::Format::kJson) {
-    nlohmann::ordered_json json;
-    json["matched"] = explanation.matched.has_value();
-    if (explanation.matched) {
-      const hba::HbaRule& rule = file.rules[*explanation.matched];
-      json["rule_number"] = rule.rule_number ? nlohmann::ordered_json(*rule.rule_number) : nullptr;
-      json["file_name"] = *rule.location.file;
-      json["line_number"] = rule.location.line;
-      json["type"] = hba::ConnectionTypeName(rule.type);
-      json["auth_method"] = hba::AuthMethodName(rule.method);
-      json["reason"] = rule.method == hba::AuthMethod::kReject
-                           ? "first matching line, a reject line: the server refuses"
-                           : "first matching line";
-    } else {
-      for (const char* key : {"rule_number", "file_name", "line_number", "type", "auth_method"}) {
-        json[key] = nullptr;
-      }
-      json["reason"] = "no line matches: the server rejects the connection (implicit reject)";
-    }
-    json["file_loads"] = explanation.file_loads;
-    json["undecided"] = nlohmann::ordered_json::array();
-    for (size_t index : explanation.undecided) {
-      json["undecided"].push_back(Location(file.rules[index]));
-    }
-    json["skipped"] = nlohmann::ordered_json::array();
-    for (const hba::RecordVerdict& verdict : explanation.verdicts) {
-      if (explanation.matched && verdict.rule_index == *explanation.matched) continue;
-      json["skipped"].push_back(
-          {{"line", Location(file.rules[verdict.rule_index])}, {"reason", verdict.reason}});
-    }
-    out << json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
-    return ExitCodeAfterListing(file);
-  }
-
-  out << Describe(attempt) << ":\n";
+  reporters::ConnectionExplanation report;
+  report.attempt = Describe(attempt);
   if (explanation.matched) {
-    const size_t index = *explanation.matched;
-    out << "  " << Location(file.rules[index]) << ": " << RecordText(file.rules[index], view[index])
-        << "\n";
-    out << (file.rules[index].method == hba::AuthMethod::kReject
-                ? "  is the first matching line: a reject line, the server refuses the connection\n"
-                : "  is the first matching line: the server authenticates with it\n");
-  } else {
-    out << "  no line matches: the server rejects the connection (implicit reject)\n";
+    const hba::HbaRule& rule = file.rules[*explanation.matched];
+    report.matched = reporters::ConnectionExplanation::Match{
+        .rule_number = rule.rule_number,
+        .file_name = *rule.location.file,
+        .line_number = rule.location.line,
+        .type = std::string(hba::ConnectionTypeName(rule.type)),
+        .auth_method = std::string(hba::AuthMethodName(rule.method)),
+        .record = RecordText(rule, view[*explanation.matched]),
+        .reject = rule.method == hba::AuthMethod::kReject};
   }
-  if (!explanation.undecided.empty()) {
-    out << "  unless one of these earlier lines matches (decided by DNS or the server's "
-           "interfaces):\n";
-    for (size_t index : explanation.undecided) out << "    " << Location(file.rules[index]) << "\n";
-  }
-  bool header = false;
+  for (size_t index : explanation.undecided)
+    report.undecided.push_back(Location(file.rules[index]));
   for (const hba::RecordVerdict& verdict : explanation.verdicts) {
     if (explanation.matched && verdict.rule_index == *explanation.matched) continue;
-    if (!header) {
-      out << "Earlier lines that do not match:\n";
-      header = true;
-    }
-    out << "  " << Location(file.rules[verdict.rule_index]) << ": " << verdict.reason << "\n";
+    report.skipped.push_back({Location(file.rules[verdict.rule_index]), verdict.reason});
   }
-  if (!explanation.file_loads) {
-    out << "Warning: the server would refuse to load this file (lines with errors above); "
-           "it keeps its previous rules, or does not start.\n";
+  report.file_loads = explanation.file_loads;
+  if (options.format == HbaExplainOptions::Format::kJson) {
+    reporters::WriteExplanationJson(report, out);
+  } else {
+    reporters::WriteExplanationText(report, out);
   }
   return ExitCodeAfterListing(file);
 }

@@ -1,0 +1,146 @@
+#include "reporters/hba_rules_report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "reporters/json_writer.h"
+
+namespace pgward::reporters {
+namespace {
+
+// Control characters would break the table's lines (include_dir errors hold newlines).
+std::string EscapeForTable(std::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c == '\n') {
+      escaped += "\\n";
+    } else if (c == '\t') {
+      escaped += "\\t";
+    } else if (c == '\r') {
+      escaped += "\\r";
+    } else if (c < 0x20 || c == 0x7f) {
+      char hex[5];
+      std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+      escaped += hex;
+    } else {
+      escaped += static_cast<char>(c);
+    }
+  }
+  return escaped;
+}
+
+std::string JoinArray(const std::optional<std::vector<std::string>>& values) {
+  if (!values) return "";
+  std::string joined = "{";
+  for (std::size_t i = 0; i < values->size(); ++i) {
+    if (i > 0) joined += ',';
+    joined += (*values)[i];
+  }
+  joined += '}';
+  return joined;
+}
+
+// Display width in terminal cells, counting one per UTF-8 character.
+std::size_t DisplayWidth(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  }));
+}
+
+}  // namespace
+
+void WriteFileRulesJson(const std::vector<FileRulesRow>& rows, std::ostream& out) {
+  {
+    JsonWriter json(out);
+    json.BeginArray();
+    for (const FileRulesRow& row : rows) {
+      json.BeginObject();
+      json.Key("rule_number");
+      json.OptionalInt(row.rule_number);
+      json.Key("file_name");
+      json.OptionalString(row.file_name);
+      json.Key("line_number");
+      json.Int(row.line_number);
+      json.Key("type");
+      json.OptionalString(row.type);
+      json.Key("database");
+      json.OptionalStrings(row.database);
+      json.Key("user_name");
+      json.OptionalStrings(row.user_name);
+      json.Key("address");
+      json.OptionalString(row.address);
+      json.Key("netmask");
+      json.OptionalString(row.netmask);
+      json.Key("auth_method");
+      json.OptionalString(row.auth_method);
+      json.Key("options");
+      json.OptionalStrings(row.options);
+      json.Key("error");
+      json.OptionalString(row.error);
+      json.EndObject();
+    }
+    json.EndArray();
+  }
+  out << "\n";
+}
+
+void WriteFileRulesTable(const std::vector<FileRulesRow>& rows, bool has_file_columns,
+                         std::ostream& out) {
+  std::vector<std::string> headers;
+  if (has_file_columns) headers = {"rule_number", "file_name"};
+  for (const char* name : {"line_number", "type", "database", "user_name", "address", "netmask",
+                           "auth_method", "options", "error"}) {
+    headers.emplace_back(name);
+  }
+
+  // NULL is an empty cell, as psql prints it.
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(rows.size());
+  for (const FileRulesRow& row : rows) {
+    std::vector<std::string> line;
+    if (has_file_columns) {
+      line.push_back(row.rule_number ? std::to_string(*row.rule_number) : "");
+      line.push_back(row.file_name.value_or(""));
+    }
+    line.push_back(std::to_string(row.line_number));
+    line.push_back(row.type.value_or(""));
+    line.push_back(JoinArray(row.database));
+    line.push_back(JoinArray(row.user_name));
+    line.push_back(row.address.value_or(""));
+    line.push_back(row.netmask.value_or(""));
+    line.push_back(row.auth_method.value_or(""));
+    line.push_back(JoinArray(row.options));
+    line.push_back(row.error.value_or(""));
+    for (std::string& cell : line) cell = EscapeForTable(cell);
+    cells.push_back(std::move(line));
+  }
+
+  std::vector<std::size_t> widths(headers.size());
+  for (std::size_t i = 0; i < headers.size(); ++i) widths[i] = DisplayWidth(headers[i]);
+  for (const auto& line : cells) {
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      widths[i] = std::max(widths[i], DisplayWidth(line[i]));
+    }
+  }
+  auto write_line = [&](const std::vector<std::string>& line) {
+    std::string text;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      if (i > 0) text += "  ";
+      text += line[i];
+      // The last column is not padded: no trailing blanks.
+      if (i + 1 < line.size()) text.append(widths[i] - DisplayWidth(line[i]), ' ');
+    }
+    out << text << "\n";
+  };
+  write_line(headers);
+  std::vector<std::string> rule;
+  for (std::size_t width : widths) rule.emplace_back(width, '-');
+  write_line(rule);
+  for (const auto& line : cells) write_line(line);
+}
+
+}  // namespace pgward::reporters

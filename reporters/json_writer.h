@@ -1,0 +1,57 @@
+#pragma once
+
+// JSON written as it is made, straight into a buffer that is flushed to a stream: no document
+// tree in memory, however many rows. Laid out as nlohmann::json's dump(2) lays it out (two
+// spaces, one element per line, `[]` and `{}` when empty). Strings may hold any bytes: invalid
+// UTF-8 becomes U+FFFD, so the output is always valid JSON.
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgward::reporters {
+
+// Appends `text` as a JSON string literal, quotes included.
+void AppendJsonString(std::string& out, std::string_view text);
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::ostream& out);
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+  ~JsonWriter();  // flushes
+
+  void BeginObject();
+  void EndObject();
+  void BeginArray();
+  void EndArray();
+  // The next value is this member's.
+  void Key(std::string_view key);
+
+  void String(std::string_view value);
+  void Int(std::int64_t value);
+  void Bool(bool value);
+  void Null();
+  // null when absent.
+  void OptionalString(const std::optional<std::string>& value);
+  void OptionalInt(const std::optional<int>& value);
+  void OptionalStrings(const std::optional<std::vector<std::string>>& values);
+
+  // Writes what is buffered to the stream.
+  void Flush();
+
+ private:
+  void BeforeValue();
+  void Indent(std::size_t depth);
+  void FlushIfLarge();
+
+  std::ostream& out_;
+  std::string buffer_;
+  std::vector<std::size_t> counts_;  // elements written so far at each open level
+  bool after_key_ = false;
+};
+
+}  // namespace pgward::reporters

@@ -1,0 +1,113 @@
+// The streaming JSON writer against nlohmann::json: the same document gives the same bytes as
+// dump(2), and any bytes in strings still give JSON that parses back.
+#include "reporters/json_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+namespace pgward::reporters {
+namespace {
+
+// Writes `value` through the writer, recursively.
+void Write(const nlohmann::ordered_json& value, JsonWriter& json) {
+  if (value.is_object()) {
+    json.BeginObject();
+    for (const auto& [key, member] : value.items()) {
+      json.Key(key);
+      Write(member, json);
+    }
+    json.EndObject();
+  } else if (value.is_array()) {
+    json.BeginArray();
+    for (const nlohmann::ordered_json& element : value) Write(element, json);
+    json.EndArray();
+  } else if (value.is_string()) {
+    json.String(value.get<std::string>());
+  } else if (value.is_number_integer()) {
+    json.Int(value.get<std::int64_t>());
+  } else if (value.is_boolean()) {
+    json.Bool(value.get<bool>());
+  } else {
+    json.Null();
+  }
+}
+
+std::string Written(const nlohmann::ordered_json& value) {
+  std::ostringstream out;
+  {
+    JsonWriter json(out);
+    Write(value, json);
+  }
+  return out.str();
+}
+
+TEST(JsonWriterTest, LaysOutAsNlohmannDumps) {
+  const nlohmann::ordered_json document = nlohmann::ordered_json::parse(R"({
+    "empty_array": [], "empty_object": {}, "nested": [[1, [2, {}]], {"a": {"b": []}}],
+    "strings": ["plain", "quote \" backslash \\ slash /", "\b\f\n\r\t\u0001\u001f\u007f",
+                "caf\u00e9 \u2713 \ud83d\ude00"],
+    "numbers": [0, -1, 9223372036854775807, -9223372036854775808],
+    "flags": [true, false, null], "": "empty key"})");
+  EXPECT_EQ(Written(document), document.dump(2));
+  EXPECT_EQ(Written(nlohmann::ordered_json::array()), "[]");
+  EXPECT_EQ(Written("x"), "\"x\"");
+}
+
+TEST(JsonWriterTest, RandomDocumentsMatchDump) {
+  std::mt19937 random(20261203);
+  auto text = [&] {
+    std::string s;
+    const size_t length = random() % 12;
+    // Valid UTF-8 only here: ASCII (controls included) and a few multi-byte characters.
+    static const char* const kPieces[] = {
+        "a", "\"", "\\", "\n", "\x01", "\x7f", "\xc3\xa9", "\xe2\x9c\x93", "\xf0\x9f\x98\x80",
+        " ", "/"};
+    for (size_t i = 0; i < length; ++i) s += kPieces[random() % std::size(kPieces)];
+    return s;
+  };
+  std::function<nlohmann::ordered_json(int)> make = [&](int depth) -> nlohmann::ordered_json {
+    switch (depth > 3 ? random() % 4 : random() % 6) {
+      case 0:
+        return text();
+      case 1:
+        return static_cast<std::int64_t>(random()) - (1ll << 31);
+      case 2:
+        return random() % 2 == 0;
+      case 3:
+        return nullptr;
+      case 4: {
+        nlohmann::ordered_json array = nlohmann::ordered_json::array();
+        for (size_t i = random() % 4; i > 0; --i) array.push_back(make(depth + 1));
+        return array;
+      }
+      default: {
+        nlohmann::ordered_json object = nlohmann::ordered_json::object();
+        for (size_t i = random() % 4; i > 0; --i) object[text()] = make(depth + 1);
+        return object;
+      }
+    }
+  };
+  for (int i = 0; i < 2000; ++i) {
+    const nlohmann::ordered_json document = make(0);
+    ASSERT_EQ(Written(document), document.dump(2)) << document.dump();
+  }
+}
+
+TEST(JsonWriterTest, InvalidUtf8BecomesReplacementCharacters) {
+  for (const std::string& bytes : {std::string("caf\xe9"), std::string("\xc0\xaf"),
+                                   std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80"),
+                                   std::string("ok\xe2\x9c"), std::string(1, '\0') + "\xff"}) {
+    std::string out;
+    AppendJsonString(out, bytes);
+    const nlohmann::json parsed = nlohmann::json::parse(out);  // throws on invalid JSON
+    const std::string decoded = parsed.get<std::string>();
+    EXPECT_NE(decoded.find("\xEF\xBF\xBD"), std::string::npos) << out;
+  }
+}
+
+}  // namespace
+}  // namespace pgward::reporters
