@@ -170,7 +170,7 @@ class ArtifactLocator {
 // taxon; indexes follow the sorted order.
 class Taxonomies {
  public:
-  explicit Taxonomies(const ScanReport& report) {
+  explicit Taxonomies(const ScanReport& report) : declared_(report.frameworks) {
     std::map<std::string, std::set<std::string>> ids;
     auto add = [&ids](const Compliance& compliance) {
       for (const auto& [framework, controls] : compliance) {
@@ -189,7 +189,7 @@ class Taxonomies {
   Json ToJson() const {
     Json taxonomies = Json::array();
     for (const auto& [name, framework] : frameworks_) {
-      Json taxonomy = FrameworkMetadata(name);
+      Json taxonomy = Metadata(name);
       Json taxa = Json::array();
       for (const auto& [id, index] : framework.taxa) taxa.push_back(Json{{"id", id}});
       taxonomy["taxa"] = std::move(taxa);
@@ -228,18 +228,14 @@ class Taxonomies {
     std::map<std::string, size_t> taxa;
   };
 
-  // Readable names for the frameworks of the built-in packs; others keep their id only.
-  static Json FrameworkMetadata(const std::string& name) {
+  // The framework as its policy declares it; an undeclared one keeps its id only.
+  Json Metadata(const std::string& name) const {
     Json taxonomy{{"name", name}};
-    const std::string pci = "pci-dss-", cis = "cis-postgresql-";
-    if (name.starts_with(pci)) {
-      const std::string version = name.substr(pci.size());
-      taxonomy["fullName"] = "PCI DSS v" + version;
-      taxonomy["version"] = version;
-      taxonomy["organization"] = "PCI Security Standards Council";
-    } else if (name.starts_with(cis)) {
-      taxonomy["fullName"] = "CIS PostgreSQL " + name.substr(cis.size()) + " Benchmark";
-      taxonomy["organization"] = "Center for Internet Security";
+    const auto declared = std::ranges::find(declared_, name, &FrameworkInfo::id);
+    if (declared != declared_.end()) {
+      if (!declared->title.empty()) taxonomy["fullName"] = declared->title;
+      if (!declared->version.empty()) taxonomy["version"] = declared->version;
+      if (!declared->organization.empty()) taxonomy["organization"] = declared->organization;
     }
     taxonomy["shortDescription"] =
         Json{{"text", "Compliance controls (" + name + ") that pgward's rules map to."}};
@@ -247,6 +243,7 @@ class Taxonomies {
     return taxonomy;
   }
 
+  const std::vector<FrameworkInfo>& declared_;
   std::map<std::string, Framework> frameworks_;
 };
 

@@ -84,6 +84,17 @@ std::vector<RuleInfo> RuleInfos(const std::vector<policy::Policy>& policies) {
   return rules;
 }
 
+// The frameworks the policies declare, once each (packs of one catalog declare the same).
+std::vector<FrameworkInfo> Frameworks(const std::vector<policy::Policy>& policies) {
+  std::map<std::string, FrameworkInfo> by_id;
+  for (const policy::Policy& policy : policies) {
+    for (const FrameworkInfo& framework : policy.frameworks) by_id.emplace(framework.id, framework);
+  }
+  std::vector<FrameworkInfo> frameworks;
+  for (auto& [id, framework] : by_id) frameworks.push_back(std::move(framework));
+  return frameworks;
+}
+
 struct Output {
   std::string format;
   std::string path;  // empty: standard output
@@ -190,6 +201,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   report.findings = std::move(evaluation.findings);
   report.checks = std::move(evaluation.checks);
   report.rules = RuleInfos(loaded.policies);
+  report.frameworks = Frameworks(loaded.policies);
   // Expiry is judged against today even in --reproducible runs: an expired waiver must fail.
   report.warnings = policy::ApplyWaivers(waivers, report.findings,
                                          std::chrono::duration_cast<std::chrono::seconds>(

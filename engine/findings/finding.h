@@ -25,6 +25,15 @@ enum class FindingStatus {
 
 std::string_view FindingStatusName(FindingStatus status);
 
+// A compliance framework that rules map to (RuleInfo::compliance keys), as its policy declares
+// it: SARIF names it as a taxonomy.
+struct FrameworkInfo {
+  std::string id;     // e.g. "pci-dss-4.0.1"
+  std::string title;  // e.g. "PCI DSS v4.0.1"
+  std::string version;
+  std::string organization;
+};
+
 struct WaiverNote {
   std::string justification;
   std::string owner;

@@ -46,10 +46,11 @@ struct Invocation {
 
 struct ScanReport {
   Invocation invocation;
-  std::vector<std::string> targets;  // servers and files, sorted
-  std::vector<RuleInfo> rules;       // sorted by id
-  std::vector<Finding> findings;     // sorted: rule id, target, location, message, fingerprint
-  std::vector<RuleCheck> checks;     // sorted: rule id, target
+  std::vector<std::string> targets;       // servers and files, sorted
+  std::vector<RuleInfo> rules;            // sorted by id
+  std::vector<FrameworkInfo> frameworks;  // sorted by id: those the rules' policies declare
+  std::vector<Finding> findings;          // sorted: rule id, target, location, message, fingerprint
+  std::vector<RuleCheck> checks;          // sorted: rule id, target
   std::vector<EvidenceError> errors;
   std::vector<Artifact> artifacts;    // sorted by path
   std::vector<std::string> warnings;  // e.g. waivers that matched no finding

@@ -67,8 +67,9 @@ namespace {
 
 constexpr std::string_view kApiVersion = "pgward/v1";
 
-constexpr std::string_view kPolicyKeys[] = {"apiVersion", "kind", "metadata", "parameters",
-                                            "rules"};
+constexpr std::string_view kPolicyKeys[] = {"apiVersion", "kind",       "metadata",
+                                            "parameters", "frameworks", "rules"};
+constexpr std::string_view kFrameworkKeys[] = {"title", "version", "organization"};
 constexpr std::string_view kPackKeys[] = {"apiVersion", "kind",       "metadata",  "policy",
                                           "rules",      "parameters", "severities"};
 constexpr std::string_view kMetadataKeys[] = {"name", "version", "description"};
@@ -115,6 +116,7 @@ struct PolicyDraft {
   std::string file;
   std::string name, version, description;
   std::vector<DraftParameter> parameters;
+  std::vector<FrameworkInfo> frameworks;  // sorted by id
   std::vector<YAML::Node> rules;
 };
 
@@ -529,6 +531,7 @@ class Loader {
     CheckKeys(root, Names(kPolicyKeys), "a Policy", file);
     ReadMetadata(root, file, draft.name, draft.version, draft.description);
     ReadParameters(root["parameters"], file, draft);
+    ReadFrameworks(root["frameworks"], file, draft);
     const YAML::Node rules = root["rules"];
     if (!rules || !rules.IsSequence()) {
       Error(file, rules ? rules.Mark() : root.Mark(), "missing required list 'rules'");
@@ -537,6 +540,31 @@ class Loader {
     }
     if (errors_.size() != errors_before) return std::nullopt;
     return draft;
+  }
+
+  // frameworks: {ID: {title, version, organization}}. Once a policy declares its frameworks,
+  // every compliance key of its rules must name one of them.
+  void ReadFrameworks(const YAML::Node& node, const std::string& file, PolicyDraft& draft) {
+    if (!node) return;
+    if (!node.IsMap()) {
+      Error(file, node.Mark(), "'frameworks' must map framework ids to their title and version");
+      return;
+    }
+    CheckDuplicateKeys(node, "frameworks", file);
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string id = it->first.Scalar();
+      const std::string where = "framework " + Quoted(id);
+      if (!it->second.IsMap()) {
+        Error(file, it->second.Mark(), where + " must be a mapping with a title");
+        continue;
+      }
+      CheckKeys(it->second, Names(kFrameworkKeys), where, file);
+      FrameworkInfo framework{id, Scalar(it->second, "title", file, where).value_or(""),
+                              OptionalScalar(it->second, "version", file),
+                              OptionalScalar(it->second, "organization", file)};
+      draft.frameworks.push_back(std::move(framework));
+    }
+    std::ranges::sort(draft.frameworks, {}, &FrameworkInfo::id);
   }
 
   std::optional<Policy> LoadPack(const YAML::Node& root, const std::string& file) {
@@ -604,6 +632,7 @@ class Loader {
     pack.version = metadata.version;
     pack.description = metadata.description;
     pack.parameters = std::move(policy->parameters);
+    pack.frameworks = std::move(policy->frameworks);
     for (const std::string& id : order) pack.rules.push_back(std::move(by_id.at(id)));
     return pack;
   }
@@ -628,6 +657,7 @@ class Loader {
     policy.name = draft.name;
     policy.version = draft.version;
     policy.description = draft.description;
+    policy.frameworks = draft.frameworks;
     for (const DraftParameter& parameter : draft.parameters) {
       policy.parameters.push_back(parameter.parameter);
     }
@@ -707,7 +737,15 @@ class Loader {
       if (!compliance.IsMap()) {
         Error(file, compliance.Mark(), "'compliance' must map frameworks to lists of ids");
       } else {
+        std::vector<std::string_view> declared;
+        for (const FrameworkInfo& framework : draft.frameworks) declared.push_back(framework.id);
         for (auto it = compliance.begin(); it != compliance.end(); ++it) {
+          const std::string& framework = it->first.Scalar();
+          if (!draft.frameworks.empty() && !std::ranges::binary_search(declared, framework)) {
+            Error(file, it->first.Mark(),
+                  "compliance framework " + Quoted(framework) + " is not declared in 'frameworks'" +
+                      Hint(framework, declared));
+          }
           if (std::optional<std::vector<std::string>> controls =
                   ScalarList(it->second, "compliance " + Quoted(it->first.Scalar()), file)) {
             rule.compliance[it->first.Scalar()] = *controls;

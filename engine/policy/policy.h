@@ -67,6 +67,8 @@ struct Policy {
   std::string name;
   std::string version;
   std::string description;
+  // The compliance frameworks its rules map to, by id; a pack has its policy's.
+  std::vector<FrameworkInfo> frameworks;
   std::vector<Parameter> parameters;
   std::vector<Rule> rules;  // in definition order
 };

@@ -155,6 +155,12 @@ INSTANTIATE_TEST_SUITE_P(
              "policy.yaml:22:12: 'any' needs a non-empty list"},
         Case{"BadRuleId", Replace(kValid, "id: T-001", "id: T 001"),
              "policy.yaml:17:9: rule id 'T 001' may only use letters, digits, '-', '_' and '.'"},
+        Case{"UndeclaredFramework",
+             Replace(Replace(kValid, "rules:\n",
+                             "frameworks:\n  pci-dss-4.0.1: {title: PCI DSS v4.0.1}\nrules:\n"),
+                     "    message:", "    compliance: {pci-dss-4.01: [\"4.2.1\"]}\n    message:"),
+             "policy.yaml:27:18: compliance framework 'pci-dss-4.01' is not declared in "
+             "'frameworks' (did you mean 'pci-dss-4.0.1'?)"},
         Case{"BoolOperandNotBool", Replace(kValid, "ssl: {eq: true}", "ssl: {eq: yes}"),
              "policy.yaml:22:17: 'ssl.eq' must be true or false, not 'yes'"}),
     [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });

@@ -78,6 +78,13 @@ std::vector<RuleInfo> Rules() {
   };
 }
 
+// As rules/catalog.yaml declares them. The hostile report declares none: an undeclared framework
+// keeps its id only.
+std::vector<FrameworkInfo> Frameworks() {
+  return {{"cis-postgresql-16", "CIS PostgreSQL 16 Benchmark", "", "Center for Internet Security"},
+          {"pci-dss-4.0.1", "PCI DSS v4.0.1", "4.0.1", "PCI Security Standards Council"}};
+}
+
 Finding MakeFinding(const std::string& rule_id, Severity severity, FindingStatus status,
                     const std::string& message, const std::string& target,
                     std::optional<SourceLocation> location = std::nullopt) {
@@ -113,6 +120,7 @@ ScanReport RichReport() {
   report.invocation.exit_code = 3;
   report.targets = {kSystemHba, kHba, kDb1, kDb2};
   report.rules = Rules();
+  report.frameworks = Frameworks();
 
   Finding plaintext =
       MakeFinding("PGW-CONN-001", Severity::kHigh, FindingStatus::kFail,
