@@ -5,8 +5,8 @@
 
 #include "engine/core/exit_code.h"
 #include "engine/probe/endpoint.h"
-#include "engine/probe/probe_report.h"
 #include "engine/probe/prober.h"
+#include "reporters/probe_report.h"
 
 namespace pgward::cli {
 namespace {
@@ -49,9 +49,9 @@ int RunProbeCommand(const ProbeCommandOptions& options, std::ostream& out, std::
     return UsageError(result.error->message, err);
   }
   if (options.format == ProbeCommandOptions::Format::kJson) {
-    probe::WriteProbeJson(result, out);
+    reporters::WriteProbeJson(result, out);
   } else {
-    probe::WriteProbeText(result, out);
+    reporters::WriteProbeText(result, out);
   }
   if (result.error.has_value()) {
     err << "pgward probe: " << result.error->message << "\n";

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <string>
 
-#include "engine/probe/probe_result.h"
+#include "engine/model/probe_result.h"
 #include "engine/probe/trust_store.h"
 
 namespace pgward::probe {

@@ -40,9 +40,6 @@ namespace internal {
 struct HandshakeState;
 }  // namespace internal
 
-// What the server answered to SSLRequest: 'S' (start TLS) or 'N' (no TLS on this server).
-enum class SslRequestAnswer { kAccepted, kRefused };
-
 struct TlsContextOptions {
   // Trust anchors for the server's chain: a PEM file, or the system store when unset.
   std::optional<std::filesystem::path> ca_file{};

@@ -10,7 +10,7 @@
 
 #include "engine/model/evidence.h"
 #include "engine/model/fact_table.h"
-#include "engine/probe/probe_result.h"
+#include "engine/model/probe_result.h"
 
 namespace pgward::probe {
 

@@ -21,7 +21,8 @@
 #include <optional>
 #include <string>
 
-#include "engine/probe/probe_result.h"
+#include "engine/model/probe_result.h"
+#include "engine/probe/connection.h"
 
 namespace pgward::probe {
 

@@ -9,7 +9,7 @@
 
 #include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
-#include "engine/probe/probe_result.h"
+#include "engine/model/probe_result.h"
 
 namespace pgward::scan {
 

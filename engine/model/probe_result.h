@@ -3,7 +3,8 @@
 // What a probe learned about a server's TLS endpoint, as plain values. Facts only: the probe
 // reports what the server accepted and sent, never whether that is good; the policies judge.
 // Whatever could not be determined is an Error in the result, never a default that looks like
-// an answer.
+// an answer. In the model, apart from the probe that fills it, so that the reporters can render
+// it and the probe facts can be made from it without OpenSSL.
 
 #include <chrono>
 #include <cstdint>
@@ -13,10 +14,37 @@
 #include <vector>
 
 #include "engine/model/tls_version.h"
-#include "engine/probe/connection.h"
-#include "engine/probe/error.h"
 
 namespace pgward::probe {
+
+enum class ErrorKind {
+  kInvalidArgument,        // the caller's input: bad host, unreadable CA or key file
+  kResolveFailed,          // the host name did not resolve
+  kConnectionRefused,      // nothing listens on the port
+  kTimedOut,               // a connect, read or handshake did not finish in time
+  kNetworkError,           // any other socket failure (unreachable, reset before TLS, ...)
+  kNotPostgresql,          // the port answered, but not as a PostgreSQL server does
+  kServerError,            // a PostgreSQL server answered with an error message instead
+  kClosedDuringHandshake,  // the server closed the connection in the middle of the TLS handshake
+  kHandshakeRejected,      // the server refused what was offered (alert, or another version)
+  kCertificateUnverified,  // the server's certificate failed a verification that was required
+  kTlsProtocolError,       // the TLS exchange failed otherwise, so nothing can be concluded
+  kLocalTlsError,          // OpenSSL on our side could not set up or run the handshake
+};
+
+// A stable identifier of the kind, used in JSON output ("connection_refused", ...).
+std::string_view ErrorKindName(ErrorKind kind);
+
+struct Error {
+  ErrorKind kind = ErrorKind::kNetworkError;
+  std::string message;
+  // The TLS alert the server sent, when it sent one (70 = protocol version, 40 = handshake
+  // failure, ...).
+  std::optional<int> alert{};
+};
+
+// What the server answered to SSLRequest: 'S' (start TLS) or 'N' (no TLS on this server).
+enum class SslRequestAnswer { kAccepted, kRefused };
 
 // The one TLS version type of the project (engine/model), so that probe results become facts
 // without translation.

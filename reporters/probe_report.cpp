@@ -1,11 +1,25 @@
-#include "engine/probe/probe_report.h"
+#include "reporters/probe_report.h"
 
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <ostream>
 
-namespace pgward::probe {
+#include "reporters/printable.h"
+
+namespace pgward::reporters {
+
+using probe::CertificateFacts;
+using probe::ChainFacts;
+using probe::CipherOrder;
+using probe::CipherSuite;
+using probe::Error;
+using probe::ProbeResult;
+using probe::SslRequestAnswer;
+using probe::TlsStart;
+using probe::VersionResult;
+using probe::VersionStatus;
+
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -97,21 +111,6 @@ Json VersionToJson(const VersionResult& version) {
   object["refusal"] = OptionalText(version.refusal);
   object["error"] = ErrorToJson(version.error);
   return object;
-}
-
-// Server-provided text (SAN entries) may hold any byte: keep the text report on its lines.
-std::string Printable(std::string_view text) {
-  std::string shown;
-  for (const unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-      shown += escaped;
-    } else {
-      shown += static_cast<char>(c);
-    }
-  }
-  return shown;
 }
 
 void WriteCertificateText(const CertificateFacts& certificate, std::size_t index,
@@ -265,4 +264,4 @@ void WriteProbeText(const ProbeResult& result, std::ostream& out) {
   if (!result.complete()) out << "Incomplete: some facts could not be determined (see errors)\n";
 }
 
-}  // namespace pgward::probe
+}  // namespace pgward::reporters
