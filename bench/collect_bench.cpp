@@ -77,15 +77,24 @@ void WriteLargeSnapshot(const std::string& path, size_t count) {
   pgward::FactSet facts;
   pgward::FactTable& table = facts.table(pgward::FactKind::kConnection);
   std::mt19937 random(42);
-  const size_t f_server = table.Field("server"), f_pid = table.Field("pid"),
-               f_user = table.Field("user"), f_database = table.Field("database"),
-               f_app = table.Field("application_name"), f_addr = table.Field("client_addr"),
-               f_local = table.Field("local"), f_ssl = table.Field("ssl"),
-               f_version = table.Field("tls_version"), f_cipher = table.Field("cipher"),
-               f_bits = table.Field("bits"), f_dn = table.Field("client_dn"),
-               f_issuer = table.Field("issuer_dn"), f_gss_auth = table.Field("gss_authenticated"),
-               f_gss_enc = table.Field("gss_encrypted"), f_encrypted = table.Field("encrypted"),
-               f_super = table.Field("superuser"), f_replication = table.Field("replication");
+  const size_t f_server = pgward::FieldOf<pgward::FactKind::kConnection>("server"),
+               f_pid = pgward::FieldOf<pgward::FactKind::kConnection>("pid"),
+               f_user = pgward::FieldOf<pgward::FactKind::kConnection>("user"),
+               f_database = pgward::FieldOf<pgward::FactKind::kConnection>("database"),
+               f_app = pgward::FieldOf<pgward::FactKind::kConnection>("application_name"),
+               f_addr = pgward::FieldOf<pgward::FactKind::kConnection>("client_addr"),
+               f_local = pgward::FieldOf<pgward::FactKind::kConnection>("local"),
+               f_ssl = pgward::FieldOf<pgward::FactKind::kConnection>("ssl"),
+               f_version = pgward::FieldOf<pgward::FactKind::kConnection>("tls_version"),
+               f_cipher = pgward::FieldOf<pgward::FactKind::kConnection>("cipher"),
+               f_bits = pgward::FieldOf<pgward::FactKind::kConnection>("bits"),
+               f_dn = pgward::FieldOf<pgward::FactKind::kConnection>("client_dn"),
+               f_issuer = pgward::FieldOf<pgward::FactKind::kConnection>("issuer_dn"),
+               f_gss_auth = pgward::FieldOf<pgward::FactKind::kConnection>("gss_authenticated"),
+               f_gss_enc = pgward::FieldOf<pgward::FactKind::kConnection>("gss_encrypted"),
+               f_encrypted = pgward::FieldOf<pgward::FactKind::kConnection>("encrypted"),
+               f_super = pgward::FieldOf<pgward::FactKind::kConnection>("superuser"),
+               f_replication = pgward::FieldOf<pgward::FactKind::kConnection>("replication");
   for (size_t i = 0; i < count; ++i) {
     const size_t row = table.AppendRow();
     const unsigned kind = random() % 10;  // 6 TLS 1.3, 3 TLS 1.2, 1 plaintext

@@ -21,13 +21,21 @@ constexpr const char* kVersions[] = {"TLSv1.3", "TLSv1.2", "TLSv1.2", "TLSv1.3"}
 
 void AddConnections(pgward::FactSet& facts, int count) {
   pgward::FactTable& table = facts.table(pgward::FactKind::kConnection);
-  const size_t server = table.Field("server"), pid = table.Field("pid"), user = table.Field("user"),
-               database = table.Field("database"), application = table.Field("application_name"),
-               address = table.Field("client_addr"), local = table.Field("local"),
-               ssl = table.Field("ssl"), version = table.Field("tls_version"),
-               cipher = table.Field("cipher"), bits = table.Field("bits"),
-               encrypted = table.Field("encrypted"), superuser = table.Field("superuser"),
-               replication = table.Field("replication"), gss = table.Field("gss_encrypted");
+  const size_t server = pgward::FieldOf<pgward::FactKind::kConnection>("server"),
+               pid = pgward::FieldOf<pgward::FactKind::kConnection>("pid"),
+               user = pgward::FieldOf<pgward::FactKind::kConnection>("user"),
+               database = pgward::FieldOf<pgward::FactKind::kConnection>("database"),
+               application = pgward::FieldOf<pgward::FactKind::kConnection>("application_name"),
+               address = pgward::FieldOf<pgward::FactKind::kConnection>("client_addr"),
+               local = pgward::FieldOf<pgward::FactKind::kConnection>("local"),
+               ssl = pgward::FieldOf<pgward::FactKind::kConnection>("ssl"),
+               version = pgward::FieldOf<pgward::FactKind::kConnection>("tls_version"),
+               cipher = pgward::FieldOf<pgward::FactKind::kConnection>("cipher"),
+               bits = pgward::FieldOf<pgward::FactKind::kConnection>("bits"),
+               encrypted = pgward::FieldOf<pgward::FactKind::kConnection>("encrypted"),
+               superuser = pgward::FieldOf<pgward::FactKind::kConnection>("superuser"),
+               replication = pgward::FieldOf<pgward::FactKind::kConnection>("replication"),
+               gss = pgward::FieldOf<pgward::FactKind::kConnection>("gss_encrypted");
   for (int i = 0; i < count; ++i) {
     const size_t row = table.AppendRow();
     const int app = i % 400;

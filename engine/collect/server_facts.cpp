@@ -28,6 +28,8 @@ std::optional<std::int64_t> ParseInteger(const std::optional<std::string>& text)
   return value;
 }
 
+consteval size_t ServerField(std::string_view name) { return FieldOf<FactKind::kServer>(name); }
+
 std::optional<std::string> Setting(const ServerRows& rows, const std::string& name) {
   const auto found = rows.settings.find(name);
   if (found == rows.settings.end()) return std::nullopt;
@@ -44,51 +46,58 @@ std::optional<bool> ParseLogConnections(const std::optional<std::string>& text) 
 void AddServerFact(const ServerRows& rows, FactSet& facts) {
   FactTable& table = facts.table(FactKind::kServer);
   const size_t row = table.AppendRow();
-  table.SetString(row, table.Field("server"), rows.name);
-  table.SetString(row, table.Field("host"), rows.scanner.host);
-  table.SetInteger(row, table.Field("port"), rows.scanner.port);
-  table.SetInteger(row, table.Field("version"), rows.version);
+  table.SetString(row, FieldOf<FactKind::kServer>("server"), rows.name);
+  table.SetString(row, FieldOf<FactKind::kServer>("host"), rows.scanner.host);
+  table.SetInteger(row, FieldOf<FactKind::kServer>("port"), rows.scanner.port);
+  table.SetInteger(row, FieldOf<FactKind::kServer>("version"), rows.version);
   if (std::optional<bool> ssl = ParseBool(Setting(rows, "ssl"))) {
-    table.SetBool(row, table.Field("ssl"), *ssl);
+    table.SetBool(row, FieldOf<FactKind::kServer>("ssl"), *ssl);
   }
   if (rows.version < 120000) {
     // No setting before 12: those servers take every version OpenSSL enables (they only
     // disable SSLv2 and SSLv3), so the effective minimum is TLSv1.
-    table.SetTlsVersion(row, table.Field("ssl_min_protocol_version"), TlsVersion::kTls1_0);
+    table.SetTlsVersion(row, FieldOf<FactKind::kServer>("ssl_min_protocol_version"),
+                        TlsVersion::kTls1_0);
   }
-  for (const char* name : {"ssl_min_protocol_version", "ssl_max_protocol_version"}) {
-    if (const std::optional<std::string> text = Setting(rows, name)) {
+  // Fields named after the setting they hold.
+  auto setting = [&](size_t field) {
+    return Setting(rows, std::string(FactType(FactKind::kServer).fields[field].name));
+  };
+  for (const size_t field :
+       {ServerField("ssl_min_protocol_version"), ServerField("ssl_max_protocol_version")}) {
+    if (const std::optional<std::string> text = setting(field)) {
       if (std::optional<TlsVersion> version = ParseTlsVersion(*text)) {
-        table.SetTlsVersion(row, table.Field(name), *version);
+        table.SetTlsVersion(row, field, *version);
       }
     }
   }
-  for (const char* name : {"ssl_ciphers", "ssl_cert_file", "ssl_ca_file", "ssl_crl_file",
-                           "listen_addresses", "hba_file"}) {
-    if (const std::optional<std::string> text = Setting(rows, name)) {
-      table.SetString(row, table.Field(name), *text);
+  for (const size_t field :
+       {ServerField("ssl_ciphers"), ServerField("ssl_cert_file"), ServerField("ssl_ca_file"),
+        ServerField("ssl_crl_file"), ServerField("listen_addresses"), ServerField("hba_file")}) {
+    if (const std::optional<std::string> text = setting(field)) {
+      table.SetString(row, field, *text);
     }
   }
   if (const std::optional<std::string> ciphers = Setting(rows, "ssl_ciphers")) {
     const std::vector<std::string> expanded = ExpandCipherList(*ciphers);
     const std::vector<std::string_view> views(expanded.begin(), expanded.end());
-    table.SetStringList(row, table.Field("ssl_ciphers_expanded"), views);
+    table.SetStringList(row, FieldOf<FactKind::kServer>("ssl_ciphers_expanded"), views);
   }
   if (std::optional<std::string> encryption = Setting(rows, "password_encryption")) {
     // Before 10 the setting is a boolean: on stores MD5 hashes.
     if (*encryption == "on") encryption = "md5";
-    table.SetString(row, table.Field("password_encryption"), *encryption);
+    table.SetString(row, FieldOf<FactKind::kServer>("password_encryption"), *encryption);
   }
-  for (const char* name : {"log_connections", "log_disconnections"}) {
-    if (std::optional<bool> flag = ParseLogConnections(Setting(rows, name))) {
-      table.SetBool(row, table.Field(name), *flag);
+  for (const size_t field : {ServerField("log_connections"), ServerField("log_disconnections")}) {
+    if (std::optional<bool> flag = ParseLogConnections(setting(field))) {
+      table.SetBool(row, field, *flag);
     }
   }
-  table.SetBool(row, table.Field("scanner_ssl"), rows.scanner.ssl);
+  table.SetBool(row, FieldOf<FactKind::kServer>("scanner_ssl"), rows.scanner.ssl);
   if (std::optional<TlsVersion> version = ParseTlsVersion(rows.scanner.tls_version)) {
-    table.SetTlsVersion(row, table.Field("scanner_tls_version"), *version);
+    table.SetTlsVersion(row, FieldOf<FactKind::kServer>("scanner_tls_version"), *version);
   }
-  table.SetBool(row, table.Field("scanner_verified"), rows.scanner.verified);
+  table.SetBool(row, FieldOf<FactKind::kServer>("scanner_verified"), rows.scanner.verified);
 }
 
 std::vector<std::string> ExpandWithOpenSsl(const std::string& ssl_ciphers) {
@@ -168,20 +177,27 @@ void AddConnectionFacts(std::string_view server, std::string_view role, bool sta
     return;
   }
   FactTable& table = facts.table(FactKind::kConnection);
-  const size_t f_server = table.Field("server"), f_pid = table.Field("pid"),
-               f_user = table.Field("user"), f_database = table.Field("database"),
-               f_application = table.Field("application_name"),
-               f_client_addr = table.Field("client_addr"), f_local = table.Field("local"),
-               f_ssl = table.Field("ssl"), f_version = table.Field("tls_version"),
-               f_cipher = table.Field("cipher"), f_bits = table.Field("bits"),
-               f_compression = table.Field("compression"), f_client_dn = table.Field("client_dn"),
-               f_client_serial = table.Field("client_serial"),
-               f_issuer_dn = table.Field("issuer_dn"),
-               f_gss_authenticated = table.Field("gss_authenticated"),
-               f_gss_encrypted = table.Field("gss_encrypted"),
-               f_gss_principal = table.Field("gss_principal"),
-               f_encrypted = table.Field("encrypted"), f_superuser = table.Field("superuser"),
-               f_replication = table.Field("replication");
+  const size_t f_server = FieldOf<FactKind::kConnection>("server"),
+               f_pid = FieldOf<FactKind::kConnection>("pid"),
+               f_user = FieldOf<FactKind::kConnection>("user"),
+               f_database = FieldOf<FactKind::kConnection>("database"),
+               f_application = FieldOf<FactKind::kConnection>("application_name"),
+               f_client_addr = FieldOf<FactKind::kConnection>("client_addr"),
+               f_local = FieldOf<FactKind::kConnection>("local"),
+               f_ssl = FieldOf<FactKind::kConnection>("ssl"),
+               f_version = FieldOf<FactKind::kConnection>("tls_version"),
+               f_cipher = FieldOf<FactKind::kConnection>("cipher"),
+               f_bits = FieldOf<FactKind::kConnection>("bits"),
+               f_compression = FieldOf<FactKind::kConnection>("compression"),
+               f_client_dn = FieldOf<FactKind::kConnection>("client_dn"),
+               f_client_serial = FieldOf<FactKind::kConnection>("client_serial"),
+               f_issuer_dn = FieldOf<FactKind::kConnection>("issuer_dn"),
+               f_gss_authenticated = FieldOf<FactKind::kConnection>("gss_authenticated"),
+               f_gss_encrypted = FieldOf<FactKind::kConnection>("gss_encrypted"),
+               f_gss_principal = FieldOf<FactKind::kConnection>("gss_principal"),
+               f_encrypted = FieldOf<FactKind::kConnection>("encrypted"),
+               f_superuser = FieldOf<FactKind::kConnection>("superuser"),
+               f_replication = FieldOf<FactKind::kConnection>("replication");
   size_t hidden = 0;
   for (const Row& row : rows) {
     const std::optional<bool> ssl = ParseBool(row[kSsl]);

@@ -372,9 +372,10 @@ class Reader {
     FactTable& table = facts_.table(FactKind::kServer);
     if (std::optional<std::string> error = StageFields(object, table, where)) return error;
     const size_t row = Commit(table, server.name);
-    if (server.host) table.SetString(row, table.Field("host"), *server.host);
-    if (server.port) table.SetInteger(row, table.Field("port"), *server.port);
-    if (server.version) table.SetInteger(row, table.Field("version"), *server.version);
+    if (server.host) table.SetString(row, FieldOf<FactKind::kServer>("host"), *server.host);
+    if (server.port) table.SetInteger(row, FieldOf<FactKind::kServer>("port"), *server.port);
+    if (server.version)
+      table.SetInteger(row, FieldOf<FactKind::kServer>("version"), *server.version);
     return std::nullopt;
   }
 

@@ -105,8 +105,8 @@ bool AppendValue(std::string& value, const FactTable& table, size_t row, size_t 
 bool HasDerivedSource(const FactTable& table, size_t row) {
   const FactSource& source = table.source(row);
   if (table.kind() != FactKind::kHbaRule) return source.file == kAbsent && source.line == 0;
-  return source.file == table.Id(row, table.Field("file")) &&
-         source.line == table.Integer(row, table.Field("line")).value_or(0);
+  return source.file == table.Id(row, FieldOf<FactKind::kHbaRule>("file")) &&
+         source.line == table.Integer(row, FieldOf<FactKind::kHbaRule>("line")).value_or(0);
 }
 
 void AppendSource(std::string& out, const FactTable& table, size_t row) {

@@ -69,9 +69,10 @@ std::string LineOf(const HbaRule& rule) {
 void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vector<size_t>& rows,
                     FactSet& facts) {
   FactTable& rules = facts.table(FactKind::kHbaRule);
-  const size_t f_shadowed = rules.Field("shadowed"), f_shadowed_by = rules.Field("shadowed_by"),
-               f_plaintext = rules.Field("reachable_plaintext_from"),
-               f_not_rejected = rules.Field("plaintext_not_rejected");
+  const size_t f_shadowed = FieldOf<FactKind::kHbaRule>("shadowed"),
+               f_shadowed_by = FieldOf<FactKind::kHbaRule>("shadowed_by"),
+               f_plaintext = FieldOf<FactKind::kHbaRule>("reachable_plaintext_from"),
+               f_not_rejected = FieldOf<FactKind::kHbaRule>("plaintext_not_rejected");
   for (const RecordAccess& record : access.records) {
     const size_t row = rows[record.rule_index];
     rules.SetBool(row, f_shadowed, record.shadowed);
@@ -92,13 +93,19 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
   }
 
   FactTable& table = facts.table(FactKind::kHbaAccess);
-  const size_t f_file = table.Field("file"), f_connection = table.Field("connection"),
-               f_range = table.Field("range"), f_label = table.Field("range_label"),
-               f_rule_file = table.Field("rule_file"), f_rule_line = table.Field("rule_line"),
-               f_method = table.Field("method"), f_databases = table.Field("databases"),
-               f_users = table.Field("users"), f_reachable = table.Field("reachable"),
-               f_catch_all = table.Field("catch_all"), f_first = table.Field("first_in_range"),
-               f_methods = table.Field("range_methods");
+  const size_t f_file = FieldOf<FactKind::kHbaAccess>("file"),
+               f_connection = FieldOf<FactKind::kHbaAccess>("connection"),
+               f_range = FieldOf<FactKind::kHbaAccess>("range"),
+               f_label = FieldOf<FactKind::kHbaAccess>("range_label"),
+               f_rule_file = FieldOf<FactKind::kHbaAccess>("rule_file"),
+               f_rule_line = FieldOf<FactKind::kHbaAccess>("rule_line"),
+               f_method = FieldOf<FactKind::kHbaAccess>("method"),
+               f_databases = FieldOf<FactKind::kHbaAccess>("databases"),
+               f_users = FieldOf<FactKind::kHbaAccess>("users"),
+               f_reachable = FieldOf<FactKind::kHbaAccess>("reachable"),
+               f_catch_all = FieldOf<FactKind::kHbaAccess>("catch_all"),
+               f_first = FieldOf<FactKind::kHbaAccess>("first_in_range"),
+               f_methods = FieldOf<FactKind::kHbaAccess>("range_methods");
   for (const AccessRange& range : access.ranges) {
     std::vector<std::string> methods;
     for (size_t rule : range.rules) {
@@ -136,15 +143,23 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
 void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
   FactTable& table = facts.table(FactKind::kHbaRule);
   const std::vector<FileRulesRow> rows = RenderFileRules(file, pg_version, SecretDisplay::kMask);
-  const size_t f_file = table.Field("file"), f_line = table.Field("line"),
-               f_rule_number = table.Field("rule_number"), f_type = table.Field("type"),
-               f_databases = table.Field("databases"), f_users = table.Field("users"),
-               f_address = table.Field("address"), f_netmask = table.Field("netmask"),
-               f_network = table.Field("network"), f_kind = table.Field("address_kind"),
-               f_family = table.Field("address_family"), f_range = table.Field("address_range"),
-               f_prefix = table.Field("prefix_length"), f_method = table.Field("method"),
-               f_options = table.Field("options"), f_clientcert = table.Field("clientcert"),
-               f_error = table.Field("error");
+  const size_t f_file = FieldOf<FactKind::kHbaRule>("file"),
+               f_line = FieldOf<FactKind::kHbaRule>("line"),
+               f_rule_number = FieldOf<FactKind::kHbaRule>("rule_number"),
+               f_type = FieldOf<FactKind::kHbaRule>("type"),
+               f_databases = FieldOf<FactKind::kHbaRule>("databases"),
+               f_users = FieldOf<FactKind::kHbaRule>("users"),
+               f_address = FieldOf<FactKind::kHbaRule>("address"),
+               f_netmask = FieldOf<FactKind::kHbaRule>("netmask"),
+               f_network = FieldOf<FactKind::kHbaRule>("network"),
+               f_kind = FieldOf<FactKind::kHbaRule>("address_kind"),
+               f_family = FieldOf<FactKind::kHbaRule>("address_family"),
+               f_range = FieldOf<FactKind::kHbaRule>("address_range"),
+               f_prefix = FieldOf<FactKind::kHbaRule>("prefix_length"),
+               f_method = FieldOf<FactKind::kHbaRule>("method"),
+               f_options = FieldOf<FactKind::kHbaRule>("options"),
+               f_clientcert = FieldOf<FactKind::kHbaRule>("clientcert"),
+               f_error = FieldOf<FactKind::kHbaRule>("error");
   std::vector<size_t> fact_rows(file.rules.size());
   for (size_t i = 0; i < file.rules.size(); ++i) {
     const HbaRule& rule = file.rules[i];

@@ -1,171 +1,7 @@
 #include "engine/model/fact_schema.h"
 
 namespace pgward {
-namespace {
-
 using enum FieldType;
-
-constexpr FieldSpec kConnectionFields[] = {
-    {"server", kString, "name of the server (target) the session is on"},
-    {"pid", kInteger, "backend process id", true},
-    {"user", kString, "role name (pg_stat_activity.usename)"},
-    {"database", kString, "database name (pg_stat_activity.datname)"},
-    {"application_name", kString, "application_name the client set"},
-    {"client_addr", kAddress, "client address; absent for Unix-socket sessions"},
-    {"local", kBool,
-     "connected over a Unix socket (client_addr absent, with the privilege "
-     "to see it)"},
-    {"ssl", kBool, "the session uses TLS (pg_stat_ssl.ssl)"},
-    {"tls_version", kTlsVersion, "negotiated protocol version (pg_stat_ssl.version)"},
-    {"cipher", kString, "negotiated cipher suite, OpenSSL name (pg_stat_ssl.cipher)"},
-    {"bits", kInteger, "symmetric key length in bits (pg_stat_ssl.bits)"},
-    {"compression", kBool,
-     "TLS compression is on (pg_stat_ssl.compression, PostgreSQL 13 and older; CRIME)"},
-    {"client_dn", kString, "client certificate subject, absent without one"},
-    {"client_serial", kString, "client certificate serial number"},
-    {"issuer_dn", kString, "client certificate issuer"},
-    {"gss_authenticated", kBool, "authenticated with GSSAPI (pg_stat_gssapi)"},
-    {"gss_encrypted", kBool, "the session uses GSSAPI encryption (pg_stat_gssapi)"},
-    {"gss_principal", kString, "GSSAPI principal"},
-    {"encrypted", kBool, "encrypted by TLS or by GSSAPI"},
-    {"superuser", kBool, "the role is a superuser (pg_roles.rolsuper)"},
-    {"replication", kBool, "the role has the REPLICATION attribute"},
-};
-
-constexpr FieldSpec kServerFields[] = {
-    {"server", kString, "name of the server (target)"},
-    {"host", kString, "host the scanner connected to"},
-    {"port", kInteger, "server port"},
-    {"version", kInteger, "server_version_num, e.g. 150018"},
-    {"ssl", kBool, "the ssl setting"},
-    {"ssl_min_protocol_version", kTlsVersion, "ssl_min_protocol_version; absent when unset"},
-    {"ssl_max_protocol_version", kTlsVersion, "ssl_max_protocol_version; absent when unset"},
-    {"ssl_ciphers", kString, "the ssl_ciphers setting, as configured"},
-    {"ssl_ciphers_expanded", kStringList,
-     "the TLS 1.2-and-older suites OpenSSL enables for ssl_ciphers on this machine"},
-    {"ssl_cert_file", kString, "ssl_cert_file"},
-    {"ssl_ca_file", kString, "ssl_ca_file; empty when client certificates cannot be verified"},
-    {"ssl_crl_file", kString, "ssl_crl_file"},
-    {"password_encryption", kString, "password_encryption (md5 or scram-sha-256)"},
-    {"listen_addresses", kString, "listen_addresses"},
-    {"log_connections", kBool, "log_connections"},
-    {"log_disconnections", kBool, "log_disconnections"},
-    {"hba_file", kString, "path of the server's pg_hba.conf"},
-    {"scanner_ssl", kBool, "the scanner's own connection uses TLS"},
-    {"scanner_tls_version", kTlsVersion, "protocol version of the scanner's own connection"},
-    {"scanner_verified", kBool,
-     "the scanner verified the server certificate (sslmode verify-ca or verify-full)"},
-};
-
-constexpr FieldSpec kCertificateFields[] = {
-    {"server", kString, "name of the server (target)"},
-    {"depth", kInteger, "position in the chain the server sent: 0 is the server's own"},
-    {"subject", kString, "subject distinguished name"},
-    {"issuer", kString, "issuer distinguished name"},
-    {"serial", kString, "serial number, hexadecimal"},
-    {"sans", kStringList, "subject alternative names (DNS: and IP: entries)"},
-    {"not_before", kTimestamp, "start of validity"},
-    {"not_after", kTimestamp, "end of validity"},
-    {"days_to_expiry", kInteger, "whole days from the scan to not_after (negative: expired)", true},
-    {"key_type", kString, "public key algorithm: RSA, EC, ED25519, ..."},
-    {"key_bits", kInteger, "public key size in bits"},
-    {"signature_algorithm", kString, "signature algorithm, e.g. sha256WithRSAEncryption"},
-    {"self_signed", kBool, "issuer and subject are the same and the signature verifies"},
-    {"chain_verified", kBool, "the chain verifies against the CA file or the system store"},
-    {"hostname_match", kBool,
-     "the certificate names the host that was probed (depth 0 only; absent for the others)"},
-};
-
-constexpr FieldSpec kProbeProtocolFields[] = {
-    {"server", kString, "name of the server (target)"},
-    {"version", kTlsVersion, "the protocol version offered alone"},
-    {"accepted", kBool, "the server completed a handshake at this version"},
-    {"configured", kBool,
-     "ssl and ssl_min/max_protocol_version admit this version; absent when the settings are "
-     "unknown"},
-};
-
-constexpr FieldSpec kProbeCipherFields[] = {
-    {"server", kString, "name of the server (target)"},
-    {"version", kTlsVersion, "protocol version of the handshake"},
-    {"cipher", kString, "accepted cipher suite, OpenSSL name"},
-    {"bits", kInteger, "symmetric key length in bits"},
-    {"configured", kBool,
-     "ssl_ciphers admits the suite; absent for TLS 1.3 suites (which ssl_ciphers does not "
-     "govern) and when the settings are unknown"},
-};
-
-constexpr FieldSpec kHbaRuleFields[] = {
-    {"file", kString, "file the record was read from"},
-    {"line", kInteger, "line number of the record's first line", true},
-    {"rule_number", kInteger, "position among the valid rules (PostgreSQL 16+ numbering)", true},
-    {"type", kString, "local, host, hostssl, hostnossl, hostgssenc or hostnogssenc"},
-    {"databases", kStringList,
-     "database field: keywords bare (all, sameuser, replication), names that were quoted to "
-     "avoid a keyword in double quotes (\"all\"), regular expressions with their /"},
-    {"users", kStringList, "user field, written like databases (+group for memberships)"},
-    {"address", kString, "address field as the view shows it; absent for local"},
-    {"netmask", kString, "netmask as the view shows it"},
-    {"network", kString,
-     "what the line admits, as written in reports: 10.0.0.0/8, all, samenet, db.example.com "
-     "(address/netmask for a netmask that is not a prefix); absent for local"},
-    {"address_kind", kString,
-     "cidr (an address with a prefix or netmask), all, samehost, samenet, hostname, "
-     "hostname_suffix; absent for local"},
-    {"address_family", kString, "ipv4 or ipv6 for cidr addresses"},
-    {"address_range", kRange, "the addresses a cidr or address/netmask rule covers"},
-    {"prefix_length", kInteger, "prefix length of a cidr rule (contiguous netmask)"},
-    {"method", kString, "authentication method"},
-    {"options", kStringList, "options as name=value, secrets masked"},
-    {"clientcert", kString, "verify-ca or verify-full; absent when not required"},
-    {"error", kString, "why the server would refuse to load this record"},
-    {"shadowed", kBool, "no connection can ever have this record as its first match"},
-    {"shadowed_by", kStringList, "file:line of the earlier records that shadow it", true},
-    {"reachable_plaintext_from", kStringList,
-     "ranges (or symbolic addresses) from which a plaintext TCP connection can have this record "
-     "as its first match"},
-    {"plaintext_not_rejected", kStringList,
-     "hostssl records: ranges of theirs where a plaintext connection for their databases and "
-     "users is not refused by an explicit reject record"},
-};
-
-constexpr FieldSpec kHbaAccessFields[] = {
-    {"file", kString, "pg_hba.conf file (or server) the access map is for"},
-    {"connection", kString, "local, tcp_plaintext, tcp_tls or tcp_gssenc"},
-    {"range", kRange, "client address range (absent for local and symbolic addresses)"},
-    {"range_label", kString, "the range as text, or the symbolic address (samenet, host name)"},
-    {"rule_file", kString, "file of a record that can be the first match; absent: none can"},
-    {"rule_line", kInteger, "line of that record", true},
-    {"method", kString, "authentication method of that record"},
-    {"databases", kStringList, "databases it matches"},
-    {"users", kStringList, "users it matches"},
-    {"reachable", kBool, "some connection from this range can have it as first match"},
-    {"catch_all", kBool, "it matches every database and user: later records are unreachable"},
-    {"first_in_range", kBool, "the first row of its range: one row per range has it"},
-    {"range_methods", kStringList,
-     "methods of every record that can be the first match in the range, then 'implicit-reject' "
-     "when some connections match no record"},
-};
-
-constexpr FactTypeSpec kFactTypes[] = {
-    {FactKind::kConnection, "connection",
-     "a live client session (pg_stat_activity, pg_stat_ssl, "
-     "pg_stat_gssapi, pg_roles)",
-     kConnectionFields, "server"},
-    {FactKind::kServer, "server", "a server's TLS and authentication settings", kServerFields,
-     "server"},
-    {FactKind::kCertificate, "certificate", "a certificate the server presented to the TLS probe",
-     kCertificateFields, "server"},
-    {FactKind::kProbeProtocol, "probe_protocol", "a protocol version tried by the TLS probe",
-     kProbeProtocolFields, "server"},
-    {FactKind::kProbeCipher, "probe_cipher", "a cipher suite the server accepted in the TLS probe",
-     kProbeCipherFields, "server"},
-    {FactKind::kHbaRule, "hba_rule", "a pg_hba.conf record", kHbaRuleFields, "file"},
-    {FactKind::kHbaAccess, "hba_access", "a range of the first-match access map", kHbaAccessFields,
-     "file"},
-};
-
-}  // namespace
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {
@@ -196,12 +32,14 @@ std::optional<size_t> FactTypeSpec::FieldIndex(std::string_view field) const {
   return std::nullopt;
 }
 
-std::span<const FactTypeSpec> AllFactTypes() { return kFactTypes; }
+std::span<const FactTypeSpec> AllFactTypes() { return internal::kFactTypes; }
 
-const FactTypeSpec& FactType(FactKind kind) { return kFactTypes[static_cast<size_t>(kind)]; }
+const FactTypeSpec& FactType(FactKind kind) {
+  return internal::kFactTypes[static_cast<size_t>(kind)];
+}
 
 const FactTypeSpec* FindFactType(std::string_view name) {
-  for (const FactTypeSpec& type : kFactTypes) {
+  for (const FactTypeSpec& type : internal::kFactTypes) {
     if (type.name == name) return &type;
   }
   return nullptr;

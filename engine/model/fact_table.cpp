@@ -8,13 +8,6 @@ namespace pgward {
 FactTable::FactTable(FactKind kind, ValuePool& pool)
     : spec_(&FactType(kind)), pool_(&pool), columns_(spec_->fields.size()) {}
 
-size_t FactTable::Field(std::string_view name) const {
-  if (std::optional<size_t> index = spec_->FieldIndex(name)) return *index;
-  std::cerr << "pgward: internal error: fact type " << spec_->name << " has no field " << name
-            << "\n";
-  std::abort();
-}
-
 bool FactTable::StoresIntegers(size_t field) const {
   const FieldType type = spec_->fields[field].type;
   return type == FieldType::kInteger || type == FieldType::kTimestamp;

@@ -33,9 +33,6 @@ class FactTable {
   ValuePool& pool() const { return *pool_; }
   size_t size() const { return sources_.size(); }
 
-  // The column index of a field this code knows exists (a programming error otherwise).
-  size_t Field(std::string_view name) const;
-
   // Appends a row with every field absent and returns its index.
   size_t AppendRow(FactSource source = {});
 

@@ -11,21 +11,21 @@ std::string ProbeTarget(const ProbeResult& result) {
 
 void AddCertificateFacts(std::string_view server, const ChainFacts& chain, FactSet& facts) {
   FactTable& table = facts.table(FactKind::kCertificate);
-  const size_t server_field = table.Field("server");
-  const size_t depth_field = table.Field("depth");
-  const size_t subject = table.Field("subject");
-  const size_t issuer = table.Field("issuer");
-  const size_t serial = table.Field("serial");
-  const size_t sans = table.Field("sans");
-  const size_t not_before = table.Field("not_before");
-  const size_t not_after = table.Field("not_after");
-  const size_t days = table.Field("days_to_expiry");
-  const size_t key_type = table.Field("key_type");
-  const size_t key_bits = table.Field("key_bits");
-  const size_t signature = table.Field("signature_algorithm");
-  const size_t self_signed = table.Field("self_signed");
-  const size_t verified = table.Field("chain_verified");
-  const size_t hostname_match = table.Field("hostname_match");
+  const size_t server_field = FieldOf<FactKind::kCertificate>("server");
+  const size_t depth_field = FieldOf<FactKind::kCertificate>("depth");
+  const size_t subject = FieldOf<FactKind::kCertificate>("subject");
+  const size_t issuer = FieldOf<FactKind::kCertificate>("issuer");
+  const size_t serial = FieldOf<FactKind::kCertificate>("serial");
+  const size_t sans = FieldOf<FactKind::kCertificate>("sans");
+  const size_t not_before = FieldOf<FactKind::kCertificate>("not_before");
+  const size_t not_after = FieldOf<FactKind::kCertificate>("not_after");
+  const size_t days = FieldOf<FactKind::kCertificate>("days_to_expiry");
+  const size_t key_type = FieldOf<FactKind::kCertificate>("key_type");
+  const size_t key_bits = FieldOf<FactKind::kCertificate>("key_bits");
+  const size_t signature = FieldOf<FactKind::kCertificate>("signature_algorithm");
+  const size_t self_signed = FieldOf<FactKind::kCertificate>("self_signed");
+  const size_t verified = FieldOf<FactKind::kCertificate>("chain_verified");
+  const size_t hostname_match = FieldOf<FactKind::kCertificate>("hostname_match");
   for (size_t depth = 0; depth < chain.certificates.size(); ++depth) {
     const CertificateFacts& certificate = chain.certificates[depth];
     const size_t row = table.AppendRow();
@@ -56,26 +56,27 @@ void AddVersionFacts(std::string_view server, const VersionResult& version,
                      const ConfiguredTls* configured, FactSet& facts) {
   FactTable& protocols = facts.table(FactKind::kProbeProtocol);
   const size_t row = protocols.AppendRow();
-  protocols.SetString(row, protocols.Field("server"), server);
-  protocols.SetTlsVersion(row, protocols.Field("version"), version.version);
+  protocols.SetString(row, FieldOf<FactKind::kProbeProtocol>("server"), server);
+  protocols.SetTlsVersion(row, FieldOf<FactKind::kProbeProtocol>("version"), version.version);
   if (version.status != VersionStatus::kIncomplete) {
-    protocols.SetBool(row, protocols.Field("accepted"), version.status == VersionStatus::kAccepted);
+    protocols.SetBool(row, FieldOf<FactKind::kProbeProtocol>("accepted"),
+                      version.status == VersionStatus::kAccepted);
   }
   if (configured != nullptr) {
-    protocols.SetBool(row, protocols.Field("configured"),
+    protocols.SetBool(row, FieldOf<FactKind::kProbeProtocol>("configured"),
                       configured->AllowsVersion(version.version));
   }
 
   FactTable& ciphers = facts.table(FactKind::kProbeCipher);
   for (const CipherSuite& suite : version.accepted_suites) {
     const size_t cipher_row = ciphers.AppendRow();
-    ciphers.SetString(cipher_row, ciphers.Field("server"), server);
-    ciphers.SetTlsVersion(cipher_row, ciphers.Field("version"), version.version);
-    ciphers.SetString(cipher_row, ciphers.Field("cipher"), suite.name);
-    ciphers.SetInteger(cipher_row, ciphers.Field("bits"), suite.bits);
+    ciphers.SetString(cipher_row, FieldOf<FactKind::kProbeCipher>("server"), server);
+    ciphers.SetTlsVersion(cipher_row, FieldOf<FactKind::kProbeCipher>("version"), version.version);
+    ciphers.SetString(cipher_row, FieldOf<FactKind::kProbeCipher>("cipher"), suite.name);
+    ciphers.SetInteger(cipher_row, FieldOf<FactKind::kProbeCipher>("bits"), suite.bits);
     // ssl_ciphers does not govern TLS 1.3 suites: there is nothing to compare them with.
     if (configured != nullptr && version.version != TlsVersion::kTls1_3) {
-      ciphers.SetBool(cipher_row, ciphers.Field("configured"),
+      ciphers.SetBool(cipher_row, FieldOf<FactKind::kProbeCipher>("configured"),
                       std::find(configured->ciphers.begin(), configured->ciphers.end(),
                                 suite.name) != configured->ciphers.end());
     }

@@ -24,12 +24,13 @@ std::optional<probe::ConfiguredTls> Configured(const ServerEvidence& server, con
   const FactTable& table = facts.table(FactKind::kServer);
   const size_t row = rows.begin;
   probe::ConfiguredTls configured;
-  const std::optional<bool> ssl = table.Bool(row, table.Field("ssl"));
+  const std::optional<bool> ssl = table.Bool(row, FieldOf<FactKind::kServer>("ssl"));
   if (!ssl) return std::nullopt;
   configured.ssl = *ssl;
-  configured.min_version = table.Tls(row, table.Field("ssl_min_protocol_version"));
-  configured.max_version = table.Tls(row, table.Field("ssl_max_protocol_version"));
-  if (const ValueId list = table.Id(row, table.Field("ssl_ciphers_expanded")); list != kAbsent) {
+  configured.min_version = table.Tls(row, FieldOf<FactKind::kServer>("ssl_min_protocol_version"));
+  configured.max_version = table.Tls(row, FieldOf<FactKind::kServer>("ssl_max_protocol_version"));
+  if (const ValueId list = table.Id(row, FieldOf<FactKind::kServer>("ssl_ciphers_expanded"));
+      list != kAbsent) {
     for (const ValueId cipher : facts.pool().List(list)) {
       configured.ciphers.emplace_back(facts.pool().String(cipher));
     }

@@ -100,7 +100,7 @@ TEST(LiveCollectTest, ConnectionFactsAreExactlyThePlantedSessions) {
   const FactTable& connections = facts.table(FactKind::kConnection);
   std::map<std::int64_t, size_t> by_pid;
   for (size_t row = 0; row < connections.size(); ++row) {
-    by_pid[*connections.Integer(row, connections.Field("pid"))] = row;
+    by_pid[*connections.Integer(row, FieldOf<FactKind::kConnection>("pid"))] = row;
   }
   std::set<std::int64_t> planted;
   for (const LiveClient& client : clients) planted.insert(client.backend_pid());
@@ -113,7 +113,7 @@ TEST(LiveCollectTest, ConnectionFactsAreExactlyThePlantedSessions) {
     SCOPED_TRACE(client.spec().application_name);
     const size_t row = by_pid.at(client.backend_pid());
     auto field = [&](const char* name) {
-      return FormatField(connections, row, connections.Field(name));
+      return FormatField(connections, row, *connections.spec().FieldIndex(name));
     };
     const bool tls = client.spec().transport == Transport::kTcpTls;
     const bool socket = client.spec().transport == Transport::kUnixSocket;
@@ -137,16 +137,18 @@ TEST(LiveCollectTest, ConnectionFactsAreExactlyThePlantedSessions) {
       EXPECT_EQ(field("issuer_dn"), "/O=pgward sandbox/CN=pgward sandbox CA");
     }
   }
-  EXPECT_EQ(
-      FormatField(connections, by_pid.at(clients[2].backend_pid()), connections.Field("cipher")),
-      "ECDHE-RSA-AES128-GCM-SHA256");
+  EXPECT_EQ(FormatField(connections, by_pid.at(clients[2].backend_pid()),
+                        FieldOf<FactKind::kConnection>("cipher")),
+            "ECDHE-RSA-AES128-GCM-SHA256");
   EXPECT_EQ(FormatField(connections, by_pid.at(clients[3].backend_pid()),
-                        connections.Field("tls_version")),
+                        FieldOf<FactKind::kConnection>("tls_version")),
             "TLSv1.3");
 
   const FactTable& servers = facts.table(FactKind::kServer);
   ASSERT_EQ(servers.size(), 1u);
-  auto setting = [&](const char* name) { return FormatField(servers, 0, servers.Field(name)); };
+  auto setting = [&](const char* name) {
+    return FormatField(servers, 0, *servers.spec().FieldIndex(name));
+  };
   EXPECT_EQ(setting("ssl"), "true");
   EXPECT_EQ(setting("version").substr(0, 2), "15");
   EXPECT_EQ(setting("scanner_ssl"), "true");
@@ -184,8 +186,8 @@ std::vector<std::string> SessionFacts(const FactSet& facts, const std::string& s
   const std::vector<std::string> described = DescribeFacts(facts, FactKind::kConnection);
   std::vector<std::string> kept;
   for (size_t row = 0; row < table.size(); ++row) {
-    if (FormatField(table, row, table.Field("server")) == server &&
-        pids.contains(*table.Integer(row, table.Field("pid")))) {
+    if (FormatField(table, row, FieldOf<FactKind::kConnection>("server")) == server &&
+        pids.contains(*table.Integer(row, FieldOf<FactKind::kConnection>("pid")))) {
       kept.push_back(described[row]);
     }
   }
@@ -229,8 +231,9 @@ TEST(LiveCollectTest, ConnectionFactsAreWhatTheStatisticsViewsShow) {
     AddConnectionFacts(targets[i].name, sandbox::kScannerRole, true, rows, views, errors);
     EXPECT_EQ(SessionFacts(live, targets[i].name, planted),
               SessionFacts(views, targets[i].name, planted));
-    EXPECT_EQ(FormatField(servers, i, servers.Field("scanner_tls_version")), "TLSv1.3");
-    EXPECT_EQ(FormatField(servers, i, servers.Field("scanner_verified")), "true");
+    EXPECT_EQ(FormatField(servers, i, FieldOf<FactKind::kServer>("scanner_tls_version")),
+              "TLSv1.3");
+    EXPECT_EQ(FormatField(servers, i, FieldOf<FactKind::kServer>("scanner_verified")), "true");
   }
   // The role attributes come from pg_roles: the bootstrap superuser has them all.
   for (const std::string& fact : SessionFacts(live, "t0", planted)) {
@@ -294,7 +297,7 @@ TEST(LiveCollectTest, OneRoundTripOfQueriesAndASecondOnlyForHiddenSettings) {
   const FactTable& rules = facts.table(FactKind::kHbaRule);
   std::map<std::string, size_t> rules_by_server;
   for (size_t row = 0; row < rules.size(); ++row) {
-    const std::string file = FormatField(rules, row, rules.Field("file"));
+    const std::string file = FormatField(rules, row, FieldOf<FactKind::kHbaRule>("file"));
     ++rules_by_server[file.substr(0, file.find(':'))];
   }
   EXPECT_EQ(rules_by_server["monitor"], 7u);
@@ -347,7 +350,8 @@ TEST(LiveCollectTest, HbaRulesFromTheServerViewMatchTheParsedFile) {
   EXPECT_EQ(without_file(live), without_file(parsed));
   const FactTable& rules = live.table(FactKind::kHbaRule);
   ASSERT_EQ(rules.size(), 7u);
-  EXPECT_EQ(FormatField(rules, 0, rules.Field("file")), "db:" + server.hba_file().string());
+  EXPECT_EQ(FormatField(rules, 0, FieldOf<FactKind::kHbaRule>("file")),
+            "db:" + server.hba_file().string());
 }
 
 // One file, three roads into facts: `scan --hba`, an inventory target's hba_file, and the

@@ -326,9 +326,9 @@ TEST(ServerFactsTest, SettingsOfOldAndNewServers) {
   ServerEvidence server;
   AddServerFacts(rows, facts, server);
   const FactTable& table = facts.table(FactKind::kServer);
-  EXPECT_EQ(FormatField(table, 0, table.Field("ssl_min_protocol_version")), "TLSv1");
-  EXPECT_EQ(FormatField(table, 0, table.Field("password_encryption")), "md5");
-  EXPECT_EQ(FormatField(table, 0, table.Field("log_connections")), "true");
+  EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("ssl_min_protocol_version")), "TLSv1");
+  EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("password_encryption")), "md5");
+  EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("log_connections")), "true");
   // Settings a role may not read are missing evidence, with the grant that fixes it.
   ASSERT_EQ(server.errors.size(), 1u);
   EXPECT_NE(server.errors[0].message.find("GRANT pg_read_all_settings TO \"Scanner Role\""),
@@ -346,9 +346,11 @@ TEST(ServerFactsTest, SettingsOfOldAndNewServers) {
   ServerEvidence newer_server;
   AddServerFacts(rows, newer, newer_server);
   const FactTable& new_table = newer.table(FactKind::kServer);
-  EXPECT_EQ(FormatField(new_table, 0, new_table.Field("log_connections")), "true");
-  EXPECT_EQ(FormatField(new_table, 0, new_table.Field("ssl_min_protocol_version")), "TLSv1.3");
-  EXPECT_EQ(FormatField(new_table, 0, new_table.Field("ssl_max_protocol_version")), "(absent)");
+  EXPECT_EQ(FormatField(new_table, 0, FieldOf<FactKind::kServer>("log_connections")), "true");
+  EXPECT_EQ(FormatField(new_table, 0, FieldOf<FactKind::kServer>("ssl_min_protocol_version")),
+            "TLSv1.3");
+  EXPECT_EQ(FormatField(new_table, 0, FieldOf<FactKind::kServer>("ssl_max_protocol_version")),
+            "(absent)");
 }
 
 TEST(ServerFactsTest, CipherExpansionIsOpenSslsTls12List) {

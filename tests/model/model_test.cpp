@@ -84,11 +84,11 @@ TEST(FactTableTest, StoresEveryTypeAndAbsentByDefault) {
   FactSet facts;
   FactTable& connections = facts.table(FactKind::kConnection);
   const size_t row = connections.AppendRow();
-  const size_t user = connections.Field("user");
-  const size_t ssl = connections.Field("ssl");
-  const size_t version = connections.Field("tls_version");
-  const size_t pid = connections.Field("pid");
-  const size_t address = connections.Field("client_addr");
+  const size_t user = FieldOf<FactKind::kConnection>("user");
+  const size_t ssl = FieldOf<FactKind::kConnection>("ssl");
+  const size_t version = FieldOf<FactKind::kConnection>("tls_version");
+  const size_t pid = FieldOf<FactKind::kConnection>("pid");
+  const size_t address = FieldOf<FactKind::kConnection>("client_addr");
   EXPECT_EQ(connections.String(row, user), std::nullopt);
   EXPECT_EQ(connections.Bool(row, ssl), std::nullopt);
   EXPECT_EQ(connections.Integer(row, pid), std::nullopt);
@@ -107,8 +107,8 @@ TEST(FactTableTest, StoresEveryTypeAndAbsentByDefault) {
   FactTable& rules = facts.table(FactKind::kHbaRule);
   const size_t rule = rules.AppendRow({facts.pool().InternString("pg_hba.conf"), 7});
   const std::vector<std::string_view> users = {"alice", "+admins"};
-  rules.SetStringList(rule, rules.Field("users"), users);
-  const auto stored = facts.pool().List(rules.Id(rule, rules.Field("users")));
+  rules.SetStringList(rule, FieldOf<FactKind::kHbaRule>("users"), users);
+  const auto stored = facts.pool().List(rules.Id(rule, FieldOf<FactKind::kHbaRule>("users")));
   ASSERT_EQ(stored.size(), 2u);
   EXPECT_EQ(facts.pool().String(stored[1]), "+admins");
   EXPECT_EQ(facts.pool().String(rules.source(rule).file), "pg_hba.conf");

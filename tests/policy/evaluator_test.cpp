@@ -50,17 +50,20 @@ struct Session {
 void AddSession(FactSet& facts, const Session& s, bool with_encrypted = true) {
   FactTable& t = facts.table(FactKind::kConnection);
   const size_t row = t.AppendRow();
-  t.SetString(row, t.Field("server"), "db1");
-  t.SetInteger(row, t.Field("pid"), s.pid);
-  t.SetString(row, t.Field("user"), s.user);
-  t.SetString(row, t.Field("database"), "app");
-  t.SetString(row, t.Field("application_name"), s.app);
-  if (s.addr) t.SetAddress(row, t.Field("client_addr"), *ParseIpAddress(s.addr));
-  t.SetBool(row, t.Field("local"), s.addr == nullptr);
-  t.SetBool(row, t.Field("ssl"), s.ssl);
-  if (with_encrypted) t.SetBool(row, t.Field("encrypted"), s.ssl);
-  if (s.version) t.SetTlsVersion(row, t.Field("tls_version"), *ParseTlsVersion(s.version));
-  if (s.cipher) t.SetString(row, t.Field("cipher"), s.cipher);
+  t.SetString(row, FieldOf<FactKind::kConnection>("server"), "db1");
+  t.SetInteger(row, FieldOf<FactKind::kConnection>("pid"), s.pid);
+  t.SetString(row, FieldOf<FactKind::kConnection>("user"), s.user);
+  t.SetString(row, FieldOf<FactKind::kConnection>("database"), "app");
+  t.SetString(row, FieldOf<FactKind::kConnection>("application_name"), s.app);
+  if (s.addr)
+    t.SetAddress(row, FieldOf<FactKind::kConnection>("client_addr"), *ParseIpAddress(s.addr));
+  t.SetBool(row, FieldOf<FactKind::kConnection>("local"), s.addr == nullptr);
+  t.SetBool(row, FieldOf<FactKind::kConnection>("ssl"), s.ssl);
+  if (with_encrypted) t.SetBool(row, FieldOf<FactKind::kConnection>("encrypted"), s.ssl);
+  if (s.version)
+    t.SetTlsVersion(row, FieldOf<FactKind::kConnection>("tls_version"),
+                    *ParseTlsVersion(s.version));
+  if (s.cipher) t.SetString(row, FieldOf<FactKind::kConnection>("cipher"), s.cipher);
 }
 
 Policy LoadTestPolicy() {
