@@ -31,7 +31,7 @@ LoadResult LoadBuiltinPack(const std::string& name, const ParameterOverrides& ov
     if (std::optional<std::string> match = ClosestMatch(name, candidates)) {
       message += " (did you mean '" + *match + "'?)";
     }
-    return {std::nullopt, {LoadError{{"--pack", 0, 0}, message}}};
+    return {std::nullopt, {LoadError{LoadErrorCode::kUnknownName, {"--pack", 0, 0}, message}}};
   }
   const FileReader reader = [](const std::string& path) {
     for (const BuiltinFile& file : BuiltinRuleFiles()) {

@@ -15,7 +15,26 @@
 
 namespace pgward::policy {
 
+// What kind of mistake a load error is, for tools that sort or count them; the message says
+// which and where. Stable: docs/policy-language.md lists them.
+enum class LoadErrorCode {
+  kUnreadable,    // the file cannot be read
+  kInvalidYaml,   // not YAML, or past the YAML limits (nodes, nesting, aliases)
+  kUnsupported,   // an apiVersion or kind pgward does not know
+  kMissingKey,    // a required key is absent
+  kUnknownKey,    // a key this part of the document does not have
+  kDuplicate,     // a key or a rule id given twice
+  kWrongType,     // a value of the wrong shape or type: a list for a string, yes for true
+  kUnknownName,   // a name that does not exist: field, parameter, operator, rule id, severity,
+                  // framework, TLS version
+  kInvalidValue,  // the right type, a wrong value: a CIDR, a bound, a pattern, a message
+};
+
+// "unreadable", "invalid_yaml", ... as docs/policy-language.md lists them.
+std::string_view LoadErrorCodeName(LoadErrorCode code);
+
 struct LoadError {
+  LoadErrorCode code = LoadErrorCode::kInvalidValue;
   SourcePosition position;
   std::string message;
 

@@ -26,7 +26,8 @@ class WaiverReader {
     WaiversLoadResult result;
     const InputFile file = ReadInputFile(path_, kDefaultMaxConfigBytes);
     if (file.error) {
-      Error(YAML::Mark::null_mark(), "cannot read the waivers file: " + *file.error);
+      Error(LoadErrorCode::kUnreadable, YAML::Mark::null_mark(),
+            "cannot read the waivers file: " + *file.error);
       result.errors = std::move(errors_);
       return result;
     }
@@ -34,7 +35,7 @@ class WaiverReader {
       const YAML::Node root = LoadYamlDocument(file.contents);
       ReadRoot(root, result.waivers);
     } catch (const YAML::Exception& error) {
-      Error(error.mark, "invalid YAML: " + error.msg);
+      Error(LoadErrorCode::kInvalidYaml, error.mark, "invalid YAML: " + error.msg);
     }
     result.errors = std::move(errors_);
     if (!result.errors.empty()) result.waivers.clear();
@@ -42,10 +43,10 @@ class WaiverReader {
   }
 
  private:
-  void Error(const YAML::Mark& mark, std::string message) {
+  void Error(LoadErrorCode code, const YAML::Mark& mark, std::string message) {
     SourcePosition position{path_, 0, 0};
     if (!mark.is_null()) position = {path_, mark.line + 1, mark.column + 1};
-    errors_.push_back({position, std::move(message)});
+    errors_.push_back({code, position, std::move(message)});
   }
 
   void CheckKeys(const YAML::Node& map, std::span<const std::string_view> allowed,
@@ -55,18 +56,21 @@ class WaiverReader {
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
       std::string message = "unknown key '" + key + "' in " + where;
       if (auto match = ClosestMatch(key, allowed)) message += " (did you mean '" + *match + "'?)";
-      Error(it->first.Mark(), message);
+      Error(LoadErrorCode::kUnknownKey, it->first.Mark(), message);
     }
   }
 
   std::optional<std::string> Text(const YAML::Node& map, const char* key, bool required) {
     const YAML::Node node = map[key];
     if (!node) {
-      if (required) Error(map.Mark(), std::string("missing required key '") + key + "' in waiver");
+      if (required)
+        Error(LoadErrorCode::kMissingKey, map.Mark(),
+              std::string("missing required key '") + key + "' in waiver");
       return std::nullopt;
     }
     if (!node.IsScalar() || node.Scalar().empty()) {
-      Error(node.Mark(), std::string("'") + key + "' must be a non-empty string");
+      Error(LoadErrorCode::kWrongType, node.Mark(),
+            std::string("'") + key + "' must be a non-empty string");
       return std::nullopt;
     }
     return node.Scalar();
@@ -75,14 +79,15 @@ class WaiverReader {
   void ReadRoot(const YAML::Node& root, std::vector<Waiver>& waivers) {
     if (!root.IsMap() || !root["apiVersion"] || root["apiVersion"].Scalar() != "pgward/v1" ||
         !root["kind"] || root["kind"].Scalar() != "Waivers") {
-      Error(root.Mark(), "a waivers file starts with apiVersion: pgward/v1 and kind: Waivers");
+      Error(LoadErrorCode::kUnsupported, root.Mark(),
+            "a waivers file starts with apiVersion: pgward/v1 and kind: Waivers");
       return;
     }
     constexpr std::string_view kRootKeys[] = {"apiVersion", "kind", "waivers"};
     CheckKeys(root, kRootKeys, "a Waivers file");
     const YAML::Node list = root["waivers"];
     if (!list || !list.IsSequence()) {
-      Error(root.Mark(), "missing required list 'waivers'");
+      Error(LoadErrorCode::kMissingKey, root.Mark(), "missing required list 'waivers'");
       return;
     }
     for (const YAML::Node& node : list) {
@@ -92,7 +97,7 @@ class WaiverReader {
 
   std::optional<Waiver> ReadWaiver(const YAML::Node& node) {
     if (!node.IsMap()) {
-      Error(node.Mark(), "each waiver must be a mapping");
+      Error(LoadErrorCode::kWrongType, node.Mark(), "each waiver must be a mapping");
       return std::nullopt;
     }
     const size_t errors_before = errors_.size();
@@ -106,7 +111,7 @@ class WaiverReader {
       if (auto match = ClosestMatch(waiver.rule_id, rules)) {
         message += " (did you mean '" + *match + "'?)";
       }
-      Error(node["rule"].Mark(), message);
+      Error(LoadErrorCode::kUnknownName, node["rule"].Mark(), message);
     }
     waiver.justification = Text(node, "justification", true).value_or("");
     waiver.owner = Text(node, "owner", true).value_or("");
@@ -114,7 +119,8 @@ class WaiverReader {
       const std::optional<std::int64_t> day =
           expires->size() == 10 ? ParseTimestamp(*expires) : std::nullopt;
       if (!day) {
-        Error(node["expires"].Mark(), "'expires' must be a date, YYYY-MM-DD");
+        Error(LoadErrorCode::kInvalidValue, node["expires"].Mark(),
+              "'expires' must be a date, YYYY-MM-DD");
       } else {
         waiver.expires = *expires;
         waiver.expires_at = *day + kDay - 1;
@@ -123,7 +129,7 @@ class WaiverReader {
     const YAML::Node match = node["match"];
     if (match) {
       if (!match.IsMap()) {
-        Error(match.Mark(), "'match' must be a mapping");
+        Error(LoadErrorCode::kWrongType, match.Mark(), "'match' must be a mapping");
       } else {
         CheckKeys(match, kMatchKeys, "waiver match");
         waiver.target = Text(match, "target", false);
@@ -134,7 +140,8 @@ class WaiverReader {
         if (std::optional<std::string> cidr = Text(match, "client_addr", false)) {
           waiver.client_addr = ParseIpRange(*cidr);
           if (!waiver.client_addr) {
-            Error(match["client_addr"].Mark(), "invalid CIDR '" + *cidr + "' in waiver match");
+            Error(LoadErrorCode::kInvalidValue, match["client_addr"].Mark(),
+                  "invalid CIDR '" + *cidr + "' in waiver match");
           }
         }
       }

@@ -69,71 +69,97 @@ struct Case {
   const char* name;
   std::string text;
   std::string error;
+  std::string codes;  // LoadErrorCodeName of each error, comma-separated
 };
+
+std::string Codes(const std::string& text) {
+  std::string codes;
+  for (const LoadError& error : LoadPolicyText(text, "policy.yaml").errors) {
+    codes += (codes.empty() ? "" : ",") + std::string(LoadErrorCodeName(error.code));
+  }
+  return codes;
+}
 
 class MalformedPolicyTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(MalformedPolicyTest, ReportsTheErrorWithItsPosition) {
   EXPECT_EQ(Errors(GetParam().text), GetParam().error);
+  EXPECT_EQ(Codes(GetParam().text), GetParam().codes);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     PolicyLoaderTest, MalformedPolicyTest,
     ::testing::Values(
         Case{"InvalidYaml", Replace(kValid, "name: test", "name: [test"),
-             "policy.yaml:5:10: invalid YAML: end of sequence flow not found"},
+             "policy.yaml:5:10: invalid YAML: end of sequence flow not found", "invalid_yaml"},
         Case{"WrongApiVersion", Replace(kValid, "pgward/v1", "pgward/v2"),
-             "policy.yaml:1:13: unsupported apiVersion 'pgward/v2' (expected 'pgward/v1')"},
+             "policy.yaml:1:13: unsupported apiVersion 'pgward/v2' (expected 'pgward/v1')",
+             "unsupported"},
         Case{"UnknownKind", Replace(kValid, "kind: Policy", "kind: Polcy"),
              "policy.yaml:2:7: unknown kind 'Polcy' (expected 'Policy' or 'Pack') (did you "
-             "mean 'Policy'?)"},
+             "mean 'Policy'?)",
+             "unsupported"},
         Case{"UnknownTopLevelKey", Replace(kValid, "rules:", "rule:"),
              "policy.yaml:16:1: unknown key 'rule' in a Policy (did you mean 'rules'?)\n"
-             "policy.yaml:1:1: missing required list 'rules'"},
+             "policy.yaml:1:1: missing required list 'rules'",
+             "unknown_key,missing_key"},
         Case{"UnknownRuleKey", Replace(kValid, "    title: old TLS", "    titel: old TLS"),
              "policy.yaml:18:5: unknown key 'titel' in rule 'T-001' (did you mean 'title'?)\n"
-             "policy.yaml:17:5: missing required key 'title' in rule 'T-001'"},
+             "policy.yaml:17:5: missing required key 'title' in rule 'T-001'",
+             "unknown_key,missing_key"},
         Case{"MissingTitle", Replace(kValid, "    title: old TLS\n", ""),
-             "policy.yaml:17:5: missing required key 'title' in rule 'T-001'"},
+             "policy.yaml:17:5: missing required key 'title' in rule 'T-001'", "missing_key"},
         Case{"UnknownSeverity", Replace(kValid, "severity: high", "severity: hihg"),
              "policy.yaml:19:15: unknown severity 'hihg' (info, low, medium, high or critical) "
-             "(did you mean 'high'?)"},
+             "(did you mean 'high'?)",
+             "unknown_name"},
         Case{"UnknownTarget", Replace(kValid, "target: connection", "target: conection"),
-             "policy.yaml:20:13: unknown target 'conection' (did you mean 'connection'?)"},
+             "policy.yaml:20:13: unknown target 'conection' (did you mean 'connection'?)",
+             "unknown_name"},
         Case{"UnknownField", Replace(kValid, "tls_version: {ge", "tls_versoin: {ge"),
              "policy.yaml:24:7: unknown field 'tls_versoin' for target 'connection' (did you "
-             "mean 'tls_version'?)"},
+             "mean 'tls_version'?)",
+             "unknown_name"},
         Case{"OperatorForWrongType", Replace(kValid, "ssl: {eq: true}", "ssl: {matches: x}"),
              "policy.yaml:22:13: operator 'matches' does not apply to bool field 'ssl' "
-             "(operators: eq, ne, present, absent)"},
+             "(operators: eq, ne, present, absent)",
+             "unknown_name"},
         Case{"MistypedOperator", Replace(kValid, "{ge: {param", "{gte: {param"),
              "policy.yaml:24:21: operator 'gte' does not apply to tls_version field "
              "'tls_version' (operators: eq, ne, lt, le, gt, ge, in, not_in, present, absent) "
-             "(did you mean 'gt'?)"},
+             "(did you mean 'gt'?)",
+             "unknown_name"},
         Case{"UnknownTlsVersion", Replace(kValid, "{ge: {param: min_tls}}", "{ge: TLSv1.4}"),
              "policy.yaml:24:25: unknown TLS version 'TLSv1.4' in 'tls_version.ge' (TLSv1, "
-             "TLSv1.1, TLSv1.2 or TLSv1.3) (did you mean 'TLSv1.1'?)"},
+             "TLSv1.1, TLSv1.2 or TLSv1.3) (did you mean 'TLSv1.1'?)",
+             "unknown_name"},
         Case{"UnknownParameter", Replace(kValid, "{param: min_tls}}", "{param: min_tsl}}"),
              "policy.yaml:24:33: unknown parameter 'min_tsl' of policy 'test' (did you mean "
-             "'min_tls'?)"},
+             "'min_tls'?)",
+             "unknown_name"},
         Case{"ParameterOfWrongType", Replace(kValid, "{param: min_tls}}", "{param: allowed}}"),
              "policy.yaml:24:33: parameter 'allowed' is a string_list, but 'tls_version.ge' "
-             "needs a tls_version"},
+             "needs a tls_version",
+             "wrong_type"},
         Case{"BadRegex",
              Replace(kValid, "      ssl: {eq: true}", "      cipher: {matches_any: [\"AES(\"]}"),
              "policy.yaml:22:30: invalid regular expression 'AES(' in 'cipher.matches_any': "
-             "missing ): AES("},
+             "missing ): AES(",
+             "invalid_value"},
         Case{"BadCidr",
              Replace(kValid, "      ssl: {eq: true}", "      client_addr: {within: [10.0.0.0/33]}"),
              "policy.yaml:22:30: invalid CIDR '10.0.0.0/33' in 'client_addr.within' (expected "
-             "an address or address/prefix, e.g. 10.0.0.0/8)"},
+             "an address or address/prefix, e.g. 10.0.0.0/8)",
+             "invalid_value"},
         Case{"BadCidrDefault", Replace(kValid, "default: [10.0.0.0/8]", "default: [10.0.0/8]"),
              "policy.yaml:15:15: invalid CIDR '10.0.0/8' in the default of parameter 'networks' "
-             "(expected an address or address/prefix, e.g. 10.0.0.0/8)"},
+             "(expected an address or address/prefix, e.g. 10.0.0.0/8)",
+             "invalid_value"},
         Case{"UnknownParameterType", Replace(kValid, "type: cidr_list", "type: cidrs"),
-             "policy.yaml:14:11: unknown parameter type 'cidrs'"},
+             "policy.yaml:14:11: unknown parameter type 'cidrs'", "unknown_name"},
         Case{"DefaultOfWrongType", Replace(kValid, "default: TLSv1.2", "default: [TLSv1.2]"),
-             "policy.yaml:9:14: the default of parameter 'min_tls' must be a tls_version"},
+             "policy.yaml:9:14: the default of parameter 'min_tls' must be a tls_version",
+             "wrong_type"},
         Case{"DuplicateRuleId", kValid + R"(  - id: T-001
     title: again
     severity: low
@@ -141,28 +167,31 @@ INSTANTIATE_TEST_SUITE_P(
     assert: {ssl: {eq: true}}
     message: "ssl is off"
 )",
-             "policy.yaml:26:9: duplicate rule id 'T-001' (first defined at line 17)"},
+             "policy.yaml:26:9: duplicate rule id 'T-001' (first defined at line 17)", "duplicate"},
         Case{"DuplicateKey",
              Replace(kValid, "    severity: high\n", "    severity: high\n    severity: low\n"),
-             "policy.yaml:20:5: duplicate key 'severity' in rule 'T-001'"},
+             "policy.yaml:20:5: duplicate key 'severity' in rule 'T-001'", "duplicate"},
         Case{"UnknownMessageField", Replace(kValid, "{user} uses", "{usr} uses"),
              "policy.yaml:25:14: message: unknown field 'usr' for target 'connection' (did you "
-             "mean 'user'?)"},
+             "mean 'user'?)",
+             "unknown_name"},
         Case{"MissingAssert",
              Replace(kValid, "    assert:\n      tls_version: {ge: {param: min_tls}}\n", ""),
-             "policy.yaml:17:5: missing required key 'assert' in rule 'T-001'"},
+             "policy.yaml:17:5: missing required key 'assert' in rule 'T-001'", "missing_key"},
         Case{"EmptyAny", Replace(kValid, "      ssl: {eq: true}", "      any: []"),
-             "policy.yaml:22:12: 'any' needs a non-empty list"},
+             "policy.yaml:22:12: 'any' needs a non-empty list", "invalid_value"},
         Case{"BadRuleId", Replace(kValid, "id: T-001", "id: T 001"),
-             "policy.yaml:17:9: rule id 'T 001' may only use letters, digits, '-', '_' and '.'"},
+             "policy.yaml:17:9: rule id 'T 001' may only use letters, digits, '-', '_' and '.'",
+             "invalid_value"},
         Case{"UndeclaredFramework",
              Replace(Replace(kValid, "rules:\n",
                              "frameworks:\n  pci-dss-4.0.1: {title: PCI DSS v4.0.1}\nrules:\n"),
                      "    message:", "    compliance: {pci-dss-4.01: [\"4.2.1\"]}\n    message:"),
              "policy.yaml:27:18: compliance framework 'pci-dss-4.01' is not declared in "
-             "'frameworks' (did you mean 'pci-dss-4.0.1'?)"},
+             "'frameworks' (did you mean 'pci-dss-4.0.1'?)",
+             "unknown_name"},
         Case{"BoolOperandNotBool", Replace(kValid, "ssl: {eq: true}", "ssl: {eq: yes}"),
-             "policy.yaml:22:17: 'ssl.eq' must be true or false, not 'yes'"}),
+             "policy.yaml:22:17: 'ssl.eq' must be true or false, not 'yes'", "wrong_type"}),
     [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 TEST(PolicyLoaderTest, CommandLineParametersAreTypedAndChecked) {
