@@ -31,6 +31,8 @@ bench: build
 	@scripts/install-deps bench
 	@$(BUILD_DIR)/bench/hba_bench
 	@$(BUILD_DIR)/bench/access_bench
+	@# Its goals are not met yet (#15): the other benchmarks still run.
+	-@$(BUILD_DIR)/bench/scan_bench
 	@$(BUILD_DIR)/bench/eval_bench
 	@$(BUILD_DIR)/bench/report_bench
 	@$(BUILD_DIR)/bench/probe_bench

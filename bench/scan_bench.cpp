@@ -1,0 +1,98 @@
+// make bench (scan --hba): the whole `pgward scan --hba FILE` process, writing all four report
+// formats, on generated files whose size doubles, to show how the cost grows. Goals (#15):
+// 100,000 lines in under 1 s and 300 MB, 10,000 lines in under 100 ms, and each doubling of
+// the file close to doubling the time (a ratio near 2.0; 4.0 would be quadratic).
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "bench/generated_hba.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Run {
+  double seconds = 0;
+  long peak_rss_kib = 0;
+  int exit_code = -1;
+};
+
+// One `pgward scan` process, its output to /dev/null; its wall time and peak RSS.
+Run ScanOnce(const std::filesystem::path& file, const std::filesystem::path& out_dir) {
+  std::fflush(stdout);  // or the child's stdio would print the parent's buffered lines again
+  const auto start = Clock::now();
+  const pid_t child = fork();
+  if (child == 0) {
+    const std::string hba = file.string(), dir = out_dir.string();
+    std::freopen("/dev/null", "w", stdout);
+    std::freopen("/dev/null", "w", stderr);
+    execl(PGWARD_BINARY, "pgward", "scan", "--hba", hba.c_str(), "--max-file-bytes", "64M",
+          "--format", "json,sarif,junit,text", "--output-dir", dir.c_str(), "--reproducible",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  wait4(child, &status, 0, &usage);
+  Run run;
+  run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  run.peak_rss_kib = usage.ru_maxrss;
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+}  // namespace
+
+int main() {
+  const std::filesystem::path work =
+      std::filesystem::temp_directory_path() / ("pgward-scan-bench-" + std::to_string(getpid()));
+  std::filesystem::create_directories(work);
+  std::printf(
+      "scan --hba, four formats (goals: 100,000 lines < 1 s and 300 MB; 10,000 < 0.1 s;\n"
+      "time ratio per doubling near 2)\n");
+  std::printf("%9s %10s %10s %12s %10s\n", "lines", "seconds", "peak MB", "report MB", "x time");
+  bool goals_met = true;
+  double previous = 0;
+  int previous_lines = 0;
+  for (int lines : {1000, 10000, 3125, 6250, 12500, 25000, 50000, 100000}) {
+    const std::filesystem::path file = work / ("pg_hba." + std::to_string(lines) + ".conf");
+    std::ofstream(file) << pgward::bench::GenerateHbaFile(lines);
+    const std::filesystem::path out_dir = work / "out";
+    std::vector<Run> runs;
+    for (int repetition = 0; repetition < (lines >= 50000 ? 1 : 3); ++repetition) {
+      runs.push_back(ScanOnce(file, out_dir));
+    }
+    std::sort(runs.begin(), runs.end(),
+              [](const Run& a, const Run& b) { return a.seconds < b.seconds; });
+    const Run& median = runs[runs.size() / 2];
+    std::uintmax_t report_bytes = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(out_dir)) {
+      report_bytes += entry.file_size();
+    }
+    // 1,000 and 10,000 lines for their goals, then a series that doubles.
+    char ratio[16] = "";
+    if (previous_lines * 2 == lines)
+      std::snprintf(ratio, sizeof ratio, "%.2f", median.seconds / previous);
+    std::printf("%9d %10.3f %10.1f %12.1f %10s%s\n", lines, median.seconds,
+                median.peak_rss_kib / 1024.0, static_cast<double>(report_bytes) / (1 << 20), ratio,
+                median.exit_code == 1 ? "" : "  (unexpected exit code)");
+    if (lines == 10000 && median.seconds >= 0.1) goals_met = false;
+    if (lines == 100000 && (median.seconds >= 1.0 || median.peak_rss_kib >= 300 * 1024)) {
+      goals_met = false;
+    }
+    previous = median.seconds;
+    previous_lines = lines;
+  }
+  std::filesystem::remove_all(work);
+  std::printf("goals %s\n", goals_met ? "met" : "NOT met");
+  return goals_met ? 0 : 1;
+}
