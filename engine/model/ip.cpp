@@ -79,13 +79,20 @@ std::string FormatIpAddress(const IpAddress& address) {
 }
 
 std::string FormatIpRange(const IpRange& range) {
-  const int bits = static_cast<int>(range.first.size()) * 8;
-  for (int prefix = 0; prefix <= bits; ++prefix) {
-    if (PrefixRange(range.first, prefix) == range) {
-      return FormatIpAddress(range.first) + "/" + std::to_string(prefix);
+  // A CIDR block: first and last share a prefix, below which first has only zeros and last only
+  // ones. One pass over the bits (every range of an access map is formatted).
+  const size_t bits = range.first.size() * 8;
+  auto bit = [](const IpAddress& address, size_t i) {
+    return (address.bytes[i / 8] & (0x80 >> (i % 8))) != 0;
+  };
+  size_t prefix = 0;
+  while (prefix < bits && bit(range.first, prefix) == bit(range.last, prefix)) ++prefix;
+  for (size_t i = prefix; i < bits; ++i) {
+    if (bit(range.first, i) || !bit(range.last, i)) {
+      return FormatIpAddress(range.first) + "-" + FormatIpAddress(range.last);
     }
   }
-  return FormatIpAddress(range.first) + "-" + FormatIpAddress(range.last);
+  return FormatIpAddress(range.first) + "/" + std::to_string(prefix);
 }
 
 }  // namespace pgward

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string_view>
 #include <vector>
 
@@ -22,6 +23,19 @@ TEST(TlsVersionTest, NamesRoundTripAndOrderIsProtocolOrder) {
   EXPECT_EQ(ParseTlsVersion("tlsv1.2"), std::nullopt);
 }
 
+// Every prefix of random IPv4 and IPv6 addresses is written back as the block it is.
+TEST(IpTest, EveryPrefixIsFormattedAsItsBlock) {
+  std::mt19937 random(42);
+  for (int round = 0; round < 200; ++round) {
+    IpAddress address = *ParseIpAddress(round % 2 == 0 ? "0.0.0.0" : "::");
+    for (size_t i = 0; i < address.size(); ++i) address.bytes[i] = random() & 0xff;
+    for (int prefix = 0; prefix <= static_cast<int>(address.size()) * 8; ++prefix) {
+      const IpRange block = PrefixRange(address, prefix);
+      ASSERT_EQ(FormatIpRange(block), FormatIpAddress(block.first) + "/" + std::to_string(prefix));
+    }
+  }
+}
+
 TEST(IpTest, ParsesCidrsAndSingleAddresses) {
   const IpRange ten = *ParseIpRange("10.0.0.0/8");
   EXPECT_EQ(FormatIpAddress(ten.first), "10.0.0.0");
@@ -32,6 +46,12 @@ TEST(IpTest, ParsesCidrsAndSingleAddresses) {
   EXPECT_EQ(FormatIpRange(*ParseIpRange("192.0.2.7")), "192.0.2.7/32");
   EXPECT_EQ(FormatIpRange(*ParseIpRange("::/0")), "::/0");
   EXPECT_EQ(FormatIpRange(*ParseIpRange("2001:DB8::1/32")), "2001:db8::/32");
+  // A range that is no CIDR block is written first-last.
+  EXPECT_EQ(FormatIpRange({ParseIpRange("10.0.0.1")->first, ParseIpRange("10.0.0.2")->first}),
+            "10.0.0.1-10.0.0.2");
+  EXPECT_EQ(FormatIpRange({ten.first, ParseIpRange("11.0.0.0/8")->last}), "10.0.0.0/7");
+  EXPECT_EQ(FormatIpRange({ten.first, ParseIpRange("12.0.0.0/8")->last}),
+            "10.0.0.0-12.255.255.255");
   for (std::string_view bad : {"10.0.0.0/33", "10.0.0.0/", "10.0.0.0/8x", "::1/129",
                                "10.0.0.256/32", "host.example.com", "127.1", "", "/8"}) {
     EXPECT_EQ(ParseIpRange(bad), std::nullopt) << bad;
