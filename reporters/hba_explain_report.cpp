@@ -1,6 +1,7 @@
 #include "reporters/hba_explain_report.h"
 
 #include "reporters/json_writer.h"
+#include "reporters/printable.h"
 
 namespace pgward::reporters {
 
@@ -48,10 +49,13 @@ void WriteExplanationJson(const ConnectionExplanation& explanation, std::ostream
   out << "\n";
 }
 
+// Every string here comes from the file under review or the command line: Printable keeps
+// escape sequences in its tokens off the terminal.
 void WriteExplanationText(const ConnectionExplanation& explanation, std::ostream& out) {
-  out << explanation.attempt << ":\n";
+  out << Printable(explanation.attempt) << ":\n";
   if (const std::optional<ConnectionExplanation::Match>& match = explanation.matched) {
-    out << "  " << match->file_name << ":" << match->line_number << ": " << match->record << "\n";
+    out << "  " << Printable(match->file_name) << ":" << match->line_number << ": "
+        << Printable(match->record) << "\n";
     out << (match->reject
                 ? "  is the first matching line: a reject line, the server refuses the connection\n"
                 : "  is the first matching line: the server authenticates with it\n");
@@ -61,11 +65,13 @@ void WriteExplanationText(const ConnectionExplanation& explanation, std::ostream
   if (!explanation.undecided.empty()) {
     out << "  unless one of these earlier lines matches (decided by DNS or the server's "
            "interfaces):\n";
-    for (const std::string& location : explanation.undecided) out << "    " << location << "\n";
+    for (const std::string& location : explanation.undecided) {
+      out << "    " << Printable(location) << "\n";
+    }
   }
   if (!explanation.skipped.empty()) out << "Earlier lines that do not match:\n";
   for (const ExplainedLine& line : explanation.skipped) {
-    out << "  " << line.location << ": " << line.reason << "\n";
+    out << "  " << Printable(line.location) << ": " << Printable(line.reason) << "\n";
   }
   if (!explanation.file_loads) {
     out << "Warning: the server would refuse to load this file (lines with errors above); "

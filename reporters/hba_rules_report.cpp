@@ -7,28 +7,39 @@
 #include <string_view>
 
 #include "reporters/json_writer.h"
+#include "reporters/printable.h"
 
 namespace pgward::reporters {
 namespace {
 
-// Control characters would break the table's lines (include_dir errors hold newlines).
+// Control characters would break the table's lines (include_dir errors hold newlines), and C1
+// controls (U+0080-U+009F, such as CSI) and bytes that are not UTF-8 reach a terminal as much as
+// C0 ones do: every byte of those is shown as \xNN, so the table shows exactly what the file
+// holds and nothing in it acts on the terminal.
 std::string EscapeForTable(std::string_view text) {
   std::string escaped;
   escaped.reserve(text.size());
-  for (unsigned char c : text) {
-    if (c == '\n') {
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t code_point = 0;
+    const std::size_t decoded = DecodeUtf8(text, i, code_point);
+    const bool well_formed = decoded != 0;
+    const std::size_t length = well_formed ? decoded : 1;
+    if (well_formed && code_point == '\n') {
       escaped += "\\n";
-    } else if (c == '\t') {
+    } else if (well_formed && code_point == '\t') {
       escaped += "\\t";
-    } else if (c == '\r') {
+    } else if (well_formed && code_point == '\r') {
       escaped += "\\r";
-    } else if (c < 0x20 || c == 0x7f) {
-      char hex[5];
-      std::snprintf(hex, sizeof(hex), "\\x%02x", c);
-      escaped += hex;
+    } else if (!well_formed || code_point < 0x20 || (code_point >= 0x7F && code_point <= 0x9F)) {
+      for (std::size_t k = i; k < i + length; ++k) {
+        char hex[5];
+        std::snprintf(hex, sizeof(hex), "\\x%02x", static_cast<unsigned char>(text[k]));
+        escaped += hex;
+      }
     } else {
-      escaped += static_cast<char>(c);
+      escaped.append(text.substr(i, length));
     }
+    i += length;
   }
   return escaped;
 }

@@ -419,6 +419,23 @@ TEST_F(HostileTest, EscapeSequencesInNamesNeverReachTheTerminal) {
   EXPECT_NE(result.err.find("evil?]52"), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find('\x1b'), std::string::npos);
   EXPECT_EQ(result.out.find('\x1b'), std::string::npos);
+
+  // In the hba rules table: a C1 CSI (U+009B, encoded C2 9B) and a byte that is no UTF-8 are
+  // shown byte by byte, as the C0 ones are; valid text stays as it is.
+  Write("checkout/db/pg_hba.conf", "host all \"caf\xc3\xa9\xc2\x9b[2J\xff\" 10.0.0.0/8 md5\n");
+  const CommandResult rules = Pgward({"hba", "rules", "db/pg_hba.conf"});
+  EXPECT_EQ(rules.exit_code, 0) << rules.err;
+  EXPECT_NE(rules.out.find("{caf\xc3\xa9\\xc2\\x9b[2J\\xff}"), std::string::npos) << rules.out;
+  EXPECT_EQ(rules.out.find("\xc2\x9b"), std::string::npos);
+
+  // hba explain names the tokens of the lines it passes over.
+  Write("checkout/db/pg_hba.conf",
+        "host all \"a\x1b[2Jb\" 10.0.0.0/8 md5\nhost all all 10.0.0.0/8 md5\n");
+  const CommandResult explain = Pgward({"hba", "explain", "--user", "x", "--database", "d",
+                                        "--address", "10.1.1.1", "db/pg_hba.conf"});
+  EXPECT_EQ(explain.exit_code, 0) << explain.err;
+  EXPECT_NE(explain.out.find("a?[2Jb"), std::string::npos) << explain.out;
+  EXPECT_EQ(explain.out.find('\x1b'), std::string::npos);
 }
 
 }  // namespace
