@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "engine/model/fact_table.h"
@@ -72,9 +73,9 @@ int main() {
   if (!pack.policy) return 1;
   const double load_policy = std::chrono::duration<double>(Clock::now() - load_start).count();
 
-  pgward::FactSet facts;
+  const auto facts = std::make_shared<pgward::FactSet>();
   const auto build_start = Clock::now();
-  AddConnections(facts, kConnections);
+  AddConnections(*facts, kConnections);
   const double build = std::chrono::duration<double>(Clock::now() - build_start).count();
 
   const auto evaluate_start = Clock::now();

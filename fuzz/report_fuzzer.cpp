@@ -7,13 +7,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/core/utf8.h"
 #include "engine/findings/report.h"
-#include "reporters/printable.h"
 #include "reporters/render.h"
 
 namespace {
@@ -45,6 +46,7 @@ class Strings {
 
 pgward::ScanReport HostileReport(Strings& in) {
   pgward::ScanReport report;
+  const auto facts = std::make_shared<pgward::FactSet>();
   report.invocation.arguments = {"pgward", in.Next(), in.Next()};
   report.invocation.started_at = in.Next();
   report.invocation.finished_at = in.Next();
@@ -71,9 +73,17 @@ pgward::ScanReport HostileReport(Strings& in) {
     if (in.Small(2) == 1) {
       finding.location = pgward::SourceLocation{in.Next(), static_cast<int>(in.Small(200))};
     }
-    finding.subject[in.Next()] = in.Next();
-    finding.subject[in.Next()] = static_cast<int>(in.Small(100));
-    finding.compliance = rule.compliance;
+    {
+      using pgward::FactKind;
+      using pgward::FieldOf;
+      pgward::FactTable& connections = facts->table(FactKind::kConnection);
+      const size_t row = connections.AppendRow();
+      connections.SetString(row, FieldOf<FactKind::kConnection>("user"), in.Next());
+      connections.SetString(row, FieldOf<FactKind::kConnection>("application_name"), in.Next());
+      connections.SetInteger(row, FieldOf<FactKind::kConnection>("pid"),
+                             static_cast<std::int64_t>(in.Small(100)));
+      finding.subject = pgward::FindingSubject{facts, FactKind::kConnection, row, in.Small(2) == 1};
+    }
     finding.fingerprint = in.Next();
     finding.count = in.Small(10) + 1;
     finding.sample_pids = {static_cast<std::int64_t>(in.Small(100))};
@@ -98,15 +108,14 @@ pgward::ScanReport HostileReport(Strings& in) {
 template <typename Allowed>
 void CheckCharacters(std::string_view format, const std::string& output, Allowed allowed) {
   for (size_t i = 0; i < output.size();) {
-    char32_t code_point = 0;
-    const size_t length = pgward::reporters::DecodeUtf8(output, i, code_point);
-    if (length == 0 || !allowed(code_point)) {
+    const pgward::Utf8Char next = pgward::NextUtf8(output, i);
+    if (!next.valid || !allowed(next.code_point)) {
       std::fprintf(stderr, "%.*s report: %s at byte %zu\n", static_cast<int>(format.size()),
-                   format.data(), length == 0 ? "invalid UTF-8" : "a forbidden character", i);
+                   format.data(), next.valid ? "a forbidden character" : "invalid UTF-8", i);
       std::fprintf(stderr, "%s\n", output.substr(i > 80 ? i - 80 : 0, 160).c_str());
       __builtin_trap();
     }
-    i += length;
+    i += next.length;
   }
 }
 

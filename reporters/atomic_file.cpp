@@ -6,9 +6,62 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ostream>
+#include <streambuf>
 
 namespace pgward::reporters {
 namespace {
+
+// An output stream buffer over a file descriptor that remembers why a write failed.
+class FdBuffer final : public std::streambuf {
+ public:
+  explicit FdBuffer(int fd) : fd_(fd) { setp(buffer_, buffer_ + sizeof buffer_); }
+  int error() const { return error_; }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!Drain()) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* data, std::streamsize size) override {
+    if (size < epptr() - pptr()) {
+      std::memcpy(pptr(), data, static_cast<size_t>(size));
+      pbump(static_cast<int>(size));
+      return size;
+    }
+    // Large pieces go straight to the file.
+    if (!Drain() || !WriteAll(data, static_cast<size_t>(size))) return 0;
+    return size;
+  }
+  int sync() override { return Drain() ? 0 : -1; }
+
+ private:
+  bool Drain() {
+    const bool ok = WriteAll(pbase(), static_cast<size_t>(pptr() - pbase()));
+    setp(buffer_, buffer_ + sizeof buffer_);
+    return ok;
+  }
+  bool WriteAll(const char* data, size_t size) {
+    for (size_t written = 0; written < size;) {
+      const ssize_t n = write(fd_, data + written, size - written);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        error_ = errno;
+        return false;
+      }
+      written += static_cast<size_t>(n);
+    }
+    return error_ == 0;
+  }
+
+  int fd_;
+  int error_ = 0;
+  char buffer_[1 << 16];
+};
 
 std::string Describe(const std::string& action, const std::filesystem::path& path, int error) {
   return "cannot " + action + " " + path.string() + ": " + std::strerror(error);
@@ -18,6 +71,13 @@ std::string Describe(const std::string& action, const std::filesystem::path& pat
 
 std::optional<std::string> WriteFileAtomically(const std::filesystem::path& path,
                                                std::string_view contents) {
+  return WriteFileAtomically(path, [contents](std::ostream& out) {
+    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+  });
+}
+
+std::optional<std::string> WriteFileAtomically(
+    const std::filesystem::path& path, const std::function<void(std::ostream&)>& write_contents) {
   const std::filesystem::path directory =
       path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   // The temporary file must be on the same file system as the destination for rename to be
@@ -33,13 +93,15 @@ std::optional<std::string> WriteFileAtomically(const std::filesystem::path& path
     return Describe(action, path, error);
   };
 
-  for (size_t written = 0; written < contents.size();) {
-    const ssize_t n = write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
+  {
+    FdBuffer buffer(fd);
+    std::ostream out(&buffer);
+    write_contents(out);
+    out.flush();
+    if (buffer.error() != 0 || !out) {
+      errno = buffer.error() != 0 ? buffer.error() : EIO;
       return fail("write");
     }
-    written += static_cast<size_t>(n);
   }
   // mkstemp creates 0600; reports are meant to be shared like any file the user creates.
   const mode_t mask = umask(0);

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +16,9 @@ namespace pgward::reporters {
 // is left untouched and the temporary file is removed.
 std::optional<std::string> WriteFileAtomically(const std::filesystem::path& path,
                                                std::string_view contents);
+// The same for contents written as they are made: `write_contents` streams into the temporary file.
+std::optional<std::string> WriteFileAtomically(
+    const std::filesystem::path& path, const std::function<void(std::ostream&)>& write_contents);
 
 // Whether a report may be written to `path`: a regular file or a new name, never a device, FIFO,
 // socket, directory or symlink (the rename would replace the node, not write through it), and

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/core/utf8.h"
 #include "reporters/json_writer.h"
 #include "reporters/printable.h"
 
@@ -20,10 +21,10 @@ std::string EscapeForTable(std::string_view text) {
   std::string escaped;
   escaped.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
-    char32_t code_point = 0;
-    const std::size_t decoded = DecodeUtf8(text, i, code_point);
-    const bool well_formed = decoded != 0;
-    const std::size_t length = well_formed ? decoded : 1;
+    const Utf8Char next = NextUtf8(text, i);
+    const bool well_formed = next.valid;
+    const char32_t code_point = next.code_point;
+    const std::size_t length = next.length;
     if (well_formed && code_point == '\n') {
       escaped += "\\n";
     } else if (well_formed && code_point == '\t') {

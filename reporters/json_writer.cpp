@@ -2,73 +2,14 @@
 
 #include <charconv>
 
-#include "reporters/printable.h"
+#include "engine/core/json_string.h"
 
 namespace pgward::reporters {
 namespace {
 
 constexpr std::size_t kFlushBytes = 1 << 20;
 
-bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x80; }
-
 }  // namespace
-
-void AppendJsonString(std::string& out, std::string_view text) {
-  out += '"';
-  std::size_t i = 0;
-  while (i < text.size()) {
-    // Runs of plain ASCII are copied at once.
-    std::size_t plain = i;
-    while (plain < text.size() && !NeedsEscape(static_cast<unsigned char>(text[plain]))) ++plain;
-    out.append(text.data() + i, plain - i);
-    i = plain;
-    if (i == text.size()) break;
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      char32_t code_point;
-      const std::size_t length = DecodeUtf8(text, i, code_point);
-      if (length == 0) {
-        out += kReplacement;
-        ++i;
-      } else {
-        out.append(text.data() + i, length);
-        i += length;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xf];
-      }
-    }
-    ++i;
-  }
-  out += '"';
-}
 
 JsonWriter::JsonWriter(std::ostream& out) : out_(out) {}
 
@@ -168,6 +109,41 @@ void JsonWriter::OptionalStrings(const std::optional<std::vector<std::string>>& 
   BeginArray();
   for (const std::string& value : *values) String(value);
   EndArray();
+}
+
+void JsonWriter::Value(const nlohmann::ordered_json& value) {
+  switch (value.type()) {
+    case nlohmann::ordered_json::value_t::object:
+      BeginObject();
+      for (const auto& [key, member] : value.items()) {
+        Key(key);
+        Value(member);
+      }
+      EndObject();
+      return;
+    case nlohmann::ordered_json::value_t::array:
+      BeginArray();
+      for (const nlohmann::ordered_json& element : value) Value(element);
+      EndArray();
+      return;
+    case nlohmann::ordered_json::value_t::string:
+      String(value.get_ref<const std::string&>());
+      return;
+    case nlohmann::ordered_json::value_t::boolean:
+      Bool(value.get<bool>());
+      return;
+    case nlohmann::ordered_json::value_t::number_integer:
+    case nlohmann::ordered_json::value_t::number_unsigned:
+      Int(value.get<std::int64_t>());
+      return;
+    case nlohmann::ordered_json::value_t::null:
+      Null();
+      return;
+    default:
+      // Floats and binary values: pgward's reports have none, but they stay valid JSON.
+      BeforeValue();
+      buffer_ += value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  }
 }
 
 void JsonWriter::FlushIfLarge() {

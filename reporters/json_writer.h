@@ -3,9 +3,10 @@
 // JSON written as it is made, straight into a buffer that is flushed to a stream: no document
 // tree in memory, however many rows. Laid out as nlohmann::json's dump(2) lays it out (two
 // spaces, one element per line, `[]` and `{}` when empty). Strings may hold any bytes: invalid
-// UTF-8 becomes U+FFFD, so the output is always valid JSON.
+// UTF-8 becomes U+FFFD (AppendJsonString), so the output is always valid JSON.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -13,9 +14,6 @@
 #include <vector>
 
 namespace pgward::reporters {
-
-// Appends `text` as a JSON string literal, quotes included.
-void AppendJsonString(std::string& out, std::string_view text);
 
 class JsonWriter {
  public:
@@ -39,6 +37,8 @@ class JsonWriter {
   void OptionalString(const std::optional<std::string>& value);
   void OptionalInt(const std::optional<int>& value);
   void OptionalStrings(const std::optional<std::vector<std::string>>& values);
+  // A small document made as a tree (a rule's metadata, say), written in place.
+  void Value(const nlohmann::ordered_json& value);
 
   // Writes what is buffered to the stream.
   void Flush();

@@ -4,6 +4,7 @@
 #include <set>
 #include <string_view>
 
+#include "engine/core/utf8.h"
 #include "pgward/version.h"
 #include "reporters/printable.h"
 
@@ -24,11 +25,12 @@ bool IsXmlChar(char32_t code_point) {
 // attribute-value normalisation would otherwise turn into spaces.
 void AppendEscaped(std::string& out, std::string_view text, bool attribute) {
   for (size_t i = 0; i < text.size();) {
-    char32_t code_point = 0;
-    const size_t length = DecodeUtf8(text, i, code_point);
-    if (length == 0 || !IsXmlChar(code_point)) {
-      out += kReplacement;
-      i += length == 0 ? 1 : length;
+    const Utf8Char next = NextUtf8(text, i);
+    const char32_t code_point = next.code_point;
+    const size_t length = next.length;
+    if (!next.valid || !IsXmlChar(code_point)) {
+      out += kReplacementCharacter;
+      i += length;
       continue;
     }
     switch (code_point) {
@@ -69,16 +71,15 @@ void AppendCdata(std::string& out, std::string_view text) {
   out += "<![CDATA[";
   const size_t start = out.size();
   for (size_t i = 0; i < text.size();) {
-    char32_t code_point = 0;
-    const size_t length = DecodeUtf8(text, i, code_point);
-    if (length == 0 || !IsXmlChar(code_point)) {
-      out += kReplacement;
-    } else if (code_point == '\r') {
+    const Utf8Char next = NextUtf8(text, i);
+    if (!next.valid || !IsXmlChar(next.code_point)) {
+      out += kReplacementCharacter;
+    } else if (next.code_point == '\r') {
       if (i + 1 == text.size() || text[i + 1] != '\n') out += '\n';
     } else {
-      out.append(text.substr(i, length));
+      out.append(text.substr(i, next.length));
     }
-    i += length == 0 ? 1 : length;
+    i += next.length;
   }
   constexpr std::string_view kSplit = "]]><![CDATA[";
   for (size_t end = out.find("]]>", start); end != std::string::npos;
@@ -167,8 +168,9 @@ class SuiteBuilder {
 
   const std::vector<std::string>& targets() const { return targets_; }
 
-  std::vector<Testcase> Testcases(const std::string& target) const {
-    // Every rule of the run, so that an audit sees each control accounted for on each target.
+  // The rules with a testcase on `target`: every rule of the run, so that an audit sees each
+  // control accounted for on each target.
+  std::set<std::string> RuleIds(const std::string& target) const {
     std::set<std::string> rule_ids;
     for (const auto& [id, rule] : rules_) rule_ids.insert(id);
     for (auto it = checks_.lower_bound({target, ""});
@@ -179,10 +181,7 @@ class SuiteBuilder {
          it != findings_.end() && it->first.first == target; ++it) {
       rule_ids.insert(it->first.second);
     }
-    std::vector<Testcase> testcases;
-    for (const std::string& rule_id : rule_ids) testcases.push_back(RuleTestcase(target, rule_id));
-    testcases.push_back(EvidenceTestcase(target));
-    return testcases;
+    return rule_ids;
   }
 
   // The files read for this target (the target itself, or the files its findings point at),
@@ -202,8 +201,8 @@ class SuiteBuilder {
     return artifacts;
   }
 
- private:
-  Testcase RuleTestcase(const std::string& target, const std::string& rule_id) const {
+  // With `render` false, the outcome only: the totals come before the testcases in the file.
+  Testcase RuleTestcase(const std::string& target, const std::string& rule_id, bool render) const {
     const auto rule_it = rules_.find(rule_id);
     const RuleInfo* rule = rule_it == rules_.end() ? nullptr : rule_it->second;
     const std::string title = rule && !rule->title.empty() ? rule->title : rule_id;
@@ -225,13 +224,20 @@ class SuiteBuilder {
         }
       }
     }
+    if (!render) {
+      testcase.outcome = !failures.empty() ? Outcome::kFailure
+                         : !errors.empty() ? Outcome::kError
+                         : !waived.empty() ? Outcome::kSkipped
+                                           : NoFindingOutcome(target, rule_id);
+      return testcase;
+    }
     for (const Finding* finding : failures) {
       AppendOutcome(testcase.children, "failure", SeverityName(finding->severity), finding->message,
                     FailureBody(*finding, rule));
     }
     for (const Finding* finding : errors) {
       AppendOutcome(testcase.children, "error", "evidence-missing", finding->message,
-                    Details(*finding, rule_id));
+                    Details(*finding, rule));
     }
     if (!failures.empty() || !errors.empty()) {
       testcase.outcome = failures.empty() ? Outcome::kError : Outcome::kFailure;
@@ -256,7 +262,7 @@ class SuiteBuilder {
       for (const Finding* finding : waived) {
         const std::string justification =
             finding->waiver ? WaiverText(*finding->waiver) : "no justification recorded";
-        std::string body = Details(*finding, rule_id);
+        std::string body = Details(*finding, rule);
         if (finding->waiver) {
           body += "waiver owner: " + finding->waiver->owner +
                   "\nwaiver expires: " + finding->waiver->expires +
@@ -266,14 +272,20 @@ class SuiteBuilder {
       }
       return testcase;
     }
-    const auto check = checks_.find({target, rule_id});
-    if (check == checks_.end() || check->second->facts_checked == 0) {
-      testcase.outcome = Outcome::kSkipped;
+    testcase.outcome = NoFindingOutcome(target, rule_id);
+    if (testcase.outcome == Outcome::kSkipped) {
       const std::string kind = rule && !rule->target.empty() ? rule->target : "matching";
       const std::string message = "not applicable: no " + kind + " evidence on this target";
       AppendOutcome(testcase.children, "skipped", "", message, "");
     }
     return testcase;
+  }
+
+  // A rule without findings on a target passed, unless it had nothing to check there.
+  Outcome NoFindingOutcome(const std::string& target, const std::string& rule_id) const {
+    const auto check = checks_.find({target, rule_id});
+    return check == checks_.end() || check->second->facts_checked == 0 ? Outcome::kSkipped
+                                                                       : Outcome::kPass;
   }
 
   Testcase EvidenceTestcase(const std::string& target) const {
@@ -290,8 +302,8 @@ class SuiteBuilder {
     return testcase;
   }
 
-  static std::string Details(const Finding& finding, const std::string& rule_id) {
-    std::string body = finding.message + "\nrule: " + rule_id +
+  static std::string Details(const Finding& finding, const RuleInfo* rule) {
+    std::string body = finding.message + "\nrule: " + finding.rule_id +
                        "\nseverity: " + std::string(SeverityName(finding.severity)) +
                        "\nlocation: " + Where(finding.location, finding.target) + "\n";
     body += "count: " + std::to_string(finding.count);
@@ -299,19 +311,21 @@ class SuiteBuilder {
       body += (i == 0 ? " (sample pids: " : ", ") + std::to_string(finding.sample_pids[i]);
     }
     body += finding.sample_pids.empty() ? "\n" : ")\n";
-    if (!finding.compliance.empty())
-      body += "compliance: " + ComplianceText(finding.compliance) + "\n";
+    if (rule && !rule->compliance.empty()) {
+      body += "compliance: " + ComplianceText(rule->compliance) + "\n";
+    }
     if (finding.note) body += "note: " + *finding.note + "\n";
     if (!finding.fingerprint.empty()) body += "fingerprint: " + finding.fingerprint + "\n";
     return body;
   }
 
   static std::string FailureBody(const Finding& finding, const RuleInfo* rule) {
-    std::string body = Details(finding, finding.rule_id);
+    std::string body = Details(finding, rule);
     if (rule && !rule->remediation.empty()) body += "remediation: " + rule->remediation + "\n";
     return body;
   }
 
+ private:
   const ScanReport& report_;
   std::map<std::string, const RuleInfo*> rules_;
   std::map<std::pair<std::string, std::string>, const RuleCheck*> checks_;  // (target, rule)
@@ -346,28 +360,28 @@ void AppendProperty(std::string& out, std::string_view name, std::string_view va
 
 }  // namespace
 
-std::string RenderJunitReport(const ScanReport& report) {
+void WriteJunitReport(const ScanReport& report, std::ostream& stream) {
   const SuiteBuilder builder(report);
-  // The testcases first: <testsuites> opens with the totals.
-  std::vector<std::vector<Testcase>> suites;
+  // <testsuites> opens with the totals: the outcomes are counted first, and the testcases are
+  // rendered a suite at a time as they are written.
   std::vector<Counts> counts;
   Counts total;
-  size_t size = 0;
   for (const std::string& target : builder.targets()) {
-    suites.push_back(builder.Testcases(target));
     counts.emplace_back();
-    for (const Testcase& testcase : suites.back()) {
-      counts.back().Add(testcase.outcome);
-      total.Add(testcase.outcome);
-      size += testcase.children.size() + testcase.name.size() + 128;
+    for (const std::string& rule_id : builder.RuleIds(target)) {
+      const Outcome outcome = builder.RuleTestcase(target, rule_id, false).outcome;
+      counts.back().Add(outcome);
+      total.Add(outcome);
     }
+    const Outcome evidence = builder.EvidenceTestcase(target).outcome;
+    counts.back().Add(evidence);
+    total.Add(evidence);
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites";
-  out.reserve(size + 1024 * suites.size());
   AppendAttribute(out, "name", "pgward");
   AppendCounts(out, total);
   out += ">\n";
-  for (size_t i = 0; i < suites.size(); ++i) {
+  for (size_t i = 0; i < builder.targets().size(); ++i) {
     const std::string& target = builder.targets()[i];
     out += "  <testsuite";
     AppendAttribute(out, "name", target);
@@ -384,7 +398,7 @@ std::string RenderJunitReport(const ScanReport& report) {
       AppendProperty(out, "sha256:" + artifact->path, artifact->sha256);
     }
     out += "    </properties>\n";
-    for (const Testcase& testcase : suites[i]) {
+    const auto write = [&](const Testcase& testcase) {
       out += "    <testcase";
       AppendAttribute(out, "classname", testcase.classname);
       AppendAttribute(out, "name", testcase.name);
@@ -395,11 +409,17 @@ std::string RenderJunitReport(const ScanReport& report) {
         out += testcase.children;
         out += "    </testcase>\n";
       }
+      stream << out;
+      out.clear();
+    };
+    for (const std::string& rule_id : builder.RuleIds(target)) {
+      write(builder.RuleTestcase(target, rule_id, true));
     }
+    write(builder.EvidenceTestcase(target));
     out += "  </testsuite>\n";
   }
   out += "</testsuites>\n";
-  return out;
+  stream << out;
 }
 
 }  // namespace pgward::reporters

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <string>
+#include <ostream>
 
 #include "engine/findings/report.h"
 
@@ -13,6 +13,7 @@ namespace pgward::reporters {
 // with nothing to check is skipped, missing evidence is an error, and a pass is an empty
 // testcase: the proof that the control was checked. Text from the evidence is made valid XML:
 // invalid UTF-8 and characters XML 1.0 forbids become U+FFFD.
-std::string RenderJunitReport(const ScanReport& report);
+// Written as it is made: memory does not grow with the number of findings.
+void WriteJunitReport(const ScanReport& report, std::ostream& out);
 
 }  // namespace pgward::reporters

@@ -1,6 +1,7 @@
 #include "reporters/render.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include "reporters/json_report.h"
 #include "reporters/junit_report.h"
@@ -26,15 +27,24 @@ std::string DefaultFileName(std::string_view format) {
   return "pgward." + std::string(format);
 }
 
+void WriteReport(std::string_view format, const ScanReport& report, const RenderOptions& options,
+                 std::ostream& out) {
+  if (format == "text") {
+    WriteTextReport(report, options.color, out);
+  } else if (format == "sarif") {
+    WriteSarifReport(report, SarifOptions{options.source_root, options.sarif_omit_suppressed}, out);
+  } else if (format == "junit") {
+    WriteJunitReport(report, out);
+  } else {
+    WriteJsonReport(report, out);
+  }
+}
+
 std::string RenderReport(std::string_view format, const ScanReport& report,
                          const RenderOptions& options) {
-  if (format == "text") return RenderTextReport(report, options.color);
-  if (format == "sarif") {
-    return RenderSarifReport(report,
-                             SarifOptions{options.source_root, options.sarif_omit_suppressed});
-  }
-  if (format == "junit") return RenderJunitReport(report);
-  return RenderJsonReport(report);
+  std::ostringstream out;
+  WriteReport(format, report, options, out);
+  return std::move(out).str();
 }
 
 }  // namespace pgward::reporters

@@ -2,6 +2,7 @@
 
 // One entry point for every report format, so that the scan command knows formats by name only.
 
+#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,7 +30,12 @@ bool IsReportFormat(std::string_view format);
 // pgward.junit.xml.
 std::string DefaultFileName(std::string_view format);
 
-// Renders the report in a format of ReportFormats().
+// Writes the report in a format of ReportFormats() as it is rendered: memory does not grow with
+// the number of findings.
+void WriteReport(std::string_view format, const ScanReport& report, const RenderOptions& options,
+                 std::ostream& out);
+
+// The same, as one string (tests and small reports).
 std::string RenderReport(std::string_view format, const ScanReport& report,
                          const RenderOptions& options);
 

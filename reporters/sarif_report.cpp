@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "pgward/version.h"
-#include "reporters/json_report.h"
+#include "reporters/json_writer.h"
 
 namespace pgward::reporters {
 namespace {
@@ -140,18 +140,34 @@ class ArtifactLocator {
     return "file://" + PercentEncode(path);
   }
 
-  const Json& Locate(const std::string& file) {
+  // The artifactLocation members of a file: its uri, and uriBaseId when under the source root.
+  struct Located {
+    std::string uri;
+    bool under_root = false;
+  };
+
+  const Located& Locate(const std::string& file) {
     auto [entry, inserted] = cache_.try_emplace(file);
     if (!inserted) return entry->second;
     const std::filesystem::path absolute = Absolute(file);
     const std::filesystem::path relative = absolute.lexically_relative(root_);
     if (!relative.empty() && *relative.begin() != ".." && relative != ".") {
-      entry->second =
-          Json{{"uri", PercentEncode(relative.generic_string())}, {"uriBaseId", kSourceRootId}};
+      entry->second = {PercentEncode(relative.generic_string()), true};
     } else {
-      entry->second = Json{{"uri", "file://" + PercentEncode(absolute.generic_string())}};
+      entry->second = {"file://" + PercentEncode(absolute.generic_string()), false};
     }
     return entry->second;
+  }
+
+  // The artifactLocation object's members, written into an open object.
+  void WriteMembers(JsonWriter& json, const std::string& file) {
+    const Located& located = Locate(file);
+    json.Key("uri");
+    json.String(located.uri);
+    if (located.under_root) {
+      json.Key("uriBaseId");
+      json.String(kSourceRootId);
+    }
   }
 
  private:
@@ -163,7 +179,7 @@ class ArtifactLocator {
   }
 
   std::filesystem::path root_;
-  std::unordered_map<std::string, Json> cache_;
+  std::unordered_map<std::string, Located> cache_;
 };
 
 // The compliance frameworks of the rules and findings as SARIF taxonomies, each control id a
@@ -178,7 +194,6 @@ class Taxonomies {
       }
     };
     for (const RuleInfo& rule : report.rules) add(rule.compliance);
-    for (const Finding& finding : report.findings) add(finding.compliance);
     for (auto& [framework, controls] : ids) {
       Framework entry{frameworks_.size(), {}};
       for (const std::string& control : controls) entry.taxa.emplace(control, entry.taxa.size());
@@ -315,7 +330,66 @@ class RunBuilder {
     }
   }
 
-  Json Build() {
+  void Write(JsonWriter& json) {
+    json.BeginObject();
+    json.Key("tool");
+    json.BeginObject();
+    json.Key("driver");
+    json.Value(Driver());
+    json.EndObject();
+    json.Key("automationDetails");
+    json.BeginObject();
+    json.Key("id");
+    json.String("pgward/" + TargetsDigest(report_.targets) + "/");
+    json.EndObject();
+    json.Key("invocations");
+    json.BeginArray();
+    WriteInvocation(json);
+    json.EndArray();
+    json.Key("originalUriBaseIds");
+    json.Value(
+        Json{{kSourceRootId,
+              {{"uri", locator_.RootUri()},
+               {"description",
+                {{"text", "The source root (--source-root): file URIs are relative to it."}}}}}});
+    json.Key("artifacts");
+    json.BeginArray();
+    for (const Artifact& artifact : report_.artifacts) {
+      json.BeginObject();
+      json.Key("location");
+      json.BeginObject();
+      locator_.WriteMembers(json, artifact.path);
+      json.EndObject();
+      json.Key("roles");
+      json.BeginArray();
+      json.String("analysisTarget");
+      json.EndArray();
+      json.Key("hashes");
+      json.BeginObject();
+      json.Key("sha-256");
+      json.String(artifact.sha256);
+      json.EndObject();
+      json.EndObject();
+    }
+    json.EndArray();
+    Json taxonomies = taxonomies_.ToJson();
+    if (!taxonomies.empty()) {
+      json.Key("taxonomies");
+      json.Value(taxonomies);
+    }
+    json.Key("results");
+    json.BeginArray();
+    for (const Finding& finding : report_.findings) {
+      if (finding.status == FindingStatus::kError) continue;  // a notification, not a result
+      if (finding.status == FindingStatus::kWaived && options_.omit_suppressed) continue;
+      WriteResult(json, finding);
+    }
+    json.EndArray();
+    json.EndObject();
+  }
+
+ private:
+  Json Driver() const {
     Json rules = Json::array();
     for (const RuleInfo& rule : report_.rules) rules.push_back(RuleJson(rule, taxonomies_));
     Json driver{{"name", "pgward"},
@@ -325,56 +399,49 @@ class RunBuilder {
                 {"rules", std::move(rules)}};
     Json supported = taxonomies_.SupportedTaxonomies();
     if (!supported.empty()) driver["supportedTaxonomies"] = std::move(supported);
-
-    Json run;
-    run["tool"] = Json{{"driver", std::move(driver)}};
-    run["automationDetails"] = Json{{"id", "pgward/" + TargetsDigest(report_.targets) + "/"}};
-    run["invocations"] = Json::array({InvocationJson()});
-    run["originalUriBaseIds"] = Json{{kSourceRootId,
-                                      {{"uri", locator_.RootUri()},
-                                       {"description",
-                                        {{"text",
-                                          "The source root (--source-root): file URIs are relative "
-                                          "to it."}}}}}};
-    Json artifacts = Json::array();
-    for (const Artifact& artifact : report_.artifacts) {
-      artifacts.push_back(Json{{"location", locator_.Locate(artifact.path)},
-                               {"roles", {"analysisTarget"}},
-                               {"hashes", {{"sha-256", artifact.sha256}}}});
-    }
-    run["artifacts"] = std::move(artifacts);
-    Json taxonomies = taxonomies_.ToJson();
-    if (!taxonomies.empty()) run["taxonomies"] = std::move(taxonomies);
-    run["results"] = Json::array();  // streamed: see NextResult
-    return run;
+    return driver;
   }
 
-  // The result of the next finding that has one, until there is none left.
-  bool NextResult(Json& result) {
-    while (next_finding_ < report_.findings.size()) {
-      const Finding& finding = report_.findings[next_finding_++];
-      if (finding.status == FindingStatus::kError) continue;  // a notification, not a result
-      if (finding.status == FindingStatus::kWaived && options_.omit_suppressed) continue;
-      result = Result(finding);
-      return true;
-    }
-    return false;
-  }
-
- private:
-  Json Location(const std::optional<SourceLocation>& location, const std::string& target) {
+  // A locations array of one location.
+  void WriteLocations(JsonWriter& json, const std::optional<SourceLocation>& location,
+                      const std::string& target) {
+    json.BeginArray();
+    json.BeginObject();
     if (!location || location->file.empty()) {
       // Live findings without an inventory or snapshot line: the server is the location.
-      return Json{{"logicalLocations",
-                   {{{"name", target}, {"fullyQualifiedName", target}, {"kind", "resource"}}}}};
+      json.Key("logicalLocations");
+      json.BeginArray();
+      json.BeginObject();
+      json.Key("name");
+      json.String(target);
+      json.Key("fullyQualifiedName");
+      json.String(target);
+      json.Key("kind");
+      json.String("resource");
+      json.EndObject();
+      json.EndArray();
+    } else {
+      json.Key("physicalLocation");
+      json.BeginObject();
+      json.Key("artifactLocation");
+      json.BeginObject();
+      locator_.WriteMembers(json, location->file);
+      if (auto it = artifact_index_.find(location->file); it != artifact_index_.end()) {
+        json.Key("index");
+        json.Int(static_cast<std::int64_t>(it->second));
+      }
+      json.EndObject();
+      if (location->line > 0) {
+        json.Key("region");
+        json.BeginObject();
+        json.Key("startLine");
+        json.Int(location->line);
+        json.EndObject();
+      }
+      json.EndObject();
     }
-    Json artifact_location = locator_.Locate(location->file);
-    if (auto it = artifact_index_.find(location->file); it != artifact_index_.end()) {
-      artifact_location["index"] = it->second;
-    }
-    Json physical{{"artifactLocation", std::move(artifact_location)}};
-    if (location->line > 0) physical["region"] = Json{{"startLine", location->line}};
-    return Json{{"physicalLocation", std::move(physical)}};
+    json.EndObject();
+    json.EndArray();
   }
 
   std::optional<size_t> RuleIndex(const std::string& rule_id) const {
@@ -383,76 +450,157 @@ class RunBuilder {
     return it->second;
   }
 
-  Json Result(const Finding& finding) {
-    Json result{{"ruleId", finding.rule_id}};
-    if (std::optional<size_t> index = RuleIndex(finding.rule_id)) result["ruleIndex"] = *index;
-    result["level"] = Level(finding.severity);
+  void WriteMessage(JsonWriter& json, const std::string& text) {
+    json.Key("message");
+    json.BeginObject();
+    json.Key("text");
+    json.String(Sentence(text));
+    json.EndObject();
+  }
+
+  void WriteResult(JsonWriter& json, const Finding& finding) {
+    json.BeginObject();
+    json.Key("ruleId");
+    json.String(finding.rule_id);
+    if (std::optional<size_t> index = RuleIndex(finding.rule_id)) {
+      json.Key("ruleIndex");
+      json.Int(static_cast<std::int64_t>(*index));
+    }
+    json.Key("level");
+    json.String(Level(finding.severity));
     std::string message = finding.message;
     if (finding.count > 1) {
       message += " (" + std::to_string(finding.count) + " identical connections)";
     }
-    result["message"] = Json{{"text", Sentence(message)}};
-    result["locations"] = Json::array({Location(finding.location, finding.target)});
+    WriteMessage(json, message);
+    json.Key("locations");
+    WriteLocations(json, finding.location, finding.target);
     if (!finding.fingerprint.empty()) {
-      result["partialFingerprints"] = Json{{kFingerprintKey, finding.fingerprint}};
+      json.Key("partialFingerprints");
+      json.BeginObject();
+      json.Key(kFingerprintKey);
+      json.String(finding.fingerprint);
+      json.EndObject();
     }
     if (finding.status == FindingStatus::kWaived) {
-      Json suppression{{"kind", "external"}, {"status", "accepted"}};
+      json.Key("suppressions");
+      json.BeginArray();
+      json.BeginObject();
+      json.Key("kind");
+      json.String("external");
+      json.Key("status");
+      json.String("accepted");
       if (finding.waiver) {
         std::string justification = finding.waiver->justification;
         if (!finding.waiver->expires.empty()) {
           justification += " (expires " + finding.waiver->expires + ")";
         }
-        suppression["justification"] = justification;
-        suppression["properties"] = Json{{"owner", finding.waiver->owner},
-                                         {"expires", finding.waiver->expires},
-                                         {"source", finding.waiver->source}};
+        json.Key("justification");
+        json.String(justification);
+        json.Key("properties");
+        json.BeginObject();
+        json.Key("owner");
+        json.String(finding.waiver->owner);
+        json.Key("expires");
+        json.String(finding.waiver->expires);
+        json.Key("source");
+        json.String(finding.waiver->source);
+        json.EndObject();
       }
-      result["suppressions"] = Json::array({std::move(suppression)});
+      json.EndObject();
+      json.EndArray();
     }
-    Json properties{{"severity", SeverityName(finding.severity)},
-                    {"target", finding.target},
-                    {"count", finding.count}};
-    if (!finding.sample_pids.empty()) properties["samplePids"] = finding.sample_pids;
-    if (finding.note) properties["note"] = *finding.note;
-    result["properties"] = std::move(properties);
-    return result;
+    json.Key("properties");
+    json.BeginObject();
+    json.Key("severity");
+    json.String(SeverityName(finding.severity));
+    json.Key("target");
+    json.String(finding.target);
+    json.Key("count");
+    json.Int(finding.count);
+    if (!finding.sample_pids.empty()) {
+      json.Key("samplePids");
+      json.BeginArray();
+      for (const std::int64_t pid : finding.sample_pids) json.Int(pid);
+      json.EndArray();
+    }
+    if (finding.note) {
+      json.Key("note");
+      json.String(*finding.note);
+    }
+    json.EndObject();
+    json.EndObject();
   }
 
   // Collection errors and findings that could not be decided: a consumer must be able to tell
   // an incomplete run from a clean one.
-  Json InvocationJson() {
-    Json notifications = Json::array();
+  void WriteInvocation(JsonWriter& json) {
+    const Invocation& invocation = report_.invocation;
     bool complete = report_.errors.empty();
+    for (const Finding& finding : report_.findings) {
+      if (finding.status == FindingStatus::kError) complete = false;
+    }
+    json.BeginObject();
+    json.Key("arguments");
+    json.BeginArray();
+    for (const std::string& argument : invocation.arguments) json.String(argument);
+    json.EndArray();
+    json.Key("executionSuccessful");
+    json.Bool(complete);
+    json.Key("exitCode");
+    json.Int(invocation.exit_code);
+    if (!invocation.started_at.empty()) {
+      json.Key("startTimeUtc");
+      json.String(invocation.started_at);
+    }
+    if (!invocation.finished_at.empty()) {
+      json.Key("endTimeUtc");
+      json.String(invocation.finished_at);
+    }
+    json.Key("toolExecutionNotifications");
+    json.BeginArray();
     for (const EvidenceError& error : report_.errors) {
-      Json notification{{"level", "error"},
-                        {"message", {{"text", Sentence(error.target + ": " + error.message)}}}};
-      notification["locations"] = Json::array({Location(error.location, error.target)});
-      notifications.push_back(std::move(notification));
+      json.BeginObject();
+      json.Key("level");
+      json.String("error");
+      WriteMessage(json, error.target + ": " + error.message);
+      json.Key("locations");
+      WriteLocations(json, error.location, error.target);
+      json.EndObject();
     }
     for (const Finding& finding : report_.findings) {
       if (finding.status != FindingStatus::kError) continue;
-      complete = false;
-      Json notification{{"level", "error"}, {"message", {{"text", Sentence(finding.message)}}}};
-      notification["locations"] = Json::array({Location(finding.location, finding.target)});
-      Json rule{{"id", finding.rule_id}};
-      if (std::optional<size_t> index = RuleIndex(finding.rule_id)) rule["index"] = *index;
-      notification["associatedRule"] = std::move(rule);
-      notifications.push_back(std::move(notification));
+      json.BeginObject();
+      json.Key("level");
+      json.String("error");
+      WriteMessage(json, finding.message);
+      json.Key("locations");
+      WriteLocations(json, finding.location, finding.target);
+      json.Key("associatedRule");
+      json.BeginObject();
+      json.Key("id");
+      json.String(finding.rule_id);
+      if (std::optional<size_t> index = RuleIndex(finding.rule_id)) {
+        json.Key("index");
+        json.Int(static_cast<std::int64_t>(*index));
+      }
+      json.EndObject();
+      json.EndObject();
     }
     for (const std::string& warning : report_.warnings) {
-      notifications.push_back(
-          Json{{"level", "warning"}, {"message", {{"text", Sentence(warning)}}}});
+      json.BeginObject();
+      json.Key("level");
+      json.String("warning");
+      WriteMessage(json, warning);
+      json.EndObject();
     }
-    const Invocation& invocation = report_.invocation;
-    Json json{{"arguments", invocation.arguments},
-              {"executionSuccessful", complete},
-              {"exitCode", invocation.exit_code}};
-    if (!invocation.started_at.empty()) json["startTimeUtc"] = invocation.started_at;
-    if (!invocation.finished_at.empty()) json["endTimeUtc"] = invocation.finished_at;
-    json["toolExecutionNotifications"] = std::move(notifications);
-    json["properties"] = Json{{"failOn", SeverityName(invocation.fail_on)}};
-    return json;
+    json.EndArray();
+    json.Key("properties");
+    json.BeginObject();
+    json.Key("failOn");
+    json.String(SeverityName(invocation.fail_on));
+    json.EndObject();
+    json.EndObject();
   }
 
   const ScanReport& report_;
@@ -461,19 +609,25 @@ class RunBuilder {
   Taxonomies taxonomies_;
   std::map<std::string, size_t> rule_index_;
   std::map<std::string, size_t> artifact_index_;
-  size_t next_finding_ = 0;
 };
 
 }  // namespace
 
-std::string RenderSarifReport(const ScanReport& report, const SarifOptions& options) {
-  RunBuilder builder(report, options);
-  Json sarif{{"$schema", kSchemaUri}, {"version", "2.1.0"}};
-  sarif["runs"] = Json::array({builder.Build()});
-  // The results, the bulk of a large report, are written one at a time (runs[0].results).
-  return DumpWithStreamedArray(sarif, "results", 3,
-                               [&builder](Json& result) { return builder.NextResult(result); }) +
-         "\n";
+void WriteSarifReport(const ScanReport& report, const SarifOptions& options, std::ostream& out) {
+  {
+    JsonWriter json(out);
+    json.BeginObject();
+    json.Key("$schema");
+    json.String(kSchemaUri);
+    json.Key("version");
+    json.String("2.1.0");
+    json.Key("runs");
+    json.BeginArray();
+    RunBuilder(report, options).Write(json);
+    json.EndArray();
+    json.EndObject();
+  }
+  out << '\n';
 }
 
 }  // namespace pgward::reporters

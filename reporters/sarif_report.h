@@ -1,5 +1,6 @@
 #pragma once
 
+#include <ostream>
 #include <string>
 
 #include "engine/findings/report.h"
@@ -18,7 +19,8 @@ struct SarifOptions {
 // security-severity, compliance taxonomies), one result per failing or waived finding (waived
 // ones as external suppressions), the files read with their SHA-256, and the invocation with a
 // notification per evidence error. The same report gives the same bytes: no GUIDs, and times
-// only when the report has them.
-std::string RenderSarifReport(const ScanReport& report, const SarifOptions& options);
+// only when the report has them. Written as it is made: memory does not grow with the number of
+// findings.
+void WriteSarifReport(const ScanReport& report, const SarifOptions& options, std::ostream& out);
 
 }  // namespace pgward::reporters

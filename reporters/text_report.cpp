@@ -7,6 +7,8 @@
 namespace pgward::reporters {
 namespace {
 
+constexpr size_t kFlushBytes = 1 << 20;
+
 constexpr std::array<Severity, 5> kMostSevereFirst = {
     Severity::kCritical, Severity::kHigh, Severity::kMedium, Severity::kLow, Severity::kInfo};
 
@@ -40,8 +42,13 @@ std::string Where(const Finding& finding) {
 
 }  // namespace
 
-std::string RenderTextReport(const ScanReport& report, bool color) {
+void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream) {
   std::string out;
+  // Written out a piece at a time: memory does not grow with the number of findings.
+  const auto flush = [&] {
+    stream << out;
+    out.clear();
+  };
   size_t counts[5] = {};
   size_t waived = 0, evidence = 0;
   for (Severity severity : kMostSevereFirst) {
@@ -68,6 +75,7 @@ std::string RenderTextReport(const ScanReport& report, bool color) {
              Printable(finding.message) + status;
       if (finding.note) out += " (" + Printable(*finding.note) + ")";
       out += "\n";
+      if (out.size() >= kFlushBytes) flush();
     }
   }
   if (!report.errors.empty()) {
@@ -97,7 +105,7 @@ std::string RenderTextReport(const ScanReport& report, bool color) {
     summary += "; INCOMPLETE: " + std::to_string(report.errors.size()) + " evidence error(s)";
   }
   out += (report.findings.empty() && report.errors.empty() ? "" : "\n") + summary + "\n";
-  return out;
+  flush();
 }
 
 }  // namespace pgward::reporters

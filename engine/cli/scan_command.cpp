@@ -185,8 +185,8 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     waivers = std::move(waiver_file.waivers);
   }
 
-  FactSet facts;
-  scan::Gathered gathered = scan::Gather(scan_inputs, facts);
+  const auto facts = std::make_shared<FactSet>();
+  scan::Gathered gathered = scan::Gather(scan_inputs, *facts);
   if (gathered.input_error) {
     err << "pgward: " << *gathered.input_error << "\n";
     return ToInt(ExitCode::kUsageOrInputError);
@@ -245,11 +245,13 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     render.color = output.path.empty() && options.color;
     render.source_root = options.source_root;
     render.sarif_omit_suppressed = options.sarif_omit_suppressed;
-    const std::string rendered = reporters::RenderReport(output.format, report, render);
     if (output.path.empty()) {
-      out << rendered;  // a failed write is reported by the caller, once out is flushed
+      // A failed write is reported by the caller, once out is flushed.
+      reporters::WriteReport(output.format, report, render, out);
     } else if (std::optional<std::string> error =
-                   reporters::WriteFileAtomically(output.path, rendered)) {
+                   reporters::WriteFileAtomically(output.path, [&](std::ostream& file) {
+                     reporters::WriteReport(output.format, report, render, file);
+                   })) {
       err << "pgward: " << *error << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
     }

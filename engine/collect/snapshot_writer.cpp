@@ -1,7 +1,7 @@
-#include <charconv>
 #include <vector>
 
 #include "engine/collect/snapshot.h"
+#include "engine/core/json_string.h"
 #include "engine/model/fact_format.h"
 
 namespace pgward::collect {
@@ -15,89 +15,6 @@ constexpr const char* kMemberOfKind[kFactKindCount] = {
 // Identity fields of the server fact, written once at the server level.
 bool IsIdentityField(std::string_view field) {
   return field == "server" || field == "host" || field == "port" || field == "version";
-}
-
-void AppendString(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
-void AppendInteger(std::string& out, std::int64_t value) {
-  char buffer[24];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  out.append(buffer, result.ptr);
-}
-
-// Appends a present field's value as JSON; returns false (appending nothing) when absent.
-bool AppendValue(std::string& value, const FactTable& table, size_t row, size_t field) {
-  const FieldSpec& spec = table.spec().fields[field];
-  const ValuePool& pool = table.pool();
-  switch (spec.type) {
-    case FieldType::kInteger:
-    case FieldType::kTimestamp: {
-      const std::optional<std::int64_t> number = table.Integer(row, field);
-      if (!number) return false;
-      if (spec.type == FieldType::kInteger) {
-        AppendInteger(value, *number);
-      } else {
-        AppendString(value, FormatTimestamp(*number));
-      }
-      break;
-    }
-    case FieldType::kBool: {
-      const std::optional<bool> flag = table.Bool(row, field);
-      if (!flag) return false;
-      value = *flag ? "true" : "false";
-      break;
-    }
-    case FieldType::kTlsVersion: {
-      const std::optional<TlsVersion> version = table.Tls(row, field);
-      if (!version) return false;
-      AppendString(value, TlsVersionName(*version));
-      break;
-    }
-    default: {
-      const ValueId id = table.Id(row, field);
-      if (id == kAbsent) return false;
-      if (spec.type == FieldType::kString) {
-        AppendString(value, pool.String(id));
-      } else if (spec.type == FieldType::kAddress) {
-        AppendString(value, FormatIpAddress(pool.Address(id)));
-      } else if (spec.type == FieldType::kRange) {
-        AppendString(value, FormatIpRange(pool.Range(id)));
-      } else {
-        value += '[';
-        bool first_element = true;
-        for (const ValueId element : pool.List(id)) {
-          if (!first_element) value += ", ";
-          first_element = false;
-          AppendString(value, pool.String(element));
-        }
-        value += ']';
-      }
-    }
-  }
-  return true;
 }
 
 // The source a loader derives for a fact: hba_rule facts point at their file and line, the
@@ -115,10 +32,10 @@ void AppendSource(std::string& out, const FactTable& table, size_t row) {
   if (source.file == kAbsent) {
     out += "null";
   } else {
-    AppendString(out, table.pool().String(source.file));
+    AppendJsonString(out, table.pool().String(source.file));
   }
   out += ", \"line\": ";
-  AppendInteger(out, source.line);
+  out += std::to_string(source.line);
   out += '}';
 }
 
@@ -129,13 +46,12 @@ void AppendSettings(std::string& out, const FactTable& table, size_t row) {
   const auto& fields = table.spec().fields;
   for (size_t field = 0; field < fields.size(); ++field) {
     if (IsIdentityField(fields[field].name)) continue;
-    std::string value;
-    if (!AppendValue(value, table, row, field)) continue;
+    if (IsAbsent(table, row, field)) continue;
     if (!first) out += ", ";
     first = false;
-    AppendString(out, fields[field].name);
+    AppendJsonString(out, fields[field].name);
     out += ": ";
-    out += value;
+    AppendFieldJson(out, table, row, field);
   }
   if (!HasDerivedSource(table, row)) {
     out += first ? "\"source\": " : ", \"source\": ";
@@ -173,17 +89,15 @@ void AppendFactTable(std::string& out, const FactTable& table, RowRange range,
   out += "{\"fields\": [";
   for (size_t i = 0; i < columns.size(); ++i) {
     if (i > 0) out += ", ";
-    AppendString(out, fields[columns[i]].name);
+    AppendJsonString(out, fields[columns[i]].name);
   }
   if (sources) out += columns.empty() ? "\"source\"" : ", \"source\"";
   out += "],\n      \"rows\": [";
-  std::string value;
   for (size_t row = range.begin; row < range.end; ++row) {
     out += row == range.begin ? "\n       [" : ",\n       [";
     for (size_t i = 0; i < columns.size(); ++i) {
       if (i > 0) out += ',';
-      value.clear();
-      out += AppendValue(value, table, row, columns[i]) ? std::string_view(value) : "null";
+      AppendFieldJson(out, table, row, columns[i]);
     }
     if (sources) {
       if (!columns.empty()) out += ',';
@@ -196,22 +110,22 @@ void AppendFactTable(std::string& out, const FactTable& table, RowRange range,
 
 void AppendServer(std::string& out, const ServerEvidence& server, const FactSet& facts) {
   out += "    {\"name\": ";
-  AppendString(out, server.name);
+  AppendJsonString(out, server.name);
   out += ",\n     \"host\": ";
   if (server.host) {
-    AppendString(out, *server.host);
+    AppendJsonString(out, *server.host);
   } else {
     out += "null";
   }
   out += ", \"port\": ";
   if (server.port) {
-    AppendInteger(out, *server.port);
+    out += std::to_string(*server.port);
   } else {
     out += "null";
   }
   out += ", \"version\": ";
   if (server.version) {
-    AppendInteger(out, *server.version);
+    out += std::to_string(*server.version);
   } else {
     out += "null";
   }
@@ -236,16 +150,16 @@ void AppendServer(std::string& out, const ServerEvidence& server, const FactSet&
     const EvidenceError& error = server.errors[i];
     out += i == 0 ? "\n       {" : ",\n       {";
     out += "\"message\": ";
-    AppendString(out, error.message);
+    AppendJsonString(out, error.message);
     if (error.target != server.name) {
       out += ", \"target\": ";
-      AppendString(out, error.target);
+      AppendJsonString(out, error.target);
     }
     if (error.location) {
       out += ", \"location\": {\"file\": ";
-      AppendString(out, error.location->file);
+      AppendJsonString(out, error.location->file);
       out += ", \"line\": ";
-      AppendInteger(out, error.location->line);
+      out += std::to_string(error.location->line);
       out += '}';
     }
     out += '}';
@@ -257,11 +171,11 @@ void AppendServer(std::string& out, const ServerEvidence& server, const FactSet&
 
 std::string WriteSnapshot(const Evidence& evidence, const FactSet& facts) {
   std::string out = "{\"format\": \"pgward-snapshot\", \"format_version\": ";
-  AppendInteger(out, kSnapshotFormatVersion);
+  out += std::to_string(kSnapshotFormatVersion);
   out += ",\n \"collector\": {\"name\": \"pgward\", \"version\": ";
-  AppendString(out, evidence.collector_version);
+  AppendJsonString(out, evidence.collector_version);
   out += "},\n \"collected_at\": ";
-  AppendString(out, evidence.collected_at);
+  AppendJsonString(out, evidence.collected_at);
   out += ",\n \"servers\": [";
   for (size_t i = 0; i < evidence.servers.size(); ++i) {
     out += i == 0 ? "\n" : ",\n";

@@ -2,13 +2,14 @@
 
 #include <cstdint>
 #include <map>
-#include <nlohmann/json.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "engine/model/evidence.h"
+#include "engine/model/fact_table.h"
 
 namespace pgward {
 
@@ -41,6 +42,24 @@ struct WaiverNote {
   std::string source;   // waivers file:line
 };
 
+// The fact a finding is about, by reference: a finding keeps its fact set alive, and reports read
+// the fact's fields from it (secrets never reach facts) instead of a copy made per finding.
+struct FindingSubject {
+  std::shared_ptr<const FactSet> facts;
+  FactKind kind = FactKind::kConnection;
+  size_t row = 0;
+  // A folded connection finding stands for many sessions: the fields in which they differ (pids,
+  // start times) are left out.
+  bool omit_volatile = false;
+
+  const FactTable& table() const { return facts->table(kind); }
+  // The fields reports show, in the order the fact type declares them.
+  std::vector<size_t> Fields() const;
+  // The field's value as text (FormatField); nullopt when the fact type has no such field or the
+  // fact has no value for it.
+  std::optional<std::string> Text(std::string_view field) const;
+};
+
 // One violation of one rule by one fact, or by a group of identical connection facts.
 struct Finding {
   std::string rule_id;
@@ -49,10 +68,7 @@ struct Finding {
   std::string message;
   std::string target;  // the server name, or the pg_hba.conf file
   std::optional<SourceLocation> location;
-  // The fact's fields (secrets masked); ordered as the fact type declares them.
-  nlohmann::ordered_json subject;
-  // Framework -> control ids, e.g. "pci-dss-4.0.1" -> ["4.2.1"].
-  std::map<std::string, std::vector<std::string>> compliance;
+  std::optional<FindingSubject> subject;
   // Stable across runs: rule, target and the identifying fields, never pids or timestamps.
   std::string fingerprint;
   std::int64_t count = 1;  // identical connection facts folded into this finding

@@ -1,14 +1,23 @@
 #include "engine/model/fact_format.h"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <string_view>
+
+#include "engine/core/json_string.h"
 
 namespace pgward {
 
 namespace {
 
 constexpr std::int64_t kSecondsPerDay = 86'400;
+
+void AppendInteger(std::string& out, std::int64_t value) {
+  char digits[24];
+  const auto result = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, result.ptr);
+}
 
 // Digits only, exactly `count` of them: strptime would also take signs, spaces and short fields.
 std::optional<unsigned> Digits(std::string_view text, size_t position, size_t count) {
@@ -58,59 +67,131 @@ std::optional<std::int64_t> ParseTimestamp(std::string_view text) {
   return seconds + *hour * 3600 + *minute * 60 + *second;
 }
 
-std::string FormatField(const FactTable& table, size_t row, size_t field) {
-  const nlohmann::json value = FieldToJson(table, row, field);
-  if (value.is_null()) return "(absent)";
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_array()) {
-    std::string joined;
-    for (const nlohmann::json& element : value) {
-      if (!joined.empty()) joined += ", ";
-      joined += element.get<std::string>();
+namespace {
+
+class FormatVisitor final : public FieldVisitor {
+ public:
+  explicit FormatVisitor(std::string& out) : out_(out) {}
+  void Absent() override { out_ += "(absent)"; }
+  void Text(std::string_view text) override { out_ += text; }
+  void Integer(std::int64_t value) override { AppendInteger(out_, value); }
+  void Bool(bool value) override { out_ += value ? "true" : "false"; }
+  void List(std::span<const ValueId> strings, const ValuePool& pool) override {
+    for (size_t i = 0; i < strings.size(); ++i) {
+      if (i > 0) out_ += ", ";
+      out_ += pool.String(strings[i]);
     }
-    return joined;
   }
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+
+ private:
+  std::string& out_;
+};
+
+class JsonVisitor final : public FieldVisitor {
+ public:
+  explicit JsonVisitor(std::string& out) : out_(out) {}
+  void Absent() override { out_ += "null"; }
+  void Text(std::string_view text) override { AppendJsonString(out_, text); }
+  void Integer(std::int64_t value) override { AppendInteger(out_, value); }
+  void Bool(bool value) override { out_ += value ? "true" : "false"; }
+  void List(std::span<const ValueId> strings, const ValuePool& pool) override {
+    out_ += '[';
+    for (size_t i = 0; i < strings.size(); ++i) {
+      if (i > 0) out_ += ',';
+      AppendJsonString(out_, pool.String(strings[i]));
+    }
+    out_ += ']';
+  }
+
+ private:
+  std::string& out_;
+};
+
+}  // namespace
+
+std::string FormatField(const FactTable& table, size_t row, size_t field) {
+  std::string text;
+  FormatVisitor visitor(text);
+  VisitField(table, row, field, visitor);
+  return text;
 }
 
-nlohmann::json FieldToJson(const FactTable& table, size_t row, size_t field) {
-  const ValuePool& pool = table.pool();
+void AppendFieldJson(std::string& out, const FactTable& table, size_t row, size_t field) {
+  JsonVisitor visitor(out);
+  VisitField(table, row, field, visitor);
+}
+
+bool IsAbsent(const FactTable& table, size_t row, size_t field) {
   switch (table.spec().fields[field].type) {
-    case FieldType::kInteger: {
-      const auto value = table.Integer(row, field);
-      return value ? nlohmann::json(*value) : nlohmann::json();
-    }
+    case FieldType::kInteger:
+    case FieldType::kTimestamp:
+      return !table.Integer(row, field);
+    case FieldType::kBool:
+      return !table.Bool(row, field);
+    case FieldType::kTlsVersion:
+      return !table.Tls(row, field);
+    default:
+      return table.Id(row, field) == kAbsent;
+  }
+}
+
+void VisitField(const FactTable& table, size_t row, size_t field, FieldVisitor& visitor) {
+  const ValuePool& pool = table.pool();
+  const FieldType type = table.spec().fields[field].type;
+  switch (type) {
+    case FieldType::kInteger:
     case FieldType::kTimestamp: {
-      const auto value = table.Integer(row, field);
-      return value ? nlohmann::json(FormatTimestamp(*value)) : nlohmann::json();
+      const std::optional<std::int64_t> value = table.Integer(row, field);
+      if (!value) {
+        visitor.Absent();
+      } else if (type == FieldType::kInteger) {
+        visitor.Integer(*value);
+      } else {
+        visitor.Text(FormatTimestamp(*value));
+      }
+      return;
     }
     case FieldType::kBool: {
-      const auto value = table.Bool(row, field);
-      return value ? nlohmann::json(*value) : nlohmann::json();
+      const std::optional<bool> value = table.Bool(row, field);
+      if (value) {
+        visitor.Bool(*value);
+      } else {
+        visitor.Absent();
+      }
+      return;
     }
     case FieldType::kTlsVersion: {
-      const auto value = table.Tls(row, field);
-      return value ? nlohmann::json(TlsVersionName(*value)) : nlohmann::json();
+      const std::optional<TlsVersion> value = table.Tls(row, field);
+      if (value) {
+        visitor.Text(TlsVersionName(*value));
+      } else {
+        visitor.Absent();
+      }
+      return;
     }
     default:
       break;
   }
   const ValueId id = table.Id(row, field);
-  if (id == kAbsent) return nlohmann::json();
-  switch (table.spec().fields[field].type) {
+  if (id == kAbsent) {
+    visitor.Absent();
+    return;
+  }
+  switch (type) {
     case FieldType::kString:
-      return std::string(pool.String(id));
+      visitor.Text(pool.String(id));
+      return;
     case FieldType::kAddress:
-      return FormatIpAddress(pool.Address(id));
+      visitor.Text(FormatIpAddress(pool.Address(id)));
+      return;
     case FieldType::kRange:
-      return FormatIpRange(pool.Range(id));
-    case FieldType::kStringList: {
-      nlohmann::json list = nlohmann::json::array();
-      for (ValueId element : pool.List(id)) list.push_back(std::string(pool.String(element)));
-      return list;
-    }
+      visitor.Text(FormatIpRange(pool.Range(id)));
+      return;
+    case FieldType::kStringList:
+      visitor.List(pool.List(id), pool);
+      return;
     default:
-      return nlohmann::json();
+      visitor.Absent();
   }
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "engine/model/fact_table.h"
 
@@ -12,8 +13,26 @@ namespace pgward {
 // joined by ", ", addresses and ranges as CIDR text, timestamps as ISO 8601 UTC.
 std::string FormatField(const FactTable& table, size_t row, size_t field);
 
-// A field's value as JSON for reports: null when absent, arrays for lists.
-nlohmann::json FieldToJson(const FactTable& table, size_t row, size_t field);
+// A field's value as reports show it, handed to one of these by VisitField.
+class FieldVisitor {
+ public:
+  virtual ~FieldVisitor() = default;
+  virtual void Absent() = 0;  // SQL NULL, or not collected
+  // Strings as they are; addresses and ranges as CIDR text, timestamps as ISO 8601 UTC, TLS
+  // versions by name.
+  virtual void Text(std::string_view text) = 0;
+  virtual void Integer(std::int64_t value) = 0;
+  virtual void Bool(bool value) = 0;
+  virtual void List(std::span<const ValueId> strings, const ValuePool& pool) = 0;
+};
+
+void VisitField(const FactTable& table, size_t row, size_t field, FieldVisitor& visitor);
+
+// Appends the field's value as compact JSON (null when absent, arrays for lists), byte for byte
+// as nlohmann::json's dump() would write it: fingerprints hash this text.
+void AppendFieldJson(std::string& out, const FactTable& table, size_t row, size_t field);
+
+bool IsAbsent(const FactTable& table, size_t row, size_t field);
 
 // "2026-11-24T10:00:00Z".
 std::string FormatTimestamp(std::int64_t seconds);

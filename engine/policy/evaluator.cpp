@@ -45,28 +45,19 @@ std::vector<bool> IntegerFlags(const FactTypeSpec& spec, const std::vector<size_
   return flags;
 }
 
-// Fingerprint text: rule, then field=value for every identifying field, in declaration order.
-// Values are rendered, not ids, so that the fingerprint is the same in any run.
+// Fingerprint text: rule, then field=value for every identifying field, in declaration order,
+// values as compact JSON. Values are rendered, not ids, so that the fingerprint is the same in
+// any run.
 std::string Fingerprint(const Rule& rule, const FactTable& table, size_t row,
                         const std::vector<size_t>& identity) {
   std::string text = "pgward/v1\n" + rule.id + "\n";
   for (size_t field : identity) {
-    text += std::string(table.spec().fields[field].name) + "=" +
-            FieldToJson(table, row, field)
-                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-            "\n";
+    text += table.spec().fields[field].name;
+    text += '=';
+    AppendFieldJson(text, table, row, field);
+    text += '\n';
   }
   return Sha256Hex(text, 32);
-}
-
-nlohmann::ordered_json Subject(const FactTable& table, size_t row, bool omit_volatile) {
-  nlohmann::ordered_json subject = nlohmann::ordered_json::object();
-  const FactTypeSpec& spec = table.spec();
-  for (size_t field = 0; field < spec.fields.size(); ++field) {
-    if (omit_volatile && spec.fields[field].is_volatile) continue;
-    subject[std::string(spec.fields[field].name)] = FieldToJson(table, row, field);
-  }
-  return subject;
 }
 
 std::string MissingEvidence(const Rule& rule, const FactTable& table, size_t row) {
@@ -77,7 +68,7 @@ std::string MissingEvidence(const Rule& rule, const FactTable& table, size_t row
   fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
   std::string absent;
   for (size_t field : fields) {
-    if (FieldToJson(table, row, field).is_null()) {
+    if (IsAbsent(table, row, field)) {
       absent += (absent.empty() ? "" : ", ") + std::string(table.spec().fields[field].name);
     }
   }
@@ -87,15 +78,16 @@ std::string MissingEvidence(const Rule& rule, const FactTable& table, size_t row
 
 class RuleEvaluator {
  public:
-  RuleEvaluator(const Rule& rule, const FactTable& table, Evaluation& out)
+  RuleEvaluator(const Rule& rule, const std::shared_ptr<const FactSet>& facts, Evaluation& out)
       : rule_(rule),
-        table_(table),
+        facts_(facts),
+        table_(facts->table(rule.target)),
         out_(out),
-        identity_(IdentityFields(table.spec())),
-        identity_integer_(IntegerFlags(table.spec(), identity_)),
-        target_field_(table.spec().FieldIndex(table.spec().target_field).value()),
-        pid_field_(table.spec().FieldIndex("pid")),
-        groups_connections_(table.kind() == FactKind::kConnection) {}
+        identity_(IdentityFields(table_.spec())),
+        identity_integer_(IntegerFlags(table_.spec(), identity_)),
+        target_field_(table_.spec().FieldIndex(table_.spec().target_field).value()),
+        pid_field_(table_.spec().FieldIndex("pid")),
+        groups_connections_(table_.kind() == FactKind::kConnection) {}
 
   void Run() {
     for (size_t row = 0; row < table_.size(); ++row) {
@@ -166,8 +158,7 @@ class RuleEvaluator {
       finding.location =
           SourceLocation{std::string(table_.pool().String(source.file)), source.line};
     }
-    finding.subject = Subject(table_, row, groups_connections_);
-    finding.compliance = rule_.compliance;
+    finding.subject = FindingSubject{facts_, rule_.target, row, groups_connections_};
     finding.fingerprint = Fingerprint(rule_, table_, row, identity_);
     if (pid_field_) {
       if (std::optional<std::int64_t> pid = table_.Integer(row, *pid_field_)) {
@@ -219,6 +210,7 @@ class RuleEvaluator {
   }
 
   const Rule& rule_;
+  const std::shared_ptr<const FactSet>& facts_;
   const FactTable& table_;
   Evaluation& out_;
   std::vector<size_t> identity_;
@@ -262,12 +254,11 @@ std::string RenderMessage(const Rule& rule, const FactTable& table, size_t row,
   return message;
 }
 
-Evaluation Evaluate(const std::vector<const Policy*>& policies, const FactSet& facts) {
+Evaluation Evaluate(const std::vector<const Policy*>& policies,
+                    const std::shared_ptr<const FactSet>& facts) {
   Evaluation evaluation;
   for (const Policy* policy : policies) {
-    for (const Rule& rule : policy->rules) {
-      RuleEvaluator(rule, facts.table(rule.target), evaluation).Run();
-    }
+    for (const Rule& rule : policy->rules) RuleEvaluator(rule, facts, evaluation).Run();
   }
   auto location_key = [](const Finding& finding) {
     return finding.location ? std::make_tuple(finding.location->file, finding.location->line)
@@ -283,7 +274,7 @@ Evaluation Evaluate(const std::vector<const Policy*>& policies, const FactSet& f
                                  std::make_tuple(location_key(b), b.message, b.fingerprint));
                    });
   // The same problem twice in one target (two identical pg_hba.conf lines) keeps apart.
-  std::map<std::string, int> seen;
+  std::unordered_map<std::string, int> seen;
   for (Finding& finding : evaluation.findings) {
     if (const int n = seen[finding.fingerprint]++; n > 0) {
       finding.fingerprint += "/" + std::to_string(n + 1);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,9 @@ struct Evaluation {
 
 // Evaluates every rule of every policy over the facts. Identical connection findings (same
 // rule and the same non-volatile fields) are folded into one, with a count and sample pids.
-Evaluation Evaluate(const std::vector<const Policy*>& policies, const FactSet& facts);
+// Findings refer to their facts, and keep the set alive.
+Evaluation Evaluate(const std::vector<const Policy*>& policies,
+                    const std::shared_ptr<const FactSet>& facts);
 
 // The message of a rule for one fact (count: the number of facts folded into the finding).
 std::string RenderMessage(const Rule& rule, const FactTable& table, size_t row, std::int64_t count);

@@ -120,8 +120,8 @@ class Runner {
                                    [&](const Rule& rule) { return rule.id == outcome.rule_id; });
     if (!known) return fail("the policy has no rule " + outcome.rule_id);
 
-    FactSet facts;
-    if (std::optional<std::string> error = AddFactsFromYaml(test_case["facts"], facts)) {
+    const auto facts = std::make_shared<FactSet>();
+    if (std::optional<std::string> error = AddFactsFromYaml(test_case["facts"], *facts)) {
       return fail(file + ":" + *error);
     }
     // Every rule is evaluated; the case looks at the findings of its own rule only.

@@ -155,9 +155,8 @@ class WaiverReader {
   std::vector<LoadError> errors_;
 };
 
-bool SubjectIs(const Finding& finding, const char* field, const std::string& value) {
-  const auto it = finding.subject.find(field);
-  return it != finding.subject.end() && it->is_string() && it->get<std::string>() == value;
+bool SubjectIs(const Finding& finding, std::string_view field, const std::string& value) {
+  return finding.subject && finding.subject->Text(field) == value;
 }
 
 bool Matches(const Waiver& waiver, const Finding& finding) {
@@ -176,9 +175,10 @@ bool Matches(const Waiver& waiver, const Finding& finding) {
     return false;
   }
   if (waiver.client_addr) {
-    const auto it = finding.subject.find("client_addr");
-    if (it == finding.subject.end() || !it->is_string()) return false;
-    const std::optional<IpAddress> address = ParseIpAddress(it->get<std::string>());
+    if (!finding.subject) return false;
+    const std::optional<std::string> text = finding.subject->Text("client_addr");
+    if (!text) return false;
+    const std::optional<IpAddress> address = ParseIpAddress(*text);
     if (!address || !waiver.client_addr->Contains(*address)) return false;
   }
   if (waiver.fingerprint && *waiver.fingerprint != finding.fingerprint) return false;

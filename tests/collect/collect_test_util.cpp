@@ -12,8 +12,9 @@ std::vector<std::string> DescribeFacts(const FactSet& facts, FactKind kind) {
   for (size_t row = 0; row < table.size(); ++row) {
     std::string text;
     for (size_t field = 0; field < table.spec().fields.size(); ++field) {
-      text += std::string(table.spec().fields[field].name) + "=" +
-              FieldToJson(table, row, field).dump() + "; ";
+      text += std::string(table.spec().fields[field].name) + "=";
+      AppendFieldJson(text, table, row, field);
+      text += "; ";
     }
     const FactSource& source = table.source(row);
     text += "source=" +
@@ -28,7 +29,10 @@ std::vector<std::string> DescribeFacts(const FactSet& facts, FactKind kind) {
 std::vector<std::string> BaselineFindings(const FactSet& facts) {
   policy::LoadResult baseline = policy::LoadBuiltinPack("baseline");
   if (!baseline.policy) return {"baseline pack does not load"};
-  const policy::Evaluation evaluation = policy::Evaluate({&*baseline.policy}, facts);
+  // Not owned: the findings do not outlive `facts`.
+  const policy::Evaluation evaluation =
+      policy::Evaluate({&*baseline.policy},
+                       std::shared_ptr<const FactSet>(std::shared_ptr<const FactSet>(), &facts));
   std::vector<std::string> findings;
   for (const Finding& finding : evaluation.findings) {
     findings.push_back(finding.rule_id + " " + finding.target + " " + finding.message + " " +

@@ -387,7 +387,10 @@ TEST(LiveCollectTest, TheThreeHbaRoadsGiveTheSameFindings) {
   // Rule, status, line and message of every hba finding, and every hba check's counts; the
   // server's facts name the file "db:<path>", the others "<path>".
   auto hba_outcome = [&](const FactSet& facts) {
-    const policy::Evaluation evaluation = policy::Evaluate({&*baseline.policy}, facts);
+    // Not owned: the findings do not outlive `facts`.
+    const policy::Evaluation evaluation =
+        policy::Evaluate({&*baseline.policy},
+                         std::shared_ptr<const FactSet>(std::shared_ptr<const FactSet>(), &facts));
     std::vector<std::string> outcome;
     auto strip = [&](std::string text) {
       for (size_t at; (at = text.find("db:" + hba_file)) != std::string::npos;) text.erase(at, 3);

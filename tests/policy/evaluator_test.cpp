@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
+
 #include "engine/policy/loader.h"
 
 namespace pgward::policy {
@@ -74,12 +77,12 @@ Policy LoadTestPolicy() {
 
 TEST(EvaluatorTest, PooledPlaintextSessionsBecomeOneFindingWithACount) {
   const Policy policy = LoadTestPolicy();
-  FactSet facts;
+  const auto facts = std::make_shared<FactSet>();
   for (int pid = 100; pid < 500; ++pid) {
-    AddSession(facts, {pid, "billing", "billing-api", "10.0.0.5", false, nullptr, nullptr});
+    AddSession(*facts, {pid, "billing", "billing-api", "10.0.0.5", false, nullptr, nullptr});
   }
-  AddSession(facts, {900, "billing", "billing-api", "10.0.0.6", false, nullptr, nullptr});
-  AddSession(facts, {901, "cron", "cron", nullptr, false, nullptr, nullptr});
+  AddSession(*facts, {900, "billing", "billing-api", "10.0.0.6", false, nullptr, nullptr});
+  AddSession(*facts, {901, "cron", "cron", nullptr, false, nullptr, nullptr});
   const Evaluation evaluation = Evaluate({&policy}, facts);
   ASSERT_EQ(evaluation.findings.size(), 2u);
   const Finding& pooled =
@@ -87,20 +90,24 @@ TEST(EvaluatorTest, PooledPlaintextSessionsBecomeOneFindingWithACount) {
   EXPECT_EQ(pooled.count, 400);
   EXPECT_EQ(pooled.message, "400 plaintext session(s) of billing from 10.0.0.5 (billing-api)");
   EXPECT_EQ(pooled.sample_pids, (std::vector<std::int64_t>{100, 101, 102, 103, 104}));
-  EXPECT_FALSE(pooled.subject.contains("pid"));
+  ASSERT_TRUE(pooled.subject);
+  const std::vector<size_t> shown = pooled.subject->Fields();
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), FieldOf<FactKind::kConnection>("pid")), 0);
+  EXPECT_EQ(pooled.subject->Text("user"), "billing");
   EXPECT_EQ(pooled.target, "db1");
   EXPECT_EQ(pooled.status, FindingStatus::kFail);
   EXPECT_EQ(pooled.severity, Severity::kHigh);
   // The Unix-socket session is not selected.
-  for (const Finding& finding : evaluation.findings) EXPECT_NE(finding.subject["user"], "cron");
+  for (const Finding& finding : evaluation.findings)
+    EXPECT_NE(finding.subject->Text("user"), "cron");
 }
 
 TEST(EvaluatorTest, FingerprintsIgnorePidsAndDifferForDifferentProblems) {
   const Policy policy = LoadTestPolicy();
-  FactSet first, second;
-  AddSession(first, {1, "app", "web", "10.0.0.5", false, nullptr, nullptr});
-  AddSession(second, {777, "app", "web", "10.0.0.5", false, nullptr, nullptr});
-  AddSession(second, {778, "app", "web", "10.0.0.7", false, nullptr, nullptr});
+  const auto first = std::make_shared<FactSet>(), second = std::make_shared<FactSet>();
+  AddSession(*first, {1, "app", "web", "10.0.0.5", false, nullptr, nullptr});
+  AddSession(*second, {777, "app", "web", "10.0.0.5", false, nullptr, nullptr});
+  AddSession(*second, {778, "app", "web", "10.0.0.7", false, nullptr, nullptr});
   const Evaluation a = Evaluate({&policy}, first);
   const Evaluation b = Evaluate({&policy}, second);
   ASSERT_EQ(a.findings.size(), 1u);
@@ -114,16 +121,16 @@ TEST(EvaluatorTest, FingerprintsIgnorePidsAndDifferForDifferentProblems) {
 
 TEST(EvaluatorTest, ComparesTlsVersionsInOrderAndMatchesCipherAllowlistsWhole) {
   const Policy policy = LoadTestPolicy();
-  FactSet facts;
-  AddSession(facts, {1, "a", "x", "10.0.0.1", true, "TLSv1.3", "TLS_AES_256_GCM_SHA384"});
-  AddSession(facts, {2, "b", "x", "10.0.0.1", true, "TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256"});
-  AddSession(facts, {3, "c", "x", "10.0.0.1", true, "TLSv1.1", "ECDHE-RSA-AES128-SHA"});
+  const auto facts = std::make_shared<FactSet>();
+  AddSession(*facts, {1, "a", "x", "10.0.0.1", true, "TLSv1.3", "TLS_AES_256_GCM_SHA384"});
+  AddSession(*facts, {2, "b", "x", "10.0.0.1", true, "TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256"});
+  AddSession(*facts, {3, "c", "x", "10.0.0.1", true, "TLSv1.1", "ECDHE-RSA-AES128-SHA"});
   // A partial match of an allowlist entry must not admit a suite.
-  AddSession(facts, {4, "d", "x", "10.0.0.1", true, "TLSv1.2", "XTLS_AES_256_GCM_SHA384"});
+  AddSession(*facts, {4, "d", "x", "10.0.0.1", true, "TLSv1.2", "XTLS_AES_256_GCM_SHA384"});
   const Evaluation evaluation = Evaluate({&policy}, facts);
   std::vector<std::string> fired;
   for (const Finding& finding : evaluation.findings) {
-    fired.push_back(finding.rule_id + ":" + finding.subject["user"].get<std::string>());
+    fired.push_back(finding.rule_id + ":" + finding.subject->Text("user").value());
   }
   EXPECT_EQ(fired, (std::vector<std::string>{"CONN-CIPHER:c", "CONN-CIPHER:d", "CONN-OLD:c"}));
   EXPECT_EQ(evaluation.findings[2].message, "c uses TLSv1.1 < TLSv1.2");
@@ -131,9 +138,9 @@ TEST(EvaluatorTest, ComparesTlsVersionsInOrderAndMatchesCipherAllowlistsWhole) {
 
 TEST(EvaluatorTest, MissingEvidenceIsAnErrorNeverAPass) {
   const Policy policy = LoadTestPolicy();
-  FactSet facts;
+  const auto facts = std::make_shared<FactSet>();
   // `encrypted` was not collected: CONN-PLAIN cannot decide.
-  AddSession(facts, {1, "app", "web", "10.0.0.5", false, nullptr, nullptr},
+  AddSession(*facts, {1, "app", "web", "10.0.0.5", false, nullptr, nullptr},
              /*with_encrypted=*/false);
   const Evaluation evaluation = Evaluate({&policy}, facts);
   ASSERT_EQ(evaluation.findings.size(), 1u);
@@ -146,8 +153,8 @@ TEST(EvaluatorTest, MissingEvidenceIsAnErrorNeverAPass) {
 
 TEST(EvaluatorTest, ChecksRecordRulesThatPassed) {
   const Policy policy = LoadTestPolicy();
-  FactSet facts;
-  AddSession(facts, {1, "a", "x", "10.0.0.1", true, "TLSv1.3", "TLS_AES_256_GCM_SHA384"});
+  const auto facts = std::make_shared<FactSet>();
+  AddSession(*facts, {1, "a", "x", "10.0.0.1", true, "TLSv1.3", "TLS_AES_256_GCM_SHA384"});
   const Evaluation evaluation = Evaluate({&policy}, facts);
   EXPECT_TRUE(evaluation.findings.empty());
   ASSERT_EQ(evaluation.checks.size(), 3u);

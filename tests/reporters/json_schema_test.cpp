@@ -74,7 +74,7 @@ TEST(JsonSchemaTest, TheSchemaRejectsUnknownFieldsAndWrongValues) {
 TEST(JsonSchemaTest, HostileNamesYieldValidJson) {
   const std::string text = reporters::RenderReport("json", HostileReport(), {});
   const Json report = Json::parse(text);  // throws on invalid UTF-8 or bad escapes
-  const std::string role = report["findings"][0]["subject"]["usename"];
+  const std::string role = report["findings"][0]["subject"]["user"];
   EXPECT_EQ(role, "bad\x01role\x1b[31m<&\"'>");  // control characters survive, escaped
   EXPECT_NE(text.find("\\u0001"), std::string::npos);
   const std::string application = report["findings"][0]["subject"]["application_name"];

@@ -5,14 +5,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "tests/support/command.h"
 
 namespace pgward::testing {
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 const std::string kRoot = kFixtureSourceRoot;
 const std::string kHba = kRoot + "/conf/pg_hba.conf";
@@ -98,13 +97,18 @@ Finding MakeFinding(const std::string& rule_id, Severity severity, FindingStatus
   return finding;
 }
 
-Json ConnectionSubject(const std::string& user, const std::string& application) {
-  return Json{{"pid", 101},
-              {"usename", user},
-              {"application_name", application},
-              {"client_addr", "10.0.0.7"},
-              {"ssl", false},
-              {"version", nullptr}};
+// A folded connection finding's subject: one session of `user` from 10.0.0.7 in plaintext.
+FindingSubject ConnectionSubject(const std::string& user, const std::string& application) {
+  auto facts = std::make_shared<FactSet>();
+  FactTable& table = facts->table(FactKind::kConnection);
+  const size_t row = table.AppendRow();
+  table.SetString(row, FieldOf<FactKind::kConnection>("server"), kDb1);
+  table.SetInteger(row, FieldOf<FactKind::kConnection>("pid"), 101);
+  table.SetString(row, FieldOf<FactKind::kConnection>("user"), user);
+  table.SetString(row, FieldOf<FactKind::kConnection>("application_name"), application);
+  table.SetAddress(row, FieldOf<FactKind::kConnection>("client_addr"), *ParseIpAddress("10.0.0.7"));
+  table.SetBool(row, FieldOf<FactKind::kConnection>("ssl"), false);
+  return FindingSubject{facts, FactKind::kConnection, row, /*omit_volatile=*/true};
 }
 
 }  // namespace
@@ -126,7 +130,6 @@ ScanReport RichReport() {
       MakeFinding("PGW-CONN-001", Severity::kHigh, FindingStatus::kFail,
                   "plaintext TCP connection from 10.0.0.7 as app_user (psql)", kDb1);
   plaintext.subject = ConnectionSubject("app_user", "psql");
-  plaintext.compliance = kPlaintextCompliance;
   plaintext.fingerprint = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
   plaintext.count = 3;
   plaintext.sample_pids = {101, 102, 103};
@@ -134,7 +137,6 @@ ScanReport RichReport() {
   Finding waived = MakeFinding("PGW-CONN-002", Severity::kHigh, FindingStatus::kWaived,
                                "TLSv1.1 session from 10.0.0.9 as report_user (legacy-bi)", kDb1);
   waived.subject = ConnectionSubject("report_user", "legacy-bi");
-  waived.compliance = {{"pci-dss-4.0.1", {"4.2.1"}}};
   waived.fingerprint = "1b2c3d4e5f60718293a4b5c6d7e8f90a";
   waived.waiver = WaiverNote{"legacy BI client, replacement planned in Q3", "dba-team",
                              "2026-12-31", kRoot + "/waivers.yaml:4"};
@@ -147,20 +149,17 @@ ScanReport RichReport() {
   Finding outside = MakeFinding("PGW-HBA-002", Severity::kCritical, FindingStatus::kFail,
                                 "host line for all on all from 10.9.0.0/16 trusts every client",
                                 kSystemHba, SourceLocation{kSystemHba, 12});
-  outside.compliance = kTrustCompliance;
   outside.fingerprint = "3d4e5f60718293a4b5c6d7e8f90a1b2c";
 
   Finding included =
       MakeFinding("PGW-HBA-002", Severity::kCritical, FindingStatus::kFail,
                   "host line for analyst on reports from 192.168.5.0/24 trusts every client", kHba,
                   SourceLocation{kIncluded, 2});
-  included.compliance = kTrustCompliance;
   included.fingerprint = "4e5f60718293a4b5c6d7e8f90a1b2c3d";
 
   Finding expired = MakeFinding("PGW-HBA-009", Severity::kLow, FindingStatus::kFail,
                                 "local line for all on all trusts every local user", kHba,
                                 SourceLocation{kHba, 2});
-  expired.compliance = {{"cis-postgresql-16", {"5.3"}}};
   expired.fingerprint = "5f60718293a4b5c6d7e8f90a1b2c3d4e";
   expired.waiver = WaiverNote{"sandbox only", "platform", "2026-01-31", kRoot + "/waivers.yaml:9"};
   expired.note = "waiver expired on 2026-01-31";
@@ -168,7 +167,6 @@ ScanReport RichReport() {
   Finding endpoint =
       MakeFinding("PGW-SRV-001", Severity::kMedium, FindingStatus::kFail,
                   "the TLS endpoint accepts TLSv1", kDb1, SourceLocation{kInventory, 3});
-  endpoint.compliance = {{"pci-dss-4.0.1", {"2.2.5", "4.2.1"}}};
   endpoint.fingerprint = "60718293a4b5c6d7e8f90a1b2c3d4e5f";
 
   report.findings = {plaintext, waived, undecided, outside, included, expired, endpoint};
@@ -206,7 +204,6 @@ ScanReport HostileReport() {
       MakeFinding("PGW-CONN-001", Severity::kHigh, FindingStatus::kFail,
                   "plaintext TCP connection as " + role + " (" + application + ")", server);
   finding.subject = ConnectionSubject(role, application);
-  finding.compliance = kPlaintextCompliance;
   finding.fingerprint = "718293a4b5c6d7e8f90a1b2c3d4e5f60";
   Finding waived = finding;
   waived.status = FindingStatus::kWaived;
