@@ -20,11 +20,23 @@ bool IsXmlChar(char32_t code_point) {
   return code_point != 0xFFFE && code_point != 0xFFFF && code_point <= 0x10FFFF;
 }
 
+// Printable ASCII: kept as it is, but for markup.
+bool IsPlainAscii(char c) { return c >= 0x20 && c < 0x7F; }
+
 // Appends `text` as XML character data: only valid UTF-8 made of XML characters, and markup
 // escaped. In attributes, quotes are escaped and TAB, LF and CR become references, which
 // attribute-value normalisation would otherwise turn into spaces.
 void AppendEscaped(std::string& out, std::string_view text, bool attribute) {
   for (size_t i = 0; i < text.size();) {
+    // Runs of printable ASCII without markup are copied at once.
+    size_t plain = i;
+    while (plain < text.size() && IsPlainAscii(text[plain]) && text[plain] != '&' &&
+           text[plain] != '<' && text[plain] != '>' && text[plain] != '"' && text[plain] != '\'') {
+      ++plain;
+    }
+    out.append(text, i, plain - i);
+    i = plain;
+    if (i == text.size()) break;
     const Utf8Char next = NextUtf8(text, i);
     const char32_t code_point = next.code_point;
     const size_t length = next.length;
@@ -71,6 +83,11 @@ void AppendCdata(std::string& out, std::string_view text) {
   out += "<![CDATA[";
   const size_t start = out.size();
   for (size_t i = 0; i < text.size();) {
+    size_t plain = i;
+    while (plain < text.size() && IsPlainAscii(text[plain])) ++plain;
+    out.append(text, i, plain - i);
+    i = plain;
+    if (i == text.size()) break;
     const Utf8Char next = NextUtf8(text, i);
     if (!next.valid || !IsXmlChar(next.code_point)) {
       out += kReplacementCharacter;

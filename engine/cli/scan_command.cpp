@@ -7,6 +7,7 @@
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "engine/cli/collect_command.h"
 #include "engine/core/exit_code.h"
@@ -240,21 +241,38 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
       return ToInt(ExitCode::kUsageOrInputError);
     }
   }
-  for (const Output& output : *outputs) {
+  const auto render_options = [&](const Output& output) {
     reporters::RenderOptions render;
     render.color = output.path.empty() && options.color;
     render.source_root = options.source_root;
     render.sarif_omit_suppressed = options.sarif_omit_suppressed;
-    if (output.path.empty()) {
-      // A failed write is reported by the caller, once out is flushed.
-      reporters::WriteReport(output.format, report, render, out);
-    } else if (std::optional<std::string> error =
-                   reporters::WriteFileAtomically(output.path, [&](std::ostream& file) {
-                     reporters::WriteReport(output.format, report, render, file);
-                   })) {
+    return render;
+  };
+  // Files are written side by side: every format reads the same report, and for a large one
+  // writing is most of the run.
+  std::vector<std::optional<std::string>> write_errors(outputs->size());
+  {
+    std::vector<std::jthread> writers;
+    for (size_t i = 0; i < outputs->size(); ++i) {
+      const Output& output = (*outputs)[i];
+      if (output.path.empty()) continue;
+      writers.emplace_back([&, i, render = render_options(output)] {
+        write_errors[i] = reporters::WriteFileAtomically(output.path, [&](std::ostream& file) {
+          reporters::WriteReport(output.format, report, render, file);
+        });
+      });
+    }
+  }
+  for (const std::optional<std::string>& error : write_errors) {
+    if (error) {
       err << "pgward: " << *error << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
     }
+  }
+  for (const Output& output : *outputs) {
+    // A failed write is reported by the caller, once out is flushed.
+    if (output.path.empty())
+      reporters::WriteReport(output.format, report, render_options(output), out);
   }
   for (const std::string& warning : report.warnings) err << "pgward: warning: " << warning << "\n";
   for (const EvidenceError& error : report.errors) {

@@ -185,21 +185,44 @@ std::vector<std::string> DominatingUsers(const std::string& key) {
   return {key, "k:all"};
 }
 
-struct Pair {
-  std::string database;
-  std::string user;
+// A (database key, user key) pair as one number: keys are interned once per analysis, so that
+// the coverage index hashes integers, not strings.
+using PairKey = std::uint64_t;
+
+class KeyIds {
+ public:
+  std::uint32_t Id(const std::string& key) {
+    return ids_.try_emplace(key, static_cast<std::uint32_t>(ids_.size())).first->second;
+  }
+
+ private:
+  std::unordered_map<std::string, std::uint32_t> ids_;
 };
 
-std::vector<Pair> Pairs(const HbaRule& rule) {
+struct Pair {
+  PairKey key = 0;
+  std::vector<PairKey> dominating;  // the pairs whose coverage includes this one's, itself too
+};
+
+std::vector<Pair> Pairs(const HbaRule& rule, KeyIds& ids) {
+  const auto pair_key = [&](const std::string& database, const std::string& user) {
+    return PairKey{ids.Id(database)} << 32 | ids.Id(user);
+  };
   std::vector<Pair> pairs;
-  for (const Token& database : rule.databases) {
-    for (const Token& user : rule.users) pairs.push_back({DatabaseKey(database), UserKey(user)});
+  for (const Token& database_token : rule.databases) {
+    const std::string database = DatabaseKey(database_token);
+    for (const Token& user_token : rule.users) {
+      const std::string user = UserKey(user_token);
+      Pair pair{pair_key(database, user), {}};
+      for (const std::string& dominating_database : DominatingDatabases(database)) {
+        for (const std::string& dominating_user : DominatingUsers(user)) {
+          pair.dominating.push_back(pair_key(dominating_database, dominating_user));
+        }
+      }
+      pairs.push_back(std::move(pair));
+    }
   }
   return pairs;
-}
-
-std::string PairKey(const std::string& database, const std::string& user) {
-  return database + '\x1f' + user;
 }
 
 bool IsCatchAll(const HbaRule& rule) {
@@ -323,7 +346,7 @@ class CoverageIndex {
   void Add(const Coverage& coverage, const std::vector<Pair>& pairs, size_t record) {
     for (const Target& target : coverage.targets) {
       for (const Pair& pair : pairs) {
-        Entry& entry = entries_[target.space][PairKey(pair.database, pair.user)];
+        Entry& entry = entries_[target.space][pair.key];
         // Owners are disjoint: each address belongs to the first record that covered it.
         std::vector<Span> taken;
         entry.spans.Clip(target.span, taken);
@@ -371,16 +394,14 @@ class CoverageIndex {
   // Earlier records that cover the start or the end of `target` for one of the pairs.
   void Coverers(const Target& target, const std::vector<Pair>& pairs, std::set<size_t>& out) const {
     for (const Pair& pair : pairs) {
-      for (const std::string& database : DominatingDatabases(pair.database)) {
-        for (const std::string& user : DominatingUsers(pair.user)) {
-          const auto entry = entries_[target.space].find(PairKey(database, user));
-          if (entry == entries_[target.space].end()) continue;
-          for (Number point : {target.span.low, target.span.high}) {
-            auto owner = entry->second.owners.upper_bound(point);
-            if (owner == entry->second.owners.begin()) continue;
-            --owner;
-            if (owner->second.first >= point) out.insert(owner->second.second);
-          }
+      for (const PairKey key : pair.dominating) {
+        const auto entry = entries_[target.space].find(key);
+        if (entry == entries_[target.space].end()) continue;
+        for (Number point : {target.span.low, target.span.high}) {
+          auto owner = entry->second.owners.upper_bound(point);
+          if (owner == entry->second.owners.begin()) continue;
+          --owner;
+          if (owner->second.first >= point) out.insert(owner->second.second);
         }
       }
     }
@@ -394,16 +415,14 @@ class CoverageIndex {
 
   std::vector<const SpanSet*> Sets(size_t space, const Pair& pair) const {
     std::vector<const SpanSet*> sets;
-    for (const std::string& database : DominatingDatabases(pair.database)) {
-      for (const std::string& user : DominatingUsers(pair.user)) {
-        const auto entry = entries_[space].find(PairKey(database, user));
-        if (entry != entries_[space].end()) sets.push_back(&entry->second.spans);
-      }
+    for (const PairKey key : pair.dominating) {
+      const auto entry = entries_[space].find(key);
+      if (entry != entries_[space].end()) sets.push_back(&entry->second.spans);
     }
     return sets;
   }
 
-  std::array<std::unordered_map<std::string, Entry>, kSpaces> entries_;
+  std::array<std::unordered_map<PairKey, Entry>, kSpaces> entries_;
 };
 
 bool Loads(const HbaRule& rule) { return rule.parsed && !rule.error; }
@@ -580,6 +599,7 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
   CoverageIndex rejects;  // plaintext-applicable reject records, wherever they are
   std::vector<Coverage> coverages;
   std::vector<std::vector<Pair>> all_pairs;
+  KeyIds key_ids;
   for (size_t i = 0; i < file.rules.size(); ++i) {
     const HbaRule& rule = file.rules[i];
     if (!Loads(rule)) {
@@ -589,7 +609,7 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
     RecordAccess record;
     record.rule_index = i;
     Coverage coverage = CoverageOf(rule, local_networks);
-    const std::vector<Pair> pairs = Pairs(rule);
+    std::vector<Pair> pairs = Pairs(rule, key_ids);
     record.definite_address = coverage.definite;
     record.symbolic_label = coverage.label;
     bool reachable = false;
@@ -637,7 +657,7 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
     }
     map.records.push_back(std::move(record));
     coverages.push_back(std::move(coverage));
-    all_pairs.push_back(pairs);
+    all_pairs.push_back(std::move(pairs));
   }
 
   // hostssl records: where would a plaintext connection of theirs be explicitly refused?

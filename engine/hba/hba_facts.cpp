@@ -39,13 +39,6 @@ std::string_view SymbolicKindName(SymbolicAddressKind kind) {
   return "";
 }
 
-std::vector<std::string> TokenTexts(const TokenList& tokens) {
-  std::vector<std::string> texts;
-  texts.reserve(tokens.size());
-  for (const Token& token : tokens) texts.push_back(TokenText(token));
-  return texts;
-}
-
 void SetList(FactTable& table, size_t row, size_t field, const std::vector<std::string>& values) {
   const std::vector<std::string_view> views(values.begin(), values.end());
   table.SetStringList(row, field, views);
@@ -66,8 +59,25 @@ std::string LineOf(const HbaRule& rule) {
   return *rule.location.file + ":" + std::to_string(rule.location.line);
 }
 
+// The values each rule's facts and access rows share, interned once: a 100,000-line file has
+// hundreds of thousands of access rows, which repeat their rule's file, method and lists.
+struct RuleValues {
+  ValueId file = kAbsent;
+  ValueId method = kAbsent;
+  ValueId databases = kAbsent;
+  ValueId users = kAbsent;
+};
+
+ValueId InternTokens(ValuePool& pool, const TokenList& tokens) {
+  std::vector<ValueId> ids;
+  ids.reserve(tokens.size());
+  for (const Token& token : tokens) ids.push_back(pool.InternString(TokenText(token)));
+  return pool.InternList(ids);
+}
+
 void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vector<size_t>& rows,
-                    FactSet& facts) {
+                    const std::vector<RuleValues>& values, FactSet& facts) {
+  ValuePool& pool = facts.pool();
   FactTable& rules = facts.table(FactKind::kHbaRule);
   const size_t f_shadowed = FieldOf<FactKind::kHbaRule>("shadowed"),
                f_shadowed_by = FieldOf<FactKind::kHbaRule>("shadowed_by"),
@@ -106,32 +116,38 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
                f_catch_all = FieldOf<FactKind::kHbaAccess>("catch_all"),
                f_first = FieldOf<FactKind::kHbaAccess>("first_in_range"),
                f_methods = FieldOf<FactKind::kHbaAccess>("range_methods");
+  const ValueId file_path = pool.InternString(file.path);
+  const ValueId implicit_reject = pool.InternString("implicit-reject");
+  std::vector<ValueId> methods;
   for (const AccessRange& range : access.ranges) {
-    std::vector<std::string> methods;
-    for (size_t rule : range.rules) {
-      methods.emplace_back(AuthMethodName(file.rules[rule].method));
-    }
-    if (!range.ends_with_catch_all) methods.emplace_back("implicit-reject");
+    methods.clear();
+    for (size_t rule : range.rules) methods.push_back(values[rule].method);
+    if (!range.ends_with_catch_all) methods.push_back(implicit_reject);
+    const ValueId range_methods = pool.InternList(methods);
+    const ValueId connection = pool.InternString(ConnectionKindName(range.kind));
+    const ValueId label = pool.InternString(range.label);
+    const ValueId address_range = range.range ? pool.InternRange(*range.range) : kAbsent;
     const size_t rows_in_range = std::max<size_t>(range.rules.size(), 1);
     for (size_t i = 0; i < rows_in_range; ++i) {
       const HbaRule* rule = i < range.rules.size() ? &file.rules[range.rules[i]] : nullptr;
+      const RuleValues* shared = rule ? &values[range.rules[i]] : nullptr;
       // Located at the record that is the first match, like a finding on that line.
-      const FactSource source =
-          rule ? FactSource{facts.pool().InternString(*rule->location.file), rule->location.line}
-               : FactSource{};
+      const FactSource source = rule ? FactSource{shared->file, rule->location.line} : FactSource{};
       const size_t row = table.AppendRow(source);
-      table.SetString(row, f_file, file.path);
-      table.SetString(row, f_connection, ConnectionKindName(range.kind));
-      if (range.range) table.SetRange(row, f_range, *range.range);
-      table.SetString(row, f_label, range.label);
+      table.SetInterned(row, f_file, FieldType::kString, file_path);
+      table.SetInterned(row, f_connection, FieldType::kString, connection);
+      if (address_range != kAbsent) {
+        table.SetInterned(row, f_range, FieldType::kRange, address_range);
+      }
+      table.SetInterned(row, f_label, FieldType::kString, label);
       table.SetBool(row, f_first, i == 0);
-      SetList(table, row, f_methods, methods);
+      table.SetInterned(row, f_methods, FieldType::kStringList, range_methods);
       if (rule == nullptr) continue;
-      table.SetString(row, f_rule_file, *rule->location.file);
+      table.SetInterned(row, f_rule_file, FieldType::kString, shared->file);
       table.SetInteger(row, f_rule_line, rule->location.line);
-      table.SetString(row, f_method, AuthMethodName(rule->method));
-      SetList(table, row, f_databases, TokenTexts(rule->databases));
-      SetList(table, row, f_users, TokenTexts(rule->users));
+      table.SetInterned(row, f_method, FieldType::kString, shared->method);
+      table.SetInterned(row, f_databases, FieldType::kStringList, shared->databases);
+      table.SetInterned(row, f_users, FieldType::kStringList, shared->users);
       table.SetBool(row, f_reachable, true);
       table.SetBool(row, f_catch_all, range.ends_with_catch_all && i + 1 == range.rules.size());
     }
@@ -160,14 +176,20 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
                f_options = FieldOf<FactKind::kHbaRule>("options"),
                f_clientcert = FieldOf<FactKind::kHbaRule>("clientcert"),
                f_error = FieldOf<FactKind::kHbaRule>("error");
+  ValuePool& pool = facts.pool();
   std::vector<size_t> fact_rows(file.rules.size());
+  std::vector<RuleValues> values(file.rules.size());
   for (size_t i = 0; i < file.rules.size(); ++i) {
     const HbaRule& rule = file.rules[i];
     const FileRulesRow& view = rows[i];
-    const ValueId source_file = facts.pool().InternString(*rule.location.file);
-    const size_t row = table.AppendRow({source_file, rule.location.line});
+    RuleValues& shared = values[i];
+    // Records of one file share its name: intern it once per file, not once per line.
+    shared.file = i > 0 && rule.location.file == file.rules[i - 1].location.file
+                      ? values[i - 1].file
+                      : pool.InternString(*rule.location.file);
+    const size_t row = table.AppendRow({shared.file, rule.location.line});
     fact_rows[i] = row;
-    table.SetString(row, f_file, *rule.location.file);
+    table.SetInterned(row, f_file, FieldType::kString, shared.file);
     table.SetInteger(row, f_line, rule.location.line);
     if (rule.rule_number) table.SetInteger(row, f_rule_number, *rule.rule_number);
     if (rule.error) {
@@ -178,8 +200,11 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
     if (!rule.parsed) continue;
 
     table.SetString(row, f_type, ConnectionTypeName(rule.type));
-    SetList(table, row, f_databases, TokenTexts(rule.databases));
-    SetList(table, row, f_users, TokenTexts(rule.users));
+    shared.databases = InternTokens(pool, rule.databases);
+    shared.users = InternTokens(pool, rule.users);
+    shared.method = pool.InternString(AuthMethodName(rule.method));
+    table.SetInterned(row, f_databases, FieldType::kStringList, shared.databases);
+    table.SetInterned(row, f_users, FieldType::kStringList, shared.users);
     if (view.address) table.SetString(row, f_address, *view.address);
     if (view.netmask) table.SetString(row, f_netmask, *view.netmask);
     if (const auto* network = std::get_if<IpNetwork>(&rule.address)) {
@@ -200,7 +225,7 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
       table.SetString(row, f_kind, SymbolicKindName(symbolic->kind));
       table.SetString(row, f_network, symbolic->text);
     }
-    table.SetString(row, f_method, AuthMethodName(rule.method));
+    table.SetInterned(row, f_method, FieldType::kString, shared.method);
     if (view.options) SetList(table, row, f_options, *view.options);
     for (const Option& option : rule.options) {
       if (option.name == "clientcert") table.SetString(row, f_clientcert, option.value);
@@ -216,7 +241,7 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
                     "configuration file \"" + file.path +
                         "\" contains no entries: the server refuses to load it");
   }
-  AddAccessFacts(file, AnalyzeAccess(file, LocalNetworks{}), fact_rows, facts);
+  AddAccessFacts(file, AnalyzeAccess(file, LocalNetworks{}), fact_rows, values, facts);
 }
 
 }  // namespace pgward::hba

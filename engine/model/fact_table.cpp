@@ -74,6 +74,16 @@ void FactTable::SetStringList(size_t row, size_t field, std::span<const std::str
   columns_[field].ids[row] = pool_->InternList(ids);
 }
 
+void FactTable::SetInterned(size_t row, size_t field, FieldType type, ValueId id) {
+  Check(field, type);
+  if (type == FieldType::kBool || type == FieldType::kTlsVersion || StoresIntegers(field)) {
+    std::cerr << "pgward: internal error: " << spec_->name << "." << spec_->fields[field].name
+              << " is not stored as a pool id\n";
+    std::abort();
+  }
+  columns_[field].ids[row] = id;
+}
+
 std::optional<std::int64_t> FactTable::Integer(size_t row, size_t field) const {
   const std::int64_t value = columns_[field].integers[row];
   if (value == kAbsentInteger) return std::nullopt;

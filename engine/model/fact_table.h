@@ -43,6 +43,9 @@ class FactTable {
   void SetAddress(size_t row, size_t field, const IpAddress& value);
   void SetRange(size_t row, size_t field, const IpRange& value);
   void SetStringList(size_t row, size_t field, std::span<const std::string_view> values);
+  // A value already interned in this table's pool, of the field's `type` (a string, address,
+  // range or list): for a value that many rows share, interned once.
+  void SetInterned(size_t row, size_t field, FieldType type, ValueId id);
 
   // The encoded value of an id-stored field: a pool id (strings, addresses, ranges, lists),
   // 1/2 for false/true, 1..4 for TLSv1..TLSv1.3; kAbsent when absent. Predicates memoize on it.

@@ -3,7 +3,10 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
+#include <iterator>
 #include <map>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -256,26 +259,68 @@ std::string RenderMessage(const Rule& rule, const FactTable& table, size_t row,
 
 Evaluation Evaluate(const std::vector<const Policy*>& policies,
                     const std::shared_ptr<const FactSet>& facts) {
-  Evaluation evaluation;
+  std::vector<const Rule*> rules;
   for (const Policy* policy : policies) {
-    for (const Rule& rule : policy->rules) RuleEvaluator(rule, facts, evaluation).Run();
+    for (const Rule& rule : policy->rules) rules.push_back(&rule);
+  }
+  // Rules are independent (each owns its predicates' memo tables; the facts are only read), so
+  // they are evaluated side by side, and the results joined in rule order as if one by one.
+  std::vector<Evaluation> per_rule(rules.size());
+  std::atomic<size_t> next_rule = 0;
+  {
+    const unsigned workers = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 8);
+    std::vector<std::jthread> threads;
+    for (unsigned w = 0; w < std::min<size_t>(workers, rules.size()); ++w) {
+      threads.emplace_back([&] {
+        for (size_t r; (r = next_rule.fetch_add(1)) < rules.size();) {
+          RuleEvaluator(*rules[r], facts, per_rule[r]).Run();
+        }
+      });
+    }
+  }
+  Evaluation evaluation;
+  std::vector<Finding>& findings = evaluation.findings;
+  size_t total = 0;
+  for (const Evaluation& part : per_rule) total += part.findings.size();
+  findings.reserve(total);
+  for (Evaluation& part : per_rule) {
+    std::move(part.findings.begin(), part.findings.end(), std::back_inserter(findings));
+    std::move(part.checks.begin(), part.checks.end(), std::back_inserter(evaluation.checks));
+    part = Evaluation();  // each finding is held once at a time
   }
   auto location_key = [](const Finding& finding) {
-    return finding.location ? std::make_tuple(finding.location->file, finding.location->line)
-                            : std::make_tuple(std::string(), 0);
+    return finding.location
+               ? std::make_tuple(std::string_view(finding.location->file), finding.location->line)
+               : std::make_tuple(std::string_view(), 0);
   };
-  std::stable_sort(evaluation.findings.begin(), evaluation.findings.end(),
-                   [&](const Finding& a, const Finding& b) {
-                     return std::forward_as_tuple(a.rule_id, a.target) <
-                                std::forward_as_tuple(b.rule_id, b.target) ||
-                            (std::forward_as_tuple(a.rule_id, a.target) ==
-                                 std::forward_as_tuple(b.rule_id, b.target) &&
-                             std::make_tuple(location_key(a), a.message, a.fingerprint) <
-                                 std::make_tuple(location_key(b), b.message, b.fingerprint));
-                   });
+  // Sorted by index, then put in place by following the permutation's cycles: each finding is
+  // moved about once, and never copied.
+  std::vector<size_t> order(findings.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t left, size_t right) {
+    const Finding& a = findings[left];
+    const Finding& b = findings[right];
+    return std::make_tuple(std::string_view(a.rule_id), std::string_view(a.target), location_key(a),
+                           std::string_view(a.message), std::string_view(a.fingerprint)) <
+           std::make_tuple(std::string_view(b.rule_id), std::string_view(b.target), location_key(b),
+                           std::string_view(b.message), std::string_view(b.fingerprint));
+  });
+  std::vector<bool> placed(findings.size(), false);
+  for (size_t start = 0; start < findings.size(); ++start) {
+    if (placed[start]) continue;
+    Finding held = std::move(findings[start]);
+    size_t at = start;
+    while (order[at] != start) {
+      findings[at] = std::move(findings[order[at]]);
+      placed[at] = true;
+      at = order[at];
+    }
+    findings[at] = std::move(held);
+    placed[at] = true;
+  }
   // The same problem twice in one target (two identical pg_hba.conf lines) keeps apart.
   std::unordered_map<std::string, int> seen;
-  for (Finding& finding : evaluation.findings) {
+  for (Finding& finding : findings) {
     if (const int n = seen[finding.fingerprint]++; n > 0) {
       finding.fingerprint += "/" + std::to_string(n + 1);
     }

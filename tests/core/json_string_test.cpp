@@ -31,8 +31,8 @@ TEST(JsonStringTest, InvalidSequencesAreReplacedAsNlohmannReplacesThem) {
         std::string("\xf4\x90\x80\x80"), std::string("ok\xe2\x9c"), std::string("\xe2\x82(x"),
         std::string("\xf0\x9f\x98"), std::string("\x80\xbf"), std::string("\xff\xfe"),
         std::string("\xe0\x80\x80"), std::string(1, '\0') + "\xff" + "\x7f\x1b[31m"}) {
-    EXPECT_EQ(Escaped(bytes), Nlohmann(bytes)) << nlohmann::json(bytes).dump(-1, ' ', true,
-                                                  nlohmann::json::error_handler_t::replace);
+    EXPECT_EQ(Escaped(bytes), Nlohmann(bytes))
+        << nlohmann::json(bytes).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
     EXPECT_TRUE(nlohmann::json::accept(Escaped(bytes)));
   }
 }
@@ -50,8 +50,8 @@ TEST(JsonStringTest, RandomBytesMatchNlohmann) {
       text += static_cast<char>(random() % 3 == 0 ? random() % 256
                                                   : kBytes[random() % std::size(kBytes)]);
     }
-    ASSERT_EQ(Escaped(text), Nlohmann(text)) << nlohmann::json(text).dump(
-        -1, ' ', true, nlohmann::json::error_handler_t::replace);
+    ASSERT_EQ(Escaped(text), Nlohmann(text))
+        << nlohmann::json(text).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
   }
 }
 
