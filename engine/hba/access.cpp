@@ -253,21 +253,12 @@ std::vector<ConnectionKind> KindsOf(ConnectionType type) {
   return {};
 }
 
-IpAddress ToIpAddress(AddressFamily family, const std::array<std::uint8_t, 16>& bytes) {
-  IpAddress address;
-  address.family = family == AddressFamily::kIpv4 ? IpFamily::kV4 : IpFamily::kV6;
-  address.bytes = bytes;
-  return address;
-}
-
 // The network in CIDR form, or as address/mask when the mask is not contiguous.
 std::string NetworkText(const IpNetwork& network) {
-  const IpAddress address = ToIpAddress(network.family, network.address);
-  const IpAddress mask = ToIpAddress(network.family, network.mask);
-  if (const std::optional<int> prefix = MaskPrefixLength(mask)) {
-    return FormatIpAddress(address) + "/" + std::to_string(*prefix);
+  if (const std::optional<int> prefix = MaskPrefixLength(network.mask)) {
+    return FormatIpAddress(network.address) + "/" + std::to_string(*prefix);
   }
-  return FormatIpAddress(address) + "/" + FormatIpAddress(mask);
+  return FormatIpAddress(network.address) + "/" + FormatIpAddress(network.mask);
 }
 
 struct Target {
@@ -299,8 +290,8 @@ Coverage CoverageOf(const HbaRule& rule, const LocalNetworks& local) {
     add_everywhere(IpFamily::kV6, {0, MaxNumber(IpFamily::kV6)});
   };
   if (const auto* network = std::get_if<IpNetwork>(&rule.address)) {
-    const IpAddress address = ToIpAddress(network->family, network->address);
-    const IpAddress mask = ToIpAddress(network->family, network->mask);
+    const IpAddress& address = network->address;
+    const IpAddress& mask = network->mask;
     const Number bits = ToNumber(mask);
     const Number low = ToNumber(address) & bits;
     const Number high = low | (MaxNumber(address.family) & ~bits);
@@ -530,8 +521,8 @@ Explanation ExplainConnection(const HbaFile& file, const ConnectionAttempt& atte
     if (rule.type != ConnectionType::kLocal) {
       const IpAddress client = attempt.address.value_or(IpAddress{});
       if (const auto* network = std::get_if<IpNetwork>(&rule.address)) {
-        const IpAddress address = ToIpAddress(network->family, network->address);
-        const Number mask = ToNumber(ToIpAddress(network->family, network->mask));
+        const IpAddress& address = network->address;
+        const Number mask = ToNumber(network->mask);
         // check_ip: same family, and (client ^ address) & mask == 0.
         if (client.family != address.family ||
             ((ToNumber(client) ^ ToNumber(address)) & mask) != 0) {

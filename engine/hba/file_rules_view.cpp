@@ -15,8 +15,8 @@ std::vector<std::string> UnquotedTexts(const TokenList& tokens) {
 
 void FillAddressColumns(const Address& address, FileRulesRow& row) {
   if (const auto* network = std::get_if<IpNetwork>(&address)) {
-    row.address = FormatIpAddress(network->family, network->address);
-    row.netmask = FormatIpAddress(network->family, network->mask);
+    row.address = FormatIpAddress(network->address);
+    row.netmask = FormatIpAddress(network->mask);
   } else if (const auto* symbolic = std::get_if<SymbolicAddress>(&address)) {
     row.address = symbolic->text;
   }
@@ -38,13 +38,6 @@ std::optional<std::vector<std::string>> OptionTexts(const std::vector<Option>& o
 
 bool IsSecretOption(std::string_view name) {
   return name == "ldapbindpasswd" || name == "radiussecrets";
-}
-
-std::string FormatIpAddress(AddressFamily family, const std::array<std::uint8_t, 16>& bytes) {
-  char buffer[INET6_ADDRSTRLEN];
-  const int af = family == AddressFamily::kIpv4 ? AF_INET : AF_INET6;
-  if (inet_ntop(af, bytes.data(), buffer, sizeof(buffer)) == nullptr) return "???";
-  return buffer;
 }
 
 std::vector<FileRulesRow> RenderFileRules(const HbaFile& file, int pg_version,

@@ -27,6 +27,5 @@ std::vector<FileRulesRow> RenderFileRules(const HbaFile& file, int pg_version,
                                           SecretDisplay secrets = SecretDisplay::kShow);
 
 // The view's text for an address or mask (inet_ntop, as getnameinfo(NI_NUMERICHOST) prints it).
-std::string FormatIpAddress(AddressFamily family, const std::array<std::uint8_t, 16>& bytes);
 
 }  // namespace pgward::hba

@@ -16,13 +16,6 @@ bool LooksLikeKeyword(const std::string& text) {
          text == "replication" || (!text.empty() && (text[0] == '+' || text[0] == '@'));
 }
 
-IpAddress ToIpAddress(AddressFamily family, const std::array<std::uint8_t, 16>& bytes) {
-  IpAddress address;
-  address.family = family == AddressFamily::kIpv4 ? IpFamily::kV4 : IpFamily::kV6;
-  address.bytes = bytes;
-  return address;
-}
-
 std::string_view SymbolicKindName(SymbolicAddressKind kind) {
   switch (kind) {
     case SymbolicAddressKind::kAll:
@@ -209,12 +202,11 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
     if (view.netmask) table.SetString(row, f_netmask, *view.netmask);
     if (const auto* network = std::get_if<IpNetwork>(&rule.address)) {
       table.SetString(row, f_kind, "cidr");
-      table.SetString(row, f_family, network->family == AddressFamily::kIpv4 ? "ipv4" : "ipv6");
+      table.SetString(row, f_family, network->address.family == IpFamily::kV4 ? "ipv4" : "ipv6");
       // The rule matches address & mask == network & mask: a range only for contiguous masks.
-      const IpAddress mask = ToIpAddress(network->family, network->mask);
-      if (std::optional<int> prefix = MaskPrefixLength(mask)) {
+      if (std::optional<int> prefix = MaskPrefixLength(network->mask)) {
         table.SetInteger(row, f_prefix, *prefix);
-        const IpRange range = PrefixRange(ToIpAddress(network->family, network->address), *prefix);
+        const IpRange range = PrefixRange(network->address, *prefix);
         table.SetRange(row, f_range, range);
         table.SetString(row, f_network, FormatIpRange(range));
       } else {

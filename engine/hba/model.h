@@ -16,6 +16,8 @@
 #include <variant>
 #include <vector>
 
+#include "engine/model/ip.h"
+
 namespace pgward::hba {
 
 // Where a record starts: the file it was read from (the top-level path as given, included
@@ -109,14 +111,11 @@ class TokenList {
   std::variant<std::vector<Token>, Token> tokens_;
 };
 
-enum class AddressFamily { kIpv4, kIpv6 };
-
 // A numeric address with its mask, as getaddrinfo(AI_NUMERICHOST) parsed it. The address is
 // kept unmasked, like the server (10.0.0.1/8 stays 10.0.0.1 with mask 255.0.0.0).
 struct IpNetwork {
-  AddressFamily family = AddressFamily::kIpv4;
-  std::array<std::uint8_t, 16> address{};  // network byte order; 4 bytes used for IPv4
-  std::array<std::uint8_t, 16> mask{};
+  IpAddress address;
+  IpAddress mask;                    // of the address's family
   std::optional<int> prefix_length;  // set for the CIDR form; nullopt for "address netmask"
 };
 

@@ -225,10 +225,10 @@ bool CannotBeNumericHost(std::string_view text) {
 // cannot be numeric is rejected as getaddrinfo() would; everything else (the inet_aton forms
 // like 127.1 or 0x7f.1, scoped IPv6 addresses) is left to getaddrinfo() itself. The fast paths
 // keep large files from paying a getaddrinfo() call (and its allocations) per address.
-int NumericHostLookup(std::string_view text, AddressFamily& family,
-                      std::array<std::uint8_t, 16>& bytes) {
+int NumericHostLookup(std::string_view text, IpAddress& address) {
+  std::array<std::uint8_t, 16>& bytes = address.bytes;
   if (ParseDottedQuad(text, bytes)) {
-    family = AddressFamily::kIpv4;
+    address.family = IpFamily::kV4;
     return 0;
   }
   if (CannotBeNumericHost(text)) return EAI_NONAME;
@@ -244,7 +244,7 @@ int NumericHostLookup(std::string_view text, AddressFamily& family,
     c_text = heap_copy.c_str();
   }
   if (inet_pton(AF_INET6, c_text, bytes.data()) == 1) {
-    family = AddressFamily::kIpv6;
+    address.family = IpFamily::kV6;
     return 0;
   }
   addrinfo hints{};
@@ -255,12 +255,12 @@ int NumericHostLookup(std::string_view text, AddressFamily& family,
   const AddrInfoPtr result(raw);
   if (ret != 0) return ret;
   if (result->ai_family == AF_INET) {
-    family = AddressFamily::kIpv4;
+    address.family = IpFamily::kV4;
     std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in*>(result->ai_addr)->sin_addr, 4);
     return 0;
   }
   if (result->ai_family == AF_INET6) {
-    family = AddressFamily::kIpv6;
+    address.family = IpFamily::kV6;
     std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(result->ai_addr)->sin6_addr,
                 16);
     return 0;
@@ -270,8 +270,7 @@ int NumericHostLookup(std::string_view text, AddressFamily& family,
 
 // pg_sockaddr_cidr_mask(): the mask for a CIDR suffix, parsed with strtol() like the server
 // (so "+8", " 8" and "08" are accepted).
-bool CidrMask(std::string_view bits_text, AddressFamily family, std::array<std::uint8_t, 16>& mask,
-              int& prefix_length) {
+bool CidrMask(std::string_view bits_text, IpFamily family, IpAddress& mask, int& prefix_length) {
   if (bits_text.empty()) return false;
   long bits = 0;
   if (bits_text.size() <= 3 && std::all_of(bits_text.begin(), bits_text.end(),
@@ -284,16 +283,17 @@ bool CidrMask(std::string_view bits_text, AddressFamily family, std::array<std::
     bits = std::strtol(terminated.c_str(), &end, 10);
     if (*end != '\0') return false;
   }
-  const long max_bits = family == AddressFamily::kIpv4 ? 32 : 128;
+  const long max_bits = family == IpFamily::kV4 ? 32 : 128;
   if (bits < 0 || bits > max_bits) return false;
   prefix_length = static_cast<int>(bits);
-  mask.fill(0);
+  mask.family = family;
+  mask.bytes.fill(0);
   long remaining = bits;
   for (std::size_t i = 0; i < static_cast<std::size_t>(max_bits / 8); ++i) {
     if (remaining >= 8) {
-      mask[i] = 0xff;
+      mask.bytes[i] = 0xff;
     } else if (remaining > 0) {
-      mask[i] = static_cast<std::uint8_t>((0xff << (8 - remaining)) & 0xff);
+      mask.bytes[i] = static_cast<std::uint8_t>((0xff << (8 - remaining)) & 0xff);
     }
     remaining -= 8;
   }
@@ -449,7 +449,7 @@ bool LineParser::ParseAddress(std::size_t& field_index) {
   const std::size_t slash = token.text.find('/');
   const std::string_view host = token.text.substr(0, slash);
   IpNetwork& network = rule_.address.emplace<IpNetwork>();
-  const int ret = NumericHostLookup(host, network.family, network.address);
+  const int ret = NumericHostLookup(host, network.address);
   if (ret == EAI_NONAME) {
     if (slash != std::string::npos) {
       return Fail("specifying both host name and CIDR mask is invalid: " + Quoted(token.text));
@@ -466,7 +466,8 @@ bool LineParser::ParseAddress(std::size_t& field_index) {
 
   if (slash != std::string::npos) {
     int prefix_length = 0;
-    if (!CidrMask(token.text.substr(slash + 1), network.family, network.mask, prefix_length)) {
+    if (!CidrMask(token.text.substr(slash + 1), network.address.family, network.mask,
+                  prefix_length)) {
       return Fail("invalid CIDR mask in address " + Quoted(token.text));
     }
     network.prefix_length = prefix_length;
@@ -479,12 +480,13 @@ bool LineParser::ParseAddress(std::size_t& field_index) {
   const std::span<const TokenView> mask_field = line_.Field(field_index);
   if (mask_field.size() > 1) return Fail("multiple values specified for netmask");
   const std::string_view mask_text = mask_field.front().text;
-  AddressFamily mask_family = AddressFamily::kIpv4;
-  const int mask_ret = NumericHostLookup(mask_text, mask_family, network.mask);
+  const int mask_ret = NumericHostLookup(mask_text, network.mask);
   if (mask_ret != 0) {
     return Fail("invalid IP mask " + Quoted(mask_text) + ": " + gai_strerror(mask_ret));
   }
-  if (mask_family != network.family) return Fail("IP address and mask do not match");
+  if (network.mask.family != network.address.family) {
+    return Fail("IP address and mask do not match");
+  }
   ++field_index;
   return true;
 }

@@ -50,9 +50,8 @@ Address AddressOf(const FileRulesRow& view) {
   const std::optional<IpAddress> mask = view.netmask ? ParseIpAddress(*view.netmask) : std::nullopt;
   if (ip && mask && ip->family == mask->family) {
     IpNetwork network;
-    network.family = ip->family == IpFamily::kV4 ? AddressFamily::kIpv4 : AddressFamily::kIpv6;
-    network.address = ip->bytes;
-    network.mask = mask->bytes;
+    network.address = *ip;
+    network.mask = *mask;
     network.prefix_length = MaskPrefixLength(*mask);
     return network;
   }

@@ -72,6 +72,16 @@ std::optional<int> MaskPrefixLength(const IpAddress& mask) {
 }
 
 std::string FormatIpAddress(const IpAddress& address) {
+  if (address.family == IpFamily::kV4) {
+    // By hand: glibc's inet_ntop() formats IPv4 with sprintf, and every access range is printed.
+    char text[16];
+    char* end = text;
+    for (size_t i = 0; i < 4; ++i) {
+      if (i > 0) *end++ = '.';
+      end = std::to_chars(end, text + sizeof text, address.bytes[i]).ptr;
+    }
+    return std::string(text, end);
+  }
   char text[INET6_ADDRSTRLEN] = "";
   inet_ntop(address.family == IpFamily::kV4 ? AF_INET : AF_INET6, address.bytes.data(), text,
             sizeof text);

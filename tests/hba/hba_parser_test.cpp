@@ -105,17 +105,17 @@ TEST(HbaParserTest, TypedAddressModel) {
   const HbaRule cidr = ParseOne("host all all 10.1.2.3/8 trust\n");
   const auto* network = std::get_if<IpNetwork>(&cidr.address);
   ASSERT_NE(network, nullptr);
-  EXPECT_EQ(network->family, AddressFamily::kIpv4);
+  EXPECT_EQ(network->address.family, IpFamily::kV4);
+  EXPECT_EQ(network->mask.family, IpFamily::kV4);
   EXPECT_EQ(network->prefix_length, 8);
-  EXPECT_EQ(network->address[0], 10);
-  EXPECT_EQ(network->address[3], 3);
-  EXPECT_EQ(network->mask[0], 0xff);
-  EXPECT_EQ(network->mask[1], 0);
+  EXPECT_EQ(network->address, *ParseIpAddress("10.1.2.3"));  // unmasked, as the server keeps it
+  EXPECT_EQ(network->mask, *ParseIpAddress("255.0.0.0"));
 
   const HbaRule with_mask = ParseOne("host all all ::1 ffff:: trust\n");
   network = std::get_if<IpNetwork>(&with_mask.address);
   ASSERT_NE(network, nullptr);
-  EXPECT_EQ(network->family, AddressFamily::kIpv6);
+  EXPECT_EQ(network->address.family, IpFamily::kV6);
+  EXPECT_EQ(network->mask, *ParseIpAddress("ffff::"));
   EXPECT_FALSE(network->prefix_length.has_value());
 
   const HbaRule suffix = ParseOne("host all all .example.com md5\n");

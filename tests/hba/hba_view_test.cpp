@@ -75,11 +75,13 @@ TEST(HbaViewTest, SecretsAreShownLikeTheServerOrMasked) {
 }
 
 TEST(HbaViewTest, FormatsAddressesLikeTheServer) {
-  std::array<std::uint8_t, 16> bytes{};
-  bytes[15] = 1;
-  EXPECT_EQ(FormatIpAddress(AddressFamily::kIpv6, bytes), "::1");
-  bytes = {192, 168, 0, 7};
-  EXPECT_EQ(FormatIpAddress(AddressFamily::kIpv4, bytes), "192.168.0.7");
+  IpAddress address{IpFamily::kV6, {}};
+  address.bytes[15] = 1;
+  EXPECT_EQ(FormatIpAddress(address), "::1");
+  address = IpAddress{IpFamily::kV4, {192, 168, 0, 7}};
+  EXPECT_EQ(FormatIpAddress(address), "192.168.0.7");
+  address = IpAddress{IpFamily::kV4, {0, 10, 100, 255}};
+  EXPECT_EQ(FormatIpAddress(address), "0.10.100.255");
   EXPECT_EQ(testing::OneRow("host all all 2001:DB8:0:0:0::1/64 md5\n"),
             "1|host|{all}|{all}|2001:db8::1|ffff:ffff:ffff:ffff::|md5|<NULL>|<NULL>");
 }
