@@ -11,6 +11,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <thread>
 #include <utility>
 
 #include "engine/collect/csv_import.h"
@@ -371,7 +372,7 @@ class Reader {
     if (value.get_object().get(object)) return where + ": expected an object or null";
     FactTable& table = facts_.table(FactKind::kServer);
     if (std::optional<std::string> error = StageFields(object, table, where)) return error;
-    const size_t row = Commit(table, server.name);
+    const size_t row = Commit(table, TargetOf(table, server.name));
     if (server.host) table.SetString(row, FieldOf<FactKind::kServer>("host"), *server.host);
     if (server.port) table.SetInteger(row, FieldOf<FactKind::kServer>("port"), *server.port);
     if (server.version)
@@ -409,38 +410,41 @@ class Reader {
     if (object.find_field_unordered("rows").get_array().get(rows)) {
       return where + ".rows: expected an array";
     }
+    // Where a row's error is: made only when there is one (a million rows make no strings).
     size_t index = 0;
+    const auto at = [&] { return where + ".rows[" + std::to_string(index) + "]"; };
+    const CommitTarget target = TargetOf(table, server);
     for (auto element : rows) {
-      const std::string at = where + ".rows[" + std::to_string(index++) + "]";
       ondemand::array values;
-      if (std::move(element).get_array().get(values)) return at + ": expected an array";
+      if (std::move(element).get_array().get(values)) return at() + ": expected an array";
       ResetFact();
       size_t column = 0;
       for (auto item : values) {
         ondemand::value cell;
-        if (std::move(item).get(cell)) return at + ": invalid JSON";
+        if (std::move(item).get(cell)) return at() + ": invalid JSON";
         if (column == columns.size()) {
-          return at + ": more than " + std::to_string(columns.size()) + " values";
+          return at() + ": more than " + std::to_string(columns.size()) + " values";
         }
         const size_t field = columns[column++];
         if (field == fields.size()) {
           bool null = false;
-          if (cell.is_null().get(null)) return at + ".source: invalid JSON";
+          if (cell.is_null().get(null)) return at() + ".source: invalid JSON";
           if (null) continue;
           std::string file;
           int line = 0;
-          if (ReadSource(cell, file, line)) return at + ".source: expected {file, line}";
+          if (ReadSource(cell, file, line)) return at() + ".source: expected {file, line}";
           source_ = FactSource{file.empty() ? kAbsent : facts_.pool().InternString(file), line};
           continue;
         }
         if (std::optional<std::string> error = StageValue(cell, fields[field].type, field)) {
-          return at + "." + std::string(fields[field].name) + ": " + *error;
+          return at() + "." + std::string(fields[field].name) + ": " + *error;
         }
       }
       if (column != columns.size()) {
-        return at + ": " + std::to_string(columns.size()) + " values expected";
+        return at() + ": " + std::to_string(columns.size()) + " values expected";
       }
-      Commit(table, server);
+      Commit(table, target);
+      ++index;
     }
     return std::nullopt;
   }
@@ -505,7 +509,8 @@ class Reader {
     ondemand::json_type json_type;
     if (value.type().get(json_type)) return "invalid JSON";
     if (json_type == ondemand::json_type::null) return std::nullopt;
-    Staged staged;
+    // Filled in place (an error ends the whole load, and the next fact starts afresh).
+    Staged& staged = staged_.emplace_back();
     staged.field = field;
     if (type == FieldType::kInteger) {
       if (value.get_int64().get(staged.number)) return "expected an integer";
@@ -547,13 +552,22 @@ class Reader {
         staged.range = *range;
       }
     }
-    staged_.push_back(staged);
     return std::nullopt;
+  }
+
+  // What every fact of a table read from one server entry shares: looked up once.
+  struct CommitTarget {
+    std::optional<size_t> server_field;
+    ValueId server = kAbsent;
+  };
+
+  CommitTarget TargetOf(const FactTable& table, const std::string& server) {
+    return {table.spec().FieldIndex("server"), facts_.pool().InternString(server)};
   }
 
   // Appends the staged fact. Its server is the enclosing server unless it names another; an
   // hba_rule's source is its file and line unless it carries one.
-  size_t Commit(FactTable& table, const std::string& server) {
+  size_t Commit(FactTable& table, const CommitTarget& target) {
     const auto& fields = table.spec().fields;
     FactSource source = source_.value_or(FactSource{});
     if (!source_ && table.kind() == FactKind::kHbaRule) {
@@ -564,8 +578,8 @@ class Reader {
       }
     }
     const size_t row = table.AppendRow(source);
-    if (const std::optional<size_t> server_field = table.spec().FieldIndex("server")) {
-      table.SetString(row, *server_field, server);
+    if (target.server_field) {
+      table.SetInterned(row, *target.server_field, FieldType::kString, target.server);
     }
     for (const Staged& staged : staged_) {
       switch (fields[staged.field].type) {
@@ -658,19 +672,21 @@ std::optional<std::string> ReadSnapshotFile(const std::string& path,
 std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
                                         Evidence& evidence) {
   std::optional<std::string> error;
+  std::optional<std::string> digest;
   if (std::filesystem::path(path).extension() == ".csv") {
     error = ImportAuditCsv(path, facts, evidence);
+    digest = Sha256OfFile(path);
   } else {
     simdjson::padded_string json;
     if (std::optional<std::string> read_error = ReadSnapshotFile(path, json)) {
       return "cannot read " + path + ": " + *read_error;
     }
+    // The digest of the bytes that are parsed, computed while they are.
+    std::jthread hashing([&] { digest = Sha256Hex({json.data(), json.size()}); });
     error = Reader(facts, evidence).Read(json);
   }
   if (error) return path + ": " + *error;
-  if (std::optional<std::string> digest = Sha256OfFile(path)) {
-    evidence.artifacts.push_back({path, *digest});
-  }
+  if (digest) evidence.artifacts.push_back({path, *digest});
   return std::nullopt;
 }
 

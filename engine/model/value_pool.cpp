@@ -41,6 +41,20 @@ ValueId ValuePool::InternList(std::span<const ValueId> strings) {
   return id;
 }
 
+size_t ValuePool::AddressHash::operator()(const IpAddress& address) const {
+  // FNV-1a over the family and the bytes in use.
+  std::uint64_t hash = 0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(address.family);
+  for (size_t i = 0; i < address.size(); ++i) {
+    hash = (hash ^ address.bytes[i]) * 0x100000001b3ull;
+  }
+  return static_cast<size_t>(hash);
+}
+
+size_t ValuePool::RangeHash::operator()(const IpRange& range) const {
+  const AddressHash address;
+  return address(range.first) * 31 ^ address(range.last);
+}
+
 size_t ValuePool::ListHash::operator()(const std::vector<ValueId>& list) const {
   size_t hash = list.size();
   for (ValueId id : list) hash = hash * 1000003u ^ id;

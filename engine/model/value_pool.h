@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,15 +45,21 @@ class ValuePool {
   struct ListHash {
     size_t operator()(const std::vector<ValueId>& list) const;
   };
+  struct AddressHash {
+    size_t operator()(const IpAddress& address) const;
+  };
+  struct RangeHash {
+    size_t operator()(const IpRange& range) const;
+  };
 
   // std::deque keeps elements in place as it grows, so the string_view keys stay valid.
   std::deque<std::string> string_storage_;
   std::vector<std::string_view> strings_;
   std::unordered_map<std::string_view, ValueId> string_ids_;
   std::vector<IpAddress> addresses_;
-  std::map<IpAddress, ValueId> address_ids_;
+  std::unordered_map<IpAddress, ValueId, AddressHash> address_ids_;
   std::vector<IpRange> ranges_;
-  std::map<IpRange, ValueId> range_ids_;
+  std::unordered_map<IpRange, ValueId, RangeHash> range_ids_;
   std::vector<std::vector<ValueId>> lists_;
   std::unordered_map<std::vector<ValueId>, ValueId, ListHash> list_ids_;
 };

@@ -1,7 +1,5 @@
 #include "engine/policy/evaluator.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <iterator>
@@ -10,25 +8,13 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "engine/core/file_digest.h"
 #include "engine/model/fact_format.h"
 
 namespace pgward::policy {
 namespace {
 
 constexpr size_t kSamplePids = 5;
-
-std::string Sha256Hex(const std::string& text, size_t hex_digits) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length && hex.size() < hex_digits; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
 
 // The non-volatile fields of a fact type: what identifies "the same problem".
 std::vector<size_t> IdentityFields(const FactTypeSpec& spec) {
@@ -60,7 +46,7 @@ std::string Fingerprint(const Rule& rule, const FactTable& table, size_t row,
     AppendFieldJson(text, table, row, field);
     text += '\n';
   }
-  return Sha256Hex(text, 32);
+  return Sha256Hex(text).substr(0, 32);
 }
 
 std::string MissingEvidence(const Rule& rule, const FactTable& table, size_t row) {
