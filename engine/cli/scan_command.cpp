@@ -74,11 +74,8 @@ LoadedPolicies LoadPolicies(const ScanOptions& options, std::ostream& err) {
 std::vector<RuleInfo> RuleInfos(const std::vector<policy::Policy>& policies) {
   std::vector<RuleInfo> rules;
   for (const policy::Policy& policy : policies) {
-    for (const policy::Rule& rule : policy.rules) {
-      rules.push_back(RuleInfo{rule.id, rule.title, rule.description, rule.severity,
-                               std::string(FactType(rule.target).name), rule.remediation,
-                               rule.compliance, rule.references, policy.name});
-    }
+    for (const policy::Rule& rule : policy.rules)
+      rules.push_back(policy::RuleInfoOf(rule, policy.name));
   }
   std::sort(rules.begin(), rules.end(),
             [](const RuleInfo& a, const RuleInfo& b) { return a.id < b.id; });

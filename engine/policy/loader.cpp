@@ -35,6 +35,18 @@ std::string_view ParameterTypeName(ParameterType type) {
   return "";
 }
 
+RuleInfo RuleInfoOf(const Rule& rule, const std::string& policy) {
+  return RuleInfo{rule.id,
+                  rule.title,
+                  rule.description,
+                  rule.severity,
+                  std::string(FactType(rule.target).name),
+                  rule.remediation,
+                  rule.compliance,
+                  rule.references,
+                  policy};
+}
+
 std::string ParameterValueText(const ParameterValue& value) {
   return std::visit(
       [](const auto& v) -> std::string {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/findings/finding.h"
+#include "engine/findings/report.h"
 #include "engine/model/fact_schema.h"
 #include "engine/model/tls_version.h"
 #include "engine/policy/predicate.h"
@@ -72,5 +73,8 @@ struct Policy {
   std::vector<Parameter> parameters;
   std::vector<Rule> rules;  // in definition order
 };
+
+// What reports say about a rule of the policy named `policy`.
+RuleInfo RuleInfoOf(const Rule& rule, const std::string& policy);
 
 }  // namespace pgward::policy

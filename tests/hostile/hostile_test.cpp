@@ -436,6 +436,23 @@ TEST_F(HostileTest, EscapeSequencesInNamesNeverReachTheTerminal) {
   EXPECT_EQ(explain.exit_code, 0) << explain.err;
   EXPECT_NE(explain.out.find("a?[2Jb"), std::string::npos) << explain.out;
   EXPECT_EQ(explain.out.find('\x1b'), std::string::npos);
+
+  // policy test prints the names of a pull request's test cases.
+  Write("checkout/policy/policy.yaml",
+        "apiVersion: pgward/v1\nkind: Policy\nmetadata: {name: p}\nrules:\n"
+        "  - id: R1\n    title: t\n    severity: low\n    target: server\n"
+        "    assert: {ssl: {eq: true}}\n    message: m\n");
+  Write("checkout/policy/tests.yaml",
+        "apiVersion: pgward/v1\nkind: PolicyTest\npolicy: policy.yaml\ncases:\n"
+        "  - name: \"ok \\e]52;c;cm0gLXJmIH4=\\a\"\n    rule: R1\n"
+        "    facts: {server: [{server: db1, ssl: false}]}\n    expect: {fail: 1}\n"
+        "  - name: \"passes \\e[2J\"\n    rule: R1\n"
+        "    facts: {server: [{server: db1, ssl: true}]}\n    expect: {fail: 0}\n");
+  const CommandResult tests = Pgward({"policy", "test", "policy"});
+  EXPECT_EQ(tests.exit_code, 0) << tests.out << tests.err;
+  EXPECT_NE(tests.out.find("ok    R1  ok ?]52;c;"), std::string::npos) << tests.out;
+  EXPECT_EQ(tests.out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(tests.out.find('\x07'), std::string::npos);
 }
 
 }  // namespace
