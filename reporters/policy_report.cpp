@@ -34,9 +34,9 @@ void WritePackListing(const PackListing& listing, std::ostream& out) {
       for (size_t i = 0; i < ids.size(); ++i) compliance += (i ? "," : "") + ids[i];
     }
     out << Padded(Printable(rule.id), id_width + 2)
-        << Padded(std::string(SeverityName(rule.severity)), 10) << Padded(rule.target, target_width + 2)
-        << Printable(rule.title) << (compliance.empty() ? "" : "  [" + Printable(compliance) + "]")
-        << "\n";
+        << Padded(std::string(SeverityName(rule.severity)), 10)
+        << Padded(rule.target, target_width + 2) << Printable(rule.title)
+        << (compliance.empty() ? "" : "  [" + Printable(compliance) + "]") << "\n";
   }
   out << "\nparameters (tune with --set NAME=VALUE or --values FILE):\n";
   for (const PackListing::Parameter& parameter : listing.parameters) {

@@ -219,8 +219,8 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
     }
     table.SetInterned(row, f_method, FieldType::kString, shared.method);
     if (view.options) SetList(table, row, f_options, *view.options);
-    for (const Option& option : rule.options) {
-      if (option.name == "clientcert") table.SetString(row, f_clientcert, option.value);
+    if (rule.clientcert != ClientCert::kOff) {
+      table.SetString(row, f_clientcert, ClientCertName(rule.clientcert));
     }
   }
   // load_hba(): a file without a single record (empty, comments only, or include directives

@@ -156,6 +156,13 @@ enum class AuthMethod {
 // The name the server shows in `auth_method` (hba_authname).
 std::string_view AuthMethodName(AuthMethod method);
 
+// clientcert: whether a hostssl line asks for a client certificate, and checks its name.
+enum class ClientCert { kOff, kVerifyCa, kVerifyFull };
+
+// "verify-ca", "verify-full"; "off" for none (the view then shows no clientcert option).
+std::string_view ClientCertName(ClientCert clientcert);
+std::optional<ClientCert> ParseClientCertName(std::string_view name);
+
 struct Option {
   Option() = default;
   // For emplace_back: the texts are copied once, into their place in the list.
@@ -182,8 +189,13 @@ struct HbaRule {
   TokenList users;
   Address address;
   AuthMethod method = AuthMethod::kReject;
-  // The effective options in the view's order (get_hba_options), including the implied ones:
-  // clientcert=verify-full for cert, include_realm=true for gss, ldapscope=2 for ldap.
+  // The options that decide who gets in, typed (implied ones included: cert asks for
+  // verify-full).
+  ClientCert clientcert = ClientCert::kOff;
+  std::optional<std::string> usermap;  // map=, for cert, gss, sspi, ident and peer
+  // Every effective option as the view shows it (get_hba_options), in its order, including the
+  // implied ones: clientcert=verify-full for cert, include_realm=true for gss, ldapscope=2 for
+  // ldap.
   std::vector<Option> options;
 
   std::optional<std::string> error;

@@ -42,6 +42,26 @@ std::string_view ConnectionTypeName(ConnectionType type) {
   return "";
 }
 
+std::string_view ClientCertName(ClientCert clientcert) {
+  switch (clientcert) {
+    case ClientCert::kOff:
+      return "off";
+    case ClientCert::kVerifyCa:
+      return "verify-ca";
+    case ClientCert::kVerifyFull:
+      return "verify-full";
+  }
+  return "";
+}
+
+std::optional<ClientCert> ParseClientCertName(std::string_view name) {
+  for (const ClientCert clientcert :
+       {ClientCert::kOff, ClientCert::kVerifyCa, ClientCert::kVerifyFull}) {
+    if (ClientCertName(clientcert) == name) return clientcert;
+  }
+  return std::nullopt;
+}
+
 std::string_view AuthMethodName(AuthMethod method) {
   switch (method) {
     case AuthMethod::kTrust:
@@ -82,8 +102,6 @@ namespace {
 
 using internal::TokenizedLine;
 using internal::TokenView;
-
-enum class ClientCert { kOff, kVerifyCa, kVerifyFull };
 
 // The fields of hba.c's HbaLine that pg_hba_file_rules shows or that parse_hba_line checks,
 // besides the columns HbaRule holds.
@@ -849,10 +867,8 @@ void WriteViewOptions(const HbaLineFields& line, AuthMethod method, int pg_versi
     options.AddIfSet("krb_realm", line.krb_realm);
   }
   options.AddIfSet("map", line.usermap);
-  if (line.clientcert != ClientCert::kOff) {
-    options.Add("clientcert",
-                line.clientcert == ClientCert::kVerifyCa ? "verify-ca" : "verify-full");
-  }
+  if (line.clientcert != ClientCert::kOff)
+    options.Add("clientcert", ClientCertName(line.clientcert));
   options.AddIfSet("pamservice", line.pamservice);
   if (method == AuthMethod::kLdap) {
     options.AddIfSet("ldapserver", line.ldapserver);
@@ -904,6 +920,8 @@ void ParseRecord(const TokenizedLine& line, const ParseOptions& options, int& ru
     LineParser parser(options, line, rule);
     if (parser.Parse(rule.error)) {
       rule.parsed = true;
+      rule.clientcert = parser.fields().clientcert;
+      rule.usermap = parser.fields().usermap;
       rule.options = ViewOptions(parser.fields(), rule.method, options.pg_version);
     } else {
       // The server keeps no parsed line: the columns the parser filled in go.

@@ -106,8 +106,14 @@ HbaFile FileFromView(const std::vector<FileRulesRow>& rows, const std::string& f
     if (view.options) {
       for (const std::string& option : *view.options) {
         const size_t equals = option.find('=');
-        rule.options.push_back({option.substr(0, equals),
-                                equals == std::string::npos ? "" : option.substr(equals + 1)});
+        Option& parsed = rule.options.emplace_back(
+            option.substr(0, equals), equals == std::string::npos ? "" : option.substr(equals + 1));
+        // The server wrote these options itself: its own names and values.
+        if (parsed.name == "clientcert") {
+          rule.clientcert = ParseClientCertName(parsed.value).value_or(ClientCert::kOff);
+        } else if (parsed.name == "map") {
+          rule.usermap = parsed.value;
+        }
       }
     }
     hba.rules.push_back(std::move(rule));

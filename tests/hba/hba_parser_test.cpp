@@ -511,6 +511,15 @@ TEST(HbaParserTest, OptionsModelIsTheViewOrderWithImpliedOptions) {
   EXPECT_EQ(rule.type, ConnectionType::kHostSsl);
   EXPECT_EQ(ConnectionTypeName(rule.type), "hostssl");
   EXPECT_EQ(rule.method, AuthMethod::kCert);
+  // The options that decide access are typed too: cert implies verify-full.
+  EXPECT_EQ(rule.clientcert, ClientCert::kVerifyFull);
+  EXPECT_EQ(rule.usermap, "m");
+
+  const HbaRule verify_ca = ParseOne("hostssl all all all scram-sha-256 clientcert=verify-ca\n");
+  EXPECT_EQ(verify_ca.clientcert, ClientCert::kVerifyCa);
+  EXPECT_FALSE(verify_ca.usermap);
+  const HbaRule none = ParseOne("hostssl all all all scram-sha-256\n");
+  EXPECT_EQ(none.clientcert, ClientCert::kOff);
 }
 
 }  // namespace
