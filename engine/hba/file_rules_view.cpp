@@ -40,29 +40,30 @@ bool IsSecretOption(std::string_view name) {
   return name == "ldapbindpasswd" || name == "radiussecrets";
 }
 
+FileRulesRow RenderFileRule(const HbaRule& rule, int pg_version, SecretDisplay secrets) {
+  FileRulesRow row;
+  if (pg_version >= 16) {
+    row.rule_number = rule.rule_number;
+    row.file_name = *rule.location.file;
+  }
+  row.line_number = rule.location.line;
+  if (rule.parsed) {
+    row.type = std::string(ConnectionTypeName(rule.type));
+    row.database = UnquotedTexts(rule.databases);
+    row.user_name = UnquotedTexts(rule.users);
+    FillAddressColumns(rule.address, row);
+    row.auth_method = std::string(AuthMethodName(rule.method));
+    row.options = OptionTexts(rule.options, secrets);
+  }
+  row.error = rule.error;
+  return row;
+}
+
 std::vector<FileRulesRow> RenderFileRules(const HbaFile& file, int pg_version,
                                           SecretDisplay secrets) {
-  const bool has_file_columns = pg_version >= 16;
   std::vector<FileRulesRow> rows;
   rows.reserve(file.rules.size());
-  for (const HbaRule& rule : file.rules) {
-    FileRulesRow row;
-    if (has_file_columns) {
-      row.rule_number = rule.rule_number;
-      row.file_name = *rule.location.file;
-    }
-    row.line_number = rule.location.line;
-    if (rule.parsed) {
-      row.type = std::string(ConnectionTypeName(rule.type));
-      row.database = UnquotedTexts(rule.databases);
-      row.user_name = UnquotedTexts(rule.users);
-      FillAddressColumns(rule.address, row);
-      row.auth_method = std::string(AuthMethodName(rule.method));
-      row.options = OptionTexts(rule.options, secrets);
-    }
-    row.error = rule.error;
-    rows.push_back(std::move(row));
-  }
+  for (const HbaRule& rule : file.rules) rows.push_back(RenderFileRule(rule, pg_version, secrets));
   return rows;
 }
 

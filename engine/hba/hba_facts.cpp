@@ -151,7 +151,6 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
 
 void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
   FactTable& table = facts.table(FactKind::kHbaRule);
-  const std::vector<FileRulesRow> rows = RenderFileRules(file, pg_version, SecretDisplay::kMask);
   const size_t f_file = FieldOf<FactKind::kHbaRule>("file"),
                f_line = FieldOf<FactKind::kHbaRule>("line"),
                f_rule_number = FieldOf<FactKind::kHbaRule>("rule_number"),
@@ -174,7 +173,8 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
   std::vector<RuleValues> values(file.rules.size());
   for (size_t i = 0; i < file.rules.size(); ++i) {
     const HbaRule& rule = file.rules[i];
-    const FileRulesRow& view = rows[i];
+    // The view's texts for the address, mask and options, as the server shows them.
+    const FileRulesRow view = RenderFileRule(rule, pg_version, SecretDisplay::kMask);
     RuleValues& shared = values[i];
     // Records of one file share its name: intern it once per file, not once per line.
     shared.file = i > 0 && rule.location.file == file.rules[i - 1].location.file
