@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory_resource>
 #include <set>
 #include <unordered_map>
 #include <variant>
@@ -66,6 +67,9 @@ IpRange ToRange(size_t space, const Span& span) {
 // A set of disjoint, non-adjacent spans.
 class SpanSet {
  public:
+  using allocator_type = std::pmr::polymorphic_allocator<>;
+  explicit SpanSet(const allocator_type& allocator) : spans_(allocator) {}
+
   void Add(Span span) {
     auto it = spans_.upper_bound(span.low);
     if (it != spans_.begin()) {
@@ -100,7 +104,7 @@ class SpanSet {
   }
 
  private:
-  std::map<Number, Number> spans_;
+  std::pmr::map<Number, Number> spans_;
 };
 
 // Sorted, disjoint spans.
@@ -400,8 +404,11 @@ class CoverageIndex {
 
  private:
   struct Entry {
+    using allocator_type = std::pmr::polymorphic_allocator<>;
+    explicit Entry(const allocator_type& allocator) : spans(allocator), owners(allocator) {}
+
     SpanSet spans;
-    std::map<Number, std::pair<Number, size_t>> owners;  // low -> (high, record)
+    std::pmr::map<Number, std::pair<Number, size_t>> owners;  // low -> (high, record)
   };
 
   std::vector<const SpanSet*> Sets(size_t space, const Pair& pair) const {
@@ -413,7 +420,16 @@ class CoverageIndex {
     return sets;
   }
 
-  std::array<std::unordered_map<PairKey, Entry>, kSpaces> entries_;
+  // Every node of the index comes from one arena, released at once with it: an index of a large
+  // file holds millions of small nodes, which malloc would free one by one. Nodes erased while
+  // spans merge are not reused; there are at most as many as were inserted.
+  std::pmr::monotonic_buffer_resource memory_;
+  std::vector<std::pmr::unordered_map<PairKey, Entry>> entries_ = [this] {
+    std::vector<std::pmr::unordered_map<PairKey, Entry>> entries;
+    entries.reserve(kSpaces);
+    for (size_t space = 0; space < kSpaces; ++space) entries.emplace_back(&memory_);
+    return entries;
+  }();
 };
 
 bool Loads(const HbaRule& rule) { return rule.parsed && !rule.error; }
