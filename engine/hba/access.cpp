@@ -155,38 +155,28 @@ Spans Subtract(const Span& from, const Spans& covered) {
 // ---- Tokens ----------------------------------------------------------------------------
 
 // A database or user token as a coverage key: keywords, names, groups and regular
-// expressions are distinct kinds, so that a quoted "all" is a name, not the keyword.
-std::string DatabaseKey(const Token& token) {
-  if (token.regex) return "r:" + token.text;
+// expressions are distinct kinds (the prefix), so that a quoted "all" is a name, not the keyword.
+struct TokenKey {
+  std::string_view kind;  // "k:" keyword, "n:" name, "g:" group, "r:" regular expression
+  std::string_view text;
+};
+
+TokenKey DatabaseKey(const Token& token) {
+  if (token.regex) return {"r:", token.text};
   if (!token.quoted) {
     if (token.text == "all" || token.text == "sameuser" || token.text == "replication") {
-      return "k:" + token.text;
+      return {"k:", token.text};
     }
-    if (token.text == "samerole" || token.text == "samegroup") return "k:samerole";
+    if (token.text == "samerole" || token.text == "samegroup") return {"k:", "samerole"};
   }
-  return "n:" + token.text;
+  return {"n:", token.text};
 }
 
-std::string UserKey(const Token& token) {
-  if (token.regex) return "r:" + token.text;
-  if (token.IsKeyword("all")) return "k:all";
-  if (token.IsGroupMembership()) return "g:" + token.text.substr(1);
-  return "n:" + token.text;
-}
-
-// The keys whose connections include every connection of `key`. `all` matches every database
-// but not physical replication, which only the `replication` keyword matches; +g matches the
-// role g itself. Anything subtler (sameuser, regexes) is covered by an identical token only:
-// pgward never claims coverage it cannot prove.
-std::vector<std::string> DominatingDatabases(const std::string& key) {
-  if (key == "k:all" || key == "k:replication") return {key};
-  return {key, "k:all"};
-}
-
-std::vector<std::string> DominatingUsers(const std::string& key) {
-  if (key == "k:all") return {key};
-  if (key.starts_with("n:")) return {key, "g:" + key.substr(2), "k:all"};
-  return {key, "k:all"};
+TokenKey UserKey(const Token& token) {
+  if (token.regex) return {"r:", token.text};
+  if (token.IsKeyword("all")) return {"k:", "all"};
+  if (token.IsGroupMembership()) return {"g:", std::string_view(token.text).substr(1)};
+  return {"n:", token.text};
 }
 
 // A (database key, user key) pair as one number: keys are interned once per analysis, so that
@@ -195,13 +185,35 @@ using PairKey = std::uint64_t;
 
 class KeyIds {
  public:
-  std::uint32_t Id(const std::string& key) {
-    return ids_.try_emplace(key, static_cast<std::uint32_t>(ids_.size())).first->second;
+  std::uint32_t Id(const TokenKey& key) {
+    // Looked up through one reused buffer: only a key seen for the first time is allocated.
+    scratch_.assign(key.kind);
+    scratch_.append(key.text);
+    if (const auto found = ids_.find(scratch_); found != ids_.end()) return found->second;
+    return ids_.emplace(scratch_, static_cast<std::uint32_t>(ids_.size())).first->second;
   }
 
  private:
   std::unordered_map<std::string, std::uint32_t> ids_;
+  std::string scratch_;
 };
+
+// The keys whose connections include every connection of a key. `all` matches every database
+// but not physical replication, which only the `replication` keyword matches; +g matches the
+// role g itself. Anything subtler (sameuser, regexes) is covered by an identical token only:
+// pgward never claims coverage it cannot prove.
+std::vector<std::uint32_t> DominatingDatabases(const TokenKey& key, KeyIds& ids) {
+  const std::uint32_t self = ids.Id(key);
+  if (key.kind == "k:" && (key.text == "all" || key.text == "replication")) return {self};
+  return {self, ids.Id({"k:", "all"})};
+}
+
+std::vector<std::uint32_t> DominatingUsers(const TokenKey& key, KeyIds& ids) {
+  const std::uint32_t self = ids.Id(key);
+  if (key.kind == "k:" && key.text == "all") return {self};
+  if (key.kind == "n:") return {self, ids.Id({"g:", key.text}), ids.Id({"k:", "all"})};
+  return {self, ids.Id({"k:", "all"})};
+}
 
 struct Pair {
   PairKey key = 0;
@@ -209,18 +221,21 @@ struct Pair {
 };
 
 std::vector<Pair> Pairs(const HbaRule& rule, KeyIds& ids) {
-  const auto pair_key = [&](const std::string& database, const std::string& user) {
-    return PairKey{ids.Id(database)} << 32 | ids.Id(user);
-  };
+  // Each token's keys once, however many pairs it is part of.
+  std::vector<std::vector<std::uint32_t>> users;
+  users.reserve(rule.users.size());
+  for (const Token& user : rule.users) users.push_back(DominatingUsers(UserKey(user), ids));
   std::vector<Pair> pairs;
+  pairs.reserve(rule.databases.size() * rule.users.size());
   for (const Token& database_token : rule.databases) {
-    const std::string database = DatabaseKey(database_token);
-    for (const Token& user_token : rule.users) {
-      const std::string user = UserKey(user_token);
-      Pair pair{pair_key(database, user), {}};
-      for (const std::string& dominating_database : DominatingDatabases(database)) {
-        for (const std::string& dominating_user : DominatingUsers(user)) {
-          pair.dominating.push_back(pair_key(dominating_database, dominating_user));
+    const std::vector<std::uint32_t> databases =
+        DominatingDatabases(DatabaseKey(database_token), ids);
+    for (const std::vector<std::uint32_t>& user : users) {
+      Pair pair{PairKey{databases.front()} << 32 | user.front(), {}};
+      pair.dominating.reserve(databases.size() * user.size());
+      for (const std::uint32_t dominating_database : databases) {
+        for (const std::uint32_t dominating_user : user) {
+          pair.dominating.push_back(PairKey{dominating_database} << 32 | dominating_user);
         }
       }
       pairs.push_back(std::move(pair));
