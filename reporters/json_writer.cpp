@@ -16,8 +16,15 @@ JsonWriter::JsonWriter(std::ostream& out) : out_(out) {}
 JsonWriter::~JsonWriter() { Flush(); }
 
 void JsonWriter::Indent(std::size_t depth) {
-  buffer_ += '\n';
-  buffer_.append(2 * depth, ' ');
+  // A line break and the indentation in one append, for the usual depths.
+  static constexpr std::string_view kBreak =
+      "\n                                                                ";
+  if (2 * depth < kBreak.size()) {
+    buffer_.append(kBreak.data(), 1 + 2 * depth);
+  } else {
+    buffer_ += '\n';
+    buffer_.append(2 * depth, ' ');
+  }
 }
 
 void JsonWriter::BeforeValue() {

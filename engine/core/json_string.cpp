@@ -1,11 +1,23 @@
 #include "engine/core/json_string.h"
 
+#include <array>
+
 #include "engine/core/utf8.h"
 
 namespace pgward {
 namespace {
 
-bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x80; }
+// Bytes that are not copied as they are: controls, '"', '\\', and every byte of a multi-byte
+// sequence (checked for UTF-8). A table: this test runs once per byte of every report.
+constexpr auto kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (size_t c = 0; c < table.size(); ++c) {
+    table[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+  }
+  return table;
+}();
+
+bool NeedsEscape(unsigned char c) { return kNeedsEscape[c]; }
 
 }  // namespace
 
