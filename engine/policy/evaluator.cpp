@@ -305,11 +305,15 @@ Evaluation Evaluate(const std::vector<const Policy*>& policies,
     placed[at] = true;
   }
   // The same problem twice in one target (two identical pg_hba.conf lines) keeps apart.
-  std::unordered_map<std::string, int> seen;
-  for (Finding& finding : findings) {
-    if (const int n = seen[finding.fingerprint]++; n > 0) {
-      finding.fingerprint += "/" + std::to_string(n + 1);
-    }
+  // Counted over views first (no copy of each fingerprint), renamed once the views are gone.
+  std::vector<int> ordinal(findings.size());
+  {
+    std::unordered_map<std::string_view, int> seen;
+    seen.reserve(findings.size());
+    for (size_t i = 0; i < findings.size(); ++i) ordinal[i] = seen[findings[i].fingerprint]++;
+  }
+  for (size_t i = 0; i < findings.size(); ++i) {
+    if (ordinal[i] > 0) findings[i].fingerprint += "/" + std::to_string(ordinal[i] + 1);
   }
   std::sort(evaluation.checks.begin(), evaluation.checks.end(),
             [](const RuleCheck& a, const RuleCheck& b) {

@@ -165,5 +165,38 @@ TEST(EvaluatorTest, ChecksRecordRulesThatPassed) {
   }
 }
 
+TEST(EvaluatorTest, IdenticalLinesKeepApartByASuffixedFingerprint) {
+  LoadResult loaded = LoadPolicyText(R"yaml(apiVersion: pgward/v1
+kind: Policy
+metadata: {name: test}
+rules:
+  - id: HBA-TRUST
+    title: trust
+    severity: high
+    target: hba_rule
+    assert: {method: {ne: trust}}
+    message: "{method} on line {line}"
+)yaml",
+                                     "test.yaml");
+  ASSERT_TRUE(loaded.policy) << loaded.errors[0].ToString();
+  const auto facts = std::make_shared<FactSet>();
+  FactTable& rules = facts->table(FactKind::kHbaRule);
+  // The line is volatile: the same record moved keeps its fingerprint, and two copies of it
+  // in one file differ only by the suffix.
+  for (const int line : {3, 7, 5}) {
+    const size_t row = rules.AppendRow();
+    rules.SetString(row, FieldOf<FactKind::kHbaRule>("file"), "pg_hba.conf");
+    rules.SetInteger(row, FieldOf<FactKind::kHbaRule>("line"), line);
+    rules.SetString(row, FieldOf<FactKind::kHbaRule>("type"), "host");
+    rules.SetString(row, FieldOf<FactKind::kHbaRule>("method"), line == 5 ? "md5" : "trust");
+  }
+  const Evaluation evaluation = Evaluate({&*loaded.policy}, facts);
+  ASSERT_EQ(evaluation.findings.size(), 2u);
+  EXPECT_EQ(evaluation.findings[0].message, "trust on line 3");
+  EXPECT_EQ(evaluation.findings[1].message, "trust on line 7");
+  EXPECT_EQ(evaluation.findings[0].fingerprint.size(), 32u);
+  EXPECT_EQ(evaluation.findings[1].fingerprint, evaluation.findings[0].fingerprint + "/2");
+}
+
 }  // namespace
 }  // namespace pgward::policy
