@@ -45,6 +45,29 @@ TEST(ScanTest, InsecureFileFindsEveryHbaProblem) {
   EXPECT_EQ(report["artifacts"][0]["sha256"].get<std::string>().size(), 64u);
 }
 
+// Defaults as distributions write them (fixtures/hba/README.md): a check that fails the stock
+// file of the most common distribution gets switched off.
+TEST(ScanTest, StockFilesAreJudgedAsADbaWould) {
+  const std::string stock = std::string(PGWARD_SOURCE_DIR) + "/fixtures/hba/stock/";
+  const auto debian = RunPgward({"scan", "--hba", stock + "debian-12-pg_createcluster-15.conf",
+                                 "--pg-version", "15", "--format", "json", "--reproducible"});
+  EXPECT_EQ(debian.exit_code, 0) << debian.out << debian.err;
+  EXPECT_TRUE(nlohmann::json::parse(debian.out)["findings"].empty()) << debian.out;
+
+  const auto docker = RunPgward({"scan", "--hba", stock + "docker-postgres-15.conf", "--pg-version",
+                                 "15", "--format", "json", "--reproducible"});
+  EXPECT_EQ(docker.exit_code, 1) << docker.err;
+  const nlohmann::json report = nlohmann::json::parse(docker.out);
+  EXPECT_TRUE(RuleIds(report).contains("PGW-COV-001")) << docker.out;
+  EXPECT_TRUE(RuleIds(report).contains("PGW-HBA-002")) << docker.out;
+  for (const auto& finding : report["findings"]) {
+    // The appended catch-all, not the loopback lines, is what reaches the network.
+    if (finding["rule_id"] == "PGW-COV-001" || finding["rule_id"] == "PGW-HBA-006") {
+      EXPECT_EQ(finding["location"]["line"], 100) << finding.dump();
+    }
+  }
+}
+
 TEST(ScanTest, ExitCodesFollowTheThresholdAndTheEvidence) {
   const std::string insecure = kFixtures + "insecure_pg_hba.conf";
   const std::string secure = kFixtures + "secure_pg_hba.conf";
