@@ -170,17 +170,29 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   if (!loaded.ok) return ToInt(ExitCode::kUsageOrInputError);
 
   std::vector<policy::Waiver> waivers;
+  // Waivers for built-in rules outside this run's packs: a waivers file is shared between runs
+  // of different packs, so they are told, not refused.
+  std::vector<std::string> waiver_warnings;
   if (!options.waivers.empty()) {
-    std::set<std::string> rule_ids;
+    std::set<std::string> run_rules;
     for (const policy::Policy& policy : loaded.policies) {
-      for (const policy::Rule& rule : policy.rules) rule_ids.insert(rule.id);
+      for (const policy::Rule& rule : policy.rules) run_rules.insert(rule.id);
     }
-    policy::WaiversLoadResult waiver_file = policy::LoadWaivers(options.waivers, rule_ids);
+    std::set<std::string> known_rules = policy::BuiltinRuleIds();
+    known_rules.insert(run_rules.begin(), run_rules.end());
+    policy::WaiversLoadResult waiver_file = policy::LoadWaivers(options.waivers, known_rules);
     if (!waiver_file.errors.empty()) {
       for (const policy::LoadError& error : waiver_file.errors) err << error.ToString() << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
     }
-    waivers = std::move(waiver_file.waivers);
+    for (policy::Waiver& waiver : waiver_file.waivers) {
+      if (run_rules.contains(waiver.rule_id)) {
+        waivers.push_back(std::move(waiver));
+      } else {
+        waiver_warnings.push_back("waiver " + waiver.source + " for " + waiver.rule_id +
+                                  " names a rule outside this run's packs: it waives nothing");
+      }
+    }
   }
 
   const auto facts = std::make_shared<FactSet>();
@@ -201,10 +213,14 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   report.rules = RuleInfos(loaded.policies);
   report.frameworks = Frameworks(loaded.policies);
   // Expiry is judged against today even in --reproducible runs: an expired waiver must fail.
-  report.warnings = policy::ApplyWaivers(waivers, report.findings,
-                                         std::chrono::duration_cast<std::chrono::seconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count());
+  report.warnings = std::move(waiver_warnings);
+  for (std::string& warning :
+       policy::ApplyWaivers(waivers, report.findings,
+                            std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count())) {
+    report.warnings.push_back(std::move(warning));
+  }
   std::sort(report.targets.begin(), report.targets.end());
   report.targets.erase(std::unique(report.targets.begin(), report.targets.end()),
                        report.targets.end());

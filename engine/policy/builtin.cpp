@@ -21,6 +21,26 @@ std::vector<std::string> BuiltinPackNames() {
   return names;
 }
 
+namespace {
+
+InputFile ReadBuiltinFile(const std::string& path) {
+  for (const BuiltinFile& file : BuiltinRuleFiles()) {
+    if (file.path == path) return InputFile{std::string(file.text), std::nullopt};
+  }
+  return InputFile{"", "not a built-in rule file"};
+}
+
+}  // namespace
+
+std::set<std::string> BuiltinRuleIds() {
+  std::set<std::string> ids;
+  const LoadResult catalog = LoadPolicyFrom(ReadBuiltinFile, "rules/catalog.yaml", {});
+  if (catalog.policy) {
+    for (const Rule& rule : catalog.policy->rules) ids.insert(rule.id);
+  }
+  return ids;
+}
+
 LoadResult LoadBuiltinPack(const std::string& name, const ParameterOverrides& overrides) {
   const std::vector<std::string> names = BuiltinPackNames();
   if (std::find(names.begin(), names.end(), name) == names.end()) {
@@ -33,14 +53,8 @@ LoadResult LoadBuiltinPack(const std::string& name, const ParameterOverrides& ov
     }
     return {std::nullopt, {LoadError{LoadErrorCode::kUnknownName, {"--pack", 0, 0}, message}}};
   }
-  const FileReader reader = [](const std::string& path) {
-    for (const BuiltinFile& file : BuiltinRuleFiles()) {
-      if (file.path == path) return InputFile{std::string(file.text), std::nullopt};
-    }
-    return InputFile{"", "not a built-in rule file"};
-  };
-  return LoadPolicyFrom(reader, std::string(kPackDirectory) + name + std::string(kPackSuffix),
-                        overrides);
+  return LoadPolicyFrom(ReadBuiltinFile,
+                        std::string(kPackDirectory) + name + std::string(kPackSuffix), overrides);
 }
 
 }  // namespace pgward::policy

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,5 +24,8 @@ std::vector<std::string> BuiltinPackNames();
 
 // Loads a built-in pack by name; an unknown name is an error with a suggestion.
 LoadResult LoadBuiltinPack(const std::string& name, const ParameterOverrides& overrides = {});
+
+// The ids of every built-in rule (rules/catalog.yaml), whichever packs a run selects.
+std::set<std::string> BuiltinRuleIds();
 
 }  // namespace pgward::policy

@@ -192,6 +192,37 @@ TEST(ScanWaiversTest, WaivedFindingsNeverFailTheRun) {
   EXPECT_EQ(testing::RunPgward(waived).exit_code, 0);
 }
 
+// One waivers file serves runs of different packs: a waiver for a built-in rule that the pack
+// leaves out waives nothing in that run, and says so, but does not stop it.
+TEST(ScanWaiversTest, AWaiverForARuleOutsideThePackIsAWarning) {
+  const std::string directory = ::testing::TempDir() + "pgward-shared-waivers";
+  std::filesystem::create_directories(directory);
+  const std::string waivers = directory + "/waivers.yaml";
+  std::ofstream(waivers) << "apiVersion: pgward/v1\nkind: Waivers\nwaivers:\n"
+                            "  - rule: PGW-HBA-008\n    justification: kept for the audit\n"
+                            "    owner: dba\n    expires: 2999-01-01\n";
+  const auto result =
+      testing::RunPgward({"scan", "--hba", kFixtures + "secure_pg_hba.conf", "--pack",
+                          "pci-dss-4.0", "--waivers", waivers, "--format", "json"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("waiver " + waivers +
+                            ":4 for PGW-HBA-008 names a rule outside "
+                            "this run's packs: it waives nothing"),
+            std::string::npos)
+      << result.err;
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  ASSERT_EQ(report["warnings"].size(), 1u);
+  // A rule that exists nowhere is still a mistake.
+  std::ofstream(waivers) << "apiVersion: pgward/v1\nkind: Waivers\nwaivers:\n"
+                            "  - rule: PGW-HBA-080\n    justification: typo\n"
+                            "    owner: dba\n    expires: 2999-01-01\n";
+  const auto typo = testing::RunPgward({"scan", "--hba", kFixtures + "secure_pg_hba.conf", "--pack",
+                                        "pci-dss-4.0", "--waivers", waivers});
+  EXPECT_EQ(typo.exit_code, 2) << typo.err;
+  EXPECT_NE(typo.err.find("waiver for unknown rule 'PGW-HBA-080'"), std::string::npos) << typo.err;
+  std::filesystem::remove_all(directory);
+}
+
 TEST(ScanWaiversTest, MalformedWaiversAreAnErrorWithPositions) {
   const auto result = testing::RunPgward({"scan", "--hba", kFixtures + "insecure_pg_hba.conf",
                                           "--waivers", kFixtures + "bad_waivers.yaml"});
