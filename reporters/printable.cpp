@@ -16,8 +16,8 @@ std::string Printable(std::string_view text, bool keep_line_breaks) {
     }
     const char32_t code_point = next.code_point;
     const std::size_t length = next.length;
-    const bool line_break = code_point == '\n' || code_point == '\r' || code_point == '\t';
-    if ((code_point < 0x20 || (code_point >= 0x7F && code_point <= 0x9F)) &&
+    const bool line_break = code_point == '\n' || code_point == '\r';
+    if ((code_point < 0x20 || (code_point >= 0x7F && code_point <= 0x9F)) && code_point != '\t' &&
         !(keep_line_breaks && line_break)) {
       safe += '?';
     } else {

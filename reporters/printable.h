@@ -11,7 +11,8 @@
 namespace pgward::reporters {
 
 // `text` for a terminal: valid UTF-8 with every C0 and C1 control and DEL replaced by '?'
-// (line feeds, carriage returns and tabs too, unless `keep_line_breaks`).
+// (line feeds and carriage returns too, unless `keep_line_breaks`). Tabs stay: they only move
+// to the next tab stop, and server messages hold them.
 std::string Printable(std::string_view text, bool keep_line_breaks = false);
 
 }  // namespace pgward::reporters

@@ -1,6 +1,8 @@
 #include "reporters/text_report.h"
 
 #include <array>
+#include <map>
+#include <string_view>
 
 #include "reporters/printable.h"
 
@@ -40,61 +42,29 @@ std::string Where(const Finding& finding) {
   return finding.target;
 }
 
-}  // namespace
-
-void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream) {
-  std::string out;
-  // Written out a piece at a time: memory does not grow with the number of findings.
-  const auto flush = [&] {
-    stream << out;
-    out.clear();
-  };
-  size_t counts[5] = {};
+// Per severity, the failing findings only: waived ones and missing evidence are counted apart.
+std::string Summary(const ScanReport& report) {
+  size_t failing[5] = {};
   size_t waived = 0, evidence = 0;
-  for (Severity severity : kMostSevereFirst) {
-    bool header = false;
-    for (const Finding& finding : report.findings) {
-      if (finding.severity != severity) continue;
-      if (!header) {
-        std::string name(SeverityName(severity));
-        for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        out += Paint(name, SeverityColor(severity), color) + "\n";
-        header = true;
-      }
-      std::string status;
-      if (finding.status == FindingStatus::kWaived) {
-        status = " [waived]";
-        ++waived;
-      } else if (finding.status == FindingStatus::kError) {
-        status = " [evidence missing]";
-        ++evidence;
-      } else {
-        ++counts[static_cast<size_t>(severity)];
-      }
-      out += "  " + Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +
-             Printable(finding.message) + status;
-      if (finding.note) out += " (" + Printable(*finding.note) + ")";
-      out += "\n";
-      if (out.size() >= kFlushBytes) flush();
-    }
-  }
-  if (!report.errors.empty()) {
-    out += Paint("EVIDENCE NOT COLLECTED", "1;35", color) + "\n";
-    for (const EvidenceError& error : report.errors) {
-      out += "  " + Printable(error.target) + ": " + Printable(error.message) + "\n";
+  for (const Finding& finding : report.findings) {
+    if (finding.status == FindingStatus::kWaived) {
+      ++waived;
+    } else if (finding.status == FindingStatus::kError) {
+      ++evidence;
+    } else {
+      ++failing[static_cast<size_t>(finding.severity)];
     }
   }
   size_t passed = 0;
   for (const RuleCheck& check : report.checks) {
     if (check.failures == 0 && check.errors == 0) ++passed;
   }
-  // Per severity, the failing findings only: waived ones and missing evidence follow apart.
   std::string summary = std::to_string(report.findings.size()) + " finding(s); failing: ";
   bool first = true;
   for (Severity severity : kMostSevereFirst) {
     if (!first) summary += ", ";
     first = false;
-    summary += std::to_string(counts[static_cast<size_t>(severity)]) + " " +
+    summary += std::to_string(failing[static_cast<size_t>(severity)]) + " " +
                std::string(SeverityName(severity));
   }
   summary += "; " + std::to_string(waived) + " waived, " + std::to_string(evidence) +
@@ -104,7 +74,68 @@ void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream)
   if (!report.errors.empty()) {
     summary += "; INCOMPLETE: " + std::to_string(report.errors.size()) + " evidence error(s)";
   }
-  out += (report.findings.empty() && report.errors.empty() ? "" : "\n") + summary + "\n";
+  return summary;
+}
+
+}  // namespace
+
+void WriteTextSummary(const ScanReport& report, std::ostream& out) {
+  out << Summary(report) << "\n";
+}
+
+void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream) {
+  std::string out;
+  // Written out a piece at a time: memory does not grow with the number of findings.
+  const auto flush = [&] {
+    stream << out;
+    out.clear();
+  };
+  std::map<std::string_view, const RuleInfo*> rules;
+  for (const RuleInfo& rule : report.rules) rules.emplace(rule.id, &rule);
+  // The fix of a rule, once under the run of its findings (findings are sorted by rule).
+  const auto fix = [&](const Finding& finding) {
+    const auto rule = rules.find(finding.rule_id);
+    if (rule == rules.end() || rule->second->remediation.empty()) return;
+    out += "      fix: " + Printable(rule->second->remediation) + "\n";
+  };
+  for (Severity severity : kMostSevereFirst) {
+    bool header = false;
+    const Finding* failing_run = nullptr;  // the last failing finding of the current rule
+    for (const Finding& finding : report.findings) {
+      if (finding.severity != severity) continue;
+      if (failing_run && failing_run->rule_id != finding.rule_id) {
+        fix(*failing_run);
+        failing_run = nullptr;
+      }
+      if (!header) {
+        std::string name(SeverityName(severity));
+        for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        out += Paint(name, SeverityColor(severity), color) + "\n";
+        header = true;
+      }
+      std::string status;
+      if (finding.status == FindingStatus::kWaived) {
+        status = " [waived]";
+      } else if (finding.status == FindingStatus::kError) {
+        status = " [evidence missing]";
+      } else {
+        failing_run = &finding;
+      }
+      out += "  " + Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +
+             Printable(finding.message) + status;
+      if (finding.note) out += " (" + Printable(*finding.note) + ")";
+      out += "\n";
+      if (out.size() >= kFlushBytes) flush();
+    }
+    if (failing_run) fix(*failing_run);
+  }
+  if (!report.errors.empty()) {
+    out += Paint("EVIDENCE NOT COLLECTED", "1;35", color) + "\n";
+    for (const EvidenceError& error : report.errors) {
+      out += "  " + Printable(error.target) + ": " + Printable(error.message) + "\n";
+    }
+  }
+  out += (report.findings.empty() && report.errors.empty() ? "" : "\n") + Summary(report) + "\n";
   flush();
 }
 

@@ -20,6 +20,7 @@
 #include "engine/scan/gather.h"
 #include "reporters/atomic_file.h"
 #include "reporters/render.h"
+#include "reporters/text_report.h"
 
 namespace pgward::cli {
 namespace {
@@ -281,6 +282,11 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
       err << "pgward: " << *error << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
     }
+  }
+  // Every report went to a file: the terminal still gets the counts.
+  if (std::none_of(outputs->begin(), outputs->end(),
+                   [](const Output& output) { return output.path.empty(); })) {
+    reporters::WriteTextSummary(report, out);
   }
   for (const Output& output : *outputs) {
     // A failed write is reported by the caller, once out is flushed.

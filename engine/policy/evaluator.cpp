@@ -215,6 +215,18 @@ class RuleEvaluator {
 
 }  // namespace
 
+void AppendSummarized(std::string& message, const std::vector<std::string_view>& items) {
+  const size_t shown = items.size() > kMessageListItems ? kMessageListItems - 1 : items.size();
+  for (size_t i = 0; i < shown; ++i) {
+    if (i > 0) message += ", ";
+    message += items[i];
+  }
+  if (shown < items.size()) {
+    message += ", and " + std::to_string(items.size() - shown) + " more (" +
+               std::to_string(items.size()) + " in all)";
+  }
+}
+
 std::string RenderMessage(const Rule& rule, const FactTable& table, size_t row,
                           std::int64_t count) {
   std::string message;
@@ -225,7 +237,16 @@ std::string RenderMessage(const Rule& rule, const FactTable& table, size_t row,
         message += part.text;
         break;
       case MessagePart::Kind::kField:
-        message += FormatField(table, row, part.field);
+        if (table.spec().fields[part.field].type == FieldType::kStringList &&
+            table.Id(row, part.field) != kAbsent) {
+          const std::span<const ValueId> list = table.pool().List(table.Id(row, part.field));
+          std::vector<std::string_view> items;
+          items.reserve(list.size());
+          for (const ValueId item : list) items.push_back(table.pool().String(item));
+          AppendSummarized(message, items);
+        } else {
+          message += FormatField(table, row, part.field);
+        }
         break;
       case MessagePart::Kind::kCount:
         message += std::to_string(count);
@@ -233,9 +254,8 @@ std::string RenderMessage(const Rule& rule, const FactTable& table, size_t row,
       case MessagePart::Kind::kOffending: {
         std::vector<std::string> offending;
         rule.assertion->CollectOffending(table, row, offending);
-        for (size_t i = 0; i < offending.size(); ++i) {
-          message += (i == 0 ? "" : ", ") + offending[i];
-        }
+        AppendSummarized(message,
+                         std::vector<std::string_view>(offending.begin(), offending.end()));
         break;
       }
     }

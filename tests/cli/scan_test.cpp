@@ -136,6 +136,12 @@ TEST(ScanTest, SecretsFromTheFileAndTheCommandLineAreNeverPrinted) {
     EXPECT_EQ(content.str().find("hunter2"), std::string::npos) << name;
   }
   EXPECT_EQ(written.out.find("hunter2"), std::string::npos);
+  // The reports went to files; the terminal gets the counts, the report's last line.
+  std::ifstream text(directory + "/pgward.txt");
+  std::string line, last;
+  while (std::getline(text, line)) last = line;
+  EXPECT_NE(last.find(" finding(s); failing: "), std::string::npos) << last;
+  EXPECT_EQ(written.out, last + "\n");
 }
 
 }  // namespace

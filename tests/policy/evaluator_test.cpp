@@ -198,5 +198,18 @@ rules:
   EXPECT_EQ(evaluation.findings[1].fingerprint, evaluation.findings[0].fingerprint + "/2");
 }
 
+TEST(EvaluatorTest, LongListsInMessagesAreCutToACount) {
+  std::vector<std::string> names;
+  for (int i = 1; i <= 130; ++i) names.push_back("suite" + std::to_string(i));
+  std::string message;
+  AppendSummarized(message, std::vector<std::string_view>(names.begin(), names.end()));
+  EXPECT_EQ(message,
+            "suite1, suite2, suite3, suite4, suite5, suite6, suite7, and 123 more (130 in all)");
+  // Up to kMessageListItems, everything is shown.
+  message.clear();
+  AppendSummarized(message, std::vector<std::string_view>(names.begin(), names.begin() + 8));
+  EXPECT_EQ(message, "suite1, suite2, suite3, suite4, suite5, suite6, suite7, suite8");
+}
+
 }  // namespace
 }  // namespace pgward::policy
