@@ -138,6 +138,9 @@ inline constexpr FieldSpec kProbeProtocolFields[] = {
     {"configured", kBool,
      "ssl and ssl_min/max_protocol_version admit this version; absent when the settings are "
      "unknown"},
+    {"ciphers", kStringList,
+     "the suites the server accepted at this version (OpenSSL names), one probe_cipher fact "
+     "each"},
 };
 
 inline constexpr FieldSpec kProbeCipherFields[] = {

@@ -66,6 +66,11 @@ void AddVersionFacts(std::string_view server, const VersionResult& version,
     protocols.SetBool(row, FieldOf<FactKind::kProbeProtocol>("configured"),
                       configured->AllowsVersion(version.version));
   }
+  if (version.status == VersionStatus::kAccepted) {
+    std::vector<std::string_view> names;
+    for (const CipherSuite& suite : version.accepted_suites) names.push_back(suite.name);
+    protocols.SetStringList(row, FieldOf<FactKind::kProbeProtocol>("ciphers"), names);
+  }
 
   FactTable& ciphers = facts.table(FactKind::kProbeCipher);
   for (const CipherSuite& suite : version.accepted_suites) {
