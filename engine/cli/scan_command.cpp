@@ -11,6 +11,7 @@
 
 #include "engine/cli/collect_command.h"
 #include "engine/core/exit_code.h"
+#include "engine/core/file_digest.h"
 #include "engine/core/redact.h"
 #include "engine/model/fact_format.h"
 #include "engine/policy/builtin.h"
@@ -205,6 +206,22 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   report.targets = std::move(gathered.targets);
   report.errors = std::move(gathered.errors);
   report.artifacts = std::move(gathered.artifacts);
+  // The run's other inputs are evidence too: which rules, values, waivers and servers it used.
+  std::vector<std::string> configuration = options.policies;
+  configuration.insert(configuration.end(), options.values_files.begin(),
+                       options.values_files.end());
+  for (const std::string& named : {options.waivers, options.live.inventory}) {
+    if (!named.empty()) configuration.push_back(named);
+  }
+  for (const std::string& path : configuration) {
+    const bool listed =
+        std::any_of(report.artifacts.begin(), report.artifacts.end(),
+                    [&](const Artifact& artifact) { return artifact.path == path; });
+    if (listed) continue;
+    if (std::optional<std::string> digest = Sha256OfFile(path)) {
+      report.artifacts.push_back({path, *digest});
+    }
+  }
 
   std::vector<const policy::Policy*> policies;
   for (const policy::Policy& policy : loaded.policies) policies.push_back(&policy);

@@ -218,6 +218,13 @@ TEST(ScanWaiversTest, AWaiverForARuleOutsideThePackIsAWarning) {
       << result.err;
   const nlohmann::json report = nlohmann::json::parse(result.out);
   ASSERT_EQ(report["warnings"].size(), 1u);
+  // The waivers file is one of the run's inputs, listed with its digest beside the hba file.
+  std::set<std::string> paths;
+  for (const auto& artifact : report["artifacts"]) {
+    paths.insert(artifact["path"].get<std::string>());
+    EXPECT_EQ(artifact["sha256"].get<std::string>().size(), 64u);
+  }
+  EXPECT_EQ(paths, (std::set<std::string>{kFixtures + "secure_pg_hba.conf", waivers}));
   // A rule that exists nowhere is still a mistake.
   std::ofstream(waivers) << "apiVersion: pgward/v1\nkind: Waivers\nwaivers:\n"
                             "  - rule: PGW-HBA-080\n    justification: typo\n"
