@@ -122,6 +122,7 @@ InventoryResult LoadInventory(const std::string& path) {
     std::set<std::string> names;
     for (const YAML::Node& node : targets) {
       Target target = ReadTarget(node, defaults, directory);
+      target.source = SourceLocation{path, node.Mark().line + 1};
       if (!names.insert(target.name).second) {
         throw InventoryError{"two targets are named " + target.name, node.Mark()};
       }

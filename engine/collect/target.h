@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/model/evidence.h"
+
 namespace pgward::collect {
 
 inline constexpr int kDefaultTimeoutMs = 10000;
@@ -21,6 +23,8 @@ struct Target {
   // A copy of the server's pg_hba.conf to parse offline instead of reading pg_hba_file_rules.
   std::optional<std::string> hba_file;
   std::vector<std::string> tags;
+  // The inventory entry the target was read from: where its findings and errors point.
+  std::optional<SourceLocation> source;
   // The whole collection from this server: connecting, TLS, authentication and queries
   // (statement_timeout on the server side too).
   int timeout_ms = kDefaultTimeoutMs;

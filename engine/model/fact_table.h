@@ -35,6 +35,7 @@ class FactTable {
 
   // Appends a row with every field absent and returns its index.
   size_t AppendRow(FactSource source = {});
+  void SetSource(size_t row, FactSource source) { sources_[row] = source; }
 
   void SetString(size_t row, size_t field, std::string_view value);
   void SetBool(size_t row, size_t field, bool value);

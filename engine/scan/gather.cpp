@@ -16,6 +16,23 @@ Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
                       evidence.servers[i], evidence.artifacts);
   }
   if (plan.probe) ProbeServers(*plan.probe, evidence, facts);
+  // A server from an inventory is written down at its entry: its facts and errors point there
+  // unless they have a place of their own (a pg_hba.conf line).
+  for (size_t i = 0; i < evidence.servers.size(); ++i) {
+    const std::optional<SourceLocation>& entry = plan.collect.targets[i].source;
+    if (!entry) continue;
+    ServerEvidence& server = evidence.servers[i];
+    for (EvidenceError& error : server.errors) {
+      if (!error.location) error.location = entry;
+    }
+    const FactSource source{facts.pool().InternString(entry->file), entry->line};
+    for (size_t kind = 0; kind < kFactKindCount; ++kind) {
+      FactTable& table = facts.table(static_cast<FactKind>(kind));
+      for (size_t row = server.rows[kind].begin; row < server.rows[kind].end; ++row) {
+        if (table.source(row).file == kAbsent) table.SetSource(row, source);
+      }
+    }
+  }
   return std::move(evidence);
 }
 

@@ -108,6 +108,26 @@ TEST(ScanProbeTest, LegacyVersionsAndAShortLivedCertificateBecomeFindings) {
   const auto offline = RunPgward({"scan", "--snapshot", snapshot, "--format", "json"});
   ASSERT_EQ(offline.exit_code, 1) << offline.err;
   EXPECT_EQ(Fingerprints(nlohmann::json::parse(offline.out)), Fingerprints(report));
+
+  // From an inventory, the server's findings point at its entry (docs/report-json.md), the
+  // pg_hba.conf ones keep their line, and the same problems keep their fingerprints.
+  const std::string inventory = directory.file("inventory.yaml");
+  std::ofstream(inventory) << "# fleet\ntargets:\n  - name: " << server << "\n    dsn: \"" << dsn
+                           << "\"\n";
+  const auto listed = RunPgward({"scan", "--inventory", inventory, "--probe", "--format", "json"});
+  ASSERT_EQ(listed.exit_code, 1) << listed.err;
+  const nlohmann::json from_inventory = nlohmann::json::parse(listed.out);
+  EXPECT_EQ(Fingerprints(from_inventory), Fingerprints(report));
+  size_t at_entry = 0;
+  for (const auto& finding : from_inventory["findings"]) {
+    ASSERT_FALSE(finding["location"].is_null()) << finding.dump();
+    const std::string rule = finding["rule_id"];
+    if (rule.starts_with("PGW-HBA-") || rule.starts_with("PGW-COV-")) continue;
+    EXPECT_EQ(finding["location"]["file"], inventory) << finding.dump();
+    EXPECT_EQ(finding["location"]["line"], 3) << finding.dump();
+    ++at_entry;
+  }
+  EXPECT_GT(at_entry, 0u);
 }
 
 TEST(ScanProbeTest, TheChainIsVerifiedAgainstTheRootCertificateLibpqUsed) {
