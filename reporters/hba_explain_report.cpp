@@ -22,11 +22,10 @@ void WriteExplanationJson(const ConnectionExplanation& explanation, std::ostream
     json.OptionalString(match ? std::optional(match->type) : std::nullopt);
     json.Key("auth_method");
     json.OptionalString(match ? std::optional(match->auth_method) : std::nullopt);
-    json.Key("reason");
-    json.String(!match          ? "no line matches: the server rejects the connection (implicit "
-                                  "reject)"
-                : match->reject ? "first matching line, a reject line: the server refuses"
-                                : "first matching line");
+    json.Member("reason", !match ? "no line matches: the server rejects the connection (implicit "
+                                   "reject)"
+                          : match->reject ? "first matching line, a reject line: the server refuses"
+                                          : "first matching line");
     json.Key("file_loads");
     json.Bool(explanation.file_loads);
     json.Key("undecided");
@@ -37,10 +36,8 @@ void WriteExplanationJson(const ConnectionExplanation& explanation, std::ostream
     json.BeginArray();
     for (const ExplainedLine& line : explanation.skipped) {
       json.BeginObject();
-      json.Key("line");
-      json.String(line.location);
-      json.Key("reason");
-      json.String(line.reason);
+      json.Member("line", line.location);
+      json.Member("reason", line.reason);
       json.EndObject();
     }
     json.EndArray();

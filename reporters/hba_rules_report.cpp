@@ -75,8 +75,7 @@ void WriteFileRulesJson(const std::vector<FileRulesRow>& rows, std::ostream& out
       json.OptionalInt(row.rule_number);
       json.Key("file_name");
       json.OptionalString(row.file_name);
-      json.Key("line_number");
-      json.Int(row.line_number);
+      json.IntMember("line_number", row.line_number);
       json.Key("type");
       json.OptionalString(row.type);
       json.Key("database");

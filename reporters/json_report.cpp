@@ -30,10 +30,8 @@ void WriteLocation(JsonWriter& json, const std::optional<SourceLocation>& locati
     return;
   }
   json.BeginObject();
-  json.Key("file");
-  json.String(location->file);
-  json.Key("line");
-  json.Int(location->line);
+  json.Member("file", location->file);
+  json.IntMember("line", location->line);
   json.EndObject();
 }
 
@@ -81,41 +79,30 @@ void WriteSubject(JsonWriter& json, const std::optional<FindingSubject>& subject
 
 void WriteFinding(JsonWriter& json, const Finding& finding, const Compliance& compliance) {
   json.BeginObject();
-  json.Key("rule_id");
-  json.String(finding.rule_id);
-  json.Key("severity");
-  json.String(SeverityName(finding.severity));
-  json.Key("status");
-  json.String(FindingStatusName(finding.status));
-  json.Key("message");
-  json.String(finding.message);
-  json.Key("target");
-  json.String(finding.target);
+  json.Member("rule_id", finding.rule_id);
+  json.Member("severity", SeverityName(finding.severity));
+  json.Member("status", FindingStatusName(finding.status));
+  json.Member("message", finding.message);
+  json.Member("target", finding.target);
   json.Key("location");
   WriteLocation(json, finding.location);
   json.Key("subject");
   WriteSubject(json, finding.subject);
-  json.Key("count");
-  json.Int(finding.count);
+  json.IntMember("count", finding.count);
   json.Key("sample_pids");
   json.BeginArray();
   for (const std::int64_t pid : finding.sample_pids) json.Int(pid);
   json.EndArray();
-  json.Key("fingerprint");
-  json.String(finding.fingerprint);
+  json.Member("fingerprint", finding.fingerprint);
   json.Key("compliance");
   WriteCompliance(json, compliance);
   json.Key("waiver");
   if (finding.waiver) {
     json.BeginObject();
-    json.Key("justification");
-    json.String(finding.waiver->justification);
-    json.Key("owner");
-    json.String(finding.waiver->owner);
-    json.Key("expires");
-    json.String(finding.waiver->expires);
-    json.Key("source");
-    json.String(finding.waiver->source);
+    json.Member("justification", finding.waiver->justification);
+    json.Member("owner", finding.waiver->owner);
+    json.Member("expires", finding.waiver->expires);
+    json.Member("source", finding.waiver->source);
     json.EndObject();
   } else {
     json.Null();
@@ -137,28 +124,22 @@ void WriteSummary(JsonWriter& json, const ScanReport& report) {
     if (check.failures == 0 && check.errors == 0) ++passed;
   }
   json.BeginObject();
-  json.Key("findings");
-  json.Int(static_cast<std::int64_t>(report.findings.size()));
+  json.IntMember("findings", static_cast<std::int64_t>(report.findings.size()));
   json.Key("by_severity");
   json.BeginObject();
   for (const Severity severity : kSeverities) {
-    json.Key(SeverityName(severity));
-    json.Int(by_severity[severity]);
+    json.IntMember(SeverityName(severity), by_severity[severity]);
   }
   json.EndObject();
   json.Key("by_status");
   json.BeginObject();
   for (const FindingStatus status : kStatuses) {
-    json.Key(FindingStatusName(status));
-    json.Int(by_status[status]);
+    json.IntMember(FindingStatusName(status), by_status[status]);
   }
   json.EndObject();
-  json.Key("checks");
-  json.Int(static_cast<std::int64_t>(report.checks.size()));
-  json.Key("checks_passed");
-  json.Int(passed);
-  json.Key("evidence_errors");
-  json.Int(static_cast<std::int64_t>(report.errors.size()));
+  json.IntMember("checks", static_cast<std::int64_t>(report.checks.size()));
+  json.IntMember("checks_passed", passed);
+  json.IntMember("evidence_errors", static_cast<std::int64_t>(report.errors.size()));
   json.Key("complete");
   json.Bool(report.errors.empty() && by_status[FindingStatus::kError] == 0);
   json.EndObject();
@@ -166,24 +147,17 @@ void WriteSummary(JsonWriter& json, const ScanReport& report) {
 
 void WriteRule(JsonWriter& json, const RuleInfo& rule) {
   json.BeginObject();
-  json.Key("id");
-  json.String(rule.id);
-  json.Key("title");
-  json.String(rule.title);
-  json.Key("description");
-  json.String(rule.description);
-  json.Key("severity");
-  json.String(SeverityName(rule.severity));
-  json.Key("target");
-  json.String(rule.target);
-  json.Key("remediation");
-  json.String(rule.remediation);
+  json.Member("id", rule.id);
+  json.Member("title", rule.title);
+  json.Member("description", rule.description);
+  json.Member("severity", SeverityName(rule.severity));
+  json.Member("target", rule.target);
+  json.Member("remediation", rule.remediation);
   json.Key("compliance");
   WriteCompliance(json, rule.compliance);
   json.Key("references");
   WriteStrings(json, rule.references);
-  json.Key("policy");
-  json.String(rule.policy);
+  json.Member("policy", rule.policy);
   json.EndObject();
 }
 
@@ -203,25 +177,19 @@ void WriteInvocation(JsonWriter& json, const Invocation& invocation) {
   } else {
     json.String(invocation.finished_at);
   }
-  json.Key("exit_code");
-  json.Int(invocation.exit_code);
-  json.Key("fail_on");
-  json.String(SeverityName(invocation.fail_on));
+  json.IntMember("exit_code", invocation.exit_code);
+  json.Member("fail_on", SeverityName(invocation.fail_on));
   json.EndObject();
 }
 
 void WriteDocument(JsonWriter& json, const ScanReport& report) {
   json.BeginObject();
-  json.Key("report_version");
-  json.String(kJsonReportVersion);
+  json.Member("report_version", kJsonReportVersion);
   json.Key("tool");
   json.BeginObject();
-  json.Key("name");
-  json.String("pgward");
-  json.Key("version");
-  json.String(kVersion);
-  json.Key("information_uri");
-  json.String(kInformationUri);
+  json.Member("name", "pgward");
+  json.Member("version", kVersion);
+  json.Member("information_uri", kInformationUri);
   json.EndObject();
   json.Key("invocation");
   WriteInvocation(json, report.invocation);
@@ -249,16 +217,11 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
   json.BeginArray();
   for (const RuleCheck& check : report.checks) {
     json.BeginObject();
-    json.Key("rule_id");
-    json.String(check.rule_id);
-    json.Key("target");
-    json.String(check.target);
-    json.Key("facts_checked");
-    json.Int(static_cast<std::int64_t>(check.facts_checked));
-    json.Key("failures");
-    json.Int(static_cast<std::int64_t>(check.failures));
-    json.Key("errors");
-    json.Int(static_cast<std::int64_t>(check.errors));
+    json.Member("rule_id", check.rule_id);
+    json.Member("target", check.target);
+    json.IntMember("facts_checked", static_cast<std::int64_t>(check.facts_checked));
+    json.IntMember("failures", static_cast<std::int64_t>(check.failures));
+    json.IntMember("errors", static_cast<std::int64_t>(check.errors));
     json.EndObject();
   }
   json.EndArray();
@@ -266,10 +229,8 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
   json.BeginArray();
   for (const EvidenceError& error : report.errors) {
     json.BeginObject();
-    json.Key("target");
-    json.String(error.target);
-    json.Key("message");
-    json.String(error.message);
+    json.Member("target", error.target);
+    json.Member("message", error.message);
     json.Key("location");
     WriteLocation(json, error.location);
     json.EndObject();
@@ -279,10 +240,8 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
   json.BeginArray();
   for (const Artifact& artifact : report.artifacts) {
     json.BeginObject();
-    json.Key("path");
-    json.String(artifact.path);
-    json.Key("sha256");
-    json.String(artifact.sha256);
+    json.Member("path", artifact.path);
+    json.Member("sha256", artifact.sha256);
     json.EndObject();
   }
   json.EndArray();

@@ -75,6 +75,16 @@ void JsonWriter::String(std::string_view value) {
   AppendJsonString(buffer_, value);
 }
 
+void JsonWriter::Member(std::string_view key, std::string_view value) {
+  Key(key);
+  String(value);
+}
+
+void JsonWriter::IntMember(std::string_view key, std::int64_t value) {
+  Key(key);
+  Int(value);
+}
+
 void JsonWriter::Int(std::int64_t value) {
   BeforeValue();
   char digits[24];

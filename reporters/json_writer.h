@@ -30,6 +30,9 @@ class JsonWriter {
   void Key(std::string_view key);
 
   void String(std::string_view value);
+  // Key(key), then String(value) or Int(value): an object's member in one call.
+  void Member(std::string_view key, std::string_view value);
+  void IntMember(std::string_view key, std::int64_t value);
   void Int(std::int64_t value);
   void Bool(bool value);
   void Null();

@@ -162,11 +162,9 @@ class ArtifactLocator {
   // The artifactLocation object's members, written into an open object.
   void WriteMembers(JsonWriter& json, const std::string& file) {
     const Located& located = Locate(file);
-    json.Key("uri");
-    json.String(located.uri);
+    json.Member("uri", located.uri);
     if (located.under_root) {
-      json.Key("uriBaseId");
-      json.String(kSourceRootId);
+      json.Member("uriBaseId", kSourceRootId);
     }
   }
 
@@ -339,8 +337,7 @@ class RunBuilder {
     json.EndObject();
     json.Key("automationDetails");
     json.BeginObject();
-    json.Key("id");
-    json.String("pgward/" + TargetsDigest(report_.targets) + "/");
+    json.Member("id", "pgward/" + TargetsDigest(report_.targets) + "/");
     json.EndObject();
     json.Key("invocations");
     json.BeginArray();
@@ -366,8 +363,7 @@ class RunBuilder {
       json.EndArray();
       json.Key("hashes");
       json.BeginObject();
-      json.Key("sha-256");
-      json.String(artifact.sha256);
+      json.Member("sha-256", artifact.sha256);
       json.EndObject();
       json.EndObject();
     }
@@ -412,12 +408,9 @@ class RunBuilder {
       json.Key("logicalLocations");
       json.BeginArray();
       json.BeginObject();
-      json.Key("name");
-      json.String(target);
-      json.Key("fullyQualifiedName");
-      json.String(target);
-      json.Key("kind");
-      json.String("resource");
+      json.Member("name", target);
+      json.Member("fullyQualifiedName", target);
+      json.Member("kind", "resource");
       json.EndObject();
       json.EndArray();
     } else {
@@ -427,15 +420,13 @@ class RunBuilder {
       json.BeginObject();
       locator_.WriteMembers(json, location->file);
       if (auto it = artifact_index_.find(location->file); it != artifact_index_.end()) {
-        json.Key("index");
-        json.Int(static_cast<std::int64_t>(it->second));
+        json.IntMember("index", static_cast<std::int64_t>(it->second));
       }
       json.EndObject();
       if (location->line > 0) {
         json.Key("region");
         json.BeginObject();
-        json.Key("startLine");
-        json.Int(location->line);
+        json.IntMember("startLine", location->line);
         json.EndObject();
       }
       json.EndObject();
@@ -453,21 +444,17 @@ class RunBuilder {
   void WriteMessage(JsonWriter& json, const std::string& text) {
     json.Key("message");
     json.BeginObject();
-    json.Key("text");
-    json.String(Sentence(text));
+    json.Member("text", Sentence(text));
     json.EndObject();
   }
 
   void WriteResult(JsonWriter& json, const Finding& finding) {
     json.BeginObject();
-    json.Key("ruleId");
-    json.String(finding.rule_id);
+    json.Member("ruleId", finding.rule_id);
     if (std::optional<size_t> index = RuleIndex(finding.rule_id)) {
-      json.Key("ruleIndex");
-      json.Int(static_cast<std::int64_t>(*index));
+      json.IntMember("ruleIndex", static_cast<std::int64_t>(*index));
     }
-    json.Key("level");
-    json.String(Level(finding.severity));
+    json.Member("level", Level(finding.severity));
     std::string message = finding.message;
     if (finding.count > 1) {
       message += " (" + std::to_string(finding.count) + " identical connections)";
@@ -478,33 +465,26 @@ class RunBuilder {
     if (!finding.fingerprint.empty()) {
       json.Key("partialFingerprints");
       json.BeginObject();
-      json.Key(kFingerprintKey);
-      json.String(finding.fingerprint);
+      json.Member(kFingerprintKey, finding.fingerprint);
       json.EndObject();
     }
     if (finding.status == FindingStatus::kWaived) {
       json.Key("suppressions");
       json.BeginArray();
       json.BeginObject();
-      json.Key("kind");
-      json.String("external");
-      json.Key("status");
-      json.String("accepted");
+      json.Member("kind", "external");
+      json.Member("status", "accepted");
       if (finding.waiver) {
         std::string justification = finding.waiver->justification;
         if (!finding.waiver->expires.empty()) {
           justification += " (expires " + finding.waiver->expires + ")";
         }
-        json.Key("justification");
-        json.String(justification);
+        json.Member("justification", justification);
         json.Key("properties");
         json.BeginObject();
-        json.Key("owner");
-        json.String(finding.waiver->owner);
-        json.Key("expires");
-        json.String(finding.waiver->expires);
-        json.Key("source");
-        json.String(finding.waiver->source);
+        json.Member("owner", finding.waiver->owner);
+        json.Member("expires", finding.waiver->expires);
+        json.Member("source", finding.waiver->source);
         json.EndObject();
       }
       json.EndObject();
@@ -512,12 +492,9 @@ class RunBuilder {
     }
     json.Key("properties");
     json.BeginObject();
-    json.Key("severity");
-    json.String(SeverityName(finding.severity));
-    json.Key("target");
-    json.String(finding.target);
-    json.Key("count");
-    json.Int(finding.count);
+    json.Member("severity", SeverityName(finding.severity));
+    json.Member("target", finding.target);
+    json.IntMember("count", finding.count);
     if (!finding.sample_pids.empty()) {
       json.Key("samplePids");
       json.BeginArray();
@@ -525,8 +502,7 @@ class RunBuilder {
       json.EndArray();
     }
     if (finding.note) {
-      json.Key("note");
-      json.String(*finding.note);
+      json.Member("note", *finding.note);
     }
     json.EndObject();
     json.EndObject();
@@ -547,22 +523,18 @@ class RunBuilder {
     json.EndArray();
     json.Key("executionSuccessful");
     json.Bool(complete);
-    json.Key("exitCode");
-    json.Int(invocation.exit_code);
+    json.IntMember("exitCode", invocation.exit_code);
     if (!invocation.started_at.empty()) {
-      json.Key("startTimeUtc");
-      json.String(invocation.started_at);
+      json.Member("startTimeUtc", invocation.started_at);
     }
     if (!invocation.finished_at.empty()) {
-      json.Key("endTimeUtc");
-      json.String(invocation.finished_at);
+      json.Member("endTimeUtc", invocation.finished_at);
     }
     json.Key("toolExecutionNotifications");
     json.BeginArray();
     for (const EvidenceError& error : report_.errors) {
       json.BeginObject();
-      json.Key("level");
-      json.String("error");
+      json.Member("level", "error");
       WriteMessage(json, error.target + ": " + error.message);
       json.Key("locations");
       WriteLocations(json, error.location, error.target);
@@ -571,34 +543,29 @@ class RunBuilder {
     for (const Finding& finding : report_.findings) {
       if (finding.status != FindingStatus::kError) continue;
       json.BeginObject();
-      json.Key("level");
-      json.String("error");
+      json.Member("level", "error");
       WriteMessage(json, finding.message);
       json.Key("locations");
       WriteLocations(json, finding.location, finding.target);
       json.Key("associatedRule");
       json.BeginObject();
-      json.Key("id");
-      json.String(finding.rule_id);
+      json.Member("id", finding.rule_id);
       if (std::optional<size_t> index = RuleIndex(finding.rule_id)) {
-        json.Key("index");
-        json.Int(static_cast<std::int64_t>(*index));
+        json.IntMember("index", static_cast<std::int64_t>(*index));
       }
       json.EndObject();
       json.EndObject();
     }
     for (const std::string& warning : report_.warnings) {
       json.BeginObject();
-      json.Key("level");
-      json.String("warning");
+      json.Member("level", "warning");
       WriteMessage(json, warning);
       json.EndObject();
     }
     json.EndArray();
     json.Key("properties");
     json.BeginObject();
-    json.Key("failOn");
-    json.String(SeverityName(invocation.fail_on));
+    json.Member("failOn", SeverityName(invocation.fail_on));
     json.EndObject();
     json.EndObject();
   }
@@ -617,10 +584,8 @@ void WriteSarifReport(const ScanReport& report, const SarifOptions& options, std
   {
     JsonWriter json(out);
     json.BeginObject();
-    json.Key("$schema");
-    json.String(kSchemaUri);
-    json.Key("version");
-    json.String("2.1.0");
+    json.Member("$schema", kSchemaUri);
+    json.Member("version", "2.1.0");
     json.Key("runs");
     json.BeginArray();
     RunBuilder(report, options).Write(json);
