@@ -547,7 +547,7 @@ class Reader {
         if (!address) return "expected an IP address";
         staged.range.first = *address;
       } else if (type == FieldType::kRange) {
-        const std::optional<IpRange> range = ParseRangeText(*text);
+        const std::optional<IpRange> range = ParseFormattedIpRange(*text);
         if (!range) return "expected an address range";
         staged.range = *range;
       }
@@ -610,16 +610,6 @@ class Reader {
       }
     }
     return row;
-  }
-
-  // FormatIpRange's output: a CIDR block, or first-last.
-  static std::optional<IpRange> ParseRangeText(std::string_view text) {
-    const size_t dash = text.find('-');
-    if (dash == std::string_view::npos) return ParseIpRange(text);
-    const std::optional<IpAddress> first = ParseIpAddress(text.substr(0, dash));
-    const std::optional<IpAddress> last = ParseIpAddress(text.substr(dash + 1));
-    if (!first || !last || first->family != last->family || *last < *first) return std::nullopt;
-    return IpRange{*first, *last};
   }
 
   FactSet& facts_;

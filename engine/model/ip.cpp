@@ -88,6 +88,15 @@ std::string FormatIpAddress(const IpAddress& address) {
   return text;
 }
 
+std::optional<IpRange> ParseFormattedIpRange(std::string_view text) {
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return ParseIpRange(text);
+  const std::optional<IpAddress> first = ParseIpAddress(text.substr(0, dash));
+  const std::optional<IpAddress> last = ParseIpAddress(text.substr(dash + 1));
+  if (!first || !last || first->family != last->family || *last < *first) return std::nullopt;
+  return IpRange{*first, *last};
+}
+
 std::string FormatIpRange(const IpRange& range) {
   // A CIDR block: first and last share a prefix, below which first has only zeros and last only
   // ones. One pass over the bits (every range of an access map is formatted).

@@ -37,6 +37,8 @@ struct IpRange {
 std::optional<IpAddress> ParseIpAddress(std::string_view text);
 // "10.0.0.0/8", "2001:db8::/32", or a single address (a /32 or /128 range).
 std::optional<IpRange> ParseIpRange(std::string_view text);
+// What FormatIpRange writes: a CIDR block, or "first-last".
+std::optional<IpRange> ParseFormattedIpRange(std::string_view text);
 // The range of `address` under a prefix length (bits beyond it cleared / set).
 IpRange PrefixRange(const IpAddress& address, int prefix_length);
 // The prefix length when the mask is contiguous (ones then zeros), else nullopt.

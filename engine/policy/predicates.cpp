@@ -280,6 +280,38 @@ class RangeTestPredicate final : public MemoizedPredicate {
   bool overlaps_;
 };
 
+// The address after / before `address` in its family; nullopt past the ends.
+std::optional<IpAddress> Next(IpAddress address) {
+  for (size_t i = address.size(); i-- > 0;) {
+    if (address.bytes[i]++ != 0xff) return address;
+  }
+  return std::nullopt;
+}
+
+std::optional<IpAddress> Previous(IpAddress address) {
+  for (size_t i = address.size(); i-- > 0;) {
+    if (address.bytes[i]-- != 0x00) return address;
+  }
+  return std::nullopt;
+}
+
+// The parts of `range` outside every range of `allowed`, in order.
+std::vector<IpRange> Outside(const IpRange& range, std::vector<IpRange> allowed) {
+  std::sort(allowed.begin(), allowed.end(),
+            [](const IpRange& a, const IpRange& b) { return a.first < b.first; });
+  std::vector<IpRange> outside;
+  std::optional<IpAddress> cursor = range.first;
+  for (const IpRange& inside : allowed) {
+    if (!cursor || inside.first.family != range.first.family) continue;
+    if (inside.last < *cursor || range.last < inside.first) continue;
+    if (*cursor < inside.first) outside.push_back({*cursor, *Previous(inside.first)});
+    if (!(inside.last < range.last)) return outside;
+    cursor = std::max(*cursor, *Next(inside.last));
+  }
+  if (cursor) outside.push_back({*cursor, range.last});
+  return outside;
+}
+
 class ListPredicate final : public MemoizedPredicate {
  public:
   enum class Mode { kContainsAny, kAllIn, kAnyMatches, kAllMatch, kAllWithin, kEmpty, kNotEmpty };
@@ -322,9 +354,20 @@ class ListPredicate final : public MemoizedPredicate {
     const ValueId id = table.Id(row, field_);
     if (id == kAbsent) return;
     for (ValueId element : table.pool().List(id)) {
-      if (!Admits(table.pool(), element)) {
-        offending.emplace_back(table.pool().String(element));
+      if (Admits(table.pool(), element)) continue;
+      const std::string_view text = table.pool().String(element);
+      const std::optional<IpRange> range =
+          mode_ == Mode::kAllWithin ? ParseFormattedIpRange(text) : std::nullopt;
+      if (!range) {
+        offending.emplace_back(text);
+        continue;
       }
+      // Ends inside the allowed ranges are trimmed off (0.0.0.0-127.0.0.0 against 127.0.0.0/8
+      // offends as 0.0.0.0-126.255.255.255); a range around them keeps its name (0.0.0.0/0).
+      const std::vector<IpRange> outside = Outside(*range, ranges_);
+      offending.push_back(outside.empty()
+                              ? std::string(text)
+                              : FormatIpRange({outside.front().first, outside.back().last}));
     }
   }
 
@@ -332,7 +375,7 @@ class ListPredicate final : public MemoizedPredicate {
   // Whether one element satisfies the test's value list or patterns.
   bool Admits(const ValuePool& pool, ValueId element) const {
     if (mode_ == Mode::kAllWithin) {
-      const std::optional<IpRange> range = ParseIpRange(pool.String(element));
+      const std::optional<IpRange> range = ParseFormattedIpRange(pool.String(element));
       return range && std::any_of(ranges_.begin(), ranges_.end(),
                                   [&](const IpRange& allowed) { return allowed.Contains(*range); });
     }
