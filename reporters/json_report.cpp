@@ -119,10 +119,7 @@ void WriteSummary(JsonWriter& json, const ScanReport& report) {
     ++by_severity[finding.severity];
     ++by_status[finding.status];
   }
-  std::int64_t passed = 0;
-  for (const RuleCheck& check : report.checks) {
-    if (check.failures == 0 && check.errors == 0) ++passed;
-  }
+  const CheckTally tally = TallyChecks(CheckResults(report));
   json.BeginObject();
   json.IntMember("findings", static_cast<std::int64_t>(report.findings.size()));
   json.Key("by_severity");
@@ -137,8 +134,11 @@ void WriteSummary(JsonWriter& json, const ScanReport& report) {
     json.IntMember(FindingStatusName(status), by_status[status]);
   }
   json.EndObject();
-  json.IntMember("checks", static_cast<std::int64_t>(report.checks.size()));
-  json.IntMember("checks_passed", passed);
+  json.IntMember("checks", static_cast<std::int64_t>(tally.checks));
+  json.IntMember("checks_passed", static_cast<std::int64_t>(tally.passed));
+  json.IntMember("checks_failed", static_cast<std::int64_t>(tally.failed));
+  json.IntMember("checks_errors", static_cast<std::int64_t>(tally.errors));
+  json.IntMember("checks_waived", static_cast<std::int64_t>(tally.waived));
   json.IntMember("evidence_errors", static_cast<std::int64_t>(report.errors.size()));
   json.Key("complete");
   json.Bool(report.errors.empty() && by_status[FindingStatus::kError] == 0);

@@ -154,218 +154,158 @@ void AppendOutcome(std::string& out, std::string_view element, std::string_view 
   out += ">\n";
 }
 
-enum class Outcome { kPass, kFailure, kError, kSkipped };
+// Several findings in one testcase: one element, named after the first and counting the rest
+// (JUnit readers count elements, and one testcase is one check).
+std::string CombinedMessage(const std::vector<const Finding*>& findings) {
+  const std::string& first = findings.front()->message;
+  if (findings.size() == 1) return first;
+  return std::to_string(findings.size()) + " findings; first: " + first;
+}
 
-struct Testcase {
-  std::string classname;
-  std::string name;
-  Outcome outcome = Outcome::kPass;
-  std::string children;  // the outcome elements, already rendered
-};
+std::string Details(const Finding& finding, const RuleInfo* rule) {
+  std::string body = finding.message + "\nrule: " + finding.rule_id +
+                     "\nseverity: " + std::string(SeverityName(finding.severity)) +
+                     "\nlocation: " + Where(finding.location, finding.target) + "\n";
+  body += "count: " + std::to_string(finding.count);
+  for (size_t i = 0; i < finding.sample_pids.size(); ++i) {
+    body += (i == 0 ? " (sample pids: " : ", ") + std::to_string(finding.sample_pids[i]);
+  }
+  body += finding.sample_pids.empty() ? "\n" : ")\n";
+  if (rule && !rule->compliance.empty()) {
+    body += "compliance: " + ComplianceText(rule->compliance) + "\n";
+  }
+  if (finding.note) body += "note: " + *finding.note + "\n";
+  if (!finding.fingerprint.empty()) body += "fingerprint: " + finding.fingerprint + "\n";
+  if (finding.waiver) {
+    body += "waiver: " + WaiverText(*finding.waiver) + "\nwaiver owner: " + finding.waiver->owner +
+            "\nwaiver source: " + finding.waiver->source + "\n";
+  }
+  return body;
+}
 
-class SuiteBuilder {
+// The details of each finding, a blank line apart.
+std::string DetailsOf(const std::vector<const Finding*>& findings, const RuleInfo* rule) {
+  std::string body;
+  for (const Finding* finding : findings) {
+    if (!body.empty()) body += "\n";
+    body += Details(*finding, rule);
+  }
+  return body;
+}
+
+class SuiteWriter {
  public:
-  explicit SuiteBuilder(const ScanReport& report) : report_(report) {
+  explicit SuiteWriter(const ScanReport& report) : report_(report) {
     for (const RuleInfo& rule : report.rules) rules_.emplace(rule.id, &rule);
-    std::set<std::string> targets(report.targets.begin(), report.targets.end());
-    for (const RuleCheck& check : report.checks) {
-      checks_.emplace(std::pair(check.target, check.rule_id), &check);
-      targets.insert(check.target);
-    }
     for (const Finding& finding : report.findings) {
-      findings_[std::pair(finding.target, finding.rule_id)].push_back(&finding);
-      targets.insert(finding.target);
+      findings_[Key{finding.rule_id, finding.target}].push_back(&finding);
     }
-    for (const EvidenceError& error : report.errors) {
-      errors_[error.target].push_back(&error);
-      targets.insert(error.target);
+    for (const EvidenceError& error : report.errors) errors_[error.target].push_back(&error);
+    for (const Finding& finding : report.findings) {
+      if (finding.location) files_[finding.target].insert(finding.location->file);
     }
-    targets_.assign(targets.begin(), targets.end());
   }
 
-  const std::vector<std::string>& targets() const { return targets_; }
-
-  // The rules with a testcase on `target`: every rule of the run, so that an audit sees each
-  // control accounted for on each target.
-  std::set<std::string> RuleIds(const std::string& target) const {
-    std::set<std::string> rule_ids;
-    for (const auto& [id, rule] : rules_) rule_ids.insert(id);
-    for (auto it = checks_.lower_bound({target, ""});
-         it != checks_.end() && it->first.first == target; ++it) {
-      rule_ids.insert(it->first.second);
+  // The testcase of one check, outcome element included.
+  std::string Testcase(const CheckResult& check) const {
+    std::string out = "    <testcase";
+    if (check.kind == CheckKind::kCollection) {
+      AppendAttribute(out, "classname", "pgward.evidence");
+      AppendAttribute(out, "name", "Evidence collection (" + std::string(check.target) + ")");
+      out += ">\n";
+      AppendCollectionError(out, errors_.at(std::string(check.target)));
+      return out + "    </testcase>\n";
     }
-    for (auto it = findings_.lower_bound({target, ""});
-         it != findings_.end() && it->first.first == target; ++it) {
-      rule_ids.insert(it->first.second);
+    const auto rule_it = rules_.find(check.rule_id);
+    const RuleInfo* rule = rule_it == rules_.end() ? nullptr : rule_it->second;
+    AppendAttribute(out, "classname", "pgward." + std::string(check.rule_id));
+    AppendAttribute(out, "name",
+                    (rule && !rule->title.empty() ? rule->title : std::string(check.rule_id)) +
+                        " (" + std::string(check.target) + ")");
+    if (check.outcome == CheckOutcome::kPassed) return out + "/>\n";
+    out += ">\n";
+    std::vector<const Finding*> failing, missing, waived;
+    for (const Finding* finding : findings_.at(Key{check.rule_id, check.target})) {
+      (finding->status == FindingStatus::kFail    ? failing
+       : finding->status == FindingStatus::kError ? missing
+                                                  : waived)
+          .push_back(finding);
     }
-    return rule_ids;
+    switch (check.outcome) {
+      case CheckOutcome::kFailed: {
+        std::string body = DetailsOf(failing, rule);
+        if (rule && !rule->remediation.empty()) body += "remediation: " + rule->remediation + "\n";
+        if (!missing.empty()) body += "\nevidence missing:\n" + DetailsOf(missing, rule);
+        AppendOutcome(out, "failure", SeverityName(failing.front()->severity),
+                      CombinedMessage(failing), body);
+        break;
+      }
+      case CheckOutcome::kError:
+        AppendOutcome(out, "error", "evidence-missing", CombinedMessage(missing),
+                      DetailsOf(missing, rule));
+        break;
+      case CheckOutcome::kWaived:
+        AppendOutcome(out, "skipped", "",
+                      waived.size() == 1 && waived.front()->waiver
+                          ? "waived: " + WaiverText(*waived.front()->waiver)
+                          : "waived: " + std::to_string(waived.size()) + " findings",
+                      DetailsOf(waived, rule));
+        return out + "    </testcase>\n";
+      case CheckOutcome::kPassed:
+        break;
+    }
+    // Jenkins takes a testcase with <skipped> as skipped whatever else it holds: waived
+    // findings next to live failures are told in system-out instead.
+    if (!waived.empty()) {
+      out += "      <system-out>";
+      AppendCdata(out, "waived:\n" + DetailsOf(waived, rule));
+      out += "</system-out>\n";
+    }
+    return out + "    </testcase>\n";
   }
 
   // The files read for this target (the target itself, or the files its findings point at),
   // with their SHA-256: which file was checked.
-  std::vector<const Artifact*> Artifacts(const std::string& target) const {
-    std::set<std::string> files{target};
-    for (auto it = findings_.lower_bound({target, ""});
-         it != findings_.end() && it->first.first == target; ++it) {
-      for (const Finding* finding : it->second) {
-        if (finding->location) files.insert(finding->location->file);
-      }
-    }
+  std::vector<const Artifact*> Artifacts(std::string_view target) const {
+    const auto files = files_.find(target);
     std::vector<const Artifact*> artifacts;
     for (const Artifact& artifact : report_.artifacts) {
-      if (files.contains(artifact.path)) artifacts.push_back(&artifact);
+      if (artifact.path == target ||
+          (files != files_.end() && files->second.contains(artifact.path))) {
+        artifacts.push_back(&artifact);
+      }
     }
     return artifacts;
   }
 
-  // With `render` false, the outcome only: the totals come before the testcases in the file.
-  Testcase RuleTestcase(const std::string& target, const std::string& rule_id, bool render) const {
-    const auto rule_it = rules_.find(rule_id);
-    const RuleInfo* rule = rule_it == rules_.end() ? nullptr : rule_it->second;
-    const std::string title = rule && !rule->title.empty() ? rule->title : rule_id;
-    Testcase testcase{"pgward." + rule_id, title + " (" + target + ")", Outcome::kPass, ""};
-
-    std::vector<const Finding*> failures, errors, waived;
-    if (auto it = findings_.find({target, rule_id}); it != findings_.end()) {
-      for (const Finding* finding : it->second) {
-        switch (finding->status) {
-          case FindingStatus::kFail:
-            failures.push_back(finding);
-            break;
-          case FindingStatus::kError:
-            errors.push_back(finding);
-            break;
-          case FindingStatus::kWaived:
-            waived.push_back(finding);
-            break;
-        }
-      }
-    }
-    if (!render) {
-      testcase.outcome = !failures.empty() ? Outcome::kFailure
-                         : !errors.empty() ? Outcome::kError
-                         : !waived.empty() ? Outcome::kSkipped
-                                           : NoFindingOutcome(target, rule_id);
-      return testcase;
-    }
-    for (const Finding* finding : failures) {
-      AppendOutcome(testcase.children, "failure", SeverityName(finding->severity), finding->message,
-                    FailureBody(*finding, rule));
-    }
-    for (const Finding* finding : errors) {
-      AppendOutcome(testcase.children, "error", "evidence-missing", finding->message,
-                    Details(*finding, rule));
-    }
-    if (!failures.empty() || !errors.empty()) {
-      testcase.outcome = failures.empty() ? Outcome::kError : Outcome::kFailure;
-      // Jenkins takes a testcase with <skipped> as skipped whatever else it holds: waived
-      // findings next to live failures are told in system-out instead.
-      std::string waived_text;
-      for (const Finding* finding : waived) {
-        waived_text +=
-            "waived: " + finding->message + " at " + Where(finding->location, finding->target);
-        if (finding->waiver) waived_text += ": " + WaiverText(*finding->waiver);
-        waived_text += "\n";
-      }
-      if (!waived_text.empty()) {
-        testcase.children += "      <system-out>";
-        AppendCdata(testcase.children, waived_text);
-        testcase.children += "</system-out>\n";
-      }
-      return testcase;
-    }
-    if (!waived.empty()) {
-      testcase.outcome = Outcome::kSkipped;
-      for (const Finding* finding : waived) {
-        const std::string justification =
-            finding->waiver ? WaiverText(*finding->waiver) : "no justification recorded";
-        std::string body = Details(*finding, rule);
-        if (finding->waiver) {
-          body += "waiver owner: " + finding->waiver->owner +
-                  "\nwaiver expires: " + finding->waiver->expires +
-                  "\nwaiver source: " + finding->waiver->source + "\n";
-        }
-        AppendOutcome(testcase.children, "skipped", "", "waived: " + justification, body);
-      }
-      return testcase;
-    }
-    testcase.outcome = NoFindingOutcome(target, rule_id);
-    if (testcase.outcome == Outcome::kSkipped) {
-      const std::string kind = rule && !rule->target.empty() ? rule->target : "matching";
-      const std::string message = "not applicable: no " + kind + " evidence on this target";
-      AppendOutcome(testcase.children, "skipped", "", message, "");
-    }
-    return testcase;
-  }
-
-  // A rule without findings on a target passed, unless it had nothing to check there.
-  Outcome NoFindingOutcome(const std::string& target, const std::string& rule_id) const {
-    const auto check = checks_.find({target, rule_id});
-    return check == checks_.end() || check->second->facts_checked == 0 ? Outcome::kSkipped
-                                                                       : Outcome::kPass;
-  }
-
-  Testcase EvidenceTestcase(const std::string& target) const {
-    Testcase testcase{"pgward.evidence", "Evidence collection (" + target + ")", Outcome::kPass,
-                      ""};
-    if (auto it = errors_.find(target); it != errors_.end()) {
-      testcase.outcome = Outcome::kError;
-      for (const EvidenceError* error : it->second) {
-        AppendOutcome(
-            testcase.children, "error", "collection-error", error->message,
-            error->message + "\nlocation: " + Where(error->location, error->target) + "\n");
-      }
-    }
-    return testcase;
-  }
-
-  static std::string Details(const Finding& finding, const RuleInfo* rule) {
-    std::string body = finding.message + "\nrule: " + finding.rule_id +
-                       "\nseverity: " + std::string(SeverityName(finding.severity)) +
-                       "\nlocation: " + Where(finding.location, finding.target) + "\n";
-    body += "count: " + std::to_string(finding.count);
-    for (size_t i = 0; i < finding.sample_pids.size(); ++i) {
-      body += (i == 0 ? " (sample pids: " : ", ") + std::to_string(finding.sample_pids[i]);
-    }
-    body += finding.sample_pids.empty() ? "\n" : ")\n";
-    if (rule && !rule->compliance.empty()) {
-      body += "compliance: " + ComplianceText(rule->compliance) + "\n";
-    }
-    if (finding.note) body += "note: " + *finding.note + "\n";
-    if (!finding.fingerprint.empty()) body += "fingerprint: " + finding.fingerprint + "\n";
-    return body;
-  }
-
-  static std::string FailureBody(const Finding& finding, const RuleInfo* rule) {
-    std::string body = Details(finding, rule);
-    if (rule && !rule->remediation.empty()) body += "remediation: " + rule->remediation + "\n";
-    return body;
-  }
-
  private:
-  const ScanReport& report_;
-  std::map<std::string, const RuleInfo*> rules_;
-  std::map<std::pair<std::string, std::string>, const RuleCheck*> checks_;  // (target, rule)
-  std::map<std::pair<std::string, std::string>, std::vector<const Finding*>> findings_;
-  std::map<std::string, std::vector<const EvidenceError*>> errors_;
-  std::vector<std::string> targets_;
-};
+  using Key = std::pair<std::string_view, std::string_view>;  // rule id, target
 
-struct Counts {
-  size_t tests = 0, failures = 0, errors = 0, skipped = 0;
-
-  void Add(Outcome outcome) {
-    ++tests;
-    if (outcome == Outcome::kFailure) ++failures;
-    if (outcome == Outcome::kError) ++errors;
-    if (outcome == Outcome::kSkipped) ++skipped;
+  static void AppendCollectionError(std::string& out,
+                                    const std::vector<const EvidenceError*>& errors) {
+    std::string body;
+    for (const EvidenceError* error : errors) {
+      if (!body.empty()) body += "\n";
+      body += error->message + "\nlocation: " + Where(error->location, error->target) + "\n";
+    }
+    const std::string message = errors.size() == 1
+                                    ? errors.front()->message
+                                    : std::to_string(errors.size()) +
+                                          " collection errors; first: " + errors.front()->message;
+    AppendOutcome(out, "error", "collection-error", message, body);
   }
+
+  const ScanReport& report_;
+  std::map<std::string_view, const RuleInfo*> rules_;
+  std::map<Key, std::vector<const Finding*>> findings_;
+  std::map<std::string, std::vector<const EvidenceError*>> errors_;
+  std::map<std::string_view, std::set<std::string_view>> files_;  // target -> files pointed at
 };
 
-void AppendCounts(std::string& out, const Counts& counts) {
-  AppendAttribute(out, "tests", std::to_string(counts.tests));
-  AppendAttribute(out, "failures", std::to_string(counts.failures));
-  AppendAttribute(out, "errors", std::to_string(counts.errors));
+void AppendCounts(std::string& out, const CheckTally& tally) {
+  AppendAttribute(out, "tests", std::to_string(tally.checks));
+  AppendAttribute(out, "failures", std::to_string(tally.failed));
+  AppendAttribute(out, "errors", std::to_string(tally.errors));
 }
 
 void AppendProperty(std::string& out, std::string_view name, std::string_view value) {
@@ -377,33 +317,27 @@ void AppendProperty(std::string& out, std::string_view name, std::string_view va
 
 }  // namespace
 
+// One testsuite per target and one testcase per check (CheckResults): the counts are those of
+// the JSON and text reports. Rules that did not apply to a target have no testcase.
 void WriteJunitReport(const ScanReport& report, std::ostream& stream) {
-  const SuiteBuilder builder(report);
-  // <testsuites> opens with the totals: the outcomes are counted first, and the testcases are
-  // rendered a suite at a time as they are written.
-  std::vector<Counts> counts;
-  Counts total;
-  for (const std::string& target : builder.targets()) {
-    counts.emplace_back();
-    for (const std::string& rule_id : builder.RuleIds(target)) {
-      const Outcome outcome = builder.RuleTestcase(target, rule_id, false).outcome;
-      counts.back().Add(outcome);
-      total.Add(outcome);
-    }
-    const Outcome evidence = builder.EvidenceTestcase(target).outcome;
-    counts.back().Add(evidence);
-    total.Add(evidence);
-  }
+  const std::vector<CheckResult> results = CheckResults(report);
+  const SuiteWriter writer(report);
+  std::set<std::string_view> targets(report.targets.begin(), report.targets.end());
+  for (const CheckResult& result : results) targets.insert(result.target);
+
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites";
   AppendAttribute(out, "name", "pgward");
-  AppendCounts(out, total);
+  AppendCounts(out, TallyChecks(results));
   out += ">\n";
-  for (size_t i = 0; i < builder.targets().size(); ++i) {
-    const std::string& target = builder.targets()[i];
+  auto next = results.begin();
+  for (const std::string_view target : targets) {
+    const auto begin = next;
+    while (next != results.end() && next->target == target) ++next;
+    const CheckTally tally = TallyChecks({begin, next});
     out += "  <testsuite";
     AppendAttribute(out, "name", target);
-    AppendCounts(out, counts[i]);
-    AppendAttribute(out, "skipped", std::to_string(counts[i].skipped));
+    AppendCounts(out, tally);
+    AppendAttribute(out, "skipped", std::to_string(tally.waived));
     if (!report.invocation.started_at.empty()) {
       AppendAttribute(out, "timestamp", report.invocation.started_at);
     }
@@ -411,28 +345,13 @@ void WriteJunitReport(const ScanReport& report, std::ostream& stream) {
     AppendProperty(out, "pgward.version", kVersion);
     AppendProperty(out, "pgward.fail_on", SeverityName(report.invocation.fail_on));
     AppendProperty(out, "pgward.exit_code", std::to_string(report.invocation.exit_code));
-    for (const Artifact* artifact : builder.Artifacts(target)) {
+    for (const Artifact* artifact : writer.Artifacts(target)) {
       AppendProperty(out, "sha256:" + artifact->path, artifact->sha256);
     }
     out += "    </properties>\n";
-    const auto write = [&](const Testcase& testcase) {
-      out += "    <testcase";
-      AppendAttribute(out, "classname", testcase.classname);
-      AppendAttribute(out, "name", testcase.name);
-      if (testcase.children.empty()) {
-        out += "/>\n";
-      } else {
-        out += ">\n";
-        out += testcase.children;
-        out += "    </testcase>\n";
-      }
-      stream << out;
-      out.clear();
-    };
-    for (const std::string& rule_id : builder.RuleIds(target)) {
-      write(builder.RuleTestcase(target, rule_id, true));
-    }
-    write(builder.EvidenceTestcase(target));
+    stream << out;
+    out.clear();
+    for (auto check = begin; check != next; ++check) stream << writer.Testcase(*check);
     out += "  </testsuite>\n";
   }
   out += "</testsuites>\n";

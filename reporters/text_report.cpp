@@ -55,10 +55,7 @@ std::string Summary(const ScanReport& report) {
       ++failing[static_cast<size_t>(finding.severity)];
     }
   }
-  size_t passed = 0;
-  for (const RuleCheck& check : report.checks) {
-    if (check.failures == 0 && check.errors == 0) ++passed;
-  }
+  const CheckTally tally = TallyChecks(CheckResults(report));
   std::string summary = std::to_string(report.findings.size()) + " finding(s); failing: ";
   bool first = true;
   for (Severity severity : kMostSevereFirst) {
@@ -68,9 +65,11 @@ std::string Summary(const ScanReport& report) {
                std::string(SeverityName(severity));
   }
   summary += "; " + std::to_string(waived) + " waived, " + std::to_string(evidence) +
-             " without evidence; " + std::to_string(passed) + " of " +
-             std::to_string(report.checks.size()) + " checks passed on " +
-             std::to_string(report.targets.size()) + " target(s)";
+             " without evidence; " + std::to_string(tally.passed) + " of " +
+             std::to_string(tally.checks) + " checks passed (" + std::to_string(tally.failed) +
+             " failed, " + std::to_string(tally.errors) + " errors, " +
+             std::to_string(tally.waived) + " waived) on " + std::to_string(report.targets.size()) +
+             " target(s)";
   if (!report.errors.empty()) {
     summary += "; INCOMPLETE: " + std::to_string(report.errors.size()) + " evidence error(s)";
   }

@@ -1,8 +1,79 @@
 #include "engine/findings/report.h"
 
+#include <map>
+#include <tuple>
+
 #include "engine/core/exit_code.h"
 
 namespace pgward {
+namespace {
+
+CheckOutcome Worse(CheckOutcome outcome, FindingStatus status) {
+  switch (status) {
+    case FindingStatus::kFail:
+      return CheckOutcome::kFailed;
+    case FindingStatus::kError:
+      return outcome == CheckOutcome::kFailed ? outcome : CheckOutcome::kError;
+    case FindingStatus::kWaived:
+      return outcome == CheckOutcome::kPassed ? CheckOutcome::kWaived : outcome;
+  }
+  return outcome;
+}
+
+}  // namespace
+
+std::vector<CheckResult> CheckResults(const ScanReport& report) {
+  // Keyed as the results are sorted: target, then its evidence collection before its rules. A
+  // finding without its check (a hand-made report) still makes one.
+  using Key = std::tuple<std::string_view, bool, std::string_view>;  // target, is a rule, rule id
+  std::map<Key, CheckOutcome> outcomes;
+  for (const RuleCheck& check : report.checks) {
+    outcomes.try_emplace({check.target, true, check.rule_id}, CheckOutcome::kPassed);
+  }
+  // Findings come in runs of one check: the last look-up is kept.
+  auto last = outcomes.end();
+  for (const Finding& finding : report.findings) {
+    if (last == outcomes.end() || last->first != Key{finding.target, true, finding.rule_id}) {
+      last = outcomes.try_emplace({finding.target, true, finding.rule_id}, CheckOutcome::kPassed)
+                 .first;
+    }
+    last->second = Worse(last->second, finding.status);
+  }
+  // One collection check per target, however many of its inputs failed.
+  for (const EvidenceError& error : report.errors) {
+    outcomes.insert_or_assign({error.target, false, std::string_view()}, CheckOutcome::kError);
+  }
+  std::vector<CheckResult> results;
+  results.reserve(outcomes.size());
+  for (const auto& [key, outcome] : outcomes) {
+    const auto& [target, is_rule, rule_id] = key;
+    results.push_back(
+        {is_rule ? CheckKind::kRule : CheckKind::kCollection, rule_id, target, outcome});
+  }
+  return results;
+}
+
+CheckTally TallyChecks(std::span<const CheckResult> results) {
+  CheckTally tally;
+  for (const CheckResult& result : results) {
+    ++tally.checks;
+    switch (result.outcome) {
+      case CheckOutcome::kPassed:
+        ++tally.passed;
+        break;
+      case CheckOutcome::kFailed:
+        ++tally.failed;
+        break;
+      case CheckOutcome::kError:
+        ++tally.errors;
+        break;
+      case CheckOutcome::kWaived:
+        ++tally.waived;
+        break;
+    }
+  }
+  return tally;
+}
 
 int ExitCodeFor(const ScanReport& report) {
   bool incomplete = !report.errors.empty();

@@ -6,7 +6,9 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/findings/finding.h"
@@ -31,7 +33,7 @@ struct RuleInfo {
 struct RuleCheck {
   std::string rule_id;
   std::string target;
-  size_t facts_checked = 0;  // facts the selector kept
+  size_t facts_checked = 0;  // facts the selector kept: at least one (else the rule did not apply)
   size_t failures = 0;       // facts that failed (before grouping)
   size_t errors = 0;         // facts whose evidence was incomplete
 };
@@ -55,6 +57,30 @@ struct ScanReport {
   std::vector<Artifact> artifacts;    // sorted by path
   std::vector<std::string> warnings;  // e.g. waivers that matched no finding
 };
+
+// What one check came to: a rule on a target (failed when any of its findings fails, else error
+// when evidence was missing, else waived when all its findings are waived, else passed), or the
+// collection of a target's evidence, which is a check in its own right (an error when it failed).
+enum class CheckOutcome { kPassed, kFailed, kError, kWaived };
+
+enum class CheckKind { kCollection, kRule };
+
+struct CheckResult {
+  CheckKind kind = CheckKind::kRule;
+  std::string_view rule_id;  // of a rule check
+  std::string_view target;
+  CheckOutcome outcome = CheckOutcome::kPassed;
+};
+
+// Every check of a report with its outcome, sorted by target then rule id (evidence collection
+// first). Every format counts its checks from here, so JSON, text and JUnit agree; the views
+// point into `report`.
+std::vector<CheckResult> CheckResults(const ScanReport& report);
+
+struct CheckTally {
+  size_t checks = 0, passed = 0, failed = 0, errors = 0, waived = 0;
+};
+CheckTally TallyChecks(std::span<const CheckResult> results);
 
 // The exit code a report stands for: 3 when evidence is missing (collection errors or findings
 // whose evidence was incomplete), else 1 when a failing finding is at or above `fail_on`

@@ -106,7 +106,10 @@ class RuleEvaluator {
       finding.count = group.count;
       if (group.count > 1) finding.message = RenderMessage(rule_, table_, group.row, group.count);
     }
-    for (auto& [target, check] : checks_) out_.checks.push_back(std::move(check));
+    // A rule that found nothing to check on a target did not apply there: it is no check.
+    for (auto& [target, check] : checks_) {
+      if (check.facts_checked > 0) out_.checks.push_back(std::move(check));
+    }
   }
 
  private:

@@ -3,6 +3,7 @@
 // with XPath, through xmllint too.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "reporters/render.h"
@@ -11,6 +12,8 @@
 
 namespace pgward::testing {
 namespace {
+
+using nlohmann::json;
 
 const std::string kSchema = std::string(PGWARD_SOURCE_DIR) + "/fixtures/reports/junit-10.xsd";
 
@@ -101,8 +104,8 @@ TEST_F(RichJunitTest, OneSuitePerTargetWithCountsThatMatchItsTestcases) {
     EXPECT_EQ(std::stoi(file_.XPath("string(" + suite + "/@errors)")), suite_errors);
     EXPECT_EQ(std::stoi(file_.XPath("string(" + suite + "/@skipped)")),
               file_.Count(suite + "/testcase[skipped]"));
-    // One testcase per rule of the run, plus the evidence testcase.
-    EXPECT_EQ(suite_tests, 7);
+    // One outcome element per testcase: a testcase is one check, however many findings.
+    EXPECT_EQ(file_.Count(suite + "/testcase[count(failure | error | skipped) > 1]"), 0);
     EXPECT_EQ(file_.XPath("string(" + suite + "/@timestamp)"), "2026-03-01T10:00:00Z");
     tests += suite_tests;
     failures += suite_failures;
@@ -111,6 +114,13 @@ TEST_F(RichJunitTest, OneSuitePerTargetWithCountsThatMatchItsTestcases) {
   EXPECT_EQ(std::stoi(file_.XPath("string(/testsuites/@tests)")), tests);
   EXPECT_EQ(std::stoi(file_.XPath("string(/testsuites/@failures)")), failures);
   EXPECT_EQ(std::stoi(file_.XPath("string(/testsuites/@errors)")), errors);
+  // The checks the JSON report counts, one for one.
+  const json summary = json::parse(reporters::RenderReport("json", RichReport(), {}))["summary"];
+  EXPECT_EQ(summary["checks"], tests);
+  EXPECT_EQ(summary["checks_failed"], failures);
+  EXPECT_EQ(summary["checks_errors"], errors);
+  EXPECT_EQ(summary["checks_waived"],
+            std::stoi(file_.XPath("string(count(/testsuites/testsuite/testcase[skipped]))")));
 }
 
 TEST_F(RichJunitTest, NamesAreStableAndUnique) {
@@ -151,11 +161,12 @@ TEST_F(RichJunitTest, OutcomesFollowTheFindings) {
   EXPECT_EQ(file_.XPath("string(" + Case(db2, "PGW-CONN-002") + "/error/@type)"),
             "evidence-missing");
   EXPECT_EQ(file_.XPath("string(" + Case(db2, "evidence") + "/error/@type)"), "collection-error");
-  // Nothing to check: skipped as not applicable. A pass: an empty testcase.
-  EXPECT_EQ(file_.XPath("string(" + Case(db2, "PGW-SRV-001") + "/skipped/@message)"),
-            "not applicable: no server evidence on this target");
+  // Nothing to check: no testcase. A pass: an empty testcase. Evidence collected in full: no
+  // collection testcase.
+  EXPECT_EQ(file_.Count(Case(db2, "PGW-SRV-001")), 0);
+  EXPECT_EQ(file_.Count(Case(db1, "PGW-INFO-001")), 1);
   EXPECT_EQ(file_.Count(Case(db1, "PGW-INFO-001") + "/*"), 0);
-  EXPECT_EQ(file_.Count(Case(db1, "evidence") + "/*"), 0);
+  EXPECT_EQ(file_.Count(Case(db1, "evidence")), 0);
   // The file read for a target, with its hash.
   EXPECT_EQ(file_.XPath("string(" + Suite("/src/pgward-fixture/conf/pg_hba.conf") +
                         "/properties/property[@name='sha256:/src/pgward-fixture/conf/"
