@@ -128,6 +128,26 @@ TEST_F(HbaViewDifferentialTest, Options) { ExpectSameRows(kCorpus / "options"); 
 TEST_F(HbaViewDifferentialTest, Includes) { ExpectSameRows(kCorpus / "includes"); }
 TEST_F(HbaViewDifferentialTest, Errors) { ExpectSameRows(kCorpus / "errors"); }
 
+// Files written by others (fixtures/hba-corpus/manifest.tsv says where each comes from), each
+// installed as the server's pg_hba.conf as it is: the server's rows, errors included, are
+// pgward's.
+TEST_F(HbaViewDifferentialTest, RealWorldCorpus) {
+  const fs::path corpus = fs::path(PGWARD_SOURCE_DIR) / "fixtures" / "hba-corpus";
+  std::set<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(corpus)) {
+    if (entry.path().extension() == ".conf") files.insert(entry.path());
+  }
+  ASSERT_GE(files.size(), 100u);
+  for (const fs::path& file : files) {
+    SCOPED_TRACE(file.filename().string());
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    InstallGenerated(content.str());
+    ExpectSameRowsForInstalledFile();
+  }
+}
+
 TEST_F(HbaViewDifferentialTest, NulByteDropsTheRestOfThePhysicalLine) {
   using namespace std::string_literals;
   InstallGenerated("local all all trust\nlocal all nul\0user trust\nlocal all a trust\n"s);

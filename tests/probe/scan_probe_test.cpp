@@ -140,7 +140,9 @@ TEST(ScanProbeTest, TheChainIsVerifiedAgainstTheRootCertificateLibpqUsed) {
   setenv("PGSSLROOTCERT", sandbox.pki().ca_certificate().c_str(), 1);
   const auto result = RunPgward({"scan", "--target", dsn, "--probe", "--format", "json"});
   unsetenv("PGSSLROOTCERT");
-  ASSERT_EQ(result.exit_code, 1) << result.err;
+  // The sandbox's pg_hba.conf trusts its own host's users only (PGW-HBA-009, low) and its
+  // certificate is trusted: nothing fails at --fail-on high.
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
   const nlohmann::json report = nlohmann::json::parse(result.out);
   EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
   EXPECT_EQ(Check(report, "PGW-CERT-003")["facts_checked"], 1);
