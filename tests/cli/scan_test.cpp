@@ -204,6 +204,35 @@ TEST(ScanWaiversTest, WaivedFindingsNeverFailTheRun) {
 
 // One waivers file serves runs of different packs: a waiver for a built-in rule that the pack
 // leaves out waives nothing in that run, and says so, but does not stop it.
+// The example users start from loads, and each of its hba waivers finds its finding in the file
+// it was written for (waived until it expires, then failing with a note naming it).
+TEST(ScanWaiversTest, TheExampleWaiversFileWaivesWhatItSays) {
+  // From the source directory, as a CI job runs from its checkout: a file finding's fingerprint
+  // includes the path as the command line gives it.
+  const std::string example = "examples/waivers/waivers.yaml";
+  testing::CommandOptions from_source;
+  from_source.cwd = PGWARD_SOURCE_DIR;
+  const auto result =
+      testing::RunPgward({"scan", "--hba", "fixtures/hba/stock/docker-postgres-15.conf",
+                          "--waivers", example, "--format", "json", "--reproducible"},
+                         from_source);
+  ASSERT_NE(result.exit_code, 2) << result.err;
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  std::multiset<std::string> waived;  // rule and line of each finding a waiver took
+  for (const auto& finding : report["findings"]) {
+    if (finding["waiver"].is_null()) continue;
+    EXPECT_TRUE(finding["waiver"]["source"].get<std::string>().starts_with(example));
+    waived.insert(finding["rule_id"].get<std::string>() + ":" +
+                  std::to_string(finding["location"]["line"].get<int>()));
+  }
+  EXPECT_EQ(waived,
+            (std::multiset<std::string>{"PGW-HBA-009:89", "PGW-HBA-009:91", "PGW-HBA-010:100"}));
+  // Only the live waiver finds nothing in a file.
+  ASSERT_EQ(report["warnings"].size(), 1u) << report["warnings"].dump();
+  EXPECT_NE(report["warnings"][0].get<std::string>().find("PGW-CONN-001 matched no finding"),
+            std::string::npos);
+}
+
 TEST(ScanWaiversTest, AWaiverForARuleOutsideThePackIsAWarning) {
   const std::string directory = ::testing::TempDir() + "pgward-shared-waivers";
   std::filesystem::create_directories(directory);
