@@ -150,7 +150,7 @@ SandboxOptions SandboxOptions::ssl_off() {
   return options;
 }
 
-Sandbox::Sandbox(SandboxOptions options) {
+Sandbox::Sandbox(SandboxOptions options) : ssl_(options.ssl) {
   char pattern[] = "/tmp/pgward-sandbox-XXXXXX";
   if (mkdtemp(pattern) == nullptr) throw std::runtime_error("sandbox: mkdtemp failed");
   directory_ = pattern;
@@ -265,6 +265,12 @@ std::string Sandbox::tls_dsn(const std::string& role) const {
   return "host=" + host_ + " port=" + std::to_string(port_) + " user=" + role +
          " dbname=postgres sslmode=verify-full sslrootcert=" + pki_->ca_certificate().string() +
          " connect_timeout=10";
+}
+
+std::string Sandbox::tcp_dsn(const std::string& role) const {
+  if (ssl_) return tls_dsn(role);
+  return "host=" + host_ + " port=" + std::to_string(port_) + " user=" + role +
+         " dbname=postgres sslmode=disable connect_timeout=10";
 }
 
 void Sandbox::GrantScannerHbaFileRules() const {

@@ -64,6 +64,8 @@ class Sandbox {
   std::string socket_dsn(const std::string& role = kSuperuser) const;
   // libpq connection string for `role` over TCP with TLS verified against the sandbox CA.
   std::string tls_dsn(const std::string& role = kSuperuser) const;
+  // How a client reaches this server over TCP: tls_dsn, or sslmode=disable when ssl is off.
+  std::string tcp_dsn(const std::string& role = kSuperuser) const;
 
   // Runs SQL as `role` over the Unix socket; returns the rows, SQL NULL as nullopt.
   using Row = std::vector<std::optional<std::string>>;
@@ -88,6 +90,7 @@ class Sandbox {
   std::filesystem::path data_directory_;
   std::optional<TestPki> pki_;
   pid_t postmaster_pid_ = 0;
+  bool ssl_ = true;
   bool stopped_ = false;
 };
 

@@ -11,11 +11,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
 #include "tests/sandbox/live_client.h"
 #include "tests/sandbox/sandbox.h"
+#include "tests/support/command.h"
 
 namespace pgward::sandbox {
 namespace {
@@ -173,6 +176,34 @@ TEST(SandboxTest, SslOffVariantRefusesTlsAndServesPlaintext) {
   }
   LiveClient plaintext(sandbox, {.transport = Transport::kTcpPlaintext, .user = kPlainAppRole});
   EXPECT_EQ(ClientSessions(sandbox).at(plaintext.backend_pid()).ssl, "f");
+}
+
+// The tool the demo and users run: with ssl off, its clients fall back to plaintext (as
+// sslmode=prefer does) and the scanner's connection string does not ask for TLS, so a scan of
+// the variant runs and finds what ssl=off means.
+TEST(SandboxTest, SslOffToolRunsItsClientsAndAScannerWithoutTls) {
+  const testing::CommandResult result = testing::RunCommand(
+      {SANDBOX_TOOL, "--variant", "ssl-off", "--clients", "--", "/bin/sh", "-c",
+       "printf '%s\\n' \"$PGWARD_SANDBOX_SCANNER_DSN\" >&2; exec \"$0\" scan --target "
+       "\"$PGWARD_SANDBOX_SCANNER_DSN\" --format json --reproducible",
+       PGWARD_BINARY});
+  EXPECT_NE(result.err.find("sslmode=disable"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("verify-full"), std::string::npos) << result.err;
+  ASSERT_EQ(result.exit_code, 1) << result.err;
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
+  std::multiset<std::string> plaintext_applications;
+  bool ssl_off = false;
+  for (const auto& finding : report["findings"]) {
+    if (finding["rule_id"] == "PGW-CONN-001") {
+      plaintext_applications.insert(finding["subject"]["application_name"].get<std::string>());
+    }
+    ssl_off |= finding["rule_id"] == "PGW-SRV-001";
+  }
+  EXPECT_TRUE(ssl_off) << result.out;
+  // The TLS clients of the mix came in plaintext; the certificate job was left out.
+  EXPECT_EQ(plaintext_applications,
+            (std::multiset<std::string>{"billing-api", "reporting", "web"}));
 }
 
 TEST(SandboxTest, RoleWithoutPgMonitorSeesOtherSessionsAddressesAsNull) {

@@ -18,9 +18,7 @@ namespace {
 using pgward::sandbox::ClientSpec;
 using pgward::sandbox::Transport;
 
-// A small application landscape: pooled plaintext connections, TLS at different versions, a
-// certificate-authenticated batch job, and a local cron job on the Unix socket.
-std::vector<ClientSpec> ClientMix() {
+std::vector<ClientSpec> FullClientMix() {
   std::vector<ClientSpec> clients;
   for (int i = 0; i < 3; ++i) {
     clients.push_back({.transport = Transport::kTcpPlaintext,
@@ -44,6 +42,28 @@ std::vector<ClientSpec> ClientMix() {
                      .user = pgward::sandbox::kPlainAppRole,
                      .application_name = "local-cron"});
   return clients;
+}
+
+// A small application landscape: pooled plaintext connections, TLS at different versions, a
+// certificate-authenticated batch job, and a local cron job on the Unix socket. Against a server
+// with ssl off, the TLS clients connect in plaintext, as sslmode=prefer clients (libpq's
+// default) do, and the certificate job is left out: its role is refused without TLS.
+std::vector<ClientSpec> ClientMix(bool server_tls) {
+  std::vector<ClientSpec> clients = FullClientMix();
+  if (server_tls) return clients;
+  std::vector<ClientSpec> fallen_back;
+  for (const ClientSpec& spec : clients) {
+    if (!spec.client_certificate_role.empty()) continue;
+    if (spec.transport != Transport::kTcpTls) {
+      fallen_back.push_back(spec);
+      continue;
+    }
+    fallen_back.push_back({.transport = Transport::kTcpPlaintext,
+                           .user = spec.user,
+                           .database = spec.database,
+                           .application_name = spec.application_name});
+  }
+  return fallen_back;
 }
 
 int RunCommand(const std::vector<std::string>& command) {
@@ -73,7 +93,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Runs COMMAND next to a throwaway PostgreSQL 15 sandbox with TLS and live clients.\n"
       "COMMAND sees PGWARD_SANDBOX_HOST, _PORT, _SOCKET_DIR, _CA, _HBA, _DSN (superuser, "
-      "Unix socket), _SCANNER_DSN (pg_monitor, TLS verify-full).",
+      "Unix socket), _SCANNER_DSN (pg_monitor over TCP: TLS verify-full, or sslmode=disable "
+      "with --variant ssl-off).",
       "pgward-sandbox"};
   std::string variant = "default";
   bool with_clients = false;
@@ -95,7 +116,7 @@ int main(int argc, char** argv) {
     sandbox.GrantScannerHbaFileRules();
     std::vector<pgward::sandbox::LiveClient> clients;
     if (with_clients) {
-      for (const ClientSpec& spec : ClientMix()) clients.emplace_back(sandbox, spec);
+      for (const ClientSpec& spec : ClientMix(options.ssl)) clients.emplace_back(sandbox, spec);
     }
     setenv("PGWARD_SANDBOX_HOST", sandbox.host().c_str(), 1);
     setenv("PGWARD_SANDBOX_PORT", std::to_string(sandbox.port()).c_str(), 1);
@@ -103,7 +124,7 @@ int main(int argc, char** argv) {
     setenv("PGWARD_SANDBOX_CA", sandbox.pki().ca_certificate().c_str(), 1);
     setenv("PGWARD_SANDBOX_HBA", sandbox.hba_file().c_str(), 1);
     setenv("PGWARD_SANDBOX_DSN", sandbox.socket_dsn().c_str(), 1);
-    setenv("PGWARD_SANDBOX_SCANNER_DSN", sandbox.tls_dsn(pgward::sandbox::kScannerRole).c_str(), 1);
+    setenv("PGWARD_SANDBOX_SCANNER_DSN", sandbox.tcp_dsn(pgward::sandbox::kScannerRole).c_str(), 1);
     return RunCommand(command);
   } catch (const std::exception& error) {
     std::cerr << "pgward-sandbox: " << error.what() << "\n";
