@@ -28,8 +28,8 @@ struct RuleInfo {
   std::string policy;  // the policy or pack it came from
 };
 
-// How one rule fared on one target: the evidence that a control was checked, even when it
-// passed (JUnit testcases, SARIF notifications).
+// How one rule fared on one target it applied to: the evidence that a control was checked,
+// even when it passed (the JSON report's checks, JUnit's testcases).
 struct RuleCheck {
   std::string rule_id;
   std::string target;
