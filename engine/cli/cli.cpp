@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/cli/collect_command.h"
+#include "engine/cli/hba_diff_command.h"
 #include "engine/cli/hba_explain_command.h"
 #include "engine/cli/hba_rules_command.h"
 #include "engine/cli/policy_commands.h"
@@ -102,6 +103,15 @@ void AddHbaAccessOptions(CLI::App& command, hba::FileAccess& access) {
   limit("--max-records", access.limits.max_records, "Most rows of one hba file");
 }
 
+// What `scan` and `hba diff` evaluate.
+void AddPolicyChoiceOptions(CLI::App& command, PolicyChoice& choice) {
+  command.add_option("--policy", choice.policies, "Policy or pack file (repeatable)");
+  command.add_option("--pack", choice.packs,
+                     "Built-in pack: baseline, pci-dss-4.0, cis-postgresql (default baseline)");
+  command.add_option("--set", choice.assignments, "Policy parameter NAME=VALUE (repeatable)");
+  command.add_option("--values", choice.values_files, "YAML file of parameter values");
+}
+
 // The live servers of `collect` and `scan`.
 void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
   command.add_option("--target", options.targets,
@@ -184,6 +194,38 @@ void AddHbaExplainCommand(CLI::App& hba, Action& action) {
   });
 }
 
+void AddHbaDiffCommand(CLI::App& hba, Action& action) {
+  CLI::App* command = hba.add_subcommand(
+      "diff",
+      "Show what a change to a pg_hba.conf opens or closes, for which connections, databases, "
+      "users and addresses (from the first-match analysis of both versions, not from a line "
+      "diff), and the findings it brings or removes");
+  auto options = std::make_shared<HbaDiffOptions>();
+  auto format = std::make_shared<std::string>("text");
+  auto fail_on = std::make_shared<std::string>("high");
+  command->add_option("BASE", options->base, "The file before the change")->required();
+  command->add_option("HEAD", options->head, "The file after the change")->required();
+  AddPgVersionOption(*command, options->pg_version,
+                     "PostgreSQL major version whose parser to follow for both files");
+  command->add_option("--format", *format, "Output format (markdown: for a pull-request comment)")
+      ->check(CLI::IsMember({"text", "json", "markdown"}))
+      ->default_val("text");
+  AddPolicyChoiceOptions(*command, options->policy_choice);
+  command
+      ->add_option("--fail-on", *fail_on,
+                   "Lowest severity of a new failing finding that makes the exit code 1")
+      ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}))
+      ->default_val("high");
+  AddHbaAccessOptions(*command, options->access);
+  command->callback([&action, options, format, fail_on] {
+    options->format = *format == "json"       ? HbaDiffOptions::Format::kJson
+                      : *format == "markdown" ? HbaDiffOptions::Format::kMarkdown
+                                              : HbaDiffOptions::Format::kText;
+    options->fail_on = *ParseSeverity(*fail_on);
+    action = [options] { return RunHbaDiff(*options, std::cout, std::cerr); };
+  });
+}
+
 void AddProbeCommand(CLI::App& app, Action& action) {
   CLI::App* command = app.add_subcommand(
       "probe",
@@ -239,11 +281,7 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   AddLiveTargetOptions(*command, options->live);
   AddPgVersionOption(*command, options->pg_version,
                      "PostgreSQL major version whose pg_hba.conf parser to follow for --hba");
-  command->add_option("--policy", options->policies, "Policy or pack file (repeatable)");
-  command->add_option("--pack", options->packs,
-                      "Built-in pack: baseline, pci-dss-4.0, cis-postgresql (default baseline)");
-  command->add_option("--set", options->assignments, "Policy parameter NAME=VALUE (repeatable)");
-  command->add_option("--values", options->values_files, "YAML file of parameter values");
+  AddPolicyChoiceOptions(*command, options->policy_choice);
   command->add_option("--waivers", options->waivers, "Waivers file (YAML)");
   CLI::Option* format_option =
       command
@@ -425,6 +463,7 @@ int Run(int argc, char** argv) {
   CLI::App* hba = app.add_subcommand("hba", "Read and analyse pg_hba.conf files");
   AddHbaRulesCommand(*hba, action);
   AddHbaExplainCommand(*hba, action);
+  AddHbaDiffCommand(*hba, action);
 
   CLI::App* policy = app.add_subcommand("policy", "Inspect, lint and test policies");
   AddPolicyCommands(*policy, action);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/cli/collect_command.h"
+#include "engine/cli/policy_choice.h"
 #include "engine/core/exit_code.h"
 #include "engine/core/file_digest.h"
 #include "engine/core/redact.h"
@@ -30,58 +31,6 @@ std::string NowUtc() {
   const auto now = std::chrono::system_clock::now();
   return FormatTimestamp(
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
-}
-
-struct LoadedPolicies {
-  std::vector<policy::Policy> policies;
-  bool ok = true;
-};
-
-LoadedPolicies LoadPolicies(const ScanOptions& options, std::ostream& err) {
-  policy::ParameterOverrides overrides;
-  overrides.assignments = options.assignments;
-  overrides.values_files = options.values_files;
-  LoadedPolicies loaded;
-  std::set<std::string> printed;  // a bad --set value breaks every rule that uses it: once
-  auto take = [&](policy::LoadResult result) {
-    if (!result.policy) {
-      for (const policy::LoadError& error : result.errors) {
-        if (printed.insert(error.ToString()).second) err << error.ToString() << "\n";
-      }
-      loaded.ok = false;
-      return;
-    }
-    loaded.policies.push_back(std::move(*result.policy));
-  };
-  for (const std::string& file : options.policies) take(policy::LoadPolicyFile(file, overrides));
-  for (const std::string& pack : options.packs) take(policy::LoadBuiltinPack(pack, overrides));
-  if (options.policies.empty() && options.packs.empty()) {
-    take(policy::LoadBuiltinPack("baseline", overrides));
-  }
-  // The same rule twice would report every problem twice, once per pack.
-  std::map<std::string, std::string> owners;
-  for (const policy::Policy& policy : loaded.policies) {
-    for (const policy::Rule& rule : policy.rules) {
-      const auto [owner, inserted] = owners.emplace(rule.id, policy.name);
-      if (!inserted) {
-        err << "pgward: rule " << rule.id << " is in both " << owner->second << " and "
-            << policy.name << ": scan with one of them\n";
-        loaded.ok = false;
-      }
-    }
-  }
-  return loaded;
-}
-
-std::vector<RuleInfo> RuleInfos(const std::vector<policy::Policy>& policies) {
-  std::vector<RuleInfo> rules;
-  for (const policy::Policy& policy : policies) {
-    for (const policy::Rule& rule : policy.rules)
-      rules.push_back(policy::RuleInfoOf(rule, policy.name));
-  }
-  std::sort(rules.begin(), rules.end(),
-            [](const RuleInfo& a, const RuleInfo& b) { return a.id < b.id; });
-  return rules;
 }
 
 // The frameworks the policies declare, once each (packs of one catalog declare the same).
@@ -168,7 +117,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
   const std::optional<std::vector<Output>> outputs = PlanOutputs(options, err);
   if (!outputs) return ToInt(ExitCode::kUsageOrInputError);
-  LoadedPolicies loaded = LoadPolicies(options, err);
+  LoadedPolicies loaded = LoadPolicies(options.policy_choice, err);
   if (!loaded.ok) return ToInt(ExitCode::kUsageOrInputError);
 
   std::vector<policy::Waiver> waivers;
@@ -207,9 +156,9 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   report.errors = std::move(gathered.errors);
   report.artifacts = std::move(gathered.artifacts);
   // The run's other inputs are evidence too: which rules, values, waivers and servers it used.
-  std::vector<std::string> configuration = options.policies;
-  configuration.insert(configuration.end(), options.values_files.begin(),
-                       options.values_files.end());
+  std::vector<std::string> configuration = options.policy_choice.policies;
+  configuration.insert(configuration.end(), options.policy_choice.values_files.begin(),
+                       options.policy_choice.values_files.end());
   for (const std::string& named : {options.waivers, options.live.inventory}) {
     if (!named.empty()) configuration.push_back(named);
   }
@@ -258,7 +207,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   // Checked after the inputs were read, so that the files the hba files included count too.
   std::vector<std::string> inputs = options.hba_files;
   for (const std::vector<std::string>* named :
-       {&options.snapshots, &options.policies, &options.values_files}) {
+       {&options.snapshots, &options.policy_choice.policies, &options.policy_choice.values_files}) {
     inputs.insert(inputs.end(), named->begin(), named->end());
   }
   for (const std::string& named : {options.waivers, options.live.inventory}) {

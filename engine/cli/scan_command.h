@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/cli/collect_command.h"
+#include "engine/cli/policy_choice.h"
 #include "engine/findings/finding.h"
 
 namespace pgward::cli {
@@ -20,11 +21,7 @@ struct ScanOptions {
   CollectCommandOptions live;
   int pg_version = 17;  // for --hba files: the server version whose parser to follow
 
-  // Policies: --policy files and built-in --pack names; the baseline pack when neither.
-  std::vector<std::string> policies;
-  std::vector<std::string> packs;
-  std::vector<std::string> assignments;  // --set NAME=VALUE
-  std::vector<std::string> values_files;
+  PolicyChoice policy_choice;
   std::string waivers;
 
   // Output.

@@ -177,14 +177,19 @@ inline constexpr FieldSpec kHbaRuleFields[] = {
     {"options", kStringList, "options as name=value, secrets masked"},
     {"clientcert", kString, "verify-ca or verify-full; absent when not required"},
     {"error", kString, "why the server would refuse to load this record"},
-    {"shadowed", kBool, "no connection can ever have this record as its first match"},
+    // What the other records make of this one: they change when another line does, while the
+    // record and its problem stay the same, so they are volatile (a finding keeps its
+    // fingerprint when an unrelated line is added).
+    {"shadowed", kBool, "no connection can ever have this record as its first match", true},
     {"shadowed_by", kStringList, "file:line of the earlier records that shadow it", true},
     {"reachable_plaintext_from", kStringList,
      "ranges (or symbolic addresses) from which a plaintext TCP connection can have this record "
-     "as its first match"},
+     "as its first match",
+     true},
     {"plaintext_not_rejected", kStringList,
      "hostssl records: ranges of theirs where a plaintext connection for their databases and "
-     "users is not refused by an explicit reject record"},
+     "users is not refused by an explicit reject record",
+     true},
 };
 
 inline constexpr FieldSpec kHbaAccessFields[] = {

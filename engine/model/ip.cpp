@@ -97,6 +97,39 @@ std::optional<IpRange> ParseFormattedIpRange(std::string_view text) {
   return IpRange{*first, *last};
 }
 
+std::optional<IpAddress> NextAddress(IpAddress address) {
+  for (size_t i = address.size(); i-- > 0;) {
+    if (address.bytes[i]++ != 0xff) return address;
+  }
+  return std::nullopt;
+}
+
+std::optional<IpAddress> PreviousAddress(IpAddress address) {
+  for (size_t i = address.size(); i-- > 0;) {
+    if (address.bytes[i]-- != 0x00) return address;
+  }
+  return std::nullopt;
+}
+
+std::vector<IpRange> CidrBlocks(const IpRange& range) {
+  const int bits = static_cast<int>(range.first.size()) * 8;
+  std::vector<IpRange> blocks;
+  std::optional<IpAddress> cursor = range.first;
+  while (cursor && !(range.last < *cursor)) {
+    // The widest block that starts at the cursor (its low bits are zero) and ends in range.
+    int prefix = bits;
+    while (prefix > 0) {
+      const IpRange wider = PrefixRange(*cursor, prefix - 1);
+      if (wider.first != *cursor || range.last < wider.last) break;
+      --prefix;
+    }
+    const IpRange block = PrefixRange(*cursor, prefix);
+    blocks.push_back(block);
+    cursor = NextAddress(block.last);
+  }
+  return blocks;
+}
+
 std::string FormatIpRange(const IpRange& range) {
   // A CIDR block: first and last share a prefix, below which first has only zeros and last only
   // ones. One pass over the bits (every range of an access map is formatted).

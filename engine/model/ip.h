@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pgward {
 
@@ -43,6 +44,12 @@ std::optional<IpRange> ParseFormattedIpRange(std::string_view text);
 IpRange PrefixRange(const IpAddress& address, int prefix_length);
 // The prefix length when the mask is contiguous (ones then zeros), else nullopt.
 std::optional<int> MaskPrefixLength(const IpAddress& mask);
+
+// The address after / before `address` in its family; nullopt past the ends.
+std::optional<IpAddress> NextAddress(IpAddress address);
+std::optional<IpAddress> PreviousAddress(IpAddress address);
+// The fewest CIDR blocks that make up `range`, in order.
+std::vector<IpRange> CidrBlocks(const IpRange& range);
 
 // inet_ntop text: IPv6 compressed and lower case.
 std::string FormatIpAddress(const IpAddress& address);

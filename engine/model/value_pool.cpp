@@ -1,8 +1,12 @@
 #include "engine/model/value_pool.h"
 
+#include <atomic>
+
 namespace pgward {
 
 ValuePool::ValuePool() {
+  static std::atomic<std::uint64_t> next_serial{1};
+  serial_ = next_serial.fetch_add(1, std::memory_order_relaxed);
   // Slot 0 of every kind is the absent value, so that ids index the vectors directly.
   strings_.emplace_back();
   addresses_.emplace_back();

@@ -35,6 +35,10 @@ class ValuePool {
   const IpRange& Range(ValueId id) const { return ranges_[id]; }
   std::span<const ValueId> List(ValueId id) const { return lists_[id]; }
 
+  // Unique among the pools of a process, never reused: what a memo of ids belongs to (a pool's
+  // address can be a later pool's, once it is freed).
+  std::uint64_t serial() const { return serial_; }
+
   // How many distinct values of each kind exist, ids included: sizes for memo tables.
   size_t string_count() const { return strings_.size(); }
   size_t address_count() const { return addresses_.size(); }
@@ -42,6 +46,7 @@ class ValuePool {
   size_t list_count() const { return lists_.size(); }
 
  private:
+  std::uint64_t serial_;
   struct ListHash {
     size_t operator()(const std::vector<ValueId>& list) const;
   };

@@ -83,9 +83,9 @@ class MemoizedPredicate : public FieldPredicate {
   Truth Evaluate(const FactTable& table, size_t row) const final {
     const ValueId id = table.Id(row, field_);
     if (id == kAbsent) return Truth::kUnknown;
-    if (&table.pool() != memo_pool_) {
+    if (table.pool().serial() != memo_pool_) {
       memo_.clear();
-      memo_pool_ = &table.pool();
+      memo_pool_ = table.pool().serial();
     }
     if (id >= memo_.size()) memo_.resize(std::max<size_t>(id + 1, memo_.size() * 2), kUnset);
     std::int8_t& slot = memo_[id];
@@ -99,7 +99,7 @@ class MemoizedPredicate : public FieldPredicate {
  private:
   static constexpr std::int8_t kUnset = -1;
   mutable std::vector<std::int8_t> memo_;
-  mutable const ValuePool* memo_pool_ = nullptr;
+  mutable std::uint64_t memo_pool_ = 0;  // the serial of the pool the memo's ids belong to
 };
 
 class PresencePredicate final : public FieldPredicate {
@@ -280,21 +280,6 @@ class RangeTestPredicate final : public MemoizedPredicate {
   bool overlaps_;
 };
 
-// The address after / before `address` in its family; nullopt past the ends.
-std::optional<IpAddress> Next(IpAddress address) {
-  for (size_t i = address.size(); i-- > 0;) {
-    if (address.bytes[i]++ != 0xff) return address;
-  }
-  return std::nullopt;
-}
-
-std::optional<IpAddress> Previous(IpAddress address) {
-  for (size_t i = address.size(); i-- > 0;) {
-    if (address.bytes[i]-- != 0x00) return address;
-  }
-  return std::nullopt;
-}
-
 // The parts of `range` outside every range of `allowed`, in order.
 std::vector<IpRange> Outside(const IpRange& range, std::vector<IpRange> allowed) {
   std::sort(allowed.begin(), allowed.end(),
@@ -304,9 +289,9 @@ std::vector<IpRange> Outside(const IpRange& range, std::vector<IpRange> allowed)
   for (const IpRange& inside : allowed) {
     if (!cursor || inside.first.family != range.first.family) continue;
     if (inside.last < *cursor || range.last < inside.first) continue;
-    if (*cursor < inside.first) outside.push_back({*cursor, *Previous(inside.first)});
+    if (*cursor < inside.first) outside.push_back({*cursor, *PreviousAddress(inside.first)});
     if (!(inside.last < range.last)) return outside;
-    cursor = std::max(*cursor, *Next(inside.last));
+    cursor = std::max(*cursor, *NextAddress(inside.last));
   }
   if (cursor) outside.push_back({*cursor, range.last});
   return outside;

@@ -153,6 +153,38 @@ TEST(EvaluatorTest, MissingEvidenceIsAnErrorNeverAPass) {
   EXPECT_EQ(evaluation.checks[0].errors, 1u);
 }
 
+// A policy evaluated over one fact set, then over another (hba diff, a process that scans
+// twice): the memoized answers of the first must not leak into the second, even when the second
+// set is allocated where the first one was.
+TEST(EvaluatorTest, APolicyEvaluatedTwiceForgetsTheFirstFacts) {
+  const Policy policy = LoadTestPolicy();
+  const auto fired = [&](const std::shared_ptr<FactSet>& facts) {
+    std::vector<std::string> rules;
+    for (const Finding& finding : Evaluate({&policy}, facts).findings) {
+      rules.push_back(finding.rule_id);
+    }
+    return rules;
+  };
+  std::vector<std::string> fresh;
+  {
+    const auto facts = std::make_shared<FactSet>();
+    AddSession(*facts, {1, "a", "x", "10.0.0.1", true, "TLSv1.1", "ECDHE-RSA-AES128-SHA"});
+    fresh = fired(facts);
+  }
+  for (int round = 0; round < 3; ++round) {
+    {
+      // Different values, interned in another order.
+      const auto first = std::make_shared<FactSet>();
+      AddSession(*first, {2, "b", "y", "10.0.0.2", true, "TLSv1.3", "TLS_AES_256_GCM_SHA384"});
+      EXPECT_TRUE(fired(first).empty());
+    }
+    const auto second = std::make_shared<FactSet>();
+    AddSession(*second, {1, "a", "x", "10.0.0.1", true, "TLSv1.1", "ECDHE-RSA-AES128-SHA"});
+    EXPECT_EQ(fired(second), fresh);
+  }
+  EXPECT_FALSE(fresh.empty());
+}
+
 TEST(EvaluatorTest, ChecksRecordRulesThatPassed) {
   const Policy policy = LoadTestPolicy();
   const auto facts = std::make_shared<FactSet>();

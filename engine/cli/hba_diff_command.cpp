@@ -1,0 +1,162 @@
+#include "engine/cli/hba_diff_command.h"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <ostream>
+
+#include "engine/core/exit_code.h"
+#include "engine/hba/access_diff.h"
+#include "engine/hba/hba_facts.h"
+#include "engine/policy/evaluator.h"
+#include "reporters/hba_diff_report.h"
+
+namespace pgward::cli {
+namespace {
+
+// The base's files named as the head's: `BASE/x.conf` becomes `HEAD/x.conf`, so that a finding
+// the change leaves alone keeps its fingerprint (file paths are part of it). Returns the base's
+// own name of each renamed file.
+std::map<std::string, std::string> NameAsHead(hba::HbaFile& base, const std::string& base_path,
+                                              const std::string& head_path) {
+  const std::string base_directory = std::filesystem::path(base_path).parent_path().string();
+  const std::string head_directory = std::filesystem::path(head_path).parent_path().string();
+  const auto under_head = [&](std::string_view relative) {
+    return (head_directory.empty() ? "" : head_directory + "/") + std::string(relative);
+  };
+  std::map<std::string, std::shared_ptr<const std::string>> renamed;
+  std::map<std::string, std::string> original;
+  const auto rename = [&](const std::string& file) {
+    std::shared_ptr<const std::string>& name = renamed[file];
+    if (name) return name;
+    std::string text = file;
+    if (file == base_path) {
+      text = head_path;
+    } else if (!base_directory.empty() && file.starts_with(base_directory + "/")) {
+      text = under_head(std::string_view(file).substr(base_directory.size() + 1));
+    } else if (base_directory.empty() && !file.starts_with("/")) {
+      text = under_head(file);
+    }
+    original.emplace(text, file);
+    name = std::make_shared<const std::string>(std::move(text));
+    return name;
+  };
+  for (hba::HbaRule& rule : base.rules) rule.location.file = rename(*rule.location.file);
+  base.path = head_path;
+  return original;
+}
+
+std::vector<Finding> Findings(const hba::HbaFile& file, int pg_version,
+                              const std::vector<const policy::Policy*>& policies) {
+  const auto facts = std::make_shared<FactSet>();
+  hba::AddHbaRuleFacts(file, pg_version, *facts);
+  return policy::Evaluate(policies, facts).findings;
+}
+
+reporters::DecidingLine LineView(const hba::DecidingRecord& record) {
+  return {record.file, record.line, record.method, record.clientcert};
+}
+
+}  // namespace
+
+int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& err) {
+  LoadedPolicies loaded = LoadPolicies(options.policy_choice, err);
+  if (!loaded.ok) return ToInt(ExitCode::kUsageOrInputError);
+
+  hba::ParseOptions parse;
+  parse.pg_version = options.pg_version;
+  parse.access = options.access;
+  parse.resolve_radius_servers = false;  // offline: the production names need not resolve here
+  hba::HbaFile base = hba::ParseHbaFile(options.base, parse);
+  const hba::HbaFile head = hba::ParseHbaFile(options.head, parse);
+  reporters::HbaDiffReport report;
+  report.base = options.base;
+  report.head = options.head;
+  for (const hba::HbaFile* file : {static_cast<const hba::HbaFile*>(&base), &head}) {
+    if (file->input_error) {
+      err << "pgward: " << *hba::UnreadableReason(*file) << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    if (file->read_error) report.errors.push_back(*hba::UnreadableReason(*file));
+    for (const hba::RefusedReference& refused : file->refused) {
+      report.errors.push_back(hba::RefusalMessage(refused));
+    }
+  }
+  const hba::AccessDiff access = hba::DiffAccess(base, head);
+  report.base_loads = access.base_loads && !base.read_error;
+  report.head_loads = access.head_loads && !head.read_error;
+  for (const hba::AccessChange& change : access.changes) {
+    reporters::AccessChangeView view;
+    view.change = hba::AccessChangeKindName(change.kind);
+    view.connection = hba::ConnectionKindName(change.connection);
+    view.databases = change.databases;
+    view.users = change.users;
+    for (const IpRange& range : change.ranges) {
+      for (const IpRange& block : CidrBlocks(range)) view.addresses.push_back(FormatIpRange(block));
+    }
+    if (!change.address_label.empty()) view.addresses.push_back(change.address_label);
+    if (change.base) view.base = LineView(*change.base);
+    if (change.head) view.head = LineView(*change.head);
+    report.changes.push_back(std::move(view));
+  }
+
+  std::vector<const policy::Policy*> policies;
+  for (const policy::Policy& policy : loaded.policies) policies.push_back(&policy);
+  const std::map<std::string, std::string> base_names =
+      NameAsHead(base, options.base, options.head);
+  std::vector<Finding> before = Findings(base, options.pg_version, policies);
+  std::vector<Finding> after = Findings(head, options.pg_version, policies);
+  std::map<std::string_view, const Finding*> before_by_fingerprint;
+  for (const Finding& finding : before) before_by_fingerprint.emplace(finding.fingerprint, &finding);
+  std::map<std::string_view, const Finding*> after_by_fingerprint;
+  for (const Finding& finding : after) after_by_fingerprint.emplace(finding.fingerprint, &finding);
+  bool failing = false;
+  for (const Finding& finding : after) {
+    if (before_by_fingerprint.contains(finding.fingerprint)) {
+      ++report.unchanged_findings;
+      continue;
+    }
+    failing |= finding.status == FindingStatus::kFail && finding.severity >= options.fail_on;
+    report.new_findings.push_back(finding);
+  }
+  // A fixed finding is shown where it was: in the base's own files.
+  const auto base_name = [&](const std::string& file) {
+    const auto found = base_names.find(file);
+    return found == base_names.end() ? file : found->second;
+  };
+  for (const Finding& finding : before) {
+    if (after_by_fingerprint.contains(finding.fingerprint)) continue;
+    Finding fixed = finding;
+    fixed.target = base_name(fixed.target);
+    if (fixed.location) fixed.location->file = base_name(fixed.location->file);
+    // Messages name lines too ("shadowed by FILE:LINE").
+    for (const auto& [head_name, own_name] : base_names) {
+      const std::string named = head_name + ":";
+      for (size_t at = fixed.message.find(named); at != std::string::npos;
+           at = fixed.message.find(named, at + own_name.size() + 1)) {
+        fixed.message.replace(at, head_name.size(), own_name);
+      }
+    }
+    report.fixed_findings.push_back(std::move(fixed));
+  }
+  report.rules = RuleInfos(loaded.policies);
+
+  ExitCode code = ExitCode::kOk;
+  if (failing || !report.head_loads) code = ExitCode::kFindings;
+  if (!report.errors.empty()) code = ExitCode::kIncompleteEvidence;
+  report.exit_code = ToInt(code);
+  switch (options.format) {
+    case HbaDiffOptions::Format::kText:
+      reporters::WriteHbaDiffText(report, out);
+      break;
+    case HbaDiffOptions::Format::kJson:
+      reporters::WriteHbaDiffJson(report, out);
+      break;
+    case HbaDiffOptions::Format::kMarkdown:
+      reporters::WriteHbaDiffMarkdown(report, out);
+      break;
+  }
+  return report.exit_code;
+}
+
+}  // namespace pgward::cli
