@@ -33,6 +33,7 @@ bench: build
 	-@$(BUILD_DIR)/bench/hba_bench
 	@$(BUILD_DIR)/bench/access_bench
 	-@$(BUILD_DIR)/bench/scan_bench
+	@$(BUILD_DIR)/bench/diff_bench
 	@$(BUILD_DIR)/bench/eval_bench
 	@$(BUILD_DIR)/bench/report_bench
 	@$(BUILD_DIR)/bench/probe_bench

@@ -41,8 +41,8 @@ std::map<std::string, const RuleInfo*> RulesById(const HbaDiffReport& report) {
 }
 
 std::string Counts(const HbaDiffReport& report) {
-  return std::to_string(report.changes.size()) + " access change(s); findings: " +
-         std::to_string(report.new_findings.size()) + " new, " +
+  return std::to_string(report.changes.size()) +
+         " access change(s); findings: " + std::to_string(report.new_findings.size()) + " new, " +
          std::to_string(report.fixed_findings.size()) + " fixed, " +
          std::to_string(report.unchanged_findings) + " unchanged";
 }
@@ -50,8 +50,9 @@ std::string Counts(const HbaDiffReport& report) {
 std::string LoadWarning(const HbaDiffReport& report) {
   std::string text;
   if (!report.head_loads) {
-    text += "the new version has a line the server refuses: a reload keeps the old rules and a "
-            "restart fails. ";
+    text +=
+        "the new version has a line the server refuses: a reload keeps the old rules and a "
+        "restart fails. ";
   }
   if (!report.base_loads) text += "The old version has a line the server refuses. ";
   return text;
@@ -135,8 +136,8 @@ void WriteFindings(JsonWriter& json, const std::vector<Finding>& findings) {
 
 void WriteHbaDiffText(const HbaDiffReport& report, std::ostream& out) {
   const auto rules = RulesById(report);
-  std::string text = "pgward hba diff " + Printable(report.base) + " -> " + Printable(report.head) +
-                     "\n";
+  std::string text =
+      "pgward hba diff " + Printable(report.base) + " -> " + Printable(report.head) + "\n";
   if (const std::string warning = LoadWarning(report); !warning.empty()) {
     text += "WARNING: " + warning + "\n";
   }
@@ -184,8 +185,9 @@ void WriteHbaDiffMarkdown(const HbaDiffReport& report, std::ostream& out) {
   if (report.changes.empty()) {
     text += "None: every connection is decided as before.\n\n";
   } else {
-    text += "| change | connection | databases | users | from | before | after |\n"
-            "|---|---|---|---|---|---|---|\n";
+    text +=
+        "| change | connection | databases | users | from | before | after |\n"
+        "|---|---|---|---|---|---|---|\n";
     for (const AccessChangeView& change : report.changes) {
       text += "| **" + change.change + "** | " + ConnectionText(change.connection) + " | " +
               CodeList(change.databases) + " | " + CodeList(change.users) + " | " +

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <thread>
 
 #include "engine/core/exit_code.h"
 #include "engine/hba/access_diff.h"
@@ -67,12 +68,12 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
   parse.pg_version = options.pg_version;
   parse.access = options.access;
   parse.resolve_radius_servers = false;  // offline: the production names need not resolve here
-  hba::HbaFile base = hba::ParseHbaFile(options.base, parse);
+  const hba::HbaFile base = hba::ParseHbaFile(options.base, parse);
   const hba::HbaFile head = hba::ParseHbaFile(options.head, parse);
   reporters::HbaDiffReport report;
   report.base = options.base;
   report.head = options.head;
-  for (const hba::HbaFile* file : {static_cast<const hba::HbaFile*>(&base), &head}) {
+  for (const hba::HbaFile* file : {&base, &head}) {
     if (file->input_error) {
       err << "pgward: " << *hba::UnreadableReason(*file) << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
@@ -82,7 +83,28 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
       report.errors.push_back(hba::RefusalMessage(refused));
     }
   }
-  const hba::AccessDiff access = hba::DiffAccess(base, head);
+  // The base named as the head, for fingerprints, beside the base as it is, for the lines the
+  // access changes name.
+  hba::HbaFile renamed = base;
+  const std::map<std::string, std::string> base_names =
+      NameAsHead(renamed, options.base, options.head);
+  // The access diff and the two evaluations side by side. An evaluation memoizes answers in its
+  // policies' predicates: each side evaluates its own copy.
+  LoadedPolicies head_policies = LoadPolicies(options.policy_choice, err);
+  const auto pointers = [](const LoadedPolicies& loaded_policies) {
+    std::vector<const policy::Policy*> policies;
+    for (const policy::Policy& policy : loaded_policies.policies) policies.push_back(&policy);
+    return policies;
+  };
+  std::vector<Finding> before, after;
+  hba::AccessDiff access;
+  {
+    std::jthread base_findings(
+        [&] { before = Findings(renamed, options.pg_version, pointers(loaded)); });
+    std::jthread head_findings(
+        [&] { after = Findings(head, options.pg_version, pointers(head_policies)); });
+    access = hba::DiffAccess(base, head);
+  }
   report.base_loads = access.base_loads && !base.read_error;
   report.head_loads = access.head_loads && !head.read_error;
   for (const hba::AccessChange& change : access.changes) {
@@ -100,14 +122,9 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
     report.changes.push_back(std::move(view));
   }
 
-  std::vector<const policy::Policy*> policies;
-  for (const policy::Policy& policy : loaded.policies) policies.push_back(&policy);
-  const std::map<std::string, std::string> base_names =
-      NameAsHead(base, options.base, options.head);
-  std::vector<Finding> before = Findings(base, options.pg_version, policies);
-  std::vector<Finding> after = Findings(head, options.pg_version, policies);
   std::map<std::string_view, const Finding*> before_by_fingerprint;
-  for (const Finding& finding : before) before_by_fingerprint.emplace(finding.fingerprint, &finding);
+  for (const Finding& finding : before)
+    before_by_fingerprint.emplace(finding.fingerprint, &finding);
   std::map<std::string_view, const Finding*> after_by_fingerprint;
   for (const Finding& finding : after) after_by_fingerprint.emplace(finding.fingerprint, &finding);
   bool failing = false;

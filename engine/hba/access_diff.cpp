@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -216,50 +217,95 @@ struct GroupKey {
   auto operator<=>(const GroupKey&) const = default;
 };
 
+// Probes are interned: pairs, sets and maps of them hold integers.
+using ProbeId = std::uint32_t;
+using ProbePair = std::uint64_t;  // database id << 32 | user id
+
+constexpr ProbePair Pair(ProbeId database, ProbeId user) {
+  return (ProbePair{database} << 32) | user;
+}
+constexpr ProbeId DatabaseOf(ProbePair pair) { return static_cast<ProbeId>(pair >> 32); }
+constexpr ProbeId UserOf(ProbePair pair) { return static_cast<ProbeId>(pair & 0xffffffffu); }
+
 struct Group {
   // Per interval (by its position in the sweep): the probe pairs this change concerns there.
-  std::map<size_t, std::set<std::pair<Probe, Probe>>> pairs;
-  std::map<size_t, std::optional<IpRange>> ranges;
+  std::map<size_t, std::vector<ProbePair>> pairs;
 };
 
 struct Interval {
   std::optional<IpRange> range;
-  size_t probe_pairs = 0;  // how many probe pairs the interval was looked at with
-  std::set<std::string> databases;  // the labels of its probes
-  std::set<std::string> users;
+  size_t probe_pairs = 0;          // how many probe pairs the interval was looked at with
+  std::vector<ProbeId> databases;  // its probes, sorted
+  std::vector<ProbeId> users;
+};
+
+// One side's records with their probes, computed once per record.
+struct Side {
+  const HbaFile& file;
+  AccessMap map;
+  std::vector<std::optional<std::string>> keys;  // ContentKey, by rule index
+  std::vector<std::optional<std::pair<std::vector<ProbeId>, std::vector<ProbeId>>>> probes;
+
+  Side(const HbaFile& file)
+      : file(file),
+        map(AnalyzeAccess(file, LocalNetworks{})),
+        keys(file.rules.size()),
+        probes(file.rules.size()) {}
+
+  const std::string& Key(size_t rule) {
+    if (!keys[rule]) keys[rule] = ContentKey(file.rules[rule]);
+    return *keys[rule];
+  }
 };
 
 class Differ {
  public:
-  Differ(const HbaFile& base, const HbaFile& head)
-      : base_(base),
-        head_(head),
-        base_map_(AnalyzeAccess(base, LocalNetworks{})),
-        head_map_(AnalyzeAccess(head, LocalNetworks{})) {}
+  Differ(const HbaFile& base, const HbaFile& head) : base_(base), head_(head) {
+    other_ = Intern({Kind::kOther, ""});
+  }
 
   AccessDiff Run() {
-    for (ConnectionKind kind : {ConnectionKind::kTcpPlaintext, ConnectionKind::kTcpTls,
-                                ConnectionKind::kTcpGssEnc}) {
+    for (ConnectionKind kind :
+         {ConnectionKind::kTcpPlaintext, ConnectionKind::kTcpTls, ConnectionKind::kTcpGssEnc}) {
       for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) Sweep({kind, family});
     }
     CompareUnaddressed();
     AccessDiff diff;
-    diff.base_loads = base_map_.file_loads;
-    diff.head_loads = head_map_.file_loads;
+    diff.base_loads = base_.map.file_loads;
+    diff.head_loads = head_.map.file_loads;
     for (const auto& [key, group] : groups_) Emit(key, group, diff.changes);
     return diff;
   }
 
  private:
+  ProbeId Intern(const Probe& probe) {
+    const auto [it, added] = probe_ids_.try_emplace(probe, static_cast<ProbeId>(probes_.size()));
+    if (added) probes_.push_back(probe);
+    return it->second;
+  }
+
+  // A record's database and user probes.
+  const std::pair<std::vector<ProbeId>, std::vector<ProbeId>>& ProbesOf(Side& side, size_t rule) {
+    auto& probes = side.probes[rule];
+    if (!probes) {
+      probes.emplace();
+      const HbaRule& record = side.file.rules[rule];
+      for (const Token& token : record.databases)
+        probes->first.push_back(Intern(DatabaseProbe(token)));
+      for (const Token& token : record.users) probes->second.push_back(Intern(UserProbe(token)));
+    }
+    return *probes;
+  }
+
   // Walks both partitions of one address space at once: each interval lies in one range of each.
   void Sweep(const Space& space) {
-    const RangeList base = RangesOf(base_map_, space), head = RangesOf(head_map_, space);
+    const RangeList base = RangesOf(base_.map, space), head = RangesOf(head_.map, space);
     size_t b = 0, h = 0;
     while (b < base.size() && h < head.size()) {
       const IpAddress low = std::max(base[b].first.first, head[h].first.first);
       const IpAddress high = std::min(base[b].first.last, head[h].first.last);
-      Compare(space.kind, "", IpRange{low, high}, base_map_.ranges[base[b].second].rules,
-              head_map_.ranges[head[h].second].rules);
+      Compare(space.kind, "", IpRange{low, high}, base_.map.ranges[base[b].second].rules,
+              head_.map.ranges[head[h].second].rules);
       if (base[b].first.last == high) ++b;
       if (head[h].first.last == high) ++h;
     }
@@ -268,15 +314,16 @@ class Differ {
   // Local connections (one point), and host-name and samehost/samenet records (their own
   // entries: pgward cannot say which addresses they stand for).
   void CompareUnaddressed() {
-    std::map<std::pair<ConnectionKind, std::string>, std::pair<std::vector<size_t>, std::vector<size_t>>>
+    std::map<std::pair<ConnectionKind, std::string>,
+             std::pair<std::vector<size_t>, std::vector<size_t>>>
         entries;
-    for (const AccessRange& range : base_map_.ranges) {
+    for (const AccessRange& range : base_.map.ranges) {
       if (!range.range) {
         auto& rules = entries[{range.kind, range.label}].first;
         rules.insert(rules.end(), range.rules.begin(), range.rules.end());
       }
     }
-    for (const AccessRange& range : head_map_.ranges) {
+    for (const AccessRange& range : head_.map.ranges) {
       if (!range.range) {
         auto& rules = entries[{range.kind, range.label}].second;
         rules.insert(rules.end(), range.rules.begin(), range.rules.end());
@@ -292,75 +339,63 @@ class Differ {
   void Compare(ConnectionKind kind, const std::string& label, const std::optional<IpRange>& range,
                const std::vector<size_t>& base_rules, const std::vector<size_t>& head_rules) {
     if (SameContent(base_rules, head_rules)) return;
-    const std::vector<std::pair<Probe, Probe>> probes = ProbePairs(base_rules, head_rules);
-    const size_t interval = intervals_.size();
-    Interval& looked_at = intervals_.emplace_back(Interval{range, probes.size(), {}, {}});
-    for (const auto& [database, user] : probes) {
-      looked_at.databases.insert(database.Label());
-      looked_at.users.insert(user.Label());
-    }
-    for (const auto& [database, user] : probes) {
-      const std::optional<size_t> before =
-          FirstMatch(base_, base_rules, database, user, regexes_);
-      const std::optional<size_t> after = FirstMatch(head_, head_rules, database, user, regexes_);
-      const std::optional<AccessChangeKind> change = Classify(before, after);
-      if (!change) continue;
-      Group& group = groups_[GroupKey{kind, *change, label, before, after}];
-      group.pairs[interval].insert({database, user});
-      group.ranges[interval] = range;
-    }
-  }
-
-  bool SameContent(const std::vector<size_t>& base_rules,
-                   const std::vector<size_t>& head_rules) {
-    if (base_rules.size() != head_rules.size()) return false;
-    for (size_t i = 0; i < base_rules.size(); ++i) {
-      if (BaseKey(base_rules[i]) != HeadKey(head_rules[i])) return false;
-    }
-    return true;
-  }
-
-  const std::string& BaseKey(size_t rule) { return Key(base_keys_, base_, rule); }
-  const std::string& HeadKey(size_t rule) { return Key(head_keys_, head_, rule); }
-  static const std::string& Key(std::map<size_t, std::string>& keys, const HbaFile& file,
-                                size_t rule) {
-    auto [it, added] = keys.try_emplace(rule);
-    if (added) it->second = ContentKey(file.rules[rule]);
-    return it->second;
-  }
-
-  // The probe pairs of the records on either side: each record's own pairs, each name against
-  // anyone else, and every pairing while their number stays small.
-  std::vector<std::pair<Probe, Probe>> ProbePairs(const std::vector<size_t>& base_rules,
-                                                  const std::vector<size_t>& head_rules) const {
-    std::set<Probe> databases{{Kind::kOther, ""}}, users{{Kind::kOther, ""}};
-    std::set<std::pair<Probe, Probe>> pairs;
-    const auto collect = [&](const HbaFile& file, const std::vector<size_t>& rules) {
+    Interval looked_at{range, 0, {other_}, {other_}};
+    std::vector<ProbePair> pairs;
+    const auto collect = [&](Side& side, const std::vector<size_t>& rules) {
       for (size_t index : rules) {
-        const HbaRule& rule = file.rules[index];
-        for (const Token& database_token : rule.databases) {
-          const Probe database = DatabaseProbe(database_token);
-          databases.insert(database);
-          for (const Token& user_token : rule.users) {
-            const Probe user = UserProbe(user_token);
-            users.insert(user);
-            pairs.insert({database, user});
-          }
+        const auto& [databases, users] = ProbesOf(side, index);
+        looked_at.databases.insert(looked_at.databases.end(), databases.begin(), databases.end());
+        looked_at.users.insert(looked_at.users.end(), users.begin(), users.end());
+        for (ProbeId database : databases) {
+          for (ProbeId user : users) pairs.push_back(Pair(database, user));
         }
       }
     };
     collect(base_, base_rules);
     collect(head_, head_rules);
-    constexpr size_t kFullPairing = 1024;
-    if (databases.size() * users.size() <= kFullPairing) {
-      for (const Probe& database : databases) {
-        for (const Probe& user : users) pairs.insert({database, user});
-      }
-    } else {
-      for (const Probe& database : databases) pairs.insert({database, {Kind::kOther, ""}});
-      for (const Probe& user : users) pairs.insert({{Kind::kOther, ""}, user});
+    for (std::vector<ProbeId>* ids : {&looked_at.databases, &looked_at.users}) {
+      std::sort(ids->begin(), ids->end());
+      ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
     }
-    return {pairs.begin(), pairs.end()};
+    // Each record's own pairs, each name against anyone else, and every pairing while their
+    // number stays small.
+    constexpr size_t kFullPairing = 1024;
+    const bool full = looked_at.databases.size() * looked_at.users.size() <= kFullPairing;
+    for (ProbeId database : looked_at.databases) {
+      if (full) {
+        for (ProbeId user : looked_at.users) pairs.push_back(Pair(database, user));
+      } else {
+        pairs.push_back(Pair(database, other_));
+      }
+    }
+    if (!full) {
+      for (ProbeId user : looked_at.users) pairs.push_back(Pair(other_, user));
+    }
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+    looked_at.probe_pairs = pairs.size();
+
+    const size_t interval = intervals_.size();
+    intervals_.push_back(std::move(looked_at));
+    for (const ProbePair pair : pairs) {
+      const Probe& database = probes_[DatabaseOf(pair)];
+      const Probe& user = probes_[UserOf(pair)];
+      const std::optional<size_t> before =
+          FirstMatch(base_.file, base_rules, database, user, regexes_);
+      const std::optional<size_t> after =
+          FirstMatch(head_.file, head_rules, database, user, regexes_);
+      const std::optional<AccessChangeKind> change = Classify(before, after);
+      if (!change) continue;
+      groups_[GroupKey{kind, *change, label, before, after}].pairs[interval].push_back(pair);
+    }
+  }
+
+  bool SameContent(const std::vector<size_t>& base_rules, const std::vector<size_t>& head_rules) {
+    if (base_rules.size() != head_rules.size()) return false;
+    for (size_t i = 0; i < base_rules.size(); ++i) {
+      if (base_.Key(base_rules[i]) != head_.Key(head_rules[i])) return false;
+    }
+    return true;
   }
 
   std::optional<AccessChangeKind> Classify(std::optional<size_t> before,
@@ -368,16 +403,23 @@ class Differ {
     const auto accepts = [](const HbaFile& file, std::optional<size_t> rule) {
       return rule && file.rules[*rule].method != AuthMethod::kReject;
     };
-    const bool was = accepts(base_, before), is = accepts(head_, after);
+    const bool was = accepts(base_.file, before), is = accepts(head_.file, after);
     if (!was && !is) return std::nullopt;
     if (!was) return AccessChangeKind::kOpened;
     if (!is) return AccessChangeKind::kClosed;
-    const int old_strength = Strength(base_.rules[*before]);
-    const int new_strength = Strength(head_.rules[*after]);
+    const int old_strength = Strength(base_.file.rules[*before]);
+    const int new_strength = Strength(head_.file.rules[*after]);
     if (new_strength < old_strength) return AccessChangeKind::kWeakened;
     if (new_strength > old_strength) return AccessChangeKind::kStrengthened;
-    if (BaseKey(*before) != HeadKey(*after)) return AccessChangeKind::kMoved;
+    if (base_.Key(*before) != head_.Key(*after)) return AccessChangeKind::kMoved;
     return std::nullopt;
+  }
+
+  std::vector<std::string> Labels(const std::vector<ProbeId>& ids) const {
+    std::vector<std::string> labels;
+    for (ProbeId id : ids) labels.push_back(probes_[id].Label());
+    std::sort(labels.begin(), labels.end());
+    return labels;
   }
 
   // One statement when the change concerns every probe pair wherever it happens ("all"), else
@@ -387,67 +429,63 @@ class Differ {
     change.kind = key.change;
     change.connection = key.connection;
     change.address_label = key.address_label;
-    if (key.base) change.base = Deciding(base_.rules[*key.base]);
-    if (key.head) change.head = Deciding(head_.rules[*key.head]);
+    if (key.base) change.base = Deciding(base_.file.rules[*key.base]);
+    if (key.head) change.head = Deciding(head_.file.rules[*key.head]);
 
-    const bool everyone = std::all_of(group.pairs.begin(), group.pairs.end(), [&](const auto& entry) {
-      return entry.second.size() == intervals_[entry.first].probe_pairs;
-    });
+    const bool everyone =
+        std::all_of(group.pairs.begin(), group.pairs.end(), [&](const auto& entry) {
+          return entry.second.size() == intervals_[entry.first].probe_pairs;
+        });
     if (everyone) {
-      AccessChange all = change;
-      all.databases = {"all"};
-      all.users = {"all"};
-      all.ranges = Merge(group.ranges, [](size_t) { return true; });
-      out.push_back(std::move(all));
+      std::vector<size_t> intervals;
+      for (const auto& [interval, pairs] : group.pairs) intervals.push_back(interval);
+      change.databases = {"all"};
+      change.users = {"all"};
+      change.ranges = Merge(intervals);
+      out.push_back(std::move(change));
       return;
     }
-    // Who -> where.
-    std::map<std::pair<std::string, std::string>, std::set<size_t>> where;
+    // Who -> where (intervals in sweep order).
+    std::map<ProbePair, std::vector<size_t>> where;
     for (const auto& [interval, pairs] : group.pairs) {
-      for (const auto& [database, user] : pairs) {
-        where[{database.Label(), user.Label()}].insert(interval);
-      }
+      for (const ProbePair pair : pairs) where[pair].push_back(interval);
     }
-    // Users side by side when a database has the same ranges for them.
-    std::map<std::pair<std::string, std::set<size_t>>, std::vector<std::string>> by_database;
-    for (const auto& [who, intervals] : where) {
-      by_database[{who.first, intervals}].push_back(who.second);
+    // Users side by side when a database has the same intervals for them; then databases side
+    // by side when they have the same users there.
+    std::map<std::pair<ProbeId, std::vector<size_t>>, std::vector<ProbeId>> by_database;
+    for (const auto& [pair, intervals] : where) {
+      by_database[{DatabaseOf(pair), intervals}].push_back(UserOf(pair));
     }
-    std::map<std::pair<std::vector<std::string>, std::set<size_t>>, std::vector<std::string>>
-        statements;
+    std::map<std::pair<std::vector<ProbeId>, std::vector<size_t>>, std::vector<ProbeId>> statements;
     for (const auto& [database_where, users] : by_database) {
       statements[{users, database_where.second}].push_back(database_where.first);
     }
     for (const auto& [users_where, databases] : statements) {
       AccessChange statement = change;
-      const std::set<size_t>& intervals = users_where.second;
+      const std::vector<size_t>& intervals = users_where.second;
       // "all" when the statement names every database (user) the records tell apart there.
-      const auto every = [&](const std::vector<std::string>& labels,
-                             std::set<std::string> Interval::*probed) {
-        const std::set<std::string> named(labels.begin(), labels.end());
+      const auto every = [&](std::vector<ProbeId> ids, std::vector<ProbeId> Interval::*probed) {
+        std::sort(ids.begin(), ids.end());
         return std::all_of(intervals.begin(), intervals.end(), [&](size_t interval) {
-          return std::includes(named.begin(), named.end(), (intervals_[interval].*probed).begin(),
-                               (intervals_[interval].*probed).end());
+          const std::vector<ProbeId>& all = intervals_[interval].*probed;
+          return std::includes(ids.begin(), ids.end(), all.begin(), all.end());
         });
       };
-      statement.databases =
-          every(databases, &Interval::databases) ? std::vector<std::string>{"all"} : databases;
-      statement.users = every(users_where.first, &Interval::users)
-                            ? std::vector<std::string>{"all"}
-                            : users_where.first;
-      statement.ranges =
-          Merge(group.ranges, [&](size_t interval) { return intervals.contains(interval); });
+      statement.databases = every(databases, &Interval::databases) ? std::vector<std::string>{"all"}
+                                                                   : Labels(databases);
+      statement.users = every(users_where.first, &Interval::users) ? std::vector<std::string>{"all"}
+                                                                   : Labels(users_where.first);
+      statement.ranges = Merge(intervals);
       out.push_back(std::move(statement));
     }
   }
 
-  // The ranges of the chosen intervals, adjacent ones joined.
-  template <typename Chosen>
-  static std::vector<IpRange> Merge(const std::map<size_t, std::optional<IpRange>>& ranges,
-                                    Chosen chosen) {
+  // The ranges of the given intervals (in sweep order), adjacent ones joined.
+  std::vector<IpRange> Merge(const std::vector<size_t>& intervals) const {
     std::vector<IpRange> merged;
-    for (const auto& [interval, range] : ranges) {
-      if (!range || !chosen(interval)) continue;
+    for (const size_t interval : intervals) {
+      const std::optional<IpRange>& range = intervals_[interval].range;
+      if (!range) continue;
       if (!merged.empty() && merged.back().last.family == range->first.family &&
           NextAddress(merged.back().last) == range->first) {
         merged.back().last = range->last;
@@ -458,12 +496,12 @@ class Differ {
     return merged;
   }
 
-  const HbaFile& base_;
-  const HbaFile& head_;
-  const AccessMap base_map_;
-  const AccessMap head_map_;
+  Side base_;
+  Side head_;
+  std::vector<Probe> probes_;
+  std::map<Probe, ProbeId> probe_ids_;
+  ProbeId other_ = 0;
   Regexes regexes_;
-  std::map<size_t, std::string> base_keys_, head_keys_;
   std::vector<Interval> intervals_;
   std::map<GroupKey, Group> groups_;
 };
@@ -513,8 +551,6 @@ int MethodStrength(AuthMethod method) {
   return 0;
 }
 
-AccessDiff DiffAccess(const HbaFile& base, const HbaFile& head) {
-  return Differ(base, head).Run();
-}
+AccessDiff DiffAccess(const HbaFile& base, const HbaFile& head) { return Differ(base, head).Run(); }
 
 }  // namespace pgward::hba

@@ -29,7 +29,7 @@ std::string_view AccessChangeKindName(AccessChangeKind kind);  // opened, closed
 struct DecidingRecord {
   std::string file;
   int line = 0;
-  std::string method;  // "reject" for an explicit reject line
+  std::string method;      // "reject" for an explicit reject line
   std::string clientcert;  // verify-ca, verify-full; empty without a client certificate check
 };
 
@@ -41,8 +41,8 @@ struct AccessChange {
   // neither version mentions.
   std::vector<std::string> databases;
   std::vector<std::string> users;
-  std::vector<IpRange> ranges;  // empty for local connections and host-name records
-  std::string address_label;    // for host-name and samehost/samenet records
+  std::vector<IpRange> ranges;         // empty for local connections and host-name records
+  std::string address_label;           // for host-name and samehost/samenet records
   std::optional<DecidingRecord> base;  // absent: no record matched (the implicit reject)
   std::optional<DecidingRecord> head;
 };

@@ -27,8 +27,9 @@ struct Diff {
 };
 
 Diff RunDiff(const std::string& pair) {
-  const auto result = RunPgward({"hba", "diff", "--format", "json", kPairs + pair + "/base/pg_hba.conf",
-                                 kPairs + pair + "/head/pg_hba.conf"});
+  const auto result =
+      RunPgward({"hba", "diff", "--format", "json", kPairs + pair + "/base/pg_hba.conf",
+                 kPairs + pair + "/head/pg_hba.conf"});
   return {result.exit_code, json::parse(result.out)};
 }
 
@@ -177,8 +178,7 @@ TEST(HbaDiffTest, MarkdownPutsTheFilesTextInCodeSpans) {
                                  directory + "/base/pg_hba.conf", directory + "/head/pg_hba.conf"});
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_NE(result.out.find("#### Access changes"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("`[x](https://evil.example)\\|'y'`"), std::string::npos)
-      << result.out;
+  EXPECT_NE(result.out.find("`[x](https://evil.example)\\|'y'`"), std::string::npos) << result.out;
   // Wherever the name appears, it is inside a code span: an odd number of backticks before it
   // on its line.
   for (size_t at = result.out.find("[x](https"); at != std::string::npos;
@@ -190,8 +190,8 @@ TEST(HbaDiffTest, MarkdownPutsTheFilesTextInCodeSpans) {
 }
 
 TEST(HbaDiffTest, UnreadableFilesAreAnErrorNeverAnEmptyDiff) {
-  const auto result = RunPgward({"hba", "diff", kPairs + "reorder/base/pg_hba.conf",
-                                 "/nonexistent/pg_hba.conf"});
+  const auto result =
+      RunPgward({"hba", "diff", kPairs + "reorder/base/pg_hba.conf", "/nonexistent/pg_hba.conf"});
   EXPECT_EQ(result.exit_code, 3) << result.out;
   EXPECT_NE(result.out.find("cannot read /nonexistent/pg_hba.conf"), std::string::npos)
       << result.out;
