@@ -93,10 +93,9 @@ int main() {
     std::ofstream(base) << text;
     std::ofstream(head) << Head(text);
     const int repetitions = lines >= 50000 ? 1 : 3;
-    const Run pgward =
-        Median({PGWARD_BINARY, "hba", "diff", "--max-file-bytes", "64M", "--format", "json",
-                base.string(), head.string()},
-               repetitions);
+    const Run pgward = Median({PGWARD_BINARY, "hba", "diff", "--max-file-bytes", "64M", "--format",
+                               "json", base.string(), head.string()},
+                              repetitions);
     const Run peer = Median({"diff", "-u", base.string(), head.string()}, repetitions);
     char ratio[16] = "";
     if (previous_lines * 2 == lines) {

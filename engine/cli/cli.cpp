@@ -203,8 +203,15 @@ void AddHbaDiffCommand(CLI::App& hba, Action& action) {
   auto options = std::make_shared<HbaDiffOptions>();
   auto format = std::make_shared<std::string>("text");
   auto fail_on = std::make_shared<std::string>("high");
-  command->add_option("BASE", options->base, "The file before the change")->required();
-  command->add_option("HEAD", options->head, "The file after the change")->required();
+  auto files = std::make_shared<std::vector<std::string>>();
+  command
+      ->add_option("BASE HEAD", *files,
+                   "The file before the change and after it; with --base-ref, HEAD only")
+      ->required()
+      ->expected(1, 2);
+  command->add_option("--base-ref", options->base_ref,
+                      "Read the base from git: HEAD's file (and what lies beside it) at this "
+                      "revision, e.g. origin/main (runs the git program)");
   AddPgVersionOption(*command, options->pg_version,
                      "PostgreSQL major version whose parser to follow for both files");
   command->add_option("--format", *format, "Output format (markdown: for a pull-request comment)")
@@ -217,7 +224,14 @@ void AddHbaDiffCommand(CLI::App& hba, Action& action) {
       ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}))
       ->default_val("high");
   AddHbaAccessOptions(*command, options->access);
-  command->callback([&action, options, format, fail_on] {
+  command->callback([&action, options, format, fail_on, files] {
+    if (files->size() != (options->base_ref.empty() ? 2u : 1u)) {
+      throw CLI::ValidationError("BASE HEAD", options->base_ref.empty()
+                                                  ? "give two files, or --base-ref REF and one"
+                                                  : "with --base-ref, give only HEAD");
+    }
+    options->head = files->back();
+    if (files->size() == 2) options->base = files->front();
     options->format = *format == "json"       ? HbaDiffOptions::Format::kJson
                       : *format == "markdown" ? HbaDiffOptions::Format::kMarkdown
                                               : HbaDiffOptions::Format::kText;

@@ -5,7 +5,9 @@
 #include <memory>
 #include <ostream>
 #include <thread>
+#include <variant>
 
+#include "engine/cli/git_base.h"
 #include "engine/core/exit_code.h"
 #include "engine/hba/access_diff.h"
 #include "engine/hba/hba_facts.h"
@@ -14,6 +16,18 @@
 
 namespace pgward::cli {
 namespace {
+
+// Renames every file of `file` (its rules' locations, which findings and fingerprints use).
+template <typename Rename>
+void NameFiles(hba::HbaFile& file, Rename rename) {
+  std::map<std::string, std::shared_ptr<const std::string>> renamed;
+  for (hba::HbaRule& rule : file.rules) {
+    std::shared_ptr<const std::string>& name = renamed[*rule.location.file];
+    if (!name) name = std::make_shared<const std::string>(rename(*rule.location.file));
+    rule.location.file = name;
+  }
+  file.path = rename(file.path);
+}
 
 // The base's files named as the head's: `BASE/x.conf` becomes `HEAD/x.conf`, so that a finding
 // the change leaves alone keeps its fingerprint (file paths are part of it). Returns the base's
@@ -25,11 +39,8 @@ std::map<std::string, std::string> NameAsHead(hba::HbaFile& base, const std::str
   const auto under_head = [&](std::string_view relative) {
     return (head_directory.empty() ? "" : head_directory + "/") + std::string(relative);
   };
-  std::map<std::string, std::shared_ptr<const std::string>> renamed;
   std::map<std::string, std::string> original;
-  const auto rename = [&](const std::string& file) {
-    std::shared_ptr<const std::string>& name = renamed[file];
-    if (name) return name;
+  NameFiles(base, [&](const std::string& file) {
     std::string text = file;
     if (file == base_path) {
       text = head_path;
@@ -39,11 +50,8 @@ std::map<std::string, std::string> NameAsHead(hba::HbaFile& base, const std::str
       text = under_head(file);
     }
     original.emplace(text, file);
-    name = std::make_shared<const std::string>(std::move(text));
-    return name;
-  };
-  for (hba::HbaRule& rule : base.rules) rule.location.file = rename(*rule.location.file);
-  base.path = head_path;
+    return text;
+  });
   return original;
 }
 
@@ -68,12 +76,34 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
   parse.pg_version = options.pg_version;
   parse.access = options.access;
   parse.resolve_radius_servers = false;  // offline: the production names need not resolve here
-  const hba::HbaFile base = hba::ParseHbaFile(options.base, parse);
   const hba::HbaFile head = hba::ParseHbaFile(options.head, parse);
+  std::string base_name = options.base;
+  hba::HbaFile base;
+  if (options.base_ref.empty()) {
+    base = hba::ParseHbaFile(options.base, parse);
+  } else {
+    std::variant<GitBase, std::string> checkout =
+        GitBase::Checkout(options.base_ref, options.head, options.access.include_root);
+    if (const std::string* error = std::get_if<std::string>(&checkout)) {
+      err << "pgward: " << *error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    const GitBase& git = std::get<GitBase>(checkout);
+    base_name = git.display_file();
+    // A file the revision does not have is new: everything it lets in is opened.
+    if (git.file()) {
+      hba::ParseOptions base_parse = parse;
+      base_parse.access.include_root = git.include_root();
+      base = hba::ParseHbaFile(*git.file(), base_parse);
+      NameFiles(base, [&](const std::string& file) { return git.DisplayName(file); });
+    } else {
+      base.path = base_name;
+    }
+  }
   reporters::HbaDiffReport report;
-  report.base = options.base;
+  report.base = base_name;
   report.head = options.head;
-  for (const hba::HbaFile* file : {&base, &head}) {
+  for (const hba::HbaFile* file : {static_cast<const hba::HbaFile*>(&base), &head}) {
     if (file->input_error) {
       err << "pgward: " << *hba::UnreadableReason(*file) << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
@@ -87,7 +117,7 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
   // access changes name.
   hba::HbaFile renamed = base;
   const std::map<std::string, std::string> base_names =
-      NameAsHead(renamed, options.base, options.head);
+      NameAsHead(renamed, base_name, options.head);
   // The access diff and the two evaluations side by side. An evaluation memoizes answers in its
   // policies' predicates: each side evaluates its own copy.
   LoadedPolicies head_policies = LoadPolicies(options.policy_choice, err);
@@ -137,21 +167,21 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
     report.new_findings.push_back(finding);
   }
   // A fixed finding is shown where it was: in the base's own files.
-  const auto base_name = [&](const std::string& file) {
+  const auto own_name = [&](const std::string& file) {
     const auto found = base_names.find(file);
     return found == base_names.end() ? file : found->second;
   };
   for (const Finding& finding : before) {
     if (after_by_fingerprint.contains(finding.fingerprint)) continue;
     Finding fixed = finding;
-    fixed.target = base_name(fixed.target);
-    if (fixed.location) fixed.location->file = base_name(fixed.location->file);
+    fixed.target = own_name(fixed.target);
+    if (fixed.location) fixed.location->file = own_name(fixed.location->file);
     // Messages name lines too ("shadowed by FILE:LINE").
-    for (const auto& [head_name, own_name] : base_names) {
+    for (const auto& [head_name, base_file] : base_names) {
       const std::string named = head_name + ":";
       for (size_t at = fixed.message.find(named); at != std::string::npos;
-           at = fixed.message.find(named, at + own_name.size() + 1)) {
-        fixed.message.replace(at, head_name.size(), own_name);
+           at = fixed.message.find(named, at + base_file.size() + 1)) {
+        fixed.message.replace(at, head_name.size(), base_file);
       }
     }
     report.fixed_findings.push_back(std::move(fixed));

@@ -13,8 +13,9 @@
 namespace pgward::cli {
 
 struct HbaDiffOptions {
-  std::string base;  // the file before the change
-  std::string head;  // after it
+  std::string base;      // the file before the change; empty with base_ref
+  std::string head;      // after it
+  std::string base_ref;  // read the base from git: the head file as it is at this revision
   int pg_version = 17;
   hba::FileAccess access;  // --include-root, --path-map, the read limits (for both files)
   PolicyChoice policy_choice;

@@ -189,6 +189,60 @@ TEST(HbaDiffTest, MarkdownPutsTheFilesTextInCodeSpans) {
   }
 }
 
+// The pre-merge case in a checkout: the base is the file at a revision, read with git.
+TEST(HbaDiffTest, BaseRefReadsTheBaseFromGit) {
+  const std::string repository = ::testing::TempDir() + "pgward-git-base";
+  std::filesystem::remove_all(repository);
+  std::filesystem::create_directories(repository + "/db");
+  const auto git = [&](std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), {"git", "-C", repository, "-c", "user.name=t", "-c",
+                                         "user.email=t@example.com"});
+    const auto result = testing::RunCommand(arguments);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  };
+  git({"init", "-q"});
+  std::filesystem::copy_file(kPairs + "plaintext-opened/base/pg_hba.conf",
+                             repository + "/db/pg_hba.conf");
+  git({"add", "."});
+  git({"commit", "-q", "-m", "base"});
+  std::filesystem::copy_file(kPairs + "plaintext-opened/head/pg_hba.conf",
+                             repository + "/db/pg_hba.conf",
+                             std::filesystem::copy_options::overwrite_existing);
+  testing::CommandOptions in_repository;
+  in_repository.cwd = repository;
+  const auto result = RunPgward(
+      {"hba", "diff", "--format", "json", "--base-ref", "HEAD", "db/pg_hba.conf"}, in_repository);
+  ASSERT_EQ(result.exit_code, 1) << result.err;
+  const json report = json::parse(result.out);
+  EXPECT_EQ(report["base"], "HEAD:db/pg_hba.conf");
+  // The same answer as the two files compared directly.
+  const Diff direct = RunDiff("plaintext-opened");
+  EXPECT_EQ(report["access_changes"].size(), direct.report["access_changes"].size());
+  EXPECT_EQ(report["findings"]["new"].size(), direct.report["findings"]["new"].size());
+  EXPECT_EQ(report["findings"]["unchanged"], direct.report["findings"]["unchanged"]);
+  for (const json& change : report["access_changes"]) {
+    if (!change["base"].is_null()) {
+      EXPECT_EQ(change["base"]["file"], "HEAD:db/pg_hba.conf");
+    }
+  }
+  // A file the revision does not have is new: what it lets in is opened.
+  std::filesystem::copy_file(kPairs + "plaintext-opened/head/pg_hba.conf",
+                             repository + "/db/new_hba.conf");
+  const auto added = RunPgward(
+      {"hba", "diff", "--format", "json", "--base-ref", "HEAD", "db/new_hba.conf"}, in_repository);
+  const json added_report = json::parse(added.out);
+  for (const json& change : added_report["access_changes"]) {
+    EXPECT_EQ(change["change"], "opened") << change.dump();
+  }
+  EXPECT_FALSE(added_report["access_changes"].empty());
+  EXPECT_EQ(added_report["findings"]["unchanged"], 0);
+  // A revision that does not exist is an error, never an empty base.
+  const auto missing =
+      RunPgward({"hba", "diff", "--base-ref", "no-such-ref", "db/pg_hba.conf"}, in_repository);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no commit no-such-ref"), std::string::npos) << missing.err;
+}
+
 TEST(HbaDiffTest, UnreadableFilesAreAnErrorNeverAnEmptyDiff) {
   const auto result =
       RunPgward({"hba", "diff", kPairs + "reorder/base/pg_hba.conf", "/nonexistent/pg_hba.conf"});
