@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "reporters/annotation_report.h"
 #include "reporters/json_report.h"
 #include "reporters/junit_report.h"
 #include "reporters/sarif_report.h"
@@ -11,7 +12,7 @@
 namespace pgward::reporters {
 namespace {
 
-constexpr std::string_view kFormats[] = {"text", "json", "sarif", "junit"};
+constexpr std::string_view kFormats[] = {"text", "json", "sarif", "junit", "github", "gitlab"};
 
 }  // namespace
 
@@ -24,6 +25,9 @@ bool IsReportFormat(std::string_view format) {
 std::string DefaultFileName(std::string_view format) {
   if (format == "text") return "pgward.txt";
   if (format == "junit") return "pgward.junit.xml";
+  if (format == "github") return "pgward.github.txt";
+  // The name GitLab's documentation gives the artifact.
+  if (format == "gitlab") return "gl-code-quality-report.json";
   return "pgward." + std::string(format);
 }
 
@@ -35,6 +39,10 @@ void WriteReport(std::string_view format, const ScanReport& report, const Render
     WriteSarifReport(report, SarifOptions{options.source_root, options.sarif_omit_suppressed}, out);
   } else if (format == "junit") {
     WriteJunitReport(report, out);
+  } else if (format == "github") {
+    WriteGithubAnnotations(report, options.source_root, out);
+  } else if (format == "gitlab") {
+    WriteGitlabCodeQuality(report, options.source_root, out);
   } else {
     WriteJsonReport(report, out);
   }

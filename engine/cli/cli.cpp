@@ -299,9 +299,11 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   command->add_option("--waivers", options->waivers, "Waivers file (YAML)");
   CLI::Option* format_option =
       command
-          ->add_option("--format", *formats,
-                       "Report formats, comma-separated (text, json, sarif, junit); without it, "
-                       "text unless a --json/--sarif/--junit FILE is '-' (standard output)")
+          ->add_option(
+              "--format", *formats,
+              "Report formats, comma-separated (text, json, sarif, junit, github: workflow-command "
+              "annotations, gitlab: Code Quality report); without it, "
+              "text unless a --json/--sarif/--junit FILE is '-' (standard output)")
           ->default_val("text");
   command->add_option("--output-dir", options->output_dir, "Write the reports into DIR");
   command->add_option("--json", options->json_file, "Write the JSON report to FILE");

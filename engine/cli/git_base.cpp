@@ -84,9 +84,8 @@ std::variant<GitBase, std::string> GitBase::Checkout(const std::string& revision
   const fs::path head = fs::weakly_canonical(head_file, error);
   const fs::path root =
       include_root.empty() ? head.parent_path() : fs::weakly_canonical(include_root, error);
-  const ProgramResult top =
-      Run({"git", "-C", head.parent_path().string(), "rev-parse", "--show-toplevel"},
-          base.directory_);
+  const ProgramResult top = Run(
+      {"git", "-C", head.parent_path().string(), "rev-parse", "--show-toplevel"}, base.directory_);
   if (top.exit_code != 0) {
     return "--base-ref: " + head_file + " is not in a git working tree (" + top.err + ")";
   }
@@ -99,9 +98,9 @@ std::variant<GitBase, std::string> GitBase::Checkout(const std::string& revision
   if (root_in_repository.empty() || *root_in_repository.begin() == "..") {
     return "--base-ref: the include root " + root.string() + " is outside the repository";
   }
-  const ProgramResult commit = Run(
-      {"git", "-C", repository.string(), "rev-parse", "--verify", "--quiet", revision + "^{commit}"},
-      base.directory_);
+  const ProgramResult commit = Run({"git", "-C", repository.string(), "rev-parse", "--verify",
+                                    "--quiet", revision + "^{commit}"},
+                                   base.directory_);
   if (commit.exit_code != 0) {
     return "--base-ref: no commit " + revision + " in " + repository.string();
   }
@@ -109,8 +108,8 @@ std::variant<GitBase, std::string> GitBase::Checkout(const std::string& revision
   base.include_root_ = (base.tree_ / root_in_repository).lexically_normal().string();
   // The include root as it is at the revision, files only (a tree without it is a new file).
   const fs::path archive = base.directory_ / "base.tar";
-  std::vector<std::string> git_archive = {"git",      "-C", repository.string(), "archive",
-                                          "--format=tar", "-o", archive.string(), commit.out};
+  std::vector<std::string> git_archive = {"git",          "-C", repository.string(), "archive",
+                                          "--format=tar", "-o", archive.string(),    commit.out};
   if (root_in_repository != ".") {
     git_archive.push_back("--");
     git_archive.push_back(root_in_repository.string());
@@ -120,7 +119,8 @@ std::variant<GitBase, std::string> GitBase::Checkout(const std::string& revision
     const ProgramResult extracted =
         Run({"tar", "-x", "--no-same-owner", "-f", archive.string(), "-C", base.tree_.string()},
             base.directory_);
-    if (extracted.exit_code != 0) return "--base-ref: cannot unpack " + revision + ": " + extracted.err;
+    if (extracted.exit_code != 0)
+      return "--base-ref: cannot unpack " + revision + ": " + extracted.err;
   } else if (archived.err.find("did not match any files") == std::string::npos) {
     return "--base-ref: git archive " + revision + ": " + archived.err;
   }

@@ -219,6 +219,8 @@ ScanReport HostileReport() {
 std::string Extension(const std::string& format) {
   if (format == "junit") return "junit.xml";
   if (format == "text") return "txt";
+  if (format == "github") return "github.txt";
+  if (format == "gitlab") return "gitlab.json";
   return format;
 }
 
