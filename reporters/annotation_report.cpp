@@ -17,8 +17,8 @@ std::string RepositoryPath(const std::string& file, const std::string& source_ro
   std::error_code error;
   const std::filesystem::path root = std::filesystem::absolute(source_root, error);
   const std::filesystem::path absolute = std::filesystem::absolute(file, error);
-  const std::filesystem::path relative = absolute.lexically_normal().lexically_relative(
-      root.lexically_normal());
+  const std::filesystem::path relative =
+      absolute.lexically_normal().lexically_relative(root.lexically_normal());
   if (!relative.empty() && *relative.begin() != ".." && relative != ".") {
     return relative.generic_string();
   }
@@ -150,8 +150,9 @@ void WriteGitlabCodeQuality(const ScanReport& report, const std::string& source_
     json.Member("fingerprint", problem.fingerprint.empty()
                                    ? "evidence:" + problem.title + ":" + problem.message
                                    : problem.fingerprint);
-    json.Member("severity",
-                problem.evidence_missing ? "major" : kSeverities[static_cast<size_t>(problem.severity)]);
+    json.Member("severity", problem.evidence_missing
+                                ? "major"
+                                : kSeverities[static_cast<size_t>(problem.severity)]);
     json.Key("location");
     json.BeginObject();
     const bool located = problem.location && !problem.location->file.empty();

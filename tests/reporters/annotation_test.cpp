@@ -65,7 +65,8 @@ TEST(GithubAnnotationsTest, PastTenOfALevelOneAnnotationCountsTheRest) {
 TEST(GitlabCodeQualityTest, MatchesTheFieldsGitlabDocuments) {
   if (!RequireTool(kDebianPython)) return;
   TempDir dir;
-  std::vector<std::string> argv{kDebianPython, "-c", R"(
+  std::vector<std::string> argv{
+      kDebianPython, "-c", R"(
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))
 jsonschema.Draft202012Validator.check_schema(schema)
@@ -82,8 +83,7 @@ for path in sys.argv[2:]:
 print(len(sys.argv) - 2, "validated,", errors, "errors")
 sys.exit(1 if errors else 0)
 )",
-                                std::string(PGWARD_SOURCE_DIR) +
-                                    "/fixtures/reports/gitlab-code-quality.schema.json"};
+      std::string(PGWARD_SOURCE_DIR) + "/fixtures/reports/gitlab-code-quality.schema.json"};
   size_t files = 0;
   for (const ReportCase& report : SuiteReports()) {
     if (report.format != "gitlab") continue;
