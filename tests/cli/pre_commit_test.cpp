@@ -27,8 +27,7 @@ class PreCommitTest : public ::testing::Test {
       FAIL() << "pre-commit missing: run scripts/install-deps (make test does)";
     }
     // The hooks are read from a commit of this checkout, as pre-commit reads any hook repository.
-    const CommandResult head =
-        RunCommand({"git", "-C", PGWARD_SOURCE_DIR, "rev-parse", "HEAD"});
+    const CommandResult head = RunCommand({"git", "-C", PGWARD_SOURCE_DIR, "rev-parse", "HEAD"});
     if (head.exit_code != 0) GTEST_SKIP() << "not a git checkout: " << head.err;
     revision_ = head.out.substr(0, head.out.find('\n'));
     repository_ = fs::path(::testing::TempDir()) / "pgward-pre-commit";
@@ -46,11 +45,10 @@ class PreCommitTest : public ::testing::Test {
   // A command in the repository, with pgward on PATH and pre-commit's cache inside the test.
   CommandResult Run(std::vector<std::string> command) {
     const std::string path = fs::path(PGWARD_BINARY).parent_path().string() + ":/usr/bin:/bin";
-    command.insert(command.begin(),
-                   {"/usr/bin/env", "PATH=" + path,
-                    "PRE_COMMIT_HOME=" + (repository_ / ".cache").string(), "GIT_AUTHOR_NAME=t",
-                    "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t",
-                    "GIT_COMMITTER_EMAIL=t@example.com"});
+    command.insert(command.begin(), {"/usr/bin/env", "PATH=" + path,
+                                     "PRE_COMMIT_HOME=" + (repository_ / ".cache").string(),
+                                     "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+                                     "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"});
     testing::CommandOptions options;
     options.cwd = repository_.string();
     options.timeout_seconds = 240;
@@ -77,7 +75,8 @@ class PreCommitTest : public ::testing::Test {
 
 TEST_F(PreCommitTest, ACleanFileGoesThroughAndPlaintextFromEverywhereIsRefused) {
   const std::string source = PGWARD_SOURCE_DIR;
-  const CommandResult clean = Commit(source + "/fixtures/hba/stock/debian-12-pg_createcluster-15.conf");
+  const CommandResult clean =
+      Commit(source + "/fixtures/hba/stock/debian-12-pg_createcluster-15.conf");
   EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
 
   const CommandResult opened =
