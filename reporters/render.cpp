@@ -36,7 +36,10 @@ void WriteReport(std::string_view format, const ScanReport& report, const Render
   if (format == "text") {
     WriteTextReport(report, options.color, out);
   } else if (format == "sarif") {
-    WriteSarifReport(report, SarifOptions{options.source_root, options.sarif_omit_suppressed}, out);
+    WriteSarifReport(
+        report,
+        SarifOptions{options.source_root, options.sarif_omit_suppressed, options.sarif_category},
+        out);
   } else if (format == "junit") {
     WriteJunitReport(report, out);
   } else if (format == "github") {

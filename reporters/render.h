@@ -19,6 +19,7 @@ struct RenderOptions {
   // sarif only: leave waived findings out (--sarif-omit-suppressed), for GitHub, which shows
   // suppressed results as open alerts.
   bool sarif_omit_suppressed = false;
+  std::string sarif_category;  // sarif only: --sarif-category
 };
 
 // "text", "json", "sarif", "junit": the formats this version writes.

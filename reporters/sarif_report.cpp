@@ -328,6 +328,19 @@ class RunBuilder {
     }
   }
 
+  // The run's category in GitHub code scanning: results of one category replace the previous
+  // upload's. --sarif-category names it; else a digest of the targets as the run locates them,
+  // so that db/pg_hba.conf and ./db/pg_hba.conf are one category, not two whose old alerts
+  // never close.
+  std::string AutomationId() {
+    if (!options_.category.empty()) return options_.category + "/";
+    std::vector<std::string> targets;
+    for (const std::string& target : report_.targets)
+      targets.push_back(locator_.Locate(target).uri);
+    std::sort(targets.begin(), targets.end());
+    return "pgward/" + TargetsDigest(targets) + "/";
+  }
+
   void Write(JsonWriter& json) {
     json.BeginObject();
     json.Key("tool");
@@ -337,7 +350,7 @@ class RunBuilder {
     json.EndObject();
     json.Key("automationDetails");
     json.BeginObject();
-    json.Member("id", "pgward/" + TargetsDigest(report_.targets) + "/");
+    json.Member("id", AutomationId());
     json.EndObject();
     json.Key("invocations");
     json.BeginArray();

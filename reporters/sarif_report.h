@@ -13,6 +13,9 @@ struct SarifOptions {
   std::string source_root = ".";
   // Leaves waived findings out: GitHub ignores SARIF suppressions and would show them as open.
   bool omit_suppressed = false;
+  // runs[0].automationDetails.id is "CATEGORY/" (GitHub's upload category); empty: a digest of
+  // the targets.
+  std::string category;
 };
 
 // SARIF 2.1.0 for GitHub code scanning and other SARIF consumers: one run with the rules (help,

@@ -321,6 +321,15 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
       ->default_val(".");
   command->add_flag("--sarif-omit-suppressed", options->sarif_omit_suppressed,
                     "SARIF: leave waived findings out (GitHub shows suppressed results as open)");
+  command
+      ->add_option("--sarif-category", options->sarif_category,
+                   "SARIF: the run's automationDetails.id category (GitHub code scanning: one "
+                   "upload of a category replaces the last; default: a digest of the targets)")
+      ->check([](const std::string& category) {
+        return category.empty() || category.find('/') != std::string::npos
+                   ? std::string("a non-empty name without '/'")
+                   : std::string();
+      });
   command->add_flag("--reproducible", options->reproducible,
                     "Leave timestamps out: the same inputs give the same bytes");
   AddHbaAccessOptions(*command, options->live.hba_access);

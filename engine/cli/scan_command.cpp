@@ -226,6 +226,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     render.color = output.path.empty() && options.color;
     render.source_root = options.source_root;
     render.sarif_omit_suppressed = options.sarif_omit_suppressed;
+    render.sarif_category = options.sarif_category;
     return render;
   };
   // Files are written side by side: every format reads the same report, and for a large one

@@ -34,6 +34,7 @@ struct ScanOptions {
   bool reproducible = false;           // no timestamps: the same inputs give the same bytes
   std::string source_root = ".";       // SARIF: file URIs relative to this directory
   bool sarif_omit_suppressed = false;  // SARIF: leave waived findings out (GitHub)
+  std::string sarif_category;          // SARIF: automationDetails.id (GitHub's category)
   bool color = false;                  // decided by the caller: a terminal and NO_COLOR unset
 
   std::vector<std::string> arguments;  // the command line, for the report (redacted there)

@@ -57,9 +57,9 @@ TEST(ExamplesTest, EveryYamlExampleParses) {
     const std::string name = entry.path().filename().string();
     if (!name.ends_with(".yml") && !name.ends_with(".yaml")) continue;
     ++files;
-    const CommandResult result = RunCommand(
-        {"/usr/bin/python3", "-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1]))",
-         entry.path().string()});
+    const CommandResult result =
+        RunCommand({"/usr/bin/python3", "-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1]))",
+                    entry.path().string()});
     EXPECT_EQ(result.exit_code, 0) << entry.path() << ": " << result.err;
   }
   EXPECT_GE(files, 4u);
@@ -87,12 +87,12 @@ TEST(ExamplesTest, EveryPgwardCommandOfTheCiExamplesRuns) {
   const auto run = [&](const std::string& shell) {
     testing::CommandOptions options;
     options.cwd = repository.string();
-    return RunCommand({"/usr/bin/env", "PATH=" + path, "GIT_AUTHOR_NAME=t",
-                       "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t",
-                       "GIT_COMMITTER_EMAIL=t@example.com", "HBA_FILE=db/pg_hba.conf",
-                       "GITHUB_BASE_REF=main", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main",
-                       "GITHUB_STEP_SUMMARY=" + summary.string(), "/bin/bash", "-c", shell},
-                      options);
+    return RunCommand(
+        {"/usr/bin/env", "PATH=" + path, "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+         "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "HBA_FILE=db/pg_hba.conf",
+         "GITHUB_BASE_REF=main", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main",
+         "GITHUB_STEP_SUMMARY=" + summary.string(), "/bin/bash", "-c", shell},
+        options);
   };
   // The base branch, as CI fetches it (origin/main), then the pull request's change.
   fs::copy_file(source + "/fixtures/hba-diff/plaintext-opened/base/pg_hba.conf",
@@ -119,7 +119,8 @@ TEST(ExamplesTest, EveryPgwardCommandOfTheCiExamplesRuns) {
   EXPECT_GE(commands, 5u);
   // What the examples promise: a step summary, annotations, a SARIF file, GitLab's reports.
   std::ifstream in(summary);
-  const std::string markdown((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string markdown((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   EXPECT_NE(markdown.find("#### Access changes"), std::string::npos) << markdown;
   EXPECT_TRUE(fs::exists(repository / "pgward.sarif"));
   EXPECT_TRUE(fs::exists(repository / "reports" / "gl-code-quality-report.json"));

@@ -221,6 +221,31 @@ TEST_F(RichSarifTest, InvocationTellsAnIncompleteRun) {
   EXPECT_TRUE(run_["automationDetails"]["id"].get<std::string>().ends_with("/"));
 }
 
+// One file named two ways is one category (else its old alerts would never close), and a
+// category given by the user is the id.
+TEST(SarifTest, TheCategoryIsStableAndCanBeNamed) {
+  ScanReport report = RichReport();
+  reporters::RenderOptions options;
+  options.source_root = kFixtureSourceRoot;
+  const auto id = [&](const ScanReport& scan) {
+    return Json::parse(reporters::RenderReport("sarif", scan,
+                                               options))["runs"][0]["automationDetails"]["id"]
+        .get<std::string>();
+  };
+  const std::string named_one_way = id(report);
+  for (std::string& target : report.targets) {
+    if (target.starts_with(std::string(kFixtureSourceRoot) + "/")) {
+      target = std::string(kFixtureSourceRoot) + "/./" +
+               target.substr(std::string(kFixtureSourceRoot).size() + 1);
+    }
+  }
+  EXPECT_EQ(id(report), named_one_way);
+  report.targets.push_back("another.example.com:5432");
+  EXPECT_NE(id(report), named_one_way);
+  options.sarif_category = "pgward-pg-hba";
+  EXPECT_EQ(id(report), "pgward-pg-hba/");
+}
+
 TEST(SarifTest, ReproducibleScanHasNoTimesAndSucceedsWhenComplete) {
   for (const ReportCase& report : SuiteReports()) {
     if (report.format != "sarif" || report.name != "secure_pg_hba") continue;
