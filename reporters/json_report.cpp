@@ -109,6 +109,12 @@ void WriteFinding(JsonWriter& json, const Finding& finding, const Compliance& co
   }
   json.Key("note");
   json.OptionalString(finding.note);
+  json.Key("baseline_state");
+  if (finding.baseline_state) {
+    json.String(BaselineStateName(*finding.baseline_state));
+  } else {
+    json.Null();
+  }
   json.EndObject();
 }
 
@@ -179,6 +185,14 @@ void WriteInvocation(JsonWriter& json, const Invocation& invocation) {
   }
   json.IntMember("exit_code", invocation.exit_code);
   json.Member("fail_on", SeverityName(invocation.fail_on));
+  json.Key("baseline");
+  if (invocation.baseline.empty()) {
+    json.Null();
+  } else {
+    json.String(invocation.baseline);
+  }
+  json.Key("fail_on_new");
+  json.Bool(invocation.fail_on_new);
   json.EndObject();
 }
 
@@ -209,6 +223,13 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
   json.BeginArray();
   const Compliance none;
   for (const Finding& finding : report.findings) {
+    const auto compliance = compliance_of.find(finding.rule_id);
+    WriteFinding(json, finding, compliance == compliance_of.end() ? none : *compliance->second);
+  }
+  json.EndArray();
+  json.Key("absent");
+  json.BeginArray();
+  for (const Finding& finding : report.absent) {
     const auto compliance = compliance_of.find(finding.rule_id);
     WriteFinding(json, finding, compliance == compliance_of.end() ? none : *compliance->second);
   }

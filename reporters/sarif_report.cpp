@@ -393,6 +393,9 @@ class RunBuilder {
       if (finding.status == FindingStatus::kWaived && options_.omit_suppressed) continue;
       WriteResult(json, finding);
     }
+    // Gone since the baseline: kept as absent results, so that code scanning closes their alerts
+    // instead of dropping and later reopening them.
+    for (const Finding& finding : report_.absent) WriteResult(json, finding);
     json.EndArray();
     json.EndObject();
   }
@@ -475,6 +478,9 @@ class RunBuilder {
     WriteMessage(json, message);
     json.Key("locations");
     WriteLocations(json, finding.location, finding.target);
+    if (finding.baseline_state) {
+      json.Member("baselineState", BaselineStateName(*finding.baseline_state));
+    }
     if (!finding.fingerprint.empty()) {
       json.Key("partialFingerprints");
       json.BeginObject();

@@ -297,6 +297,11 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
                      "PostgreSQL major version whose pg_hba.conf parser to follow for --hba");
   AddPolicyChoiceOptions(*command, options->policy_choice);
   command->add_option("--waivers", options->waivers, "Waivers file (YAML)");
+  command->add_option("--baseline", options->baseline,
+                      "An earlier run's JSON report: each finding is new, unchanged or updated "
+                      "against it, and its findings gone since are listed as absent");
+  command->add_flag("--fail-on-new", options->fail_on_new,
+                    "Only findings new since --baseline fail the run (at or above --fail-on)");
   CLI::Option* format_option =
       command
           ->add_option(

@@ -15,6 +15,7 @@
 #include "engine/core/file_digest.h"
 #include "engine/core/redact.h"
 #include "engine/model/fact_format.h"
+#include "engine/policy/baseline.h"
 #include "engine/policy/builtin.h"
 #include "engine/policy/evaluator.h"
 #include "engine/policy/loader.h"
@@ -146,6 +147,21 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     }
   }
 
+  std::vector<Finding> baseline;
+  if (!options.baseline.empty()) {
+    policy::BaselineLoadResult loaded_baseline = policy::LoadBaseline(options.baseline);
+    if (loaded_baseline.error) {
+      err << "pgward: " << *loaded_baseline.error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    baseline = std::move(loaded_baseline.findings);
+  } else if (options.fail_on_new) {
+    err << "pgward: --fail-on-new needs --baseline REPORT.json\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
+  report.invocation.baseline = options.baseline;
+  report.invocation.fail_on_new = options.fail_on_new;
+
   const auto facts = std::make_shared<FactSet>();
   scan::Gathered gathered = scan::Gather(scan_inputs, *facts);
   if (gathered.input_error) {
@@ -159,7 +175,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   std::vector<std::string> configuration = options.policy_choice.policies;
   configuration.insert(configuration.end(), options.policy_choice.values_files.begin(),
                        options.policy_choice.values_files.end());
-  for (const std::string& named : {options.waivers, options.live.inventory}) {
+  for (const std::string& named : {options.waivers, options.live.inventory, options.baseline}) {
     if (!named.empty()) configuration.push_back(named);
   }
   for (const std::string& path : configuration) {
@@ -188,6 +204,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
                                 .count())) {
     report.warnings.push_back(std::move(warning));
   }
+  if (!options.baseline.empty()) report.absent = policy::ApplyBaseline(report.findings, baseline);
   std::sort(report.targets.begin(), report.targets.end());
   report.targets.erase(std::unique(report.targets.begin(), report.targets.end()),
                        report.targets.end());
@@ -210,7 +227,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
        {&options.snapshots, &options.policy_choice.policies, &options.policy_choice.values_files}) {
     inputs.insert(inputs.end(), named->begin(), named->end());
   }
-  for (const std::string& named : {options.waivers, options.live.inventory}) {
+  for (const std::string& named : {options.waivers, options.live.inventory, options.baseline}) {
     if (!named.empty()) inputs.push_back(named);
   }
   for (const Artifact& artifact : report.artifacts) inputs.push_back(artifact.path);

@@ -23,6 +23,8 @@ struct ScanOptions {
 
   PolicyChoice policy_choice;
   std::string waivers;
+  std::string baseline;      // an earlier run's JSON report: findings get a baseline state
+  bool fail_on_new = false;  // only findings new since the baseline fail the run
 
   // Output.
   std::vector<std::string> formats = {"text"};  // reporters::ReportFormats()

@@ -35,6 +35,20 @@ std::optional<std::string> FindingSubject::Text(std::string_view field) const {
   return FormatField(table(), row, *index);
 }
 
+std::string_view BaselineStateName(BaselineState state) {
+  switch (state) {
+    case BaselineState::kNew:
+      return "new";
+    case BaselineState::kUnchanged:
+      return "unchanged";
+    case BaselineState::kUpdated:
+      return "updated";
+    case BaselineState::kAbsent:
+      return "absent";
+  }
+  return "";
+}
+
 std::optional<Severity> ParseSeverity(std::string_view name) {
   for (Severity severity :
        {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical}) {

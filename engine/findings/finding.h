@@ -60,6 +60,12 @@ struct FindingSubject {
   std::optional<std::string> Text(std::string_view field) const;
 };
 
+// Against a baseline (an earlier run's report): new since it, unchanged, updated (the same
+// problem, by fingerprint, with another message or severity), or absent (in the baseline only).
+enum class BaselineState { kNew, kUnchanged, kUpdated, kAbsent };
+
+std::string_view BaselineStateName(BaselineState state);  // new, unchanged, updated, absent
+
 // One violation of one rule by one fact, or by a group of identical connection facts.
 struct Finding {
   std::string rule_id;
@@ -73,8 +79,9 @@ struct Finding {
   std::string fingerprint;
   std::int64_t count = 1;  // identical connection facts folded into this finding
   std::vector<std::int64_t> sample_pids;
-  std::optional<WaiverNote> waiver;  // status waived, or an expired waiver (note kept)
-  std::optional<std::string> note;   // e.g. "waiver expired on 2026-01-31"
+  std::optional<WaiverNote> waiver;             // status waived, or an expired waiver (note kept)
+  std::optional<std::string> note;              // e.g. "waiver expired on 2026-01-31"
+  std::optional<BaselineState> baseline_state;  // set when the run has a baseline
 };
 
 }  // namespace pgward

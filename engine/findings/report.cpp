@@ -80,7 +80,10 @@ int ExitCodeFor(const ScanReport& report) {
   bool failing = false;
   for (const Finding& finding : report.findings) {
     if (finding.status == FindingStatus::kError) incomplete = true;
-    if (finding.status == FindingStatus::kFail && finding.severity >= report.invocation.fail_on) {
+    const bool counts =
+        !report.invocation.fail_on_new || finding.baseline_state == BaselineState::kNew;
+    if (finding.status == FindingStatus::kFail && finding.severity >= report.invocation.fail_on &&
+        counts) {
       failing = true;
     }
   }

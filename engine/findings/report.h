@@ -44,6 +44,8 @@ struct Invocation {
   std::string finished_at;
   int exit_code = 0;
   Severity fail_on = Severity::kHigh;
+  bool fail_on_new = false;  // only findings new since the baseline fail the run
+  std::string baseline;      // the baseline report compared with; empty: none
 };
 
 struct ScanReport {
@@ -52,7 +54,8 @@ struct ScanReport {
   std::vector<RuleInfo> rules;            // sorted by id
   std::vector<FrameworkInfo> frameworks;  // sorted by id: those the rules' policies declare
   std::vector<Finding> findings;          // sorted: rule id, target, location, message, fingerprint
-  std::vector<RuleCheck> checks;          // sorted: rule id, target
+  std::vector<Finding> absent;    // in the baseline, not in this run (baseline_state absent)
+  std::vector<RuleCheck> checks;  // sorted: rule id, target
   std::vector<EvidenceError> errors;
   std::vector<Artifact> artifacts;    // sorted by path
   std::vector<std::string> warnings;  // e.g. waivers that matched no finding
@@ -84,7 +87,7 @@ CheckTally TallyChecks(std::span<const CheckResult> results);
 
 // The exit code a report stands for: 3 when evidence is missing (collection errors or findings
 // whose evidence was incomplete), else 1 when a failing finding is at or above `fail_on`
-// (waived findings never fail), else 0.
+// (waived findings never fail; with fail_on_new, only findings new since the baseline), else 0.
 int ExitCodeFor(const ScanReport& report);
 
 }  // namespace pgward

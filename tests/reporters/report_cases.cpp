@@ -253,6 +253,11 @@ const std::vector<ReportCase>& SuiteReports() {
         {"mixed",
          {"--snapshot", "fixtures/snapshots/two-servers.json", "--hba",
           "fixtures/scan/insecure_pg_hba.conf", "--waivers", "fixtures/scan/waivers.yaml"}},
+        // Against a report of the insecure file (fixtures/scan/baseline.json): the secure file
+        // has no finding, and every finding of the insecure one is absent.
+        {"baseline",
+         {"--hba", "fixtures/scan/secure_pg_hba.conf", "--baseline",
+          "fixtures/scan/baseline.json"}},
     };
     for (const auto& [name, inputs] : runs) {
       for (const std::string_view format : reporters::ReportFormats()) {
