@@ -3,12 +3,9 @@
 // pair. The head inserts a catch-all md5 line in the middle of the base and weakens one line.
 // Goals (#17): 10,000 lines under 0.5 s, 100,000 under 5 s, and each doubling close to doubling
 // the time (a ratio near 2.0; 4.0 would be quadratic).
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,46 +13,18 @@
 #include <vector>
 
 #include "bench/generated_hba.h"
+#include "bench/run_process.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using pgward::bench::ProcessRun;
+using pgward::bench::RunProcess;
 
-struct Run {
-  double seconds = 0;
-  long peak_rss_kib = 0;
-  int exit_code = -1;
-};
-
-// One process, its output to /dev/null; its wall time and peak RSS.
-Run RunOnce(const std::vector<std::string>& argv) {
-  std::fflush(stdout);  // or the child's stdio would print the parent's buffered lines again
-  const auto start = Clock::now();
-  const pid_t child = fork();
-  if (child == 0) {
-    std::vector<char*> args;
-    for (const std::string& argument : argv) args.push_back(const_cast<char*>(argument.c_str()));
-    args.push_back(nullptr);
-    std::freopen("/dev/null", "w", stdout);
-    std::freopen("/dev/null", "w", stderr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  wait4(child, &status, 0, &usage);
-  Run run;
-  run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  run.peak_rss_kib = usage.ru_maxrss;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
-
-Run Median(const std::vector<std::string>& argv, int repetitions) {
-  std::vector<Run> runs;
-  for (int i = 0; i < repetitions; ++i) runs.push_back(RunOnce(argv));
+ProcessRun Median(const std::vector<std::string>& argv, int repetitions) {
+  std::vector<ProcessRun> runs;
+  for (int i = 0; i < repetitions; ++i) runs.push_back(RunProcess(argv));
   std::sort(runs.begin(), runs.end(),
-            [](const Run& a, const Run& b) { return a.seconds < b.seconds; });
+            [](const ProcessRun& a, const ProcessRun& b) { return a.seconds < b.seconds; });
   return runs[runs.size() / 2];
 }
 
@@ -93,10 +62,10 @@ int main() {
     std::ofstream(base) << text;
     std::ofstream(head) << Head(text);
     const int repetitions = lines >= 50000 ? 1 : 3;
-    const Run pgward = Median({PGWARD_BINARY, "hba", "diff", "--max-file-bytes", "64M", "--format",
-                               "json", base.string(), head.string()},
-                              repetitions);
-    const Run peer = Median({"diff", "-u", base.string(), head.string()}, repetitions);
+    const ProcessRun pgward = Median({PGWARD_BINARY, "hba", "diff", "--max-file-bytes", "64M",
+                                      "--format", "json", base.string(), head.string()},
+                                     repetitions);
+    const ProcessRun peer = Median({"diff", "-u", base.string(), head.string()}, repetitions);
     char ratio[16] = "";
     if (previous_lines * 2 == lines) {
       std::snprintf(ratio, sizeof ratio, "%.2f", pgward.seconds / previous);

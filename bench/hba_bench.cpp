@@ -23,6 +23,7 @@
 #include <libpq-fe.h>
 
 #include "bench/in_child.h"
+#include "bench/run_process.h"
 #include "engine/hba/parser.h"
 #include "tests/sandbox/sandbox.h"
 
@@ -39,6 +40,9 @@ void operator delete(void* memory) noexcept { std::free(memory); }
 void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
 
 namespace {
+
+using pgward::bench::ProcessRun;
+using pgward::bench::RunProcess;
 
 using Clock = std::chrono::steady_clock;
 
@@ -153,22 +157,13 @@ PgwardRun MeasurePgward(const std::string& path, int repetitions) {
 double MeasureRulesCommand(const std::string& path, int repetitions) {
   std::vector<double> samples;
   for (int i = 0; i < repetitions; ++i) {
-    std::fflush(stdout);  // or the child's stdio would print the parent's buffered lines again
-    const auto start = Clock::now();
-    const pid_t child = fork();
-    if (child == 0) {
-      std::freopen("/dev/null", "w", stdout);
-      execl(PGWARD_BINARY, "pgward", "hba", "rules", "--format", "json", "--pg-version", "15",
-            "--max-file-bytes", "64M", path.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    int status = 0;
-    waitpid(child, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const ProcessRun run = RunProcess({PGWARD_BINARY, "hba", "rules", "--format", "json",
+                                       "--pg-version", "15", "--max-file-bytes", "64M", path});
+    if (run.exit_code != 0) {
       std::fprintf(stderr, "pgward hba rules failed on %s\n", path.c_str());
       std::exit(1);
     }
-    samples.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+    samples.push_back(run.seconds);
   }
   return Median(samples);
 }

@@ -2,12 +2,9 @@
 // formats, on generated files whose size doubles, to show how the cost grows. Goals (#15):
 // 100,000 lines in under 1 s and 300 MB, 10,000 lines in under 100 ms, and each doubling of
 // the file close to doubling the time (a ratio near 2.0; 4.0 would be quadratic).
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -15,39 +12,17 @@
 #include <vector>
 
 #include "bench/generated_hba.h"
+#include "bench/run_process.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using pgward::bench::ProcessRun;
 
-struct Run {
-  double seconds = 0;
-  long peak_rss_kib = 0;
-  int exit_code = -1;
-};
-
-// One `pgward scan` process, its output to /dev/null; its wall time and peak RSS.
-Run ScanOnce(const std::filesystem::path& file, const std::filesystem::path& out_dir) {
-  std::fflush(stdout);  // or the child's stdio would print the parent's buffered lines again
-  const auto start = Clock::now();
-  const pid_t child = fork();
-  if (child == 0) {
-    const std::string hba = file.string(), dir = out_dir.string();
-    std::freopen("/dev/null", "w", stdout);
-    std::freopen("/dev/null", "w", stderr);
-    execl(PGWARD_BINARY, "pgward", "scan", "--hba", hba.c_str(), "--max-file-bytes", "64M",
-          "--format", "json,sarif,junit,text", "--output-dir", dir.c_str(), "--reproducible",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  wait4(child, &status, 0, &usage);
-  Run run;
-  run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  run.peak_rss_kib = usage.ru_maxrss;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+// One `pgward scan` process writing all four report formats; its wall time and peak RSS.
+ProcessRun ScanOnce(const std::filesystem::path& file, const std::filesystem::path& out_dir) {
+  return pgward::bench::RunProcess({PGWARD_BINARY, "scan", "--hba", file.string(),
+                                    "--max-file-bytes", "64M", "--format", "json,sarif,junit,text",
+                                    "--output-dir", out_dir.string(), "--reproducible"});
 }
 
 }  // namespace
@@ -67,13 +42,13 @@ int main() {
     const std::filesystem::path file = work / ("pg_hba." + std::to_string(lines) + ".conf");
     std::ofstream(file) << pgward::bench::GenerateHbaFile(lines);
     const std::filesystem::path out_dir = work / "out";
-    std::vector<Run> runs;
+    std::vector<ProcessRun> runs;
     for (int repetition = 0; repetition < (lines >= 50000 ? 1 : 3); ++repetition) {
       runs.push_back(ScanOnce(file, out_dir));
     }
     std::sort(runs.begin(), runs.end(),
-              [](const Run& a, const Run& b) { return a.seconds < b.seconds; });
-    const Run& median = runs[runs.size() / 2];
+              [](const ProcessRun& a, const ProcessRun& b) { return a.seconds < b.seconds; });
+    const ProcessRun& median = runs[runs.size() / 2];
     std::uintmax_t report_bytes = 0;
     for (const auto& entry : std::filesystem::directory_iterator(out_dir)) {
       report_bytes += entry.file_size();

@@ -104,12 +104,6 @@ void WriteLine(JsonWriter& json, const std::optional<DecidingLine>& line) {
   json.EndObject();
 }
 
-void WriteStrings(JsonWriter& json, const std::vector<std::string>& values) {
-  json.BeginArray();
-  for (const std::string& value : values) json.String(value);
-  json.EndArray();
-}
-
 void WriteFindings(JsonWriter& json, const std::vector<Finding>& findings) {
   json.BeginArray();
   for (const Finding& finding : findings) {
@@ -232,11 +226,11 @@ void WriteHbaDiffJson(const HbaDiffReport& report, std::ostream& out) {
     json.Member("change", change.change);
     json.Member("connection", change.connection);
     json.Key("databases");
-    WriteStrings(json, change.databases);
+    json.Strings(change.databases);
     json.Key("users");
-    WriteStrings(json, change.users);
+    json.Strings(change.users);
     json.Key("addresses");
-    WriteStrings(json, change.addresses);
+    json.Strings(change.addresses);
     json.Key("base");
     WriteLine(json, change.base);
     json.Key("head");
@@ -253,7 +247,7 @@ void WriteHbaDiffJson(const HbaDiffReport& report, std::ostream& out) {
   json.IntMember("unchanged", static_cast<std::int64_t>(report.unchanged_findings));
   json.EndObject();
   json.Key("errors");
-  WriteStrings(json, report.errors);
+  json.Strings(report.errors);
   json.IntMember("exit_code", report.exit_code);
   json.EndObject();
   json.Flush();

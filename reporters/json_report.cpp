@@ -18,12 +18,6 @@ constexpr std::array kSeverities = {Severity::kCritical, Severity::kHigh, Severi
 constexpr std::array kStatuses = {FindingStatus::kFail, FindingStatus::kWaived,
                                   FindingStatus::kError};
 
-void WriteStrings(JsonWriter& json, const std::vector<std::string>& values) {
-  json.BeginArray();
-  for (const std::string& value : values) json.String(value);
-  json.EndArray();
-}
-
 void WriteLocation(JsonWriter& json, const std::optional<SourceLocation>& location) {
   if (!location) {
     json.Null();
@@ -39,7 +33,7 @@ void WriteCompliance(JsonWriter& json, const Compliance& compliance) {
   json.BeginObject();
   for (const auto& [framework, ids] : compliance) {
     json.Key(framework);
-    WriteStrings(json, ids);
+    json.Strings(ids);
   }
   json.EndObject();
 }
@@ -162,7 +156,7 @@ void WriteRule(JsonWriter& json, const RuleInfo& rule) {
   json.Key("compliance");
   WriteCompliance(json, rule.compliance);
   json.Key("references");
-  WriteStrings(json, rule.references);
+  json.Strings(rule.references);
   json.Member("policy", rule.policy);
   json.EndObject();
 }
@@ -170,7 +164,7 @@ void WriteRule(JsonWriter& json, const RuleInfo& rule) {
 void WriteInvocation(JsonWriter& json, const Invocation& invocation) {
   json.BeginObject();
   json.Key("arguments");
-  WriteStrings(json, invocation.arguments);
+  json.Strings(invocation.arguments);
   json.Key("started_at");
   if (invocation.started_at.empty()) {
     json.Null();
@@ -210,7 +204,7 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
   json.Key("summary");
   WriteSummary(json, report);
   json.Key("targets");
-  WriteStrings(json, report.targets);
+  json.Strings(report.targets);
   json.Key("rules");
   json.BeginArray();
   std::map<std::string_view, const Compliance*> compliance_of;
@@ -267,7 +261,7 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
   }
   json.EndArray();
   json.Key("warnings");
-  WriteStrings(json, report.warnings);
+  json.Strings(report.warnings);
   json.EndObject();
 }
 

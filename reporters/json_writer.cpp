@@ -110,6 +110,12 @@ void JsonWriter::OptionalString(const std::optional<std::string>& value) {
   }
 }
 
+void JsonWriter::Strings(const std::vector<std::string>& values) {
+  BeginArray();
+  for (const std::string& value : values) String(value);
+  EndArray();
+}
+
 void JsonWriter::OptionalInt(const std::optional<int>& value) {
   if (value) {
     Int(static_cast<std::int64_t>(*value));
@@ -119,13 +125,11 @@ void JsonWriter::OptionalInt(const std::optional<int>& value) {
 }
 
 void JsonWriter::OptionalStrings(const std::optional<std::vector<std::string>>& values) {
-  if (!values) {
+  if (values) {
+    Strings(*values);
+  } else {
     Null();
-    return;
   }
-  BeginArray();
-  for (const std::string& value : *values) String(value);
-  EndArray();
 }
 
 void JsonWriter::Value(const nlohmann::ordered_json& value) {

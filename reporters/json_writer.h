@@ -38,6 +38,8 @@ class JsonWriter {
   void Null();
   // null when absent.
   void OptionalString(const std::optional<std::string>& value);
+  // An array of strings.
+  void Strings(const std::vector<std::string>& values);
   void OptionalInt(const std::optional<int>& value);
   void OptionalStrings(const std::optional<std::vector<std::string>>& values);
   // A small document made as a tree (a rule's metadata, say), written in place.

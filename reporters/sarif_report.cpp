@@ -334,9 +334,13 @@ class RunBuilder {
   // never close.
   std::string AutomationId() {
     if (!options_.category.empty()) return options_.category + "/";
+    // A file under the source root by its path from there, however the command line wrote it;
+    // anything else (a server, a file elsewhere) as named: never by the working directory.
     std::vector<std::string> targets;
-    for (const std::string& target : report_.targets)
-      targets.push_back(locator_.Locate(target).uri);
+    for (const std::string& target : report_.targets) {
+      const ArtifactLocator::Located& located = locator_.Locate(target);
+      targets.push_back(located.under_root ? located.uri : target);
+    }
     std::sort(targets.begin(), targets.end());
     return "pgward/" + TargetsDigest(targets) + "/";
   }

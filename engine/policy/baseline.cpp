@@ -35,10 +35,10 @@ BaselineLoadResult LoadBaseline(const std::string& path) {
   for (const json& entry : report["findings"]) {
     const std::optional<std::string> rule = Text(entry, "rule_id");
     const std::optional<std::string> fingerprint = Text(entry, "fingerprint");
-    const std::optional<Severity> severity =
-        ParseSeverity(Text(entry, "severity").value_or(""));
+    const std::optional<Severity> severity = ParseSeverity(Text(entry, "severity").value_or(""));
     if (!entry.is_object() || !rule || !fingerprint || !severity) {
-      result.error = "the baseline " + path + " has a finding without rule_id, severity or "
+      result.error = "the baseline " + path +
+                     " has a finding without rule_id, severity or "
                      "fingerprint";
       result.findings.clear();
       return result;
@@ -55,10 +55,9 @@ BaselineLoadResult LoadBaseline(const std::string& path) {
     if (const auto location = entry.find("location");
         location != entry.end() && location->is_object()) {
       const auto line = location->find("line");
-      finding.location = SourceLocation{Text(*location, "file").value_or(""),
-                                        line != location->end() && line->is_number_integer()
-                                            ? line->get<int>()
-                                            : 0};
+      finding.location = SourceLocation{
+          Text(*location, "file").value_or(""),
+          line != location->end() && line->is_number_integer() ? line->get<int>() : 0};
     }
     finding.fingerprint = *fingerprint;
     finding.baseline_state = BaselineState::kAbsent;

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "tests/support/command.h"
@@ -30,10 +30,11 @@ class BaselineTest : public ::testing::Test {
   }
 
   // The file at one path, as a scheduled run or a branch sees it change.
-  json Scan(const std::string& version, std::vector<std::string> extra = {}, int* exit_code = nullptr) {
+  json Scan(const std::string& version, std::vector<std::string> extra = {},
+            int* exit_code = nullptr) {
     fs::copy_file(version, hba_, fs::copy_options::overwrite_existing);
-    std::vector<std::string> arguments = {"scan", "--hba", hba_, "--format", "json",
-                                          "--reproducible"};
+    std::vector<std::string> arguments = {"scan",     "--hba", hba_,
+                                          "--format", "json",  "--reproducible"};
     arguments.insert(arguments.end(), extra.begin(), extra.end());
     const auto result = RunPgward(arguments);
     if (exit_code) *exit_code = result.exit_code;
@@ -60,7 +61,8 @@ std::multimap<std::string, std::string> States(const json& report) {
 }
 
 TEST_F(BaselineTest, FindingsAreNewUnchangedOrAbsentAgainstTheLastRun) {
-  const std::string last_night = Save(Scan(kPairs + "plaintext-opened/base/pg_hba.conf"), "base.json");
+  const std::string last_night =
+      Save(Scan(kPairs + "plaintext-opened/base/pg_hba.conf"), "base.json");
   const json today = Scan(kPairs + "plaintext-opened/head/pg_hba.conf", {"--baseline", last_night});
   EXPECT_EQ(today["invocation"]["baseline"], last_night);
   const auto states = States(today);
@@ -75,15 +77,17 @@ TEST_F(BaselineTest, FindingsAreNewUnchangedOrAbsentAgainstTheLastRun) {
   EXPECT_TRUE(today["absent"].empty());
 
   // The trust line removed: its finding is absent, kept in the report with its state.
-  const std::string before_removal = Save(Scan(kPairs + "trust-removed/base/pg_hba.conf"), "b2.json");
-  const json removed = Scan(kPairs + "trust-removed/head/pg_hba.conf", {"--baseline", before_removal});
+  const std::string before_removal =
+      Save(Scan(kPairs + "trust-removed/base/pg_hba.conf"), "b2.json");
+  const json removed =
+      Scan(kPairs + "trust-removed/head/pg_hba.conf", {"--baseline", before_removal});
   ASSERT_EQ(removed["absent"].size(), 1u) << removed.dump(2);
   EXPECT_EQ(removed["absent"][0]["rule_id"], "PGW-HBA-009");
   EXPECT_EQ(removed["absent"][0]["baseline_state"], "absent");
   for (const json& finding : removed["findings"]) EXPECT_EQ(finding["baseline_state"], "unchanged");
   // SARIF keeps it as an absent result.
-  const auto sarif = RunPgward({"scan", "--hba", hba_, "--format", "sarif", "--baseline",
-                                before_removal, "--reproducible"});
+  const auto sarif = RunPgward(
+      {"scan", "--hba", hba_, "--format", "sarif", "--baseline", before_removal, "--reproducible"});
   const json results = json::parse(sarif.out)["runs"][0]["results"];
   std::map<std::string, int> by_state;
   for (const json& result : results) ++by_state[result["baselineState"]];
