@@ -2,6 +2,8 @@
 // the baseline's findings gone since listed as absent, and --fail-on-new.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -23,7 +25,11 @@ const std::string kPairs = std::string(PGWARD_SOURCE_DIR) + "/fixtures/hba-diff/
 class BaselineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = fs::path(::testing::TempDir()) / "pgward-baseline";
+    // One directory per test and process: ctest runs the tests of this fixture side by side.
+    directory_ = fs::path(::testing::TempDir()) /
+                 ("pgward-baseline-" +
+                  std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+                  "-" + std::to_string(getpid()));
     fs::remove_all(directory_);
     fs::create_directories(directory_);
     hba_ = (directory_ / "pg_hba.conf").string();
@@ -47,6 +53,8 @@ class BaselineTest : public ::testing::Test {
     std::ofstream(path) << report.dump();
     return path;
   }
+
+  void TearDown() override { fs::remove_all(directory_); }
 
   fs::path directory_;
   std::string hba_;
