@@ -79,6 +79,7 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
   const hba::HbaFile head = hba::ParseHbaFile(options.head, parse);
   std::string base_name = options.base;
   hba::HbaFile base;
+  bool new_file = false;  // the revision has no such file: there is nothing to compare with
   if (options.base_ref.empty()) {
     base = hba::ParseHbaFile(options.base, parse);
   } else {
@@ -98,6 +99,7 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
       NameFiles(base, [&](const std::string& file) { return git.DisplayName(file); });
     } else {
       base.path = base_name;
+      new_file = true;
     }
   }
   reporters::HbaDiffReport report;
@@ -129,8 +131,10 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
   std::vector<Finding> before, after;
   hba::AccessDiff access;
   {
-    std::jthread base_findings(
-        [&] { before = Findings(renamed, options.pg_version, pointers(loaded)); });
+    // A new file has no findings before it (an empty file's "contains no entries" is not one).
+    std::jthread base_findings([&] {
+      if (!new_file) before = Findings(renamed, options.pg_version, pointers(loaded));
+    });
     std::jthread head_findings(
         [&] { after = Findings(head, options.pg_version, pointers(head_policies)); });
     access = hba::DiffAccess(base, head);

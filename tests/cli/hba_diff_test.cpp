@@ -236,6 +236,7 @@ TEST(HbaDiffTest, BaseRefReadsTheBaseFromGit) {
   }
   EXPECT_FALSE(added_report["access_changes"].empty());
   EXPECT_EQ(added_report["findings"]["unchanged"], 0);
+  EXPECT_TRUE(added_report["findings"]["fixed"].empty()) << added_report["findings"].dump(2);
   // A revision that does not exist is an error, never an empty base.
   const auto missing =
       RunPgward({"hba", "diff", "--base-ref", "no-such-ref", "db/pg_hba.conf"}, in_repository);
