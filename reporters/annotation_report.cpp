@@ -1,12 +1,12 @@
 #include "reporters/annotation_report.h"
 
 #include <array>
-#include <filesystem>
 #include <map>
 #include <vector>
 
 #include "reporters/json_writer.h"
 #include "reporters/printable.h"
+#include "reporters/source_path.h"
 
 namespace pgward::reporters {
 namespace {
@@ -14,15 +14,7 @@ namespace {
 // A path from the repository root when the file is under it (what both systems need to place
 // an annotation), else as the report names it.
 std::string RepositoryPath(const std::string& file, const std::string& source_root) {
-  std::error_code error;
-  const std::filesystem::path root = std::filesystem::absolute(source_root, error);
-  const std::filesystem::path absolute = std::filesystem::absolute(file, error);
-  const std::filesystem::path relative =
-      absolute.lexically_normal().lexically_relative(root.lexically_normal());
-  if (!relative.empty() && *relative.begin() != ".." && relative != ".") {
-    return relative.generic_string();
-  }
-  return file;
+  return PathUnderRoot(file, AbsolutePath(source_root)).value_or(file);
 }
 
 // What fails, in report order: the findings that are not waived, then evidence not collected.

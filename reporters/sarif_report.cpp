@@ -9,6 +9,7 @@
 
 #include "pgward/version.h"
 #include "reporters/json_writer.h"
+#include "reporters/source_path.h"
 
 namespace pgward::reporters {
 namespace {
@@ -132,7 +133,7 @@ std::string TargetsDigest(const std::vector<std::string>& targets) {
 // lexical, so that rendering reads nothing from the disk.
 class ArtifactLocator {
  public:
-  explicit ArtifactLocator(const std::string& source_root) : root_(Absolute(source_root)) {}
+  explicit ArtifactLocator(const std::string& source_root) : root_(AbsolutePath(source_root)) {}
 
   std::string RootUri() const {
     std::string path = root_.generic_string();
@@ -149,12 +150,10 @@ class ArtifactLocator {
   const Located& Locate(const std::string& file) {
     auto [entry, inserted] = cache_.try_emplace(file);
     if (!inserted) return entry->second;
-    const std::filesystem::path absolute = Absolute(file);
-    const std::filesystem::path relative = absolute.lexically_relative(root_);
-    if (!relative.empty() && *relative.begin() != ".." && relative != ".") {
-      entry->second = {PercentEncode(relative.generic_string()), true};
+    if (const std::optional<std::string> relative = PathUnderRoot(file, root_)) {
+      entry->second = {PercentEncode(*relative), true};
     } else {
-      entry->second = {"file://" + PercentEncode(absolute.generic_string()), false};
+      entry->second = {"file://" + PercentEncode(AbsolutePath(file).generic_string()), false};
     }
     return entry->second;
   }
@@ -169,13 +168,6 @@ class ArtifactLocator {
   }
 
  private:
-  static std::filesystem::path Absolute(const std::string& path) {
-    std::error_code error;
-    std::filesystem::path absolute = std::filesystem::absolute(path, error);
-    if (error) absolute = path;
-    return absolute.lexically_normal();
-  }
-
   std::filesystem::path root_;
   std::unordered_map<std::string, Located> cache_;
 };
