@@ -70,6 +70,17 @@ std::string Summary(const ScanReport& report) {
              " failed, " + std::to_string(tally.errors) + " errors, " +
              std::to_string(tally.waived) + " waived) on " + std::to_string(report.targets.size()) +
              " target(s)";
+  if (!report.invocation.baseline.empty()) {
+    size_t states[4] = {};  // by BaselineState
+    for (const Finding& finding : report.findings) {
+      if (finding.baseline_state) ++states[static_cast<size_t>(*finding.baseline_state)];
+    }
+    summary += "; against " + Printable(report.invocation.baseline) + ": " +
+               std::to_string(states[static_cast<size_t>(BaselineState::kNew)]) + " new, " +
+               std::to_string(states[static_cast<size_t>(BaselineState::kUpdated)]) + " updated, " +
+               std::to_string(states[static_cast<size_t>(BaselineState::kUnchanged)]) +
+               " unchanged, " + std::to_string(report.absent.size()) + " gone";
+  }
   if (!report.errors.empty()) {
     summary += "; INCOMPLETE: " + std::to_string(report.errors.size()) + " evidence error(s)";
   }
@@ -119,6 +130,11 @@ void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream)
         status = " [evidence missing]";
       } else {
         failing_run = &finding;
+      }
+      // Against a baseline, what a reviewer looks for: the findings that were not there before.
+      if (finding.baseline_state == BaselineState::kNew ||
+          finding.baseline_state == BaselineState::kUpdated) {
+        status += " [" + std::string(BaselineStateName(*finding.baseline_state)) + "]";
       }
       out += "  " + Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +
              Printable(finding.message) + status;

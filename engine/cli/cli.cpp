@@ -297,11 +297,21 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
                      "PostgreSQL major version whose pg_hba.conf parser to follow for --hba");
   AddPolicyChoiceOptions(*command, options->policy_choice);
   command->add_option("--waivers", options->waivers, "Waivers file (YAML)");
-  command->add_option("--baseline", options->baseline,
-                      "An earlier run's JSON report: each finding is new, unchanged or updated "
-                      "against it, and its findings gone since are listed as absent");
+  CLI::Option* baseline = command->add_option(
+      "--baseline", options->baseline,
+      "An earlier run's JSON report: each finding is new, unchanged or updated against it, and "
+      "its findings gone since are listed as absent");
+  CLI::Option* base_hba = command->add_option(
+      "--base-hba", options->base_hba,
+      "Pre-merge: the --hba file before the change; its findings are the baseline");
+  CLI::Option* base_ref = command->add_option(
+      "--base-ref", options->base_ref,
+      "Pre-merge: the --hba files as they are at this git revision (with the files beside them "
+      "they include) are the baseline");
+  baseline->excludes(base_hba)->excludes(base_ref);
+  base_hba->excludes(base_ref);
   command->add_flag("--fail-on-new", options->fail_on_new,
-                    "Only findings new since --baseline fail the run (at or above --fail-on)");
+                    "Only findings new since the baseline fail the run (at or above --fail-on)");
   CLI::Option* format_option =
       command
           ->add_option(

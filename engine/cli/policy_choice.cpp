@@ -10,6 +10,12 @@
 
 namespace pgward::cli {
 
+std::vector<const policy::Policy*> LoadedPolicies::Pointers() const {
+  std::vector<const policy::Policy*> pointers;
+  for (const policy::Policy& policy : policies) pointers.push_back(&policy);
+  return pointers;
+}
+
 LoadedPolicies LoadPolicies(const PolicyChoice& choice, std::ostream& err) {
   policy::ParameterOverrides overrides;
   overrides.assignments = choice.assignments;

@@ -22,6 +22,10 @@ struct PolicyChoice {
 struct LoadedPolicies {
   std::vector<policy::Policy> policies;
   bool ok = true;  // false: the errors were printed, nothing may be evaluated
+
+  // What policy::Evaluate takes. An evaluation memoizes answers in the policies' predicates:
+  // two evaluations at once need two loads.
+  std::vector<const policy::Policy*> Pointers() const;
 };
 
 LoadedPolicies LoadPolicies(const PolicyChoice& choice, std::ostream& err);

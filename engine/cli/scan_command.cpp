@@ -28,11 +28,13 @@
 namespace pgward::cli {
 namespace {
 
-std::string NowUtc() {
-  const auto now = std::chrono::system_clock::now();
-  return FormatTimestamp(
-      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+std::int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
+
+std::string NowUtc() { return FormatTimestamp(NowSeconds()); }
 
 // The frameworks the policies declare, once each (packs of one catalog declare the same).
 std::vector<FrameworkInfo> Frameworks(const std::vector<policy::Policy>& policies) {
@@ -124,7 +126,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   std::vector<policy::Waiver> waivers;
   // Waivers for built-in rules outside this run's packs: a waivers file is shared between runs
   // of different packs, so they are told, not refused.
-  std::vector<std::string> waiver_warnings;
+  std::vector<std::string> warnings;
   if (!options.waivers.empty()) {
     std::set<std::string> run_rules;
     for (const policy::Policy& policy : loaded.policies) {
@@ -141,12 +143,28 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
       if (run_rules.contains(waiver.rule_id)) {
         waivers.push_back(std::move(waiver));
       } else {
-        waiver_warnings.push_back("waiver " + waiver.source + " for " + waiver.rule_id +
-                                  " names a rule outside this run's packs: it waives nothing");
+        warnings.push_back("waiver " + waiver.source + " for " + waiver.rule_id +
+                           " names a rule outside this run's packs: it waives nothing");
       }
     }
   }
 
+  const bool base_version = !options.base_hba.empty() || !options.base_ref.empty();
+  if (base_version &&
+      (options.hba_files.empty() || !options.snapshots.empty() || scan_inputs.live)) {
+    err << "pgward: --base-hba and --base-ref compare --hba files with their version before the "
+           "change; for snapshots and servers give --baseline REPORT.json\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
+  if (!options.base_hba.empty() && options.hba_files.size() != 1) {
+    err << "pgward: --base-hba FILE is the base of one --hba file; for several, --base-ref REF\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
+  if (options.fail_on_new && options.baseline.empty() && !base_version) {
+    err << "pgward: --fail-on-new needs a baseline: --baseline REPORT.json, --base-hba FILE or "
+           "--base-ref REF\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
   std::vector<Finding> baseline;
   if (!options.baseline.empty()) {
     policy::BaselineLoadResult loaded_baseline = policy::LoadBaseline(options.baseline);
@@ -155,11 +173,24 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
       return ToInt(ExitCode::kUsageOrInputError);
     }
     baseline = std::move(loaded_baseline.findings);
-  } else if (options.fail_on_new) {
-    err << "pgward: --fail-on-new needs --baseline REPORT.json\n";
-    return ToInt(ExitCode::kUsageOrInputError);
+  } else if (base_version) {
+    const auto base_facts = std::make_shared<FactSet>();
+    scan::GatheredBase base =
+        scan::GatherBase(scan_inputs, {options.base_hba, options.base_ref}, *base_facts);
+    if (base.input_error) {
+      err << "pgward: " << *base.input_error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    warnings.insert(warnings.end(), base.warnings.begin(), base.warnings.end());
+    const LoadedPolicies base_policies = LoadPolicies(options.policy_choice, err);
+    baseline = policy::Evaluate(base_policies.Pointers(), base_facts).findings;
+    // Waived as this run's findings are, so that a waiver alone makes no finding "updated"
+    // (what it says of unused or expired waivers, this run says).
+    policy::ApplyWaivers(waivers, baseline, NowSeconds());
   }
-  report.invocation.baseline = options.baseline;
+  report.invocation.baseline = !options.baseline.empty()   ? options.baseline
+                               : !options.base_hba.empty() ? options.base_hba
+                                                           : options.base_ref;
   report.invocation.fail_on_new = options.fail_on_new;
 
   const auto facts = std::make_shared<FactSet>();
@@ -175,7 +206,8 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   std::vector<std::string> configuration = options.policy_choice.policies;
   configuration.insert(configuration.end(), options.policy_choice.values_files.begin(),
                        options.policy_choice.values_files.end());
-  for (const std::string& named : {options.waivers, options.live.inventory, options.baseline}) {
+  for (const std::string& named :
+       {options.waivers, options.live.inventory, options.baseline, options.base_hba}) {
     if (!named.empty()) configuration.push_back(named);
   }
   for (const std::string& path : configuration) {
@@ -188,23 +220,19 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     }
   }
 
-  std::vector<const policy::Policy*> policies;
-  for (const policy::Policy& policy : loaded.policies) policies.push_back(&policy);
-  policy::Evaluation evaluation = policy::Evaluate(policies, facts);
+  policy::Evaluation evaluation = policy::Evaluate(loaded.Pointers(), facts);
   report.findings = std::move(evaluation.findings);
   report.checks = std::move(evaluation.checks);
   report.rules = RuleInfos(loaded.policies);
   report.frameworks = Frameworks(loaded.policies);
   // Expiry is judged against today even in --reproducible runs: an expired waiver must fail.
-  report.warnings = std::move(waiver_warnings);
-  for (std::string& warning :
-       policy::ApplyWaivers(waivers, report.findings,
-                            std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count())) {
+  report.warnings = std::move(warnings);
+  for (std::string& warning : policy::ApplyWaivers(waivers, report.findings, NowSeconds())) {
     report.warnings.push_back(std::move(warning));
   }
-  if (!options.baseline.empty()) report.absent = policy::ApplyBaseline(report.findings, baseline);
+  if (!report.invocation.baseline.empty()) {
+    report.absent = policy::ApplyBaseline(report.findings, baseline);
+  }
   std::sort(report.targets.begin(), report.targets.end());
   report.targets.erase(std::unique(report.targets.begin(), report.targets.end()),
                        report.targets.end());
@@ -227,7 +255,8 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
        {&options.snapshots, &options.policy_choice.policies, &options.policy_choice.values_files}) {
     inputs.insert(inputs.end(), named->begin(), named->end());
   }
-  for (const std::string& named : {options.waivers, options.live.inventory, options.baseline}) {
+  for (const std::string& named :
+       {options.waivers, options.live.inventory, options.baseline, options.base_hba}) {
     if (!named.empty()) inputs.push_back(named);
   }
   for (const Artifact& artifact : report.artifacts) inputs.push_back(artifact.path);

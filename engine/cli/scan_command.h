@@ -23,7 +23,11 @@ struct ScanOptions {
 
   PolicyChoice policy_choice;
   std::string waivers;
-  std::string baseline;      // an earlier run's JSON report: findings get a baseline state
+  // The baseline each finding is new, unchanged or updated against: an earlier run's JSON
+  // report, or (pre-merge) the findings of the --hba files before the change.
+  std::string baseline;
+  std::string base_hba;      // the one --hba file before the change
+  std::string base_ref;      // every --hba file as it is at this git revision
   bool fail_on_new = false;  // only findings new since the baseline fail the run
 
   // Output.

@@ -242,15 +242,12 @@ struct Interval {
 // One side's records with their probes, computed once per record.
 struct Side {
   const HbaFile& file;
-  AccessMap map;
+  const AccessMap& map;
   std::vector<std::optional<std::string>> keys;  // ContentKey, by rule index
   std::vector<std::optional<std::pair<std::vector<ProbeId>, std::vector<ProbeId>>>> probes;
 
-  Side(const HbaFile& file)
-      : file(file),
-        map(AnalyzeAccess(file, LocalNetworks{})),
-        keys(file.rules.size()),
-        probes(file.rules.size()) {}
+  Side(const HbaFile& file, const AccessMap& map)
+      : file(file), map(map), keys(file.rules.size()), probes(file.rules.size()) {}
 
   const std::string& Key(size_t rule) {
     if (!keys[rule]) keys[rule] = ContentKey(file.rules[rule]);
@@ -260,7 +257,7 @@ struct Side {
 
 class Differ {
  public:
-  Differ(const HbaFile& base, const HbaFile& head) : base_(base), head_(head) {
+  Differ(Side base, Side head) : base_(std::move(base)), head_(std::move(head)) {
     other_ = Intern({Kind::kOther, ""});
   }
 
@@ -551,6 +548,9 @@ int MethodStrength(AuthMethod method) {
   return 0;
 }
 
-AccessDiff DiffAccess(const HbaFile& base, const HbaFile& head) { return Differ(base, head).Run(); }
+AccessDiff DiffAccess(const HbaFile& base, const AccessMap& base_access, const HbaFile& head,
+                      const AccessMap& head_access) {
+  return Differ(Side(base, base_access), Side(head, head_access)).Run();
+}
 
 }  // namespace pgward::hba

@@ -55,7 +55,9 @@ struct AccessDiff {
   bool head_loads = true;
 };
 
-AccessDiff DiffAccess(const HbaFile& base, const HbaFile& head);
+// Each file with its access map (AnalyzeAccess, without the server's networks).
+AccessDiff DiffAccess(const HbaFile& base, const AccessMap& base_access, const HbaFile& head,
+                      const AccessMap& head_access);
 
 // The ordering behind weakened and strengthened: trust < password-based methods sent in clear
 // (password, ldap, radius, pam, bsd) and ident < md5 < scram-sha-256, peer, gss, sspi < cert;

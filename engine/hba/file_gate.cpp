@@ -51,9 +51,10 @@ FileGate::FileGate(const FileAccess& access, const std::string& top_file) : acce
     if (root.empty()) root = ".";
   }
   // A root that does not exist confines to its name: nothing real lies under it.
+  written_root_ = LexicallyNormal(Absolute(root));
   const std::optional<std::string> real_root = RealPath(root);
   root_exists_ = real_root.has_value();
-  root_ = real_root.value_or(LexicallyNormal(Absolute(root)));
+  root_ = real_root.value_or(written_root_);
 }
 
 std::string FileGate::Map(const std::string& path) const {
@@ -70,7 +71,7 @@ bool FileGate::Admits(const std::string& path) const { return Confined(Map(path)
 // of a file outside it is reported.
 bool FileGate::Confined(const std::string& mapped) const {
   if (root_ == "/") return true;
-  if (!IsUnder(LexicallyNormal(Absolute(mapped)), root_)) return false;
+  if (!IsUnder(LexicallyNormal(Absolute(mapped)), written_root_)) return false;
   std::string probe = Absolute(mapped);
   for (;;) {
     if (const std::optional<std::string> real = RealPath(probe)) {

@@ -64,7 +64,10 @@ class FileGate {
   void Stop(std::string message);
 
   const FileAccess& access_;
-  std::string root_;  // absolute, symlinks resolved; "/" confines nothing
+  // The root as written (absolute, ".." folded) and where its symlinks lead: a path is checked
+  // against the first as written, against the second once resolved. "/" confines nothing.
+  std::string written_root_;
+  std::string root_;
   bool root_exists_ = false;
   std::size_t files_opened_ = 0;
   std::size_t total_bytes_ = 0;

@@ -149,7 +149,7 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
 
 }  // namespace
 
-void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
+void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, int pg_version, FactSet& facts) {
   FactTable& table = facts.table(FactKind::kHbaRule);
   const size_t f_file = FieldOf<FactKind::kHbaRule>("file"),
                f_line = FieldOf<FactKind::kHbaRule>("line"),
@@ -233,7 +233,7 @@ void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
                     "configuration file \"" + file.path +
                         "\" contains no entries: the server refuses to load it");
   }
-  AddAccessFacts(file, AnalyzeAccess(file, LocalNetworks{}), fact_rows, values, facts);
+  AddAccessFacts(file, access, fact_rows, values, facts);
 }
 
 }  // namespace pgward::hba

@@ -60,7 +60,6 @@ BaselineLoadResult LoadBaseline(const std::string& path) {
           line != location->end() && line->is_number_integer() ? line->get<int>() : 0};
     }
     finding.fingerprint = *fingerprint;
-    finding.baseline_state = BaselineState::kAbsent;
     result.findings.push_back(std::move(finding));
   }
   return result;
@@ -86,7 +85,9 @@ std::vector<Finding> ApplyBaseline(std::vector<Finding>& findings,
   }
   std::vector<Finding> absent;
   for (const Finding& finding : baseline) {
-    if (!seen.contains(finding.fingerprint)) absent.push_back(finding);
+    if (seen.contains(finding.fingerprint)) continue;
+    absent.push_back(finding);
+    absent.back().baseline_state = BaselineState::kAbsent;
   }
   return absent;
 }

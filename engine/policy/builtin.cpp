@@ -21,16 +21,12 @@ std::vector<std::string> BuiltinPackNames() {
   return names;
 }
 
-namespace {
-
 InputFile ReadBuiltinFile(const std::string& path) {
   for (const BuiltinFile& file : BuiltinRuleFiles()) {
     if (file.path == path) return InputFile{std::string(file.text), std::nullopt};
   }
   return InputFile{"", "not a built-in rule file"};
 }
-
-}  // namespace
 
 std::set<std::string> BuiltinRuleIds() {
   std::set<std::string> ids;

@@ -19,6 +19,9 @@ struct BuiltinFile {
 
 std::span<const BuiltinFile> BuiltinRuleFiles();
 
+// A FileReader over BuiltinRuleFiles(), by their path ("rules/catalog.yaml").
+InputFile ReadBuiltinFile(const std::string& path);
+
 // "baseline", "cis-postgresql", "pci-dss-4.0": the files under rules/packs/.
 std::vector<std::string> BuiltinPackNames();
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "engine/core/redact.h"
+#include "engine/policy/builtin.h"
 #include "engine/policy/load_context.h"
 #include "engine/policy/parameter_values.h"
 #include "engine/policy/policy_reader.h"
@@ -101,6 +102,17 @@ std::string LoadError::ToString() const {
 
 namespace {
 
+// A pack of one's own may tune the built-in rules wherever pgward is installed:
+// `policy: pgward:catalog.yaml` is rules/catalog.yaml as compiled into the binary.
+constexpr std::string_view kBuiltinPrefix = "pgward:";
+
+InputFile ReadFromDiskOrBuiltin(const std::string& path) {
+  if (path.starts_with(kBuiltinPrefix)) {
+    return ReadBuiltinFile("rules/" + path.substr(kBuiltinPrefix.size()));
+  }
+  return ReadFromDisk(path);
+}
+
 // The stages in order, for a Policy or a Pack (whose policy is read and settled first, then its
 // rules selected and their severities tuned).
 class Loader {
@@ -134,9 +146,13 @@ class Loader {
     ReadMetadata(context_, root, file, metadata.name, metadata.version, metadata.description);
     const std::optional<std::string> policy_reference = context_.Scalar(root, "policy", file);
     if (!policy_reference) return std::nullopt;
-    // Relative to the pack, like an include.
+    // Relative to the pack, like an include; or pgward:NAME, a built-in file.
     const std::string policy_path =
-        (std::filesystem::path(file).parent_path() / *policy_reference).lexically_normal().string();
+        policy_reference->starts_with(kBuiltinPrefix)
+            ? *policy_reference
+            : (std::filesystem::path(file).parent_path() / *policy_reference)
+                  .lexically_normal()
+                  .string();
     std::optional<YAML::Node> policy_root = context_.Parse(policy_path, std::nullopt);
     if (!policy_root) return std::nullopt;
     if ((*policy_root)["kind"].Scalar() != "Policy") {
@@ -210,12 +226,12 @@ class Loader {
 }  // namespace
 
 LoadResult LoadPolicyFile(const std::string& path, const ParameterOverrides& overrides) {
-  return Loader(ReadFromDisk, overrides).Load(path, std::nullopt);
+  return Loader(ReadFromDiskOrBuiltin, overrides).Load(path, std::nullopt);
 }
 
 LoadResult LoadPolicyText(const std::string& text, const std::string& path,
                           const ParameterOverrides& overrides) {
-  return Loader(ReadFromDisk, overrides).Load(path, text);
+  return Loader(ReadFromDiskOrBuiltin, overrides).Load(path, text);
 }
 
 LoadResult LoadPolicyFrom(const FileReader& reader, const std::string& path,

@@ -4,6 +4,7 @@
 
 #include "engine/collect/snapshot.h"
 #include "engine/core/input_file.h"
+#include "engine/hba/hba_facts.h"
 #include "engine/scan/hba_evidence.h"
 
 namespace pgward::scan {
@@ -36,14 +37,23 @@ Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
   return std::move(evidence);
 }
 
-Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
-  Gathered gathered;
+namespace {
+
+hba::ParseOptions HbaParseOptions(const ScanInputs& inputs) {
   hba::ParseOptions parse;
   parse.pg_version = inputs.pg_version;
   parse.access = inputs.hba_access;
   // Offline (pre-merge) scans cannot resolve the production RADIUS servers' names; a failed
   // lookup there says nothing about the file.
   parse.resolve_radius_servers = false;
+  return parse;
+}
+
+}  // namespace
+
+Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
+  Gathered gathered;
+  const hba::ParseOptions parse = HbaParseOptions(inputs);
   std::set<std::string> files_read;
   for (const std::string& path : inputs.hba_files) {
     gathered.targets.push_back(path);
@@ -77,6 +87,31 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
   for (std::string& target : evidence.Targets()) gathered.targets.push_back(std::move(target));
   for (EvidenceError& error : evidence.Errors()) gathered.errors.push_back(std::move(error));
   for (Artifact& artifact : evidence.artifacts) gathered.artifacts.push_back(std::move(artifact));
+  return gathered;
+}
+
+GatheredBase GatherBase(const ScanInputs& inputs, const BaseSource& source, FactSet& facts) {
+  GatheredBase gathered;
+  const hba::ParseOptions parse = HbaParseOptions(inputs);
+  for (const std::string& path : inputs.hba_files) {
+    std::variant<BaseVersion, std::string> read = ReadBaseVersion(source, path, parse);
+    if (std::string* error = std::get_if<std::string>(&read)) {
+      gathered.input_error = std::move(*error);
+      return gathered;
+    }
+    const BaseVersion& base = std::get<BaseVersion>(read);
+    if (!base.exists) continue;
+    // Named, it must be read: a base that is not there would make every finding new.
+    if (std::optional<std::string> reason = hba::UnreadableReason(base.file)) {
+      gathered.input_error = "base version: " + *reason;
+      return gathered;
+    }
+    for (const hba::RefusedReference& refused : base.file.refused) {
+      gathered.warnings.push_back("base version: " + hba::RefusalMessage(refused));
+    }
+    hba::AddHbaRuleFacts(base.as_head, hba::AnalyzeAccess(base.as_head, {}), inputs.pg_version,
+                         facts);
+  }
   return gathered;
 }
 

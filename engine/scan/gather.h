@@ -13,6 +13,7 @@
 #include "engine/model/collection.h"
 #include "engine/model/evidence.h"
 #include "engine/model/fact_table.h"
+#include "engine/scan/base_version.h"
 #include "engine/scan/probe_servers.h"
 
 namespace pgward::scan {
@@ -46,5 +47,18 @@ struct Gathered {
 
 // Appends the facts of every input to `facts`.
 Gathered Gather(const ScanInputs& inputs, FactSet& facts);
+
+struct GatheredBase {
+  // A base that cannot be read (a revision git does not know, a file that is not there):
+  // nothing to compare with.
+  std::optional<std::string> input_error;
+  // What the base leaves out (includes refused by the include root): more findings look new.
+  std::vector<std::string> warnings;
+};
+
+// The base versions of the --hba files of `inputs` (a pre-merge scan: their findings are the
+// baseline), named as the head files, read and parsed as Gather reads the head files. A file the
+// base does not have adds no facts: everything in it is new.
+GatheredBase GatherBase(const ScanInputs& inputs, const BaseSource& source, FactSet& facts);
 
 }  // namespace pgward::scan

@@ -1,5 +1,6 @@
-// scan --baseline: each finding new, unchanged or updated against an earlier run's JSON report,
-// the baseline's findings gone since listed as absent, and --fail-on-new.
+// scan --baseline, --base-hba and --base-ref: each finding new, unchanged or updated against an
+// earlier run's JSON report or the files before a change, the baseline's findings gone since
+// listed as absent, and --fail-on-new.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "tests/support/command.h"
+#include "tests/support/git_repository.h"
 
 namespace pgward {
 namespace {
@@ -128,7 +130,107 @@ TEST_F(BaselineTest, ABaselineThatIsNotAReportIsAnError) {
   EXPECT_NE(result.err.find("is not a pgward JSON report"), std::string::npos) << result.err;
   const auto alone = RunPgward({"scan", "--hba", hba_, "--fail-on-new"});
   EXPECT_EQ(alone.exit_code, 2);
-  EXPECT_NE(alone.err.find("--fail-on-new needs --baseline"), std::string::npos) << alone.err;
+  EXPECT_NE(alone.err.find("--fail-on-new needs a baseline"), std::string::npos) << alone.err;
+}
+
+// Pre-merge: the file before the change is the baseline, as its report would have been.
+TEST_F(BaselineTest, TheFileBeforeTheChangeIsTheBaselineOfAPreMergeScan) {
+  for (const std::string pair : {"plaintext-opened", "trust-removed", "weakened", "reorder"}) {
+    const std::string base = kPairs + pair + "/base/pg_hba.conf";
+    const std::string report = Save(Scan(base), pair + ".json");
+    const json against_report = Scan(kPairs + pair + "/head/pg_hba.conf", {"--baseline", report});
+    const json against_file = Scan(kPairs + pair + "/head/pg_hba.conf", {"--base-hba", base});
+    EXPECT_EQ(States(against_file), States(against_report)) << pair;
+    // The same findings gone (the file's carry their subject too: they were evaluated).
+    const auto gone = [](const json& report) {
+      std::set<std::string> fingerprints;
+      for (const json& finding : report["absent"]) {
+        EXPECT_EQ(finding["baseline_state"], "absent");
+        fingerprints.insert(finding["fingerprint"].get<std::string>() + " " +
+                            finding["location"].dump() + " " + finding["message"].dump());
+      }
+      return fingerprints;
+    };
+    EXPECT_EQ(gone(against_file), gone(against_report)) << pair;
+    EXPECT_EQ(against_file["invocation"]["baseline"], base);
+  }
+  int exit_code = -1;
+  Scan(kPairs + "plaintext-opened/head/pg_hba.conf",
+       {"--base-hba", kPairs + "plaintext-opened/base/pg_hba.conf", "--fail-on-new"}, &exit_code);
+  EXPECT_EQ(exit_code, 1);
+  Scan(kPairs + "trust-removed/head/pg_hba.conf",
+       {"--base-hba", kPairs + "trust-removed/base/pg_hba.conf", "--fail-on-new"}, &exit_code);
+  EXPECT_EQ(exit_code, 0);
+}
+
+// Pre-merge in a checkout: the files at a revision, what they include with them. The change is
+// in an included file only; its findings are new where they are, in that file.
+TEST_F(BaselineTest, BaseRefComparesWithTheFilesAtARevision) {
+  const testing::GitRepository repository(directory_ / "repository");
+  std::ofstream(directory_ / "main.conf") << "include extra.conf\n"
+                                          << "hostnossl all all 0.0.0.0/0 reject\n";
+  repository.Put((directory_ / "main.conf").string(), "db/pg_hba.conf");
+  repository.Put(kPairs + "trust-removed/base/pg_hba.conf", "db/extra.conf");
+  ASSERT_EQ(repository.CommitAll("base").exit_code, 0);
+  repository.Put(kPairs + "plaintext-opened/head/pg_hba.conf", "db/extra.conf");
+  testing::CommandOptions in_repository;
+  in_repository.cwd = repository.directory().string();
+  const auto scan = [&](std::vector<std::string> extra) {
+    std::vector<std::string> arguments = {"scan", "--hba", "db/pg_hba.conf", "--format", "json"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return RunPgward(arguments, in_repository);
+  };
+  const auto result = scan({"--base-ref", "HEAD", "--fail-on-new"});
+  ASSERT_EQ(result.exit_code, 1) << result.err;
+  const json report = json::parse(result.out);
+  EXPECT_EQ(report["invocation"]["baseline"], "HEAD");
+  std::set<std::string> new_rules;
+  for (const json& finding : report["findings"]) {
+    if (finding["baseline_state"] != "new") continue;
+    new_rules.insert(finding["rule_id"]);
+    EXPECT_EQ(finding["location"]["file"], "db/extra.conf") << finding.dump();
+  }
+  EXPECT_TRUE(new_rules.contains("PGW-COV-001")) << report.dump(2);
+  // Committed, the change is the base: nothing is new.
+  ASSERT_EQ(repository.CommitAll("head").exit_code, 0);
+  const auto committed = scan({"--base-ref", "HEAD", "--fail-on-new"});
+  EXPECT_EQ(committed.exit_code, 0) << committed.out;
+  for (const json& finding : json::parse(committed.out)["findings"]) {
+    EXPECT_EQ(finding["baseline_state"], "unchanged") << finding.dump();
+  }
+  // A file the revision does not have: every finding is new.
+  repository.Put(kPairs + "plaintext-opened/head/pg_hba.conf", "db/new_hba.conf");
+  const auto added =
+      RunPgward({"scan", "--hba", "db/new_hba.conf", "--format", "json", "--base-ref", "HEAD"},
+                in_repository);
+  const json added_report = json::parse(added.out);
+  ASSERT_FALSE(added_report["findings"].empty());
+  for (const json& finding : added_report["findings"]) EXPECT_EQ(finding["baseline_state"], "new");
+  // A revision git does not know is an error, never an empty baseline.
+  const auto unknown = scan({"--base-ref", "no-such-ref"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no commit no-such-ref"), std::string::npos) << unknown.err;
+}
+
+TEST_F(BaselineTest, ABaseVersionIsForHbaFilesOnly) {
+  fs::copy_file(kPairs + "reorder/base/pg_hba.conf", hba_, fs::copy_options::overwrite_existing);
+  const std::string base = kPairs + "reorder/head/pg_hba.conf";
+  const auto two = RunPgward({"scan", "--hba", hba_, "--hba", hba_, "--base-hba", base});
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_NE(two.err.find("--base-hba FILE is the base of one --hba file"), std::string::npos)
+      << two.err;
+  const auto servers =
+      RunPgward({"scan", "--target", "host=127.0.0.1 port=1", "--hba", hba_, "--base-ref", "HEAD"});
+  EXPECT_EQ(servers.exit_code, 2);
+  EXPECT_NE(servers.err.find("for snapshots and servers give --baseline"), std::string::npos)
+      << servers.err;
+  const auto both = RunPgward({"scan", "--hba", hba_, "--base-hba", base, "--base-ref", "HEAD"});
+  EXPECT_EQ(both.exit_code, 2);
+  const auto missing = RunPgward({"scan", "--hba", hba_, "--base-hba", "/nonexistent/pg_hba.conf"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("base version: cannot read /nonexistent/pg_hba.conf"),
+            std::string::npos)
+      << missing.err;
 }
 
 }  // namespace

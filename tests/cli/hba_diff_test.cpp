@@ -3,6 +3,8 @@
 // brings or removes.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include <string>
 
 #include "tests/support/command.h"
+#include "tests/support/git_repository.h"
 
 namespace pgward {
 namespace {
@@ -191,25 +194,13 @@ TEST(HbaDiffTest, MarkdownPutsTheFilesTextInCodeSpans) {
 
 // The pre-merge case in a checkout: the base is the file at a revision, read with git.
 TEST(HbaDiffTest, BaseRefReadsTheBaseFromGit) {
-  const std::string repository = ::testing::TempDir() + "pgward-git-base";
-  std::filesystem::remove_all(repository);
-  std::filesystem::create_directories(repository + "/db");
-  const auto git = [&](std::vector<std::string> arguments) {
-    arguments.insert(arguments.begin(), {"git", "-C", repository, "-c", "user.name=t", "-c",
-                                         "user.email=t@example.com"});
-    const auto result = testing::RunCommand(arguments);
-    ASSERT_EQ(result.exit_code, 0) << result.err;
-  };
-  git({"init", "-q"});
-  std::filesystem::copy_file(kPairs + "plaintext-opened/base/pg_hba.conf",
-                             repository + "/db/pg_hba.conf");
-  git({"add", "."});
-  git({"commit", "-q", "-m", "base"});
-  std::filesystem::copy_file(kPairs + "plaintext-opened/head/pg_hba.conf",
-                             repository + "/db/pg_hba.conf",
-                             std::filesystem::copy_options::overwrite_existing);
+  const testing::GitRepository repository(::testing::TempDir() + "pgward-git-base-" +
+                                          std::to_string(getpid()));
+  repository.Put(kPairs + "plaintext-opened/base/pg_hba.conf", "db/pg_hba.conf");
+  ASSERT_EQ(repository.CommitAll("base").exit_code, 0);
+  repository.Put(kPairs + "plaintext-opened/head/pg_hba.conf", "db/pg_hba.conf");
   testing::CommandOptions in_repository;
-  in_repository.cwd = repository;
+  in_repository.cwd = repository.directory().string();
   const auto result = RunPgward(
       {"hba", "diff", "--format", "json", "--base-ref", "HEAD", "db/pg_hba.conf"}, in_repository);
   ASSERT_EQ(result.exit_code, 1) << result.err;
@@ -226,8 +217,7 @@ TEST(HbaDiffTest, BaseRefReadsTheBaseFromGit) {
     }
   }
   // A file the revision does not have is new: what it lets in is opened.
-  std::filesystem::copy_file(kPairs + "plaintext-opened/head/pg_hba.conf",
-                             repository + "/db/new_hba.conf");
+  repository.Put(kPairs + "plaintext-opened/head/pg_hba.conf", "db/new_hba.conf");
   const auto added = RunPgward(
       {"hba", "diff", "--format", "json", "--base-ref", "HEAD", "db/new_hba.conf"}, in_repository);
   const json added_report = json::parse(added.out);

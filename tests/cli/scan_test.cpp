@@ -209,7 +209,7 @@ TEST(ScanWaiversTest, WaivedFindingsNeverFailTheRun) {
 TEST(ScanWaiversTest, TheExampleWaiversFileWaivesWhatItSays) {
   // From the source directory, as a CI job runs from its checkout: a file finding's fingerprint
   // includes the path as the command line gives it.
-  const std::string example = "examples/waivers/waivers.yaml";
+  const std::string example = "examples/waivers.yaml";
   testing::CommandOptions from_source;
   from_source.cwd = PGWARD_SOURCE_DIR;
   const auto result =

@@ -192,6 +192,24 @@ TEST_F(HostileTest, ASymlinkedTopFileIsRefusedToo) {
   ExpectNoMarker(result);
 }
 
+// A checkout reached through a symlinked directory (a workspace linked into place) is read, and
+// still confines: the root as written and where it leads are both checked.
+TEST_F(HostileTest, ACheckoutReachedThroughASymlinkIsReadAndStillConfines) {
+  Write("checkout/db/pg_hba.conf", "include_dir conf.d\n");
+  Write("checkout/db/conf.d/a.conf", "host all all 0.0.0.0/0 trust\n");
+  fs::create_directory_symlink(Path("checkout/db"), Path("linked-db"));
+  const CommandResult result = Pgward({"scan", "--hba", Path("linked-db/pg_hba.conf")});
+  EXPECT_EQ(result.exit_code, kFindings) << result.out << result.err;
+  EXPECT_NE(result.out.find("PGW-HBA-002  " + Path("linked-db/conf.d/a.conf") + ":1"),
+            std::string::npos)
+      << result.out;
+  Write("checkout/db/pg_hba.conf", "include ../runner/.ssh/id_ed25519\n");
+  const CommandResult escape = Pgward({"scan", "--hba", Path("linked-db/pg_hba.conf")});
+  EXPECT_EQ(escape.exit_code, kIncompleteEvidence) << escape.err;
+  EXPECT_NE(escape.err.find("outside the include root"), std::string::npos) << escape.err;
+  ExpectNoMarker(escape);
+}
+
 TEST_F(HostileTest, TheIncludeRootAndPathMapsWidenWhatIsRead) {
   Write("checkout/db/conf.d/extra.conf", "host all all 0.0.0.0/0 trust\n");
   Write("checkout/db/pg_hba.conf", "include /etc/postgresql/16/main/conf.d/extra.conf\n");

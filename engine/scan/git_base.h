@@ -11,7 +11,7 @@
 #include <string>
 #include <variant>
 
-namespace pgward::cli {
+namespace pgward::scan {
 
 class GitBase {
  public:
@@ -42,4 +42,4 @@ class GitBase {
   std::string revision_;
 };
 
-}  // namespace pgward::cli
+}  // namespace pgward::scan

@@ -1,4 +1,4 @@
-#include "engine/cli/git_base.h"
+#include "engine/scan/git_base.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -12,7 +12,7 @@
 
 extern char** environ;
 
-namespace pgward::cli {
+namespace pgward::scan {
 namespace {
 
 namespace fs = std::filesystem;
@@ -149,4 +149,4 @@ std::string GitBase::DisplayName(const std::string& path) const {
   return path;
 }
 
-}  // namespace pgward::cli
+}  // namespace pgward::scan
