@@ -31,15 +31,16 @@ std::string DefaultFileName(std::string_view format) {
   return "pgward." + std::string(format);
 }
 
-void WriteReport(std::string_view format, const ScanReport& report, const RenderOptions& options,
-                 std::ostream& out) {
-  if (format == "text") {
-    WriteTextReport(report, options.color, out);
-  } else if (format == "sarif") {
-    WriteSarifReport(
+std::optional<std::string> WriteReport(std::string_view format, const ScanReport& report,
+                                       const RenderOptions& options, std::ostream& out) {
+  if (format == "sarif") {
+    return WriteSarifReport(
         report,
         SarifOptions{options.source_root, options.sarif_omit_suppressed, options.sarif_category},
         out);
+  }
+  if (format == "text") {
+    WriteTextReport(report, options.color, out);
   } else if (format == "junit") {
     WriteJunitReport(report, out);
   } else if (format == "github") {
@@ -49,6 +50,7 @@ void WriteReport(std::string_view format, const ScanReport& report, const Render
   } else {
     WriteJsonReport(report, out);
   }
+  return std::nullopt;
 }
 
 std::string RenderReport(std::string_view format, const ScanReport& report,

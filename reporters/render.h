@@ -2,6 +2,7 @@
 
 // One entry point for every report format, so that the scan command knows formats by name only.
 
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -32,9 +33,10 @@ bool IsReportFormat(std::string_view format);
 std::string DefaultFileName(std::string_view format);
 
 // Writes the report in a format of ReportFormats() as it is rendered: memory does not grow with
-// the number of findings.
-void WriteReport(std::string_view format, const ScanReport& report, const RenderOptions& options,
-                 std::ostream& out);
+// the number of findings. Returns what the format had to leave out (SARIF past GitHub's upload
+// limits), for the run's warnings.
+std::optional<std::string> WriteReport(std::string_view format, const ScanReport& report,
+                                       const RenderOptions& options, std::ostream& out);
 
 // The same, as one string (tests and small reports).
 std::string RenderReport(std::string_view format, const ScanReport& report,

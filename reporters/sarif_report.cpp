@@ -1,11 +1,16 @@
 #include "reporters/sarif_report.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
+#include <streambuf>
 #include <unordered_map>
+
+#include <zlib.h>
 
 #include "pgward/version.h"
 #include "reporters/json_writer.h"
@@ -26,6 +31,11 @@ constexpr const char* kFingerprintKey = "pgward/v1";
 constexpr size_t kMaxRuleName = 255;
 constexpr size_t kMaxDescription = 1024;
 constexpr size_t kMaxTags = 20;
+// GitHub code scanning rejects a whole upload past these ("SARIF support for code scanning"):
+// 25,000 results per run and 10 MB of gzip-compressed SARIF. Every result has one location, far
+// below the 1,000 allowed.
+constexpr size_t kMaxResults = 25000;
+constexpr size_t kMaxGzipBytes = 10'000'000;
 
 const char* Level(Severity severity) {
   switch (severity) {
@@ -310,10 +320,142 @@ Json RuleJson(const RuleInfo& rule, const Taxonomies& taxonomies) {
   return json;
 }
 
+// The results a run lists, and per rule how many it leaves out past GitHub's limits.
+struct ResultPlan {
+  struct Folded {
+    const Finding* first = nullptr;  // the first left out, in report order: where it points
+    size_t count = 0;
+  };
+  std::vector<const Finding*> listed;         // in report order: findings, then absent ones
+  std::map<std::string_view, Folded> folded;  // by rule id
+  size_t left_out = 0;
+};
+
+// At most `max_results` results, the most severe kept (GitHub too shows the most severe first),
+// and one more per rule for those left out.
+ResultPlan PlanResults(const std::vector<const Finding*>& candidates, size_t max_results) {
+  ResultPlan plan;
+  if (candidates.size() <= max_results) {
+    plan.listed = candidates;
+    return plan;
+  }
+  std::set<std::string_view> rules;
+  for (const Finding* finding : candidates) rules.insert(finding->rule_id);
+  const size_t keep = max_results > rules.size() ? max_results - rules.size() : 0;
+  std::vector<size_t> order(candidates.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return candidates[a]->severity > candidates[b]->severity;
+  });
+  std::vector<bool> kept(candidates.size(), false);
+  for (size_t i = 0; i < keep; ++i) kept[order[i]] = true;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (kept[i]) {
+      plan.listed.push_back(candidates[i]);
+      continue;
+    }
+    ResultPlan::Folded& folded = plan.folded[candidates[i]->rule_id];
+    if (!folded.first) folded.first = candidates[i];
+    ++folded.count;
+    ++plan.left_out;
+  }
+  return plan;
+}
+
+// What GitHub's limits left out, for the run's notifications and the caller's warnings.
+std::string FoldingNote(const ResultPlan& plan, size_t candidates) {
+  return "SARIF: " + std::to_string(plan.left_out) + " of " + std::to_string(candidates) +
+         " results left out, the most severe kept: GitHub code scanning rejects a run of more "
+         "than 25,000 results or 10 MB gzip-compressed; each rule with results left out has one "
+         "more result that counts them; the JSON report lists every finding";
+}
+
+// A stream's bytes kept in memory up to a cap, then only counted: a small report is written
+// once, a large one measured before it is written.
+class CappedBuffer : public std::streambuf {
+ public:
+  explicit CappedBuffer(size_t cap) : cap_(cap) {}
+  bool overflowed() const { return overflowed_; }
+  const std::string& text() const { return text_; }
+
+ protected:
+  std::streamsize xsputn(const char* data, std::streamsize size) override {
+    if (!overflowed_ && text_.size() + static_cast<size_t>(size) <= cap_) {
+      text_.append(data, static_cast<size_t>(size));
+    } else if (!overflowed_) {
+      overflowed_ = true;
+      std::string().swap(text_);
+    }
+    return size;
+  }
+  int_type overflow(int_type c) override {
+    if (c == traits_type::eof()) return traits_type::not_eof(c);
+    const char byte = traits_type::to_char_type(c);
+    xsputn(&byte, 1);
+    return c;
+  }
+
+ private:
+  size_t cap_;
+  bool overflowed_ = false;
+  std::string text_;
+};
+
+// How many bytes `gzip` (zlib's default level, as upload tools use) makes of a stream.
+class GzipSize : public std::streambuf {
+ public:
+  GzipSize() {
+    deflateInit2(&stream_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  }
+  GzipSize(const GzipSize&) = delete;
+  GzipSize& operator=(const GzipSize&) = delete;
+  ~GzipSize() override { deflateEnd(&stream_); }
+
+  size_t Finish() {
+    Deflate(nullptr, 0, Z_FINISH);
+    return total_;
+  }
+
+ protected:
+  std::streamsize xsputn(const char* data, std::streamsize size) override {
+    Deflate(data, static_cast<size_t>(size), Z_NO_FLUSH);
+    return size;
+  }
+  int_type overflow(int_type c) override {
+    if (c == traits_type::eof()) return traits_type::not_eof(c);
+    const char byte = traits_type::to_char_type(c);
+    Deflate(&byte, 1, Z_NO_FLUSH);
+    return c;
+  }
+
+ private:
+  void Deflate(const char* data, size_t size, int flush) {
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+    stream_.avail_in = static_cast<uInt>(size);
+    int status = Z_OK;
+    do {
+      stream_.next_out = scratch_;
+      stream_.avail_out = sizeof(scratch_);
+      status = deflate(&stream_, flush);
+      total_ += sizeof(scratch_) - stream_.avail_out;
+    } while (stream_.avail_out == 0 || (flush == Z_FINISH && status == Z_OK));
+  }
+
+  z_stream stream_{};
+  Bytef scratch_[64 * 1024];
+  size_t total_ = 0;
+};
+
 class RunBuilder {
  public:
-  RunBuilder(const ScanReport& report, const SarifOptions& options)
-      : report_(report), options_(options), locator_(options.source_root), taxonomies_(report) {
+  RunBuilder(const ScanReport& report, const SarifOptions& options, const ResultPlan& plan,
+             const std::optional<std::string>& folding_note)
+      : report_(report),
+        options_(options),
+        plan_(plan),
+        folding_note_(folding_note),
+        locator_(options.source_root),
+        taxonomies_(report) {
     for (size_t i = 0; i < report.rules.size(); ++i) rule_index_.emplace(report.rules[i].id, i);
     for (size_t i = 0; i < report.artifacts.size(); ++i) {
       artifact_index_.emplace(report.artifacts[i].path, i);
@@ -384,14 +526,8 @@ class RunBuilder {
     }
     json.Key("results");
     json.BeginArray();
-    for (const Finding& finding : report_.findings) {
-      if (finding.status == FindingStatus::kError) continue;  // a notification, not a result
-      if (finding.status == FindingStatus::kWaived && options_.omit_suppressed) continue;
-      WriteResult(json, finding);
-    }
-    // Gone since the baseline: kept as absent results, so that code scanning closes their alerts
-    // instead of dropping and later reopening them.
-    for (const Finding& finding : report_.absent) WriteResult(json, finding);
+    for (const Finding* finding : plan_.listed) WriteResult(json, *finding);
+    for (const auto& [rule_id, folded] : plan_.folded) WriteFoldedResult(json, rule_id, folded);
     json.EndArray();
     json.EndObject();
   }
@@ -571,7 +707,9 @@ class RunBuilder {
       json.EndObject();
       json.EndObject();
     }
-    for (const std::string& warning : report_.warnings) {
+    std::vector<std::string> warnings = report_.warnings;
+    if (folding_note_) warnings.push_back(*folding_note_);
+    for (const std::string& warning : warnings) {
       json.BeginObject();
       json.Member("level", "warning");
       WriteMessage(json, warning);
@@ -585,8 +723,35 @@ class RunBuilder {
     json.EndObject();
   }
 
+  // The results of one rule left out past GitHub's limits, counted where the first one was.
+  void WriteFoldedResult(JsonWriter& json, std::string_view rule_id,
+                         const ResultPlan::Folded& folded) {
+    json.BeginObject();
+    json.Member("ruleId", rule_id);
+    if (std::optional<size_t> index = RuleIndex(std::string(rule_id))) {
+      json.IntMember("ruleIndex", static_cast<std::int64_t>(*index));
+    }
+    json.Member("level", Level(folded.first->severity));
+    WriteMessage(json, std::to_string(folded.count) + " more result(s) of " + std::string(rule_id) +
+                           " are left out: GitHub code scanning takes 25,000 results per run "
+                           "and 10 MB of gzip-compressed SARIF; the JSON report lists them all");
+    json.Key("locations");
+    WriteLocations(json, folded.first->location, folded.first->target);
+    json.Key("partialFingerprints");
+    json.BeginObject();
+    json.Member(kFingerprintKey, "left-out/" + std::string(rule_id));
+    json.EndObject();
+    json.Key("properties");
+    json.BeginObject();
+    json.IntMember("leftOut", static_cast<std::int64_t>(folded.count));
+    json.EndObject();
+    json.EndObject();
+  }
+
   const ScanReport& report_;
   const SarifOptions& options_;
+  const ResultPlan& plan_;
+  const std::optional<std::string>& folding_note_;
   ArtifactLocator locator_;
   Taxonomies taxonomies_;
   std::map<std::string, size_t> rule_index_;
@@ -595,7 +760,10 @@ class RunBuilder {
 
 }  // namespace
 
-void WriteSarifReport(const ScanReport& report, const SarifOptions& options, std::ostream& out) {
+namespace {
+
+void WriteDocument(const ScanReport& report, const SarifOptions& options, const ResultPlan& plan,
+                   const std::optional<std::string>& folding_note, std::ostream& out) {
   {
     JsonWriter json(out);
     json.BeginObject();
@@ -603,11 +771,56 @@ void WriteSarifReport(const ScanReport& report, const SarifOptions& options, std
     json.Member("version", "2.1.0");
     json.Key("runs");
     json.BeginArray();
-    RunBuilder(report, options).Write(json);
+    RunBuilder(report, options, plan, folding_note).Write(json);
     json.EndArray();
     json.EndObject();
   }
   out << '\n';
+}
+
+}  // namespace
+
+std::optional<std::string> WriteSarifReport(const ScanReport& report, const SarifOptions& options,
+                                            std::ostream& out) {
+  std::vector<const Finding*> candidates;
+  for (const Finding& finding : report.findings) {
+    if (finding.status == FindingStatus::kError) continue;  // a notification, not a result
+    if (finding.status == FindingStatus::kWaived && options.omit_suppressed) continue;
+    candidates.push_back(&finding);
+  }
+  // Gone since the baseline: kept as absent results, so that code scanning closes their alerts
+  // instead of dropping and later reopening them.
+  for (const Finding& finding : report.absent) candidates.push_back(&finding);
+
+  ResultPlan plan = PlanResults(candidates, kMaxResults);
+  std::optional<std::string> note;
+  if (plan.left_out > 0) note = FoldingNote(plan, candidates.size());
+  // Written once when it is small, as gzip cannot make it larger than 10 MB then (but for its
+  // header: hence the margin); else measured, and cut by the ratio until it fits.
+  CappedBuffer small(kMaxGzipBytes - 4096);
+  {
+    std::ostream sink(&small);
+    WriteDocument(report, options, plan, note, sink);
+  }
+  if (!small.overflowed()) {
+    out << small.text();
+    return note;
+  }
+  for (;;) {
+    GzipSize gzip;
+    {
+      std::ostream sink(&gzip);
+      WriteDocument(report, options, plan, note, sink);
+    }
+    const size_t size = gzip.Finish();
+    if (size <= kMaxGzipBytes || plan.listed.empty()) break;
+    const double ratio = 0.9 * static_cast<double>(kMaxGzipBytes) / static_cast<double>(size);
+    plan = PlanResults(candidates,
+                       static_cast<size_t>(static_cast<double>(plan.listed.size()) * ratio));
+    note = FoldingNote(plan, candidates.size());
+  }
+  WriteDocument(report, options, plan, note, out);
+  return note;
 }
 
 }  // namespace pgward::reporters

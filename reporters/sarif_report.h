@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -22,8 +23,11 @@ struct SarifOptions {
 // security-severity, compliance taxonomies), one result per failing or waived finding (waived
 // ones as external suppressions), the files read with their SHA-256, and the invocation with a
 // notification per evidence error. The same report gives the same bytes: no GUIDs, and times
-// only when the report has them. Written as it is made: memory does not grow with the number of
-// findings.
-void WriteSarifReport(const ScanReport& report, const SarifOptions& options, std::ostream& out);
+// only when the report has them. Within GitHub code scanning's upload limits (25,000 results per
+// run, 10 MB gzip-compressed): past them the most severe results are kept, each rule's others
+// counted in one result of its own, and the note saying so (a notification in the run too) is
+// returned for the run's warnings. Memory stays within about 10 MB however many findings.
+std::optional<std::string> WriteSarifReport(const ScanReport& report, const SarifOptions& options,
+                                            std::ostream& out);
 
 }  // namespace pgward::reporters

@@ -278,6 +278,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   // Files are written side by side: every format reads the same report, and for a large one
   // writing is most of the run.
   std::vector<std::optional<std::string>> write_errors(outputs->size());
+  std::vector<std::optional<std::string>> left_out(outputs->size());  // what a format left out
   {
     std::vector<std::jthread> writers;
     for (size_t i = 0; i < outputs->size(); ++i) {
@@ -285,7 +286,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
       if (output.path.empty()) continue;
       writers.emplace_back([&, i, render = render_options(output)] {
         write_errors[i] = reporters::WriteFileAtomically(output.path, [&](std::ostream& file) {
-          reporters::WriteReport(output.format, report, render, file);
+          left_out[i] = reporters::WriteReport(output.format, report, render, file);
         });
       });
     }
@@ -301,12 +302,17 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
                    [](const Output& output) { return output.path.empty(); })) {
     reporters::WriteTextSummary(report, out);
   }
-  for (const Output& output : *outputs) {
+  for (size_t i = 0; i < outputs->size(); ++i) {
+    const Output& output = (*outputs)[i];
     // A failed write is reported by the caller, once out is flushed.
-    if (output.path.empty())
-      reporters::WriteReport(output.format, report, render_options(output), out);
+    if (output.path.empty()) {
+      left_out[i] = reporters::WriteReport(output.format, report, render_options(output), out);
+    }
   }
   for (const std::string& warning : report.warnings) err << "pgward: warning: " << warning << "\n";
+  for (const std::optional<std::string>& note : left_out) {
+    if (note) err << "pgward: warning: " << *note << "\n";
+  }
   for (const EvidenceError& error : report.errors) {
     err << "pgward: " << error.target << ": " << error.message << "\n";
   }

@@ -2,6 +2,10 @@
 // GitHub's ingestion rules), and the document carries what GitHub code scanning reads.
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "reporters/render.h"
@@ -24,8 +28,9 @@ Validation ValidateWithMultitool(const std::vector<std::string>& files, const st
   Validation validation;
   if (!RequireTool(SarifMultitool())) return validation;
   const std::string log = dir + "/multitool.sarif";
-  std::vector<std::string> argv{SarifMultitool(), "validate", "--output", log,
-                                "--rule-kind",    "Sarif;Gh"};
+  std::vector<std::string> argv{
+      SarifMultitool(),        "validate", "--output", log, "--rule-kind", "Sarif;Gh",
+      "--max-file-size-in-kb", "1000000"};
   argv.insert(argv.end(), files.begin(), files.end());
   const CommandResult result = RunCommand(argv);
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
@@ -255,6 +260,115 @@ TEST(SarifTest, ReproducibleScanHasNoTimesAndSucceedsWhenComplete) {
     EXPECT_TRUE(invocation["executionSuccessful"]);
     EXPECT_EQ(invocation["exitCode"], 0);
   }
+}
+
+// The SARIF of a real scan, its results by rule and state, and the gzip size GitHub measures.
+struct LargeScan {
+  CommandResult result;
+  Json sarif;
+  size_t gzip_bytes = 0;
+};
+
+LargeScan ScanForSarif(const std::string& hba, const std::string& dir) {
+  LargeScan scan;
+  const std::string sarif = dir + "/large.sarif";
+  scan.result = RunPgward({"scan", "--hba", hba, "--sarif", sarif, "--reproducible"});
+  const std::string text = ReadFile(sarif);
+  scan.sarif = Json::parse(text, nullptr, false);
+  uLongf size = compressBound(text.size());
+  std::string compressed(size, '\0');
+  // zlib's deflate at its default level, as gzip and the upload action use it.
+  EXPECT_EQ(
+      compress2(reinterpret_cast<Bytef*>(compressed.data()), &size,
+                reinterpret_cast<const Bytef*>(text.data()), text.size(), Z_DEFAULT_COMPRESSION),
+      Z_OK);
+  scan.gzip_bytes = size;
+  return scan;
+}
+
+// GitHub rejects a whole upload past 25,000 results or 10 MB gzip-compressed: past them the
+// most severe results are kept, the rest counted per rule, and the run says so.
+TEST(SarifTest, PastGithubsResultLimitTheMostSevereAreKeptAndTheRestCounted) {
+  TempDir dir;
+  std::string hba;
+  for (int i = 0; i < 30000; ++i) {
+    hba += "host db" + std::to_string(i) + " app 10." + std::to_string(i / 256 % 256) + "." +
+           std::to_string(i % 256) + ".1/32 md5\n";
+  }
+  WriteFile(dir.path() + "/pg_hba.conf", hba);
+  const LargeScan scan = ScanForSarif(dir.path() + "/pg_hba.conf", dir.path());
+  EXPECT_EQ(scan.result.exit_code, 1) << scan.result.err;
+  EXPECT_NE(scan.result.err.find("results left out, the most severe kept"), std::string::npos)
+      << scan.result.err;
+  const Json& run = scan.sarif["runs"][0];
+  const Json& results = run["results"];
+  EXPECT_LE(results.size(), 25000u);
+  // Listed and left out, the counts add up to the JSON report's findings.
+  std::map<std::string, size_t> listed, left_out;
+  for (const Json& result : results) {
+    if (result["properties"].contains("leftOut")) {
+      left_out[result["ruleId"]] += result["properties"]["leftOut"].get<size_t>();
+    } else {
+      ++listed[result["ruleId"]];
+    }
+  }
+  EXPECT_FALSE(left_out.empty());
+  const CommandResult json = RunPgward(
+      {"scan", "--hba", dir.path() + "/pg_hba.conf", "--format", "json", "--reproducible"});
+  std::map<std::string, size_t> findings;
+  Severity lowest_listed = Severity::kCritical;
+  for (const Json& finding : Json::parse(json.out)["findings"]) ++findings[finding["rule_id"]];
+  for (const auto& [rule, count] : findings) {
+    EXPECT_EQ(listed[rule] + left_out[rule], count) << rule;
+  }
+  for (const Json& result : results) {
+    if (result["properties"].contains("leftOut")) continue;
+    lowest_listed = std::min(lowest_listed,
+                             *ParseSeverity(result["properties"]["severity"].get<std::string>()));
+  }
+  // Nothing listed is less severe than anything left out.
+  for (const Json& result : results) {
+    if (!result["properties"].contains("leftOut")) continue;
+    const std::string rule = result["ruleId"];
+    const Json& rule_json = FindRule(run, rule);
+    EXPECT_LE(*ParseSeverity(rule_json["properties"]["severity"].get<std::string>()), lowest_listed)
+        << rule;
+  }
+  bool notified = false;
+  for (const Json& notification : run["invocations"][0]["toolExecutionNotifications"]) {
+    notified |= notification["message"]["text"].get<std::string>().find("results left out") !=
+                std::string::npos;
+  }
+  EXPECT_TRUE(notified);
+  EXPECT_LE(scan.gzip_bytes, 10'000'000u);
+  const Validation validation = ValidateWithMultitool({dir.path() + "/large.sarif"}, dir.path());
+  ASSERT_TRUE(validation.ran);
+  EXPECT_TRUE(validation.errors.empty()) << ::testing::PrintToString(validation.errors);
+}
+
+// Fewer results than 25,000 but more than 10 MB gzip-compressed: cut until it fits.
+TEST(SarifTest, PastGithubsSizeLimitResultsAreCutUntilItFits) {
+  TempDir dir;
+  std::string hba;
+  // Host names of 2,000 random characters: findings whose messages name them barely compress.
+  std::uint32_t state = 7;
+  for (int line = 0; line < 5000; ++line) {
+    std::string host;
+    for (int i = 0; i < 2000; ++i) {
+      state = state * 1103515245u + 12345u;
+      host += "abcdefghijklmnopqrstuvwxyz0123456789"[(state >> 16) % 36];
+    }
+    hba += "host all all " + host + ".example.com md5\n";
+  }
+  WriteFile(dir.path() + "/pg_hba.conf", hba);
+  const LargeScan scan = ScanForSarif(dir.path() + "/pg_hba.conf", dir.path());
+  EXPECT_EQ(scan.result.exit_code, 1) << scan.result.err;
+  const Json& results = scan.sarif["runs"][0]["results"];
+  EXPECT_LT(results.size(), 25000u);
+  EXPECT_LE(scan.gzip_bytes, 10'000'000u);
+  // Cut, not emptied: the limit is used.
+  EXPECT_GT(scan.gzip_bytes, 5'000'000u);
+  EXPECT_NE(scan.result.err.find("results left out"), std::string::npos) << scan.result.err;
 }
 
 }  // namespace
