@@ -90,6 +90,55 @@ TEST(SarifTest, MultitoolReportsAnInvalidDocument) {
   EXPECT_FALSE(validation.errors.empty());
 }
 
+// The OASIS schema itself (draft-04), with a real validator: the Multitool's checks above are
+// its own reading of it.
+CommandResult ValidateWithOasisSchema(const std::vector<std::string>& files) {
+  constexpr char kValidator[] = R"(
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1], encoding="utf-8"))
+validator_class = jsonschema.validators.validator_for(schema)
+validator_class.check_schema(schema)
+validator = validator_class(schema)
+errors = 0
+for path in sys.argv[2:]:
+    with open(path, encoding="utf-8") as report:
+        for error in validator.iter_errors(json.load(report)):
+            errors += 1
+            print(path, "/".join(map(str, error.absolute_path)), error.message[:200])
+print(len(sys.argv) - 2, "validated,", errors, "errors")
+sys.exit(1 if errors else 0)
+)";
+  std::vector<std::string> argv{
+      kDebianPython, "-c", kValidator,
+      std::string(PGWARD_SOURCE_DIR) + "/fixtures/reports/sarif-schema-2.1.0.json"};
+  argv.insert(argv.end(), files.begin(), files.end());
+  return RunCommand(argv);
+}
+
+TEST(SarifTest, EverySarifOfTheSuiteMatchesTheOasisSchema) {
+  if (!RequireTool(kDebianPython)) return;
+  TempDir dir;
+  std::vector<std::string> files;
+  for (const ReportCase& report : SuiteReports()) {
+    if (report.format != "sarif") continue;
+    files.push_back(dir.path() + "/" + report.name + ".sarif");
+    WriteFile(files.back(), report.text);
+  }
+  ASSERT_GE(files.size(), 5u);
+  const CommandResult result = ValidateWithOasisSchema(files);
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find(std::to_string(files.size()) + " validated, 0 errors"),
+            std::string::npos)
+      << result.out;
+  // And it does reject: a baselineState SARIF does not know, a result without a message.
+  Json broken = Json::parse(ReadFile(files.front()));
+  broken["runs"][0]["results"] = Json::array({{{"ruleId", "X"}, {"baselineState", "fixed"}}});
+  WriteFile(dir.path() + "/broken.sarif", broken.dump());
+  const CommandResult rejected = ValidateWithOasisSchema({dir.path() + "/broken.sarif"});
+  EXPECT_EQ(rejected.exit_code, 1) << rejected.out << rejected.err;
+}
+
 const Json& FindRule(const Json& run, const std::string& id) {
   for (const Json& rule : run["tool"]["driver"]["rules"]) {
     if (rule["id"] == id) return rule;
