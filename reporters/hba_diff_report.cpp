@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "reporters/json_report.h"
 #include "reporters/json_writer.h"
 #include "reporters/printable.h"
 
@@ -96,11 +97,7 @@ void WriteLine(JsonWriter& json, const std::optional<DecidingLine>& line) {
   json.IntMember("line", line->line);
   json.Member("method", line->method);
   json.Key("clientcert");
-  if (line->clientcert.empty()) {
-    json.Null();
-  } else {
-    json.String(line->clientcert);
-  }
+  json.StringOrNull(line->clientcert);
   json.EndObject();
 }
 
@@ -112,14 +109,7 @@ void WriteFindings(JsonWriter& json, const std::vector<Finding>& findings) {
     json.Member("severity", SeverityName(finding.severity));
     json.Member("message", finding.message);
     json.Key("location");
-    if (finding.location) {
-      json.BeginObject();
-      json.Member("file", finding.location->file);
-      json.IntMember("line", finding.location->line);
-      json.EndObject();
-    } else {
-      json.Null();
-    }
+    WriteLocation(json, finding.location);
     json.Member("fingerprint", finding.fingerprint);
     json.EndObject();
   }

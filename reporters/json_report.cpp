@@ -18,17 +18,6 @@ constexpr std::array kSeverities = {Severity::kCritical, Severity::kHigh, Severi
 constexpr std::array kStatuses = {FindingStatus::kFail, FindingStatus::kWaived,
                                   FindingStatus::kError};
 
-void WriteLocation(JsonWriter& json, const std::optional<SourceLocation>& location) {
-  if (!location) {
-    json.Null();
-    return;
-  }
-  json.BeginObject();
-  json.Member("file", location->file);
-  json.IntMember("line", location->line);
-  json.EndObject();
-}
-
 void WriteCompliance(JsonWriter& json, const Compliance& compliance) {
   json.BeginObject();
   for (const auto& [framework, ids] : compliance) {
@@ -166,25 +155,13 @@ void WriteInvocation(JsonWriter& json, const Invocation& invocation) {
   json.Key("arguments");
   json.Strings(invocation.arguments);
   json.Key("started_at");
-  if (invocation.started_at.empty()) {
-    json.Null();
-  } else {
-    json.String(invocation.started_at);
-  }
+  json.StringOrNull(invocation.started_at);
   json.Key("finished_at");
-  if (invocation.finished_at.empty()) {
-    json.Null();
-  } else {
-    json.String(invocation.finished_at);
-  }
+  json.StringOrNull(invocation.finished_at);
   json.IntMember("exit_code", invocation.exit_code);
   json.Member("fail_on", SeverityName(invocation.fail_on));
   json.Key("baseline");
-  if (invocation.baseline.empty()) {
-    json.Null();
-  } else {
-    json.String(invocation.baseline);
-  }
+  json.StringOrNull(invocation.baseline);
   json.Key("fail_on_new");
   json.Bool(invocation.fail_on_new);
   json.EndObject();
@@ -266,6 +243,17 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
 }
 
 }  // namespace
+
+void WriteLocation(JsonWriter& json, const std::optional<SourceLocation>& location) {
+  if (!location) {
+    json.Null();
+    return;
+  }
+  json.BeginObject();
+  json.Member("file", location->file);
+  json.IntMember("line", location->line);
+  json.EndObject();
+}
 
 void WriteJsonReport(const ScanReport& report, std::ostream& out) {
   {

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "engine/findings/report.h"
+#include "reporters/json_writer.h"
 
 namespace pgward::reporters {
 
@@ -14,5 +15,8 @@ inline constexpr const char* kJsonReportVersion = "1";
 // report's sorted order, so the same inputs give the same bytes. Written as it is made: memory
 // does not grow with the number of findings.
 void WriteJsonReport(const ScanReport& report, std::ostream& out);
+
+// A finding's location as every JSON document of pgward writes it: {"file", "line"} or null.
+void WriteLocation(JsonWriter& json, const std::optional<SourceLocation>& location);
 
 }  // namespace pgward::reporters

@@ -110,6 +110,14 @@ void JsonWriter::OptionalString(const std::optional<std::string>& value) {
   }
 }
 
+void JsonWriter::StringOrNull(std::string_view value) {
+  if (value.empty()) {
+    Null();
+  } else {
+    String(value);
+  }
+}
+
 void JsonWriter::Strings(const std::vector<std::string>& values) {
   BeginArray();
   for (const std::string& value : values) String(value);

@@ -38,6 +38,8 @@ class JsonWriter {
   void Null();
   // null when absent.
   void OptionalString(const std::optional<std::string>& value);
+  // null when empty: a value the run did not have (a time, a baseline, a client certificate).
+  void StringOrNull(std::string_view value);
   // An array of strings.
   void Strings(const std::vector<std::string>& values);
   void OptionalInt(const std::optional<int>& value);

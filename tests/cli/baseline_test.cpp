@@ -195,7 +195,8 @@ TEST_F(BaselineTest, BaseRefComparesWithTheFilesAtARevision) {
   ASSERT_EQ(repository.CommitAll("head").exit_code, 0);
   const auto committed = scan({"--base-ref", "HEAD", "--fail-on-new"});
   EXPECT_EQ(committed.exit_code, 0) << committed.out;
-  for (const json& finding : json::parse(committed.out)["findings"]) {
+  const json committed_report = json::parse(committed.out);
+  for (const json& finding : committed_report["findings"]) {
     EXPECT_EQ(finding["baseline_state"], "unchanged") << finding.dump();
   }
   // A file the revision does not have: every finding is new.

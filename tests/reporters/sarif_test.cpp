@@ -366,7 +366,8 @@ TEST(SarifTest, PastGithubsResultLimitTheMostSevereAreKeptAndTheRestCounted) {
       {"scan", "--hba", dir.path() + "/pg_hba.conf", "--format", "json", "--reproducible"});
   std::map<std::string, size_t> findings;
   Severity lowest_listed = Severity::kCritical;
-  for (const Json& finding : Json::parse(json.out)["findings"]) ++findings[finding["rule_id"]];
+  const Json report = Json::parse(json.out);
+  for (const Json& finding : report["findings"]) ++findings[finding["rule_id"]];
   for (const auto& [rule, count] : findings) {
     EXPECT_EQ(listed[rule] + left_out[rule], count) << rule;
   }
