@@ -18,36 +18,42 @@ std::string RepositoryPath(const std::string& file, const std::string& source_ro
 }
 
 // What fails, in report order: the findings that are not waived, then evidence not collected.
+// Visited, not collected: memory stays the report's however many findings it has.
 struct Problem {
   Severity severity;
   bool evidence_missing;
-  std::string title;
-  std::string message;
-  std::optional<SourceLocation> location;
-  std::string fingerprint;
-  std::string rule_id;
+  std::string_view rule_id;
+  std::string_view rule_title;  // empty for evidence not collected
+  std::string_view message;
+  const std::optional<SourceLocation>& location;
+  std::string_view fingerprint;  // empty for evidence not collected
+  std::string_view target;
+  bool not_collected = false;  // an evidence error rather than a finding
+
+  std::string Title() const {
+    if (not_collected) return "evidence not collected: " + std::string(target);
+    std::string title(rule_id);
+    if (!rule_title.empty()) title += " " + std::string(rule_title);
+    if (evidence_missing) title += " (evidence missing)";
+    return title;
+  }
 };
 
-std::vector<Problem> Problems(const ScanReport& report) {
+template <typename Visit>
+void ForEachProblem(const ScanReport& report, Visit visit) {
   std::map<std::string_view, std::string_view> titles;
   for (const RuleInfo& rule : report.rules) titles.emplace(rule.id, rule.title);
-  std::vector<Problem> problems;
   for (const Finding& finding : report.findings) {
     if (finding.status == FindingStatus::kWaived) continue;
-    const bool missing = finding.status == FindingStatus::kError;
-    std::string title = finding.rule_id;
-    if (const auto rule = titles.find(finding.rule_id); rule != titles.end()) {
-      title += " " + std::string(rule->second);
-    }
-    if (missing) title += " (evidence missing)";
-    problems.push_back({finding.severity, missing, std::move(title), finding.message,
-                        finding.location, finding.fingerprint, finding.rule_id});
+    const auto title = titles.find(finding.rule_id);
+    visit(Problem{finding.severity, finding.status == FindingStatus::kError, finding.rule_id,
+                  title == titles.end() ? std::string_view() : title->second, finding.message,
+                  finding.location, finding.fingerprint, finding.target});
   }
   for (const EvidenceError& error : report.errors) {
-    problems.push_back({Severity::kHigh, true, "evidence not collected: " + error.target,
-                        error.message, error.location, "", "pgward-evidence"});
+    visit(Problem{Severity::kHigh, true, "pgward-evidence", "", error.message, error.location, "",
+                  error.target, true});
   }
-  return problems;
 }
 
 // ---- GitHub ------------------------------------------------------------------------------
@@ -98,14 +104,13 @@ constexpr size_t kShownPerLevel = 10;
 
 void WriteGithubAnnotations(const ScanReport& report, const std::string& source_root,
                             std::ostream& out) {
-  const std::vector<Problem> problems = Problems(report);
   std::array<size_t, 3> total{}, written{};
-  for (const Problem& problem : problems) ++total[Level(problem)];
+  ForEachProblem(report, [&](const Problem& problem) { ++total[Level(problem)]; });
   std::string text;
-  for (const Problem& problem : problems) {
+  ForEachProblem(report, [&](const Problem& problem) {
     const size_t level = Level(problem);
     // The last place of a level tells how many were left out, when some are.
-    if (written[level] + 1 >= kShownPerLevel && total[level] > kShownPerLevel) continue;
+    if (written[level] + 1 >= kShownPerLevel && total[level] > kShownPerLevel) return;
     ++written[level];
     text += std::string("::") + kLevels[level] + " ";
     if (problem.location && !problem.location->file.empty()) {
@@ -113,8 +118,8 @@ void WriteGithubAnnotations(const ScanReport& report, const std::string& source_
       if (problem.location->line > 0) text += ",line=" + std::to_string(problem.location->line);
       text += ",";
     }
-    text += "title=" + EscapeProperty(problem.title) + "::" + EscapeData(problem.message) + "\n";
-  }
+    text += "title=" + EscapeProperty(problem.Title()) + "::" + EscapeData(problem.message) + "\n";
+  });
   for (size_t level = 0; level < kLevels.size(); ++level) {
     if (total[level] <= kShownPerLevel) continue;
     text += std::string("::") + kLevels[level] + " title=" +
@@ -133,15 +138,15 @@ void WriteGitlabCodeQuality(const ScanReport& report, const std::string& source_
                                                       "blocker"};
   JsonWriter json(out);
   json.BeginArray();
-  for (const Problem& problem : Problems(report)) {
+  ForEachProblem(report, [&](const Problem& problem) {
     json.BeginObject();
     json.Member("description", problem.message);
     json.Member("check_name", problem.rule_id);
     // Unique per issue, stable across runs: the finding's fingerprint, or for evidence not
     // collected the target and message.
-    json.Member("fingerprint", problem.fingerprint.empty()
-                                   ? "evidence:" + problem.title + ":" + problem.message
-                                   : problem.fingerprint);
+    json.Member("fingerprint", problem.fingerprint.empty() ? "evidence:" + problem.Title() + ":" +
+                                                                 std::string(problem.message)
+                                                           : std::string(problem.fingerprint));
     json.Member("severity", problem.evidence_missing
                                 ? "major"
                                 : kSeverities[static_cast<size_t>(problem.severity)]);
@@ -155,7 +160,7 @@ void WriteGitlabCodeQuality(const ScanReport& report, const std::string& source_
     json.EndObject();
     json.EndObject();
     json.EndObject();
-  }
+  });
   json.EndArray();
   json.Flush();
   out << "\n";

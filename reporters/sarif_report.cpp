@@ -370,61 +370,46 @@ std::string FoldingNote(const ResultPlan& plan, size_t candidates) {
          "more result that counts them; the JSON report lists every finding";
 }
 
-// A stream's bytes kept in memory up to a cap, then only counted: a small report is written
-// once, a large one measured before it is written.
-class CappedBuffer : public std::streambuf {
+// A stream's bytes kept in memory up to a cap; past it, only the size gzip would make of them is
+// kept: a small report is written once, a large one measured before it is written. The size is
+// deflate's at its fastest level, an upper bound of what the default level (gzip's, the upload
+// tools') makes.
+class MeasuredDocument : public std::streambuf {
  public:
-  explicit CappedBuffer(size_t cap) : cap_(cap) {}
+  explicit MeasuredDocument(size_t cap) : cap_(cap) {
+    deflateInit2(&stream_, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  }
+  MeasuredDocument(const MeasuredDocument&) = delete;
+  MeasuredDocument& operator=(const MeasuredDocument&) = delete;
+  ~MeasuredDocument() override { deflateEnd(&stream_); }
+
   bool overflowed() const { return overflowed_; }
   const std::string& text() const { return text_; }
+  // Once overflowed: the gzip-compressed size of everything written.
+  size_t GzipSize() {
+    Deflate(nullptr, 0, Z_FINISH);
+    return compressed_;
+  }
 
  protected:
   std::streamsize xsputn(const char* data, std::streamsize size) override {
-    if (!overflowed_ && text_.size() + static_cast<size_t>(size) <= cap_) {
-      text_.append(data, static_cast<size_t>(size));
-    } else if (!overflowed_) {
+    const size_t length = static_cast<size_t>(size);
+    if (!overflowed_ && text_.size() + length <= cap_) {
+      text_.append(data, length);
+      return size;
+    }
+    if (!overflowed_) {
       overflowed_ = true;
+      Deflate(text_.data(), text_.size(), Z_NO_FLUSH);
       std::string().swap(text_);
     }
+    Deflate(data, length, Z_NO_FLUSH);
     return size;
   }
   int_type overflow(int_type c) override {
     if (c == traits_type::eof()) return traits_type::not_eof(c);
     const char byte = traits_type::to_char_type(c);
     xsputn(&byte, 1);
-    return c;
-  }
-
- private:
-  size_t cap_;
-  bool overflowed_ = false;
-  std::string text_;
-};
-
-// How many bytes `gzip` (zlib's default level, as upload tools use) makes of a stream.
-class GzipSize : public std::streambuf {
- public:
-  GzipSize() {
-    deflateInit2(&stream_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  }
-  GzipSize(const GzipSize&) = delete;
-  GzipSize& operator=(const GzipSize&) = delete;
-  ~GzipSize() override { deflateEnd(&stream_); }
-
-  size_t Finish() {
-    Deflate(nullptr, 0, Z_FINISH);
-    return total_;
-  }
-
- protected:
-  std::streamsize xsputn(const char* data, std::streamsize size) override {
-    Deflate(data, static_cast<size_t>(size), Z_NO_FLUSH);
-    return size;
-  }
-  int_type overflow(int_type c) override {
-    if (c == traits_type::eof()) return traits_type::not_eof(c);
-    const char byte = traits_type::to_char_type(c);
-    Deflate(&byte, 1, Z_NO_FLUSH);
     return c;
   }
 
@@ -437,13 +422,16 @@ class GzipSize : public std::streambuf {
       stream_.next_out = scratch_;
       stream_.avail_out = sizeof(scratch_);
       status = deflate(&stream_, flush);
-      total_ += sizeof(scratch_) - stream_.avail_out;
+      compressed_ += sizeof(scratch_) - stream_.avail_out;
     } while (stream_.avail_out == 0 || (flush == Z_FINISH && status == Z_OK));
   }
 
+  size_t cap_;
+  bool overflowed_ = false;
+  std::string text_;
   z_stream stream_{};
   Bytef scratch_[64 * 1024];
-  size_t total_ = 0;
+  size_t compressed_ = 0;
 };
 
 class RunBuilder {
@@ -797,22 +785,17 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
   if (plan.left_out > 0) note = FoldingNote(plan, candidates.size());
   // Written once when it is small, as gzip cannot make it larger than 10 MB then (but for its
   // header: hence the margin); else measured, and cut by the ratio until it fits.
-  CappedBuffer small(kMaxGzipBytes - 4096);
-  {
-    std::ostream sink(&small);
-    WriteDocument(report, options, plan, note, sink);
-  }
-  if (!small.overflowed()) {
-    out << small.text();
-    return note;
-  }
   for (;;) {
-    GzipSize gzip;
+    MeasuredDocument measured(kMaxGzipBytes - 4096);
     {
-      std::ostream sink(&gzip);
+      std::ostream sink(&measured);
       WriteDocument(report, options, plan, note, sink);
     }
-    const size_t size = gzip.Finish();
+    if (!measured.overflowed()) {
+      out << measured.text();
+      return note;
+    }
+    const size_t size = measured.GzipSize();
     if (size <= kMaxGzipBytes || plan.listed.empty()) break;
     const double ratio = 0.9 * static_cast<double>(kMaxGzipBytes) / static_cast<double>(size);
     plan = PlanResults(candidates,
