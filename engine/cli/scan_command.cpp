@@ -13,6 +13,7 @@
 #include "engine/cli/policy_choice.h"
 #include "engine/core/exit_code.h"
 #include "engine/core/file_digest.h"
+#include "engine/core/keep_until_exit.h"
 #include "engine/core/redact.h"
 #include "engine/model/fact_format.h"
 #include "engine/policy/baseline.h"
@@ -316,7 +317,10 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   for (const EvidenceError& error : report.errors) {
     err << "pgward: " << error.target << ": " << error.message << "\n";
   }
-  return report.invocation.exit_code;
+  const int exit_code = report.invocation.exit_code;
+  KeepUntilExit(std::move(report));
+  KeepUntilExit(facts);
+  return exit_code;
 }
 
 }  // namespace pgward::cli

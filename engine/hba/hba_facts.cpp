@@ -1,5 +1,6 @@
 #include "engine/hba/hba_facts.h"
 
+#include <thread>
 #include <variant>
 
 #include "engine/hba/file_rules_view.h"
@@ -149,7 +150,15 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
 
 }  // namespace
 
-void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, int pg_version, FactSet& facts) {
+namespace {
+
+// The hba_rule rows of `file`, without what the access map says of them.
+struct RuleRows {
+  std::vector<size_t> rows;        // by rule index
+  std::vector<RuleValues> values;  // by rule index
+};
+
+RuleRows AddRuleRows(const HbaFile& file, int pg_version, FactSet& facts) {
   FactTable& table = facts.table(FactKind::kHbaRule);
   const size_t f_file = FieldOf<FactKind::kHbaRule>("file"),
                f_line = FieldOf<FactKind::kHbaRule>("line"),
@@ -169,8 +178,10 @@ void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, int pg_versio
                f_clientcert = FieldOf<FactKind::kHbaRule>("clientcert"),
                f_error = FieldOf<FactKind::kHbaRule>("error");
   ValuePool& pool = facts.pool();
-  std::vector<size_t> fact_rows(file.rules.size());
-  std::vector<RuleValues> values(file.rules.size());
+  RuleRows added{std::vector<size_t>(file.rules.size()),
+                 std::vector<RuleValues>(file.rules.size())};
+  std::vector<size_t>& fact_rows = added.rows;
+  std::vector<RuleValues>& values = added.values;
   for (size_t i = 0; i < file.rules.size(); ++i) {
     const HbaRule& rule = file.rules[i];
     // The view's texts for the address, mask and options, as the server shows them.
@@ -233,7 +244,25 @@ void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, int pg_versio
                     "configuration file \"" + file.path +
                         "\" contains no entries: the server refuses to load it");
   }
-  AddAccessFacts(file, access, fact_rows, values, facts);
+  return added;
+}
+
+}  // namespace
+
+void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, int pg_version, FactSet& facts) {
+  const RuleRows rules = AddRuleRows(file, pg_version, facts);
+  AddAccessFacts(file, access, rules.rows, rules.values, facts);
+}
+
+void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
+  AccessMap access;
+  RuleRows rules;
+  {
+    // The analysis reads only the file: it runs beside the rows' making.
+    std::jthread analysis([&] { access = AnalyzeAccess(file, LocalNetworks{}); });
+    rules = AddRuleRows(file, pg_version, facts);
+  }
+  AddAccessFacts(file, access, rules.rows, rules.values, facts);
 }
 
 }  // namespace pgward::hba

@@ -16,6 +16,9 @@ namespace pgward::hba {
 // (AnalyzeAccess): whichever road a file comes by (--hba, an inventory's hba_file, a server's
 // pg_hba_file_rules), the rules that judge coverage find their evidence.
 void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, int pg_version, FactSet& facts);
+// The same with the file's access map made here (without the server's networks), beside the
+// records' facts.
+void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts);
 
 // The text of a database or user token in facts and reports: keywords bare, names quoted to
 // avoid a keyword in double quotes ("all"), regular expressions with their leading slash.

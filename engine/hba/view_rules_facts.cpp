@@ -125,8 +125,7 @@ HbaFile FileFromView(const std::vector<FileRulesRow>& rows, const std::string& f
 
 void AddHbaViewRuleFacts(const std::vector<FileRulesRow>& rows, const std::string& file,
                          int pg_version, FactSet& facts) {
-  const HbaFile hba = FileFromView(rows, file);
-  AddHbaRuleFacts(hba, AnalyzeAccess(hba, LocalNetworks{}), pg_version, facts);
+  AddHbaRuleFacts(FileFromView(rows, file), pg_version, facts);
 }
 
 }  // namespace pgward::hba

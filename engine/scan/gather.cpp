@@ -109,8 +109,7 @@ GatheredBase GatherBase(const ScanInputs& inputs, const BaseSource& source, Fact
     for (const hba::RefusedReference& refused : base.file.refused) {
       gathered.warnings.push_back("base version: " + hba::RefusalMessage(refused));
     }
-    hba::AddHbaRuleFacts(base.as_head, hba::AnalyzeAccess(base.as_head, {}), inputs.pg_version,
-                         facts);
+    hba::AddHbaRuleFacts(base.as_head, inputs.pg_version, facts);
   }
   return gathered;
 }

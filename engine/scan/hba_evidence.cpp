@@ -21,8 +21,7 @@ HbaFileEvidence AddHbaFileFacts(const std::string& path, const std::string& targ
   for (const hba::RefusedReference& refused : file.refused) {
     evidence.errors.push_back({target, hba::RefusalMessage(refused), std::nullopt});
   }
-  hba::AddHbaRuleFacts(file, hba::AnalyzeAccess(file, hba::LocalNetworks{}), options.pg_version,
-                       facts);
+  hba::AddHbaRuleFacts(file, options.pg_version, facts);
   evidence.files_read.insert(path);
   for (const hba::HbaRule& rule : file.rules) evidence.files_read.insert(*rule.location.file);
   return evidence;

@@ -336,7 +336,7 @@ TEST(LiveCollectTest, HbaRulesFromTheServerViewMatchTheParsedFile) {
   hba::ParseOptions options;
   options.pg_version = 15;
   const hba::HbaFile file = hba::ParseHbaFile(server.hba_file().string(), options);
-  hba::AddHbaRuleFacts(file, hba::AnalyzeAccess(file, hba::LocalNetworks{}), 15, parsed);
+  hba::AddHbaRuleFacts(file, 15, parsed);
 
   // The same facts, but for the file's name: the server's facts name the server too.
   auto without_file = [](const FactSet& facts) {
