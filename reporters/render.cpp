@@ -6,13 +6,15 @@
 #include "reporters/annotation_report.h"
 #include "reporters/json_report.h"
 #include "reporters/junit_report.h"
+#include "reporters/metrics_report.h"
 #include "reporters/sarif_report.h"
 #include "reporters/text_report.h"
 
 namespace pgward::reporters {
 namespace {
 
-constexpr std::string_view kFormats[] = {"text", "json", "sarif", "junit", "github", "gitlab"};
+constexpr std::string_view kFormats[] = {"text",   "json",   "sarif",  "junit",
+                                         "github", "gitlab", "metrics"};
 
 }  // namespace
 
@@ -28,6 +30,8 @@ std::string DefaultFileName(std::string_view format) {
   if (format == "github") return "pgward.github.txt";
   // The name GitLab's documentation gives the artifact.
   if (format == "gitlab") return "gl-code-quality-report.json";
+  // The extension node_exporter's textfile collector reads.
+  if (format == "metrics") return "pgward.prom";
   return "pgward." + std::string(format);
 }
 
@@ -45,6 +49,8 @@ std::optional<std::string> WriteReport(std::string_view format, const ScanReport
     WriteJunitReport(report, out);
   } else if (format == "github") {
     WriteGithubAnnotations(report, options.source_root, out);
+  } else if (format == "metrics") {
+    WriteMetrics(report, out);
   } else if (format == "gitlab") {
     WriteGitlabCodeQuality(report, options.source_root, out);
   } else {

@@ -317,13 +317,16 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
           ->add_option(
               "--format", *formats,
               "Report formats, comma-separated (text, json, sarif, junit, github: workflow-command "
-              "annotations, gitlab: Code Quality report); without it, "
-              "text unless a --json/--sarif/--junit FILE is '-' (standard output)")
+              "annotations, gitlab: Code Quality report, metrics: Prometheus); without it, "
+              "text unless a --json/--sarif/--junit/--metrics FILE is '-' (standard output)")
           ->default_val("text");
   command->add_option("--output-dir", options->output_dir, "Write the reports into DIR");
   command->add_option("--json", options->json_file, "Write the JSON report to FILE");
   command->add_option("--sarif", options->sarif_file, "Write the SARIF 2.1.0 report to FILE");
   command->add_option("--junit", options->junit_file, "Write the JUnit XML report to FILE");
+  command->add_option("--metrics", options->metrics_file,
+                      "Write Prometheus metrics to FILE (text format; for node_exporter's "
+                      "textfile collector, a FILE ending in .prom in its directory)");
   command
       ->add_option("--fail-on", *fail_on,
                    "Lowest severity of a failing finding that makes the exit code 1")
@@ -350,8 +353,8 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   AddHbaAccessOptions(*command, options->live.hba_access);
   command->callback([&action, options, formats, fail_on, format_option] {
     options->formats.clear();
-    const bool report_to_stdout =
-        options->json_file == "-" || options->sarif_file == "-" || options->junit_file == "-";
+    const bool report_to_stdout = options->json_file == "-" || options->sarif_file == "-" ||
+                                  options->junit_file == "-" || options->metrics_file == "-";
     if (format_option->count() == 0 && report_to_stdout) formats->clear();
     std::stringstream list(*formats);
     for (std::string format; std::getline(list, format, ',');) {

@@ -69,7 +69,7 @@ std::optional<std::vector<Output>> PlanOutputs(const ScanOptions& options, std::
   }
   for (const auto& [format, path] :
        {std::pair{"json", options.json_file}, std::pair{"sarif", options.sarif_file},
-        std::pair{"junit", options.junit_file}}) {
+        std::pair{"junit", options.junit_file}, std::pair{"metrics", options.metrics_file}}) {
     if (path.empty()) continue;
     if (!reporters::IsReportFormat(format)) {
       err << "pgward: --" << format << " reports are not implemented in this version\n";
@@ -93,6 +93,7 @@ std::optional<std::vector<Output>> PlanOutputs(const ScanOptions& options, std::
 }  // namespace
 
 int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
+  const auto start = std::chrono::steady_clock::now();
   ScanReport report;
   if (!options.reproducible) report.invocation.started_at = NowUtc();
   for (const std::string& argument : options.arguments) {
@@ -203,6 +204,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   report.targets = std::move(gathered.targets);
   report.errors = std::move(gathered.errors);
   report.artifacts = std::move(gathered.artifacts);
+  report.observations = Observe(*facts);
   // The run's other inputs are evidence too: which rules, values, waivers and servers it used.
   std::vector<std::string> configuration = options.policy_choice.policies;
   configuration.insert(configuration.end(), options.policy_choice.values_files.begin(),
@@ -240,7 +242,11 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   std::sort(report.artifacts.begin(), report.artifacts.end(),
             [](const Artifact& a, const Artifact& b) { return a.path < b.path; });
   report.invocation.exit_code = ExitCodeFor(report);
-  if (!options.reproducible) report.invocation.finished_at = NowUtc();
+  if (!options.reproducible) {
+    report.invocation.finished_at = NowUtc();
+    report.invocation.duration_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
 
   if (!options.output_dir.empty()) {
     std::error_code error;

@@ -36,6 +36,7 @@ struct ScanOptions {
   std::string json_file;
   std::string sarif_file;
   std::string junit_file;
+  std::string metrics_file;  // Prometheus text format, for node_exporter's textfile collector
   Severity fail_on = Severity::kHigh;
   bool reproducible = false;           // no timestamps: the same inputs give the same bytes
   std::string source_root = ".";       // SARIF: file URIs relative to this directory

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/findings/finding.h"
+#include "engine/findings/observations.h"
 #include "engine/model/evidence.h"
 
 namespace pgward {
@@ -44,8 +45,9 @@ struct Invocation {
   std::string finished_at;
   int exit_code = 0;
   Severity fail_on = Severity::kHigh;
-  bool fail_on_new = false;  // only findings new since the baseline fail the run
-  std::string baseline;      // the baseline report compared with; empty: none
+  bool fail_on_new = false;                // only findings new since the baseline fail the run
+  std::string baseline;                    // the baseline report compared with; empty: none
+  std::optional<double> duration_seconds;  // wall time of the run; absent with --reproducible
 };
 
 struct ScanReport {
@@ -59,6 +61,7 @@ struct ScanReport {
   std::vector<EvidenceError> errors;
   std::vector<Artifact> artifacts;    // sorted by path
   std::vector<std::string> warnings;  // e.g. waivers that matched no finding
+  Observations observations;          // what the run saw, for metrics
 };
 
 // What one check came to: a rule on a target (failed when any of its findings fails, else error

@@ -9,8 +9,14 @@
 #include <set>
 #include <sstream>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <time.h>
+
+#include "tests/sandbox/live_client.h"
 #include "tests/sandbox/sandbox.h"
 #include "tests/support/command.h"
+#include "tests/support/prometheus.h"
 
 namespace pgward {
 namespace {
@@ -217,6 +223,89 @@ TEST(ScanProbeTest, TargetsThatCannotBeProbedAreErrors) {
   const auto ca = RunPgward({"scan", "--target", sandbox.tls_dsn(), "--probe-ca-file", "/x"});
   EXPECT_EQ(ca.exit_code, 2);
   EXPECT_EQ(ca.err, "pgward: --probe-ca-file is for the TLS probe: add --probe\n");
+}
+
+// The not-after time of a PEM certificate, in seconds since the epoch (OpenSSL's own reading).
+std::int64_t NotAfter(const std::filesystem::path& certificate) {
+  FILE* file = std::fopen(certificate.c_str(), "r");
+  if (file == nullptr) return -1;
+  X509* x509 = PEM_read_X509(file, nullptr, nullptr, nullptr);
+  std::fclose(file);
+  if (x509 == nullptr) return -1;
+  struct tm parts {};
+  const bool ok = ASN1_TIME_to_tm(X509_get0_notAfter(x509), &parts) == 1;
+  X509_free(x509);
+  return ok ? static_cast<std::int64_t>(timegm(&parts)) : -1;
+}
+
+// --metrics on a live server with clients: what the run saw, as Prometheus reads it.
+TEST(ScanProbeTest, MetricsShowTheSessionsCertificateAndProtocolsOfALiveServer) {
+  using sandbox::ClientSpec;
+  using sandbox::LiveClient;
+  using sandbox::Transport;
+  Sandbox server;
+  server.GrantScannerHbaFileRules();
+  std::vector<LiveClient> clients;
+  for (int i = 0; i < 2; ++i) {
+    clients.emplace_back(
+        server, ClientSpec{.transport = Transport::kTcpPlaintext, .user = sandbox::kPlainAppRole});
+  }
+  clients.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
+                                          .user = sandbox::kTlsAppRole,
+                                          .min_tls_version = TLS1_3_VERSION});
+  TempDir directory;
+  const std::string metrics = directory.file("pgward.prom");
+  const auto result = RunPgward({"scan", "--target", server.tls_dsn(sandbox::kScannerRole),
+                                 "--probe", "--format", "json", "--metrics", metrics});
+  ASSERT_NE(result.exit_code, 2) << result.err;
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  ASSERT_TRUE(report["errors"].empty()) << report["errors"].dump();
+  const std::string target = report["targets"][0];
+
+  const testing::CommandResult check = testing::PromtoolCheckMetrics(metrics);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  const nlohmann::json samples = testing::ParseExposition(metrics);
+  const auto value = [&](const std::string& name, const nlohmann::json& labels) {
+    return testing::SampleValue(samples, name, labels).value_or(-1);
+  };
+  EXPECT_EQ(value("pgward_target_up", {{"target", target}}), 1);
+  EXPECT_EQ(value("pgward_run_complete", nlohmann::json::object()), 1);
+  EXPECT_EQ(value("pgward_sessions",
+                  {{"target", target}, {"encryption", "plaintext"}, {"protocol", "none"}}),
+            2);
+  EXPECT_EQ(value("pgward_sessions",
+                  {{"target", target}, {"encryption", "tls"}, {"protocol", "TLSv1.3"}}),
+            1);
+  // The server's own certificate, as OpenSSL reads its file.
+  bool server_certificate = false;
+  for (const nlohmann::json& sample : samples) {
+    if (sample["name"] != "pgward_certificate_not_after_timestamp_seconds") continue;
+    EXPECT_EQ(sample["labels"]["target"], target);
+    server_certificate |= sample["value"] == NotAfter(server.server_certificate());
+  }
+  EXPECT_TRUE(server_certificate) << samples.dump();
+  // OpenSSL 3 and PostgreSQL 15's default minimum: TLSv1.2 and 1.3 only.
+  EXPECT_EQ(value("pgward_probe_protocol_accepted", {{"target", target}, {"protocol", "TLSv1.3"}}),
+            1);
+  EXPECT_EQ(value("pgward_probe_protocol_accepted", {{"target", target}, {"protocol", "TLSv1.1"}}),
+            0);
+  // The server's pg_hba.conf admits TCP from loopback only.
+  size_t hba = 0;
+  for (const nlohmann::json& sample : samples) {
+    if (sample["name"] != "pgward_hba_plaintext_reachable") continue;
+    ++hba;
+    EXPECT_TRUE(sample["labels"]["target"].get<std::string>().starts_with(target + ":"));
+    EXPECT_EQ(sample["value"], 0);
+  }
+  EXPECT_EQ(hba, 1u);
+  // Bounded labels only: no pid, no client address, no user or application.
+  const std::set<std::string> bounded = {"target",   "rule_id", "severity", "status", "encryption",
+                                         "protocol", "subject", "serial",   "version"};
+  for (const nlohmann::json& sample : samples) {
+    for (const auto& [label, text] : sample["labels"].items()) {
+      EXPECT_TRUE(bounded.contains(label)) << sample.dump();
+    }
+  }
 }
 
 }  // namespace

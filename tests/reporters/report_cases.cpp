@@ -187,6 +187,14 @@ ScanReport RichReport() {
       {kHba, "fd61a03af4f77d870fc21e05e7e80678095c92d808cfb3b5c279ee04c74aca13"},
       {kInventory, "a665a45920422f9d417e4867efdc4fb8a04a1f3fff1fa07e998e86f7f7a27ae3"},
   };
+  // What the metrics show beside the findings; a subject with a quote and a backslash.
+  report.observations.sessions = {
+      {kDb1, "plaintext", "none", 3}, {kDb1, "tls", "TLSv1.2", 1}, {kDb1, "tls", "TLSv1.3", 12}};
+  report.observations.certificates = {
+      {kDb1, "CN=db1.example.com,O=Ex\\ample \"Ltd\"", "4F2A", 1767225600}};
+  report.observations.probe_protocols = {{kDb1, "TLSv1.2", true}, {kDb1, "TLSv1.3", true}};
+  report.observations.hba = {{kHba, true}, {kSystemHba, false}};
+  report.invocation.duration_seconds = 1.25;
   return report;
 }
 
@@ -221,6 +229,7 @@ std::string Extension(const std::string& format) {
   if (format == "text") return "txt";
   if (format == "github") return "github.txt";
   if (format == "gitlab") return "gitlab.json";
+  if (format == "metrics") return "prom";
   return format;
 }
 

@@ -1,0 +1,196 @@
+#include "reporters/metrics_report.h"
+
+#include <time.h>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include "pgward/version.h"
+#include "reporters/printable.h"
+
+namespace pgward::reporters {
+namespace {
+
+// Label values: valid UTF-8 without control characters (the file is read by people too), then
+// backslash, double quote and line feed escaped, as the format requires.
+std::string LabelValue(std::string_view text) {
+  std::string escaped;
+  for (char c : Printable(text)) {
+    if (c == '\\') {
+      escaped += "\\\\";
+    } else if (c == '"') {
+      escaped += "\\\"";
+    } else if (c == '\n') {
+      escaped += "\\n";
+    } else {
+      escaped += c;
+    }
+  }
+  return escaped;
+}
+
+using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
+
+class Exposition {
+ public:
+  explicit Exposition(std::ostream& out) : out_(out) {}
+
+  void Family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+    name_ = name;
+  }
+
+  void Sample(const Labels& labels, double value) {
+    out_ << name_;
+    if (!labels.empty()) {
+      out_ << "{";
+      for (size_t i = 0; i < labels.size(); ++i) {
+        out_ << (i ? "," : "") << labels[i].first << "=\"" << LabelValue(labels[i].second) << "\"";
+      }
+      out_ << "}";
+    }
+    char number[32];
+    if (value == std::floor(value) && std::fabs(value) < 1e15) {
+      std::snprintf(number, sizeof number, "%.0f", value);
+    } else {
+      std::snprintf(number, sizeof number, "%.3f", value);
+    }
+    out_ << " " << number << "\n";
+  }
+
+ private:
+  std::ostream& out_;
+  std::string_view name_;
+};
+
+// Seconds since the epoch of "YYYY-MM-DDTHH:MM:SSZ", the report's own format.
+std::optional<std::int64_t> EpochSeconds(const std::string& timestamp) {
+  struct tm parts {};
+  if (timestamp.size() != 20 ||
+      std::sscanf(timestamp.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &parts.tm_year, &parts.tm_mon,
+                  &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec) != 6) {
+    return std::nullopt;
+  }
+  parts.tm_year -= 1900;
+  parts.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&parts));
+}
+
+std::string_view StatusName(FindingStatus status) {
+  switch (status) {
+    case FindingStatus::kFail:
+      return "fail";
+    case FindingStatus::kWaived:
+      return "waived";
+    case FindingStatus::kError:
+      return "error";
+  }
+  return "fail";
+}
+
+}  // namespace
+
+void WriteMetrics(const ScanReport& report, std::ostream& out) {
+  Exposition metrics(out);
+  const Invocation& invocation = report.invocation;
+  metrics.Family("pgward_build_info", "gauge", "The pgward version that ran, as a label.");
+  metrics.Sample({{"version", kVersion}}, 1);
+  if (const std::optional<std::int64_t> finished = EpochSeconds(invocation.finished_at)) {
+    metrics.Family("pgward_last_run_timestamp_seconds", "gauge",
+                   "When the run finished, in seconds since the Unix epoch.");
+    metrics.Sample({}, static_cast<double>(*finished));
+  }
+  if (invocation.duration_seconds) {
+    metrics.Family("pgward_run_duration_seconds", "gauge", "How long the run took.");
+    metrics.Sample({}, *invocation.duration_seconds);
+  }
+  bool complete = report.errors.empty();
+  for (const Finding& finding : report.findings) {
+    complete = complete && finding.status != FindingStatus::kError;
+  }
+  metrics.Family("pgward_run_complete", "gauge",
+                 "1 when every piece of evidence was collected and evaluated, else 0.");
+  metrics.Sample({}, complete ? 1 : 0);
+  metrics.Family("pgward_run_exit_code", "gauge",
+                 "The run's exit code: 0 pass, 1 failing findings, 2 usage, 3 incomplete.");
+  metrics.Sample({}, invocation.exit_code);
+
+  std::map<std::string_view, bool> up;
+  for (const std::string& target : report.targets) up[target] = true;
+  for (const EvidenceError& error : report.errors) up[error.target] = false;
+  metrics.Family("pgward_target_up", "gauge",
+                 "1 when the target's evidence was collected, 0 when some could not be.");
+  for (const auto& [target, collected] : up) metrics.Sample({{"target", target}}, collected);
+
+  // Every check, with 0 for the statuses it does not have, so that a fixed problem's series
+  // drops to 0 instead of disappearing.
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view, std::string_view>,
+           std::int64_t>
+      findings;
+  std::map<std::string_view, Severity> severities;
+  for (const RuleInfo& rule : report.rules) severities.emplace(rule.id, rule.severity);
+  for (const RuleCheck& check : report.checks) {
+    const auto severity = severities.find(check.rule_id);
+    const std::string_view name =
+        SeverityName(severity == severities.end() ? Severity::kInfo : severity->second);
+    findings[{check.target, check.rule_id, name, "fail"}] += 0;
+  }
+  for (const Finding& finding : report.findings) {
+    ++findings[{finding.target, finding.rule_id, SeverityName(finding.severity),
+                StatusName(finding.status)}];
+  }
+  metrics.Family("pgward_findings", "gauge",
+                 "Findings per target, rule, severity and status (fail, waived, error); 0 for "
+                 "a check that passed.");
+  for (const auto& [labels, count] : findings) {
+    const auto& [target, rule_id, severity, status] = labels;
+    metrics.Sample(
+        {{"target", target}, {"rule_id", rule_id}, {"severity", severity}, {"status", status}},
+        static_cast<double>(count));
+  }
+
+  const Observations& observed = report.observations;
+  if (!observed.sessions.empty()) {
+    metrics.Family("pgward_sessions", "gauge",
+                   "Client sessions open at the scan, by encryption (tls, gss, plaintext, local) "
+                   "and TLS protocol.");
+    for (const Observations::Sessions& sessions : observed.sessions) {
+      metrics.Sample({{"target", sessions.target},
+                      {"encryption", sessions.encryption},
+                      {"protocol", sessions.protocol}},
+                     static_cast<double>(sessions.count));
+    }
+  }
+  if (!observed.certificates.empty()) {
+    metrics.Family("pgward_certificate_not_after_timestamp_seconds", "gauge",
+                   "When each certificate the server presented expires, in seconds since the "
+                   "Unix epoch.");
+    for (const Observations::Certificate& certificate : observed.certificates) {
+      metrics.Sample({{"target", certificate.target},
+                      {"subject", certificate.subject},
+                      {"serial", certificate.serial}},
+                     static_cast<double>(certificate.not_after));
+    }
+  }
+  if (!observed.probe_protocols.empty()) {
+    metrics.Family("pgward_probe_protocol_accepted", "gauge",
+                   "1 when the server completed a handshake offered only this protocol version.");
+    for (const Observations::ProbeProtocol& protocol : observed.probe_protocols) {
+      metrics.Sample({{"target", protocol.target}, {"protocol", protocol.protocol}},
+                     protocol.accepted);
+    }
+  }
+  if (!observed.hba.empty()) {
+    metrics.Family("pgward_hba_plaintext_reachable", "gauge",
+                   "1 when a pg_hba.conf line other than reject is the first match for some "
+                   "plaintext TCP connection from outside loopback.");
+    for (const Observations::HbaExposure& hba : observed.hba) {
+      metrics.Sample({{"target", hba.target}}, hba.plaintext_reachable);
+    }
+  }
+}
+
+}  // namespace pgward::reporters
