@@ -159,7 +159,7 @@ void WriteInvocation(JsonWriter& json, const Invocation& invocation) {
   json.Key("finished_at");
   json.StringOrNull(invocation.finished_at);
   json.IntMember("exit_code", invocation.exit_code);
-  json.Member("fail_on", SeverityName(invocation.fail_on));
+  json.Member("fail_on", FailOnName(invocation.fail_on));
   json.Key("baseline");
   json.StringOrNull(invocation.baseline);
   json.Key("fail_on_new");

@@ -343,7 +343,7 @@ void WriteJunitReport(const ScanReport& report, std::ostream& stream) {
     }
     out += ">\n    <properties>\n";
     AppendProperty(out, "pgward.version", kVersion);
-    AppendProperty(out, "pgward.fail_on", SeverityName(report.invocation.fail_on));
+    AppendProperty(out, "pgward.fail_on", FailOnName(report.invocation.fail_on));
     AppendProperty(out, "pgward.exit_code", std::to_string(report.invocation.exit_code));
     for (const Artifact* artifact : writer.Artifacts(target)) {
       AppendProperty(out, "sha256:" + artifact->path, artifact->sha256);

@@ -152,6 +152,39 @@ void WriteMetrics(const ScanReport& report, std::ostream& out) {
         static_cast<double>(count));
   }
 
+  // Against a baseline (last night's run under --state-dir): what is new and what is gone.
+  if (!invocation.baseline.empty()) {
+    using Key = std::tuple<std::string_view, std::string_view, std::string_view>;
+    std::map<Key, std::int64_t> fresh, gone;
+    for (const auto& [labels, count] : findings) {
+      fresh[{std::get<0>(labels), std::get<1>(labels), std::get<2>(labels)}] += 0;
+    }
+    for (const Finding& finding : report.findings) {
+      if (finding.baseline_state == BaselineState::kNew) {
+        ++fresh[{finding.target, finding.rule_id, SeverityName(finding.severity)}];
+      }
+    }
+    for (const Finding& finding : report.absent) {
+      ++gone[{finding.target, finding.rule_id, SeverityName(finding.severity)}];
+    }
+    metrics.Family("pgward_findings_new", "gauge",
+                   "Findings this run has that the baseline (the last run) did not.");
+    for (const auto& [labels, count] : fresh) {
+      const auto& [target, rule_id, severity] = labels;
+      metrics.Sample({{"target", target}, {"rule_id", rule_id}, {"severity", severity}},
+                     static_cast<double>(count));
+    }
+    if (!gone.empty()) {
+      metrics.Family("pgward_findings_gone", "gauge",
+                     "Findings of the baseline (the last run) this run no longer has.");
+      for (const auto& [labels, count] : gone) {
+        const auto& [target, rule_id, severity] = labels;
+        metrics.Sample({{"target", target}, {"rule_id", rule_id}, {"severity", severity}},
+                       static_cast<double>(count));
+      }
+    }
+  }
+
   const Observations& observed = report.observations;
   if (!observed.sessions.empty()) {
     metrics.Family("pgward_sessions", "gauge",

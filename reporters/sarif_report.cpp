@@ -706,7 +706,7 @@ class RunBuilder {
     json.EndArray();
     json.Key("properties");
     json.BeginObject();
-    json.Member("failOn", SeverityName(invocation.fail_on));
+    json.Member("failOn", FailOnName(invocation.fail_on));
     json.EndObject();
     json.EndObject();
   }

@@ -108,6 +108,28 @@ void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream)
     if (rule == rules.end() || rule->second->remediation.empty()) return;
     out += "      fix: " + Printable(rule->second->remediation) + "\n";
   };
+  // A run with a baseline (last night's, under --state-dir) starts with what changed since.
+  if (!report.invocation.baseline.empty()) {
+    std::string changes;
+    size_t changed = 0;
+    for (const Finding& finding : report.findings) {
+      if (finding.baseline_state != BaselineState::kNew &&
+          finding.baseline_state != BaselineState::kUpdated) {
+        continue;
+      }
+      ++changed;
+      changes += "  " + std::string(BaselineStateName(*finding.baseline_state)) + "  " +
+                 Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +
+                 Printable(finding.message) + "\n";
+    }
+    for (const Finding& finding : report.absent) {
+      ++changed;
+      changes += "  gone  " + Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +
+                 Printable(finding.message) + "\n";
+    }
+    out += Paint("CHANGES SINCE " + Printable(report.invocation.baseline), "1", color) + "\n" +
+           (changed == 0 ? "  none\n" : changes) + "\n";
+  }
   for (Severity severity : kMostSevereFirst) {
     bool header = false;
     const Finding* failing_run = nullptr;  // the last failing finding of the current rule

@@ -310,6 +310,15 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
       "they include) are the baseline");
   baseline->excludes(base_hba)->excludes(base_ref);
   base_hba->excludes(base_ref);
+  CLI::Option* state_dir = command->add_option(
+      "--state-dir", options->state_dir,
+      "Scheduled runs: keep this scan's reports in DIR (one directory per inventory or set of "
+      "targets); each run is compared with the last one kept, as with --baseline");
+  command
+      ->add_option("--keep-runs", options->keep_runs, "With --state-dir: how many reports to keep")
+      ->check(CLI::PositiveNumber)
+      ->default_val(30);
+  state_dir->excludes(baseline)->excludes(base_hba)->excludes(base_ref);
   command->add_flag("--fail-on-new", options->fail_on_new,
                     "Only findings new since the baseline fail the run (at or above --fail-on)");
   CLI::Option* format_option =
@@ -329,8 +338,9 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
                       "textfile collector, a FILE ending in .prom in its directory)");
   command
       ->add_option("--fail-on", *fail_on,
-                   "Lowest severity of a failing finding that makes the exit code 1")
-      ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}))
+                   "Lowest severity of a failing finding that makes the exit code 1; never: "
+                   "findings never do (scheduled runs), missing evidence still exits 3")
+      ->check(CLI::IsMember({"info", "low", "medium", "high", "critical", "never"}))
       ->default_val("high");
   command
       ->add_option("--source-root", options->source_root,
@@ -371,7 +381,7 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
       }
       options->formats.push_back(format);
     }
-    options->fail_on = *ParseSeverity(*fail_on);
+    options->fail_on = ParseSeverity(*fail_on);  // "never": none
     options->color = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
     options->live.progress = isatty(STDERR_FILENO);
     action = [options] { return RunScan(*options, std::cout, std::cerr); };

@@ -11,6 +11,7 @@
 
 #include "engine/cli/collect_command.h"
 #include "engine/cli/policy_choice.h"
+#include "engine/cli/run_state.h"
 #include "engine/core/exit_code.h"
 #include "engine/core/file_digest.h"
 #include "engine/core/keep_until_exit.h"
@@ -90,6 +91,31 @@ std::optional<std::vector<Output>> PlanOutputs(const ScanOptions& options, std::
   return outputs;
 }
 
+// The state of this scan under --state-dir: named after the inventory, or after what the
+// command line scans.
+std::variant<RunState, std::string> OpenRunState(const ScanOptions& options) {
+  const auto absolute = [](const std::string& path) {
+    std::error_code error;
+    return std::filesystem::absolute(path, error).lexically_normal().string();
+  };
+  std::vector<std::string> identity;
+  std::string label = "scan";
+  if (!options.live.inventory.empty()) {
+    label = std::filesystem::path(options.live.inventory).stem().string();
+    identity.push_back("inventory " + absolute(options.live.inventory));
+    for (const std::string& tag : options.live.tags) identity.push_back("tag " + tag);
+  }
+  for (const std::string& target : options.live.targets) {
+    identity.push_back("target " + RedactSecrets(target));
+  }
+  for (const std::string& file : options.hba_files) identity.push_back("hba " + absolute(file));
+  for (const std::string& file : options.snapshots) {
+    identity.push_back("snapshot " + absolute(file));
+  }
+  std::sort(identity.begin(), identity.end());
+  return RunState::Open(options.state_dir, label, identity, options.keep_runs);
+}
+
 }  // namespace
 
 int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
@@ -162,14 +188,30 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     err << "pgward: --base-hba FILE is the base of one --hba file; for several, --base-ref REF\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
-  if (options.fail_on_new && options.baseline.empty() && !base_version) {
-    err << "pgward: --fail-on-new needs a baseline: --baseline REPORT.json, --base-hba FILE or "
-           "--base-ref REF\n";
+  if (options.fail_on_new && options.baseline.empty() && !base_version &&
+      options.state_dir.empty()) {
+    err << "pgward: --fail-on-new needs a baseline: --baseline REPORT.json, --base-hba FILE, "
+           "--base-ref REF or --state-dir DIR\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
+  std::optional<RunState> state;
+  std::string baseline_report = options.baseline;
+  if (!options.state_dir.empty()) {
+    if (!options.baseline.empty() || base_version) {
+      err << "pgward: --state-dir compares with the last run: give it or a baseline, not both\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    std::variant<RunState, std::string> opened = OpenRunState(options);
+    if (const std::string* error = std::get_if<std::string>(&opened)) {
+      err << "pgward: " << *error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    state.emplace(std::move(std::get<RunState>(opened)));
+    baseline_report = state->previous().value_or("");
+  }
   std::vector<Finding> baseline;
-  if (!options.baseline.empty()) {
-    policy::BaselineLoadResult loaded_baseline = policy::LoadBaseline(options.baseline);
+  if (!baseline_report.empty()) {
+    policy::BaselineLoadResult loaded_baseline = policy::LoadBaseline(baseline_report);
     if (loaded_baseline.error) {
       err << "pgward: " << *loaded_baseline.error << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
@@ -190,7 +232,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     // (what it says of unused or expired waivers, this run says).
     policy::ApplyWaivers(waivers, baseline, NowSeconds());
   }
-  report.invocation.baseline = !options.baseline.empty()   ? options.baseline
+  report.invocation.baseline = !baseline_report.empty()    ? baseline_report
                                : !options.base_hba.empty() ? options.base_hba
                                                            : options.base_ref;
   report.invocation.fail_on_new = options.fail_on_new;
@@ -210,7 +252,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   configuration.insert(configuration.end(), options.policy_choice.values_files.begin(),
                        options.policy_choice.values_files.end());
   for (const std::string& named :
-       {options.waivers, options.live.inventory, options.baseline, options.base_hba}) {
+       {options.waivers, options.live.inventory, baseline_report, options.base_hba}) {
     if (!named.empty()) configuration.push_back(named);
   }
   for (const std::string& path : configuration) {
@@ -263,7 +305,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     inputs.insert(inputs.end(), named->begin(), named->end());
   }
   for (const std::string& named :
-       {options.waivers, options.live.inventory, options.baseline, options.base_hba}) {
+       {options.waivers, options.live.inventory, baseline_report, options.base_hba}) {
     if (!named.empty()) inputs.push_back(named);
   }
   for (const Artifact& artifact : report.artifacts) inputs.push_back(artifact.path);
@@ -300,6 +342,13 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
   for (const std::optional<std::string>& error : write_errors) {
     if (error) {
+      err << "pgward: " << *error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+  }
+  // Kept after the reports: a run whose reports could not be written is not the next baseline.
+  if (state) {
+    if (std::optional<std::string> error = state->Save(report)) {
       err << "pgward: " << *error << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
     }

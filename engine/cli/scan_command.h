@@ -29,6 +29,10 @@ struct ScanOptions {
   std::string base_hba;      // the one --hba file before the change
   std::string base_ref;      // every --hba file as it is at this git revision
   bool fail_on_new = false;  // only findings new since the baseline fail the run
+  // Scheduled runs: the last reports of this scan are kept here, and the last one is the
+  // baseline.
+  std::string state_dir;
+  size_t keep_runs = 30;
 
   // Output.
   std::vector<std::string> formats = {"text"};  // reporters::ReportFormats()
@@ -37,7 +41,7 @@ struct ScanOptions {
   std::string sarif_file;
   std::string junit_file;
   std::string metrics_file;  // Prometheus text format, for node_exporter's textfile collector
-  Severity fail_on = Severity::kHigh;
+  std::optional<Severity> fail_on = Severity::kHigh;  // absent: never
   bool reproducible = false;           // no timestamps: the same inputs give the same bytes
   std::string source_root = ".";       // SARIF: file URIs relative to this directory
   bool sarif_omit_suppressed = false;  // SARIF: leave waived findings out (GitHub)

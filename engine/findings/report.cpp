@@ -82,13 +82,17 @@ int ExitCodeFor(const ScanReport& report) {
     if (finding.status == FindingStatus::kError) incomplete = true;
     const bool counts =
         !report.invocation.fail_on_new || finding.baseline_state == BaselineState::kNew;
-    if (finding.status == FindingStatus::kFail && finding.severity >= report.invocation.fail_on &&
-        counts) {
+    if (finding.status == FindingStatus::kFail && report.invocation.fail_on &&
+        finding.severity >= *report.invocation.fail_on && counts) {
       failing = true;
     }
   }
   if (incomplete) return ToInt(ExitCode::kIncompleteEvidence);
   return ToInt(failing ? ExitCode::kFindings : ExitCode::kOk);
+}
+
+std::string_view FailOnName(const std::optional<Severity>& fail_on) {
+  return fail_on ? SeverityName(*fail_on) : "never";
 }
 
 }  // namespace pgward

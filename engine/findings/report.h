@@ -44,7 +44,9 @@ struct Invocation {
   std::string started_at;              // ISO 8601 UTC; empty with --reproducible
   std::string finished_at;
   int exit_code = 0;
-  Severity fail_on = Severity::kHigh;
+  // The lowest severity of a failing finding that fails the run; absent: --fail-on never (a
+  // scheduled evidence run: findings never make the exit code 1, missing evidence still 3).
+  std::optional<Severity> fail_on = Severity::kHigh;
   bool fail_on_new = false;                // only findings new since the baseline fail the run
   std::string baseline;                    // the baseline report compared with; empty: none
   std::optional<double> duration_seconds;  // wall time of the run; absent with --reproducible
@@ -92,5 +94,8 @@ CheckTally TallyChecks(std::span<const CheckResult> results);
 // whose evidence was incomplete), else 1 when a failing finding is at or above `fail_on`
 // (waived findings never fail; with fail_on_new, only findings new since the baseline), else 0.
 int ExitCodeFor(const ScanReport& report);
+
+// The --fail-on threshold as reports write it: a severity name, or "never".
+std::string_view FailOnName(const std::optional<Severity>& fail_on);
 
 }  // namespace pgward

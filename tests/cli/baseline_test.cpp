@@ -234,5 +234,37 @@ TEST_F(BaselineTest, ABaseVersionIsForHbaFilesOnly) {
       << missing.err;
 }
 
+// --state-dir: the last runs of one scan kept, each compared with the one before.
+TEST_F(BaselineTest, AStateDirectoryKeepsTheLastRunsAndComparesWithTheLastOne) {
+  const std::string state = (directory_ / "state").string();
+  int exit_code = -1;
+  const json first = Scan(kPairs + "plaintext-opened/base/pg_hba.conf",
+                          {"--state-dir", state, "--keep-runs", "2"});
+  EXPECT_EQ(first["invocation"]["baseline"], nullptr);
+  const json second = Scan(kPairs + "plaintext-opened/head/pg_hba.conf",
+                           {"--state-dir", state, "--keep-runs", "2", "--fail-on-new"}, &exit_code);
+  EXPECT_EQ(exit_code, 1);  // the catch-all's findings are new since the first run
+  const std::string previous = second["invocation"]["baseline"];
+  EXPECT_TRUE(previous.ends_with("/run-000001.json")) << previous;
+  EXPECT_EQ(States(second),
+            States(Scan(kPairs + "plaintext-opened/head/pg_hba.conf", {"--baseline", previous})));
+  const json third = Scan(kPairs + "plaintext-opened/head/pg_hba.conf",
+                          {"--state-dir", state, "--keep-runs", "2", "--fail-on-new"}, &exit_code);
+  EXPECT_EQ(exit_code, 0);  // nothing new since the second
+  EXPECT_TRUE(third["invocation"]["baseline"].get<std::string>().ends_with("/run-000002.json"));
+  // Two kept, the newest two, in the one directory of this scan.
+  std::set<std::string> kept;
+  for (const auto& scan : fs::directory_iterator(state)) {
+    for (const auto& run : fs::directory_iterator(scan.path())) {
+      kept.insert(run.path().filename().string());
+    }
+  }
+  EXPECT_EQ(kept, (std::set<std::string>{"run-000002.json", "run-000003.json"}));
+  // Another scan has a state of its own; a baseline besides the state is a usage error.
+  const auto both =
+      RunPgward({"scan", "--hba", hba_, "--state-dir", state, "--baseline", previous});
+  EXPECT_EQ(both.exit_code, 2);
+}
+
 }  // namespace
 }  // namespace pgward

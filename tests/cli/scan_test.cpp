@@ -93,6 +93,20 @@ TEST(ScanTest, ExitCodesFollowTheThresholdAndTheEvidence) {
       << missing.err;
 }
 
+// A scheduled evidence run: findings never fail it (a Kubernetes Job that exits non-zero is
+// retried), missing evidence still does.
+TEST(ScanTest, FailOnNeverLeavesFindingsToTheReportsButNotMissingEvidence) {
+  const auto insecure = RunPgward({"scan", "--hba", kFixtures + "insecure_pg_hba.conf", "--fail-on",
+                                   "never", "--format", "json", "--reproducible"});
+  EXPECT_EQ(insecure.exit_code, 0) << insecure.err;
+  const nlohmann::json report = nlohmann::json::parse(insecure.out);
+  EXPECT_EQ(report["invocation"]["fail_on"], "never");
+  EXPECT_EQ(report["invocation"]["exit_code"], 0);
+  EXPECT_FALSE(report["findings"].empty());
+  EXPECT_EQ(
+      RunPgward({"scan", "--hba", "/nonexistent/pg_hba.conf", "--fail-on", "never"}).exit_code, 3);
+}
+
 TEST(ScanTest, UsageErrorsExit2WithAHint) {
   const auto nothing = RunPgward({"scan"});
   EXPECT_EQ(nothing.exit_code, 2);

@@ -308,5 +308,78 @@ TEST(ScanProbeTest, MetricsShowTheSessionsCertificateAndProtocolsOfALiveServer) 
   }
 }
 
+// Two nightly runs with --state-dir and a change between them (a plaintext client appears, the
+// certificate is replaced by one that expires in 3 days): the second run's text report and
+// metrics name exactly those changes as new.
+TEST(ScanProbeTest, ANightlyRunSaysWhatChangedSinceTheLastOne) {
+  using sandbox::ClientSpec;
+  using sandbox::LiveClient;
+  using sandbox::Transport;
+  Sandbox server;
+  server.GrantScannerHbaFileRules();
+  TempDir directory;
+  const auto night = [&](const std::string& metrics) {
+    return RunPgward({"scan", "--target", server.tls_dsn(sandbox::kScannerRole), "--probe",
+                      "--state-dir", directory.file("state"), "--fail-on", "never", "--metrics",
+                      metrics});
+  };
+  const auto first = night(directory.file("first.prom"));
+  ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
+  EXPECT_EQ(first.out.find("CHANGES SINCE"), std::string::npos) << first.out;
+
+  LiveClient plaintext(
+      server, ClientSpec{.transport = Transport::kTcpPlaintext, .user = sandbox::kPlainAppRole});
+  server.ReplaceServerCertificate({.common_name = "localhost",
+                                   .dns_names = {"localhost"},
+                                   .ip_addresses = {"127.0.0.1"},
+                                   .key_type = sandbox::KeyType::kRsa2048,
+                                   .valid_days = 3});
+  const auto second = night(directory.file("second.prom"));
+  ASSERT_EQ(second.exit_code, 0) << second.err << second.out;
+
+  // The text report starts with the changes: exactly the two new findings.
+  ASSERT_TRUE(second.out.starts_with("CHANGES SINCE ")) << second.out;
+  const std::string changes = second.out.substr(0, second.out.find("\n\n"));
+  std::multiset<std::string> changed;
+  std::istringstream lines(changes);
+  std::string line;
+  std::getline(lines, line);  // the heading
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string state, rule;
+    words >> state >> rule;
+    changed.insert(state + " " + rule);
+  }
+  EXPECT_EQ(changed, (std::multiset<std::string>{"new PGW-CERT-001", "new PGW-CONN-001"}))
+      << changes;
+  EXPECT_NE(changes.find("expires"), std::string::npos) << changes;
+
+  // The metrics say the same, and show the session and the new expiry.
+  const nlohmann::json samples = testing::ParseExposition(directory.file("second.prom"));
+  std::multiset<std::string> fresh;
+  for (const nlohmann::json& sample : samples) {
+    if (sample["name"] == "pgward_findings_new" && sample["value"].get<double>() > 0) {
+      fresh.insert(sample["labels"]["rule_id"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(fresh, (std::multiset<std::string>{"PGW-CERT-001", "PGW-CONN-001"}));
+  const std::string target = nlohmann::json::parse(
+      RunPgward({"scan", "--target", server.tls_dsn(sandbox::kScannerRole), "--format", "json"})
+          .out)["targets"][0];
+  EXPECT_EQ(
+      testing::SampleValue(samples, "pgward_sessions",
+                           {{"target", target}, {"encryption", "plaintext"}, {"protocol", "none"}}),
+      1);
+  bool expires_in_three_days = false;
+  for (const nlohmann::json& sample : samples) {
+    if (sample["name"] != "pgward_certificate_not_after_timestamp_seconds") continue;
+    const double days =
+        (sample["value"].get<double>() - static_cast<double>(time(nullptr))) / 86400;
+    expires_in_three_days |= days > 2.9 && days <= 3.0;
+  }
+  EXPECT_TRUE(expires_in_three_days) << samples.dump();
+  EXPECT_EQ(testing::PromtoolCheckMetrics(directory.file("second.prom")).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace pgward

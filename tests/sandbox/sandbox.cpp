@@ -273,6 +273,33 @@ std::string Sandbox::tcp_dsn(const std::string& role) const {
          " dbname=postgres sslmode=disable connect_timeout=10";
 }
 
+void Sandbox::ReplaceServerCertificate(const CertificateSpec& spec) const {
+  const TestPki::Issued issued = pki_->Issue("server", spec);
+  const ServerUser user = ToolUser();
+  if (user.switch_user) {
+    for (const std::filesystem::path& file : {issued.certificate, issued.private_key}) {
+      if (chown(file.c_str(), user.uid, user.gid) != 0) {
+        throw std::runtime_error("sandbox: cannot chown " + file.string());
+      }
+    }
+  }
+  // pg_reload_conf() only signals the postmaster: wait for its log line of the reload.
+  const auto reloads = [&] {
+    std::ifstream log(server_log());
+    size_t count = 0;
+    for (std::string line; std::getline(log, line);) {
+      count += line.find("received SIGHUP, reloading configuration files") != std::string::npos;
+    }
+    return count;
+  };
+  const size_t before = reloads();
+  Query("SELECT pg_reload_conf()");
+  for (int waited_ms = 0; reloads() == before; waited_ms += 20) {
+    if (waited_ms > 10000) throw std::runtime_error("sandbox: the server did not reload");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 void Sandbox::GrantScannerHbaFileRules() const {
   Query(std::string("GRANT SELECT ON pg_catalog.pg_hba_file_rules TO ") + kScannerRole +
         "; GRANT EXECUTE ON FUNCTION pg_catalog.pg_hba_file_rules() TO " + kScannerRole);

@@ -75,6 +75,10 @@ class Sandbox {
   // PostgreSQL 15 keeps to superusers unless granted.
   void GrantScannerHbaFileRules() const;
 
+  // Issues a new server certificate (the sandbox CA signs it) in place of the current one and
+  // reloads the server; returns once the server has reloaded, so new connections see it.
+  void ReplaceServerCertificate(const CertificateSpec& spec) const;
+
   pid_t postmaster_pid() const { return postmaster_pid_; }
   // Stops the server and removes the files now; the destructor does it otherwise.
   void Stop();
