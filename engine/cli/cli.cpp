@@ -119,6 +119,15 @@ void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
                      "pg_service.conf apply)");
   command.add_option("--inventory", options.inventory, "Inventory of servers (YAML)");
   command.add_option("--tag", options.tags, "Only inventory targets with this tag (repeatable)");
+  command.add_option("--shard", options.shard,
+                     "INDEX/COUNT: only this shard of the targets (a stable partition by the hash "
+                     "of their names; 0-based)");
+  command
+      .add_option("--shards", options.shards,
+                  "COUNT: shard by JOB_COMPLETION_INDEX, the index a Kubernetes Indexed Job "
+                  "gives each pod")
+      ->check(CLI::Range(1, 100000));
+  if (const char* index = std::getenv("JOB_COMPLETION_INDEX")) options.job_completion_index = index;
   command.add_option("--concurrency", options.concurrency, "Servers collected at once")
       ->check(CLI::Range(1, 1024))
       ->default_val(64);

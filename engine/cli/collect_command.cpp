@@ -1,5 +1,6 @@
 #include "engine/cli/collect_command.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <ostream>
@@ -32,6 +33,43 @@ std::vector<collect::Target> CommandLineTargets(const std::vector<std::string>& 
     targets.push_back(std::move(target));
   }
   return targets;
+}
+
+// INDEX/COUNT from --shard, or from --shards and JOB_COMPLETION_INDEX; nullopt after an error.
+std::optional<std::pair<size_t, size_t>> ShardOf(const CollectCommandOptions& options,
+                                                 std::ostream& err) {
+  if (!options.shard.empty() && options.shards) {
+    err << "pgward: give --shard INDEX/COUNT or --shards COUNT, not both\n";
+    return std::nullopt;
+  }
+  std::string index_text, count_text;
+  if (options.shards) {
+    if (!options.job_completion_index) {
+      err << "pgward: --shards takes the shard's index from JOB_COMPLETION_INDEX (a Kubernetes "
+             "Indexed Job sets it); it is not set: give --shard INDEX/COUNT\n";
+      return std::nullopt;
+    }
+    index_text = *options.job_completion_index;
+    count_text = std::to_string(*options.shards);
+  } else {
+    const size_t slash = options.shard.find('/');
+    index_text = options.shard.substr(0, slash);
+    count_text = slash == std::string::npos ? "" : options.shard.substr(slash + 1);
+  }
+  const auto number = [](const std::string& text) -> std::optional<size_t> {
+    if (text.empty() || text.size() > 6 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    return std::stoul(text);
+  };
+  const std::optional<size_t> index = number(index_text), count = number(count_text);
+  if (!index || !count || *count == 0 || *index >= *count) {
+    err << "pgward: shard " << index_text << "/" << count_text
+        << " is not INDEX/COUNT with 0 <= INDEX < COUNT\n";
+    return std::nullopt;
+  }
+  return std::pair{*index, *count};
 }
 
 }  // namespace
@@ -81,6 +119,11 @@ std::optional<scan::LivePlan> PlanCollection(const CollectCommandOptions& option
       return std::nullopt;
     }
     for (collect::Target& target : selected) collect.targets.push_back(std::move(target));
+  }
+  if (!options.shard.empty() || options.shards) {
+    const std::optional<std::pair<size_t, size_t>> shard = ShardOf(options, err);
+    if (!shard) return std::nullopt;
+    collect.targets = collect::SelectShard(std::move(collect.targets), shard->first, shard->second);
   }
   if (options.timeout_ms) {
     for (collect::Target& target : collect.targets) target.timeout_ms = *options.timeout_ms;

@@ -22,6 +22,11 @@ struct CollectCommandOptions {
   bool probe = false;                // --probe: the TLS probe of every server reached
   std::string probe_ca_file;         // --probe-ca-file FILE: trust anchors for the probe
   bool progress = false;             // decided by the caller: stderr is a terminal
+  // --shard INDEX/COUNT, or --shards COUNT with the index from JOB_COMPLETION_INDEX (a
+  // Kubernetes Indexed Job's pod): only this shard of the targets.
+  std::string shard;
+  std::optional<size_t> shards;
+  std::optional<std::string> job_completion_index;  // the environment's, read by the caller
   // What an hba file (scan --hba, an inventory's hba_file) may make pgward read.
   hba::FileAccess hba_access;
 };

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include "engine/core/file_digest.h"
 #include "engine/core/input_file.h"
 #include "engine/core/redact.h"
 #include "engine/core/yaml_document.h"
@@ -149,6 +150,14 @@ std::vector<Target> SelectByTags(const std::vector<Target>& targets,
     if (match) selected.push_back(target);
   }
   return selected;
+}
+
+std::vector<Target> SelectShard(std::vector<Target> targets, size_t index, size_t count) {
+  std::erase_if(targets, [&](const Target& target) {
+    const std::string digest = Sha256Hex(target.name);
+    return std::stoull(digest.substr(0, 15), nullptr, 16) % count != index;
+  });
+  return targets;
 }
 
 }  // namespace pgward::collect

@@ -32,4 +32,8 @@ InventoryResult LoadInventory(const std::string& path);
 std::vector<Target> SelectByTags(const std::vector<Target>& targets,
                                  const std::vector<std::string>& tags);
 
+// Shard `index` of `count` (0-based): the targets whose name hashes (SHA-256) to it. Stable
+// across runs, machines and inventory order; the shards are disjoint and together are all.
+std::vector<Target> SelectShard(std::vector<Target> targets, size_t index, size_t count);
+
 }  // namespace pgward::collect

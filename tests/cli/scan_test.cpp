@@ -1,5 +1,6 @@
 // `pgward scan --hba`: the pre-merge case, offline, through the real binary.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -334,6 +335,64 @@ TEST(ScanSarifTest, WaivedFindingsAreSuppressionsOrLeftOutForGitHub) {
   // Locations are relative to --source-root.
   EXPECT_EQ(kept_run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
             "insecure_pg_hba.conf");
+}
+
+// A fleet spread over machines: shards of an inventory are disjoint and together are all of it,
+// whether given as --shard INDEX/COUNT or by a Kubernetes Indexed Job's JOB_COMPLETION_INDEX.
+TEST(ScanShardTest, ShardsPartitionTheInventory) {
+  const std::string directory = ::testing::TempDir() + "pgward-shards-" + std::to_string(getpid());
+  std::filesystem::create_directories(directory);
+  const std::string inventory = directory + "/fleet.yaml";
+  {
+    std::ofstream out(inventory);
+    out << "defaults: {timeout_ms: 2000}\ntargets:\n";
+    // Nothing listens on port 1: each target fails fast, and is still listed as a target.
+    for (int i = 0; i < 12; ++i) {
+      out << "  - {name: db" << i << ", dsn: \"host=127.0.0.1 port=1 dbname=postgres\"}\n";
+    }
+  }
+  // pgward with JOB_COMPLETION_INDEX set to `index`, or unset.
+  const auto pgward = [&](std::vector<std::string> arguments, const std::string& index = "") {
+    std::vector<std::string> argv = {"/usr/bin/env", "-u", "JOB_COMPLETION_INDEX"};
+    if (!index.empty()) argv.push_back("JOB_COMPLETION_INDEX=" + index);
+    argv.push_back(PGWARD_BINARY);
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    return testing::RunCommand(argv);
+  };
+  const auto targets_of = [&](std::vector<std::string> extra, const std::string& index = "") {
+    std::vector<std::string> arguments = {"scan", "--inventory", inventory, "--format", "json"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    const auto result = pgward(arguments, index);
+    EXPECT_EQ(result.exit_code, 3) << result.err;  // the servers are down: incomplete
+    std::set<std::string> names;
+    const nlohmann::json report = nlohmann::json::parse(result.out);
+    for (const auto& target : report["targets"]) {
+      names.insert(target.get<std::string>());
+    }
+    return names;
+  };
+  const std::set<std::string> all = targets_of({});
+  ASSERT_EQ(all.size(), 12u);
+  std::set<std::string> united;
+  size_t total = 0;
+  for (const char* shard : {"0/3", "1/3", "2/3"}) {
+    const std::set<std::string> part = targets_of({"--shard", shard});
+    total += part.size();
+    united.insert(part.begin(), part.end());
+    // The same shard from the Indexed Job's environment.
+    EXPECT_EQ(targets_of({"--shards", "3"}, std::string(1, shard[0])), part) << shard;
+  }
+  EXPECT_EQ(united, all);
+  EXPECT_EQ(total, all.size());  // disjoint
+  for (const std::vector<std::string>& wrong : {std::vector<std::string>{"--shard", "3/3"},
+                                                {"--shard", "1"},
+                                                {"--shards", "3"},
+                                                {"--shard", "0/2", "--shards", "2"}}) {
+    std::vector<std::string> arguments = {"scan", "--inventory", inventory};
+    arguments.insert(arguments.end(), wrong.begin(), wrong.end());
+    EXPECT_EQ(pgward(arguments).exit_code, 2) << wrong[1];
+  }
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace
