@@ -79,18 +79,6 @@ std::optional<std::int64_t> EpochSeconds(const std::string& timestamp) {
   return static_cast<std::int64_t>(timegm(&parts));
 }
 
-std::string_view StatusName(FindingStatus status) {
-  switch (status) {
-    case FindingStatus::kFail:
-      return "fail";
-    case FindingStatus::kWaived:
-      return "waived";
-    case FindingStatus::kError:
-      return "error";
-  }
-  return "fail";
-}
-
 }  // namespace
 
 void WriteMetrics(const ScanReport& report, std::ostream& out) {
@@ -140,7 +128,7 @@ void WriteMetrics(const ScanReport& report, std::ostream& out) {
   }
   for (const Finding& finding : report.findings) {
     ++findings[{finding.target, finding.rule_id, SeverityName(finding.severity),
-                StatusName(finding.status)}];
+                FindingStatusName(finding.status)}];
   }
   metrics.Family("pgward_findings", "gauge",
                  "Findings per target, rule, severity and status (fail, waived, error); 0 for "

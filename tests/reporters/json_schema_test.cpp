@@ -16,27 +16,8 @@ using Json = nlohmann::ordered_json;
 
 const std::string kSchema = std::string(PGWARD_SOURCE_DIR) + "/schemas/report.schema.json";
 
-// Reads each file as strict UTF-8 JSON and prints every schema violation; exits 1 on any.
-constexpr char kValidator[] = R"(
-import json, sys
-import jsonschema
-schema = json.load(open(sys.argv[1], encoding="utf-8"))
-jsonschema.Draft202012Validator.check_schema(schema)
-validator = jsonschema.Draft202012Validator(schema)
-errors = 0
-for path in sys.argv[2:]:
-    with open(path, encoding="utf-8") as report:
-        for error in validator.iter_errors(json.load(report)):
-            errors += 1
-            print(path, "/".join(map(str, error.absolute_path)), error.message)
-print(len(sys.argv) - 2, "validated,", errors, "errors")
-sys.exit(1 if errors else 0)
-)";
-
 CommandResult Validate(const std::vector<std::string>& files) {
-  std::vector<std::string> argv{kDebianPython, "-c", kValidator, kSchema};
-  argv.insert(argv.end(), files.begin(), files.end());
-  return RunCommand(argv);
+  return ValidateAgainstSchema(kSchema, files);
 }
 
 TEST(JsonSchemaTest, EveryJsonReportOfTheSuiteMatchesTheSchema) {

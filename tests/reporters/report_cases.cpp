@@ -316,4 +316,27 @@ bool RequireTool(const std::string& path) {
   return false;
 }
 
+CommandResult ValidateAgainstSchema(const std::string& schema,
+                                    const std::vector<std::string>& files) {
+  constexpr char kValidator[] = R"(
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1], encoding="utf-8"))
+validator_class = jsonschema.validators.validator_for(schema)
+validator_class.check_schema(schema)
+validator = validator_class(schema)
+errors = 0
+for path in sys.argv[2:]:
+    with open(path, encoding="utf-8") as report:
+        for error in validator.iter_errors(json.load(report)):
+            errors += 1
+            print(path, "/".join(map(str, error.absolute_path)), error.message[:300])
+print(len(sys.argv) - 2, "validated,", errors, "errors")
+sys.exit(1 if errors else 0)
+)";
+  std::vector<std::string> argv{kDebianPython, "-c", kValidator, schema};
+  argv.insert(argv.end(), files.begin(), files.end());
+  return RunCommand(argv);
+}
+
 }  // namespace pgward::testing

@@ -8,6 +8,7 @@
 
 #include "engine/findings/report.h"
 #include "reporters/render.h"
+#include "tests/support/command.h"
 
 namespace pgward::testing {
 
@@ -59,5 +60,10 @@ std::string SarifMultitool();
 
 // Fails the current test when a validator is missing, with the command that installs it.
 bool RequireTool(const std::string& path);
+
+// Validates each file (strict UTF-8 JSON) against a JSON schema with python3-jsonschema, in the
+// draft the schema declares, printing every violation and "N validated, E errors"; exit 1 on any.
+CommandResult ValidateAgainstSchema(const std::string& schema,
+                                    const std::vector<std::string>& files);
 
 }  // namespace pgward::testing
