@@ -131,6 +131,12 @@ void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
   command.add_option("--concurrency", options.concurrency, "Servers collected at once")
       ->check(CLI::Range(1, 1024))
       ->default_val(64);
+  command
+      .add_option("--retries", options.retries,
+                  "Retries of a transient connection failure (refused while a server restarts, "
+                  "no free connection slot), after 250 ms then doubling, within the timeout")
+      ->check(CLI::Range(0, 10))
+      ->default_val(2);
   command.add_option("--timeout-ms", options.timeout_ms, "Per-server timeout")
       ->check(CLI::Range(1, 3600000));
   command.add_flag("--probe", options.probe,

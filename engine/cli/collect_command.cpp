@@ -106,6 +106,7 @@ std::optional<scan::LivePlan> PlanCollection(const CollectCommandOptions& option
   }
   collect::CollectOptions& collect = plan.collect;
   collect.concurrency = options.concurrency;
+  collect.retries = options.retries;
   collect.targets = CommandLineTargets(options.targets);
   if (!options.inventory.empty()) {
     collect::InventoryResult inventory = collect::LoadInventory(options.inventory);

@@ -41,6 +41,7 @@ enum class Stage { kConnecting, kCollecting, kFollowingUp, kDone };
 
 struct Session {
   size_t target = 0;
+  int attempt = 0;  // retries so far
   Conn conn;
   Stage stage = Stage::kConnecting;
   bool want_write = true;  // PQconnectStart's first wait is for a writable socket
@@ -144,22 +145,59 @@ class Collector {
   }
 
  private:
+  // A target waiting to connect again after a transient failure.
+  struct Retry {
+    size_t target;
+    int attempt;
+    Clock::time_point at;
+    Clock::time_point deadline;  // the first attempt's: retries do not extend the timeout
+  };
+
   // One event loop: it takes the next target whenever fewer than `limit` of its own are open.
   void Loop(size_t limit) {
     std::vector<Session> active;
+    std::vector<Retry> retries;
+    // A failed session is finished, or waits to be retried.
+    const auto settle = [&](Session& session) {
+      if (!ScheduleRetry(session, retries)) {
+        if (session.attempt > 0) {
+          *session.failure += " (" + std::to_string(session.attempt + 1) + " attempts)";
+        }
+        Finish(session);
+      }
+      session.stage = Stage::kDone;
+    };
     while (true) {
-      while (active.size() < limit) {
-        const size_t next = next_target_++;
-        if (next >= options_.targets.size()) break;
-        Session session = Start(next);
+      for (auto retry = retries.begin(); retry != retries.end();) {
+        if (active.size() >= limit || retry->at > Clock::now()) {
+          ++retry;
+          continue;
+        }
+        Session session = Start(retry->target, retry->deadline);
+        session.attempt = retry->attempt;
+        retry = retries.erase(retry);
         if (session.failure) {
-          Finish(session);
+          settle(session);
         } else {
           active.push_back(std::move(session));
         }
       }
-      if (active.empty()) return;
-      Wait(active);
+      while (active.size() < limit) {
+        const size_t next = next_target_++;
+        if (next >= options_.targets.size()) break;
+        const auto now = Clock::now();
+        Session session =
+            Start(next, now + std::chrono::milliseconds(options_.targets[next].timeout_ms));
+        if (session.failure) {
+          settle(session);
+        } else {
+          active.push_back(std::move(session));
+        }
+      }
+      if (active.empty() && retries.empty()) return;
+      auto wake = Clock::time_point::max();
+      for (const Retry& retry : retries) wake = std::min(wake, retry.at);
+      Wait(active, wake);
       const auto now = Clock::now();
       for (Session& session : active) {
         if (session.stage != Stage::kDone && now >= session.deadline) {
@@ -168,18 +206,44 @@ class Collector {
                             " ms while " +
                             (session.stage == Stage::kConnecting ? "connecting" : "collecting");
         }
-        if (session.failure || session.stage == Stage::kDone) Finish(session);
+        if (session.failure) {
+          settle(session);
+        } else if (session.stage == Stage::kDone) {
+          Finish(session);
+        }
       }
       std::erase_if(active, [](const Session& session) { return session.stage == Stage::kDone; });
     }
   }
 
-  Session Start(size_t index) {
+  // Connection failures worth another try: the server restarting (refused, starting up,
+  // shutting down) or out of connection slots (53300).
+  static bool Transient(const std::string& failure) {
+    for (const char* transient :
+         {"Connection refused", "too many clients already", "remaining connection slots are",
+          "the database system is starting up", "the database system is shutting down"}) {
+      if (failure.find(transient) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  bool ScheduleRetry(const Session& session, std::vector<Retry>& retries) const {
+    if (session.stage != Stage::kConnecting || session.attempt >= options_.retries ||
+        !Transient(*session.failure)) {
+      return false;
+    }
+    const auto at = Clock::now() + std::chrono::milliseconds(250 << session.attempt);
+    if (at >= session.deadline) return false;
+    retries.push_back({session.target, session.attempt + 1, at, session.deadline});
+    return true;
+  }
+
+  Session Start(size_t index, Clock::time_point deadline) {
     const Target& target = options_.targets[index];
     Session session;
     session.target = index;
     session.rows.name = target.name;
-    session.deadline = Clock::now() + std::chrono::milliseconds(target.timeout_ms);
+    session.deadline = deadline;
     if (!target.dsn.empty()) {
       char* error = nullptr;
       PQconninfoOption* parsed = PQconninfoParse(target.dsn.c_str(), &error);
@@ -224,10 +288,10 @@ class Collector {
     return session;
   }
 
-  void Wait(std::vector<Session>& active) {
-    if (active.empty()) return;
+  // Until a session has something to do, one times out, or `wake` (a retry is due).
+  void Wait(std::vector<Session>& active, Clock::time_point wake) {
     std::vector<pollfd> fds;
-    auto earliest = Clock::time_point::max();
+    auto earliest = wake;
     for (const Session& session : active) {
       const short events = session.want_write ? (POLLOUT | POLLIN) : POLLIN;
       fds.push_back({PQsocket(session.conn.get()), events, 0});

@@ -28,6 +28,10 @@ struct Progress {
 struct CollectOptions {
   std::vector<Target> targets;
   int concurrency = 64;
+  // Transient connection failures (refused while a server restarts, no free connection slot,
+  // the server starting up or shutting down) are retried this many times, after 250 ms and then
+  // twice as long each time, within the target's timeout.
+  int retries = 2;
   // Called after each target completes (progress on a terminal), one call at a time but from
   // the thread of the loop that completed it; may be empty.
   std::function<void(const Progress&)> on_progress;

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -379,6 +381,42 @@ TEST(ScanProbeTest, ANightlyRunSaysWhatChangedSinceTheLastOne) {
   }
   EXPECT_TRUE(expires_in_three_days) << samples.dump();
   EXPECT_EQ(testing::PromtoolCheckMetrics(directory.file("second.prom")).exit_code, 0);
+}
+
+// A server out of connection slots for a moment (a pool at its limit) is retried, not given up.
+TEST(ScanProbeTest, ATransientConnectionFailureIsRetried) {
+  using sandbox::ClientSpec;
+  using sandbox::LiveClient;
+  using sandbox::Transport;
+  SandboxOptions options;
+  // One slot for roles that are not superusers: the client below takes it.
+  options.settings["max_connections"] = "4";
+  options.settings["superuser_reserved_connections"] = "3";
+  Sandbox server(options);
+  server.GrantScannerHbaFileRules();
+  const std::string dsn = server.tls_dsn(sandbox::kScannerRole);
+  std::optional<LiveClient> holder;
+  holder.emplace(server,
+                 ClientSpec{.transport = Transport::kTcpPlaintext, .user = sandbox::kPlainAppRole});
+  const auto refused = RunPgward({"scan", "--target", dsn, "--retries", "0"});
+  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_NE(refused.err.find("remaining connection slots are reserved"), std::string::npos)
+      << refused.err;
+  // The slot frees 300 ms into the scan: the second retry (after 250 + 500 ms) gets it.
+  std::jthread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    holder.reset();
+  });
+  const auto retried = RunPgward({"scan", "--target", dsn, "--format", "json"});
+  ASSERT_NE(retried.exit_code, 3) << retried.err;
+  EXPECT_TRUE(nlohmann::json::parse(retried.out)["errors"].empty());
+  // Out of retries, the failure says how often it was tried.
+  release.join();
+  holder.emplace(server,
+                 ClientSpec{.transport = Transport::kTcpPlaintext, .user = sandbox::kPlainAppRole});
+  const auto exhausted = RunPgward({"scan", "--target", dsn, "--retries", "1"});
+  EXPECT_EQ(exhausted.exit_code, 3);
+  EXPECT_NE(exhausted.err.find("(2 attempts)"), std::string::npos) << exhausted.err;
 }
 
 }  // namespace
