@@ -137,6 +137,11 @@ void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
                   "no free connection slot), after 250 ms then doubling, within the timeout")
       ->check(CLI::Range(0, 10))
       ->default_val(2);
+  command
+      .add_option("--deadline-ms", options.deadline_ms,
+                  "The whole collection's time: targets not started by then are not collected "
+                  "(each an error), and none runs past it")
+      ->check(CLI::Range(1, 86400000));
   command.add_option("--timeout-ms", options.timeout_ms, "Per-server timeout")
       ->check(CLI::Range(1, 3600000));
   command.add_flag("--probe", options.probe,

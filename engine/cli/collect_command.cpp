@@ -107,6 +107,7 @@ std::optional<scan::LivePlan> PlanCollection(const CollectCommandOptions& option
   collect::CollectOptions& collect = plan.collect;
   collect.concurrency = options.concurrency;
   collect.retries = options.retries;
+  if (options.deadline_ms) collect.deadline = std::chrono::milliseconds(*options.deadline_ms);
   collect.targets = CommandLineTargets(options.targets);
   if (!options.inventory.empty()) {
     collect::InventoryResult inventory = collect::LoadInventory(options.inventory);

@@ -18,6 +18,7 @@ struct CollectCommandOptions {
   std::vector<std::string> tags;     // --tag T, repeatable: targets with any of them
   int concurrency = 64;              // --concurrency N: connections in flight
   int retries = 2;                   // --retries N: transient connection failures retried
+  std::optional<int> deadline_ms;    // --deadline-ms N: the whole collection's time
   std::optional<int> timeout_ms;     // --timeout-ms N: per target, over the inventory's
   std::string output;                // -o/--output FILE: the snapshot
   bool probe = false;                // --probe: the TLS probe of every server reached

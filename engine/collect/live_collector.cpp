@@ -128,6 +128,7 @@ class Collector {
   }
 
   LiveCollection Run() {
+    run_deadline_ = Clock::now() + options_.deadline;
     const size_t limit = static_cast<size_t>(std::max(1, options_.concurrency));
     // TLS and SCRAM make each connection cost the client milliseconds of CPU: one event loop
     // per core, so that the client's share of the work is not done on one core while the
@@ -156,6 +157,10 @@ class Collector {
   // One event loop: it takes the next target whenever fewer than `limit` of its own are open.
   void Loop(size_t limit) {
     std::vector<Session> active;
+    // Every target's time ends at the run's deadline, if there is one.
+    const auto within_run = [&](Clock::time_point deadline) {
+      return options_.deadline.count() > 0 ? std::min(deadline, run_deadline_) : deadline;
+    };
     std::vector<Retry> retries;
     // A failed session is finished, or waits to be retried.
     const auto settle = [&](Session& session) {
@@ -186,8 +191,17 @@ class Collector {
         const size_t next = next_target_++;
         if (next >= options_.targets.size()) break;
         const auto now = Clock::now();
-        Session session =
-            Start(next, now + std::chrono::milliseconds(options_.targets[next].timeout_ms));
+        if (options_.deadline.count() > 0 && now >= run_deadline_) {
+          Session late;
+          late.target = next;
+          late.rows.name = options_.targets[next].name;
+          late.failure = "not collected: the run's --deadline (" +
+                         std::to_string(options_.deadline.count()) + " ms) passed first";
+          Finish(late);
+          continue;
+        }
+        Session session = Start(
+            next, within_run(now + std::chrono::milliseconds(options_.targets[next].timeout_ms)));
         if (session.failure) {
           settle(session);
         } else {
@@ -201,10 +215,14 @@ class Collector {
       const auto now = Clock::now();
       for (Session& session : active) {
         if (session.stage != Stage::kDone && now >= session.deadline) {
-          session.failure = std::string("timed out after ") +
-                            std::to_string(options_.targets[session.target].timeout_ms) +
-                            " ms while " +
-                            (session.stage == Stage::kConnecting ? "connecting" : "collecting");
+          const std::string doing =
+              session.stage == Stage::kConnecting ? "connecting" : "collecting";
+          session.failure = options_.deadline.count() > 0 && now >= run_deadline_
+                                ? "stopped while " + doing + ": the run's --deadline (" +
+                                      std::to_string(options_.deadline.count()) + " ms) passed"
+                                : "timed out after " +
+                                      std::to_string(options_.targets[session.target].timeout_ms) +
+                                      " ms while " + doing;
         }
         if (session.failure) {
           settle(session);
@@ -601,7 +619,8 @@ class Collector {
   const CollectOptions& options_;
   FactSet& facts_;
   Evidence evidence_;
-  std::vector<Outcome> outcomes_;  // by target: each loop writes the slots of its own targets
+  std::vector<Outcome> outcomes_;   // by target: each loop writes the slots of its own targets
+  Clock::time_point run_deadline_;  // Run()'s start plus options_.deadline
   std::atomic<size_t> next_target_ = 0;
   std::mutex progress_mutex_;
   Progress progress_;

@@ -5,6 +5,7 @@
 // under its own deadline. A target that fails (unreachable, authentication, timeout, restart)
 // becomes an EvidenceError of that target; the others go on.
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -32,6 +33,9 @@ struct CollectOptions {
   // the server starting up or shutting down) are retried this many times, after 250 ms and then
   // twice as long each time, within the target's timeout.
   int retries = 2;
+  // The whole collection's time (--deadline): targets not started by then are not collected,
+  // and none runs past it. Zero: none.
+  std::chrono::milliseconds deadline{0};
   // Called after each target completes (progress on a terminal), one call at a time but from
   // the thread of the loop that completed it; may be empty.
   std::function<void(const Progress&)> on_progress;

@@ -1,7 +1,11 @@
 // `pgward scan --hba`: the pre-merge case, offline, through the real binary.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -395,6 +399,45 @@ TEST(ScanShardTest, ShardsPartitionTheInventory) {
     EXPECT_EQ(pgward(arguments).exit_code, 2) << wrong[1];
   }
   std::filesystem::remove_all(directory);
+}
+
+// A scheduled run ends on time: --deadline-ms stops what is in flight and leaves the rest as
+// errors, each named with its target.
+TEST(ScanShardTest, TheDeadlineEndsTheCollectionOnTime) {
+  // A port that accepts connections (the kernel completes them) but never answers.
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(listener, 16), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+  std::vector<std::string> arguments = {"scan",  "--deadline-ms", "500", "--timeout-ms",
+                                        "20000", "--concurrency", "1",   "--format",
+                                        "json"};
+  for (const char* name : {"a", "b", "c"}) {
+    arguments.push_back("--target");
+    arguments.push_back("host=127.0.0.1 port=" + port + " dbname=" + name + " sslmode=disable");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = RunPgward(arguments);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  close(listener);
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_LT(seconds, 10.0);  // a watchdog: without the deadline it would wait 20 s per target
+  std::multiset<std::string> messages;
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  for (const auto& error : report["errors"]) {
+    const std::string message = error["message"];
+    messages.insert(message.substr(0, message.find(':')));
+  }
+  EXPECT_EQ(messages, (std::multiset<std::string>{"stopped while connecting", "not collected",
+                                                  "not collected"}))
+      << report["errors"].dump();
 }
 
 }  // namespace
