@@ -105,6 +105,12 @@ std::variant<RunState, std::string> OpenRunState(const ScanOptions& options) {
     identity.push_back("inventory " + absolute(options.live.inventory));
     for (const std::string& tag : options.live.tags) identity.push_back("tag " + tag);
   }
+  // Each shard of a fleet remembers its own runs: they scan different targets.
+  if (!options.live.shard.empty()) identity.push_back("shard " + options.live.shard);
+  if (options.live.shards) {
+    identity.push_back("shard " + options.live.job_completion_index.value_or("") + "/" +
+                       std::to_string(*options.live.shards));
+  }
   for (const std::string& target : options.live.targets) {
     identity.push_back("target " + RedactSecrets(target));
   }

@@ -260,7 +260,7 @@ TEST_F(BaselineTest, AStateDirectoryKeepsTheLastRunsAndComparesWithTheLastOne) {
     }
   }
   EXPECT_EQ(kept, (std::set<std::string>{"run-000002.json", "run-000003.json"}));
-  // Another scan has a state of its own; a baseline besides the state is a usage error.
+  // A baseline besides the state is a usage error.
   const auto both =
       RunPgward({"scan", "--hba", hba_, "--state-dir", state, "--baseline", previous});
   EXPECT_EQ(both.exit_code, 2);

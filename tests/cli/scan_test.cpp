@@ -390,6 +390,17 @@ TEST(ScanShardTest, ShardsPartitionTheInventory) {
   }
   EXPECT_EQ(united, all);
   EXPECT_EQ(total, all.size());  // disjoint
+  // Each shard keeps its own runs under --state-dir: they scan different targets.
+  const std::string state = directory + "/state";
+  for (const char* shard : {"0/3", "1/3", "0/3"}) {
+    targets_of({"--shard", shard, "--state-dir", state});
+  }
+  size_t kept = 0;
+  for (const auto& scan : std::filesystem::directory_iterator(state)) {
+    ++kept;
+    EXPECT_TRUE(scan.path().filename().string().starts_with("fleet-")) << scan.path();
+  }
+  EXPECT_EQ(kept, 2u);
   for (const std::vector<std::string>& wrong : {std::vector<std::string>{"--shard", "3/3"},
                                                 {"--shard", "1"},
                                                 {"--shards", "3"},
