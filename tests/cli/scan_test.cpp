@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "tests/support/command.h"
+#include "tests/support/silent_port.h"
 
 namespace pgward {
 namespace {
@@ -415,17 +416,8 @@ TEST(ScanShardTest, ShardsPartitionTheInventory) {
 // A scheduled run ends on time: --deadline-ms stops what is in flight and leaves the rest as
 // errors, each named with its target.
 TEST(ScanShardTest, TheDeadlineEndsTheCollectionOnTime) {
-  // A port that accepts connections (the kernel completes them) but never answers.
-  const int listener = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(listener, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(listen(listener, 16), 0);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const std::string port = std::to_string(ntohs(address.sin_port));
+  const testing::SilentPort silent;
+  const std::string port = std::to_string(silent.port());
   std::vector<std::string> arguments = {"scan",  "--deadline-ms", "500", "--timeout-ms",
                                         "20000", "--concurrency", "1",   "--format",
                                         "json"};
@@ -437,7 +429,6 @@ TEST(ScanShardTest, TheDeadlineEndsTheCollectionOnTime) {
   const auto result = RunPgward(arguments);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  close(listener);
   EXPECT_EQ(result.exit_code, 3) << result.err;
   EXPECT_LT(seconds, 10.0);  // a watchdog: without the deadline it would wait 20 s per target
   std::multiset<std::string> messages;

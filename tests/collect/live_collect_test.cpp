@@ -27,6 +27,7 @@
 #include "tests/collect/collect_test_util.h"
 #include "tests/sandbox/live_client.h"
 #include "tests/sandbox/sandbox.h"
+#include "tests/support/silent_port.h"
 
 namespace pgward::collect {
 namespace {
@@ -539,16 +540,9 @@ TEST(LiveCollectTest, StoppedServerFailsItsTargetsAndTheOthersGoOn) {
 TEST(LiveCollectTest, ATargetThatNeverAnswersTimesOutAndTheOthersGoOn) {
   Sandbox server;
   // A listening socket nobody accepts on: TCP connects, the SSLRequest gets no answer.
-  const int listener = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(listen(listener, 4), 0);
-  socklen_t length = sizeof address;
-  getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  const pgward::testing::SilentPort port;
   const std::string silent =
-      "host=127.0.0.1 port=" + std::to_string(ntohs(address.sin_port)) + " user=x dbname=x";
+      "host=127.0.0.1 port=" + std::to_string(port.port()) + " user=x dbname=x";
   FactSet facts;
   CollectOptions options;
   options.targets = {TargetFor("silent", silent, 300),
@@ -560,7 +554,6 @@ TEST(LiveCollectTest, ATargetThatNeverAnswersTimesOutAndTheOthersGoOn) {
   EXPECT_NE(evidence.servers[0].errors[0].message.find("timed out after 300 ms"), std::string::npos)
       << evidence.servers[0].errors[0].message;
   EXPECT_EQ(facts.table(FactKind::kServer).size(), 1u);
-  close(listener);
 }
 
 TEST(LiveCollectTest, SnapshotRoundTripGivesTheSameFactsAndFindings) {

@@ -23,12 +23,7 @@ CommandResult Validate(const std::vector<std::string>& files) {
 TEST(JsonSchemaTest, EveryJsonReportOfTheSuiteMatchesTheSchema) {
   if (!RequireTool(kDebianPython)) return;
   TempDir dir;
-  std::vector<std::string> files;
-  for (const ReportCase& report : SuiteReports()) {
-    if (report.format != "json") continue;
-    files.push_back(dir.path() + "/" + report.name + ".json");
-    WriteFile(files.back(), report.text);
-  }
+  const std::vector<std::string> files = WriteSuiteReports("json", "json", dir.path());
   ASSERT_GE(files.size(), 4u);
   const CommandResult result = Validate(files);
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err

@@ -316,6 +316,17 @@ bool RequireTool(const std::string& path) {
   return false;
 }
 
+std::vector<std::string> WriteSuiteReports(const std::string& format, const std::string& extension,
+                                           const std::string& directory) {
+  std::vector<std::string> files;
+  for (const ReportCase& report : SuiteReports()) {
+    if (report.format != format) continue;
+    files.push_back(directory + "/" + report.name + "." + extension);
+    WriteFile(files.back(), report.text);
+  }
+  return files;
+}
+
 CommandResult ValidateAgainstSchema(const std::string& schema,
                                     const std::vector<std::string>& files) {
   constexpr char kValidator[] = R"(

@@ -61,6 +61,11 @@ std::string SarifMultitool();
 // Fails the current test when a validator is missing, with the command that installs it.
 bool RequireTool(const std::string& path);
 
+// Writes every report of the suite in `format` into `directory` as <case>.<extension>; returns
+// their paths.
+std::vector<std::string> WriteSuiteReports(const std::string& format, const std::string& extension,
+                                           const std::string& directory);
+
 // Validates each file (strict UTF-8 JSON) against a JSON schema with python3-jsonschema, in the
 // draft the schema declares, printing every violation and "N validated, E errors"; exit 1 on any.
 CommandResult ValidateAgainstSchema(const std::string& schema,

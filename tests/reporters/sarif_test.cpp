@@ -61,12 +61,7 @@ Validation ValidateWithMultitool(const std::vector<std::string>& files, const st
 
 TEST(SarifTest, MultitoolFindsNoErrorInAnySarifOfTheSuite) {
   TempDir dir;
-  std::vector<std::string> files;
-  for (const ReportCase& report : SuiteReports()) {
-    if (report.format != "sarif") continue;
-    files.push_back(dir.path() + "/" + report.name + ".sarif");
-    WriteFile(files.back(), report.text);
-  }
+  const std::vector<std::string> files = WriteSuiteReports("sarif", "sarif", dir.path());
   ASSERT_GE(files.size(), 5u);
   const Validation validation = ValidateWithMultitool(files, dir.path());
   ASSERT_TRUE(validation.ran);
@@ -100,12 +95,7 @@ CommandResult ValidateWithOasisSchema(const std::vector<std::string>& files) {
 TEST(SarifTest, EverySarifOfTheSuiteMatchesTheOasisSchema) {
   if (!RequireTool(kDebianPython)) return;
   TempDir dir;
-  std::vector<std::string> files;
-  for (const ReportCase& report : SuiteReports()) {
-    if (report.format != "sarif") continue;
-    files.push_back(dir.path() + "/" + report.name + ".sarif");
-    WriteFile(files.back(), report.text);
-  }
+  const std::vector<std::string> files = WriteSuiteReports("sarif", "sarif", dir.path());
   ASSERT_GE(files.size(), 5u);
   const CommandResult result = ValidateWithOasisSchema(files);
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
