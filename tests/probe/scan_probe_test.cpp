@@ -396,8 +396,20 @@ TEST(ScanProbeTest, ATransientConnectionFailureIsRetried) {
   server.GrantScannerHbaFileRules();
   const std::string dsn = server.tls_dsn(sandbox::kScannerRole);
   std::optional<LiveClient> holder;
-  holder.emplace(server,
-                 ClientSpec{.transport = Transport::kTcpPlaintext, .user = sandbox::kPlainAppRole});
+  // Takes the slot; the backend of a scan that just ended may still hold it for a moment.
+  const auto hold = [&] {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        holder.emplace(server, ClientSpec{.transport = Transport::kTcpPlaintext,
+                                          .user = sandbox::kPlainAppRole});
+        return;
+      } catch (const std::exception&) {
+        if (attempt == 100) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  };
+  hold();
   const auto refused = RunPgward({"scan", "--target", dsn, "--retries", "0"});
   EXPECT_EQ(refused.exit_code, 3);
   EXPECT_NE(refused.err.find("remaining connection slots are reserved"), std::string::npos)
@@ -412,8 +424,7 @@ TEST(ScanProbeTest, ATransientConnectionFailureIsRetried) {
   EXPECT_TRUE(nlohmann::json::parse(retried.out)["errors"].empty());
   // Out of retries, the failure says how often it was tried.
   release.join();
-  holder.emplace(server,
-                 ClientSpec{.transport = Transport::kTcpPlaintext, .user = sandbox::kPlainAppRole});
+  hold();
   const auto exhausted = RunPgward({"scan", "--target", dsn, "--retries", "1"});
   EXPECT_EQ(exhausted.exit_code, 3);
   EXPECT_NE(exhausted.err.find("(2 attempts)"), std::string::npos) << exhausted.err;
