@@ -1,13 +1,12 @@
 #include "reporters/metrics_report.h"
 
-#include <time.h>
-
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <string>
 #include <tuple>
 
+#include "engine/model/fact_format.h"
 #include "pgward/version.h"
 #include "reporters/printable.h"
 
@@ -66,19 +65,6 @@ class Exposition {
   std::string_view name_;
 };
 
-// Seconds since the epoch of "YYYY-MM-DDTHH:MM:SSZ", the report's own format.
-std::optional<std::int64_t> EpochSeconds(const std::string& timestamp) {
-  struct tm parts {};
-  if (timestamp.size() != 20 ||
-      std::sscanf(timestamp.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &parts.tm_year, &parts.tm_mon,
-                  &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec) != 6) {
-    return std::nullopt;
-  }
-  parts.tm_year -= 1900;
-  parts.tm_mon -= 1;
-  return static_cast<std::int64_t>(timegm(&parts));
-}
-
 }  // namespace
 
 void WriteMetrics(const ScanReport& report, std::ostream& out) {
@@ -86,7 +72,7 @@ void WriteMetrics(const ScanReport& report, std::ostream& out) {
   const Invocation& invocation = report.invocation;
   metrics.Family("pgward_build_info", "gauge", "The pgward version that ran, as a label.");
   metrics.Sample({{"version", kVersion}}, 1);
-  if (const std::optional<std::int64_t> finished = EpochSeconds(invocation.finished_at)) {
+  if (const std::optional<std::int64_t> finished = ParseTimestamp(invocation.finished_at)) {
     metrics.Family("pgward_last_run_timestamp_seconds", "gauge",
                    "When the run finished, in seconds since the Unix epoch.");
     metrics.Sample({}, static_cast<double>(*finished));
@@ -95,10 +81,7 @@ void WriteMetrics(const ScanReport& report, std::ostream& out) {
     metrics.Family("pgward_run_duration_seconds", "gauge", "How long the run took.");
     metrics.Sample({}, *invocation.duration_seconds);
   }
-  bool complete = report.errors.empty();
-  for (const Finding& finding : report.findings) {
-    complete = complete && finding.status != FindingStatus::kError;
-  }
+  const bool complete = EvidenceComplete(report);
   metrics.Family("pgward_run_complete", "gauge",
                  "1 when every piece of evidence was collected and evaluated, else 0.");
   metrics.Sample({}, complete ? 1 : 0);
@@ -155,21 +138,20 @@ void WriteMetrics(const ScanReport& report, std::ostream& out) {
     for (const Finding& finding : report.absent) {
       ++gone[{finding.target, finding.rule_id, SeverityName(finding.severity)}];
     }
-    metrics.Family("pgward_findings_new", "gauge",
-                   "Findings this run has that the baseline (the last run) did not.");
-    for (const auto& [labels, count] : fresh) {
-      const auto& [target, rule_id, severity] = labels;
-      metrics.Sample({{"target", target}, {"rule_id", rule_id}, {"severity", severity}},
-                     static_cast<double>(count));
-    }
-    if (!gone.empty()) {
-      metrics.Family("pgward_findings_gone", "gauge",
-                     "Findings of the baseline (the last run) this run no longer has.");
-      for (const auto& [labels, count] : gone) {
+    const auto family = [&](std::string_view name, std::string_view help,
+                            const std::map<Key, std::int64_t>& counts) {
+      metrics.Family(name, "gauge", help);
+      for (const auto& [labels, count] : counts) {
         const auto& [target, rule_id, severity] = labels;
         metrics.Sample({{"target", target}, {"rule_id", rule_id}, {"severity", severity}},
                        static_cast<double>(count));
       }
+    };
+    family("pgward_findings_new", "Findings this run has that the baseline (the last run) did not.",
+           fresh);
+    if (!gone.empty()) {
+      family("pgward_findings_gone",
+             "Findings of the baseline (the last run) this run no longer has.", gone);
     }
   }
 

@@ -651,10 +651,7 @@ class RunBuilder {
   // an incomplete run from a clean one.
   void WriteInvocation(JsonWriter& json) {
     const Invocation& invocation = report_.invocation;
-    bool complete = report_.errors.empty();
-    for (const Finding& finding : report_.findings) {
-      if (finding.status == FindingStatus::kError) complete = false;
-    }
+    const bool complete = EvidenceComplete(report_);
     json.BeginObject();
     json.Key("arguments");
     json.BeginArray();

@@ -139,8 +139,15 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
            "--inventory FILE\nRun 'pgward scan --help' for usage.\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
-  if (options.live.probe && options.live.targets.empty() && options.live.inventory.empty()) {
+  const bool live = !options.live.targets.empty() || !options.live.inventory.empty();
+  if (options.live.probe && !live) {
     err << "pgward: --probe probes live servers: give --target DSN or --inventory FILE\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
+  // A shard of nothing would scan its files whole in every shard: the same findings COUNT times.
+  if ((!options.live.shard.empty() || options.live.shards) && !live) {
+    err << "pgward: --shard and --shards share out live servers: give --target DSN or "
+           "--inventory FILE\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
   scan::ScanInputs scan_inputs;
@@ -202,11 +209,8 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
   std::optional<RunState> state;
   std::string baseline_report = options.baseline;
+  // --state-dir, --baseline and --base-* exclude each other on the command line.
   if (!options.state_dir.empty()) {
-    if (!options.baseline.empty() || base_version) {
-      err << "pgward: --state-dir compares with the last run: give it or a baseline, not both\n";
-      return ToInt(ExitCode::kUsageOrInputError);
-    }
     std::variant<RunState, std::string> opened = OpenRunState(options);
     if (const std::string* error = std::get_if<std::string>(&opened)) {
       err << "pgward: " << *error << "\n";
@@ -281,7 +285,8 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   for (std::string& warning : policy::ApplyWaivers(waivers, report.findings, NowSeconds())) {
     report.warnings.push_back(std::move(warning));
   }
-  if (!report.invocation.baseline.empty()) {
+  // A scan's first run under --state-dir has an empty baseline: everything it finds is new.
+  if (!report.invocation.baseline.empty() || state) {
     report.absent = policy::ApplyBaseline(report.findings, baseline);
   }
   std::sort(report.targets.begin(), report.targets.end());

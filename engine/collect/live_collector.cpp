@@ -128,7 +128,8 @@ class Collector {
   }
 
   LiveCollection Run() {
-    run_deadline_ = Clock::now() + options_.deadline;
+    run_deadline_ =
+        options_.deadline.count() > 0 ? Clock::now() + options_.deadline : Clock::time_point::max();
     const size_t limit = static_cast<size_t>(std::max(1, options_.concurrency));
     // TLS and SCRAM make each connection cost the client milliseconds of CPU: one event loop
     // per core, so that the client's share of the work is not done on one core while the
@@ -157,10 +158,6 @@ class Collector {
   // One event loop: it takes the next target whenever fewer than `limit` of its own are open.
   void Loop(size_t limit) {
     std::vector<Session> active;
-    // Every target's time ends at the run's deadline, if there is one.
-    const auto within_run = [&](Clock::time_point deadline) {
-      return options_.deadline.count() > 0 ? std::min(deadline, run_deadline_) : deadline;
-    };
     std::vector<Retry> retries;
     // A failed session is finished, or waits to be retried.
     const auto settle = [&](Session& session) {
@@ -172,26 +169,33 @@ class Collector {
       }
       session.stage = Stage::kDone;
     };
+    // A session started: open, or failed at once.
+    const auto launch = [&](Session session) {
+      if (session.failure) {
+        settle(session);
+      } else {
+        active.push_back(std::move(session));
+      }
+    };
     while (true) {
-      for (auto retry = retries.begin(); retry != retries.end();) {
-        if (active.size() >= limit || retry->at > Clock::now()) {
-          ++retry;
-          continue;
-        }
-        Session session = Start(retry->target, retry->deadline);
-        session.attempt = retry->attempt;
-        retry = retries.erase(retry);
-        if (session.failure) {
-          settle(session);
-        } else {
-          active.push_back(std::move(session));
-        }
+      // The retries that are due, taken out first: launching one may schedule another.
+      std::vector<Retry> due;
+      const auto now_due = Clock::now();
+      std::erase_if(retries, [&](const Retry& retry) {
+        if (active.size() + due.size() >= limit || retry.at > now_due) return false;
+        due.push_back(retry);
+        return true;
+      });
+      for (const Retry& retry : due) {
+        Session session = Start(retry.target, retry.deadline);
+        session.attempt = retry.attempt;
+        launch(std::move(session));
       }
       while (active.size() < limit) {
         const size_t next = next_target_++;
         if (next >= options_.targets.size()) break;
         const auto now = Clock::now();
-        if (options_.deadline.count() > 0 && now >= run_deadline_) {
+        if (now >= run_deadline_) {
           Session late;
           late.target = next;
           late.rows.name = options_.targets[next].name;
@@ -200,13 +204,9 @@ class Collector {
           Finish(late);
           continue;
         }
-        Session session = Start(
-            next, within_run(now + std::chrono::milliseconds(options_.targets[next].timeout_ms)));
-        if (session.failure) {
-          settle(session);
-        } else {
-          active.push_back(std::move(session));
-        }
+        // Every target's time ends at the run's deadline too.
+        launch(Start(next, std::min(run_deadline_, now + std::chrono::milliseconds(
+                                                             options_.targets[next].timeout_ms))));
       }
       if (active.empty() && retries.empty()) return;
       auto wake = Clock::time_point::max();
@@ -217,7 +217,7 @@ class Collector {
         if (session.stage != Stage::kDone && now >= session.deadline) {
           const std::string doing =
               session.stage == Stage::kConnecting ? "connecting" : "collecting";
-          session.failure = options_.deadline.count() > 0 && now >= run_deadline_
+          session.failure = now >= run_deadline_
                                 ? "stopped while " + doing + ": the run's --deadline (" +
                                       std::to_string(options_.deadline.count()) + " ms) passed"
                                 : "timed out after " +
@@ -620,7 +620,7 @@ class Collector {
   FactSet& facts_;
   Evidence evidence_;
   std::vector<Outcome> outcomes_;   // by target: each loop writes the slots of its own targets
-  Clock::time_point run_deadline_;  // Run()'s start plus options_.deadline
+  Clock::time_point run_deadline_;  // Run()'s start plus options_.deadline; max without one
   std::atomic<size_t> next_target_ = 0;
   std::mutex progress_mutex_;
   Progress progress_;

@@ -17,8 +17,9 @@ std::string Text(const FactTable& table, size_t row, size_t field) {
 
 // Loopback is the server host's own users, as trust and local lines are (PGW-COV-001 too).
 bool OutsideLoopback(const IpRange& range) {
-  for (const char* loopback : {"127.0.0.0/8", "::1/128"}) {
-    if (ParseIpRange(loopback)->Contains(range)) return false;
+  static const IpRange kLoopback[] = {*ParseIpRange("127.0.0.0/8"), *ParseIpRange("::1/128")};
+  for (const IpRange& loopback : kLoopback) {
+    if (loopback.Contains(range)) return false;
   }
   return true;
 }
@@ -57,25 +58,20 @@ void ObserveCertificates(const FactSet& facts, Observations& observations) {
   constexpr auto kSubject = FieldOf<FactKind::kCertificate>("subject");
   constexpr auto kSerial = FieldOf<FactKind::kCertificate>("serial");
   constexpr auto kNotAfter = FieldOf<FactKind::kCertificate>("not_after");
+  // By its labels: a chain can repeat a certificate (probed twice, or over two ports of one
+  // target name).
+  std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> not_afters;
   for (size_t row = 0; row < table.size(); ++row) {
     const std::optional<std::int64_t> not_after = table.Integer(row, kNotAfter);
     if (!not_after) continue;
-    observations.certificates.push_back({Text(table, row, kServer), Text(table, row, kSubject),
-                                         Text(table, row, kSerial), *not_after});
+    not_afters.emplace(std::tuple{Text(table, row, kServer), Text(table, row, kSubject),
+                                  Text(table, row, kSerial)},
+                       *not_after);
   }
-  std::sort(observations.certificates.begin(), observations.certificates.end(),
-            [](const auto& a, const auto& b) {
-              return std::tie(a.target, a.subject, a.serial) <
-                     std::tie(b.target, b.subject, b.serial);
-            });
-  // A chain can repeat a certificate (probed twice, or over two ports of one target name).
-  observations.certificates.erase(
-      std::unique(observations.certificates.begin(), observations.certificates.end(),
-                  [](const auto& a, const auto& b) {
-                    return std::tie(a.target, a.subject, a.serial) ==
-                           std::tie(b.target, b.subject, b.serial);
-                  }),
-      observations.certificates.end());
+  for (const auto& [labels, not_after] : not_afters) {
+    const auto& [target, subject, serial] = labels;
+    observations.certificates.push_back({target, subject, serial, not_after});
+  }
 }
 
 void ObserveProbe(const FactSet& facts, Observations& observations) {
@@ -102,9 +98,9 @@ void ObserveHba(const FactSet& facts, Observations& observations) {
   constexpr auto kConnection = FieldOf<FactKind::kHbaAccess>("connection");
   constexpr auto kRange = FieldOf<FactKind::kHbaAccess>("range");
   constexpr auto kMethod = FieldOf<FactKind::kHbaAccess>("method");
-  std::map<std::string, bool> exposure;  // by the file the access map is for
+  std::map<ValueId, bool> exposure;  // by the file the access map is for
   for (size_t row = 0; row < table.size(); ++row) {
-    bool& exposed = exposure[Text(table, row, kFile)];
+    bool& exposed = exposure[table.Id(row, kFile)];
     if (exposed || table.String(row, kConnection) != "tcp_plaintext") continue;
     const std::optional<std::string_view> method = table.String(row, kMethod);
     if (!method || *method == "reject") continue;  // the implicit reject, or a reject line
@@ -112,7 +108,11 @@ void ObserveHba(const FactSet& facts, Observations& observations) {
     // Without a range: a host name or samenet record, which may be anywhere.
     exposed = range == kAbsent || OutsideLoopback(pool.Range(range));
   }
-  for (const auto& [target, exposed] : exposure) observations.hba.push_back({target, exposed});
+  for (const auto& [file, exposed] : exposure) {
+    observations.hba.push_back({std::string(pool.String(file)), exposed});
+  }
+  std::sort(observations.hba.begin(), observations.hba.end(),
+            [](const auto& a, const auto& b) { return a.target < b.target; });
 }
 
 }  // namespace

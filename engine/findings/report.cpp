@@ -1,5 +1,6 @@
 #include "engine/findings/report.h"
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -75,11 +76,17 @@ CheckTally TallyChecks(std::span<const CheckResult> results) {
   return tally;
 }
 
+bool EvidenceComplete(const ScanReport& report) {
+  return report.errors.empty() &&
+         std::none_of(report.findings.begin(), report.findings.end(), [](const Finding& finding) {
+           return finding.status == FindingStatus::kError;
+         });
+}
+
 int ExitCodeFor(const ScanReport& report) {
-  bool incomplete = !report.errors.empty();
+  if (!EvidenceComplete(report)) return ToInt(ExitCode::kIncompleteEvidence);
   bool failing = false;
   for (const Finding& finding : report.findings) {
-    if (finding.status == FindingStatus::kError) incomplete = true;
     const bool counts =
         !report.invocation.fail_on_new || finding.baseline_state == BaselineState::kNew;
     if (finding.status == FindingStatus::kFail && report.invocation.fail_on &&
@@ -87,7 +94,6 @@ int ExitCodeFor(const ScanReport& report) {
       failing = true;
     }
   }
-  if (incomplete) return ToInt(ExitCode::kIncompleteEvidence);
   return ToInt(failing ? ExitCode::kFindings : ExitCode::kOk);
 }
 

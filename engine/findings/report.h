@@ -90,6 +90,10 @@ struct CheckTally {
 };
 CheckTally TallyChecks(std::span<const CheckResult> results);
 
+// Whether every piece of evidence was collected and evaluated: no collection error and no finding
+// whose evidence was incomplete.
+bool EvidenceComplete(const ScanReport& report);
+
 // The exit code a report stands for: 3 when evidence is missing (collection errors or findings
 // whose evidence was incomplete), else 1 when a failing finding is at or above `fail_on`
 // (waived findings never fail; with fail_on_new, only findings new since the baseline), else 0.

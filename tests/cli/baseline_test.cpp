@@ -241,6 +241,9 @@ TEST_F(BaselineTest, AStateDirectoryKeepsTheLastRunsAndComparesWithTheLastOne) {
   const json first = Scan(kPairs + "plaintext-opened/base/pg_hba.conf",
                           {"--state-dir", state, "--keep-runs", "2"});
   EXPECT_EQ(first["invocation"]["baseline"], nullptr);
+  // The first run has nothing to compare with: everything it finds is new (fail closed).
+  ASSERT_FALSE(first["findings"].empty());
+  for (const json& finding : first["findings"]) EXPECT_EQ(finding["baseline_state"], "new");
   const json second = Scan(kPairs + "plaintext-opened/head/pg_hba.conf",
                            {"--state-dir", state, "--keep-runs", "2", "--fail-on-new"}, &exit_code);
   EXPECT_EQ(exit_code, 1);  // the catch-all's findings are new since the first run

@@ -410,6 +410,10 @@ TEST(ScanShardTest, ShardsPartitionTheInventory) {
     arguments.insert(arguments.end(), wrong.begin(), wrong.end());
     EXPECT_EQ(pgward(arguments).exit_code, 2) << wrong[1];
   }
+  // Files are not shared out: a shard of an --hba scan is a usage error, not the whole file.
+  const auto files = pgward({"scan", "--hba", kFixtures + "secure_pg_hba.conf", "--shard", "0/3"});
+  EXPECT_EQ(files.exit_code, 2);
+  EXPECT_NE(files.err.find("share out live servers"), std::string::npos) << files.err;
   std::filesystem::remove_all(directory);
 }
 
