@@ -11,10 +11,10 @@
 namespace pgward::reporters {
 namespace {
 
-// A path from the repository root when the file is under it (what both systems need to place
-// an annotation), else as the report names it.
-std::string RepositoryPath(const std::string& file, const std::string& source_root) {
-  return PathUnderRoot(file, AbsolutePath(source_root)).value_or(file);
+// A path from the repository root when the file is a local one under it (what both systems need
+// to place an annotation), else as the report names it.
+std::string RepositoryPath(const std::string& file, const SourceFiles& files) {
+  return files.UnderRoot(file).value_or(file);
 }
 
 // What fails, in report order: the findings that are not waived, then evidence not collected.
@@ -104,6 +104,7 @@ constexpr size_t kShownPerLevel = 10;
 
 void WriteGithubAnnotations(const ScanReport& report, const std::string& source_root,
                             std::ostream& out) {
+  const SourceFiles files(report, source_root);
   std::array<size_t, 3> total{}, written{};
   ForEachProblem(report, [&](const Problem& problem) { ++total[Level(problem)]; });
   std::string text;
@@ -114,7 +115,7 @@ void WriteGithubAnnotations(const ScanReport& report, const std::string& source_
     ++written[level];
     text += std::string("::") + kLevels[level] + " ";
     if (problem.location && !problem.location->file.empty()) {
-      text += "file=" + EscapeProperty(RepositoryPath(problem.location->file, source_root));
+      text += "file=" + EscapeProperty(RepositoryPath(problem.location->file, files));
       if (problem.location->line > 0) text += ",line=" + std::to_string(problem.location->line);
       text += ",";
     }
@@ -136,6 +137,7 @@ void WriteGitlabCodeQuality(const ScanReport& report, const std::string& source_
                             std::ostream& out) {
   constexpr std::array<const char*, 5> kSeverities = {"info", "minor", "major", "critical",
                                                       "blocker"};
+  const SourceFiles files(report, source_root);
   JsonWriter json(out);
   json.BeginArray();
   ForEachProblem(report, [&](const Problem& problem) {
@@ -153,7 +155,7 @@ void WriteGitlabCodeQuality(const ScanReport& report, const std::string& source_
     json.Key("location");
     json.BeginObject();
     const bool located = problem.location && !problem.location->file.empty();
-    json.Member("path", located ? RepositoryPath(problem.location->file, source_root) : "pgward");
+    json.Member("path", located ? RepositoryPath(problem.location->file, files) : "pgward");
     json.Key("lines");
     json.BeginObject();
     json.IntMember("begin", located && problem.location->line > 0 ? problem.location->line : 1);

@@ -164,6 +164,71 @@ void WriteInvocation(JsonWriter& json, const Invocation& invocation) {
   json.StringOrNull(invocation.baseline);
   json.Key("fail_on_new");
   json.Bool(invocation.fail_on_new);
+  json.Key("duration_seconds");
+  if (invocation.duration_seconds) {
+    json.Value(*invocation.duration_seconds);
+  } else {
+    json.Null();
+  }
+  json.Key("shard");
+  if (invocation.shard) {
+    json.BeginObject();
+    json.IntMember("index", static_cast<std::int64_t>(invocation.shard->index));
+    json.IntMember("count", static_cast<std::int64_t>(invocation.shard->count));
+    json.EndObject();
+  } else {
+    json.Null();
+  }
+  json.EndObject();
+}
+
+// What the run saw beside its findings (the metrics' sessions, certificates, probe and hba
+// exposure), so that a report read back (report merge) still has it.
+void WriteObservations(JsonWriter& json, const Observations& observations) {
+  json.BeginObject();
+  json.Key("sessions");
+  json.BeginArray();
+  for (const Observations::Sessions& sessions : observations.sessions) {
+    json.BeginObject();
+    json.Member("target", sessions.target);
+    json.Member("encryption", sessions.encryption);
+    json.Member("protocol", sessions.protocol);
+    json.IntMember("count", sessions.count);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Key("certificates");
+  json.BeginArray();
+  for (const Observations::Certificate& certificate : observations.certificates) {
+    json.BeginObject();
+    json.Member("target", certificate.target);
+    json.Member("subject", certificate.subject);
+    json.Member("serial", certificate.serial);
+    json.Member("not_after", FormatTimestamp(certificate.not_after));
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Key("probe_protocols");
+  json.BeginArray();
+  for (const Observations::ProbeProtocol& protocol : observations.probe_protocols) {
+    json.BeginObject();
+    json.Member("target", protocol.target);
+    json.Member("protocol", protocol.protocol);
+    json.Key("accepted");
+    json.Bool(protocol.accepted);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Key("hba");
+  json.BeginArray();
+  for (const Observations::HbaExposure& exposure : observations.hba) {
+    json.BeginObject();
+    json.Member("target", exposure.target);
+    json.Key("plaintext_reachable");
+    json.Bool(exposure.plaintext_reachable);
+    json.EndObject();
+  }
+  json.EndArray();
   json.EndObject();
 }
 
@@ -188,6 +253,17 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
   for (const RuleInfo& rule : report.rules) {
     WriteRule(json, rule);
     compliance_of.emplace(rule.id, &rule.compliance);
+  }
+  json.EndArray();
+  json.Key("frameworks");
+  json.BeginArray();
+  for (const FrameworkInfo& framework : report.frameworks) {
+    json.BeginObject();
+    json.Member("id", framework.id);
+    json.Member("title", framework.title);
+    json.Member("version", framework.version);
+    json.Member("organization", framework.organization);
+    json.EndObject();
   }
   json.EndArray();
   json.Key("findings");
@@ -239,6 +315,8 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
   json.EndArray();
   json.Key("warnings");
   json.Strings(report.warnings);
+  json.Key("observations");
+  WriteObservations(json, report.observations);
   json.EndObject();
 }
 

@@ -143,10 +143,11 @@ std::string TargetsDigest(const std::vector<std::string>& targets) {
 // lexical, so that rendering reads nothing from the disk.
 class ArtifactLocator {
  public:
-  explicit ArtifactLocator(const std::string& source_root) : root_(AbsolutePath(source_root)) {}
+  ArtifactLocator(const ScanReport& report, const std::string& source_root)
+      : files_(report, source_root) {}
 
   std::string RootUri() const {
-    std::string path = root_.generic_string();
+    std::string path = files_.root().generic_string();
     if (path.empty() || path.back() != '/') path += '/';
     return "file://" + PercentEncode(path);
   }
@@ -157,13 +158,17 @@ class ArtifactLocator {
     bool under_root = false;
   };
 
+  // A local file under the root by its path from there, another local file by its file URI, and
+  // what is no local file (a server's own pg_hba.conf) as a relative reference of its name.
   const Located& Locate(const std::string& file) {
     auto [entry, inserted] = cache_.try_emplace(file);
     if (!inserted) return entry->second;
-    if (const std::optional<std::string> relative = PathUnderRoot(file, root_)) {
+    if (const std::optional<std::string> relative = files_.UnderRoot(file)) {
       entry->second = {PercentEncode(*relative), true};
-    } else {
+    } else if (files_.IsLocal(file)) {
       entry->second = {"file://" + PercentEncode(AbsolutePath(file).generic_string()), false};
+    } else {
+      entry->second = {PercentEncode(file), false};
     }
     return entry->second;
   }
@@ -178,7 +183,7 @@ class ArtifactLocator {
   }
 
  private:
-  std::filesystem::path root_;
+  SourceFiles files_;
   std::unordered_map<std::string, Located> cache_;
 };
 
@@ -442,7 +447,7 @@ class RunBuilder {
         options_(options),
         plan_(plan),
         folding_note_(folding_note),
-        locator_(options.source_root),
+        locator_(report, options.source_root),
         taxonomies_(report) {
     for (size_t i = 0; i < report.rules.size(); ++i) rule_index_.emplace(report.rules[i].id, i);
     for (size_t i = 0; i < report.artifacts.size(); ++i) {

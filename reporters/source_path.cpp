@@ -16,4 +16,22 @@ std::optional<std::string> PathUnderRoot(const std::string& file,
   return relative.generic_string();
 }
 
+SourceFiles::SourceFiles(const ScanReport& report, const std::string& source_root)
+    : root_(AbsolutePath(source_root)) {
+  for (const Artifact& artifact : report.artifacts) local_.insert(AbsolutePath(artifact.path));
+  // A finding gone since the baseline is placed in the file the baseline's run read.
+  for (const Finding& finding : report.absent) {
+    if (finding.location) local_.insert(AbsolutePath(finding.location->file));
+  }
+}
+
+bool SourceFiles::IsLocal(const std::string& file) const {
+  return local_.contains(AbsolutePath(file));
+}
+
+std::optional<std::string> SourceFiles::UnderRoot(const std::string& file) const {
+  if (!IsLocal(file)) return std::nullopt;
+  return PathUnderRoot(file, root_);
+}
+
 }  // namespace pgward::reporters

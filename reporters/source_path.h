@@ -6,7 +6,10 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
+
+#include "engine/findings/report.h"
 
 namespace pgward::reporters {
 
@@ -16,5 +19,26 @@ std::filesystem::path AbsolutePath(const std::string& path);
 // The file's path from `root` (an AbsolutePath), '/'-separated, when it lies under it.
 std::optional<std::string> PathUnderRoot(const std::string& file,
                                          const std::filesystem::path& root);
+
+// The files of a report that are on this machine, placed from the source root. A report's local
+// files are its artifacts (the files the run read) and the files of the findings gone since its
+// baseline (which the baseline's run read); anything else it names as a place (a
+// server's own pg_hba.conf, "orders:/etc/postgresql/pg_hba.conf", or a server's name) is not a
+// path here and is never resolved against the working directory, so that where pgward runs
+// (a shard's pod, a merge) does not change a report.
+class SourceFiles {
+ public:
+  SourceFiles(const ScanReport& report, const std::string& source_root);
+
+  const std::filesystem::path& root() const { return root_; }
+  // However the path is spelled (db/./pg_hba.conf is db/pg_hba.conf).
+  bool IsLocal(const std::string& file) const;
+  // The local file's path from the root, when it lies under it.
+  std::optional<std::string> UnderRoot(const std::string& file) const;
+
+ private:
+  std::filesystem::path root_;
+  std::set<std::filesystem::path> local_;  // AbsolutePath of each artifact
+};
 
 }  // namespace pgward::reporters

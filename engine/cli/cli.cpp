@@ -22,6 +22,7 @@
 #include "engine/cli/hba_rules_command.h"
 #include "engine/cli/policy_commands.h"
 #include "engine/cli/probe_command.h"
+#include "engine/cli/report_merge_command.h"
 #include "engine/cli/scan_command.h"
 #include "engine/core/exit_code.h"
 #include "engine/core/suggest.h"
@@ -302,12 +303,78 @@ void AddCollectCommand(CLI::App& app, Action& action) {
   });
 }
 
+// The report options `scan` and `report merge` share; FinishReportOutputOptions completes them
+// once parsed (the --format list), returning a usage error.
+struct ReportOutputFlags {
+  std::shared_ptr<std::string> formats;
+  CLI::Option* format_option = nullptr;
+};
+
+ReportOutputFlags AddReportOutputOptions(CLI::App& app, ReportOutputOptions& output) {
+  CLI::App* command = &app;
+  ReportOutputFlags flags{std::make_shared<std::string>("text"), nullptr};
+  std::shared_ptr<std::string>& formats = flags.formats;
+  flags.format_option =
+      command
+          ->add_option(
+              "--format", *formats,
+              "Report formats, comma-separated (text, json, sarif, junit, github: workflow-command "
+              "annotations, gitlab: Code Quality report, metrics: Prometheus); without it, "
+              "text unless a --json/--sarif/--junit/--metrics FILE is '-' (standard output)")
+          ->default_val("text");
+  command->add_option("--output-dir", output.output_dir, "Write the reports into DIR");
+  command->add_option("--json", output.json_file, "Write the JSON report to FILE");
+  command->add_option("--sarif", output.sarif_file, "Write the SARIF 2.1.0 report to FILE");
+  command->add_option("--junit", output.junit_file, "Write the JUnit XML report to FILE");
+  command->add_option("--metrics", output.metrics_file,
+                      "Write Prometheus metrics to FILE (text format; for node_exporter's "
+                      "textfile collector, a FILE ending in .prom in its directory)");
+  command
+      ->add_option("--source-root", output.source_root,
+                   "SARIF: file locations relative to this directory (the repository root)")
+      ->check(CLI::ExistingDirectory)
+      ->default_val(".");
+  command->add_flag("--sarif-omit-suppressed", output.sarif_omit_suppressed,
+                    "SARIF: leave waived findings out (GitHub shows suppressed results as open)");
+  command
+      ->add_option("--sarif-category", output.sarif_category,
+                   "SARIF: the run's automationDetails.id category (GitHub code scanning: one "
+                   "upload of a category replaces the last; default: a digest of the targets)")
+      ->check([](const std::string& category) {
+        return category.empty() || category.find('/') != std::string::npos
+                   ? std::string("a non-empty name without '/'")
+                   : std::string();
+      });
+  return flags;
+}
+
+std::optional<std::string> FinishReportOutputOptions(const ReportOutputFlags& flags,
+                                                     ReportOutputOptions& output) {
+  output.formats.clear();
+  const bool report_to_stdout = output.json_file == "-" || output.sarif_file == "-" ||
+                                output.junit_file == "-" || output.metrics_file == "-";
+  std::string formats = *flags.formats;
+  if (flags.format_option->count() == 0 && report_to_stdout) formats.clear();
+  std::stringstream list(formats);
+  for (std::string format; std::getline(list, format, ',');) {
+    if (!reporters::IsReportFormat(format)) {
+      std::string known;
+      for (std::string_view name : reporters::ReportFormats()) {
+        known += (known.empty() ? "" : ", ") + std::string(name);
+      }
+      return "unknown report format '" + format + "' (" + known + ")";
+    }
+    output.formats.push_back(format);
+  }
+  output.color = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
+  return std::nullopt;
+}
+
 void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> arguments) {
   CLI::App* command = app.add_subcommand(
       "scan", "Collect evidence (hba files, servers, snapshots) and evaluate policies");
   auto options = std::make_shared<ScanOptions>();
   options->arguments = std::move(arguments);
-  auto formats = std::make_shared<std::string>("text");
   auto fail_on = std::make_shared<std::string>("high");
   command->add_option("--hba", options->hba_files,
                       "pg_hba.conf file to check (repeatable; '-': standard input)");
@@ -341,70 +408,43 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   state_dir->excludes(baseline)->excludes(base_hba)->excludes(base_ref);
   command->add_flag("--fail-on-new", options->fail_on_new,
                     "Only findings new since the baseline fail the run (at or above --fail-on)");
-  CLI::Option* format_option =
-      command
-          ->add_option(
-              "--format", *formats,
-              "Report formats, comma-separated (text, json, sarif, junit, github: workflow-command "
-              "annotations, gitlab: Code Quality report, metrics: Prometheus); without it, "
-              "text unless a --json/--sarif/--junit/--metrics FILE is '-' (standard output)")
-          ->default_val("text");
-  command->add_option("--output-dir", options->output_dir, "Write the reports into DIR");
-  command->add_option("--json", options->json_file, "Write the JSON report to FILE");
-  command->add_option("--sarif", options->sarif_file, "Write the SARIF 2.1.0 report to FILE");
-  command->add_option("--junit", options->junit_file, "Write the JUnit XML report to FILE");
-  command->add_option("--metrics", options->metrics_file,
-                      "Write Prometheus metrics to FILE (text format; for node_exporter's "
-                      "textfile collector, a FILE ending in .prom in its directory)");
   command
       ->add_option("--fail-on", *fail_on,
                    "Lowest severity of a failing finding that makes the exit code 1; never: "
                    "findings never do (scheduled runs), missing evidence still exits 3")
       ->check(CLI::IsMember({"info", "low", "medium", "high", "critical", "never"}))
       ->default_val("high");
-  command
-      ->add_option("--source-root", options->source_root,
-                   "SARIF: file locations relative to this directory (the repository root)")
-      ->check(CLI::ExistingDirectory)
-      ->default_val(".");
-  command->add_flag("--sarif-omit-suppressed", options->sarif_omit_suppressed,
-                    "SARIF: leave waived findings out (GitHub shows suppressed results as open)");
-  command
-      ->add_option("--sarif-category", options->sarif_category,
-                   "SARIF: the run's automationDetails.id category (GitHub code scanning: one "
-                   "upload of a category replaces the last; default: a digest of the targets)")
-      ->check([](const std::string& category) {
-        return category.empty() || category.find('/') != std::string::npos
-                   ? std::string("a non-empty name without '/'")
-                   : std::string();
-      });
   command->add_flag("--reproducible", options->reproducible,
                     "Leave timestamps out: the same inputs give the same bytes");
   AddHbaAccessOptions(*command, options->live.hba_access);
-  command->callback([&action, options, formats, fail_on, format_option] {
-    options->formats.clear();
-    const bool report_to_stdout = options->json_file == "-" || options->sarif_file == "-" ||
-                                  options->junit_file == "-" || options->metrics_file == "-";
-    if (format_option->count() == 0 && report_to_stdout) formats->clear();
-    std::stringstream list(*formats);
-    for (std::string format; std::getline(list, format, ',');) {
-      if (!reporters::IsReportFormat(format)) {
-        std::string known;
-        for (std::string_view name : reporters::ReportFormats()) {
-          known += (known.empty() ? "" : ", ") + std::string(name);
-        }
-        action = [format, known] {
-          return UsageError("unknown report format '" + format + "' (" + known + ")",
-                            "pgward scan");
-        };
-        return;
-      }
-      options->formats.push_back(format);
+  const ReportOutputFlags output = AddReportOutputOptions(*command, options->output);
+  command->callback([&action, options, fail_on, output] {
+    if (std::optional<std::string> error = FinishReportOutputOptions(output, options->output)) {
+      action = [error] { return UsageError(*error, "pgward scan"); };
+      return;
     }
     options->fail_on = ParseSeverity(*fail_on);  // "never": none
-    options->color = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;
     options->live.progress = isatty(STDERR_FILENO);
     action = [options] { return RunScan(*options, std::cout, std::cerr); };
+  });
+}
+
+void AddReportCommands(CLI::App& report, Action& action) {
+  CLI::App* merge = report.add_subcommand(
+      "merge",
+      "Merge the JSON reports of a fleet's shards (scan --shard I/N or --shards N) into the "
+      "report one scan of the whole fleet gives, in any format");
+  auto options = std::make_shared<ReportMergeOptions>();
+  merge->add_option("reports", options->reports, "The shards' JSON reports, one per shard")
+      ->required()
+      ->check(CLI::ExistingFile);
+  const ReportOutputFlags output = AddReportOutputOptions(*merge, options->output);
+  merge->callback([&action, options, output] {
+    if (std::optional<std::string> error = FinishReportOutputOptions(output, options->output)) {
+      action = [error] { return UsageError(*error, "pgward report merge"); };
+      return;
+    }
+    action = [options] { return RunReportMerge(*options, std::cout, std::cerr); };
   });
 }
 
@@ -540,6 +580,9 @@ int Run(int argc, char** argv) {
 
   CLI::App* policy = app.add_subcommand("policy", "Inspect, lint and test policies");
   AddPolicyCommands(*policy, action);
+
+  CLI::App* report = app.add_subcommand("report", "Work with reports pgward wrote");
+  AddReportCommands(*report, action);
 
   if (std::optional<int> error = CheckCommandWords(app, argc, argv)) return *error;
   try {

@@ -126,6 +126,7 @@ std::optional<scan::LivePlan> PlanCollection(const CollectCommandOptions& option
     const std::optional<std::pair<size_t, size_t>> shard = ShardOf(options, err);
     if (!shard) return std::nullopt;
     collect.targets = collect::SelectShard(std::move(collect.targets), shard->first, shard->second);
+    plan.shard = Shard{shard->first, shard->second};
   }
   if (options.timeout_ms) {
     for (collect::Target& target : collect.targets) target.timeout_ms = *options.timeout_ms;

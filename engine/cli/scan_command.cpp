@@ -11,11 +11,13 @@
 
 #include "engine/cli/collect_command.h"
 #include "engine/cli/policy_choice.h"
+#include "engine/cli/report_outputs.h"
 #include "engine/cli/run_state.h"
 #include "engine/core/exit_code.h"
 #include "engine/core/file_digest.h"
 #include "engine/core/keep_until_exit.h"
 #include "engine/core/redact.h"
+#include "engine/findings/report_reader.h"
 #include "engine/model/fact_format.h"
 #include "engine/policy/baseline.h"
 #include "engine/policy/builtin.h"
@@ -23,9 +25,6 @@
 #include "engine/policy/loader.h"
 #include "engine/policy/waivers.h"
 #include "engine/scan/gather.h"
-#include "reporters/atomic_file.h"
-#include "reporters/render.h"
-#include "reporters/text_report.h"
 
 namespace pgward::cli {
 namespace {
@@ -47,48 +46,6 @@ std::vector<FrameworkInfo> Frameworks(const std::vector<policy::Policy>& policie
   std::vector<FrameworkInfo> frameworks;
   for (auto& [id, framework] : by_id) frameworks.push_back(std::move(framework));
   return frameworks;
-}
-
-struct Output {
-  std::string format;
-  std::string path;  // empty: standard output
-};
-
-// Where each requested report goes: an explicit --json/--sarif/--junit FILE, the output
-// directory, or standard output (one format at most).
-std::optional<std::vector<Output>> PlanOutputs(const ScanOptions& options, std::ostream& err) {
-  std::vector<Output> outputs;
-  size_t to_stdout = 0;
-  for (const std::string& format : options.formats) {
-    Output output{format, ""};
-    if (!options.output_dir.empty()) {
-      output.path =
-          (std::filesystem::path(options.output_dir) / reporters::DefaultFileName(format)).string();
-    }
-    if (output.path.empty()) ++to_stdout;
-    outputs.push_back(output);
-  }
-  for (const auto& [format, path] :
-       {std::pair{"json", options.json_file}, std::pair{"sarif", options.sarif_file},
-        std::pair{"junit", options.junit_file}, std::pair{"metrics", options.metrics_file}}) {
-    if (path.empty()) continue;
-    if (!reporters::IsReportFormat(format)) {
-      err << "pgward: --" << format << " reports are not implemented in this version\n";
-      return std::nullopt;
-    }
-    if (path == "-") ++to_stdout;
-    outputs.push_back({format, path == "-" ? "" : path});
-  }
-  if (to_stdout > 1) {
-    err << "pgward: several formats on standard output: add --output-dir DIR or --json FILE\n";
-    return std::nullopt;
-  }
-  if (outputs.empty()) {
-    err << "pgward: no report format: give --format FORMAT[,FORMAT...] or --json/--sarif/--junit "
-           "FILE\n";
-    return std::nullopt;
-  }
-  return outputs;
 }
 
 // The state of this scan under --state-dir: named after the inventory, or after what the
@@ -158,8 +115,9 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   if (!options.live.targets.empty() || !options.live.inventory.empty()) {
     scan_inputs.live = PlanCollection(options.live, err);
     if (!scan_inputs.live) return ToInt(ExitCode::kUsageOrInputError);
+    report.invocation.shard = scan_inputs.live->shard;
   }
-  const std::optional<std::vector<Output>> outputs = PlanOutputs(options, err);
+  const std::optional<std::vector<ReportOutput>> outputs = PlanOutputs(options.output, err);
   if (!outputs) return ToInt(ExitCode::kUsageOrInputError);
   LoadedPolicies loaded = LoadPolicies(options.policy_choice, err);
   if (!loaded.ok) return ToInt(ExitCode::kUsageOrInputError);
@@ -221,12 +179,12 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
   std::vector<Finding> baseline;
   if (!baseline_report.empty()) {
-    policy::BaselineLoadResult loaded_baseline = policy::LoadBaseline(baseline_report);
-    if (loaded_baseline.error) {
-      err << "pgward: " << *loaded_baseline.error << "\n";
+    std::variant<ScanReport, std::string> read = ReadJsonReport(baseline_report);
+    if (const std::string* error = std::get_if<std::string>(&read)) {
+      err << "pgward: the baseline " << *error << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
     }
-    baseline = std::move(loaded_baseline.findings);
+    baseline = std::move(std::get<ScanReport>(read).findings);
   } else if (base_version) {
     const auto base_facts = std::make_shared<FactSet>();
     scan::GatheredBase base =
@@ -255,6 +213,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
   report.targets = std::move(gathered.targets);
   report.errors = std::move(gathered.errors);
+  SortErrors(report.errors);
   report.artifacts = std::move(gathered.artifacts);
   report.observations = Observe(*facts);
   // The run's other inputs are evidence too: which rules, values, waivers and servers it used.
@@ -301,14 +260,6 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
-  if (!options.output_dir.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(options.output_dir, error);
-    if (error) {
-      err << "pgward: cannot create " << options.output_dir << ": " << error.message() << "\n";
-      return ToInt(ExitCode::kUsageOrInputError);
-    }
-  }
   // Checked after the inputs were read, so that the files the hba files included count too.
   std::vector<std::string> inputs = options.hba_files;
   for (const std::vector<std::string>* named :
@@ -320,42 +271,9 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     if (!named.empty()) inputs.push_back(named);
   }
   for (const Artifact& artifact : report.artifacts) inputs.push_back(artifact.path);
-  for (const Output& output : *outputs) {
-    if (output.path.empty()) continue;
-    if (std::optional<std::string> error = reporters::CheckOutputPath(output.path, inputs)) {
-      err << "pgward: " << *error << "\n";
-      return ToInt(ExitCode::kUsageOrInputError);
-    }
-  }
-  const auto render_options = [&](const Output& output) {
-    reporters::RenderOptions render;
-    render.color = output.path.empty() && options.color;
-    render.source_root = options.source_root;
-    render.sarif_omit_suppressed = options.sarif_omit_suppressed;
-    render.sarif_category = options.sarif_category;
-    return render;
-  };
-  // Files are written side by side: every format reads the same report, and for a large one
-  // writing is most of the run.
-  std::vector<std::optional<std::string>> write_errors(outputs->size());
-  std::vector<std::optional<std::string>> left_out(outputs->size());  // what a format left out
-  {
-    std::vector<std::jthread> writers;
-    for (size_t i = 0; i < outputs->size(); ++i) {
-      const Output& output = (*outputs)[i];
-      if (output.path.empty()) continue;
-      writers.emplace_back([&, i, render = render_options(output)] {
-        write_errors[i] = reporters::WriteFileAtomically(output.path, [&](std::ostream& file) {
-          left_out[i] = reporters::WriteReport(output.format, report, render, file);
-        });
-      });
-    }
-  }
-  for (const std::optional<std::string>& error : write_errors) {
-    if (error) {
-      err << "pgward: " << *error << "\n";
-      return ToInt(ExitCode::kUsageOrInputError);
-    }
+  if (std::optional<int> failed =
+          WriteReports(report, *outputs, options.output, inputs, out, err)) {
+    return *failed;
   }
   // Kept after the reports: a run whose reports could not be written is not the next baseline.
   if (state) {
@@ -363,25 +281,6 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
       err << "pgward: " << *error << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
     }
-  }
-  // Every report went to a file: the terminal still gets the counts.
-  if (std::none_of(outputs->begin(), outputs->end(),
-                   [](const Output& output) { return output.path.empty(); })) {
-    reporters::WriteTextSummary(report, out);
-  }
-  for (size_t i = 0; i < outputs->size(); ++i) {
-    const Output& output = (*outputs)[i];
-    // A failed write is reported by the caller, once out is flushed.
-    if (output.path.empty()) {
-      left_out[i] = reporters::WriteReport(output.format, report, render_options(output), out);
-    }
-  }
-  for (const std::string& warning : report.warnings) err << "pgward: warning: " << warning << "\n";
-  for (const std::optional<std::string>& note : left_out) {
-    if (note) err << "pgward: warning: " << *note << "\n";
-  }
-  for (const EvidenceError& error : report.errors) {
-    err << "pgward: " << error.target << ": " << error.message << "\n";
   }
   const int exit_code = report.invocation.exit_code;
   KeepUntilExit(std::move(report));

@@ -9,6 +9,7 @@
 
 #include "engine/cli/collect_command.h"
 #include "engine/cli/policy_choice.h"
+#include "engine/cli/report_outputs.h"
 #include "engine/findings/finding.h"
 
 namespace pgward::cli {
@@ -35,18 +36,9 @@ struct ScanOptions {
   size_t keep_runs = 30;
 
   // Output.
-  std::vector<std::string> formats = {"text"};  // reporters::ReportFormats()
-  std::string output_dir;
-  std::string json_file;
-  std::string sarif_file;
-  std::string junit_file;
-  std::string metrics_file;  // Prometheus text format, for node_exporter's textfile collector
+  ReportOutputOptions output;
   std::optional<Severity> fail_on = Severity::kHigh;  // absent: never
-  bool reproducible = false;           // no timestamps: the same inputs give the same bytes
-  std::string source_root = ".";       // SARIF: file URIs relative to this directory
-  bool sarif_omit_suppressed = false;  // SARIF: leave waived findings out (GitHub)
-  std::string sarif_category;          // SARIF: automationDetails.id (GitHub's category)
-  bool color = false;                  // decided by the caller: a terminal and NO_COLOR unset
+  bool reproducible = false;  // no timestamps: the same inputs give the same bytes
 
   std::vector<std::string> arguments;  // the command line, for the report (redacted there)
 };

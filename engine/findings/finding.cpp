@@ -1,5 +1,7 @@
 #include "engine/findings/finding.h"
 
+#include <tuple>
+
 #include "engine/model/fact_format.h"
 
 namespace pgward {
@@ -33,6 +35,17 @@ std::optional<std::string> FindingSubject::Text(std::string_view field) const {
   const std::optional<size_t> index = table().spec().FieldIndex(field);
   if (!index || IsAbsent(table(), row, *index)) return std::nullopt;
   return FormatField(table(), row, *index);
+}
+
+bool FindingBefore(const Finding& a, const Finding& b) {
+  const auto key = [](const Finding& finding) {
+    return std::make_tuple(
+        std::string_view(finding.rule_id), std::string_view(finding.target),
+        finding.location ? std::string_view(finding.location->file) : std::string_view(),
+        finding.location ? finding.location->line : 0, std::string_view(finding.message),
+        std::string_view(finding.fingerprint));
+  };
+  return key(a) < key(b);
 }
 
 std::string_view BaselineStateName(BaselineState state) {

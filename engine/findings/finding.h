@@ -84,4 +84,7 @@ struct Finding {
   std::optional<BaselineState> baseline_state;  // set when the run has a baseline
 };
 
+// The order in which reports list findings: rule id, target, location, message, fingerprint.
+bool FindingBefore(const Finding& a, const Finding& b);
+
 }  // namespace pgward

@@ -126,4 +126,11 @@ Observations Observe(const FactSet& facts) {
   return observations;
 }
 
+void SortObservations(Observations& observations) {
+  std::sort(observations.sessions.begin(), observations.sessions.end());
+  std::sort(observations.certificates.begin(), observations.certificates.end());
+  std::sort(observations.probe_protocols.begin(), observations.probe_protocols.end());
+  std::sort(observations.hba.begin(), observations.hba.end());
+}
+
 }  // namespace pgward

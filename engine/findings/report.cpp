@@ -23,6 +23,16 @@ CheckOutcome Worse(CheckOutcome outcome, FindingStatus status) {
 
 }  // namespace
 
+bool CheckBefore(const RuleCheck& a, const RuleCheck& b) {
+  return std::tie(a.rule_id, a.target) < std::tie(b.rule_id, b.target);
+}
+
+void SortErrors(std::vector<EvidenceError>& errors) {
+  std::stable_sort(
+      errors.begin(), errors.end(),
+      [](const EvidenceError& a, const EvidenceError& b) { return a.target < b.target; });
+}
+
 std::vector<CheckResult> CheckResults(const ScanReport& report) {
   // Keyed as the results are sorted: target, then its evidence collection before its rules. A
   // finding without its check (a hand-made report) still makes one.

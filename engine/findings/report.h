@@ -50,6 +50,7 @@ struct Invocation {
   bool fail_on_new = false;                // only findings new since the baseline fail the run
   std::string baseline;                    // the baseline report compared with; empty: none
   std::optional<double> duration_seconds;  // wall time of the run; absent with --reproducible
+  std::optional<Shard> shard;              // the part of the fleet this run scanned
 };
 
 struct ScanReport {
@@ -65,6 +66,11 @@ struct ScanReport {
   std::vector<std::string> warnings;  // e.g. waivers that matched no finding
   Observations observations;          // what the run saw, for metrics
 };
+
+// The order of a report's checks (rule id, then target) and of its errors (by target, each
+// target's errors in the order they were found): a scan and a merge of its shards agree on it.
+bool CheckBefore(const RuleCheck& a, const RuleCheck& b);
+void SortErrors(std::vector<EvidenceError>& errors);
 
 // What one check came to: a rule on a target (failed when any of its findings fails, else error
 // when evidence was missing, else waived when all its findings are waived, else passed), or the

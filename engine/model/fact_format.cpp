@@ -121,6 +121,55 @@ void AppendFieldJson(std::string& out, const FactTable& table, size_t row, size_
   VisitField(table, row, field, visitor);
 }
 
+std::optional<std::string> SetFieldFromText(FactTable& table, size_t row, size_t field,
+                                            std::string_view text) {
+  switch (table.spec().fields[field].type) {
+    case FieldType::kString:
+      table.SetString(row, field, text);
+      return std::nullopt;
+    case FieldType::kBool:
+      if (text != "true" && text != "false") return "true or false";
+      table.SetBool(row, field, text == "true");
+      return std::nullopt;
+    case FieldType::kInteger: {
+      std::int64_t number = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+      if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+        return "an integer";
+      }
+      table.SetInteger(row, field, number);
+      return std::nullopt;
+    }
+    case FieldType::kTimestamp: {
+      const std::optional<std::int64_t> seconds = ParseTimestamp(text);
+      if (!seconds) return "a date, YYYY-MM-DD[THH:MM:SSZ]";
+      table.SetInteger(row, field, *seconds);
+      return std::nullopt;
+    }
+    case FieldType::kTlsVersion: {
+      const std::optional<TlsVersion> version = ParseTlsVersion(text);
+      if (!version) return "TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3";
+      table.SetTlsVersion(row, field, *version);
+      return std::nullopt;
+    }
+    case FieldType::kAddress: {
+      const std::optional<IpAddress> address = ParseIpAddress(text);
+      if (!address) return "an IP address";
+      table.SetAddress(row, field, *address);
+      return std::nullopt;
+    }
+    case FieldType::kRange: {
+      const std::optional<IpRange> range = ParseIpRange(text);
+      if (!range) return "a CIDR range";
+      table.SetRange(row, field, *range);
+      return std::nullopt;
+    }
+    case FieldType::kStringList:
+      break;
+  }
+  return "a list of strings";
+}
+
 bool IsAbsent(const FactTable& table, size_t row, size_t field) {
   switch (table.spec().fields[field].type) {
     case FieldType::kInteger:

@@ -34,6 +34,13 @@ void AppendFieldJson(std::string& out, const FactTable& table, size_t row, size_
 
 bool IsAbsent(const FactTable& table, size_t row, size_t field);
 
+// Sets a scalar field (every type but lists) from its text as reports and YAML facts write it:
+// "true"/"false", decimal integers, timestamps as ParseTimestamp takes them, TLS versions by
+// name, addresses and ranges as CIDR text. Returns what the text should have been when it is
+// not that.
+std::optional<std::string> SetFieldFromText(FactTable& table, size_t row, size_t field,
+                                            std::string_view text);
+
 // "2026-11-24T10:00:00Z".
 std::string FormatTimestamp(std::int64_t seconds);
 // "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (UTC) to seconds since the epoch.

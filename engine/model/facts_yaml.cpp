@@ -1,6 +1,5 @@
 #include "engine/model/facts_yaml.h"
 
-#include <charconv>
 #include <vector>
 
 #include "engine/core/suggest.h"
@@ -37,50 +36,8 @@ std::optional<std::string> SetValue(FactTable& table, size_t row, size_t field,
     return std::nullopt;
   }
   if (!value.IsScalar()) return At(value, what + " must be a single value");
-  const std::string& text = value.Scalar();
-  switch (spec.type) {
-    case FieldType::kString:
-      table.SetString(row, field, text);
-      return std::nullopt;
-    case FieldType::kBool:
-      if (text != "true" && text != "false") return At(value, what + " must be true or false");
-      table.SetBool(row, field, text == "true");
-      return std::nullopt;
-    case FieldType::kInteger: {
-      std::int64_t number = 0;
-      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-      if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
-        return At(value, what + " must be an integer");
-      }
-      table.SetInteger(row, field, number);
-      return std::nullopt;
-    }
-    case FieldType::kTimestamp: {
-      std::optional<std::int64_t> seconds = ParseTimestamp(text);
-      if (!seconds) return At(value, what + " must be a date, YYYY-MM-DD[THH:MM:SSZ]");
-      table.SetInteger(row, field, *seconds);
-      return std::nullopt;
-    }
-    case FieldType::kTlsVersion: {
-      std::optional<TlsVersion> version = ParseTlsVersion(text);
-      if (!version) return At(value, what + " must be TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3");
-      table.SetTlsVersion(row, field, *version);
-      return std::nullopt;
-    }
-    case FieldType::kAddress: {
-      std::optional<IpAddress> address = ParseIpAddress(text);
-      if (!address) return At(value, what + " must be an IP address");
-      table.SetAddress(row, field, *address);
-      return std::nullopt;
-    }
-    case FieldType::kRange: {
-      std::optional<IpRange> range = ParseIpRange(text);
-      if (!range) return At(value, what + " must be a CIDR range");
-      table.SetRange(row, field, *range);
-      return std::nullopt;
-    }
-    case FieldType::kStringList:
-      break;
+  if (std::optional<std::string> expected = SetFieldFromText(table, row, field, value.Scalar())) {
+    return At(value, what + " must be " + *expected);
   }
   return std::nullopt;
 }

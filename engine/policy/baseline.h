@@ -4,20 +4,11 @@
 // unchanged or updated (matched by fingerprint), and the baseline's findings that are gone are
 // absent. Scheduled runs compare with last night's report; pre-merge runs with the base branch's.
 
-#include <optional>
-#include <string>
 #include <vector>
 
 #include "engine/findings/finding.h"
 
 namespace pgward::policy {
-
-struct BaselineLoadResult {
-  std::vector<Finding> findings;  // rule, severity, status, message, target, location, fingerprint
-  std::optional<std::string> error;  // not a pgward JSON report, or unreadable: nothing compared
-};
-
-BaselineLoadResult LoadBaseline(const std::string& path);
 
 // Sets every finding's baseline_state and returns the baseline's findings this run does not
 // have, with state absent.

@@ -297,22 +297,12 @@ Evaluation Evaluate(const std::vector<const Policy*>& policies,
     std::move(part.checks.begin(), part.checks.end(), std::back_inserter(evaluation.checks));
     part = Evaluation();  // each finding is held once at a time
   }
-  auto location_key = [](const Finding& finding) {
-    return finding.location
-               ? std::make_tuple(std::string_view(finding.location->file), finding.location->line)
-               : std::make_tuple(std::string_view(), 0);
-  };
   // Sorted by index, then put in place by following the permutation's cycles: each finding is
   // moved about once, and never copied.
   std::vector<size_t> order(findings.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t left, size_t right) {
-    const Finding& a = findings[left];
-    const Finding& b = findings[right];
-    return std::make_tuple(std::string_view(a.rule_id), std::string_view(a.target), location_key(a),
-                           std::string_view(a.message), std::string_view(a.fingerprint)) <
-           std::make_tuple(std::string_view(b.rule_id), std::string_view(b.target), location_key(b),
-                           std::string_view(b.message), std::string_view(b.fingerprint));
+    return FindingBefore(findings[left], findings[right]);
   });
   std::vector<bool> placed(findings.size(), false);
   for (size_t start = 0; start < findings.size(); ++start) {
@@ -338,10 +328,7 @@ Evaluation Evaluate(const std::vector<const Policy*>& policies,
   for (size_t i = 0; i < findings.size(); ++i) {
     if (ordinal[i] > 0) findings[i].fingerprint += "/" + std::to_string(ordinal[i] + 1);
   }
-  std::sort(evaluation.checks.begin(), evaluation.checks.end(),
-            [](const RuleCheck& a, const RuleCheck& b) {
-              return std::tie(a.rule_id, a.target) < std::tie(b.rule_id, b.target);
-            });
+  std::sort(evaluation.checks.begin(), evaluation.checks.end(), CheckBefore);
   return evaluation;
 }
 

@@ -23,6 +23,7 @@ struct LivePlan {
   // What the targets' hba_file may make pgward read.
   hba::FileAccess hba_access;
   std::optional<ProbeServersOptions> probe;  // --probe
+  std::optional<Shard> shard;                // the part of the targets selected
 };
 
 // Collects the planned targets, reads each reached server's hba evidence and, with a probe,

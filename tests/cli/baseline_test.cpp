@@ -127,7 +127,8 @@ TEST_F(BaselineTest, ABaselineThatIsNotAReportIsAnError) {
   fs::copy_file(kPairs + "reorder/base/pg_hba.conf", hba_, fs::copy_options::overwrite_existing);
   const auto result = RunPgward({"scan", "--hba", hba_, "--baseline", bogus});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.err.find("is not a pgward JSON report"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("bogus.json: not a pgward JSON report"), std::string::npos)
+      << result.err;
   const auto alone = RunPgward({"scan", "--hba", hba_, "--fail-on-new"});
   EXPECT_EQ(alone.exit_code, 2);
   EXPECT_NE(alone.err.find("--fail-on-new needs a baseline"), std::string::npos) << alone.err;

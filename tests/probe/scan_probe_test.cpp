@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -428,6 +429,165 @@ TEST(ScanProbeTest, ATransientConnectionFailureIsRetried) {
   const auto exhausted = RunPgward({"scan", "--target", dsn, "--retries", "1"});
   EXPECT_EQ(exhausted.exit_code, 3);
   EXPECT_NE(exhausted.err.find("(2 attempts)"), std::string::npos) << exhausted.err;
+}
+
+// Waits until no session of the scanner role is left on `server`: a scan's backend may outlive
+// its client by a moment, and the next scan would count it.
+void WaitForScannerSessionsToEnd(const Sandbox& server) {
+  const std::string sql = "SELECT count(*) FROM pg_stat_activity WHERE usename = '" +
+                          std::string(sandbox::kScannerRole) + "'";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (server.Query(sql).at(0).at(0) == "0") return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FAIL() << "the scanner's sessions did not end";
+}
+
+std::map<std::string, std::string> FilesIn(const std::filesystem::path& directory) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    files[entry.path().filename().string()] =
+        std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return files;
+}
+
+// A fleet spread over a Kubernetes Indexed Job: three shards' JSON reports merged give, in every
+// format, byte for byte, what one run over the whole fleet gives. The fleet has two servers
+// (one with a plaintext session that a waiver accepts, and a pg_hba.conf), two that are down,
+// and a waiver that matches nothing anywhere; the shards see each a part of it.
+TEST(ScanProbeTest, ThreeShardsMergedEqualOneRunOfTheFleet) {
+  using sandbox::ClientSpec;
+  using sandbox::LiveClient;
+  using sandbox::Transport;
+  Sandbox orders;
+  orders.GrantScannerHbaFileRules();
+  Sandbox audit(SandboxOptions::legacy_tls());
+  audit.GrantScannerHbaFileRules();
+  LiveClient plaintext(
+      orders, ClientSpec{.transport = Transport::kTcpPlaintext, .user = sandbox::kPlainAppRole});
+  TempDir directory;
+  std::filesystem::copy_file(std::string(PGWARD_SOURCE_DIR) + "/fixtures/scan/insecure_pg_hba.conf",
+                             directory.file("orders.conf"));
+  const std::string inventory = directory.file("fleet.yaml");
+  // By the hash of their names, orders is in shard 0, audit in 1, offline and reporting in 2.
+  std::ofstream(inventory) << "targets:\n"
+                           << "  - {name: orders, dsn: \"" << orders.tls_dsn(sandbox::kScannerRole)
+                           << "\", hba_file: orders.conf}\n"
+                           << "  - {name: audit, dsn: \"" << audit.tls_dsn(sandbox::kScannerRole)
+                           << "\"}\n"
+                           << "  - {name: offline, dsn: \"host=127.0.0.1 port=1 dbname=x\"}\n"
+                           << "  - {name: reporting, dsn: \"host=127.0.0.1 port=1 dbname=y\"}\n";
+  const std::string waivers = directory.file("waivers.yaml");
+  std::ofstream(waivers)
+      << "apiVersion: pgward/v1\nkind: Waivers\nwaivers:\n"
+      << "  - {rule: PGW-CONN-001, match: {target: orders}, justification: batch job, owner: ops,"
+         " expires: 2099-12-31}\n"
+      << "  - {rule: PGW-CONN-001, match: {target: nowhere}, justification: none, owner: ops,"
+         " expires: 2099-12-31}\n";
+  const std::string formats = "text,json,sarif,junit,github,gitlab,metrics";
+  // Every run in a directory of its own with the same command line, as the pods of a Job run.
+  const auto scan = [&](const std::string& run, const std::vector<std::string>& extra,
+                        const std::string& index) {
+    WaitForScannerSessionsToEnd(orders);
+    WaitForScannerSessionsToEnd(audit);
+    std::filesystem::create_directories(directory.file(run));
+    std::vector<std::string> arguments = {"scan",
+                                          "--inventory",
+                                          inventory,
+                                          "--probe",
+                                          "--concurrency",
+                                          "1",
+                                          "--retries",
+                                          "0",
+                                          "--waivers",
+                                          waivers,
+                                          "--reproducible",
+                                          "--format",
+                                          formats,
+                                          "--output-dir",
+                                          "out",
+                                          "--source-root",
+                                          directory.file("")};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    // The index a Kubernetes Indexed Job gives its pod, in the environment pgward inherits.
+    if (index.empty()) {
+      unsetenv("JOB_COMPLETION_INDEX");
+    } else {
+      setenv("JOB_COMPLETION_INDEX", index.c_str(), 1);
+    }
+    testing::CommandOptions where;
+    where.cwd = directory.file(run);
+    const testing::CommandResult result = RunPgward(arguments, where);
+    unsetenv("JOB_COMPLETION_INDEX");
+    return result;
+  };
+  const auto whole = scan("whole", {}, "");
+  ASSERT_EQ(whole.exit_code, 3) << whole.err;  // two servers are down
+  // One unused waiver: the one for "nowhere".
+  ASSERT_NE(whole.err.find("matched no finding"), std::string::npos) << whole.err;
+  EXPECT_EQ(whole.err.find("matched no finding"), whole.err.rfind("matched no finding"))
+      << whole.err;
+  std::vector<std::string> shard_reports;
+  std::set<size_t> shards_with_targets;
+  for (const std::string index : {"0", "1", "2"}) {
+    const auto shard = scan("shard" + index, {"--shards", "3"}, index);
+    ASSERT_TRUE(shard.exit_code == 0 || shard.exit_code == 1 || shard.exit_code == 3) << shard.err;
+    shard_reports.push_back(directory.file("shard" + index + "/out/pgward.json"));
+    std::ifstream in(shard_reports.back());
+    const nlohmann::json report = nlohmann::json::parse(in);
+    EXPECT_EQ(report["invocation"]["shard"]["index"], std::stoi(index));
+    if (!report["targets"].empty()) shards_with_targets.insert(std::stoul(index));
+  }
+  EXPECT_EQ(shards_with_targets.size(), 3u);
+
+  std::filesystem::create_directories(directory.file("merged"));
+  std::vector<std::string> merge = {"report", "merge"};
+  merge.insert(merge.end(), shard_reports.begin(), shard_reports.end());
+  for (const std::string& option :
+       {std::string("--format"), formats, std::string("--output-dir"), std::string("out"),
+        std::string("--source-root"), directory.file("")}) {
+    merge.push_back(option);
+  }
+  testing::CommandOptions where;
+  where.cwd = directory.file("merged");
+  const auto merged = RunPgward(merge, where);
+  EXPECT_EQ(merged.exit_code, whole.exit_code) << merged.err;
+  EXPECT_EQ(merged.out, whole.out);  // the summary on the terminal
+  const auto expected = FilesIn(directory.file("whole/out"));
+  const auto actual = FilesIn(directory.file("merged/out"));
+  ASSERT_EQ(expected.size(), 7u);
+  for (const auto& [name, contents] : expected) {
+    ASSERT_TRUE(actual.contains(name)) << name;
+    // The first line that differs, not the whole report.
+    std::istringstream want(contents), got(actual.at(name));
+    std::string wanted, gotten;
+    int line = 0;
+    while (std::getline(want, wanted)) {
+      ++line;
+      if (!std::getline(got, gotten) || gotten != wanted) break;
+    }
+    EXPECT_TRUE(actual.at(name) == contents) << name << " line " << line << ": expected\n"
+                                             << wanted << "\ngot\n"
+                                             << gotten;
+  }
+
+  // A missing shard is missing evidence, never a smaller fleet that passes.
+  const auto partial =
+      RunPgward({"report", "merge", shard_reports[0], shard_reports[1], "--format", "json"});
+  EXPECT_EQ(partial.exit_code, 3) << partial.err;
+  EXPECT_NE(partial.err.find("shard 2/3: no report of this shard was merged"), std::string::npos)
+      << partial.err;
+  // Reports that are not shards of one scan are refused.
+  const auto twice =
+      RunPgward({"report", "merge", shard_reports[0], shard_reports[0], "--format", "json"});
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.err.find("are both shard 0/3"), std::string::npos) << twice.err;
+  const auto unsharded =
+      RunPgward({"report", "merge", directory.file("whole/out/pgward.json"), "--format", "json"});
+  EXPECT_EQ(unsharded.exit_code, 2);
+  EXPECT_NE(unsharded.err.find("is not a shard's report"), std::string::npos) << unsharded.err;
 }
 
 }  // namespace

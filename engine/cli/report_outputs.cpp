@@ -1,0 +1,119 @@
+#include "engine/cli/report_outputs.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <ostream>
+#include <thread>
+
+#include "engine/core/exit_code.h"
+#include "reporters/atomic_file.h"
+#include "reporters/render.h"
+#include "reporters/text_report.h"
+
+namespace pgward::cli {
+
+std::optional<std::vector<ReportOutput>> PlanOutputs(const ReportOutputOptions& options,
+                                                     std::ostream& err) {
+  std::vector<ReportOutput> outputs;
+  size_t to_stdout = 0;
+  for (const std::string& format : options.formats) {
+    ReportOutput output{format, ""};
+    if (!options.output_dir.empty()) {
+      output.path =
+          (std::filesystem::path(options.output_dir) / reporters::DefaultFileName(format)).string();
+    }
+    if (output.path.empty()) ++to_stdout;
+    outputs.push_back(output);
+  }
+  for (const auto& [format, path] :
+       {std::pair{"json", options.json_file}, std::pair{"sarif", options.sarif_file},
+        std::pair{"junit", options.junit_file}, std::pair{"metrics", options.metrics_file}}) {
+    if (path.empty()) continue;
+    if (path == "-") ++to_stdout;
+    outputs.push_back({format, path == "-" ? "" : path});
+  }
+  if (to_stdout > 1) {
+    err << "pgward: several formats on standard output: add --output-dir DIR or --json FILE\n";
+    return std::nullopt;
+  }
+  if (outputs.empty()) {
+    err << "pgward: no report format: give --format FORMAT[,FORMAT...] or --json/--sarif/--junit "
+           "FILE\n";
+    return std::nullopt;
+  }
+  return outputs;
+}
+
+std::optional<int> WriteReports(const ScanReport& report, const std::vector<ReportOutput>& outputs,
+                                const ReportOutputOptions& options,
+                                const std::vector<std::string>& inputs, std::ostream& out,
+                                std::ostream& err) {
+  const int failed = ToInt(ExitCode::kUsageOrInputError);
+  if (!options.output_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(options.output_dir, error);
+    if (error) {
+      err << "pgward: cannot create " << options.output_dir << ": " << error.message() << "\n";
+      return failed;
+    }
+  }
+  for (const ReportOutput& output : outputs) {
+    if (output.path.empty()) continue;
+    if (std::optional<std::string> error = reporters::CheckOutputPath(output.path, inputs)) {
+      err << "pgward: " << *error << "\n";
+      return failed;
+    }
+  }
+  const auto render_options = [&](const ReportOutput& output) {
+    reporters::RenderOptions render;
+    render.color = output.path.empty() && options.color;
+    render.source_root = options.source_root;
+    render.sarif_omit_suppressed = options.sarif_omit_suppressed;
+    render.sarif_category = options.sarif_category;
+    return render;
+  };
+  // Files are written side by side: every format reads the same report, and for a large one
+  // writing is most of the run.
+  std::vector<std::optional<std::string>> write_errors(outputs.size());
+  std::vector<std::optional<std::string>> left_out(outputs.size());  // what a format left out
+  {
+    std::vector<std::jthread> writers;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const ReportOutput& output = outputs[i];
+      if (output.path.empty()) continue;
+      writers.emplace_back([&, i, render = render_options(output)] {
+        write_errors[i] = reporters::WriteFileAtomically(output.path, [&](std::ostream& file) {
+          left_out[i] = reporters::WriteReport(output.format, report, render, file);
+        });
+      });
+    }
+  }
+  for (const std::optional<std::string>& error : write_errors) {
+    if (error) {
+      err << "pgward: " << *error << "\n";
+      return failed;
+    }
+  }
+  // Every report went to a file: the terminal still gets the counts.
+  if (std::none_of(outputs.begin(), outputs.end(),
+                   [](const ReportOutput& output) { return output.path.empty(); })) {
+    reporters::WriteTextSummary(report, out);
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const ReportOutput& output = outputs[i];
+    // A failed write is reported by the caller, once out is flushed.
+    if (output.path.empty()) {
+      left_out[i] = reporters::WriteReport(output.format, report, render_options(output), out);
+    }
+  }
+  for (const std::string& warning : report.warnings) err << "pgward: warning: " << warning << "\n";
+  for (const std::optional<std::string>& note : left_out) {
+    if (note) err << "pgward: warning: " << *note << "\n";
+  }
+  for (const EvidenceError& error : report.errors) {
+    err << "pgward: " << error.target << ": " << error.message << "\n";
+  }
+  return std::nullopt;
+}
+
+}  // namespace pgward::cli
