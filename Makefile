@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 ASAN_BUILD_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-asan demo bench fuzz format clean
+.PHONY: all deps build test test-asan demo bench fuzz format package install clean
 
 all: build
 
@@ -25,6 +25,15 @@ test-asan: deps
 
 demo: build
 	@scripts/demo
+
+# A Debian package of the build (CPack; dependencies from dpkg-shlibdeps) in build/package/.
+package: build
+	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls $(abspath $(BUILD_DIR))/package/*.deb
+
+# The binary, its man page, docs and examples under PREFIX (default /usr/local).
+PREFIX ?= /usr/local
+install: build
+	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 # Benchmarks, each side by side with its peer in one run.
 bench: build

@@ -62,8 +62,8 @@ int RunReportMerge(const ReportMergeOptions& options, std::ostream& out, std::os
     }
     shards.push_back(std::move(shard));
   }
-  std::variant<ScanReport, std::string> merged = MergeShardReports(std::move(shards),
-                                                                   options.reports);
+  std::variant<ScanReport, std::string> merged =
+      MergeShardReports(std::move(shards), options.reports);
   if (const std::string* error = std::get_if<std::string>(&merged)) {
     err << "pgward: " << *error << "\n";
     return usage;

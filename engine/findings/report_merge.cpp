@@ -21,7 +21,8 @@ std::string ShardName(size_t index, size_t count) {
 std::vector<std::string> RuleIdentity(const ScanReport& report) {
   std::vector<std::string> identity;
   for (const RuleInfo& rule : report.rules) {
-    identity.push_back(rule.id + "\n" + rule.policy + "\n" + std::string(SeverityName(rule.severity)));
+    identity.push_back(rule.id + "\n" + rule.policy + "\n" +
+                       std::string(SeverityName(rule.severity)));
   }
   return identity;
 }
@@ -68,9 +69,8 @@ std::variant<ScanReport, std::string> MergeShardReports(std::vector<ScanReport> 
   std::map<std::string, size_t> warning_count;
   for (ScanReport& shard : shards) {
     Invocation& invocation = shard.invocation;
-    if (!invocation.started_at.empty() &&
-        (merged.invocation.started_at.empty() ||
-         invocation.started_at < merged.invocation.started_at)) {
+    if (!invocation.started_at.empty() && (merged.invocation.started_at.empty() ||
+                                           invocation.started_at < merged.invocation.started_at)) {
       merged.invocation.started_at = invocation.started_at;
     }
     merged.invocation.finished_at = std::max(merged.invocation.finished_at, invocation.finished_at);
@@ -87,8 +87,8 @@ std::variant<ScanReport, std::string> MergeShardReports(std::vector<ScanReport> 
     Append(merged.absent, shard.absent);
     Append(merged.checks, shard.checks);
     Append(merged.errors, shard.errors);
-    for (const std::string& warning : std::set<std::string>(shard.warnings.begin(),
-                                                            shard.warnings.end())) {
+    for (const std::string& warning :
+         std::set<std::string>(shard.warnings.begin(), shard.warnings.end())) {
       ++warning_count[warning];
     }
     for (Artifact& artifact : shard.artifacts) {

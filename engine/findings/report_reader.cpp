@@ -120,10 +120,10 @@ std::optional<FindingSubject> ReadSubject(const Member& member, FactKind kind,
       table.SetStringList(row, *field, views);
       continue;
     }
-    const std::string text = value.is_string()            ? value.get<std::string>()
-                             : value.is_boolean()         ? (value.get<bool>() ? "true" : "false")
-                             : value.is_number_integer()  ? std::to_string(value.get<std::int64_t>())
-                                                          : std::string();
+    const std::string text = value.is_string()           ? value.get<std::string>()
+                             : value.is_boolean()        ? (value.get<bool>() ? "true" : "false")
+                             : value.is_number_integer() ? std::to_string(value.get<std::int64_t>())
+                                                         : std::string();
     if (!value.is_string() && !value.is_boolean() && !value.is_number_integer()) {
       field_member.Fail("a single value");
     }
