@@ -61,9 +61,9 @@ TEST(ExamplesTest, EveryYamlExampleParses) {
     const std::string name = entry.path().filename().string();
     if (!name.ends_with(".yml") && !name.ends_with(".yaml")) continue;
     ++files;
-    const CommandResult result =
-        RunCommand({"/usr/bin/python3", "-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1]))",
-                    entry.path().string()});
+    const CommandResult result = RunCommand(
+        {"/usr/bin/python3", "-c", "import sys, yaml; list(yaml.safe_load_all(open(sys.argv[1])))",
+         entry.path().string()});
     EXPECT_EQ(result.exit_code, 0) << entry.path() << ": " << result.err;
   }
   EXPECT_GE(files, 4u);

@@ -76,9 +76,9 @@ TEST(InstallTest, CmakeInstallPutsTheBinaryItsManPageAndDocsInPlace) {
 // The Dockerfile builds and installs that same package: its commands are checked against it.
 TEST(InstallTest, TheDebianPackageRunsFromAnExtractedRootAndTheDockerfileInstallsIt) {
   TempDir directory;
-  const CommandResult packed = RunCommand({"/usr/bin/cpack", "-G", "DEB", "--config",
-                                           (kBuild / "CPackConfig.cmake").string(), "-B",
-                                           directory.path().string()});
+  const CommandResult packed =
+      RunCommand({"/usr/bin/cpack", "-G", "DEB", "--config",
+                  (kBuild / "CPackConfig.cmake").string(), "-B", directory.path().string()});
   ASSERT_EQ(packed.exit_code, 0) << packed.out << packed.err;
   fs::path package;
   for (const auto& entry : fs::directory_iterator(directory.path())) {
@@ -96,9 +96,9 @@ TEST(InstallTest, TheDebianPackageRunsFromAnExtractedRootAndTheDockerfileInstall
   const CommandResult version = RunCommand({pgward, "--version"});
   EXPECT_EQ(version.exit_code, 0) << version.err;
   EXPECT_EQ(version.out, RunCommand({PGWARD_BINARY, "--version"}).out);
-  const CommandResult scan = RunCommand(
-      {pgward, "scan", "--hba", (kSource / "fixtures/scan/insecure_pg_hba.conf").string(),
-       "--format", "json"});
+  const CommandResult scan =
+      RunCommand({pgward, "scan", "--hba",
+                  (kSource / "fixtures/scan/insecure_pg_hba.conf").string(), "--format", "json"});
   EXPECT_EQ(scan.exit_code, 1) << scan.err;
   EXPECT_FALSE(nlohmann::json::parse(scan.out)["findings"].empty());
   EXPECT_TRUE(fs::exists(root / "usr/share/man/man1/pgward.1"));
@@ -153,8 +153,7 @@ class ScheduledExamplesTest : public ::testing::Test {
   }
 
   CommandResult RunShell(const std::string& command, std::map<std::string, std::string> env) {
-    std::vector<std::string> argv = {"/usr/bin/env",
-                                     "PATH=" + kBuild.string() + ":/usr/bin:/bin",
+    std::vector<std::string> argv = {"/usr/bin/env", "PATH=" + kBuild.string() + ":/usr/bin:/bin",
                                      "PGSERVICEFILE=" + (config() / "pg_service.conf").string()};
     for (const auto& [name, value] : env) argv.push_back(name + "=" + Mapped(value));
     argv.insert(argv.end(), {"/bin/sh", "-c", Mapped(command)});
@@ -188,13 +187,14 @@ print(json.dumps({"jobs": jobs, "files": files}))
 )";
 
 TEST_F(ScheduledExamplesTest, TheKubernetesIndexedJobAndItsMergeRunAsWritten) {
-  const CommandResult extracted = RunCommand(
-      {"/usr/bin/python3", "-c", kKubernetes,
-       (kSource / "examples/kubernetes/pgward-fleet.yaml").string()});
+  const CommandResult extracted =
+      RunCommand({"/usr/bin/python3", "-c", kKubernetes,
+                  (kSource / "examples/kubernetes/pgward-fleet.yaml").string()});
   ASSERT_EQ(extracted.exit_code, 0) << extracted.err;
   const nlohmann::json manifest = nlohmann::json::parse(extracted.out);
   // The ConfigMap's inventory as it is; its services are the test's, on the sandbox.
-  std::ofstream(config() / "inventory.yaml") << manifest["files"]["inventory.yaml"].get<std::string>();
+  std::ofstream(config() / "inventory.yaml")
+      << manifest["files"]["inventory.yaml"].get<std::string>();
   ASSERT_EQ(manifest["jobs"].size(), 2u);
   const nlohmann::json& scan = manifest["jobs"][0];
   const nlohmann::json& merge = manifest["jobs"][1];
@@ -219,7 +219,7 @@ TEST_F(ScheduledExamplesTest, TheKubernetesIndexedJobAndItsMergeRunAsWritten) {
   const std::string metrics = (root_.path() / "reports/fleet/pgward.prom").string();
   EXPECT_EQ(testing::PromtoolCheckMetrics(metrics).exit_code, 0);
   EXPECT_EQ(testing::SampleValue(testing::ParseExposition(metrics), "pgward_run_complete",
-                                     nlohmann::json::object()),
+                                 nlohmann::json::object()),
             1);
 }
 
@@ -241,7 +241,8 @@ TEST_F(ScheduledExamplesTest, TheSystemdUnitsVerifyAndTheServiceRunsNightAfterNi
   fs::create_directories(units);
   for (const char* name : {"pgward-scan.service", "pgward-scan.timer"}) {
     std::string text = ReadText(kSource / "examples/systemd" / name);
-    text = std::regex_replace(text, std::regex("/usr/bin/pgward"), (prefix / "bin/pgward").string());
+    text =
+        std::regex_replace(text, std::regex("/usr/bin/pgward"), (prefix / "bin/pgward").string());
     std::ofstream(units / name) << text;
   }
   const CommandResult verified = RunCommand(
