@@ -1,5 +1,5 @@
-// make bench (collection): two measurements in one run (`collect_bench snapshot` or
-// `collect_bench fleet` runs one of them).
+// make bench (collection): four measurements in one run (`collect_bench snapshot`, `fleet`,
+// `inventory` or `large-fleet` runs one of them).
 //
 // 1. Snapshot load: a 1,000,000-connection snapshot (about 260 MB) read into facts, in a child
 //    process so that its peak memory (VmHWM) is the load's alone. Goal: under 1 s (#15) and 600 MB.
@@ -18,6 +18,10 @@
 //    A floor runs in the same turns: every target connected and closed without a query, by the
 //    same libpq calls in the same event loops, which is the least any libpq-based collector
 //    does; on two cores it is what bounds the loopback ratio.
+// 3. Inventory load (#20): 10,000 targets loaded and validated. Goal: under 100 ms.
+// 4. A fleet of 1,000 targets (#20), each a distinct connection, over four sandbox servers,
+//    collected in one run against the floor in the same run. Goals: within 1.3x of the floor,
+//    under 100 kB of peak memory per target; pgward's CPU per target is printed.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
@@ -46,6 +50,7 @@
 #include <vector>
 
 #include "engine/collect/event_loops.h"
+#include "engine/collect/inventory.h"
 #include "engine/collect/live_collector.h"
 #include "engine/collect/snapshot.h"
 #include "engine/scan/gather.h"
@@ -332,9 +337,9 @@ class DelayRelay {
   std::thread thread_;
 };
 
-std::vector<std::string> FleetDsns(const std::vector<int>& ports) {
+std::vector<std::string> FleetDsns(const std::vector<int>& ports, int targets = kTargets) {
   std::vector<std::string> dsns;
-  for (int i = 0; i < kTargets; ++i) {
+  for (int i = 0; i < targets; ++i) {
     dsns.push_back("host=127.0.0.1 port=" + std::to_string(ports[i % ports.size()]) +
                    " user=" + kBenchRole + " password=" + kBenchPassword +
                    " dbname=postgres sslmode=require application_name=bench-" + std::to_string(i));
@@ -399,6 +404,7 @@ class Servers {
 
 // One contender's runs: seconds, and the CPU they took on each side.
 struct Runs {
+  int targets = kTargets;
   std::vector<double> seconds;
   std::vector<double> client_cpu;
   std::vector<double> server_cpu;
@@ -421,7 +427,7 @@ struct Runs {
   std::string CpuPerTarget() const {
     char text[64];
     std::snprintf(text, sizeof text, "%.1f ms client + %.1f ms server",
-                  Median(client_cpu) * 1000 / kTargets, Median(server_cpu) * 1000 / kTargets);
+                  Median(client_cpu) * 1000 / targets, Median(server_cpu) * 1000 / targets);
     return text;
   }
 };
@@ -614,6 +620,89 @@ bool BenchFleet(const std::filesystem::path& directory) {
   return true;
 }
 
+// --- 3. Fleets at scale (#20) ------------------------------------------------------------
+
+// An inventory of 10,000 targets (each with a service, tags and a timeout, as examples/
+// inventory.yaml writes them) loaded and validated by collect::LoadInventory. Goal: 100 ms.
+bool BenchInventoryLoad(const std::filesystem::path& directory) {
+  constexpr int kInventoryTargets = 10000;
+  const std::filesystem::path path = directory / "inventory.yaml";
+  {
+    std::ofstream out(path);
+    out << "defaults:\n  timeout_ms: 10000\n  connect: {sslmode: verify-full}\ntargets:\n";
+    for (int i = 0; i < kInventoryTargets; ++i) {
+      out << "  - name: db-" << i << "\n    service: db-" << i
+          << "\n    tags: [prod, eu, pci]\n    timeout_ms: 5000\n";
+    }
+  }
+  std::vector<double> seconds;
+  for (int run = 0; run < 5; ++run) {
+    const Clock::time_point start = Clock::now();
+    const collect::InventoryResult inventory = collect::LoadInventory(path.string());
+    seconds.push_back(Seconds(Clock::now() - start));
+    if (inventory.error || inventory.targets.size() != kInventoryTargets) {
+      std::cerr << "inventory: " << inventory.error.value_or("wrong number of targets") << "\n";
+      return false;
+    }
+  }
+  const double median = Runs::Median(seconds) * 1000;
+  std::printf(
+      "inventory of %d targets (%.1f MB): loaded and validated in %.0f ms (median of 5; "
+      "goal 100 ms: %s)\n",
+      kInventoryTargets, static_cast<double>(std::filesystem::file_size(path)) / 1e6, median,
+      median < 100 ? "met" : "NOT MET");
+  return true;
+}
+
+// 1,000 targets, each a distinct connection (SCRAM + TLS), spread over four sandbox servers and
+// collected in one run, against the floor measured in the same run (the same connections opened
+// and closed without a query). Goals: within 1.3x of the floor, under 100 kB per target.
+bool BenchLargeFleet() {
+  constexpr int kLargeFleet = 1000;
+  pgward::sandbox::SandboxOptions options;
+  options.settings["max_connections"] = "300";
+  options.hba_conf =
+      "local all all trust\n"
+      "hostssl all all 127.0.0.1/32 scram-sha-256\n";
+  std::vector<std::unique_ptr<pgward::sandbox::Sandbox>> sandboxes;
+  std::vector<int> ports;
+  std::vector<pid_t> postmasters;
+  for (int i = 0; i < 4; ++i) {
+    auto server = std::make_unique<pgward::sandbox::Sandbox>(options);
+    server->Query(std::string("SET password_encryption = 'scram-sha-256'; CREATE ROLE ") +
+                  kBenchRole + " LOGIN PASSWORD '" + kBenchPassword + "'; GRANT pg_monitor TO " +
+                  kBenchRole + "; GRANT SELECT ON pg_hba_file_rules TO " + kBenchRole +
+                  "; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO " + kBenchRole);
+    ports.push_back(server->port());
+    postmasters.push_back(server->postmaster_pid());
+    sandboxes.push_back(std::move(server));
+  }
+  const Servers servers(postmasters);
+  const std::vector<std::string> dsns = FleetDsns(ports, kLargeFleet);
+  Runs pgward, floor;
+  pgward.targets = floor.targets = kLargeFleet;
+  double kb_per_target = 0;
+  for (int run = 0; run < 3; ++run) {
+    Measure(servers, RUSAGE_SELF, pgward, [&] { CollectAll(dsns, kb_per_target); });
+    Measure(servers, RUSAGE_SELF, floor, [&] {
+      if (const int failed = ConnectOnly(dsns)) std::cerr << failed << " connections failed\n";
+    });
+  }
+  const double ratio = pgward.Seconds() / floor.Seconds();
+  std::printf(
+      "fleet of %d targets over 4 servers (medians): pgward %.2f s | floor %.2f s | %.2fx the "
+      "floor (goal 1.3x: %s)\n"
+      "  runs: pgward %s | floor %s\n"
+      "  CPU per target: pgward %s | floor %s\n"
+      "  memory: %.0f kB per target (peak RSS growth with all %d connections open; goal 100 kB: "
+      "%s)\n",
+      kLargeFleet, pgward.Seconds(), floor.Seconds(), ratio, ratio <= 1.3 ? "met" : "NOT MET",
+      pgward.List().c_str(), floor.List().c_str(), pgward.CpuPerTarget().c_str(),
+      floor.CpuPerTarget().c_str(), kb_per_target, kLargeFleet,
+      kb_per_target < 100 ? "met" : "NOT MET");
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -624,16 +713,21 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::string only = argc == 2 ? argv[1] : "";
-  if (argc > 2 || (argc == 2 && only != "snapshot" && only != "fleet")) {
-    std::cerr << "usage: collect_bench [snapshot|fleet]   (both when none is named)\n";
+  if (argc > 2 || (argc == 2 && only != "snapshot" && only != "fleet" && only != "inventory" &&
+                   only != "large-fleet")) {
+    std::cerr << "usage: collect_bench [snapshot|fleet|inventory|large-fleet]   (all when none "
+                 "is named)\n";
     return 2;
   }
   const std::string self = std::filesystem::canonical("/proc/self/exe").string();
   const std::filesystem::path directory =
       std::filesystem::temp_directory_path() / ("pgward-collect-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(directory);
-  const bool ok = (only == "fleet" || BenchSnapshotLoad(self, directory)) &&
-                  (only == "snapshot" || BenchFleet(directory));
+  const auto wanted = [&](const char* name) { return only.empty() || only == name; };
+  const bool ok = (!wanted("snapshot") || BenchSnapshotLoad(self, directory)) &&
+                  (!wanted("fleet") || BenchFleet(directory)) &&
+                  (!wanted("inventory") || BenchInventoryLoad(directory)) &&
+                  (!wanted("large-fleet") || BenchLargeFleet());
   std::filesystem::remove_all(directory);
   return ok ? 0 : 1;
 }
