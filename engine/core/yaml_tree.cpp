@@ -156,8 +156,7 @@ std::variant<YamlTree, YamlError> YamlTree::Parse(std::string_view text) {
   YamlTree tree;
   yaml_parser_t parser;
   if (yaml_parser_initialize(&parser) == 0) return YamlError{"out of memory", {}};
-  const std::unique_ptr<yaml_parser_t, void (*)(yaml_parser_t*)> owned(&parser,
-                                                                       yaml_parser_delete);
+  const std::unique_ptr<yaml_parser_t, void (*)(yaml_parser_t*)> owned(&parser, yaml_parser_delete);
   yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
                                text.size());
   Builder builder(tree);

@@ -42,7 +42,6 @@ class YamlTree {
   };
 
  public:
-
   class Node {
    public:
     Kind kind() const { return entry().kind; }
