@@ -29,9 +29,10 @@ bool SourceFiles::IsLocal(const std::string& file) const {
   return local_.contains(AbsolutePath(file));
 }
 
-std::optional<std::string> SourceFiles::UnderRoot(const std::string& file) const {
-  if (!IsLocal(file)) return std::nullopt;
-  return PathUnderRoot(file, root_);
+const std::optional<std::string>& SourceFiles::UnderRoot(const std::string& file) const {
+  auto [entry, inserted] = under_root_.try_emplace(file);
+  if (inserted && IsLocal(file)) entry->second = PathUnderRoot(file, root_);
+  return entry->second;
 }
 
 }  // namespace pgward::reporters

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "engine/findings/report.h"
 
@@ -33,12 +34,14 @@ class SourceFiles {
   const std::filesystem::path& root() const { return root_; }
   // However the path is spelled (db/./pg_hba.conf is db/pg_hba.conf).
   bool IsLocal(const std::string& file) const;
-  // The local file's path from the root, when it lies under it.
-  std::optional<std::string> UnderRoot(const std::string& file) const;
+  // The local file's path from the root, when it lies under it. Remembered per file: a
+  // report's findings share a handful of files.
+  const std::optional<std::string>& UnderRoot(const std::string& file) const;
 
  private:
   std::filesystem::path root_;
   std::set<std::filesystem::path> local_;  // AbsolutePath of each artifact
+  mutable std::unordered_map<std::string, std::optional<std::string>> under_root_;
 };
 
 }  // namespace pgward::reporters
