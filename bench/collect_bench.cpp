@@ -590,26 +590,35 @@ void PrintFleet(const char* label, const FleetTimes& times, double goal_loop, do
   }
 }
 
-bool BenchFleet(const std::filesystem::path& directory) {
-  pgward::sandbox::SandboxOptions options;
-  options.settings["max_connections"] = "200";
-  options.hba_conf =
-      "local all all trust\n"
-      "hostssl all all 127.0.0.1/32 scram-sha-256\n";
+// `count` sandbox servers that admit the bench role with SCRAM over TLS, `max_connections`
+// each.
+struct BenchServers {
+  BenchServers(int count, int max_connections) {
+    pgward::sandbox::SandboxOptions options;
+    options.settings["max_connections"] = std::to_string(max_connections);
+    options.hba_conf =
+        "local all all trust\n"
+        "hostssl all all 127.0.0.1/32 scram-sha-256\n";
+    for (int i = 0; i < count; ++i) {
+      auto server = std::make_unique<pgward::sandbox::Sandbox>(options);
+      server->Query(std::string("SET password_encryption = 'scram-sha-256'; CREATE ROLE ") +
+                    kBenchRole + " LOGIN PASSWORD '" + kBenchPassword + "'; GRANT pg_monitor TO " +
+                    kBenchRole + "; GRANT SELECT ON pg_hba_file_rules TO " + kBenchRole +
+                    "; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO " + kBenchRole);
+      ports.push_back(server->port());
+      postmasters.push_back(server->postmaster_pid());
+      sandboxes.push_back(std::move(server));
+    }
+  }
   std::vector<std::unique_ptr<pgward::sandbox::Sandbox>> sandboxes;
   std::vector<int> ports;
   std::vector<pid_t> postmasters;
-  for (int i = 0; i < 2; ++i) {
-    auto server = std::make_unique<pgward::sandbox::Sandbox>(options);
-    server->Query(std::string("SET password_encryption = 'scram-sha-256'; CREATE ROLE ") +
-                  kBenchRole + " LOGIN PASSWORD '" + kBenchPassword + "'; GRANT pg_monitor TO " +
-                  kBenchRole + "; GRANT SELECT ON pg_hba_file_rules TO " + kBenchRole +
-                  "; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO " + kBenchRole);
-    ports.push_back(server->port());
-    postmasters.push_back(server->postmaster_pid());
-    sandboxes.push_back(std::move(server));
-  }
-  const Servers servers(postmasters);
+};
+
+bool BenchFleet(const std::filesystem::path& directory) {
+  const BenchServers fleet(2, 200);
+  const std::vector<int>& ports = fleet.ports;
+  const Servers servers(fleet.postmasters);
   const FleetTimes loopback = RunFleet(FleetDsns(ports), servers, directory, 3, 3);
   PrintFleet("loopback", loopback, 3, 0, true);
   std::printf("memory: %.0f kB per target (peak RSS growth with all %d connections open)\n",
@@ -668,25 +677,9 @@ bool BenchInventoryLoad(const std::filesystem::path& directory) {
 bool BenchLargeFleet() {
   constexpr int kLargeFleet = 1000;
   const size_t concurrency = static_cast<size_t>(collect::CollectOptions().concurrency);
-  pgward::sandbox::SandboxOptions options;
-  options.settings["max_connections"] = "300";
-  options.hba_conf =
-      "local all all trust\n"
-      "hostssl all all 127.0.0.1/32 scram-sha-256\n";
-  std::vector<std::unique_ptr<pgward::sandbox::Sandbox>> sandboxes;
-  std::vector<int> ports;
-  std::vector<pid_t> postmasters;
-  for (int i = 0; i < 4; ++i) {
-    auto server = std::make_unique<pgward::sandbox::Sandbox>(options);
-    server->Query(std::string("SET password_encryption = 'scram-sha-256'; CREATE ROLE ") +
-                  kBenchRole + " LOGIN PASSWORD '" + kBenchPassword + "'; GRANT pg_monitor TO " +
-                  kBenchRole + "; GRANT SELECT ON pg_hba_file_rules TO " + kBenchRole +
-                  "; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO " + kBenchRole);
-    ports.push_back(server->port());
-    postmasters.push_back(server->postmaster_pid());
-    sandboxes.push_back(std::move(server));
-  }
-  const Servers servers(postmasters);
+  const BenchServers fleet(4, 300);
+  const std::vector<int>& ports = fleet.ports;
+  const Servers servers(fleet.postmasters);
   const std::vector<std::string> dsns = FleetDsns(ports, kLargeFleet);
   Runs pgward, floor;
   pgward.targets = floor.targets = kLargeFleet;
