@@ -233,21 +233,24 @@ std::string ExecStart(const fs::path& unit) {
 }
 
 TEST_F(ScheduledExamplesTest, TheSystemdUnitsVerifyAndTheServiceRunsNightAfterNight) {
-  // systemd-analyze verify checks that the binary and the man page the units name exist: it
-  // is given an installed prefix, as the package would put them.
+  // systemd-analyze verify checks the units and that the binary they run exists: it is given an
+  // installed prefix, as the package would lay it out. Their man page is checked here rather
+  // than through `man`, which a minimal machine lacks.
   const fs::path prefix = root_.path() / "usr";
   Install(prefix);
   const fs::path units = root_.path() / "units";
   fs::create_directories(units);
   for (const char* name : {"pgward-scan.service", "pgward-scan.timer"}) {
     std::string text = ReadText(kSource / "examples/systemd" / name);
+    EXPECT_NE(text.find("Documentation=man:pgward(1)"), std::string::npos) << name;
     text =
         std::regex_replace(text, std::regex("/usr/bin/pgward"), (prefix / "bin/pgward").string());
     std::ofstream(units / name) << text;
   }
-  const CommandResult verified = RunCommand(
-      {"/usr/bin/env", "MANPATH=" + (prefix / "share/man").string(), "/usr/bin/systemd-analyze",
-       "verify", (units / "pgward-scan.service").string(), (units / "pgward-scan.timer").string()});
+  EXPECT_TRUE(fs::exists(prefix / "share/man/man1/pgward.1"));
+  const CommandResult verified = RunCommand({"/usr/bin/systemd-analyze", "verify", "--man=no",
+                                             (units / "pgward-scan.service").string(),
+                                             (units / "pgward-scan.timer").string()});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_EQ(verified.err, "");
 
