@@ -311,35 +311,31 @@ struct ReportOutputFlags {
 };
 
 ReportOutputFlags AddReportOutputOptions(CLI::App& app, ReportOutputOptions& output) {
-  CLI::App* command = &app;
   ReportOutputFlags flags{std::make_shared<std::string>("text"), nullptr};
   std::shared_ptr<std::string>& formats = flags.formats;
   flags.format_option =
-      command
-          ->add_option(
-              "--format", *formats,
-              "Report formats, comma-separated (text, json, sarif, junit, github: workflow-command "
-              "annotations, gitlab: Code Quality report, metrics: Prometheus); without it, "
-              "text unless a --json/--sarif/--junit/--metrics FILE is '-' (standard output)")
+      app.add_option(
+             "--format", *formats,
+             "Report formats, comma-separated (text, json, sarif, junit, github: workflow-command "
+             "annotations, gitlab: Code Quality report, metrics: Prometheus); without it, "
+             "text unless a --json/--sarif/--junit/--metrics FILE is '-' (standard output)")
           ->default_val("text");
-  command->add_option("--output-dir", output.output_dir, "Write the reports into DIR");
-  command->add_option("--json", output.json_file, "Write the JSON report to FILE");
-  command->add_option("--sarif", output.sarif_file, "Write the SARIF 2.1.0 report to FILE");
-  command->add_option("--junit", output.junit_file, "Write the JUnit XML report to FILE");
-  command->add_option("--metrics", output.metrics_file,
-                      "Write Prometheus metrics to FILE (text format; for node_exporter's "
-                      "textfile collector, a FILE ending in .prom in its directory)");
-  command
-      ->add_option("--source-root", output.source_root,
-                   "SARIF: file locations relative to this directory (the repository root)")
+  app.add_option("--output-dir", output.output_dir, "Write the reports into DIR");
+  app.add_option("--json", output.json_file, "Write the JSON report to FILE");
+  app.add_option("--sarif", output.sarif_file, "Write the SARIF 2.1.0 report to FILE");
+  app.add_option("--junit", output.junit_file, "Write the JUnit XML report to FILE");
+  app.add_option("--metrics", output.metrics_file,
+                 "Write Prometheus metrics to FILE (text format; for node_exporter's "
+                 "textfile collector, a FILE ending in .prom in its directory)");
+  app.add_option("--source-root", output.source_root,
+                 "SARIF: file locations relative to this directory (the repository root)")
       ->check(CLI::ExistingDirectory)
       ->default_val(".");
-  command->add_flag("--sarif-omit-suppressed", output.sarif_omit_suppressed,
-                    "SARIF: leave waived findings out (GitHub shows suppressed results as open)");
-  command
-      ->add_option("--sarif-category", output.sarif_category,
-                   "SARIF: the run's automationDetails.id category (GitHub code scanning: one "
-                   "upload of a category replaces the last; default: a digest of the targets)")
+  app.add_flag("--sarif-omit-suppressed", output.sarif_omit_suppressed,
+               "SARIF: leave waived findings out (GitHub shows suppressed results as open)");
+  app.add_option("--sarif-category", output.sarif_category,
+                 "SARIF: the run's automationDetails.id category (GitHub code scanning: one "
+                 "upload of a category replaces the last; default: a digest of the targets)")
       ->check([](const std::string& category) {
         return category.empty() || category.find('/') != std::string::npos
                    ? std::string("a non-empty name without '/'")

@@ -112,7 +112,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   scan_inputs.pg_version = options.pg_version;
   scan_inputs.hba_access = options.live.hba_access;
   scan_inputs.snapshots = options.snapshots;
-  if (!options.live.targets.empty() || !options.live.inventory.empty()) {
+  if (live) {
     scan_inputs.live = PlanCollection(options.live, err);
     if (!scan_inputs.live) return ToInt(ExitCode::kUsageOrInputError);
     report.invocation.shard = scan_inputs.live->shard;

@@ -27,19 +27,18 @@ class Member {
   const json& value() const { return value_; }
   bool IsNull() const { return value_.is_null(); }
   [[noreturn]] void Fail(const std::string& expected) const {
-    throw BadMember{path_ + ": must be " + expected};
+    throw BadMember{Name() + ": must be " + expected};
   }
 
   // Members added after the first version of the format may be missing: `optional`.
   Member Get(const char* key, bool optional = false) const {
     static const json kNull;
     if (!value_.is_object()) Fail("an object");
+    const std::string path = path_.empty() ? key : path_ + "." + key;
     const auto it = value_.find(key);
-    if (it == value_.end()) {
-      if (!optional) throw BadMember{path_ + ": has no member '" + key + "'"};
-      return Member(kNull, path_ + "." + key);
-    }
-    return Member(*it, path_.empty() ? key : path_ + "." + key);
+    if (it != value_.end()) return Member(*it, path);
+    if (!optional) throw BadMember{Name() + ": has no member '" + key + "'"};
+    return Member(kNull, path);
   }
   std::vector<Member> Elements() const {
     if (!value_.is_array()) Fail("an array");
@@ -80,6 +79,8 @@ class Member {
   }
 
  private:
+  std::string Name() const { return path_.empty() ? "the document" : path_; }
+
   const json& value_;
   std::string path_;
 };
