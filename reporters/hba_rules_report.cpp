@@ -65,38 +65,40 @@ std::size_t DisplayWidth(std::string_view text) {
 
 }  // namespace
 
-void WriteFileRulesJson(const std::vector<FileRulesRow>& rows, std::ostream& out) {
-  {
-    JsonWriter json(out);
-    json.BeginArray();
-    for (const FileRulesRow& row : rows) {
-      json.BeginObject();
-      json.Key("rule_number");
-      json.OptionalInt(row.rule_number);
-      json.Key("file_name");
-      json.OptionalString(row.file_name);
-      json.IntMember("line_number", row.line_number);
-      json.Key("type");
-      json.OptionalString(row.type);
-      json.Key("database");
-      json.OptionalStrings(row.database);
-      json.Key("user_name");
-      json.OptionalStrings(row.user_name);
-      json.Key("address");
-      json.OptionalString(row.address);
-      json.Key("netmask");
-      json.OptionalString(row.netmask);
-      json.Key("auth_method");
-      json.OptionalString(row.auth_method);
-      json.Key("options");
-      json.OptionalStrings(row.options);
-      json.Key("error");
-      json.OptionalString(row.error);
-      json.EndObject();
-    }
-    json.EndArray();
-  }
-  out << "\n";
+FileRulesJsonWriter::FileRulesJsonWriter(std::ostream& out) : out_(out), json_(out) {
+  json_.BeginArray();
+}
+
+void FileRulesJsonWriter::Row(const FileRulesRow& row) {
+  json_.BeginObject();
+  json_.Key("rule_number");
+  json_.OptionalInt(row.rule_number);
+  json_.Key("file_name");
+  json_.OptionalString(row.file_name);
+  json_.IntMember("line_number", row.line_number);
+  json_.Key("type");
+  json_.OptionalString(row.type);
+  json_.Key("database");
+  json_.OptionalStrings(row.database);
+  json_.Key("user_name");
+  json_.OptionalStrings(row.user_name);
+  json_.Key("address");
+  json_.OptionalString(row.address);
+  json_.Key("netmask");
+  json_.OptionalString(row.netmask);
+  json_.Key("auth_method");
+  json_.OptionalString(row.auth_method);
+  json_.Key("options");
+  json_.OptionalStrings(row.options);
+  json_.Key("error");
+  json_.OptionalString(row.error);
+  json_.EndObject();
+}
+
+void FileRulesJsonWriter::Finish() {
+  json_.EndArray();
+  json_.Flush();
+  out_ << "\n";
 }
 
 void WriteFileRulesTable(const std::vector<FileRulesRow>& rows, bool has_file_columns,

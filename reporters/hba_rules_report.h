@@ -7,12 +7,24 @@
 #include <vector>
 
 #include "engine/model/file_rules_row.h"
+#include "reporters/json_writer.h"
 
 namespace pgward::reporters {
 
-// A JSON array of one object per row, written as it goes; NULL is null. Before 16 the view has
+// A JSON array of one object per row, written row by row as the caller renders them, so that
+// a file of any size is listed without holding its rows; NULL is null. Before 16 the view has
 // no rule_number and no file_name: the keys stay, null, so that consumers see one shape.
-void WriteFileRulesJson(const std::vector<FileRulesRow>& rows, std::ostream& out);
+class FileRulesJsonWriter {
+ public:
+  explicit FileRulesJsonWriter(std::ostream& out);
+  void Row(const FileRulesRow& row);
+  // Closes the array; nothing may be written after.
+  void Finish();
+
+ private:
+  std::ostream& out_;
+  JsonWriter json_;
+};
 
 // The rows as psql prints them (NULL as an empty cell), with the rule_number and file_name
 // columns when `with_file_columns` (PostgreSQL 16+). Control characters are escaped.

@@ -29,12 +29,18 @@ int RunHbaRules(const HbaRulesOptions& options, std::ostream& out, std::ostream&
     err << "pgward: " << *problem << "\n";
     return kExitInputError;
   }
-  const std::vector<FileRulesRow> rows =
-      hba::RenderFileRules(file, options.pg_version, hba::SecretDisplay::kMask);
   if (options.format == HbaRulesOptions::Format::kJson) {
-    reporters::WriteFileRulesJson(rows, out);
+    // Row by row: a large file is listed without holding its rendered rows.
+    reporters::FileRulesJsonWriter json(out);
+    for (const hba::HbaRule& rule : file.rules) {
+      json.Row(hba::RenderFileRule(rule, options.pg_version, hba::SecretDisplay::kMask));
+    }
+    json.Finish();
   } else {
-    reporters::WriteFileRulesTable(rows, options.pg_version >= 16, out);
+    // The table's columns are as wide as their widest cell: it needs every row first.
+    reporters::WriteFileRulesTable(
+        hba::RenderFileRules(file, options.pg_version, hba::SecretDisplay::kMask),
+        options.pg_version >= 16, out);
   }
   // A refused reference is the one place the listing knowingly differs from the server's.
   for (const hba::RefusedReference& refused : file.refused) {

@@ -30,6 +30,4 @@ std::vector<FileRulesRow> RenderFileRules(const HbaFile& file, int pg_version,
 FileRulesRow RenderFileRule(const HbaRule& rule, int pg_version,
                             SecretDisplay secrets = SecretDisplay::kShow);
 
-// The view's text for an address or mask (inet_ntop, as getnameinfo(NI_NUMERICHOST) prints it).
-
 }  // namespace pgward::hba
