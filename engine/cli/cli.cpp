@@ -20,6 +20,7 @@
 #include "engine/cli/hba_diff_command.h"
 #include "engine/cli/hba_explain_command.h"
 #include "engine/cli/hba_rules_command.h"
+#include "engine/cli/log_command.h"
 #include "engine/cli/policy_commands.h"
 #include "engine/cli/probe_command.h"
 #include "engine/cli/report_merge_command.h"
@@ -27,6 +28,7 @@
 #include "engine/core/exit_code.h"
 #include "engine/core/suggest.h"
 #include "engine/hba/parser.h"
+#include "engine/logs/line_prefix.h"
 #include "pgward/version.h"
 #include "reporters/printable.h"
 #include "reporters/render.h"
@@ -444,6 +446,47 @@ void AddReportCommands(CLI::App& report, Action& action) {
   });
 }
 
+void AddLogCommands(CLI::App& log, Action& action) {
+  CLI::App* summary = log.add_subcommand(
+      "summary",
+      "Summarise what PostgreSQL server logs say about connections (log_connections = on): "
+      "sessions by transport, TLS protocols and suites in use, authentication and TLS failures, "
+      "the pg_hba.conf lines used, and who is behind each");
+  auto options = std::make_shared<LogSummaryOptions>();
+  auto format = std::make_shared<std::string>("text");
+  summary
+      ->add_option("FILE", options->files,
+                   "Server log files in time order (rotated ones first; gzip read as it is; '-': "
+                   "standard input)")
+      ->required();
+  summary
+      ->add_option("--log-format", options->log_format,
+                   "stderr, csvlog or jsonlog (default: recognised from the content)")
+      ->check(CLI::IsMember({"stderr", "csvlog", "jsonlog"}));
+  summary
+      ->add_option("--log-line-prefix", options->line_prefix,
+                   "The server's log_line_prefix, for stderr logs (every escape PostgreSQL "
+                   "documents, with padding such as %-10u)")
+      ->default_val(logs::kDefaultLogLinePrefix);
+  summary->add_option("--since", options->since,
+                      "Count entries from this time on (2026-12-03, 2026-12-03 22:00[:00], "
+                      "optionally with Z or a numeric offset; UTC otherwise)");
+  summary->add_option("--until", options->until, "Count entries before this time (as --since)");
+  summary
+      ->add_option("--min-tls-version", options->min_tls_version,
+                   "Sessions below this protocol are listed with who opened them")
+      ->check(CLI::IsMember({"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}))
+      ->default_val("TLSv1.2");
+  summary->add_option("--format", *format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_val("text");
+  summary->callback([&action, options, format] {
+    options->format =
+        *format == "json" ? LogSummaryOptions::Format::kJson : LogSummaryOptions::Format::kText;
+    action = [options] { return RunLogSummary(*options, std::cout, std::cerr); };
+  });
+}
+
 void AddPolicyCommands(CLI::App& policy, Action& action) {
   CLI::App* list = policy.add_subcommand("list", "List the built-in rules and their parameters");
   auto pack = std::make_shared<std::string>("baseline");
@@ -579,6 +622,9 @@ int Run(int argc, char** argv) {
 
   CLI::App* report = app.add_subcommand("report", "Work with reports pgward wrote");
   AddReportCommands(*report, action);
+
+  CLI::App* log = app.add_subcommand("log", "Read PostgreSQL server logs");
+  AddLogCommands(*log, action);
 
   if (std::optional<int> error = CheckCommandWords(app, argc, argv)) return *error;
   try {

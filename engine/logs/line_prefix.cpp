@@ -1,0 +1,321 @@
+#include "engine/logs/line_prefix.h"
+
+#include <cstdlib>
+
+namespace pgward::logs {
+namespace {
+
+using Element = LinePrefix::Element;
+using Kind = LinePrefix::Kind;
+using Field = LinePrefix::Field;
+
+constexpr std::size_t kNoMatch = std::string_view::npos;
+
+// Backtracking tries per line: a prefix of a few text escapes needs a handful; a hostile line
+// cannot make the match take longer than this.
+constexpr int kStepBudget = 512;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f'); }
+
+// What %h and %r print: IPv4 and IPv6 addresses (with a %zone), host names, "[local]", and %r's
+// "(port)". Telling them from free text is what lets `app=%a,client=%h` find the client when
+// the application name holds ",client=".
+bool IsHostChar(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' ||
+         c == ':' || c == '[' || c == ']' || c == '(' || c == ')' || c == '%' || c == '_';
+}
+
+std::size_t SkipDigits(std::string_view line, std::size_t at, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i, ++at) {
+    if (at >= line.size() || !IsDigit(line[at])) return kNoMatch;
+  }
+  return at;
+}
+
+std::size_t SkipChar(std::string_view line, std::size_t at, char c) {
+  return at < line.size() && line[at] == c ? at + 1 : kNoMatch;
+}
+
+// "2026-12-03 22:13:40" with `milliseconds` ".123", then " " and the zone's abbreviation.
+std::size_t MatchTimestamp(std::string_view line, std::size_t at, bool milliseconds) {
+  at = SkipDigits(line, at, 4);
+  for (const char separator : {'-', '-', ' ', ':', ':'}) {
+    if (at == kNoMatch) return kNoMatch;
+    at = SkipChar(line, at, separator);
+    if (at == kNoMatch) return kNoMatch;
+    at = SkipDigits(line, at, 2);
+  }
+  if (at == kNoMatch) return kNoMatch;
+  if (milliseconds) {
+    at = SkipChar(line, at, '.');
+    if (at == kNoMatch) return kNoMatch;
+    at = SkipDigits(line, at, 3);
+    if (at == kNoMatch) return kNoMatch;
+  }
+  at = SkipChar(line, at, ' ');
+  if (at == kNoMatch) return kNoMatch;
+  const std::size_t zone = at;
+  while (at < line.size() && line[at] != ' ') ++at;
+  return at > zone ? at : kNoMatch;
+}
+
+std::size_t MatchRun(std::string_view line, std::size_t at, bool (*accepts)(char)) {
+  const std::size_t start = at;
+  while (at < line.size() && accepts(line[at])) ++at;
+  return at > start ? at : kNoMatch;
+}
+
+// The fixed-shape escapes: where the element ends, or kNoMatch.
+std::size_t MatchFixed(const Element& element, std::string_view line, std::size_t at) {
+  switch (element.kind) {
+    case Kind::kLiteral:
+      return line.substr(at, element.literal.size()) == element.literal
+                 ? at + element.literal.size()
+                 : kNoMatch;
+    case Kind::kTimestampMs:
+      return MatchTimestamp(line, at, true);
+    case Kind::kTimestamp:
+      return MatchTimestamp(line, at, false);
+    case Kind::kEpoch: {
+      at = MatchRun(line, at, IsDigit);
+      if (at == kNoMatch) return kNoMatch;
+      at = SkipChar(line, at, '.');
+      return at == kNoMatch ? kNoMatch : SkipDigits(line, at, 3);
+    }
+    case Kind::kDigits:
+      if (at < line.size() && line[at] == '-') ++at;
+      return MatchRun(line, at, IsDigit);
+    case Kind::kSessionId: {
+      at = MatchRun(line, at, IsHex);
+      if (at == kNoMatch) return kNoMatch;
+      at = SkipChar(line, at, '.');
+      return at == kNoMatch ? kNoMatch : MatchRun(line, at, IsHex);
+    }
+    case Kind::kSqlState:
+      for (int i = 0; i < 5; ++i, ++at) {
+        if (at >= line.size() || !((line[at] >= 'A' && line[at] <= 'Z') || IsDigit(line[at]))) {
+          return kNoMatch;
+        }
+      }
+      return at;
+    case Kind::kText:
+    case Kind::kHost:
+    case Kind::kSessionOnly:
+      break;
+  }
+  return kNoMatch;
+}
+
+// The severity that follows the prefix: upper-case letters and digits, then ":  ".
+bool SeverityFollows(std::string_view line, std::size_t at) {
+  const std::size_t start = at;
+  while (at < line.size() && ((line[at] >= 'A' && line[at] <= 'Z') || IsDigit(line[at]))) ++at;
+  return at > start && line.substr(at, 3) == ":  ";
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return text;
+}
+
+struct Matcher {
+  const std::vector<Element>& elements;
+  std::size_t count;  // elements in use: all, or those before %q
+  std::string_view line;
+  std::vector<std::pair<std::size_t, std::size_t>>& spans;  // per element: [start, end)
+  int steps = 0;
+
+  // Whether elements[index...] match from `at`, followed by the severity.
+  std::size_t From(std::size_t index, std::size_t at) {
+    if (++steps > kStepBudget) return kNoMatch;
+    if (index == count) return SeverityFollows(line, at) ? at : kNoMatch;
+    const Element& element = elements[index];
+    if (element.padding > 0) {
+      while (at < line.size() && line[at] == ' ') ++at;
+    }
+    const bool host = element.kind == Kind::kHost;
+    if (element.kind != Kind::kText && !host) {
+      std::size_t end = MatchFixed(element, line, at);
+      if (end == kNoMatch) return kNoMatch;
+      spans[index] = {at, end};
+      if (element.padding < 0) {
+        while (end < line.size() && line[end] == ' ') ++end;
+      }
+      return From(index + 1, end);
+    }
+    // Text: as short as lets the rest match (it cannot hold the line's end).
+    for (std::size_t end = at; end <= line.size(); ++end) {
+      if (host && end > at && !IsHostChar(line[end - 1])) return kNoMatch;
+      spans[index] = {at, end};
+      const std::size_t matched = From(index + 1, end);
+      if (matched != kNoMatch) return matched;
+      if (steps > kStepBudget) return kNoMatch;
+      if (index + 1 < count && elements[index + 1].kind == Kind::kLiteral &&
+          !elements[index + 1].literal.empty()) {
+        // Jump to the next place the following literal starts.
+        const std::size_t next = line.find(elements[index + 1].literal, end + 1);
+        if (next == std::string_view::npos) return kNoMatch;
+        if (host) {
+          for (std::size_t i = end; i < next; ++i) {
+            if (!IsHostChar(line[i])) return kNoMatch;
+          }
+        }
+        end = next - 1;
+      }
+    }
+    return kNoMatch;
+  }
+};
+
+void AddLiteral(std::vector<Element>& elements, char c) {
+  if (elements.empty() || elements.back().kind != Kind::kLiteral) elements.push_back({});
+  elements.back().literal += c;
+}
+
+}  // namespace
+
+LinePrefix::LinePrefix(std::string_view prefix) {
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (prefix[i] != '%') {
+      AddLiteral(elements_, prefix[i]);
+      continue;
+    }
+    if (++i >= prefix.size()) break;  // a lone % at the end prints nothing
+    int padding = 0;
+    const bool negative = prefix[i] == '-';
+    if ((negative && i + 1 < prefix.size() && IsDigit(prefix[i + 1])) || IsDigit(prefix[i])) {
+      if (negative) ++i;
+      while (i < prefix.size() && IsDigit(prefix[i])) {
+        padding = std::min(padding * 10 + (prefix[i] - '0'), 1000);
+        ++i;
+      }
+      if (negative) padding = -padding;
+      if (i >= prefix.size()) break;
+    }
+    Element element;
+    element.padding = padding;
+    switch (prefix[i]) {
+      case '%':
+        AddLiteral(elements_, '%');
+        continue;
+      case 'm':
+        element = {Kind::kTimestampMs, Field::kTimestamp, "", padding};
+        break;
+      case 't':
+        element = {Kind::kTimestamp, Field::kTimestamp, "", padding};
+        break;
+      case 's':
+        element = {Kind::kTimestamp, Field::kNone, "", padding};
+        break;
+      case 'n':
+        element = {Kind::kEpoch, Field::kTimestamp, "", padding};
+        break;
+      case 'p':
+        element = {Kind::kDigits, Field::kPid, "", padding};
+        break;
+      case 'l':
+      case 'x':
+      case 'Q':
+        element = {Kind::kDigits, Field::kNone, "", padding};
+        break;
+      case 'c':
+        element = {Kind::kSessionId, Field::kSessionId, "", padding};
+        has_session_id_ = true;
+        break;
+      case 'e':
+        element = {Kind::kSqlState, Field::kNone, "", padding};
+        break;
+      case 'u':
+        element = {Kind::kText, Field::kUser, "", padding};
+        break;
+      case 'd':
+        element = {Kind::kText, Field::kDatabase, "", padding};
+        break;
+      case 'a':
+        element = {Kind::kText, Field::kApplication, "", padding};
+        break;
+      case 'h':
+        element = {Kind::kHost, Field::kHost, "", padding};
+        has_client_ = true;
+        break;
+      case 'r':
+        element = {Kind::kHost, Field::kHostAndPort, "", padding};
+        has_client_ = true;
+        break;
+      case 'b':
+      case 'i':
+      case 'v':
+      case 'P':
+        element = {Kind::kText, Field::kNone, "", padding};
+        break;
+      case 'q':
+        if (session_only_at_ == 0) session_only_at_ = elements_.size() + 1;
+        continue;
+      default:
+        continue;  // PostgreSQL prints nothing for an escape it does not know
+    }
+    elements_.push_back(std::move(element));
+  }
+  // session_only_at_ holds the index of %q plus one while parsing, 0 for none.
+  session_only_at_ = session_only_at_ == 0 ? elements_.size() : session_only_at_ - 1;
+}
+
+std::optional<std::size_t> LinePrefix::Match(std::string_view line, PrefixFields& fields) const {
+  std::vector<std::pair<std::size_t, std::size_t>>& spans = spans_;
+  spans.resize(elements_.size());
+  std::size_t end = kNoMatch;
+  std::size_t used = elements_.size();
+  {
+    Matcher matcher{elements_, used, line, spans};
+    end = matcher.From(0, 0);
+  }
+  if (end == kNoMatch && session_only_at_ < elements_.size()) {
+    used = session_only_at_;
+    Matcher matcher{elements_, used, line, spans};
+    end = matcher.From(0, 0);
+  }
+  if (end == kNoMatch) return std::nullopt;
+  fields = PrefixFields{};
+  for (std::size_t i = 0; i < used; ++i) {
+    const std::string_view value =
+        Trim(line.substr(spans[i].first, spans[i].second - spans[i].first));
+    switch (elements_[i].field) {
+      case Field::kNone:
+        break;
+      case Field::kTimestamp:
+        fields.timestamp = value;
+        fields.epoch_timestamp = elements_[i].kind == Kind::kEpoch;
+        break;
+      case Field::kPid:
+        fields.pid = value;
+        break;
+      case Field::kSessionId:
+        fields.session_id = value;
+        break;
+      case Field::kUser:
+        fields.user = value;
+        break;
+      case Field::kDatabase:
+        fields.database = value;
+        break;
+      case Field::kApplication:
+        fields.application = value;
+        break;
+      case Field::kHost:
+        fields.client = value;
+        break;
+      case Field::kHostAndPort: {
+        // "host(port)" over TCP, "[local]" over the Unix socket.
+        const std::size_t open = value.rfind('(');
+        fields.client =
+            open != std::string_view::npos && value.back() == ')' ? value.substr(0, open) : value;
+        break;
+      }
+    }
+  }
+  return end;
+}
+
+}  // namespace pgward::logs

@@ -1,0 +1,84 @@
+#pragma once
+
+// log_line_prefix, read back: PostgreSQL writes the prefix before each stderr log line
+// (elog.c, log_line_prefix()), and pgward takes it apart again to know which backend, user,
+// database, client and time a line belongs to.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgward::logs {
+
+// PostgreSQL 15's default.
+inline constexpr char kDefaultLogLinePrefix[] = "%m [%p] ";
+
+// What a prefix told of one line. Views into the line; empty when the prefix has no such escape
+// or the value was empty ("[unknown]" is kept as written: the reader decides).
+struct PrefixFields {
+  std::string_view timestamp;  // %m, %t (as written), or %n (epoch seconds with milliseconds)
+  bool epoch_timestamp = false;
+  std::string_view pid;          // %p
+  std::string_view session_id;   // %c
+  std::string_view user;         // %u
+  std::string_view database;     // %d
+  std::string_view application;  // %a
+  std::string_view client;       // %h, or the host of %r
+};
+
+class LinePrefix {
+ public:
+  // Compiles `prefix` as postgresql.conf holds it (without the quotes). An escape PostgreSQL
+  // does not know is printed by it as nothing, and matched here as nothing.
+  explicit LinePrefix(std::string_view prefix);
+
+  // Matches the start of `line`. On success returns the length of the prefix, so that the
+  // severity ("LOG:  ") starts there, and fills `fields`. Not for two threads at once: each
+  // reader has its own.
+  std::optional<std::size_t> Match(std::string_view line, PrefixFields& fields) const;
+
+  bool has_session_id() const { return has_session_id_; }
+  bool has_client() const { return has_client_; }
+
+  // The element kinds, public for the matcher's helpers.
+  enum class Kind {
+    kLiteral,
+    kTimestampMs,  // %m: 2026-12-03 22:13:40.123 UTC
+    kTimestamp,    // %t and %s: 2026-12-03 22:13:40 UTC
+    kEpoch,        // %n: 1764800020.123
+    kDigits,       // %p %l %x %P (may be empty) %Q (may be negative)
+    kSessionId,    // %c: 6b11ebd5.6e70
+    kSqlState,     // %e: five characters
+    kText,         // %u %d %a %b %i %v %P: anything, as short as the rest allows
+    kHost,         // %h %r: as kText, of the characters of addresses and host names only
+    kSessionOnly,  // %q: what follows is absent in lines of non-session processes
+  };
+  enum class Field {
+    kNone,
+    kTimestamp,
+    kPid,
+    kSessionId,
+    kUser,
+    kDatabase,
+    kApplication,
+    kHost,
+    kHostAndPort
+  };
+  struct Element {
+    Kind kind = Kind::kLiteral;
+    Field field = Field::kNone;
+    std::string literal;
+    int padding = 0;  // %-10u: -10 (padded on the right), %10u: 10 (on the left)
+  };
+
+ private:
+  std::vector<Element> elements_;
+  mutable std::vector<std::pair<std::size_t, std::size_t>> spans_;  // per element, reused
+  std::size_t session_only_at_ = 0;  // index of %q, or elements_.size()
+  bool has_session_id_ = false;
+  bool has_client_ = false;
+};
+
+}  // namespace pgward::logs

@@ -1,0 +1,189 @@
+#include "engine/logs/log_source.h"
+
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "engine/core/input_file.h"
+
+namespace pgward::logs {
+namespace {
+
+constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
+
+// Cuts a stream of blocks into lines. A line inside one block is passed as a view of it; only a
+// line that spans blocks is copied.
+class LineSplitter {
+ public:
+  explicit LineSplitter(const std::function<void(const SourceLine&)>& on_line)
+      : on_line_(on_line) {}
+
+  void Feed(std::string_view block) {
+    while (!block.empty()) {
+      const void* found = std::memchr(block.data(), '\n', block.size());
+      if (found == nullptr) {
+        Keep(block);
+        return;
+      }
+      const std::size_t end =
+          static_cast<std::size_t>(static_cast<const char*>(found) - block.data());
+      if (pending_.empty() && !pending_truncated_) {
+        Emit(block.substr(0, end), end > kMaxLineBytes);
+      } else {
+        Keep(block.substr(0, end));
+        Emit(pending_, pending_truncated_);
+        pending_.clear();
+        pending_truncated_ = false;
+      }
+      block.remove_prefix(end + 1);
+    }
+  }
+
+  void Finish() {
+    if (!pending_.empty() || pending_truncated_) Emit(pending_, pending_truncated_);
+    pending_.clear();
+  }
+
+ private:
+  void Keep(std::string_view part) {
+    const std::size_t room = kMaxLineBytes - std::min(kMaxLineBytes, pending_.size());
+    if (part.size() > room) pending_truncated_ = true;
+    pending_.append(part.substr(0, std::min(room, part.size())));
+  }
+
+  void Emit(std::string_view line, bool truncated) {
+    if (line.size() > kMaxLineBytes) line = line.substr(0, kMaxLineBytes);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    on_line_(SourceLine{line, truncated});
+  }
+
+  const std::function<void(const SourceLine&)>& on_line_;
+  std::string pending_;
+  bool pending_truncated_ = false;
+};
+
+// read() until `buffer` is full or the file ends; the byte count, or -1 with errno.
+ssize_t ReadBlock(int fd, char* buffer, std::size_t size) {
+  std::size_t filled = 0;
+  while (filled < size) {
+    const ssize_t got = read(fd, buffer + filled, size - filled);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return -1;
+    if (got == 0) break;
+    filled += static_cast<std::size_t>(got);
+  }
+  return static_cast<ssize_t>(filled);
+}
+
+std::string ReadFailure(const std::string& path) {
+  return "cannot read " + path + ": " + std::strerror(errno);
+}
+
+// A gzip stream, possibly of several members (as `cat a.gz b.gz` makes), inflated block by block.
+void InflateInto(int fd, const std::string& path, std::vector<char>& input, std::size_t available,
+                 LineSplitter& lines, SourceResult& result) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) {
+    result.error = "cannot read " + path + ": zlib cannot start";
+    return;
+  }
+  std::vector<char> output(kBlockBytes);
+  std::uint64_t compressed = available;
+  bool input_done = available < input.size();
+  stream.next_in = reinterpret_cast<Bytef*>(input.data());
+  stream.avail_in = static_cast<uInt>(available);
+  while (true) {
+    if (stream.avail_in == 0 && !input_done) {
+      const ssize_t got = ReadBlock(fd, input.data(), input.size());
+      if (got < 0) {
+        result.error = ReadFailure(path);
+        break;
+      }
+      compressed += static_cast<std::uint64_t>(got);
+      input_done = static_cast<std::size_t>(got) < input.size();
+      stream.next_in = reinterpret_cast<Bytef*>(input.data());
+      stream.avail_in = static_cast<uInt>(got);
+    }
+    if (stream.avail_in == 0 && input_done) {
+      result.error = "cannot read " + path + ": the gzip data ends before its end";
+      break;
+    }
+    stream.next_out = reinterpret_cast<Bytef*>(output.data());
+    stream.avail_out = static_cast<uInt>(output.size());
+    const int status = inflate(&stream, Z_NO_FLUSH);
+    if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR) {
+      result.error = "cannot read " + path + ": not valid gzip data (" +
+                     (stream.msg != nullptr ? stream.msg : "zlib error") + ")";
+      break;
+    }
+    const std::size_t produced = output.size() - stream.avail_out;
+    result.bytes += produced;
+    if (result.bytes > kMaxGzipExpansion * compressed + kBlockBytes) {
+      result.error = "cannot read " + path + ": it expands more than " +
+                     std::to_string(kMaxGzipExpansion) +
+                     " times its size, refused as a decompression bomb";
+      break;
+    }
+    lines.Feed(std::string_view(output.data(), produced));
+    if (status == Z_STREAM_END) {
+      // Another member may follow; trailing bytes that are not one are an error.
+      if (stream.avail_in == 0 && !input_done) {
+        const ssize_t got = ReadBlock(fd, input.data(), input.size());
+        if (got < 0) {
+          result.error = ReadFailure(path);
+          break;
+        }
+        compressed += static_cast<std::uint64_t>(got);
+        input_done = static_cast<std::size_t>(got) < input.size();
+        stream.next_in = reinterpret_cast<Bytef*>(input.data());
+        stream.avail_in = static_cast<uInt>(got);
+      }
+      if (stream.avail_in == 0) break;
+      inflateReset(&stream);
+    }
+  }
+  inflateEnd(&stream);
+}
+
+}  // namespace
+
+SourceResult ReadLogLines(const std::string& path,
+                          const std::function<void(const SourceLine&)>& on_line) {
+  SourceResult result;
+  int fd = STDIN_FILENO;
+  if (path != "-") {
+    std::string reason;
+    int open_errno = 0;
+    fd = OpenInputFile(path, /*allow_directory=*/false, reason, open_errno);
+    if (fd < 0) {
+      result.error = "cannot read " + path + ": " + reason;
+      return result;
+    }
+  }
+  LineSplitter lines(on_line);
+  std::vector<char> block(kBlockBytes);
+  const ssize_t first = ReadBlock(fd, block.data(), block.size());
+  if (first < 0) {
+    result.error = ReadFailure(path);
+  } else if (first >= 2 && static_cast<unsigned char>(block[0]) == 0x1f &&
+             static_cast<unsigned char>(block[1]) == 0x8b) {
+    result.gzip = true;
+    InflateInto(fd, path, block, static_cast<std::size_t>(first), lines, result);
+  } else {
+    for (ssize_t got = first; got > 0;) {
+      result.bytes += static_cast<std::uint64_t>(got);
+      lines.Feed(std::string_view(block.data(), static_cast<std::size_t>(got)));
+      if (static_cast<std::size_t>(got) < block.size()) break;
+      got = ReadBlock(fd, block.data(), block.size());
+      if (got < 0) result.error = ReadFailure(path);
+    }
+  }
+  if (!result.error) lines.Finish();
+  if (fd != STDIN_FILENO) close(fd);
+  return result;
+}
+
+}  // namespace pgward::logs

@@ -1,0 +1,478 @@
+#include "engine/logs/log_summarizer.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
+namespace pgward::logs {
+namespace {
+
+// Sessions between `connection received` and their end kept at once; a log that opens more
+// without ever finishing them (none does) loses the oldest joins, and says so.
+constexpr std::size_t kMaxOpenSessions = 100000;
+constexpr std::size_t kMaxTlsCombinations = 10000;
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+// A value a log wrote for "not known yet": empty, or "[unknown]" before the startup packet.
+std::string_view Known(std::string_view value) {
+  return value == "[unknown]" ? std::string_view() : value;
+}
+
+std::optional<int> Digits(std::string_view text) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// days_from_civil (Howard Hinnant): days since 1970-01-01 of a proleptic Gregorian date.
+std::int64_t DaysFromCivil(std::int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const unsigned year_of_era = static_cast<unsigned>(year - era * 400);
+  const unsigned day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
+}
+
+// "+03", "-0530", "+05:30" as minutes east of UTC; "UTC", "GMT", "Z" as 0.
+std::optional<int> ZoneOffsetMinutes(std::string_view zone) {
+  if (zone == "UTC" || zone == "GMT" || zone == "Z" || zone == "UCT") return 0;
+  if (zone.size() < 3 || (zone[0] != '+' && zone[0] != '-')) return std::nullopt;
+  const int sign = zone[0] == '-' ? -1 : 1;
+  std::string digits;
+  for (char c : zone.substr(1)) {
+    if (c == ':') continue;
+    if (c < '0' || c > '9') return std::nullopt;
+    digits += c;
+  }
+  if (digits.size() != 2 && digits.size() != 4) return std::nullopt;
+  const int hours = (digits[0] - '0') * 10 + (digits[1] - '0');
+  const int minutes = digits.size() == 4 ? (digits[2] - '0') * 10 + (digits[3] - '0') : 0;
+  if (hours > 23 || minutes > 59) return std::nullopt;
+  return sign * (hours * 60 + minutes);
+}
+
+// "YYYY-MM-DD", then optionally [ T]HH:MM[:SS[.mmm]]; the rest is returned in `rest`.
+std::optional<std::int64_t> ParseDateTime(std::string_view text, std::string_view& rest) {
+  auto number = [&](std::size_t at, std::size_t length) -> std::optional<int> {
+    if (at + length > text.size()) return std::nullopt;
+    return Digits(text.substr(at, length));
+  };
+  const auto year = number(0, 4), month = number(5, 2), day = number(8, 2);
+  if (!year || !month || !day || text[4] != '-' || text[7] != '-' || *month < 1 || *month > 12 ||
+      *day < 1 || *day > 31) {
+    return std::nullopt;
+  }
+  std::int64_t milliseconds =
+      DaysFromCivil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day)) * 86400000;
+  std::size_t at = 10;
+  if (at < text.size() && (text[at] == ' ' || text[at] == 'T') && at + 6 <= text.size() &&
+      text[at + 3] == ':') {
+    const auto hour = number(at + 1, 2), minute = number(at + 4, 2);
+    if (!hour || !minute || *hour > 23 || *minute > 59) return std::nullopt;
+    milliseconds += (*hour * 60 + *minute) * 60000;
+    at += 6;
+    if (at < text.size() && text[at] == ':') {
+      const auto second = number(at + 1, 2);
+      if (!second || *second > 60) return std::nullopt;
+      milliseconds += *second * 1000;
+      at += 3;
+      if (at < text.size() && text[at] == '.') {
+        const auto fraction = number(at + 1, 3);
+        if (!fraction) return std::nullopt;
+        milliseconds += *fraction;
+        at += 4;
+      }
+    }
+  }
+  rest = text.substr(at);
+  return milliseconds;
+}
+
+// Parses "protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)" after " SSL enabled (".
+struct TlsDetails {
+  std::string_view protocol, cipher;
+  int bits = 0;
+};
+std::optional<TlsDetails> ParseTlsDetails(std::string_view text) {
+  constexpr std::string_view kProtocol = "protocol=", kCipher = ", cipher=", kBits = ", bits=";
+  if (!StartsWith(text, kProtocol)) return std::nullopt;
+  const std::size_t cipher = text.find(kCipher);
+  const std::size_t bits = text.find(kBits, cipher == std::string_view::npos ? 0 : cipher);
+  const std::size_t close = text.find(')', bits == std::string_view::npos ? 0 : bits);
+  if (cipher == std::string_view::npos || bits == std::string_view::npos ||
+      close == std::string_view::npos) {
+    return std::nullopt;
+  }
+  TlsDetails details;
+  details.protocol = text.substr(kProtocol.size(), cipher - kProtocol.size());
+  details.cipher = text.substr(cipher + kCipher.size(), bits - cipher - kCipher.size());
+  details.bits = Digits(text.substr(bits + kBits.size(), close - bits - kBits.size())).value_or(0);
+  return details;
+}
+
+// The text between `key` and the first of `ends` after it (or the end).
+std::string_view ValueAfter(std::string_view text, std::string_view key,
+                            std::initializer_list<std::string_view> ends) {
+  const std::size_t at = text.find(key);
+  if (at == std::string_view::npos) return {};
+  std::string_view value = text.substr(at + key.size());
+  std::size_t end = value.size();
+  for (const std::string_view stop : ends) end = std::min(end, value.find(stop));
+  return value.substr(0, end);
+}
+
+// `for host "H", user "U", database "D", no encryption` (hba rejects and missing entries). The
+// replication variants have no database.
+struct HbaDenial {
+  std::string_view host, user, database, encryption;
+};
+HbaDenial ParseHbaDenial(std::string_view text) {
+  HbaDenial denial;
+  denial.host = ValueAfter(text, "host \"", {"\""});
+  denial.user = ValueAfter(text, "user \"", {"\""});
+  denial.database = ValueAfter(text, "database \"", {"\""});
+  const std::size_t comma = text.rfind("\", ");
+  if (comma != std::string_view::npos) denial.encryption = text.substr(comma + 3);
+  return denial;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> ParseLogTime(std::string_view text, bool epoch) {
+  if (epoch) {
+    const std::size_t dot = text.find('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    std::int64_t seconds = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + dot, seconds);
+    const std::optional<int> fraction = Digits(text.substr(dot + 1));
+    if (error != std::errc() || end != text.data() + dot || !fraction || text.size() != dot + 4) {
+      return std::nullopt;
+    }
+    return seconds * 1000 + *fraction;
+  }
+  std::string_view rest;
+  const std::optional<std::int64_t> local = ParseDateTime(text, rest);
+  if (!local || rest.size() < 2 || rest[0] != ' ') return std::nullopt;
+  const std::optional<int> offset = ZoneOffsetMinutes(rest.substr(1));
+  if (!offset) return std::nullopt;
+  return *local - std::int64_t{*offset} * 60000;
+}
+
+std::string FormatUtc(std::int64_t milliseconds) {
+  std::int64_t days =
+      milliseconds >= 0 ? milliseconds / 86400000 : (milliseconds - 86399999) / 86400000;
+  const std::int64_t in_day = milliseconds - days * 86400000;
+  // civil_from_days (Howard Hinnant).
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const unsigned day_of_era = static_cast<unsigned>(days - era * 146097);
+  const unsigned year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned shifted_month = (5 * day_of_year + 2) / 153;
+  const unsigned day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+  const unsigned month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
+  const std::int64_t year = static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2);
+  char text[96];
+  std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(year), month, day, static_cast<long long>(in_day / 3600000),
+                static_cast<long long>(in_day / 60000 % 60),
+                static_cast<long long>(in_day / 1000 % 60), static_cast<long long>(in_day % 1000));
+  return text;
+}
+
+std::optional<std::int64_t> ParseTimeBound(std::string_view text) {
+  std::string_view rest;
+  const std::optional<std::int64_t> local = ParseDateTime(text, rest);
+  if (!local) return std::nullopt;
+  if (rest.empty()) return local;
+  if (rest.front() == ' ') rest.remove_prefix(1);
+  const std::optional<int> offset = ZoneOffsetMinutes(rest);
+  if (!offset) return std::nullopt;
+  return *local - std::int64_t{*offset} * 60000;
+}
+
+void ValueCounter::Add(std::string_view value) {
+  if (value.empty()) return;
+  if (const auto found = counts_.find(std::string(value)); found != counts_.end()) {
+    ++found->second;
+  } else if (counts_.size() < kMaxDistinctValues) {
+    counts_.emplace(value, 1);
+  } else {
+    ++overflow_;
+  }
+}
+
+std::vector<LogValueCount> ValueCounter::Top(std::size_t count) const {
+  std::vector<LogValueCount> all;
+  all.reserve(counts_.size() + 1);
+  for (const auto& [value, seen] : counts_) all.push_back({value, seen});
+  // "(other)" stands for the values beyond the distinct-value limit, counted together.
+  if (overflow_ > 0) all.push_back({"(other)", overflow_});
+  const auto before = [](const LogValueCount& a, const LogValueCount& b) {
+    return a.count != b.count ? a.count > b.count : a.value < b.value;
+  };
+  const std::size_t kept = std::min(count, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(kept), all.end(),
+                    before);
+  all.resize(kept);
+  return all;
+}
+
+void LogSummarizer::WhoCounters::Add(std::string_view user, std::string_view database,
+                                     std::string_view client, std::string_view application) {
+  users.Add(Known(user));
+  databases.Add(Known(database));
+  clients.Add(Known(client));
+  applications.Add(Known(application));
+}
+
+LogWho LogSummarizer::WhoCounters::Top() const {
+  return {users.Top(kTopValues), databases.Top(kTopValues), clients.Top(kTopValues),
+          applications.Top(kTopValues)};
+}
+
+bool LogSummarizer::WhoCounters::overflowed() const {
+  return users.overflowed() || databases.overflowed() || clients.overflowed() ||
+         applications.overflowed();
+}
+
+LogSummarizer::LogSummarizer(SummaryOptions options) : options_(options) {
+  summary_.min_tls_version = std::string(TlsVersionName(options_.min_tls_version));
+}
+
+void LogSummarizer::SetFormat(LogFormat format) {
+  if (format_set_) return;
+  summary_.format = LogFormatName(format);
+  format_set_ = true;
+}
+
+void LogSummarizer::AddLines(std::uint64_t lines, std::uint64_t unparsed) {
+  summary_.lines += lines;
+  summary_.unparsed_lines += unparsed;
+}
+
+std::string LogSummarizer::SessionKey(const LogEntry& entry) const {
+  if (!entry.session_id.empty()) return std::string(entry.session_id);
+  if (!entry.pid.empty()) return "p" + std::string(entry.pid);
+  return {};
+}
+
+std::string LogSummarizer::ClientOf(const LogEntry& entry) {
+  if (!Known(entry.client).empty()) return std::string(entry.client);
+  const std::string key = SessionKey(entry);
+  if (key.empty()) return {};
+  const auto found = sessions_.find(key);
+  return found != sessions_.end() ? found->second.client : std::string();
+}
+
+bool LogSummarizer::InWindow(const LogEntry& entry, std::optional<std::int64_t>& time) {
+  time = ParseLogTime(entry.timestamp, entry.epoch_timestamp);
+  if (!time && !entry.timestamp.empty() && unknown_zone_.empty()) {
+    const std::size_t space = entry.timestamp.rfind(' ');
+    unknown_zone_ = space == std::string_view::npos
+                        ? std::string(entry.timestamp)
+                        : std::string(entry.timestamp.substr(space + 1));
+  }
+  if (options_.since || options_.until) {
+    // An entry whose time cannot be compared is outside any window: never counted on a guess.
+    if (!time) return false;
+    if (options_.since && *time < *options_.since) return false;
+    if (options_.until && *time >= *options_.until) return false;
+  }
+  return true;
+}
+
+void LogSummarizer::Add(const LogEntry& entry) {
+  std::optional<std::int64_t> time;
+  const bool counted = InWindow(entry, time);
+  const std::string_view message = entry.message;
+  const std::string key = SessionKey(entry);
+
+  // Joins are kept whether or not the entry is in the window: a session received before the
+  // window's start may be authorized inside it.
+  if (StartsWith(message, "connection received: host=")) {
+    if (!key.empty()) {
+      if (sessions_.size() >= kMaxOpenSessions) {
+        sessions_.clear();
+        sessions_overflowed_ = true;
+      }
+      sessions_[key].client = std::string(ValueAfter(message, "host=", {" "}));
+    }
+  }
+  if (counted) {
+    if (time) {
+      if (!first_ || *time < *first_) first_ = time;
+      if (!last_ || *time > *last_) last_ = time;
+    } else if (!entry.timestamp.empty()) {
+      window_unknown_ = true;
+      if (!first_text_) first_text_ = std::string(entry.timestamp);
+      last_text_ = std::string(entry.timestamp);
+    }
+    if (StartsWith(message, "connection received: ")) {
+      ++summary_.connections.received;
+    } else if (StartsWith(message, "connection authorized: ")) {
+      Authorized(entry, message, false);
+    } else if (StartsWith(message, "replication connection authorized: ")) {
+      Authorized(entry, message, true);
+    } else if (StartsWith(message, "connection authenticated: ")) {
+      // "... method=cert (/etc/postgresql/15/main/pg_hba.conf:2)": the file may hold colons
+      // and parentheses, the line number is after the last colon.
+      const std::size_t open = message.rfind(" (");
+      const std::size_t colon = message.rfind(':');
+      if (open != std::string_view::npos && colon != std::string_view::npos && colon > open &&
+          message.back() == ')') {
+        const std::string_view file = message.substr(open + 2, colon - open - 2);
+        if (const std::optional<int> line =
+                Digits(message.substr(colon + 1, message.size() - colon - 2))) {
+          const auto entry_key = std::make_pair(std::string(file), *line);
+          if (hba_lines_.count(entry_key) > 0 || hba_lines_.size() < kMaxDistinctValues) {
+            ++hba_lines_[entry_key];
+          } else {
+            distinct_overflow_ = true;
+          }
+        }
+      }
+    } else if (message == "connection requires a valid client certificate") {
+      Failed(LogFailure::kClientCertificateRequired, entry, entry.user, entry.database, {});
+    } else if (StartsWith(message, "certificate authentication failed for user \"") ||
+               StartsWith(message,
+                          "certificate validation (clientcert=verify-full) failed for "
+                          "user \"")) {
+      Failed(LogFailure::kCertificateAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
+             entry.database, {});
+    } else if (StartsWith(message, "could not accept SSL connection: ")) {
+      handshake_reasons_.Add(message.substr(sizeof("could not accept SSL connection: ") - 1));
+      Failed(LogFailure::kSslHandshake, entry, {}, {}, {});
+    } else if (StartsWith(message, "pg_hba.conf rejects connection for ") ||
+               StartsWith(message, "pg_hba.conf rejects replication connection for ")) {
+      const HbaDenial denial = ParseHbaDenial(message);
+      // PostgreSQL 14+ says "no encryption", 13 "SSL off".
+      const bool plaintext = denial.encryption == "no encryption" || denial.encryption == "SSL off";
+      Failed(plaintext ? LogFailure::kHbaRejectNoEncryption : LogFailure::kHbaReject, entry,
+             denial.user, denial.database, denial.host);
+    } else if (StartsWith(message, "no pg_hba.conf entry for ")) {
+      const HbaDenial denial = ParseHbaDenial(message);
+      Failed(LogFailure::kNoHbaEntry, entry, denial.user, denial.database, denial.host);
+    } else if (StartsWith(message, "password authentication failed for user \"")) {
+      Failed(LogFailure::kPasswordAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
+             entry.database, {});
+    }
+  }
+  // A backend's join ends with its authorization, its failure or its end.
+  if (!key.empty() && (StartsWith(message, "connection authorized: ") ||
+                       StartsWith(message, "replication connection authorized: ") ||
+                       StartsWith(message, "disconnection: ") || entry.severity == "FATAL")) {
+    sessions_.erase(key);
+  }
+}
+
+void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, bool replication) {
+  ++summary_.connections.authorized;
+  const std::size_t ssl_at = message.find(" SSL enabled (");
+  const std::size_t gss_at = message.find(" GSS (");
+  const std::string_view core = message.substr(0, std::min(ssl_at, gss_at));
+  const std::string_view user = ValueAfter(core, "user=", {" database=", " application_name="});
+  const std::string_view database =
+      replication ? std::string_view() : ValueAfter(core, " database=", {" application_name="});
+  const std::string_view application = !ValueAfter(core, " application_name=", {}).empty()
+                                           ? ValueAfter(core, " application_name=", {})
+                                           : Known(entry.application);
+  const std::string client = ClientOf(entry);
+  std::optional<TlsDetails> tls;
+  if (ssl_at != std::string_view::npos) {
+    tls = ParseTlsDetails(message.substr(ssl_at + sizeof(" SSL enabled (") - 1));
+  }
+  if (tls) {
+    ++summary_.connections.tls;
+    const auto tls_key =
+        std::make_tuple(std::string(tls->protocol), std::string(tls->cipher), tls->bits);
+    if (tls_.count(tls_key) > 0 || tls_.size() < kMaxTlsCombinations) {
+      ++tls_[tls_key];
+    } else {
+      distinct_overflow_ = true;
+    }
+    const std::optional<TlsVersion> version = ParseTlsVersion(tls->protocol);
+    // A protocol pgward does not know (SSLv3) is below any minimum.
+    if (!version || *version < options_.min_tls_version) {
+      ++summary_.below_minimum_tls;
+      below_minimum_who_.Add(user, database, client, application);
+    }
+  } else if (gss_at != std::string_view::npos &&
+             message.find("encrypted=yes", gss_at) != std::string_view::npos) {
+    ++summary_.connections.gss;
+  } else if (client == "[local]") {
+    ++summary_.connections.local;
+  } else if (!client.empty()) {
+    ++summary_.connections.plaintext_tcp;
+    plaintext_who_.Add(user, database, client, application);
+  } else {
+    ++summary_.connections.unknown_transport;
+  }
+}
+
+void LogSummarizer::Failed(LogFailure failure, const LogEntry& entry, std::string_view user,
+                           std::string_view database, std::string_view client) {
+  const int index = static_cast<int>(failure);
+  ++summary_.failures[index];
+  failure_who_[index].Add(
+      user.empty() ? entry.user : user, database.empty() ? entry.database : database,
+      client.empty() ? ClientOf(entry) : std::string(client), entry.application);
+}
+
+LogSummary LogSummarizer::Finish() {
+  if (first_) {
+    summary_.first = FormatUtc(*first_);
+    summary_.last = FormatUtc(*last_);
+  } else if (first_text_) {
+    summary_.first = first_text_;
+    summary_.last = last_text_;
+  }
+  if (window_unknown_ || (!unknown_zone_.empty() && (options_.since || options_.until))) {
+    summary_.notes.push_back("times in zone '" + unknown_zone_ +
+                             "' cannot be converted to UTC (known: UTC, GMT, numeric offsets)" +
+                             (options_.since || options_.until
+                                  ? ": entries with those times are outside --since/--until"
+                                  : ": the window is shown as the log wrote it"));
+  }
+  for (const auto& [key, count] : tls_) {
+    summary_.tls.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), count});
+  }
+  std::stable_sort(summary_.tls.begin(), summary_.tls.end(),
+                   [](const LogTlsUse& a, const LogTlsUse& b) { return a.count > b.count; });
+  for (const auto& [key, count] : hba_lines_) {
+    summary_.hba_lines.push_back({key.first, key.second, count});
+  }
+  summary_.plaintext_who = plaintext_who_.Top();
+  summary_.below_minimum_who = below_minimum_who_.Top();
+  bool overflowed =
+      plaintext_who_.overflowed() || below_minimum_who_.overflowed() || distinct_overflow_;
+  for (int i = 0; i < kLogFailureKinds; ++i) {
+    summary_.failure_who[i] = failure_who_[i].Top();
+    overflowed = overflowed || failure_who_[i].overflowed();
+  }
+  summary_.ssl_handshake_reasons = handshake_reasons_.Top(kTopValues);
+  if (overflowed) {
+    summary_.notes.push_back("more than " + std::to_string(kMaxDistinctValues) +
+                             " distinct values of one kind: the rest are counted as \"(other)\"");
+  }
+  if (sessions_overflowed_) {
+    summary_.notes.push_back("more than " + std::to_string(kMaxOpenSessions) +
+                             " sessions were open at once: some were not joined with their "
+                             "client address");
+  }
+  if (summary_.connections.received == 0 && summary_.connections.authorized == 0) {
+    summary_.notes.push_back(
+        "no connection line was recognised: log_connections may be off, or the server writes "
+        "its messages in another language (lc_messages), which pgward does not read");
+  }
+  return std::move(summary_);
+}
+
+}  // namespace pgward::logs

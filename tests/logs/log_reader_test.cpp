@@ -1,0 +1,327 @@
+// The log readers one piece at a time: log_line_prefix escapes, the three formats, gzip, times,
+// and the limits that keep a hostile log bounded. The lines are PostgreSQL 15's, as this
+// machine's server wrote them (log_summary_sandbox_test reads whole logs from a live server).
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "engine/logs/line_prefix.h"
+#include "engine/logs/log_reader.h"
+#include "engine/logs/log_source.h"
+#include "engine/logs/log_summarizer.h"
+
+namespace pgward::logs {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "pgward-logs-test-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::filesystem::path Write(const std::string& name, const std::string& contents) const {
+    std::ofstream(path_ / name, std::ios::binary) << contents;
+    return path_ / name;
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string Gzip(const std::string& text, int level = 6) {
+  z_stream stream{};
+  deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&stream, text.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  stream.avail_in = static_cast<uInt>(text.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+struct Read {
+  LogReadResult result;
+  std::vector<std::string> messages;
+  std::vector<std::string> clients;
+  std::vector<std::string> pids;
+  std::vector<std::string> users;
+};
+
+Read ReadText(const TempDir& dir, const std::string& text, LogReadOptions options = {}) {
+  if (options.line_prefix.empty()) options.line_prefix = kDefaultLogLinePrefix;
+  Read read;
+  read.result =
+      ReadServerLog(dir.Write("server.log", text).string(), options, [&](const LogEntry& entry) {
+        read.messages.emplace_back(entry.message);
+        read.clients.emplace_back(entry.client);
+        read.pids.emplace_back(entry.pid);
+        read.users.emplace_back(entry.user);
+      });
+  return read;
+}
+
+// ---- log_line_prefix ---------------------------------------------------------------------
+
+TEST(LinePrefixTest, TheDefaultPrefixGivesTimeAndPid) {
+  const LinePrefix prefix(kDefaultLogLinePrefix);
+  PrefixFields fields;
+  const std::string line =
+      "2026-12-03 22:23:16.902 UTC [28263] LOG:  database system is ready to accept connections";
+  const auto end = prefix.Match(line, fields);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(line.substr(*end, 3), "LOG");
+  EXPECT_EQ(fields.timestamp, "2026-12-03 22:23:16.902 UTC");
+  EXPECT_EQ(fields.pid, "28263");
+}
+
+TEST(LinePrefixTest, TextEscapesAreAsShortAsTheRestAllows) {
+  const LinePrefix prefix("%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ");
+  PrefixFields fields;
+  ASSERT_TRUE(
+      prefix.Match("2026-12-03 22:23:17 UTC [28272]: [2-1] user=postgres,db=postgres,app=[unknown],"
+                   "client=127.0.0.1 LOG:  connection authorized: user=postgres database=postgres",
+                   fields));
+  EXPECT_EQ(fields.user, "postgres");
+  EXPECT_EQ(fields.application, "[unknown]");
+  EXPECT_EQ(fields.client, "127.0.0.1");
+  // An application name holding the next literal: the match backtracks past it.
+  ASSERT_TRUE(prefix.Match(
+      "2026-12-03 22:23:17 UTC [28272]: [3-1] user=a,db=b,app=x,client=y,client=10.0.0.9 "
+      "FATAL:  boom",
+      fields));
+  EXPECT_EQ(fields.application, "x,client=y");
+  EXPECT_EQ(fields.client, "10.0.0.9");
+  // Empty values (non-session processes print nothing for %u and %d).
+  ASSERT_TRUE(prefix.Match(
+      "2026-12-03 22:23:16 UTC [28263]: [6-1] user=,db=,app=,client= LOG:  database system is "
+      "ready",
+      fields));
+  EXPECT_EQ(fields.user, "");
+  EXPECT_EQ(fields.client, "");
+}
+
+TEST(LinePrefixTest, PercentQEndsThePrefixOfNonSessionProcesses) {
+  const LinePrefix prefix("%m [%p] %q%u@%d ");
+  PrefixFields fields;
+  const std::string postmaster = "2026-12-03 22:23:16.902 UTC [28263] LOG:  starting PostgreSQL";
+  const auto end = prefix.Match(postmaster, fields);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(postmaster.substr(*end, 4), "LOG:");
+  ASSERT_TRUE(prefix.Match("2026-12-03 22:23:17.110 UTC [28272] app@db1 FATAL:  no", fields));
+  EXPECT_EQ(fields.user, "app");
+  EXPECT_EQ(fields.database, "db1");
+}
+
+TEST(LinePrefixTest, PaddingSessionIdsEpochsRemoteHostsAndPercentSigns) {
+  const LinePrefix prefix("%n %c %-10u|%5p|%r 100%% ");
+  PrefixFields fields;
+  ASSERT_TRUE(prefix.Match(
+      "1764800597.110 6b11ebd5.6e70 bob       |  812|10.1.2.3(41416) 100% LOG:  x", fields));
+  EXPECT_TRUE(fields.epoch_timestamp);
+  EXPECT_EQ(fields.timestamp, "1764800597.110");
+  EXPECT_EQ(fields.session_id, "6b11ebd5.6e70");
+  EXPECT_EQ(fields.user, "bob");
+  EXPECT_EQ(fields.pid, "812");
+  EXPECT_EQ(fields.client, "10.1.2.3");
+  ASSERT_TRUE(
+      prefix.Match("1764800597.110 6b11ebd5.6e70           |  812|[local] 100% LOG:  x", fields));
+  EXPECT_EQ(fields.client, "[local]");
+}
+
+TEST(LinePrefixTest, ALineThatIsNotOfThePrefixDoesNotMatch) {
+  const LinePrefix prefix(kDefaultLogLinePrefix);
+  PrefixFields fields;
+  EXPECT_FALSE(prefix.Match("waiting for server to start.... done", fields));
+  EXPECT_FALSE(prefix.Match("2026-12-03 22:23:16.902 UTC [abc] LOG:  x", fields));
+  EXPECT_FALSE(prefix.Match("2026-12-03 22:23:16.902 UTC [1] log:  lower case", fields));
+}
+
+TEST(LinePrefixTest, AHostileLineCannotMakeTheMatchSlow) {
+  // Many text escapes separated by one character: without a budget, backtracking over a long
+  // line of that character would take exponential time.
+  const LinePrefix prefix("%u,%d,%a,%h,%b,%i,%u,%d,%a,%h ");
+  PrefixFields fields;
+  const std::string line(200000, ',');
+  EXPECT_FALSE(prefix.Match(line, fields));
+}
+
+// ---- stderr, csvlog, jsonlog ---------------------------------------------------------------
+
+TEST(LogReaderTest, StderrContinuationLinesBelongToTheirMessage) {
+  TempDir dir;
+  const Read read = ReadText(dir,
+                             "2026-12-03 22:23:17.283 UTC [28281] ERROR:  division by zero\n"
+                             "2026-12-03 22:23:17.283 UTC [28281] STATEMENT:  select 1/0,\n"
+                             "\t2\n"
+                             "pg_ctl: another tool's line\n");
+  EXPECT_EQ(read.result.format, LogFormat::kStderr);
+  EXPECT_EQ(read.result.lines, 4u);
+  EXPECT_EQ(read.result.unparsed_lines, 1u);
+  ASSERT_EQ(read.messages.size(), 2u);
+  EXPECT_EQ(read.messages[1], "select 1/0,");
+}
+
+TEST(LogReaderTest, CsvlogRecordsSpanLinesInsideQuotes) {
+  TempDir dir;
+  const Read read = ReadText(
+      dir,
+      "2026-12-03 22:23:17.096 UTC,,,28272,\"127.0.0.1:47184\",6b11ebd5.6e70,1,\"\",2026-12-03 "
+      "22:23:17 UTC,,0,LOG,00000,\"connection received: host=127.0.0.1 port=47184\",,,,,,,,,\"\","
+      "\"not initialized\",,0\n"
+      "2026-12-03 22:23:17.283 UTC,\"post\"\"gres\",\"postgres\",28281,\"[local]\",6b11ebd5.6e79,3,"
+      "\"SELECT\",2026-12-03 22:23:17 UTC,3/2,0,ERROR,22012,\"division by zero\nsecond line\","
+      ",,,,,\"select 1/0\",,,\"psql\",\"client backend\",,0\n"
+      "2026-12-03 22:23:17.300 UTC,,,1,\"::1:5432\",6b11ebd5.1,1,,,,0,LOG,00000,\"x\"\n"
+      "not,a,csvlog,record\n");
+  EXPECT_EQ(read.result.format, LogFormat::kCsvlog);
+  EXPECT_EQ(read.result.lines, 5u);
+  EXPECT_EQ(read.result.unparsed_lines, 1u);
+  ASSERT_EQ(read.messages.size(), 3u);
+  EXPECT_EQ(read.messages[1], "division by zero");
+  EXPECT_EQ(read.users[1], "post\"gres");
+  EXPECT_EQ(read.clients[0], "127.0.0.1");
+  EXPECT_EQ(read.clients[1], "[local]");
+  EXPECT_EQ(read.clients[2], "::1");  // IPv6: the port is after the last colon
+}
+
+TEST(LogReaderTest, AnUnterminatedQuoteLosesOnlyItsRecord) {
+  TempDir dir;
+  std::string text =
+      "2026-12-03 22:23:17.096 UTC,,,1,\"127.0.0.1:1\",6b.1,1,,,,0,LOG,00000,\"never closed\n";
+  const Read read = ReadText(dir, text + "more\nlines\n");
+  EXPECT_EQ(read.result.lines, 3u);
+  EXPECT_EQ(read.result.unparsed_lines, 3u);
+  EXPECT_TRUE(read.messages.empty());
+}
+
+TEST(LogReaderTest, JsonlogEntriesCarryTheirFields) {
+  TempDir dir;
+  const Read read = ReadText(
+      dir,
+      "{\"timestamp\":\"2026-12-03 22:23:17.110 UTC\",\"user\":\"postgres\",\"dbname\":"
+      "\"postgres\",\"pid\":28272,\"remote_host\":\"127.0.0.1\",\"remote_port\":47184,"
+      "\"session_id\":\"6b11ebd5.6e70\",\"line_num\":2,\"error_severity\":\"LOG\",\"message\":"
+      "\"connection authorized: user=postgres database=postgres application_name=psql\"}\n"
+      "{\"truncated\n[1,2]\n");
+  EXPECT_EQ(read.result.format, LogFormat::kJsonlog);
+  EXPECT_EQ(read.result.unparsed_lines, 2u);
+  ASSERT_EQ(read.messages.size(), 1u);
+  EXPECT_EQ(read.pids[0], "28272");
+  EXPECT_EQ(read.clients[0], "127.0.0.1");
+}
+
+TEST(LogReaderTest, GzipIsReadAsItIsAlsoWhenConcatenated) {
+  TempDir dir;
+  const std::string a = "2026-12-03 22:23:17.096 UTC [1] LOG:  connection received: host=[local]\n";
+  const std::string b = "2026-12-03 22:23:17.097 UTC [1] LOG:  connection authorized: user=x\n";
+  const std::filesystem::path file = dir.Write("server.log.gz", Gzip(a) + Gzip(b));
+  std::vector<std::string> messages;
+  const LogReadResult result =
+      ReadServerLog(file.string(), {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix},
+                    [&](const LogEntry& entry) { messages.emplace_back(entry.message); });
+  EXPECT_FALSE(result.error);
+  EXPECT_EQ(messages.size(), 2u);
+}
+
+TEST(LogReaderTest, BrokenGzipAndDecompressionBombsAreErrorsNamingTheFile) {
+  TempDir dir;
+  const std::string log(200000, 'x');
+  std::string truncated = Gzip(log);
+  truncated.resize(truncated.size() / 2);
+  const auto none = [](const LogEntry&) {};
+  const LogReadResult cut = ReadServerLog(dir.Write("cut.gz", truncated).string(), {}, none);
+  ASSERT_TRUE(cut.error);
+  EXPECT_NE(cut.error->find("cut.gz"), std::string::npos) << *cut.error;
+  // 64 MiB of one byte compress about 1000 times: more than a log ever does.
+  const std::string bomb = Gzip(std::string(std::size_t{64} << 20, '\n'), 9);
+  const LogReadResult refused = ReadServerLog(dir.Write("bomb.gz", bomb).string(), {}, none);
+  ASSERT_TRUE(refused.error);
+  EXPECT_NE(refused.error->find("decompression bomb"), std::string::npos) << *refused.error;
+}
+
+TEST(LogSourceTest, ALineLongerThanTheLimitIsCutAndFlagged) {
+  TempDir dir;
+  const std::string text = std::string(kMaxLineBytes + 10, 'a') + "\nshort\n";
+  std::vector<std::pair<std::size_t, bool>> lines;
+  const SourceResult result = ReadLogLines(
+      dir.Write("long.log", text).string(),
+      [&](const SourceLine& line) { lines.emplace_back(line.text.size(), line.truncated); });
+  EXPECT_FALSE(result.error);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], std::make_pair(kMaxLineBytes, true));
+  EXPECT_EQ(lines[1], std::make_pair(std::size_t{5}, false));
+}
+
+TEST(LogSourceTest, OnlyRegularFilesAreRead) {
+  const SourceResult result = ReadLogLines("/dev/zero", [](const SourceLine&) {});
+  ASSERT_TRUE(result.error);
+  EXPECT_NE(result.error->find("/dev/zero"), std::string::npos);
+}
+
+// ---- times ---------------------------------------------------------------------------------
+
+TEST(LogTimeTest, ZonesPostgresqlWritesAreConvertedToUtc) {
+  EXPECT_EQ(FormatUtc(*ParseLogTime("2026-12-03 22:23:17.110 UTC", false)),
+            "2026-12-03T22:23:17.110Z");
+  EXPECT_EQ(FormatUtc(*ParseLogTime("2026-12-03 00:30:00 +03", false)), "2026-12-02T21:30:00.000Z");
+  EXPECT_EQ(FormatUtc(*ParseLogTime("2026-12-03 00:30:00 -0530", false)),
+            "2026-12-03T06:00:00.000Z");
+  EXPECT_EQ(FormatUtc(*ParseLogTime("1764800597.110", true)), "2025-12-03T22:23:17.110Z");
+  EXPECT_FALSE(ParseLogTime("2026-12-03 22:23:17 CET", false));
+  EXPECT_FALSE(ParseLogTime("2026-13-03 22:23:17 UTC", false));
+  EXPECT_EQ(FormatUtc(*ParseTimeBound("2024-02-29")), "2024-02-29T00:00:00.000Z");
+  EXPECT_EQ(FormatUtc(*ParseTimeBound("2026-12-03T22:00+01:00")), "2026-12-03T21:00:00.000Z");
+  EXPECT_FALSE(ParseTimeBound("yesterday"));
+}
+
+TEST(LogSummarizerTest, ALogInAnUnknownZoneIsNotCountedOnAGuessInAWindow) {
+  SummaryOptions options;
+  options.since = ParseTimeBound("2026-01-01");
+  LogSummarizer summarizer(options);
+  LogEntry entry;
+  entry.timestamp = "2026-12-03 22:23:17 CET";
+  entry.message = "connection received: host=[local]";
+  summarizer.Add(entry);
+  const LogSummary summary = summarizer.Finish();
+  EXPECT_EQ(summary.connections.received, 0u);
+  ASSERT_FALSE(summary.notes.empty());
+  EXPECT_NE(summary.notes[0].find("'CET'"), std::string::npos) << summary.notes[0];
+}
+
+TEST(LogSummarizerTest, DistinctValuesBeyondTheLimitAreCountedTogether) {
+  ValueCounter counter;
+  for (std::size_t i = 0; i < kMaxDistinctValues + 5; ++i)
+    counter.Add("client" + std::to_string(i));
+  counter.Add("client0");
+  const std::vector<LogValueCount> top = counter.Top(2);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].value, "(other)");
+  EXPECT_EQ(top[0].count, 5u);
+  EXPECT_EQ(top[1].value, "client0");
+  EXPECT_EQ(top[1].count, 2u);
+}
+
+TEST(LogSummarizerTest, NoConnectionLineIsSaidInTheNotes) {
+  LogSummarizer summarizer({});
+  LogEntry entry;
+  entry.message = "verbindung empfangen: host=[local]";
+  summarizer.Add(entry);
+  const LogSummary summary = summarizer.Finish();
+  ASSERT_EQ(summary.notes.size(), 1u);
+  EXPECT_NE(summary.notes[0].find("lc_messages"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pgward::logs

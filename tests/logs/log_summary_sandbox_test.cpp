@@ -1,0 +1,304 @@
+// `pgward log summary` over what a real PostgreSQL 15 server wrote: one server logging every
+// connection to stderr (with a custom log_line_prefix), csvlog and jsonlog at once, with
+// sessions and failures of every kind planted by live clients. The three summaries must agree
+// with what was planted and with each other.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "tests/sandbox/live_client.h"
+#include "tests/sandbox/sandbox.h"
+#include "tests/support/command.h"
+
+namespace pgward {
+namespace {
+
+using nlohmann::json;
+using sandbox::ClientSpec;
+using sandbox::LiveClient;
+using sandbox::Sandbox;
+using sandbox::SandboxOptions;
+using sandbox::Transport;
+
+constexpr char kPrefix[] = "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ";
+constexpr char kPasswordRole[] = "app_password";
+
+// The sandbox's rules with a password line first, so that a wrong password is a failure of its
+// own; 127.0.0.2 is matched by the final reject only (plaintext) or by nothing (TLS).
+constexpr char kHba[] = R"(local      all       all                             trust
+host       all       app_password     127.0.0.1/32   password
+hostssl    all       cert_only        127.0.0.1/32   cert
+hostnossl  all       cert_only        127.0.0.1/32   reject
+hostssl    all       ops_verify_full  127.0.0.1/32   trust   clientcert=verify-full
+hostssl    all       all              127.0.0.1/32   trust
+host       all       all              127.0.0.1/32   trust
+hostnossl  all       all              0.0.0.0/0      reject
+)";
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// SSLRequest, then bytes that are not a TLS record: the server logs a failed handshake.
+void FailHandshake(const Sandbox& server) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(server.port()));
+  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const unsigned char ssl_request[] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
+  ASSERT_EQ(write(fd, ssl_request, sizeof ssl_request), 8);
+  char answer = 0;
+  ASSERT_EQ(read(fd, &answer, 1), 1);
+  ASSERT_EQ(answer, 'S');
+  const std::string not_tls = "GET / HTTP/1.1\r\nHost: db\r\n\r\n";
+  ASSERT_EQ(write(fd, not_tls.data(), not_tls.size()), static_cast<ssize_t>(not_tls.size()));
+  char drain[256];
+  while (read(fd, drain, sizeof drain) > 0) {
+  }
+  close(fd);
+}
+
+void ExpectRefused(const Sandbox& server, const ClientSpec& spec) {
+  EXPECT_THROW(LiveClient(server, spec), std::runtime_error) << spec.user;
+}
+
+json Summarize(const std::filesystem::path& file, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> arguments{"log",  "summary",           file.string(), "--format",
+                                     "json", "--log-line-prefix", kPrefix};
+  arguments.insert(arguments.end(), extra.begin(), extra.end());
+  const testing::CommandResult result = testing::RunPgward(arguments);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return json::parse(result.out);
+}
+
+int CountOf(const json& list, const std::string& value) {
+  for (const json& entry : list) {
+    if (entry["value"] == value) return entry["count"].get<int>();
+  }
+  return 0;
+}
+
+class LogSummarySandboxTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    SandboxOptions options = SandboxOptions::legacy_tls();
+    options.hba_conf = kHba;
+    options.settings["logging_collector"] = "on";
+    options.settings["log_destination"] = "'stderr,csvlog,jsonlog'";
+    options.settings["log_directory"] = "'log'";
+    options.settings["log_filename"] = "'postgresql.log'";
+    options.settings["log_file_mode"] = "0644";
+    options.settings["log_line_prefix"] = std::string("'") + kPrefix + "'";
+    server_ = new Sandbox(options);
+    server_->Query(std::string("CREATE ROLE ") + kPasswordRole + " LOGIN PASSWORD 'right'");
+    const Sandbox& server = *server_;
+
+    // Sessions: plaintext TCP (2), TLS 1.3, 1.2 and 1.1, a client certificate, a local one.
+    std::vector<LiveClient> sessions;
+    for (int i = 0; i < 2; ++i) {
+      sessions.emplace_back(server, ClientSpec{.transport = Transport::kTcpPlaintext,
+                                               .user = sandbox::kPlainAppRole,
+                                               .application_name = "nightly-batch"});
+    }
+    sessions.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
+                                             .user = sandbox::kTlsAppRole,
+                                             .application_name = "it-tls13",
+                                             .min_tls_version = TLS1_3_VERSION,
+                                             .ciphersuites = "TLS_CHACHA20_POLY1305_SHA256"});
+    sessions.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
+                                             .user = sandbox::kTlsAppRole,
+                                             .application_name = "it-tls12",
+                                             .max_tls_version = TLS1_2_VERSION,
+                                             .cipher_list = "ECDHE-RSA-AES128-GCM-SHA256"});
+    sessions.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
+                                             .user = sandbox::kTlsAppRole,
+                                             .application_name = "old-driver",
+                                             .max_tls_version = TLS1_1_VERSION,
+                                             .cipher_list = "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"});
+    sessions.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
+                                             .user = sandbox::kCertOnlyRole,
+                                             .application_name = "it-cert",
+                                             .client_certificate_role = sandbox::kCertOnlyRole});
+    sessions.emplace_back(server, ClientSpec{.transport = Transport::kUnixSocket,
+                                             .user = sandbox::kPlainAppRole,
+                                             .application_name = "it-local"});
+
+    // Failures: no client certificate (twice), the wrong one for cert and for verify-full, a
+    // plaintext attempt hostnossl rejects (twice), no line at all, a wrong password, and a
+    // handshake that is not TLS.
+    for (int i = 0; i < 2; ++i) {
+      ExpectRefused(server, {.transport = Transport::kTcpTls, .user = sandbox::kCertOnlyRole});
+    }
+    // Valid certificates of the sandbox CA, of the other role: the names do not match.
+    ExpectRefused(server, {.transport = Transport::kTcpTls,
+                           .user = sandbox::kCertOnlyRole,
+                           .client_certificate_role = sandbox::kVerifyFullRole});
+    ExpectRefused(server, {.transport = Transport::kTcpTls,
+                           .user = sandbox::kVerifyFullRole,
+                           .client_certificate_role = sandbox::kCertOnlyRole});
+    for (int i = 0; i < 2; ++i) {
+      ExpectRefused(server, {.transport = Transport::kTcpPlaintext,
+                             .user = sandbox::kCertOnlyRole,
+                             .application_name = "legacy-etl"});
+    }
+    ExpectRefused(server, {.transport = Transport::kTcpTls,
+                           .user = sandbox::kTlsAppRole,
+                           .source_address = "127.0.0.2"});
+    ExpectRefused(server, {.transport = Transport::kTcpPlaintext,
+                           .user = kPasswordRole,
+                           .password = std::string("wrong")});
+    FailHandshake(server);
+
+    // The collector writes asynchronously: wait for the last event in all three files.
+    const std::filesystem::path log = server.hba_file().parent_path() / "log";
+    for (const char* name : {"postgresql.log", "postgresql.csv", "postgresql.json"}) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (ReadFile(log / name).find("could not accept SSL connection") == std::string::npos) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << name;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    stderr_ = new json(Summarize(log / "postgresql.log"));
+    csvlog_ = new json(Summarize(log / "postgresql.csv"));
+    jsonlog_ = new json(Summarize(log / "postgresql.json"));
+  }
+
+  static void TearDownTestSuite() {
+    delete stderr_;
+    delete csvlog_;
+    delete jsonlog_;
+    delete server_;
+  }
+
+  static std::vector<const json*> All() { return {stderr_, csvlog_, jsonlog_}; }
+
+  static Sandbox* server_;
+  static json* stderr_;
+  static json* csvlog_;
+  static json* jsonlog_;
+};
+
+Sandbox* LogSummarySandboxTest::server_ = nullptr;
+json* LogSummarySandboxTest::stderr_ = nullptr;
+json* LogSummarySandboxTest::csvlog_ = nullptr;
+json* LogSummarySandboxTest::jsonlog_ = nullptr;
+
+TEST_F(LogSummarySandboxTest, EachFormatIsRecognisedAndReadWhole) {
+  EXPECT_EQ((*stderr_)["format"], "stderr");
+  EXPECT_EQ((*csvlog_)["format"], "csvlog");
+  EXPECT_EQ((*jsonlog_)["format"], "jsonlog");
+  for (const json* summary : All()) {
+    EXPECT_EQ((*summary)["unparsed_lines"], 0) << (*summary)["format"];
+    EXPECT_GT((*summary)["lines"].get<int>(), 20);
+    EXPECT_TRUE((*summary)["notes"].empty()) << (*summary)["notes"];
+  }
+}
+
+TEST_F(LogSummarySandboxTest, TheThreeFormatsAgree) {
+  for (const json* summary : {csvlog_, jsonlog_}) {
+    for (const char* key : {"connections", "tls", "failures", "hba_lines", "top",
+                            "below_minimum_tls", "ssl_handshake_reasons"}) {
+      EXPECT_EQ((*summary)[key], (*stderr_)[key]) << (*summary)["format"] << " " << key;
+    }
+  }
+}
+
+TEST_F(LogSummarySandboxTest, SessionsAreCountedByTransportAndProtocol) {
+  const json& connections = (*stderr_)["connections"];
+  EXPECT_EQ(connections["plaintext_tcp"], 2);
+  EXPECT_EQ(connections["tls"], 4);
+  EXPECT_EQ(connections["gss"], 0);
+  EXPECT_EQ(connections["unknown_transport"], 0);
+  // The sandbox's own set-up queries come over the socket too.
+  EXPECT_GE(connections["local"].get<int>(), 1);
+  EXPECT_EQ(connections["authorized"].get<int>(), connections["plaintext_tcp"].get<int>() +
+                                                      connections["tls"].get<int>() +
+                                                      connections["local"].get<int>());
+  std::map<std::pair<std::string, std::string>, int> tls;
+  for (const json& use : (*stderr_)["tls"]) tls[{use["protocol"], use["cipher"]}] = use["count"];
+  // The client certificate's session takes OpenSSL's default TLS 1.3 suite.
+  const std::map<std::pair<std::string, std::string>, int> planted{
+      {{"TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256"}, 1},
+      {{"TLSv1.3", "TLS_AES_256_GCM_SHA384"}, 1},
+      {{"TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256"}, 1},
+      {{"TLSv1.1", "ECDHE-RSA-AES128-SHA"}, 1}};
+  EXPECT_EQ(tls, planted);
+}
+
+TEST_F(LogSummarySandboxTest, PlaintextAndOldTlsSessionsSayWhoOpenedThem) {
+  const json& plaintext = (*stderr_)["top"]["plaintext_tcp"];
+  EXPECT_EQ(CountOf(plaintext["users"], sandbox::kPlainAppRole), 2);
+  EXPECT_EQ(CountOf(plaintext["databases"], "postgres"), 2);
+  // The client address comes from `connection received`, joined by the backend's session.
+  EXPECT_EQ(CountOf(plaintext["clients"], "127.0.0.1"), 2);
+  EXPECT_EQ(CountOf(plaintext["applications"], "nightly-batch"), 2);
+  EXPECT_EQ((*stderr_)["below_minimum_tls"], 1);
+  const json& old = (*stderr_)["top"]["below_minimum_tls"];
+  EXPECT_EQ(CountOf(old["applications"], "old-driver"), 1);
+  EXPECT_EQ(CountOf(old["users"], sandbox::kTlsAppRole), 1);
+}
+
+TEST_F(LogSummarySandboxTest, FailuresAreCountedByKind) {
+  const json& failures = (*stderr_)["failures"];
+  EXPECT_EQ(failures["client_certificate_required"], 2);
+  EXPECT_EQ(failures["certificate_authentication"], 2);
+  EXPECT_EQ(failures["hba_reject_no_encryption"], 2);
+  EXPECT_EQ(failures["hba_reject"], 0);
+  EXPECT_EQ(failures["no_hba_entry"], 1);
+  EXPECT_EQ(failures["password_authentication"], 1);
+  EXPECT_EQ(failures["ssl_handshake"], 1);
+  const json& top = (*stderr_)["top"];
+  EXPECT_EQ(CountOf(top["hba_reject_no_encryption"]["users"], sandbox::kCertOnlyRole), 2);
+  EXPECT_EQ(CountOf(top["hba_reject_no_encryption"]["clients"], "127.0.0.1"), 2);
+  EXPECT_EQ(CountOf(top["no_hba_entry"]["clients"], "127.0.0.2"), 1);
+  EXPECT_EQ(CountOf(top["certificate_authentication"]["users"], sandbox::kCertOnlyRole), 1);
+  EXPECT_EQ(CountOf(top["certificate_authentication"]["users"], sandbox::kVerifyFullRole), 1);
+  EXPECT_EQ(CountOf(top["client_certificate_required"]["clients"], "127.0.0.1"), 2);
+  EXPECT_EQ(CountOf(top["password_authentication"]["users"], kPasswordRole), 1);
+  EXPECT_EQ(CountOf(top["ssl_handshake"]["clients"], "127.0.0.1"), 1);
+  // Bytes that are not TLS after SSLRequest: OpenSSL takes them for HTTP.
+  EXPECT_EQ((*stderr_)["ssl_handshake_reasons"],
+            json::parse(R"([{"value": "http request", "count": 1}])"));
+}
+
+TEST_F(LogSummarySandboxTest, HbaLinesUsedAreNamedByFileAndLine) {
+  // Only methods that authenticate an identity log `connection authenticated`: here the cert
+  // line (3) of the client certificate's session.
+  const std::string hba = std::filesystem::canonical(server_->hba_file()).string();
+  bool found = false;
+  for (const json& use : (*stderr_)["hba_lines"]) {
+    EXPECT_EQ(use["file"], hba);
+    if (use["line"] == 3) found = use["authenticated"].get<int>() >= 1;
+  }
+  EXPECT_TRUE(found) << (*stderr_)["hba_lines"];
+}
+
+TEST_F(LogSummarySandboxTest, AWindowInTheFutureCountsNothing) {
+  const std::filesystem::path log = server_->hba_file().parent_path() / "log";
+  const json later = Summarize(log / "postgresql.csv", {"--since", "2999-01-01"});
+  EXPECT_EQ(later["connections"]["received"], 0);
+  EXPECT_TRUE(later["window"]["first"].is_null());
+  EXPECT_GE(later["lines"], (*csvlog_)["lines"]);  // every line read, none counted
+  const json earlier = Summarize(log / "postgresql.json", {"--until", "2000-01-01T00:00:00Z"});
+  EXPECT_EQ(earlier["failures"]["ssl_handshake"], 0);
+}
+
+}  // namespace
+}  // namespace pgward
