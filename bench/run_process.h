@@ -1,7 +1,7 @@
 #pragma once
 
-// A whole process as the benchmarks time it (pgward, or the peer): its output to /dev/null, its
-// wall time, peak resident memory and exit code.
+// A whole process as the benchmarks time it (pgward, or the peer): its wall time, peak resident
+// memory and exit code.
 
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -20,7 +20,9 @@ struct ProcessRun {
   int exit_code = -1;
 };
 
-inline ProcessRun RunProcess(const std::vector<std::string>& argv) {
+// Standard output goes to `stdout_path` (the benchmarks that compare answers keep it).
+inline ProcessRun RunProcess(const std::vector<std::string>& argv,
+                             const std::string& stdout_path = "/dev/null") {
   std::fflush(stdout);  // or the child's stdio would print the parent's buffered lines again
   const auto start = std::chrono::steady_clock::now();
   const pid_t child = fork();
@@ -28,7 +30,7 @@ inline ProcessRun RunProcess(const std::vector<std::string>& argv) {
     std::vector<char*> args;
     for (const std::string& argument : argv) args.push_back(const_cast<char*>(argument.c_str()));
     args.push_back(nullptr);
-    std::freopen("/dev/null", "w", stdout);
+    std::freopen(stdout_path.c_str(), "w", stdout);
     std::freopen("/dev/null", "w", stderr);
     execvp(args[0], args.data());
     _exit(127);

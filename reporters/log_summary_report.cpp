@@ -86,6 +86,7 @@ void WriteLogSummaryJson(const LogSummary& summary, std::ostream& out) {
     json.IntMember("gss", static_cast<std::int64_t>(connections.gss));
     json.IntMember("unknown_transport", static_cast<std::int64_t>(connections.unknown_transport));
     json.EndObject();
+    WriteCounts(json, "authorized_by_database", summary.authorized_by_database);
     json.Key("tls");
     json.BeginArray();
     for (const LogTlsUse& use : summary.tls) {
@@ -147,6 +148,9 @@ void WriteLogSummaryText(const LogSummary& summary, std::ostream& out) {
     out << ", " << connections.unknown_transport << " without TLS from an unknown client";
   }
   out << "\n";
+  if (!summary.authorized_by_database.empty()) {
+    out << "authorized by database: " << Line(summary.authorized_by_database) << "\n";
+  }
   if (!summary.tls.empty()) {
     out << "TLS in use:\n";
     for (const LogTlsUse& use : summary.tls) {

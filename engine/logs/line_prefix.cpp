@@ -69,10 +69,15 @@ std::size_t MatchRun(std::string_view line, std::size_t at, bool (*accepts)(char
 // The fixed-shape escapes: where the element ends, or kNoMatch.
 std::size_t MatchFixed(const Element& element, std::string_view line, std::size_t at) {
   switch (element.kind) {
-    case Kind::kLiteral:
-      return line.substr(at, element.literal.size()) == element.literal
-                 ? at + element.literal.size()
-                 : kNoMatch;
+    case Kind::kLiteral: {
+      // Literals are a few characters: compared in place, without a call to memcmp.
+      const std::string& literal = element.literal;
+      if (line.size() - at < literal.size()) return kNoMatch;
+      for (std::size_t i = 0; i < literal.size(); ++i) {
+        if (line[at + i] != literal[i]) return kNoMatch;
+      }
+      return at + literal.size();
+    }
     case Kind::kTimestampMs:
       return MatchTimestamp(line, at, true);
     case Kind::kTimestamp:
@@ -111,7 +116,8 @@ std::size_t MatchFixed(const Element& element, std::string_view line, std::size_
 bool SeverityFollows(std::string_view line, std::size_t at) {
   const std::size_t start = at;
   while (at < line.size() && ((line[at] >= 'A' && line[at] <= 'Z') || IsDigit(line[at]))) ++at;
-  return at > start && line.substr(at, 3) == ":  ";
+  return at > start && at + 3 <= line.size() && line[at] == ':' && line[at + 1] == ' ' &&
+         line[at + 2] == ' ';
 }
 
 std::string_view Trim(std::string_view text) {

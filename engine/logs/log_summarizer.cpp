@@ -273,7 +273,13 @@ std::string LogSummarizer::ClientOf(const LogEntry& entry) {
 }
 
 bool LogSummarizer::InWindow(const LogEntry& entry, std::optional<std::int64_t>& time) {
-  time = ParseLogTime(entry.timestamp, entry.epoch_timestamp);
+  // Consecutive entries mostly share their time (to the second with %t): parsed once.
+  if (entry.timestamp != cached_timestamp_ || entry.epoch_timestamp != cached_epoch_) {
+    cached_timestamp_.assign(entry.timestamp);
+    cached_epoch_ = entry.epoch_timestamp;
+    cached_time_ = ParseLogTime(entry.timestamp, entry.epoch_timestamp);
+  }
+  time = cached_time_;
   if (!time && !entry.timestamp.empty() && unknown_zone_.empty()) {
     const std::size_t space = entry.timestamp.rfind(' ');
     unknown_zone_ = space == std::string_view::npos
@@ -292,7 +298,25 @@ bool LogSummarizer::InWindow(const LogEntry& entry, std::optional<std::int64_t>&
 void LogSummarizer::Add(const LogEntry& entry) {
   std::optional<std::int64_t> time;
   const bool counted = InWindow(entry, time);
+  if (counted) {
+    if (time) {
+      if (!first_ || *time < *first_) first_ = time;
+      if (!last_ || *time > *last_) last_ = time;
+    } else if (!entry.timestamp.empty()) {
+      window_unknown_ = true;
+      if (!first_text_) first_text_ = std::string(entry.timestamp);
+      last_text_ = std::string(entry.timestamp);
+    }
+  }
   const std::string_view message = entry.message;
+  // Most entries are statements, checkpoints and the like: the first letter of every message
+  // counted here (connection..., could not accept..., certificate..., replication...,
+  // pg_hba.conf..., password..., no pg_hba.conf..., disconnection) passes them by at once.
+  const bool fatal = entry.severity == "FATAL";
+  if (!fatal && (message.empty() ||
+                 std::string_view("cdnpr").find(message.front()) == std::string_view::npos)) {
+    return;
+  }
   const std::string key = SessionKey(entry);
 
   // Joins are kept whether or not the entry is in the window: a session received before the
@@ -307,14 +331,6 @@ void LogSummarizer::Add(const LogEntry& entry) {
     }
   }
   if (counted) {
-    if (time) {
-      if (!first_ || *time < *first_) first_ = time;
-      if (!last_ || *time > *last_) last_ = time;
-    } else if (!entry.timestamp.empty()) {
-      window_unknown_ = true;
-      if (!first_text_) first_text_ = std::string(entry.timestamp);
-      last_text_ = std::string(entry.timestamp);
-    }
     if (StartsWith(message, "connection received: ")) {
       ++summary_.connections.received;
     } else if (StartsWith(message, "connection authorized: ")) {
@@ -368,7 +384,7 @@ void LogSummarizer::Add(const LogEntry& entry) {
   // A backend's join ends with its authorization, its failure or its end.
   if (!key.empty() && (StartsWith(message, "connection authorized: ") ||
                        StartsWith(message, "replication connection authorized: ") ||
-                       StartsWith(message, "disconnection: ") || entry.severity == "FATAL")) {
+                       StartsWith(message, "disconnection: ") || fatal)) {
     sessions_.erase(key);
   }
 }
@@ -384,6 +400,7 @@ void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, 
   const std::string_view application = !ValueAfter(core, " application_name=", {}).empty()
                                            ? ValueAfter(core, " application_name=", {})
                                            : Known(entry.application);
+  authorized_databases_.Add(database);
   const std::string client = ClientOf(entry);
   std::optional<TlsDetails> tls;
   if (ssl_at != std::string_view::npos) {
@@ -458,6 +475,8 @@ LogSummary LogSummarizer::Finish() {
     overflowed = overflowed || failure_who_[i].overflowed();
   }
   summary_.ssl_handshake_reasons = handshake_reasons_.Top(kTopValues);
+  summary_.authorized_by_database = authorized_databases_.Top(kMaxDistinctValues + 1);
+  overflowed = overflowed || authorized_databases_.overflowed();
   if (overflowed) {
     summary_.notes.push_back("more than " + std::to_string(kMaxDistinctValues) +
                              " distinct values of one kind: the rest are counted as \"(other)\"");

@@ -86,6 +86,9 @@ class LogSummarizer {
   std::optional<std::int64_t> first_, last_;
   std::optional<std::string> first_text_, last_text_;
   std::string unknown_zone_;
+  std::string cached_timestamp_;  // the last entry's time, as written, and as parsed
+  bool cached_epoch_ = false;
+  std::optional<std::int64_t> cached_time_;
   bool window_unknown_ = false;
   std::unordered_map<std::string, Session> sessions_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> tls_;
@@ -94,6 +97,7 @@ class LogSummarizer {
   WhoCounters plaintext_who_, below_minimum_who_;
   WhoCounters failure_who_[kLogFailureKinds];
   ValueCounter handshake_reasons_;
+  ValueCounter authorized_databases_;
   bool sessions_overflowed_ = false;
 };
 

@@ -78,6 +78,9 @@ struct LogSummary {
 
   std::string min_tls_version;  // what "below the minimum" means in below_minimum_tls
   std::uint64_t below_minimum_tls = 0;
+  // Authorized sessions per database (replication ones have none), most first: every database,
+  // up to the distinct-value limit.
+  std::vector<LogValueCount> authorized_by_database;
   std::vector<LogTlsUse> tls;  // most used first
   std::uint64_t failures[kLogFailureKinds] = {};
   std::vector<LogHbaLineUse> hba_lines;  // by file, then line
