@@ -11,7 +11,7 @@ set(LAYER_hba hba model core)
 set(LAYER_probe probe model core)
 set(LAYER_collect collect model core)
 set(LAYER_logs logs model core)
-set(LAYER_scan scan collect hba probe model core)
+set(LAYER_scan scan collect hba logs probe model core)
 set(LAYER_reporters reporters findings model core)
 set(LAYER_cli cli scan collect logs hba probe policy findings model core reporters)
 # Only collection speaks libpq.

@@ -368,6 +368,29 @@ std::optional<std::string> FinishReportOutputOptions(const ReportOutputFlags& fl
   return std::nullopt;
 }
 
+// How a server log is named and read: `scan --server-log` and `log summary` take the same.
+void AddLogReadOptions(CLI::App& command, std::string& line_prefix, std::string& format) {
+  command
+      .add_option("--log-format", format,
+                  "stderr, csvlog or jsonlog (default: recognised from the content)")
+      ->check(CLI::IsMember({"stderr", "csvlog", "jsonlog"}));
+  command
+      .add_option("--log-line-prefix", line_prefix,
+                  "The server's log_line_prefix, for stderr logs (every escape PostgreSQL "
+                  "documents, with padding such as %-10u)")
+      ->default_val(logs::kDefaultLogLinePrefix);
+}
+
+void AddServerLogOptions(CLI::App& command, std::vector<std::string>& files,
+                         std::string& line_prefix, std::string& format) {
+  command
+      .add_option("--server-log", files,
+                  "The server's log (log_connections = on), rotated files first, gzip read as "
+                  "it is: sessions and failures over the period it covers (PGW-LOG-*)")
+      ->check(CLI::ExistingFile);
+  AddLogReadOptions(command, line_prefix, format);
+}
+
 void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> arguments) {
   CLI::App* command = app.add_subcommand(
       "scan", "Collect evidence (hba files, servers, snapshots) and evaluate policies");
@@ -377,6 +400,8 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   command->add_option("--hba", options->hba_files,
                       "pg_hba.conf file to check (repeatable; '-': standard input)");
   command->add_option("--snapshot", options->snapshots, "Snapshot to evaluate (repeatable)");
+  AddServerLogOptions(*command, options->server_logs, options->log_line_prefix,
+                      options->log_format);
   AddLiveTargetOptions(*command, options->live);
   AddPgVersionOption(*command, options->pg_version,
                      "PostgreSQL major version whose pg_hba.conf parser to follow for --hba");
@@ -459,15 +484,7 @@ void AddLogCommands(CLI::App& log, Action& action) {
                    "Server log files in time order (rotated ones first; gzip read as it is; '-': "
                    "standard input)")
       ->required();
-  summary
-      ->add_option("--log-format", options->log_format,
-                   "stderr, csvlog or jsonlog (default: recognised from the content)")
-      ->check(CLI::IsMember({"stderr", "csvlog", "jsonlog"}));
-  summary
-      ->add_option("--log-line-prefix", options->line_prefix,
-                   "The server's log_line_prefix, for stderr logs (every escape PostgreSQL "
-                   "documents, with padding such as %-10u)")
-      ->default_val(logs::kDefaultLogLinePrefix);
+  AddLogReadOptions(*summary, options->line_prefix, options->log_format);
   summary->add_option("--since", options->since,
                       "Count entries from this time on (2026-12-03, 2026-12-03 22:00[:00], "
                       "optionally with Z or a numeric offset; UTC otherwise)");

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "engine/core/file_digest.h"
+#include "engine/core/input_file.h"
 #include "reporters/atomic_file.h"
 #include "reporters/render.h"
 
@@ -13,6 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kPrefix = "run-";
+constexpr std::string_view kLogPositions = "log-positions.json";
 constexpr std::string_view kSuffix = ".json";
 
 // run-000042.json -> 42; nullopt for any other name.
@@ -87,6 +89,26 @@ std::optional<std::string> RunState::Save(const ScanReport& report) const {
   reports.push_back(directory_ / name);
   std::error_code error;
   for (size_t i = 0; i + keep_ < reports.size(); ++i) fs::remove(reports[i], error);
+  return std::nullopt;
+}
+
+std::variant<logs::LogPositions, std::string> RunState::LoadLogPositions() const {
+  const fs::path path = directory_ / kLogPositions;
+  std::error_code error;
+  if (!fs::exists(path, error)) return logs::LogPositions();
+  const InputFile file = ReadInputFile(path.string(), kDefaultMaxConfigBytes);
+  if (file.error) return "--state-dir: cannot read " + path.string() + ": " + *file.error;
+  std::string reason;
+  std::optional<logs::LogPositions> positions = logs::LogPositions::FromJson(file.contents, reason);
+  if (!positions) return "--state-dir: " + path.string() + ": " + reason;
+  return std::move(*positions);
+}
+
+std::optional<std::string> RunState::SaveLogPositions(const logs::LogPositions& positions) const {
+  if (std::optional<std::string> error = reporters::WriteFileAtomically(
+          directory_ / kLogPositions, [&](std::ostream& out) { out << positions.ToJson(); })) {
+    return "--state-dir: " + *error;
+  }
   return std::nullopt;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/findings/report.h"
+#include "engine/logs/log_position.h"
 
 namespace pgward::cli {
 
@@ -30,6 +31,11 @@ class RunState {
   // Writes this run's report (JSON) as the newest, then removes all but the last `keep`.
   // Runs are numbered, not timed, so that --reproducible runs keep their order too.
   std::optional<std::string> Save(const ScanReport& report) const;
+
+  // Where the last run stopped reading server logs: empty before the first run.
+  std::variant<logs::LogPositions, std::string> LoadLogPositions() const;
+  // Kept with the report of the run that read up to there (after Save).
+  std::optional<std::string> SaveLogPositions(const logs::LogPositions& positions) const;
 
   const std::filesystem::path& directory() const { return directory_; }
 

@@ -18,6 +18,7 @@
 #include "engine/core/keep_until_exit.h"
 #include "engine/core/redact.h"
 #include "engine/findings/report_reader.h"
+#include "engine/logs/log_reader.h"
 #include "engine/model/fact_format.h"
 #include "engine/policy/baseline.h"
 #include "engine/policy/builtin.h"
@@ -75,6 +76,10 @@ std::variant<RunState, std::string> OpenRunState(const ScanOptions& options) {
   for (const std::string& file : options.snapshots) {
     identity.push_back("snapshot " + absolute(file));
   }
+  // A log is named by its newest file: the rotated ones before it change names every night.
+  if (!options.server_logs.empty()) {
+    identity.push_back("server log " + absolute(options.server_logs.back()));
+  }
   std::sort(identity.begin(), identity.end());
   return RunState::Open(options.state_dir, label, identity, options.keep_runs);
 }
@@ -91,9 +96,9 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   report.invocation.fail_on = options.fail_on;
 
   if (options.hba_files.empty() && options.snapshots.empty() && options.live.targets.empty() &&
-      options.live.inventory.empty()) {
-    err << "pgward: nothing to scan: give --hba FILE, --snapshot FILE, --target DSN or "
-           "--inventory FILE\nRun 'pgward scan --help' for usage.\n";
+      options.live.inventory.empty() && options.server_logs.empty()) {
+    err << "pgward: nothing to scan: give --hba FILE, --snapshot FILE, --target DSN, "
+           "--inventory FILE or --server-log FILE\nRun 'pgward scan --help' for usage.\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
   const bool live = !options.live.targets.empty() || !options.live.inventory.empty();
@@ -112,6 +117,11 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   scan_inputs.pg_version = options.pg_version;
   scan_inputs.hba_access = options.live.hba_access;
   scan_inputs.snapshots = options.snapshots;
+  scan_inputs.server_logs = options.server_logs;
+  scan_inputs.log_options.line_prefix = options.log_line_prefix;
+  if (!options.log_format.empty()) {
+    scan_inputs.log_options.format = logs::ParseLogFormat(options.log_format);
+  }
   if (live) {
     scan_inputs.live = PlanCollection(options.live, err);
     if (!scan_inputs.live) return ToInt(ExitCode::kUsageOrInputError);
@@ -176,6 +186,18 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     }
     state.emplace(std::move(std::get<RunState>(opened)));
     baseline_report = state->previous().value_or("");
+  }
+  // A scheduled scan reads the server logs from where its last run stopped.
+  logs::LogPositions log_positions;
+  if (state) {
+    std::variant<logs::LogPositions, std::string> loaded_positions = state->LoadLogPositions();
+    if (const std::string* error = std::get_if<std::string>(&loaded_positions)) {
+      err << "pgward: " << *error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    log_positions = std::move(std::get<logs::LogPositions>(loaded_positions));
+    scan_inputs.log_positions = &log_positions;
+    if (scan_inputs.live) scan_inputs.live->log_positions = &log_positions;
   }
   std::vector<Finding> baseline;
   if (!baseline_report.empty()) {
@@ -278,6 +300,12 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   // Kept after the reports: a run whose reports could not be written is not the next baseline.
   if (state) {
     if (std::optional<std::string> error = state->Save(report)) {
+      err << "pgward: " << *error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    // A scan of no server log leaves no positions file.
+    if (std::optional<std::string> error =
+            log_positions.empty() ? std::nullopt : state->SaveLogPositions(log_positions)) {
       err << "pgward: " << *error << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
     }

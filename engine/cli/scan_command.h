@@ -21,6 +21,10 @@ struct ScanOptions {
   // Live servers, as for `pgward collect` (its output file unused).
   CollectCommandOptions live;
   int pg_version = 17;  // for --hba files: the server version whose parser to follow
+  // One server's log, rotated files first (--server-log), read with this prefix and format.
+  std::vector<std::string> server_logs;
+  std::string log_line_prefix;
+  std::string log_format;  // empty: recognised from the content
 
   PolicyChoice policy_choice;
   std::string waivers;

@@ -65,7 +65,8 @@ void CheckKeys(const Node& node, std::initializer_list<std::string_view> known) 
 Target ReadTarget(const Node& node, const Target& defaults,
                   const std::filesystem::path& directory) {
   if (!node.IsMap()) throw InventoryError{"a target must be a mapping", node.mark()};
-  CheckKeys(node, {"name", "dsn", "service", "tags", "hba_file", "timeout_ms", "connect"});
+  CheckKeys(node, {"name", "dsn", "service", "tags", "hba_file", "server_logs", "log_line_prefix",
+                   "log_format", "timeout_ms", "connect"});
   Target target = defaults;
   const std::optional<Node> name = node.Find("name");
   if (!name) throw InventoryError{"a target needs a name", node.mark()};
@@ -90,6 +91,26 @@ Target ReadTarget(const Node& node, const Target& defaults,
   if (const std::optional<Node> hba_file = node.Find("hba_file")) {
     const std::filesystem::path file = Scalar(*hba_file, "hba_file");
     target.hba_file = (file.is_absolute() ? file : directory / file).lexically_normal().string();
+  }
+  if (const std::optional<Node> logs = node.Find("server_logs")) {
+    if (!logs->IsSequence() || logs->size() == 0) {
+      throw InventoryError{"server_logs must be a list of files, rotated ones first", logs->mark()};
+    }
+    for (size_t i = 0; i < logs->size(); ++i) {
+      const std::filesystem::path file = Scalar(logs->Element(i), "a server log");
+      target.server_logs.push_back(
+          (file.is_absolute() ? file : directory / file).lexically_normal().string());
+    }
+  }
+  if (const std::optional<Node> prefix = node.Find("log_line_prefix")) {
+    target.log_line_prefix = Scalar(*prefix, "log_line_prefix");
+  }
+  if (const std::optional<Node> format = node.Find("log_format")) {
+    target.log_format = Scalar(*format, "log_format");
+    if (target.log_format != "stderr" && target.log_format != "csvlog" &&
+        target.log_format != "jsonlog") {
+      throw InventoryError{"log_format must be stderr, csvlog or jsonlog", format->mark()};
+    }
   }
   if (const std::optional<Node> timeout = node.Find("timeout_ms")) {
     target.timeout_ms = TimeoutMs(*timeout);

@@ -14,6 +14,12 @@ namespace pgward::collect {
 
 inline constexpr int kSnapshotFormatVersion = 1;
 
+// Which member of a server entry holds the facts of each kind; server facts are "settings".
+// Members were only ever added: a snapshot without the newer ones reads as having none.
+inline constexpr const char* kSnapshotMemberOfKind[kFactKindCount] = {
+    "connections", "settings",   "certificates", "probe_protocols", "probe_ciphers",
+    "hba_rules",   "hba_access", "log_sessions", "log_failures"};
+
 // The snapshot document of `evidence`: each server's identity, its facts (the rows its
 // ServerEvidence points at) and its errors.
 std::string WriteSnapshot(const Evidence& evidence, const FactSet& facts);

@@ -25,10 +25,6 @@ namespace {
 
 namespace ondemand = simdjson::ondemand;
 
-constexpr std::string_view kMemberOfKind[kFactKindCount] = {
-    "connections",   "settings",  "certificates", "probe_protocols",
-    "probe_ciphers", "hba_rules", "hba_access"};
-
 void AppendUtf8(std::string& out, std::uint32_t code) {
   if (code < 0x80) {
     out += static_cast<char>(code);
@@ -283,11 +279,12 @@ class Reader {
         if (std::optional<std::string> error = ReadErrors(value, server, where)) return error;
         continue;
       }
-      const auto kind = std::find(std::begin(kMemberOfKind), std::end(kMemberOfKind), name);
-      if (kind == std::end(kMemberOfKind)) {
+      const auto kind =
+          std::find(std::begin(kSnapshotMemberOfKind), std::end(kSnapshotMemberOfKind), name);
+      if (kind == std::end(kSnapshotMemberOfKind)) {
         return where + ": unknown member \"" + name + "\"";
       }
-      const auto fact_kind = static_cast<FactKind>(kind - std::begin(kMemberOfKind));
+      const auto fact_kind = static_cast<FactKind>(kind - std::begin(kSnapshotMemberOfKind));
       std::optional<std::string> error =
           fact_kind == FactKind::kServer
               ? ReadSettings(value, server, where + ".settings")

@@ -7,11 +7,6 @@
 namespace pgward::collect {
 namespace {
 
-// Which member of a server entry holds the facts of each kind; server facts are "settings".
-constexpr const char* kMemberOfKind[kFactKindCount] = {
-    "connections",   "settings",  "certificates", "probe_protocols",
-    "probe_ciphers", "hba_rules", "hba_access"};
-
 // Identity fields of the server fact, written once at the server level.
 bool IsIdentityField(std::string_view field) {
   return field == "server" || field == "host" || field == "port" || field == "version";
@@ -141,7 +136,7 @@ void AppendServer(std::string& out, const ServerEvidence& server, const FactSet&
     if (static_cast<FactKind>(kind) == FactKind::kServer) continue;
     const FactTable& table = facts.table(static_cast<FactKind>(kind));
     out += ",\n     \"";
-    out += kMemberOfKind[kind];
+    out += kSnapshotMemberOfKind[kind];
     out += "\": ";
     AppendFactTable(out, table, server.rows[kind], server.name);
   }

@@ -22,6 +22,11 @@ struct Target {
   std::map<std::string, std::string> connect;
   // A copy of the server's pg_hba.conf to parse offline instead of reading pg_hba_file_rules.
   std::optional<std::string> hba_file;
+  // The server's log (inventory `server_logs`, rotated files first), read with its own
+  // log_line_prefix and format (stderr, csvlog, jsonlog; empty: recognised).
+  std::vector<std::string> server_logs;
+  std::optional<std::string> log_line_prefix;
+  std::string log_format;
   std::vector<std::string> tags;
   // The inventory entry the target was read from: where its findings and errors point.
   std::optional<SourceLocation> source;

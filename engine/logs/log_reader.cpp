@@ -270,36 +270,40 @@ std::optional<LogFormat> ParseLogFormat(std::string_view name) {
 }
 
 LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& options,
-                            const std::function<void(const LogEntry&)>& on_entry) {
+                            const std::function<void(const LogEntry&)>& on_entry,
+                            const LogPositions* resume, LogPositions* reached) {
   LogReadResult result;
   std::unique_ptr<EntryParser> parser;
   CsvParser* csv = nullptr;
-  const SourceResult source = ReadLogLines(path, [&](const SourceLine& line) {
-    ++result.lines;
-    if (!parser) {
-      if (line.text.empty() && !options.format) return;  // leading blank lines decide nothing
-      result.format = options.format.value_or(!line.text.empty() && line.text.front() == '{'
-                                                  ? LogFormat::kJsonlog
-                                              : LooksLikeCsvlog(line.text) ? LogFormat::kCsvlog
-                                                                           : LogFormat::kStderr);
-      switch (result.format) {
-        case LogFormat::kStderr:
-          parser = std::make_unique<StderrParser>(options.line_prefix, on_entry);
-          break;
-        case LogFormat::kCsvlog: {
-          auto made = std::make_unique<CsvParser>(on_entry);
-          csv = made.get();
-          parser = std::move(made);
-          break;
+  const SourceResult source = ReadLogLines(
+      path,
+      [&](const SourceLine& line) {
+        ++result.lines;
+        if (!parser) {
+          if (line.text.empty() && !options.format) return;  // leading blank lines decide nothing
+          result.format = options.format.value_or(
+              !line.text.empty() && line.text.front() == '{' ? LogFormat::kJsonlog
+              : LooksLikeCsvlog(line.text)                   ? LogFormat::kCsvlog
+                                                             : LogFormat::kStderr);
+          switch (result.format) {
+            case LogFormat::kStderr:
+              parser = std::make_unique<StderrParser>(options.line_prefix, on_entry);
+              break;
+            case LogFormat::kCsvlog: {
+              auto made = std::make_unique<CsvParser>(on_entry);
+              csv = made.get();
+              parser = std::move(made);
+              break;
+            }
+            case LogFormat::kJsonlog:
+              parser = std::make_unique<JsonParser>(on_entry);
+              break;
+          }
         }
-        case LogFormat::kJsonlog:
-          parser = std::make_unique<JsonParser>(on_entry);
-          break;
-      }
-    }
-    if (!parser->Line(line.text, line.truncated)) ++result.unparsed_lines;
-    if (csv != nullptr) result.unparsed_lines += csv->TakeExtraUnparsed();
-  });
+        if (!parser->Line(line.text, line.truncated)) ++result.unparsed_lines;
+        if (csv != nullptr) result.unparsed_lines += csv->TakeExtraUnparsed();
+      },
+      resume, reached);
   if (parser) result.unparsed_lines += parser->Finish();
   if (!parser && options.format) result.format = *options.format;
   result.error = source.error;

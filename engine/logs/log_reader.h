@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "engine/logs/log_position.h"
+
 namespace pgward::logs {
 
 enum class LogFormat { kStderr, kCsvlog, kJsonlog };
@@ -45,8 +47,9 @@ struct LogReadResult {
 };
 
 // Reads one log file (gzip or not; '-' for standard input), calling `on_entry` for each entry in
-// file order.
+// file order. With `reached`, only what was written since `resume` (ReadLogLines).
 LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& options,
-                            const std::function<void(const LogEntry&)>& on_entry);
+                            const std::function<void(const LogEntry&)>& on_entry,
+                            const LogPositions* resume = nullptr, LogPositions* reached = nullptr);
 
 }  // namespace pgward::logs

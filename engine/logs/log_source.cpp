@@ -1,5 +1,6 @@
 #include "engine/logs/log_source.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -18,16 +19,24 @@ constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
 // line that spans blocks is copied.
 class LineSplitter {
  public:
-  explicit LineSplitter(const std::function<void(const SourceLine&)>& on_line)
-      : on_line_(on_line) {}
+  LineSplitter(const std::function<void(const SourceLine&)>& on_line, bool hold_partial)
+      : on_line_(on_line), hold_partial_(hold_partial) {}
+
+  // Bytes fed up to and including the last line end.
+  std::uint64_t complete_bytes() const { return complete_bytes_; }
 
   void Feed(std::string_view block) {
+    const std::uint64_t fed_before = fed_;
+    fed_ += block.size();
+    const char* const start = block.data();
     while (!block.empty()) {
       const void* found = std::memchr(block.data(), '\n', block.size());
       if (found == nullptr) {
         Keep(block);
         return;
       }
+      complete_bytes_ =
+          fed_before + static_cast<std::uint64_t>(static_cast<const char*>(found) - start) + 1;
       const std::size_t end =
           static_cast<std::size_t>(static_cast<const char*>(found) - block.data());
       if (pending_.empty() && !pending_truncated_) {
@@ -43,7 +52,9 @@ class LineSplitter {
   }
 
   void Finish() {
-    if (!pending_.empty() || pending_truncated_) Emit(pending_, pending_truncated_);
+    if (!hold_partial_ && (!pending_.empty() || pending_truncated_)) {
+      Emit(pending_, pending_truncated_);
+    }
     pending_.clear();
   }
 
@@ -61,8 +72,11 @@ class LineSplitter {
   }
 
   const std::function<void(const SourceLine&)>& on_line_;
+  const bool hold_partial_;
   std::string pending_;
   bool pending_truncated_ = false;
+  std::uint64_t fed_ = 0;
+  std::uint64_t complete_bytes_ = 0;
 };
 
 // read() until `buffer` is full or the file ends; the byte count, or -1 with errno.
@@ -151,7 +165,8 @@ void InflateInto(int fd, const std::string& path, std::vector<char>& input, std:
 }  // namespace
 
 SourceResult ReadLogLines(const std::string& path,
-                          const std::function<void(const SourceLine&)>& on_line) {
+                          const std::function<void(const SourceLine&)>& on_line,
+                          const LogPositions* resume, LogPositions* reached) {
   SourceResult result;
   int fd = STDIN_FILENO;
   if (path != "-") {
@@ -163,12 +178,31 @@ SourceResult ReadLogLines(const std::string& path,
       return result;
     }
   }
-  LineSplitter lines(on_line);
+  // The file as it is now: what this run reads ends here, whatever the server appends meanwhile.
+  struct stat status {};
+  const bool incremental = reached != nullptr && fd != STDIN_FILENO && fstat(fd, &status) == 0;
+  const FileIdentity identity{static_cast<std::uint64_t>(status.st_dev),
+                              static_cast<std::uint64_t>(status.st_ino)};
+  const std::uint64_t size = static_cast<std::uint64_t>(status.st_size);
+  const std::uint64_t start =
+      incremental && resume != nullptr ? resume->ResumeAt(identity, size) : 0;
+  LineSplitter lines(on_line, incremental);
   std::vector<char> block(kBlockBytes);
+  if (start > 0) {
+    // Peek for gzip before seeking: a compressed file seen before was read whole then.
+    unsigned char magic[2] = {0, 0};
+    const bool gzip = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    if (gzip || lseek(fd, static_cast<off_t>(start), SEEK_SET) < 0) {
+      if (!gzip) result.error = ReadFailure(path);
+      if (fd != STDIN_FILENO) close(fd);
+      if (!result.error) reached->Set(identity, start);
+      return result;
+    }
+  }
   const ssize_t first = ReadBlock(fd, block.data(), block.size());
   if (first < 0) {
     result.error = ReadFailure(path);
-  } else if (first >= 2 && static_cast<unsigned char>(block[0]) == 0x1f &&
+  } else if (start == 0 && first >= 2 && static_cast<unsigned char>(block[0]) == 0x1f &&
              static_cast<unsigned char>(block[1]) == 0x8b) {
     result.gzip = true;
     InflateInto(fd, path, block, static_cast<std::size_t>(first), lines, result);
@@ -183,6 +217,10 @@ SourceResult ReadLogLines(const std::string& path,
   }
   if (!result.error) lines.Finish();
   if (fd != STDIN_FILENO) close(fd);
+  if (incremental && !result.error) {
+    // A gzip file is done once read; a plain one up to its last complete line.
+    reached->Set(identity, result.gzip ? size : start + lines.complete_bytes());
+  }
   return result;
 }
 

@@ -334,9 +334,9 @@ void LogSummarizer::Add(const LogEntry& entry) {
     if (StartsWith(message, "connection received: ")) {
       ++summary_.connections.received;
     } else if (StartsWith(message, "connection authorized: ")) {
-      Authorized(entry, message, false);
+      Authorized(entry, message, false, time);
     } else if (StartsWith(message, "replication connection authorized: ")) {
-      Authorized(entry, message, true);
+      Authorized(entry, message, true, time);
     } else if (StartsWith(message, "connection authenticated: ")) {
       // "... method=cert (/etc/postgresql/15/main/pg_hba.conf:2)": the file may hold colons
       // and parentheses, the line number is after the last colon.
@@ -356,29 +356,32 @@ void LogSummarizer::Add(const LogEntry& entry) {
         }
       }
     } else if (message == "connection requires a valid client certificate") {
-      Failed(LogFailure::kClientCertificateRequired, entry, entry.user, entry.database, {});
+      Failed(LogFailure::kClientCertificateRequired, entry, entry.user, entry.database, {}, {},
+             time);
     } else if (StartsWith(message, "certificate authentication failed for user \"") ||
                StartsWith(message,
                           "certificate validation (clientcert=verify-full) failed for "
                           "user \"")) {
       Failed(LogFailure::kCertificateAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
-             entry.database, {});
+             entry.database, {}, {}, time);
     } else if (StartsWith(message, "could not accept SSL connection: ")) {
-      handshake_reasons_.Add(message.substr(sizeof("could not accept SSL connection: ") - 1));
-      Failed(LogFailure::kSslHandshake, entry, {}, {}, {});
+      const std::string_view reason =
+          message.substr(sizeof("could not accept SSL connection: ") - 1);
+      handshake_reasons_.Add(reason);
+      Failed(LogFailure::kSslHandshake, entry, {}, {}, {}, reason, time);
     } else if (StartsWith(message, "pg_hba.conf rejects connection for ") ||
                StartsWith(message, "pg_hba.conf rejects replication connection for ")) {
       const HbaDenial denial = ParseHbaDenial(message);
       // PostgreSQL 14+ says "no encryption", 13 "SSL off".
       const bool plaintext = denial.encryption == "no encryption" || denial.encryption == "SSL off";
       Failed(plaintext ? LogFailure::kHbaRejectNoEncryption : LogFailure::kHbaReject, entry,
-             denial.user, denial.database, denial.host);
+             denial.user, denial.database, denial.host, {}, time);
     } else if (StartsWith(message, "no pg_hba.conf entry for ")) {
       const HbaDenial denial = ParseHbaDenial(message);
-      Failed(LogFailure::kNoHbaEntry, entry, denial.user, denial.database, denial.host);
+      Failed(LogFailure::kNoHbaEntry, entry, denial.user, denial.database, denial.host, {}, time);
     } else if (StartsWith(message, "password authentication failed for user \"")) {
       Failed(LogFailure::kPasswordAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
-             entry.database, {});
+             entry.database, {}, {}, time);
     }
   }
   // A backend's join ends with its authorization, its failure or its end.
@@ -389,7 +392,8 @@ void LogSummarizer::Add(const LogEntry& entry) {
   }
 }
 
-void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, bool replication) {
+void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, bool replication,
+                               std::optional<std::int64_t> time) {
   ++summary_.connections.authorized;
   const std::size_t ssl_at = message.find(" SSL enabled (");
   const std::size_t gss_at = message.find(" GSS (");
@@ -406,7 +410,17 @@ void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, 
   if (ssl_at != std::string_view::npos) {
     tls = ParseTlsDetails(message.substr(ssl_at + sizeof(" SSL enabled (") - 1));
   }
+  LogSessionGroup group;
+  group.replication = replication;
+  group.user = Known(user);
+  group.database = Known(database);
+  group.client = Known(client);
+  group.application = Known(application);
   if (tls) {
+    group.transport = "tcp_tls";
+    group.tls_version = tls->protocol;
+    group.cipher = tls->cipher;
+    group.bits = tls->bits;
     ++summary_.connections.tls;
     const auto tls_key =
         std::make_tuple(std::string(tls->protocol), std::string(tls->cipher), tls->bits);
@@ -423,30 +437,95 @@ void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, 
     }
   } else if (gss_at != std::string_view::npos &&
              message.find("encrypted=yes", gss_at) != std::string_view::npos) {
+    group.transport = "tcp_gssenc";
     ++summary_.connections.gss;
   } else if (client == "[local]") {
+    group.transport = "local";
     ++summary_.connections.local;
   } else if (!client.empty()) {
+    group.transport = "tcp_plaintext";
     ++summary_.connections.plaintext_tcp;
     plaintext_who_.Add(user, database, client, application);
   } else {
     ++summary_.connections.unknown_transport;
   }
+  AddSessionGroup(std::move(group), time);
+}
+
+namespace {
+
+// A group's key: its values joined by a separator no value the log can hold ends with.
+std::string GroupKey(std::initializer_list<std::string_view> values) {
+  std::string key;
+  for (const std::string_view value : values) {
+    key.append(value);
+    key += '\x1f';
+  }
+  return key;
+}
+
+template <typename Group>
+void Seen(Group& group, std::optional<std::int64_t> time) {
+  if (!time) return;
+  if (!group.first_seen || *time < *group.first_seen) group.first_seen = time;
+  if (!group.last_seen || *time > *group.last_seen) group.last_seen = time;
+}
+
+}  // namespace
+
+void LogSummarizer::AddSessionGroup(LogSessionGroup group, std::optional<std::int64_t> time) {
+  std::string key = GroupKey({group.transport, group.replication ? "r" : "", group.tls_version,
+                              group.cipher, std::to_string(group.bits), group.user, group.database,
+                              group.client, group.application});
+  auto found = session_groups_.find(key);
+  if (found == session_groups_.end() && session_groups_.size() >= kMaxDistinctValues) {
+    // Past the limit, who is lost but never how: the transport and TLS state are kept.
+    distinct_overflow_ = true;
+    group.user = group.database = group.client = group.application = "(other)";
+    key = GroupKey({group.transport, group.replication ? "r" : "", group.tls_version, group.cipher,
+                    std::to_string(group.bits), "(other)"});
+    found = session_groups_.find(key);
+  }
+  if (found == session_groups_.end()) found = session_groups_.emplace(key, std::move(group)).first;
+  ++found->second.sessions;
+  Seen(found->second, time);
 }
 
 void LogSummarizer::Failed(LogFailure failure, const LogEntry& entry, std::string_view user,
-                           std::string_view database, std::string_view client) {
+                           std::string_view database, std::string_view client,
+                           std::string_view reason, std::optional<std::int64_t> time) {
   const int index = static_cast<int>(failure);
   ++summary_.failures[index];
-  failure_who_[index].Add(
-      user.empty() ? entry.user : user, database.empty() ? entry.database : database,
-      client.empty() ? ClientOf(entry) : std::string(client), entry.application);
+  LogFailureGroup group;
+  group.failure = failure;
+  group.user = Known(user.empty() ? entry.user : user);
+  group.database = Known(database.empty() ? entry.database : database);
+  group.client = Known(client.empty() ? ClientOf(entry) : std::string(client));
+  group.application = Known(entry.application);
+  group.reason = reason;
+  failure_who_[index].Add(group.user, group.database, group.client, group.application);
+  std::string key = GroupKey({LogFailureName(failure), group.user, group.database, group.client,
+                              group.application, group.reason});
+  auto found = failure_groups_.find(key);
+  if (found == failure_groups_.end() && failure_groups_.size() >= kMaxDistinctValues) {
+    distinct_overflow_ = true;
+    group.user = group.database = group.client = group.application = group.reason = "(other)";
+    key = GroupKey({LogFailureName(failure), "(other)"});
+    found = failure_groups_.find(key);
+  }
+  if (found == failure_groups_.end()) found = failure_groups_.emplace(key, std::move(group)).first;
+  ++found->second.attempts;
+  Seen(found->second, time);
 }
 
 LogSummary LogSummarizer::Finish() {
+  for (auto& [key, group] : session_groups_) summary_.session_groups.push_back(std::move(group));
+  for (auto& [key, group] : failure_groups_) summary_.failure_groups.push_back(std::move(group));
   if (first_) {
     summary_.first = FormatUtc(*first_);
     summary_.last = FormatUtc(*last_);
+    summary_.first_ms = first_;
+    summary_.last_ms = last_;
   } else if (first_text_) {
     summary_.first = first_text_;
     summary_.last = last_text_;

@@ -74,9 +74,12 @@ class LogSummarizer {
   };
 
   bool InWindow(const LogEntry& entry, std::optional<std::int64_t>& time);
-  void Authorized(const LogEntry& entry, std::string_view message, bool replication);
+  void Authorized(const LogEntry& entry, std::string_view message, bool replication,
+                  std::optional<std::int64_t> time);
   void Failed(LogFailure failure, const LogEntry& entry, std::string_view user,
-              std::string_view database, std::string_view client);
+              std::string_view database, std::string_view client, std::string_view reason,
+              std::optional<std::int64_t> time);
+  void AddSessionGroup(LogSessionGroup group, std::optional<std::int64_t> time);
   std::string SessionKey(const LogEntry& entry) const;
   std::string ClientOf(const LogEntry& entry);
 
@@ -98,6 +101,9 @@ class LogSummarizer {
   WhoCounters failure_who_[kLogFailureKinds];
   ValueCounter handshake_reasons_;
   ValueCounter authorized_databases_;
+  // Sessions and failures grouped by everything but time (key: the values joined by \x1f).
+  std::map<std::string, LogSessionGroup> session_groups_;
+  std::map<std::string, LogFailureGroup> failure_groups_;
   bool sessions_overflowed_ = false;
 };
 

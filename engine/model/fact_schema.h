@@ -39,6 +39,8 @@ enum class FactKind {
   kProbeCipher,    // a cipher suite the TLS probe saw accepted
   kHbaRule,        // a pg_hba.conf record (from a file or the server's pg_hba_file_rules)
   kHbaAccess,      // a range of the first-match access map
+  kLogSession,     // sessions a server log shows authorized, grouped by who and how
+  kLogFailure,     // failed connection attempts a server log shows, grouped by kind and who
 };
 
 struct FactTypeSpec {
@@ -210,6 +212,41 @@ inline constexpr FieldSpec kHbaAccessFields[] = {
      "when some connections match no record"},
 };
 
+// Server logs (`scan --server-log`, inventory `server_logs`): evidence over the period a log
+// covers. Rows group what agrees on every non-volatile field, with a count and the times.
+inline constexpr FieldSpec kLogSessionFields[] = {
+    {"log", kString, "the server log: the file, or target:file for an inventory's server_logs"},
+    {"transport", kString,
+     "local, tcp_plaintext, tcp_tls or tcp_gssenc; absent when the log does not say the client "
+     "of a session without TLS (no `connection received` line, no client in the prefix)"},
+    {"replication", kBool, "a replication connection (walsender)"},
+    {"tls_version", kTlsVersion, "negotiated protocol (TLS sessions)"},
+    {"cipher", kString, "negotiated cipher suite, OpenSSL name (TLS sessions)"},
+    {"bits", kInteger, "symmetric key length in bits (TLS sessions)"},
+    {"user", kString, "role name"},
+    {"database", kString, "database name (absent for physical replication)"},
+    {"client", kString, "client address or host name; [local] for the Unix socket"},
+    {"application_name", kString, "application_name, when the log says it"},
+    {"sessions", kInteger, "sessions of this group authorized in the log's window", true},
+    {"first_seen", kTimestamp, "the first of them (absent when the log's zone is not known)", true},
+    {"last_seen", kTimestamp, "the last of them", true},
+};
+
+inline constexpr FieldSpec kLogFailureFields[] = {
+    {"log", kString, "the server log: the file, or target:file for an inventory's server_logs"},
+    {"failure", kString,
+     "client_certificate_required, certificate_authentication, ssl_handshake, "
+     "hba_reject_no_encryption, hba_reject, no_hba_entry or password_authentication"},
+    {"user", kString, "role name, when the log says it"},
+    {"database", kString, "database name, when the log says it"},
+    {"client", kString, "client address or host name, when the log says it"},
+    {"application_name", kString, "application_name, when the log says it"},
+    {"reason", kString, "ssl_handshake: why OpenSSL refused the handshake"},
+    {"attempts", kInteger, "attempts of this group in the log's window", true},
+    {"first_seen", kTimestamp, "the first of them (absent when the log's zone is not known)", true},
+    {"last_seen", kTimestamp, "the last of them", true},
+};
+
 inline constexpr FactTypeSpec kFactTypes[] = {
     {FactKind::kConnection, "connection",
      "a live client session (pg_stat_activity, pg_stat_ssl, "
@@ -226,6 +263,10 @@ inline constexpr FactTypeSpec kFactTypes[] = {
     {FactKind::kHbaRule, "hba_rule", "a pg_hba.conf record", kHbaRuleFields, "file"},
     {FactKind::kHbaAccess, "hba_access", "a range of the first-match access map", kHbaAccessFields,
      "file"},
+    {FactKind::kLogSession, "log_session", "sessions a server log shows authorized",
+     kLogSessionFields, "log"},
+    {FactKind::kLogFailure, "log_failure", "failed connection attempts a server log shows",
+     kLogFailureFields, "log"},
 };
 
 }  // namespace internal

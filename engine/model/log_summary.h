@@ -55,6 +55,27 @@ inline constexpr int kLogFailureKinds = 7;
 // "client_certificate_required", ...: the JSON keys.
 const char* LogFailureName(LogFailure failure);
 
+// Authorized sessions that agree on everything but their time, counted: what a scan turns into
+// log_session facts.
+struct LogSessionGroup {
+  std::string transport;  // local, tcp_plaintext, tcp_tls, tcp_gssenc; empty: not known
+  bool replication = false;
+  std::string tls_version, cipher;  // TLS only
+  int bits = 0;
+  std::string user, database, client, application;
+  std::uint64_t sessions = 0;
+  std::optional<std::int64_t> first_seen, last_seen;  // milliseconds UTC, when the zone is known
+};
+
+// Failures of one kind that agree on who, counted: log_failure facts.
+struct LogFailureGroup {
+  LogFailure failure = LogFailure::kSslHandshake;
+  std::string user, database, client, application;
+  std::string reason;  // ssl_handshake: OpenSSL's reason
+  std::uint64_t attempts = 0;
+  std::optional<std::int64_t> first_seen, last_seen;
+};
+
 struct LogSummary {
   std::string format;  // stderr, csvlog or jsonlog (the first file's)
   std::uint64_t lines = 0;
@@ -63,6 +84,7 @@ struct LogSummary {
   // known (UTC, GMT or a numeric offset), otherwise as the log wrote it.
   std::optional<std::string> first;
   std::optional<std::string> last;
+  std::optional<std::int64_t> first_ms, last_ms;  // the same, when the zone is known
 
   struct Connections {
     std::uint64_t received = 0;
@@ -90,6 +112,11 @@ struct LogSummary {
   LogWho failure_who[kLogFailureKinds];
   // Why TLS handshakes failed ("unsupported protocol", ...), most frequent first.
   std::vector<LogValueCount> ssl_handshake_reasons;
+
+  // Every distinct session and failure, up to the distinct-value limit (the rest are counted in
+  // groups whose values read "(other)").
+  std::vector<LogSessionGroup> session_groups;
+  std::vector<LogFailureGroup> failure_groups;
 
   // What the reader wants its user to know: a time zone it could not convert, values beyond the
   // distinct-value limit, a log in which no connection line was recognised.

@@ -5,9 +5,37 @@
 #include "engine/collect/snapshot.h"
 #include "engine/core/input_file.h"
 #include "engine/hba/hba_facts.h"
+#include "engine/logs/line_prefix.h"
+#include "engine/logs/log_facts.h"
 #include "engine/scan/hba_evidence.h"
 
 namespace pgward::scan {
+namespace {
+
+// The server's log an inventory names: its facts are the server's, the log named target:file.
+void AddTargetLogFacts(const collect::Target& target, logs::LogPositions* positions, FactSet& facts,
+                       ServerEvidence& server, std::vector<Artifact>& artifacts) {
+  if (target.server_logs.empty()) return;
+  const auto before = TableSizes(facts);
+  logs::LogReadOptions options;
+  options.line_prefix = target.log_line_prefix.value_or(logs::kDefaultLogLinePrefix);
+  if (!target.log_format.empty()) options.format = logs::ParseLogFormat(target.log_format);
+  const std::string log = target.name + ":" + target.server_logs.back();
+  const logs::ServerLogEvidence read =
+      logs::AddServerLogFacts(target.server_logs, log, options, facts, positions);
+  if (read.error) {
+    server.errors.push_back({target.name, *read.error, std::nullopt});
+  } else {
+    AddArtifacts(std::set<std::string>(target.server_logs.begin(), target.server_logs.end()),
+                 artifacts);
+  }
+  const auto rows = RowsSince(before, facts);
+  for (const FactKind kind : {FactKind::kLogSession, FactKind::kLogFailure}) {
+    server.rows[static_cast<size_t>(kind)] = rows[static_cast<size_t>(kind)];
+  }
+}
+
+}  // namespace
 
 Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
   collect::LiveCollection collection = collect::CollectLive(plan.collect, facts);
@@ -15,6 +43,8 @@ Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
   for (size_t i = 0; i < evidence.servers.size(); ++i) {
     AddServerHbaFacts(plan.collect.targets[i], collection.hba[i], plan.hba_access, facts,
                       evidence.servers[i], evidence.artifacts);
+    AddTargetLogFacts(plan.collect.targets[i], plan.log_positions, facts, evidence.servers[i],
+                      evidence.artifacts);
   }
   if (plan.probe) ProbeServers(*plan.probe, evidence, facts);
   // A server from an inventory is written down at its entry: its facts and errors point there
@@ -83,6 +113,25 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
     Evidence live = GatherLive(*inputs.live, facts);
     for (ServerEvidence& server : live.servers) evidence.servers.push_back(std::move(server));
     for (Artifact& artifact : live.artifacts) evidence.artifacts.push_back(std::move(artifact));
+  }
+  if (!inputs.server_logs.empty()) {
+    // One log, perhaps in rotated pieces: named by its newest file.
+    const std::string& log = inputs.server_logs.back();
+    gathered.targets.push_back(log);
+    for (const std::string& path : inputs.server_logs) {
+      if (std::optional<std::string> kind = NotARegularFile(path)) {
+        gathered.input_error = path + ": " + *kind;
+        return gathered;
+      }
+    }
+    const logs::ServerLogEvidence read = logs::AddServerLogFacts(
+        inputs.server_logs, log, inputs.log_options, facts, inputs.log_positions);
+    if (read.error) {
+      gathered.errors.push_back({log, *read.error, std::nullopt});
+    } else {
+      AddArtifacts(std::set<std::string>(inputs.server_logs.begin(), inputs.server_logs.end()),
+                   gathered.artifacts);
+    }
   }
   for (std::string& target : evidence.Targets()) gathered.targets.push_back(std::move(target));
   for (EvidenceError& error : evidence.Errors()) gathered.errors.push_back(std::move(error));

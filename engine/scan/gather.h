@@ -10,6 +10,8 @@
 
 #include "engine/collect/live_collector.h"
 #include "engine/hba/parser.h"
+#include "engine/logs/log_position.h"
+#include "engine/logs/log_reader.h"
 #include "engine/model/collection.h"
 #include "engine/model/evidence.h"
 #include "engine/model/fact_table.h"
@@ -24,6 +26,8 @@ struct LivePlan {
   hba::FileAccess hba_access;
   std::optional<ProbeServersOptions> probe;  // --probe
   std::optional<Shard> shard;                // the part of the targets selected
+  // A scheduled scan's: the targets' server_logs are read from where the last run stopped.
+  logs::LogPositions* log_positions = nullptr;
 };
 
 // Collects the planned targets, reads each reached server's hba evidence and, with a probe,
@@ -36,6 +40,10 @@ struct ScanInputs {
   hba::FileAccess hba_access;
   std::vector<std::string> snapshots;  // --snapshot
   std::optional<LivePlan> live;
+  // --server-log: the files of one server's log, rotated ones first; and how to read them.
+  std::vector<std::string> server_logs;
+  logs::LogReadOptions log_options;
+  logs::LogPositions* log_positions = nullptr;  // as LivePlan's
 };
 
 struct Gathered {

@@ -12,6 +12,7 @@
 #include "engine/collect/server_facts.h"
 #include "engine/collect/snapshot.h"
 #include "engine/hba/view_rules_facts.h"
+#include "engine/logs/log_facts.h"
 #include "engine/model/fact_format.h"
 #include "engine/model/facts_yaml.h"
 #include "tests/collect/collect_test_util.h"
@@ -79,6 +80,28 @@ hba_access:
   rule.options = {{"ldapserver=ldap", "ldapbindpasswd=hunter2"}};
   hba::AddHbaViewRuleFacts({rule}, "db1:/etc/pg_hba.conf", 15, facts);
 
+  // The server's log (an inventory's server_logs): a group of sessions and one of failures.
+  LogSummary log;
+  LogSessionGroup sessions;
+  sessions.transport = "tcp_tls";
+  sessions.tls_version = "TLSv1.1";
+  sessions.cipher = "ECDHE-RSA-AES128-SHA";
+  sessions.bits = 128;
+  sessions.user = "legacy";
+  sessions.database = "app";
+  sessions.client = "10.0.0.9";
+  sessions.sessions = 3;
+  sessions.first_seen = 1764729600000;
+  sessions.last_seen = 1764730000999;
+  log.session_groups.push_back(sessions);
+  LogFailureGroup handshakes;
+  handshakes.failure = LogFailure::kSslHandshake;
+  handshakes.client = "10.0.0.7";
+  handshakes.reason = "unsupported protocol";
+  handshakes.attempts = 40;
+  log.failure_groups.push_back(handshakes);
+  logs::AddLogFacts(log, "db1:/var/log/postgresql/postgresql-15-main.log", facts);
+
   Evidence evidence;
   evidence.collector_version = "0.1.0";
   evidence.collected_at = "2026-02-03T04:05:06Z";
@@ -122,6 +145,18 @@ TEST_F(SnapshotTest, RoundTripKeepsEveryFactExactly) {
 
 // The checked-in example of the format: it must stay readable, and the writer must keep writing
 // it byte for byte (a change to the format is a new format_version).
+// A snapshot written before pgward read server logs has no log members: it loads, with none.
+TEST_F(SnapshotTest, ASnapshotFromBeforeServerLogsLoads) {
+  FactSet facts;
+  Evidence evidence;
+  ASSERT_EQ(
+      LoadSnapshot(std::string(PGWARD_SOURCE_DIR) + "/fixtures/snapshots/before-server-logs.json",
+                   facts, evidence),
+      std::nullopt);
+  EXPECT_EQ(facts.table(FactKind::kConnection).size(), 3u);
+  EXPECT_EQ(facts.table(FactKind::kLogSession).size(), 0u);
+}
+
 TEST_F(SnapshotTest, FixtureLoadsAndIsWrittenTheSame) {
   const std::string path = std::string(PGWARD_SOURCE_DIR) + "/fixtures/snapshots/two-servers.json";
   // After a deliberate change of the sample's facts: PGWARD_UPDATE_GOLDEN=1 rewrites the fixture
@@ -137,6 +172,8 @@ TEST_F(SnapshotTest, FixtureLoadsAndIsWrittenTheSame) {
   EXPECT_EQ(evidence.Targets(), (std::vector<std::string>{"db1", "db2"}));
   EXPECT_EQ(facts.table(FactKind::kConnection).size(), 3u);
   EXPECT_EQ(facts.table(FactKind::kHbaRule).size(), 1u);
+  EXPECT_EQ(facts.table(FactKind::kLogSession).size(), 1u);
+  EXPECT_EQ(facts.table(FactKind::kLogFailure).size(), 1u);
   std::ifstream in(path, std::ios::binary);
   const std::string contents((std::istreambuf_iterator<char>(in)),
                              std::istreambuf_iterator<char>());

@@ -48,9 +48,9 @@ run_check(TRUE "engine/probe/planted.cpp: <libpq-fe.h>")
 file(REMOVE ${WORK}/engine/probe/planted.cpp)
 
 # A new folder without a place in the table.
-plant(engine/logs/reader.cpp "#include \"engine/model/fact_table.h\"\n")
-run_check(TRUE "folder 'logs' has no place in the layer table")
-file(REMOVE_RECURSE ${WORK}/engine/logs)
+plant(engine/replication/reader.cpp "#include \"engine/model/fact_table.h\"\n")
+run_check(TRUE "folder 'replication' has no place in the layer table")
+file(REMOVE_RECURSE ${WORK}/engine/replication)
 
 run_check(FALSE "")
 file(REMOVE_RECURSE ${WORK})

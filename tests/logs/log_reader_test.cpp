@@ -264,6 +264,62 @@ TEST(LogSourceTest, ALineLongerThanTheLimitIsCutAndFlagged) {
   EXPECT_EQ(lines[1], std::make_pair(std::size_t{5}, false));
 }
 
+// Scheduled scans read only what was written since the last run.
+std::vector<std::string> ReadFrom(const std::filesystem::path& path, LogPositions& positions) {
+  std::vector<std::string> lines;
+  const LogPositions resume = positions;
+  const SourceResult result = ReadLogLines(
+      path.string(), [&](const SourceLine& line) { lines.emplace_back(line.text); }, &resume,
+      &positions);
+  EXPECT_FALSE(result.error) << *result.error;
+  return lines;
+}
+
+TEST(LogSourceTest, AnIncrementalReadResumesWhereTheLastStoppedAndWaitsForALineEnd) {
+  TempDir dir;
+  const std::filesystem::path log = dir.Write("postgresql.log", "one\ntwo\nhal");
+  LogPositions positions;
+  EXPECT_EQ(ReadFrom(log, positions), (std::vector<std::string>{"one", "two"}));
+  std::ofstream(log, std::ios::app) << "f\nthree\n";
+  EXPECT_EQ(ReadFrom(log, positions), (std::vector<std::string>{"half", "three"}));
+  EXPECT_TRUE(ReadFrom(log, positions).empty());
+}
+
+TEST(LogSourceTest, AnIncrementalReadFollowsRotationByInode) {
+  TempDir dir;
+  const std::filesystem::path log = dir.Write("postgresql.log", "before\n");
+  LogPositions positions;
+  EXPECT_EQ(ReadFrom(log, positions).size(), 1u);
+  // The server wrote one more line, then the log was renamed and a new one started.
+  std::ofstream(log, std::ios::app) << "late\n";
+  const std::filesystem::path rotated = dir.path() / "postgresql.log.1";
+  std::filesystem::rename(log, rotated);
+  dir.Write("postgresql.log", "after\n");
+  EXPECT_EQ(ReadFrom(rotated, positions), (std::vector<std::string>{"late"}));
+  EXPECT_EQ(ReadFrom(log, positions), (std::vector<std::string>{"after"}));
+  // copytruncate: the same file, shorter than where reading stopped, is read from its start.
+  std::filesystem::resize_file(log, 0);
+  std::ofstream(log, std::ios::app) << "new\n";
+  EXPECT_EQ(ReadFrom(log, positions), (std::vector<std::string>{"new"}));
+  // A compressed rotated file is read once, whole.
+  const std::filesystem::path compressed = dir.Write("postgresql.log.2.gz", Gzip("old\n"));
+  EXPECT_EQ(ReadFrom(compressed, positions), (std::vector<std::string>{"old"}));
+  EXPECT_TRUE(ReadFrom(compressed, positions).empty());
+}
+
+TEST(LogSourceTest, PositionsSurviveTheirJsonAndRefuseAnythingElse) {
+  LogPositions positions;
+  positions.Set({2049, 1234567}, 42);
+  std::string error;
+  const std::optional<LogPositions> read = LogPositions::FromJson(positions.ToJson(), error);
+  ASSERT_TRUE(read) << error;
+  EXPECT_EQ(read->ResumeAt({2049, 1234567}, 100), 42u);
+  EXPECT_EQ(read->ResumeAt({2049, 1234567}, 41), 0u);  // shrank: from the start
+  EXPECT_EQ(read->ResumeAt({2049, 7}, 100), 0u);
+  EXPECT_FALSE(LogPositions::FromJson("{\"files\": [{\"inode\": -1}]}", error));
+  EXPECT_FALSE(LogPositions::FromJson("not json", error));
+}
+
 TEST(LogSourceTest, OnlyRegularFilesAreRead) {
   const SourceResult result = ReadLogLines("/dev/zero", [](const SourceLine&) {});
   ASSERT_TRUE(result.error);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -298,6 +299,134 @@ TEST_F(LogSummarySandboxTest, AWindowInTheFutureCountsNothing) {
   EXPECT_GE(later["lines"], (*csvlog_)["lines"]);  // every line read, none counted
   const json earlier = Summarize(log / "postgresql.json", {"--until", "2000-01-01T00:00:00Z"});
   EXPECT_EQ(earlier["failures"]["ssl_handshake"], 0);
+}
+
+// The same log in a scan: each kind of event planted is a finding of its rule.
+TEST_F(LogSummarySandboxTest, AScanOfTheLogFindsWhatWasPlanted) {
+  const std::filesystem::path log = server_->hba_file().parent_path() / "log" / "postgresql.csv";
+  const std::filesystem::path out =
+      std::filesystem::path(::testing::TempDir()) / ("log-scan-" + std::to_string(getpid()));
+  const testing::CommandResult result =
+      testing::RunPgward({"scan", "--server-log", log.string(), "--pack", "pci-dss-4.0", "--format",
+                          "json", "--output-dir", out.string()});
+  ASSERT_EQ(result.exit_code, 1) << result.err;  // failing findings, every piece of evidence read
+  const json report = json::parse(ReadFile(out / "pgward.json"));
+  std::filesystem::remove_all(out);
+  std::map<std::string, std::vector<std::string>> messages;
+  for (const json& finding : report["findings"]) {
+    messages[finding["rule_id"]].push_back(finding["message"]);
+  }
+  ASSERT_EQ(messages["PGW-LOG-001"].size(), 1u) << report["findings"];
+  EXPECT_NE(messages["PGW-LOG-001"][0].find("2 plaintext TCP session(s) of app_plain on postgres "
+                                            "from 127.0.0.1 (nightly-batch)"),
+            std::string::npos)
+      << messages["PGW-LOG-001"][0];
+  ASSERT_EQ(messages["PGW-LOG-002"].size(), 1u);
+  EXPECT_NE(messages["PGW-LOG-002"][0].find("(old-driver) used TLSv1.1"), std::string::npos);
+  // The TLS 1.1 session's CBC suite, and nothing else, is outside the allowlist.
+  ASSERT_EQ(messages["PGW-LOG-003"].size(), 1u);
+  EXPECT_NE(messages["PGW-LOG-003"][0].find("ECDHE-RSA-AES128-SHA "), std::string::npos);
+  ASSERT_EQ(messages["PGW-LOG-004"].size(), 1u);
+  EXPECT_NE(messages["PGW-LOG-004"][0].find("(http request)"), std::string::npos);
+  // No certificate (twice, one group), and each role's certificate presented for the other.
+  EXPECT_EQ(messages["PGW-LOG-005"].size(), 3u) << report["findings"];
+  ASSERT_EQ(messages["PGW-LOG-006"].size(), 1u);
+  EXPECT_NE(messages["PGW-LOG-006"][0].find("2 plaintext attempt(s) of cert_only"),
+            std::string::npos);
+}
+
+// An inventory target's log: its findings name the server and the file, and point at the
+// target's entry in the inventory.
+TEST_F(LogSummarySandboxTest, AnInventoryTargetsLogIsTheServersEvidence) {
+  const std::filesystem::path log = server_->hba_file().parent_path() / "log" / "postgresql.log";
+  const std::filesystem::path directory =
+      std::filesystem::path(::testing::TempDir()) / ("log-inventory-" + std::to_string(getpid()));
+  std::filesystem::create_directories(directory);
+  {
+    std::ofstream inventory(directory / "inventory.yaml");
+    inventory << "targets:\n"
+              << "  - name: sandbox\n"
+              << "    dsn: \"" << server_->socket_dsn() << "\"\n"
+              << "    server_logs: [" << log.string() << "]\n"
+              << "    log_line_prefix: \"" << kPrefix << "\"\n"
+              << "    log_format: stderr\n";
+  }
+  const testing::CommandResult result = testing::RunPgward(
+      {"scan", "--inventory", (directory / "inventory.yaml").string(), "--json", "-"});
+  std::filesystem::remove_all(directory);
+  ASSERT_EQ(result.exit_code, 1) << result.err;
+  const json report = json::parse(result.out);
+  size_t log_findings = 0;
+  for (const json& finding : report["findings"]) {
+    const std::string rule = finding["rule_id"];
+    if (!rule.starts_with("PGW-LOG-")) continue;
+    ++log_findings;
+    EXPECT_EQ(finding["target"], "sandbox:" + log.string()) << finding;
+    EXPECT_EQ(finding["location"]["line"], 2) << finding;  // the target's entry
+  }
+  EXPECT_GE(log_findings, 8u) << report["findings"];
+}
+
+// Nightly: each run of a scan with --state-dir judges what the log gained since the last one.
+TEST(LogScanTest, AScheduledScanReadsOnlyWhatTheLogGainedSinceItsLastRun) {
+  Sandbox server;
+  const std::string state =
+      std::filesystem::path(::testing::TempDir()) / ("log-state-" + std::to_string(getpid()));
+  const auto plaintext_findings = [&] {
+    // The server writes its log as sessions start: wait until the last one is in it.
+    const testing::CommandResult result = testing::RunPgward(
+        {"scan", "--server-log", server.server_log().string(), "--log-line-prefix",
+         "%m [%p] %q%u@%d ", "--state-dir", state, "--json", "-", "--fail-on", "never"});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    const json report = json::parse(result.out);
+    std::vector<std::string> messages;
+    for (const json& finding : report["findings"]) {
+      if (finding["rule_id"] == "PGW-LOG-001") messages.push_back(finding["message"]);
+    }
+    return messages;
+  };
+  const auto plant = [&](int sessions, const std::string& application) {
+    for (int i = 0; i < sessions; ++i) {
+      LiveClient client(server, {.transport = Transport::kTcpPlaintext,
+                                 .user = sandbox::kPlainAppRole,
+                                 .application_name = application});
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (ReadFile(server.server_log()).find("application_name=" + application) ==
+           std::string::npos) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  };
+  plant(1, "monday");
+  std::vector<std::string> first = plaintext_findings();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_NE(first[0].find("1 plaintext TCP session(s) of app_plain on postgres from 127.0.0.1 "
+                          "(monday)"),
+            std::string::npos)
+      << first[0];
+  plant(2, "tuesday");
+  std::vector<std::string> second = plaintext_findings();
+  ASSERT_EQ(second.size(), 1u) << ::testing::PrintToString(second);
+  EXPECT_NE(second[0].find("2 plaintext TCP session(s) of app_plain on postgres from 127.0.0.1 "
+                           "(tuesday)"),
+            std::string::npos)
+      << second[0];
+  std::filesystem::remove_all(state);
+}
+
+// A server that does not log connections gives no evidence for the log rules: an error (exit 3),
+// never a pass.
+TEST(LogScanTest, ALogWithoutConnectionLinesIsMissingEvidence) {
+  SandboxOptions options;
+  options.settings["log_connections"] = "off";
+  Sandbox server(options);
+  server.Query("SELECT 1");
+  const testing::CommandResult result =
+      testing::RunPgward({"scan", "--server-log", server.server_log().string(), "--log-line-prefix",
+                          "%m [%p] %q%u@%d "});
+  EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
+  EXPECT_NE(result.out.find("no connection line recognised"), std::string::npos) << result.out;
 }
 
 }  // namespace

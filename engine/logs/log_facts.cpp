@@ -1,0 +1,100 @@
+#include "engine/logs/log_facts.h"
+
+#include "engine/logs/log_summarizer.h"
+
+namespace pgward::logs {
+namespace {
+
+void SetIfKnown(FactTable& table, size_t row, size_t field, std::string_view value) {
+  if (!value.empty()) table.SetString(row, field, value);
+}
+
+void SetTimes(FactTable& table, size_t row, size_t first_field, size_t last_field,
+              std::optional<std::int64_t> first, std::optional<std::int64_t> last) {
+  // Facts hold seconds; the log's milliseconds are cut, never rounded into the next second.
+  if (first) table.SetInteger(row, first_field, *first / 1000);
+  if (last) table.SetInteger(row, last_field, *last / 1000);
+}
+
+}  // namespace
+
+void AddLogFacts(const LogSummary& summary, std::string_view log, FactSet& facts) {
+  FactTable& sessions = facts.table(FactKind::kLogSession);
+  for (const LogSessionGroup& group : summary.session_groups) {
+    const size_t row = sessions.AppendRow();
+    sessions.SetString(row, FieldOf<FactKind::kLogSession>("log"), log);
+    SetIfKnown(sessions, row, FieldOf<FactKind::kLogSession>("transport"), group.transport);
+    sessions.SetBool(row, FieldOf<FactKind::kLogSession>("replication"), group.replication);
+    if (group.transport == "tcp_tls") {
+      if (const std::optional<TlsVersion> version = ParseTlsVersion(group.tls_version)) {
+        sessions.SetTlsVersion(row, FieldOf<FactKind::kLogSession>("tls_version"), *version);
+      }
+      sessions.SetString(row, FieldOf<FactKind::kLogSession>("cipher"), group.cipher);
+      sessions.SetInteger(row, FieldOf<FactKind::kLogSession>("bits"), group.bits);
+    }
+    SetIfKnown(sessions, row, FieldOf<FactKind::kLogSession>("user"), group.user);
+    SetIfKnown(sessions, row, FieldOf<FactKind::kLogSession>("database"), group.database);
+    SetIfKnown(sessions, row, FieldOf<FactKind::kLogSession>("client"), group.client);
+    // The authorized line names the application when the client set one: without it, the
+    // session had none, as pg_stat_activity shows an empty application_name.
+    sessions.SetString(row, FieldOf<FactKind::kLogSession>("application_name"), group.application);
+    sessions.SetInteger(row, FieldOf<FactKind::kLogSession>("sessions"),
+                        static_cast<std::int64_t>(group.sessions));
+    SetTimes(sessions, row, FieldOf<FactKind::kLogSession>("first_seen"),
+             FieldOf<FactKind::kLogSession>("last_seen"), group.first_seen, group.last_seen);
+  }
+  FactTable& failures = facts.table(FactKind::kLogFailure);
+  for (const LogFailureGroup& group : summary.failure_groups) {
+    const size_t row = failures.AppendRow();
+    failures.SetString(row, FieldOf<FactKind::kLogFailure>("log"), log);
+    failures.SetString(row, FieldOf<FactKind::kLogFailure>("failure"),
+                       LogFailureName(group.failure));
+    SetIfKnown(failures, row, FieldOf<FactKind::kLogFailure>("user"), group.user);
+    SetIfKnown(failures, row, FieldOf<FactKind::kLogFailure>("database"), group.database);
+    SetIfKnown(failures, row, FieldOf<FactKind::kLogFailure>("client"), group.client);
+    SetIfKnown(failures, row, FieldOf<FactKind::kLogFailure>("application_name"),
+               group.application);
+    SetIfKnown(failures, row, FieldOf<FactKind::kLogFailure>("reason"), group.reason);
+    failures.SetInteger(row, FieldOf<FactKind::kLogFailure>("attempts"),
+                        static_cast<std::int64_t>(group.attempts));
+    SetTimes(failures, row, FieldOf<FactKind::kLogFailure>("first_seen"),
+             FieldOf<FactKind::kLogFailure>("last_seen"), group.first_seen, group.last_seen);
+  }
+}
+
+ServerLogEvidence AddServerLogFacts(const std::vector<std::string>& files, std::string_view log,
+                                    const LogReadOptions& options, FactSet& facts,
+                                    LogPositions* positions) {
+  ServerLogEvidence evidence;
+  LogSummarizer summarizer({});
+  // Positions move only once every file was read: a failed run reads the same lines again.
+  const LogPositions resume = positions != nullptr ? *positions : LogPositions();
+  LogPositions reached = resume;
+  for (const std::string& file : files) {
+    const LogReadResult read = ReadServerLog(
+        file, options, [&](const LogEntry& entry) { summarizer.Add(entry); },
+        positions != nullptr ? &resume : nullptr, positions != nullptr ? &reached : nullptr);
+    if (read.error) {
+      evidence.error = *read.error;
+      return evidence;
+    }
+    summarizer.SetFormat(read.format);
+    summarizer.AddLines(read.lines, read.unparsed_lines);
+  }
+  LogSummary summary = summarizer.Finish();
+  if (summary.connections.received == 0 && summary.connections.authorized == 0) {
+    // Scheduled: the lines since the last run are read again next time, with what follows.
+    evidence.error = "server log " + std::string(log) + ": no connection line recognised (" +
+                     std::to_string(summary.lines) +
+                     (resume.empty() ? " lines" : " lines since the last run") +
+                     "): log_connections is off, the log_line_prefix or format given does "
+                     "not match, or lc_messages is not English; the log rules cannot be judged";
+    return evidence;
+  }
+  if (positions != nullptr) *positions = std::move(reached);
+  AddLogFacts(summary, log, facts);
+  evidence.summary = std::move(summary);
+  return evidence;
+}
+
+}  // namespace pgward::logs
