@@ -132,10 +132,15 @@ std::optional<FindingSubject> ReadSubject(const Member& member, FactKind kind,
       field_member.Fail(*expected);
     }
   }
-  bool omits_volatile = false;
+  // A folded finding leaves out every volatile field; a report written before a volatile field
+  // was added lacks that one only, and keeps the others.
+  bool has_volatile = false, any_volatile_written = false;
   for (const FieldSpec& field : spec.fields) {
-    if (field.is_volatile && !member.value().contains(field.name)) omits_volatile = true;
+    if (!field.is_volatile) continue;
+    has_volatile = true;
+    any_volatile_written = any_volatile_written || member.value().contains(field.name);
   }
+  const bool omits_volatile = has_volatile && !any_volatile_written;
   return FindingSubject{facts, kind, row, omits_volatile};
 }
 

@@ -1,5 +1,7 @@
 #include "engine/logs/log_facts.h"
 
+#include <map>
+
 #include "engine/logs/log_summarizer.h"
 
 namespace pgward::logs {
@@ -59,6 +61,31 @@ void AddLogFacts(const LogSummary& summary, std::string_view log, FactSet& facts
                         static_cast<std::int64_t>(group.attempts));
     SetTimes(failures, row, FieldOf<FactKind::kLogFailure>("first_seen"),
              FieldOf<FactKind::kLogFailure>("last_seen"), group.first_seen, group.last_seen);
+  }
+}
+
+void MarkHbaLinesUsed(const LogSummary& summary, FactSet& facts, size_t begin, size_t end) {
+  const auto name_of = [](std::string_view path) {
+    const size_t slash = path.rfind('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+  };
+  std::map<std::string_view, std::map<std::int64_t, std::uint64_t>> used;
+  for (const LogHbaLineUse& use : summary.hba_lines) {
+    used[name_of(use.file)][use.line] += use.authenticated;
+  }
+  FactTable& rules = facts.table(FactKind::kHbaRule);
+  const size_t file_field = FieldOf<FactKind::kHbaRule>("file");
+  const size_t line_field = FieldOf<FactKind::kHbaRule>("line");
+  const size_t used_field = FieldOf<FactKind::kHbaRule>("log_authenticated");
+  for (size_t row = begin; row < end && row < rules.size(); ++row) {
+    const std::optional<std::string_view> file = rules.String(row, file_field);
+    const std::optional<std::int64_t> line = rules.Integer(row, line_field);
+    if (!file || !line) continue;
+    const auto lines = used.find(name_of(*file));
+    if (lines == used.end()) continue;
+    const auto count = lines->second.find(*line);
+    rules.SetInteger(row, used_field,
+                     count == lines->second.end() ? 0 : static_cast<std::int64_t>(count->second));
   }
 }
 

@@ -17,6 +17,12 @@ namespace pgward::logs {
 // The facts of one summarised log, named `log` in them.
 void AddLogFacts(const LogSummary& summary, std::string_view log, FactSet& facts);
 
+// Marks the hba_rule facts in rows [begin, end) with how many connections the log shows each
+// authenticated (log_authenticated). A record is matched to the log's `file:line` by the file's
+// name and the line: the reviewed copy of a server's pg_hba.conf lies elsewhere than on the
+// server. Files the log never names are left unmarked: nothing is known of them.
+void MarkHbaLinesUsed(const LogSummary& summary, FactSet& facts, size_t begin, size_t end);
+
 struct ServerLogEvidence {
   std::optional<std::string> error;  // could not be read, or holds no connection line
   std::optional<LogSummary> summary;

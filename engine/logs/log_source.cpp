@@ -109,18 +109,22 @@ void InflateInto(int fd, const std::string& path, std::vector<char>& input, std:
   bool input_done = available < input.size();
   stream.next_in = reinterpret_cast<Bytef*>(input.data());
   stream.avail_in = static_cast<uInt>(available);
-  while (true) {
-    if (stream.avail_in == 0 && !input_done) {
-      const ssize_t got = ReadBlock(fd, input.data(), input.size());
-      if (got < 0) {
-        result.error = ReadFailure(path);
-        break;
-      }
-      compressed += static_cast<std::uint64_t>(got);
-      input_done = static_cast<std::size_t>(got) < input.size();
-      stream.next_in = reinterpret_cast<Bytef*>(input.data());
-      stream.avail_in = static_cast<uInt>(got);
+  // The next block of compressed bytes once these are used up; false on a read error.
+  const auto refill = [&] {
+    if (stream.avail_in > 0 || input_done) return true;
+    const ssize_t got = ReadBlock(fd, input.data(), input.size());
+    if (got < 0) {
+      result.error = ReadFailure(path);
+      return false;
     }
+    compressed += static_cast<std::uint64_t>(got);
+    input_done = static_cast<std::size_t>(got) < input.size();
+    stream.next_in = reinterpret_cast<Bytef*>(input.data());
+    stream.avail_in = static_cast<uInt>(got);
+    return true;
+  };
+  while (true) {
+    if (!refill()) break;
     if (stream.avail_in == 0 && input_done) {
       result.error = "cannot read " + path + ": the gzip data ends before its end";
       break;
@@ -144,18 +148,7 @@ void InflateInto(int fd, const std::string& path, std::vector<char>& input, std:
     lines.Feed(std::string_view(output.data(), produced));
     if (status == Z_STREAM_END) {
       // Another member may follow; trailing bytes that are not one are an error.
-      if (stream.avail_in == 0 && !input_done) {
-        const ssize_t got = ReadBlock(fd, input.data(), input.size());
-        if (got < 0) {
-          result.error = ReadFailure(path);
-          break;
-        }
-        compressed += static_cast<std::uint64_t>(got);
-        input_done = static_cast<std::size_t>(got) < input.size();
-        stream.next_in = reinterpret_cast<Bytef*>(input.data());
-        stream.avail_in = static_cast<uInt>(got);
-      }
-      if (stream.avail_in == 0) break;
+      if (!refill() || stream.avail_in == 0) break;
       inflateReset(&stream);
     }
   }

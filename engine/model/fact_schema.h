@@ -192,6 +192,11 @@ inline constexpr FieldSpec kHbaRuleFields[] = {
      "hostssl records: ranges of theirs where a plaintext connection for their databases and "
      "users is not refused by an explicit reject record",
      true},
+    {"log_authenticated", kInteger,
+     "connections the server log shows this record authenticated in its window (`connection "
+     "authenticated`, PostgreSQL 14+); absent without a log that names the file (by its name) "
+     "in such lines",
+     true},
 };
 
 inline constexpr FieldSpec kHbaAccessFields[] = {

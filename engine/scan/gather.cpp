@@ -28,6 +28,9 @@ void AddTargetLogFacts(const collect::Target& target, logs::LogPositions* positi
   } else {
     AddArtifacts(std::set<std::string>(target.server_logs.begin(), target.server_logs.end()),
                  artifacts);
+    // The server's own pg_hba.conf, read before: which of its lines the log shows used.
+    const RowRange hba = server.rows[static_cast<size_t>(FactKind::kHbaRule)];
+    logs::MarkHbaLinesUsed(*read.summary, facts, hba.begin, hba.end);
   }
   const auto rows = RowsSince(before, facts);
   for (const FactKind kind : {FactKind::kLogSession, FactKind::kLogFailure}) {
@@ -85,6 +88,7 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
   Gathered gathered;
   const hba::ParseOptions parse = HbaParseOptions(inputs);
   std::set<std::string> files_read;
+  const size_t hba_begin = facts.table(FactKind::kHbaRule).size();
   for (const std::string& path : inputs.hba_files) {
     gathered.targets.push_back(path);
     HbaFileEvidence file = AddHbaFileFacts(path, path, parse, facts);
@@ -96,6 +100,7 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
     files_read.merge(file.files_read);
   }
   AddArtifacts(files_read, gathered.artifacts);
+  const size_t hba_end = facts.table(FactKind::kHbaRule).size();
 
   // Snapshots and live servers: what could not be collected (or read) is missing evidence.
   Evidence evidence;
@@ -131,6 +136,8 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
     } else {
       AddArtifacts(std::set<std::string>(inputs.server_logs.begin(), inputs.server_logs.end()),
                    gathered.artifacts);
+      // The --hba files under review are the server's: which of their lines the log shows used.
+      logs::MarkHbaLinesUsed(*read.summary, facts, hba_begin, hba_end);
     }
   }
   for (std::string& target : evidence.Targets()) gathered.targets.push_back(std::move(target));

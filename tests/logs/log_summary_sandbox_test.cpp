@@ -335,6 +335,29 @@ TEST_F(LogSummarySandboxTest, AScanOfTheLogFindsWhatWasPlanted) {
             std::string::npos);
 }
 
+// The file under review beside the server's log: which of its authenticating lines nobody used.
+TEST_F(LogSummarySandboxTest, LinesTheLogNeverShowsUsedAreNamed) {
+  const std::filesystem::path directory =
+      std::filesystem::path(::testing::TempDir()) / ("log-hba-" + std::to_string(getpid()));
+  std::filesystem::create_directories(directory);
+  // The reviewed copy keeps the server's file name: that is how the log's lines find it.
+  std::filesystem::copy_file(server_->hba_file(), directory / "pg_hba.conf");
+  const std::filesystem::path log = server_->hba_file().parent_path() / "log" / "postgresql.csv";
+  const testing::CommandResult result =
+      testing::RunPgward({"scan", "--hba", (directory / "pg_hba.conf").string(), "--server-log",
+                          log.string(), "--pack", "pci-dss-4.0", "--json", "-"});
+  std::filesystem::remove_all(directory);
+  ASSERT_EQ(result.exit_code, 1) << result.err;
+  const json report = json::parse(result.out);
+  std::vector<int> unused;
+  for (const json& finding : report["findings"]) {
+    if (finding["rule_id"] == "PGW-LOG-007") unused.push_back(finding["location"]["line"]);
+  }
+  // Line 2 (password) only failed; line 3 (cert) authenticated the client certificate's
+  // session; the others are trust or reject, which authenticate no identity.
+  EXPECT_EQ(unused, std::vector<int>{2}) << report["findings"];
+}
+
 // An inventory target's log: its findings name the server and the file, and point at the
 // target's entry in the inventory.
 TEST_F(LogSummarySandboxTest, AnInventoryTargetsLogIsTheServersEvidence) {
@@ -357,14 +380,23 @@ TEST_F(LogSummarySandboxTest, AnInventoryTargetsLogIsTheServersEvidence) {
   ASSERT_EQ(result.exit_code, 1) << result.err;
   const json report = json::parse(result.out);
   size_t log_findings = 0;
+  std::vector<std::string> unused;
   for (const json& finding : report["findings"]) {
     const std::string rule = finding["rule_id"];
+    // The server's own rules (pg_hba_file_rules) joined with its log: the password line only
+    // ever failed.
+    if (rule == "PGW-LOG-007") {
+      unused.push_back(finding["location"]["file"].get<std::string>() + ":" +
+                       std::to_string(finding["location"]["line"].get<int>()));
+      continue;
+    }
     if (!rule.starts_with("PGW-LOG-")) continue;
     ++log_findings;
     EXPECT_EQ(finding["target"], "sandbox:" + log.string()) << finding;
     EXPECT_EQ(finding["location"]["line"], 2) << finding;  // the target's entry
   }
   EXPECT_GE(log_findings, 8u) << report["findings"];
+  EXPECT_EQ(unused, std::vector<std::string>{"sandbox:" + server_->hba_file().string() + ":2"});
 }
 
 // Nightly: each run of a scan with --state-dir judges what the log gained since the last one.
