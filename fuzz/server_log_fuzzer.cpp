@@ -45,6 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.line_prefix = kPrefixes[(data[0] >> 2) % (sizeof kPrefixes / sizeof kPrefixes[0])];
   pgward::logs::SummaryOptions summary_options;
   if (data[0] & 0x80) summary_options.since = pgward::logs::ParseTimeBound("2026-01-01");
+  summary_options.groups = true;  // what scans use: the summary's counts and every group
   pgward::logs::LogSummarizer summarizer(summary_options);
   const std::string path = pgward::fuzz::WriteInputFile(data + 1, size - 1, "server.log");
   const pgward::logs::LogReadResult read = pgward::logs::ReadServerLog(

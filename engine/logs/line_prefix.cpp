@@ -1,6 +1,7 @@
 #include "engine/logs/line_prefix.h"
 
 #include <cstdlib>
+#include <cstring>
 
 namespace pgward::logs {
 namespace {
@@ -112,6 +113,21 @@ std::size_t MatchFixed(const Element& element, std::string_view line, std::size_
   return kNoMatch;
 }
 
+// line.find(literal, from) for the short literals of a prefix, comparing in place.
+std::size_t FindLiteral(std::string_view line, const std::string& literal, std::size_t from) {
+  while (from < line.size()) {
+    const void* first = std::memchr(line.data() + from, literal[0], line.size() - from);
+    if (first == nullptr) return kNoMatch;
+    const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(first) - line.data());
+    if (line.size() - at < literal.size()) return kNoMatch;
+    std::size_t i = 1;
+    while (i < literal.size() && line[at + i] == literal[i]) ++i;
+    if (i == literal.size()) return at;
+    from = at + 1;
+  }
+  return kNoMatch;
+}
+
 // The severity that follows the prefix: upper-case letters and digits, then ":  ".
 bool SeverityFollows(std::string_view line, std::size_t at) {
   const std::size_t start = at;
@@ -161,7 +177,7 @@ struct Matcher {
       if (index + 1 < count && elements[index + 1].kind == Kind::kLiteral &&
           !elements[index + 1].literal.empty()) {
         // Jump to the next place the following literal starts.
-        const std::size_t next = line.find(elements[index + 1].literal, end + 1);
+        const std::size_t next = FindLiteral(line, elements[index + 1].literal, end + 1);
         if (next == std::string_view::npos) return kNoMatch;
         if (host) {
           for (std::size_t i = end; i < next; ++i) {

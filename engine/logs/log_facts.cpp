@@ -93,7 +93,9 @@ ServerLogEvidence AddServerLogFacts(const std::vector<std::string>& files, std::
                                     const LogReadOptions& options, FactSet& facts,
                                     LogPositions* positions) {
   ServerLogEvidence evidence;
-  LogSummarizer summarizer({});
+  SummaryOptions summary_options;
+  summary_options.groups = true;
+  LogSummarizer summarizer(summary_options);
   // Positions move only once every file was read: a failed run reads the same lines again.
   const LogPositions resume = positions != nullptr ? *positions : LogPositions();
   LogPositions reached = resume;

@@ -71,7 +71,9 @@ class StderrParser : public EntryParser {
   bool Line(std::string_view line, bool /*truncated*/) override {
     PrefixFields fields;
     if (const std::optional<std::size_t> end = prefix_.Match(line, fields)) {
-      const std::size_t colon = line.find(":  ", *end);
+      // The prefix matched only where a severity follows: upper-case letters and digits, ":  ".
+      std::size_t colon = *end;
+      while (line[colon] != ':') ++colon;
       LogEntry entry;
       entry.timestamp = fields.timestamp;
       entry.epoch_timestamp = fields.epoch_timestamp;

@@ -21,7 +21,9 @@ std::string_view Known(std::string_view value) {
   return value == "[unknown]" ? std::string_view() : value;
 }
 
+// Decimal digits only: no sign, no spaces.
 std::optional<int> Digits(std::string_view text) {
+  if (text.empty() || text.front() < '0' || text.front() > '9') return std::nullopt;
   int value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
@@ -64,9 +66,13 @@ std::optional<std::int64_t> ParseDateTime(std::string_view text, std::string_vie
   };
   const auto year = number(0, 4), month = number(5, 2), day = number(8, 2);
   if (!year || !month || !day || text[4] != '-' || text[7] != '-' || *month < 1 || *month > 12 ||
-      *day < 1 || *day > 31) {
+      *day < 1) {
     return std::nullopt;
   }
+  // A real date: February 30th is refused, not rolled over into March.
+  constexpr int kDaysInMonth[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (*year % 4 == 0 && *year % 100 != 0) || *year % 400 == 0;
+  if (*day > kDaysInMonth[*month - 1] || (*month == 2 && *day == 29 && !leap)) return std::nullopt;
   std::int64_t milliseconds =
       DaysFromCivil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day)) * 86400000;
   std::size_t at = 10;
@@ -474,6 +480,7 @@ void Seen(Group& group, std::optional<std::int64_t> time) {
 }  // namespace
 
 void LogSummarizer::AddSessionGroup(LogSessionGroup group, std::optional<std::int64_t> time) {
+  if (!options_.groups) return;
   std::string key = GroupKey({group.transport, group.replication ? "r" : "", group.tls_version,
                               group.cipher, std::to_string(group.bits), group.user, group.database,
                               group.client, group.application});
@@ -504,6 +511,7 @@ void LogSummarizer::Failed(LogFailure failure, const LogEntry& entry, std::strin
   group.application = Known(entry.application);
   group.reason = reason;
   failure_who_[index].Add(group.user, group.database, group.client, group.application);
+  if (!options_.groups) return;
   std::string key = GroupKey({LogFailureName(failure), group.user, group.database, group.client,
                               group.application, group.reason});
   auto found = failure_groups_.find(key);
@@ -519,8 +527,21 @@ void LogSummarizer::Failed(LogFailure failure, const LogEntry& entry, std::strin
 }
 
 LogSummary LogSummarizer::Finish() {
-  for (auto& [key, group] : session_groups_) summary_.session_groups.push_back(std::move(group));
-  for (auto& [key, group] : failure_groups_) summary_.failure_groups.push_back(std::move(group));
+  // In key order, as the same log always gives the same summary and facts.
+  const auto in_key_order = [](auto& groups) {
+    std::vector<std::pair<const std::string, typename std::decay_t<decltype(groups)>::mapped_type>*>
+        ordered;
+    for (auto& entry : groups) ordered.push_back(&entry);
+    std::sort(ordered.begin(), ordered.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    return ordered;
+  };
+  for (auto* entry : in_key_order(session_groups_)) {
+    summary_.session_groups.push_back(std::move(entry->second));
+  }
+  for (auto* entry : in_key_order(failure_groups_)) {
+    summary_.failure_groups.push_back(std::move(entry->second));
+  }
   if (first_) {
     summary_.first = FormatUtc(*first_);
     summary_.last = FormatUtc(*last_);

@@ -38,6 +38,9 @@ struct SummaryOptions {
   TlsVersion min_tls_version = TlsVersion::kTls1_2;
   std::optional<std::int64_t> since;  // milliseconds UTC, inclusive
   std::optional<std::int64_t> until;  // exclusive
+  // Keep every distinct session and failure (LogSummary::session_groups and failure_groups):
+  // what a scan's facts are made of. A summary for people needs only the counts.
+  bool groups = false;
 };
 
 class ValueCounter {
@@ -101,9 +104,10 @@ class LogSummarizer {
   WhoCounters failure_who_[kLogFailureKinds];
   ValueCounter handshake_reasons_;
   ValueCounter authorized_databases_;
-  // Sessions and failures grouped by everything but time (key: the values joined by \x1f).
-  std::map<std::string, LogSessionGroup> session_groups_;
-  std::map<std::string, LogFailureGroup> failure_groups_;
+  // Sessions and failures grouped by everything but time (key: the values joined by \x1f),
+  // hashed: a busy log looks one up per session. Finish() orders them by key.
+  std::unordered_map<std::string, LogSessionGroup> session_groups_;
+  std::unordered_map<std::string, LogFailureGroup> failure_groups_;
   bool sessions_overflowed_ = false;
 };
 

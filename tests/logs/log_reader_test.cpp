@@ -337,6 +337,8 @@ TEST(LogTimeTest, ZonesPostgresqlWritesAreConvertedToUtc) {
   EXPECT_EQ(FormatUtc(*ParseLogTime("1764800597.110", true)), "2025-12-03T22:23:17.110Z");
   EXPECT_FALSE(ParseLogTime("2026-12-03 22:23:17 CET", false));
   EXPECT_FALSE(ParseLogTime("2026-13-03 22:23:17 UTC", false));
+  EXPECT_FALSE(ParseLogTime("2026-02-29 22:23:17 UTC", false));  // not a leap year
+  EXPECT_FALSE(ParseLogTime("2026-12-03 -1:23:17 UTC", false));
   EXPECT_EQ(FormatUtc(*ParseTimeBound("2024-02-29")), "2024-02-29T00:00:00.000Z");
   EXPECT_EQ(FormatUtc(*ParseTimeBound("2026-12-03T22:00+01:00")), "2026-12-03T21:00:00.000Z");
   EXPECT_FALSE(ParseTimeBound("yesterday"));
