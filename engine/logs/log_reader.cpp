@@ -61,6 +61,8 @@ class EntryParser {
   virtual bool Line(std::string_view line, bool truncated) = 0;
   // The file has ended; returns the lines of an unfinished entry, which are unparsed.
   virtual std::uint64_t Finish() { return 0; }
+  // Whether a later read may start after the last line: not inside a record.
+  virtual bool AtBoundary() const { return true; }
 };
 
 class StderrParser : public EntryParser {
@@ -130,6 +132,8 @@ class CsvParser : public EntryParser {
     Reset();
     return unfinished + TakeExtraUnparsed();
   }
+
+  bool AtBoundary() const override { return !in_quotes_; }
 
   std::uint64_t TakeExtraUnparsed() {
     const std::uint64_t extra = extra_unparsed_;
@@ -282,7 +286,7 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
       [&](const SourceLine& line) {
         ++result.lines;
         if (!parser) {
-          if (line.text.empty() && !options.format) return;  // leading blank lines decide nothing
+          if (line.text.empty() && !options.format) return true;  // blank lines decide nothing
           result.format = options.format.value_or(
               !line.text.empty() && line.text.front() == '{' ? LogFormat::kJsonlog
               : LooksLikeCsvlog(line.text)                   ? LogFormat::kCsvlog
@@ -304,6 +308,7 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
         }
         if (!parser->Line(line.text, line.truncated)) ++result.unparsed_lines;
         if (csv != nullptr) result.unparsed_lines += csv->TakeExtraUnparsed();
+        return parser->AtBoundary();
       },
       resume, reached);
   if (parser) result.unparsed_lines += parser->Finish();

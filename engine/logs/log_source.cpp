@@ -19,10 +19,10 @@ constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
 // line that spans blocks is copied.
 class LineSplitter {
  public:
-  LineSplitter(const std::function<void(const SourceLine&)>& on_line, bool hold_partial)
+  LineSplitter(const std::function<bool(const SourceLine&)>& on_line, bool hold_partial)
       : on_line_(on_line), hold_partial_(hold_partial) {}
 
-  // Bytes fed up to and including the last line end.
+  // Bytes fed up to and including the end of the last line a later read may start after.
   std::uint64_t complete_bytes() const { return complete_bytes_; }
 
   void Feed(std::string_view block) {
@@ -35,18 +35,20 @@ class LineSplitter {
         Keep(block);
         return;
       }
-      complete_bytes_ =
+      const std::uint64_t line_end =
           fed_before + static_cast<std::uint64_t>(static_cast<const char*>(found) - start) + 1;
       const std::size_t end =
           static_cast<std::size_t>(static_cast<const char*>(found) - block.data());
+      bool resumable = false;
       if (pending_.empty() && !pending_truncated_) {
-        Emit(block.substr(0, end), end > kMaxLineBytes);
+        resumable = Emit(block.substr(0, end), end > kMaxLineBytes);
       } else {
         Keep(block.substr(0, end));
-        Emit(pending_, pending_truncated_);
+        resumable = Emit(pending_, pending_truncated_);
         pending_.clear();
         pending_truncated_ = false;
       }
+      if (resumable) complete_bytes_ = line_end;
       block.remove_prefix(end + 1);
     }
   }
@@ -65,13 +67,13 @@ class LineSplitter {
     pending_.append(part.substr(0, std::min(room, part.size())));
   }
 
-  void Emit(std::string_view line, bool truncated) {
+  bool Emit(std::string_view line, bool truncated) {
     if (line.size() > kMaxLineBytes) line = line.substr(0, kMaxLineBytes);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    on_line_(SourceLine{line, truncated});
+    return on_line_(SourceLine{line, truncated});
   }
 
-  const std::function<void(const SourceLine&)>& on_line_;
+  const std::function<bool(const SourceLine&)>& on_line_;
   const bool hold_partial_;
   std::string pending_;
   bool pending_truncated_ = false;
@@ -158,7 +160,7 @@ void InflateInto(int fd, const std::string& path, std::vector<char>& input, std:
 }  // namespace
 
 SourceResult ReadLogLines(const std::string& path,
-                          const std::function<void(const SourceLine&)>& on_line,
+                          const std::function<bool(const SourceLine&)>& on_line,
                           const LogPositions* resume, LogPositions* reached) {
   SourceResult result;
   int fd = STDIN_FILENO;

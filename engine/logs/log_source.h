@@ -34,13 +34,16 @@ struct SourceResult {
 
 // Calls `on_line` for each line of `path` ('-' for standard input); the text is valid during the
 // call only. A last line without a line end is a line too, unless the read is incremental.
+// `on_line` returns whether a later read may start after the line (false inside a csvlog record
+// that spans lines).
 //
 // Incremental (`reached` given, --state-dir): reading starts where `resume` says this file
 // stopped, the last line is passed on only once its line end is written (the server may be
-// writing it), and where this read stopped is set in `reached`. A gzip file is never appended
-// to: it is read whole once, and skipped afterwards. Standard input is always read whole.
+// writing it), and where this read stopped (after the last line `on_line` said so of) is set in
+// `reached`. A gzip file is never appended to: it is read whole once, and skipped afterwards.
+// Standard input is always read whole.
 SourceResult ReadLogLines(const std::string& path,
-                          const std::function<void(const SourceLine&)>& on_line,
+                          const std::function<bool(const SourceLine&)>& on_line,
                           const LogPositions* resume = nullptr, LogPositions* reached = nullptr);
 
 }  // namespace pgward::logs

@@ -257,7 +257,10 @@ TEST(LogSourceTest, ALineLongerThanTheLimitIsCutAndFlagged) {
   std::vector<std::pair<std::size_t, bool>> lines;
   const SourceResult result = ReadLogLines(
       dir.Write("long.log", text).string(),
-      [&](const SourceLine& line) { lines.emplace_back(line.text.size(), line.truncated); });
+      [&](const SourceLine& line) {
+        lines.emplace_back(line.text.size(), line.truncated);
+        return true;
+      });
   EXPECT_FALSE(result.error);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0], std::make_pair(kMaxLineBytes, true));
@@ -269,8 +272,12 @@ std::vector<std::string> ReadFrom(const std::filesystem::path& path, LogPosition
   std::vector<std::string> lines;
   const LogPositions resume = positions;
   const SourceResult result = ReadLogLines(
-      path.string(), [&](const SourceLine& line) { lines.emplace_back(line.text); }, &resume,
-      &positions);
+      path.string(),
+      [&](const SourceLine& line) {
+        lines.emplace_back(line.text);
+        return true;
+      },
+      &resume, &positions);
   EXPECT_FALSE(result.error) << *result.error;
   return lines;
 }
@@ -307,6 +314,33 @@ TEST(LogSourceTest, AnIncrementalReadFollowsRotationByInode) {
   EXPECT_TRUE(ReadFrom(compressed, positions).empty());
 }
 
+// A csvlog record whose quoted message spans lines is resumed whole: the next run starts after
+// the last complete record, not inside it.
+TEST(LogReaderTest, AnIncrementalCsvlogReadStopsBetweenRecords) {
+  TempDir dir;
+  const std::string first =
+      "2026-12-03 22:23:17.096 UTC,,,1,\"10.0.0.1:5\",6b.1,1,,,,0,LOG,00000,"
+      "\"connection received: host=10.0.0.1 port=5\"\n";
+  const std::string second_start =
+      "2026-12-03 22:23:18.000 UTC,,,2,\"10.0.0.2:5\",6b.2,1,,,,0,LOG,00000,\"connection "
+      "received: host=10.0.0.2\n";
+  const std::filesystem::path log = dir.Write("postgresql.csv", first + second_start);
+  LogPositions positions;
+  const auto read = [&] {
+    std::vector<std::string> messages;
+    const LogPositions resume = positions;
+    const LogReadResult result = ReadServerLog(
+        log.string(), {.format = LogFormat::kCsvlog, .line_prefix = ""},
+        [&](const LogEntry& entry) { messages.emplace_back(entry.message); }, &resume, &positions);
+    EXPECT_FALSE(result.error);
+    return messages;
+  };
+  EXPECT_EQ(read(), (std::vector<std::string>{"connection received: host=10.0.0.1 port=5"}));
+  std::ofstream(log, std::ios::app) << " port=5\"\n";
+  EXPECT_EQ(read(), (std::vector<std::string>{"connection received: host=10.0.0.2"}));
+  EXPECT_TRUE(read().empty());
+}
+
 TEST(LogSourceTest, PositionsSurviveTheirJsonAndRefuseAnythingElse) {
   LogPositions positions;
   positions.Set({2049, 1234567}, 42);
@@ -321,7 +355,7 @@ TEST(LogSourceTest, PositionsSurviveTheirJsonAndRefuseAnythingElse) {
 }
 
 TEST(LogSourceTest, OnlyRegularFilesAreRead) {
-  const SourceResult result = ReadLogLines("/dev/zero", [](const SourceLine&) {});
+  const SourceResult result = ReadLogLines("/dev/zero", [](const SourceLine&) { return true; });
   ASSERT_TRUE(result.error);
   EXPECT_NE(result.error->find("/dev/zero"), std::string::npos);
 }
