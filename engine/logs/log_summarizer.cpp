@@ -324,6 +324,8 @@ void LogSummarizer::Add(const LogEntry& entry) {
     return;
   }
   const std::string key = SessionKey(entry);
+  // A disconnection only ends its backend's join: it counts nothing.
+  const bool disconnection = StartsWith(message, "disconnection: ");
 
   // Joins are kept whether or not the entry is in the window: a session received before the
   // window's start may be authorized inside it.
@@ -336,7 +338,7 @@ void LogSummarizer::Add(const LogEntry& entry) {
       sessions_[key].client = std::string(ValueAfter(message, "host=", {" "}));
     }
   }
-  if (counted) {
+  if (counted && !disconnection) {
     if (StartsWith(message, "connection received: ")) {
       ++summary_.connections.received;
     } else if (StartsWith(message, "connection authorized: ")) {
@@ -391,9 +393,8 @@ void LogSummarizer::Add(const LogEntry& entry) {
     }
   }
   // A backend's join ends with its authorization, its failure or its end.
-  if (!key.empty() && (StartsWith(message, "connection authorized: ") ||
-                       StartsWith(message, "replication connection authorized: ") ||
-                       StartsWith(message, "disconnection: ") || fatal)) {
+  if (!key.empty() && (disconnection || fatal || StartsWith(message, "connection authorized: ") ||
+                       StartsWith(message, "replication connection authorized: "))) {
     sessions_.erase(key);
   }
 }
