@@ -130,8 +130,13 @@ std::size_t FindLiteral(std::string_view line, const std::string& literal, std::
 
 // The severity that follows the prefix: upper-case letters and digits, then ":  ".
 bool SeverityFollows(std::string_view line, std::size_t at) {
+  // The longest severity is "STATEMENT" (and DEBUG1-5, WARNING, LOCATION): a few letters.
+  constexpr std::size_t kLongestSeverity = 12;
   const std::size_t start = at;
-  while (at < line.size() && ((line[at] >= 'A' && line[at] <= 'Z') || IsDigit(line[at]))) ++at;
+  while (at < line.size() && at - start <= kLongestSeverity &&
+         ((line[at] >= 'A' && line[at] <= 'Z') || IsDigit(line[at]))) {
+    ++at;
+  }
   return at > start && at + 3 <= line.size() && line[at] == ':' && line[at + 1] == ' ' &&
          line[at + 2] == ' ';
 }
@@ -273,7 +278,9 @@ LinePrefix::LinePrefix(std::string_view prefix) {
         element = {Kind::kText, Field::kNone, "", padding};
         break;
       case 'q':
+        // What follows is an element of its own, even a literal: a non-session line ends here.
         if (session_only_at_ == 0) session_only_at_ = elements_.size() + 1;
+        elements_.push_back({Kind::kLiteral, Field::kNone, "", 0});
         continue;
       default:
         continue;  // PostgreSQL prints nothing for an escape it does not know
@@ -284,7 +291,12 @@ LinePrefix::LinePrefix(std::string_view prefix) {
   session_only_at_ = session_only_at_ == 0 ? elements_.size() : session_only_at_ - 1;
 }
 
-std::optional<std::size_t> LinePrefix::Match(std::string_view line, PrefixFields& fields) const {
+std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
+                                             PrefixFields& fields) const {
+  // A prefix is short (its text escapes hold names of at most 63 bytes): matching within the
+  // line's first bytes keeps a hostile line of megabytes from being scanned once per step.
+  constexpr std::size_t kLongestPrefix = 4096;
+  const std::string_view line = full_line.substr(0, kLongestPrefix);
   std::vector<std::pair<std::size_t, std::size_t>>& spans = spans_;
   spans.resize(elements_.size());
   std::size_t end = kNoMatch;

@@ -109,13 +109,15 @@ class CsvParser : public EntryParser {
 
   bool Line(std::string_view line, bool truncated) override {
     ++record_lines_;
-    if (!broken_) {
-      if (truncated) broken_ = true;
-      Scan(line);
-    }
-    if (in_quotes_ && !broken_) {
-      fields_.back() += '\n';
-      record_bytes_ += 1;
+    if (truncated) Break();
+    // Quotes are followed even in a record that is given up: it still ends where it ends, and
+    // the lines of its quoted fields never pass for records of their own.
+    Scan(line);
+    if (in_quotes_) {
+      if (!broken_) {
+        fields_.back() += '\n';
+        record_bytes_ += 1;
+      }
       return true;  // counted when the record ends
     }
     const bool parsed = !broken_ && Emit();
@@ -128,7 +130,7 @@ class CsvParser : public EntryParser {
   }
 
   std::uint64_t Finish() override {
-    const std::uint64_t unfinished = in_quotes_ || broken_ ? record_lines_ : 0;
+    const std::uint64_t unfinished = in_quotes_ ? record_lines_ : 0;
     Reset();
     return unfinished + TakeExtraUnparsed();
   }
@@ -142,35 +144,43 @@ class CsvParser : public EntryParser {
   }
 
  private:
+  // Gives the record up: what it held is dropped, its end is still looked for.
+  void Break() {
+    broken_ = true;
+    fields_.clear();
+    fields_.shrink_to_fit();
+  }
+
+  void Append(char c) {
+    if (!broken_) fields_.back() += c;
+  }
+
   void Scan(std::string_view line) {
-    if (fields_.empty()) fields_.emplace_back();
+    if (fields_.empty() && !broken_) fields_.emplace_back();
     for (std::size_t i = 0; i < line.size(); ++i) {
       const char c = line[i];
       if (in_quotes_) {
         if (c == '"') {
           if (i + 1 < line.size() && line[i + 1] == '"') {
-            fields_.back() += '"';
+            Append('"');
             ++i;
           } else {
             in_quotes_ = false;
           }
         } else {
-          fields_.back() += c;
+          Append(c);
         }
       } else if (c == '"') {
         in_quotes_ = true;
       } else if (c == ',') {
-        if (fields_.size() >= kMaxCsvColumns) {
-          broken_ = true;
-          return;
-        }
-        fields_.emplace_back();
+        if (!broken_ && fields_.size() >= kMaxCsvColumns) Break();
+        if (!broken_) fields_.emplace_back();
       } else {
-        fields_.back() += c;
+        Append(c);
       }
     }
     record_bytes_ += line.size();
-    if (record_bytes_ > kMaxLineBytes) broken_ = true;
+    if (record_bytes_ > kMaxLineBytes && !broken_) Break();
   }
 
   bool Emit() {

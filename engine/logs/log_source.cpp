@@ -4,10 +4,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
+#include "engine/core/file_digest.h"
 #include "engine/core/input_file.h"
 
 namespace pgward::logs {
@@ -92,6 +94,29 @@ ssize_t ReadBlock(int fd, char* buffer, std::size_t size) {
     filled += static_cast<std::size_t>(got);
   }
   return static_cast<ssize_t>(filled);
+}
+
+// SHA-256 of the file's first min(offset, kHeadDigestBytes) bytes; nullopt if they cannot be
+// read (the file is shorter).
+std::optional<std::string> HeadDigest(int fd, std::uint64_t offset) {
+  std::string head(static_cast<std::size_t>(std::min(offset, kHeadDigestBytes)), '\0');
+  std::size_t filled = 0;
+  while (filled < head.size()) {
+    const ssize_t got =
+        pread(fd, head.data() + filled, head.size() - filled, static_cast<off_t>(filled));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return std::nullopt;
+    filled += static_cast<std::size_t>(got);
+  }
+  return Sha256Hex(head);
+}
+
+// Where to start in a file the last run read: where it stopped, if the file still begins as it
+// did then; else (truncated, or another file under a reused inode) at its start.
+std::uint64_t ResumeOffset(int fd, const LogPosition* last, std::uint64_t size) {
+  if (last == nullptr || last->offset > size) return 0;
+  const std::optional<std::string> head = HeadDigest(fd, last->offset);
+  return head && *head == last->head_digest ? last->offset : 0;
 }
 
 std::string ReadFailure(const std::string& path) {
@@ -180,7 +205,7 @@ SourceResult ReadLogLines(const std::string& path,
                               static_cast<std::uint64_t>(status.st_ino)};
   const std::uint64_t size = static_cast<std::uint64_t>(status.st_size);
   const std::uint64_t start =
-      incremental && resume != nullptr ? resume->ResumeAt(identity, size) : 0;
+      incremental && resume != nullptr ? ResumeOffset(fd, resume->Find(identity), size) : 0;
   LineSplitter lines(on_line, incremental);
   std::vector<char> block(kBlockBytes);
   if (start > 0) {
@@ -189,8 +214,8 @@ SourceResult ReadLogLines(const std::string& path,
     const bool gzip = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     if (gzip || lseek(fd, static_cast<off_t>(start), SEEK_SET) < 0) {
       if (!gzip) result.error = ReadFailure(path);
+      if (!result.error) reached->Set(identity, *resume->Find(identity));
       if (fd != STDIN_FILENO) close(fd);
-      if (!result.error) reached->Set(identity, start);
       return result;
     }
   }
@@ -211,11 +236,14 @@ SourceResult ReadLogLines(const std::string& path,
     }
   }
   if (!result.error) lines.Finish();
-  if (fd != STDIN_FILENO) close(fd);
   if (incremental && !result.error) {
     // A gzip file is done once read; a plain one up to its last complete line.
-    reached->Set(identity, result.gzip ? size : start + lines.complete_bytes());
+    const std::uint64_t offset = result.gzip ? size : start + lines.complete_bytes();
+    if (const std::optional<std::string> head = HeadDigest(fd, offset)) {
+      reached->Set(identity, {offset, *head});
+    }
   }
+  if (fd != STDIN_FILENO) close(fd);
   return result;
 }
 

@@ -16,9 +16,15 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
+// Longest value kept (a name, an address, a reason): PostgreSQL's names are at most 63 bytes
+// and host names 255, so a longer one is hostile and is cut, keeping memory bounded.
+constexpr std::size_t kMaxValueBytes = 256;
+
+std::string_view Bounded(std::string_view value) { return value.substr(0, kMaxValueBytes); }
+
 // A value a log wrote for "not known yet": empty, or "[unknown]" before the startup packet.
 std::string_view Known(std::string_view value) {
-  return value == "[unknown]" ? std::string_view() : value;
+  return value == "[unknown]" ? std::string_view() : Bounded(value);
 }
 
 // Decimal digits only: no sign, no spaces.
@@ -109,7 +115,8 @@ std::optional<TlsDetails> ParseTlsDetails(std::string_view text) {
   if (!StartsWith(text, kProtocol)) return std::nullopt;
   const std::size_t cipher = text.find(kCipher);
   const std::size_t bits = text.find(kBits, cipher == std::string_view::npos ? 0 : cipher);
-  const std::size_t close = text.find(')', bits == std::string_view::npos ? 0 : bits);
+  // PostgreSQL 13 adds ", compression=off" after the bits.
+  const std::size_t close = text.find_first_of(",)", bits == std::string_view::npos ? 0 : bits + 1);
   if (cipher == std::string_view::npos || bits == std::string_view::npos ||
       close == std::string_view::npos) {
     return std::nullopt;
@@ -156,7 +163,9 @@ std::optional<std::int64_t> ParseLogTime(std::string_view text, bool epoch) {
     std::int64_t seconds = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + dot, seconds);
     const std::optional<int> fraction = Digits(text.substr(dot + 1));
-    if (error != std::errc() || end != text.data() + dot || !fraction || text.size() != dot + 4) {
+    // Beyond year 10000 is not a log time (and would overflow as milliseconds).
+    if (error != std::errc() || end != text.data() + dot || !fraction || text.size() != dot + 4 ||
+        seconds < 0 || seconds > 253402300799) {
       return std::nullopt;
     }
     return seconds * 1000 + *fraction;
@@ -205,6 +214,7 @@ std::optional<std::int64_t> ParseTimeBound(std::string_view text) {
 }
 
 void ValueCounter::Add(std::string_view value) {
+  value = Bounded(value);
   if (value.empty()) return;
   if (const auto found = counts_.find(std::string(value)); found != counts_.end()) {
     ++found->second;
@@ -265,9 +275,14 @@ void LogSummarizer::AddLines(std::uint64_t lines, std::uint64_t unparsed) {
 }
 
 std::string LogSummarizer::SessionKey(const LogEntry& entry) const {
-  if (!entry.session_id.empty()) return std::string(entry.session_id);
-  if (!entry.pid.empty()) return "p" + std::string(entry.pid);
+  if (!entry.session_id.empty()) return std::string(Bounded(entry.session_id));
+  if (!entry.pid.empty()) return "p" + std::string(Bounded(entry.pid));
   return {};
+}
+
+bool LogSummarizer::CertificateFailed(const std::string& key) const {
+  const auto session = key.empty() ? sessions_.end() : sessions_.find(key);
+  return session != sessions_.end() && session->second.certificate_failed;
 }
 
 std::string LogSummarizer::ClientOf(const LogEntry& entry) {
@@ -335,7 +350,7 @@ void LogSummarizer::Add(const LogEntry& entry) {
         sessions_.clear();
         sessions_overflowed_ = true;
       }
-      sessions_[key].client = std::string(ValueAfter(message, "host=", {" "}));
+      sessions_[key].client = std::string(Bounded(ValueAfter(message, "host=", {" "})));
     }
   }
   if (counted && !disconnection) {
@@ -355,7 +370,7 @@ void LogSummarizer::Add(const LogEntry& entry) {
         const std::string_view file = message.substr(open + 2, colon - open - 2);
         if (const std::optional<int> line =
                 Digits(message.substr(colon + 1, message.size() - colon - 2))) {
-          const auto entry_key = std::make_pair(std::string(file), *line);
+          const auto entry_key = std::make_pair(std::string(Bounded(file)), *line);
           if (hba_lines_.count(entry_key) > 0 || hba_lines_.size() < kMaxDistinctValues) {
             ++hba_lines_[entry_key];
           } else {
@@ -366,10 +381,15 @@ void LogSummarizer::Add(const LogEntry& entry) {
     } else if (message == "connection requires a valid client certificate") {
       Failed(LogFailure::kClientCertificateRequired, entry, entry.user, entry.database, {}, {},
              time);
-    } else if (StartsWith(message, "certificate authentication failed for user \"") ||
-               StartsWith(message,
-                          "certificate validation (clientcert=verify-full) failed for "
-                          "user \"")) {
+    } else if (StartsWith(message,
+                          "certificate validation (clientcert=verify-full) failed for user \"")) {
+      Failed(LogFailure::kCertificateAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
+             entry.database, {}, {}, time);
+      if (const auto session = sessions_.find(key); !key.empty() && session != sessions_.end()) {
+        session->second.certificate_failed = true;
+      }
+    } else if (fatal && StartsWith(message, "certificate authentication failed for user \"")) {
+      // The cert method's failure: a LOG line may say why first, the FATAL one is the attempt.
       Failed(LogFailure::kCertificateAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
              entry.database, {}, {}, time);
     } else if (StartsWith(message, "could not accept SSL connection: ")) {
@@ -387,7 +407,8 @@ void LogSummarizer::Add(const LogEntry& entry) {
     } else if (StartsWith(message, "no pg_hba.conf entry for ")) {
       const HbaDenial denial = ParseHbaDenial(message);
       Failed(LogFailure::kNoHbaEntry, entry, denial.user, denial.database, denial.host, {}, time);
-    } else if (StartsWith(message, "password authentication failed for user \"")) {
+    } else if (fatal && StartsWith(message, "password authentication failed for user \"") &&
+               !CertificateFailed(key)) {
       Failed(LogFailure::kPasswordAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
              entry.database, {}, {}, time);
     }
@@ -425,12 +446,12 @@ void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, 
   group.application = Known(application);
   if (tls) {
     group.transport = "tcp_tls";
-    group.tls_version = tls->protocol;
-    group.cipher = tls->cipher;
+    group.tls_version = Bounded(tls->protocol);
+    group.cipher = Bounded(tls->cipher);
     group.bits = tls->bits;
     ++summary_.connections.tls;
-    const auto tls_key =
-        std::make_tuple(std::string(tls->protocol), std::string(tls->cipher), tls->bits);
+    const auto tls_key = std::make_tuple(std::string(Bounded(tls->protocol)),
+                                         std::string(Bounded(tls->cipher)), tls->bits);
     if (tls_.count(tls_key) > 0 || tls_.size() < kMaxTlsCombinations) {
       ++tls_[tls_key];
     } else {
@@ -510,7 +531,7 @@ void LogSummarizer::Failed(LogFailure failure, const LogEntry& entry, std::strin
   group.database = Known(database.empty() ? entry.database : database);
   group.client = Known(client.empty() ? ClientOf(entry) : std::string(client));
   group.application = Known(entry.application);
-  group.reason = reason;
+  group.reason = Bounded(reason);
   failure_who_[index].Add(group.user, group.database, group.client, group.application);
   if (!options_.groups) return;
   std::string key = GroupKey({LogFailureName(failure), group.user, group.database, group.client,

@@ -74,6 +74,9 @@ class LogSummarizer {
   };
   struct Session {
     std::string client;
+    // clientcert=verify-full failed (a LOG line): the FATAL that follows names the method's
+    // failure (password authentication failed, ...) and is the same attempt, counted already.
+    bool certificate_failed = false;
   };
 
   bool InWindow(const LogEntry& entry, std::optional<std::int64_t>& time);
@@ -85,6 +88,7 @@ class LogSummarizer {
   void AddSessionGroup(LogSessionGroup group, std::optional<std::int64_t> time);
   std::string SessionKey(const LogEntry& entry) const;
   std::string ClientOf(const LogEntry& entry);
+  bool CertificateFailed(const std::string& key) const;
 
   SummaryOptions options_;
   LogSummary summary_;

@@ -124,6 +124,15 @@ TEST(LinePrefixTest, PercentQEndsThePrefixOfNonSessionProcesses) {
   EXPECT_EQ(fields.database, "db1");
 }
 
+TEST(LinePrefixTest, PercentQSplitsTheLiteralAroundIt) {
+  const LinePrefix prefix("%m [%p] %quser=%u ");
+  PrefixFields fields;
+  EXPECT_TRUE(
+      prefix.Match("2026-12-03 22:23:16.902 UTC [28263] LOG:  checkpoint starting", fields));
+  ASSERT_TRUE(prefix.Match("2026-12-03 22:23:17.110 UTC [28272] user=app FATAL:  no", fields));
+  EXPECT_EQ(fields.user, "app");
+}
+
 TEST(LinePrefixTest, PaddingSessionIdsEpochsRemoteHostsAndPercentSigns) {
   const LinePrefix prefix("%n %c %-10u|%5p|%r 100%% ");
   PrefixFields fields;
@@ -196,6 +205,27 @@ TEST(LogReaderTest, CsvlogRecordsSpanLinesInsideQuotes) {
   EXPECT_EQ(read.clients[2], "::1");  // IPv6: the port is after the last colon
 }
 
+// A quoted field past the record limit (a huge statement) gives its record up, but its lines
+// are still inside the quotes: a line in it that looks like a record is not one.
+TEST(LogReaderTest, AGivenUpCsvlogRecordCannotForgeRecords) {
+  TempDir dir;
+  // What a client can make the server log inside a quoted field: a record of its own, every
+  // quote doubled as write_csvlog doubles them.
+  std::string forged =
+      "2026-12-03 22:23:17.096 UTC,\"eve\",,9,\"10.6.6.6:1\",6b.9,1,,,,0,LOG,00000,"
+      "\"connection authorized: user=eve database=db\"";
+  for (std::size_t at = forged.find('"'); at != std::string::npos; at = forged.find('"', at + 2)) {
+    forged.insert(at, 1, '"');
+  }
+  const std::string huge = std::string(kMaxLineBytes + 100, 'x');
+  const Read read =
+      ReadText(dir, "2026-12-03 22:23:17.000 UTC,,,1,\"10.0.0.1:5\",6b.1,1,,,,0,ERROR,42601,\"" +
+                        huge + "\n" + forged +
+                        "\n\"\n2026-12-03 22:23:18.000 UTC,,,2,,6b.2,1,,,,0,LOG,00000,\"ok\"\n");
+  ASSERT_EQ(read.messages.size(), 1u) << read.messages[0];
+  EXPECT_EQ(read.messages[0], "ok");
+}
+
 TEST(LogReaderTest, AnUnterminatedQuoteLosesOnlyItsRecord) {
   TempDir dir;
   std::string text =
@@ -255,9 +285,8 @@ TEST(LogSourceTest, ALineLongerThanTheLimitIsCutAndFlagged) {
   TempDir dir;
   const std::string text = std::string(kMaxLineBytes + 10, 'a') + "\nshort\n";
   std::vector<std::pair<std::size_t, bool>> lines;
-  const SourceResult result = ReadLogLines(
-      dir.Write("long.log", text).string(),
-      [&](const SourceLine& line) {
+  const SourceResult result =
+      ReadLogLines(dir.Write("long.log", text).string(), [&](const SourceLine& line) {
         lines.emplace_back(line.text.size(), line.truncated);
         return true;
       });
@@ -304,10 +333,14 @@ TEST(LogSourceTest, AnIncrementalReadFollowsRotationByInode) {
   dir.Write("postgresql.log", "after\n");
   EXPECT_EQ(ReadFrom(rotated, positions), (std::vector<std::string>{"late"}));
   EXPECT_EQ(ReadFrom(log, positions), (std::vector<std::string>{"after"}));
-  // copytruncate: the same file, shorter than where reading stopped, is read from its start.
+  // copytruncate: the same file, shorter than where reading stopped, is read from its start;
+  // and so is one that has grown past that point again since, as its first bytes differ.
   std::filesystem::resize_file(log, 0);
   std::ofstream(log, std::ios::app) << "new\n";
   EXPECT_EQ(ReadFrom(log, positions), (std::vector<std::string>{"new"}));
+  std::filesystem::resize_file(log, 0);
+  std::ofstream(log, std::ios::app) << "regrown past the old end\n";
+  EXPECT_EQ(ReadFrom(log, positions), (std::vector<std::string>{"regrown past the old end"}));
   // A compressed rotated file is read once, whole.
   const std::filesystem::path compressed = dir.Write("postgresql.log.2.gz", Gzip("old\n"));
   EXPECT_EQ(ReadFrom(compressed, positions), (std::vector<std::string>{"old"}));
@@ -343,13 +376,14 @@ TEST(LogReaderTest, AnIncrementalCsvlogReadStopsBetweenRecords) {
 
 TEST(LogSourceTest, PositionsSurviveTheirJsonAndRefuseAnythingElse) {
   LogPositions positions;
-  positions.Set({2049, 1234567}, 42);
+  positions.Set({2049, 1234567}, {42, "ab12"});
   std::string error;
   const std::optional<LogPositions> read = LogPositions::FromJson(positions.ToJson(), error);
   ASSERT_TRUE(read) << error;
-  EXPECT_EQ(read->ResumeAt({2049, 1234567}, 100), 42u);
-  EXPECT_EQ(read->ResumeAt({2049, 1234567}, 41), 0u);  // shrank: from the start
-  EXPECT_EQ(read->ResumeAt({2049, 7}, 100), 0u);
+  ASSERT_NE(read->Find({2049, 1234567}), nullptr);
+  EXPECT_EQ(read->Find({2049, 1234567})->offset, 42u);
+  EXPECT_EQ(read->Find({2049, 1234567})->head_digest, "ab12");
+  EXPECT_EQ(read->Find({2049, 7}), nullptr);
   EXPECT_FALSE(LogPositions::FromJson("{\"files\": [{\"inode\": -1}]}", error));
   EXPECT_FALSE(LogPositions::FromJson("not json", error));
 }
@@ -372,6 +406,7 @@ TEST(LogTimeTest, ZonesPostgresqlWritesAreConvertedToUtc) {
   EXPECT_FALSE(ParseLogTime("2026-12-03 22:23:17 CET", false));
   EXPECT_FALSE(ParseLogTime("2026-13-03 22:23:17 UTC", false));
   EXPECT_FALSE(ParseLogTime("2026-02-29 22:23:17 UTC", false));  // not a leap year
+  EXPECT_FALSE(ParseLogTime("99999999999999999.123", true));     // no overflow
   EXPECT_FALSE(ParseLogTime("2026-12-03 -1:23:17 UTC", false));
   EXPECT_EQ(FormatUtc(*ParseTimeBound("2024-02-29")), "2024-02-29T00:00:00.000Z");
   EXPECT_EQ(FormatUtc(*ParseTimeBound("2026-12-03T22:00+01:00")), "2026-12-03T21:00:00.000Z");
@@ -403,6 +438,50 @@ TEST(LogSummarizerTest, DistinctValuesBeyondTheLimitAreCountedTogether) {
   EXPECT_EQ(top[0].count, 5u);
   EXPECT_EQ(top[1].value, "client0");
   EXPECT_EQ(top[1].count, 2u);
+}
+
+LogSummary Summarize(const std::vector<std::pair<std::string, std::string>>& lines) {
+  LogSummarizer summarizer({});
+  for (const auto& [severity, message] : lines) {
+    LogEntry entry;
+    entry.pid = "42";
+    entry.client = "10.0.0.1";
+    entry.severity = severity;
+    entry.message = message;
+    summarizer.Add(entry);
+  }
+  return summarizer.Finish();
+}
+
+// PostgreSQL 13 writes the compression after the bits.
+TEST(LogSummarizerTest, BitsAreReadBeforePostgresql13sCompression) {
+  const LogSummary summary =
+      Summarize({{"LOG", "connection received: host=10.0.0.1 port=5"},
+                 {"LOG",
+                  "connection authorized: user=a database=b SSL enabled (protocol=TLSv1.2, "
+                  "cipher=ECDHE-RSA-AES256-GCM-SHA384, bits=256, compression=off)"}});
+  ASSERT_EQ(summary.tls.size(), 1u);
+  EXPECT_EQ(summary.tls[0].bits, 256);
+  EXPECT_EQ(summary.tls[0].cipher, "ECDHE-RSA-AES256-GCM-SHA384");
+}
+
+// One attempt is one failure: the LOG line that says why, then the FATAL one (auth.c).
+TEST(LogSummarizerTest, ACertificateFailureIsCountedOnce) {
+  const LogSummary cert = Summarize(
+      {{"LOG", "connection received: host=10.0.0.1 port=5"},
+       {"LOG",
+        "certificate authentication failed for user \"x\": client certificate contains no user "
+        "name"},
+       {"FATAL", "certificate authentication failed for user \"x\""}});
+  EXPECT_EQ(cert.failures[static_cast<int>(LogFailure::kCertificateAuthentication)], 1u);
+  // clientcert=verify-full on a password line: the FATAL names the password, the LOG the cause.
+  const LogSummary full = Summarize(
+      {{"LOG", "connection received: host=10.0.0.1 port=5"},
+       {"LOG",
+        "certificate validation (clientcert=verify-full) failed for user \"x\": CN mismatch"},
+       {"FATAL", "password authentication failed for user \"x\""}});
+  EXPECT_EQ(full.failures[static_cast<int>(LogFailure::kCertificateAuthentication)], 1u);
+  EXPECT_EQ(full.failures[static_cast<int>(LogFailure::kPasswordAuthentication)], 0u);
 }
 
 TEST(LogSummarizerTest, NoConnectionLineIsSaidInTheNotes) {
