@@ -107,6 +107,14 @@ ServerLogEvidence AddServerLogFacts(const std::vector<std::string>& files, std::
       evidence.error = *read.error;
       return evidence;
     }
+    // A file of which no line is understood (a rotated file written with another prefix) would
+    // otherwise go unread behind the others' connection lines.
+    if (read.lines > 0 && read.unparsed_lines == read.lines) {
+      evidence.error = "server log " + file + ": none of its " + std::to_string(read.lines) +
+                       " lines is a " + LogFormatName(read.format) +
+                       " entry (a log_line_prefix or format other than the one given?)";
+      return evidence;
+    }
     summarizer.SetFormat(read.format);
     summarizer.AddLines(read.lines, read.unparsed_lines);
   }

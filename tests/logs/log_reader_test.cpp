@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/logs/line_prefix.h"
+#include "engine/logs/log_facts.h"
 #include "engine/logs/log_reader.h"
 #include "engine/logs/log_source.h"
 #include "engine/logs/log_summarizer.h"
@@ -482,6 +483,28 @@ TEST(LogSummarizerTest, ACertificateFailureIsCountedOnce) {
        {"FATAL", "password authentication failed for user \"x\""}});
   EXPECT_EQ(full.failures[static_cast<int>(LogFailure::kCertificateAuthentication)], 1u);
   EXPECT_EQ(full.failures[static_cast<int>(LogFailure::kPasswordAuthentication)], 0u);
+}
+
+// Two files of one log, the rotated one written with another prefix: an error, not a log read
+// in half.
+TEST(LogFactsTest, AFileOfNoEntryIsAnErrorEvenBesideGoodOnes) {
+  TempDir dir;
+  const std::filesystem::path rotated =
+      dir.Write("postgresql.log.1", "22:23:17 pid=1 LOG:  connection received: host=10.0.0.1\n");
+  const std::filesystem::path current = dir.Write(
+      "postgresql.log",
+      "2026-12-03 22:23:17.096 UTC [1] LOG:  connection received: host=10.0.0.1 port=5\n");
+  FactSet facts;
+  const ServerLogEvidence read =
+      AddServerLogFacts({rotated.string(), current.string()}, "db1",
+                        {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, facts);
+  ASSERT_TRUE(read.error);
+  EXPECT_NE(read.error->find("postgresql.log.1: none of its 1 lines"), std::string::npos)
+      << *read.error;
+  const ServerLogEvidence current_only =
+      AddServerLogFacts({current.string()}, "db1",
+                        {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, facts);
+  EXPECT_FALSE(current_only.error);
 }
 
 TEST(LogSummarizerTest, NoConnectionLineIsSaidInTheNotes) {
