@@ -64,7 +64,9 @@ void AddLogFacts(const LogSummary& summary, std::string_view log, FactSet& facts
   }
 }
 
-void MarkHbaLinesUsed(const LogSummary& summary, FactSet& facts, size_t begin, size_t end) {
+namespace {
+
+void MarkHbaLinesUsed(const LogSummary& summary, FactSet& facts, RowRange hba_rules) {
   const auto name_of = [](std::string_view path) {
     const size_t slash = path.rfind('/');
     return slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -77,7 +79,7 @@ void MarkHbaLinesUsed(const LogSummary& summary, FactSet& facts, size_t begin, s
   const size_t file_field = FieldOf<FactKind::kHbaRule>("file");
   const size_t line_field = FieldOf<FactKind::kHbaRule>("line");
   const size_t used_field = FieldOf<FactKind::kHbaRule>("log_authenticated");
-  for (size_t row = begin; row < end && row < rules.size(); ++row) {
+  for (size_t row = hba_rules.begin; row < hba_rules.end && row < rules.size(); ++row) {
     const std::optional<std::string_view> file = rules.String(row, file_field);
     const std::optional<std::int64_t> line = rules.Integer(row, line_field);
     if (!file || !line) continue;
@@ -89,10 +91,12 @@ void MarkHbaLinesUsed(const LogSummary& summary, FactSet& facts, size_t begin, s
   }
 }
 
-ServerLogEvidence AddServerLogFacts(const std::vector<std::string>& files, std::string_view log,
-                                    const LogReadOptions& options, FactSet& facts,
-                                    LogPositions* positions) {
-  ServerLogEvidence evidence;
+}  // namespace
+
+std::optional<std::string> AddServerLogFacts(const std::vector<std::string>& files,
+                                             std::string_view log, const LogReadOptions& options,
+                                             RowRange hba_rules, FactSet& facts,
+                                             LogPositions* positions) {
   SummaryOptions summary_options;
   summary_options.groups = true;
   LogSummarizer summarizer(summary_options);
@@ -103,17 +107,13 @@ ServerLogEvidence AddServerLogFacts(const std::vector<std::string>& files, std::
     const LogReadResult read = ReadServerLog(
         file, options, [&](const LogEntry& entry) { summarizer.Add(entry); },
         positions != nullptr ? &resume : nullptr, positions != nullptr ? &reached : nullptr);
-    if (read.error) {
-      evidence.error = *read.error;
-      return evidence;
-    }
+    if (read.error) return read.error;
     // A file of which no line is understood (a rotated file written with another prefix) would
     // otherwise go unread behind the others' connection lines.
     if (read.lines > 0 && read.unparsed_lines == read.lines) {
-      evidence.error = "server log " + file + ": none of its " + std::to_string(read.lines) +
-                       " lines is a " + LogFormatName(read.format) +
-                       " entry (a log_line_prefix or format other than the one given?)";
-      return evidence;
+      return "server log " + file + ": none of its " + std::to_string(read.lines) + " lines is a " +
+             LogFormatName(read.format) +
+             " entry (a log_line_prefix or format other than the one given?)";
     }
     summarizer.SetFormat(read.format);
     summarizer.AddLines(read.lines, read.unparsed_lines);
@@ -121,17 +121,16 @@ ServerLogEvidence AddServerLogFacts(const std::vector<std::string>& files, std::
   LogSummary summary = summarizer.Finish();
   if (summary.connections.received == 0 && summary.connections.authorized == 0) {
     // Scheduled: the lines since the last run are read again next time, with what follows.
-    evidence.error = "server log " + std::string(log) + ": no connection line recognised (" +
-                     std::to_string(summary.lines) +
-                     (resume.empty() ? " lines" : " lines since the last run") +
-                     "): log_connections is off, the log_line_prefix or format given does "
-                     "not match, or lc_messages is not English; the log rules cannot be judged";
-    return evidence;
+    return "server log " + std::string(log) + ": no connection line recognised (" +
+           std::to_string(summary.lines) +
+           (resume.empty() ? " lines" : " lines since the last run") +
+           "): log_connections is off, the log_line_prefix or format given does "
+           "not match, or lc_messages is not English; the log rules cannot be judged";
   }
   if (positions != nullptr) *positions = std::move(reached);
   AddLogFacts(summary, log, facts);
-  evidence.summary = std::move(summary);
-  return evidence;
+  MarkHbaLinesUsed(summary, facts, hba_rules);
+  return std::nullopt;
 }
 
 }  // namespace pgward::logs

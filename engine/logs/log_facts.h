@@ -9,6 +9,7 @@
 
 #include "engine/logs/log_position.h"
 #include "engine/logs/log_reader.h"
+#include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
 #include "engine/model/log_summary.h"
 
@@ -17,24 +18,19 @@ namespace pgward::logs {
 // The facts of one summarised log, named `log` in them.
 void AddLogFacts(const LogSummary& summary, std::string_view log, FactSet& facts);
 
-// Marks the hba_rule facts in rows [begin, end) with how many connections the log shows each
-// authenticated (log_authenticated). A record is matched to the log's `file:line` by the file's
-// name and the line: the reviewed copy of a server's pg_hba.conf lies elsewhere than on the
-// server. Files the log never names are left unmarked: nothing is known of them.
-void MarkHbaLinesUsed(const LogSummary& summary, FactSet& facts, size_t begin, size_t end);
-
-struct ServerLogEvidence {
-  std::optional<std::string> error;  // could not be read, or holds no connection line
-  std::optional<LogSummary> summary;
-};
-
 // Reads the files of one server's log (rotated ones first), summarises them and appends their
-// facts. A log in which no connection line was recognised is an error, never a quiet pass:
-// log_connections is off, or the server writes in another language. With `positions` (a
-// scheduled scan's), only what was written since the last run is read, and where this read
-// stopped is set in them.
-ServerLogEvidence AddServerLogFacts(const std::vector<std::string>& files, std::string_view log,
-                                    const LogReadOptions& options, FactSet& facts,
-                                    LogPositions* positions = nullptr);
+// facts. The server's pg_hba.conf records, rows `hba_rules` of the facts, are marked with how
+// many connections the log shows each authenticated (log_authenticated): matched to the log's
+// `file:line` by the file's name and the line, as the reviewed copy of a server's pg_hba.conf
+// lies elsewhere than on the server; files the log never names stay unmarked.
+//
+// Returns why the log cannot be judged, never a quiet pass: a file that cannot be read or of
+// which no line is an entry, or no connection line at all (log_connections is off, or the server
+// writes in another language). With `positions` (a scheduled scan's), only what was written
+// since the last run is read, and where this read stopped is set in them.
+std::optional<std::string> AddServerLogFacts(const std::vector<std::string>& files,
+                                             std::string_view log, const LogReadOptions& options,
+                                             RowRange hba_rules, FactSet& facts,
+                                             LogPositions* positions = nullptr);
 
 }  // namespace pgward::logs

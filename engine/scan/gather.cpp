@@ -21,16 +21,14 @@ void AddTargetLogFacts(const collect::Target& target, logs::LogPositions* positi
   options.line_prefix = target.log_line_prefix.value_or(logs::kDefaultLogLinePrefix);
   if (!target.log_format.empty()) options.format = logs::ParseLogFormat(target.log_format);
   const std::string log = target.name + ":" + target.server_logs.back();
-  const logs::ServerLogEvidence read =
-      logs::AddServerLogFacts(target.server_logs, log, options, facts, positions);
-  if (read.error) {
-    server.errors.push_back({target.name, *read.error, std::nullopt});
+  // The server's own pg_hba.conf, read before: which of its lines the log shows used.
+  if (std::optional<std::string> error = logs::AddServerLogFacts(
+          target.server_logs, log, options, server.rows[static_cast<size_t>(FactKind::kHbaRule)],
+          facts, positions)) {
+    server.errors.push_back({target.name, *error, std::nullopt});
   } else {
     AddArtifacts(std::set<std::string>(target.server_logs.begin(), target.server_logs.end()),
                  artifacts);
-    // The server's own pg_hba.conf, read before: which of its lines the log shows used.
-    const RowRange hba = server.rows[static_cast<size_t>(FactKind::kHbaRule)];
-    logs::MarkHbaLinesUsed(*read.summary, facts, hba.begin, hba.end);
   }
   const auto rows = RowsSince(before, facts);
   for (const FactKind kind : {FactKind::kLogSession, FactKind::kLogFailure}) {
@@ -129,15 +127,14 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
         return gathered;
       }
     }
-    const logs::ServerLogEvidence read = logs::AddServerLogFacts(
-        inputs.server_logs, log, inputs.log_options, facts, inputs.log_positions);
-    if (read.error) {
-      gathered.errors.push_back({log, *read.error, std::nullopt});
+    // The --hba files under review are the server's: which of their lines the log shows used.
+    if (std::optional<std::string> error =
+            logs::AddServerLogFacts(inputs.server_logs, log, inputs.log_options,
+                                    {hba_begin, hba_end}, facts, inputs.log_positions)) {
+      gathered.errors.push_back({log, *error, std::nullopt});
     } else {
       AddArtifacts(std::set<std::string>(inputs.server_logs.begin(), inputs.server_logs.end()),
                    gathered.artifacts);
-      // The --hba files under review are the server's: which of their lines the log shows used.
-      logs::MarkHbaLinesUsed(*read.summary, facts, hba_begin, hba_end);
     }
   }
   for (std::string& target : evidence.Targets()) gathered.targets.push_back(std::move(target));
