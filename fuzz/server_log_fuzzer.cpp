@@ -46,13 +46,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pgward::logs::SummaryOptions summary_options;
   if (data[0] & 0x80) summary_options.since = pgward::logs::ParseTimeBound("2026-01-01");
   summary_options.groups = true;  // what scans use: the summary's counts and every group
-  pgward::logs::LogSummarizer summarizer(summary_options);
+  // Blocks are read on two threads, as on any machine with more than one core.
+  options.threads = 2;
   const std::string path = pgward::fuzz::WriteInputFile(data + 1, size - 1, "server.log");
-  const pgward::logs::LogReadResult read = pgward::logs::ReadServerLog(
-      path, options, [&](const pgward::logs::LogEntry& entry) { summarizer.Add(entry); });
-  summarizer.SetFormat(read.format);
-  summarizer.AddLines(read.lines, read.unparsed_lines);
-  const pgward::LogSummary summary = summarizer.Finish();
+  const pgward::logs::ServerLogsRead read =
+      pgward::logs::SummarizeServerLogs({path}, options, summary_options);
+  if (read.error) return 0;
+  const pgward::LogSummary& summary = read.summary;
   // Every authorized session is counted once, by one transport.
   const auto& connections = summary.connections;
   if (connections.authorized != connections.local + connections.plaintext_tcp + connections.tls +

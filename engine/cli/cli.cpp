@@ -497,6 +497,12 @@ void AddLogCommands(CLI::App& log, Action& action) {
   summary->add_option("--format", *format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->default_val("text");
+  summary
+      ->add_option("--jobs", options->jobs,
+                   "Threads that read stderr and jsonlog logs (csvlog is read on one); 0: one per "
+                   "core")
+      ->check(CLI::Range(0u, 256u))
+      ->default_val(0u);
   summary->callback([&action, options, format] {
     options->format =
         *format == "json" ? LogSummaryOptions::Format::kJson : LogSummaryOptions::Format::kText;

@@ -17,6 +17,7 @@ int RunLogSummary(const LogSummaryOptions& options, std::ostream& out, std::ostr
   };
   logs::LogReadOptions read_options;
   read_options.line_prefix = options.line_prefix;
+  read_options.threads = options.jobs;
   if (!options.log_format.empty()) {
     read_options.format = logs::ParseLogFormat(options.log_format);
     if (!read_options.format) {
@@ -43,17 +44,10 @@ int RunLogSummary(const LogSummaryOptions& options, std::ostream& out, std::ostr
     }
   }
 
-  logs::LogSummarizer summarizer(summary_options);
-  const std::function<void(const logs::LogEntry&)> on_entry = [&](const logs::LogEntry& entry) {
-    summarizer.Add(entry);
-  };
-  for (const std::string& file : options.files) {
-    const logs::LogReadResult read = logs::ReadServerLog(file, read_options, on_entry);
-    if (read.error) return input_error(*read.error);
-    summarizer.SetFormat(read.format);
-    summarizer.AddLines(read.lines, read.unparsed_lines);
-  }
-  const LogSummary summary = summarizer.Finish();
+  const logs::ServerLogsRead read =
+      logs::SummarizeServerLogs(options.files, read_options, summary_options);
+  if (read.error) return input_error(*read.error);
+  const LogSummary& summary = read.summary;
   if (options.format == LogSummaryOptions::Format::kJson) {
     reporters::WriteLogSummaryJson(summary, out);
   } else {

@@ -17,6 +17,7 @@ struct LogSummaryOptions {
   std::string line_prefix;
   std::string since, until;
   std::string min_tls_version = "TLSv1.2";
+  unsigned jobs = 0;  // threads reading stderr and jsonlog; 0 for every core
   enum class Format { kText, kJson } format = Format::kText;
 };
 

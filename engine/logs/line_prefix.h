@@ -41,6 +41,7 @@ class LinePrefix {
 
   bool has_session_id() const { return has_session_id_; }
   bool has_client() const { return has_client_; }
+  bool has_application() const { return has_application_; }
 
   // The element kinds, public for the matcher's helpers.
   enum class Kind {
@@ -79,6 +80,7 @@ class LinePrefix {
   std::size_t session_only_at_ = 0;  // index of %q, or elements_.size()
   bool has_session_id_ = false;
   bool has_client_ = false;
+  bool has_application_ = false;
 };
 
 }  // namespace pgward::logs

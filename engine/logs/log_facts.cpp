@@ -99,26 +99,14 @@ std::optional<std::string> AddServerLogFacts(const std::vector<std::string>& fil
                                              LogPositions* positions) {
   SummaryOptions summary_options;
   summary_options.groups = true;
-  LogSummarizer summarizer(summary_options);
   // Positions move only once every file was read: a failed run reads the same lines again.
   const LogPositions resume = positions != nullptr ? *positions : LogPositions();
   LogPositions reached = resume;
-  for (const std::string& file : files) {
-    const LogReadResult read = ReadServerLog(
-        file, options, [&](const LogEntry& entry) { summarizer.Add(entry); },
-        positions != nullptr ? &resume : nullptr, positions != nullptr ? &reached : nullptr);
-    if (read.error) return read.error;
-    // A file of which no line is understood (a rotated file written with another prefix) would
-    // otherwise go unread behind the others' connection lines.
-    if (read.lines > 0 && read.unparsed_lines == read.lines) {
-      return "server log " + file + ": none of its " + std::to_string(read.lines) + " lines is a " +
-             LogFormatName(read.format) +
-             " entry (a log_line_prefix or format other than the one given?)";
-    }
-    summarizer.SetFormat(read.format);
-    summarizer.AddLines(read.lines, read.unparsed_lines);
-  }
-  LogSummary summary = summarizer.Finish();
+  ServerLogsRead read =
+      SummarizeServerLogs(files, options, summary_options, positions != nullptr ? &resume : nullptr,
+                          positions != nullptr ? &reached : nullptr);
+  if (read.error) return read.error;
+  LogSummary& summary = read.summary;
   if (summary.connections.received == 0 && summary.connections.authorized == 0) {
     // Scheduled: the lines since the last run are read again next time, with what follows.
     return "server log " + std::string(log) + ": no connection line recognised (" +

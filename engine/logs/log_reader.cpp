@@ -2,7 +2,13 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "engine/logs/line_prefix.h"
@@ -17,7 +23,7 @@ constexpr std::size_t kMaxCsvColumns = 64;
 // csvlog columns (PostgreSQL 13-18), from 0.
 constexpr std::size_t kCsvTime = 0, kCsvUser = 1, kCsvDatabase = 2, kCsvPid = 3,
                       kCsvConnectionFrom = 4, kCsvSessionId = 5, kCsvSeverity = 11,
-                      kCsvMessage = 13, kCsvApplication = 22;
+                      kCsvMessage = 13, kCsvContext = 18, kCsvApplication = 22;
 
 std::string_view FirstLine(std::string_view text) { return text.substr(0, text.find('\n')); }
 
@@ -54,28 +60,98 @@ bool LooksLikeCsvlog(std::string_view line) {
   return comma != std::string_view::npos && comma > 23 && comma < space_after_zone;
 }
 
-class EntryParser {
- public:
-  virtual ~EntryParser() = default;
-  // Returns false when the line is neither an entry nor part of one.
-  virtual bool Line(std::string_view line, bool truncated) = 0;
-  // The file has ended; returns the lines of an unfinished entry, which are unparsed.
-  virtual std::uint64_t Finish() { return 0; }
-  // Whether a later read may start after the last line: not inside a record.
-  virtual bool AtBoundary() const { return true; }
+// An entry owning its text: simdjson's buffer is used again for the next line, and an entry
+// whose CONTEXT may be in the next block outlives its own.
+struct KeptEntry {
+  explicit KeptEntry(const LogEntry& entry)
+      : timestamp(entry.timestamp),
+        pid(entry.pid),
+        session_id(entry.session_id),
+        severity(entry.severity),
+        message(entry.message),
+        user(entry.user),
+        database(entry.database),
+        application(entry.application),
+        client(entry.client),
+        epoch_timestamp(entry.epoch_timestamp),
+        has_context(entry.has_context),
+        carries_application(entry.carries_application) {}
+
+  LogEntry View() const {
+    return {timestamp, epoch_timestamp, pid,         session_id, severity,    message,
+            user,      database,        application, client,     has_context, carries_application};
+  }
+  std::string timestamp, pid, session_id, severity, message, user, database, application, client;
+  bool epoch_timestamp = false;
+  bool has_context = false;
+  bool carries_application = false;
 };
 
-class StderrParser : public EntryParser {
- public:
-  StderrParser(std::string_view prefix, const std::function<void(const LogEntry&)>& on_entry)
-      : prefix_(prefix), on_entry_(on_entry) {}
+std::string_view BackendOf(const LogEntry& entry) {
+  return entry.session_id.empty() ? entry.pid : entry.session_id;
+}
 
-  bool Line(std::string_view line, bool /*truncated*/) override {
-    PrefixFields fields;
-    if (const std::optional<std::size_t> end = prefix_.Match(line, fields)) {
+// One block, read: what it kept, and what its first and last lines leave to its neighbours.
+struct BlockOutcome {
+  std::unique_ptr<LogEntrySink::BlockScan> scan;
+  std::unique_ptr<char[]> bytes;  // the block, which stderr's kept entries are views of
+  std::vector<LogEntry> kept;
+  std::deque<KeptEntry> owned;  // jsonlog's kept entries' text
+  std::uint64_t lines = 0;
+  std::uint64_t unparsed = 0;
+  // stderr: tab lines before the block's first other line continue the previous block's entry,
+  // if it ended in one; whether this block ends in an entry (nullopt: it has no other line).
+  std::uint64_t leading_continuations = 0;
+  std::optional<bool> ends_in_entry;
+  // stderr: the last kept entry's lines (DETAIL, CONTEXT, ...) may go on in the next block; the
+  // backend of a CONTEXT line among the block's first lines, which belongs to the previous one.
+  bool last_kept_open = false;
+  std::optional<std::string> leading_context_backend;
+};
+
+// The vectors of kept entries, used again: a busy block keeps thousands, and growing a new vector
+// for each block costs more than reading it.
+class KeptVectors {
+ public:
+  std::vector<LogEntry> Take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.empty()) return {};
+    std::vector<LogEntry> kept = std::move(free_.back());
+    free_.pop_back();
+    return kept;
+  }
+  void Give(std::vector<LogEntry> kept) {
+    kept.clear();
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(std::move(kept));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::vector<LogEntry>> free_;
+};
+
+// The lines PostgreSQL writes after a message, each with its own prefix (elog.c:
+// send_message_to_server_log).
+bool IsAuxiliarySeverity(std::string_view severity) {
+  return severity == "DETAIL" || severity == "HINT" || severity == "QUERY" ||
+         severity == "CONTEXT" || severity == "LOCATION" || severity == "STATEMENT" ||
+         severity == "BACKTRACE";
+}
+
+void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutcome& outcome) {
+  PrefixFields fields;
+  bool seen_other = false;  // a line that is not a tab line
+  bool leading = true;      // before the block's first message or line that is no entry
+  bool in_entry = false;
+  // The last kept entry, while lines that may be its CONTEXT follow.
+  constexpr std::size_t kNone = std::string_view::npos;
+  std::size_t open = kNone;
+  ForEachLine(text, [&](std::string_view line) {
+    ++outcome.lines;
+    if (const std::optional<std::size_t> end = prefix.Match(line, fields)) {
       // The prefix matched only where a severity follows: upper-case letters and digits, ":  ".
-      std::size_t colon = *end;
-      while (line[colon] != ':') ++colon;
+      const std::size_t colon = line.find(':', *end);
       LogEntry entry;
       entry.timestamp = fields.timestamp;
       entry.epoch_timestamp = fields.epoch_timestamp;
@@ -87,27 +163,53 @@ class StderrParser : public EntryParser {
       entry.database = fields.database;
       entry.application = fields.application;
       entry.client = fields.client;
-      on_entry_(entry);
-      in_entry_ = true;
-      return true;
+      entry.carries_application = prefix.has_application();
+      if (IsAuxiliarySeverity(entry.severity)) {
+        const bool context = entry.severity == "CONTEXT";
+        if (open != kNone && BackendOf(outcome.kept[open]) == BackendOf(entry)) {
+          if (context) outcome.kept[open].has_context = true;
+        } else if (context && leading && !outcome.leading_context_backend) {
+          outcome.leading_context_backend = std::string(BackendOf(entry));
+        }
+      } else {
+        open = kNone;
+        leading = false;
+      }
+      seen_other = true;
+      in_entry = true;
+      if (outcome.scan->Keep(entry)) {
+        outcome.kept.push_back(entry);
+        if (!IsAuxiliarySeverity(entry.severity)) open = outcome.kept.size() - 1;
+      }
+      return;
     }
     // Further lines of a message are written with a tab in front (elog.c: append_with_tabs).
-    return in_entry_ && !line.empty() && line.front() == '\t';
-  }
-
- private:
-  LinePrefix prefix_;
-  const std::function<void(const LogEntry&)>& on_entry_;
-  bool in_entry_ = false;
-};
+    if (!line.empty() && line.front() == '\t') {
+      if (!seen_other) {
+        ++outcome.leading_continuations;
+      } else if (!in_entry) {
+        ++outcome.unparsed;
+      }
+      return;
+    }
+    ++outcome.unparsed;
+    seen_other = true;
+    leading = false;
+    in_entry = false;
+    open = kNone;
+  });
+  outcome.last_kept_open = open != kNone;
+  if (seen_other) outcome.ends_in_entry = in_entry;
+}
 
 // RFC 4180 as write_csvlog writes it: fields quoted when they are strings, quotes doubled, and
 // newlines inside quoted fields, so that a record may span lines.
-class CsvParser : public EntryParser {
+class CsvParser {
  public:
   explicit CsvParser(const std::function<void(const LogEntry&)>& on_entry) : on_entry_(on_entry) {}
 
-  bool Line(std::string_view line, bool truncated) override {
+  // Returns false when the line is neither an entry nor part of one.
+  bool Line(std::string_view line, bool truncated) {
     ++record_lines_;
     if (truncated) Break();
     // Quotes are followed even in a record that is given up: it still ends where it ends, and
@@ -129,13 +231,15 @@ class CsvParser : public EntryParser {
     return parsed;
   }
 
-  std::uint64_t Finish() override {
+  // The file has ended; returns the lines of an unfinished record, which are unparsed.
+  std::uint64_t Finish() {
     const std::uint64_t unfinished = in_quotes_ ? record_lines_ : 0;
     Reset();
     return unfinished + TakeExtraUnparsed();
   }
 
-  bool AtBoundary() const override { return !in_quotes_; }
+  // Whether a later read may start after the last line: not inside a record.
+  bool AtBoundary() const { return !in_quotes_; }
 
   std::uint64_t TakeExtraUnparsed() {
     const std::uint64_t extra = extra_unparsed_;
@@ -202,6 +306,8 @@ class CsvParser : public EntryParser {
     entry.severity = fields_[kCsvSeverity];
     entry.message = FirstLine(fields_[kCsvMessage]);
     if (fields_.size() > kCsvApplication) entry.application = fields_[kCsvApplication];
+    entry.has_context = fields_.size() > kCsvContext && !fields_[kCsvContext].empty();
+    entry.carries_application = true;
     on_entry_(entry);
     return true;
   }
@@ -224,45 +330,173 @@ class CsvParser : public EntryParser {
 };
 
 // jsonlog: one JSON object per line (elog.c: write_jsonlog); keys absent when the value is.
-class JsonParser : public EntryParser {
- public:
-  explicit JsonParser(const std::function<void(const LogEntry&)>& on_entry) : on_entry_(on_entry) {}
-
-  bool Line(std::string_view line, bool truncated) override {
-    if (truncated) return false;
+void ReadJsonBlock(std::string_view text, bool truncated, BlockOutcome& outcome) {
+  simdjson::dom::parser parser;
+  std::string pid_text;
+  ForEachLine(text, [&](std::string_view line) {
+    ++outcome.lines;
     simdjson::dom::element document;
-    if (parser_.parse(line.data(), line.size()).get(document) != simdjson::SUCCESS) return false;
     simdjson::dom::object object;
-    if (document.get_object().get(object) != simdjson::SUCCESS) return false;
-    LogEntry entry;
     std::string_view message;
-    if (object["message"].get_string().get(message) != simdjson::SUCCESS) return false;
+    if (truncated || parser.parse(line.data(), line.size()).get(document) != simdjson::SUCCESS ||
+        document.get_object().get(object) != simdjson::SUCCESS ||
+        object["message"].get_string().get(message) != simdjson::SUCCESS) {
+      ++outcome.unparsed;
+      return;
+    }
+    LogEntry entry;
     entry.message = FirstLine(message);
-    const auto text = [&](const char* key, std::string_view& into) {
+    const auto text_of = [&](const char* key, std::string_view& into) {
       std::string_view value;
       if (object[key].get_string().get(value) == simdjson::SUCCESS) into = value;
     };
-    text("timestamp", entry.timestamp);
-    text("user", entry.user);
-    text("dbname", entry.database);
-    text("session_id", entry.session_id);
-    text("error_severity", entry.severity);
-    text("application_name", entry.application);
-    text("remote_host", entry.client);
+    text_of("timestamp", entry.timestamp);
+    text_of("user", entry.user);
+    text_of("dbname", entry.database);
+    text_of("session_id", entry.session_id);
+    text_of("error_severity", entry.severity);
+    text_of("application_name", entry.application);
+    text_of("remote_host", entry.client);
+    std::string_view context;
+    text_of("context", context);
+    entry.has_context = !context.empty();
+    entry.carries_application = true;
     std::int64_t pid = 0;
     if (object["pid"].get_int64().get(pid) == simdjson::SUCCESS) {
-      pid_text_ = std::to_string(pid);
-      entry.pid = pid_text_;
+      pid_text = std::to_string(pid);
+      entry.pid = pid_text;
     }
-    on_entry_(entry);
-    return true;
+    if (outcome.scan->Keep(entry)) outcome.kept.push_back(outcome.owned.emplace_back(entry).View());
+  });
+}
+
+// Blocks read on worker threads, taken back in file order: at most `limit` at once, so memory
+// stays bounded whatever the file's size.
+class BlockPipeline {
+ public:
+  using Work = std::function<BlockOutcome(SourceBlock&)>;
+
+  BlockPipeline(unsigned threads, Work work) : work_(std::move(work)), limit_(threads * 2) {
+    for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
+  }
+  ~BlockPipeline() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closing_ = true;
+    }
+    queued_.notify_all();
+    for (std::thread& worker : workers_) worker.join();
+  }
+
+  // Queues a block; returns, in order, the outcomes ready (waiting while too many are queued).
+  std::vector<BlockOutcome> Submit(SourceBlock block) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    jobs_.emplace_back(submitted_++, std::move(block));
+    queued_.notify_one();
+    std::vector<BlockOutcome> ready;
+    while (submitted_ - taken_ >= limit_ || done_.count(taken_) > 0) {
+      finished_.wait(lock, [this] { return done_.count(taken_) > 0; });
+      ready.push_back(TakeNext());
+    }
+    return ready;
+  }
+
+  // The outcomes of every block queued, in order.
+  std::vector<BlockOutcome> Drain() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    std::vector<BlockOutcome> ready;
+    while (taken_ < submitted_) {
+      finished_.wait(lock, [this] { return done_.count(taken_) > 0; });
+      ready.push_back(TakeNext());
+    }
+    return ready;
   }
 
  private:
-  const std::function<void(const LogEntry&)>& on_entry_;
-  simdjson::dom::parser parser_;
-  std::string pid_text_;
+  BlockOutcome TakeNext() {
+    const auto found = done_.find(taken_++);
+    BlockOutcome outcome = std::move(found->second);
+    done_.erase(found);
+    return outcome;
+  }
+
+  void Run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      queued_.wait(lock, [this] { return closing_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      auto [index, block] = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      BlockOutcome outcome = work_(block);
+      lock.lock();
+      done_.emplace(index, std::move(outcome));
+      finished_.notify_all();
+    }
+  }
+
+  Work work_;
+  const std::uint64_t limit_;
+  std::mutex mutex_;
+  std::condition_variable queued_, finished_;
+  std::deque<std::pair<std::uint64_t, SourceBlock>> jobs_;
+  std::map<std::uint64_t, BlockOutcome> done_;
+  std::uint64_t submitted_ = 0, taken_ = 0;
+  bool closing_ = false;
+  std::vector<std::thread> workers_;
 };
+
+// Takes block outcomes in file order into the sink, settling what crosses block ends.
+class OutcomeJoiner {
+ public:
+  OutcomeJoiner(LogEntrySink& sink, LogReadResult& result, BlockBuffers& buffers,
+                KeptVectors& vectors)
+      : sink_(sink), result_(result), buffers_(buffers), vectors_(vectors) {}
+
+  void Take(BlockOutcome& outcome) {
+    result_.lines += outcome.lines;
+    result_.unparsed_lines += outcome.unparsed + (in_entry_ ? 0 : outcome.leading_continuations);
+    if (outcome.ends_in_entry) in_entry_ = *outcome.ends_in_entry;
+    sink_.Merge(*outcome.scan);
+    if (held_) {
+      if (outcome.leading_context_backend == BackendOf(held_->View())) held_->has_context = true;
+      sink_.Add(held_->View());
+      held_.reset();
+    }
+    for (std::size_t i = 0; i < outcome.kept.size(); ++i) {
+      if (i + 1 == outcome.kept.size() && outcome.last_kept_open) {
+        held_.emplace(outcome.kept[i]);
+      } else {
+        sink_.Add(outcome.kept[i]);
+      }
+    }
+    if (outcome.bytes) buffers_.Give(std::move(outcome.bytes));
+    vectors_.Give(std::move(outcome.kept));
+  }
+
+  void Finish() {
+    if (held_) sink_.Add(held_->View());
+    held_.reset();
+  }
+
+ private:
+  LogEntrySink& sink_;
+  LogReadResult& result_;
+  BlockBuffers& buffers_;
+  KeptVectors& vectors_;
+  bool in_entry_ = false;
+  std::optional<KeptEntry> held_;
+};
+
+LogFormat DetectFormat(std::string_view text) {
+  std::string_view first;
+  ForEachLine(text, [&](std::string_view line) {
+    if (first.empty()) first = line;
+  });
+  return !first.empty() && first.front() == '{' ? LogFormat::kJsonlog
+         : LooksLikeCsvlog(first)               ? LogFormat::kCsvlog
+                                                : LogFormat::kStderr;
+}
 
 }  // namespace
 
@@ -286,43 +520,81 @@ std::optional<LogFormat> ParseLogFormat(std::string_view name) {
 }
 
 LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& options,
-                            const std::function<void(const LogEntry&)>& on_entry,
-                            const LogPositions* resume, LogPositions* reached) {
+                            LogEntrySink& sink, const LogPositions* resume, LogPositions* reached) {
   LogReadResult result;
-  std::unique_ptr<EntryParser> parser;
-  CsvParser* csv = nullptr;
-  const SourceResult source = ReadLogLines(
+  BlockBuffers buffers;
+  KeptVectors vectors;
+  OutcomeJoiner joiner(sink, result, buffers, vectors);
+  std::optional<LogFormat> format = options.format;
+  // csvlog, read on this thread.
+  std::unique_ptr<LogEntrySink::BlockScan> csv_scan;
+  const std::function<void(const LogEntry&)> on_csv_entry = [&](const LogEntry& entry) {
+    if (csv_scan->Keep(entry)) sink.Add(entry);
+  };
+  CsvParser csv(on_csv_entry);
+  // stderr and jsonlog, read on workers.
+  const unsigned threads =
+      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::unique_ptr<BlockPipeline> pipeline;
+  const auto read_block = [&](SourceBlock& block) {
+    BlockOutcome outcome;
+    outcome.scan = sink.NewBlockScan();
+    outcome.kept = vectors.Take();
+    if (format == LogFormat::kJsonlog) {
+      ReadJsonBlock(block.text(), block.truncated, outcome);
+    } else {
+      ReadStderrBlock(block.text(), LinePrefix(options.line_prefix), outcome);
+    }
+    outcome.bytes = std::move(block.bytes);
+    return outcome;
+  };
+  const SourceResult source = ReadLogBlocks(
       path,
-      [&](const SourceLine& line) {
-        ++result.lines;
-        if (!parser) {
-          if (line.text.empty() && !options.format) return true;  // blank lines decide nothing
-          result.format = options.format.value_or(
-              !line.text.empty() && line.text.front() == '{' ? LogFormat::kJsonlog
-              : LooksLikeCsvlog(line.text)                   ? LogFormat::kCsvlog
-                                                             : LogFormat::kStderr);
-          switch (result.format) {
-            case LogFormat::kStderr:
-              parser = std::make_unique<StderrParser>(options.line_prefix, on_entry);
-              break;
-            case LogFormat::kCsvlog: {
-              auto made = std::make_unique<CsvParser>(on_entry);
-              csv = made.get();
-              parser = std::move(made);
-              break;
-            }
-            case LogFormat::kJsonlog:
-              parser = std::make_unique<JsonParser>(on_entry);
-              break;
+      [&](SourceBlock& block) -> std::size_t {
+        const std::string_view text = block.text();
+        if (!format) {
+          // Blank lines decide nothing.
+          if (text.find_first_not_of("\r\n") == std::string_view::npos) {
+            ForEachLine(text, [&](std::string_view) { ++result.lines; });
+            return text.size();
           }
+          format = DetectFormat(text.substr(text.find_first_not_of("\r\n")));
         }
-        if (!parser->Line(line.text, line.truncated)) ++result.unparsed_lines;
-        if (csv != nullptr) result.unparsed_lines += csv->TakeExtraUnparsed();
-        return parser->AtBoundary();
+        if (*format == LogFormat::kCsvlog) {
+          if (!csv_scan) csv_scan = sink.NewBlockScan();
+          std::size_t resumable = 0;
+          const auto line_of = [&](std::string_view line, bool truncated) {
+            ++result.lines;
+            if (!csv.Line(line, truncated)) ++result.unparsed_lines;
+            result.unparsed_lines += csv.TakeExtraUnparsed();
+            if (csv.AtBoundary()) resumable = AfterLine(text, line);
+          };
+          if (block.truncated) {
+            line_of(text, true);
+          } else {
+            ForEachLine(text, [&](std::string_view line) { line_of(line, false); });
+          }
+          return resumable;
+        }
+        if (threads == 1) {
+          BlockOutcome outcome = read_block(block);
+          joiner.Take(outcome);
+        } else {
+          if (!pipeline) pipeline = std::make_unique<BlockPipeline>(threads, read_block);
+          for (BlockOutcome& outcome : pipeline->Submit(std::move(block))) joiner.Take(outcome);
+        }
+        return text.size();
       },
-      resume, reached);
-  if (parser) result.unparsed_lines += parser->Finish();
-  if (!parser && options.format) result.format = *options.format;
+      buffers, resume, reached);
+  if (pipeline) {
+    for (BlockOutcome& outcome : pipeline->Drain()) joiner.Take(outcome);
+  }
+  joiner.Finish();
+  if (csv_scan) {
+    result.unparsed_lines += csv.Finish();
+    sink.Merge(*csv_scan);
+  }
+  result.format = format.value_or(LogFormat::kStderr);
   result.error = source.error;
   return result;
 }

@@ -5,7 +5,7 @@
 // write_csvlog, write_jsonlog). The format is recognised from the content unless given.
 
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,11 +32,39 @@ struct LogEntry {
   std::string_view database;
   std::string_view application;
   std::string_view client;  // host or address, "[local]" for the Unix socket
+  // Written from inside a function (RAISE LOG in PL/pgSQL: a CONTEXT follows it), which the
+  // server's own connection messages never are: any SQL user can write such a line.
+  bool has_context = false;
+  // The format writes the session's application name with each of its lines (csvlog, jsonlog,
+  // a prefix with %a); in the line of `connection authorized` it is not known yet.
+  bool carries_application = false;
+};
+
+// What reading hands entries to, in two stages, so that the blocks of a file are read on several
+// threads at once: a block's entries are first seen by a BlockScan of its own (on a worker
+// thread), which keeps the few that matter; those reach Add in file order, on the thread that
+// called ReadServerLog. Each scan is merged, in file order too, once its block is read.
+class LogEntrySink {
+ public:
+  class BlockScan {
+   public:
+    virtual ~BlockScan() = default;
+    // Whether `entry` is to reach Add.
+    virtual bool Keep(const LogEntry& entry) = 0;
+  };
+  virtual ~LogEntrySink() = default;
+  // Called on worker threads.
+  virtual std::unique_ptr<BlockScan> NewBlockScan() const = 0;
+  virtual void Merge(BlockScan& scan) = 0;
+  virtual void Add(const LogEntry& entry) = 0;
 };
 
 struct LogReadOptions {
   std::optional<LogFormat> format;  // recognised from the content when absent
   std::string line_prefix;          // stderr only
+  // Threads that read stderr and jsonlog blocks (csvlog, whose records span lines, is read on
+  // one); 0 for every core.
+  unsigned threads = 0;
 };
 
 struct LogReadResult {
@@ -46,10 +74,10 @@ struct LogReadResult {
   std::uint64_t unparsed_lines = 0;  // lines that are neither an entry nor part of one
 };
 
-// Reads one log file (gzip or not; '-' for standard input), calling `on_entry` for each entry in
-// file order. With `reached`, only what was written since `resume` (ReadLogLines).
+// Reads one log file (gzip or not; '-' for standard input) into `sink`. With `reached`, only what
+// was written since `resume` (ReadLogBlocks).
 LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& options,
-                            const std::function<void(const LogEntry&)>& on_entry,
-                            const LogPositions* resume = nullptr, LogPositions* reached = nullptr);
+                            LogEntrySink& sink, const LogPositions* resume = nullptr,
+                            LogPositions* reached = nullptr);
 
 }  // namespace pgward::logs

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "engine/core/file_digest.h"
@@ -14,74 +16,6 @@
 
 namespace pgward::logs {
 namespace {
-
-constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
-
-// Cuts a stream of blocks into lines. A line inside one block is passed as a view of it; only a
-// line that spans blocks is copied.
-class LineSplitter {
- public:
-  LineSplitter(const std::function<bool(const SourceLine&)>& on_line, bool hold_partial)
-      : on_line_(on_line), hold_partial_(hold_partial) {}
-
-  // Bytes fed up to and including the end of the last line a later read may start after.
-  std::uint64_t complete_bytes() const { return complete_bytes_; }
-
-  void Feed(std::string_view block) {
-    const std::uint64_t fed_before = fed_;
-    fed_ += block.size();
-    const char* const start = block.data();
-    while (!block.empty()) {
-      const void* found = std::memchr(block.data(), '\n', block.size());
-      if (found == nullptr) {
-        Keep(block);
-        return;
-      }
-      const std::uint64_t line_end =
-          fed_before + static_cast<std::uint64_t>(static_cast<const char*>(found) - start) + 1;
-      const std::size_t end =
-          static_cast<std::size_t>(static_cast<const char*>(found) - block.data());
-      bool resumable = false;
-      if (pending_.empty() && !pending_truncated_) {
-        resumable = Emit(block.substr(0, end), end > kMaxLineBytes);
-      } else {
-        Keep(block.substr(0, end));
-        resumable = Emit(pending_, pending_truncated_);
-        pending_.clear();
-        pending_truncated_ = false;
-      }
-      if (resumable) complete_bytes_ = line_end;
-      block.remove_prefix(end + 1);
-    }
-  }
-
-  void Finish() {
-    if (!hold_partial_ && (!pending_.empty() || pending_truncated_)) {
-      Emit(pending_, pending_truncated_);
-    }
-    pending_.clear();
-  }
-
- private:
-  void Keep(std::string_view part) {
-    const std::size_t room = kMaxLineBytes - std::min(kMaxLineBytes, pending_.size());
-    if (part.size() > room) pending_truncated_ = true;
-    pending_.append(part.substr(0, std::min(room, part.size())));
-  }
-
-  bool Emit(std::string_view line, bool truncated) {
-    if (line.size() > kMaxLineBytes) line = line.substr(0, kMaxLineBytes);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    return on_line_(SourceLine{line, truncated});
-  }
-
-  const std::function<bool(const SourceLine&)>& on_line_;
-  const bool hold_partial_;
-  std::string pending_;
-  bool pending_truncated_ = false;
-  std::uint64_t fed_ = 0;
-  std::uint64_t complete_bytes_ = 0;
-};
 
 // read() until `buffer` is full or the file ends; the byte count, or -1 with errno.
 ssize_t ReadBlock(int fd, char* buffer, std::size_t size) {
@@ -123,70 +57,221 @@ std::string ReadFailure(const std::string& path) {
   return "cannot read " + path + ": " + std::strerror(errno);
 }
 
-// A gzip stream, possibly of several members (as `cat a.gz b.gz` makes), inflated block by block.
-void InflateInto(int fd, const std::string& path, std::vector<char>& input, std::size_t available,
-                 LineSplitter& lines, SourceResult& result) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 15 + 16) != Z_OK) {
-    result.error = "cannot read " + path + ": zlib cannot start";
-    return;
-  }
-  std::vector<char> output(kBlockBytes);
-  std::uint64_t compressed = available;
-  bool input_done = available < input.size();
-  stream.next_in = reinterpret_cast<Bytef*>(input.data());
-  stream.avail_in = static_cast<uInt>(available);
-  // The next block of compressed bytes once these are used up; false on a read error.
-  const auto refill = [&] {
-    if (stream.avail_in > 0 || input_done) return true;
-    const ssize_t got = ReadBlock(fd, input.data(), input.size());
+// The bytes of a file, plain or gzip: Read fills `room` bytes unless the data ends first.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Bytes read (0 at the end), or nullopt with `error` set.
+  virtual std::optional<std::size_t> Read(char* into, std::size_t room) = 0;
+  const std::optional<std::string>& error() const { return error_; }
+
+ protected:
+  std::optional<std::string> error_;
+};
+
+class PlainSource : public ByteSource {
+ public:
+  // `head`: the file's first bytes, read already.
+  PlainSource(int fd, const std::string& path, std::vector<char> head)
+      : fd_(fd), path_(path), head_(std::move(head)) {}
+  std::optional<std::size_t> Read(char* into, std::size_t room) override {
+    if (head_at_ < head_.size()) {
+      const std::size_t taken = std::min(room, head_.size() - head_at_);
+      std::memcpy(into, head_.data() + head_at_, taken);
+      head_at_ += taken;
+      if (taken == room) return taken;
+      const std::optional<std::size_t> more = Read(into + taken, room - taken);
+      return more ? std::optional<std::size_t>(taken + *more) : std::nullopt;
+    }
+    const ssize_t got = ReadBlock(fd_, into, room);
     if (got < 0) {
-      result.error = ReadFailure(path);
+      error_ = ReadFailure(path_);
+      return std::nullopt;
+    }
+    return static_cast<std::size_t>(got);
+  }
+
+ private:
+  int fd_;
+  const std::string& path_;
+  std::vector<char> head_;
+  std::size_t head_at_ = 0;
+};
+
+// A gzip stream, possibly of several members (as `cat a.gz b.gz` makes), inflated as it is read.
+class GzipSource : public ByteSource {
+ public:
+  // `head`: the file's first bytes, read already.
+  GzipSource(int fd, const std::string& path, std::vector<char> head)
+      : fd_(fd), path_(path), input_(std::move(head)) {
+    compressed_ = input_.size();
+    input_done_ = input_.size() < kBlockBytes;
+    stream_.next_in = reinterpret_cast<Bytef*>(input_.data());
+    stream_.avail_in = static_cast<uInt>(input_.size());
+    input_.resize(kBlockBytes);
+    if (inflateInit2(&stream_, 15 + 16) != Z_OK) {
+      error_ = "cannot read " + path + ": zlib cannot start";
+    } else {
+      started_ = true;
+    }
+  }
+  ~GzipSource() override {
+    if (started_) inflateEnd(&stream_);
+  }
+
+  std::optional<std::size_t> Read(char* into, std::size_t room) override {
+    if (error_) return std::nullopt;
+    std::size_t produced = 0;
+    while (produced < room && !ended_) {
+      if (!Refill()) return std::nullopt;
+      if (stream_.avail_in == 0 && input_done_) {
+        return Fail("cannot read " + path_ + ": the gzip data ends before its end");
+      }
+      stream_.next_out = reinterpret_cast<Bytef*>(into + produced);
+      stream_.avail_out = static_cast<uInt>(room - produced);
+      const int status = inflate(&stream_, Z_NO_FLUSH);
+      if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR) {
+        return Fail("cannot read " + path_ + ": not valid gzip data (" +
+                    (stream_.msg != nullptr ? stream_.msg : "zlib error") + ")");
+      }
+      const std::size_t now = room - produced - stream_.avail_out;
+      produced += now;
+      inflated_ += now;
+      if (inflated_ > kMaxGzipExpansion * compressed_ + kBlockBytes) {
+        return Fail("cannot read " + path_ + ": it expands more than " +
+                    std::to_string(kMaxGzipExpansion) +
+                    " times its size, refused as a decompression bomb");
+      }
+      if (status == Z_STREAM_END) {
+        // Another member may follow; trailing bytes that are not one are an error.
+        if (!Refill()) return std::nullopt;
+        if (stream_.avail_in == 0) {
+          ended_ = true;
+        } else {
+          inflateReset(&stream_);
+        }
+      }
+    }
+    return produced;
+  }
+
+ private:
+  std::nullopt_t Fail(std::string message) {
+    error_ = std::move(message);
+    return std::nullopt;
+  }
+
+  // The next compressed bytes once these are used up; false on a read error.
+  bool Refill() {
+    if (stream_.avail_in > 0 || input_done_) return true;
+    const ssize_t got = ReadBlock(fd_, input_.data(), input_.size());
+    if (got < 0) {
+      error_ = ReadFailure(path_);
       return false;
     }
-    compressed += static_cast<std::uint64_t>(got);
-    input_done = static_cast<std::size_t>(got) < input.size();
-    stream.next_in = reinterpret_cast<Bytef*>(input.data());
-    stream.avail_in = static_cast<uInt>(got);
+    compressed_ += static_cast<std::uint64_t>(got);
+    input_done_ = static_cast<std::size_t>(got) < input_.size();
+    stream_.next_in = reinterpret_cast<Bytef*>(input_.data());
+    stream_.avail_in = static_cast<uInt>(got);
     return true;
+  }
+
+  int fd_;
+  const std::string& path_;
+  z_stream stream_{};
+  bool started_ = false;
+  std::vector<char> input_;
+  bool input_done_ = false;
+  bool ended_ = false;
+  std::uint64_t compressed_ = 0;
+  std::uint64_t inflated_ = 0;
+};
+
+// Cuts what `source` reads into blocks of whole lines; returns the bytes read and sets
+// `complete` to the bytes after which a later read may start.
+std::uint64_t CutIntoBlocks(ByteSource& source, bool hold_partial,
+                            const std::function<std::size_t(SourceBlock&)>& on_block,
+                            BlockBuffers& buffers, std::uint64_t& complete) {
+  std::uint64_t read_bytes = 0;
+  std::uint64_t block_start = 0;  // the offset of the next block's first byte
+  std::unique_ptr<char[]> buffer = buffers.Take();
+  std::size_t filled = 0;
+  bool skipping = false;  // in the rest of a line passed on cut
+  // Passes on the buffer's first `size` bytes; what follows `consumed` (a line begun) starts
+  // the next buffer.
+  const auto emit = [&](std::size_t size, bool truncated, std::size_t consumed) {
+    std::unique_ptr<char[]> next = buffers.Take();
+    std::memcpy(next.get(), buffer.get() + consumed, filled - consumed);
+    filled -= consumed;
+    SourceBlock block{std::exchange(buffer, std::move(next)), size, truncated};
+    const std::size_t resumable = on_block(block);
+    if (block.bytes) buffers.Give(std::move(block.bytes));
+    if (resumable > 0 && !truncated) complete = block_start + resumable;
+    block_start += consumed;
   };
   while (true) {
-    if (!refill()) break;
-    if (stream.avail_in == 0 && input_done) {
-      result.error = "cannot read " + path + ": the gzip data ends before its end";
-      break;
+    const std::optional<std::size_t> got = source.Read(buffer.get() + filled, kBlockBytes - filled);
+    if (!got) break;
+    read_bytes += *got;
+    if (skipping) {
+      const void* end = std::memchr(buffer.get() + filled, '\n', *got);
+      if (end == nullptr) {
+        block_start += *got;
+        if (*got == 0) break;
+        continue;
+      }
+      const std::size_t dropped =
+          static_cast<std::size_t>(static_cast<const char*>(end) - buffer.get()) + 1;
+      block_start += dropped;
+      filled += *got - dropped;
+      std::memmove(buffer.get(), buffer.get() + dropped, filled);
+      skipping = false;
+    } else {
+      filled += *got;
     }
-    stream.next_out = reinterpret_cast<Bytef*>(output.data());
-    stream.avail_out = static_cast<uInt>(output.size());
-    const int status = inflate(&stream, Z_NO_FLUSH);
-    if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR) {
-      result.error = "cannot read " + path + ": not valid gzip data (" +
-                     (stream.msg != nullptr ? stream.msg : "zlib error") + ")";
-      break;
+    const bool ended = *got == 0;
+    const void* last = filled > 0 ? memrchr(buffer.get(), '\n', filled) : nullptr;
+    if (last != nullptr) {
+      const std::size_t cut =
+          static_cast<std::size_t>(static_cast<const char*>(last) - buffer.get()) + 1;
+      emit(cut, false, cut);
+    } else if (filled == kBlockBytes) {
+      emit(kMaxLineBytes, /*truncated=*/true, kBlockBytes);
+      skipping = true;
+      continue;
     }
-    const std::size_t produced = output.size() - stream.avail_out;
-    result.bytes += produced;
-    if (result.bytes > kMaxGzipExpansion * compressed + kBlockBytes) {
-      result.error = "cannot read " + path + ": it expands more than " +
-                     std::to_string(kMaxGzipExpansion) +
-                     " times its size, refused as a decompression bomb";
+    if (ended) {
+      if (filled > 0 && !hold_partial) emit(filled, false, filled);
       break;
-    }
-    lines.Feed(std::string_view(output.data(), produced));
-    if (status == Z_STREAM_END) {
-      // Another member may follow; trailing bytes that are not one are an error.
-      if (!refill() || stream.avail_in == 0) break;
-      inflateReset(&stream);
     }
   }
-  inflateEnd(&stream);
+  buffers.Give(std::move(buffer));
+  return read_bytes;
 }
 
 }  // namespace
 
-SourceResult ReadLogLines(const std::string& path,
-                          const std::function<bool(const SourceLine&)>& on_line,
-                          const LogPositions* resume, LogPositions* reached) {
+std::unique_ptr<char[]> BlockBuffers::Take() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!free_.empty()) {
+      std::unique_ptr<char[]> bytes = std::move(free_.back());
+      free_.pop_back();
+      return bytes;
+    }
+  }
+  return std::make_unique_for_overwrite<char[]>(kBlockBytes);
+}
+
+void BlockBuffers::Give(std::unique_ptr<char[]> bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  free_.push_back(std::move(bytes));
+}
+
+SourceResult ReadLogBlocks(const std::string& path,
+                           const std::function<std::size_t(SourceBlock&)>& on_block,
+                           BlockBuffers& buffers, const LogPositions* resume,
+                           LogPositions* reached) {
   SourceResult result;
   int fd = STDIN_FILENO;
   if (path != "-") {
@@ -206,8 +291,6 @@ SourceResult ReadLogLines(const std::string& path,
   const std::uint64_t size = static_cast<std::uint64_t>(status.st_size);
   const std::uint64_t start =
       incremental && resume != nullptr ? ResumeOffset(fd, resume->Find(identity), size) : 0;
-  LineSplitter lines(on_line, incremental);
-  std::vector<char> block(kBlockBytes);
   if (start > 0) {
     // Peek for gzip before seeking: a compressed file seen before was read whole then.
     unsigned char magic[2] = {0, 0};
@@ -219,32 +302,52 @@ SourceResult ReadLogLines(const std::string& path,
       return result;
     }
   }
-  const ssize_t first = ReadBlock(fd, block.data(), block.size());
+  // The first bytes tell gzip (standard input cannot be read twice to look).
+  std::vector<char> head(kBlockBytes);
+  const ssize_t first = ReadBlock(fd, head.data(), head.size());
+  std::uint64_t complete = 0;
   if (first < 0) {
     result.error = ReadFailure(path);
-  } else if (start == 0 && first >= 2 && static_cast<unsigned char>(block[0]) == 0x1f &&
-             static_cast<unsigned char>(block[1]) == 0x8b) {
-    result.gzip = true;
-    InflateInto(fd, path, block, static_cast<std::size_t>(first), lines, result);
   } else {
-    for (ssize_t got = first; got > 0;) {
-      result.bytes += static_cast<std::uint64_t>(got);
-      lines.Feed(std::string_view(block.data(), static_cast<std::size_t>(got)));
-      if (static_cast<std::size_t>(got) < block.size()) break;
-      got = ReadBlock(fd, block.data(), block.size());
-      if (got < 0) result.error = ReadFailure(path);
+    head.resize(static_cast<std::size_t>(first));
+    result.gzip = start == 0 && head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
+                  static_cast<unsigned char>(head[1]) == 0x8b;
+    std::unique_ptr<ByteSource> source;
+    if (result.gzip) {
+      source = std::make_unique<GzipSource>(fd, path, std::move(head));
+    } else {
+      source = std::make_unique<PlainSource>(fd, path, std::move(head));
     }
+    result.bytes = CutIntoBlocks(*source, incremental && !result.gzip, on_block, buffers, complete);
+    result.error = source->error();
   }
-  if (!result.error) lines.Finish();
   if (incremental && !result.error) {
     // A gzip file is done once read; a plain one up to its last complete line.
-    const std::uint64_t offset = result.gzip ? size : start + lines.complete_bytes();
+    const std::uint64_t offset = result.gzip ? size : start + complete;
     if (const std::optional<std::string> head = HeadDigest(fd, offset)) {
       reached->Set(identity, {offset, *head});
     }
   }
   if (fd != STDIN_FILENO) close(fd);
   return result;
+}
+
+SourceResult ReadLogLines(const std::string& path,
+                          const std::function<bool(const SourceLine&)>& on_line,
+                          const LogPositions* resume, LogPositions* reached) {
+  BlockBuffers buffers;
+  return ReadLogBlocks(
+      path,
+      [&](SourceBlock& block) {
+        const std::string_view text = block.text();
+        if (block.truncated) return on_line({text, true}) ? text.size() : 0;
+        std::size_t resumable = 0;
+        ForEachLine(text, [&](std::string_view line) {
+          if (on_line({line, false})) resumable = AfterLine(text, line);
+        });
+        return resumable;
+      },
+      buffers, resume, reached);
 }
 
 }  // namespace pgward::logs

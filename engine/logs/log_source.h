@@ -3,11 +3,15 @@
 // The lines of one server log file, read in blocks so that memory stays the same whatever the
 // file's size. Rotated files compressed with gzip (logrotate's `compress`) are read as they are.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/logs/log_position.h"
 
@@ -16,6 +20,9 @@ namespace pgward::logs {
 // Longest line kept whole. A longer line (a huge statement, or a file that is not a log) is
 // passed on cut at this length, with `truncated` set.
 inline constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
+
+// Bytes of one read: a line of kMaxLineBytes and its line end fit in it.
+inline constexpr std::size_t kBlockBytes = kMaxLineBytes + 1;
 
 // A gzip file may expand at most this many times its size: real logs expand 5 to 20 times, a
 // decompression bomb thousands of times.
@@ -26,22 +33,70 @@ struct SourceLine {
   bool truncated = false;
 };
 
+// Whole lines of a file, as many as one read brought: each ends with '\n', except a file's last
+// line when no line end follows it. A line longer than kMaxLineBytes comes alone, cut, with
+// `truncated` set.
+struct SourceBlock {
+  std::unique_ptr<char[]> bytes;  // the consumer may take them, to use them later
+  std::size_t size = 0;
+  bool truncated = false;
+  std::string_view text() const { return {bytes.get(), size}; }
+};
+
+// Buffers of blocks, used again: a block handed to another thread comes back when it is done
+// with, so that reading a file takes the same few buffers whatever its size.
+class BlockBuffers {
+ public:
+  std::unique_ptr<char[]> Take();
+  void Give(std::unique_ptr<char[]> bytes);
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<char[]>> free_;
+};
+
+// The lines of a block, without their line ends (and '\r' before them).
+template <typename OnLine>
+void ForEachLine(std::string_view text, OnLine&& on_line) {
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    on_line(line);
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+}
+
+// Where `line`, one of ForEachLine's, ends in `text` with its line end.
+inline std::size_t AfterLine(std::string_view text, std::string_view line) {
+  std::size_t at = static_cast<std::size_t>(line.data() - text.data()) + line.size();
+  if (at < text.size() && text[at] == '\r') ++at;
+  return std::min(at + 1, text.size());
+}
+
 struct SourceResult {
   std::optional<std::string> error;  // names the file
   bool gzip = false;
   std::uint64_t bytes = 0;  // after decompression
 };
 
-// Calls `on_line` for each line of `path` ('-' for standard input); the text is valid during the
-// call only. A last line without a line end is a line too, unless the read is incremental.
-// `on_line` returns whether a later read may start after the line (false inside a csvlog record
-// that spans lines).
+// Calls `on_block` for each block of `path` ('-' for standard input), in file order. It returns
+// how many of the block's bytes a later read may start after (fewer than all when a csvlog
+// record spans the block's last line end).
 //
 // Incremental (`reached` given, --state-dir): reading starts where `resume` says this file
 // stopped, the last line is passed on only once its line end is written (the server may be
-// writing it), and where this read stopped (after the last line `on_line` said so of) is set in
-// `reached`. A gzip file is never appended to: it is read whole once, and skipped afterwards.
-// Standard input is always read whole.
+// writing it), and where this read stopped is set in `reached`. A gzip file is never appended
+// to: it is read whole once, and skipped afterwards. Standard input is always read whole.
+// Block buffers come from `buffers`, and those `on_block` leaves go back to it.
+SourceResult ReadLogBlocks(const std::string& path,
+                           const std::function<std::size_t(SourceBlock&)>& on_block,
+                           BlockBuffers& buffers, const LogPositions* resume = nullptr,
+                           LogPositions* reached = nullptr);
+
+// ReadLogBlocks, one line at a time: `on_line` returns whether a later read may start after the
+// line (false inside a csvlog record that spans lines).
 SourceResult ReadLogLines(const std::string& path,
                           const std::function<bool(const SourceLine&)>& on_line,
                           const LogPositions* resume = nullptr, LogPositions* reached = nullptr);

@@ -259,7 +259,7 @@ bool LogSummarizer::WhoCounters::overflowed() const {
          applications.overflowed();
 }
 
-LogSummarizer::LogSummarizer(SummaryOptions options) : options_(options) {
+LogSummarizer::LogSummarizer(SummaryOptions options) : options_(options), window_(options_) {
   summary_.min_tls_version = std::string(TlsVersionName(options_.min_tls_version));
 }
 
@@ -293,7 +293,7 @@ std::string LogSummarizer::ClientOf(const LogEntry& entry) {
   return found != sessions_.end() ? found->second.client : std::string();
 }
 
-bool LogSummarizer::InWindow(const LogEntry& entry, std::optional<std::int64_t>& time) {
+bool LogWindow::Contains(const LogEntry& entry, std::optional<std::int64_t>& time) {
   // Consecutive entries mostly share their time (to the second with %t): parsed once.
   if (entry.timestamp != cached_timestamp_ || entry.epoch_timestamp != cached_epoch_) {
     cached_timestamp_.assign(entry.timestamp);
@@ -307,177 +307,404 @@ bool LogSummarizer::InWindow(const LogEntry& entry, std::optional<std::int64_t>&
                         ? std::string(entry.timestamp)
                         : std::string(entry.timestamp.substr(space + 1));
   }
-  if (options_.since || options_.until) {
+  if (since_ || until_) {
     // An entry whose time cannot be compared is outside any window: never counted on a guess.
     if (!time) return false;
-    if (options_.since && *time < *options_.since) return false;
-    if (options_.until && *time >= *options_.until) return false;
+    if (since_ && *time < *since_) return false;
+    if (until_ && *time >= *until_) return false;
   }
   return true;
 }
 
-void LogSummarizer::Add(const LogEntry& entry) {
+void LogWindow::Add(const LogEntry& entry) {
   std::optional<std::int64_t> time;
-  const bool counted = InWindow(entry, time);
-  if (counted) {
-    if (time) {
-      if (!first_ || *time < *first_) first_ = time;
-      if (!last_ || *time > *last_) last_ = time;
-    } else if (!entry.timestamp.empty()) {
-      window_unknown_ = true;
-      if (!first_text_) first_text_ = std::string(entry.timestamp);
-      last_text_ = std::string(entry.timestamp);
-    }
-  }
-  const std::string_view message = entry.message;
-  // Most entries are statements, checkpoints and the like: the first letter of every message
-  // counted here (connection..., could not accept..., certificate..., replication...,
-  // pg_hba.conf..., password..., no pg_hba.conf..., disconnection) passes them by at once.
-  const bool fatal = entry.severity == "FATAL";
-  if (!fatal && (message.empty() ||
-                 std::string_view("cdnpr").find(message.front()) == std::string_view::npos)) {
-    return;
-  }
-  const std::string key = SessionKey(entry);
-  // A disconnection only ends its backend's join: it counts nothing.
-  const bool disconnection = StartsWith(message, "disconnection: ");
-
-  // Joins are kept whether or not the entry is in the window: a session received before the
-  // window's start may be authorized inside it.
-  if (StartsWith(message, "connection received: host=")) {
-    if (!key.empty()) {
-      if (sessions_.size() >= kMaxOpenSessions) {
-        sessions_.clear();
-        sessions_overflowed_ = true;
-      }
-      sessions_[key].client = std::string(Bounded(ValueAfter(message, "host=", {" "})));
-    }
-  }
-  if (counted && !disconnection) {
-    if (StartsWith(message, "connection received: ")) {
-      ++summary_.connections.received;
-    } else if (StartsWith(message, "connection authorized: ")) {
-      Authorized(entry, message, false, time);
-    } else if (StartsWith(message, "replication connection authorized: ")) {
-      Authorized(entry, message, true, time);
-    } else if (StartsWith(message, "connection authenticated: ")) {
-      // "... method=cert (/etc/postgresql/15/main/pg_hba.conf:2)": the file may hold colons
-      // and parentheses, the line number is after the last colon.
-      const std::size_t open = message.rfind(" (");
-      const std::size_t colon = message.rfind(':');
-      if (open != std::string_view::npos && colon != std::string_view::npos && colon > open &&
-          message.back() == ')') {
-        const std::string_view file = message.substr(open + 2, colon - open - 2);
-        if (const std::optional<int> line =
-                Digits(message.substr(colon + 1, message.size() - colon - 2))) {
-          const auto entry_key = std::make_pair(std::string(Bounded(file)), *line);
-          if (hba_lines_.count(entry_key) > 0 || hba_lines_.size() < kMaxDistinctValues) {
-            ++hba_lines_[entry_key];
-          } else {
-            distinct_overflow_ = true;
-          }
-        }
-      }
-    } else if (message == "connection requires a valid client certificate") {
-      Failed(LogFailure::kClientCertificateRequired, entry, entry.user, entry.database, {}, {},
-             time);
-    } else if (StartsWith(message,
-                          "certificate validation (clientcert=verify-full) failed for user \"")) {
-      Failed(LogFailure::kCertificateAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
-             entry.database, {}, {}, time);
-      if (const auto session = sessions_.find(key); !key.empty() && session != sessions_.end()) {
-        session->second.certificate_failed = true;
-      }
-    } else if (fatal && StartsWith(message, "certificate authentication failed for user \"")) {
-      // The cert method's failure: a LOG line may say why first, the FATAL one is the attempt.
-      Failed(LogFailure::kCertificateAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
-             entry.database, {}, {}, time);
-    } else if (StartsWith(message, "could not accept SSL connection: ")) {
-      const std::string_view reason =
-          message.substr(sizeof("could not accept SSL connection: ") - 1);
-      handshake_reasons_.Add(reason);
-      Failed(LogFailure::kSslHandshake, entry, {}, {}, {}, reason, time);
-    } else if (StartsWith(message, "pg_hba.conf rejects connection for ") ||
-               StartsWith(message, "pg_hba.conf rejects replication connection for ")) {
-      const HbaDenial denial = ParseHbaDenial(message);
-      // PostgreSQL 14+ says "no encryption", 13 "SSL off".
-      const bool plaintext = denial.encryption == "no encryption" || denial.encryption == "SSL off";
-      Failed(plaintext ? LogFailure::kHbaRejectNoEncryption : LogFailure::kHbaReject, entry,
-             denial.user, denial.database, denial.host, {}, time);
-    } else if (StartsWith(message, "no pg_hba.conf entry for ")) {
-      const HbaDenial denial = ParseHbaDenial(message);
-      Failed(LogFailure::kNoHbaEntry, entry, denial.user, denial.database, denial.host, {}, time);
-    } else if (fatal && StartsWith(message, "password authentication failed for user \"") &&
-               !CertificateFailed(key)) {
-      Failed(LogFailure::kPasswordAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
-             entry.database, {}, {}, time);
-    }
-  }
-  // A backend's join ends with its authorization, its failure or its end.
-  if (!key.empty() && (disconnection || fatal || StartsWith(message, "connection authorized: ") ||
-                       StartsWith(message, "replication connection authorized: "))) {
-    sessions_.erase(key);
+  if (!Contains(entry, time)) return;
+  if (time) {
+    if (!first_ || *time < *first_) first_ = time;
+    if (!last_ || *time > *last_) last_ = time;
+  } else if (!entry.timestamp.empty()) {
+    window_unknown_ = true;
+    if (!first_text_) first_text_ = std::string(entry.timestamp);
+    last_text_ = std::string(entry.timestamp);
   }
 }
 
+void LogWindow::Merge(const LogWindow& later) {
+  if (later.first_ && (!first_ || *later.first_ < *first_)) first_ = later.first_;
+  if (later.last_ && (!last_ || *later.last_ > *last_)) last_ = later.last_;
+  if (!first_text_) first_text_ = later.first_text_;
+  if (later.last_text_) last_text_ = later.last_text_;
+  if (unknown_zone_.empty()) unknown_zone_ = later.unknown_zone_;
+  window_unknown_ = window_unknown_ || later.window_unknown_;
+}
+
+void LogWindow::SetIn(LogSummary& summary) const {
+  if (first_) {
+    summary.first = FormatUtc(*first_);
+    summary.last = FormatUtc(*last_);
+    summary.first_ms = first_;
+    summary.last_ms = last_;
+  } else if (first_text_) {
+    summary.first = first_text_;
+    summary.last = last_text_;
+  }
+  if (window_unknown_ || (!unknown_zone_.empty() && (since_ || until_))) {
+    summary.notes.push_back("times in zone '" + unknown_zone_ +
+                            "' cannot be converted to UTC (known: UTC, GMT, numeric offsets)" +
+                            (since_ || until_
+                                 ? ": entries with those times are outside --since/--until"
+                                 : ": the window is shown as the log wrote it"));
+  }
+}
+
+namespace {
+
+// The messages a summary counts (postinit.c, postmaster.c, auth.c, be-secure-openssl.c).
+enum class Message {
+  kOther,
+  kReceived,                   // connection received: host=...
+  kAuthorized,                 // connection authorized: user=...
+  kReplicationAuthorized,      // replication connection authorized: user=...
+  kAuthenticated,              // connection authenticated: ... (FILE:LINE)
+  kCertificateRequired,        // connection requires a valid client certificate
+  kCertificateValidation,      // certificate validation (clientcert=verify-full) failed ...
+  kCertificateAuthentication,  // certificate authentication failed for user "..."
+  kSslAccept,                  // could not accept SSL connection: REASON
+  kHbaReject,                  // pg_hba.conf rejects [replication ]connection for ...
+  kNoHbaEntry,                 // no pg_hba.conf entry for ...
+  kPasswordAuthentication,     // password authentication failed for user "..."
+  kDisconnection,              // disconnection: session time: ...
+};
+
+constexpr std::string_view kReceivedText = "connection received: ";
+constexpr std::string_view kAuthorizedText = "connection authorized: ";
+constexpr std::string_view kReplicationAuthorizedText = "replication connection authorized: ";
+constexpr std::string_view kAuthenticatedText = "connection authenticated: ";
+constexpr std::string_view kCertificateRequiredText =
+    "connection requires a valid client certificate";
+constexpr std::string_view kCertificateValidationText =
+    "certificate validation (clientcert=verify-full) failed for user \"";
+constexpr std::string_view kCertificateAuthenticationText =
+    "certificate authentication failed for user \"";
+constexpr std::string_view kSslAcceptText = "could not accept SSL connection: ";
+constexpr std::string_view kHbaRejectText = "pg_hba.conf rejects connection for ";
+constexpr std::string_view kHbaRejectReplicationText =
+    "pg_hba.conf rejects replication connection for ";
+constexpr std::string_view kNoHbaEntryText = "no pg_hba.conf entry for ";
+constexpr std::string_view kPasswordText = "password authentication failed for user \"";
+constexpr std::string_view kDisconnectionText = "disconnection: ";
+
+// Most messages are statements, checkpoints and the like: their first letter passes them by.
+Message Classify(std::string_view message) {
+  if (message.empty()) return Message::kOther;
+  switch (message.front()) {
+    case 'c':
+      if (StartsWith(message, "connection ")) {
+        if (StartsWith(message, kReceivedText)) return Message::kReceived;
+        if (StartsWith(message, kAuthorizedText)) return Message::kAuthorized;
+        if (StartsWith(message, kAuthenticatedText)) return Message::kAuthenticated;
+        if (message == kCertificateRequiredText) return Message::kCertificateRequired;
+        return Message::kOther;
+      }
+      if (StartsWith(message, kCertificateValidationText)) return Message::kCertificateValidation;
+      if (StartsWith(message, kCertificateAuthenticationText)) {
+        return Message::kCertificateAuthentication;
+      }
+      return StartsWith(message, kSslAcceptText) ? Message::kSslAccept : Message::kOther;
+    case 'd':
+      return StartsWith(message, kDisconnectionText) ? Message::kDisconnection : Message::kOther;
+    case 'n':
+      return StartsWith(message, kNoHbaEntryText) ? Message::kNoHbaEntry : Message::kOther;
+    case 'p':
+      if (StartsWith(message, kHbaRejectText) || StartsWith(message, kHbaRejectReplicationText)) {
+        return Message::kHbaReject;
+      }
+      return StartsWith(message, kPasswordText) ? Message::kPasswordAuthentication
+                                                : Message::kOther;
+    case 'r':
+      return StartsWith(message, kReplicationAuthorizedText) ? Message::kReplicationAuthorized
+                                                             : Message::kOther;
+    default:
+      return Message::kOther;
+  }
+}
+
+// A block's scan: the window of all its entries, and the few entries that can count.
+class SummaryScan : public LogEntrySink::BlockScan {
+ public:
+  explicit SummaryScan(const SummaryOptions& options) : window(options) {}
+
+  bool Keep(const LogEntry& entry) override {
+    window.Add(entry);
+    return Classify(entry.message) != Message::kOther;
+  }
+
+  LogWindow window;
+};
+
+}  // namespace
+
+std::unique_ptr<LogEntrySink::BlockScan> LogSummarizer::NewBlockScan() const {
+  return std::make_unique<SummaryScan>(options_);
+}
+
+void LogSummarizer::Merge(BlockScan& scan) {
+  window_.Merge(static_cast<SummaryScan&>(scan).window);
+}
+
+void LogSummarizer::Add(const LogEntry& entry) {
+  // Written by a function (RAISE LOG): a client's text, never the server's connection message.
+  if (entry.has_context) return;
+  const std::string_view message = entry.message;
+  const Message kind = Classify(message);
+  if (kind == Message::kOther) return;
+  std::optional<std::int64_t> time;
+  const bool counted = window_.Contains(entry, time);
+  const bool fatal = entry.severity == "FATAL";
+  const std::string key = SessionKey(entry);
+  // Any later line of a session settles the transport held for it.
+  if (kind != Message::kAuthorized && kind != Message::kReplicationAuthorized) {
+    Confirm(key, entry.carries_application ? entry.application : std::string_view());
+  }
+
+  // Joins are kept whether or not the entry is in the window: a session received before the
+  // window's start may be authorized inside it.
+  if (kind == Message::kReceived && !key.empty()) {
+    if (sessions_.size() >= kMaxOpenSessions) {
+      for (auto& [held_key, session] : sessions_) {
+        if (session.unconfirmed) Count(std::move(*session.unconfirmed));
+      }
+      sessions_.clear();
+      sessions_overflowed_ = true;
+    }
+    sessions_[key] = Session{std::string(Bounded(ValueAfter(message, "host=", {" "}))), false, {}};
+  }
+  if (counted) {
+    switch (kind) {
+      case Message::kReceived:
+        ++summary_.connections.received;
+        break;
+      case Message::kAuthorized:
+      case Message::kReplicationAuthorized:
+        break;
+      case Message::kAuthenticated:
+        HbaLineUsed(message);
+        break;
+      case Message::kCertificateRequired:
+        Failed(LogFailure::kClientCertificateRequired, entry, entry.user, entry.database, {}, {},
+               time);
+        break;
+      case Message::kCertificateValidation:
+        Failed(LogFailure::kCertificateAuthentication, entry,
+               ValueAfter(message, "user \"", {"\""}), entry.database, {}, {}, time);
+        if (const auto session = sessions_.find(key); !key.empty() && session != sessions_.end()) {
+          session->second.certificate_failed = true;
+        }
+        break;
+      case Message::kCertificateAuthentication:
+        // The cert method's failure: a LOG line may say why first, the FATAL one is the attempt.
+        if (fatal) {
+          Failed(LogFailure::kCertificateAuthentication, entry,
+                 ValueAfter(message, "user \"", {"\""}), entry.database, {}, {}, time);
+        }
+        break;
+      case Message::kSslAccept: {
+        const std::string_view reason = message.substr(kSslAcceptText.size());
+        handshake_reasons_.Add(reason);
+        Failed(LogFailure::kSslHandshake, entry, {}, {}, {}, reason, time);
+        break;
+      }
+      case Message::kHbaReject: {
+        const HbaDenial denial = ParseHbaDenial(message);
+        // PostgreSQL 14+ says "no encryption", 13 "SSL off".
+        const bool plaintext =
+            denial.encryption == "no encryption" || denial.encryption == "SSL off";
+        Failed(plaintext ? LogFailure::kHbaRejectNoEncryption : LogFailure::kHbaReject, entry,
+               denial.user, denial.database, denial.host, {}, time);
+        break;
+      }
+      case Message::kNoHbaEntry: {
+        const HbaDenial denial = ParseHbaDenial(message);
+        Failed(LogFailure::kNoHbaEntry, entry, denial.user, denial.database, denial.host, {}, time);
+        break;
+      }
+      case Message::kPasswordAuthentication:
+        if (fatal && !CertificateFailed(key)) {
+          Failed(LogFailure::kPasswordAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
+                 entry.database, {}, {}, time);
+        }
+        break;
+      case Message::kDisconnection:  // only ends its backend's join
+      case Message::kOther:
+        break;
+    }
+  }
+  if (kind == Message::kAuthorized || kind == Message::kReplicationAuthorized) {
+    // Held, if held, until a later line of the session; counted only inside the window.
+    Authorized(entry, message, kind == Message::kReplicationAuthorized, time, counted, key);
+    const auto session = key.empty() ? sessions_.end() : sessions_.find(key);
+    if (session != sessions_.end() && !session->second.unconfirmed) sessions_.erase(session);
+    return;
+  }
+  // A backend's join ends with its failure or its end.
+  if (!key.empty() && (fatal || kind == Message::kDisconnection)) sessions_.erase(key);
+}
+
+void LogSummarizer::HbaLineUsed(std::string_view message) {
+  // "... method=cert (/etc/postgresql/15/main/pg_hba.conf:2)": the file may hold colons and
+  // parentheses, the line number is after the last colon.
+  const std::size_t open = message.rfind(" (");
+  const std::size_t colon = message.rfind(':');
+  if (open == std::string_view::npos || colon == std::string_view::npos || colon < open ||
+      message.back() != ')') {
+    return;
+  }
+  const std::string_view file = message.substr(open + 2, colon - open - 2);
+  const std::optional<int> line = Digits(message.substr(colon + 1, message.size() - colon - 2));
+  if (!line) return;
+  const auto entry_key = std::make_pair(std::string(Bounded(file)), *line);
+  if (hba_lines_.count(entry_key) > 0 || hba_lines_.size() < kMaxDistinctValues) {
+    ++hba_lines_[entry_key];
+  } else {
+    distinct_overflow_ = true;
+  }
+}
+
+namespace {
+
+constexpr std::string_view kSslPart = " SSL enabled (";
+constexpr std::string_view kGssPart = " GSS (";
+
+// Whether text a client chose (an application name) holds what the server writes after it.
+bool ImitatesTransport(std::string_view text) {
+  return text.find(kSslPart) != std::string_view::npos ||
+         text.find(kGssPart) != std::string_view::npos;
+}
+
+}  // namespace
+
 void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, bool replication,
-                               std::optional<std::int64_t> time) {
-  ++summary_.connections.authorized;
-  const std::size_t ssl_at = message.find(" SSL enabled (");
-  const std::size_t gss_at = message.find(" GSS (");
+                               std::optional<std::int64_t> time, bool counted,
+                               const std::string& key) {
+  if (counted) ++summary_.connections.authorized;
+  // The server appends " SSL enabled (...)" and then " GSS (...)" after the application name
+  // (postinit.c), so the real ones are the last: an application name may hold the same text.
+  const std::size_t ssl_at = message.rfind(kSslPart);
+  std::size_t gss_at = message.rfind(kGssPart);
+  if (ssl_at != std::string_view::npos && gss_at != std::string_view::npos && gss_at < ssl_at) {
+    gss_at = std::string_view::npos;
+  }
   const std::string_view core = message.substr(0, std::min(ssl_at, gss_at));
   const std::string_view user = ValueAfter(core, "user=", {" database=", " application_name="});
   const std::string_view database =
       replication ? std::string_view() : ValueAfter(core, " database=", {" application_name="});
-  const std::string_view application = !ValueAfter(core, " application_name=", {}).empty()
-                                           ? ValueAfter(core, " application_name=", {})
-                                           : Known(entry.application);
-  authorized_databases_.Add(database);
+  const std::size_t application_at = core.find(" application_name=");
+  const std::string_view named =
+      application_at == std::string_view::npos
+          ? std::string_view()
+          : core.substr(application_at + sizeof(" application_name=") - 1);
+  const std::string_view application = !named.empty() ? named : Known(entry.application);
+  if (counted) authorized_databases_.Add(database);
   const std::string client = ClientOf(entry);
   std::optional<TlsDetails> tls;
   if (ssl_at != std::string_view::npos) {
-    tls = ParseTlsDetails(message.substr(ssl_at + sizeof(" SSL enabled (") - 1));
+    tls = ParseTlsDetails(message.substr(ssl_at + kSslPart.size()));
   }
-  LogSessionGroup group;
+  Authorization authorization;
+  authorization.time = time;
+  authorization.counted = counted;
+  authorization.user = Known(user);
+  authorization.database = Known(database);
+  authorization.client = Known(client);
+  authorization.application = Known(application);
+  LogSessionGroup& group = authorization.group;
   group.replication = replication;
-  group.user = Known(user);
-  group.database = Known(database);
-  group.client = Known(client);
-  group.application = Known(application);
-  if (tls) {
+  group.user = authorization.user;
+  group.database = authorization.database;
+  group.client = authorization.client;
+  group.application = authorization.application;
+  const bool gss_encrypted = gss_at != std::string_view::npos &&
+                             message.find("encrypted=yes", gss_at) != std::string_view::npos;
+  if (ImitatesTransport(named)) {
+    // A name that holds a transport's text before the real one: what is real cannot be told.
+  } else if (tls) {
     group.transport = "tcp_tls";
     group.tls_version = Bounded(tls->protocol);
     group.cipher = Bounded(tls->cipher);
     group.bits = tls->bits;
+    const std::optional<TlsVersion> version = ParseTlsVersion(tls->protocol);
+    // A protocol pgward does not know (SSLv3) is below any minimum.
+    authorization.below_minimum = !version || *version < options_.min_tls_version;
+  } else if (gss_encrypted) {
+    group.transport = "tcp_gssenc";
+  } else if (client == "[local]") {
+    group.transport = "local";
+  } else if (!client.empty()) {
+    group.transport = "tcp_plaintext";
+  }
+  // A claim of encryption after a name the client chose is believed once a later line of the
+  // session shows that the name does not imitate it (the authorized line cannot: the name is
+  // not set yet when it is written).
+  if (!named.empty() && (tls || gss_encrypted) && entry.carries_application && !key.empty()) {
+    if (sessions_.size() >= kMaxOpenSessions) {
+      for (auto& [held_key, session] : sessions_) {
+        if (session.unconfirmed) Count(std::move(*session.unconfirmed));
+      }
+      sessions_.clear();
+      sessions_overflowed_ = true;
+    }
+    Session& session = sessions_[key];
+    if (session.unconfirmed) Count(std::move(*session.unconfirmed));
+    session.unconfirmed = std::move(authorization);
+    return;
+  }
+  Count(std::move(authorization));
+}
+
+void LogSummarizer::Confirm(const std::string& key, std::string_view application) {
+  const auto session = key.empty() ? sessions_.end() : sessions_.find(key);
+  if (session == sessions_.end() || !session->second.unconfirmed) return;
+  Authorization authorization = std::move(*session->second.unconfirmed);
+  session->second.unconfirmed.reset();
+  if (ImitatesTransport(Known(application))) {
+    authorization.group.transport.clear();
+    authorization.group.tls_version.clear();
+    authorization.group.cipher.clear();
+    authorization.group.bits = 0;
+    authorization.below_minimum = false;
+  }
+  Count(std::move(authorization));
+}
+
+void LogSummarizer::Count(Authorization authorization) {
+  if (!authorization.counted) return;
+  LogSessionGroup& group = authorization.group;
+  const std::string_view transport = group.transport;
+  if (transport == "tcp_tls") {
     ++summary_.connections.tls;
-    const auto tls_key = std::make_tuple(std::string(Bounded(tls->protocol)),
-                                         std::string(Bounded(tls->cipher)), tls->bits);
+    const auto tls_key = std::make_tuple(group.tls_version, group.cipher, group.bits);
     if (tls_.count(tls_key) > 0 || tls_.size() < kMaxTlsCombinations) {
       ++tls_[tls_key];
     } else {
       distinct_overflow_ = true;
     }
-    const std::optional<TlsVersion> version = ParseTlsVersion(tls->protocol);
-    // A protocol pgward does not know (SSLv3) is below any minimum.
-    if (!version || *version < options_.min_tls_version) {
+    if (authorization.below_minimum) {
       ++summary_.below_minimum_tls;
-      below_minimum_who_.Add(user, database, client, application);
+      below_minimum_who_.Add(authorization.user, authorization.database, authorization.client,
+                             authorization.application);
     }
-  } else if (gss_at != std::string_view::npos &&
-             message.find("encrypted=yes", gss_at) != std::string_view::npos) {
-    group.transport = "tcp_gssenc";
+  } else if (transport == "tcp_gssenc") {
     ++summary_.connections.gss;
-  } else if (client == "[local]") {
-    group.transport = "local";
+  } else if (transport == "local") {
     ++summary_.connections.local;
-  } else if (!client.empty()) {
-    group.transport = "tcp_plaintext";
+  } else if (transport == "tcp_plaintext") {
     ++summary_.connections.plaintext_tcp;
-    plaintext_who_.Add(user, database, client, application);
+    plaintext_who_.Add(authorization.user, authorization.database, authorization.client,
+                       authorization.application);
   } else {
     ++summary_.connections.unknown_transport;
   }
-  AddSessionGroup(std::move(group), time);
+  AddSessionGroup(std::move(group), authorization.time);
 }
 
 namespace {
@@ -549,6 +776,15 @@ void LogSummarizer::Failed(LogFailure failure, const LogEntry& entry, std::strin
 }
 
 LogSummary LogSummarizer::Finish() {
+  // Sessions whose log ends before a later line: counted as their line says, in key order (the
+  // same log, the same summary).
+  std::vector<std::string> held;
+  for (const auto& [key, session] : sessions_) {
+    if (session.unconfirmed) held.push_back(key);
+  }
+  std::sort(held.begin(), held.end());
+  for (const std::string& key : held) Count(std::move(*sessions_[key].unconfirmed));
+  sessions_.clear();
   // In key order, as the same log always gives the same summary and facts.
   const auto in_key_order = [](auto& groups) {
     std::vector<std::pair<const std::string, typename std::decay_t<decltype(groups)>::mapped_type>*>
@@ -564,22 +800,7 @@ LogSummary LogSummarizer::Finish() {
   for (auto* entry : in_key_order(failure_groups_)) {
     summary_.failure_groups.push_back(std::move(entry->second));
   }
-  if (first_) {
-    summary_.first = FormatUtc(*first_);
-    summary_.last = FormatUtc(*last_);
-    summary_.first_ms = first_;
-    summary_.last_ms = last_;
-  } else if (first_text_) {
-    summary_.first = first_text_;
-    summary_.last = last_text_;
-  }
-  if (window_unknown_ || (!unknown_zone_.empty() && (options_.since || options_.until))) {
-    summary_.notes.push_back("times in zone '" + unknown_zone_ +
-                             "' cannot be converted to UTC (known: UTC, GMT, numeric offsets)" +
-                             (options_.since || options_.until
-                                  ? ": entries with those times are outside --since/--until"
-                                  : ": the window is shown as the log wrote it"));
-  }
+  window_.SetIn(summary_);
   for (const auto& [key, count] : tls_) {
     summary_.tls.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), count});
   }
@@ -614,6 +835,26 @@ LogSummary LogSummarizer::Finish() {
         "its messages in another language (lc_messages), which pgward does not read");
   }
   return std::move(summary_);
+}
+
+ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
+                                   const LogReadOptions& read_options,
+                                   const SummaryOptions& summary_options,
+                                   const LogPositions* resume, LogPositions* reached) {
+  LogSummarizer summarizer(summary_options);
+  for (const std::string& file : files) {
+    const LogReadResult read = ReadServerLog(file, read_options, summarizer, resume, reached);
+    if (read.error) return {{}, read.error};
+    if (read.lines > 0 && read.unparsed_lines == read.lines) {
+      return {{},
+              "server log " + file + ": none of its " + std::to_string(read.lines) +
+                  " lines is a " + LogFormatName(read.format) +
+                  " entry (a log_line_prefix or format other than the one given?)"};
+    }
+    summarizer.SetFormat(read.format);
+    summarizer.AddLines(read.lines, read.unparsed_lines);
+  }
+  return {summarizer.Finish(), std::nullopt};
 }
 
 }  // namespace pgward::logs

@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "engine/logs/log_reader.h"
 #include "engine/model/log_summary.h"
@@ -54,11 +56,39 @@ class ValueCounter {
   std::uint64_t overflow_ = 0;
 };
 
-class LogSummarizer {
+// The times a log's entries cover, within --since/--until: kept by each block's scan, merged in
+// file order.
+class LogWindow {
+ public:
+  explicit LogWindow(const SummaryOptions& options)
+      : since_(options.since), until_(options.until) {}
+
+  // Whether the entry's time is inside the bounds, with its time (nullopt if not convertible).
+  bool Contains(const LogEntry& entry, std::optional<std::int64_t>& time);
+  // Takes in an entry (Contains, then widens the window).
+  void Add(const LogEntry& entry);
+  // Takes in the window of entries that followed these.
+  void Merge(const LogWindow& later);
+  void SetIn(LogSummary& summary) const;
+
+ private:
+  std::optional<std::int64_t> since_, until_;
+  std::optional<std::int64_t> first_, last_;
+  std::optional<std::string> first_text_, last_text_;
+  std::string unknown_zone_;
+  std::string cached_timestamp_;  // the last entry's time, as written, and as parsed
+  bool cached_epoch_ = false;
+  std::optional<std::int64_t> cached_time_;
+  bool window_unknown_ = false;
+};
+
+class LogSummarizer : public LogEntrySink {
  public:
   explicit LogSummarizer(SummaryOptions options);
 
-  void Add(const LogEntry& entry);
+  std::unique_ptr<BlockScan> NewBlockScan() const override;
+  void Merge(BlockScan& scan) override;
+  void Add(const LogEntry& entry) override;
   // A file's line counts (LogReadResult).
   void AddLines(std::uint64_t lines, std::uint64_t unparsed);
   void SetFormat(LogFormat format);
@@ -72,20 +102,37 @@ class LogSummarizer {
     LogWho Top() const;
     bool overflowed() const;
   };
+  // An authorized session, before it is counted by its transport.
+  struct Authorization {
+    LogSessionGroup group;  // transport "" when unknown
+    std::string user, database, client, application;
+    bool below_minimum = false;
+    std::optional<std::int64_t> time;
+    bool counted = false;  // inside the window
+  };
   struct Session {
     std::string client;
     // clientcert=verify-full failed (a LOG line): the FATAL that follows names the method's
     // failure (password authentication failed, ...) and is the same attempt, counted already.
     bool certificate_failed = false;
+    // A transport read after an application name, which the client chose: held until a later
+    // line of the session shows the name, so that a name that imitates TLS is caught.
+    std::optional<Authorization> unconfirmed;
   };
 
-  bool InWindow(const LogEntry& entry, std::optional<std::int64_t>& time);
   void Authorized(const LogEntry& entry, std::string_view message, bool replication,
-                  std::optional<std::int64_t> time);
+                  std::optional<std::int64_t> time, bool counted, const std::string& key);
+  // Counts an authorized session by its transport.
+  void Count(Authorization authorization);
+  // A later line of the session of `key` (its application name, if the format has it), or its
+  // end: the transport held for it is counted, or counted as unknown if the name imitates one.
+  void Confirm(const std::string& key, std::string_view application);
   void Failed(LogFailure failure, const LogEntry& entry, std::string_view user,
               std::string_view database, std::string_view client, std::string_view reason,
               std::optional<std::int64_t> time);
   void AddSessionGroup(LogSessionGroup group, std::optional<std::int64_t> time);
+  // A `connection authenticated` line: the pg_hba.conf line it names was used.
+  void HbaLineUsed(std::string_view message);
   std::string SessionKey(const LogEntry& entry) const;
   std::string ClientOf(const LogEntry& entry);
   bool CertificateFailed(const std::string& key) const;
@@ -93,13 +140,7 @@ class LogSummarizer {
   SummaryOptions options_;
   LogSummary summary_;
   bool format_set_ = false;
-  std::optional<std::int64_t> first_, last_;
-  std::optional<std::string> first_text_, last_text_;
-  std::string unknown_zone_;
-  std::string cached_timestamp_;  // the last entry's time, as written, and as parsed
-  bool cached_epoch_ = false;
-  std::optional<std::int64_t> cached_time_;
-  bool window_unknown_ = false;
+  LogWindow window_;
   std::unordered_map<std::string, Session> sessions_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> tls_;
   std::map<std::pair<std::string, int>, std::uint64_t> hba_lines_;
@@ -114,5 +155,18 @@ class LogSummarizer {
   std::unordered_map<std::string, LogFailureGroup> failure_groups_;
   bool sessions_overflowed_ = false;
 };
+
+// Reads `files`, in order, into one summary (LogSummarizer, ReadServerLog). A file that cannot be
+// read is an error naming it; so is one of which no line is an entry (a file written with
+// another log_line_prefix, which would otherwise go unread behind the others).
+struct ServerLogsRead {
+  LogSummary summary;
+  std::optional<std::string> error;
+};
+ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
+                                   const LogReadOptions& read_options,
+                                   const SummaryOptions& summary_options,
+                                   const LogPositions* resume = nullptr,
+                                   LogPositions* reached = nullptr);
 
 }  // namespace pgward::logs

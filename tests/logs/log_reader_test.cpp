@@ -8,6 +8,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -60,17 +63,47 @@ struct Read {
   std::vector<std::string> users;
 };
 
+// A sink that keeps every entry, in the order Add sees them.
+class EntrySink : public LogEntrySink {
+ public:
+  explicit EntrySink(std::function<void(const LogEntry&)> on_entry)
+      : on_entry_(std::move(on_entry)) {}
+  std::unique_ptr<BlockScan> NewBlockScan() const override { return std::make_unique<All>(); }
+  void Merge(BlockScan&) override {}
+  void Add(const LogEntry& entry) override { on_entry_(entry); }
+
+ private:
+  struct All : BlockScan {
+    bool Keep(const LogEntry&) override { return true; }
+  };
+  std::function<void(const LogEntry&)> on_entry_;
+};
+
+LogReadResult ReadEntries(const std::string& path, const LogReadOptions& options,
+                          std::function<void(const LogEntry&)> on_entry,
+                          const LogPositions* resume = nullptr, LogPositions* reached = nullptr) {
+  EntrySink sink(std::move(on_entry));
+  return ReadServerLog(path, options, sink, resume, reached);
+}
+
 Read ReadText(const TempDir& dir, const std::string& text, LogReadOptions options = {}) {
   if (options.line_prefix.empty()) options.line_prefix = kDefaultLogLinePrefix;
   Read read;
   read.result =
-      ReadServerLog(dir.Write("server.log", text).string(), options, [&](const LogEntry& entry) {
+      ReadEntries(dir.Write("server.log", text).string(), options, [&](const LogEntry& entry) {
         read.messages.emplace_back(entry.message);
         read.clients.emplace_back(entry.client);
         read.pids.emplace_back(entry.pid);
         read.users.emplace_back(entry.user);
       });
   return read;
+}
+
+// An entry through the summarizer as a reader hands it over.
+void Feed(LogSummarizer& summarizer, const LogEntry& entry) {
+  const std::unique_ptr<LogEntrySink::BlockScan> scan = summarizer.NewBlockScan();
+  if (scan->Keep(entry)) summarizer.Add(entry);
+  summarizer.Merge(*scan);
 }
 
 // ---- log_line_prefix ---------------------------------------------------------------------
@@ -260,8 +293,8 @@ TEST(LogReaderTest, GzipIsReadAsItIsAlsoWhenConcatenated) {
   const std::filesystem::path file = dir.Write("server.log.gz", Gzip(a) + Gzip(b));
   std::vector<std::string> messages;
   const LogReadResult result =
-      ReadServerLog(file.string(), {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix},
-                    [&](const LogEntry& entry) { messages.emplace_back(entry.message); });
+      ReadEntries(file.string(), {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix},
+                  [&](const LogEntry& entry) { messages.emplace_back(entry.message); });
   EXPECT_FALSE(result.error);
   EXPECT_EQ(messages.size(), 2u);
 }
@@ -272,12 +305,12 @@ TEST(LogReaderTest, BrokenGzipAndDecompressionBombsAreErrorsNamingTheFile) {
   std::string truncated = Gzip(log);
   truncated.resize(truncated.size() / 2);
   const auto none = [](const LogEntry&) {};
-  const LogReadResult cut = ReadServerLog(dir.Write("cut.gz", truncated).string(), {}, none);
+  const LogReadResult cut = ReadEntries(dir.Write("cut.gz", truncated).string(), {}, none);
   ASSERT_TRUE(cut.error);
   EXPECT_NE(cut.error->find("cut.gz"), std::string::npos) << *cut.error;
   // 64 MiB of one byte compress about 1000 times: more than a log ever does.
   const std::string bomb = Gzip(std::string(std::size_t{64} << 20, '\n'), 9);
-  const LogReadResult refused = ReadServerLog(dir.Write("bomb.gz", bomb).string(), {}, none);
+  const LogReadResult refused = ReadEntries(dir.Write("bomb.gz", bomb).string(), {}, none);
   ASSERT_TRUE(refused.error);
   EXPECT_NE(refused.error->find("decompression bomb"), std::string::npos) << *refused.error;
 }
@@ -363,7 +396,7 @@ TEST(LogReaderTest, AnIncrementalCsvlogReadStopsBetweenRecords) {
   const auto read = [&] {
     std::vector<std::string> messages;
     const LogPositions resume = positions;
-    const LogReadResult result = ReadServerLog(
+    const LogReadResult result = ReadEntries(
         log.string(), {.format = LogFormat::kCsvlog, .line_prefix = ""},
         [&](const LogEntry& entry) { messages.emplace_back(entry.message); }, &resume, &positions);
     EXPECT_FALSE(result.error);
@@ -421,7 +454,7 @@ TEST(LogSummarizerTest, ALogInAnUnknownZoneIsNotCountedOnAGuessInAWindow) {
   LogEntry entry;
   entry.timestamp = "2026-12-03 22:23:17 CET";
   entry.message = "connection received: host=[local]";
-  summarizer.Add(entry);
+  Feed(summarizer, entry);
   const LogSummary summary = summarizer.Finish();
   EXPECT_EQ(summary.connections.received, 0u);
   ASSERT_FALSE(summary.notes.empty());
@@ -449,7 +482,7 @@ LogSummary Summarize(const std::vector<std::pair<std::string, std::string>>& lin
     entry.client = "10.0.0.1";
     entry.severity = severity;
     entry.message = message;
-    summarizer.Add(entry);
+    Feed(summarizer, entry);
   }
   return summarizer.Finish();
 }
@@ -509,10 +542,118 @@ TEST(LogSummarizerTest, NoConnectionLineIsSaidInTheNotes) {
   LogSummarizer summarizer({});
   LogEntry entry;
   entry.message = "verbindung empfangen: host=[local]";
-  summarizer.Add(entry);
+  Feed(summarizer, entry);
   const LogSummary summary = summarizer.Finish();
   ASSERT_EQ(summary.notes.size(), 1u);
   EXPECT_NE(summary.notes[0].find("lc_messages"), std::string::npos);
+}
+
+// ---- lines a client writes --------------------------------------------------------------
+
+const std::string kClientWritten =
+    std::string(PGWARD_SOURCE_DIR) + "/fixtures/logs/client-written-lines/postgresql.";
+
+// Recorded from PostgreSQL 15 (the fixture's README): RAISE LOG lines that read like connection
+// messages are not counted, and an application name that reads like TLS does not make a
+// plaintext session TLS, in each of the three formats.
+TEST(ClientWrittenLinesTest, NeitherRaiseLogNorAnApplicationNameForgesAConnection) {
+  for (const std::string format : {"log", "csv", "json"}) {
+    SCOPED_TRACE(format);
+    const ServerLogsRead read = SummarizeServerLogs(
+        {kClientWritten + format},
+        {.format = std::nullopt, .line_prefix = "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h "},
+        {});
+    ASSERT_FALSE(read.error) << *read.error;
+    EXPECT_EQ(read.summary.connections.received, 1u);
+    EXPECT_EQ(read.summary.connections.authorized, 1u);
+    EXPECT_EQ(read.summary.connections.tls, 0u);
+    EXPECT_EQ(read.summary.connections.unknown_transport, 1u);
+    EXPECT_TRUE(read.summary.tls.empty());
+  }
+}
+
+// Without the name on later lines (no %a), the claim stands: what the log cannot tell.
+TEST(ClientWrittenLinesTest, ATlsClaimAfterANameStandsWhenNoLaterLineShowsTheName) {
+  const LogSummary summary =
+      Summarize({{"LOG", "connection received: host=10.0.0.1 port=5"},
+                 {"LOG",
+                  "connection authorized: user=a database=b application_name=psql SSL enabled "
+                  "(protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)"}});
+  EXPECT_EQ(summary.connections.tls, 1u);
+  // A name holding the text before the server's own: what is real cannot be told.
+  const LogSummary twice =
+      Summarize({{"LOG", "connection received: host=10.0.0.1 port=5"},
+                 {"LOG",
+                  "connection authorized: user=a database=b application_name=x SSL enabled "
+                  "(protocol=TLSv1, cipher=A, bits=40) SSL enabled (protocol=TLSv1.3, "
+                  "cipher=TLS_AES_256_GCM_SHA384, bits=256)"}});
+  EXPECT_EQ(twice.connections.tls, 0u);
+  EXPECT_EQ(twice.connections.unknown_transport, 1u);
+}
+
+// ---- blocks read on several threads -------------------------------------------------------
+
+std::string SummaryText(const LogSummary& summary) {
+  std::ostringstream out;
+  const auto& c = summary.connections;
+  out << summary.lines << " " << summary.unparsed_lines << " " << summary.first.value_or("") << " "
+      << summary.last.value_or("") << " " << c.received << " " << c.authorized << " " << c.tls
+      << " " << c.plaintext_tcp << " " << c.unknown_transport << " "
+      << summary.session_groups.size();
+  for (const LogTlsUse& use : summary.tls) out << " " << use.protocol << ":" << use.count;
+  for (const std::uint64_t failures : summary.failures) out << " f" << failures;
+  return out.str();
+}
+
+// A log whose lines that belong together straddle the ends of the blocks read in parallel: a
+// RAISE LOG line ends the first block and its CONTEXT starts the second; a message's tab lines
+// start the third. Read on one thread and on four, the summaries are the same, and right.
+TEST(ParallelReadTest, LinesThatBelongTogetherAcrossBlockEndsAreJoined) {
+  TempDir dir;
+  std::string log;
+  int pid = 100;
+  const auto session = [&] {
+    const std::string time = "2026-12-03 22:23:17.096 UTC [" + std::to_string(++pid) + "] ";
+    log += time + "LOG:  connection received: host=10.0.0.1 port=5\n";
+    log += time +
+           "LOG:  connection authorized: user=a database=b SSL enabled (protocol=TLSv1.3, "
+           "cipher=TLS_AES_256_GCM_SHA384, bits=256)\n";
+    log += time + "LOG:  duration: 0.1 ms  statement: select 1\n";
+  };
+  // Lines up to `end`, the last one padded to end there exactly.
+  const auto fill_to = [&](std::size_t end, const std::string& last_line) {
+    while (log.size() + 400 + last_line.size() < end) session();
+    const std::string head = "2026-12-03 22:23:17.096 UTC [99] LOG:  duration: 0.1 ms  statement: ";
+    const std::size_t room = end - log.size() - last_line.size() - head.size() - 1;
+    log += head + std::string(room, 'x') + "\n" + last_line;
+    ASSERT_EQ(log.size(), end);
+  };
+  const std::string forged =
+      "2026-12-03 22:23:17.096 UTC [99] LOG:  connection authorized: user=a database=b SSL "
+      "enabled (protocol=TLSv1, cipher=A, bits=40)\n";
+  fill_to(kBlockBytes, forged);
+  log +=
+      "2026-12-03 22:23:17.096 UTC [99] CONTEXT:  PL/pgSQL function inline_code_block line 1 "
+      "at RAISE\n";
+  fill_to(2 * kBlockBytes,
+          "2026-12-03 22:23:17.096 UTC [99] LOG:  duration: 0.1 ms  statement: "
+          "select 1,\n");
+  log += "\t2\n\t3\n";
+  session();
+  const std::string path = dir.Write("server.log", log).string();
+  const auto summarize = [&](unsigned threads) {
+    const ServerLogsRead read = SummarizeServerLogs(
+        {path}, {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix, .threads = threads},
+        {});
+    EXPECT_FALSE(read.error);
+    return read.summary;
+  };
+  const LogSummary one = summarize(1);
+  EXPECT_EQ(one.unparsed_lines, 0u);
+  EXPECT_EQ(one.connections.authorized, one.connections.received);
+  EXPECT_EQ(one.below_minimum_tls, 0u);
+  EXPECT_GT(one.connections.received, 5000u);
+  EXPECT_EQ(SummaryText(summarize(4)), SummaryText(one));
 }
 
 }  // namespace
