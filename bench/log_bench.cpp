@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -144,17 +145,26 @@ int main() {
     const std::filesystem::path ours = work / "pgward.json";
     const std::filesystem::path theirs = work / "pgbadger.json";
     const ProcessRun wc = Best(3, {"wc", "-l", log.string()}, "/dev/null");
-    const ProcessRun pgward = Best(3,
-                                   {PGWARD_BINARY, "log", "summary", log.string(), "--format",
-                                    "json", "--log-line-prefix", kPrefix},
-                                   ours.string());
+    // Every core (pgward's default), and one, for the speed-up the cores give.
+    const auto summary = [&](unsigned jobs) {
+      return Best(3,
+                  {PGWARD_BINARY, "log", "summary", log.string(), "--format", "json",
+                   "--log-line-prefix", kPrefix, "--jobs", std::to_string(jobs)},
+                  ours.string());
+    };
+    const ProcessRun one_core = summary(1);
+    const ProcessRun pgward = summary(cores);
     const auto row = [&](const char* tool, const ProcessRun& run) {
       std::printf("%8.1f %-22s %9.3f %9.0f %9.1f\n", size_mb, tool, run.seconds,
                   size_mb / run.seconds, static_cast<double>(run.peak_rss_kib) / 1024);
     };
     row("wc -l", wc);
-    row("pgward log summary", pgward);
-    const double memory_mb = static_cast<double>(pgward.peak_rss_kib) / 1024;
+    row("pgward --jobs 1", one_core);
+    row(("pgward --jobs " + std::to_string(cores)).c_str(), pgward);
+    std::printf("%8.1f speed-up with %u cores: %.2fx\n", size_mb, cores,
+                one_core.seconds / pgward.seconds);
+    const double memory_mb =
+        static_cast<double>(std::max(pgward.peak_rss_kib, one_core.peak_rss_kib)) / 1024;
     if (memory_mb >= 64) goals_met = false;
     if (megabytes < 100) continue;  // pgBadger takes half a minute per 100 MB: the large file only
     const ProcessRun pgbadger =

@@ -500,7 +500,7 @@ void AddLogCommands(CLI::App& log, Action& action) {
   summary
       ->add_option("--jobs", options->jobs,
                    "Threads that read stderr and jsonlog logs (csvlog is read on one); 0: one per "
-                   "core")
+                   "core, at most 4")
       ->check(CLI::Range(0u, 256u))
       ->default_val(0u);
   summary->callback([&action, options, format] {

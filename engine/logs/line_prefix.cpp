@@ -196,6 +196,51 @@ struct Matcher {
   }
 };
 
+// Matcher's first try, without going back: each text element as short as lets the literal after
+// it follow. When it matches, it is what Matcher finds too (Matcher tries exactly this first);
+// when it does not, Matcher decides. Most lines are matched here, at a fraction of the cost.
+std::size_t MatchFirstTry(const std::vector<Element>& elements, std::size_t count,
+                          std::string_view line,
+                          std::vector<std::pair<std::size_t, std::size_t>>& spans) {
+  std::size_t at = 0;
+  for (std::size_t index = 0; index < count; ++index) {
+    const Element& element = elements[index];
+    if (element.padding > 0) {
+      while (at < line.size() && line[at] == ' ') ++at;
+    }
+    const bool host = element.kind == Kind::kHost;
+    if (element.kind != Kind::kText && !host) {
+      std::size_t end = MatchFixed(element, line, at);
+      if (end == kNoMatch) return kNoMatch;
+      spans[index] = {at, end};
+      if (element.padding < 0) {
+        while (end < line.size() && line[end] == ' ') ++end;
+      }
+      at = end;
+      continue;
+    }
+    if (index + 1 == count || elements[index + 1].kind != Kind::kLiteral ||
+        elements[index + 1].literal.empty()) {
+      return kNoMatch;
+    }
+    const std::string& literal = elements[index + 1].literal;
+    // Scanned in place: the values are a few characters long, shorter than a call to memchr.
+    std::size_t end = at;
+    for (;; ++end) {
+      if (line.size() - end < literal.size()) return kNoMatch;
+      if (line[end] == literal[0]) {
+        std::size_t i = 1;
+        while (i < literal.size() && line[end + i] == literal[i]) ++i;
+        if (i == literal.size()) break;
+      }
+      if (host && !IsHostChar(line[end])) return kNoMatch;
+    }
+    spans[index] = {at, end};
+    at = end;
+  }
+  return SeverityFollows(line, at) ? at : kNoMatch;
+}
+
 void AddLiteral(std::vector<Element>& elements, char c) {
   if (elements.empty() || elements.back().kind != Kind::kLiteral) elements.push_back({});
   elements.back().literal += c;
@@ -262,6 +307,7 @@ LinePrefix::LinePrefix(std::string_view prefix) {
         break;
       case 'a':
         element = {Kind::kText, Field::kApplication, "", padding};
+        has_application_ = true;
         break;
       case 'h':
         element = {Kind::kHost, Field::kHost, "", padding};
@@ -299,16 +345,17 @@ std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
   const std::string_view line = full_line.substr(0, kLongestPrefix);
   std::vector<std::pair<std::size_t, std::size_t>>& spans = spans_;
   spans.resize(elements_.size());
-  std::size_t end = kNoMatch;
   std::size_t used = elements_.size();
-  {
+  const auto match = [&] {
+    const std::size_t first = MatchFirstTry(elements_, used, line, spans);
+    if (first != kNoMatch) return first;
     Matcher matcher{elements_, used, line, spans};
-    end = matcher.From(0, 0);
-  }
+    return matcher.From(0, 0);
+  };
+  std::size_t end = match();
   if (end == kNoMatch && session_only_at_ < elements_.size()) {
     used = session_only_at_;
-    Matcher matcher{elements_, used, line, spans};
-    end = matcher.From(0, 0);
+    end = match();
   }
   if (end == kNoMatch) return std::nullopt;
   fields = PrefixFields{};
@@ -336,6 +383,7 @@ std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
         break;
       case Field::kApplication:
         fields.application = value;
+        fields.application_matched = true;
         break;
       case Field::kHost:
         fields.client = value;

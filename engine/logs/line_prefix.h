@@ -26,6 +26,8 @@ struct PrefixFields {
   std::string_view database;     // %d
   std::string_view application;  // %a
   std::string_view client;       // %h, or the host of %r
+  // %a was matched (not cut off with the rest of a line that is not a session's, after %q).
+  bool application_matched = false;
 };
 
 class LinePrefix {

@@ -1,8 +1,17 @@
 #include "engine/logs/log_position.h"
 
+#include <sys/stat.h>
+
 #include <nlohmann/json.hpp>
 
 namespace pgward::logs {
+
+std::optional<FileIdentity> IdentityOf(const std::string& path) {
+  struct stat status {};
+  if (stat(path.c_str(), &status) != 0) return std::nullopt;
+  return FileIdentity{static_cast<std::uint64_t>(status.st_dev),
+                      static_cast<std::uint64_t>(status.st_ino)};
+}
 
 const LogPosition* LogPositions::Find(const FileIdentity& file) const {
   const auto found = positions_.find(file);
@@ -16,10 +25,21 @@ void LogPositions::Set(const FileIdentity& file, LogPosition position) {
 std::string LogPositions::ToJson() const {
   nlohmann::ordered_json files = nlohmann::ordered_json::array();
   for (const auto& [file, position] : positions_) {
-    files.push_back({{"device", file.device},
-                     {"inode", file.inode},
-                     {"offset", position.offset},
-                     {"head_sha256", position.head_digest}});
+    nlohmann::ordered_json entry = {{"device", file.device},
+                                    {"inode", file.inode},
+                                    {"offset", position.offset},
+                                    {"head_sha256", position.head_digest}};
+    if (!position.open_connections.empty()) {
+      nlohmann::ordered_json open = nlohmann::ordered_json::array();
+      for (const OpenConnection& connection : position.open_connections) {
+        nlohmann::ordered_json entry = {{"backend", connection.backend},
+                                        {"client", connection.client}};
+        if (connection.received) entry["received_ms"] = *connection.received;
+        open.push_back(std::move(entry));
+      }
+      entry["open_connections"] = std::move(open);
+    }
+    files.push_back(std::move(entry));
   }
   return nlohmann::ordered_json{{"files", files}}.dump(1) + "\n";
 }
@@ -39,8 +59,32 @@ std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std:
       error = "an entry without an unsigned device, inode and offset and a head_sha256";
       return std::nullopt;
     }
+    LogPosition position{
+        file["offset"].get<std::uint64_t>(), file["head_sha256"].get<std::string>(), {}};
+    if (file.contains("open_connections")) {
+      const nlohmann::json& open = file["open_connections"];
+      if (!open.is_array()) {
+        error = "open_connections that is not a list";
+        return std::nullopt;
+      }
+      for (const nlohmann::json& connection : open) {
+        if (!connection.is_object() || !connection.contains("backend") ||
+            !connection.contains("client") || !connection["backend"].is_string() ||
+            !connection["client"].is_string() ||
+            (connection.contains("received_ms") &&
+             !connection["received_ms"].is_number_integer())) {
+          error = "an open connection without a backend and a client";
+          return std::nullopt;
+        }
+        position.open_connections.push_back(
+            {connection["backend"].get<std::string>(), connection["client"].get<std::string>(),
+             connection.contains("received_ms")
+                 ? std::optional<std::int64_t>(connection["received_ms"].get<std::int64_t>())
+                 : std::nullopt});
+      }
+    }
     positions.Set({file["device"].get<std::uint64_t>(), file["inode"].get<std::uint64_t>()},
-                  {file["offset"].get<std::uint64_t>(), file["head_sha256"].get<std::string>()});
+                  std::move(position));
   }
   return positions;
 }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace pgward::logs {
 
@@ -24,10 +25,23 @@ struct FileIdentity {
 // How many of a file's first bytes its digest covers (fewer when the position is earlier).
 inline constexpr std::uint64_t kHeadDigestBytes = 4096;
 
+// A connection received before a run stopped and not yet authorized, failed or ended: the
+// client address its later lines, read by the next run, lack.
+struct OpenConnection {
+  std::string backend;  // session id, or "p" and the pid
+  std::string client;
+  std::optional<std::int64_t> received;  // milliseconds since 1970 UTC, when the log says
+};
+
 struct LogPosition {
   std::uint64_t offset = 0;
   std::string head_digest;  // SHA-256 (hex) of the first min(offset, kHeadDigestBytes) bytes
+  // Kept with the last file of a log.
+  std::vector<OpenConnection> open_connections;
 };
+
+// The identity of the file at `path` now, if it can be seen.
+std::optional<FileIdentity> IdentityOf(const std::string& path);
 
 class LogPositions {
  public:
@@ -36,7 +50,8 @@ class LogPositions {
   void Set(const FileIdentity& file, LogPosition position);
   bool empty() const { return positions_.empty(); }
 
-  // {"files": [{"device": D, "inode": I, "offset": O, "head_sha256": H}, ...]}
+  // {"files": [{"device": D, "inode": I, "offset": O, "head_sha256": H,
+  //             "open_connections": [{"backend": B, "client": C}, ...]}, ...]}
   std::string ToJson() const;
   // nullopt, with `error` set, for a document that is not one ToJson wrote.
   static std::optional<LogPositions> FromJson(const std::string& text, std::string& error);

@@ -62,29 +62,43 @@ bool LooksLikeCsvlog(std::string_view line) {
 
 // An entry owning its text: simdjson's buffer is used again for the next line, and an entry
 // whose CONTEXT may be in the next block outlives its own.
-struct KeptEntry {
+// Its values are kept one after the other in one string: one allocation per entry.
+class KeptEntry {
+ public:
   explicit KeptEntry(const LogEntry& entry)
-      : timestamp(entry.timestamp),
-        pid(entry.pid),
-        session_id(entry.session_id),
-        severity(entry.severity),
-        message(entry.message),
-        user(entry.user),
-        database(entry.database),
-        application(entry.application),
-        client(entry.client),
-        epoch_timestamp(entry.epoch_timestamp),
-        has_context(entry.has_context),
-        carries_application(entry.carries_application) {}
+      : epoch_timestamp_(entry.epoch_timestamp), carries_application_(entry.carries_application) {
+    const std::string_view values[kValues] = {entry.timestamp, entry.pid,         entry.session_id,
+                                              entry.severity,  entry.message,     entry.user,
+                                              entry.database,  entry.application, entry.client};
+    std::size_t total = 0;
+    for (const std::string_view value : values) total += value.size();
+    text_.reserve(total);
+    for (std::size_t i = 0; i < kValues; ++i) {
+      lengths_[i] = values[i].size();
+      text_.append(values[i]);
+    }
+    has_context = entry.has_context;
+  }
 
   LogEntry View() const {
-    return {timestamp, epoch_timestamp, pid,         session_id, severity,    message,
-            user,      database,        application, client,     has_context, carries_application};
+    std::string_view values[kValues];
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < kValues; ++i) {
+      values[i] = std::string_view(text_).substr(at, lengths_[i]);
+      at += lengths_[i];
+    }
+    return {values[0], epoch_timestamp_, values[1], values[2], values[3],   values[4],
+            values[5], values[6],        values[7], values[8], has_context, carries_application_};
   }
-  std::string timestamp, pid, session_id, severity, message, user, database, application, client;
-  bool epoch_timestamp = false;
+
   bool has_context = false;
-  bool carries_application = false;
+
+ private:
+  static constexpr std::size_t kValues = 9;
+  std::string text_;
+  std::size_t lengths_[kValues] = {};
+  bool epoch_timestamp_ = false;
+  bool carries_application_ = false;
 };
 
 std::string_view BackendOf(const LogEntry& entry) {
@@ -107,6 +121,9 @@ struct BlockOutcome {
   // backend of a CONTEXT line among the block's first lines, which belongs to the previous one.
   bool last_kept_open = false;
   std::optional<std::string> leading_context_backend;
+  // No message and no line that is not an entry: only lines that go on the previous block's
+  // message (tab lines, DETAIL, CONTEXT, ...), whose CONTEXT may come later still.
+  bool only_continues = true;
 };
 
 // The vectors of kept entries, used again: a busy block keeps thousands, and growing a new vector
@@ -163,23 +180,26 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
       entry.database = fields.database;
       entry.application = fields.application;
       entry.client = fields.client;
-      entry.carries_application = prefix.has_application();
-      if (IsAuxiliarySeverity(entry.severity)) {
-        const bool context = entry.severity == "CONTEXT";
-        if (open != kNone && BackendOf(outcome.kept[open]) == BackendOf(entry)) {
-          if (context) outcome.kept[open].has_context = true;
-        } else if (context && leading && !outcome.leading_context_backend) {
-          outcome.leading_context_backend = std::string(BackendOf(entry));
-        }
-      } else {
-        open = kNone;
-        leading = false;
-      }
+      entry.carries_application = fields.application_matched;
       seen_other = true;
       in_entry = true;
+      // DETAIL, STATEMENT, CONTEXT, ... belong to the message before them, and are no entries
+      // of their own: a STATEMENT line holds what the client sent, which may read like anything.
+      if (IsAuxiliarySeverity(entry.severity)) {
+        if (entry.severity != "CONTEXT") return;
+        if (open != kNone && BackendOf(outcome.kept[open]) == BackendOf(entry)) {
+          outcome.kept[open].has_context = true;
+        } else if (leading && !outcome.leading_context_backend) {
+          outcome.leading_context_backend = std::string(BackendOf(entry));
+        }
+        return;
+      }
+      open = kNone;
+      leading = false;
+      outcome.only_continues = false;
       if (outcome.scan->Keep(entry)) {
         outcome.kept.push_back(entry);
-        if (!IsAuxiliarySeverity(entry.severity)) open = outcome.kept.size() - 1;
+        open = outcome.kept.size() - 1;
       }
       return;
     }
@@ -195,6 +215,7 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
     ++outcome.unparsed;
     seen_other = true;
     leading = false;
+    outcome.only_continues = false;
     in_entry = false;
     open = kNone;
   });
@@ -209,12 +230,15 @@ class CsvParser {
   explicit CsvParser(const std::function<void(const LogEntry&)>& on_entry) : on_entry_(on_entry) {}
 
   // Returns false when the line is neither an entry nor part of one.
-  bool Line(std::string_view line, bool truncated) {
+  // `cut_quotes`: the double quotes of the part of a truncated line that was cut off.
+  bool Line(std::string_view line, bool truncated, std::uint64_t cut_quotes) {
     ++record_lines_;
     if (truncated) Break();
     // Quotes are followed even in a record that is given up: it still ends where it ends, and
-    // the lines of its quoted fields never pass for records of their own.
+    // the lines of its quoted fields never pass for records of their own. Each quote turns
+    // quoting on or off (a doubled one, twice), so the cut-off part's count is enough.
     Scan(line);
+    if (cut_quotes % 2 == 1) in_quotes_ = !in_quotes_;
     if (in_quotes_) {
       if (!broken_) {
         fields_.back() += '\n';
@@ -370,13 +394,17 @@ void ReadJsonBlock(std::string_view text, bool truncated, BlockOutcome& outcome)
   });
 }
 
-// Blocks read on worker threads, taken back in file order: at most `limit` at once, so memory
-// stays bounded whatever the file's size.
+// Blocks read on worker threads and taken, in file order, by `take`: whichever worker finishes
+// the block next in order takes it, and those after it that are ready, while the others read on,
+// so no thread waits for another's turn to consume. At most `limit` blocks are queued or waiting
+// to be taken, so memory stays bounded whatever the file's size.
 class BlockPipeline {
  public:
   using Work = std::function<BlockOutcome(SourceBlock&)>;
+  using Take = std::function<void(BlockOutcome&)>;
 
-  BlockPipeline(unsigned threads, Work work) : work_(std::move(work)), limit_(threads * 2) {
+  BlockPipeline(unsigned threads, Work work, Take take)
+      : work_(std::move(work)), take_(std::move(take)), limit_(threads + 2) {
     for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
   }
   ~BlockPipeline() {
@@ -388,38 +416,21 @@ class BlockPipeline {
     for (std::thread& worker : workers_) worker.join();
   }
 
-  // Queues a block; returns, in order, the outcomes ready (waiting while too many are queued).
-  std::vector<BlockOutcome> Submit(SourceBlock block) {
+  // Queues a block, waiting while too many are queued or waiting to be taken.
+  void Submit(SourceBlock block) {
     std::unique_lock<std::mutex> lock(mutex_);
+    taken_changed_.wait(lock, [this] { return submitted_ - taken_ < limit_; });
     jobs_.emplace_back(submitted_++, std::move(block));
     queued_.notify_one();
-    std::vector<BlockOutcome> ready;
-    while (submitted_ - taken_ >= limit_ || done_.count(taken_) > 0) {
-      finished_.wait(lock, [this] { return done_.count(taken_) > 0; });
-      ready.push_back(TakeNext());
-    }
-    return ready;
   }
 
-  // The outcomes of every block queued, in order.
-  std::vector<BlockOutcome> Drain() {
+  // Waits until every block queued was taken.
+  void Drain() {
     std::unique_lock<std::mutex> lock(mutex_);
-    std::vector<BlockOutcome> ready;
-    while (taken_ < submitted_) {
-      finished_.wait(lock, [this] { return done_.count(taken_) > 0; });
-      ready.push_back(TakeNext());
-    }
-    return ready;
+    taken_changed_.wait(lock, [this] { return taken_ == submitted_; });
   }
 
  private:
-  BlockOutcome TakeNext() {
-    const auto found = done_.find(taken_++);
-    BlockOutcome outcome = std::move(found->second);
-    done_.erase(found);
-    return outcome;
-  }
-
   void Run() {
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
@@ -431,17 +442,30 @@ class BlockPipeline {
       BlockOutcome outcome = work_(block);
       lock.lock();
       done_.emplace(index, std::move(outcome));
-      finished_.notify_all();
+      if (taking_) continue;  // the worker taking blocks takes this one too, in its turn
+      taking_ = true;
+      for (auto next = done_.find(taken_); next != done_.end(); next = done_.find(taken_)) {
+        BlockOutcome ready = std::move(next->second);
+        done_.erase(next);
+        lock.unlock();
+        take_(ready);
+        lock.lock();
+        ++taken_;
+        taken_changed_.notify_all();
+      }
+      taking_ = false;
     }
   }
 
   Work work_;
+  Take take_;
   const std::uint64_t limit_;
   std::mutex mutex_;
-  std::condition_variable queued_, finished_;
+  std::condition_variable queued_, taken_changed_;
   std::deque<std::pair<std::uint64_t, SourceBlock>> jobs_;
   std::map<std::uint64_t, BlockOutcome> done_;
   std::uint64_t submitted_ = 0, taken_ = 0;
+  bool taking_ = false;
   bool closing_ = false;
   std::vector<std::thread> workers_;
 };
@@ -460,6 +484,11 @@ class OutcomeJoiner {
     sink_.Merge(*outcome.scan);
     if (held_) {
       if (outcome.leading_context_backend == BackendOf(held_->View())) held_->has_context = true;
+      // A long message (a statement of megabytes) may put its CONTEXT further still.
+      if (outcome.only_continues && !held_->has_context) {
+        Release(outcome);
+        return;
+      }
       sink_.Add(held_->View());
       held_.reset();
     }
@@ -470,8 +499,7 @@ class OutcomeJoiner {
         sink_.Add(outcome.kept[i]);
       }
     }
-    if (outcome.bytes) buffers_.Give(std::move(outcome.bytes));
-    vectors_.Give(std::move(outcome.kept));
+    Release(outcome);
   }
 
   void Finish() {
@@ -480,6 +508,11 @@ class OutcomeJoiner {
   }
 
  private:
+  void Release(BlockOutcome& outcome) {
+    if (outcome.bytes) buffers_.Give(std::move(outcome.bytes));
+    vectors_.Give(std::move(outcome.kept));
+  }
+
   LogEntrySink& sink_;
   LogReadResult& result_;
   BlockBuffers& buffers_;
@@ -533,8 +566,12 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
   };
   CsvParser csv(on_csv_entry);
   // stderr and jsonlog, read on workers.
-  const unsigned threads =
-      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  // More threads than this gain little (the entries that count are taken one block at a time)
+  // and hold more blocks at once: a block of jsonlog lines that all count keeps about 10 MB.
+  constexpr unsigned kMostThreads = 4;
+  const unsigned threads = std::min(
+      kMostThreads,
+      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
   std::unique_ptr<BlockPipeline> pipeline;
   const auto read_block = [&](SourceBlock& block) {
     BlockOutcome outcome;
@@ -553,9 +590,12 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
       [&](SourceBlock& block) -> std::size_t {
         const std::string_view text = block.text();
         if (!format) {
-          // Blank lines decide nothing.
+          // Blank lines decide nothing (and are no entries).
           if (text.find_first_not_of("\r\n") == std::string_view::npos) {
-            ForEachLine(text, [&](std::string_view) { ++result.lines; });
+            ForEachLine(text, [&](std::string_view) {
+              ++result.lines;
+              ++result.unparsed_lines;
+            });
             return text.size();
           }
           format = DetectFormat(text.substr(text.find_first_not_of("\r\n")));
@@ -565,7 +605,9 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
           std::size_t resumable = 0;
           const auto line_of = [&](std::string_view line, bool truncated) {
             ++result.lines;
-            if (!csv.Line(line, truncated)) ++result.unparsed_lines;
+            if (!csv.Line(line, truncated, truncated ? block.cut_quotes : 0)) {
+              ++result.unparsed_lines;
+            }
             result.unparsed_lines += csv.TakeExtraUnparsed();
             if (csv.AtBoundary()) resumable = AfterLine(text, line);
           };
@@ -580,15 +622,16 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
           BlockOutcome outcome = read_block(block);
           joiner.Take(outcome);
         } else {
-          if (!pipeline) pipeline = std::make_unique<BlockPipeline>(threads, read_block);
-          for (BlockOutcome& outcome : pipeline->Submit(std::move(block))) joiner.Take(outcome);
+          if (!pipeline) {
+            pipeline = std::make_unique<BlockPipeline>(
+                threads, read_block, [&](BlockOutcome& outcome) { joiner.Take(outcome); });
+          }
+          pipeline->Submit(std::move(block));
         }
         return text.size();
       },
       buffers, resume, reached);
-  if (pipeline) {
-    for (BlockOutcome& outcome : pipeline->Drain()) joiner.Take(outcome);
-  }
+  if (pipeline) pipeline->Drain();
   joiner.Finish();
   if (csv_scan) {
     result.unparsed_lines += csv.Finish();

@@ -42,8 +42,8 @@ struct LogEntry {
 
 // What reading hands entries to, in two stages, so that the blocks of a file are read on several
 // threads at once: a block's entries are first seen by a BlockScan of its own (on a worker
-// thread), which keeps the few that matter; those reach Add in file order, on the thread that
-// called ReadServerLog. Each scan is merged, in file order too, once its block is read.
+// thread), which keeps the few that matter; those reach Add in file order, one at a time (on
+// whichever thread's turn it is). Each scan is merged, in file order too, once its block is read.
 class LogEntrySink {
  public:
   class BlockScan {

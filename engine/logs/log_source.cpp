@@ -189,6 +189,10 @@ class GzipSource : public ByteSource {
 
 // Cuts what `source` reads into blocks of whole lines; returns the bytes read and sets
 // `complete` to the bytes after which a later read may start.
+std::uint64_t CountQuotes(const char* bytes, std::size_t size) {
+  return static_cast<std::uint64_t>(std::count(bytes, bytes + size, '"'));
+}
+
 std::uint64_t CutIntoBlocks(ByteSource& source, bool hold_partial,
                             const std::function<std::size_t(SourceBlock&)>& on_block,
                             BlockBuffers& buffers, std::uint64_t& complete) {
@@ -196,52 +200,64 @@ std::uint64_t CutIntoBlocks(ByteSource& source, bool hold_partial,
   std::uint64_t block_start = 0;  // the offset of the next block's first byte
   std::unique_ptr<char[]> buffer = buffers.Take();
   std::size_t filled = 0;
-  bool skipping = false;  // in the rest of a line passed on cut
-  // Passes on the buffer's first `size` bytes; what follows `consumed` (a line begun) starts
-  // the next buffer.
-  const auto emit = [&](std::size_t size, bool truncated, std::size_t consumed) {
-    std::unique_ptr<char[]> next = buffers.Take();
-    std::memcpy(next.get(), buffer.get() + consumed, filled - consumed);
-    filled -= consumed;
-    SourceBlock block{std::exchange(buffer, std::move(next)), size, truncated};
+  // A line longer than any kept whole: its first kMaxLineBytes, passed on once its end is read
+  // (an incremental read stops before a line the server may still be writing), with the quotes
+  // of the rest, which is skipped.
+  std::unique_ptr<char[]> long_line;
+  std::uint64_t long_line_bytes = 0, long_line_quotes = 0;
+  const auto pass_on = [&](SourceBlock& block, std::uint64_t bytes) {
     const std::size_t resumable = on_block(block);
     if (block.bytes) buffers.Give(std::move(block.bytes));
-    if (resumable > 0 && !truncated) complete = block_start + resumable;
-    block_start += consumed;
+    if (resumable > 0) complete = block_start + (block.truncated ? bytes : resumable);
+    block_start += bytes;
+  };
+  const auto pass_long_line = [&](bool line_end) {
+    SourceBlock block{std::move(long_line), kMaxLineBytes, true, long_line_quotes};
+    pass_on(block, long_line_bytes + (line_end ? 1 : 0));
+  };
+  // Passes on the buffer's first `size` bytes; what follows (a line begun) starts the next one.
+  const auto emit = [&](std::size_t size) {
+    std::unique_ptr<char[]> next = buffers.Take();
+    std::memcpy(next.get(), buffer.get() + size, filled - size);
+    filled -= size;
+    SourceBlock block{std::exchange(buffer, std::move(next)), size, false, 0};
+    pass_on(block, size);
   };
   while (true) {
     const std::optional<std::size_t> got = source.Read(buffer.get() + filled, kBlockBytes - filled);
     if (!got) break;
     read_bytes += *got;
-    if (skipping) {
-      const void* end = std::memchr(buffer.get() + filled, '\n', *got);
+    const bool ended = *got == 0;
+    if (long_line) {
+      const void* end = std::memchr(buffer.get(), '\n', *got);
+      const std::size_t skipped =
+          end == nullptr ? *got
+                         : static_cast<std::size_t>(static_cast<const char*>(end) - buffer.get());
+      long_line_bytes += skipped;
+      long_line_quotes += CountQuotes(buffer.get(), skipped);
       if (end == nullptr) {
-        block_start += *got;
-        if (*got == 0) break;
-        continue;
+        if (!ended) continue;
+        if (!hold_partial) pass_long_line(false);
+        break;
       }
-      const std::size_t dropped =
-          static_cast<std::size_t>(static_cast<const char*>(end) - buffer.get()) + 1;
-      block_start += dropped;
-      filled += *got - dropped;
-      std::memmove(buffer.get(), buffer.get() + dropped, filled);
-      skipping = false;
+      pass_long_line(true);
+      filled = *got - skipped - 1;
+      std::memmove(buffer.get(), buffer.get() + skipped + 1, filled);
     } else {
       filled += *got;
     }
-    const bool ended = *got == 0;
     const void* last = filled > 0 ? memrchr(buffer.get(), '\n', filled) : nullptr;
     if (last != nullptr) {
-      const std::size_t cut =
-          static_cast<std::size_t>(static_cast<const char*>(last) - buffer.get()) + 1;
-      emit(cut, false, cut);
+      emit(static_cast<std::size_t>(static_cast<const char*>(last) - buffer.get()) + 1);
     } else if (filled == kBlockBytes) {
-      emit(kMaxLineBytes, /*truncated=*/true, kBlockBytes);
-      skipping = true;
+      long_line = std::exchange(buffer, buffers.Take());
+      long_line_bytes = kBlockBytes;
+      long_line_quotes = CountQuotes(long_line.get() + kMaxLineBytes, kBlockBytes - kMaxLineBytes);
+      filled = 0;
       continue;
     }
     if (ended) {
-      if (filled > 0 && !hold_partial) emit(filled, false, filled);
+      if (filled > 0 && !hold_partial) emit(filled);
       break;
     }
   }
@@ -325,7 +341,7 @@ SourceResult ReadLogBlocks(const std::string& path,
     // A gzip file is done once read; a plain one up to its last complete line.
     const std::uint64_t offset = result.gzip ? size : start + complete;
     if (const std::optional<std::string> head = HeadDigest(fd, offset)) {
-      reached->Set(identity, {offset, *head});
+      reached->Set(identity, {offset, *head, {}});
     }
   }
   if (fd != STDIN_FILENO) close(fd);

@@ -40,6 +40,9 @@ struct SourceBlock {
   std::unique_ptr<char[]> bytes;  // the consumer may take them, to use them later
   std::size_t size = 0;
   bool truncated = false;
+  // Of a truncated line: the double quotes in the part cut off, by which a csvlog record that
+  // spans lines still ends where it ends.
+  std::uint64_t cut_quotes = 0;
   std::string_view text() const { return {bytes.get(), size}; }
 };
 

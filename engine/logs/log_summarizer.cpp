@@ -10,6 +10,10 @@ namespace {
 // Sessions between `connection received` and their end kept at once; a log that opens more
 // without ever finishing them (none does) loses the oldest joins, and says so.
 constexpr std::size_t kMaxOpenSessions = 100000;
+// authentication_timeout's largest value: a connection not authorized by then never will be.
+constexpr std::int64_t kLongestAuthenticationMs = 600 * 1000;
+// The application name a session's later lines show: the startup one cut to NAMEDATALEN - 1.
+constexpr std::size_t kApplicationNameBytes = 63;
 constexpr std::size_t kMaxTlsCombinations = 10000;
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
@@ -216,7 +220,7 @@ std::optional<std::int64_t> ParseTimeBound(std::string_view text) {
 void ValueCounter::Add(std::string_view value) {
   value = Bounded(value);
   if (value.empty()) return;
-  if (const auto found = counts_.find(std::string(value)); found != counts_.end()) {
+  if (const auto found = counts_.find(value); found != counts_.end()) {
     ++found->second;
   } else if (counts_.size() < kMaxDistinctValues) {
     counts_.emplace(value, 1);
@@ -293,12 +297,53 @@ std::string LogSummarizer::ClientOf(const LogEntry& entry) {
   return found != sessions_.end() ? found->second.client : std::string();
 }
 
+namespace {
+
+// "2026-12-03 22:13:40[.123] ZONE": the time of day of `text` in milliseconds, when `text` has
+// the same day, zone and shape as `same_as` (a time ParseLogTime read).
+std::optional<std::int64_t> SameDayTimeOfDay(std::string_view text, std::string_view same_as) {
+  constexpr std::size_t kDay = 11;  // "2026-12-03 "
+  const std::size_t zone = text.rfind(' ');
+  if (text.size() != same_as.size() || zone == std::string_view::npos || zone < kDay + 8 ||
+      text.substr(0, kDay) != same_as.substr(0, kDay) ||
+      text.substr(zone) != same_as.substr(zone)) {
+    return std::nullopt;
+  }
+  const std::string_view clock = text.substr(kDay, zone - kDay);  // "22:13:40" or "22:13:40.123"
+  if ((clock.size() != 8 && clock.size() != 12) || clock[2] != ':' || clock[5] != ':' ||
+      (clock.size() == 12 && clock[8] != '.')) {
+    return std::nullopt;
+  }
+  const auto hour = Digits(clock.substr(0, 2)), minute = Digits(clock.substr(3, 2)),
+             second = Digits(clock.substr(6, 2));
+  const auto fraction = clock.size() == 12 ? Digits(clock.substr(9, 3)) : std::optional<int>(0);
+  if (!hour || !minute || !second || !fraction || *hour > 23 || *minute > 59 || *second > 60) {
+    return std::nullopt;
+  }
+  return ((*hour * 60 + *minute) * 60 + *second) * std::int64_t{1000} + *fraction;
+}
+
+}  // namespace
+
 bool LogWindow::Contains(const LogEntry& entry, std::optional<std::int64_t>& time) {
   // Consecutive entries mostly share their time (to the second with %t): parsed once.
   if (entry.timestamp != cached_timestamp_ || entry.epoch_timestamp != cached_epoch_) {
+    // Mostly the same day and zone as the last: only the time of day is read again.
+    const std::optional<std::int64_t> time_of_day =
+        cached_time_ && !entry.epoch_timestamp && !cached_epoch_
+            ? SameDayTimeOfDay(entry.timestamp, cached_timestamp_)
+            : std::nullopt;
+    if (time_of_day) {
+      cached_time_ = *cached_time_ - cached_time_of_day_ + *time_of_day;
+      cached_time_of_day_ = *time_of_day;
+    } else {
+      cached_time_ = ParseLogTime(entry.timestamp, entry.epoch_timestamp);
+      cached_time_of_day_ = cached_time_ && !entry.epoch_timestamp
+                                ? SameDayTimeOfDay(entry.timestamp, entry.timestamp).value_or(0)
+                                : 0;
+    }
     cached_timestamp_.assign(entry.timestamp);
     cached_epoch_ = entry.epoch_timestamp;
-    cached_time_ = ParseLogTime(entry.timestamp, entry.epoch_timestamp);
   }
   time = cached_time_;
   if (!time && !entry.timestamp.empty() && unknown_zone_.empty()) {
@@ -436,7 +481,10 @@ class SummaryScan : public LogEntrySink::BlockScan {
 
   bool Keep(const LogEntry& entry) override {
     window.Add(entry);
-    return Classify(entry.message) != Message::kOther;
+    // The server's connection messages are LOG and FATAL: an ERROR, or a line of another kind,
+    // that reads like one is a client's text.
+    return (entry.severity == "LOG" || entry.severity == "FATAL") &&
+           Classify(entry.message) != Message::kOther;
   }
 
   LogWindow window;
@@ -462,22 +510,21 @@ void LogSummarizer::Add(const LogEntry& entry) {
   const bool counted = window_.Contains(entry, time);
   const bool fatal = entry.severity == "FATAL";
   const std::string key = SessionKey(entry);
-  // Any later line of a session settles the transport held for it.
-  if (kind != Message::kAuthorized && kind != Message::kReplicationAuthorized) {
-    Confirm(key, entry.carries_application ? entry.application : std::string_view());
+  if (time && (!latest_ || *time > *latest_)) latest_ = time;
+  // A later line of a session settles the transport held for it; a new connection on the same
+  // key (a pid used again) ends the old session without showing its name.
+  if (kind != Message::kAuthorized && kind != Message::kReplicationAuthorized && !key.empty()) {
+    if (const auto session = sessions_.find(key); session != sessions_.end()) {
+      Settle(session->second, kind == Message::kReceived ? nullptr : &entry);
+    }
   }
 
   // Joins are kept whether or not the entry is in the window: a session received before the
   // window's start may be authorized inside it.
   if (kind == Message::kReceived && !key.empty()) {
-    if (sessions_.size() >= kMaxOpenSessions) {
-      for (auto& [held_key, session] : sessions_) {
-        if (session.unconfirmed) Count(std::move(*session.unconfirmed));
-      }
-      sessions_.clear();
-      sessions_overflowed_ = true;
-    }
-    sessions_[key] = Session{std::string(Bounded(ValueAfter(message, "host=", {" "}))), false, {}};
+    if (sessions_.size() >= kMaxOpenSessions) MakeRoom(time);
+    sessions_[key] =
+        Session{std::string(Bounded(ValueAfter(message, "host=", {" "}))), time, false, {}};
   }
   if (counted) {
     switch (kind) {
@@ -613,19 +660,20 @@ void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, 
   Authorization authorization;
   authorization.time = time;
   authorization.counted = counted;
-  authorization.user = Known(user);
-  authorization.database = Known(database);
-  authorization.client = Known(client);
-  authorization.application = Known(application);
   LogSessionGroup& group = authorization.group;
   group.replication = replication;
-  group.user = authorization.user;
-  group.database = authorization.database;
-  group.client = authorization.client;
-  group.application = authorization.application;
+  group.user = Known(user);
+  group.database = Known(database);
+  group.client = Known(client);
+  group.application = Known(application);
   const bool gss_encrypted = gss_at != std::string_view::npos &&
                              message.find("encrypted=yes", gss_at) != std::string_view::npos;
-  if (ImitatesTransport(named)) {
+  // The user and database the line's prefix (or csvlog and jsonlog's columns) gives are the
+  // message's: a name that holds a transport's text makes them differ.
+  const bool names_agree =
+      (Known(entry.user).empty() || Known(entry.user) == Known(user)) &&
+      (replication || Known(entry.database).empty() || Known(entry.database) == Known(database));
+  if (ImitatesTransport(named) || !names_agree) {
     // A name that holds a transport's text before the real one: what is real cannot be told.
   } else if (tls) {
     group.transport = "tcp_tls";
@@ -645,35 +693,55 @@ void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, 
   // A claim of encryption after a name the client chose is believed once a later line of the
   // session shows that the name does not imitate it (the authorized line cannot: the name is
   // not set yet when it is written).
-  if (!named.empty() && (tls || gss_encrypted) && entry.carries_application && !key.empty()) {
-    if (sessions_.size() >= kMaxOpenSessions) {
-      for (auto& [held_key, session] : sessions_) {
-        if (session.unconfirmed) Count(std::move(*session.unconfirmed));
-      }
-      sessions_.clear();
-      sessions_overflowed_ = true;
-    }
+  if (!named.empty() && !group.transport.empty() && (tls || gss_encrypted) &&
+      entry.carries_application && !key.empty()) {
+    if (sessions_.size() >= kMaxOpenSessions && sessions_.count(key) == 0) MakeRoom(time);
     Session& session = sessions_[key];
-    if (session.unconfirmed) Count(std::move(*session.unconfirmed));
+    Settle(session, nullptr);
+    authorization.named = Bounded(named);
     session.unconfirmed = std::move(authorization);
     return;
   }
   Count(std::move(authorization));
 }
 
-void LogSummarizer::Confirm(const std::string& key, std::string_view application) {
-  const auto session = key.empty() ? sessions_.end() : sessions_.find(key);
-  if (session == sessions_.end() || !session->second.unconfirmed) return;
-  Authorization authorization = std::move(*session->second.unconfirmed);
-  session->second.unconfirmed.reset();
-  if (ImitatesTransport(Known(application))) {
-    authorization.group.transport.clear();
-    authorization.group.tls_version.clear();
-    authorization.group.cipher.clear();
-    authorization.group.bits = 0;
-    authorization.below_minimum = false;
+void LogSummarizer::Settle(Session& session, const LogEntry* later) {
+  if (!session.unconfirmed) return;
+  Authorization authorization = std::move(*session.unconfirmed);
+  session.unconfirmed.reset();
+  if (later != nullptr && later->carries_application) {
+    const std::string_view named = authorization.named;
+    if (Known(later->application) != named.substr(0, kApplicationNameBytes)) {
+      authorization.group.transport.clear();
+      authorization.group.tls_version.clear();
+      authorization.group.cipher.clear();
+      authorization.group.bits = 0;
+      authorization.below_minimum = false;
+    }
+  } else if (authorization.counted) {
+    ++unverified_;
   }
   Count(std::move(authorization));
+}
+
+void LogSummarizer::MakeRoom(std::optional<std::int64_t> now) {
+  if (now) {
+    for (auto session = sessions_.begin(); session != sessions_.end();) {
+      Session& open = session->second;
+      const std::optional<std::int64_t> since =
+          open.unconfirmed ? open.unconfirmed->time : open.received;
+      if (since && *since < *now - kLongestAuthenticationMs) {
+        Settle(open, nullptr);
+        session = sessions_.erase(session);
+      } else {
+        ++session;
+      }
+    }
+    if (sessions_.size() < kMaxOpenSessions * 9 / 10) return;
+  }
+  for (auto& [key, session] : sessions_) Settle(session, nullptr);
+  sessions_.clear();
+  sessions_overflowed_ = true;
 }
 
 void LogSummarizer::Count(Authorization authorization) {
@@ -682,16 +750,18 @@ void LogSummarizer::Count(Authorization authorization) {
   const std::string_view transport = group.transport;
   if (transport == "tcp_tls") {
     ++summary_.connections.tls;
-    const auto tls_key = std::make_tuple(group.tls_version, group.cipher, group.bits);
-    if (tls_.count(tls_key) > 0 || tls_.size() < kMaxTlsCombinations) {
-      ++tls_[tls_key];
+    const auto tls_key = std::make_tuple(std::string_view(group.tls_version),
+                                         std::string_view(group.cipher), group.bits);
+    if (const auto found = tls_.find(tls_key); found != tls_.end()) {
+      ++found->second;
+    } else if (tls_.size() < kMaxTlsCombinations) {
+      tls_.emplace(std::make_tuple(group.tls_version, group.cipher, group.bits), 1);
     } else {
       distinct_overflow_ = true;
     }
     if (authorization.below_minimum) {
       ++summary_.below_minimum_tls;
-      below_minimum_who_.Add(authorization.user, authorization.database, authorization.client,
-                             authorization.application);
+      below_minimum_who_.Add(group.user, group.database, group.client, group.application);
     }
   } else if (transport == "tcp_gssenc") {
     ++summary_.connections.gss;
@@ -699,8 +769,7 @@ void LogSummarizer::Count(Authorization authorization) {
     ++summary_.connections.local;
   } else if (transport == "tcp_plaintext") {
     ++summary_.connections.plaintext_tcp;
-    plaintext_who_.Add(authorization.user, authorization.database, authorization.client,
-                       authorization.application);
+    plaintext_who_.Add(group.user, group.database, group.client, group.application);
   } else {
     ++summary_.connections.unknown_transport;
   }
@@ -783,8 +852,15 @@ LogSummary LogSummarizer::Finish() {
     if (session.unconfirmed) held.push_back(key);
   }
   std::sort(held.begin(), held.end());
-  for (const std::string& key : held) Count(std::move(*sessions_[key].unconfirmed));
+  for (const std::string& key : held) Settle(sessions_[key], nullptr);
   sessions_.clear();
+  if (unverified_ > 0) {
+    summary_.notes.push_back(
+        std::to_string(unverified_) +
+        " session(s) are counted encrypted as their `connection authorized` line says, after an "
+        "application name no later line of the session showed (log_disconnections off, or the "
+        "log ends first): a client can name itself to read as encrypted there");
+  }
   // In key order, as the same log always gives the same summary and facts.
   const auto in_key_order = [](auto& groups) {
     std::vector<std::pair<const std::string, typename std::decay_t<decltype(groups)>::mapped_type>*>
@@ -837,11 +913,43 @@ LogSummary LogSummarizer::Finish() {
   return std::move(summary_);
 }
 
+std::vector<OpenConnection> LogSummarizer::OpenConnections() const {
+  std::vector<OpenConnection> open;
+  for (const auto& [key, session] : sessions_) {
+    // One received longer ago than authentication can take is no longer being opened.
+    if (session.unconfirmed ||
+        (latest_ && session.received && *session.received < *latest_ - kLongestAuthenticationMs)) {
+      continue;
+    }
+    open.push_back({key, session.client, session.received});
+  }
+  std::sort(open.begin(), open.end(),
+            [](const OpenConnection& a, const OpenConnection& b) { return a.backend < b.backend; });
+  return open;
+}
+
+void LogSummarizer::ResumeConnections(const std::vector<OpenConnection>& open) {
+  for (const OpenConnection& connection : open) {
+    if (sessions_.size() >= kMaxOpenSessions) break;
+    Session& session = sessions_[std::string(Bounded(connection.backend))];
+    session.client = Bounded(connection.client);
+    session.received = connection.received;
+  }
+}
+
 ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
                                    const LogReadOptions& read_options,
                                    const SummaryOptions& summary_options,
                                    const LogPositions* resume, LogPositions* reached) {
   LogSummarizer summarizer(summary_options);
+  // A scheduled run: connections the last one left open are authorized in these lines.
+  if (resume != nullptr) {
+    for (const std::string& file : files) {
+      const std::optional<FileIdentity> identity = IdentityOf(file);
+      const LogPosition* position = identity ? resume->Find(*identity) : nullptr;
+      if (position != nullptr) summarizer.ResumeConnections(position->open_connections);
+    }
+  }
   for (const std::string& file : files) {
     const LogReadResult read = ReadServerLog(file, read_options, summarizer, resume, reached);
     if (read.error) return {{}, read.error};
@@ -853,6 +961,14 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
     }
     summarizer.SetFormat(read.format);
     summarizer.AddLines(read.lines, read.unparsed_lines);
+  }
+  if (reached != nullptr && !files.empty()) {
+    const std::optional<FileIdentity> identity = IdentityOf(files.back());
+    if (const LogPosition* last = identity ? reached->Find(*identity) : nullptr) {
+      LogPosition position = *last;
+      position.open_connections = summarizer.OpenConnections();
+      reached->Set(*identity, std::move(position));
+    }
   }
   return {summarizer.Finish(), std::nullopt};
 }

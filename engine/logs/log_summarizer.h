@@ -47,12 +47,20 @@ struct SummaryOptions {
 
 class ValueCounter {
  public:
+  // Looked up by the view, without a string made for each value.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view value) const {
+      return std::hash<std::string_view>()(value);
+    }
+  };
+
   void Add(std::string_view value);
   std::vector<LogValueCount> Top(std::size_t count) const;
   bool overflowed() const { return overflow_ > 0; }
 
  private:
-  std::unordered_map<std::string, std::uint64_t> counts_;
+  std::unordered_map<std::string, std::uint64_t, Hash, std::equal_to<>> counts_;
   std::uint64_t overflow_ = 0;
 };
 
@@ -79,6 +87,7 @@ class LogWindow {
   std::string cached_timestamp_;  // the last entry's time, as written, and as parsed
   bool cached_epoch_ = false;
   std::optional<std::int64_t> cached_time_;
+  std::int64_t cached_time_of_day_ = 0;
   bool window_unknown_ = false;
 };
 
@@ -92,6 +101,11 @@ class LogSummarizer : public LogEntrySink {
   // A file's line counts (LogReadResult).
   void AddLines(std::uint64_t lines, std::uint64_t unparsed);
   void SetFormat(LogFormat format);
+  // Connections received and not yet authorized, failed or ended: what a scheduled run hands to
+  // the next (ResumeConnections), whose lines authorize them. In backend order, and before
+  // Finish.
+  std::vector<OpenConnection> OpenConnections() const;
+  void ResumeConnections(const std::vector<OpenConnection>& open);
   LogSummary Finish();
 
  private:
@@ -105,13 +119,14 @@ class LogSummarizer : public LogEntrySink {
   // An authorized session, before it is counted by its transport.
   struct Authorization {
     LogSessionGroup group;  // transport "" when unknown
-    std::string user, database, client, application;
+    std::string named;      // the application name the line gives, when it is held for it
     bool below_minimum = false;
     std::optional<std::int64_t> time;
     bool counted = false;  // inside the window
   };
   struct Session {
     std::string client;
+    std::optional<std::int64_t> received;  // when `connection received` was written
     // clientcert=verify-full failed (a LOG line): the FATAL that follows names the method's
     // failure (password authentication failed, ...) and is the same attempt, counted already.
     bool certificate_failed = false;
@@ -124,9 +139,15 @@ class LogSummarizer : public LogEntrySink {
                   std::optional<std::int64_t> time, bool counted, const std::string& key);
   // Counts an authorized session by its transport.
   void Count(Authorization authorization);
-  // A later line of the session of `key` (its application name, if the format has it), or its
-  // end: the transport held for it is counted, or counted as unknown if the name imitates one.
-  void Confirm(const std::string& key, std::string_view application);
+  // Counts the transport held for `session`: as written if `later` (a later line of the
+  // session) shows the application name the authorized line gave, as unknown if it shows another
+  // (a name that imitates TLS, or one changed to hide it); as written, but not verified, when no
+  // later line shows the name (`later` null, or a line without it).
+  void Settle(Session& session, const LogEntry* later);
+  // Makes room in sessions_ at `now`: joins older than a connection can wait for its
+  // authentication go, held transports older than that are settled; all go if that is not
+  // enough.
+  void MakeRoom(std::optional<std::int64_t> now);
   void Failed(LogFailure failure, const LogEntry& entry, std::string_view user,
               std::string_view database, std::string_view client, std::string_view reason,
               std::optional<std::int64_t> time);
@@ -142,7 +163,7 @@ class LogSummarizer : public LogEntrySink {
   bool format_set_ = false;
   LogWindow window_;
   std::unordered_map<std::string, Session> sessions_;
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> tls_;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> tls_;
   std::map<std::pair<std::string, int>, std::uint64_t> hba_lines_;
   bool distinct_overflow_ = false;  // TLS combinations or hba lines beyond their limits
   WhoCounters plaintext_who_, below_minimum_who_;
@@ -154,6 +175,8 @@ class LogSummarizer : public LogEntrySink {
   std::unordered_map<std::string, LogSessionGroup> session_groups_;
   std::unordered_map<std::string, LogFailureGroup> failure_groups_;
   bool sessions_overflowed_ = false;
+  std::uint64_t unverified_ = 0;        // transports taken as written without the later line
+  std::optional<std::int64_t> latest_;  // the latest time of an entry taken
 };
 
 // Reads `files`, in order, into one summary (LogSummarizer, ReadServerLog). A file that cannot be

@@ -222,8 +222,10 @@ inline constexpr FieldSpec kHbaAccessFields[] = {
 inline constexpr FieldSpec kLogSessionFields[] = {
     {"log", kString, "the server log: the file, or target:file for an inventory's server_logs"},
     {"transport", kString,
-     "local, tcp_plaintext, tcp_tls or tcp_gssenc; absent when the log does not say the client "
-     "of a session without TLS (no `connection received` line, no client in the prefix)"},
+     "local, tcp_plaintext, tcp_tls or tcp_gssenc; absent when the log does not tell: a session "
+     "without TLS whose client it does not say (no `connection received` line, no client in the "
+     "prefix), or one whose application name imitates the TLS or GSS text the server writes "
+     "after it"},
     {"replication", kBool, "a replication connection (walsender)"},
     {"tls_version", kTlsVersion, "negotiated protocol (TLS sessions)"},
     {"cipher", kString, "negotiated cipher suite, OpenSSL name (TLS sessions)"},

@@ -212,8 +212,10 @@ TEST(LogReaderTest, StderrContinuationLinesBelongToTheirMessage) {
   EXPECT_EQ(read.result.format, LogFormat::kStderr);
   EXPECT_EQ(read.result.lines, 4u);
   EXPECT_EQ(read.result.unparsed_lines, 1u);
-  ASSERT_EQ(read.messages.size(), 2u);
-  EXPECT_EQ(read.messages[1], "select 1/0,");
+  // The STATEMENT line (and its tab line) belong to the message: no entry of their own, since
+  // what they hold is what a client sent.
+  ASSERT_EQ(read.messages.size(), 1u);
+  EXPECT_EQ(read.messages[0], "division by zero");
 }
 
 TEST(LogReaderTest, CsvlogRecordsSpanLinesInsideQuotes) {
@@ -408,9 +410,54 @@ TEST(LogReaderTest, AnIncrementalCsvlogReadStopsBetweenRecords) {
   EXPECT_TRUE(read().empty());
 }
 
+// A connection received as one scheduled run stopped is authorized in the next run's lines: the
+// client address its `connection received` gave is carried over, so its transport is known.
+// A line longer than the limit, last in the file: read once, and not before its end is written.
+TEST(LogSourceTest, AnIncrementalReadPassesALongLineOnOnceItsEndIsWritten) {
+  TempDir dir;
+  const std::filesystem::path log =
+      dir.Write("postgresql.log", "one\n" + std::string(kMaxLineBytes + 10, 'a'));
+  LogPositions positions;
+  EXPECT_EQ(ReadFrom(log, positions).size(), 1u);
+  std::ofstream(log, std::ios::app) << "tail\n";
+  const std::vector<std::string> second = ReadFrom(log, positions);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].size(), kMaxLineBytes);
+  EXPECT_TRUE(ReadFrom(log, positions).empty());
+  std::ofstream(log, std::ios::app) << "two\n";
+  EXPECT_EQ(ReadFrom(log, positions), (std::vector<std::string>{"two"}));
+}
+
+TEST(LogSourceTest, AConnectionOpenWhenARunStopsIsJoinedInTheNext) {
+  TempDir dir;
+  const std::filesystem::path log = dir.Write(
+      "postgresql.log",
+      "2026-12-03 22:23:17.096 UTC [7] LOG:  connection received: host=10.0.0.9 port=5\n");
+  LogPositions positions;
+  const auto run = [&] {
+    const LogPositions resume = positions;
+    std::string error;
+    // Through the state file's JSON, as a scheduled run keeps them.
+    LogPositions reached = *LogPositions::FromJson(resume.ToJson(), error);
+    const ServerLogsRead read = SummarizeServerLogs(
+        {log.string()}, {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, {}, &resume,
+        &reached);
+    EXPECT_FALSE(read.error) << *read.error;
+    positions = *LogPositions::FromJson(reached.ToJson(), error);
+    return read.summary;
+  };
+  EXPECT_EQ(run().connections.received, 1u);
+  std::ofstream(log, std::ios::app)
+      << "2026-12-03 22:23:17.099 UTC [7] LOG:  connection authorized: user=a database=b\n";
+  const LogSummary second = run();
+  EXPECT_EQ(second.connections.authorized, 1u);
+  EXPECT_EQ(second.connections.plaintext_tcp, 1u);
+  EXPECT_EQ(second.connections.unknown_transport, 0u);
+}
+
 TEST(LogSourceTest, PositionsSurviveTheirJsonAndRefuseAnythingElse) {
   LogPositions positions;
-  positions.Set({2049, 1234567}, {42, "ab12"});
+  positions.Set({2049, 1234567}, {42, "ab12", {{"6b1.7", "10.0.0.9", 1764800020000}}});
   std::string error;
   const std::optional<LogPositions> read = LogPositions::FromJson(positions.ToJson(), error);
   ASSERT_TRUE(read) << error;
@@ -589,6 +636,99 @@ TEST(ClientWrittenLinesTest, ATlsClaimAfterANameStandsWhenNoLaterLineShowsTheNam
                   "cipher=TLS_AES_256_GCM_SHA384, bits=256)"}});
   EXPECT_EQ(twice.connections.tls, 0u);
   EXPECT_EQ(twice.connections.unknown_transport, 1u);
+}
+
+LogSummary SummarizeText(const TempDir& dir, const std::string& text, const std::string& prefix) {
+  const ServerLogsRead read =
+      SummarizeServerLogs({dir.Write("server.log", text).string()},
+                          {.format = std::nullopt, .line_prefix = prefix}, {});
+  EXPECT_FALSE(read.error) << *read.error;
+  return read.summary;
+}
+
+// What a client sends is logged on a STATEMENT line (here after a syntax error): it never
+// counts as a connection, whatever it reads like.
+TEST(ClientWrittenLinesTest, AStatementLineIsNoConnection) {
+  TempDir dir;
+  const LogSummary summary = SummarizeText(
+      dir,
+      "2026-12-03 22:23:17.096 UTC [7] ERROR:  syntax error at or near \"connection\"\n"
+      "2026-12-03 22:23:17.096 UTC [7] STATEMENT:  connection authorized: user=a database=b SSL "
+      "enabled (protocol=TLSv1, cipher=NULL-MD5, bits=40)\n"
+      "2026-12-03 22:23:17.097 UTC [7] STATEMENT:  connection authenticated: identity=\"a\" "
+      "method=md5 (/etc/postgresql/15/main/pg_hba.conf:7)\n",
+      kDefaultLogLinePrefix);
+  EXPECT_EQ(summary.connections.authorized, 0u);
+  EXPECT_TRUE(summary.hba_lines.empty());
+}
+
+const std::string kWithApplication = "%m [%p] app=%a,db=%d ";
+
+std::string SessionLines(const std::string& startup_name, const std::string& later_name) {
+  return "2026-12-03 22:23:17.096 UTC [7] app=[unknown],db=[unknown] LOG:  connection received: "
+         "host=10.0.0.1 port=5\n"
+         "2026-12-03 22:23:17.097 UTC [7] app=[unknown],db=b LOG:  connection authorized: user=a "
+         "database=b application_name=" +
+         startup_name +
+         " SSL enabled (protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)\n"
+         "2026-12-03 22:23:18.000 UTC [7] app=" +
+         later_name + ",db=b LOG:  disconnection: session time: 0:00:00.903 user=a database=b\n";
+}
+
+// The name a later line shows is the one the authorized line gave (cut at 63 bytes): believed.
+// Another name (the session renamed itself, to '' or to anything) leaves the transport unknown.
+TEST(ClientWrittenLinesTest, ATlsClaimAfterANameHoldsOnlyIfALaterLineShowsThatName) {
+  TempDir dir;
+  const std::string long_name(70, 'n');
+  for (const auto& [startup, later, tls] :
+       {std::tuple{std::string("psql"), std::string("psql"), 1u},
+        std::tuple{long_name, long_name.substr(0, 63), 1u},
+        std::tuple{std::string("x"), std::string("psql"), 0u},
+        std::tuple{std::string("x"), std::string("[unknown]"), 0u}}) {
+    SCOPED_TRACE(startup + " / " + later);
+    const LogSummary summary = SummarizeText(dir, SessionLines(startup, later), kWithApplication);
+    EXPECT_EQ(summary.connections.authorized, 1u);
+    EXPECT_EQ(summary.connections.tls, tls);
+    EXPECT_EQ(summary.connections.unknown_transport, 1u - tls);
+    EXPECT_TRUE(summary.notes.empty()) << summary.notes[0];
+  }
+}
+
+// The database a line's prefix gives is the message's: one named like a transport is caught.
+TEST(ClientWrittenLinesTest, ADatabaseNamedLikeTlsIsCaughtByThePrefix) {
+  TempDir dir;
+  const LogSummary summary = SummarizeText(
+      dir,
+      "2026-12-03 22:23:17.096 UTC [7] app=[unknown],db=[unknown] LOG:  connection received: "
+      "host=10.0.0.1 port=5\n"
+      "2026-12-03 22:23:17.097 UTC [7] app=[unknown],db=x SSL enabled (protocol=TLSv1.3, "
+      "cipher=A, bits=256) LOG:  connection authorized: user=a database=x SSL enabled "
+      "(protocol=TLSv1.3, cipher=A, bits=256)\n",
+      kWithApplication);
+  EXPECT_EQ(summary.connections.tls, 0u);
+  EXPECT_EQ(summary.connections.unknown_transport, 1u);
+}
+
+// RAISE LOG text followed by megabytes of its own lines: its CONTEXT, blocks later, still
+// makes it a client's text.
+TEST(ClientWrittenLinesTest, AContextBlocksAfterItsMessageStillCounts) {
+  TempDir dir;
+  std::string log =
+      "2026-12-03 22:23:17.096 UTC [7] LOG:  connection authorized: user=a database=b SSL enabled "
+      "(protocol=TLSv1, cipher=A, bits=40)\n";
+  const std::string tab_line = "\t" + std::string(1000, 'x') + "\n";
+  while (log.size() < 3 * kBlockBytes) log += tab_line;
+  log +=
+      "2026-12-03 22:23:17.096 UTC [7] CONTEXT:  PL/pgSQL function inline_code_block line 1 at "
+      "RAISE\n";
+  for (const unsigned threads : {1u, 3u}) {
+    const ServerLogsRead read = SummarizeServerLogs(
+        {dir.Write("server.log", log).string()},
+        {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix, .threads = threads}, {});
+    ASSERT_FALSE(read.error) << *read.error;
+    EXPECT_EQ(read.summary.connections.authorized, 0u);
+    EXPECT_EQ(read.summary.unparsed_lines, 0u);
+  }
 }
 
 // ---- blocks read on several threads -------------------------------------------------------

@@ -208,7 +208,13 @@ TEST_F(LogSummarySandboxTest, EachFormatIsRecognisedAndReadWhole) {
   for (const json* summary : All()) {
     EXPECT_EQ((*summary)["unparsed_lines"], 0) << (*summary)["format"];
     EXPECT_GT((*summary)["lines"].get<int>(), 20);
-    EXPECT_TRUE((*summary)["notes"].empty()) << (*summary)["notes"];
+    // The four TLS sessions with an application name are still open: no later line of theirs
+    // shows the name yet, and the summary says their encryption is taken as written.
+    ASSERT_EQ((*summary)["notes"].size(), 1u) << (*summary)["notes"];
+    EXPECT_EQ(
+        (*summary)["notes"][0].get<std::string>().rfind("4 session(s) are counted encrypted", 0),
+        0u)
+        << (*summary)["notes"];
   }
 }
 
