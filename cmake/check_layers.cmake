@@ -11,9 +11,10 @@ set(LAYER_hba hba model core)
 set(LAYER_probe probe model core)
 set(LAYER_collect collect model core)
 set(LAYER_logs logs model core)
+set(LAYER_evidence evidence model core)
 set(LAYER_scan scan collect hba logs probe model core)
 set(LAYER_reporters reporters findings model core)
-set(LAYER_cli cli scan collect logs hba probe policy findings model core reporters)
+set(LAYER_cli cli scan collect logs hba probe evidence policy findings model core reporters)
 # Only collection speaks libpq.
 set(LIBPQ_LAYERS collect)
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/cli/collect_command.h"
+#include "engine/cli/evidence_command.h"
 #include "engine/cli/hba_diff_command.h"
 #include "engine/cli/hba_explain_command.h"
 #include "engine/cli/hba_rules_command.h"
@@ -429,6 +430,19 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
       ->check(CLI::PositiveNumber)
       ->default_val(30);
   state_dir->excludes(baseline)->excludes(base_hba)->excludes(base_ref);
+  command->add_option("--evidence-dir", options->evidence.directory,
+                      "Write an evidence bundle into DIR (new or empty): the reports in every "
+                      "format and manifest.json (who ran what, when, on which host, on which "
+                      "inputs, each file's SHA-256); check it with 'pgward evidence verify'");
+  command
+      ->add_option("--sign-key", options->evidence.sign_key,
+                   "With --evidence-dir: sign manifest.json with this private key (PEM, "
+                   "unencrypted), a detached CMS signature in manifest.json.p7s")
+      ->check(CLI::ExistingFile);
+  command
+      ->add_option("--sign-cert", options->evidence.sign_cert,
+                   "With --sign-key: the key's certificate (PEM), embedded in the signature")
+      ->check(CLI::ExistingFile);
   command->add_flag("--fail-on-new", options->fail_on_new,
                     "Only findings new since the baseline fail the run (at or above --fail-on)");
   command
@@ -468,6 +482,25 @@ void AddReportCommands(CLI::App& report, Action& action) {
       return;
     }
     action = [options] { return RunReportMerge(*options, std::cout, std::cerr); };
+  });
+}
+
+void AddEvidenceCommands(CLI::App& evidence, Action& action) {
+  CLI::App* verify = evidence.add_subcommand(
+      "verify",
+      "Check an evidence bundle (scan --evidence-dir): every file as its manifest says, nothing "
+      "added, and the manifest's signature; exit 0 only when all of it holds");
+  auto options = std::make_shared<EvidenceVerifyOptions>();
+  verify->add_option("DIR", options->directory, "The bundle's directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  verify
+      ->add_option("--ca-file", options->ca_file,
+                   "CA certificates (PEM) the signer's certificate must chain to; without it, "
+                   "the signature is checked against the certificate it embeds only")
+      ->check(CLI::ExistingFile);
+  verify->callback([&action, options] {
+    action = [options] { return RunEvidenceVerify(*options, std::cout, std::cerr); };
   });
 }
 
@@ -648,6 +681,9 @@ int Run(int argc, char** argv) {
 
   CLI::App* log = app.add_subcommand("log", "Read PostgreSQL server logs");
   AddLogCommands(*log, action);
+
+  CLI::App* evidence = app.add_subcommand("evidence", "Check evidence bundles scans wrote");
+  AddEvidenceCommands(*evidence, action);
 
   if (std::optional<int> error = CheckCommandWords(app, argc, argv)) return *error;
   try {

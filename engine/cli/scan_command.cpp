@@ -129,6 +129,10 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
   const std::optional<std::vector<ReportOutput>> outputs = PlanOutputs(options.output, err);
   if (!outputs) return ToInt(ExitCode::kUsageOrInputError);
+  if (std::optional<std::string> refused = CheckEvidenceOptions(options.evidence)) {
+    err << "pgward: " << *refused << "\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
   LoadedPolicies loaded = LoadPolicies(options.policy_choice, err);
   if (!loaded.ok) return ToInt(ExitCode::kUsageOrInputError);
 
@@ -296,6 +300,16 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   if (std::optional<int> failed =
           WriteReports(report, *outputs, options.output, inputs, out, err)) {
     return *failed;
+  }
+  if (!options.evidence.directory.empty()) {
+    std::vector<evidence::PackVersion> packs;
+    for (const policy::Policy& loaded_policy : loaded.policies) {
+      packs.push_back({loaded_policy.name, loaded_policy.version});
+    }
+    if (std::optional<std::string> error = WriteEvidenceBundle(report, packs, options.evidence)) {
+      err << "pgward: evidence bundle: " << *error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
   }
   // Kept after the reports: a run whose reports could not be written is not the next baseline.
   if (state) {

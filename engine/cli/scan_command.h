@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/cli/collect_command.h"
+#include "engine/cli/evidence_command.h"
 #include "engine/cli/policy_choice.h"
 #include "engine/cli/report_outputs.h"
 #include "engine/findings/finding.h"
@@ -41,6 +42,7 @@ struct ScanOptions {
 
   // Output.
   ReportOutputOptions output;
+  EvidenceOptions evidence;                           // --evidence-dir, --sign-key, --sign-cert
   std::optional<Severity> fail_on = Severity::kHigh;  // absent: never
   bool reproducible = false;  // no timestamps: the same inputs give the same bytes
 

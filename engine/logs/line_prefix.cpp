@@ -113,6 +113,27 @@ std::size_t MatchFixed(const Element& element, std::string_view line, std::size_
   return kNoMatch;
 }
 
+// An element padded on the left (%10u) starts after the spaces.
+std::size_t SkipLeftPadding(const Element& element, std::string_view line, std::size_t at) {
+  if (element.padding > 0) {
+    while (at < line.size() && line[at] == ' ') ++at;
+  }
+  return at;
+}
+
+// A fixed-shape element at `at`: its span, and where what follows it starts (after the spaces
+// of a padding on the right, %-10u); kNoMatch when it does not match.
+std::size_t MatchFixedElement(const Element& element, std::string_view line, std::size_t at,
+                              std::pair<std::size_t, std::size_t>& span) {
+  std::size_t end = MatchFixed(element, line, at);
+  if (end == kNoMatch) return kNoMatch;
+  span = {at, end};
+  if (element.padding < 0) {
+    while (end < line.size() && line[end] == ' ') ++end;
+  }
+  return end;
+}
+
 // line.find(literal, from) for the short literals of a prefix, comparing in place.
 std::size_t FindLiteral(std::string_view line, const std::string& literal, std::size_t from) {
   while (from < line.size()) {
@@ -159,18 +180,11 @@ struct Matcher {
     if (++steps > kStepBudget) return kNoMatch;
     if (index == count) return SeverityFollows(line, at) ? at : kNoMatch;
     const Element& element = elements[index];
-    if (element.padding > 0) {
-      while (at < line.size() && line[at] == ' ') ++at;
-    }
+    at = SkipLeftPadding(element, line, at);
     const bool host = element.kind == Kind::kHost;
     if (element.kind != Kind::kText && !host) {
-      std::size_t end = MatchFixed(element, line, at);
-      if (end == kNoMatch) return kNoMatch;
-      spans[index] = {at, end};
-      if (element.padding < 0) {
-        while (end < line.size() && line[end] == ' ') ++end;
-      }
-      return From(index + 1, end);
+      const std::size_t end = MatchFixedElement(element, line, at, spans[index]);
+      return end == kNoMatch ? kNoMatch : From(index + 1, end);
     }
     // Text: as short as lets the rest match (it cannot hold the line's end).
     for (std::size_t end = at; end <= line.size(); ++end) {
@@ -205,18 +219,11 @@ std::size_t MatchFirstTry(const std::vector<Element>& elements, std::size_t coun
   std::size_t at = 0;
   for (std::size_t index = 0; index < count; ++index) {
     const Element& element = elements[index];
-    if (element.padding > 0) {
-      while (at < line.size() && line[at] == ' ') ++at;
-    }
+    at = SkipLeftPadding(element, line, at);
     const bool host = element.kind == Kind::kHost;
     if (element.kind != Kind::kText && !host) {
-      std::size_t end = MatchFixed(element, line, at);
-      if (end == kNoMatch) return kNoMatch;
-      spans[index] = {at, end};
-      if (element.padding < 0) {
-        while (end < line.size() && line[end] == ' ') ++end;
-      }
-      at = end;
+      at = MatchFixedElement(element, line, at, spans[index]);
+      if (at == kNoMatch) return kNoMatch;
       continue;
     }
     if (index + 1 == count || elements[index + 1].kind != Kind::kLiteral ||

@@ -1,0 +1,97 @@
+#include "engine/findings/requirements.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+namespace pgward {
+namespace {
+
+// "12.3.3" as (12, 3, 3): requirements in their numbering's order, not the text's.
+std::vector<int> Numbering(std::string_view id) {
+  std::vector<int> parts;
+  while (!id.empty()) {
+    const std::size_t dot = id.find('.');
+    int part = 0;
+    std::from_chars(id.data(), id.data() + std::min(dot, id.size()), part);
+    parts.push_back(part);
+    id = dot == std::string_view::npos ? std::string_view() : id.substr(dot + 1);
+  }
+  return parts;
+}
+
+}  // namespace
+
+std::string_view RequirementVerdictName(RequirementVerdict verdict) {
+  switch (verdict) {
+    case RequirementVerdict::kSatisfied:
+      return "satisfied";
+    case RequirementVerdict::kNotSatisfied:
+      return "not_satisfied";
+    case RequirementVerdict::kNotAssessed:
+      return "not_assessed";
+  }
+  return "";
+}
+
+std::vector<RequirementResult> JudgeRequirements(const ScanReport& report,
+                                                 std::string_view framework,
+                                                 const std::vector<std::string>& required) {
+  std::map<std::string, RequirementResult> results;
+  for (const std::string& id : required) results[id].id = id;
+  std::map<std::string, std::vector<std::string>> requirements_of;  // rule id -> requirements
+  for (const RuleInfo& rule : report.rules) {
+    const auto mapped = rule.compliance.find(std::string(framework));
+    if (mapped == rule.compliance.end()) continue;
+    for (const std::string& id : mapped->second) {
+      RequirementResult& result = results[id];
+      result.id = id;
+      result.rules.push_back(rule.id);
+      requirements_of[rule.id].push_back(id);
+    }
+  }
+  for (const RuleCheck& check : report.checks) {
+    const auto mapped = requirements_of.find(check.rule_id);
+    if (mapped == requirements_of.end()) continue;
+    for (const std::string& id : mapped->second) ++results[id].checks;
+  }
+  for (const Finding& finding : report.findings) {
+    const auto mapped = requirements_of.find(finding.rule_id);
+    if (mapped == requirements_of.end()) continue;
+    for (const std::string& id : mapped->second) results[id].findings.push_back(&finding);
+  }
+  std::vector<RequirementResult> judged;
+  for (auto& [id, result] : results) {
+    const auto count = [&](FindingStatus status) {
+      return std::count_if(result.findings.begin(), result.findings.end(),
+                           [&](const Finding* finding) { return finding->status == status; });
+    };
+    const auto failing = count(FindingStatus::kFail);
+    const auto errors = count(FindingStatus::kError);
+    if (failing > 0) {
+      result.verdict = RequirementVerdict::kNotSatisfied;
+      result.reason = std::to_string(failing) + " failing finding(s)";
+    } else if (errors > 0) {
+      result.verdict = RequirementVerdict::kNotAssessed;
+      result.reason = std::to_string(errors) + " check(s) could not be decided: evidence missing";
+    } else if (result.checks == 0) {
+      result.verdict = RequirementVerdict::kNotAssessed;
+      result.reason = result.rules.empty() ? "no rule of this run maps to it"
+                                           : "its rules found nothing to check in this run";
+    } else {
+      result.verdict = RequirementVerdict::kSatisfied;
+      result.reason = "every check of its rules passed (" + std::to_string(result.checks) + ")";
+      if (const auto waived = count(FindingStatus::kWaived); waived > 0) {
+        result.reason += ", with " + std::to_string(waived) + " waived finding(s)";
+      }
+    }
+    judged.push_back(std::move(result));
+  }
+  std::sort(judged.begin(), judged.end(),
+            [](const RequirementResult& a, const RequirementResult& b) {
+              return Numbering(a.id) < Numbering(b.id);
+            });
+  return judged;
+}
+
+}  // namespace pgward

@@ -1,0 +1,73 @@
+// Requirements judged from a run's rules, checks and findings (JudgeRequirements), and written
+// as requirements.json.
+#include "engine/findings/requirements.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "reporters/requirements_report.h"
+
+namespace pgward {
+namespace {
+
+RuleInfo Rule(const std::string& id, std::vector<std::string> requirements) {
+  RuleInfo rule;
+  rule.id = id;
+  rule.compliance["pci-dss-4.0.1"] = std::move(requirements);
+  rule.compliance["cis-postgresql-16"] = {"6.8"};
+  return rule;
+}
+
+Finding FindingOf(const std::string& rule, FindingStatus status) {
+  Finding finding;
+  finding.rule_id = rule;
+  finding.status = status;
+  finding.target = "db1";
+  finding.message = rule + " on db1";
+  return finding;
+}
+
+TEST(RequirementsTest, AFailureFailsARequirementAWaiverDoesNotMissingEvidenceIsNotAPass) {
+  ScanReport report;
+  report.rules = {Rule("R-FAIL", {"4.2.1"}), Rule("R-PASS", {"4.2.1", "8.3.2"}),
+                  Rule("R-WAIVED", {"8.3.2"}), Rule("R-ERROR", {"2.2.7"}),
+                  Rule("R-IDLE", {"10.2.1"})};
+  for (const char* rule : {"R-FAIL", "R-PASS", "R-WAIVED", "R-ERROR"}) {
+    report.checks.push_back({rule, "db1", 1, 0, 0});
+  }
+  report.findings = {FindingOf("R-FAIL", FindingStatus::kFail),
+                     FindingOf("R-WAIVED", FindingStatus::kWaived),
+                     FindingOf("R-ERROR", FindingStatus::kError)};
+  const std::vector<RequirementResult> judged =
+      JudgeRequirements(report, "pci-dss-4.0.1", {"4.2.1.1", "12.3.3"});
+  std::vector<std::string> order;
+  std::map<std::string, RequirementVerdict> verdicts;
+  for (const RequirementResult& result : judged) {
+    order.push_back(result.id);
+    verdicts[result.id] = result.verdict;
+  }
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"2.2.7", "4.2.1", "4.2.1.1", "8.3.2", "10.2.1", "12.3.3"}));
+  EXPECT_EQ(verdicts["4.2.1"], RequirementVerdict::kNotSatisfied);
+  EXPECT_EQ(verdicts["8.3.2"], RequirementVerdict::kSatisfied);      // the failure is waived
+  EXPECT_EQ(verdicts["2.2.7"], RequirementVerdict::kNotAssessed);    // evidence missing
+  EXPECT_EQ(verdicts["10.2.1"], RequirementVerdict::kNotAssessed);   // nothing checked
+  EXPECT_EQ(verdicts["4.2.1.1"], RequirementVerdict::kNotAssessed);  // no rule maps to it
+  EXPECT_EQ(verdicts.count("6.8"), 0u);                              // another framework's
+
+  std::ostringstream out;
+  reporters::WriteRequirementsJson("pci-dss-4.0.1", judged, out);
+  const nlohmann::json document = nlohmann::json::parse(out.str());
+  EXPECT_EQ(document["requirements"][1]["id"], "4.2.1");
+  EXPECT_EQ(document["requirements"][1]["verdict"], "not_satisfied");
+  EXPECT_EQ(document["requirements"][1]["findings"][0]["rule_id"], "R-FAIL");
+  EXPECT_EQ(document["requirements"][3]["findings"][0]["status"], "waived");
+}
+
+}  // namespace
+}  // namespace pgward
