@@ -11,6 +11,7 @@
 #include "engine/evidence/signature.h"
 #include "pgward/version.h"
 #include "reporters/atomic_file.h"
+#include "reporters/crypto_inventory_report.h"
 #include "reporters/printable.h"
 #include "reporters/render.h"
 #include "reporters/requirements_report.h"
@@ -22,6 +23,8 @@ namespace fs = std::filesystem;
 
 constexpr char kPciFramework[] = "pci-dss-4.0.1";
 constexpr char kRequirementsFile[] = "requirements.json";
+constexpr char kInventoryJsonFile[] = "crypto-inventory.json";
+constexpr char kInventoryCsvFile[] = "crypto-inventory.csv";
 
 std::string OperatingSystemUser() {
   if (const passwd* entry = getpwuid(geteuid())) return entry->pw_name;
@@ -72,7 +75,7 @@ std::optional<std::string> CheckEvidenceOptions(const EvidenceOptions& options) 
   return std::nullopt;
 }
 
-std::optional<std::string> WriteEvidenceBundle(const ScanReport& report,
+std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const FactSet& facts,
                                                const std::vector<evidence::PackVersion>& packs,
                                                const EvidenceOptions& options) {
   const fs::path directory(options.directory);
@@ -100,6 +103,17 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report,
     return failed;
   }
   written.push_back(kRequirementsFile);
+  // The certificates, protocols and suites seen (4.2.1.1, 12.3.3).
+  const CryptoInventory inventory = BuildCryptoInventory(facts);
+  for (const auto& [name, write] :
+       {std::pair{kInventoryJsonFile, &reporters::WriteCryptoInventoryJson},
+        std::pair{kInventoryCsvFile, &reporters::WriteCryptoInventoryCsv}}) {
+    if (std::optional<std::string> failed = reporters::WriteFileAtomically(
+            directory / name, [&](std::ostream& out) { write(inventory, out); })) {
+      return failed;
+    }
+    written.push_back(name);
+  }
   evidence::Manifest manifest;
   manifest.tool_version = kVersion;
   manifest.command_line = report.invocation.arguments;

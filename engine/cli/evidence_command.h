@@ -24,8 +24,9 @@ struct EvidenceOptions {
 // signing key comes with its certificate. An error message, or nullopt.
 std::optional<std::string> CheckEvidenceOptions(const EvidenceOptions& options);
 
-// After a scan: its reports in every format, manifest.json and, when signing, its signature.
-std::optional<std::string> WriteEvidenceBundle(const ScanReport& report,
+// After a scan: its reports in every format, requirements.json, the crypto inventory of its
+// facts, manifest.json and, when signing, its signature.
+std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const FactSet& facts,
                                                const std::vector<evidence::PackVersion>& packs,
                                                const EvidenceOptions& options);
 

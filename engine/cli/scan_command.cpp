@@ -306,7 +306,8 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     for (const policy::Policy& loaded_policy : loaded.policies) {
       packs.push_back({loaded_policy.name, loaded_policy.version});
     }
-    if (std::optional<std::string> error = WriteEvidenceBundle(report, packs, options.evidence)) {
+    if (std::optional<std::string> error =
+            WriteEvidenceBundle(report, *facts, packs, options.evidence)) {
       err << "pgward: evidence bundle: " << *error << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
     }

@@ -590,5 +590,84 @@ TEST(ScanProbeTest, ThreeShardsMergedEqualOneRunOfTheFleet) {
   EXPECT_NE(unsharded.err.find("is not a shard's report"), std::string::npos) << unsharded.err;
 }
 
+// PCI DSS evidence of a live server (#18): a signed bundle that verifies, whose crypto inventory
+// holds exactly the server's chain (its certificate and the sandbox CA it sends), the client
+// certificate a session presented (pg_stat_ssl's client_dn), and the
+// protocols and suites the probe saw accepted and the planted sessions use.
+TEST(ScanProbeTest, AnEvidenceBundleInventoriesTheCertificatesProtocolsAndSuites) {
+  SandboxOptions options = SandboxOptions::legacy_tls();
+  options.server_certificate = sandbox::CertificateSpec{
+      .common_name = "localhost", .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"}};
+  Sandbox sandbox(options);
+  sandbox.GrantScannerHbaFileRules();
+  std::vector<sandbox::LiveClient> sessions;
+  sessions.emplace_back(sandbox,
+                        sandbox::ClientSpec{.transport = sandbox::Transport::kTcpTls,
+                                            .user = sandbox::kTlsAppRole,
+                                            .min_tls_version = TLS1_3_VERSION,
+                                            .ciphersuites = "TLS_CHACHA20_POLY1305_SHA256"});
+  sessions.emplace_back(sandbox,
+                        sandbox::ClientSpec{.transport = sandbox::Transport::kTcpTls,
+                                            .user = sandbox::kTlsAppRole,
+                                            .max_tls_version = TLS1_2_VERSION,
+                                            .cipher_list = "ECDHE-ECDSA-AES128-GCM-SHA256"});
+  sessions.emplace_back(sandbox,
+                        sandbox::ClientSpec{.transport = sandbox::Transport::kTcpTls,
+                                            .user = sandbox::kCertOnlyRole,
+                                            .client_certificate_role = sandbox::kCertOnlyRole});
+  TempDir dir;
+  const auto openssl = testing::RunCommand(
+      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.file("key.pem"),
+       "-out", dir.file("cert.pem"), "-subj", "/CN=evidence signer", "-days", "2"});
+  ASSERT_EQ(openssl.exit_code, 0) << openssl.err;
+  const std::string bundle = dir.file("bundle");
+  const auto scan =
+      RunPgward({"scan", "--target", sandbox.tls_dsn(sandbox::kScannerRole), "--probe", "--pack",
+                 "pci-dss-4.0", "--evidence-dir", bundle, "--sign-key", dir.file("key.pem"),
+                 "--sign-cert", dir.file("cert.pem"), "--format", "json"});
+  ASSERT_NE(scan.exit_code, 2) << scan.err;
+  const auto verified =
+      RunPgward({"evidence", "verify", bundle, "--ca-file", dir.file("cert.pem")});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+
+  std::ifstream in(bundle + "/crypto-inventory.json");
+  const nlohmann::json inventory = nlohmann::json::parse(in);
+  ASSERT_EQ(inventory["servers"].size(), 1u);
+  const nlohmann::json& server = inventory["servers"][0];
+  // The probe accepted every version the legacy server's settings admit.
+  std::map<std::string, bool> accepted;
+  for (const auto& protocol : server["protocols"]) {
+    accepted[protocol["version"].get<std::string>()] = protocol["accepted"].get<bool>();
+  }
+  EXPECT_EQ(accepted,
+            (std::map<std::string, bool>{
+                {"TLSv1", true}, {"TLSv1.1", true}, {"TLSv1.2", true}, {"TLSv1.3", true}}));
+  std::map<std::string, std::int64_t> in_use;
+  for (const auto& suite : server["suites"]) {
+    if (suite["sessions"] > 0) {
+      in_use[suite["protocol"].get<std::string>() + " " + suite["cipher"].get<std::string>()] =
+          suite["sessions"].get<std::int64_t>();
+      EXPECT_TRUE(suite["accepted"].get<bool>()) << suite.dump();
+    }
+  }
+  EXPECT_EQ(in_use,
+            (std::map<std::string, std::int64_t>{{"TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256", 1},
+                                                 {"TLSv1.3 TLS_AES_256_GCM_SHA384", 1},
+                                                 {"TLSv1.3 TLS_CHACHA20_POLY1305_SHA256", 1}}));
+  std::multiset<std::string> certificates;
+  for (const auto& certificate : inventory["certificates"]) {
+    certificates.insert(certificate["role"].get<std::string>() + " " +
+                        certificate["subject"].get<std::string>() + " " +
+                        certificate["trust"].get<std::string>());
+    if (certificate["role"] == "client") {
+      EXPECT_EQ(certificate["sessions"], 1);
+    }
+  }
+  EXPECT_EQ(certificates, (std::multiset<std::string>{
+                              "server CN=localhost,O=pgward sandbox verified",
+                              "chain CN=pgward sandbox CA,O=pgward sandbox verified",
+                              "client /O=pgward sandbox/CN=cert_only accepted by the server"}));
+}
+
 }  // namespace
 }  // namespace pgward

@@ -1,0 +1,175 @@
+#include "reporters/crypto_inventory_report.h"
+
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reporters/json_writer.h"
+
+namespace pgward::reporters {
+namespace {
+
+void OptionalBool(JsonWriter& json, std::string_view key, const std::optional<bool>& value) {
+  json.Key(key);
+  if (value) {
+    json.Bool(*value);
+  } else {
+    json.Null();
+  }
+}
+
+void OptionalInteger(JsonWriter& json, std::string_view key,
+                     const std::optional<std::int64_t>& value) {
+  json.Key(key);
+  if (value) {
+    json.Int(*value);
+  } else {
+    json.Null();
+  }
+}
+
+std::string Csv(std::string_view value) {
+  std::string cell;
+  // A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): a
+  // certificate's subject is whatever its issuer wrote.
+  if (!value.empty() &&
+      std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos) {
+    cell = "'";
+  }
+  cell.append(value);
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
+  std::string quoted = "\"";
+  for (const char c : cell) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string Text(const std::optional<bool>& value) {
+  return value ? (*value ? "true" : "false") : "";
+}
+
+std::string Text(const std::optional<std::int64_t>& value) {
+  return value ? std::to_string(*value) : "";
+}
+
+std::string Joined(const std::vector<std::string>& values) {
+  std::string joined;
+  for (const std::string& value : values) joined += (joined.empty() ? "" : " ") + value;
+  return joined;
+}
+
+}  // namespace
+
+void WriteCryptoInventoryJson(const CryptoInventory& inventory, std::ostream& out) {
+  JsonWriter json(out);
+  json.BeginObject();
+  json.Key("servers");
+  json.BeginArray();
+  for (const InventoryServer& server : inventory.servers) {
+    json.BeginObject();
+    json.Member("server", server.server);
+    json.Key("endpoint");
+    json.StringOrNull(server.endpoint);
+    json.Key("configured");
+    json.BeginObject();
+    json.Key("ssl");
+    json.StringOrNull(server.ssl);
+    json.Key("ssl_min_protocol_version");
+    json.StringOrNull(server.ssl_min_protocol_version);
+    json.Key("ssl_max_protocol_version");
+    json.StringOrNull(server.ssl_max_protocol_version);
+    json.Key("ssl_ciphers");
+    json.StringOrNull(server.ssl_ciphers);
+    json.EndObject();
+    json.Key("protocols");
+    json.BeginArray();
+    for (const InventoryProtocol& protocol : server.protocols) {
+      json.BeginObject();
+      json.Member("version", protocol.version);
+      OptionalBool(json, "configured", protocol.configured);
+      OptionalBool(json, "accepted", protocol.accepted);
+      json.EndObject();
+    }
+    json.EndArray();
+    json.Key("suites");
+    json.BeginArray();
+    for (const InventorySuite& suite : server.suites) {
+      json.BeginObject();
+      json.Member("protocol", suite.protocol);
+      json.Member("cipher", suite.cipher);
+      OptionalInteger(json, "bits", suite.bits);
+      json.Key("accepted");
+      json.Bool(suite.accepted);
+      json.IntMember("sessions", static_cast<std::int64_t>(suite.sessions));
+      json.EndObject();
+    }
+    json.EndArray();
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Key("certificates");
+  json.BeginArray();
+  for (const InventoryCertificate& certificate : inventory.certificates) {
+    json.BeginObject();
+    json.Member("server", certificate.server);
+    json.Key("endpoint");
+    json.StringOrNull(certificate.endpoint);
+    json.Member("role", certificate.role);
+    OptionalInteger(json, "depth", certificate.depth);
+    json.Member("subject", certificate.subject);
+    json.Member("issuer", certificate.issuer);
+    json.Member("serial", certificate.serial);
+    json.Key("not_before");
+    json.StringOrNull(certificate.not_before);
+    json.Key("not_after");
+    json.StringOrNull(certificate.not_after);
+    json.Key("key_type");
+    json.StringOrNull(certificate.key_type);
+    OptionalInteger(json, "key_bits", certificate.key_bits);
+    json.Key("signature_algorithm");
+    json.StringOrNull(certificate.signature_algorithm);
+    json.Key("sans");
+    json.Strings(certificate.sans);
+    json.Member("trust", certificate.trust);
+    OptionalBool(json, "hostname_match", certificate.hostname_match);
+    json.IntMember("sessions", static_cast<std::int64_t>(certificate.sessions));
+    json.EndObject();
+  }
+  json.EndArray();
+  json.EndObject();
+  out << "\n";
+}
+
+void WriteCryptoInventoryCsv(const CryptoInventory& inventory, std::ostream& out) {
+  const auto row = [&](const std::vector<std::string>& cells) {
+    std::string line;
+    for (std::size_t i = 0; i < cells.size(); ++i) line += (i > 0 ? "," : "") + Csv(cells[i]);
+    out << line << "\r\n";
+  };
+  row({"kind", "server", "endpoint", "name", "issuer", "serial", "not_before", "not_after",
+       "key_type", "key_bits", "signature_algorithm", "sans", "trust", "configured", "accepted",
+       "sessions"});
+  for (const InventoryServer& server : inventory.servers) {
+    for (const InventoryProtocol& protocol : server.protocols) {
+      row({"protocol", server.server, server.endpoint, protocol.version, "", "", "", "", "", "", "",
+           "", "", Text(protocol.configured), Text(protocol.accepted), ""});
+    }
+    for (const InventorySuite& suite : server.suites) {
+      row({"suite", server.server, server.endpoint, suite.protocol + " " + suite.cipher, "", "", "",
+           "", "", Text(suite.bits), "", "", "", "", suite.accepted ? "true" : "false",
+           std::to_string(suite.sessions)});
+    }
+  }
+  for (const InventoryCertificate& certificate : inventory.certificates) {
+    row({certificate.role + " certificate", certificate.server, certificate.endpoint,
+         certificate.subject, certificate.issuer, certificate.serial, certificate.not_before,
+         certificate.not_after, certificate.key_type, Text(certificate.key_bits),
+         certificate.signature_algorithm, Joined(certificate.sans), certificate.trust, "", "",
+         std::to_string(certificate.sessions)});
+  }
+}
+
+}  // namespace pgward::reporters
