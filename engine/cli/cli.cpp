@@ -496,9 +496,11 @@ void AddEvidenceCommands(CLI::App& evidence, Action& action) {
       ->check(CLI::ExistingDirectory);
   verify
       ->add_option("--ca-file", options->ca_file,
-                   "CA certificates (PEM) the signer's certificate must chain to; without it, "
-                   "the signature is checked against the certificate it embeds only")
+                   "CA certificates (PEM) the manifest's signer must chain to")
       ->check(CLI::ExistingFile);
+  verify->add_flag("--unsigned", options->unsigned_bundle,
+                   "Check the files against the manifest only (an unsigned bundle): nothing "
+                   "vouches for the manifest itself");
   verify->callback([&action, options] {
     action = [options] { return RunEvidenceVerify(*options, std::cout, std::cerr); };
   });

@@ -3,9 +3,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "engine/core/exit_code.h"
 #include "engine/evidence/signature.h"
@@ -37,17 +36,14 @@ std::string HostName() {
   return name;
 }
 
-std::optional<std::string> ReadWhole(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
+// A manifest lists a run's files: kilobytes. A signature is a few kilobytes.
+constexpr std::size_t kMaxManifestBytes = std::size_t{64} << 20;
+constexpr std::size_t kMaxSignatureBytes = std::size_t{1} << 20;
 
 }  // namespace
 
-std::optional<std::string> CheckEvidenceOptions(const EvidenceOptions& options) {
+std::optional<std::string> CheckEvidenceOptions(const EvidenceOptions& options,
+                                                const std::vector<std::string>& report_paths) {
   if (options.sign_key.empty() != options.sign_cert.empty()) {
     return "--sign-key and --sign-cert go together";
   }
@@ -61,6 +57,16 @@ std::optional<std::string> CheckEvidenceOptions(const EvidenceOptions& options) 
     const auto trial = evidence::SignDetached("", options.sign_key, options.sign_cert);
     if (const auto* failure = std::get_if<evidence::SignatureError>(&trial)) {
       return failure->message;
+    }
+  }
+  const fs::path bundle = fs::weakly_canonical(fs::absolute(options.directory));
+  for (const std::string& path : report_paths) {
+    const fs::path report = fs::weakly_canonical(fs::absolute(path));
+    const auto [inside, rest] =
+        std::mismatch(bundle.begin(), bundle.end(), report.begin(), report.end());
+    if (inside == bundle.end()) {
+      return "--evidence-dir " + options.directory + " would hold " + path +
+             ", which its manifest does not list: write the run's other reports elsewhere";
     }
   }
   std::error_code error;
@@ -77,6 +83,7 @@ std::optional<std::string> CheckEvidenceOptions(const EvidenceOptions& options) 
 
 std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const FactSet& facts,
                                                const std::vector<evidence::PackVersion>& packs,
+                                               const RunTimes& run,
                                                const EvidenceOptions& options) {
   const fs::path directory(options.directory);
   std::error_code error;
@@ -119,74 +126,93 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const F
   manifest.command_line = report.invocation.arguments;
   manifest.operating_system_user = OperatingSystemUser();
   manifest.host = HostName();
-  manifest.started_at = report.invocation.started_at;
-  manifest.finished_at = report.invocation.finished_at;
+  manifest.started_at = run.started_at;
+  manifest.finished_at = run.finished_at;
   manifest.packs = packs;
   manifest.inputs = report.artifacts;
-  manifest.files = evidence::DescribeFiles(options.directory, written);
+  std::sort(written.begin(), written.end());
+  for (const std::string& name : written) {
+    std::string error;
+    std::optional<evidence::BundleFile> file =
+        evidence::DescribeFile(options.directory, name, error);
+    if (!file) return name + ": " + error;
+    manifest.files.push_back(std::move(*file));
+  }
   const std::string manifest_json = evidence::ManifestJson(manifest);
-  if (std::optional<std::string> failed =
-          reporters::WriteFileAtomically(directory / evidence::kManifestFile, manifest_json)) {
-    return failed;
+  // Signed before anything is written, so that a key that fails leaves no unsigned manifest.
+  std::optional<std::string> signature;
+  if (!options.sign_key.empty()) {
+    auto signed_manifest =
+        evidence::SignDetached(manifest_json, options.sign_key, options.sign_cert);
+    if (const auto* failure = std::get_if<evidence::SignatureError>(&signed_manifest)) {
+      return failure->message;
+    }
+    signature = std::move(std::get<std::string>(signed_manifest));
   }
-  if (options.sign_key.empty()) return std::nullopt;
-  const auto signature = evidence::SignDetached(manifest_json, options.sign_key, options.sign_cert);
-  if (const auto* failure = std::get_if<evidence::SignatureError>(&signature)) {
-    return failure->message;
+  if (signature) {
+    if (std::optional<std::string> failed =
+            reporters::WriteFileAtomically(directory / evidence::kSignatureFile, *signature)) {
+      return failed;
+    }
   }
-  return reporters::WriteFileAtomically(directory / evidence::kSignatureFile,
-                                        std::get<std::string>(signature));
+  return reporters::WriteFileAtomically(directory / evidence::kManifestFile, manifest_json);
 }
 
 int RunEvidenceVerify(const EvidenceVerifyOptions& options, std::ostream& out, std::ostream& err) {
-  const fs::path directory(options.directory);
-  const std::optional<std::string> manifest_json = ReadWhole(directory / evidence::kManifestFile);
-  if (!manifest_json) {
-    err << "pgward: cannot read "
-        << reporters::Printable((directory / evidence::kManifestFile).string()) << "\n";
+  if (options.ca_file.empty() != options.unsigned_bundle) {
+    err << "pgward: give --ca-file CA (the manifest's signer must chain to it) or --unsigned "
+           "(check the files against the manifest only, which anyone could have rewritten), "
+           "not both\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
+  std::string manifest_json;
+  if (std::optional<std::string> error = evidence::ReadBundleFile(
+          options.directory, evidence::kManifestFile, kMaxManifestBytes, manifest_json)) {
+    err << "pgward: " << reporters::Printable(options.directory) << "/" << evidence::kManifestFile
+        << ": " << *error << "\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
   std::string reason;
-  const std::optional<evidence::Manifest> manifest =
-      evidence::ParseManifest(*manifest_json, reason);
+  const std::optional<evidence::Manifest> manifest = evidence::ParseManifest(manifest_json, reason);
   if (!manifest) {
     err << "pgward: " << reporters::Printable(options.directory) << "/" << evidence::kManifestFile
         << ": " << reason << "\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
   std::vector<std::string> problems = evidence::CheckFiles(options.directory, *manifest);
-  const std::optional<std::string> signature = ReadWhole(directory / evidence::kSignatureFile);
   std::string signed_by;
-  if (signature) {
-    const evidence::SignatureCheck check = evidence::VerifyDetached(
-        *manifest_json, *signature,
-        options.ca_file.empty() ? std::nullopt : std::optional<std::string>(options.ca_file));
-    if (!check.valid) {
-      problems.push_back(std::string(evidence::kSignatureFile) + ": " + check.error);
+  if (!options.unsigned_bundle) {
+    std::string signature;
+    if (std::optional<std::string> error = evidence::ReadBundleFile(
+            options.directory, evidence::kSignatureFile, kMaxSignatureBytes, signature)) {
+      problems.push_back(std::string(evidence::kSignatureFile) + ": " + *error +
+                         (*error == "missing" ? " (the bundle is not signed)" : ""));
     } else {
-      signed_by = check.signer;
+      const evidence::SignatureCheck check =
+          evidence::VerifyDetached(manifest_json, signature, options.ca_file);
+      if (!check.valid) {
+        problems.push_back(std::string(evidence::kSignatureFile) + ": " + check.error);
+      } else {
+        signed_by = check.signer;
+      }
     }
-  } else if (!options.ca_file.empty()) {
-    problems.push_back(std::string(evidence::kSignatureFile) +
-                       ": missing (the bundle is not signed)");
   }
   for (const std::string& problem : problems)
     out << "FAIL " << reporters::Printable(problem) << "\n";
   if (!problems.empty()) {
-    out << problems.size() << " problem(s): the bundle is not as it was written\n";
+    out << problems.size() << " problem(s): the bundle cannot be vouched for\n";
     return ToInt(ExitCode::kFindings);
   }
   out << "OK   " << manifest->files.size() << " file(s) as the manifest says (run by "
       << reporters::Printable(manifest->operating_system_user) << " on "
-      << reporters::Printable(manifest->host) << ", " << manifest->started_at << " to "
-      << manifest->finished_at << ")\n";
-  if (signature) {
-    out << "OK   manifest signed by " << reporters::Printable(signed_by)
-        << (options.ca_file.empty() ? " (not checked against a CA: give --ca-file)"
-                                    : ", which chains to " + options.ca_file)
-        << "\n";
+      << reporters::Printable(manifest->host) << ", " << reporters::Printable(manifest->started_at)
+      << " to " << reporters::Printable(manifest->finished_at) << ")\n";
+  if (options.unsigned_bundle) {
+    out << "NOTE no signature was checked (--unsigned): the manifest vouches for the files, "
+           "nothing vouches for the manifest\n";
   } else {
-    out << "NOTE the bundle is not signed\n";
+    out << "OK   manifest signed by " << reporters::Printable(signed_by) << ", which chains to "
+        << reporters::Printable(options.ca_file) << "\n";
   }
   return ToInt(ExitCode::kOk);
 }

@@ -89,7 +89,9 @@ std::variant<RunState, std::string> OpenRunState(const ScanOptions& options) {
 int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   const auto start = std::chrono::steady_clock::now();
   ScanReport report;
-  if (!options.reproducible) report.invocation.started_at = NowUtc();
+  // An evidence bundle's manifest is dated even when the reports are not (--reproducible).
+  const std::string started_at = NowUtc();
+  if (!options.reproducible) report.invocation.started_at = started_at;
   for (const std::string& argument : options.arguments) {
     report.invocation.arguments.push_back(RedactSecrets(argument));
   }
@@ -129,7 +131,11 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
   const std::optional<std::vector<ReportOutput>> outputs = PlanOutputs(options.output, err);
   if (!outputs) return ToInt(ExitCode::kUsageOrInputError);
-  if (std::optional<std::string> refused = CheckEvidenceOptions(options.evidence)) {
+  std::vector<std::string> report_paths;
+  for (const ReportOutput& output : *outputs) {
+    if (!output.path.empty()) report_paths.push_back(output.path);
+  }
+  if (std::optional<std::string> refused = CheckEvidenceOptions(options.evidence, report_paths)) {
     err << "pgward: " << *refused << "\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
@@ -307,7 +313,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
       packs.push_back({loaded_policy.name, loaded_policy.version});
     }
     if (std::optional<std::string> error =
-            WriteEvidenceBundle(report, *facts, packs, options.evidence)) {
+            WriteEvidenceBundle(report, *facts, packs, {started_at, NowUtc()}, options.evidence)) {
       err << "pgward: evidence bundle: " << *error << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
     }

@@ -5,7 +5,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "engine/core/file_digest.h"
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
 
 namespace pgward::evidence {
 namespace {
@@ -21,6 +26,43 @@ bool InsideBundle(const std::string& path) {
   if (path.empty() || relative.is_absolute() || relative.has_root_name()) return false;
   return std::none_of(relative.begin(), relative.end(),
                       [](const fs::path& part) { return part == ".." || part == "."; });
+}
+
+// Opens `relative` inside `directory` for reading, only if neither it nor a folder on its way
+// is a symlink (a bundle's file is never read from outside the bundle) and it is a regular file
+// (a FIFO would never end). The descriptor, or -1 with `error` set.
+int OpenInside(const std::string& directory, const std::string& relative, std::string& error) {
+  fs::path at(directory);
+  const fs::path path(relative);
+  for (auto part = path.begin(); part != path.end(); ++part) {
+    at /= *part;
+    struct stat status {};
+    if (lstat(at.c_str(), &status) != 0) {
+      error = "missing";
+      return -1;
+    }
+    const bool last = std::next(part) == path.end();
+    if (S_ISLNK(status.st_mode)) {
+      error = "a symlink, not a file of the bundle";
+      return -1;
+    }
+    if (!last && !S_ISDIR(status.st_mode)) {
+      error = "missing";
+      return -1;
+    }
+    if (last && !S_ISREG(status.st_mode)) {
+      error = "not a regular file";
+      return -1;
+    }
+  }
+  const int fd = open(at.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  struct stat status {};
+  if (fd < 0 || fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    if (fd >= 0) close(fd);
+    error = "cannot be read";
+    return -1;
+  }
+  return fd;
 }
 
 template <typename Json>
@@ -64,7 +106,9 @@ std::optional<Manifest> ParseManifest(const std::string& text, std::string& erro
     error = why;
     return std::nullopt;
   };
-  if (!document.is_object() || document.value("manifest_version", "") != kManifestVersion) {
+  if (!document.is_object() || !document.contains("manifest_version") ||
+      !document["manifest_version"].is_string() ||
+      document["manifest_version"].get<std::string>() != kManifestVersion) {
     return fail("not a pgward evidence manifest of version " + std::string(kManifestVersion));
   }
   for (const char* key : {"operating_system_user", "host", "started_at", "finished_at"}) {
@@ -118,19 +162,58 @@ std::optional<Manifest> ParseManifest(const std::string& text, std::string& erro
   return manifest;
 }
 
-std::vector<BundleFile> DescribeFiles(const std::string& directory,
-                                      const std::vector<std::string>& paths) {
-  std::vector<BundleFile> files;
-  for (const std::string& path : paths) {
-    const fs::path full = fs::path(directory) / path;
-    std::error_code error;
-    const std::uintmax_t bytes = fs::file_size(full, error);
-    files.push_back({path, Sha256OfFile(full.string()).value_or(""),
-                     error ? 0 : static_cast<std::uint64_t>(bytes)});
+std::optional<std::string> ReadBundleFile(const std::string& directory, const std::string& path,
+                                          std::size_t max_bytes, std::string& contents) {
+  std::string error;
+  const int fd = OpenInside(directory, path, error);
+  if (fd < 0) return error;
+  contents.clear();
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t got = read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    if (contents.size() + static_cast<std::size_t>(got) > max_bytes) {
+      close(fd);
+      return "larger than " + std::to_string(max_bytes) + " bytes";
+    }
+    contents.append(buffer, static_cast<std::size_t>(got));
   }
-  std::sort(files.begin(), files.end(),
-            [](const BundleFile& a, const BundleFile& b) { return a.path < b.path; });
-  return files;
+  close(fd);
+  return std::nullopt;
+}
+
+std::optional<BundleFile> DescribeFile(const std::string& directory, const std::string& path,
+                                       std::string& error) {
+  const int fd = OpenInside(directory, path, error);
+  if (fd < 0) return std::nullopt;
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> digest(EVP_MD_CTX_new(),
+                                                                       &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(digest.get(), EVP_sha256(), nullptr);
+  BundleFile file{path, "", 0};
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t got = read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      close(fd);
+      error = "cannot be read";
+      return std::nullopt;
+    }
+    if (got == 0) break;
+    EVP_DigestUpdate(digest.get(), buffer, static_cast<std::size_t>(got));
+    file.bytes += static_cast<std::uint64_t>(got);
+  }
+  close(fd);
+  unsigned char hash[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(digest.get(), hash, &length);
+  constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned int i = 0; i < length; ++i) {
+    file.sha256 += kHex[hash[i] >> 4];
+    file.sha256 += kHex[hash[i] & 15];
+  }
+  return file;
 }
 
 std::vector<std::string> CheckFiles(const std::string& directory, const Manifest& manifest) {
@@ -141,25 +224,30 @@ std::vector<std::string> CheckFiles(const std::string& directory, const Manifest
       problems.push_back(file.path + ": a path outside the bundle");
       continue;
     }
-    listed.insert(fs::path(file.path).generic_string());
-    const fs::path full = fs::path(directory) / file.path;
-    std::error_code error;
-    if (!fs::is_regular_file(fs::symlink_status(full, error))) {
-      problems.push_back(file.path + ": missing");
-      continue;
-    }
-    const std::optional<std::string> digest = Sha256OfFile(full.string());
-    if (!digest || *digest != file.sha256) {
-      problems.push_back(file.path + ": changed (SHA-256 " + digest.value_or("unreadable") +
-                         ", the manifest says " + file.sha256 + ")");
+    listed.insert(fs::path(file.path).lexically_normal().generic_string());
+    std::string error;
+    const std::optional<BundleFile> found = DescribeFile(directory, file.path, error);
+    if (!found) {
+      problems.push_back(file.path + ": " + error);
+    } else if (found->sha256 != file.sha256 || found->bytes != file.bytes) {
+      problems.push_back(file.path + ": changed (SHA-256 " + found->sha256 + ", " +
+                         std::to_string(found->bytes) + " bytes; the manifest says " + file.sha256 +
+                         ", " + std::to_string(file.bytes) + ")");
     }
   }
+  // What the bundle holds besides: files added, and anything that is not a plain file.
   std::error_code error;
-  for (fs::recursive_directory_iterator entry(directory, error), end; !error && entry != end;
-       entry.increment(error)) {
-    if (entry->is_directory()) continue;
-    const std::string relative = fs::relative(entry->path(), directory).generic_string();
-    if (listed.count(relative) == 0) problems.push_back(relative + ": not in the manifest");
+  fs::recursive_directory_iterator entry(directory, error), end;
+  for (; !error && entry != end; entry.increment(error)) {
+    const std::string relative = entry->path().lexically_relative(directory).generic_string();
+    std::error_code status_error;
+    const fs::file_status status = entry->symlink_status(status_error);
+    if (fs::is_directory(status)) continue;
+    if (status_error || !fs::is_regular_file(status)) {
+      problems.push_back(relative + ": not a regular file (a symlink, a FIFO, ...)");
+    } else if (listed.count(relative) == 0) {
+      problems.push_back(relative + ": not in the manifest");
+    }
   }
   if (error) problems.push_back(directory + ": cannot be listed (" + error.message() + ")");
   return problems;

@@ -44,9 +44,15 @@ std::string ManifestJson(const Manifest& manifest);
 // nullopt, with `error` set, for a document that is not one ManifestJson wrote.
 std::optional<Manifest> ParseManifest(const std::string& text, std::string& error);
 
-// The files of `directory` (the bundle) a manifest lists: each with its SHA-256 and size.
-std::vector<BundleFile> DescribeFiles(const std::string& directory,
-                                      const std::vector<std::string>& paths);
+// A file of the bundle in `directory` with its SHA-256 and size, read only if neither it nor a
+// folder on its way is a symlink and it is a regular file; nullopt with `error` set otherwise.
+std::optional<BundleFile> DescribeFile(const std::string& directory, const std::string& path,
+                                       std::string& error);
+
+// The bundle's file at `path` (as DescribeFile opens it), at most `max_bytes`: an error, or
+// nullopt with `contents` set.
+std::optional<std::string> ReadBundleFile(const std::string& directory, const std::string& path,
+                                          std::size_t max_bytes, std::string& contents);
 
 // What differs between the bundle in `directory` and its manifest: a file changed, missing, or
 // not listed. Empty when every file is as the manifest says.

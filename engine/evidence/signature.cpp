@@ -24,14 +24,21 @@ using Certificate = std::unique_ptr<X509, Deleter<X509_free>>;
 using Cms = std::unique_ptr<CMS_ContentInfo, Deleter<CMS_ContentInfo_free>>;
 using Store = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
 
-// OpenSSL's reason for the last failure, and its error queue emptied.
+// OpenSSL's reason for the last failure, with its detail ("unsuitable certificate purpose"),
+// and its error queue emptied.
 std::string OpenSslReason() {
-  const unsigned long code = ERR_peek_last_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown reason";
+  unsigned long last = 0;
+  std::string detail;
+  const char* data = nullptr;
+  int flags = 0;
+  while (const unsigned long code = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) {
+    last = code;
+    detail = data != nullptr && (flags & ERR_TXT_STRING) != 0 ? data : "";
+  }
+  if (last == 0) return "unknown reason";
   char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return text;
+  ERR_error_string_n(last, text, sizeof text);
+  return detail.empty() ? text : std::string(text) + ": " + detail;
 }
 
 // A passphrase is never asked for: a run is unattended, and a prompt would hang it.
@@ -71,6 +78,17 @@ std::variant<std::string, SignatureError> SignDetached(std::string_view content,
   if (X509_check_private_key(certificate.get(), key.get()) != 1) {
     ERR_clear_error();
     return SignatureError{"the signing key " + key_file + " is not the key of " + cert_file};
+  }
+  // A bundle its verifiers (pgward, openssl cms -verify) would refuse is not made at all.
+  if (X509_check_purpose(certificate.get(), X509_PURPOSE_SMIME_SIGN, 0) != 1) {
+    ERR_clear_error();
+    return SignatureError{"the signing certificate " + cert_file +
+                          " is not for signing: its key usage or extended key usage leaves "
+                          "S/MIME signing out (a TLS server certificate, say)"};
+  }
+  if (X509_cmp_current_time(X509_get0_notBefore(certificate.get())) >= 0 ||
+      X509_cmp_current_time(X509_get0_notAfter(certificate.get())) <= 0) {
+    return SignatureError{"the signing certificate " + cert_file + " is not valid now"};
   }
   Bio data = MemoryOf(content);
   Cms cms(CMS_sign(certificate.get(), key.get(), nullptr, data.get(), CMS_DETACHED | CMS_BINARY));

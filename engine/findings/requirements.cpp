@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <set>
 
 namespace pgward {
 namespace {
@@ -43,7 +44,9 @@ std::vector<RequirementResult> JudgeRequirements(const ScanReport& report,
   for (const RuleInfo& rule : report.rules) {
     const auto mapped = rule.compliance.find(std::string(framework));
     if (mapped == rule.compliance.end()) continue;
-    for (const std::string& id : mapped->second) {
+    // A requirement named twice by one rule is one requirement.
+    for (const std::string& id :
+         std::set<std::string>(mapped->second.begin(), mapped->second.end())) {
       RequirementResult& result = results[id];
       result.id = id;
       result.rules.push_back(rule.id);
@@ -74,6 +77,12 @@ std::vector<RequirementResult> JudgeRequirements(const ScanReport& report,
     } else if (errors > 0) {
       result.verdict = RequirementVerdict::kNotAssessed;
       result.reason = std::to_string(errors) + " check(s) could not be decided: evidence missing";
+    } else if (!report.errors.empty()) {
+      // A server that could not be reached checked nothing: what passed elsewhere does not
+      // satisfy the requirement for the run.
+      result.verdict = RequirementVerdict::kNotAssessed;
+      result.reason =
+          "the run is incomplete: " + std::to_string(report.errors.size()) + " evidence error(s)";
     } else if (result.checks == 0) {
       result.verdict = RequirementVerdict::kNotAssessed;
       result.reason = result.rules.empty() ? "no rule of this run maps to it"

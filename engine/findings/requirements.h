@@ -3,7 +3,8 @@
 // A compliance framework's requirements (PCI DSS 4.0.1's, say) judged from a run, for the
 // assessor who asks per requirement, not per rule: not satisfied when a rule mapped to it has a
 // failing finding; not assessed when one could not be decided (evidence missing), or when no rule
-// of the run checked anything for it; satisfied when every check of its rules passed. A waived
+// of the run checked anything for it, or the run is incomplete (a server could not be reached);
+// satisfied when every check of its rules passed and nothing is missing. A waived
 // finding is an exception accepted with a reason: it does not fail the requirement, and is
 // listed with it.
 

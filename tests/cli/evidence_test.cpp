@@ -77,6 +77,8 @@ class EvidenceTest : public ::testing::Test {
     if (with_ca) {
       arguments.push_back("--ca-file");
       arguments.push_back(Path("ca.pem"));
+    } else {
+      arguments.push_back("--unsigned");
     }
     return RunPgward(arguments);
   }
@@ -192,7 +194,27 @@ TEST_F(EvidenceTest, AnUnsignedBundleVerifiesWithoutACa) {
   ASSERT_EQ(Scan().exit_code, 1);
   const auto verified = Verify(/*with_ca=*/false);
   EXPECT_EQ(verified.exit_code, 0) << verified.out;
-  EXPECT_NE(verified.out.find("not signed"), std::string::npos) << verified.out;
+  EXPECT_NE(verified.out.find("no signature was checked"), std::string::npos) << verified.out;
+  // Neither --ca-file nor --unsigned: a verification that vouches for nothing is not run.
+  EXPECT_EQ(RunPgward({"evidence", "verify", bundle_}).exit_code, 2);
+  // Files outside the bundle are never read: not through a symlinked folder, nor a symlink.
+  fs::create_directory_symlink("/etc", fs::path(bundle_) / "sub");
+  fs::create_symlink("pgward.txt", fs::path(bundle_) / "alias.txt");
+  const auto linked = Verify(/*with_ca=*/false);
+  EXPECT_EQ(linked.exit_code, 1);
+  EXPECT_NE(linked.out.find("sub: not a regular file"), std::string::npos) << linked.out;
+  EXPECT_NE(linked.out.find("alias.txt: not a regular file"), std::string::npos) << linked.out;
+  {
+    nlohmann::json manifest = nlohmann::json::parse(ReadFile(fs::path(bundle_) / "manifest.json"));
+    manifest["files"][0]["path"] = "sub/hostname";
+    std::ofstream(fs::path(bundle_) / "manifest.json") << manifest.dump();
+  }
+  const auto through = Verify(/*with_ca=*/false);
+  EXPECT_NE(through.out.find("sub/hostname: a symlink, not a file of the bundle"),
+            std::string::npos)
+      << through.out;
+  fs::remove(fs::path(bundle_) / "sub");
+  fs::remove(fs::path(bundle_) / "alias.txt");
   // A manifest that names a file outside its bundle is refused, not followed.
   const fs::path manifest_path = fs::path(bundle_) / "manifest.json";
   nlohmann::json manifest = nlohmann::json::parse(ReadFile(manifest_path));
@@ -212,12 +234,24 @@ TEST_F(EvidenceTest, ABundleNeverMixesTwoRunsAndAKeyNeedsItsCertificate) {
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("is not empty"), std::string::npos) << again.err;
   fs::remove_all(bundle_);
+  const auto inside = Scan({"--json", bundle_ + "/extra.json"});
+  EXPECT_EQ(inside.exit_code, 2);
+  EXPECT_NE(inside.err.find("which its manifest does not list"), std::string::npos) << inside.err;
   const auto half = Scan({"--sign-key", Path("signer.key")});
   EXPECT_EQ(half.exit_code, 2);
   EXPECT_NE(half.err.find("--sign-key and --sign-cert go together"), std::string::npos) << half.err;
   const auto wrong = Scan({"--sign-key", Path("other.key"), "--sign-cert", Path("signer.pem")});
   EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_NE(wrong.err.find("is not the key of"), std::string::npos) << wrong.err;
+  // A certificate only for TLS servers cannot sign: its bundle would never verify.
+  std::ofstream(Path("server.ext")) << "extendedKeyUsage=serverAuth\n";
+  Openssl({"x509", "-req", "-in", Path("signer.csr"), "-CA", Path("ca.pem"), "-CAkey",
+           Path("ca.key"), "-CAcreateserial", "-out", Path("server.pem"), "-days", "2", "-extfile",
+           Path("server.ext")});
+  const auto tls_only = Scan({"--sign-key", Path("signer.key"), "--sign-cert", Path("server.pem")});
+  EXPECT_EQ(tls_only.exit_code, 2);
+  EXPECT_NE(tls_only.err.find("is not for signing"), std::string::npos) << tls_only.err;
+  EXPECT_FALSE(fs::exists(bundle_));
 }
 
 }  // namespace

@@ -19,6 +19,19 @@ TEST(RedactTest, MasksPasswordsInUris) {
   EXPECT_EQ(RedactSecrets("postgres://app@db/x?sslmode=require&password=s3cret"),
             "postgres://app@db/x?sslmode=require&password=********");
   EXPECT_EQ(RedactSecrets("postgresql://db.example.com/x"), "postgresql://db.example.com/x");
+  // libpq decodes a percent-encoded keyword: so does the redaction.
+  EXPECT_EQ(RedactSecrets("postgresql://db/x?pass%77ord=SecretEnc1&sslmode=require"),
+            "postgresql://db/x?pass%77ord=********&sslmode=require");
+  EXPECT_EQ(RedactSecrets("postgresql://db/x?SSL%70ASSWORD=k"),
+            "postgresql://db/x?SSL%70ASSWORD=********");
+}
+
+// An unquoted value runs to the next blank, commas included, as libpq and pg_hba.conf read it.
+TEST(RedactTest, AnUnquotedSecretRunsToTheNextBlank) {
+  EXPECT_EQ(RedactSecrets("host=db password=pw,DsnLeak4 dbname=x"),
+            "host=db password=******** dbname=x");
+  EXPECT_EQ(RedactSecrets("radius radiussecrets=one,two radiusports=1812"),
+            "radius radiussecrets=******** radiusports=1812");
 }
 
 TEST(RedactTest, MasksHbaSecretsAndLeavesOtherTextAlone) {

@@ -67,6 +67,24 @@ TEST(RequirementsTest, AFailureFailsARequirementAWaiverDoesNotMissingEvidenceIsN
   EXPECT_EQ(document["requirements"][1]["verdict"], "not_satisfied");
   EXPECT_EQ(document["requirements"][1]["findings"][0]["rule_id"], "R-FAIL");
   EXPECT_EQ(document["requirements"][3]["findings"][0]["status"], "waived");
+
+  // A server the run could not reach: nothing it would have shown is satisfied.
+  report.errors.push_back({"db2", "connection refused", std::nullopt});
+  for (const RequirementResult& result : JudgeRequirements(report, "pci-dss-4.0.1", {})) {
+    EXPECT_NE(result.verdict, RequirementVerdict::kSatisfied) << result.id;
+  }
+}
+
+TEST(RequirementsTest, ARequirementNamedTwiceByARuleCountsOnce) {
+  ScanReport report;
+  report.rules = {Rule("R", {"4.2.1", "4.2.1"})};
+  report.checks.push_back({"R", "db1", 1, 1, 0});
+  report.findings = {FindingOf("R", FindingStatus::kFail)};
+  const std::vector<RequirementResult> judged = JudgeRequirements(report, "pci-dss-4.0.1", {});
+  ASSERT_EQ(judged.size(), 1u);
+  EXPECT_EQ(judged[0].rules.size(), 1u);
+  EXPECT_EQ(judged[0].checks, 1u);
+  EXPECT_EQ(judged[0].findings.size(), 1u);
 }
 
 }  // namespace
