@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "reporters/json_writer.h"
+#include "reporters/printable.h"
 
 namespace pgward::reporters {
 namespace {
@@ -29,7 +30,9 @@ void OptionalInteger(JsonWriter& json, std::string_view key,
   }
 }
 
-std::string Csv(std::string_view value) {
+std::string Csv(std::string_view text) {
+  // Valid UTF-8 without control characters: a certificate's names are whoever issued it's text.
+  const std::string value = Printable(text);
   std::string cell;
   // A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): a
   // certificate's subject is whatever its issuer wrote.

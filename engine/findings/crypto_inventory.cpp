@@ -6,6 +6,7 @@
 
 #include "engine/model/fact_format.h"
 #include "engine/model/fact_schema.h"
+#include "engine/model/tls_version.h"
 
 namespace pgward {
 namespace {
@@ -28,6 +29,31 @@ std::vector<std::string> List(const FactTable& table, size_t row, size_t field) 
   } collect;
   VisitField(table, row, field, collect);
   return collect.values;
+}
+
+// pg_stat_ssl's client_serial is a decimal number; the probe writes serials in hexadecimal (as
+// OpenSSL prints them): one notation in the inventory. Empty when `decimal` is not a number.
+std::string DecimalToHex(std::string_view decimal) {
+  std::vector<int> digits;
+  for (const char c : decimal) {
+    if (c < '0' || c > '9') return "";
+    digits.push_back(c - '0');
+  }
+  std::string hex;
+  constexpr char kHex[] = "0123456789ABCDEF";
+  while (!digits.empty()) {
+    // Divides the decimal digits by 16: the remainder is the next hexadecimal digit.
+    std::vector<int> quotient;
+    int remainder = 0;
+    for (const int digit : digits) {
+      remainder = remainder * 10 + digit;
+      if (!quotient.empty() || remainder >= 16) quotient.push_back(remainder / 16);
+      remainder %= 16;
+    }
+    hex.insert(hex.begin(), kHex[remainder]);
+    digits = std::move(quotient);
+  }
+  return hex.empty() ? "0" : hex;
 }
 
 template <FactKind kind>
@@ -98,7 +124,7 @@ CryptoInventory BuildCryptoInventory(const FactSet& facts) {
         Text(connections, row, FieldOf<FactKind::kConnection>("client_dn"));
     if (client_dn.empty()) continue;
     const std::string serial =
-        Text(connections, row, FieldOf<FactKind::kConnection>("client_serial"));
+        DecimalToHex(Text(connections, row, FieldOf<FactKind::kConnection>("client_serial")));
     const std::string issuer = Text(connections, row, FieldOf<FactKind::kConnection>("issuer_dn"));
     InventoryCertificate& client = clients[{server, client_dn, serial, issuer}];
     client.server = server;
@@ -111,6 +137,17 @@ CryptoInventory BuildCryptoInventory(const FactSet& facts) {
   }
   for (auto& [key, suite] : suites) {
     server_named(std::get<0>(key)).suites.push_back(std::move(suite));
+  }
+  // A server the probe did not try: the versions its settings admit, none of them tried.
+  for (auto& [name, server] : servers) {
+    if (!server.protocols.empty() || server.ssl.empty()) continue;
+    const std::optional<TlsVersion> lowest = ParseTlsVersion(server.ssl_min_protocol_version);
+    const std::optional<TlsVersion> highest = ParseTlsVersion(server.ssl_max_protocol_version);
+    for (const TlsVersion version : kAllTlsVersions) {
+      const bool admitted = server.ssl == "true" && (!lowest || version >= *lowest) &&
+                            (!highest || version <= *highest);
+      server.protocols.push_back({std::string(TlsVersionName(version)), admitted, std::nullopt});
+    }
   }
   CryptoInventory inventory;
   const FactTable& certificates = facts.table(FactKind::kCertificate);

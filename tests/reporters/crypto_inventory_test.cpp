@@ -1,6 +1,8 @@
 // crypto-inventory.csv: RFC 4180, and no cell a spreadsheet would run as a formula.
 #include "reporters/crypto_inventory_report.h"
 
+#include "engine/model/fact_schema.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -25,6 +27,47 @@ TEST(CryptoInventoryCsvTest, ASubjectCannotBecomeAFormulaOrAnotherCell) {
   EXPECT_EQ(row,
             "client certificate,db1,,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\"),CN=a\",,,,,,,,,"
             "accepted by the server,,,2\r\n");
+}
+
+TEST(CryptoInventoryCsvTest, ControlCharactersNeverReachTheFile) {
+  CryptoInventory inventory;
+  InventoryCertificate certificate;
+  certificate.server = "db1";
+  certificate.role = "client";
+  certificate.subject = "CN=a\x1b]0;pwned\x07";
+  inventory.certificates.push_back(certificate);
+  std::ostringstream out;
+  reporters::WriteCryptoInventoryCsv(inventory, out);
+  EXPECT_EQ(out.str().find('\x1b'), std::string::npos);
+  EXPECT_NE(out.str().find("CN=a?]0;pwned?"), std::string::npos) << out.str();
+}
+
+// Serials in one notation (the probe's hexadecimal), and a server the probe did not try listed
+// with the versions its settings admit.
+TEST(CryptoInventoryTest, ClientSerialsAreHexAndUnprobedServersShowTheirSettings) {
+  FactSet facts;
+  FactTable& connections = facts.table(FactKind::kConnection);
+  const size_t session = connections.AppendRow();
+  connections.SetString(session, FieldOf<FactKind::kConnection>("server"), "db1");
+  connections.SetString(session, FieldOf<FactKind::kConnection>("client_dn"), "/CN=app");
+  connections.SetString(session, FieldOf<FactKind::kConnection>("client_serial"),
+                        "340282366920938463463374607431768211455");
+  FactTable& servers = facts.table(FactKind::kServer);
+  const size_t server = servers.AppendRow();
+  servers.SetString(server, FieldOf<FactKind::kServer>("server"), "db1");
+  servers.SetBool(server, FieldOf<FactKind::kServer>("ssl"), true);
+  servers.SetTlsVersion(server, FieldOf<FactKind::kServer>("ssl_min_protocol_version"),
+                        TlsVersion::kTls1_2);
+  const CryptoInventory inventory = BuildCryptoInventory(facts);
+  ASSERT_EQ(inventory.certificates.size(), 1u);
+  EXPECT_EQ(inventory.certificates[0].serial, "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF");
+  ASSERT_EQ(inventory.servers.size(), 1u);
+  std::string admitted;
+  for (const InventoryProtocol& protocol : inventory.servers[0].protocols) {
+    admitted += protocol.version + (protocol.configured.value_or(false) ? "+ " : "- ");
+    EXPECT_FALSE(protocol.accepted);
+  }
+  EXPECT_EQ(admitted, "TLSv1- TLSv1.1- TLSv1.2+ TLSv1.3+ ");
 }
 
 }  // namespace
