@@ -113,10 +113,9 @@ TEST_F(EvidenceTest, ASignedBundleVerifiesAndOpensslAcceptsItsSignature) {
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_NE(verified.out.find("CN=compliance runner"), std::string::npos) << verified.out;
 
-  // Per PCI DSS requirement, the verdict and what it rests on: the file lets md5 over plaintext
-  // and privileged roles in from anywhere (not satisfied); 4.2.1's rules in the PCI pack judge
-  // servers, sessions and certificates, which a file alone does not show, and no session was
-  // seen for the inventories of 4.2.1.1 and 12.3.3: not assessed by this run, never satisfied.
+  // Per PCI DSS requirement, the verdict and what it rests on: the file lets plaintext and md5
+  // in, and privileged roles from anywhere (not satisfied); no session was seen for the
+  // inventories of 4.2.1.1 and 12.3.3: not assessed by this run, never satisfied.
   const nlohmann::json requirements =
       nlohmann::json::parse(ReadFile(fs::path(bundle_) / "requirements.json"));
   EXPECT_EQ(requirements["framework"], "pci-dss-4.0.1");
@@ -129,7 +128,7 @@ TEST_F(EvidenceTest, ASignedBundleVerifiesAndOpensslAcceptsItsSignature) {
       EXPECT_FALSE(requirement["findings"].empty()) << requirement["id"];
     }
   }
-  EXPECT_EQ(verdicts["4.2.1"], "not_assessed");
+  EXPECT_EQ(verdicts["4.2.1"], "not_satisfied");
   EXPECT_EQ(verdicts["8.3.2"], "not_satisfied");
   EXPECT_EQ(verdicts["2.2.7"], "not_satisfied");
   EXPECT_EQ(verdicts["4.2.1.1"], "not_assessed");
