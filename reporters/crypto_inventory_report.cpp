@@ -11,25 +11,6 @@
 namespace pgward::reporters {
 namespace {
 
-void OptionalBool(JsonWriter& json, std::string_view key, const std::optional<bool>& value) {
-  json.Key(key);
-  if (value) {
-    json.Bool(*value);
-  } else {
-    json.Null();
-  }
-}
-
-void OptionalInteger(JsonWriter& json, std::string_view key,
-                     const std::optional<std::int64_t>& value) {
-  json.Key(key);
-  if (value) {
-    json.Int(*value);
-  } else {
-    json.Null();
-  }
-}
-
 std::string Csv(std::string_view text) {
   // Valid UTF-8 without control characters: a certificate's names are whoever issued it's text.
   const std::string value = Printable(text);
@@ -92,8 +73,10 @@ void WriteCryptoInventoryJson(const CryptoInventory& inventory, std::ostream& ou
     for (const InventoryProtocol& protocol : server.protocols) {
       json.BeginObject();
       json.Member("version", protocol.version);
-      OptionalBool(json, "configured", protocol.configured);
-      OptionalBool(json, "accepted", protocol.accepted);
+      json.Key("configured");
+      json.OptionalBool(protocol.configured);
+      json.Key("accepted");
+      json.OptionalBool(protocol.accepted);
       json.EndObject();
     }
     json.EndArray();
@@ -103,7 +86,8 @@ void WriteCryptoInventoryJson(const CryptoInventory& inventory, std::ostream& ou
       json.BeginObject();
       json.Member("protocol", suite.protocol);
       json.Member("cipher", suite.cipher);
-      OptionalInteger(json, "bits", suite.bits);
+      json.Key("bits");
+      json.OptionalInt(suite.bits);
       json.Key("accepted");
       json.Bool(suite.accepted);
       json.IntMember("sessions", static_cast<std::int64_t>(suite.sessions));
@@ -121,7 +105,8 @@ void WriteCryptoInventoryJson(const CryptoInventory& inventory, std::ostream& ou
     json.Key("endpoint");
     json.StringOrNull(certificate.endpoint);
     json.Member("role", certificate.role);
-    OptionalInteger(json, "depth", certificate.depth);
+    json.Key("depth");
+    json.OptionalInt(certificate.depth);
     json.Member("subject", certificate.subject);
     json.Member("issuer", certificate.issuer);
     json.Member("serial", certificate.serial);
@@ -131,13 +116,15 @@ void WriteCryptoInventoryJson(const CryptoInventory& inventory, std::ostream& ou
     json.StringOrNull(certificate.not_after);
     json.Key("key_type");
     json.StringOrNull(certificate.key_type);
-    OptionalInteger(json, "key_bits", certificate.key_bits);
+    json.Key("key_bits");
+    json.OptionalInt(certificate.key_bits);
     json.Key("signature_algorithm");
     json.StringOrNull(certificate.signature_algorithm);
     json.Key("sans");
     json.Strings(certificate.sans);
     json.Member("trust", certificate.trust);
-    OptionalBool(json, "hostname_match", certificate.hostname_match);
+    json.Key("hostname_match");
+    json.OptionalBool(certificate.hostname_match);
     json.IntMember("sessions", static_cast<std::int64_t>(certificate.sessions));
     json.EndObject();
   }

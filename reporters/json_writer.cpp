@@ -124,9 +124,17 @@ void JsonWriter::Strings(const std::vector<std::string>& values) {
   EndArray();
 }
 
-void JsonWriter::OptionalInt(const std::optional<int>& value) {
+void JsonWriter::OptionalInt(const std::optional<std::int64_t>& value) {
   if (value) {
-    Int(static_cast<std::int64_t>(*value));
+    Int(*value);
+  } else {
+    Null();
+  }
+}
+
+void JsonWriter::OptionalBool(const std::optional<bool>& value) {
+  if (value) {
+    Bool(*value);
   } else {
     Null();
   }

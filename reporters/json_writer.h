@@ -42,7 +42,9 @@ class JsonWriter {
   void StringOrNull(std::string_view value);
   // An array of strings.
   void Strings(const std::vector<std::string>& values);
-  void OptionalInt(const std::optional<int>& value);
+  // null when absent.
+  void OptionalInt(const std::optional<std::int64_t>& value);
+  void OptionalBool(const std::optional<bool>& value);
   void OptionalStrings(const std::optional<std::vector<std::string>>& values);
   // A small document made as a tree (a rule's metadata, say), written in place.
   void Value(const nlohmann::ordered_json& value);

@@ -31,34 +31,39 @@ std::string Sha256Hex(std::string_view bytes) {
   return Hex(digest, length);
 }
 
-std::optional<std::string> Sha256OfFile(const std::string& path) {
-  std::string error;
-  int open_errno = 0;
-  const int fd = OpenInputFile(path, false, error, open_errno);
-  if (fd < 0) return std::nullopt;
+std::optional<DescriptorDigest> Sha256OfDescriptor(int fd) {
   const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
                                                                         EVP_MD_CTX_free);
   if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
-    close(fd);
     return std::nullopt;
   }
+  DescriptorDigest digest;
   constexpr std::size_t kBlockBytes = 1 << 16;
   const std::unique_ptr<char[]> buffer(new char[kBlockBytes]);
   for (;;) {
     const ssize_t count = read(fd, buffer.get(), kBlockBytes);
     if (count < 0 && errno == EINTR) continue;
-    if (count < 0) {
-      close(fd);
-      return std::nullopt;
-    }
+    if (count < 0) return std::nullopt;
     if (count == 0) break;
     EVP_DigestUpdate(context.get(), buffer.get(), static_cast<std::size_t>(count));
+    digest.bytes += static_cast<std::uint64_t>(count);
   }
-  close(fd);
-  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned char hash[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), digest, &length);
-  return Hex(digest, length);
+  EVP_DigestFinal_ex(context.get(), hash, &length);
+  digest.sha256 = Hex(hash, length);
+  return digest;
+}
+
+std::optional<std::string> Sha256OfFile(const std::string& path) {
+  std::string error;
+  int open_errno = 0;
+  const int fd = OpenInputFile(path, false, error, open_errno);
+  if (fd < 0) return std::nullopt;
+  std::optional<DescriptorDigest> digest = Sha256OfDescriptor(fd);
+  close(fd);
+  if (!digest) return std::nullopt;
+  return std::move(digest->sha256);
 }
 
 }  // namespace pgward

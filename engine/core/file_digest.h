@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,14 @@ namespace pgward {
 // SHA-256 of a file as lower-case hex, or nullopt when it cannot be read: an Artifact's proof
 // of which file was read.
 std::optional<std::string> Sha256OfFile(const std::string& path);
+
+struct DescriptorDigest {
+  std::string sha256;  // lower-case hex
+  std::uint64_t bytes = 0;
+};
+// SHA-256 and size of what can be read from `fd` to its end (left open), or nullopt on a read
+// error: for a file opened with checks of the caller's own (an evidence bundle's).
+std::optional<DescriptorDigest> Sha256OfDescriptor(int fd);
 
 // SHA-256 of bytes in memory, as lower-case hex: of a file's contents as they were read, so that
 // the digest is that of what was parsed.

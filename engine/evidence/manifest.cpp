@@ -6,11 +6,12 @@
 #include <set>
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <memory>
+
+#include "engine/core/file_digest.h"
 
 namespace pgward::evidence {
 namespace {
@@ -187,33 +188,13 @@ std::optional<BundleFile> DescribeFile(const std::string& directory, const std::
                                        std::string& error) {
   const int fd = OpenInside(directory, path, error);
   if (fd < 0) return std::nullopt;
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> digest(EVP_MD_CTX_new(),
-                                                                       &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(digest.get(), EVP_sha256(), nullptr);
-  BundleFile file{path, "", 0};
-  char buffer[1 << 16];
-  while (true) {
-    const ssize_t got = read(fd, buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      close(fd);
-      error = "cannot be read";
-      return std::nullopt;
-    }
-    if (got == 0) break;
-    EVP_DigestUpdate(digest.get(), buffer, static_cast<std::size_t>(got));
-    file.bytes += static_cast<std::uint64_t>(got);
-  }
+  std::optional<DescriptorDigest> digest = Sha256OfDescriptor(fd);
   close(fd);
-  unsigned char hash[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(digest.get(), hash, &length);
-  constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < length; ++i) {
-    file.sha256 += kHex[hash[i] >> 4];
-    file.sha256 += kHex[hash[i] & 15];
+  if (!digest) {
+    error = "cannot be read";
+    return std::nullopt;
   }
-  return file;
+  return BundleFile{path, std::move(digest->sha256), digest->bytes};
 }
 
 std::vector<std::string> CheckFiles(const std::string& directory, const Manifest& manifest) {

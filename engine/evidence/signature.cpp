@@ -8,21 +8,19 @@
 
 #include <memory>
 
+#include "engine/core/input_file.h"
+#include "engine/core/openssl_ptr.h"
+
 namespace pgward::evidence {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* pointer) const {
-    Free(pointer);
-  }
-};
-using Bio = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
-using Key = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using Certificate = std::unique_ptr<X509, Deleter<X509_free>>;
-using Cms = std::unique_ptr<CMS_ContentInfo, Deleter<CMS_ContentInfo_free>>;
-using Store = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
+using Bio = BioPtr;
+using Key = OpensslPtr<EVP_PKEY, EVP_PKEY_free>;
+using Certificate = OpensslPtr<X509, X509_free>;
+using Cms = OpensslPtr<CMS_ContentInfo, CMS_ContentInfo_free>;
+using Store = OpensslPtr<X509_STORE, X509_STORE_free>;
+void FreeInfoStack(STACK_OF(X509_INFO) * infos) { sk_X509_INFO_pop_free(infos, X509_INFO_free); }
+using InfoStack = OpensslPtr<STACK_OF(X509_INFO), FreeInfoStack>;
 
 // OpenSSL's reason for the last failure, with its detail ("unsuitable certificate purpose"),
 // and its error queue emptied.
@@ -39,6 +37,15 @@ std::string OpenSslReason() {
   char text[256];
   ERR_error_string_n(last, text, sizeof text);
   return detail.empty() ? text : std::string(text) + ": " + detail;
+}
+
+// A PEM file as the input reader reads any file it is given: a regular file only (a FIFO would
+// never end), of a bounded size.
+std::variant<std::string, SignatureError> ReadPem(const std::string& path,
+                                                  const std::string& what) {
+  InputFile file = ReadInputFile(path, kDefaultMaxConfigBytes);
+  if (file.error) return SignatureError{"cannot read " + what + " " + path + ": " + *file.error};
+  return std::move(file.contents);
 }
 
 // A passphrase is never asked for: a run is unattended, and a prompt would hang it.
@@ -61,15 +68,17 @@ std::string Subject(X509* certificate) {
 std::variant<std::string, SignatureError> SignDetached(std::string_view content,
                                                        const std::string& key_file,
                                                        const std::string& cert_file) {
-  Bio key_in(BIO_new_file(key_file.c_str(), "r"));
-  if (!key_in) return SignatureError{"cannot read the signing key " + key_file};
+  const auto key_pem = ReadPem(key_file, "the signing key");
+  if (const auto* failure = std::get_if<SignatureError>(&key_pem)) return *failure;
+  Bio key_in = MemoryOf(std::get<std::string>(key_pem));
   Key key(PEM_read_bio_PrivateKey(key_in.get(), nullptr, NoPassphrase, nullptr));
   if (!key) {
     return SignatureError{"the signing key " + key_file +
                           " is not an unencrypted PEM private key (" + OpenSslReason() + ")"};
   }
-  Bio cert_in(BIO_new_file(cert_file.c_str(), "r"));
-  if (!cert_in) return SignatureError{"cannot read the signing certificate " + cert_file};
+  const auto cert_pem = ReadPem(cert_file, "the signing certificate");
+  if (const auto* failure = std::get_if<SignatureError>(&cert_pem)) return *failure;
+  Bio cert_in = MemoryOf(std::get<std::string>(cert_pem));
   Certificate certificate(PEM_read_bio_X509(cert_in.get(), nullptr, NoPassphrase, nullptr));
   if (!certificate) {
     return SignatureError{"the signing certificate " + cert_file + " is not a PEM certificate (" +
@@ -112,9 +121,23 @@ SignatureCheck VerifyDetached(std::string_view content, std::string_view signatu
     return check;
   }
   Store store(X509_STORE_new());
-  if (ca_file && X509_STORE_load_file(store.get(), ca_file->c_str()) != 1) {
-    check.error = "cannot read the CA certificates " + *ca_file + " (" + OpenSslReason() + ")";
-    return check;
+  if (ca_file) {
+    const auto pem = ReadPem(*ca_file, "the CA certificates");
+    if (const auto* failure = std::get_if<SignatureError>(&pem)) {
+      check.error = failure->message;
+      return check;
+    }
+    Bio in = MemoryOf(std::get<std::string>(pem));
+    InfoStack infos(PEM_X509_INFO_read_bio(in.get(), nullptr, NoPassphrase, nullptr));
+    int added = 0;
+    for (int i = 0; infos && i < sk_X509_INFO_num(infos.get()); ++i) {
+      X509* certificate = sk_X509_INFO_value(infos.get(), i)->x509;
+      if (certificate != nullptr && X509_STORE_add_cert(store.get(), certificate) == 1) ++added;
+    }
+    if (added == 0) {
+      check.error = "no PEM certificate in " + *ca_file + " (" + OpenSslReason() + ")";
+      return check;
+    }
   }
   Bio data = MemoryOf(content);
   const unsigned int flags = CMS_BINARY | (ca_file ? 0u : CMS_NO_SIGNER_CERT_VERIFY);

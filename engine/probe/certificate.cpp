@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "engine/probe/endpoint.h"
-#include "engine/probe/openssl_ptr.h"
+#include "engine/core/openssl_ptr.h"
 
 namespace pgward::probe {
 namespace {

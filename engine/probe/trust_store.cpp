@@ -12,7 +12,7 @@
 #include <span>
 #include <vector>
 
-#include "engine/probe/openssl_ptr.h"
+#include "engine/core/openssl_ptr.h"
 
 namespace pgward::probe {
 namespace {

@@ -1,6 +1,7 @@
 // scan --evidence-dir and pgward evidence verify: a bundle a signature vouches for, checked by
 // pgward and by OpenSSL's own `openssl cms -verify`; any change to it is found and named.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -250,6 +251,11 @@ TEST_F(EvidenceTest, ABundleNeverMixesTwoRunsAndAKeyNeedsItsCertificate) {
   const auto tls_only = Scan({"--sign-key", Path("signer.key"), "--sign-cert", Path("server.pem")});
   EXPECT_EQ(tls_only.exit_code, 2);
   EXPECT_NE(tls_only.err.find("is not for signing"), std::string::npos) << tls_only.err;
+  // A FIFO given as the key is refused at once, never waited on.
+  ASSERT_EQ(mkfifo(Path("key.fifo").c_str(), 0600), 0);
+  const auto fifo = Scan({"--sign-key", Path("key.fifo"), "--sign-cert", Path("signer.pem")});
+  EXPECT_EQ(fifo.exit_code, 2);
+  EXPECT_NE(fifo.err.find("is a FIFO"), std::string::npos) << fifo.err;
   EXPECT_FALSE(fs::exists(bundle_));
 }
 

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-namespace pgward::probe {
+namespace pgward {
 
 template <typename T, void (*Free)(T*)>
 struct OpensslDeleter {
@@ -18,4 +18,4 @@ using OpensslPtr = std::unique_ptr<T, OpensslDeleter<T, Free>>;
 
 using BioPtr = OpensslPtr<BIO, BIO_free_all>;
 
-}  // namespace pgward::probe
+}  // namespace pgward
