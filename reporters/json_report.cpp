@@ -158,6 +158,10 @@ void WriteInvocation(JsonWriter& json, const Invocation& invocation) {
   json.StringOrNull(invocation.started_at);
   json.Key("finished_at");
   json.StringOrNull(invocation.finished_at);
+  json.Key("user");
+  json.StringOrNull(invocation.user);
+  json.Key("host");
+  json.StringOrNull(invocation.host);
   json.IntMember("exit_code", invocation.exit_code);
   json.Member("fail_on", FailOnName(invocation.fail_on));
   json.Key("baseline");
@@ -247,6 +251,22 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
   WriteSummary(json, report);
   json.Key("targets");
   json.Strings(report.targets);
+  json.Key("servers");
+  json.BeginArray();
+  for (const ServerInfo& server : report.servers) {
+    json.BeginObject();
+    json.Member("name", server.name);
+    json.Key("host");
+    json.OptionalString(server.host);
+    json.Key("port");
+    json.OptionalInt(server.port);
+    json.Key("version");
+    json.OptionalInt(server.version);
+    json.Key("collected_at");
+    json.StringOrNull(server.collected_at);
+    json.EndObject();
+  }
+  json.EndArray();
   json.Key("rules");
   json.BeginArray();
   std::map<std::string_view, const Compliance*> compliance_of;

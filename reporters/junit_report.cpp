@@ -1,81 +1,17 @@
 #include "reporters/junit_report.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string_view>
 
 #include "engine/core/utf8.h"
 #include "pgward/version.h"
+#include "reporters/markup.h"
 #include "reporters/printable.h"
 
 namespace pgward::reporters {
 namespace {
-
-// XML 1.0 Char: TAB, LF, CR and U+0020 on, less surrogates and U+FFFE/U+FFFF. DEL and the C1
-// controls are legal but drive terminals and trip XML 1.1 readers: they go too.
-bool IsXmlChar(char32_t code_point) {
-  if (code_point == 0x9 || code_point == 0xA || code_point == 0xD) return true;
-  if (code_point < 0x20 || (code_point >= 0x7F && code_point <= 0x9F)) return false;
-  if (code_point >= 0xD800 && code_point <= 0xDFFF) return false;
-  return code_point != 0xFFFE && code_point != 0xFFFF && code_point <= 0x10FFFF;
-}
-
-// Printable ASCII: kept as it is, but for markup.
-bool IsPlainAscii(char c) { return c >= 0x20 && c < 0x7F; }
-
-// Appends `text` as XML character data: only valid UTF-8 made of XML characters, and markup
-// escaped. In attributes, quotes are escaped and TAB, LF and CR become references, which
-// attribute-value normalisation would otherwise turn into spaces.
-void AppendEscaped(std::string& out, std::string_view text, bool attribute) {
-  for (size_t i = 0; i < text.size();) {
-    // Runs of printable ASCII without markup are copied at once.
-    size_t plain = i;
-    while (plain < text.size() && IsPlainAscii(text[plain]) && text[plain] != '&' &&
-           text[plain] != '<' && text[plain] != '>' && text[plain] != '"' && text[plain] != '\'') {
-      ++plain;
-    }
-    out.append(text, i, plain - i);
-    i = plain;
-    if (i == text.size()) break;
-    const Utf8Char next = NextUtf8(text, i);
-    const char32_t code_point = next.code_point;
-    const size_t length = next.length;
-    if (!next.valid || !IsXmlChar(code_point)) {
-      out += kReplacementCharacter;
-      i += length;
-      continue;
-    }
-    switch (code_point) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += attribute ? "&quot;" : "\"";
-        break;
-      case '\'':
-        out += attribute ? "&apos;" : "'";
-        break;
-      case '\t':
-        out += attribute ? "&#9;" : "\t";
-        break;
-      case '\n':
-        out += attribute ? "&#10;" : "\n";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      default:
-        out.append(text.substr(i, length));
-    }
-    i += length;
-  }
-}
 
 // A body as CDATA, readable in CI logs; "]]>" would end the section, so it is split across two.
 // Line ends become LF, as an XML reader would make them anyway.
@@ -110,7 +46,7 @@ void AppendAttribute(std::string& out, std::string_view name, std::string_view v
   out += ' ';
   out += name;
   out += "=\"";
-  AppendEscaped(out, value, true);
+  AppendMarkup(out, value, true);
   out += '"';
 }
 
@@ -278,6 +214,14 @@ class SuiteWriter {
     return artifacts;
   }
 
+  // The server a target names, or null for a file.
+  const ServerInfo* Server(std::string_view target) const {
+    const auto server = std::lower_bound(
+        report_.servers.begin(), report_.servers.end(), target,
+        [](const ServerInfo& info, std::string_view name) { return info.name < name; });
+    return server != report_.servers.end() && server->name == target ? &*server : nullptr;
+  }
+
  private:
   using Key = std::pair<std::string_view, std::string_view>;  // rule id, target
 
@@ -338,13 +282,25 @@ void WriteJunitReport(const ScanReport& report, std::ostream& stream) {
     AppendAttribute(out, "name", target);
     AppendCounts(out, tally);
     AppendAttribute(out, "skipped", std::to_string(tally.waived));
-    if (!report.invocation.started_at.empty()) {
-      AppendAttribute(out, "timestamp", report.invocation.started_at);
-    }
+    // A server's suite is dated by its evidence's collection (a snapshot scanned later keeps
+    // its date); a file's by the run.
+    const ServerInfo* server = writer.Server(target);
+    const std::string& timestamp = server && !server->collected_at.empty()
+                                       ? server->collected_at
+                                       : report.invocation.started_at;
+    if (!timestamp.empty()) AppendAttribute(out, "timestamp", timestamp);
     out += ">\n    <properties>\n";
     AppendProperty(out, "pgward.version", kVersion);
     AppendProperty(out, "pgward.fail_on", FailOnName(report.invocation.fail_on));
     AppendProperty(out, "pgward.exit_code", std::to_string(report.invocation.exit_code));
+    if (server) {
+      if (server->version) {
+        AppendProperty(out, "pgward.server_version", ServerVersionName(*server->version));
+      }
+      if (!server->collected_at.empty()) {
+        AppendProperty(out, "pgward.collected_at", server->collected_at);
+      }
+    }
     for (const Artifact* artifact : writer.Artifacts(target)) {
       AppendProperty(out, "sha256:" + artifact->path, artifact->sha256);
     }

@@ -96,6 +96,22 @@ void WriteMetrics(const ScanReport& report, std::ostream& out) {
                  "1 when the target's evidence was collected, 0 when some could not be.");
   for (const auto& [target, collected] : up) metrics.Sample({{"target", target}}, collected);
 
+  // A snapshot scanned later is as old as its collection: alert on stale evidence.
+  bool collected_family = false;
+  const ServerInfo* previous = nullptr;
+  for (const ServerInfo& server : report.servers) {
+    const std::optional<std::int64_t> collected = ParseTimestamp(server.collected_at);
+    // One series per target: a name given twice (two snapshots) counts once.
+    if (!collected || (previous && previous->name == server.name)) continue;
+    previous = &server;
+    if (!collected_family) {
+      metrics.Family("pgward_target_collected_timestamp_seconds", "gauge",
+                     "When the target's evidence was collected, in seconds since the Unix epoch.");
+      collected_family = true;
+    }
+    metrics.Sample({{"target", server.name}}, static_cast<double>(*collected));
+  }
+
   // Every check, with 0 for the statuses it does not have, so that a fixed problem's series
   // drops to 0 instead of disappearing.
   std::map<std::tuple<std::string_view, std::string_view, std::string_view, std::string_view>,

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "reporters/annotation_report.h"
+#include "reporters/html_report.h"
 #include "reporters/json_report.h"
 #include "reporters/junit_report.h"
 #include "reporters/metrics_report.h"
@@ -13,8 +14,8 @@
 namespace pgward::reporters {
 namespace {
 
-constexpr std::string_view kFormats[] = {"text",   "json",   "sarif",  "junit",
-                                         "github", "gitlab", "metrics"};
+constexpr std::string_view kFormats[] = {"text",   "json",   "sarif",   "junit",
+                                         "github", "gitlab", "metrics", "html"};
 
 }  // namespace
 
@@ -51,6 +52,8 @@ std::optional<std::string> WriteReport(std::string_view format, const ScanReport
     WriteGithubAnnotations(report, options.source_root, out);
   } else if (format == "metrics") {
     WriteMetrics(report, out);
+  } else if (format == "html") {
+    WriteHtmlReport(report, out);
   } else if (format == "gitlab") {
     WriteGitlabCodeQuality(report, options.source_root, out);
   } else {

@@ -522,6 +522,25 @@ class RunBuilder {
     for (const Finding* finding : plan_.listed) WriteResult(json, *finding);
     for (const auto& [rule_id, folded] : plan_.folded) WriteFoldedResult(json, rule_id, folded);
     json.EndArray();
+    // SARIF has no place for when the analysed evidence was collected (a snapshot scanned
+    // later): the run's property bag holds it.
+    if (!report_.servers.empty()) {
+      json.Key("properties");
+      json.BeginObject();
+      json.Key("servers");
+      json.BeginArray();
+      for (const ServerInfo& server : report_.servers) {
+        json.BeginObject();
+        json.Member("name", server.name);
+        if (server.host) json.Member("host", *server.host);
+        if (server.port) json.IntMember("port", *server.port);
+        if (server.version) json.Member("version", ServerVersionName(*server.version));
+        if (!server.collected_at.empty()) json.Member("collectedAt", server.collected_at);
+        json.EndObject();
+      }
+      json.EndArray();
+      json.EndObject();
+    }
     json.EndObject();
   }
 

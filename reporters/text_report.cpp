@@ -166,13 +166,22 @@ void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream)
     }
     if (failing_run) fix(*failing_run);
   }
+  // When each server's evidence was collected: a snapshot scanned later is dated by it.
+  if (!report.servers.empty()) {
+    out += Paint("SERVERS", "1", color) + "\n";
+    for (const ServerInfo& server : report.servers) {
+      out += "  " + Printable(DescribeServer(server)) + "\n";
+      if (out.size() >= kFlushBytes) flush();
+    }
+  }
   if (!report.errors.empty()) {
     out += Paint("EVIDENCE NOT COLLECTED", "1;35", color) + "\n";
     for (const EvidenceError& error : report.errors) {
       out += "  " + Printable(error.target) + ": " + Printable(error.message) + "\n";
     }
   }
-  out += (report.findings.empty() && report.errors.empty() ? "" : "\n") + Summary(report) + "\n";
+  const bool listed = !report.findings.empty() || !report.servers.empty() || !report.errors.empty();
+  out += (listed ? "\n" : "") + Summary(report) + "\n";
   flush();
 }
 

@@ -320,13 +320,16 @@ ReportOutputFlags AddReportOutputOptions(CLI::App& app, ReportOutputOptions& out
       app.add_option(
              "--format", *formats,
              "Report formats, comma-separated (text, json, sarif, junit, github: workflow-command "
-             "annotations, gitlab: Code Quality report, metrics: Prometheus); without it, "
-             "text unless a --json/--sarif/--junit/--metrics FILE is '-' (standard output)")
+             "annotations, gitlab: Code Quality report, metrics: Prometheus, html: one "
+             "self-contained page); without it, text unless a --json/--sarif/--junit/--metrics/"
+             "--html FILE is '-' (standard output)")
           ->default_val("text");
   app.add_option("--output-dir", output.output_dir, "Write the reports into DIR");
   app.add_option("--json", output.json_file, "Write the JSON report to FILE");
   app.add_option("--sarif", output.sarif_file, "Write the SARIF 2.1.0 report to FILE");
   app.add_option("--junit", output.junit_file, "Write the JUnit XML report to FILE");
+  app.add_option("--html", output.html_file,
+                 "Write the HTML report to FILE (one page, nothing loaded from elsewhere)");
   app.add_option("--metrics", output.metrics_file,
                  "Write Prometheus metrics to FILE (text format; for node_exporter's "
                  "textfile collector, a FILE ending in .prom in its directory)");
@@ -351,7 +354,8 @@ std::optional<std::string> FinishReportOutputOptions(const ReportOutputFlags& fl
                                                      ReportOutputOptions& output) {
   output.formats.clear();
   const bool report_to_stdout = output.json_file == "-" || output.sarif_file == "-" ||
-                                output.junit_file == "-" || output.metrics_file == "-";
+                                output.junit_file == "-" || output.metrics_file == "-" ||
+                                output.html_file == "-";
   std::string formats = *flags.formats;
   if (flags.format_option->count() == 0 && report_to_stdout) formats.clear();
   std::stringstream list(formats);
@@ -452,7 +456,8 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
       ->check(CLI::IsMember({"info", "low", "medium", "high", "critical", "never"}))
       ->default_val("high");
   command->add_flag("--reproducible", options->reproducible,
-                    "Leave timestamps out: the same inputs give the same bytes");
+                    "Leave the run's own times, user and host out: the same inputs give the same "
+                    "bytes (a snapshot's collection times stay)");
   AddHbaAccessOptions(*command, options->live.hba_access);
   const ReportOutputFlags output = AddReportOutputOptions(*command, options->output);
   command->callback([&action, options, fail_on, output] {

@@ -1,12 +1,11 @@
 #include "engine/cli/evidence_command.h"
 
-#include <pwd.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 
+#include "engine/collect/snapshot.h"
 #include "engine/core/exit_code.h"
+#include "engine/core/run_identity.h"
 #include "engine/evidence/signature.h"
 #include "pgward/version.h"
 #include "reporters/atomic_file.h"
@@ -22,19 +21,9 @@ namespace fs = std::filesystem;
 
 constexpr char kPciFramework[] = "pci-dss-4.0.1";
 constexpr char kRequirementsFile[] = "requirements.json";
+constexpr char kSnapshotFile[] = "snapshot.json";
 constexpr char kInventoryJsonFile[] = "crypto-inventory.json";
 constexpr char kInventoryCsvFile[] = "crypto-inventory.csv";
-
-std::string OperatingSystemUser() {
-  if (const passwd* entry = getpwuid(geteuid())) return entry->pw_name;
-  return std::to_string(geteuid());
-}
-
-std::string HostName() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
-}
 
 // A manifest lists a run's files: kilobytes. A signature is a few kilobytes.
 constexpr std::size_t kMaxManifestBytes = std::size_t{64} << 20;
@@ -81,7 +70,8 @@ std::optional<std::string> CheckEvidenceOptions(const EvidenceOptions& options,
   return std::nullopt;
 }
 
-std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const FactSet& facts,
+std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const Evidence& servers,
+                                               const FactSet& facts,
                                                const std::vector<evidence::PackVersion>& packs,
                                                const RunTimes& run,
                                                const EvidenceOptions& options) {
@@ -99,10 +89,22 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const F
     }
     written.push_back(name);
   }
-  // The requirements PCI DSS asks evidence of (4.2.1, 4.2.1.1, 2.2.7, 8.3.2, 12.3.3) and those
-  // the run's rules map to.
+  // Every fact collected from the servers, to be evaluated again (scan --snapshot) by the
+  // assessor, dated by its collection.
+  if (!servers.servers.empty()) {
+    Evidence dated = servers;
+    // A CSV export does not say when it was made: the document is dated by this run.
+    if (dated.collected_at.empty()) dated.collected_at = run.started_at;
+    if (dated.collector_version.empty()) dated.collector_version = kVersion;
+    if (std::optional<std::string> failed = reporters::WriteFileAtomically(
+            directory / kSnapshotFile, collect::WriteSnapshot(dated, facts))) {
+      return failed;
+    }
+    written.push_back(kSnapshotFile);
+  }
+  // The requirements PCI DSS asks evidence of and those the run's rules map to.
   const std::vector<RequirementResult> requirements =
-      JudgeRequirements(report, kPciFramework, {"2.2.7", "4.2.1", "4.2.1.1", "8.3.2", "12.3.3"});
+      JudgeRequirements(report, kPciFramework, RequiredEvidence(kPciFramework));
   if (std::optional<std::string> failed =
           reporters::WriteFileAtomically(directory / kRequirementsFile, [&](std::ostream& out) {
             reporters::WriteRequirementsJson(kPciFramework, requirements, out);
@@ -111,7 +113,7 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const F
   }
   written.push_back(kRequirementsFile);
   // The certificates, protocols and suites seen (4.2.1.1, 12.3.3).
-  const CryptoInventory inventory = BuildCryptoInventory(facts);
+  const CryptoInventory& inventory = report.inventory;
   for (const auto& [name, write] :
        {std::pair{kInventoryJsonFile, &reporters::WriteCryptoInventoryJson},
         std::pair{kInventoryCsvFile, &reporters::WriteCryptoInventoryCsv}}) {

@@ -11,6 +11,7 @@
 
 #include "engine/evidence/manifest.h"
 #include "engine/findings/report.h"
+#include "engine/model/collection.h"
 
 namespace pgward::cli {
 
@@ -26,13 +27,15 @@ struct EvidenceOptions {
 std::optional<std::string> CheckEvidenceOptions(const EvidenceOptions& options,
                                                 const std::vector<std::string>& report_paths);
 
-// After a scan: its reports in every format, requirements.json, the crypto inventory of its
+// After a scan: its reports in every format, the snapshot of its servers (every fact collected,
+// with when; none when it scanned no server), requirements.json, the crypto inventory of its
 // facts, manifest.json and, when signing, its signature.
 // `run`: when the run started and ended (UTC), which its reports leave out with --reproducible.
 struct RunTimes {
   std::string started_at, finished_at;
 };
-std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const FactSet& facts,
+std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const Evidence& servers,
+                                               const FactSet& facts,
                                                const std::vector<evidence::PackVersion>& packs,
                                                const RunTimes& run, const EvidenceOptions& options);
 

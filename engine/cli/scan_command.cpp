@@ -17,6 +17,7 @@
 #include "engine/core/file_digest.h"
 #include "engine/core/keep_until_exit.h"
 #include "engine/core/redact.h"
+#include "engine/core/run_identity.h"
 #include "engine/findings/report_reader.h"
 #include "engine/logs/log_reader.h"
 #include "engine/model/fact_format.h"
@@ -29,14 +30,6 @@
 
 namespace pgward::cli {
 namespace {
-
-std::int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string NowUtc() { return FormatTimestamp(NowSeconds()); }
 
 // The frameworks the policies declare, once each (packs of one catalog declare the same).
 std::vector<FrameworkInfo> Frameworks(const std::vector<policy::Policy>& policies) {
@@ -90,8 +83,12 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   const auto start = std::chrono::steady_clock::now();
   ScanReport report;
   // An evidence bundle's manifest is dated even when the reports are not (--reproducible).
-  const std::string started_at = NowUtc();
-  if (!options.reproducible) report.invocation.started_at = started_at;
+  const std::string started_at = NowTimestamp();
+  if (!options.reproducible) {
+    report.invocation.started_at = started_at;
+    report.invocation.user = OperatingSystemUser();
+    report.invocation.host = HostName();
+  }
   for (const std::string& argument : options.arguments) {
     report.invocation.arguments.push_back(RedactSecrets(argument));
   }
@@ -244,10 +241,21 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     return ToInt(ExitCode::kUsageOrInputError);
   }
   report.targets = std::move(gathered.targets);
+  for (const ServerEvidence& server : gathered.servers.servers) {
+    // A snapshot's collection time is an input, and stays; this run's own is left out with
+    // --reproducible like its other times (the bundle's snapshot keeps it).
+    const bool dated = server.from_snapshot || !options.reproducible;
+    report.servers.push_back({server.name, server.host, server.port, server.version,
+                              dated ? server.collected_at : std::string()});
+  }
+  std::sort(report.servers.begin(), report.servers.end());
+  report.servers.erase(std::unique(report.servers.begin(), report.servers.end()),
+                       report.servers.end());
   report.errors = std::move(gathered.errors);
   SortErrors(report.errors);
   report.artifacts = std::move(gathered.artifacts);
   report.observations = Observe(*facts);
+  report.inventory = BuildCryptoInventory(*facts);
   // The run's other inputs are evidence too: which rules, values, waivers and servers it used.
   std::vector<std::string> configuration = options.policy_choice.policies;
   configuration.insert(configuration.end(), options.policy_choice.values_files.begin(),
@@ -287,7 +295,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
             [](const Artifact& a, const Artifact& b) { return a.path < b.path; });
   report.invocation.exit_code = ExitCodeFor(report);
   if (!options.reproducible) {
-    report.invocation.finished_at = NowUtc();
+    report.invocation.finished_at = NowTimestamp();
     report.invocation.duration_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
@@ -313,7 +321,8 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
       packs.push_back({loaded_policy.name, loaded_policy.version});
     }
     if (std::optional<std::string> error =
-            WriteEvidenceBundle(report, *facts, packs, {started_at, NowUtc()}, options.evidence)) {
+            WriteEvidenceBundle(report, gathered.servers, *facts, packs,
+                                {started_at, NowTimestamp()}, options.evidence)) {
       err << "pgward: evidence bundle: " << *error << "\n";
       return ToInt(ExitCode::kUsageOrInputError);
     }

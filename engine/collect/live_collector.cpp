@@ -117,9 +117,7 @@ class Collector {
  public:
   Collector(const CollectOptions& options, FactSet& facts) : options_(options), facts_(facts) {
     evidence_.collector_version = kVersion;
-    const auto now = std::chrono::system_clock::now().time_since_epoch();
-    evidence_.collected_at =
-        FormatTimestamp(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+    evidence_.collected_at = NowTimestamp();
     evidence_.servers.resize(options.targets.size());
     outcomes_.resize(options.targets.size());
     for (size_t i = 0; i < options.targets.size(); ++i) {
@@ -560,7 +558,8 @@ class Collector {
     session.conn.reset();
     session.stage = Stage::kDone;
     const bool failed = session.failure.has_value();
-    outcomes_[session.target] = Outcome{std::move(session.rows), std::move(session.failure)};
+    outcomes_[session.target] =
+        Outcome{std::move(session.rows), std::move(session.failure), NowTimestamp()};
     // One call at a time, whichever loop finished the target.
     const std::lock_guard lock(progress_mutex_);
     ++progress_.done;
@@ -575,6 +574,7 @@ class Collector {
     ServerEvidence& server = evidence_.servers[index];
     const auto before = TableSizes(facts_);
     ServerHbaAnswer hba;
+    server.collected_at = outcome.finished_at;
     if (outcome.failure) {
       server.errors.push_back({target.name, *outcome.failure, std::nullopt});
     } else {
@@ -614,6 +614,7 @@ class Collector {
   struct Outcome {
     ServerRows rows;
     std::optional<std::string> failure;
+    std::string finished_at;  // when the server answered, or gave up
   };
 
   const CollectOptions& options_;

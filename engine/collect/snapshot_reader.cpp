@@ -139,8 +139,9 @@ class Reader {
     if (auto error = parser_.iterate(json).get(document)) return JsonError(error);
     ondemand::object root;
     if (auto error = document.get_object().get(root)) return JsonError(error);
-    bool format_seen = false, version_seen = false, collector_seen = false, time_seen = false,
-         servers_seen = false;
+    bool format_seen = false, version_seen = false, collector_seen = false, servers_seen = false;
+    std::string collected_at;
+    const size_t first_server = evidence_.servers.size();
     for (auto member : root) {
       ondemand::field field;
       if (auto error = std::move(member).get(field)) return JsonError(error);
@@ -167,8 +168,8 @@ class Reader {
       } else if (*key == "collected_at") {
         std::optional<std::string_view> text = Text(value);
         if (!text || !ParseTimestamp(*text)) return "collected_at: expected a UTC timestamp";
-        if (evidence_.collected_at.empty()) evidence_.collected_at = *text;
-        time_seen = true;
+        collected_at = *text;
+        if (evidence_.collected_at.empty()) evidence_.collected_at = collected_at;
       } else if (*key == "servers") {
         if (std::optional<std::string> error = ReadServers(value)) return error;
         servers_seen = true;
@@ -180,8 +181,13 @@ class Reader {
     // Required as the schema requires them: what pgward writes, it must read back, and a
     // document without them was not written by pgward.
     if (!collector_seen) return "no \"collector\"";
-    if (!time_seen) return "no \"collected_at\"";
+    if (collected_at.empty()) return "no \"collected_at\"";
     if (!servers_seen) return "no \"servers\"";
+    // Snapshots before per-server times date every server by the collection's start.
+    for (size_t i = first_server; i < evidence_.servers.size(); ++i) {
+      if (evidence_.servers[i].collected_at.empty())
+        evidence_.servers[i].collected_at = collected_at;
+    }
     return std::nullopt;
   }
 
@@ -275,6 +281,14 @@ class Reader {
       ondemand::value value = field.value();
       const std::string name(*key);
       if (name == "name" || name == "host" || name == "port" || name == "version") continue;
+      if (name == "collected_at") {
+        const std::optional<std::string_view> text = Text(value);
+        if (!text || !ParseTimestamp(*text)) {
+          return where + ".collected_at: expected a UTC timestamp";
+        }
+        server.collected_at = *text;
+        continue;
+      }
       if (name == "errors") {
         if (std::optional<std::string> error = ReadErrors(value, server, where)) return error;
         continue;
@@ -660,6 +674,7 @@ std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
                                         Evidence& evidence) {
   std::optional<std::string> error;
   std::optional<std::string> digest;
+  const std::size_t first_server = evidence.servers.size();
   if (std::filesystem::path(path).extension() == ".csv") {
     error = ImportAuditCsv(path, facts, evidence);
     digest = Sha256OfFile(path);
@@ -673,6 +688,9 @@ std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
     error = Reader(facts, evidence).Read(json);
   }
   if (error) return path + ": " + *error;
+  for (std::size_t i = first_server; i < evidence.servers.size(); ++i) {
+    evidence.servers[i].from_snapshot = true;
+  }
   if (digest) evidence.artifacts.push_back({path, *digest});
   return std::nullopt;
 }

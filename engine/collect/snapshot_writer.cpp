@@ -103,7 +103,8 @@ void AppendFactTable(std::string& out, const FactTable& table, RowRange range,
   out += range.end > range.begin ? "\n      ]}" : "]}";
 }
 
-void AppendServer(std::string& out, const ServerEvidence& server, const FactSet& facts) {
+void AppendServer(std::string& out, const ServerEvidence& server, std::string_view collected_at,
+                  const FactSet& facts) {
   out += "    {\"name\": ";
   AppendJsonString(out, server.name);
   out += ",\n     \"host\": ";
@@ -123,6 +124,11 @@ void AppendServer(std::string& out, const ServerEvidence& server, const FactSet&
     out += std::to_string(*server.version);
   } else {
     out += "null";
+  }
+  // Written when it is not the document's: a reader dates a server without one by the document.
+  if (!server.collected_at.empty() && server.collected_at != collected_at) {
+    out += ", \"collected_at\": ";
+    AppendJsonString(out, server.collected_at);
   }
   const FactTable& servers = facts.table(FactKind::kServer);
   const RowRange settings = server.rows[static_cast<size_t>(FactKind::kServer)];
@@ -174,7 +180,7 @@ std::string WriteSnapshot(const Evidence& evidence, const FactSet& facts) {
   out += ",\n \"servers\": [";
   for (size_t i = 0; i < evidence.servers.size(); ++i) {
     out += i == 0 ? "\n" : ",\n";
-    AppendServer(out, evidence.servers[i], facts);
+    AppendServer(out, evidence.servers[i], evidence.collected_at, facts);
   }
   out += evidence.servers.empty() ? "]}\n" : "\n ]}\n";
   return out;

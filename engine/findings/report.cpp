@@ -23,6 +23,27 @@ CheckOutcome Worse(CheckOutcome outcome, FindingStatus status) {
 
 }  // namespace
 
+std::string ServerVersionName(int server_version_num) {
+  const int major = server_version_num / 10000;
+  if (major >= 10) return std::to_string(major) + "." + std::to_string(server_version_num % 10000);
+  return std::to_string(major) + "." + std::to_string(server_version_num / 100 % 100) + "." +
+         std::to_string(server_version_num % 100);
+}
+
+std::string DescribeServer(const ServerInfo& server) {
+  std::string text = server.name;
+  std::string identity;
+  if (server.version) identity = "PostgreSQL " + ServerVersionName(*server.version);
+  if (server.host) {
+    identity += (identity.empty() ? "" : " at ") + *server.host;
+    if (server.port) identity += ":" + std::to_string(*server.port);
+  }
+  if (!identity.empty()) text += " (" + identity + ")";
+  text += server.collected_at.empty() ? ", collected at a time not known"
+                                      : ", collected " + server.collected_at;
+  return text;
+}
+
 bool CheckBefore(const RuleCheck& a, const RuleCheck& b) {
   return std::tie(a.rule_id, a.target) < std::tie(b.rule_id, b.target);
 }

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/findings/crypto_inventory.h"
 #include "engine/findings/finding.h"
 #include "engine/findings/observations.h"
 #include "engine/model/evidence.h"
@@ -43,6 +44,8 @@ struct Invocation {
   std::vector<std::string> arguments;  // secrets redacted
   std::string started_at;              // ISO 8601 UTC; empty with --reproducible
   std::string finished_at;
+  std::string user;  // who ran it (the operating-system user); empty with --reproducible
+  std::string host;  // where
   int exit_code = 0;
   // The lowest severity of a failing finding that fails the run; absent: --fail-on never (a
   // scheduled evidence run: findings never make the exit code 1, missing evidence still 3).
@@ -53,9 +56,29 @@ struct Invocation {
   std::optional<Shard> shard;              // the part of the fleet this run scanned
 };
 
+// A server whose facts the run evaluated, collected live or read from a snapshot: who it is and
+// when its evidence was collected. Every report carries it, so that evidence evaluated later is
+// dated by its collection, not by the evaluation.
+struct ServerInfo {
+  std::string name;
+  std::optional<std::string> host;
+  std::optional<int> port;
+  std::optional<int> version;  // server_version_num; absent when the server was not reached
+  std::string collected_at;    // ISO 8601 UTC; empty when not known (a CSV export)
+  auto operator<=>(const ServerInfo&) const = default;
+};
+
+// "15.18" for 150018, "9.6.24" for 90624: server_version_num as PostgreSQL names the release.
+std::string ServerVersionName(int server_version_num);
+
+// "orders-eu (PostgreSQL 15.18 at db1:5432), collected 2026-02-03T04:05:09Z": a server as reports
+// name it beside its evidence.
+std::string DescribeServer(const ServerInfo& server);
+
 struct ScanReport {
   Invocation invocation;
   std::vector<std::string> targets;       // servers and files, sorted
+  std::vector<ServerInfo> servers;        // sorted; the targets that are servers
   std::vector<RuleInfo> rules;            // sorted by id
   std::vector<FrameworkInfo> frameworks;  // sorted by id: those the rules' policies declare
   std::vector<Finding> findings;          // sorted: rule id, target, location, message, fingerprint
@@ -65,6 +88,9 @@ struct ScanReport {
   std::vector<Artifact> artifacts;    // sorted by path
   std::vector<std::string> warnings;  // e.g. waivers that matched no finding
   Observations observations;          // what the run saw, for metrics
+  // The certificates, protocols and suites seen (PCI DSS 4.2.1.1, 12.3.3): made by the scan from
+  // its facts; empty in a report read back from JSON.
+  CryptoInventory inventory;
 };
 
 // The order of a report's checks (rule id, then target) and of its errors (by target, each

@@ -83,6 +83,7 @@ std::variant<ScanReport, std::string> MergeShardReports(std::vector<ScanReport> 
     }
     for (FrameworkInfo& framework : shard.frameworks) frameworks.emplace(framework.id, framework);
     targets.insert(shard.targets.begin(), shard.targets.end());
+    Append(merged.servers, shard.servers);
     Append(merged.findings, shard.findings);
     Append(merged.absent, shard.absent);
     Append(merged.checks, shard.checks);
@@ -118,6 +119,9 @@ std::variant<ScanReport, std::string> MergeShardReports(std::vector<ScanReport> 
   merged.targets.assign(targets.begin(), targets.end());
   for (auto& [id, framework] : frameworks) merged.frameworks.push_back(std::move(framework));
   for (auto& [path, sha256] : artifacts) merged.artifacts.push_back({path, sha256});
+  std::sort(merged.servers.begin(), merged.servers.end());
+  merged.servers.erase(std::unique(merged.servers.begin(), merged.servers.end()),
+                       merged.servers.end());
   std::stable_sort(merged.findings.begin(), merged.findings.end(), FindingBefore);
   std::stable_sort(merged.absent.begin(), merged.absent.end(), FindingBefore);
   std::sort(merged.checks.begin(), merged.checks.end(), CheckBefore);

@@ -194,6 +194,8 @@ Invocation ReadInvocation(const Member& member) {
   invocation.arguments = member.Get("arguments").Texts();
   invocation.started_at = member.Get("started_at").TextOrEmpty();
   invocation.finished_at = member.Get("finished_at").TextOrEmpty();
+  invocation.user = member.Get("user", true).TextOrEmpty();
+  invocation.host = member.Get("host", true).TextOrEmpty();
   invocation.exit_code = static_cast<int>(member.Get("exit_code").Integer());
   if (const std::string fail_on = member.Get("fail_on").Text(); fail_on == "never") {
     invocation.fail_on = std::nullopt;
@@ -245,6 +247,22 @@ ScanReport ReadDocument(const Member& document) {
   ScanReport report;
   report.invocation = ReadInvocation(document.Get("invocation"));
   report.targets = document.Get("targets").Texts();
+  if (const Member servers = document.Get("servers", true); !servers.IsNull()) {
+    for (const Member& member : servers.Elements()) {
+      ServerInfo server;
+      server.name = member.Get("name").Text();
+      if (const Member host = member.Get("host"); !host.IsNull()) server.host = host.Text();
+      for (auto [key, field] : {std::pair{"port", &server.port}, {"version", &server.version}}) {
+        const Member number = member.Get(key);
+        if (number.IsNull()) continue;
+        const std::int64_t value = number.Integer();
+        if (value < 0 || value > INT32_MAX) number.Fail("a port or version number");
+        *field = static_cast<int>(value);
+      }
+      server.collected_at = member.Get("collected_at").TextOrEmpty();
+      report.servers.push_back(std::move(server));
+    }
+  }
   std::map<std::string, FactKind> rule_kinds;
   for (const Member& member : document.Get("rules").Elements()) {
     RuleInfo rule;

@@ -35,6 +35,11 @@ std::string_view RequirementVerdictName(RequirementVerdict verdict) {
   return "";
 }
 
+std::vector<std::string> RequiredEvidence(std::string_view framework) {
+  if (framework == "pci-dss-4.0.1") return {"2.2.7", "4.2.1", "4.2.1.1", "8.3.2", "12.3.3"};
+  return {};
+}
+
 std::vector<RequirementResult> JudgeRequirements(const ScanReport& report,
                                                  std::string_view framework,
                                                  const std::vector<std::string>& required) {

@@ -29,6 +29,10 @@ struct RequirementResult {
   std::vector<const Finding*> findings;  // failing, erroneous and waived, in report order
 };
 
+// The requirements an assessor asks evidence of even when no rule of the run maps to them:
+// PCI DSS 4.0.1's 2.2.7, 4.2.1, 4.2.1.1, 8.3.2 and 12.3.3 for "pci-dss-4.0.1"; none for others.
+std::vector<std::string> RequiredEvidence(std::string_view framework);
+
 // Every requirement of `framework` the run's rules map to, and those of `required` too (judged
 // not assessed when no rule maps to them), in requirement order (4.2.1 before 4.2.1.1 before
 // 12.3.3). The findings point into `report`.

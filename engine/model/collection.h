@@ -28,6 +28,11 @@ struct ServerEvidence {
   std::optional<std::string> host;
   std::optional<int> port;
   std::optional<int> version;  // server_version_num
+  // When its facts were collected (ISO 8601 UTC): a fleet's servers are collected minutes apart,
+  // and evidence evaluated later is dated by its collection, not by the evaluation.
+  std::string collected_at;
+  // Read from a snapshot (its time is an input's), not collected by this run.
+  bool from_snapshot = false;
   // The sslrootcert of pgward's own connection, when it had one: the probe verifies the
   // server's chain against it too. Not part of snapshots.
   std::optional<std::string> root_cert;
@@ -40,7 +45,7 @@ struct ServerEvidence {
 
 struct Evidence {
   std::string collector_version;  // pgward's version for live collection; the snapshot's
-  std::string collected_at;       // ISO 8601 UTC
+  std::string collected_at;       // ISO 8601 UTC: when the collection started
   std::vector<ServerEvidence> servers;
   std::vector<Artifact> artifacts;  // files read (snapshots, hba files) with their SHA-256
 

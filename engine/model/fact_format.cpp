@@ -31,6 +31,14 @@ std::optional<unsigned> Digits(std::string_view text, size_t position, size_t co
 
 }  // namespace
 
+std::int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string NowTimestamp() { return FormatTimestamp(NowSeconds()); }
+
 std::string FormatTimestamp(std::int64_t seconds) {
   const std::int64_t days =
       seconds >= 0 ? seconds / kSecondsPerDay : (seconds - kSecondsPerDay + 1) / kSecondsPerDay;

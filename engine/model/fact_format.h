@@ -43,6 +43,9 @@ std::optional<std::string> SetFieldFromText(FactTable& table, size_t row, size_t
 
 // "2026-11-24T10:00:00Z".
 std::string FormatTimestamp(std::int64_t seconds);
+// The time now, in seconds since the epoch and as FormatTimestamp writes it.
+std::int64_t NowSeconds();
+std::string NowTimestamp();
 // "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (UTC) to seconds since the epoch.
 std::optional<std::int64_t> ParseTimestamp(std::string_view text);
 

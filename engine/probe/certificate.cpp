@@ -11,8 +11,8 @@
 #include <ctime>
 #include <memory>
 
-#include "engine/probe/endpoint.h"
 #include "engine/core/openssl_ptr.h"
+#include "engine/probe/endpoint.h"
 
 namespace pgward::probe {
 namespace {

@@ -101,7 +101,7 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
   const size_t hba_end = facts.table(FactKind::kHbaRule).size();
 
   // Snapshots and live servers: what could not be collected (or read) is missing evidence.
-  Evidence evidence;
+  Evidence& evidence = gathered.servers;
   for (const std::string& path : inputs.snapshots) {
     if (std::optional<std::string> kind = NotARegularFile(path)) {
       gathered.input_error = path + ": " + *kind;
@@ -114,6 +114,8 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
   }
   if (inputs.live) {
     Evidence live = GatherLive(*inputs.live, facts);
+    if (evidence.collected_at.empty()) evidence.collected_at = live.collected_at;
+    if (evidence.collector_version.empty()) evidence.collector_version = live.collector_version;
     for (ServerEvidence& server : live.servers) evidence.servers.push_back(std::move(server));
     for (Artifact& artifact : live.artifacts) evidence.artifacts.push_back(std::move(artifact));
   }
@@ -139,7 +141,8 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
   }
   for (std::string& target : evidence.Targets()) gathered.targets.push_back(std::move(target));
   for (EvidenceError& error : evidence.Errors()) gathered.errors.push_back(std::move(error));
-  for (Artifact& artifact : evidence.artifacts) gathered.artifacts.push_back(std::move(artifact));
+  gathered.artifacts.insert(gathered.artifacts.end(), evidence.artifacts.begin(),
+                            evidence.artifacts.end());
   return gathered;
 }
 

@@ -52,6 +52,9 @@ struct Gathered {
   std::vector<std::string> targets;   // hba files, then snapshot and live servers
   std::vector<EvidenceError> errors;  // what could not be collected: the run is incomplete
   std::vector<Artifact> artifacts;
+  // The servers, from snapshots and live, with where their facts are: what an evidence bundle's
+  // snapshot holds.
+  Evidence servers;
 };
 
 // Appends the facts of every input to `facts`.

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -145,6 +146,51 @@ TEST_F(EvidenceTest, ASignedBundleVerifiesAndOpensslAcceptsItsSignature) {
                   bundle_ + "/manifest.json.p7s", "-content", bundle_ + "/manifest.json", "-CAfile",
                   Path("ca.pem"), "-out", "/dev/null"});
   EXPECT_EQ(openssl.exit_code, 0) << openssl.err;
+}
+
+// The bundle holds every fact collected, dated per server: an assessor who scans its snapshot
+// again gets the same findings, dated by the collection, not by either evaluation.
+TEST_F(EvidenceTest, TheBundlesSnapshotGivesTheSameFindingsDatedByTheirCollection) {
+  const std::string snapshot =
+      std::string(PGWARD_SOURCE_DIR) + "/fixtures/snapshots/two-servers.json";
+  const auto scan = RunPgward({"scan", "--snapshot", snapshot, "--evidence-dir", bundle_,
+                               "--format", "json", "--pack", "pci-dss-4.0"});
+  ASSERT_NE(scan.exit_code, 2) << scan.err;
+  const nlohmann::json bundled =
+      nlohmann::json::parse(ReadFile(fs::path(bundle_) / "snapshot.json"));
+  ASSERT_EQ(bundled["servers"].size(), 2u);
+  // A server collected when the document says is dated by the document.
+  EXPECT_EQ(bundled["collected_at"], "2026-02-03T04:05:06Z");
+  for (const nlohmann::json& server : bundled["servers"]) {
+    EXPECT_EQ(server.value("collected_at", bundled["collected_at"].get<std::string>()),
+              "2026-02-03T04:05:06Z")
+        << server["name"].dump();
+  }
+  const nlohmann::json manifest =
+      nlohmann::json::parse(ReadFile(fs::path(bundle_) / "manifest.json"));
+  std::set<std::string> files;
+  for (const nlohmann::json& file : manifest["files"])
+    files.insert(file["path"].get<std::string>());
+  EXPECT_TRUE(files.contains("snapshot.json"));
+  EXPECT_TRUE(files.contains("pgward.html"));
+
+  const auto again = RunPgward({"scan", "--snapshot", bundle_ + "/snapshot.json", "--format",
+                                "json", "--pack", "pci-dss-4.0"});
+  ASSERT_EQ(again.exit_code, scan.exit_code) << again.err;
+  const auto fingerprints = [](const nlohmann::json& report) {
+    std::multiset<std::string> all;
+    for (const nlohmann::json& finding : report["findings"]) {
+      all.insert(finding["rule_id"].get<std::string>() + " " +
+                 finding["fingerprint"].get<std::string>());
+    }
+    return all;
+  };
+  const nlohmann::json first = nlohmann::json::parse(scan.out);
+  const nlohmann::json second = nlohmann::json::parse(again.out);
+  EXPECT_FALSE(fingerprints(first).empty());
+  EXPECT_EQ(fingerprints(first), fingerprints(second));
+  EXPECT_EQ(first["servers"].dump(), second["servers"].dump());
+  EXPECT_EQ(first["servers"][0]["collected_at"], "2026-02-03T04:05:06Z");
 }
 
 TEST_F(EvidenceTest, AnyChangeIsFoundAndNamed) {

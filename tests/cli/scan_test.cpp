@@ -448,3 +448,74 @@ TEST(ScanShardTest, TheDeadlineEndsTheCollectionOnTime) {
 
 }  // namespace
 }  // namespace pgward
+
+namespace pgward {
+namespace {
+
+std::string ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::move(text).str();
+}
+
+// Evidence evaluated later is dated by its collection, not by the evaluation: a snapshot's
+// servers keep their collection times in every format; a server's own time (newer snapshots)
+// beats the document's.
+TEST(ScanTest, ASnapshotScannedLaterKeepsItsCollectionTimeInEveryReport) {
+  const std::string source =
+      std::string(PGWARD_SOURCE_DIR) + "/fixtures/snapshots/two-servers.json";
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("pgward-collected-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string snapshot = ReadText(source);
+  const std::string db2 = "{\"name\": \"db2\",";
+  ASSERT_NE(snapshot.find(db2), std::string::npos);
+  snapshot.replace(snapshot.find(db2), db2.size(),
+                   "{\"name\": \"db2\", \"collected_at\": \"2026-02-03T04:07:00Z\",");
+  std::ofstream(dir / "snapshot.json") << snapshot;
+  const auto scan =
+      RunPgward({"scan", "--snapshot", (dir / "snapshot.json").string(), "--output-dir",
+                 (dir / "out").string(), "--format", "text,json,sarif,junit,metrics,html"});
+  ASSERT_NE(scan.exit_code, 2) << scan.err;
+
+  const nlohmann::json json = nlohmann::json::parse(ReadText(dir / "out/pgward.json"));
+  ASSERT_EQ(json["servers"].size(), 2u) << json["servers"].dump();
+  EXPECT_EQ(json["servers"][0]["name"], "db1");
+  EXPECT_EQ(json["servers"][0]["collected_at"], "2026-02-03T04:05:06Z");
+  EXPECT_EQ(json["servers"][0]["version"], 150018);
+  EXPECT_EQ(json["servers"][1]["collected_at"], "2026-02-03T04:07:00Z");
+  // The evaluation has its own time, today's.
+  EXPECT_GT(json["invocation"]["started_at"].get<std::string>(), "2026-02-04");
+
+  const nlohmann::json sarif = nlohmann::json::parse(ReadText(dir / "out/pgward.sarif"));
+  const nlohmann::json& servers = sarif["runs"][0]["properties"]["servers"];
+  ASSERT_EQ(servers.size(), 2u);
+  EXPECT_EQ(servers[0]["collectedAt"], "2026-02-03T04:05:06Z");
+  EXPECT_EQ(servers[1]["collectedAt"], "2026-02-03T04:07:00Z");
+
+  const std::string junit = ReadText(dir / "out/pgward.junit.xml");
+  EXPECT_NE(junit.find("name=\"db1\""), std::string::npos);
+  EXPECT_NE(junit.find("timestamp=\"2026-02-03T04:05:06Z\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("timestamp=\"2026-02-03T04:07:00Z\""), std::string::npos) << junit;
+
+  const std::string metrics = ReadText(dir / "out/pgward.prom");
+  // 2026-02-03T04:05:06Z and 04:07:00Z in seconds since the epoch.
+  EXPECT_NE(metrics.find("pgward_target_collected_timestamp_seconds{target=\"db1\"} 1770091506"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("pgward_target_collected_timestamp_seconds{target=\"db2\"} 1770091620"),
+            std::string::npos)
+      << metrics;
+
+  for (const char* file : {"pgward.txt", "pgward.html"}) {
+    const std::string text = ReadText(dir / "out" / file);
+    EXPECT_NE(text.find("2026-02-03T04:05:06Z"), std::string::npos) << file;
+    EXPECT_NE(text.find("2026-02-03T04:07:00Z"), std::string::npos) << file;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace pgward

@@ -667,6 +667,20 @@ TEST(ScanProbeTest, AnEvidenceBundleInventoriesTheCertificatesProtocolsAndSuites
                               "server CN=localhost,O=pgward sandbox verified",
                               "chain CN=pgward sandbox CA,O=pgward sandbox verified",
                               "client /O=pgward sandbox/CN=cert_only accepted by the server"}));
+
+  // The snapshot of every fact collected, dated: the time of the server's collection, within
+  // the run; the scan's reports carry the same time.
+  std::ifstream snapshot_file(bundle + "/snapshot.json");
+  const nlohmann::json snapshot = nlohmann::json::parse(snapshot_file);
+  ASSERT_EQ(snapshot["servers"].size(), 1u);
+  // Written when not the document's (the collection's start, to the second).
+  const std::string collected_at =
+      snapshot["servers"][0].value("collected_at", snapshot["collected_at"].get<std::string>());
+  const nlohmann::json report = nlohmann::json::parse(scan.out);
+  EXPECT_GE(collected_at, report["invocation"]["started_at"].get<std::string>());
+  EXPECT_LE(collected_at, report["invocation"]["finished_at"].get<std::string>());
+  EXPECT_EQ(report["servers"][0]["collected_at"], collected_at);
+  EXPECT_FALSE(snapshot["servers"][0]["connections"]["rows"].empty());
 }
 
 }  // namespace

@@ -121,8 +121,13 @@ ScanReport RichReport() {
                                  "--target",    "postgresql://app:*****@db1.example.com/postgres"};
   report.invocation.started_at = "2026-03-01T10:00:00Z";
   report.invocation.finished_at = "2026-03-01T10:00:02Z";
+  report.invocation.user = "compliance";
+  report.invocation.host = "scanner-01";
   report.invocation.exit_code = 3;
   report.targets = {kSystemHba, kHba, kDb1, kDb2};
+  // db1 from a snapshot collected the day before the run; db2 was not reached.
+  report.servers = {{kDb1, "db1.example.com", 5432, 150018, "2026-02-28T23:59:30Z"},
+                    {kDb2, std::nullopt, std::nullopt, std::nullopt, "2026-02-28T23:59:31Z"}};
   report.rules = Rules();
   report.frameworks = Frameworks();
 
@@ -195,6 +200,30 @@ ScanReport RichReport() {
   report.observations.probe_protocols = {{kDb1, "TLSv1.2", true}, {kDb1, "TLSv1.3", true}};
   report.observations.hba = {{kHba, true}, {kSystemHba, false}};
   report.invocation.duration_seconds = 1.25;
+  InventoryServer inventory_server;
+  inventory_server.server = kDb1;
+  inventory_server.endpoint = "db1.example.com:5432";
+  inventory_server.ssl = "on";
+  inventory_server.ssl_min_protocol_version = "TLSv1.2";
+  inventory_server.ssl_ciphers = "HIGH:!aNULL";
+  inventory_server.protocols = {{"TLSv1.2", true, true}, {"TLSv1.3", true, true}};
+  inventory_server.suites = {{"TLSv1.3", "TLS_AES_256_GCM_SHA384", 256, true, 12}};
+  report.inventory.servers = {inventory_server};
+  InventoryCertificate certificate;
+  certificate.server = kDb1;
+  certificate.endpoint = "db1.example.com:5432";
+  certificate.role = "server";
+  certificate.depth = 0;
+  certificate.subject = "CN=db1.example.com,O=Ex\\ample \"Ltd\"";
+  certificate.issuer = "CN=Example Root CA";
+  certificate.serial = "4F2A";
+  certificate.not_before = "2025-01-01T00:00:00Z";
+  certificate.not_after = "2026-01-01T00:00:00Z";
+  certificate.key_type = "RSA";
+  certificate.key_bits = 2048;
+  certificate.signature_algorithm = "sha256WithRSAEncryption";
+  certificate.trust = "verified";
+  report.inventory.certificates = {certificate};
   return report;
 }
 
@@ -207,6 +236,7 @@ ScanReport HostileReport() {
   report.invocation.arguments = {"pgward", "scan", "--target", "postgresql://" + role + "@db"};
   report.invocation.exit_code = 3;
   report.targets = {server};
+  report.servers = {{server, role, 5432, 150018, "2026-03-01T10:00:00Z"}};
   report.rules = {Rules()[0]};
   Finding finding =
       MakeFinding("PGW-CONN-001", Severity::kHigh, FindingStatus::kFail,
@@ -230,7 +260,7 @@ std::string Extension(const std::string& format) {
   if (format == "github") return "github.txt";
   if (format == "gitlab") return "gitlab.json";
   if (format == "metrics") return "prom";
-  return format;
+  return format;  // json, sarif, html
 }
 
 const std::vector<ReportCase>& SuiteReports() {
