@@ -47,6 +47,7 @@ bench: build
 	@$(BUILD_DIR)/bench/report_bench
 	@$(BUILD_DIR)/bench/probe_bench
 	@$(BUILD_DIR)/bench/collect_bench
+	@$(BUILD_DIR)/bench/evidence_bench
 	-@$(BUILD_DIR)/bench/log_bench
 
 # Every libFuzzer target (clang, ASan, UBSan) for FUZZ_SECONDS each; what they find is merged

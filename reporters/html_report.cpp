@@ -134,7 +134,9 @@ void HorizontalBars(Page& page, std::string_view title, const std::vector<Bar>& 
   std::int64_t largest = 1;
   for (const Bar& bar : bars) largest = std::max(largest, bar.value);
   const int height = static_cast<int>(bars.size()) * kRow + 30;
-  page.Raw("<div class=\"chart\"><svg role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
+  page.Raw(
+          "<div class=\"chart\"><svg role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 "
+          "0 ")
       .Number(kLabelWidth + kBarWidth + 60)
       .Raw(" ")
       .Number(height)
@@ -203,6 +205,15 @@ std::string_view SessionColor(std::string_view kind) {
   return "#e16f24";  // TLS 1.1 and older
 }
 
+// At most `bytes` of `text`, cut at a character boundary and ended with an ellipsis when cut: a
+// label beside a bar (the full name is in the server's section).
+std::string Abbreviated(const std::string& text, std::size_t bytes) {
+  if (text.size() <= bytes) return text;
+  std::size_t end = bytes - 1;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end) + "\u2026";
+}
+
 // Sessions by how they travel, a stacked bar per server.
 void SessionsChart(Page& page, const std::vector<Observations::Sessions>& sessions) {
   std::map<std::string, std::map<std::string, std::int64_t>> by_target;
@@ -221,7 +232,9 @@ void SessionsChart(Page& page, const std::vector<Observations::Sessions>& sessio
   }
   const int height = static_cast<int>(by_target.size()) * kRow + 60;
   constexpr std::string_view kTitle = "Sessions by TLS version, per server";
-  page.Raw("<div class=\"chart\"><svg role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
+  page.Raw(
+          "<div class=\"chart\"><svg role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 "
+          "0 ")
       .Number(kLabelWidth + kBarWidth + 60)
       .Raw(" ")
       .Number(height)
@@ -233,7 +246,7 @@ void SessionsChart(Page& page, const std::vector<Observations::Sessions>& sessio
   int y = 30;
   for (const auto& [target, counts] : by_target) {
     page.Raw("<text x=\"0\" y=\"").Number(y + 15).Raw("\" font-size=\"12\">");
-    page.Text(target.size() > 22 ? target.substr(0, 21) + "\u2026" : target).Raw("</text>");
+    page.Text(Abbreviated(target, 22)).Raw("</text>");
     std::int64_t x = kLabelWidth, total = 0;
     for (const auto& [kind, count] : counts) {
       const std::int64_t width = count * kBarWidth / largest;
@@ -282,8 +295,8 @@ std::vector<CertificateRow> Certificates(const ScanReport& report) {
     for (const InventoryCertificate& certificate : report.inventory.certificates) {
       std::string key = certificate.key_type;
       if (certificate.key_bits) key += " " + std::to_string(*certificate.key_bits);
-      rows.push_back({certificate.server, certificate.role, certificate.subject,
-                      certificate.issuer, certificate.serial, key, certificate.trust,
+      rows.push_back({certificate.server, certificate.role, certificate.subject, certificate.issuer,
+                      certificate.serial, key, certificate.trust,
                       ParseTimestamp(certificate.not_after)});
     }
     return rows;
@@ -313,12 +326,9 @@ std::optional<std::int64_t> ReferenceTime(const ScanReport& report) {
 void ExpiryChart(Page& page, const std::vector<CertificateRow>& certificates,
                  std::optional<std::int64_t> now) {
   if (certificates.empty() || !now) return;
-  std::vector<Bar> bars = {{"expired", 0, "#8e0000"},
-                           {"30 days or less", 0, "#c62828"},
-                           {"31 to 90 days", 0, "#b26a00"},
-                           {"91 to 365 days", 0, "#4c9a2a"},
-                           {"over a year", 0, "#1a7f37"},
-                           {"not known", 0, "#afb8c1"}};
+  std::vector<Bar> bars = {{"expired", 0, "#8e0000"},       {"30 days or less", 0, "#c62828"},
+                           {"31 to 90 days", 0, "#b26a00"}, {"91 to 365 days", 0, "#4c9a2a"},
+                           {"over a year", 0, "#1a7f37"},   {"not known", 0, "#afb8c1"}};
   for (const CertificateRow& certificate : certificates) {
     if (!certificate.not_after) {
       ++bars[5].value;
@@ -361,7 +371,8 @@ void WriteRun(Page& page, const ScanReport& report) {
   page.Number(static_cast<std::int64_t>(tally.checks)).Raw(" checks passed, ");
   page.Number(static_cast<std::int64_t>(tally.failed)).Raw(" failed, ");
   page.Number(static_cast<std::int64_t>(tally.errors)).Raw(" without evidence, ");
-  page.Number(static_cast<std::int64_t>(tally.waived)).Raw(" waived.</p>\n<table class=\"facts\">\n");
+  page.Number(static_cast<std::int64_t>(tally.waived))
+      .Raw(" waived.</p>\n<table class=\"facts\">\n");
   page.Fact("Started", Or(invocation.started_at, "not recorded (--reproducible)"));
   page.Fact("Finished", Or(invocation.finished_at, "not recorded (--reproducible)"));
   page.Fact("By", Or(invocation.user, "not recorded"));
@@ -422,8 +433,8 @@ void WriteCharts(Page& page, const ScanReport& report,
     for (const Finding& finding : report.findings) {
       failing += finding.severity == severity && finding.status == FindingStatus::kFail;
     }
-    severities.push_back({std::string(SeverityName(severity)), failing,
-                          std::string(SeverityColor(severity))});
+    severities.push_back(
+        {std::string(SeverityName(severity)), failing, std::string(SeverityColor(severity))});
   }
   page.Raw("<section id=\"overview\"><h2>At a glance</h2><div class=\"charts\">\n");
   HorizontalBars(page, "Failing findings by severity", severities);
@@ -517,8 +528,8 @@ void WriteServer(Page& page, const ScanReport& report, const ServerInfo& server)
 void WriteFiles(Page& page, const ScanReport& report) {
   std::vector<const Observations::HbaExposure*> files;
   for (const Observations::HbaExposure& hba : report.observations.hba) {
-    const bool of_server = std::any_of(
-        report.servers.begin(), report.servers.end(), [&](const ServerInfo& server) {
+    const bool of_server =
+        std::any_of(report.servers.begin(), report.servers.end(), [&](const ServerInfo& server) {
           return hba.target.compare(0, server.name.size() + 1, server.name + ":") == 0;
         });
     if (!of_server) files.push_back(&hba);
@@ -539,11 +550,12 @@ void WriteCertificates(Page& page, const std::vector<CertificateRow>& certificat
                        std::optional<std::int64_t> now) {
   if (certificates.empty()) return;
   page.Raw("<section class=\"page\" id=\"certificates\"><h2>Certificates</h2>\n");
-  page.Raw("<p class=\"muted\">Every certificate seen: the servers' chains from the probe, the "
-           "clients' from their sessions. Days to expiry count from when the evidence was "
-           "collected.</p><table>");
-  page.HeaderRow({"Server", "Role", "Subject", "Issuer", "Serial", "Key", "Trust", "Not after",
-                  "Days left"});
+  page.Raw(
+      "<p class=\"muted\">Every certificate seen: the servers' chains from the probe, the "
+      "clients' from their sessions. Days to expiry count from when the evidence was "
+      "collected.</p><table>");
+  page.HeaderRow(
+      {"Server", "Role", "Subject", "Issuer", "Serial", "Key", "Trust", "Not after", "Days left"});
   std::vector<const CertificateRow*> by_expiry;
   for (const CertificateRow& certificate : certificates) by_expiry.push_back(&certificate);
   // Soonest to expire first: the timeline an assessor reads top down.
@@ -552,8 +564,8 @@ void WriteCertificates(Page& page, const std::vector<CertificateRow>& certificat
                      return a->not_after.value_or(INT64_MAX) < b->not_after.value_or(INT64_MAX);
                    });
   for (const CertificateRow* certificate : by_expiry) {
-    page.Raw("<tr>").Cells({certificate->server, certificate->role, certificate->subject,
-                            certificate->issuer});
+    page.Raw("<tr>").Cells(
+        {certificate->server, certificate->role, certificate->subject, certificate->issuer});
     page.Raw("<td class=\"mono\">").Text(certificate->serial).Raw("</td>");
     page.Cells({certificate->key, certificate->trust,
                 certificate->not_after ? FormatTimestamp(*certificate->not_after) : "not known"});
@@ -610,7 +622,8 @@ void WriteFindings(Page& page, const ScanReport& report) {
       if (finding.count > 1) message += " (" + std::to_string(finding.count) + " sessions)";
       if (finding.note) message += " (" + *finding.note + ")";
       std::string status(FindingStatusName(finding.status));
-      if (finding.baseline_state) status += ", " + std::string(BaselineStateName(*finding.baseline_state));
+      if (finding.baseline_state)
+        status += ", " + std::string(BaselineStateName(*finding.baseline_state));
       if (finding.waiver) status += ": " + finding.waiver->justification;
       page.Raw("<tr>").Cells({finding.rule_id, finding.target, Location(finding), message, status});
       page.Raw("</tr>\n");
@@ -622,8 +635,9 @@ void WriteFindings(Page& page, const ScanReport& report) {
 
 void WriteErrors(Page& page, const ScanReport& report) {
   if (report.errors.empty()) return;
-  page.Raw("<section id=\"errors\"><h2>Evidence not collected</h2>\n<p>The run is incomplete: "
-           "what is below could not be checked, and is not a pass.</p><table>");
+  page.Raw(
+      "<section id=\"errors\"><h2>Evidence not collected</h2>\n<p>The run is incomplete: "
+      "what is below could not be checked, and is not a pass.</p><table>");
   page.HeaderRow({"Target", "Where", "What"});
   for (const EvidenceError& error : report.errors) {
     std::string where;
@@ -648,9 +662,10 @@ void WriteHtmlReport(const ScanReport& report, std::ostream& out) {
   page.Raw("</title>\n<style>").Raw(kStyle).Raw("</style>\n</head>\n<body>\n");
   page.Raw("<header><h1>PostgreSQL transport security</h1><p class=\"muted\">pgward ");
   page.Text(kVersion).Raw(" compliance report</p></header>\n");
-  page.Raw("<nav><a href=\"#run\">Run</a><a href=\"#requirements\">Requirements</a>"
-           "<a href=\"#overview\">At a glance</a><a href=\"#certificates\">Certificates</a>"
-           "<a href=\"#findings\">Findings</a></nav>\n");
+  page.Raw(
+      "<nav><a href=\"#run\">Run</a><a href=\"#requirements\">Requirements</a>"
+      "<a href=\"#overview\">At a glance</a><a href=\"#certificates\">Certificates</a>"
+      "<a href=\"#findings\">Findings</a></nav>\n");
   const std::vector<CertificateRow> certificates = Certificates(report);
   WriteRun(page, report);
   WriteRequirements(page, report);

@@ -8,14 +8,15 @@
 #include "reporters/json_report.h"
 #include "reporters/junit_report.h"
 #include "reporters/metrics_report.h"
+#include "reporters/oscal_report.h"
 #include "reporters/sarif_report.h"
 #include "reporters/text_report.h"
 
 namespace pgward::reporters {
 namespace {
 
-constexpr std::string_view kFormats[] = {"text",   "json",   "sarif",   "junit",
-                                         "github", "gitlab", "metrics", "html"};
+constexpr std::string_view kFormats[] = {"text",   "json",    "sarif", "junit", "github",
+                                         "gitlab", "metrics", "html",  "oscal"};
 
 }  // namespace
 
@@ -33,6 +34,7 @@ std::string DefaultFileName(std::string_view format) {
   if (format == "gitlab") return "gl-code-quality-report.json";
   // The extension node_exporter's textfile collector reads.
   if (format == "metrics") return "pgward.prom";
+  if (format == "oscal") return "pgward.oscal.json";
   return "pgward." + std::string(format);
 }
 
@@ -52,6 +54,8 @@ std::optional<std::string> WriteReport(std::string_view format, const ScanReport
     WriteGithubAnnotations(report, options.source_root, out);
   } else if (format == "metrics") {
     WriteMetrics(report, out);
+  } else if (format == "oscal") {
+    WriteOscalAssessmentResults(report, OscalOptionsOf(report), out);
   } else if (format == "html") {
     WriteHtmlReport(report, out);
   } else if (format == "gitlab") {

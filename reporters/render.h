@@ -23,8 +23,8 @@ struct RenderOptions {
   std::string sarif_category;  // sarif only: --sarif-category
 };
 
-// "text", "json", "sarif", "junit", "github", "gitlab", "metrics", "html": the formats this
-// version writes.
+// "text", "json", "sarif", "junit", "github", "gitlab", "metrics", "html", "oscal": the formats
+// this version writes.
 std::span<const std::string_view> ReportFormats();
 
 bool IsReportFormat(std::string_view format);

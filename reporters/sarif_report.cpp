@@ -101,28 +101,6 @@ std::string PascalCase(const std::string& title, const std::string& fallback) {
   return name.substr(0, kMaxRuleName);
 }
 
-// RFC 3986: everything but unreserved characters and the path separator is percent-encoded,
-// so spaces, '%', '#', '?' and a ':' in a first segment cannot change the URI's meaning.
-std::string PercentEncode(const std::string& path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string encoded;
-  encoded.reserve(path.size());
-  for (char c : path) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool keep = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
-                      (byte >= '0' && byte <= '9') || byte == '-' || byte == '.' || byte == '_' ||
-                      byte == '~' || byte == '/';
-    if (keep) {
-      encoded += c;
-    } else {
-      encoded += '%';
-      encoded += kHex[byte >> 4];
-      encoded += kHex[byte & 0xf];
-    }
-  }
-  return encoded;
-}
-
 // A stable, short identity for the scanned targets (FNV-1a, 64 bits): it keeps two SARIF files
 // of one commit (say, the pg_hba.conf files and the live servers) in separate GitHub categories.
 std::string TargetsDigest(const std::vector<std::string>& targets) {

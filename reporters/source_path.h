@@ -17,6 +17,11 @@ namespace pgward::reporters {
 // `path` made absolute (against the working directory) and normalised.
 std::filesystem::path AbsolutePath(const std::string& path);
 
+// `path` as a URI path (RFC 3986): everything but unreserved characters and the path separator
+// is percent-encoded, so spaces, '%', '#', '?' and a ':' in a first segment cannot change the
+// URI's meaning.
+std::string PercentEncode(const std::string& path);
+
 // The file's path from `root` (an AbsolutePath), '/'-separated, when it lies under it.
 std::optional<std::string> PathUnderRoot(const std::string& file,
                                          const std::filesystem::path& root);

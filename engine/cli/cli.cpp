@@ -321,7 +321,8 @@ ReportOutputFlags AddReportOutputOptions(CLI::App& app, ReportOutputOptions& out
              "--format", *formats,
              "Report formats, comma-separated (text, json, sarif, junit, github: workflow-command "
              "annotations, gitlab: Code Quality report, metrics: Prometheus, html: one "
-             "self-contained page); without it, text unless a --json/--sarif/--junit/--metrics/"
+             "self-contained page, oscal: NIST OSCAL assessment results); without it, text unless "
+             "a --json/--sarif/--junit/--metrics/"
              "--html FILE is '-' (standard output)")
           ->default_val("text");
   app.add_option("--output-dir", output.output_dir, "Write the reports into DIR");
@@ -330,6 +331,8 @@ ReportOutputFlags AddReportOutputOptions(CLI::App& app, ReportOutputOptions& out
   app.add_option("--junit", output.junit_file, "Write the JUnit XML report to FILE");
   app.add_option("--html", output.html_file,
                  "Write the HTML report to FILE (one page, nothing loaded from elsewhere)");
+  app.add_option("--oscal", output.oscal_file,
+                 "Write NIST OSCAL assessment results (JSON, OSCAL 1.0.6) to FILE");
   app.add_option("--metrics", output.metrics_file,
                  "Write Prometheus metrics to FILE (text format; for node_exporter's "
                  "textfile collector, a FILE ending in .prom in its directory)");
@@ -355,7 +358,7 @@ std::optional<std::string> FinishReportOutputOptions(const ReportOutputFlags& fl
   output.formats.clear();
   const bool report_to_stdout = output.json_file == "-" || output.sarif_file == "-" ||
                                 output.junit_file == "-" || output.metrics_file == "-" ||
-                                output.html_file == "-";
+                                output.html_file == "-" || output.oscal_file == "-";
   std::string formats = *flags.formats;
   if (flags.format_option->count() == 0 && report_to_stdout) formats.clear();
   std::stringstream list(formats);

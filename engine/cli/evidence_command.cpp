@@ -10,6 +10,7 @@
 #include "pgward/version.h"
 #include "reporters/atomic_file.h"
 #include "reporters/crypto_inventory_report.h"
+#include "reporters/oscal_report.h"
 #include "reporters/printable.h"
 #include "reporters/render.h"
 #include "reporters/requirements_report.h"
@@ -81,6 +82,8 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
   if (error) return "cannot create " + options.directory + ": " + error.message();
   std::vector<std::string> written;
   for (const std::string_view format : reporters::ReportFormats()) {
+    // OSCAL's back-matter names the bundle's files: written once they are.
+    if (format == "oscal") continue;
     const std::string name = reporters::DefaultFileName(format);
     if (std::optional<std::string> failed = reporters::WriteFileAtomically(
             directory / name,
@@ -123,6 +126,23 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
     }
     written.push_back(name);
   }
+  // OSCAL assessment results whose resources are the bundle's files, by hash, and the inputs.
+  reporters::OscalOptions oscal = reporters::OscalOptionsOf(report);
+  for (const std::string& name : written) {
+    std::string error;
+    std::optional<evidence::BundleFile> file =
+        evidence::DescribeFile(options.directory, name, error);
+    if (!file) return name + ": " + error;
+    oscal.resources.push_back({name, file->sha256, "Evidence bundle file " + name});
+  }
+  if (!servers.servers.empty()) oscal.server_evidence = kSnapshotFile;
+  const std::string oscal_name = reporters::DefaultFileName("oscal");
+  if (std::optional<std::string> failed = reporters::WriteFileAtomically(
+          directory / oscal_name,
+          [&](std::ostream& out) { reporters::WriteOscalAssessmentResults(report, oscal, out); })) {
+    return failed;
+  }
+  written.push_back(oscal_name);
   evidence::Manifest manifest;
   manifest.tool_version = kVersion;
   manifest.command_line = report.invocation.arguments;

@@ -28,7 +28,7 @@ std::optional<std::vector<ReportOutput>> PlanOutputs(const ReportOutputOptions& 
   for (const auto& [format, path] :
        {std::pair{"json", options.json_file}, std::pair{"sarif", options.sarif_file},
         std::pair{"junit", options.junit_file}, std::pair{"metrics", options.metrics_file},
-        std::pair{"html", options.html_file}}) {
+        std::pair{"html", options.html_file}, std::pair{"oscal", options.oscal_file}}) {
     if (path.empty()) continue;
     if (path == "-") ++to_stdout;
     outputs.push_back({format, path == "-" ? "" : path});

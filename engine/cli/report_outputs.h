@@ -20,6 +20,7 @@ struct ReportOutputOptions {
   std::string junit_file;
   std::string metrics_file;  // Prometheus text format, for node_exporter's textfile collector
   std::string html_file;
+  std::string oscal_file;
   std::string source_root = ".";       // SARIF: file URIs relative to this directory
   bool sarif_omit_suppressed = false;  // SARIF: leave waived findings out (GitHub)
   std::string sarif_category;          // SARIF: automationDetails.id (GitHub's category)

@@ -31,6 +31,22 @@ std::string Sha256Hex(std::string_view bytes) {
   return Hex(digest, length);
 }
 
+std::string NameUuid(std::string_view name) {
+  // pgward's namespace: a random version 4 UUID, fixed once (9c1b3e2a-5d47-4f0e-8a61-2b7c9d3e4f50).
+  static constexpr unsigned char kNamespace[16] = {0x9c, 0x1b, 0x3e, 0x2a, 0x5d, 0x47, 0x4f, 0x0e,
+                                                   0x8a, 0x61, 0x2b, 0x7c, 0x9d, 0x3e, 0x4f, 0x50};
+  std::string input(reinterpret_cast<const char*>(kNamespace), sizeof kNamespace);
+  input += name;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha1(), nullptr);
+  digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x50);  // version 5
+  digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  const std::string hex = Hex(digest, 16);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
 std::optional<DescriptorDigest> Sha256OfDescriptor(int fd) {
   const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
                                                                         EVP_MD_CTX_free);

@@ -23,4 +23,9 @@ std::optional<DescriptorDigest> Sha256OfDescriptor(int fd);
 // the digest is that of what was parsed.
 std::string Sha256Hex(std::string_view bytes);
 
+// An RFC 4122 version 5 (name-based, SHA-1) UUID of `name` in pgward's own namespace, lower
+// case: the same name gives the same UUID, so documents that must identify their parts by UUID
+// (OSCAL) stay reproducible.
+std::string NameUuid(std::string_view name);
+
 }  // namespace pgward

@@ -140,6 +140,36 @@ TEST_F(EvidenceTest, ASignedBundleVerifiesAndOpensslAcceptsItsSignature) {
             std::find(order.begin(), order.end(), "4.2.1.1"));
   EXPECT_EQ(order.back(), "12.3.3");
 
+  // OSCAL assessment results, valid against NIST's schema, whose back-matter names the bundle's
+  // files by the hashes the manifest gives them.
+  const auto oscal = RunCommand(
+      {"/usr/bin/python3", std::string(PGWARD_SOURCE_DIR) + "/tests/reporters/oscal_validate.py",
+       std::string(PGWARD_SOURCE_DIR) +
+           "/fixtures/reports/oscal_assessment-results_schema-1.0.6.json",
+       bundle_ + "/pgward.oscal.json"});
+  EXPECT_EQ(oscal.exit_code, 0) << oscal.out << oscal.err;
+  std::map<std::string, std::string> manifest_hashes;
+  for (const nlohmann::json& file : manifest["files"]) {
+    manifest_hashes[file["path"].get<std::string>()] = file["sha256"].get<std::string>();
+  }
+  const nlohmann::json results =
+      nlohmann::json::parse(ReadFile(fs::path(bundle_) / "pgward.oscal.json"));
+  std::size_t bundle_resources = 0;
+  for (const nlohmann::json& resource : results["assessment-results"]["back-matter"]["resources"]) {
+    if (!resource.contains("rlinks")) continue;
+    const std::string href = resource["rlinks"][0]["href"].get<std::string>();
+    const std::string sha256 = resource["rlinks"][0]["hashes"][0]["value"].get<std::string>();
+    if (href == kHba) {
+      EXPECT_EQ(sha256, manifest["inputs"][0]["sha256"]);
+      continue;
+    }
+    ++bundle_resources;
+    ASSERT_TRUE(manifest_hashes.contains(href)) << href;
+    EXPECT_EQ(manifest_hashes[href], sha256) << href;
+  }
+  // Every file of the bundle but the OSCAL document itself (and the manifest and signature).
+  EXPECT_EQ(bundle_resources, manifest["files"].size() - 1);
+
   // OpenSSL's own check of the detached signature.
   const auto openssl =
       RunCommand({"openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",

@@ -110,9 +110,9 @@ TEST_F(HtmlReportTest, TheBrowsersDomHoldsTheVerdictsAndTheServer) {
   const testing::BrowserRun run = RenderInChromium(Page(), "--dump-dom");
   ASSERT_EQ(run.command.exit_code, 0) << run.command.err;
   const std::string& dom = run.command.out;
-  for (const std::string expected : {"4.2.1", "4.2.1.1", "2.2.7", "8.3.2", "12.3.3", "Server ",
-                                     "Sessions by TLS version, per server", "TLSv1.2",
-                                     "TLSv1.3", "PGW-CONN-001"}) {
+  for (const std::string expected :
+       {"4.2.1", "4.2.1.1", "2.2.7", "8.3.2", "12.3.3", "Server ",
+        "Sessions by TLS version, per server", "TLSv1.2", "TLSv1.3", "PGW-CONN-001"}) {
     EXPECT_NE(dom.find(expected), std::string::npos) << expected;
   }
   EXPECT_NE(dom.find(*server_), std::string::npos) << *server_;

@@ -39,23 +39,23 @@ TEST(HtmlReportTest, LoadsNothingAndRunsNothing) {
 
 TEST(HtmlReportTest, HoldsTheRunTheRequirementsTheServersTheCertificatesAndTheFindings) {
   const std::string html = Html(RichReport());
-  for (const std::string expected : {
-           // who, when, where, what, verdict
-           "compliance", "scanner-01", "2026-03-01T10:00:00Z", "INCOMPLETE: evidence missing",
-           "--inventory inventory.yaml",
-           // requirements, with PCI DSS's evidence requirements even when no rule maps to them
-           "PCI DSS v4.0.1", "4.2.1.1", "12.3.3", "not assessed",
-           // per server: identity, version, collection time, settings, protocols, suites
-           "Server db1.example.com:5432", "15.18", "2026-02-28T23:59:30Z", "HIGH:!aNULL",
-           "TLS_AES_256_GCM_SHA384",
-           // the certificate inventory, expired a month before the evidence was collected
-           "CN=Example Root CA", "2026-01-01T00:00:00Z", "expired",
-           // findings with their fix, waivers and missing evidence
-           "PGW-HBA-002", "legacy BI client, replacement planned in Q3", "Fix: ",
-           "cannot read pg_stat_ssl",
-           // charts
-           "Failing findings by severity", "Sessions by TLS version, per server",
-           "Certificates by days to expiry"}) {
+  for (const std::string expected :
+       {// who, when, where, what, verdict
+        "compliance", "scanner-01", "2026-03-01T10:00:00Z", "INCOMPLETE: evidence missing",
+        "--inventory inventory.yaml",
+        // requirements, with PCI DSS's evidence requirements even when no rule maps to them
+        "PCI DSS v4.0.1", "4.2.1.1", "12.3.3", "not assessed",
+        // per server: identity, version, collection time, settings, protocols, suites
+        "Server db1.example.com:5432", "15.18", "2026-02-28T23:59:30Z", "HIGH:!aNULL",
+        "TLS_AES_256_GCM_SHA384",
+        // the certificate inventory, expired a month before the evidence was collected
+        "CN=Example Root CA", "2026-01-01T00:00:00Z", "expired",
+        // findings with their fix, waivers and missing evidence
+        "PGW-HBA-002", "legacy BI client, replacement planned in Q3",
+        "Fix: ", "cannot read pg_stat_ssl",
+        // charts
+        "Failing findings by severity", "Sessions by TLS version, per server",
+        "Certificates by days to expiry"}) {
     EXPECT_NE(html.find(expected), std::string::npos) << expected;
   }
   // Every server on a new page when printed.

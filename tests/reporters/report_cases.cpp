@@ -234,6 +234,8 @@ ScanReport HostileReport() {
   const std::string application =
       "app\xff\xfe\xc3(\xed\xa0\x80]]>\r\n\ttail caf\xc3\xa9 \xf0\x9f\x98\x80";
   report.invocation.arguments = {"pgward", "scan", "--target", "postgresql://" + role + "@db"};
+  report.invocation.user = " " + role + "\n";
+  report.invocation.host = application;
   report.invocation.exit_code = 3;
   report.targets = {server};
   report.servers = {{server, role, 5432, 150018, "2026-03-01T10:00:00Z"}};
@@ -260,6 +262,7 @@ std::string Extension(const std::string& format) {
   if (format == "github") return "github.txt";
   if (format == "gitlab") return "gitlab.json";
   if (format == "metrics") return "prom";
+  if (format == "oscal") return "oscal.json";
   return format;  // json, sarif, html
 }
 

@@ -45,12 +45,12 @@ BrowserRun RenderInChromium(const std::string& page_path, const std::string& mod
   CommandOptions options;
   options.timeout_seconds = 120;
   // As root (the tests' user on CI) Chromium needs --no-sandbox; no GPU on a server.
-  run.command = RunCommand({kChromium, "--headless", "--no-sandbox", "--disable-gpu",
-                            "--no-first-run", "--user-data-dir=" + (scratch / "profile").string(),
-                            "--window-size=1280,1600", "--no-pdf-header-footer",
-                            "--log-net-log=" + net_log, mode,
-                            "file://" + std::filesystem::absolute(page_path).string()},
-                           options);
+  run.command =
+      RunCommand({kChromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--user-data-dir=" + (scratch / "profile").string(), "--window-size=1280,1600",
+                  "--no-pdf-header-footer", "--log-net-log=" + net_log, mode,
+                  "file://" + std::filesystem::absolute(page_path).string()},
+                 options);
   const nlohmann::json log = nlohmann::json::parse(ReadAll(net_log), nullptr, false);
   if (log.is_object() && log.contains("events")) {
     for (const nlohmann::json& event : log["events"]) {
