@@ -49,7 +49,8 @@ int main() {
   sessions.emplace_back(server, sandbox::ClientSpec{.transport = sandbox::Transport::kTcpTls,
                                                     .user = sandbox::kTlsAppRole,
                                                     .max_tls_version = TLS1_2_VERSION});
-  sessions.emplace_back(server, sandbox::ClientSpec{.transport = sandbox::Transport::kTcpPlaintext});
+  sessions.emplace_back(server,
+                        sandbox::ClientSpec{.transport = sandbox::Transport::kTcpPlaintext});
   {
     std::ofstream inventory(work / "inventory.yaml");
     inventory << "targets:\n";
@@ -73,16 +74,16 @@ int main() {
                  collected.exit_code, key.exit_code);
     return 2;
   }
-  const std::vector<std::string> scan = {PGWARD_BINARY, "scan",   "--snapshot", snapshot,
-                                         "--pack",      "pci-dss-4.0", "--format", "json"};
+  const std::vector<std::string> scan = {PGWARD_BINARY, "scan",        "--snapshot", snapshot,
+                                         "--pack",      "pci-dss-4.0", "--format",   "json"};
   std::vector<double> without, with;
   for (int turn = 0; turn < 3; ++turn) {
     without.push_back(RunProcess(scan).seconds);
     const std::string bundle = (work / ("bundle" + std::to_string(turn))).string();
     std::vector<std::string> bundled = scan;
-    for (const std::string& argument : {std::string("--evidence-dir"), bundle,
-                                        std::string("--sign-key"), (work / "key.pem").string(),
-                                        std::string("--sign-cert"), (work / "cert.pem").string()}) {
+    for (const std::string& argument :
+         {std::string("--evidence-dir"), bundle, std::string("--sign-key"),
+          (work / "key.pem").string(), std::string("--sign-cert"), (work / "cert.pem").string()}) {
       bundled.push_back(argument);
     }
     const ProcessRun run = RunProcess(bundled);

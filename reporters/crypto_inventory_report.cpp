@@ -126,6 +126,8 @@ void WriteCryptoInventoryJson(const CryptoInventory& inventory, std::ostream& ou
     json.Key("hostname_match");
     json.OptionalBool(certificate.hostname_match);
     json.IntMember("sessions", static_cast<std::int64_t>(certificate.sessions));
+    json.Key("note");
+    json.StringOrNull(certificate.note);
     json.EndObject();
   }
   json.EndArray();
@@ -141,16 +143,16 @@ void WriteCryptoInventoryCsv(const CryptoInventory& inventory, std::ostream& out
   };
   row({"kind", "server", "endpoint", "name", "issuer", "serial", "not_before", "not_after",
        "key_type", "key_bits", "signature_algorithm", "sans", "trust", "configured", "accepted",
-       "sessions"});
+       "sessions", "note"});
   for (const InventoryServer& server : inventory.servers) {
     for (const InventoryProtocol& protocol : server.protocols) {
       row({"protocol", server.server, server.endpoint, protocol.version, "", "", "", "", "", "", "",
-           "", "", Text(protocol.configured), Text(protocol.accepted), ""});
+           "", "", Text(protocol.configured), Text(protocol.accepted), "", ""});
     }
     for (const InventorySuite& suite : server.suites) {
       row({"suite", server.server, server.endpoint, suite.protocol + " " + suite.cipher, "", "", "",
            "", "", Text(suite.bits), "", "", "", "", suite.accepted ? "true" : "false",
-           std::to_string(suite.sessions)});
+           std::to_string(suite.sessions), ""});
     }
   }
   for (const InventoryCertificate& certificate : inventory.certificates) {
@@ -158,7 +160,7 @@ void WriteCryptoInventoryCsv(const CryptoInventory& inventory, std::ostream& out
          certificate.subject, certificate.issuer, certificate.serial, certificate.not_before,
          certificate.not_after, certificate.key_type, Text(certificate.key_bits),
          certificate.signature_algorithm, Joined(certificate.sans), certificate.trust, "", "",
-         std::to_string(certificate.sessions)});
+         std::to_string(certificate.sessions), certificate.note});
   }
 }
 

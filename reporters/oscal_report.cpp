@@ -70,8 +70,8 @@ class Writer {
       finding_index_.emplace(&report.findings[i], i);
     }
     for (const FrameworkInfo& framework : report.frameworks) {
-      judged_.emplace_back(&framework, JudgeRequirements(report, framework.id,
-                                                         RequiredEvidence(framework.id)));
+      judged_.emplace_back(&framework,
+                           JudgeRequirements(report, framework.id, RequiredEvidence(framework.id)));
     }
   }
 
@@ -134,8 +134,8 @@ class Writer {
       json_.Member("type", "person");
       json_.Member("name", OscalString(invocation.user));
       if (!invocation.host.empty()) {
-        json_.Member("remarks", "Ran pgward as this operating-system user on host " +
-                                    invocation.host + ".");
+        json_.Member("remarks",
+                     "Ran pgward as this operating-system user on host " + invocation.host + ".");
       }
       json_.EndObject();
       json_.EndArray();
@@ -155,8 +155,8 @@ class Writer {
     const Invocation& invocation = report_.invocation;
     json_.BeginObject();
     json_.Member("uuid", Uuid("result", ""));
-    json_.Member("title", "pgward scan of " + std::to_string(report_.targets.size()) +
-                              " target(s)");
+    json_.Member("title",
+                 "pgward scan of " + std::to_string(report_.targets.size()) + " target(s)");
     std::string command;
     for (const std::string& argument : invocation.arguments) {
       command += (command.empty() ? "" : " ") + argument;
@@ -181,8 +181,9 @@ class Writer {
     json_.Member("uuid", Uuid("component", "pgward"));
     json_.Member("type", "software");
     json_.Member("title", "pgward " + std::string(kVersion));
-    json_.Member("description", "Policy-as-code compliance scanner for PostgreSQL transport "
-                                "security: the tool that made every observation here.");
+    json_.Member("description",
+                 "Policy-as-code compliance scanner for PostgreSQL transport "
+                 "security: the tool that made every observation here.");
     json_.Key("status");
     json_.BeginObject();
     json_.Member("state", "operational");
@@ -335,11 +336,11 @@ class Writer {
       json_.Member("title", "Evidence of " + target);
       std::size_t errors = 0;
       for (const EvidenceError& error : report_.errors) errors += error.target == target;
-      json_.Member("description",
-                   errors == 0 ? "Every piece of evidence pgward looks for was collected."
-                               : std::to_string(errors) +
-                                     " piece(s) of evidence could not be collected: what "
-                                     "needs them is not assessed.");
+      json_.Member("description", errors == 0
+                                      ? "Every piece of evidence pgward looks for was collected."
+                                      : std::to_string(errors) +
+                                            " piece(s) of evidence could not be collected: what "
+                                            "needs them is not assessed.");
       json_.Key("methods");
       json_.Strings({std::string(Method(target))});
       Origins();
@@ -369,8 +370,8 @@ class Writer {
                                                    : std::string()));
       std::string description = finding.message;
       if (finding.location) {
-        description += " (" + finding.location->file + ":" +
-                       std::to_string(finding.location->line) + ")";
+        description +=
+            " (" + finding.location->file + ":" + std::to_string(finding.location->line) + ")";
       }
       if (finding.count > 1) description += " (" + std::to_string(finding.count) + " sessions)";
       json_.Member("description", description);
@@ -387,8 +388,7 @@ class Writer {
       json_.Member("collected", Collected(finding.target));
       if (finding.waiver) {
         json_.Member("remarks", "Waived by " + finding.waiver->owner + " until " +
-                                    finding.waiver->expires + ": " +
-                                    finding.waiver->justification);
+                                    finding.waiver->expires + ": " + finding.waiver->justification);
       } else if (finding.note) {
         json_.Member("remarks", *finding.note);
       }

@@ -202,7 +202,7 @@ int RunEvidenceVerify(const EvidenceVerifyOptions& options, std::ostream& out, s
     return ToInt(ExitCode::kUsageOrInputError);
   }
   std::vector<std::string> problems = evidence::CheckFiles(options.directory, *manifest);
-  std::string signed_by;
+  std::string signed_by, signed_at;
   if (!options.unsigned_bundle) {
     std::string signature;
     if (std::optional<std::string> error = evidence::ReadBundleFile(
@@ -216,6 +216,7 @@ int RunEvidenceVerify(const EvidenceVerifyOptions& options, std::ostream& out, s
         problems.push_back(std::string(evidence::kSignatureFile) + ": " + check.error);
       } else {
         signed_by = check.signer;
+        signed_at = check.signed_at;
       }
     }
   }
@@ -233,8 +234,10 @@ int RunEvidenceVerify(const EvidenceVerifyOptions& options, std::ostream& out, s
     out << "NOTE no signature was checked (--unsigned): the manifest vouches for the files, "
            "nothing vouches for the manifest\n";
   } else {
-    out << "OK   manifest signed by " << reporters::Printable(signed_by) << ", which chains to "
-        << reporters::Printable(options.ca_file) << "\n";
+    out << "OK   manifest signed by " << reporters::Printable(signed_by)
+        << (signed_at.empty() ? "" : " at " + signed_at) << ", which chains to "
+        << reporters::Printable(options.ca_file)
+        << (signed_at.empty() ? "" : " (as of the signing time)") << "\n";
   }
   return ToInt(ExitCode::kOk);
 }

@@ -6,10 +6,13 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <ctime>
 #include <memory>
+#include <optional>
 
 #include "engine/core/input_file.h"
 #include "engine/core/openssl_ptr.h"
+#include "engine/model/fact_format.h"
 
 namespace pgward::evidence {
 namespace {
@@ -61,6 +64,23 @@ std::string Subject(X509* certificate) {
   char* data = nullptr;
   const long size = BIO_get_mem_data(out.get(), &data);
   return std::string(data, static_cast<std::size_t>(size));
+}
+
+// The signing-time attribute of the first signer, in seconds since the epoch.
+std::optional<std::int64_t> SigningTime(CMS_ContentInfo* cms) {
+  STACK_OF(CMS_SignerInfo)* signers = CMS_get0_SignerInfos(cms);
+  if (signers == nullptr || sk_CMS_SignerInfo_num(signers) < 1) return std::nullopt;
+  CMS_SignerInfo* signer = sk_CMS_SignerInfo_value(signers, 0);
+  const int index = CMS_signed_get_attr_by_NID(signer, NID_pkcs9_signingTime, -1);
+  if (index < 0) return std::nullopt;
+  const ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(signer, index), 0);
+  if (value == nullptr ||
+      (value->type != V_ASN1_UTCTIME && value->type != V_ASN1_GENERALIZEDTIME)) {
+    return std::nullopt;
+  }
+  std::tm time{};
+  if (ASN1_TIME_to_tm(value->value.asn1_string, &time) != 1) return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&time));
 }
 
 }  // namespace
@@ -138,6 +158,10 @@ SignatureCheck VerifyDetached(std::string_view content, std::string_view signatu
       check.error = "no PEM certificate in " + *ca_file + " (" + OpenSslReason() + ")";
       return check;
     }
+  }
+  if (const std::optional<std::int64_t> signed_at = SigningTime(cms.get())) {
+    check.signed_at = FormatTimestamp(*signed_at);
+    X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.get()), static_cast<time_t>(*signed_at));
   }
   Bio data = MemoryOf(content);
   const unsigned int flags = CMS_BINARY | (ca_file ? 0u : CMS_NO_SIGNER_CERT_VERIFY);

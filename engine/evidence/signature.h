@@ -21,12 +21,17 @@ std::variant<std::string, SignatureError> SignDetached(std::string_view content,
 
 struct SignatureCheck {
   bool valid = false;
-  std::string signer;  // the signing certificate's subject
-  std::string error;   // why it is not valid
+  std::string signer;     // the signing certificate's subject
+  std::string signed_at;  // its signing time (ISO 8601 UTC); empty when it has none
+  std::string error;      // why it is not valid
 };
 
 // Checks `signature` (DER) over `content`. With `ca_file` (PEM), the signer's certificate must
-// chain to it; without, only that the content is what the embedded certificate signed.
+// chain to it, valid as of the signing time: a bundle signed while its certificate was valid
+// still verifies after the certificate expired (an assessor checks last year's evidence). Without
+// a time-stamping authority the signing time is the signer's own word, signed with the rest;
+// without one, the chain is checked as of now. Without `ca_file`, only that the content is what
+// the embedded certificate signed.
 SignatureCheck VerifyDetached(std::string_view content, std::string_view signature,
                               const std::optional<std::string>& ca_file);
 

@@ -133,6 +133,10 @@ CryptoInventory BuildCryptoInventory(const FactSet& facts) {
     client.serial = serial;
     client.issuer = issuer;
     client.trust = "accepted by the server";
+    constexpr std::size_t kStatSslNameBytes = 63;  // NAMEDATALEN - 1
+    if (client_dn.size() >= kStatSslNameBytes || issuer.size() >= kStatSslNameBytes) {
+      client.note = "the subject or issuer may be cut: pg_stat_ssl keeps 63 bytes of each";
+    }
     ++client.sessions;
   }
   for (auto& [key, suite] : suites) {

@@ -30,6 +30,9 @@ struct InventoryCertificate {
   std::string trust;
   std::optional<bool> hostname_match;
   std::uint64_t sessions = 0;  // clients: sessions that presented it
+  // What the evidence cannot say: pg_stat_ssl keeps 63 bytes (NAMEDATALEN - 1) of a client's
+  // subject and issuer, so a name of that length may have been cut.
+  std::string note;
 };
 
 struct InventoryProtocol {

@@ -26,7 +26,7 @@ TEST(CryptoInventoryCsvTest, ASubjectCannotBecomeAFormulaOrAnotherCell) {
   const std::string row = csv.substr(csv.find("\r\n") + 2);
   EXPECT_EQ(row,
             "client certificate,db1,,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\"),CN=a\",,,,,,,,,"
-            "accepted by the server,,,2\r\n");
+            "accepted by the server,,,2,\r\n");
 }
 
 TEST(CryptoInventoryCsvTest, ControlCharactersNeverReachTheFile) {
@@ -68,6 +68,25 @@ TEST(CryptoInventoryTest, ClientSerialsAreHexAndUnprobedServersShowTheirSettings
     EXPECT_FALSE(protocol.accepted);
   }
   EXPECT_EQ(admitted, "TLSv1- TLSv1.1- TLSv1.2+ TLSv1.3+ ");
+  EXPECT_EQ(inventory.certificates[0].note, "");
+}
+
+// PostgreSQL keeps NAMEDATALEN - 1 bytes of a client's distinguished names in pg_stat_ssl: a
+// name that long may be cut, and the inventory says so rather than present it as whole.
+TEST(CryptoInventoryTest, AClientNameAsLongAsPgStatSslKeepsMayBeCut) {
+  FactSet facts;
+  FactTable& connections = facts.table(FactKind::kConnection);
+  const size_t session = connections.AppendRow();
+  connections.SetString(session, FieldOf<FactKind::kConnection>("server"), "db1");
+  const std::string cut = "/O=pgward sandbox/OU=a rather long organisational unit/CN=appli";
+  ASSERT_EQ(cut.size(), 63u);
+  connections.SetString(session, FieldOf<FactKind::kConnection>("client_dn"), cut);
+  const CryptoInventory inventory = BuildCryptoInventory(facts);
+  ASSERT_EQ(inventory.certificates.size(), 1u);
+  EXPECT_NE(inventory.certificates[0].note.find("63 bytes"), std::string::npos);
+  std::ostringstream csv;
+  reporters::WriteCryptoInventoryCsv(inventory, csv);
+  EXPECT_NE(csv.str().find("may be cut"), std::string::npos) << csv.str();
 }
 
 }  // namespace
