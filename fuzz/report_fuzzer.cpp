@@ -140,9 +140,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.sarif_omit_suppressed = in.Small(2) == 1;
   for (const std::string_view format : pgward::reporters::ReportFormats()) {
     const std::string output = pgward::reporters::RenderReport(format, report, options);
-    if (format == "json" || format == "sarif" || format == "gitlab") {
+    if (format == "json" || format == "sarif" || format == "gitlab" || format == "oscal") {
       if (!nlohmann::json::accept(output)) __builtin_trap();
-    } else if (format == "junit") {
+    } else if (format == "junit" || format == "html") {
       CheckCharacters(format, output, IsXmlCharacter);
     } else {
       CheckCharacters(format, output, IsInertOnATerminal);

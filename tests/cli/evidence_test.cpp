@@ -241,6 +241,23 @@ TEST_F(EvidenceTest, AnyChangeIsFoundAndNamed) {
   expect_failure("pgward.sarif: changed");
   std::ofstream(bundle / "pgward.sarif", std::ios::binary) << sarif;
   EXPECT_EQ(Verify().exit_code, 0);
+  // One byte of any other file of the bundle: each report, the requirements, the inventory, the
+  // OSCAL document.
+  std::size_t tampered = 0;
+  for (const auto& entry : fs::directory_iterator(bundle)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "manifest.json" || name == "manifest.json.p7s" || name == "pgward.sarif") continue;
+    const std::string original = ReadFile(entry.path());
+    ASSERT_FALSE(original.empty()) << name;
+    std::string flipped = original;
+    flipped[flipped.size() / 2] ^= 1;
+    std::ofstream(entry.path(), std::ios::binary) << flipped;
+    expect_failure(name + ": changed");
+    std::ofstream(entry.path(), std::ios::binary) << original;
+    ++tampered;
+  }
+  EXPECT_GE(tampered, 10u);
+  EXPECT_EQ(Verify().exit_code, 0);
   // A report removed, a file added.
   fs::rename(bundle / "pgward.junit.xml", directory_ / "junit.xml");
   expect_failure("pgward.junit.xml: missing");

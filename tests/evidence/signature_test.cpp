@@ -113,9 +113,8 @@ class SignatureTest : public ::testing::Test {
 
 TEST_F(SignatureTest, SignedWhileValidItStillVerifiesAfterItExpired) {
   const std::string manifest = "{\"files\": []}\n";
-  const SignatureCheck check =
-      VerifyDetached(manifest, SignAt(manifest, signer_.get(), signer_key_.get(), -5),
-                     ca_file_.string());
+  const SignatureCheck check = VerifyDetached(
+      manifest, SignAt(manifest, signer_.get(), signer_key_.get(), -5), ca_file_.string());
   EXPECT_TRUE(check.valid) << check.error;
   EXPECT_EQ(check.signer, "CN=expired signer");
   // Dated five days ago, as signed.
