@@ -50,6 +50,8 @@ std::string Joined(const std::vector<std::string>& values) {
 void WriteCryptoInventoryJson(const CryptoInventory& inventory, std::ostream& out) {
   JsonWriter json(out);
   json.BeginObject();
+  json.Key("incomplete");
+  json.Strings(inventory.incomplete);
   json.Key("servers");
   json.BeginArray();
   for (const InventoryServer& server : inventory.servers) {
@@ -144,6 +146,10 @@ void WriteCryptoInventoryCsv(const CryptoInventory& inventory, std::ostream& out
   row({"kind", "server", "endpoint", "name", "issuer", "serial", "not_before", "not_after",
        "key_type", "key_bits", "signature_algorithm", "sans", "trust", "configured", "accepted",
        "sessions", "note"});
+  for (const std::string& server : inventory.incomplete) {
+    row({"incomplete", server, "", "evidence incomplete: see the reports' errors", "", "", "", "",
+         "", "", "", "", "", "", "", "", ""});
+  }
   for (const InventoryServer& server : inventory.servers) {
     for (const InventoryProtocol& protocol : server.protocols) {
       row({"protocol", server.server, server.endpoint, protocol.version, "", "", "", "", "", "", "",

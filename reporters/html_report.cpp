@@ -147,7 +147,8 @@ void HorizontalBars(Page& page, std::string_view title, const std::vector<Bar>& 
       .Raw("</text>\n");
   int y = 30;
   for (const Bar& bar : bars) {
-    const auto width = static_cast<int>(bar.value * kBarWidth / largest);
+    const auto width =
+        static_cast<int>(static_cast<double>(bar.value) * kBarWidth / static_cast<double>(largest));
     page.Raw("<text x=\"0\" y=\"")
         .Number(y + 15)
         .Raw("\" font-size=\"12\">")
@@ -205,6 +206,12 @@ std::string_view SessionColor(std::string_view kind) {
   return "#e16f24";  // TLS 1.1 and older
 }
 
+// Counts read back from a JSON report can be anything up to INT64_MAX.
+std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
+  std::int64_t sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? INT64_MAX : sum;
+}
+
 // At most `bytes` of `text`, cut at a character boundary and ended with an ellipsis when cut: a
 // label beside a bar (the full name is in the server's section).
 std::string Abbreviated(const std::string& text, std::size_t bytes) {
@@ -219,7 +226,8 @@ void SessionsChart(Page& page, const std::vector<Observations::Sessions>& sessio
   std::map<std::string, std::map<std::string, std::int64_t>> by_target;
   std::set<std::string> kinds;
   for (const Observations::Sessions& entry : sessions) {
-    by_target[entry.target][SessionKind(entry)] += entry.count;
+    std::int64_t& count = by_target[entry.target][SessionKind(entry)];
+    count = SaturatingAdd(count, entry.count);
     kinds.insert(SessionKind(entry));
   }
   if (by_target.empty()) return;
@@ -227,7 +235,7 @@ void SessionsChart(Page& page, const std::vector<Observations::Sessions>& sessio
   std::int64_t largest = 1;
   for (const auto& [target, counts] : by_target) {
     std::int64_t total = 0;
-    for (const auto& [kind, count] : counts) total += count;
+    for (const auto& [kind, count] : counts) total = SaturatingAdd(total, count);
     largest = std::max(largest, total);
   }
   const int height = static_cast<int>(by_target.size()) * kRow + 60;
@@ -249,7 +257,8 @@ void SessionsChart(Page& page, const std::vector<Observations::Sessions>& sessio
     page.Text(Abbreviated(target, 22)).Raw("</text>");
     std::int64_t x = kLabelWidth, total = 0;
     for (const auto& [kind, count] : counts) {
-      const std::int64_t width = count * kBarWidth / largest;
+      const auto width = static_cast<std::int64_t>(static_cast<double>(count) * kBarWidth /
+                                                   static_cast<double>(largest));
       page.Raw("<rect x=\"")
           .Number(x)
           .Raw("\" y=\"")
@@ -264,7 +273,7 @@ void SessionsChart(Page& page, const std::vector<Observations::Sessions>& sessio
           .Number(count)
           .Raw("</title></rect>");
       x += std::max<std::int64_t>(width, 2);
-      total += count;
+      total = SaturatingAdd(total, count);
     }
     page.Raw("<text x=\"").Number(x + 6).Raw("\" y=\"").Number(y + 15);
     page.Raw("\" font-size=\"12\">").Number(total).Raw("</text>\n");
@@ -286,7 +295,22 @@ void SessionsChart(Page& page, const std::vector<Observations::Sessions>& sessio
 struct CertificateRow {
   std::string server, role, subject, issuer, serial, key, trust;
   std::optional<std::int64_t> not_after;  // Unix seconds
+  // What its days to expiry count from: when its server's evidence was collected, else when the
+  // run ended (none with --reproducible).
+  std::optional<std::int64_t> seen_at;
 };
+
+std::optional<std::int64_t> SeenAt(const ScanReport& report, std::string_view server) {
+  if (const ServerInfo* owner = ServerOf(report, server)) {
+    if (std::optional<std::int64_t> collected = ParseTimestamp(owner->collected_at)) {
+      return collected;
+    }
+  }
+  if (std::optional<std::int64_t> finished = ParseTimestamp(report.invocation.finished_at)) {
+    return finished;
+  }
+  return ParseTimestamp(report.invocation.started_at);
+}
 
 // From the crypto inventory; a report read back from JSON has only the observations.
 std::vector<CertificateRow> Certificates(const ScanReport& report) {
@@ -297,49 +321,33 @@ std::vector<CertificateRow> Certificates(const ScanReport& report) {
       if (certificate.key_bits) key += " " + std::to_string(*certificate.key_bits);
       rows.push_back({certificate.server, certificate.role, certificate.subject, certificate.issuer,
                       certificate.serial, key, certificate.trust,
-                      ParseTimestamp(certificate.not_after)});
+                      ParseTimestamp(certificate.not_after), SeenAt(report, certificate.server)});
     }
     return rows;
   }
   for (const Observations::Certificate& certificate : report.observations.certificates) {
     rows.push_back({certificate.target, "server", certificate.subject, "", certificate.serial, "",
-                    "", certificate.not_after});
+                    "", certificate.not_after, SeenAt(report, certificate.target)});
   }
   return rows;
 }
 
-// What "days to expiry" counts from: when the evidence was collected (the latest server), else
-// when the run ended. None with --reproducible and no server.
-std::optional<std::int64_t> ReferenceTime(const ScanReport& report) {
-  std::optional<std::int64_t> latest;
-  for (const ServerInfo& server : report.servers) {
-    const std::optional<std::int64_t> collected = ParseTimestamp(server.collected_at);
-    if (collected && (!latest || *collected > *latest)) latest = collected;
-  }
-  if (latest) return latest;
-  if (std::optional<std::int64_t> finished = ParseTimestamp(report.invocation.finished_at)) {
-    return finished;
-  }
-  return ParseTimestamp(report.invocation.started_at);
-}
-
-void ExpiryChart(Page& page, const std::vector<CertificateRow>& certificates,
-                 std::optional<std::int64_t> now) {
-  if (certificates.empty() || !now) return;
+void ExpiryChart(Page& page, const std::vector<CertificateRow>& certificates) {
+  if (certificates.empty()) return;
   std::vector<Bar> bars = {{"expired", 0, "#8e0000"},       {"30 days or less", 0, "#c62828"},
                            {"31 to 90 days", 0, "#b26a00"}, {"91 to 365 days", 0, "#4c9a2a"},
                            {"over a year", 0, "#1a7f37"},   {"not known", 0, "#afb8c1"}};
   for (const CertificateRow& certificate : certificates) {
-    if (!certificate.not_after) {
+    if (!certificate.not_after || !certificate.seen_at) {
       ++bars[5].value;
       continue;
     }
-    const std::int64_t days = (*certificate.not_after - *now) / kSecondsPerDay;
-    const std::size_t bucket = *certificate.not_after < *now ? 0
-                               : days <= 30                  ? 1
-                               : days <= 90                  ? 2
-                               : days <= 365                 ? 3
-                                                             : 4;
+    const std::int64_t days = (*certificate.not_after - *certificate.seen_at) / kSecondsPerDay;
+    const std::size_t bucket = *certificate.not_after < *certificate.seen_at ? 0
+                               : days <= 30                                  ? 1
+                               : days <= 90                                  ? 2
+                               : days <= 365                                 ? 3
+                                                                             : 4;
     ++bars[bucket].value;
   }
   if (bars[5].value == 0) bars.pop_back();
@@ -348,17 +356,18 @@ void ExpiryChart(Page& page, const std::vector<CertificateRow>& certificates,
 
 // --- sections ------------------------------------------------------------------------------
 
+// What the evidence shows, whatever the run's gate (--fail-on) made of it: a failing finding
+// is a failure even when it does not fail the run.
 std::string RunVerdict(const ScanReport& report, std::string& css_class) {
   if (!EvidenceComplete(report)) {
     css_class = "incomplete";
     return "INCOMPLETE: evidence missing";
   }
-  if (report.invocation.exit_code == 1) {
-    css_class = "failed";
-    return "FAIL";
-  }
-  css_class = "passed";
-  return "PASS";
+  const bool failing =
+      std::any_of(report.findings.begin(), report.findings.end(),
+                  [](const Finding& f) { return f.status == FindingStatus::kFail; });
+  css_class = failing ? "failed" : "passed";
+  return failing ? "FAIL" : "PASS";
 }
 
 void WriteRun(Page& page, const ScanReport& report) {
@@ -393,8 +402,14 @@ void WriteRun(Page& page, const ScanReport& report) {
   }
   if (!frameworks.empty()) page.Fact("Frameworks", frameworks);
   page.Fact("Targets", std::to_string(report.targets.size()));
-  page.Fact("Fails the run", "findings of severity " + std::string(FailOnName(invocation.fail_on)) +
-                                 (invocation.fail_on ? " or above" : ""));
+  // The gate (--fail-on), apart from the verdict: a scheduled run's findings fail nothing.
+  std::string gate = invocation.fail_on ? "failing findings of severity " +
+                                              std::string(FailOnName(invocation.fail_on)) +
+                                              " or above, and missing evidence"
+                                        : "missing evidence only (--fail-on never)";
+  if (invocation.fail_on_new) gate += "; only findings new since the baseline";
+  page.Fact("The run fails on", gate);
+  page.Fact("Exit code", std::to_string(invocation.exit_code));
   if (!invocation.baseline.empty()) page.Fact("Compared with", invocation.baseline);
   page.Fact("pgward", kVersion);
   page.Raw("</table></section>\n");
@@ -439,7 +454,7 @@ void WriteCharts(Page& page, const ScanReport& report,
   page.Raw("<section id=\"overview\"><h2>At a glance</h2><div class=\"charts\">\n");
   HorizontalBars(page, "Failing findings by severity", severities);
   SessionsChart(page, report.observations.sessions);
-  ExpiryChart(page, certificates, ReferenceTime(report));
+  ExpiryChart(page, certificates);
   page.Raw("</div></section>\n");
 }
 
@@ -458,11 +473,22 @@ void WriteServer(Page& page, const ScanReport& report, const ServerInfo& server)
     page.Fact("Address",
               *server.host + (server.port ? ":" + std::to_string(*server.port) : std::string()));
   }
-  page.Fact("Evidence collected", Or(server.collected_at, "at a time not known (a CSV export)"));
-  std::size_t errors = 0;
-  for (const EvidenceError& error : report.errors) errors += error.target == server.name;
-  if (errors > 0) {
-    page.Fact("Evidence missing", std::to_string(errors) + " error(s): see Evidence not collected");
+  page.Fact("Evidence collected", Or(server.collected_at,
+                                     "time not recorded (not reached, a CSV export, or "
+                                     "--reproducible)"));
+  // What could not be collected, and what could not be judged for want of it, on the server and
+  // its own files.
+  std::size_t errors = 0, undecided = 0;
+  for (const EvidenceError& error : report.errors)
+    errors += ServerOf(report, error.target) == &server;
+  for (const Finding& finding : report.findings) {
+    undecided +=
+        finding.status == FindingStatus::kError && ServerOf(report, finding.target) == &server;
+  }
+  if (errors + undecided > 0) {
+    page.Fact("Evidence missing", std::to_string(errors) + " collection error(s), " +
+                                      std::to_string(undecided) +
+                                      " check(s) that could not be decided: not a pass");
   }
   const InventoryServer* settings = InventoryOf(report, server.name);
   if (settings) {
@@ -506,10 +532,9 @@ void WriteServer(Page& page, const ScanReport& report, const ServerInfo& server)
   }
   if (sessions_header) page.Raw("</table>\n");
   // The server's own pg_hba.conf is named "server:file" in its facts.
-  const std::string prefix = server.name + ":";
   bool hba_header = false;
   for (const Observations::HbaExposure& hba : report.observations.hba) {
-    if (hba.target.compare(0, prefix.size(), prefix) != 0) continue;
+    if (ServerOf(report, hba.target) != &server) continue;
     if (!hba_header) {
       page.Raw("<h3>pg_hba.conf coverage</h3><table>");
       page.HeaderRow({"File", "Plaintext TCP from outside loopback"});
@@ -528,11 +553,7 @@ void WriteServer(Page& page, const ScanReport& report, const ServerInfo& server)
 void WriteFiles(Page& page, const ScanReport& report) {
   std::vector<const Observations::HbaExposure*> files;
   for (const Observations::HbaExposure& hba : report.observations.hba) {
-    const bool of_server =
-        std::any_of(report.servers.begin(), report.servers.end(), [&](const ServerInfo& server) {
-          return hba.target.compare(0, server.name.size() + 1, server.name + ":") == 0;
-        });
-    if (!of_server) files.push_back(&hba);
+    if (ServerOf(report, hba.target) == nullptr) files.push_back(&hba);
   }
   if (files.empty()) return;
   page.Raw("<section class=\"page\" id=\"files\"><h2>pg_hba.conf files</h2><table>");
@@ -546,8 +567,7 @@ void WriteFiles(Page& page, const ScanReport& report) {
   page.Raw("</table></section>\n");
 }
 
-void WriteCertificates(Page& page, const std::vector<CertificateRow>& certificates,
-                       std::optional<std::int64_t> now) {
+void WriteCertificates(Page& page, const std::vector<CertificateRow>& certificates) {
   if (certificates.empty()) return;
   page.Raw("<section class=\"page\" id=\"certificates\"><h2>Certificates</h2>\n");
   page.Raw(
@@ -569,9 +589,9 @@ void WriteCertificates(Page& page, const std::vector<CertificateRow>& certificat
     page.Raw("<td class=\"mono\">").Text(certificate->serial).Raw("</td>");
     page.Cells({certificate->key, certificate->trust,
                 certificate->not_after ? FormatTimestamp(*certificate->not_after) : "not known"});
-    if (certificate->not_after && now) {
-      const std::int64_t days = (*certificate->not_after - *now) / kSecondsPerDay;
-      const bool expired = *certificate->not_after < *now;
+    if (certificate->not_after && certificate->seen_at) {
+      const std::int64_t days = (*certificate->not_after - *certificate->seen_at) / kSecondsPerDay;
+      const bool expired = *certificate->not_after < *certificate->seen_at;
       page.Raw(expired || days <= 30 ? "<td class=\"sev-high\">" : "<td>");
       page.Raw(expired ? "expired" : std::to_string(days)).Raw("</td>");
     } else {
@@ -673,7 +693,7 @@ void WriteHtmlReport(const ScanReport& report, std::ostream& out) {
   WriteErrors(page, report);
   for (const ServerInfo& server : report.servers) WriteServer(page, report, server);
   WriteFiles(page, report);
-  WriteCertificates(page, certificates, ReferenceTime(report));
+  WriteCertificates(page, certificates);
   WriteFindings(page, report);
   page.Raw("</body>\n</html>\n");
 }

@@ -214,14 +214,6 @@ class SuiteWriter {
     return artifacts;
   }
 
-  // The server a target names, or null for a file.
-  const ServerInfo* Server(std::string_view target) const {
-    const auto server = std::lower_bound(
-        report_.servers.begin(), report_.servers.end(), target,
-        [](const ServerInfo& info, std::string_view name) { return info.name < name; });
-    return server != report_.servers.end() && server->name == target ? &*server : nullptr;
-  }
-
  private:
   using Key = std::pair<std::string_view, std::string_view>;  // rule id, target
 
@@ -282,9 +274,9 @@ void WriteJunitReport(const ScanReport& report, std::ostream& stream) {
     AppendAttribute(out, "name", target);
     AppendCounts(out, tally);
     AppendAttribute(out, "skipped", std::to_string(tally.waived));
-    // A server's suite is dated by its evidence's collection (a snapshot scanned later keeps
-    // its date); a file's by the run.
-    const ServerInfo* server = writer.Server(target);
+    // A server's suite, and its own files', is dated by its evidence's collection (a snapshot
+    // scanned later keeps its date); a file's by the run.
+    const ServerInfo* server = ServerOf(report, target);
     const std::string& timestamp = server && !server->collected_at.empty()
                                        ? server->collected_at
                                        : report.invocation.started_at;

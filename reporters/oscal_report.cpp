@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 
 #include "engine/core/file_digest.h"
+#include "engine/core/utf8.h"
 #include "engine/findings/requirements.h"
 #include "engine/model/fact_format.h"
 #include "pgward/version.h"
@@ -29,19 +31,59 @@ std::string OscalTime(std::string_view text) {
   return FormatTimestamp(*seconds);
 }
 
-// A value for OSCAL's string type (no blank at either end, no line break): blanks and control
-// characters become '_'. For names from outside (a user name read back from a report).
+// ECMAScript's white space and line terminators (what \s matches, and '.' does not cross), and
+// the controls: none may begin or end an OSCAL string, nor break one.
+bool IsBlank(char32_t c) {
+  return c <= 0x20 || (c >= 0x7F && c <= 0xA0) || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+         c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+}
+
+// A value for OSCAL's string type (^\S(.*\S)?$): blanks, controls and invalid UTF-8 become '_'.
 std::string OscalString(std::string_view text) {
-  std::string value(text);
-  for (char& c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte == 0x7F) c = '_';
+  std::string value;
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Char next = NextUtf8(text, i);
+    if (!next.valid || IsBlank(next.code_point)) {
+      value += '_';
+    } else {
+      value.append(text.substr(i, next.length));
+    }
+    i += next.length;
   }
   return value.empty() ? "_" : value;
 }
 
+// `text` in OSCAL's token alphabet, reversibly: letters, digits, '.' and '-' stay (but for a
+// first character that is not a letter, when the text begins a token), every other byte becomes
+// "_HH", so that two different texts never give one token.
+std::string TokenPart(std::string_view text, bool begins_token) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string token;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const bool letter = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z');
+    const bool keep = letter || ((i > 0 || !begins_token) &&
+                                 ((byte >= '0' && byte <= '9') || byte == '.' || byte == '-'));
+    if (keep) {
+      token += static_cast<char>(byte);
+    } else {
+      token += '_';
+      token += kHex[byte >> 4];
+      token += kHex[byte & 0xF];
+    }
+  }
+  return token.empty() ? "_" : token;
+}
+
+// "_" never precedes "_" in a TokenPart: "__" joins two of them unambiguously.
 std::string ControlId(std::string_view framework, std::string_view requirement) {
-  return std::string(framework) + "_" + std::string(requirement);
+  return TokenPart(framework, true) + "__" + TokenPart(requirement, false);
+}
+
+bool IsSha256(std::string_view digest) {
+  return digest.size() == 64 && std::all_of(digest.begin(), digest.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 std::string MediaType(std::string_view path) {
@@ -61,13 +103,33 @@ class Writer {
  public:
   Writer(const ScanReport& report, const OscalOptions& options, std::ostream& out)
       : report_(report), options_(options), json_(out) {
-    seed_ = report.invocation.started_at;
-    for (const std::string& argument : report.invocation.arguments) seed_ += "\x1f" + argument;
-    start_ = OscalTime(report.invocation.started_at);
-    for (const ServerInfo& server : report.servers) servers_.emplace(server.name, &server);
+    const Invocation& invocation = report.invocation;
+    // What the run was and what it found: two runs differ in their UUIDs when either differs.
+    std::string identity = invocation.started_at;
+    for (const std::string& argument : invocation.arguments) identity += "\x1f" + argument;
+    for (const Finding& finding : report.findings) identity += "\x1f" + finding.fingerprint;
+    seed_ = Sha256Hex(identity);
+    start_ = OscalTime(!options.started_at.empty() ? options.started_at : invocation.started_at);
+    const std::string& finished =
+        !options.finished_at.empty() ? options.finished_at : invocation.finished_at;
+    if (!finished.empty()) end_ = OscalTime(finished);
     for (const RuleInfo& rule : report.rules) rules_.emplace(rule.id, &rule);
-    for (std::size_t i = 0; i < report.findings.size(); ++i) {
-      finding_index_.emplace(&report.findings[i], i);
+    // Every target anything is said of: the run's, and a server's own files its findings name.
+    subjects_.insert(report.targets.begin(), report.targets.end());
+    std::map<std::string, std::size_t> occurrences;
+    for (const Finding& finding : report.findings) {
+      subjects_.insert(finding.target);
+      const std::size_t occurrence =
+          occurrences[finding.rule_id + "\x1e" + finding.target + "\x1e" + finding.fingerprint]++;
+      finding_uuid_.emplace(
+          &finding, Uuid("finding", finding.rule_id + "\x1e" + finding.target + "\x1e" +
+                                        finding.fingerprint + "\x1e" + std::to_string(occurrence)));
+      if (finding.status == FindingStatus::kError) ++missing_[finding.target];
+    }
+    for (const RuleCheck& check : report.checks) subjects_.insert(check.target);
+    for (const EvidenceError& error : report.errors) {
+      subjects_.insert(error.target);
+      ++missing_[error.target];
     }
     for (const FrameworkInfo& framework : report.frameworks) {
       judged_.emplace_back(&framework,
@@ -106,7 +168,7 @@ class Writer {
     json_.BeginObject();
     json_.Member("name", name);
     json_.Member("ns", kNamespace);
-    json_.Member("value", value);
+    json_.Member("value", OscalString(value));
     json_.EndObject();
   }
 
@@ -115,8 +177,7 @@ class Writer {
     json_.Key("metadata");
     json_.BeginObject();
     json_.Member("title", "PostgreSQL transport security: pgward assessment results");
-    json_.Member("last-modified",
-                 !invocation.finished_at.empty() ? OscalTime(invocation.finished_at) : start_);
+    json_.Member("last-modified", end_.empty() ? start_ : end_);
     json_.Member("version", kVersion);
     json_.Member("oscal-version", kOscalVersion);
     if (!invocation.user.empty()) {
@@ -152,19 +213,18 @@ class Writer {
   }
 
   void WriteResult() {
-    const Invocation& invocation = report_.invocation;
     json_.BeginObject();
     json_.Member("uuid", Uuid("result", ""));
     json_.Member("title",
                  "pgward scan of " + std::to_string(report_.targets.size()) + " target(s)");
     std::string command;
-    for (const std::string& argument : invocation.arguments) {
+    for (const std::string& argument : report_.invocation.arguments) {
       command += (command.empty() ? "" : " ") + argument;
     }
     json_.Member("description", "Automated assessment of PostgreSQL transport security by pgward " +
                                     std::string(kVersion) + ": " + command);
     json_.Member("start", start_);
-    if (!invocation.finished_at.empty()) json_.Member("end", OscalTime(invocation.finished_at));
+    if (!end_.empty()) json_.Member("end", end_);
     WriteLocalDefinitions();
     WriteReviewedControls();
     WriteObservations();
@@ -190,21 +250,23 @@ class Writer {
     json_.EndObject();
     json_.EndObject();
     json_.EndArray();
-    if (!report_.targets.empty()) {
+    if (!subjects_.empty()) {
       json_.Key("inventory-items");
       json_.BeginArray();
-      for (const std::string& target : report_.targets) {
+      for (const std::string& target : subjects_) {
         json_.BeginObject();
         json_.Member("uuid", Uuid("target", target));
-        const auto server = servers_.find(target);
-        json_.Member("description", server != servers_.end()
-                                        ? "PostgreSQL server " + DescribeServer(*server->second)
-                                        : "Input " + target);
+        const ServerInfo* server = ServerOf(report_, target);
+        const bool is_server = server != nullptr && server->name == target;
+        json_.Member("description", is_server ? "PostgreSQL server " + DescribeServer(*server)
+                                    : server  ? "A file of PostgreSQL server " + server->name +
+                                                   ", read through it: " + target
+                                             : "Input " + target);
         json_.Key("props");
         json_.BeginArray();
-        Prop("asset-type", server != servers_.end() ? "database" : "file");
-        if (server != servers_.end() && server->second->version) {
-          Prop("software-version", ServerVersionName(*server->second->version));
+        Prop("asset-type", is_server ? "database" : "file");
+        if (is_server && server->version) {
+          Prop("software-version", ServerVersionName(*server->version));
         }
         json_.EndArray();
         json_.EndObject();
@@ -218,52 +280,26 @@ class Writer {
     json_.Key("reviewed-controls");
     json_.BeginObject();
     json_.Member("description",
-                 "The requirements of the frameworks the applied policies map their rules to. "
-                 "Control ids are the framework id, '_' and the requirement.");
+                 "The requirements of the frameworks the applied policies map their rules to, "
+                 "and those PCI DSS asks evidence of. Control ids are the framework id and the "
+                 "requirement, each escaped into OSCAL's token alphabet, joined by '__'.");
     json_.Key("control-selections");
     json_.BeginArray();
     bool any = false;
     for (const auto& [framework, results] : judged_) {
-      std::vector<const RequirementResult*> assessed, not_assessed;
+      if (results.empty()) continue;
+      any = true;
+      json_.BeginObject();
+      json_.Member("description", framework->title.empty() ? framework->id : framework->title);
+      json_.Key("include-controls");
+      json_.BeginArray();
       for (const RequirementResult& result : results) {
-        (result.verdict == RequirementVerdict::kNotAssessed ? not_assessed : assessed)
-            .push_back(&result);
-      }
-      if (!assessed.empty()) {
-        any = true;
         json_.BeginObject();
-        json_.Member("description", framework->title + ": assessed");
-        json_.Key("include-controls");
-        json_.BeginArray();
-        for (const RequirementResult* result : assessed) {
-          json_.BeginObject();
-          json_.Member("control-id", ControlId(framework->id, result->id));
-          json_.EndObject();
-        }
-        json_.EndArray();
+        json_.Member("control-id", ControlId(framework->id, result.id));
         json_.EndObject();
       }
-      if (!not_assessed.empty()) {
-        any = true;
-        json_.BeginObject();
-        json_.Member("description", framework->title + ": not assessed by this run");
-        json_.Key("props");
-        json_.BeginArray();
-        Prop("assessment-status", "not-assessed");
-        json_.EndArray();
-        json_.Key("exclude-controls");
-        json_.BeginArray();
-        std::string why;
-        for (const RequirementResult* result : not_assessed) {
-          json_.BeginObject();
-          json_.Member("control-id", ControlId(framework->id, result->id));
-          json_.EndObject();
-          why += (why.empty() ? "" : "; ") + result->id + ": " + result->reason;
-        }
-        json_.EndArray();
-        json_.Member("remarks", "Neither satisfied nor not satisfied, so not a finding: " + why);
-        json_.EndObject();
-      }
+      json_.EndArray();
+      json_.EndObject();
     }
     if (!any) {
       json_.BeginObject();
@@ -274,17 +310,16 @@ class Writer {
     json_.EndObject();
   }
 
-  // TEST for a server (its facts come from querying and probing it, now or for the snapshot
-  // scanned); EXAMINE for a file (a pg_hba.conf, a log).
+  // TEST for a server and its own files (the facts come from querying it, now or for the
+  // snapshot scanned); EXAMINE for a file scanned as such.
   std::string_view Method(std::string_view target) const {
-    return servers_.contains(std::string(target)) ? "TEST" : "EXAMINE";
+    return ServerOf(report_, target) != nullptr ? "TEST" : "EXAMINE";
   }
 
+  // When the target's evidence was collected: its server's time, else the run's.
   std::string Collected(std::string_view target) const {
-    const auto server = servers_.find(std::string(target));
-    if (server != servers_.end() && !server->second->collected_at.empty()) {
-      return OscalTime(server->second->collected_at);
-    }
+    const ServerInfo* server = ServerOf(report_, target);
+    if (server && !server->collected_at.empty()) return OscalTime(server->collected_at);
     return start_;
   }
 
@@ -314,45 +349,45 @@ class Writer {
     json_.EndArray();
   }
 
-  // The resources that hold a target's evidence: the file itself, or the servers' facts.
-  std::vector<const OscalResource*> EvidenceOf(std::string_view target) const {
-    std::vector<const OscalResource*> evidence;
-    const bool server = servers_.contains(std::string(target));
-    for (const OscalResource& resource : options_.resources) {
-      if (resource.path == target || (server && resource.path == options_.server_evidence)) {
-        evidence.push_back(&resource);
-      }
+  // The resources that hold a target's evidence: the input file itself, or the bundle's
+  // snapshot of the servers' facts.
+  std::vector<std::string> EvidenceOf(std::string_view target) const {
+    std::vector<std::string> uuids;
+    for (const OscalResource& input : options_.inputs) {
+      if (input.path == target) uuids.push_back(Uuid("input", input.path));
     }
-    return evidence;
+    if (!options_.server_evidence.empty() && ServerOf(report_, target) != nullptr) {
+      uuids.push_back(Uuid("bundle", options_.server_evidence));
+    }
+    return uuids;
   }
 
   void WriteObservations() {
-    if (report_.targets.empty() && report_.findings.empty()) return;
+    if (subjects_.empty()) return;
     json_.Key("observations");
     json_.BeginArray();
-    for (const std::string& target : report_.targets) {
+    for (const std::string& target : subjects_) {
       json_.BeginObject();
       json_.Member("uuid", Uuid("evidence", target));
       json_.Member("title", "Evidence of " + target);
-      std::size_t errors = 0;
-      for (const EvidenceError& error : report_.errors) errors += error.target == target;
-      json_.Member("description", errors == 0
-                                      ? "Every piece of evidence pgward looks for was collected."
-                                      : std::to_string(errors) +
-                                            " piece(s) of evidence could not be collected: what "
-                                            "needs them is not assessed.");
+      const auto missing = missing_.find(target);
+      json_.Member("description",
+                   missing == missing_.end()
+                       ? "Every piece of evidence the applied rules need was collected."
+                       : std::to_string(missing->second) +
+                             " piece(s) of evidence could not be collected or judged: what needs "
+                             "them is not assessed, and not satisfied.");
       json_.Key("methods");
       json_.Strings({std::string(Method(target))});
       Origins();
       Subject(target);
-      if (const std::vector<const OscalResource*> evidence = EvidenceOf(target);
-          !evidence.empty()) {
+      if (const std::vector<std::string> evidence = EvidenceOf(target); !evidence.empty()) {
         json_.Key("relevant-evidence");
         json_.BeginArray();
-        for (const OscalResource* resource : evidence) {
+        for (const std::string& uuid : evidence) {
           json_.BeginObject();
-          json_.Member("href", "#" + Uuid("resource", resource->path));
-          json_.Member("description", resource->title);
+          json_.Member("href", "#" + uuid);
+          json_.Member("description", "The file the observation rests on.");
           json_.EndObject();
         }
         json_.EndArray();
@@ -360,10 +395,9 @@ class Writer {
       json_.Member("collected", Collected(target));
       json_.EndObject();
     }
-    for (std::size_t i = 0; i < report_.findings.size(); ++i) {
-      const Finding& finding = report_.findings[i];
+    for (const Finding& finding : report_.findings) {
       json_.BeginObject();
-      json_.Member("uuid", Uuid("finding", std::to_string(i)));
+      json_.Member("uuid", finding_uuid_.at(&finding));
       const auto rule = rules_.find(finding.rule_id);
       json_.Member("title", finding.rule_id + (rule != rules_.end() && !rule->second->title.empty()
                                                    ? ": " + rule->second->title
@@ -401,60 +435,92 @@ class Writer {
     bool open = false;
     for (const auto& [framework, results] : judged_) {
       for (const RequirementResult& result : results) {
-        if (result.verdict == RequirementVerdict::kNotAssessed) continue;
         if (!open) {
           json_.Key("findings");
           json_.BeginArray();
           open = true;
         }
         const std::string control = ControlId(framework->id, result.id);
+        const std::string title = (framework->title.empty() ? framework->id : framework->title) +
+                                  " requirement " + result.id;
         json_.BeginObject();
-        json_.Member("uuid", Uuid("requirement", control));
-        json_.Member("title", framework->title + " requirement " + result.id);
+        json_.Member("uuid", Uuid("requirement", framework->id + "\x1e" + result.id));
+        json_.Member("title", title);
         json_.Member("description", result.reason);
+        const bool assessed = result.verdict != RequirementVerdict::kNotAssessed;
+        if (!assessed) {
+          json_.Key("props");
+          json_.BeginArray();
+          Prop("assessment-status", "not-assessed");
+          json_.EndArray();
+        }
         Origins();
         json_.Key("target");
         json_.BeginObject();
         json_.Member("type", "objective-id");
-        json_.Member("target-id", control + "_obj");
-        json_.Member("title", framework->title + " requirement " + result.id);
+        json_.Member("target-id", control + "__obj");
+        json_.Member("title", title);
         json_.Key("status");
         json_.BeginObject();
+        // Not assessed is not a pass: not-satisfied, for the reason that it was not assessed.
         const bool satisfied = result.verdict == RequirementVerdict::kSatisfied;
         json_.Member("state", satisfied ? "satisfied" : "not-satisfied");
-        json_.Member("reason", satisfied ? "pass" : "fail");
+        json_.Member("reason", satisfied ? "pass" : assessed ? "fail" : "not-assessed");
+        if (!assessed) json_.Member("remarks", "Not assessed by this run: " + result.reason);
         json_.EndObject();
         json_.EndObject();
-        // The findings behind it; for a requirement satisfied, the evidence of the targets its
-        // rules checked.
-        std::vector<std::string> related;
-        for (const Finding* finding : result.findings) {
-          related.push_back(Uuid("finding", std::to_string(finding_index_.at(finding))));
-        }
-        if (related.empty()) {
-          std::set<std::string> targets;
-          for (const RuleCheck& check : report_.checks) {
-            if (std::find(result.rules.begin(), result.rules.end(), check.rule_id) !=
-                result.rules.end()) {
-              targets.insert(check.target);
-            }
-          }
-          for (const std::string& target : targets) related.push_back(Uuid("evidence", target));
-        }
-        if (!related.empty()) {
-          json_.Key("related-observations");
-          json_.BeginArray();
-          for (const std::string& uuid : related) {
-            json_.BeginObject();
-            json_.Member("observation-uuid", uuid);
-            json_.EndObject();
-          }
-          json_.EndArray();
-        }
+        WriteRelatedObservations(result);
         json_.EndObject();
       }
     }
     if (open) json_.EndArray();
+  }
+
+  // The findings behind a requirement, and the evidence of the targets its rules checked.
+  void WriteRelatedObservations(const RequirementResult& result) {
+    std::vector<std::string> related;
+    for (const Finding* finding : result.findings) related.push_back(finding_uuid_.at(finding));
+    std::set<std::string> targets;
+    for (const RuleCheck& check : report_.checks) {
+      if (std::find(result.rules.begin(), result.rules.end(), check.rule_id) !=
+          result.rules.end()) {
+        targets.insert(check.target);
+      }
+    }
+    for (const std::string& target : targets) related.push_back(Uuid("evidence", target));
+    if (related.empty()) return;
+    json_.Key("related-observations");
+    json_.BeginArray();
+    for (const std::string& uuid : related) {
+      json_.BeginObject();
+      json_.Member("observation-uuid", uuid);
+      json_.EndObject();
+    }
+    json_.EndArray();
+  }
+
+  void Resource(const std::string& uuid, const OscalResource& resource, const std::string& href) {
+    json_.BeginObject();
+    json_.Member("uuid", uuid);
+    json_.Member("title", resource.title);
+    json_.Member("description", resource.path);
+    json_.Key("rlinks");
+    json_.BeginArray();
+    json_.BeginObject();
+    json_.Member("href", href);
+    json_.Member("media-type", MediaType(resource.path));
+    if (IsSha256(resource.sha256)) {
+      json_.Key("hashes");
+      json_.BeginArray();
+      json_.BeginObject();
+      json_.Member("algorithm", "SHA-256");
+      json_.Member("value", resource.sha256);
+      json_.EndObject();
+      json_.EndArray();
+    }
+    json_.EndObject();
+    json_.EndArray();
+    json_.EndObject();
   }
 
   void WriteBackMatter() {
@@ -472,25 +538,17 @@ class Writer {
     json_.Member("description", "The rules of " + (names.empty() ? "no policy" : names) +
                                     ", evaluated over every target of the run.");
     json_.EndObject();
-    for (const OscalResource& resource : options_.resources) {
-      json_.BeginObject();
-      json_.Member("uuid", Uuid("resource", resource.path));
-      json_.Member("title", resource.title);
-      json_.Key("rlinks");
-      json_.BeginArray();
-      json_.BeginObject();
-      json_.Member("href", PercentEncode(resource.path));
-      json_.Member("media-type", MediaType(resource.path));
-      json_.Key("hashes");
-      json_.BeginArray();
-      json_.BeginObject();
-      json_.Member("algorithm", "SHA-256");
-      json_.Member("value", resource.sha256);
-      json_.EndObject();
-      json_.EndArray();
-      json_.EndObject();
-      json_.EndArray();
-      json_.EndObject();
+    // An input by its absolute file URI (wherever the document is read from); a bundle's file
+    // relative to the document, beside it.
+    std::set<std::string> written;
+    for (const OscalResource& input : options_.inputs) {
+      if (!written.insert("input\x1e" + input.path).second) continue;
+      Resource(Uuid("input", input.path), input,
+               "file://" + PercentEncode(AbsolutePath(input.path).generic_string()));
+    }
+    for (const OscalResource& file : options_.bundle_files) {
+      if (!written.insert("bundle\x1e" + file.path).second) continue;
+      Resource(Uuid("bundle", file.path), file, PercentEncode(file.path));
     }
     json_.EndArray();
     json_.EndObject();
@@ -500,10 +558,11 @@ class Writer {
   const OscalOptions& options_;
   JsonWriter json_;
   std::string seed_;
-  std::string start_;
-  std::map<std::string, const ServerInfo*> servers_;
+  std::string start_, end_;
   std::map<std::string_view, const RuleInfo*> rules_;
-  std::map<const Finding*, std::size_t> finding_index_;
+  std::set<std::string> subjects_;
+  std::map<const Finding*, std::string> finding_uuid_;
+  std::map<std::string, std::size_t> missing_;  // target -> evidence errors and undecided findings
   std::vector<std::pair<const FrameworkInfo*, std::vector<RequirementResult>>> judged_;
 };
 
@@ -512,7 +571,7 @@ class Writer {
 OscalOptions OscalOptionsOf(const ScanReport& report) {
   OscalOptions options;
   for (const Artifact& artifact : report.artifacts) {
-    options.resources.push_back({artifact.path, artifact.sha256, "An input the run read"});
+    options.inputs.push_back({artifact.path, artifact.sha256, "An input the run read"});
   }
   return options;
 }

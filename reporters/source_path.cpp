@@ -6,11 +6,15 @@ std::string PercentEncode(const std::string& path) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string encoded;
   encoded.reserve(path.size());
-  for (char c : path) {
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
     const auto byte = static_cast<unsigned char>(c);
-    const bool keep = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
-                      (byte >= '0' && byte <= '9') || byte == '-' || byte == '.' || byte == '_' ||
-                      byte == '~' || byte == '/';
+    // A path that begins "//" would make a URI's authority of its first segment.
+    const bool second_slash = i == 1 && c == '/' && path[0] == '/';
+    const bool keep =
+        !second_slash && ((byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+                          (byte >= '0' && byte <= '9') || byte == '-' || byte == '.' ||
+                          byte == '_' || byte == '~' || byte == '/');
     if (keep) {
       encoded += c;
     } else {

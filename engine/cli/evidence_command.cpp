@@ -7,6 +7,7 @@
 #include "engine/core/exit_code.h"
 #include "engine/core/run_identity.h"
 #include "engine/evidence/signature.h"
+#include "engine/model/fact_format.h"
 #include "pgward/version.h"
 #include "reporters/atomic_file.h"
 #include "reporters/crypto_inventory_report.h"
@@ -133,9 +134,11 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
     std::optional<evidence::BundleFile> file =
         evidence::DescribeFile(options.directory, name, error);
     if (!file) return name + ": " + error;
-    oscal.resources.push_back({name, file->sha256, "Evidence bundle file " + name});
+    oscal.bundle_files.push_back({name, file->sha256, "Evidence bundle file " + name});
   }
   if (!servers.servers.empty()) oscal.server_evidence = kSnapshotFile;
+  oscal.started_at = run.started_at;
+  oscal.finished_at = run.finished_at;
   const std::string oscal_name = reporters::DefaultFileName("oscal");
   if (std::optional<std::string> failed = reporters::WriteFileAtomically(
           directory / oscal_name,
@@ -217,6 +220,18 @@ int RunEvidenceVerify(const EvidenceVerifyOptions& options, std::ostream& out, s
       } else {
         signed_by = check.signer;
         signed_at = check.signed_at;
+        // Signed when the run ended, as pgward signs: a manifest signed long before or after
+        // the run it describes is someone's backdating (or re-signing), not this run's.
+        constexpr std::int64_t kSlackSeconds = 300;
+        const std::optional<std::int64_t> at = ParseTimestamp(signed_at);
+        const std::optional<std::int64_t> started = ParseTimestamp(manifest->started_at);
+        const std::optional<std::int64_t> finished = ParseTimestamp(manifest->finished_at);
+        if (at && started && finished &&
+            (*at < *started - kSlackSeconds || *at > *finished + kSlackSeconds)) {
+          problems.push_back(std::string(evidence::kSignatureFile) + ": signed at " + signed_at +
+                             ", not when the run it vouches for ended (" + manifest->started_at +
+                             " to " + manifest->finished_at + ")");
+        }
       }
     }
   }

@@ -256,6 +256,10 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   report.artifacts = std::move(gathered.artifacts);
   report.observations = Observe(*facts);
   report.inventory = BuildCryptoInventory(*facts);
+  for (const ServerEvidence& server : gathered.servers.servers) {
+    if (!server.errors.empty()) report.inventory.incomplete.push_back(server.name);
+  }
+  std::sort(report.inventory.incomplete.begin(), report.inventory.incomplete.end());
   // The run's other inputs are evidence too: which rules, values, waivers and servers it used.
   std::vector<std::string> configuration = options.policy_choice.policies;
   configuration.insert(configuration.end(), options.policy_choice.values_files.begin(),

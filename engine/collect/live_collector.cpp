@@ -574,7 +574,8 @@ class Collector {
     ServerEvidence& server = evidence_.servers[index];
     const auto before = TableSizes(facts_);
     ServerHbaAnswer hba;
-    server.collected_at = outcome.finished_at;
+    // A server that was not reached has no evidence, and no time of collection.
+    if (!outcome.failure) server.collected_at = outcome.finished_at;
     if (outcome.failure) {
       server.errors.push_back({target.name, *outcome.failure, std::nullopt});
     } else {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -167,8 +168,9 @@ class Reader {
         collector_seen = true;
       } else if (*key == "collected_at") {
         std::optional<std::string_view> text = Text(value);
-        if (!text || !ParseTimestamp(*text)) return "collected_at: expected a UTC timestamp";
-        collected_at = *text;
+        const std::optional<std::int64_t> seconds = text ? ParseTimestamp(*text) : std::nullopt;
+        if (!seconds) return "collected_at: expected a UTC timestamp";
+        collected_at = FormatTimestamp(*seconds);
         if (evidence_.collected_at.empty()) evidence_.collected_at = collected_at;
       } else if (*key == "servers") {
         if (std::optional<std::string> error = ReadServers(value)) return error;
@@ -183,10 +185,12 @@ class Reader {
     if (!collector_seen) return "no \"collector\"";
     if (collected_at.empty()) return "no \"collected_at\"";
     if (!servers_seen) return "no \"servers\"";
-    // Snapshots before per-server times date every server by the collection's start.
+    // A server without a time of its own (every server of a snapshot from before per-server
+    // times) is dated by the collection's start; one whose time is null stays unknown.
     for (size_t i = first_server; i < evidence_.servers.size(); ++i) {
-      if (evidence_.servers[i].collected_at.empty())
+      if (evidence_.servers[i].collected_at.empty() && !time_unknown_.contains(i)) {
         evidence_.servers[i].collected_at = collected_at;
+      }
     }
     return std::nullopt;
   }
@@ -282,11 +286,17 @@ class Reader {
       const std::string name(*key);
       if (name == "name" || name == "host" || name == "port" || name == "version") continue;
       if (name == "collected_at") {
-        const std::optional<std::string_view> text = Text(value);
-        if (!text || !ParseTimestamp(*text)) {
-          return where + ".collected_at: expected a UTC timestamp";
+        // null: not known (a CSV export, a server that was not reached), never the document's.
+        bool null = false;
+        if (value.is_null().get(null)) return where + ".collected_at: invalid JSON";
+        if (null) {
+          time_unknown_.insert(evidence_.servers.size());
+          continue;
         }
-        server.collected_at = *text;
+        const std::optional<std::string_view> text = Text(value);
+        const std::optional<std::int64_t> seconds = text ? ParseTimestamp(*text) : std::nullopt;
+        if (!seconds) return where + ".collected_at: expected a UTC timestamp or null";
+        server.collected_at = FormatTimestamp(*seconds);
         continue;
       }
       if (name == "errors") {
@@ -625,6 +635,7 @@ class Reader {
 
   FactSet& facts_;
   Evidence& evidence_;
+  std::set<size_t> time_unknown_;  // servers (by index) whose collected_at is null
   ondemand::parser parser_;
   const char* end_ = nullptr;
   std::string key_scratch_;
@@ -675,6 +686,9 @@ std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
   std::optional<std::string> error;
   std::optional<std::string> digest;
   const std::size_t first_server = evidence.servers.size();
+  const auto tables_before = TableSizes(facts);
+  const std::string collected_at_before = evidence.collected_at;
+  const std::string collector_before = evidence.collector_version;
   if (std::filesystem::path(path).extension() == ".csv") {
     error = ImportAuditCsv(path, facts, evidence);
     digest = Sha256OfFile(path);
@@ -687,7 +701,15 @@ std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
     std::jthread hashing([&] { digest = Sha256Hex({json.data(), json.size()}); });
     error = Reader(facts, evidence).Read(json);
   }
-  if (error) return path + ": " + *error;
+  if (error) {
+    // All or nothing: a file that failed halfway leaves no server and no fact behind, which
+    // would otherwise be evaluated (and written to a bundle's snapshot) as if complete.
+    evidence.servers.resize(first_server);
+    DropRowsSince(tables_before, facts);
+    evidence.collected_at = collected_at_before;
+    evidence.collector_version = collector_before;
+    return path + ": " + *error;
+  }
   for (std::size_t i = first_server; i < evidence.servers.size(); ++i) {
     evidence.servers[i].from_snapshot = true;
   }

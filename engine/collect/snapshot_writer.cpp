@@ -125,10 +125,15 @@ void AppendServer(std::string& out, const ServerEvidence& server, std::string_vi
   } else {
     out += "null";
   }
-  // Written when it is not the document's: a reader dates a server without one by the document.
-  if (!server.collected_at.empty() && server.collected_at != collected_at) {
+  // Written when it is not the document's (a reader dates a server without one by the
+  // document); null when not known, so that a reader does not date it by the document.
+  if (server.collected_at != collected_at) {
     out += ", \"collected_at\": ";
-    AppendJsonString(out, server.collected_at);
+    if (server.collected_at.empty()) {
+      out += "null";
+    } else {
+      AppendJsonString(out, server.collected_at);
+    }
   }
   const FactTable& servers = facts.table(FactKind::kServer);
   const RowRange settings = server.rows[static_cast<size_t>(FactKind::kServer)];

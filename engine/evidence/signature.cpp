@@ -159,7 +159,19 @@ SignatureCheck VerifyDetached(std::string_view content, std::string_view signatu
       return check;
     }
   }
+  // A bundle is signed once: with several signers, whose time would the chain be checked at?
+  if (STACK_OF(CMS_SignerInfo)* signers = CMS_get0_SignerInfos(cms.get());
+      signers == nullptr || sk_CMS_SignerInfo_num(signers) != 1) {
+    check.error = "the signature must have exactly one signer";
+    return check;
+  }
   if (const std::optional<std::int64_t> signed_at = SigningTime(cms.get())) {
+    // The signer's own word: a time to come is no time a certificate was valid at.
+    constexpr std::int64_t kClockSkewSeconds = 300;
+    if (*signed_at > NowSeconds() + kClockSkewSeconds) {
+      check.error = "the signing time " + FormatTimestamp(*signed_at) + " is in the future";
+      return check;
+    }
     check.signed_at = FormatTimestamp(*signed_at);
     X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.get()), static_cast<time_t>(*signed_at));
   }

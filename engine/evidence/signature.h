@@ -28,10 +28,12 @@ struct SignatureCheck {
 
 // Checks `signature` (DER) over `content`. With `ca_file` (PEM), the signer's certificate must
 // chain to it, valid as of the signing time: a bundle signed while its certificate was valid
-// still verifies after the certificate expired (an assessor checks last year's evidence). Without
-// a time-stamping authority the signing time is the signer's own word, signed with the rest;
-// without one, the chain is checked as of now. Without `ca_file`, only that the content is what
-// the embedded certificate signed.
+// still verifies after the certificate expired (an assessor checks last year's evidence).
+// Without a time-stamping authority the signing time is the signer's own word, signed with the
+// rest: whoever holds the key can date a signature within its certificate's validity, which is
+// why a signing time to come is refused and `evidence verify` holds it to the run the manifest
+// describes. A signature without a signing time is checked as of now; one with several signers
+// is refused. Without `ca_file`, only that the content is what the embedded certificate signed.
 SignatureCheck VerifyDetached(std::string_view content, std::string_view signature,
                               const std::optional<std::string>& ca_file);
 

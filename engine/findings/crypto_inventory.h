@@ -57,6 +57,9 @@ struct InventoryServer {
 };
 
 struct CryptoInventory {
+  // The servers whose evidence is incomplete (collection errors): what they use may be missing
+  // here, and an inventory without them is not the whole fleet's. Set by the scan, by name.
+  std::vector<std::string> incomplete;
   std::vector<InventoryServer> servers;            // by name
   std::vector<InventoryCertificate> certificates;  // by server, role, depth, subject
 };

@@ -23,6 +23,18 @@ CheckOutcome Worse(CheckOutcome outcome, FindingStatus status) {
 
 }  // namespace
 
+const ServerInfo* ServerOf(const ScanReport& report, std::string_view target) {
+  const ServerInfo* owner = nullptr;
+  for (const ServerInfo& server : report.servers) {
+    const std::string_view name = server.name;
+    if (target == name) return &server;
+    const bool prefixes = target.size() > name.size() && target[name.size()] == ':' &&
+                          target.substr(0, name.size()) == name;
+    if (prefixes && (!owner || owner->name.size() < name.size())) owner = &server;
+  }
+  return owner;
+}
+
 std::string ServerVersionName(int server_version_num) {
   const int major = server_version_num / 10000;
   if (major >= 10) return std::to_string(major) + "." + std::to_string(server_version_num % 10000);
@@ -39,7 +51,7 @@ std::string DescribeServer(const ServerInfo& server) {
     if (server.port) identity += ":" + std::to_string(*server.port);
   }
   if (!identity.empty()) text += " (" + identity + ")";
-  text += server.collected_at.empty() ? ", collected at a time not known"
+  text += server.collected_at.empty() ? ", collection time not recorded"
                                       : ", collected " + server.collected_at;
   return text;
 }

@@ -93,6 +93,11 @@ struct ScanReport {
   CryptoInventory inventory;
 };
 
+// The server a target belongs to: the server itself, or the one whose own files it names
+// ("db1:/etc/postgresql/15/main/pg_hba.conf", the longest server name that prefixes it with ':');
+// null for a file scanned as such. `report.servers` is sorted by name.
+const ServerInfo* ServerOf(const ScanReport& report, std::string_view target);
+
 // The order of a report's checks (rule id, then target) and of its errors (by target, each
 // target's errors in the order they were found): a scan and a merge of its shards agree on it.
 bool CheckBefore(const RuleCheck& a, const RuleCheck& b);

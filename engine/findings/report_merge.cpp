@@ -84,6 +84,9 @@ std::variant<ScanReport, std::string> MergeShardReports(std::vector<ScanReport> 
     for (FrameworkInfo& framework : shard.frameworks) frameworks.emplace(framework.id, framework);
     targets.insert(shard.targets.begin(), shard.targets.end());
     Append(merged.servers, shard.servers);
+    // Who ran the scan, where: the shards' pods differ, and no one of them is the fleet's.
+    if (invocation.user != merged.invocation.user) merged.invocation.user.clear();
+    if (invocation.host != merged.invocation.host) merged.invocation.host.clear();
     Append(merged.findings, shard.findings);
     Append(merged.absent, shard.absent);
     Append(merged.checks, shard.checks);

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "engine/core/input_file.h"
 #include "engine/model/fact_format.h"
@@ -252,14 +253,20 @@ ScanReport ReadDocument(const Member& document) {
       ServerInfo server;
       server.name = member.Get("name").Text();
       if (const Member host = member.Get("host"); !host.IsNull()) server.host = host.Text();
-      for (auto [key, field] : {std::pair{"port", &server.port}, {"version", &server.version}}) {
+      for (auto [key, field, largest] : {std::tuple{"port", &server.port, std::int64_t{65535}},
+                                         {"version", &server.version, std::int64_t{INT32_MAX}}}) {
         const Member number = member.Get(key);
         if (number.IsNull()) continue;
         const std::int64_t value = number.Integer();
-        if (value < 0 || value > INT32_MAX) number.Fail("a port or version number");
+        if (value < 0 || value > largest) number.Fail("a port or version number");
         *field = static_cast<int>(value);
       }
-      server.collected_at = member.Get("collected_at").TextOrEmpty();
+      // As every report writes it: a report read back writes what the schema takes.
+      if (const Member time = member.Get("collected_at"); !time.IsNull()) {
+        const std::optional<std::int64_t> seconds = ParseTimestamp(time.Text());
+        if (!seconds) time.Fail("a time, YYYY-MM-DDTHH:MM:SSZ");
+        server.collected_at = FormatTimestamp(*seconds);
+      }
       report.servers.push_back(std::move(server));
     }
   }

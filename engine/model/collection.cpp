@@ -25,6 +25,12 @@ std::array<size_t, kFactKindCount> TableSizes(const FactSet& facts) {
   return sizes;
 }
 
+void DropRowsSince(const std::array<size_t, kFactKindCount>& before, FactSet& facts) {
+  for (size_t kind = 0; kind < kFactKindCount; ++kind) {
+    facts.table(static_cast<FactKind>(kind)).Truncate(before[kind]);
+  }
+}
+
 std::array<RowRange, kFactKindCount> RowsSince(const std::array<size_t, kFactKindCount>& before,
                                                const FactSet& facts) {
   std::array<RowRange, kFactKindCount> rows{};

@@ -57,6 +57,8 @@ struct Evidence {
 
 // The current number of rows of every table, to delimit what is appended next.
 std::array<size_t, kFactKindCount> TableSizes(const FactSet& facts);
+// Drops the rows appended since `before`: what an input that failed halfway had added.
+void DropRowsSince(const std::array<size_t, kFactKindCount>& before, FactSet& facts);
 // The rows appended since `before`.
 std::array<RowRange, kFactKindCount> RowsSince(const std::array<size_t, kFactKindCount>& before,
                                                const FactSet& facts);

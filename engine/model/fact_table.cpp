@@ -36,6 +36,18 @@ size_t FactTable::AppendRow(FactSource source) {
   return sources_.size() - 1;
 }
 
+void FactTable::Truncate(size_t rows) {
+  if (rows >= sources_.size()) return;
+  for (size_t field = 0; field < columns_.size(); ++field) {
+    if (StoresIntegers(field)) {
+      columns_[field].integers.resize(rows);
+    } else {
+      columns_[field].ids.resize(rows);
+    }
+  }
+  sources_.resize(rows);
+}
+
 void FactTable::SetString(size_t row, size_t field, std::string_view value) {
   Check(field, FieldType::kString);
   columns_[field].ids[row] = pool_->InternString(value);

@@ -35,6 +35,8 @@ class FactTable {
 
   // Appends a row with every field absent and returns its index.
   size_t AppendRow(FactSource source = {});
+  // Drops the rows from `rows` on (an input that failed halfway leaves nothing behind).
+  void Truncate(size_t rows);
   void SetSource(size_t row, FactSource source) { sources_[row] = source; }
 
   void SetString(size_t row, size_t field, std::string_view value);

@@ -242,6 +242,54 @@ TEST_F(SnapshotTest, InvalidSnapshotsAreRejectedWithTheReason) {
   EXPECT_NE(LoadSnapshot((directory_ / "missing.json").string(), facts, evidence), std::nullopt);
 }
 
+// A snapshot that fails halfway leaves nothing behind: the servers read before the bad one
+// would otherwise be evaluated, and written into a bundle, as if the file were whole.
+TEST_F(SnapshotTest, AFileThatFailsHalfwayAddsNothing) {
+  const std::string json = R"({"format": "pgward-snapshot", "format_version": 1,
+      "collector": {"name": "pgward", "version": "1"}, "collected_at": "2026-01-02T03:04:05Z",
+      "servers": [
+        {"name": "good", "host": null, "port": null, "version": null,
+         "connections": {"fields": ["pid"], "rows": [[1], [2]]}},
+        {"name": "bad", "host": null, "port": null, "version": null, "bogus": 1}]})";
+  FactSet facts;
+  Evidence evidence;
+  ASSERT_EQ(LoadSnapshot(std::string(PGWARD_SOURCE_DIR) + "/fixtures/snapshots/two-servers.json",
+                         facts, evidence),
+            std::nullopt);
+  const auto before = TableSizes(facts);
+  ASSERT_NE(LoadSnapshot(Write("half.json", json), facts, evidence), std::nullopt);
+  EXPECT_EQ(evidence.Targets(), (std::vector<std::string>{"db1", "db2"}));
+  EXPECT_EQ(TableSizes(facts), before);
+  EXPECT_EQ(evidence.collected_at, "2026-02-03T04:05:06Z");
+}
+
+// Per-server times: a server's own, normalised; null stays not known (never the document's);
+// absent is the document's.
+TEST_F(SnapshotTest, AServersCollectionTimeIsItsOwnUnknownOrTheDocuments) {
+  const std::string json = R"({"format": "pgward-snapshot", "format_version": 1,
+      "collector": {"name": "pgward", "version": "1"}, "collected_at": "2026-01-02",
+      "servers": [
+        {"name": "own", "host": null, "port": null, "version": null,
+         "collected_at": "2026-01-03"},
+        {"name": "unknown", "host": null, "port": null, "version": null, "collected_at": null},
+        {"name": "document", "host": null, "port": null, "version": null}]})";
+  FactSet facts;
+  Evidence evidence;
+  ASSERT_EQ(LoadSnapshot(Write("times.json", json), facts, evidence), std::nullopt);
+  ASSERT_EQ(evidence.servers.size(), 3u);
+  EXPECT_EQ(evidence.servers[0].collected_at, "2026-01-03T00:00:00Z");
+  EXPECT_EQ(evidence.servers[1].collected_at, "");
+  EXPECT_EQ(evidence.servers[2].collected_at, "2026-01-02T00:00:00Z");
+  // Written back, each keeps what it was.
+  FactSet again;
+  Evidence reread;
+  ASSERT_EQ(LoadSnapshot(Write("again.json", WriteSnapshot(evidence, facts)), again, reread),
+            std::nullopt);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(reread.servers[i].collected_at, evidence.servers[i].collected_at) << i;
+  }
+}
+
 TEST_F(SnapshotTest, CsvOfTheAuditQueryBecomesConnectionFacts) {
   // psql --csv: NULL is an empty field, t/f booleans, quotes only where needed.
   const std::string path = Write("orders-db.csv",

@@ -140,3 +140,21 @@ TEST_F(SignatureTest, AChangedManifestDoesNotVerifyWhateverItsTime) {
 
 }  // namespace
 }  // namespace pgward::evidence
+
+namespace pgward::evidence {
+namespace {
+
+// The signing time is the signer's word: one to come is no time the certificate was valid at.
+TEST_F(SignatureTest, ASigningTimeToComeIsRefused) {
+  Key key(EVP_RSA_gen(2048));
+  const Certificate current =
+      MakeCertificate("current signer", key.get(), ca_.get(), ca_key_.get(), -1, 300, false, 3);
+  const std::string manifest = "{\"files\": []}\n";
+  const SignatureCheck check =
+      VerifyDetached(manifest, SignAt(manifest, current.get(), key.get(), 200), ca_file_.string());
+  EXPECT_FALSE(check.valid);
+  EXPECT_NE(check.error.find("in the future"), std::string::npos) << check.error;
+}
+
+}  // namespace
+}  // namespace pgward::evidence

@@ -52,8 +52,12 @@ void WriteFile(const std::string& path, const std::string& text) {
 // The hosts a page made the browser ask for, beyond what the browser asks for by itself
 // (update checks and the like, seen rendering an empty page) and the page's own file.
 std::set<std::string> HostsAskedFor(const std::string& page, const std::set<std::string>& own) {
+  const testing::BrowserRun run = RenderInChromium(page, "--dump-dom");
+  // A run that failed, or a net-log cut short, would show no request at all.
+  EXPECT_EQ(run.command.exit_code, 0) << run.command.err;
+  EXPECT_GT(run.net_log_events, 0u) << "no net-log of " << page;
   std::set<std::string> hosts;
-  for (const std::string& url : RenderInChromium(page, "--dump-dom").requested_urls) {
+  for (const std::string& url : run.requested_urls) {
     const std::string host = testing::UrlHost(url);
     if (url.rfind("file://", 0) == 0 && url.find(page) != std::string::npos) continue;
     if (!own.contains(host)) hosts.insert(host);
@@ -151,6 +155,8 @@ TEST_F(HtmlReportTest, PrintedToPdfItHoldsTheRequirementsAndTheServer) {
   EXPECT_NE(text.out.find(*server_), std::string::npos) << *server_;
   // The servers start on pages of their own: more than one page.
   const testing::CommandResult info = testing::RunCommand({"pdfinfo", pdf});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  ASSERT_NE(info.out.find("Pages:"), std::string::npos) << info.out;
   EXPECT_EQ(info.out.find("Pages:          1\n"), std::string::npos) << info.out;
 }
 
@@ -158,10 +164,10 @@ TEST_F(HtmlReportTest, OpeningItRequestsNothing) {
   ScratchDir pages;
   WriteFile(pages.file("empty.html"), "<!DOCTYPE html><html><body></body></html>");
   std::set<std::string> browser_own;
-  for (const std::string& url :
-       RenderInChromium(pages.file("empty.html"), "--dump-dom").requested_urls) {
-    browser_own.insert(testing::UrlHost(url));
-  }
+  const testing::BrowserRun empty = RenderInChromium(pages.file("empty.html"), "--dump-dom");
+  ASSERT_EQ(empty.command.exit_code, 0) << empty.command.err;
+  ASSERT_GT(empty.net_log_events, 0u);
+  for (const std::string& url : empty.requested_urls) browser_own.insert(testing::UrlHost(url));
   EXPECT_EQ(HostsAskedFor(Page(), browser_own), std::set<std::string>{});
 
   // Were a value ever written unescaped, the policy would still block what it loads; without the

@@ -81,3 +81,38 @@ TEST(HtmlReportTest, TheSameReportGivesTheSameBytes) {
 
 }  // namespace
 }  // namespace pgward
+
+namespace pgward {
+namespace {
+
+// The verdict is what the evidence shows, not what the gate (--fail-on) made of it.
+TEST(HtmlReportTest, FailingFindingsAreAFailureEvenWhenTheyDoNotFailTheRun) {
+  ScanReport report = testing::RichReport();
+  report.errors.clear();
+  std::erase_if(report.findings,
+                [](const Finding& finding) { return finding.status == FindingStatus::kError; });
+  report.invocation.fail_on = std::nullopt;  // --fail-on never
+  report.invocation.exit_code = ExitCodeFor(report);
+  ASSERT_EQ(report.invocation.exit_code, 0);
+  const std::string html = reporters::RenderReport("html", report, {});
+  EXPECT_NE(html.find("<span class=\"verdict failed\">FAIL</span>"), std::string::npos);
+  EXPECT_EQ(html.find(">PASS<"), std::string::npos);
+  EXPECT_NE(html.find("missing evidence only (--fail-on never)"), std::string::npos);
+}
+
+// Days to expiry count from when each certificate's own server was collected.
+TEST(HtmlReportTest, DaysLeftCountFromTheCertificatesOwnCollection) {
+  ScanReport report = testing::RichReport();
+  InventoryCertificate soon = report.inventory.certificates[0];
+  soon.serial = "5A";
+  soon.not_after = "2026-03-20T00:00:00Z";  // db1 was collected 2026-02-28T23:59:30Z
+  report.inventory.certificates.push_back(soon);
+  const std::string html = reporters::RenderReport("html", report, {});
+  EXPECT_NE(html.find("<td>2026-03-20T00:00:00Z</td><td class=\"sev-high\">19</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td>2026-01-01T00:00:00Z</td><td class=\"sev-high\">expired</td>"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace pgward

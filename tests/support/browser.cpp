@@ -52,7 +52,8 @@ BrowserRun RenderInChromium(const std::string& page_path, const std::string& mod
                   "file://" + std::filesystem::absolute(page_path).string()},
                  options);
   const nlohmann::json log = nlohmann::json::parse(ReadAll(net_log), nullptr, false);
-  if (log.is_object() && log.contains("events")) {
+  if (log.is_object() && log.contains("events") && log["events"].is_array()) {
+    run.net_log_events = log["events"].size();
     for (const nlohmann::json& event : log["events"]) {
       if (event.contains("params") && event["params"].is_object() &&
           event["params"].contains("url") && event["params"]["url"].is_string()) {

@@ -18,6 +18,9 @@ struct BrowserRun {
   // Every URL the browser requested while it rendered (from its net-log), the browser's own
   // background requests included: compare with a blank page's.
   std::set<std::string> requested_urls;
+  // How many events the net-log held: 0 when it is missing or cut short (Chromium killed), and
+  // then requested_urls proves nothing.
+  std::size_t net_log_events = 0;
 };
 
 // One page, rendered by `chromium --headless` with `mode` ("--dump-dom", "--screenshot=PNG",
