@@ -128,12 +128,11 @@ struct Bar {
   std::string color;
 };
 
-// A horizontal bar per entry, scaled to the largest.
-void HorizontalBars(Page& page, std::string_view title, const std::vector<Bar>& bars) {
-  constexpr int kLabelWidth = 150, kBarWidth = 280, kRow = 24;
-  std::int64_t largest = 1;
-  for (const Bar& bar : bars) largest = std::max(largest, bar.value);
-  const int height = static_cast<int>(bars.size()) * kRow + 30;
+// Every chart: a label column, bars beside it, a row per entry, the title above.
+constexpr int kLabelWidth = 150, kBarWidth = 280, kRow = 24;
+
+// Opens a chart's SVG of `height`, titled (for screen readers too).
+void ChartStart(Page& page, std::string_view title, int height) {
   page.Raw(
           "<div class=\"chart\"><svg role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 "
           "0 ")
@@ -145,6 +144,13 @@ void HorizontalBars(Page& page, std::string_view title, const std::vector<Bar>& 
       .Raw("</title><text x=\"0\" y=\"16\" font-weight=\"600\" font-size=\"14\">")
       .Text(title)
       .Raw("</text>\n");
+}
+
+// A horizontal bar per entry, scaled to the largest.
+void HorizontalBars(Page& page, std::string_view title, const std::vector<Bar>& bars) {
+  std::int64_t largest = 1;
+  for (const Bar& bar : bars) largest = std::max(largest, bar.value);
+  ChartStart(page, title, static_cast<int>(bars.size()) * kRow + 30);
   int y = 30;
   for (const Bar& bar : bars) {
     const auto width =
@@ -231,26 +237,14 @@ void SessionsChart(Page& page, const std::vector<Observations::Sessions>& sessio
     kinds.insert(SessionKind(entry));
   }
   if (by_target.empty()) return;
-  constexpr int kLabelWidth = 150, kBarWidth = 280, kRow = 24;
   std::int64_t largest = 1;
   for (const auto& [target, counts] : by_target) {
     std::int64_t total = 0;
     for (const auto& [kind, count] : counts) total = SaturatingAdd(total, count);
     largest = std::max(largest, total);
   }
-  const int height = static_cast<int>(by_target.size()) * kRow + 60;
-  constexpr std::string_view kTitle = "Sessions by TLS version, per server";
-  page.Raw(
-          "<div class=\"chart\"><svg role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 "
-          "0 ")
-      .Number(kLabelWidth + kBarWidth + 60)
-      .Raw(" ")
-      .Number(height)
-      .Raw("\"><title>")
-      .Text(kTitle)
-      .Raw("</title><text x=\"0\" y=\"16\" font-weight=\"600\" font-size=\"14\">")
-      .Text(kTitle)
-      .Raw("</text>\n");
+  ChartStart(page, "Sessions by TLS version, per server",
+             static_cast<int>(by_target.size()) * kRow + 60);
   int y = 30;
   for (const auto& [target, counts] : by_target) {
     page.Raw("<text x=\"0\" y=\"").Number(y + 15).Raw("\" font-size=\"12\">");
