@@ -1,5 +1,6 @@
 #include "reporters/metrics_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -96,20 +97,21 @@ void WriteMetrics(const ScanReport& report, std::ostream& out) {
                  "1 when the target's evidence was collected, 0 when some could not be.");
   for (const auto& [target, collected] : up) metrics.Sample({{"target", target}}, collected);
 
-  // A snapshot scanned later is as old as its collection: alert on stale evidence.
-  bool collected_family = false;
-  const ServerInfo* previous = nullptr;
+  // A snapshot scanned later is as old as its collection: alert on stale evidence. One series
+  // per target: a name given twice (two snapshots) is as old as its oldest evidence.
+  std::map<std::string_view, std::int64_t> collected;
   for (const ServerInfo& server : report.servers) {
-    const std::optional<std::int64_t> collected = ParseTimestamp(server.collected_at);
-    // One series per target: a name given twice (two snapshots) counts once.
-    if (!collected || (previous && previous->name == server.name)) continue;
-    previous = &server;
-    if (!collected_family) {
-      metrics.Family("pgward_target_collected_timestamp_seconds", "gauge",
-                     "When the target's evidence was collected, in seconds since the Unix epoch.");
-      collected_family = true;
-    }
-    metrics.Sample({{"target", server.name}}, static_cast<double>(*collected));
+    const std::optional<std::int64_t> at = ParseTimestamp(server.collected_at);
+    if (!at) continue;
+    const auto [entry, fresh] = collected.emplace(server.name, *at);
+    if (!fresh) entry->second = std::min(entry->second, *at);
+  }
+  if (!collected.empty()) {
+    metrics.Family("pgward_target_collected_timestamp_seconds", "gauge",
+                   "When the target's evidence was collected, in seconds since the Unix epoch.");
+  }
+  for (const auto& [target, at] : collected) {
+    metrics.Sample({{"target", target}}, static_cast<double>(at));
   }
 
   // Every check, with 0 for the statuses it does not have, so that a fixed problem's series
