@@ -596,12 +596,6 @@ void WriteCertificates(Page& page, const std::vector<CertificateRow>& certificat
   page.Raw("</table></section>\n");
 }
 
-std::string Location(const Finding& finding) {
-  if (!finding.location || finding.location->file.empty()) return "";
-  if (finding.location->line <= 0) return finding.location->file;
-  return finding.location->file + ":" + std::to_string(finding.location->line);
-}
-
 void WriteFindings(Page& page, const ScanReport& report) {
   std::map<std::string_view, const RuleInfo*> rules;
   for (const RuleInfo& rule : report.rules) rules.emplace(rule.id, &rule);
@@ -639,7 +633,8 @@ void WriteFindings(Page& page, const ScanReport& report) {
       if (finding.baseline_state)
         status += ", " + std::string(BaselineStateName(*finding.baseline_state));
       if (finding.waiver) status += ": " + finding.waiver->justification;
-      page.Raw("<tr>").Cells({finding.rule_id, finding.target, Location(finding), message, status});
+      page.Raw("<tr>").Cells(
+          {finding.rule_id, finding.target, PlaceOf(finding.location), message, status});
       page.Raw("</tr>\n");
     }
     if (header) page.Raw("</table>\n");

@@ -51,9 +51,8 @@ void AppendAttribute(std::string& out, std::string_view name, std::string_view v
 }
 
 std::string Where(const std::optional<SourceLocation>& location, const std::string& target) {
-  if (!location || location->file.empty()) return target;
-  if (location->line <= 0) return location->file;
-  return location->file + ":" + std::to_string(location->line);
+  const std::string place = PlaceOf(location);
+  return place.empty() ? target : place;
 }
 
 std::string ComplianceText(const std::map<std::string, std::vector<std::string>>& compliance) {

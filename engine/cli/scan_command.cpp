@@ -248,9 +248,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     report.servers.push_back({server.name, server.host, server.port, server.version,
                               dated ? server.collected_at : std::string()});
   }
-  std::sort(report.servers.begin(), report.servers.end());
-  report.servers.erase(std::unique(report.servers.begin(), report.servers.end()),
-                       report.servers.end());
+  SortServers(report.servers);
   report.errors = std::move(gathered.errors);
   SortErrors(report.errors);
   report.artifacts = std::move(gathered.artifacts);

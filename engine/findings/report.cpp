@@ -60,6 +60,17 @@ bool CheckBefore(const RuleCheck& a, const RuleCheck& b) {
   return std::tie(a.rule_id, a.target) < std::tie(b.rule_id, b.target);
 }
 
+void SortServers(std::vector<ServerInfo>& servers) {
+  std::sort(servers.begin(), servers.end());
+  servers.erase(std::unique(servers.begin(), servers.end()), servers.end());
+}
+
+std::string PlaceOf(const std::optional<SourceLocation>& location) {
+  if (!location || location->file.empty()) return "";
+  if (location->line <= 0) return location->file;
+  return location->file + ":" + std::to_string(location->line);
+}
+
 void SortErrors(std::vector<EvidenceError>& errors) {
   std::stable_sort(
       errors.begin(), errors.end(),

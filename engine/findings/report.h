@@ -103,6 +103,12 @@ const ServerInfo* ServerOf(const ScanReport& report, std::string_view target);
 bool CheckBefore(const RuleCheck& a, const RuleCheck& b);
 void SortErrors(std::vector<EvidenceError>& errors);
 
+// The servers of a report in its order, each once (a scan's, and a merge of its shards').
+void SortServers(std::vector<ServerInfo>& servers);
+
+// "file:line", or the file alone for a location without a line; empty for none.
+std::string PlaceOf(const std::optional<SourceLocation>& location);
+
 // What one check came to: a rule on a target (failed when any of its findings fails, else error
 // when evidence was missing, else waived when all its findings are waived, else passed), or the
 // collection of a target's evidence, which is a check in its own right (an error when it failed).

@@ -122,9 +122,7 @@ std::variant<ScanReport, std::string> MergeShardReports(std::vector<ScanReport> 
   merged.targets.assign(targets.begin(), targets.end());
   for (auto& [id, framework] : frameworks) merged.frameworks.push_back(std::move(framework));
   for (auto& [path, sha256] : artifacts) merged.artifacts.push_back({path, sha256});
-  std::sort(merged.servers.begin(), merged.servers.end());
-  merged.servers.erase(std::unique(merged.servers.begin(), merged.servers.end()),
-                       merged.servers.end());
+  SortServers(merged.servers);
   std::stable_sort(merged.findings.begin(), merged.findings.end(), FindingBefore);
   std::stable_sort(merged.absent.begin(), merged.absent.end(), FindingBefore);
   std::sort(merged.checks.begin(), merged.checks.end(), CheckBefore);
