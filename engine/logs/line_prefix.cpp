@@ -1,5 +1,6 @@
 #include "engine/logs/line_prefix.h"
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 
@@ -22,10 +23,18 @@ bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f'); }
 // What %h and %r print: IPv4 and IPv6 addresses (with a %zone), host names, "[local]", and %r's
 // "(port)". Telling them from free text is what lets `app=%a,client=%h` find the client when
 // the application name holds ",client=".
-bool IsHostChar(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' ||
-         c == ':' || c == '[' || c == ']' || c == '(' || c == ')' || c == '%' || c == '_';
-}
+// Looked up, not compared: the matcher tests every byte of a client's address this way.
+constexpr std::array<bool, 256> kHostChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '(' || c == ')' ||
+               c == '%' || c == '_';
+  }
+  return table;
+}();
+
+bool IsHostChar(char c) { return kHostChars[static_cast<unsigned char>(c)]; }
 
 std::size_t SkipDigits(std::string_view line, std::size_t at, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i, ++at) {
@@ -38,25 +47,19 @@ std::size_t SkipChar(std::string_view line, std::size_t at, char c) {
   return at < line.size() && line[at] == c ? at + 1 : kNoMatch;
 }
 
-// "2026-12-03 22:13:40" with `milliseconds` ".123", then " " and the zone's abbreviation.
+// "2026-12-03 22:13:40" with `milliseconds` ".123", then " " and the zone's abbreviation. Each
+// line starts with one: its shape is compared at once, position by position.
 std::size_t MatchTimestamp(std::string_view line, std::size_t at, bool milliseconds) {
-  at = SkipDigits(line, at, 4);
-  for (const char separator : {'-', '-', ' ', ':', ':'}) {
-    if (at == kNoMatch) return kNoMatch;
-    at = SkipChar(line, at, separator);
-    if (at == kNoMatch) return kNoMatch;
-    at = SkipDigits(line, at, 2);
+  static constexpr std::string_view kShape = "dddd-dd-dd dd:dd:dd.ddd";  // d: a digit
+  const std::size_t length = milliseconds ? kShape.size() : kShape.size() - 4;
+  if (line.size() - at < length + 1) return kNoMatch;
+  for (std::size_t i = 0; i < length; ++i) {
+    const char c = line[at + i];
+    if (kShape[i] == 'd' ? !IsDigit(c) : c != kShape[i]) return kNoMatch;
   }
-  if (at == kNoMatch) return kNoMatch;
-  if (milliseconds) {
-    at = SkipChar(line, at, '.');
-    if (at == kNoMatch) return kNoMatch;
-    at = SkipDigits(line, at, 3);
-    if (at == kNoMatch) return kNoMatch;
-  }
-  at = SkipChar(line, at, ' ');
-  if (at == kNoMatch) return kNoMatch;
-  const std::size_t zone = at;
+  at += length;
+  if (line[at] != ' ') return kNoMatch;
+  const std::size_t zone = ++at;
   while (at < line.size() && line[at] != ' ') ++at;
   return at > zone ? at : kNoMatch;
 }
@@ -231,10 +234,12 @@ std::size_t MatchFirstTry(const std::vector<Element>& elements, std::size_t coun
       return kNoMatch;
     }
     const std::string& literal = elements[index + 1].literal;
+    if (line.size() - at < literal.size()) return kNoMatch;
+    const std::size_t last = line.size() - literal.size();  // where the literal can start last
     // Scanned in place: the values are a few characters long, shorter than a call to memchr.
     std::size_t end = at;
     for (;; ++end) {
-      if (line.size() - end < literal.size()) return kNoMatch;
+      if (end > last) return kNoMatch;
       if (line[end] == literal[0]) {
         std::size_t i = 1;
         while (i < literal.size() && line[end + i] == literal[i]) ++i;
@@ -367,6 +372,7 @@ std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
   if (end == kNoMatch) return std::nullopt;
   fields = PrefixFields{};
   for (std::size_t i = 0; i < used; ++i) {
+    if (elements_[i].field == Field::kNone) continue;
     const std::string_view value =
         Trim(line.substr(spans[i].first, spans[i].second - spans[i].first));
     switch (elements_[i].field) {
