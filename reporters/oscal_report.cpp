@@ -105,10 +105,18 @@ class Writer {
       : report_(report), options_(options), json_(out) {
     const Invocation& invocation = report.invocation;
     // What the run was and what it found: two runs differ in their UUIDs when either differs.
-    std::string identity = invocation.started_at;
-    for (const std::string& argument : invocation.arguments) identity += "\x1f" + argument;
-    for (const Finding& finding : report.findings) identity += "\x1f" + finding.fingerprint;
-    seed_ = Sha256Hex(identity);
+    // Hashed as it goes: a report of a million findings is never joined into one string.
+    Sha256Hasher identity;
+    identity.Update(invocation.started_at);
+    for (const std::string& argument : invocation.arguments) {
+      identity.Update("\x1f");
+      identity.Update(argument);
+    }
+    for (const Finding& finding : report.findings) {
+      identity.Update("\x1f");
+      identity.Update(finding.fingerprint);
+    }
+    seed_ = identity.FinishHex();
     start_ = OscalTime(!options.started_at.empty() ? options.started_at : invocation.started_at);
     const std::string& finished =
         !options.finished_at.empty() ? options.finished_at : invocation.finished_at;
@@ -116,14 +124,8 @@ class Writer {
     for (const RuleInfo& rule : report.rules) rules_.emplace(rule.id, &rule);
     // Every target anything is said of: the run's, and a server's own files its findings name.
     subjects_.insert(report.targets.begin(), report.targets.end());
-    std::map<std::string, std::size_t> occurrences;
     for (const Finding& finding : report.findings) {
       subjects_.insert(finding.target);
-      const std::size_t occurrence =
-          occurrences[finding.rule_id + "\x1e" + finding.target + "\x1e" + finding.fingerprint]++;
-      finding_uuid_.emplace(
-          &finding, Uuid("finding", finding.rule_id + "\x1e" + finding.target + "\x1e" +
-                                        finding.fingerprint + "\x1e" + std::to_string(occurrence)));
       if (finding.status == FindingStatus::kError) ++missing_[finding.target];
     }
     for (const RuleCheck& check : report.checks) subjects_.insert(check.target);
@@ -162,6 +164,13 @@ class Writer {
  private:
   std::string Uuid(std::string_view kind, std::string_view id) const {
     return NameUuid(seed_ + "\x1e" + std::string(kind) + "\x1e" + std::string(id));
+  }
+
+  // A finding's observation, by its place in the report: unique although two findings may share
+  // rule, target and fingerprint (the same line twice), and made when written, never held for
+  // every finding at once.
+  std::string FindingUuid(const Finding& finding) const {
+    return Uuid("finding", std::to_string(&finding - report_.findings.data()));
   }
 
   void Prop(std::string_view name, std::string_view value) {
@@ -397,7 +406,7 @@ class Writer {
     }
     for (const Finding& finding : report_.findings) {
       json_.BeginObject();
-      json_.Member("uuid", finding_uuid_.at(&finding));
+      json_.Member("uuid", FindingUuid(finding));
       const auto rule = rules_.find(finding.rule_id);
       json_.Member("title", finding.rule_id + (rule != rules_.end() && !rule->second->title.empty()
                                                    ? ": " + rule->second->title
@@ -478,8 +487,6 @@ class Writer {
 
   // The findings behind a requirement, and the evidence of the targets its rules checked.
   void WriteRelatedObservations(const RequirementResult& result) {
-    std::vector<std::string> related;
-    for (const Finding* finding : result.findings) related.push_back(finding_uuid_.at(finding));
     std::set<std::string> targets;
     for (const RuleCheck& check : report_.checks) {
       if (std::find(result.rules.begin(), result.rules.end(), check.rule_id) !=
@@ -487,15 +494,16 @@ class Writer {
         targets.insert(check.target);
       }
     }
-    for (const std::string& target : targets) related.push_back(Uuid("evidence", target));
-    if (related.empty()) return;
-    json_.Key("related-observations");
-    json_.BeginArray();
-    for (const std::string& uuid : related) {
+    if (result.findings.empty() && targets.empty()) return;
+    const auto related = [this](const std::string& uuid) {
       json_.BeginObject();
       json_.Member("observation-uuid", uuid);
       json_.EndObject();
-    }
+    };
+    json_.Key("related-observations");
+    json_.BeginArray();
+    for (const Finding* finding : result.findings) related(FindingUuid(*finding));
+    for (const std::string& target : targets) related(Uuid("evidence", target));
     json_.EndArray();
   }
 
@@ -561,7 +569,6 @@ class Writer {
   std::string start_, end_;
   std::map<std::string_view, const RuleInfo*> rules_;
   std::set<std::string> subjects_;
-  std::map<const Finding*, std::string> finding_uuid_;
   std::map<std::string, std::size_t> missing_;  // target -> evidence errors and undecided findings
   std::vector<std::pair<const FrameworkInfo*, std::vector<RequirementResult>>> judged_;
 };

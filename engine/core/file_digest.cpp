@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <new>
 
 #include "engine/core/input_file.h"
 
@@ -23,6 +24,30 @@ std::string Hex(const unsigned char* digest, unsigned int length) {
 }
 
 }  // namespace
+
+struct Sha256Hasher::Context {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+};
+
+Sha256Hasher::Sha256Hasher() : context_(std::make_unique<Context>()) {
+  // Only an allocation failure makes these fail: no digest could be made at all then.
+  if (!context_->md || EVP_DigestInit_ex(context_->md.get(), EVP_sha256(), nullptr) != 1) {
+    throw std::bad_alloc();
+  }
+}
+
+Sha256Hasher::~Sha256Hasher() = default;
+
+void Sha256Hasher::Update(std::string_view bytes) {
+  EVP_DigestUpdate(context_->md.get(), bytes.data(), bytes.size());
+}
+
+std::string Sha256Hasher::FinishHex() {
+  unsigned char hash[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context_->md.get(), hash, &length);
+  return Hex(hash, length);
+}
 
 std::string Sha256Hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -48,11 +73,7 @@ std::string NameUuid(std::string_view name) {
 }
 
 std::optional<DescriptorDigest> Sha256OfDescriptor(int fd) {
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                        EVP_MD_CTX_free);
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
-    return std::nullopt;
-  }
+  Sha256Hasher hasher;
   DescriptorDigest digest;
   constexpr std::size_t kBlockBytes = 1 << 16;
   const std::unique_ptr<char[]> buffer(new char[kBlockBytes]);
@@ -61,13 +82,10 @@ std::optional<DescriptorDigest> Sha256OfDescriptor(int fd) {
     if (count < 0 && errno == EINTR) continue;
     if (count < 0) return std::nullopt;
     if (count == 0) break;
-    EVP_DigestUpdate(context.get(), buffer.get(), static_cast<std::size_t>(count));
+    hasher.Update({buffer.get(), static_cast<std::size_t>(count)});
     digest.bytes += static_cast<std::uint64_t>(count);
   }
-  unsigned char hash[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), hash, &length);
-  digest.sha256 = Hex(hash, length);
+  digest.sha256 = hasher.FinishHex();
   return digest;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,22 @@ struct DescriptorDigest {
 // SHA-256 and size of what can be read from `fd` to its end (left open), or nullopt on a read
 // error: for a file opened with checks of the caller's own (an evidence bundle's).
 std::optional<DescriptorDigest> Sha256OfDescriptor(int fd);
+
+// SHA-256 of bytes given piece by piece: of what is too large to join first (a report's
+// fingerprints, a file read in blocks).
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+  void Update(std::string_view bytes);
+  std::string FinishHex();  // lower-case hex; once
+
+ private:
+  struct Context;
+  std::unique_ptr<Context> context_;
+};
 
 // SHA-256 of bytes in memory, as lower-case hex: of a file's contents as they were read, so that
 // the digest is that of what was parsed.
