@@ -353,20 +353,23 @@ std::string FoldingNote(const ResultPlan& plan, size_t candidates) {
          "more result that counts them; the JSON report lists every finding";
 }
 
-// A stream's bytes kept in memory up to a cap; past it, only the size gzip would make of them is
-// kept: a small report is written once, a large one measured before it is written. The size is
-// deflate's at its fastest level, an upper bound of what the default level (gzip's, the upload
-// tools') makes.
+// A stream's bytes kept in memory up to a cap; past it, only their number and the size gzip would
+// make of them are kept: a small report is written once, a large one measured before it is
+// written. The size is deflate's at its fastest level, an upper bound of what the default level
+// (gzip's, the upload tools') makes. The cap is small (a megabyte): copying a document of
+// megabytes into memory, as it grows, costs more than writing it a second time.
 class MeasuredDocument : public std::streambuf {
  public:
   explicit MeasuredDocument(size_t cap) : cap_(cap) {
     deflateInit2(&stream_, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    text_.reserve(cap_);
   }
   MeasuredDocument(const MeasuredDocument&) = delete;
   MeasuredDocument& operator=(const MeasuredDocument&) = delete;
   ~MeasuredDocument() override { deflateEnd(&stream_); }
 
   bool overflowed() const { return overflowed_; }
+  size_t size() const { return size_; }
   const std::string& text() const { return text_; }
   // Once overflowed: the gzip-compressed size of everything written.
   size_t GzipSize() {
@@ -377,6 +380,7 @@ class MeasuredDocument : public std::streambuf {
  protected:
   std::streamsize xsputn(const char* data, std::streamsize size) override {
     const size_t length = static_cast<size_t>(size);
+    size_ += length;
     if (!overflowed_ && text_.size() + length <= cap_) {
       text_.append(data, length);
       return size;
@@ -410,6 +414,7 @@ class MeasuredDocument : public std::streambuf {
   }
 
   size_t cap_;
+  size_t size_ = 0;
   bool overflowed_ = false;
   std::string text_;
   z_stream stream_{};
@@ -782,10 +787,12 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
   ResultPlan plan = PlanResults(candidates, kMaxResults);
   std::optional<std::string> note;
   if (plan.left_out > 0) note = FoldingNote(plan, candidates.size());
-  // Written once when it is small, as gzip cannot make it larger than 10 MB then (but for its
-  // header: hence the margin); else measured, and cut by the ratio until it fits.
+  // Written once when it is small; else measured, and cut by the ratio until it fits. Gzip cannot
+  // make a document of less than 10 MB larger than 10 MB (but for its header and block headers:
+  // hence the margin).
+  constexpr size_t kKeptBytes = 1 << 20;
   for (;;) {
-    MeasuredDocument measured(kMaxGzipBytes - 4096);
+    MeasuredDocument measured(kKeptBytes);
     {
       std::ostream sink(&measured);
       WriteDocument(report, options, plan, note, sink);
@@ -794,6 +801,7 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
       out << measured.text();
       return note;
     }
+    if (measured.size() <= kMaxGzipBytes - 4096) break;
     const size_t size = measured.GzipSize();
     if (size <= kMaxGzipBytes || plan.listed.empty()) break;
     const double ratio = 0.9 * static_cast<double>(kMaxGzipBytes) / static_cast<double>(size);
