@@ -1,13 +1,19 @@
 #include "reporters/sarif_report.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <streambuf>
+#include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include <zlib.h>
@@ -353,44 +359,122 @@ std::string FoldingNote(const ResultPlan& plan, size_t candidates) {
          "more result that counts them; the JSON report lists every finding";
 }
 
+// The size gzip would make of the bytes it is given, compressed on a thread of its own while the
+// document is being made: deflate at its fastest level, an upper bound of what the default level
+// (gzip's, the upload tools') makes. It holds a few pieces of a megabyte, whatever the size.
+class GzipMeter {
+ public:
+  GzipMeter() {
+    // Raw deflate: gzip's header and trailer (kGzipFraming) are counted, not computed.
+    deflateInit2(&stream_, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+    thread_ = std::thread([this] { Run(); });
+  }
+  GzipMeter(const GzipMeter&) = delete;
+  GzipMeter& operator=(const GzipMeter&) = delete;
+  ~GzipMeter() {
+    Close();
+    deflateEnd(&stream_);
+  }
+
+  void Add(std::string_view bytes) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return pending_.size() < kMostPending; });
+    std::string piece;
+    if (!spare_.empty()) {
+      piece = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    piece.assign(bytes);
+    pending_.push_back(std::move(piece));
+    changed_.notify_all();
+  }
+
+  size_t Finish() {
+    Close();
+    return compressed_ + kGzipFraming;
+  }
+
+ private:
+  static constexpr size_t kMostPending = 3;
+  static constexpr size_t kGzipFraming = 18;  // a 10-byte header, CRC-32 and size (RFC 1952)
+
+  void Close() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closed_ = true;
+    }
+    changed_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [this] { return closed_ || !pending_.empty(); });
+      if (pending_.empty()) break;
+      std::string piece = std::move(pending_.front());
+      pending_.pop_front();
+      lock.unlock();
+      Deflate(piece, Z_NO_FLUSH);
+      lock.lock();
+      spare_.push_back(std::move(piece));
+      changed_.notify_all();
+    }
+    lock.unlock();
+    Deflate({}, Z_FINISH);
+  }
+
+  void Deflate(std::string_view bytes, int flush) {
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+    stream_.avail_in = static_cast<uInt>(bytes.size());
+    int status = Z_OK;
+    do {
+      stream_.next_out = scratch_;
+      stream_.avail_out = sizeof(scratch_);
+      status = deflate(&stream_, flush);
+      compressed_ += sizeof(scratch_) - stream_.avail_out;
+    } while (stream_.avail_out == 0 || (flush == Z_FINISH && status == Z_OK));
+  }
+
+  z_stream stream_{};
+  Bytef scratch_[64 * 1024];
+  size_t compressed_ = 0;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::string> pending_;
+  std::vector<std::string> spare_;
+  bool closed_ = false;
+  std::thread thread_;  // last: started once the rest is in place
+};
+
 // A stream's bytes kept in memory up to a cap; past it, only their number and the size gzip would
 // make of them are kept: a small report is written once, a large one measured before it is
-// written. The size is deflate's at its fastest level, an upper bound of what the default level
-// (gzip's, the upload tools') makes. The cap is small (a megabyte): copying a document of
-// megabytes into memory, as it grows, costs more than writing it a second time.
+// written. The cap is small (a megabyte): copying a document of megabytes into memory, as it
+// grows, costs more than writing it a second time.
 class MeasuredDocument : public std::streambuf {
  public:
-  explicit MeasuredDocument(size_t cap) : cap_(cap) {
-    deflateInit2(&stream_, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-    text_.reserve(cap_);
-  }
-  MeasuredDocument(const MeasuredDocument&) = delete;
-  MeasuredDocument& operator=(const MeasuredDocument&) = delete;
-  ~MeasuredDocument() override { deflateEnd(&stream_); }
+  explicit MeasuredDocument(size_t cap) : cap_(cap) { text_.reserve(cap_); }
 
-  bool overflowed() const { return overflowed_; }
+  bool overflowed() const { return meter_ != nullptr; }
   size_t size() const { return size_; }
   const std::string& text() const { return text_; }
   // Once overflowed: the gzip-compressed size of everything written.
-  size_t GzipSize() {
-    Deflate(nullptr, 0, Z_FINISH);
-    return compressed_;
-  }
+  size_t GzipSize() { return meter_->Finish(); }
 
  protected:
   std::streamsize xsputn(const char* data, std::streamsize size) override {
     const size_t length = static_cast<size_t>(size);
     size_ += length;
-    if (!overflowed_ && text_.size() + length <= cap_) {
+    if (!meter_ && text_.size() + length <= cap_) {
       text_.append(data, length);
       return size;
     }
-    if (!overflowed_) {
-      overflowed_ = true;
-      Deflate(text_.data(), text_.size(), Z_NO_FLUSH);
+    if (!meter_) {
+      meter_ = std::make_unique<GzipMeter>();
+      meter_->Add(text_);
       std::string().swap(text_);
     }
-    Deflate(data, length, Z_NO_FLUSH);
+    meter_->Add({data, length});
     return size;
   }
   int_type overflow(int_type c) override {
@@ -401,25 +485,10 @@ class MeasuredDocument : public std::streambuf {
   }
 
  private:
-  void Deflate(const char* data, size_t size, int flush) {
-    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
-    stream_.avail_in = static_cast<uInt>(size);
-    int status = Z_OK;
-    do {
-      stream_.next_out = scratch_;
-      stream_.avail_out = sizeof(scratch_);
-      status = deflate(&stream_, flush);
-      compressed_ += sizeof(scratch_) - stream_.avail_out;
-    } while (stream_.avail_out == 0 || (flush == Z_FINISH && status == Z_OK));
-  }
-
   size_t cap_;
   size_t size_ = 0;
-  bool overflowed_ = false;
   std::string text_;
-  z_stream stream_{};
-  Bytef scratch_[64 * 1024];
-  size_t compressed_ = 0;
+  std::unique_ptr<GzipMeter> meter_;
 };
 
 class RunBuilder {
