@@ -44,7 +44,7 @@ bench: build
 	-@$(BUILD_DIR)/bench/scan_bench
 	@$(BUILD_DIR)/bench/diff_bench
 	@$(BUILD_DIR)/bench/eval_bench
-	@$(BUILD_DIR)/bench/report_bench
+	-@$(BUILD_DIR)/bench/report_bench
 	@$(BUILD_DIR)/bench/probe_bench
 	@$(BUILD_DIR)/bench/collect_bench
 	@$(BUILD_DIR)/bench/evidence_bench

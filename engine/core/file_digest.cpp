@@ -23,6 +23,23 @@ std::string Hex(const unsigned char* digest, unsigned int length) {
   return hex;
 }
 
+// Fetched once: EVP_sha256() and EVP_sha1() make each digest look its implementation up again,
+// under a lock, which costs more than hashing a finding's fingerprint.
+const EVP_MD* Fetched(const char* name, const EVP_MD* fallback) {
+  const EVP_MD* fetched = EVP_MD_fetch(nullptr, name, nullptr);
+  return fetched != nullptr ? fetched : fallback;
+}
+
+const EVP_MD* Sha256() {
+  static const EVP_MD* const md = Fetched("SHA256", EVP_sha256());
+  return md;
+}
+
+const EVP_MD* Sha1() {
+  static const EVP_MD* const md = Fetched("SHA1", EVP_sha1());
+  return md;
+}
+
 }  // namespace
 
 struct Sha256Hasher::Context {
@@ -31,7 +48,7 @@ struct Sha256Hasher::Context {
 
 Sha256Hasher::Sha256Hasher() : context_(std::make_unique<Context>()) {
   // Only an allocation failure makes these fail: no digest could be made at all then.
-  if (!context_->md || EVP_DigestInit_ex(context_->md.get(), EVP_sha256(), nullptr) != 1) {
+  if (!context_->md || EVP_DigestInit_ex(context_->md.get(), Sha256(), nullptr) != 1) {
     throw std::bad_alloc();
   }
 }
@@ -52,7 +69,7 @@ std::string Sha256Hasher::FinishHex() {
 std::string Sha256Hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, Sha256(), nullptr);
   return Hex(digest, length);
 }
 
@@ -64,7 +81,7 @@ std::string NameUuid(std::string_view name) {
   input += name;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha1(), nullptr);
+  EVP_Digest(input.data(), input.size(), digest, &length, Sha1(), nullptr);
   digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x50);  // version 5
   digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);  // RFC 4122 variant
   const std::string hex = Hex(digest, 16);
