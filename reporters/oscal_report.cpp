@@ -105,7 +105,8 @@ class Writer {
       : report_(report), options_(options), json_(out) {
     const Invocation& invocation = report.invocation;
     // What the run was and what it found: two runs differ in their UUIDs when either differs.
-    // Hashed as it goes: a report of a million findings is never joined into one string.
+    // Hashed as it goes: a report of a million findings is never joined into one string. Should
+    // OpenSSL fail, the seed is empty: the UUIDs are still unique within the document.
     Sha256Hasher identity;
     identity.Update(invocation.started_at);
     for (const std::string& argument : invocation.arguments) {

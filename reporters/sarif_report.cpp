@@ -13,6 +13,7 @@
 #include <set>
 #include <streambuf>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
@@ -367,16 +368,25 @@ class GzipMeter {
   GzipMeter() {
     // Raw deflate: gzip's header and trailer (kGzipFraming) are counted, not computed.
     deflateInit2(&stream_, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
-    thread_ = std::thread([this] { Run(); });
+    spare_.reserve(kMostPending + 1);  // the thread never allocates
+    try {
+      thread_ = std::thread([this] { Run(); });
+    } catch (const std::system_error&) {
+      // No thread to be had (a limit on processes): what comes is compressed as it comes.
+    }
   }
   GzipMeter(const GzipMeter&) = delete;
   GzipMeter& operator=(const GzipMeter&) = delete;
   ~GzipMeter() {
-    Close();
+    Stop(/*abandon=*/true);
     deflateEnd(&stream_);
   }
 
   void Add(std::string_view bytes) {
+    if (!thread_.joinable()) {
+      Deflate(bytes, Z_NO_FLUSH);
+      return;
+    }
     std::unique_lock<std::mutex> lock(mutex_);
     changed_.wait(lock, [this] { return pending_.size() < kMostPending; });
     std::string piece;
@@ -389,8 +399,10 @@ class GzipMeter {
     changed_.notify_all();
   }
 
+  // The size of everything added, compressed; once.
   size_t Finish() {
-    Close();
+    Stop(/*abandon=*/false);
+    Deflate({}, Z_FINISH);
     return compressed_ + kGzipFraming;
   }
 
@@ -398,10 +410,13 @@ class GzipMeter {
   static constexpr size_t kMostPending = 3;
   static constexpr size_t kGzipFraming = 18;  // a 10-byte header, CRC-32 and size (RFC 1952)
 
-  void Close() {
+  // Waits for the thread to compress what is pending, or to drop it (`abandon`: the size is not
+  // needed after all).
+  void Stop(bool abandon) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       closed_ = true;
+      if (abandon) pending_.clear();
     }
     changed_.notify_all();
     if (thread_.joinable()) thread_.join();
@@ -411,7 +426,7 @@ class GzipMeter {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
       changed_.wait(lock, [this] { return closed_ || !pending_.empty(); });
-      if (pending_.empty()) break;
+      if (pending_.empty()) return;
       std::string piece = std::move(pending_.front());
       pending_.pop_front();
       lock.unlock();
@@ -420,8 +435,6 @@ class GzipMeter {
       spare_.push_back(std::move(piece));
       changed_.notify_all();
     }
-    lock.unlock();
-    Deflate({}, Z_FINISH);
   }
 
   void Deflate(std::string_view bytes, int flush) {
@@ -448,9 +461,9 @@ class GzipMeter {
 };
 
 // A stream's bytes kept in memory up to a cap; past it, only their number and the size gzip would
-// make of them are kept: a small report is written once, a large one measured before it is
-// written. The cap is small (a megabyte): copying a document of megabytes into memory, as it
-// grows, costs more than writing it a second time.
+// make of them are kept: a small report is written once, a larger one made again to be written.
+// The cap is small (a megabyte): copying a document of megabytes into memory, as it grows, costs
+// more than making it a second time.
 class MeasuredDocument : public std::streambuf {
  public:
   explicit MeasuredDocument(size_t cap) : cap_(cap) { text_.reserve(cap_); }
@@ -856,14 +869,16 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
   ResultPlan plan = PlanResults(candidates, kMaxResults);
   std::optional<std::string> note;
   if (plan.left_out > 0) note = FoldingNote(plan, candidates.size());
-  // Written once when it is small; else measured, and cut by the ratio until it fits. Gzip cannot
-  // make a document of less than 10 MB larger than 10 MB (but for its header and block headers:
-  // hence the margin).
+  // Written at once when it is small; else made again to be written, once measured, and cut by
+  // the ratio until it fits. Gzip cannot make a document of less than 10 MB larger than 10 MB
+  // (but for its header and block headers: hence the margin).
   constexpr size_t kKeptBytes = 1 << 20;
   for (;;) {
     MeasuredDocument measured(kKeptBytes);
     {
       std::ostream sink(&measured);
+      // What measuring throws (no memory) is thrown on, not a document cut short taken as whole.
+      sink.exceptions(std::ios::badbit);
       WriteDocument(report, options, plan, note, sink);
     }
     if (!measured.overflowed()) {

@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <memory>
-#include <new>
 
 #include "engine/core/input_file.h"
 
@@ -47,23 +46,20 @@ struct Sha256Hasher::Context {
 };
 
 Sha256Hasher::Sha256Hasher() : context_(std::make_unique<Context>()) {
-  // Only an allocation failure makes these fail: no digest could be made at all then.
-  if (!context_->md || EVP_DigestInit_ex(context_->md.get(), Sha256(), nullptr) != 1) {
-    throw std::bad_alloc();
-  }
+  ok_ = context_->md && EVP_DigestInit_ex(context_->md.get(), Sha256(), nullptr) == 1;
 }
 
 Sha256Hasher::~Sha256Hasher() = default;
 
 void Sha256Hasher::Update(std::string_view bytes) {
-  EVP_DigestUpdate(context_->md.get(), bytes.data(), bytes.size());
+  if (ok_) ok_ = EVP_DigestUpdate(context_->md.get(), bytes.data(), bytes.size()) == 1;
 }
 
 std::string Sha256Hasher::FinishHex() {
   unsigned char hash[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_DigestFinal_ex(context_->md.get(), hash, &length);
-  return Hex(hash, length);
+  if (ok_) ok_ = EVP_DigestFinal_ex(context_->md.get(), hash, &length) == 1;
+  return ok_ ? Hex(hash, length) : std::string();
 }
 
 std::string Sha256Hex(std::string_view bytes) {
@@ -91,6 +87,7 @@ std::string NameUuid(std::string_view name) {
 
 std::optional<DescriptorDigest> Sha256OfDescriptor(int fd) {
   Sha256Hasher hasher;
+  if (!hasher.ok()) return std::nullopt;
   DescriptorDigest digest;
   constexpr std::size_t kBlockBytes = 1 << 16;
   const std::unique_ptr<char[]> buffer(new char[kBlockBytes]);
@@ -103,6 +100,7 @@ std::optional<DescriptorDigest> Sha256OfDescriptor(int fd) {
     digest.bytes += static_cast<std::uint64_t>(count);
   }
   digest.sha256 = hasher.FinishHex();
+  if (digest.sha256.empty()) return std::nullopt;
   return digest;
 }
 

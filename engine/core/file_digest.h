@@ -28,12 +28,15 @@ class Sha256Hasher {
   ~Sha256Hasher();
   Sha256Hasher(const Sha256Hasher&) = delete;
   Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+  // False once OpenSSL failed (no memory, a provider that cannot start): FinishHex is empty then.
+  bool ok() const { return ok_; }
   void Update(std::string_view bytes);
   std::string FinishHex();  // lower-case hex; once
 
  private:
   struct Context;
   std::unique_ptr<Context> context_;
+  bool ok_ = false;
 };
 
 // SHA-256 of bytes in memory, as lower-case hex: of a file's contents as they were read, so that

@@ -47,8 +47,8 @@ std::size_t SkipChar(std::string_view line, std::size_t at, char c) {
   return at < line.size() && line[at] == c ? at + 1 : kNoMatch;
 }
 
-// "2026-12-03 22:13:40" with `milliseconds` ".123", then " " and the zone's abbreviation. Each
-// line starts with one: its shape is compared at once, position by position.
+// "2026-12-03 22:13:40" with `milliseconds` ".123", then " " and the zone's abbreviation: in most
+// prefixes on every line, so its shape is compared at once, position by position.
 std::size_t MatchTimestamp(std::string_view line, std::size_t at, bool milliseconds) {
   static constexpr std::string_view kShape = "dddd-dd-dd dd:dd:dd.ddd";  // d: a digit
   const std::size_t length = milliseconds ? kShape.size() : kShape.size() - 4;
