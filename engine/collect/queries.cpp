@@ -13,6 +13,7 @@ constexpr SettingSpec kCollectedSettings[] = {
     {"ssl_cert_file", 90600},
     {"ssl_ca_file", 90600},
     {"ssl_crl_file", 90600},
+    {"ssl_crl_dir", 140000},
     {"password_encryption", 90600},
     {"listen_addresses", 90600},
     {"port", 90600},

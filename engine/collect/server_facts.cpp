@@ -73,10 +73,15 @@ void AddServerFact(const ServerRows& rows, FactSet& facts) {
   }
   for (const size_t field :
        {ServerField("ssl_ciphers"), ServerField("ssl_cert_file"), ServerField("ssl_ca_file"),
-        ServerField("ssl_crl_file"), ServerField("listen_addresses"), ServerField("hba_file")}) {
+        ServerField("ssl_crl_file"), ServerField("ssl_crl_dir"), ServerField("listen_addresses"),
+        ServerField("hba_file")}) {
     if (const std::optional<std::string> text = setting(field)) {
       table.SetString(row, field, *text);
     }
+  }
+  // Before 14 there is no CRL directory: known to be none, not unknown.
+  if (rows.version > 0 && rows.version < 140000) {
+    table.SetString(row, ServerField("ssl_crl_dir"), "");
   }
   if (const std::optional<std::string> ciphers = Setting(rows, "ssl_ciphers")) {
     const std::vector<std::string> expanded = ExpandCipherList(*ciphers);

@@ -158,6 +158,54 @@ TEST(ScanProbeTest, TheChainIsVerifiedAgainstTheRootCertificateLibpqUsed) {
   EXPECT_EQ(Check(report, "PGW-CERT-003")["failures"], 0);
 }
 
+// ssl_ca_file without a revocation list fails PGW-CERT-004. Once ssl_crl_file names one, and the
+// server uses it (a revoked client certificate is refused in the handshake, another is not),
+// the rule passes.
+TEST(ScanProbeTest, ClientCertificatesWithoutARevocationListFailCert004UntilOneIsSet) {
+  Sandbox sandbox;
+  sandbox.GrantScannerHbaFileRules();
+  const std::string dsn = sandbox.tls_dsn(sandbox::kScannerRole);
+  const auto scan = [&] {
+    const auto result = RunPgward({"scan", "--target", dsn, "--format", "json"});
+    EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;
+    const nlohmann::json report = nlohmann::json::parse(result.out);
+    EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
+    return report;
+  };
+  const auto connects = [&](const char* role) {
+    sandbox::ClientSpec spec;
+    spec.transport = sandbox::Transport::kTcpTls;
+    spec.user = role;
+    spec.client_certificate_role = role;
+    try {
+      sandbox::LiveClient client(sandbox, spec);
+      return true;
+    } catch (const std::runtime_error&) {
+      return false;
+    }
+  };
+
+  const nlohmann::json before = scan();
+  const std::string server = before["targets"][0];
+  EXPECT_EQ(
+      Messages(before, "PGW-CERT-004"),
+      (std::multiset<std::string>{
+          server + " trusts client certificates from " + sandbox.pki().ca_certificate().string() +
+          " without a revocation list (ssl_crl_file and ssl_crl_dir are empty)"}));
+  ASSERT_TRUE(connects(sandbox::kCertOnlyRole));
+
+  const std::filesystem::path crl =
+      sandbox.pki().WriteRevocationList("ca", {sandbox.client_certificate(sandbox::kCertOnlyRole)});
+  sandbox.Query("ALTER SYSTEM SET ssl_crl_file = '" + crl.string() + "'");
+  sandbox.Reload();
+  EXPECT_FALSE(connects(sandbox::kCertOnlyRole)) << "the revoked certificate was accepted";
+  EXPECT_TRUE(connects(sandbox::kVerifyFullRole));
+
+  const nlohmann::json after = scan();
+  EXPECT_EQ(Check(after, "PGW-CERT-004")["facts_checked"], 1);
+  EXPECT_EQ(Check(after, "PGW-CERT-004")["failures"], 0);
+}
+
 TEST(ScanProbeTest, SslOffServerRefusesTlsAndFailsSrv001) {
   Sandbox sandbox(SandboxOptions::ssl_off());
   sandbox.GrantScannerHbaFileRules();

@@ -283,6 +283,10 @@ void Sandbox::ReplaceServerCertificate(const CertificateSpec& spec) const {
       }
     }
   }
+  Reload();
+}
+
+void Sandbox::Reload() const {
   // pg_reload_conf() only signals the postmaster: wait for its log line of the reload.
   const auto reloads = [&] {
     std::ifstream log(server_log());

@@ -78,6 +78,8 @@ class Sandbox {
   // Issues a new server certificate (the sandbox CA signs it) in place of the current one and
   // reloads the server; returns once the server has reloaded, so new connections see it.
   void ReplaceServerCertificate(const CertificateSpec& spec) const;
+  // Reloads the configuration (after ALTER SYSTEM, say); returns once the server has.
+  void Reload() const;
 
   pid_t postmaster_pid() const { return postmaster_pid_; }
   // Stops the server and removes the files now; the destructor does it otherwise.

@@ -167,6 +167,41 @@ void TestPki::CreateCa(const CertificateSpec& spec, const TestPki* parent) {
   WritePem(ca_certificate_, ca_private_key_, cert.get(), key.get());
 }
 
+std::filesystem::path TestPki::WriteRevocationList(
+    const std::string& name, const std::vector<std::filesystem::path>& revoked) const {
+  Pkey ca_key = ReadKey(ca_private_key_);
+  Cert ca_cert = ReadCertificate(ca_certificate_);
+  const std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(X509_CRL_new(), X509_CRL_free);
+  const std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> now(X509_gmtime_adj(nullptr, 0),
+                                                                  ASN1_TIME_free);
+  const std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> next(
+      X509_gmtime_adj(nullptr, 7 * 24 * 3600), ASN1_TIME_free);
+  if (!crl || !now || !next || X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca_cert.get())) != 1 ||
+      X509_CRL_set1_lastUpdate(crl.get(), now.get()) != 1 ||
+      X509_CRL_set1_nextUpdate(crl.get(), next.get()) != 1) {
+    fail("building a revocation list");
+  }
+  for (const std::filesystem::path& path : revoked) {
+    const Cert cert = ReadCertificate(path);
+    X509_REVOKED* entry = X509_REVOKED_new();
+    if (entry == nullptr ||
+        X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(cert.get())) != 1 ||
+        X509_REVOKED_set_revocationDate(entry, now.get()) != 1 ||
+        X509_CRL_add0_revoked(crl.get(), entry) != 1) {
+      X509_REVOKED_free(entry);
+      fail("revoking " + path.string());
+    }
+  }
+  if (X509_CRL_sort(crl.get()) != 1 || X509_CRL_sign(crl.get(), ca_key.get(), EVP_sha256()) == 0) {
+    fail("signing a revocation list");
+  }
+  const std::filesystem::path path = directory_ / (name + ".crl");
+  const File file = OpenForWrite(path, 0644);
+  if (PEM_write_X509_CRL(file.get(), crl.get()) != 1) fail("writing " + path.string());
+  return path;
+}
+
 TestPki::Issued TestPki::Issue(const std::string& name, const CertificateSpec& spec) const {
   Pkey ca_key = ReadKey(ca_private_key_);
   Cert ca_cert = ReadCertificate(ca_certificate_);

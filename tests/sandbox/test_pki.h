@@ -39,6 +39,10 @@ class TestPki {
   };
   // Writes <name>.crt and <name>.key (mode 0600) signed by this CA.
   Issued Issue(const std::string& name, const CertificateSpec& spec) const;
+  // Writes <name>.crl: this CA's certificate revocation list (PEM, valid for a week), revoking
+  // the certificates at `revoked` (as Issue wrote them).
+  std::filesystem::path WriteRevocationList(
+      const std::string& name, const std::vector<std::filesystem::path>& revoked) const;
 
  private:
   void CreateCa(const CertificateSpec& spec, const TestPki* parent);
