@@ -416,6 +416,8 @@ TEST(ServerFactsTest, SettingsOfOldAndNewServers) {
   EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("ssl_min_protocol_version")), "TLSv1");
   EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("password_encryption")), "md5");
   EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("log_connections")), "true");
+  // No CRL directory before 14: none, not unknown (PGW-CERT-004 decides on ssl_crl_file alone).
+  EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("ssl_crl_dir")), "");
   // Settings a role may not read are missing evidence, with the grant that fixes it.
   ASSERT_EQ(server.errors.size(), 1u);
   EXPECT_NE(server.errors[0].message.find("GRANT pg_read_all_settings TO \"Scanner Role\""),
@@ -423,12 +425,14 @@ TEST(ServerFactsTest, SettingsOfOldAndNewServers) {
       << server.errors[0].message;
   EXPECT_NE(server.errors[0].message.find("hba_file"), std::string::npos);
   EXPECT_EQ(server.errors[0].message.find("ssl_min_protocol_version"), std::string::npos);
+  EXPECT_EQ(server.errors[0].message.find("ssl_crl_dir"), std::string::npos);
 
   // PostgreSQL 18's log_connections is a list of aspects.
   rows.version = 180000;
   rows.settings["log_connections"] = "receipt,authentication";
   rows.settings["ssl_min_protocol_version"] = "TLSv1.3";
   rows.settings["ssl_max_protocol_version"] = "";
+  rows.settings["ssl_crl_dir"] = "/etc/postgresql/crl.d";
   FactSet newer;
   ServerEvidence newer_server;
   AddServerFacts(rows, newer, newer_server);
@@ -438,6 +442,8 @@ TEST(ServerFactsTest, SettingsOfOldAndNewServers) {
             "TLSv1.3");
   EXPECT_EQ(FormatField(new_table, 0, FieldOf<FactKind::kServer>("ssl_max_protocol_version")),
             "(absent)");
+  EXPECT_EQ(FormatField(new_table, 0, FieldOf<FactKind::kServer>("ssl_crl_dir")),
+            "/etc/postgresql/crl.d");
 }
 
 TEST(ServerFactsTest, CipherExpansionIsOpenSslsTls12List) {
