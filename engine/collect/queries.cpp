@@ -14,6 +14,9 @@ constexpr SettingSpec kCollectedSettings[] = {
     {"ssl_ca_file", 90600},
     {"ssl_crl_file", 90600},
     {"ssl_crl_dir", 140000},
+    // One setting, renamed in 18 (which keeps the old name as an alias pg_settings does not list).
+    {"ssl_ecdh_curve", 90600, 180000},
+    {"ssl_groups", 180000},
     {"password_encryption", 90600},
     {"listen_addresses", 90600},
     {"port", 90600},
@@ -49,7 +52,7 @@ template <typename Format>
 std::string SettingsList(int version, Format format) {
   std::string list;
   for (const SettingSpec& setting : kCollectedSettings) {
-    if (setting.since_version > version) continue;
+    if (!setting.In(version)) continue;
     if (!list.empty()) list += ", ";
     list += format(std::string(setting.name));
   }

@@ -71,10 +71,15 @@ std::string Batch(std::span<const Query> queries, std::optional<Query> guarded, 
 // guarded query's included).
 std::string SessionSettings(int timeout_ms);
 
-// Settings pgward reads and the version that introduced each.
+// Settings pgward reads, the version that introduced each, and the one that renamed it.
 struct SettingSpec {
   const char* name;
   int since_version;
+  int until_version = 0;  // the first version without it, 0 for none
+
+  bool In(int version) const {
+    return since_version <= version && (until_version == 0 || version < until_version);
+  }
 };
 std::span<const SettingSpec> CollectedSettings();
 

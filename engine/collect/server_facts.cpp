@@ -88,6 +88,12 @@ void AddServerFact(const ServerRows& rows, FactSet& facts) {
     const std::vector<std::string_view> views(expanded.begin(), expanded.end());
     table.SetStringList(row, FieldOf<FactKind::kServer>("ssl_ciphers_expanded"), views);
   }
+  if (const std::optional<std::string> groups =
+          Setting(rows, rows.version >= 180000 ? "ssl_groups" : "ssl_ecdh_curve")) {
+    const std::vector<std::string> names = KeyExchangeGroups(*groups);
+    const std::vector<std::string_view> views(names.begin(), names.end());
+    table.SetStringList(row, FieldOf<FactKind::kServer>("ssl_groups"), views);
+  }
   if (std::optional<std::string> encryption = Setting(rows, "password_encryption")) {
     // Before 10 the setting is a boolean: on stores MD5 hashes.
     if (*encryption == "on") encryption = "md5";
@@ -125,7 +131,7 @@ std::vector<std::string> ExpandWithOpenSsl(const std::string& ssl_ciphers) {
 void CheckSettingsVisible(const ServerRows& rows, std::vector<EvidenceError>& errors) {
   std::string missing;
   for (const SettingSpec& setting : CollectedSettings()) {
-    if (setting.since_version > rows.version || rows.settings.contains(setting.name)) continue;
+    if (!setting.In(rows.version) || rows.settings.contains(setting.name)) continue;
     if (!missing.empty()) missing += ", ";
     missing += setting.name;
   }
@@ -153,6 +159,24 @@ std::string QuoteIdentifier(std::string_view name) {
     quoted += c;
   }
   return quoted + "\"";
+}
+
+std::vector<std::string> KeyExchangeGroups(std::string_view setting) {
+  std::vector<std::string> groups;
+  std::size_t start = 0;
+  while (start <= setting.size()) {
+    const std::size_t end = std::min(setting.find_first_of(":/", start), setting.size());
+    std::string_view name = setting.substr(start, end - start);
+    while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+    const bool excluded = name.starts_with('-');
+    while (!name.empty() && (name.front() == '?' || name.front() == '*' || name.front() == '-')) {
+      name.remove_prefix(1);
+    }
+    if (!excluded && !name.empty()) groups.emplace_back(name);
+    start = end + 1;
+  }
+  return groups;
 }
 
 std::vector<std::string> ExpandCipherList(const std::string& ssl_ciphers) {

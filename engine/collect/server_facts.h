@@ -58,6 +58,12 @@ void AddConnectionFacts(std::string_view server, std::string_view role, bool sta
 // (SSL_CTX_set_cipher_list, SSL_get_ciphers), in preference order; empty when none is valid.
 std::vector<std::string> ExpandCipherList(const std::string& ssl_ciphers);
 
+// The key-exchange groups of an ssl_groups (or ssl_ecdh_curve) value as OpenSSL reads it
+// (SSL_CTX_set1_groups_list): names separated by ':' (and '/' between 3.5's preference tuples,
+// with spaces around), each perhaps marked '?' (ignored when unknown) or '*' (a key share is sent),
+// which are removed; a name after '-' is excluded, and left out.
+std::vector<std::string> KeyExchangeGroups(std::string_view setting);
+
 // A role name as GRANT wants it: bare when it is a plain lower-case identifier.
 std::string QuoteIdentifier(std::string_view name);
 

@@ -104,6 +104,9 @@ inline constexpr FieldSpec kServerFields[] = {
     {"ssl_ca_file", kString, "ssl_ca_file; empty when client certificates cannot be verified"},
     {"ssl_crl_file", kString, "ssl_crl_file"},
     {"ssl_crl_dir", kString, "ssl_crl_dir (14+); empty before 14, which has no such setting"},
+    {"ssl_groups", kStringList,
+     "key-exchange groups the server offers: ssl_groups (18+), ssl_ecdh_curve before; OpenSSL's "
+     "? and * marks removed, groups excluded with - left out"},
     {"password_encryption", kString, "password_encryption (md5 or scram-sha-256)"},
     {"listen_addresses", kString, "listen_addresses"},
     {"log_connections", kBool, "log_connections"},

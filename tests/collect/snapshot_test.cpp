@@ -446,6 +446,18 @@ TEST(ServerFactsTest, SettingsOfOldAndNewServers) {
             "/etc/postgresql/crl.d");
 }
 
+TEST(ServerFactsTest, KeyExchangeGroupsAreReadAsOpenSslReadsThem) {
+  using Groups = std::vector<std::string>;
+  EXPECT_EQ(KeyExchangeGroups("prime256v1"), Groups{"prime256v1"});
+  EXPECT_EQ(KeyExchangeGroups("X25519:prime256v1"), (Groups{"X25519", "prime256v1"}));
+  // OpenSSL 3.5's default list: tuples, optional (?) groups and key shares (*).
+  EXPECT_EQ(KeyExchangeGroups("?*X25519MLKEM768 / ?*X25519:?secp256r1 / ?ffdhe2048"),
+            (Groups{"X25519MLKEM768", "X25519", "secp256r1", "ffdhe2048"}));
+  EXPECT_EQ(KeyExchangeGroups("DEFAULT:-X448:secp384r1"), (Groups{"DEFAULT", "secp384r1"}));
+  EXPECT_EQ(KeyExchangeGroups(""), Groups{});
+  EXPECT_EQ(KeyExchangeGroups("::"), Groups{});
+}
+
 TEST(ServerFactsTest, CipherExpansionIsOpenSslsTls12List) {
   const std::vector<std::string> strict = ExpandCipherList("ECDHE+AESGCM");
   EXPECT_FALSE(strict.empty());

@@ -206,6 +206,40 @@ TEST(ScanProbeTest, ClientCertificatesWithoutARevocationListFailCert004UntilOneI
   EXPECT_EQ(Check(after, "PGW-CERT-004")["failures"], 0);
 }
 
+// PostgreSQL 15's ssl_ecdh_curve: its default (prime256v1) passes PGW-SRV-008; a 112-bit curve the
+// server takes on reload fails it. No client of today offers that curve, so TLS then fails with
+// OpenSSL's defaults: the second scan connects without it, as the sandbox's host lines allow.
+TEST(ScanProbeTest, AWeakEcdhCurveFailsSrv008) {
+  Sandbox sandbox;
+  sandbox.GrantScannerHbaFileRules();
+  std::string dsn = sandbox.tls_dsn(sandbox::kScannerRole);
+  const auto scan = [&] {
+    const auto result = RunPgward({"scan", "--target", dsn, "--format", "json"});
+    EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;
+    const nlohmann::json report = nlohmann::json::parse(result.out);
+    EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
+    return report;
+  };
+  const nlohmann::json stock = scan();
+  EXPECT_EQ(Check(stock, "PGW-SRV-008")["facts_checked"], 1);
+  EXPECT_EQ(Check(stock, "PGW-SRV-008")["failures"], 0);
+
+  sandbox.Query("ALTER SYSTEM SET ssl_ecdh_curve = 'secp224r1'");
+  sandbox.Reload();
+  // The server took it: its log says nothing of a curve it could not use.
+  std::ifstream log(sandbox.server_log());
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("ECDH"), std::string::npos) << text;
+  sandbox::ClientSpec tls;
+  tls.transport = sandbox::Transport::kTcpTls;
+  EXPECT_THROW(sandbox::LiveClient(sandbox, tls), std::runtime_error) << "no group in common";
+  dsn += " sslmode=disable";
+  const nlohmann::json weak = scan();
+  const std::string server = weak["targets"][0];
+  EXPECT_EQ(Messages(weak, "PGW-SRV-008"),
+            (std::multiset<std::string>{server + " offers the key-exchange group(s) secp224r1"}));
+}
+
 TEST(ScanProbeTest, SslOffServerRefusesTlsAndFailsSrv001) {
   Sandbox sandbox(SandboxOptions::ssl_off());
   sandbox.GrantScannerHbaFileRules();
