@@ -2,12 +2,15 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <memory>
 #include <mutex>
 
 #include "engine/collect/queries.h"
+#include "engine/model/fact_format.h"
 
 namespace pgward::collect {
 namespace {
@@ -79,10 +82,7 @@ void AddServerFact(const ServerRows& rows, FactSet& facts) {
       table.SetString(row, field, *text);
     }
   }
-  // Before 14 there is no CRL directory: known to be none, not unknown.
-  if (rows.version > 0 && rows.version < 140000) {
-    table.SetString(row, ServerField("ssl_crl_dir"), "");
-  }
+  AddSettingsImpliedByVersion(table, row, rows.version);
   if (const std::optional<std::string> ciphers = Setting(rows, "ssl_ciphers")) {
     const std::vector<std::string> expanded = ExpandCipherList(*ciphers);
     const std::vector<std::string_view> views(expanded.begin(), expanded.end());
@@ -147,6 +147,14 @@ void CheckSettingsVisible(const ServerRows& rows, std::vector<EvidenceError>& er
 
 }  // namespace
 
+void AddSettingsImpliedByVersion(FactTable& table, size_t row, int version) {
+  // Before 14 there is no CRL directory: known to be none, not unknown.
+  const size_t crl_dir = FieldOf<FactKind::kServer>("ssl_crl_dir");
+  if (version > 0 && version < 140000 && IsAbsent(table, row, crl_dir)) {
+    table.SetString(row, crl_dir, "");
+  }
+}
+
 std::string QuoteIdentifier(std::string_view name) {
   bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
   for (char c : name) {
@@ -161,6 +169,27 @@ std::string QuoteIdentifier(std::string_view name) {
   return quoted + "\"";
 }
 
+namespace {
+
+bool SameGroupName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// OpenSSL 3.5's keywords (ssl/t1_lib.c), as lists of the groups they stand for.
+std::vector<std::string_view> KeywordGroups(std::string_view name) {
+  if (SameGroupName(name, "DEFAULT")) {
+    return {"X25519MLKEM768", "X25519",    "secp256r1", "X448",
+            "secp384r1",      "secp521r1", "ffdhe2048", "ffdhe3072"};
+  }
+  if (SameGroupName(name, "DEFAULT_SUITE_B")) return {"secp256r1", "secp384r1"};
+  return {name};
+}
+
+}  // namespace
+
 std::vector<std::string> KeyExchangeGroups(std::string_view setting) {
   std::vector<std::string> groups;
   std::size_t start = 0;
@@ -169,11 +198,17 @@ std::vector<std::string> KeyExchangeGroups(std::string_view setting) {
     std::string_view name = setting.substr(start, end - start);
     while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-    const bool excluded = name.starts_with('-');
+    // '?', '*' and '-' may each come once, in any order; '-' removes the group listed before.
+    bool removed = false;
     while (!name.empty() && (name.front() == '?' || name.front() == '*' || name.front() == '-')) {
+      removed = removed || name.front() == '-';
       name.remove_prefix(1);
     }
-    if (!excluded && !name.empty()) groups.emplace_back(name);
+    for (const std::string_view group : KeywordGroups(name)) {
+      if (group.empty()) continue;
+      std::erase_if(groups, [&](const std::string& kept) { return SameGroupName(kept, group); });
+      if (!removed) groups.emplace_back(group);
+    }
     start = end + 1;
   }
   return groups;

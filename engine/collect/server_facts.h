@@ -58,11 +58,16 @@ void AddConnectionFacts(std::string_view server, std::string_view role, bool sta
 // (SSL_CTX_set_cipher_list, SSL_get_ciphers), in preference order; empty when none is valid.
 std::vector<std::string> ExpandCipherList(const std::string& ssl_ciphers);
 
-// The key-exchange groups of an ssl_groups (or ssl_ecdh_curve) value as OpenSSL reads it
+// The key-exchange groups of an ssl_groups value (18+) as OpenSSL reads it
 // (SSL_CTX_set1_groups_list): names separated by ':' (and '/' between 3.5's preference tuples,
-// with spaces around), each perhaps marked '?' (ignored when unknown) or '*' (a key share is sent),
-// which are removed; a name after '-' is excluded, and left out.
+// with spaces around), each perhaps marked '?' (ignored when unknown) or '*' (a key share is
+// sent), which are removed, or '-' (removes the group named before); DEFAULT and DEFAULT_SUITE_B
+// stand for OpenSSL 3.5's lists. Before 18, ssl_ecdh_curve is one curve's name, read the same.
 std::vector<std::string> KeyExchangeGroups(std::string_view setting);
+
+// What a server's version says of settings it does not have: no ssl_crl_dir before 14 (none,
+// not unknown). For live collections and for snapshots an older pgward wrote without them.
+void AddSettingsImpliedByVersion(FactTable& table, size_t row, int version);
 
 // A role name as GRANT wants it: bare when it is a plain lower-case identifier.
 std::string QuoteIdentifier(std::string_view name);

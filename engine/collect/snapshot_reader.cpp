@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "engine/collect/csv_import.h"
+#include "engine/collect/server_facts.h"
 #include "engine/collect/snapshot.h"
 #include "engine/core/file_digest.h"
 #include "engine/core/input_file.h"
@@ -396,8 +397,10 @@ class Reader {
     const size_t row = Commit(table, TargetOf(table, server.name));
     if (server.host) table.SetString(row, FieldOf<FactKind::kServer>("host"), *server.host);
     if (server.port) table.SetInteger(row, FieldOf<FactKind::kServer>("port"), *server.port);
-    if (server.version)
+    if (server.version) {
       table.SetInteger(row, FieldOf<FactKind::kServer>("version"), *server.version);
+      AddSettingsImpliedByVersion(table, row, *server.version);
+    }
     return std::nullopt;
   }
 

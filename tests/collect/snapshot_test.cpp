@@ -290,6 +290,26 @@ TEST_F(SnapshotTest, AServersCollectionTimeIsItsOwnUnknownOrTheDocuments) {
   }
 }
 
+// A snapshot an older pgward wrote has no ssl_crl_dir: a server before 14 has none (the setting
+// does not exist), a later one's is not known.
+TEST_F(SnapshotTest, AnOlderSnapshotOfAServerBefore14HasNoCrlDirectory) {
+  const std::string json = R"({"format": "pgward-snapshot", "format_version": 1,
+      "collector": {"name": "pgward", "version": "1"}, "collected_at": "2026-01-02",
+      "servers": [
+        {"name": "thirteen", "host": null, "port": null, "version": 130012,
+         "settings": {"ssl": true, "ssl_ca_file": "root.crt", "ssl_crl_file": ""}},
+        {"name": "fifteen", "host": null, "port": null, "version": 150018,
+         "settings": {"ssl": true, "ssl_ca_file": "root.crt", "ssl_crl_file": ""}}]})";
+  FactSet facts;
+  Evidence evidence;
+  ASSERT_EQ(LoadSnapshot(Write("older.json", json), facts, evidence), std::nullopt);
+  const FactTable& servers = facts.table(FactKind::kServer);
+  ASSERT_EQ(servers.size(), 2u);
+  const size_t crl_dir = FieldOf<FactKind::kServer>("ssl_crl_dir");
+  EXPECT_EQ(FormatField(servers, 0, crl_dir), "");
+  EXPECT_EQ(FormatField(servers, 1, crl_dir), "(absent)");
+}
+
 TEST_F(SnapshotTest, CsvOfTheAuditQueryBecomesConnectionFacts) {
   // psql --csv: NULL is an empty field, t/f booleans, quotes only where needed.
   const std::string path = Write("orders-db.csv",
@@ -418,6 +438,7 @@ TEST(ServerFactsTest, SettingsOfOldAndNewServers) {
   EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("log_connections")), "true");
   // No CRL directory before 14: none, not unknown (PGW-CERT-004 decides on ssl_crl_file alone).
   EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("ssl_crl_dir")), "");
+  EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("ssl_groups")), "(absent)");
   // Settings a role may not read are missing evidence, with the grant that fixes it.
   ASSERT_EQ(server.errors.size(), 1u);
   EXPECT_NE(server.errors[0].message.find("GRANT pg_read_all_settings TO \"Scanner Role\""),
@@ -433,6 +454,8 @@ TEST(ServerFactsTest, SettingsOfOldAndNewServers) {
   rows.settings["ssl_min_protocol_version"] = "TLSv1.3";
   rows.settings["ssl_max_protocol_version"] = "";
   rows.settings["ssl_crl_dir"] = "/etc/postgresql/crl.d";
+  rows.settings["ssl_groups"] = "X25519:prime256v1";
+  rows.settings["ssl_ecdh_curve"] = "secp384r1";  // 18's alias of ssl_groups: never read there
   FactSet newer;
   ServerEvidence newer_server;
   AddServerFacts(rows, newer, newer_server);
@@ -444,6 +467,8 @@ TEST(ServerFactsTest, SettingsOfOldAndNewServers) {
             "(absent)");
   EXPECT_EQ(FormatField(new_table, 0, FieldOf<FactKind::kServer>("ssl_crl_dir")),
             "/etc/postgresql/crl.d");
+  EXPECT_EQ(FormatField(new_table, 0, FieldOf<FactKind::kServer>("ssl_groups")),
+            "X25519, prime256v1");
 }
 
 TEST(ServerFactsTest, KeyExchangeGroupsAreReadAsOpenSslReadsThem) {
@@ -453,7 +478,13 @@ TEST(ServerFactsTest, KeyExchangeGroupsAreReadAsOpenSslReadsThem) {
   // OpenSSL 3.5's default list: tuples, optional (?) groups and key shares (*).
   EXPECT_EQ(KeyExchangeGroups("?*X25519MLKEM768 / ?*X25519:?secp256r1 / ?ffdhe2048"),
             (Groups{"X25519MLKEM768", "X25519", "secp256r1", "ffdhe2048"}));
-  EXPECT_EQ(KeyExchangeGroups("DEFAULT:-X448:secp384r1"), (Groups{"DEFAULT", "secp384r1"}));
+  // OpenSSL's keywords stand for their lists; '-' (in any place among the marks) removes a group
+  // named before it, whatever its case.
+  EXPECT_EQ(
+      KeyExchangeGroups("DEFAULT:-X448:-ffdhe3072"),
+      (Groups{"X25519MLKEM768", "X25519", "secp256r1", "secp384r1", "secp521r1", "ffdhe2048"}));
+  EXPECT_EQ(KeyExchangeGroups("default_suite_b"), (Groups{"secp256r1", "secp384r1"}));
+  EXPECT_EQ(KeyExchangeGroups("secp224r1:?-SECP224R1:X25519"), Groups{"X25519"});
   EXPECT_EQ(KeyExchangeGroups(""), Groups{});
   EXPECT_EQ(KeyExchangeGroups("::"), Groups{});
 }
