@@ -54,6 +54,15 @@ std::set<std::string> Fingerprints(const nlohmann::json& report) {
   return fingerprints;
 }
 
+// `pgward scan --target DSN --format json`, which must complete (exit 0 or 1, no evidence error).
+nlohmann::json ScanTarget(const std::string& dsn) {
+  const auto result = RunPgward({"scan", "--target", dsn, "--format", "json"});
+  EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;
+  const nlohmann::json report = nlohmann::json::parse(result.out);
+  EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
+  return report;
+}
+
 class TempDir {
  public:
   TempDir() {
@@ -165,13 +174,6 @@ TEST(ScanProbeTest, ClientCertificatesWithoutARevocationListFailCert004UntilOneI
   Sandbox sandbox;
   sandbox.GrantScannerHbaFileRules();
   const std::string dsn = sandbox.tls_dsn(sandbox::kScannerRole);
-  const auto scan = [&] {
-    const auto result = RunPgward({"scan", "--target", dsn, "--format", "json"});
-    EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;
-    const nlohmann::json report = nlohmann::json::parse(result.out);
-    EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
-    return report;
-  };
   const auto connects = [&](const char* role) {
     sandbox::ClientSpec spec;
     spec.transport = sandbox::Transport::kTcpTls;
@@ -185,7 +187,7 @@ TEST(ScanProbeTest, ClientCertificatesWithoutARevocationListFailCert004UntilOneI
     }
   };
 
-  const nlohmann::json before = scan();
+  const nlohmann::json before = ScanTarget(dsn);
   const std::string server = before["targets"][0];
   EXPECT_EQ(
       Messages(before, "PGW-CERT-004"),
@@ -201,7 +203,7 @@ TEST(ScanProbeTest, ClientCertificatesWithoutARevocationListFailCert004UntilOneI
   EXPECT_FALSE(connects(sandbox::kCertOnlyRole)) << "the revoked certificate was accepted";
   EXPECT_TRUE(connects(sandbox::kVerifyFullRole));
 
-  const nlohmann::json after = scan();
+  const nlohmann::json after = ScanTarget(dsn);
   EXPECT_EQ(Check(after, "PGW-CERT-004")["facts_checked"], 1);
   EXPECT_EQ(Check(after, "PGW-CERT-004")["failures"], 0);
 }
@@ -213,14 +215,7 @@ TEST(ScanProbeTest, AWeakEcdhCurveFailsSrv008) {
   Sandbox sandbox;
   sandbox.GrantScannerHbaFileRules();
   std::string dsn = sandbox.tls_dsn(sandbox::kScannerRole);
-  const auto scan = [&] {
-    const auto result = RunPgward({"scan", "--target", dsn, "--format", "json"});
-    EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;
-    const nlohmann::json report = nlohmann::json::parse(result.out);
-    EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
-    return report;
-  };
-  const nlohmann::json stock = scan();
+  const nlohmann::json stock = ScanTarget(dsn);
   EXPECT_EQ(Check(stock, "PGW-SRV-008")["facts_checked"], 1);
   EXPECT_EQ(Check(stock, "PGW-SRV-008")["failures"], 0);
 
@@ -237,7 +232,7 @@ TEST(ScanProbeTest, AWeakEcdhCurveFailsSrv008) {
   EXPECT_EQ(text.find("SSL configuration was not reloaded"), std::string::npos) << text;
   EXPECT_EQ(text.find("ECDH"), std::string::npos) << text;
   dsn += " sslmode=disable";
-  const nlohmann::json weak = scan();
+  const nlohmann::json weak = ScanTarget(dsn);
   const std::string server = weak["targets"][0];
   EXPECT_EQ(Messages(weak, "PGW-SRV-008"),
             (std::multiset<std::string>{server + " offers the key-exchange group(s) secp224r1"}));
