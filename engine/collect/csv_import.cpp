@@ -41,6 +41,7 @@ const std::map<std::string, int, std::less<>>& ColumnNames() {
       {"superuser", kSuperuser},
       {"rolreplication", kReplication},
       {"replication", kReplication},
+      {"backend_type", kBackendType},
   };
   return names;
 }

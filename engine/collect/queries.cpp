@@ -80,8 +80,10 @@ std::string SettingsViewQuery(int version) {
 // reading it once, joined to pg_database and pg_roles (pg_authid's rows, readable by every
 // role) as pg_stat_activity joins pg_database and pg_authid, gives the same rows for half of
 // what the views cost. pg_stat_ssl and pg_stat_gssapi (13+) leave out rows without
-// client_port, but a client backend the role may see always has one (-1 on a Unix socket),
-// and without pg_read_all_stats no connection facts are made at all.
+// client_port, but a client backend or walsender the role may see always has one (-1 on a Unix
+// socket), and without pg_read_all_stats no connection facts are made at all. Walsenders carry
+// every row a standby or subscriber receives, so they are sessions too; pg_stat_replication
+// (pg_stat_get_wal_senders() joined to the same function) adds their state.
 std::string ConnectionQuery(int version) {
   const bool v12 = version >= 120000;
   std::string sql =
@@ -92,13 +94,16 @@ std::string ConnectionQuery(int version) {
              : "a.sslclientdn, NULL::numeric, NULL::text, ";
   sql +=
       v12 ? "a.gss_auth, a.gss_princ, a.gss_enc, " : "NULL::boolean, NULL::text, NULL::boolean, ";
+  sql += "r.rolsuper, r.rolreplication, ";
+  // Before 10, pg_stat_activity lists client backends only.
+  sql += version >= 100000 ? "a.backend_type, " : "NULL::text, ";
   sql +=
-      "r.rolsuper, r.rolreplication FROM pg_catalog.pg_stat_get_activity(NULL) a "
+      "w.state FROM pg_catalog.pg_stat_get_activity(NULL) a "
       "LEFT JOIN pg_catalog.pg_database d ON d.oid = a.datid "
       "LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid "
+      "LEFT JOIN pg_catalog.pg_stat_get_wal_senders() w ON w.pid = a.pid "
       "WHERE a.pid <> pg_catalog.pg_backend_pid()";
-  // Before 10, pg_stat_activity lists client backends only.
-  if (version >= 100000) sql += " AND a.backend_type = 'client backend'";
+  if (version >= 100000) sql += " AND a.backend_type IN ('client backend', 'walsender')";
   return sql;
 }
 

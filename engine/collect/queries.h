@@ -38,6 +38,11 @@ enum ConnectionColumn {
   kGssEncrypted,
   kSuperuser,
   kReplication,
+  // pg_stat_activity.backend_type: 'client backend' or 'walsender'; NULL (a CSV without the
+  // column) stands for a client backend, the only kind the documented audit query lists.
+  kBackendType,
+  // pg_stat_replication.state of a walsender: startup, catchup, streaming, backup or stopping.
+  kReplicationState,
   kConnectionColumnCount,
 };
 
@@ -52,7 +57,8 @@ enum class Query {
   // name, setting rows of the same from pg_settings, which leaves out the settings the role
   // may not see.
   kSettingsView,
-  // The other client sessions, ConnectionColumn order, in no particular order.
+  // The other client sessions and replication senders (walsenders: standbys, base backups,
+  // subscriptions), ConnectionColumn order, in no particular order.
   kConnections,
   // pg_hba_file_rules (PostgreSQL 10+; an error without hba_readable) with the arrays as JSON:
   // [rule_number, file_name (16+),] line_number, type, database, user_name, address, netmask,

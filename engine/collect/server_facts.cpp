@@ -188,6 +188,13 @@ std::vector<std::string_view> KeywordGroups(std::string_view name) {
   return {name};
 }
 
+// A walsender serves physical replication without a database (a standby, pg_basebackup) and
+// logical replication in one. Any other backend type the query keeps is a client's.
+std::string_view SessionKind(const Row& row) {
+  if (row[kBackendType] != "walsender") return "client";
+  return row[kDatabase] ? "logical_replication" : "physical_replication";
+}
+
 }  // namespace
 
 std::vector<std::string> KeyExchangeGroups(std::string_view setting) {
@@ -261,7 +268,9 @@ void AddConnectionFacts(std::string_view server, std::string_view role, bool sta
                f_gss_principal = FieldOf<FactKind::kConnection>("gss_principal"),
                f_encrypted = FieldOf<FactKind::kConnection>("encrypted"),
                f_superuser = FieldOf<FactKind::kConnection>("superuser"),
-               f_replication = FieldOf<FactKind::kConnection>("replication");
+               f_replication = FieldOf<FactKind::kConnection>("replication"),
+               f_session_kind = FieldOf<FactKind::kConnection>("session_kind"),
+               f_replication_state = FieldOf<FactKind::kConnection>("replication_state");
   size_t hidden = 0;
   for (const Row& row : rows) {
     const std::optional<bool> ssl = ParseBool(row[kSsl]);
@@ -313,6 +322,11 @@ void AddConnectionFacts(std::string_view server, std::string_view role, bool sta
     }
     if (std::optional<bool> replication = ParseBool(row[kReplication])) {
       table.SetBool(fact, f_replication, *replication);
+    }
+    const std::string_view session_kind = SessionKind(row);
+    table.SetString(fact, f_session_kind, session_kind);
+    if (session_kind != "client" && row[kReplicationState]) {
+      table.SetString(fact, f_replication_state, *row[kReplicationState]);
     }
   }
   if (hidden > 0) {

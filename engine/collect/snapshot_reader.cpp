@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -434,6 +435,12 @@ class Reader {
     if (object.find_field_unordered("rows").get_array().get(rows)) {
       return where + ".rows: expected an array";
     }
+    // A snapshot written before replication senders were collected has client sessions only.
+    constexpr size_t kSessionKind = FieldOf<FactKind::kConnection>("session_kind");
+    const ValueId implied_session_kind =
+        kind == FactKind::kConnection && std::ranges::find(columns, kSessionKind) == columns.end()
+            ? facts_.pool().InternString("client")
+            : kAbsent;
     // Where a row's error is: made only when there is one (a million rows make no strings).
     size_t index = 0;
     const auto at = [&] { return where + ".rows[" + std::to_string(index) + "]"; };
@@ -467,7 +474,10 @@ class Reader {
       if (column != columns.size()) {
         return at() + ": " + std::to_string(columns.size()) + " values expected";
       }
-      Commit(table, target);
+      const size_t row = Commit(table, target);
+      if (implied_session_kind != kAbsent) {
+        table.SetInterned(row, kSessionKind, FieldType::kString, implied_session_kind);
+      }
       ++index;
     }
     return std::nullopt;

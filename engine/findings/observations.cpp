@@ -31,8 +31,11 @@ void ObserveSessions(const FactSet& facts, Observations& observations) {
   constexpr auto kSsl = FieldOf<FactKind::kConnection>("ssl");
   constexpr auto kTlsVersion = FieldOf<FactKind::kConnection>("tls_version");
   constexpr auto kGssEncrypted = FieldOf<FactKind::kConnection>("gss_encrypted");
+  constexpr auto kSessionKind = FieldOf<FactKind::kConnection>("session_kind");
   std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> counts;
   for (size_t row = 0; row < table.size(); ++row) {
+    // Client sessions: replication senders are counted by the findings about them.
+    if (table.String(row, kSessionKind).value_or("client") != "client") continue;
     std::string encryption = "plaintext", protocol = "none";
     if (table.Bool(row, kSsl).value_or(false)) {
       encryption = "tls";

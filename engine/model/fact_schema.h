@@ -32,7 +32,7 @@ struct FieldSpec {
 // The kinds of facts policies range over (a rule's `target`). The order is the column order
 // of reports and the order in which facts are evaluated.
 enum class FactKind {
-  kConnection,     // a live client session
+  kConnection,     // a live session: a client's, or a replication sender's (walsender)
   kServer,         // a server's settings and the scanner's own connection
   kCertificate,    // a certificate of a server's chain, from the TLS probe
   kProbeProtocol,  // a protocol version the TLS probe tried
@@ -87,6 +87,14 @@ inline constexpr FieldSpec kConnectionFields[] = {
     {"encrypted", kBool, "encrypted by TLS or by GSSAPI"},
     {"superuser", kBool, "the role is a superuser (pg_roles.rolsuper)"},
     {"replication", kBool, "the role has the REPLICATION attribute"},
+    {"session_kind", kString,
+     "client (a client backend), physical_replication (a walsender without a database: a "
+     "streaming standby or a base backup) or logical_replication (a walsender connected to a "
+     "database: a subscription or logical decoding client)"},
+    {"replication_state", kString,
+     "replication sessions: pg_stat_replication.state (startup, catchup, streaming, backup or "
+     "stopping)",
+     true},
 };
 
 inline constexpr FieldSpec kServerFields[] = {
@@ -260,8 +268,8 @@ inline constexpr FieldSpec kLogFailureFields[] = {
 
 inline constexpr FactTypeSpec kFactTypes[] = {
     {FactKind::kConnection, "connection",
-     "a live client session (pg_stat_activity, pg_stat_ssl, "
-     "pg_stat_gssapi, pg_roles)",
+     "a live session (pg_stat_activity, pg_stat_ssl, pg_stat_gssapi, pg_stat_replication, "
+     "pg_roles): a client's, or a replication sender's (walsender)",
      kConnectionFields, "server"},
     {FactKind::kServer, "server", "a server's TLS and authentication settings", kServerFields,
      "server"},

@@ -3,6 +3,7 @@
 #include "engine/model/fact_format.h"
 #include "engine/policy/builtin.h"
 #include "engine/policy/evaluator.h"
+#include "engine/scan/gather.h"
 
 namespace pgward::collect::testing {
 
@@ -47,6 +48,35 @@ std::string ErrorText(const Evidence& evidence) {
     text += error.target + ": " + error.message + "\n";
   }
   return text;
+}
+
+Target TargetFor(const std::string& name, const std::string& dsn, int timeout_ms) {
+  Target target;
+  target.name = name;
+  target.dsn = dsn;
+  target.timeout_ms = timeout_ms;
+  return target;
+}
+
+Evidence Collect(std::vector<Target> targets, FactSet& facts, int concurrency) {
+  scan::LivePlan plan;
+  plan.collect.targets = std::move(targets);
+  plan.collect.concurrency = concurrency;
+  return scan::GatherLive(plan, facts);
+}
+
+std::vector<std::string> SessionFacts(const FactSet& facts, const std::string& server,
+                                      const std::set<std::int64_t>& pids) {
+  const FactTable& table = facts.table(FactKind::kConnection);
+  const std::vector<std::string> described = DescribeFacts(facts, FactKind::kConnection);
+  std::vector<std::string> kept;
+  for (size_t row = 0; row < table.size(); ++row) {
+    if (FormatField(table, row, FieldOf<FactKind::kConnection>("server")) == server &&
+        pids.contains(*table.Integer(row, FieldOf<FactKind::kConnection>("pid")))) {
+      kept.push_back(described[row]);
+    }
+  }
+  return kept;
 }
 
 }  // namespace pgward::collect::testing

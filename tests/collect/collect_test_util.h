@@ -1,8 +1,11 @@
 #pragma once
 
+#include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "engine/collect/target.h"
 #include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
 
@@ -17,5 +20,28 @@ std::vector<std::string> BaselineFindings(const FactSet& facts);
 
 // Every error message, one per line.
 std::string ErrorText(const Evidence& evidence);
+
+Target TargetFor(const std::string& name, const std::string& dsn, int timeout_ms = 20000);
+
+// Collection as a scan does it: libpq, then each server's hba evidence.
+Evidence Collect(std::vector<Target> targets, FactSet& facts, int concurrency = 4);
+
+// The oracle of the connection query: the statistics views teams query (pg_stat_activity,
+// pg_stat_ssl, pg_stat_gssapi, pg_stat_replication) joined to pg_roles, in ConnectionColumn
+// order, for client backends and replication senders, ordered by pid.
+inline constexpr const char* kStatisticsViewsQuery =
+    "SELECT a.pid, a.usename, a.datname, a.application_name, host(a.client_addr), s.ssl, "
+    "s.version, s.cipher, s.bits, NULL::boolean, s.client_dn, s.client_serial::text, "
+    "s.issuer_dn, g.gss_authenticated, g.principal, g.encrypted, r.rolsuper, r.rolreplication, "
+    "a.backend_type, p.state "
+    "FROM pg_catalog.pg_stat_activity a LEFT JOIN pg_catalog.pg_stat_ssl s ON s.pid = a.pid "
+    "LEFT JOIN pg_catalog.pg_stat_gssapi g ON g.pid = a.pid "
+    "LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid "
+    "LEFT JOIN pg_catalog.pg_stat_replication p ON p.pid = a.pid "
+    "WHERE a.backend_type IN ('client backend', 'walsender') ORDER BY a.pid";
+
+// The connection facts of `server` for the sessions `pids`, described.
+std::vector<std::string> SessionFacts(const FactSet& facts, const std::string& server,
+                                      const std::set<std::int64_t>& pids);
 
 }  // namespace pgward::collect::testing

@@ -37,24 +37,12 @@ using sandbox::LiveClient;
 using sandbox::Sandbox;
 using sandbox::Transport;
 using testing::BaselineFindings;
+using testing::Collect;
 using testing::DescribeFacts;
 using testing::ErrorText;
-
-Target TargetFor(const std::string& name, const std::string& dsn, int timeout_ms = 20000) {
-  Target target;
-  target.name = name;
-  target.dsn = dsn;
-  target.timeout_ms = timeout_ms;
-  return target;
-}
-
-// Collection as a scan does it: libpq, then each server's hba evidence.
-Evidence Collect(std::vector<Target> targets, FactSet& facts, int concurrency = 4) {
-  scan::LivePlan plan;
-  plan.collect.targets = std::move(targets);
-  plan.collect.concurrency = concurrency;
-  return scan::GatherLive(plan, facts);
-}
+using testing::kStatisticsViewsQuery;
+using testing::SessionFacts;
+using testing::TargetFor;
 
 std::vector<LiveClient> PlantClients(const Sandbox& server) {
   std::vector<LiveClient> clients;
@@ -167,32 +155,6 @@ TEST(LiveCollectTest, ConnectionFactsAreExactlyThePlantedSessions) {
   EXPECT_NE(setting("ssl_ciphers_expanded").find("ECDHE-RSA-AES128-GCM-SHA256"), std::string::npos);
   EXPECT_EQ(setting("ssl_ciphers_expanded").find("TLS_AES"), std::string::npos);
   EXPECT_EQ(setting("hba_file"), server.hba_file().string());
-}
-
-// What pgward read before it read pg_stat_get_activity() itself: the statistics views teams
-// query, joined to pg_roles.
-constexpr const char* kStatisticsViewsQuery =
-    "SELECT a.pid, a.usename, a.datname, a.application_name, host(a.client_addr), s.ssl, "
-    "s.version, s.cipher, s.bits, NULL::boolean, s.client_dn, s.client_serial::text, "
-    "s.issuer_dn, g.gss_authenticated, g.principal, g.encrypted, r.rolsuper, r.rolreplication "
-    "FROM pg_catalog.pg_stat_activity a LEFT JOIN pg_catalog.pg_stat_ssl s ON s.pid = a.pid "
-    "LEFT JOIN pg_catalog.pg_stat_gssapi g ON g.pid = a.pid "
-    "LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid "
-    "WHERE a.backend_type = 'client backend' ORDER BY a.pid";
-
-// The connection facts of `server` for the sessions `pids`, described.
-std::vector<std::string> SessionFacts(const FactSet& facts, const std::string& server,
-                                      const std::set<std::int64_t>& pids) {
-  const FactTable& table = facts.table(FactKind::kConnection);
-  const std::vector<std::string> described = DescribeFacts(facts, FactKind::kConnection);
-  std::vector<std::string> kept;
-  for (size_t row = 0; row < table.size(); ++row) {
-    if (FormatField(table, row, FieldOf<FactKind::kConnection>("server")) == server &&
-        pids.contains(*table.Integer(row, FieldOf<FactKind::kConnection>("pid")))) {
-      kept.push_back(described[row]);
-    }
-  }
-  return kept;
 }
 
 TEST(LiveCollectTest, ConnectionFactsAreWhatTheStatisticsViewsShow) {

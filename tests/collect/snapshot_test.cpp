@@ -54,10 +54,11 @@ server:
 connection:
   - {server: db1, pid: 7, user: "app \"quoted\"", database: "caf\u00e9\ttab", client_addr: 10.0.0.5,
      local: false, ssl: true, tls_version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384, bits: 256,
-     client_dn: "/CN=\\back\\slash", encrypted: true}
+     client_dn: "/CN=\\back\\slash", encrypted: true, session_kind: client}
   - {server: db1, pid: 8, user: app, client_addr: "2001:db8::1", local: false, ssl: false,
-     encrypted: false, compression: false}
-  - {server: other, pid: 9, local: true, ssl: false, encrypted: false}
+     encrypted: false, compression: false, session_kind: physical_replication,
+     replication_state: streaming}
+  - {server: other, pid: 9, local: true, ssl: false, encrypted: false, session_kind: client}
 certificate:
   - {server: db1, depth: 0, subject: CN=db1, not_after: 2027-01-31T12:00:00Z, sans: ["DNS:db1", "IP:10.0.0.1"]}
 probe_protocol:
@@ -155,6 +156,12 @@ TEST_F(SnapshotTest, ASnapshotFromBeforeServerLogsLoads) {
       std::nullopt);
   EXPECT_EQ(facts.table(FactKind::kConnection).size(), 3u);
   EXPECT_EQ(facts.table(FactKind::kLogSession).size(), 0u);
+  // Nor has it session kinds: pgward collected client sessions only then.
+  const FactTable& connections = facts.table(FactKind::kConnection);
+  for (size_t row = 0; row < connections.size(); ++row) {
+    EXPECT_EQ(FormatField(connections, row, FieldOf<FactKind::kConnection>("session_kind")),
+              "client");
+  }
 }
 
 TEST_F(SnapshotTest, FixtureLoadsAndIsWrittenTheSame) {
@@ -334,6 +341,26 @@ TEST_F(SnapshotTest, CsvOfTheAuditQueryBecomesConnectionFacts) {
   EXPECT_NE(rows[1].find("encrypted=false"), std::string::npos) << rows[1];
   EXPECT_NE(rows[2].find("local=true"), std::string::npos) << rows[2];
   EXPECT_EQ(evidence.artifacts.size(), 1u);
+}
+
+TEST_F(SnapshotTest, CsvWithBackendTypesHasReplicationSessions) {
+  const std::string path = Write("primary.csv",
+                                 "pid,usename,datname,application_name,client_addr,ssl,"
+                                 "backend_type\n"
+                                 "201,app,orders,web,10.0.0.5,t,client backend\n"
+                                 "202,replicator,,standby1,10.0.0.6,f,walsender\n"
+                                 "203,replicator,orders,orders_sub,10.0.0.7,t,walsender\n");
+  FactSet facts;
+  Evidence evidence;
+  ASSERT_EQ(LoadSnapshot(path, facts, evidence), std::nullopt);
+  const FactTable& connections = facts.table(FactKind::kConnection);
+  ASSERT_EQ(connections.size(), 3u);
+  std::vector<std::string> kinds;
+  for (size_t row = 0; row < connections.size(); ++row) {
+    kinds.push_back(FormatField(connections, row, FieldOf<FactKind::kConnection>("session_kind")));
+  }
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"client", "physical_replication", "logical_replication"}));
 }
 
 TEST_F(SnapshotTest, CsvRowsHiddenFromTheExportingRoleAreErrors) {

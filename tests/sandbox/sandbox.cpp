@@ -16,6 +16,7 @@
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 namespace pgward::sandbox {
@@ -44,6 +45,7 @@ struct ServerUser {
   bool switch_user = false;
   uid_t uid = 0;
   gid_t gid = 0;
+  std::string home;  // libpq in a standby's walreceiver looks for ~/.postgresql there
 };
 
 ServerUser ToolUser() {
@@ -52,7 +54,7 @@ ServerUser ToolUser() {
   if (entry == nullptr) {
     throw std::runtime_error("sandbox: running as root but there is no 'postgres' OS user");
   }
-  return {true, entry->pw_uid, entry->pw_gid};
+  return {true, entry->pw_uid, entry->pw_gid, entry->pw_dir};
 }
 
 // Runs a PostgreSQL tool with stdout and stderr appended to `log`; throws with the log's tail
@@ -69,6 +71,18 @@ void RunTool(const std::vector<std::string>& arguments, const std::filesystem::p
   std::vector<char*> argv;
   for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
+  // Our environment, but for HOME when the tool runs as another user (built before fork: only
+  // async-signal-safe calls after it).
+  std::vector<std::string> environment;
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    if (!user.switch_user || !std::string_view(*variable).starts_with("HOME=")) {
+      environment.emplace_back(*variable);
+    }
+  }
+  if (user.switch_user) environment.push_back("HOME=" + user.home);
+  std::vector<char*> envp;
+  for (std::string& variable : environment) envp.push_back(variable.data());
+  envp.push_back(nullptr);
 
   const pid_t child = fork();
   if (child < 0) throw std::runtime_error("sandbox: fork failed");
@@ -83,7 +97,7 @@ void RunTool(const std::vector<std::string>& arguments, const std::filesystem::p
       _exit(126);
     }
     if (chdir(working_dir.c_str()) != 0) _exit(126);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(log_fd);
@@ -156,9 +170,14 @@ Sandbox::Sandbox(SandboxOptions options) : ssl_(options.ssl) {
   directory_ = pattern;
   data_directory_ = directory_ / "data";
   try {
-    CreateCluster(options);
-    StartServer();
-    CreateRoles();
+    if (options.standby_of) {
+      CreateStandby(*options.standby_of);
+      StartServer();
+    } else {
+      CreateCluster(options);
+      StartServer();
+      CreateRoles();
+    }
   } catch (...) {
     Stop();
     throw;
@@ -185,18 +204,7 @@ void Sandbox::CreateCluster(const SandboxOptions& options) {
     pki_->Issue(role, {.common_name = role});
   }
 
-  const ServerUser user = ToolUser();
-  if (user.switch_user) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(directory_)) {
-      if (lchown(entry.path().c_str(), user.uid, user.gid) != 0) {
-        throw std::runtime_error("sandbox: cannot chown " + entry.path().string());
-      }
-    }
-    if (chown(directory_.c_str(), user.uid, user.gid) != 0) {
-      throw std::runtime_error("sandbox: cannot chown " + directory_.string());
-    }
-  }
-
+  ChownToServerUser();
   RunTool({(PostgresBinDirectory() / "initdb").string(), "-D", data_directory_.string(), "-U",
            kSuperuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
           directory_, directory_ / "initdb.log");
@@ -217,6 +225,46 @@ void Sandbox::CreateCluster(const SandboxOptions& options) {
   for (const auto& [name, value] : options.settings) conf += name + " = " + value + "\n";
   std::ofstream(data_directory_ / "postgresql.conf", std::ios::app) << conf;
   WriteFile(hba_file(), options.hba_conf.value_or(kDefaultHba));
+}
+
+void Sandbox::ChownToServerUser() const {
+  const ServerUser user = ToolUser();
+  if (!user.switch_user) return;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory_)) {
+    if (lchown(entry.path().c_str(), user.uid, user.gid) != 0) {
+      throw std::runtime_error("sandbox: cannot chown " + entry.path().string());
+    }
+  }
+  if (chown(directory_.c_str(), user.uid, user.gid) != 0) {
+    throw std::runtime_error("sandbox: cannot chown " + directory_.string());
+  }
+}
+
+void Sandbox::CreateStandby(const SandboxOptions::Standby& standby) {
+  if (standby.primary == nullptr) throw std::runtime_error("sandbox: a standby needs a primary");
+  if (standby.primary_conninfo.find('\'') != std::string::npos) {
+    throw std::runtime_error("sandbox: primary_conninfo may not contain single quotes");
+  }
+  ssl_ = standby.primary->ssl_;
+  ChownToServerUser();
+  RunTool(
+      {(PostgresBinDirectory() / "pg_basebackup").string(), "-h",
+       standby.primary->socket_directory().string(), "-p", std::to_string(standby.primary->port()),
+       "-U", kSuperuser, "-D", data_directory_.string(), "-X", "stream", "-c", "fast", "--no-sync"},
+      directory_, directory_ / "pg_basebackup.log");
+  // The copied postgresql.conf is the primary's: only where the sockets go and whom to follow
+  // differ. A later line of the file wins.
+  std::string conf = "\n# pgward sandbox: standby\n";
+  conf += "unix_socket_directories = '" + directory_.string() + "'\n";
+  conf += "primary_conninfo = '" + standby.primary_conninfo + "'\n";
+  std::ofstream(data_directory_ / "postgresql.conf", std::ios::app) << conf;
+  WriteFile(data_directory_ / "standby.signal", "");
+  ChownToServerUser();
+}
+
+const TestPki& Sandbox::pki() const {
+  if (!pki_) throw std::logic_error("sandbox: a standby has no PKI of its own");
+  return *pki_;
 }
 
 void Sandbox::StartServer() {

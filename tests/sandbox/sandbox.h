@@ -22,6 +22,8 @@ inline constexpr const char* kTlsAppRole = "app_tls";
 inline constexpr const char* kCertOnlyRole = "cert_only";          // hostssl ... cert
 inline constexpr const char* kVerifyFullRole = "ops_verify_full";  // clientcert=verify-full
 
+class Sandbox;
+
 struct SandboxOptions {
   bool ssl = true;
   // postgresql.conf settings appended after the sandbox's own, e.g. {"ssl_ciphers", "'HIGH'"}.
@@ -32,6 +34,15 @@ struct SandboxOptions {
   // Replaces the default server certificate (CN and DNS name localhost, IP 127.0.0.1, RSA 2048,
   // valid 365 days), e.g. with a short-lived one. The sandbox CA issues it either way.
   std::optional<CertificateSpec> server_certificate;
+  // Makes the sandbox a streaming standby of `primary`: a base backup taken over the primary's
+  // Unix socket (its pg_hba.conf needs a `local replication` line), then started with
+  // `primary_conninfo` (libpq keywords, no single quotes). A standby has the primary's settings,
+  // certificates and roles, and no PKI of its own; the other options are ignored.
+  struct Standby {
+    const Sandbox* primary = nullptr;
+    std::string primary_conninfo;
+  };
+  std::optional<Standby> standby_of;
 
   // TLS 1.0 and legacy ciphers accepted: OpenSSL 3 needs security level 0 for either.
   static SandboxOptions legacy_tls();
@@ -55,7 +66,7 @@ class Sandbox {
   const std::filesystem::path& socket_directory() const { return directory_; }
   std::filesystem::path hba_file() const { return data_directory_ / "pg_hba.conf"; }
   std::filesystem::path server_log() const { return directory_ / "server.log"; }
-  const TestPki& pki() const { return *pki_; }
+  const TestPki& pki() const;
   std::filesystem::path client_certificate(const std::string& role) const;
   std::filesystem::path client_key(const std::string& role) const;
   std::filesystem::path server_certificate() const { return directory_ / "tls" / "server.crt"; }
@@ -87,6 +98,9 @@ class Sandbox {
 
  private:
   void CreateCluster(const SandboxOptions& options);
+  void CreateStandby(const SandboxOptions::Standby& standby);
+  // Gives the sandbox's files to the `postgres` OS user when tools run as it.
+  void ChownToServerUser() const;
   void StartServer();
   void CreateRoles();
 

@@ -1,0 +1,215 @@
+// Replication senders (walsenders) against real PostgreSQL replicas: streaming standbys made
+// with pg_basebackup, one over TLS and one in plaintext, and a logical subscription. The
+// collector keeps them as sessions of their own kind, agreeing with the statistics views, and
+// the PGW-REPL-* rules judge them while the client rules leave them alone.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/collect/queries.h"
+#include "engine/collect/server_facts.h"
+#include "engine/model/fact_format.h"
+#include "tests/collect/collect_test_util.h"
+#include "tests/sandbox/sandbox.h"
+
+namespace pgward::collect {
+namespace {
+
+using sandbox::Sandbox;
+using sandbox::SandboxOptions;
+using testing::BaselineFindings;
+using testing::Collect;
+using testing::ErrorText;
+using testing::kStatisticsViewsQuery;
+using testing::SessionFacts;
+using testing::TargetFor;
+
+// Replication over the socket (for pg_basebackup), over TLS and in plaintext from loopback, and
+// a line no sandbox client uses: plaintext physical replication from a private network.
+constexpr const char* kPrimaryHba = R"(local      all          all                       trust
+local      replication  all                       trust
+hostssl    replication  postgres  127.0.0.1/32    trust
+host       replication  postgres  127.0.0.1/32    trust
+host       replication  replicator 10.0.0.0/8     scram-sha-256
+hostssl    all          all       127.0.0.1/32    trust
+host       all          all       127.0.0.1/32    trust
+)";
+
+// Waits until pg_stat_replication lists exactly `names` (application names), each streaming.
+void AwaitStreaming(const Sandbox& primary, std::multiset<std::string> names) {
+  std::multiset<std::string> streaming;
+  for (int waited_ms = 0; waited_ms < 30000; waited_ms += 50) {
+    streaming.clear();
+    bool all_streaming = true;
+    for (const Sandbox::Row& row :
+         primary.Query("SELECT application_name, state FROM pg_catalog.pg_stat_replication")) {
+      streaming.insert(row[0].value_or(""));
+      all_streaming = all_streaming && row[1] == "streaming";
+    }
+    if (all_streaming && streaming == names) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::string seen;
+  for (const std::string& name : streaming) seen += " " + name;
+  FAIL() << "pg_stat_replication never listed only the expected senders streaming; last:" << seen;
+}
+
+std::string LogTail(const std::filesystem::path& log) {
+  std::ifstream in(log);
+  std::ostringstream content;
+  content << in.rdbuf();
+  const std::string text = content.str();
+  return text.size() > 3000 ? text.substr(text.size() - 3000) : text;
+}
+
+std::set<std::int64_t> WalsenderPids(const Sandbox& primary) {
+  std::set<std::int64_t> pids;
+  for (const Sandbox::Row& row :
+       primary.Query("SELECT pid FROM pg_catalog.pg_stat_activity WHERE backend_type = "
+                     "'walsender'")) {
+    pids.insert(std::stoll(*row[0]));
+  }
+  return pids;
+}
+
+// The findings of `rule_id` ("rule target message fingerprint"), their messages only.
+std::multiset<std::string> Messages(const std::vector<std::string>& findings,
+                                    const std::string& rule_id, const std::string& target) {
+  std::multiset<std::string> messages;
+  const std::string prefix = rule_id + " " + target + " ";
+  for (const std::string& finding : findings) {
+    if (!finding.starts_with(prefix)) continue;
+    const std::string rest = finding.substr(prefix.size());
+    messages.insert(rest.substr(0, rest.rfind(' ')));  // the fingerprint goes
+  }
+  return messages;
+}
+
+TEST(ReplicationTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
+  SandboxOptions options;
+  options.hba_conf = kPrimaryHba;
+  Sandbox primary(options);
+  primary.GrantScannerHbaFileRules();
+  const std::string to_primary =
+      "host=127.0.0.1 port=" + std::to_string(primary.port()) + " user=postgres";
+  const auto standby = [&](const std::string& conninfo) {
+    SandboxOptions standby_options;
+    standby_options.standby_of = SandboxOptions::Standby{&primary, to_primary + " " + conninfo};
+    return standby_options;
+  };
+  Sandbox tls_standby(standby("application_name=standby_tls sslmode=verify-full sslrootcert=" +
+                              primary.pki().ca_certificate().string()));
+  Sandbox plain_standby(standby("application_name=standby_plain sslmode=disable"));
+  AwaitStreaming(primary, {"standby_plain", "standby_tls"});
+  if (HasFailure()) {
+    for (const Sandbox* standby : {&tls_standby, &plain_standby}) {
+      ADD_FAILURE() << standby->server_log() << ":\n" << LogTail(standby->server_log());
+    }
+  }
+
+  FactSet facts;
+  const Evidence evidence =
+      Collect({TargetFor("primary", primary.tls_dsn(sandbox::kScannerRole))}, facts);
+  ASSERT_EQ(ErrorText(evidence), "");
+
+  // The facts of the walsenders are what the statistics views show of them.
+  const std::set<std::int64_t> walsenders = WalsenderPids(primary);
+  ASSERT_EQ(walsenders.size(), 2u);
+  std::vector<Row> view_rows;
+  for (Row& row : primary.Query(kStatisticsViewsQuery)) {
+    if (walsenders.contains(std::stoll(*row[kPid]))) view_rows.push_back(std::move(row));
+  }
+  FactSet from_views;
+  std::vector<EvidenceError> errors;
+  AddConnectionFacts("primary", sandbox::kScannerRole, true, view_rows, from_views, errors);
+  EXPECT_EQ(SessionFacts(facts, "primary", walsenders),
+            SessionFacts(from_views, "primary", walsenders));
+
+  const FactTable& connections = facts.table(FactKind::kConnection);
+  std::multiset<std::string> replication_sessions;
+  for (size_t row = 0; row < connections.size(); ++row) {
+    auto field = [&](const char* name) {
+      return FormatField(connections, row, *connections.spec().FieldIndex(name));
+    };
+    if (field("session_kind") == "client") continue;
+    replication_sessions.insert(field("application_name") + " " + field("session_kind") + " " +
+                                field("replication_state") + " ssl=" + field("ssl") +
+                                " database=" + field("database"));
+  }
+  EXPECT_EQ(replication_sessions,
+            (std::multiset<std::string>{
+                "standby_plain physical_replication streaming ssl=false database=(absent)",
+                "standby_tls physical_replication streaming ssl=true database=(absent)"}));
+
+  const std::vector<std::string> findings = BaselineFindings(facts);
+  EXPECT_EQ(Messages(findings, "PGW-REPL-001", "primary"),
+            (std::multiset<std::string>{
+                "1 plaintext physical_replication session(s) of postgres from 127.0.0.1 "
+                "(standby_plain)"}));
+  // The TLS standby negotiated TLS 1.3 with the server's defaults: nothing to report.
+  EXPECT_EQ(Messages(findings, "PGW-REPL-002", "primary"), std::multiset<std::string>{});
+  // The plaintext standby is the replication rules' concern, not the client rules'.
+  for (const char* client_rule : {"PGW-CONN-001", "PGW-CONN-006"}) {
+    for (const std::string& message : Messages(findings, client_rule, "primary")) {
+      EXPECT_EQ(message.find("standby"), std::string::npos) << client_rule << ": " << message;
+    }
+  }
+  // The server's own rules, through pg_hba_file_rules and the first-match analysis: the
+  // private network's plaintext line, not the loopback ones the standbys use.
+  EXPECT_EQ(Messages(findings, "PGW-REPL-004", "primary:" + primary.hba_file().string()),
+            (std::multiset<std::string>{"this host line (scram-sha-256) accepts physical "
+                                        "replication of replicator over plaintext TCP from "
+                                        "10.0.0.0/8"}));
+}
+
+TEST(ReplicationTest, APlaintextSubscriptionIsALogicalReplicationSession) {
+  SandboxOptions publisher_options;
+  publisher_options.settings["wal_level"] = "logical";
+  Sandbox publisher(publisher_options);
+  Sandbox subscriber;
+  const char* table = "CREATE TABLE orders (id integer PRIMARY KEY)";
+  publisher.Query(table);
+  publisher.Query("CREATE PUBLICATION orders_pub FOR TABLE orders");
+  subscriber.Query(table);
+  // The sandbox's pg_hba.conf: `host all all 127.0.0.1/32 trust` takes the plaintext session.
+  subscriber.Query("CREATE SUBSCRIPTION orders_sub CONNECTION 'host=127.0.0.1 port=" +
+                   std::to_string(publisher.port()) +
+                   " user=postgres dbname=postgres sslmode=disable' PUBLICATION orders_pub");
+  AwaitStreaming(publisher, {"orders_sub"});
+
+  FactSet facts;
+  const Evidence evidence =
+      Collect({TargetFor("publisher", publisher.tls_dsn(sandbox::kScannerRole))}, facts);
+  // pg_hba_file_rules is not granted here: that error alone.
+  ASSERT_EQ(evidence.servers.size(), 1u);
+  ASSERT_EQ(evidence.servers[0].errors.size(), 1u) << ErrorText(evidence);
+
+  const FactTable& connections = facts.table(FactKind::kConnection);
+  std::multiset<std::string> replication_sessions;
+  for (size_t row = 0; row < connections.size(); ++row) {
+    auto field = [&](const char* name) {
+      return FormatField(connections, row, *connections.spec().FieldIndex(name));
+    };
+    if (field("session_kind") == "client") continue;
+    replication_sessions.insert(field("application_name") + " " + field("session_kind") + " " +
+                                field("database") + " encrypted=" + field("encrypted"));
+  }
+  EXPECT_EQ(replication_sessions, (std::multiset<std::string>{
+                                      "orders_sub logical_replication postgres encrypted=false"}));
+  EXPECT_EQ(Messages(BaselineFindings(facts), "PGW-REPL-001", "publisher"),
+            (std::multiset<std::string>{"1 plaintext logical_replication session(s) of postgres "
+                                        "from 127.0.0.1 (orders_sub)"}));
+  subscriber.Query("DROP SUBSCRIPTION orders_sub");
+}
+
+}  // namespace
+}  // namespace pgward::collect
