@@ -123,6 +123,12 @@ std::optional<std::string> ImportAuditCsv(const std::string& path, FactSet& fact
     for (size_t i = 0; i < record.size(); ++i) {
       if (columns[i] >= 0) row[columns[i]] = record[i];
     }
+    // Background workers, autovacuum and the like serve no client: sessions are the client
+    // backends and replication senders.
+    if (row[kBackendType] && row[kBackendType] != "client backend" &&
+        row[kBackendType] != "walsender") {
+      continue;
+    }
     // psql prints a host address without a prefix; other exports may add /32.
     if (row[kClientAddr])
       row[kClientAddr] = row[kClientAddr]->substr(0, row[kClientAddr]->find('/'));

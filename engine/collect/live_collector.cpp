@@ -417,7 +417,8 @@ class Collector {
     // pg_hba_file_rules is read without asking first whether the role may: a role that may not
     // gets a permission error for it (which the server logs), and the privileges row of the
     // same batch says why the evidence is missing.
-    Send(session, {Query::kPrivileges, Query::kSettings, Query::kConnections},
+    Send(session,
+         {Query::kPrivileges, Query::kSettings, Query::kConnections, Query::kReplicationLinks},
          session.wants_hba ? std::optional(Query::kHbaRules) : std::nullopt,
          SessionSettings(target.timeout_ms));
   }
@@ -469,10 +470,20 @@ class Collector {
       }
     }
     session.results.clear();
-    if (session.stage == Stage::kCollecting && !session.settings_visible) {
-      session.stage = Stage::kFollowingUp;
-      Send(session, {Query::kSettingsView}, std::nullopt);
-      return;
+    if (session.stage == Stage::kCollecting) {
+      std::vector<Query> follow_up;
+      if (!session.settings_visible) follow_up.push_back(Query::kSettingsView);
+      const bool subscriptions = std::ranges::any_of(
+          session.rows.replication_links,
+          [](const ReplicationLinkRow& link) { return link.kind == "subscription"; });
+      if (subscriptions && session.rows.subscription_conninfo_readable) {
+        follow_up.push_back(Query::kSubscriptions);
+      }
+      if (!follow_up.empty()) {
+        session.stage = Stage::kFollowingUp;
+        Send(session, std::move(follow_up), std::nullopt);
+        return;
+      }
     }
     session.stage = Stage::kDone;
   }
@@ -487,6 +498,7 @@ class Collector {
         rows.stats_visible = Value(result, 0, 1) == "t";
         session.hba_readable = Value(result, 0, 2) == "t";
         session.settings_visible = Value(result, 0, 3) == "t";
+        rows.subscription_conninfo_readable = Value(result, 0, 4) == "t";
         return true;
       case Query::kSettings:
         if (PQntuples(result) > 1) return false;
@@ -505,6 +517,18 @@ class Collector {
         return true;
       case Query::kConnections:
         ReadConnections(rows, result);
+        return true;
+      case Query::kReplicationLinks:
+      case Query::kSubscriptions:
+        if (PQnfields(result) != kLinkColumnCount) return false;
+        // The second read of the subscriptions, in a later transaction, is the one that counts.
+        if (query == Query::kSubscriptions) {
+          std::erase_if(rows.replication_links,
+                        [](const ReplicationLinkRow& link) { return link.kind == "subscription"; });
+        }
+        for (int i = 0; i < PQntuples(result); ++i) {
+          rows.replication_links.push_back(ReadReplicationLink(result, i));
+        }
         return true;
       case Query::kHbaRules:
         ReadHbaRules(session, result);
@@ -525,6 +549,50 @@ class Collector {
     }
     auto pid = [](const Row& row) { return std::atoll(row[kPid].value_or("0").c_str()); };
     std::ranges::sort(rows.connections, {}, pid);
+  }
+
+  static ReplicationLinkRow ReadReplicationLink(const PGresult* result, int row) {
+    ReplicationLinkRow link;
+    link.kind = Value(result, row, kLinkKind).value_or("");
+    link.name = Value(result, row, kLinkName);
+    link.database = Value(result, row, kLinkDatabase);
+    if (const std::optional<std::string> enabled = Value(result, row, kLinkEnabled)) {
+      link.enabled = *enabled == "t";
+    }
+    if (const std::optional<std::string> conninfo = Value(result, row, kLinkConninfo)) {
+      ReadConninfo(*conninfo, link);
+    }
+    return link;
+  }
+
+  // The parameters a replica connects with, from its connection string (which a subscription's
+  // keeps its password in: it is parsed here and dropped). What the string leaves out is
+  // libpq's default, prefer, unless it names a service, whose file may set it: then unknown.
+  // The replica's environment (PGSSLMODE) is out of sight either way.
+  static void ReadConninfo(const std::string& conninfo, ReplicationLinkRow& link) {
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+    if (error != nullptr) PQfreemem(error);  // it may quote the password
+    if (options == nullptr) return;
+    std::map<std::string, std::string, std::less<>> given;
+    for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+      if (option->val != nullptr && *option->val != '\0') given[option->keyword] = option->val;
+    }
+    PQconninfoFree(options);
+    const auto value = [&](std::string_view keyword) -> std::optional<std::string> {
+      const auto found = given.find(keyword);
+      if (found == given.end()) return std::nullopt;
+      return found->second;
+    };
+    link.conninfo_read = true;
+    link.host = value("host") ? value("host") : value("hostaddr");
+    link.port = value("port");
+    const bool service = value("service").has_value();
+    link.sslmode = value("sslmode");
+    if (!link.sslmode && value("requiressl") == "1") link.sslmode = "require";
+    if (!link.sslmode && !service) link.sslmode = "prefer";
+    link.channel_binding = value("channel_binding");
+    if (!link.channel_binding && !service) link.channel_binding = "prefer";
   }
 
   static void ReadHbaRules(Session& session, const PGresult* result) {

@@ -44,7 +44,12 @@ std::string PrivilegesQuery(int version) {
                         ? "has_table_privilege('pg_catalog.pg_hba_file_rules', 'SELECT') AND "
                           "has_function_privilege('pg_catalog.pg_hba_file_rules()', 'EXECUTE')"
                         : "false";
-  return "SELECT current_user, " + stats + ", " + hba + ", " + SettingsVisible(version);
+  const char* subscriptions =
+      version >= 100000
+          ? "has_column_privilege('pg_catalog.pg_subscription', 'subconninfo', 'SELECT')"
+          : "false";
+  return "SELECT current_user, " + stats + ", " + hba + ", " + SettingsVisible(version) + ", " +
+         subscriptions;
 }
 
 // The settings this version has, each as `format` makes it, separated by commas.
@@ -95,8 +100,10 @@ std::string ConnectionQuery(int version) {
   sql +=
       v12 ? "a.gss_auth, a.gss_princ, a.gss_enc, " : "NULL::boolean, NULL::text, NULL::boolean, ";
   sql += "r.rolsuper, r.rolreplication, ";
-  // Before 10, pg_stat_activity lists client backends only.
-  sql += version >= 100000 ? "a.backend_type, " : "NULL::text, ";
+  // backend_type is 10's; before, the function lists client backends and walsenders alone, and
+  // only walsenders are in pg_stat_get_wal_senders().
+  sql += version >= 100000 ? "a.backend_type, "
+                           : "CASE WHEN w.pid IS NULL THEN 'client backend' ELSE 'walsender' END, ";
   sql +=
       "w.state FROM pg_catalog.pg_stat_get_activity(NULL) a "
       "LEFT JOIN pg_catalog.pg_database d ON d.oid = a.datid "
@@ -104,6 +111,22 @@ std::string ConnectionQuery(int version) {
       "LEFT JOIN pg_catalog.pg_stat_get_wal_senders() w ON w.pid = a.pid "
       "WHERE a.pid <> pg_catalog.pg_backend_pid()";
   if (version >= 100000) sql += " AND a.backend_type IN ('client backend', 'walsender')";
+  return sql;
+}
+
+// Every subscription of the cluster, whichever database it is in: pg_subscription is shared.
+std::string SubscriptionsQuery(bool with_conninfo) {
+  return std::string("SELECT 'subscription', s.subname, d.datname, s.subenabled, ") +
+         (with_conninfo ? "s.subconninfo" : "NULL::text") +
+         " FROM pg_catalog.pg_subscription s "
+         "LEFT JOIN pg_catalog.pg_database d ON d.oid = s.subdbid";
+}
+
+std::string ReplicationLinksQuery(int version) {
+  std::string sql =
+      "SELECT 'standby', NULL::name, NULL::name, NULL::boolean, conninfo "
+      "FROM pg_catalog.pg_stat_wal_receiver";
+  if (version >= 100000) sql += " UNION ALL " + SubscriptionsQuery(false);
   return sql;
 }
 
@@ -125,6 +148,10 @@ std::string QuerySql(Query query, int version) {
       return SettingsViewQuery(version);
     case Query::kConnections:
       return ConnectionQuery(version);
+    case Query::kReplicationLinks:
+      return ReplicationLinksQuery(version);
+    case Query::kSubscriptions:
+      return SubscriptionsQuery(true);
     case Query::kHbaRules:
       return HbaRulesQuery(version);
   }

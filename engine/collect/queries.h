@@ -46,10 +46,25 @@ enum ConnectionColumn {
   kConnectionColumnCount,
 };
 
+// Columns of the replication links query: the server's own connections to the servers it
+// replicates from.
+enum ReplicationLinkColumn {
+  kLinkKind,      // standby (its WAL receiver) or subscription
+  kLinkName,      // the subscription's name
+  kLinkDatabase,  // the subscription's database
+  kLinkEnabled,   // the subscription is enabled
+  // The connection string: pg_stat_wal_receiver.conninfo (the server masks its password; NULL
+  // without pg_read_all_stats) or pg_subscription.subconninfo (with its password: superusers
+  // only, unless granted). Never kept: only the parameters below are taken from it.
+  kLinkConninfo,
+  kLinkColumnCount,
+};
+
 // The queries pgward sends; each gives one result set.
 enum class Query {
   // One row: current_user, stats_visible (other sessions' client_addr and TLS state are
-  // visible), hba_readable (pg_hba_file_rules is), settings_visible (every setting is).
+  // visible), hba_readable (pg_hba_file_rules is), settings_visible (every setting is),
+  // subscription_conninfo_readable (pg_subscription.subconninfo is).
   kPrivileges,
   // One row, a column named after each of the CollectedSettings() the server has; no row
   // without settings_visible, since reading a setting the role may not see is an error.
@@ -60,6 +75,12 @@ enum class Query {
   // The other client sessions and replication senders (walsenders: standbys, base backups,
   // subscriptions), ConnectionColumn order, in no particular order.
   kConnections,
+  // ReplicationLinkColumn rows: the WAL receiver of a standby (no row when none runs), then
+  // the subscriptions (10+) without their connection strings, which the role may not read.
+  kReplicationLinks,
+  // The subscriptions again, with their connection strings: only with
+  // subscription_conninfo_readable.
+  kSubscriptions,
   // pg_hba_file_rules (PostgreSQL 10+; an error without hba_readable) with the arrays as JSON:
   // [rule_number, file_name (16+),] line_number, type, database, user_name, address, netmask,
   // auth_method, options, error.

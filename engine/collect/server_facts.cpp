@@ -189,7 +189,8 @@ std::vector<std::string_view> KeywordGroups(std::string_view name) {
 }
 
 // A walsender serves physical replication without a database (a standby, pg_basebackup) and
-// logical replication in one. Any other backend type the query keeps is a client's.
+// logical replication in one. The query and the CSV import keep client backends besides, and a
+// CSV without the column lists client backends alone (the audit query's).
 std::string_view SessionKind(const Row& row) {
   if (row[kBackendType] != "walsender") return "client";
   return row[kDatabase] ? "logical_replication" : "physical_replication";
@@ -338,6 +339,57 @@ void AddConnectionFacts(std::string_view server, std::string_view role, bool sta
   }
 }
 
+namespace {
+
+void AddReplicationLinkFacts(const ServerRows& rows, FactSet& facts,
+                             std::vector<EvidenceError>& errors) {
+  FactTable& table = facts.table(FactKind::kReplicationLink);
+  constexpr auto kServer = FieldOf<FactKind::kReplicationLink>("server");
+  constexpr auto kKind = FieldOf<FactKind::kReplicationLink>("kind");
+  constexpr auto kName = FieldOf<FactKind::kReplicationLink>("name");
+  constexpr auto kDatabase = FieldOf<FactKind::kReplicationLink>("database");
+  constexpr auto kEnabled = FieldOf<FactKind::kReplicationLink>("enabled");
+  constexpr auto kHost = FieldOf<FactKind::kReplicationLink>("host");
+  constexpr auto kPort = FieldOf<FactKind::kReplicationLink>("port");
+  constexpr auto kSslMode = FieldOf<FactKind::kReplicationLink>("sslmode");
+  constexpr auto kChannelBinding = FieldOf<FactKind::kReplicationLink>("channel_binding");
+  size_t unread_subscriptions = 0;
+  for (const ReplicationLinkRow& link : rows.replication_links) {
+    const size_t row = table.AppendRow();
+    table.SetString(row, kServer, rows.name);
+    table.SetString(row, kKind, link.kind);
+    if (link.kind == "standby") {
+      table.SetString(row, kName, "primary_conninfo");
+    } else if (link.name) {
+      table.SetString(row, kName, *link.name);
+    }
+    if (link.database) table.SetString(row, kDatabase, *link.database);
+    if (link.enabled) table.SetBool(row, kEnabled, *link.enabled);
+    if (link.host) table.SetString(row, kHost, *link.host);
+    if (link.port) table.SetString(row, kPort, *link.port);
+    if (link.sslmode) table.SetString(row, kSslMode, *link.sslmode);
+    if (link.channel_binding) table.SetString(row, kChannelBinding, *link.channel_binding);
+    unread_subscriptions += link.kind == "subscription" && !link.conninfo_read;
+  }
+  // A standby's connection string is hidden with the other sessions' state: that error is
+  // already the connections'.
+  if (unread_subscriptions == 0) return;
+  errors.push_back(
+      {rows.name,
+       rows.subscription_conninfo_readable
+           ? std::to_string(unread_subscriptions) +
+                 " subscription(s) have a connection string libpq cannot parse: their sslmode "
+                 "is not known"
+           : "role " + rows.role + " cannot read pg_subscription.subconninfo (superusers only): " +
+                 std::to_string(unread_subscriptions) +
+                 " subscription(s)' sslmode not collected: GRANT SELECT (subconninfo) ON "
+                 "pg_catalog.pg_subscription TO " +
+                 QuoteIdentifier(rows.role),
+       std::nullopt});
+}
+
+}  // namespace
+
 void AddServerFacts(const ServerRows& rows, FactSet& facts, ServerEvidence& server) {
   server.host = rows.scanner.host;
   server.port = rows.scanner.port;
@@ -347,6 +399,7 @@ void AddServerFacts(const ServerRows& rows, FactSet& facts, ServerEvidence& serv
   CheckSettingsVisible(rows, server.errors);
   AddConnectionFacts(rows.name, rows.role, rows.stats_visible, rows.connections, facts,
                      server.errors);
+  AddReplicationLinkFacts(rows, facts, server.errors);
 }
 
 }  // namespace pgward::collect

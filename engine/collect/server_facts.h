@@ -31,6 +31,22 @@ struct ScannerConnection {
   std::string root_cert{};
 };
 
+// A server's connection to a server it replicates from (ReplicationLinkColumn), as pgward keeps
+// it: the parameters it judges, never the connection string.
+struct ReplicationLinkRow {
+  std::string kind;  // standby or subscription
+  std::optional<std::string> name;
+  std::optional<std::string> database;
+  std::optional<bool> enabled;
+  bool conninfo_read = false;  // the connection string was readable and parsed
+  // From the connection string; sslmode and channel_binding are libpq's default (prefer) when
+  // it does not say, and absent when a service file it names may.
+  std::optional<std::string> host;
+  std::optional<std::string> port;
+  std::optional<std::string> sslmode;
+  std::optional<std::string> channel_binding;
+};
+
 struct ServerRows {
   std::string name;
   int version = 0;             // server_version_num
@@ -39,11 +55,14 @@ struct ServerRows {
   std::map<std::string, std::string> settings;         // pg_settings rows that were visible
   std::vector<Row> connections;                        // ConnectionColumn order
   std::optional<std::vector<FileRulesRow>> hba_rules;  // absent: not read from the view
+  std::vector<ReplicationLinkRow> replication_links;
+  bool subscription_conninfo_readable = false;
   ScannerConnection scanner;
 };
 
-// Appends the server's server fact and its connection facts, and records in `server.errors` what
-// could not be collected (sessions hidden for lack of a grant, settings the role may not read).
+// Appends the server's server fact, its connection facts and its replication link facts, and
+// records in `server.errors` what could not be collected (sessions hidden for lack of a grant,
+// settings or subscriptions' connection strings the role may not read).
 void AddServerFacts(const ServerRows& rows, FactSet& facts, ServerEvidence& server);
 
 // Appends connection facts for `rows` (ConnectionColumn order). Without `stats_visible`, other

@@ -18,7 +18,7 @@ inline constexpr int kSnapshotFormatVersion = 1;
 // Members were only ever added: a snapshot without the newer ones reads as having none.
 inline constexpr const char* kSnapshotMemberOfKind[kFactKindCount] = {
     "connections", "settings",   "certificates", "probe_protocols", "probe_ciphers",
-    "hba_rules",   "hba_access", "log_sessions", "log_failures"};
+    "hba_rules",   "hba_access", "log_sessions", "log_failures",    "replication_links"};
 
 // The snapshot document of `evidence`: each server's identity, its facts (the rows its
 // ServerEvidence points at) and its errors.

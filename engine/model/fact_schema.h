@@ -32,15 +32,16 @@ struct FieldSpec {
 // The kinds of facts policies range over (a rule's `target`). The order is the column order
 // of reports and the order in which facts are evaluated.
 enum class FactKind {
-  kConnection,     // a live session: a client's, or a replication sender's (walsender)
-  kServer,         // a server's settings and the scanner's own connection
-  kCertificate,    // a certificate of a server's chain, from the TLS probe
-  kProbeProtocol,  // a protocol version the TLS probe tried
-  kProbeCipher,    // a cipher suite the TLS probe saw accepted
-  kHbaRule,        // a pg_hba.conf record (from a file or the server's pg_hba_file_rules)
-  kHbaAccess,      // a range of the first-match access map
-  kLogSession,     // sessions a server log shows authorized, grouped by who and how
-  kLogFailure,     // failed connection attempts a server log shows, grouped by kind and who
+  kConnection,       // a live session: a client's, or a replication sender's (walsender)
+  kServer,           // a server's settings and the scanner's own connection
+  kCertificate,      // a certificate of a server's chain, from the TLS probe
+  kProbeProtocol,    // a protocol version the TLS probe tried
+  kProbeCipher,      // a cipher suite the TLS probe saw accepted
+  kHbaRule,          // a pg_hba.conf record (from a file or the server's pg_hba_file_rules)
+  kHbaAccess,        // a range of the first-match access map
+  kLogSession,       // sessions a server log shows authorized, grouped by who and how
+  kLogFailure,       // failed connection attempts a server log shows, grouped by kind and who
+  kReplicationLink,  // a server's own connection to a server it replicates from
 };
 
 struct FactTypeSpec {
@@ -87,10 +88,14 @@ inline constexpr FieldSpec kConnectionFields[] = {
     {"encrypted", kBool, "encrypted by TLS or by GSSAPI"},
     {"superuser", kBool, "the role is a superuser (pg_roles.rolsuper)"},
     {"replication", kBool, "the role has the REPLICATION attribute"},
+    // Left out of fingerprints: the rules that judge a session's transport keep to one kind, so
+    // their ids tell the kinds apart, and a client session's findings keep the fingerprints they
+    // had before replication senders were collected.
     {"session_kind", kString,
      "client (a client backend), physical_replication (a walsender without a database: a "
      "streaming standby or a base backup) or logical_replication (a walsender connected to a "
-     "database: a subscription or logical decoding client)"},
+     "database: a subscription or logical decoding client)",
+     true},
     {"replication_state", kString,
      "replication sessions: pg_stat_replication.state (startup, catchup, streaming, backup or "
      "stopping)",
@@ -266,6 +271,27 @@ inline constexpr FieldSpec kLogFailureFields[] = {
     {"last_seen", kTimestamp, "the last of them", true},
 };
 
+// A standby's WAL receiver and a subscriber's subscriptions: the connections that bring data in,
+// judged by the parameters they connect with (never the connection string, which a
+// subscription keeps its password in).
+inline constexpr FieldSpec kReplicationLinkFields[] = {
+    {"server", kString, "name of the server (target) that connects: the standby or subscriber"},
+    {"kind", kString,
+     "standby (its WAL receiver, pg_stat_wal_receiver) or subscription (pg_subscription)"},
+    {"name", kString,
+     "where the connection is configured: primary_conninfo for a standby, the subscription's "
+     "name for a subscription"},
+    {"database", kString, "the subscription's database; absent for a standby"},
+    {"enabled", kBool, "the subscription is enabled; absent for a standby (its receiver runs)"},
+    {"host", kString, "host (or hostaddr) the connection string names"},
+    {"port", kString, "port the connection string names"},
+    {"sslmode", kString,
+     "sslmode it connects with: the connection string's, else libpq's default prefer; absent when "
+     "unreadable, or left to a service file"},
+    {"channel_binding", kString,
+     "channel_binding it connects with, read as sslmode is (libpq's default: prefer)"},
+};
+
 inline constexpr FactTypeSpec kFactTypes[] = {
     {FactKind::kConnection, "connection",
      "a live session (pg_stat_activity, pg_stat_ssl, pg_stat_gssapi, pg_stat_replication, "
@@ -286,6 +312,9 @@ inline constexpr FactTypeSpec kFactTypes[] = {
      kLogSessionFields, "log"},
     {FactKind::kLogFailure, "log_failure", "failed connection attempts a server log shows",
      kLogFailureFields, "log"},
+    {FactKind::kReplicationLink, "replication_link",
+     "a standby's or subscriber's connection to the server it replicates from",
+     kReplicationLinkFields, "server"},
 };
 
 }  // namespace internal

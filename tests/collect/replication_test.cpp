@@ -9,14 +9,15 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "engine/collect/queries.h"
 #include "engine/collect/server_facts.h"
+#include "engine/collect/snapshot.h"
 #include "engine/model/fact_format.h"
 #include "tests/collect/collect_test_util.h"
 #include "tests/sandbox/sandbox.h"
@@ -44,7 +45,11 @@ hostssl    all          all       127.0.0.1/32    trust
 host       all          all       127.0.0.1/32    trust
 )";
 
-// Waits until pg_stat_replication lists exactly `names` (application names), each streaming.
+constexpr const char* kSubscriptionPassword = "subscription-secret-7f3a";
+
+// Waits until pg_stat_replication lists exactly `names` (application names), each streaming, and
+// no other walsender runs (a subscription's table synchronisation has its own for a while,
+// listed in pg_stat_activity before pg_stat_replication).
 void AwaitStreaming(const Sandbox& primary, std::multiset<std::string> names) {
   std::multiset<std::string> streaming;
   for (int waited_ms = 0; waited_ms < 30000; waited_ms += 50) {
@@ -55,7 +60,13 @@ void AwaitStreaming(const Sandbox& primary, std::multiset<std::string> names) {
       streaming.insert(row[0].value_or(""));
       all_streaming = all_streaming && row[1] == "streaming";
     }
-    if (all_streaming && streaming == names) return;
+    const bool no_other_walsender = primary
+                                        .Query(
+                                            "SELECT count(*) FROM pg_catalog.pg_stat_activity "
+                                            "WHERE backend_type = 'walsender'")
+                                        .at(0)
+                                        .at(0) == std::to_string(names.size());
+    if (all_streaming && streaming == names && no_other_walsender) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   std::string seen;
@@ -110,10 +121,11 @@ TEST(ReplicationTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
                               primary.pki().ca_certificate().string()));
   Sandbox plain_standby(standby("application_name=standby_plain sslmode=disable"));
   AwaitStreaming(primary, {"standby_plain", "standby_tls"});
-  if (HasFailure()) {
+  if (HasFatalFailure()) {
     for (const Sandbox* standby : {&tls_standby, &plain_standby}) {
       ADD_FAILURE() << standby->server_log() << ":\n" << LogTail(standby->server_log());
     }
+    return;
   }
 
   FactSet facts;
@@ -169,9 +181,38 @@ TEST(ReplicationTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
             (std::multiset<std::string>{"this host line (scram-sha-256) accepts physical "
                                         "replication of replicator over plaintext TCP from "
                                         "10.0.0.0/8"}));
+
+  // The standbys' own side: the connection string each WAL receiver uses, as the server shows
+  // it (libpq's full list, password masked), judged by PGW-REPL-003.
+  FactSet standby_facts;
+  const Evidence standby_evidence =
+      Collect({TargetFor("standby_tls", tls_standby.tls_dsn(sandbox::kScannerRole)),
+               TargetFor("standby_plain", plain_standby.tls_dsn(sandbox::kScannerRole))},
+              standby_facts);
+  ASSERT_EQ(ErrorText(standby_evidence), "");
+  const FactTable& links = standby_facts.table(FactKind::kReplicationLink);
+  std::multiset<std::string> described;
+  for (size_t row = 0; row < links.size(); ++row) {
+    std::string text;
+    for (const char* name : {"server", "kind", "name", "host", "port", "sslmode"}) {
+      text += FormatField(links, row, *links.spec().FieldIndex(name)) + " ";
+    }
+    described.insert(text);
+  }
+  const std::string port = std::to_string(primary.port());
+  EXPECT_EQ(described,
+            (std::multiset<std::string>{
+                "standby_tls standby primary_conninfo 127.0.0.1 " + port + " verify-full ",
+                "standby_plain standby primary_conninfo 127.0.0.1 " + port + " disable "}));
+  const std::vector<std::string> standby_findings = BaselineFindings(standby_facts);
+  EXPECT_EQ(Messages(standby_findings, "PGW-REPL-003", "standby_tls"),
+            std::multiset<std::string>{});
+  EXPECT_EQ(Messages(standby_findings, "PGW-REPL-003", "standby_plain"),
+            (std::multiset<std::string>{"standby connection primary_conninfo on standby_plain to "
+                                        "127.0.0.1 uses sslmode=disable, channel_binding=prefer"}));
 }
 
-TEST(ReplicationTest, APlaintextSubscriptionIsALogicalReplicationSession) {
+TEST(ReplicationTest, APlaintextSubscriptionIsJudgedOnBothSides) {
   SandboxOptions publisher_options;
   publisher_options.settings["wal_level"] = "logical";
   Sandbox publisher(publisher_options);
@@ -180,11 +221,21 @@ TEST(ReplicationTest, APlaintextSubscriptionIsALogicalReplicationSession) {
   publisher.Query(table);
   publisher.Query("CREATE PUBLICATION orders_pub FOR TABLE orders");
   subscriber.Query(table);
-  // The sandbox's pg_hba.conf: `host all all 127.0.0.1/32 trust` takes the plaintext session.
+  // The sandbox's pg_hba.conf: `host all all 127.0.0.1/32 trust` takes the plaintext session
+  // (and ignores the password, which the subscription keeps in clear all the same).
   subscriber.Query("CREATE SUBSCRIPTION orders_sub CONNECTION 'host=127.0.0.1 port=" +
-                   std::to_string(publisher.port()) +
-                   " user=postgres dbname=postgres sslmode=disable' PUBLICATION orders_pub");
-  AwaitStreaming(publisher, {"orders_sub"});
+                   std::to_string(publisher.port()) + " user=postgres dbname=postgres password=" +
+                   kSubscriptionPassword + " sslmode=disable' PUBLICATION orders_pub");
+  for (int waited_ms = 0; subscriber
+                              .Query("SELECT count(*) FROM pg_catalog.pg_subscription_rel "
+                                     "WHERE srsubstate <> 'r'")
+                              .at(0)
+                              .at(0) != "0";
+       waited_ms += 50) {
+    ASSERT_LT(waited_ms, 30000) << "the table synchronisation never finished";
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NO_FATAL_FAILURE(AwaitStreaming(publisher, {"orders_sub"}));
 
   FactSet facts;
   const Evidence evidence =
@@ -203,12 +254,65 @@ TEST(ReplicationTest, APlaintextSubscriptionIsALogicalReplicationSession) {
     replication_sessions.insert(field("application_name") + " " + field("session_kind") + " " +
                                 field("database") + " encrypted=" + field("encrypted"));
   }
-  EXPECT_EQ(replication_sessions, (std::multiset<std::string>{
-                                      "orders_sub logical_replication postgres encrypted=false"}));
+  EXPECT_EQ(
+      replication_sessions,
+      (std::multiset<std::string>{"orders_sub logical_replication postgres encrypted=false"}));
   EXPECT_EQ(Messages(BaselineFindings(facts), "PGW-REPL-001", "publisher"),
             (std::multiset<std::string>{"1 plaintext logical_replication session(s) of postgres "
                                         "from 127.0.0.1 (orders_sub)"}));
+
+  // The subscriber's side. subconninfo is superusers' only: pgward's role may not read it, and
+  // says so rather than pass the subscription.
+  const Target subscriber_target =
+      TargetFor("subscriber", subscriber.tls_dsn(sandbox::kScannerRole));
+  FactSet hidden;
+  const Evidence hidden_evidence = Collect({subscriber_target}, hidden);
+  EXPECT_NE(ErrorText(hidden_evidence)
+                .find("subscriber: role pgward_scanner cannot read pg_subscription.subconninfo "
+                      "(superusers only): 1 subscription(s)' sslmode not collected: GRANT SELECT "
+                      "(subconninfo) ON pg_catalog.pg_subscription TO pgward_scanner"),
+            std::string::npos)
+      << ErrorText(hidden_evidence);
+  const std::vector<std::string> hidden_findings = BaselineFindings(hidden);
+  EXPECT_EQ(std::ranges::count_if(hidden_findings,
+                                  [](const std::string& finding) {
+                                    return finding.starts_with(
+                                        "PGW-REPL-003 subscriber cannot "
+                                        "evaluate");
+                                  }),
+            1)
+      << ::testing::PrintToString(hidden_findings);
+
+  // With the grant it names, the subscriptions' sslmode is read, and the password is not kept.
+  // Two more, never connected: one left to libpq's default sslmode, one to a service file.
+  subscriber.Query("GRANT SELECT (subconninfo) ON pg_catalog.pg_subscription TO " +
+                   std::string(sandbox::kScannerRole));
+  subscriber.Query(
+      "CREATE SUBSCRIPTION default_sub CONNECTION 'host=db2.example.com dbname=postgres' "
+      "PUBLICATION orders_pub WITH (connect = false)");
+  subscriber.Query(
+      "CREATE SUBSCRIPTION service_sub CONNECTION 'service=orders dbname=postgres' "
+      "PUBLICATION orders_pub WITH (connect = false)");
+  FactSet granted;
+  const Evidence granted_evidence = Collect({subscriber_target}, granted);
+  EXPECT_EQ(ErrorText(granted_evidence).find("subconninfo"), std::string::npos)
+      << ErrorText(granted_evidence);
+  EXPECT_EQ(Messages(BaselineFindings(granted), "PGW-REPL-003", "subscriber"),
+            (std::multiset<std::string>{
+                "subscription connection orders_sub on subscriber to 127.0.0.1 uses "
+                "sslmode=disable, channel_binding=prefer",
+                "subscription connection default_sub on subscriber to db2.example.com uses "
+                "sslmode=prefer, channel_binding=prefer",
+                "cannot evaluate PGW-REPL-003: evidence missing (sslmode, channel_binding not "
+                "collected)"}));
+  const std::string snapshot = WriteSnapshot(granted_evidence, granted);
+  EXPECT_NE(snapshot.find("\"replication_links\""), std::string::npos);
+  EXPECT_EQ(snapshot.find(kSubscriptionPassword), std::string::npos);
   subscriber.Query("DROP SUBSCRIPTION orders_sub");
+  subscriber.Query("ALTER SUBSCRIPTION default_sub SET (slot_name = NONE)");
+  subscriber.Query("DROP SUBSCRIPTION default_sub");
+  subscriber.Query("ALTER SUBSCRIPTION service_sub SET (slot_name = NONE)");
+  subscriber.Query("DROP SUBSCRIPTION service_sub");
 }
 
 }  // namespace

@@ -56,9 +56,11 @@ connection:
      local: false, ssl: true, tls_version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384, bits: 256,
      client_dn: "/CN=\\back\\slash", encrypted: true, session_kind: client}
   - {server: db1, pid: 8, user: app, client_addr: "2001:db8::1", local: false, ssl: false,
-     encrypted: false, compression: false, session_kind: physical_replication,
-     replication_state: streaming}
+     encrypted: false, compression: false, session_kind: client}
   - {server: other, pid: 9, local: true, ssl: false, encrypted: false, session_kind: client}
+  - {server: db1, pid: 10, user: replicator, application_name: standby1, client_addr: 10.0.0.8,
+     local: false, ssl: false, encrypted: false, session_kind: physical_replication,
+     replication_state: streaming}
 certificate:
   - {server: db1, depth: 0, subject: CN=db1, not_after: 2027-01-31T12:00:00Z, sans: ["DNS:db1", "IP:10.0.0.1"]}
 probe_protocol:
@@ -67,6 +69,9 @@ probe_cipher:
   - {server: db1, version: TLSv1.2, cipher: AES256-SHA, bits: 256}
 hba_access:
   - {file: "db1:/etc/pg_hba.conf", connection: tcp_plaintext, range: 10.0.0.0/30, reachable: true}
+replication_link:
+  - {server: db1, kind: subscription, name: orders_sub, database: app, enabled: true, host: db0,
+     port: "5432", sslmode: prefer, channel_binding: prefer}
 )"),
                                                             facts);
   EXPECT_EQ(error, std::nullopt);
@@ -177,7 +182,7 @@ TEST_F(SnapshotTest, FixtureLoadsAndIsWrittenTheSame) {
   Evidence evidence;
   ASSERT_EQ(LoadSnapshot(path, facts, evidence), std::nullopt);
   EXPECT_EQ(evidence.Targets(), (std::vector<std::string>{"db1", "db2"}));
-  EXPECT_EQ(facts.table(FactKind::kConnection).size(), 3u);
+  EXPECT_EQ(facts.table(FactKind::kConnection).size(), 4u);
   EXPECT_EQ(facts.table(FactKind::kHbaRule).size(), 1u);
   EXPECT_EQ(facts.table(FactKind::kLogSession).size(), 1u);
   EXPECT_EQ(facts.table(FactKind::kLogFailure).size(), 1u);
@@ -349,10 +354,13 @@ TEST_F(SnapshotTest, CsvWithBackendTypesHasReplicationSessions) {
                                  "backend_type\n"
                                  "201,app,orders,web,10.0.0.5,t,client backend\n"
                                  "202,replicator,,standby1,10.0.0.6,f,walsender\n"
-                                 "203,replicator,orders,orders_sub,10.0.0.7,t,walsender\n");
+                                 "203,replicator,orders,orders_sub,10.0.0.7,t,walsender\n"
+                                 // Serves no client: not a session (nor a hidden one).
+                                 "204,,,,,,autovacuum launcher\n");
   FactSet facts;
   Evidence evidence;
   ASSERT_EQ(LoadSnapshot(path, facts, evidence), std::nullopt);
+  EXPECT_EQ(ErrorText(evidence), "");
   const FactTable& connections = facts.table(FactKind::kConnection);
   ASSERT_EQ(connections.size(), 3u);
   std::vector<std::string> kinds;

@@ -45,7 +45,6 @@ struct ServerUser {
   bool switch_user = false;
   uid_t uid = 0;
   gid_t gid = 0;
-  std::string home;  // libpq in a standby's walreceiver looks for ~/.postgresql there
 };
 
 ServerUser ToolUser() {
@@ -54,7 +53,7 @@ ServerUser ToolUser() {
   if (entry == nullptr) {
     throw std::runtime_error("sandbox: running as root but there is no 'postgres' OS user");
   }
-  return {true, entry->pw_uid, entry->pw_gid, entry->pw_dir};
+  return {true, entry->pw_uid, entry->pw_gid};
 }
 
 // Runs a PostgreSQL tool with stdout and stderr appended to `log`; throws with the log's tail
@@ -71,15 +70,16 @@ void RunTool(const std::vector<std::string>& arguments, const std::filesystem::p
   std::vector<char*> argv;
   for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
-  // Our environment, but for HOME when the tool runs as another user (built before fork: only
-  // async-signal-safe calls after it).
+  // Our environment without what libpq reads (the PG* variables, ~/.postgresql and ~/.pgpass of
+  // whoever runs the tests): a standby's WAL receiver and pg_basebackup connect with what the
+  // test wrote alone. The sandbox's directory is HOME. Built before fork: only
+  // async-signal-safe calls after it.
   std::vector<std::string> environment;
   for (char** variable = environ; *variable != nullptr; ++variable) {
-    if (!user.switch_user || !std::string_view(*variable).starts_with("HOME=")) {
-      environment.emplace_back(*variable);
-    }
+    const std::string_view text = *variable;
+    if (!text.starts_with("HOME=") && !text.starts_with("PG")) environment.emplace_back(text);
   }
-  if (user.switch_user) environment.push_back("HOME=" + user.home);
+  environment.push_back("HOME=" + working_dir.string());
   std::vector<char*> envp;
   for (std::string& variable : environment) envp.push_back(variable.data());
   envp.push_back(nullptr);
@@ -245,6 +245,7 @@ void Sandbox::CreateStandby(const SandboxOptions::Standby& standby) {
   if (standby.primary_conninfo.find('\'') != std::string::npos) {
     throw std::runtime_error("sandbox: primary_conninfo may not contain single quotes");
   }
+  primary_ = standby.primary;
   ssl_ = standby.primary->ssl_;
   ChownToServerUser();
   RunTool(
@@ -262,10 +263,7 @@ void Sandbox::CreateStandby(const SandboxOptions::Standby& standby) {
   ChownToServerUser();
 }
 
-const TestPki& Sandbox::pki() const {
-  if (!pki_) throw std::logic_error("sandbox: a standby has no PKI of its own");
-  return *pki_;
-}
+const TestPki& Sandbox::pki() const { return pki_ ? *pki_ : primary_->pki(); }
 
 void Sandbox::StartServer() {
   // The port is free when chosen but may be taken before the server binds it: retry with
@@ -297,11 +295,11 @@ void Sandbox::CreateRoles() {
 }
 
 std::filesystem::path Sandbox::client_certificate(const std::string& role) const {
-  return directory_ / "tls" / (role + ".crt");
+  return pki().directory() / (role + ".crt");
 }
 
 std::filesystem::path Sandbox::client_key(const std::string& role) const {
-  return directory_ / "tls" / (role + ".key");
+  return pki().directory() / (role + ".key");
 }
 
 std::string Sandbox::socket_dsn(const std::string& role) const {
@@ -311,7 +309,7 @@ std::string Sandbox::socket_dsn(const std::string& role) const {
 
 std::string Sandbox::tls_dsn(const std::string& role) const {
   return "host=" + host_ + " port=" + std::to_string(port_) + " user=" + role +
-         " dbname=postgres sslmode=verify-full sslrootcert=" + pki_->ca_certificate().string() +
+         " dbname=postgres sslmode=verify-full sslrootcert=" + pki().ca_certificate().string() +
          " connect_timeout=10";
 }
 
@@ -322,6 +320,7 @@ std::string Sandbox::tcp_dsn(const std::string& role) const {
 }
 
 void Sandbox::ReplaceServerCertificate(const CertificateSpec& spec) const {
+  if (!pki_) throw std::logic_error("sandbox: a standby serves its primary's certificate");
   const TestPki::Issued issued = pki_->Issue("server", spec);
   const ServerUser user = ToolUser();
   if (user.switch_user) {

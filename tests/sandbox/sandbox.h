@@ -37,7 +37,8 @@ struct SandboxOptions {
   // Makes the sandbox a streaming standby of `primary`: a base backup taken over the primary's
   // Unix socket (its pg_hba.conf needs a `local replication` line), then started with
   // `primary_conninfo` (libpq keywords, no single quotes). A standby has the primary's settings,
-  // certificates and roles, and no PKI of its own; the other options are ignored.
+  // certificates (pki() is the primary's, which must outlive it) and roles; the other options
+  // are ignored.
   struct Standby {
     const Sandbox* primary = nullptr;
     std::string primary_conninfo;
@@ -66,10 +67,10 @@ class Sandbox {
   const std::filesystem::path& socket_directory() const { return directory_; }
   std::filesystem::path hba_file() const { return data_directory_ / "pg_hba.conf"; }
   std::filesystem::path server_log() const { return directory_ / "server.log"; }
-  const TestPki& pki() const;
+  const TestPki& pki() const;  // a standby's is its primary's
   std::filesystem::path client_certificate(const std::string& role) const;
   std::filesystem::path client_key(const std::string& role) const;
-  std::filesystem::path server_certificate() const { return directory_ / "tls" / "server.crt"; }
+  std::filesystem::path server_certificate() const { return pki().directory() / "server.crt"; }
 
   // libpq connection string for `role` over the Unix socket (no TLS, trusted locally).
   std::string socket_dsn(const std::string& role = kSuperuser) const;
@@ -108,7 +109,8 @@ class Sandbox {
   int port_ = 0;
   std::filesystem::path directory_;
   std::filesystem::path data_directory_;
-  std::optional<TestPki> pki_;
+  std::optional<TestPki> pki_;        // none for a standby: it serves its primary's certificates
+  const Sandbox* primary_ = nullptr;  // a standby's
   pid_t postmaster_pid_ = 0;
   bool ssl_ = true;
   bool stopped_ = false;

@@ -32,6 +32,7 @@ class TestPki {
   TestPki& operator=(const TestPki&) = delete;
 
   const std::filesystem::path& ca_certificate() const { return ca_certificate_; }
+  const std::filesystem::path& directory() const { return directory_; }
 
   struct Issued {
     std::filesystem::path certificate;
