@@ -615,6 +615,33 @@ Explanation ExplainConnection(const HbaFile& file, const ConnectionAttempt& atte
   return explanation;
 }
 
+namespace {
+
+// Where a record is the first match for plaintext physical replication: its pairs with the
+// replication keyword alone, against the records before it (`index`).
+void AddReplicationReach(const Coverage& coverage, const std::vector<Pair>& pairs,
+                         std::uint32_t replication_key, const CoverageIndex& index,
+                         RecordAccess& record) {
+  std::vector<Pair> replication;
+  for (const Pair& pair : pairs) {
+    if (pair.key >> 32 == replication_key) replication.push_back(pair);
+  }
+  if (replication.empty()) return;
+  record.names_replication = true;
+  for (const Target& target : coverage.targets) {
+    if (KindOf(target.space) != ConnectionKind::kTcpPlaintext) continue;
+    if (!coverage.definite) {
+      record.replication_plaintext_symbolic |= !index.FullyCovered(target, replication);
+      continue;
+    }
+    for (const Span& span : Subtract(target.span, index.Covered(target, replication))) {
+      record.replication_plaintext.push_back(ToRange(target.space, span));
+    }
+  }
+}
+
+}  // namespace
+
 AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks) {
   AccessMap map;
   CoverageIndex index;
@@ -622,6 +649,7 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
   std::vector<Coverage> coverages;
   std::vector<std::vector<Pair>> all_pairs;
   KeyIds key_ids;
+  const std::uint32_t replication_key = key_ids.Id({"k:", "replication"});
   for (size_t i = 0; i < file.rules.size(); ++i) {
     const HbaRule& rule = file.rules[i];
     if (!Loads(rule)) {
@@ -660,6 +688,7 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
         record.reachable.emplace_back(KindOf(target.space), ToRange(target.space, span));
       }
     }
+    AddReplicationReach(coverage, pairs, replication_key, index, record);
     record.shadowed = !reachable;
     if (record.shadowed) {
       for (size_t shadower : shadowers)

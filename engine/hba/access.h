@@ -83,6 +83,13 @@ struct RecordAccess {
   // hostssl records: the parts of their range where a plaintext connection for their
   // databases and users is not refused by an explicit reject record.
   std::vector<IpRange> plaintext_not_rejected;
+  // Records naming the replication keyword: where a plaintext physical replication connection
+  // (which only that keyword matches) can have them as its first match; for a symbolic record,
+  // whether one can somewhere. A record that names other databases too can be reachable for
+  // them alone.
+  bool names_replication = false;
+  std::vector<IpRange> replication_plaintext;
+  bool replication_plaintext_symbolic = false;
 };
 
 // One range of the partition of a connection kind's address space, and the records that can be

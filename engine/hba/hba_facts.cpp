@@ -76,7 +76,8 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
   const size_t f_shadowed = FieldOf<FactKind::kHbaRule>("shadowed"),
                f_shadowed_by = FieldOf<FactKind::kHbaRule>("shadowed_by"),
                f_plaintext = FieldOf<FactKind::kHbaRule>("reachable_plaintext_from"),
-               f_not_rejected = FieldOf<FactKind::kHbaRule>("plaintext_not_rejected");
+               f_not_rejected = FieldOf<FactKind::kHbaRule>("plaintext_not_rejected"),
+               f_replication = FieldOf<FactKind::kHbaRule>("replication_plaintext_from");
   for (const RecordAccess& record : access.records) {
     const size_t row = rows[record.rule_index];
     rules.SetBool(row, f_shadowed, record.shadowed);
@@ -94,6 +95,14 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
     SetList(rules, row, f_shadowed_by, shadowers);
     SetList(rules, row, f_plaintext, plaintext);
     SetList(rules, row, f_not_rejected, not_rejected);
+    if (record.names_replication) {
+      std::vector<std::string> replication;
+      for (const IpRange& range : record.replication_plaintext) {
+        replication.push_back(FormatIpRange(range));
+      }
+      if (record.replication_plaintext_symbolic) replication.push_back(record.symbolic_label);
+      SetList(rules, row, f_replication, replication);
+    }
   }
 
   FactTable& table = facts.table(FactKind::kHbaAccess);

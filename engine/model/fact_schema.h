@@ -209,6 +209,10 @@ inline constexpr FieldSpec kHbaRuleFields[] = {
      "hostssl records: ranges of theirs where a plaintext connection for their databases and "
      "users is not refused by an explicit reject record",
      true},
+    {"replication_plaintext_from", kStringList,
+     "records naming the replication keyword: ranges (or symbolic addresses) from which a "
+     "plaintext physical replication connection can have this record as its first match",
+     true},
     {"log_authenticated", kInteger,
      "connections the server log shows this record authenticated in its window (`connection "
      "authenticated`, PostgreSQL 14+); absent without a log that names the file (by its name) "

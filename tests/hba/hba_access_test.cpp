@@ -186,6 +186,42 @@ int MatchedLine(const HbaFile& file, const ConnectionAttempt& attempt) {
   return explanation.matched ? file.rules[*explanation.matched].location.line : 0;
 }
 
+std::vector<std::string> ReplicationReach(const RecordAccess& record) {
+  std::vector<std::string> ranges;
+  for (const IpRange& range : record.replication_plaintext) ranges.push_back(FormatIpRange(range));
+  return ranges;
+}
+
+// Physical replication matches the replication keyword alone: a line naming it with other
+// databases is reachable for each part on its own, and `all` covers every database but it.
+TEST(HbaAccessTest, PhysicalReplicationIsReachedThroughItsKeywordAlone) {
+  const HbaFile file = Parse(
+      "hostnossl replication all 10.0.0.0/8  reject\n"
+      "host      replication,app all 10.0.0.0/8 md5\n"
+      "host      all all 192.168.0.0/16 md5\n"
+      "host      replication all 192.168.0.0/16 md5\n"
+      "hostnossl app all 172.16.0.0/12 reject\n"
+      "host      replication,app all 172.16.0.0/12 md5\n"
+      "host      \"replication\" all 0.0.0.0/0 md5\n"
+      "host      replication all samenet md5\n");
+  const AccessMap map = AnalyzeAccess(file, {});
+  // Plaintext reaches line 2 for app alone: its replication part is rejected before.
+  EXPECT_EQ(Reachable(RecordAt(map, file, 2), ConnectionKind::kTcpPlaintext),
+            (std::vector<std::string>{"10.0.0.0/8"}));
+  EXPECT_TRUE(RecordAt(map, file, 2).names_replication);
+  EXPECT_EQ(ReplicationReach(RecordAt(map, file, 2)), std::vector<std::string>{});
+  // Line 3's `all` does not cover physical replication: line 4 is reached for it.
+  EXPECT_EQ(ReplicationReach(RecordAt(map, file, 4)),
+            (std::vector<std::string>{"192.168.0.0/16"}));
+  // The reverse of line 2: only app is rejected before line 6.
+  EXPECT_EQ(ReplicationReach(RecordAt(map, file, 6)), (std::vector<std::string>{"172.16.0.0/12"}));
+  EXPECT_EQ(Reachable(RecordAt(map, file, 6), ConnectionKind::kTcpPlaintext),
+            (std::vector<std::string>{"172.16.0.0/12"}));
+  // A quoted "replication" is a database of that name, not the keyword.
+  EXPECT_FALSE(RecordAt(map, file, 7).names_replication);
+  EXPECT_TRUE(RecordAt(map, file, 8).replication_plaintext_symbolic);
+}
+
 TEST(HbaExplainTest, FollowsTheServersChoice) {
   const HbaFile file = Parse(
       "local     all         postgres                peer\n"
