@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "engine/collect/conninfo.h"
 #include "engine/collect/event_loops.h"
 #include "engine/collect/queries.h"
 #include "engine/collect/server_facts.h"
@@ -499,6 +500,10 @@ class Collector {
         session.hba_readable = Value(result, 0, 2) == "t";
         session.settings_visible = Value(result, 0, 3) == "t";
         rows.subscription_conninfo_readable = Value(result, 0, 4) == "t";
+        rows.in_recovery = Value(result, 0, 5) == "t";
+        if (const std::optional<std::string> set = Value(result, 0, 6)) {
+          rows.primary_conninfo_set = *set == "t";
+        }
         return true;
       case Query::kSettings:
         if (PQntuples(result) > 1) return false;
@@ -527,7 +532,7 @@ class Collector {
                         [](const ReplicationLinkRow& link) { return link.kind == "subscription"; });
         }
         for (int i = 0; i < PQntuples(result); ++i) {
-          rows.replication_links.push_back(ReadReplicationLink(result, i));
+          rows.replication_links.push_back(ReadReplicationLink(result, i, rows.version));
         }
         return true;
       case Query::kHbaRules:
@@ -551,7 +556,7 @@ class Collector {
     std::ranges::sort(rows.connections, {}, pid);
   }
 
-  static ReplicationLinkRow ReadReplicationLink(const PGresult* result, int row) {
+  static ReplicationLinkRow ReadReplicationLink(const PGresult* result, int row, int version) {
     ReplicationLinkRow link;
     link.kind = Value(result, row, kLinkKind).value_or("");
     link.name = Value(result, row, kLinkName);
@@ -560,39 +565,39 @@ class Collector {
       link.enabled = *enabled == "t";
     }
     if (const std::optional<std::string> conninfo = Value(result, row, kLinkConninfo)) {
-      ReadConninfo(*conninfo, link);
+      std::optional<std::map<std::string, std::string, std::less<>>> keywords =
+          IsConninfoUri(*conninfo) ? UriKeywords(*conninfo, link.conninfo_error)
+                                   : ParseKeywordConninfo(*conninfo);
+      if (keywords) {
+        link.connection = ReadReplicaConnection(*keywords, version);
+      } else if (!link.conninfo_error) {
+        link.conninfo_error = "unterminated quoted value";
+      }
     }
     return link;
   }
 
-  // The parameters a replica connects with, from its connection string (which a subscription's
-  // keeps its password in: it is parsed here and dropped). What the string leaves out is
-  // libpq's default, prefer, unless it names a service, whose file may set it: then unknown.
-  // The replica's environment (PGSSLMODE) is out of sight either way.
-  static void ReadConninfo(const std::string& conninfo, ReplicationLinkRow& link) {
-    char* error = nullptr;
-    PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
-    if (error != nullptr) PQfreemem(error);  // it may quote the password
-    if (options == nullptr) return;
-    std::map<std::string, std::string, std::less<>> given;
+  // A URI's keywords, through libpq, which percent-decodes them; on failure its error, masked
+  // as for pgward's own connection strings (the URI holds the password).
+  static std::optional<std::map<std::string, std::string, std::less<>>> UriKeywords(
+      const std::string& uri, std::optional<std::string>& error) {
+    char* message = nullptr;
+    PQconninfoOption* options = PQconninfoParse(uri.c_str(), &message);
+    if (options == nullptr) {
+      error = ConninfoErrorMessage(message != nullptr ? message : "out of memory");
+      PQfreemem(message);
+      return std::nullopt;
+    }
+    std::map<std::string, std::string, std::less<>> keywords;
     for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
-      if (option->val != nullptr && *option->val != '\0') given[option->keyword] = option->val;
+      if (option->val != nullptr &&
+          std::ranges::find(kReplicaKeywords, std::string_view(option->keyword)) !=
+              std::end(kReplicaKeywords)) {
+        keywords[option->keyword] = option->val;
+      }
     }
     PQconninfoFree(options);
-    const auto value = [&](std::string_view keyword) -> std::optional<std::string> {
-      const auto found = given.find(keyword);
-      if (found == given.end()) return std::nullopt;
-      return found->second;
-    };
-    link.conninfo_read = true;
-    link.host = value("host") ? value("host") : value("hostaddr");
-    link.port = value("port");
-    const bool service = value("service").has_value();
-    link.sslmode = value("sslmode");
-    if (!link.sslmode && value("requiressl") == "1") link.sslmode = "require";
-    if (!link.sslmode && !service) link.sslmode = "prefer";
-    link.channel_binding = value("channel_binding");
-    if (!link.channel_binding && !service) link.channel_binding = "prefer";
+    return keywords;
   }
 
   static void ReadHbaRules(Session& session, const PGresult* result) {

@@ -48,8 +48,13 @@ std::string PrivilegesQuery(int version) {
       version >= 100000
           ? "has_column_privilege('pg_catalog.pg_subscription', 'subconninfo', 'SELECT')"
           : "false";
+  // Whether primary_conninfo is set, worked out on the server: its value holds a password.
+  const std::string primary_conninfo =
+      version >= 120000 ? "CASE WHEN " + SettingsVisible(version) +
+                              " THEN current_setting('primary_conninfo') <> '' END"
+                        : "NULL::boolean";
   return "SELECT current_user, " + stats + ", " + hba + ", " + SettingsVisible(version) + ", " +
-         subscriptions;
+         subscriptions + ", pg_catalog.pg_is_in_recovery(), " + primary_conninfo;
 }
 
 // The settings this version has, each as `format` makes it, separated by commas.

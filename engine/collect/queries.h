@@ -64,7 +64,8 @@ enum ReplicationLinkColumn {
 enum class Query {
   // One row: current_user, stats_visible (other sessions' client_addr and TLS state are
   // visible), hba_readable (pg_hba_file_rules is), settings_visible (every setting is),
-  // subscription_conninfo_readable (pg_subscription.subconninfo is).
+  // subscription_conninfo_readable (pg_subscription.subconninfo is), in_recovery (a standby),
+  // primary_conninfo_set (12+, with settings_visible; NULL otherwise).
   kPrivileges,
   // One row, a column named after each of the CollectedSettings() the server has; no row
   // without settings_visible, since reading a setting the role may not see is an error.

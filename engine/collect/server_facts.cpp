@@ -353,38 +353,58 @@ void AddReplicationLinkFacts(const ServerRows& rows, FactSet& facts,
   constexpr auto kPort = FieldOf<FactKind::kReplicationLink>("port");
   constexpr auto kSslMode = FieldOf<FactKind::kReplicationLink>("sslmode");
   constexpr auto kChannelBinding = FieldOf<FactKind::kReplicationLink>("channel_binding");
-  size_t unread_subscriptions = 0;
-  for (const ReplicationLinkRow& link : rows.replication_links) {
+  const auto add = [&](std::string_view kind, std::string_view name) {
     const size_t row = table.AppendRow();
     table.SetString(row, kServer, rows.name);
-    table.SetString(row, kKind, link.kind);
-    if (link.kind == "standby") {
-      table.SetString(row, kName, "primary_conninfo");
-    } else if (link.name) {
-      table.SetString(row, kName, *link.name);
-    }
+    table.SetString(row, kKind, kind);
+    table.SetString(row, kName, name);
+    return row;
+  };
+  size_t unread_subscriptions = 0;
+  bool standby_seen = false;
+  for (const ReplicationLinkRow& link : rows.replication_links) {
+    const bool standby = link.kind == "standby";
+    standby_seen = standby_seen || standby;
+    const std::string name = standby ? "primary_conninfo" : link.name.value_or("");
+    const size_t row = add(link.kind, name);
     if (link.database) table.SetString(row, kDatabase, *link.database);
     if (link.enabled) table.SetBool(row, kEnabled, *link.enabled);
-    if (link.host) table.SetString(row, kHost, *link.host);
-    if (link.port) table.SetString(row, kPort, *link.port);
-    if (link.sslmode) table.SetString(row, kSslMode, *link.sslmode);
-    if (link.channel_binding) table.SetString(row, kChannelBinding, *link.channel_binding);
-    unread_subscriptions += link.kind == "subscription" && !link.conninfo_read;
+    if (link.conninfo_error) {
+      errors.push_back({rows.name,
+                        "the connection string of " + link.kind + " " + name + " cannot be read: " +
+                            *link.conninfo_error + "; its sslmode is not known",
+                        std::nullopt});
+    }
+    if (!link.connection) {
+      // A standby's is hidden with the other sessions' state, which is an error already.
+      unread_subscriptions += !standby && !link.conninfo_error;
+      continue;
+    }
+    const ReplicaConnection& connection = *link.connection;
+    if (connection.host) table.SetString(row, kHost, *connection.host);
+    if (connection.port) table.SetString(row, kPort, *connection.port);
+    if (connection.sslmode) table.SetString(row, kSslMode, *connection.sslmode);
+    if (connection.channel_binding) {
+      table.SetString(row, kChannelBinding, *connection.channel_binding);
+    }
   }
-  // A standby's connection string is hidden with the other sessions' state: that error is
-  // already the connections'.
+  // A standby whose WAL receiver is not connected (down, reconnecting, failing its handshake)
+  // has no row, but its primary_conninfo still says how it will connect: not a pass.
+  if (rows.in_recovery && rows.primary_conninfo_set == true && !standby_seen) {
+    add("standby", "primary_conninfo");
+    errors.push_back({rows.name,
+                      "the standby's WAL receiver is not connected (pg_stat_wal_receiver has no "
+                      "row): the sslmode of its primary_conninfo is not known",
+                      std::nullopt});
+  }
   if (unread_subscriptions == 0) return;
   errors.push_back(
       {rows.name,
-       rows.subscription_conninfo_readable
-           ? std::to_string(unread_subscriptions) +
-                 " subscription(s) have a connection string libpq cannot parse: their sslmode "
-                 "is not known"
-           : "role " + rows.role + " cannot read pg_subscription.subconninfo (superusers only): " +
-                 std::to_string(unread_subscriptions) +
-                 " subscription(s)' sslmode not collected: GRANT SELECT (subconninfo) ON "
-                 "pg_catalog.pg_subscription TO " +
-                 QuoteIdentifier(rows.role),
+       "role " + rows.role + " cannot read pg_subscription.subconninfo (superusers only): " +
+           std::to_string(unread_subscriptions) +
+           " subscription(s)' sslmode not collected: GRANT SELECT (subconninfo) ON "
+           "pg_catalog.pg_subscription TO " +
+           QuoteIdentifier(rows.role) + " (the role then reads the subscriptions' passwords)",
        std::nullopt});
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/collect/conninfo.h"
 #include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
 #include "engine/model/file_rules_row.h"
@@ -38,13 +39,10 @@ struct ReplicationLinkRow {
   std::optional<std::string> name;
   std::optional<std::string> database;
   std::optional<bool> enabled;
-  bool conninfo_read = false;  // the connection string was readable and parsed
-  // From the connection string; sslmode and channel_binding are libpq's default (prefer) when
-  // it does not say, and absent when a service file it names may.
-  std::optional<std::string> host;
-  std::optional<std::string> port;
-  std::optional<std::string> sslmode;
-  std::optional<std::string> channel_binding;
+  // What the connection string says; absent when it could not be read (hidden from the role,
+  // or not parsed: conninfo_error says why, secrets masked).
+  std::optional<ReplicaConnection> connection;
+  std::optional<std::string> conninfo_error;
 };
 
 struct ServerRows {
@@ -57,6 +55,9 @@ struct ServerRows {
   std::optional<std::vector<FileRulesRow>> hba_rules;  // absent: not read from the view
   std::vector<ReplicationLinkRow> replication_links;
   bool subscription_conninfo_readable = false;
+  bool in_recovery = false;  // a standby
+  // primary_conninfo is set (12+, where it is a setting; read only with settings_visible).
+  std::optional<bool> primary_conninfo_set;
   ScannerConnection scanner;
 };
 

@@ -90,7 +90,8 @@ inline constexpr FieldSpec kConnectionFields[] = {
     {"replication", kBool, "the role has the REPLICATION attribute"},
     // Left out of fingerprints: the rules that judge a session's transport keep to one kind, so
     // their ids tell the kinds apart, and a client session's findings keep the fingerprints they
-    // had before replication senders were collected.
+    // had before replication senders were collected. The certificate rules (PGW-CONN-005, 007)
+    // judge every kind: a client and a walsender alike in every other field fold into one.
     {"session_kind", kString,
      "client (a client backend), physical_replication (a walsender without a database: a "
      "streaming standby or a base backup) or logical_replication (a walsender connected to a "
@@ -291,9 +292,10 @@ inline constexpr FieldSpec kReplicationLinkFields[] = {
     {"port", kString, "port the connection string names"},
     {"sslmode", kString,
      "sslmode it connects with: the connection string's, else libpq's default prefer; absent when "
-     "unreadable, or left to a service file"},
+     "the string is unreadable or cannot be parsed, or leaves it to a service file"},
     {"channel_binding", kString,
-     "channel_binding it connects with, read as sslmode is (libpq's default: prefer)"},
+     "channel_binding it connects with, read as sslmode is (libpq's default: prefer, disable "
+     "before 13)"},
 };
 
 inline constexpr FactTypeSpec kFactTypes[] = {

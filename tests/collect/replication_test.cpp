@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -46,6 +47,7 @@ host       all          all       127.0.0.1/32    trust
 )";
 
 constexpr const char* kSubscriptionPassword = "subscription-secret-7f3a";
+constexpr const char* kUriPassword = "pa@ss";
 
 // Waits until pg_stat_replication lists exactly `names` (application names), each streaming, and
 // no other walsender runs (a subscription's table synchronisation has its own for a while,
@@ -73,6 +75,27 @@ void AwaitStreaming(const Sandbox& primary, std::multiset<std::string> names) {
   for (const std::string& name : streaming) seen += " " + name;
   FAIL() << "pg_stat_replication never listed only the expected senders streaming; last:" << seen;
 }
+
+using FieldText = std::function<std::string(const char*)>;
+
+// The facts of `table` that `keep` keeps, each as its `fields` joined by spaces.
+std::multiset<std::string> Rows(
+    const FactTable& table, const std::vector<const char*>& fields,
+    const std::function<bool(const FieldText&)>& keep = [](const FieldText&) { return true; }) {
+  std::multiset<std::string> rows;
+  for (size_t row = 0; row < table.size(); ++row) {
+    const FieldText field = [&](const char* name) {
+      return FormatField(table, row, *table.spec().FieldIndex(name));
+    };
+    if (!keep(field)) continue;
+    std::string text;
+    for (const char* name : fields) text += (text.empty() ? "" : " ") + field(name);
+    rows.insert(text);
+  }
+  return rows;
+}
+
+bool ReplicationSessions(const FieldText& field) { return field("session_kind") != "client"; }
 
 std::string LogTail(const std::filesystem::path& log) {
   std::ifstream in(log);
@@ -146,21 +169,12 @@ TEST(ReplicationTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
   EXPECT_EQ(SessionFacts(facts, "primary", walsenders),
             SessionFacts(from_views, "primary", walsenders));
 
-  const FactTable& connections = facts.table(FactKind::kConnection);
-  std::multiset<std::string> replication_sessions;
-  for (size_t row = 0; row < connections.size(); ++row) {
-    auto field = [&](const char* name) {
-      return FormatField(connections, row, *connections.spec().FieldIndex(name));
-    };
-    if (field("session_kind") == "client") continue;
-    replication_sessions.insert(field("application_name") + " " + field("session_kind") + " " +
-                                field("replication_state") + " ssl=" + field("ssl") +
-                                " database=" + field("database"));
-  }
-  EXPECT_EQ(replication_sessions,
-            (std::multiset<std::string>{
-                "standby_plain physical_replication streaming ssl=false database=(absent)",
-                "standby_tls physical_replication streaming ssl=true database=(absent)"}));
+  EXPECT_EQ(
+      Rows(facts.table(FactKind::kConnection),
+           {"application_name", "session_kind", "replication_state", "ssl", "database"},
+           ReplicationSessions),
+      (std::multiset<std::string>{"standby_plain physical_replication streaming false (absent)",
+                                  "standby_tls physical_replication streaming true (absent)"}));
 
   const std::vector<std::string> findings = BaselineFindings(facts);
   EXPECT_EQ(Messages(findings, "PGW-REPL-001", "primary"),
@@ -190,26 +204,31 @@ TEST(ReplicationTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
                TargetFor("standby_plain", plain_standby.tls_dsn(sandbox::kScannerRole))},
               standby_facts);
   ASSERT_EQ(ErrorText(standby_evidence), "");
-  const FactTable& links = standby_facts.table(FactKind::kReplicationLink);
-  std::multiset<std::string> described;
-  for (size_t row = 0; row < links.size(); ++row) {
-    std::string text;
-    for (const char* name : {"server", "kind", "name", "host", "port", "sslmode"}) {
-      text += FormatField(links, row, *links.spec().FieldIndex(name)) + " ";
-    }
-    described.insert(text);
-  }
   const std::string port = std::to_string(primary.port());
-  EXPECT_EQ(described,
+  EXPECT_EQ(Rows(standby_facts.table(FactKind::kReplicationLink),
+                 {"server", "kind", "name", "host", "port", "sslmode"}),
             (std::multiset<std::string>{
-                "standby_tls standby primary_conninfo 127.0.0.1 " + port + " verify-full ",
-                "standby_plain standby primary_conninfo 127.0.0.1 " + port + " disable "}));
+                "standby_tls standby primary_conninfo 127.0.0.1 " + port + " verify-full",
+                "standby_plain standby primary_conninfo 127.0.0.1 " + port + " disable"}));
   const std::vector<std::string> standby_findings = BaselineFindings(standby_facts);
   EXPECT_EQ(Messages(standby_findings, "PGW-REPL-003", "standby_tls"),
             std::multiset<std::string>{});
   EXPECT_EQ(Messages(standby_findings, "PGW-REPL-003", "standby_plain"),
             (std::multiset<std::string>{"standby connection primary_conninfo on standby_plain to "
                                         "127.0.0.1 uses sslmode=disable, channel_binding=prefer"}));
+
+  // A standby whose WAL receiver cannot connect (nothing listens on the port it names) shows no
+  // connection string: its primary_conninfo is evidence missing, not a pass.
+  Sandbox orphan(standby("application_name=orphan sslmode=disable port=1"));
+  FactSet orphan_facts;
+  const Evidence orphan_evidence =
+      Collect({TargetFor("orphan", orphan.tls_dsn(sandbox::kScannerRole))}, orphan_facts);
+  EXPECT_EQ(ErrorText(orphan_evidence),
+            "orphan: the standby's WAL receiver is not connected (pg_stat_wal_receiver has no "
+            "row): the sslmode of its primary_conninfo is not known\n");
+  EXPECT_EQ(Messages(BaselineFindings(orphan_facts), "PGW-REPL-003", "orphan"),
+            (std::multiset<std::string>{"cannot evaluate PGW-REPL-003: evidence missing (sslmode, "
+                                        "channel_binding not collected)"}));
 }
 
 TEST(ReplicationTest, APlaintextSubscriptionIsJudgedOnBothSides) {
@@ -244,19 +263,10 @@ TEST(ReplicationTest, APlaintextSubscriptionIsJudgedOnBothSides) {
   ASSERT_EQ(evidence.servers.size(), 1u);
   ASSERT_EQ(evidence.servers[0].errors.size(), 1u) << ErrorText(evidence);
 
-  const FactTable& connections = facts.table(FactKind::kConnection);
-  std::multiset<std::string> replication_sessions;
-  for (size_t row = 0; row < connections.size(); ++row) {
-    auto field = [&](const char* name) {
-      return FormatField(connections, row, *connections.spec().FieldIndex(name));
-    };
-    if (field("session_kind") == "client") continue;
-    replication_sessions.insert(field("application_name") + " " + field("session_kind") + " " +
-                                field("database") + " encrypted=" + field("encrypted"));
-  }
   EXPECT_EQ(
-      replication_sessions,
-      (std::multiset<std::string>{"orders_sub logical_replication postgres encrypted=false"}));
+      Rows(facts.table(FactKind::kConnection),
+           {"application_name", "session_kind", "database", "encrypted"}, ReplicationSessions),
+      (std::multiset<std::string>{"orders_sub logical_replication postgres false"}));
   EXPECT_EQ(Messages(BaselineFindings(facts), "PGW-REPL-001", "publisher"),
             (std::multiset<std::string>{"1 plaintext logical_replication session(s) of postgres "
                                         "from 127.0.0.1 (orders_sub)"}));
@@ -293,6 +303,11 @@ TEST(ReplicationTest, APlaintextSubscriptionIsJudgedOnBothSides) {
   subscriber.Query(
       "CREATE SUBSCRIPTION service_sub CONNECTION 'service=orders dbname=postgres' "
       "PUBLICATION orders_pub WITH (connect = false)");
+  // A URI whose password holds an unencoded '@': libpq reads a piece of it into the host.
+  subscriber.Query(
+      "CREATE SUBSCRIPTION uri_sub CONNECTION 'postgresql://app:" + std::string(kUriPassword) +
+      "@db3.example.com/postgres?sslmode=verify-full' PUBLICATION orders_pub WITH "
+      "(connect = false)");
   FactSet granted;
   const Evidence granted_evidence = Collect({subscriber_target}, granted);
   EXPECT_EQ(ErrorText(granted_evidence).find("subconninfo"), std::string::npos)
@@ -305,14 +320,24 @@ TEST(ReplicationTest, APlaintextSubscriptionIsJudgedOnBothSides) {
                 "sslmode=prefer, channel_binding=prefer",
                 "cannot evaluate PGW-REPL-003: evidence missing (sslmode, channel_binding not "
                 "collected)"}));
+  // uri_sub passes on its sslmode; what libpq took for its host and port is left out.
+  EXPECT_EQ(Rows(granted.table(FactKind::kReplicationLink), {"host", "port", "sslmode"},
+                 [](const FieldText& field) { return field("name") == "uri_sub"; }),
+            (std::multiset<std::string>{"(absent) (absent) verify-full"}));
   const std::string snapshot = WriteSnapshot(granted_evidence, granted);
   EXPECT_NE(snapshot.find("\"replication_links\""), std::string::npos);
   EXPECT_EQ(snapshot.find(kSubscriptionPassword), std::string::npos);
+  for (const char* piece : {"pa@ss", "ss@db3"}) {
+    EXPECT_EQ(snapshot.find(piece), std::string::npos) << piece;
+    EXPECT_EQ(ErrorText(granted_evidence).find(piece), std::string::npos) << piece;
+  }
   subscriber.Query("DROP SUBSCRIPTION orders_sub");
   subscriber.Query("ALTER SUBSCRIPTION default_sub SET (slot_name = NONE)");
   subscriber.Query("DROP SUBSCRIPTION default_sub");
-  subscriber.Query("ALTER SUBSCRIPTION service_sub SET (slot_name = NONE)");
-  subscriber.Query("DROP SUBSCRIPTION service_sub");
+  for (const char* name : {"service_sub", "uri_sub"}) {
+    subscriber.Query("ALTER SUBSCRIPTION " + std::string(name) + " SET (slot_name = NONE)");
+    subscriber.Query("DROP SUBSCRIPTION " + std::string(name));
+  }
 }
 
 }  // namespace

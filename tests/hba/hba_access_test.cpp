@@ -211,8 +211,7 @@ TEST(HbaAccessTest, PhysicalReplicationIsReachedThroughItsKeywordAlone) {
   EXPECT_TRUE(RecordAt(map, file, 2).names_replication);
   EXPECT_EQ(ReplicationReach(RecordAt(map, file, 2)), std::vector<std::string>{});
   // Line 3's `all` does not cover physical replication: line 4 is reached for it.
-  EXPECT_EQ(ReplicationReach(RecordAt(map, file, 4)),
-            (std::vector<std::string>{"192.168.0.0/16"}));
+  EXPECT_EQ(ReplicationReach(RecordAt(map, file, 4)), (std::vector<std::string>{"192.168.0.0/16"}));
   // The reverse of line 2: only app is rejected before line 6.
   EXPECT_EQ(ReplicationReach(RecordAt(map, file, 6)), (std::vector<std::string>{"172.16.0.0/12"}));
   EXPECT_EQ(Reachable(RecordAt(map, file, 6), ConnectionKind::kTcpPlaintext),

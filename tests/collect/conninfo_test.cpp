@@ -1,0 +1,83 @@
+// Replica connection strings read as libpq reads them, keeping only what PGW-REPL-003 judges.
+#include "engine/collect/conninfo.h"
+
+#include <gtest/gtest.h>
+
+namespace pgward::collect {
+namespace {
+
+using Keywords = std::map<std::string, std::string, std::less<>>;
+
+std::string Describe(const ReplicaConnection& connection) {
+  const auto text = [](const std::optional<std::string>& value) {
+    return value.value_or("(absent)");
+  };
+  return "host=" + text(connection.host) + " port=" + text(connection.port) +
+         " sslmode=" + text(connection.sslmode) +
+         " channel_binding=" + text(connection.channel_binding);
+}
+
+std::string Read(std::string_view conninfo, int version = 150000) {
+  const std::optional<Keywords> keywords = ParseKeywordConninfo(conninfo);
+  if (!keywords) return "(not parsed)";
+  return Describe(ReadReplicaConnection(*keywords, version));
+}
+
+// What a PostgreSQL 17 standby's pg_stat_wal_receiver.conninfo holds: libpq's whole list, with
+// keywords libpq 15 refuses (sslnegotiation, sslcertmode, gssdelegation, load_balance_hosts).
+TEST(ConninfoTest, AWalReceiverStringOfANewerLibpqIsRead) {
+  EXPECT_EQ(Read("user=replicator password=******** channel_binding=prefer dbname=replication "
+                 "host=10.0.0.1 port=5432 fallback_application_name=walreceiver "
+                 "sslmode=verify-full sslnegotiation=postgres sslcompression=0 "
+                 "sslcertmode=allow sslsni=1 ssl_min_protocol_version=TLSv1.2 gssencmode=prefer "
+                 "krbsrvname=postgres gssdelegation=0 target_session_attrs=any "
+                 "load_balance_hosts=disable"),
+            "host=10.0.0.1 port=5432 sslmode=verify-full channel_binding=prefer");
+}
+
+TEST(ConninfoTest, QuotesEscapesSpacesAndTheLastValueOfAKeyword) {
+  EXPECT_EQ(Read("host = 'db one' sslmode='verify\\'full'"),
+            "host=db one port=(absent) sslmode=verify'full channel_binding=prefer");
+  // The WAL receiver writes values unquoted: a path with a space goes on in a bare word.
+  EXPECT_EQ(Read("sslrootcert=/etc/my certs/ca.crt host=db1 sslmode=require"),
+            "host=db1 port=(absent) sslmode=require channel_binding=prefer");
+  // An application name that imitates a keyword comes before libpq's sslmode, which wins.
+  EXPECT_EQ(Read("application_name=x sslmode=verify-full host=db1 sslmode=disable"),
+            "host=db1 port=(absent) sslmode=disable channel_binding=prefer");
+  EXPECT_EQ(Read("hostaddr=10.0.0.2 port=5432,5433"),
+            "host=10.0.0.2 port=5432,5433 sslmode=prefer channel_binding=prefer");
+  EXPECT_EQ(Read("host='db1"), "(not parsed)");
+}
+
+TEST(ConninfoTest, LibpqsDefaultsUnlessAServiceFileMaySetThem) {
+  EXPECT_EQ(Read("host=db1 dbname=app"),
+            "host=db1 port=(absent) sslmode=prefer channel_binding=prefer");
+  EXPECT_EQ(Read("host=db1", 120000),
+            "host=db1 port=(absent) sslmode=prefer channel_binding=disable");
+  EXPECT_EQ(Read("service=orders"),
+            "host=(absent) port=(absent) sslmode=(absent) channel_binding=(absent)");
+  EXPECT_EQ(Read("service=orders sslmode=verify-full"),
+            "host=(absent) port=(absent) sslmode=verify-full channel_binding=(absent)");
+}
+
+TEST(ConninfoTest, NothingButTheJudgedKeywordsIsKept) {
+  const std::optional<Keywords> keywords =
+      ParseKeywordConninfo("host=db1 user=app password='s3cret value' sslpassword=k sslmode=require");
+  ASSERT_TRUE(keywords);
+  EXPECT_EQ(*keywords, (Keywords{{"host", "db1"}, {"sslmode", "require"}}));
+  // URIs are libpq's to decode.
+  EXPECT_TRUE(IsConninfoUri("postgresql://app:secret@db1/app"));
+  EXPECT_EQ(ParseKeywordConninfo("postgres://db1"), std::nullopt);
+}
+
+// libpq's reading of a URI whose password holds '@' or '/': pieces of the password land in host
+// and port, and are left out.
+TEST(ConninfoTest, PiecesOfAPasswordInHostOrPortAreLeftOut) {
+  EXPECT_EQ(Describe(ReadReplicaConnection(
+                Keywords{{"host", "ss@db1"}, {"port", "word"}, {"sslmode", "verify-full"}},
+                150000)),
+            "host=(absent) port=(absent) sslmode=verify-full channel_binding=prefer");
+}
+
+}  // namespace
+}  // namespace pgward::collect
