@@ -69,6 +69,12 @@ void WriteCryptoInventoryJson(const CryptoInventory& inventory, std::ostream& ou
     json.StringOrNull(server.ssl_max_protocol_version);
     json.Key("ssl_ciphers");
     json.StringOrNull(server.ssl_ciphers);
+    json.Key("ssl_groups");
+    if (server.ssl_groups) {
+      json.Strings(*server.ssl_groups);
+    } else {
+      json.Null();
+    }
     json.EndObject();
     json.Key("protocols");
     json.BeginArray();

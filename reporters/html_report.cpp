@@ -490,6 +490,12 @@ void WriteServer(Page& page, const ScanReport& report, const ServerInfo& server)
     page.Fact("ssl_min_protocol_version", Or(settings->ssl_min_protocol_version, "not visible"));
     page.Fact("ssl_max_protocol_version", Or(settings->ssl_max_protocol_version, "(no maximum)"));
     page.Fact("ssl_ciphers", Or(settings->ssl_ciphers, "not visible"));
+    std::string groups;
+    for (const std::string& group : settings->ssl_groups.value_or(std::vector<std::string>{})) {
+      groups += (groups.empty() ? "" : ", ") + group;
+    }
+    page.Fact("ssl_groups (key exchange)",
+              settings->ssl_groups ? Or(groups, "(none)") : std::string_view("not visible"));
   }
   page.Raw("</table>\n");
   if (settings && !settings->protocols.empty()) {

@@ -5,7 +5,9 @@
 namespace pgward::collect {
 namespace {
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 bool Wanted(std::string_view keyword) {
   return std::ranges::find(kReplicaKeywords, keyword) != std::end(kReplicaKeywords);
@@ -33,7 +35,8 @@ std::optional<std::map<std::string, std::string, std::less<>>> ParseKeywordConni
     skip_spaces();
     if (i == conninfo.size()) break;
     std::string word;
-    while (i < conninfo.size() && conninfo[i] != '=' && !IsSpace(conninfo[i])) word += conninfo[i++];
+    while (i < conninfo.size() && conninfo[i] != '=' && !IsSpace(conninfo[i]))
+      word += conninfo[i++];
     skip_spaces();
     if (i == conninfo.size() || conninfo[i] != '=') {
       // A bare word: the rest of an unquoted value with spaces.

@@ -82,6 +82,13 @@ CryptoInventory BuildCryptoInventory(const FactSet& facts) {
     server.ssl_max_protocol_version =
         Text(settings, row, FieldOf<FactKind::kServer>("ssl_max_protocol_version"));
     server.ssl_ciphers = Text(settings, row, FieldOf<FactKind::kServer>("ssl_ciphers"));
+    constexpr auto kGroups = FieldOf<FactKind::kServer>("ssl_groups");
+    if (const ValueId groups = settings.Id(row, kGroups); groups != kAbsent) {
+      server.ssl_groups.emplace();
+      for (const ValueId group : facts.pool().List(groups)) {
+        server.ssl_groups->emplace_back(facts.pool().String(group));
+      }
+    }
   }
   const FactTable& protocols = facts.table(FactKind::kProbeProtocol);
   for (size_t row = 0; row < protocols.size(); ++row) {

@@ -52,6 +52,9 @@ struct InventoryServer {
   std::string server;
   std::string endpoint;
   std::string ssl, ssl_min_protocol_version, ssl_max_protocol_version, ssl_ciphers;
+  // The key-exchange groups the server offers (ssl_groups, ssl_ecdh_curve before 18): absent
+  // when not visible.
+  std::optional<std::vector<std::string>> ssl_groups;
   std::vector<InventoryProtocol> protocols;
   std::vector<InventorySuite> suites;  // accepted, in use, or both: by protocol, then cipher
 };

@@ -61,8 +61,8 @@ TEST(ConninfoTest, LibpqsDefaultsUnlessAServiceFileMaySetThem) {
 }
 
 TEST(ConninfoTest, NothingButTheJudgedKeywordsIsKept) {
-  const std::optional<Keywords> keywords =
-      ParseKeywordConninfo("host=db1 user=app password='s3cret value' sslpassword=k sslmode=require");
+  const std::optional<Keywords> keywords = ParseKeywordConninfo(
+      "host=db1 user=app password='s3cret value' sslpassword=k sslmode=require");
   ASSERT_TRUE(keywords);
   EXPECT_EQ(*keywords, (Keywords{{"host", "db1"}, {"sslmode", "require"}}));
   // URIs are libpq's to decode.
@@ -73,10 +73,10 @@ TEST(ConninfoTest, NothingButTheJudgedKeywordsIsKept) {
 // libpq's reading of a URI whose password holds '@' or '/': pieces of the password land in host
 // and port, and are left out.
 TEST(ConninfoTest, PiecesOfAPasswordInHostOrPortAreLeftOut) {
-  EXPECT_EQ(Describe(ReadReplicaConnection(
-                Keywords{{"host", "ss@db1"}, {"port", "word"}, {"sslmode", "verify-full"}},
-                150000)),
-            "host=(absent) port=(absent) sslmode=verify-full channel_binding=prefer");
+  EXPECT_EQ(
+      Describe(ReadReplicaConnection(
+          Keywords{{"host", "ss@db1"}, {"port", "word"}, {"sslmode", "verify-full"}}, 150000)),
+      "host=(absent) port=(absent) sslmode=verify-full channel_binding=prefer");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "engine/model/fact_schema.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <sstream>
 #include <string>
@@ -69,6 +70,30 @@ TEST(CryptoInventoryTest, ClientSerialsAreHexAndUnprobedServersShowTheirSettings
   }
   EXPECT_EQ(admitted, "TLSv1- TLSv1.1- TLSv1.2+ TLSv1.3+ ");
   EXPECT_EQ(inventory.certificates[0].note, "");
+}
+
+// PCI DSS 12.3.3 inventories the key exchange too: the groups a server offers, or that they
+// could not be read.
+TEST(CryptoInventoryTest, KeyExchangeGroupsAreListedOrSaidToBeUnknown) {
+  FactSet facts;
+  FactTable& servers = facts.table(FactKind::kServer);
+  const size_t known = servers.AppendRow();
+  servers.SetString(known, FieldOf<FactKind::kServer>("server"), "db1");
+  const std::vector<std::string_view> groups = {"X25519MLKEM768", "X25519", "secp256r1"};
+  servers.SetStringList(known, FieldOf<FactKind::kServer>("ssl_groups"), groups);
+  const size_t hidden = servers.AppendRow();
+  servers.SetString(hidden, FieldOf<FactKind::kServer>("server"), "db2");
+  const CryptoInventory inventory = BuildCryptoInventory(facts);
+  ASSERT_EQ(inventory.servers.size(), 2u);
+  EXPECT_EQ(inventory.servers[0].ssl_groups,
+            (std::vector<std::string>{"X25519MLKEM768", "X25519", "secp256r1"}));
+  EXPECT_EQ(inventory.servers[1].ssl_groups, std::nullopt);
+  std::ostringstream json;
+  reporters::WriteCryptoInventoryJson(inventory, json);
+  const nlohmann::json written = nlohmann::json::parse(json.str());
+  EXPECT_EQ(written["servers"][0]["configured"]["ssl_groups"],
+            nlohmann::json({"X25519MLKEM768", "X25519", "secp256r1"}));
+  EXPECT_TRUE(written["servers"][1]["configured"]["ssl_groups"].is_null());
 }
 
 // PostgreSQL keeps NAMEDATALEN - 1 bytes of a client's distinguished names in pg_stat_ssl: a

@@ -206,6 +206,7 @@ ScanReport RichReport() {
   inventory_server.ssl = "on";
   inventory_server.ssl_min_protocol_version = "TLSv1.2";
   inventory_server.ssl_ciphers = "HIGH:!aNULL";
+  inventory_server.ssl_groups = std::vector<std::string>{"X25519", "prime256v1"};
   inventory_server.protocols = {{"TLSv1.2", true, true}, {"TLSv1.3", true, true}};
   inventory_server.suites = {{"TLSv1.3", "TLS_AES_256_GCM_SHA384", 256, true, 12}};
   report.inventory.servers = {inventory_server};
