@@ -5,15 +5,18 @@
 namespace pgward::collect {
 namespace {
 
+constexpr std::string_view kReplicaKeywords[] = {"host",    "hostaddr",        "port",
+                                                 "sslmode", "channel_binding", "service"};
+
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-bool Wanted(std::string_view keyword) {
+}  // namespace
+
+bool IsReplicaKeyword(std::string_view keyword) {
   return std::ranges::find(kReplicaKeywords, keyword) != std::end(kReplicaKeywords);
 }
-
-}  // namespace
 
 bool IsConninfoUri(std::string_view conninfo) {
   return conninfo.starts_with("postgresql://") || conninfo.starts_with("postgres://");
@@ -28,50 +31,46 @@ std::optional<std::map<std::string, std::string, std::less<>>> ParseKeywordConni
   const auto skip_spaces = [&] {
     while (i < conninfo.size() && IsSpace(conninfo[i])) ++i;
   };
+  // A value is kept once it is whole (at the next keyword or the end), not after every bare
+  // word: a string of many bare words costs its length, not its square.
   const auto keep = [&] {
-    if (!keyword.empty() && Wanted(keyword)) keywords[keyword] = value;
+    if (IsReplicaKeyword(keyword)) keywords[keyword] = value;
   };
   while (true) {
     skip_spaces();
     if (i == conninfo.size()) break;
     std::string word;
-    while (i < conninfo.size() && conninfo[i] != '=' && !IsSpace(conninfo[i]))
+    while (i < conninfo.size() && conninfo[i] != '=' && !IsSpace(conninfo[i])) {
       word += conninfo[i++];
+    }
     skip_spaces();
     if (i == conninfo.size() || conninfo[i] != '=') {
       // A bare word: the rest of an unquoted value with spaces.
       value += ' ' + word;
-      keep();
       continue;
     }
     ++i;  // '='
     skip_spaces();
+    keep();
     keyword = word;
     value.clear();
-    if (i < conninfo.size() && conninfo[i] == '\'') {
+    const bool quoted = i < conninfo.size() && conninfo[i] == '\'';
+    i += quoted;
+    while (true) {
+      if (i == conninfo.size()) {
+        if (quoted) return std::nullopt;
+        break;
+      }
+      const char c = conninfo[i];
+      if (quoted ? c == '\'' : IsSpace(c)) {
+        i += quoted;
+        break;
+      }
       ++i;
-      while (true) {
-        if (i == conninfo.size()) return std::nullopt;
-        const char c = conninfo[i++];
-        if (c == '\'') break;
-        if (c == '\\' && i < conninfo.size()) {
-          value += conninfo[i++];
-        } else {
-          value += c;
-        }
-      }
-    } else {
-      while (i < conninfo.size() && !IsSpace(conninfo[i])) {
-        const char c = conninfo[i++];
-        if (c == '\\' && i < conninfo.size()) {
-          value += conninfo[i++];
-        } else {
-          value += c;
-        }
-      }
+      value += c == '\\' && i < conninfo.size() ? conninfo[i++] : c;
     }
-    keep();
   }
+  keep();
   return keywords;
 }
 

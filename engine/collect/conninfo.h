@@ -13,11 +13,11 @@
 
 namespace pgward::collect {
 
-// The keywords pgward judges a replica's connection by.
-inline constexpr std::string_view kReplicaKeywords[] = {"host",    "hostaddr",        "port",
-                                                        "sslmode", "channel_binding", "service"};
+// Whether pgward judges a replica's connection by this keyword: host, hostaddr, port, sslmode,
+// channel_binding, service.
+bool IsReplicaKeyword(std::string_view keyword);
 
-// The kReplicaKeywords of a keyword/value connection string (`host=db1 sslmode='verify-full'`)
+// The replica keywords of a keyword/value connection string (`host=db1 sslmode='verify-full'`)
 // as libpq's conninfo_parse reads them: spaces around '=', single quotes and backslash escapes
 // in values, and a keyword given twice taking its last value. A bare word continues the value
 // before it, as in the strings pg_stat_wal_receiver shows, which libpq writes unquoted

@@ -590,9 +590,7 @@ class Collector {
     }
     std::map<std::string, std::string, std::less<>> keywords;
     for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
-      if (option->val != nullptr &&
-          std::ranges::find(kReplicaKeywords, std::string_view(option->keyword)) !=
-              std::end(kReplicaKeywords)) {
+      if (option->val != nullptr && IsReplicaKeyword(option->keyword)) {
         keywords[option->keyword] = option->val;
       }
     }

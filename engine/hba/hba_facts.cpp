@@ -62,6 +62,13 @@ struct RuleValues {
   ValueId users = kAbsent;
 };
 
+std::vector<std::string> FormatRanges(const std::vector<IpRange>& ranges) {
+  std::vector<std::string> formatted;
+  formatted.reserve(ranges.size());
+  for (const IpRange& range : ranges) formatted.push_back(FormatIpRange(range));
+  return formatted;
+}
+
 ValueId InternTokens(ValuePool& pool, const TokenList& tokens) {
   std::vector<ValueId> ids;
   ids.reserve(tokens.size());
@@ -81,7 +88,7 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
   for (const RecordAccess& record : access.records) {
     const size_t row = rows[record.rule_index];
     rules.SetBool(row, f_shadowed, record.shadowed);
-    std::vector<std::string> shadowers, plaintext, not_rejected;
+    std::vector<std::string> shadowers, plaintext;
     for (size_t shadower : record.shadowed_by) shadowers.push_back(LineOf(file.rules[shadower]));
     for (const auto& [kind, range] : record.reachable) {
       if (kind == ConnectionKind::kTcpPlaintext) plaintext.push_back(FormatIpRange(range));
@@ -89,17 +96,11 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
     for (ConnectionKind kind : record.symbolic_reachable) {
       if (kind == ConnectionKind::kTcpPlaintext) plaintext.push_back(record.symbolic_label);
     }
-    for (const IpRange& range : record.plaintext_not_rejected) {
-      not_rejected.push_back(FormatIpRange(range));
-    }
     SetList(rules, row, f_shadowed_by, shadowers);
     SetList(rules, row, f_plaintext, plaintext);
-    SetList(rules, row, f_not_rejected, not_rejected);
+    SetList(rules, row, f_not_rejected, FormatRanges(record.plaintext_not_rejected));
     if (record.names_replication) {
-      std::vector<std::string> replication;
-      for (const IpRange& range : record.replication_plaintext) {
-        replication.push_back(FormatIpRange(range));
-      }
+      std::vector<std::string> replication = FormatRanges(record.replication_plaintext);
       if (record.replication_plaintext_symbolic) replication.push_back(record.symbolic_label);
       SetList(rules, row, f_replication, replication);
     }

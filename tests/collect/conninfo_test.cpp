@@ -70,6 +70,23 @@ TEST(ConninfoTest, NothingButTheJudgedKeywordsIsKept) {
   EXPECT_EQ(ParseKeywordConninfo("postgres://db1"), std::nullopt);
 }
 
+// A subscription's string is whatever the scanned server holds: large, not UTF-8, empty.
+TEST(ConninfoTest, HostileStringsEndInAReadingOrNone) {
+  std::string many_words = "host=db1 sslrootcert=a";
+  for (int i = 0; i < 200000; ++i) many_words += " b";
+  many_words += " sslmode=require";
+  EXPECT_EQ(Read(many_words), "host=db1 port=(absent) sslmode=require channel_binding=prefer");
+  EXPECT_EQ(Read("host=\xff\xfe sslmode=verify-full"),
+            "host=\xff\xfe port=(absent) sslmode=verify-full channel_binding=prefer");
+  EXPECT_EQ(Read(""), "host=(absent) port=(absent) sslmode=prefer channel_binding=prefer");
+  EXPECT_EQ(Read("sslmode=require host="),
+            "host=(absent) port=(absent) sslmode=require channel_binding=prefer");
+  // A megabyte of words without '=' is a value of nothing pgward reads; one never closed is none.
+  EXPECT_EQ(Read(std::string(1 << 20, 'x')),
+            "host=(absent) port=(absent) sslmode=prefer channel_binding=prefer");
+  EXPECT_EQ(Read("host='" + std::string(1 << 20, 'x')), "(not parsed)");
+}
+
 // libpq's reading of a URI whose password holds '@' or '/': pieces of the password land in host
 // and port, and are left out.
 TEST(ConninfoTest, PiecesOfAPasswordInHostOrPortAreLeftOut) {
