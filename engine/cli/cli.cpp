@@ -107,6 +107,25 @@ void AddHbaAccessOptions(CLI::App& command, hba::FileAccess& access) {
   limit("--max-records", access.limits.max_records, "Most rows of one hba file");
 }
 
+// --build-without gssapi,pam,ldap: the server's build, for files read offline.
+void AddServerBuildOption(CLI::App& command, hba::ServerBuild& build) {
+  command
+      .add_option_function<std::vector<std::string>>(
+          "--build-without",
+          [&build](const std::vector<std::string>& features) {
+            for (const std::string& feature : features) {
+              (feature == "gssapi" ? build.gssapi
+               : feature == "pam"  ? build.pam
+                                   : build.ldap) = false;
+            }
+          },
+          "Features the server was built without (gssapi, pam, ldap; comma-separated): "
+          "lines that need them are errors, as on that server (default: the PGDG and Debian "
+          "builds, which have all three)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"gssapi", "pam", "ldap"}));
+}
+
 // What `scan` and `hba diff` evaluate.
 void AddPolicyChoiceOptions(CLI::App& command, PolicyChoice& choice) {
   command.add_option("--policy", choice.policies, "Policy or pack file (repeatable)");
@@ -157,11 +176,11 @@ void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
                      "service file or PGSSLROOTCERT; else the system store)");
 }
 
-void AddHbaRulesCommand(CLI::App& hba, Action& action) {
-  CLI::App* command = hba.add_subcommand(
-      "rules",
-      "List a file's records as the server's pg_hba_file_rules view of that version shows them "
-      "(ldapbindpasswd and radiussecrets masked)");
+// `hba rules` and `hba ident`: a file listed as the server's view of it would show it.
+void AddHbaListingCommand(CLI::App& hba, Action& action, const char* name, const char* description,
+                          const char* file_help,
+                          int (*run)(const HbaRulesOptions&, std::ostream&, std::ostream&)) {
+  CLI::App* command = hba.add_subcommand(name, description);
   auto options = std::make_shared<HbaRulesOptions>();
   auto format = std::make_shared<std::string>("table");
   AddPgVersionOption(*command, options->pg_version,
@@ -169,13 +188,13 @@ void AddHbaRulesCommand(CLI::App& hba, Action& action) {
   command->add_option("--format", *format, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->default_val("table");
-  command->add_option("FILE", options->file, "pg_hba.conf file to read ('-': standard input)")
-      ->required();
+  command->add_option("FILE", options->file, file_help)->required();
   AddHbaAccessOptions(*command, options->access);
-  command->callback([&action, options, format] {
+  AddServerBuildOption(*command, options->build);
+  command->callback([&action, options, format, run] {
     options->format =
         *format == "json" ? HbaRulesOptions::Format::kJson : HbaRulesOptions::Format::kTable;
-    action = [options] { return RunHbaRules(*options, std::cout, std::cerr); };
+    action = [options, run] { return run(*options, std::cout, std::cerr); };
   });
 }
 
@@ -407,12 +426,16 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   auto fail_on = std::make_shared<std::string>("high");
   command->add_option("--hba", options->hba_files,
                       "pg_hba.conf file to check (repeatable; '-': standard input)");
+  command->add_option("--ident", options->ident_file,
+                      "pg_ident.conf of the --hba files, whose maps decide who a client "
+                      "certificate logs in as (default: the pg_ident.conf beside each, if any)");
   command->add_option("--snapshot", options->snapshots, "Snapshot to evaluate (repeatable)");
   AddServerLogOptions(*command, options->server_logs, options->log_line_prefix,
                       options->log_format);
   AddLiveTargetOptions(*command, options->live);
   AddPgVersionOption(*command, options->pg_version,
                      "PostgreSQL major version whose pg_hba.conf parser to follow for --hba");
+  AddServerBuildOption(*command, options->server_build);
   AddPolicyChoiceOptions(*command, options->policy_choice);
   command->add_option("--waivers", options->waivers, "Waivers file (YAML)");
   CLI::Option* baseline = command->add_option(
@@ -678,8 +701,17 @@ int Run(int argc, char** argv) {
   AddCollectCommand(app, action);
   AddProbeCommand(app, action);
 
-  CLI::App* hba = app.add_subcommand("hba", "Read and analyse pg_hba.conf files");
-  AddHbaRulesCommand(*hba, action);
+  CLI::App* hba = app.add_subcommand("hba", "Read and analyse pg_hba.conf and pg_ident.conf files");
+  AddHbaListingCommand(
+      *hba, action, "rules",
+      "List a file's records as the server's pg_hba_file_rules view of that version shows them "
+      "(ldapbindpasswd and radiussecrets masked)",
+      "pg_hba.conf file to read ('-': standard input)", RunHbaRules);
+  AddHbaListingCommand(
+      *hba, action, "ident",
+      "List a pg_ident.conf's mappings as the server's pg_ident_file_mappings view of that "
+      "version shows them (15's view for 13 and 14, which have none)",
+      "pg_ident.conf file to read ('-': standard input)", RunIdentMappings);
   AddHbaExplainCommand(*hba, action);
   AddHbaDiffCommand(*hba, action);
 

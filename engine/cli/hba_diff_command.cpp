@@ -13,16 +13,24 @@
 #include "engine/policy/baseline.h"
 #include "engine/policy/evaluator.h"
 #include "engine/scan/base_version.h"
+#include "engine/scan/hba_evidence.h"
 #include "reporters/hba_diff_report.h"
 
 namespace pgward::cli {
 namespace {
 
 std::vector<Finding> Findings(const hba::HbaFile& file, const hba::AccessMap& access,
-                              int pg_version, const std::vector<const policy::Policy*>& policies) {
+                              const hba::HbaContext& context,
+                              const std::vector<const policy::Policy*>& policies) {
   const auto facts = std::make_shared<FactSet>();
-  hba::AddHbaRuleFacts(file, access, pg_version, *facts);
+  hba::AddHbaRuleFacts(file, access, context, *facts);
   return policy::Evaluate(policies, facts).findings;
+}
+
+// The maps a side's pg_ident.conf gives, when the server would load it.
+const hba::IdentFile* MapsOf(const std::optional<hba::IdentFile>& ident) {
+  return ident && !ident->read_error && !ident->input_error && !ident->HasErrors() ? &*ident
+                                                                                   : nullptr;
 }
 
 reporters::DecidingLine LineView(const hba::DecidingRecord& record) {
@@ -40,8 +48,12 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
   parse.access = options.access;
   parse.resolve_radius_servers = false;  // offline: the production names need not resolve here
   const hba::HbaFile head = hba::ParseHbaFile(options.head, parse);
+  // Each side with the pg_ident.conf beside it, as the server reads its own.
+  const std::optional<std::string> head_ident_path = scan::IdentFileFor(options.head, std::nullopt);
+  std::optional<hba::IdentFile> head_ident;
+  if (head_ident_path) head_ident = hba::ParseIdentFile(*head_ident_path, parse);
   std::variant<scan::BaseVersion, std::string> read_base =
-      scan::ReadBaseVersion({options.base, options.base_ref}, options.head, parse);
+      scan::ReadBaseVersion({options.base, options.base_ref}, options.head, head_ident_path, parse);
   if (const std::string* error = std::get_if<std::string>(&read_base)) {
     err << "pgward: " << *error << "\n";
     return ToInt(ExitCode::kUsageOrInputError);
@@ -74,11 +86,16 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
     // A new file has no findings before it (an empty file's "contains no entries" is not one).
     std::jthread base_findings([&] {
       if (base.exists) {
-        before = Findings(base.as_head, base_access, options.pg_version, loaded.Pointers());
+        before = Findings(base.as_head, base_access,
+                          {.pg_version = options.pg_version, .ident_maps = MapsOf(base.ident)},
+                          loaded.Pointers());
       }
     });
-    std::jthread head_findings(
-        [&] { after = Findings(head, head_access, options.pg_version, head_policies.Pointers()); });
+    std::jthread head_findings([&] {
+      after = Findings(head, head_access,
+                       {.pg_version = options.pg_version, .ident_maps = MapsOf(head_ident)},
+                       head_policies.Pointers());
+    });
     access = hba::DiffAccess(base.file, base_access, head, head_access);
   }
   report.base_loads = access.base_loads && !base.file.read_error;
@@ -100,12 +117,16 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
 
   std::vector<Finding> fixed = policy::ApplyBaseline(after, before);
   bool failing = false;
+  bool undecided = false;
   for (Finding& finding : after) {
     if (finding.baseline_state != BaselineState::kNew) {
       ++report.unchanged_findings;
       continue;
     }
     failing |= finding.status == FindingStatus::kFail && finding.severity >= options.fail_on;
+    // What the change brings and cannot be decided (a map line without its pg_ident.conf) is
+    // missing evidence, never a pass.
+    undecided |= finding.status == FindingStatus::kError;
     report.new_findings.push_back(std::move(finding));
   }
   // A fixed finding is shown where it was: in the base's own files.
@@ -126,7 +147,7 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
 
   ExitCode code = ExitCode::kOk;
   if (failing || !report.head_loads) code = ExitCode::kFindings;
-  if (!report.errors.empty()) code = ExitCode::kIncompleteEvidence;
+  if (!report.errors.empty() || undecided) code = ExitCode::kIncompleteEvidence;
   report.exit_code = ToInt(code);
   switch (options.format) {
     case HbaDiffOptions::Format::kText:

@@ -4,8 +4,10 @@
 
 #include "engine/core/exit_code.h"
 #include "engine/hba/file_rules_view.h"
+#include "engine/hba/ident_view.h"
 #include "engine/hba/parser.h"
 #include "reporters/hba_rules_report.h"
+#include "reporters/ident_mappings_report.h"
 
 namespace pgward::cli {
 namespace {
@@ -13,17 +15,29 @@ namespace {
 constexpr int kExitOk = static_cast<int>(ExitCode::kOk);
 constexpr int kExitInputError = static_cast<int>(ExitCode::kUsageOrInputError);
 
+bool SupportedVersion(int pg_version, std::ostream& err) {
+  if (pg_version >= hba::kOldestPgVersion && pg_version <= hba::kNewestPgVersion) return true;
+  err << "pgward: unsupported PostgreSQL version " << pg_version
+      << " (supported: " << hba::kOldestPgVersion << " to " << hba::kNewestPgVersion << ")\n";
+  return false;
+}
+
+// A refused reference is the one place a listing knowingly differs from the server's.
+int ReportRefused(const std::vector<hba::RefusedReference>& refused, std::ostream& err) {
+  for (const hba::RefusedReference& reference : refused) {
+    err << "pgward: " << hba::RefusalMessage(reference) << "\n";
+  }
+  return refused.empty() ? kExitOk : ToInt(ExitCode::kIncompleteEvidence);
+}
+
 }  // namespace
 
 int RunHbaRules(const HbaRulesOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.pg_version < hba::kOldestPgVersion || options.pg_version > hba::kNewestPgVersion) {
-    err << "pgward: unsupported PostgreSQL version " << options.pg_version
-        << " (supported: " << hba::kOldestPgVersion << " to " << hba::kNewestPgVersion << ")\n";
-    return kExitInputError;
-  }
+  if (!SupportedVersion(options.pg_version, err)) return kExitInputError;
   hba::ParseOptions parse_options;
   parse_options.pg_version = options.pg_version;
   parse_options.access = options.access;
+  parse_options.build = options.build;
   const hba::HbaFile file = hba::ParseHbaFile(options.file, parse_options);
   if (std::optional<std::string> problem = hba::UnreadableReason(file)) {
     err << "pgward: " << *problem << "\n";
@@ -42,11 +56,26 @@ int RunHbaRules(const HbaRulesOptions& options, std::ostream& out, std::ostream&
         hba::RenderFileRules(file, options.pg_version, hba::SecretDisplay::kMask),
         options.pg_version >= 16, out);
   }
-  // A refused reference is the one place the listing knowingly differs from the server's.
-  for (const hba::RefusedReference& refused : file.refused) {
-    err << "pgward: " << hba::RefusalMessage(refused) << "\n";
+  return ReportRefused(file.refused, err);
+}
+
+int RunIdentMappings(const HbaRulesOptions& options, std::ostream& out, std::ostream& err) {
+  if (!SupportedVersion(options.pg_version, err)) return kExitInputError;
+  hba::ParseOptions parse_options;
+  parse_options.pg_version = options.pg_version;
+  parse_options.access = options.access;
+  const hba::IdentFile file = hba::ParseIdentFile(options.file, parse_options);
+  if (std::optional<std::string> problem = hba::UnreadableReason(file)) {
+    err << "pgward: " << *problem << "\n";
+    return kExitInputError;
   }
-  return file.refused.empty() ? kExitOk : ToInt(ExitCode::kIncompleteEvidence);
+  const std::vector<IdentMappingRow> rows = hba::RenderIdentMappings(file, options.pg_version);
+  if (options.format == HbaRulesOptions::Format::kJson) {
+    reporters::WriteIdentMappingsJson(rows, out);
+  } else {
+    reporters::WriteIdentMappingsTable(rows, options.pg_version >= 16, out);
+  }
+  return ReportRefused(file.refused, err);
 }
 
 }  // namespace pgward::cli

@@ -1,7 +1,8 @@
 #pragma once
 
 // `pgward hba rules [--pg-version N] [--format table|json] FILE`: what the server's
-// pg_hba_file_rules view would show for FILE.
+// pg_hba_file_rules view would show for FILE; `pgward hba ident ...` the same for a
+// pg_ident.conf and the pg_ident_file_mappings view.
 
 #include <iosfwd>
 #include <string>
@@ -15,6 +16,7 @@ struct HbaRulesOptions {
   int pg_version = 17;
   enum class Format { kTable, kJson } format = Format::kTable;
   hba::FileAccess access;  // --include-root, --path-map, the read limits
+  hba::ServerBuild build;  // --build-without
 };
 
 // Writes the rows to `out` and problems to `err`. Returns 0 when the file was read (rows with
@@ -22,5 +24,9 @@ struct HbaRulesOptions {
 // ldapbindpasswd and radiussecrets values are printed as ******** (the one deliberate difference
 // from the server's view).
 int RunHbaRules(const HbaRulesOptions& options, std::ostream& out, std::ostream& err);
+
+// The same for a pg_ident.conf (the view exists from PostgreSQL 15; older versions are listed as
+// 15 would show them).
+int RunIdentMappings(const HbaRulesOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace pgward::cli

@@ -66,6 +66,7 @@ std::variant<RunState, std::string> OpenRunState(const ScanOptions& options) {
     identity.push_back("target " + RedactSecrets(target));
   }
   for (const std::string& file : options.hba_files) identity.push_back("hba " + absolute(file));
+  if (!options.ident_file.empty()) identity.push_back("ident " + absolute(options.ident_file));
   for (const std::string& file : options.snapshots) {
     identity.push_back("snapshot " + absolute(file));
   }
@@ -94,6 +95,11 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
   report.invocation.fail_on = options.fail_on;
 
+  if (!options.ident_file.empty() && options.hba_files.empty()) {
+    err << "pgward: --ident is the pg_ident.conf of --hba files: give --hba FILE (a live "
+           "server's maps are read from pg_ident_file_mappings, or an inventory's ident_file)\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
   if (options.hba_files.empty() && options.snapshots.empty() && options.live.targets.empty() &&
       options.live.inventory.empty() && options.server_logs.empty()) {
     err << "pgward: nothing to scan: give --hba FILE, --snapshot FILE, --target DSN, "
@@ -113,7 +119,9 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
   scan::ScanInputs scan_inputs;
   scan_inputs.hba_files = options.hba_files;
+  if (!options.ident_file.empty()) scan_inputs.ident_file = options.ident_file;
   scan_inputs.pg_version = options.pg_version;
+  scan_inputs.server_build = options.server_build;
   scan_inputs.hba_access = options.live.hba_access;
   scan_inputs.snapshots = options.snapshots;
   scan_inputs.server_logs = options.server_logs;

@@ -12,16 +12,19 @@
 #include "engine/cli/policy_choice.h"
 #include "engine/cli/report_outputs.h"
 #include "engine/findings/finding.h"
+#include "engine/hba/parser.h"
 
 namespace pgward::cli {
 
 struct ScanOptions {
   // Inputs.
   std::vector<std::string> hba_files;
+  std::string ident_file;  // empty: each --hba file's own, beside it
   std::vector<std::string> snapshots;
   // Live servers, as for `pgward collect` (its output file unused).
   CollectCommandOptions live;
-  int pg_version = 17;  // for --hba files: the server version whose parser to follow
+  int pg_version = 17;            // for --hba files: the server version whose parser to follow
+  hba::ServerBuild server_build;  // for --hba files: what the server was compiled with
   // One server's log, rotated files first (--server-log), read with this prefix and format.
   std::vector<std::string> server_logs;
   std::string log_line_prefix;

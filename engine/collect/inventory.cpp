@@ -65,8 +65,8 @@ void CheckKeys(const Node& node, std::initializer_list<std::string_view> known) 
 Target ReadTarget(const Node& node, const Target& defaults,
                   const std::filesystem::path& directory) {
   if (!node.IsMap()) throw InventoryError{"a target must be a mapping", node.mark()};
-  CheckKeys(node, {"name", "dsn", "service", "tags", "hba_file", "server_logs", "log_line_prefix",
-                   "log_format", "timeout_ms", "connect"});
+  CheckKeys(node, {"name", "dsn", "service", "tags", "hba_file", "ident_file", "server_logs",
+                   "log_line_prefix", "log_format", "timeout_ms", "connect"});
   Target target = defaults;
   const std::optional<Node> name = node.Find("name");
   if (!name) throw InventoryError{"a target needs a name", node.mark()};
@@ -88,9 +88,13 @@ Target ReadTarget(const Node& node, const Target& defaults,
       target.tags.push_back(Scalar(tags->Element(i), "a tag"));
     }
   }
-  if (const std::optional<Node> hba_file = node.Find("hba_file")) {
-    const std::filesystem::path file = Scalar(*hba_file, "hba_file");
-    target.hba_file = (file.is_absolute() ? file : directory / file).lexically_normal().string();
+  // Copies of the server's files, relative to the inventory.
+  for (auto [key, path] :
+       {std::pair{"hba_file", &target.hba_file}, std::pair{"ident_file", &target.ident_file}}) {
+    if (const std::optional<Node> value = node.Find(key)) {
+      const std::filesystem::path file = Scalar(*value, key);
+      *path = (file.is_absolute() ? file : directory / file).lexically_normal().string();
+    }
   }
   if (const std::optional<Node> logs = node.Find("server_logs")) {
     if (!logs->IsSequence() || logs->size() == 0) {

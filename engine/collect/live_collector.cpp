@@ -37,7 +37,9 @@ struct ConnDeleter {
 using Conn = std::unique_ptr<PGconn, ConnDeleter>;
 
 // Collecting is one round trip (a Batch, pg_hba_file_rules guarded in it) after the
-// connection's, and a second one only for a role that may not read every setting: pg_settings.
+// connection's, and a second one only where needed: pg_settings for a role that may not read
+// every setting, the subscriptions' connection strings where they may be read, and
+// pg_ident_file_mappings (guarded) where the pg_hba.conf uses a map for certificate names.
 enum class Stage { kConnecting, kCollecting, kFollowingUp, kDone };
 
 struct Session {
@@ -48,10 +50,11 @@ struct Session {
   bool want_write = true;  // PQconnectStart's first wait is for a writable socket
   Clock::time_point deadline;
   std::vector<Query> batch;      // the batch in flight, one result set per query
-  std::optional<Query> guarded;  // its guarded query, whose result may be a privilege error
+  std::optional<Query> guarded;  // its guarded query, whose result may be an error (see below)
   std::vector<Result> results;   // of the batch in flight
   ServerRows rows;
-  bool wants_hba = false;  // pg_hba_file_rules is the target's hba evidence
+  bool wants_hba = false;    // pg_hba_file_rules is the target's hba evidence
+  bool wants_ident = false;  // pg_ident_file_mappings is the target's pg_ident.conf evidence
   bool hba_readable = false;
   bool settings_visible = false;
   std::optional<std::string> failure;
@@ -112,6 +115,15 @@ size_t Share(size_t limit, size_t loops, size_t index) {
 bool IsPrivilegeError(const PGresult* result) {
   const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
   return state != nullptr && std::string_view(state) == "42501";
+}
+
+// Whether an error answering a batch's guarded query leaves the rest of the collection
+// standing. pg_hba_file_rules: a privilege error, which the privileges row explains.
+// pg_ident_file_mappings: any, since the view fails when pg_ident.conf cannot be opened, which
+// says the maps are not known, not that the collection failed.
+bool GuardedErrorTolerated(Query guarded, const PGresult* result) {
+  return PQresultStatus(result) == PGRES_FATAL_ERROR &&
+         (guarded == Query::kIdentMappings || IsPrivilegeError(result));
 }
 
 class Collector {
@@ -415,17 +427,19 @@ class Collector {
       return;
     }
     session.wants_hba = !target.hba_file && session.rows.version >= 100000;
+    session.wants_ident = !target.ident_file && session.rows.version >= 150000;
     // pg_hba_file_rules is read without asking first whether the role may: a role that may not
     // gets a permission error for it (which the server logs), and the privileges row of the
     // same batch says why the evidence is missing.
     Send(session,
-         {Query::kPrivileges, Query::kSettings, Query::kConnections, Query::kReplicationLinks},
+         {Query::kPrivileges, Query::kSettings, Query::kConnections, Query::kReplicationLinks,
+          Query::kPrivilegedRoles},
          session.wants_hba ? std::optional(Query::kHbaRules) : std::nullopt,
          SessionSettings(target.timeout_ms));
   }
 
   // The batch's result sets, or the first error. The guarded query's result, last, is null when
-  // the role lacked the privilege for it.
+  // it failed with an error GuardedErrorTolerated admits.
   std::optional<std::vector<const PGresult*>> Tuples(Session& session) {
     std::vector<const PGresult*> tuples;
     for (const Result& result : session.results) {
@@ -433,7 +447,7 @@ class Collector {
       if (status == PGRES_TUPLES_OK) {
         tuples.push_back(result.get());
       } else if (session.guarded && tuples.size() == session.batch.size() &&
-                 IsPrivilegeError(result.get())) {
+                 GuardedErrorTolerated(*session.guarded, result.get())) {
         tuples.push_back(nullptr);
       } else if (status != PGRES_COMMAND_OK) {
         session.failure =
@@ -459,8 +473,12 @@ class Collector {
     }
     if (session.guarded) {
       const PGresult* guarded = tuples->back();
+      if (guarded == nullptr && *session.guarded == Query::kIdentMappings) {
+        session.rows.ident_error =
+            SanitizeLibpqMessage(PQresultErrorMessage(session.results.back().get()));
+      }
       // Denied although the privileges row said the role may: nothing can be concluded.
-      if (guarded == nullptr && session.hba_readable) {
+      if (guarded == nullptr && *session.guarded == Query::kHbaRules && session.hba_readable) {
         session.failure = "query failed: " +
                           SanitizeLibpqMessage(PQresultErrorMessage(session.results.back().get()));
         return;
@@ -480,9 +498,13 @@ class Collector {
       if (subscriptions && session.rows.subscription_conninfo_readable) {
         follow_up.push_back(Query::kSubscriptions);
       }
-      if (!follow_up.empty()) {
+      const bool ident = session.wants_ident && session.rows.ident_readable &&
+                         options_.ident_mappings_needed &&
+                         options_.ident_mappings_needed(session.rows.hba_rules);
+      if (!follow_up.empty() || ident) {
         session.stage = Stage::kFollowingUp;
-        Send(session, std::move(follow_up), std::nullopt);
+        Send(session, std::move(follow_up),
+             ident ? std::optional(Query::kIdentMappings) : std::nullopt);
         return;
       }
     }
@@ -504,6 +526,7 @@ class Collector {
         if (const std::optional<std::string> set = Value(result, 0, 6)) {
           rows.primary_conninfo_set = *set == "t";
         }
+        rows.ident_readable = Value(result, 0, 7) == "t";
         return true;
       case Query::kSettings:
         if (PQntuples(result) > 1) return false;
@@ -537,6 +560,14 @@ class Collector {
         return true;
       case Query::kHbaRules:
         ReadHbaRules(session, result);
+        return true;
+      case Query::kPrivilegedRoles:
+        if (PQnfields(result) != 2) return false;
+        rows.privileged_roles = ReadPrivilegedRoles(result);
+        return true;
+      case Query::kIdentMappings:
+        if (PQnfields(result) != 7) return false;
+        rows.ident_mappings = ReadIdentMappings(result);
         return true;
     }
     return false;
@@ -598,6 +629,33 @@ class Collector {
     return keywords;
   }
 
+  static PrivilegedRoles ReadPrivilegedRoles(const PGresult* result) {
+    PrivilegedRoles roles;
+    for (int i = 0; i < PQntuples(result); ++i) {
+      PrivilegedRole& role = roles.emplace_back();
+      role.name = Value(result, i, 0).value_or("");
+      role.member_of = JsonTextArray(Value(result, i, 1)).value_or(std::vector<std::string>{});
+    }
+    return roles;
+  }
+
+  static std::vector<IdentMappingRow> ReadIdentMappings(const PGresult* result) {
+    std::vector<IdentMappingRow> mappings;
+    for (int i = 0; i < PQntuples(result); ++i) {
+      IdentMappingRow& row = mappings.emplace_back();
+      if (std::optional<std::string> number = Value(result, i, 0)) {
+        row.map_number = std::atoi(number->c_str());
+      }
+      row.file_name = Value(result, i, 1);
+      row.line_number = std::atoi(Value(result, i, 2).value_or("0").c_str());
+      row.map_name = Value(result, i, 3);
+      row.sys_name = Value(result, i, 4);
+      row.pg_username = Value(result, i, 5);
+      row.error = Value(result, i, 6);
+    }
+    return mappings;
+  }
+
   static void ReadHbaRules(Session& session, const PGresult* result) {
     const int shift = session.rows.version >= 160000 ? 2 : 0;
     std::vector<FileRulesRow> rules;
@@ -657,6 +715,10 @@ class Collector {
       if (settings.contains("ssl")) hba.ssl = settings.at("ssl") == "on";
       if (settings.contains("hba_file")) hba.hba_file = settings.at("hba_file");
       hba.view_rows = std::move(outcome.rows.hba_rules);
+      if (settings.contains("ident_file")) hba.ident_file = settings.at("ident_file");
+      hba.ident_rows = std::move(outcome.rows.ident_mappings);
+      if (!hba.ident_rows && !target.ident_file) hba.ident_unread = IdentUnread(outcome.rows);
+      hba.roles = std::move(outcome.rows.privileged_roles);
     }
     server.rows = RowsSince(before, facts_);
     return hba;
@@ -681,6 +743,21 @@ class Collector {
                                  QuoteIdentifier(role) +
                                  " (or give the target an hba_file in the inventory)",
                              std::nullopt});
+  }
+
+  // Why a server's pg_ident_file_mappings was not read: the error names what would let it be.
+  static std::string IdentUnread(const ServerRows& rows) {
+    if (rows.ident_error) return "cannot read pg_ident_file_mappings: " + *rows.ident_error;
+    if (rows.version < 150000) {
+      return "pg_ident_file_mappings needs PostgreSQL 15: give the target an ident_file in the "
+             "inventory to read pg_ident.conf offline";
+    }
+    const std::string role = QuoteIdentifier(rows.role);
+    return "role " + rows.role +
+           " cannot read pg_ident_file_mappings: GRANT SELECT ON "
+           "pg_catalog.pg_ident_file_mappings TO " +
+           role + "; GRANT EXECUTE ON FUNCTION pg_catalog.pg_ident_file_mappings() TO " + role +
+           " (or give the target an ident_file in the inventory)";
   }
 
   struct Outcome {

@@ -17,6 +17,8 @@
 #include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
 #include "engine/model/file_rules_row.h"
+#include "engine/model/ident_mapping_row.h"
+#include "engine/model/privileged_roles.h"
 
 namespace pgward::collect {
 
@@ -39,6 +41,10 @@ struct CollectOptions {
   // Called after each target completes (progress on a terminal), one call at a time but from
   // the thread of the loop that completed it; may be empty.
   std::function<void(const Progress&)> on_progress;
+  // Whether a server's pg_ident_file_mappings are worth a second round trip, given its
+  // pg_hba_file_rules rows (nullopt: not read, as for a target with an inventory hba_file): the
+  // scan's judgement, since collection knows no hba semantics. Empty: never read.
+  std::function<bool(const std::optional<std::vector<FileRulesRow>>&)> ident_mappings_needed;
 };
 
 // What a server said about its pg_hba.conf, for the scan to make into facts with the server's
@@ -49,6 +55,12 @@ struct ServerHbaAnswer {
   std::optional<bool> ssl;
   std::optional<std::string> hba_file;                 // the hba_file setting, when visible
   std::optional<std::vector<FileRulesRow>> view_rows;  // pg_hba_file_rules; absent: not read
+  std::optional<std::string> ident_file;               // the ident_file setting, when visible
+  // pg_ident_file_mappings; absent: not read, and why (for the targets without an ident_file).
+  std::optional<std::vector<IdentMappingRow>> ident_rows;
+  std::optional<std::string> ident_unread;
+  // The server's privileged roles (engine/model/privileged_roles.h); absent when not read.
+  std::optional<PrivilegedRoles> roles;
 };
 
 struct LiveCollection {

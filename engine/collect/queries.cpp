@@ -21,6 +21,7 @@ constexpr SettingSpec kCollectedSettings[] = {
     {"listen_addresses", 90600},
     {"port", 90600},
     {"hba_file", 90600},
+    {"ident_file", 90600},
     {"log_connections", 90600},
     {"log_disconnections", 90600},
 };
@@ -53,8 +54,12 @@ std::string PrivilegesQuery(int version) {
       version >= 120000 ? "CASE WHEN " + SettingsVisible(version) +
                               " THEN current_setting('primary_conninfo') <> '' END"
                         : "NULL::boolean";
+  const char* ident =
+      version >= 150000 ? "has_table_privilege('pg_catalog.pg_ident_file_mappings', 'SELECT') AND "
+                          "has_function_privilege('pg_catalog.pg_ident_file_mappings()', 'EXECUTE')"
+                        : "false";
   return "SELECT current_user, " + stats + ", " + hba + ", " + SettingsVisible(version) + ", " +
-         subscriptions + ", pg_catalog.pg_is_in_recovery(), " + primary_conninfo;
+         subscriptions + ", pg_catalog.pg_is_in_recovery(), " + primary_conninfo + ", " + ident;
 }
 
 // The settings this version has, each as `format` makes it, separated by commas.
@@ -143,6 +148,33 @@ std::string HbaRulesQuery(int version) {
   return "SELECT " + columns + " FROM pg_catalog.pg_hba_file_rules";
 }
 
+// The privileged roles that may log in (engine/model/privileged_roles.h), each with every group
+// it is a member of, directly or through other groups (pg_auth_members, readable by every
+// role; is_member_of_role_nosuper, which +group tests, does not make a superuser a member of
+// every group as pg_has_role would). Both walks start from the few roles that matter, so the
+// cost does not grow with the cluster's other memberships.
+constexpr const char* kPrivilegedRolesQuery =
+    "WITH RECURSIVE powerful(oid) AS (SELECT oid FROM pg_catalog.pg_roles WHERE rolsuper OR "
+    "rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files') "
+    "UNION SELECT a.member FROM pg_catalog.pg_auth_members a JOIN powerful p ON a.roleid = p.oid), "
+    "privileged(oid) AS (SELECT oid FROM powerful UNION SELECT oid FROM pg_catalog.pg_roles "
+    "WHERE rolreplication), "
+    "groups(member, roleid) AS (SELECT a.member, a.roleid FROM pg_catalog.pg_auth_members a "
+    "JOIN privileged p ON a.member = p.oid UNION SELECT g.member, a.roleid FROM groups g "
+    "JOIN pg_catalog.pg_auth_members a ON a.member = g.roleid) "
+    "SELECT r.rolname, to_json(ARRAY(SELECT o.rolname FROM groups g JOIN pg_catalog.pg_roles o "
+    "ON o.oid = g.roleid WHERE g.member = r.oid ORDER BY 1))::text "
+    "FROM pg_catalog.pg_roles r JOIN privileged p ON p.oid = r.oid WHERE r.rolcanlogin "
+    "ORDER BY 1";
+
+std::string IdentMappingsQuery(int version) {
+  const char* file_columns =
+      version >= 160000 ? "map_number, file_name, " : "NULL::integer, NULL::text, ";
+  return std::string("SELECT ") + file_columns +
+         "line_number, map_name, sys_name, pg_username, error "
+         "FROM pg_catalog.pg_ident_file_mappings";
+}
+
 std::string QuerySql(Query query, int version) {
   switch (query) {
     case Query::kPrivileges:
@@ -159,6 +191,10 @@ std::string QuerySql(Query query, int version) {
       return SubscriptionsQuery(true);
     case Query::kHbaRules:
       return HbaRulesQuery(version);
+    case Query::kPrivilegedRoles:
+      return kPrivilegedRolesQuery;
+    case Query::kIdentMappings:
+      return IdentMappingsQuery(version);
   }
   return "";
 }

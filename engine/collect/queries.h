@@ -65,7 +65,8 @@ enum class Query {
   // One row: current_user, stats_visible (other sessions' client_addr and TLS state are
   // visible), hba_readable (pg_hba_file_rules is), settings_visible (every setting is),
   // subscription_conninfo_readable (pg_subscription.subconninfo is), in_recovery (a standby),
-  // primary_conninfo_set (12+, with settings_visible; NULL otherwise).
+  // primary_conninfo_set (12+, with settings_visible; NULL otherwise), ident_readable
+  // (pg_ident_file_mappings is, 15+).
   kPrivileges,
   // One row, a column named after each of the CollectedSettings() the server has; no row
   // without settings_visible, since reading a setting the role may not see is an error.
@@ -86,6 +87,12 @@ enum class Query {
   // [rule_number, file_name (16+),] line_number, type, database, user_name, address, netmask,
   // auth_method, options, error.
   kHbaRules,
+  // name, member_of (a JSON array) of each privileged role that may log in
+  // (engine/model/privileged_roles.h), by name.
+  kPrivilegedRoles,
+  // pg_ident_file_mappings (15+): map_number, file_name (NULL before 16), line_number, map_name,
+  // sys_name, pg_username, error. An error when the role may not, or the file cannot be opened.
+  kIdentMappings,
 };
 
 // One round trip: `queries` in one read-only transaction (one statistics snapshot), their

@@ -14,6 +14,8 @@
 #include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
 #include "engine/model/file_rules_row.h"
+#include "engine/model/ident_mapping_row.h"
+#include "engine/model/privileged_roles.h"
 
 namespace pgward::collect {
 
@@ -53,6 +55,12 @@ struct ServerRows {
   std::map<std::string, std::string> settings;         // pg_settings rows that were visible
   std::vector<Row> connections;                        // ConnectionColumn order
   std::optional<std::vector<FileRulesRow>> hba_rules;  // absent: not read from the view
+  bool ident_readable = false;                         // pg_ident_file_mappings may be read
+  // pg_ident_file_mappings; absent: not read, and then why when it was tried (the server's
+  // error: a missing file, a privilege).
+  std::optional<std::vector<IdentMappingRow>> ident_mappings;
+  std::optional<std::string> ident_error;
+  std::optional<PrivilegedRoles> privileged_roles;
   std::vector<ReplicationLinkRow> replication_links;
   bool subscription_conninfo_readable = false;
   bool in_recovery = false;  // a standby

@@ -22,6 +22,8 @@ struct Target {
   std::map<std::string, std::string> connect;
   // A copy of the server's pg_hba.conf to parse offline instead of reading pg_hba_file_rules.
   std::optional<std::string> hba_file;
+  // A copy of its pg_ident.conf, instead of pg_ident_file_mappings.
+  std::optional<std::string> ident_file;
   // The server's log (inventory `server_logs`, rotated files first), read with its own
   // log_line_prefix and format (stderr, csvlog, jsonlog; empty: recognised).
   std::vector<std::string> server_logs;

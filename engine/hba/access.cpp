@@ -465,10 +465,14 @@ bool RegexMatches(const Token& token, const std::string& value) {
   return pattern.ok() && RE2::PartialMatch(value, pattern);
 }
 
-bool IsMember(const ConnectionAttempt& attempt, const std::string& role) {
+bool IsMember(std::string_view user, const std::vector<std::string>& member_of,
+              std::string_view role) {
   // is_member_of_role_nosuper: a role is a member of itself.
-  return attempt.user == role || std::find(attempt.member_of.begin(), attempt.member_of.end(),
-                                           role) != attempt.member_of.end();
+  return user == role || std::find(member_of.begin(), member_of.end(), role) != member_of.end();
+}
+
+bool IsMember(const ConnectionAttempt& attempt, const std::string& role) {
+  return IsMember(attempt.user, attempt.member_of, role);
 }
 
 // check_db
@@ -495,15 +499,9 @@ bool DatabaseMatches(const TokenList& tokens, const ConnectionAttempt& attempt) 
 
 // check_role
 bool UserMatches(const TokenList& tokens, const ConnectionAttempt& attempt) {
-  for (const Token& token : tokens) {
-    if (token.IsGroupMembership()) {
-      if (IsMember(attempt, token.text.substr(1))) return true;
-    } else if (token.IsKeyword("all") ||
-               (token.regex ? RegexMatches(token, attempt.user) : token.text == attempt.user)) {
-      return true;
-    }
-  }
-  return false;
+  return std::any_of(tokens.begin(), tokens.end(), [&](const Token& token) {
+    return RoleMatches(token, attempt.user, attempt.member_of);
+  });
 }
 
 bool TypeApplies(ConnectionType type, ConnectionKind kind) {
@@ -512,6 +510,15 @@ bool TypeApplies(ConnectionType type, ConnectionKind kind) {
 }
 
 }  // namespace
+
+bool RoleMatches(const Token& token, std::string_view role,
+                 const std::vector<std::string>& member_of) {
+  if (token.IsGroupMembership()) {
+    return IsMember(role, member_of, std::string_view(token.text).substr(1));
+  }
+  if (token.IsKeyword("all")) return true;
+  return token.regex ? RegexMatches(token, std::string(role)) : token.text == role;
+}
 
 std::string_view ConnectionKindName(ConnectionKind kind) {
   switch (kind) {

@@ -63,6 +63,11 @@ struct Explanation {
   bool file_loads = true;  // false: some record has an error; the server keeps its old rules
 };
 
+// check_role for one token of a role field: whether `token` admits the role `role`, a member of
+// the groups `member_of` (pg_hba.conf's user field; pg_ident.conf's PG-USERNAME from 16).
+bool RoleMatches(const Token& token, std::string_view role,
+                 const std::vector<std::string>& member_of);
+
 Explanation ExplainConnection(const HbaFile& file, const ConnectionAttempt& attempt,
                               const LocalNetworks& local_networks, int pg_version);
 

@@ -3,6 +3,7 @@
 #include <thread>
 #include <variant>
 
+#include "engine/hba/certificate_names.h"
 #include "engine/hba/file_rules_view.h"
 #include "engine/model/ip.h"
 
@@ -257,22 +258,43 @@ RuleRows AddRuleRows(const HbaFile& file, int pg_version, FactSet& facts) {
   return added;
 }
 
-}  // namespace
-
-void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, int pg_version, FactSet& facts) {
-  const RuleRows rules = AddRuleRows(file, pg_version, facts);
-  AddAccessFacts(file, access, rules.rows, rules.values, facts);
+// Who a client certificate logs in as, through each record (PGW-IDENT-001, 002).
+void AddCertificateNameFacts(const HbaFile& file, const HbaContext& context,
+                             const std::vector<size_t>& rows, FactSet& facts) {
+  FactTable& table = facts.table(FactKind::kHbaRule);
+  constexpr auto f_map = FieldOf<FactKind::kHbaRule>("certificate_map");
+  constexpr auto f_map_privileged = FieldOf<FactKind::kHbaRule>("certificate_map_privileged");
+  constexpr auto f_name_privileged = FieldOf<FactKind::kHbaRule>("certificate_name_privileged");
+  const std::vector<std::optional<CertificateNameCheck>> checks =
+      CheckCertificateNames(file, context.ident_maps, context.roles, context.pg_version);
+  for (size_t i = 0; i < checks.size(); ++i) {
+    if (!checks[i]) continue;
+    const CertificateNameCheck& check = *checks[i];
+    if (check.map) table.SetString(rows[i], f_map, *check.map);
+    if (check.any_name_roles) SetList(table, rows[i], f_map_privileged, *check.any_name_roles);
+    if (check.own_name_roles) SetList(table, rows[i], f_name_privileged, *check.own_name_roles);
+  }
 }
 
-void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts) {
+}  // namespace
+
+void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, const HbaContext& context,
+                     FactSet& facts) {
+  const RuleRows rules = AddRuleRows(file, context.pg_version, facts);
+  AddAccessFacts(file, access, rules.rows, rules.values, facts);
+  AddCertificateNameFacts(file, context, rules.rows, facts);
+}
+
+void AddHbaRuleFacts(const HbaFile& file, const HbaContext& context, FactSet& facts) {
   AccessMap access;
   RuleRows rules;
   {
     // The analysis reads only the file: it runs beside the rows' making.
     std::jthread analysis([&] { access = AnalyzeAccess(file, LocalNetworks{}); });
-    rules = AddRuleRows(file, pg_version, facts);
+    rules = AddRuleRows(file, context.pg_version, facts);
   }
   AddAccessFacts(file, access, rules.rows, rules.values, facts);
+  AddCertificateNameFacts(file, context, rules.rows, facts);
 }
 
 }  // namespace pgward::hba

@@ -3,10 +3,21 @@
 #include <string_view>
 
 #include "engine/hba/access.h"
+#include "engine/hba/ident.h"
 #include "engine/hba/model.h"
+#include "engine/hba/parser.h"
 #include "engine/model/fact_table.h"
+#include "engine/model/privileged_roles.h"
 
 namespace pgward::hba {
+
+// What a pg_hba.conf's facts depend on besides the file: the server's version, the
+// pg_ident.conf read beside it (null: none, so the maps are not known) and the roles judged.
+struct HbaContext {
+  int pg_version = kDefaultPgVersion;
+  const IdentFile* ident_maps = nullptr;
+  PrivilegedRoles roles = AssumedPrivilegedRoles();
+};
 
 // Appends one hba_rule fact per record of `file`, located at its file and line. Option values
 // that are secrets are masked. Records the server rejects without a message (PostgreSQL 15's
@@ -15,10 +26,13 @@ namespace pgward::hba {
 // plaintext_not_rejected) and the hba_access facts of `access`, the file's access map
 // (AnalyzeAccess): whichever road a file comes by (--hba, an inventory's hba_file, a server's
 // pg_hba_file_rules), the rules that judge coverage find their evidence.
-void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, int pg_version, FactSet& facts);
+// With the certificate-name checks (certificate_map, certificate_map_privileged,
+// certificate_name_privileged) against the context's pg_ident.conf and roles.
+void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, const HbaContext& context,
+                     FactSet& facts);
 // The same with the file's access map made here (without the server's networks), beside the
 // records' facts.
-void AddHbaRuleFacts(const HbaFile& file, int pg_version, FactSet& facts);
+void AddHbaRuleFacts(const HbaFile& file, const HbaContext& context, FactSet& facts);
 
 // The text of a database or user token in facts and reports: keywords bare, names quoted to
 // avoid a keyword in double quotes ("all"), regular expressions with their leading slash.

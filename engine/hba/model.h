@@ -193,6 +193,9 @@ struct HbaRule {
   // verify-full).
   ClientCert clientcert = ClientCert::kOff;
   std::optional<std::string> usermap;  // map=, for cert, gss, sspi, ident and peer
+  // clientname=DN (14+): the certificate's subject DN, not its CN, is its name for the role
+  // and the map.
+  bool clientname_dn = false;
   // Every effective option as the view shows it (get_hba_options), in its order, including the
   // implied ones: clientcert=verify-full for cert, include_realm=true for gss, ldapscope=2 for
   // ldap.

@@ -1,11 +1,9 @@
 #include "engine/hba/parser.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -16,7 +14,7 @@
 #include <span>
 #include <utility>
 
-#include "engine/core/input_file.h"
+#include "engine/hba/auth_file.h"
 #include "engine/hba/file_gate.h"
 #include "engine/hba/ldap_url.h"
 #include "engine/hba/regex_check.h"
@@ -110,6 +108,7 @@ struct HbaLineFields {
   std::optional<std::string> krb_realm;
   std::optional<std::string> usermap;
   ClientCert clientcert = ClientCert::kOff;
+  bool clientname_dn = false;
   std::optional<std::string> pamservice;
 
   std::optional<std::string> ldapserver;
@@ -414,6 +413,9 @@ bool LineParser::ParseConnectionType() {
     rule_.type = ConnectionType::kHostNoSsl;
   } else if (type == "hostgssenc") {
     rule_.type = ConnectionType::kHostGssEnc;
+    if (!options_.build.gssapi) {
+      error_ = "hostgssenc record cannot match because GSSAPI is not supported by this build";
+    }
   } else if (type == "hostnogssenc") {
     rule_.type = ConnectionType::kHostNoGssEnc;
   } else {
@@ -514,24 +516,25 @@ bool LineParser::ParseMethod(std::size_t field_index) {
   const std::span<const TokenView> field = line_.Field(field_index);
   if (field.size() > 1) return Fail("multiple values specified for authentication type");
   const std::string_view name = field.front().text;
+  const ServerBuild& build = options_.build;
   struct KnownMethod {
     std::string_view name;
     AuthMethod method;
-    bool built;  // compiled into the PGDG/Debian server
+    bool built;  // compiled into the server
   };
-  static constexpr KnownMethod kMethods[] = {
+  const KnownMethod kMethods[] = {
       {"trust", AuthMethod::kTrust, true},
       {"ident", AuthMethod::kIdent, true},
       {"peer", AuthMethod::kPeer, true},
       {"password", AuthMethod::kPassword, true},
-      {"gss", AuthMethod::kGss, true},
+      {"gss", AuthMethod::kGss, build.gssapi},
       {"sspi", AuthMethod::kSspi, false},
       {"reject", AuthMethod::kReject, true},
       {"md5", AuthMethod::kMd5, true},
       {"scram-sha-256", AuthMethod::kScramSha256, true},
-      {"pam", AuthMethod::kPam, true},
+      {"pam", AuthMethod::kPam, build.pam},
       {"bsd", AuthMethod::kBsd, false},
-      {"ldap", AuthMethod::kLdap, true},
+      {"ldap", AuthMethod::kLdap, build.ldap},
       {"cert", AuthMethod::kCert, true},
       {"radius", AuthMethod::kRadius, true},
       {"oauth", AuthMethod::kOAuth, true},
@@ -611,7 +614,9 @@ bool LineParser::ParseOption(std::string_view name, std::string_view value) {
     if (rule_.type != ConnectionType::kHostSsl) {
       return Fail("clientname can only be configured for \"hostssl\" rows");
     }
-    return value == "CN" || value == "DN" || FailSilently();
+    if (value != "CN" && value != "DN") return FailSilently();
+    fields_.clientname_dn = value == "DN";
+    return true;
   }
   if (name == "pamservice") return store(AuthMethod::kPam, fields_.pamservice);
   if (name == "pam_use_hostname") return RequireMethod(AuthMethod::kPam, name, "pam");
@@ -922,6 +927,7 @@ void ParseRecord(const TokenizedLine& line, const ParseOptions& options, int& ru
       rule.parsed = true;
       rule.clientcert = parser.fields().clientcert;
       rule.usermap = parser.fields().usermap;
+      rule.clientname_dn = parser.fields().clientname_dn;
       rule.options = ViewOptions(parser.fields(), rule.method, options.pg_version);
     } else {
       // The server keeps no parsed line: the columns the parser filled in go.
@@ -945,74 +951,49 @@ void AdviseHugePages(void* data, std::size_t bytes) {
   if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
 }
 
-// Parses the records as the tokenizer completes them, into rules reserved for `expected_rules`.
-class RuleCollector {
- public:
-  RuleCollector(HbaFile& file, const ParseOptions& options, internal::FileGate& gate,
-                std::size_t expected_rules)
-      : file_(file), options_(options), gate_(gate) {
-    // The cap keeps a file of empty lines from reserving memory it will never use.
-    constexpr std::size_t kMaxReservedRules = 1 << 18;
-    file_.rules.reserve(std::min(expected_rules, kMaxReservedRules));
-    AdviseHugePages(file_.rules.data(), file_.rules.capacity() * sizeof(HbaRule));
-  }
-
-  internal::LineSink Sink() {
-    return [this](const TokenizedLine& line) {
-      if (!gate_.AddRecord()) return;
-      ParseRecord(line, options_, rule_number_, file_.rules.emplace_back());
-      if (line.refused_path) {
-        file_.refused.push_back({file_.rules.back().location, *line.refused_path});
-      }
-    };
-  }
-
-  // What the gate stopped, if it did: the rows read until then are dropped.
-  void Finish() {
-    if (!gate_.input_error()) return;
-    file_.input_error = *gate_.input_error();
-    file_.rules = {};
-    file_.refused.clear();
-  }
-
- private:
-  HbaFile& file_;
-  const ParseOptions& options_;
-  internal::FileGate& gate_;
-  int rule_number_ = 0;
-};
-
 // The shortest line that makes a rule ("local all all md5\n") bounds the rules of a file.
 constexpr std::size_t kMinRuleLineBytes = 18;
+
+// Reads the file's records into rules as the tokenizer completes them.
+template <typename Read>
+HbaFile ParseRecords(const std::string& path, const ParseOptions& options, const Read& read) {
+  HbaFile file;
+  file.path = path;
+  int rule_number = 0;
+  const internal::AuthFileReader reader{
+      .access = options.access,
+      .pg_version = options.pg_version,
+      .min_record_bytes = kMinRuleLineBytes,
+      .reserve =
+          [&file](std::size_t expected_rules) {
+            // The cap keeps a file of empty lines from reserving memory it will never use.
+            constexpr std::size_t kMaxReservedRules = 1 << 18;
+            file.rules.reserve(std::min(expected_rules, kMaxReservedRules));
+            AdviseHugePages(file.rules.data(), file.rules.capacity() * sizeof(HbaRule));
+          },
+      .emit =
+          [&](const TokenizedLine& line) {
+            ParseRecord(line, options, rule_number, file.rules.emplace_back());
+            if (line.refused_path) {
+              file.refused.push_back({file.rules.back().location, *line.refused_path});
+            }
+          },
+  };
+  internal::KeepIfComplete(read(reader), file, file.rules);
+  return file;
+}
 
 }  // namespace
 
 HbaFile ParseHbaText(std::string_view contents, const std::string& path,
                      const ParseOptions& options) {
-  HbaFile file;
-  file.path = path;
-  // One rule per line is the usual upper bound (memchr: this runs over the whole text).
-  std::size_t lines = 1;
-  for (const char *at = contents.data(), *end = at + contents.size();
-       (at = static_cast<const char*>(std::memchr(at, '\n', end - at))) != nullptr; ++at) {
-    ++lines;
-  }
-  internal::FileGate gate(options.access, path);
-  gate.AddBytes(contents.size(), contents.size());
-  RuleCollector collector(file, options, gate, lines);
-  if (!gate.stopped()) {
-    internal::TokenizeAuthFile(contents, std::make_shared<const std::string>(path),
-                               options.pg_version, gate, collector.Sink());
-  }
-  collector.Finish();
-  return file;
+  return ParseRecords(path, options, [&](const internal::AuthFileReader& reader) {
+    return internal::ReadAuthText(contents, path, reader);
+  });
 }
 
 std::optional<std::string> UnreadableReason(const HbaFile& file) {
-  if (file.input_error) return file.path + ": " + *file.input_error;
-  if (file.read_error)
-    return "cannot read " + file.read_error->path + ": " + file.read_error->message;
-  return std::nullopt;
+  return internal::UnreadableReason(file.path, file.read_error, file.input_error);
 }
 
 std::string RefusalMessage(const RefusedReference& refused) {
@@ -1022,49 +1003,9 @@ std::string RefusalMessage(const RefusedReference& refused) {
 }
 
 HbaFile ParseHbaFile(const std::string& path, const ParseOptions& options) {
-  if (path == "-") {
-    const InputFile input = ReadInputFile(path, options.access.limits.max_file_bytes);
-    if (input.error) {
-      HbaFile file;
-      file.path = path;
-      file.input_error = "standard input: " + *input.error;
-      return file;
-    }
-    return ParseHbaText(input.contents, path, options);
-  }
-  HbaFile file;
-  file.path = path;
-  internal::FileGate gate(options.access, path);
-  internal::FileGate::Opened opened = gate.Open(path, false);
-  if (opened.fd < 0) {
-    if (gate.stopped()) {
-      file.input_error = *gate.input_error();
-    } else {
-      file.read_error = FileReadError{path, *opened.error};
-    }
-    return file;
-  }
-  // The file is read in blocks as it is tokenized, so its line count is not known up front.
-  const std::size_t size = internal::RegularFileSize(opened.fd);
-  // A file already too large is refused before its first line: tokenizing 16 MiB only to drop
-  // the rows is a cost an attacker chooses. The blocks are still counted, as a file can grow.
-  if (!gate.AddBytes(size, 0)) {
-    close(opened.fd);
-    file.input_error = *gate.input_error();
-    return file;
-  }
-  RuleCollector collector(file, options, gate, size / kMinRuleLineBytes + 1);
-  const int read_error =
-      internal::TokenizeAuthFile(opened.fd, std::make_shared<const std::string>(opened.path),
-                                 options.pg_version, gate, collector.Sink());
-  close(opened.fd);
-  collector.Finish();
-  if (read_error != 0 && !file.input_error) {
-    file.rules.clear();
-    file.refused.clear();
-    file.read_error = FileReadError{path, std::strerror(read_error)};
-  }
-  return file;
+  return ParseRecords(path, options, [&](const internal::AuthFileReader& reader) {
+    return internal::ReadAuthFile(path, reader);
+  });
 }
 
 }  // namespace pgward::hba

@@ -61,10 +61,20 @@ struct FileAccess {
   ReadLimits limits;
 };
 
-// Server settings that change what parse_hba_line reports. The build is assumed to be the
-// PGDG/Debian one: GSSAPI, PAM, LDAP (OpenLDAP) and SSL compiled in; SSPI and BSD not.
+// What the server was compiled with (configure's --with-gssapi, --with-pam, --with-ldap): a
+// method the build lacks is an error on its lines, and hostgssenc lines cannot match without
+// GSSAPI. The PGDG and Debian builds have all three (and SSL; SSPI and BSD are never built on
+// Linux); the @embedded-postgres builds none of the three.
+struct ServerBuild {
+  bool gssapi = true;
+  bool pam = true;
+  bool ldap = true;
+};
+
+// Server settings that change what parse_hba_line reports.
 struct ParseOptions {
   int pg_version = kDefaultPgVersion;  // 13..18
+  ServerBuild build;
   // The server's `ssl` setting. When false, hostssl rows carry "hostssl record cannot match
   // because SSL is disabled"; when unknown (offline scan), no such error is reported.
   std::optional<bool> ssl_enabled;

@@ -68,9 +68,11 @@ Address AddressOf(const FileRulesRow& view) {
   return symbolic;
 }
 
+}  // namespace
+
 // The parser's model rebuilt from the view, so that a live server's rules go through the same
 // facts and the same first-match analysis as a file's.
-HbaFile FileFromView(const std::vector<FileRulesRow>& rows, const std::string& file) {
+HbaFile HbaFileFromView(const std::vector<FileRulesRow>& rows, const std::string& file) {
   HbaFile hba;
   hba.path = file;
   int valid_rules = 0;
@@ -110,22 +112,21 @@ HbaFile FileFromView(const std::vector<FileRulesRow>& rows, const std::string& f
             option.substr(0, equals), equals == std::string::npos ? "" : option.substr(equals + 1));
         // The server wrote these options itself: its own names and values.
         if (parsed.name == "clientcert") {
-          rule.clientcert = ParseClientCertName(parsed.value).value_or(ClientCert::kOff);
+          // A value pgward does not know is taken as the strictest: it checks names.
+          rule.clientcert = ParseClientCertName(parsed.value).value_or(ClientCert::kVerifyFull);
         } else if (parsed.name == "map") {
           rule.usermap = parsed.value;
+        } else if (parsed.name == "clientname") {
+          rule.clientname_dn = parsed.value == "DN";
         }
       }
     }
+    // The cert method always checks the name (the server shows the implied option; a row that
+    // did not would still do it).
+    if (rule.method == AuthMethod::kCert) rule.clientcert = ClientCert::kVerifyFull;
     hba.rules.push_back(std::move(rule));
   }
   return hba;
-}
-
-}  // namespace
-
-void AddHbaViewRuleFacts(const std::vector<FileRulesRow>& rows, const std::string& file,
-                         int pg_version, FactSet& facts) {
-  AddHbaRuleFacts(FileFromView(rows, file), pg_version, facts);
 }
 
 }  // namespace pgward::hba

@@ -214,6 +214,27 @@ inline constexpr FieldSpec kHbaRuleFields[] = {
      "records naming the replication keyword: ranges (or symbolic addresses) from which a "
      "plaintext physical replication connection can have this record as its first match",
      true},
+    // Who a client certificate logs in as (cert lines, and clientcert=verify-full on any
+    // method): the lists come from the pg_ident.conf and the server's roles, which change while
+    // the record stays the same, so they are volatile; the map's name is in `options` already,
+    // which keeps the fingerprints of every record what they were before these fields.
+    {"certificate_map", kString,
+     "records that check a client certificate's name through a pg_ident.conf map (map= on "
+     "cert, or on gss, sspi or ident with clientcert=verify-full): the map's name",
+     true},
+    {"certificate_map_privileged", kStringList,
+     "with certificate_map: the privileged roles (superusers, replication roles and those that "
+     "can become one) the line admits and a certificate of a name nobody chose for them logs in "
+     "as through the map, each with the pg_ident.conf line that lets it; absent when the maps "
+     "in force are not known (no pg_ident.conf read, or one the server refuses)",
+     true},
+    {"certificate_name_privileged", kStringList,
+     "records where a client certificate is the only credential (cert, or trust with "
+     "clientcert=verify-full): the privileged roles the line admits that a certificate named "
+     "after them logs in as (without a map its name must be the role; with one, through a "
+     "pg_ident.conf line whose \\1 makes the role of the name, named with that line); absent "
+     "with a map whose lines are not known",
+     true},
     {"log_authenticated", kInteger,
      "connections the server log shows this record authenticated in its window (`connection "
      "authenticated`, PostgreSQL 14+); absent without a log that names the file (by its name) "

@@ -43,6 +43,35 @@ void NameAsHead(BaseVersion& base, const std::string& head_path) {
   });
 }
 
+// The base's pg_ident.conf: the file at `head_ident`'s place relative to `head_path`, beside
+// `base_file`, or, when the head has none, the server's default beside it. Where the head's lies
+// outside the head file's directory, or the base has no file at its place, the base had no maps
+// (the server runs without maps when it cannot open pg_ident.conf): a map the change relies on
+// is new, never unchanged, and the head's own file is never taken for the base's. Without a
+// file on either side, the maps are unknown on both. Its problems are the head's to report:
+// unreadable, it gives no maps.
+std::optional<hba::IdentFile> ReadBaseIdent(const std::optional<std::string>& head_ident,
+                                            const std::string& head_path,
+                                            const std::string& base_file,
+                                            const hba::ParseOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::path relative = "pg_ident.conf";
+  hba::IdentFile none;
+  if (head_ident) {
+    const fs::path head_directory = fs::absolute(head_path, error).parent_path().lexically_normal();
+    relative =
+        fs::absolute(*head_ident, error).lexically_normal().lexically_relative(head_directory);
+    if (relative.empty() || *relative.begin() == "..") return none;
+  }
+  const std::string path = (fs::path(base_file).parent_path() / relative).string();
+  none.path = path;
+  if (!fs::exists(fs::symlink_status(path, error))) {
+    return head_ident ? std::optional(none) : std::nullopt;
+  }
+  return hba::ParseIdentFile(path, options);
+}
+
 }  // namespace
 
 std::string BaseVersion::OwnName(const std::string& head_name) const {
@@ -52,11 +81,13 @@ std::string BaseVersion::OwnName(const std::string& head_name) const {
 
 std::variant<BaseVersion, std::string> ReadBaseVersion(const BaseSource& source,
                                                        const std::string& head_path,
+                                                       const std::optional<std::string>& head_ident,
                                                        const hba::ParseOptions& options) {
   BaseVersion base;
   if (source.git_revision.empty()) {
     base.name = source.file;
     base.file = hba::ParseHbaFile(source.file, options);
+    base.ident = ReadBaseIdent(head_ident, head_path, source.file, options);
   } else {
     std::variant<GitBase, std::string> checkout =
         GitBase::Checkout(source.git_revision, head_path, options.access.include_root);
@@ -67,6 +98,7 @@ std::variant<BaseVersion, std::string> ReadBaseVersion(const BaseSource& source,
       hba::ParseOptions base_options = options;
       base_options.access.include_root = git.include_root();
       base.file = hba::ParseHbaFile(*git.file(), base_options);
+      base.ident = ReadBaseIdent(head_ident, head_path, *git.file(), base_options);
       // The checkout is removed with `git`: its files are named as the revision's.
       NameFiles(base.file, [&](const std::string& file) { return git.DisplayName(file); });
     } else {

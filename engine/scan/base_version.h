@@ -10,6 +10,7 @@
 #include <string>
 #include <variant>
 
+#include "engine/hba/ident.h"
 #include "engine/hba/parser.h"
 
 namespace pgward::scan {
@@ -25,16 +26,21 @@ struct BaseVersion {
   hba::HbaFile file;     // named as the base names its files: the lines shown to a reviewer
   hba::HbaFile as_head;  // the same records named as the head's files: the fingerprints
   std::map<std::string, std::string> own_names;  // head name -> base name, for each renamed file
+  // The base's pg_ident.conf: the file at the head's pg_ident.conf's place beside the base file
+  // (the head's own when it lies outside the head file's directory); none when there is none.
+  std::optional<hba::IdentFile> ident;
 
   // The base's own name of a file `as_head` names (unchanged when not renamed).
   std::string OwnName(const std::string& head_name) const;
 };
 
 // Reads the base of `head_path` with the head's parse options (an include root given for the
-// head applies to the base's checkout as the same directory of the repository). An error is a
-// usage or input error: a revision git does not know, a file outside the repository.
+// head applies to the base's checkout as the same directory of the repository), and the base
+// of its pg_ident.conf `head_ident`. An error is a usage or input error: a revision git does
+// not know, a file outside the repository.
 std::variant<BaseVersion, std::string> ReadBaseVersion(const BaseSource& source,
                                                        const std::string& head_path,
+                                                       const std::optional<std::string>& head_ident,
                                                        const hba::ParseOptions& options);
 
 }  // namespace pgward::scan

@@ -4,7 +4,9 @@
 
 #include "engine/collect/snapshot.h"
 #include "engine/core/input_file.h"
+#include "engine/hba/certificate_names.h"
 #include "engine/hba/hba_facts.h"
+#include "engine/hba/view_rules_facts.h"
 #include "engine/logs/line_prefix.h"
 #include "engine/logs/log_facts.h"
 #include "engine/scan/hba_evidence.h"
@@ -39,7 +41,15 @@ void AddTargetLogFacts(const collect::Target& target, logs::LogPositions* positi
 }  // namespace
 
 Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
-  collect::LiveCollection collection = collect::CollectLive(plan.collect, facts);
+  collect::CollectOptions options = plan.collect;
+  // A server's maps are read where a record of its pg_hba.conf uses one for certificate names,
+  // or may (an inventory's copy, read here after collection).
+  options.ident_mappings_needed = [](const std::optional<std::vector<FileRulesRow>>& rows) {
+    if (!rows) return true;
+    const hba::HbaFile file = hba::HbaFileFromView(*rows, "");
+    return std::any_of(file.rules.begin(), file.rules.end(), hba::ChecksCertificateThroughMap);
+  };
+  collect::LiveCollection collection = collect::CollectLive(options, facts);
   Evidence& evidence = collection.evidence;
   for (size_t i = 0; i < evidence.servers.size(); ++i) {
     AddServerHbaFacts(plan.collect.targets[i], collection.hba[i], plan.hba_access, facts,
@@ -73,6 +83,7 @@ namespace {
 hba::ParseOptions HbaParseOptions(const ScanInputs& inputs) {
   hba::ParseOptions parse;
   parse.pg_version = inputs.pg_version;
+  parse.build = inputs.server_build;
   parse.access = inputs.hba_access;
   // Offline (pre-merge) scans cannot resolve the production RADIUS servers' names; a failed
   // lookup there says nothing about the file.
@@ -89,7 +100,8 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
   const size_t hba_begin = facts.table(FactKind::kHbaRule).size();
   for (const std::string& path : inputs.hba_files) {
     gathered.targets.push_back(path);
-    HbaFileEvidence file = AddHbaFileFacts(path, path, parse, facts);
+    HbaFileEvidence file =
+        AddHbaFileFacts(path, IdentFileFor(path, inputs.ident_file), path, parse, facts);
     if (file.input_error) {
       gathered.input_error = std::move(file.input_error);
       return gathered;
@@ -150,7 +162,8 @@ GatheredBase GatherBase(const ScanInputs& inputs, const BaseSource& source, Fact
   GatheredBase gathered;
   const hba::ParseOptions parse = HbaParseOptions(inputs);
   for (const std::string& path : inputs.hba_files) {
-    std::variant<BaseVersion, std::string> read = ReadBaseVersion(source, path, parse);
+    std::variant<BaseVersion, std::string> read =
+        ReadBaseVersion(source, path, IdentFileFor(path, inputs.ident_file), parse);
     if (std::string* error = std::get_if<std::string>(&read)) {
       gathered.input_error = std::move(*error);
       return gathered;
@@ -165,7 +178,9 @@ GatheredBase GatherBase(const ScanInputs& inputs, const BaseSource& source, Fact
     for (const hba::RefusedReference& refused : base.file.refused) {
       gathered.warnings.push_back("base version: " + hba::RefusalMessage(refused));
     }
-    hba::AddHbaRuleFacts(base.as_head, inputs.pg_version, facts);
+    const hba::IdentFile* maps = base.ident && !base.ident->HasErrors() ? &*base.ident : nullptr;
+    hba::AddHbaRuleFacts(base.as_head, {.pg_version = inputs.pg_version, .ident_maps = maps},
+                         facts);
   }
   return gathered;
 }

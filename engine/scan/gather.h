@@ -36,7 +36,10 @@ Evidence GatherLive(const LivePlan& plan, FactSet& facts);
 
 struct ScanInputs {
   std::vector<std::string> hba_files;  // --hba
+  // --ident: the pg_ident.conf of the --hba files; without it, each one's own beside it.
+  std::optional<std::string> ident_file;
   int pg_version = hba::kDefaultPgVersion;
+  hba::ServerBuild server_build;
   hba::FileAccess hba_access;
   std::vector<std::string> snapshots;  // --snapshot
   std::optional<LivePlan> live;

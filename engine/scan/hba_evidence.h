@@ -28,9 +28,18 @@ struct HbaFileEvidence {
   std::set<std::string> files_read;
 };
 
-// Parses `path` (and what it includes) and appends its facts. Errors are named after `target`.
-HbaFileEvidence AddHbaFileFacts(const std::string& path, const std::string& target,
-                                const hba::ParseOptions& options, FactSet& facts);
+// The pg_ident.conf that goes with the pg_hba.conf at `hba_path`: `named` when given, else the
+// server's default, the pg_ident.conf beside it (ident_file is the data directory's, as
+// hba_file is), when there is one.
+std::optional<std::string> IdentFileFor(const std::string& hba_path,
+                                        const std::optional<std::string>& named);
+
+// Parses `path` (and what it includes) and appends its facts, with the maps of `ident_path`
+// (read as options say; none: the maps are not known). Errors are named after `target`.
+HbaFileEvidence AddHbaFileFacts(const std::string& path,
+                                const std::optional<std::string>& ident_path,
+                                const std::string& target, const hba::ParseOptions& options,
+                                FactSet& facts);
 
 // The hba evidence of a server a live collection reached: its inventory hba_file when it has
 // one (read as that server's version and ssl setting would), else its pg_hba_file_rules rows.

@@ -214,6 +214,50 @@ TEST_F(BaselineTest, BaseRefComparesWithTheFilesAtARevision) {
   EXPECT_NE(unknown.err.find("no commit no-such-ref"), std::string::npos) << unknown.err;
 }
 
+// A pull request that only loosens pg_ident.conf: the pg_hba.conf line it opens to any
+// certificate name is a new finding, against the revision's pg_ident.conf beside the file (and
+// against no file there, which gave no maps).
+TEST_F(BaselineTest, AMapLoosenedInPgIdentConfIsNew) {
+  const testing::GitRepository repository(directory_ / "repository");
+  const fs::path hba = directory_ / "hba.conf";
+  const fs::path strict = directory_ / "strict.conf";
+  const fs::path permissive = directory_ / "permissive.conf";
+  std::ofstream(hba) << "hostssl all all 10.0.0.0/8 cert map=certs\n";
+  std::ofstream(strict) << "certs /^dba@example\\.com$ postgres\n";
+  std::ofstream(permissive) << "certs /^(.*)$ postgres\n";
+  repository.Put(hba.string(), "db/pg_hba.conf");
+  repository.Put(strict.string(), "db/pg_ident.conf");
+  ASSERT_EQ(repository.CommitAll("base").exit_code, 0);
+  repository.Put(permissive.string(), "db/pg_ident.conf");
+  testing::CommandOptions in_repository;
+  in_repository.cwd = repository.directory().string();
+  const auto scan = [&](const std::string& file) {
+    return RunPgward({"scan", "--hba", file, "--format", "json", "--base-ref", "HEAD",
+                      "--fail-on-new", "--pack", "pci-dss-4.0"},
+                     in_repository);
+  };
+  const auto new_rules = [](const json& report) {
+    std::set<std::string> rules;
+    for (const json& finding : report["findings"]) {
+      if (finding["baseline_state"] == "new") rules.insert(finding["rule_id"]);
+    }
+    return rules;
+  };
+  const auto loosened = scan("db/pg_hba.conf");
+  ASSERT_EQ(loosened.exit_code, 1) << loosened.err;
+  EXPECT_EQ(new_rules(json::parse(loosened.out)), std::set<std::string>{"PGW-IDENT-001"});
+
+  // Committed, nothing is new; a copy without pg_ident.conf at the revision is new all the same.
+  ASSERT_EQ(repository.CommitAll("head").exit_code, 0);
+  EXPECT_EQ(scan("db/pg_hba.conf").exit_code, 0);
+  repository.Put(hba.string(), "other/pg_hba.conf");
+  ASSERT_EQ(repository.CommitAll("without maps").exit_code, 0);
+  repository.Put(permissive.string(), "other/pg_ident.conf");
+  const auto added = scan("other/pg_hba.conf");
+  EXPECT_EQ(added.exit_code, 1) << added.err;
+  EXPECT_EQ(new_rules(json::parse(added.out)), std::set<std::string>{"PGW-IDENT-001"});
+}
+
 TEST_F(BaselineTest, ABaseVersionIsForHbaFilesOnly) {
   fs::copy_file(kPairs + "reorder/base/pg_hba.conf", hba_, fs::copy_options::overwrite_existing);
   const std::string base = kPairs + "reorder/head/pg_hba.conf";

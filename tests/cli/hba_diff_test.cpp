@@ -169,6 +169,43 @@ TEST(HbaDiffTest, AnotherLineDecidingAsStronglyIsAMove) {
   EXPECT_EQ(moved["head"]["line"], 1);
 }
 
+// Each side is judged with the pg_ident.conf beside it: a change to the maps alone is reviewed,
+// and a map line without its pg_ident.conf is missing evidence, never a pass.
+TEST(HbaDiffTest, EachSideWithThePgIdentConfBesideIt) {
+  const std::string directory = ::testing::TempDir() + "pgward-ident-diff";
+  for (const char* side : {"/base", "/head", "/alone"}) {
+    std::filesystem::create_directories(directory + side);
+    std::ofstream(directory + side + "/pg_hba.conf")
+        << "hostssl all all 10.20.0.0/16 cert map=certs\nhostnossl all all 0.0.0.0/0 reject\n";
+  }
+  std::ofstream(directory + "/base/pg_ident.conf") << "certs /^dba@example\\.com$ postgres\n";
+  std::ofstream(directory + "/head/pg_ident.conf") << "certs /^(.*)$ postgres\n";
+  // "RULE: MESSAGE" of each new finding.
+  const auto new_findings = [](const json& report) {
+    std::set<std::string> findings;
+    for (const json& finding : report["findings"]["new"]) {
+      findings.insert(finding["rule_id"].get<std::string>() + ": " +
+                      finding["message"].get<std::string>());
+    }
+    return findings;
+  };
+  const auto loosened =
+      RunPgward({"hba", "diff", "--format", "json", directory + "/base/pg_hba.conf",
+                 directory + "/head/pg_hba.conf"});
+  EXPECT_EQ(loosened.exit_code, 1) << loosened.err;
+  EXPECT_EQ(new_findings(json::parse(loosened.out)),
+            std::set<std::string>{"PGW-IDENT-001: this hostssl line (cert) lets a client "
+                                  "certificate of any name log in through map certs as postgres (" +
+                                  directory + "/head/pg_ident.conf:1)"});
+  const auto unknown =
+      RunPgward({"hba", "diff", "--format", "json", directory + "/base/pg_hba.conf",
+                 directory + "/alone/pg_hba.conf"});
+  EXPECT_EQ(unknown.exit_code, 3) << unknown.err;
+  EXPECT_EQ(new_findings(json::parse(unknown.out)),
+            std::set<std::string>{"PGW-IDENT-001: cannot evaluate PGW-IDENT-001: evidence missing "
+                                  "(certificate_map_privileged not collected)"});
+}
+
 TEST(HbaDiffTest, MarkdownPutsTheFilesTextInCodeSpans) {
   const std::string directory = ::testing::TempDir() + "pgward-markdown";
   std::filesystem::create_directories(directory + "/base");

@@ -113,6 +113,54 @@ TEST(ScanTest, FailOnNeverLeavesFindingsToTheReportsButNotMissingEvidence) {
       RunPgward({"scan", "--hba", "/nonexistent/pg_hba.conf", "--fail-on", "never"}).exit_code, 3);
 }
 
+// The maps a cert line uses: the pg_ident.conf beside the file (the server's default place), or
+// the one --ident names; none is missing evidence, and one the server refuses an error.
+TEST(ScanTest, PgIdentConfDecidesWhoACertificateLogsInAs) {
+  const std::filesystem::path directory =
+      std::filesystem::path(::testing::TempDir()) / ("pgward-ident-" + std::to_string(getpid()));
+  std::filesystem::create_directories(directory);
+  const std::string hba = (directory / "pg_hba.conf").string();
+  const std::string beside = (directory / "pg_ident.conf").string();
+  const std::string elsewhere = (directory / "strict-maps.conf").string();
+  std::ofstream(hba) << "hostssl all all 10.0.0.0/8 cert map=certs\n";
+  std::ofstream(elsewhere) << "certs /^dba@example\\.com$ postgres\n";
+  // The IDENT findings of a scan, "rule status", and its exit code.
+  const auto scan = [&](std::vector<std::string> extra, int expected_exit) {
+    // The file has other findings (a wide network): they do not count towards the exit code.
+    std::vector<std::string> arguments = {"scan",   "--hba",       hba,         "--format", "json",
+                                          "--pack", "pci-dss-4.0", "--fail-on", "critical"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    const auto result = RunPgward(arguments);
+    EXPECT_EQ(result.exit_code, expected_exit) << result.err;
+    std::multiset<std::string> findings;
+    const nlohmann::json report = nlohmann::json::parse(result.out);
+    for (const auto& finding : report["findings"]) {
+      const std::string rule = finding["rule_id"];
+      if (rule.starts_with("PGW-IDENT")) {
+        findings.insert(rule + " " + finding["status"].get<std::string>());
+      }
+    }
+    return std::make_pair(findings, result.err);
+  };
+  using Findings = std::multiset<std::string>;
+  EXPECT_EQ(scan({}, 3).first, Findings{"PGW-IDENT-001 error"});
+  std::ofstream(beside) << "certs /^(.*)$ postgres\n";
+  EXPECT_EQ(scan({}, 0).first, Findings{"PGW-IDENT-001 fail"});
+  EXPECT_EQ(scan({"--ident", elsewhere}, 0).first, Findings{});
+  std::ofstream(beside) << "certs /^(.*)$ postgres\ncerts /[bad x\n";
+  const auto refused = scan({}, 3);
+  EXPECT_EQ(refused.first, Findings{"PGW-IDENT-001 error"});
+  EXPECT_NE(refused.second.find("pg_ident.conf:2: invalid regular expression \"[bad\": brackets [] "
+                                "not balanced: the server refuses the whole pg_ident.conf"),
+            std::string::npos)
+      << refused.second;
+  const auto alone = RunPgward({"scan", "--ident", elsewhere});
+  EXPECT_EQ(alone.exit_code, 2);
+  EXPECT_NE(alone.err.find("--ident is the pg_ident.conf of --hba files"), std::string::npos)
+      << alone.err;
+  std::filesystem::remove_all(directory);
+}
+
 TEST(ScanTest, UsageErrorsExit2WithAHint) {
   const auto nothing = RunPgward({"scan"});
   EXPECT_EQ(nothing.exit_code, 2);

@@ -1,5 +1,10 @@
 #include "tests/collect/collect_test_util.h"
 
+#include <gtest/gtest.h>
+#include <openssl/ssl.h>
+
+#include "engine/collect/queries.h"
+#include "engine/collect/server_facts.h"
 #include "engine/model/fact_format.h"
 #include "engine/policy/builtin.h"
 #include "engine/policy/evaluator.h"
@@ -50,6 +55,18 @@ std::string ErrorText(const Evidence& evidence) {
   return text;
 }
 
+std::multiset<std::string> Messages(const std::vector<std::string>& findings,
+                                    const std::string& rule_id, const std::string& target) {
+  std::multiset<std::string> messages;
+  const std::string prefix = rule_id + " " + target + " ";
+  for (const std::string& finding : findings) {
+    if (!finding.starts_with(prefix)) continue;
+    const std::string rest = finding.substr(prefix.size());
+    messages.insert(rest.substr(0, rest.rfind(' ')));  // the fingerprint goes
+  }
+  return messages;
+}
+
 Target TargetFor(const std::string& name, const std::string& dsn, int timeout_ms) {
   Target target;
   target.name = name;
@@ -63,6 +80,61 @@ Evidence Collect(std::vector<Target> targets, FactSet& facts, int concurrency) {
   plan.collect.targets = std::move(targets);
   plan.collect.concurrency = concurrency;
   return scan::GatherLive(plan, facts);
+}
+
+std::vector<std::string> ServerFactsFromPgSettings(const sandbox::Sandbox& server, int version) {
+  ServerRows rows;
+  rows.name = "db";
+  rows.version = version;
+  rows.role = sandbox::kScannerRole;
+  rows.stats_visible = true;
+  std::string names;
+  size_t settings_of_version = 0;
+  for (const SettingSpec& setting : CollectedSettings()) {
+    if (!setting.In(version)) continue;
+    names += std::string(names.empty() ? "'" : ", '") + setting.name + "'";
+    ++settings_of_version;
+  }
+  for (const sandbox::Sandbox::Row& row : server.Query(
+           "SELECT name, setting FROM pg_catalog.pg_settings WHERE name IN (" + names + ")")) {
+    rows.settings[*row[0]] = *row[1];
+  }
+  EXPECT_EQ(rows.settings.size(), settings_of_version);
+  rows.scanner = {.host = "127.0.0.1",
+                  .port = server.port(),
+                  .ssl = true,
+                  .tls_version = "TLSv1.3",
+                  .verified = true};
+  FactSet expected;
+  ServerEvidence expected_server;
+  AddServerFacts(rows, expected, expected_server);
+  return DescribeFacts(expected, FactKind::kServer);
+}
+
+std::vector<sandbox::LiveClient> PlantClients(const sandbox::Sandbox& server) {
+  std::vector<sandbox::LiveClient> clients;
+  clients.emplace_back(server, sandbox::ClientSpec{.transport = sandbox::Transport::kUnixSocket,
+                                                   .user = sandbox::kPlainAppRole,
+                                                   .application_name = "it-unix"});
+  clients.emplace_back(server, sandbox::ClientSpec{.transport = sandbox::Transport::kTcpPlaintext,
+                                                   .user = sandbox::kPlainAppRole,
+                                                   .application_name = "it-plaintext"});
+  clients.emplace_back(server, sandbox::ClientSpec{.transport = sandbox::Transport::kTcpTls,
+                                                   .user = sandbox::kTlsAppRole,
+                                                   .application_name = "it-tls12",
+                                                   .max_tls_version = TLS1_2_VERSION,
+                                                   .cipher_list = "ECDHE-RSA-AES128-GCM-SHA256"});
+  clients.emplace_back(server, sandbox::ClientSpec{.transport = sandbox::Transport::kTcpTls,
+                                                   .user = sandbox::kTlsAppRole,
+                                                   .application_name = "it-tls13",
+                                                   .min_tls_version = TLS1_3_VERSION,
+                                                   .ciphersuites = "TLS_CHACHA20_POLY1305_SHA256"});
+  clients.emplace_back(server,
+                       sandbox::ClientSpec{.transport = sandbox::Transport::kTcpTls,
+                                           .user = sandbox::kCertOnlyRole,
+                                           .application_name = "it-cert",
+                                           .client_certificate_role = sandbox::kCertOnlyRole});
+  return clients;
 }
 
 std::vector<std::string> SessionFacts(const FactSet& facts, const std::string& server,

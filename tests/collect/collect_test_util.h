@@ -8,6 +8,8 @@
 #include "engine/collect/target.h"
 #include "engine/model/collection.h"
 #include "engine/model/fact_table.h"
+#include "tests/sandbox/live_client.h"
+#include "tests/sandbox/sandbox.h"
 
 namespace pgward::collect::testing {
 
@@ -17,6 +19,10 @@ std::vector<std::string> DescribeFacts(const FactSet& facts, FactKind kind);
 
 // Rule id, target, message and fingerprint of every finding of the built-in baseline pack.
 std::vector<std::string> BaselineFindings(const FactSet& facts);
+
+// The messages of the findings of `rule_id` about `target` among BaselineFindings.
+std::multiset<std::string> Messages(const std::vector<std::string>& findings,
+                                    const std::string& rule_id, const std::string& target);
 
 // Every error message, one per line.
 std::string ErrorText(const Evidence& evidence);
@@ -39,6 +45,14 @@ inline constexpr const char* kStatisticsViewsQuery =
     "LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid "
     "LEFT JOIN pg_catalog.pg_stat_replication p ON p.pid = a.pid "
     "WHERE a.backend_type IN ('client backend', 'walsender') ORDER BY a.pid";
+
+// The server facts pgward makes of `server`'s settings as pg_settings shows them to a superuser,
+// for a scanner connected over verified TLS 1.3, described (as DescribeFacts).
+std::vector<std::string> ServerFactsFromPgSettings(const sandbox::Sandbox& server, int version);
+
+// Clients of every kind, open until destroyed: over the Unix socket, plaintext TCP, TLS 1.2 and
+// 1.3 with a chosen suite each, and TLS with a client certificate (the cert_only role).
+std::vector<sandbox::LiveClient> PlantClients(const sandbox::Sandbox& server);
 
 // The connection facts of `server` for the sessions `pids`, described.
 std::vector<std::string> SessionFacts(const FactSet& facts, const std::string& server,

@@ -41,33 +41,10 @@ using testing::Collect;
 using testing::DescribeFacts;
 using testing::ErrorText;
 using testing::kStatisticsViewsQuery;
+using testing::PlantClients;
+using testing::ServerFactsFromPgSettings;
 using testing::SessionFacts;
 using testing::TargetFor;
-
-std::vector<LiveClient> PlantClients(const Sandbox& server) {
-  std::vector<LiveClient> clients;
-  clients.emplace_back(server, ClientSpec{.transport = Transport::kUnixSocket,
-                                          .user = sandbox::kPlainAppRole,
-                                          .application_name = "it-unix"});
-  clients.emplace_back(server, ClientSpec{.transport = Transport::kTcpPlaintext,
-                                          .user = sandbox::kPlainAppRole,
-                                          .application_name = "it-plaintext"});
-  clients.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
-                                          .user = sandbox::kTlsAppRole,
-                                          .application_name = "it-tls12",
-                                          .max_tls_version = TLS1_2_VERSION,
-                                          .cipher_list = "ECDHE-RSA-AES128-GCM-SHA256"});
-  clients.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
-                                          .user = sandbox::kTlsAppRole,
-                                          .application_name = "it-tls13",
-                                          .min_tls_version = TLS1_3_VERSION,
-                                          .ciphersuites = "TLS_CHACHA20_POLY1305_SHA256"});
-  clients.emplace_back(server, ClientSpec{.transport = Transport::kTcpTls,
-                                          .user = sandbox::kCertOnlyRole,
-                                          .application_name = "it-cert",
-                                          .client_certificate_role = sandbox::kCertOnlyRole});
-  return clients;
-}
 
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -212,33 +189,8 @@ TEST(LiveCollectTest, SettingsReadOneByOneAreThoseOfPgSettings) {
   Sandbox server;
   FactSet live;
   const Evidence evidence = Collect({TargetFor("db", server.tls_dsn(sandbox::kScannerRole))}, live);
-  // What pgward made of the same settings read from pg_settings, as a superuser.
-  ServerRows rows;
-  rows.name = "db";
-  rows.version = *evidence.servers[0].version;
-  std::string names;
-  size_t settings_of_version = 0;
-  for (const SettingSpec& setting : CollectedSettings()) {
-    if (!setting.In(rows.version)) continue;
-    names += std::string(names.empty() ? "'" : ", '") + setting.name + "'";
-    ++settings_of_version;
-  }
-  rows.role = sandbox::kScannerRole;
-  rows.stats_visible = true;
-  for (const Sandbox::Row& row : server.Query(
-           "SELECT name, setting FROM pg_catalog.pg_settings WHERE name IN (" + names + ")")) {
-    rows.settings[*row[0]] = *row[1];
-  }
-  ASSERT_EQ(rows.settings.size(), settings_of_version);
-  rows.scanner = {.host = "127.0.0.1",
-                  .port = server.port(),
-                  .ssl = true,
-                  .tls_version = "TLSv1.3",
-                  .verified = true};
-  FactSet expected;
-  ServerEvidence expected_server;
-  AddServerFacts(rows, expected, expected_server);
-  EXPECT_EQ(DescribeFacts(live, FactKind::kServer), DescribeFacts(expected, FactKind::kServer));
+  EXPECT_EQ(DescribeFacts(live, FactKind::kServer),
+            ServerFactsFromPgSettings(server, *evidence.servers[0].version));
 }
 
 // pgward's Query messages per target, from the server's log: log_statement = all logs each
@@ -302,7 +254,7 @@ TEST(LiveCollectTest, HbaRulesFromTheServerViewMatchTheParsedFile) {
   hba::ParseOptions options;
   options.pg_version = 15;
   const hba::HbaFile file = hba::ParseHbaFile(server.hba_file().string(), options);
-  hba::AddHbaRuleFacts(file, 15, parsed);
+  hba::AddHbaRuleFacts(file, {.pg_version = 15}, parsed);
 
   // The same facts, but for the file's name: the server's facts name the server too.
   auto without_file = [](const FactSet& facts) {

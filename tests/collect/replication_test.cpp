@@ -32,6 +32,7 @@ using testing::BaselineFindings;
 using testing::Collect;
 using testing::ErrorText;
 using testing::kStatisticsViewsQuery;
+using testing::Messages;
 using testing::SessionFacts;
 using testing::TargetFor;
 
@@ -113,19 +114,6 @@ std::set<std::int64_t> WalsenderPids(const Sandbox& primary) {
     pids.insert(std::stoll(*row[0]));
   }
   return pids;
-}
-
-// The findings of `rule_id` ("rule target message fingerprint"), their messages only.
-std::multiset<std::string> Messages(const std::vector<std::string>& findings,
-                                    const std::string& rule_id, const std::string& target) {
-  std::multiset<std::string> messages;
-  const std::string prefix = rule_id + " " + target + " ";
-  for (const std::string& finding : findings) {
-    if (!finding.starts_with(prefix)) continue;
-    const std::string rest = finding.substr(prefix.size());
-    messages.insert(rest.substr(0, rest.rfind(' ')));  // the fingerprint goes
-  }
-  return messages;
 }
 
 TEST(ReplicationTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {

@@ -11,6 +11,7 @@
 #include "engine/collect/inventory.h"
 #include "engine/collect/server_facts.h"
 #include "engine/collect/snapshot.h"
+#include "engine/hba/hba_facts.h"
 #include "engine/hba/view_rules_facts.h"
 #include "engine/logs/log_facts.h"
 #include "engine/model/fact_format.h"
@@ -84,7 +85,8 @@ replication_link:
   rule.netmask = "255.0.0.0";
   rule.auth_method = "ldap";
   rule.options = {{"ldapserver=ldap", "ldapbindpasswd=hunter2"}};
-  hba::AddHbaViewRuleFacts({rule}, "db1:/etc/pg_hba.conf", 15, facts);
+  hba::AddHbaRuleFacts(hba::HbaFileFromView({rule}, "db1:/etc/pg_hba.conf"), {.pg_version = 15},
+                       facts);
 
   // The server's log (an inventory's server_logs): a group of sessions and one of failures.
   LogSummary log;

@@ -38,8 +38,11 @@ constexpr std::string_view kFile =
 TEST(HbaRulesCommandTest, JsonHasEveryKeyInViewOrder) {
   TempDir dir;
   const std::string path = dir.Write("pg_hba.conf", kFile);
-  const CommandResult result = RunCommand(
-      {.file = path, .pg_version = 17, .format = HbaRulesOptions::Format::kJson, .access = {}});
+  const CommandResult result = RunCommand({.file = path,
+                                           .pg_version = 17,
+                                           .format = HbaRulesOptions::Format::kJson,
+                                           .access = {},
+                                           .build = {}});
   ASSERT_EQ(result.exit_code, 0);
   EXPECT_EQ(result.err, "");
   const nlohmann::ordered_json rows = nlohmann::ordered_json::parse(result.out);
@@ -66,8 +69,11 @@ TEST(HbaRulesCommandTest, JsonHasEveryKeyInViewOrder) {
 TEST(HbaRulesCommandTest, JsonBefore16KeepsTheFileKeysAsNull) {
   TempDir dir;
   const std::string path = dir.Write("pg_hba.conf", kFile);
-  const CommandResult result = RunCommand(
-      {.file = path, .pg_version = 15, .format = HbaRulesOptions::Format::kJson, .access = {}});
+  const CommandResult result = RunCommand({.file = path,
+                                           .pg_version = 15,
+                                           .format = HbaRulesOptions::Format::kJson,
+                                           .access = {},
+                                           .build = {}});
   ASSERT_EQ(result.exit_code, 0);
   const nlohmann::ordered_json rows = nlohmann::ordered_json::parse(result.out);
   EXPECT_TRUE(rows[0].contains("rule_number"));
@@ -78,8 +84,11 @@ TEST(HbaRulesCommandTest, JsonBefore16KeepsTheFileKeysAsNull) {
 TEST(HbaRulesCommandTest, JsonReplacesInvalidUtf8) {
   TempDir dir;
   const std::string path = dir.Write("pg_hba.conf", "local all \xff\xfe trust\n");
-  const CommandResult result = RunCommand(
-      {.file = path, .pg_version = 17, .format = HbaRulesOptions::Format::kJson, .access = {}});
+  const CommandResult result = RunCommand({.file = path,
+                                           .pg_version = 17,
+                                           .format = HbaRulesOptions::Format::kJson,
+                                           .access = {},
+                                           .build = {}});
   ASSERT_EQ(result.exit_code, 0);
   const nlohmann::ordered_json rows = nlohmann::ordered_json::parse(result.out);
   EXPECT_EQ(rows[0]["user_name"][0], "\xEF\xBF\xBD\xEF\xBF\xBD");
@@ -88,8 +97,11 @@ TEST(HbaRulesCommandTest, JsonReplacesInvalidUtf8) {
 TEST(HbaRulesCommandTest, TableIsAlignedAndMasksSecrets) {
   TempDir dir;
   const std::string path = dir.Write("pg_hba.conf", kFile);
-  const CommandResult result = RunCommand(
-      {.file = path, .pg_version = 15, .format = HbaRulesOptions::Format::kTable, .access = {}});
+  const CommandResult result = RunCommand({.file = path,
+                                           .pg_version = 15,
+                                           .format = HbaRulesOptions::Format::kTable,
+                                           .access = {},
+                                           .build = {}});
   ASSERT_EQ(result.exit_code, 0);
   std::istringstream lines(result.out);
   std::string header;
@@ -113,8 +125,11 @@ TEST(HbaRulesCommandTest, TableEscapesNewlinesInErrors) {
   dir.Write("conf.d/b.conf", "include ../m2.conf\n");
   dir.Write("conf.d/c.conf", "include_dir ../nodir\n");
   const std::string path = dir.Write("pg_hba.conf", "include_dir conf.d\n");
-  const CommandResult result = RunCommand(
-      {.file = path, .pg_version = 16, .format = HbaRulesOptions::Format::kTable, .access = {}});
+  const CommandResult result = RunCommand({.file = path,
+                                           .pg_version = 16,
+                                           .format = HbaRulesOptions::Format::kTable,
+                                           .access = {},
+                                           .build = {}});
   ASSERT_EQ(result.exit_code, 0);
   EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 5);
 }
@@ -123,7 +138,8 @@ TEST(HbaRulesCommandTest, UnreadableFileExitsWithTwo) {
   const CommandResult result = RunCommand({.file = "/nonexistent/pg_hba.conf",
                                            .pg_version = 17,
                                            .format = HbaRulesOptions::Format::kTable,
-                                           .access = {}});
+                                           .access = {},
+                                           .build = {}});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.out, "");
   EXPECT_EQ(result.err,
@@ -134,7 +150,8 @@ TEST(HbaRulesCommandTest, UnsupportedVersionExitsWithTwo) {
   const CommandResult result = RunCommand({.file = "/etc/hostname",
                                            .pg_version = 12,
                                            .format = HbaRulesOptions::Format::kTable,
-                                           .access = {}});
+                                           .access = {},
+                                           .build = {}});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err, "pgward: unsupported PostgreSQL version 12 (supported: 13 to 18)\n");
 }

@@ -132,12 +132,12 @@ TEST(HbaTokenizerTest, PostgreSql13CutsTheLineAtANulByte) {
                           "2|local|{all}|{y}|<NULL>|<NULL>|trust|<NULL>|<NULL>"));
 }
 
-TEST(HbaTokenizerTest, TokenLimitUpToPostgreSql16) {
+TEST(HbaTokenizerTest, TokenLimitUpToPostgreSql15) {
   const std::string longest(10239, 'a');
   const std::string too_long =
       "1|<NULL>|<NULL>|<NULL>|<NULL>|<NULL>|<NULL>|<NULL>|"
       "authentication file token too long";
-  for (int version : {13, 14, 15, 16}) {
+  for (int version : {13, 14, 15}) {
     SCOPED_TRACE(version);
     EXPECT_EQ(OneRow("local all " + longest + " trust\n", version),
               "1|local|{all}|{" + longest + "}|<NULL>|<NULL>|trust|<NULL>|<NULL>");
@@ -152,9 +152,9 @@ TEST(HbaTokenizerTest, TokenLimitUpToPostgreSql16) {
   }
 }
 
-TEST(HbaTokenizerTest, NoTokenLimitFromPostgreSql17) {
+TEST(HbaTokenizerTest, NoTokenLimitFromPostgreSql16) {
   const std::string token(50000, 'a');
-  for (int version : {17, 18}) {
+  for (int version : {16, 17, 18}) {
     EXPECT_EQ(OneRow("local all " + token + " trust\n", version),
               "1|local|{all}|{" + token + "}|<NULL>|<NULL>|trust|<NULL>|<NULL>");
   }

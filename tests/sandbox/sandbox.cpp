@@ -22,9 +22,20 @@
 namespace pgward::sandbox {
 namespace {
 
-std::filesystem::path PostgresBinDirectory() {
-  const char* configured = std::getenv("PGWARD_PG_BINDIR");
-  return configured != nullptr ? configured : "/usr/lib/postgresql/15/bin";
+// Debian's 15, or an npm build of the other majors where scripts/install-deps puts it.
+std::filesystem::path PostgresBinDirectory(int major) {
+  if (major == 15) {
+    const char* configured = std::getenv("PGWARD_PG_BINDIR");
+    return configured != nullptr ? configured : "/usr/lib/postgresql/15/bin";
+  }
+  const std::filesystem::path bin = std::filesystem::path(PGWARD_SOURCE_DIR) / ".tools" /
+                                    "embedded-pg" / "node_modules" /
+                                    ("pg" + std::to_string(major)) / "native" / "bin";
+  if (!std::filesystem::exists(bin / "postgres")) {
+    throw std::runtime_error("sandbox: PostgreSQL " + std::to_string(major) +
+                             " is not installed in " + bin.string() + ": run scripts/install-deps");
+  }
+  return bin;
 }
 
 std::string ReadFile(const std::filesystem::path& path) {
@@ -164,12 +175,17 @@ SandboxOptions SandboxOptions::ssl_off() {
   return options;
 }
 
-Sandbox::Sandbox(SandboxOptions options) : ssl_(options.ssl) {
+Sandbox::Sandbox(SandboxOptions options)
+    : major_(options.standby_of && options.standby_of->primary != nullptr
+                 ? options.standby_of->primary->major()
+                 : options.major),
+      ssl_(options.ssl) {
   char pattern[] = "/tmp/pgward-sandbox-XXXXXX";
   if (mkdtemp(pattern) == nullptr) throw std::runtime_error("sandbox: mkdtemp failed");
   directory_ = pattern;
   data_directory_ = directory_ / "data";
   try {
+    bin_directory_ = PostgresBinDirectory(major_);
     if (options.standby_of) {
       CreateStandby(*options.standby_of);
       StartServer();
@@ -205,9 +221,19 @@ void Sandbox::CreateCluster(const SandboxOptions& options) {
   }
 
   ChownToServerUser();
-  RunTool({(PostgresBinDirectory() / "initdb").string(), "-D", data_directory_.string(), "-U",
-           kSuperuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
-          directory_, directory_ / "initdb.log");
+  std::vector<std::string> initdb = {(bin_directory_ / "initdb").string(),
+                                     "-D",
+                                     data_directory_.string(),
+                                     "-U",
+                                     kSuperuser,
+                                     "-A",
+                                     "trust",
+                                     "-E",
+                                     "UTF8",
+                                     "--locale=C",
+                                     "--no-sync"};
+  if (major_ >= 14) initdb.push_back("--no-instructions");  // 13's initdb has no such option
+  RunTool(initdb, directory_, directory_ / "initdb.log");
 
   std::string conf = "\n# pgward sandbox\n";
   conf += "listen_addresses = '127.0.0.1'\n";
@@ -249,7 +275,7 @@ void Sandbox::CreateStandby(const SandboxOptions::Standby& standby) {
   ssl_ = standby.primary->ssl_;
   ChownToServerUser();
   RunTool(
-      {(PostgresBinDirectory() / "pg_basebackup").string(), "-h",
+      {(PostgresBinDirectory(15) / "pg_basebackup").string(), "-h",
        standby.primary->socket_directory().string(), "-p", std::to_string(standby.primary->port()),
        "-U", kSuperuser, "-D", data_directory_.string(), "-X", "stream", "-c", "fast", "--no-sync"},
       directory_, directory_ / "pg_basebackup.log");
@@ -273,7 +299,7 @@ void Sandbox::StartServer() {
     port_ = FreeTcpPort();
     try {
       RunTool(
-          {(PostgresBinDirectory() / "pg_ctl").string(), "-D", data_directory_.string(), "-l",
+          {(bin_directory_ / "pg_ctl").string(), "-D", data_directory_.string(), "-l",
            server_log().string(), "-o", "-p " + std::to_string(port_), "-w", "-t", "60", "start"},
           directory_, directory_ / "pg_ctl.log");
       break;
@@ -356,6 +382,11 @@ void Sandbox::GrantScannerHbaFileRules() const {
         "; GRANT EXECUTE ON FUNCTION pg_catalog.pg_hba_file_rules() TO " + kScannerRole);
 }
 
+void Sandbox::GrantScannerIdentFileMappings() const {
+  Query(std::string("GRANT SELECT ON pg_catalog.pg_ident_file_mappings TO ") + kScannerRole +
+        "; GRANT EXECUTE ON FUNCTION pg_catalog.pg_ident_file_mappings() TO " + kScannerRole);
+}
+
 std::vector<Sandbox::Row> Sandbox::Query(const std::string& sql, const std::string& role) const {
   std::unique_ptr<PGconn, PgConnClose> connection(PQconnectdb(socket_dsn(role).c_str()));
   if (PQstatus(connection.get()) != CONNECTION_OK) {
@@ -392,7 +423,7 @@ void Sandbox::Stop() {
   }
   if (postmaster_pid_ > 0 && ProcessExists(postmaster_pid_)) {
     try {
-      RunTool({(PostgresBinDirectory() / "pg_ctl").string(), "-D", data_directory_.string(), "-m",
+      RunTool({(bin_directory_ / "pg_ctl").string(), "-D", data_directory_.string(), "-m",
                "immediate", "-w", "-t", "30", "stop"},
               directory_, directory_ / "pg_ctl.log");
     } catch (const std::runtime_error&) {

@@ -25,6 +25,10 @@ inline constexpr const char* kVerifyFullRole = "ops_verify_full";  // clientcert
 class Sandbox;
 
 struct SandboxOptions {
+  // The PostgreSQL major version: 15 is Debian's (PGWARD_PG_BINDIR may point elsewhere); 13, 14,
+  // 16, 17 and 18 are the @embedded-postgres builds scripts/install-deps puts in
+  // .tools/embedded-pg (OpenSSL 1.1, no GSSAPI, PAM or LDAP).
+  int major = 15;
   bool ssl = true;
   // postgresql.conf settings appended after the sandbox's own, e.g. {"ssl_ciphers", "'HIGH'"}.
   // Values are written verbatim, so strings need their single quotes.
@@ -34,7 +38,8 @@ struct SandboxOptions {
   // Replaces the default server certificate (CN and DNS name localhost, IP 127.0.0.1, RSA 2048,
   // valid 365 days), e.g. with a short-lived one. The sandbox CA issues it either way.
   std::optional<CertificateSpec> server_certificate;
-  // Makes the sandbox a streaming standby of `primary`: a base backup taken over the primary's
+  // Makes the sandbox a streaming standby of `primary` (of 13 to 15, which Debian's
+  // pg_basebackup reaches; the npm builds have none): a base backup taken over the primary's
   // Unix socket (its pg_hba.conf needs a `local replication` line), then started with
   // `primary_conninfo` (libpq keywords, no single quotes). A standby has the primary's settings,
   // certificates (pki() is the primary's, which must outlive it) and roles; the other options
@@ -50,10 +55,10 @@ struct SandboxOptions {
   static SandboxOptions ssl_off();
 };
 
-// A throwaway PostgreSQL 15 cluster on a free port of 127.0.0.1, with its own CA, server and
-// client certificates. initdb runs as the `postgres` OS user when the process is root. The
-// destructor stops the server (by its own data directory and pid) and removes every file,
-// whatever happened in between.
+// A throwaway PostgreSQL cluster (15 unless SandboxOptions::major says otherwise) on a free port of
+// 127.0.0.1, with its own CA, server and client certificates. initdb runs as the `postgres` OS user
+// when the process is root. The destructor stops the server (by its own data directory and pid) and
+// removes every file, whatever happened in between.
 class Sandbox {
  public:
   explicit Sandbox(SandboxOptions options = {});
@@ -61,6 +66,7 @@ class Sandbox {
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
 
+  int major() const { return major_; }
   const std::string& host() const { return host_; }
   int port() const { return port_; }
   const std::filesystem::path& directory() const { return directory_; }
@@ -86,6 +92,9 @@ class Sandbox {
   // Lets the scanner role read the server's own pg_hba.conf through pg_hba_file_rules, which
   // PostgreSQL 15 keeps to superusers unless granted.
   void GrantScannerHbaFileRules() const;
+  // The same for pg_ident.conf through pg_ident_file_mappings.
+  void GrantScannerIdentFileMappings() const;
+  std::filesystem::path ident_file() const { return data_directory_ / "pg_ident.conf"; }
 
   // Issues a new server certificate (the sandbox CA signs it) in place of the current one and
   // reloads the server; returns once the server has reloaded, so new connections see it.
@@ -105,6 +114,8 @@ class Sandbox {
   void StartServer();
   void CreateRoles();
 
+  int major_ = 15;
+  std::filesystem::path bin_directory_;  // initdb, pg_ctl, postgres of major_
   std::string host_ = "127.0.0.1";
   int port_ = 0;
   std::filesystem::path directory_;

@@ -91,25 +91,32 @@ int RunCommand(const std::vector<std::string>& command) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "Runs COMMAND next to a throwaway PostgreSQL 15 sandbox with TLS and live clients.\n"
+      "Runs COMMAND next to a throwaway PostgreSQL sandbox (15 unless --major says otherwise) "
+      "with TLS and live clients.\n"
       "COMMAND sees PGWARD_SANDBOX_HOST, _PORT, _SOCKET_DIR, _CA, _HBA, _DSN (superuser, "
       "Unix socket), _SCANNER_DSN (pg_monitor over TCP: TLS verify-full, or sslmode=disable "
       "with --variant ssl-off).",
       "pgward-sandbox"};
   std::string variant = "default";
+  int major = 15;
   bool with_clients = false;
   std::vector<std::string> command;
   app.add_option("--variant", variant, "Server variant")
       ->check(CLI::IsMember({"default", "legacy-tls", "ssl-off"}));
+  app.add_option("--major", major,
+                 "PostgreSQL major version: 15 is Debian's, 13, 14, 16, 17 and 18 the npm builds "
+                 "scripts/install-deps fetches")
+      ->check(CLI::IsMember({13, 14, 15, 16, 17, 18}));
   app.add_flag("--clients", with_clients, "Open the demo's mix of live client sessions first");
   app.add_option("command", command, "Command to run (after --)")->required();
   CLI11_PARSE(app, argc, argv);
 
   try {
-    const pgward::sandbox::SandboxOptions options =
+    pgward::sandbox::SandboxOptions options =
         variant == "legacy-tls" ? pgward::sandbox::SandboxOptions::legacy_tls()
         : variant == "ssl-off"  ? pgward::sandbox::SandboxOptions::ssl_off()
                                 : pgward::sandbox::SandboxOptions{};
+    options.major = major;
     pgward::sandbox::Sandbox sandbox(options);
     // The demo's scanner reads the server's own pg_hba.conf (pgward collect names these grants
     // when they are missing).
