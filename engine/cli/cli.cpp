@@ -170,6 +170,13 @@ void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
   command.add_flag("--probe", options.probe,
                    "Also probe each server's TLS on the host and port connected to: accepted "
                    "versions, cipher suites and certificate chain (PGW-CERT-*, PGW-PROBE-*)");
+  command
+      .add_option("--crl-file", options.crl_files,
+                  "Certificate revocation list (PEM or DER; repeatable): the probed server "
+                  "certificates and the sessions' client certificates its issuer's list "
+                  "revokes are findings (PGW-CERT-005, PGW-CONN-008); a list past its next "
+                  "update is an error")
+      ->check(CLI::ExistingFile);
   command.add_option("--probe-ca-file", options.probe_ca_file,
                      "CA certificates to verify the probed chains with (default: the sslrootcert "
                      "libpq used to connect to the server, from the connection string, inventory, "

@@ -107,6 +107,11 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     return ToInt(ExitCode::kUsageOrInputError);
   }
   const bool live = !options.live.targets.empty() || !options.live.inventory.empty();
+  if (!options.live.crl_files.empty() && !live) {
+    err << "pgward: --crl-file checks live servers' certificates and sessions: give --target DSN "
+           "or --inventory FILE\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
   if (options.live.probe && !live) {
     err << "pgward: --probe probes live servers: give --target DSN or --inventory FILE\n";
     return ToInt(ExitCode::kUsageOrInputError);

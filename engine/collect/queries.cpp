@@ -10,6 +10,7 @@ constexpr SettingSpec kCollectedSettings[] = {
     {"ssl_min_protocol_version", 120000},
     {"ssl_max_protocol_version", 120000},
     {"ssl_ciphers", 90600},
+    {"ssl_tls13_ciphers", 180000},
     {"ssl_cert_file", 90600},
     {"ssl_ca_file", 90600},
     {"ssl_crl_file", 90600},

@@ -75,9 +75,9 @@ void AddServerFact(const ServerRows& rows, FactSet& facts) {
     }
   }
   for (const size_t field :
-       {ServerField("ssl_ciphers"), ServerField("ssl_cert_file"), ServerField("ssl_ca_file"),
-        ServerField("ssl_crl_file"), ServerField("ssl_crl_dir"), ServerField("listen_addresses"),
-        ServerField("hba_file")}) {
+       {ServerField("ssl_ciphers"), ServerField("ssl_tls13_ciphers"), ServerField("ssl_cert_file"),
+        ServerField("ssl_ca_file"), ServerField("ssl_crl_file"), ServerField("ssl_crl_dir"),
+        ServerField("listen_addresses"), ServerField("hba_file")}) {
     if (const std::optional<std::string> text = setting(field)) {
       table.SetString(row, field, *text);
     }

@@ -441,6 +441,14 @@ class Reader {
         kind == FactKind::kConnection && std::ranges::find(columns, kSessionKind) == columns.end()
             ? facts_.pool().InternString("client")
             : kAbsent;
+    // One written before ssl_tls13_ciphers was read compared only TLS 1.2-and-older suites,
+    // with ssl_ciphers.
+    constexpr size_t kConfigured = FieldOf<FactKind::kProbeCipher>("configured");
+    constexpr size_t kSetting = FieldOf<FactKind::kProbeCipher>("setting");
+    const ValueId implied_setting =
+        kind == FactKind::kProbeCipher && std::ranges::find(columns, kSetting) == columns.end()
+            ? facts_.pool().InternString("ssl_ciphers")
+            : kAbsent;
     // Where a row's error is: made only when there is one (a million rows make no strings).
     size_t index = 0;
     const auto at = [&] { return where + ".rows[" + std::to_string(index) + "]"; };
@@ -477,6 +485,9 @@ class Reader {
       const size_t row = Commit(table, target);
       if (implied_session_kind != kAbsent) {
         table.SetInterned(row, kSessionKind, FieldType::kString, implied_session_kind);
+      }
+      if (implied_setting != kAbsent && table.Id(row, kConfigured) != kAbsent) {
+        table.SetInterned(row, kSetting, FieldType::kString, implied_setting);
       }
       ++index;
     }

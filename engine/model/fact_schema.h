@@ -82,6 +82,10 @@ inline constexpr FieldSpec kConnectionFields[] = {
     {"client_dn", kString, "client certificate subject, absent without one"},
     {"client_serial", kString, "client certificate serial number"},
     {"issuer_dn", kString, "client certificate issuer"},
+    {"client_revoked", kBool,
+     "the revocation list of the client certificate's issuer (--crl-file) revokes it; absent "
+     "without a client certificate or a list of its issuer",
+     true},
     {"gss_authenticated", kBool, "authenticated with GSSAPI (pg_stat_gssapi)"},
     {"gss_encrypted", kBool, "the session uses GSSAPI encryption (pg_stat_gssapi)"},
     {"gss_principal", kString, "GSSAPI principal"},
@@ -114,6 +118,12 @@ inline constexpr FieldSpec kServerFields[] = {
     {"ssl_ciphers", kString, "the ssl_ciphers setting, as configured"},
     {"ssl_ciphers_expanded", kStringList,
      "the TLS 1.2-and-older suites OpenSSL enables for ssl_ciphers on this machine"},
+    // Left out of fingerprints, as later settings should be: a server's findings keep the
+    // fingerprints they had before pgward read it.
+    {"ssl_tls13_ciphers", kString,
+     "ssl_tls13_ciphers (18+): the TLS 1.3 suites, colon-separated; empty: OpenSSL's defaults; "
+     "absent before 18, whose TLS 1.3 suites no setting governs",
+     true},
     {"ssl_cert_file", kString, "ssl_cert_file"},
     {"ssl_ca_file", kString, "ssl_ca_file; empty when client certificates cannot be verified"},
     {"ssl_crl_file", kString, "ssl_crl_file"},
@@ -149,6 +159,11 @@ inline constexpr FieldSpec kCertificateFields[] = {
     {"chain_verified", kBool, "the chain verifies against the CA file or the system store"},
     {"hostname_match", kBool,
      "the certificate names the host that was probed (depth 0 only; absent for the others)"},
+    // From --crl-file: the lists change while the certificate stays the same.
+    {"revoked", kBool,
+     "the revocation list of its issuer (--crl-file) revokes it; absent without a list of that "
+     "issuer",
+     true},
 };
 
 inline constexpr FieldSpec kProbeProtocolFields[] = {
@@ -169,8 +184,11 @@ inline constexpr FieldSpec kProbeCipherFields[] = {
     {"cipher", kString, "accepted cipher suite, OpenSSL name"},
     {"bits", kInteger, "symmetric key length in bits"},
     {"configured", kBool,
-     "ssl_ciphers admits the suite; absent for TLS 1.3 suites (which ssl_ciphers does not "
-     "govern) and when the settings are unknown"},
+     "the setting that governs the suite admits it: ssl_ciphers (TLS 1.2 and older, as OpenSSL "
+     "on the scanning machine expands it) or ssl_tls13_ciphers (TLS 1.3, 18+, when set); absent "
+     "for TLS 1.3 suites no setting governs (before 18, or ssl_tls13_ciphers empty: OpenSSL's "
+     "defaults) and when the settings are unknown"},
+    {"setting", kString, "with configured: ssl_ciphers or ssl_tls13_ciphers", true},
 };
 
 inline constexpr FieldSpec kHbaRuleFields[] = {

@@ -23,14 +23,6 @@ using StoreContextPtr = OpensslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
 void FreeGeneralNames(GENERAL_NAMES* names) { GENERAL_NAMES_free(names); }
 using GeneralNamesPtr = OpensslPtr<GENERAL_NAMES, FreeGeneralNames>;
 
-std::string NameToString(const X509_NAME* name) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253);
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<size_t>(length));
-}
-
 std::string Serial(X509* certificate) {
   BignumPtr number(ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr));
   char* hex = BN_bn2hex(number.get());
@@ -81,6 +73,14 @@ void AddSubjectAltNames(X509* certificate, CertificateFacts& facts) {
 }
 
 }  // namespace
+
+std::string NameToString(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(length));
+}
 
 CertificateFacts DescribeCertificate(X509* certificate, std::chrono::system_clock::time_point now) {
   CertificateFacts facts;

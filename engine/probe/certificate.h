@@ -12,6 +12,9 @@
 
 namespace pgward::probe {
 
+// A distinguished name as certificate facts write it: RFC 2253, most specific part first.
+std::string NameToString(const X509_NAME* name);
+
 // The facts of one certificate; days_to_expiry counts from `now`.
 CertificateFacts DescribeCertificate(X509* certificate, std::chrono::system_clock::time_point now);
 

@@ -79,12 +79,19 @@ void AddVersionFacts(std::string_view server, const VersionResult& version,
     ciphers.SetTlsVersion(cipher_row, FieldOf<FactKind::kProbeCipher>("version"), version.version);
     ciphers.SetString(cipher_row, FieldOf<FactKind::kProbeCipher>("cipher"), suite.name);
     ciphers.SetInteger(cipher_row, FieldOf<FactKind::kProbeCipher>("bits"), suite.bits);
-    // ssl_ciphers does not govern TLS 1.3 suites: there is nothing to compare them with.
-    if (configured != nullptr && version.version != TlsVersion::kTls1_3) {
-      ciphers.SetBool(cipher_row, FieldOf<FactKind::kProbeCipher>("configured"),
-                      std::find(configured->ciphers.begin(), configured->ciphers.end(),
-                                suite.name) != configured->ciphers.end());
-    }
+    if (configured == nullptr) continue;
+    // ssl_ciphers governs TLS 1.2 and older; ssl_tls13_ciphers, when set (18+), TLS 1.3, whose
+    // suites are otherwise OpenSSL's defaults: nothing to compare them with.
+    const bool tls13 = version.version == TlsVersion::kTls1_3;
+    const std::vector<std::string>* governing =
+        tls13 ? (configured->tls13_ciphers ? &*configured->tls13_ciphers : nullptr)
+              : &configured->ciphers;
+    if (governing == nullptr) continue;
+    ciphers.SetBool(
+        cipher_row, FieldOf<FactKind::kProbeCipher>("configured"),
+        std::find(governing->begin(), governing->end(), suite.name) != governing->end());
+    ciphers.SetString(cipher_row, FieldOf<FactKind::kProbeCipher>("setting"),
+                      tls13 ? "ssl_tls13_ciphers" : "ssl_ciphers");
   }
 }
 

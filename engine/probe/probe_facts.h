@@ -23,6 +23,9 @@ struct ConfiguredTls {
   std::optional<TlsVersion> max_version;  // unset: no upper bound
   // The TLS 1.2-and-older suites ssl_ciphers expands to; TLS 1.3 suites are not governed by it.
   std::vector<std::string> ciphers;
+  // The TLS 1.3 suites ssl_tls13_ciphers (18+) lists; nullopt when no setting governs them
+  // (before 18, or empty: OpenSSL's defaults).
+  std::optional<std::vector<std::string>> tls13_ciphers;
 
   bool AllowsVersion(TlsVersion version) const;
 };

@@ -58,6 +58,7 @@ Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
                       evidence.artifacts);
   }
   if (plan.probe) ProbeServers(*plan.probe, evidence, facts);
+  if (plan.revocation) plan.revocation->MarkFacts(facts);
   // A server from an inventory is written down at its entry: its facts and errors point there
   // unless they have a place of their own (a pg_hba.conf line).
   for (size_t i = 0; i < evidence.servers.size(); ++i) {

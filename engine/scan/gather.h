@@ -15,6 +15,7 @@
 #include "engine/model/collection.h"
 #include "engine/model/evidence.h"
 #include "engine/model/fact_table.h"
+#include "engine/probe/revocation.h"
 #include "engine/scan/base_version.h"
 #include "engine/scan/probe_servers.h"
 
@@ -25,7 +26,9 @@ struct LivePlan {
   // What the targets' hba_file may make pgward read.
   hba::FileAccess hba_access;
   std::optional<ProbeServersOptions> probe;  // --probe
-  std::optional<Shard> shard;                // the part of the targets selected
+  // --crl-file: which server and client certificates the lists revoke.
+  std::optional<probe::RevocationLists> revocation;
+  std::optional<Shard> shard;  // the part of the targets selected
   // A scheduled scan's: the targets' server_logs are read from where the last run stopped.
   logs::LogPositions* log_positions = nullptr;
 };

@@ -1,6 +1,7 @@
 #include "engine/scan/probe_servers.h"
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "engine/probe/probe_facts.h"
@@ -33,6 +34,25 @@ std::optional<probe::ConfiguredTls> Configured(const ServerEvidence& server, con
       list != kAbsent) {
     for (const ValueId cipher : facts.pool().List(list)) {
       configured.ciphers.emplace_back(facts.pool().String(cipher));
+    }
+  }
+  // OpenSSL's SSL_CTX_set_ciphersuites list: TLS 1.3 suite names separated by colons, blanks
+  // around each trimmed (CONF_parse_list).
+  if (const ValueId value = table.Id(row, FieldOf<FactKind::kServer>("ssl_tls13_ciphers"));
+      value != kAbsent && !facts.pool().String(value).empty()) {
+    const std::string_view suites = facts.pool().String(value);
+    std::vector<std::string>& names = configured.tls13_ciphers.emplace();
+    for (std::size_t start = 0; start <= suites.size();) {
+      const std::size_t end = std::min(suites.find(':', start), suites.size());
+      std::string_view name = suites.substr(start, end - start);
+      while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) {
+        name.remove_prefix(1);
+      }
+      while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) {
+        name.remove_suffix(1);
+      }
+      if (!name.empty()) names.emplace_back(name);
+      start = end + 1;
     }
   }
   return configured;

@@ -63,6 +63,13 @@ nlohmann::json ScanTarget(const std::string& dsn) {
   return report;
 }
 
+// The serial of the client certificate of the cert_only role, as pg_stat_ssl shows it.
+std::string ClientSerial(const Sandbox& sandbox) {
+  const auto rows = sandbox.Query(
+      "SELECT client_serial::text FROM pg_catalog.pg_stat_ssl WHERE client_serial IS NOT NULL");
+  return rows.empty() ? "" : rows.front().front().value_or("");
+}
+
 class TempDir {
  public:
   TempDir() {
@@ -267,6 +274,110 @@ TEST(ScanProbeTest, SslOffServerRefusesTlsAndFailsSrv001) {
                                                {"TLSv1.2", false, false},
                                                {"TLSv1.3", false, false}}));
   EXPECT_TRUE(document["servers"][0]["certificates"]["rows"].empty());
+}
+
+// The TLS 1.3 suites the probe saw accepted on a server of `major`, each with whether the
+// governing setting admits it and which setting that is ("" when none governs it), from a
+// collection with the probe (direct TLS with ALPN first from 17, as those servers take it).
+std::map<std::string, std::string> Tls13Suites(const Sandbox& sandbox) {
+  TempDir directory;
+  const std::string snapshot = directory.file("snapshot.json");
+  const auto collected = RunPgward(
+      {"collect", "--target", sandbox.tls_dsn(sandbox::kScannerRole), "--probe", "-o", snapshot});
+  EXPECT_EQ(collected.exit_code, 0) << collected.err;
+  std::ifstream in(snapshot);
+  const nlohmann::json document = nlohmann::json::parse(in);
+  const nlohmann::json& table = document["servers"][0]["probe_ciphers"];
+  std::map<std::string, size_t> column;
+  for (size_t i = 0; i < table["fields"].size(); ++i) column[table["fields"][i]] = i;
+  std::map<std::string, std::string> suites;
+  for (const auto& row : table["rows"]) {
+    if (row[column.at("version")] != "TLSv1.3") continue;
+    const auto text = [&](const char* field) {
+      return column.contains(field) && !row[column.at(field)].is_null()
+                 ? row[column.at(field)].dump()
+                 : std::string();
+    };
+    suites[row[column.at("cipher")]] = text("configured") + " " + text("setting");
+  }
+  return suites;
+}
+
+// PostgreSQL 18 governs the TLS 1.3 suites with ssl_tls13_ciphers: the probe sees only the ones
+// it lists, and PGW-PROBE-004 compares them with it. On 17, OpenSSL's defaults, compared with
+// nothing.
+TEST(ScanProbeTest, PostgreSql18GovernsTls13SuitesWithSslTls13Ciphers) {
+  SandboxOptions options;
+  options.major = 18;
+  options.settings["ssl_tls13_ciphers"] = "'TLS_AES_128_GCM_SHA256'";
+  Sandbox eighteen(options);
+  eighteen.GrantScannerHbaFileRules();
+  EXPECT_EQ(Tls13Suites(eighteen), (std::map<std::string, std::string>{
+                                       {"TLS_AES_128_GCM_SHA256", "true \"ssl_tls13_ciphers\""}}));
+
+  options.major = 17;
+  options.settings.clear();
+  Sandbox seventeen(options);
+  seventeen.GrantScannerHbaFileRules();
+  EXPECT_EQ(Tls13Suites(seventeen),
+            (std::map<std::string, std::string>{{"TLS_AES_128_GCM_SHA256", " "},
+                                                {"TLS_AES_256_GCM_SHA384", " "},
+                                                {"TLS_CHACHA20_POLY1305_SHA256", " "}}));
+}
+
+// --crl-file: the sessions' client certificates and the probed server certificate that a
+// revocation list of their issuer revokes are findings, checked against real lists the sandbox
+// CA signs; a file without a list is an input error.
+TEST(ScanProbeTest, RevocationListsFindRevokedClientAndServerCertificates) {
+  Sandbox sandbox;
+  sandbox.GrantScannerHbaFileRules();
+  // The server has no list of its own (PGW-CERT-004): it accepts the revoked certificate.
+  const sandbox::LiveClient session(
+      sandbox, sandbox::ClientSpec{.transport = sandbox::Transport::kTcpTls,
+                                   .user = sandbox::kCertOnlyRole,
+                                   .application_name = "it-revoked",
+                                   .client_certificate_role = sandbox::kCertOnlyRole});
+  const std::string dsn = sandbox.tls_dsn(sandbox::kScannerRole);
+  const auto scan = [&](const std::filesystem::path& crl) {
+    const auto result = RunPgward({"scan", "--target", dsn, "--probe", "--crl-file", crl.string(),
+                                   "--format", "json", "--fail-on", "critical"});
+    EXPECT_NE(result.exit_code, 2) << result.err;
+    const nlohmann::json report = nlohmann::json::parse(result.out);
+    EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
+    return report;
+  };
+  const nlohmann::json clients = scan(sandbox.pki().WriteRevocationList(
+      "clients", {sandbox.client_certificate(sandbox::kCertOnlyRole)}));
+  const std::string server = clients["targets"][0];
+  EXPECT_EQ(
+      Messages(clients, "PGW-CONN-008"),
+      (std::multiset<std::string>{"1 session(s) of cert_only from 127.0.0.1 use the revoked "
+                                  "client certificate /O=pgward sandbox/CN=cert_only (serial " +
+                                  ClientSerial(sandbox) + ")"}));
+  // The server sends its certificate and the CA's: the CA's list covers both.
+  EXPECT_EQ(Check(clients, "PGW-CERT-005")["facts_checked"], 2);
+  EXPECT_EQ(Check(clients, "PGW-CERT-005")["failures"], 0);
+
+  const nlohmann::json servers =
+      scan(sandbox.pki().WriteRevocationList("server", {sandbox.server_certificate()}));
+  EXPECT_EQ(Messages(servers, "PGW-CERT-005"),
+            (std::multiset<std::string>{
+                "the certificate of " + server +
+                " (CN=localhost,O=pgward sandbox) is revoked by its issuer's list"}));
+  EXPECT_EQ(Check(servers, "PGW-CONN-008")["facts_checked"], 1);
+  EXPECT_EQ(Check(servers, "PGW-CONN-008")["failures"], 0);
+
+  const auto not_a_list =
+      RunPgward({"scan", "--target", dsn, "--crl-file", sandbox.pki().ca_certificate().string()});
+  EXPECT_EQ(not_a_list.exit_code, 2);
+  EXPECT_NE(not_a_list.err.find("no certificate revocation list (PEM or DER) in it"),
+            std::string::npos)
+      << not_a_list.err;
+  // Lists are for live servers: a file scan with one would silently check nothing.
+  const auto offline = RunPgward({"scan", "--hba", sandbox.hba_file().string(), "--crl-file",
+                                  sandbox.pki().WriteRevocationList("offline", {}).string()});
+  EXPECT_EQ(offline.exit_code, 2);
+  EXPECT_NE(offline.err.find("--crl-file checks live servers"), std::string::npos) << offline.err;
 }
 
 TEST(ScanProbeTest, SettingsThatTheTlsLibraryOverridesAreReported) {

@@ -1,0 +1,201 @@
+#include "engine/probe/revocation.h"
+
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <ctime>
+
+#include "engine/core/input_file.h"
+#include "engine/core/openssl_ptr.h"
+#include "engine/probe/certificate.h"
+
+namespace pgward::probe {
+namespace {
+
+using CrlPtr = OpensslPtr<X509_CRL, X509_CRL_free>;
+using BignumPtr = OpensslPtr<BIGNUM, BN_free>;
+
+// pg_stat_ssl keeps its texts in NAMEDATALEN - 1 bytes.
+constexpr std::size_t kStatSslBytes = 63;
+
+// be-secure-openssl.c X509_NAME_to_cstring, as pg_stat_ssl.issuer_dn shows it: "/short
+// name=value" per entry, in order, each value printed RFC 2253-escaped in UTF-8 (commas, plus
+// signs and control bytes escaped), then cut.
+std::string StatSslName(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* entry = X509_NAME_get_entry(name, i);
+    const int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry));
+    const char* field = OBJ_nid2sn(nid);
+    if (field == nullptr) field = OBJ_nid2ln(nid);
+    BIO_printf(bio.get(), "/%s=", field != nullptr ? field : "");
+    ASN1_STRING_print_ex(
+        bio.get(), X509_NAME_ENTRY_get_data(entry),
+        (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT);
+  }
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(length)).substr(0, kStatSslBytes);
+}
+
+std::string SerialText(const ASN1_INTEGER* serial, bool decimal) {
+  BignumPtr number(ASN1_INTEGER_to_BN(serial, nullptr));
+  char* text = number ? (decimal ? BN_bn2dec(number.get()) : BN_bn2hex(number.get())) : nullptr;
+  std::string result = text != nullptr ? text : "";
+  OPENSSL_free(text);
+  return result;
+}
+
+// Every CRL in `contents`: PEM blocks, or one DER list and nothing after it. A damaged block
+// is an error, not the end of the file: the lists after it would go unread.
+std::variant<std::vector<CrlPtr>, std::string> ParseCrls(const std::string& contents) {
+  std::vector<CrlPtr> crls;
+  ERR_clear_error();
+  BioPtr pem(BIO_new_mem_buf(contents.data(), static_cast<int>(contents.size())));
+  while (X509_CRL* crl = PEM_read_bio_X509_CRL(pem.get(), nullptr, nullptr, nullptr)) {
+    crls.emplace_back(crl);
+  }
+  const unsigned long error = ERR_peek_last_error();
+  ERR_clear_error();
+  if (!crls.empty()) {
+    if (ERR_GET_REASON(error) != PEM_R_NO_START_LINE) return "a damaged PEM block";
+    return crls;
+  }
+  const auto* data = reinterpret_cast<const unsigned char*>(contents.data());
+  const unsigned char* end = data + contents.size();
+  if (X509_CRL* crl = d2i_X509_CRL(nullptr, &data, static_cast<long>(contents.size()))) {
+    crls.emplace_back(crl);
+    if (data != end) return "bytes after the DER revocation list";
+  }
+  ERR_clear_error();
+  return crls;
+}
+
+// What keeps a list from saying, alone, which certificates of its issuer are revoked: a delta
+// list (the rest is in its base), a partitioned or indirect one (an issuing distribution
+// point), or a critical extension pgward does not read (RFC 5280 5.2: such a list is not used).
+std::optional<std::string> UnusableList(const X509_CRL* crl) {
+  if (X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0) {
+    return "a delta list: give the complete list of its issuer";
+  }
+  if (X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1) >= 0) {
+    return "a partitioned or indirect list (issuing distribution point), which pgward does not "
+           "read";
+  }
+  for (int i = 0; i < X509_CRL_get_ext_count(crl); ++i) {
+    X509_EXTENSION* extension = X509_CRL_get_ext(crl, i);
+    const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(extension));
+    if (X509_EXTENSION_get_critical(extension) && nid != NID_crl_number &&
+        nid != NID_authority_key_identifier) {
+      return "a critical extension pgward does not read";
+    }
+  }
+  return std::nullopt;
+}
+
+// removeFromCRL (reason 8) takes a certificate off hold: it is not revoked.
+bool TakenOffHold(const X509_REVOKED* entry) {
+  ASN1_ENUMERATED* reason = static_cast<ASN1_ENUMERATED*>(
+      X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, nullptr, nullptr));
+  const bool off_hold = reason != nullptr && ASN1_ENUMERATED_get(reason) == 8;
+  ASN1_ENUMERATED_free(reason);
+  return off_hold;
+}
+
+}  // namespace
+
+std::variant<RevocationLists, std::string> RevocationLists::Read(
+    const std::vector<std::string>& files, std::chrono::system_clock::time_point now) {
+  RevocationLists lists;
+  std::time_t now_seconds = std::chrono::system_clock::to_time_t(now);
+  for (const std::string& file : files) {
+    constexpr std::size_t kMaxCrlBytes = std::size_t{64} << 20;
+    const InputFile input = ReadInputFile(file, kMaxCrlBytes);
+    if (input.error) return "cannot read the revocation list " + file + ": " + *input.error;
+    std::variant<std::vector<CrlPtr>, std::string> parsed = ParseCrls(input.contents);
+    if (const std::string* error = std::get_if<std::string>(&parsed)) return file + ": " + *error;
+    const std::vector<CrlPtr>& crls = std::get<std::vector<CrlPtr>>(parsed);
+    if (crls.empty()) return file + ": no certificate revocation list (PEM or DER) in it";
+    for (const CrlPtr& crl : crls) {
+      const std::string issuer = NameToString(X509_CRL_get_issuer(crl.get()));
+      // A list without a next update, or one whose time cannot be read, says nothing of what
+      // was revoked since it was made.
+      const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get());
+      if (next == nullptr || X509_cmp_time(next, &now_seconds) <= 0) {
+        return file + ": the revocation list of " + issuer +
+               " is past its next update (or has none): it says nothing of what was revoked "
+               "since";
+      }
+      if (std::optional<std::string> unusable = UnusableList(crl.get())) {
+        return file + ": the revocation list of " + issuer + " is " + *unusable;
+      }
+      List& list = lists.lists_.emplace_back();
+      list.issuer_rfc2253 = issuer;
+      list.issuer_dn = StatSslName(X509_CRL_get_issuer(crl.get()));
+      const STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
+      for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
+        const X509_REVOKED* entry = sk_X509_REVOKED_value(revoked, i);
+        if (TakenOffHold(entry)) continue;
+        const ASN1_INTEGER* serial = X509_REVOKED_get0_serialNumber(entry);
+        list.serials_hex.insert(SerialText(serial, false));
+        // pg_stat_ssl.client_serial is cut as its names are.
+        list.serials_decimal.insert(SerialText(serial, true).substr(0, kStatSslBytes));
+      }
+    }
+  }
+  return lists;
+}
+
+std::optional<bool> RevocationLists::RevokesCertificate(std::string_view issuer_rfc2253,
+                                                        std::string_view serial_hex) const {
+  std::optional<bool> revoked;
+  for (const List& list : lists_) {
+    if (list.issuer_rfc2253 != issuer_rfc2253) continue;
+    revoked = revoked.value_or(false) || list.serials_hex.contains(std::string(serial_hex));
+  }
+  return revoked;
+}
+
+std::optional<bool> RevocationLists::RevokesSession(std::string_view issuer_dn,
+                                                    std::string_view serial_decimal) const {
+  std::optional<bool> revoked;
+  for (const List& list : lists_) {
+    if (list.issuer_dn != issuer_dn) continue;
+    revoked = revoked.value_or(false) || list.serials_decimal.contains(std::string(serial_decimal));
+  }
+  return revoked;
+}
+
+void RevocationLists::MarkFacts(FactSet& facts) const {
+  FactTable& certificates = facts.table(FactKind::kCertificate);
+  constexpr auto f_issuer = FieldOf<FactKind::kCertificate>("issuer");
+  constexpr auto f_serial = FieldOf<FactKind::kCertificate>("serial");
+  constexpr auto f_revoked = FieldOf<FactKind::kCertificate>("revoked");
+  for (size_t row = 0; row < certificates.size(); ++row) {
+    const auto issuer = certificates.String(row, f_issuer);
+    const auto serial = certificates.String(row, f_serial);
+    if (!issuer || !serial) continue;
+    if (const std::optional<bool> revoked = RevokesCertificate(*issuer, *serial)) {
+      certificates.SetBool(row, f_revoked, *revoked);
+    }
+  }
+  FactTable& sessions = facts.table(FactKind::kConnection);
+  constexpr auto f_issuer_dn = FieldOf<FactKind::kConnection>("issuer_dn");
+  constexpr auto f_client_serial = FieldOf<FactKind::kConnection>("client_serial");
+  constexpr auto f_client_revoked = FieldOf<FactKind::kConnection>("client_revoked");
+  for (size_t row = 0; row < sessions.size(); ++row) {
+    const auto issuer = sessions.String(row, f_issuer_dn);
+    const auto serial = sessions.String(row, f_client_serial);
+    if (!issuer || !serial) continue;
+    if (const std::optional<bool> revoked = RevokesSession(*issuer, *serial)) {
+      sessions.SetBool(row, f_client_revoked, *revoked);
+    }
+  }
+}
+
+}  // namespace pgward::probe

@@ -1,0 +1,51 @@
+#pragma once
+
+// Certificate revocation lists (--crl-file), read with OpenSSL, and what they say of the
+// certificates the facts name: the server certificates the probe saw (certificate facts:
+// issuer in RFC 2253 form, serial in hexadecimal) and the client certificates of live sessions
+// (pg_stat_ssl: issuer_dn as /K=V pairs with RFC 2253-escaped values, client_serial in
+// decimal, both cut at 63 bytes). Lists are trusted as given: their signatures are not checked,
+// so they must come from where the CA publishes them by a channel the user trusts.
+
+#include <chrono>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "engine/model/fact_table.h"
+
+namespace pgward::probe {
+
+class RevocationLists {
+ public:
+  // Reads every CRL of each file (PEM, one or more, or DER). A file that holds none, or a list
+  // past its next update (as of `now`), is an error naming the file: a stale list says nothing
+  // about what was revoked since.
+  static std::variant<RevocationLists, std::string> Read(const std::vector<std::string>& files,
+                                                         std::chrono::system_clock::time_point now);
+
+  // Whether the list of a certificate's issuer revokes it; nullopt when no list is that
+  // issuer's.
+  std::optional<bool> RevokesCertificate(std::string_view issuer_rfc2253,
+                                         std::string_view serial_hex) const;
+  std::optional<bool> RevokesSession(std::string_view issuer_dn,
+                                     std::string_view serial_decimal) const;
+
+  // Sets `revoked` on the certificate facts and `client_revoked` on the connection facts whose
+  // issuer has a list.
+  void MarkFacts(FactSet& facts) const;
+
+ private:
+  struct List {
+    std::string issuer_rfc2253;
+    std::string issuer_dn;  // as pg_stat_ssl shows it
+    std::set<std::string> serials_hex;
+    std::set<std::string> serials_decimal;
+  };
+  std::vector<List> lists_;
+};
+
+}  // namespace pgward::probe
