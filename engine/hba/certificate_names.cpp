@@ -169,6 +169,10 @@ bool ChecksCertificateThroughMap(const HbaRule& rule) {
   return ChecksCertificateName(rule) && rule.usermap && !rule.usermap->empty();
 }
 
+bool UsesCertificateMaps(const HbaFile& file) {
+  return std::any_of(file.rules.begin(), file.rules.end(), ChecksCertificateThroughMap);
+}
+
 std::vector<std::optional<CertificateNameCheck>> CheckCertificateNames(const HbaFile& file,
                                                                        const IdentFile* maps,
                                                                        const PrivilegedRoles& roles,

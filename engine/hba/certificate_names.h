@@ -36,6 +36,8 @@ struct CertificateNameCheck {
 
 // Whether a loaded record checks a client certificate's name through a pg_ident.conf map.
 bool ChecksCertificateThroughMap(const HbaRule& rule);
+// Whether some record of `file` does.
+bool UsesCertificateMaps(const HbaFile& file);
 
 // One entry per rule of `file`: set for the loaded records that check a certificate's name.
 // `maps` is the pg_ident.conf read beside the file (null: none); `roles` are judged.

@@ -151,51 +151,36 @@ std::variant<RevocationLists, std::string> RevocationLists::Read(
   return lists;
 }
 
-std::optional<bool> RevocationLists::RevokesCertificate(std::string_view issuer_rfc2253,
-                                                        std::string_view serial_hex) const {
+std::optional<bool> RevocationLists::Revokes(Form form, std::string_view issuer,
+                                             std::string_view serial) const {
   std::optional<bool> revoked;
   for (const List& list : lists_) {
-    if (list.issuer_rfc2253 != issuer_rfc2253) continue;
-    revoked = revoked.value_or(false) || list.serials_hex.contains(std::string(serial_hex));
+    if (list.*form.issuer != issuer) continue;
+    revoked = revoked.value_or(false) || (list.*form.serials).contains(serial);
   }
   return revoked;
 }
 
-std::optional<bool> RevocationLists::RevokesSession(std::string_view issuer_dn,
-                                                    std::string_view serial_decimal) const {
-  std::optional<bool> revoked;
-  for (const List& list : lists_) {
-    if (list.issuer_dn != issuer_dn) continue;
-    revoked = revoked.value_or(false) || list.serials_decimal.contains(std::string(serial_decimal));
+void RevocationLists::Mark(FactTable& table, size_t issuer_field, size_t serial_field,
+                           size_t out_field, Form form) const {
+  for (size_t row = 0; row < table.size(); ++row) {
+    const std::optional<std::string_view> issuer = table.String(row, issuer_field);
+    const std::optional<std::string_view> serial = table.String(row, serial_field);
+    if (!issuer || !serial) continue;
+    if (const std::optional<bool> revoked = Revokes(form, *issuer, *serial)) {
+      table.SetBool(row, out_field, *revoked);
+    }
   }
-  return revoked;
 }
 
 void RevocationLists::MarkFacts(FactSet& facts) const {
-  FactTable& certificates = facts.table(FactKind::kCertificate);
-  constexpr auto f_issuer = FieldOf<FactKind::kCertificate>("issuer");
-  constexpr auto f_serial = FieldOf<FactKind::kCertificate>("serial");
-  constexpr auto f_revoked = FieldOf<FactKind::kCertificate>("revoked");
-  for (size_t row = 0; row < certificates.size(); ++row) {
-    const auto issuer = certificates.String(row, f_issuer);
-    const auto serial = certificates.String(row, f_serial);
-    if (!issuer || !serial) continue;
-    if (const std::optional<bool> revoked = RevokesCertificate(*issuer, *serial)) {
-      certificates.SetBool(row, f_revoked, *revoked);
-    }
-  }
-  FactTable& sessions = facts.table(FactKind::kConnection);
-  constexpr auto f_issuer_dn = FieldOf<FactKind::kConnection>("issuer_dn");
-  constexpr auto f_client_serial = FieldOf<FactKind::kConnection>("client_serial");
-  constexpr auto f_client_revoked = FieldOf<FactKind::kConnection>("client_revoked");
-  for (size_t row = 0; row < sessions.size(); ++row) {
-    const auto issuer = sessions.String(row, f_issuer_dn);
-    const auto serial = sessions.String(row, f_client_serial);
-    if (!issuer || !serial) continue;
-    if (const std::optional<bool> revoked = RevokesSession(*issuer, *serial)) {
-      sessions.SetBool(row, f_client_revoked, *revoked);
-    }
-  }
+  Mark(facts.table(FactKind::kCertificate), FieldOf<FactKind::kCertificate>("issuer"),
+       FieldOf<FactKind::kCertificate>("serial"), FieldOf<FactKind::kCertificate>("revoked"),
+       {&List::issuer_rfc2253, &List::serials_hex});
+  Mark(facts.table(FactKind::kConnection), FieldOf<FactKind::kConnection>("issuer_dn"),
+       FieldOf<FactKind::kConnection>("client_serial"),
+       FieldOf<FactKind::kConnection>("client_revoked"),
+       {&List::issuer_dn, &List::serials_decimal});
 }
 
 }  // namespace pgward::probe

@@ -8,6 +8,7 @@
 // so they must come from where the CA publishes them by a channel the user trusts.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,13 +28,6 @@ class RevocationLists {
   static std::variant<RevocationLists, std::string> Read(const std::vector<std::string>& files,
                                                          std::chrono::system_clock::time_point now);
 
-  // Whether the list of a certificate's issuer revokes it; nullopt when no list is that
-  // issuer's.
-  std::optional<bool> RevokesCertificate(std::string_view issuer_rfc2253,
-                                         std::string_view serial_hex) const;
-  std::optional<bool> RevokesSession(std::string_view issuer_dn,
-                                     std::string_view serial_decimal) const;
-
   // Sets `revoked` on the certificate facts and `client_revoked` on the connection facts whose
   // issuer has a list.
   void MarkFacts(FactSet& facts) const;
@@ -42,9 +36,22 @@ class RevocationLists {
   struct List {
     std::string issuer_rfc2253;
     std::string issuer_dn;  // as pg_stat_ssl shows it
-    std::set<std::string> serials_hex;
-    std::set<std::string> serials_decimal;
+    std::set<std::string, std::less<>> serials_hex;
+    std::set<std::string, std::less<>> serials_decimal;
   };
+  // How facts of one kind write a certificate's issuer and serial: a form of the lists' own.
+  struct Form {
+    std::string List::*issuer;
+    std::set<std::string, std::less<>> List::*serials;
+  };
+
+  // Whether the lists of `issuer` revoke `serial`, both written in `form`; nullopt when no
+  // list is that issuer's.
+  std::optional<bool> Revokes(Form form, std::string_view issuer, std::string_view serial) const;
+  // Sets `out_field` on the rows of `table` whose issuer has a list.
+  void Mark(FactTable& table, size_t issuer_field, size_t serial_field, size_t out_field,
+            Form form) const;
+
   std::vector<List> lists_;
 };
 

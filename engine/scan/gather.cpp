@@ -46,8 +46,7 @@ Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
   // or may (an inventory's copy, read here after collection).
   options.ident_mappings_needed = [](const std::optional<std::vector<FileRulesRow>>& rows) {
     if (!rows) return true;
-    const hba::HbaFile file = hba::HbaFileFromView(*rows, "");
-    return std::any_of(file.rules.begin(), file.rules.end(), hba::ChecksCertificateThroughMap);
+    return hba::UsesCertificateMaps(hba::HbaFileFromView(*rows, ""));
   };
   collect::LiveCollection collection = collect::CollectLive(options, facts);
   Evidence& evidence = collection.evidence;

@@ -1,6 +1,5 @@
 #include "engine/scan/hba_evidence.h"
 
-#include <algorithm>
 #include <filesystem>
 
 #include "engine/core/file_digest.h"
@@ -14,19 +13,17 @@ namespace pgward::scan {
 
 namespace {
 
-// What a pg_ident.conf leaves missing, said only where a record of `file` uses a map for
-// certificate names (the file's problems are evidence for nothing else pgward checks). A file
-// with an error row is refused whole by the server (at startup it has no maps, after a reload
-// the ones it had), so the maps in force are not known: null then, as for no file at all.
-const hba::IdentFile* CheckIdentFile(const hba::IdentFile& ident, const hba::HbaFile& file,
+// What a pg_ident.conf leaves missing, said only where a record `used` a map for certificate
+// names (the file's problems are evidence for nothing else pgward checks). A file with an error
+// row is refused whole by the server (at startup it has no maps, after a reload the ones it
+// had), so the maps in force are not known: null then, as for no file at all.
+const hba::IdentFile* CheckIdentFile(const hba::IdentFile& ident, bool used,
                                      const std::string& target, HbaFileEvidence& evidence) {
   // A device or FIFO where the file should be is an input error whatever uses it.
   if (ident.input_error) {
     evidence.input_error = *hba::UnreadableReason(ident);
     return nullptr;
   }
-  const bool used =
-      std::any_of(file.rules.begin(), file.rules.end(), hba::ChecksCertificateThroughMap);
   if (ident.read_error) {
     if (used) evidence.errors.push_back({target, *hba::UnreadableReason(ident), std::nullopt});
     return nullptr;
@@ -105,7 +102,7 @@ HbaFileEvidence AddHbaFileFacts(const std::string& path,
   const hba::IdentFile* maps = nullptr;
   if (ident_path) {
     ident = ReadIdentFile(*ident_path, options, evidence);
-    maps = CheckIdentFile(*ident, *file, target, evidence);
+    maps = CheckIdentFile(*ident, hba::UsesCertificateMaps(*file), target, evidence);
     if (evidence.input_error) return evidence;
   }
   hba::AddHbaRuleFacts(*file, {.pg_version = options.pg_version, .ident_maps = maps}, facts);
@@ -146,10 +143,9 @@ void AddServerHbaFacts(const collect::Target& target, const collect::ServerHbaAn
                                    options.pg_version);
   }
   if (file && !evidence.input_error) {
+    const bool uses_maps = hba::UsesCertificateMaps(*file);
     const hba::IdentFile* maps =
-        ident ? CheckIdentFile(*ident, *file, target.name, evidence) : nullptr;
-    const bool uses_maps =
-        std::any_of(file->rules.begin(), file->rules.end(), hba::ChecksCertificateThroughMap);
+        ident ? CheckIdentFile(*ident, uses_maps, target.name, evidence) : nullptr;
     // The maps a certificate line relies on are evidence of their own: say what would give it.
     if (!ident && uses_maps && answer.ident_unread) {
       evidence.errors.push_back({target.name, *answer.ident_unread, std::nullopt});
