@@ -36,6 +36,61 @@ constexpr std::array<bool, 256> kHostChars = [] {
 
 bool IsHostChar(char c) { return kHostChars[static_cast<unsigned char>(c)]; }
 
+std::uint64_t Load8(const char* bytes) {
+  std::uint64_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return word;
+}
+
+// Whether the literal `element` starts at `at` (the line has its bytes from `at` on).
+bool LiteralAt(const Element& element, std::string_view line, std::size_t at) {
+  if (element.word_mask != 0 && line.size() - at >= 8) {
+    return ((Load8(line.data() + at) ^ element.word) & element.word_mask) == 0;
+  }
+  const std::string& literal = element.literal;
+  for (std::size_t i = 0; i < literal.size(); ++i) {
+    if (line[at + i] != literal[i]) return false;
+  }
+  return true;
+}
+
+// A timestamp's shape ("dddd-dd-dd dd:dd:dd.ddd", d a digit), compared 8 bytes at a time: on
+// most prefixes' every line. In each word, a digit's byte has 3 as its high half (mask and
+// expected) and stays below 0x40 when 6 is added (add and digits); every other byte is as
+// written.
+struct ShapeWord {
+  std::size_t offset;
+  std::uint64_t mask, expected, add, digits;
+};
+struct TimestampShape {
+  std::size_t length;
+  ShapeWord words[3];
+};
+
+TimestampShape MakeTimestampShape(bool milliseconds) {
+  static constexpr std::string_view kShape = "dddd-dd-dd dd:dd:dd.ddd";
+  TimestampShape shape{milliseconds ? kShape.size() : kShape.size() - 4, {}};
+  const std::size_t offsets[3] = {0, 8, shape.length - 8};
+  for (int w = 0; w < 3; ++w) {
+    unsigned char mask[8], expected[8], add[8], digits[8];
+    for (std::size_t i = 0; i < 8; ++i) {
+      const char c = kShape[offsets[w] + i];
+      const bool digit = c == 'd';
+      mask[i] = digit ? 0xf0 : 0xff;
+      expected[i] = digit ? 0x30 : static_cast<unsigned char>(c);
+      add[i] = digit ? 0x06 : 0x00;
+      digits[i] = digit ? 0xf0 : 0x00;
+    }
+    ShapeWord& word = shape.words[w];
+    word.offset = offsets[w];
+    std::memcpy(&word.mask, mask, 8);
+    std::memcpy(&word.expected, expected, 8);
+    std::memcpy(&word.add, add, 8);
+    std::memcpy(&word.digits, digits, 8);
+  }
+  return shape;
+}
+
 std::size_t SkipDigits(std::string_view line, std::size_t at, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i, ++at) {
     if (at >= line.size() || !IsDigit(line[at])) return kNoMatch;
@@ -50,13 +105,19 @@ std::size_t SkipChar(std::string_view line, std::size_t at, char c) {
 // "2026-12-03 22:13:40" with `milliseconds` ".123", then " " and the zone's abbreviation: in most
 // prefixes on every line, so its shape is compared at once, position by position.
 std::size_t MatchTimestamp(std::string_view line, std::size_t at, bool milliseconds) {
-  static constexpr std::string_view kShape = "dddd-dd-dd dd:dd:dd.ddd";  // d: a digit
-  const std::size_t length = milliseconds ? kShape.size() : kShape.size() - 4;
+  static const TimestampShape kWithMilliseconds = MakeTimestampShape(true);
+  static const TimestampShape kWithout = MakeTimestampShape(false);
+  const TimestampShape& shape = milliseconds ? kWithMilliseconds : kWithout;
+  const std::size_t length = shape.length;
   if (line.size() - at < length + 1) return kNoMatch;
-  for (std::size_t i = 0; i < length; ++i) {
-    const char c = line[at + i];
-    if (kShape[i] == 'd' ? !IsDigit(c) : c != kShape[i]) return kNoMatch;
+  bool matches = true;
+  for (const ShapeWord& word : shape.words) {
+    const std::uint64_t bytes = Load8(line.data() + at + word.offset);
+    // A digit's byte passing the first test is below 0x40: adding 6 carries into no other byte.
+    matches &= ((bytes & word.mask) == word.expected) &
+               (((bytes + word.add) & word.digits) == (word.expected & word.digits));
   }
+  if (!matches) return kNoMatch;
   at += length;
   if (line[at] != ' ') return kNoMatch;
   const std::size_t zone = ++at;
@@ -73,15 +134,10 @@ std::size_t MatchRun(std::string_view line, std::size_t at, bool (*accepts)(char
 // The fixed-shape escapes: where the element ends, or kNoMatch.
 std::size_t MatchFixed(const Element& element, std::string_view line, std::size_t at) {
   switch (element.kind) {
-    case Kind::kLiteral: {
+    case Kind::kLiteral:
       // Literals are a few characters: compared in place, without a call to memcmp.
-      const std::string& literal = element.literal;
-      if (line.size() - at < literal.size()) return kNoMatch;
-      for (std::size_t i = 0; i < literal.size(); ++i) {
-        if (line[at + i] != literal[i]) return kNoMatch;
-      }
-      return at + literal.size();
-    }
+      if (line.size() - at < element.literal.size()) return kNoMatch;
+      return LiteralAt(element, line, at) ? at + element.literal.size() : kNoMatch;
     case Kind::kTimestampMs:
       return MatchTimestamp(line, at, true);
     case Kind::kTimestamp:
@@ -223,6 +279,14 @@ std::size_t MatchFirstTry(const std::vector<Element>& elements, std::size_t coun
   for (std::size_t index = 0; index < count; ++index) {
     const Element& element = elements[index];
     at = SkipLeftPadding(element, line, at);
+    // Literals first, without MatchFixedElement's dispatch: half a prefix's elements are.
+    if (element.kind == Kind::kLiteral) {
+      const std::size_t size = element.literal.size();
+      if (line.size() - at < size || !LiteralAt(element, line, at)) return kNoMatch;
+      spans[index] = {at, at + size};
+      at += size;
+      continue;
+    }
     const bool host = element.kind == Kind::kHost;
     if (element.kind != Kind::kText && !host) {
       at = MatchFixedElement(element, line, at, spans[index]);
@@ -233,18 +297,15 @@ std::size_t MatchFirstTry(const std::vector<Element>& elements, std::size_t coun
         elements[index + 1].literal.empty()) {
       return kNoMatch;
     }
-    const std::string& literal = elements[index + 1].literal;
-    if (line.size() - at < literal.size()) return kNoMatch;
-    const std::size_t last = line.size() - literal.size();  // where the literal can start last
+    const Element& next = elements[index + 1];
+    if (line.size() - at < next.literal.size()) return kNoMatch;
+    const std::size_t last = line.size() - next.literal.size();  // where it can start last
+    const char first = next.literal[0];
     // Scanned in place: the values are a few characters long, shorter than a call to memchr.
     std::size_t end = at;
     for (;; ++end) {
       if (end > last) return kNoMatch;
-      if (line[end] == literal[0]) {
-        std::size_t i = 1;
-        while (i < literal.size() && line[end + i] == literal[i]) ++i;
-        if (i == literal.size()) break;
-      }
+      if (line[end] == first && LiteralAt(next, line, end)) break;
       if (host && !IsHostChar(line[end])) return kNoMatch;
     }
     spans[index] = {at, end};
@@ -347,6 +408,17 @@ LinePrefix::LinePrefix(std::string_view prefix) {
   }
   // session_only_at_ holds the index of %q plus one while parsing, 0 for none.
   session_only_at_ = session_only_at_ == 0 ? elements_.size() : session_only_at_ - 1;
+  for (std::size_t i = 0; i < elements_.size(); ++i) {
+    Element& element = elements_[i];
+    if (element.field != Field::kNone) field_elements_.push_back(i);
+    const std::size_t size = element.literal.size();
+    if (element.kind != Kind::kLiteral || size == 0 || size > 8) continue;
+    unsigned char word[8] = {}, mask[8] = {};
+    std::memcpy(word, element.literal.data(), size);
+    std::memset(mask, 0xff, size);
+    std::memcpy(&element.word, word, 8);
+    std::memcpy(&element.word_mask, mask, 8);
+  }
 }
 
 std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
@@ -371,8 +443,8 @@ std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
   }
   if (end == kNoMatch) return std::nullopt;
   fields = PrefixFields{};
-  for (std::size_t i = 0; i < used; ++i) {
-    if (elements_[i].field == Field::kNone) continue;
+  for (const std::size_t i : field_elements_) {
+    if (i >= used) break;
     const std::string_view value =
         Trim(line.substr(spans[i].first, spans[i].second - spans[i].first));
     switch (elements_[i].field) {

@@ -66,7 +66,9 @@ bool LooksLikeCsvlog(std::string_view line) {
 class KeptEntry {
  public:
   explicit KeptEntry(const LogEntry& entry)
-      : epoch_timestamp_(entry.epoch_timestamp), carries_application_(entry.carries_application) {
+      : epoch_timestamp_(entry.epoch_timestamp),
+        carries_application_(entry.carries_application),
+        scan_note_(entry.scan_note) {
     const std::string_view values[kValues] = {entry.timestamp, entry.pid,         entry.session_id,
                                               entry.severity,  entry.message,     entry.user,
                                               entry.database,  entry.application, entry.client};
@@ -88,7 +90,8 @@ class KeptEntry {
       at += lengths_[i];
     }
     return {values[0], epoch_timestamp_, values[1], values[2], values[3],   values[4],
-            values[5], values[6],        values[7], values[8], has_context, carries_application_};
+            values[5], values[6],        values[7], values[8], has_context, carries_application_,
+            scan_note_};
   }
 
   bool has_context = false;
@@ -99,6 +102,7 @@ class KeptEntry {
   std::size_t lengths_[kValues] = {};
   bool epoch_timestamp_ = false;
   bool carries_application_ = false;
+  LogEntry::ScanNote scan_note_;
 };
 
 std::string_view BackendOf(const LogEntry& entry) {
@@ -108,7 +112,7 @@ std::string_view BackendOf(const LogEntry& entry) {
 // One block, read: what it kept, and what its first and last lines leave to its neighbours.
 struct BlockOutcome {
   std::unique_ptr<LogEntrySink::BlockScan> scan;
-  std::unique_ptr<char[]> bytes;  // the block, which stderr's kept entries are views of
+  BlockBytes bytes;  // the block, which stderr's kept entries are views of
   std::vector<LogEntry> kept;
   std::deque<KeptEntry> owned;  // jsonlog's kept entries' text
   std::uint64_t lines = 0;
@@ -394,10 +398,13 @@ void ReadJsonBlock(std::string_view text, bool truncated, BlockOutcome& outcome)
   });
 }
 
-// Blocks read on worker threads and taken, in file order, by `take`: whichever worker finishes
-// the block next in order takes it, and those after it that are ready, while the others read on,
-// so no thread waits for another's turn to consume. At most `limit` blocks are queued or waiting
-// to be taken, so memory stays bounded whatever the file's size.
+// Blocks read on `threads` threads, the one that submits them among them, and taken, in file
+// order, by `take`: whichever thread finishes the block next in order takes it, and those after
+// it that are ready, while the others read on, so no thread waits for another's turn to consume.
+// The submitting thread reads a block itself whenever it would otherwise wait, so that the
+// threads are no more than the cores asked for (more would take turns on them, and switching
+// between threads costs more than the little reading the file takes). At most `limit` blocks are
+// queued or waiting to be taken, so memory stays bounded whatever the file's size.
 class BlockPipeline {
  public:
   using Work = std::function<BlockOutcome(SourceBlock&)>;
@@ -405,7 +412,7 @@ class BlockPipeline {
 
   BlockPipeline(unsigned threads, Work work, Take take)
       : work_(std::move(work)), take_(std::move(take)), limit_(threads + 2) {
-    for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
+    for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { Run(); });
   }
   ~BlockPipeline() {
     {
@@ -416,45 +423,62 @@ class BlockPipeline {
     for (std::thread& worker : workers_) worker.join();
   }
 
-  // Queues a block, waiting while too many are queued or waiting to be taken.
+  // Queues a block; while too many are queued or waiting to be taken, reads queued ones.
   void Submit(SourceBlock block) {
     std::unique_lock<std::mutex> lock(mutex_);
-    taken_changed_.wait(lock, [this] { return submitted_ - taken_ < limit_; });
     jobs_.emplace_back(submitted_++, std::move(block));
     queued_.notify_one();
+    HelpWhile(lock, [this] { return submitted_ - taken_ >= limit_; });
   }
 
-  // Waits until every block queued was taken.
+  // Reads and takes until every block queued was taken.
   void Drain() {
     std::unique_lock<std::mutex> lock(mutex_);
-    taken_changed_.wait(lock, [this] { return taken_ == submitted_; });
+    HelpWhile(lock, [this] { return taken_ != submitted_; });
   }
 
  private:
+  template <typename Busy>
+  void HelpWhile(std::unique_lock<std::mutex>& lock, Busy busy) {
+    while (busy()) {
+      if (jobs_.empty()) {
+        taken_changed_.wait(lock);
+      } else {
+        ReadOne(lock);
+      }
+    }
+  }
+
   void Run() {
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
       queued_.wait(lock, [this] { return closing_ || !jobs_.empty(); });
       if (jobs_.empty()) return;
-      auto [index, block] = std::move(jobs_.front());
-      jobs_.pop_front();
-      lock.unlock();
-      BlockOutcome outcome = work_(block);
-      lock.lock();
-      done_.emplace(index, std::move(outcome));
-      if (taking_) continue;  // the worker taking blocks takes this one too, in its turn
-      taking_ = true;
-      for (auto next = done_.find(taken_); next != done_.end(); next = done_.find(taken_)) {
-        BlockOutcome ready = std::move(next->second);
-        done_.erase(next);
-        lock.unlock();
-        take_(ready);
-        lock.lock();
-        ++taken_;
-        taken_changed_.notify_all();
-      }
-      taking_ = false;
+      ReadOne(lock);
     }
+  }
+
+  // Reads the first queued block (`lock` held on entry and on return, not while reading), and
+  // takes the blocks that are next in order unless another thread is taking them.
+  void ReadOne(std::unique_lock<std::mutex>& lock) {
+    auto [index, block] = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    BlockOutcome outcome = work_(block);
+    lock.lock();
+    done_.emplace(index, std::move(outcome));
+    if (taking_) return;  // the thread taking blocks takes this one too, in its turn
+    taking_ = true;
+    for (auto next = done_.find(taken_); next != done_.end(); next = done_.find(taken_)) {
+      BlockOutcome ready = std::move(next->second);
+      done_.erase(next);
+      lock.unlock();
+      take_(ready);
+      lock.lock();
+      ++taken_;
+    }
+    taking_ = false;
+    taken_changed_.notify_all();
   }
 
   Work work_;
@@ -509,7 +533,7 @@ class OutcomeJoiner {
 
  private:
   void Release(BlockOutcome& outcome) {
-    if (outcome.bytes) buffers_.Give(std::move(outcome.bytes));
+    if (outcome.bytes.data) buffers_.Give(std::move(outcome.bytes));
     vectors_.Give(std::move(outcome.kept));
   }
 
@@ -561,7 +585,8 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
   std::optional<LogFormat> format = options.format;
   // csvlog, read on this thread.
   std::unique_ptr<LogEntrySink::BlockScan> csv_scan;
-  const std::function<void(const LogEntry&)> on_csv_entry = [&](const LogEntry& entry) {
+  const std::function<void(const LogEntry&)> on_csv_entry = [&](const LogEntry& parsed) {
+    LogEntry entry = parsed;
     if (csv_scan->Keep(entry)) sink.Add(entry);
   };
   CsvParser csv(on_csv_entry);

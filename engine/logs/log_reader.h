@@ -38,6 +38,15 @@ struct LogEntry {
   // The format writes the session's application name with each of its lines (csvlog, jsonlog,
   // a prefix with %a); in the line of `connection authorized` it is not known yet.
   bool carries_application = false;
+  // What the sink's BlockScan worked out about an entry it keeps, on a worker thread, handed
+  // back with the entry to Add, which runs in file order on one thread at a time: what it
+  // already knows is not worked out again there.
+  struct ScanNote {
+    std::uint8_t kind = 0;  // the sink's own classification
+    std::optional<std::int64_t> time;
+    bool in_window = false;
+  };
+  ScanNote scan_note;
 };
 
 // What reading hands entries to, in two stages, so that the blocks of a file are read on several
@@ -49,8 +58,8 @@ class LogEntrySink {
   class BlockScan {
    public:
     virtual ~BlockScan() = default;
-    // Whether `entry` is to reach Add.
-    virtual bool Keep(const LogEntry& entry) = 0;
+    // Whether `entry` is to reach Add; may fill its scan_note.
+    virtual bool Keep(LogEntry& entry) = 0;
   };
   virtual ~LogEntrySink() = default;
   // Called on worker threads.

@@ -101,14 +101,14 @@ class PlainSource : public ByteSource {
 // A gzip stream, possibly of several members (as `cat a.gz b.gz` makes), inflated as it is read.
 class GzipSource : public ByteSource {
  public:
-  // `head`: the file's first bytes, read already.
-  GzipSource(int fd, const std::string& path, std::vector<char> head)
+  // `head`: the file's first bytes, read already; `head_is_all`: the file ends there.
+  GzipSource(int fd, const std::string& path, std::vector<char> head, bool head_is_all)
       : fd_(fd), path_(path), input_(std::move(head)) {
     compressed_ = input_.size();
-    input_done_ = input_.size() < kBlockBytes;
+    input_done_ = head_is_all;
+    input_.resize(std::max(input_.size(), kReadBytes));
     stream_.next_in = reinterpret_cast<Bytef*>(input_.data());
-    stream_.avail_in = static_cast<uInt>(input_.size());
-    input_.resize(kBlockBytes);
+    stream_.avail_in = static_cast<uInt>(compressed_);
     if (inflateInit2(&stream_, 15 + 16) != Z_OK) {
       error_ = "cannot read " + path + ": zlib cannot start";
     } else {
@@ -198,16 +198,16 @@ std::uint64_t CutIntoBlocks(ByteSource& source, bool hold_partial,
                             BlockBuffers& buffers, std::uint64_t& complete) {
   std::uint64_t read_bytes = 0;
   std::uint64_t block_start = 0;  // the offset of the next block's first byte
-  std::unique_ptr<char[]> buffer = buffers.Take();
+  BlockBytes buffer = buffers.Take();
   std::size_t filled = 0;
   // A line longer than any kept whole: its first kMaxLineBytes, passed on once its end is read
   // (an incremental read stops before a line the server may still be writing), with the quotes
   // of the rest, which is skipped.
-  std::unique_ptr<char[]> long_line;
+  BlockBytes long_line;
   std::uint64_t long_line_bytes = 0, long_line_quotes = 0;
   const auto pass_on = [&](SourceBlock& block, std::uint64_t bytes) {
     const std::size_t resumable = on_block(block);
-    if (block.bytes) buffers.Give(std::move(block.bytes));
+    if (block.bytes.data) buffers.Give(std::move(block.bytes));
     if (resumable > 0) complete = block_start + (block.truncated ? bytes : resumable);
     block_start += bytes;
   };
@@ -215,26 +215,28 @@ std::uint64_t CutIntoBlocks(ByteSource& source, bool hold_partial,
     SourceBlock block{std::move(long_line), kMaxLineBytes, true, long_line_quotes};
     pass_on(block, long_line_bytes + (line_end ? 1 : 0));
   };
-  // Passes on the buffer's first `size` bytes; what follows (a line begun) starts the next one.
+  // Passes on the buffer's first `size` bytes; what follows (a line begun) starts the next one,
+  // in a buffer with room for it to go on.
   const auto emit = [&](std::size_t size) {
-    std::unique_ptr<char[]> next = buffers.Take();
-    std::memcpy(next.get(), buffer.get() + size, filled - size);
+    BlockBytes next = buffers.Take(filled - size <= kReadBytes / 2 ? kReadBytes : kBlockBytes);
+    std::memcpy(next.data.get(), buffer.data.get() + size, filled - size);
     filled -= size;
     SourceBlock block{std::exchange(buffer, std::move(next)), size, false, 0};
     pass_on(block, size);
   };
   while (true) {
-    const std::optional<std::size_t> got = source.Read(buffer.get() + filled, kBlockBytes - filled);
+    const std::optional<std::size_t> got =
+        source.Read(buffer.data.get() + filled, buffer.capacity - filled);
     if (!got) break;
     read_bytes += *got;
     const bool ended = *got == 0;
-    if (long_line) {
-      const void* end = std::memchr(buffer.get(), '\n', *got);
+    if (long_line.data) {
+      char* const bytes = buffer.data.get();
+      const void* end = std::memchr(bytes, '\n', *got);
       const std::size_t skipped =
-          end == nullptr ? *got
-                         : static_cast<std::size_t>(static_cast<const char*>(end) - buffer.get());
+          end == nullptr ? *got : static_cast<std::size_t>(static_cast<const char*>(end) - bytes);
       long_line_bytes += skipped;
-      long_line_quotes += CountQuotes(buffer.get(), skipped);
+      long_line_quotes += CountQuotes(bytes, skipped);
       if (end == nullptr) {
         if (!ended) continue;
         if (!hold_partial) pass_long_line(false);
@@ -242,17 +244,24 @@ std::uint64_t CutIntoBlocks(ByteSource& source, bool hold_partial,
       }
       pass_long_line(true);
       filled = *got - skipped - 1;
-      std::memmove(buffer.get(), buffer.get() + skipped + 1, filled);
+      std::memmove(bytes, bytes + skipped + 1, filled);
     } else {
       filled += *got;
     }
-    const void* last = filled > 0 ? memrchr(buffer.get(), '\n', filled) : nullptr;
+    const void* last = filled > 0 ? memrchr(buffer.data.get(), '\n', filled) : nullptr;
     if (last != nullptr) {
-      emit(static_cast<std::size_t>(static_cast<const char*>(last) - buffer.get()) + 1);
-    } else if (filled == kBlockBytes) {
+      emit(static_cast<std::size_t>(static_cast<const char*>(last) - buffer.data.get()) + 1);
+    } else if (filled == buffer.capacity && buffer.capacity < kBlockBytes) {
+      // A line longer than a read: kept whole up to kMaxLineBytes, in a buffer that holds it.
+      BlockBytes larger = buffers.Take(kBlockBytes);
+      std::memcpy(larger.data.get(), buffer.data.get(), filled);
+      buffers.Give(std::exchange(buffer, std::move(larger)));
+      continue;
+    } else if (filled == buffer.capacity) {
       long_line = std::exchange(buffer, buffers.Take());
       long_line_bytes = kBlockBytes;
-      long_line_quotes = CountQuotes(long_line.get() + kMaxLineBytes, kBlockBytes - kMaxLineBytes);
+      long_line_quotes =
+          CountQuotes(long_line.data.get() + kMaxLineBytes, kBlockBytes - kMaxLineBytes);
       filled = 0;
       continue;
     }
@@ -267,19 +276,20 @@ std::uint64_t CutIntoBlocks(ByteSource& source, bool hold_partial,
 
 }  // namespace
 
-std::unique_ptr<char[]> BlockBuffers::Take() {
-  {
+BlockBytes BlockBuffers::Take(std::size_t capacity) {
+  if (capacity == kReadBytes) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!free_.empty()) {
-      std::unique_ptr<char[]> bytes = std::move(free_.back());
+      BlockBytes bytes = std::move(free_.back());
       free_.pop_back();
       return bytes;
     }
   }
-  return std::make_unique_for_overwrite<char[]>(kBlockBytes);
+  return {std::make_unique_for_overwrite<char[]>(capacity), capacity};
 }
 
-void BlockBuffers::Give(std::unique_ptr<char[]> bytes) {
+void BlockBuffers::Give(BlockBytes bytes) {
+  if (bytes.capacity != kReadBytes) return;
   std::lock_guard<std::mutex> lock(mutex_);
   free_.push_back(std::move(bytes));
 }
@@ -319,7 +329,8 @@ SourceResult ReadLogBlocks(const std::string& path,
     }
   }
   // The first bytes tell gzip (standard input cannot be read twice to look).
-  std::vector<char> head(kBlockBytes);
+  constexpr std::size_t kHeadBytes = 4096;
+  std::vector<char> head(kHeadBytes);
   const ssize_t first = ReadBlock(fd, head.data(), head.size());
   std::uint64_t complete = 0;
   if (first < 0) {
@@ -330,7 +341,8 @@ SourceResult ReadLogBlocks(const std::string& path,
                   static_cast<unsigned char>(head[1]) == 0x8b;
     std::unique_ptr<ByteSource> source;
     if (result.gzip) {
-      source = std::make_unique<GzipSource>(fd, path, std::move(head));
+      const bool head_is_all = head.size() < kHeadBytes;
+      source = std::make_unique<GzipSource>(fd, path, std::move(head), head_is_all);
     } else {
       source = std::make_unique<PlainSource>(fd, path, std::move(head));
     }

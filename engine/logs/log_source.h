@@ -21,7 +21,13 @@ namespace pgward::logs {
 // passed on cut at this length, with `truncated` set.
 inline constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
 
-// Bytes of one read: a line of kMaxLineBytes and its line end fit in it.
+// Bytes of one read, and of the buffers used again. Small, because memory a process touches the
+// first time costs it a page fault per page (on a virtual machine, as much as reading the page):
+// a buffer bigger than the caches costs more to set up than the lines in it cost to read.
+inline constexpr std::size_t kReadBytes = std::size_t{1} << 18;
+
+// Most bytes of one block: a line of kMaxLineBytes and its line end fit in it. A buffer grows to
+// this only while a line longer than kReadBytes is read.
 inline constexpr std::size_t kBlockBytes = kMaxLineBytes + 1;
 
 // A gzip file may expand at most this many times its size: real logs expand 5 to 20 times, a
@@ -36,26 +42,33 @@ struct SourceLine {
 // Whole lines of a file, as many as one read brought: each ends with '\n', except a file's last
 // line when no line end follows it. A line longer than kMaxLineBytes comes alone, cut, with
 // `truncated` set.
+// The bytes of a block and how many they may be.
+struct BlockBytes {
+  std::unique_ptr<char[]> data;
+  std::size_t capacity = 0;
+};
+
 struct SourceBlock {
-  std::unique_ptr<char[]> bytes;  // the consumer may take them, to use them later
+  BlockBytes bytes;  // the consumer may take them, to use them later
   std::size_t size = 0;
   bool truncated = false;
   // Of a truncated line: the double quotes in the part cut off, by which a csvlog record that
   // spans lines still ends where it ends.
   std::uint64_t cut_quotes = 0;
-  std::string_view text() const { return {bytes.get(), size}; }
+  std::string_view text() const { return {bytes.data.get(), size}; }
 };
 
 // Buffers of blocks, used again: a block handed to another thread comes back when it is done
-// with, so that reading a file takes the same few buffers whatever its size.
+// with, so that reading a file takes the same few buffers whatever its size. Only buffers of
+// kReadBytes are kept; a larger one, for a long line, is freed when given back.
 class BlockBuffers {
  public:
-  std::unique_ptr<char[]> Take();
-  void Give(std::unique_ptr<char[]> bytes);
+  BlockBytes Take(std::size_t capacity = kReadBytes);
+  void Give(BlockBytes bytes);
 
  private:
   std::mutex mutex_;
-  std::vector<std::unique_ptr<char[]>> free_;
+  std::vector<BlockBytes> free_;
 };
 
 // The lines of a block, without their line ends (and '\r' before them).

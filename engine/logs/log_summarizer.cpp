@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 namespace pgward::logs {
 namespace {
@@ -18,6 +19,21 @@ constexpr std::size_t kMaxTlsCombinations = 10000;
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
+}
+
+// text.rfind(needle), which libstdc++ does by comparing the whole needle at every position: the
+// first two bytes are compared first here. Every `connection authorized` line is searched from
+// its end.
+std::size_t FindLast(std::string_view text, std::string_view needle) {
+  if (needle.size() < 2 || needle.size() > text.size()) return text.rfind(needle);
+  const char* const bytes = text.data();
+  for (std::size_t at = text.size() - needle.size() + 1; at-- > 0;) {
+    if (bytes[at] == needle[0] && bytes[at + 1] == needle[1] &&
+        std::memcmp(bytes + at, needle.data(), needle.size()) == 0) {
+      return at;
+    }
+  }
+  return std::string_view::npos;
 }
 
 // Longest value kept (a name, an address, a reason): PostgreSQL's names are at most 63 bytes
@@ -280,8 +296,10 @@ void LogSummarizer::AddLines(std::uint64_t lines, std::uint64_t unparsed) {
 
 std::string LogSummarizer::SessionKey(const LogEntry& entry) const {
   if (!entry.session_id.empty()) return std::string(Bounded(entry.session_id));
-  if (!entry.pid.empty()) return "p" + std::string(Bounded(entry.pid));
-  return {};
+  if (entry.pid.empty()) return {};
+  std::string key = "p";
+  key.append(Bounded(entry.pid));
+  return key;
 }
 
 bool LogSummarizer::CertificateFailed(const std::string& key) const {
@@ -289,9 +307,8 @@ bool LogSummarizer::CertificateFailed(const std::string& key) const {
   return session != sessions_.end() && session->second.certificate_failed;
 }
 
-std::string LogSummarizer::ClientOf(const LogEntry& entry) {
+std::string LogSummarizer::ClientOf(const LogEntry& entry, const std::string& key) {
   if (!Known(entry.client).empty()) return std::string(entry.client);
-  const std::string key = SessionKey(entry);
   if (key.empty()) return {};
   const auto found = sessions_.find(key);
   return found != sessions_.end() ? found->second.client : std::string();
@@ -361,9 +378,8 @@ bool LogWindow::Contains(const LogEntry& entry, std::optional<std::int64_t>& tim
   return true;
 }
 
-void LogWindow::Add(const LogEntry& entry) {
-  std::optional<std::int64_t> time;
-  if (!Contains(entry, time)) return;
+bool LogWindow::Add(const LogEntry& entry, std::optional<std::int64_t>& time) {
+  if (!Contains(entry, time)) return false;
   if (time) {
     if (!first_ || *time < *first_) first_ = time;
     if (!last_ || *time > *last_) last_ = time;
@@ -372,6 +388,7 @@ void LogWindow::Add(const LogEntry& entry) {
     if (!first_text_) first_text_ = std::string(entry.timestamp);
     last_text_ = std::string(entry.timestamp);
   }
+  return true;
 }
 
 void LogWindow::Merge(const LogWindow& later) {
@@ -479,12 +496,16 @@ class SummaryScan : public LogEntrySink::BlockScan {
  public:
   explicit SummaryScan(const SummaryOptions& options) : window(options) {}
 
-  bool Keep(const LogEntry& entry) override {
-    window.Add(entry);
+  bool Keep(LogEntry& entry) override {
+    std::optional<std::int64_t> time;
+    const bool in_window = window.Add(entry, time);
     // The server's connection messages are LOG and FATAL: an ERROR, or a line of another kind,
     // that reads like one is a client's text.
-    return (entry.severity == "LOG" || entry.severity == "FATAL") &&
-           Classify(entry.message) != Message::kOther;
+    if (entry.severity != "LOG" && entry.severity != "FATAL") return false;
+    const Message kind = Classify(entry.message);
+    if (kind == Message::kOther) return false;
+    entry.scan_note = {static_cast<std::uint8_t>(kind), time, in_window};
+    return true;
   }
 
   LogWindow window;
@@ -504,10 +525,11 @@ void LogSummarizer::Add(const LogEntry& entry) {
   // Written by a function (RAISE LOG): a client's text, never the server's connection message.
   if (entry.has_context) return;
   const std::string_view message = entry.message;
-  const Message kind = Classify(message);
+  // Classified and placed in the window by the block's scan.
+  const Message kind = static_cast<Message>(entry.scan_note.kind);
   if (kind == Message::kOther) return;
-  std::optional<std::int64_t> time;
-  const bool counted = window_.Contains(entry, time);
+  const std::optional<std::int64_t> time = entry.scan_note.time;
+  const bool counted = entry.scan_note.in_window;
   const bool fatal = entry.severity == "FATAL";
   const std::string key = SessionKey(entry);
   if (time && (!latest_ || *time > *latest_)) latest_ = time;
@@ -636,11 +658,11 @@ void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, 
   if (counted) ++summary_.connections.authorized;
   // The server appends " SSL enabled (...)" and then " GSS (...)" after the application name
   // (postinit.c), so the real ones are the last: an application name may hold the same text.
-  const std::size_t ssl_at = message.rfind(kSslPart);
-  std::size_t gss_at = message.rfind(kGssPart);
-  if (ssl_at != std::string_view::npos && gss_at != std::string_view::npos && gss_at < ssl_at) {
-    gss_at = std::string_view::npos;
-  }
+  const std::size_t ssl_at = FindLast(message, kSslPart);
+  // A GSS part before the SSL part is text of the application name's.
+  const std::size_t gss_from = ssl_at == std::string_view::npos ? 0 : ssl_at;
+  std::size_t gss_at = FindLast(message.substr(gss_from), kGssPart);
+  if (gss_at != std::string_view::npos) gss_at += gss_from;
   const std::string_view core = message.substr(0, std::min(ssl_at, gss_at));
   const std::string_view user = ValueAfter(core, "user=", {" database=", " application_name="});
   const std::string_view database =
@@ -652,12 +674,34 @@ void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, 
           : core.substr(application_at + sizeof(" application_name=") - 1);
   const std::string_view application = !named.empty() ? named : Known(entry.application);
   if (counted) authorized_databases_.Add(database);
-  const std::string client = ClientOf(entry);
+  const std::string client = ClientOf(entry, key);
   std::optional<TlsDetails> tls;
   if (ssl_at != std::string_view::npos) {
     tls = ParseTlsDetails(message.substr(ssl_at + kSslPart.size()));
   }
-  Authorization authorization;
+  const bool gss_encrypted = gss_at != std::string_view::npos &&
+                             message.find("encrypted=yes", gss_at) != std::string_view::npos;
+  // The user and database the line's prefix (or csvlog and jsonlog's columns) gives are the
+  // message's: a name that holds a transport's text makes them differ.
+  const bool names_agree =
+      (Known(entry.user).empty() || Known(entry.user) == Known(user)) &&
+      (replication || Known(entry.database).empty() || Known(entry.database) == Known(database));
+  const bool believed = !ImitatesTransport(named) && names_agree;
+  // A claim of encryption after a name the client chose is believed once a later line of the
+  // session shows that the name does not imitate it (the authorized line cannot: the name is
+  // not set yet when it is written): held in the session until then, built where it is held.
+  const bool held = believed && (tls || gss_encrypted) && !named.empty() &&
+                    entry.carries_application && !key.empty();
+  Authorization counted_now;
+  Authorization* target = &counted_now;
+  if (held) {
+    if (sessions_.size() >= kMaxOpenSessions && sessions_.count(key) == 0) MakeRoom(time);
+    Session& session = sessions_[key];
+    Settle(session, nullptr);
+    target = &session.unconfirmed.emplace();
+    target->named = Bounded(named);
+  }
+  Authorization& authorization = *target;
   authorization.time = time;
   authorization.counted = counted;
   LogSessionGroup& group = authorization.group;
@@ -666,14 +710,7 @@ void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, 
   group.database = Known(database);
   group.client = Known(client);
   group.application = Known(application);
-  const bool gss_encrypted = gss_at != std::string_view::npos &&
-                             message.find("encrypted=yes", gss_at) != std::string_view::npos;
-  // The user and database the line's prefix (or csvlog and jsonlog's columns) gives are the
-  // message's: a name that holds a transport's text makes them differ.
-  const bool names_agree =
-      (Known(entry.user).empty() || Known(entry.user) == Known(user)) &&
-      (replication || Known(entry.database).empty() || Known(entry.database) == Known(database));
-  if (ImitatesTransport(named) || !names_agree) {
+  if (!believed) {
     // A name that holds a transport's text before the real one: what is real cannot be told.
   } else if (tls) {
     group.transport = "tcp_tls";
@@ -690,25 +727,12 @@ void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, 
   } else if (!client.empty()) {
     group.transport = "tcp_plaintext";
   }
-  // A claim of encryption after a name the client chose is believed once a later line of the
-  // session shows that the name does not imitate it (the authorized line cannot: the name is
-  // not set yet when it is written).
-  if (!named.empty() && !group.transport.empty() && (tls || gss_encrypted) &&
-      entry.carries_application && !key.empty()) {
-    if (sessions_.size() >= kMaxOpenSessions && sessions_.count(key) == 0) MakeRoom(time);
-    Session& session = sessions_[key];
-    Settle(session, nullptr);
-    authorization.named = Bounded(named);
-    session.unconfirmed = std::move(authorization);
-    return;
-  }
-  Count(std::move(authorization));
+  if (!held) Count(authorization);
 }
 
 void LogSummarizer::Settle(Session& session, const LogEntry* later) {
   if (!session.unconfirmed) return;
-  Authorization authorization = std::move(*session.unconfirmed);
-  session.unconfirmed.reset();
+  Authorization& authorization = *session.unconfirmed;
   if (later != nullptr && later->carries_application) {
     const std::string_view named = authorization.named;
     if (Known(later->application) != named.substr(0, kApplicationNameBytes)) {
@@ -721,7 +745,8 @@ void LogSummarizer::Settle(Session& session, const LogEntry* later) {
   } else if (authorization.counted) {
     ++unverified_;
   }
-  Count(std::move(authorization));
+  Count(authorization);
+  session.unconfirmed.reset();
 }
 
 void LogSummarizer::MakeRoom(std::optional<std::int64_t> now) {
@@ -744,7 +769,7 @@ void LogSummarizer::MakeRoom(std::optional<std::int64_t> now) {
   sessions_overflowed_ = true;
 }
 
-void LogSummarizer::Count(Authorization authorization) {
+void LogSummarizer::Count(Authorization& authorization) {
   if (!authorization.counted) return;
   LogSessionGroup& group = authorization.group;
   const std::string_view transport = group.transport;
@@ -797,7 +822,7 @@ void Seen(Group& group, std::optional<std::int64_t> time) {
 
 }  // namespace
 
-void LogSummarizer::AddSessionGroup(LogSessionGroup group, std::optional<std::int64_t> time) {
+void LogSummarizer::AddSessionGroup(LogSessionGroup&& group, std::optional<std::int64_t> time) {
   if (!options_.groups) return;
   std::string key = GroupKey({group.transport, group.replication ? "r" : "", group.tls_version,
                               group.cipher, std::to_string(group.bits), group.user, group.database,
@@ -825,7 +850,7 @@ void LogSummarizer::Failed(LogFailure failure, const LogEntry& entry, std::strin
   group.failure = failure;
   group.user = Known(user.empty() ? entry.user : user);
   group.database = Known(database.empty() ? entry.database : database);
-  group.client = Known(client.empty() ? ClientOf(entry) : std::string(client));
+  group.client = Known(client.empty() ? ClientOf(entry, SessionKey(entry)) : std::string(client));
   group.application = Known(entry.application);
   group.reason = Bounded(reason);
   failure_who_[index].Add(group.user, group.database, group.client, group.application);

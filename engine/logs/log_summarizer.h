@@ -73,8 +73,8 @@ class LogWindow {
 
   // Whether the entry's time is inside the bounds, with its time (nullopt if not convertible).
   bool Contains(const LogEntry& entry, std::optional<std::int64_t>& time);
-  // Takes in an entry (Contains, then widens the window).
-  void Add(const LogEntry& entry);
+  // Takes in an entry (Contains, then widens the window); returns what Contains did.
+  bool Add(const LogEntry& entry, std::optional<std::int64_t>& time);
   // Takes in the window of entries that followed these.
   void Merge(const LogWindow& later);
   void SetIn(LogSummary& summary) const;
@@ -138,7 +138,7 @@ class LogSummarizer : public LogEntrySink {
   void Authorized(const LogEntry& entry, std::string_view message, bool replication,
                   std::optional<std::int64_t> time, bool counted, const std::string& key);
   // Counts an authorized session by its transport.
-  void Count(Authorization authorization);
+  void Count(Authorization& authorization);
   // Counts the transport held for `session`: as written if `later` (a later line of the
   // session) shows the application name the authorized line gave, as unknown if it shows another
   // (a name that imitates TLS, or one changed to hide it); as written, but not verified, when no
@@ -151,11 +151,12 @@ class LogSummarizer : public LogEntrySink {
   void Failed(LogFailure failure, const LogEntry& entry, std::string_view user,
               std::string_view database, std::string_view client, std::string_view reason,
               std::optional<std::int64_t> time);
-  void AddSessionGroup(LogSessionGroup group, std::optional<std::int64_t> time);
+  void AddSessionGroup(LogSessionGroup&& group, std::optional<std::int64_t> time);
   // A `connection authenticated` line: the pg_hba.conf line it names was used.
   void HbaLineUsed(std::string_view message);
   std::string SessionKey(const LogEntry& entry) const;
-  std::string ClientOf(const LogEntry& entry);
+  // The entry's client, or the one its session's `connection received` gave (`key`: SessionKey).
+  std::string ClientOf(const LogEntry& entry, const std::string& key);
   bool CertificateFailed(const std::string& key) const;
 
   SummaryOptions options_;
