@@ -156,8 +156,10 @@ int RunCollect(const CollectCommandOptions& options, std::ostream& out, std::ost
     err << "pgward: collect needs -o FILE for the snapshot\n";
     return usage;
   }
-  const std::optional<scan::LivePlan> plan = PlanCollection(options, err);
+  std::optional<scan::LivePlan> plan = PlanCollection(options, err);
   if (!plan) return usage;
+  // A snapshot keeps what the role may read, for whichever policy judges it later.
+  plan->collect.md5_password_roles = collect::CollectOptions::Md5PasswordRoles::kWhereReadable;
 
   FactSet facts;
   const Evidence evidence = scan::GatherLive(*plan, facts);

@@ -31,6 +31,23 @@
 namespace pgward::cli {
 namespace {
 
+constexpr auto kMd5PasswordRoles = FieldOf<FactKind::kServer>("md5_password_roles");
+
+// Whether a rule of the run judges the server field: evidence collection reads only then (the
+// password kinds: pg_authid, which most scanning roles may not read).
+bool JudgesServerField(const LoadedPolicies& loaded, FieldHandle<FactKind::kServer> field) {
+  for (const policy::Policy& policy : loaded.policies) {
+    for (const policy::Rule& rule : policy.rules) {
+      if (rule.target != FactKind::kServer) continue;
+      std::vector<size_t> fields;
+      if (rule.selector) rule.selector->CollectFields(fields);
+      if (rule.assertion) rule.assertion->CollectFields(fields);
+      if (std::ranges::find(fields, static_cast<size_t>(field)) != fields.end()) return true;
+    }
+  }
+  return false;
+}
+
 // The frameworks the policies declare, once each (packs of one catalog declare the same).
 std::vector<FrameworkInfo> Frameworks(const std::vector<policy::Policy>& policies) {
   std::map<std::string, FrameworkInfo> by_id;
@@ -151,6 +168,10 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   }
   LoadedPolicies loaded = LoadPolicies(options.policy_choice, err);
   if (!loaded.ok) return ToInt(ExitCode::kUsageOrInputError);
+  if (scan_inputs.live && JudgesServerField(loaded, kMd5PasswordRoles)) {
+    scan_inputs.live->collect.md5_password_roles =
+        collect::CollectOptions::Md5PasswordRoles::kRequired;
+  }
 
   std::vector<policy::Waiver> waivers;
   // Waivers for built-in rules outside this run's packs: a waivers file is shared between runs

@@ -39,7 +39,8 @@ using Conn = std::unique_ptr<PGconn, ConnDeleter>;
 // Collecting is one round trip (a Batch, pg_hba_file_rules guarded in it) after the
 // connection's, and a second one only where needed: pg_settings for a role that may not read
 // every setting, the subscriptions' connection strings where they may be read, and
-// pg_ident_file_mappings (guarded) where the pg_hba.conf uses a map for certificate names.
+// pg_ident_file_mappings (guarded) where the pg_hba.conf uses a map for certificate names, and
+// pg_authid's password kinds where the run wants them and the role may read them.
 enum class Stage { kConnecting, kCollecting, kFollowingUp, kDone };
 
 struct Session {
@@ -57,6 +58,7 @@ struct Session {
   bool wants_ident = false;  // pg_ident_file_mappings is the target's pg_ident.conf evidence
   bool hba_readable = false;
   bool settings_visible = false;
+  bool password_verifiers_readable = false;
   std::optional<std::string> failure;
 };
 
@@ -272,6 +274,8 @@ class Collector {
     Session session;
     session.target = index;
     session.rows.name = target.name;
+    session.rows.md5_password_roles_wanted =
+        options_.md5_password_roles == CollectOptions::Md5PasswordRoles::kRequired;
     session.deadline = deadline;
     if (!target.dsn.empty()) {
       char* error = nullptr;
@@ -498,6 +502,10 @@ class Collector {
       if (subscriptions && session.rows.subscription_conninfo_readable) {
         follow_up.push_back(Query::kSubscriptions);
       }
+      if (session.password_verifiers_readable &&
+          options_.md5_password_roles != CollectOptions::Md5PasswordRoles::kNever) {
+        follow_up.push_back(Query::kMd5PasswordRoles);
+      }
       const bool ident = session.wants_ident && session.rows.ident_readable &&
                          options_.ident_mappings_needed &&
                          options_.ident_mappings_needed(session.rows.hba_rules);
@@ -527,6 +535,7 @@ class Collector {
           rows.primary_conninfo_set = *set == "t";
         }
         rows.ident_readable = Value(result, 0, 7) == "t";
+        session.password_verifiers_readable = Value(result, 0, 8) == "t";
         return true;
       case Query::kSettings:
         if (PQntuples(result) > 1) return false;
@@ -568,6 +577,13 @@ class Collector {
       case Query::kIdentMappings:
         if (PQnfields(result) != 7) return false;
         rows.ident_mappings = ReadIdentMappings(result);
+        return true;
+      case Query::kMd5PasswordRoles:
+        if (PQnfields(result) != 1) return false;
+        rows.md5_password_roles.emplace();
+        for (int i = 0; i < PQntuples(result); ++i) {
+          rows.md5_password_roles->push_back(Value(result, i, 0).value_or(""));
+        }
         return true;
     }
     return false;

@@ -45,6 +45,11 @@ struct CollectOptions {
   // pg_hba_file_rules rows (nullopt: not read, as for a target with an inventory hba_file): the
   // scan's judgement, since collection knows no hba semantics. Empty: never read.
   std::function<bool(const std::optional<std::vector<FileRulesRow>>&)> ident_mappings_needed;
+  // Which roles store md5 passwords (pg_authid, in the second round trip, where the role may read
+  // it): never; where readable (a snapshot keeps what it can); or required, since a rule judges
+  // it (where the role may not read it, an error names the grant).
+  enum class Md5PasswordRoles { kNever, kWhereReadable, kRequired };
+  Md5PasswordRoles md5_password_roles = Md5PasswordRoles::kNever;
 };
 
 // What a server said about its pg_hba.conf, for the scan to make into facts with the server's

@@ -59,8 +59,13 @@ std::string PrivilegesQuery(int version) {
       version >= 150000 ? "has_table_privilege('pg_catalog.pg_ident_file_mappings', 'SELECT') AND "
                           "has_function_privilege('pg_catalog.pg_ident_file_mappings()', 'EXECUTE')"
                         : "false";
+  // pg_authid, whose password hashes only superusers read unless its columns are granted.
+  const char* verifiers =
+      "has_column_privilege('pg_catalog.pg_authid', 'rolname', 'SELECT') AND "
+      "has_column_privilege('pg_catalog.pg_authid', 'rolpassword', 'SELECT')";
   return "SELECT current_user, " + stats + ", " + hba + ", " + SettingsVisible(version) + ", " +
-         subscriptions + ", pg_catalog.pg_is_in_recovery(), " + primary_conninfo + ", " + ident;
+         subscriptions + ", pg_catalog.pg_is_in_recovery(), " + primary_conninfo + ", " + ident +
+         ", " + verifiers;
 }
 
 // The settings this version has, each as `format` makes it, separated by commas.
@@ -168,6 +173,12 @@ constexpr const char* kPrivilegedRolesQuery =
     "FROM pg_catalog.pg_roles r JOIN privileged p ON p.oid = r.oid WHERE r.rolcanlogin "
     "ORDER BY 1";
 
+// The roles whose stored password is no SCRAM verifier (an md5 hash, or plain text from before
+// 10), by name: the hashes themselves are never sent.
+constexpr const char* kMd5PasswordRolesQuery =
+    "SELECT rolname FROM pg_catalog.pg_authid WHERE rolpassword IS NOT NULL AND "
+    "rolpassword NOT LIKE 'SCRAM-SHA-256$%' ORDER BY 1";
+
 std::string IdentMappingsQuery(int version) {
   const char* file_columns =
       version >= 160000 ? "map_number, file_name, " : "NULL::integer, NULL::text, ";
@@ -196,6 +207,8 @@ std::string QuerySql(Query query, int version) {
       return kPrivilegedRolesQuery;
     case Query::kIdentMappings:
       return IdentMappingsQuery(version);
+    case Query::kMd5PasswordRoles:
+      return kMd5PasswordRolesQuery;
   }
   return "";
 }

@@ -66,7 +66,8 @@ enum class Query {
   // visible), hba_readable (pg_hba_file_rules is), settings_visible (every setting is),
   // subscription_conninfo_readable (pg_subscription.subconninfo is), in_recovery (a standby),
   // primary_conninfo_set (12+, with settings_visible; NULL otherwise), ident_readable
-  // (pg_ident_file_mappings is, 15+).
+  // (pg_ident_file_mappings is, 15+), password_verifiers_readable (pg_authid's rolname and
+  // rolpassword are).
   kPrivileges,
   // One row, a column named after each of the CollectedSettings() the server has; no row
   // without settings_visible, since reading a setting the role may not see is an error.
@@ -93,6 +94,9 @@ enum class Query {
   // pg_ident_file_mappings (15+): map_number, file_name (NULL before 16), line_number, map_name,
   // sys_name, pg_username, error. An error when the role may not, or the file cannot be opened.
   kIdentMappings,
+  // rolname of the roles whose stored password is no SCRAM-SHA-256 verifier, by name: only with
+  // password_verifiers_readable.
+  kMd5PasswordRoles,
 };
 
 // One round trip: `queries` in one read-only transaction (one statistics snapshot), their

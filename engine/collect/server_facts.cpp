@@ -99,6 +99,11 @@ void AddServerFact(const ServerRows& rows, FactSet& facts) {
     if (*encryption == "on") encryption = "md5";
     table.SetString(row, FieldOf<FactKind::kServer>("password_encryption"), *encryption);
   }
+  if (rows.md5_password_roles) {
+    const std::vector<std::string_view> names(rows.md5_password_roles->begin(),
+                                              rows.md5_password_roles->end());
+    table.SetStringList(row, FieldOf<FactKind::kServer>("md5_password_roles"), names);
+  }
   for (const size_t field : {ServerField("log_connections"), ServerField("log_disconnections")}) {
     if (std::optional<bool> flag = ParseLogConnections(setting(field))) {
       table.SetBool(row, field, *flag);
@@ -420,6 +425,16 @@ void AddServerFacts(const ServerRows& rows, FactSet& facts, ServerEvidence& serv
   AddConnectionFacts(rows.name, rows.role, rows.stats_visible, rows.connections, facts,
                      server.errors);
   AddReplicationLinkFacts(rows, facts, server.errors);
+  if (rows.md5_password_roles_wanted && !rows.md5_password_roles) {
+    server.errors.push_back(
+        {rows.name,
+         "role " + rows.role +
+             " cannot read pg_authid.rolpassword (superusers only): which roles store md5 "
+             "passwords is not collected: scan as a superuser, or GRANT SELECT (rolname, "
+             "rolpassword) ON pg_catalog.pg_authid TO " +
+             QuoteIdentifier(rows.role) + " (the role then reads the password hashes)",
+         std::nullopt});
+  }
 }
 
 }  // namespace pgward::collect

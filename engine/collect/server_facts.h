@@ -66,12 +66,17 @@ struct ServerRows {
   bool in_recovery = false;  // a standby
   // primary_conninfo is set (12+, where it is a setting; read only with settings_visible).
   std::optional<bool> primary_conninfo_set;
+  // The roles whose stored password is no SCRAM verifier; absent when not read: then, where the
+  // run asked for them (`md5_password_roles_wanted`), the error names the grant.
+  std::optional<std::vector<std::string>> md5_password_roles;
+  bool md5_password_roles_wanted = false;
   ScannerConnection scanner;
 };
 
 // Appends the server's server fact, its connection facts and its replication link facts, and
 // records in `server.errors` what could not be collected (sessions hidden for lack of a grant,
-// settings or subscriptions' connection strings the role may not read).
+// settings, subscriptions' connection strings or wanted password verifiers the role may not
+// read).
 void AddServerFacts(const ServerRows& rows, FactSet& facts, ServerEvidence& server);
 
 // Appends connection facts for `rows` (ConnectionColumn order). Without `stats_visible`, other

@@ -132,6 +132,11 @@ inline constexpr FieldSpec kServerFields[] = {
      "key-exchange groups the server offers: ssl_groups (18+), ssl_ecdh_curve before; OpenSSL's "
      "? and * marks removed, groups excluded with - left out"},
     {"password_encryption", kString, "password_encryption (md5 or scram-sha-256)"},
+    {"md5_password_roles", kStringList,
+     "roles, whether they may log in or not, whose stored password is no SCRAM-SHA-256 verifier: "
+     "an md5 hash (or plain text, before PostgreSQL 10); read from pg_authid (a superuser, or a "
+     "role granted its rolname and rolpassword columns), absent when not read",
+     true},
     {"listen_addresses", kString, "listen_addresses"},
     {"log_connections", kBool, "log_connections"},
     {"log_disconnections", kBool, "log_disconnections"},

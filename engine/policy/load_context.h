@@ -25,8 +25,8 @@ inline constexpr std::string_view kApiVersion = "pgward/v1";
 inline constexpr std::string_view kPolicyKeys[] = {"apiVersion", "kind",       "metadata",
                                                    "parameters", "frameworks", "rules"};
 inline constexpr std::string_view kFrameworkKeys[] = {"title", "version", "organization"};
-inline constexpr std::string_view kPackKeys[] = {"apiVersion", "kind",       "metadata",  "policy",
-                                                 "rules",      "parameters", "severities"};
+inline constexpr std::string_view kPackKeys[] = {
+    "apiVersion", "kind", "metadata", "policy", "rules", "exclude", "parameters", "severities"};
 inline constexpr std::string_view kMetadataKeys[] = {"name", "version", "description"};
 inline constexpr std::string_view kParameterKeys[] = {"type", "default", "description", "minimum",
                                                       "maximum"};

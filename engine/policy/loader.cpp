@@ -174,19 +174,30 @@ class Loader {
       by_id.emplace(rule.id, std::move(rule));
     }
     std::vector<std::string_view> ids(order.begin(), order.end());
-    if (const YAML::Node selection = root["rules"]) {
-      std::optional<std::vector<std::string>> selected =
-          context_.ScalarList(selection, "'rules'", file);
-      if (!selected) return std::nullopt;
-      for (size_t i = 0; i < selected->size(); ++i) {
-        if (!by_id.contains((*selected)[i])) {
+    // `rules` keeps the rules it names, `exclude` drops those it names: each id must be known.
+    const auto named_rules = [&](const char* key) -> std::optional<std::set<std::string>> {
+      const YAML::Node list = root[key];
+      std::optional<std::vector<std::string>> named =
+          context_.ScalarList(list, "'" + std::string(key) + "'", file);
+      if (!named) return std::nullopt;
+      for (size_t i = 0; i < named->size(); ++i) {
+        if (!by_id.contains((*named)[i])) {
           context_.Error(
-              LoadErrorCode::kUnknownName, file, selection[i].Mark(),
-              "unknown rule id " + Quoted((*selected)[i]) + " in pack" + Hint((*selected)[i], ids));
+              LoadErrorCode::kUnknownName, file, list[i].Mark(),
+              "unknown rule id " + Quoted((*named)[i]) + " in pack" + Hint((*named)[i], ids));
         }
       }
-      std::set<std::string> keep(selected->begin(), selected->end());
-      std::erase_if(order, [&](const std::string& id) { return !keep.contains(id); });
+      return std::set<std::string>(named->begin(), named->end());
+    };
+    if (root["rules"]) {
+      const std::optional<std::set<std::string>> keep = named_rules("rules");
+      if (!keep) return std::nullopt;
+      std::erase_if(order, [&](const std::string& id) { return !keep->contains(id); });
+    }
+    if (root["exclude"]) {
+      const std::optional<std::set<std::string>> drop = named_rules("exclude");
+      if (!drop) return std::nullopt;
+      std::erase_if(order, [&](const std::string& id) { return drop->contains(id); });
     }
     if (const YAML::Node severities = root["severities"]) {
       if (!severities.IsMap()) {

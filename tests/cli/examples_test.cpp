@@ -169,6 +169,9 @@ std::vector<std::string> CommentedCommands(const fs::path& file) {
 TEST(ExamplesTest, EveryCommandInTheExamplesCommentsRuns) {
   sandbox::Sandbox server;
   server.GrantScannerHbaFileRules();
+  // As examples/inventory.yaml asks of the role of its PCI scan (PGW-SRV-010).
+  server.Query("GRANT SELECT (rolname, rolpassword) ON pg_catalog.pg_authid TO " +
+               std::string(sandbox::kScannerRole));
   const fs::path directory =
       fs::path(::testing::TempDir()) / ("pgward-example-commands-" + std::to_string(getpid()));
   fs::remove_all(directory);

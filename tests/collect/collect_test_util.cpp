@@ -33,12 +33,15 @@ std::vector<std::string> DescribeFacts(const FactSet& facts, FactKind kind) {
 }
 
 std::vector<std::string> BaselineFindings(const FactSet& facts) {
-  policy::LoadResult baseline = policy::LoadBuiltinPack("baseline");
-  if (!baseline.policy) return {"baseline pack does not load"};
+  return PackFindings(facts, "baseline");
+}
+
+std::vector<std::string> PackFindings(const FactSet& facts, const std::string& pack) {
+  policy::LoadResult loaded = policy::LoadBuiltinPack(pack);
+  if (!loaded.policy) return {pack + " pack does not load"};
   // Not owned: the findings do not outlive `facts`.
-  const policy::Evaluation evaluation =
-      policy::Evaluate({&*baseline.policy},
-                       std::shared_ptr<const FactSet>(std::shared_ptr<const FactSet>(), &facts));
+  const policy::Evaluation evaluation = policy::Evaluate(
+      {&*loaded.policy}, std::shared_ptr<const FactSet>(std::shared_ptr<const FactSet>(), &facts));
   std::vector<std::string> findings;
   for (const Finding& finding : evaluation.findings) {
     findings.push_back(finding.rule_id + " " + finding.target + " " + finding.message + " " +

@@ -19,6 +19,8 @@ std::vector<std::string> DescribeFacts(const FactSet& facts, FactKind kind);
 
 // Rule id, target, message and fingerprint of every finding of the built-in baseline pack.
 std::vector<std::string> BaselineFindings(const FactSet& facts);
+// The same of the built-in pack `pack`.
+std::vector<std::string> PackFindings(const FactSet& facts, const std::string& pack);
 
 // The messages of the findings of `rule_id` about `target` among BaselineFindings.
 std::multiset<std::string> Messages(const std::vector<std::string>& findings,

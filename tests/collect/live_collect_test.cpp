@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -27,11 +28,13 @@
 #include "tests/collect/collect_test_util.h"
 #include "tests/sandbox/live_client.h"
 #include "tests/sandbox/sandbox.h"
+#include "tests/support/command.h"
 #include "tests/support/silent_port.h"
 
 namespace pgward::collect {
 namespace {
 
+using pgward::testing::RunPgward;
 using sandbox::ClientSpec;
 using sandbox::LiveClient;
 using sandbox::Sandbox;
@@ -472,6 +475,117 @@ TEST(LiveCollectTest, ATargetThatNeverAnswersTimesOutAndTheOthersGoOn) {
       << evidence.servers[0].errors[0].message;
   EXPECT_EQ(facts.table(FactKind::kServer).size(), 1u);
 }
+
+// Which roles store md5 passwords: pg_authid, which a superuser reads, and a monitoring role
+// only once granted its columns. Where a rule wants it and the role may not read it, the error
+// names the grant and the rule's evidence is missing; the hashes themselves are never read.
+class Md5PasswordRolesTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(Md5PasswordRolesTest, ReadWhereTheRoleMayAndMissingEvidenceWhereNot) {
+  sandbox::SandboxOptions options;
+  options.major = GetParam();
+  Sandbox server(options);
+  server.GrantScannerHbaFileRules();
+  server.Query("CREATE ROLE scan_super LOGIN SUPERUSER");
+  server.Query(
+      "SET password_encryption = 'md5'; CREATE ROLE md5_app LOGIN PASSWORD 'app-pw-1'; "
+      "CREATE ROLE md5_group PASSWORD 'group-pw-2'; RESET password_encryption; "
+      "CREATE ROLE scram_app LOGIN PASSWORD 'scram-pw-3'");
+  const std::string hash =
+      *server.Query("SELECT rolpassword FROM pg_catalog.pg_authid WHERE rolname = 'md5_app'")
+           .at(0)
+           .at(0);
+  ASSERT_TRUE(hash.starts_with("md5")) << hash;
+  using Wanted = CollectOptions::Md5PasswordRoles;
+  const auto gather = [&](const char* role, Wanted wanted, FactSet& facts) {
+    scan::LivePlan plan;
+    plan.collect.targets = {TargetFor("db", server.tls_dsn(role))};
+    plan.collect.md5_password_roles = wanted;
+    return scan::GatherLive(plan, facts);
+  };
+  const auto roles_field = [](const FactSet& facts) {
+    const FactTable& table = facts.table(FactKind::kServer);
+    EXPECT_EQ(table.size(), 1u);
+    return table.size() == 1
+               ? FormatField(table, 0, FieldOf<FactKind::kServer>("md5_password_roles"))
+               : "";
+  };
+  // PCI DSS 8.3.2's: the baseline leaves the rule out, since its role may not read pg_authid.
+  const auto findings = [](const FactSet& facts) {
+    return testing::Messages(testing::PackFindings(facts, "pci-dss-4.0"), "PGW-SRV-010", "db");
+  };
+
+  FactSet super;
+  const Evidence super_evidence = gather("scan_super", Wanted::kRequired, super);
+  EXPECT_EQ(ErrorText(super_evidence), "");
+  EXPECT_EQ(roles_field(super), "md5_app, md5_group");
+  EXPECT_EQ(
+      findings(super),
+      (std::multiset<std::string>{"db stores md5 or plain-text passwords for md5_app, md5_group"}));
+  EXPECT_EQ(testing::Messages(BaselineFindings(super), "PGW-SRV-010", "db"),
+            std::multiset<std::string>{});
+  EXPECT_EQ(WriteSnapshot(super_evidence, super).find(hash.substr(3)), std::string::npos);
+
+  FactSet hidden;
+  const Evidence hidden_evidence = gather(sandbox::kScannerRole, Wanted::kRequired, hidden);
+  EXPECT_NE(ErrorText(hidden_evidence)
+                .find("db: role pgward_scanner cannot read pg_authid.rolpassword (superusers "
+                      "only): which roles store md5 passwords is not collected: scan as a "
+                      "superuser, or GRANT SELECT (rolname, rolpassword) ON pg_catalog.pg_authid "
+                      "TO pgward_scanner"),
+            std::string::npos)
+      << ErrorText(hidden_evidence);
+  EXPECT_EQ(findings(hidden),
+            (std::multiset<std::string>{"cannot evaluate PGW-SRV-010: evidence missing "
+                                        "(md5_password_roles not collected)"}));
+  // A run that does not judge them (or a snapshot, which keeps what it can) asks nothing of the
+  // role: no error.
+  for (const Wanted wanted : {Wanted::kNever, Wanted::kWhereReadable}) {
+    FactSet quiet;
+    EXPECT_EQ(ErrorText(gather(sandbox::kScannerRole, wanted, quiet)), "");
+    EXPECT_EQ(roles_field(quiet), "(absent)");
+  }
+
+  // The commands: a scan whose pack judges them asks for them and names the missing grant; the
+  // baseline asks nothing of the role; a snapshot a superuser collected keeps them.
+  const auto scan = [&](const std::vector<std::string>& input, const std::string& pack) {
+    std::vector<std::string> arguments = {"scan", "--pack", pack, "--format", "json"};
+    arguments.insert(arguments.end(), input.begin(), input.end());
+    return RunPgward(arguments);
+  };
+  const auto pci = scan({"--target", server.tls_dsn(sandbox::kScannerRole)}, "pci-dss-4.0");
+  EXPECT_EQ(pci.exit_code, 3) << pci.err;
+  EXPECT_NE(pci.err.find("GRANT SELECT (rolname, rolpassword) ON pg_catalog.pg_authid"),
+            std::string::npos)
+      << pci.err;
+  const auto baseline = scan({"--target", server.tls_dsn(sandbox::kScannerRole)}, "baseline");
+  EXPECT_TRUE(baseline.exit_code == 0 || baseline.exit_code == 1) << baseline.err;
+  EXPECT_TRUE(nlohmann::json::parse(baseline.out)["errors"].empty()) << baseline.out;
+  const std::string snapshot = (server.directory() / "md5-snapshot.json").string();
+  const auto collected =
+      RunPgward({"collect", "--target", server.tls_dsn("scan_super"), "-o", snapshot});
+  EXPECT_EQ(collected.exit_code, 0) << collected.err;
+  const auto from_snapshot = scan({"--snapshot", snapshot}, "pci-dss-4.0");
+  EXPECT_NE(from_snapshot.out.find("stores md5 or plain-text passwords for md5_app, md5_group"),
+            std::string::npos)
+      << from_snapshot.out;
+  EXPECT_EQ(ReadFile(snapshot).find(hash.substr(3)), std::string::npos);
+
+  server.Query("GRANT SELECT (rolname, rolpassword) ON pg_catalog.pg_authid TO " +
+               std::string(sandbox::kScannerRole));
+  FactSet granted;
+  EXPECT_EQ(ErrorText(gather(sandbox::kScannerRole, Wanted::kWhereReadable, granted)), "");
+  EXPECT_EQ(roles_field(granted), "md5_app, md5_group");
+  // Passwords set again with SCRAM leave none.
+  server.Query("ALTER ROLE md5_app PASSWORD 'app-pw-4'; ALTER ROLE md5_group PASSWORD NULL");
+  FactSet fixed;
+  EXPECT_EQ(ErrorText(gather(sandbox::kScannerRole, Wanted::kRequired, fixed)), "");
+  EXPECT_EQ(roles_field(fixed), "");
+  EXPECT_EQ(findings(fixed), std::multiset<std::string>{});
+}
+
+// 15 (Debian's), and 18, which deprecates md5 passwords but still stores them.
+INSTANTIATE_TEST_SUITE_P(Versions, Md5PasswordRolesTest, ::testing::Values(15, 18));
 
 TEST(LiveCollectTest, SnapshotRoundTripGivesTheSameFactsAndFindings) {
   Sandbox server;

@@ -2,7 +2,10 @@
 // own thresholds, so that a compliant server is not reported.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "engine/policy/builtin.h"
 #include "engine/policy/evaluator.h"
@@ -30,6 +33,19 @@ std::vector<Finding> WeakKeyFindings(const std::string& pack, const char* key_ty
     if (finding.rule_id == "PGW-CERT-002") weak.push_back(std::move(finding));
   }
   return weak;
+}
+
+// The baseline is every built-in rule but those whose evidence every server hides from the
+// recommended scanning role (pg_monitor): PGW-SRV-010 reads pg_authid, and is PCI DSS 8.3.2's.
+TEST(BuiltinPacksTest, TheBaselineLeavesOutWhatOnlyASuperuserCanEvaluate) {
+  const LoadResult baseline = LoadBuiltinPack("baseline");
+  const LoadResult pci = LoadBuiltinPack("pci-dss-4.0");
+  ASSERT_TRUE(baseline.policy && pci.policy);
+  std::set<std::string> left_out = BuiltinRuleIds();
+  for (const Rule& rule : baseline.policy->rules) left_out.erase(rule.id);
+  EXPECT_EQ(left_out, std::set<std::string>{"PGW-SRV-010"});
+  EXPECT_TRUE(std::ranges::any_of(pci.policy->rules,
+                                  [](const Rule& rule) { return rule.id == "PGW-SRV-010"; }));
 }
 
 // PCI DSS's strong cryptography is 112 bits of strength (NIST SP 800-57), which RSA 2048 with

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 namespace pgward::policy {
@@ -193,6 +194,32 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"BoolOperandNotBool", Replace(kValid, "ssl: {eq: true}", "ssl: {eq: yes}"),
              "policy.yaml:22:17: 'ssl.eq' must be true or false, not 'yes'", "wrong_type"}),
     [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+// A pack keeps the rules `rules` names (all of them when it names none) but those `exclude`
+// names; an id either names that the policy does not have is an error where it is written.
+TEST(PolicyLoaderTest, APackLeavesOutTheRulesItExcludes) {
+  const std::string pack = R"(apiVersion: pgward/v1
+kind: Pack
+metadata: {name: p, version: "1"}
+policy: pgward:catalog.yaml
+exclude: [PGW-CONN-001, PGW-SRV-010]
+)";
+  const LoadResult loaded = LoadPolicyText(pack, "pack.yaml");
+  ASSERT_TRUE(loaded.policy) << (loaded.errors.empty() ? "" : loaded.errors[0].ToString());
+  std::set<std::string> ids;
+  for (const Rule& rule : loaded.policy->rules) ids.insert(rule.id);
+  EXPECT_FALSE(ids.contains("PGW-CONN-001"));
+  EXPECT_FALSE(ids.contains("PGW-SRV-010"));
+  EXPECT_TRUE(ids.contains("PGW-CONN-002"));
+  EXPECT_TRUE(ids.contains("PGW-SRV-004"));
+
+  const LoadResult mistyped =
+      LoadPolicyText(Replace(pack, "PGW-SRV-010", "PGW-SRV-01O"), "pack.yaml");
+  EXPECT_FALSE(mistyped.policy);
+  ASSERT_EQ(mistyped.errors.size(), 1u);
+  EXPECT_EQ(mistyped.errors[0].ToString(),
+            "pack.yaml:5:25: unknown rule id 'PGW-SRV-01O' in pack (did you mean 'PGW-SRV-010'?)");
+}
 
 TEST(PolicyLoaderTest, CommandLineParametersAreTypedAndChecked) {
   ParameterOverrides overrides;
