@@ -1,0 +1,147 @@
+// The TLS probe against real servers of every supported major version (Debian's 15, the npm
+// builds of 13, 14, 16, 17 and 18, which bundle OpenSSL 1.1.1): what it reports accepted is what
+// each server's settings admit, the certificate is the one the server loaded, a session the
+// server negotiates uses a suite the probe found, and direct TLS (ALPN postgresql) is accepted
+// from 17 on and refused, with a clear error, before.
+
+#include <gtest/gtest.h>
+#include <openssl/tls1.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/sandbox/live_client.h"
+#include "tests/sandbox/sandbox.h"
+#include "tests/support/command.h"
+
+namespace pgward {
+namespace {
+
+using sandbox::Sandbox;
+using sandbox::SandboxOptions;
+using testing::RunCommand;
+using testing::RunPgward;
+
+// The server's TLS 1.2 suites, two of OpenSSL's names for its RSA key.
+constexpr char kTls12Suites[] = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256";
+
+struct Probed {
+  int exit_code = -1;
+  std::string err;
+  nlohmann::json report;
+};
+
+Probed Probe(const Sandbox& server, bool direct) {
+  std::vector<std::string> arguments = {
+      "probe",     server.host() + ":" + std::to_string(server.port()),
+      "--ca-file", server.pki().ca_certificate().string(),
+      "--sni",     "localhost",
+      "--format",  "json"};
+  if (direct) arguments.push_back("--direct");
+  const testing::CommandResult result = RunPgward(arguments);
+  return {result.exit_code, result.err, nlohmann::json::parse(result.out, nullptr, false)};
+}
+
+// Version -> the suites accepted with it ("rejected" when the server refused the version).
+std::map<std::string, std::set<std::string>> AcceptedSuites(const nlohmann::json& report) {
+  std::map<std::string, std::set<std::string>> accepted;
+  for (const nlohmann::json& version : report["versions"]) {
+    std::set<std::string>& suites = accepted[version["version"].get<std::string>()];
+    if (version["status"] != "accepted") {
+      suites.insert(version["status"].get<std::string>());
+      continue;
+    }
+    for (const nlohmann::json& suite : version["accepted_suites"]) {
+      suites.insert(suite["name"].get<std::string>());
+    }
+  }
+  return accepted;
+}
+
+// "AB:CD:..." as `openssl x509 -fingerprint -sha256` prints it, of the certificate file.
+std::string Sha256Fingerprint(const std::filesystem::path& certificate) {
+  const testing::CommandResult result = RunCommand(
+      {"openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", certificate.string()});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const size_t equals = result.out.find('=');
+  std::string fingerprint = equals == std::string::npos ? "" : result.out.substr(equals + 1);
+  while (!fingerprint.empty() && fingerprint.back() == '\n') fingerprint.pop_back();
+  return fingerprint;
+}
+
+class ProbeAcrossVersionsTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(ProbeAcrossVersionsTest, WhatTheProbeSeesIsWhatTheServerAdmits) {
+  const int major = GetParam();
+  SandboxOptions options;
+  options.major = major;
+  options.settings["ssl_ciphers"] = std::string("'") + kTls12Suites + "'";
+  // 18 governs the TLS 1.3 suites as well; before, OpenSSL's defaults are what is offered.
+  if (major >= 18) options.settings["ssl_tls13_ciphers"] = "'TLS_AES_128_GCM_SHA256'";
+  const Sandbox server(options);
+
+  const Probed probed = Probe(server, /*direct=*/false);
+  ASSERT_EQ(probed.exit_code, 0) << probed.err;
+  EXPECT_EQ(probed.report["complete"], true);
+  EXPECT_EQ(probed.report["ssl_request_answer"], "S");
+  const std::set<std::string> tls13 =
+      major >= 18 ? std::set<std::string>{"TLS_AES_128_GCM_SHA256"}
+                  : std::set<std::string>{"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                                          "TLS_AES_128_GCM_SHA256"};
+  const std::map<std::string, std::set<std::string>> accepted = AcceptedSuites(probed.report);
+  EXPECT_EQ(accepted,
+            (std::map<std::string, std::set<std::string>>{
+                {"TLSv1", {"rejected"}},
+                {"TLSv1.1", {"rejected"}},
+                {"TLSv1.2", {"ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256"}},
+                {"TLSv1.3", tls13}}));
+
+  // The certificate the server loaded, verified against the sandbox's CA with its name.
+  const nlohmann::json& chain = probed.report["certificate_chain"];
+  EXPECT_EQ(chain["verified"], true);
+  EXPECT_EQ(chain["name_matches"], true);
+  ASSERT_FALSE(chain["certificates"].empty());
+  EXPECT_EQ(chain["certificates"][0]["sha256_fingerprint"],
+            Sha256Fingerprint(server.server_certificate()));
+
+  // A session the server negotiates, TLS 1.2 with the client's default offer, as pg_stat_ssl
+  // shows it: one of the suites the probe found.
+  const sandbox::LiveClient client(server,
+                                   sandbox::ClientSpec{.transport = sandbox::Transport::kTcpTls,
+                                                       .application_name = "tls12-session",
+                                                       .max_tls_version = TLS1_2_VERSION});
+  const auto rows = server.Query(
+      "SELECT s.version, s.cipher FROM pg_catalog.pg_stat_ssl s JOIN pg_catalog.pg_stat_activity "
+      "a USING (pid) WHERE a.application_name = 'tls12-session'");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(*rows[0][0], "TLSv1.2");
+  EXPECT_TRUE(accepted.at("TLSv1.2").contains(*rows[0][1])) << *rows[0][1];
+
+  // Direct TLS: the same answers from 17 on; before, the server closes the connection, and the
+  // probe says why instead of reporting nothing accepted.
+  const Probed direct = Probe(server, /*direct=*/true);
+  if (major >= 17) {
+    ASSERT_EQ(direct.exit_code, 0) << direct.err;
+    EXPECT_EQ(direct.report["target"]["tls_start"], "direct");
+    EXPECT_EQ(AcceptedSuites(direct.report), accepted);
+  } else {
+    EXPECT_EQ(direct.exit_code, 3) << direct.err;
+    EXPECT_EQ(direct.report["complete"], false);
+    EXPECT_EQ(direct.report["error"]["kind"], "closed_during_handshake");
+    EXPECT_NE(direct.err.find("servers before PostgreSQL 17 do not accept direct TLS"),
+              std::string::npos)
+        << direct.err;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryVersion, ProbeAcrossVersionsTest,
+                         ::testing::Values(13, 14, 15, 16, 17, 18),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "PostgreSQL" + std::to_string(info.param);
+                         });
+
+}  // namespace
+}  // namespace pgward
