@@ -1,4 +1,4 @@
-// Who a client certificate logs in as, on a real PostgreSQL 15 server: a pg_ident.conf map
+// Who a client certificate logs in as, on real PostgreSQL 15 to 18 servers: a pg_ident.conf map
 // that lets a certificate of any name in as a superuser or replication role is found from the
 // server's own pg_hba_file_rules, pg_ident_file_mappings and roles (PGW-IDENT-001), a strict
 // map passes, and the findings agree with what a real TLS client with such a certificate can
@@ -59,8 +59,13 @@ std::string IdentLine(const Sandbox& sandbox, int line) {
   return "ident:" + sandbox.ident_file().string() + ":" + std::to_string(line);
 }
 
-TEST(IdentLiveTest, APermissiveMapIsFoundAndAStrictOnePasses) {
+// On every version with pg_ident_file_mappings: Debian's 15, and the npm builds of 16 (which
+// adds map_number, file_name and include directives), 17 and 18.
+class IdentLiveVersionsTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(IdentLiveVersionsTest, APermissiveMapIsFoundAndAStrictOnePasses) {
   SandboxOptions options;
+  options.major = GetParam();
   options.hba_conf = kHba;
   Sandbox sandbox(options);
   sandbox.GrantScannerHbaFileRules();
@@ -88,6 +93,23 @@ TEST(IdentLiveTest, APermissiveMapIsFoundAndAStrictOnePasses) {
             std::multiset<std::string>{"this hostssl line (cert) lets a client certificate named "
                                        "after postgres, replicator log in as that role"});
 
+  if (GetParam() >= 16) {
+    // 16's targets: `all` takes a certificate of any name in as any role the line admits, and
+    // +group as any member of the group (is_member_of_role_nosuper: a superuser is no member of
+    // a group it was not granted).
+    sandbox.Query("CREATE ROLE admins NOLOGIN; GRANT admins TO replicator");
+    WriteMaps(sandbox, "certs /^(.*)$ all\ncerts /^ops-(.*)$ +admins\n");
+    EXPECT_EQ(LoginWithCertificate(sandbox, "nobody-in-particular", "postgres"), "postgres");
+    EXPECT_EQ(LoginWithCertificate(sandbox, "ops-x", "replicator"), "replicator");
+    FactSet targets;
+    EXPECT_EQ(ErrorText(Collect({target}, targets)), "");
+    EXPECT_EQ(Messages(BaselineFindings(targets), "PGW-IDENT-001", HbaTarget(sandbox)),
+              std::multiset<std::string>{
+                  "this hostssl line (cert) lets a client certificate of any name log in through "
+                  "map certs as postgres (" +
+                  IdentLine(sandbox, 1) + "), replicator (" + IdentLine(sandbox, 1) + ")"});
+  }
+
   WriteMaps(sandbox, "certs /^dba@example\\.com$ postgres\n");
   EXPECT_EQ(LoginWithCertificate(sandbox, "anyone-at-all", "postgres"), std::nullopt);
   EXPECT_EQ(LoginWithCertificate(sandbox, "dba@example.com", "postgres"), "postgres");
@@ -110,6 +132,11 @@ TEST(IdentLiveTest, APermissiveMapIsFoundAndAStrictOnePasses) {
             std::multiset<std::string>{"cannot evaluate PGW-IDENT-001: evidence missing "
                                        "(certificate_map_privileged not collected)"});
 }
+
+INSTANTIATE_TEST_SUITE_P(WithTheView, IdentLiveVersionsTest, ::testing::Values(15, 16, 17, 18),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "PostgreSQL" + std::to_string(info.param);
+                         });
 
 // An inventory's copies of the server's files (hba_file, ident_file) are read with the server's
 // roles: the scanner needs no grant on either view.
