@@ -85,6 +85,15 @@ Evidence Collect(std::vector<Target> targets, FactSet& facts, int concurrency) {
   return scan::GatherLive(plan, facts);
 }
 
+std::string StatisticsViewsQuery(int major) {
+  std::string query = kStatisticsViewsQuery;
+  if (major < 14) {
+    const std::string null_compression = "s.bits, NULL::boolean,";
+    query.replace(query.find(null_compression), null_compression.size(), "s.bits, s.compression,");
+  }
+  return query;
+}
+
 std::vector<std::string> ServerFactsFromPgSettings(const sandbox::Sandbox& server, int version) {
   ServerRows rows;
   rows.name = "db";

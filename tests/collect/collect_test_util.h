@@ -48,6 +48,9 @@ inline constexpr const char* kStatisticsViewsQuery =
     "LEFT JOIN pg_catalog.pg_stat_replication p ON p.pid = a.pid "
     "WHERE a.backend_type IN ('client backend', 'walsender') ORDER BY a.pid";
 
+// kStatisticsViewsQuery for the server's `major` version: pg_stat_ssl has compression before 14.
+std::string StatisticsViewsQuery(int major);
+
 // The server facts pgward makes of `server`'s settings as pg_settings shows them to a superuser,
 // for a scanner connected over verified TLS 1.3, described (as DescribeFacts).
 std::vector<std::string> ServerFactsFromPgSettings(const sandbox::Sandbox& server, int version);

@@ -26,21 +26,11 @@ using sandbox::Sandbox;
 using testing::Collect;
 using testing::DescribeFacts;
 using testing::ErrorText;
-using testing::kStatisticsViewsQuery;
 using testing::PlantClients;
 using testing::ServerFactsFromPgSettings;
 using testing::SessionFacts;
+using testing::StatisticsViewsQuery;
 using testing::TargetFor;
-
-// The statistics views' query for `major`: pg_stat_ssl has compression before 14.
-std::string StatisticsViewsQuery(int major) {
-  std::string query = kStatisticsViewsQuery;
-  if (major < 14) {
-    const std::string null_compression = "s.bits, NULL::boolean,";
-    query.replace(query.find(null_compression), null_compression.size(), "s.bits, s.compression,");
-  }
-  return query;
-}
 
 // Rule, status, line and message of every pg_hba.conf finding, the server's name taken off the
 // file names of its own rules.

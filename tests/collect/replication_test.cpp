@@ -1,5 +1,6 @@
 // Replication senders (walsenders) against real PostgreSQL replicas: streaming standbys made
-// with pg_basebackup, one over TLS and one in plaintext, and a logical subscription. The
+// from a base backup, one over TLS and one in plaintext, on every version from 13 to 18, and a
+// logical subscription. The
 // collector keeps them as sessions of their own kind, agreeing with the statistics views, and
 // the PGW-REPL-* rules judge them while the client rules leave them alone.
 
@@ -31,12 +32,12 @@ using sandbox::SandboxOptions;
 using testing::BaselineFindings;
 using testing::Collect;
 using testing::ErrorText;
-using testing::kStatisticsViewsQuery;
 using testing::Messages;
 using testing::SessionFacts;
+using testing::StatisticsViewsQuery;
 using testing::TargetFor;
 
-// Replication over the socket (for pg_basebackup), over TLS and in plaintext from loopback, and
+// Replication over the socket, over TLS and in plaintext from loopback, and
 // a line no sandbox client uses: plaintext physical replication from a private network.
 constexpr const char* kPrimaryHba = R"(local      all          all                       trust
 local      replication  all                       trust
@@ -116,8 +117,11 @@ std::set<std::int64_t> WalsenderPids(const Sandbox& primary) {
   return pids;
 }
 
-TEST(ReplicationTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
+class StandbyVersionsTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(StandbyVersionsTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
   SandboxOptions options;
+  options.major = GetParam();
   options.hba_conf = kPrimaryHba;
   Sandbox primary(options);
   primary.GrantScannerHbaFileRules();
@@ -128,8 +132,12 @@ TEST(ReplicationTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
     standby_options.standby_of = SandboxOptions::Standby{&primary, to_primary + " " + conninfo};
     return standby_options;
   };
-  Sandbox tls_standby(standby("application_name=standby_tls sslmode=verify-full sslrootcert=" +
-                              primary.pki().ca_certificate().string()));
+  // By the certificate's DNS name: libpq matches its IP addresses only from 15 on, so a 13 or 14
+  // standby with verify-full to 127.0.0.1 never connects (the later host keyword wins).
+  Sandbox tls_standby(
+      standby("application_name=standby_tls host=localhost sslmode=verify-full "
+              "sslrootcert=" +
+              primary.pki().ca_certificate().string()));
   Sandbox plain_standby(standby("application_name=standby_plain sslmode=disable"));
   AwaitStreaming(primary, {"standby_plain", "standby_tls"});
   if (HasFatalFailure()) {
@@ -148,7 +156,7 @@ TEST(ReplicationTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
   const std::set<std::int64_t> walsenders = WalsenderPids(primary);
   ASSERT_EQ(walsenders.size(), 2u);
   std::vector<Row> view_rows;
-  for (Row& row : primary.Query(kStatisticsViewsQuery)) {
+  for (Row& row : primary.Query(StatisticsViewsQuery(GetParam()))) {
     if (walsenders.contains(std::stoll(*row[kPid]))) view_rows.push_back(std::move(row));
   }
   FactSet from_views;
@@ -196,7 +204,7 @@ TEST(ReplicationTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
   EXPECT_EQ(Rows(standby_facts.table(FactKind::kReplicationLink),
                  {"server", "kind", "name", "host", "port", "sslmode"}),
             (std::multiset<std::string>{
-                "standby_tls standby primary_conninfo 127.0.0.1 " + port + " verify-full",
+                "standby_tls standby primary_conninfo localhost " + port + " verify-full",
                 "standby_plain standby primary_conninfo 127.0.0.1 " + port + " disable"}));
   const std::vector<std::string> standby_findings = BaselineFindings(standby_facts);
   EXPECT_EQ(Messages(standby_findings, "PGW-REPL-003", "standby_tls"),
@@ -219,11 +227,22 @@ TEST(ReplicationTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
                                         "channel_binding not collected)"}));
 }
 
-TEST(ReplicationTest, APlaintextSubscriptionIsJudgedOnBothSides) {
+INSTANTIATE_TEST_SUITE_P(EveryVersion, StandbyVersionsTest,
+                         ::testing::Values(13, 14, 15, 16, 17, 18),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "PostgreSQL" + std::to_string(info.param);
+                         });
+
+class SubscriptionVersionsTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(SubscriptionVersionsTest, APlaintextSubscriptionIsJudgedOnBothSides) {
   SandboxOptions publisher_options;
+  publisher_options.major = GetParam();
   publisher_options.settings["wal_level"] = "logical";
   Sandbox publisher(publisher_options);
-  Sandbox subscriber;
+  SandboxOptions subscriber_options;
+  subscriber_options.major = GetParam();
+  Sandbox subscriber(subscriber_options);
   const char* table = "CREATE TABLE orders (id integer PRIMARY KEY)";
   publisher.Query(table);
   publisher.Query("CREATE PUBLICATION orders_pub FOR TABLE orders");
@@ -327,6 +346,12 @@ TEST(ReplicationTest, APlaintextSubscriptionIsJudgedOnBothSides) {
     subscriber.Query("DROP SUBSCRIPTION " + std::string(name));
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(EveryVersion, SubscriptionVersionsTest,
+                         ::testing::Values(13, 14, 15, 16, 17, 18),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "PostgreSQL" + std::to_string(info.param);
+                         });
 
 }  // namespace
 }  // namespace pgward::collect

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
@@ -82,7 +83,7 @@ void RunTool(const std::vector<std::string>& arguments, const std::filesystem::p
   for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
   // Our environment without what libpq reads (the PG* variables, ~/.postgresql and ~/.pgpass of
-  // whoever runs the tests): a standby's WAL receiver and pg_basebackup connect with what the
+  // whoever runs the tests): a standby's WAL receiver connects with what the
   // test wrote alone. The sandbox's directory is HOME. Built before fork: only
   // async-signal-safe calls after it.
   std::vector<std::string> environment;
@@ -273,12 +274,7 @@ void Sandbox::CreateStandby(const SandboxOptions::Standby& standby) {
   }
   primary_ = standby.primary;
   ssl_ = standby.primary->ssl_;
-  ChownToServerUser();
-  RunTool(
-      {(PostgresBinDirectory(15) / "pg_basebackup").string(), "-h",
-       standby.primary->socket_directory().string(), "-p", std::to_string(standby.primary->port()),
-       "-U", kSuperuser, "-D", data_directory_.string(), "-X", "stream", "-c", "fast", "--no-sync"},
-      directory_, directory_ / "pg_basebackup.log");
+  CopyBaseBackup(*standby.primary);
   // The copied postgresql.conf is the primary's: only where the sockets go and whom to follow
   // differ. A later line of the file wins.
   std::string conf = "\n# pgward sandbox: standby\n";
@@ -286,6 +282,52 @@ void Sandbox::CreateStandby(const SandboxOptions::Standby& standby) {
   conf += "primary_conninfo = '" + standby.primary_conninfo + "'\n";
   std::ofstream(data_directory_ / "postgresql.conf", std::ios::app) << conf;
   WriteFile(data_directory_ / "standby.signal", "");
+  ChownToServerUser();
+}
+
+// The low-level backup API (the server's documentation, "Making a Base Backup Using the Low
+// Level API"), in one session: the data directory copied between the backup's start and stop,
+// without what the server makes anew (its pid file and its sessions' transient state), then the
+// WAL written until the stop, and the backup_label the stop returns.
+void Sandbox::CopyBaseBackup(const Sandbox& primary) {
+  std::unique_ptr<PGconn, PgConnClose> session(PQconnectdb(primary.socket_dsn().c_str()));
+  const auto run = [&](const std::string& sql) {
+    std::unique_ptr<PGresult, PgResultClear> result(PQexec(session.get(), sql.c_str()));
+    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+      throw std::runtime_error("sandbox: base backup: " + sql + ": " +
+                               PQerrorMessage(session.get()));
+    }
+    return result;
+  };
+  if (PQstatus(session.get()) != CONNECTION_OK) {
+    throw std::runtime_error(std::string("sandbox: base backup: ") + PQerrorMessage(session.get()));
+  }
+  const bool renamed = primary.major() >= 15;  // pg_start_backup before 15
+  run(renamed ? "SELECT pg_catalog.pg_backup_start('pgward standby', true)"
+              : "SELECT pg_catalog.pg_start_backup('pgward standby', true, false)");
+  const std::filesystem::path source = primary.data_directory_;
+  std::filesystem::create_directory(data_directory_);
+  std::filesystem::permissions(data_directory_, std::filesystem::perms::owner_all);
+  static const std::set<std::string> kLeftOut = {
+      "postmaster.pid", "postmaster.opts", "pg_wal",      "pg_replslot",
+      "pg_stat_tmp",    "pg_dynshmem",     "pg_notify",   "pg_serial",
+      "pg_snapshots",   "pg_subtrans",     "backup_label"};
+  for (const auto& entry : std::filesystem::directory_iterator(source)) {
+    const std::string name = entry.path().filename().string();
+    const std::filesystem::path target = data_directory_ / name;
+    if (!kLeftOut.contains(name)) {
+      std::filesystem::copy(entry.path(), target, std::filesystem::copy_options::recursive);
+    } else if (entry.is_directory()) {
+      std::filesystem::create_directory(target);  // there, and empty
+    }
+  }
+  const auto stopped =
+      run(renamed ? "SELECT labelfile FROM pg_catalog.pg_backup_stop(false)"
+                  : "SELECT labelfile FROM pg_catalog.pg_stop_backup(false, false)");
+  std::filesystem::remove(data_directory_ / "pg_wal");
+  std::filesystem::copy(source / "pg_wal", data_directory_ / "pg_wal",
+                        std::filesystem::copy_options::recursive);
+  WriteFile(data_directory_ / "backup_label", PQgetvalue(stopped.get(), 0, 0));
   ChownToServerUser();
 }
 

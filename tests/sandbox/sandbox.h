@@ -38,12 +38,11 @@ struct SandboxOptions {
   // Replaces the default server certificate (CN and DNS name localhost, IP 127.0.0.1, RSA 2048,
   // valid 365 days), e.g. with a short-lived one. The sandbox CA issues it either way.
   std::optional<CertificateSpec> server_certificate;
-  // Makes the sandbox a streaming standby of `primary` (of 13 to 15, which Debian's
-  // pg_basebackup reaches; the npm builds have none): a base backup taken over the primary's
-  // Unix socket (its pg_hba.conf needs a `local replication` line), then started with
-  // `primary_conninfo` (libpq keywords, no single quotes). A standby has the primary's settings,
-  // certificates (pki() is the primary's, which must outlive it) and roles; the other options
-  // are ignored.
+  // Makes the sandbox a streaming standby of `primary`, of any version: a base backup taken with
+  // the low-level backup API over the primary's Unix socket (Debian's pg_basebackup reaches no
+  // server newer than 15, and the npm builds have none), then started with `primary_conninfo`
+  // (libpq keywords, no single quotes). A standby has the primary's settings, certificates
+  // (pki() is the primary's, which must outlive it) and roles; the other options are ignored.
   struct Standby {
     const Sandbox* primary = nullptr;
     std::string primary_conninfo;
@@ -109,6 +108,7 @@ class Sandbox {
  private:
   void CreateCluster(const SandboxOptions& options);
   void CreateStandby(const SandboxOptions::Standby& standby);
+  void CopyBaseBackup(const Sandbox& primary);
   // Gives the sandbox's files to the `postgres` OS user when tools run as it.
   void ChownToServerUser() const;
   void StartServer();
