@@ -98,12 +98,21 @@ TEST_P(IdentLiveVersionsTest, APermissiveMapIsFoundAndAStrictOnePasses) {
     // +group as any member of the group (is_member_of_role_nosuper: a superuser is no member of
     // a group it was not granted).
     sandbox.Query("CREATE ROLE admins NOLOGIN; GRANT admins TO replicator");
-    WriteMaps(sandbox, "certs /^(.*)$ all\ncerts /^ops-(.*)$ +admins\n");
+    WriteMaps(sandbox, "certs /^(.*)$ +admins\n");
+    EXPECT_EQ(LoginWithCertificate(sandbox, "nobody-in-particular", "replicator"), "replicator");
+    EXPECT_EQ(LoginWithCertificate(sandbox, "nobody-in-particular", "postgres"), std::nullopt);
+    FactSet group;
+    EXPECT_EQ(ErrorText(Collect({target}, group)), "");
+    EXPECT_EQ(Messages(BaselineFindings(group), "PGW-IDENT-001", HbaTarget(sandbox)),
+              std::multiset<std::string>{
+                  "this hostssl line (cert) lets a client certificate of any name log in through "
+                  "map certs as replicator (" +
+                  IdentLine(sandbox, 1) + ")"});
+    WriteMaps(sandbox, "certs /^(.*)$ all\n");
     EXPECT_EQ(LoginWithCertificate(sandbox, "nobody-in-particular", "postgres"), "postgres");
-    EXPECT_EQ(LoginWithCertificate(sandbox, "ops-x", "replicator"), "replicator");
-    FactSet targets;
-    EXPECT_EQ(ErrorText(Collect({target}, targets)), "");
-    EXPECT_EQ(Messages(BaselineFindings(targets), "PGW-IDENT-001", HbaTarget(sandbox)),
+    FactSet all;
+    EXPECT_EQ(ErrorText(Collect({target}, all)), "");
+    EXPECT_EQ(Messages(BaselineFindings(all), "PGW-IDENT-001", HbaTarget(sandbox)),
               std::multiset<std::string>{
                   "this hostssl line (cert) lets a client certificate of any name log in through "
                   "map certs as postgres (" +

@@ -37,7 +37,7 @@ using testing::SessionFacts;
 using testing::StatisticsViewsQuery;
 using testing::TargetFor;
 
-// Replication over the socket, over TLS and in plaintext from loopback, and
+// Replication over TLS and in plaintext from loopback (and the socket), and
 // a line no sandbox client uses: plaintext physical replication from a private network.
 constexpr const char* kPrimaryHba = R"(local      all          all                       trust
 local      replication  all                       trust
@@ -132,12 +132,13 @@ TEST_P(StandbyVersionsTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
     standby_options.standby_of = SandboxOptions::Standby{&primary, to_primary + " " + conninfo};
     return standby_options;
   };
-  // By the certificate's DNS name: libpq matches its IP addresses only from 15 on, so a 13 or 14
-  // standby with verify-full to 127.0.0.1 never connects (the later host keyword wins).
+  // To the address from 15, whose libpq matches a certificate's IP addresses; a 13 or 14
+  // standby with verify-full to 127.0.0.1 never connects, so it names the certificate's DNS
+  // name (the later host keyword wins).
+  const std::string tls_host = GetParam() >= 15 ? "127.0.0.1" : "localhost";
   Sandbox tls_standby(
-      standby("application_name=standby_tls host=localhost sslmode=verify-full "
-              "sslrootcert=" +
-              primary.pki().ca_certificate().string()));
+      standby("application_name=standby_tls host=" + tls_host +
+              " sslmode=verify-full sslrootcert=" + primary.pki().ca_certificate().string()));
   Sandbox plain_standby(standby("application_name=standby_plain sslmode=disable"));
   AwaitStreaming(primary, {"standby_plain", "standby_tls"});
   if (HasFatalFailure()) {
@@ -204,7 +205,7 @@ TEST_P(StandbyVersionsTest, StandbysOverTlsAndPlaintextAreReplicationSessions) {
   EXPECT_EQ(Rows(standby_facts.table(FactKind::kReplicationLink),
                  {"server", "kind", "name", "host", "port", "sslmode"}),
             (std::multiset<std::string>{
-                "standby_tls standby primary_conninfo localhost " + port + " verify-full",
+                "standby_tls standby primary_conninfo " + tls_host + " " + port + " verify-full",
                 "standby_plain standby primary_conninfo 127.0.0.1 " + port + " disable"}));
   const std::vector<std::string> standby_findings = BaselineFindings(standby_facts);
   EXPECT_EQ(Messages(standby_findings, "PGW-REPL-003", "standby_tls"),

@@ -276,7 +276,8 @@ void Sandbox::CreateStandby(const SandboxOptions::Standby& standby) {
   ssl_ = standby.primary->ssl_;
   CopyBaseBackup(*standby.primary);
   // The copied postgresql.conf is the primary's: only where the sockets go and whom to follow
-  // differ. A later line of the file wins.
+  // differ. A later line of the file wins (and postgresql.auto.conf, read after it, sets neither:
+  // sandboxes use ALTER SYSTEM for no such setting).
   std::string conf = "\n# pgward sandbox: standby\n";
   conf += "unix_socket_directories = '" + directory_.string() + "'\n";
   conf += "primary_conninfo = '" + standby.primary_conninfo + "'\n";

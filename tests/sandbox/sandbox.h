@@ -40,9 +40,10 @@ struct SandboxOptions {
   std::optional<CertificateSpec> server_certificate;
   // Makes the sandbox a streaming standby of `primary`, of any version: a base backup taken with
   // the low-level backup API over the primary's Unix socket (Debian's pg_basebackup reaches no
-  // server newer than 15, and the npm builds have none), then started with `primary_conninfo`
-  // (libpq keywords, no single quotes). A standby has the primary's settings, certificates
-  // (pki() is the primary's, which must outlive it) and roles; the other options are ignored.
+  // server newer than 15, and the npm builds have none; no tablespaces, which sandboxes do not
+  // make), then started with `primary_conninfo` (libpq keywords, no single quotes). A standby has
+  // the primary's settings, certificates (pki() is the primary's, which must outlive it) and roles;
+  // the other options are ignored.
   struct Standby {
     const Sandbox* primary = nullptr;
     std::string primary_conninfo;
