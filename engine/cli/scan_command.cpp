@@ -40,8 +40,8 @@ bool JudgesServerField(const LoadedPolicies& loaded, FieldHandle<FactKind::kServ
     for (const policy::Rule& rule : policy.rules) {
       if (rule.target != FactKind::kServer) continue;
       std::vector<size_t> fields;
-      if (rule.selector) rule.selector->CollectFields(fields);
-      if (rule.assertion) rule.assertion->CollectFields(fields);
+      if (rule.selector) rule.selector->CollectReadFields(fields);
+      if (rule.assertion) rule.assertion->CollectReadFields(fields);
       if (std::ranges::find(fields, static_cast<size_t>(field)) != fields.end()) return true;
     }
   }

@@ -20,8 +20,12 @@ class Predicate {
  public:
   virtual ~Predicate() = default;
   virtual Truth Evaluate(const FactTable& table, size_t row) const = 0;
-  // The fields the predicate reads: the evidence a finding with an unknown result lacks.
+  // The fields whose absence makes the predicate unknown: the evidence a finding with an unknown
+  // result lacks.
   virtual void CollectFields(std::vector<size_t>& fields) const = 0;
+  // Every field the predicate reads, presence tests included: what collection is to gather for
+  // it.
+  virtual void CollectReadFields(std::vector<size_t>& fields) const = 0;
   // The list elements that make an all_in / all_match test fail on this row (for the
   // {offending} message placeholder, e.g. the suites of ssl_ciphers outside an allowlist).
   virtual void CollectOffending(const FactTable& /*table*/, size_t /*row*/,

@@ -24,6 +24,9 @@ class JunctionPredicate final : public Predicate {
   void CollectFields(std::vector<size_t>& fields) const override {
     for (const PredicatePtr& operand : operands_) operand->CollectFields(fields);
   }
+  void CollectReadFields(std::vector<size_t>& fields) const override {
+    for (const PredicatePtr& operand : operands_) operand->CollectReadFields(fields);
+  }
   void CollectOffending(const FactTable& table, size_t row,
                         std::vector<std::string>& offending) const override {
     for (const PredicatePtr& operand : operands_) operand->CollectOffending(table, row, offending);
@@ -45,6 +48,9 @@ class NotPredicate final : public Predicate {
   void CollectFields(std::vector<size_t>& fields) const override {
     operand_->CollectFields(fields);
   }
+  void CollectReadFields(std::vector<size_t>& fields) const override {
+    operand_->CollectReadFields(fields);
+  }
   void CollectOffending(const FactTable& table, size_t row,
                         std::vector<std::string>& offending) const override {
     operand_->CollectOffending(table, row, offending);
@@ -61,6 +67,7 @@ class ConstantPredicate final : public Predicate {
   explicit ConstantPredicate(bool value) : value_(value) {}
   Truth Evaluate(const FactTable&, size_t) const override { return TruthOf(value_); }
   void CollectFields(std::vector<size_t>&) const override {}
+  void CollectReadFields(std::vector<size_t>&) const override {}
 
  private:
   bool value_;
@@ -71,6 +78,7 @@ class FieldPredicate : public Predicate {
  public:
   explicit FieldPredicate(size_t field) : field_(field) {}
   void CollectFields(std::vector<size_t>& fields) const override { fields.push_back(field_); }
+  void CollectReadFields(std::vector<size_t>& fields) const override { fields.push_back(field_); }
 
  protected:
   size_t field_;

@@ -6,6 +6,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 namespace pgward::policy {
 namespace {
@@ -219,6 +220,24 @@ exclude: [PGW-CONN-001, PGW-SRV-010]
   ASSERT_EQ(mistyped.errors.size(), 1u);
   EXPECT_EQ(mistyped.errors[0].ToString(),
             "pack.yaml:5:25: unknown rule id 'PGW-SRV-01O' in pack (did you mean 'PGW-SRV-010'?)");
+}
+
+// What a rule reads, presence tests included (what collection gathers for it), apart from what
+// makes it unknown (the evidence a finding lacks): a presence test is never unknown.
+TEST(PolicyLoaderTest, PresenceTestsReadTheirFieldWithoutNeedingIt) {
+  const LoadResult loaded = LoadPolicyText(
+      Replace(kValid, "      tls_version: {ge: {param: min_tls}}",
+              "      tls_version: {ge: {param: min_tls}}\n      client_dn: {present: true}"),
+      "policy.yaml");
+  ASSERT_TRUE(loaded.policy) << (loaded.errors.empty() ? "" : loaded.errors[0].ToString());
+  const Predicate& assertion = *loaded.policy->rules.at(0).assertion;
+  std::vector<size_t> unknown_when_absent, read;
+  assertion.CollectFields(unknown_when_absent);
+  assertion.CollectReadFields(read);
+  constexpr size_t kTlsVersion = FieldOf<FactKind::kConnection>("tls_version");
+  constexpr size_t kClientDn = FieldOf<FactKind::kConnection>("client_dn");
+  EXPECT_EQ(unknown_when_absent, std::vector<size_t>{kTlsVersion});
+  EXPECT_EQ(std::set<size_t>(read.begin(), read.end()), (std::set<size_t>{kTlsVersion, kClientDn}));
 }
 
 TEST(PolicyLoaderTest, CommandLineParametersAreTypedAndChecked) {
