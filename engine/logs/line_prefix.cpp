@@ -42,7 +42,8 @@ std::uint64_t Load8(const char* bytes) {
   return word;
 }
 
-// Whether the literal `element` starts at `at` (the line has its bytes from `at` on).
+// Whether the literal `element` starts at `at` (the line has its bytes from `at` on): compared
+// in place, a word at a time, without a call to memcmp.
 bool LiteralAt(const Element& element, std::string_view line, std::size_t at) {
   if (element.word_mask != 0 && line.size() - at >= 8) {
     return ((Load8(line.data() + at) ^ element.word) & element.word_mask) == 0;
@@ -52,6 +53,12 @@ bool LiteralAt(const Element& element, std::string_view line, std::size_t at) {
     if (line[at + i] != literal[i]) return false;
   }
   return true;
+}
+
+// Where the literal `element` ends when it starts at `at`, or kNoMatch.
+std::size_t MatchLiteral(const Element& element, std::string_view line, std::size_t at) {
+  if (line.size() - at < element.literal.size()) return kNoMatch;
+  return LiteralAt(element, line, at) ? at + element.literal.size() : kNoMatch;
 }
 
 // A timestamp's shape ("dddd-dd-dd dd:dd:dd.ddd", d a digit), compared 8 bytes at a time: on
@@ -135,9 +142,7 @@ std::size_t MatchRun(std::string_view line, std::size_t at, bool (*accepts)(char
 std::size_t MatchFixed(const Element& element, std::string_view line, std::size_t at) {
   switch (element.kind) {
     case Kind::kLiteral:
-      // Literals are a few characters: compared in place, without a call to memcmp.
-      if (line.size() - at < element.literal.size()) return kNoMatch;
-      return LiteralAt(element, line, at) ? at + element.literal.size() : kNoMatch;
+      return MatchLiteral(element, line, at);
     case Kind::kTimestampMs:
       return MatchTimestamp(line, at, true);
     case Kind::kTimestamp:
@@ -281,10 +286,10 @@ std::size_t MatchFirstTry(const std::vector<Element>& elements, std::size_t coun
     at = SkipLeftPadding(element, line, at);
     // Literals first, without MatchFixedElement's dispatch: half a prefix's elements are.
     if (element.kind == Kind::kLiteral) {
-      const std::size_t size = element.literal.size();
-      if (line.size() - at < size || !LiteralAt(element, line, at)) return kNoMatch;
-      spans[index] = {at, at + size};
-      at += size;
+      const std::size_t end = MatchLiteral(element, line, at);
+      if (end == kNoMatch) return kNoMatch;
+      spans[index] = {at, end};
+      at = end;
       continue;
     }
     const bool host = element.kind == Kind::kHost;

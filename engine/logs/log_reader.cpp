@@ -533,7 +533,7 @@ class OutcomeJoiner {
 
  private:
   void Release(BlockOutcome& outcome) {
-    if (outcome.bytes.data) buffers_.Give(std::move(outcome.bytes));
+    buffers_.Give(std::move(outcome.bytes));
     vectors_.Give(std::move(outcome.kept));
   }
 

@@ -207,7 +207,7 @@ std::uint64_t CutIntoBlocks(ByteSource& source, bool hold_partial,
   std::uint64_t long_line_bytes = 0, long_line_quotes = 0;
   const auto pass_on = [&](SourceBlock& block, std::uint64_t bytes) {
     const std::size_t resumable = on_block(block);
-    if (block.bytes.data) buffers.Give(std::move(block.bytes));
+    buffers.Give(std::move(block.bytes));
     if (resumable > 0) complete = block_start + (block.truncated ? bytes : resumable);
     block_start += bytes;
   };
@@ -289,7 +289,8 @@ BlockBytes BlockBuffers::Take(std::size_t capacity) {
 }
 
 void BlockBuffers::Give(BlockBytes bytes) {
-  if (bytes.capacity != kReadBytes) return;
+  // A block its consumer took the bytes of (moved from: no data) gives nothing back.
+  if (!bytes.data || bytes.capacity != kReadBytes) return;
   std::lock_guard<std::mutex> lock(mutex_);
   free_.push_back(std::move(bytes));
 }

@@ -60,7 +60,8 @@ struct SourceBlock {
 
 // Buffers of blocks, used again: a block handed to another thread comes back when it is done
 // with, so that reading a file takes the same few buffers whatever its size. Only buffers of
-// kReadBytes are kept; a larger one, for a long line, is freed when given back.
+// kReadBytes are kept; a larger one, for a long line, is freed when given back, and an empty one
+// (moved from) is ignored.
 class BlockBuffers {
  public:
   BlockBytes Take(std::size_t capacity = kReadBytes);
