@@ -84,15 +84,12 @@ void AddServerFact(const ServerRows& rows, FactSet& facts) {
   }
   AddSettingsImpliedByVersion(table, row, rows.version);
   if (const std::optional<std::string> ciphers = Setting(rows, "ssl_ciphers")) {
-    const std::vector<std::string> expanded = ExpandCipherList(*ciphers);
-    const std::vector<std::string_view> views(expanded.begin(), expanded.end());
-    table.SetStringList(row, FieldOf<FactKind::kServer>("ssl_ciphers_expanded"), views);
+    table.SetStringList(row, FieldOf<FactKind::kServer>("ssl_ciphers_expanded"),
+                        ExpandCipherList(*ciphers));
   }
   if (const std::optional<std::string> groups =
           Setting(rows, rows.version >= 180000 ? "ssl_groups" : "ssl_ecdh_curve")) {
-    const std::vector<std::string> names = KeyExchangeGroups(*groups);
-    const std::vector<std::string_view> views(names.begin(), names.end());
-    table.SetStringList(row, FieldOf<FactKind::kServer>("ssl_groups"), views);
+    table.SetStringList(row, FieldOf<FactKind::kServer>("ssl_groups"), KeyExchangeGroups(*groups));
   }
   if (std::optional<std::string> encryption = Setting(rows, "password_encryption")) {
     // Before 10 the setting is a boolean: on stores MD5 hashes.
@@ -100,9 +97,8 @@ void AddServerFact(const ServerRows& rows, FactSet& facts) {
     table.SetString(row, FieldOf<FactKind::kServer>("password_encryption"), *encryption);
   }
   if (rows.md5_password_roles) {
-    const std::vector<std::string_view> names(rows.md5_password_roles->begin(),
-                                              rows.md5_password_roles->end());
-    table.SetStringList(row, FieldOf<FactKind::kServer>("md5_password_roles"), names);
+    table.SetStringList(row, FieldOf<FactKind::kServer>("md5_password_roles"),
+                        *rows.md5_password_roles);
   }
   for (const size_t field : {ServerField("log_connections"), ServerField("log_disconnections")}) {
     if (std::optional<bool> flag = ParseLogConnections(setting(field))) {

@@ -117,9 +117,7 @@ std::optional<FindingSubject> ReadSubject(const Member& member, FactKind kind,
     if (!field) field_member.Fail("a field of " + std::string(spec.name) + " facts");
     if (value.is_null()) continue;
     if (spec.fields[*field].type == FieldType::kStringList) {
-      const std::vector<std::string> items = field_member.Texts();
-      const std::vector<std::string_view> views(items.begin(), items.end());
-      table.SetStringList(row, *field, views);
+      table.SetStringList(row, *field, field_member.Texts());
       continue;
     }
     const std::string text = value.is_string()           ? value.get<std::string>()

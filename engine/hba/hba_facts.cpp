@@ -34,11 +34,6 @@ std::string_view SymbolicKindName(SymbolicAddressKind kind) {
   return "";
 }
 
-void SetList(FactTable& table, size_t row, size_t field, const std::vector<std::string>& values) {
-  const std::vector<std::string_view> views(values.begin(), values.end());
-  table.SetStringList(row, field, views);
-}
-
 }  // namespace
 
 std::string TokenText(const Token& token) {
@@ -97,13 +92,13 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
     for (ConnectionKind kind : record.symbolic_reachable) {
       if (kind == ConnectionKind::kTcpPlaintext) plaintext.push_back(record.symbolic_label);
     }
-    SetList(rules, row, f_shadowed_by, shadowers);
-    SetList(rules, row, f_plaintext, plaintext);
-    SetList(rules, row, f_not_rejected, FormatRanges(record.plaintext_not_rejected));
+    rules.SetStringList(row, f_shadowed_by, shadowers);
+    rules.SetStringList(row, f_plaintext, plaintext);
+    rules.SetStringList(row, f_not_rejected, FormatRanges(record.plaintext_not_rejected));
     if (record.names_replication) {
       std::vector<std::string> replication = FormatRanges(record.replication_plaintext);
       if (record.replication_plaintext_symbolic) replication.push_back(record.symbolic_label);
-      SetList(rules, row, f_replication, replication);
+      rules.SetStringList(row, f_replication, replication);
     }
   }
 
@@ -240,7 +235,7 @@ RuleRows AddRuleRows(const HbaFile& file, int pg_version, FactSet& facts) {
       table.SetString(row, f_network, symbolic->text);
     }
     table.SetInterned(row, f_method, FieldType::kString, shared.method);
-    if (view.options) SetList(table, row, f_options, *view.options);
+    if (view.options) table.SetStringList(row, f_options, *view.options);
     if (rule.clientcert != ClientCert::kOff) {
       table.SetString(row, f_clientcert, ClientCertName(rule.clientcert));
     }
@@ -271,8 +266,9 @@ void AddCertificateNameFacts(const HbaFile& file, const HbaContext& context,
     if (!checks[i]) continue;
     const CertificateNameCheck& check = *checks[i];
     if (check.map) table.SetString(rows[i], f_map, *check.map);
-    if (check.any_name_roles) SetList(table, rows[i], f_map_privileged, *check.any_name_roles);
-    if (check.own_name_roles) SetList(table, rows[i], f_name_privileged, *check.own_name_roles);
+    if (check.any_name_roles) table.SetStringList(rows[i], f_map_privileged, *check.any_name_roles);
+    if (check.own_name_roles)
+      table.SetStringList(rows[i], f_name_privileged, *check.own_name_roles);
   }
 }
 

@@ -86,6 +86,11 @@ void FactTable::SetStringList(size_t row, size_t field, std::span<const std::str
   columns_[field].ids[row] = pool_->InternList(ids);
 }
 
+void FactTable::SetStringList(size_t row, size_t field, std::span<const std::string> values) {
+  const std::vector<std::string_view> views(values.begin(), values.end());
+  SetStringList(row, field, views);
+}
+
 void FactTable::SetInterned(size_t row, size_t field, FieldType type, ValueId id) {
   Check(field, type);
   if (type == FieldType::kBool || type == FieldType::kTlsVersion || StoresIntegers(field)) {

@@ -46,6 +46,7 @@ class FactTable {
   void SetAddress(size_t row, size_t field, const IpAddress& value);
   void SetRange(size_t row, size_t field, const IpRange& value);
   void SetStringList(size_t row, size_t field, std::span<const std::string_view> values);
+  void SetStringList(size_t row, size_t field, std::span<const std::string> values);
   // A value already interned in this table's pool, of the field's `type` (a string, address,
   // range or list): for a value that many rows share, interned once.
   void SetInterned(size_t row, size_t field, FieldType type, ValueId id);

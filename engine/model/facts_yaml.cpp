@@ -31,8 +31,7 @@ std::optional<std::string> SetValue(FactTable& table, size_t row, size_t field,
       if (!item.IsScalar()) return At(item, what + " must be a list of strings");
       items.push_back(item.Scalar());
     }
-    const std::vector<std::string_view> views(items.begin(), items.end());
-    table.SetStringList(row, field, views);
+    table.SetStringList(row, field, items);
     return std::nullopt;
   }
   if (!value.IsScalar()) return At(value, what + " must be a single value");

@@ -37,8 +37,7 @@ void AddCertificateFacts(std::string_view server, const ChainFacts& chain, FactS
     std::vector<std::string> names;
     for (const std::string& name : certificate.dns_names) names.push_back("DNS:" + name);
     for (const std::string& address : certificate.ip_addresses) names.push_back("IP:" + address);
-    const std::vector<std::string_view> name_views(names.begin(), names.end());
-    table.SetStringList(row, sans, name_views);
+    table.SetStringList(row, sans, names);
     table.SetInteger(row, not_before, certificate.not_before.time_since_epoch().count());
     table.SetInteger(row, not_after, certificate.not_after.time_since_epoch().count());
     table.SetInteger(row, days, certificate.days_to_expiry);
