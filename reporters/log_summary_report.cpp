@@ -3,6 +3,7 @@
 #include <ostream>
 #include <string>
 
+#include "engine/model/fact_format.h"
 #include "reporters/json_writer.h"
 #include "reporters/printable.h"
 
@@ -57,6 +58,11 @@ void WriteWhoText(const LogWho& who, std::ostream& out) {
   for (const auto& [name, values] : rows) {
     if (!values->empty()) out << "      " << name << ": " << Line(*values) << "\n";
   }
+}
+
+std::optional<std::string> Time(const std::optional<std::int64_t>& milliseconds) {
+  if (!milliseconds) return std::nullopt;
+  return FormatTimestamp(*milliseconds / 1000);
 }
 
 }  // namespace
@@ -117,6 +123,25 @@ void WriteLogSummaryJson(const LogSummary& summary, std::ostream& out) {
       json.EndObject();
     }
     json.EndArray();
+    json.Key("reloads");
+    json.BeginObject();
+    json.IntMember("requested", static_cast<std::int64_t>(summary.reloads));
+    json.Key("failed");
+    json.BeginArray();
+    for (const LogReloadFailure& failure : summary.reload_failures) {
+      json.BeginObject();
+      json.Member("configuration", failure.configuration);
+      json.IntMember("failed_reloads", static_cast<std::int64_t>(failure.failed_reloads));
+      json.Key("outdated");
+      json.Bool(failure.outdated);
+      json.Key("first_failed");
+      json.OptionalString(Time(failure.first_failed));
+      json.Key("last_failed");
+      json.OptionalString(Time(failure.last_failed));
+      json.EndObject();
+    }
+    json.EndArray();
+    json.EndObject();
     json.Key("top");
     json.BeginObject();
     WriteWho(json, "plaintext_tcp", summary.plaintext_who);
@@ -184,6 +209,18 @@ void WriteLogSummaryText(const LogSummary& summary, std::ostream& out) {
     for (const LogHbaLineUse& use : summary.hba_lines) {
       out << "  " << Printable(use.file) << ":" << use.line << ": " << use.authenticated << "\n";
     }
+  }
+  if (summary.reloads > 0 || !summary.reload_failures.empty()) {
+    out << "configuration reloads: " << summary.reloads << "\n";
+  }
+  for (const LogReloadFailure& failure : summary.reload_failures) {
+    out << "  " << Printable(failure.configuration) << " was not reloaded "
+        << failure.failed_reloads << " time(s)";
+    if (const std::optional<std::string> last = Time(failure.last_failed))
+      out << ", last at " << *last;
+    out << (failure.outdated ? ": OUTDATED, the server still runs the configuration it had before"
+                             : ": a later reload or start applied it")
+        << "\n";
   }
   for (const std::string& note : summary.notes) out << "note: " << Printable(note) << "\n";
 }

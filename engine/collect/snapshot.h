@@ -17,8 +17,9 @@ inline constexpr int kSnapshotFormatVersion = 1;
 // Which member of a server entry holds the facts of each kind; server facts are "settings".
 // Members were only ever added: a snapshot without the newer ones reads as having none.
 inline constexpr const char* kSnapshotMemberOfKind[kFactKindCount] = {
-    "connections", "settings",   "certificates", "probe_protocols", "probe_ciphers",
-    "hba_rules",   "hba_access", "log_sessions", "log_failures",    "replication_links"};
+    "connections",   "settings",          "certificates", "probe_protocols",
+    "probe_ciphers", "hba_rules",         "hba_access",   "log_sessions",
+    "log_failures",  "replication_links", "log_reloads"};
 
 // The snapshot document of `evidence`: each server's identity, its facts (the rows its
 // ServerEvidence points at) and its errors.

@@ -62,6 +62,18 @@ void AddLogFacts(const LogSummary& summary, std::string_view log, FactSet& facts
     SetTimes(failures, row, FieldOf<FactKind::kLogFailure>("first_seen"),
              FieldOf<FactKind::kLogFailure>("last_seen"), group.first_seen, group.last_seen);
   }
+  FactTable& reloads = facts.table(FactKind::kLogReload);
+  for (const LogReloadFailure& failure : summary.reload_failures) {
+    const size_t row = reloads.AppendRow();
+    reloads.SetString(row, FieldOf<FactKind::kLogReload>("log"), log);
+    reloads.SetString(row, FieldOf<FactKind::kLogReload>("configuration"), failure.configuration);
+    reloads.SetBool(row, FieldOf<FactKind::kLogReload>("outdated"), failure.outdated);
+    reloads.SetInteger(row, FieldOf<FactKind::kLogReload>("failed_reloads"),
+                       static_cast<std::int64_t>(failure.failed_reloads));
+    SetTimes(reloads, row, FieldOf<FactKind::kLogReload>("first_failed"),
+             FieldOf<FactKind::kLogReload>("last_failed"), failure.first_failed,
+             failure.last_failed);
+  }
 }
 
 namespace {
@@ -104,7 +116,7 @@ std::optional<std::string> AddServerLogFacts(const std::vector<std::string>& fil
   LogPositions reached = resume;
   ServerLogsRead read =
       SummarizeServerLogs(files, options, summary_options, positions != nullptr ? &resume : nullptr,
-                          positions != nullptr ? &reached : nullptr);
+                          positions != nullptr ? &reached : nullptr, std::string(log));
   if (read.error) return read.error;
   LogSummary& summary = read.summary;
   if (summary.connections.received == 0 && summary.connections.authorized == 0) {

@@ -1,7 +1,8 @@
 #pragma once
 
 // Server logs as facts for a scan: each log read and summarised, its session and failure groups
-// appended as log_session and log_failure facts.
+// appended as log_session and log_failure facts, the configurations it failed to reload as
+// log_reload facts.
 
 #include <optional>
 #include <string>

@@ -22,6 +22,20 @@ void LogPositions::Set(const FileIdentity& file, LogPosition position) {
   positions_[file] = std::move(position);
 }
 
+std::vector<OutdatedConfiguration> LogPositions::Outdated(const std::string& log) const {
+  const auto found = outdated_.find(log);
+  return found == outdated_.end() ? std::vector<OutdatedConfiguration>() : found->second;
+}
+
+void LogPositions::SetOutdated(const std::string& log,
+                               std::vector<OutdatedConfiguration> outdated) {
+  if (outdated.empty()) {
+    outdated_.erase(log);
+  } else {
+    outdated_[log] = std::move(outdated);
+  }
+}
+
 std::string LogPositions::ToJson() const {
   nlohmann::ordered_json files = nlohmann::ordered_json::array();
   for (const auto& [file, position] : positions_) {
@@ -41,7 +55,21 @@ std::string LogPositions::ToJson() const {
     }
     files.push_back(std::move(entry));
   }
-  return nlohmann::ordered_json{{"files", files}}.dump(1) + "\n";
+  nlohmann::ordered_json document{{"files", files}};
+  if (!outdated_.empty()) {
+    nlohmann::ordered_json logs = nlohmann::ordered_json::array();
+    for (const auto& [log, outdated] : outdated_) {
+      nlohmann::ordered_json configurations = nlohmann::ordered_json::array();
+      for (const OutdatedConfiguration& configuration : outdated) {
+        nlohmann::ordered_json entry = {{"configuration", configuration.configuration}};
+        if (configuration.last_failed) entry["last_failed_ms"] = *configuration.last_failed;
+        configurations.push_back(std::move(entry));
+      }
+      logs.push_back({{"log", log}, {"configurations", std::move(configurations)}});
+    }
+    document["outdated"] = std::move(logs);
+  }
+  return document.dump(1) + "\n";
 }
 
 std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std::string& error) {
@@ -85,6 +113,36 @@ std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std:
     }
     positions.Set({file["device"].get<std::uint64_t>(), file["inode"].get<std::uint64_t>()},
                   std::move(position));
+  }
+  if (document.contains("outdated")) {
+    const nlohmann::json& logs = document["outdated"];
+    if (!logs.is_array()) {
+      error = "outdated that is not a list";
+      return std::nullopt;
+    }
+    for (const nlohmann::json& log : logs) {
+      if (!log.is_object() || !log.contains("log") || !log["log"].is_string() ||
+          !log.contains("configurations") || !log["configurations"].is_array()) {
+        error = "an outdated entry without a log and its configurations";
+        return std::nullopt;
+      }
+      std::vector<OutdatedConfiguration> outdated;
+      for (const nlohmann::json& configuration : log["configurations"]) {
+        if (!configuration.is_object() || !configuration.contains("configuration") ||
+            !configuration["configuration"].is_string() ||
+            (configuration.contains("last_failed_ms") &&
+             !configuration["last_failed_ms"].is_number_integer())) {
+          error = "an outdated configuration without a name";
+          return std::nullopt;
+        }
+        outdated.push_back(
+            {configuration["configuration"].get<std::string>(),
+             configuration.contains("last_failed_ms")
+                 ? std::optional<std::int64_t>(configuration["last_failed_ms"].get<std::int64_t>())
+                 : std::nullopt});
+      }
+      positions.SetOutdated(log["log"].get<std::string>(), std::move(outdated));
+    }
   }
   return positions;
 }

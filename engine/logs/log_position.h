@@ -33,6 +33,13 @@ struct OpenConnection {
   std::optional<std::int64_t> received;  // milliseconds since 1970 UTC, when the log says
 };
 
+// A configuration the server failed to reload, and had not reloaded since, when a run stopped
+// (LogReloadFailure::outdated): the next run's lines may not mention it again.
+struct OutdatedConfiguration {
+  std::string configuration;
+  std::optional<std::int64_t> last_failed;  // milliseconds since 1970 UTC, when the log says
+};
+
 struct LogPosition {
   std::uint64_t offset = 0;
   std::string head_digest;  // SHA-256 (hex) of the first min(offset, kHeadDigestBytes) bytes
@@ -48,16 +55,22 @@ class LogPositions {
   // Where the last run stopped in the file of this identity, if it was read.
   const LogPosition* Find(const FileIdentity& file) const;
   void Set(const FileIdentity& file, LogPosition position);
-  bool empty() const { return positions_.empty(); }
+  bool empty() const { return positions_.empty() && outdated_.empty(); }
+  // The configurations the server of `log` (the name a scan gives it, which rotation does not
+  // change) had not reloaded when the last run stopped.
+  std::vector<OutdatedConfiguration> Outdated(const std::string& log) const;
+  void SetOutdated(const std::string& log, std::vector<OutdatedConfiguration> outdated);
 
   // {"files": [{"device": D, "inode": I, "offset": O, "head_sha256": H,
-  //             "open_connections": [{"backend": B, "client": C}, ...]}, ...]}
+  //             "open_connections": [{"backend": B, "client": C}, ...]}, ...],
+  //  "outdated": [{"log": L, "configurations": [{"configuration": N, "last_failed_ms": T}]}]}
   std::string ToJson() const;
   // nullopt, with `error` set, for a document that is not one ToJson wrote.
   static std::optional<LogPositions> FromJson(const std::string& text, std::string& error);
 
  private:
   std::map<FileIdentity, LogPosition> positions_;
+  std::map<std::string, std::vector<OutdatedConfiguration>> outdated_;
 };
 
 }  // namespace pgward::logs

@@ -436,6 +436,9 @@ enum class Message {
   kNoHbaEntry,                 // no pg_hba.conf entry for ...
   kPasswordAuthentication,     // password authentication failed for user "..."
   kDisconnection,              // disconnection: session time: ...
+  kReloadRequested,            // received SIGHUP, reloading configuration files
+  kNotReloaded,                // SSL configuration was not reloaded, pg_hba.conf was not ...
+  kServerStart,                // starting PostgreSQL 15.14 ...
 };
 
 constexpr std::string_view kReceivedText = "connection received: ";
@@ -455,6 +458,13 @@ constexpr std::string_view kHbaRejectReplicationText =
 constexpr std::string_view kNoHbaEntryText = "no pg_hba.conf entry for ";
 constexpr std::string_view kPasswordText = "password authentication failed for user \"";
 constexpr std::string_view kDisconnectionText = "disconnection: ";
+constexpr std::string_view kReloadRequestedText = "received SIGHUP, reloading configuration files";
+constexpr std::string_view kNotReloadedText = " was not reloaded";
+constexpr std::string_view kSslNotReloadedText = "SSL configuration was not reloaded";
+// The authentication files: named so up to 15, by their absolute path from 16.
+constexpr std::string_view kAuthFilesNotReloaded[] = {"pg_hba.conf was not reloaded",
+                                                      "pg_ident.conf was not reloaded"};
+constexpr std::string_view kServerStartText = "starting PostgreSQL ";
 
 // Most messages are statements, checkpoints and the like: their first letter passes them by.
 Message Classify(std::string_view message) {
@@ -481,11 +491,21 @@ Message Classify(std::string_view message) {
       if (StartsWith(message, kHbaRejectText) || StartsWith(message, kHbaRejectReplicationText)) {
         return Message::kHbaReject;
       }
-      return StartsWith(message, kPasswordText) ? Message::kPasswordAuthentication
-                                                : Message::kOther;
+      if (StartsWith(message, kPasswordText)) return Message::kPasswordAuthentication;
+      for (const std::string_view text : kAuthFilesNotReloaded) {
+        if (message == text) return Message::kNotReloaded;
+      }
+      return Message::kOther;
     case 'r':
+      if (message == kReloadRequestedText) return Message::kReloadRequested;
       return StartsWith(message, kReplicationAuthorizedText) ? Message::kReplicationAuthorized
                                                              : Message::kOther;
+    case 's':
+      return StartsWith(message, kServerStartText) ? Message::kServerStart : Message::kOther;
+    case 'S':
+      return message == kSslNotReloadedText ? Message::kNotReloaded : Message::kOther;
+    case '/':
+      return message.ends_with(kNotReloadedText) ? Message::kNotReloaded : Message::kOther;
     default:
       return Message::kOther;
   }
@@ -530,6 +550,17 @@ void LogSummarizer::Add(const LogEntry& entry) {
   if (kind == Message::kOther) return;
   const std::optional<std::int64_t> time = entry.scan_note.time;
   const bool counted = entry.scan_note.in_window;
+  if (kind == Message::kReloadRequested || kind == Message::kNotReloaded ||
+      kind == Message::kServerStart) {
+    // The reload state before the window's end: a reload that failed before its start still
+    // holds inside it.
+    if (!counted && time && options_.until && *time >= *options_.until) return;
+    // A start loads every configuration afresh, or the server does not start.
+    if (kind != Message::kNotReloaded) ++reload_;
+    if (kind == Message::kReloadRequested && counted) ++summary_.reloads;
+    if (kind == Message::kNotReloaded) NotReloaded(message, time, counted);
+    return;
+  }
   const bool fatal = entry.severity == "FATAL";
   const std::string key = SessionKey(entry);
   if (time && (!latest_ || *time > *latest_)) latest_ = time;
@@ -604,6 +635,9 @@ void LogSummarizer::Add(const LogEntry& entry) {
         }
         break;
       case Message::kDisconnection:  // only ends its backend's join
+      case Message::kReloadRequested:
+      case Message::kNotReloaded:
+      case Message::kServerStart:
       case Message::kOther:
         break;
     }
@@ -617,6 +651,48 @@ void LogSummarizer::Add(const LogEntry& entry) {
   }
   // A backend's join ends with its failure or its end.
   if (!key.empty() && (fatal || kind == Message::kDisconnection)) sessions_.erase(key);
+}
+
+void LogSummarizer::NotReloaded(std::string_view message, std::optional<std::int64_t> time,
+                                bool counted) {
+  std::string_view configuration = message.substr(0, message.size() - kNotReloadedText.size());
+  if (reload_states_.size() >= kMaxReloadConfigurations &&
+      reload_states_.find(configuration) == reload_states_.end()) {
+    configuration = "(other)";
+  }
+  auto state = reload_states_.find(configuration);
+  if (state == reload_states_.end()) {
+    state = reload_states_.emplace(std::string(Bounded(configuration)), ReloadState{}).first;
+    state->second.failure.configuration = state->first;
+  }
+  state->second.failed_in = reload_;
+  LogReloadFailure& failure = state->second.failure;
+  failure.last_failed = time;
+  if (counted) {
+    ++failure.failed_reloads;
+    if (!failure.first_failed) failure.first_failed = time;
+  }
+}
+
+std::vector<OutdatedConfiguration> LogSummarizer::OutdatedConfigurations() const {
+  std::vector<OutdatedConfiguration> outdated;
+  for (const auto& [configuration, state] : reload_states_) {
+    if (state.failed_in == reload_) {
+      outdated.push_back({configuration, state.failure.last_failed});
+    }
+  }
+  return outdated;
+}
+
+void LogSummarizer::ResumeOutdated(const std::vector<OutdatedConfiguration>& outdated) {
+  for (const OutdatedConfiguration& configuration : outdated) {
+    if (reload_states_.size() >= kMaxReloadConfigurations) break;
+    const std::string name(Bounded(configuration.configuration));
+    ReloadState& state = reload_states_[name];
+    state.failure.configuration = name;
+    state.failure.last_failed = configuration.last_failed;
+    state.failed_in = reload_;
+  }
 }
 
 void LogSummarizer::HbaLineUsed(std::string_view message) {
@@ -910,6 +986,13 @@ LogSummary LogSummarizer::Finish() {
   for (const auto& [key, count] : hba_lines_) {
     summary_.hba_lines.push_back({key.first, key.second, count});
   }
+  for (auto& [configuration, state] : reload_states_) {
+    state.failure.outdated = state.failed_in == reload_;
+    // Failed before the window and reloaded since: nothing the window shows.
+    if (state.failure.failed_reloads > 0 || state.failure.outdated) {
+      summary_.reload_failures.push_back(std::move(state.failure));
+    }
+  }
   summary_.plaintext_who = plaintext_who_.Top();
   summary_.below_minimum_who = below_minimum_who_.Top();
   bool overflowed =
@@ -965,10 +1048,13 @@ void LogSummarizer::ResumeConnections(const std::vector<OpenConnection>& open) {
 ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
                                    const LogReadOptions& read_options,
                                    const SummaryOptions& summary_options,
-                                   const LogPositions* resume, LogPositions* reached) {
+                                   const LogPositions* resume, LogPositions* reached,
+                                   const std::string& log) {
   LogSummarizer summarizer(summary_options);
-  // A scheduled run: connections the last one left open are authorized in these lines.
+  // A scheduled run: connections the last one left open are authorized in these lines, and the
+  // configurations it saw the server fail to reload are outdated until they say otherwise.
   if (resume != nullptr) {
+    summarizer.ResumeOutdated(resume->Outdated(log));
     for (const std::string& file : files) {
       const std::optional<FileIdentity> identity = IdentityOf(file);
       const LogPosition* position = identity ? resume->Find(*identity) : nullptr;
@@ -987,6 +1073,7 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
     summarizer.SetFormat(read.format);
     summarizer.AddLines(read.lines, read.unparsed_lines);
   }
+  if (reached != nullptr) reached->SetOutdated(log, summarizer.OutdatedConfigurations());
   if (reached != nullptr && !files.empty()) {
     const std::optional<FileIdentity> identity = IdentityOf(files.back());
     if (const LogPosition* last = identity ? reached->Find(*identity) : nullptr) {

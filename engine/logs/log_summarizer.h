@@ -24,6 +24,9 @@ namespace pgward::logs {
 inline constexpr std::size_t kMaxDistinctValues = 10000;
 // Values listed per counter in the summary.
 inline constexpr std::size_t kTopValues = 10;
+// Configurations a server can fail to reload are three (SSL, pg_hba.conf, pg_ident.conf); a log
+// that names more is not one to keep them all for.
+inline constexpr std::size_t kMaxReloadConfigurations = 16;
 
 // A log time as milliseconds since 1970 UTC: "2026-12-03 22:13:40[.123] ZONE" where ZONE is UTC,
 // GMT or a numeric offset (+03, -0530, +05:30), or %n's "1764800020.123". nullopt otherwise.
@@ -106,6 +109,11 @@ class LogSummarizer : public LogEntrySink {
   // Finish.
   std::vector<OpenConnection> OpenConnections() const;
   void ResumeConnections(const std::vector<OpenConnection>& open);
+  // The configurations whose last reload failed (LogReloadFailure::outdated): what a scheduled
+  // run hands to the next (ResumeOutdated), so that a failure read once is not forgotten while
+  // the server still runs the older configuration.
+  std::vector<OutdatedConfiguration> OutdatedConfigurations() const;
+  void ResumeOutdated(const std::vector<OutdatedConfiguration>& outdated);
   LogSummary Finish();
 
  private:
@@ -148,6 +156,8 @@ class LogSummarizer : public LogEntrySink {
   // authentication go, held transports older than that are settled; all go if that is not
   // enough.
   void MakeRoom(std::optional<std::int64_t> now);
+  // "... was not reloaded": the configuration is outdated until the next reload or start.
+  void NotReloaded(std::string_view message, std::optional<std::int64_t> time, bool counted);
   void Failed(LogFailure failure, const LogEntry& entry, std::string_view user,
               std::string_view database, std::string_view client, std::string_view reason,
               std::optional<std::int64_t> time);
@@ -178,11 +188,20 @@ class LogSummarizer : public LogEntrySink {
   bool sessions_overflowed_ = false;
   std::uint64_t unverified_ = 0;        // transports taken as written without the later line
   std::optional<std::int64_t> latest_;  // the latest time of an entry taken
+  struct ReloadState {
+    LogReloadFailure failure;
+    std::uint64_t failed_in = 0;  // the reload_ whose failure was the last seen for it
+  };
+  // Counts reloads and server starts: a configuration failed in the latest one is outdated.
+  std::uint64_t reload_ = 1;
+  std::map<std::string, ReloadState, std::less<>> reload_states_;
 };
 
 // Reads `files`, in order, into one summary (LogSummarizer, ReadServerLog). A file that cannot be
 // read is an error naming it; so is one of which no line is an entry (a file written with
-// another log_line_prefix, which would otherwise go unread behind the others).
+// another log_line_prefix, which would otherwise go unread behind the others). A scheduled run
+// resumes from `resume` and records where it stopped in `reached`, the configurations the server
+// had not reloaded under the log's name `log`.
 struct ServerLogsRead {
   LogSummary summary;
   std::optional<std::string> error;
@@ -191,6 +210,6 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
                                    const LogReadOptions& read_options,
                                    const SummaryOptions& summary_options,
                                    const LogPositions* resume = nullptr,
-                                   LogPositions* reached = nullptr);
+                                   LogPositions* reached = nullptr, const std::string& log = "");
 
 }  // namespace pgward::logs

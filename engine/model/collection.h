@@ -14,7 +14,7 @@
 
 namespace pgward {
 
-inline constexpr size_t kFactKindCount = static_cast<size_t>(FactKind::kReplicationLink) + 1;
+inline constexpr size_t kFactKindCount = static_cast<size_t>(FactKind::kLogReload) + 1;
 
 // Rows [begin, end) of one FactTable.
 struct RowRange {

@@ -42,6 +42,7 @@ enum class FactKind {
   kLogSession,       // sessions a server log shows authorized, grouped by who and how
   kLogFailure,       // failed connection attempts a server log shows, grouped by kind and who
   kReplicationLink,  // a server's own connection to a server it replicates from
+  kLogReload,        // a configuration a server log shows the server failed to reload
 };
 
 struct FactTypeSpec {
@@ -320,6 +321,24 @@ inline constexpr FieldSpec kLogFailureFields[] = {
     {"last_seen", kTimestamp, "the last of them", true},
 };
 
+// What a reload (SIGHUP, pg_reload_conf()) failed to apply: PostgreSQL then keeps running the
+// configuration it had, while pg_settings, pg_hba_file_rules and the files show the new one.
+inline constexpr FieldSpec kLogReloadFields[] = {
+    {"log", kString, "the server log: the file, or target:file for an inventory's server_logs"},
+    {"configuration", kString,
+     "what was not reloaded, as the server names it: SSL configuration, pg_hba.conf or "
+     "pg_ident.conf (13 to 15), or the file's path (16+)"},
+    {"outdated", kBool,
+     "the last reload the log shows failed for it and no server start followed: the server runs "
+     "an older configuration than its settings and files say"},
+    {"failed_reloads", kInteger, "reloads that failed for it in the log's window", true},
+    {"first_failed", kTimestamp,
+     "the first of them (absent when the log's zone is not known, or when a previous scheduled "
+     "run saw it)",
+     true},
+    {"last_failed", kTimestamp, "the last of them, or of a previous scheduled run's", true},
+};
+
 // A standby's WAL receiver and a subscriber's subscriptions: the connections that bring data in,
 // judged by the parameters they connect with (never the connection string, which a
 // subscription keeps its password in).
@@ -365,6 +384,8 @@ inline constexpr FactTypeSpec kFactTypes[] = {
     {FactKind::kReplicationLink, "replication_link",
      "a standby's or subscriber's connection to the server it replicates from",
      kReplicationLinkFields, "server"},
+    {FactKind::kLogReload, "log_reload",
+     "a configuration a server log shows the server failed to reload", kLogReloadFields, "log"},
 };
 
 }  // namespace internal

@@ -76,6 +76,18 @@ struct LogFailureGroup {
   std::optional<std::int64_t> first_seen, last_seen;
 };
 
+// A configuration the server failed to reload (postmaster.c: "SSL configuration was not
+// reloaded", "pg_hba.conf was not reloaded", from 16 with the file's path): until a reload
+// succeeds or the server starts again, it keeps running the one it had, whatever pg_settings,
+// pg_hba_file_rules and the files show. A crash restart keeps it too: only a server start ends it.
+struct LogReloadFailure {
+  std::string configuration;         // as the server names it
+  std::uint64_t failed_reloads = 0;  // in the window
+  // The last reload the log shows failed for it, and no server start followed.
+  bool outdated = false;
+  std::optional<std::int64_t> first_failed, last_failed;  // milliseconds UTC
+};
+
 struct LogSummary {
   std::string format;  // stderr, csvlog or jsonlog (the first file's)
   std::uint64_t lines = 0;
@@ -106,6 +118,10 @@ struct LogSummary {
   std::vector<LogTlsUse> tls;  // most used first
   std::uint64_t failures[kLogFailureKinds] = {};
   std::vector<LogHbaLineUse> hba_lines;  // by file, then line
+  std::uint64_t reloads = 0;             // configuration reloads (SIGHUP) in the window
+  // The configurations that failed to reload in the window, or that a previous scheduled run
+  // left outdated; by configuration.
+  std::vector<LogReloadFailure> reload_failures;
 
   LogWho plaintext_who;
   LogWho below_minimum_who;

@@ -33,7 +33,7 @@ void AddTargetLogFacts(const collect::Target& target, logs::LogPositions* positi
                  artifacts);
   }
   const auto rows = RowsSince(before, facts);
-  for (const FactKind kind : {FactKind::kLogSession, FactKind::kLogFailure}) {
+  for (const FactKind kind : {FactKind::kLogSession, FactKind::kLogFailure, FactKind::kLogReload}) {
     server.rows[static_cast<size_t>(kind)] = rows[static_cast<size_t>(kind)];
   }
 }

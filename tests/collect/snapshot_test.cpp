@@ -88,7 +88,8 @@ replication_link:
   hba::AddHbaRuleFacts(hba::HbaFileFromView({rule}, "db1:/etc/pg_hba.conf"), {.pg_version = 15},
                        facts);
 
-  // The server's log (an inventory's server_logs): a group of sessions and one of failures.
+  // The server's log (an inventory's server_logs): a group of sessions, one of failures and an
+  // SSL configuration the server did not reload.
   LogSummary log;
   LogSessionGroup sessions;
   sessions.transport = "tcp_tls";
@@ -108,6 +109,7 @@ replication_link:
   handshakes.reason = "unsupported protocol";
   handshakes.attempts = 40;
   log.failure_groups.push_back(handshakes);
+  log.reload_failures.push_back({"SSL configuration", 2, true, 1764729600123, 1764730000999});
   logs::AddLogFacts(log, "db1:/var/log/postgresql/postgresql-15-main.log", facts);
 
   Evidence evidence;
@@ -188,6 +190,7 @@ TEST_F(SnapshotTest, FixtureLoadsAndIsWrittenTheSame) {
   EXPECT_EQ(facts.table(FactKind::kHbaRule).size(), 1u);
   EXPECT_EQ(facts.table(FactKind::kLogSession).size(), 1u);
   EXPECT_EQ(facts.table(FactKind::kLogFailure).size(), 1u);
+  EXPECT_EQ(facts.table(FactKind::kLogReload).size(), 1u);
   std::ifstream in(path, std::ios::binary);
   const std::string contents((std::istreambuf_iterator<char>(in)),
                              std::istreambuf_iterator<char>());

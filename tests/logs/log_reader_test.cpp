@@ -826,5 +826,168 @@ TEST(ParallelReadTest, LinesThatBelongTogetherAcrossBlockEndsAreJoined) {
   EXPECT_EQ(SummaryText(summarize(4)), SummaryText(one));
 }
 
+// What PostgreSQL 13 (pg_hba.conf by name) and 16+ (by path) write when a reload fails, with the
+// connection lines a scan needs to judge a log at all.
+constexpr char kFailedReloads[] =
+    "2026-12-05 00:09:36.500 UTC [311] LOG:  starting PostgreSQL 13.23 on x86_64-pc-linux-gnu\n"
+    "2026-12-05 00:09:36.704 UTC [323] LOG:  connection received: host=[local]\n"
+    "2026-12-05 00:09:36.707 UTC [323] LOG:  connection authorized: user=postgres "
+    "database=postgres\n"
+    "2026-12-05 00:09:36.746 UTC [311] LOG:  received SIGHUP, reloading configuration files\n"
+    "2026-12-05 00:09:36.749 UTC [311] LOG:  could not load server certificate file "
+    "\"/nonexistent.crt\": No such file or directory\n"
+    "2026-12-05 00:09:36.749 UTC [311] LOG:  SSL configuration was not reloaded\n"
+    "2026-12-05 00:09:37.792 UTC [311] LOG:  received SIGHUP, reloading configuration files\n"
+    "2026-12-05 00:09:37.796 UTC [311] LOG:  invalid authentication method \"bogus\"\n"
+    "2026-12-05 00:09:37.796 UTC [311] CONTEXT:  line 10 of configuration file "
+    "\"/srv/pg/pg_hba.conf\"\n"
+    "2026-12-05 00:09:37.796 UTC [311] LOG:  pg_hba.conf was not reloaded\n"
+    "2026-12-05 00:09:37.797 UTC [311] LOG:  /srv/pg/pg_ident.conf was not reloaded\n"
+    "2026-12-05 00:09:37.797 UTC [311] LOG:  SSL configuration was not reloaded\n"
+    "2026-12-05 00:09:38.792 UTC [311] LOG:  received SIGHUP, reloading configuration files\n"
+    "2026-12-05 00:09:38.797 UTC [311] LOG:  SSL configuration was not reloaded\n";
+
+const LogReloadFailure* FailureOf(const LogSummary& summary, const std::string& configuration) {
+  for (const LogReloadFailure& failure : summary.reload_failures) {
+    if (failure.configuration == configuration) return &failure;
+  }
+  return nullptr;
+}
+
+TEST(ReloadFailureTest, TheLastReloadDecidesWhatIsOutdated) {
+  TempDir dir;
+  const LogSummary summary = SummarizeText(dir, kFailedReloads, kDefaultLogLinePrefix);
+  EXPECT_EQ(summary.reloads, 3u);
+  ASSERT_EQ(summary.reload_failures.size(), 3u);
+  const LogReloadFailure* ssl = FailureOf(summary, "SSL configuration");
+  ASSERT_NE(ssl, nullptr);
+  EXPECT_TRUE(ssl->outdated);
+  EXPECT_EQ(ssl->failed_reloads, 3u);
+  EXPECT_EQ(ssl->first_failed, 1796429376749);
+  EXPECT_EQ(ssl->last_failed, 1796429378797);
+  // The third reload applied both authentication files.
+  for (const char* file : {"pg_hba.conf", "/srv/pg/pg_ident.conf"}) {
+    const LogReloadFailure* failure = FailureOf(summary, file);
+    ASSERT_NE(failure, nullptr) << file;
+    EXPECT_FALSE(failure->outdated) << file;
+    EXPECT_EQ(failure->failed_reloads, 1u) << file;
+  }
+}
+
+// A crash restart reinitialises the backends but not the postmaster's configuration: only a
+// server start ends what a failed reload left.
+TEST(ReloadFailureTest, OnlyAServerStartEndsAFailedReload) {
+  TempDir dir;
+  const std::string crash =
+      "2026-12-05 00:10:00.000 UTC [311] LOG:  server process (PID 400) was terminated by "
+      "signal 9: Killed\n"
+      "2026-12-05 00:10:00.001 UTC [311] LOG:  all server processes terminated; reinitializing\n"
+      "2026-12-05 00:10:00.100 UTC [311] LOG:  database system is ready to accept connections\n";
+  EXPECT_TRUE(
+      FailureOf(SummarizeText(dir, std::string(kFailedReloads) + crash, kDefaultLogLinePrefix),
+                "SSL configuration")
+          ->outdated);
+  const std::string start =
+      "2026-12-05 00:11:00.000 UTC [500] LOG:  starting PostgreSQL 13.23 on x86_64-pc-linux-gnu\n"
+      "2026-12-05 00:11:00.100 UTC [500] LOG:  database system is ready to accept connections\n";
+  const LogSummary started =
+      SummarizeText(dir, std::string(kFailedReloads) + crash + start, kDefaultLogLinePrefix);
+  EXPECT_FALSE(FailureOf(started, "SSL configuration")->outdated);
+}
+
+// A reload that failed before --since still holds inside the window; one after --until does not
+// count, nor does the reload after it that would have applied it.
+TEST(ReloadFailureTest, TheWindowCountsFailuresButTheStateIsTheWindowsEnd) {
+  TempDir dir;
+  const std::string log = dir.Write("server.log", kFailedReloads).string();
+  const auto summarize = [&](const char* since, const char* until) {
+    SummaryOptions options;
+    if (since != nullptr) options.since = ParseTimeBound(since);
+    if (until != nullptr) options.until = ParseTimeBound(until);
+    const ServerLogsRead read = SummarizeServerLogs(
+        {log}, {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, options);
+    EXPECT_FALSE(read.error) << *read.error;
+    return read.summary;
+  };
+  const LogSummary late = summarize("2026-12-05 00:09:38", nullptr);
+  EXPECT_EQ(late.reloads, 1u);
+  ASSERT_NE(FailureOf(late, "SSL configuration"), nullptr);
+  EXPECT_TRUE(FailureOf(late, "SSL configuration")->outdated);
+  EXPECT_EQ(FailureOf(late, "SSL configuration")->failed_reloads, 1u);
+  // Failed before the window and applied since: nothing the window shows.
+  EXPECT_EQ(FailureOf(late, "pg_hba.conf"), nullptr);
+  const LogSummary early = summarize(nullptr, "2026-12-05 00:09:38");
+  ASSERT_NE(FailureOf(early, "pg_hba.conf"), nullptr);
+  EXPECT_TRUE(FailureOf(early, "pg_hba.conf")->outdated);
+}
+
+// Only the postmaster's LOG lines: RAISE LOG (a CONTEXT follows) and an ERROR a client caused
+// read the same and are neither.
+TEST(ReloadFailureTest, AClientCannotWriteAFailedReload) {
+  TempDir dir;
+  const LogSummary summary = SummarizeText(
+      dir,
+      "2026-12-05 00:09:36.704 UTC [323] LOG:  connection received: host=[local]\n"
+      "2026-12-05 00:09:36.707 UTC [323] LOG:  connection authorized: user=a database=b\n"
+      "2026-12-05 00:09:36.800 UTC [323] LOG:  SSL configuration was not reloaded\n"
+      "2026-12-05 00:09:36.800 UTC [323] CONTEXT:  PL/pgSQL function inline_code_block line 1 "
+      "at RAISE\n"
+      "2026-12-05 00:09:36.900 UTC [323] ERROR:  /etc/pg_hba.conf was not reloaded\n",
+      kDefaultLogLinePrefix);
+  EXPECT_TRUE(summary.reload_failures.empty());
+}
+
+// A scheduled run remembers what it saw outdated under the log's name, which rotation does not
+// change: the next run's lines need not say it again, and a reload that succeeds ends it.
+TEST(ReloadFailureTest, AScheduledRunRemembersWhatIsOutdatedAcrossRotation) {
+  TempDir dir;
+  LogPositions positions;
+  const auto run = [&](const std::filesystem::path& file) {
+    const LogPositions resume = positions;
+    std::string error;
+    LogPositions reached = *LogPositions::FromJson(resume.ToJson(), error);
+    const ServerLogsRead read = SummarizeServerLogs(
+        {file.string()}, {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, {},
+        &resume, &reached, "db1:postgresql.log");
+    EXPECT_FALSE(read.error) << *read.error;
+    positions = *LogPositions::FromJson(reached.ToJson(), error);
+    return read.summary;
+  };
+  EXPECT_TRUE(
+      FailureOf(run(dir.Write("first.log", kFailedReloads)), "SSL configuration")->outdated);
+  const std::string quiet =
+      "2026-12-05 01:00:00.000 UTC [600] LOG:  connection received: host=[local]\n";
+  const LogSummary second = run(dir.Write("second.log", quiet));
+  ASSERT_EQ(second.reload_failures.size(), 1u);
+  EXPECT_TRUE(second.reload_failures[0].outdated);
+  EXPECT_EQ(second.reload_failures[0].failed_reloads, 0u);
+  EXPECT_EQ(second.reload_failures[0].last_failed, 1796429378797);
+  const LogSummary third = run(dir.Write(
+      "third.log",
+      quiet + "2026-12-05 01:00:01.000 UTC [311] LOG:  received SIGHUP, reloading configuration "
+              "files\n"));
+  EXPECT_TRUE(third.reload_failures.empty());
+  EXPECT_TRUE(positions.Outdated("db1:postgresql.log").empty());
+}
+
+TEST(ReloadFailureTest, OutdatedConfigurationsSurviveTheirJsonAndRefuseAnythingElse) {
+  LogPositions positions;
+  positions.SetOutdated("db1:pg.log", {{"SSL configuration", 1796429378797}, {"pg_hba.conf", {}}});
+  std::string error;
+  const std::optional<LogPositions> read = LogPositions::FromJson(positions.ToJson(), error);
+  ASSERT_TRUE(read) << error;
+  const std::vector<OutdatedConfiguration> outdated = read->Outdated("db1:pg.log");
+  ASSERT_EQ(outdated.size(), 2u);
+  EXPECT_EQ(outdated[0].configuration, "SSL configuration");
+  EXPECT_EQ(outdated[0].last_failed, 1796429378797);
+  EXPECT_EQ(outdated[1].configuration, "pg_hba.conf");
+  EXPECT_FALSE(outdated[1].last_failed);
+  EXPECT_TRUE(read->Outdated("db2:pg.log").empty());
+  EXPECT_FALSE(LogPositions::FromJson(
+      R"({"files": [], "outdated": [{"log": "x", "configurations": [{"configuration": 1}]}]})",
+      error));
+  EXPECT_FALSE(LogPositions::FromJson(R"({"files": [], "outdated": {}})", error));
+}
+
 }  // namespace
 }  // namespace pgward::logs
