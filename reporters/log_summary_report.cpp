@@ -62,7 +62,7 @@ void WriteWhoText(const LogWho& who, std::ostream& out) {
 
 std::optional<std::string> Time(const std::optional<std::int64_t>& milliseconds) {
   if (!milliseconds) return std::nullopt;
-  return FormatTimestamp(*milliseconds / 1000);
+  return FormatTimestampMilliseconds(*milliseconds);
 }
 
 }  // namespace
@@ -214,8 +214,12 @@ void WriteLogSummaryText(const LogSummary& summary, std::ostream& out) {
     out << "configuration reloads: " << summary.reloads << "\n";
   }
   for (const LogReloadFailure& failure : summary.reload_failures) {
-    out << "  " << Printable(failure.configuration) << " was not reloaded "
-        << failure.failed_reloads << " time(s)";
+    out << "  " << Printable(failure.configuration) << " was not reloaded ";
+    if (failure.failed_reloads > 0) {
+      out << failure.failed_reloads << " time(s)";
+    } else {
+      out << "before this window";
+    }
     if (const std::optional<std::string> last = Time(failure.last_failed))
       out << ", last at " << *last;
     out << (failure.outdated ? ": OUTDATED, the server still runs the configuration it had before"

@@ -379,9 +379,15 @@ LinePrefix::LinePrefix(std::string_view prefix) {
         break;
       case 'u':
         element = {Kind::kText, Field::kUser, "", padding};
+        has_session_ = true;
         break;
       case 'd':
         element = {Kind::kText, Field::kDatabase, "", padding};
+        has_session_ = true;
+        break;
+      case 'b':
+        element = {Kind::kText, Field::kBackendType, "", padding};
+        has_session_ = true;
         break;
       case 'a':
         element = {Kind::kText, Field::kApplication, "", padding};
@@ -395,7 +401,6 @@ LinePrefix::LinePrefix(std::string_view prefix) {
         element = {Kind::kHost, Field::kHostAndPort, "", padding};
         has_client_ = true;
         break;
-      case 'b':
       case 'i':
       case 'v':
       case 'P':
@@ -485,6 +490,9 @@ std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
             open != std::string_view::npos && value.back() == ')' ? value.substr(0, open) : value;
         break;
       }
+      case Field::kBackendType:
+        fields.backend_type = value;
+        break;
     }
   }
   return end;

@@ -20,12 +20,13 @@ inline constexpr char kDefaultLogLinePrefix[] = "%m [%p] ";
 struct PrefixFields {
   std::string_view timestamp;  // %m, %t (as written), or %n (epoch seconds with milliseconds)
   bool epoch_timestamp = false;
-  std::string_view pid;          // %p
-  std::string_view session_id;   // %c
-  std::string_view user;         // %u
-  std::string_view database;     // %d
-  std::string_view application;  // %a
-  std::string_view client;       // %h, or the host of %r
+  std::string_view pid;           // %p
+  std::string_view session_id;    // %c
+  std::string_view user;          // %u
+  std::string_view database;      // %d
+  std::string_view application;   // %a
+  std::string_view client;        // %h, or the host of %r
+  std::string_view backend_type;  // %b
   // %a was matched (not cut off with the rest of a line that is not a session's, after %q).
   bool application_matched = false;
 };
@@ -44,6 +45,8 @@ class LinePrefix {
   bool has_session_id() const { return has_session_id_; }
   bool has_client() const { return has_client_; }
   bool has_application() const { return has_application_; }
+  // Whether a session's lines say whose they are (%u, %d or %b).
+  bool has_session() const { return has_session_; }
 
   // The element kinds, public for the matcher's helpers.
   enum class Kind {
@@ -67,7 +70,8 @@ class LinePrefix {
     kDatabase,
     kApplication,
     kHost,
-    kHostAndPort
+    kHostAndPort,
+    kBackendType
   };
   struct Element {
     Kind kind = Kind::kLiteral;
@@ -87,6 +91,7 @@ class LinePrefix {
   bool has_session_id_ = false;
   bool has_client_ = false;
   bool has_application_ = false;
+  bool has_session_ = false;
 };
 
 }  // namespace pgward::logs

@@ -116,7 +116,7 @@ std::optional<std::string> AddServerLogFacts(const std::vector<std::string>& fil
   LogPositions reached = resume;
   ServerLogsRead read =
       SummarizeServerLogs(files, options, summary_options, positions != nullptr ? &resume : nullptr,
-                          positions != nullptr ? &reached : nullptr, std::string(log));
+                          positions != nullptr ? &reached : nullptr);
   if (read.error) return read.error;
   LogSummary& summary = read.summary;
   if (summary.connections.received == 0 && summary.connections.authorized == 0) {

@@ -5,6 +5,17 @@
 #include <nlohmann/json.hpp>
 
 namespace pgward::logs {
+namespace {
+
+// A time in milliseconds as ToJson writes it: an integer that fits in 64 signed bits (nlohmann
+// takes larger unsigned ones for integers too).
+bool IsMilliseconds(const nlohmann::json& value) {
+  return value.is_number_integer() &&
+         (!value.is_number_unsigned() ||
+          value.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX));
+}
+
+}  // namespace
 
 std::optional<FileIdentity> IdentityOf(const std::string& path) {
   struct stat status {};
@@ -22,17 +33,16 @@ void LogPositions::Set(const FileIdentity& file, LogPosition position) {
   positions_[file] = std::move(position);
 }
 
-std::vector<OutdatedConfiguration> LogPositions::Outdated(const std::string& log) const {
-  const auto found = outdated_.find(log);
-  return found == outdated_.end() ? std::vector<OutdatedConfiguration>() : found->second;
+ReloadMemory LogPositions::Reloads(const std::string& log) const {
+  const auto found = reloads_.find(log);
+  return found == reloads_.end() ? ReloadMemory() : found->second;
 }
 
-void LogPositions::SetOutdated(const std::string& log,
-                               std::vector<OutdatedConfiguration> outdated) {
-  if (outdated.empty()) {
-    outdated_.erase(log);
+void LogPositions::SetReloads(const std::string& log, ReloadMemory memory) {
+  if (memory.empty()) {
+    reloads_.erase(log);
   } else {
-    outdated_[log] = std::move(outdated);
+    reloads_[log] = std::move(memory);
   }
 }
 
@@ -56,18 +66,22 @@ std::string LogPositions::ToJson() const {
     files.push_back(std::move(entry));
   }
   nlohmann::ordered_json document{{"files", files}};
-  if (!outdated_.empty()) {
+  if (!reloads_.empty()) {
     nlohmann::ordered_json logs = nlohmann::ordered_json::array();
-    for (const auto& [log, outdated] : outdated_) {
-      nlohmann::ordered_json configurations = nlohmann::ordered_json::array();
-      for (const OutdatedConfiguration& configuration : outdated) {
+    for (const auto& [log, memory] : reloads_) {
+      nlohmann::ordered_json outdated = nlohmann::ordered_json::array();
+      for (const OutdatedConfiguration& configuration : memory.outdated) {
         nlohmann::ordered_json entry = {{"configuration", configuration.configuration}};
         if (configuration.last_failed) entry["last_failed_ms"] = *configuration.last_failed;
-        configurations.push_back(std::move(entry));
+        entry["process"] = configuration.process;
+        outdated.push_back(std::move(entry));
       }
-      logs.push_back({{"log", log}, {"configurations", std::move(configurations)}});
+      nlohmann::ordered_json entry = {{"log", log}};
+      if (memory.applied) entry["applied_ms"] = *memory.applied;
+      entry["outdated"] = std::move(outdated);
+      logs.push_back(std::move(entry));
     }
-    document["outdated"] = std::move(logs);
+    document["reloads"] = std::move(logs);
   }
   return document.dump(1) + "\n";
 }
@@ -99,8 +113,7 @@ std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std:
         if (!connection.is_object() || !connection.contains("backend") ||
             !connection.contains("client") || !connection["backend"].is_string() ||
             !connection["client"].is_string() ||
-            (connection.contains("received_ms") &&
-             !connection["received_ms"].is_number_integer())) {
+            (connection.contains("received_ms") && !IsMilliseconds(connection["received_ms"]))) {
           error = "an open connection without a backend and a client";
           return std::nullopt;
         }
@@ -114,34 +127,38 @@ std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std:
     positions.Set({file["device"].get<std::uint64_t>(), file["inode"].get<std::uint64_t>()},
                   std::move(position));
   }
-  if (document.contains("outdated")) {
-    const nlohmann::json& logs = document["outdated"];
+  if (document.contains("reloads")) {
+    const nlohmann::json& logs = document["reloads"];
     if (!logs.is_array()) {
-      error = "outdated that is not a list";
+      error = "reloads that is not a list";
       return std::nullopt;
     }
     for (const nlohmann::json& log : logs) {
       if (!log.is_object() || !log.contains("log") || !log["log"].is_string() ||
-          !log.contains("configurations") || !log["configurations"].is_array()) {
-        error = "an outdated entry without a log and its configurations";
+          !log.contains("outdated") || !log["outdated"].is_array() ||
+          (log.contains("applied_ms") && !IsMilliseconds(log["applied_ms"]))) {
+        error = "a reloads entry without a log, its outdated configurations and a valid time";
         return std::nullopt;
       }
-      std::vector<OutdatedConfiguration> outdated;
-      for (const nlohmann::json& configuration : log["configurations"]) {
+      ReloadMemory memory;
+      if (log.contains("applied_ms")) memory.applied = log["applied_ms"].get<std::int64_t>();
+      for (const nlohmann::json& configuration : log["outdated"]) {
         if (!configuration.is_object() || !configuration.contains("configuration") ||
-            !configuration["configuration"].is_string() ||
+            !configuration["configuration"].is_string() || !configuration.contains("process") ||
+            !configuration["process"].is_string() ||
             (configuration.contains("last_failed_ms") &&
-             !configuration["last_failed_ms"].is_number_integer())) {
-          error = "an outdated configuration without a name";
+             !IsMilliseconds(configuration["last_failed_ms"]))) {
+          error = "an outdated configuration without a name, a process and a valid time";
           return std::nullopt;
         }
-        outdated.push_back(
+        memory.outdated.push_back(
             {configuration["configuration"].get<std::string>(),
              configuration.contains("last_failed_ms")
                  ? std::optional<std::int64_t>(configuration["last_failed_ms"].get<std::int64_t>())
-                 : std::nullopt});
+                 : std::nullopt,
+             configuration["process"].get<std::string>()});
       }
-      positions.SetOutdated(log["log"].get<std::string>(), std::move(outdated));
+      positions.SetReloads(log["log"].get<std::string>(), std::move(memory));
     }
   }
   return positions;

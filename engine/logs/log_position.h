@@ -38,6 +38,16 @@ struct OpenConnection {
 struct OutdatedConfiguration {
   std::string configuration;
   std::optional<std::int64_t> last_failed;  // milliseconds since 1970 UTC, when the log says
+  std::string process;  // the postmaster that failed to reload it: pid, or session id
+};
+
+// What a run knew of a server's reloads when it stopped (ReloadTracker).
+struct ReloadMemory {
+  // The latest reload or start that applied what it read, when its time is known: older lines
+  // (a rotated file read again) change nothing.
+  std::optional<std::int64_t> applied;
+  std::vector<OutdatedConfiguration> outdated;
+  bool empty() const { return !applied && outdated.empty(); }
 };
 
 struct LogPosition {
@@ -55,22 +65,23 @@ class LogPositions {
   // Where the last run stopped in the file of this identity, if it was read.
   const LogPosition* Find(const FileIdentity& file) const;
   void Set(const FileIdentity& file, LogPosition position);
-  bool empty() const { return positions_.empty() && outdated_.empty(); }
-  // The configurations the server of `log` (the name a scan gives it, which rotation does not
-  // change) had not reloaded when the last run stopped.
-  std::vector<OutdatedConfiguration> Outdated(const std::string& log) const;
-  void SetOutdated(const std::string& log, std::vector<OutdatedConfiguration> outdated);
+  bool empty() const { return positions_.empty() && reloads_.empty(); }
+  // What the last run knew of the reloads of the server whose current log file is `log` (its
+  // absolute path, which rotation does not change).
+  ReloadMemory Reloads(const std::string& log) const;
+  void SetReloads(const std::string& log, ReloadMemory memory);
 
   // {"files": [{"device": D, "inode": I, "offset": O, "head_sha256": H,
   //             "open_connections": [{"backend": B, "client": C}, ...]}, ...],
-  //  "outdated": [{"log": L, "configurations": [{"configuration": N, "last_failed_ms": T}]}]}
+  //  "reloads": [{"log": L, "applied_ms": T, "outdated": [{"configuration": N,
+  //                                                        "last_failed_ms": T, "process": P}]}]}
   std::string ToJson() const;
   // nullopt, with `error` set, for a document that is not one ToJson wrote.
   static std::optional<LogPositions> FromJson(const std::string& text, std::string& error);
 
  private:
   std::map<FileIdentity, LogPosition> positions_;
-  std::map<std::string, std::vector<OutdatedConfiguration>> outdated_;
+  std::map<std::string, ReloadMemory> reloads_;
 };
 
 }  // namespace pgward::logs

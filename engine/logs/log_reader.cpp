@@ -23,7 +23,8 @@ constexpr std::size_t kMaxCsvColumns = 64;
 // csvlog columns (PostgreSQL 13-18), from 0.
 constexpr std::size_t kCsvTime = 0, kCsvUser = 1, kCsvDatabase = 2, kCsvPid = 3,
                       kCsvConnectionFrom = 4, kCsvSessionId = 5, kCsvSeverity = 11,
-                      kCsvMessage = 13, kCsvContext = 18, kCsvApplication = 22;
+                      kCsvMessage = 13, kCsvContext = 18, kCsvApplication = 22,
+                      kCsvBackendType = 23;
 
 std::string_view FirstLine(std::string_view text) { return text.substr(0, text.find('\n')); }
 
@@ -68,10 +69,12 @@ class KeptEntry {
   explicit KeptEntry(const LogEntry& entry)
       : epoch_timestamp_(entry.epoch_timestamp),
         carries_application_(entry.carries_application),
+        carries_session_(entry.carries_session),
+        after_foreign_line_(entry.after_foreign_line),
         scan_note_(entry.scan_note) {
-    const std::string_view values[kValues] = {entry.timestamp, entry.pid,         entry.session_id,
-                                              entry.severity,  entry.message,     entry.user,
-                                              entry.database,  entry.application, entry.client};
+    const std::string_view values[kValues] = {
+        entry.timestamp, entry.pid,      entry.session_id,  entry.severity, entry.message,
+        entry.user,      entry.database, entry.application, entry.client,   entry.backend_type};
     std::size_t total = 0;
     for (const std::string_view value : values) total += value.size();
     text_.reserve(total);
@@ -89,19 +92,36 @@ class KeptEntry {
       values[i] = std::string_view(text_).substr(at, lengths_[i]);
       at += lengths_[i];
     }
-    return {values[0], epoch_timestamp_, values[1], values[2], values[3],   values[4],
-            values[5], values[6],        values[7], values[8], has_context, carries_application_,
-            scan_note_};
+    LogEntry entry;
+    entry.timestamp = values[0];
+    entry.epoch_timestamp = epoch_timestamp_;
+    entry.pid = values[1];
+    entry.session_id = values[2];
+    entry.severity = values[3];
+    entry.message = values[4];
+    entry.user = values[5];
+    entry.database = values[6];
+    entry.application = values[7];
+    entry.client = values[8];
+    entry.has_context = has_context;
+    entry.carries_application = carries_application_;
+    entry.backend_type = values[9];
+    entry.carries_session = carries_session_;
+    entry.after_foreign_line = after_foreign_line_;
+    entry.scan_note = scan_note_;
+    return entry;
   }
 
   bool has_context = false;
 
  private:
-  static constexpr std::size_t kValues = 9;
+  static constexpr std::size_t kValues = 10;
   std::string text_;
   std::size_t lengths_[kValues] = {};
   bool epoch_timestamp_ = false;
   bool carries_application_ = false;
+  bool carries_session_ = false;
+  bool after_foreign_line_ = false;
   LogEntry::ScanNote scan_note_;
 };
 
@@ -128,6 +148,9 @@ struct BlockOutcome {
   // No message and no line that is not an entry: only lines that go on the previous block's
   // message (tab lines, DETAIL, CONTEXT, ...), whose CONTEXT may come later still.
   bool only_continues = true;
+  // stderr: the block's first line that is not a tab line is an entry, kept as kept[0]: whether
+  // a foreign line came before it is known once the previous block is (after_foreign_line).
+  bool first_line_kept = false;
 };
 
 // The vectors of kept entries, used again: a busy block keeps thousands, and growing a new vector
@@ -185,6 +208,10 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
       entry.application = fields.application;
       entry.client = fields.client;
       entry.carries_application = fields.application_matched;
+      entry.backend_type = fields.backend_type;
+      entry.carries_session = prefix.has_session();
+      entry.after_foreign_line = seen_other && !in_entry;
+      const bool first_other = !seen_other;
       seen_other = true;
       in_entry = true;
       // DETAIL, STATEMENT, CONTEXT, ... belong to the message before them, and are no entries
@@ -202,6 +229,7 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
       leading = false;
       outcome.only_continues = false;
       if (outcome.scan->Keep(entry)) {
+        outcome.first_line_kept = outcome.first_line_kept || first_other;
         outcome.kept.push_back(entry);
         open = outcome.kept.size() - 1;
       }
@@ -336,6 +364,8 @@ class CsvParser {
     if (fields_.size() > kCsvApplication) entry.application = fields_[kCsvApplication];
     entry.has_context = fields_.size() > kCsvContext && !fields_[kCsvContext].empty();
     entry.carries_application = true;
+    if (fields_.size() > kCsvBackendType) entry.backend_type = fields_[kCsvBackendType];
+    entry.carries_session = true;
     on_entry_(entry);
     return true;
   }
@@ -385,6 +415,8 @@ void ReadJsonBlock(std::string_view text, bool truncated, BlockOutcome& outcome)
     text_of("error_severity", entry.severity);
     text_of("application_name", entry.application);
     text_of("remote_host", entry.client);
+    text_of("backend_type", entry.backend_type);
+    entry.carries_session = true;
     std::string_view context;
     text_of("context", context);
     entry.has_context = !context.empty();
@@ -504,7 +536,11 @@ class OutcomeJoiner {
   void Take(BlockOutcome& outcome) {
     result_.lines += outcome.lines;
     result_.unparsed_lines += outcome.unparsed + (in_entry_ ? 0 : outcome.leading_continuations);
-    if (outcome.ends_in_entry) in_entry_ = *outcome.ends_in_entry;
+    if (outcome.first_line_kept) outcome.kept.front().after_foreign_line = ends_foreign_;
+    if (outcome.ends_in_entry) {
+      in_entry_ = *outcome.ends_in_entry;
+      ends_foreign_ = !in_entry_;
+    }
     sink_.Merge(*outcome.scan);
     if (held_) {
       if (outcome.leading_context_backend == BackendOf(held_->View())) held_->has_context = true;
@@ -542,6 +578,8 @@ class OutcomeJoiner {
   BlockBuffers& buffers_;
   KeptVectors& vectors_;
   bool in_entry_ = false;
+  // The last line of the blocks taken that is not a tab line is a foreign one (none yet: no).
+  bool ends_foreign_ = false;
   std::optional<KeptEntry> held_;
 };
 

@@ -19,6 +19,12 @@ enum class LogFormat { kStderr, kCsvlog, kJsonlog };
 const char* LogFormatName(LogFormat format);  // stderr, csvlog, jsonlog
 std::optional<LogFormat> ParseLogFormat(std::string_view name);
 
+// Longest value kept of an entry (a name, an address, a reason, a path): PostgreSQL's names are
+// at most 63 bytes and host names 255, so a longer one is hostile and is cut, keeping memory
+// bounded.
+inline constexpr std::size_t kMaxValueBytes = 256;
+inline std::string_view Bounded(std::string_view value) { return value.substr(0, kMaxValueBytes); }
+
 // One log entry. Views valid during the callback only; empty when the format or prefix does not
 // carry the value.
 struct LogEntry {
@@ -38,6 +44,16 @@ struct LogEntry {
   // The format writes the session's application name with each of its lines (csvlog, jsonlog,
   // a prefix with %a); in the line of `connection authorized` it is not known yet.
   bool carries_application = false;
+  // The process's type (csvlog 13+, jsonlog, %b in the prefix): "postmaster" for the lines of the
+  // server's own process, which no client can make write anything.
+  std::string_view backend_type;
+  // The format says whose session a line is of (csvlog, jsonlog, %u, %d or %b in the prefix): a
+  // line without a user and database is then no client session's.
+  bool carries_session = false;
+  // stderr: the line before was none PostgreSQL writes as such (neither an entry nor a tab line
+  // that goes on one): what a user or database name with a newline in it leaves of the prefix, so
+  // that this line may be the rest of that name, written by a client.
+  bool after_foreign_line = false;
   // What the sink's BlockScan worked out about an entry it keeps, on a worker thread, handed
   // back with the entry to Add, which runs in file order on one thread at a time: what it
   // already knows is not worked out again there.

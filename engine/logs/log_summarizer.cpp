@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <cstring>
+#include <filesystem>
+
+#include "engine/model/fact_format.h"
 
 namespace pgward::logs {
 namespace {
@@ -35,12 +37,6 @@ std::size_t FindLast(std::string_view text, std::string_view needle) {
   }
   return std::string_view::npos;
 }
-
-// Longest value kept (a name, an address, a reason): PostgreSQL's names are at most 63 bytes
-// and host names 255, so a longer one is hostile and is cut, keeping memory bounded.
-constexpr std::size_t kMaxValueBytes = 256;
-
-std::string_view Bounded(std::string_view value) { return value.substr(0, kMaxValueBytes); }
 
 // A value a log wrote for "not known yet": empty, or "[unknown]" before the startup packet.
 std::string_view Known(std::string_view value) {
@@ -196,30 +192,6 @@ std::optional<std::int64_t> ParseLogTime(std::string_view text, bool epoch) {
   const std::optional<int> offset = ZoneOffsetMinutes(rest.substr(1));
   if (!offset) return std::nullopt;
   return *local - std::int64_t{*offset} * 60000;
-}
-
-std::string FormatUtc(std::int64_t milliseconds) {
-  std::int64_t days =
-      milliseconds >= 0 ? milliseconds / 86400000 : (milliseconds - 86399999) / 86400000;
-  const std::int64_t in_day = milliseconds - days * 86400000;
-  // civil_from_days (Howard Hinnant).
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const unsigned day_of_era = static_cast<unsigned>(days - era * 146097);
-  const unsigned year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const unsigned day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const unsigned shifted_month = (5 * day_of_year + 2) / 153;
-  const unsigned day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-  const unsigned month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
-  const std::int64_t year = static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2);
-  char text[96];
-  std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(year), month, day, static_cast<long long>(in_day / 3600000),
-                static_cast<long long>(in_day / 60000 % 60),
-                static_cast<long long>(in_day / 1000 % 60), static_cast<long long>(in_day % 1000));
-  return text;
 }
 
 std::optional<std::int64_t> ParseTimeBound(std::string_view text) {
@@ -402,8 +374,8 @@ void LogWindow::Merge(const LogWindow& later) {
 
 void LogWindow::SetIn(LogSummary& summary) const {
   if (first_) {
-    summary.first = FormatUtc(*first_);
-    summary.last = FormatUtc(*last_);
+    summary.first = FormatTimestampMilliseconds(*first_);
+    summary.last = FormatTimestampMilliseconds(*last_);
     summary.first_ms = first_;
     summary.last_ms = last_;
   } else if (first_text_) {
@@ -554,11 +526,18 @@ void LogSummarizer::Add(const LogEntry& entry) {
       kind == Message::kServerStart) {
     // The reload state before the window's end: a reload that failed before its start still
     // holds inside it.
-    if (!counted && time && options_.until && *time >= *options_.until) return;
-    // A start loads every configuration afresh, or the server does not start.
-    if (kind != Message::kNotReloaded) ++reload_;
-    if (kind == Message::kReloadRequested && counted) ++summary_.reloads;
-    if (kind == Message::kNotReloaded) NotReloaded(message, time, counted);
+    // At or after --until nothing changes; a line whose time is not known may be after it, so
+    // it ends no failure (but may still be one).
+    const bool surely_after = !counted && time && options_.until && *time >= *options_.until;
+    const bool maybe_after = surely_after || (!time && (options_.since || options_.until));
+    if (kind == Message::kReloadRequested) {
+      reloads_.Requested(entry, time, counted, maybe_after);
+    } else if (kind == Message::kServerStart) {
+      reloads_.Started(entry, time, maybe_after);
+    } else if (!surely_after) {
+      reloads_.NotReloaded(entry, message.substr(0, message.size() - kNotReloadedText.size()), time,
+                           counted);
+    }
     return;
   }
   const bool fatal = entry.severity == "FATAL";
@@ -651,48 +630,6 @@ void LogSummarizer::Add(const LogEntry& entry) {
   }
   // A backend's join ends with its failure or its end.
   if (!key.empty() && (fatal || kind == Message::kDisconnection)) sessions_.erase(key);
-}
-
-void LogSummarizer::NotReloaded(std::string_view message, std::optional<std::int64_t> time,
-                                bool counted) {
-  std::string_view configuration = message.substr(0, message.size() - kNotReloadedText.size());
-  if (reload_states_.size() >= kMaxReloadConfigurations &&
-      reload_states_.find(configuration) == reload_states_.end()) {
-    configuration = "(other)";
-  }
-  auto state = reload_states_.find(configuration);
-  if (state == reload_states_.end()) {
-    state = reload_states_.emplace(std::string(Bounded(configuration)), ReloadState{}).first;
-    state->second.failure.configuration = state->first;
-  }
-  state->second.failed_in = reload_;
-  LogReloadFailure& failure = state->second.failure;
-  failure.last_failed = time;
-  if (counted) {
-    ++failure.failed_reloads;
-    if (!failure.first_failed) failure.first_failed = time;
-  }
-}
-
-std::vector<OutdatedConfiguration> LogSummarizer::OutdatedConfigurations() const {
-  std::vector<OutdatedConfiguration> outdated;
-  for (const auto& [configuration, state] : reload_states_) {
-    if (state.failed_in == reload_) {
-      outdated.push_back({configuration, state.failure.last_failed});
-    }
-  }
-  return outdated;
-}
-
-void LogSummarizer::ResumeOutdated(const std::vector<OutdatedConfiguration>& outdated) {
-  for (const OutdatedConfiguration& configuration : outdated) {
-    if (reload_states_.size() >= kMaxReloadConfigurations) break;
-    const std::string name(Bounded(configuration.configuration));
-    ReloadState& state = reload_states_[name];
-    state.failure.configuration = name;
-    state.failure.last_failed = configuration.last_failed;
-    state.failed_in = reload_;
-  }
 }
 
 void LogSummarizer::HbaLineUsed(std::string_view message) {
@@ -986,13 +923,7 @@ LogSummary LogSummarizer::Finish() {
   for (const auto& [key, count] : hba_lines_) {
     summary_.hba_lines.push_back({key.first, key.second, count});
   }
-  for (auto& [configuration, state] : reload_states_) {
-    state.failure.outdated = state.failed_in == reload_;
-    // Failed before the window and reloaded since: nothing the window shows.
-    if (state.failure.failed_reloads > 0 || state.failure.outdated) {
-      summary_.reload_failures.push_back(std::move(state.failure));
-    }
-  }
+  reloads_.SetIn(summary_);
   summary_.plaintext_who = plaintext_who_.Top();
   summary_.below_minimum_who = below_minimum_who_.Top();
   bool overflowed =
@@ -1045,16 +976,28 @@ void LogSummarizer::ResumeConnections(const std::vector<OpenConnection>& open) {
   }
 }
 
+namespace {
+
+// A server's reloads are remembered by its current log file, the last of those read, by its
+// absolute path: rotation renames the others, not it, and ./pg.log is pg.log.
+std::string ReloadsKey(const std::vector<std::string>& files) {
+  if (files.empty()) return {};
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(files.back(), error);
+  return (error ? std::filesystem::path(files.back()) : absolute).lexically_normal().string();
+}
+
+}  // namespace
+
 ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
                                    const LogReadOptions& read_options,
                                    const SummaryOptions& summary_options,
-                                   const LogPositions* resume, LogPositions* reached,
-                                   const std::string& log) {
+                                   const LogPositions* resume, LogPositions* reached) {
   LogSummarizer summarizer(summary_options);
   // A scheduled run: connections the last one left open are authorized in these lines, and the
   // configurations it saw the server fail to reload are outdated until they say otherwise.
   if (resume != nullptr) {
-    summarizer.ResumeOutdated(resume->Outdated(log));
+    summarizer.ResumeReloads(resume->Reloads(ReloadsKey(files)));
     for (const std::string& file : files) {
       const std::optional<FileIdentity> identity = IdentityOf(file);
       const LogPosition* position = identity ? resume->Find(*identity) : nullptr;
@@ -1073,7 +1016,7 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
     summarizer.SetFormat(read.format);
     summarizer.AddLines(read.lines, read.unparsed_lines);
   }
-  if (reached != nullptr) reached->SetOutdated(log, summarizer.OutdatedConfigurations());
+  if (reached != nullptr) reached->SetReloads(ReloadsKey(files), summarizer.Reloads());
   if (reached != nullptr && !files.empty()) {
     const std::optional<FileIdentity> identity = IdentityOf(files.back());
     if (const LogPosition* last = identity ? reached->Find(*identity) : nullptr) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/logs/log_reader.h"
+#include "engine/logs/reload_tracker.h"
 #include "engine/model/log_summary.h"
 #include "engine/model/tls_version.h"
 
@@ -24,16 +25,10 @@ namespace pgward::logs {
 inline constexpr std::size_t kMaxDistinctValues = 10000;
 // Values listed per counter in the summary.
 inline constexpr std::size_t kTopValues = 10;
-// Configurations a server can fail to reload are three (SSL, pg_hba.conf, pg_ident.conf); a log
-// that names more is not one to keep them all for.
-inline constexpr std::size_t kMaxReloadConfigurations = 16;
 
 // A log time as milliseconds since 1970 UTC: "2026-12-03 22:13:40[.123] ZONE" where ZONE is UTC,
 // GMT or a numeric offset (+03, -0530, +05:30), or %n's "1764800020.123". nullopt otherwise.
 std::optional<std::int64_t> ParseLogTime(std::string_view text, bool epoch);
-
-// "2026-12-03T22:13:40.123Z".
-std::string FormatUtc(std::int64_t milliseconds);
 
 // --since and --until: "2026-12-03", "2026-12-03 22:13[:40]" or with 'T', in UTC unless a zone
 // (Z or a numeric offset) follows. nullopt when it is none of those.
@@ -109,11 +104,9 @@ class LogSummarizer : public LogEntrySink {
   // Finish.
   std::vector<OpenConnection> OpenConnections() const;
   void ResumeConnections(const std::vector<OpenConnection>& open);
-  // The configurations whose last reload failed (LogReloadFailure::outdated): what a scheduled
-  // run hands to the next (ResumeOutdated), so that a failure read once is not forgotten while
-  // the server still runs the older configuration.
-  std::vector<OutdatedConfiguration> OutdatedConfigurations() const;
-  void ResumeOutdated(const std::vector<OutdatedConfiguration>& outdated);
+  // What the log says of the server's reloads, for the next scheduled run (ReloadTracker).
+  ReloadMemory Reloads() const { return reloads_.Memory(); }
+  void ResumeReloads(const ReloadMemory& memory) { reloads_.Resume(memory); }
   LogSummary Finish();
 
  private:
@@ -156,8 +149,6 @@ class LogSummarizer : public LogEntrySink {
   // authentication go, held transports older than that are settled; all go if that is not
   // enough.
   void MakeRoom(std::optional<std::int64_t> now);
-  // "... was not reloaded": the configuration is outdated until the next reload or start.
-  void NotReloaded(std::string_view message, std::optional<std::int64_t> time, bool counted);
   void Failed(LogFailure failure, const LogEntry& entry, std::string_view user,
               std::string_view database, std::string_view client, std::string_view reason,
               std::optional<std::int64_t> time);
@@ -188,20 +179,13 @@ class LogSummarizer : public LogEntrySink {
   bool sessions_overflowed_ = false;
   std::uint64_t unverified_ = 0;        // transports taken as written without the later line
   std::optional<std::int64_t> latest_;  // the latest time of an entry taken
-  struct ReloadState {
-    LogReloadFailure failure;
-    std::uint64_t failed_in = 0;  // the reload_ whose failure was the last seen for it
-  };
-  // Counts reloads and server starts: a configuration failed in the latest one is outdated.
-  std::uint64_t reload_ = 1;
-  std::map<std::string, ReloadState, std::less<>> reload_states_;
+  ReloadTracker reloads_;
 };
 
 // Reads `files`, in order, into one summary (LogSummarizer, ReadServerLog). A file that cannot be
 // read is an error naming it; so is one of which no line is an entry (a file written with
 // another log_line_prefix, which would otherwise go unread behind the others). A scheduled run
-// resumes from `resume` and records where it stopped in `reached`, the configurations the server
-// had not reloaded under the log's name `log`.
+// resumes from `resume` and records where it stopped in `reached`.
 struct ServerLogsRead {
   LogSummary summary;
   std::optional<std::string> error;
@@ -210,6 +194,6 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
                                    const LogReadOptions& read_options,
                                    const SummaryOptions& summary_options,
                                    const LogPositions* resume = nullptr,
-                                   LogPositions* reached = nullptr, const std::string& log = "");
+                                   LogPositions* reached = nullptr);
 
 }  // namespace pgward::logs

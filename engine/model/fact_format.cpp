@@ -39,18 +39,35 @@ std::int64_t NowSeconds() {
 
 std::string NowTimestamp() { return FormatTimestamp(NowSeconds()); }
 
-std::string FormatTimestamp(std::int64_t seconds) {
+namespace {
+
+// "2026-11-24T10:00:00" then `fraction` (".123" or nothing) and "Z".
+std::string FormatTime(std::int64_t seconds, const char* fraction) {
   const std::int64_t days =
       seconds >= 0 ? seconds / kSecondsPerDay : (seconds - kSecondsPerDay + 1) / kSecondsPerDay;
   const std::int64_t time_of_day = seconds - days * kSecondsPerDay;
   const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{days}}};
-  char text[48];
+  char text[64];
   // Four-digit years, zero-padded, so that what is written parses back (strftime writes "27").
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(time_of_day / 3600), static_cast<int>(time_of_day / 60 % 60),
-                static_cast<int>(time_of_day % 60));
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d%sZ",
+                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()), static_cast<int>(time_of_day / 3600),
+                static_cast<int>(time_of_day / 60 % 60), static_cast<int>(time_of_day % 60),
+                fraction);
   return text;
+}
+
+}  // namespace
+
+std::string FormatTimestamp(std::int64_t seconds) { return FormatTime(seconds, ""); }
+
+std::string FormatTimestampMilliseconds(std::int64_t milliseconds) {
+  const std::int64_t seconds =
+      milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000;
+  char fraction[8];
+  std::snprintf(fraction, sizeof fraction, ".%03d",
+                static_cast<int>(milliseconds - seconds * 1000));
+  return FormatTime(seconds, fraction);
 }
 
 std::optional<std::int64_t> ParseTimestamp(std::string_view text) {

@@ -43,6 +43,8 @@ std::optional<std::string> SetFieldFromText(FactTable& table, size_t row, size_t
 
 // "2026-11-24T10:00:00Z".
 std::string FormatTimestamp(std::int64_t seconds);
+// "2026-11-24T10:00:00.123Z": the times of server logs, which have milliseconds.
+std::string FormatTimestampMilliseconds(std::int64_t milliseconds);
 // The time now, in seconds since the epoch and as FormatTimestamp writes it.
 std::int64_t NowSeconds();
 std::string NowTimestamp();

@@ -333,10 +333,11 @@ inline constexpr FieldSpec kLogReloadFields[] = {
      "an older configuration than its settings and files say"},
     {"failed_reloads", kInteger, "reloads that failed for it in the log's window", true},
     {"first_failed", kTimestamp,
-     "the first of them (absent when the log's zone is not known, or when a previous scheduled "
-     "run saw it)",
+     "the first of them (absent when the log's zone is not known, or when it failed only before "
+     "the window: before --since, or in what a previous scheduled run read)",
      true},
-    {"last_failed", kTimestamp, "the last of them, or of a previous scheduled run's", true},
+    {"last_failed", kTimestamp,
+     "the last time it failed: in the window, before it, or in a previous scheduled run", true},
 };
 
 // A standby's WAL receiver and a subscriber's subscriptions: the connections that bring data in,

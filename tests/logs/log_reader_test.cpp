@@ -19,6 +19,7 @@
 #include "engine/logs/log_reader.h"
 #include "engine/logs/log_source.h"
 #include "engine/logs/log_summarizer.h"
+#include "engine/model/fact_format.h"
 
 namespace pgward::logs {
 namespace {
@@ -508,19 +509,22 @@ TEST(LogSourceTest, OnlyRegularFilesAreRead) {
 // ---- times ---------------------------------------------------------------------------------
 
 TEST(LogTimeTest, ZonesPostgresqlWritesAreConvertedToUtc) {
-  EXPECT_EQ(FormatUtc(*ParseLogTime("2026-12-03 22:23:17.110 UTC", false)),
+  EXPECT_EQ(FormatTimestampMilliseconds(*ParseLogTime("2026-12-03 22:23:17.110 UTC", false)),
             "2026-12-03T22:23:17.110Z");
-  EXPECT_EQ(FormatUtc(*ParseLogTime("2026-12-03 00:30:00 +03", false)), "2026-12-02T21:30:00.000Z");
-  EXPECT_EQ(FormatUtc(*ParseLogTime("2026-12-03 00:30:00 -0530", false)),
+  EXPECT_EQ(FormatTimestampMilliseconds(*ParseLogTime("2026-12-03 00:30:00 +03", false)),
+            "2026-12-02T21:30:00.000Z");
+  EXPECT_EQ(FormatTimestampMilliseconds(*ParseLogTime("2026-12-03 00:30:00 -0530", false)),
             "2026-12-03T06:00:00.000Z");
-  EXPECT_EQ(FormatUtc(*ParseLogTime("1764800597.110", true)), "2025-12-03T22:23:17.110Z");
+  EXPECT_EQ(FormatTimestampMilliseconds(*ParseLogTime("1764800597.110", true)),
+            "2025-12-03T22:23:17.110Z");
   EXPECT_FALSE(ParseLogTime("2026-12-03 22:23:17 CET", false));
   EXPECT_FALSE(ParseLogTime("2026-13-03 22:23:17 UTC", false));
   EXPECT_FALSE(ParseLogTime("2026-02-29 22:23:17 UTC", false));  // not a leap year
   EXPECT_FALSE(ParseLogTime("99999999999999999.123", true));     // no overflow
   EXPECT_FALSE(ParseLogTime("2026-12-03 -1:23:17 UTC", false));
-  EXPECT_EQ(FormatUtc(*ParseTimeBound("2024-02-29")), "2024-02-29T00:00:00.000Z");
-  EXPECT_EQ(FormatUtc(*ParseTimeBound("2026-12-03T22:00+01:00")), "2026-12-03T21:00:00.000Z");
+  EXPECT_EQ(FormatTimestampMilliseconds(*ParseTimeBound("2024-02-29")), "2024-02-29T00:00:00.000Z");
+  EXPECT_EQ(FormatTimestampMilliseconds(*ParseTimeBound("2026-12-03T22:00+01:00")),
+            "2026-12-03T21:00:00.000Z");
   EXPECT_FALSE(ParseTimeBound("yesterday"));
 }
 
@@ -826,13 +830,18 @@ TEST(ParallelReadTest, LinesThatBelongTogetherAcrossBlockEndsAreJoined) {
   EXPECT_EQ(SummaryText(summarize(4)), SummaryText(one));
 }
 
-// What PostgreSQL 13 (pg_hba.conf by name) and 16+ (by path) write when a reload fails, with the
-// connection lines a scan needs to judge a log at all.
+// Debian's log_line_prefix: the postmaster's lines stop at %q, a session's say user@database.
+constexpr char kDebianPrefix[] = "%m [%p] %q%u@%d ";
+
+// What PostgreSQL 13 (pg_hba.conf by name) and 16+ (by path) write when a reload fails, with a
+// session's lines between.
 constexpr char kFailedReloads[] =
-    "2026-12-05 00:09:36.500 UTC [311] LOG:  starting PostgreSQL 13.23 on x86_64-pc-linux-gnu\n"
-    "2026-12-05 00:09:36.704 UTC [323] LOG:  connection received: host=[local]\n"
-    "2026-12-05 00:09:36.707 UTC [323] LOG:  connection authorized: user=postgres "
-    "database=postgres\n"
+    "2026-12-05 00:09:36.500 UTC [311] LOG:  starting PostgreSQL 13.23 on x86_64-pc-linux-gnu, "
+    "compiled by gcc (GCC) 8.5.0, 64-bit\n"
+    "2026-12-05 00:09:36.704 UTC [323] [unknown]@[unknown] LOG:  connection received: "
+    "host=[local]\n"
+    "2026-12-05 00:09:36.707 UTC [323] postgres@postgres LOG:  connection authorized: "
+    "user=postgres database=postgres\n"
     "2026-12-05 00:09:36.746 UTC [311] LOG:  received SIGHUP, reloading configuration files\n"
     "2026-12-05 00:09:36.749 UTC [311] LOG:  could not load server certificate file "
     "\"/nonexistent.crt\": No such file or directory\n"
@@ -846,6 +855,8 @@ constexpr char kFailedReloads[] =
     "2026-12-05 00:09:37.797 UTC [311] LOG:  SSL configuration was not reloaded\n"
     "2026-12-05 00:09:38.792 UTC [311] LOG:  received SIGHUP, reloading configuration files\n"
     "2026-12-05 00:09:38.797 UTC [311] LOG:  SSL configuration was not reloaded\n";
+// The times of the first and last SSL failures above (Python's datetime, UTC).
+constexpr std::int64_t kFirstSslFailure = 1796429376749, kLastSslFailure = 1796429378797;
 
 const LogReloadFailure* FailureOf(const LogSummary& summary, const std::string& configuration) {
   for (const LogReloadFailure& failure : summary.reload_failures) {
@@ -854,17 +865,26 @@ const LogReloadFailure* FailureOf(const LogSummary& summary, const std::string& 
   return nullptr;
 }
 
+// Whether the summary of these lines says the SSL configuration is outdated.
+bool SslOutdated(const std::string& text, const std::string& prefix = kDebianPrefix) {
+  TempDir dir;
+  const LogSummary summary = SummarizeText(dir, text, prefix);
+  const LogReloadFailure* ssl = FailureOf(summary, "SSL configuration");
+  EXPECT_NE(ssl, nullptr);
+  return ssl != nullptr && ssl->outdated;
+}
+
 TEST(ReloadFailureTest, TheLastReloadDecidesWhatIsOutdated) {
   TempDir dir;
-  const LogSummary summary = SummarizeText(dir, kFailedReloads, kDefaultLogLinePrefix);
+  const LogSummary summary = SummarizeText(dir, kFailedReloads, kDebianPrefix);
   EXPECT_EQ(summary.reloads, 3u);
   ASSERT_EQ(summary.reload_failures.size(), 3u);
   const LogReloadFailure* ssl = FailureOf(summary, "SSL configuration");
   ASSERT_NE(ssl, nullptr);
   EXPECT_TRUE(ssl->outdated);
   EXPECT_EQ(ssl->failed_reloads, 3u);
-  EXPECT_EQ(ssl->first_failed, 1796429376749);
-  EXPECT_EQ(ssl->last_failed, 1796429378797);
+  EXPECT_EQ(ssl->first_failed, kFirstSslFailure);
+  EXPECT_EQ(ssl->last_failed, kLastSslFailure);
   // The third reload applied both authentication files.
   for (const char* file : {"pg_hba.conf", "/srv/pg/pg_ident.conf"}) {
     const LogReloadFailure* failure = FailureOf(summary, file);
@@ -872,27 +892,96 @@ TEST(ReloadFailureTest, TheLastReloadDecidesWhatIsOutdated) {
     EXPECT_FALSE(failure->outdated) << file;
     EXPECT_EQ(failure->failed_reloads, 1u) << file;
   }
+  // A reload that applies it ends it.
+  EXPECT_FALSE(SslOutdated(std::string(kFailedReloads) +
+                           "2026-12-05 00:09:39.000 UTC [311] LOG:  received SIGHUP, reloading "
+                           "configuration files\n"));
 }
 
 // A crash restart reinitialises the backends but not the postmaster's configuration: only a
 // server start ends what a failed reload left.
 TEST(ReloadFailureTest, OnlyAServerStartEndsAFailedReload) {
-  TempDir dir;
   const std::string crash =
       "2026-12-05 00:10:00.000 UTC [311] LOG:  server process (PID 400) was terminated by "
       "signal 9: Killed\n"
       "2026-12-05 00:10:00.001 UTC [311] LOG:  all server processes terminated; reinitializing\n"
       "2026-12-05 00:10:00.100 UTC [311] LOG:  database system is ready to accept connections\n";
-  EXPECT_TRUE(
-      FailureOf(SummarizeText(dir, std::string(kFailedReloads) + crash, kDefaultLogLinePrefix),
-                "SSL configuration")
-          ->outdated);
+  EXPECT_TRUE(SslOutdated(kFailedReloads + crash));
   const std::string start =
-      "2026-12-05 00:11:00.000 UTC [500] LOG:  starting PostgreSQL 13.23 on x86_64-pc-linux-gnu\n"
+      "2026-12-05 00:11:00.000 UTC [500] LOG:  starting PostgreSQL 13.23 on x86_64-pc-linux-gnu, "
+      "compiled by gcc (GCC) 8.5.0, 64-bit\n"
       "2026-12-05 00:11:00.100 UTC [500] LOG:  database system is ready to accept connections\n";
-  const LogSummary started =
-      SummarizeText(dir, std::string(kFailedReloads) + crash + start, kDefaultLogLinePrefix);
-  EXPECT_FALSE(FailureOf(started, "SSL configuration")->outdated);
+  EXPECT_FALSE(SslOutdated(kFailedReloads + crash + start));
+  // Where the prefix says neither the session nor the process, a client's RAISE LOG reads like a
+  // start: none is believed, and the summary says why.
+  TempDir dir;
+  const LogSummary doubted = SummarizeText(dir, kFailedReloads + start, "%m [%p] ");
+  ASSERT_NE(FailureOf(doubted, "SSL configuration"), nullptr);
+  EXPECT_TRUE(FailureOf(doubted, "SSL configuration")->outdated);
+  EXPECT_TRUE(std::any_of(doubted.notes.begin(), doubted.notes.end(), [](const std::string& note) {
+    return note.find("add %b to log_line_prefix") != std::string::npos;
+  })) << ::testing::PrintToString(doubted.notes);
+}
+
+// Lines a client can write that read like the postmaster's reload or start: none ends a failure.
+TEST(ReloadFailureTest, AClientCannotEndAFailedReload) {
+  const std::string sighup = "received SIGHUP, reloading configuration files";
+  const std::string start =
+      "starting PostgreSQL 13.23 on x86_64-pc-linux-gnu, compiled by gcc (GCC) 8.5.0, 64-bit";
+  const std::vector<std::pair<std::string, std::string>> forged = {
+      // RAISE LOG, with the CONTEXT that follows it, and without (log_error_verbosity = terse)
+      // but in a session's line.
+      {"RAISE LOG", "2026-12-05 00:09:40.000 UTC [311] LOG:  " + sighup +
+                        "\n2026-12-05 00:09:40.000 UTC [311] CONTEXT:  PL/pgSQL function "
+                        "inline_code_block line 1 at RAISE\n"},
+      {"terse RAISE LOG",
+       "2026-12-05 00:09:40.000 UTC [323] postgres@postgres LOG:  " + sighup + "\n"},
+      {"terse RAISE LOG of a start",
+       "2026-12-05 00:09:40.000 UTC [323] postgres@postgres LOG:  " + start + "\n"},
+      {"not LOG", "2026-12-05 00:09:40.000 UTC [311] FATAL:  " + sighup + "\n"},
+      // A user name with a newline in it: the rest of the prefix is a line of its own, then the
+      // name's text reads as a line of the postmaster's.
+      {"a reload in a user name",
+       "2026-12-05 00:09:40.000 UTC [400] \n2026-12-05 00:09:40.000 UTC "
+       "[311] LOG:  " +
+           sighup + "\n"},
+      {"a start in a user name",
+       "2026-12-05 00:09:40.000 UTC [400] \n2026-12-05 00:09:40.000 UTC "
+       "[999] LOG:  " +
+           start + "\n"},
+      {"a start cut short", "2026-12-05 00:09:40.000 UTC [999] LOG:  starting PostgreSQL @x\n"},
+      // Another process than the postmaster that failed, where the prefix cannot say whose.
+      {"another process's reload", "2026-12-05 00:09:40.000 UTC [400] LOG:  " + sighup + "\n"},
+  };
+  for (const auto& [what, lines] : forged) {
+    EXPECT_TRUE(SslOutdated(kFailedReloads + lines)) << what;
+  }
+  // The process says "postmaster" where the prefix has %b: nothing else's line counts.
+  const std::string with_type =
+      "2026-12-05 00:09:36.500 UTC [311] postmaster LOG:  SSL configuration was not reloaded\n"
+      "2026-12-05 00:09:37.000 UTC [311] client backend LOG:  " +
+      sighup + "\n";
+  EXPECT_TRUE(SslOutdated(with_type, "%m [%p] %b "));
+  EXPECT_FALSE(
+      SslOutdated(with_type + "2026-12-05 00:09:38.000 UTC [311] postmaster LOG:  " + sighup + "\n",
+                  "%m [%p] %b "));
+}
+
+// The state is that of the latest time, whatever the order the files are given in (a shell's
+// postgresql.log* lists the newest first).
+TEST(ReloadFailureTest, TheLatestTimeDecidesNotTheOrderOfFiles) {
+  TempDir dir;
+  const std::string older = dir.Write("postgresql.log.1",
+                                      "2026-12-05 00:09:30.000 UTC [311] LOG:  received SIGHUP, "
+                                      "reloading configuration files\n")
+                                .string();
+  const std::string newer = dir.Write("postgresql.log", kFailedReloads).string();
+  const ServerLogsRead read = SummarizeServerLogs(
+      {newer, older}, {.format = std::nullopt, .line_prefix = kDebianPrefix}, {});
+  ASSERT_FALSE(read.error) << *read.error;
+  const LogReloadFailure* ssl = FailureOf(read.summary, "SSL configuration");
+  ASSERT_NE(ssl, nullptr);
+  EXPECT_TRUE(ssl->outdated);
 }
 
 // A reload that failed before --since still holds inside the window; one after --until does not
@@ -904,8 +993,8 @@ TEST(ReloadFailureTest, TheWindowCountsFailuresButTheStateIsTheWindowsEnd) {
     SummaryOptions options;
     if (since != nullptr) options.since = ParseTimeBound(since);
     if (until != nullptr) options.until = ParseTimeBound(until);
-    const ServerLogsRead read = SummarizeServerLogs(
-        {log}, {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, options);
+    const ServerLogsRead read =
+        SummarizeServerLogs({log}, {.format = std::nullopt, .line_prefix = kDebianPrefix}, options);
     EXPECT_FALSE(read.error) << *read.error;
     return read.summary;
   };
@@ -937,56 +1026,106 @@ TEST(ReloadFailureTest, AClientCannotWriteAFailedReload) {
   EXPECT_TRUE(summary.reload_failures.empty());
 }
 
-// A scheduled run remembers what it saw outdated under the log's name, which rotation does not
-// change: the next run's lines need not say it again, and a reload that succeeds ends it.
+// A scheduled run remembers what it saw outdated by the current log file's path: the next run's
+// lines need not say it again, a rotated file read again from its start (compressed anew)
+// changes nothing with its older lines, and a reload that succeeds ends it.
 TEST(ReloadFailureTest, AScheduledRunRemembersWhatIsOutdatedAcrossRotation) {
   TempDir dir;
   LogPositions positions;
-  const auto run = [&](const std::filesystem::path& file) {
+  const auto run = [&](const std::vector<std::filesystem::path>& files) {
     const LogPositions resume = positions;
     std::string error;
     LogPositions reached = *LogPositions::FromJson(resume.ToJson(), error);
+    std::vector<std::string> names;
+    for (const std::filesystem::path& file : files) names.push_back(file.string());
     const ServerLogsRead read = SummarizeServerLogs(
-        {file.string()}, {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, {},
-        &resume, &reached, "db1:postgresql.log");
+        names, {.format = std::nullopt, .line_prefix = kDebianPrefix}, {}, &resume, &reached);
     EXPECT_FALSE(read.error) << *read.error;
     positions = *LogPositions::FromJson(reached.ToJson(), error);
     return read.summary;
   };
-  EXPECT_TRUE(
-      FailureOf(run(dir.Write("first.log", kFailedReloads)), "SSL configuration")->outdated);
+  const std::filesystem::path current = dir.path() / "postgresql.log";
+  dir.Write("postgresql.log", kFailedReloads);
+  const LogSummary first = run({current});
+  ASSERT_NE(FailureOf(first, "SSL configuration"), nullptr);
+  EXPECT_TRUE(FailureOf(first, "SSL configuration")->outdated);
+
+  // Rotated: postgresql.log.1 is the same file (read on from where the run stopped), then
+  // compressed into a new file, read from its start.
+  std::filesystem::rename(current, dir.path() / "postgresql.log.1");
   const std::string quiet =
-      "2026-12-05 01:00:00.000 UTC [600] LOG:  connection received: host=[local]\n";
-  const LogSummary second = run(dir.Write("second.log", quiet));
+      "2026-12-05 01:00:00.000 UTC [600] [unknown]@[unknown] LOG:  connection received: "
+      "host=[local]\n";
+  dir.Write("postgresql.log", quiet);
+  const LogSummary second = run({dir.path() / "postgresql.log.1", current});
   ASSERT_EQ(second.reload_failures.size(), 1u);
   EXPECT_TRUE(second.reload_failures[0].outdated);
   EXPECT_EQ(second.reload_failures[0].failed_reloads, 0u);
-  EXPECT_EQ(second.reload_failures[0].last_failed, 1796429378797);
-  const LogSummary third = run(dir.Write(
-      "third.log",
-      quiet + "2026-12-05 01:00:01.000 UTC [311] LOG:  received SIGHUP, reloading configuration "
-              "files\n"));
-  EXPECT_TRUE(third.reload_failures.empty());
-  EXPECT_TRUE(positions.Outdated("db1:postgresql.log").empty());
+  EXPECT_EQ(second.reload_failures[0].last_failed, kLastSslFailure);
+  const std::filesystem::path compressed = dir.Write("postgresql.log.1.gz", Gzip(kFailedReloads));
+  std::filesystem::remove(dir.path() / "postgresql.log.1");
+  const LogSummary third = run({compressed, current});
+  ASSERT_NE(FailureOf(third, "SSL configuration"), nullptr);
+  EXPECT_TRUE(FailureOf(third, "SSL configuration")->outdated);
+
+  std::ofstream(current, std::ios::app) << "2026-12-05 01:00:01.000 UTC [311] LOG:  received "
+                                           "SIGHUP, reloading configuration files\n";
+  const LogSummary fourth = run({current});
+  EXPECT_TRUE(fourth.reload_failures.empty());
+  EXPECT_TRUE(positions.Reloads(current.lexically_normal().string()).outdated.empty());
 }
 
-TEST(ReloadFailureTest, OutdatedConfigurationsSurviveTheirJsonAndRefuseAnythingElse) {
+// More configurations than kept are one "(other)", which a scheduled run keeps too.
+TEST(ReloadFailureTest, ConfigurationsBeyondTheLimitAreOneOther) {
+  std::string text;
+  for (std::size_t i = 0; i < kMaxReloadConfigurations + 4; ++i) {
+    text +=
+        "2026-12-05 00:09:36.749 UTC [311] LOG:  /srv/" + std::to_string(i) + " was not reloaded\n";
+  }
+  TempDir dir;
+  const std::filesystem::path log = dir.Write("postgresql.log", text);
+  LogPositions resume, reached;
+  const ServerLogsRead read =
+      SummarizeServerLogs({log.string()}, {.format = std::nullopt, .line_prefix = kDebianPrefix},
+                          {}, &resume, &reached);
+  ASSERT_FALSE(read.error) << *read.error;
+  ASSERT_EQ(read.summary.reload_failures.size(), kMaxReloadConfigurations + 1);
+  ASSERT_NE(FailureOf(read.summary, "(other)"), nullptr);
+  EXPECT_EQ(FailureOf(read.summary, "(other)")->failed_reloads, 4u);
+  // Resumed, none is lost: the next run's summary has them all, "(other)" included.
+  LogPositions next;
+  const ServerLogsRead again = SummarizeServerLogs(
+      {log.string()}, {.format = std::nullopt, .line_prefix = kDebianPrefix}, {}, &reached, &next);
+  ASSERT_FALSE(again.error) << *again.error;
+  EXPECT_EQ(again.summary.reload_failures.size(), kMaxReloadConfigurations + 1);
+  EXPECT_NE(FailureOf(again.summary, "(other)"), nullptr);
+}
+
+TEST(ReloadFailureTest, ReloadsSurviveTheirJsonAndRefuseAnythingElse) {
   LogPositions positions;
-  positions.SetOutdated("db1:pg.log", {{"SSL configuration", 1796429378797}, {"pg_hba.conf", {}}});
+  positions.SetReloads("/var/log/pg.log", {1796429376746,
+                                           {{"SSL configuration", kLastSslFailure, "311"},
+                                            {"pg_hba.conf", std::nullopt, "311"}}});
   std::string error;
   const std::optional<LogPositions> read = LogPositions::FromJson(positions.ToJson(), error);
   ASSERT_TRUE(read) << error;
-  const std::vector<OutdatedConfiguration> outdated = read->Outdated("db1:pg.log");
-  ASSERT_EQ(outdated.size(), 2u);
-  EXPECT_EQ(outdated[0].configuration, "SSL configuration");
-  EXPECT_EQ(outdated[0].last_failed, 1796429378797);
-  EXPECT_EQ(outdated[1].configuration, "pg_hba.conf");
-  EXPECT_FALSE(outdated[1].last_failed);
-  EXPECT_TRUE(read->Outdated("db2:pg.log").empty());
-  EXPECT_FALSE(LogPositions::FromJson(
-      R"({"files": [], "outdated": [{"log": "x", "configurations": [{"configuration": 1}]}]})",
-      error));
-  EXPECT_FALSE(LogPositions::FromJson(R"({"files": [], "outdated": {}})", error));
+  const ReloadMemory memory = read->Reloads("/var/log/pg.log");
+  EXPECT_EQ(memory.applied, 1796429376746);
+  ASSERT_EQ(memory.outdated.size(), 2u);
+  EXPECT_EQ(memory.outdated[0].configuration, "SSL configuration");
+  EXPECT_EQ(memory.outdated[0].last_failed, kLastSslFailure);
+  EXPECT_EQ(memory.outdated[0].process, "311");
+  EXPECT_FALSE(memory.outdated[1].last_failed);
+  EXPECT_TRUE(read->Reloads("/var/log/other.log").empty());
+  for (const char* bad : {
+           R"({"files": [], "reloads": {}})",
+           R"({"files": [], "reloads": [{"log": "x", "outdated": [{"configuration": 1}]}]})",
+           R"({"files": [], "reloads": [{"log": "x", "outdated": [{"configuration": "a"}]}]})",
+           R"({"files": [], "reloads": [{"log": "x", "applied_ms": 18446744073709551615,
+               "outdated": []}]})",
+       }) {
+    EXPECT_FALSE(LogPositions::FromJson(bad, error)) << bad;
+  }
 }
 
 }  // namespace
