@@ -13,10 +13,21 @@ namespace pgward::reporters {
 namespace {
 
 // An output stream buffer over a file descriptor that remembers why a write failed.
-class FdBuffer final : public std::streambuf {
+class FdBuffer final : public RewindableBuffer {
  public:
   explicit FdBuffer(int fd) : fd_(fd) { setp(buffer_, buffer_ + sizeof buffer_); }
   int error() const { return error_; }
+
+  bool Rewind() override {
+    setp(buffer_, buffer_ + sizeof buffer_);  // what is not written yet is dropped with the rest
+    if (error_ != 0) return false;
+    if (ftruncate(fd_, 0) != 0 || lseek(fd_, 0, SEEK_SET) < 0) {
+      error_ = errno;
+      return false;
+    }
+    end_ = synced_ = 0;
+    return true;
+  }
 
  protected:
   int_type overflow(int_type c) override {
@@ -55,11 +66,24 @@ class FdBuffer final : public std::streambuf {
       }
       written += static_cast<size_t>(n);
     }
+    StartWriteback(size);
     return error_ == 0;
+  }
+
+  // The file is synced before it is renamed: its pages are sent to the disk while the rest is
+  // being made, a few megabytes at a time, so that the sync at the end has little left to wait
+  // for. Only a hint: its failure is the sync's to report.
+  void StartWriteback(size_t written) {
+    constexpr off_t kWritebackBytes = 4 << 20;
+    end_ += static_cast<off_t>(written);
+    if (end_ - synced_ < kWritebackBytes) return;
+    sync_file_range(fd_, synced_, end_ - synced_, SYNC_FILE_RANGE_WRITE);
+    synced_ = end_;
   }
 
   int fd_;
   int error_ = 0;
+  off_t end_ = 0, synced_ = 0;  // bytes written, and those whose writeback has started
   char buffer_[1 << 16];
 };
 

@@ -4,11 +4,22 @@
 #include <functional>
 #include <optional>
 #include <ostream>
+#include <streambuf>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace pgward::reporters {
+
+// A stream buffer whose contents can be thrown away to be written again from the start: the
+// temporary file WriteFileAtomically writes, before it is renamed. A writer that learns only at
+// the end that its document must be made otherwise (SARIF past GitHub's limits) writes it at once
+// where it can start again, instead of making it twice. Returns false when the file cannot be
+// emptied (its error is then the write's).
+class RewindableBuffer : public std::streambuf {
+ public:
+  virtual bool Rewind() = 0;
+};
 
 // Writes `contents` to `path` so that readers see either the old file or the complete new one,
 // never a half-written report: a temporary file in the same directory, fsync, then rename.

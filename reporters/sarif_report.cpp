@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include <zlib.h>
 
 #include "pgward/version.h"
+#include "reporters/atomic_file.h"
 #include "reporters/json_writer.h"
 #include "reporters/source_path.h"
 
@@ -504,6 +506,34 @@ class MeasuredDocument : public std::streambuf {
   std::unique_ptr<GzipMeter> meter_;
 };
 
+// A document's bytes on their way to a report file, counted and measured as gzip would make them
+// while they are written: the file is written once, and again only when it does not fit.
+class MeteredFile : public std::streambuf {
+ public:
+  explicit MeteredFile(std::streambuf& file) : file_(file) {}
+
+  size_t size() const { return size_; }
+  size_t GzipSize() { return meter_.Finish(); }
+
+ protected:
+  std::streamsize xsputn(const char* data, std::streamsize size) override {
+    const std::streamsize written = file_.sputn(data, size);
+    size_ += static_cast<size_t>(written);
+    meter_.Add({data, static_cast<size_t>(written)});
+    return written;
+  }
+  int_type overflow(int_type c) override {
+    if (c == traits_type::eof()) return traits_type::not_eof(c);
+    const char byte = traits_type::to_char_type(c);
+    return xsputn(&byte, 1) == 1 ? c : traits_type::eof();
+  }
+
+ private:
+  std::streambuf& file_;
+  size_t size_ = 0;
+  GzipMeter meter_;
+};
+
 class RunBuilder {
  public:
   RunBuilder(const ScanReport& report, const SarifOptions& options, const ResultPlan& plan,
@@ -869,9 +899,42 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
   ResultPlan plan = PlanResults(candidates, kMaxResults);
   std::optional<std::string> note;
   if (plan.left_out > 0) note = FoldingNote(plan, candidates.size());
-  // Written at once when it is small; else made again to be written, once measured, and cut by
-  // the ratio until it fits. Gzip cannot make a document of less than 10 MB larger than 10 MB
-  // (but for its header and block headers: hence the margin).
+  // Gzip cannot make a document of less than 10 MB larger than 10 MB (but for its header and
+  // block headers: hence the margin); a larger one is cut by the ratio until it fits.
+  const auto fits = [&](size_t size, const std::function<size_t()>& gzip_size) {
+    return size <= kMaxGzipBytes - 4096 || plan.listed.empty() || gzip_size() <= kMaxGzipBytes;
+  };
+  const auto cut = [&](size_t gzip_size) {
+    const double ratio = 0.9 * static_cast<double>(kMaxGzipBytes) / static_cast<double>(gzip_size);
+    plan = PlanResults(candidates,
+                       static_cast<size_t>(static_cast<double>(plan.listed.size()) * ratio));
+    note = FoldingNote(plan, candidates.size());
+  };
+  // A report file is written at once, measured as it is written, and written again, cut, in the
+  // rare case it does not fit.
+  if (auto* file = dynamic_cast<RewindableBuffer*>(out.rdbuf())) {
+    for (;;) {
+      size_t gzip_size = 0;
+      {
+        MeteredFile metered(*file);
+        std::ostream sink(&metered);
+        WriteDocument(report, options, plan, note, sink);
+        // The file's error (a full disk) is the caller's to report, with the file's name.
+        if (!sink) {
+          out.setstate(std::ios::badbit);
+          return note;
+        }
+        if (fits(metered.size(), [&] { return gzip_size = metered.GzipSize(); })) return note;
+      }
+      if (!file->Rewind()) {
+        out.setstate(std::ios::badbit);
+        return note;
+      }
+      cut(gzip_size);
+    }
+  }
+  // Elsewhere (standard output), which cannot start again: written at once when it is small,
+  // else made again to be written once measured.
   constexpr size_t kKeptBytes = 1 << 20;
   for (;;) {
     MeasuredDocument measured(kKeptBytes);
@@ -885,13 +948,9 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
       out << measured.text();
       return note;
     }
-    if (measured.size() <= kMaxGzipBytes - 4096) break;
-    const size_t size = measured.GzipSize();
-    if (size <= kMaxGzipBytes || plan.listed.empty()) break;
-    const double ratio = 0.9 * static_cast<double>(kMaxGzipBytes) / static_cast<double>(size);
-    plan = PlanResults(candidates,
-                       static_cast<size_t>(static_cast<double>(plan.listed.size()) * ratio));
-    note = FoldingNote(plan, candidates.size());
+    size_t gzip_size = 0;
+    if (fits(measured.size(), [&] { return gzip_size = measured.GzipSize(); })) break;
+    cut(gzip_size);
   }
   WriteDocument(report, options, plan, note, out);
   return note;

@@ -390,6 +390,12 @@ TEST(SarifTest, PastGithubsSizeLimitResultsAreCutUntilItFits) {
   // Cut, not emptied: the limit is used.
   EXPECT_GT(scan.gzip_bytes, 5'000'000u);
   EXPECT_NE(scan.result.err.find("results left out"), std::string::npos) << scan.result.err;
+  // A file is written at once and again once cut; standard output, which cannot start again, is
+  // measured first: the same results either way.
+  const CommandResult out = RunPgward(
+      {"scan", "--hba", dir.path() + "/pg_hba.conf", "--format", "sarif", "--reproducible"});
+  EXPECT_EQ(out.exit_code, 1) << out.err;
+  EXPECT_TRUE(Json::parse(out.out)["runs"][0]["results"] == results);
 }
 
 }  // namespace
