@@ -133,7 +133,7 @@ void WriteLogSummaryJson(const LogSummary& summary, std::ostream& out) {
       json.Member("configuration", failure.configuration);
       json.IntMember("failed_reloads", static_cast<std::int64_t>(failure.failed_reloads));
       json.Key("outdated");
-      json.Bool(failure.outdated);
+      json.OptionalBool(failure.outdated);
       json.Key("first_failed");
       json.OptionalString(Time(failure.first_failed));
       json.Key("last_failed");
@@ -222,8 +222,10 @@ void WriteLogSummaryText(const LogSummary& summary, std::ostream& out) {
     }
     if (const std::optional<std::string> last = Time(failure.last_failed))
       out << ", last at " << *last;
-    out << (failure.outdated ? ": OUTDATED, the server still runs the configuration it had before"
-                             : ": a later reload or start applied it")
+    out << (!failure.outdated ? ": NOT KNOWN whether a later reload or start applied it"
+            : *failure.outdated
+                ? ": OUTDATED, the server still runs the configuration it had before"
+                : ": a later reload or start applied it")
         << "\n";
   }
   for (const std::string& note : summary.notes) out << "note: " << Printable(note) << "\n";

@@ -379,15 +379,14 @@ LinePrefix::LinePrefix(std::string_view prefix) {
         break;
       case 'u':
         element = {Kind::kText, Field::kUser, "", padding};
-        has_session_ = true;
+        writes_client_names_ = true;
         break;
       case 'd':
         element = {Kind::kText, Field::kDatabase, "", padding};
-        has_session_ = true;
+        writes_client_names_ = true;
         break;
       case 'b':
         element = {Kind::kText, Field::kBackendType, "", padding};
-        has_session_ = true;
         break;
       case 'a':
         element = {Kind::kText, Field::kApplication, "", padding};

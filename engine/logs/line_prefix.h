@@ -45,8 +45,8 @@ class LinePrefix {
   bool has_session_id() const { return has_session_id_; }
   bool has_client() const { return has_client_; }
   bool has_application() const { return has_application_; }
-  // Whether a session's lines say whose they are (%u, %d or %b).
-  bool has_session() const { return has_session_; }
+  // Whether it writes a name as a client sent it (%u, %d): LogEntry::forgeable.
+  bool writes_client_names() const { return writes_client_names_; }
 
   // The element kinds, public for the matcher's helpers.
   enum class Kind {
@@ -91,7 +91,7 @@ class LinePrefix {
   bool has_session_id_ = false;
   bool has_client_ = false;
   bool has_application_ = false;
-  bool has_session_ = false;
+  bool writes_client_names_ = false;
 };
 
 }  // namespace pgward::logs

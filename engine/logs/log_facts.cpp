@@ -67,7 +67,10 @@ void AddLogFacts(const LogSummary& summary, std::string_view log, FactSet& facts
     const size_t row = reloads.AppendRow();
     reloads.SetString(row, FieldOf<FactKind::kLogReload>("log"), log);
     reloads.SetString(row, FieldOf<FactKind::kLogReload>("configuration"), failure.configuration);
-    reloads.SetBool(row, FieldOf<FactKind::kLogReload>("outdated"), failure.outdated);
+    // Not known: absent, so that the rule's evidence is missing rather than passed.
+    if (failure.outdated) {
+      reloads.SetBool(row, FieldOf<FactKind::kLogReload>("outdated"), *failure.outdated);
+    }
     reloads.SetInteger(row, FieldOf<FactKind::kLogReload>("failed_reloads"),
                        static_cast<std::int64_t>(failure.failed_reloads));
     SetTimes(reloads, row, FieldOf<FactKind::kLogReload>("first_failed"),

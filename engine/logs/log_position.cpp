@@ -33,19 +33,6 @@ void LogPositions::Set(const FileIdentity& file, LogPosition position) {
   positions_[file] = std::move(position);
 }
 
-ReloadMemory LogPositions::Reloads(const std::string& log) const {
-  const auto found = reloads_.find(log);
-  return found == reloads_.end() ? ReloadMemory() : found->second;
-}
-
-void LogPositions::SetReloads(const std::string& log, ReloadMemory memory) {
-  if (memory.empty()) {
-    reloads_.erase(log);
-  } else {
-    reloads_[log] = std::move(memory);
-  }
-}
-
 std::string LogPositions::ToJson() const {
   nlohmann::ordered_json files = nlohmann::ordered_json::array();
   for (const auto& [file, position] : positions_) {
@@ -63,27 +50,19 @@ std::string LogPositions::ToJson() const {
       }
       entry["open_connections"] = std::move(open);
     }
-    files.push_back(std::move(entry));
-  }
-  nlohmann::ordered_json document{{"files", files}};
-  if (!reloads_.empty()) {
-    nlohmann::ordered_json logs = nlohmann::ordered_json::array();
-    for (const auto& [log, memory] : reloads_) {
+    if (!position.outdated_configurations.empty()) {
       nlohmann::ordered_json outdated = nlohmann::ordered_json::array();
-      for (const OutdatedConfiguration& configuration : memory.outdated) {
+      for (const OutdatedConfiguration& configuration : position.outdated_configurations) {
         nlohmann::ordered_json entry = {{"configuration", configuration.configuration}};
         if (configuration.last_failed) entry["last_failed_ms"] = *configuration.last_failed;
-        entry["process"] = configuration.process;
+        entry["doubted"] = configuration.doubted;
         outdated.push_back(std::move(entry));
       }
-      nlohmann::ordered_json entry = {{"log", log}};
-      if (memory.applied) entry["applied_ms"] = *memory.applied;
-      entry["outdated"] = std::move(outdated);
-      logs.push_back(std::move(entry));
+      entry["outdated_configurations"] = std::move(outdated);
     }
-    document["reloads"] = std::move(logs);
+    files.push_back(std::move(entry));
   }
-  return document.dump(1) + "\n";
+  return nlohmann::ordered_json{{"files", files}}.dump(1) + "\n";
 }
 
 std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std::string& error) {
@@ -102,7 +81,7 @@ std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std:
       return std::nullopt;
     }
     LogPosition position{
-        file["offset"].get<std::uint64_t>(), file["head_sha256"].get<std::string>(), {}};
+        file["offset"].get<std::uint64_t>(), file["head_sha256"].get<std::string>(), {}, {}};
     if (file.contains("open_connections")) {
       const nlohmann::json& open = file["open_connections"];
       if (!open.is_array()) {
@@ -124,42 +103,31 @@ std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std:
                  : std::nullopt});
       }
     }
-    positions.Set({file["device"].get<std::uint64_t>(), file["inode"].get<std::uint64_t>()},
-                  std::move(position));
-  }
-  if (document.contains("reloads")) {
-    const nlohmann::json& logs = document["reloads"];
-    if (!logs.is_array()) {
-      error = "reloads that is not a list";
-      return std::nullopt;
-    }
-    for (const nlohmann::json& log : logs) {
-      if (!log.is_object() || !log.contains("log") || !log["log"].is_string() ||
-          !log.contains("outdated") || !log["outdated"].is_array() ||
-          (log.contains("applied_ms") && !IsMilliseconds(log["applied_ms"]))) {
-        error = "a reloads entry without a log, its outdated configurations and a valid time";
+    if (file.contains("outdated_configurations")) {
+      const nlohmann::json& outdated = file["outdated_configurations"];
+      if (!outdated.is_array()) {
+        error = "outdated_configurations that is not a list";
         return std::nullopt;
       }
-      ReloadMemory memory;
-      if (log.contains("applied_ms")) memory.applied = log["applied_ms"].get<std::int64_t>();
-      for (const nlohmann::json& configuration : log["outdated"]) {
+      for (const nlohmann::json& configuration : outdated) {
         if (!configuration.is_object() || !configuration.contains("configuration") ||
-            !configuration["configuration"].is_string() || !configuration.contains("process") ||
-            !configuration["process"].is_string() ||
+            !configuration["configuration"].is_string() || !configuration.contains("doubted") ||
+            !configuration["doubted"].is_boolean() ||
             (configuration.contains("last_failed_ms") &&
              !IsMilliseconds(configuration["last_failed_ms"]))) {
-          error = "an outdated configuration without a name, a process and a valid time";
+          error = "an outdated configuration without a name, doubted or a valid time";
           return std::nullopt;
         }
-        memory.outdated.push_back(
+        position.outdated_configurations.push_back(
             {configuration["configuration"].get<std::string>(),
              configuration.contains("last_failed_ms")
                  ? std::optional<std::int64_t>(configuration["last_failed_ms"].get<std::int64_t>())
                  : std::nullopt,
-             configuration["process"].get<std::string>()});
+             configuration["doubted"].get<bool>()});
       }
-      positions.SetReloads(log["log"].get<std::string>(), std::move(memory));
     }
+    positions.Set({file["device"].get<std::uint64_t>(), file["inode"].get<std::uint64_t>()},
+                  std::move(position));
   }
   return positions;
 }

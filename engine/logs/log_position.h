@@ -33,21 +33,14 @@ struct OpenConnection {
   std::optional<std::int64_t> received;  // milliseconds since 1970 UTC, when the log says
 };
 
-// A configuration the server failed to reload, and had not reloaded since, when a run stopped
-// (LogReloadFailure::outdated): the next run's lines may not mention it again.
+// A configuration that a reload failed to apply and that no reload or start had certainly applied
+// since, when a run stopped (LogReloadFailure): the next run's lines may not mention it again.
 struct OutdatedConfiguration {
   std::string configuration;
   std::optional<std::int64_t> last_failed;  // milliseconds since 1970 UTC, when the log says
-  std::string process;  // the postmaster that failed to reload it: pid, or session id
-};
-
-// What a run knew of a server's reloads when it stopped (ReloadTracker).
-struct ReloadMemory {
-  // The latest reload or start that applied what it read, when its time is known: older lines
-  // (a rotated file read again) change nothing.
-  std::optional<std::int64_t> applied;
-  std::vector<OutdatedConfiguration> outdated;
-  bool empty() const { return !applied && outdated.empty(); }
+  // A reload or start came after it that could not be told from a line a client can write: not
+  // known to be outdated (LogReloadFailure::outdated unknown).
+  bool doubted = false;
 };
 
 struct LogPosition {
@@ -55,6 +48,7 @@ struct LogPosition {
   std::string head_digest;  // SHA-256 (hex) of the first min(offset, kHeadDigestBytes) bytes
   // Kept with the last file of a log.
   std::vector<OpenConnection> open_connections;
+  std::vector<OutdatedConfiguration> outdated_configurations;
 };
 
 // The identity of the file at `path` now, if it can be seen.
@@ -65,23 +59,18 @@ class LogPositions {
   // Where the last run stopped in the file of this identity, if it was read.
   const LogPosition* Find(const FileIdentity& file) const;
   void Set(const FileIdentity& file, LogPosition position);
-  bool empty() const { return positions_.empty() && reloads_.empty(); }
-  // What the last run knew of the reloads of the server whose current log file is `log` (its
-  // absolute path, which rotation does not change).
-  ReloadMemory Reloads(const std::string& log) const;
-  void SetReloads(const std::string& log, ReloadMemory memory);
+  bool empty() const { return positions_.empty(); }
 
   // {"files": [{"device": D, "inode": I, "offset": O, "head_sha256": H,
-  //             "open_connections": [{"backend": B, "client": C}, ...]}, ...],
-  //  "reloads": [{"log": L, "applied_ms": T, "outdated": [{"configuration": N,
-  //                                                        "last_failed_ms": T, "process": P}]}]}
+  //             "open_connections": [{"backend": B, "client": C}, ...],
+  //             "outdated_configurations": [{"configuration": N, "last_failed_ms": T,
+  //                                          "doubted": D}, ...]}, ...]}
   std::string ToJson() const;
   // nullopt, with `error` set, for a document that is not one ToJson wrote.
   static std::optional<LogPositions> FromJson(const std::string& text, std::string& error);
 
  private:
   std::map<FileIdentity, LogPosition> positions_;
-  std::map<std::string, ReloadMemory> reloads_;
 };
 
 }  // namespace pgward::logs

@@ -69,8 +69,7 @@ class KeptEntry {
   explicit KeptEntry(const LogEntry& entry)
       : epoch_timestamp_(entry.epoch_timestamp),
         carries_application_(entry.carries_application),
-        carries_session_(entry.carries_session),
-        after_foreign_line_(entry.after_foreign_line),
+        forgeable_(entry.forgeable),
         scan_note_(entry.scan_note) {
     const std::string_view values[kValues] = {
         entry.timestamp, entry.pid,      entry.session_id,  entry.severity, entry.message,
@@ -106,8 +105,7 @@ class KeptEntry {
     entry.has_context = has_context;
     entry.carries_application = carries_application_;
     entry.backend_type = values[9];
-    entry.carries_session = carries_session_;
-    entry.after_foreign_line = after_foreign_line_;
+    entry.forgeable = forgeable_;
     entry.scan_note = scan_note_;
     return entry;
   }
@@ -120,8 +118,7 @@ class KeptEntry {
   std::size_t lengths_[kValues] = {};
   bool epoch_timestamp_ = false;
   bool carries_application_ = false;
-  bool carries_session_ = false;
-  bool after_foreign_line_ = false;
+  bool forgeable_ = false;
   LogEntry::ScanNote scan_note_;
 };
 
@@ -148,9 +145,6 @@ struct BlockOutcome {
   // No message and no line that is not an entry: only lines that go on the previous block's
   // message (tab lines, DETAIL, CONTEXT, ...), whose CONTEXT may come later still.
   bool only_continues = true;
-  // stderr: the block's first line that is not a tab line is an entry, kept as kept[0]: whether
-  // a foreign line came before it is known once the previous block is (after_foreign_line).
-  bool first_line_kept = false;
 };
 
 // The vectors of kept entries, used again: a busy block keeps thousands, and growing a new vector
@@ -209,9 +203,7 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
       entry.client = fields.client;
       entry.carries_application = fields.application_matched;
       entry.backend_type = fields.backend_type;
-      entry.carries_session = prefix.has_session();
-      entry.after_foreign_line = seen_other && !in_entry;
-      const bool first_other = !seen_other;
+      entry.forgeable = prefix.writes_client_names();
       seen_other = true;
       in_entry = true;
       // DETAIL, STATEMENT, CONTEXT, ... belong to the message before them, and are no entries
@@ -229,7 +221,6 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
       leading = false;
       outcome.only_continues = false;
       if (outcome.scan->Keep(entry)) {
-        outcome.first_line_kept = outcome.first_line_kept || first_other;
         outcome.kept.push_back(entry);
         open = outcome.kept.size() - 1;
       }
@@ -365,7 +356,6 @@ class CsvParser {
     entry.has_context = fields_.size() > kCsvContext && !fields_[kCsvContext].empty();
     entry.carries_application = true;
     if (fields_.size() > kCsvBackendType) entry.backend_type = fields_[kCsvBackendType];
-    entry.carries_session = true;
     on_entry_(entry);
     return true;
   }
@@ -416,7 +406,6 @@ void ReadJsonBlock(std::string_view text, bool truncated, BlockOutcome& outcome)
     text_of("application_name", entry.application);
     text_of("remote_host", entry.client);
     text_of("backend_type", entry.backend_type);
-    entry.carries_session = true;
     std::string_view context;
     text_of("context", context);
     entry.has_context = !context.empty();
@@ -536,11 +525,7 @@ class OutcomeJoiner {
   void Take(BlockOutcome& outcome) {
     result_.lines += outcome.lines;
     result_.unparsed_lines += outcome.unparsed + (in_entry_ ? 0 : outcome.leading_continuations);
-    if (outcome.first_line_kept) outcome.kept.front().after_foreign_line = ends_foreign_;
-    if (outcome.ends_in_entry) {
-      in_entry_ = *outcome.ends_in_entry;
-      ends_foreign_ = !in_entry_;
-    }
+    if (outcome.ends_in_entry) in_entry_ = *outcome.ends_in_entry;
     sink_.Merge(*outcome.scan);
     if (held_) {
       if (outcome.leading_context_backend == BackendOf(held_->View())) held_->has_context = true;
@@ -578,8 +563,6 @@ class OutcomeJoiner {
   BlockBuffers& buffers_;
   KeptVectors& vectors_;
   bool in_entry_ = false;
-  // The last line of the blocks taken that is not a tab line is a foreign one (none yet: no).
-  bool ends_foreign_ = false;
   std::optional<KeptEntry> held_;
 };
 

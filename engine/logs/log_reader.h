@@ -47,13 +47,11 @@ struct LogEntry {
   // The process's type (csvlog 13+, jsonlog, %b in the prefix): "postmaster" for the lines of the
   // server's own process, which no client can make write anything.
   std::string_view backend_type;
-  // The format says whose session a line is of (csvlog, jsonlog, %u, %d or %b in the prefix): a
-  // line without a user and database is then no client session's.
-  bool carries_session = false;
-  // stderr: the line before was none PostgreSQL writes as such (neither an entry nor a tab line
-  // that goes on one): what a user or database name with a newline in it leaves of the prefix, so
-  // that this line may be the rest of that name, written by a client.
-  bool after_foreign_line = false;
+  // stderr whose prefix writes the user or database name (%u, %d): PostgreSQL writes them as the
+  // client sent them, newlines included, so a client can write a line of its own that reads like
+  // any other, the postmaster's included, prefix and all (its messages cannot: their further
+  // lines start with a tab).
+  bool forgeable = false;
   // What the sink's BlockScan worked out about an entry it keeps, on a worker thread, handed
   // back with the entry to Add, which runs in file order on one thread at a time: what it
   // already knows is not worked out again there.

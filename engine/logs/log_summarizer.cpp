@@ -524,12 +524,11 @@ void LogSummarizer::Add(const LogEntry& entry) {
   const bool counted = entry.scan_note.in_window;
   if (kind == Message::kReloadRequested || kind == Message::kNotReloaded ||
       kind == Message::kServerStart) {
-    // The reload state before the window's end: a reload that failed before its start still
-    // holds inside it.
-    // At or after --until nothing changes; a line whose time is not known may be after it, so
-    // it ends no failure (but may still be one).
+    // The state at the window's end: a reload that failed before its start still holds inside
+    // it; nothing at or after --until counts, and a line whose time is not known may be after
+    // it, so it ends no failure (but may still be one).
     const bool surely_after = !counted && time && options_.until && *time >= *options_.until;
-    const bool maybe_after = surely_after || (!time && (options_.since || options_.until));
+    const bool maybe_after = surely_after || (!time && options_.until);
     if (kind == Message::kReloadRequested) {
       reloads_.Requested(entry, time, counted, maybe_after);
     } else if (kind == Message::kServerStart) {
@@ -976,19 +975,6 @@ void LogSummarizer::ResumeConnections(const std::vector<OpenConnection>& open) {
   }
 }
 
-namespace {
-
-// A server's reloads are remembered by its current log file, the last of those read, by its
-// absolute path: rotation renames the others, not it, and ./pg.log is pg.log.
-std::string ReloadsKey(const std::vector<std::string>& files) {
-  if (files.empty()) return {};
-  std::error_code error;
-  const std::filesystem::path absolute = std::filesystem::absolute(files.back(), error);
-  return (error ? std::filesystem::path(files.back()) : absolute).lexically_normal().string();
-}
-
-}  // namespace
-
 ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
                                    const LogReadOptions& read_options,
                                    const SummaryOptions& summary_options,
@@ -997,14 +983,17 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
   // A scheduled run: connections the last one left open are authorized in these lines, and the
   // configurations it saw the server fail to reload are outdated until they say otherwise.
   if (resume != nullptr) {
-    summarizer.ResumeReloads(resume->Reloads(ReloadsKey(files)));
     for (const std::string& file : files) {
       const std::optional<FileIdentity> identity = IdentityOf(file);
       const LogPosition* position = identity ? resume->Find(*identity) : nullptr;
-      if (position != nullptr) summarizer.ResumeConnections(position->open_connections);
+      if (position != nullptr) {
+        summarizer.ResumeConnections(position->open_connections);
+        summarizer.ResumeReloads(position->outdated_configurations);
+      }
     }
   }
   for (const std::string& file : files) {
+    summarizer.NewFile();
     const LogReadResult read = ReadServerLog(file, read_options, summarizer, resume, reached);
     if (read.error) return {{}, read.error};
     if (read.lines > 0 && read.unparsed_lines == read.lines) {
@@ -1016,12 +1005,12 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
     summarizer.SetFormat(read.format);
     summarizer.AddLines(read.lines, read.unparsed_lines);
   }
-  if (reached != nullptr) reached->SetReloads(ReloadsKey(files), summarizer.Reloads());
   if (reached != nullptr && !files.empty()) {
     const std::optional<FileIdentity> identity = IdentityOf(files.back());
     if (const LogPosition* last = identity ? reached->Find(*identity) : nullptr) {
       LogPosition position = *last;
       position.open_connections = summarizer.OpenConnections();
+      position.outdated_configurations = summarizer.OutdatedConfigurations();
       reached->Set(*identity, std::move(position));
     }
   }

@@ -104,9 +104,13 @@ class LogSummarizer : public LogEntrySink {
   // Finish.
   std::vector<OpenConnection> OpenConnections() const;
   void ResumeConnections(const std::vector<OpenConnection>& open);
-  // What the log says of the server's reloads, for the next scheduled run (ReloadTracker).
-  ReloadMemory Reloads() const { return reloads_.Memory(); }
-  void ResumeReloads(const ReloadMemory& memory) { reloads_.Resume(memory); }
+  // The next file of the log begins (ReloadTracker::NewFile).
+  void NewFile() { reloads_.NewFile(); }
+  // The configurations not known to be applied, for the next scheduled run (ReloadTracker).
+  std::vector<OutdatedConfiguration> OutdatedConfigurations() const { return reloads_.Outdated(); }
+  void ResumeReloads(const std::vector<OutdatedConfiguration>& outdated) {
+    reloads_.Resume(outdated);
+  }
   LogSummary Finish();
 
  private:

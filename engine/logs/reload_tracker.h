@@ -1,15 +1,18 @@
 #pragma once
 
 // Which configurations a server runs older than its settings and files say: the postmaster's
-// reloads (SIGHUP, pg_reload_conf()) and what each failed to apply ("SSL configuration was not
+// reloads (SIGHUP, pg_reload_conf()), what each failed to apply ("SSL configuration was not
 // reloaded", "pg_hba.conf was not reloaded", from 16 the file's path), and its starts. A
-// configuration is outdated when a failure came after the latest reload or start that applied
-// it; a crash restart applies nothing (the postmaster keeps what it had).
+// configuration is outdated when a reload failed for it and no reload or start has certainly
+// applied it since; a crash restart applies nothing (the postmaster keeps what it had).
 //
-// Only the postmaster's lines count, and a line that would end an outdated state is believed
-// only where a client cannot have written it: a client's RAISE LOG, or a user or database name
-// with a newline in it that leaves a line of its own in a stderr log, must never make a server
-// that runs an old configuration pass.
+// Any SQL user can write a LOG line of any text (RAISE LOG, from a backend or a parallel worker,
+// with no CONTEXT after it under log_error_verbosity = terse), and in a stderr log whose prefix
+// writes user or database names a client can write whole lines, prefix and all. So a line that
+// would end a failure is believed only where the format says, beyond a client's reach, that the
+// postmaster wrote it: backend_type "postmaster" in csvlog (13+), jsonlog, or a stderr prefix
+// with %b and without %u and %d. Elsewhere it leaves the configuration neither outdated nor
+// applied but unknown: evidence missing, never a pass.
 
 #include <cstdint>
 #include <map>
@@ -30,50 +33,56 @@ inline constexpr std::size_t kMaxReloadConfigurations = 16;
 
 class ReloadTracker {
  public:
+  // The next file's lines: in one file, lines come in the order they were written; lines of
+  // different files are ordered by their times.
+  void NewFile() { ++file_; }
   // The lines of these messages, in file order, with the entry's time (nullopt when it is not
-  // known) and whether it is inside the window (`counted`). `after_window`: at or after --until,
-  // where nothing may end a state (a failure still holds: it may be the last).
+  // known) and whether it is inside the window (`counted`). `maybe_after_window`: at or after
+  // --until, or of a time unknown with a window given: it ends nothing. A failure's line is
+  // given only when it is not surely after the window.
   void Requested(const LogEntry& entry, std::optional<std::int64_t> time, bool counted,
-                 bool after_window);
+                 bool maybe_after_window);
+  void Started(const LogEntry& entry, std::optional<std::int64_t> time, bool maybe_after_window);
   void NotReloaded(const LogEntry& entry, std::string_view configuration,
                    std::optional<std::int64_t> time, bool counted);
-  void Started(const LogEntry& entry, std::optional<std::int64_t> time, bool after_window);
 
   // What a scheduled run hands to the next (Resume): a failure read once is not forgotten while
-  // the server still runs the older configuration, and lines older than what it saw applied (a
-  // rotated file read again) change nothing.
-  ReloadMemory Memory() const;
-  void Resume(const ReloadMemory& memory);
+  // nothing has certainly applied it.
+  std::vector<OutdatedConfiguration> Outdated() const;
+  void Resume(const std::vector<OutdatedConfiguration>& outdated);
 
-  // Reloads counted in the window, the configurations that failed in it or are still outdated
-  // (by name), and notes on lines not believed.
-  void SetIn(LogSummary& summary);
+  // Reloads counted in the window, the configurations that failed in it or are not known to be
+  // applied at its end (by name), and why some are unknown.
+  void SetIn(LogSummary& summary) const;
 
  private:
-  // Where a line stands: its time (the earliest possible when unknown), then its order read.
-  struct Moment {
-    std::int64_t time = 0;
+  struct Event {
+    int file = 0;  // 0: what a previous scheduled run saw
     std::uint64_t order = 0;
-    auto operator<=>(const Moment&) const = default;
+    std::optional<std::int64_t> time;
   };
   struct State {
-    LogReloadFailure failure;
-    Moment failed_at;
-    std::string pid;  // the postmaster's that wrote the failure
+    LogReloadFailure failure;     // its counts and times
+    std::map<int, Event> failed;  // the last failure in each file
+    bool resumed_doubted = false;
   };
 
-  Moment Now(std::optional<std::int64_t> time) { return {time.value_or(kUnknownTime), ++order_}; }
-  bool Outdated(const State& state) const { return !applied_ || state.failed_at > *applied_; }
-  bool AnyOutdated() const;
+  // Whether `later` certainly came after `earlier`.
+  static bool After(const Event& later, const Event& earlier);
+  Event Now(std::optional<std::int64_t> time) { return {file_, ++order_, time}; }
+  // True: outdated; false: applied since every failure; nullopt: not known.
+  std::optional<bool> Status(const State& state) const;
   State& StateOf(std::string_view configuration);
+  void Cleared(const LogEntry& entry, std::optional<std::int64_t> time, bool maybe_after_window);
 
-  static constexpr std::int64_t kUnknownTime = INT64_MIN;
+  int file_ = 1;  // lines given before any NewFile are one file too
   std::uint64_t order_ = 0;
-  std::optional<Moment> applied_;  // the latest reload or start that applied what it read
   std::map<std::string, State, std::less<>> states_;
-  std::uint64_t reloads_ = 0;  // in the window
-  std::vector<std::string> notes_;
-  bool start_doubted_ = false, reload_doubted_ = false;
+  // The last reload or start in each file that the postmaster certainly wrote, and the last that
+  // it may have written (a client may have).
+  std::map<int, Event> believed_, doubted_;
+  bool doubted_forgeable_ = false;  // a doubted one was in a log a client can write lines in
+  std::uint64_t reloads_ = 0;       // in the window
 };
 
 }  // namespace pgward::logs

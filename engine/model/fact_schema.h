@@ -329,8 +329,9 @@ inline constexpr FieldSpec kLogReloadFields[] = {
      "what was not reloaded, as the server names it: SSL configuration, pg_hba.conf or "
      "pg_ident.conf (13 to 15), or the file's path (16+)"},
     {"outdated", kBool,
-     "the last reload the log shows failed for it and no server start followed: the server runs "
-     "an older configuration than its settings and files say"},
+     "a reload failed for it and no reload or start has certainly applied it since: the server "
+     "runs an older configuration than its settings and files say; absent when not known (a "
+     "reload or start after it that a client could have written: docs/security.md)"},
     {"failed_reloads", kInteger, "reloads that failed for it in the log's window", true},
     {"first_failed", kTimestamp,
      "the first of them (absent when the log's zone is not known, or when it failed only before "

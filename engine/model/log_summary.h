@@ -83,8 +83,10 @@ struct LogFailureGroup {
 struct LogReloadFailure {
   std::string configuration;         // as the server names it
   std::uint64_t failed_reloads = 0;  // in the window
-  // The last reload the log shows failed for it, and no server start followed.
-  bool outdated = false;
+  // True when a reload failed for it and no reload or start has certainly applied it since; false
+  // when one has; not known when one that came after may have been written by a client, or its
+  // order cannot be told (ReloadTracker).
+  std::optional<bool> outdated;
   std::optional<std::int64_t> first_failed, last_failed;  // milliseconds UTC
 };
 

@@ -488,7 +488,7 @@ TEST(LogSourceTest, AConnectionOpenWhenARunStopsIsJoinedInTheNext) {
 
 TEST(LogSourceTest, PositionsSurviveTheirJsonAndRefuseAnythingElse) {
   LogPositions positions;
-  positions.Set({2049, 1234567}, {42, "ab12", {{"6b1.7", "10.0.0.9", 1764800020000}}});
+  positions.Set({2049, 1234567}, {42, "ab12", {{"6b1.7", "10.0.0.9", 1764800020000}}, {}});
   std::string error;
   const std::optional<LogPositions> read = LogPositions::FromJson(positions.ToJson(), error);
   ASSERT_TRUE(read) << error;
@@ -830,33 +830,56 @@ TEST(ParallelReadTest, LinesThatBelongTogetherAcrossBlockEndsAreJoined) {
   EXPECT_EQ(SummaryText(summarize(4)), SummaryText(one));
 }
 
-// Debian's log_line_prefix: the postmaster's lines stop at %q, a session's say user@database.
+// A log_line_prefix that says each line's process (%b) and writes no name a client chooses: the
+// postmaster's lines are known as its.
+constexpr char kTypedPrefix[] = "%m [%p] %b ";
+// Debian's: the postmaster's lines stop at %q, a session's say user@database as the client sent
+// them, so a client can write lines that read like the postmaster's.
 constexpr char kDebianPrefix[] = "%m [%p] %q%u@%d ";
 
 // What PostgreSQL 13 (pg_hba.conf by name) and 16+ (by path) write when a reload fails, with a
-// session's lines between.
+// session's lines between, in kTypedPrefix.
 constexpr char kFailedReloads[] =
-    "2026-12-05 00:09:36.500 UTC [311] LOG:  starting PostgreSQL 13.23 on x86_64-pc-linux-gnu, "
-    "compiled by gcc (GCC) 8.5.0, 64-bit\n"
-    "2026-12-05 00:09:36.704 UTC [323] [unknown]@[unknown] LOG:  connection received: "
-    "host=[local]\n"
-    "2026-12-05 00:09:36.707 UTC [323] postgres@postgres LOG:  connection authorized: "
-    "user=postgres database=postgres\n"
-    "2026-12-05 00:09:36.746 UTC [311] LOG:  received SIGHUP, reloading configuration files\n"
-    "2026-12-05 00:09:36.749 UTC [311] LOG:  could not load server certificate file "
+    "2026-12-05 00:09:36.500 UTC [311] postmaster LOG:  starting PostgreSQL 13.23 on "
+    "x86_64-pc-linux-gnu, compiled by gcc (GCC) 8.5.0, 64-bit\n"
+    "2026-12-05 00:09:36.704 UTC [323] not initialized LOG:  connection received: host=[local]\n"
+    "2026-12-05 00:09:36.707 UTC [323] client backend LOG:  connection authorized: user=postgres "
+    "database=postgres\n"
+    "2026-12-05 00:09:36.746 UTC [311] postmaster LOG:  received SIGHUP, reloading configuration "
+    "files\n"
+    "2026-12-05 00:09:36.749 UTC [311] postmaster LOG:  could not load server certificate file "
     "\"/nonexistent.crt\": No such file or directory\n"
-    "2026-12-05 00:09:36.749 UTC [311] LOG:  SSL configuration was not reloaded\n"
-    "2026-12-05 00:09:37.792 UTC [311] LOG:  received SIGHUP, reloading configuration files\n"
-    "2026-12-05 00:09:37.796 UTC [311] LOG:  invalid authentication method \"bogus\"\n"
-    "2026-12-05 00:09:37.796 UTC [311] CONTEXT:  line 10 of configuration file "
+    "2026-12-05 00:09:36.749 UTC [311] postmaster LOG:  SSL configuration was not reloaded\n"
+    "2026-12-05 00:09:37.792 UTC [311] postmaster LOG:  received SIGHUP, reloading configuration "
+    "files\n"
+    "2026-12-05 00:09:37.796 UTC [311] postmaster LOG:  invalid authentication method \"bogus\"\n"
+    "2026-12-05 00:09:37.796 UTC [311] postmaster CONTEXT:  line 10 of configuration file "
     "\"/srv/pg/pg_hba.conf\"\n"
-    "2026-12-05 00:09:37.796 UTC [311] LOG:  pg_hba.conf was not reloaded\n"
-    "2026-12-05 00:09:37.797 UTC [311] LOG:  /srv/pg/pg_ident.conf was not reloaded\n"
-    "2026-12-05 00:09:37.797 UTC [311] LOG:  SSL configuration was not reloaded\n"
-    "2026-12-05 00:09:38.792 UTC [311] LOG:  received SIGHUP, reloading configuration files\n"
-    "2026-12-05 00:09:38.797 UTC [311] LOG:  SSL configuration was not reloaded\n";
+    "2026-12-05 00:09:37.796 UTC [311] postmaster LOG:  pg_hba.conf was not reloaded\n"
+    "2026-12-05 00:09:37.797 UTC [311] postmaster LOG:  /srv/pg/pg_ident.conf was not reloaded\n"
+    "2026-12-05 00:09:37.797 UTC [311] postmaster LOG:  SSL configuration was not reloaded\n"
+    "2026-12-05 00:09:38.792 UTC [311] postmaster LOG:  received SIGHUP, reloading configuration "
+    "files\n"
+    "2026-12-05 00:09:38.797 UTC [311] postmaster LOG:  SSL configuration was not reloaded\n";
 // The times of the first and last SSL failures above (Python's datetime, UTC).
 constexpr std::int64_t kFirstSslFailure = 1796429376749, kLastSslFailure = 1796429378797;
+constexpr char kTypedReload[] =
+    "2026-12-05 00:09:39.000 UTC [311] postmaster LOG:  received SIGHUP, reloading configuration "
+    "files\n";
+
+std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+// kFailedReloads as Debian's prefix writes it.
+std::string InDebianPrefix(const std::string& typed) {
+  return ReplaceAll(
+      ReplaceAll(ReplaceAll(typed, " postmaster ", " "), " client backend ", " postgres@postgres "),
+      " not initialized ", " [unknown]@[unknown] ");
+}
 
 const LogReloadFailure* FailureOf(const LogSummary& summary, const std::string& configuration) {
   for (const LogReloadFailure& failure : summary.reload_failures) {
@@ -865,23 +888,23 @@ const LogReloadFailure* FailureOf(const LogSummary& summary, const std::string& 
   return nullptr;
 }
 
-// Whether the summary of these lines says the SSL configuration is outdated.
-bool SslOutdated(const std::string& text, const std::string& prefix = kDebianPrefix) {
+// What the summary of these lines says of the SSL configuration: outdated, applied, or not
+// known (nullopt); "absent" when it has no row.
+std::string SslStatus(const std::string& text, const std::string& prefix = kTypedPrefix) {
   TempDir dir;
-  const LogSummary summary = SummarizeText(dir, text, prefix);
-  const LogReloadFailure* ssl = FailureOf(summary, "SSL configuration");
-  EXPECT_NE(ssl, nullptr);
-  return ssl != nullptr && ssl->outdated;
+  const LogReloadFailure* ssl = FailureOf(SummarizeText(dir, text, prefix), "SSL configuration");
+  if (ssl == nullptr) return "absent";
+  return !ssl->outdated ? "unknown" : *ssl->outdated ? "outdated" : "applied";
 }
 
 TEST(ReloadFailureTest, TheLastReloadDecidesWhatIsOutdated) {
   TempDir dir;
-  const LogSummary summary = SummarizeText(dir, kFailedReloads, kDebianPrefix);
+  const LogSummary summary = SummarizeText(dir, kFailedReloads, kTypedPrefix);
   EXPECT_EQ(summary.reloads, 3u);
   ASSERT_EQ(summary.reload_failures.size(), 3u);
   const LogReloadFailure* ssl = FailureOf(summary, "SSL configuration");
   ASSERT_NE(ssl, nullptr);
-  EXPECT_TRUE(ssl->outdated);
+  EXPECT_EQ(ssl->outdated, true);
   EXPECT_EQ(ssl->failed_reloads, 3u);
   EXPECT_EQ(ssl->first_failed, kFirstSslFailure);
   EXPECT_EQ(ssl->last_failed, kLastSslFailure);
@@ -889,99 +912,113 @@ TEST(ReloadFailureTest, TheLastReloadDecidesWhatIsOutdated) {
   for (const char* file : {"pg_hba.conf", "/srv/pg/pg_ident.conf"}) {
     const LogReloadFailure* failure = FailureOf(summary, file);
     ASSERT_NE(failure, nullptr) << file;
-    EXPECT_FALSE(failure->outdated) << file;
+    EXPECT_EQ(failure->outdated, false) << file;
     EXPECT_EQ(failure->failed_reloads, 1u) << file;
   }
-  // A reload that applies it ends it.
-  EXPECT_FALSE(SslOutdated(std::string(kFailedReloads) +
-                           "2026-12-05 00:09:39.000 UTC [311] LOG:  received SIGHUP, reloading "
-                           "configuration files\n"));
-}
-
-// A crash restart reinitialises the backends but not the postmaster's configuration: only a
-// server start ends what a failed reload left.
-TEST(ReloadFailureTest, OnlyAServerStartEndsAFailedReload) {
+  // A reload that applies it ends it; a crash restart does not (the postmaster keeps what it
+  // had); a server start does.
+  EXPECT_EQ(SslStatus(kFailedReloads + std::string(kTypedReload)), "applied");
   const std::string crash =
-      "2026-12-05 00:10:00.000 UTC [311] LOG:  server process (PID 400) was terminated by "
-      "signal 9: Killed\n"
-      "2026-12-05 00:10:00.001 UTC [311] LOG:  all server processes terminated; reinitializing\n"
-      "2026-12-05 00:10:00.100 UTC [311] LOG:  database system is ready to accept connections\n";
-  EXPECT_TRUE(SslOutdated(kFailedReloads + crash));
+      "2026-12-05 00:10:00.000 UTC [311] postmaster LOG:  server process (PID 400) was "
+      "terminated by signal 9: Killed\n"
+      "2026-12-05 00:10:00.001 UTC [311] postmaster LOG:  all server processes terminated; "
+      "reinitializing\n"
+      "2026-12-05 00:10:00.100 UTC [311] postmaster LOG:  database system is ready to accept "
+      "connections\n";
+  EXPECT_EQ(SslStatus(kFailedReloads + crash), "outdated");
   const std::string start =
-      "2026-12-05 00:11:00.000 UTC [500] LOG:  starting PostgreSQL 13.23 on x86_64-pc-linux-gnu, "
-      "compiled by gcc (GCC) 8.5.0, 64-bit\n"
-      "2026-12-05 00:11:00.100 UTC [500] LOG:  database system is ready to accept connections\n";
-  EXPECT_FALSE(SslOutdated(kFailedReloads + crash + start));
-  // Where the prefix says neither the session nor the process, a client's RAISE LOG reads like a
-  // start: none is believed, and the summary says why.
-  TempDir dir;
-  const LogSummary doubted = SummarizeText(dir, kFailedReloads + start, "%m [%p] ");
-  ASSERT_NE(FailureOf(doubted, "SSL configuration"), nullptr);
-  EXPECT_TRUE(FailureOf(doubted, "SSL configuration")->outdated);
-  EXPECT_TRUE(std::any_of(doubted.notes.begin(), doubted.notes.end(), [](const std::string& note) {
-    return note.find("add %b to log_line_prefix") != std::string::npos;
-  })) << ::testing::PrintToString(doubted.notes);
+      "2026-12-05 00:11:00.000 UTC [500] postmaster LOG:  starting PostgreSQL 13.23 on "
+      "x86_64-pc-linux-gnu, compiled by gcc (GCC) 8.5.0, 64-bit\n";
+  EXPECT_EQ(SslStatus(kFailedReloads + crash + start), "applied");
 }
 
-// Lines a client can write that read like the postmaster's reload or start: none ends a failure.
+// Where the format cannot say which lines are the postmaster's, a reload or start after a
+// failure leaves it unknown (evidence missing), never applied; the summary says why and what
+// would tell.
+TEST(ReloadFailureTest, WhereTheFormatCannotSayThePostmasterAReloadLeavesItUnknown) {
+  const std::string debian = InDebianPrefix(kFailedReloads);
+  TempDir dir;
+  const LogSummary summary = SummarizeText(dir, debian, kDebianPrefix);
+  ASSERT_NE(FailureOf(summary, "pg_hba.conf"), nullptr);
+  EXPECT_EQ(FailureOf(summary, "pg_hba.conf")->outdated, std::nullopt);
+  // No reload after its last failure: outdated all the same.
+  ASSERT_NE(FailureOf(summary, "SSL configuration"), nullptr);
+  EXPECT_EQ(FailureOf(summary, "SSL configuration")->outdated, true);
+  EXPECT_TRUE(std::any_of(summary.notes.begin(), summary.notes.end(), [](const std::string& note) {
+    return note.find("%u or %d") != std::string::npos;
+  })) << ::testing::PrintToString(summary.notes);
+  EXPECT_EQ(SslStatus(debian + InDebianPrefix(kTypedReload), kDebianPrefix), "unknown");
+  // PostgreSQL 15's default prefix writes no name, but says no process either.
+  EXPECT_EQ(SslStatus(debian + InDebianPrefix(kTypedReload), "%m [%p] "), "unknown");
+}
+
+// Lines a client can write that read like the postmaster's reload or start: none applies a
+// configuration.
 TEST(ReloadFailureTest, AClientCannotEndAFailedReload) {
-  const std::string sighup = "received SIGHUP, reloading configuration files";
+  const std::string sighup = "LOG:  received SIGHUP, reloading configuration files\n";
   const std::string start =
-      "starting PostgreSQL 13.23 on x86_64-pc-linux-gnu, compiled by gcc (GCC) 8.5.0, 64-bit";
+      "LOG:  starting PostgreSQL 13.23 on x86_64-pc-linux-gnu, compiled by gcc (GCC) 8.5.0, "
+      "64-bit\n";
+  const std::string at = "2026-12-05 00:09:40.000 UTC ";
   const std::vector<std::pair<std::string, std::string>> forged = {
-      // RAISE LOG, with the CONTEXT that follows it, and without (log_error_verbosity = terse)
-      // but in a session's line.
-      {"RAISE LOG", "2026-12-05 00:09:40.000 UTC [311] LOG:  " + sighup +
-                        "\n2026-12-05 00:09:40.000 UTC [311] CONTEXT:  PL/pgSQL function "
-                        "inline_code_block line 1 at RAISE\n"},
-      {"terse RAISE LOG",
-       "2026-12-05 00:09:40.000 UTC [323] postgres@postgres LOG:  " + sighup + "\n"},
-      {"terse RAISE LOG of a start",
-       "2026-12-05 00:09:40.000 UTC [323] postgres@postgres LOG:  " + start + "\n"},
-      {"not LOG", "2026-12-05 00:09:40.000 UTC [311] FATAL:  " + sighup + "\n"},
-      // A user name with a newline in it: the rest of the prefix is a line of its own, then the
-      // name's text reads as a line of the postmaster's.
-      {"a reload in a user name",
-       "2026-12-05 00:09:40.000 UTC [400] \n2026-12-05 00:09:40.000 UTC "
-       "[311] LOG:  " +
-           sighup + "\n"},
-      {"a start in a user name",
-       "2026-12-05 00:09:40.000 UTC [400] \n2026-12-05 00:09:40.000 UTC "
-       "[999] LOG:  " +
-           start + "\n"},
-      {"a start cut short", "2026-12-05 00:09:40.000 UTC [999] LOG:  starting PostgreSQL @x\n"},
-      // Another process than the postmaster that failed, where the prefix cannot say whose.
-      {"another process's reload", "2026-12-05 00:09:40.000 UTC [400] LOG:  " + sighup + "\n"},
+      {"RAISE LOG", at + "[400] client backend " + sighup + at +
+                        "[400] client backend CONTEXT:  PL/pgSQL function inline_code_block line "
+                        "1 at RAISE\n"},
+      // log_error_verbosity = terse: no CONTEXT; a parallel worker has no session.
+      {"terse RAISE LOG", at + "[400] client backend " + sighup},
+      {"terse RAISE LOG in a parallel worker", at + "[401] parallel worker " + start},
+      {"not LOG", at + "[311] postmaster FATAL:  received SIGHUP, reloading configuration files\n"},
   };
   for (const auto& [what, lines] : forged) {
-    EXPECT_TRUE(SslOutdated(kFailedReloads + lines)) << what;
+    EXPECT_EQ(SslStatus(kFailedReloads + lines), "outdated") << what;
   }
-  // The process says "postmaster" where the prefix has %b: nothing else's line counts.
-  const std::string with_type =
-      "2026-12-05 00:09:36.500 UTC [311] postmaster LOG:  SSL configuration was not reloaded\n"
-      "2026-12-05 00:09:37.000 UTC [311] client backend LOG:  " +
-      sighup + "\n";
-  EXPECT_TRUE(SslOutdated(with_type, "%m [%p] %b "));
-  EXPECT_FALSE(
-      SslOutdated(with_type + "2026-12-05 00:09:38.000 UTC [311] postmaster LOG:  " + sighup + "\n",
-                  "%m [%p] %b "));
+  // Where the prefix writes names, a client writes whole lines, "postmaster" included: not known.
+  const std::string named_prefix = "%m [%p] %b %q%u@%d ";
+  const std::string named = ReplaceAll(kFailedReloads, " client backend ", " client backend a@b ");
+  EXPECT_EQ(SslStatus(named, named_prefix), "outdated");
+  EXPECT_EQ(SslStatus(named + at + "[311] postmaster " + sighup, named_prefix), "unknown");
+  EXPECT_EQ(SslStatus(named + at + "[999] postmaster " + start, named_prefix), "unknown");
 }
 
-// The state is that of the latest time, whatever the order the files are given in (a shell's
-// postgresql.log* lists the newest first).
-TEST(ReloadFailureTest, TheLatestTimeDecidesNotTheOrderOfFiles) {
+// Only the postmaster's LOG lines: RAISE LOG (a CONTEXT follows), a session's line, another
+// process's, or an ERROR a client caused read the same and are none.
+TEST(ReloadFailureTest, AClientCannotWriteAFailedReload) {
   TempDir dir;
-  const std::string older = dir.Write("postgresql.log.1",
-                                      "2026-12-05 00:09:30.000 UTC [311] LOG:  received SIGHUP, "
-                                      "reloading configuration files\n")
-                                .string();
+  const std::string at = "2026-12-05 00:09:36.800 UTC ";
+  const std::string failure = "LOG:  SSL configuration was not reloaded\n";
+  const std::string lines = at + "[323] client backend LOG:  connection authorized: user=a\n" + at +
+                            "[323] client backend " + failure + at +
+                            "[323] client backend CONTEXT:  PL/pgSQL function inline_code_block "
+                            "line 1 at RAISE\n" +
+                            at + "[323] client backend " + failure + at + "[324] parallel worker " +
+                            failure + at +
+                            "[323] client backend ERROR:  /etc/pg_hba.conf was "
+                            "not reloaded\n";
+  EXPECT_TRUE(SummarizeText(dir, lines, kTypedPrefix).reload_failures.empty());
+  const std::string session = at + "[323] a@b " + failure;
+  EXPECT_TRUE(SummarizeText(dir, session, kDebianPrefix).reload_failures.empty());
+}
+
+// In one file the order lines were written in decides, whatever their times say (a clock set
+// back, a zone pgward cannot convert); between files, their times, whatever the order they are
+// given in (a shell's postgresql.log* lists the newest first).
+TEST(ReloadFailureTest, OrderInAFileAndTimeBetweenFilesDecide) {
+  TempDir dir;
+  const std::string older =
+      dir.Write("postgresql.log.1", ReplaceAll(kTypedReload, "00:09:39", "00:09:30")).string();
   const std::string newer = dir.Write("postgresql.log", kFailedReloads).string();
   const ServerLogsRead read = SummarizeServerLogs(
-      {newer, older}, {.format = std::nullopt, .line_prefix = kDebianPrefix}, {});
+      {newer, older}, {.format = std::nullopt, .line_prefix = kTypedPrefix}, {});
   ASSERT_FALSE(read.error) << *read.error;
   const LogReloadFailure* ssl = FailureOf(read.summary, "SSL configuration");
   ASSERT_NE(ssl, nullptr);
-  EXPECT_TRUE(ssl->outdated);
+  EXPECT_EQ(ssl->outdated, true);
+  // The clock set back after the failure: the reload after it still applies it.
+  EXPECT_EQ(SslStatus(kFailedReloads + ReplaceAll(kTypedReload, "00:09:39", "00:09:00")),
+            "applied");
+  // Times in a zone that cannot be converted: the order still tells.
+  EXPECT_EQ(SslStatus(ReplaceAll(kFailedReloads + std::string(kTypedReload), " UTC ", " CET ")),
+            "applied");
 }
 
 // A reload that failed before --since still holds inside the window; one after --until does not
@@ -994,41 +1031,26 @@ TEST(ReloadFailureTest, TheWindowCountsFailuresButTheStateIsTheWindowsEnd) {
     if (since != nullptr) options.since = ParseTimeBound(since);
     if (until != nullptr) options.until = ParseTimeBound(until);
     const ServerLogsRead read =
-        SummarizeServerLogs({log}, {.format = std::nullopt, .line_prefix = kDebianPrefix}, options);
+        SummarizeServerLogs({log}, {.format = std::nullopt, .line_prefix = kTypedPrefix}, options);
     EXPECT_FALSE(read.error) << *read.error;
     return read.summary;
   };
   const LogSummary late = summarize("2026-12-05 00:09:38", nullptr);
   EXPECT_EQ(late.reloads, 1u);
   ASSERT_NE(FailureOf(late, "SSL configuration"), nullptr);
-  EXPECT_TRUE(FailureOf(late, "SSL configuration")->outdated);
+  EXPECT_EQ(FailureOf(late, "SSL configuration")->outdated, true);
   EXPECT_EQ(FailureOf(late, "SSL configuration")->failed_reloads, 1u);
   // Failed before the window and applied since: nothing the window shows.
   EXPECT_EQ(FailureOf(late, "pg_hba.conf"), nullptr);
   const LogSummary early = summarize(nullptr, "2026-12-05 00:09:38");
   ASSERT_NE(FailureOf(early, "pg_hba.conf"), nullptr);
-  EXPECT_TRUE(FailureOf(early, "pg_hba.conf")->outdated);
+  EXPECT_EQ(FailureOf(early, "pg_hba.conf")->outdated, true);
 }
 
-// Only the postmaster's LOG lines: RAISE LOG (a CONTEXT follows) and an ERROR a client caused
-// read the same and are neither.
-TEST(ReloadFailureTest, AClientCannotWriteAFailedReload) {
-  TempDir dir;
-  const LogSummary summary = SummarizeText(
-      dir,
-      "2026-12-05 00:09:36.704 UTC [323] LOG:  connection received: host=[local]\n"
-      "2026-12-05 00:09:36.707 UTC [323] LOG:  connection authorized: user=a database=b\n"
-      "2026-12-05 00:09:36.800 UTC [323] LOG:  SSL configuration was not reloaded\n"
-      "2026-12-05 00:09:36.800 UTC [323] CONTEXT:  PL/pgSQL function inline_code_block line 1 "
-      "at RAISE\n"
-      "2026-12-05 00:09:36.900 UTC [323] ERROR:  /etc/pg_hba.conf was not reloaded\n",
-      kDefaultLogLinePrefix);
-  EXPECT_TRUE(summary.reload_failures.empty());
-}
-
-// A scheduled run remembers what it saw outdated by the current log file's path: the next run's
-// lines need not say it again, a rotated file read again from its start (compressed anew)
-// changes nothing with its older lines, and a reload that succeeds ends it.
+// A scheduled run remembers what it saw outdated with the last file it read, and the next takes
+// it from any file it lists: a rotated file renamed, a new file of a time-named series, and a
+// rotated file compressed anew and read from its start (its older lines apply nothing later).
+// A reload that applies it ends it.
 TEST(ReloadFailureTest, AScheduledRunRemembersWhatIsOutdatedAcrossRotation) {
   TempDir dir;
   LogPositions positions;
@@ -1039,55 +1061,52 @@ TEST(ReloadFailureTest, AScheduledRunRemembersWhatIsOutdatedAcrossRotation) {
     std::vector<std::string> names;
     for (const std::filesystem::path& file : files) names.push_back(file.string());
     const ServerLogsRead read = SummarizeServerLogs(
-        names, {.format = std::nullopt, .line_prefix = kDebianPrefix}, {}, &resume, &reached);
+        names, {.format = std::nullopt, .line_prefix = kTypedPrefix}, {}, &resume, &reached);
     EXPECT_FALSE(read.error) << *read.error;
     positions = *LogPositions::FromJson(reached.ToJson(), error);
     return read.summary;
   };
-  const std::filesystem::path current = dir.path() / "postgresql.log";
-  dir.Write("postgresql.log", kFailedReloads);
-  const LogSummary first = run({current});
-  ASSERT_NE(FailureOf(first, "SSL configuration"), nullptr);
-  EXPECT_TRUE(FailureOf(first, "SSL configuration")->outdated);
+  const std::filesystem::path first = dir.Write("postgresql-2026-12-05_000000.log", kFailedReloads);
+  ASSERT_NE(FailureOf(run({first}), "SSL configuration"), nullptr);
 
-  // Rotated: postgresql.log.1 is the same file (read on from where the run stopped), then
-  // compressed into a new file, read from its start.
-  std::filesystem::rename(current, dir.path() / "postgresql.log.1");
   const std::string quiet =
-      "2026-12-05 01:00:00.000 UTC [600] [unknown]@[unknown] LOG:  connection received: "
+      "2026-12-05 01:00:00.000 UTC [600] not initialized LOG:  connection received: "
       "host=[local]\n";
-  dir.Write("postgresql.log", quiet);
-  const LogSummary second = run({dir.path() / "postgresql.log.1", current});
-  ASSERT_EQ(second.reload_failures.size(), 1u);
-  EXPECT_TRUE(second.reload_failures[0].outdated);
-  EXPECT_EQ(second.reload_failures[0].failed_reloads, 0u);
-  EXPECT_EQ(second.reload_failures[0].last_failed, kLastSslFailure);
-  const std::filesystem::path compressed = dir.Write("postgresql.log.1.gz", Gzip(kFailedReloads));
-  std::filesystem::remove(dir.path() / "postgresql.log.1");
-  const LogSummary third = run({compressed, current});
-  ASSERT_NE(FailureOf(third, "SSL configuration"), nullptr);
-  EXPECT_TRUE(FailureOf(third, "SSL configuration")->outdated);
+  const std::filesystem::path second = dir.Write("postgresql-2026-12-05_010000.log", quiet);
+  const LogSummary carried = run({first, second});
+  ASSERT_EQ(carried.reload_failures.size(), 1u);
+  EXPECT_EQ(carried.reload_failures[0].outdated, true);
+  EXPECT_EQ(carried.reload_failures[0].failed_reloads, 0u);
+  EXPECT_EQ(carried.reload_failures[0].last_failed, kLastSslFailure);
 
-  std::ofstream(current, std::ios::app) << "2026-12-05 01:00:01.000 UTC [311] LOG:  received "
-                                           "SIGHUP, reloading configuration files\n";
-  const LogSummary fourth = run({current});
-  EXPECT_TRUE(fourth.reload_failures.empty());
-  EXPECT_TRUE(positions.Reloads(current.lexically_normal().string()).outdated.empty());
+  const std::filesystem::path renamed = dir.path() / "postgresql-2026-12-05_010000.log.1";
+  std::filesystem::rename(second, renamed);
+  const std::filesystem::path third = dir.Write("postgresql-2026-12-05_020000.log", quiet);
+  const std::filesystem::path compressed = dir.Write("old.log.gz", Gzip(kFailedReloads));
+  const LogSummary again = run({compressed, renamed, third});
+  ASSERT_NE(FailureOf(again, "SSL configuration"), nullptr);
+  EXPECT_EQ(FailureOf(again, "SSL configuration")->outdated, true);
+
+  std::ofstream(third, std::ios::app) << ReplaceAll(kTypedReload, "00:09:39", "02:00:01");
+  EXPECT_TRUE(run({third}).reload_failures.empty());
+  const std::optional<FileIdentity> identity = IdentityOf(third.string());
+  ASSERT_TRUE(identity);
+  ASSERT_NE(positions.Find(*identity), nullptr);
+  EXPECT_TRUE(positions.Find(*identity)->outdated_configurations.empty());
 }
 
 // More configurations than kept are one "(other)", which a scheduled run keeps too.
 TEST(ReloadFailureTest, ConfigurationsBeyondTheLimitAreOneOther) {
   std::string text;
   for (std::size_t i = 0; i < kMaxReloadConfigurations + 4; ++i) {
-    text +=
-        "2026-12-05 00:09:36.749 UTC [311] LOG:  /srv/" + std::to_string(i) + " was not reloaded\n";
+    text += "2026-12-05 00:09:36.749 UTC [311] postmaster LOG:  /srv/" + std::to_string(i) +
+            " was not reloaded\n";
   }
   TempDir dir;
   const std::filesystem::path log = dir.Write("postgresql.log", text);
   LogPositions resume, reached;
-  const ServerLogsRead read =
-      SummarizeServerLogs({log.string()}, {.format = std::nullopt, .line_prefix = kDebianPrefix},
-                          {}, &resume, &reached);
+  const ServerLogsRead read = SummarizeServerLogs(
+      {log.string()}, {.format = std::nullopt, .line_prefix = kTypedPrefix}, {}, &resume, &reached);
   ASSERT_FALSE(read.error) << *read.error;
   ASSERT_EQ(read.summary.reload_failures.size(), kMaxReloadConfigurations + 1);
   ASSERT_NE(FailureOf(read.summary, "(other)"), nullptr);
@@ -1095,36 +1114,40 @@ TEST(ReloadFailureTest, ConfigurationsBeyondTheLimitAreOneOther) {
   // Resumed, none is lost: the next run's summary has them all, "(other)" included.
   LogPositions next;
   const ServerLogsRead again = SummarizeServerLogs(
-      {log.string()}, {.format = std::nullopt, .line_prefix = kDebianPrefix}, {}, &reached, &next);
+      {log.string()}, {.format = std::nullopt, .line_prefix = kTypedPrefix}, {}, &reached, &next);
   ASSERT_FALSE(again.error) << *again.error;
   EXPECT_EQ(again.summary.reload_failures.size(), kMaxReloadConfigurations + 1);
   EXPECT_NE(FailureOf(again.summary, "(other)"), nullptr);
 }
 
-TEST(ReloadFailureTest, ReloadsSurviveTheirJsonAndRefuseAnythingElse) {
+TEST(ReloadFailureTest, OutdatedConfigurationsSurviveTheirJsonAndRefuseAnythingElse) {
   LogPositions positions;
-  positions.SetReloads("/var/log/pg.log", {1796429376746,
-                                           {{"SSL configuration", kLastSslFailure, "311"},
-                                            {"pg_hba.conf", std::nullopt, "311"}}});
+  positions.Set({2049, 7}, {42,
+                            "ab12",
+                            {},
+                            {{"SSL configuration", kLastSslFailure, false},
+                             {"pg_hba.conf", std::nullopt, true}}});
   std::string error;
   const std::optional<LogPositions> read = LogPositions::FromJson(positions.ToJson(), error);
   ASSERT_TRUE(read) << error;
-  const ReloadMemory memory = read->Reloads("/var/log/pg.log");
-  EXPECT_EQ(memory.applied, 1796429376746);
-  ASSERT_EQ(memory.outdated.size(), 2u);
-  EXPECT_EQ(memory.outdated[0].configuration, "SSL configuration");
-  EXPECT_EQ(memory.outdated[0].last_failed, kLastSslFailure);
-  EXPECT_EQ(memory.outdated[0].process, "311");
-  EXPECT_FALSE(memory.outdated[1].last_failed);
-  EXPECT_TRUE(read->Reloads("/var/log/other.log").empty());
-  for (const char* bad : {
-           R"({"files": [], "reloads": {}})",
-           R"({"files": [], "reloads": [{"log": "x", "outdated": [{"configuration": 1}]}]})",
-           R"({"files": [], "reloads": [{"log": "x", "outdated": [{"configuration": "a"}]}]})",
-           R"({"files": [], "reloads": [{"log": "x", "applied_ms": 18446744073709551615,
-               "outdated": []}]})",
+  ASSERT_NE(read->Find({2049, 7}), nullptr);
+  const std::vector<OutdatedConfiguration>& outdated =
+      read->Find({2049, 7})->outdated_configurations;
+  ASSERT_EQ(outdated.size(), 2u);
+  EXPECT_EQ(outdated[0].configuration, "SSL configuration");
+  EXPECT_EQ(outdated[0].last_failed, kLastSslFailure);
+  EXPECT_FALSE(outdated[0].doubted);
+  EXPECT_FALSE(outdated[1].last_failed);
+  EXPECT_TRUE(outdated[1].doubted);
+  const std::string file = R"({"device": 1, "inode": 2, "offset": 3, "head_sha256": "x", )";
+  for (const std::string& bad : std::vector<std::string>{
+           file + R"("outdated_configurations": {}}]})",
+           file + R"("outdated_configurations": [{"configuration": 1, "doubted": false}]}]})",
+           file + R"("outdated_configurations": [{"configuration": "a"}]}]})",
+           file + R"("outdated_configurations": [{"configuration": "a", "doubted": false,
+                  "last_failed_ms": 18446744073709551615}]}]})",
        }) {
-    EXPECT_FALSE(LogPositions::FromJson(bad, error)) << bad;
+    EXPECT_FALSE(LogPositions::FromJson(R"({"files": [)" + bad, error)) << bad;
   }
 }
 

@@ -29,8 +29,9 @@ using sandbox::Sandbox;
 using sandbox::SandboxOptions;
 using sandbox::Transport;
 
-// The sandbox's log_line_prefix.
-constexpr char kPrefix[] = "%m [%p] %q%u@%d ";
+// A log_line_prefix that says each line's process and writes no name a client chooses, so that
+// the postmaster's reloads are believed in stderr too (ReloadTracker).
+constexpr char kPrefix[] = "%m [%p] %b ";
 constexpr char kBrokenLine[] = "hostssl all all 0.0.0.0/0 no-such-method\n";
 
 std::string ReadFile(const std::filesystem::path& path) {
@@ -109,6 +110,7 @@ TEST_P(FailedReloadSandboxTest, TheLogSaysWhatTheServerDidNotReloadUntilItDoes) 
   options.settings["log_directory"] = "'log'";
   options.settings["log_filename"] = "'postgresql.log'";
   options.settings["log_file_mode"] = "0644";
+  options.settings["log_line_prefix"] = std::string("'") + kPrefix + "'";
   Sandbox server(options);
   const std::string hba = ReadFile(server.hba_file());
 
