@@ -379,11 +379,11 @@ LinePrefix::LinePrefix(std::string_view prefix) {
         break;
       case 'u':
         element = {Kind::kText, Field::kUser, "", padding};
-        writes_client_names_ = true;
+        writes_client_text_ = true;
         break;
       case 'd':
         element = {Kind::kText, Field::kDatabase, "", padding};
-        writes_client_names_ = true;
+        writes_client_text_ = true;
         break;
       case 'b':
         element = {Kind::kText, Field::kBackendType, "", padding};
@@ -391,14 +391,17 @@ LinePrefix::LinePrefix(std::string_view prefix) {
       case 'a':
         element = {Kind::kText, Field::kApplication, "", padding};
         has_application_ = true;
+        writes_client_text_ = true;
         break;
       case 'h':
         element = {Kind::kHost, Field::kHost, "", padding};
         has_client_ = true;
+        writes_client_text_ = true;
         break;
       case 'r':
         element = {Kind::kHost, Field::kHostAndPort, "", padding};
         has_client_ = true;
+        writes_client_text_ = true;
         break;
       case 'i':
       case 'v':

@@ -45,8 +45,9 @@ class LinePrefix {
   bool has_session_id() const { return has_session_id_; }
   bool has_client() const { return has_client_; }
   bool has_application() const { return has_application_; }
-  // Whether it writes a name as a client sent it (%u, %d): LogEntry::forgeable.
-  bool writes_client_names() const { return writes_client_names_; }
+  // Whether it writes text a client chooses (%u, %d, %a, and %h, %r: a host name is the client's
+  // DNS's): LogEntry::forgeable.
+  bool writes_client_text() const { return writes_client_text_; }
 
   // The element kinds, public for the matcher's helpers.
   enum class Kind {
@@ -91,7 +92,7 @@ class LinePrefix {
   bool has_session_id_ = false;
   bool has_client_ = false;
   bool has_application_ = false;
-  bool writes_client_names_ = false;
+  bool writes_client_text_ = false;
 };
 
 }  // namespace pgward::logs

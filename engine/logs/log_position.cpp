@@ -50,6 +50,7 @@ std::string LogPositions::ToJson() const {
       }
       entry["open_connections"] = std::move(open);
     }
+    if (position.reloads_generation > 0) entry["reloads_generation"] = position.reloads_generation;
     if (!position.outdated_configurations.empty()) {
       nlohmann::ordered_json outdated = nlohmann::ordered_json::array();
       for (const OutdatedConfiguration& configuration : position.outdated_configurations) {
@@ -62,7 +63,9 @@ std::string LogPositions::ToJson() const {
     }
     files.push_back(std::move(entry));
   }
-  return nlohmann::ordered_json{{"files", files}}.dump(1) + "\n";
+  nlohmann::ordered_json document{{"files", files}};
+  if (generation_ > 0) document["generation"] = generation_;
+  return document.dump(1) + "\n";
 }
 
 std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std::string& error) {
@@ -72,6 +75,13 @@ std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std:
     return std::nullopt;
   }
   LogPositions positions;
+  if (document.contains("generation")) {
+    if (!document["generation"].is_number_unsigned()) {
+      error = "a generation that is not an unsigned integer";
+      return std::nullopt;
+    }
+    positions.generation_ = document["generation"].get<std::uint64_t>();
+  }
   for (const nlohmann::json& file : document["files"]) {
     if (!file.is_object() || !file.contains("device") || !file.contains("inode") ||
         !file.contains("offset") || !file.contains("head_sha256") ||
@@ -81,7 +91,14 @@ std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std:
       return std::nullopt;
     }
     LogPosition position{
-        file["offset"].get<std::uint64_t>(), file["head_sha256"].get<std::string>(), {}, {}};
+        file["offset"].get<std::uint64_t>(), file["head_sha256"].get<std::string>(), {}, 0, {}};
+    if (file.contains("reloads_generation")) {
+      if (!file["reloads_generation"].is_number_unsigned()) {
+        error = "a reloads_generation that is not an unsigned integer";
+        return std::nullopt;
+      }
+      position.reloads_generation = file["reloads_generation"].get<std::uint64_t>();
+    }
     if (file.contains("open_connections")) {
       const nlohmann::json& open = file["open_connections"];
       if (!open.is_array()) {

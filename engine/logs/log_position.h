@@ -48,6 +48,10 @@ struct LogPosition {
   std::string head_digest;  // SHA-256 (hex) of the first min(offset, kHeadDigestBytes) bytes
   // Kept with the last file of a log.
   std::vector<OpenConnection> open_connections;
+  // Kept with every file a run read, marked with the run's generation: the next run takes the
+  // newest it finds among the files it lists, whichever is last (a shell's glob may list the
+  // oldest rotated file last) and whichever was renamed or compressed since.
+  std::uint64_t reloads_generation = 0;
   std::vector<OutdatedConfiguration> outdated_configurations;
 };
 
@@ -60,17 +64,22 @@ class LogPositions {
   const LogPosition* Find(const FileIdentity& file) const;
   void Set(const FileIdentity& file, LogPosition position);
   bool empty() const { return positions_.empty(); }
+  // A new generation for a run's reload state (LogPosition::reloads_generation).
+  std::uint64_t NextGeneration() { return ++generation_; }
 
   // {"files": [{"device": D, "inode": I, "offset": O, "head_sha256": H,
   //             "open_connections": [{"backend": B, "client": C}, ...],
+  //             "reloads_generation": G,
   //             "outdated_configurations": [{"configuration": N, "last_failed_ms": T,
-  //                                          "doubted": D}, ...]}, ...]}
+  //                                          "doubted": D}, ...]}, ...],
+  //  "generation": G}
   std::string ToJson() const;
   // nullopt, with `error` set, for a document that is not one ToJson wrote.
   static std::optional<LogPositions> FromJson(const std::string& text, std::string& error);
 
  private:
   std::map<FileIdentity, LogPosition> positions_;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace pgward::logs

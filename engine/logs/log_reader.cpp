@@ -203,7 +203,7 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
       entry.client = fields.client;
       entry.carries_application = fields.application_matched;
       entry.backend_type = fields.backend_type;
-      entry.forgeable = prefix.writes_client_names();
+      entry.forgeable = prefix.writes_client_text();
       seen_other = true;
       in_entry = true;
       // DETAIL, STATEMENT, CONTEXT, ... belong to the message before them, and are no entries

@@ -47,10 +47,11 @@ struct LogEntry {
   // The process's type (csvlog 13+, jsonlog, %b in the prefix): "postmaster" for the lines of the
   // server's own process, which no client can make write anything.
   std::string_view backend_type;
-  // stderr whose prefix writes the user or database name (%u, %d): PostgreSQL writes them as the
-  // client sent them, newlines included, so a client can write a line of its own that reads like
-  // any other, the postmaster's included, prefix and all (its messages cannot: their further
-  // lines start with a tab).
+  // stderr whose prefix writes text a client chooses (LinePrefix::writes_client_text): a user or
+  // database name is written as the client sent it, newlines included, so a client can write a
+  // line of its own that reads like any other, prefix and all (its messages cannot: their
+  // further lines start with a tab); an application name, spaces and colons included, can shift
+  // where the fields after it are read from.
   bool forgeable = false;
   // What the sink's BlockScan worked out about an entry it keeps, on a worker thread, handed
   // back with the entry to Add, which runs in file order on one thread at a time: what it

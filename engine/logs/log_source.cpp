@@ -354,7 +354,7 @@ SourceResult ReadLogBlocks(const std::string& path,
     // A gzip file is done once read; a plain one up to its last complete line.
     const std::uint64_t offset = result.gzip ? size : start + complete;
     if (const std::optional<std::string> head = HeadDigest(fd, offset)) {
-      reached->Set(identity, {offset, *head, {}, {}});
+      reached->Set(identity, {offset, *head, {}, 0, {}});
     }
   }
   if (fd != STDIN_FILENO) close(fd);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <filesystem>
 
 #include "engine/model/fact_format.h"
 
@@ -983,14 +982,20 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
   // A scheduled run: connections the last one left open are authorized in these lines, and the
   // configurations it saw the server fail to reload are outdated until they say otherwise.
   if (resume != nullptr) {
-    for (const std::string& file : files) {
-      const std::optional<FileIdentity> identity = IdentityOf(file);
+    const LogPosition* newest = nullptr;  // the newest reload state of the files listed
+    int newest_file = 0;
+    for (size_t i = 0; i < files.size(); ++i) {
+      const std::optional<FileIdentity> identity = IdentityOf(files[i]);
       const LogPosition* position = identity ? resume->Find(*identity) : nullptr;
-      if (position != nullptr) {
-        summarizer.ResumeConnections(position->open_connections);
-        summarizer.ResumeReloads(position->outdated_configurations);
+      if (position == nullptr) continue;
+      summarizer.ResumeConnections(position->open_connections);
+      if (position->reloads_generation > 0 &&
+          (newest == nullptr || position->reloads_generation > newest->reloads_generation)) {
+        newest = position;
+        newest_file = static_cast<int>(i) + 1;
       }
     }
+    if (newest != nullptr) summarizer.ResumeReloads(newest->outdated_configurations, newest_file);
   }
   for (const std::string& file : files) {
     summarizer.NewFile();
@@ -1005,12 +1010,17 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
     summarizer.SetFormat(read.format);
     summarizer.AddLines(read.lines, read.unparsed_lines);
   }
-  if (reached != nullptr && !files.empty()) {
-    const std::optional<FileIdentity> identity = IdentityOf(files.back());
-    if (const LogPosition* last = identity ? reached->Find(*identity) : nullptr) {
-      LogPosition position = *last;
-      position.open_connections = summarizer.OpenConnections();
-      position.outdated_configurations = summarizer.OutdatedConfigurations();
+  if (reached != nullptr) {
+    const std::uint64_t generation = reached->NextGeneration();
+    const std::vector<OutdatedConfiguration> outdated = summarizer.OutdatedConfigurations();
+    for (size_t i = 0; i < files.size(); ++i) {
+      const std::optional<FileIdentity> identity = IdentityOf(files[i]);
+      const LogPosition* read = identity ? reached->Find(*identity) : nullptr;
+      if (read == nullptr) continue;
+      LogPosition position = *read;
+      if (i + 1 == files.size()) position.open_connections = summarizer.OpenConnections();
+      position.reloads_generation = generation;
+      position.outdated_configurations = outdated;
       reached->Set(*identity, std::move(position));
     }
   }

@@ -104,12 +104,13 @@ class LogSummarizer : public LogEntrySink {
   // Finish.
   std::vector<OpenConnection> OpenConnections() const;
   void ResumeConnections(const std::vector<OpenConnection>& open);
-  // The next file of the log begins (ReloadTracker::NewFile).
+  // The next file of the log begins (ReloadTracker::NewFile): the first is file 1.
   void NewFile() { reloads_.NewFile(); }
-  // The configurations not known to be applied, for the next scheduled run (ReloadTracker).
+  // The configurations not known to be applied, for the next scheduled run (ReloadTracker), and
+  // those the last run left, kept with file `file` (0: none of this run's).
   std::vector<OutdatedConfiguration> OutdatedConfigurations() const { return reloads_.Outdated(); }
-  void ResumeReloads(const std::vector<OutdatedConfiguration>& outdated) {
-    reloads_.Resume(outdated);
+  void ResumeReloads(const std::vector<OutdatedConfiguration>& outdated, int file) {
+    reloads_.Resume(outdated, file);
   }
   LogSummary Finish();
 

@@ -57,7 +57,16 @@ void ReloadTracker::NotReloaded(const LogEntry& entry, std::string_view configur
                                 std::optional<std::int64_t> time, bool counted) {
   if (!MaybePostmaster(entry)) return;
   State& state = StateOf(configuration);
-  state.failed[file_] = Now(time);
+  const Event now = Now(time);
+  const auto [failed, first] = state.failed.try_emplace(file_, now);
+  if (!first) {
+    failed->second.order = now.order;
+    if (failed->second.time && time) {
+      failed->second.time = std::max(*failed->second.time, *time);
+    } else {
+      failed->second.time = std::nullopt;
+    }
+  }
   LogReloadFailure& failure = state.failure;
   if (time && (!failure.last_failed || *time > *failure.last_failed)) failure.last_failed = time;
   if (counted) {
@@ -76,7 +85,7 @@ std::optional<bool> ReloadTracker::Status(const State& state) const {
     // Not certainly applied since: a reload or start that may have come after it (one a client
     // may have written, or one whose order cannot be told) leaves it unknown.
     const auto maybe_after_it = [&](const auto& entry) { return !After(failed, entry.second); };
-    if ((file == 0 && state.resumed_doubted) ||
+    if ((file == state.resumed_file && state.resumed_doubted) ||
         std::any_of(believed_.begin(), believed_.end(), maybe_after_it) ||
         std::any_of(doubted_.begin(), doubted_.end(), maybe_after_it)) {
       unknown = true;
@@ -114,19 +123,13 @@ std::vector<OutdatedConfiguration> ReloadTracker::Outdated() const {
   return outdated;
 }
 
-void ReloadTracker::Resume(const std::vector<OutdatedConfiguration>& outdated) {
+void ReloadTracker::Resume(const std::vector<OutdatedConfiguration>& outdated, int file) {
   for (const OutdatedConfiguration& configuration : outdated) {
     State& state = StateOf(configuration.configuration);
-    Event& failed = state.failed[0];
-    // The same configuration kept with several files: the latest.
-    if (!failed.time || (configuration.last_failed && *configuration.last_failed > *failed.time)) {
-      failed.time = configuration.last_failed;
-    }
-    state.resumed_doubted = state.resumed_doubted || configuration.doubted;
-    if (configuration.last_failed &&
-        (!state.failure.last_failed || *configuration.last_failed > *state.failure.last_failed)) {
-      state.failure.last_failed = configuration.last_failed;
-    }
+    state.failed[file] = Event{file, 0, configuration.last_failed};
+    state.resumed_doubted = configuration.doubted;
+    state.resumed_file = file;
+    state.failure.last_failed = configuration.last_failed;
   }
 }
 
@@ -146,12 +149,11 @@ void ReloadTracker::SetIn(LogSummary& summary) const {
     summary.notes.push_back(
         std::string("a reload or server start that came after a failed reload could not be told "
                     "from a line a client can write") +
-        (doubted_forgeable_ ? " (the prefix writes user or database names, %u or %d, which may "
-                              "hold newlines)"
+        (doubted_forgeable_ ? " (the prefix writes text a client chooses: %u, %d, %a, %h or %r)"
                             : "") +
         ", or its order could not be told: whether the server still runs the older configuration "
-        "is not known. csvlog (13+), jsonlog, or a log_line_prefix with %b and without %u and %d "
-        "say which lines are the postmaster's");
+        "is not known. csvlog (13+), jsonlog, or a log_line_prefix with %b (before any %q) and "
+        "without %u, %d, %a, %h and %r say which lines are the postmaster's");
   }
 }
 

@@ -11,8 +11,8 @@
 // writes user or database names a client can write whole lines, prefix and all. So a line that
 // would end a failure is believed only where the format says, beyond a client's reach, that the
 // postmaster wrote it: backend_type "postmaster" in csvlog (13+), jsonlog, or a stderr prefix
-// with %b and without %u and %d. Elsewhere it leaves the configuration neither outdated nor
-// applied but unknown: evidence missing, never a pass.
+// with %b and no text a client chooses (LinePrefix::writes_client_text). Elsewhere it leaves the
+// configuration neither outdated nor applied but unknown: evidence missing, never a pass.
 
 #include <cstdint>
 #include <map>
@@ -33,8 +33,8 @@ inline constexpr std::size_t kMaxReloadConfigurations = 16;
 
 class ReloadTracker {
  public:
-  // The next file's lines: in one file, lines come in the order they were written; lines of
-  // different files are ordered by their times.
+  // The next file's lines (the first file is 1): in one file, lines come in the order they were
+  // written; lines of different files are ordered by their times.
   void NewFile() { ++file_; }
   // The lines of these messages, in file order, with the entry's time (nullopt when it is not
   // known) and whether it is inside the window (`counted`). `maybe_after_window`: at or after
@@ -48,8 +48,10 @@ class ReloadTracker {
 
   // What a scheduled run hands to the next (Resume): a failure read once is not forgotten while
   // nothing has certainly applied it.
+  // What a previous run left is kept with file `file` of this run (read on from where that run
+  // stopped, so its lines come after), or 0: ordered by time alone.
   std::vector<OutdatedConfiguration> Outdated() const;
-  void Resume(const std::vector<OutdatedConfiguration>& outdated);
+  void Resume(const std::vector<OutdatedConfiguration>& outdated, int file);
 
   // Reloads counted in the window, the configurations that failed in it or are not known to be
   // applied at its end (by name), and why some are unknown.
@@ -57,14 +59,17 @@ class ReloadTracker {
 
  private:
   struct Event {
-    int file = 0;  // 0: what a previous scheduled run saw
-    std::uint64_t order = 0;
+    int file = 0;
+    std::uint64_t order = 0;  // 0: what a previous run saw, before the lines read now
     std::optional<std::int64_t> time;
   };
   struct State {
-    LogReloadFailure failure;     // its counts and times
-    std::map<int, Event> failed;  // the last failure in each file
+    LogReloadFailure failure;  // its counts and times
+    // In each file: the order of the last failure, and the latest time of any (unknown if any
+    // is), which orders it against other files' lines even where the clock was set back.
+    std::map<int, Event> failed;
     bool resumed_doubted = false;
+    int resumed_file = -1;
   };
 
   // Whether `later` certainly came after `earlier`.
@@ -75,7 +80,7 @@ class ReloadTracker {
   State& StateOf(std::string_view configuration);
   void Cleared(const LogEntry& entry, std::optional<std::int64_t> time, bool maybe_after_window);
 
-  int file_ = 1;  // lines given before any NewFile are one file too
+  int file_ = 0;  // lines given before any NewFile are file 0
   std::uint64_t order_ = 0;
   std::map<std::string, State, std::less<>> states_;
   // The last reload or start in each file that the postmaster certainly wrote, and the last that

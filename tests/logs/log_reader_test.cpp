@@ -488,7 +488,7 @@ TEST(LogSourceTest, AConnectionOpenWhenARunStopsIsJoinedInTheNext) {
 
 TEST(LogSourceTest, PositionsSurviveTheirJsonAndRefuseAnythingElse) {
   LogPositions positions;
-  positions.Set({2049, 1234567}, {42, "ab12", {{"6b1.7", "10.0.0.9", 1764800020000}}, {}});
+  positions.Set({2049, 1234567}, {42, "ab12", {{"6b1.7", "10.0.0.9", 1764800020000}}, 0, {}});
   std::string error;
   const std::optional<LogPositions> read = LogPositions::FromJson(positions.ToJson(), error);
   ASSERT_TRUE(read) << error;
@@ -888,13 +888,18 @@ const LogReloadFailure* FailureOf(const LogSummary& summary, const std::string& 
   return nullptr;
 }
 
-// What the summary of these lines says of the SSL configuration: outdated, applied, or not
-// known (nullopt); "absent" when it has no row.
-std::string SslStatus(const std::string& text, const std::string& prefix = kTypedPrefix) {
-  TempDir dir;
-  const LogReloadFailure* ssl = FailureOf(SummarizeText(dir, text, prefix), "SSL configuration");
+// What a summary says of the SSL configuration: outdated, applied, or not known; "absent" when
+// it has no row.
+std::string SslStatus(const LogSummary& summary) {
+  const LogReloadFailure* ssl = FailureOf(summary, "SSL configuration");
   if (ssl == nullptr) return "absent";
   return !ssl->outdated ? "unknown" : *ssl->outdated ? "outdated" : "applied";
+}
+
+// The same of the summary of these lines.
+std::string SslStatus(const std::string& text, const std::string& prefix = kTypedPrefix) {
+  TempDir dir;
+  return SslStatus(SummarizeText(dir, text, prefix));
 }
 
 TEST(ReloadFailureTest, TheLastReloadDecidesWhatIsOutdated) {
@@ -945,7 +950,7 @@ TEST(ReloadFailureTest, WhereTheFormatCannotSayThePostmasterAReloadLeavesItUnkno
   ASSERT_NE(FailureOf(summary, "SSL configuration"), nullptr);
   EXPECT_EQ(FailureOf(summary, "SSL configuration")->outdated, true);
   EXPECT_TRUE(std::any_of(summary.notes.begin(), summary.notes.end(), [](const std::string& note) {
-    return note.find("%u or %d") != std::string::npos;
+    return note.find("text a client chooses") != std::string::npos;
   })) << ::testing::PrintToString(summary.notes);
   EXPECT_EQ(SslStatus(debian + InDebianPrefix(kTypedReload), kDebianPrefix), "unknown");
   // PostgreSQL 15's default prefix writes no name, but says no process either.
@@ -978,6 +983,13 @@ TEST(ReloadFailureTest, AClientCannotEndAFailedReload) {
   EXPECT_EQ(SslStatus(named, named_prefix), "outdated");
   EXPECT_EQ(SslStatus(named + at + "[311] postmaster " + sighup, named_prefix), "unknown");
   EXPECT_EQ(SslStatus(named + at + "[999] postmaster " + start, named_prefix), "unknown");
+  // An application name before %b, spaces and colons included, moves where %b is read from.
+  const std::string app_prefix = "%m [%p] %a %b ";
+  const std::string with_app =
+      ReplaceAll(ReplaceAll(kFailedReloads, "] postmaster ", "]  postmaster "), "] client backend ",
+                 "] psql client backend ");
+  EXPECT_EQ(SslStatus(with_app, app_prefix), "outdated");
+  EXPECT_EQ(SslStatus(with_app + at + "[400] x postmaster " + start, app_prefix), "unknown");
 }
 
 // Only the postmaster's LOG lines: RAISE LOG (a CONTEXT follows), a session's line, another
@@ -1016,6 +1028,18 @@ TEST(ReloadFailureTest, OrderInAFileAndTimeBetweenFilesDecide) {
   // The clock set back after the failure: the reload after it still applies it.
   EXPECT_EQ(SslStatus(kFailedReloads + ReplaceAll(kTypedReload, "00:09:39", "00:09:00")),
             "applied");
+  // A file whose clock was set back after a failure: its latest failure orders it against another
+  // file's reload.
+  const std::string set_back =
+      ReplaceAll(kFailedReloads, "00:09:38.797", "00:12:00.000") +
+      "2026-12-05 00:05:00.000 UTC [311] postmaster LOG:  SSL configuration was not reloaded\n";
+  const std::string later = dir.Write("later.log", set_back).string();
+  const std::string between =
+      dir.Write("between.log", ReplaceAll(kTypedReload, "00:09:39", "00:10:00")).string();
+  const ServerLogsRead clock = SummarizeServerLogs(
+      {later, between}, {.format = std::nullopt, .line_prefix = kTypedPrefix}, {});
+  ASSERT_FALSE(clock.error) << *clock.error;
+  EXPECT_EQ(SslStatus(clock.summary), "outdated");
   // Times in a zone that cannot be converted: the order still tells.
   EXPECT_EQ(SslStatus(ReplaceAll(kFailedReloads + std::string(kTypedReload), " UTC ", " CET ")),
             "applied");
@@ -1082,8 +1106,10 @@ TEST(ReloadFailureTest, AScheduledRunRemembersWhatIsOutdatedAcrossRotation) {
   const std::filesystem::path renamed = dir.path() / "postgresql-2026-12-05_010000.log.1";
   std::filesystem::rename(second, renamed);
   const std::filesystem::path third = dir.Write("postgresql-2026-12-05_020000.log", quiet);
-  const std::filesystem::path compressed = dir.Write("old.log.gz", Gzip(kFailedReloads));
-  const LogSummary again = run({compressed, renamed, third});
+  // A file compressed anew, read whole: its reload is older than the failure run 1 saw.
+  const std::filesystem::path compressed =
+      dir.Write("old.log.gz", Gzip(ReplaceAll(kTypedReload, "00:09:39", "00:09:30")));
+  const LogSummary again = run({renamed, third, compressed});
   ASSERT_NE(FailureOf(again, "SSL configuration"), nullptr);
   EXPECT_EQ(FailureOf(again, "SSL configuration")->outdated, true);
 
@@ -1093,6 +1119,52 @@ TEST(ReloadFailureTest, AScheduledRunRemembersWhatIsOutdatedAcrossRotation) {
   ASSERT_TRUE(identity);
   ASSERT_NE(positions.Find(*identity), nullptr);
   EXPECT_TRUE(positions.Find(*identity)->outdated_configurations.empty());
+}
+
+// What a run left is kept with every file it read: a glob that lists the oldest file last, a
+// file compressed and read whole again, a run after a reload that applied it: the newest state
+// is taken, never an older one a file still carries.
+TEST(ReloadFailureTest, AScheduledRunTakesTheNewestStateOfTheFilesItLists) {
+  TempDir dir;
+  LogPositions positions;
+  const auto run = [&](const std::vector<std::filesystem::path>& files) {
+    const LogPositions resume = positions;
+    LogPositions reached = resume;
+    std::vector<std::string> names;
+    for (const std::filesystem::path& file : files) names.push_back(file.string());
+    const ServerLogsRead read = SummarizeServerLogs(
+        names, {.format = std::nullopt, .line_prefix = kTypedPrefix}, {}, &resume, &reached);
+    EXPECT_FALSE(read.error) << *read.error;
+    positions = reached;
+    return SslStatus(read.summary);
+  };
+  const std::filesystem::path day4 = dir.Write("postgresql-04.log.gz", Gzip(kFailedReloads));
+  EXPECT_EQ(run({day4}), "outdated");
+  const std::filesystem::path day5 =
+      dir.Write("postgresql-05.log", ReplaceAll(kTypedReload, "00:09:39", "05:00:00"));
+  EXPECT_EQ(run({day5, day4}), "absent");
+  const std::filesystem::path day6 = dir.Write("postgresql-06.log", "");
+  EXPECT_EQ(run({day6, day5, day4}), "absent");
+}
+
+// Times a zone pgward cannot convert: a failure a run saw is ordered by the lines read on after
+// it in the same file.
+TEST(ReloadFailureTest, AResumedFailureIsOrderedByTheFileItWasReadIn) {
+  TempDir dir;
+  const std::string cet = ReplaceAll(kFailedReloads, " UTC ", " CET ");
+  const std::filesystem::path log = dir.Write("postgresql.log", cet);
+  LogPositions first;
+  LogPositions none;
+  ASSERT_FALSE(SummarizeServerLogs({log.string()},
+                                   {.format = std::nullopt, .line_prefix = kTypedPrefix}, {}, &none,
+                                   &first)
+                   .error);
+  std::ofstream(log, std::ios::app) << ReplaceAll(kTypedReload, " UTC ", " CET ");
+  LogPositions second;
+  const ServerLogsRead read = SummarizeServerLogs(
+      {log.string()}, {.format = std::nullopt, .line_prefix = kTypedPrefix}, {}, &first, &second);
+  ASSERT_FALSE(read.error) << *read.error;
+  EXPECT_EQ(SslStatus(read.summary), "absent");
 }
 
 // More configurations than kept are one "(other)", which a scheduled run keeps too.
@@ -1125,12 +1197,14 @@ TEST(ReloadFailureTest, OutdatedConfigurationsSurviveTheirJsonAndRefuseAnythingE
   positions.Set({2049, 7}, {42,
                             "ab12",
                             {},
+                            3,
                             {{"SSL configuration", kLastSslFailure, false},
                              {"pg_hba.conf", std::nullopt, true}}});
   std::string error;
   const std::optional<LogPositions> read = LogPositions::FromJson(positions.ToJson(), error);
   ASSERT_TRUE(read) << error;
   ASSERT_NE(read->Find({2049, 7}), nullptr);
+  EXPECT_EQ(read->Find({2049, 7})->reloads_generation, 3u);
   const std::vector<OutdatedConfiguration>& outdated =
       read->Find({2049, 7})->outdated_configurations;
   ASSERT_EQ(outdated.size(), 2u);
