@@ -15,6 +15,17 @@ bool IsMilliseconds(const nlohmann::json& value) {
           value.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX));
 }
 
+// Whether `object` has no time `key`, or one IsMilliseconds takes.
+bool HasNoOrValidTime(const nlohmann::json& object, const char* key) {
+  return !object.contains(key) || IsMilliseconds(object[key]);
+}
+
+// The time `key` of `object`, checked with HasNoOrValidTime, if it has one.
+std::optional<std::int64_t> TimeOf(const nlohmann::json& object, const char* key) {
+  if (!object.contains(key)) return std::nullopt;
+  return object[key].get<std::int64_t>();
+}
+
 }  // namespace
 
 std::optional<FileIdentity> IdentityOf(const std::string& path) {
@@ -108,16 +119,13 @@ std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std:
       for (const nlohmann::json& connection : open) {
         if (!connection.is_object() || !connection.contains("backend") ||
             !connection.contains("client") || !connection["backend"].is_string() ||
-            !connection["client"].is_string() ||
-            (connection.contains("received_ms") && !IsMilliseconds(connection["received_ms"]))) {
+            !connection["client"].is_string() || !HasNoOrValidTime(connection, "received_ms")) {
           error = "an open connection without a backend and a client";
           return std::nullopt;
         }
-        position.open_connections.push_back(
-            {connection["backend"].get<std::string>(), connection["client"].get<std::string>(),
-             connection.contains("received_ms")
-                 ? std::optional<std::int64_t>(connection["received_ms"].get<std::int64_t>())
-                 : std::nullopt});
+        position.open_connections.push_back({connection["backend"].get<std::string>(),
+                                             connection["client"].get<std::string>(),
+                                             TimeOf(connection, "received_ms")});
       }
     }
     if (file.contains("outdated_configurations")) {
@@ -130,17 +138,13 @@ std::optional<LogPositions> LogPositions::FromJson(const std::string& text, std:
         if (!configuration.is_object() || !configuration.contains("configuration") ||
             !configuration["configuration"].is_string() || !configuration.contains("doubted") ||
             !configuration["doubted"].is_boolean() ||
-            (configuration.contains("last_failed_ms") &&
-             !IsMilliseconds(configuration["last_failed_ms"]))) {
+            !HasNoOrValidTime(configuration, "last_failed_ms")) {
           error = "an outdated configuration without a name, doubted or a valid time";
           return std::nullopt;
         }
         position.outdated_configurations.push_back(
             {configuration["configuration"].get<std::string>(),
-             configuration.contains("last_failed_ms")
-                 ? std::optional<std::int64_t>(configuration["last_failed_ms"].get<std::int64_t>())
-                 : std::nullopt,
-             configuration["doubted"].get<bool>()});
+             TimeOf(configuration, "last_failed_ms"), configuration["doubted"].get<bool>()});
       }
     }
     positions.Set({file["device"].get<std::uint64_t>(), file["inode"].get<std::uint64_t>()},
