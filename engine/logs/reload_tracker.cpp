@@ -57,6 +57,9 @@ void ReloadTracker::NotReloaded(const LogEntry& entry, std::string_view configur
                                 std::optional<std::int64_t> time, bool counted) {
   if (!MaybePostmaster(entry)) return;
   State& state = StateOf(configuration);
+  // A failure read now, after what the last run left in this file, is certain whatever came
+  // before it.
+  if (file_ == state.resumed_file) state.resumed_doubted = false;
   const Event now = Now(time);
   const auto [failed, first] = state.failed.try_emplace(file_, now);
   if (!first) {

@@ -1167,6 +1167,27 @@ TEST(ReloadFailureTest, AResumedFailureIsOrderedByTheFileItWasReadIn) {
   EXPECT_EQ(SslStatus(read.summary), "absent");
 }
 
+// Not known at the end of one run stays not known in the next, until a failure read since makes
+// it outdated again.
+TEST(ReloadFailureTest, WhatIsNotKnownStaysSoUntilANewFailure) {
+  TempDir dir;
+  const std::filesystem::path log =
+      dir.Write("postgresql.log", InDebianPrefix(kFailedReloads + std::string(kTypedReload)));
+  LogPositions none, first, second, third;
+  const auto run = [&](const LogPositions& resume, LogPositions& reached) {
+    const ServerLogsRead read =
+        SummarizeServerLogs({log.string()}, {.format = std::nullopt, .line_prefix = kDebianPrefix},
+                            {}, &resume, &reached);
+    EXPECT_FALSE(read.error) << *read.error;
+    return SslStatus(read.summary);
+  };
+  EXPECT_EQ(run(none, first), "unknown");
+  EXPECT_EQ(run(first, second), "unknown");
+  std::ofstream(log, std::ios::app)
+      << "2026-12-05 00:10:00.000 UTC [311] LOG:  SSL configuration was not reloaded\n";
+  EXPECT_EQ(run(second, third), "outdated");
+}
+
 // More configurations than kept are one "(other)", which a scheduled run keeps too.
 TEST(ReloadFailureTest, ConfigurationsBeyondTheLimitAreOneOther) {
   std::string text;
