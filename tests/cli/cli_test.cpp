@@ -22,6 +22,19 @@ TEST(CliTest, VersionPrintsTheProjectVersion) {
   EXPECT_EQ(result.out, std::string("pgward ") + kVersion + "\n");
 }
 
+#ifdef PGWARD_JEMALLOC
+// The binary runs on jemalloc with transparent huge pages (engine/cli/allocator.cpp): jemalloc's
+// statistics, asked for through its environment variable, show the options it started with.
+TEST(CliTest, RunsOnJemallocWithTransparentHugePages) {
+  const auto result = testing::RunCommand(
+      {"/usr/bin/env", "MALLOC_CONF=stats_print:true", PGWARD_BINARY, "--version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.err.find("opt.thp: \"always\""), std::string::npos)
+      << result.err.substr(0, 2000);
+  EXPECT_NE(result.err.find("opt.metadata_thp: \"always\""), std::string::npos);
+}
+#endif
+
 TEST(CliTest, HelpListsEveryCommandAndTheExitCodes) {
   const auto result = RunPgward({"--help"});
   EXPECT_EQ(result.exit_code, 0);
