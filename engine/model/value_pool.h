@@ -1,11 +1,12 @@
 #pragma once
 
+#include <absl/container/flat_hash_set.h>
+
+#include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <span>
-#include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/model/ip.h"
@@ -46,27 +47,55 @@ class ValuePool {
   size_t list_count() const { return lists_.size(); }
 
  private:
-  std::uint64_t serial_;
-  struct ListHash {
-    size_t operator()(const std::vector<ValueId>& list) const;
+  // The ids of one kind of value, found by the value they stand for: a hash set of 4-byte ids
+  // whose hash and equality read the values from the pool (absl's heterogeneous lookup). A map
+  // from value to id would keep a second copy of every value, in a node of its own; a large
+  // input interns millions of values.
+  template <typename Value>
+  struct IdHash {
+    using is_transparent = void;
+    const std::vector<Value>* values;
+    size_t operator()(ValueId id) const { return operator()((*values)[id]); }
+    size_t operator()(const Value& value) const;
   };
-  struct AddressHash {
-    size_t operator()(const IpAddress& address) const;
+  template <typename Value>
+  struct IdEq {
+    using is_transparent = void;
+    const std::vector<Value>* values;
+    // Only a value not yet in the set gets an id: two ids are two values.
+    bool operator()(ValueId a, ValueId b) const { return a == b; }
+    bool operator()(ValueId id, const Value& value) const { return Same((*values)[id], value); }
+    bool operator()(const Value& value, ValueId id) const { return Same((*values)[id], value); }
+    static bool Same(const Value& a, const Value& b);
   };
-  struct RangeHash {
-    size_t operator()(const IpRange& range) const;
+  template <typename Value>
+  class IdSet : public absl::flat_hash_set<ValueId, IdHash<Value>, IdEq<Value>> {
+   public:
+    explicit IdSet(const std::vector<Value>* values)
+        : absl::flat_hash_set<ValueId, IdHash<Value>, IdEq<Value>>(0, IdHash<Value>{values},
+                                                                   IdEq<Value>{values}) {}
   };
 
-  // std::deque keeps elements in place as it grows, so the string_view keys stay valid.
-  std::deque<std::string> string_storage_;
+  // The id of `value`, stored by `store` (which returns it as kept) when it is new.
+  template <typename Value, typename Store>
+  ValueId Intern(const Value& value, std::vector<Value>& values, IdSet<Value>& ids, Store store);
+
+  // Room for `bytes` bytes in blocks that never move, so that the views of the strings and lists
+  // kept there stay valid as the pool grows.
+  void* Allocate(size_t bytes, size_t alignment);
+
+  std::uint64_t serial_;
+  std::vector<std::unique_ptr<std::byte[]>> blocks_;
+  std::byte* free_ = nullptr;
+  size_t free_bytes_ = 0;
   std::vector<std::string_view> strings_;
-  std::unordered_map<std::string_view, ValueId> string_ids_;
+  IdSet<std::string_view> string_ids_{&strings_};
   std::vector<IpAddress> addresses_;
-  std::unordered_map<IpAddress, ValueId, AddressHash> address_ids_;
+  IdSet<IpAddress> address_ids_{&addresses_};
   std::vector<IpRange> ranges_;
-  std::unordered_map<IpRange, ValueId, RangeHash> range_ids_;
-  std::vector<std::vector<ValueId>> lists_;
-  std::unordered_map<std::vector<ValueId>, ValueId, ListHash> list_ids_;
+  IdSet<IpRange> range_ids_{&ranges_};
+  std::vector<std::span<const ValueId>> lists_;
+  IdSet<std::span<const ValueId>> list_ids_{&lists_};
 };
 
 }  // namespace pgward

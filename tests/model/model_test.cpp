@@ -98,6 +98,30 @@ TEST(ValuePoolTest, InternsEqualValuesOnceAndKeepsZeroForAbsent) {
   EXPECT_EQ(pool.InternList(std::vector<ValueId>{a, a}), list);
   EXPECT_NE(pool.InternList(std::vector<ValueId>{}), kAbsent);
   EXPECT_NE(pool.InternList(std::vector<ValueId>{a}), list);
+  // So do the lists', and a value larger than the pool's blocks is kept whole.
+  const std::span<const ValueId> kept = pool.List(list);
+  for (ValueId i = 1; i < 10000; ++i) pool.InternList(std::vector<ValueId>{i, a});
+  EXPECT_EQ(std::vector<ValueId>(kept.begin(), kept.end()), (std::vector<ValueId>{a, a}));
+  const std::string large(200000, 'x');
+  const ValueId large_id = pool.InternString(large);
+  EXPECT_EQ(pool.String(large_id), large);
+  EXPECT_EQ(pool.InternString(large), large_id);
+  EXPECT_EQ(pool.String(a), "app");
+}
+
+TEST(ValuePoolTest, InternsAddressesAndRangesByFamilyAndBytes) {
+  ValuePool pool;
+  const IpAddress v4 = *ParseIpAddress("10.0.0.1");
+  const IpAddress v6 = *ParseIpAddress("::a00:1");  // the same last four bytes
+  const ValueId a = pool.InternAddress(v4);
+  EXPECT_NE(a, kAbsent);
+  EXPECT_EQ(pool.InternAddress(*ParseIpAddress("10.0.0.1")), a);
+  EXPECT_NE(pool.InternAddress(v6), a);
+  EXPECT_EQ(pool.Address(a), v4);
+  const ValueId range = pool.InternRange({v4, v4});
+  EXPECT_EQ(pool.InternRange({v4, v4}), range);
+  EXPECT_NE(pool.InternRange({v6, v6}), range);
+  EXPECT_EQ(pool.Range(range).first, v4);
 }
 
 TEST(FactTableTest, StoresEveryTypeAndAbsentByDefault) {
