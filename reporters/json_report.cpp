@@ -140,6 +140,10 @@ void WriteRule(JsonWriter& json, const RuleInfo& rule) {
   json.Member("title", rule.title);
   json.Member("description", rule.description);
   json.Member("severity", SeverityName(rule.severity));
+  json.Key("variant_severities");
+  json.BeginArray();
+  for (const Severity severity : rule.variant_severities) json.String(SeverityName(severity));
+  json.EndArray();
   json.Member("target", rule.target);
   json.Member("remediation", rule.remediation);
   json.Key("compliance");

@@ -171,8 +171,13 @@ class SuiteWriter {
         std::string body = DetailsOf(failing, rule);
         if (rule && !rule->remediation.empty()) body += "remediation: " + rule->remediation + "\n";
         if (!missing.empty()) body += "\nevidence missing:\n" + DetailsOf(missing, rule);
-        AppendOutcome(out, "failure", SeverityName(failing.front()->severity),
-                      CombinedMessage(failing), body);
+        // The worst of them: a rule's variants give its findings different severities.
+        const Severity worst = (*std::max_element(failing.begin(), failing.end(),
+                                                  [](const Finding* a, const Finding* b) {
+                                                    return a->severity < b->severity;
+                                                  }))
+                                   ->severity;
+        AppendOutcome(out, "failure", SeverityName(worst), CombinedMessage(failing), body);
         break;
       }
       case CheckOutcome::kError:

@@ -119,13 +119,19 @@ void WriteMetrics(const ScanReport& report, std::ostream& out) {
   std::map<std::tuple<std::string_view, std::string_view, std::string_view, std::string_view>,
            std::int64_t>
       findings;
-  std::map<std::string_view, Severity> severities;
-  for (const RuleInfo& rule : report.rules) severities.emplace(rule.id, rule.severity);
+  // A rule's variants give some of its findings other severities: each has its 0 too.
+  std::map<std::string_view, std::vector<Severity>> severities;
+  for (const RuleInfo& rule : report.rules) {
+    std::vector<Severity>& all = severities[rule.id];
+    all.push_back(rule.severity);
+    all.insert(all.end(), rule.variant_severities.begin(), rule.variant_severities.end());
+  }
   for (const RuleCheck& check : report.checks) {
-    const auto severity = severities.find(check.rule_id);
-    const std::string_view name =
-        SeverityName(severity == severities.end() ? Severity::kInfo : severity->second);
-    findings[{check.target, check.rule_id, name, "fail"}] += 0;
+    const auto known = severities.find(check.rule_id);
+    for (const Severity severity :
+         known == severities.end() ? std::vector<Severity>{Severity::kInfo} : known->second) {
+      findings[{check.target, check.rule_id, SeverityName(severity), "fail"}] += 0;
+    }
   }
   for (const Finding& finding : report.findings) {
     ++findings[{finding.target, finding.rule_id, SeverityName(finding.severity),

@@ -293,7 +293,11 @@ Json RuleJson(const RuleInfo& rule, const Taxonomies& taxonomies) {
     if (tags.size() < kMaxTags && seen.insert(framework).second) tags.push_back(framework);
   }
   Json properties{{"tags", std::move(tags)}, {"precision", "high"}};
-  if (const char* score = SecuritySeverity(rule.severity)) properties["security-severity"] = score;
+  // GitHub reads security-severity from the rule only, never from a result: the worst a variant
+  // gives, so that an alert of it is not shown below what it is (a result's level is its own).
+  Severity worst = rule.severity;
+  for (const Severity severity : rule.variant_severities) worst = std::max(worst, severity);
+  if (const char* score = SecuritySeverity(worst)) properties["security-severity"] = score;
   properties["severity"] = SeverityName(rule.severity);
 
   Json json{{"id", rule.id},

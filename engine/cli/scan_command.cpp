@@ -42,6 +42,9 @@ bool JudgesServerField(const LoadedPolicies& loaded, FieldHandle<FactKind::kServ
       std::vector<size_t> fields;
       if (rule.selector) rule.selector->CollectReadFields(fields);
       if (rule.assertion) rule.assertion->CollectReadFields(fields);
+      for (const policy::RuleVariant& variant : rule.variants) {
+        variant.when->CollectReadFields(fields);
+      }
       if (std::ranges::find(fields, static_cast<size_t>(field)) != fields.end()) return true;
     }
   }

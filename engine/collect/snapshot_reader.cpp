@@ -318,6 +318,19 @@ class Reader {
       if (error) return error;
     }
     server.rows = RowsSince(before, facts_);
+    // Snapshots written before hba_rule facts had pg_version hold the server's version beside
+    // them: the rules its pg_hba.conf is judged by for that version must not fall back to
+    // absent (PGW-HBA-004 would not know the server deprecates md5).
+    if (server.version && *server.version > 0) {
+      FactTable& rules = facts_.table(FactKind::kHbaRule);
+      constexpr auto f_pg_version = FieldOf<FactKind::kHbaRule>("pg_version");
+      const auto& added = server.rows[static_cast<size_t>(FactKind::kHbaRule)];
+      for (size_t row = added.begin; row < added.end; ++row) {
+        if (!rules.Integer(row, f_pg_version)) {
+          rules.SetInteger(row, f_pg_version, *server.version / 10000);
+        }
+      }
+    }
     evidence_.servers.push_back(std::move(server));
     return std::nullopt;
   }

@@ -28,6 +28,8 @@ struct RuleInfo {
   std::map<std::string, std::vector<std::string>> compliance;
   std::vector<std::string> references;
   std::string policy;  // the policy or pack it came from
+  // The other severities its variants give some findings, in order, without `severity`.
+  std::vector<Severity> variant_severities = {};
 };
 
 // How one rule fared on one target it applied to: the evidence that a control was checked,

@@ -275,6 +275,11 @@ ScanReport ReadDocument(const Member& document) {
     rule.title = member.Get("title").Text();
     rule.description = member.Get("description").Text();
     rule.severity = member.Get("severity").AsSeverity();
+    if (const Member variants = member.Get("variant_severities", true); !variants.IsNull()) {
+      for (const Member& severity : variants.Elements()) {
+        rule.variant_severities.push_back(severity.AsSeverity());
+      }
+    }
     rule.target = member.Get("target").Text();
     const FactTypeSpec* type = FindFactType(rule.target);
     if (!type) member.Get("target").Fail("a fact type");

@@ -164,7 +164,8 @@ struct RuleRows {
   std::vector<RuleValues> values;  // by rule index
 };
 
-RuleRows AddRuleRows(const HbaFile& file, int pg_version, FactSet& facts) {
+RuleRows AddRuleRows(const HbaFile& file, const HbaContext& context, FactSet& facts) {
+  const int pg_version = context.pg_version;
   FactTable& table = facts.table(FactKind::kHbaRule);
   const size_t f_file = FieldOf<FactKind::kHbaRule>("file"),
                f_line = FieldOf<FactKind::kHbaRule>("line"),
@@ -182,7 +183,8 @@ RuleRows AddRuleRows(const HbaFile& file, int pg_version, FactSet& facts) {
                f_method = FieldOf<FactKind::kHbaRule>("method"),
                f_options = FieldOf<FactKind::kHbaRule>("options"),
                f_clientcert = FieldOf<FactKind::kHbaRule>("clientcert"),
-               f_error = FieldOf<FactKind::kHbaRule>("error");
+               f_error = FieldOf<FactKind::kHbaRule>("error"),
+               f_pg_version = FieldOf<FactKind::kHbaRule>("pg_version");
   ValuePool& pool = facts.pool();
   RuleRows added{std::vector<size_t>(file.rules.size()),
                  std::vector<RuleValues>(file.rules.size())};
@@ -201,6 +203,7 @@ RuleRows AddRuleRows(const HbaFile& file, int pg_version, FactSet& facts) {
     fact_rows[i] = row;
     table.SetInterned(row, f_file, FieldType::kString, shared.file);
     table.SetInteger(row, f_line, rule.location.line);
+    if (context.pg_version_known) table.SetInteger(row, f_pg_version, pg_version);
     if (rule.rule_number) table.SetInteger(row, f_rule_number, *rule.rule_number);
     if (rule.error) {
       table.SetString(row, f_error, *rule.error);
@@ -246,6 +249,7 @@ RuleRows AddRuleRows(const HbaFile& file, int pg_version, FactSet& facts) {
     const size_t row = table.AppendRow({facts.pool().InternString(file.path), 1});
     table.SetString(row, f_file, file.path);
     table.SetInteger(row, f_line, 1);
+    if (context.pg_version_known) table.SetInteger(row, f_pg_version, pg_version);
     table.SetString(row, f_error,
                     "configuration file \"" + file.path +
                         "\" contains no entries: the server refuses to load it");
@@ -276,7 +280,7 @@ void AddCertificateNameFacts(const HbaFile& file, const HbaContext& context,
 
 void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, const HbaContext& context,
                      FactSet& facts) {
-  const RuleRows rules = AddRuleRows(file, context.pg_version, facts);
+  const RuleRows rules = AddRuleRows(file, context, facts);
   AddAccessFacts(file, access, rules.rows, rules.values, facts);
   AddCertificateNameFacts(file, context, rules.rows, facts);
 }
@@ -287,7 +291,7 @@ void AddHbaRuleFacts(const HbaFile& file, const HbaContext& context, FactSet& fa
   {
     // The analysis reads only the file: it runs beside the rows' making.
     std::jthread analysis([&] { access = AnalyzeAccess(file, LocalNetworks{}); });
-    rules = AddRuleRows(file, context.pg_version, facts);
+    rules = AddRuleRows(file, context, facts);
   }
   AddAccessFacts(file, access, rules.rows, rules.values, facts);
   AddCertificateNameFacts(file, context, rules.rows, facts);

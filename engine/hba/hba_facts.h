@@ -15,6 +15,9 @@ namespace pgward::hba {
 // pg_ident.conf read beside it (null: none, so the maps are not known) and the roles judged.
 struct HbaContext {
   int pg_version = kDefaultPgVersion;
+  // False when pg_version is only assumed (an inventory's copy of a server that was not reached):
+  // the facts then leave their pg_version absent, and what judges by it is not decided by a guess.
+  bool pg_version_known = true;
   const IdentFile* ident_maps = nullptr;
   PrivilegedRoles roles = AssumedPrivilegedRoles();
 };

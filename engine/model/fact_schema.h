@@ -27,6 +27,9 @@ struct FieldSpec {
   // Volatile fields (pids, line numbers, days left) change from run to run while the problem
   // stays the same: they are left out of fingerprints and of the grouping of findings.
   bool is_volatile = false;
+  // For a field that needs a privilege to read: what would give it, said where it is missing
+  // (a snapshot keeps what its role could read, and a later scan of it only sees the absence).
+  std::string_view how_to_collect = "";
 };
 
 // The kinds of facts policies range over (a rule's `target`). The order is the column order
@@ -137,7 +140,9 @@ inline constexpr FieldSpec kServerFields[] = {
      "roles, whether they may log in or not, whose stored password is no SCRAM-SHA-256 verifier: "
      "an md5 hash (or plain text, before PostgreSQL 10); read from pg_authid (a superuser, or a "
      "role granted its rolname and rolpassword columns), absent when not read",
-     true},
+     true,
+     "pg_authid.rolpassword is readable by superusers only: collect as a superuser, or GRANT "
+     "SELECT (rolname, rolpassword) ON pg_catalog.pg_authid TO the scanning role"},
     {"listen_addresses", kString, "listen_addresses"},
     {"log_connections", kBool, "log_connections"},
     {"log_disconnections", kBool, "log_disconnections"},
@@ -221,6 +226,12 @@ inline constexpr FieldSpec kHbaRuleFields[] = {
     {"options", kStringList, "options as name=value, secrets masked"},
     {"clientcert", kString, "verify-ca or verify-full; absent when not required"},
     {"error", kString, "why the server would refuse to load this record"},
+    // Volatile: a server's upgrade changes how a record is judged (a variant of its rule), not
+    // which record and problem a finding is about.
+    {"pg_version", kInteger,
+     "PostgreSQL major version the record is read as: the server's, or scan --pg-version "
+     "(default 17) for a file",
+     true},
     // What the other records make of this one: they change when another line does, while the
     // record and its problem stay the same, so they are volatile (a finding keeps its
     // fingerprint when an unrelated line is added).

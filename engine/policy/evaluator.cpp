@@ -55,14 +55,16 @@ std::string MissingEvidence(const Rule& rule, const FactTable& table, size_t row
   rule.assertion->CollectFields(fields);
   std::sort(fields.begin(), fields.end());
   fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
-  std::string absent;
+  std::string absent, hints;
   for (size_t field : fields) {
     if (IsAbsent(table, row, field)) {
-      absent += (absent.empty() ? "" : ", ") + std::string(table.spec().fields[field].name);
+      const FieldSpec& spec = table.spec().fields[field];
+      absent += (absent.empty() ? "" : ", ") + std::string(spec.name);
+      if (!spec.how_to_collect.empty()) hints += "; " + std::string(spec.how_to_collect);
     }
   }
   return "cannot evaluate " + rule.id + ": evidence missing (" +
-         (absent.empty() ? std::string("unknown") : absent) + " not collected)";
+         (absent.empty() ? std::string("unknown") : absent) + " not collected" + hints + ")";
 }
 
 class RuleEvaluator {
@@ -95,16 +97,21 @@ class RuleEvaluator {
       }
       const FindingStatus status =
           truth == Truth::kFalse ? FindingStatus::kFail : FindingStatus::kError;
+      // Evidence that is missing has no variant: its message says what is missing.
+      const RuleVariant* variant = status == FindingStatus::kFail ? VariantFor(row) : nullptr;
       if (groups_connections_) {
-        Fold(row, status);
+        Fold(row, status, variant);
       } else {
-        Emit(row, status, 1);
+        Emit(row, status, variant);
       }
     }
     for (const Group& group : groups_) {
       Finding& finding = out_.findings[group.finding];
       finding.count = group.count;
-      if (group.count > 1) finding.message = RenderMessage(rule_, table_, group.row, group.count);
+      if (group.count > 1) {
+        finding.message =
+            RenderMessage(rule_, MessageOf(group.variant), table_, group.row, group.count);
+      }
     }
     // A rule that found nothing to check on a target did not apply there: it is no check.
     for (auto& [target, check] : checks_) {
@@ -118,7 +125,20 @@ class RuleEvaluator {
     size_t finding;  // index in out_.findings
     std::int64_t count;
     FindingStatus status;
+    const RuleVariant* variant;
   };
+
+  // The variant a failing fact takes: the first whose condition holds.
+  const RuleVariant* VariantFor(size_t row) const {
+    for (const RuleVariant& variant : rule_.variants) {
+      if (variant.when->Evaluate(table_, row) == Truth::kTrue) return &variant;
+    }
+    return nullptr;
+  }
+
+  const std::vector<MessagePart>& MessageOf(const RuleVariant* variant) const {
+    return variant && variant->message ? *variant->message : rule_.message;
+  }
 
   std::string_view Target(size_t row) const {
     const ValueId id = table_.Id(row, target_field_);
@@ -137,13 +157,14 @@ class RuleEvaluator {
     return *check;
   }
 
-  size_t Emit(size_t row, FindingStatus status, std::int64_t count) {
+  size_t Emit(size_t row, FindingStatus status, const RuleVariant* variant) {
     Finding finding;
     finding.rule_id = rule_.id;
-    finding.severity = rule_.severity;
+    finding.severity = variant && variant->severity ? *variant->severity : rule_.severity;
     finding.status = status;
-    finding.message = status == FindingStatus::kError ? MissingEvidence(rule_, table_, row)
-                                                      : RenderMessage(rule_, table_, row, count);
+    finding.message = status == FindingStatus::kError
+                          ? MissingEvidence(rule_, table_, row)
+                          : RenderMessage(rule_, MessageOf(variant), table_, row, 1);
     finding.target = std::string(Target(row));
     const FactSource& source = table_.source(row);
     if (source.file != kAbsent) {
@@ -163,15 +184,21 @@ class RuleEvaluator {
 
   // Identical connection facts become one finding: hash the identifying ids, confirm equality
   // against the group's first row (hash collisions must not merge different sessions).
-  void Fold(size_t row, FindingStatus status) {
-    std::uint64_t hash = static_cast<std::uint64_t>(status) + 0x9e3779b97f4a7c15ull;
+  void Fold(size_t row, FindingStatus status, const RuleVariant* variant) {
+    // Facts alike in every identifying field may still differ in a volatile one that a
+    // variant's condition reads: they fold only within one variant.
+    std::uint64_t hash =
+        static_cast<std::uint64_t>(status) + 0x9e3779b97f4a7c15ull +
+        (variant ? static_cast<std::uint64_t>(variant - rule_.variants.data()) + 1 : 0);
     for (size_t i = 0; i < identity_.size(); ++i) {
       hash = (hash ^ Raw(row, i)) * 0x100000001b3ull;
     }
     std::vector<size_t>& candidates = by_hash_[hash];
     for (size_t index : candidates) {
       Group& group = groups_[index];
-      if (group.status != status || !SameIdentity(group.row, row)) continue;
+      if (group.status != status || group.variant != variant || !SameIdentity(group.row, row)) {
+        continue;
+      }
       ++group.count;
       Finding& finding = out_.findings[group.finding];
       if (finding.sample_pids.size() < kSamplePids && pid_field_) {
@@ -182,7 +209,7 @@ class RuleEvaluator {
       return;
     }
     candidates.push_back(groups_.size());
-    groups_.push_back({row, Emit(row, status, 1), 1, status});
+    groups_.push_back({row, Emit(row, status, variant), 1, status, variant});
   }
 
   bool SameIdentity(size_t a, size_t b) const {
@@ -230,10 +257,10 @@ void AppendSummarized(std::string& message, const std::vector<std::string_view>&
   }
 }
 
-std::string RenderMessage(const Rule& rule, const FactTable& table, size_t row,
-                          std::int64_t count) {
+std::string RenderMessage(const Rule& rule, const std::vector<MessagePart>& parts,
+                          const FactTable& table, size_t row, std::int64_t count) {
   std::string message;
-  for (const MessagePart& part : rule.message) {
+  for (const MessagePart& part : parts) {
     switch (part.kind) {
       case MessagePart::Kind::kText:
       case MessagePart::Kind::kParameter:

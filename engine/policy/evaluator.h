@@ -22,10 +22,11 @@ struct Evaluation {
 Evaluation Evaluate(const std::vector<const Policy*>& policies,
                     const std::shared_ptr<const FactSet>& facts);
 
-// The message of a rule for one fact (count: the number of facts folded into the finding).
-// Lists longer than kMessageListItems are cut to their first items and a count: a message is
-// read by people; the finding's subject keeps the whole list.
-std::string RenderMessage(const Rule& rule, const FactTable& table, size_t row, std::int64_t count);
+// A message of a rule (its own, or a variant's) for one fact (count: the number of facts folded
+// into the finding). Lists longer than kMessageListItems are cut to their first items and a
+// count: a message is read by people; the finding's subject keeps the whole list.
+std::string RenderMessage(const Rule& rule, const std::vector<MessagePart>& message,
+                          const FactTable& table, size_t row, std::int64_t count);
 
 inline constexpr size_t kMessageListItems = 8;
 

@@ -31,8 +31,9 @@ inline constexpr std::string_view kMetadataKeys[] = {"name", "version", "descrip
 inline constexpr std::string_view kParameterKeys[] = {"type", "default", "description", "minimum",
                                                       "maximum"};
 inline constexpr std::string_view kRuleKeys[] = {
-    "id",     "title",   "description", "severity",   "target",    "where",
-    "assert", "message", "remediation", "compliance", "references"};
+    "id",     "title",   "description", "severity",    "target",     "where",
+    "assert", "message", "variants",    "remediation", "compliance", "references"};
+inline constexpr std::string_view kVariantKeys[] = {"when", "severity", "message"};
 inline constexpr std::string_view kParameterTypeNames[] = {
     "bool", "integer", "string", "tls_version", "string_list", "cidr_list"};
 inline constexpr std::string_view kSeverityNames[] = {"info", "low", "medium", "high", "critical"};

@@ -1,6 +1,7 @@
 #include "engine/policy/loader.h"
 
 #include <yaml-cpp/yaml.h>
+#include <algorithm>
 
 #include <charconv>
 #include <filesystem>
@@ -37,6 +38,15 @@ std::string_view ParameterTypeName(ParameterType type) {
 }
 
 RuleInfo RuleInfoOf(const Rule& rule, const std::string& policy) {
+  std::vector<Severity> variant_severities;
+  for (const RuleVariant& variant : rule.variants) {
+    if (variant.severity && *variant.severity != rule.severity) {
+      variant_severities.push_back(*variant.severity);
+    }
+  }
+  std::sort(variant_severities.begin(), variant_severities.end());
+  variant_severities.erase(std::unique(variant_severities.begin(), variant_severities.end()),
+                           variant_severities.end());
   return RuleInfo{rule.id,
                   rule.title,
                   rule.description,
@@ -45,7 +55,8 @@ RuleInfo RuleInfoOf(const Rule& rule, const std::string& policy) {
                   rule.remediation,
                   rule.compliance,
                   rule.references,
-                  policy};
+                  policy,
+                  std::move(variant_severities)};
 }
 
 std::string ParameterValueText(const ParameterValue& value) {
@@ -212,8 +223,11 @@ class Loader {
                            "unknown rule id " + Quoted(id) + Hint(id, ids));
             continue;
           }
+          // The pack decides the rule's severity, its variants' included: a variant must not
+          // lower a finding below what the pack asked for (--fail-on would pass it).
           if (std::optional<Severity> severity = context_.ParseSeverityNode(it->second, file)) {
             rule->second.severity = *severity;
+            for (RuleVariant& variant : rule->second.variants) variant.severity.reset();
           }
         }
       }

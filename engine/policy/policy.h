@@ -49,6 +49,14 @@ struct MessagePart {
   size_t field = 0;  // kField
 };
 
+// Another severity or message for the failing facts that match `when`: md5 on a server that
+// deprecates it is worse than md5 on one that does not.
+struct RuleVariant {
+  PredicatePtr when;
+  std::optional<Severity> severity;                 // absent: the rule's
+  std::optional<std::vector<MessagePart>> message;  // absent: the rule's
+};
+
 struct Rule {
   std::string id;
   std::string title;
@@ -58,6 +66,9 @@ struct Rule {
   PredicatePtr selector;   // which facts the rule applies to; null: all of them
   PredicatePtr assertion;  // what must hold for each of them
   std::vector<MessagePart> message;
+  // The first variant whose `when` holds on a failing fact gives its finding's severity and
+  // message; a fact that matches none keeps the rule's.
+  std::vector<RuleVariant> variants;
   std::string remediation;
   std::map<std::string, std::vector<std::string>> compliance;
   std::vector<std::string> references;

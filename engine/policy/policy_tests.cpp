@@ -160,6 +160,18 @@ class Runner {
         problems += "; ";
       }
     }
+    if (const YAML::Node severities = expect["severities"]) {
+      std::vector<std::string> wanted, got;
+      for (const YAML::Node& severity : severities) wanted.push_back(severity.Scalar());
+      for (const Finding* finding : fired) got.emplace_back(SeverityName(finding->severity));
+      std::sort(wanted.begin(), wanted.end());
+      std::sort(got.begin(), got.end());
+      if (wanted != got) {
+        problems += "severities differ: got";
+        for (const std::string& severity : got) problems += " " + severity;
+        problems += "; ";
+      }
+    }
     if (!problems.empty()) return fail(problems.substr(0, problems.size() - 2));
     outcome.passed = true;
     return outcome;

@@ -97,6 +97,9 @@ class RuleCompiler {
       if (std::optional<std::string> message = context_.Scalar(node, "message", file, where)) {
         rule.message = CompileMessage(*message, node["message"].Mark(), *target, draft);
       }
+      if (const YAML::Node variants = node["variants"]) {
+        rule.variants = CompileVariants(variants, *target, where, draft);
+      }
     }
     if (const YAML::Node compliance = node["compliance"]) {
       if (!compliance.IsMap()) {
@@ -125,6 +128,47 @@ class RuleCompiler {
     }
     if (context_.error_count() != errors_before) return std::nullopt;
     return rule;
+  }
+
+  std::vector<RuleVariant> CompileVariants(const YAML::Node& node, const FactTypeSpec& target,
+                                           const std::string& rule, PolicyDraft& draft) {
+    const std::string& file = draft.file;
+    std::vector<RuleVariant> variants;
+    if (!node.IsSequence() || node.size() == 0) {
+      context_.Error(LoadErrorCode::kWrongType, file, node.Mark(),
+                     "'variants' of " + rule + " must be a non-empty list");
+      return variants;
+    }
+    for (const YAML::Node& item : node) {
+      const std::string where = "a variant of " + rule;
+      if (!item.IsMap()) {
+        context_.Error(LoadErrorCode::kWrongType, file, item.Mark(),
+                       where + " must be a mapping with 'when' and 'severity' or 'message'");
+        continue;
+      }
+      context_.CheckKeys(item, Names(kVariantKeys), where, file);
+      RuleVariant variant;
+      if (const YAML::Node when = item["when"]) {
+        variant.when = CompilePredicate(when, target, draft);
+      } else {
+        context_.Error(LoadErrorCode::kMissingKey, file, item.Mark(),
+                       "missing required key 'when' in " + where);
+      }
+      if (const YAML::Node severity = item["severity"]) {
+        variant.severity = context_.ParseSeverityNode(severity, file);
+      }
+      if (item["message"]) {
+        if (std::optional<std::string> message = context_.Scalar(item, "message", file, where)) {
+          variant.message = CompileMessage(*message, item["message"].Mark(), target, draft);
+        }
+      }
+      if (!item["severity"] && !item["message"]) {
+        context_.Error(LoadErrorCode::kMissingKey, file, item.Mark(),
+                       where + " changes nothing: give it a 'severity', a 'message' or both");
+      }
+      variants.push_back(std::move(variant));
+    }
+    return variants;
   }
 
   std::vector<MessagePart> CompileMessage(const std::string& text, const YAML::Mark& mark,

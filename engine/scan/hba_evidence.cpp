@@ -151,6 +151,7 @@ void AddServerHbaFacts(const collect::Target& target, const collect::ServerHbaAn
       evidence.errors.push_back({target.name, *answer.ident_unread, std::nullopt});
     }
     const hba::HbaContext context{.pg_version = options.pg_version,
+                                  .pg_version_known = answer.version > 0,
                                   .ident_maps = maps,
                                   .roles = answer.roles.value_or(AssumedPrivilegedRoles())};
     hba::AddHbaRuleFacts(*file, context, facts);

@@ -535,9 +535,11 @@ TEST_P(Md5PasswordRolesTest, ReadWhereTheRoleMayAndMissingEvidenceWhereNot) {
                       "TO pgward_scanner"),
             std::string::npos)
       << ErrorText(hidden_evidence);
-  EXPECT_EQ(findings(hidden),
-            (std::multiset<std::string>{"cannot evaluate PGW-SRV-010: evidence missing "
-                                        "(md5_password_roles not collected)"}));
+  const std::string not_collected =
+      "cannot evaluate PGW-SRV-010: evidence missing (md5_password_roles not collected; "
+      "pg_authid.rolpassword is readable by superusers only: collect as a superuser, or GRANT "
+      "SELECT (rolname, rolpassword) ON pg_catalog.pg_authid TO the scanning role)";
+  EXPECT_EQ(findings(hidden), (std::multiset<std::string>{not_collected}));
   // A run that does not judge them (or a snapshot, which keeps what it can) asks nothing of the
   // role: no error.
   for (const Wanted wanted : {Wanted::kNever, Wanted::kWhereReadable}) {
@@ -570,6 +572,17 @@ TEST_P(Md5PasswordRolesTest, ReadWhereTheRoleMayAndMissingEvidenceWhereNot) {
             std::string::npos)
       << from_snapshot.out;
   EXPECT_EQ(ReadFile(snapshot).find(hash.substr(3)), std::string::npos);
+  // A snapshot the scanner role collected keeps no hashes and no error: the scan of it that
+  // judges them is missing evidence, and says what would give it.
+  const std::string scanner_snapshot = (server.directory() / "scanner-snapshot.json").string();
+  EXPECT_EQ(RunPgward({"collect", "--target", server.tls_dsn(sandbox::kScannerRole), "-o",
+                       scanner_snapshot})
+                .exit_code,
+            0);
+  const auto from_scanner_snapshot = scan({"--snapshot", scanner_snapshot}, "pci-dss-4.0");
+  EXPECT_EQ(from_scanner_snapshot.exit_code, 3) << from_scanner_snapshot.err;
+  EXPECT_NE(from_scanner_snapshot.out.find(nlohmann::json(not_collected).dump()), std::string::npos)
+      << from_scanner_snapshot.out;
 
   server.Query("GRANT SELECT (rolname, rolpassword) ON pg_catalog.pg_authid TO " +
                std::string(sandbox::kScannerRole));

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -32,8 +34,8 @@ using testing::SessionFacts;
 using testing::StatisticsViewsQuery;
 using testing::TargetFor;
 
-// Rule, status, line and message of every pg_hba.conf finding, the server's name taken off the
-// file names of its own rules.
+// Rule, status, severity, line and message of every pg_hba.conf finding, the server's name taken
+// off the file names of its own rules.
 std::vector<std::string> HbaFindings(const FactSet& facts, const std::string& server) {
   policy::LoadResult baseline = policy::LoadBuiltinPack("baseline");
   EXPECT_TRUE(baseline.policy);
@@ -51,8 +53,9 @@ std::vector<std::string> HbaFindings(const FactSet& facts, const std::string& se
       message.erase(at, server.size() + 1);
     }
     findings.push_back(finding.rule_id + " " + std::string(FindingStatusName(finding.status)) +
-                       " line " + std::to_string(finding.location ? finding.location->line : 0) +
-                       " " + message);
+                       " " + std::string(SeverityName(finding.severity)) + " line " +
+                       std::to_string(finding.location ? finding.location->line : 0) + " " +
+                       message);
   }
   return findings;
 }
@@ -66,6 +69,15 @@ TEST_P(LiveAcrossVersionsTest, CollectionAgreesWithTheServersOwnViews) {
   Sandbox server(options);
   server.GrantScannerHbaFileRules();
   if (major >= 15) server.GrantScannerIdentFileMappings();
+  // An md5 line no planted client matches: PostgreSQL 18 deprecates MD5 passwords, and
+  // PGW-HBA-004 says so there, at a higher severity.
+  int md5_line = 1;
+  {
+    std::ifstream hba(server.hba_file());
+    for (std::string line; std::getline(hba, line);) ++md5_line;
+  }
+  std::ofstream(server.hba_file(), std::ios::app) << "host all legacy_app 10.0.0.0/8 md5\n";
+  server.Reload();
   const std::vector<sandbox::LiveClient> clients = PlantClients(server);
   std::set<std::int64_t> planted;
   for (const sandbox::LiveClient& client : clients) planted.insert(client.backend_pid());
@@ -104,6 +116,13 @@ TEST_P(LiveAcrossVersionsTest, CollectionAgreesWithTheServersOwnViews) {
   const std::vector<std::string> file_findings = HbaFindings(from_file, "db");
   EXPECT_FALSE(file_findings.empty());
   EXPECT_EQ(HbaFindings(live, "db"), file_findings);
+  const std::string md5 =
+      major >= 18 ? "PGW-HBA-004 fail high line " + std::to_string(md5_line) +
+                        " host line for legacy_app uses md5, deprecated since PostgreSQL 18: MD5 "
+                        "passwords will stop working in a future release"
+                  : "PGW-HBA-004 fail medium line " + std::to_string(md5_line) +
+                        " host line for legacy_app uses md5";
+  EXPECT_EQ(std::ranges::count(file_findings, md5), 1) << md5;
 }
 
 INSTANTIATE_TEST_SUITE_P(NpmBuilds, LiveAcrossVersionsTest, ::testing::Values(13, 14, 16, 17, 18),

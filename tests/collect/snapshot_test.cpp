@@ -173,6 +173,25 @@ TEST_F(SnapshotTest, ASnapshotFromBeforeServerLogsLoads) {
   }
 }
 
+// A snapshot written before hba_rule facts had pg_version: its rules are read as the version of
+// the server the snapshot gives them beside, not as absent.
+TEST_F(SnapshotTest, HbaRulesOfASnapshotFromBeforePgVersionTakeTheServersVersion) {
+  FactSet facts;
+  const Evidence evidence = SampleEvidence(facts);
+  std::string json = WriteSnapshot(evidence, facts);
+  for (const std::string& from : {std::string("\"pg_version\", "), std::string("],15,false")}) {
+    const size_t at = json.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    json.replace(at, from.size(), from == "],15,false" ? "],false" : "");
+  }
+  FactSet loaded;
+  Evidence reloaded;
+  ASSERT_EQ(LoadSnapshot(Write("old.json", json), loaded, reloaded), std::nullopt);
+  const FactTable& rules = loaded.table(FactKind::kHbaRule);
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules.Integer(0, FieldOf<FactKind::kHbaRule>("pg_version")), 15);
+}
+
 TEST_F(SnapshotTest, FixtureLoadsAndIsWrittenTheSame) {
   const std::string path = std::string(PGWARD_SOURCE_DIR) + "/fixtures/snapshots/two-servers.json";
   // After a deliberate change of the sample's facts: PGWARD_UPDATE_GOLDEN=1 rewrites the fixture

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "engine/policy/loader.h"
 
@@ -69,6 +72,13 @@ void AddSession(FactSet& facts, const Session& s, bool with_encrypted = true) {
   if (s.cipher) t.SetString(row, FieldOf<FactKind::kConnection>("cipher"), s.cipher);
 }
 
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
 Policy LoadTestPolicy() {
   LoadResult result = LoadPolicyText(kPolicy, "test.yaml");
   EXPECT_TRUE(result.errors.empty()) << result.errors[0].ToString();
@@ -100,6 +110,43 @@ TEST(EvaluatorTest, PooledPlaintextSessionsBecomeOneFindingWithACount) {
   // The Unix-socket session is not selected.
   for (const Finding& finding : evaluation.findings)
     EXPECT_NE(finding.subject->Text("user"), "cron");
+}
+
+// The first variant whose condition holds gives a failing fact its severity and message; facts
+// that differ only in a volatile field a variant reads fold apart, each group its variant's.
+TEST(EvaluatorTest, AVariantGivesItsFactsItsSeverityAndMessage) {
+  const std::string text =
+      Replace(kPolicy, R"(    message: "{user} uses {tls_version} < {param.min_tls}")",
+              R"(    message: "{user} uses {tls_version} < {param.min_tls}"
+    variants:
+      - when: {tls_version: {eq: TLSv1}}
+        severity: critical
+        message: "{count} session(s) of {user} use TLSv1"
+      - when: {pid: {ge: 300}}
+        severity: low
+      - when: {pid: {ge: 200}}
+        message: "{count} late session(s) of {user}")");
+  LoadResult loaded = LoadPolicyText(text, "test.yaml");
+  ASSERT_TRUE(loaded.policy) << loaded.errors[0].ToString();
+  const auto facts = std::make_shared<FactSet>();
+  for (int pid = 100; pid < 400; ++pid) {
+    AddSession(*facts,
+               {pid, "billing", "api", "10.0.0.5", true, "TLSv1.1", "TLS_AES_128_GCM_SHA256"});
+  }
+  AddSession(*facts, {500, "billing", "api", "10.0.0.5", true, "TLSv1", "TLS_AES_128_GCM_SHA256"});
+  const Evaluation evaluation = Evaluate({&*loaded.policy}, facts);
+  std::vector<std::tuple<std::string, std::int64_t, std::string>> got;
+  for (const Finding& finding : evaluation.findings) {
+    if (finding.rule_id == "CONN-OLD") {
+      got.emplace_back(std::string(SeverityName(finding.severity)), finding.count, finding.message);
+    }
+  }
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::tuple<std::string, std::int64_t, std::string>>{
+                     {"critical", 1, "1 session(s) of billing use TLSv1"},
+                     {"low", 100, "billing uses TLSv1.1 < TLSv1.2"},
+                     {"medium", 100, "100 late session(s) of billing"},
+                     {"medium", 100, "billing uses TLSv1.1 < TLSv1.2"}}));
 }
 
 TEST(EvaluatorTest, FingerprintsIgnorePidsAndDifferForDifferentProblems) {

@@ -177,6 +177,30 @@ INSTANTIATE_TEST_SUITE_P(
              "policy.yaml:25:14: message: unknown field 'usr' for target 'connection' (did you "
              "mean 'user'?)",
              "unknown_name"},
+        Case{"VariantWithoutWhen",
+             Replace(kValid, "    message: \"{user} uses",
+                     "    variants:\n      - {severity: low}\n    message: \"{user} uses"),
+             "policy.yaml:26:9: missing required key 'when' in a variant of rule 'T-001'",
+             "missing_key"},
+        Case{"VariantThatChangesNothing",
+             Replace(kValid, "    message: \"{user} uses",
+                     "    variants:\n      - when: {ssl: {eq: true}}\n    message: \"{user} uses"),
+             "policy.yaml:26:9: a variant of rule 'T-001' changes nothing: give it a 'severity', "
+             "a 'message' or both",
+             "missing_key"},
+        Case{"VariantsNotAList",
+             Replace(kValid, "    message: \"{user} uses",
+                     "    variants: {when: {ssl: {eq: true}}}\n    message: \"{user} uses"),
+             "policy.yaml:25:15: 'variants' of rule 'T-001' must be a non-empty list",
+             "wrong_type"},
+        Case{"VariantWithAnUnknownFieldAndSeverity",
+             Replace(kValid, "    message: \"{user} uses",
+                     "    variants:\n      - when: {tls_versoin: {eq: TLSv1}}\n        severity: "
+                     "severe\n    message: \"{user} uses"),
+             "policy.yaml:26:16: unknown field 'tls_versoin' for target 'connection' (did you "
+             "mean 'tls_version'?)\n"
+             "policy.yaml:27:19: unknown severity 'severe' (info, low, medium, high or critical)",
+             "unknown_name,unknown_name"},
         Case{"MissingAssert",
              Replace(kValid, "    assert:\n      tls_version: {ge: {param: min_tls}}\n", ""),
              "policy.yaml:17:5: missing required key 'assert' in rule 'T-001'", "missing_key"},
@@ -220,6 +244,37 @@ exclude: [PGW-CONN-001, PGW-SRV-010]
   ASSERT_EQ(mistyped.errors.size(), 1u);
   EXPECT_EQ(mistyped.errors[0].ToString(),
             "pack.yaml:5:25: unknown rule id 'PGW-SRV-01O' in pack (did you mean 'PGW-SRV-010'?)");
+}
+
+// A pack's severity for a rule is every finding's: PGW-HBA-004's PostgreSQL 18 variant keeps its
+// message but no severity of its own, so it cannot fall below what the pack asked for.
+TEST(PolicyLoaderTest, APacksSeverityIsTheVariantsToo) {
+  const auto hba004 = [](const std::string& pack) -> const Rule* {
+    static LoadResult loaded;
+    loaded = LoadPolicyText(pack, "pack.yaml");
+    EXPECT_TRUE(loaded.policy) << (loaded.errors.empty() ? "" : loaded.errors[0].ToString());
+    if (!loaded.policy) return nullptr;
+    for (const Rule& rule : loaded.policy->rules) {
+      if (rule.id == "PGW-HBA-004") return &rule;
+    }
+    return nullptr;
+  };
+  const std::string pack = R"(apiVersion: pgward/v1
+kind: Pack
+metadata: {name: p, version: "1"}
+policy: pgward:catalog.yaml
+rules: [PGW-HBA-004]
+)";
+  const Rule* as_written = hba004(pack);
+  ASSERT_TRUE(as_written);
+  ASSERT_EQ(as_written->variants.size(), 1u);
+  EXPECT_EQ(as_written->variants[0].severity, Severity::kHigh);
+  const Rule* critical = hba004(pack + "severities: {PGW-HBA-004: critical}\n");
+  ASSERT_TRUE(critical);
+  EXPECT_EQ(critical->severity, Severity::kCritical);
+  ASSERT_EQ(critical->variants.size(), 1u);
+  EXPECT_FALSE(critical->variants[0].severity);
+  EXPECT_TRUE(critical->variants[0].message);
 }
 
 // What a rule reads, presence tests included (what collection gathers for it), apart from what

@@ -63,7 +63,8 @@ std::vector<RuleInfo> Rules() {
        "Use peer or scram-sha-256.",
        {{"cis-postgresql-16", {"5.3"}}},
        {},
-       "baseline"},
+       "baseline",
+       {Severity::kHigh}},  // a variant's: SARIF's security-severity and metrics' zeros follow it
       {"PGW-INFO-001", "TLS inventory", "", Severity::kInfo, "server", "", {}, {}, "inventory"},
       {"PGW-SRV-001",
        "Server accepts TLS 1.0",
