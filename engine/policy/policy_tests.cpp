@@ -148,30 +148,26 @@ class Runner {
       problems += "expected " + std::to_string(want_error) + " evidence error(s), got " +
                   std::to_string(count(FindingStatus::kError)) + "; ";
     }
-    if (const YAML::Node messages = expect["messages"]) {
-      std::vector<std::string> wanted, got;
-      for (const YAML::Node& message : messages) wanted.push_back(message.Scalar());
-      for (const Finding* finding : fired) got.push_back(finding->message);
+    // A list the case expects of the findings, in any order.
+    const auto compare = [&](const char* key, std::vector<std::string> got) {
+      const YAML::Node expected = expect[key];
+      if (!expected) return;
+      std::vector<std::string> wanted;
+      for (const YAML::Node& item : expected) wanted.push_back(item.Scalar());
       std::sort(wanted.begin(), wanted.end());
       std::sort(got.begin(), got.end());
-      if (wanted != got) {
-        problems += "messages differ: got";
-        for (const std::string& message : got) problems += " [" + message + "]";
-        problems += "; ";
-      }
+      if (wanted == got) return;
+      problems += std::string(key) + " differ: got";
+      for (const std::string& item : got) problems += " [" + item + "]";
+      problems += "; ";
+    };
+    std::vector<std::string> messages, severities;
+    for (const Finding* finding : fired) {
+      messages.push_back(finding->message);
+      severities.emplace_back(SeverityName(finding->severity));
     }
-    if (const YAML::Node severities = expect["severities"]) {
-      std::vector<std::string> wanted, got;
-      for (const YAML::Node& severity : severities) wanted.push_back(severity.Scalar());
-      for (const Finding* finding : fired) got.emplace_back(SeverityName(finding->severity));
-      std::sort(wanted.begin(), wanted.end());
-      std::sort(got.begin(), got.end());
-      if (wanted != got) {
-        problems += "severities differ: got";
-        for (const std::string& severity : got) problems += " " + severity;
-        problems += "; ";
-      }
-    }
+    compare("messages", std::move(messages));
+    compare("severities", std::move(severities));
     if (!problems.empty()) return fail(problems.substr(0, problems.size() - 2));
     outcome.passed = true;
     return outcome;
