@@ -118,6 +118,10 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
                f_methods = FieldOf<FactKind::kHbaAccess>("range_methods");
   const ValueId file_path = pool.InternString(file.path);
   const ValueId implicit_reject = pool.InternString("implicit-reject");
+  size_t access_rows = 0;
+  for (const AccessRange& range : access.ranges)
+    access_rows += std::max<size_t>(range.rules.size(), 1);
+  table.Reserve(access_rows);
   std::vector<ValueId> methods;
   for (const AccessRange& range : access.ranges) {
     methods.clear();
@@ -190,6 +194,7 @@ RuleRows AddRuleRows(const HbaFile& file, const HbaContext& context, FactSet& fa
                  std::vector<RuleValues>(file.rules.size())};
   std::vector<size_t>& fact_rows = added.rows;
   std::vector<RuleValues>& values = added.values;
+  table.Reserve(file.rules.size());
   for (size_t i = 0; i < file.rules.size(); ++i) {
     const HbaRule& rule = file.rules[i];
     // The view's texts for the address, mask and options, as the server shows them.

@@ -1,5 +1,6 @@
 #include "engine/model/fact_table.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -34,6 +35,22 @@ size_t FactTable::AppendRow(FactSource source) {
   }
   sources_.push_back(source);
   return sources_.size() - 1;
+}
+
+void FactTable::Reserve(size_t rows) {
+  const size_t needed = sources_.size() + rows;
+  if (needed <= sources_.capacity()) return;
+  // Never less than doubling: many small inputs (a fleet's hba files) each reserving exactly
+  // what they add would copy the columns once per input.
+  const size_t capacity = std::max(needed, 2 * sources_.capacity());
+  for (size_t field = 0; field < columns_.size(); ++field) {
+    if (StoresIntegers(field)) {
+      columns_[field].integers.reserve(capacity);
+    } else {
+      columns_[field].ids.reserve(capacity);
+    }
+  }
+  sources_.reserve(capacity);
 }
 
 void FactTable::Truncate(size_t rows) {

@@ -159,6 +159,31 @@ TEST(FactTableTest, StoresEveryTypeAndAbsentByDefault) {
   EXPECT_EQ(rules.source(rule).line, 7);
 }
 
+TEST(FactTableTest, ReservingAddsNoRowAndKeepsTheRowsThere) {
+  FactSet facts;
+  FactTable& rules = facts.table(FactKind::kHbaRule);
+  const size_t line = FieldOf<FactKind::kHbaRule>("line");
+  const size_t method = FieldOf<FactKind::kHbaRule>("method");
+  rules.SetInteger(rules.AppendRow(), line, 1);
+  // Reserved for one input after another, as a fleet's files are, then filled past it.
+  for (int input = 0; input < 100; ++input) {
+    rules.Reserve(3);
+    EXPECT_EQ(rules.size(), static_cast<size_t>(1 + 3 * input));
+    for (int i = 0; i < 3; ++i) {
+      const size_t row = rules.AppendRow();
+      rules.SetInteger(row, line, static_cast<std::int64_t>(row) + 1);
+      rules.SetString(row, method, "md5");
+    }
+  }
+  rules.Reserve(0);
+  ASSERT_EQ(rules.size(), 301u);
+  for (size_t row = 0; row < rules.size(); ++row) {
+    EXPECT_EQ(rules.Integer(row, line), static_cast<std::int64_t>(row) + 1);
+    EXPECT_EQ(rules.String(row, method),
+              row == 0 ? std::nullopt : std::optional<std::string_view>("md5"));
+  }
+}
+
 TEST(FactSchemaTest, EveryTypeIsFoundByNameAndFieldNamesAreUnique) {
   for (const FactTypeSpec& type : AllFactTypes()) {
     EXPECT_EQ(FindFactType(type.name), &type);
