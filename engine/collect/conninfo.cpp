@@ -5,8 +5,8 @@
 namespace pgward::collect {
 namespace {
 
-constexpr std::string_view kReplicaKeywords[] = {"host",    "hostaddr",        "port",
-                                                 "sslmode", "channel_binding", "service"};
+constexpr std::string_view kReplicaKeywords[] = {
+    "host", "hostaddr", "port", "sslmode", "channel_binding", "require_auth", "service"};
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -98,6 +98,7 @@ ReplicaConnection ReadReplicaConnection(
   if (!connection.channel_binding && !service) {
     connection.channel_binding = server_version >= 130000 ? "prefer" : "disable";
   }
+  connection.require_auth = given("require_auth");
   return connection;
 }
 

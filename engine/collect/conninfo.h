@@ -14,7 +14,7 @@
 namespace pgward::collect {
 
 // Whether pgward judges a replica's connection by this keyword: host, hostaddr, port, sslmode,
-// channel_binding, service.
+// channel_binding, require_auth, service.
 bool IsReplicaKeyword(std::string_view keyword);
 
 // The replica keywords of a keyword/value connection string (`host=db1 sslmode='verify-full'`)
@@ -33,6 +33,7 @@ struct ReplicaConnection {
   std::optional<std::string> port;
   std::optional<std::string> sslmode;
   std::optional<std::string> channel_binding;
+  std::optional<std::string> require_auth;  // only as given: libpq has no default to fill in
 };
 
 // What the keywords make of a connection. A keyword the string leaves out is libpq's default

@@ -92,6 +92,25 @@ std::string ConninfoErrorMessage(std::string_view message) {
   return SanitizeLibpqMessage(masked);
 }
 
+// Keywords of libpq releases newer than the one pgward may run with (Debian 12's is 15), with
+// the release that brought each: a connection string written for a newer libpq is refused by an
+// older one, and the user should learn why rather than suspect the string.
+std::string NewerLibpqKeyword(std::string_view message) {
+  static constexpr std::pair<std::string_view, int> kKeywords[] = {
+      {"require_auth", 16},         {"sslcertmode", 16},         {"load_balance_hosts", 16},
+      {"gssdelegation", 16},        {"sslnegotiation", 17},      {"min_protocol_version", 18},
+      {"max_protocol_version", 18}, {"sslkeylogfile", 18},       {"oauth_issuer", 18},
+      {"oauth_client_id", 18},      {"oauth_client_secret", 18}, {"oauth_scope", 18}};
+  const int running = PQlibVersion() / 10000;
+  for (const auto& [keyword, major] : kKeywords) {
+    if (running < major && message.find("\"" + std::string(keyword) + "\"") != message.npos) {
+      return "; " + std::string(keyword) + " is a keyword of libpq " + std::to_string(major) +
+             " and later, and pgward runs with libpq " + std::to_string(running);
+    }
+  }
+  return "";
+}
+
 std::optional<std::string> Value(const PGresult* result, int row, int column) {
   if (PQgetisnull(result, row, column)) return std::nullopt;
   return std::string(PQgetvalue(result, row, column), PQgetlength(result, row, column));
@@ -281,8 +300,8 @@ class Collector {
       char* error = nullptr;
       PQconninfoOption* parsed = PQconninfoParse(target.dsn.c_str(), &error);
       if (parsed == nullptr) {
-        session.failure =
-            "invalid connection string: " + ConninfoErrorMessage(error ? error : "out of memory");
+        const std::string message = ConninfoErrorMessage(error ? error : "out of memory");
+        session.failure = "invalid connection string: " + message + NewerLibpqKeyword(message);
         PQfreemem(error);
         return session;
       }
@@ -407,24 +426,30 @@ class Collector {
     scanner.host = PQhost(conn) ? PQhost(conn) : "";
     scanner.port = std::atoi(PQport(conn) ? PQport(conn) : "0");
     scanner.ssl = PQsslInUse(conn) == 1;
+    scanner.password = PQconnectionUsedPassword(conn) == 1;
     if (scanner.ssl) {
       const char* protocol = PQsslAttribute(conn, "protocol");
       scanner.tls_version = protocol ? protocol : "";
-      // libpq only completes verify-ca and verify-full connections after checking the chain
-      // against a root certificate.
-      PQconninfoOption* info = PQconninfo(conn);
-      for (PQconninfoOption* option = info; option && option->keyword; ++option) {
-        if (option->val == nullptr) continue;
-        const std::string_view keyword = option->keyword;
-        if (keyword == "sslmode") {
-          const std::string_view mode = option->val;
-          scanner.verified = mode == "verify-ca" || mode == "verify-full";
-        } else if (keyword == "sslrootcert") {
-          scanner.root_cert = option->val;
-        }
-      }
-      PQconninfoFree(info);
     }
+    // The options in effect, defaults included. libpq only completes verify-ca and verify-full
+    // connections after checking the chain against a root certificate, and channel_binding
+    // require ones after a SCRAM exchange bound to the channel.
+    PQconninfoOption* info = PQconninfo(conn);
+    for (PQconninfoOption* option = info; option && option->keyword; ++option) {
+      if (option->val == nullptr) continue;
+      const std::string_view keyword = option->keyword;
+      if (keyword == "sslmode" && scanner.ssl) {
+        const std::string_view mode = option->val;
+        scanner.verified = mode == "verify-ca" || mode == "verify-full";
+      } else if (keyword == "sslrootcert" && scanner.ssl) {
+        scanner.root_cert = option->val;
+      } else if (keyword == "channel_binding") {
+        scanner.channel_binding = option->val;
+      } else if (keyword == "require_auth" && *option->val != '\0') {
+        scanner.require_auth = option->val;
+      }
+    }
+    PQconninfoFree(info);
     session.stage = Stage::kCollecting;
     if (PQsetnonblocking(conn, 1) != 0) {
       session.failure = "cannot switch to non-blocking mode";
@@ -631,7 +656,9 @@ class Collector {
     char* message = nullptr;
     PQconninfoOption* options = PQconninfoParse(uri.c_str(), &message);
     if (options == nullptr) {
-      error = ConninfoErrorMessage(message != nullptr ? message : "out of memory");
+      const std::string masked =
+          ConninfoErrorMessage(message != nullptr ? message : "out of memory");
+      error = masked + NewerLibpqKeyword(masked);
       PQfreemem(message);
       return std::nullopt;
     }

@@ -110,6 +110,15 @@ void AddServerFact(const ServerRows& rows, FactSet& facts) {
     table.SetTlsVersion(row, FieldOf<FactKind::kServer>("scanner_tls_version"), *version);
   }
   table.SetBool(row, FieldOf<FactKind::kServer>("scanner_verified"), rows.scanner.verified);
+  table.SetBool(row, FieldOf<FactKind::kServer>("scanner_password"), rows.scanner.password);
+  if (!rows.scanner.channel_binding.empty()) {
+    table.SetString(row, FieldOf<FactKind::kServer>("scanner_channel_binding"),
+                    rows.scanner.channel_binding);
+  }
+  if (rows.scanner.require_auth) {
+    table.SetString(row, FieldOf<FactKind::kServer>("scanner_require_auth"),
+                    *rows.scanner.require_auth);
+  }
 }
 
 std::vector<std::string> ExpandWithOpenSsl(const std::string& ssl_ciphers) {
@@ -354,6 +363,7 @@ void AddReplicationLinkFacts(const ServerRows& rows, FactSet& facts,
   constexpr auto kPort = FieldOf<FactKind::kReplicationLink>("port");
   constexpr auto kSslMode = FieldOf<FactKind::kReplicationLink>("sslmode");
   constexpr auto kChannelBinding = FieldOf<FactKind::kReplicationLink>("channel_binding");
+  constexpr auto kRequireAuth = FieldOf<FactKind::kReplicationLink>("require_auth");
   const auto add = [&](std::string_view kind, std::string_view name) {
     const size_t row = table.AppendRow();
     table.SetString(row, kServer, rows.name);
@@ -388,6 +398,7 @@ void AddReplicationLinkFacts(const ServerRows& rows, FactSet& facts,
     if (connection.channel_binding) {
       table.SetString(row, kChannelBinding, *connection.channel_binding);
     }
+    if (connection.require_auth) table.SetString(row, kRequireAuth, *connection.require_auth);
   }
   // A standby whose WAL receiver is not connected (down, reconnecting, failing its handshake)
   // has no row, but its primary_conninfo still says how it will connect: not a pass.

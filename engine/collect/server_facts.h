@@ -27,8 +27,11 @@ struct ScannerConnection {
   std::string host;
   int port = 0;
   bool ssl = false;
-  std::string tls_version;  // "TLSv1.3"; empty without TLS
-  bool verified = false;    // sslmode verify-ca or verify-full
+  std::string tls_version;      // "TLSv1.3"; empty without TLS
+  bool verified = false;        // sslmode verify-ca or verify-full
+  bool password = false;        // the server asked for a password (PQconnectionUsedPassword)
+  std::string channel_binding;  // as configured; empty: a libpq before 13, which has none
+  std::optional<std::string> require_auth{};  // set in the connection, with a libpq of 16+
   // The sslrootcert libpq used, from wherever it came (connection string, inventory, service
   // file, PGSSLROOTCERT); empty when none was set.
   std::string root_cert{};

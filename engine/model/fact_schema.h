@@ -27,8 +27,9 @@ struct FieldSpec {
   // Volatile fields (pids, line numbers, days left) change from run to run while the problem
   // stays the same: they are left out of fingerprints and of the grouping of findings.
   bool is_volatile = false;
-  // For a field that needs a privilege to read: what would give it, said where it is missing
-  // (a snapshot keeps what its role could read, and a later scan of it only sees the absence).
+  // For a field that needs a privilege to read, or that older snapshots lack: what would give
+  // it, said where it is missing (a snapshot keeps what its role could read, and a later scan
+  // of it only sees the absence).
   std::string_view how_to_collect = "";
 };
 
@@ -111,6 +112,10 @@ inline constexpr FieldSpec kConnectionFields[] = {
      true},
 };
 
+// Snapshots written before pgward recorded its own login lack these fields.
+inline constexpr std::string_view kCollectScannerLoginAgain =
+    "snapshots written before pgward recorded its own login lack them: collect again";
+
 inline constexpr FieldSpec kServerFields[] = {
     {"server", kString, "name of the server (target)"},
     {"host", kString, "host the scanner connected to"},
@@ -151,6 +156,19 @@ inline constexpr FieldSpec kServerFields[] = {
     {"scanner_tls_version", kTlsVersion, "protocol version of the scanner's own connection"},
     {"scanner_verified", kBool,
      "the scanner verified the server certificate (sslmode verify-ca or verify-full)"},
+    // Left out of fingerprints, as later fields should be: a server's findings keep the
+    // fingerprints they had before pgward recorded its own login.
+    {"scanner_password", kBool,
+     "the server asked the scanner's connection for a password (md5, scram-sha-256 or password)",
+     true, kCollectScannerLoginAgain},
+    {"scanner_channel_binding", kString,
+     "channel_binding of the scanner's connection as configured (libpq's default prefer): with "
+     "require, libpq connects only when the SCRAM exchange was bound to the TLS channel",
+     true, kCollectScannerLoginAgain},
+    {"scanner_require_auth", kString,
+     "require_auth of the scanner's connection: the authentication methods it accepts from the "
+     "server (libpq 16 and later); absent when not set",
+     true},
 };
 
 inline constexpr FieldSpec kCertificateFields[] = {
@@ -372,6 +390,12 @@ inline constexpr FieldSpec kReplicationLinkFields[] = {
     {"channel_binding", kString,
      "channel_binding it connects with, read as sslmode is (libpq's default: prefer, disable "
      "before 13)"},
+    // Left out of fingerprints: a link's findings keep the ones they had before it was read.
+    {"require_auth", kString,
+     "require_auth of the connection string (a standby or subscriber of 16 and later): the "
+     "authentication methods it accepts from the upstream; absent when not set, or left to a "
+     "service file",
+     true},
 };
 
 inline constexpr FactTypeSpec kFactTypes[] = {

@@ -60,7 +60,10 @@ std::string MissingEvidence(const Rule& rule, const FactTable& table, size_t row
     if (IsAbsent(table, row, field)) {
       const FieldSpec& spec = table.spec().fields[field];
       absent += (absent.empty() ? "" : ", ") + std::string(spec.name);
-      if (!spec.how_to_collect.empty()) hints += "; " + std::string(spec.how_to_collect);
+      // Fields collected together share their hint: it is said once.
+      if (spec.how_to_collect.empty()) continue;
+      const std::string hint = "; " + std::string(spec.how_to_collect);
+      if (hints.find(hint) == std::string::npos) hints += hint;
     }
   }
   return "cannot evaluate " + rule.id + ": evidence missing (" +

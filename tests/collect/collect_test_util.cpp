@@ -116,7 +116,8 @@ std::vector<std::string> ServerFactsFromPgSettings(const sandbox::Sandbox& serve
                   .port = server.port(),
                   .ssl = true,
                   .tls_version = "TLSv1.3",
-                  .verified = true};
+                  .verified = true,
+                  .channel_binding = "prefer"};
   FactSet expected;
   ServerEvidence expected_server;
   AddServerFacts(rows, expected, expected_server);

@@ -52,7 +52,7 @@ inline constexpr const char* kStatisticsViewsQuery =
 std::string StatisticsViewsQuery(int major);
 
 // The server facts pgward makes of `server`'s settings as pg_settings shows them to a superuser,
-// for a scanner connected over verified TLS 1.3, described (as DescribeFacts).
+// for a scanner connected over verified TLS 1.3 without a password, described (as DescribeFacts).
 std::vector<std::string> ServerFactsFromPgSettings(const sandbox::Sandbox& server, int version);
 
 // Clients of every kind, open until destroyed: over the Unix socket, plaintext TCP, TLS 1.2 and

@@ -14,7 +14,8 @@ std::string Describe(const ReplicaConnection& connection) {
   };
   return "host=" + text(connection.host) + " port=" + text(connection.port) +
          " sslmode=" + text(connection.sslmode) +
-         " channel_binding=" + text(connection.channel_binding);
+         " channel_binding=" + text(connection.channel_binding) +
+         (connection.require_auth ? " require_auth=" + *connection.require_auth : "");
 }
 
 std::string Read(std::string_view conninfo, int version = 150000) {
@@ -33,6 +34,13 @@ TEST(ConninfoTest, AWalReceiverStringOfANewerLibpqIsRead) {
                  "krbsrvname=postgres gssdelegation=0 target_session_attrs=any "
                  "load_balance_hosts=disable"),
             "host=10.0.0.1 port=5432 sslmode=verify-full channel_binding=prefer");
+  // require_auth (16+) as given, negations included; libpq has no default to fill in.
+  EXPECT_EQ(Read("host=10.0.0.1 require_auth=scram-sha-256 channel_binding=require"),
+            "host=10.0.0.1 port=(absent) sslmode=prefer channel_binding=require "
+            "require_auth=scram-sha-256");
+  EXPECT_EQ(Read("host=10.0.0.1 require_auth='!password,!md5'"),
+            "host=10.0.0.1 port=(absent) sslmode=prefer channel_binding=prefer "
+            "require_auth=!password,!md5");
 }
 
 TEST(ConninfoTest, QuotesEscapesSpacesAndTheLastValueOfAKeyword) {
@@ -58,6 +66,9 @@ TEST(ConninfoTest, LibpqsDefaultsUnlessAServiceFileMaySetThem) {
             "host=(absent) port=(absent) sslmode=(absent) channel_binding=(absent)");
   EXPECT_EQ(Read("service=orders sslmode=verify-full"),
             "host=(absent) port=(absent) sslmode=verify-full channel_binding=(absent)");
+  EXPECT_EQ(Read("service=orders require_auth=none"),
+            "host=(absent) port=(absent) sslmode=(absent) channel_binding=(absent) "
+            "require_auth=none");
 }
 
 TEST(ConninfoTest, NothingButTheJudgedKeywordsIsKept) {

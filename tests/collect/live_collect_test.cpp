@@ -420,6 +420,70 @@ TEST(LiveCollectTest, WrongPasswordIsAnErrorWithoutThePassword) {
   EXPECT_EQ(ReadFile(server.server_log()).find(secret), std::string::npos);
 }
 
+// pgward's own login (#21): whether the server asked it for a password, and whether the SCRAM
+// exchange had to be bound to the TLS channel. libpq connects with channel_binding=require only
+// when it was, so a connection made with it is the proof.
+TEST(LiveCollectTest, TheScannersPasswordAndChannelBindingAreRecordedAndJudged) {
+  sandbox::SandboxOptions sandbox_options;
+  sandbox_options.hba_conf =
+      "local all all trust\n"
+      "hostssl all pgward_scanner 127.0.0.1/32 scram-sha-256\n"
+      "hostssl all all 127.0.0.1/32 trust\n";
+  Sandbox server(sandbox_options);
+  const std::string secret = "Bound-Horse-17";
+  server.Query("SET password_encryption = 'scram-sha-256'; ALTER ROLE pgward_scanner PASSWORD '" +
+               secret + "'");
+  const std::string scanner = server.tls_dsn(sandbox::kScannerRole) + " password=" + secret;
+  const std::string bound = scanner + " channel_binding=require";
+  FactSet facts;
+  const Evidence evidence = Collect({TargetFor("bound", bound), TargetFor("preferred", scanner),
+                                     TargetFor("trusted", server.tls_dsn(sandbox::kSuperuser))},
+                                    facts);
+  EXPECT_EQ(ErrorText(evidence).find("connect"), std::string::npos) << ErrorText(evidence);
+  const FactTable& servers = facts.table(FactKind::kServer);
+  std::map<std::string, std::string> seen;
+  for (size_t row = 0; row < servers.size(); ++row) {
+    const auto field = [&](const char* name) {
+      return FormatField(servers, row, *servers.spec().FieldIndex(name));
+    };
+    seen[field("server")] = field("scanner_password") + " " + field("scanner_channel_binding") +
+                            " " + field("scanner_require_auth");
+  }
+  EXPECT_EQ(seen, (std::map<std::string, std::string>{{"bound", "true require (absent)"},
+                                                      {"preferred", "true prefer (absent)"},
+                                                      {"trusted", "false prefer (absent)"}}));
+
+  // Judged by the pack that asks for channel binding: only the password login that did not
+  // require it is a finding, and the password is in no output. The baseline leaves it out.
+  const auto scan = [&](const std::string& dsn, const std::string& pack) {
+    return RunPgward({"scan", "--target", dsn, "--pack", pack, "--format", "json"});
+  };
+  const auto findings_of = [](const pgward::testing::CommandResult& run) {
+    std::multiset<std::string> messages;
+    const nlohmann::json report = nlohmann::json::parse(run.out);
+    for (const nlohmann::json& finding : report["findings"]) {
+      if (finding["rule_id"] == "PGW-SRV-011") {
+        messages.insert(finding["message"].get<std::string>());
+      }
+    }
+    return messages;
+  };
+  const auto preferred = scan(scanner, "pci-dss-4.0");
+  EXPECT_EQ(findings_of(preferred),
+            (std::multiset<std::string>{"pgward's password login to pgward_scanner@127.0.0.1:" +
+                                        std::to_string(server.port()) +
+                                        "/postgres was not required to be bound to its TLS channel "
+                                        "(channel_binding=prefer)"}))
+      << preferred.err;
+  EXPECT_EQ(findings_of(scan(bound, "pci-dss-4.0")), std::multiset<std::string>{});
+  EXPECT_EQ(findings_of(scan(server.tls_dsn(sandbox::kSuperuser), "pci-dss-4.0")),
+            std::multiset<std::string>{});
+  EXPECT_EQ(findings_of(scan(scanner, "baseline")), std::multiset<std::string>{});
+  for (const std::string& output : {preferred.out, preferred.err}) {
+    EXPECT_EQ(output.find(secret), std::string::npos) << output;
+  }
+}
+
 TEST(LiveCollectTest, StoppedServerFailsItsTargetsAndTheOthersGoOn) {
   Sandbox up;
   Sandbox stopping;

@@ -51,7 +51,8 @@ server:
   - {server: db1, host: 10.0.0.1, port: 5432, version: 150018, ssl: true,
      ssl_min_protocol_version: TLSv1.2, ssl_ciphers: "HIGH:!aNULL",
      ssl_ciphers_expanded: [ECDHE-RSA-AES256-GCM-SHA384, AES256-SHA], ssl_ca_file: "",
-     log_connections: false, scanner_ssl: true, scanner_verified: false}
+     log_connections: false, scanner_ssl: true, scanner_verified: false, scanner_password: true,
+     scanner_channel_binding: prefer}
 connection:
   - {server: db1, pid: 7, user: "app \"quoted\"", database: "caf\u00e9\ttab", client_addr: 10.0.0.5,
      local: false, ssl: true, tls_version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384, bits: 256,
@@ -72,7 +73,7 @@ hba_access:
   - {file: "db1:/etc/pg_hba.conf", connection: tcp_plaintext, range: 10.0.0.0/30, reachable: true}
 replication_link:
   - {server: db1, kind: subscription, name: orders_sub, database: app, enabled: true, host: db0,
-     port: "5432", sslmode: prefer, channel_binding: prefer}
+     port: "5432", sslmode: prefer, channel_binding: prefer, require_auth: scram-sha-256}
 )"),
                                                             facts);
   EXPECT_EQ(error, std::nullopt);

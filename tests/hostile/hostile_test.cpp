@@ -423,6 +423,16 @@ TEST_F(HostileTest, FlagsAreCheckedWhereTheyAreParsed) {
 TEST_F(HostileTest, MaskingHidesValuesNotOptionNames) {
   const CommandResult bogus = Pgward({"scan", "--target", "host=127.0.0.1 bogus=1"});
   EXPECT_NE(bogus.err.find("invalid connection option \"bogus\""), std::string::npos) << bogus.err;
+  // A keyword of a newer libpq than the one pgward runs with says so (Debian 12's libpq is 15).
+  const CommandResult newer =
+      Pgward({"scan", "--target", "host=127.0.0.1 require_auth=scram-sha-256 password=hunter2"});
+  if (newer.err.find("invalid connection option \"require_auth\"") != std::string::npos) {
+    EXPECT_NE(newer.err.find("invalid connection option \"require_auth\"; require_auth is a "
+                             "keyword of libpq 16 and later, and pgward runs with libpq 1"),
+              std::string::npos)
+        << newer.err;
+  }
+  EXPECT_EQ(newer.err.find("hunter2"), std::string::npos) << newer.err;
   const CommandResult bare = Pgward({"scan", "--target", "host=127.0.0.1 hunter2"});
   EXPECT_EQ(bare.err.find("hunter2"), std::string::npos) << bare.err;
 }

@@ -239,11 +239,11 @@ exclude: [PGW-CONN-001, PGW-SRV-010]
   EXPECT_TRUE(ids.contains("PGW-SRV-004"));
 
   const LoadResult mistyped =
-      LoadPolicyText(Replace(pack, "PGW-SRV-010", "PGW-SRV-01O"), "pack.yaml");
+      LoadPolicyText(Replace(pack, "PGW-SRV-010", "PGW-SRV-O10"), "pack.yaml");
   EXPECT_FALSE(mistyped.policy);
   ASSERT_EQ(mistyped.errors.size(), 1u);
   EXPECT_EQ(mistyped.errors[0].ToString(),
-            "pack.yaml:5:25: unknown rule id 'PGW-SRV-01O' in pack (did you mean 'PGW-SRV-010'?)");
+            "pack.yaml:5:25: unknown rule id 'PGW-SRV-O10' in pack (did you mean 'PGW-SRV-010'?)");
 }
 
 // A pack's severity for a rule is every finding's: PGW-HBA-004's PostgreSQL 18 variant keeps its
