@@ -61,7 +61,7 @@ void WriteSubject(JsonWriter& json, const std::optional<FindingSubject>& subject
 }
 
 void WriteFinding(JsonWriter& json, const Finding& finding, const Compliance& compliance) {
-  json.BeginObject();
+  json.BeginOneLineObject();
   json.Member("rule_id", finding.rule_id);
   json.Member("severity", SeverityName(finding.severity));
   json.Member("status", FindingStatusName(finding.status));

@@ -34,7 +34,7 @@ void JsonWriter::BeforeValue() {
   }
   if (counts_.empty()) return;
   if (counts_.back()++ > 0) buffer_ += ',';
-  Indent(counts_.size());
+  if (!OnOneLine()) Indent(counts_.size());
 }
 
 void JsonWriter::BeginObject() {
@@ -43,9 +43,15 @@ void JsonWriter::BeginObject() {
   counts_.push_back(0);
 }
 
+void JsonWriter::BeginOneLineObject() {
+  BeginObject();
+  if (!OnOneLine()) one_line_from_ = counts_.size() - 1;
+}
+
 void JsonWriter::EndObject() {
-  if (counts_.back() > 0) Indent(counts_.size() - 1);
+  if (counts_.back() > 0 && counts_.size() - 1 < one_line_from_) Indent(counts_.size() - 1);
   counts_.pop_back();
+  if (counts_.size() == one_line_from_) one_line_from_ = std::string::npos;
   buffer_ += '}';
   FlushIfLarge();
 }
@@ -57,7 +63,7 @@ void JsonWriter::BeginArray() {
 }
 
 void JsonWriter::EndArray() {
-  if (counts_.back() > 0) Indent(counts_.size() - 1);
+  if (counts_.back() > 0 && counts_.size() - 1 < one_line_from_) Indent(counts_.size() - 1);
   counts_.pop_back();
   buffer_ += ']';
   FlushIfLarge();
@@ -66,7 +72,7 @@ void JsonWriter::EndArray() {
 void JsonWriter::Key(std::string_view key) {
   BeforeValue();
   AppendJsonString(buffer_, key);
-  buffer_ += ": ";
+  buffer_ += OnOneLine() ? ":" : ": ";
   after_key_ = true;
 }
 

@@ -657,6 +657,9 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
   std::vector<std::vector<Pair>> all_pairs;
   KeyIds key_ids;
   const std::uint32_t replication_key = key_ids.Id({"k:", "replication"});
+  map.records.reserve(file.rules.size());
+  coverages.reserve(file.rules.size());
+  all_pairs.reserve(file.rules.size());
   for (size_t i = 0; i < file.rules.size(); ++i) {
     const HbaRule& rule = file.rules[i];
     if (!Loads(rule)) {

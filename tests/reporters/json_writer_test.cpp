@@ -12,18 +12,26 @@
 namespace pgward::reporters {
 namespace {
 
-// Writes `value` through the writer, recursively.
-void Write(const nlohmann::ordered_json& value, JsonWriter& json) {
+// Writes `value` through the writer, recursively; objects at `one_line_depth` (and, inside
+// them, every object at any depth) as one-line objects.
+void Write(const nlohmann::ordered_json& value, JsonWriter& json, int depth = 0,
+           int one_line_depth = -1) {
   if (value.is_object()) {
-    json.BeginObject();
+    if (depth >= one_line_depth && one_line_depth >= 0) {
+      json.BeginOneLineObject();
+    } else {
+      json.BeginObject();
+    }
     for (const auto& [key, member] : value.items()) {
       json.Key(key);
-      Write(member, json);
+      Write(member, json, depth + 1, one_line_depth);
     }
     json.EndObject();
   } else if (value.is_array()) {
     json.BeginArray();
-    for (const nlohmann::ordered_json& element : value) Write(element, json);
+    for (const nlohmann::ordered_json& element : value) {
+      Write(element, json, depth + 1, one_line_depth);
+    }
     json.EndArray();
   } else if (value.is_string()) {
     json.String(value.get<std::string>());
@@ -36,11 +44,11 @@ void Write(const nlohmann::ordered_json& value, JsonWriter& json) {
   }
 }
 
-std::string Written(const nlohmann::ordered_json& value) {
+std::string Written(const nlohmann::ordered_json& value, int one_line_depth = -1) {
   std::ostringstream out;
   {
     JsonWriter json(out);
-    Write(value, json);
+    Write(value, json, 0, one_line_depth);
   }
   return out.str();
 }
@@ -94,6 +102,28 @@ TEST(JsonWriterTest, RandomDocumentsMatchDump) {
   for (int i = 0; i < 2000; ++i) {
     const nlohmann::ordered_json document = make(0);
     ASSERT_EQ(Written(document), document.dump(2)) << document.dump();
+  }
+  // A report's findings: a laid-out array of objects each on one line, as dump() writes them
+  // (nested objects, one-line or not, stay on their line), and the array laid out around them.
+  for (int i = 0; i < 2000; ++i) {
+    nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+    for (size_t n = random() % 4; n > 0; --n) {
+      nlohmann::ordered_json finding = nlohmann::ordered_json::object();
+      for (size_t m = random() % 5; m > 0; --m) finding[text()] = make(2);
+      findings.push_back(finding);
+    }
+    const nlohmann::ordered_json document = {{"findings", findings}, {"after", {{"k", 1}}}};
+    std::string expected = "{\n  \"findings\": [";
+    for (size_t n = 0; n < findings.size(); ++n) {
+      expected += std::string(n > 0 ? "," : "") + "\n    " + findings[n].dump();
+    }
+    if (findings.empty()) {
+      expected += "]";
+    } else {
+      expected += "\n  ]";
+    }
+    expected += ",\n  \"after\": {\n    \"k\": 1\n  }\n}";
+    ASSERT_EQ(Written(document, 2), expected) << document.dump();
   }
 }
 
