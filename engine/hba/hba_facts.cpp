@@ -72,9 +72,9 @@ ValueId InternTokens(ValuePool& pool, const TokenList& tokens) {
   return pool.InternList(ids);
 }
 
-void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vector<size_t>& rows,
-                    const std::vector<RuleValues>& values, FactSet& facts) {
-  ValuePool& pool = facts.pool();
+// What the access map says of each record, on its hba_rule row.
+void AddRecordAccessFacts(const HbaFile& file, const AccessMap& access,
+                          const std::vector<size_t>& rows, FactSet& facts) {
   FactTable& rules = facts.table(FactKind::kHbaRule);
   const size_t f_shadowed = FieldOf<FactKind::kHbaRule>("shadowed"),
                f_shadowed_by = FieldOf<FactKind::kHbaRule>("shadowed_by"),
@@ -101,8 +101,21 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
       rules.SetStringList(row, f_replication, replication);
     }
   }
+}
 
-  FactTable& table = facts.table(FactKind::kHbaAccess);
+// A range of the access map, its values interned.
+struct RangeValues {
+  ValueId methods;     // range_methods
+  ValueId connection;  // the connection kind's name
+  ValueId label;
+  ValueId range;  // kAbsent for local and symbolic ranges
+};
+
+// The access map's ranges as hba_access rows, one per record that can be the first match in
+// the range (or one with none). Touches no pool: every value is interned already.
+void AddAccessRows(const HbaFile& file, const AccessMap& access,
+                   const std::vector<RangeValues>& ranges, const std::vector<RuleValues>& values,
+                   ValueId file_path, FactTable& table) {
   const size_t f_file = FieldOf<FactKind::kHbaAccess>("file"),
                f_connection = FieldOf<FactKind::kHbaAccess>("connection"),
                f_range = FieldOf<FactKind::kHbaAccess>("range"),
@@ -116,21 +129,14 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
                f_catch_all = FieldOf<FactKind::kHbaAccess>("catch_all"),
                f_first = FieldOf<FactKind::kHbaAccess>("first_in_range"),
                f_methods = FieldOf<FactKind::kHbaAccess>("range_methods");
-  const ValueId file_path = pool.InternString(file.path);
-  const ValueId implicit_reject = pool.InternString("implicit-reject");
   size_t access_rows = 0;
-  for (const AccessRange& range : access.ranges)
-    access_rows += std::max<size_t>(range.rules.size(), 1);
-  table.Reserve(access_rows);
-  std::vector<ValueId> methods;
   for (const AccessRange& range : access.ranges) {
-    methods.clear();
-    for (size_t rule : range.rules) methods.push_back(values[rule].method);
-    if (!range.ends_with_catch_all) methods.push_back(implicit_reject);
-    const ValueId range_methods = pool.InternList(methods);
-    const ValueId connection = pool.InternString(ConnectionKindName(range.kind));
-    const ValueId label = pool.InternString(range.label);
-    const ValueId address_range = range.range ? pool.InternRange(*range.range) : kAbsent;
+    access_rows += std::max<size_t>(range.rules.size(), 1);
+  }
+  table.Reserve(access_rows);
+  for (size_t r = 0; r < access.ranges.size(); ++r) {
+    const AccessRange& range = access.ranges[r];
+    const RangeValues& interned = ranges[r];
     const size_t rows_in_range = std::max<size_t>(range.rules.size(), 1);
     for (size_t i = 0; i < rows_in_range; ++i) {
       const HbaRule* rule = i < range.rules.size() ? &file.rules[range.rules[i]] : nullptr;
@@ -139,13 +145,13 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
       const FactSource source = rule ? FactSource{shared->file, rule->location.line} : FactSource{};
       const size_t row = table.AppendRow(source);
       table.SetInterned(row, f_file, FieldType::kString, file_path);
-      table.SetInterned(row, f_connection, FieldType::kString, connection);
-      if (address_range != kAbsent) {
-        table.SetInterned(row, f_range, FieldType::kRange, address_range);
+      table.SetInterned(row, f_connection, FieldType::kString, interned.connection);
+      if (interned.range != kAbsent) {
+        table.SetInterned(row, f_range, FieldType::kRange, interned.range);
       }
-      table.SetInterned(row, f_label, FieldType::kString, label);
+      table.SetInterned(row, f_label, FieldType::kString, interned.label);
       table.SetBool(row, f_first, i == 0);
-      table.SetInterned(row, f_methods, FieldType::kStringList, range_methods);
+      table.SetInterned(row, f_methods, FieldType::kStringList, interned.methods);
       if (rule == nullptr) continue;
       table.SetInterned(row, f_rule_file, FieldType::kString, shared->file);
       table.SetInteger(row, f_rule_line, rule->location.line);
@@ -156,6 +162,29 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
       table.SetBool(row, f_catch_all, range.ends_with_catch_all && i + 1 == range.rules.size());
     }
   }
+}
+
+void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vector<size_t>& rows,
+                    const std::vector<RuleValues>& values, FactSet& facts) {
+  ValuePool& pool = facts.pool();
+  const ValueId file_path = pool.InternString(file.path);
+  const ValueId implicit_reject = pool.InternString("implicit-reject");
+  std::vector<RangeValues> ranges;
+  ranges.reserve(access.ranges.size());
+  std::vector<ValueId> methods;
+  for (const AccessRange& range : access.ranges) {
+    methods.clear();
+    for (size_t rule : range.rules) methods.push_back(values[rule].method);
+    if (!range.ends_with_catch_all) methods.push_back(implicit_reject);
+    ranges.push_back({pool.InternList(methods), pool.InternString(ConnectionKindName(range.kind)),
+                      pool.InternString(range.label),
+                      range.range ? pool.InternRange(*range.range) : kAbsent});
+  }
+  // The access rows, which intern nothing, are filled beside the records' facts, which do.
+  std::jthread access_rows([&] {
+    AddAccessRows(file, access, ranges, values, file_path, facts.table(FactKind::kHbaAccess));
+  });
+  AddRecordAccessFacts(file, access, rows, facts);
 }
 
 }  // namespace
