@@ -169,6 +169,11 @@ inline constexpr FieldSpec kServerFields[] = {
      "require_auth of the scanner's connection: the authentication methods it accepts from the "
      "server (libpq 16 and later); absent when not set",
      true},
+    {"direct_tls", kBool,
+     "the TLS probe completed a handshake begun directly (sslnegotiation=direct, ALPN "
+     "postgresql), which PostgreSQL 17 and later take with ssl on; false before 17, which has "
+     "none; absent when not probed",
+     true},
 };
 
 inline constexpr FieldSpec kCertificateFields[] = {

@@ -70,6 +70,9 @@ probe::TlsStart PreferredTlsStart(int server_version_num) {
 
 void ProbeServers(const ProbeServersOptions& options, Evidence& evidence, FactSet& facts) {
   std::vector<std::optional<probe::ProbeResult>> results(evidence.servers.size());
+  // Whether the server took a direct TLS handshake; unset when that is not known (neither way
+  // of starting TLS got an answer).
+  std::vector<std::optional<bool>> direct_tls(evidence.servers.size());
   probe::TaskPool pool;
   for (size_t i = 0; i < evidence.servers.size(); ++i) {
     const ServerEvidence& server = evidence.servers[i];
@@ -83,12 +86,21 @@ void ProbeServers(const ProbeServersOptions& options, Evidence& evidence, FactSe
         .timeout = options.timeout,
         // Latency is not a fact any rule judges: one sample keeps the probe short.
         .latency_samples = 1};
-    pool.Add([probe_options, &result = results[i]]() mutable {
+    pool.Add([probe_options, &result = results[i], &direct = direct_tls[i]]() mutable {
       result = probe::Probe(probe_options);
-      if (result->error && probe_options.start == probe::TlsStart::kDirect) {
-        probe_options.start = probe::TlsStart::kSslRequest;
-        result = probe::Probe(probe_options);
+      if (probe_options.start != probe::TlsStart::kDirect) {
+        // Before 17 there is no direct TLS, and trying it would leave an invalid startup
+        // packet in the server's log.
+        direct = false;
+        return;
       }
+      if (!result->error) {
+        direct = true;
+        return;
+      }
+      probe_options.start = probe::TlsStart::kSslRequest;
+      result = probe::Probe(probe_options);
+      if (!result->error) direct = false;
     });
   }
   pool.Run(std::max(1, options.servers_at_once));
@@ -103,6 +115,11 @@ void ProbeServers(const ProbeServersOptions& options, Evidence& evidence, FactSe
                                    " was reached through the Unix socket " + *server.host,
                                {}});
       continue;
+    }
+    const RowRange server_rows = server.rows[static_cast<size_t>(FactKind::kServer)];
+    if (direct_tls[i] && server_rows.begin != server_rows.end) {
+      facts.table(FactKind::kServer)
+          .SetBool(server_rows.begin, FieldOf<FactKind::kServer>("direct_tls"), *direct_tls[i]);
     }
     const std::optional<probe::ConfiguredTls> configured = Configured(server, facts);
     const auto before = TableSizes(facts);

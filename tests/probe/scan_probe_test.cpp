@@ -274,20 +274,26 @@ TEST(ScanProbeTest, SslOffServerRefusesTlsAndFailsSrv001) {
                                                {"TLSv1.2", false, false},
                                                {"TLSv1.3", false, false}}));
   EXPECT_TRUE(document["servers"][0]["certificates"]["rows"].empty());
+  // 15 has no direct TLS: not tried, and false.
+  EXPECT_EQ(document["servers"][0]["settings"]["direct_tls"], false);
 }
 
-// The TLS 1.3 suites the probe saw accepted on a server of `major`, each with whether the
-// governing setting admits it and which setting that is ("" when none governs it), from a
-// collection with the probe (direct TLS with ALPN first from 17, as those servers take it).
-std::map<std::string, std::string> Tls13Suites(const Sandbox& sandbox) {
+// `pgward collect --probe` of the sandbox: the snapshot's entry of its server.
+nlohmann::json CollectedWithProbe(const Sandbox& sandbox) {
   TempDir directory;
   const std::string snapshot = directory.file("snapshot.json");
   const auto collected = RunPgward(
       {"collect", "--target", sandbox.tls_dsn(sandbox::kScannerRole), "--probe", "-o", snapshot});
   EXPECT_EQ(collected.exit_code, 0) << collected.err;
   std::ifstream in(snapshot);
-  const nlohmann::json document = nlohmann::json::parse(in);
-  const nlohmann::json& table = document["servers"][0]["probe_ciphers"];
+  return nlohmann::json::parse(in)["servers"][0];
+}
+
+// The TLS 1.3 suites the probe saw accepted on `server` (a snapshot's entry), each with whether
+// the governing setting admits it and which setting that is ("" when none governs it); the
+// probe begins TLS directly (ALPN) first from 17, as those servers take it.
+std::map<std::string, std::string> Tls13Suites(const nlohmann::json& server) {
+  const nlohmann::json& table = server["probe_ciphers"];
   std::map<std::string, size_t> column;
   for (size_t i = 0; i < table["fields"].size(); ++i) column[table["fields"][i]] = i;
   std::map<std::string, std::string> suites;
@@ -312,14 +318,20 @@ TEST(ScanProbeTest, PostgreSql18GovernsTls13SuitesWithSslTls13Ciphers) {
   options.settings["ssl_tls13_ciphers"] = "'TLS_AES_128_GCM_SHA256'";
   Sandbox eighteen(options);
   eighteen.GrantScannerHbaFileRules();
-  EXPECT_EQ(Tls13Suites(eighteen), (std::map<std::string, std::string>{
-                                       {"TLS_AES_128_GCM_SHA256", "true \"ssl_tls13_ciphers\""}}));
+  const nlohmann::json eighteen_server = CollectedWithProbe(eighteen);
+  EXPECT_EQ(Tls13Suites(eighteen_server),
+            (std::map<std::string, std::string>{
+                {"TLS_AES_128_GCM_SHA256", "true \"ssl_tls13_ciphers\""}}));
+  // The probe began TLS directly (ALPN postgresql), as 17 and later allow.
+  EXPECT_EQ(eighteen_server["settings"]["direct_tls"], true);
 
   options.major = 17;
   options.settings.clear();
   Sandbox seventeen(options);
   seventeen.GrantScannerHbaFileRules();
-  EXPECT_EQ(Tls13Suites(seventeen),
+  const nlohmann::json seventeen_server = CollectedWithProbe(seventeen);
+  EXPECT_EQ(seventeen_server["settings"]["direct_tls"], true);
+  EXPECT_EQ(Tls13Suites(seventeen_server),
             (std::map<std::string, std::string>{{"TLS_AES_128_GCM_SHA256", " "},
                                                 {"TLS_AES_256_GCM_SHA384", " "},
                                                 {"TLS_CHACHA20_POLY1305_SHA256", " "}}));
