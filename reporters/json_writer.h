@@ -2,7 +2,8 @@
 
 // JSON written as it is made, straight into a buffer that is flushed to a stream: no document
 // tree in memory, however many rows. Laid out as nlohmann::json's dump(2) lays it out (two
-// spaces, one element per line, `[]` and `{}` when empty). Strings may hold any bytes: invalid
+// spaces, one element per line, `[]` and `{}` when empty), but for one-line objects, written as
+// dump() writes them. Strings may hold any bytes: invalid
 // UTF-8 becomes U+FFFD (AppendJsonString), so the output is always valid JSON.
 
 #include <cstdint>

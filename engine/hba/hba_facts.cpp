@@ -180,10 +180,18 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
                       pool.InternString(range.label),
                       range.range ? pool.InternRange(*range.range) : kAbsent});
   }
-  // The access rows, which intern nothing, are filled beside the records' facts, which do.
-  std::jthread access_rows([&] {
+  const auto add_rows = [&] {
     AddAccessRows(file, access, ranges, values, file_path, facts.table(FactKind::kHbaAccess));
-  });
+  };
+  // A large map's rows, which intern nothing, are filled beside the records' facts, which do; a
+  // small one's (a fleet's many files) are not worth a thread.
+  constexpr size_t kRangesWorthAThread = 1 << 12;
+  if (access.ranges.size() < kRangesWorthAThread) {
+    add_rows();
+    AddRecordAccessFacts(file, access, rows, facts);
+    return;
+  }
+  std::jthread access_rows(add_rows);
   AddRecordAccessFacts(file, access, rows, facts);
 }
 

@@ -172,8 +172,9 @@ inline constexpr FieldSpec kServerFields[] = {
     {"direct_tls", kBool,
      "the TLS probe completed a handshake begun directly (sslnegotiation=direct, ALPN "
      "postgresql), which PostgreSQL 17 and later take with ssl on; false before 17, which has "
-     "none; absent when not probed",
-     true},
+     "none; absent when not probed, or when the direct attempt ended in a timeout or a network "
+     "error",
+     true, "collect or scan with --probe, over TCP"},
 };
 
 inline constexpr FieldSpec kCertificateFields[] = {

@@ -58,6 +58,15 @@ std::optional<probe::ConfiguredTls> Configured(const ServerEvidence& server, con
   return configured;
 }
 
+// How a server answers a TLS handshake begun directly when it does not take one: it closes the
+// connection (17+ with ssl off), answers as PostgreSQL with an error (before 17) or without the
+// ALPN "postgresql". A timeout or a network error says nothing of the server's choice.
+bool RefusesDirectTls(probe::ErrorKind kind) {
+  using probe::ErrorKind;
+  return kind == ErrorKind::kClosedDuringHandshake || kind == ErrorKind::kHandshakeRejected ||
+         kind == ErrorKind::kNotPostgresql || kind == ErrorKind::kServerError;
+}
+
 bool IsUnixSocket(const std::string& host) {
   return host.empty() || host.front() == '/' || host.front() == '@';
 }
@@ -70,8 +79,8 @@ probe::TlsStart PreferredTlsStart(int server_version_num) {
 
 void ProbeServers(const ProbeServersOptions& options, Evidence& evidence, FactSet& facts) {
   std::vector<std::optional<probe::ProbeResult>> results(evidence.servers.size());
-  // Whether the server took a direct TLS handshake; unset when that is not known (neither way
-  // of starting TLS got an answer).
+  // Whether the server takes a direct TLS handshake: false before 17 (by its version), and on 17+
+  // as the direct attempt ended; unset when that does not tell (a timeout, a network error).
   std::vector<std::optional<bool>> direct_tls(evidence.servers.size());
   probe::TaskPool pool;
   for (size_t i = 0; i < evidence.servers.size(); ++i) {
@@ -98,9 +107,9 @@ void ProbeServers(const ProbeServersOptions& options, Evidence& evidence, FactSe
         direct = true;
         return;
       }
+      if (RefusesDirectTls(result->error->kind)) direct = false;
       probe_options.start = probe::TlsStart::kSslRequest;
       result = probe::Probe(probe_options);
-      if (!result->error) direct = false;
     });
   }
   pool.Run(std::max(1, options.servers_at_once));

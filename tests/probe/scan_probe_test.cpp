@@ -275,7 +275,23 @@ TEST(ScanProbeTest, SslOffServerRefusesTlsAndFailsSrv001) {
                                                {"TLSv1.3", false, false}}));
   EXPECT_TRUE(document["servers"][0]["certificates"]["rows"].empty());
   // 15 has no direct TLS: not tried, and false.
-  EXPECT_EQ(document["servers"][0]["settings"]["direct_tls"], false);
+  EXPECT_EQ(document["servers"][0]["settings"].value("direct_tls", nlohmann::json()), false);
+}
+
+// 17 with ssl off closes a connection that begins with a TLS handshake: it takes no direct TLS,
+// which the probe learns from that refusal before it asks with SSLRequest.
+TEST(ScanProbeTest, A17ServerWithSslOffTakesNoDirectTls) {
+  SandboxOptions options = SandboxOptions::ssl_off();
+  options.major = 17;
+  Sandbox sandbox(options);
+  sandbox.GrantScannerHbaFileRules();
+  TempDir directory;
+  const std::string snapshot = directory.file("snapshot.json");
+  const std::string dsn = sandbox.tls_dsn(sandbox::kScannerRole) + " sslmode=disable";
+  ASSERT_EQ(RunPgward({"collect", "--target", dsn, "--probe", "-o", snapshot}).exit_code, 0);
+  std::ifstream in(snapshot);
+  const nlohmann::json document = nlohmann::json::parse(in);
+  EXPECT_EQ(document["servers"][0]["settings"].value("direct_tls", nlohmann::json()), false);
 }
 
 // `pgward collect --probe` of the sandbox: the snapshot's entry of its server.
@@ -323,14 +339,14 @@ TEST(ScanProbeTest, PostgreSql18GovernsTls13SuitesWithSslTls13Ciphers) {
             (std::map<std::string, std::string>{
                 {"TLS_AES_128_GCM_SHA256", "true \"ssl_tls13_ciphers\""}}));
   // The probe began TLS directly (ALPN postgresql), as 17 and later allow.
-  EXPECT_EQ(eighteen_server["settings"]["direct_tls"], true);
+  EXPECT_EQ(eighteen_server["settings"].value("direct_tls", nlohmann::json()), true);
 
   options.major = 17;
   options.settings.clear();
   Sandbox seventeen(options);
   seventeen.GrantScannerHbaFileRules();
   const nlohmann::json seventeen_server = CollectedWithProbe(seventeen);
-  EXPECT_EQ(seventeen_server["settings"]["direct_tls"], true);
+  EXPECT_EQ(seventeen_server["settings"].value("direct_tls", nlohmann::json()), true);
   EXPECT_EQ(Tls13Suites(seventeen_server),
             (std::map<std::string, std::string>{{"TLS_AES_128_GCM_SHA256", " "},
                                                 {"TLS_AES_256_GCM_SHA384", " "},

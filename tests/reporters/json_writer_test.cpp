@@ -12,12 +12,14 @@
 namespace pgward::reporters {
 namespace {
 
-// Writes `value` through the writer, recursively; objects at `one_line_depth` (and, inside
-// them, every object at any depth) as one-line objects.
+// Writes `value` through the writer, recursively; objects at `one_line_depth` as one-line
+// objects, and inside them, plain objects and one-line ones at alternate depths (either stays
+// on the line, as a finding's subject and compliance do).
 void Write(const nlohmann::ordered_json& value, JsonWriter& json, int depth = 0,
            int one_line_depth = -1) {
   if (value.is_object()) {
-    if (depth >= one_line_depth && one_line_depth >= 0) {
+    if (one_line_depth >= 0 &&
+        (depth == one_line_depth || (depth > one_line_depth && depth % 2 == 0))) {
       json.BeginOneLineObject();
     } else {
       json.BeginObject();
@@ -124,6 +126,8 @@ TEST(JsonWriterTest, RandomDocumentsMatchDump) {
     }
     expected += ",\n  \"after\": {\n    \"k\": 1\n  }\n}";
     ASSERT_EQ(Written(document, 2), expected) << document.dump();
+    // A one-line object at the top: the whole document on one line.
+    ASSERT_EQ(Written(document, 0), document.dump());
   }
 }
 
