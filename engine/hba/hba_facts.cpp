@@ -186,12 +186,12 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
   // A large map's rows, which intern nothing, are filled beside the records' facts, which do; a
   // small one's (a fleet's many files) are not worth a thread.
   constexpr size_t kRangesWorthAThread = 1 << 12;
-  if (access.ranges.size() < kRangesWorthAThread) {
+  std::jthread access_rows;
+  if (access.ranges.size() >= kRangesWorthAThread) {
+    access_rows = std::jthread(add_rows);
+  } else {
     add_rows();
-    AddRecordAccessFacts(file, access, rows, facts);
-    return;
   }
-  std::jthread access_rows(add_rows);
   AddRecordAccessFacts(file, access, rows, facts);
 }
 

@@ -25,14 +25,27 @@ void FactTable::Check(size_t field, FieldType expected) const {
   }
 }
 
-size_t FactTable::AppendRow(FactSource source) {
+namespace {
+
+// The value of a column's row that has none.
+std::int64_t AbsentIn(const std::vector<std::int64_t>&) { return FactTable::kAbsentInteger; }
+ValueId AbsentIn(const std::vector<ValueId>&) { return kAbsent; }
+
+}  // namespace
+
+template <typename Apply>
+void FactTable::ForEachColumn(Apply apply) {
   for (size_t field = 0; field < columns_.size(); ++field) {
     if (StoresIntegers(field)) {
-      columns_[field].integers.push_back(kAbsentInteger);
+      apply(columns_[field].integers);
     } else {
-      columns_[field].ids.push_back(kAbsent);
+      apply(columns_[field].ids);
     }
   }
+}
+
+size_t FactTable::AppendRow(FactSource source) {
+  ForEachColumn([](auto& values) { values.push_back(AbsentIn(values)); });
   sources_.push_back(source);
   return sources_.size() - 1;
 }
@@ -43,25 +56,13 @@ void FactTable::Reserve(size_t rows) {
   // Never less than doubling: many small inputs (a fleet's hba files) each reserving exactly
   // what they add would copy the columns once per input.
   const size_t capacity = std::max(needed, 2 * sources_.capacity());
-  for (size_t field = 0; field < columns_.size(); ++field) {
-    if (StoresIntegers(field)) {
-      columns_[field].integers.reserve(capacity);
-    } else {
-      columns_[field].ids.reserve(capacity);
-    }
-  }
+  ForEachColumn([capacity](auto& values) { values.reserve(capacity); });
   sources_.reserve(capacity);
 }
 
 void FactTable::Truncate(size_t rows) {
   if (rows >= sources_.size()) return;
-  for (size_t field = 0; field < columns_.size(); ++field) {
-    if (StoresIntegers(field)) {
-      columns_[field].integers.resize(rows);
-    } else {
-      columns_[field].ids.resize(rows);
-    }
-  }
+  ForEachColumn([rows](auto& values) { values.resize(rows); });
   sources_.resize(rows);
 }
 

@@ -74,6 +74,10 @@ class FactTable {
   };
   bool StoresIntegers(size_t field) const;
   void Check(size_t field, FieldType expected) const;
+  // Calls `apply` with the vector each column keeps its values in: rows are added, reserved and
+  // dropped alike in every column, whichever kind of values it holds.
+  template <typename Apply>
+  void ForEachColumn(Apply apply);
 
   const FactTypeSpec* spec_;
   ValuePool* pool_;
