@@ -39,6 +39,13 @@ int TimeoutMs(const Node& node) {
   return value;
 }
 
+bool Flag(const Node& node, const char* what) {
+  if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false")) {
+    return node.Scalar() == "true";
+  }
+  throw InventoryError{std::string(what) + " must be true or false", node.mark()};
+}
+
 void ReadConnect(const Node& node, std::map<std::string, std::string>& connect) {
   if (!node.IsMap())
     throw InventoryError{"connect must be a mapping of libpq keywords", node.mark()};
@@ -66,7 +73,7 @@ Target ReadTarget(const Node& node, const Target& defaults,
                   const std::filesystem::path& directory) {
   if (!node.IsMap()) throw InventoryError{"a target must be a mapping", node.mark()};
   CheckKeys(node, {"name", "dsn", "service", "tags", "hba_file", "ident_file", "server_logs",
-                   "log_line_prefix", "log_format", "timeout_ms", "connect"});
+                   "log_line_prefix", "log_format", "timeout_ms", "connect", "require_direct_tls"});
   Target target = defaults;
   const std::optional<Node> name = node.Find("name");
   if (!name) throw InventoryError{"a target needs a name", node.mark()};
@@ -122,6 +129,9 @@ Target ReadTarget(const Node& node, const Target& defaults,
   if (const std::optional<Node> connect = node.Find("connect")) {
     ReadConnect(*connect, target.connect);
   }
+  if (const std::optional<Node> direct = node.Find("require_direct_tls")) {
+    target.require_direct_tls = Flag(*direct, "require_direct_tls");
+  }
   return target;
 }
 
@@ -149,12 +159,15 @@ InventoryResult LoadInventory(const std::string& path) {
     Target defaults;
     if (const std::optional<Node> node = document.Find("defaults")) {
       if (!node->IsMap()) throw InventoryError{"defaults must be a mapping", node->mark()};
-      CheckKeys(*node, {"timeout_ms", "connect"});
+      CheckKeys(*node, {"timeout_ms", "connect", "require_direct_tls"});
       if (const std::optional<Node> timeout = node->Find("timeout_ms")) {
         defaults.timeout_ms = TimeoutMs(*timeout);
       }
       if (const std::optional<Node> connect = node->Find("connect")) {
         ReadConnect(*connect, defaults.connect);
+      }
+      if (const std::optional<Node> direct = node->Find("require_direct_tls")) {
+        defaults.require_direct_tls = Flag(*direct, "require_direct_tls");
       }
     }
     const std::optional<Node> targets = document.Find("targets");

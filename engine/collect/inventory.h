@@ -1,17 +1,7 @@
 #pragma once
 
-// Inventory files: the fleet as YAML (docs/snapshot-format.md#inventory).
-//
-//   defaults:                      # optional, for every target
-//     timeout_ms: 10000
-//     connect: {sslmode: verify-full, sslrootcert: /etc/pgward/ca.crt}
-//   targets:
-//     - name: orders-eu            # required, unique
-//       dsn: "host=db1.example.com dbname=postgres user=pgward"   # or service: orders-eu
-//       tags: [prod, eu]
-//       hba_file: configs/db1/pg_hba.conf   # optional; relative to the inventory
-//       timeout_ms: 5000           # per-target overrides
-//       connect: {sslmode: require}
+// Inventory files: the fleet as YAML, each target a Target (target.h); every key is described
+// in docs/snapshot-format.md#inventory.
 
 #include <optional>
 #include <string>

@@ -751,6 +751,7 @@ class Collector {
     if (outcome.failure) {
       server.errors.push_back({target.name, *outcome.failure, std::nullopt});
     } else {
+      outcome.rows.require_direct_tls = target.require_direct_tls;
       AddServerFacts(outcome.rows, facts_, server);
       if (!target.hba_file) CheckHbaEvidence(outcome.rows, server);
       const std::map<std::string, std::string>& settings = outcome.rows.settings;

@@ -119,6 +119,7 @@ void AddServerFact(const ServerRows& rows, FactSet& facts) {
     table.SetString(row, FieldOf<FactKind::kServer>("scanner_require_auth"),
                     *rows.scanner.require_auth);
   }
+  table.SetBool(row, FieldOf<FactKind::kServer>("require_direct_tls"), rows.require_direct_tls);
 }
 
 std::vector<std::string> ExpandWithOpenSsl(const std::string& ssl_ciphers) {

@@ -74,6 +74,7 @@ struct ServerRows {
   std::optional<std::vector<std::string>> md5_password_roles;
   bool md5_password_roles_wanted = false;
   ScannerConnection scanner;
+  bool require_direct_tls = false;  // the inventory's require_direct_tls
 };
 
 // Appends the server's server fact, its connection facts and its replication link facts, and

@@ -28,8 +28,9 @@ std::string WriteSnapshot(const Evidence& evidence, const FactSet& facts);
 // Reads a snapshot, or a `psql --csv` export of the audit query when the file name ends in
 // .csv (the server is then named after the file), appending its facts to `facts`, its servers
 // to `evidence.servers` and the file with its SHA-256 to `evidence.artifacts`. Returns why the
-// file cannot be used (unreadable, not a snapshot, a newer format, a mistyped value); the
-// facts are then incomplete and must not be evaluated.
+// file cannot be used (unreadable, not a snapshot, a newer format, a mistyped value), without
+// the path, which the caller names (an evidence error's target); the facts are then incomplete
+// and must not be evaluated.
 std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
                                         Evidence& evidence);
 

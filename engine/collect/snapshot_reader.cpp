@@ -318,19 +318,6 @@ class Reader {
       if (error) return error;
     }
     server.rows = RowsSince(before, facts_);
-    // Snapshots written before hba_rule facts had pg_version hold the server's version beside
-    // them: the rules its pg_hba.conf is judged by for that version must not fall back to
-    // absent (PGW-HBA-004 would not know the server deprecates md5).
-    if (server.version && *server.version > 0) {
-      FactTable& rules = facts_.table(FactKind::kHbaRule);
-      constexpr auto f_pg_version = FieldOf<FactKind::kHbaRule>("pg_version");
-      const auto& added = server.rows[static_cast<size_t>(FactKind::kHbaRule)];
-      for (size_t row = added.begin; row < added.end; ++row) {
-        if (!rules.Integer(row, f_pg_version)) {
-          rules.SetInteger(row, f_pg_version, *server.version / 10000);
-        }
-      }
-    }
     evidence_.servers.push_back(std::move(server));
     return std::nullopt;
   }
@@ -415,6 +402,9 @@ class Reader {
       table.SetInteger(row, FieldOf<FactKind::kServer>("version"), *server.version);
       AddSettingsImpliedByVersion(table, row, *server.version);
     }
+    // pgward refused the inventory key before it wrote this setting: without it, nobody asked.
+    constexpr auto kRequireDirectTls = FieldOf<FactKind::kServer>("require_direct_tls");
+    if (!table.Bool(row, kRequireDirectTls)) table.SetBool(row, kRequireDirectTls, false);
     return std::nullopt;
   }
 
@@ -732,7 +722,7 @@ std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
   } else {
     simdjson::padded_string json;
     if (std::optional<std::string> read_error = ReadSnapshotFile(path, json)) {
-      return "cannot read " + path + ": " + *read_error;
+      return "cannot read the file: " + *read_error;
     }
     // The digest of the bytes that are parsed, computed while they are.
     std::jthread hashing([&] { digest = Sha256Hex({json.data(), json.size()}); });
@@ -745,7 +735,7 @@ std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
     DropRowsSince(tables_before, facts);
     evidence.collected_at = collected_at_before;
     evidence.collector_version = collector_before;
-    return path + ": " + *error;
+    return *error;
   }
   for (std::size_t i = first_server; i < evidence.servers.size(); ++i) {
     evidence.servers[i].from_snapshot = true;

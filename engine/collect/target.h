@@ -30,6 +30,10 @@ struct Target {
   std::optional<std::string> log_line_prefix;
   std::string log_format;
   std::vector<std::string> tags;
+  // The server must take TLS begun directly (PostgreSQL 17's sslnegotiation=direct, which the
+  // fleet's clients use): judged on what the TLS probe saw, since a libpq older than 17, as
+  // pgward may run with, negotiates the classic way only.
+  bool require_direct_tls = false;
   // The inventory entry the target was read from: where its findings and errors point.
   std::optional<SourceLocation> source;
   // The whole collection from this server: connecting, TLS, authentication and queries

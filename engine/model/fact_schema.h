@@ -175,6 +175,11 @@ inline constexpr FieldSpec kServerFields[] = {
      "none; absent when not probed, or when the direct attempt ended in a timeout or a network "
      "error",
      true, "collect or scan with --probe, over TCP"},
+    {"require_direct_tls", kBool,
+     "the inventory asks the server to take TLS begun directly (require_direct_tls: true), as "
+     "clients with sslnegotiation=direct need; false for targets that do not ask, and in "
+     "snapshots written before pgward read the key (no inventory could ask then)",
+     true},
 };
 
 inline constexpr FieldSpec kCertificateFields[] = {

@@ -38,6 +38,21 @@ void AddTargetLogFacts(const collect::Target& target, logs::LogPositions* positi
   }
 }
 
+// Snapshots written before hba_rule facts had pg_version hold the server's version beside them:
+// its rules are judged in the dialect a live collection would have parsed them in (PGW-HBA-004
+// must know a server deprecates md5), never left absent.
+void AddMissingHbaVersions(const ServerEvidence& server, FactSet& facts) {
+  if (!server.version || *server.version <= 0) return;
+  FactTable& rules = facts.table(FactKind::kHbaRule);
+  constexpr auto kPgVersion = FieldOf<FactKind::kHbaRule>("pg_version");
+  const RowRange added = server.rows[static_cast<size_t>(FactKind::kHbaRule)];
+  for (size_t row = added.begin; row < added.end; ++row) {
+    if (!rules.Integer(row, kPgVersion)) {
+      rules.SetInteger(row, kPgVersion, hba::PgVersionOf(*server.version));
+    }
+  }
+}
+
 }  // namespace
 
 Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
@@ -119,9 +134,13 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
       gathered.input_error = path + ": " + *kind;
       return gathered;
     }
+    const size_t first_server = evidence.servers.size();
     if (std::optional<std::string> error = collect::LoadSnapshot(path, facts, evidence)) {
       gathered.targets.push_back(path);
       gathered.errors.push_back({path, *error, std::nullopt});
+    }
+    for (size_t i = first_server; i < evidence.servers.size(); ++i) {
+      AddMissingHbaVersions(evidence.servers[i], facts);
     }
   }
   if (inputs.live) {

@@ -16,6 +16,7 @@
 #include "engine/logs/log_facts.h"
 #include "engine/model/fact_format.h"
 #include "engine/model/facts_yaml.h"
+#include "engine/scan/gather.h"
 #include "tests/collect/collect_test_util.h"
 
 namespace pgward::collect {
@@ -52,7 +53,7 @@ server:
      ssl_min_protocol_version: TLSv1.2, ssl_ciphers: "HIGH:!aNULL",
      ssl_ciphers_expanded: [ECDHE-RSA-AES256-GCM-SHA384, AES256-SHA], ssl_ca_file: "",
      log_connections: false, scanner_ssl: true, scanner_verified: false, scanner_password: true,
-     scanner_channel_binding: prefer}
+     scanner_channel_binding: prefer, require_direct_tls: false}
 connection:
   - {server: db1, pid: 7, user: "app \"quoted\"", database: "caf\u00e9\ttab", client_addr: 10.0.0.5,
      local: false, ssl: true, tls_version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384, bits: 256,
@@ -166,6 +167,10 @@ TEST_F(SnapshotTest, ASnapshotFromBeforeServerLogsLoads) {
       std::nullopt);
   EXPECT_EQ(facts.table(FactKind::kConnection).size(), 3u);
   EXPECT_EQ(facts.table(FactKind::kLogSession).size(), 0u);
+  // No inventory could ask for direct TLS then (pgward refused the key): nobody did.
+  const FactTable& servers = facts.table(FactKind::kServer);
+  ASSERT_EQ(servers.size(), 1u);
+  EXPECT_EQ(servers.Bool(0, FieldOf<FactKind::kServer>("require_direct_tls")), false);
   // Nor has it session kinds: pgward collected client sessions only then.
   const FactTable& connections = facts.table(FactKind::kConnection);
   for (size_t row = 0; row < connections.size(); ++row) {
@@ -174,23 +179,34 @@ TEST_F(SnapshotTest, ASnapshotFromBeforeServerLogsLoads) {
   }
 }
 
-// A snapshot written before hba_rule facts had pg_version: its rules are read as the version of
-// the server the snapshot gives them beside, not as absent.
+// A snapshot written before hba_rule facts had pg_version: a scan reads its rules in the dialect
+// of the server the snapshot gives them beside, as a live collection parses them (a server newer
+// than pgward knows reads as the newest it knows), not as absent.
 TEST_F(SnapshotTest, HbaRulesOfASnapshotFromBeforePgVersionTakeTheServersVersion) {
   FactSet facts;
   const Evidence evidence = SampleEvidence(facts);
-  std::string json = WriteSnapshot(evidence, facts);
-  for (const std::string& from : {std::string("\"pg_version\", "), std::string("],15,false")}) {
-    const size_t at = json.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    json.replace(at, from.size(), from == "],15,false" ? "],false" : "");
+  const std::string written = WriteSnapshot(evidence, facts);
+  for (const auto& [server_version, pg_version] : {std::pair{150018, 15}, std::pair{190001, 18}}) {
+    SCOPED_TRACE(server_version);
+    std::string json = written;
+    for (const auto& [from, to] :
+         {std::pair<std::string, std::string>{"\"pg_version\", ", ""},
+          {"],15,false", "],false"},
+          {"\"version\": 150018", "\"version\": " + std::to_string(server_version)}}) {
+      const size_t at = json.find(from);
+      ASSERT_NE(at, std::string::npos) << from;
+      json.replace(at, from.size(), to);
+    }
+    scan::ScanInputs inputs;
+    inputs.snapshots = {Write("old.json", json)};
+    FactSet loaded;
+    const scan::Gathered gathered = scan::Gather(inputs, loaded);
+    ASSERT_EQ(gathered.input_error, std::nullopt);
+    ASSERT_EQ(gathered.servers.servers.size(), 2u);
+    const FactTable& rules = loaded.table(FactKind::kHbaRule);
+    ASSERT_EQ(rules.size(), 1u);
+    EXPECT_EQ(rules.Integer(0, FieldOf<FactKind::kHbaRule>("pg_version")), pg_version);
   }
-  FactSet loaded;
-  Evidence reloaded;
-  ASSERT_EQ(LoadSnapshot(Write("old.json", json), loaded, reloaded), std::nullopt);
-  const FactTable& rules = loaded.table(FactKind::kHbaRule);
-  ASSERT_EQ(rules.size(), 1u);
-  EXPECT_EQ(rules.Integer(0, FieldOf<FactKind::kHbaRule>("pg_version")), 15);
 }
 
 TEST_F(SnapshotTest, FixtureLoadsAndIsWrittenTheSame) {
@@ -421,6 +437,7 @@ TEST_F(SnapshotTest, InventoryTargetsDefaultsOverridesAndTags) {
 defaults:
   timeout_ms: 7000
   connect: {sslmode: verify-full}
+  require_direct_tls: true
 targets:
   - name: orders-eu
     dsn: "host=db1 dbname=postgres"
@@ -431,6 +448,7 @@ targets:
     tags: [prod, us]
     timeout_ms: 3000
     connect: {sslmode: require, sslrootcert: /ca.crt}
+    require_direct_tls: false
   - name: staging
     dsn: postgresql://staging/postgres
     tags: [staging]
@@ -442,11 +460,13 @@ targets:
   EXPECT_EQ(eu.timeout_ms, 7000);
   EXPECT_EQ(eu.connect.at("sslmode"), "verify-full");
   EXPECT_EQ(*eu.hba_file, (directory_ / "configs/db1/pg_hba.conf").string());
+  EXPECT_TRUE(eu.require_direct_tls);
   const Target& us = inventory.targets[1];
   EXPECT_EQ(us.service, "orders-us");
   EXPECT_EQ(us.timeout_ms, 3000);
   EXPECT_EQ(us.connect.at("sslmode"), "require");
   EXPECT_EQ(us.connect.at("sslrootcert"), "/ca.crt");
+  EXPECT_FALSE(us.require_direct_tls);
 
   auto names = [](const std::vector<Target>& targets) {
     std::vector<std::string> result;
@@ -469,6 +489,10 @@ TEST_F(SnapshotTest, InvalidInventoriesSayWhere) {
       {"targets:\n  - {name: a, dsn: x, colour: red}", "unknown key \"colour\""},
       {"targets:\n  - {name: \"password=x\", dsn: x}", "hold no password"},
       {"targets:\n  - {name: a, dsn: x, connect: {application_name: y}}", "cannot set"},
+      {"targets:\n  - {name: a, dsn: x, require_direct_tls: yes}",
+       "require_direct_tls must be true or false"},
+      {"defaults: {require_direct_tls: [true]}\ntargets:\n  - {name: a, dsn: x}",
+       "require_direct_tls must be true or false"},
   };
   for (const auto& [yaml, expected] : cases) {
     SCOPED_TRACE(yaml);
@@ -499,6 +523,8 @@ TEST(ServerFactsTest, SettingsOfOldAndNewServers) {
   // No CRL directory before 14: none, not unknown (PGW-CERT-004 decides on ssl_crl_file alone).
   EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("ssl_crl_dir")), "");
   EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("ssl_groups")), "(absent)");
+  // Known for every collected server: a target that does not ask for direct TLS says so.
+  EXPECT_EQ(FormatField(table, 0, FieldOf<FactKind::kServer>("require_direct_tls")), "false");
   // Settings a role may not read are missing evidence, with the grant that fixes it.
   ASSERT_EQ(server.errors.size(), 1u);
   EXPECT_NE(server.errors[0].message.find("GRANT pg_read_all_settings TO \"Scanner Role\""),

@@ -278,6 +278,17 @@ TEST(ScanProbeTest, SslOffServerRefusesTlsAndFailsSrv001) {
   EXPECT_EQ(document["servers"][0]["settings"].value("direct_tls", nlohmann::json()), false);
 }
 
+// `pgward scan --inventory` of one target, named db, whose entry asks for direct TLS.
+testing::CommandResult ScanAskingForDirectTls(const TempDir& directory, const std::string& dsn,
+                                              std::vector<std::string> options) {
+  const std::string inventory = directory.file("direct.yaml");
+  std::ofstream(inventory) << "targets:\n  - name: db\n    dsn: \"" << dsn
+                           << "\"\n    require_direct_tls: true\n";
+  std::vector<std::string> arguments = {"scan", "--inventory", inventory, "--format", "json"};
+  arguments.insert(arguments.end(), options.begin(), options.end());
+  return RunPgward(arguments);
+}
+
 // 17 with ssl off closes a connection that begins with a TLS handshake: it takes no direct TLS,
 // which the probe learns from that refusal before it asks with SSLRequest.
 TEST(ScanProbeTest, A17ServerWithSslOffTakesNoDirectTls) {
@@ -292,6 +303,23 @@ TEST(ScanProbeTest, A17ServerWithSslOffTakesNoDirectTls) {
   std::ifstream in(snapshot);
   const nlohmann::json document = nlohmann::json::parse(in);
   EXPECT_EQ(document["servers"][0]["settings"].value("direct_tls", nlohmann::json()), false);
+  EXPECT_EQ(document["servers"][0]["settings"].value("require_direct_tls", nlohmann::json()),
+            false);
+
+  // An inventory that asks for direct TLS: the probe saw it refused, a finding.
+  const auto probed = ScanAskingForDirectTls(directory, dsn, {"--probe"});
+  ASSERT_EQ(probed.exit_code, 1) << probed.err;
+  const nlohmann::json report = nlohmann::json::parse(probed.out);
+  EXPECT_EQ(Messages(report, "PGW-PROBE-005"),
+            (std::multiset<std::string>{"db does not take TLS begun directly "
+                                        "(sslnegotiation=direct), which its inventory entry "
+                                        "requires"}));
+  // Without the probe nothing says whether the server takes it: missing evidence, never a pass.
+  const auto unprobed = ScanAskingForDirectTls(directory, dsn, {});
+  ASSERT_EQ(unprobed.exit_code, 3) << unprobed.err;
+  const nlohmann::json check = Check(nlohmann::json::parse(unprobed.out), "PGW-PROBE-005");
+  EXPECT_EQ(check["errors"], 1) << check.dump();
+  EXPECT_EQ(check["failures"], 0) << check.dump();
 }
 
 // `pgward collect --probe` of the sandbox: the snapshot's entry of its server.
@@ -347,6 +375,15 @@ TEST(ScanProbeTest, PostgreSql18GovernsTls13SuitesWithSslTls13Ciphers) {
   seventeen.GrantScannerHbaFileRules();
   const nlohmann::json seventeen_server = CollectedWithProbe(seventeen);
   EXPECT_EQ(seventeen_server["settings"].value("direct_tls", nlohmann::json()), true);
+  // An inventory that asks for direct TLS is satisfied.
+  TempDir directory;
+  const auto probed =
+      ScanAskingForDirectTls(directory, seventeen.tls_dsn(sandbox::kScannerRole), {"--probe"});
+  EXPECT_TRUE(probed.exit_code == 0 || probed.exit_code == 1) << probed.err;
+  const nlohmann::json check = Check(nlohmann::json::parse(probed.out), "PGW-PROBE-005");
+  EXPECT_EQ(check["facts_checked"], 1) << check.dump();
+  EXPECT_EQ(check["failures"], 0) << check.dump();
+  EXPECT_EQ(check["errors"], 0) << check.dump();
   EXPECT_EQ(Tls13Suites(seventeen_server),
             (std::map<std::string, std::string>{{"TLS_AES_128_GCM_SHA256", " "},
                                                 {"TLS_AES_256_GCM_SHA384", " "},
