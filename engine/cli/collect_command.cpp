@@ -5,6 +5,7 @@
 #include <map>
 #include <ostream>
 
+#include "engine/cli/report_outputs.h"
 #include "engine/collect/inventory.h"
 #include "engine/collect/live_collector.h"
 #include "engine/collect/snapshot.h"
@@ -176,9 +177,7 @@ int RunCollect(const CollectCommandOptions& options, std::ostream& out, std::ost
     return usage;
   }
   const std::vector<EvidenceError> errors = evidence.Errors();
-  for (const EvidenceError& error : errors) {
-    err << "pgward: " << error.target << ": " << error.message << "\n";
-  }
+  PrintEvidenceErrors(errors, err);
   out << "pgward: wrote " << options.output << ": " << evidence.servers.size() << " target(s), "
       << facts.table(FactKind::kConnection).size() << " connection(s), " << errors.size()
       << " error(s)\n";

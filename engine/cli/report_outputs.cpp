@@ -7,6 +7,7 @@
 
 #include "engine/core/exit_code.h"
 #include "reporters/atomic_file.h"
+#include "reporters/printable.h"
 #include "reporters/render.h"
 #include "reporters/text_report.h"
 
@@ -111,10 +112,14 @@ std::optional<int> WriteReports(const ScanReport& report, const std::vector<Repo
   for (const std::optional<std::string>& note : left_out) {
     if (note) err << "pgward: warning: " << *note << "\n";
   }
-  for (const EvidenceError& error : report.errors) {
-    err << "pgward: " << error.target << ": " << error.message << "\n";
-  }
+  PrintEvidenceErrors(report.errors, err);
   return std::nullopt;
+}
+
+void PrintEvidenceErrors(const std::vector<EvidenceError>& errors, std::ostream& err) {
+  for (const EvidenceError& error : errors) {
+    err << "pgward: " << reporters::Printable(error.target + ": " + error.message) << "\n";
+  }
 }
 
 }  // namespace pgward::cli

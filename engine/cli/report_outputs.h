@@ -46,4 +46,8 @@ std::optional<int> WriteReports(const ScanReport& report, const std::vector<Repo
                                 const std::vector<std::string>& inputs, std::ostream& out,
                                 std::ostream& err);
 
+// Writes each error on a line of its own: a server's text in it (a role name, a libpq message)
+// may hold line breaks, which would let it write lines that read as pgward's.
+void PrintEvidenceErrors(const std::vector<EvidenceError>& errors, std::ostream& err);
+
 }  // namespace pgward::cli

@@ -116,13 +116,16 @@ std::optional<std::string> Value(const PGresult* result, int row, int column) {
   return std::string(PQgetvalue(result, row, column), PQgetlength(result, row, column));
 }
 
+// A text[] the query turned into a JSON array of strings; nullopt for anything else, which only
+// a server that lies can send (and whose nested arrays nlohmann would print recursively).
 std::optional<std::vector<std::string>> JsonTextArray(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
   const nlohmann::json array = nlohmann::json::parse(*text, nullptr, false);
   if (!array.is_array()) return std::nullopt;
   std::vector<std::string> values;
   for (const nlohmann::json& element : array) {
-    values.push_back(element.is_string() ? element.get<std::string>() : element.dump());
+    if (!element.is_string()) return std::nullopt;
+    values.push_back(element.get<std::string>());
   }
   return values;
 }
@@ -389,6 +392,13 @@ class Collector {
         return;
       }
       session.results.emplace_back(result);
+      // pgward's queries copy nothing: a server that answers with COPY would have libpq make a
+      // new result on every call, for ever.
+      const ExecStatusType status = PQresultStatus(result);
+      if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
+        session.failure = "the server answered a query with COPY, which no query of pgward's asks";
+        return;
+      }
     }
   }
 
@@ -573,8 +583,9 @@ class Collector {
         }
         return true;
       case Query::kSettingsView:
+        if (PQnfields(result) != 2) return false;
         for (int i = 0; i < PQntuples(result); ++i) {
-          rows.settings[PQgetvalue(result, i, 0)] = Value(result, i, 1).value_or("");
+          rows.settings[Value(result, i, 0).value_or("")] = Value(result, i, 1).value_or("");
         }
         return true;
       case Query::kConnections:
@@ -823,15 +834,17 @@ class Collector {
 }  // namespace
 
 std::string SanitizeLibpqMessage(std::string_view message) {
+  const bool cut = message.size() > kMostMessageBytes;
   std::string line;
-  for (char c : message) {
-    if (c == '\n') {
+  for (char c : message.substr(0, kMostMessageBytes)) {
+    if (c == '\n' || c == '\r') {
       if (!line.empty() && line.back() != ' ') line += ' ';
       continue;
     }
     line += c;
   }
   while (!line.empty() && line.back() == ' ') line.pop_back();
+  if (cut) line += " ... (cut)";
   return RedactSecrets(line);
 }
 

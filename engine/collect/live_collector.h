@@ -83,7 +83,10 @@ LiveCollection CollectLive(const CollectOptions& options, FactSet& facts);
 // nullopt when libpq cannot parse it.
 std::optional<std::string> NameForDsn(const std::string& dsn);
 
-// A libpq or server message made safe to print: secrets redacted (RedactSecrets), one line.
+// A libpq or server message made safe to print: secrets redacted (RedactSecrets), one line (line
+// feeds and carriage returns become spaces), at most kMostMessageBytes of it: a server decides
+// how long its error texts are.
+inline constexpr std::size_t kMostMessageBytes = 4096;
 std::string SanitizeLibpqMessage(std::string_view message);
 
 }  // namespace pgward::collect

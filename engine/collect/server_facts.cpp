@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "engine/collect/queries.h"
 #include "engine/model/fact_format.h"
@@ -189,6 +190,13 @@ bool SameGroupName(std::string_view a, std::string_view b) {
          });
 }
 
+// OpenSSL compares group names without case.
+std::string GroupKey(std::string_view name) {
+  std::string key(name);
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
 // OpenSSL 3.5's keywords (ssl/t1_lib.c), as lists of the groups they stand for.
 std::vector<std::string_view> KeywordGroups(std::string_view name) {
   if (SameGroupName(name, "DEFAULT")) {
@@ -210,7 +218,10 @@ std::string_view SessionKind(const Row& row) {
 }  // namespace
 
 std::vector<std::string> KeyExchangeGroups(std::string_view setting) {
-  std::vector<std::string> groups;
+  // In the order listed; a group listed again, or removed, leaves an empty place behind, so
+  // that a setting of any length is read in linear time (the server's text decides its length).
+  std::vector<std::optional<std::string>> listed;
+  std::unordered_map<std::string, std::size_t> place;
   std::size_t start = 0;
   while (start <= setting.size()) {
     const std::size_t end = std::min(setting.find_first_of(":/", start), setting.size());
@@ -225,10 +236,21 @@ std::vector<std::string> KeyExchangeGroups(std::string_view setting) {
     }
     for (const std::string_view group : KeywordGroups(name)) {
       if (group.empty()) continue;
-      std::erase_if(groups, [&](const std::string& kept) { return SameGroupName(kept, group); });
-      if (!removed) groups.emplace_back(group);
+      std::string key = GroupKey(group);
+      if (const auto found = place.find(key); found != place.end()) {
+        listed[found->second].reset();
+        place.erase(found);
+      }
+      if (!removed) {
+        place.emplace(std::move(key), listed.size());
+        listed.emplace_back(group);
+      }
     }
     start = end + 1;
+  }
+  std::vector<std::string> groups;
+  for (std::optional<std::string>& group : listed) {
+    if (group) groups.push_back(std::move(*group));
   }
   return groups;
 }

@@ -573,6 +573,15 @@ TEST(ServerFactsTest, KeyExchangeGroupsAreReadAsOpenSslReadsThem) {
   EXPECT_EQ(KeyExchangeGroups("secp224r1:?-SECP224R1:X25519"), Groups{"X25519"});
   EXPECT_EQ(KeyExchangeGroups(""), Groups{});
   EXPECT_EQ(KeyExchangeGroups("::"), Groups{});
+  // However long the server's setting (its text is the server's to choose): read in order, and
+  // a removal found among 100,000 names.
+  std::string many;
+  for (int i = 0; i < 100000; ++i) many += "g" + std::to_string(i) + ":";
+  many += "-G0";
+  const Groups read = KeyExchangeGroups(many);
+  ASSERT_EQ(read.size(), 99999u);
+  EXPECT_EQ(read.front(), "g1");
+  EXPECT_EQ(read.back(), "g99999");
 }
 
 TEST(ServerFactsTest, CipherExpansionIsOpenSslsTls12List) {

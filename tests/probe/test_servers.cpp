@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -25,6 +26,27 @@ bool WaitReadable(int fd, int stop_fd) {
 }
 
 void SendAll(int fd, std::string_view bytes) { send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+
+// Reads exactly `size` bytes; false when the peer or the server stops first.
+bool ReadExactly(int fd, int stop_fd, char* bytes, size_t size) {
+  for (size_t done = 0; done < size;) {
+    if (!WaitReadable(fd, stop_fd)) return false;
+    const ssize_t got = recv(fd, bytes + done, size - done, 0);
+    if (got <= 0) return false;
+    done += static_cast<size_t>(got);
+  }
+  return true;
+}
+
+std::string Int32(std::uint32_t value) {
+  const std::uint32_t network = htonl(value);
+  return std::string(reinterpret_cast<const char*>(&network), 4);
+}
+
+// A backend message: its type byte, its length (itself included) and its body.
+std::string Message(char type, std::string_view body) {
+  return type + Int32(static_cast<std::uint32_t>(body.size() + 4)) + std::string(body);
+}
 
 }  // namespace
 
@@ -146,6 +168,35 @@ TestServer::Serve DirectTlsServer(const DirectTlsOptions& options) {
     SSL_get0_alpn_selected(ssl.get(), &protocol, &length);
     if (length != 0) SSL_shutdown(ssl.get());
   };
+}
+
+void AnswerQueriesWithCopy(int fd, int stop_fd) {
+  // The startup packet (length first, no type byte): the client asked for no TLS and no GSS.
+  char length[4];
+  if (!ReadExactly(fd, stop_fd, length, 4)) return;
+  std::uint32_t size = 0;
+  std::memcpy(&size, length, 4);
+  std::string startup(ntohl(size) - 4, '\0');
+  if (!ReadExactly(fd, stop_fd, startup.data(), startup.size())) return;
+  std::string greeting = Message('R', Int32(0));  // AuthenticationOk
+  for (const auto& [name, value] :
+       {std::pair{"server_version", "15.0"}, std::pair{"server_encoding", "UTF8"},
+        std::pair{"client_encoding", "UTF8"}, std::pair{"integer_datetimes", "on"},
+        std::pair{"standard_conforming_strings", "on"}}) {
+    greeting += Message('S', std::string(name) + '\0' + value + '\0');
+  }
+  greeting += Message('K', Int32(4242) + Int32(1));
+  greeting += Message('Z', "I");
+  SendAll(fd, greeting);
+  // Each message of the client: a type byte and a length.
+  char header[5];
+  while (ReadExactly(fd, stop_fd, header, 5)) {
+    std::memcpy(&size, header + 1, 4);
+    std::string body(ntohl(size) - 4, '\0');
+    if (!ReadExactly(fd, stop_fd, body.data(), body.size()) || header[0] == 'X') return;
+    // CopyOutResponse: text format, no columns.
+    if (header[0] == 'Q') SendAll(fd, Message('H', std::string(1, '\0') + std::string(2, '\0')));
+  }
 }
 
 int ClosedPort() {

@@ -48,6 +48,10 @@ void Echo(int fd, int stop_fd);                // sends back what it reads
 void CloseWithoutAnswer(int fd, int stop_fd);  // reads the request, closes without a byte
 void StaySilent(int fd, int stop_fd);          // reads and never answers
 void AcceptTlsThenClose(int fd, int stop_fd);  // answers 'S', reads the ClientHello, closes
+// A PostgreSQL 15 as a hostile server may play one, over the protocol (version 3) without TLS: it
+// lets anyone in and answers every query with COPY TO STDOUT (CopyOutResponse), which no query of
+// pgward's asks for, and then sends nothing more.
+void AnswerQueriesWithCopy(int fd, int stop_fd);
 
 // A TLS server as PostgreSQL 17 is for direct TLS: a ClientHello first, ALPN "postgresql"
 // required (a no_application_protocol alert for other protocols, the connection closed after
