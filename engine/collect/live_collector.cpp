@@ -116,18 +116,21 @@ std::optional<std::string> Value(const PGresult* result, int row, int column) {
   return std::string(PQgetvalue(result, row, column), PQgetlength(result, row, column));
 }
 
-// A text[] the query turned into a JSON array of strings; nullopt for anything else, which only
-// a server that lies can send (and whose nested arrays nlohmann would print recursively).
-std::optional<std::vector<std::string>> JsonTextArray(const std::optional<std::string>& text) {
-  if (!text) return std::nullopt;
+// A text[] column the query turned into a JSON array of strings, into `values` (nullopt for
+// NULL); false for anything else, which only a server that lies sends.
+bool ReadTextArray(const PGresult* result, int row, int column,
+                   std::optional<std::vector<std::string>>& values) {
+  values.reset();
+  const std::optional<std::string> text = Value(result, row, column);
+  if (!text) return true;
   const nlohmann::json array = nlohmann::json::parse(*text, nullptr, false);
-  if (!array.is_array()) return std::nullopt;
-  std::vector<std::string> values;
+  if (!array.is_array()) return false;
+  values.emplace();
   for (const nlohmann::json& element : array) {
-    if (!element.is_string()) return std::nullopt;
-    values.push_back(element.get<std::string>());
+    if (!element.is_string()) return false;
+    values->push_back(element.get<std::string>());
   }
-  return values;
+  return true;
 }
 
 // Loop `index` of `loops`'s part of the `limit` connections open at once.
@@ -604,12 +607,10 @@ class Collector {
         }
         return true;
       case Query::kHbaRules:
-        ReadHbaRules(session, result);
-        return true;
+        return ReadHbaRules(session, result);
       case Query::kPrivilegedRoles:
         if (PQnfields(result) != 2) return false;
-        rows.privileged_roles = ReadPrivilegedRoles(result);
-        return true;
+        return ReadPrivilegedRoles(result, rows.privileged_roles.emplace());
       case Query::kIdentMappings:
         if (PQnfields(result) != 7) return false;
         rows.ident_mappings = ReadIdentMappings(result);
@@ -683,14 +684,15 @@ class Collector {
     return keywords;
   }
 
-  static PrivilegedRoles ReadPrivilegedRoles(const PGresult* result) {
-    PrivilegedRoles roles;
+  static bool ReadPrivilegedRoles(const PGresult* result, PrivilegedRoles& roles) {
     for (int i = 0; i < PQntuples(result); ++i) {
       PrivilegedRole& role = roles.emplace_back();
       role.name = Value(result, i, 0).value_or("");
-      role.member_of = JsonTextArray(Value(result, i, 1)).value_or(std::vector<std::string>{});
+      std::optional<std::vector<std::string>> member_of;
+      if (!ReadTextArray(result, i, 1, member_of)) return false;
+      role.member_of = std::move(member_of).value_or(std::vector<std::string>{});
     }
-    return roles;
+    return true;
   }
 
   static std::vector<IdentMappingRow> ReadIdentMappings(const PGresult* result) {
@@ -710,7 +712,7 @@ class Collector {
     return mappings;
   }
 
-  static void ReadHbaRules(Session& session, const PGresult* result) {
+  static bool ReadHbaRules(Session& session, const PGresult* result) {
     const int shift = session.rows.version >= 160000 ? 2 : 0;
     std::vector<FileRulesRow> rules;
     for (int i = 0; i < PQntuples(result); ++i) {
@@ -723,16 +725,19 @@ class Collector {
       }
       rule.line_number = std::atoi(Value(result, i, shift).value_or("0").c_str());
       rule.type = Value(result, i, shift + 1);
-      rule.database = JsonTextArray(Value(result, i, shift + 2));
-      rule.user_name = JsonTextArray(Value(result, i, shift + 3));
+      if (!ReadTextArray(result, i, shift + 2, rule.database) ||
+          !ReadTextArray(result, i, shift + 3, rule.user_name) ||
+          !ReadTextArray(result, i, shift + 7, rule.options)) {
+        return false;
+      }
       rule.address = Value(result, i, shift + 4);
       rule.netmask = Value(result, i, shift + 5);
       rule.auth_method = Value(result, i, shift + 6);
-      rule.options = JsonTextArray(Value(result, i, shift + 7));
       rule.error = Value(result, i, shift + 8);
       rules.push_back(std::move(rule));
     }
     session.rows.hba_rules = std::move(rules);
+    return true;
   }
 
   // The session's outcome is kept; facts are built in target order once every target is done,
