@@ -155,7 +155,9 @@ void WriteMetrics(const ScanReport& report, std::ostream& out) {
       fresh[{std::get<0>(labels), std::get<1>(labels), std::get<2>(labels)}] += 0;
     }
     for (const Finding& finding : report.findings) {
-      if (finding.baseline_state == BaselineState::kNew) {
+      // Worse than the baseline (a waiver that expired) is as new to whoever is alerted.
+      if (finding.baseline_state == BaselineState::kNew ||
+          finding.baseline_state == BaselineState::kWorsened) {
         ++fresh[{finding.target, finding.rule_id, SeverityName(finding.severity)}];
       }
     }
@@ -171,7 +173,9 @@ void WriteMetrics(const ScanReport& report, std::ostream& out) {
                        static_cast<double>(count));
       }
     };
-    family("pgward_findings_new", "Findings this run has that the baseline (the last run) did not.",
+    family("pgward_findings_new",
+           "Findings this run has that the baseline (the last run) did not, or had waived, "
+           "unevaluated or less severe.",
            fresh);
     if (!gone.empty()) {
       family("pgward_findings_gone",

@@ -722,7 +722,10 @@ class RunBuilder {
     json.Key("locations");
     WriteLocations(json, finding.location, finding.target);
     if (finding.baseline_state) {
-      json.Member("baselineState", BaselineStateName(*finding.baseline_state));
+      // SARIF's states are new, unchanged, updated and absent: worse is a change.
+      json.Member("baselineState", finding.baseline_state == BaselineState::kWorsened
+                                       ? std::string_view("updated")
+                                       : BaselineStateName(*finding.baseline_state));
     }
     if (!finding.fingerprint.empty()) {
       json.Key("partialFingerprints");

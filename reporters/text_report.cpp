@@ -71,12 +71,14 @@ std::string Summary(const ScanReport& report) {
              std::to_string(tally.waived) + " waived) on " + std::to_string(report.targets.size()) +
              " target(s)";
   if (!report.invocation.baseline.empty()) {
-    size_t states[4] = {};  // by BaselineState
+    size_t states[kBaselineStates] = {};
     for (const Finding& finding : report.findings) {
       if (finding.baseline_state) ++states[static_cast<size_t>(*finding.baseline_state)];
     }
     summary += "; against " + Printable(report.invocation.baseline) + ": " +
                std::to_string(states[static_cast<size_t>(BaselineState::kNew)]) + " new, " +
+               std::to_string(states[static_cast<size_t>(BaselineState::kWorsened)]) +
+               " worsened, " +
                std::to_string(states[static_cast<size_t>(BaselineState::kUpdated)]) + " updated, " +
                std::to_string(states[static_cast<size_t>(BaselineState::kUnchanged)]) +
                " unchanged, " + std::to_string(report.absent.size()) + " gone";
@@ -113,10 +115,7 @@ void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream)
     std::string changes;
     size_t changed = 0;
     for (const Finding& finding : report.findings) {
-      if (finding.baseline_state != BaselineState::kNew &&
-          finding.baseline_state != BaselineState::kUpdated) {
-        continue;
-      }
+      if (!finding.baseline_state || *finding.baseline_state == BaselineState::kUnchanged) continue;
       ++changed;
       changes += "  " + std::string(BaselineStateName(*finding.baseline_state)) + "  " +
                  Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +

@@ -481,7 +481,8 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
                    "With --sign-key: the key's certificate (PEM), embedded in the signature")
       ->check(CLI::ExistingFile);
   command->add_flag("--fail-on-new", options->fail_on_new,
-                    "Only findings new since the baseline fail the run (at or above --fail-on)");
+                    "Only findings new since the baseline, or worse than there (a waiver "
+                    "expired, more severe), fail the run (at or above --fail-on)");
   command
       ->add_option("--fail-on", *fail_on,
                    "Lowest severity of a failing finding that makes the exit code 1; never: "

@@ -119,7 +119,9 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
   bool failing = false;
   bool undecided = false;
   for (Finding& finding : after) {
-    if (finding.baseline_state != BaselineState::kNew) {
+    // A finding the base had but that fails worse now is the change's too.
+    if (finding.baseline_state != BaselineState::kNew &&
+        finding.baseline_state != BaselineState::kWorsened) {
       ++report.unchanged_findings;
       continue;
     }

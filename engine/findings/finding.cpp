@@ -54,6 +54,8 @@ std::string_view BaselineStateName(BaselineState state) {
       return "new";
     case BaselineState::kUnchanged:
       return "unchanged";
+    case BaselineState::kWorsened:
+      return "worsened";
     case BaselineState::kUpdated:
       return "updated";
     case BaselineState::kAbsent:

@@ -60,11 +60,16 @@ struct FindingSubject {
   std::optional<std::string> Text(std::string_view field) const;
 };
 
-// Against a baseline (an earlier run's report): new since it, unchanged, updated (the same
-// problem, by fingerprint, with another message or severity), or absent (in the baseline only).
-enum class BaselineState { kNew, kUnchanged, kUpdated, kAbsent };
+// Against a baseline (an earlier run's report): new since it, unchanged, worsened (the same
+// problem, by fingerprint, failing where it did not, a waiver expired or evidence now complete,
+// or more severe than it was), updated (something else of it changed: its message, a waiver
+// that now covers it), or absent (in the baseline only). New and worsened findings are what
+// --fail-on-new fails on.
+enum class BaselineState { kNew, kUnchanged, kWorsened, kUpdated, kAbsent };
+inline constexpr size_t kBaselineStates = 5;
 
-std::string_view BaselineStateName(BaselineState state);  // new, unchanged, updated, absent
+// new, unchanged, worsened, updated, absent
+std::string_view BaselineStateName(BaselineState state);
 
 // One violation of one rule by one fact, or by a group of identical connection facts.
 struct Finding {

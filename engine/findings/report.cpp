@@ -141,8 +141,9 @@ int ExitCodeFor(const ScanReport& report) {
   if (!EvidenceComplete(report)) return ToInt(ExitCode::kIncompleteEvidence);
   bool failing = false;
   for (const Finding& finding : report.findings) {
-    const bool counts =
-        !report.invocation.fail_on_new || finding.baseline_state == BaselineState::kNew;
+    const bool counts = !report.invocation.fail_on_new ||
+                        finding.baseline_state == BaselineState::kNew ||
+                        finding.baseline_state == BaselineState::kWorsened;
     if (finding.status == FindingStatus::kFail && report.invocation.fail_on &&
         finding.severity >= *report.invocation.fail_on && counts) {
       failing = true;

@@ -179,11 +179,12 @@ Finding ReadFinding(const Member& member, const std::map<std::string, FactKind>&
   if (const Member note = member.Get("note"); !note.IsNull()) finding.note = note.Text();
   if (const Member state = member.Get("baseline_state"); !state.IsNull()) {
     const std::string name = state.Text();
-    for (const BaselineState candidate : {BaselineState::kNew, BaselineState::kUnchanged,
-                                          BaselineState::kUpdated, BaselineState::kAbsent}) {
+    for (const BaselineState candidate :
+         {BaselineState::kNew, BaselineState::kUnchanged, BaselineState::kWorsened,
+          BaselineState::kUpdated, BaselineState::kAbsent}) {
       if (BaselineStateName(candidate) == name) finding.baseline_state = candidate;
     }
-    if (!finding.baseline_state) state.Fail("new, unchanged, updated or absent");
+    if (!finding.baseline_state) state.Fail("new, unchanged, worsened, updated or absent");
   }
   return finding;
 }

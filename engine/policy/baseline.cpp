@@ -17,10 +17,17 @@ std::vector<Finding> ApplyBaseline(std::vector<Finding>& findings,
     }
     seen[it->first] = true;
     const Finding& old = *it->second;
-    finding.baseline_state = old.message == finding.message && old.severity == finding.severity &&
-                                     old.status == finding.status
-                                 ? BaselineState::kUnchanged
-                                 : BaselineState::kUpdated;
+    const bool fails = finding.status == FindingStatus::kFail;
+    if (fails && (old.status != FindingStatus::kFail || finding.severity > old.severity)) {
+      // What a gate on new findings must not let through: a waiver that expired, a rule made
+      // stricter, a failure that evidence missing hid before.
+      finding.baseline_state = BaselineState::kWorsened;
+    } else if (old.message == finding.message && old.severity == finding.severity &&
+               old.status == finding.status) {
+      finding.baseline_state = BaselineState::kUnchanged;
+    } else {
+      finding.baseline_state = BaselineState::kUpdated;
+    }
   }
   std::vector<Finding> absent;
   for (const Finding& finding : baseline) {

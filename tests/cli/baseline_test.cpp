@@ -121,6 +121,57 @@ TEST_F(BaselineTest, FailOnNewFailsOnlyForWhatIsNew) {
   EXPECT_EQ(exit_code, 1);
 }
 
+// A waiver that expired since the baseline makes its findings fail again: worse than they were,
+// which --fail-on-new fails on, as it does on a finding now more severe. A message that changed
+// alone (updated) does not.
+TEST_F(BaselineTest, FailOnNewFailsOnAWaiverThatExpiredSinceTheBaseline) {
+  const std::string head = kPairs + "plaintext-opened/head/pg_hba.conf";
+  std::set<std::string> high_rules;
+  const json unwaived = Scan(head);
+  for (const json& finding : unwaived["findings"]) {
+    if (finding["severity"] == "high" || finding["severity"] == "critical") {
+      high_rules.insert(finding["rule_id"]);
+    }
+  }
+  ASSERT_FALSE(high_rules.empty());
+  const auto waivers = [&](const std::string& name, const std::string& expires) {
+    const std::string path = (directory_ / name).string();
+    std::ofstream out(path);
+    out << "apiVersion: pgward/v1\nkind: Waivers\nwaivers:\n";
+    for (const std::string& rule : high_rules) {
+      out << "  - rule: " << rule << "\n    justification: replaced next quarter\n"
+          << "    owner: dba@example.com\n    expires: " << expires << "\n";
+    }
+    return path;
+  };
+  int exit_code = -1;
+  const std::string waived = Save(
+      Scan(head, {"--waivers", waivers("current.yaml", "2999-12-31")}, &exit_code), "waived.json");
+  EXPECT_EQ(exit_code, 0);
+  const json today = Scan(
+      head,
+      {"--waivers", waivers("expired.yaml", "2020-01-01"), "--baseline", waived, "--fail-on-new"},
+      &exit_code);
+  EXPECT_EQ(exit_code, 1);
+  size_t worsened = 0;
+  for (const json& finding : today["findings"]) {
+    if (!high_rules.contains(finding["rule_id"].get<std::string>())) {
+      EXPECT_EQ(finding["baseline_state"], "unchanged") << finding.dump();
+      continue;
+    }
+    EXPECT_EQ(finding["status"], "fail") << finding.dump();
+    EXPECT_EQ(finding["baseline_state"], "worsened") << finding.dump();
+    ++worsened;
+  }
+  EXPECT_GT(worsened, 0u);
+  // The waivers' return is an improvement: updated, and nothing fails.
+  Scan(head,
+       {"--waivers", waivers("again.yaml", "2999-12-31"), "--baseline", Save(today, "today.json"),
+        "--fail-on-new"},
+       &exit_code);
+  EXPECT_EQ(exit_code, 0);
+}
+
 TEST_F(BaselineTest, ABaselineThatIsNotAReportIsAnError) {
   const std::string bogus = (directory_ / "bogus.json").string();
   std::ofstream(bogus) << "{\"findings\": 3}";
