@@ -101,11 +101,19 @@ void WriteLine(JsonWriter& json, const std::optional<DecidingLine>& line) {
   json.EndObject();
 }
 
+// A finding the base had, failing worse in the head (a line the base could not decide).
+std::string_view WorseNote(const Finding& finding) {
+  return finding.baseline_state == BaselineState::kWorsened ? " (worse than in the base)" : "";
+}
+
 void WriteFindings(JsonWriter& json, const std::vector<Finding>& findings) {
   json.BeginArray();
   for (const Finding& finding : findings) {
     json.BeginObject();
     json.Member("rule_id", finding.rule_id);
+    if (finding.baseline_state) {
+      json.Member("baseline_state", BaselineStateName(*finding.baseline_state));
+    }
     json.Member("severity", SeverityName(finding.severity));
     json.Member("message", finding.message);
     json.Key("location");
@@ -142,7 +150,7 @@ void WriteHbaDiffText(const HbaDiffReport& report, std::ostream& out) {
     for (const Finding& finding : list) {
       text += "  " + Printable(finding.rule_id) + "  " +
               std::string(SeverityName(finding.severity)) + "  " + Printable(Where(finding)) +
-              "  " + Printable(finding.message) + "\n";
+              "  " + Printable(finding.message) + std::string(WorseNote(finding)) + "\n";
       const auto rule = rules.find(finding.rule_id);
       if (fix && rule != rules.end() && !rule->second->remediation.empty()) {
         text += "      fix: " + Printable(rule->second->remediation) + "\n";
@@ -184,7 +192,8 @@ void WriteHbaDiffMarkdown(const HbaDiffReport& report, std::ostream& out) {
   if (report.new_findings.empty()) text += "None.\n\n";
   for (const Finding& finding : report.new_findings) {
     text += "- **" + std::string(SeverityName(finding.severity)) + "** " + Code(finding.rule_id) +
-            " at " + Code(Where(finding)) + ": " + Code(finding.message) + "\n";
+            " at " + Code(Where(finding)) + ": " + Code(finding.message) +
+            std::string(WorseNote(finding)) + "\n";
     const auto rule = rules.find(finding.rule_id);
     if (rule != rules.end() && !rule->second->remediation.empty()) {
       text += "  - fix: " + Code(rule->second->remediation) + "\n";

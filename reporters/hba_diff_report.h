@@ -37,7 +37,9 @@ struct HbaDiffReport {
   bool base_loads = true;  // false: a line the server refuses; it would not load the file
   bool head_loads = true;
   std::vector<AccessChangeView> changes;
-  std::vector<Finding> new_findings;    // in the head, not in the base (by fingerprint)
+  // In the head, and not in the base (by fingerprint) or failing worse there (baseline_state
+  // new or worsened: a map line the base could not decide, now failing).
+  std::vector<Finding> new_findings;
   std::vector<Finding> fixed_findings;  // in the base, not in the head
   size_t unchanged_findings = 0;
   std::vector<RuleInfo> rules;      // for titles and fixes

@@ -401,7 +401,7 @@ void WriteRun(Page& page, const ScanReport& report) {
                                               std::string(FailOnName(invocation.fail_on)) +
                                               " or above, and missing evidence"
                                         : "missing evidence only (--fail-on never)";
-  if (invocation.fail_on_new) gate += "; only findings new since the baseline";
+  if (invocation.fail_on_new) gate += "; only findings new since the baseline, or worsened";
   page.Fact("The run fails on", gate);
   page.Fact("Exit code", std::to_string(invocation.exit_code));
   if (!invocation.baseline.empty()) page.Fact("Compared with", invocation.baseline);

@@ -152,9 +152,9 @@ void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream)
       } else {
         failing_run = &finding;
       }
-      // Against a baseline, what a reviewer looks for: the findings that were not there before.
-      if (finding.baseline_state == BaselineState::kNew ||
-          finding.baseline_state == BaselineState::kUpdated) {
+      // Against a baseline, what a reviewer looks for: the findings that were not there before,
+      // or not as they are now.
+      if (finding.baseline_state && *finding.baseline_state != BaselineState::kUnchanged) {
         status += " [" + std::string(BaselineStateName(*finding.baseline_state)) + "]";
       }
       out += "  " + Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +

@@ -447,8 +447,8 @@ void AddScanCommand(CLI::App& app, Action& action, std::vector<std::string> argu
   command->add_option("--waivers", options->waivers, "Waivers file (YAML)");
   CLI::Option* baseline = command->add_option(
       "--baseline", options->baseline,
-      "An earlier run's JSON report: each finding is new, unchanged or updated against it, and "
-      "its findings gone since are listed as absent");
+      "An earlier run's JSON report: each finding is new, unchanged, worsened or updated "
+      "against it, and its findings gone since are listed as absent");
   CLI::Option* base_hba = command->add_option(
       "--base-hba", options->base_hba,
       "Pre-merge: the --hba file before the change; its findings are the baseline");

@@ -32,12 +32,12 @@ struct ScanOptions {
 
   PolicyChoice policy_choice;
   std::string waivers;
-  // The baseline each finding is new, unchanged or updated against: an earlier run's JSON
+  // The baseline each finding is new, unchanged, worsened or updated against: an earlier run's JSON
   // report, or (pre-merge) the findings of the --hba files before the change.
   std::string baseline;
   std::string base_hba;      // the one --hba file before the change
   std::string base_ref;      // every --hba file as it is at this git revision
-  bool fail_on_new = false;  // only findings new since the baseline fail the run
+  bool fail_on_new = false;  // only findings new since the baseline, or worsened, fail the run
   // Scheduled runs: the last reports of this scan are kept here, and the last one is the
   // baseline.
   std::string state_dir;

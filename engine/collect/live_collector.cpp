@@ -509,7 +509,7 @@ class Collector {
     }
     for (size_t i = 0; i < session.batch.size(); ++i) {
       if (!Read(session, session.batch[i], (*tuples)[i])) {
-        session.failure = "unexpected answer to the collection queries";
+        if (!session.failure) session.failure = "unexpected answer to the collection queries";
         return;
       }
     }
@@ -526,7 +526,7 @@ class Collector {
         return;
       }
       if (guarded != nullptr && !Read(session, *session.guarded, guarded)) {
-        session.failure = "unexpected answer to the collection queries";
+        if (!session.failure) session.failure = "unexpected answer to the collection queries";
         return;
       }
     }
@@ -562,7 +562,7 @@ class Collector {
     ServerRows& rows = session.rows;
     switch (query) {
       case Query::kPrivileges:
-        if (PQntuples(result) != 1) return false;
+        if (PQntuples(result) != 1 || PQnfields(result) < 9) return false;
         rows.role = Value(result, 0, 0).value_or("");
         rows.stats_visible = Value(result, 0, 1) == "t";
         session.hba_readable = Value(result, 0, 2) == "t";
@@ -592,6 +592,7 @@ class Collector {
         }
         return true;
       case Query::kConnections:
+        if (PQnfields(result) < kConnectionColumnCount) return false;
         ReadConnections(rows, result);
         return true;
       case Query::kReplicationLinks:
@@ -714,6 +715,7 @@ class Collector {
 
   static bool ReadHbaRules(Session& session, const PGresult* result) {
     const int shift = session.rows.version >= 160000 ? 2 : 0;
+    if (PQnfields(result) < shift + 9) return false;
     std::vector<FileRulesRow> rules;
     for (int i = 0; i < PQntuples(result); ++i) {
       FileRulesRow rule;
@@ -728,6 +730,10 @@ class Collector {
       if (!ReadTextArray(result, i, shift + 2, rule.database) ||
           !ReadTextArray(result, i, shift + 3, rule.user_name) ||
           !ReadTextArray(result, i, shift + 7, rule.options)) {
+        // A server that lies, or a pg_hba.conf not in UTF-8 read through a SQL_ASCII database
+        // (to_json passes its bytes on): its lines cannot be told, and are not guessed.
+        session.failure = "pg_hba_file_rules line " + std::to_string(rule.line_number) +
+                          ": a database, user or option list that is not an array of UTF-8 text";
         return false;
       }
       rule.address = Value(result, i, shift + 4);
@@ -839,9 +845,8 @@ class Collector {
 }  // namespace
 
 std::string SanitizeLibpqMessage(std::string_view message) {
-  const bool cut = message.size() > kMostMessageBytes;
   std::string line;
-  for (char c : message.substr(0, kMostMessageBytes)) {
+  for (char c : message) {
     if (c == '\n' || c == '\r') {
       if (!line.empty() && line.back() != ' ') line += ' ';
       continue;
@@ -849,8 +854,14 @@ std::string SanitizeLibpqMessage(std::string_view message) {
     line += c;
   }
   while (!line.empty() && line.back() == ' ') line.pop_back();
-  if (cut) line += " ... (cut)";
-  return RedactSecrets(line);
+  // Masked whole, then cut (a cut could leave a password without the quote or '@' that marks
+  // it), before a UTF-8 character's continuation bytes.
+  line = RedactSecrets(line);
+  if (line.size() <= kMostMessageBytes) return line;
+  size_t end = kMostMessageBytes;
+  while (end > 0 && (static_cast<unsigned char>(line[end]) & 0xC0) == 0x80) --end;
+  line.resize(end);
+  return line + " ... (cut)";
 }
 
 std::optional<std::string> NameForDsn(const std::string& dsn) {

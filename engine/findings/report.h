@@ -52,8 +52,8 @@ struct Invocation {
   // The lowest severity of a failing finding that fails the run; absent: --fail-on never (a
   // scheduled evidence run: findings never make the exit code 1, missing evidence still 3).
   std::optional<Severity> fail_on = Severity::kHigh;
-  bool fail_on_new = false;                // only findings new since the baseline fail the run
-  std::string baseline;                    // the baseline report compared with; empty: none
+  bool fail_on_new = false;  // only findings new since the baseline, or worsened, fail the run
+  std::string baseline;      // the baseline report compared with; empty: none
   std::optional<double> duration_seconds;  // wall time of the run; absent with --reproducible
   std::optional<Shard> shard;              // the part of the fleet this run scanned
 };
@@ -141,7 +141,8 @@ bool EvidenceComplete(const ScanReport& report);
 
 // The exit code a report stands for: 3 when evidence is missing (collection errors or findings
 // whose evidence was incomplete), else 1 when a failing finding is at or above `fail_on`
-// (waived findings never fail; with fail_on_new, only findings new since the baseline), else 0.
+// (waived findings never fail; with fail_on_new, only findings new since the baseline or
+// worsened), else 0.
 int ExitCodeFor(const ScanReport& report);
 
 // The --fail-on threshold as reports write it: a severity name, or "never".

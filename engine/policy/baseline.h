@@ -1,8 +1,9 @@
 #pragma once
 
 // Baselines: an earlier run's JSON report, against which each finding of this run is new,
-// unchanged or updated (matched by fingerprint), and the baseline's findings that are gone are
-// absent. Scheduled runs compare with last night's report; pre-merge runs with the base branch's.
+// unchanged, worsened or updated (matched by fingerprint), and the baseline's findings that are
+// gone are absent. Scheduled runs compare with last night's report; pre-merge runs with the base
+// branch's.
 
 #include <vector>
 

@@ -1,6 +1,6 @@
-// scan --baseline, --base-hba and --base-ref: each finding new, unchanged or updated against an
-// earlier run's JSON report or the files before a change, the baseline's findings gone since
-// listed as absent, and --fail-on-new.
+// scan --baseline, --base-hba and --base-ref: each finding new, unchanged, worsened or updated
+// against an earlier run's JSON report or the files before a change, the baseline's findings gone
+// since listed as absent, and --fail-on-new.
 #include <gtest/gtest.h>
 
 #include <unistd.h>

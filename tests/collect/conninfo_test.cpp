@@ -1,5 +1,6 @@
 // Replica connection strings read as libpq reads them, keeping only what PGW-REPL-003 judges.
 #include "engine/collect/conninfo.h"
+#include "engine/collect/live_collector.h"
 
 #include <gtest/gtest.h>
 
@@ -105,6 +106,27 @@ TEST(ConninfoTest, PiecesOfAPasswordInHostOrPortAreLeftOut) {
       Describe(ReadReplicaConnection(
           Keywords{{"host", "ss@db1"}, {"port", "word"}, {"sslmode", "verify-full"}}, 150000)),
       "host=(absent) port=(absent) sslmode=verify-full channel_binding=prefer");
+}
+
+// A server decides what its error texts say and how long they are: one line, cut, and a
+// password in it masked wherever the cut falls.
+TEST(ConninfoTest, ServerMessagesAreOneMaskedLineOfBoundedLength) {
+  EXPECT_EQ(SanitizeLibpqMessage("FATAL:  no\r\nLOG:  forged line\n"),
+            "FATAL:  no LOG:  forged line");
+  const std::string padding(kMostMessageBytes - 20, 'x');
+  const std::string masked =
+      SanitizeLibpqMessage(padding + " password='a long secret with spaces' after");
+  EXPECT_EQ(masked.find("secret"), std::string::npos) << masked;
+  EXPECT_EQ(masked.find("long"), std::string::npos) << masked;
+  EXPECT_LE(masked.size(), kMostMessageBytes + std::string(" ... (cut)").size());
+  // Cut before a character, never inside one.
+  std::string accents;
+  while (accents.size() < 2 * kMostMessageBytes) accents += "\xc3\xa9";
+  const std::string cut = SanitizeLibpqMessage("x" + accents);
+  ASSERT_TRUE(cut.ends_with(" ... (cut)")) << cut.substr(cut.size() - 20);
+  const std::string kept = cut.substr(0, cut.size() - std::string(" ... (cut)").size());
+  EXPECT_EQ(kept.size() % 2, 1u);  // the 'x', then whole two-byte characters
+  EXPECT_EQ(static_cast<unsigned char>(kept.back()), 0xa9);
 }
 
 }  // namespace
