@@ -162,8 +162,8 @@ void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
       ->default_val(2);
   command
       .add_option("--deadline-ms", options.deadline_ms,
-                  "The whole collection's time: targets not started by then are not collected "
-                  "(each an error), and none runs past it")
+                  "The whole collection's time, the TLS probe's included: targets not started by "
+                  "then are not collected (each an error), and none runs past it")
       ->check(CLI::Range(1, 86400000));
   command.add_option("--timeout-ms", options.timeout_ms, "Per-server timeout")
       ->check(CLI::Range(1, 3600000));

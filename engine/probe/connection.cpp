@@ -235,11 +235,12 @@ Expected<TlsContext> TlsContext::Create(const TlsContextOptions& options) {
 
 Expected<Connection> Connection::Open(const SocketAddress& address,
                                       std::chrono::milliseconds timeout,
-                                      const std::optional<SocketAddress>& source) {
+                                      const std::optional<SocketAddress>& source,
+                                      Clock::time_point end) {
   const int family = address.storage.ss_family;
   const int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return Error{ErrorKind::kNetworkError, "socket(): " + ErrnoText(errno)};
-  Connection connection(fd, timeout);
+  Connection connection(fd, timeout, end);
   if (family != AF_UNIX) {
     // Handshake messages are small and each one waits for the other side: without this, Nagle's
     // algorithm and delayed ACKs add tens of milliseconds to some handshakes.
@@ -253,7 +254,7 @@ Expected<Connection> Connection::Open(const SocketAddress& address,
   }
   if (connect(fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0) {
     if (errno != EINPROGRESS && errno != EAGAIN) return ConnectFailure(errno, address);
-    if (auto error = connection.WaitFor(POLLOUT, Clock::now() + timeout,
+    if (auto error = connection.WaitFor(POLLOUT, connection.StepDeadline(),
                                         "connecting to " + address.ToString())) {
       return *error;
     }
@@ -265,9 +266,15 @@ Expected<Connection> Connection::Open(const SocketAddress& address,
   return connection;
 }
 
-Connection::Connection(int fd, std::chrono::milliseconds timeout)
-    : fd_(fd), timeout_(timeout), state_(std::make_unique<HandshakeState>()) {
+Connection::Connection(int fd, std::chrono::milliseconds timeout, Clock::time_point end)
+    : fd_(fd), timeout_(timeout), end_(end), state_(std::make_unique<HandshakeState>()) {
   state_->fd = fd;
+}
+
+Clock::time_point Connection::StepDeadline() const {
+  const Clock::time_point now = Clock::now();
+  // end_ may be time_point::max(): compared before adding, so that nothing overflows.
+  return end_ - now <= timeout_ ? end_ : now + timeout_;
 }
 
 Connection::~Connection() { Close(); }
@@ -275,6 +282,7 @@ Connection::~Connection() { Close(); }
 Connection::Connection(Connection&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       timeout_(other.timeout_),
+      end_(other.end_),
       ssl_(std::exchange(other.ssl_, nullptr)),
       state_(std::move(other.state_)) {}
 
@@ -283,6 +291,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
     Close();
     fd_ = std::exchange(other.fd_, -1);
     timeout_ = other.timeout_;
+    end_ = other.end_;
     ssl_ = std::exchange(other.ssl_, nullptr);
     state_ = std::move(other.state_);
   }
@@ -308,6 +317,10 @@ std::optional<Error> Connection::WaitFor(short events, Clock::time_point deadlin
     const auto remaining =
         std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (remaining <= 0) {
+      if (deadline == end_) {
+        return Error{ErrorKind::kTimedOut,
+                     "stopped at the run's deadline while " + std::string(doing)};
+      }
       return Error{ErrorKind::kTimedOut, "timed out after " + std::to_string(timeout_.count()) +
                                              " ms " + std::string(doing)};
     }
@@ -323,7 +336,7 @@ std::optional<Error> Connection::WaitFor(short events, Clock::time_point deadlin
 Expected<SslRequestAnswer> Connection::RequestSsl() {
   if (auto error = Send(std::string_view(kSslRequest, sizeof kSslRequest))) return *error;
   // Exactly one byte: what follows 'S' belongs to TLS.
-  const Clock::time_point deadline = Clock::now() + timeout_;
+  const Clock::time_point deadline = StepDeadline();
   char answer = 0;
   while (true) {
     const ssize_t received = recv(fd_, &answer, 1, 0);
@@ -424,7 +437,7 @@ Expected<Connection::SslPointer> Connection::Handshake(const TlsContext& context
   BIO_set_init(bio, 1);
   SSL_set_bio(ssl.get(), bio, bio);
 
-  const Clock::time_point deadline = Clock::now() + timeout_;
+  const Clock::time_point deadline = StepDeadline();
   while (true) {
     const int result = SSL_connect(ssl.get());
     if (result == 1) break;
@@ -534,7 +547,7 @@ Error Connection::HandshakeFailure(const SSL* ssl, int ssl_error, int saved_errn
 }
 
 std::optional<Error> Connection::Send(std::string_view bytes) {
-  const Clock::time_point deadline = Clock::now() + timeout_;
+  const Clock::time_point deadline = StepDeadline();
   size_t sent = 0;
   while (sent < bytes.size()) {
     const char* data = bytes.data() + sent;
@@ -570,7 +583,7 @@ std::optional<Error> Connection::Send(std::string_view bytes) {
 }
 
 std::optional<Error> Connection::Receive(char* buffer, std::size_t length) {
-  const Clock::time_point deadline = Clock::now() + timeout_;
+  const Clock::time_point deadline = StepDeadline();
   size_t received = 0;
   while (received < length) {
     short wait_for = POLLIN;

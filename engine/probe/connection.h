@@ -87,11 +87,14 @@ struct HandshakeOptions {
 class Connection {
  public:
   // Connects within `timeout`; every later operation (the SSLRequest answer, the whole TLS
-  // handshake, each Send and Receive) gets the same timeout of its own.
+  // handshake, each Send and Receive) gets the same timeout of its own, and none waits past
+  // `end` (a run's deadline: a server that answers each step just in time cannot hold it).
   // `source` binds the local end first: a chosen interface on a multi-homed host, or one of
   // 127.0.0.0/8's addresses so that tests can act as distinct clients.
-  static Expected<Connection> Open(const SocketAddress& address, std::chrono::milliseconds timeout,
-                                   const std::optional<SocketAddress>& source = std::nullopt);
+  static Expected<Connection> Open(
+      const SocketAddress& address, std::chrono::milliseconds timeout,
+      const std::optional<SocketAddress>& source = std::nullopt,
+      std::chrono::steady_clock::time_point end = std::chrono::steady_clock::time_point::max());
 
   ~Connection();
   Connection(Connection&& other) noexcept;
@@ -134,8 +137,10 @@ class Connection {
   };
   using SslPointer = std::unique_ptr<SSL, SslFree>;
 
-  Connection(int fd, std::chrono::milliseconds timeout);
+  Connection(int fd, std::chrono::milliseconds timeout, std::chrono::steady_clock::time_point end);
   void Close();
+  // When the operation starting now must be done: its timeout, or the end if sooner.
+  std::chrono::steady_clock::time_point StepDeadline() const;
   // Runs the handshake until it completes, or until the ServerHello with stop_at_server_hello.
   Expected<SslPointer> Handshake(const TlsContext& context, const HandshakeOptions& options,
                                  bool stop_at_server_hello);
@@ -146,6 +151,7 @@ class Connection {
 
   int fd_ = -1;
   std::chrono::milliseconds timeout_;
+  std::chrono::steady_clock::time_point end_;
   SSL* ssl_ = nullptr;
   // On the heap so that the pointer OpenSSL holds stays valid when the Connection is moved.
   std::unique_ptr<internal::HandshakeState> state_;

@@ -99,7 +99,8 @@ class Enumerator {
   // One fresh connection, up to SSLRequest's answer when TLS starts that way.
   Expected<Connection> Open() {
     ++handshakes_;
-    Expected<Connection> connection = Connection::Open(address_, options_.timeout);
+    Expected<Connection> connection =
+        Connection::Open(address_, options_.timeout, std::nullopt, options_.end);
     if (!connection || options_.start == TlsStart::kDirect) return connection;
     const Expected<SslRequestAnswer> answer = connection->RequestSsl();
     if (!answer) return answer.error();
@@ -367,7 +368,8 @@ Expected<FirstContact> Reach(const ProbeOptions& options, const TlsContext& cont
   for (const SocketAddress& address : *addresses) {
     const Clock::time_point started = Clock::now();
     ++result.handshakes;
-    Expected<Connection> connection = Connection::Open(address, options.timeout);
+    Expected<Connection> connection =
+        Connection::Open(address, options.timeout, std::nullopt, options.end);
     if (!connection) {
       last_error = connection.error();
       continue;

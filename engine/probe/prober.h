@@ -40,6 +40,8 @@ struct ProbeOptions {
   std::chrono::milliseconds timeout{5000};
   // Handshakes timed for the latency median, at least 1.
   int latency_samples = 3;
+  // The whole probe's end (the run's --deadline): a step still waiting then fails as timed out.
+  std::chrono::steady_clock::time_point end = std::chrono::steady_clock::time_point::max();
 };
 
 // Runs the probe. Network failures and refusals are values in the result, never exceptions.

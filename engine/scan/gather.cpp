@@ -63,6 +63,7 @@ Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
     if (!rows) return true;
     return hba::UsesCertificateMaps(hba::HbaFileFromView(*rows, ""));
   };
+  const auto started = std::chrono::steady_clock::now();
   collect::LiveCollection collection = collect::CollectLive(options, facts);
   Evidence& evidence = collection.evidence;
   for (size_t i = 0; i < evidence.servers.size(); ++i) {
@@ -71,7 +72,11 @@ Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
     AddTargetLogFacts(plan.collect.targets[i], plan.log_positions, facts, evidence.servers[i],
                       evidence.artifacts);
   }
-  if (plan.probe) ProbeServers(*plan.probe, evidence, facts);
+  if (plan.probe) {
+    ProbeServersOptions probe = *plan.probe;
+    if (options.deadline.count() > 0) probe.end = started + options.deadline;
+    ProbeServers(probe, evidence, facts);
+  }
   if (plan.revocation) plan.revocation->MarkFacts(facts);
   // A server from an inventory is written down at its entry: its facts and errors point there
   // unless they have a place of their own (a pg_hba.conf line).

@@ -94,7 +94,8 @@ void ProbeServers(const ProbeServersOptions& options, Evidence& evidence, FactSe
         .concurrency = options.handshakes_per_server,
         .timeout = options.timeout,
         // Latency is not a fact any rule judges: one sample keeps the probe short.
-        .latency_samples = 1};
+        .latency_samples = 1,
+        .end = options.end};
     pool.Add([probe_options, &result = results[i], &direct = direct_tls[i]]() mutable {
       result = probe::Probe(probe_options);
       if (probe_options.start != probe::TlsStart::kDirect) {

@@ -20,6 +20,9 @@ struct ProbeServersOptions {
   int servers_at_once = 4;
   int handshakes_per_server = 8;
   std::chrono::milliseconds timeout{5000};
+  // The run's deadline (--deadline-ms), which the probe ends by as collection does: what a
+  // server had not answered by then is an error of that server.
+  std::chrono::steady_clock::time_point end = std::chrono::steady_clock::time_point::max();
 };
 
 // How to start TLS with a server of `server_version_num`: direct TLS first from PostgreSQL 17

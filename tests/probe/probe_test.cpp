@@ -479,6 +479,18 @@ TEST(ProbeTest, UnreachableAndForeignServersAreErrorsNotFindings) {
       {.host = "127.0.0.1", .port = silent.port(), .timeout = std::chrono::milliseconds(200)});
   ASSERT_TRUE(hanging.error.has_value());
   EXPECT_EQ(hanging.error->kind, ErrorKind::kTimedOut);
+  // The run's deadline comes before the step's timeout: the probe ends there, and says why.
+  const ProbeResult at_deadline =
+      Probe({.host = "127.0.0.1",
+             .port = silent.port(),
+             .timeout = std::chrono::minutes(10),
+             .end = std::chrono::steady_clock::now() + std::chrono::milliseconds(200)});
+  ASSERT_TRUE(at_deadline.error.has_value());
+  EXPECT_EQ(at_deadline.error->kind, ErrorKind::kTimedOut);
+  EXPECT_NE(at_deadline.error->message.find("stopped at the run's deadline while waiting for the "
+                                            "answer to SSLRequest"),
+            std::string::npos)
+      << at_deadline.error->message;
 
   const ProbeResult bad_options = Probe({.host = "127.0.0.1", .port = 5432, .concurrency = 0});
   ASSERT_TRUE(bad_options.error.has_value());
