@@ -10,7 +10,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -325,7 +327,9 @@ std::optional<Error> Connection::WaitFor(short events, Clock::time_point deadlin
                                              " ms " + std::string(doing)};
     }
     pollfd descriptor{.fd = fd_, .events = events, .revents = 0};
-    const int ready = poll(&descriptor, 1, static_cast<int>(remaining));
+    // A timeout of 2^31 ms or more must not wrap to a negative one (wait for ever).
+    const int ready =
+        poll(&descriptor, 1, static_cast<int>(std::min<std::int64_t>(remaining, INT_MAX)));
     if (ready > 0) return std::nullopt;  // errors and hang-ups show in the next read or write
     if (ready < 0 && errno != EINTR) {
       return Error{ErrorKind::kNetworkError, "poll(): " + ErrnoText(errno)};

@@ -18,6 +18,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A step not started because the probe's end (the run's deadline) came first: missing evidence,
+// as a timeout is, never a refusal.
+Error DeadlinePassed() {
+  return Error{ErrorKind::kTimedOut, "not probed further: the run's deadline passed first"};
+}
+
 // Every TLS <= 1.2 suite OpenSSL knows: ALL leaves out only the NULL-encryption suites.
 constexpr const char* kEveryCipher = "ALL:COMPLEMENTOFALL";
 // The five TLS 1.3 suites of RFC 8446; OpenSSL offers only three of them by default.
@@ -98,6 +104,7 @@ class Enumerator {
 
   // One fresh connection, up to SSLRequest's answer when TLS starts that way.
   Expected<Connection> Open() {
+    if (Clock::now() >= options_.end) return DeadlinePassed();
     ++handshakes_;
     Expected<Connection> connection =
         Connection::Open(address_, options_.timeout, std::nullopt, options_.end);
@@ -437,6 +444,11 @@ ProbeResult Probe(const ProbeOptions& options) {
   if (options.concurrency < 1 || options.latency_samples < 1 || options.timeout.count() <= 0) {
     result.error = Error{ErrorKind::kInvalidArgument,
                          "concurrency, latency samples and timeout must be positive"};
+    return result;
+  }
+  // Nothing is started once the run's deadline has passed, not even the name's resolution.
+  if (Clock::now() >= options.end) {
+    result.error = DeadlinePassed();
     return result;
   }
   result.server_name =

@@ -109,6 +109,8 @@ void ProbeServers(const ProbeServersOptions& options, Evidence& evidence, FactSe
         return;
       }
       if (RefusesDirectTls(result->error->kind)) direct = false;
+      // Past the run's deadline the classic way would not start either.
+      if (std::chrono::steady_clock::now() >= probe_options.end) return;
       probe_options.start = probe::TlsStart::kSslRequest;
       result = probe::Probe(probe_options);
     });

@@ -480,6 +480,7 @@ TEST(ProbeTest, UnreachableAndForeignServersAreErrorsNotFindings) {
   ASSERT_TRUE(hanging.error.has_value());
   EXPECT_EQ(hanging.error->kind, ErrorKind::kTimedOut);
   // The run's deadline comes before the step's timeout: the probe ends there, and says why.
+  const auto started = std::chrono::steady_clock::now();
   const ProbeResult at_deadline =
       Probe({.host = "127.0.0.1",
              .port = silent.port(),
@@ -491,6 +492,13 @@ TEST(ProbeTest, UnreachableAndForeignServersAreErrorsNotFindings) {
                                             "answer to SSLRequest"),
             std::string::npos)
       << at_deadline.error->message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::minutes(1));
+  // Past it, nothing starts.
+  const ProbeResult after_deadline =
+      Probe({.host = "127.0.0.1", .port = silent.port(), .end = std::chrono::steady_clock::now()});
+  ASSERT_TRUE(after_deadline.error.has_value());
+  EXPECT_EQ(after_deadline.error->message, "not probed further: the run's deadline passed first");
+  EXPECT_EQ(after_deadline.handshakes, 0);
 
   const ProbeResult bad_options = Probe({.host = "127.0.0.1", .port = 5432, .concurrency = 0});
   ASSERT_TRUE(bad_options.error.has_value());
