@@ -508,10 +508,7 @@ class Collector {
       return;
     }
     for (size_t i = 0; i < session.batch.size(); ++i) {
-      if (!Read(session, session.batch[i], (*tuples)[i])) {
-        if (!session.failure) session.failure = "unexpected answer to the collection queries";
-        return;
-      }
+      if (!ReadOrFail(session, session.batch[i], (*tuples)[i])) return;
     }
     if (session.guarded) {
       const PGresult* guarded = tuples->back();
@@ -525,10 +522,7 @@ class Collector {
                           SanitizeLibpqMessage(PQresultErrorMessage(session.results.back().get()));
         return;
       }
-      if (guarded != nullptr && !Read(session, *session.guarded, guarded)) {
-        if (!session.failure) session.failure = "unexpected answer to the collection queries";
-        return;
-      }
+      if (guarded != nullptr && !ReadOrFail(session, *session.guarded, guarded)) return;
     }
     session.results.clear();
     if (session.stage == Stage::kCollecting) {
@@ -557,7 +551,16 @@ class Collector {
     session.stage = Stage::kDone;
   }
 
-  // Reads one result set; false when it is not the shape the query gives.
+  // Reads one result set; false, with the session's failure set, when it is not the shape the
+  // query gives.
+  static bool ReadOrFail(Session& session, Query query, const PGresult* result) {
+    if (Read(session, query, result)) return true;
+    if (!session.failure) session.failure = "unexpected answer to the collection queries";
+    return false;
+  }
+
+  // Reads one result set; false when it is not the shape the query gives (with the session's
+  // failure set when there is more to say than that).
   static bool Read(Session& session, Query query, const PGresult* result) {
     ServerRows& rows = session.rows;
     switch (query) {

@@ -183,14 +183,7 @@ std::string QuoteIdentifier(std::string_view name) {
 
 namespace {
 
-bool SameGroupName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-// OpenSSL compares group names without case.
+// OpenSSL compares group names and keywords without case.
 std::string GroupKey(std::string_view name) {
   std::string key(name);
   for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -199,11 +192,12 @@ std::string GroupKey(std::string_view name) {
 
 // OpenSSL 3.5's keywords (ssl/t1_lib.c), as lists of the groups they stand for.
 std::vector<std::string_view> KeywordGroups(std::string_view name) {
-  if (SameGroupName(name, "DEFAULT")) {
+  const std::string key = GroupKey(name);
+  if (key == "default") {
     return {"X25519MLKEM768", "X25519",    "secp256r1", "X448",
             "secp384r1",      "secp521r1", "ffdhe2048", "ffdhe3072"};
   }
-  if (SameGroupName(name, "DEFAULT_SUITE_B")) return {"secp256r1", "secp384r1"};
+  if (key == "default_suite_b") return {"secp256r1", "secp384r1"};
   return {name};
 }
 
