@@ -38,8 +38,9 @@ class LinePrefix {
   explicit LinePrefix(std::string_view prefix);
 
   // Matches the start of `line`. On success returns the length of the prefix, so that the
-  // severity ("LOG:  ") starts there, and fills `fields`. Not for two threads at once: each
-  // reader has its own.
+  // severity ("LOG:  ") starts there, and fills `fields`: those of its escapes (the others keep
+  // what they held, empty when only this prefix fills `fields`). Not for two threads at once:
+  // each reader has its own.
   std::optional<std::size_t> Match(std::string_view line, PrefixFields& fields) const;
 
   bool has_session_id() const { return has_session_id_; }

@@ -172,13 +172,16 @@ class KeptVectors {
 // The lines PostgreSQL writes after a message, each with its own prefix (elog.c:
 // send_message_to_server_log).
 bool IsAuxiliarySeverity(std::string_view severity) {
-  return severity == "DETAIL" || severity == "HINT" || severity == "QUERY" ||
-         severity == "CONTEXT" || severity == "LOCATION" || severity == "STATEMENT" ||
-         severity == "BACKTRACE";
+  return IsText(severity, "DETAIL") || IsText(severity, "HINT") || IsText(severity, "QUERY") ||
+         IsText(severity, "CONTEXT") || IsText(severity, "LOCATION") ||
+         IsText(severity, "STATEMENT") || IsText(severity, "BACKTRACE");
 }
 
 void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutcome& outcome) {
   PrefixFields fields;
+  // One entry, its fields written again for each line: making a new one costs more.
+  LogEntry entry;
+  entry.forgeable = prefix.writes_client_text();
   bool seen_other = false;  // a line that is not a tab line
   bool leading = true;      // before the block's first message or line that is no entry
   bool in_entry = false;
@@ -190,7 +193,6 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
     if (const std::optional<std::size_t> end = prefix.Match(line, fields)) {
       // The prefix matched only where a severity follows: upper-case letters and digits, ":  ".
       const std::size_t colon = line.find(':', *end);
-      LogEntry entry;
       entry.timestamp = fields.timestamp;
       entry.epoch_timestamp = fields.epoch_timestamp;
       entry.pid = fields.pid;
@@ -203,13 +205,13 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
       entry.client = fields.client;
       entry.carries_application = fields.application_matched;
       entry.backend_type = fields.backend_type;
-      entry.forgeable = prefix.writes_client_text();
+      entry.scan_note = {};
       seen_other = true;
       in_entry = true;
       // DETAIL, STATEMENT, CONTEXT, ... belong to the message before them, and are no entries
       // of their own: a STATEMENT line holds what the client sent, which may read like anything.
       if (IsAuxiliarySeverity(entry.severity)) {
-        if (entry.severity != "CONTEXT") return;
+        if (!IsText(entry.severity, "CONTEXT")) return;
         if (open != kNone && BackendOf(outcome.kept[open]) == BackendOf(entry)) {
           outcome.kept[open].has_context = true;
         } else if (leading && !outcome.leading_context_backend) {

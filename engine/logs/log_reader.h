@@ -4,7 +4,9 @@
 // (PostgreSQL 15+), each read as PostgreSQL writes it (elog.c: send_message_to_server_log,
 // write_csvlog, write_jsonlog). The format is recognised from the content unless given.
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +26,13 @@ std::optional<LogFormat> ParseLogFormat(std::string_view name);
 // bounded.
 inline constexpr std::size_t kMaxValueBytes = 256;
 inline std::string_view Bounded(std::string_view value) { return value.substr(0, kMaxValueBytes); }
+
+// text == literal, compared in place: std::string_view's == calls memcmp, which costs more than
+// the comparison on the few bytes of a severity, once per log line.
+template <std::size_t N>
+bool IsText(std::string_view text, const char (&literal)[N]) {
+  return text.size() == N - 1 && std::memcmp(text.data(), literal, N - 1) == 0;
+}
 
 // One log entry. Views valid during the callback only; empty when the format or prefix does not
 // carry the value.
@@ -60,8 +69,20 @@ struct LogEntry {
     std::uint8_t kind = 0;  // the sink's own classification
     std::optional<std::int64_t> time;
     bool in_window = false;
+    // Parts of `message` the scan found (the sink's own, by its own indices), as offset and
+    // length: still true when the entry is copied, with its message, to outlive its block.
+    struct Part {
+      std::uint32_t at = 0, size = 0;
+    };
+    std::array<Part, 5> parts{};
+    std::int32_t number = 0;  // and a number and flags of the sink's own
+    std::uint8_t flags = 0;
   };
   ScanNote scan_note;
+
+  std::string_view Part(std::size_t index) const {
+    return message.substr(scan_note.parts[index].at, scan_note.parts[index].size);
+  }
 };
 
 // What reading hands entries to, in two stages, so that the blocks of a file are read on several

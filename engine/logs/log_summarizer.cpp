@@ -18,21 +18,30 @@ constexpr std::int64_t kLongestAuthenticationMs = 600 * 1000;
 constexpr std::size_t kApplicationNameBytes = 63;
 constexpr std::size_t kMaxTlsCombinations = 10000;
 
+// Compared in place where the prefix's length is known (std::string_view's == calls memcmp,
+// once per log line here).
 bool StartsWith(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
+  return text.size() >= prefix.size() &&
+         std::memcmp(text.data(), prefix.data(), prefix.size()) == 0;
 }
 
-// text.rfind(needle), which libstdc++ does by comparing the whole needle at every position: the
-// first two bytes are compared first here. Every `connection authorized` line is searched from
-// its end.
+// text.rfind(needle), which libstdc++ does by comparing the whole needle at every position: here
+// glibc's vectorised memrchr finds the needle's second byte (the capital of " SSL enabled (" and
+// " GSS (", rarer than its space), and only there is the needle compared. Every `connection
+// authorized` line is searched from its end.
 std::size_t FindLast(std::string_view text, std::string_view needle) {
   if (needle.size() < 2 || needle.size() > text.size()) return text.rfind(needle);
   const char* const bytes = text.data();
-  for (std::size_t at = text.size() - needle.size() + 1; at-- > 0;) {
-    if (bytes[at] == needle[0] && bytes[at + 1] == needle[1] &&
-        std::memcmp(bytes + at, needle.data(), needle.size()) == 0) {
+  // The second byte of the last place the needle can start is at most this far in.
+  std::size_t limit = text.size() - needle.size() + 2;
+  while (limit > 1) {
+    const void* found = memrchr(bytes + 1, needle[1], limit - 1);
+    if (found == nullptr) break;
+    const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(found) - bytes) - 1;
+    if (bytes[at] == needle[0] && std::memcmp(bytes + at, needle.data(), needle.size()) == 0) {
       return at;
     }
+    limit = at + 1;
   }
   return std::string_view::npos;
 }
@@ -482,6 +491,104 @@ Message Classify(std::string_view message) {
   }
 }
 
+// `part`, a view into the entry's message (or empty), kept as the scan note's part `index`.
+void NotePart(LogEntry& entry, std::size_t index, std::string_view part) {
+  entry.scan_note.parts[index] =
+      part.empty()
+          ? LogEntry::ScanNote::Part{}
+          : LogEntry::ScanNote::Part{static_cast<std::uint32_t>(part.data() - entry.message.data()),
+                                     static_cast<std::uint32_t>(part.size())};
+}
+
+// The part of a `connection received` line's scan note: the client's host.
+constexpr std::size_t kReceivedHost = 0;
+
+constexpr std::string_view kSslPart = " SSL enabled (";
+constexpr std::string_view kGssPart = " GSS (";
+
+// Whether text a client chose (an application name) holds what the server writes after it.
+bool ImitatesTransport(std::string_view text) {
+  return text.find(kSslPart) != std::string_view::npos ||
+         text.find(kGssPart) != std::string_view::npos;
+}
+
+// A `connection authorized` line, taken apart.
+struct AuthorizedLine {
+  std::string_view user, database;
+  std::string_view named;  // the application name, as the message gives it
+  bool tls = false;        // " SSL enabled (...)" with its protocol, cipher and bits
+  std::string_view protocol, cipher;
+  int bits = 0;
+  bool gss_encrypted = false;
+  // The transport is the server's text: no application name imitates it, and the names the
+  // prefix gives are those of the message.
+  bool believed = false;
+};
+
+// Its parts and flags in the scan note.
+enum AuthorizedPart : std::size_t { kUser, kDatabase, kNamed, kProtocol, kCipher };
+constexpr std::uint8_t kTlsFlag = 1, kGssEncryptedFlag = 2, kBelievedFlag = 4;
+
+AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication) {
+  const std::string_view message = entry.message;
+  AuthorizedLine line;
+  // The server appends " SSL enabled (...)" and then " GSS (...)" after the application name
+  // (postinit.c), so the real ones are the last: an application name may hold the same text.
+  const std::size_t ssl_at = FindLast(message, kSslPart);
+  // A GSS part before the SSL part is text of the application name's.
+  const std::size_t gss_from = ssl_at == std::string_view::npos ? 0 : ssl_at;
+  std::size_t gss_at = FindLast(message.substr(gss_from), kGssPart);
+  if (gss_at != std::string_view::npos) gss_at += gss_from;
+  const std::string_view core = message.substr(0, std::min(ssl_at, gss_at));
+  line.user = ValueAfter(core, "user=", {" database=", " application_name="});
+  line.database =
+      replication ? std::string_view() : ValueAfter(core, " database=", {" application_name="});
+  const std::size_t application_at = core.find(" application_name=");
+  line.named = application_at == std::string_view::npos
+                   ? std::string_view()
+                   : core.substr(application_at + sizeof(" application_name=") - 1);
+  if (ssl_at != std::string_view::npos) {
+    if (const std::optional<TlsDetails> tls =
+            ParseTlsDetails(message.substr(ssl_at + kSslPart.size()))) {
+      line.tls = true;
+      line.protocol = tls->protocol;
+      line.cipher = tls->cipher;
+      line.bits = tls->bits;
+    }
+  }
+  line.gss_encrypted = gss_at != std::string_view::npos &&
+                       message.find("encrypted=yes", gss_at) != std::string_view::npos;
+  // The user and database the line's prefix (or csvlog and jsonlog's columns) gives are the
+  // message's: a name that holds a transport's text makes them differ.
+  const bool names_agree = (Known(entry.user).empty() || Known(entry.user) == Known(line.user)) &&
+                           (replication || Known(entry.database).empty() ||
+                            Known(entry.database) == Known(line.database));
+  line.believed = !ImitatesTransport(line.named) && names_agree;
+  return line;
+}
+
+void NoteAuthorizedLine(LogEntry& entry, bool replication) {
+  const AuthorizedLine line = ReadAuthorizedLine(entry, replication);
+  NotePart(entry, kUser, line.user);
+  NotePart(entry, kDatabase, line.database);
+  NotePart(entry, kNamed, line.named);
+  NotePart(entry, kProtocol, line.protocol);
+  NotePart(entry, kCipher, line.cipher);
+  entry.scan_note.number = line.bits;
+  entry.scan_note.flags = static_cast<std::uint8_t>((line.tls ? kTlsFlag : 0) |
+                                                    (line.gss_encrypted ? kGssEncryptedFlag : 0) |
+                                                    (line.believed ? kBelievedFlag : 0));
+}
+
+AuthorizedLine NotedAuthorizedLine(const LogEntry& entry) {
+  const std::uint8_t flags = entry.scan_note.flags;
+  return {entry.Part(kUser),           entry.Part(kDatabase),
+          entry.Part(kNamed),          (flags & kTlsFlag) != 0,
+          entry.Part(kProtocol),       entry.Part(kCipher),
+          entry.scan_note.number,      (flags & kGssEncryptedFlag) != 0,
+          (flags & kBelievedFlag) != 0};
+}
+
 // A block's scan: the window of all its entries, and the few entries that can count.
 class SummaryScan : public LogEntrySink::BlockScan {
  public:
@@ -492,10 +599,19 @@ class SummaryScan : public LogEntrySink::BlockScan {
     const bool in_window = window.Add(entry, time);
     // The server's connection messages are LOG and FATAL: an ERROR, or a line of another kind,
     // that reads like one is a client's text.
-    if (entry.severity != "LOG" && entry.severity != "FATAL") return false;
+    if (!IsText(entry.severity, "LOG") && !IsText(entry.severity, "FATAL")) return false;
     const Message kind = Classify(entry.message);
     if (kind == Message::kOther) return false;
-    entry.scan_note = {static_cast<std::uint8_t>(kind), time, in_window};
+    entry.scan_note.kind = static_cast<std::uint8_t>(kind);
+    entry.scan_note.time = time;
+    entry.scan_note.in_window = in_window;
+    // Taken apart here, on the block's thread, while its line is in this core's cache: the lines
+    // of the sessions are most of what Add, which runs on one thread at a time, would read.
+    if (kind == Message::kReceived) {
+      NotePart(entry, kReceivedHost, ValueAfter(entry.message, "host=", {" "}));
+    } else if (kind == Message::kAuthorized || kind == Message::kReplicationAuthorized) {
+      NoteAuthorizedLine(entry, kind == Message::kReplicationAuthorized);
+    }
     return true;
   }
 
@@ -538,7 +654,7 @@ void LogSummarizer::Add(const LogEntry& entry) {
     }
     return;
   }
-  const bool fatal = entry.severity == "FATAL";
+  const bool fatal = IsText(entry.severity, "FATAL");
   const std::string key = SessionKey(entry);
   if (time && (!latest_ || *time > *latest_)) latest_ = time;
   // A later line of a session settles the transport held for it; a new connection on the same
@@ -553,8 +669,7 @@ void LogSummarizer::Add(const LogEntry& entry) {
   // window's start may be authorized inside it.
   if (kind == Message::kReceived && !key.empty()) {
     if (sessions_.size() >= kMaxOpenSessions) MakeRoom(time);
-    sessions_[key] =
-        Session{std::string(Bounded(ValueAfter(message, "host=", {" "}))), time, false, {}};
+    sessions_[key] = Session{std::string(Bounded(entry.Part(kReceivedHost))), time, false, {}};
   }
   if (counted) {
     switch (kind) {
@@ -621,7 +736,7 @@ void LogSummarizer::Add(const LogEntry& entry) {
   }
   if (kind == Message::kAuthorized || kind == Message::kReplicationAuthorized) {
     // Held, if held, until a later line of the session; counted only inside the window.
-    Authorized(entry, message, kind == Message::kReplicationAuthorized, time, counted, key);
+    Authorized(entry, kind == Message::kReplicationAuthorized, time, counted, key);
     const auto session = key.empty() ? sessions_.end() : sessions_.find(key);
     if (session != sessions_.end() && !session->second.unconfirmed) sessions_.erase(session);
     return;
@@ -650,58 +765,19 @@ void LogSummarizer::HbaLineUsed(std::string_view message) {
   }
 }
 
-namespace {
-
-constexpr std::string_view kSslPart = " SSL enabled (";
-constexpr std::string_view kGssPart = " GSS (";
-
-// Whether text a client chose (an application name) holds what the server writes after it.
-bool ImitatesTransport(std::string_view text) {
-  return text.find(kSslPart) != std::string_view::npos ||
-         text.find(kGssPart) != std::string_view::npos;
-}
-
-}  // namespace
-
-void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, bool replication,
+void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
                                std::optional<std::int64_t> time, bool counted,
                                const std::string& key) {
   if (counted) ++summary_.connections.authorized;
-  // The server appends " SSL enabled (...)" and then " GSS (...)" after the application name
-  // (postinit.c), so the real ones are the last: an application name may hold the same text.
-  const std::size_t ssl_at = FindLast(message, kSslPart);
-  // A GSS part before the SSL part is text of the application name's.
-  const std::size_t gss_from = ssl_at == std::string_view::npos ? 0 : ssl_at;
-  std::size_t gss_at = FindLast(message.substr(gss_from), kGssPart);
-  if (gss_at != std::string_view::npos) gss_at += gss_from;
-  const std::string_view core = message.substr(0, std::min(ssl_at, gss_at));
-  const std::string_view user = ValueAfter(core, "user=", {" database=", " application_name="});
-  const std::string_view database =
-      replication ? std::string_view() : ValueAfter(core, " database=", {" application_name="});
-  const std::size_t application_at = core.find(" application_name=");
-  const std::string_view named =
-      application_at == std::string_view::npos
-          ? std::string_view()
-          : core.substr(application_at + sizeof(" application_name=") - 1);
-  const std::string_view application = !named.empty() ? named : Known(entry.application);
-  if (counted) authorized_databases_.Add(database);
+  const AuthorizedLine line = NotedAuthorizedLine(entry);
+  const std::string_view application = !line.named.empty() ? line.named : Known(entry.application);
+  if (counted) authorized_databases_.Add(line.database);
   const std::string client = ClientOf(entry, key);
-  std::optional<TlsDetails> tls;
-  if (ssl_at != std::string_view::npos) {
-    tls = ParseTlsDetails(message.substr(ssl_at + kSslPart.size()));
-  }
-  const bool gss_encrypted = gss_at != std::string_view::npos &&
-                             message.find("encrypted=yes", gss_at) != std::string_view::npos;
-  // The user and database the line's prefix (or csvlog and jsonlog's columns) gives are the
-  // message's: a name that holds a transport's text makes them differ.
-  const bool names_agree =
-      (Known(entry.user).empty() || Known(entry.user) == Known(user)) &&
-      (replication || Known(entry.database).empty() || Known(entry.database) == Known(database));
-  const bool believed = !ImitatesTransport(named) && names_agree;
+  const bool believed = line.believed;
   // A claim of encryption after a name the client chose is believed once a later line of the
   // session shows that the name does not imitate it (the authorized line cannot: the name is
   // not set yet when it is written): held in the session until then, built where it is held.
-  const bool held = believed && (tls || gss_encrypted) && !named.empty() &&
+  const bool held = believed && (line.tls || line.gss_encrypted) && !line.named.empty() &&
                     entry.carries_application && !key.empty();
   Authorization counted_now;
   Authorization* target = &counted_now;
@@ -710,28 +786,28 @@ void LogSummarizer::Authorized(const LogEntry& entry, std::string_view message, 
     Session& session = sessions_[key];
     Settle(session, nullptr);
     target = &session.unconfirmed.emplace();
-    target->named = Bounded(named);
+    target->named = Bounded(line.named);
   }
   Authorization& authorization = *target;
   authorization.time = time;
   authorization.counted = counted;
   LogSessionGroup& group = authorization.group;
   group.replication = replication;
-  group.user = Known(user);
-  group.database = Known(database);
+  group.user = Known(line.user);
+  group.database = Known(line.database);
   group.client = Known(client);
   group.application = Known(application);
   if (!believed) {
     // A name that holds a transport's text before the real one: what is real cannot be told.
-  } else if (tls) {
+  } else if (line.tls) {
     group.transport = "tcp_tls";
-    group.tls_version = Bounded(tls->protocol);
-    group.cipher = Bounded(tls->cipher);
-    group.bits = tls->bits;
-    const std::optional<TlsVersion> version = ParseTlsVersion(tls->protocol);
+    group.tls_version = Bounded(line.protocol);
+    group.cipher = Bounded(line.cipher);
+    group.bits = line.bits;
+    const std::optional<TlsVersion> version = ParseTlsVersion(line.protocol);
     // A protocol pgward does not know (SSLv3) is below any minimum.
     authorization.below_minimum = !version || *version < options_.min_tls_version;
-  } else if (gss_encrypted) {
+  } else if (line.gss_encrypted) {
     group.transport = "tcp_gssenc";
   } else if (client == "[local]") {
     group.transport = "local";

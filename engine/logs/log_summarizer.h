@@ -141,8 +141,9 @@ class LogSummarizer : public LogEntrySink {
     std::optional<Authorization> unconfirmed;
   };
 
-  void Authorized(const LogEntry& entry, std::string_view message, bool replication,
-                  std::optional<std::int64_t> time, bool counted, const std::string& key);
+  // A `connection authorized` line, which the block's scan took apart.
+  void Authorized(const LogEntry& entry, bool replication, std::optional<std::int64_t> time,
+                  bool counted, const std::string& key);
   // Counts an authorized session by its transport.
   void Count(Authorization& authorization);
   // Counts the transport held for `session`: as written if `later` (a later line of the

@@ -157,6 +157,22 @@ TEST(LinePrefixTest, PercentQEndsThePrefixOfNonSessionProcesses) {
   ASSERT_TRUE(prefix.Match("2026-12-03 22:23:17.110 UTC [28272] app@db1 FATAL:  no", fields));
   EXPECT_EQ(fields.user, "app");
   EXPECT_EQ(fields.database, "db1");
+  // The same fields again for the next line: what a session line gave is not left behind.
+  ASSERT_TRUE(prefix.Match(postmaster, fields));
+  EXPECT_EQ(fields.user, "");
+  EXPECT_EQ(fields.database, "");
+  EXPECT_EQ(fields.pid, "28263");
+}
+
+TEST(LinePrefixTest, OnlyAPaddingsSpacesAreCutFromAValue) {
+  // PostgreSQL writes a user name as the client sent it, spaces and all.
+  const LinePrefix unpadded("%m [%p] %u@%d ");
+  PrefixFields fields;
+  ASSERT_TRUE(unpadded.Match("2026-12-03 22:23:17.110 UTC [28272]  bob @db1 FATAL:  no", fields));
+  EXPECT_EQ(fields.user, " bob ");
+  const LinePrefix padded("%m [%p] %-6u@%d ");
+  ASSERT_TRUE(padded.Match("2026-12-03 22:23:17.110 UTC [28272] bob   @db1 FATAL:  no", fields));
+  EXPECT_EQ(fields.user, "bob");
 }
 
 TEST(LinePrefixTest, PercentQSplitsTheLiteralAroundIt) {
