@@ -1,7 +1,7 @@
 # pgward in a container, for scheduled runs (examples/kubernetes/). Two stages: the first builds
 # the Debian package with the same scripts/install-deps and `make package` as a developer's
 # machine and CI; the second is Debian 12 with that package installed, so apt brings exactly the
-# runtime libraries dpkg-shlibdeps found (libpq5, libssl3, ...) and no compiler.
+# runtime libraries the package depends on (libpq5, libssl3, ...) and no compiler.
 #
 #   docker build -t pgward .
 #   docker run --rm pgward --version

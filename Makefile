@@ -26,7 +26,8 @@ test-asan: deps
 demo: build
 	@scripts/demo
 
-# A Debian package of the build (CPack; dependencies from dpkg-shlibdeps) in build/package/.
+# A Debian package of the build (CPack; dependencies from dpkg-shlibdeps, and libpq5) in
+# build/package/.
 package: build
 	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls $(abspath $(BUILD_DIR))/package/*.deb
 

@@ -1,5 +1,6 @@
 #include "engine/logs/line_prefix.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdlib>
@@ -46,8 +47,9 @@ std::uint64_t Load8(const char* bytes) {
 // Whether the literal `element` starts at `at` (the line has its bytes from `at` on): compared
 // in place, a word at a time, without a call to memcmp.
 bool LiteralAt(const Element& element, std::string_view line, std::size_t at) {
-  if (element.word_mask != 0 && line.size() - at >= 8) {
-    return ((Load8(line.data() + at) ^ element.word) & element.word_mask) == 0;
+  if (element.word_masks[0] != 0 && line.size() - at >= 16) {
+    return (((Load8(line.data() + at) ^ element.words[0]) & element.word_masks[0]) |
+            ((Load8(line.data() + at + 8) ^ element.words[1]) & element.word_masks[1])) == 0;
   }
   const std::string& literal = element.literal;
   for (std::size_t i = 0; i < literal.size(); ++i) {
@@ -452,13 +454,67 @@ LinePrefix::LinePrefix(std::string_view prefix) {
   for (std::size_t i = 0; i < elements_.size(); ++i) {
     Element& element = elements_[i];
     if (element.field != Field::kNone) field_elements_.push_back(i);
+    // %h and %r give the same field.
+    const auto same_field = [](Field a, Field b) {
+      const auto client = [](Field field) {
+        return field == Field::kHostAndPort ? Field::kHost : field;
+      };
+      return client(a) == client(b);
+    };
+    if (element.field != Field::kNone && i >= session_only_at_ &&
+        std::none_of(
+            elements_.begin(), elements_.begin() + session_only_at_,
+            [&](const Element& before) { return same_field(before.field, element.field); })) {
+      session_only_fields_.push_back(i);
+    }
     const std::size_t size = element.literal.size();
-    if (element.kind != Kind::kLiteral || size == 0 || size > 8) continue;
-    unsigned char word[8] = {}, mask[8] = {};
-    std::memcpy(word, element.literal.data(), size);
-    std::memset(mask, 0xff, size);
-    std::memcpy(&element.word, word, 8);
-    std::memcpy(&element.word_mask, mask, 8);
+    if (element.kind != Kind::kLiteral || size == 0 || size > 16) continue;
+    unsigned char words[16] = {}, masks[16] = {};
+    std::memcpy(words, element.literal.data(), size);
+    std::memset(masks, 0xff, size);
+    std::memcpy(element.words, words, 16);
+    std::memcpy(element.word_masks, masks, 16);
+  }
+}
+
+void LinePrefix::Store(const Element& element, std::string_view value, bool matched,
+                       PrefixFields& fields) {
+  switch (element.field) {
+    case Field::kNone:
+      break;
+    case Field::kTimestamp:
+      fields.timestamp = value;
+      fields.epoch_timestamp = element.kind == Kind::kEpoch;
+      break;
+    case Field::kPid:
+      fields.pid = value;
+      break;
+    case Field::kSessionId:
+      fields.session_id = value;
+      break;
+    case Field::kUser:
+      fields.user = value;
+      break;
+    case Field::kDatabase:
+      fields.database = value;
+      break;
+    case Field::kApplication:
+      fields.application = value;
+      fields.application_matched = matched;
+      break;
+    case Field::kHost:
+      fields.client = value;
+      break;
+    case Field::kHostAndPort: {
+      // "host(port)" over TCP, "[local]" over the Unix socket.
+      const std::size_t open = value.rfind('(');
+      fields.client =
+          open != std::string_view::npos && value.back() == ')' ? value.substr(0, open) : value;
+      break;
+    }
+    case Field::kBackendType:
+      fields.backend_type = value;
+      break;
   }
 }
 
@@ -487,49 +543,14 @@ std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
   // the match): those cut off with the rest of a line after %q become empty.
   fields.application_matched = false;
   for (const std::size_t i : field_elements_) {
-    const std::string_view span =
-        i < used ? line.substr(spans[i].first, spans[i].second - spans[i].first)
-                 : std::string_view();
+    if (i >= used) break;
+    const std::string_view span = line.substr(spans[i].first, spans[i].second - spans[i].first);
     // The spaces of a padding are not the value's; without one, a space is (a user name may
     // begin with one).
-    const std::string_view value = elements_[i].padding != 0 ? Trim(span) : span;
-    switch (elements_[i].field) {
-      case Field::kNone:
-        break;
-      case Field::kTimestamp:
-        fields.timestamp = value;
-        fields.epoch_timestamp = elements_[i].kind == Kind::kEpoch;
-        break;
-      case Field::kPid:
-        fields.pid = value;
-        break;
-      case Field::kSessionId:
-        fields.session_id = value;
-        break;
-      case Field::kUser:
-        fields.user = value;
-        break;
-      case Field::kDatabase:
-        fields.database = value;
-        break;
-      case Field::kApplication:
-        fields.application = value;
-        fields.application_matched = i < used;
-        break;
-      case Field::kHost:
-        fields.client = value;
-        break;
-      case Field::kHostAndPort: {
-        // "host(port)" over TCP, "[local]" over the Unix socket.
-        const std::size_t open = value.rfind('(');
-        fields.client =
-            open != std::string_view::npos && value.back() == ')' ? value.substr(0, open) : value;
-        break;
-      }
-      case Field::kBackendType:
-        fields.backend_type = value;
-        break;
-    }
+    Store(elements_[i], elements_[i].padding != 0 ? Trim(span) : span, true, fields);
+  }
+  if (used < elements_.size()) {
+    for (const std::size_t i : session_only_fields_) Store(elements_[i], {}, false, fields);
   }
   return end;
 }

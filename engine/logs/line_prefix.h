@@ -80,14 +80,21 @@ class LinePrefix {
     Field field = Field::kNone;
     std::string literal;
     int padding = 0;  // %-10u: -10 (padded on the right), %10u: 10 (on the left)
-    // A literal of 1 to 8 bytes as the 8-byte word it starts, and which of the word's bytes are
-    // its: compared with one load where the line has 8 bytes left.
-    std::uint64_t word = 0, word_mask = 0;
+    // A literal of 1 to 16 bytes as the two 8-byte words it starts, and which of the words'
+    // bytes are its: compared with two loads where the line has 16 bytes left.
+    std::uint64_t words[2] = {}, word_masks[2] = {};
   };
 
  private:
   std::vector<Element> elements_;
+  // Writes `element`'s field of `fields` (`matched`: the line had it, not cut off after %q).
+  static void Store(const Element& element, std::string_view value, bool matched,
+                    PrefixFields& fields);
+
   std::vector<std::size_t> field_elements_;  // the elements that give a field
+  // Those after %q whose field no element before it gives: empty in the lines of processes
+  // that are no session's.
+  std::vector<std::size_t> session_only_fields_;
   mutable std::vector<std::pair<std::size_t, std::size_t>> spans_;  // per element, reused
   std::size_t session_only_at_ = 0;  // index of %q, or elements_.size()
   bool has_session_id_ = false;

@@ -300,9 +300,14 @@ namespace {
 // the same day, zone and shape as `same_as` (a time ParseLogTime read).
 std::optional<std::int64_t> SameDayTimeOfDay(std::string_view text, std::string_view same_as) {
   constexpr std::size_t kDay = 11;  // "2026-12-03 "
+  // Read where the time changes, once every few lines: digits in place, no call to memcmp for the
+  // day (its length is known here).
+  if (text.size() != same_as.size() || text.size() < kDay + 8 ||
+      std::memcmp(text.data(), same_as.data(), kDay) != 0) {
+    return std::nullopt;
+  }
   const std::size_t zone = text.rfind(' ');
-  if (text.size() != same_as.size() || zone == std::string_view::npos || zone < kDay + 8 ||
-      text.substr(0, kDay) != same_as.substr(0, kDay) ||
+  if (zone == std::string_view::npos || zone < kDay + 8 ||
       text.substr(zone) != same_as.substr(zone)) {
     return std::nullopt;
   }
@@ -311,13 +316,21 @@ std::optional<std::int64_t> SameDayTimeOfDay(std::string_view text, std::string_
       (clock.size() == 12 && clock[8] != '.')) {
     return std::nullopt;
   }
-  const auto hour = Digits(clock.substr(0, 2)), minute = Digits(clock.substr(3, 2)),
-             second = Digits(clock.substr(6, 2));
-  const auto fraction = clock.size() == 12 ? Digits(clock.substr(9, 3)) : std::optional<int>(0);
-  if (!hour || !minute || !second || !fraction || *hour > 23 || *minute > 59 || *second > 60) {
-    return std::nullopt;
+  const auto digit = [&](std::size_t at) { return static_cast<unsigned>(clock[at] - '0'); };
+  const unsigned digits[] = {digit(0), digit(1), digit(3), digit(4), digit(6), digit(7)};
+  for (const unsigned value : digits) {
+    if (value > 9) return std::nullopt;
   }
-  return ((*hour * 60 + *minute) * 60 + *second) * std::int64_t{1000} + *fraction;
+  const unsigned hour = digits[0] * 10 + digits[1], minute = digits[2] * 10 + digits[3],
+                 second = digits[4] * 10 + digits[5];
+  unsigned fraction = 0;
+  if (clock.size() == 12) {
+    const unsigned tenths = digit(9), hundredths = digit(10), thousandths = digit(11);
+    if (tenths > 9 || hundredths > 9 || thousandths > 9) return std::nullopt;
+    fraction = tenths * 100 + hundredths * 10 + thousandths;
+  }
+  if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  return ((hour * 60 + minute) * 60 + second) * std::int64_t{1000} + fraction;
 }
 
 }  // namespace

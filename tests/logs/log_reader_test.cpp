@@ -162,6 +162,13 @@ TEST(LinePrefixTest, PercentQEndsThePrefixOfNonSessionProcesses) {
   EXPECT_EQ(fields.user, "");
   EXPECT_EQ(fields.database, "");
   EXPECT_EQ(fields.pid, "28263");
+  // An escape on both sides of %q: the lines without a session keep the value before it.
+  const LinePrefix twice("%m [%p] %q%u@%d %p ");
+  ASSERT_TRUE(twice.Match("2026-12-03 22:23:17.110 UTC [28272] app@db1 28272 FATAL:  no", fields));
+  EXPECT_EQ(fields.user, "app");
+  ASSERT_TRUE(twice.Match(postmaster, fields));
+  EXPECT_EQ(fields.pid, "28263");
+  EXPECT_EQ(fields.user, "");
 }
 
 TEST(LinePrefixTest, OnlyAPaddingsSpacesAreCutFromAValue) {
