@@ -553,10 +553,26 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication) {
   std::size_t gss_at = FindLast(message.substr(gss_from), kGssPart);
   if (gss_at != std::string_view::npos) gss_at += gss_from;
   const std::string_view core = message.substr(0, std::min(ssl_at, gss_at));
-  line.user = ValueAfter(core, "user=", {" database=", " application_name="});
-  line.database =
-      replication ? std::string_view() : ValueAfter(core, " database=", {" application_name="});
-  const std::size_t application_at = core.find(" application_name=");
+  // The message begins "[replication ]connection authorized: user=" (Classify), so the first
+  // " database=" and " application_name=" are after "user=": each is looked for once.
+  constexpr std::string_view kUser = "user=", kDatabase = " database=",
+                             kApplication = " application_name=";
+  const std::size_t user_at = core.find(kUser);
+  const std::size_t database_at = core.find(kDatabase);
+  const std::size_t application_at = core.find(kApplication);
+  if (user_at != std::string_view::npos) {
+    const std::size_t from = user_at + kUser.size();
+    const std::size_t end =
+        std::min({core.size(), database_at < from ? core.find(kDatabase, from) : database_at,
+                  application_at < from ? core.find(kApplication, from) : application_at});
+    line.user = core.substr(from, end - from);
+  }
+  if (!replication && database_at != std::string_view::npos) {
+    const std::size_t from = database_at + kDatabase.size();
+    const std::size_t end = std::min(
+        core.size(), application_at < from ? core.find(kApplication, from) : application_at);
+    line.database = core.substr(from, end - from);
+  }
   line.named = application_at == std::string_view::npos
                    ? std::string_view()
                    : core.substr(application_at + sizeof(" application_name=") - 1);
