@@ -1,7 +1,10 @@
 // make bench (scan --hba): the whole `pgward scan --hba FILE` process, writing all four report
 // formats, on generated files whose size doubles, to show how the cost grows. Goals (#15):
 // 100,000 lines in under 1 s and 300 MB, 10,000 lines in under 100 ms, and each doubling of
-// the file close to doubling the time (a ratio near 2.0; 4.0 would be quadratic).
+// the file close to doubling the time (a ratio near 2.0; 4.0 would be quadratic). Each size runs
+// three times: the time is the fastest (a neighbour on a shared machine only ever lengthens a
+// run), the memory the largest.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,14 +44,20 @@ int main() {
   for (int lines : {1000, 10000, 3125, 6250, 12500, 25000, 50000, 100000}) {
     const std::filesystem::path file = work / ("pg_hba." + std::to_string(lines) + ".conf");
     std::ofstream(file) << pgward::bench::GenerateHbaFile(lines);
-    const std::filesystem::path out_dir = work / "out";
-    std::vector<ProcessRun> runs;
-    for (int repetition = 0; repetition < (lines >= 50000 ? 1 : 3); ++repetition) {
-      runs.push_back(ScanOnce(file, out_dir));
+    // On disk before anything is timed: the kernel's writeback of a fresh file would take the
+    // cores the scan is timed on.
+    if (const int written = open(file.c_str(), O_RDONLY); written >= 0) {
+      fsync(written);
+      close(written);
     }
-    std::sort(runs.begin(), runs.end(),
-              [](const ProcessRun& a, const ProcessRun& b) { return a.seconds < b.seconds; });
-    const ProcessRun& median = runs[runs.size() / 2];
+    const std::filesystem::path out_dir = work / "out";
+    ProcessRun best;
+    for (int repetition = 0; repetition < 3; ++repetition) {
+      const ProcessRun run = ScanOnce(file, out_dir);
+      const long peak = std::max(best.peak_rss_kib, run.peak_rss_kib);
+      if (repetition == 0 || run.seconds < best.seconds) best = run;
+      best.peak_rss_kib = peak;
+    }
     std::uintmax_t report_bytes = 0;
     for (const auto& entry : std::filesystem::directory_iterator(out_dir)) {
       report_bytes += entry.file_size();
@@ -56,15 +65,15 @@ int main() {
     // 1,000 and 10,000 lines for their goals, then a series that doubles.
     char ratio[16] = "";
     if (previous_lines * 2 == lines)
-      std::snprintf(ratio, sizeof ratio, "%.2f", median.seconds / previous);
-    std::printf("%9d %10.3f %10.1f %12.1f %10s%s\n", lines, median.seconds,
-                median.peak_rss_kib / 1024.0, static_cast<double>(report_bytes) / (1 << 20), ratio,
-                median.exit_code == 1 ? "" : "  (unexpected exit code)");
-    if (lines == 10000 && median.seconds >= 0.1) goals_met = false;
-    if (lines == 100000 && (median.seconds >= 1.0 || median.peak_rss_kib >= 300 * 1024)) {
+      std::snprintf(ratio, sizeof ratio, "%.2f", best.seconds / previous);
+    std::printf("%9d %10.3f %10.1f %12.1f %10s%s\n", lines, best.seconds,
+                best.peak_rss_kib / 1024.0, static_cast<double>(report_bytes) / (1 << 20), ratio,
+                best.exit_code == 1 ? "" : "  (unexpected exit code)");
+    if (lines == 10000 && best.seconds >= 0.1) goals_met = false;
+    if (lines == 100000 && (best.seconds >= 1.0 || best.peak_rss_kib >= 300 * 1024)) {
       goals_met = false;
     }
-    previous = median.seconds;
+    previous = best.seconds;
     previous_lines = lines;
   }
   std::filesystem::remove_all(work);
