@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bench/run_process.h"
 
@@ -118,13 +119,20 @@ std::map<std::string, std::uint64_t> PgbadgerCounts(const std::filesystem::path&
   return counts;
 }
 
-ProcessRun Best(int runs, const std::vector<std::string>& argv, const std::string& out) {
+// The best of `runs` runs of each command, taken in turns, so that a busy spell of a shared
+// machine (which only ever lengthens a run) falls on all of them alike.
+struct Timed {
+  std::vector<std::string> argv;
+  std::string out;
   ProcessRun best;
+};
+void BestInTurns(int runs, std::vector<Timed*> commands) {
   for (int i = 0; i < runs; ++i) {
-    const ProcessRun run = RunProcess(argv, out);
-    if (i == 0 || run.seconds < best.seconds) best = run;
+    for (Timed* command : commands) {
+      const ProcessRun run = RunProcess(command->argv, command->out);
+      if (i == 0 || run.seconds < command->best.seconds) command->best = run;
+    }
   }
-  return best;
 }
 
 }  // namespace
@@ -155,16 +163,19 @@ int main() {
     // The best of several runs: a tenth of a second is easily lengthened by a neighbour on a
     // shared machine, never shortened.
     constexpr int kRuns = 7;
-    const ProcessRun wc = Best(kRuns, {"wc", "-l", log.string()}, "/dev/null");
+    Timed wc_run{{"wc", "-l", log.string()}, "/dev/null", {}};
     // Every core (pgward's default), and one, for the speed-up the cores give.
     const auto summary = [&](unsigned jobs) {
-      return Best(kRuns,
-                  {PGWARD_BINARY, "log", "summary", log.string(), "--format", "json",
-                   "--log-line-prefix", kPrefix, "--jobs", std::to_string(jobs)},
-                  ours.string());
+      return Timed{{PGWARD_BINARY, "log", "summary", log.string(), "--format", "json",
+                    "--log-line-prefix", kPrefix, "--jobs", std::to_string(jobs)},
+                   ours.string(),
+                   {}};
     };
-    const ProcessRun one_core = summary(1);
-    const ProcessRun pgward = summary(cores);
+    Timed one_core_run = summary(1), every_core_run = summary(cores);
+    BestInTurns(kRuns, {&wc_run, &one_core_run, &every_core_run});
+    const ProcessRun& wc = wc_run.best;
+    const ProcessRun& one_core = one_core_run.best;
+    const ProcessRun& pgward = every_core_run.best;
     if (one_core.exit_code != 0 || pgward.exit_code != 0) {
       std::printf("pgward log summary failed (exit %d)\n",
                   one_core.exit_code != 0 ? one_core.exit_code : pgward.exit_code);
