@@ -52,11 +52,18 @@ int main() {
     }
     const std::filesystem::path out_dir = work / "out";
     ProcessRun best;
+    int failed_exit = 0;  // a run that did not end as a scan with findings does (exit 1)
     for (int repetition = 0; repetition < 3; ++repetition) {
       const ProcessRun run = ScanOnce(file, out_dir);
+      if (run.exit_code != 1) failed_exit = run.exit_code;
       const long peak = std::max(best.peak_rss_kib, run.peak_rss_kib);
       if (repetition == 0 || run.seconds < best.seconds) best = run;
       best.peak_rss_kib = peak;
+    }
+    if (failed_exit != 0 || !std::filesystem::exists(out_dir)) {
+      std::printf("%9d pgward scan failed (exit %d)\n", lines, failed_exit);
+      goals_met = false;
+      continue;
     }
     std::uintmax_t report_bytes = 0;
     for (const auto& entry : std::filesystem::directory_iterator(out_dir)) {
@@ -66,9 +73,8 @@ int main() {
     char ratio[16] = "";
     if (previous_lines * 2 == lines)
       std::snprintf(ratio, sizeof ratio, "%.2f", best.seconds / previous);
-    std::printf("%9d %10.3f %10.1f %12.1f %10s%s\n", lines, best.seconds,
-                best.peak_rss_kib / 1024.0, static_cast<double>(report_bytes) / (1 << 20), ratio,
-                best.exit_code == 1 ? "" : "  (unexpected exit code)");
+    std::printf("%9d %10.3f %10.1f %12.1f %10s\n", lines, best.seconds, best.peak_rss_kib / 1024.0,
+                static_cast<double>(report_bytes) / (1 << 20), ratio);
     if (lines == 10000 && best.seconds >= 0.1) goals_met = false;
     if (lines == 100000 && (best.seconds >= 1.0 || best.peak_rss_kib >= 300 * 1024)) {
       goals_met = false;

@@ -4,9 +4,9 @@
 // mapping and relocating them took 6 of the 19 ms pgward needed to start, on every run, also
 // those that never connect to a server (a pg_hba.conf review in CI, a log summary, policy tests).
 // So pgward is not linked to libpq: the libpq functions it calls are defined here, each forwarding
-// to libpq's own, which the first call loads: the one pgward was built with (PGWARD_LIBPQ_DIR,
-// where a build tree's run path would have found it), else libpq.so.5 where the system keeps
-// it (the soname of every libpq since 8.3).
+// to libpq's own, which the first call loads (libpq.so.5, the soname of every libpq since 8.3,
+// where the system keeps its libraries; a build against a libpq elsewhere runs with
+// LD_LIBRARY_PATH naming its directory, as no run path is written into the binary).
 // libpq-fe.h's declarations check each signature below. The Debian package still depends on libpq5
 // (CMakeLists.txt), so the library is there when a scan needs it.
 
@@ -25,8 +25,7 @@ constexpr char kLibpq[] = "libpq.so.5";
 
 void* Libpq() {
   static void* const handle = [] {
-    void* opened = dlopen(PGWARD_LIBPQ_DIR "/libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-    if (opened == nullptr) opened = dlopen(kLibpq, RTLD_NOW | RTLD_LOCAL);
+    void* opened = dlopen(kLibpq, RTLD_NOW | RTLD_LOCAL);
     if (opened == nullptr) {
       // As the dynamic loader would have refused to start pgward linked to libpq: nothing can be
       // collected without it, and exiting is the only answer that cannot read as a pass.

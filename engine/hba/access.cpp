@@ -747,16 +747,22 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
       if (high != MaxNumber(FamilyOf(space))) events[space].push_back({high + 1, {false, r}});
     }
   }
-  // At most a range per event and space, and one per symbolic entry: reserved at once, as the
-  // vector of a large file grows to a hundred megabytes, and each regrowth copies it into memory
-  // the kernel must first clear.
-  size_t most_ranges = kSpaces;
-  for (size_t space = 0; space < kSpaces; ++space) most_ranges += events[space].size();
+  // At most a range per distinct event position and space, one more per space, and one per
+  // symbolic entry: reserved at once, as the vector of a large file grows to a hundred megabytes,
+  // and each regrowth copies it into memory the kernel must first clear.
+  size_t most_ranges = 0;
+  for (size_t space = 0; space < kSpaces; ++space) {
+    std::vector<std::pair<Number, std::pair<bool, size_t>>>& list = events[space];
+    std::sort(list.begin(), list.end());
+    most_ranges += 1;
+    for (size_t e = 0; e < list.size(); ++e) {
+      if (e == 0 || list[e].first != list[e - 1].first) ++most_ranges;
+    }
+  }
   for (const RecordAccess& record : map.records) most_ranges += record.symbolic_reachable.size();
   map.ranges.reserve(most_ranges);
   for (size_t space = 0; space < kSpaces; ++space) {
     std::vector<std::pair<Number, std::pair<bool, size_t>>>& list = events[space];
-    std::sort(list.begin(), list.end());
     std::set<size_t> active;
     const Number last = space == kLocalSpace ? 0 : MaxNumber(FamilyOf(space));
     auto emit = [&](Number low, Number high) {

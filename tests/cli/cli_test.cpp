@@ -24,8 +24,9 @@ TEST(CliTest, VersionPrintsTheProjectVersion) {
 }
 
 #ifdef PGWARD_JEMALLOC
-// The binary runs on jemalloc with transparent huge pages (engine/cli/allocator.cpp): jemalloc's
-// statistics, asked for through its environment variable, show the options it started with.
+// The binary runs on jemalloc with transparent huge pages, one arena and no decay
+// (engine/cli/allocator.cpp): jemalloc's statistics, asked for through its environment variable,
+// show the options it started with.
 TEST(CliTest, RunsOnJemallocWithTransparentHugePages) {
   // Without THP in the kernel jemalloc reports the option "not supported": nothing to check.
   if (!std::filesystem::exists("/sys/kernel/mm/transparent_hugepage/enabled")) {
@@ -37,6 +38,9 @@ TEST(CliTest, RunsOnJemallocWithTransparentHugePages) {
   EXPECT_NE(result.err.find("opt.thp: \"always\""), std::string::npos)
       << result.err.substr(0, 2000);
   EXPECT_NE(result.err.find("opt.metadata_thp: \"always\""), std::string::npos);
+  EXPECT_NE(result.err.find("opt.narenas: 1\n"), std::string::npos);
+  EXPECT_NE(result.err.find("opt.dirty_decay_ms: -1 "), std::string::npos);
+  EXPECT_NE(result.err.find("opt.muzzy_decay_ms: -1 "), std::string::npos);
 }
 #endif
 
