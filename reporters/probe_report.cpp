@@ -84,9 +84,10 @@ Json CertificateToJson(const CertificateFacts& certificate) {
   object["dns_names"] = certificate.dns_names;
   object["ip_addresses"] = certificate.ip_addresses;
   object["serial"] = certificate.serial;
-  object["not_before"] = IsoTime(certificate.not_before);
-  object["not_after"] = IsoTime(certificate.not_after);
-  object["days_to_expiry"] = certificate.days_to_expiry;
+  object["not_before"] = certificate.not_before ? Json(IsoTime(*certificate.not_before)) : Json();
+  object["not_after"] = certificate.not_after ? Json(IsoTime(*certificate.not_after)) : Json();
+  object["days_to_expiry"] =
+      certificate.days_to_expiry ? Json(*certificate.days_to_expiry) : Json();
   object["key_type"] = certificate.key_type;
   object["key_bits"] = certificate.key_bits;
   object["key_curve"] = OptionalText(certificate.key_curve);
@@ -126,9 +127,13 @@ void WriteCertificateText(const CertificateFacts& certificate, std::size_t index
       << "      issuer       " << Printable(certificate.issuer) << "\n"
       << "      alt names    " << (names.empty() ? "(none)" : names) << "\n"
       << "      serial       " << certificate.serial << "\n"
-      << "      valid        " << IsoTime(certificate.not_before) << " to "
-      << IsoTime(certificate.not_after) << " (" << certificate.days_to_expiry
-      << " days to expiry)\n"
+      << "      valid        "
+      << (certificate.not_before ? IsoTime(*certificate.not_before) : "(unreadable)") << " to "
+      << (certificate.not_after ? IsoTime(*certificate.not_after) : "(unreadable)")
+      << (certificate.days_to_expiry
+              ? " (" + std::to_string(*certificate.days_to_expiry) + " days to expiry)"
+              : "")
+      << "\n"
       << "      key          " << certificate.key_type << " " << certificate.key_bits
       << (certificate.key_curve.empty() ? "" : " " + certificate.key_curve) << "\n"
       << "      signature    " << certificate.signature_algorithm << "\n"

@@ -98,10 +98,12 @@ struct CertificateFacts {
   std::vector<std::string> dns_names{};     // subjectAltName dNSName entries, in order
   std::vector<std::string> ip_addresses{};  // subjectAltName iPAddress entries, in order
   std::string serial;                       // upper-case hex, as `openssl x509 -serial`
-  std::chrono::sys_seconds not_before{};
-  std::chrono::sys_seconds not_after{};
+  // Absent when the certificate's time cannot be read (a malformed time the server sent): its
+  // facts are then missing evidence for the rules that read them, not a date of 1899.
+  std::optional<std::chrono::sys_seconds> not_before;
+  std::optional<std::chrono::sys_seconds> not_after;
   // Whole days from the probe to not_after, rounded down; negative once expired.
-  std::int64_t days_to_expiry = 0;
+  std::optional<std::int64_t> days_to_expiry;
   std::string key_type;  // OpenSSL's name: "RSA", "EC", "ED25519", ...
   int key_bits = 0;
   std::string key_curve;            // the named curve of an EC key, else empty

@@ -31,9 +31,10 @@ std::string Serial(X509* certificate) {
   return serial;
 }
 
-std::chrono::sys_seconds ToTimePoint(const ASN1_TIME* time) {
+// nullopt for a time OpenSSL cannot read (it would leave `parts` zero: 1899-12-31).
+std::optional<std::chrono::sys_seconds> ToTimePoint(const ASN1_TIME* time) {
   std::tm parts{};
-  ASN1_TIME_to_tm(time, &parts);
+  if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) return std::nullopt;
   return std::chrono::sys_seconds(std::chrono::seconds(timegm(&parts)));
 }
 
@@ -90,8 +91,10 @@ CertificateFacts DescribeCertificate(X509* certificate, std::chrono::system_cloc
   facts.serial = Serial(certificate);
   facts.not_before = ToTimePoint(X509_get0_notBefore(certificate));
   facts.not_after = ToTimePoint(X509_get0_notAfter(certificate));
-  const auto remaining = std::chrono::floor<std::chrono::seconds>(facts.not_after - now);
-  facts.days_to_expiry = std::chrono::floor<std::chrono::days>(remaining).count();
+  if (facts.not_after) {
+    const auto remaining = std::chrono::floor<std::chrono::seconds>(*facts.not_after - now);
+    facts.days_to_expiry = std::chrono::floor<std::chrono::days>(remaining).count();
+  }
   if (const EVP_PKEY* key = X509_get0_pubkey(certificate); key != nullptr) {
     const char* type = EVP_PKEY_get0_type_name(key);
     facts.key_type = type != nullptr ? type : "unknown";

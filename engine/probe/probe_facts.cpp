@@ -38,9 +38,14 @@ void AddCertificateFacts(std::string_view server, const ChainFacts& chain, FactS
     for (const std::string& name : certificate.dns_names) names.push_back("DNS:" + name);
     for (const std::string& address : certificate.ip_addresses) names.push_back("IP:" + address);
     table.SetStringList(row, sans, names);
-    table.SetInteger(row, not_before, certificate.not_before.time_since_epoch().count());
-    table.SetInteger(row, not_after, certificate.not_after.time_since_epoch().count());
-    table.SetInteger(row, days, certificate.days_to_expiry);
+    // A time that cannot be read stays null: missing evidence.
+    if (certificate.not_before) {
+      table.SetInteger(row, not_before, certificate.not_before->time_since_epoch().count());
+    }
+    if (certificate.not_after) {
+      table.SetInteger(row, not_after, certificate.not_after->time_since_epoch().count());
+    }
+    if (certificate.days_to_expiry) table.SetInteger(row, days, *certificate.days_to_expiry);
     table.SetString(row, key_type, certificate.key_type);
     table.SetInteger(row, key_bits, certificate.key_bits);
     table.SetString(row, signature, certificate.signature_algorithm);

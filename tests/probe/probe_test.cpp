@@ -12,6 +12,10 @@
 //   alert, logging "no suitable signature algorithm". '@SECLEVEL=0' in ssl_ciphers is needed.
 #include "engine/probe/prober.h"
 
+#include "engine/model/fact_schema.h"
+#include "engine/probe/certificate.h"
+#include "engine/probe/probe_facts.h"
+
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
@@ -338,12 +342,14 @@ TEST(ProbeTest, CertificateFactsAreThoseOfTheSandboxCertificate) {
   EXPECT_EQ(leaf.dns_names, std::vector<std::string>{"db.pgward.test"});
   EXPECT_EQ(leaf.ip_addresses, std::vector<std::string>{"127.0.0.1"});
   EXPECT_EQ(leaf.serial, file.serial());
+  ASSERT_TRUE(leaf.not_before && leaf.not_after);
   EXPECT_EQ(
-      FileCertificate::SecondsUntil(X509_get0_notBefore(file.certificate.get()), leaf.not_before),
+      FileCertificate::SecondsUntil(X509_get0_notBefore(file.certificate.get()), *leaf.not_before),
       0);
   EXPECT_EQ(
-      FileCertificate::SecondsUntil(X509_get0_notAfter(file.certificate.get()), leaf.not_after), 0);
-  EXPECT_EQ(leaf.not_after - leaf.not_before, std::chrono::days(3));
+      FileCertificate::SecondsUntil(X509_get0_notAfter(file.certificate.get()), *leaf.not_after),
+      0);
+  EXPECT_EQ(*leaf.not_after - *leaf.not_before, std::chrono::days(3));
   // Issued seconds before the probe: 2 days 23 hours and some minutes are left.
   EXPECT_EQ(leaf.days_to_expiry, 2);
   EXPECT_EQ(leaf.key_type, "EC");
@@ -366,6 +372,45 @@ TEST(ProbeTest, CertificateFactsAreThoseOfTheSandboxCertificate) {
   EXPECT_EQ(chain.verification_error, "");
   EXPECT_EQ(chain.checked_name, "127.0.0.1");
   EXPECT_TRUE(chain.name_matches);
+}
+
+// A server may send a certificate whose validity time OpenSSL cannot read (a UTCTime of month
+// 13): its dates are not known, and their facts stay null, missing evidence for the rules that
+// read them, where they read as 1899-12-31 before and so as long expired.
+TEST(ProbeTest, AnUnreadableCertificateTimeIsNotKnownRatherThan1899) {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
+  std::unique_ptr<X509, decltype(&X509_free)> certificate(X509_new(), X509_free);
+  ASSERT_TRUE(key && certificate);
+  X509_NAME* name = X509_get_subject_name(certificate.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("db.pgward.test"), -1, -1, 0);
+  X509_set_issuer_name(certificate.get(), name);
+  X509_gmtime_adj(X509_getm_notBefore(certificate.get()), 0);
+  const char malformed[] = "261332000000Z";  // month 13, day 32
+  ASSERT_EQ(ASN1_STRING_set(X509_getm_notAfter(certificate.get()), malformed, sizeof malformed - 1),
+            1);
+  X509_set_pubkey(certificate.get(), key.get());
+  ASSERT_GT(X509_sign(certificate.get(), key.get(), EVP_sha256()), 0);
+
+  const CertificateFacts facts =
+      probe::DescribeCertificate(certificate.get(), std::chrono::system_clock::now());
+  EXPECT_TRUE(facts.not_before.has_value());
+  EXPECT_FALSE(facts.not_after.has_value());
+  EXPECT_FALSE(facts.days_to_expiry.has_value());
+
+  ProbeResult result;
+  result.chain =
+      ChainFacts{{facts},          "system", false, "format error in certificate's notAfter field",
+                 "db.pgward.test", true};
+  FactSet fact_set;
+  std::vector<EvidenceError> errors;
+  probe::AddProbeFacts("db1", result, nullptr, fact_set, errors);
+  const FactTable& certificates = fact_set.table(FactKind::kCertificate);
+  ASSERT_EQ(certificates.size(), 1u);
+  EXPECT_TRUE(certificates.Integer(0, FieldOf<FactKind::kCertificate>("not_before")).has_value());
+  EXPECT_FALSE(certificates.Integer(0, FieldOf<FactKind::kCertificate>("not_after")).has_value());
+  EXPECT_FALSE(
+      certificates.Integer(0, FieldOf<FactKind::kCertificate>("days_to_expiry")).has_value());
 }
 
 TEST(ProbeTest, ServerNameIsSentAndMatchedAndTheSystemStoreDoesNotTrustTheSandbox) {
