@@ -86,11 +86,11 @@ class LinePrefix {
   };
 
  private:
-  std::vector<Element> elements_;
   // Writes `element`'s field of `fields` (`matched`: the line had it, not cut off after %q).
   static void Store(const Element& element, std::string_view value, bool matched,
                     PrefixFields& fields);
 
+  std::vector<Element> elements_;
   std::vector<std::size_t> field_elements_;  // the elements that give a field
   // Those after %q whose field no element before it gives: empty in the lines of processes
   // that are no session's.
