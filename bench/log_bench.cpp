@@ -21,8 +21,10 @@
 
 namespace {
 
+using pgward::bench::BestInTurns;
 using pgward::bench::ProcessRun;
 using pgward::bench::RunProcess;
+using pgward::bench::TimedCommand;
 
 constexpr char kPrefix[] = "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ";
 
@@ -119,26 +121,6 @@ std::map<std::string, std::uint64_t> PgbadgerCounts(const std::filesystem::path&
   return counts;
 }
 
-// The best of `runs` runs of each command, taken in turns, so that a busy spell of a shared
-// machine (which only ever lengthens a run) falls on all of them alike.
-struct Timed {
-  std::vector<std::string> argv;
-  std::string out;
-  ProcessRun best;      // the fastest run, with the largest peak memory of all
-  int failed_exit = 0;  // the exit code of a run that failed, if one did
-};
-void BestInTurns(int runs, std::vector<Timed*> commands) {
-  for (int i = 0; i < runs; ++i) {
-    for (Timed* command : commands) {
-      const ProcessRun run = RunProcess(command->argv, command->out);
-      if (run.exit_code != 0) command->failed_exit = run.exit_code;
-      const long peak = std::max(command->best.peak_rss_kib, run.peak_rss_kib);
-      if (i == 0 || run.seconds < command->best.seconds) command->best = run;
-      command->best.peak_rss_kib = peak;
-    }
-  }
-}
-
 }  // namespace
 
 int main() {
@@ -167,23 +149,22 @@ int main() {
     // The best of several runs: a tenth of a second is easily lengthened by a neighbour on a
     // shared machine, never shortened.
     constexpr int kRuns = 7;
-    Timed wc_run{{"wc", "-l", log.string()}, "/dev/null", {}};
+    TimedCommand wc_run({"wc", "-l", log.string()});
     // Every core (pgward's default), and one, for the speed-up the cores give.
     const auto summary = [&](unsigned jobs) {
-      return Timed{{PGWARD_BINARY, "log", "summary", log.string(), "--format", "json",
-                    "--log-line-prefix", kPrefix, "--jobs", std::to_string(jobs)},
-                   ours.string(),
-                   {}};
+      return TimedCommand({PGWARD_BINARY, "log", "summary", log.string(), "--format", "json",
+                           "--log-line-prefix", kPrefix, "--jobs", std::to_string(jobs)},
+                          ours.string());
     };
-    Timed one_core_run = summary(1), every_core_run = summary(cores);
+    TimedCommand one_core_run = summary(1), every_core_run = summary(cores);
     BestInTurns(kRuns, {&wc_run, &one_core_run, &every_core_run});
     const ProcessRun& wc = wc_run.best;
     const ProcessRun& one_core = one_core_run.best;
     const ProcessRun& pgward = every_core_run.best;
-    if (wc_run.failed_exit != 0 || one_core_run.failed_exit != 0 ||
-        every_core_run.failed_exit != 0) {
-      std::printf("a run failed (wc -l exit %d, pgward exit %d and %d)\n", wc_run.failed_exit,
-                  one_core_run.failed_exit, every_core_run.failed_exit);
+    if (wc_run.unexpected_exit || one_core_run.unexpected_exit || every_core_run.unexpected_exit) {
+      std::printf("a run failed (wc -l exit %d, pgward exit %d and %d)\n",
+                  wc_run.unexpected_exit.value_or(0), one_core_run.unexpected_exit.value_or(0),
+                  every_core_run.unexpected_exit.value_or(0));
       goals_met = false;
       continue;
     }

@@ -7,9 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pgward::bench {
@@ -43,6 +46,34 @@ inline ProcessRun RunProcess(const std::vector<std::string>& argv,
   run.peak_rss_kib = usage.ru_maxrss;
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
+}
+
+// A command timed several times (BestInTurns): its fastest run, with the largest peak memory of
+// all its runs, and the exit code of a run that did not end with `expected_exit`, if one did.
+struct TimedCommand {
+  explicit TimedCommand(std::vector<std::string> command, std::string output = "/dev/null",
+                        int expected = 0)
+      : argv(std::move(command)), stdout_path(std::move(output)), expected_exit(expected) {}
+
+  std::vector<std::string> argv;
+  std::string stdout_path;
+  int expected_exit;
+  ProcessRun best;
+  std::optional<int> unexpected_exit;
+};
+
+// Each command `runs` times, in turns, so that a busy spell of a shared machine (which only ever
+// lengthens a run, never shortens it) falls on all of them alike.
+inline void BestInTurns(int runs, const std::vector<TimedCommand*>& commands) {
+  for (int i = 0; i < runs; ++i) {
+    for (TimedCommand* command : commands) {
+      const ProcessRun run = RunProcess(command->argv, command->stdout_path);
+      if (run.exit_code != command->expected_exit) command->unexpected_exit = run.exit_code;
+      const long peak = std::max(command->best.peak_rss_kib, run.peak_rss_kib);
+      if (i == 0 || run.seconds < command->best.seconds) command->best = run;
+      command->best.peak_rss_kib = peak;
+    }
+  }
 }
 
 }  // namespace pgward::bench

@@ -7,25 +7,27 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <vector>
 
 #include "bench/generated_hba.h"
 #include "bench/run_process.h"
 
 namespace {
 
+using pgward::bench::BestInTurns;
 using pgward::bench::ProcessRun;
+using pgward::bench::TimedCommand;
 
-// One `pgward scan` process writing all four report formats; its wall time and peak RSS.
-ProcessRun ScanOnce(const std::filesystem::path& file, const std::filesystem::path& out_dir) {
-  return pgward::bench::RunProcess({PGWARD_BINARY, "scan", "--hba", file.string(),
-                                    "--max-file-bytes", "64M", "--format", "json,sarif,junit,text",
-                                    "--output-dir", out_dir.string(), "--reproducible"});
+// `pgward scan` writing all four report formats; it finds something in every generated file
+// (exit 1).
+TimedCommand Scan(const std::filesystem::path& file, const std::filesystem::path& out_dir) {
+  return TimedCommand(
+      {PGWARD_BINARY, "scan", "--hba", file.string(), "--max-file-bytes", "64M", "--format",
+       "json,sarif,junit,text", "--output-dir", out_dir.string(), "--reproducible"},
+      "/dev/null", 1);
 }
 
 }  // namespace
@@ -51,20 +53,14 @@ int main() {
       close(written);
     }
     const std::filesystem::path out_dir = work / "out";
-    ProcessRun best;
-    int failed_exit = 0;  // a run that did not end as a scan with findings does (exit 1)
-    for (int repetition = 0; repetition < 3; ++repetition) {
-      const ProcessRun run = ScanOnce(file, out_dir);
-      if (run.exit_code != 1) failed_exit = run.exit_code;
-      const long peak = std::max(best.peak_rss_kib, run.peak_rss_kib);
-      if (repetition == 0 || run.seconds < best.seconds) best = run;
-      best.peak_rss_kib = peak;
-    }
-    if (failed_exit != 0 || !std::filesystem::exists(out_dir)) {
-      std::printf("%9d pgward scan failed (exit %d)\n", lines, failed_exit);
+    TimedCommand scan = Scan(file, out_dir);
+    BestInTurns(3, {&scan});
+    if (scan.unexpected_exit || !std::filesystem::exists(out_dir)) {
+      std::printf("%9d pgward scan failed (exit %d)\n", lines, scan.unexpected_exit.value_or(1));
       goals_met = false;
       continue;
     }
+    const ProcessRun& best = scan.best;
     std::uintmax_t report_bytes = 0;
     for (const auto& entry : std::filesystem::directory_iterator(out_dir)) {
       report_bytes += entry.file_size();

@@ -201,17 +201,30 @@ std::size_t MatchFixedElement(const Element& element, std::string_view line, std
   return end;
 }
 
-// line.find(literal, from) for the short literals of a prefix, comparing in place.
-std::size_t FindLiteral(std::string_view line, const std::string& literal, std::size_t from) {
-  while (from < line.size()) {
-    const void* first = std::memchr(line.data() + from, literal[0], line.size() - from);
-    if (first == nullptr) return kNoMatch;
-    const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(first) - line.data());
-    if (line.size() - at < literal.size()) return kNoMatch;
-    std::size_t i = 1;
-    while (i < literal.size() && line[at + i] == literal[i]) ++i;
-    if (i == literal.size()) return at;
-    from = at + 1;
+// line.find(next.literal, from) for the literals of a prefix: its first byte looked for eight
+// bytes at a time, in place (a value before a literal is a few bytes long, shorter than what a
+// call to memchr costs). The first bytes of a word are the first of the line
+// on the little-endian machines pgward is built for.
+static_assert(std::endian::native == std::endian::little);
+std::size_t FindNextLiteral(const Element& next, std::string_view line, std::size_t from) {
+  if (from > line.size() || line.size() - from < next.literal.size()) return kNoMatch;
+  const std::size_t last = line.size() - next.literal.size();  // where it can start last
+  const char first = next.literal[0];
+  constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+  const std::uint64_t pattern = kOnes * static_cast<unsigned char>(first);
+  std::size_t at = from;
+  for (; at <= last && line.size() - at >= 8; at += 8) {
+    const std::uint64_t differences = Load8(line.data() + at) ^ pattern;
+    // A high bit for each byte equal to `first`, and maybe for bytes after one: checked below.
+    for (std::uint64_t equal = (differences - kOnes) & ~differences & kHighs; equal != 0;
+         equal &= equal - 1) {
+      const std::size_t candidate = at + static_cast<std::size_t>(std::countr_zero(equal) / 8);
+      if (candidate > last) return kNoMatch;
+      if (line[candidate] == first && LiteralAt(next, line, candidate)) return candidate;
+    }
+  }
+  for (; at <= last; ++at) {
+    if (line[at] == first && LiteralAt(next, line, at)) return at;
   }
   return kNoMatch;
 }
@@ -263,7 +276,7 @@ struct Matcher {
       if (index + 1 < count && elements[index + 1].kind == Kind::kLiteral &&
           !elements[index + 1].literal.empty()) {
         // Jump to the next place the following literal starts.
-        const std::size_t next = FindLiteral(line, elements[index + 1].literal, end + 1);
+        const std::size_t next = FindNextLiteral(elements[index + 1], line, end + 1);
         if (next == std::string_view::npos) return kNoMatch;
         if (host) {
           for (std::size_t i = end; i < next; ++i) {
@@ -276,34 +289,6 @@ struct Matcher {
     return kNoMatch;
   }
 };
-
-// Where the literal `next` first starts in `line` at or after `from`, or kNoMatch: its first
-// byte looked for eight bytes at a time, in place (a value before a literal is a few bytes long,
-// shorter than what a call to memchr costs). The first bytes of a word are the first of the line
-// on the little-endian machines pgward is built for.
-static_assert(std::endian::native == std::endian::little);
-std::size_t FindNextLiteral(const Element& next, std::string_view line, std::size_t from) {
-  if (line.size() - from < next.literal.size()) return kNoMatch;
-  const std::size_t last = line.size() - next.literal.size();  // where it can start last
-  const char first = next.literal[0];
-  constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
-  const std::uint64_t pattern = kOnes * static_cast<unsigned char>(first);
-  std::size_t at = from;
-  for (; at <= last && line.size() - at >= 8; at += 8) {
-    const std::uint64_t differences = Load8(line.data() + at) ^ pattern;
-    // A high bit for each byte equal to `first`, and maybe for bytes after one: checked below.
-    for (std::uint64_t equal = (differences - kOnes) & ~differences & kHighs; equal != 0;
-         equal &= equal - 1) {
-      const std::size_t candidate = at + static_cast<std::size_t>(std::countr_zero(equal) / 8);
-      if (candidate > last) return kNoMatch;
-      if (line[candidate] == first && LiteralAt(next, line, candidate)) return candidate;
-    }
-  }
-  for (; at <= last; ++at) {
-    if (line[at] == first && LiteralAt(next, line, at)) return at;
-  }
-  return kNoMatch;
-}
 
 // Matcher's first try, without going back: each text element as short as lets the literal after
 // it follow. When it matches, it is what Matcher finds too (Matcher tries exactly this first);
@@ -349,6 +334,9 @@ std::size_t MatchFirstTry(const std::vector<Element>& elements, std::size_t coun
   }
   return SeverityFollows(line, at) ? at : kNoMatch;
 }
+
+// The member of PrefixFields a field writes: %h and %r both write the client.
+Field Destination(Field field) { return field == Field::kHostAndPort ? Field::kHost : field; }
 
 void AddLiteral(std::vector<Element>& elements, char c) {
   if (elements.empty() || elements.back().kind != Kind::kLiteral) elements.push_back({});
@@ -454,17 +442,11 @@ LinePrefix::LinePrefix(std::string_view prefix) {
   for (std::size_t i = 0; i < elements_.size(); ++i) {
     Element& element = elements_[i];
     if (element.field != Field::kNone) field_elements_.push_back(i);
-    // %h and %r give the same field.
-    const auto same_field = [](Field a, Field b) {
-      const auto client = [](Field field) {
-        return field == Field::kHostAndPort ? Field::kHost : field;
-      };
-      return client(a) == client(b);
-    };
     if (element.field != Field::kNone && i >= session_only_at_ &&
-        std::none_of(
-            elements_.begin(), elements_.begin() + session_only_at_,
-            [&](const Element& before) { return same_field(before.field, element.field); })) {
+        std::none_of(elements_.begin(), elements_.begin() + session_only_at_,
+                     [&](const Element& before) {
+                       return Destination(before.field) == Destination(element.field);
+                     })) {
       session_only_fields_.push_back(i);
     }
     const std::size_t size = element.literal.size();

@@ -575,7 +575,7 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication) {
   }
   line.named = application_at == std::string_view::npos
                    ? std::string_view()
-                   : core.substr(application_at + sizeof(" application_name=") - 1);
+                   : core.substr(application_at + kApplication.size());
   if (ssl_at != std::string_view::npos) {
     if (const std::optional<TlsDetails> tls =
             ParseTlsDetails(message.substr(ssl_at + kSslPart.size()))) {
@@ -802,11 +802,10 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
   const std::string_view application = !line.named.empty() ? line.named : Known(entry.application);
   if (counted) authorized_databases_.Add(line.database);
   const std::string client = ClientOf(entry, key);
-  const bool believed = line.believed;
   // A claim of encryption after a name the client chose is believed once a later line of the
   // session shows that the name does not imitate it (the authorized line cannot: the name is
   // not set yet when it is written): held in the session until then, built where it is held.
-  const bool held = believed && (line.tls || line.gss_encrypted) && !line.named.empty() &&
+  const bool held = line.believed && (line.tls || line.gss_encrypted) && !line.named.empty() &&
                     entry.carries_application && !key.empty();
   Authorization counted_now;
   Authorization* target = &counted_now;
@@ -826,7 +825,7 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
   group.database = Known(line.database);
   group.client = Known(client);
   group.application = Known(application);
-  if (!believed) {
+  if (!line.believed) {
     // A name that holds a transport's text before the real one: what is real cannot be told.
   } else if (line.tls) {
     group.transport = "tcp_tls";
