@@ -747,17 +747,18 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
       if (high != MaxNumber(FamilyOf(space))) events[space].push_back({high + 1, {false, r}});
     }
   }
-  // At most a range per distinct event position and space, one more per space, and one per
-  // symbolic entry: reserved at once, as the vector of a large file grows to a hundred megabytes,
-  // and each regrowth copies it into memory the kernel must first clear.
+  // At most a range per event and space, one more per space, and one per symbolic entry:
+  // reserved at once, as the vector of a large file grows to a hundred megabytes, and each
+  // regrowth copies it into memory the kernel must first clear. The bound is linear in the
+  // records (two events per reachable range); what it reserves beyond the ranges is never
+  // touched, so it costs address space, not memory. Measured at 100,000 lines, peak RSS of the
+  // whole scan: this bound 282-286 MB, the exact count of distinct positions 325-333 MB, no
+  // reservation 299-309 MB (where later allocations land moves the peak).
   size_t most_ranges = 0;
   for (size_t space = 0; space < kSpaces; ++space) {
     std::vector<std::pair<Number, std::pair<bool, size_t>>>& list = events[space];
     std::sort(list.begin(), list.end());
-    most_ranges += 1;
-    for (size_t e = 0; e < list.size(); ++e) {
-      if (e == 0 || list[e].first != list[e - 1].first) ++most_ranges;
-    }
+    most_ranges += 1 + list.size();
   }
   for (const RecordAccess& record : map.records) most_ranges += record.symbolic_reachable.size();
   map.ranges.reserve(most_ranges);
