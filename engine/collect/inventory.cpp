@@ -144,8 +144,6 @@ InventoryResult LoadInventory(const std::string& path) {
     result.error = path + ": cannot read the file: " + *file.error;
     return result;
   }
-  // An inventory grows with the fleet: libyaml's tree, not yaml-cpp's (10,000 targets load in a
-  // tenth of the time).
   std::variant<YamlTree, YamlError> parsed = YamlTree::Parse(file.contents);
   if (const YamlError* error = std::get_if<YamlError>(&parsed)) {
     result.error = Where(path, error->mark) + ": " + error->message;

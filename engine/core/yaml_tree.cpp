@@ -5,8 +5,6 @@
 #include <memory>
 #include <unordered_map>
 
-#include "engine/core/yaml_document.h"
-
 namespace pgward {
 namespace {
 
@@ -167,7 +165,7 @@ std::variant<YamlTree, YamlError> YamlTree::Parse(std::string_view text) {
       if (parser.context != nullptr) message = std::string(parser.context) + ": " + message;
       return YamlError{message, MarkOf(parser.problem_mark)};
     }
-    // The first document only, as yaml-cpp's Load reads it.
+    // The first document only: a file is one document.
     done = event.type == YAML_DOCUMENT_END_EVENT || event.type == YAML_STREAM_END_EVENT;
     std::optional<YamlError> error = builder.Take(event);
     yaml_event_delete(&event);

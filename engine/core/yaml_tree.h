@@ -1,13 +1,18 @@
 #pragma once
 
-// A YAML document read by libyaml's event parser into a compact tree: for the inputs that grow
-// with a fleet (an inventory of 10,000 servers is a megabyte). yaml-cpp takes a third of a second
-// for that megabyte and about 500 bytes per node (see yaml_document.h); this tree takes a tenth
-// of the time and a few dozen bytes per node. The same limits hold, checked while the events
-// arrive: kMaxYamlNodes with every alias counted at each use, and kMaxYamlDepth.
+// The YAML files pgward is given (policies, packs, values, waivers, policy tests, inventories),
+// read by libyaml's event parser into a compact tree: a few dozen bytes per node, where
+// yaml-cpp (which pgward used before) kept about 500 and took ten times as long.
 //
-// Nodes are views into the tree: an alias is the node its anchor names, never a copy.
+// YAML lets a small file stand for a huge tree: an alias names a node again instead of copying
+// it, so twenty nested anchors of two aliases each make a million-node tree of a kilobyte, and
+// every walk over it takes that long. The limits are checked while the events arrive:
+// kMaxYamlNodes with every alias counted at each use, and kMaxYamlDepth.
+//
+// Nodes are views into their tree, which must outlive them and stay where it is: an alias is
+// the node its anchor names, never a copy.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,8 +22,16 @@
 
 namespace pgward {
 
+// Nodes a YAML document may expand to, each use of an alias counting every node it names again.
+// The built-in catalog has about 2,000; an inventory of 10,000 servers about 100,000.
+inline constexpr std::size_t kMaxYamlNodes = 250'000;
+
+// Collections a YAML document may nest: pgward's files need fewer than ten, and every loader
+// walks its nodes recursively.
+inline constexpr std::size_t kMaxYamlDepth = 64;
+
 struct YamlMark {
-  int line = 0;  // 0-based, as libyaml and yaml-cpp count
+  int line = 0;  // 0-based, as libyaml counts
   int column = 0;
 };
 
@@ -29,7 +42,7 @@ struct YamlError {
 
 class YamlTree {
  public:
-  // A plain scalar that YAML reads as null (empty, ~, null) is kNull, as yaml-cpp has it.
+  // A plain scalar that YAML reads as null (empty, ~, null) is kNull; a quoted one is a scalar.
   enum class Kind : std::uint8_t { kNull, kScalar, kSequence, kMap };
 
  private:
@@ -83,5 +96,7 @@ class YamlTree {
   std::vector<std::uint32_t> children_;
   std::uint32_t root_ = 0;
 };
+
+using YamlNode = YamlTree::Node;
 
 }  // namespace pgward

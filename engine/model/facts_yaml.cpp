@@ -1,5 +1,6 @@
 #include "engine/model/facts_yaml.h"
 
+#include <charconv>
 #include <vector>
 
 #include "engine/core/suggest.h"
@@ -8,9 +9,8 @@
 namespace pgward {
 namespace {
 
-std::string At(const YAML::Node& node, const std::string& message) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.is_null()) return message;
+std::string At(const YamlNode& node, const std::string& message) {
+  const YamlMark mark = node.mark();
   return std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " + message;
 }
 
@@ -20,14 +20,15 @@ std::string Hint(std::string_view word, const std::vector<std::string_view>& can
 }
 
 std::optional<std::string> SetValue(FactTable& table, size_t row, size_t field,
-                                    const YAML::Node& value) {
+                                    const YamlNode& value) {
   const FieldSpec& spec = table.spec().fields[field];
   const std::string what = "field '" + std::string(spec.name) + "'";
   if (value.IsNull()) return std::nullopt;  // absent
   if (spec.type == FieldType::kStringList) {
     if (!value.IsSequence()) return At(value, what + " must be a list");
     std::vector<std::string> items;
-    for (const YAML::Node& item : value) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      const YamlNode item = value.Element(i);
       if (!item.IsScalar()) return At(item, what + " must be a list of strings");
       items.push_back(item.Scalar());
     }
@@ -43,42 +44,49 @@ std::optional<std::string> SetValue(FactTable& table, size_t row, size_t field,
 
 }  // namespace
 
-std::optional<std::string> AddFactsFromYaml(const YAML::Node& document, FactSet& facts) {
+std::optional<std::string> AddFactsFromYaml(const YamlNode& document, FactSet& facts) {
   if (!document.IsMap()) return At(document, "facts must be a mapping of fact type to a list");
   std::vector<std::string_view> type_names;
   for (const FactTypeSpec& type : AllFactTypes()) type_names.push_back(type.name);
-  for (auto entry = document.begin(); entry != document.end(); ++entry) {
-    const std::string type_name = entry->first.Scalar();
+  for (size_t entry = 0; entry < document.size(); ++entry) {
+    const std::string& type_name = document.Key(entry).Scalar();
     const FactTypeSpec* type = FindFactType(type_name);
     if (type == nullptr) {
-      return At(entry->first,
+      return At(document.Key(entry),
                 "unknown fact type '" + type_name + "'" + Hint(type_name, type_names));
     }
-    if (!entry->second.IsSequence()) return At(entry->second, "'" + type_name + "' must be a list");
+    const YamlNode list = document.Value(entry);
+    if (!list.IsSequence()) return At(list, "'" + type_name + "' must be a list");
     FactTable& table = facts.table(type->kind);
     std::vector<std::string_view> field_names;
     for (const FieldSpec& field : type->fields) field_names.push_back(field.name);
-    // A copy: `entry->second` lives in a proxy that dies with the expression that made it.
-    const YAML::Node list = entry->second;
-    for (const YAML::Node& fact : list) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      const YamlNode fact = list.Element(i);
       if (!fact.IsMap()) return At(fact, "each " + type_name + " fact must be a mapping");
       const std::optional<size_t> line_field = type->FieldIndex("line");
       const std::optional<size_t> file_field = type->FieldIndex("file");
       FactSource source;
       // hba facts are located at their file and line, like the ones read from a file.
-      if (file_field && line_field && fact["file"] && fact["line"]) {
-        source.file = facts.pool().InternString(fact["file"].Scalar());
-        source.line = fact["line"].as<int>(0);
+      const std::optional<YamlNode> file = fact.Find("file");
+      const std::optional<YamlNode> line = fact.Find("line");
+      if (file_field && line_field && file && line) {
+        source.file = facts.pool().InternString(file->Scalar());
+        const std::string& text = line->Scalar();
+        // The line field itself is checked below; an unreadable one locates nothing.
+        if (std::from_chars(text.data(), text.data() + text.size(), source.line).ec !=
+            std::errc()) {
+          source.line = 0;
+        }
       }
       const size_t row = table.AppendRow(source);
-      for (auto field = fact.begin(); field != fact.end(); ++field) {
-        const std::string name = field->first.Scalar();
+      for (size_t field = 0; field < fact.size(); ++field) {
+        const std::string& name = fact.Key(field).Scalar();
         std::optional<size_t> index = type->FieldIndex(name);
         if (!index) {
-          return At(field->first,
+          return At(fact.Key(field),
                     "unknown field '" + name + "' for " + type_name + Hint(name, field_names));
         }
-        if (std::optional<std::string> error = SetValue(table, row, *index, field->second)) {
+        if (std::optional<std::string> error = SetValue(table, row, *index, fact.Value(field))) {
           return error;
         }
       }

@@ -1,10 +1,9 @@
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <optional>
 #include <string>
 
+#include "engine/core/yaml_tree.h"
 #include "engine/model/fact_table.h"
 
 namespace pgward {
@@ -15,6 +14,6 @@ namespace pgward {
 //   connection:
 //     - {server: db1, pid: 7, user: app, client_addr: 10.0.0.5, ssl: false}
 // Returns an error "line:column: message" for an unknown type or field or a mistyped value.
-std::optional<std::string> AddFactsFromYaml(const YAML::Node& document, FactSet& facts);
+std::optional<std::string> AddFactsFromYaml(const YamlNode& document, FactSet& facts);
 
 }  // namespace pgward

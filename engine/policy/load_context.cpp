@@ -5,116 +5,119 @@
 #include <set>
 #include <sstream>
 
-#include "engine/core/yaml_document.h"
-
 namespace pgward::policy {
 
-void LoadContext::Error(LoadErrorCode code, const std::string& file, const YAML::Mark& mark,
+void LoadContext::Error(LoadErrorCode code, const std::string& file, std::optional<YamlMark> mark,
                         std::string message) {
   SourcePosition position{file, 0, 0};
-  if (!mark.is_null()) {
-    position.line = mark.line + 1;
-    position.column = mark.column + 1;
+  if (mark) {
+    position.line = mark->line + 1;
+    position.column = mark->column + 1;
   }
   errors_.push_back({code, position, std::move(message)});
 }
 
-std::optional<YAML::Node> LoadContext::Parse(const std::string& path,
-                                             const std::optional<std::string>& text) {
+std::optional<YamlNode> LoadContext::ParseYaml(const std::string& path, std::string_view text) {
+  std::variant<YamlTree, YamlError> parsed = YamlTree::Parse(text);
+  if (const YamlError* error = std::get_if<YamlError>(&parsed)) {
+    Error(LoadErrorCode::kInvalidYaml, path, error->mark, "invalid YAML: " + error->message);
+    return std::nullopt;
+  }
+  return documents_.emplace_back(std::move(std::get<YamlTree>(parsed))).root();
+}
+
+std::optional<YamlNode> LoadContext::Parse(const std::string& path,
+                                           const std::optional<std::string>& text) {
   const size_t errors_before = errors_.size();
   InputFile file = text ? InputFile{*text, std::nullopt} : reader_(path);
   if (file.error) {
-    Error(LoadErrorCode::kUnreadable, path, YAML::Mark::null_mark(),
-          "cannot read the file: " + *file.error);
+    Error(LoadErrorCode::kUnreadable, path, std::nullopt, "cannot read the file: " + *file.error);
     return std::nullopt;
   }
-  const std::optional<std::string> content = std::move(file.contents);
-  try {
-    YAML::Node root = LoadYamlDocument(*content);
-    if (!root.IsMap()) {
-      Error(LoadErrorCode::kWrongType, path, root.Mark(),
-            "a policy file must be a mapping with apiVersion and kind");
-      return std::nullopt;
-    }
-    const std::optional<std::string> api = Scalar(root, "apiVersion", path);
-    if (api && *api != kApiVersion) {
-      Error(LoadErrorCode::kUnsupported, path, root["apiVersion"].Mark(),
-            "unsupported apiVersion " + Quoted(*api) + " (expected " + Quoted(kApiVersion) + ")");
-    }
-    const std::optional<std::string> kind = Scalar(root, "kind", path);
-    if (kind && *kind != "Policy" && *kind != "Pack") {
-      Error(LoadErrorCode::kUnsupported, path, root["kind"].Mark(),
-            "unknown kind " + Quoted(*kind) + " (expected 'Policy' or 'Pack')" +
-                Hint(*kind, std::vector<std::string_view>{"Policy", "Pack"}));
-    }
-    if (!api || !kind || errors_.size() != errors_before) return std::nullopt;
-    return root;
-  } catch (const YAML::Exception& error) {
-    Error(LoadErrorCode::kInvalidYaml, path, error.mark, "invalid YAML: " + error.msg);
+  const std::optional<YamlNode> root = ParseYaml(path, file.contents);
+  if (!root) return std::nullopt;
+  if (!root->IsMap()) {
+    Error(LoadErrorCode::kWrongType, path, root->mark(),
+          "a policy file must be a mapping with apiVersion and kind");
     return std::nullopt;
   }
+  const std::optional<std::string> api = Scalar(*root, "apiVersion", path);
+  if (api && *api != kApiVersion) {
+    Error(LoadErrorCode::kUnsupported, path, root->Find("apiVersion")->mark(),
+          "unsupported apiVersion " + Quoted(*api) + " (expected " + Quoted(kApiVersion) + ")");
+  }
+  const std::optional<std::string> kind = Scalar(*root, "kind", path);
+  if (kind && *kind != "Policy" && *kind != "Pack") {
+    Error(LoadErrorCode::kUnsupported, path, root->Find("kind")->mark(),
+          "unknown kind " + Quoted(*kind) + " (expected 'Policy' or 'Pack')" +
+              Hint(*kind, std::vector<std::string_view>{"Policy", "Pack"}));
+  }
+  if (!api || !kind || errors_.size() != errors_before) return std::nullopt;
+  return root;
 }
 
-void LoadContext::CheckDuplicateKeys(const YAML::Node& map, const std::string& where,
+void LoadContext::CheckDuplicateKeys(const YamlNode& map, const std::string& where,
                                      const std::string& file) {
   std::set<std::string> seen;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    if (!seen.insert(it->first.Scalar()).second) {
-      Error(LoadErrorCode::kDuplicate, file, it->first.Mark(),
-            "duplicate key " + Quoted(it->first.Scalar()) + " in " + where);
+  for (size_t i = 0; i < map.size(); ++i) {
+    const YamlNode key = map.Key(i);
+    if (!seen.insert(key.Scalar()).second) {
+      Error(LoadErrorCode::kDuplicate, file, key.mark(),
+            "duplicate key " + Quoted(key.Scalar()) + " in " + where);
     }
   }
 }
 
-void LoadContext::CheckKeys(const YAML::Node& map, std::span<const std::string_view> allowed,
+void LoadContext::CheckKeys(const YamlNode& map, std::span<const std::string_view> allowed,
                             const std::string& where, const std::string& file) {
   CheckDuplicateKeys(map, where, file);
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    const std::string key = it->first.Scalar();
+  for (size_t i = 0; i < map.size(); ++i) {
+    const std::string& key = map.Key(i).Scalar();
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      Error(LoadErrorCode::kUnknownKey, file, it->first.Mark(),
+      Error(LoadErrorCode::kUnknownKey, file, map.Key(i).mark(),
             "unknown key " + Quoted(key) + " in " + where + Hint(key, allowed));
     }
   }
 }
 
-std::optional<std::string> LoadContext::Scalar(const YAML::Node& map, const std::string& key,
+std::optional<std::string> LoadContext::Scalar(const YamlNode& map, const std::string& key,
                                                const std::string& file, const std::string& where) {
-  const YAML::Node node = map[key];
+  const std::optional<YamlNode> node = map.Find(key);
   if (!node) {
-    Error(LoadErrorCode::kMissingKey, file, map.Mark(),
+    Error(LoadErrorCode::kMissingKey, file, map.mark(),
           "missing required key " + Quoted(key) + (where.empty() ? "" : " in " + where));
     return std::nullopt;
   }
-  if (!node.IsScalar()) {
-    Error(LoadErrorCode::kWrongType, file, node.Mark(), Quoted(key) + " must be a string");
+  if (!node->IsScalar()) {
+    Error(LoadErrorCode::kWrongType, file, node->mark(), Quoted(key) + " must be a string");
     return std::nullopt;
   }
-  return node.Scalar();
+  return node->Scalar();
 }
 
-std::string LoadContext::OptionalScalar(const YAML::Node& map, const std::string& key,
+std::string LoadContext::OptionalScalar(const YamlNode& map, const std::string& key,
                                         const std::string& file) {
-  const YAML::Node node = map[key];
+  const std::optional<YamlNode> node = map.Find(key);
   if (!node) return "";
-  if (!node.IsScalar()) {
-    Error(LoadErrorCode::kWrongType, file, node.Mark(), Quoted(key) + " must be a string");
+  if (!node->IsScalar()) {
+    Error(LoadErrorCode::kWrongType, file, node->mark(), Quoted(key) + " must be a string");
     return "";
   }
-  return node.Scalar();
+  return node->Scalar();
 }
 
-std::optional<std::vector<std::string>> LoadContext::ScalarList(const YAML::Node& node,
+std::optional<std::vector<std::string>> LoadContext::ScalarList(const YamlNode& node,
                                                                 const std::string& what,
                                                                 const std::string& file) {
   if (!node.IsSequence()) {
-    Error(LoadErrorCode::kWrongType, file, node.Mark(), what + " must be a list");
+    Error(LoadErrorCode::kWrongType, file, node.mark(), what + " must be a list");
     return std::nullopt;
   }
   std::vector<std::string> values;
-  for (const YAML::Node& element : node) {
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YamlNode element = node.Element(i);
     if (!element.IsScalar()) {
-      Error(LoadErrorCode::kWrongType, file, element.Mark(),
+      Error(LoadErrorCode::kWrongType, file, element.mark(),
             "each entry of " + what + " must be a string");
       return std::nullopt;
     }
@@ -123,12 +126,12 @@ std::optional<std::vector<std::string>> LoadContext::ScalarList(const YAML::Node
   return values;
 }
 
-std::optional<ParameterValue> LoadContext::ParseValue(ParameterType type, const YAML::Node& node,
+std::optional<ParameterValue> LoadContext::ParseValue(ParameterType type, const YamlNode& node,
                                                       const std::string& what,
                                                       const std::string& file) {
   auto expect_scalar = [&]() {
     if (node.IsScalar()) return true;
-    Error(LoadErrorCode::kWrongType, file, node.Mark(),
+    Error(LoadErrorCode::kWrongType, file, node.mark(),
           what + " must be a " + std::string(ParameterTypeName(type)));
     return false;
   };
@@ -138,7 +141,7 @@ std::optional<ParameterValue> LoadContext::ParseValue(ParameterType type, const 
     case ParameterType::kString:
     case ParameterType::kTlsVersion:
       if (!expect_scalar()) return std::nullopt;
-      return ParseScalarValue(type, node.Scalar(), what, file, node.Mark());
+      return ParseScalarValue(type, node.Scalar(), what, file, node.mark());
     case ParameterType::kStringList:
     case ParameterType::kCidrList: {
       std::optional<std::vector<std::string>> list = ScalarList(node, what, file);
@@ -146,7 +149,7 @@ std::optional<ParameterValue> LoadContext::ParseValue(ParameterType type, const 
       if (type == ParameterType::kCidrList) {
         for (size_t i = 0; i < list->size(); ++i) {
           if (!ParseIpRange((*list)[i])) {
-            Error(LoadErrorCode::kInvalidValue, file, node[i].Mark(),
+            Error(LoadErrorCode::kInvalidValue, file, node.Element(i).mark(),
                   "invalid CIDR " + Quoted((*list)[i]) + " in " + what +
                       " (expected an address or address/prefix, e.g. 10.0.0.0/8)");
             return std::nullopt;
@@ -163,7 +166,7 @@ std::optional<ParameterValue> LoadContext::ParseScalarValue(ParameterType type,
                                                             const std::string& text,
                                                             const std::string& what,
                                                             const std::string& file,
-                                                            const YAML::Mark& mark) {
+                                                            std::optional<YamlMark> mark) {
   switch (type) {
     case ParameterType::kBool:
       if (text == "true") return true;
@@ -213,7 +216,7 @@ std::optional<ParameterValue> LoadContext::ParseScalarValue(ParameterType type,
 
 bool LoadContext::WithinBounds(const Parameter& parameter, const ParameterValue& value,
                                const std::string& what, const std::string& file,
-                               const YAML::Mark& mark) {
+                               std::optional<YamlMark> mark) {
   const auto* number = std::get_if<std::int64_t>(&value);
   if (number == nullptr) return true;
   if (parameter.minimum && *number < *parameter.minimum) {
@@ -247,15 +250,15 @@ std::string LoadContext::UnknownParameter(PolicyDraft& draft, const std::string&
          Hint(name, names);
 }
 
-std::optional<Severity> LoadContext::ParseSeverityNode(const YAML::Node& node,
+std::optional<Severity> LoadContext::ParseSeverityNode(const YamlNode& node,
                                                        const std::string& file) {
   if (!node.IsScalar()) {
-    Error(LoadErrorCode::kWrongType, file, node.Mark(),
+    Error(LoadErrorCode::kWrongType, file, node.mark(),
           "severity must be one of info, low, medium, high, critical");
     return std::nullopt;
   }
   if (std::optional<Severity> severity = ParseSeverity(node.Scalar())) return severity;
-  Error(LoadErrorCode::kUnknownName, file, node.Mark(),
+  Error(LoadErrorCode::kUnknownName, file, node.mark(),
         "unknown severity " + Quoted(node.Scalar()) + " (info, low, medium, high or critical)" +
             Hint(node.Scalar(), Names(kSeverityNames)));
   return std::nullopt;

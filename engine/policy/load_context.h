@@ -4,9 +4,8 @@
 // errors found so far, how files are read, the YAML shape checks, parameter values and the
 // document's vocabulary. Internal to engine/policy.
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstddef>
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,6 +14,7 @@
 
 #include "engine/core/input_file.h"
 #include "engine/core/suggest.h"
+#include "engine/core/yaml_tree.h"
 #include "engine/policy/loader.h"
 #include "engine/policy/policy.h"
 
@@ -56,20 +56,21 @@ inline std::string Quoted(std::string_view text) { return "'" + std::string(text
 // A parameter while its value is still being settled (defaults, pack, values files, --set).
 struct DraftParameter {
   Parameter parameter;
-  YAML::Mark mark;
+  YamlMark mark;
   // Where the value was last set (the default, a pack, a values file, --set): errors that the
-  // value causes later, such as a pattern RE2 rejects, point there.
+  // value causes later, such as a pattern RE2 rejects, point there (--set has no place).
   std::string value_file;
-  YAML::Mark value_mark = YAML::Mark::null_mark();
+  std::optional<YamlMark> value_mark;
 };
 
-// A Policy document read and checked, with its rules kept as YAML until parameters are final.
+// A Policy document read and checked, with its rules kept as YAML until parameters are final
+// (their trees are the load context's).
 struct PolicyDraft {
   std::string file;
   std::string name, version, description;
   std::vector<DraftParameter> parameters;
   std::vector<FrameworkInfo> frameworks;  // sorted by id
-  std::vector<YAML::Node> rules;
+  std::vector<YamlNode> rules;
 };
 
 inline InputFile ReadFromDisk(const std::string& path) {
@@ -85,43 +86,45 @@ class LoadContext {
   size_t error_count() const { return errors_.size(); }
   std::vector<LoadError> TakeErrors() { return std::move(errors_); }
 
-  void Error(LoadErrorCode code, const std::string& file, const YAML::Mark& mark,
+  // An error at `mark` in `file`, or at the file itself.
+  void Error(LoadErrorCode code, const std::string& file, std::optional<YamlMark> mark,
              std::string message);
 
   // The root of a policy or pack file (`text` when given, else read through the reader): a
   // mapping with a supported apiVersion and kind.
-  std::optional<YAML::Node> Parse(const std::string& path, const std::optional<std::string>& text);
+  std::optional<YamlNode> Parse(const std::string& path, const std::optional<std::string>& text);
+  // The root of a YAML document; its tree is kept for as long as this context.
+  std::optional<YamlNode> ParseYaml(const std::string& path, std::string_view text);
 
   // YAML itself allows a key twice (the later one silently wins): an error here.
-  void CheckDuplicateKeys(const YAML::Node& map, const std::string& where, const std::string& file);
+  void CheckDuplicateKeys(const YamlNode& map, const std::string& where, const std::string& file);
   // Reports keys outside `allowed` (with a suggestion) and keys given twice.
-  void CheckKeys(const YAML::Node& map, std::span<const std::string_view> allowed,
+  void CheckKeys(const YamlNode& map, std::span<const std::string_view> allowed,
                  const std::string& where, const std::string& file);
   // A required scalar string.
-  std::optional<std::string> Scalar(const YAML::Node& map, const std::string& key,
+  std::optional<std::string> Scalar(const YamlNode& map, const std::string& key,
                                     const std::string& file, const std::string& where = "");
   // An optional scalar string; empty when absent.
-  std::string OptionalScalar(const YAML::Node& map, const std::string& key,
-                             const std::string& file);
-  std::optional<std::vector<std::string>> ScalarList(const YAML::Node& node,
-                                                     const std::string& what,
+  std::string OptionalScalar(const YamlNode& map, const std::string& key, const std::string& file);
+  std::optional<std::vector<std::string>> ScalarList(const YamlNode& node, const std::string& what,
                                                      const std::string& file);
 
   // A parameter value of `type` from YAML, or from command-line text (lists comma-separated).
-  std::optional<ParameterValue> ParseValue(ParameterType type, const YAML::Node& node,
+  std::optional<ParameterValue> ParseValue(ParameterType type, const YamlNode& node,
                                            const std::string& what, const std::string& file);
   std::optional<ParameterValue> ParseScalarValue(ParameterType type, const std::string& text,
                                                  const std::string& what, const std::string& file,
-                                                 const YAML::Mark& mark);
+                                                 std::optional<YamlMark> mark);
   bool WithinBounds(const Parameter& parameter, const ParameterValue& value,
-                    const std::string& what, const std::string& file, const YAML::Mark& mark);
+                    const std::string& what, const std::string& file, std::optional<YamlMark> mark);
   DraftParameter* FindParameter(PolicyDraft& draft, const std::string& name);
   std::string UnknownParameter(PolicyDraft& draft, const std::string& name);
-  std::optional<Severity> ParseSeverityNode(const YAML::Node& node, const std::string& file);
+  std::optional<Severity> ParseSeverityNode(const YamlNode& node, const std::string& file);
 
  private:
   FileReader reader_;
   std::vector<LoadError> errors_;
+  std::deque<YamlTree> documents_;  // a deque: nodes point at their tree, which must not move
 };
 
 }  // namespace pgward::policy

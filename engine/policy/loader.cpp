@@ -1,8 +1,6 @@
 #include "engine/policy/loader.h"
 
-#include <yaml-cpp/yaml.h>
 #include <algorithm>
-
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -133,7 +131,7 @@ class Loader {
 
   LoadResult Load(const std::string& path, const std::optional<std::string>& text) {
     LoadResult result;
-    std::optional<YAML::Node> root = context_.Parse(path, text);
+    std::optional<YamlNode> root = context_.Parse(path, text);
     if (root) {
       const std::string kind = context_.Scalar(*root, "kind", path).value_or("");
       if (kind == "Pack") {
@@ -151,7 +149,7 @@ class Loader {
     return result;
   }
 
-  std::optional<Policy> LoadPack(const YAML::Node& root, const std::string& file) {
+  std::optional<Policy> LoadPack(const YamlNode& root, const std::string& file) {
     context_.CheckKeys(root, Names(kPackKeys), "a Pack", file);
     Policy metadata;
     ReadMetadata(context_, root, file, metadata.name, metadata.version, metadata.description);
@@ -164,16 +162,18 @@ class Loader {
             : (std::filesystem::path(file).parent_path() / *policy_reference)
                   .lexically_normal()
                   .string();
-    std::optional<YAML::Node> policy_root = context_.Parse(policy_path, std::nullopt);
+    std::optional<YamlNode> policy_root = context_.Parse(policy_path, std::nullopt);
     if (!policy_root) return std::nullopt;
-    if ((*policy_root)["kind"].Scalar() != "Policy") {
-      context_.Error(LoadErrorCode::kWrongType, file, root["policy"].Mark(),
+    if (policy_root->Find("kind")->Scalar() != "Policy") {
+      context_.Error(LoadErrorCode::kWrongType, file, root.Find("policy")->mark(),
                      "'policy' must name a file of kind Policy");
       return std::nullopt;
     }
     std::optional<PolicyDraft> draft = ReadPolicy(context_, *policy_root, policy_path);
     if (!draft) return std::nullopt;
-    if (const YAML::Node values = root["parameters"]) ApplyValues(context_, *draft, values, file);
+    if (const std::optional<YamlNode> values = root.Find("parameters")) {
+      ApplyValues(context_, *draft, *values, file);
+    }
     ApplyOverrides(context_, *draft, overrides_);
     std::optional<Policy> policy = CompilePolicy(context_, *draft);
     if (!policy) return std::nullopt;
@@ -186,46 +186,47 @@ class Loader {
     }
     std::vector<std::string_view> ids(order.begin(), order.end());
     // `rules` keeps the rules it names, `exclude` drops those it names: each id must be known.
-    const auto named_rules = [&](const char* key) -> std::optional<std::set<std::string>> {
-      const YAML::Node list = root[key];
+    const auto named_rules = [&](const YamlNode& list,
+                                 const char* key) -> std::optional<std::set<std::string>> {
       std::optional<std::vector<std::string>> named =
           context_.ScalarList(list, "'" + std::string(key) + "'", file);
       if (!named) return std::nullopt;
       for (size_t i = 0; i < named->size(); ++i) {
         if (!by_id.contains((*named)[i])) {
           context_.Error(
-              LoadErrorCode::kUnknownName, file, list[i].Mark(),
+              LoadErrorCode::kUnknownName, file, list.Element(i).mark(),
               "unknown rule id " + Quoted((*named)[i]) + " in pack" + Hint((*named)[i], ids));
         }
       }
       return std::set<std::string>(named->begin(), named->end());
     };
-    if (root["rules"]) {
-      const std::optional<std::set<std::string>> keep = named_rules("rules");
+    if (const std::optional<YamlNode> rules = root.Find("rules")) {
+      const std::optional<std::set<std::string>> keep = named_rules(*rules, "rules");
       if (!keep) return std::nullopt;
       std::erase_if(order, [&](const std::string& id) { return !keep->contains(id); });
     }
-    if (root["exclude"]) {
-      const std::optional<std::set<std::string>> drop = named_rules("exclude");
+    if (const std::optional<YamlNode> exclude = root.Find("exclude")) {
+      const std::optional<std::set<std::string>> drop = named_rules(*exclude, "exclude");
       if (!drop) return std::nullopt;
       std::erase_if(order, [&](const std::string& id) { return drop->contains(id); });
     }
-    if (const YAML::Node severities = root["severities"]) {
-      if (!severities.IsMap()) {
-        context_.Error(LoadErrorCode::kWrongType, file, severities.Mark(),
+    if (const std::optional<YamlNode> severities = root.Find("severities")) {
+      if (!severities->IsMap()) {
+        context_.Error(LoadErrorCode::kWrongType, file, severities->mark(),
                        "'severities' must map rule ids to severities");
       } else {
-        for (auto it = severities.begin(); it != severities.end(); ++it) {
-          const std::string id = it->first.Scalar();
+        for (size_t i = 0; i < severities->size(); ++i) {
+          const std::string& id = severities->Key(i).Scalar();
           auto rule = by_id.find(id);
           if (rule == by_id.end()) {
-            context_.Error(LoadErrorCode::kUnknownName, file, it->first.Mark(),
+            context_.Error(LoadErrorCode::kUnknownName, file, severities->Key(i).mark(),
                            "unknown rule id " + Quoted(id) + Hint(id, ids));
             continue;
           }
           // The pack decides the rule's severity, its variants' included: a variant must not
           // lower a finding below what the pack asked for (--fail-on would pass it).
-          if (std::optional<Severity> severity = context_.ParseSeverityNode(it->second, file)) {
+          if (std::optional<Severity> severity =
+                  context_.ParseSeverityNode(severities->Value(i), file)) {
             rule->second.severity = *severity;
             for (RuleVariant& variant : rule->second.variants) variant.severity.reset();
           }

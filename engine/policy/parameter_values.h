@@ -12,7 +12,7 @@
 namespace pgward::policy {
 
 // Values given as a YAML mapping of name -> value (a pack's `parameters`, a values file).
-void ApplyValues(LoadContext& context, PolicyDraft& draft, const YAML::Node& values,
+void ApplyValues(LoadContext& context, PolicyDraft& draft, const YamlNode& values,
                  const std::string& file);
 
 // The values files, then the --set assignments.

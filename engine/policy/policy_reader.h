@@ -11,11 +11,11 @@
 
 namespace pgward::policy {
 
-std::optional<PolicyDraft> ReadPolicy(LoadContext& context, const YAML::Node& root,
+std::optional<PolicyDraft> ReadPolicy(LoadContext& context, const YamlNode& root,
                                       const std::string& file);
 
 // The metadata mapping of a policy or pack: a name, and optionally a version and description.
-void ReadMetadata(LoadContext& context, const YAML::Node& root, const std::string& file,
+void ReadMetadata(LoadContext& context, const YamlNode& root, const std::string& file,
                   std::string& name, std::string& version, std::string& description);
 
 }  // namespace pgward::policy

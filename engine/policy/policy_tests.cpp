@@ -1,14 +1,13 @@
 #include "engine/policy/policy_tests.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <map>
 #include <set>
 
 #include "engine/core/input_file.h"
-#include "engine/core/yaml_document.h"
+#include "engine/core/yaml_tree.h"
 #include "engine/model/facts_yaml.h"
 #include "engine/policy/evaluator.h"
 #include "engine/policy/loader.h"
@@ -18,28 +17,46 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Location(const std::string& file, const YAML::Node& node) {
-  return file + ":" + std::to_string(node.Mark().line + 1);
+std::string Location(const std::string& file, const YamlNode& node) {
+  return file + ":" + std::to_string(node.mark().line + 1);
+}
+
+// The scalar text of `map`'s `key`; empty when absent or not a scalar.
+std::string ScalarOf(const YamlNode& map, std::string_view key) {
+  const std::optional<YamlNode> node = map.Find(key);
+  return node ? node->Scalar() : "";
 }
 
 // Parameter values of a case as --set assignments, so they go through the same checks.
-std::vector<std::string> Assignments(const YAML::Node& set) {
+std::vector<std::string> Assignments(const std::optional<YamlNode>& set) {
   std::vector<std::string> assignments;
-  if (!set) return assignments;
-  for (auto it = set.begin(); it != set.end(); ++it) {
+  if (!set || !set->IsMap()) return assignments;
+  for (size_t i = 0; i < set->size(); ++i) {
+    const YamlNode given = set->Value(i);
     std::string value;
-    if (it->second.IsSequence()) {
-      // A copy: `it->second` lives in a proxy that dies with the expression that made it.
-      const YAML::Node list = it->second;
-      for (const YAML::Node& item : list) {
-        value += (value.empty() ? "" : ",") + item.Scalar();
+    if (given.IsSequence()) {
+      for (size_t j = 0; j < given.size(); ++j) {
+        value += (value.empty() ? "" : ",") + given.Element(j).Scalar();
       }
     } else {
-      value = it->second.Scalar();
+      value = given.Scalar();
     }
-    assignments.push_back(it->first.Scalar() + "=" + value);
+    assignments.push_back(set->Key(i).Scalar() + "=" + value);
   }
   return assignments;
+}
+
+// An expected count: absent is none.
+std::optional<long> ExpectedCount(const YamlNode& expect, std::string_view key) {
+  const std::optional<YamlNode> node = expect.Find(key);
+  if (!node) return 0;
+  const std::string& text = node->Scalar();
+  long count = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), count);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || count < 0) {
+    return std::nullopt;
+  }
+  return count;
 }
 
 struct Coverage {
@@ -55,26 +72,26 @@ class Runner {
       report.errors.push_back(path.string() + ": cannot read the file: " + *input.error);
       return;
     }
-    YAML::Node root;
-    try {
-      root = LoadYamlDocument(input.contents);
-    } catch (const YAML::Exception& error) {
-      report.errors.push_back(path.string() + ":" + std::to_string(error.mark.line + 1) + ":" +
-                              std::to_string(error.mark.column + 1) +
-                              ": invalid YAML: " + error.msg);
+    const std::variant<YamlTree, YamlError> parsed = YamlTree::Parse(input.contents);
+    if (const YamlError* error = std::get_if<YamlError>(&parsed)) {
+      report.errors.push_back(path.string() + ":" + std::to_string(error->mark.line + 1) + ":" +
+                              std::to_string(error->mark.column + 1) +
+                              ": invalid YAML: " + error->message);
       return;
     }
-    if (!root.IsMap() || !root["kind"] || root["kind"].Scalar() != "PolicyTest") return;
+    const YamlNode root = std::get<YamlTree>(parsed).root();
+    if (!root.IsMap() || ScalarOf(root, "kind") != "PolicyTest") return;
     const std::string file = path.string();
-    if (!root["policy"] || !root["cases"] || !root["cases"].IsSequence()) {
+    const std::optional<YamlNode> cases = root.Find("cases");
+    const std::string policy = ScalarOf(root, "policy");
+    if (policy.empty() || !cases || !cases->IsSequence()) {
       report.errors.push_back(file + ": a PolicyTest needs 'policy' and a list of 'cases'");
       return;
     }
-    const std::string policy_path =
-        (path.parent_path() / root["policy"].Scalar()).lexically_normal().string();
+    const std::string policy_path = (path.parent_path() / policy).lexically_normal().string();
     std::map<std::string, Coverage>& coverage = coverage_[policy_path];
-    for (const YAML::Node& test_case : root["cases"]) {
-      report.outcomes.push_back(RunCase(file, policy_path, test_case, coverage, report));
+    for (size_t i = 0; i < cases->size(); ++i) {
+      report.outcomes.push_back(RunCase(file, policy_path, cases->Element(i), coverage, report));
     }
   }
 
@@ -96,21 +113,28 @@ class Runner {
 
  private:
   PolicyTestOutcome RunCase(const std::string& file, const std::string& policy_path,
-                            const YAML::Node& test_case, std::map<std::string, Coverage>& coverage,
+                            const YamlNode& test_case, std::map<std::string, Coverage>& coverage,
                             PolicyTestReport& report) {
     PolicyTestOutcome outcome;
     outcome.location = Location(file, test_case);
-    outcome.rule_id = test_case["rule"] ? test_case["rule"].Scalar() : "";
-    outcome.name = test_case["name"] ? test_case["name"].Scalar() : "(unnamed)";
+    outcome.rule_id = ScalarOf(test_case, "rule");
+    outcome.name = test_case.Find("name") ? ScalarOf(test_case, "name") : "(unnamed)";
     auto fail = [&](std::string detail) {
       outcome.detail = std::move(detail);
       return outcome;
     };
-    if (outcome.rule_id.empty() || !test_case["facts"] || !test_case["expect"]) {
+    const std::optional<YamlNode> facts_node = test_case.Find("facts");
+    const std::optional<YamlNode> expect = test_case.Find("expect");
+    if (outcome.rule_id.empty() || !facts_node || !expect) {
       return fail("a case needs 'rule', 'facts' and 'expect'");
     }
+    const std::optional<long> want_fail = ExpectedCount(*expect, "fail");
+    const std::optional<long> want_error = ExpectedCount(*expect, "error");
+    if (!want_fail || !want_error) {
+      return fail("'expect' counts ('fail', 'error') must be whole numbers");
+    }
     ParameterOverrides overrides;
-    overrides.assignments = Assignments(test_case["set"]);
+    overrides.assignments = Assignments(test_case.Find("set"));
     const LoadResult loaded = LoadPolicyFile(policy_path, overrides);
     if (!loaded.policy) {
       for (const LoadError& error : loaded.errors) report.errors.push_back(error.ToString());
@@ -121,7 +145,7 @@ class Runner {
     if (!known) return fail("the policy has no rule " + outcome.rule_id);
 
     const auto facts = std::make_shared<FactSet>();
-    if (std::optional<std::string> error = AddFactsFromYaml(test_case["facts"], *facts)) {
+    if (std::optional<std::string> error = AddFactsFromYaml(*facts_node, *facts)) {
       return fail(file + ":" + *error);
     }
     // Every rule is evaluated; the case looks at the findings of its own rule only.
@@ -134,26 +158,26 @@ class Runner {
       return static_cast<long>(std::count_if(
           fired.begin(), fired.end(), [&](const Finding* f) { return f->status == status; }));
     };
-    const YAML::Node expect = test_case["expect"];
-    const long want_fail = expect["fail"] ? expect["fail"].as<long>() : 0;
-    const long want_error = expect["error"] ? expect["error"].as<long>() : 0;
-    (want_fail > 0 ? coverage[outcome.rule_id].has_failing
-                   : coverage[outcome.rule_id].has_passing) = true;
+    (*want_fail > 0 ? coverage[outcome.rule_id].has_failing
+                    : coverage[outcome.rule_id].has_passing) = true;
     std::string problems;
-    if (count(FindingStatus::kFail) != want_fail) {
-      problems += "expected " + std::to_string(want_fail) + " failing finding(s), got " +
+    if (count(FindingStatus::kFail) != *want_fail) {
+      problems += "expected " + std::to_string(*want_fail) + " failing finding(s), got " +
                   std::to_string(count(FindingStatus::kFail)) + "; ";
     }
-    if (count(FindingStatus::kError) != want_error) {
-      problems += "expected " + std::to_string(want_error) + " evidence error(s), got " +
+    if (count(FindingStatus::kError) != *want_error) {
+      problems += "expected " + std::to_string(*want_error) + " evidence error(s), got " +
                   std::to_string(count(FindingStatus::kError)) + "; ";
     }
     // A list the case expects of the findings, in any order.
     const auto compare = [&](const char* key, std::vector<std::string> got) {
-      const YAML::Node expected = expect[key];
+      const std::optional<YamlNode> expected = expect->Find(key);
       if (!expected) return;
       std::vector<std::string> wanted;
-      for (const YAML::Node& item : expected) wanted.push_back(item.Scalar());
+      if (expected->IsScalar()) wanted.push_back(expected->Scalar());
+      for (size_t i = 0; expected->IsSequence() && i < expected->size(); ++i) {
+        wanted.push_back(expected->Element(i).Scalar());
+      }
       std::sort(wanted.begin(), wanted.end());
       std::sort(got.begin(), got.end());
       if (wanted == got) return;

@@ -24,12 +24,12 @@ class RuleCompiler {
       policy.parameters.push_back(parameter.parameter);
     }
     std::map<std::string, SourcePosition> ids;
-    for (const YAML::Node& node : draft.rules) {
+    for (const YamlNode& node : draft.rules) {
       std::optional<Rule> rule = CompileRule(node, draft);
       if (!rule) continue;
       const auto [existing, inserted] = ids.emplace(rule->id, rule->position);
       if (!inserted) {
-        context_.Error(LoadErrorCode::kDuplicate, draft.file, node["id"].Mark(),
+        context_.Error(LoadErrorCode::kDuplicate, draft.file, node.Find("id")->mark(),
                        "duplicate rule id " + Quoted(rule->id) + " (first defined at line " +
                            std::to_string(existing->second.line) + ")");
         continue;
@@ -40,15 +40,15 @@ class RuleCompiler {
     return policy;
   }
 
-  std::optional<Rule> CompileRule(const YAML::Node& node, PolicyDraft& draft) {
+  std::optional<Rule> CompileRule(const YamlNode& node, PolicyDraft& draft) {
     const std::string& file = draft.file;
     if (!node.IsMap()) {
-      context_.Error(LoadErrorCode::kWrongType, file, node.Mark(), "each rule must be a mapping");
+      context_.Error(LoadErrorCode::kWrongType, file, node.mark(), "each rule must be a mapping");
       return std::nullopt;
     }
     const size_t errors_before = context_.error_count();
     Rule rule;
-    rule.position = {file, node.Mark().line + 1, node.Mark().column + 1};
+    rule.position = {file, node.mark().line + 1, node.mark().column + 1};
     const std::optional<std::string> id = context_.Scalar(node, "id", file, "rule");
     const std::string where = id ? "rule " + Quoted(*id) : "rule";
     context_.CheckKeys(node, Names(kRuleKeys), where, file);
@@ -58,7 +58,7 @@ class RuleCompiler {
       });
       if (!valid) {
         context_.Error(
-            LoadErrorCode::kInvalidValue, file, node["id"].Mark(),
+            LoadErrorCode::kInvalidValue, file, node.Find("id")->mark(),
             "rule id " + Quoted(*id) + " may only use letters, digits, '-', '_' and '.'");
       }
       rule.id = *id;
@@ -66,10 +66,10 @@ class RuleCompiler {
     rule.title = context_.Scalar(node, "title", file, where).value_or("");
     rule.description = context_.OptionalScalar(node, "description", file);
     rule.remediation = context_.OptionalScalar(node, "remediation", file);
-    if (const YAML::Node severity = node["severity"]) {
-      rule.severity = context_.ParseSeverityNode(severity, file).value_or(Severity::kInfo);
+    if (const std::optional<YamlNode> severity = node.Find("severity")) {
+      rule.severity = context_.ParseSeverityNode(*severity, file).value_or(Severity::kInfo);
     } else {
-      context_.Error(LoadErrorCode::kMissingKey, file, node.Mark(),
+      context_.Error(LoadErrorCode::kMissingKey, file, node.mark(),
                      "missing required key 'severity' in " + where);
     }
 
@@ -79,91 +79,92 @@ class RuleCompiler {
       if (target == nullptr) {
         std::vector<std::string_view> names;
         for (const FactTypeSpec& type : AllFactTypes()) names.push_back(type.name);
-        context_.Error(LoadErrorCode::kUnknownName, file, node["target"].Mark(),
+        context_.Error(LoadErrorCode::kUnknownName, file, node.Find("target")->mark(),
                        "unknown target " + Quoted(*target_name) + Hint(*target_name, names));
       }
     }
     if (target != nullptr) {
       rule.target = target->kind;
-      if (const YAML::Node where_node = node["where"]) {
-        rule.selector = CompilePredicate(where_node, *target, draft);
+      if (const std::optional<YamlNode> where_node = node.Find("where")) {
+        rule.selector = CompilePredicate(*where_node, *target, draft);
       }
-      if (const YAML::Node assertion = node["assert"]) {
-        rule.assertion = CompilePredicate(assertion, *target, draft);
+      if (const std::optional<YamlNode> assertion = node.Find("assert")) {
+        rule.assertion = CompilePredicate(*assertion, *target, draft);
       } else {
-        context_.Error(LoadErrorCode::kMissingKey, file, node.Mark(),
+        context_.Error(LoadErrorCode::kMissingKey, file, node.mark(),
                        "missing required key 'assert' in " + where);
       }
       if (std::optional<std::string> message = context_.Scalar(node, "message", file, where)) {
-        rule.message = CompileMessage(*message, node["message"].Mark(), *target, draft);
+        rule.message = CompileMessage(*message, node.Find("message")->mark(), *target, draft);
       }
-      if (const YAML::Node variants = node["variants"]) {
-        rule.variants = CompileVariants(variants, *target, where, draft);
+      if (const std::optional<YamlNode> variants = node.Find("variants")) {
+        rule.variants = CompileVariants(*variants, *target, where, draft);
       }
     }
-    if (const YAML::Node compliance = node["compliance"]) {
-      if (!compliance.IsMap()) {
-        context_.Error(LoadErrorCode::kWrongType, file, compliance.Mark(),
+    if (const std::optional<YamlNode> compliance = node.Find("compliance")) {
+      if (!compliance->IsMap()) {
+        context_.Error(LoadErrorCode::kWrongType, file, compliance->mark(),
                        "'compliance' must map frameworks to lists of ids");
       } else {
         std::vector<std::string_view> declared;
         for (const FrameworkInfo& framework : draft.frameworks) declared.push_back(framework.id);
-        for (auto it = compliance.begin(); it != compliance.end(); ++it) {
-          const std::string& framework = it->first.Scalar();
+        for (size_t i = 0; i < compliance->size(); ++i) {
+          const std::string& framework = compliance->Key(i).Scalar();
           if (!draft.frameworks.empty() && !std::ranges::binary_search(declared, framework)) {
-            context_.Error(LoadErrorCode::kUnknownName, file, it->first.Mark(),
+            context_.Error(LoadErrorCode::kUnknownName, file, compliance->Key(i).mark(),
                            "compliance framework " + Quoted(framework) +
                                " is not declared in 'frameworks'" + Hint(framework, declared));
           }
           if (std::optional<std::vector<std::string>> controls = context_.ScalarList(
-                  it->second, "compliance " + Quoted(it->first.Scalar()), file)) {
-            rule.compliance[it->first.Scalar()] = *controls;
+                  compliance->Value(i), "compliance " + Quoted(framework), file)) {
+            rule.compliance[framework] = *controls;
           }
         }
       }
     }
-    if (const YAML::Node references = node["references"]) {
-      rule.references = context_.ScalarList(references, "'references'", file)
+    if (const std::optional<YamlNode> references = node.Find("references")) {
+      rule.references = context_.ScalarList(*references, "'references'", file)
                             .value_or(std::vector<std::string>{});
     }
     if (context_.error_count() != errors_before) return std::nullopt;
     return rule;
   }
 
-  std::vector<RuleVariant> CompileVariants(const YAML::Node& node, const FactTypeSpec& target,
+  std::vector<RuleVariant> CompileVariants(const YamlNode& node, const FactTypeSpec& target,
                                            const std::string& rule, PolicyDraft& draft) {
     const std::string& file = draft.file;
     std::vector<RuleVariant> variants;
     if (!node.IsSequence() || node.size() == 0) {
-      context_.Error(LoadErrorCode::kWrongType, file, node.Mark(),
+      context_.Error(LoadErrorCode::kWrongType, file, node.mark(),
                      "'variants' of " + rule + " must be a non-empty list");
       return variants;
     }
-    for (const YAML::Node& item : node) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      const YamlNode item = node.Element(i);
       const std::string where = "a variant of " + rule;
       if (!item.IsMap()) {
-        context_.Error(LoadErrorCode::kWrongType, file, item.Mark(),
+        context_.Error(LoadErrorCode::kWrongType, file, item.mark(),
                        where + " must be a mapping with 'when' and 'severity' or 'message'");
         continue;
       }
       context_.CheckKeys(item, Names(kVariantKeys), where, file);
       RuleVariant variant;
-      if (const YAML::Node when = item["when"]) {
-        variant.when = CompilePredicate(when, target, draft);
+      if (const std::optional<YamlNode> when = item.Find("when")) {
+        variant.when = CompilePredicate(*when, target, draft);
       } else {
-        context_.Error(LoadErrorCode::kMissingKey, file, item.Mark(),
+        context_.Error(LoadErrorCode::kMissingKey, file, item.mark(),
                        "missing required key 'when' in " + where);
       }
-      if (const YAML::Node severity = item["severity"]) {
-        variant.severity = context_.ParseSeverityNode(severity, file);
-      }
-      if (item["message"]) {
+      const std::optional<YamlNode> severity = item.Find("severity");
+      if (severity) variant.severity = context_.ParseSeverityNode(*severity, file);
+      const std::optional<YamlNode> message_node = item.Find("message");
+      if (message_node) {
         if (std::optional<std::string> message = context_.Scalar(item, "message", file, where)) {
-          variant.message = CompileMessage(*message, item["message"].Mark(), target, draft);
+          variant.message = CompileMessage(*message, message_node->mark(), target, draft);
         }
       }
-      if (!item["severity"] && !item["message"]) {
-        context_.Error(LoadErrorCode::kMissingKey, file, item.Mark(),
+      if (!severity && !message_node) {
+        context_.Error(LoadErrorCode::kMissingKey, file, item.mark(),
                        where + " changes nothing: give it a 'severity', a 'message' or both");
       }
       variants.push_back(std::move(variant));
@@ -171,7 +172,7 @@ class RuleCompiler {
     return variants;
   }
 
-  std::vector<MessagePart> CompileMessage(const std::string& text, const YAML::Mark& mark,
+  std::vector<MessagePart> CompileMessage(const std::string& text, const YamlMark& mark,
                                           const FactTypeSpec& target, PolicyDraft& draft) {
     std::vector<MessagePart> parts;
     std::string literal;
@@ -233,49 +234,48 @@ class RuleCompiler {
 
   // --- predicates -------------------------------------------------------------------------
 
-  PredicatePtr CompilePredicate(const YAML::Node& node, const FactTypeSpec& target,
+  PredicatePtr CompilePredicate(const YamlNode& node, const FactTypeSpec& target,
                                 PolicyDraft& draft) {
     if (!node.IsMap() || node.size() == 0) {
-      context_.Error(LoadErrorCode::kWrongType, draft.file, node.Mark(),
+      context_.Error(LoadErrorCode::kWrongType, draft.file, node.mark(),
                      "a predicate must be a mapping of fields to tests, or all/any/not");
       return nullptr;
     }
     std::vector<PredicatePtr> conjuncts;
     bool ok = true;
     std::set<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const std::string key = it->first.Scalar();
+    for (size_t i = 0; i < node.size(); ++i) {
+      const std::string& key = node.Key(i).Scalar();
+      const YamlNode value = node.Value(i);
       if (!seen.insert(key).second) {
-        context_.Error(LoadErrorCode::kDuplicate, draft.file, it->first.Mark(),
+        context_.Error(LoadErrorCode::kDuplicate, draft.file, node.Key(i).mark(),
                        "duplicate key " + Quoted(key) + " in predicate");
         ok = false;
         continue;
       }
       PredicatePtr compiled;
       if (key == "all" || key == "any") {
-        if (!it->second.IsSequence() || it->second.size() == 0) {
-          context_.Error(LoadErrorCode::kInvalidValue, draft.file, it->second.Mark(),
+        if (!value.IsSequence() || value.size() == 0) {
+          context_.Error(LoadErrorCode::kInvalidValue, draft.file, value.mark(),
                          Quoted(key) + " needs a non-empty list");
           ok = false;
           continue;
         }
         std::vector<PredicatePtr> operands;
-        // A copy: `it->second` lives in a proxy that dies with the expression that made it.
-        const YAML::Node list = it->second;
-        for (const YAML::Node& operand : list) {
-          PredicatePtr compiled_operand = CompilePredicate(operand, target, draft);
+        for (size_t j = 0; j < value.size(); ++j) {
+          PredicatePtr compiled_operand = CompilePredicate(value.Element(j), target, draft);
           ok = ok && compiled_operand != nullptr;
           operands.push_back(std::move(compiled_operand));
         }
         if (ok)
           compiled = key == "all" ? MakeAll(std::move(operands)) : MakeAny(std::move(operands));
       } else if (key == "not") {
-        PredicatePtr operand = CompilePredicate(it->second, target, draft);
+        PredicatePtr operand = CompilePredicate(value, target, draft);
         if (operand) compiled = MakeNot(std::move(operand));
       } else if (std::optional<size_t> field = target.FieldIndex(key)) {
-        compiled = CompileFieldTests(*field, target, it->second, draft);
+        compiled = CompileFieldTests(*field, target, value, draft);
       } else {
-        context_.Error(LoadErrorCode::kUnknownName, draft.file, it->first.Mark(),
+        context_.Error(LoadErrorCode::kUnknownName, draft.file, node.Key(i).mark(),
                        UnknownField(key, target));
       }
       if (!compiled) {
@@ -310,31 +310,31 @@ class RuleCompiler {
   }
 
   // `field: {op: operand, ...}`: every test must hold.
-  PredicatePtr CompileFieldTests(size_t field, const FactTypeSpec& target, const YAML::Node& tests,
+  PredicatePtr CompileFieldTests(size_t field, const FactTypeSpec& target, const YamlNode& tests,
                                  PolicyDraft& draft) {
     const FieldSpec& spec = target.fields[field];
     const std::vector<std::string_view> operators = OperatorsFor(spec.type);
     if (!tests.IsMap() || tests.size() == 0) {
-      context_.Error(LoadErrorCode::kWrongType, draft.file, tests.Mark(),
+      context_.Error(LoadErrorCode::kWrongType, draft.file, tests.mark(),
                      "field " + Quoted(spec.name) + " needs a mapping of tests, e.g. {eq: ...}");
       return nullptr;
     }
     std::vector<PredicatePtr> compiled;
     bool ok = true;
-    for (auto it = tests.begin(); it != tests.end(); ++it) {
-      const std::string op = it->first.Scalar();
+    for (size_t i = 0; i < tests.size(); ++i) {
+      const std::string& op = tests.Key(i).Scalar();
       if (std::find(operators.begin(), operators.end(), op) == operators.end()) {
         std::string list;
         for (std::string_view name : operators)
           list += (list.empty() ? "" : ", ") + std::string(name);
-        context_.Error(LoadErrorCode::kUnknownName, draft.file, it->first.Mark(),
+        context_.Error(LoadErrorCode::kUnknownName, draft.file, tests.Key(i).mark(),
                        "operator " + Quoted(op) + " does not apply to " +
                            std::string(FieldTypeName(spec.type)) + " field " + Quoted(spec.name) +
                            " (operators: " + list + ")" + Hint(op, operators));
         ok = false;
         continue;
       }
-      PredicatePtr test = CompileTest(field, spec, op, it->second, draft);
+      PredicatePtr test = CompileTest(field, spec, op, tests.Value(i), draft);
       if (!test) {
         ok = false;
         continue;
@@ -346,18 +346,18 @@ class RuleCompiler {
   }
 
   // The operand of a test: a literal, or {param: NAME} of a compatible type.
-  std::optional<ParameterValue> Operand(const YAML::Node& node, ParameterType type,
+  std::optional<ParameterValue> Operand(const YamlNode& node, ParameterType type,
                                         const std::string& what, PolicyDraft& draft) {
-    if (node.IsMap() && node["param"]) {
-      if (node.size() != 1 || !node["param"].IsScalar()) {
-        context_.Error(LoadErrorCode::kWrongType, draft.file, node.Mark(),
+    if (const std::optional<YamlNode> reference = node.Find("param")) {
+      if (node.size() != 1 || !reference->IsScalar()) {
+        context_.Error(LoadErrorCode::kWrongType, draft.file, node.mark(),
                        "a parameter reference is written {param: NAME}");
         return std::nullopt;
       }
-      const std::string name = node["param"].Scalar();
+      const std::string& name = reference->Scalar();
       DraftParameter* parameter = context_.FindParameter(draft, name);
       if (parameter == nullptr) {
-        context_.Error(LoadErrorCode::kUnknownName, draft.file, node["param"].Mark(),
+        context_.Error(LoadErrorCode::kUnknownName, draft.file, reference->mark(),
                        context_.UnknownParameter(draft, name));
         return std::nullopt;
       }
@@ -365,7 +365,7 @@ class RuleCompiler {
       const bool compatible = actual == type || (type == ParameterType::kStringList &&
                                                  actual == ParameterType::kCidrList);
       if (!compatible) {
-        context_.Error(LoadErrorCode::kWrongType, draft.file, node["param"].Mark(),
+        context_.Error(LoadErrorCode::kWrongType, draft.file, reference->mark(),
                        "parameter " + Quoted(name) + " is a " +
                            std::string(ParameterTypeName(actual)) + ", but " + what + " needs a " +
                            std::string(ParameterTypeName(type)));
@@ -377,7 +377,7 @@ class RuleCompiler {
   }
 
   PredicatePtr CompileTest(size_t field, const FieldSpec& spec, const std::string& op,
-                           const YAML::Node& operand, PolicyDraft& draft) {
+                           const YamlNode& operand, PolicyDraft& draft) {
     const std::string what = Quoted(std::string(spec.name) + "." + op);
     const bool integer_column =
         spec.type == FieldType::kInteger || spec.type == FieldType::kTimestamp;
@@ -421,7 +421,7 @@ class RuleCompiler {
           std::vector<TlsVersion> versions;
           for (const std::string& name : std::get<std::vector<std::string>>(*value)) {
             std::optional<ParameterValue> version = context_.ParseScalarValue(
-                ParameterType::kTlsVersion, name, what, draft.file, operand.Mark());
+                ParameterType::kTlsVersion, name, what, draft.file, operand.mark());
             if (!version) return nullptr;
             versions.push_back(std::get<TlsVersion>(*version));
           }
@@ -441,7 +441,7 @@ class RuleCompiler {
         for (const std::string& cidr : std::get<std::vector<std::string>>(*value)) {
           std::optional<IpRange> range = ParseIpRange(cidr);
           if (!range) {  // a string_list parameter passed where CIDRs are needed
-            context_.Error(LoadErrorCode::kInvalidValue, draft.file, operand.Mark(),
+            context_.Error(LoadErrorCode::kInvalidValue, draft.file, operand.mark(),
                            "invalid CIDR " + Quoted(cidr) + " in " + what);
             return nullptr;
           }
@@ -465,7 +465,7 @@ class RuleCompiler {
           for (const std::string& cidr : std::get<std::vector<std::string>>(*value)) {
             std::optional<IpRange> range = ParseIpRange(cidr);
             if (!range) {
-              context_.Error(LoadErrorCode::kInvalidValue, draft.file, operand.Mark(),
+              context_.Error(LoadErrorCode::kInvalidValue, draft.file, operand.mark(),
                              "invalid CIDR " + Quoted(cidr) + " in " + what);
               return nullptr;
             }
@@ -495,7 +495,7 @@ class RuleCompiler {
   }
 
   PredicatePtr CompileRegexTest(
-      const YAML::Node& operand, ParameterType type, const std::string& what, PolicyDraft& draft,
+      const YamlNode& operand, ParameterType type, const std::string& what, PolicyDraft& draft,
       const std::function<PredicatePtr(std::unique_ptr<RE2::Set>)>& make) {
     std::optional<ParameterValue> value = Operand(operand, type, what, draft);
     if (!value) return nullptr;
@@ -508,23 +508,23 @@ class RuleCompiler {
                                   Quoted(patterns[compiled.failed_pattern]) + " in " + what + ": " +
                                   compiled.error;
       // A parameter's pattern is reported where its value was given (--set, a values file).
-      if (operand.IsMap() && operand["param"]) {
-        const DraftParameter* parameter = context_.FindParameter(draft, operand["param"].Scalar());
+      if (const std::optional<YamlNode> reference = operand.Find("param")) {
+        const DraftParameter* parameter = context_.FindParameter(draft, reference->Scalar());
         context_.Error(LoadErrorCode::kInvalidValue, parameter->value_file, parameter->value_mark,
                        "parameter " + Quoted(parameter->parameter.name) + ": " + message);
         return nullptr;
       }
-      const YAML::Node at = operand.IsSequence() && compiled.failed_pattern < operand.size()
-                                ? operand[compiled.failed_pattern]
-                                : operand;
-      context_.Error(LoadErrorCode::kInvalidValue, draft.file, at.Mark(), message);
+      const YamlNode at = operand.IsSequence() && compiled.failed_pattern < operand.size()
+                              ? operand.Element(compiled.failed_pattern)
+                              : operand;
+      context_.Error(LoadErrorCode::kInvalidValue, draft.file, at.mark(), message);
       return nullptr;
     }
     return make(std::move(compiled.set));
   }
 
   PredicatePtr CompileIntegerTest(size_t field, const FieldSpec& spec, const std::string& op,
-                                  const YAML::Node& operand, const std::string& what,
+                                  const YamlNode& operand, const std::string& what,
                                   PolicyDraft& draft) {
     // Timestamps take dates ("2026-01-31") as well as seconds since the epoch.
     auto to_integer = [&](const std::string& text) -> std::optional<std::int64_t> {
@@ -532,7 +532,7 @@ class RuleCompiler {
         if (std::optional<std::int64_t> seconds = ParseTimestamp(text)) return seconds;
       }
       std::optional<ParameterValue> value = context_.ParseScalarValue(
-          ParameterType::kInteger, text, what, draft.file, operand.Mark());
+          ParameterType::kInteger, text, what, draft.file, operand.mark());
       if (!value) return std::nullopt;
       return std::get<std::int64_t>(*value);
     };
@@ -556,7 +556,7 @@ class RuleCompiler {
     } else if (operand.IsScalar()) {
       number = to_integer(operand.Scalar());
     } else {
-      context_.Error(LoadErrorCode::kWrongType, draft.file, operand.Mark(),
+      context_.Error(LoadErrorCode::kWrongType, draft.file, operand.mark(),
                      what + " must be a number");
     }
     if (!number) return nullptr;

@@ -1,12 +1,10 @@
 #include "engine/policy/waivers.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 
 #include "engine/core/input_file.h"
 #include "engine/core/suggest.h"
-#include "engine/core/yaml_document.h"
+#include "engine/core/yaml_tree.h"
 #include "engine/model/fact_format.h"
 
 namespace pgward::policy {
@@ -26,16 +24,16 @@ class WaiverReader {
     WaiversLoadResult result;
     const InputFile file = ReadInputFile(path_, kDefaultMaxConfigBytes);
     if (file.error) {
-      Error(LoadErrorCode::kUnreadable, YAML::Mark::null_mark(),
+      Error(LoadErrorCode::kUnreadable, std::nullopt,
             "cannot read the waivers file: " + *file.error);
       result.errors = std::move(errors_);
       return result;
     }
-    try {
-      const YAML::Node root = LoadYamlDocument(file.contents);
-      ReadRoot(root, result.waivers);
-    } catch (const YAML::Exception& error) {
-      Error(LoadErrorCode::kInvalidYaml, error.mark, "invalid YAML: " + error.msg);
+    const std::variant<YamlTree, YamlError> parsed = YamlTree::Parse(file.contents);
+    if (const YamlError* error = std::get_if<YamlError>(&parsed)) {
+      Error(LoadErrorCode::kInvalidYaml, error->mark, "invalid YAML: " + error->message);
+    } else {
+      ReadRoot(std::get<YamlTree>(parsed).root(), result.waivers);
     }
     result.errors = std::move(errors_);
     if (!result.errors.empty()) result.waivers.clear();
@@ -43,67 +41,75 @@ class WaiverReader {
   }
 
  private:
-  void Error(LoadErrorCode code, const YAML::Mark& mark, std::string message) {
+  void Error(LoadErrorCode code, std::optional<YamlMark> mark, std::string message) {
     SourcePosition position{path_, 0, 0};
-    if (!mark.is_null()) position = {path_, mark.line + 1, mark.column + 1};
+    if (mark) position = {path_, mark->line + 1, mark->column + 1};
     errors_.push_back({code, position, std::move(message)});
   }
 
-  void CheckKeys(const YAML::Node& map, std::span<const std::string_view> allowed,
+  void CheckKeys(const YamlNode& map, std::span<const std::string_view> allowed,
                  const std::string& where) {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string key = it->first.Scalar();
+    for (size_t i = 0; i < map.size(); ++i) {
+      const std::string& key = map.Key(i).Scalar();
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
       std::string message = "unknown key '" + key + "' in " + where;
       if (auto match = ClosestMatch(key, allowed)) message += " (did you mean '" + *match + "'?)";
-      Error(LoadErrorCode::kUnknownKey, it->first.Mark(), message);
+      Error(LoadErrorCode::kUnknownKey, map.Key(i).mark(), message);
     }
   }
 
-  std::optional<std::string> Text(const YAML::Node& map, const char* key, bool required) {
-    const YAML::Node node = map[key];
+  std::optional<std::string> Text(const YamlNode& map, const char* key, bool required) {
+    const std::optional<YamlNode> node = map.Find(key);
     if (!node) {
       if (required)
-        Error(LoadErrorCode::kMissingKey, map.Mark(),
+        Error(LoadErrorCode::kMissingKey, map.mark(),
               std::string("missing required key '") + key + "' in waiver");
       return std::nullopt;
     }
-    if (!node.IsScalar() || node.Scalar().empty()) {
-      Error(LoadErrorCode::kWrongType, node.Mark(),
+    if (!node->IsScalar() || node->Scalar().empty()) {
+      Error(LoadErrorCode::kWrongType, node->mark(),
             std::string("'") + key + "' must be a non-empty string");
       return std::nullopt;
     }
-    return node.Scalar();
+    return node->Scalar();
   }
 
-  void ReadRoot(const YAML::Node& root, std::vector<Waiver>& waivers) {
-    if (!root.IsMap() || !root["apiVersion"] || root["apiVersion"].Scalar() != "pgward/v1" ||
-        !root["kind"] || root["kind"].Scalar() != "Waivers") {
-      Error(LoadErrorCode::kUnsupported, root.Mark(),
+  // The scalar text of `map`'s `key`; empty when absent or not a scalar.
+  static std::string ScalarOf(const YamlNode& map, std::string_view key) {
+    const std::optional<YamlNode> node = map.Find(key);
+    return node ? node->Scalar() : "";
+  }
+
+  void ReadRoot(const YamlNode& root, std::vector<Waiver>& waivers) {
+    if (!root.IsMap() || ScalarOf(root, "apiVersion") != "pgward/v1" ||
+        ScalarOf(root, "kind") != "Waivers") {
+      Error(LoadErrorCode::kUnsupported, root.mark(),
             "a waivers file starts with apiVersion: pgward/v1 and kind: Waivers");
       return;
     }
     constexpr std::string_view kRootKeys[] = {"apiVersion", "kind", "waivers"};
     CheckKeys(root, kRootKeys, "a Waivers file");
-    const YAML::Node list = root["waivers"];
-    if (!list || !list.IsSequence()) {
-      Error(LoadErrorCode::kMissingKey, root.Mark(), "missing required list 'waivers'");
+    const std::optional<YamlNode> list = root.Find("waivers");
+    if (!list || !list->IsSequence()) {
+      Error(LoadErrorCode::kMissingKey, root.mark(), "missing required list 'waivers'");
       return;
     }
-    for (const YAML::Node& node : list) {
-      if (std::optional<Waiver> waiver = ReadWaiver(node)) waivers.push_back(std::move(*waiver));
+    for (size_t i = 0; i < list->size(); ++i) {
+      if (std::optional<Waiver> waiver = ReadWaiver(list->Element(i))) {
+        waivers.push_back(std::move(*waiver));
+      }
     }
   }
 
-  std::optional<Waiver> ReadWaiver(const YAML::Node& node) {
+  std::optional<Waiver> ReadWaiver(const YamlNode& node) {
     if (!node.IsMap()) {
-      Error(LoadErrorCode::kWrongType, node.Mark(), "each waiver must be a mapping");
+      Error(LoadErrorCode::kWrongType, node.mark(), "each waiver must be a mapping");
       return std::nullopt;
     }
     const size_t errors_before = errors_.size();
     CheckKeys(node, kWaiverKeys, "waiver");
     Waiver waiver;
-    waiver.source = path_ + ":" + std::to_string(node.Mark().line + 1);
+    waiver.source = path_ + ":" + std::to_string(node.mark().line + 1);
     waiver.rule_id = Text(node, "rule", true).value_or("");
     if (!waiver.rule_id.empty() && !known_rules_.contains(waiver.rule_id)) {
       const std::vector<std::string_view> rules(known_rules_.begin(), known_rules_.end());
@@ -111,7 +117,7 @@ class WaiverReader {
       if (auto match = ClosestMatch(waiver.rule_id, rules)) {
         message += " (did you mean '" + *match + "'?)";
       }
-      Error(LoadErrorCode::kUnknownName, node["rule"].Mark(), message);
+      Error(LoadErrorCode::kUnknownName, node.Find("rule")->mark(), message);
     }
     waiver.justification = Text(node, "justification", true).value_or("");
     waiver.owner = Text(node, "owner", true).value_or("");
@@ -119,28 +125,27 @@ class WaiverReader {
       const std::optional<std::int64_t> day =
           expires->size() == 10 ? ParseTimestamp(*expires) : std::nullopt;
       if (!day) {
-        Error(LoadErrorCode::kInvalidValue, node["expires"].Mark(),
+        Error(LoadErrorCode::kInvalidValue, node.Find("expires")->mark(),
               "'expires' must be a date, YYYY-MM-DD");
       } else {
         waiver.expires = *expires;
         waiver.expires_at = *day + kDay - 1;
       }
     }
-    const YAML::Node match = node["match"];
-    if (match) {
-      if (!match.IsMap()) {
-        Error(LoadErrorCode::kWrongType, match.Mark(), "'match' must be a mapping");
+    if (const std::optional<YamlNode> match = node.Find("match")) {
+      if (!match->IsMap()) {
+        Error(LoadErrorCode::kWrongType, match->mark(), "'match' must be a mapping");
       } else {
-        CheckKeys(match, kMatchKeys, "waiver match");
-        waiver.target = Text(match, "target", false);
-        waiver.location = Text(match, "location", false);
-        waiver.user = Text(match, "user", false);
-        waiver.application_name = Text(match, "application_name", false);
-        waiver.fingerprint = Text(match, "fingerprint", false);
-        if (std::optional<std::string> cidr = Text(match, "client_addr", false)) {
+        CheckKeys(*match, kMatchKeys, "waiver match");
+        waiver.target = Text(*match, "target", false);
+        waiver.location = Text(*match, "location", false);
+        waiver.user = Text(*match, "user", false);
+        waiver.application_name = Text(*match, "application_name", false);
+        waiver.fingerprint = Text(*match, "fingerprint", false);
+        if (std::optional<std::string> cidr = Text(*match, "client_addr", false)) {
           waiver.client_addr = ParseIpRange(*cidr);
           if (!waiver.client_addr) {
-            Error(LoadErrorCode::kInvalidValue, match["client_addr"].Mark(),
+            Error(LoadErrorCode::kInvalidValue, match->Find("client_addr")->mark(),
                   "invalid CIDR '" + *cidr + "' in waiver match");
           }
         }

@@ -88,7 +88,7 @@ TEST(InstallTest, TheDebianPackageRunsFromAnExtractedRootAndTheDockerfileInstall
   ASSERT_FALSE(package.empty()) << packed.out;
   const CommandResult depends =
       RunCommand({"/usr/bin/dpkg-deb", "--field", package.string(), "Depends"});
-  for (const char* library : {"libpq5", "libssl3", "libyaml-cpp", "libre2"}) {
+  for (const char* library : {"libpq5", "libssl3", "libyaml-0-2", "libre2"}) {
     EXPECT_NE(depends.out.find(library), std::string::npos) << depends.out;
   }
   const fs::path root = directory.path() / "root";

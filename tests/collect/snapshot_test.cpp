@@ -47,7 +47,7 @@ class SnapshotTest : public ::testing::Test {
 // Facts of every kind and type, with values that need escaping, for one server.
 Evidence SampleEvidence(FactSet& facts) {
   const auto before = TableSizes(facts);
-  const std::optional<std::string> error = AddFactsFromYaml(YAML::Load(R"(
+  const std::variant<YamlTree, YamlError> document = YamlTree::Parse(R"(
 server:
   - {server: db1, host: 10.0.0.1, port: 5432, version: 150018, ssl: true,
      ssl_min_protocol_version: TLSv1.2, ssl_ciphers: "HIGH:!aNULL",
@@ -75,8 +75,9 @@ hba_access:
 replication_link:
   - {server: db1, kind: subscription, name: orders_sub, database: app, enabled: true, host: db0,
      port: "5432", sslmode: prefer, channel_binding: prefer, require_auth: scram-sha-256}
-)"),
-                                                            facts);
+)");
+  const std::optional<std::string> error =
+      AddFactsFromYaml(std::get<YamlTree>(document).root(), facts);
   EXPECT_EQ(error, std::nullopt);
   FileRulesRow rule;
   rule.line_number = 3;

@@ -93,7 +93,10 @@ INSTANTIATE_TEST_SUITE_P(
     PolicyLoaderTest, MalformedPolicyTest,
     ::testing::Values(
         Case{"InvalidYaml", Replace(kValid, "name: test", "name: [test"),
-             "policy.yaml:5:10: invalid YAML: end of sequence flow not found", "invalid_yaml"},
+             "policy.yaml:5:10: invalid YAML: while parsing a flow sequence: did not find expected "
+             "',' "
+             "or ']'",
+             "invalid_yaml"},
         Case{"WrongApiVersion", Replace(kValid, "pgward/v1", "pgward/v2"),
              "policy.yaml:1:13: unsupported apiVersion 'pgward/v2' (expected 'pgward/v1')",
              "unsupported"},
