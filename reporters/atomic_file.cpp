@@ -29,6 +29,22 @@ class FdBuffer final : public RewindableBuffer {
     return true;
   }
 
+  bool ReadBack(const std::function<void(std::string_view)>& take) override {
+    if (!Drain()) return false;
+    char piece[1 << 16];
+    for (off_t offset = 0; offset < end_;) {
+      const ssize_t n = pread(fd_, piece, sizeof piece, offset);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        error_ = n < 0 ? errno : EIO;
+        return false;
+      }
+      take(std::string_view(piece, static_cast<size_t>(n)));
+      offset += n;
+    }
+    return true;
+  }
+
  protected:
   int_type overflow(int_type c) override {
     if (!Drain()) return traits_type::eof();

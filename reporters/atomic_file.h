@@ -11,14 +11,18 @@
 
 namespace pgward::reporters {
 
-// A stream buffer whose contents can be thrown away to be written again from the start: the
-// temporary file WriteFileAtomically writes, before it is renamed. A writer that learns only at
-// the end that its document must be made otherwise (SARIF past GitHub's limits) writes it at once
-// where it can start again, instead of making it twice. Returns false when the file cannot be
-// emptied (its error is then the write's).
+// A stream buffer whose contents can be read back, or thrown away to be written again from the
+// start: the temporary file WriteFileAtomically writes, before it is renamed. A writer that learns
+// only late that its document must be measured (SARIF near GitHub's limits) reads back what it
+// wrote instead of measuring every document; one that learns at the end that its document must be
+// made otherwise writes it at once where it can start again, instead of making it twice.
 class RewindableBuffer : public std::streambuf {
  public:
+  // Empties the file. False when it cannot be emptied (its error is then the write's).
   virtual bool Rewind() = 0;
+  // Everything written so far, from the start, given to `take` a piece at a time. False when
+  // it cannot be read (its error is then the write's).
+  virtual bool ReadBack(const std::function<void(std::string_view)>& take) = 0;
 };
 
 // Writes `contents` to `path` so that readers see either the old file or the complete new one,

@@ -45,6 +45,9 @@ constexpr size_t kMaxTags = 20;
 // below the 1,000 allowed.
 constexpr size_t kMaxResults = 25000;
 constexpr size_t kMaxGzipBytes = 10'000'000;
+// Gzip cannot make a document of up to this size larger than kMaxGzipBytes: zlib's deflateBound
+// adds at most about 3 KB to 10 MB, and gzip's framing 18 bytes. Such a document is not measured.
+constexpr size_t kUnmeasuredBytes = kMaxGzipBytes - 4096;
 
 const char* Level(Severity severity) {
   switch (severity) {
@@ -510,20 +513,27 @@ class MeasuredDocument : public std::streambuf {
   std::unique_ptr<GzipMeter> meter_;
 };
 
-// A document's bytes on their way to a report file, counted and measured as gzip would make them
-// while they are written: the file is written once, and again only when it does not fit.
+// A document's bytes on their way to a report file, counted, and once there are more than
+// kUnmeasuredBytes, measured as gzip would make them (those written before are read back from the
+// file): the file is written once, and again only when it does not fit.
 class MeteredFile : public std::streambuf {
  public:
-  explicit MeteredFile(std::streambuf& file) : file_(file) {}
+  explicit MeteredFile(RewindableBuffer& file) : file_(file) {}
 
   size_t size() const { return size_; }
-  size_t GzipSize() { return meter_.Finish(); }
+  // Once size() is past kUnmeasuredBytes: the gzip-compressed size of everything written.
+  size_t GzipSize() { return meter_->Finish(); }
 
  protected:
   std::streamsize xsputn(const char* data, std::streamsize size) override {
     const std::streamsize written = file_.sputn(data, size);
     size_ += static_cast<size_t>(written);
-    meter_.Add({data, static_cast<size_t>(written)});
+    if (meter_) {
+      meter_->Add({data, static_cast<size_t>(written)});
+    } else if (size_ > kUnmeasuredBytes) {
+      meter_ = std::make_unique<GzipMeter>();
+      if (!file_.ReadBack([this](std::string_view piece) { meter_->Add(piece); })) return 0;
+    }
     return written;
   }
   int_type overflow(int_type c) override {
@@ -533,9 +543,9 @@ class MeteredFile : public std::streambuf {
   }
 
  private:
-  std::streambuf& file_;
+  RewindableBuffer& file_;
   size_t size_ = 0;
-  GzipMeter meter_;
+  std::unique_ptr<GzipMeter> meter_;
 };
 
 class RunBuilder {
@@ -906,10 +916,9 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
   ResultPlan plan = PlanResults(candidates, kMaxResults);
   std::optional<std::string> note;
   if (plan.left_out > 0) note = FoldingNote(plan, candidates.size());
-  // Gzip cannot make a document of less than 10 MB larger than 10 MB (but for its header and
-  // block headers: hence the margin); a larger one is cut by the ratio until it fits.
+  // A larger document is cut by the ratio until it fits.
   const auto fits = [&](size_t size, const std::function<size_t()>& gzip_size) {
-    return size <= kMaxGzipBytes - 4096 || plan.listed.empty() || gzip_size() <= kMaxGzipBytes;
+    return size <= kUnmeasuredBytes || plan.listed.empty() || gzip_size() <= kMaxGzipBytes;
   };
   const auto cut = [&](size_t gzip_size) {
     const double ratio = 0.9 * static_cast<double>(kMaxGzipBytes) / static_cast<double>(gzip_size);
