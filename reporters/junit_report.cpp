@@ -19,8 +19,7 @@ void AppendCdata(std::string& out, std::string_view text) {
   out += "<![CDATA[";
   const size_t start = out.size();
   for (size_t i = 0; i < text.size();) {
-    size_t plain = i;
-    while (plain < text.size() && IsPlainAscii(text[plain])) ++plain;
+    const size_t plain = PrintableAsciiEnd(text, i);
     out.append(text, i, plain - i);
     i = plain;
     if (i == text.size()) break;

@@ -8,6 +8,10 @@ std::string Printable(std::string_view text, bool keep_line_breaks) {
   std::string safe;
   safe.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
+    const std::size_t plain = PrintableAsciiEnd(text, i);
+    safe.append(text.data() + i, plain - i);
+    i = plain;
+    if (i == text.size()) break;
     const Utf8Char next = NextUtf8(text, i);
     if (!next.valid) {
       safe += kReplacementCharacter;

@@ -3,6 +3,8 @@
 // UTF-8 decoding for text that may hold any bytes (names a server returns, files under review).
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace pgward {
@@ -20,5 +22,30 @@ struct Utf8Char {
 // longest prefix of a well-formed sequence, at least one byte (Unicode 15, section 3.9, D93b).
 // Each invalid sequence stands for one U+FFFD, as nlohmann::json's replace handler counts them.
 Utf8Char NextUtf8(std::string_view text, std::size_t i);
+
+// Where the run of printable ASCII (0x20 to 0x7E) that starts at `text[i]` ends, stopping also at
+// `stop` and `other_stop` (bytes a format escapes). Reports pass over every byte of their text, and
+// most of it is such runs: they are passed eight bytes at a time.
+inline std::size_t PrintableAsciiEnd(std::string_view text, std::size_t i, char stop = '\0',
+                                     char other_stop = '\0') {
+  constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+  const auto has_zero = [](std::uint64_t word) { return (word - kOnes) & ~word; };
+  const std::uint64_t stops = kOnes * static_cast<unsigned char>(stop);
+  const std::uint64_t other_stops = kOnes * static_cast<unsigned char>(other_stop);
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, sizeof word);
+    // The high bit of a byte's lane is set by a byte below 0x20 (a borrow, which only such a
+    // byte starts), one above 0x7E (a carry, or its own high bit) or a stop byte.
+    const std::uint64_t outside = ((word - kOnes * 0x20) & ~word) | (word + kOnes) | word |
+                                  has_zero(word ^ stops) | has_zero(word ^ other_stops);
+    if ((outside & kHighs) != 0) break;
+  }
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c < 0x20 || c > 0x7E || c == stop || c == other_stop) break;
+  }
+  return i;
+}
 
 }  // namespace pgward

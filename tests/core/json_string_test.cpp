@@ -55,6 +55,29 @@ TEST(JsonStringTest, RandomBytesMatchNlohmann) {
   }
 }
 
+// The eight-bytes-at-a-time scan stops where a byte-by-byte one does: at every offset of strings
+// longer than a few words, around the bytes at the edges of the range and the stop bytes.
+TEST(Utf8Test, PrintableAsciiEndStopsWhereAByteByByteScanStops) {
+  std::mt19937 random(20261205);
+  constexpr char kEdges[] = {0x00, 0x1f, 0x20, 0x21, '"', '\\', 0x7e, 0x7f, '\x80', '\xfe', '\xff'};
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(random() % 40, 'a');
+    for (char& c : text) {
+      if (random() % 8 == 0) c = kEdges[random() % std::size(kEdges)];
+    }
+    const size_t start = text.empty() ? 0 : random() % text.size();
+    for (const auto& [stop, other_stop] : {std::pair{'\0', '\0'}, std::pair{'"', '\\'}}) {
+      size_t expected = start;
+      while (expected < text.size() && text[expected] >= 0x20 && text[expected] <= 0x7e &&
+             text[expected] != stop && text[expected] != other_stop) {
+        ++expected;
+      }
+      ASSERT_EQ(PrintableAsciiEnd(text, start, stop, other_stop), expected)
+          << testing::PrintToString(text) << " from " << start;
+    }
+  }
+}
+
 TEST(Utf8Test, WellFormedCharactersDecodeToTheirCodePoints) {
   const std::string text = "a\xc3\xa9\xe2\x9c\x93\xf0\x9f\x98\x80";
   const char32_t expected[] = {U'a', U'\u00e9', U'\u2713', U'\U0001F600'};
