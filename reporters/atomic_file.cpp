@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ostream>
@@ -33,7 +34,8 @@ class FdBuffer final : public RewindableBuffer {
     if (!Drain()) return false;
     char piece[1 << 16];
     for (off_t offset = 0; offset < end_;) {
-      const ssize_t n = pread(fd_, piece, sizeof piece, offset);
+      const ssize_t n = pread(
+          fd_, piece, static_cast<size_t>(std::min<off_t>(sizeof piece, end_ - offset)), offset);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         error_ = n < 0 ? errno : EIO;

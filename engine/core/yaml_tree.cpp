@@ -2,6 +2,8 @@
 
 #include <yaml.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <unordered_map>
 
@@ -21,6 +23,27 @@ bool IsPlainNull(const yaml_event_t& event) {
   if (scalar.style != YAML_PLAIN_SCALAR_STYLE) return false;
   const std::string_view value(reinterpret_cast<const char*>(scalar.value), scalar.length);
   return value.empty() || value == "~" || value == "null" || value == "Null" || value == "NULL";
+}
+
+// Why and where libyaml stopped. A reader error (bytes that are not UTF-8, or a character YAML
+// does not allow) is placed by its offset in the text, not by a mark.
+YamlError ErrorOf(const yaml_parser_t& parser, std::string_view text) {
+  std::string message = parser.problem != nullptr ? parser.problem : "invalid YAML";
+  if (parser.context != nullptr) message = std::string(parser.context) + ": " + message;
+  if (parser.error != YAML_READER_ERROR) return {message, MarkOf(parser.problem_mark)};
+  const std::size_t offset = std::min(parser.problem_offset, text.size());
+  const std::string_view before = text.substr(0, offset);
+  const std::size_t line_start = before.rfind('\n');
+  YamlMark mark;
+  mark.line = static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+  mark.column =
+      static_cast<int>(line_start == std::string_view::npos ? offset : offset - line_start - 1);
+  if (parser.problem_value != -1) {  // the byte or character at fault
+    char value[16];
+    std::snprintf(value, sizeof value, " (0x%02X)", static_cast<unsigned>(parser.problem_value));
+    message += value;
+  }
+  return {message, mark};
 }
 
 std::string AnchorOf(const yaml_char_t* anchor) {
@@ -137,8 +160,11 @@ class YamlTree::Builder {
     entry.child_count = static_cast<std::uint32_t>(collection.children.size());
     tree_.children_.insert(tree_.children_.end(), collection.children.begin(),
                            collection.children.end());
-    if (!collection.anchor.empty()) {
-      anchors_[collection.anchor] = {collection.node, count_ - collection.count_at_start, true};
+    // An alias names the latest node given the anchor, and a collection's anchor comes before
+    // its contents: one of them may have taken the name since.
+    const auto anchored = anchors_.find(collection.anchor);
+    if (anchored != anchors_.end() && anchored->second.node == collection.node) {
+      anchored->second = {collection.node, count_ - collection.count_at_start, true};
     }
     Attach(collection.node);
   }
@@ -160,11 +186,7 @@ std::variant<YamlTree, YamlError> YamlTree::Parse(std::string_view text) {
   Builder builder(tree);
   for (bool done = false; !done;) {
     yaml_event_t event;
-    if (yaml_parser_parse(&parser, &event) == 0) {
-      std::string message = parser.problem != nullptr ? parser.problem : "invalid YAML";
-      if (parser.context != nullptr) message = std::string(parser.context) + ": " + message;
-      return YamlError{message, MarkOf(parser.problem_mark)};
-    }
+    if (yaml_parser_parse(&parser, &event) == 0) return ErrorOf(parser, text);
     // The first document only: a file is one document.
     done = event.type == YAML_DOCUMENT_END_EVENT || event.type == YAML_STREAM_END_EVENT;
     std::optional<YamlError> error = builder.Take(event);

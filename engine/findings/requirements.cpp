@@ -69,7 +69,9 @@ std::vector<RequirementResult> JudgeRequirements(const ScanReport& report,
     for (const std::string& id : mapped->second) results[id].findings.push_back(&finding);
   }
   std::vector<RequirementResult> judged;
-  for (auto& [id, result] : results) {
+  for (auto& entry : results) {
+    // Not a structured binding: clang 14 (the fuzz build's) cannot capture one in a lambda.
+    RequirementResult& result = entry.second;
     const auto count = [&](FindingStatus status) {
       return std::count_if(result.findings.begin(), result.findings.end(),
                            [&](const Finding* finding) { return finding->status == status; });

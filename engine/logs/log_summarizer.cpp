@@ -813,7 +813,7 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
     if (sessions_.size() >= kMaxOpenSessions && sessions_.count(key) == 0) MakeRoom(time);
     Session& session = sessions_[key];
     Settle(session, nullptr);
-    target = &session.unconfirmed.emplace();
+    target = &session.unconfirmed.emplace(Authorization{});
     target->named = Bounded(line.named);
   }
   Authorization& authorization = *target;

@@ -171,7 +171,19 @@ class LogSummarizer : public LogEntrySink {
   bool format_set_ = false;
   LogWindow window_;
   std::unordered_map<std::string, Session> sessions_;
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> tls_;
+  // TLS sessions by (protocol, cipher, bits), found by views of a session's strings.
+  struct TlsKeyLess {
+    using is_transparent = void;
+    template <typename Left, typename Right>
+    bool operator()(const Left& left, const Right& right) const {
+      return View(left) < View(right);
+    }
+    template <typename Key>
+    static std::tuple<std::string_view, std::string_view, int> View(const Key& key) {
+      return {std::get<0>(key), std::get<1>(key), std::get<2>(key)};
+    }
+  };
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t, TlsKeyLess> tls_;
   std::map<std::pair<std::string, int>, std::uint64_t> hba_lines_;
   bool distinct_overflow_ = false;  // TLS combinations or hba lines beyond their limits
   WhoCounters plaintext_who_, below_minimum_who_;

@@ -82,7 +82,10 @@ void ReloadTracker::NotReloaded(const LogEntry& entry, std::string_view configur
 
 std::optional<bool> ReloadTracker::Status(const State& state) const {
   bool unknown = false;
-  for (const auto& [file, failed] : state.failed) {
+  for (const auto& failure : state.failed) {
+    // Not a structured binding: clang 14 (the fuzz build's) cannot capture one in a lambda.
+    const auto& file = failure.first;
+    const auto& failed = failure.second;
     const auto after_it = [&](const auto& entry) { return After(entry.second, failed); };
     if (std::any_of(believed_.begin(), believed_.end(), after_it)) continue;
     // Not certainly applied since: a reload or start that may have come after it (one a client

@@ -17,15 +17,6 @@ void LoadContext::Error(LoadErrorCode code, const std::string& file, std::option
   errors_.push_back({code, position, std::move(message)});
 }
 
-std::optional<YamlNode> LoadContext::ParseYaml(const std::string& path, std::string_view text) {
-  std::variant<YamlTree, YamlError> parsed = YamlTree::Parse(text);
-  if (const YamlError* error = std::get_if<YamlError>(&parsed)) {
-    Error(LoadErrorCode::kInvalidYaml, path, error->mark, "invalid YAML: " + error->message);
-    return std::nullopt;
-  }
-  return documents_.emplace_back(std::move(std::get<YamlTree>(parsed))).root();
-}
-
 std::optional<YamlNode> LoadContext::Parse(const std::string& path,
                                            const std::optional<std::string>& text) {
   const size_t errors_before = errors_.size();
@@ -34,8 +25,14 @@ std::optional<YamlNode> LoadContext::Parse(const std::string& path,
     Error(LoadErrorCode::kUnreadable, path, std::nullopt, "cannot read the file: " + *file.error);
     return std::nullopt;
   }
-  const std::optional<YamlNode> root = ParseYaml(path, file.contents);
-  if (!root) return std::nullopt;
+  std::variant<YamlTree, YamlError> parsed = YamlTree::Parse(file.contents);
+  if (const YamlError* error = std::get_if<YamlError>(&parsed)) {
+    Error(LoadErrorCode::kInvalidYaml, path, error->mark, "invalid YAML: " + error->message);
+    return std::nullopt;
+  }
+  // Kept for as long as the context: the drafts' rules are nodes of it.
+  const std::optional<YamlNode> root =
+      documents_.emplace_back(std::move(std::get<YamlTree>(parsed))).root();
   if (!root->IsMap()) {
     Error(LoadErrorCode::kWrongType, path, root->mark(),
           "a policy file must be a mapping with apiVersion and kind");

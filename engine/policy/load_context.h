@@ -56,7 +56,6 @@ inline std::string Quoted(std::string_view text) { return "'" + std::string(text
 // A parameter while its value is still being settled (defaults, pack, values files, --set).
 struct DraftParameter {
   Parameter parameter;
-  YamlMark mark;
   // Where the value was last set (the default, a pack, a values file, --set): errors that the
   // value causes later, such as a pattern RE2 rejects, point there (--set has no place).
   std::string value_file;
@@ -82,6 +81,9 @@ inline InputFile ReadFromDisk(const std::string& path) {
 class LoadContext {
  public:
   explicit LoadContext(FileReader reader) : reader_(std::move(reader)) {}
+  // The nodes it gives out point into its trees.
+  LoadContext(const LoadContext&) = delete;
+  LoadContext& operator=(const LoadContext&) = delete;
 
   size_t error_count() const { return errors_.size(); }
   std::vector<LoadError> TakeErrors() { return std::move(errors_); }
@@ -93,8 +95,6 @@ class LoadContext {
   // The root of a policy or pack file (`text` when given, else read through the reader): a
   // mapping with a supported apiVersion and kind.
   std::optional<YamlNode> Parse(const std::string& path, const std::optional<std::string>& text);
-  // The root of a YAML document; its tree is kept for as long as this context.
-  std::optional<YamlNode> ParseYaml(const std::string& path, std::string_view text);
 
   // YAML itself allows a key twice (the later one silently wins): an error here.
   void CheckDuplicateKeys(const YamlNode& map, const std::string& where, const std::string& file);

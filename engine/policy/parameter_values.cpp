@@ -42,9 +42,13 @@ class ParameterValues {
                        "cannot read the values file: " + *values.error);
         continue;
       }
-      if (const std::optional<YamlNode> root = context_.ParseYaml(path, values.contents)) {
-        ApplyValues(draft, *root, path);
+      const std::variant<YamlTree, YamlError> parsed = YamlTree::Parse(values.contents);
+      if (const YamlError* error = std::get_if<YamlError>(&parsed)) {
+        context_.Error(LoadErrorCode::kInvalidYaml, path, error->mark,
+                       "invalid YAML: " + error->message);
+        continue;
       }
+      ApplyValues(draft, std::get<YamlTree>(parsed).root(), path);
     }
     for (const std::string& assignment : overrides.assignments) {
       const size_t equals = assignment.find('=');

@@ -56,8 +56,7 @@ class PolicyReader {
         continue;
       }
       parameter.value = *value;
-      draft.parameters.push_back(
-          {std::move(parameter), node->Key(i).mark(), file, default_value->mark()});
+      draft.parameters.push_back({std::move(parameter), file, default_value->mark()});
     }
   }
 

@@ -27,10 +27,10 @@ std::string ScalarOf(const YamlNode& map, std::string_view key) {
   return node ? node->Scalar() : "";
 }
 
-// Parameter values of a case as --set assignments, so they go through the same checks.
+// Parameter values of a case (a mapping) as --set assignments, so they go through the same checks.
 std::vector<std::string> Assignments(const std::optional<YamlNode>& set) {
   std::vector<std::string> assignments;
-  if (!set || !set->IsMap()) return assignments;
+  if (!set) return assignments;
   for (size_t i = 0; i < set->size(); ++i) {
     const YamlNode given = set->Value(i);
     std::string value;
@@ -125,8 +125,12 @@ class Runner {
     };
     const std::optional<YamlNode> facts_node = test_case.Find("facts");
     const std::optional<YamlNode> expect = test_case.Find("expect");
+    const std::optional<YamlNode> set = test_case.Find("set");
     if (outcome.rule_id.empty() || !facts_node || !expect) {
       return fail("a case needs 'rule', 'facts' and 'expect'");
+    }
+    if (!expect->IsMap() || (set && !set->IsMap())) {
+      return fail("'expect' and 'set' are mappings");
     }
     const std::optional<long> want_fail = ExpectedCount(*expect, "fail");
     const std::optional<long> want_error = ExpectedCount(*expect, "error");
@@ -134,7 +138,7 @@ class Runner {
       return fail("'expect' counts ('fail', 'error') must be whole numbers");
     }
     ParameterOverrides overrides;
-    overrides.assignments = Assignments(test_case.Find("set"));
+    overrides.assignments = Assignments(set);
     const LoadResult loaded = LoadPolicyFile(policy_path, overrides);
     if (!loaded.policy) {
       for (const LoadError& error : loaded.errors) report.errors.push_back(error.ToString());

@@ -47,10 +47,18 @@ class WaiverReader {
     errors_.push_back({code, position, std::move(message)});
   }
 
+  // Keys outside `allowed`, and keys given twice: YAML lets the later one silently win, and a
+  // waiver's match must say one thing.
   void CheckKeys(const YamlNode& map, std::span<const std::string_view> allowed,
                  const std::string& where) {
+    std::set<std::string_view> seen;
     for (size_t i = 0; i < map.size(); ++i) {
       const std::string& key = map.Key(i).Scalar();
+      if (!seen.insert(key).second) {
+        Error(LoadErrorCode::kDuplicate, map.Key(i).mark(),
+              "duplicate key '" + key + "' in " + where);
+        continue;
+      }
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
       std::string message = "unknown key '" + key + "' in " + where;
       if (auto match = ClosestMatch(key, allowed)) message += " (did you mean '" + *match + "'?)";

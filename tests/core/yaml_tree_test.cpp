@@ -1,6 +1,7 @@
-// YamlTree (libyaml's events into a tree) reads what PyYAML, an independent implementation of
-// the same specification, composes from the same text: the same kinds, scalars and marks. And a
-// document past the limits is an error at its place.
+// YamlTree (libyaml's events into a tree) reads what PyYAML's pure-Python parser composes from
+// the same text: the same kinds, scalars and marks. libyaml is a port of that parser, so this
+// checks the tree built from libyaml's events, not the parser's reading of the specification. A
+// document past the limits, or not UTF-8, is an error at its place.
 #include "engine/core/yaml_tree.h"
 
 #include <gtest/gtest.h>
@@ -151,6 +152,22 @@ TEST(YamlTreeTest, OnlyTheFirstDocumentAndEmptyDocumentsAreNull) {
   const YamlTree tree = Parsed("a: 1\n---\nb: 2\n");
   EXPECT_TRUE(tree.root().Find("a"));
   EXPECT_FALSE(tree.root().Find("b"));
+}
+
+// An alias names the latest node given its anchor: a collection's anchor comes before what it
+// holds, which may take the name again.
+TEST(YamlTreeTest, AnAliasNamesTheLatestNodeOfItsAnchor) {
+  const YamlTree tree = Parsed("a: &x [&x inner, 2]\nb: *x\nc: &y [1]\nd: *y\n");
+  ASSERT_TRUE(tree.root().Find("b")->IsScalar());
+  EXPECT_EQ(tree.root().Find("b")->Scalar(), "inner");
+  EXPECT_TRUE(tree.root().Find("d")->IsSequence());
+}
+
+// Bytes that are not UTF-8, and characters YAML does not allow, are errors where they are.
+TEST(YamlTreeTest, TextThatIsNotUtf8IsAnErrorAtItsByte) {
+  EXPECT_EQ(Error("a: 1\nk: caf\xE9\n"), "2:7: incomplete UTF-8 octet sequence");
+  EXPECT_EQ(Error("k: \xFF\n"), "1:4: invalid leading UTF-8 octet (0xFF)");
+  EXPECT_EQ(Error("a: 1\nbb: x\x01y\n"), "2:6: control characters are not allowed (0x01)");
 }
 
 TEST(YamlTreeTest, InvalidYamlAndBombsAreErrorsWithTheirPlace) {

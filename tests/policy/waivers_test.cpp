@@ -21,6 +21,12 @@ waivers:
     owner: dba
     expires: 2026-02-30
     match: {client_addr: 10.0.0.0/33, colour: red}
+  - rule: PGW-HBA-004
+    justification: one match, said twice
+    owner: dba
+    expires: 2026-02-28
+    match: {user: app}
+    match: {user: other}
 )";
   const WaiversLoadResult result = LoadWaivers(path.string(), {"PGW-HBA-004"});
   std::filesystem::remove(path);
@@ -34,7 +40,8 @@ waivers:
                       "'PGW-HBA-004'?)",
                       "invalid_value 7:'expires' must be a date, YYYY-MM-DD",
                       "unknown_key 8:unknown key 'colour' in waiver match",
-                      "invalid_value 8:invalid CIDR '10.0.0.0/33' in waiver match"}));
+                      "invalid_value 8:invalid CIDR '10.0.0.0/33' in waiver match",
+                      "duplicate 14:duplicate key 'match' in waiver"}));
   EXPECT_TRUE(result.waivers.empty());
 }
 
