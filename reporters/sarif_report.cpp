@@ -916,7 +916,8 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
   ResultPlan plan = PlanResults(candidates, kMaxResults);
   std::optional<std::string> note;
   if (plan.left_out > 0) note = FoldingNote(plan, candidates.size());
-  // A larger document is cut by the ratio until it fits.
+  // A document past kUnmeasuredBytes is measured, and one whose gzip size is past the limit is cut
+  // by the ratio until it fits.
   const auto fits = [&](size_t size, const std::function<size_t()>& gzip_size) {
     return size <= kUnmeasuredBytes || plan.listed.empty() || gzip_size() <= kMaxGzipBytes;
   };
