@@ -25,25 +25,50 @@ bool IsPlainNull(const yaml_event_t& event) {
   return value.empty() || value == "~" || value == "null" || value == "Null" || value == "NULL";
 }
 
+// Where libyaml's mark would be for the byte at `offset`: lines and columns counted in
+// characters as libyaml counts them, a byte-order mark not counted, a line ended by \n, \r\n,
+// \r, NEL, LS or PS. Everything before `offset` was decoded, so it is UTF-8.
+YamlMark MarkAtOffset(std::string_view text, std::size_t offset) {
+  std::size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  YamlMark mark;
+  while (i < offset) {
+    const std::string_view rest = text.substr(i, offset - i);
+    std::size_t line_break = 0;
+    if (rest.starts_with("\r\n")) {
+      line_break = 2;
+    } else if (rest[0] == '\r' || rest[0] == '\n') {
+      line_break = 1;
+    } else if (rest.starts_with("\xC2\x85")) {
+      line_break = 2;
+    } else if (rest.starts_with("\xE2\x80\xA8") || rest.starts_with("\xE2\x80\xA9")) {
+      line_break = 3;
+    }
+    if (line_break > 0) {
+      ++mark.line;
+      mark.column = 0;
+      i += line_break;
+      continue;
+    }
+    if ((static_cast<unsigned char>(rest[0]) & 0xC0) != 0x80) ++mark.column;
+    ++i;
+  }
+  return mark;
+}
+
 // Why and where libyaml stopped. A reader error (bytes that are not UTF-8, or a character YAML
 // does not allow) is placed by its offset in the text, not by a mark.
 YamlError ErrorOf(const yaml_parser_t& parser, std::string_view text) {
   std::string message = parser.problem != nullptr ? parser.problem : "invalid YAML";
   if (parser.context != nullptr) message = std::string(parser.context) + ": " + message;
   if (parser.error != YAML_READER_ERROR) return {message, MarkOf(parser.problem_mark)};
-  const std::size_t offset = std::min(parser.problem_offset, text.size());
-  const std::string_view before = text.substr(0, offset);
-  const std::size_t line_start = before.rfind('\n');
-  YamlMark mark;
-  mark.line = static_cast<int>(std::count(before.begin(), before.end(), '\n'));
-  mark.column =
-      static_cast<int>(line_start == std::string_view::npos ? offset : offset - line_start - 1);
-  if (parser.problem_value != -1) {  // the byte or character at fault
+  if (parser.problem_value != -1) {  // the byte at fault, or the character
+    const bool byte = message.find("octet") != std::string::npos;
     char value[16];
-    std::snprintf(value, sizeof value, " (0x%02X)", static_cast<unsigned>(parser.problem_value));
+    std::snprintf(value, sizeof value, byte ? " (0x%02X)" : " (U+%04X)",
+                  static_cast<unsigned>(parser.problem_value));
     message += value;
   }
-  return {message, mark};
+  return {message, MarkAtOffset(text, std::min(parser.problem_offset, text.size()))};
 }
 
 std::string AnchorOf(const yaml_char_t* anchor) {

@@ -30,7 +30,7 @@ std::string ScalarOf(const YamlNode& map, std::string_view key) {
 // Parameter values of a case (a mapping) as --set assignments, so they go through the same checks.
 std::vector<std::string> Assignments(const std::optional<YamlNode>& set) {
   std::vector<std::string> assignments;
-  if (!set) return assignments;
+  if (!set || !set->IsMap()) return assignments;
   for (size_t i = 0; i < set->size(); ++i) {
     const YamlNode given = set->Value(i);
     std::string value;

@@ -47,8 +47,8 @@ class WaiverReader {
     errors_.push_back({code, position, std::move(message)});
   }
 
-  // Keys outside `allowed`, and keys given twice: YAML lets the later one silently win, and a
-  // waiver's match must say one thing.
+  // Keys outside `allowed`, and keys given twice: libyaml takes both, the first would silently
+  // win, and a waiver's match must say one thing.
   void CheckKeys(const YamlNode& map, std::span<const std::string_view> allowed,
                  const std::string& where) {
     std::set<std::string_view> seen;

@@ -167,7 +167,11 @@ TEST(YamlTreeTest, AnAliasNamesTheLatestNodeOfItsAnchor) {
 TEST(YamlTreeTest, TextThatIsNotUtf8IsAnErrorAtItsByte) {
   EXPECT_EQ(Error("a: 1\nk: caf\xE9\n"), "2:7: incomplete UTF-8 octet sequence");
   EXPECT_EQ(Error("k: \xFF\n"), "1:4: invalid leading UTF-8 octet (0xFF)");
-  EXPECT_EQ(Error("a: 1\nbb: x\x01y\n"), "2:6: control characters are not allowed (0x01)");
+  EXPECT_EQ(Error("a: 1\nbb: x\x01y\n"), "2:6: control characters are not allowed (U+0001)");
+  // Columns count characters, a carriage return ends a line and a byte-order mark is not counted,
+  // as in libyaml's own marks.
+  EXPECT_EQ(Error("a: 1\rk: \xC3\xA9\xC3\xA9\xFF\n"), "2:6: invalid leading UTF-8 octet (0xFF)");
+  EXPECT_EQ(Error("\xEF\xBB\xBFk: \xFF\n"), "1:4: invalid leading UTF-8 octet (0xFF)");
 }
 
 TEST(YamlTreeTest, InvalidYamlAndBombsAreErrorsWithTheirPlace) {
