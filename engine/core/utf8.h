@@ -4,8 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
+
 #include <string_view>
+#include "engine/core/byte_words.h"
 
 namespace pgward {
 
@@ -28,18 +29,15 @@ Utf8Char NextUtf8(std::string_view text, std::size_t i);
 // most of it is such runs: they are passed eight bytes at a time.
 inline std::size_t PrintableAsciiEnd(std::string_view text, std::size_t i, char stop = '\0',
                                      char other_stop = '\0') {
-  constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
-  const auto has_zero = [](std::uint64_t word) { return (word - kOnes) & ~word; };
-  const std::uint64_t stops = kOnes * static_cast<unsigned char>(stop);
-  const std::uint64_t other_stops = kOnes * static_cast<unsigned char>(other_stop);
+  const std::uint64_t stops = kEachByte * static_cast<unsigned char>(stop);
+  const std::uint64_t other_stops = kEachByte * static_cast<unsigned char>(other_stop);
   for (; i + 8 <= text.size(); i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, text.data() + i, sizeof word);
+    const std::uint64_t word = Load8(text.data() + i);
     // The high bit of a byte's lane is set by a byte below 0x20 (a borrow, which only such a
     // byte starts), one above 0x7E (a carry, or its own high bit) or a stop byte.
-    const std::uint64_t outside = ((word - kOnes * 0x20) & ~word) | (word + kOnes) | word |
-                                  has_zero(word ^ stops) | has_zero(word ^ other_stops);
-    if ((outside & kHighs) != 0) break;
+    const std::uint64_t outside =
+        (((word - kEachByte * 0x20) & ~word) | (word + kEachByte) | word) & kHighBits;
+    if ((outside | ZeroBytes(word ^ stops) | ZeroBytes(word ^ other_stops)) != 0) break;
   }
   for (; i < text.size(); ++i) {
     const char c = text[i];

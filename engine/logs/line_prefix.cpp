@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "engine/core/byte_words.h"
+
 namespace pgward::logs {
 namespace {
 
@@ -37,12 +39,6 @@ constexpr std::array<bool, 256> kHostChars = [] {
 }();
 
 bool IsHostChar(char c) { return kHostChars[static_cast<unsigned char>(c)]; }
-
-std::uint64_t Load8(const char* bytes) {
-  std::uint64_t word;
-  std::memcpy(&word, bytes, sizeof word);
-  return word;
-}
 
 // Whether the literal `element` starts at `at` (the line has its bytes from `at` on): compared
 // in place, a word at a time, without a call to memcmp.
@@ -203,20 +199,16 @@ std::size_t MatchFixedElement(const Element& element, std::string_view line, std
 
 // line.find(next.literal, from) for the literals of a prefix: its first byte looked for eight
 // bytes at a time, in place (a value before a literal is a few bytes long, shorter than what a
-// call to memchr costs). The first bytes of a word are the first of the line
-// on the little-endian machines pgward is built for.
-static_assert(std::endian::native == std::endian::little);
+// call to memchr costs).
 std::size_t FindNextLiteral(const Element& next, std::string_view line, std::size_t from) {
   if (from > line.size() || line.size() - from < next.literal.size()) return kNoMatch;
   const std::size_t last = line.size() - next.literal.size();  // where it can start last
   const char first = next.literal[0];
-  constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
-  const std::uint64_t pattern = kOnes * static_cast<unsigned char>(first);
+  const std::uint64_t pattern = kEachByte * static_cast<unsigned char>(first);
   std::size_t at = from;
   for (; at <= last && line.size() - at >= 8; at += 8) {
-    const std::uint64_t differences = Load8(line.data() + at) ^ pattern;
     // A high bit for each byte equal to `first`, and maybe for bytes after one: checked below.
-    for (std::uint64_t equal = (differences - kOnes) & ~differences & kHighs; equal != 0;
+    for (std::uint64_t equal = ZeroBytes(Load8(line.data() + at) ^ pattern); equal != 0;
          equal &= equal - 1) {
       const std::size_t candidate = at + static_cast<std::size_t>(std::countr_zero(equal) / 8);
       if (candidate > last) return kNoMatch;
