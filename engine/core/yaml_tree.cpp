@@ -243,4 +243,9 @@ std::optional<YamlTree::Node> YamlTree::Node::Find(std::string_view key) const {
   return std::nullopt;
 }
 
+std::string YamlTree::Node::ScalarOf(std::string_view key) const {
+  const std::optional<Node> value = Find(key);
+  return value ? value->Scalar() : std::string();
+}
+
 }  // namespace pgward

@@ -73,6 +73,8 @@ class YamlTree {
     Node Value(std::size_t entry) const { return Child(2 * entry + 1); }
     // The value of the first entry of a map whose key is the scalar `key`.
     std::optional<Node> Find(std::string_view key) const;
+    // The text of that value; empty when there is none or it is not a scalar.
+    std::string ScalarOf(std::string_view key) const;
 
    private:
     friend class YamlTree;

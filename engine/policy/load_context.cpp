@@ -25,14 +25,10 @@ std::optional<YamlNode> LoadContext::Parse(const std::string& path,
     Error(LoadErrorCode::kUnreadable, path, std::nullopt, "cannot read the file: " + *file.error);
     return std::nullopt;
   }
-  std::variant<YamlTree, YamlError> parsed = YamlTree::Parse(file.contents);
-  if (const YamlError* error = std::get_if<YamlError>(&parsed)) {
-    Error(LoadErrorCode::kInvalidYaml, path, error->mark, "invalid YAML: " + error->message);
-    return std::nullopt;
-  }
+  std::optional<YamlTree> tree = ParseYaml(path, file.contents);
+  if (!tree) return std::nullopt;
   // Kept for as long as the context: the drafts' rules are nodes of it.
-  const std::optional<YamlNode> root =
-      documents_.emplace_back(std::move(std::get<YamlTree>(parsed))).root();
+  const std::optional<YamlNode> root = documents_.emplace_back(std::move(*tree)).root();
   if (!root->IsMap()) {
     Error(LoadErrorCode::kWrongType, path, root->mark(),
           "a policy file must be a mapping with apiVersion and kind");
@@ -51,6 +47,15 @@ std::optional<YamlNode> LoadContext::Parse(const std::string& path,
   }
   if (!api || !kind || errors_.size() != errors_before) return std::nullopt;
   return root;
+}
+
+std::optional<YamlTree> LoadContext::ParseYaml(const std::string& path, std::string_view text) {
+  std::variant<YamlTree, YamlError> parsed = YamlTree::Parse(text);
+  if (const YamlError* error = std::get_if<YamlError>(&parsed)) {
+    Error(LoadErrorCode::kInvalidYaml, path, error->mark, "invalid YAML: " + error->message);
+    return std::nullopt;
+  }
+  return std::move(std::get<YamlTree>(parsed));
 }
 
 void LoadContext::CheckDuplicateKeys(const YamlNode& map, const std::string& where,

@@ -95,6 +95,8 @@ class LoadContext {
   // The root of a policy or pack file (`text` when given, else read through the reader): a
   // mapping with a supported apiVersion and kind.
   std::optional<YamlNode> Parse(const std::string& path, const std::optional<std::string>& text);
+  // The YAML document `text` of `path`, or nullopt with the error recorded.
+  std::optional<YamlTree> ParseYaml(const std::string& path, std::string_view text);
 
   // YAML itself allows a key twice (the later one silently wins): an error here.
   void CheckDuplicateKeys(const YamlNode& map, const std::string& where, const std::string& file);

@@ -42,13 +42,10 @@ class ParameterValues {
                        "cannot read the values file: " + *values.error);
         continue;
       }
-      const std::variant<YamlTree, YamlError> parsed = YamlTree::Parse(values.contents);
-      if (const YamlError* error = std::get_if<YamlError>(&parsed)) {
-        context_.Error(LoadErrorCode::kInvalidYaml, path, error->mark,
-                       "invalid YAML: " + error->message);
-        continue;
+      // Read into a tree of its own: only the values it gives are kept.
+      if (const std::optional<YamlTree> tree = context_.ParseYaml(path, values.contents)) {
+        ApplyValues(draft, tree->root(), path);
       }
-      ApplyValues(draft, std::get<YamlTree>(parsed).root(), path);
     }
     for (const std::string& assignment : overrides.assignments) {
       const size_t equals = assignment.find('=');

@@ -21,12 +21,6 @@ std::string Location(const std::string& file, const YamlNode& node) {
   return file + ":" + std::to_string(node.mark().line + 1);
 }
 
-// The scalar text of `map`'s `key`; empty when absent or not a scalar.
-std::string ScalarOf(const YamlNode& map, std::string_view key) {
-  const std::optional<YamlNode> node = map.Find(key);
-  return node ? node->Scalar() : "";
-}
-
 // Parameter values of a case (a mapping) as --set assignments, so they go through the same checks.
 std::vector<std::string> Assignments(const std::optional<YamlNode>& set) {
   std::vector<std::string> assignments;
@@ -80,10 +74,10 @@ class Runner {
       return;
     }
     const YamlNode root = std::get<YamlTree>(parsed).root();
-    if (!root.IsMap() || ScalarOf(root, "kind") != "PolicyTest") return;
+    if (!root.IsMap() || root.ScalarOf("kind") != "PolicyTest") return;
     const std::string file = path.string();
     const std::optional<YamlNode> cases = root.Find("cases");
-    const std::string policy = ScalarOf(root, "policy");
+    const std::string policy = root.ScalarOf("policy");
     if (policy.empty() || !cases || !cases->IsSequence()) {
       report.errors.push_back(file + ": a PolicyTest needs 'policy' and a list of 'cases'");
       return;
@@ -117,8 +111,8 @@ class Runner {
                             PolicyTestReport& report) {
     PolicyTestOutcome outcome;
     outcome.location = Location(file, test_case);
-    outcome.rule_id = ScalarOf(test_case, "rule");
-    outcome.name = test_case.Find("name") ? ScalarOf(test_case, "name") : "(unnamed)";
+    outcome.rule_id = test_case.ScalarOf("rule");
+    outcome.name = test_case.Find("name") ? test_case.ScalarOf("name") : "(unnamed)";
     auto fail = [&](std::string detail) {
       outcome.detail = std::move(detail);
       return outcome;

@@ -82,15 +82,9 @@ class WaiverReader {
     return node->Scalar();
   }
 
-  // The scalar text of `map`'s `key`; empty when absent or not a scalar.
-  static std::string ScalarOf(const YamlNode& map, std::string_view key) {
-    const std::optional<YamlNode> node = map.Find(key);
-    return node ? node->Scalar() : "";
-  }
-
   void ReadRoot(const YamlNode& root, std::vector<Waiver>& waivers) {
-    if (!root.IsMap() || ScalarOf(root, "apiVersion") != "pgward/v1" ||
-        ScalarOf(root, "kind") != "Waivers") {
+    if (!root.IsMap() || root.ScalarOf("apiVersion") != "pgward/v1" ||
+        root.ScalarOf("kind") != "Waivers") {
       Error(LoadErrorCode::kUnsupported, root.mark(),
             "a waivers file starts with apiVersion: pgward/v1 and kind: Waivers");
       return;
