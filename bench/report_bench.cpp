@@ -128,9 +128,11 @@ Measurement Measure(int findings, const std::vector<std::string_view>& formats,
     for (const std::string_view format : formats) {
       const std::string path = dir + "/" + pgward::reporters::DefaultFileName(format);
       measurement.ok =
-          measurement.ok && !pgward::reporters::WriteFileAtomically(path, [&](std::ostream& out) {
-            pgward::reporters::WriteReport(format, report, {}, out);
-          });
+          measurement.ok &&
+          !pgward::reporters::WriteFileAtomically(
+              path,
+              [&](std::ostream& out) { pgward::reporters::WriteReport(format, report, {}, out); },
+              pgward::reporters::Durability::kUnsynced);
       measurement.bytes += std::filesystem::file_size(path);
     }
     measurement.write_seconds = std::chrono::duration<double>(Clock::now() - start).count();

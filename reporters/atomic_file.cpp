@@ -16,7 +16,9 @@ namespace {
 // An output stream buffer over a file descriptor that remembers why a write failed.
 class FdBuffer final : public RewindableBuffer {
  public:
-  explicit FdBuffer(int fd) : fd_(fd) { setp(buffer_, buffer_ + sizeof buffer_); }
+  FdBuffer(int fd, Durability durability) : fd_(fd), durability_(durability) {
+    setp(buffer_, buffer_ + sizeof buffer_);
+  }
   int error() const { return error_; }
 
   bool Rewind() override {
@@ -88,18 +90,19 @@ class FdBuffer final : public RewindableBuffer {
     return error_ == 0;
   }
 
-  // The file is synced before it is renamed: its pages are sent to the disk while the rest is
-  // being made, a few megabytes at a time, so that the sync at the end has little left to wait
-  // for. Only a hint: its failure is the sync's to report.
+  // A file synced before it is renamed has its pages sent to the disk while the rest is being
+  // made, a few megabytes at a time, so that the sync at the end has little left to wait for.
+  // Only a hint: its failure is the sync's to report.
   void StartWriteback(size_t written) {
     constexpr off_t kWritebackBytes = 4 << 20;
     end_ += static_cast<off_t>(written);
-    if (end_ - synced_ < kWritebackBytes) return;
+    if (durability_ != Durability::kSynced || end_ - synced_ < kWritebackBytes) return;
     sync_file_range(fd_, synced_, end_ - synced_, SYNC_FILE_RANGE_WRITE);
     synced_ = end_;
   }
 
   int fd_;
+  Durability durability_;
   int error_ = 0;
   off_t end_ = 0, synced_ = 0;  // bytes written, and those whose writeback has started
   char buffer_[1 << 16];
@@ -112,14 +115,18 @@ std::string Describe(const std::string& action, const std::filesystem::path& pat
 }  // namespace
 
 std::optional<std::string> WriteFileAtomically(const std::filesystem::path& path,
-                                               std::string_view contents) {
-  return WriteFileAtomically(path, [contents](std::ostream& out) {
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-  });
+                                               std::string_view contents, Durability durability) {
+  return WriteFileAtomically(
+      path,
+      [contents](std::ostream& out) {
+        out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+      },
+      durability);
 }
 
 std::optional<std::string> WriteFileAtomically(
-    const std::filesystem::path& path, const std::function<void(std::ostream&)>& write_contents) {
+    const std::filesystem::path& path, const std::function<void(std::ostream&)>& write_contents,
+    Durability durability) {
   const std::filesystem::path directory =
       path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   // The temporary file must be on the same file system as the destination for rename to be
@@ -136,7 +143,7 @@ std::optional<std::string> WriteFileAtomically(
   };
 
   {
-    FdBuffer buffer(fd);
+    FdBuffer buffer(fd, durability);
     std::ostream out(&buffer);
     write_contents(out);
     out.flush();
@@ -149,7 +156,7 @@ std::optional<std::string> WriteFileAtomically(
   const mode_t mask = umask(0);
   umask(mask);
   if (fchmod(fd, 0666 & ~mask) != 0) return fail("set permissions of");
-  if (fsync(fd) != 0) return fail("flush");
+  if (durability == Durability::kSynced && fsync(fd) != 0) return fail("flush");
   if (close(fd) != 0) {
     const int error = errno;
     unlink(temporary.c_str());

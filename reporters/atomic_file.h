@@ -25,15 +25,28 @@ class RewindableBuffer : public std::streambuf {
   virtual bool ReadBack(const std::function<void(std::string_view)>& take) = 0;
 };
 
+// Whether a file written by WriteFileAtomically is on the disk before it replaces the old one.
+enum class Durability {
+  // fsync, then rename: after a crash the path holds the old file or the complete new one. For
+  // what a run keeps and could not make again: run state, snapshots, evidence bundles.
+  kSynced,
+  // Rename only: readers still see the old file or the complete new one, and the kernel writes it
+  // back within seconds, but a crash in between may lose it. For reports, which a run can write
+  // again and under --state-dir keeps its own synced copy of; waiting for the disk took a third of
+  // a 10,000-line scan.
+  kUnsynced,
+};
+
 // Writes `contents` to `path` so that readers see either the old file or the complete new one,
-// never a half-written report: a temporary file in the same directory, fsync, then rename.
+// never a half-written report: a temporary file in the same directory, then rename.
 // Returns an error message naming the path, or nullopt on success; on error the destination
 // is left untouched and the temporary file is removed.
 std::optional<std::string> WriteFileAtomically(const std::filesystem::path& path,
-                                               std::string_view contents);
+                                               std::string_view contents, Durability durability);
 // The same for contents written as they are made: `write_contents` streams into the temporary file.
 std::optional<std::string> WriteFileAtomically(
-    const std::filesystem::path& path, const std::function<void(std::ostream&)>& write_contents);
+    const std::filesystem::path& path, const std::function<void(std::ostream&)>& write_contents,
+    Durability durability);
 
 // Whether a report may be written to `path`: a regular file or a new name, never a device, FIFO,
 // socket, directory or symlink (the rename would replace the node, not write through it), and

@@ -3,6 +3,7 @@
 #include <array>
 #include <map>
 #include <string>
+#include <unordered_map>
 
 #include "engine/model/fact_format.h"
 #include "pgward/version.h"
@@ -21,7 +22,7 @@ constexpr std::array kStatuses = {FindingStatus::kFail, FindingStatus::kWaived,
 void WriteCompliance(JsonWriter& json, const Compliance& compliance) {
   json.BeginObject();
   for (const auto& [framework, ids] : compliance) {
-    json.Key(framework);
+    json.Key(JsonKey::Text(framework));
     json.Strings(ids);
   }
   json.EndObject();
@@ -45,22 +46,40 @@ class FieldWriter final : public FieldVisitor {
   JsonWriter& json_;
 };
 
-void WriteSubject(JsonWriter& json, const std::optional<FindingSubject>& subject) {
+// The keys of each fact type's fields, made once for all the findings about that type.
+class SubjectKeys {
+ public:
+  const std::vector<JsonKey>& Of(const FactTypeSpec& spec) {
+    const auto [entry, added] = keys_.try_emplace(&spec);
+    if (added) {
+      for (const FieldSpec& field : spec.fields) entry->second.push_back(JsonKey::Text(field.name));
+    }
+    return entry->second;
+  }
+
+ private:
+  std::unordered_map<const FactTypeSpec*, std::vector<JsonKey>> keys_;
+};
+
+void WriteSubject(JsonWriter& json, const std::optional<FindingSubject>& subject,
+                  SubjectKeys& subject_keys) {
   if (!subject) {
     json.Null();
     return;
   }
   json.BeginObject();
   const FactTable& table = subject->table();
+  const std::vector<JsonKey>& keys = subject_keys.Of(table.spec());
   FieldWriter value(json);
   for (const size_t field : subject->Fields()) {
-    json.Key(table.spec().fields[field].name);
+    json.Key(keys[field]);
     VisitField(table, subject->row, field, value);
   }
   json.EndObject();
 }
 
-void WriteFinding(JsonWriter& json, const Finding& finding, const Compliance& compliance) {
+void WriteFinding(JsonWriter& json, const Finding& finding, const Compliance& compliance,
+                  SubjectKeys& subject_keys) {
   json.BeginOneLineObject();
   json.Member("rule_id", finding.rule_id);
   json.Member("severity", SeverityName(finding.severity));
@@ -70,7 +89,7 @@ void WriteFinding(JsonWriter& json, const Finding& finding, const Compliance& co
   json.Key("location");
   WriteLocation(json, finding.location);
   json.Key("subject");
-  WriteSubject(json, finding.subject);
+  WriteSubject(json, finding.subject, subject_keys);
   json.IntMember("count", finding.count);
   json.Key("sample_pids");
   json.BeginArray();
@@ -114,13 +133,13 @@ void WriteSummary(JsonWriter& json, const ScanReport& report) {
   json.Key("by_severity");
   json.BeginObject();
   for (const Severity severity : kSeverities) {
-    json.IntMember(SeverityName(severity), by_severity[severity]);
+    json.IntMember(JsonKey::Text(SeverityName(severity)), by_severity[severity]);
   }
   json.EndObject();
   json.Key("by_status");
   json.BeginObject();
   for (const FindingStatus status : kStatuses) {
-    json.IntMember(FindingStatusName(status), by_status[status]);
+    json.IntMember(JsonKey::Text(FindingStatusName(status)), by_status[status]);
   }
   json.EndObject();
   json.IntMember("checks", static_cast<std::int64_t>(tally.checks));
@@ -293,16 +312,19 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
   json.Key("findings");
   json.BeginArray();
   const Compliance none;
+  SubjectKeys subject_keys;
   for (const Finding& finding : report.findings) {
     const auto compliance = compliance_of.find(finding.rule_id);
-    WriteFinding(json, finding, compliance == compliance_of.end() ? none : *compliance->second);
+    WriteFinding(json, finding, compliance == compliance_of.end() ? none : *compliance->second,
+                 subject_keys);
   }
   json.EndArray();
   json.Key("absent");
   json.BeginArray();
   for (const Finding& finding : report.absent) {
     const auto compliance = compliance_of.find(finding.rule_id);
-    WriteFinding(json, finding, compliance == compliance_of.end() ? none : *compliance->second);
+    WriteFinding(json, finding, compliance == compliance_of.end() ? none : *compliance->second,
+                 subject_keys);
   }
   json.EndArray();
   json.Key("checks");

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "engine/core/json_string.h"
+#include "engine/core/utf8.h"
 
 namespace pgward::reporters {
 namespace {
@@ -10,6 +11,10 @@ namespace {
 constexpr std::size_t kFlushBytes = 1 << 20;
 
 }  // namespace
+
+JsonKey JsonKey::Text(std::string_view text) {
+  return JsonKey(text, PrintableAsciiEnd(text, 0, '"', '\\') != text.size());
+}
 
 JsonWriter::JsonWriter(std::ostream& out) : out_(out) {}
 
@@ -69,9 +74,15 @@ void JsonWriter::EndArray() {
   FlushIfLarge();
 }
 
-void JsonWriter::Key(std::string_view key) {
+void JsonWriter::Key(JsonKey key) {
   BeforeValue();
-  AppendJsonString(buffer_, key);
+  if (key.escaped()) {
+    AppendJsonString(buffer_, key.text());
+  } else {
+    buffer_ += '"';
+    buffer_ += key.text();
+    buffer_ += '"';
+  }
   buffer_ += OnOneLine() ? ":" : ": ";
   after_key_ = true;
 }
@@ -81,12 +92,12 @@ void JsonWriter::String(std::string_view value) {
   AppendJsonString(buffer_, value);
 }
 
-void JsonWriter::Member(std::string_view key, std::string_view value) {
+void JsonWriter::Member(JsonKey key, std::string_view value) {
   Key(key);
   String(value);
 }
 
-void JsonWriter::IntMember(std::string_view key, std::int64_t value) {
+void JsonWriter::IntMember(JsonKey key, std::int64_t value) {
   Key(key);
   Int(value);
 }
@@ -159,7 +170,7 @@ void JsonWriter::Value(const nlohmann::ordered_json& value) {
     case nlohmann::ordered_json::value_t::object:
       BeginObject();
       for (const auto& [key, member] : value.items()) {
-        Key(key);
+        Key(JsonKey::Text(key));
         Value(member);
       }
       EndObject();

@@ -18,7 +18,7 @@ constexpr LogFailure kFailures[] = {LogFailure::kClientCertificateRequired,
                                     LogFailure::kNoHbaEntry,
                                     LogFailure::kPasswordAuthentication};
 
-void WriteCounts(JsonWriter& json, std::string_view key, const std::vector<LogValueCount>& values) {
+void WriteCounts(JsonWriter& json, JsonKey key, const std::vector<LogValueCount>& values) {
   json.Key(key);
   json.BeginArray();
   for (const LogValueCount& value : values) {
@@ -30,7 +30,7 @@ void WriteCounts(JsonWriter& json, std::string_view key, const std::vector<LogVa
   json.EndArray();
 }
 
-void WriteWho(JsonWriter& json, std::string_view key, const LogWho& who) {
+void WriteWho(JsonWriter& json, JsonKey key, const LogWho& who) {
   json.Key(key);
   json.BeginObject();
   WriteCounts(json, "users", who.users);
@@ -109,7 +109,7 @@ void WriteLogSummaryJson(const LogSummary& summary, std::ostream& out) {
     json.Key("failures");
     json.BeginObject();
     for (const LogFailure failure : kFailures) {
-      json.IntMember(LogFailureName(failure),
+      json.IntMember(JsonKey::Text(LogFailureName(failure)),
                      static_cast<std::int64_t>(summary.failures[static_cast<int>(failure)]));
     }
     json.EndObject();
@@ -147,7 +147,8 @@ void WriteLogSummaryJson(const LogSummary& summary, std::ostream& out) {
     WriteWho(json, "plaintext_tcp", summary.plaintext_who);
     WriteWho(json, "below_minimum_tls", summary.below_minimum_who);
     for (const LogFailure failure : kFailures) {
-      WriteWho(json, LogFailureName(failure), summary.failure_who[static_cast<int>(failure)]);
+      WriteWho(json, JsonKey::Text(LogFailureName(failure)),
+               summary.failure_who[static_cast<int>(failure)]);
     }
     json.EndObject();
     WriteCounts(json, "ssl_handshake_reasons", summary.ssl_handshake_reasons);

@@ -172,7 +172,8 @@ int RunCollect(const CollectCommandOptions& options, std::ostream& out, std::ost
     return usage;
   }
   if (std::optional<std::string> error =
-          reporters::WriteFileAtomically(options.output, collect::WriteSnapshot(evidence, facts))) {
+          reporters::WriteFileAtomically(options.output, collect::WriteSnapshot(evidence, facts),
+                                         reporters::Durability::kSynced)) {
     err << "pgward: " << *error << "\n";
     return usage;
   }

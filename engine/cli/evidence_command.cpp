@@ -88,7 +88,8 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
     const std::string name = reporters::DefaultFileName(format);
     if (std::optional<std::string> failed = reporters::WriteFileAtomically(
             directory / name,
-            [&](std::ostream& out) { reporters::WriteReport(format, report, {}, out); })) {
+            [&](std::ostream& out) { reporters::WriteReport(format, report, {}, out); },
+            reporters::Durability::kSynced)) {
       return failed;
     }
     written.push_back(name);
@@ -101,7 +102,8 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
     if (dated.collected_at.empty()) dated.collected_at = run.started_at;
     if (dated.collector_version.empty()) dated.collector_version = kVersion;
     if (std::optional<std::string> failed = reporters::WriteFileAtomically(
-            directory / kSnapshotFile, collect::WriteSnapshot(dated, facts))) {
+            directory / kSnapshotFile, collect::WriteSnapshot(dated, facts),
+            reporters::Durability::kSynced)) {
       return failed;
     }
     written.push_back(kSnapshotFile);
@@ -109,10 +111,12 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
   // The requirements PCI DSS asks evidence of and those the run's rules map to.
   const std::vector<RequirementResult> requirements =
       JudgeRequirements(report, kPciFramework, RequiredEvidence(kPciFramework));
-  if (std::optional<std::string> failed =
-          reporters::WriteFileAtomically(directory / kRequirementsFile, [&](std::ostream& out) {
+  if (std::optional<std::string> failed = reporters::WriteFileAtomically(
+          directory / kRequirementsFile,
+          [&](std::ostream& out) {
             reporters::WriteRequirementsJson(kPciFramework, requirements, out);
-          })) {
+          },
+          reporters::Durability::kSynced)) {
     return failed;
   }
   written.push_back(kRequirementsFile);
@@ -122,7 +126,8 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
        {std::pair{kInventoryJsonFile, &reporters::WriteCryptoInventoryJson},
         std::pair{kInventoryCsvFile, &reporters::WriteCryptoInventoryCsv}}) {
     if (std::optional<std::string> failed = reporters::WriteFileAtomically(
-            directory / name, [&](std::ostream& out) { write(inventory, out); })) {
+            directory / name, [&](std::ostream& out) { write(inventory, out); },
+            reporters::Durability::kSynced)) {
       return failed;
     }
     written.push_back(name);
@@ -142,7 +147,8 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
   const std::string oscal_name = reporters::DefaultFileName("oscal");
   if (std::optional<std::string> failed = reporters::WriteFileAtomically(
           directory / oscal_name,
-          [&](std::ostream& out) { reporters::WriteOscalAssessmentResults(report, oscal, out); })) {
+          [&](std::ostream& out) { reporters::WriteOscalAssessmentResults(report, oscal, out); },
+          reporters::Durability::kSynced)) {
     return failed;
   }
   written.push_back(oscal_name);
@@ -177,12 +183,13 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
     signature = std::move(std::get<std::string>(signed_manifest));
   }
   if (signature) {
-    if (std::optional<std::string> failed =
-            reporters::WriteFileAtomically(directory / evidence::kSignatureFile, *signature)) {
+    if (std::optional<std::string> failed = reporters::WriteFileAtomically(
+            directory / evidence::kSignatureFile, *signature, reporters::Durability::kSynced)) {
       return failed;
     }
   }
-  return reporters::WriteFileAtomically(directory / evidence::kManifestFile, manifest_json);
+  return reporters::WriteFileAtomically(directory / evidence::kManifestFile, manifest_json,
+                                        reporters::Durability::kSynced);
 }
 
 int RunEvidenceVerify(const EvidenceVerifyOptions& options, std::ostream& out, std::ostream& err) {

@@ -83,7 +83,8 @@ std::optional<std::string> RunState::Save(const ScanReport& report) const {
   std::snprintf(name, sizeof name, "run-%06lu.json", next);
   if (std::optional<std::string> error = reporters::WriteFileAtomically(
           directory_ / name,
-          [&](std::ostream& out) { reporters::WriteReport("json", report, {}, out); })) {
+          [&](std::ostream& out) { reporters::WriteReport("json", report, {}, out); },
+          reporters::Durability::kSynced)) {
     return "--state-dir: " + *error;
   }
   reports.push_back(directory_ / name);
@@ -106,7 +107,8 @@ std::variant<logs::LogPositions, std::string> RunState::LoadLogPositions() const
 
 std::optional<std::string> RunState::SaveLogPositions(const logs::LogPositions& positions) const {
   if (std::optional<std::string> error = reporters::WriteFileAtomically(
-          directory_ / kLogPositions, [&](std::ostream& out) { out << positions.ToJson(); })) {
+          directory_ / kLogPositions, [&](std::ostream& out) { out << positions.ToJson(); },
+          reporters::Durability::kSynced)) {
     return "--state-dir: " + *error;
   }
   return std::nullopt;

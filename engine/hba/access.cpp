@@ -14,31 +14,13 @@ namespace pgward::hba {
 namespace {
 
 // Addresses as 128-bit numbers, so that ranges are plain integer intervals per family.
-using Number = unsigned __int128;
-
 struct Span {
-  Number low = 0;
-  Number high = 0;  // inclusive
+  IpNumber low = 0;
+  IpNumber high = 0;  // inclusive
 };
 
-Number ToNumber(const IpAddress& address) {
-  Number value = 0;
-  for (size_t i = 0; i < address.size(); ++i) value = (value << 8) | address.bytes[i];
-  return value;
-}
-
-IpAddress FromNumber(Number value, IpFamily family) {
-  IpAddress address;
-  address.family = family;
-  for (size_t i = address.size(); i-- > 0;) {
-    address.bytes[i] = static_cast<std::uint8_t>(value & 0xff);
-    value >>= 8;
-  }
-  return address;
-}
-
-Number MaxNumber(IpFamily family) {
-  return family == IpFamily::kV4 ? Number(0xffffffffu) : ~Number(0);
+IpNumber MaxNumber(IpFamily family) {
+  return family == IpFamily::kV4 ? IpNumber(0xffffffffu) : ~IpNumber(0);
 }
 
 // The address spaces a connection can come from: the Unix socket (one point), and IPv4 and IPv6
@@ -61,7 +43,7 @@ IpFamily FamilyOf(size_t space) {
 }
 
 IpRange ToRange(size_t space, const Span& span) {
-  return IpRange{FromNumber(span.low, FamilyOf(space)), FromNumber(span.high, FamilyOf(space))};
+  return IpRange{FromIpNumber(span.low, FamilyOf(space)), FromIpNumber(span.high, FamilyOf(space))};
 }
 
 // A set of disjoint, non-adjacent spans.
@@ -76,7 +58,7 @@ class SpanSet {
       auto previous = std::prev(it);
       if (previous->second >= span.low || previous->second + 1 == span.low) it = previous;
     }
-    while (it != spans_.end() && (span.high == ~Number(0) || it->first <= span.high + 1)) {
+    while (it != spans_.end() && (span.high == ~IpNumber(0) || it->first <= span.high + 1)) {
       span.low = std::min(span.low, it->first);
       span.high = std::max(span.high, it->second);
       it = spans_.erase(it);
@@ -85,7 +67,7 @@ class SpanSet {
   }
 
   // The span holding `point`, if any.
-  std::optional<Span> Containing(Number point) const {
+  std::optional<Span> Containing(IpNumber point) const {
     auto it = spans_.upper_bound(point);
     if (it == spans_.begin()) return std::nullopt;
     --it;
@@ -104,7 +86,7 @@ class SpanSet {
   }
 
  private:
-  std::pmr::map<Number, Number> spans_;
+  std::pmr::map<IpNumber, IpNumber> spans_;
 };
 
 // Sorted, disjoint spans.
@@ -115,7 +97,7 @@ Spans Normalize(Spans spans) {
   Spans merged;
   for (const Span& span : spans) {
     if (!merged.empty() &&
-        (merged.back().high == ~Number(0) || span.low <= merged.back().high + 1)) {
+        (merged.back().high == ~IpNumber(0) || span.low <= merged.back().high + 1)) {
       merged.back().high = std::max(merged.back().high, span.high);
     } else {
       merged.push_back(span);
@@ -128,8 +110,8 @@ Spans Intersect(const Spans& a, const Spans& b) {
   Spans out;
   size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
-    const Number low = std::max(a[i].low, b[j].low);
-    const Number high = std::min(a[i].high, b[j].high);
+    const IpNumber low = std::max(a[i].low, b[j].low);
+    const IpNumber high = std::min(a[i].high, b[j].high);
     if (low <= high) out.push_back({low, high});
     (a[i].high < b[j].high) ? ++i : ++j;
   }
@@ -138,7 +120,7 @@ Spans Intersect(const Spans& a, const Spans& b) {
 
 Spans Subtract(const Span& from, const Spans& covered) {
   Spans out;
-  Number next = from.low;
+  IpNumber next = from.low;
   bool done = false;
   for (const Span& span : covered) {
     if (span.low > next) out.push_back({next, span.low - 1});
@@ -311,9 +293,9 @@ Coverage CoverageOf(const HbaRule& rule, const LocalNetworks& local) {
   if (const auto* network = std::get_if<IpNetwork>(&rule.address)) {
     const IpAddress& address = network->address;
     const IpAddress& mask = network->mask;
-    const Number bits = ToNumber(mask);
-    const Number low = ToNumber(address) & bits;
-    const Number high = low | (MaxNumber(address.family) & ~bits);
+    const IpNumber bits = ToIpNumber(mask);
+    const IpNumber low = ToIpNumber(address) & bits;
+    const IpNumber high = low | (MaxNumber(address.family) & ~bits);
     add_everywhere(address.family, {low, high});
     if (!MaskPrefixLength(mask)) {
       // addr & mask == net & mask selects a scattered set inside [low, high].
@@ -331,10 +313,10 @@ Coverage CoverageOf(const HbaRule& rule, const LocalNetworks& local) {
     case SymbolicAddressKind::kSameNet:
       if (local.known()) {
         for (const IpRange& network : local.networks) {
-          const Number address = ToNumber(network.first);
+          const IpNumber address = ToIpNumber(network.first);
           const Span span = symbolic.kind == SymbolicAddressKind::kSameHost
                                 ? Span{address, address}
-                                : Span{address, ToNumber(network.last)};
+                                : Span{address, ToIpNumber(network.last)};
           add_everywhere(network.first.family, span);
         }
         return coverage;
@@ -385,9 +367,9 @@ class CoverageIndex {
   bool FullyCovered(const Target& target, const std::vector<Pair>& pairs) const {
     for (const Pair& pair : pairs) {
       const std::vector<const SpanSet*> sets = Sets(target.space, pair);
-      Number cursor = target.span.low;
+      IpNumber cursor = target.span.low;
       while (true) {
-        std::optional<Number> reach;
+        std::optional<IpNumber> reach;
         for (const SpanSet* set : sets) {
           if (std::optional<Span> span = set->Containing(cursor)) {
             reach = std::max(reach.value_or(0), span->high);
@@ -407,7 +389,7 @@ class CoverageIndex {
       for (const PairKey key : pair.dominating) {
         const auto entry = entries_[target.space].find(key);
         if (entry == entries_[target.space].end()) continue;
-        for (Number point : {target.span.low, target.span.high}) {
+        for (IpNumber point : {target.span.low, target.span.high}) {
           auto owner = entry->second.owners.upper_bound(point);
           if (owner == entry->second.owners.begin()) continue;
           --owner;
@@ -423,7 +405,7 @@ class CoverageIndex {
     explicit Entry(const allocator_type& allocator) : spans(allocator), owners(allocator) {}
 
     SpanSet spans;
-    std::pmr::map<Number, std::pair<Number, size_t>> owners;  // low -> (high, record)
+    std::pmr::map<IpNumber, std::pair<IpNumber, size_t>> owners;  // low -> (high, record)
   };
 
   std::vector<const SpanSet*> Sets(size_t space, const Pair& pair) const {
@@ -560,10 +542,10 @@ Explanation ExplainConnection(const HbaFile& file, const ConnectionAttempt& atte
       const IpAddress client = attempt.address.value_or(IpAddress{});
       if (const auto* network = std::get_if<IpNetwork>(&rule.address)) {
         const IpAddress& address = network->address;
-        const Number mask = ToNumber(network->mask);
+        const IpNumber mask = ToIpNumber(network->mask);
         // check_ip: same family, and (client ^ address) & mask == 0.
         if (client.family != address.family ||
-            ((ToNumber(client) ^ ToNumber(address)) & mask) != 0) {
+            ((ToIpNumber(client) ^ ToIpNumber(address)) & mask) != 0) {
           verdict.outcome = Outcome::kWrongAddress;
           verdict.reason = FormatIpAddress(client) + " is not in " + NetworkText(*network);
         }
@@ -738,11 +720,11 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
   }
 
   // The partition of each space: sweep the reachable spans of every record.
-  std::array<std::vector<std::pair<Number, std::pair<bool, size_t>>>, kSpaces> events;
+  std::array<std::vector<std::pair<IpNumber, std::pair<bool, size_t>>>, kSpaces> events;
   for (size_t r = 0; r < map.records.size(); ++r) {
     for (const auto& [kind, range] : map.records[r].reachable) {
       const size_t space = SpaceOf(kind, range.first.family);
-      const Number low = ToNumber(range.first), high = ToNumber(range.last);
+      const IpNumber low = ToIpNumber(range.first), high = ToIpNumber(range.last);
       events[space].push_back({low, {true, r}});
       if (high != MaxNumber(FamilyOf(space))) events[space].push_back({high + 1, {false, r}});
     }
@@ -756,17 +738,17 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
   // reservation 299-309 MB (where later allocations land moves the peak).
   size_t most_ranges = 0;
   for (size_t space = 0; space < kSpaces; ++space) {
-    std::vector<std::pair<Number, std::pair<bool, size_t>>>& list = events[space];
+    std::vector<std::pair<IpNumber, std::pair<bool, size_t>>>& list = events[space];
     std::sort(list.begin(), list.end());
     most_ranges += 1 + list.size();
   }
   for (const RecordAccess& record : map.records) most_ranges += record.symbolic_reachable.size();
   map.ranges.reserve(most_ranges);
   for (size_t space = 0; space < kSpaces; ++space) {
-    std::vector<std::pair<Number, std::pair<bool, size_t>>>& list = events[space];
+    std::vector<std::pair<IpNumber, std::pair<bool, size_t>>>& list = events[space];
     std::set<size_t> active;
-    const Number last = space == kLocalSpace ? 0 : MaxNumber(FamilyOf(space));
-    auto emit = [&](Number low, Number high) {
+    const IpNumber last = space == kLocalSpace ? 0 : MaxNumber(FamilyOf(space));
+    auto emit = [&](IpNumber low, IpNumber high) {
       AccessRange range;
       range.kind = KindOf(space);
       if (space == kLocalSpace) {
@@ -780,9 +762,9 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
           !active.empty() && IsCatchAll(file.rules[map.records[*active.rbegin()].rule_index]);
       map.ranges.push_back(std::move(range));
     };
-    Number cursor = 0;
+    IpNumber cursor = 0;
     for (size_t e = 0; e < list.size();) {
-      const Number position = list[e].first;
+      const IpNumber position = list[e].first;
       if (position > cursor) emit(cursor, position - 1);
       for (; e < list.size() && list[e].first == position; ++e) {
         if (list[e].second.first) {

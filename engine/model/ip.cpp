@@ -2,9 +2,59 @@
 
 #include <arpa/inet.h>
 
+#include <bit>
 #include <charconv>
+#include <cstring>
 
 namespace pgward {
+namespace {
+
+// The number of bits `value` needs: 0 for 0, 128 when its top bit is set.
+int BitWidth(IpNumber value) {
+  const auto high = static_cast<std::uint64_t>(value >> 64);
+  return high != 0 ? 64 + std::bit_width(high)
+                   : static_cast<int>(std::bit_width(static_cast<std::uint64_t>(value)));
+}
+
+int PopCount(IpNumber value) {
+  return std::popcount(static_cast<std::uint64_t>(value >> 64)) +
+         std::popcount(static_cast<std::uint64_t>(value));
+}
+
+// The lowest `bits` bits set.
+IpNumber LowBits(int bits) { return bits == 0 ? 0 : ~IpNumber(0) >> (128 - bits); }
+
+// Writes the address's text at `out`, which has room for INET6_ADDRSTRLEN bytes; returns its end.
+char* WriteIpAddress(const IpAddress& address, char* out) {
+  if (address.family == IpFamily::kV4) {
+    // By hand: glibc's inet_ntop() formats IPv4 with sprintf, and every access range is printed.
+    for (size_t i = 0; i < 4; ++i) {
+      if (i > 0) *out++ = '.';
+      out = std::to_chars(out, out + 3, address.bytes[i]).ptr;
+    }
+    return out;
+  }
+  inet_ntop(AF_INET6, address.bytes.data(), out, INET6_ADDRSTRLEN);
+  return out + std::strlen(out);
+}
+
+}  // namespace
+
+IpNumber ToIpNumber(const IpAddress& address) {
+  IpNumber value = 0;
+  for (size_t i = 0; i < address.size(); ++i) value = (value << 8) | address.bytes[i];
+  return value;
+}
+
+IpAddress FromIpNumber(IpNumber value, IpFamily family) {
+  IpAddress address;
+  address.family = family;
+  for (size_t i = address.size(); i-- > 0;) {
+    address.bytes[i] = static_cast<std::uint8_t>(value & 0xff);
+    value >>= 8;
+  }
+  return address;
+}
 
 bool IpRange::Contains(const IpAddress& address) const {
   return address.family == first.family && first <= address && address <= last;
@@ -60,32 +110,16 @@ std::optional<IpRange> ParseIpRange(std::string_view text) {
 }
 
 std::optional<int> MaskPrefixLength(const IpAddress& mask) {
-  int length = 0;
-  bool in_zeros = false;
-  for (size_t i = 0; i < mask.size() * 8; ++i) {
-    const bool one = (mask.bytes[i / 8] & (0x80 >> (i % 8))) != 0;
-    if (one && in_zeros) return std::nullopt;
-    if (one) ++length;
-    in_zeros = in_zeros || !one;
-  }
-  return length;
+  const int bits = static_cast<int>(mask.size()) * 8;
+  // Contiguous when the bits the mask leaves out are all the lowest ones.
+  const IpNumber host = ~ToIpNumber(mask) & LowBits(bits);
+  if ((host & (host + 1)) != 0) return std::nullopt;
+  return bits - PopCount(host);
 }
 
 std::string FormatIpAddress(const IpAddress& address) {
-  if (address.family == IpFamily::kV4) {
-    // By hand: glibc's inet_ntop() formats IPv4 with sprintf, and every access range is printed.
-    char text[16];
-    char* end = text;
-    for (size_t i = 0; i < 4; ++i) {
-      if (i > 0) *end++ = '.';
-      end = std::to_chars(end, text + sizeof text, address.bytes[i]).ptr;
-    }
-    return std::string(text, end);
-  }
-  char text[INET6_ADDRSTRLEN] = "";
-  inet_ntop(address.family == IpFamily::kV4 ? AF_INET : AF_INET6, address.bytes.data(), text,
-            sizeof text);
-  return text;
+  char text[INET6_ADDRSTRLEN];
+  return std::string(text, WriteIpAddress(address, text));
 }
 
 std::optional<IpRange> ParseFormattedIpRange(std::string_view text) {
@@ -132,19 +166,22 @@ std::vector<IpRange> CidrBlocks(const IpRange& range) {
 
 std::string FormatIpRange(const IpRange& range) {
   // A CIDR block: first and last share a prefix, below which first has only zeros and last only
-  // ones. One pass over the bits (every range of an access map is formatted).
-  const size_t bits = range.first.size() * 8;
-  auto bit = [](const IpAddress& address, size_t i) {
-    return (address.bytes[i / 8] & (0x80 >> (i % 8))) != 0;
-  };
-  size_t prefix = 0;
-  while (prefix < bits && bit(range.first, prefix) == bit(range.last, prefix)) ++prefix;
-  for (size_t i = prefix; i < bits; ++i) {
-    if (bit(range.first, i) || !bit(range.last, i)) {
-      return FormatIpAddress(range.first) + "-" + FormatIpAddress(range.last);
-    }
+  // ones. Written into one buffer, as every range of an access map is formatted.
+  const IpNumber first = ToIpNumber(range.first), last = ToIpNumber(range.last);
+  const int host_bits = BitWidth(first ^ last);
+  const IpNumber host = LowBits(host_bits);
+  char text[2 * INET6_ADDRSTRLEN];
+  char* end = WriteIpAddress(range.first, text);
+  if ((first & host) == 0 && (last & host) == host) {
+    *end++ = '/';
+    end =
+        std::to_chars(end, text + sizeof text, static_cast<int>(range.first.size()) * 8 - host_bits)
+            .ptr;
+  } else {
+    *end++ = '-';
+    end = WriteIpAddress(range.last, end);
   }
-  return FormatIpAddress(range.first) + "/" + std::to_string(prefix);
+  return std::string(text, end);
 }
 
 }  // namespace pgward

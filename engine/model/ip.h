@@ -34,6 +34,12 @@ struct IpRange {
   auto operator<=>(const IpRange&) const = default;
 };
 
+// An address as a number, its family's bits the lowest: ranges as spans of numbers (the access
+// map's sweep) and CIDR blocks as bit masks.
+using IpNumber = unsigned __int128;
+IpNumber ToIpNumber(const IpAddress& address);
+IpAddress FromIpNumber(IpNumber value, IpFamily family);
+
 // Strictly numeric parsing (inet_pton): "10.0.0.1", "::1". No host names, no inet_aton forms.
 std::optional<IpAddress> ParseIpAddress(std::string_view text);
 // "10.0.0.0/8", "2001:db8::/32", or a single address (a /32 or /128 range).

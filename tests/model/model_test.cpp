@@ -74,11 +74,55 @@ TEST(IpTest, RangesThatAreNotBlocksPrintAsFirstToLast) {
   EXPECT_EQ(FormatIpRange(range), "10.0.0.5-10.0.0.9");
 }
 
+// Random ranges, many of them near block boundaries: written as a block exactly when CidrBlocks
+// makes them one block, and read back as the same range either way.
+TEST(IpTest, ARangeIsWrittenAsABlockOnlyWhenItIsOne) {
+  std::mt19937 random(7);
+  for (int round = 0; round < 4000; ++round) {
+    const bool v6 = round % 2 == 1;
+    IpRange range{*ParseIpAddress(v6 ? "::" : "0.0.0.0"), *ParseIpAddress(v6 ? "::" : "0.0.0.0")};
+    for (size_t i = 0; i < range.first.size(); ++i) range.first.bytes[i] = random() & 0xff;
+    // Ends that differ only in their last bits, so that blocks and near-blocks are common.
+    const int prefix = static_cast<int>(random() % (range.first.size() * 8 + 1));
+    const IpRange block = PrefixRange(range.first, prefix);
+    range.first = random() % 2 == 0 ? block.first : range.first;
+    range.last = random() % 2 == 0 ? block.last : std::max(range.first, block.last);
+    if (random() % 4 == 0 && range.last != range.first) range.last = *PreviousAddress(range.last);
+    const std::string text = FormatIpRange(range);
+    const std::vector<IpRange> blocks = CidrBlocks(range);
+    if (blocks.size() == 1) {
+      EXPECT_EQ(text.find('-'), std::string::npos) << text;
+    } else {
+      EXPECT_EQ(text, FormatIpAddress(range.first) + "-" + FormatIpAddress(range.last));
+    }
+    EXPECT_EQ(ParseFormattedIpRange(text), range) << text;
+  }
+}
+
 TEST(IpTest, MaskPrefixLengthRejectsNonContiguousMasks) {
   EXPECT_EQ(MaskPrefixLength(*ParseIpAddress("255.255.0.0")), 16);
   EXPECT_EQ(MaskPrefixLength(*ParseIpAddress("0.0.0.0")), 0);
   EXPECT_EQ(MaskPrefixLength(*ParseIpAddress("ffff:ffff::")), 32);
   EXPECT_EQ(MaskPrefixLength(*ParseIpAddress("255.0.255.0")), std::nullopt);
+  // Every mask of each family, and each with one bit flipped: still a mask only when the flip
+  // moved its edge by one.
+  for (const char* zero : {"0.0.0.0", "::"}) {
+    const IpAddress none = *ParseIpAddress(zero);
+    const int bits = static_cast<int>(none.size()) * 8;
+    for (int prefix = 0; prefix <= bits; ++prefix) {
+      IpAddress mask = none;
+      for (int bit = 0; bit < prefix; ++bit) mask.bytes[bit / 8] |= 0x80 >> (bit % 8);
+      ASSERT_EQ(MaskPrefixLength(mask), prefix) << FormatIpAddress(mask);
+      for (int bit = 0; bit < bits; ++bit) {
+        IpAddress flipped = mask;
+        flipped.bytes[bit / 8] ^= 0x80 >> (bit % 8);
+        const std::optional<int> expected = bit == prefix       ? std::optional(prefix + 1)
+                                            : bit == prefix - 1 ? std::optional(prefix - 1)
+                                                                : std::nullopt;
+        ASSERT_EQ(MaskPrefixLength(flipped), expected) << FormatIpAddress(flipped);
+      }
+    }
+  }
 }
 
 TEST(ValuePoolTest, InternsEqualValuesOnceAndKeepsZeroForAbsent) {

@@ -32,18 +32,20 @@ class AtomicFileTest : public ::testing::Test {
 
 TEST_F(AtomicFileTest, ReplacesTheFileAndLeavesNoTemporary) {
   const auto path = directory_ / "report.json";
-  ASSERT_EQ(WriteFileAtomically(path, "old"), std::nullopt);
-  ASSERT_EQ(WriteFileAtomically(path, "new contents"), std::nullopt);
-  EXPECT_EQ(read(path), "new contents");
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(directory_),
-                          std::filesystem::directory_iterator()),
-            1);
+  for (const Durability durability : {Durability::kSynced, Durability::kUnsynced}) {
+    ASSERT_EQ(WriteFileAtomically(path, "old", durability), std::nullopt);
+    ASSERT_EQ(WriteFileAtomically(path, "new contents", durability), std::nullopt);
+    EXPECT_EQ(read(path), "new contents");
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(directory_),
+                            std::filesystem::directory_iterator()),
+              1);
+  }
 }
 
 TEST_F(AtomicFileTest, HonoursTheUmaskLikeAnOrdinaryFile) {
   const auto path = directory_ / "report.sarif";
   const mode_t previous = umask(022);
-  ASSERT_EQ(WriteFileAtomically(path, "{}"), std::nullopt);
+  ASSERT_EQ(WriteFileAtomically(path, "{}", Durability::kSynced), std::nullopt);
   umask(previous);
   struct stat status {};
   ASSERT_EQ(stat(path.c_str(), &status), 0);
@@ -52,7 +54,7 @@ TEST_F(AtomicFileTest, HonoursTheUmaskLikeAnOrdinaryFile) {
 
 TEST_F(AtomicFileTest, FailureNamesThePathAndKeepsTheOldFile) {
   const auto path = directory_ / "missing-dir" / "report.xml";
-  const auto error = WriteFileAtomically(path, "x");
+  const auto error = WriteFileAtomically(path, "x", Durability::kSynced);
   ASSERT_TRUE(error.has_value());
   EXPECT_NE(error->find(path.string()), std::string::npos) << *error;
   EXPECT_NE(error->find("No such file or directory"), std::string::npos) << *error;
@@ -61,7 +63,7 @@ TEST_F(AtomicFileTest, FailureNamesThePathAndKeepsTheOldFile) {
   const auto occupied = directory_ / "occupied";
   std::filesystem::create_directory(occupied);
   std::ofstream(occupied / "keep") << "x";
-  ASSERT_TRUE(WriteFileAtomically(occupied, "x").has_value());
+  ASSERT_TRUE(WriteFileAtomically(occupied, "x", Durability::kSynced).has_value());
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(directory_),
                           std::filesystem::directory_iterator()),
             1);

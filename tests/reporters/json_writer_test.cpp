@@ -25,7 +25,7 @@ void Write(const nlohmann::ordered_json& value, JsonWriter& json, int depth = 0,
       json.BeginObject();
     }
     for (const auto& [key, member] : value.items()) {
-      json.Key(key);
+      json.Key(JsonKey::Text(key));
       Write(member, json, depth + 1, one_line_depth);
     }
     json.EndObject();
@@ -65,6 +65,26 @@ TEST(JsonWriterTest, LaysOutAsNlohmannDumps) {
   EXPECT_EQ(Written(document), document.dump(2));
   EXPECT_EQ(Written(nlohmann::ordered_json::array()), "[]");
   EXPECT_EQ(Written("x"), "\"x\"");
+}
+
+// Literal keys are written as they are, other text as a JSON string, escaped where it must be.
+TEST(JsonWriterTest, KeysOfEitherKindGiveTheSameJson) {
+  std::ostringstream out;
+  {
+    JsonWriter json(out);
+    json.BeginObject();
+    json.Member("rule_id", "x");
+    json.Key("a b/c ~");
+    json.Int(1);
+    json.IntMember(JsonKey::Text("plain text"), 2);
+    json.IntMember(JsonKey::Text("quote \" and \\ \x01 \xff"), 3);
+    json.EndObject();
+  }
+  const nlohmann::ordered_json expected = {{"rule_id", "x"},
+                                           {"a b/c ~", 1},
+                                           {"plain text", 2},
+                                           {"quote \" and \\ \x01 \xef\xbf\xbd", 3}};
+  EXPECT_EQ(out.str(), expected.dump(2));
 }
 
 TEST(JsonWriterTest, RandomDocumentsMatchDump) {
