@@ -32,7 +32,7 @@ class FdBuffer final : public RewindableBuffer {
     return true;
   }
 
-  bool ReadBack(const std::function<void(std::string_view)>& take) override {
+  bool ReadBack(const std::function<bool(std::string_view)>& take) override {
     if (!Drain()) return false;
     char piece[1 << 16];
     for (off_t offset = 0; offset < end_;) {
@@ -43,7 +43,7 @@ class FdBuffer final : public RewindableBuffer {
         error_ = n < 0 ? errno : EIO;
         return false;
       }
-      take(std::string_view(piece, static_cast<size_t>(n)));
+      if (!take(std::string_view(piece, static_cast<size_t>(n)))) return true;
       offset += n;
     }
     return true;

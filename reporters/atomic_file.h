@@ -20,9 +20,9 @@ class RewindableBuffer : public std::streambuf {
  public:
   // Empties the file. False when it cannot be emptied (its error is then the write's).
   virtual bool Rewind() = 0;
-  // Everything written so far, from the start, given to `take` a piece at a time. False when
-  // it cannot be read (its error is then the write's).
-  virtual bool ReadBack(const std::function<void(std::string_view)>& take) = 0;
+  // Everything written so far, from the start, given to `take` a piece at a time until it
+  // returns false. False when it cannot be read (its error is then the write's).
+  virtual bool ReadBack(const std::function<bool(std::string_view)>& take) = 0;
 };
 
 // Whether a file written by WriteFileAtomically is on the disk before it replaces the old one.

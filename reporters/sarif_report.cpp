@@ -369,14 +369,49 @@ std::string FoldingNote(const ResultPlan& plan, size_t candidates) {
          "more result that counts them; the JSON report lists every finding";
 }
 
+constexpr size_t kGzipFraming = 18;  // a 10-byte header, CRC-32 and size (RFC 1952)
+
+// Deflate at its fastest level, counting what it makes: an upper bound of what the default level
+// (gzip's, the upload tools') makes of the same bytes.
+class Deflater {
+ public:
+  // Raw deflate: gzip's header and trailer (kGzipFraming) are counted, not computed.
+  Deflater() { deflateInit2(&stream_, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY); }
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+  ~Deflater() { deflateEnd(&stream_); }
+
+  // Z_NO_FLUSH, or Z_SYNC_FLUSH to end a block on a byte: compressed() then counts every byte
+  // given so far.
+  void Deflate(std::string_view bytes, int flush) {
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+    stream_.avail_in = static_cast<uInt>(bytes.size());
+    int status = Z_OK;
+    do {
+      stream_.next_out = scratch_;
+      stream_.avail_out = sizeof(scratch_);
+      status = deflate(&stream_, flush);
+      compressed_ += sizeof(scratch_) - stream_.avail_out;
+    } while (stream_.avail_out == 0 || (flush == Z_FINISH && status == Z_OK));
+  }
+  size_t compressed() const { return compressed_; }
+  // The size of everything given, compressed, with gzip's framing; once.
+  size_t Finish() {
+    Deflate({}, Z_FINISH);
+    return compressed_ + kGzipFraming;
+  }
+
+ private:
+  z_stream stream_{};
+  Bytef scratch_[64 * 1024];
+  size_t compressed_ = 0;
+};
+
 // The size gzip would make of the bytes it is given, compressed on a thread of its own while the
-// document is being made: deflate at its fastest level, an upper bound of what the default level
-// (gzip's, the upload tools') makes. It holds a few pieces of a megabyte, whatever the size.
+// document is being made (Deflater). It holds a few pieces of a megabyte, whatever the size.
 class GzipMeter {
  public:
   GzipMeter() {
-    // Raw deflate: gzip's header and trailer (kGzipFraming) are counted, not computed.
-    deflateInit2(&stream_, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
     spare_.reserve(kMostPending + 1);  // the thread never allocates
     try {
       thread_ = std::thread([this] { Run(); });
@@ -386,14 +421,11 @@ class GzipMeter {
   }
   GzipMeter(const GzipMeter&) = delete;
   GzipMeter& operator=(const GzipMeter&) = delete;
-  ~GzipMeter() {
-    Stop(/*abandon=*/true);
-    deflateEnd(&stream_);
-  }
+  ~GzipMeter() { Stop(/*abandon=*/true); }
 
   void Add(std::string_view bytes) {
     if (!thread_.joinable()) {
-      Deflate(bytes, Z_NO_FLUSH);
+      deflater_.Deflate(bytes, Z_NO_FLUSH);
       return;
     }
     std::unique_lock<std::mutex> lock(mutex_);
@@ -411,13 +443,11 @@ class GzipMeter {
   // The size of everything added, compressed; once.
   size_t Finish() {
     Stop(/*abandon=*/false);
-    Deflate({}, Z_FINISH);
-    return compressed_ + kGzipFraming;
+    return deflater_.Finish();
   }
 
  private:
   static constexpr size_t kMostPending = 3;
-  static constexpr size_t kGzipFraming = 18;  // a 10-byte header, CRC-32 and size (RFC 1952)
 
   // Waits for the thread to compress what is pending, or to drop it (`abandon`: the size is not
   // needed after all).
@@ -439,28 +469,14 @@ class GzipMeter {
       std::string piece = std::move(pending_.front());
       pending_.pop_front();
       lock.unlock();
-      Deflate(piece, Z_NO_FLUSH);
+      deflater_.Deflate(piece, Z_NO_FLUSH);
       lock.lock();
       spare_.push_back(std::move(piece));
       changed_.notify_all();
     }
   }
 
-  void Deflate(std::string_view bytes, int flush) {
-    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
-    stream_.avail_in = static_cast<uInt>(bytes.size());
-    int status = Z_OK;
-    do {
-      stream_.next_out = scratch_;
-      stream_.avail_out = sizeof(scratch_);
-      status = deflate(&stream_, flush);
-      compressed_ += sizeof(scratch_) - stream_.avail_out;
-    } while (stream_.avail_out == 0 || (flush == Z_FINISH && status == Z_OK));
-  }
-
-  z_stream stream_{};
-  Bytef scratch_[64 * 1024];
-  size_t compressed_ = 0;
+  Deflater deflater_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::string> pending_;
@@ -513,27 +529,60 @@ class MeasuredDocument : public std::streambuf {
   std::unique_ptr<GzipMeter> meter_;
 };
 
-// A document's bytes on their way to a report file, counted, and once there are more than
-// kUnmeasuredBytes, measured as gzip would make them (those written before are read back from the
-// file): the file is written once, and again only when it does not fit.
+// A document's bytes on their way to a report file, counted: the file is written once, and again
+// only when it does not fit.
 class MeteredFile : public std::streambuf {
  public:
   explicit MeteredFile(RewindableBuffer& file) : file_(file) {}
 
   size_t size() const { return size_; }
-  // Once size() is past kUnmeasuredBytes: the gzip-compressed size of everything written.
-  size_t GzipSize() { return meter_->Finish(); }
+
+  // Once size() is past kUnmeasuredBytes: a size gzip cannot exceed, which is within
+  // kMaxGzipBytes when the document fits, else the gzip-compressed size of the whole; nullopt
+  // when the file cannot be read back.
+  std::optional<size_t> GzipSizeBound() {
+    // The file is read back and compressed from its start only until the document is known to
+    // fit: its first bytes compressed, a block ended on a byte, then the rest stored as it is
+    // (deflate's stored blocks, 5 bytes each per 65,535) make a deflate stream of the whole no
+    // larger than the bound. A document a little past the limit is known to fit after a few
+    // hundred kilobytes, where compressing ten megabytes took 50 ms.
+    {
+      Deflater deflater;
+      std::optional<size_t> bound;
+      size_t taken = 0, since_check = 0;
+      const auto stored = [](size_t bytes) { return bytes + 5 * (bytes / 65535 + 2); };
+      const bool read = file_.ReadBack([&](std::string_view piece) {
+        taken += piece.size();
+        since_check += piece.size();
+        if (since_check < kCheckEveryBytes) {
+          deflater.Deflate(piece, Z_NO_FLUSH);
+          return true;
+        }
+        since_check = 0;
+        deflater.Deflate(piece, Z_SYNC_FLUSH);
+        const size_t whole = deflater.compressed() + stored(size_ - taken) + kGzipFraming;
+        if (whole <= kMaxGzipBytes) bound = whole;
+        return !bound;
+      });
+      if (!read) return std::nullopt;
+      if (bound) return bound;
+    }
+    // Too large: measured again as standard output is measured, without the blocks ended for the
+    // bound (which move with every byte before them), so that a document cut to fit is cut alike
+    // wherever it goes. Rare, and the document is then written again anyway.
+    Deflater deflater;
+    const bool read = file_.ReadBack([&](std::string_view piece) {
+      deflater.Deflate(piece, Z_NO_FLUSH);
+      return true;
+    });
+    if (!read) return std::nullopt;
+    return deflater.Finish();
+  }
 
  protected:
   std::streamsize xsputn(const char* data, std::streamsize size) override {
     const std::streamsize written = file_.sputn(data, size);
     size_ += static_cast<size_t>(written);
-    if (meter_) {
-      meter_->Add({data, static_cast<size_t>(written)});
-    } else if (size_ > kUnmeasuredBytes) {
-      meter_ = std::make_unique<GzipMeter>();
-      if (!file_.ReadBack([this](std::string_view piece) { meter_->Add(piece); })) return 0;
-    }
     return written;
   }
   int_type overflow(int_type c) override {
@@ -543,9 +592,10 @@ class MeteredFile : public std::streambuf {
   }
 
  private:
+  static constexpr size_t kCheckEveryBytes = 256 * 1024;
+
   RewindableBuffer& file_;
   size_t size_ = 0;
-  std::unique_ptr<GzipMeter> meter_;
 };
 
 class RunBuilder {
@@ -916,10 +966,10 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
   ResultPlan plan = PlanResults(candidates, kMaxResults);
   std::optional<std::string> note;
   if (plan.left_out > 0) note = FoldingNote(plan, candidates.size());
-  // A document past kUnmeasuredBytes is measured, and one whose gzip size is past the limit is cut
-  // by the ratio until it fits.
-  const auto fits = [&](size_t size, const std::function<size_t()>& gzip_size) {
-    return size <= kUnmeasuredBytes || plan.listed.empty() || gzip_size() <= kMaxGzipBytes;
+  // A document up to kUnmeasuredBytes fits; a larger one is measured, and one whose gzip size is
+  // past the limit is cut by the ratio until it fits.
+  const auto fits_unmeasured = [&](size_t size) {
+    return size <= kUnmeasuredBytes || plan.listed.empty();
   };
   const auto cut = [&](size_t gzip_size) {
     const double ratio = 0.9 * static_cast<double>(kMaxGzipBytes) / static_cast<double>(gzip_size);
@@ -927,7 +977,7 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
                        static_cast<size_t>(static_cast<double>(plan.listed.size()) * ratio));
     note = FoldingNote(plan, candidates.size());
   };
-  // A report file is written at once, measured as it is written, and written again, cut, in the
+  // A report file is written at once, measured once written, and written again, cut, in the
   // rare case it does not fit.
   if (auto* file = dynamic_cast<RewindableBuffer*>(out.rdbuf())) {
     for (;;) {
@@ -936,12 +986,16 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
         MeteredFile metered(*file);
         std::ostream sink(&metered);
         WriteDocument(report, options, plan, note, sink);
+        std::optional<size_t> bound;
+        if (sink && fits_unmeasured(metered.size())) return note;
+        if (sink) bound = metered.GzipSizeBound();
         // The file's error (a full disk) is the caller's to report, with the file's name.
-        if (!sink) {
+        if (!bound) {
           out.setstate(std::ios::badbit);
           return note;
         }
-        if (fits(metered.size(), [&] { return gzip_size = metered.GzipSize(); })) return note;
+        if (*bound <= kMaxGzipBytes) return note;
+        gzip_size = *bound;
       }
       if (!file->Rewind()) {
         out.setstate(std::ios::badbit);
@@ -965,8 +1019,9 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
       out << measured.text();
       return note;
     }
-    size_t gzip_size = 0;
-    if (fits(measured.size(), [&] { return gzip_size = measured.GzipSize(); })) break;
+    if (fits_unmeasured(measured.size())) break;
+    const size_t gzip_size = measured.GzipSize();
+    if (gzip_size <= kMaxGzipBytes) break;
     cut(gzip_size);
   }
   WriteDocument(report, options, plan, note, out);

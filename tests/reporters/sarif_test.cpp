@@ -368,6 +368,32 @@ TEST(SarifTest, PastGithubsResultLimitTheMostSevereAreKeptAndTheRestCounted) {
   EXPECT_TRUE(validation.errors.empty()) << ::testing::PrintToString(validation.errors);
 }
 
+// Past 10 MB but compressible, as a large scan's SARIF is: written whole, without measuring all of
+// it (its first few hundred kilobytes compressed, the rest counted as it is, already fit).
+TEST(SarifTest, ALargeDocumentThatCompressesIsWrittenWhole) {
+  TempDir dir;
+  std::string hba;
+  for (int i = 0; i < 8000; ++i) {
+    hba += "host db" + std::to_string(i) + " app 10." + std::to_string(i / 256 % 256) + "." +
+           std::to_string(i % 256) + ".1/32 md5\n";
+  }
+  WriteFile(dir.path() + "/pg_hba.conf", hba);
+  const LargeScan scan = ScanForSarif(dir.path() + "/pg_hba.conf", dir.path());
+  EXPECT_EQ(scan.result.exit_code, 1) << scan.result.err;
+  EXPECT_EQ(scan.result.err.find("left out"), std::string::npos) << scan.result.err;
+  EXPECT_GT(ReadFile(dir.path() + "/large.sarif").size(), 10'000'000u);
+  EXPECT_LE(scan.gzip_bytes, 10'000'000u);
+  const Json& results = scan.sarif["runs"][0]["results"];
+  const CommandResult json = RunPgward(
+      {"scan", "--hba", dir.path() + "/pg_hba.conf", "--format", "json", "--reproducible"});
+  EXPECT_EQ(results.size(), Json::parse(json.out)["findings"].size());
+  // Standard output, measured in full as it is made, agrees.
+  const CommandResult out = RunPgward(
+      {"scan", "--hba", dir.path() + "/pg_hba.conf", "--format", "sarif", "--reproducible"});
+  EXPECT_EQ(out.exit_code, 1) << out.err;
+  EXPECT_TRUE(Json::parse(out.out)["runs"][0]["results"] == results);
+}
+
 // Fewer results than 25,000 but more than 10 MB gzip-compressed: cut until it fits.
 TEST(SarifTest, PastGithubsSizeLimitResultsAreCutUntilItFits) {
   TempDir dir;
