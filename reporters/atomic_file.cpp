@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <ostream>
 #include <streambuf>
 
@@ -108,6 +109,17 @@ class FdBuffer final : public RewindableBuffer {
   char buffer_[1 << 16];
 };
 
+// The process's umask. Reading it means setting it, and report files are written on several
+// threads at once: one would read the 0 another had just set (and make a file anyone may write,
+// and leave the process's umask 0), so they take turns.
+mode_t Umask() {
+  static std::mutex turns;
+  const std::lock_guard<std::mutex> lock(turns);
+  const mode_t mask = umask(0);
+  umask(mask);
+  return mask;
+}
+
 std::string Describe(const std::string& action, const std::filesystem::path& path, int error) {
   return "cannot " + action + " " + path.string() + ": " + std::strerror(error);
 }
@@ -153,9 +165,7 @@ std::optional<std::string> WriteFileAtomically(
     }
   }
   // mkstemp creates 0600; reports are meant to be shared like any file the user creates.
-  const mode_t mask = umask(0);
-  umask(mask);
-  if (fchmod(fd, 0666 & ~mask) != 0) return fail("set permissions of");
+  if (fchmod(fd, 0666 & ~Umask()) != 0) return fail("set permissions of");
   if (durability == Durability::kSynced && fsync(fd) != 0) return fail("flush");
   if (close(fd) != 0) {
     const int error = errno;

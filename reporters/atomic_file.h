@@ -30,10 +30,10 @@ enum class Durability {
   // fsync, then rename: after a crash the path holds the old file or the complete new one. For
   // what a run keeps and could not make again: run state, snapshots, evidence bundles.
   kSynced,
-  // Rename only: readers still see the old file or the complete new one, and the kernel writes it
-  // back within seconds, but a crash in between may lose it. For reports, which a run can write
-  // again and under --state-dir keeps its own synced copy of; waiting for the disk took a third of
-  // a 10,000-line scan.
+  // Rename only: readers still see the old file or the complete new one, and the kernel writes
+  // it back within about half a minute, but a crash before then may lose it or leave it empty.
+  // For reports, which a run writes again (under --state-dir they are synced, as the state that
+  // records the run is); waiting for the disk took a third of a 10,000-line scan.
   kUnsynced,
 };
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <set>
 #include <streambuf>
@@ -375,8 +376,14 @@ constexpr size_t kGzipFraming = 18;  // a 10-byte header, CRC-32 and size (RFC 1
 // (gzip's, the upload tools') makes of the same bytes.
 class Deflater {
  public:
-  // Raw deflate: gzip's header and trailer (kGzipFraming) are counted, not computed.
-  Deflater() { deflateInit2(&stream_, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY); }
+  // Raw deflate: gzip's header and trailer (kGzipFraming) are counted, not computed. zlib fails
+  // to start only for want of memory: then a size of 0 would let any document pass for one that
+  // fits.
+  Deflater() {
+    if (deflateInit2(&stream_, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      throw std::bad_alloc();
+    }
+  }
   Deflater(const Deflater&) = delete;
   Deflater& operator=(const Deflater&) = delete;
   ~Deflater() { deflateEnd(&stream_); }
@@ -537,15 +544,16 @@ class MeteredFile : public std::streambuf {
 
   size_t size() const { return size_; }
 
-  // Once size() is past kUnmeasuredBytes: a size gzip cannot exceed, which is within
-  // kMaxGzipBytes when the document fits, else the gzip-compressed size of the whole; nullopt
+  // Once size() is past kUnmeasuredBytes: a size within kMaxGzipBytes when the document is known
+  // to fit, else its size compressed whole (Deflater's, as standard output measures it); nullopt
   // when the file cannot be read back.
   std::optional<size_t> GzipSizeBound() {
     // The file is read back and compressed from its start only until the document is known to
     // fit: its first bytes compressed, a block ended on a byte, then the rest stored as it is
-    // (deflate's stored blocks, 5 bytes each per 65,535) make a deflate stream of the whole no
-    // larger than the bound. A document a little past the limit is known to fit after a few
-    // hundred kilobytes, where compressing ten megabytes took 50 ms.
+    // (deflate's stored blocks, 5 bytes each per 65,535) make a gzip stream of the whole no
+    // larger than the bound, and gzip at its default level does better than either part (the
+    // assumption Deflater already rests on). A document a little past the limit is known to fit
+    // after a few hundred kilobytes, where compressing ten megabytes took 50 ms.
     {
       Deflater deflater;
       std::optional<size_t> bound;
@@ -554,7 +562,7 @@ class MeteredFile : public std::streambuf {
       const bool read = file_.ReadBack([&](std::string_view piece) {
         taken += piece.size();
         since_check += piece.size();
-        if (since_check < kCheckEveryBytes) {
+        if (since_check < kCheckEveryBytes && taken < size_) {
           deflater.Deflate(piece, Z_NO_FLUSH);
           return true;
         }
@@ -569,7 +577,8 @@ class MeteredFile : public std::streambuf {
     }
     // Too large: measured again as standard output is measured, without the blocks ended for the
     // bound (which move with every byte before them), so that a document cut to fit is cut alike
-    // wherever it goes. Rare, and the document is then written again anyway.
+    // wherever it goes. Rare, and the document is then written again anyway. (Blocks ended only
+    // add bytes: a document the bound lets through fits by that measure too.)
     Deflater deflater;
     const bool read = file_.ReadBack([&](std::string_view piece) {
       deflater.Deflate(piece, Z_NO_FLUSH);

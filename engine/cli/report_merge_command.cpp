@@ -70,8 +70,8 @@ int RunReportMerge(const ReportMergeOptions& options, std::ostream& out, std::os
   }
   ScanReport& report = std::get<ScanReport>(merged);
   report.invocation.arguments = std::move(arguments);
-  if (std::optional<int> failed =
-          WriteReports(report, *outputs, options.output, options.reports, out, err)) {
+  if (std::optional<int> failed = WriteReports(report, *outputs, options.output, options.reports,
+                                               reporters::Durability::kUnsynced, out, err)) {
     return *failed;
   }
   return report.invocation.exit_code;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <filesystem>
 #include <ostream>
+#include <system_error>
 #include <thread>
 
 #include "engine/core/exit_code.h"
@@ -63,7 +64,8 @@ std::optional<std::vector<ReportOutput>> PlanOutputs(const ReportOutputOptions& 
 
 std::optional<int> WriteReports(const ScanReport& report, const std::vector<ReportOutput>& outputs,
                                 const ReportOutputOptions& options,
-                                const std::vector<std::string>& inputs, std::ostream& out,
+                                const std::vector<std::string>& inputs,
+                                reporters::Durability durability, std::ostream& out,
                                 std::ostream& err) {
   const int failed = ToInt(ExitCode::kUsageOrInputError);
   if (!options.output_dir.empty()) {
@@ -104,23 +106,27 @@ std::optional<int> WriteReports(const ScanReport& report, const std::vector<Repo
   std::vector<std::optional<std::string>> left_out(outputs.size());  // what a format left out
   {
     std::atomic<size_t> next = 0;
+    const auto write = [&] {
+      for (size_t taken; (taken = next.fetch_add(1)) < to_files.size();) {
+        const size_t i = to_files[taken];
+        const ReportOutput& output = outputs[i];
+        const reporters::RenderOptions render = render_options(output);
+        write_errors[i] = reporters::WriteFileAtomically(
+            output.path,
+            [&](std::ostream& file) {
+              left_out[i] = reporters::WriteReport(output.format, report, render, file);
+            },
+            durability);
+      }
+    };
+    // This thread writes too; without threads to be had (a limit on processes) it writes all.
     const size_t cores = std::max(1u, std::thread::hardware_concurrency());
     std::vector<std::jthread> writers;
-    for (size_t w = 0; w < std::min(cores, to_files.size()); ++w) {
-      writers.emplace_back([&] {
-        for (size_t taken; (taken = next.fetch_add(1)) < to_files.size();) {
-          const size_t i = to_files[taken];
-          const ReportOutput& output = outputs[i];
-          const reporters::RenderOptions render = render_options(output);
-          write_errors[i] = reporters::WriteFileAtomically(
-              output.path,
-              [&](std::ostream& file) {
-                left_out[i] = reporters::WriteReport(output.format, report, render, file);
-              },
-              reporters::Durability::kUnsynced);
-        }
-      });
+    try {
+      while (writers.size() + 1 < std::min(cores, to_files.size())) writers.emplace_back(write);
+    } catch (const std::system_error&) {
     }
+    write();
   }
   for (const std::optional<std::string>& error : write_errors) {
     if (error) {

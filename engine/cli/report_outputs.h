@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/findings/report.h"
+#include "reporters/atomic_file.h"
 
 namespace pgward::cli {
 
@@ -37,13 +38,14 @@ struct ReportOutput {
 std::optional<std::vector<ReportOutput>> PlanOutputs(const ReportOutputOptions& options,
                                                      std::ostream& err);
 
-// Writes the reports (files side by side, each atomically; then standard output, or the text
-// summary when every report went to a file), then the report's warnings and evidence errors
-// on `err`. No report overwrites one of `inputs`. Returns the exit code of a failure (usage or
-// output error), nullopt when everything was written.
+// Writes the reports (files side by side, each atomically, synced or not as `durability` says;
+// then standard output, or the text summary when every report went to a file), then the
+// report's warnings and evidence errors on `err`. No report overwrites one of `inputs`. Returns
+// the exit code of a failure (usage or output error), nullopt when everything was written.
 std::optional<int> WriteReports(const ScanReport& report, const std::vector<ReportOutput>& outputs,
                                 const ReportOutputOptions& options,
-                                const std::vector<std::string>& inputs, std::ostream& out,
+                                const std::vector<std::string>& inputs,
+                                reporters::Durability durability, std::ostream& out,
                                 std::ostream& err);
 
 // Writes each error on a line of its own: a server's text in it (a role name, a libpq message)

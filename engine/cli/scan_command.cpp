@@ -350,8 +350,13 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     if (!named.empty()) inputs.push_back(named);
   }
   for (const Artifact& artifact : report.artifacts) inputs.push_back(artifact.path);
+  // Under --state-dir the run's state, saved next, is synced: so are its reports, lest a crash
+  // keep the state of a run whose reports it lost (the next run would not find their findings
+  // new).
+  const reporters::Durability durability =
+      state ? reporters::Durability::kSynced : reporters::Durability::kUnsynced;
   if (std::optional<int> failed =
-          WriteReports(report, *outputs, options.output, inputs, out, err)) {
+          WriteReports(report, *outputs, options.output, inputs, durability, out, err)) {
     return *failed;
   }
   if (!options.evidence.directory.empty()) {

@@ -36,6 +36,21 @@ TEST(IpTest, EveryPrefixIsFormattedAsItsBlock) {
   }
 }
 
+// An address and its number: the family's bits, the first byte the highest.
+TEST(IpTest, AddressesAndNumbersRoundTrip) {
+  EXPECT_EQ(ToIpNumber(*ParseIpAddress("10.0.0.1")), IpNumber(0x0A000001));
+  EXPECT_EQ(ToIpNumber(*ParseIpAddress("255.255.255.255")), IpNumber(0xFFFFFFFFu));
+  EXPECT_EQ(ToIpNumber(*ParseIpAddress("::1")), IpNumber(1));
+  EXPECT_EQ(ToIpNumber(*ParseIpAddress("8000::")), IpNumber(1) << 127);
+  std::mt19937 random(3);
+  for (int round = 0; round < 1000; ++round) {
+    IpAddress address = *ParseIpAddress(round % 2 == 0 ? "0.0.0.0" : "::");
+    for (size_t i = 0; i < address.size(); ++i) address.bytes[i] = random() & 0xff;
+    ASSERT_EQ(FromIpNumber(ToIpNumber(address), address.family), address)
+        << FormatIpAddress(address);
+  }
+}
+
 TEST(IpTest, ParsesCidrsAndSingleAddresses) {
   const IpRange ten = *ParseIpRange("10.0.0.0/8");
   EXPECT_EQ(FormatIpAddress(ten.first), "10.0.0.0");

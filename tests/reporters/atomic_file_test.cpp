@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 namespace pgward::reporters {
 namespace {
@@ -50,6 +52,63 @@ TEST_F(AtomicFileTest, HonoursTheUmaskLikeAnOrdinaryFile) {
   struct stat status {};
   ASSERT_EQ(stat(path.c_str(), &status), 0);
   EXPECT_EQ(status.st_mode & 0777, 0644u);
+}
+
+// Report files are written on several threads at once: each gets the umask's mode, and the
+// umask is the same after (reading it means setting it, for a moment, to 0).
+TEST_F(AtomicFileTest, FilesWrittenSideBySideAllHonourTheUmask) {
+  const mode_t previous = umask(027);
+  {
+    std::vector<std::jthread> writers;
+    for (int w = 0; w < 8; ++w) {
+      writers.emplace_back([&, w] {
+        for (int i = 0; i < 150; ++i) {
+          const auto path = directory_ / ("report-" + std::to_string(w) + "-" + std::to_string(i));
+          EXPECT_EQ(WriteFileAtomically(path, "x", Durability::kUnsynced), std::nullopt);
+        }
+      });
+    }
+  }
+  EXPECT_EQ(umask(previous), 027);
+  for (const auto& entry : std::filesystem::directory_iterator(directory_)) {
+    struct stat status {};
+    ASSERT_EQ(stat(entry.path().c_str(), &status), 0);
+    EXPECT_EQ(status.st_mode & 0777, 0640u) << entry.path();
+  }
+}
+
+// What was written is read back from the start, a piece at a time, until the reader stops.
+TEST_F(AtomicFileTest, WhatWasWrittenIsReadBackUntilTheReaderStops) {
+  std::string contents;
+  for (int i = 0; i < 100000; ++i) contents += std::to_string(i) + "\n";  // past one piece
+  const auto path = directory_ / "report.sarif";
+  std::string whole, first;
+  size_t pieces = 0;
+  ASSERT_EQ(WriteFileAtomically(
+                path,
+                [&](std::ostream& out) {
+                  out << contents;
+                  auto* file = dynamic_cast<RewindableBuffer*>(out.rdbuf());
+                  ASSERT_NE(file, nullptr);
+                  EXPECT_TRUE(file->ReadBack([&](std::string_view piece) {
+                    whole += piece;
+                    return true;
+                  }));
+                  EXPECT_TRUE(file->ReadBack([&](std::string_view piece) {
+                    first += piece;
+                    ++pieces;
+                    return false;
+                  }));
+                },
+                Durability::kUnsynced),
+            std::nullopt);
+  EXPECT_EQ(whole, contents);
+  EXPECT_EQ(pieces, 1u);
+  EXPECT_FALSE(first.empty());
+  EXPECT_LT(first.size(), contents.size());
+  EXPECT_EQ(first, contents.substr(0, first.size()));
+  // Reading back writes nothing: the file is what was written.
+  EXPECT_EQ(read(path), contents);
 }
 
 TEST_F(AtomicFileTest, FailureNamesThePathAndKeepsTheOldFile) {

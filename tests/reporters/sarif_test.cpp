@@ -307,16 +307,22 @@ LargeScan ScanForSarif(const std::string& hba, const std::string& dir) {
   return scan;
 }
 
+// `count` host lines, each for its own database and address and with md5: each makes two findings
+// alike but for their names, so their SARIF compresses well.
+std::string HostLines(int count) {
+  std::string hba;
+  for (int i = 0; i < count; ++i) {
+    hba += "host db" + std::to_string(i) + " app 10." + std::to_string(i / 256 % 256) + "." +
+           std::to_string(i % 256) + ".1/32 md5\n";
+  }
+  return hba;
+}
+
 // GitHub rejects a whole upload past 25,000 results or 10 MB gzip-compressed: past them the
 // most severe results are kept, the rest counted per rule, and the run says so.
 TEST(SarifTest, PastGithubsResultLimitTheMostSevereAreKeptAndTheRestCounted) {
   TempDir dir;
-  std::string hba;
-  for (int i = 0; i < 30000; ++i) {
-    hba += "host db" + std::to_string(i) + " app 10." + std::to_string(i / 256 % 256) + "." +
-           std::to_string(i % 256) + ".1/32 md5\n";
-  }
-  WriteFile(dir.path() + "/pg_hba.conf", hba);
+  WriteFile(dir.path() + "/pg_hba.conf", HostLines(30000));
   const LargeScan scan = ScanForSarif(dir.path() + "/pg_hba.conf", dir.path());
   EXPECT_EQ(scan.result.exit_code, 1) << scan.result.err;
   EXPECT_NE(scan.result.err.find("results left out, the most severe kept"), std::string::npos)
@@ -372,12 +378,7 @@ TEST(SarifTest, PastGithubsResultLimitTheMostSevereAreKeptAndTheRestCounted) {
 // it (its first few hundred kilobytes compressed, the rest counted as it is, already fit).
 TEST(SarifTest, ALargeDocumentThatCompressesIsWrittenWhole) {
   TempDir dir;
-  std::string hba;
-  for (int i = 0; i < 8000; ++i) {
-    hba += "host db" + std::to_string(i) + " app 10." + std::to_string(i / 256 % 256) + "." +
-           std::to_string(i % 256) + ".1/32 md5\n";
-  }
-  WriteFile(dir.path() + "/pg_hba.conf", hba);
+  WriteFile(dir.path() + "/pg_hba.conf", HostLines(8000));
   const LargeScan scan = ScanForSarif(dir.path() + "/pg_hba.conf", dir.path());
   EXPECT_EQ(scan.result.exit_code, 1) << scan.result.err;
   EXPECT_EQ(scan.result.err.find("left out"), std::string::npos) << scan.result.err;
