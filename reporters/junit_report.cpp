@@ -99,25 +99,22 @@ std::string CombinedMessage(const std::vector<const Finding*>& findings) {
 // Appended piece by piece: a testcase of a large file holds thousands of findings, and
 // concatenating each line's temporaries was most of the JUnit report's time.
 void AppendDetails(std::string& body, const Finding& finding, std::string_view compliance) {
-  for (const std::string_view piece :
-       {std::string_view(finding.message), std::string_view("\nrule: "),
-        std::string_view(finding.rule_id), std::string_view("\nseverity: "),
-        SeverityName(finding.severity), std::string_view("\nlocation: ")}) {
-    body += piece;
-  }
-  body += Where(finding.location, finding.target);
-  body += "\ncount: ";
+  const auto line = [&body](std::string_view label, std::string_view value) {
+    body += label;
+    body += value;
+    body += '\n';
+  };
+  line("", finding.message);
+  line("rule: ", finding.rule_id);
+  line("severity: ", SeverityName(finding.severity));
+  line("location: ", Where(finding.location, finding.target));
+  body += "count: ";
   body += std::to_string(finding.count);
   for (size_t i = 0; i < finding.sample_pids.size(); ++i) {
     body += i == 0 ? " (sample pids: " : ", ";
     body += std::to_string(finding.sample_pids[i]);
   }
   body += finding.sample_pids.empty() ? "\n" : ")\n";
-  const auto line = [&body](std::string_view label, std::string_view value) {
-    body += label;
-    body += value;
-    body += '\n';
-  };
   if (!compliance.empty()) line("compliance: ", compliance);
   if (finding.note) line("note: ", *finding.note);
   if (!finding.fingerprint.empty()) line("fingerprint: ", finding.fingerprint);

@@ -995,10 +995,11 @@ std::optional<std::string> WriteSarifReport(const ScanReport& report, const Sari
         MeteredFile metered(*file);
         std::ostream sink(&metered);
         WriteDocument(report, options, plan, note, sink);
-        std::optional<size_t> bound;
         if (sink && fits_unmeasured(metered.size())) return note;
-        if (sink) bound = metered.GzipSizeBound();
-        // The file's error (a full disk) is the caller's to report, with the file's name.
+        const std::optional<size_t> bound =
+            sink ? metered.GzipSizeBound() : std::optional<size_t>();
+        // The file's error (a full disk, a failed read back) is the caller's to report, with the
+        // file's name.
         if (!bound) {
           out.setstate(std::ios::badbit);
           return note;
