@@ -108,11 +108,14 @@ std::size_t SkipChar(std::string_view line, std::size_t at, char c) {
   return at < line.size() && line[at] == c ? at + 1 : kNoMatch;
 }
 
+// Made once, before any line is read: a function's static would be checked at every line.
+const TimestampShape kWithMilliseconds = MakeTimestampShape(true);
+const TimestampShape kWithout = MakeTimestampShape(false);
+
 // "2026-12-03 22:13:40" with `milliseconds` ".123", then " " and the zone's abbreviation: in most
 // prefixes on every line, so its shape is compared at once, position by position.
-std::size_t MatchTimestamp(std::string_view line, std::size_t at, bool milliseconds) {
-  static const TimestampShape kWithMilliseconds = MakeTimestampShape(true);
-  static const TimestampShape kWithout = MakeTimestampShape(false);
+[[gnu::always_inline]] inline std::size_t MatchTimestamp(std::string_view line, std::size_t at,
+                                                         bool milliseconds) {
   const TimestampShape& shape = milliseconds ? kWithMilliseconds : kWithout;
   const std::size_t length = shape.length;
   if (line.size() - at < length + 1) return kNoMatch;
@@ -137,6 +140,14 @@ std::size_t MatchRun(std::string_view line, std::size_t at, bool (*accepts)(char
   return at > start ? at : kNoMatch;
 }
 
+// %p %l %x %Q: digits, after a minus sign for %Q.
+std::size_t MatchDigits(std::string_view line, std::size_t at) {
+  if (at < line.size() && line[at] == '-') ++at;
+  const std::size_t start = at;
+  while (at < line.size() && IsDigit(line[at])) ++at;
+  return at > start ? at : kNoMatch;
+}
+
 // The fixed-shape escapes: where the element ends, or kNoMatch.
 std::size_t MatchFixed(const Element& element, std::string_view line, std::size_t at) {
   switch (element.kind) {
@@ -153,8 +164,7 @@ std::size_t MatchFixed(const Element& element, std::string_view line, std::size_
       return at == kNoMatch ? kNoMatch : SkipDigits(line, at, 3);
     }
     case Kind::kDigits:
-      if (at < line.size() && line[at] == '-') ++at;
-      return MatchRun(line, at, IsDigit);
+      return MatchDigits(line, at);
     case Kind::kSessionId: {
       at = MatchRun(line, at, IsHex);
       if (at == kNoMatch) return kNoMatch;
@@ -200,13 +210,15 @@ std::size_t MatchFixedElement(const Element& element, std::string_view line, std
 // line.find(next.literal, from) for the literals of a prefix: its first byte looked for eight
 // bytes at a time, in place (a value before a literal is a few bytes long, shorter than what a
 // call to memchr costs).
-std::size_t FindNextLiteral(const Element& next, std::string_view line, std::size_t from) {
+[[gnu::always_inline]] inline std::size_t FindNextLiteral(const Element& next,
+                                                          std::string_view line, std::size_t from) {
   if (from > line.size() || line.size() - from < next.literal.size()) return kNoMatch;
   const std::size_t last = line.size() - next.literal.size();  // where it can start last
   const char first = next.literal[0];
   const std::uint64_t pattern = kEachByte * static_cast<unsigned char>(first);
   std::size_t at = from;
-  for (; at <= last && line.size() - at >= 8; at += 8) {
+  // A word from where the literal cannot start any more finds only candidates past `last`.
+  for (; line.size() - at >= 8; at += 8) {
     // A high bit for each byte equal to `first`, and maybe for bytes after one: checked below.
     for (std::uint64_t equal = ZeroBytes(Load8(line.data() + at) ^ pattern); equal != 0;
          equal &= equal - 1) {
@@ -222,7 +234,7 @@ std::size_t FindNextLiteral(const Element& next, std::string_view line, std::siz
 }
 
 // The severity that follows the prefix: upper-case letters and digits, then ":  ".
-bool SeverityFollows(std::string_view line, std::size_t at) {
+[[gnu::always_inline]] inline bool SeverityFollows(std::string_view line, std::size_t at) {
   // The longest severity is "STATEMENT" (and DEBUG1-5, WARNING, LOCATION): a few letters.
   constexpr std::size_t kLongestSeverity = 12;
   const std::size_t start = at;
@@ -281,51 +293,6 @@ struct Matcher {
     return kNoMatch;
   }
 };
-
-// Matcher's first try, without going back: each text element as short as lets the literal after
-// it follow. When it matches, it is what Matcher finds too (Matcher tries exactly this first);
-// when it does not, Matcher decides. Most lines are matched here, at a fraction of the cost.
-std::size_t MatchFirstTry(const std::vector<Element>& elements, std::size_t count,
-                          std::string_view line,
-                          std::vector<std::pair<std::size_t, std::size_t>>& spans) {
-  std::size_t at = 0;
-  for (std::size_t index = 0; index < count; ++index) {
-    const Element& element = elements[index];
-    at = SkipLeftPadding(element, line, at);
-    // Literals first, without MatchFixedElement's dispatch: half a prefix's elements are.
-    if (element.kind == Kind::kLiteral) {
-      const std::size_t end = MatchLiteral(element, line, at);
-      if (end == kNoMatch) return kNoMatch;
-      spans[index] = {at, end};
-      at = end;
-      continue;
-    }
-    const bool host = element.kind == Kind::kHost;
-    if (element.kind != Kind::kText && !host) {
-      at = MatchFixedElement(element, line, at, spans[index]);
-      if (at == kNoMatch) return kNoMatch;
-      continue;
-    }
-    if (index + 1 == count || elements[index + 1].kind != Kind::kLiteral ||
-        elements[index + 1].literal.empty()) {
-      return kNoMatch;
-    }
-    const Element& next = elements[index + 1];
-    const std::size_t end = FindNextLiteral(next, line, at);
-    if (end == kNoMatch) return kNoMatch;
-    if (host) {
-      for (std::size_t i = at; i < end; ++i) {
-        if (!IsHostChar(line[i])) return kNoMatch;
-      }
-    }
-    spans[index] = {at, end};
-    // The literal that ends the value was found with it, and is passed over.
-    ++index;
-    at = end + next.literal.size();
-    spans[index] = {end, at};
-  }
-  return SeverityFollows(line, at) ? at : kNoMatch;
-}
 
 // The member of PrefixFields a field writes: %h and %r both write the client.
 Field Destination(Field field) { return field == Field::kHostAndPort ? Field::kHost : field; }
@@ -431,6 +398,7 @@ LinePrefix::LinePrefix(std::string_view prefix) {
   }
   // session_only_at_ holds the index of %q plus one while parsing, 0 for none.
   session_only_at_ = session_only_at_ == 0 ? elements_.size() : session_only_at_ - 1;
+  spans_.resize(elements_.size());
   for (std::size_t i = 0; i < elements_.size(); ++i) {
     Element& element = elements_[i];
     if (element.field != Field::kNone) field_elements_.push_back(i);
@@ -449,6 +417,100 @@ LinePrefix::LinePrefix(std::string_view prefix) {
     std::memcpy(element.words, words, 16);
     std::memcpy(element.word_masks, masks, 16);
   }
+  all_steps_ = Compile(elements_.size());
+  session_steps_ = Compile(session_only_at_);
+}
+
+std::vector<LinePrefix::Step> LinePrefix::Compile(std::size_t count) const {
+  std::vector<Step> steps;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Element& element = elements_[i];
+    Step step{Step::Op::kFixed, element.field, element.padding, static_cast<std::uint32_t>(i), 0};
+    switch (element.kind) {
+      case Kind::kLiteral:
+        step.op = Step::Op::kLiteral;
+        break;
+      case Kind::kTimestamp:
+        step.op = Step::Op::kTimestamp;
+        break;
+      case Kind::kTimestampMs:
+        step.op = Step::Op::kTimestampMs;
+        break;
+      case Kind::kDigits:
+        step.op = Step::Op::kDigits;
+        break;
+      case Kind::kText:
+      case Kind::kHost:
+        if (i + 1 < count && elements_[i + 1].kind == Kind::kLiteral &&
+            !elements_[i + 1].literal.empty()) {
+          step.op = element.kind == Kind::kHost ? Step::Op::kHostUntil : Step::Op::kTextUntil;
+          step.literal = static_cast<std::uint32_t>(++i);
+        } else {
+          step.op = Step::Op::kUndecided;
+        }
+        break;
+      default:
+        break;
+    }
+    steps.push_back(step);
+  }
+  return steps;
+}
+
+std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::string_view line,
+                                      PrefixFields& fields) const {
+  std::size_t at = 0;
+  for (const Step& step : steps) {
+    const Element& element = elements_[step.element];
+    if (step.padding > 0) {
+      while (at < line.size() && line[at] == ' ') ++at;
+    }
+    const std::size_t start = at;
+    switch (step.op) {
+      case Step::Op::kLiteral:
+        at = MatchLiteral(element, line, at);
+        if (at == kNoMatch) return kNoMatch;
+        continue;  // no field, no padding
+      case Step::Op::kTimestamp:
+        at = MatchTimestamp(line, at, false);
+        break;
+      case Step::Op::kTimestampMs:
+        at = MatchTimestamp(line, at, true);
+        break;
+      case Step::Op::kDigits:
+        at = MatchDigits(line, at);
+        break;
+      case Step::Op::kFixed:
+        at = MatchFixed(element, line, at);
+        break;
+      case Step::Op::kTextUntil:
+      case Step::Op::kHostUntil: {
+        const Element& next = elements_[step.literal];
+        const std::size_t end = FindNextLiteral(next, line, at);
+        if (end == kNoMatch) return kNoMatch;
+        if (step.op == Step::Op::kHostUntil) {
+          for (std::size_t i = at; i < end; ++i) {
+            if (!IsHostChar(line[i])) return kNoMatch;
+          }
+        }
+        // A padding's spaces are in the value (a right padding's before the literal): trimmed.
+        const std::string_view value = line.substr(at, end - at);
+        Store(element, step.padding != 0 ? Trim(value) : value, true, fields);
+        at = end + next.literal.size();
+        continue;
+      }
+      case Step::Op::kUndecided:
+        return kNoMatch;
+    }
+    if (at == kNoMatch) return kNoMatch;
+    if (step.field != Field::kNone) {
+      Store(element, line.substr(start, at - start), true, fields);
+    }
+    if (step.padding < 0) {
+      while (at < line.size() && line[at] == ' ') ++at;
+    }
+  }
+  return SeverityFollows(line, at) ? at : kNoMatch;
 }
 
 void LinePrefix::Store(const Element& element, std::string_view value, bool matched,
@@ -498,31 +560,34 @@ std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
   // line's first bytes keeps a hostile line of megabytes from being scanned once per step.
   constexpr std::size_t kLongestPrefix = 4096;
   const std::string_view line = full_line.substr(0, kLongestPrefix);
-  std::vector<std::pair<std::size_t, std::size_t>>& spans = spans_;
-  spans.resize(elements_.size());
   std::size_t used = elements_.size();
-  const auto match = [&] {
-    const std::size_t first = MatchFirstTry(elements_, used, line, spans);
+  fields.application_matched = false;
+  const auto match = [&](const std::vector<Step>& steps) {
+    const std::size_t first = MatchFirstTry(steps, line, fields);
     if (first != kNoMatch) return first;
-    Matcher matcher{elements_, used, line, spans};
-    return matcher.From(0, 0);
+    Matcher matcher{elements_, used, line, spans_};
+    const std::size_t end = matcher.From(0, 0);
+    if (end == kNoMatch) return kNoMatch;
+    // Only the fields this prefix has are written (assigning a whole PrefixFields costs a tenth
+    // of a match). The first try may have written some before it failed: all are written again.
+    fields.application_matched = false;
+    for (const std::size_t i : field_elements_) {
+      if (i >= used) break;
+      const std::string_view span =
+          line.substr(spans_[i].first, spans_[i].second - spans_[i].first);
+      // The spaces of a padding are not the value's; without one, a space is (a user name may
+      // begin with one).
+      Store(elements_[i], elements_[i].padding != 0 ? Trim(span) : span, true, fields);
+    }
+    return end;
   };
-  std::size_t end = match();
+  std::size_t end = match(all_steps_);
   if (end == kNoMatch && session_only_at_ < elements_.size()) {
     used = session_only_at_;
-    end = match();
+    end = match(session_steps_);
   }
   if (end == kNoMatch) return std::nullopt;
-  // Only the fields this prefix has are written (assigning a whole PrefixFields cost a tenth of
-  // the match): those cut off with the rest of a line after %q become empty.
-  fields.application_matched = false;
-  for (const std::size_t i : field_elements_) {
-    if (i >= used) break;
-    const std::string_view span = line.substr(spans[i].first, spans[i].second - spans[i].first);
-    // The spaces of a padding are not the value's; without one, a space is (a user name may
-    // begin with one).
-    Store(elements_[i], elements_[i].padding != 0 ? Trim(span) : span, true, fields);
-  }
+  // Those cut off with the rest of a line after %q become empty.
   if (used < elements_.size()) {
     for (const std::size_t i : session_only_fields_) Store(elements_[i], {}, false, fields);
   }

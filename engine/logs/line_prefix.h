@@ -39,8 +39,8 @@ class LinePrefix {
 
   // Matches the start of `line`. On success returns the length of the prefix, so that the
   // severity ("LOG:  ") starts there, and fills `fields`: those of its escapes (the others keep
-  // what they held, empty when only this prefix fills `fields`). Not for two threads at once:
-  // each reader has its own.
+  // what they held, empty when only this prefix fills `fields`). On failure `fields` may hold
+  // part of a line's values. Not for two threads at once: each reader has its own.
   std::optional<std::size_t> Match(std::string_view line, PrefixFields& fields) const;
 
   bool has_session_id() const { return has_session_id_; }
@@ -86,11 +86,40 @@ class LinePrefix {
   };
 
  private:
+  // One step of the first try, compiled from the elements: a text escape and the literal after
+  // it are one step, and a value is written to its field as soon as it is read.
+  struct Step {
+    enum class Op : std::uint8_t {
+      kLiteral,
+      kTimestamp,
+      kTimestampMs,
+      kDigits,
+      kTextUntil,  // a text escape, as short as lets the literal after it follow
+      kHostUntil,  // the same for %h and %r, of a host's characters only
+      kFixed,      // any other fixed-shape escape
+      kUndecided,  // a text escape no literal follows: the first try cannot place its end
+    };
+    Op op = Op::kLiteral;
+    Field field = Field::kNone;
+    int padding = 0;
+    std::uint32_t element = 0;  // the escape's (or the literal's) index in elements_
+    std::uint32_t literal = 0;  // kTextUntil, kHostUntil: the following literal's index
+  };
+
+  // The first try: each text escape as short as lets the literal after it follow, without going
+  // back. When it matches, the backtracking matcher, which tries exactly this first, finds it too;
+  // when it does not, that matcher decides.
+  std::size_t MatchFirstTry(const std::vector<Step>& steps, std::string_view line,
+                            PrefixFields& fields) const;
+  std::vector<Step> Compile(std::size_t count) const;
+
   // Writes `element`'s field of `fields` (`matched`: the line had it, not cut off after %q).
   static void Store(const Element& element, std::string_view value, bool matched,
                     PrefixFields& fields);
 
   std::vector<Element> elements_;
+  // The first try over all elements, and over those before %q.
+  std::vector<Step> all_steps_, session_steps_;
   std::vector<std::size_t> field_elements_;  // the elements that give a field
   // Those after %q whose field no element before it gives: empty in the lines of processes
   // that are no session's.

@@ -192,7 +192,8 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
     ++outcome.lines;
     if (const std::optional<std::size_t> end = prefix.Match(line, fields)) {
       // The prefix matched only where a severity follows: upper-case letters and digits, ":  ".
-      const std::size_t colon = line.find(':', *end);
+      std::size_t colon = *end;
+      while (line[colon] != ':') ++colon;
       entry.timestamp = fields.timestamp;
       entry.epoch_timestamp = fields.epoch_timestamp;
       entry.pid = fields.pid;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "engine/core/byte_words.h"
 #include "engine/model/fact_format.h"
 
 namespace pgward::logs {
@@ -47,8 +48,22 @@ std::size_t FindLast(std::string_view text, std::string_view needle) {
 }
 
 // A value a log wrote for "not known yet": empty, or "[unknown]" before the startup packet.
+// a == b, compared a word at a time in place, the last word first: a timestamp, once per log
+// line, differs from the one before it in its last digits, and memcmp's call costs more than the
+// comparison.
+bool SameText(std::string_view a, std::string_view b) {
+  const std::size_t size = a.size();
+  if (size != b.size()) return false;
+  if (size < 8) return a == b;
+  if (Load8(a.data() + size - 8) != Load8(b.data() + size - 8)) return false;
+  for (std::size_t at = 0; at + 8 < size; at += 8) {
+    if (Load8(a.data() + at) != Load8(b.data() + at)) return false;
+  }
+  return true;
+}
+
 std::string_view Known(std::string_view value) {
-  return value == "[unknown]" ? std::string_view() : Bounded(value);
+  return SameText(value, "[unknown]") ? std::string_view() : Bounded(value);
 }
 
 // Decimal digits only: no sign, no spaces.
@@ -277,8 +292,9 @@ void LogSummarizer::AddLines(std::uint64_t lines, std::uint64_t unparsed) {
 std::string LogSummarizer::SessionKey(const LogEntry& entry) const {
   if (!entry.session_id.empty()) return std::string(Bounded(entry.session_id));
   if (entry.pid.empty()) return {};
-  std::string key = "p";
-  key.append(Bounded(entry.pid));
+  const std::string_view pid = Bounded(entry.pid);
+  std::string key(pid.size() + 1, 'p');
+  pid.copy(key.data() + 1, pid.size());
   return key;
 }
 
@@ -337,7 +353,7 @@ std::optional<std::int64_t> SameDayTimeOfDay(std::string_view text, std::string_
 
 bool LogWindow::Contains(const LogEntry& entry, std::optional<std::int64_t>& time) {
   // Consecutive entries mostly share their time (to the second with %t): parsed once.
-  if (entry.timestamp != cached_timestamp_ || entry.epoch_timestamp != cached_epoch_) {
+  if (!SameText(entry.timestamp, cached_timestamp_) || entry.epoch_timestamp != cached_epoch_) {
     // Mostly the same day and zone as the last: only the time of day is read again.
     const std::optional<std::int64_t> time_of_day =
         cached_time_ && !entry.epoch_timestamp && !cached_epoch_
@@ -554,12 +570,14 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication) {
   if (gss_at != std::string_view::npos) gss_at += gss_from;
   const std::string_view core = message.substr(0, std::min(ssl_at, gss_at));
   // The message begins "[replication ]connection authorized: user=" (Classify), so the first
-  // " database=" and " application_name=" are after "user=": each is looked for once.
+  // " database=" and " application_name=" are after "user=": each is looked for once, after the
+  // text Classify found, which holds none of them.
   constexpr std::string_view kUser = "user=", kDatabase = " database=",
                              kApplication = " application_name=";
-  const std::size_t user_at = core.find(kUser);
-  const std::size_t database_at = core.find(kDatabase);
-  const std::size_t application_at = core.find(kApplication);
+  const std::size_t skip = (replication ? kReplicationAuthorizedText : kAuthorizedText).size();
+  const std::size_t user_at = core.find(kUser, skip);
+  const std::size_t database_at = core.find(kDatabase, skip);
+  const std::size_t application_at = core.find(kApplication, skip);
   if (user_at != std::string_view::npos) {
     const std::size_t from = user_at + kUser.size();
     const std::size_t end =
@@ -766,8 +784,6 @@ void LogSummarizer::Add(const LogEntry& entry) {
   if (kind == Message::kAuthorized || kind == Message::kReplicationAuthorized) {
     // Held, if held, until a later line of the session; counted only inside the window.
     Authorized(entry, kind == Message::kReplicationAuthorized, time, counted, key);
-    const auto session = key.empty() ? sessions_.end() : sessions_.find(key);
-    if (session != sessions_.end() && !session->second.unconfirmed) sessions_.erase(session);
     return;
   }
   // A backend's join ends with its failure or its end.
@@ -801,7 +817,12 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
   const AuthorizedLine line = NotedAuthorizedLine(entry);
   const std::string_view application = !line.named.empty() ? line.named : Known(entry.application);
   if (counted) authorized_databases_.Add(line.database);
-  const std::string client = ClientOf(entry, key);
+  // The session is looked up once: its client, and where a held transport is kept. (Its node,
+  // and so `client`, stays while other sessions are added or made room for.)
+  auto session = key.empty() ? sessions_.end() : sessions_.find(key);
+  const std::string_view client = !Known(entry.client).empty() ? entry.client
+                                  : session != sessions_.end() ? session->second.client
+                                                               : std::string_view();
   // A claim of encryption after a name the client chose is believed once a later line of the
   // session shows that the name does not imitate it (the authorized line cannot: the name is
   // not set yet when it is written): held in the session until then, built where it is held.
@@ -810,10 +831,12 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
   Authorization counted_now;
   Authorization* target = &counted_now;
   if (held) {
-    if (sessions_.size() >= kMaxOpenSessions && sessions_.count(key) == 0) MakeRoom(time);
-    Session& session = sessions_[key];
-    Settle(session, nullptr);
-    target = &session.unconfirmed.emplace(Authorization{});
+    if (session == sessions_.end()) {
+      if (sessions_.size() >= kMaxOpenSessions) MakeRoom(time);
+      session = sessions_.try_emplace(key).first;
+    }
+    Settle(session->second, nullptr);
+    target = &session->second.unconfirmed.emplace();
     target->named = Bounded(line.named);
   }
   Authorization& authorization = *target;
@@ -828,7 +851,7 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
   if (!line.believed) {
     // A name that holds a transport's text before the real one: what is real cannot be told.
   } else if (line.tls) {
-    group.transport = "tcp_tls";
+    authorization.transport = Transport::kTls;
     group.tls_version = Bounded(line.protocol);
     group.cipher = Bounded(line.cipher);
     group.bits = line.bits;
@@ -836,13 +859,15 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
     // A protocol pgward does not know (SSLv3) is below any minimum.
     authorization.below_minimum = !version || *version < options_.min_tls_version;
   } else if (line.gss_encrypted) {
-    group.transport = "tcp_gssenc";
+    authorization.transport = Transport::kGssEncrypted;
   } else if (client == "[local]") {
-    group.transport = "local";
+    authorization.transport = Transport::kLocal;
   } else if (!client.empty()) {
-    group.transport = "tcp_plaintext";
+    authorization.transport = Transport::kPlaintext;
   }
   if (!held) Count(authorization);
+  // The session's join ends with its authorization, unless its transport is held in it.
+  if (session != sessions_.end() && !session->second.unconfirmed) sessions_.erase(session);
 }
 
 void LogSummarizer::Settle(Session& session, const LogEntry* later) {
@@ -851,7 +876,7 @@ void LogSummarizer::Settle(Session& session, const LogEntry* later) {
   if (later != nullptr && later->carries_application) {
     const std::string_view named = authorization.named;
     if (Known(later->application) != named.substr(0, kApplicationNameBytes)) {
-      authorization.group.transport.clear();
+      authorization.transport = Transport::kUnknown;
       authorization.group.tls_version.clear();
       authorization.group.cipher.clear();
       authorization.group.bits = 0;
@@ -887,31 +912,41 @@ void LogSummarizer::MakeRoom(std::optional<std::int64_t> now) {
 void LogSummarizer::Count(Authorization& authorization) {
   if (!authorization.counted) return;
   LogSessionGroup& group = authorization.group;
-  const std::string_view transport = group.transport;
-  if (transport == "tcp_tls") {
-    ++summary_.connections.tls;
-    const auto tls_key = std::make_tuple(std::string_view(group.tls_version),
-                                         std::string_view(group.cipher), group.bits);
-    if (const auto found = tls_.find(tls_key); found != tls_.end()) {
-      ++found->second;
-    } else if (tls_.size() < kMaxTlsCombinations) {
-      tls_.emplace(std::make_tuple(group.tls_version, group.cipher, group.bits), 1);
-    } else {
-      distinct_overflow_ = true;
+  switch (authorization.transport) {
+    case Transport::kTls: {
+      ++summary_.connections.tls;
+      const auto tls_key = std::make_tuple(std::string_view(group.tls_version),
+                                           std::string_view(group.cipher), group.bits);
+      if (const auto found = tls_.find(tls_key); found != tls_.end()) {
+        ++found->second;
+      } else if (tls_.size() < kMaxTlsCombinations) {
+        tls_.emplace(std::make_tuple(group.tls_version, group.cipher, group.bits), 1);
+      } else {
+        distinct_overflow_ = true;
+      }
+      if (authorization.below_minimum) {
+        ++summary_.below_minimum_tls;
+        below_minimum_who_.Add(group.user, group.database, group.client, group.application);
+      }
+      group.transport = "tcp_tls";
+      break;
     }
-    if (authorization.below_minimum) {
-      ++summary_.below_minimum_tls;
-      below_minimum_who_.Add(group.user, group.database, group.client, group.application);
-    }
-  } else if (transport == "tcp_gssenc") {
-    ++summary_.connections.gss;
-  } else if (transport == "local") {
-    ++summary_.connections.local;
-  } else if (transport == "tcp_plaintext") {
-    ++summary_.connections.plaintext_tcp;
-    plaintext_who_.Add(group.user, group.database, group.client, group.application);
-  } else {
-    ++summary_.connections.unknown_transport;
+    case Transport::kGssEncrypted:
+      ++summary_.connections.gss;
+      group.transport = "tcp_gssenc";
+      break;
+    case Transport::kLocal:
+      ++summary_.connections.local;
+      group.transport = "local";
+      break;
+    case Transport::kPlaintext:
+      ++summary_.connections.plaintext_tcp;
+      plaintext_who_.Add(group.user, group.database, group.client, group.application);
+      group.transport = "tcp_plaintext";
+      break;
+    case Transport::kUnknown:
+      ++summary_.connections.unknown_transport;
+      break;
   }
   AddSessionGroup(std::move(group), authorization.time);
 }

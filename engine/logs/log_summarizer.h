@@ -122,9 +122,11 @@ class LogSummarizer : public LogEntrySink {
     LogWho Top() const;
     bool overflowed() const;
   };
+  enum class Transport { kUnknown, kLocal, kPlaintext, kTls, kGssEncrypted };
   // An authorized session, before it is counted by its transport.
   struct Authorization {
-    LogSessionGroup group;  // transport "" when unknown
+    Transport transport = Transport::kUnknown;
+    LogSessionGroup group;  // its transport written when it is counted
     std::string named;      // the application name the line gives, when it is held for it
     bool below_minimum = false;
     std::optional<std::int64_t> time;
@@ -141,7 +143,8 @@ class LogSummarizer : public LogEntrySink {
     std::optional<Authorization> unconfirmed;
   };
 
-  // A `connection authorized` line, which the block's scan took apart.
+  // A `connection authorized` line, which the block's scan took apart; ends its session's join
+  // unless the transport is held in it.
   void Authorized(const LogEntry& entry, bool replication, std::optional<std::int64_t> time,
                   bool counted, const std::string& key);
   // Counts an authorized session by its transport.
