@@ -54,7 +54,7 @@ bench: build
 # Every libFuzzer target (clang, ASan, UBSan) for FUZZ_SECONDS each; what they find is merged
 # into fixtures/fuzz/<name>/, which the suite replays. FUZZERS=policy_loader picks some.
 FUZZ_SECONDS ?= 600
-FUZZERS ?= hba_parser policy_loader values waivers inventory snapshot audit_csv report
+FUZZERS ?= hba_parser policy_loader values waivers inventory snapshot audit_csv report server_log
 fuzz:
 	@scripts/install-deps fuzz
 	@CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -292,15 +292,9 @@ void LogSummarizer::AddLines(std::uint64_t lines, std::uint64_t unparsed) {
 std::string LogSummarizer::SessionKey(const LogEntry& entry) const {
   if (!entry.session_id.empty()) return std::string(Bounded(entry.session_id));
   if (entry.pid.empty()) return {};
-  const std::string_view pid = Bounded(entry.pid);
-  std::string key(pid.size() + 1, 'p');
-  pid.copy(key.data() + 1, pid.size());
+  std::string key = "p";
+  key.append(Bounded(entry.pid));
   return key;
-}
-
-bool LogSummarizer::CertificateFailed(const std::string& key) const {
-  const auto session = key.empty() ? sessions_.end() : sessions_.find(key);
-  return session != sessions_.end() && session->second.certificate_failed;
 }
 
 std::string LogSummarizer::ClientOf(const LogEntry& entry, const std::string& key) {
@@ -704,26 +698,36 @@ void LogSummarizer::Add(const LogEntry& entry) {
   const bool fatal = IsText(entry.severity, "FATAL");
   const std::string key = SessionKey(entry);
   if (time && (!latest_ || *time > *latest_)) latest_ = time;
+  if (kind == Message::kAuthorized || kind == Message::kReplicationAuthorized) {
+    // Held, if held, until a later line of the session; counted only inside the window.
+    Authorized(entry, kind == Message::kReplicationAuthorized, time, counted, key);
+    return;
+  }
+  // The session's join, looked up once: nothing below adds to sessions_ but the line that
+  // starts the join, which takes the iterator it makes.
+  auto session = key.empty() ? sessions_.end() : sessions_.find(key);
   // A later line of a session settles the transport held for it; a new connection on the same
   // key (a pid used again) ends the old session without showing its name.
-  if (kind != Message::kAuthorized && kind != Message::kReplicationAuthorized && !key.empty()) {
-    if (const auto session = sessions_.find(key); session != sessions_.end()) {
-      Settle(session->second, kind == Message::kReceived ? nullptr : &entry);
-    }
+  if (session != sessions_.end()) {
+    Settle(session->second, kind == Message::kReceived ? nullptr : &entry);
   }
 
   // Joins are kept whether or not the entry is in the window: a session received before the
   // window's start may be authorized inside it.
   if (kind == Message::kReceived && !key.empty()) {
-    if (sessions_.size() >= kMaxOpenSessions) MakeRoom(time);
-    sessions_[key] = Session{std::string(Bounded(entry.Part(kReceivedHost))), time, false, {}};
+    if (sessions_.size() >= kMaxOpenSessions) {
+      MakeRoom(time);
+      session = sessions_.find(key);
+    }
+    if (session == sessions_.end()) session = sessions_.try_emplace(key).first;
+    session->second = Session{std::string(Bounded(entry.Part(kReceivedHost))), time, false, {}};
   }
   if (counted) {
     switch (kind) {
       case Message::kReceived:
         ++summary_.connections.received;
         break;
-      case Message::kAuthorized:
+      case Message::kAuthorized:  // taken above
       case Message::kReplicationAuthorized:
         break;
       case Message::kAuthenticated:
@@ -736,9 +740,7 @@ void LogSummarizer::Add(const LogEntry& entry) {
       case Message::kCertificateValidation:
         Failed(LogFailure::kCertificateAuthentication, entry,
                ValueAfter(message, "user \"", {"\""}), entry.database, {}, {}, time);
-        if (const auto session = sessions_.find(key); !key.empty() && session != sessions_.end()) {
-          session->second.certificate_failed = true;
-        }
+        if (session != sessions_.end()) session->second.certificate_failed = true;
         break;
       case Message::kCertificateAuthentication:
         // The cert method's failure: a LOG line may say why first, the FATAL one is the attempt.
@@ -768,7 +770,7 @@ void LogSummarizer::Add(const LogEntry& entry) {
         break;
       }
       case Message::kPasswordAuthentication:
-        if (fatal && !CertificateFailed(key)) {
+        if (fatal && !(session != sessions_.end() && session->second.certificate_failed)) {
           Failed(LogFailure::kPasswordAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
                  entry.database, {}, {}, time);
         }
@@ -781,13 +783,10 @@ void LogSummarizer::Add(const LogEntry& entry) {
         break;
     }
   }
-  if (kind == Message::kAuthorized || kind == Message::kReplicationAuthorized) {
-    // Held, if held, until a later line of the session; counted only inside the window.
-    Authorized(entry, kind == Message::kReplicationAuthorized, time, counted, key);
-    return;
-  }
   // A backend's join ends with its failure or its end.
-  if (!key.empty() && (fatal || kind == Message::kDisconnection)) sessions_.erase(key);
+  if (session != sessions_.end() && (fatal || kind == Message::kDisconnection)) {
+    sessions_.erase(session);
+  }
 }
 
 void LogSummarizer::HbaLineUsed(std::string_view message) {
@@ -844,10 +843,6 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
   authorization.counted = counted;
   LogSessionGroup& group = authorization.group;
   group.replication = replication;
-  group.user = Known(line.user);
-  group.database = Known(line.database);
-  group.client = Known(client);
-  group.application = Known(application);
   if (!line.believed) {
     // A name that holds a transport's text before the real one: what is real cannot be told.
   } else if (line.tls) {
@@ -864,6 +859,15 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
     authorization.transport = Transport::kLocal;
   } else if (!client.empty()) {
     authorization.transport = Transport::kPlaintext;
+  }
+  // Who the session was is counted for plaintext and below-minimum sessions only, and grouped
+  // when groups are kept: for the others (most sessions) it is not copied.
+  if (options_.groups || authorization.transport == Transport::kPlaintext ||
+      authorization.below_minimum) {
+    group.user = Known(line.user);
+    group.database = Known(line.database);
+    group.client = Known(client);
+    group.application = Known(application);
   }
   if (!held) Count(authorization);
   // The session's join ends with its authorization, unless its transport is held in it.

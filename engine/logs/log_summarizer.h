@@ -167,7 +167,6 @@ class LogSummarizer : public LogEntrySink {
   std::string SessionKey(const LogEntry& entry) const;
   // The entry's client, or the one its session's `connection received` gave (`key`: SessionKey).
   std::string ClientOf(const LogEntry& entry, const std::string& key);
-  bool CertificateFailed(const std::string& key) const;
 
   SummaryOptions options_;
   LogSummary summary_;
