@@ -118,11 +118,33 @@ TEST_F(AtomicFileTest, FailureNamesThePathAndKeepsTheOldFile) {
   EXPECT_NE(error->find(path.string()), std::string::npos) << *error;
   EXPECT_NE(error->find("No such file or directory"), std::string::npos) << *error;
 
-  // Renaming onto a directory fails after the data was written: the temporary must be gone.
+  // Renaming onto a directory fails after the data was written: the temporary must be gone,
+  // and an unsynced file, which replaces a regular one by exchange, never trades places with
+  // the directory.
   const auto occupied = directory_ / "occupied";
   std::filesystem::create_directory(occupied);
   std::ofstream(occupied / "keep") << "x";
-  ASSERT_TRUE(WriteFileAtomically(occupied, "x", Durability::kSynced).has_value());
+  for (const Durability durability : {Durability::kSynced, Durability::kUnsynced}) {
+    ASSERT_TRUE(WriteFileAtomically(occupied, "x", durability).has_value());
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(directory_),
+                            std::filesystem::directory_iterator()),
+              1);
+    EXPECT_EQ(read(occupied / "keep"), "x");
+  }
+}
+
+// A reader that opened the old report reads the old one to its end, whatever replaces it: an
+// unsynced file takes the old one's place by exchange, and the old one is then removed.
+TEST_F(AtomicFileTest, AReaderOfTheOldFileReadsItWhole) {
+  const auto path = directory_ / "report.txt";
+  const std::string old_contents(1 << 20, 'o');
+  ASSERT_EQ(WriteFileAtomically(path, old_contents, Durability::kUnsynced), std::nullopt);
+  std::ifstream reader(path);
+  ASSERT_EQ(WriteFileAtomically(path, "new", Durability::kUnsynced), std::nullopt);
+  std::stringstream seen;
+  seen << reader.rdbuf();
+  EXPECT_EQ(seen.str(), old_contents);
+  EXPECT_EQ(read(path), "new");
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(directory_),
                           std::filesystem::directory_iterator()),
             1);
