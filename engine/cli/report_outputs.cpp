@@ -14,21 +14,6 @@
 #include "reporters/text_report.h"
 
 namespace pgward::cli {
-namespace {
-
-// Formats from the most bytes written per finding to the fewest (a 10,000-line scan: OSCAL 19 MB,
-// JSON 12, SARIF 10, JUnit 2.7, HTML 1.9, text 1.2), which is the order of their writing time.
-constexpr std::string_view kCostliestFirst[] = {"oscal", "json", "sarif",  "gitlab", "junit",
-                                                "html",  "text", "github", "metrics"};
-
-size_t CostRank(std::string_view format) {
-  return static_cast<size_t>(
-      std::find(std::begin(kCostliestFirst), std::end(kCostliestFirst), format) -
-      std::begin(kCostliestFirst));
-}
-
-}  // namespace
-
 std::optional<std::vector<ReportOutput>> PlanOutputs(const ReportOutputOptions& options,
                                                      std::ostream& err) {
   std::vector<ReportOutput> outputs;
@@ -100,7 +85,7 @@ std::optional<int> WriteReports(const ScanReport& report, const std::vector<Repo
     if (!outputs[i].path.empty()) to_files.push_back(i);
   }
   std::stable_sort(to_files.begin(), to_files.end(), [&](size_t a, size_t b) {
-    return CostRank(outputs[a].format) < CostRank(outputs[b].format);
+    return reporters::WritingRank(outputs[a].format) < reporters::WritingRank(outputs[b].format);
   });
   std::vector<std::optional<std::string>> write_errors(outputs.size());
   std::vector<std::optional<std::string>> left_out(outputs.size());  // what a format left out
