@@ -835,7 +835,9 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
       session = sessions_.try_emplace(key).first;
     }
     Settle(session->second, nullptr);
-    target = &session->second.unconfirmed.emplace();
+    // Made and moved in: clang (the fuzzing build) does not take Authorization, a nested class
+    // with member initializers, for default-constructible here.
+    target = &session->second.unconfirmed.emplace(Authorization{});
     target->named = Bounded(line.named);
   }
   Authorization& authorization = *target;

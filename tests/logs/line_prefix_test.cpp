@@ -52,8 +52,8 @@ std::vector<Case> Cases() {
       {"%m [%p] %q%u@%d ",
        "(?:" + Atomic(timestamp_ms, 2) + " \\[" + Atomic("-?\\d+", 3) + "\\] (.*?)@(.*?) |" +
            Atomic(timestamp_ms, 6) + " \\[" + Atomic("-?\\d+", 7) + "\\] )",
-       {&PrefixFields::timestamp, &PrefixFields::pid, &PrefixFields::user,
-        &PrefixFields::database, &PrefixFields::timestamp, &PrefixFields::pid}},
+       {&PrefixFields::timestamp, &PrefixFields::pid, &PrefixFields::user, &PrefixFields::database,
+        &PrefixFields::timestamp, &PrefixFields::pid}},
   };
 }
 
