@@ -427,15 +427,18 @@ void ReadJsonBlock(std::string_view text, bool truncated, BlockOutcome& outcome)
 // it that are ready, while the others read on, so no thread waits for another's turn to consume.
 // The submitting thread reads a block itself whenever it would otherwise wait, so that the
 // threads are no more than the cores asked for (more would take turns on them, and switching
-// between threads costs more than the little reading the file takes). At most `limit` blocks are
-// queued or waiting to be taken, so memory stays bounded whatever the file's size.
+// between threads costs more than the little reading the file takes), but leaves a queued block
+// to each worker: a worker that finds the queue empty waits until the submitting thread has read
+// its own block and the file's next ones, which on two cores was a tenth of the run. At most
+// three blocks per thread are queued or waiting to be taken, so memory stays bounded whatever
+// the file's size.
 class BlockPipeline {
  public:
   using Work = std::function<BlockOutcome(SourceBlock&)>;
   using Take = std::function<void(BlockOutcome&)>;
 
   BlockPipeline(unsigned threads, Work work, Take take)
-      : work_(std::move(work)), take_(std::move(take)), limit_(threads + 2) {
+      : work_(std::move(work)), take_(std::move(take)), limit_(3 * threads) {
     for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { Run(); });
   }
   ~BlockPipeline() {
@@ -447,25 +450,29 @@ class BlockPipeline {
     for (std::thread& worker : workers_) worker.join();
   }
 
-  // Queues a block; while too many are queued or waiting to be taken, reads queued ones.
+  // Queues a block; while too many are queued or waiting to be taken, reads queued ones beyond
+  // one per worker.
   void Submit(SourceBlock block) {
     std::unique_lock<std::mutex> lock(mutex_);
     jobs_.emplace_back(submitted_++, std::move(block));
     queued_.notify_one();
-    HelpWhile(lock, [this] { return submitted_ - taken_ >= limit_; });
+    HelpWhile(
+        lock, [this] { return submitted_ - taken_ >= limit_; }, workers_.size());
   }
 
   // Reads and takes until every block queued was taken.
   void Drain() {
     std::unique_lock<std::mutex> lock(mutex_);
-    HelpWhile(lock, [this] { return taken_ != submitted_; });
+    HelpWhile(
+        lock, [this] { return taken_ != submitted_; }, 0);
   }
 
  private:
+  // Reads queued blocks while `busy`, leaving `leave` of them to the workers.
   template <typename Busy>
-  void HelpWhile(std::unique_lock<std::mutex>& lock, Busy busy) {
+  void HelpWhile(std::unique_lock<std::mutex>& lock, Busy busy, std::size_t leave) {
     while (busy()) {
-      if (jobs_.empty()) {
+      if (jobs_.size() <= leave) {
         taken_changed_.wait(lock);
       } else {
         ReadOne(lock);
@@ -616,7 +623,7 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
   CsvParser csv(on_csv_entry);
   // stderr and jsonlog, read on workers.
   // More threads than this gain little (the entries that count are taken one block at a time)
-  // and hold more blocks at once: a block of jsonlog lines that all count keeps about 10 MB.
+  // and hold more blocks at once.
   constexpr unsigned kMostThreads = 4;
   const unsigned threads = std::min(
       kMostThreads,
