@@ -125,24 +125,37 @@ std::string Describe(const std::string& action, const std::filesystem::path& pat
   return "cannot " + action + " " + path.string() + ": " + std::strerror(error);
 }
 
-// Puts the file at `temporary` in place of `path`; 0 or the errno of the failure, the temporary
-// file then still in place.
+// Puts the file at `temporary` in place of `path`: nullopt, or the errno of the failure and
+// whether the temporary name still holds the new file (to be removed) or the old one (kept there
+// when it could not be removed, which the error says).
 // An unsynced file replaces a regular one by exchange, and the old one, now at the temporary
 // name, is removed: ext4 writes a file renamed over another back at once (auto_da_alloc, meant for
 // programs that never fsync), which for reports of megabytes cost a few milliseconds each, paid
 // by the run, although they were to reach the disk in the kernel's own time. A synced file was
 // written back already. Where the exchange is refused (no old file, or a file system without
-// it), rename.
-int Replace(const std::string& temporary, const std::filesystem::path& path,
-            Durability durability) {
-  struct stat old;
+// it), or what it took out is not the regular file seen before it (replaced in between, by a
+// directory say, which it then puts back), rename.
+struct ReplaceError {
+  int error;
+  bool old_file_left;
+};
+std::optional<ReplaceError> Replace(const std::string& temporary, const std::filesystem::path& path,
+                                    Durability durability) {
+  struct stat old, taken_out;
   if (durability == Durability::kUnsynced && lstat(path.c_str(), &old) == 0 &&
       S_ISREG(old.st_mode) &&
       renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
-    unlink(temporary.c_str());
-    return 0;
+    if (lstat(temporary.c_str(), &taken_out) == 0 && taken_out.st_dev == old.st_dev &&
+        taken_out.st_ino == old.st_ino) {
+      if (unlink(temporary.c_str()) != 0) return ReplaceError{errno, true};
+      return std::nullopt;
+    }
+    if (renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) != 0) {
+      return ReplaceError{errno, true};
+    }
   }
-  return rename(temporary.c_str(), path.c_str()) == 0 ? 0 : errno;
+  if (rename(temporary.c_str(), path.c_str()) != 0) return ReplaceError{errno, false};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -193,9 +206,13 @@ std::optional<std::string> WriteFileAtomically(
     unlink(temporary.c_str());
     return Describe("close", path, error);
   }
-  if (const int error = Replace(temporary, path, durability); error != 0) {
+  if (const std::optional<ReplaceError> failed = Replace(temporary, path, durability)) {
+    if (failed->old_file_left) {
+      return "wrote " + path.string() + ", but what it replaced is left as " + temporary + ": " +
+             std::strerror(failed->error);
+    }
     unlink(temporary.c_str());
-    return Describe("write", path, error);
+    return Describe("write", path, failed->error);
   }
   return std::nullopt;
 }

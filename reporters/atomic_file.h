@@ -30,17 +30,20 @@ enum class Durability {
   // fsync, then rename: after a crash the path holds the old file or the complete new one. For
   // what a run keeps and could not make again: run state, snapshots, evidence bundles.
   kSynced,
-  // Rename only: readers still see the old file or the complete new one, and the kernel writes
-  // it back within about half a minute, but a crash before then may lose it or leave it empty.
+  // No fsync, and the old file exchanged for the new one, then removed: readers still see the
+  // old file or the complete new one, and the kernel writes it back within about half a minute,
+  // but a crash before then may lose it or leave it empty.
   // For reports, which a run writes again (under --state-dir they are synced, as the state that
   // records the run is); waiting for the disk took a third of a 10,000-line scan.
   kUnsynced,
 };
 
 // Writes `contents` to `path` so that readers see either the old file or the complete new one,
-// never a half-written report: a temporary file in the same directory, then rename.
-// Returns an error message naming the path, or nullopt on success; on error the destination
-// is left untouched and the temporary file is removed.
+// never a half-written report: a temporary file in the same directory, then put in place of the
+// old one (Durability).
+// Returns an error message naming the path, or nullopt on success. On error the destination is
+// left untouched and the temporary file is removed, but for one case the error names: the new
+// file is in place and what it replaced could not be removed from the temporary name.
 std::optional<std::string> WriteFileAtomically(const std::filesystem::path& path,
                                                std::string_view contents, Durability durability);
 // The same for contents written as they are made: `write_contents` streams into the temporary file.

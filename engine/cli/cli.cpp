@@ -93,8 +93,9 @@ void AddHbaAccessOptions(CLI::App& command, hba::FileAccess& access) {
       },
       "FROM=TO: read an absolute path the hba file names under FROM from TO instead "
       "(the server's config directory mapped onto the checkout; repeatable)");
-  // Made once and copied: making one builds its table of units, and every run of pgward, whatever
-  // its command, adds these options to five commands.
+  // Made once and copied: making one copies CLI11's table of units several times (1.5 M
+  // instructions for the twenty a run made), and every run of pgward, whatever its command, adds
+  // these options to five commands.
   static const CLI::AsSizeValue kSizeValue(false);
   auto limit = [&](const char* name, std::size_t& value, const std::string& what) {
     command.add_option(name, value, what + " (default " + std::to_string(value) + ")")

@@ -73,26 +73,23 @@ struct TimestampShape {
   ShapeWord words[3];
 };
 
-TimestampShape MakeTimestampShape(bool milliseconds) {
-  static constexpr std::string_view kShape = "dddd-dd-dd dd:dd:dd.ddd";
+constexpr TimestampShape MakeTimestampShape(bool milliseconds) {
+  constexpr std::string_view kShape = "dddd-dd-dd dd:dd:dd.ddd";
   TimestampShape shape{milliseconds ? kShape.size() : kShape.size() - 4, {}};
   const std::size_t offsets[3] = {0, 8, shape.length - 8};
-  for (int w = 0; w < 3; ++w) {
-    unsigned char mask[8], expected[8], add[8], digits[8];
+  for (std::size_t w = 0; w < 3; ++w) {
+    ShapeWord& word = shape.words[w];
+    word.offset = offsets[w];
     for (std::size_t i = 0; i < 8; ++i) {
       const char c = kShape[offsets[w] + i];
       const bool digit = c == 'd';
-      mask[i] = digit ? 0xf0 : 0xff;
-      expected[i] = digit ? 0x30 : static_cast<unsigned char>(c);
-      add[i] = digit ? 0x06 : 0x00;
-      digits[i] = digit ? 0xf0 : 0x00;
+      // The text's first byte is the word's lowest (Load8).
+      const std::size_t shift = 8 * i;
+      word.mask |= std::uint64_t{digit ? 0xf0u : 0xffu} << shift;
+      word.expected |= std::uint64_t{digit ? 0x30u : static_cast<unsigned char>(c)} << shift;
+      word.add |= std::uint64_t{digit ? 0x06u : 0x00u} << shift;
+      word.digits |= std::uint64_t{digit ? 0xf0u : 0x00u} << shift;
     }
-    ShapeWord& word = shape.words[w];
-    word.offset = offsets[w];
-    std::memcpy(&word.mask, mask, 8);
-    std::memcpy(&word.expected, expected, 8);
-    std::memcpy(&word.add, add, 8);
-    std::memcpy(&word.digits, digits, 8);
   }
   return shape;
 }
@@ -108,9 +105,9 @@ std::size_t SkipChar(std::string_view line, std::size_t at, char c) {
   return at < line.size() && line[at] == c ? at + 1 : kNoMatch;
 }
 
-// Made once, before any line is read: a function's static would be checked at every line.
-const TimestampShape kWithMilliseconds = MakeTimestampShape(true);
-const TimestampShape kWithout = MakeTimestampShape(false);
+// Made when pgward is compiled: a function's static would be checked at every line.
+constexpr TimestampShape kWithMilliseconds = MakeTimestampShape(true);
+constexpr TimestampShape kWithout = MakeTimestampShape(false);
 
 // "2026-12-03 22:13:40" with `milliseconds` ".123", then " " and the zone's abbreviation: in most
 // prefixes on every line, so its shape is compared at once, position by position.

@@ -193,7 +193,7 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
     if (const std::optional<std::size_t> end = prefix.Match(line, fields)) {
       // The prefix matched only where a severity follows: upper-case letters and digits, ":  ".
       std::size_t colon = *end;
-      while (line[colon] != ':') ++colon;
+      while (colon < line.size() && line[colon] != ':') ++colon;
       entry.timestamp = fields.timestamp;
       entry.epoch_timestamp = fields.epoch_timestamp;
       entry.pid = fields.pid;
@@ -507,9 +507,11 @@ class BlockPipeline {
       take_(ready);
       lock.lock();
       ++taken_;
+      // Told at each block taken, not at the end of the run: the submitting thread may read
+      // ahead again.
+      taken_changed_.notify_all();
     }
     taking_ = false;
-    taken_changed_.notify_all();
   }
 
   Work work_;
@@ -623,7 +625,8 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
   CsvParser csv(on_csv_entry);
   // stderr and jsonlog, read on workers.
   // More threads than this gain little (the entries that count are taken one block at a time)
-  // and hold more blocks at once.
+  // and hold more blocks at once: three per thread, each up to kBlockBytes of text and the
+  // entries it keeps.
   constexpr unsigned kMostThreads = 4;
   const unsigned threads = std::min(
       kMostThreads,

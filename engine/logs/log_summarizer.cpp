@@ -47,7 +47,6 @@ std::size_t FindLast(std::string_view text, std::string_view needle) {
   return std::string_view::npos;
 }
 
-// A value a log wrote for "not known yet": empty, or "[unknown]" before the startup packet.
 // a == b, compared a word at a time in place, the last word first: a timestamp, once per log
 // line, differs from the one before it in its last digits, and memcmp's call costs more than the
 // comparison.
@@ -62,6 +61,7 @@ bool SameText(std::string_view a, std::string_view b) {
   return true;
 }
 
+// A value a log wrote for "not known yet": empty, or "[unknown]" before the startup packet.
 std::string_view Known(std::string_view value) {
   return SameText(value, "[unknown]") ? std::string_view() : Bounded(value);
 }
@@ -816,8 +816,9 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
   const AuthorizedLine line = NotedAuthorizedLine(entry);
   const std::string_view application = !line.named.empty() ? line.named : Known(entry.application);
   if (counted) authorized_databases_.Add(line.database);
-  // The session is looked up once: its client, and where a held transport is kept. (Its node,
-  // and so `client`, stays while other sessions are added or made room for.)
+  // The session is looked up once: its client, and where a held transport is kept. `client` is
+  // a view into its node only when it exists, and then nothing below adds to sessions_ or makes
+  // room in it (which could remove the node) before the last use of `client`.
   auto session = key.empty() ? sessions_.end() : sessions_.find(key);
   const std::string_view client = !Known(entry.client).empty() ? entry.client
                                   : session != sessions_.end() ? session->second.client
