@@ -191,17 +191,22 @@ std::size_t SkipLeftPadding(const Element& element, std::string_view line, std::
   return at;
 }
 
-// A fixed-shape element at `at`: its span, and where what follows it starts (after the spaces
-// of a padding on the right, %-10u); kNoMatch when it does not match.
-std::size_t MatchFixedElement(const Element& element, std::string_view line, std::size_t at,
-                              std::pair<std::size_t, std::size_t>& span) {
-  std::size_t end = MatchFixed(element, line, at);
-  if (end == kNoMatch) return kNoMatch;
-  span = {at, end};
+// What follows a fixed-shape element padded on the right (%-10p) starts after the spaces.
+std::size_t SkipRightPadding(const Element& element, std::string_view line, std::size_t end) {
   if (element.padding < 0) {
     while (end < line.size() && line[end] == ' ') ++end;
   }
   return end;
+}
+
+// A fixed-shape element at `at`: its span, and where what follows it starts (after the spaces
+// of a padding on the right, %-10u); kNoMatch when it does not match.
+std::size_t MatchFixedElement(const Element& element, std::string_view line, std::size_t at,
+                              std::pair<std::size_t, std::size_t>& span) {
+  const std::size_t end = MatchFixed(element, line, at);
+  if (end == kNoMatch) return kNoMatch;
+  span = {at, end};
+  return SkipRightPadding(element, line, end);
 }
 
 // line.find(next.literal, from) for the literals of a prefix: its first byte looked for eight
@@ -422,7 +427,7 @@ std::vector<LinePrefix::Step> LinePrefix::Compile(std::size_t count) const {
   std::vector<Step> steps;
   for (std::size_t i = 0; i < count; ++i) {
     const Element& element = elements_[i];
-    Step step{Step::Op::kFixed, element.field, element.padding, static_cast<std::uint32_t>(i), 0};
+    Step step{Step::Op::kFixed, static_cast<std::uint32_t>(i), 0};
     switch (element.kind) {
       case Kind::kLiteral:
         step.op = Step::Op::kLiteral;
@@ -459,9 +464,7 @@ std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::strin
   std::size_t at = 0;
   for (const Step& step : steps) {
     const Element& element = elements_[step.element];
-    if (step.padding > 0) {
-      while (at < line.size() && line[at] == ' ') ++at;
-    }
+    at = SkipLeftPadding(element, line, at);
     const std::size_t start = at;
     switch (step.op) {
       case Step::Op::kLiteral:
@@ -492,7 +495,7 @@ std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::strin
         }
         // A padding's spaces are in the value (a right padding's before the literal): trimmed.
         const std::string_view value = line.substr(at, end - at);
-        Store(element, step.padding != 0 ? Trim(value) : value, true, fields);
+        Store(element, element.padding != 0 ? Trim(value) : value, true, fields);
         at = end + next.literal.size();
         continue;
       }
@@ -500,12 +503,10 @@ std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::strin
         return kNoMatch;
     }
     if (at == kNoMatch) return kNoMatch;
-    if (step.field != Field::kNone) {
+    if (element.field != Field::kNone) {
       Store(element, line.substr(start, at - start), true, fields);
     }
-    if (step.padding < 0) {
-      while (at < line.size() && line[at] == ' ') ++at;
-    }
+    at = SkipRightPadding(element, line, at);
   }
   return SeverityFollows(line, at) ? at : kNoMatch;
 }

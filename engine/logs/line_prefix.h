@@ -100,9 +100,8 @@ class LinePrefix {
       kUndecided,  // a text escape no literal follows: the first try cannot place its end
     };
     Op op = Op::kLiteral;
-    Field field = Field::kNone;
-    int padding = 0;
-    std::uint32_t element = 0;  // the escape's (or the literal's) index in elements_
+    std::uint32_t element = 0;  // the escape's (or the literal's) index in elements_, whose
+                                // field and padding it has
     std::uint32_t literal = 0;  // kTextUntil, kHostUntil: the following literal's index
   };
 
