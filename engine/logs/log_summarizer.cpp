@@ -297,11 +297,9 @@ std::string LogSummarizer::SessionKey(const LogEntry& entry) const {
   return key;
 }
 
-std::string LogSummarizer::ClientOf(const LogEntry& entry, const std::string& key) {
-  if (!Known(entry.client).empty()) return std::string(entry.client);
-  if (key.empty()) return {};
-  const auto found = sessions_.find(key);
-  return found != sessions_.end() ? found->second.client : std::string();
+std::string_view LogSummarizer::ClientOf(const LogEntry& entry, const Session* joined) {
+  if (!Known(entry.client).empty()) return entry.client;
+  return joined != nullptr ? std::string_view(joined->client) : std::string_view();
 }
 
 namespace {
@@ -722,6 +720,7 @@ void LogSummarizer::Add(const LogEntry& entry) {
     if (session == sessions_.end()) session = sessions_.try_emplace(key).first;
     session->second = Session{std::string(Bounded(entry.Part(kReceivedHost))), time, false, {}};
   }
+  const Session* const joined = session != sessions_.end() ? &session->second : nullptr;
   if (counted) {
     switch (kind) {
       case Message::kReceived:
@@ -734,25 +733,25 @@ void LogSummarizer::Add(const LogEntry& entry) {
         HbaLineUsed(message);
         break;
       case Message::kCertificateRequired:
-        Failed(LogFailure::kClientCertificateRequired, entry, entry.user, entry.database, {}, {},
-               time);
+        Failed(LogFailure::kClientCertificateRequired, entry, joined, entry.user, entry.database,
+               {}, {}, time);
         break;
       case Message::kCertificateValidation:
-        Failed(LogFailure::kCertificateAuthentication, entry,
+        Failed(LogFailure::kCertificateAuthentication, entry, joined,
                ValueAfter(message, "user \"", {"\""}), entry.database, {}, {}, time);
         if (session != sessions_.end()) session->second.certificate_failed = true;
         break;
       case Message::kCertificateAuthentication:
         // The cert method's failure: a LOG line may say why first, the FATAL one is the attempt.
         if (fatal) {
-          Failed(LogFailure::kCertificateAuthentication, entry,
+          Failed(LogFailure::kCertificateAuthentication, entry, joined,
                  ValueAfter(message, "user \"", {"\""}), entry.database, {}, {}, time);
         }
         break;
       case Message::kSslAccept: {
         const std::string_view reason = message.substr(kSslAcceptText.size());
         handshake_reasons_.Add(reason);
-        Failed(LogFailure::kSslHandshake, entry, {}, {}, {}, reason, time);
+        Failed(LogFailure::kSslHandshake, entry, joined, {}, {}, {}, reason, time);
         break;
       }
       case Message::kHbaReject: {
@@ -761,18 +760,19 @@ void LogSummarizer::Add(const LogEntry& entry) {
         const bool plaintext =
             denial.encryption == "no encryption" || denial.encryption == "SSL off";
         Failed(plaintext ? LogFailure::kHbaRejectNoEncryption : LogFailure::kHbaReject, entry,
-               denial.user, denial.database, denial.host, {}, time);
+               joined, denial.user, denial.database, denial.host, {}, time);
         break;
       }
       case Message::kNoHbaEntry: {
         const HbaDenial denial = ParseHbaDenial(message);
-        Failed(LogFailure::kNoHbaEntry, entry, denial.user, denial.database, denial.host, {}, time);
+        Failed(LogFailure::kNoHbaEntry, entry, joined, denial.user, denial.database, denial.host,
+               {}, time);
         break;
       }
       case Message::kPasswordAuthentication:
         if (fatal && !(session != sessions_.end() && session->second.certificate_failed)) {
-          Failed(LogFailure::kPasswordAuthentication, entry, ValueAfter(message, "user \"", {"\""}),
-                 entry.database, {}, {}, time);
+          Failed(LogFailure::kPasswordAuthentication, entry, joined,
+                 ValueAfter(message, "user \"", {"\""}), entry.database, {}, {}, time);
         }
         break;
       case Message::kDisconnection:  // only ends its backend's join
@@ -820,9 +820,8 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
   // a view into its node only when it exists, and then nothing below adds to sessions_ or makes
   // room in it (which could remove the node) before the last use of `client`.
   auto session = key.empty() ? sessions_.end() : sessions_.find(key);
-  const std::string_view client = !Known(entry.client).empty() ? entry.client
-                                  : session != sessions_.end() ? session->second.client
-                                                               : std::string_view();
+  const std::string_view client =
+      ClientOf(entry, session != sessions_.end() ? &session->second : nullptr);
   // A claim of encryption after a name the client chose is believed once a later line of the
   // session shows that the name does not imitate it (the authorized line cannot: the name is
   // not set yet when it is written): held in the session until then, built where it is held.
@@ -935,27 +934,23 @@ void LogSummarizer::Count(Authorization& authorization) {
         ++summary_.below_minimum_tls;
         below_minimum_who_.Add(group.user, group.database, group.client, group.application);
       }
-      group.transport = "tcp_tls";
       break;
     }
     case Transport::kGssEncrypted:
       ++summary_.connections.gss;
-      group.transport = "tcp_gssenc";
       break;
     case Transport::kLocal:
       ++summary_.connections.local;
-      group.transport = "local";
       break;
     case Transport::kPlaintext:
       ++summary_.connections.plaintext_tcp;
       plaintext_who_.Add(group.user, group.database, group.client, group.application);
-      group.transport = "tcp_plaintext";
       break;
     case Transport::kUnknown:
       ++summary_.connections.unknown_transport;
       break;
   }
-  AddSessionGroup(std::move(group), authorization.time);
+  AddSessionGroup(std::move(group), authorization.transport, authorization.time);
 }
 
 namespace {
@@ -979,8 +974,26 @@ void Seen(Group& group, std::optional<std::int64_t> time) {
 
 }  // namespace
 
-void LogSummarizer::AddSessionGroup(LogSessionGroup&& group, std::optional<std::int64_t> time) {
+const char* LogSummarizer::TransportName(Transport transport) {
+  switch (transport) {
+    case Transport::kLocal:
+      return "local";
+    case Transport::kPlaintext:
+      return "tcp_plaintext";
+    case Transport::kTls:
+      return "tcp_tls";
+    case Transport::kGssEncrypted:
+      return "tcp_gssenc";
+    case Transport::kUnknown:
+      break;
+  }
+  return "";
+}
+
+void LogSummarizer::AddSessionGroup(LogSessionGroup&& group, Transport transport,
+                                    std::optional<std::int64_t> time) {
   if (!options_.groups) return;
+  group.transport = TransportName(transport);
   std::string key = GroupKey({group.transport, group.replication ? "r" : "", group.tls_version,
                               group.cipher, std::to_string(group.bits), group.user, group.database,
                               group.client, group.application});
@@ -998,16 +1011,17 @@ void LogSummarizer::AddSessionGroup(LogSessionGroup&& group, std::optional<std::
   Seen(found->second, time);
 }
 
-void LogSummarizer::Failed(LogFailure failure, const LogEntry& entry, std::string_view user,
-                           std::string_view database, std::string_view client,
-                           std::string_view reason, std::optional<std::int64_t> time) {
+void LogSummarizer::Failed(LogFailure failure, const LogEntry& entry, const Session* joined,
+                           std::string_view user, std::string_view database,
+                           std::string_view client, std::string_view reason,
+                           std::optional<std::int64_t> time) {
   const int index = static_cast<int>(failure);
   ++summary_.failures[index];
   LogFailureGroup group;
   group.failure = failure;
   group.user = Known(user.empty() ? entry.user : user);
   group.database = Known(database.empty() ? entry.database : database);
-  group.client = Known(client.empty() ? ClientOf(entry, SessionKey(entry)) : std::string(client));
+  group.client = Known(client.empty() ? ClientOf(entry, joined) : client);
   group.application = Known(entry.application);
   group.reason = Bounded(reason);
   failure_who_[index].Add(group.user, group.database, group.client, group.application);

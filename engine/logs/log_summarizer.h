@@ -123,10 +123,12 @@ class LogSummarizer : public LogEntrySink {
     bool overflowed() const;
   };
   enum class Transport { kUnknown, kLocal, kPlaintext, kTls, kGssEncrypted };
+  // As LogSessionGroup::transport writes it: local, tcp_plaintext, tcp_tls, tcp_gssenc, "".
+  static const char* TransportName(Transport transport);
   // An authorized session, before it is counted by its transport.
   struct Authorization {
     Transport transport = Transport::kUnknown;
-    LogSessionGroup group;  // its transport written when it is counted
+    LogSessionGroup group;  // its transport written when it is grouped
     std::string named;      // the application name the line gives, when it is held for it
     bool below_minimum = false;
     std::optional<std::int64_t> time;
@@ -158,15 +160,17 @@ class LogSummarizer : public LogEntrySink {
   // authentication go, held transports older than that are settled; all go if that is not
   // enough.
   void MakeRoom(std::optional<std::int64_t> now);
-  void Failed(LogFailure failure, const LogEntry& entry, std::string_view user,
-              std::string_view database, std::string_view client, std::string_view reason,
-              std::optional<std::int64_t> time);
-  void AddSessionGroup(LogSessionGroup&& group, std::optional<std::int64_t> time);
+  // `joined`: the session's join (its client, when the entry does not give it), or null.
+  void Failed(LogFailure failure, const LogEntry& entry, const Session* joined,
+              std::string_view user, std::string_view database, std::string_view client,
+              std::string_view reason, std::optional<std::int64_t> time);
+  void AddSessionGroup(LogSessionGroup&& group, Transport transport,
+                       std::optional<std::int64_t> time);
   // A `connection authenticated` line: the pg_hba.conf line it names was used.
   void HbaLineUsed(std::string_view message);
   std::string SessionKey(const LogEntry& entry) const;
-  // The entry's client, or the one its session's `connection received` gave (`key`: SessionKey).
-  std::string ClientOf(const LogEntry& entry, const std::string& key);
+  // The entry's client, or the one its session's `connection received` gave (`joined`, or null).
+  static std::string_view ClientOf(const LogEntry& entry, const Session* joined);
 
   SummaryOptions options_;
   LogSummary summary_;
