@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "engine/core/exit_code.h"
+#include "engine/core/side_thread.h"
 #include "engine/hba/access_diff.h"
 #include "engine/hba/hba_facts.h"
 #include "engine/policy/baseline.h"
@@ -75,7 +76,8 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
   // Each file's access map once: the access diff and the evaluation of each side read it.
   hba::AccessMap base_access, head_access;
   {
-    std::jthread base_analysis([&] { base_access = hba::AnalyzeAccess(base.file, {}); });
+    const std::jthread base_analysis =
+        StartOrRun([&] { base_access = hba::AnalyzeAccess(base.file, {}); });
     head_access = hba::AnalyzeAccess(head, {});
   }
   // The access diff and the two evaluations side by side, each with its own policies.
@@ -84,14 +86,14 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
   hba::AccessDiff access;
   {
     // A new file has no findings before it (an empty file's "contains no entries" is not one).
-    std::jthread base_findings([&] {
+    const std::jthread base_findings = StartOrRun([&] {
       if (base.exists) {
         before = Findings(base.as_head, base_access,
                           {.pg_version = options.pg_version, .ident_maps = MapsOf(base.ident)},
                           loaded.Pointers());
       }
     });
-    std::jthread head_findings([&] {
+    const std::jthread head_findings = StartOrRun([&] {
       after = Findings(head, head_access,
                        {.pg_version = options.pg_version, .ident_maps = MapsOf(head_ident)},
                        head_policies.Pointers());

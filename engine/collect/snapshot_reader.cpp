@@ -21,6 +21,7 @@
 #include "engine/collect/snapshot.h"
 #include "engine/core/file_digest.h"
 #include "engine/core/input_file.h"
+#include "engine/core/side_thread.h"
 #include "engine/model/fact_format.h"
 
 namespace pgward::collect {
@@ -725,7 +726,9 @@ std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
       return "cannot read the file: " + *read_error;
     }
     // The digest of the bytes that are parsed, computed while they are.
-    std::jthread hashing([&] { digest = Sha256Hex({json.data(), json.size()}); });
+    const std::jthread hashing = StartOrRun([&] {
+      digest = Sha256Hex({json.data(), json.size()});
+    });
     error = Reader(facts, evidence).Read(json);
   }
   if (error) {

@@ -8,10 +8,11 @@
 #include <memory_resource>
 #include <numeric>
 #include <set>
-#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <variant>
+
+#include "engine/core/side_thread.h"
 
 namespace pgward::hba {
 namespace {
@@ -765,13 +766,10 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
     constexpr size_t kEventsWorthAThread = 1 << 14;
     std::jthread other;
     if (there >= kEventsWorthAThread) {
-      try {
-        other = std::jthread(sort_spaces, true);
-      } catch (const std::system_error&) {
-        // No thread to be had (a limit on processes): sorted here.
-      }
+      other = StartOrRun([&] { sort_spaces(true); });
+    } else {
+      sort_spaces(true);
     }
-    if (!other.joinable()) sort_spaces(true);
     sort_spaces(false);
   }
   for (const RecordAccess& record : map.records) most_ranges += record.symbolic_reachable.size();

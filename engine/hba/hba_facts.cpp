@@ -3,6 +3,7 @@
 #include <thread>
 #include <variant>
 
+#include "engine/core/side_thread.h"
 #include "engine/hba/certificate_names.h"
 #include "engine/hba/file_rules_view.h"
 #include "engine/model/ip.h"
@@ -188,7 +189,7 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
   constexpr size_t kRangesWorthAThread = 1 << 12;
   std::jthread access_rows;
   if (access.ranges.size() >= kRangesWorthAThread) {
-    access_rows = std::jthread(add_rows);
+    access_rows = StartOrRun(add_rows);
   } else {
     add_rows();
   }
@@ -332,7 +333,8 @@ void AddHbaRuleFacts(const HbaFile& file, const HbaContext& context, FactSet& fa
   RuleRows rules;
   {
     // The analysis reads only the file: it runs beside the rows' making.
-    std::jthread analysis([&] { access = AnalyzeAccess(file, LocalNetworks{}); });
+    const std::jthread analysis =
+        StartOrRun([&] { access = AnalyzeAccess(file, LocalNetworks{}); });
     rules = AddRuleRows(file, context, facts);
   }
   AddAccessFacts(file, access, rules.rows, rules.values, facts);

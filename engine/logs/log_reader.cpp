@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -439,7 +440,12 @@ class BlockPipeline {
 
   BlockPipeline(unsigned threads, Work work, Take take)
       : work_(std::move(work)), take_(std::move(take)), limit_(3 * threads) {
-    for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { Run(); });
+    // Fewer workers when no more threads are to be had (a limit on processes), none at worst:
+    // the submitting thread then reads every block itself.
+    try {
+      for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { Run(); });
+    } catch (const std::system_error&) {
+    }
   }
   ~BlockPipeline() {
     {

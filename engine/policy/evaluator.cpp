@@ -4,6 +4,7 @@
 #include <atomic>
 #include <iterator>
 #include <map>
+#include <system_error>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -307,15 +308,22 @@ Evaluation Evaluate(const std::vector<const Policy*>& policies,
   std::vector<Evaluation> per_rule(rules.size());
   std::atomic<size_t> next_rule = 0;
   {
+    const auto evaluate = [&] {
+      for (size_t r; (r = next_rule.fetch_add(1)) < rules.size();) {
+        RuleEvaluator(*rules[r], facts, per_rule[r]).Run();
+      }
+    };
+    // This thread evaluates too; without threads to be had (a limit on processes) it evaluates
+    // every rule.
     const unsigned workers = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 8);
     std::vector<std::jthread> threads;
-    for (unsigned w = 0; w < std::min<size_t>(workers, rules.size()); ++w) {
-      threads.emplace_back([&] {
-        for (size_t r; (r = next_rule.fetch_add(1)) < rules.size();) {
-          RuleEvaluator(*rules[r], facts, per_rule[r]).Run();
-        }
-      });
+    try {
+      while (threads.size() + 1 < std::min<size_t>(workers, rules.size())) {
+        threads.emplace_back(evaluate);
+      }
+    } catch (const std::system_error&) {
     }
+    evaluate();
   }
   Evaluation evaluation;
   std::vector<Finding>& findings = evaluation.findings;

@@ -1,5 +1,6 @@
 #include "engine/probe/task_pool.h"
 
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -15,8 +16,13 @@ void TaskPool::Add(std::function<void()> task) {
 }
 
 void TaskPool::Run(int threads) {
+  // This thread works too; without threads to be had (a limit on processes) it does every task.
   std::vector<std::jthread> workers;
-  for (int i = 0; i < threads; ++i) workers.emplace_back([this] { Work(); });
+  try {
+    for (int i = 1; i < threads; ++i) workers.emplace_back([this] { Work(); });
+  } catch (const std::system_error&) {
+  }
+  Work();
 }
 
 void TaskPool::Work() {

@@ -14,7 +14,8 @@ class TaskPool {
  public:
   // Safe to call from a running task.
   void Add(std::function<void()> task);
-  // Runs the queued tasks and those they add on `threads` threads; returns when none is left.
+  // Runs the queued tasks and those they add on `threads` threads, the calling one among them;
+  // returns when none is left.
   void Run(int threads);
 
  private:

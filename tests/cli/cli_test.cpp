@@ -1,8 +1,12 @@
 // The command-line contract: version, help, exit codes and one-line errors with a hint.
 #include <gtest/gtest.h>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "pgward/version.h"
@@ -93,6 +97,61 @@ TEST(CliTest, UnknownHbaSubcommandNamesTheGroupInTheHint) {
   EXPECT_EQ(result.err,
             "pgward: unknown command 'rulez' for 'pgward hba' (did you mean 'rules'?)\n"
             "Run 'pgward hba --help' for usage.\n");
+}
+
+// Where no thread can be started (RLIMIT_NPROC reached: a CI runner's limit, a container's), a
+// scan, an hba diff and a log summary do on one thread what they would on several, and say the
+// same. They aborted before ("terminate called ... Resource temporarily unavailable").
+TEST(CliTest, WithoutThreadsToBeHadARunDoesItsWorkOnOneThread) {
+  // The limit binds only a user that is not root: the postgres user the sandboxes run as.
+  if (geteuid() != 0 || getpwnam("postgres") == nullptr) {
+    GTEST_SKIP() << "needs root and a postgres user";
+  }
+  const std::filesystem::path work =
+      std::filesystem::temp_directory_path() / ("pgward-nproc-" + std::to_string(getpid()));
+  std::filesystem::create_directories(work);
+  std::filesystem::permissions(work, std::filesystem::perms::all);
+  {
+    // And the same file with its first line changed, for hba diff.
+    std::ofstream hba(work / "pg_hba.conf"), changed(work / "changed.conf");
+    for (int i = 0; i < 3000; ++i) {
+      const std::string line = "host db" + std::to_string(i) + " user" + std::to_string(i) +
+                               " 10." + std::to_string(i / 256) + "." + std::to_string(i % 256) +
+                               ".0/24 " + (i % 3 == 0 ? "md5" : "scram-sha-256") + "\n";
+      hba << line;
+      changed << (i == 0 ? "host all all 0.0.0.0/0 trust\n" : line);
+    }
+    std::ofstream log(work / "server.log");
+    for (int pid = 1000; pid < 3000; ++pid) {
+      log << "2026-12-03 10:00:00.000 UTC [" << pid
+          << "] LOG:  connection received: host=10.0.0.1 port=5000\n"
+          << "2026-12-03 10:00:00.000 UTC [" << pid
+          << "] LOG:  connection authorized: user=app database=db1 application_name=psql\n";
+    }
+  }
+  const auto as_postgres = [&](bool limited, const std::vector<std::string>& arguments) {
+    std::vector<std::string> argv = {"runuser", "-u", "postgres", "--"};
+    if (limited) argv.insert(argv.end(), {"prlimit", "--nproc=1"});
+    argv.push_back(PGWARD_BINARY);
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    testing::CommandOptions options;
+    options.cwd = work.string();
+    return testing::RunCommand(argv, options);
+  };
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"scan", "--hba", "pg_hba.conf", "--format", "json",
+                                 "--reproducible"},
+        std::vector<std::string>{"hba", "diff", "pg_hba.conf", "changed.conf", "--format", "json"},
+        std::vector<std::string>{"log", "summary", "server.log", "--format", "json", "--jobs",
+                                 "2"}}) {
+    const auto free = as_postgres(false, command);
+    const auto limited = as_postgres(true, command);
+    EXPECT_EQ(limited.exit_code, free.exit_code) << command[0] << "\n" << limited.err;
+    EXPECT_EQ(limited.err.find("terminate"), std::string::npos) << limited.err;
+    EXPECT_EQ(limited.out, free.out) << command[0];
+    EXPECT_GT(free.out.size(), 1000u) << command[0];
+  }
+  std::filesystem::remove_all(work);
 }
 
 }  // namespace
