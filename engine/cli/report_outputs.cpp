@@ -4,10 +4,10 @@
 #include <atomic>
 #include <filesystem>
 #include <ostream>
-#include <system_error>
 #include <thread>
 
 #include "engine/core/exit_code.h"
+#include "engine/core/side_thread.h"
 #include "reporters/atomic_file.h"
 #include "reporters/printable.h"
 #include "reporters/render.h"
@@ -104,14 +104,8 @@ std::optional<int> WriteReports(const ScanReport& report, const std::vector<Repo
             durability);
       }
     };
-    // This thread writes too; without threads to be had (a limit on processes) it writes all.
     const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-    std::vector<std::jthread> writers;
-    try {
-      while (writers.size() + 1 < std::min(cores, to_files.size())) writers.emplace_back(write);
-    } catch (const std::system_error&) {
-    }
-    write();
+    RunOnThreads(std::min(cores, to_files.size()), write);
   }
   for (const std::optional<std::string>& error : write_errors) {
     if (error) {

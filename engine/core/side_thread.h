@@ -4,8 +4,10 @@
 // none can (a limit on processes, RLIMIT_NPROC), the work runs on the calling thread instead, and
 // the run is slower, never cut short.
 
+#include <cstddef>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 namespace pgward {
 
@@ -19,6 +21,18 @@ std::jthread StartOrRun(const Task& task) {
     task();
     return {};
   }
+}
+
+// Runs `task` on `threads` threads, the calling one among them, and returns once every one has
+// returned: the others are started as far as threads can be had, none at worst.
+template <typename Task>
+void RunOnThreads(std::size_t threads, const Task& task) {
+  std::vector<std::jthread> others;
+  try {
+    while (others.size() + 1 < threads) others.emplace_back(task);
+  } catch (const std::system_error&) {
+  }
+  task();
 }
 
 }  // namespace pgward

@@ -4,12 +4,12 @@
 #include <atomic>
 #include <iterator>
 #include <map>
-#include <system_error>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
 
 #include "engine/core/file_digest.h"
+#include "engine/core/side_thread.h"
 #include "engine/model/fact_format.h"
 
 namespace pgward::policy {
@@ -313,17 +313,8 @@ Evaluation Evaluate(const std::vector<const Policy*>& policies,
         RuleEvaluator(*rules[r], facts, per_rule[r]).Run();
       }
     };
-    // This thread evaluates too; without threads to be had (a limit on processes) it evaluates
-    // every rule.
     const unsigned workers = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 8);
-    std::vector<std::jthread> threads;
-    try {
-      while (threads.size() + 1 < std::min<size_t>(workers, rules.size())) {
-        threads.emplace_back(evaluate);
-      }
-    } catch (const std::system_error&) {
-    }
-    evaluate();
+    RunOnThreads(std::min<size_t>(workers, rules.size()), evaluate);
   }
   Evaluation evaluation;
   std::vector<Finding>& findings = evaluation.findings;

@@ -1,9 +1,9 @@
 #include "engine/probe/task_pool.h"
 
-#include <system_error>
-#include <thread>
+#include <algorithm>
 #include <utility>
-#include <vector>
+
+#include "engine/core/side_thread.h"
 
 namespace pgward::probe {
 
@@ -16,13 +16,7 @@ void TaskPool::Add(std::function<void()> task) {
 }
 
 void TaskPool::Run(int threads) {
-  // This thread works too; without threads to be had (a limit on processes) it does every task.
-  std::vector<std::jthread> workers;
-  try {
-    for (int i = 1; i < threads; ++i) workers.emplace_back([this] { Work(); });
-  } catch (const std::system_error&) {
-  }
-  Work();
+  RunOnThreads(static_cast<std::size_t>(std::max(threads, 1)), [this] { Work(); });
 }
 
 void TaskPool::Work() {
