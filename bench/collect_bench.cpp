@@ -491,13 +491,13 @@ int ConnectOnly(const std::vector<std::string>& dsns, size_t concurrency = 0) {
   const size_t loops = std::max(1u, std::thread::hardware_concurrency());
   std::atomic<size_t> next = 0;
   std::atomic<int> failed = 0;
-  collect::RunLoops(loops, [&](size_t) {
+  collect::RunLoops(loops, [&](size_t, size_t running) {
     struct Connecting {
       PGconn* conn;
       PostgresPollingStatusType wait;  // what PQconnectPoll last asked to wait for
     };
     std::vector<Connecting> open;
-    const size_t share = ((concurrency == 0 ? dsns.size() : concurrency) + loops - 1) / loops;
+    const size_t share = ((concurrency == 0 ? dsns.size() : concurrency) + running - 1) / running;
     // Keeps `share` connections in flight while targets are left.
     const auto refill = [&] {
       for (size_t target = 0; open.size() < share && (target = next++) < dsns.size();) {

@@ -4,7 +4,9 @@
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
+#include <future>
 #include <memory>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -30,7 +32,7 @@ LibraryContext ConfiguredLibraryContext() {
 
 }  // namespace
 
-void RunLoops(std::size_t count, const std::function<void(std::size_t)>& loop) {
+void RunLoops(std::size_t count, const std::function<void(std::size_t, std::size_t)>& loop) {
   std::vector<LibraryContext> contexts;
   if (count > 1) {
     // Loading a configuration resets OpenSSL's process-wide TLS settings (its ssl_conf module):
@@ -39,14 +41,22 @@ void RunLoops(std::size_t count, const std::function<void(std::size_t)>& loop) {
     OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, nullptr);
     for (std::size_t i = 1; i < count; ++i) contexts.push_back(ConfiguredLibraryContext());
   }
+  // The loops share the work by their number, known once every thread that can be had is.
+  std::promise<std::size_t> started;
+  const std::shared_future<std::size_t> running = started.get_future().share();
   std::vector<std::jthread> threads;  // joined when they go out of scope, even on a throw
-  for (std::size_t i = 1; i < count; ++i) {
-    threads.emplace_back([&loop, context = contexts[i - 1].get(), i] {
-      if (context) OSSL_LIB_CTX_set0_default(context);
-      loop(i);
-    });
+  try {
+    for (std::size_t i = 1; i < count; ++i) {
+      threads.emplace_back([&loop, context = contexts[i - 1].get(), i, running] {
+        if (context) OSSL_LIB_CTX_set0_default(context);
+        loop(i, running.get());
+      });
+    }
+  } catch (const std::system_error&) {
+    // No further thread can be started (RLIMIT_NPROC): fewer loops share the work.
   }
-  if (count > 0) loop(0);
+  started.set_value(threads.size() + 1);
+  if (count > 0) loop(0, threads.size() + 1);
 }
 
 }  // namespace pgward::collect

@@ -175,7 +175,8 @@ class Collector {
     const size_t loops =
         std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
                            std::min(limit, std::max<size_t>(1, options_.targets.size())));
-    RunLoops(loops, [this, limit, loops](size_t index) { Loop(Share(limit, loops, index)); });
+    RunLoops(loops,
+             [this, limit](size_t index, size_t running) { Loop(Share(limit, running, index)); });
     LiveCollection collection;
     for (size_t i = 0; i < options_.targets.size(); ++i) {
       collection.hba.push_back(AddFacts(i));

@@ -1,7 +1,6 @@
 // The command-line contract: version, help, exit codes and one-line errors with a hint.
 #include <gtest/gtest.h>
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -103,10 +102,7 @@ TEST(CliTest, UnknownHbaSubcommandNamesTheGroupInTheHint) {
 // scan, an hba diff and a log summary do on one thread what they would on several, and say the
 // same. They aborted before ("terminate called ... Resource temporarily unavailable").
 TEST(CliTest, WithoutThreadsToBeHadARunDoesItsWorkOnOneThread) {
-  // The limit binds only a user that is not root: the postgres user the sandboxes run as.
-  if (geteuid() != 0 || getpwnam("postgres") == nullptr) {
-    GTEST_SKIP() << "needs root and a postgres user";
-  }
+  if (!testing::CanLimitThreads()) GTEST_SKIP() << "needs root and a postgres user";
   const std::filesystem::path work =
       std::filesystem::temp_directory_path() / ("pgward-nproc-" + std::to_string(getpid()));
   std::filesystem::create_directories(work);
@@ -129,23 +125,16 @@ TEST(CliTest, WithoutThreadsToBeHadARunDoesItsWorkOnOneThread) {
           << "] LOG:  connection authorized: user=app database=db1 application_name=psql\n";
     }
   }
-  const auto as_postgres = [&](bool limited, const std::vector<std::string>& arguments) {
-    std::vector<std::string> argv = {"runuser", "-u", "postgres", "--"};
-    if (limited) argv.insert(argv.end(), {"prlimit", "--nproc=1"});
-    argv.push_back(PGWARD_BINARY);
-    argv.insert(argv.end(), arguments.begin(), arguments.end());
-    testing::CommandOptions options;
-    options.cwd = work.string();
-    return testing::RunCommand(argv, options);
-  };
+  testing::CommandOptions options;
+  options.cwd = work.string();
   for (const std::vector<std::string>& command :
        {std::vector<std::string>{"scan", "--hba", "pg_hba.conf", "--format", "json",
                                  "--reproducible"},
         std::vector<std::string>{"hba", "diff", "pg_hba.conf", "changed.conf", "--format", "json"},
         std::vector<std::string>{"log", "summary", "server.log", "--format", "json", "--jobs",
                                  "2"}}) {
-    const auto free = as_postgres(false, command);
-    const auto limited = as_postgres(true, command);
+    const auto free = testing::RunPgwardAsPostgres(false, command, options);
+    const auto limited = testing::RunPgwardAsPostgres(true, command, options);
     EXPECT_EQ(limited.exit_code, free.exit_code) << command[0] << "\n" << limited.err;
     EXPECT_EQ(limited.err.find("terminate"), std::string::npos) << limited.err;
     EXPECT_EQ(limited.out, free.out) << command[0];

@@ -540,6 +540,47 @@ TEST(LiveCollectTest, ATargetThatNeverAnswersTimesOutAndTheOthersGoOn) {
   EXPECT_EQ(facts.table(FactKind::kServer).size(), 1u);
 }
 
+// Where no thread can be started (RLIMIT_NPROC reached: a CI runner's limit, a container's),
+// the connections of a live scan share the one event loop there is, and its probes the calling
+// thread: every target is collected and judged as with threads. It aborted before.
+TEST(LiveCollectTest, WithoutThreadsToBeHadEveryTargetIsCollected) {
+  if (!pgward::testing::CanLimitThreads()) GTEST_SKIP() << "needs root and a postgres user";
+  // Two servers: a target sees the sessions open on its server, and two targets on one would
+  // see each other's connections or not as the loops happen to interleave.
+  Sandbox first, second;
+  const std::vector<std::string> scan = {"scan",
+                                         "--target",
+                                         first.tls_dsn(sandbox::kSuperuser),
+                                         "--target",
+                                         second.tls_dsn(sandbox::kSuperuser),
+                                         "--probe",
+                                         "--format",
+                                         "json"};
+  const auto findings_of = [](const pgward::testing::CommandResult& run) {
+    std::multiset<std::string> findings;
+    const nlohmann::json report = nlohmann::json::parse(run.out);
+    for (const nlohmann::json& finding : report.at("findings")) {
+      findings.insert(finding.at("rule_id").get<std::string>() + " " +
+                      finding.at("message").get<std::string>());
+    }
+    return findings;
+  };
+  const auto free = pgward::testing::RunPgwardAsPostgres(false, scan);
+  const auto limited = pgward::testing::RunPgwardAsPostgres(true, scan);
+  ASSERT_EQ(limited.exit_code, free.exit_code) << limited.err;
+  EXPECT_EQ(limited.err.find("terminate"), std::string::npos) << limited.err;
+  const std::multiset<std::string> findings = findings_of(free);
+  EXPECT_EQ(findings_of(limited), findings);
+  EXPECT_FALSE(findings.empty());
+  // The same targets, checks and evidence errors (none).
+  const auto summary_of = [](const pgward::testing::CommandResult& run) {
+    const nlohmann::json report = nlohmann::json::parse(run.out);
+    return report.at("targets").dump() + report.at("summary").dump();
+  };
+  EXPECT_EQ(summary_of(limited), summary_of(free));
+  EXPECT_EQ(nlohmann::json::parse(free.out).at("summary").at("evidence_errors"), 0);
+}
+
 // Which roles store md5 passwords: pg_authid, which a superuser reads, and a monitoring role
 // only once granted its columns. Where a rule wants it and the role may not read it, the error
 // names the grant and the rule's evidence is missing; the hashes themselves are never read.

@@ -1,11 +1,13 @@
 #include "tests/support/command.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace pgward::testing {
@@ -72,6 +74,25 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOpti
 
 CommandResult RunPgward(const std::vector<std::string>& arguments, const CommandOptions& options) {
   std::vector<std::string> argv{PGWARD_BINARY};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  return RunCommand(argv, options);
+}
+
+bool CanLimitThreads() { return geteuid() == 0 && getpwnam("postgres") != nullptr; }
+
+CommandResult RunPgwardAsPostgres(bool limited, const std::vector<std::string>& arguments,
+                                  const CommandOptions& options) {
+  std::vector<std::string> argv = {"runuser", "-u", "postgres", "--"};
+  if (limited) {
+    // LeakSanitizer checks at exit from a thread of its own, which the limit refuses, and then
+    // fails the run ("LeakSanitizer has encountered a fatal error"); the free run keeps it.
+    const char* inherited = std::getenv("ASAN_OPTIONS");
+    const std::string sanitizer_options =
+        inherited != nullptr && *inherited != '\0' ? std::string(inherited) + ":" : "";
+    argv.insert(argv.end(), {"env", "ASAN_OPTIONS=" + sanitizer_options + "detect_leaks=0",
+                             "prlimit", "--nproc=1"});
+  }
+  argv.push_back(PGWARD_BINARY);
   argv.insert(argv.end(), arguments.begin(), arguments.end());
   return RunCommand(argv, options);
 }

@@ -27,4 +27,13 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOpti
 CommandResult RunPgward(const std::vector<std::string>& arguments,
                         const CommandOptions& options = {});
 
+// Whether RunPgwardWithoutThreads can run here: as root, with a postgres user.
+bool CanLimitThreads();
+
+// Runs the pgward binary under test as the postgres user (which the sandboxes run as), or, when
+// `limited`, as that user with RLIMIT_NPROC at 1, so that no thread can be started (a CI
+// runner's or container's limit reached). The limit binds only a user that is not root.
+CommandResult RunPgwardAsPostgres(bool limited, const std::vector<std::string>& arguments,
+                                  const CommandOptions& options = {});
+
 }  // namespace pgward::testing
