@@ -99,6 +99,46 @@ void GenerateLog(const std::filesystem::path& path, std::uint64_t target_bytes) 
   }
 }
 
+// The most a summary holds at once: jsonlog sessions over TLS that never end (log_disconnections
+// off, and no statement logged), each held for the later line that would show its application
+// name, more of them than the summarizer keeps open (kMaxOpenSessions). Two a second.
+void GenerateHeldSessionsLog(const std::filesystem::path& path, int sessions) {
+  std::ofstream out(path, std::ios::binary);
+  std::string text;
+  for (int session = 0; session < sessions; ++session) {
+    const int pid = 100000 + session, second = session / 2;
+    char time[48], session_id[32];
+    std::snprintf(time, sizeof time, "2026-12-%02d %02d:%02d:%02d.%03d UTC", 3 + second / 86400,
+                  second / 3600 % 24, second / 60 % 60, second % 60, session % 2 * 500);
+    std::snprintf(session_id, sizeof session_id, "%x.%x", 0x6b12203d + second, pid);
+    const std::string host = "10." + std::to_string(session / 65536 % 256) + "." +
+                             std::to_string(session / 256 % 256) + "." +
+                             std::to_string(session % 256);
+    const std::string common = std::string("\"pid\":") + std::to_string(pid) +
+                               ",\"remote_host\":\"" + host +
+                               "\",\"remote_port\":50000,\"session_id\":\"" + session_id + "\"";
+    text += std::string("{\"timestamp\":\"") + time + "\"," + common +
+            ",\"line_num\":1,\"ps\":\"\",\"error_severity\":\"LOG\",\"message\":\"connection "
+            "received: host=" +
+            host + " port=50000\",\"backend_type\":\"not initialized\",\"query_id\":0}\n";
+    const std::string user = "user" + std::to_string(session % 50);
+    const std::string database = "db" + std::to_string(session % 12);
+    text += std::string("{\"timestamp\":\"") + time + "\",\"user\":\"" + user + "\",\"dbname\":\"" +
+            database + "\"," + common +
+            ",\"line_num\":2,\"ps\":\"authentication\",\"error_severity\":\"LOG\",\"message\":"
+            "\"connection authorized: user=" +
+            user + " database=" + database +
+            " application_name=web SSL enabled (protocol=TLSv1.3, "
+            "cipher=TLS_AES_256_GCM_SHA384, bits=256)\",\"backend_type\":\"client "
+            "backend\",\"query_id\":0}\n";
+    if (text.size() > (1 << 20)) {
+      out << text;
+      text.clear();
+    }
+  }
+  out << text;
+}
+
 // Authorized sessions per database, as each tool counts them.
 std::map<std::string, std::uint64_t> PgwardCounts(const std::filesystem::path& summary) {
   std::map<std::string, std::uint64_t> counts;
@@ -210,6 +250,30 @@ int main() {
         same ? "identical" : "DIFFERENT", speedup, cores, pgbadger_cores.seconds / pgward.seconds,
         versus_wc);
     if (!same || speedup < 100 || versus_wc > 3) goals_met = false;
+  }
+  {
+    constexpr int kSessions = 200000;
+    const std::filesystem::path log = work / "held-sessions.json";
+    GenerateHeldSessionsLog(log, kSessions);
+    const ProcessRun held =
+        RunProcess({PGWARD_BINARY, "log", "summary", log.string(), "--format", "json"},
+                   (work / "held.json").string());
+    const double memory_mb = static_cast<double>(held.peak_rss_kib) / 1024;
+    std::uint64_t tls = 0;
+    try {
+      tls = nlohmann::json::parse(std::ifstream(work / "held.json"))
+                .at("connections")
+                .at("tls")
+                .get<std::uint64_t>();
+    } catch (const std::exception& error) {
+      std::printf("the summary could not be read: %s\n", error.what());
+    }
+    std::printf(
+        "the most held at once: %d TLS sessions that never end (jsonlog, %.0f MB): exit %d, "
+        "%llu counted over TLS, peak %.1f MB (goal < 64 MB)\n",
+        kSessions, static_cast<double>(std::filesystem::file_size(log)) / (1 << 20), held.exit_code,
+        static_cast<unsigned long long>(tls), memory_mb);
+    if (held.exit_code != 0 || tls != kSessions || memory_mb >= 64) goals_met = false;
   }
   std::filesystem::remove_all(work);
   std::printf("goals %s\n", goals_met ? "met" : "NOT met");

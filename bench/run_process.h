@@ -1,7 +1,7 @@
 #pragma once
 
 // A whole process as the benchmarks time it (pgward, or the peer): its wall time, peak resident
-// memory and exit code.
+// memory and exit code, each process started by a small process of its own (detail::Spawner).
 
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -23,9 +25,44 @@ struct ProcessRun {
   int exit_code = -1;
 };
 
-// Standard output goes to `stdout_path` (the benchmarks that compare answers keep it).
-inline ProcessRun RunProcess(const std::vector<std::string>& argv,
-                             const std::string& stdout_path = "/dev/null") {
+namespace detail {
+
+inline bool WriteAll(int fd, const void* data, std::size_t size) {
+  const char* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t written = write(fd, bytes, size);
+    if (written <= 0) return false;
+    bytes += written;
+    size -= static_cast<std::size_t>(written);
+  }
+  return true;
+}
+
+inline bool ReadAll(int fd, void* data, std::size_t size) {
+  char* bytes = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t got = read(fd, bytes, size);
+    if (got <= 0) return false;
+    bytes += got;
+    size -= static_cast<std::size_t>(got);
+  }
+  return true;
+}
+
+inline bool WriteString(int fd, const std::string& text) {
+  const std::uint32_t size = static_cast<std::uint32_t>(text.size());
+  return WriteAll(fd, &size, sizeof size) && WriteAll(fd, text.data(), size);
+}
+
+inline bool ReadString(int fd, std::string& text) {
+  std::uint32_t size = 0;
+  if (!ReadAll(fd, &size, sizeof size)) return false;
+  text.resize(size);
+  return ReadAll(fd, text.data(), size);
+}
+
+// Forks, runs the command and waits for it.
+inline ProcessRun Spawn(const std::vector<std::string>& argv, const std::string& stdout_path) {
   std::fflush(stdout);  // or the child's stdio would print the parent's buffered lines again
   const auto start = std::chrono::steady_clock::now();
   const pid_t child = fork();
@@ -46,6 +83,90 @@ inline ProcessRun RunProcess(const std::vector<std::string>& argv,
   run.peak_rss_kib = usage.ru_maxrss;
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
+}
+
+// The process that starts the commands, forked before main while the benchmark is small. A
+// process's peak memory (ru_maxrss) counts what it held before its exec, and a child forked by a
+// benchmark that has since grown (it parsed a peer's report) begins with the benchmark's pages:
+// its peak would be the benchmark's, not the command's.
+class Spawner {
+ public:
+  Spawner() {
+    int requests[2], replies[2];
+    if (pipe(requests) != 0) return;
+    if (pipe(replies) != 0) {
+      close(requests[0]);
+      close(requests[1]);
+      return;
+    }
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(requests[1]);
+      close(replies[0]);
+      Serve(requests[0], replies[1]);
+      _exit(0);
+    }
+    close(requests[0]);
+    close(replies[1]);
+    if (pid_ < 0) {
+      close(requests[1]);
+      close(replies[0]);
+      return;
+    }
+    to_ = requests[1];
+    from_ = replies[0];
+  }
+  Spawner(const Spawner&) = delete;
+  Spawner& operator=(const Spawner&) = delete;
+  ~Spawner() {
+    if (to_ < 0) return;
+    close(to_);  // its end of input: the spawner returns
+    close(from_);
+    waitpid(pid_, nullptr, 0);
+  }
+
+  // nullopt when there is no spawner (it could not be started, or has gone).
+  std::optional<ProcessRun> Run(const std::vector<std::string>& argv,
+                                const std::string& stdout_path) {
+    if (to_ < 0) return std::nullopt;
+    std::fflush(stdout);  // the command's output follows what the benchmark printed
+    const std::uint32_t count = static_cast<std::uint32_t>(argv.size());
+    bool sent = WriteAll(to_, &count, sizeof count);
+    for (const std::string& argument : argv) sent = sent && WriteString(to_, argument);
+    ProcessRun run;
+    if (sent && WriteString(to_, stdout_path) && ReadAll(from_, &run, sizeof run)) return run;
+    return std::nullopt;
+  }
+
+ private:
+  static void Serve(int requests, int replies) {
+    for (;;) {
+      std::uint32_t count = 0;
+      if (!ReadAll(requests, &count, sizeof count)) return;
+      std::vector<std::string> argv(count);
+      std::string stdout_path;
+      for (std::string& argument : argv) {
+        if (!ReadString(requests, argument)) return;
+      }
+      if (!ReadString(requests, stdout_path)) return;
+      const ProcessRun run = Spawn(argv, stdout_path);
+      if (!WriteAll(replies, &run, sizeof run)) return;
+    }
+  }
+
+  pid_t pid_ = -1;
+  int to_ = -1, from_ = -1;
+};
+
+inline Spawner spawner;
+
+}  // namespace detail
+
+// Standard output goes to `stdout_path` (the benchmarks that compare answers keep it).
+inline ProcessRun RunProcess(const std::vector<std::string>& argv,
+                             const std::string& stdout_path = "/dev/null") {
+  if (const std::optional<ProcessRun> run = detail::spawner.Run(argv, stdout_path)) return *run;
+  return detail::Spawn(argv, stdout_path);
 }
 
 // A command timed several times (BestInTurns): its fastest run, with the largest peak memory of

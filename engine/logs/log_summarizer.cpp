@@ -824,34 +824,20 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
       ClientOf(entry, session != sessions_.end() ? &session->second : nullptr);
   // A claim of encryption after a name the client chose is believed once a later line of the
   // session shows that the name does not imitate it (the authorized line cannot: the name is
-  // not set yet when it is written): held in the session until then, built where it is held.
+  // not set yet when it is written): held in the session until then.
   const bool held = line.believed && (line.tls || line.gss_encrypted) && !line.named.empty() &&
                     entry.carries_application && !key.empty();
-  Authorization counted_now;
-  Authorization* target = &counted_now;
-  if (held) {
-    if (session == sessions_.end()) {
-      if (sessions_.size() >= kMaxOpenSessions) MakeRoom(time);
-      session = sessions_.try_emplace(key).first;
-    }
-    Settle(session->second, nullptr);
-    // Made and moved in: clang (the fuzzing build) does not take Authorization, a nested class
-    // with member initializers, for default-constructible here.
-    target = &session->second.unconfirmed.emplace(Authorization{});
-    target->named = Bounded(line.named);
-  }
-  Authorization& authorization = *target;
+  Authorization authorization;
   authorization.time = time;
   authorization.counted = counted;
-  LogSessionGroup& group = authorization.group;
-  group.replication = replication;
+  authorization.replication = replication;
   if (!line.believed) {
     // A name that holds a transport's text before the real one: what is real cannot be told.
   } else if (line.tls) {
     authorization.transport = Transport::kTls;
-    group.tls_version = Bounded(line.protocol);
-    group.cipher = Bounded(line.cipher);
-    group.bits = line.bits;
+    authorization.protocol = Bounded(line.protocol);
+    authorization.cipher = Bounded(line.cipher);
+    authorization.bits = line.bits;
     const std::optional<TlsVersion> version = ParseTlsVersion(line.protocol);
     // A protocol pgward does not know (SSLv3) is below any minimum.
     authorization.below_minimum = !version || *version < options_.min_tls_version;
@@ -863,29 +849,79 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
     authorization.transport = Transport::kPlaintext;
   }
   // Who the session was is counted for plaintext and below-minimum sessions only, and grouped
-  // when groups are kept: for the others (most sessions) it is not copied.
+  // when groups are kept: for the others (most sessions) it is not copied when held.
   if (options_.groups || authorization.transport == Transport::kPlaintext ||
       authorization.below_minimum) {
-    group.user = Known(line.user);
-    group.database = Known(line.database);
-    group.client = Known(client);
-    group.application = Known(application);
+    authorization.user = Known(line.user);
+    authorization.database = Known(line.database);
+    authorization.client = Known(client);
+    authorization.application = Known(application);
   }
-  if (!held) Count(authorization);
+  if (held) {
+    if (session == sessions_.end()) {
+      if (sessions_.size() >= kMaxOpenSessions) MakeRoom(time);
+      session = sessions_.try_emplace(key).first;
+    }
+    Settle(session->second, nullptr);
+    session->second.unconfirmed.emplace(authorization, line.named);
+  } else {
+    Count(authorization);
+  }
   // The session's join ends with its authorization, unless its transport is held in it.
   if (session != sessions_.end() && !session->second.unconfirmed) sessions_.erase(session);
 }
 
+LogSummarizer::HeldAuthorization::HeldAuthorization(const Authorization& authorization,
+                                                    std::string_view named)
+    : time_(authorization.time),
+      bits_(authorization.bits),
+      transport_(authorization.transport),
+      replication_(authorization.replication),
+      below_minimum_(authorization.below_minimum),
+      counted_(authorization.counted) {
+  const std::string_view texts[kTexts] = {
+      Bounded(named),         authorization.protocol, authorization.cipher,     authorization.user,
+      authorization.database, authorization.client,   authorization.application};
+  std::size_t size = 0;
+  for (const std::string_view text : texts) size += text.size();
+  texts_.reserve(size);
+  for (std::size_t i = 0; i < kTexts; ++i) {
+    texts_.append(texts[i]);
+    ends_[i] = static_cast<std::uint16_t>(texts_.size());
+  }
+}
+
+std::string_view LogSummarizer::HeldAuthorization::Text(std::size_t index) const {
+  const std::size_t begin = index == 0 ? 0 : ends_[index - 1];
+  return std::string_view(texts_).substr(begin, ends_[index] - begin);
+}
+
+LogSummarizer::Authorization LogSummarizer::HeldAuthorization::Get() const {
+  Authorization authorization;
+  authorization.transport = transport_;
+  authorization.replication = replication_;
+  authorization.below_minimum = below_minimum_;
+  authorization.counted = counted_;
+  authorization.bits = bits_;
+  authorization.protocol = Text(1);
+  authorization.cipher = Text(2);
+  authorization.user = Text(3);
+  authorization.database = Text(4);
+  authorization.client = Text(5);
+  authorization.application = Text(6);
+  authorization.time = time_;
+  return authorization;
+}
+
 void LogSummarizer::Settle(Session& session, const LogEntry* later) {
   if (!session.unconfirmed) return;
-  Authorization& authorization = *session.unconfirmed;
+  Authorization authorization = session.unconfirmed->Get();
   if (later != nullptr && later->carries_application) {
-    const std::string_view named = authorization.named;
-    if (Known(later->application) != named.substr(0, kApplicationNameBytes)) {
+    if (Known(later->application) !=
+        session.unconfirmed->named().substr(0, kApplicationNameBytes)) {
       authorization.transport = Transport::kUnknown;
-      authorization.group.tls_version.clear();
-      authorization.group.cipher.clear();
-      authorization.group.bits = 0;
+      authorization.protocol = authorization.cipher = {};
+      authorization.bits = 0;
       authorization.below_minimum = false;
     }
   } else if (authorization.counted) {
@@ -900,7 +936,7 @@ void LogSummarizer::MakeRoom(std::optional<std::int64_t> now) {
     for (auto session = sessions_.begin(); session != sessions_.end();) {
       Session& open = session->second;
       const std::optional<std::int64_t> since =
-          open.unconfirmed ? open.unconfirmed->time : open.received;
+          open.unconfirmed ? open.unconfirmed->time() : open.received;
       if (since && *since < *now - kLongestAuthenticationMs) {
         Settle(open, nullptr);
         session = sessions_.erase(session);
@@ -915,24 +951,26 @@ void LogSummarizer::MakeRoom(std::optional<std::int64_t> now) {
   sessions_overflowed_ = true;
 }
 
-void LogSummarizer::Count(Authorization& authorization) {
+void LogSummarizer::Count(const Authorization& authorization) {
   if (!authorization.counted) return;
-  LogSessionGroup& group = authorization.group;
   switch (authorization.transport) {
     case Transport::kTls: {
       ++summary_.connections.tls;
-      const auto tls_key = std::make_tuple(std::string_view(group.tls_version),
-                                           std::string_view(group.cipher), group.bits);
+      const auto tls_key =
+          std::make_tuple(authorization.protocol, authorization.cipher, authorization.bits);
       if (const auto found = tls_.find(tls_key); found != tls_.end()) {
         ++found->second;
       } else if (tls_.size() < kMaxTlsCombinations) {
-        tls_.emplace(std::make_tuple(group.tls_version, group.cipher, group.bits), 1);
+        tls_.emplace(std::make_tuple(std::string(authorization.protocol),
+                                     std::string(authorization.cipher), authorization.bits),
+                     1);
       } else {
         distinct_overflow_ = true;
       }
       if (authorization.below_minimum) {
         ++summary_.below_minimum_tls;
-        below_minimum_who_.Add(group.user, group.database, group.client, group.application);
+        below_minimum_who_.Add(authorization.user, authorization.database, authorization.client,
+                               authorization.application);
       }
       break;
     }
@@ -944,13 +982,14 @@ void LogSummarizer::Count(Authorization& authorization) {
       break;
     case Transport::kPlaintext:
       ++summary_.connections.plaintext_tcp;
-      plaintext_who_.Add(group.user, group.database, group.client, group.application);
+      plaintext_who_.Add(authorization.user, authorization.database, authorization.client,
+                         authorization.application);
       break;
     case Transport::kUnknown:
       ++summary_.connections.unknown_transport;
       break;
   }
-  AddSessionGroup(std::move(group), authorization.transport, authorization.time);
+  AddSessionGroup(authorization);
 }
 
 namespace {
@@ -990,25 +1029,41 @@ const char* LogSummarizer::TransportName(Transport transport) {
   return "";
 }
 
-void LogSummarizer::AddSessionGroup(LogSessionGroup&& group, Transport transport,
-                                    std::optional<std::int64_t> time) {
+void LogSummarizer::AddSessionGroup(const Authorization& authorization) {
   if (!options_.groups) return;
-  group.transport = TransportName(transport);
-  std::string key = GroupKey({group.transport, group.replication ? "r" : "", group.tls_version,
-                              group.cipher, std::to_string(group.bits), group.user, group.database,
-                              group.client, group.application});
+  const std::string_view transport = TransportName(authorization.transport);
+  const std::string_view replication = authorization.replication ? "r" : "";
+  const std::string bits = std::to_string(authorization.bits);
+  std::string key = GroupKey({transport, replication, authorization.protocol, authorization.cipher,
+                              bits, authorization.user, authorization.database,
+                              authorization.client, authorization.application});
   auto found = session_groups_.find(key);
-  if (found == session_groups_.end() && session_groups_.size() >= kMaxDistinctValues) {
-    // Past the limit, who is lost but never how: the transport and TLS state are kept.
+  // Past the limit, who is lost but never how: the transport and TLS state are kept.
+  const bool other = found == session_groups_.end() && session_groups_.size() >= kMaxDistinctValues;
+  if (other) {
     distinct_overflow_ = true;
-    group.user = group.database = group.client = group.application = "(other)";
-    key = GroupKey({group.transport, group.replication ? "r" : "", group.tls_version, group.cipher,
-                    std::to_string(group.bits), "(other)"});
+    key = GroupKey(
+        {transport, replication, authorization.protocol, authorization.cipher, bits, "(other)"});
     found = session_groups_.find(key);
   }
-  if (found == session_groups_.end()) found = session_groups_.emplace(key, std::move(group)).first;
+  if (found == session_groups_.end()) {
+    LogSessionGroup group;
+    group.transport = transport;
+    group.replication = authorization.replication;
+    group.tls_version = authorization.protocol;
+    group.cipher = authorization.cipher;
+    group.bits = authorization.bits;
+    const auto who = [other](std::string_view value) {
+      return std::string(other ? "(other)" : value);
+    };
+    group.user = who(authorization.user);
+    group.database = who(authorization.database);
+    group.client = who(authorization.client);
+    group.application = who(authorization.application);
+    found = session_groups_.emplace(std::move(key), std::move(group)).first;
+  }
   ++found->second.sessions;
-  Seen(found->second, time);
+  Seen(found->second, authorization.time);
 }
 
 void LogSummarizer::Failed(LogFailure failure, const LogEntry& entry, const Session* joined,

@@ -4,6 +4,7 @@
 // its session (session id where the format carries it, else pid), so that the client address of
 // `connection received` reaches the `connection authorized` line that lacks it.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -125,14 +126,40 @@ class LogSummarizer : public LogEntrySink {
   enum class Transport { kUnknown, kLocal, kPlaintext, kTls, kGssEncrypted };
   // As LogSessionGroup::transport writes it: local, tcp_plaintext, tcp_tls, tcp_gssenc, "".
   static const char* TransportName(Transport transport);
-  // An authorized session, before it is counted by its transport.
+  // An authorized session, as Count takes it: its texts are views into its line, or into the
+  // session that holds it (HeldAuthorization), so that counting one copies nothing.
   struct Authorization {
     Transport transport = Transport::kUnknown;
-    LogSessionGroup group;  // its transport written when it is grouped
-    std::string named;      // the application name the line gives, when it is held for it
+    bool replication = false;
     bool below_minimum = false;
-    std::optional<std::int64_t> time;
     bool counted = false;  // inside the window
+    int bits = 0;
+    std::string_view protocol, cipher;                     // TLS only
+    std::string_view user, database, client, application;  // when counted by who, or grouped
+    std::optional<std::int64_t> time;
+  };
+  // An authorization held in its session until a later line shows the application name. A busy
+  // server's log without log_disconnections holds one for each of its open connections, so its
+  // texts are copied end to end into one string: one allocation, not one per text.
+  class HeldAuthorization {
+   public:
+    HeldAuthorization(const Authorization& authorization, std::string_view named);
+    // Its texts are views into this object.
+    Authorization Get() const;
+    // The application name the authorized line gave.
+    std::string_view named() const { return Text(0); }
+    std::optional<std::int64_t> time() const { return time_; }
+
+   private:
+    static constexpr std::size_t kTexts = 7;  // named, then Authorization's texts in order
+    std::string_view Text(std::size_t index) const;
+
+    std::string texts_;
+    std::array<std::uint16_t, kTexts> ends_{};  // each at most kMaxValueBytes long
+    std::optional<std::int64_t> time_;
+    int bits_ = 0;
+    Transport transport_ = Transport::kUnknown;
+    bool replication_ = false, below_minimum_ = false, counted_ = false;
   };
   struct Session {
     std::string client;
@@ -142,7 +169,7 @@ class LogSummarizer : public LogEntrySink {
     bool certificate_failed = false;
     // A transport read after an application name, which the client chose: held until a later
     // line of the session shows the name, so that a name that imitates TLS is caught.
-    std::optional<Authorization> unconfirmed;
+    std::optional<HeldAuthorization> unconfirmed;
   };
 
   // A `connection authorized` line, which the block's scan took apart; ends its session's join
@@ -150,7 +177,7 @@ class LogSummarizer : public LogEntrySink {
   void Authorized(const LogEntry& entry, bool replication, std::optional<std::int64_t> time,
                   bool counted, const std::string& key);
   // Counts an authorized session by its transport.
-  void Count(Authorization& authorization);
+  void Count(const Authorization& authorization);
   // Counts the transport held for `session`: as written if `later` (a later line of the
   // session) shows the application name the authorized line gave, as unknown if it shows another
   // (a name that imitates TLS, or one changed to hide it); as written, but not verified, when no
@@ -164,8 +191,7 @@ class LogSummarizer : public LogEntrySink {
   void Failed(LogFailure failure, const LogEntry& entry, const Session* joined,
               std::string_view user, std::string_view database, std::string_view client,
               std::string_view reason, std::optional<std::int64_t> time);
-  void AddSessionGroup(LogSessionGroup&& group, Transport transport,
-                       std::optional<std::int64_t> time);
+  void AddSessionGroup(const Authorization& authorization);
   // A `connection authenticated` line: the pg_hba.conf line it names was used.
   void HbaLineUsed(std::string_view message);
   std::string SessionKey(const LogEntry& entry) const;
