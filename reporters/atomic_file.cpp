@@ -214,6 +214,18 @@ std::optional<std::string> WriteFileAtomically(
     unlink(temporary.c_str());
     return Describe("write", path, failed->error);
   }
+  // A synced file's new name reaches the disk too: until its directory is flushed, a crash could
+  // leave the old file at the path that the run said it had replaced.
+  if (durability == Durability::kSynced) {
+    const int directory_fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (directory_fd < 0 || fsync(directory_fd) != 0) {
+      const int error = errno;
+      if (directory_fd >= 0) close(directory_fd);
+      return "wrote " + path.string() +
+             ", but could not flush its directory: " + std::strerror(error);
+    }
+    close(directory_fd);
+  }
   return std::nullopt;
 }
 

@@ -27,8 +27,9 @@ class RewindableBuffer : public std::streambuf {
 
 // Whether a file written by WriteFileAtomically is on the disk before it replaces the old one.
 enum class Durability {
-  // fsync, then rename: after a crash the path holds the old file or the complete new one. For
-  // what a run keeps and could not make again: run state, snapshots, evidence bundles.
+  // fsync, rename, then fsync of the directory: after a crash the path holds the old file or the
+  // complete new one, and the new one once the write has returned. For what a run keeps and
+  // could not make again: run state, snapshots, evidence bundles.
   kSynced,
   // No fsync, and the old file exchanged for the new one, then removed: readers still see the
   // old file or the complete new one, and the kernel writes it back within about half a minute,
@@ -42,8 +43,9 @@ enum class Durability {
 // never a half-written report: a temporary file in the same directory, then put in place of the
 // old one (Durability).
 // Returns an error message naming the path, or nullopt on success. On error the destination is
-// left untouched and the temporary file is removed, but for one case the error names: the new
-// file is in place and what it replaced could not be removed from the temporary name.
+// left untouched and the temporary file is removed, but for two cases the error names: the new
+// file is in place and what it replaced could not be removed from the temporary name, or (synced)
+// its directory could not be flushed.
 std::optional<std::string> WriteFileAtomically(const std::filesystem::path& path,
                                                std::string_view contents, Durability durability);
 // The same for contents written as they are made: `write_contents` streams into the temporary file.
