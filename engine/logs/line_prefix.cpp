@@ -183,7 +183,12 @@ std::size_t MatchFixed(const Element& element, std::string_view line, std::size_
   return kNoMatch;
 }
 
-// An element padded on the left (%10u) starts after the spaces.
+// A padded escape's value is written with spaces up to the width, before it (%10u) or after it
+// (%-10u), and a longer value whole (elog.c: appendStringInfo's "%*s"): a value shorter than the
+// width is exactly that many bytes with its spaces.
+
+// An element padded on the left starts after the spaces: all of them, as the value's length is
+// not known yet (PaddedEnd checks their count once it is).
 std::size_t SkipLeftPadding(const Element& element, std::string_view line, std::size_t at) {
   if (element.padding > 0) {
     while (at < line.size() && line[at] == ' ') ++at;
@@ -191,22 +196,32 @@ std::size_t SkipLeftPadding(const Element& element, std::string_view line, std::
   return at;
 }
 
-// What follows a fixed-shape element padded on the right (%-10p) starts after the spaces.
-std::size_t SkipRightPadding(const Element& element, std::string_view line, std::size_t end) {
-  if (element.padding < 0) {
-    while (end < line.size() && line[end] == ' ') ++end;
+// For a value at [start, end) of a fixed-shape escape or a host, after `skipped` spaces: where
+// what follows it starts, past the spaces of a padding on the right; kNoMatch when the spaces on
+// either side are not the padding of a value of that length. (A text escape's value may hold
+// spaces itself: its padding is trimmed from it instead.)
+std::size_t PaddedEnd(const Element& element, std::string_view line, std::size_t skipped,
+                      std::size_t start, std::size_t end) {
+  if (element.padding == 0) return end;
+  const std::size_t width = static_cast<std::size_t>(std::abs(element.padding));
+  const std::size_t spaces = end - start < width ? width - (end - start) : 0;
+  if (element.padding > 0) return skipped == spaces ? end : kNoMatch;
+  if (line.size() - end < spaces) return kNoMatch;
+  for (std::size_t i = end; i < end + spaces; ++i) {
+    if (line[i] != ' ') return kNoMatch;
   }
-  return end;
+  return end + spaces;
 }
 
-// A fixed-shape element at `at`: its span, and where what follows it starts (after the spaces
-// of a padding on the right, %-10u); kNoMatch when it does not match.
-std::size_t MatchFixedElement(const Element& element, std::string_view line, std::size_t at,
-                              std::pair<std::size_t, std::size_t>& span) {
+// A fixed-shape element at `at`, after `skipped` spaces of a padding on the left: its span, and
+// where what follows it starts (after the spaces of a padding on the right); kNoMatch when it does
+// not match.
+std::size_t MatchFixedElement(const Element& element, std::string_view line, std::size_t skipped,
+                              std::size_t at, std::pair<std::size_t, std::size_t>& span) {
   const std::size_t end = MatchFixed(element, line, at);
   if (end == kNoMatch) return kNoMatch;
   span = {at, end};
-  return SkipRightPadding(element, line, end);
+  return PaddedEnd(element, line, skipped, at, end);
 }
 
 // line.find(next.literal, from) for the literals of a prefix: its first byte looked for eight
@@ -266,11 +281,24 @@ struct Matcher {
     if (++steps > kStepBudget) return kNoMatch;
     if (index == count) return SeverityFollows(line, at) ? at : kNoMatch;
     const Element& element = elements[index];
+    const std::size_t padded_from = at;
     at = SkipLeftPadding(element, line, at);
     const bool host = element.kind == Kind::kHost;
     if (element.kind != Kind::kText && !host) {
-      const std::size_t end = MatchFixedElement(element, line, at, spans[index]);
+      const std::size_t end = MatchFixedElement(element, line, at - padded_from, at, spans[index]);
       return end == kNoMatch ? kNoMatch : From(index + 1, end);
+    }
+    if (host && element.padding != 0) {
+      // Host characters, then the padding's spaces, which end it: from the shortest.
+      for (std::size_t end = at; end <= line.size(); ++end) {
+        if (end > at && !IsHostChar(line[end - 1])) return kNoMatch;
+        const std::size_t after = PaddedEnd(element, line, at - padded_from, at, end);
+        if (after == kNoMatch) continue;
+        spans[index] = {at, end};
+        const std::size_t matched = From(index + 1, after);
+        if (matched != kNoMatch || steps > kStepBudget) return matched;
+      }
+      return kNoMatch;
     }
     // Text: as short as lets the rest match (it cannot hold the line's end).
     for (std::size_t end = at; end <= line.size(); ++end) {
@@ -464,6 +492,7 @@ std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::strin
   std::size_t at = 0;
   for (const Step& step : steps) {
     const Element& element = elements_[step.element];
+    const std::size_t padded_from = at;
     at = SkipLeftPadding(element, line, at);
     const std::size_t start = at;
     switch (step.op) {
@@ -489,13 +518,16 @@ std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::strin
         const std::size_t end = FindNextLiteral(next, line, at);
         if (end == kNoMatch) return kNoMatch;
         if (step.op == Step::Op::kHostUntil) {
-          for (std::size_t i = at; i < end; ++i) {
-            if (!IsHostChar(line[i])) return kNoMatch;
-          }
+          // Host characters, then the spaces of a padding on the right, up to the literal.
+          std::size_t host_end = at;
+          while (host_end < end && IsHostChar(line[host_end])) ++host_end;
+          if (PaddedEnd(element, line, start - padded_from, at, host_end) != end) return kNoMatch;
+          Store(element, line.substr(at, host_end - at), true, fields);
+        } else {
+          // A padding's spaces are in the value (a right padding's before the literal): trimmed.
+          const std::string_view value = line.substr(at, end - at);
+          Store(element, element.padding != 0 ? Trim(value) : value, true, fields);
         }
-        // A padding's spaces are in the value (a right padding's before the literal): trimmed.
-        const std::string_view value = line.substr(at, end - at);
-        Store(element, element.padding != 0 ? Trim(value) : value, true, fields);
         at = end + next.literal.size();
         continue;
       }
@@ -506,7 +538,8 @@ std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::strin
     if (element.field != Field::kNone) {
       Store(element, line.substr(start, at - start), true, fields);
     }
-    at = SkipRightPadding(element, line, at);
+    at = PaddedEnd(element, line, start - padded_from, start, at);
+    if (at == kNoMatch) return kNoMatch;
   }
   return SeverityFollows(line, at) ? at : kNoMatch;
 }

@@ -95,7 +95,7 @@ class LinePrefix {
       kTimestampMs,
       kDigits,
       kTextUntil,  // a text escape, as short as lets the literal after it follow
-      kHostUntil,  // the same for %h and %r, of a host's characters only
+      kHostUntil,  // the same for %h and %r: a host's characters, then a padding's spaces
       kFixed,      // any other fixed-shape escape
       kUndecided,  // a text escape no literal follows: the first try cannot place its end
     };

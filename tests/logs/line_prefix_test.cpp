@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <regex>
 #include <string>
@@ -25,13 +26,51 @@ std::string Atomic(const std::string& pattern, int group) {
   return "(?=(" + pattern + "))\\" + std::to_string(group);
 }
 
+// How a group's text is the field's value.
+enum class Value {
+  kAsIs,
+  kTrimmed,            // a padded text escape's: its padding's spaces are not the value's
+  kHostOfHostAndPort,  // %r's "host(port)": the host
+};
+
+struct Field {
+  // Implicit: a case lists most of its fields as their members alone.
+  Field(std::string_view PrefixFields::*member, Value value = Value::kAsIs)
+      : member(member), value(value) {}
+  std::string_view PrefixFields::*member;  // null: a group of no field
+  Value value;
+};
+
 struct Case {
   const char* prefix;
   // The pattern of the prefix up to the severity, with one group per field below, in order,
   // numbered from 2: the whole prefix is group 1.
   std::string pattern;
-  std::vector<std::string_view PrefixFields::*> fields;
+  std::vector<Field> fields;
 };
+
+// A padded escape whose value is a run of `characters` (a class), as PostgreSQL writes it: a
+// value shorter than |width| with the spaces that make it that wide, before it (width > 0) or
+// after it, and a longer one whole. One alternative per length from `shortest`, each with its own
+// group (numbered from `group`), each group one of `field`'s in `fields`; a run is taken whole
+// (atomic).
+std::string Padded(int width, const std::string& characters, int shortest, int group,
+                   const Field& field, std::vector<Field>& fields) {
+  const int wide = std::abs(width);
+  std::string pattern = "(?:";
+  for (int length = shortest; length < wide; ++length) {
+    const std::string spaces(static_cast<std::size_t>(wide - length), ' ');
+    const std::string value =
+        "(" + characters + "{" + std::to_string(length) + "})(?!" + characters + ")";
+    pattern += (width > 0 ? spaces + value : value + spaces) + "|";
+    fields.push_back(field);
+    ++group;
+  }
+  pattern +=
+      "(?=(" + characters + "{" + std::to_string(wide) + ",}))\\" + std::to_string(group) + ")";
+  fields.push_back(field);
+  return pattern;
+}
 
 constexpr char kHost[] = "[-0-9A-Za-z.:\\[\\]()%_]*?";
 constexpr char kSeverity[] = "[A-Z0-9]{1,13}:  ";
@@ -39,6 +78,20 @@ constexpr char kSeverity[] = "[A-Z0-9]{1,13}:  ";
 std::vector<Case> Cases() {
   const std::string timestamp = "\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} [^ ]+";
   const std::string timestamp_ms = "\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3} [^ ]+";
+  const std::string host_characters = "[-0-9A-Za-z.:\\[\\]()%_]";
+  // Padding: a pid on the left, a user on the right and a database on the left (text: their
+  // spaces trimmed), a host on the right before a literal that is a space too.
+  std::vector<Field> padded_fields = {&PrefixFields::timestamp};
+  std::string padded = Atomic(timestamp_ms, 2) + " \\[";
+  padded += Padded(5, "\\d", 1, 3, &PrefixFields::pid, padded_fields);
+  int group = 2 + static_cast<int>(padded_fields.size());
+  padded += "\\] (.*?)@(?=( *))\\" + std::to_string(group + 1) + "(.*?) ";
+  padded_fields.insert(padded_fields.end(), {{&PrefixFields::user, Value::kTrimmed},
+                                             nullptr,
+                                             {&PrefixFields::database, Value::kTrimmed}});
+  group += 3;
+  // A host may be empty (a process of no client): then all spaces.
+  padded += Padded(-16, host_characters, 0, group, &PrefixFields::client, padded_fields) + " ";
   return {
       {"%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
        Atomic(timestamp, 2) + " \\[" + Atomic("-?\\d+", 3) + "\\]: \\[" + Atomic("-?\\d+", 4) +
@@ -54,7 +107,38 @@ std::vector<Case> Cases() {
            Atomic(timestamp_ms, 6) + " \\[" + Atomic("-?\\d+", 7) + "\\] )",
        {&PrefixFields::timestamp, &PrefixFields::pid, &PrefixFields::user, &PrefixFields::database,
         &PrefixFields::timestamp, &PrefixFields::pid}},
+      {"%m [%5p] %-10u@%12d %-16h ", padded, padded_fields},
+      // %n, %c, %e and %r: an epoch, a session id, a SQLSTATE and "host(port)".
+      {"%n %c %e %r %a ",
+       Atomic("\\d+\\.\\d{3}", 2) + " " + Atomic("[0-9a-f]+\\.[0-9a-f]+", 3) + " [A-Z0-9]{5} (" +
+           kHost + ") (.*?) ",
+       {&PrefixFields::timestamp,
+        &PrefixFields::session_id,
+        {&PrefixFields::client, Value::kHostOfHostAndPort},
+        &PrefixFields::application}},
   };
+}
+
+// The value `field` takes from a group's text.
+std::string ValueOf(const Field& field, const std::string& text) {
+  switch (field.value) {
+    case Value::kAsIs:
+      break;
+    case Value::kTrimmed: {
+      const std::size_t first = text.find_first_not_of(' ');
+      return first == std::string::npos
+                 ? ""
+                 : text.substr(first, text.find_last_not_of(' ') + 1 - first);
+    }
+    case Value::kHostOfHostAndPort: {
+      // What precedes the last "(...)" the text ends with: the port PostgreSQL writes after the
+      // host; "[local]" has none.
+      std::smatch host;
+      static const std::regex kWithPort("^(.*)\\([^(]*\\)$");
+      return std::regex_match(text, host, kWithPort) ? host[1].str() : text;
+    }
+  }
+  return text;
 }
 
 // Deterministic: the same lines in every run.
@@ -72,29 +156,67 @@ class Lines {
     for (std::uint32_t n = Next() % 5; n > 0; --n) text += kPieces[Next() % 16];
     return text;
   }
+  // A session id's half: a few hex digits.
+  std::string Hex() {
+    static const char kDigits[] = "0123456789abcdef";
+    std::string hex;
+    for (std::uint32_t n = 1 + Next() % 8; n > 0; --n) hex += kDigits[Next() % 16];
+    return hex;
+  }
   std::string Line(const char* prefix) {
-    // The timestamp the prefix asks for, or (one line in eight) the other.
-    const bool milliseconds = (prefix[1] == 'm') != (Next() % 8 == 0);
-    std::string line = milliseconds ? "2026-12-03 22:23:17.110 UTC" : "2026-12-03 22:23:17 UTC";
-    for (const char* at = prefix + 2; *at != '\0'; ++at) {  // after the timestamp's escape
+    std::string line;
+    for (const char* at = prefix; *at != '\0'; ++at) {
       if (*at != '%') {
         line += *at;
         continue;
       }
-      switch (*++at) {
+      const bool on_the_right = *++at == '-';
+      if (on_the_right) ++at;
+      std::size_t width = 0;
+      for (; *at >= '0' && *at <= '9'; ++at)
+        width = width * 10 + static_cast<std::size_t>(*at - '0');
+      std::string value;
+      switch (*at) {
+        case 'm':
+        case 't': {
+          // The timestamp the prefix asks for, or (one line in eight) the other.
+          const bool milliseconds = (*at == 'm') != (Next() % 8 == 0);
+          value = milliseconds ? "2026-12-03 22:23:17.110 UTC" : "2026-12-03 22:23:17 UTC";
+          break;
+        }
+        case 'n':
+          value = Next() % 8 == 0 ? "1764800597" : "1764800597.110";
+          break;
         case 'p':
         case 'l':
-          line += std::to_string(Next() % 100000);
+          value = std::to_string(Next() % 100000);
+          break;
+        case 'c':
+          value = Next() % 8 == 0 ? Text() : Hex() + "." + Hex();
+          break;
+        case 'e':
+          value = Next() % 8 == 0 ? Text() : "28000";
           break;
         case 'h':
-          line += Next() % 3 == 0 ? Text() : "10.0." + std::to_string(Next() % 256) + ".9";
+          value = Next() % 3 == 0 ? Text() : "10.0." + std::to_string(Next() % 256) + ".9";
+          break;
+        case 'r':
+          value = Next() % 3 == 0   ? Text()
+                  : Next() % 4 == 0 ? "[local]"
+                                    : "10.0." + std::to_string(Next() % 256) + ".9(" +
+                                          std::to_string(Next() % 65536) + ")";
           break;
         case 'q':
           if (Next() % 3 == 0) return line + "LOG:  starting";
-          break;
+          continue;
         default:
-          line += Text();
+          value = Text();
       }
+      // Padded as PostgreSQL pads it, or (one in eight) with a space too many or too few.
+      std::size_t spaces = value.size() < width ? width - value.size() : 0;
+      if (width > 0 && Next() % 8 == 0)
+        spaces = Next() % 2 == 0 ? spaces + 1 : spaces - (spaces > 0);
+      line += on_the_right ? value + std::string(spaces, ' ') : std::string(spaces, ' ') + value;
     }
     line += Next() % 4 == 0 ? "FATAL" : "LOG";
     line += ":  connection received";
@@ -129,12 +251,14 @@ TEST(LinePrefixDifferentialTest, AgreesWithABacktrackingRegex) {
       // Each field as its matched group gives it; empty when none does (after %q).
       std::vector<std::pair<std::string_view PrefixFields::*, std::string>> expected;
       for (std::size_t field = 0; field < test.fields.size(); ++field) {
-        std::string_view PrefixFields::*member = test.fields[field];
+        std::string_view PrefixFields::*member = test.fields[field].member;
         if (member == nullptr) continue;
         auto known = std::find_if(expected.begin(), expected.end(),
                                   [&](const auto& value) { return value.first == member; });
         if (known == expected.end()) known = expected.insert(known, {member, ""});
-        if (groups[field + 2].matched) known->second = groups[field + 2].str();
+        if (groups[field + 2].matched) {
+          known->second = ValueOf(test.fields[field], groups[field + 2].str());
+        }
       }
       for (const auto& [member, value] : expected) {
         EXPECT_EQ(fields.*member, value) << test.prefix << "\n" << line;

@@ -453,6 +453,51 @@ TEST(LogScanTest, AScheduledScanReadsOnlyWhatTheLogGainedSinceItsLastRun) {
   std::filesystem::remove_all(state);
 }
 
+// A prefix of padded escapes read as the server pads them (elog.c: "%*s" and "%*d"): the
+// spaces before a value shorter than the width (%10u), or after it (%-7p, %-22r, whose host and
+// port are padded together), and none after a longer one. A process of no session pads its empty
+// values: every line of the log is an entry.
+TEST(LogScanTest, APaddedPrefixIsReadAsTheServerPadsIt) {
+  constexpr char kPadded[] = "%m [%-7p] %-22r %10u@%-12d ";
+  SandboxOptions options;
+  options.settings["log_line_prefix"] = std::string("'") + kPadded + "'";
+  Sandbox server(options);
+  const std::vector<ClientSpec> clients = {{.transport = Transport::kTcpPlaintext,
+                                            .user = sandbox::kPlainAppRole,
+                                            .application_name = "padded-plaintext"},
+                                           {.transport = Transport::kTcpTls,
+                                            .user = sandbox::kTlsAppRole,
+                                            .application_name = "padded-tls"},
+                                           {.transport = Transport::kUnixSocket,
+                                            .user = sandbox::kPlainAppRole,
+                                            .application_name = "padded-local"}};
+  for (const ClientSpec& spec : clients) {
+    { LiveClient session(server, spec); }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (ReadFile(server.server_log()).find("application_name=" + spec.application_name) ==
+           std::string::npos) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << spec.application_name;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  const testing::CommandResult result =
+      testing::RunPgward({"log", "summary", server.server_log().string(), "--format", "json",
+                          "--log-line-prefix", kPadded});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json summary = json::parse(result.out);
+  EXPECT_GT(summary["lines"], 5);
+  EXPECT_EQ(summary["unparsed_lines"], 0) << ReadFile(server.server_log());
+  EXPECT_EQ(summary["connections"]["plaintext_tcp"], 1);
+  EXPECT_EQ(summary["connections"]["tls"], 1);
+  EXPECT_GE(summary["connections"]["local"], 1);
+  // The client address from %r without its port, and the user and database without their
+  // padding.
+  const json& plaintext = summary["top"]["plaintext_tcp"];
+  EXPECT_EQ(CountOf(plaintext["clients"], "127.0.0.1"), 1) << plaintext;
+  EXPECT_EQ(CountOf(plaintext["users"], sandbox::kPlainAppRole), 1) << plaintext;
+  EXPECT_EQ(CountOf(plaintext["databases"], "postgres"), 1) << plaintext;
+}
+
 // A server that does not log connections gives no evidence for the log rules: an error (exit 3),
 // never a pass.
 TEST(LogScanTest, ALogWithoutConnectionLinesIsMissingEvidence) {
