@@ -4,6 +4,7 @@
 // memory and exit code, each process started by a small process of its own (detail::Spawner).
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,10 +28,11 @@ struct ProcessRun {
 
 namespace detail {
 
+// To the spawner's socket: a spawner gone is an error here, not a SIGPIPE that ends the benchmark.
 inline bool WriteAll(int fd, const void* data, std::size_t size) {
   const char* bytes = static_cast<const char*>(data);
   while (size > 0) {
-    const ssize_t written = write(fd, bytes, size);
+    const ssize_t written = send(fd, bytes, size, MSG_NOSIGNAL);
     if (written <= 0) return false;
     bytes += written;
     size -= static_cast<std::size_t>(written);
@@ -92,70 +94,70 @@ inline ProcessRun Spawn(const std::vector<std::string>& argv, const std::string&
 class Spawner {
  public:
   Spawner() {
-    int requests[2], replies[2];
-    if (pipe(requests) != 0) return;
-    if (pipe(replies) != 0) {
-      close(requests[0]);
-      close(requests[1]);
-      return;
-    }
+    // Close-on-exec: neither the commands nor the servers a benchmark starts hold it open.
+    int ends[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
-      close(requests[1]);
-      close(replies[0]);
-      Serve(requests[0], replies[1]);
+      close(ends[0]);
+      Serve(ends[1]);
       _exit(0);
     }
-    close(requests[0]);
-    close(replies[1]);
+    close(ends[1]);
     if (pid_ < 0) {
-      close(requests[1]);
-      close(replies[0]);
+      close(ends[0]);
       return;
     }
-    to_ = requests[1];
-    from_ = replies[0];
+    socket_ = ends[0];
   }
   Spawner(const Spawner&) = delete;
   Spawner& operator=(const Spawner&) = delete;
-  ~Spawner() {
-    if (to_ < 0) return;
-    close(to_);  // its end of input: the spawner returns
-    close(from_);
-    waitpid(pid_, nullptr, 0);
-  }
+  ~Spawner() { Close(); }
 
-  // nullopt when there is no spawner (it could not be started, or has gone).
+  // nullopt when there is no spawner (it could not be started, or has gone: then never again).
   std::optional<ProcessRun> Run(const std::vector<std::string>& argv,
                                 const std::string& stdout_path) {
-    if (to_ < 0) return std::nullopt;
+    if (socket_ < 0) return std::nullopt;
     std::fflush(stdout);  // the command's output follows what the benchmark printed
     const std::uint32_t count = static_cast<std::uint32_t>(argv.size());
-    bool sent = WriteAll(to_, &count, sizeof count);
-    for (const std::string& argument : argv) sent = sent && WriteString(to_, argument);
+    bool sent = WriteAll(socket_, &count, sizeof count);
+    for (const std::string& argument : argv) sent = sent && WriteString(socket_, argument);
     ProcessRun run;
-    if (sent && WriteString(to_, stdout_path) && ReadAll(from_, &run, sizeof run)) return run;
+    if (sent && WriteString(socket_, stdout_path) && ReadAll(socket_, &run, sizeof run)) {
+      return run;
+    }
+    std::fprintf(stderr,
+                 "benchmark: the process that starts the commands is gone: they are started from "
+                 "the benchmark itself, whose memory their peaks then include\n");
+    Close();
     return std::nullopt;
   }
 
  private:
-  static void Serve(int requests, int replies) {
+  static void Serve(int socket) {
     for (;;) {
       std::uint32_t count = 0;
-      if (!ReadAll(requests, &count, sizeof count)) return;
+      if (!ReadAll(socket, &count, sizeof count)) return;
       std::vector<std::string> argv(count);
       std::string stdout_path;
       for (std::string& argument : argv) {
-        if (!ReadString(requests, argument)) return;
+        if (!ReadString(socket, argument)) return;
       }
-      if (!ReadString(requests, stdout_path)) return;
+      if (!ReadString(socket, stdout_path)) return;
       const ProcessRun run = Spawn(argv, stdout_path);
-      if (!WriteAll(replies, &run, sizeof run)) return;
+      if (!WriteAll(socket, &run, sizeof run)) return;
     }
   }
 
+  void Close() {
+    if (socket_ < 0) return;
+    close(socket_);  // its end of input: the spawner returns
+    socket_ = -1;
+    waitpid(pid_, nullptr, 0);
+  }
+
   pid_t pid_ = -1;
-  int to_ = -1, from_ = -1;
+  int socket_ = -1;
 };
 
 inline Spawner spawner;

@@ -217,15 +217,23 @@ std::optional<std::string> WriteFileAtomically(
   // A synced file's new name reaches the disk too: until its directory is flushed, a crash could
   // leave the old file at the path that the run said it had replaced.
   if (durability == Durability::kSynced) {
-    const int directory_fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (directory_fd < 0 || fsync(directory_fd) != 0) {
-      const int error = errno;
-      if (directory_fd >= 0) close(directory_fd);
-      return "wrote " + path.string() +
-             ", but could not flush its directory: " + std::strerror(error);
+    if (const std::optional<std::string> failed = SyncDirectory(directory)) {
+      return "wrote " + path.string() + ", but " + *failed;
     }
-    close(directory_fd);
   }
+  return std::nullopt;
+}
+
+std::optional<std::string> SyncDirectory(const std::filesystem::path& directory) {
+  const int fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // EINVAL: a file system that cannot flush a directory (some network and FUSE ones), where
+  // there is nothing more to wait for.
+  if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)) {
+    const int error = errno;
+    if (fd >= 0) close(fd);
+    return "could not flush the directory " + directory.string() + ": " + std::strerror(error);
+  }
+  close(fd);
   return std::nullopt;
 }
 

@@ -53,6 +53,10 @@ std::optional<std::string> WriteFileAtomically(
     const std::filesystem::path& path, const std::function<void(std::ostream&)>& write_contents,
     Durability durability);
 
+// Flushes `directory` to the disk, so that the names made in it are there after a crash (the
+// files' contents are flushed on their own). An error message, or nullopt.
+std::optional<std::string> SyncDirectory(const std::filesystem::path& directory);
+
 // Whether a report may be written to `path`: a regular file or a new name, never a device, FIFO,
 // socket, directory or symlink (the rename would replace the node, not write through it), and
 // never one of the run's `inputs`, whatever name it is given by. An error message naming the

@@ -188,8 +188,12 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
       return failed;
     }
   }
-  return reporters::WriteFileAtomically(directory / evidence::kManifestFile, manifest_json,
-                                        reporters::Durability::kSynced);
+  if (std::optional<std::string> failed = reporters::WriteFileAtomically(
+          directory / evidence::kManifestFile, manifest_json, reporters::Durability::kSynced)) {
+    return failed;
+  }
+  // The bundle's directory, made above, under its name in its parent.
+  return reporters::SyncDirectory(fs::absolute(directory).parent_path());
 }
 
 int RunEvidenceVerify(const EvidenceVerifyOptions& options, std::ostream& out, std::ostream& err) {

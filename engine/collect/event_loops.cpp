@@ -6,7 +6,6 @@
 
 #include <future>
 #include <memory>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -45,6 +44,10 @@ void RunLoops(std::size_t count, const std::function<void(std::size_t, std::size
   std::promise<std::size_t> started;
   const std::shared_future<std::size_t> running = started.get_future().share();
   std::vector<std::jthread> threads;  // joined when they go out of scope, even on a throw
+  threads.reserve(count);
+  // Whatever stops a thread from starting (no process left under RLIMIT_NPROC, no memory for
+  // its state) leaves the loops started so far, which wait for their number, to share the work:
+  // nothing escapes before they are told it.
   try {
     for (std::size_t i = 1; i < count; ++i) {
       threads.emplace_back([&loop, context = contexts[i - 1].get(), i, running] {
@@ -52,8 +55,7 @@ void RunLoops(std::size_t count, const std::function<void(std::size_t, std::size
         loop(i, running.get());
       });
     }
-  } catch (const std::system_error&) {
-    // No further thread can be started (RLIMIT_NPROC): fewer loops share the work.
+  } catch (...) {
   }
   started.set_value(threads.size() + 1);
   if (count > 0) loop(0, threads.size() + 1);

@@ -187,13 +187,21 @@ std::size_t MatchFixed(const Element& element, std::string_view line, std::size_
 // (%-10u), and a longer value whole (elog.c: appendStringInfo's "%*s"): a value shorter than the
 // width is exactly that many bytes with its spaces.
 
-// An element padded on the left starts after the spaces: all of them, as the value's length is
-// not known yet (PaddedEnd checks their count once it is).
+// An element padded on the left starts after the spaces, at most as many as the width (an empty
+// value's, when what follows begins with spaces too): all of them, as the value's length is not
+// known yet (PaddedEnd checks their count once it is).
 std::size_t SkipLeftPadding(const Element& element, std::string_view line, std::size_t at) {
   if (element.padding > 0) {
-    while (at < line.size() && line[at] == ' ') ++at;
+    const std::size_t last = std::min(line.size(), at + static_cast<std::size_t>(element.padding));
+    while (at < last && line[at] == ' ') ++at;
   }
   return at;
+}
+
+// Where a padded text escape's value, with its padding's spaces, can end at the earliest: the
+// server writes at least the width (`padded_from`: where its left padding began).
+std::size_t ShortestTextEnd(const Element& element, std::size_t padded_from, std::size_t at) {
+  return std::max(at, padded_from + static_cast<std::size_t>(std::abs(element.padding)));
 }
 
 // For a value at [start, end) of a fixed-shape escape or a host, after `skipped` spaces: where
@@ -301,7 +309,8 @@ struct Matcher {
       return kNoMatch;
     }
     // Text: as short as lets the rest match (it cannot hold the line's end).
-    for (std::size_t end = at; end <= line.size(); ++end) {
+    for (std::size_t end = host ? at : ShortestTextEnd(element, padded_from, at);
+         end <= line.size(); ++end) {
       if (host && end > at && !IsHostChar(line[end - 1])) return kNoMatch;
       spans[index] = {at, end};
       const std::size_t matched = From(index + 1, end);
@@ -515,7 +524,22 @@ std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::strin
       case Step::Op::kTextUntil:
       case Step::Op::kHostUntil: {
         const Element& next = elements_[step.literal];
-        const std::size_t end = FindNextLiteral(next, line, at);
+        if (step.op == Step::Op::kHostUntil && element.padding != 0 &&
+            !IsHostChar(next.literal[0])) {
+          // A padded host: all its characters (the literal cannot begin among them), then the
+          // padding's spaces, then the literal.
+          std::size_t host_end = at;
+          while (host_end < line.size() && IsHostChar(line[host_end])) ++host_end;
+          const std::size_t after = PaddedEnd(element, line, start - padded_from, at, host_end);
+          if (after == kNoMatch) return kNoMatch;
+          at = MatchLiteral(next, line, after);
+          if (at == kNoMatch) return kNoMatch;
+          Store(element, line.substr(start, host_end - start), true, fields);
+          continue;
+        }
+        const std::size_t end = FindNextLiteral(
+            next, line,
+            step.op == Step::Op::kHostUntil ? at : ShortestTextEnd(element, padded_from, at));
         if (end == kNoMatch) return kNoMatch;
         if (step.op == Step::Op::kHostUntil) {
           // Host characters, then the spaces of a padding on the right, up to the literal.

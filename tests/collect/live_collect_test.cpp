@@ -542,7 +542,8 @@ TEST(LiveCollectTest, ATargetThatNeverAnswersTimesOutAndTheOthersGoOn) {
 
 // Where no thread can be started (RLIMIT_NPROC reached: a CI runner's limit, a container's),
 // the connections of a live scan share the one event loop there is, and its probes the calling
-// thread: every target is collected and judged as with threads. It aborted before.
+// thread: every target is collected and judged as with threads. It aborted before. (On a machine
+// of one core no loop thread is started either way.)
 TEST(LiveCollectTest, WithoutThreadsToBeHadEveryTargetIsCollected) {
   if (!pgward::testing::CanLimitThreads()) GTEST_SKIP() << "needs root and a postgres user";
   // Two servers: a target sees the sessions open on its server, and two targets on one would

@@ -79,19 +79,32 @@ std::vector<Case> Cases() {
   const std::string timestamp = "\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} [^ ]+";
   const std::string timestamp_ms = "\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3} [^ ]+";
   const std::string host_characters = "[-0-9A-Za-z.:\\[\\]()%_]";
-  // Padding: a pid on the left, a user on the right and a database on the left (text: their
-  // spaces trimmed), a host on the right before a literal that is a space too.
+  // Padding: a pid on the left, a user on the right and a database on the left, a host on the
+  // right before a literal that is a space too. A padded text escape is at least as wide as
+  // asked, with its spaces, which are trimmed from it (a value may hold spaces itself).
   std::vector<Field> padded_fields = {&PrefixFields::timestamp};
   std::string padded = Atomic(timestamp_ms, 2) + " \\[";
   padded += Padded(5, "\\d", 1, 3, &PrefixFields::pid, padded_fields);
-  int group = 2 + static_cast<int>(padded_fields.size());
-  padded += "\\] (.*?)@(?=( *))\\" + std::to_string(group + 1) + "(.*?) ";
+  padded += "\\] (.{10,}?)@(.{12,}?) ";
   padded_fields.insert(padded_fields.end(), {{&PrefixFields::user, Value::kTrimmed},
-                                             nullptr,
                                              {&PrefixFields::database, Value::kTrimmed}});
-  group += 3;
   // A host may be empty (a process of no client): then all spaces.
-  padded += Padded(-16, host_characters, 0, group, &PrefixFields::client, padded_fields) + " ";
+  padded += Padded(-16, host_characters, 0, 2 + static_cast<int>(padded_fields.size()),
+                   &PrefixFields::client, padded_fields) +
+            " ";
+  // And each before a literal that begins with a space: a pid on the right, a host on the left,
+  // "host(port)" on the right, a user on the left, then an unpadded database.
+  std::vector<Field> spaced_fields = {&PrefixFields::timestamp};
+  std::string spaced = Atomic(timestamp_ms, 2) + " ";
+  spaced += Padded(-7, "\\d", 1, 3, &PrefixFields::pid, spaced_fields) + " ";
+  spaced += Padded(10, host_characters, 0, 2 + static_cast<int>(spaced_fields.size()),
+                   &PrefixFields::client, spaced_fields) +
+            " ";
+  spaced += Padded(-22, host_characters, 0, 2 + static_cast<int>(spaced_fields.size()),
+                   {&PrefixFields::client, Value::kHostOfHostAndPort}, spaced_fields) +
+            " (.{10,}?) (.*?) ";
+  spaced_fields.insert(spaced_fields.end(),
+                       {{&PrefixFields::user, Value::kTrimmed}, &PrefixFields::database});
   return {
       {"%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
        Atomic(timestamp, 2) + " \\[" + Atomic("-?\\d+", 3) + "\\]: \\[" + Atomic("-?\\d+", 4) +
@@ -108,6 +121,7 @@ std::vector<Case> Cases() {
        {&PrefixFields::timestamp, &PrefixFields::pid, &PrefixFields::user, &PrefixFields::database,
         &PrefixFields::timestamp, &PrefixFields::pid}},
       {"%m [%5p] %-10u@%12d %-16h ", padded, padded_fields},
+      {"%m %-7p %10h %-22r %10u %d ", spaced, spaced_fields},
       // %n, %c, %e and %r: an epoch, a session id, a SQLSTATE and "host(port)".
       {"%n %c %e %r %a ",
        Atomic("\\d+\\.\\d{3}", 2) + " " + Atomic("[0-9a-f]+\\.[0-9a-f]+", 3) + " [A-Z0-9]{5} (" +

@@ -27,7 +27,7 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOpti
 CommandResult RunPgward(const std::vector<std::string>& arguments,
                         const CommandOptions& options = {});
 
-// Whether RunPgwardWithoutThreads can run here: as root, with a postgres user.
+// Whether RunPgwardAsPostgres can run here: as root, with a postgres user.
 bool CanLimitThreads();
 
 // Runs the pgward binary under test as the postgres user (which the sandboxes run as), or, when
