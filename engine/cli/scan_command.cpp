@@ -18,7 +18,6 @@
 #include "engine/core/keep_until_exit.h"
 #include "engine/core/redact.h"
 #include "engine/core/run_identity.h"
-#include "engine/core/side_thread.h"
 #include "engine/findings/report_reader.h"
 #include "engine/logs/log_reader.h"
 #include "engine/model/fact_format.h"
@@ -170,82 +169,13 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     err << "pgward: " << *refused << "\n";
     return ToInt(ExitCode::kUsageOrInputError);
   }
-  const bool base_version = !options.base_hba.empty() || !options.base_ref.empty();
-  if (base_version &&
-      (options.hba_files.empty() || !options.snapshots.empty() || scan_inputs.live)) {
-    err << "pgward: --base-hba and --base-ref compare --hba files with their version before the "
-           "change; for snapshots and servers give --baseline REPORT.json\n";
-    return ToInt(ExitCode::kUsageOrInputError);
+  LoadedPolicies loaded = LoadPolicies(options.policy_choice, err);
+  if (!loaded.ok) return ToInt(ExitCode::kUsageOrInputError);
+  if (scan_inputs.live && JudgesServerField(loaded, kMd5PasswordRoles)) {
+    scan_inputs.live->collect.md5_password_roles =
+        collect::CollectOptions::Md5PasswordRoles::kRequired;
   }
-  if (!options.base_hba.empty() && options.hba_files.size() != 1) {
-    err << "pgward: --base-hba FILE is the base of one --hba file; for several, --base-ref REF\n";
-    return ToInt(ExitCode::kUsageOrInputError);
-  }
-  if (options.fail_on_new && options.baseline.empty() && !base_version &&
-      options.state_dir.empty()) {
-    err << "pgward: --fail-on-new needs a baseline: --baseline REPORT.json, --base-hba FILE, "
-           "--base-ref REF or --state-dir DIR\n";
-    return ToInt(ExitCode::kUsageOrInputError);
-  }
-  // A live collection asks the rules what to read (md5 roles): their policies come first.
-  // Otherwise nothing gathered depends on them, and they are loaded beside the gathering, on the
-  // core that parsing a file leaves idle; their errors are told before the gathering's, as they
-  // would be had they been loaded first.
-  LoadedPolicies loaded;
-  std::ostringstream policy_errors;
-  std::jthread policies_loading;
-  if (live) {
-    loaded = LoadPolicies(options.policy_choice, err);
-    if (!loaded.ok) return ToInt(ExitCode::kUsageOrInputError);
-    if (JudgesServerField(loaded, kMd5PasswordRoles)) {
-      scan_inputs.live->collect.md5_password_roles =
-          collect::CollectOptions::Md5PasswordRoles::kRequired;
-    }
-  } else {
-    policies_loading =
-        StartOrRun([&] { loaded = LoadPolicies(options.policy_choice, policy_errors); });
-  }
-  bool policy_errors_told = false;
-  const auto policies_loaded = [&] {
-    if (policies_loading.joinable()) policies_loading.join();
-    if (!policy_errors_told) err << policy_errors.str();
-    policy_errors_told = true;
-    return loaded.ok;
-  };
 
-  std::optional<RunState> state;
-  std::string baseline_report = options.baseline;
-  // --state-dir, --baseline and --base-* exclude each other on the command line.
-  if (!options.state_dir.empty()) {
-    // A run whose policies fail leaves no state behind.
-    if (!policies_loaded()) return ToInt(ExitCode::kUsageOrInputError);
-    std::variant<RunState, std::string> opened = OpenRunState(options);
-    if (const std::string* error = std::get_if<std::string>(&opened)) {
-      err << "pgward: " << *error << "\n";
-      return ToInt(ExitCode::kUsageOrInputError);
-    }
-    state.emplace(std::move(std::get<RunState>(opened)));
-    baseline_report = state->previous().value_or("");
-  }
-  // A scheduled scan reads the server logs from where its last run stopped.
-  logs::LogPositions log_positions;
-  if (state) {
-    std::variant<logs::LogPositions, std::string> loaded_positions = state->LoadLogPositions();
-    if (const std::string* error = std::get_if<std::string>(&loaded_positions)) {
-      err << "pgward: " << *error << "\n";
-      return ToInt(ExitCode::kUsageOrInputError);
-    }
-    log_positions = std::move(std::get<logs::LogPositions>(loaded_positions));
-    scan_inputs.log_positions = &log_positions;
-    if (scan_inputs.live) scan_inputs.live->log_positions = &log_positions;
-  }
-  const auto facts = std::make_shared<FactSet>();
-  scan::Gathered gathered = scan::Gather(scan_inputs, *facts);
-  if (!policies_loaded()) return ToInt(ExitCode::kUsageOrInputError);
-  if (gathered.input_error) {
-    err << "pgward: " << *gathered.input_error << "\n";
-    return ToInt(ExitCode::kUsageOrInputError);
-  }
   std::vector<policy::Waiver> waivers;
   // Waivers for built-in rules outside this run's packs: a waivers file is shared between runs
   // of different packs, so they are told, not refused.
@@ -272,6 +202,47 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     }
   }
 
+  const bool base_version = !options.base_hba.empty() || !options.base_ref.empty();
+  if (base_version &&
+      (options.hba_files.empty() || !options.snapshots.empty() || scan_inputs.live)) {
+    err << "pgward: --base-hba and --base-ref compare --hba files with their version before the "
+           "change; for snapshots and servers give --baseline REPORT.json\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
+  if (!options.base_hba.empty() && options.hba_files.size() != 1) {
+    err << "pgward: --base-hba FILE is the base of one --hba file; for several, --base-ref REF\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
+  if (options.fail_on_new && options.baseline.empty() && !base_version &&
+      options.state_dir.empty()) {
+    err << "pgward: --fail-on-new needs a baseline: --baseline REPORT.json, --base-hba FILE, "
+           "--base-ref REF or --state-dir DIR\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
+  std::optional<RunState> state;
+  std::string baseline_report = options.baseline;
+  // --state-dir, --baseline and --base-* exclude each other on the command line.
+  if (!options.state_dir.empty()) {
+    std::variant<RunState, std::string> opened = OpenRunState(options);
+    if (const std::string* error = std::get_if<std::string>(&opened)) {
+      err << "pgward: " << *error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    state.emplace(std::move(std::get<RunState>(opened)));
+    baseline_report = state->previous().value_or("");
+  }
+  // A scheduled scan reads the server logs from where its last run stopped.
+  logs::LogPositions log_positions;
+  if (state) {
+    std::variant<logs::LogPositions, std::string> loaded_positions = state->LoadLogPositions();
+    if (const std::string* error = std::get_if<std::string>(&loaded_positions)) {
+      err << "pgward: " << *error << "\n";
+      return ToInt(ExitCode::kUsageOrInputError);
+    }
+    log_positions = std::move(std::get<logs::LogPositions>(loaded_positions));
+    scan_inputs.log_positions = &log_positions;
+    if (scan_inputs.live) scan_inputs.live->log_positions = &log_positions;
+  }
   std::vector<Finding> baseline;
   if (!baseline_report.empty()) {
     std::variant<ScanReport, std::string> read = ReadJsonReport(baseline_report);
@@ -300,6 +271,12 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
                                                            : options.base_ref;
   report.invocation.fail_on_new = options.fail_on_new;
 
+  const auto facts = std::make_shared<FactSet>();
+  scan::Gathered gathered = scan::Gather(scan_inputs, *facts);
+  if (gathered.input_error) {
+    err << "pgward: " << *gathered.input_error << "\n";
+    return ToInt(ExitCode::kUsageOrInputError);
+  }
   report.targets = std::move(gathered.targets);
   for (const ServerEvidence& server : gathered.servers.servers) {
     // A snapshot's collection time is an input, and stays; this run's own is left out with
