@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +34,7 @@ inline bool WriteAll(int fd, const void* data, std::size_t size) {
   const char* bytes = static_cast<const char*>(data);
   while (size > 0) {
     const ssize_t written = send(fd, bytes, size, MSG_NOSIGNAL);
+    if (written < 0 && errno == EINTR) continue;
     if (written <= 0) return false;
     bytes += written;
     size -= static_cast<std::size_t>(written);
@@ -44,6 +46,7 @@ inline bool ReadAll(int fd, void* data, std::size_t size) {
   char* bytes = static_cast<char*>(data);
   while (size > 0) {
     const ssize_t got = read(fd, bytes, size);
+    if (got < 0 && errno == EINTR) continue;
     if (got <= 0) return false;
     bytes += got;
     size -= static_cast<std::size_t>(got);

@@ -192,8 +192,12 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
           directory / evidence::kManifestFile, manifest_json, reporters::Durability::kSynced)) {
     return failed;
   }
-  // The bundle's directory, made above, under its name in its parent.
-  return reporters::SyncDirectory(fs::absolute(directory).parent_path());
+  // The bundle's directory, made above, under its name in its parent ("out/bundle/" names
+  // "bundle" in "out" too).
+  fs::path bundle = fs::absolute(directory, error).lexically_normal();
+  if (error) return "cannot flush " + options.directory + ": " + error.message();
+  if (!bundle.has_filename()) bundle = bundle.parent_path();
+  return reporters::SyncDirectory(bundle.parent_path());
 }
 
 int RunEvidenceVerify(const EvidenceVerifyOptions& options, std::ostream& out, std::ostream& err) {
