@@ -126,8 +126,9 @@ class LogSummarizer : public LogEntrySink {
   enum class Transport { kUnknown, kLocal, kPlaintext, kTls, kGssEncrypted };
   // As LogSessionGroup::transport writes it: local, tcp_plaintext, tcp_tls, tcp_gssenc, "".
   static const char* TransportName(Transport transport);
-  // An authorized session, as Count takes it: its texts are views into its line, or into the
-  // session that holds it (HeldAuthorization), so that counting one copies nothing.
+  // An authorized session, as Count takes it: its texts are views into its line and its join
+  // (the client `connection received` gave), or into the session that holds it
+  // (HeldAuthorization), so that counting one copies nothing.
   struct Authorization {
     Transport transport = Transport::kUnknown;
     bool replication = false;
