@@ -879,15 +879,15 @@ LogSummarizer::HeldAuthorization::HeldAuthorization(const Authorization& authori
       replication_(authorization.replication),
       below_minimum_(authorization.below_minimum),
       counted_(authorization.counted) {
-  const std::string_view texts[kTexts] = {
-      Bounded(named),         authorization.protocol, authorization.cipher,     authorization.user,
-      authorization.database, authorization.client,   authorization.application};
-  std::size_t size = 0;
-  for (const std::string_view text : texts) size += text.size();
+  named = Bounded(named);
+  std::size_t size = named.size();
+  for (const auto text : kKeptTexts) size += (authorization.*text).size();
   texts_.reserve(size);
-  for (std::size_t i = 0; i < kTexts; ++i) {
-    texts_.append(texts[i]);
-    ends_[i] = static_cast<std::uint16_t>(texts_.size());
+  texts_.append(named);
+  ends_[0] = static_cast<std::uint16_t>(texts_.size());
+  for (std::size_t i = 0; i < std::size(kKeptTexts); ++i) {
+    texts_.append(authorization.*kKeptTexts[i]);
+    ends_[i + 1] = static_cast<std::uint16_t>(texts_.size());
   }
 }
 
@@ -903,13 +903,10 @@ LogSummarizer::Authorization LogSummarizer::HeldAuthorization::Get() const {
   authorization.below_minimum = below_minimum_;
   authorization.counted = counted_;
   authorization.bits = bits_;
-  authorization.protocol = Text(1);
-  authorization.cipher = Text(2);
-  authorization.user = Text(3);
-  authorization.database = Text(4);
-  authorization.client = Text(5);
-  authorization.application = Text(6);
   authorization.time = time_;
+  for (std::size_t i = 0; i < std::size(kKeptTexts); ++i) {
+    authorization.*kKeptTexts[i] = Text(i + 1);
+  }
   return authorization;
 }
 

@@ -152,11 +152,15 @@ class LogSummarizer : public LogEntrySink {
     std::optional<std::int64_t> time() const { return time_; }
 
    private:
-    static constexpr std::size_t kTexts = 7;  // named, then Authorization's texts in order
+    // The texts kept after the application name, in their order.
+    static constexpr std::string_view Authorization::*kKeptTexts[] = {
+        &Authorization::protocol, &Authorization::cipher, &Authorization::user,
+        &Authorization::database, &Authorization::client, &Authorization::application};
     std::string_view Text(std::size_t index) const;
 
     std::string texts_;
-    std::array<std::uint16_t, kTexts> ends_{};  // each at most kMaxValueBytes long
+    // Where the name and each kept text end; each at most kMaxValueBytes long.
+    std::array<std::uint16_t, 1 + std::size(kKeptTexts)> ends_{};
     std::optional<std::int64_t> time_;
     int bits_ = 0;
     Transport transport_ = Transport::kUnknown;
