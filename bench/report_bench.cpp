@@ -89,8 +89,9 @@ pgward::ScanReport LargeReport(int findings) {
     finding.count = 1 + i % 4;
     finding.sample_pids = {10000 + i};
     if (finding.status == FindingStatus::kWaived) {
-      finding.waiver = WaiverNote{"legacy client, replacement planned", "dba-team", "2026-12-31",
-                                  "waivers.yaml:" + std::to_string(i % 40 + 1)};
+      finding.waiver = std::make_shared<const WaiverNote>(
+          WaiverNote{"legacy client, replacement planned", "dba-team", "2026-12-31",
+                     "waivers.yaml:" + std::to_string(i % 40 + 1)});
     }
     report.findings.push_back(std::move(finding));
   }

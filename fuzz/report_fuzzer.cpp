@@ -88,7 +88,8 @@ pgward::ScanReport HostileReport(Strings& in) {
     finding.count = in.Small(10) + 1;
     finding.sample_pids = {static_cast<std::int64_t>(in.Small(100))};
     if (finding.status == pgward::FindingStatus::kWaived) {
-      finding.waiver = pgward::WaiverNote{in.Next(), in.Next(), in.Next(), in.Next()};
+      finding.waiver = std::make_shared<const pgward::WaiverNote>(
+          pgward::WaiverNote{in.Next(), in.Next(), in.Next(), in.Next()});
       finding.note = in.Next();
     }
     report.findings.push_back(finding);

@@ -84,7 +84,9 @@ struct Finding {
   std::string fingerprint;
   std::int64_t count = 1;  // identical connection facts folded into this finding
   std::vector<std::int64_t> sample_pids;
-  std::optional<WaiverNote> waiver;             // status waived, or an expired waiver (note kept)
+  // Status waived, or an expired waiver (note kept): one note for every finding the waiver
+  // matches, shared (a finding is copied and moved in the hundreds of thousands).
+  std::shared_ptr<const WaiverNote> waiver;
   std::optional<std::string> note;              // e.g. "waiver expired on 2026-01-31"
   std::optional<BaselineState> baseline_state;  // set when the run has a baseline
 };

@@ -173,8 +173,9 @@ Finding ReadFinding(const Member& member, const std::map<std::string, FactKind>&
   }
   finding.fingerprint = member.Get("fingerprint").Text();
   if (const Member waiver = member.Get("waiver"); !waiver.IsNull()) {
-    finding.waiver = WaiverNote{waiver.Get("justification").Text(), waiver.Get("owner").Text(),
-                                waiver.Get("expires").Text(), waiver.Get("source").Text()};
+    finding.waiver = std::make_shared<const WaiverNote>(
+        WaiverNote{waiver.Get("justification").Text(), waiver.Get("owner").Text(),
+                   waiver.Get("expires").Text(), waiver.Get("source").Text()});
   }
   if (const Member note = member.Get("note"); !note.IsNull()) finding.note = note.Text();
   if (const Member state = member.Get("baseline_state"); !state.IsNull()) {

@@ -1,5 +1,7 @@
 #include "engine/hba/access.h"
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -141,28 +143,32 @@ Spans Subtract(const Span& from, const Spans& covered) {
 // ---- Tokens ----------------------------------------------------------------------------
 
 // A database or user token as a coverage key: keywords, names, groups and regular
-// expressions are distinct kinds (the prefix), so that a quoted "all" is a name, not the keyword.
+// expressions are distinct kinds, so that a quoted "all" is a name, not the keyword.
+enum class KeyKind { kKeyword, kName, kGroup, kRegex };
+
 struct TokenKey {
-  std::string_view kind;  // "k:" keyword, "n:" name, "g:" group, "r:" regular expression
+  KeyKind kind = KeyKind::kName;
   std::string_view text;
 };
 
 TokenKey DatabaseKey(const Token& token) {
-  if (token.regex) return {"r:", token.text};
+  if (token.regex) return {KeyKind::kRegex, token.text};
   if (!token.quoted) {
     if (token.text == "all" || token.text == "sameuser" || token.text == "replication") {
-      return {"k:", token.text};
+      return {KeyKind::kKeyword, token.text};
     }
-    if (token.text == "samerole" || token.text == "samegroup") return {"k:", "samerole"};
+    if (token.text == "samerole" || token.text == "samegroup") {
+      return {KeyKind::kKeyword, "samerole"};
+    }
   }
-  return {"n:", token.text};
+  return {KeyKind::kName, token.text};
 }
 
 TokenKey UserKey(const Token& token) {
-  if (token.regex) return {"r:", token.text};
-  if (token.IsKeyword("all")) return {"k:", "all"};
-  if (token.IsGroupMembership()) return {"g:", std::string_view(token.text).substr(1)};
-  return {"n:", token.text};
+  if (token.regex) return {KeyKind::kRegex, token.text};
+  if (token.IsKeyword("all")) return {KeyKind::kKeyword, "all"};
+  if (token.IsGroupMembership()) return {KeyKind::kGroup, std::string_view(token.text).substr(1)};
+  return {KeyKind::kName, token.text};
 }
 
 // A (database key, user key) pair as one number: keys are interned once per analysis, so that
@@ -172,59 +178,68 @@ using PairKey = std::uint64_t;
 class KeyIds {
  public:
   std::uint32_t Id(const TokenKey& key) {
-    // Looked up through one reused buffer: only a key seen for the first time is allocated.
-    scratch_.assign(key.kind);
-    scratch_.append(key.text);
-    if (const auto found = ids_.find(scratch_); found != ids_.end()) return found->second;
-    return ids_.emplace(scratch_, static_cast<std::uint32_t>(ids_.size())).first->second;
+    // One table per kind, looked up by the token's own text: only a key seen for the first time
+    // is copied.
+    absl::flat_hash_map<std::string, std::uint32_t>& ids = ids_[static_cast<size_t>(key.kind)];
+    // (absl's own string_view: this build of absl does not take std's in a lookup.)
+    const absl::string_view text(key.text.data(), key.text.size());
+    if (const auto found = ids.find(text); found != ids.end()) return found->second;
+    return ids.emplace(std::string(key.text), next_id_++).first->second;
   }
 
  private:
-  std::unordered_map<std::string, std::uint32_t> ids_;
-  std::string scratch_;
+  std::array<absl::flat_hash_map<std::string, std::uint32_t>, 4> ids_;
+  std::uint32_t next_id_ = 0;
 };
 
-// The keys whose connections include every connection of a key. `all` matches every database
-// but not physical replication, which only the `replication` keyword matches; +g matches the
-// role g itself. Anything subtler (sameuser, regexes) is covered by an identical token only:
-// pgward never claims coverage it cannot prove.
-std::vector<std::uint32_t> DominatingDatabases(const TokenKey& key, KeyIds& ids) {
+// The keys whose connections include every connection of a key, the key itself first: at most
+// three, kept in place (every database and user of every line has them).
+using DominatingKeys = absl::InlinedVector<std::uint32_t, 3>;
+
+// `all` matches every database but not physical replication, which only the `replication`
+// keyword matches; +g matches the role g itself. Anything subtler (sameuser, regexes) is
+// covered by an identical token only: pgward never claims coverage it cannot prove.
+DominatingKeys DominatingDatabases(const TokenKey& key, KeyIds& ids) {
   const std::uint32_t self = ids.Id(key);
-  if (key.kind == "k:" && (key.text == "all" || key.text == "replication")) return {self};
-  return {self, ids.Id({"k:", "all"})};
+  if (key.kind == KeyKind::kKeyword && (key.text == "all" || key.text == "replication")) {
+    return {self};
+  }
+  return {self, ids.Id({KeyKind::kKeyword, "all"})};
 }
 
-std::vector<std::uint32_t> DominatingUsers(const TokenKey& key, KeyIds& ids) {
+DominatingKeys DominatingUsers(const TokenKey& key, KeyIds& ids) {
   const std::uint32_t self = ids.Id(key);
-  if (key.kind == "k:" && key.text == "all") return {self};
-  if (key.kind == "n:") return {self, ids.Id({"g:", key.text}), ids.Id({"k:", "all"})};
-  return {self, ids.Id({"k:", "all"})};
+  if (key.kind == KeyKind::kKeyword && key.text == "all") return {self};
+  if (key.kind == KeyKind::kName) {
+    return {self, ids.Id({KeyKind::kGroup, key.text}), ids.Id({KeyKind::kKeyword, "all"})};
+  }
+  return {self, ids.Id({KeyKind::kKeyword, "all"})};
 }
 
 struct Pair {
   PairKey key = 0;
-  std::vector<PairKey> dominating;  // the pairs whose coverage includes this one's, itself too
+  // The pairs whose coverage includes this one's, itself too: at most two database keys times
+  // three user keys.
+  absl::InlinedVector<PairKey, 6> dominating;
 };
 
 std::vector<Pair> Pairs(const HbaRule& rule, KeyIds& ids) {
   // Each token's keys once, however many pairs it is part of.
-  std::vector<std::vector<std::uint32_t>> users;
+  std::vector<DominatingKeys> users;
   users.reserve(rule.users.size());
   for (const Token& user : rule.users) users.push_back(DominatingUsers(UserKey(user), ids));
   std::vector<Pair> pairs;
   pairs.reserve(rule.databases.size() * rule.users.size());
   for (const Token& database_token : rule.databases) {
-    const std::vector<std::uint32_t> databases =
-        DominatingDatabases(DatabaseKey(database_token), ids);
-    for (const std::vector<std::uint32_t>& user : users) {
-      Pair pair{PairKey{databases.front()} << 32 | user.front(), {}};
-      pair.dominating.reserve(databases.size() * user.size());
+    const DominatingKeys databases = DominatingDatabases(DatabaseKey(database_token), ids);
+    for (const DominatingKeys& user : users) {
+      Pair& pair = pairs.emplace_back();
+      pair.key = PairKey{databases.front()} << 32 | user.front();
       for (const std::uint32_t dominating_database : databases) {
         for (const std::uint32_t dominating_user : user) {
           pair.dominating.push_back(PairKey{dominating_database} << 32 | dominating_user);
         }
       }
-      pairs.push_back(std::move(pair));
     }
   }
   return pairs;
@@ -336,11 +351,18 @@ Coverage CoverageOf(const HbaRule& rule, const LocalNetworks& local) {
   return coverage;
 }
 
-// Coverage of earlier records, per space and per (database key, user key).
+// Some address spaces, each a set of them.
+using SpaceSet = std::array<bool, kSpaces>;
+
+// Coverage of earlier records in some spaces, per space and per (database key, user key).
 class CoverageIndex {
  public:
+  explicit CoverageIndex(const SpaceSet& spaces) : spaces_(spaces) {}
+
+  // Adds the record's coverage in the index's spaces.
   void Add(const Coverage& coverage, const std::vector<Pair>& pairs, size_t record) {
     for (const Target& target : coverage.targets) {
+      if (!spaces_[target.space]) continue;
       for (const Pair& pair : pairs) {
         Entry& entry = entries_[target.space][pair.key];
         // Owners are disjoint: each address belongs to the first record that covered it.
@@ -370,7 +392,7 @@ class CoverageIndex {
   // that hold the cursor, a few steps in O(log n) each, however many spans the sets have.
   bool FullyCovered(const Target& target, const std::vector<Pair>& pairs) const {
     for (const Pair& pair : pairs) {
-      const std::vector<const SpanSet*> sets = Sets(target.space, pair);
+      const SpanSets sets = Sets(target.space, pair);
       IpNumber cursor = target.span.low;
       while (true) {
         std::optional<IpNumber> reach;
@@ -412,8 +434,10 @@ class CoverageIndex {
     std::pmr::map<IpNumber, std::pair<IpNumber, size_t>> owners;  // low -> (high, record)
   };
 
-  std::vector<const SpanSet*> Sets(size_t space, const Pair& pair) const {
-    std::vector<const SpanSet*> sets;
+  using SpanSets = absl::InlinedVector<const SpanSet*, 6>;  // one per dominating pair at most
+
+  SpanSets Sets(size_t space, const Pair& pair) const {
+    SpanSets sets;
     for (const PairKey key : pair.dominating) {
       const auto entry = entries_[space].find(key);
       if (entry != entries_[space].end()) sets.push_back(&entry->second.spans);
@@ -424,6 +448,7 @@ class CoverageIndex {
   // Every node of the index comes from one arena, released at once with it: an index of a large
   // file holds millions of small nodes, which malloc would free one by one. Nodes erased while
   // spans merge are not reused; there are at most as many as were inserted.
+  SpaceSet spaces_;
   std::pmr::monotonic_buffer_resource memory_;
   std::vector<std::pmr::unordered_map<PairKey, Entry>> entries_ = [this] {
     std::vector<std::pmr::unordered_map<PairKey, Entry>> entries;
@@ -633,34 +658,108 @@ void AddReplicationReach(const Coverage& coverage, const std::vector<Pair>& pair
   }
 }
 
-}  // namespace
+// The records as every sweep reads them, made once.
+struct SweepInput {
+  const HbaFile& file;
+  const std::vector<Coverage>& coverages;  // per record of the map
+  const std::vector<std::vector<Pair>>& pairs;
+  std::uint32_t replication_key = 0;
+};
 
-AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks) {
-  AccessMap map;
-  CoverageIndex index;
-  CoverageIndex rejects;  // plaintext-applicable reject records, wherever they are
-  std::vector<Coverage> coverages;
-  std::vector<std::vector<Pair>> all_pairs;
-  KeyIds key_ids;
-  const std::uint32_t replication_key = key_ids.Id({"k:", "replication"});
-  map.records.reserve(file.rules.size());
-  coverages.reserve(file.rules.size());
-  all_pairs.reserve(file.rules.size());
-  for (size_t i = 0; i < file.rules.size(); ++i) {
-    const HbaRule& rule = file.rules[i];
-    if (!Loads(rule)) {
-      map.file_loads = false;
-      continue;
+// One target of a record where the record is the first match somewhere: a span of it, or, for a
+// symbolic record, the target as a whole (no range).
+struct TargetReach {
+  std::uint32_t record = 0;
+  std::uint32_t target = 0;  // in the record's coverage: the order the records' lists keep
+  ConnectionKind kind = ConnectionKind::kLocal;
+  std::optional<IpRange> range;
+};
+
+// A record (index) starts (true) or stops being reachable at an address.
+using Event = std::pair<IpNumber, std::pair<bool, size_t>>;
+
+// What the first-match sweep of some address spaces finds.
+struct SpacesSweep {
+  std::vector<TargetReach> reach;  // by record, then target
+  std::vector<bool> reached;       // per record: the first match somewhere in these spaces
+  // Per record not reached here: the earlier records that cover it (record indexes), by record.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> shadowers;
+  // Where each of these spaces' records start and stop being reachable, in address order.
+  std::array<std::vector<Event>, kSpaces> events;
+};
+
+// The spaces swept side by side: a record's reach in one space depends on the earlier records'
+// coverage of that space alone. Each connection kind is one sweep; the plaintext one also decides
+// the explicit rejects and physical replication, which are about plaintext connections only.
+constexpr size_t kSweeps = 3;
+
+constexpr std::array<SpaceSet, kSweeps> kSweepSpaces = {
+    SpaceSet{true, true, true, false, false, false, false},   // local, plaintext TCP
+    SpaceSet{false, false, false, true, true, false, false},  // TLS
+    SpaceSet{false, false, false, false, false, true, true},  // GSSAPI encryption
+};
+
+constexpr SpaceSet kPlaintextSpaces = {false, true, true, false, false, false, false};
+
+// The partition of one space, appended to `ranges`: where the records are reachable there, in
+// address order (`events`, sorted).
+void Partition(size_t space, const std::vector<Event>& events, const HbaFile& file,
+               const AccessMap& map, std::vector<AccessRange>& ranges) {
+  std::set<size_t> active;
+  const IpNumber last = space == kLocalSpace ? 0 : MaxNumber(FamilyOf(space));
+  auto emit = [&](IpNumber low, IpNumber high) {
+    AccessRange& range = ranges.emplace_back();
+    range.kind = KindOf(space);
+    if (space == kLocalSpace) {
+      range.label = "local";
+    } else {
+      range.range = ToRange(space, {low, high});
+      range.label = FormatIpRange(*range.range);
     }
-    RecordAccess record;
-    record.rule_index = i;
-    Coverage coverage = CoverageOf(rule, local_networks);
-    std::vector<Pair> pairs = Pairs(rule, key_ids);
-    record.definite_address = coverage.definite;
-    record.symbolic_label = coverage.label;
+    for (size_t r : active) range.rules.push_back(map.records[r].rule_index);
+    range.ends_with_catch_all =
+        !active.empty() && IsCatchAll(file.rules[map.records[*active.rbegin()].rule_index]);
+  };
+  IpNumber cursor = 0;
+  for (size_t e = 0; e < events.size();) {
+    const IpNumber position = events[e].first;
+    if (position > cursor) emit(cursor, position - 1);
+    for (; e < events.size() && events[e].first == position; ++e) {
+      if (events[e].second.first) {
+        active.insert(events[e].second.second);
+      } else {
+        active.erase(events[e].second.second);
+      }
+    }
+    cursor = position;
+  }
+  emit(cursor, last);
+}
+
+// The first match in `spaces`, record by record in file order, against the earlier records'
+// coverage there. Writes only the plaintext fields of `map`'s records (replication,
+// plaintext_not_rejected), and those only when `spaces` are the plaintext ones: the sweeps of
+// other spaces may run beside it.
+void FirstMatches(const SpaceSet& spaces, const SweepInput& input, AccessMap& map,
+                  SpacesSweep& sweep) {
+  const bool plaintext = spaces[SpaceOf(ConnectionKind::kTcpPlaintext, IpFamily::kV4)];
+  CoverageIndex index(spaces);
+  CoverageIndex rejects(
+      kPlaintextSpaces);  // plaintext-applicable reject records, wherever they are
+  sweep.reached.resize(map.records.size());
+  std::set<size_t> shadowers;
+  for (size_t r = 0; r < map.records.size(); ++r) {
+    const Coverage& coverage = input.coverages[r];
+    const std::vector<Pair>& pairs = input.pairs[r];
+    const auto reach = [&](size_t t, std::optional<IpRange> range) {
+      sweep.reach.push_back({static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(t),
+                             KindOf(coverage.targets[t].space), range});
+    };
     bool reachable = false;
-    std::set<size_t> shadowers;
-    for (const Target& target : coverage.targets) {
+    shadowers.clear();
+    for (size_t t = 0; t < coverage.targets.size(); ++t) {
+      const Target& target = coverage.targets[t];
+      if (!spaces[target.space]) continue;
       if (!coverage.definite) {
         // A symbolic record is shadowed only where its whole possible space is covered.
         if (index.FullyCovered(target, pairs)) {
@@ -668,10 +767,7 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
           continue;
         }
         reachable = true;
-        if (std::find(record.symbolic_reachable.begin(), record.symbolic_reachable.end(),
-                      KindOf(target.space)) == record.symbolic_reachable.end()) {
-          record.symbolic_reachable.push_back(KindOf(target.space));
-        }
+        reach(t, std::nullopt);
         continue;
       }
       const Spans open = Subtract(target.span, index.Covered(target, pairs));
@@ -680,59 +776,160 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
         continue;
       }
       reachable = true;
-      for (const Span& span : open) {
-        record.reachable.emplace_back(KindOf(target.space), ToRange(target.space, span));
-      }
+      for (const Span& span : open) reach(t, ToRange(target.space, span));
     }
-    AddReplicationReach(coverage, pairs, replication_key, index, record);
-    record.shadowed = !reachable;
-    if (record.shadowed) {
-      for (size_t shadower : shadowers)
-        record.shadowed_by.push_back(map.records[shadower].rule_index);
+    if (plaintext) {
+      AddReplicationReach(coverage, pairs, input.replication_key, index, map.records[r]);
+    }
+    sweep.reached[r] = reachable;
+    if (!reachable) {
+      for (const size_t shadower : shadowers) {
+        sweep.shadowers.emplace_back(r, static_cast<std::uint32_t>(shadower));
+      }
     }
     if (coverage.definite) {
-      index.Add(coverage, pairs, map.records.size());
-      if (rule.method == AuthMethod::kReject) {
-        Coverage plaintext;
-        for (const Target& target : coverage.targets) {
-          if (KindOf(target.space) == ConnectionKind::kTcpPlaintext) {
-            plaintext.targets.push_back(target);
-          }
-        }
-        rejects.Add(plaintext, pairs, map.records.size());
+      index.Add(coverage, pairs, r);
+      if (plaintext && input.file.rules[map.records[r].rule_index].method == AuthMethod::kReject) {
+        rejects.Add(coverage, pairs, r);
       }
     }
-    map.records.push_back(std::move(record));
-    coverages.push_back(std::move(coverage));
-    all_pairs.push_back(std::move(pairs));
   }
+  if (!plaintext) return;
 
   // hostssl records: where would a plaintext connection of theirs be explicitly refused?
   for (size_t r = 0; r < map.records.size(); ++r) {
     RecordAccess& record = map.records[r];
-    if (file.rules[record.rule_index].type != ConnectionType::kHostSsl ||
+    if (input.file.rules[record.rule_index].type != ConnectionType::kHostSsl ||
         !record.definite_address) {
       continue;
     }
-    for (const Target& target : coverages[r].targets) {
-      const Target plaintext{SpaceOf(ConnectionKind::kTcpPlaintext, FamilyOf(target.space)),
-                             target.span};
-      for (const Span& span : Subtract(target.span, rejects.Covered(plaintext, all_pairs[r]))) {
+    for (const Target& target : input.coverages[r].targets) {
+      const Target as_plaintext{SpaceOf(ConnectionKind::kTcpPlaintext, FamilyOf(target.space)),
+                                target.span};
+      for (const Span& span :
+           Subtract(target.span, rejects.Covered(as_plaintext, input.pairs[r]))) {
         record.plaintext_not_rejected.push_back(ToRange(target.space, span));
       }
     }
   }
+}
 
-  // The partition of each space: sweep the reachable spans of every record.
-  std::array<std::vector<std::pair<IpNumber, std::pair<bool, size_t>>>, kSpaces> events;
-  for (size_t r = 0; r < map.records.size(); ++r) {
-    for (const auto& [kind, range] : map.records[r].reachable) {
-      const size_t space = SpaceOf(kind, range.first.family);
-      const IpNumber low = ToIpNumber(range.first), high = ToIpNumber(range.last);
-      events[space].push_back({low, {true, r}});
-      if (high != MaxNumber(FamilyOf(space))) events[space].push_back({high + 1, {false, r}});
+// The first matches in `spaces`, then the events of their partition, sorted.
+SpacesSweep Sweep(const SpaceSet& spaces, const SweepInput& input, AccessMap& map) {
+  SpacesSweep sweep;
+  FirstMatches(spaces, input, map, sweep);
+  for (const TargetReach& reach : sweep.reach) {
+    if (!reach.range) continue;
+    const size_t space = SpaceOf(reach.kind, reach.range->first.family);
+    const IpNumber low = ToIpNumber(reach.range->first), high = ToIpNumber(reach.range->last);
+    sweep.events[space].push_back({low, {true, reach.record}});
+    if (high != MaxNumber(FamilyOf(space))) {
+      sweep.events[space].push_back({high + 1, {false, reach.record}});
     }
   }
+  for (std::vector<Event>& events : sweep.events) std::sort(events.begin(), events.end());
+  return sweep;
+}
+
+// Each record's reach and shadowing from every sweep, its targets back in their order.
+void MergeSweeps(const std::array<SpacesSweep, kSweeps>& sweeps, AccessMap& map) {
+  std::array<size_t, kSweeps> next_reach{}, next_shadower{};
+  std::vector<const TargetReach*> reach;
+  std::vector<std::uint32_t> shadowers;
+  for (size_t r = 0; r < map.records.size(); ++r) {
+    RecordAccess& record = map.records[r];
+    bool reachable = false;
+    reach.clear();
+    shadowers.clear();
+    for (size_t s = 0; s < kSweeps; ++s) {
+      const SpacesSweep& sweep = sweeps[s];
+      reachable = reachable || sweep.reached[r];
+      for (; next_reach[s] < sweep.reach.size() && sweep.reach[next_reach[s]].record == r;
+           ++next_reach[s]) {
+        reach.push_back(&sweep.reach[next_reach[s]]);
+      }
+      for (; next_shadower[s] < sweep.shadowers.size() &&
+             sweep.shadowers[next_shadower[s]].first == r;
+           ++next_shadower[s]) {
+        shadowers.push_back(sweep.shadowers[next_shadower[s]].second);
+      }
+    }
+    // A target's spans are together and in order, in one sweep's list: by target, then place.
+    std::sort(reach.begin(), reach.end(), [](const TargetReach* a, const TargetReach* b) {
+      return std::tie(a->target, a) < std::tie(b->target, b);
+    });
+    for (const TargetReach* target : reach) {
+      if (target->range) {
+        record.reachable.emplace_back(target->kind, *target->range);
+      } else if (std::find(record.symbolic_reachable.begin(), record.symbolic_reachable.end(),
+                           target->kind) == record.symbolic_reachable.end()) {
+        record.symbolic_reachable.push_back(target->kind);
+      }
+    }
+    record.shadowed = !reachable;
+    if (record.shadowed) {
+      std::sort(shadowers.begin(), shadowers.end());
+      shadowers.erase(std::unique(shadowers.begin(), shadowers.end()), shadowers.end());
+      for (const std::uint32_t shadower : shadowers) {
+        record.shadowed_by.push_back(map.records[shadower].rule_index);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks) {
+  AccessMap map;
+  std::vector<Coverage> coverages;
+  std::vector<std::vector<Pair>> pairs;
+  KeyIds key_ids;
+  const std::uint32_t replication_key = key_ids.Id({KeyKind::kKeyword, "replication"});
+  map.records.reserve(file.rules.size());
+  coverages.reserve(file.rules.size());
+  pairs.reserve(file.rules.size());
+  for (size_t i = 0; i < file.rules.size(); ++i) {
+    const HbaRule& rule = file.rules[i];
+    if (!Loads(rule)) {
+      map.file_loads = false;
+      continue;
+    }
+    RecordAccess& record = map.records.emplace_back();
+    record.rule_index = i;
+    Coverage& coverage = coverages.emplace_back(CoverageOf(rule, local_networks));
+    record.definite_address = coverage.definite;
+    record.symbolic_label = coverage.label;
+    pairs.push_back(Pairs(rule, key_ids));
+  }
+
+  // The sweeps run side by side once a file is large enough to be worth threads (a fleet's
+  // files are mostly small): the analysis of a large file was a fifth of a scan's time with
+  // nothing else to do.
+  const SweepInput input{file, coverages, pairs, replication_key};
+  std::array<SpacesSweep, kSweeps> sweeps;
+  {
+    constexpr size_t kRecordsWorthThreads = 1 << 10;
+    std::array<std::jthread, kSweeps - 1> others;
+    for (size_t s = 1; s < kSweeps; ++s) {
+      const auto sweep = [&, s] { sweeps[s] = Sweep(kSweepSpaces[s], input, map); };
+      if (map.records.size() >= kRecordsWorthThreads) {
+        others[s - 1] = StartOrRun(sweep);
+      } else {
+        sweep();
+      }
+    }
+    sweeps[0] = Sweep(kSweepSpaces[0], input, map);
+  }
+  MergeSweeps(sweeps, map);
+  // What only the sweeps read is released before the ranges are gathered: on a large file, the
+  // peak of the analysis is here.
+  for (SpacesSweep& sweep : sweeps) {
+    std::vector<TargetReach>().swap(sweep.reach);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>>().swap(sweep.shadowers);
+  }
+  std::vector<Coverage>().swap(coverages);
+  std::vector<std::vector<Pair>>().swap(pairs);
+
   // At most a range per event and space, one more per space, and one per symbolic entry:
   // reserved at once, as the vector of a large file grows to a hundred megabytes, and each
   // regrowth copies it into memory the kernel must first clear. The bound is linear in the
@@ -741,71 +938,17 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
   // whole scan: this bound 282-286 MB, the exact count of distinct positions 325-333 MB, no
   // reservation 299-309 MB (where later allocations land moves the peak).
   size_t most_ranges = 0;
-  for (size_t space = 0; space < kSpaces; ++space) most_ranges += 1 + events[space].size();
-  // The spaces' events are sorted side by side, the largest lists first shared out between this
-  // thread and one more: sorting was two fifths of a large file's analysis, which ran alone
-  // once the rules' rows were made. A small file's (a fleet's many) are not worth a thread.
-  {
-    std::array<size_t, kSpaces> largest_first;
-    std::iota(largest_first.begin(), largest_first.end(), 0);
-    std::sort(largest_first.begin(), largest_first.end(),
-              [&](size_t a, size_t b) { return events[a].size() > events[b].size(); });
-    std::array<bool, kSpaces> elsewhere{};
-    size_t here = 0, there = 0;
-    for (const size_t space : largest_first) {
-      elsewhere[space] = there < here;
-      (elsewhere[space] ? there : here) += events[space].size();
-    }
-    const auto sort_spaces = [&](bool on_the_other_thread) {
-      for (size_t space = 0; space < kSpaces; ++space) {
-        if (elsewhere[space] == on_the_other_thread) {
-          std::sort(events[space].begin(), events[space].end());
-        }
-      }
-    };
-    constexpr size_t kEventsWorthAThread = 1 << 14;
-    std::jthread other;
-    if (there >= kEventsWorthAThread) {
-      other = StartOrRun([&] { sort_spaces(true); });
-    } else {
-      sort_spaces(true);
-    }
-    sort_spaces(false);
+  for (const SpacesSweep& sweep : sweeps) {
+    for (const std::vector<Event>& events : sweep.events) most_ranges += 1 + events.size();
   }
   for (const RecordAccess& record : map.records) most_ranges += record.symbolic_reachable.size();
   map.ranges.reserve(most_ranges);
   for (size_t space = 0; space < kSpaces; ++space) {
-    std::vector<std::pair<IpNumber, std::pair<bool, size_t>>>& list = events[space];
-    std::set<size_t> active;
-    const IpNumber last = space == kLocalSpace ? 0 : MaxNumber(FamilyOf(space));
-    auto emit = [&](IpNumber low, IpNumber high) {
-      AccessRange range;
-      range.kind = KindOf(space);
-      if (space == kLocalSpace) {
-        range.label = "local";
-      } else {
-        range.range = ToRange(space, {low, high});
-        range.label = FormatIpRange(*range.range);
-      }
-      for (size_t r : active) range.rules.push_back(map.records[r].rule_index);
-      range.ends_with_catch_all =
-          !active.empty() && IsCatchAll(file.rules[map.records[*active.rbegin()].rule_index]);
-      map.ranges.push_back(std::move(range));
-    };
-    IpNumber cursor = 0;
-    for (size_t e = 0; e < list.size();) {
-      const IpNumber position = list[e].first;
-      if (position > cursor) emit(cursor, position - 1);
-      for (; e < list.size() && list[e].first == position; ++e) {
-        if (list[e].second.first) {
-          active.insert(list[e].second.second);
-        } else {
-          active.erase(list[e].second.second);
-        }
-      }
-      cursor = position;
+    for (size_t s = 0; s < kSweeps; ++s) {
+      if (!kSweepSpaces[s][space]) continue;
+      Partition(space, sweeps[s].events[space], file, map, map.ranges);
+      std::vector<Event>().swap(sweeps[s].events[space]);
     }
-    emit(cursor, last);
   }
   for (const RecordAccess& record : map.records) {
     const size_t rule_index = record.rule_index;

@@ -13,17 +13,21 @@ std::vector<std::string> UnquotedTexts(const TokenList& tokens) {
   return texts;
 }
 
-void FillAddressColumns(const Address& address, FileRulesRow& row) {
+}  // namespace
+
+AddressColumns RenderAddress(const Address& address) {
+  AddressColumns columns;
   if (const auto* network = std::get_if<IpNetwork>(&address)) {
-    row.address = FormatIpAddress(network->address);
-    row.netmask = FormatIpAddress(network->mask);
+    columns.address = FormatIpAddress(network->address);
+    columns.netmask = FormatIpAddress(network->mask);
   } else if (const auto* symbolic = std::get_if<SymbolicAddress>(&address)) {
-    row.address = symbolic->text;
+    columns.address = symbolic->text;
   }
+  return columns;
 }
 
-std::optional<std::vector<std::string>> OptionTexts(const std::vector<Option>& options,
-                                                    SecretDisplay secrets) {
+std::optional<std::vector<std::string>> RenderOptions(const std::vector<Option>& options,
+                                                      SecretDisplay secrets) {
   if (options.empty()) return std::nullopt;
   std::vector<std::string> texts;
   texts.reserve(options.size());
@@ -33,8 +37,6 @@ std::optional<std::vector<std::string>> OptionTexts(const std::vector<Option>& o
   }
   return texts;
 }
-
-}  // namespace
 
 bool IsSecretOption(std::string_view name) {
   return name == "ldapbindpasswd" || name == "radiussecrets";
@@ -51,9 +53,11 @@ FileRulesRow RenderFileRule(const HbaRule& rule, int pg_version, SecretDisplay s
     row.type = std::string(ConnectionTypeName(rule.type));
     row.database = UnquotedTexts(rule.databases);
     row.user_name = UnquotedTexts(rule.users);
-    FillAddressColumns(rule.address, row);
+    AddressColumns address = RenderAddress(rule.address);
+    row.address = std::move(address.address);
+    row.netmask = std::move(address.netmask);
     row.auth_method = std::string(AuthMethodName(rule.method));
-    row.options = OptionTexts(rule.options, secrets);
+    row.options = RenderOptions(rule.options, secrets);
   }
   row.error = rule.error;
   return row;

@@ -21,6 +21,17 @@ inline constexpr char kMaskedSecret[] = "********";
 // Option names whose values are credentials.
 bool IsSecretOption(std::string_view name);
 
+// The view's address and netmask columns for a rule's address.
+struct AddressColumns {
+  std::optional<std::string> address;
+  std::optional<std::string> netmask;
+};
+AddressColumns RenderAddress(const Address& address);
+
+// The view's options column: each effective option as name=value, absent when there is none.
+std::optional<std::vector<std::string>> RenderOptions(const std::vector<Option>& options,
+                                                      SecretDisplay secrets);
+
 // The view's rows for `file` as PostgreSQL `pg_version` shows them: without rule_number and
 // file_name before 16.
 std::vector<FileRulesRow> RenderFileRules(const HbaFile& file, int pg_version,

@@ -200,6 +200,24 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
 
 namespace {
 
+// The few texts that rows repeat (types, methods, address kinds and families), each interned once
+// per file instead of once per row: a large file's rows are most of a scan's interning.
+class RepeatedTexts {
+ public:
+  explicit RepeatedTexts(ValuePool& pool) : pool_(pool) {}
+
+  ValueId operator()(std::string_view text) {
+    for (const auto& [known, id] : ids_) {
+      if (known == text) return id;
+    }
+    return ids_.emplace_back(std::string(text), pool_.InternString(text)).second;
+  }
+
+ private:
+  ValuePool& pool_;
+  std::vector<std::pair<std::string, ValueId>> ids_;  // a few dozen at most
+};
+
 // The hba_rule rows of `file`, without what the access map says of them.
 struct RuleRows {
   std::vector<size_t> rows;        // by rule index
@@ -228,6 +246,10 @@ RuleRows AddRuleRows(const HbaFile& file, const HbaContext& context, FactSet& fa
                f_error = FieldOf<FactKind::kHbaRule>("error"),
                f_pg_version = FieldOf<FactKind::kHbaRule>("pg_version");
   ValuePool& pool = facts.pool();
+  RepeatedTexts repeated(pool);
+  const auto set_repeated = [&](size_t row, size_t field, std::string_view text) {
+    table.SetInterned(row, field, FieldType::kString, repeated(text));
+  };
   RuleRows added{std::vector<size_t>(file.rules.size()),
                  std::vector<RuleValues>(file.rules.size())};
   std::vector<size_t>& fact_rows = added.rows;
@@ -235,8 +257,6 @@ RuleRows AddRuleRows(const HbaFile& file, const HbaContext& context, FactSet& fa
   table.Reserve(file.rules.size());
   for (size_t i = 0; i < file.rules.size(); ++i) {
     const HbaRule& rule = file.rules[i];
-    // The view's texts for the address, mask and options, as the server shows them.
-    const FileRulesRow view = RenderFileRule(rule, pg_version, SecretDisplay::kMask);
     RuleValues& shared = values[i];
     // Records of one file share its name: intern it once per file, not once per line.
     shared.file = i > 0 && rule.location.file == file.rules[i - 1].location.file
@@ -255,17 +275,19 @@ RuleRows AddRuleRows(const HbaFile& file, const HbaContext& context, FactSet& fa
     }
     if (!rule.parsed) continue;
 
-    table.SetString(row, f_type, ConnectionTypeName(rule.type));
+    set_repeated(row, f_type, ConnectionTypeName(rule.type));
     shared.databases = InternTokens(pool, rule.databases);
     shared.users = InternTokens(pool, rule.users);
-    shared.method = pool.InternString(AuthMethodName(rule.method));
+    shared.method = repeated(AuthMethodName(rule.method));
     table.SetInterned(row, f_databases, FieldType::kStringList, shared.databases);
     table.SetInterned(row, f_users, FieldType::kStringList, shared.users);
+    // The view's texts for the address and mask, as the server shows them.
+    const AddressColumns view = RenderAddress(rule.address);
     if (view.address) table.SetString(row, f_address, *view.address);
     if (view.netmask) table.SetString(row, f_netmask, *view.netmask);
     if (const auto* network = std::get_if<IpNetwork>(&rule.address)) {
-      table.SetString(row, f_kind, "cidr");
-      table.SetString(row, f_family, network->address.family == IpFamily::kV4 ? "ipv4" : "ipv6");
+      set_repeated(row, f_kind, "cidr");
+      set_repeated(row, f_family, network->address.family == IpFamily::kV4 ? "ipv4" : "ipv6");
       // The rule matches address & mask == network & mask: a range only for contiguous masks.
       if (std::optional<int> prefix = MaskPrefixLength(network->mask)) {
         table.SetInteger(row, f_prefix, *prefix);
@@ -277,13 +299,15 @@ RuleRows AddRuleRows(const HbaFile& file, const HbaContext& context, FactSet& fa
                         view.address.value_or("") + "/" + view.netmask.value_or(""));
       }
     } else if (const auto* symbolic = std::get_if<SymbolicAddress>(&rule.address)) {
-      table.SetString(row, f_kind, SymbolicKindName(symbolic->kind));
+      set_repeated(row, f_kind, SymbolicKindName(symbolic->kind));
       table.SetString(row, f_network, symbolic->text);
     }
     table.SetInterned(row, f_method, FieldType::kString, shared.method);
-    if (view.options) table.SetStringList(row, f_options, *view.options);
+    if (const auto options = RenderOptions(rule.options, SecretDisplay::kMask)) {
+      table.SetStringList(row, f_options, *options);
+    }
     if (rule.clientcert != ClientCert::kOff) {
-      table.SetString(row, f_clientcert, ClientCertName(rule.clientcert));
+      set_repeated(row, f_clientcert, ClientCertName(rule.clientcert));
     }
   }
   // load_hba(): a file without a single record (empty, comments only, or include directives

@@ -201,6 +201,7 @@ WaiversLoadResult LoadWaivers(const std::string& path, const std::set<std::strin
 std::vector<std::string> ApplyWaivers(const std::vector<Waiver>& waivers,
                                       std::vector<Finding>& findings, std::int64_t now) {
   std::vector<bool> used(waivers.size(), false);
+  std::vector<std::shared_ptr<const WaiverNote>> notes(waivers.size());
   for (Finding& finding : findings) {
     // Missing evidence is never waived: a waiver accepts a known problem, not an unknown one.
     if (finding.status != FindingStatus::kFail) continue;
@@ -208,8 +209,11 @@ std::vector<std::string> ApplyWaivers(const std::vector<Waiver>& waivers,
       if (!Matches(waivers[i], finding)) continue;
       used[i] = true;
       const Waiver& waiver = waivers[i];
-      finding.waiver =
-          WaiverNote{waiver.justification, waiver.owner, waiver.expires, waiver.source};
+      if (!notes[i]) {
+        notes[i] = std::make_shared<const WaiverNote>(
+            WaiverNote{waiver.justification, waiver.owner, waiver.expires, waiver.source});
+      }
+      finding.waiver = notes[i];
       if (now > waiver.expires_at) {
         finding.note =
             "waiver " + waiver.source + " (" + waiver.owner + ") expired on " + waiver.expires;

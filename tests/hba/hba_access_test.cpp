@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <string>
 
 #include "engine/hba/access.h"
@@ -245,6 +246,86 @@ TEST(HbaExplainTest, FollowsTheServersChoice) {
   ConnectionAttempt replication = Attempt(K::kTcpTls, "10.1.1.1", "", "repl");
   replication.replication = true;
   EXPECT_EQ(MatchedLine(file, replication), 7);
+}
+
+// A large file (its spaces are swept side by side) against the one-connection explanation, which
+// walks the file as check_hba does: wherever a connection's first match is, the map must show
+// that record reachable there, for that connection's kind and address. The file is random but
+// fixed (seeded), dense with overlaps: few databases, users and addresses.
+TEST(HbaAccessTest, ALargeFileAgreesWithEachConnectionsFirstMatch) {
+  std::mt19937 random(20261206);
+  const auto pick = [&](const std::vector<std::string>& choices) {
+    return choices[std::uniform_int_distribution<size_t>(0, choices.size() - 1)(random)];
+  };
+  const auto number = [&](int low, int high) {
+    return std::uniform_int_distribution<int>(low, high)(random);
+  };
+  const std::vector<std::string> types = {"local",     "host",       "hostssl",
+                                          "hostnossl", "hostgssenc", "hostnogssenc"};
+  const std::vector<std::string> databases = {"all", "db1", "db2", "db1,db2", "\"all\""};
+  const std::vector<std::string> users = {"all", "u1", "u2", "+g1", "u1,+g1"};
+  const std::vector<std::string> methods = {"reject", "md5", "scram-sha-256", "trust"};
+  std::string text;
+  for (int line = 0; line < 3000; ++line) {
+    const std::string type = pick(types);
+    text += type + " " + pick(databases) + " " + pick(users) + " ";
+    if (type != "local") {
+      if (number(0, 3) == 0) {
+        text +=
+            "2001:db8::" + std::to_string(number(0, 9)) + "/" + std::to_string(number(120, 128));
+      } else {
+        text += "10.0." + std::to_string(number(0, 3)) + "." + std::to_string(number(0, 255)) +
+                "/" + std::to_string(number(22, 32));
+      }
+      text += " ";
+    }
+    text += pick(methods) + "\n";
+  }
+  const HbaFile file = Parse(text);
+  const AccessMap map = AnalyzeAccess(file, {});
+  ASSERT_TRUE(map.file_loads);
+  ASSERT_EQ(map.records.size(), 3000u);
+  std::vector<const RecordAccess*> by_rule(file.rules.size());
+  for (const RecordAccess& record : map.records) by_rule[record.rule_index] = &record;
+
+  const std::vector<ConnectionKind> kinds = {ConnectionKind::kLocal, ConnectionKind::kTcpPlaintext,
+                                             ConnectionKind::kTcpTls, ConnectionKind::kTcpGssEnc};
+  int matched = 0;
+  for (int attempt = 0; attempt < 3000; ++attempt) {
+    ConnectionAttempt connection;
+    connection.kind = kinds[number(0, 3)];
+    if (connection.kind != ConnectionKind::kLocal) {
+      connection.address = number(0, 3) == 0
+                               ? ParseIpAddress("2001:db8::" + std::to_string(number(0, 15)))
+                               : ParseIpAddress("10.0." + std::to_string(number(0, 4)) + "." +
+                                                std::to_string(number(0, 255)));
+    }
+    connection.database = pick({"db1", "db2", "db3"});
+    connection.user = pick({"u1", "u2", "u3"});
+    if (number(0, 1) == 0) connection.member_of = {"g1"};
+    const Explanation explanation = ExplainConnection(file, connection, {}, 17);
+    if (!explanation.matched) continue;
+    ++matched;
+    const size_t rule = *explanation.matched;
+    const RecordAccess& record = *by_rule[rule];
+    EXPECT_FALSE(record.shadowed) << "line " << file.rules[rule].location.line;
+    const IpAddress address = connection.address.value_or(IpAddress{});
+    const auto holds = [&](ConnectionKind kind, const std::optional<IpRange>& range) {
+      return kind == connection.kind &&
+             (connection.kind == ConnectionKind::kLocal || (range && range->Contains(address)));
+    };
+    EXPECT_TRUE(std::any_of(record.reachable.begin(), record.reachable.end(),
+                            [&](const auto& reach) { return holds(reach.first, reach.second); }))
+        << "line " << file.rules[rule].location.line << " is the first match but not reachable";
+    const auto range = std::find_if(map.ranges.begin(), map.ranges.end(),
+                                    [&](const AccessRange& r) { return holds(r.kind, r.range); });
+    ASSERT_NE(range, map.ranges.end());
+    EXPECT_NE(std::find(range->rules.begin(), range->rules.end(), rule), range->rules.end())
+        << "line " << file.rules[rule].location.line << " missing from " << range->label;
+    EXPECT_TRUE(std::is_sorted(range->rules.begin(), range->rules.end()));
+  }
+  // Most connections have a first match: the check above is not vacuous.
+  EXPECT_GT(matched, 1500);
 }
 
 TEST(HbaExplainTest, MalformedFileStillAnswersAndSaysItWouldNotLoad) {

@@ -144,8 +144,9 @@ ScanReport RichReport() {
                                "TLSv1.1 session from 10.0.0.9 as report_user (legacy-bi)", kDb1);
   waived.subject = ConnectionSubject("report_user", "legacy-bi");
   waived.fingerprint = "1b2c3d4e5f60718293a4b5c6d7e8f90a";
-  waived.waiver = WaiverNote{"legacy BI client, replacement planned in Q3", "dba-team",
-                             "2026-12-31", kRoot + "/waivers.yaml:4"};
+  waived.waiver = std::make_shared<const WaiverNote>(
+      WaiverNote{"legacy BI client, replacement planned in Q3", "dba-team", "2026-12-31",
+                 kRoot + "/waivers.yaml:4"});
 
   Finding undecided = MakeFinding(
       "PGW-CONN-002", Severity::kHigh, FindingStatus::kError,
@@ -167,7 +168,8 @@ ScanReport RichReport() {
                                 "local line for all on all trusts every local user", kHba,
                                 SourceLocation{kHba, 2});
   expired.fingerprint = "5f60718293a4b5c6d7e8f90a1b2c3d4e";
-  expired.waiver = WaiverNote{"sandbox only", "platform", "2026-01-31", kRoot + "/waivers.yaml:9"};
+  expired.waiver = std::make_shared<const WaiverNote>(
+      WaiverNote{"sandbox only", "platform", "2026-01-31", kRoot + "/waivers.yaml:9"});
   expired.note = "waiver expired on 2026-01-31";
 
   Finding endpoint =
@@ -250,8 +252,8 @@ ScanReport HostileReport() {
   Finding waived = finding;
   waived.status = FindingStatus::kWaived;
   waived.fingerprint = "8293a4b5c6d7e8f90a1b2c3d4e5f6071";
-  waived.waiver =
-      WaiverNote{"accepted ]]> because \x07" + application, role, "2026-12-31", "waivers.yaml:1"};
+  waived.waiver = std::make_shared<const WaiverNote>(
+      WaiverNote{"accepted ]]> because \x07" + application, role, "2026-12-31", "waivers.yaml:1"});
   report.findings = {finding, waived};
   report.checks = {{"PGW-CONN-001", server, 2, 2, 0}};
   report.errors = {{server, "cannot read \xc0\xaf" + application, std::nullopt}};
