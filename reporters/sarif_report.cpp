@@ -776,8 +776,10 @@ class RunBuilder {
     json.EndObject();
   }
 
+  // A result per line, as the JSON report writes a finding: a large run's results were half
+  // indentation, and GitHub caps a run's upload at 10 MB gzip-compressed.
   void WriteResult(JsonWriter& json, const Finding& finding) {
-    json.BeginObject();
+    json.BeginOneLineObject();
     json.Member("ruleId", finding.rule_id);
     if (std::optional<size_t> index = RuleIndex(finding.rule_id)) {
       json.IntMember("ruleIndex", static_cast<std::int64_t>(*index));
@@ -906,7 +908,7 @@ class RunBuilder {
   // The results of one rule left out past GitHub's limits, counted where the first one was.
   void WriteFoldedResult(JsonWriter& json, std::string_view rule_id,
                          const ResultPlan::Folded& folded) {
-    json.BeginObject();
+    json.BeginOneLineObject();
     json.Member("ruleId", rule_id);
     if (std::optional<size_t> index = RuleIndex(std::string(rule_id))) {
       json.IntMember("ruleIndex", static_cast<std::int64_t>(*index));
