@@ -71,7 +71,8 @@ void WriteSubject(JsonWriter& json, const std::optional<FindingSubject>& subject
   const FactTable& table = subject->table();
   const std::vector<JsonKey>& keys = subject_keys.Of(table.spec());
   FieldWriter value(json);
-  for (const size_t field : subject->Fields()) {
+  for (size_t field = 0; field < keys.size(); ++field) {
+    if (!subject->Shows(field)) continue;
     json.Key(keys[field]);
     VisitField(table, subject->row, field, value);
   }
@@ -313,7 +314,15 @@ void WriteDocument(JsonWriter& json, const ScanReport& report) {
   json.BeginArray();
   const Compliance none;
   SubjectKeys subject_keys;
-  for (const Finding& finding : report.findings) {
+  for (size_t i = 0; i < report.findings.size(); ++i) {
+    // The subject a few findings on, fetched while this one is written.
+    constexpr size_t kFetchedAhead = 8;
+    if (i + kFetchedAhead < report.findings.size()) {
+      if (const auto& ahead = report.findings[i + kFetchedAhead].subject) {
+        ahead->table().PrefetchRow(ahead->row);
+      }
+    }
+    const Finding& finding = report.findings[i];
     const auto compliance = compliance_of.find(finding.rule_id);
     WriteFinding(json, finding, compliance == compliance_of.end() ? none : *compliance->second,
                  subject_keys);

@@ -22,15 +22,6 @@ std::string_view SeverityName(Severity severity) {
   return "";
 }
 
-std::vector<size_t> FindingSubject::Fields() const {
-  std::vector<size_t> fields;
-  const FactTypeSpec& spec = table().spec();
-  for (size_t field = 0; field < spec.fields.size(); ++field) {
-    if (!(omit_volatile && spec.fields[field].is_volatile)) fields.push_back(field);
-  }
-  return fields;
-}
-
 std::optional<std::string> FindingSubject::Text(std::string_view field) const {
   const std::optional<size_t> index = table().spec().FieldIndex(field);
   if (!index || IsAbsent(table(), row, *index)) return std::nullopt;

@@ -53,8 +53,10 @@ struct FindingSubject {
   bool omit_volatile = false;
 
   const FactTable& table() const { return facts->table(kind); }
-  // The fields reports show, in the order the fact type declares them.
-  std::vector<size_t> Fields() const;
+  // Whether reports show the field (of the fact type's, which they show in its order).
+  bool Shows(size_t field) const {
+    return !(omit_volatile && table().spec().fields[field].is_volatile);
+  }
   // The field's value as text (FormatField); nullopt when the fact type has no such field or the
   // fact has no value for it.
   std::optional<std::string> Text(std::string_view field) const;

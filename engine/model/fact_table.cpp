@@ -44,6 +44,17 @@ void FactTable::ForEachColumn(Apply apply) {
   }
 }
 
+void FactTable::PrefetchRow(size_t row) const {
+  if (row >= sources_.size()) return;
+  for (size_t field = 0; field < columns_.size(); ++field) {
+    if (StoresIntegers(field)) {
+      __builtin_prefetch(columns_[field].integers.data() + row);
+    } else {
+      __builtin_prefetch(columns_[field].ids.data() + row);
+    }
+  }
+}
+
 size_t FactTable::AppendRow(FactSource source) {
   ForEachColumn([](auto& values) { values.push_back(AbsentIn(values)); });
   sources_.push_back(source);

@@ -62,6 +62,10 @@ class FactTable {
   std::optional<TlsVersion> Tls(size_t row, size_t field) const;
   std::optional<std::string_view> String(size_t row, size_t field) const;
   const FactSource& source(size_t row) const { return sources_[row]; }
+  // Asks the processor to fetch the row's value of every column before they are read: a report
+  // reads each finding's row across all the columns of its table, each an array of its own, and
+  // waited on memory for a third of its writing.
+  void PrefetchRow(size_t row) const;
 
   static constexpr std::int64_t kAbsentInteger = INT64_MIN;
   static std::optional<bool> DecodeBool(ValueId code);

@@ -101,8 +101,8 @@ TEST(EvaluatorTest, PooledPlaintextSessionsBecomeOneFindingWithACount) {
   EXPECT_EQ(pooled.message, "400 plaintext session(s) of billing from 10.0.0.5 (billing-api)");
   EXPECT_EQ(pooled.sample_pids, (std::vector<std::int64_t>{100, 101, 102, 103, 104}));
   ASSERT_TRUE(pooled.subject);
-  const std::vector<size_t> shown = pooled.subject->Fields();
-  EXPECT_EQ(std::count(shown.begin(), shown.end(), FieldOf<FactKind::kConnection>("pid")), 0);
+  EXPECT_FALSE(pooled.subject->Shows(FieldOf<FactKind::kConnection>("pid")));
+  EXPECT_TRUE(pooled.subject->Shows(FieldOf<FactKind::kConnection>("user")));
   EXPECT_EQ(pooled.subject->Text("user"), "billing");
   EXPECT_EQ(pooled.target, "db1");
   EXPECT_EQ(pooled.status, FindingStatus::kFail);
