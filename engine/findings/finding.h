@@ -53,7 +53,7 @@ struct FindingSubject {
   bool omit_volatile = false;
 
   const FactTable& table() const { return facts->table(kind); }
-  // Whether reports show the field (of the fact type's, which they show in its order).
+  // Whether reports show `field`, an index into the fact type's fields (shown in their order).
   bool Shows(size_t field) const {
     return !(omit_volatile && table().spec().fields[field].is_volatile);
   }

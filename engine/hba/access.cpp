@@ -8,9 +8,9 @@
 #include <array>
 #include <map>
 #include <memory_resource>
-#include <numeric>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <variant>
 
@@ -445,10 +445,10 @@ class CoverageIndex {
     return sets;
   }
 
+  SpaceSet spaces_;
   // Every node of the index comes from one arena, released at once with it: an index of a large
   // file holds millions of small nodes, which malloc would free one by one. Nodes erased while
   // spans merge are not reused; there are at most as many as were inserted.
-  SpaceSet spaces_;
   std::pmr::monotonic_buffer_resource memory_;
   std::vector<std::pmr::unordered_map<PairKey, Entry>> entries_ = [this] {
     std::vector<std::pmr::unordered_map<PairKey, Entry>> entries;
@@ -688,23 +688,29 @@ struct SpacesSweep {
   std::array<std::vector<Event>, kSpaces> events;
 };
 
-// The spaces swept side by side: a record's reach in one space depends on the earlier records'
-// coverage of that space alone. Each connection kind is one sweep; the plaintext one also decides
-// the explicit rejects and physical replication, which are about plaintext connections only.
-constexpr size_t kSweeps = 3;
+constexpr SpaceSet kPlaintextSpaces = {false, true, true, false, false, false, false};
 
-constexpr std::array<SpaceSet, kSweeps> kSweepSpaces = {
-    SpaceSet{true, true, true, false, false, false, false},   // local, plaintext TCP
-    SpaceSet{false, false, false, true, true, false, false},  // TLS
-    SpaceSet{false, false, false, false, false, true, true},  // GSSAPI encryption
+// The spaces swept side by side: a record's reach in one space depends on the earlier records'
+// coverage of that space alone. Local and plaintext TCP are one sweep, TLS one, GSSAPI encryption
+// one; the plaintext sweep also decides the explicit rejects and physical replication, which are
+// about plaintext connections only.
+struct SweepSpec {
+  SpaceSet spaces;
+  bool plaintext = false;
 };
 
-constexpr SpaceSet kPlaintextSpaces = {false, true, true, false, false, false, false};
+constexpr size_t kSweeps = 3;
+
+constexpr std::array<SweepSpec, kSweeps> kSweepSpecs = {
+    SweepSpec{{true, true, true, false, false, false, false}, true},
+    SweepSpec{{false, false, false, true, true, false, false}, false},
+    SweepSpec{{false, false, false, false, false, true, true}, false},
+};
 
 // The partition of one space, appended to `ranges`: where the records are reachable there, in
 // address order (`events`, sorted).
 void Partition(size_t space, const std::vector<Event>& events, const HbaFile& file,
-               const AccessMap& map, std::vector<AccessRange>& ranges) {
+               const std::vector<RecordAccess>& records, std::vector<AccessRange>& ranges) {
   std::set<size_t> active;
   const IpNumber last = space == kLocalSpace ? 0 : MaxNumber(FamilyOf(space));
   auto emit = [&](IpNumber low, IpNumber high) {
@@ -716,9 +722,9 @@ void Partition(size_t space, const std::vector<Event>& events, const HbaFile& fi
       range.range = ToRange(space, {low, high});
       range.label = FormatIpRange(*range.range);
     }
-    for (size_t r : active) range.rules.push_back(map.records[r].rule_index);
+    for (size_t r : active) range.rules.push_back(records[r].rule_index);
     range.ends_with_catch_all =
-        !active.empty() && IsCatchAll(file.rules[map.records[*active.rbegin()].rule_index]);
+        !active.empty() && IsCatchAll(file.rules[records[*active.rbegin()].rule_index]);
   };
   IpNumber cursor = 0;
   for (size_t e = 0; e < events.size();) {
@@ -736,16 +742,18 @@ void Partition(size_t space, const std::vector<Event>& events, const HbaFile& fi
   emit(cursor, last);
 }
 
-// The first match in `spaces`, record by record in file order, against the earlier records'
-// coverage there. Writes only the plaintext fields of `map`'s records (replication,
-// plaintext_not_rejected), and those only when `spaces` are the plaintext ones: the sweeps of
-// other spaces may run beside it.
-void FirstMatches(const SpaceSet& spaces, const SweepInput& input, AccessMap& map,
+// The first match in the sweep's spaces, record by record in file order, against the earlier
+// records' coverage there. Writes the plaintext fields of `map`'s records (replication,
+// plaintext_not_rejected) in the plaintext sweep, and nothing of `map` in the others: the sweeps
+// run side by side.
+void FirstMatches(const SweepSpec& spec, const SweepInput& input, AccessMap& map,
                   SpacesSweep& sweep) {
-  const bool plaintext = spaces[SpaceOf(ConnectionKind::kTcpPlaintext, IpFamily::kV4)];
+  const SpaceSet& spaces = spec.spaces;
+  const bool plaintext = spec.plaintext;
   CoverageIndex index(spaces);
-  CoverageIndex rejects(
-      kPlaintextSpaces);  // plaintext-applicable reject records, wherever they are
+  // Plaintext-applicable reject records, wherever they are.
+  std::optional<CoverageIndex> rejects;
+  if (plaintext) rejects.emplace(kPlaintextSpaces);
   sweep.reached.resize(map.records.size());
   std::set<size_t> shadowers;
   for (size_t r = 0; r < map.records.size(); ++r) {
@@ -790,7 +798,7 @@ void FirstMatches(const SpaceSet& spaces, const SweepInput& input, AccessMap& ma
     if (coverage.definite) {
       index.Add(coverage, pairs, r);
       if (plaintext && input.file.rules[map.records[r].rule_index].method == AuthMethod::kReject) {
-        rejects.Add(coverage, pairs, r);
+        rejects->Add(coverage, pairs, r);
       }
     }
   }
@@ -807,17 +815,17 @@ void FirstMatches(const SpaceSet& spaces, const SweepInput& input, AccessMap& ma
       const Target as_plaintext{SpaceOf(ConnectionKind::kTcpPlaintext, FamilyOf(target.space)),
                                 target.span};
       for (const Span& span :
-           Subtract(target.span, rejects.Covered(as_plaintext, input.pairs[r]))) {
+           Subtract(target.span, rejects->Covered(as_plaintext, input.pairs[r]))) {
         record.plaintext_not_rejected.push_back(ToRange(target.space, span));
       }
     }
   }
 }
 
-// The first matches in `spaces`, then the events of their partition, sorted.
-SpacesSweep Sweep(const SpaceSet& spaces, const SweepInput& input, AccessMap& map) {
+// The first matches in the sweep's spaces, then the events of their partition, sorted.
+SpacesSweep Sweep(const SweepSpec& spec, const SweepInput& input, AccessMap& map) {
   SpacesSweep sweep;
-  FirstMatches(spaces, input, map, sweep);
+  FirstMatches(spec, input, map, sweep);
   for (const TargetReach& reach : sweep.reach) {
     if (!reach.range) continue;
     const size_t space = SpaceOf(reach.kind, reach.range->first.family);
@@ -911,14 +919,14 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
     constexpr size_t kRecordsWorthThreads = 1 << 10;
     std::array<std::jthread, kSweeps - 1> others;
     for (size_t s = 1; s < kSweeps; ++s) {
-      const auto sweep = [&, s] { sweeps[s] = Sweep(kSweepSpaces[s], input, map); };
+      const auto sweep = [&, s] { sweeps[s] = Sweep(kSweepSpecs[s], input, map); };
       if (map.records.size() >= kRecordsWorthThreads) {
         others[s - 1] = StartOrRun(sweep);
       } else {
         sweep();
       }
     }
-    sweeps[0] = Sweep(kSweepSpaces[0], input, map);
+    sweeps[0] = Sweep(kSweepSpecs[0], input, map);
   }
   MergeSweeps(sweeps, map);
   // What only the sweeps read is released before the ranges are gathered: on a large file, the
@@ -945,8 +953,8 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
   map.ranges.reserve(most_ranges);
   for (size_t space = 0; space < kSpaces; ++space) {
     for (size_t s = 0; s < kSweeps; ++s) {
-      if (!kSweepSpaces[s][space]) continue;
-      Partition(space, sweeps[s].events[space], file, map, map.ranges);
+      if (!kSweepSpecs[s].spaces[space]) continue;
+      Partition(space, sweeps[s].events[space], file, map.records, map.ranges);
       std::vector<Event>().swap(sweeps[s].events[space]);
     }
   }

@@ -26,8 +26,8 @@ AddressColumns RenderAddress(const Address& address) {
   return columns;
 }
 
-std::optional<std::vector<std::string>> RenderOptions(const std::vector<Option>& options,
-                                                      SecretDisplay secrets) {
+std::optional<std::vector<std::string>> OptionTexts(const std::vector<Option>& options,
+                                                    SecretDisplay secrets) {
   if (options.empty()) return std::nullopt;
   std::vector<std::string> texts;
   texts.reserve(options.size());
@@ -57,7 +57,7 @@ FileRulesRow RenderFileRule(const HbaRule& rule, int pg_version, SecretDisplay s
     row.address = std::move(address.address);
     row.netmask = std::move(address.netmask);
     row.auth_method = std::string(AuthMethodName(rule.method));
-    row.options = RenderOptions(rule.options, secrets);
+    row.options = OptionTexts(rule.options, secrets);
   }
   row.error = rule.error;
   return row;

@@ -29,8 +29,8 @@ struct AddressColumns {
 AddressColumns RenderAddress(const Address& address);
 
 // The view's options column: each effective option as name=value, absent when there is none.
-std::optional<std::vector<std::string>> RenderOptions(const std::vector<Option>& options,
-                                                      SecretDisplay secrets);
+std::optional<std::vector<std::string>> OptionTexts(const std::vector<Option>& options,
+                                                    SecretDisplay secrets);
 
 // The view's rows for `file` as PostgreSQL `pg_version` shows them: without rule_number and
 // file_name before 16.

@@ -303,7 +303,7 @@ RuleRows AddRuleRows(const HbaFile& file, const HbaContext& context, FactSet& fa
       table.SetString(row, f_network, symbolic->text);
     }
     table.SetInterned(row, f_method, FieldType::kString, shared.method);
-    if (const auto options = RenderOptions(rule.options, SecretDisplay::kMask)) {
+    if (const auto options = OptionTexts(rule.options, SecretDisplay::kMask)) {
       table.SetStringList(row, f_options, *options);
     }
     if (rule.clientcert != ClientCert::kOff) {

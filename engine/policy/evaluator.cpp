@@ -317,35 +317,28 @@ Evaluation Evaluate(const std::vector<const Policy*>& policies,
     RunOnThreads(std::min<size_t>(workers, rules.size()), evaluate);
   }
   Evaluation evaluation;
-  std::vector<Finding>& findings = evaluation.findings;
+  // The findings' places sorted, by rule and index (ties keep rule order), then each finding
+  // moved once, from its rule's part into its place.
+  std::vector<std::pair<size_t, size_t>> order;
   size_t total = 0;
   for (const Evaluation& part : per_rule) total += part.findings.size();
-  findings.reserve(total);
-  for (Evaluation& part : per_rule) {
-    std::move(part.findings.begin(), part.findings.end(), std::back_inserter(findings));
-    std::move(part.checks.begin(), part.checks.end(), std::back_inserter(evaluation.checks));
-    part = Evaluation();  // each finding is held once at a time
+  order.reserve(total);
+  for (size_t r = 0; r < per_rule.size(); ++r) {
+    for (size_t i = 0; i < per_rule[r].findings.size(); ++i) order.emplace_back(r, i);
   }
-  // Sorted by index, then put in place by following the permutation's cycles: each finding is
-  // moved about once, and never copied.
-  std::vector<size_t> order(findings.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t left, size_t right) {
-    return FindingBefore(findings[left], findings[right]);
+  const auto at = [&](const std::pair<size_t, size_t>& place) -> Finding& {
+    return per_rule[place.first].findings[place.second];
+  };
+  std::stable_sort(order.begin(), order.end(), [&](const auto& left, const auto& right) {
+    return FindingBefore(at(left), at(right));
   });
-  std::vector<bool> placed(findings.size(), false);
-  for (size_t start = 0; start < findings.size(); ++start) {
-    if (placed[start]) continue;
-    Finding held = std::move(findings[start]);
-    size_t at = start;
-    while (order[at] != start) {
-      findings[at] = std::move(findings[order[at]]);
-      placed[at] = true;
-      at = order[at];
-    }
-    findings[at] = std::move(held);
-    placed[at] = true;
+  std::vector<Finding>& findings = evaluation.findings;
+  findings.reserve(order.size());
+  for (const std::pair<size_t, size_t>& place : order) findings.push_back(std::move(at(place)));
+  for (Evaluation& part : per_rule) {
+    std::move(part.checks.begin(), part.checks.end(), std::back_inserter(evaluation.checks));
   }
+  per_rule.clear();
   // The same problem twice in one target (two identical pg_hba.conf lines) keeps apart.
   // Counted over views first (no copy of each fingerprint), renamed once the views are gone.
   std::vector<int> ordinal(findings.size());

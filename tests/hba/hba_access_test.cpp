@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "engine/hba/access.h"
 #include "engine/hba/parser.h"
@@ -287,6 +288,34 @@ TEST(HbaAccessTest, ALargeFileAgreesWithEachConnectionsFirstMatch) {
   ASSERT_EQ(map.records.size(), 3000u);
   std::vector<const RecordAccess*> by_rule(file.rules.size());
   for (const RecordAccess& record : map.records) by_rule[record.rule_index] = &record;
+
+  // What the sweeps' merge must put back in order. Each record's reach by kind, then address (a
+  // CIDR record's targets are its kinds, in that order); its shadowers earlier than itself, in
+  // file order, and only when it is reachable nowhere.
+  for (const RecordAccess& record : map.records) {
+    EXPECT_TRUE(std::is_sorted(record.reachable.begin(), record.reachable.end()))
+        << "line " << file.rules[record.rule_index].location.line;
+    EXPECT_EQ(record.shadowed, record.reachable.empty());
+    EXPECT_TRUE(std::is_sorted(record.shadowed_by.begin(), record.shadowed_by.end()));
+    EXPECT_TRUE(record.shadowed_by.empty() || record.shadowed_by.back() < record.rule_index);
+    EXPECT_TRUE(record.shadowed || record.shadowed_by.empty());
+  }
+  // The ranges partition each kind's spaces, local first, then IPv4 before IPv6 for each kind,
+  // each space from its first address to its last without gap or overlap.
+  for (size_t i = 1; i < map.ranges.size(); ++i) {
+    const AccessRange& before = map.ranges[i - 1];
+    const AccessRange& range = map.ranges[i];
+    ASSERT_TRUE(range.range.has_value() || range.kind == ConnectionKind::kLocal) << range.label;
+    if (!before.range || !range.range) continue;
+    if (before.kind == range.kind && before.range->last.family == range.range->first.family) {
+      EXPECT_EQ(ToIpNumber(before.range->last) + 1, ToIpNumber(range.range->first)) << range.label;
+    } else {
+      EXPECT_TRUE(std::tie(before.kind, before.range->last.family) <
+                  std::tie(range.kind, range.range->first.family))
+          << range.label;
+      EXPECT_EQ(ToIpNumber(range.range->first), 0u) << range.label;
+    }
+  }
 
   const std::vector<ConnectionKind> kinds = {ConnectionKind::kLocal, ConnectionKind::kTcpPlaintext,
                                              ConnectionKind::kTcpTls, ConnectionKind::kTcpGssEnc};
