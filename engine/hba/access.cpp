@@ -290,7 +290,7 @@ struct Target {
 // (host names, samehost/samenet without the server's networks, non-prefix netmasks): such a
 // record is checked over the bound, and never counts as covering later records.
 struct Coverage {
-  std::vector<Target> targets;
+  absl::InlinedVector<Target, 3> targets;  // one per connection kind of a network, mostly
   bool definite = true;
   std::string label;
 };
