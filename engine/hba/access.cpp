@@ -702,9 +702,9 @@ struct SweepSpec {
 constexpr size_t kSweeps = 3;
 
 constexpr std::array<SweepSpec, kSweeps> kSweepSpecs = {
-    SweepSpec{{true, true, true, false, false, false, false}, true},
-    SweepSpec{{false, false, false, true, true, false, false}, false},
-    SweepSpec{{false, false, false, false, false, true, true}, false},
+    SweepSpec{{true, true, true, false, false, false, false}, true},    // local, plaintext TCP
+    SweepSpec{{false, false, false, true, true, false, false}, false},  // TLS
+    SweepSpec{{false, false, false, false, false, true, true}, false},  // GSSAPI encryption
 };
 
 // The partition of one space, appended to `ranges`: where the records are reachable there, in

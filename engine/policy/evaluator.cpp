@@ -106,9 +106,13 @@ class RuleEvaluator {
       if (groups_connections_) {
         Fold(row, status, variant);
       } else {
-        Emit(row, status, variant);
+        failed_.push_back({row, status, variant});
       }
     }
+    // The findings made once their number is known: a vector of findings grown one by one
+    // copies them at each doubling, into memory the kernel must first clear.
+    out_.findings.reserve(out_.findings.size() + failed_.size());
+    for (const Failed& failed : failed_) Emit(failed.row, failed.status, failed.variant);
     for (const Group& group : groups_) {
       Finding& finding = out_.findings[group.finding];
       finding.count = group.count;
@@ -244,6 +248,13 @@ class RuleEvaluator {
   std::map<std::string, RuleCheck> checks_;  // std::map: stable addresses for check_by_target_
   std::vector<RuleCheck*> check_by_target_;
   std::vector<Group> groups_;
+  // The facts that fail, in order, when each is a finding of its own (not folded).
+  struct Failed {
+    size_t row;
+    FindingStatus status;
+    const RuleVariant* variant;
+  };
+  std::vector<Failed> failed_;
   std::unordered_map<std::uint64_t, std::vector<size_t>> by_hash_;
 };
 
