@@ -46,6 +46,25 @@ std::string TokenText(const Token& token) {
 
 namespace {
 
+// The few texts that rows repeat (types, methods, address kinds and families, connection kinds),
+// each interned once per file instead of once per row: a large file's rows are most of a scan's
+// interning.
+class RepeatedTexts {
+ public:
+  explicit RepeatedTexts(ValuePool& pool) : pool_(pool) {}
+
+  ValueId operator()(std::string_view text) {
+    for (const auto& [known, id] : ids_) {
+      if (known == text) return id;
+    }
+    return ids_.emplace_back(std::string(text), pool_.InternString(text)).second;
+  }
+
+ private:
+  ValuePool& pool_;
+  std::vector<std::pair<std::string, ValueId>> ids_;  // a few dozen at most
+};
+
 std::string LineOf(const HbaRule& rule) {
   return *rule.location.file + ":" + std::to_string(rule.location.line);
 }
@@ -170,6 +189,7 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
   ValuePool& pool = facts.pool();
   const ValueId file_path = pool.InternString(file.path);
   const ValueId implicit_reject = pool.InternString("implicit-reject");
+  RepeatedTexts repeated(pool);
   std::vector<RangeValues> ranges;
   ranges.reserve(access.ranges.size());
   std::vector<ValueId> methods;
@@ -177,7 +197,7 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
     methods.clear();
     for (size_t rule : range.rules) methods.push_back(values[rule].method);
     if (!range.ends_with_catch_all) methods.push_back(implicit_reject);
-    ranges.push_back({pool.InternList(methods), pool.InternString(ConnectionKindName(range.kind)),
+    ranges.push_back({pool.InternList(methods), repeated(ConnectionKindName(range.kind)),
                       pool.InternString(range.label),
                       range.range ? pool.InternRange(*range.range) : kAbsent});
   }
@@ -199,24 +219,6 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
 }  // namespace
 
 namespace {
-
-// The few texts that rows repeat (types, methods, address kinds and families), each interned once
-// per file instead of once per row: a large file's rows are most of a scan's interning.
-class RepeatedTexts {
- public:
-  explicit RepeatedTexts(ValuePool& pool) : pool_(pool) {}
-
-  ValueId operator()(std::string_view text) {
-    for (const auto& [known, id] : ids_) {
-      if (known == text) return id;
-    }
-    return ids_.emplace_back(std::string(text), pool_.InternString(text)).second;
-  }
-
- private:
-  ValuePool& pool_;
-  std::vector<std::pair<std::string, ValueId>> ids_;  // a few dozen at most
-};
 
 // The hba_rule rows of `file`, without what the access map says of them.
 struct RuleRows {
