@@ -707,6 +707,13 @@ constexpr std::array<SweepSpec, kSweeps> kSweepSpecs = {
     SweepSpec{{false, false, false, false, false, true, true}, false},  // GSSAPI encryption
 };
 
+// The sweep whose spaces hold `space`: exactly one does.
+size_t SweepOf(size_t space) {
+  size_t sweep = 0;
+  while (!kSweepSpecs[sweep].spaces[space]) ++sweep;
+  return sweep;
+}
+
 // The partition of one space, appended to `ranges`: where the records are reachable there, in
 // address order (`events`, sorted).
 void Partition(size_t space, const std::vector<Event>& events, const HbaFile& file,
@@ -946,17 +953,15 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
   // whole scan: this bound 282-286 MB, the exact count of distinct positions 325-333 MB, no
   // reservation 299-309 MB (where later allocations land moves the peak).
   size_t most_ranges = 0;
-  for (const SpacesSweep& sweep : sweeps) {
-    for (const std::vector<Event>& events : sweep.events) most_ranges += 1 + events.size();
+  for (size_t space = 0; space < kSpaces; ++space) {
+    most_ranges += 1 + sweeps[SweepOf(space)].events[space].size();
   }
   for (const RecordAccess& record : map.records) most_ranges += record.symbolic_reachable.size();
   map.ranges.reserve(most_ranges);
   for (size_t space = 0; space < kSpaces; ++space) {
-    for (size_t s = 0; s < kSweeps; ++s) {
-      if (!kSweepSpecs[s].spaces[space]) continue;
-      Partition(space, sweeps[s].events[space], file, map.records, map.ranges);
-      std::vector<Event>().swap(sweeps[s].events[space]);
-    }
+    std::vector<Event>& events = sweeps[SweepOf(space)].events[space];
+    Partition(space, events, file, map.records, map.ranges);
+    std::vector<Event>().swap(events);
   }
   for (const RecordAccess& record : map.records) {
     const size_t rule_index = record.rule_index;
