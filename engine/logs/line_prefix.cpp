@@ -460,116 +460,9 @@ LinePrefix::LinePrefix(std::string_view prefix) {
   session_steps_ = Compile(session_only_at_);
 }
 
-std::vector<LinePrefix::Step> LinePrefix::Compile(std::size_t count) const {
-  std::vector<Step> steps;
-  for (std::size_t i = 0; i < count; ++i) {
-    const Element& element = elements_[i];
-    Step step{Step::Op::kFixed, static_cast<std::uint32_t>(i), 0};
-    switch (element.kind) {
-      case Kind::kLiteral:
-        step.op = Step::Op::kLiteral;
-        break;
-      case Kind::kTimestamp:
-        step.op = Step::Op::kTimestamp;
-        break;
-      case Kind::kTimestampMs:
-        step.op = Step::Op::kTimestampMs;
-        break;
-      case Kind::kDigits:
-        step.op = Step::Op::kDigits;
-        break;
-      case Kind::kText:
-      case Kind::kHost:
-        if (i + 1 < count && elements_[i + 1].kind == Kind::kLiteral &&
-            !elements_[i + 1].literal.empty()) {
-          step.op = element.kind == Kind::kHost ? Step::Op::kHostUntil : Step::Op::kTextUntil;
-          step.literal = static_cast<std::uint32_t>(++i);
-        } else {
-          step.op = Step::Op::kUndecided;
-        }
-        break;
-      default:
-        break;
-    }
-    steps.push_back(step);
-  }
-  return steps;
-}
-
-std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::string_view line,
-                                      PrefixFields& fields) const {
-  std::size_t at = 0;
-  for (const Step& step : steps) {
-    const Element& element = elements_[step.element];
-    const std::size_t padded_from = at;
-    at = SkipLeftPadding(element, line, at);
-    const std::size_t start = at;
-    switch (step.op) {
-      case Step::Op::kLiteral:
-        at = MatchLiteral(element, line, at);
-        if (at == kNoMatch) return kNoMatch;
-        continue;  // no field, no padding
-      case Step::Op::kTimestamp:
-        at = MatchTimestamp(line, at, false);
-        break;
-      case Step::Op::kTimestampMs:
-        at = MatchTimestamp(line, at, true);
-        break;
-      case Step::Op::kDigits:
-        at = MatchDigits(line, at);
-        break;
-      case Step::Op::kFixed:
-        at = MatchFixed(element, line, at);
-        break;
-      case Step::Op::kTextUntil:
-      case Step::Op::kHostUntil: {
-        const Element& next = elements_[step.literal];
-        if (step.op == Step::Op::kHostUntil && element.padding != 0 &&
-            !IsHostChar(next.literal[0])) {
-          // A padded host: all its characters (the literal cannot begin among them), then the
-          // padding's spaces, then the literal.
-          std::size_t host_end = at;
-          while (host_end < line.size() && IsHostChar(line[host_end])) ++host_end;
-          const std::size_t after = PaddedEnd(element, line, start - padded_from, at, host_end);
-          if (after == kNoMatch) return kNoMatch;
-          at = MatchLiteral(next, line, after);
-          if (at == kNoMatch) return kNoMatch;
-          Store(element, line.substr(start, host_end - start), true, fields);
-          continue;
-        }
-        const std::size_t end = FindNextLiteral(
-            next, line,
-            step.op == Step::Op::kHostUntil ? at : ShortestTextEnd(element, padded_from, at));
-        if (end == kNoMatch) return kNoMatch;
-        if (step.op == Step::Op::kHostUntil) {
-          // Host characters, then the spaces of a padding on the right, up to the literal.
-          std::size_t host_end = at;
-          while (host_end < end && IsHostChar(line[host_end])) ++host_end;
-          if (PaddedEnd(element, line, start - padded_from, at, host_end) != end) return kNoMatch;
-          Store(element, line.substr(at, host_end - at), true, fields);
-        } else {
-          // A padding's spaces are in the value (a right padding's before the literal): trimmed.
-          const std::string_view value = line.substr(at, end - at);
-          Store(element, element.padding != 0 ? Trim(value) : value, true, fields);
-        }
-        at = end + next.literal.size();
-        continue;
-      }
-      case Step::Op::kUndecided:
-        return kNoMatch;
-    }
-    if (at == kNoMatch) return kNoMatch;
-    if (element.field != Field::kNone) {
-      Store(element, line.substr(start, at - start), true, fields);
-    }
-    at = PaddedEnd(element, line, start - padded_from, start, at);
-    if (at == kNoMatch) return kNoMatch;
-  }
-  return SeverityFollows(line, at) ? at : kNoMatch;
-}
-
-void LinePrefix::Store(const Element& element, std::string_view value, bool matched,
-                       PrefixFields& fields) {
+// Inlined into the matchers, which call it for each value of each line.
+[[gnu::always_inline]] inline void LinePrefix::Store(const Element& element, std::string_view value,
+                                                     bool matched, PrefixFields& fields) {
   switch (element.field) {
     case Field::kNone:
       break;
@@ -607,6 +500,241 @@ void LinePrefix::Store(const Element& element, std::string_view value, bool matc
       fields.backend_type = value;
       break;
   }
+}
+
+std::vector<LinePrefix::Step> LinePrefix::Compile(std::size_t count) const {
+  std::vector<Step> steps;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Element& element = elements_[i];
+    Step step{Step::Op::kPadded, static_cast<std::uint32_t>(i), kNoLiteral};
+    const bool text = element.kind == Kind::kText || element.kind == Kind::kHost;
+    if (text) {
+      if (i + 1 >= count || elements_[i + 1].kind != Kind::kLiteral ||
+          elements_[i + 1].literal.empty()) {
+        steps.push_back({Step::Op::kUndecided, step.element, kNoLiteral});
+        continue;
+      }
+      step.literal = static_cast<std::uint32_t>(++i);
+    }
+    if (element.padding == 0) {
+      switch (element.kind) {
+        case Kind::kLiteral:
+          step.op = Step::Op::kLiteral;
+          break;
+        case Kind::kTimestamp:
+          step.op = Step::Op::kTimestamp;
+          break;
+        case Kind::kTimestampMs:
+          step.op = Step::Op::kTimestampMs;
+          break;
+        case Kind::kDigits:
+          step.op = Step::Op::kDigits;
+          break;
+        case Kind::kText:
+          step.op = Step::Op::kTextUntil;
+          break;
+        case Kind::kHost:
+          // A literal that may begin among the host's characters is looked for instead.
+          if (!IsHostChar(elements_[step.literal].literal[0])) step.op = Step::Op::kHostUntil;
+          break;
+        default:
+          step.op = Step::Op::kFixed;
+          break;
+      }
+    }
+    switch (element.kind == Kind::kEpoch ? Field::kNone : element.field) {
+      case Field::kTimestamp:
+        step.destination = &PrefixFields::timestamp;
+        step.also = Step::Also::kNotEpoch;
+        break;
+      case Field::kPid:
+        step.destination = &PrefixFields::pid;
+        break;
+      case Field::kSessionId:
+        step.destination = &PrefixFields::session_id;
+        break;
+      case Field::kUser:
+        step.destination = &PrefixFields::user;
+        break;
+      case Field::kDatabase:
+        step.destination = &PrefixFields::database;
+        break;
+      case Field::kApplication:
+        step.destination = &PrefixFields::application;
+        step.also = Step::Also::kApplicationMatched;
+        break;
+      case Field::kHost:
+        step.destination = &PrefixFields::client;
+        break;
+      case Field::kBackendType:
+        step.destination = &PrefixFields::backend_type;
+        break;
+      case Field::kNone:
+      case Field::kHostAndPort:
+        break;
+    }
+    const std::uint32_t literal = element.kind == Kind::kLiteral ? step.element : step.literal;
+    if (literal != kNoLiteral) {
+      const Element& matched = elements_[literal];
+      step.literal_size = static_cast<std::uint32_t>(matched.literal.size());
+      if (step.literal_size > 16) step.op = Step::Op::kPadded;
+      std::copy(std::begin(matched.words), std::end(matched.words), step.words);
+      std::copy(std::begin(matched.word_masks), std::end(matched.word_masks), step.word_masks);
+    }
+    steps.push_back(step);
+  }
+  return steps;
+}
+
+namespace {
+
+using Step = LinePrefix::Step;
+
+// Whether the step's literal (1 to 16 bytes) starts at `at`: two words compared where the line
+// has 16 bytes left, each byte of `literal` otherwise.
+[[gnu::always_inline]] inline bool StepLiteralAt(const Step& step, const std::string& literal,
+                                                 std::string_view line, std::size_t at) {
+  if (line.size() - at >= 16) {
+    return (((Load8(line.data() + at) ^ step.words[0]) & step.word_masks[0]) |
+            ((Load8(line.data() + at + 8) ^ step.words[1]) & step.word_masks[1])) == 0;
+  }
+  if (line.size() - at < step.literal_size) return false;
+  for (std::size_t i = 0; i < step.literal_size; ++i) {
+    if (line[at + i] != literal[i]) return false;
+  }
+  return true;
+}
+
+// Where the step's literal first starts from `from` on, or kNoMatch: its first byte looked for
+// eight bytes at a time, in place (a value before a literal is a few bytes long, shorter than
+// what a call to memchr costs).
+[[gnu::always_inline]] inline std::size_t FindStepLiteral(const Step& step,
+                                                          const std::string& literal,
+                                                          std::string_view line, std::size_t from) {
+  if (from > line.size() || line.size() - from < step.literal_size) return kNoMatch;
+  const std::size_t last = line.size() - step.literal_size;  // where it can start last
+  const std::uint64_t pattern = kEachByte * (step.words[0] & 0xff);
+  std::size_t at = from;
+  for (; line.size() - at >= 8; at += 8) {
+    // A high bit for each byte equal to the first, and maybe for bytes after one: checked below.
+    for (std::uint64_t equal = ZeroBytes(Load8(line.data() + at) ^ pattern); equal != 0;
+         equal &= equal - 1) {
+      const std::size_t candidate = at + static_cast<std::size_t>(std::countr_zero(equal) / 8);
+      if (candidate > last) return kNoMatch;
+      if (StepLiteralAt(step, literal, line, candidate)) return candidate;
+    }
+  }
+  for (; at <= last; ++at) {
+    if (StepLiteralAt(step, literal, line, at)) return at;
+  }
+  return kNoMatch;
+}
+
+}  // namespace
+
+// Writes the value of `step`'s escape to its field.
+[[gnu::always_inline]] inline void LinePrefix::StoreStep(const Step& step, std::string_view value,
+                                                         PrefixFields& fields) const {
+  if (step.destination != nullptr) {
+    fields.*step.destination = value;
+    if (step.also == Step::Also::kApplicationMatched) fields.application_matched = true;
+    if (step.also == Step::Also::kNotEpoch) fields.epoch_timestamp = false;
+  } else {
+    Store(elements_[step.element], value, true, fields);
+  }
+}
+
+std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::string_view line,
+                                      PrefixFields& fields) const {
+  std::size_t at = 0;
+  for (const Step& step : steps) {
+    switch (step.op) {
+      case Step::Op::kLiteral:
+        if (!StepLiteralAt(step, elements_[step.element].literal, line, at)) return kNoMatch;
+        at += step.literal_size;
+        continue;
+      case Step::Op::kTimestamp:
+      case Step::Op::kTimestampMs:
+      case Step::Op::kDigits:
+      case Step::Op::kFixed: {
+        const Element& element = elements_[step.element];
+        const std::size_t end = step.op == Step::Op::kDigits ? MatchDigits(line, at)
+                                : step.op == Step::Op::kFixed
+                                    ? MatchFixed(element, line, at)
+                                    : MatchTimestamp(line, at, step.op == Step::Op::kTimestampMs);
+        if (end == kNoMatch) return kNoMatch;
+        StoreStep(step, std::string_view(line.data() + at, end - at), fields);
+        at = end;
+        continue;
+      }
+      case Step::Op::kTextUntil: {
+        const std::size_t end = FindStepLiteral(step, elements_[step.literal].literal, line, at);
+        if (end == kNoMatch) return kNoMatch;
+        StoreStep(step, std::string_view(line.data() + at, end - at), fields);
+        at = end + step.literal_size;
+        continue;
+      }
+      case Step::Op::kHostUntil: {
+        // The literal begins with a byte no host has: where the host's characters end.
+        std::size_t end = at;
+        while (end < line.size() && IsHostChar(line[end])) ++end;
+        if (!StepLiteralAt(step, elements_[step.literal].literal, line, end)) return kNoMatch;
+        StoreStep(step, std::string_view(line.data() + at, end - at), fields);
+        at = end + step.literal_size;
+        continue;
+      }
+      case Step::Op::kPadded:
+        at = MatchPadded(step, line, at, fields);
+        if (at == kNoMatch) return kNoMatch;
+        continue;
+      case Step::Op::kUndecided:
+        return kNoMatch;
+    }
+  }
+  return SeverityFollows(line, at) ? at : kNoMatch;
+}
+
+std::size_t LinePrefix::MatchPadded(const Step& step, std::string_view line, std::size_t at,
+                                    PrefixFields& fields) const {
+  const Element& element = elements_[step.element];
+  const std::size_t padded_from = at;
+  at = SkipLeftPadding(element, line, at);
+  const std::size_t start = at;
+  if (step.literal == kNoLiteral) {
+    at = MatchFixed(element, line, at);
+    if (at == kNoMatch) return kNoMatch;
+    if (element.field != Field::kNone) Store(element, line.substr(start, at - start), true, fields);
+    return PaddedEnd(element, line, start - padded_from, start, at);
+  }
+  const Element& next = elements_[step.literal];
+  if (element.kind == Kind::kHost && !IsHostChar(next.literal[0])) {
+    // All the host's characters (the literal cannot begin among them), then the padding's
+    // spaces, then the literal.
+    std::size_t host_end = at;
+    while (host_end < line.size() && IsHostChar(line[host_end])) ++host_end;
+    const std::size_t after = PaddedEnd(element, line, start - padded_from, at, host_end);
+    if (after == kNoMatch) return kNoMatch;
+    at = MatchLiteral(next, line, after);
+    if (at == kNoMatch) return kNoMatch;
+    Store(element, line.substr(start, host_end - start), true, fields);
+    return at;
+  }
+  const bool host = element.kind == Kind::kHost;
+  const std::size_t end =
+      FindNextLiteral(next, line, host ? at : ShortestTextEnd(element, padded_from, at));
+  if (end == kNoMatch) return kNoMatch;
+  if (host) {
+    // Host characters, then the spaces of a padding on the right, up to the literal.
+    std::size_t host_end = at;
+    while (host_end < end && IsHostChar(line[host_end])) ++host_end;
+    if (PaddedEnd(element, line, start - padded_from, at, host_end) != end) return kNoMatch;
+    Store(element, line.substr(at, host_end - at), true, fields);
+  } else {
+    // A padding's spaces are in the value (a right padding's before the literal): trimmed.
+    const std::string_view value = line.substr(at, end - at);
+    Store(element, element.padding != 0 ? Trim(value) : value, true, fields);
+  }
+  return end + next.literal.size();
 }
 
 std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,

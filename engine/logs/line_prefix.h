@@ -50,7 +50,7 @@ class LinePrefix {
   // DNS's): LogEntry::forgeable.
   bool writes_client_text() const { return writes_client_text_; }
 
-  // The element kinds, public for the matcher's helpers.
+  // The element kinds and the first try's steps, public for the matchers' helpers.
   enum class Kind {
     kLiteral,
     kTimestampMs,  // %m: 2026-12-03 22:13:40.123 UTC
@@ -84,32 +84,48 @@ class LinePrefix {
     // bytes are its: compared with two loads where the line has 16 bytes left.
     std::uint64_t words[2] = {}, word_masks[2] = {};
   };
-
- private:
   // One step of the first try, compiled from the elements: a text escape and the literal after
-  // it are one step, and a value is written to its field as soon as it is read.
+  // it are one step, and a value is written to its field as soon as it is read. An escape with
+  // a padding takes the slower step that handles its spaces (MatchPadded).
+  static constexpr std::uint32_t kNoLiteral = ~std::uint32_t{0};
   struct Step {
     enum class Op : std::uint8_t {
       kLiteral,
       kTimestamp,
       kTimestampMs,
       kDigits,
-      kTextUntil,  // a text escape, as short as lets the literal after it follow
-      kHostUntil,  // the same for %h and %r: a host's characters, then a padding's spaces
       kFixed,      // any other fixed-shape escape
+      kTextUntil,  // a text escape, as short as lets the literal after it follow
+      kHostUntil,  // %h or %r, then a literal that begins with a byte no host has
+      kPadded,     // a padded escape (and %h or %r before a literal that may begin in a host)
       kUndecided,  // a text escape no literal follows: the first try cannot place its end
     };
     Op op = Op::kLiteral;
     std::uint32_t element = 0;  // the escape's (or the literal's) index in elements_, whose
                                 // field and padding it has
-    std::uint32_t literal = 0;  // kTextUntil, kHostUntil: the following literal's index
+    std::uint32_t literal = kNoLiteral;  // a text escape's following literal's index
+    // The literal this step matches (its own, or the one after its escape), copied from its
+    // element, so that a step reads nothing else on most lines: its length, and its words and
+    // masks when it is 1 to 16 bytes long (Element::words); longer ones take kPadded.
+    std::uint32_t literal_size = 0;
+    std::uint64_t words[2] = {}, word_masks[2] = {};
+    // Where the escape's value goes when it is written as read (Store for the others: %r's
+    // host, %n's epoch); null for none. What else writing it sets: %a was matched, or the
+    // timestamp is not an epoch (one of %n before it may have said it was).
+    std::string_view PrefixFields::*destination = nullptr;
+    enum class Also : std::uint8_t { kNothing, kApplicationMatched, kNotEpoch };
+    Also also = Also::kNothing;
   };
 
+ private:
   // The first try: each text escape as short as lets the literal after it follow, without going
   // back. When it matches, the backtracking matcher, which tries exactly this first, finds it too;
   // when it does not, that matcher decides.
   std::size_t MatchFirstTry(const std::vector<Step>& steps, std::string_view line,
                             PrefixFields& fields) const;
+  void StoreStep(const Step& step, std::string_view value, PrefixFields& fields) const;
+  std::size_t MatchPadded(const Step& step, std::string_view line, std::size_t at,
+                          PrefixFields& fields) const;
   std::vector<Step> Compile(std::size_t count) const;
 
   // Writes `element`'s field of `fields` (`matched`: the line had it, not cut off after %q).

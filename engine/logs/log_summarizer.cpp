@@ -152,14 +152,14 @@ struct TlsDetails {
 std::optional<TlsDetails> ParseTlsDetails(std::string_view text) {
   constexpr std::string_view kProtocol = "protocol=", kCipher = ", cipher=", kBits = ", bits=";
   if (!StartsWith(text, kProtocol)) return std::nullopt;
-  const std::size_t cipher = text.find(kCipher);
-  const std::size_t bits = text.find(kBits, cipher == std::string_view::npos ? 0 : cipher);
+  const std::size_t cipher = FindText(text, kCipher);
+  if (cipher == std::string_view::npos) return std::nullopt;
+  const std::size_t bits = FindText(text, kBits, cipher);
+  if (bits == std::string_view::npos) return std::nullopt;
   // PostgreSQL 13 adds ", compression=off" after the bits.
-  const std::size_t close = text.find_first_of(",)", bits == std::string_view::npos ? 0 : bits + 1);
-  if (cipher == std::string_view::npos || bits == std::string_view::npos ||
-      close == std::string_view::npos) {
-    return std::nullopt;
-  }
+  std::size_t close = bits + 1;
+  while (close < text.size() && text[close] != ',' && text[close] != ')') ++close;
+  if (close == text.size()) return std::nullopt;
   TlsDetails details;
   details.protocol = text.substr(kProtocol.size(), cipher - kProtocol.size());
   details.cipher = text.substr(cipher + kCipher.size(), bits - cipher - kCipher.size());
@@ -170,11 +170,11 @@ std::optional<TlsDetails> ParseTlsDetails(std::string_view text) {
 // The text between `key` and the first of `ends` after it (or the end).
 std::string_view ValueAfter(std::string_view text, std::string_view key,
                             std::initializer_list<std::string_view> ends) {
-  const std::size_t at = text.find(key);
+  const std::size_t at = FindText(text, key);
   if (at == std::string_view::npos) return {};
   std::string_view value = text.substr(at + key.size());
   std::size_t end = value.size();
-  for (const std::string_view stop : ends) end = std::min(end, value.find(stop));
+  for (const std::string_view stop : ends) end = std::min(end, FindText(value, stop));
   return value.substr(0, end);
 }
 
@@ -529,8 +529,8 @@ constexpr std::string_view kGssPart = " GSS (";
 
 // Whether text a client chose (an application name) holds what the server writes after it.
 bool ImitatesTransport(std::string_view text) {
-  return text.find(kSslPart) != std::string_view::npos ||
-         text.find(kGssPart) != std::string_view::npos;
+  return FindText(text, kSslPart) != std::string_view::npos ||
+         FindText(text, kGssPart) != std::string_view::npos;
 }
 
 // A `connection authorized` line, taken apart.
@@ -567,20 +567,20 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication) {
   constexpr std::string_view kUser = "user=", kDatabase = " database=",
                              kApplication = " application_name=";
   const std::size_t skip = (replication ? kReplicationAuthorizedText : kAuthorizedText).size();
-  const std::size_t user_at = core.find(kUser, skip);
-  const std::size_t database_at = core.find(kDatabase, skip);
-  const std::size_t application_at = core.find(kApplication, skip);
+  const std::size_t user_at = FindText(core, kUser, skip);
+  const std::size_t database_at = FindText(core, kDatabase, skip);
+  const std::size_t application_at = FindText(core, kApplication, skip);
   if (user_at != std::string_view::npos) {
     const std::size_t from = user_at + kUser.size();
     const std::size_t end =
-        std::min({core.size(), database_at < from ? core.find(kDatabase, from) : database_at,
-                  application_at < from ? core.find(kApplication, from) : application_at});
+        std::min({core.size(), database_at < from ? FindText(core, kDatabase, from) : database_at,
+                  application_at < from ? FindText(core, kApplication, from) : application_at});
     line.user = core.substr(from, end - from);
   }
   if (!replication && database_at != std::string_view::npos) {
     const std::size_t from = database_at + kDatabase.size();
     const std::size_t end = std::min(
-        core.size(), application_at < from ? core.find(kApplication, from) : application_at);
+        core.size(), application_at < from ? FindText(core, kApplication, from) : application_at);
     line.database = core.substr(from, end - from);
   }
   line.named = application_at == std::string_view::npos
@@ -596,7 +596,7 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication) {
     }
   }
   line.gss_encrypted = gss_at != std::string_view::npos &&
-                       message.find("encrypted=yes", gss_at) != std::string_view::npos;
+                       FindText(message, "encrypted=yes", gss_at) != std::string_view::npos;
   // The user and database the line's prefix (or csvlog and jsonlog's columns) gives are the
   // message's: a name that holds a transport's text makes them differ.
   const bool names_agree = (Known(entry.user).empty() || Known(entry.user) == Known(line.user)) &&

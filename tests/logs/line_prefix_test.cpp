@@ -122,6 +122,11 @@ std::vector<Case> Cases() {
         &PrefixFields::timestamp, &PrefixFields::pid}},
       {"%m [%5p] %-10u@%12d %-16h ", padded, padded_fields},
       {"%m %-7p %10h %-22r %10u %d ", spaced, spaced_fields},
+      // A host before a literal that may begin among its characters (an IPv6 address holds
+      // colons): the first try cannot take the host's characters whole.
+      {"%m %h:%p %u ",
+       Atomic(timestamp_ms, 2) + " (" + kHost + "):" + Atomic("-?\\d+", 4) + " (.*?) ",
+       {&PrefixFields::timestamp, &PrefixFields::client, &PrefixFields::pid, &PrefixFields::user}},
       // %n, %c, %e and %r: an epoch, a session id, a SQLSTATE and "host(port)".
       {"%n %c %e %r %a ",
        Atomic("\\d+\\.\\d{3}", 2) + " " + Atomic("[0-9a-f]+\\.[0-9a-f]+", 3) + " [A-Z0-9]{5} (" +

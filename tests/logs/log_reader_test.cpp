@@ -191,6 +191,20 @@ TEST(LinePrefixTest, PercentQSplitsTheLiteralAroundIt) {
   EXPECT_EQ(fields.user, "app");
 }
 
+// Two timestamps in one prefix: the last is the line's, and an epoch before a date does not make
+// the date an epoch (nor the other way round).
+TEST(LinePrefixTest, TheLastTimestampOfAPrefixIsTheLines) {
+  PrefixFields fields;
+  ASSERT_TRUE(
+      LinePrefix("%n %m ").Match("1764800597.110 2026-12-03 22:23:17.110 UTC LOG:  x", fields));
+  EXPECT_EQ(fields.timestamp, "2026-12-03 22:23:17.110 UTC");
+  EXPECT_FALSE(fields.epoch_timestamp);
+  ASSERT_TRUE(
+      LinePrefix("%m %n ").Match("2026-12-03 22:23:17.110 UTC 1764800597.110 LOG:  x", fields));
+  EXPECT_EQ(fields.timestamp, "1764800597.110");
+  EXPECT_TRUE(fields.epoch_timestamp);
+}
+
 TEST(LinePrefixTest, PaddingSessionIdsEpochsRemoteHostsAndPercentSigns) {
   const LinePrefix prefix("%n %c %-10u|%5p|%r 100%% ");
   PrefixFields fields;
