@@ -424,13 +424,15 @@ void ReadJsonBlock(std::string_view text, bool truncated, BlockOutcome& outcome)
 }
 
 // Blocks read on `threads` threads, the one that submits them among them, and taken, in file
-// order, by `take`: whichever thread finishes the block next in order takes it, and those after
-// it that are ready, while the others read on, so no thread waits for another's turn to consume.
+// order, by `take`: a worker that finishes the block next in order takes it, and those after it
+// that are ready, while the others read on, so no thread waits for another's turn to consume.
 // The submitting thread reads a block itself whenever it would otherwise wait, so that the
 // threads are no more than the cores asked for (more would take turns on them, and switching
 // between threads costs more than the little reading the file takes), but leaves a queued block
-// to each worker: a worker that finds the queue empty waits until the submitting thread has read
-// its own block and the file's next ones, which on two cores was a tenth of the run. At most
+// to each worker, and leaves the taking to the workers while it still has the file to read: a
+// worker that finds the queue empty waits until the submitting thread has read its own block
+// and the file's next ones, which on two cores was a tenth of the run, and a submitting thread
+// that takes (the summary's in-order part, a fifth of the work) reads nothing meanwhile. At most
 // three blocks per thread are queued or waiting to be taken, so memory stays bounded whatever
 // the file's size.
 class BlockPipeline {
@@ -441,7 +443,7 @@ class BlockPipeline {
   BlockPipeline(unsigned threads, Work work, Take take)
       : work_(std::move(work)), take_(std::move(take)), limit_(3 * threads) {
     // Fewer workers when no more threads are to be had (a limit on processes), none at worst:
-    // the submitting thread then reads every block itself.
+    // the submitting thread then reads and takes every block itself.
     try {
       for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { Run(); });
     } catch (const std::system_error&) {
@@ -452,7 +454,7 @@ class BlockPipeline {
       std::lock_guard<std::mutex> lock(mutex_);
       closing_ = true;
     }
-    queued_.notify_all();
+    wake_worker_.notify_all();
     for (std::thread& worker : workers_) worker.join();
   }
 
@@ -461,27 +463,30 @@ class BlockPipeline {
   void Submit(SourceBlock block) {
     std::unique_lock<std::mutex> lock(mutex_);
     jobs_.emplace_back(submitted_++, std::move(block));
-    queued_.notify_one();
+    wake_worker_.notify_one();
     HelpWhile(
-        lock, [this] { return submitted_ - taken_ >= limit_; }, workers_.size());
+        lock, [this] { return submitted_ - taken_ >= limit_; }, workers_.size(), workers_.empty());
   }
 
   // Reads and takes until every block queued was taken.
   void Drain() {
     std::unique_lock<std::mutex> lock(mutex_);
     HelpWhile(
-        lock, [this] { return taken_ != submitted_; }, 0);
+        lock, [this] { return taken_ != submitted_; }, 0, true);
   }
 
  private:
-  // Reads queued blocks while `busy`, leaving `leave` of them to the workers.
+  // Reads queued blocks while `busy`, leaving `leave` of them to the workers; takes those ready
+  // when `may_take`.
   template <typename Busy>
-  void HelpWhile(std::unique_lock<std::mutex>& lock, Busy busy, std::size_t leave) {
+  void HelpWhile(std::unique_lock<std::mutex>& lock, Busy busy, std::size_t leave, bool may_take) {
     while (busy()) {
-      if (jobs_.size() <= leave) {
+      if (may_take && Takeable()) {
+        TakeReady(lock);
+      } else if (jobs_.size() <= leave) {
         taken_changed_.wait(lock);
       } else {
-        ReadOne(lock);
+        ReadOne(lock, may_take);
       }
     }
   }
@@ -489,22 +494,40 @@ class BlockPipeline {
   void Run() {
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
-      queued_.wait(lock, [this] { return closing_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;
-      ReadOne(lock);
+      wake_worker_.wait(lock, [this] { return closing_ || !jobs_.empty() || Takeable(); });
+      if (Takeable()) {
+        TakeReady(lock);
+      } else if (!jobs_.empty()) {
+        ReadOne(lock, true);
+      } else {
+        return;
+      }
     }
   }
 
+  // Whether the block next in order is read and no thread is taking blocks.
+  bool Takeable() const { return !taking_ && done_.count(taken_) > 0; }
+
   // Reads the first queued block (`lock` held on entry and on return, not while reading), and
-  // takes the blocks that are next in order unless another thread is taking them.
-  void ReadOne(std::unique_lock<std::mutex>& lock) {
+  // takes the blocks that are next in order if `may_take` (else a worker is woken to).
+  void ReadOne(std::unique_lock<std::mutex>& lock, bool may_take) {
     auto [index, block] = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();
     BlockOutcome outcome = work_(block);
     lock.lock();
     done_.emplace(index, std::move(outcome));
-    if (taking_) return;  // the thread taking blocks takes this one too, in its turn
+    if (may_take) {
+      TakeReady(lock);
+    } else if (Takeable()) {
+      wake_worker_.notify_one();
+    }
+  }
+
+  // Takes the blocks next in order that are read, unless another thread is taking them (it
+  // takes these too, in its turn).
+  void TakeReady(std::unique_lock<std::mutex>& lock) {
+    if (taking_) return;
     taking_ = true;
     for (auto next = done_.find(taken_); next != done_.end(); next = done_.find(taken_)) {
       BlockOutcome ready = std::move(next->second);
@@ -524,7 +547,7 @@ class BlockPipeline {
   Take take_;
   const std::uint64_t limit_;
   std::mutex mutex_;
-  std::condition_variable queued_, taken_changed_;
+  std::condition_variable wake_worker_, taken_changed_;
   std::deque<std::pair<std::uint64_t, SourceBlock>> jobs_;
   std::map<std::uint64_t, BlockOutcome> done_;
   std::uint64_t submitted_ = 0, taken_ = 0;

@@ -27,22 +27,21 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 }
 
 // text.rfind(needle), which libstdc++ does by comparing the whole needle at every position: here
-// glibc's vectorised memrchr finds the needle's second byte (the capital of " SSL enabled (" and
-// " GSS (", rarer than its space), and only there is the needle compared. Every `connection
-// authorized` line is searched from its end.
+// glibc's vectorised memrchr finds the needle's last byte (the '(' of " SSL enabled (" and
+// " GSS (", which the names before them and the ciphers after them seldom hold), and only there
+// is the rest compared. Every `connection authorized` line is searched from its end.
 std::size_t FindLast(std::string_view text, std::string_view needle) {
-  if (needle.size() < 2 || needle.size() > text.size()) return text.rfind(needle);
+  if (needle.empty() || needle.size() > text.size()) return text.rfind(needle);
   const char* const bytes = text.data();
-  // The second byte of the last place the needle can start is at most this far in.
-  std::size_t limit = text.size() - needle.size() + 2;
-  while (limit > 1) {
-    const void* found = memrchr(bytes + 1, needle[1], limit - 1);
+  const std::size_t tail = needle.size() - 1;
+  // The needle's last byte is at `tail` or after, and before `limit`.
+  std::size_t limit = text.size();
+  while (limit > tail) {
+    const void* found = memrchr(bytes + tail, needle.back(), limit - tail);
     if (found == nullptr) break;
-    const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(found) - bytes) - 1;
-    if (bytes[at] == needle[0] && std::memcmp(bytes + at, needle.data(), needle.size()) == 0) {
-      return at;
-    }
-    limit = at + 1;
+    const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(found) - bytes);
+    if (std::memcmp(bytes + end - tail, needle.data(), tail) == 0) return end - tail;
+    limit = end;
   }
   return std::string_view::npos;
 }
@@ -599,9 +598,10 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication) {
                        FindText(message, "encrypted=yes", gss_at) != std::string_view::npos;
   // The user and database the line's prefix (or csvlog and jsonlog's columns) gives are the
   // message's: a name that holds a transport's text makes them differ.
-  const bool names_agree = (Known(entry.user).empty() || Known(entry.user) == Known(line.user)) &&
-                           (replication || Known(entry.database).empty() ||
-                            Known(entry.database) == Known(line.database));
+  const bool names_agree =
+      (Known(entry.user).empty() || SameText(Known(entry.user), Known(line.user))) &&
+      (replication || Known(entry.database).empty() ||
+       SameText(Known(entry.database), Known(line.database)));
   line.believed = !ImitatesTransport(line.named) && names_agree;
   return line;
 }
