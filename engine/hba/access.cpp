@@ -716,9 +716,12 @@ size_t SweepOf(size_t space) {
 
 // The partition of one space, appended to `ranges`: where the records are reachable there, in
 // address order (`events`, sorted).
-void Partition(size_t space, const std::vector<Event>& events, const HbaFile& file,
-               const std::vector<RecordAccess>& records, std::vector<AccessRange>& ranges) {
-  std::set<size_t> active;
+void Partition(size_t space, const std::vector<Event>& events,
+               const std::vector<RecordAccess>& records, const std::vector<bool>& catch_all,
+               std::vector<AccessRange>& ranges) {
+  // The records reachable at the cursor, in file order: a sorted vector, as a range copies them
+  // all anyway (a tree's node per record cost more than the moves, on most files a few records).
+  std::vector<size_t> active;
   const IpNumber last = space == kLocalSpace ? 0 : MaxNumber(FamilyOf(space));
   auto emit = [&](IpNumber low, IpNumber high) {
     AccessRange& range = ranges.emplace_back();
@@ -729,19 +732,23 @@ void Partition(size_t space, const std::vector<Event>& events, const HbaFile& fi
       range.range = ToRange(space, {low, high});
       range.label = FormatIpRange(*range.range);
     }
+    range.rules.reserve(active.size());
     for (size_t r : active) range.rules.push_back(records[r].rule_index);
-    range.ends_with_catch_all =
-        !active.empty() && IsCatchAll(file.rules[records[*active.rbegin()].rule_index]);
+    range.ends_with_catch_all = !active.empty() && catch_all[active.back()];
   };
   IpNumber cursor = 0;
   for (size_t e = 0; e < events.size();) {
     const IpNumber position = events[e].first;
     if (position > cursor) emit(cursor, position - 1);
     for (; e < events.size() && events[e].first == position; ++e) {
+      const size_t record = events[e].second.second;
+      const auto at = std::lower_bound(active.begin(), active.end(), record);
+      const bool present = at != active.end() && *at == record;
+      // A record's spans in one space may meet: it is reachable once, until a span of it ends.
       if (events[e].second.first) {
-        active.insert(events[e].second.second);
-      } else {
-        active.erase(events[e].second.second);
+        if (!present) active.insert(at, record);
+      } else if (present) {
+        active.erase(at);
       }
     }
     cursor = position;
@@ -762,6 +769,13 @@ void FirstMatches(const SweepSpec& spec, const SweepInput& input, AccessMap& map
   std::optional<CoverageIndex> rejects;
   if (plaintext) rejects.emplace(kPlaintextSpaces);
   sweep.reached.resize(map.records.size());
+  // A target is mostly reached in one span or not at all: room for one span per target, so that
+  // a large file's reach is not copied into fresh memory each time the vector doubles.
+  std::size_t targets = 0;
+  for (const Coverage& coverage : input.coverages) {
+    for (const Target& target : coverage.targets) targets += spaces[target.space] ? 1 : 0;
+  }
+  sweep.reach.reserve(targets);
   std::set<size_t> shadowers;
   for (size_t r = 0; r < map.records.size(); ++r) {
     const Coverage& coverage = input.coverages[r];
@@ -958,17 +972,21 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
   }
   for (const RecordAccess& record : map.records) most_ranges += record.symbolic_reachable.size();
   map.ranges.reserve(most_ranges);
+  // Whether each record matches all databases and all users, asked once per range it ends.
+  std::vector<bool> catch_all(map.records.size());
+  for (size_t r = 0; r < map.records.size(); ++r) {
+    catch_all[r] = IsCatchAll(file.rules[map.records[r].rule_index]);
+  }
   for (size_t space = 0; space < kSpaces; ++space) {
     std::vector<Event>& events = sweeps[SweepOf(space)].events[space];
-    Partition(space, events, file, map.records, map.ranges);
+    Partition(space, events, map.records, catch_all, map.ranges);
     std::vector<Event>().swap(events);
   }
-  for (const RecordAccess& record : map.records) {
-    const size_t rule_index = record.rule_index;
+  for (size_t r = 0; r < map.records.size(); ++r) {
+    const RecordAccess& record = map.records[r];
     for (ConnectionKind kind : record.symbolic_reachable) {
       map.ranges.push_back(AccessRange{kind, std::nullopt, record.symbolic_label,
-                                       std::vector<size_t>(1, rule_index),
-                                       IsCatchAll(file.rules[rule_index])});
+                                       std::vector<size_t>(1, record.rule_index), catch_all[r]});
     }
   }
   return map;
