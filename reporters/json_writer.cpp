@@ -8,7 +8,7 @@
 namespace pgward::reporters {
 namespace {
 
-constexpr std::size_t kFlushBytes = 1 << 20;
+constexpr std::size_t kBufferBytes = 1 << 20;
 
 }  // namespace
 
@@ -16,7 +16,28 @@ JsonKey JsonKey::Text(std::string_view text) {
   return JsonKey(text, PrintableAsciiEnd(text, 0, '"', '\\') != text.size());
 }
 
-JsonWriter::JsonWriter(std::ostream& out) : out_(out) {}
+JsonWriter::Buffer::Buffer(std::ostream& out)
+    : out_(out),
+      data_(std::make_unique_for_overwrite<char[]>(kBufferBytes)),
+      end_(data_.get()),
+      limit_(data_.get() + kBufferBytes) {}
+
+void JsonWriter::Buffer::Flush() {
+  out_.write(data_.get(), end_ - data_.get());
+  end_ = data_.get();
+}
+
+void JsonWriter::Buffer::AppendLarge(const char* data, std::size_t size) {
+  Flush();
+  if (size > kBufferBytes / 2) {
+    out_.write(data, static_cast<std::streamsize>(size));
+    return;
+  }
+  std::memcpy(end_, data, size);
+  end_ += size;
+}
+
+JsonWriter::JsonWriter(std::ostream& out) : buffer_(out) {}
 
 JsonWriter::~JsonWriter() { Flush(); }
 
@@ -27,8 +48,8 @@ void JsonWriter::Indent(std::size_t depth) {
   if (2 * depth < kBreak.size()) {
     buffer_.append(kBreak.data(), 1 + 2 * depth);
   } else {
-    buffer_ += '\n';
-    buffer_.append(2 * depth, ' ');
+    buffer_.push_back('\n');
+    for (std::size_t i = 0; i < 2 * depth; ++i) buffer_.push_back(' ');
   }
 }
 
@@ -38,13 +59,13 @@ void JsonWriter::BeforeValue() {
     return;
   }
   if (counts_.empty()) return;
-  if (counts_.back()++ > 0) buffer_ += ',';
+  if (counts_.back()++ > 0) buffer_.push_back(',');
   if (!OnOneLine()) Indent(counts_.size());
 }
 
 void JsonWriter::BeginObject() {
   BeforeValue();
-  buffer_ += '{';
+  buffer_.push_back('{');
   counts_.push_back(0);
 }
 
@@ -57,39 +78,44 @@ void JsonWriter::EndObject() {
   if (counts_.back() > 0 && counts_.size() - 1 < one_line_from_) Indent(counts_.size() - 1);
   counts_.pop_back();
   if (counts_.size() == one_line_from_) one_line_from_ = std::string::npos;
-  buffer_ += '}';
-  FlushIfLarge();
+  buffer_.push_back('}');
 }
 
 void JsonWriter::BeginArray() {
   BeforeValue();
-  buffer_ += '[';
+  buffer_.push_back('[');
   counts_.push_back(0);
 }
 
 void JsonWriter::EndArray() {
   if (counts_.back() > 0 && counts_.size() - 1 < one_line_from_) Indent(counts_.size() - 1);
   counts_.pop_back();
-  buffer_ += ']';
-  FlushIfLarge();
+  buffer_.push_back(']');
 }
 
 void JsonWriter::Key(JsonKey key) {
   BeforeValue();
-  if (key.escaped()) {
-    AppendJsonString(buffer_, key.text());
+  const std::string_view text = key.text();
+  if (key.escaped() || text.size() + 4 > Buffer::kMostRoom) {
+    AppendJsonStringTo(buffer_, text);
+    buffer_.append(": ", OnOneLine() ? 1 : 2);
   } else {
-    buffer_ += '"';
-    buffer_ += key.text();
-    buffer_ += '"';
+    // "key": in place.
+    char* at = buffer_.Room(text.size() + 4);
+    *at++ = '"';
+    std::memcpy(at, text.data(), text.size());
+    at += text.size();
+    *at++ = '"';
+    *at++ = ':';
+    if (!OnOneLine()) *at++ = ' ';
+    buffer_.Advance(at);
   }
-  buffer_ += OnOneLine() ? ":" : ": ";
   after_key_ = true;
 }
 
 void JsonWriter::String(std::string_view value) {
   BeforeValue();
-  AppendJsonString(buffer_, value);
+  AppendJsonStringTo(buffer_, value);
 }
 
 void JsonWriter::Member(JsonKey key, std::string_view value) {
@@ -106,17 +132,18 @@ void JsonWriter::Int(std::int64_t value) {
   BeforeValue();
   char digits[24];
   const auto [end, error] = std::to_chars(digits, digits + sizeof digits, value);
-  buffer_.append(digits, end);
+  buffer_.append(digits, static_cast<std::size_t>(end - digits));
 }
 
 void JsonWriter::Bool(bool value) {
   BeforeValue();
-  buffer_ += value ? "true" : "false";
+  const std::string_view text = value ? "true" : "false";
+  buffer_.append(text.data(), text.size());
 }
 
 void JsonWriter::Null() {
   BeforeValue();
-  buffer_ += "null";
+  buffer_.append("null", 4);
 }
 
 void JsonWriter::OptionalString(const std::optional<std::string>& value) {
@@ -196,17 +223,10 @@ void JsonWriter::Value(const nlohmann::ordered_json& value) {
     default:
       // Floats and binary values: pgward's reports have none, but they stay valid JSON.
       BeforeValue();
-      buffer_ += value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+      const std::string dumped =
+          value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+      buffer_.append(dumped.data(), dumped.size());
   }
-}
-
-void JsonWriter::FlushIfLarge() {
-  if (buffer_.size() >= kFlushBytes) Flush();
-}
-
-void JsonWriter::Flush() {
-  out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-  buffer_.clear();
 }
 
 }  // namespace pgward::reporters

@@ -7,6 +7,8 @@
 // UTF-8 becomes U+FFFD (AppendJsonString), so the output is always valid JSON.
 
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -81,16 +83,52 @@ class JsonWriter {
   void Value(const nlohmann::ordered_json& value);
 
   // Writes what is buffered to the stream.
-  void Flush();
+  void Flush() { buffer_.Flush(); }
 
  private:
+  // The bytes not yet written to the stream, appended in place: a report is millions of small
+  // pieces (a key, a comma, a quote), and std::string's out-of-line append with a call to memcpy
+  // for each was a third of the writing. Written to the stream whenever it is full; a piece
+  // larger than it goes to the stream directly, so memory stays the same whatever the report.
+  class Buffer {
+   public:
+    explicit Buffer(std::ostream& out);
+    void push_back(char c) {
+      if (end_ == limit_) Flush();
+      *end_++ = c;
+    }
+    void append(const char* data, std::size_t size) {
+      if (static_cast<std::size_t>(limit_ - end_) < size) {
+        AppendLarge(data, size);
+        return;
+      }
+      std::memcpy(end_, data, size);
+      end_ += size;
+    }
+    // Room for `size` bytes (a small piece, at most kMostRoom) at the pointer returned; the piece
+    // ends where Advance says.
+    static constexpr std::size_t kMostRoom = 1024;
+    char* Room(std::size_t size) {
+      if (static_cast<std::size_t>(limit_ - end_) < size) Flush();
+      return end_;
+    }
+    void Advance(char* to) { end_ = to; }
+    void Flush();
+
+   private:
+    void AppendLarge(const char* data, std::size_t size);
+
+    std::ostream& out_;
+    std::unique_ptr<char[]> data_;
+    char* end_;
+    char* limit_;
+  };
+
   void BeforeValue();
   void Indent(std::size_t depth);
-  void FlushIfLarge();
-
-  std::ostream& out_;
-  std::string buffer_;
   bool OnOneLine() const { return counts_.size() > one_line_from_; }
+
+  Buffer buffer_;
 
   std::vector<std::size_t> counts_;  // elements written so far at each open level
   bool after_key_ = false;
