@@ -29,35 +29,41 @@ inline std::uint64_t ZeroBytes(std::uint64_t word) {
   return (word - kEachByte) & ~word & kHighBits;
 }
 
-// text.find(needle, from), for the few dozen bytes of a log message: the needle's first byte
-// looked for eight bytes at a time in place, and only there the rest compared. libstdc++ calls
-// memchr and then memcmp at each candidate, calls that cost more than such short texts.
-inline std::size_t FindText(std::string_view text, std::string_view needle, std::size_t from = 0) {
-  constexpr std::size_t kNotFound = std::string_view::npos;
-  if (from > text.size() || text.size() - from < needle.size()) return kNotFound;
-  if (needle.empty()) return from;
-  const std::size_t last = text.size() - needle.size();  // where it can start last
-  const auto matches_at = [&](std::size_t at) {
-    for (std::size_t i = 0; i < needle.size(); ++i) {
-      if (text[at + i] != needle[i]) return false;
-    }
-    return true;
-  };
-  const std::uint64_t pattern = kEachByte * static_cast<unsigned char>(needle[0]);
+// Where a needle whose first byte is `first` starts first in `text`, from `from` to `last` (where
+// it can start last, within the text), as `matches_at(at)` confirms; npos if nowhere. The first
+// byte is looked for eight bytes at a time, in place: the texts searched (a log message, a value
+// before a prefix's literal) are a few dozen bytes, shorter than a call to memchr pays for.
+template <typename MatchesAt>
+std::size_t FindFirstByte(std::string_view text, char first, std::size_t from, std::size_t last,
+                          MatchesAt&& matches_at) {
+  const std::uint64_t pattern = kEachByte * static_cast<unsigned char>(first);
   std::size_t at = from;
   for (; text.size() - at >= 8; at += 8) {
-    // A high bit for each byte equal to the first, and maybe for bytes after one: checked.
+    // A high bit for each byte equal to `first`, and maybe for bytes after one: checked.
     for (std::uint64_t equal = ZeroBytes(Load8(text.data() + at) ^ pattern); equal != 0;
          equal &= equal - 1) {
       const std::size_t candidate = at + static_cast<std::size_t>(std::countr_zero(equal) / 8);
-      if (candidate > last) return kNotFound;
-      if (matches_at(candidate)) return candidate;
+      if (candidate > last) return std::string_view::npos;
+      if (text[candidate] == first && matches_at(candidate)) return candidate;
     }
   }
   for (; at <= last; ++at) {
-    if (matches_at(at)) return at;
+    if (text[at] == first && matches_at(at)) return at;
   }
-  return kNotFound;
+  return std::string_view::npos;
+}
+
+// text.find(needle, from), for the few dozen bytes of a log message: libstdc++ calls memchr and
+// then memcmp at each candidate, calls that cost more than such short texts.
+inline std::size_t FindText(std::string_view text, std::string_view needle, std::size_t from = 0) {
+  if (from > text.size() || text.size() - from < needle.size()) return std::string_view::npos;
+  if (needle.empty()) return from;
+  return FindFirstByte(text, needle[0], from, text.size() - needle.size(), [&](std::size_t at) {
+    for (std::size_t i = 1; i < needle.size(); ++i) {
+      if (text[at + i] != needle[i]) return false;
+    }
+    return true;
+  });
 }
 
 }  // namespace pgward

@@ -232,30 +232,12 @@ std::size_t MatchFixedElement(const Element& element, std::string_view line, std
   return PaddedEnd(element, line, skipped, at, end);
 }
 
-// line.find(next.literal, from) for the literals of a prefix: its first byte looked for eight
-// bytes at a time, in place (a value before a literal is a few bytes long, shorter than what a
-// call to memchr costs).
+// line.find(next.literal, from) for the literals of a prefix (FindFirstByte).
 [[gnu::always_inline]] inline std::size_t FindNextLiteral(const Element& next,
                                                           std::string_view line, std::size_t from) {
   if (from > line.size() || line.size() - from < next.literal.size()) return kNoMatch;
-  const std::size_t last = line.size() - next.literal.size();  // where it can start last
-  const char first = next.literal[0];
-  const std::uint64_t pattern = kEachByte * static_cast<unsigned char>(first);
-  std::size_t at = from;
-  // A word from where the literal cannot start any more finds only candidates past `last`.
-  for (; line.size() - at >= 8; at += 8) {
-    // A high bit for each byte equal to `first`, and maybe for bytes after one: checked below.
-    for (std::uint64_t equal = ZeroBytes(Load8(line.data() + at) ^ pattern); equal != 0;
-         equal &= equal - 1) {
-      const std::size_t candidate = at + static_cast<std::size_t>(std::countr_zero(equal) / 8);
-      if (candidate > last) return kNoMatch;
-      if (line[candidate] == first && LiteralAt(next, line, candidate)) return candidate;
-    }
-  }
-  for (; at <= last; ++at) {
-    if (line[at] == first && LiteralAt(next, line, at)) return at;
-  }
-  return kNoMatch;
+  return FindFirstByte(line, next.literal[0], from, line.size() - next.literal.size(),
+                       [&](std::size_t at) { return LiteralAt(next, line, at); });
 }
 
 // The severity that follows the prefix: upper-case letters and digits, then ":  ".
@@ -460,46 +442,52 @@ LinePrefix::LinePrefix(std::string_view prefix) {
   session_steps_ = Compile(session_only_at_);
 }
 
+namespace {
+
+// The member of PrefixFields a field's value is written to as it is; null for none, and for %r's
+// "host(port)", which Store takes apart.
+std::string_view PrefixFields::*MemberOf(Field field) {
+  switch (field) {
+    case Field::kTimestamp:
+      return &PrefixFields::timestamp;
+    case Field::kPid:
+      return &PrefixFields::pid;
+    case Field::kSessionId:
+      return &PrefixFields::session_id;
+    case Field::kUser:
+      return &PrefixFields::user;
+    case Field::kDatabase:
+      return &PrefixFields::database;
+    case Field::kApplication:
+      return &PrefixFields::application;
+    case Field::kHost:
+      return &PrefixFields::client;
+    case Field::kBackendType:
+      return &PrefixFields::backend_type;
+    case Field::kNone:
+    case Field::kHostAndPort:
+      break;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 // Inlined into the matchers, which call it for each value of each line.
 [[gnu::always_inline]] inline void LinePrefix::Store(const Element& element, std::string_view value,
                                                      bool matched, PrefixFields& fields) {
-  switch (element.field) {
-    case Field::kNone:
-      break;
-    case Field::kTimestamp:
-      fields.timestamp = value;
-      fields.epoch_timestamp = element.kind == Kind::kEpoch;
-      break;
-    case Field::kPid:
-      fields.pid = value;
-      break;
-    case Field::kSessionId:
-      fields.session_id = value;
-      break;
-    case Field::kUser:
-      fields.user = value;
-      break;
-    case Field::kDatabase:
-      fields.database = value;
-      break;
-    case Field::kApplication:
-      fields.application = value;
-      fields.application_matched = matched;
-      break;
-    case Field::kHost:
-      fields.client = value;
-      break;
-    case Field::kHostAndPort: {
-      // "host(port)" over TCP, "[local]" over the Unix socket.
-      const std::size_t open = value.rfind('(');
-      fields.client =
-          open != std::string_view::npos && value.back() == ')' ? value.substr(0, open) : value;
-      break;
-    }
-    case Field::kBackendType:
-      fields.backend_type = value;
-      break;
+  if (element.field == Field::kHostAndPort) {
+    // "host(port)" over TCP, "[local]" over the Unix socket.
+    const std::size_t open = value.rfind('(');
+    fields.client =
+        open != std::string_view::npos && value.back() == ')' ? value.substr(0, open) : value;
+    return;
   }
+  const auto member = MemberOf(element.field);
+  if (member == nullptr) return;
+  fields.*member = value;
+  if (element.field == Field::kTimestamp) fields.epoch_timestamp = element.kind == Kind::kEpoch;
+  if (element.field == Field::kApplication) fields.application_matched = matched;
 }
 
 std::vector<LinePrefix::Step> LinePrefix::Compile(std::size_t count) const {
@@ -542,37 +530,11 @@ std::vector<LinePrefix::Step> LinePrefix::Compile(std::size_t count) const {
           break;
       }
     }
-    switch (element.kind == Kind::kEpoch ? Field::kNone : element.field) {
-      case Field::kTimestamp:
-        step.destination = &PrefixFields::timestamp;
-        step.also = Step::Also::kNotEpoch;
-        break;
-      case Field::kPid:
-        step.destination = &PrefixFields::pid;
-        break;
-      case Field::kSessionId:
-        step.destination = &PrefixFields::session_id;
-        break;
-      case Field::kUser:
-        step.destination = &PrefixFields::user;
-        break;
-      case Field::kDatabase:
-        step.destination = &PrefixFields::database;
-        break;
-      case Field::kApplication:
-        step.destination = &PrefixFields::application;
-        step.also = Step::Also::kApplicationMatched;
-        break;
-      case Field::kHost:
-        step.destination = &PrefixFields::client;
-        break;
-      case Field::kBackendType:
-        step.destination = &PrefixFields::backend_type;
-        break;
-      case Field::kNone:
-      case Field::kHostAndPort:
-        break;
-    }
+    // An epoch's timestamp is Store's: it sets epoch_timestamp.
+    if (element.kind != Kind::kEpoch) step.destination = MemberOf(element.field);
+    step.also = element.field == Field::kTimestamp     ? Step::Also::kNotEpoch
+                : element.field == Field::kApplication ? Step::Also::kApplicationMatched
+                                                       : Step::Also::kNothing;
     const std::uint32_t literal = element.kind == Kind::kLiteral ? step.element : step.literal;
     if (literal != kNoLiteral) {
       const Element& matched = elements_[literal];
@@ -605,29 +567,14 @@ using Step = LinePrefix::Step;
   return true;
 }
 
-// Where the step's literal first starts from `from` on, or kNoMatch: its first byte looked for
-// eight bytes at a time, in place (a value before a literal is a few bytes long, shorter than
-// what a call to memchr costs).
+// Where the step's literal first starts from `from` on, or kNoMatch (FindFirstByte).
 [[gnu::always_inline]] inline std::size_t FindStepLiteral(const Step& step,
                                                           const std::string& literal,
                                                           std::string_view line, std::size_t from) {
   if (from > line.size() || line.size() - from < step.literal_size) return kNoMatch;
-  const std::size_t last = line.size() - step.literal_size;  // where it can start last
-  const std::uint64_t pattern = kEachByte * (step.words[0] & 0xff);
-  std::size_t at = from;
-  for (; line.size() - at >= 8; at += 8) {
-    // A high bit for each byte equal to the first, and maybe for bytes after one: checked below.
-    for (std::uint64_t equal = ZeroBytes(Load8(line.data() + at) ^ pattern); equal != 0;
-         equal &= equal - 1) {
-      const std::size_t candidate = at + static_cast<std::size_t>(std::countr_zero(equal) / 8);
-      if (candidate > last) return kNoMatch;
-      if (StepLiteralAt(step, literal, line, candidate)) return candidate;
-    }
-  }
-  for (; at <= last; ++at) {
-    if (StepLiteralAt(step, literal, line, at)) return at;
-  }
-  return kNoMatch;
+  return FindFirstByte(line, static_cast<char>(step.words[0] & 0xff), from,
+                       line.size() - step.literal_size,
+                       [&](std::size_t at) { return StepLiteralAt(step, literal, line, at); });
 }
 
 }  // namespace
