@@ -89,7 +89,8 @@ class JsonWriter {
   // The bytes not yet written to the stream, appended in place: a report is millions of small
   // pieces (a key, a comma, a quote), and std::string's out-of-line append with a call to memcpy
   // for each was a third of the writing. Written to the stream whenever it is full; a piece
-  // larger than it goes to the stream directly, so memory stays the same whatever the report.
+  // larger than half of it goes to the stream directly, so memory stays the same whatever the
+  // report.
   class Buffer {
    public:
     explicit Buffer(std::ostream& out);

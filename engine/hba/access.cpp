@@ -719,8 +719,10 @@ size_t SweepOf(size_t space) {
 void Partition(size_t space, const std::vector<Event>& events,
                const std::vector<RecordAccess>& records, const std::vector<bool>& catch_all,
                std::vector<AccessRange>& ranges) {
-  // The records reachable at the cursor, in file order: a sorted vector, as a range copies them
-  // all anyway (a tree's node per record cost more than the moves, on most files a few records).
+  // The records reachable at the cursor, in file order, once per span of theirs that reaches it:
+  // a record's spans in one space may overlap (samenet over nested local networks, each target
+  // subtracted only against the earlier records), and it stays until its last one ends. A sorted
+  // vector, as a range copies the records anyway (a tree's node each cost more than the moves).
   std::vector<size_t> active;
   const IpNumber last = space == kLocalSpace ? 0 : MaxNumber(FamilyOf(space));
   auto emit = [&](IpNumber low, IpNumber high) {
@@ -733,7 +735,10 @@ void Partition(size_t space, const std::vector<Event>& events,
       range.label = FormatIpRange(*range.range);
     }
     range.rules.reserve(active.size());
-    for (size_t r : active) range.rules.push_back(records[r].rule_index);
+    for (size_t i = 0; i < active.size(); ++i) {
+      if (i == 0 || active[i] != active[i - 1])
+        range.rules.push_back(records[active[i]].rule_index);
+    }
     range.ends_with_catch_all = !active.empty() && catch_all[active.back()];
   };
   IpNumber cursor = 0;
@@ -743,11 +748,9 @@ void Partition(size_t space, const std::vector<Event>& events,
     for (; e < events.size() && events[e].first == position; ++e) {
       const size_t record = events[e].second.second;
       const auto at = std::lower_bound(active.begin(), active.end(), record);
-      const bool present = at != active.end() && *at == record;
-      // A record's spans in one space may meet: it is reachable once, until a span of it ends.
       if (events[e].second.first) {
-        if (!present) active.insert(at, record);
-      } else if (present) {
+        active.insert(at, record);
+      } else if (at != active.end() && *at == record) {
         active.erase(at);
       }
     }

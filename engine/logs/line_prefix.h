@@ -97,7 +97,8 @@ class LinePrefix {
       kFixed,      // any other fixed-shape escape
       kTextUntil,  // a text escape, as short as lets the literal after it follow
       kHostUntil,  // %h or %r, then a literal that begins with a byte no host has
-      kPadded,     // a padded escape (and %h or %r before a literal that may begin in a host)
+      kPadded,     // a padded escape, one before a literal of over 16 bytes, and %h or %r
+                   // before a literal that may begin in a host
       kUndecided,  // a text escape no literal follows: the first try cannot place its end
     };
     Op op = Op::kLiteral;

@@ -162,6 +162,27 @@ TEST(HbaAccessTest, SymbolicAddressesStaySymbolicAndNeverShadow) {
   EXPECT_TRUE(RecordAt(resolved, file, 3).shadowed);
 }
 
+// samenet over nested local networks: the record's spans overlap (each of its targets is
+// subtracted only against the earlier records), and it is reachable wherever either reaches, not
+// only until the inner one ends.
+TEST(HbaAccessTest, ARecordWhoseSpansOverlapReachesTheirUnion) {
+  const HbaFile file = Parse("host all all samenet md5\n");
+  const AccessMap map =
+      AnalyzeAccess(file, {{*ParseIpRange("10.0.0.0/8"), *ParseIpRange("10.1.0.0/16")}});
+  const IpRange ten = *ParseIpRange("10.0.0.0/8");
+  int inside = 0;
+  for (const AccessRange& range : map.ranges) {
+    if (range.kind != ConnectionKind::kTcpPlaintext || !range.range) continue;
+    if (!ten.Contains(*range.range)) {
+      EXPECT_TRUE(range.rules.empty()) << range.label;
+      continue;
+    }
+    ++inside;
+    EXPECT_EQ(range.rules, std::vector<size_t>{0}) << range.label;
+  }
+  EXPECT_EQ(inside, 3);  // before, within and after 10.1.0.0/16
+}
+
 TEST(HbaAccessTest, HostsslNetworksWithoutAnExplicitReject) {
   const HbaFile file = Parse(
       "hostssl   app app 10.0.0.0/8   scram-sha-256\n"
