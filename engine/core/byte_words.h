@@ -31,9 +31,9 @@ inline std::uint64_t ZeroBytes(std::uint64_t word) {
 
 // Where a needle whose first byte is `first` starts first in `text`, from `from` to `last` (where
 // it can start last: from <= last < text.size(), which the caller checks), as `matches_at(at)`
-// confirms; npos if nowhere. The first
-// byte is looked for eight bytes at a time, in place: the texts searched (a log message, a value
-// before a prefix's literal) are a few dozen bytes, shorter than a call to memchr pays for.
+// confirms; npos if nowhere. The first byte is looked for eight bytes at a time, in place: the
+// texts searched (a log message, a value before a prefix's literal) are a few dozen bytes,
+// shorter than a call to memchr pays for.
 template <typename MatchesAt>
 std::size_t FindFirstByte(std::string_view text, char first, std::size_t from, std::size_t last,
                           MatchesAt&& matches_at) {

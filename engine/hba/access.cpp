@@ -736,8 +736,9 @@ void Partition(size_t space, const std::vector<Event>& events,
     }
     range.rules.reserve(active.size());
     for (size_t i = 0; i < active.size(); ++i) {
-      if (i == 0 || active[i] != active[i - 1])
+      if (i == 0 || active[i] != active[i - 1]) {
         range.rules.push_back(records[active[i]].rule_index);
+      }
     }
     range.ends_with_catch_all = !active.empty() && catch_all[active.back()];
   };
