@@ -97,7 +97,7 @@ void JsonWriter::Key(JsonKey key) {
   BeforeValue();
   const std::string_view text = key.text();
   if (key.escaped() || text.size() + 4 > Buffer::kMostRoom) {
-    AppendJsonStringTo(buffer_, text);
+    AppendJsonString(buffer_, text);
     buffer_.append(": ", OnOneLine() ? 1 : 2);
   } else {
     // "key": in place.
@@ -115,7 +115,7 @@ void JsonWriter::Key(JsonKey key) {
 
 void JsonWriter::String(std::string_view value) {
   BeforeValue();
-  AppendJsonStringTo(buffer_, value);
+  AppendJsonString(buffer_, value);
 }
 
 void JsonWriter::Member(JsonKey key, std::string_view value) {

@@ -4,7 +4,6 @@
 // snapshots, fingerprints) escapes strings here, so all of it is valid JSON and equal text is
 // equal JSON everywhere.
 
-#include <string>
 #include <string_view>
 
 #include "engine/core/utf8.h"
@@ -17,7 +16,7 @@ namespace pgward {
 // (NextUtf8) replaced by U+FFFD. `out` is a std::string or a writer's own buffer: anything with
 // append(const char*, size_t) and push_back(char).
 template <typename Out>
-void AppendJsonStringTo(Out& out, std::string_view text) {
+void AppendJsonString(Out& out, std::string_view text) {
   out.push_back('"');
   std::size_t i = 0;
   while (i < text.size()) {
@@ -79,10 +78,6 @@ void AppendJsonStringTo(Out& out, std::string_view text) {
     ++i;
   }
   out.push_back('"');
-}
-
-inline void AppendJsonString(std::string& out, std::string_view text) {
-  AppendJsonStringTo(out, text);
 }
 
 }  // namespace pgward
