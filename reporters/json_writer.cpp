@@ -53,16 +53,6 @@ void JsonWriter::Indent(std::size_t depth) {
   }
 }
 
-void JsonWriter::BeforeValue() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (counts_.empty()) return;
-  if (counts_.back()++ > 0) buffer_.push_back(',');
-  if (!OnOneLine()) Indent(counts_.size());
-}
-
 void JsonWriter::BeginObject() {
   BeforeValue();
   buffer_.push_back('{');

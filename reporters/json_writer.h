@@ -125,7 +125,17 @@ class JsonWriter {
     char* limit_;
   };
 
-  void BeforeValue();
+  // The comma and line break before a value, as its place asks; in the header, as nearly every
+  // piece written begins with it.
+  void BeforeValue() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (counts_.empty()) return;
+    if (counts_.back()++ > 0) buffer_.push_back(',');
+    if (!OnOneLine()) Indent(counts_.size());
+  }
   void Indent(std::size_t depth);
   bool OnOneLine() const { return counts_.size() > one_line_from_; }
 

@@ -1,6 +1,7 @@
 #include "reporters/sarif_report.h"
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -332,32 +333,46 @@ struct ResultPlan {
 };
 
 // At most `max_results` results, the most severe kept (GitHub too shows the most severe first),
-// and one more per rule for those left out.
+// and one more per rule for those left out. Of the findings of the least severe level kept, the
+// first in report order are kept: what a stable sort by severity would keep, in one pass.
 ResultPlan PlanResults(const std::vector<const Finding*>& candidates, size_t max_results) {
   ResultPlan plan;
   if (candidates.size() <= max_results) {
     plan.listed = candidates;
     return plan;
   }
-  std::set<std::string_view> rules;
-  for (const Finding* finding : candidates) rules.insert(finding->rule_id);
-  const size_t keep = max_results > rules.size() ? max_results - rules.size() : 0;
-  std::vector<size_t> order(candidates.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return candidates[a]->severity > candidates[b]->severity;
-  });
-  std::vector<bool> kept(candidates.size(), false);
-  for (size_t i = 0; i < keep; ++i) kept[order[i]] = true;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    if (kept[i]) {
-      plan.listed.push_back(candidates[i]);
+  std::unordered_map<std::string_view, ResultPlan::Folded> by_rule;
+  std::array<size_t, kSeverityCount> per_severity{};
+  for (const Finding* finding : candidates) {
+    by_rule.try_emplace(finding->rule_id);
+    ++per_severity[static_cast<size_t>(finding->severity)];
+  }
+  size_t keep = max_results > by_rule.size() ? max_results - by_rule.size() : 0;
+  // Every finding above `threshold` is kept, and the first `threshold_quota` of its level.
+  size_t threshold = 0, threshold_quota = 0;
+  for (size_t level = kSeverityCount; level-- > 0;) {
+    if (per_severity[level] > keep) {
+      threshold = level;
+      threshold_quota = keep;
+      break;
+    }
+    keep -= per_severity[level];
+  }
+  plan.listed.reserve(max_results);
+  for (const Finding* finding : candidates) {
+    const size_t level = static_cast<size_t>(finding->severity);
+    if (level > threshold || (level == threshold && threshold_quota > 0)) {
+      if (level == threshold) --threshold_quota;
+      plan.listed.push_back(finding);
       continue;
     }
-    ResultPlan::Folded& folded = plan.folded[candidates[i]->rule_id];
-    if (!folded.first) folded.first = candidates[i];
+    ResultPlan::Folded& folded = by_rule[finding->rule_id];
+    if (!folded.first) folded.first = finding;
     ++folded.count;
     ++plan.left_out;
+  }
+  for (const auto& [rule_id, folded] : by_rule) {
+    if (folded.count > 0) plan.folded.emplace(rule_id, folded);
   }
   return plan;
 }
@@ -763,7 +778,7 @@ class RunBuilder {
     json.EndArray();
   }
 
-  std::optional<size_t> RuleIndex(const std::string& rule_id) const {
+  std::optional<size_t> RuleIndex(std::string_view rule_id) const {
     const auto it = rule_index_.find(rule_id);
     if (it == rule_index_.end()) return std::nullopt;
     return it->second;
@@ -910,7 +925,7 @@ class RunBuilder {
                          const ResultPlan::Folded& folded) {
     json.BeginOneLineObject();
     json.Member("ruleId", rule_id);
-    if (std::optional<size_t> index = RuleIndex(std::string(rule_id))) {
+    if (std::optional<size_t> index = RuleIndex(rule_id)) {
       json.IntMember("ruleIndex", static_cast<std::int64_t>(*index));
     }
     json.Member("level", Level(folded.first->severity));
@@ -936,7 +951,7 @@ class RunBuilder {
   const std::optional<std::string>& folding_note_;
   ArtifactLocator locator_;
   Taxonomies taxonomies_;
-  std::map<std::string, size_t> rule_index_;
+  std::unordered_map<std::string_view, size_t> rule_index_;
   std::map<std::string, size_t> artifact_index_;
 };
 

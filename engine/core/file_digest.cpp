@@ -13,11 +13,12 @@ namespace {
 
 std::string Hex(const unsigned char* digest, unsigned int length) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * length);
+  // Written in place: appending each character checked the capacity twice per byte, and a
+  // scan hashes a fingerprint for every finding.
+  std::string hex(2 * static_cast<std::size_t>(length), '\0');
   for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xf];
   }
   return hex;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 namespace pgward {
 
 enum class Severity { kInfo, kLow, kMedium, kHigh, kCritical };
+inline constexpr size_t kSeverityCount = static_cast<size_t>(Severity::kCritical) + 1;
 
 std::string_view SeverityName(Severity severity);
 std::optional<Severity> ParseSeverity(std::string_view name);

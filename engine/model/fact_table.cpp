@@ -9,20 +9,17 @@ namespace pgward {
 FactTable::FactTable(FactKind kind, ValuePool& pool)
     : spec_(&FactType(kind)), pool_(&pool), columns_(spec_->fields.size()) {}
 
-bool FactTable::StoresIntegers(size_t field) const {
-  const FieldType type = spec_->fields[field].type;
-  return type == FieldType::kInteger || type == FieldType::kTimestamp;
+void FactTable::WrongType(size_t field, FieldType expected) const {
+  std::cerr << "pgward: internal error: " << spec_->name << "." << spec_->fields[field].name
+            << " is " << FieldTypeName(spec_->fields[field].type) << ", set as "
+            << FieldTypeName(expected) << "\n";
+  std::abort();
 }
 
-void FactTable::Check(size_t field, FieldType expected) const {
-  const FieldType actual = spec_->fields[field].type;
-  const bool compatible =
-      actual == expected || (expected == FieldType::kInteger && actual == FieldType::kTimestamp);
-  if (!compatible) {
-    std::cerr << "pgward: internal error: " << spec_->name << "." << spec_->fields[field].name
-              << " is " << FieldTypeName(actual) << ", set as " << FieldTypeName(expected) << "\n";
-    std::abort();
-  }
+void FactTable::NotAPoolId(size_t field) const {
+  std::cerr << "pgward: internal error: " << spec_->name << "." << spec_->fields[field].name
+            << " is not stored as a pool id\n";
+  std::abort();
 }
 
 namespace {
@@ -82,16 +79,6 @@ void FactTable::SetString(size_t row, size_t field, std::string_view value) {
   columns_[field].ids[row] = pool_->InternString(value);
 }
 
-void FactTable::SetBool(size_t row, size_t field, bool value) {
-  Check(field, FieldType::kBool);
-  columns_[field].ids[row] = value ? 2 : 1;
-}
-
-void FactTable::SetInteger(size_t row, size_t field, std::int64_t value) {
-  Check(field, FieldType::kInteger);
-  columns_[field].integers[row] = value;
-}
-
 void FactTable::SetTlsVersion(size_t row, size_t field, TlsVersion value) {
   Check(field, FieldType::kTlsVersion);
   columns_[field].ids[row] = static_cast<ValueId>(value);
@@ -118,16 +105,6 @@ void FactTable::SetStringList(size_t row, size_t field, std::span<const std::str
 void FactTable::SetStringList(size_t row, size_t field, std::span<const std::string> values) {
   const std::vector<std::string_view> views(values.begin(), values.end());
   SetStringList(row, field, views);
-}
-
-void FactTable::SetInterned(size_t row, size_t field, FieldType type, ValueId id) {
-  Check(field, type);
-  if (type == FieldType::kBool || type == FieldType::kTlsVersion || StoresIntegers(field)) {
-    std::cerr << "pgward: internal error: " << spec_->name << "." << spec_->fields[field].name
-              << " is not stored as a pool id\n";
-    std::abort();
-  }
-  columns_[field].ids[row] = id;
 }
 
 std::optional<std::int64_t> FactTable::Integer(size_t row, size_t field) const {

@@ -43,8 +43,14 @@ class FactTable {
   void SetSource(size_t row, FactSource source) { sources_[row] = source; }
 
   void SetString(size_t row, size_t field, std::string_view value);
-  void SetBool(size_t row, size_t field, bool value);
-  void SetInteger(size_t row, size_t field, std::int64_t value);
+  void SetBool(size_t row, size_t field, bool value) {
+    Check(field, FieldType::kBool);
+    columns_[field].ids[row] = value ? 2 : 1;
+  }
+  void SetInteger(size_t row, size_t field, std::int64_t value) {
+    Check(field, FieldType::kInteger);
+    columns_[field].integers[row] = value;
+  }
   void SetTlsVersion(size_t row, size_t field, TlsVersion value);
   void SetAddress(size_t row, size_t field, const IpAddress& value);
   void SetRange(size_t row, size_t field, const IpRange& value);
@@ -52,7 +58,13 @@ class FactTable {
   void SetStringList(size_t row, size_t field, std::span<const std::string> values);
   // A value already interned in this table's pool, of the field's `type` (a string, address,
   // range or list): for a value that many rows share, interned once.
-  void SetInterned(size_t row, size_t field, FieldType type, ValueId id);
+  void SetInterned(size_t row, size_t field, FieldType type, ValueId id) {
+    Check(field, type);
+    if (type == FieldType::kBool || type == FieldType::kTlsVersion || StoresIntegers(field)) {
+      NotAPoolId(field);
+    }
+    columns_[field].ids[row] = id;
+  }
 
   // The encoded value of an id-stored field: a pool id (strings, addresses, ranges, lists),
   // 1/2 for false/true, 1..4 for TLSv1..TLSv1.3; kAbsent when absent. Predicates memoize on it.
@@ -76,8 +88,21 @@ class FactTable {
     std::vector<ValueId> ids;            // every type but integers and timestamps
     std::vector<std::int64_t> integers;  // integers and timestamps
   };
-  bool StoresIntegers(size_t field) const;
-  void Check(size_t field, FieldType expected) const;
+  bool StoresIntegers(size_t field) const {
+    const FieldType type = spec_->fields[field].type;
+    return type == FieldType::kInteger || type == FieldType::kTimestamp;
+  }
+  // Inline, with the report of a mismatch out of line: a large input sets millions of values,
+  // and the check's call cost more than the value's store.
+  void Check(size_t field, FieldType expected) const {
+    const FieldType actual = spec_->fields[field].type;
+    if (actual != expected &&
+        !(expected == FieldType::kInteger && actual == FieldType::kTimestamp)) {
+      WrongType(field, expected);
+    }
+  }
+  [[noreturn]] void WrongType(size_t field, FieldType expected) const;
+  [[noreturn]] void NotAPoolId(size_t field) const;
   // Calls `apply` with the vector each column keeps its values in: rows are added, reserved and
   // dropped alike in every column, whichever kind of values it holds.
   template <typename Apply>

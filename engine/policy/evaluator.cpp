@@ -40,14 +40,20 @@ std::vector<bool> IntegerFlags(const FactTypeSpec& spec, const std::vector<size_
 // any run.
 std::string Fingerprint(const Rule& rule, const FactTable& table, size_t row,
                         const std::vector<size_t>& identity) {
-  std::string text = "pgward/v1\n" + rule.id + "\n";
+  std::string text;
+  text.reserve(1024);  // a pg_hba.conf rule's fields take about 600 bytes
+  text += "pgward/v1\n";
+  text += rule.id;
+  text += '\n';
   for (size_t field : identity) {
     text += table.spec().fields[field].name;
     text += '=';
     AppendFieldJson(text, table, row, field);
     text += '\n';
   }
-  return Sha256Hex(text).substr(0, 32);
+  std::string fingerprint = Sha256Hex(text);
+  fingerprint.resize(32);
+  return fingerprint;
 }
 
 std::string MissingEvidence(const Rule& rule, const FactTable& table, size_t row) {
