@@ -13,12 +13,14 @@ namespace {
 
 std::string Hex(const unsigned char* digest, unsigned int length) {
   static constexpr char kHex[] = "0123456789abcdef";
-  // Written in place: appending each character checked the capacity twice per byte, and a
-  // scan hashes a fingerprint for every finding.
+  // Written in place through a pointer: appending each character checked the capacity twice per
+  // byte, and a store through the string's operator[] made it read its own pointer again (a char
+  // may alias it); a scan hashes a fingerprint for every finding.
   std::string hex(2 * static_cast<std::size_t>(length), '\0');
+  char* out = hex.data();
   for (unsigned int i = 0; i < length; ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 0xf];
+    *out++ = kHex[digest[i] >> 4];
+    *out++ = kHex[digest[i] & 0xf];
   }
   return hex;
 }
