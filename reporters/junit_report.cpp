@@ -13,10 +13,12 @@
 namespace pgward::reporters {
 namespace {
 
-// A body as CDATA, readable in CI logs; "]]>" would end the section, so it is split across two.
-// Line ends become LF, as an XML reader would make them anyway.
-void AppendCdata(std::string& out, std::string_view text) {
-  out += "<![CDATA[";
+// Text escaped into a CDATA section's body, readable in CI logs; "]]>" would end the section, so
+// it is split across two. Line ends become LF, as an XML reader would make them anyway. The text
+// is a whole body, or a piece of one that ends with a line break: no escape spans such an end (a
+// CR, a UTF-8 sequence and a "]]>" each end before it), so a body escaped piece by piece is the
+// body escaped whole.
+void AppendCdataText(std::string& out, std::string_view text) {
   const size_t start = out.size();
   for (size_t i = 0; i < text.size();) {
     const size_t plain = PrintableAsciiEnd(text, i);
@@ -38,6 +40,11 @@ void AppendCdata(std::string& out, std::string_view text) {
        end = out.find("]]>", end + 2 + kSplit.size())) {
     out.insert(end + 2, kSplit);
   }
+}
+
+void AppendCdata(std::string& out, std::string_view text) {
+  out += "<![CDATA[";
+  AppendCdataText(out, text);
   out += "]]>";
 }
 
@@ -70,23 +77,57 @@ std::string WaiverText(const WaiverNote& waiver) {
   return text;
 }
 
-// An element with `type` and `message` attributes and a CDATA body: failure, error, skipped.
-void AppendOutcome(std::string& out, std::string_view element, std::string_view type,
-                   std::string_view message, std::string_view body) {
+// The start of an element with `type` and `message` attributes (failure, error, skipped), open
+// for its CDATA body.
+void BeginOutcome(std::string& out, std::string_view element, std::string_view type,
+                  std::string_view message) {
   out += "      <";
   out += element;
   if (!type.empty()) AppendAttribute(out, "type", type);
   AppendAttribute(out, "message", message);
+}
+
+void EndOutcome(std::string& out, std::string_view element) {
+  out += "</";
+  out += element;
+  out += ">\n";
+}
+
+// The whole element, with `body` (empty: none).
+void AppendOutcome(std::string& out, std::string_view element, std::string_view type,
+                   std::string_view message, std::string_view body) {
+  BeginOutcome(out, element, type, message);
   if (body.empty()) {
     out += "/>\n";
     return;
   }
   out += '>';
   AppendCdata(out, body);
-  out += "</";
-  out += element;
-  out += ">\n";
+  EndOutcome(out, element);
 }
+
+// The report on its way to the stream, a buffer at a time: a testcase of a large pg_hba.conf holds
+// the details of tens of thousands of findings, which made whole before being written took as
+// many megabytes of fresh memory, copied three times.
+class Output {
+ public:
+  explicit Output(std::ostream& stream) : stream_(stream) {}
+
+  std::string& text() { return text_; }
+  // Between two pieces: what is buffered goes to the stream once it is enough.
+  void Spill() {
+    if (text_.size() >= kSpillBytes) Flush();
+  }
+  void Flush() {
+    stream_.write(text_.data(), static_cast<std::streamsize>(text_.size()));
+    text_.clear();
+  }
+
+ private:
+  static constexpr size_t kSpillBytes = 1 << 16;
+  std::ostream& stream_;
+  std::string text_;
+};
 
 // Several findings in one testcase: one element, named after the first and counting the rest
 // (JUnit readers count elements, and one testcase is one check).
@@ -125,17 +166,32 @@ void AppendDetails(std::string& body, const Finding& finding, std::string_view c
   }
 }
 
-// The details of each finding, a blank line apart.
-std::string DetailsOf(const std::vector<const Finding*>& findings, const RuleInfo* rule) {
-  const std::string compliance =
-      rule && !rule->compliance.empty() ? ComplianceText(rule->compliance) : std::string();
-  std::string body;
-  for (const Finding* finding : findings) {
-    if (!body.empty()) body += '\n';
-    AppendDetails(body, *finding, compliance);
+// A CDATA body written a piece at a time (AppendCdataText), each piece ending with a line break.
+class CdataBody {
+ public:
+  explicit CdataBody(Output& output) : output_(output) { output_.text() += "<![CDATA["; }
+  CdataBody(const CdataBody&) = delete;
+  CdataBody& operator=(const CdataBody&) = delete;
+  ~CdataBody() { output_.text() += "]]>"; }
+
+  void Add(std::string_view piece) {
+    AppendCdataText(output_.text(), piece);
+    output_.Spill();
   }
-  return body;
-}
+  // The details of each finding, a blank line apart.
+  void Details(const std::vector<const Finding*>& findings, std::string_view compliance) {
+    for (size_t i = 0; i < findings.size(); ++i) {
+      piece_.clear();
+      if (i > 0) piece_ += '\n';
+      AppendDetails(piece_, *findings[i], compliance);
+      Add(piece_);
+    }
+  }
+
+ private:
+  Output& output_;
+  std::string piece_;
+};
 
 class SuiteWriter {
  public:
@@ -150,15 +206,17 @@ class SuiteWriter {
     }
   }
 
-  // The testcase of one check, outcome element included.
-  std::string Testcase(const CheckResult& check) const {
-    std::string out = "    <testcase";
+  // The testcase of one check, outcome element included, written a finding at a time.
+  void WriteTestcase(const CheckResult& check, Output& output) const {
+    std::string& out = output.text();
+    out += "    <testcase";
     if (check.kind == CheckKind::kCollection) {
       AppendAttribute(out, "classname", "pgward.evidence");
       AppendAttribute(out, "name", "Evidence collection (" + std::string(check.target) + ")");
       out += ">\n";
       AppendCollectionError(out, errors_.at(std::string(check.target)));
-      return out + "    </testcase>\n";
+      out += "    </testcase>\n";
+      return;
     }
     const auto rule_it = rules_.find(check.rule_id);
     const RuleInfo* rule = rule_it == rules_.end() ? nullptr : rule_it->second;
@@ -166,7 +224,10 @@ class SuiteWriter {
     AppendAttribute(out, "name",
                     (rule && !rule->title.empty() ? rule->title : std::string(check.rule_id)) +
                         " (" + std::string(check.target) + ")");
-    if (check.outcome == CheckOutcome::kPassed) return out + "/>\n";
+    if (check.outcome == CheckOutcome::kPassed) {
+      out += "/>\n";
+      return;
+    }
     out += ">\n";
     std::vector<const Finding*> failing, missing, waived;
     for (const Finding* finding : findings_.at(Key{check.rule_id, check.target})) {
@@ -175,31 +236,56 @@ class SuiteWriter {
                                                   : waived)
           .push_back(finding);
     }
+    const std::string compliance =
+        rule && !rule->compliance.empty() ? ComplianceText(rule->compliance) : std::string();
+    // An outcome's element, with the details of `findings` as its body (none without findings).
+    const auto outcome = [&](std::string_view element, std::string_view type,
+                             std::string_view message,
+                             const std::vector<const Finding*>& findings) {
+      BeginOutcome(out, element, type, message);
+      if (findings.empty()) {
+        out += "/>\n";
+        return;
+      }
+      out += '>';
+      CdataBody(output).Details(findings, compliance);
+      EndOutcome(out, element);
+    };
     switch (check.outcome) {
       case CheckOutcome::kFailed: {
-        std::string body = DetailsOf(failing, rule);
-        if (rule && !rule->remediation.empty()) body += "remediation: " + rule->remediation + "\n";
-        if (!missing.empty()) body += "\nevidence missing:\n" + DetailsOf(missing, rule);
         // The worst of them: a rule's variants give its findings different severities.
         const Severity worst = (*std::max_element(failing.begin(), failing.end(),
                                                   [](const Finding* a, const Finding* b) {
                                                     return a->severity < b->severity;
                                                   }))
                                    ->severity;
-        AppendOutcome(out, "failure", SeverityName(worst), CombinedMessage(failing), body);
+        BeginOutcome(out, "failure", SeverityName(worst), CombinedMessage(failing));
+        out += '>';
+        {
+          CdataBody body(output);
+          body.Details(failing, compliance);
+          if (rule && !rule->remediation.empty()) {
+            body.Add("remediation: " + rule->remediation + "\n");
+          }
+          if (!missing.empty()) {
+            body.Add("\nevidence missing:\n");
+            body.Details(missing, compliance);
+          }
+        }
+        EndOutcome(out, "failure");
         break;
       }
       case CheckOutcome::kError:
-        AppendOutcome(out, "error", "evidence-missing", CombinedMessage(missing),
-                      DetailsOf(missing, rule));
+        outcome("error", "evidence-missing", CombinedMessage(missing), missing);
         break;
       case CheckOutcome::kWaived:
-        AppendOutcome(out, "skipped", "",
-                      waived.size() == 1 && waived.front()->waiver
-                          ? "waived: " + WaiverText(*waived.front()->waiver)
-                          : "waived: " + std::to_string(waived.size()) + " findings",
-                      DetailsOf(waived, rule));
-        return out + "    </testcase>\n";
+        outcome("skipped", "",
+                waived.size() == 1 && waived.front()->waiver
+                    ? "waived: " + WaiverText(*waived.front()->waiver)
+                    : "waived: " + std::to_string(waived.size()) + " findings",
+                waived);
+        out += "    </testcase>\n";
+        return;
       case CheckOutcome::kPassed:
         break;
     }
@@ -207,10 +293,14 @@ class SuiteWriter {
     // findings next to live failures are told in system-out instead.
     if (!waived.empty()) {
       out += "      <system-out>";
-      AppendCdata(out, "waived:\n" + DetailsOf(waived, rule));
+      {
+        CdataBody body(output);
+        body.Add("waived:\n");
+        body.Details(waived, compliance);
+      }
       out += "</system-out>\n";
     }
-    return out + "    </testcase>\n";
+    out += "    </testcase>\n";
   }
 
   // The files read for this target (the target itself, or the files its findings point at),
@@ -274,7 +364,9 @@ void WriteJunitReport(const ScanReport& report, std::ostream& stream) {
   std::set<std::string_view> targets(report.targets.begin(), report.targets.end());
   for (const CheckResult& result : results) targets.insert(result.target);
 
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites";
+  Output output(stream);
+  std::string& out = output.text();
+  out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites";
   AppendAttribute(out, "name", "pgward");
   AppendCounts(out, TallyChecks(results));
   out += ">\n";
@@ -310,13 +402,14 @@ void WriteJunitReport(const ScanReport& report, std::ostream& stream) {
       AppendProperty(out, "sha256:" + artifact->path, artifact->sha256);
     }
     out += "    </properties>\n";
-    stream << out;
-    out.clear();
-    for (auto check = begin; check != next; ++check) stream << writer.Testcase(*check);
+    for (auto check = begin; check != next; ++check) {
+      writer.WriteTestcase(*check, output);
+      output.Spill();
+    }
     out += "  </testsuite>\n";
   }
   out += "</testsuites>\n";
-  stream << out;
+  output.Flush();
 }
 
 }  // namespace pgward::reporters
