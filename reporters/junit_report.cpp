@@ -15,9 +15,9 @@ namespace {
 
 // Text escaped into a CDATA section's body, readable in CI logs; "]]>" would end the section, so
 // it is split across two. Line ends become LF, as an XML reader would make them anyway. The text
-// is a whole body, or a piece of one that ends with a line break: no escape spans such an end (a
-// CR, a UTF-8 sequence and a "]]>" each end before it), so a body escaped piece by piece is the
-// body escaped whole.
+// is a whole body, or a piece of one that ends with '\n' (LF, not CR): no escape spans that end (a
+// CR before it is dropped within the piece, a UTF-8 sequence and a "]]>" end before it), so a body
+// escaped piece by piece is the body escaped whole.
 void AppendCdataText(std::string& out, std::string_view text) {
   const size_t start = out.size();
   for (size_t i = 0; i < text.size();) {
@@ -40,12 +40,6 @@ void AppendCdataText(std::string& out, std::string_view text) {
        end = out.find("]]>", end + 2 + kSplit.size())) {
     out.insert(end + 2, kSplit);
   }
-}
-
-void AppendCdata(std::string& out, std::string_view text) {
-  out += "<![CDATA[";
-  AppendCdataText(out, text);
-  out += "]]>";
 }
 
 void AppendAttribute(std::string& out, std::string_view name, std::string_view value) {
@@ -75,35 +69,6 @@ std::string WaiverText(const WaiverNote& waiver) {
   std::string text = waiver.justification;
   if (!waiver.expires.empty()) text += " (expires " + waiver.expires + ")";
   return text;
-}
-
-// The start of an element with `type` and `message` attributes (failure, error, skipped), open
-// for its CDATA body.
-void BeginOutcome(std::string& out, std::string_view element, std::string_view type,
-                  std::string_view message) {
-  out += "      <";
-  out += element;
-  if (!type.empty()) AppendAttribute(out, "type", type);
-  AppendAttribute(out, "message", message);
-}
-
-void EndOutcome(std::string& out, std::string_view element) {
-  out += "</";
-  out += element;
-  out += ">\n";
-}
-
-// The whole element, with `body` (empty: none).
-void AppendOutcome(std::string& out, std::string_view element, std::string_view type,
-                   std::string_view message, std::string_view body) {
-  BeginOutcome(out, element, type, message);
-  if (body.empty()) {
-    out += "/>\n";
-    return;
-  }
-  out += '>';
-  AppendCdata(out, body);
-  EndOutcome(out, element);
 }
 
 // The report on its way to the stream, a buffer at a time: a testcase of a large pg_hba.conf holds
@@ -166,13 +131,12 @@ void AppendDetails(std::string& body, const Finding& finding, std::string_view c
   }
 }
 
-// A CDATA body written a piece at a time (AppendCdataText), each piece ending with a line break.
+// A CDATA section's body written a piece at a time (AppendCdataText), each piece ending with '\n'.
 class CdataBody {
  public:
   explicit CdataBody(Output& output) : output_(output) { output_.text() += "<![CDATA["; }
   CdataBody(const CdataBody&) = delete;
   CdataBody& operator=(const CdataBody&) = delete;
-  ~CdataBody() { output_.text() += "]]>"; }
 
   void Add(std::string_view piece) {
     AppendCdataText(output_.text(), piece);
@@ -187,11 +151,35 @@ class CdataBody {
       Add(piece_);
     }
   }
+  void Close() { output_.text() += "]]>"; }
 
  private:
   Output& output_;
   std::string piece_;
 };
+
+// An outcome's element (failure, error, skipped) with `type` and `message` attributes, and the
+// CDATA body `write_body` gives it; without a body (`has_body` false), an empty element.
+template <typename WriteBody>
+void WriteOutcome(Output& output, std::string_view element, std::string_view type,
+                  std::string_view message, bool has_body, const WriteBody& write_body) {
+  std::string& out = output.text();
+  out += "      <";
+  out += element;
+  if (!type.empty()) AppendAttribute(out, "type", type);
+  AppendAttribute(out, "message", message);
+  if (!has_body) {
+    out += "/>\n";
+    return;
+  }
+  out += '>';
+  CdataBody body(output);
+  write_body(body);
+  body.Close();
+  out += "</";
+  out += element;
+  out += ">\n";
+}
 
 class SuiteWriter {
  public:
@@ -214,7 +202,7 @@ class SuiteWriter {
       AppendAttribute(out, "classname", "pgward.evidence");
       AppendAttribute(out, "name", "Evidence collection (" + std::string(check.target) + ")");
       out += ">\n";
-      AppendCollectionError(out, errors_.at(std::string(check.target)));
+      WriteCollectionError(output, errors_.at(std::string(check.target)));
       out += "    </testcase>\n";
       return;
     }
@@ -238,18 +226,8 @@ class SuiteWriter {
     }
     const std::string compliance =
         rule && !rule->compliance.empty() ? ComplianceText(rule->compliance) : std::string();
-    // An outcome's element, with the details of `findings` as its body (none without findings).
-    const auto outcome = [&](std::string_view element, std::string_view type,
-                             std::string_view message,
-                             const std::vector<const Finding*>& findings) {
-      BeginOutcome(out, element, type, message);
-      if (findings.empty()) {
-        out += "/>\n";
-        return;
-      }
-      out += '>';
-      CdataBody(output).Details(findings, compliance);
-      EndOutcome(out, element);
+    const auto details_of = [&](const std::vector<const Finding*>& findings) {
+      return [&findings, &compliance](CdataBody& body) { body.Details(findings, compliance); };
     };
     switch (check.outcome) {
       case CheckOutcome::kFailed: {
@@ -259,31 +237,29 @@ class SuiteWriter {
                                                     return a->severity < b->severity;
                                                   }))
                                    ->severity;
-        BeginOutcome(out, "failure", SeverityName(worst), CombinedMessage(failing));
-        out += '>';
-        {
-          CdataBody body(output);
-          body.Details(failing, compliance);
-          if (rule && !rule->remediation.empty()) {
-            body.Add("remediation: " + rule->remediation + "\n");
-          }
-          if (!missing.empty()) {
-            body.Add("\nevidence missing:\n");
-            body.Details(missing, compliance);
-          }
-        }
-        EndOutcome(out, "failure");
+        WriteOutcome(output, "failure", SeverityName(worst), CombinedMessage(failing), true,
+                     [&](CdataBody& body) {
+                       body.Details(failing, compliance);
+                       if (rule && !rule->remediation.empty()) {
+                         body.Add("remediation: " + rule->remediation + "\n");
+                       }
+                       if (!missing.empty()) {
+                         body.Add("\nevidence missing:\n");
+                         body.Details(missing, compliance);
+                       }
+                     });
         break;
       }
       case CheckOutcome::kError:
-        outcome("error", "evidence-missing", CombinedMessage(missing), missing);
+        WriteOutcome(output, "error", "evidence-missing", CombinedMessage(missing),
+                     !missing.empty(), details_of(missing));
         break;
       case CheckOutcome::kWaived:
-        outcome("skipped", "",
-                waived.size() == 1 && waived.front()->waiver
-                    ? "waived: " + WaiverText(*waived.front()->waiver)
-                    : "waived: " + std::to_string(waived.size()) + " findings",
-                waived);
+        WriteOutcome(output, "skipped", "",
+                     waived.size() == 1 && waived.front()->waiver
+                         ? "waived: " + WaiverText(*waived.front()->waiver)
+                         : "waived: " + std::to_string(waived.size()) + " findings",
+                     !waived.empty(), details_of(waived));
         out += "    </testcase>\n";
         return;
       case CheckOutcome::kPassed:
@@ -293,11 +269,10 @@ class SuiteWriter {
     // findings next to live failures are told in system-out instead.
     if (!waived.empty()) {
       out += "      <system-out>";
-      {
-        CdataBody body(output);
-        body.Add("waived:\n");
-        body.Details(waived, compliance);
-      }
+      CdataBody body(output);
+      body.Add("waived:\n");
+      body.Details(waived, compliance);
+      body.Close();
       out += "</system-out>\n";
     }
     out += "    </testcase>\n";
@@ -320,8 +295,8 @@ class SuiteWriter {
  private:
   using Key = std::pair<std::string_view, std::string_view>;  // rule id, target
 
-  static void AppendCollectionError(std::string& out,
-                                    const std::vector<const EvidenceError*>& errors) {
+  static void WriteCollectionError(Output& output,
+                                   const std::vector<const EvidenceError*>& errors) {
     std::string body;
     for (const EvidenceError* error : errors) {
       if (!body.empty()) body += "\n";
@@ -331,7 +306,8 @@ class SuiteWriter {
                                     ? errors.front()->message
                                     : std::to_string(errors.size()) +
                                           " collection errors; first: " + errors.front()->message;
-    AppendOutcome(out, "error", "collection-error", message, body);
+    WriteOutcome(output, "error", "collection-error", message, !body.empty(),
+                 [&body](CdataBody& cdata) { cdata.Add(body); });
   }
 
   const ScanReport& report_;

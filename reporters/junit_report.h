@@ -13,7 +13,8 @@ namespace pgward::reporters {
 // with nothing to check is skipped, missing evidence is an error, and a pass is an empty
 // testcase: the proof that the control was checked. Text from the evidence is made valid XML:
 // invalid UTF-8 and characters XML 1.0 forbids become U+FFFD.
-// Written as it is made: memory does not grow with the number of findings.
+// Written as it is made, a finding's details at a time: beyond an index of the findings by rule
+// and target, the memory it takes does not grow with their number.
 void WriteJunitReport(const ScanReport& report, std::ostream& out);
 
 }  // namespace pgward::reporters

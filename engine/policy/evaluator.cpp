@@ -52,7 +52,7 @@ std::string Fingerprint(const Rule& rule, const FactTable& table, size_t row,
     text += '\n';
   }
   std::string fingerprint = Sha256Hex(text);
-  fingerprint.resize(32);
+  if (fingerprint.size() > 32) fingerprint.resize(32);  // empty stays empty: no digest, none
   return fingerprint;
 }
 
