@@ -136,7 +136,11 @@ std::string TargetsDigest(const std::vector<std::string>& targets) {
 class ArtifactLocator {
  public:
   ArtifactLocator(const ScanReport& report, const std::string& source_root)
-      : files_(report, source_root) {}
+      : files_(report, source_root) {
+    for (size_t i = 0; i < report.artifacts.size(); ++i) {
+      artifact_indexes_.emplace(report.artifacts[i].path, i);
+    }
+  }
 
   std::string RootUri() const {
     std::string path = files_.root().generic_string();
@@ -148,35 +152,49 @@ class ArtifactLocator {
   struct Located {
     std::string uri;
     bool under_root = false;
+    std::optional<size_t> artifact;  // its index in the run's artifacts, if it is one
   };
 
   // A local file under the root by its path from there, another local file by its file URI, and
   // what is no local file (a server's own pg_hba.conf) as a relative reference of its name.
+  // The findings of a file follow each other: the last file's answer is kept at hand.
   const Located& Locate(const std::string& file) {
+    if (last_ != nullptr && last_->first == file) return last_->second;
     auto [entry, inserted] = cache_.try_emplace(file);
+    last_ = &*entry;
     if (!inserted) return entry->second;
     if (const std::optional<std::string> relative = files_.UnderRoot(file)) {
-      entry->second = {PercentEncode(*relative), true};
+      entry->second = {PercentEncode(*relative), true, std::nullopt};
     } else if (files_.IsLocal(file)) {
-      entry->second = {"file://" + PercentEncode(AbsolutePath(file).generic_string()), false};
+      entry->second = {"file://" + PercentEncode(AbsolutePath(file).generic_string()), false,
+                       std::nullopt};
     } else {
-      entry->second = {PercentEncode(file), false};
+      entry->second = {PercentEncode(file), false, std::nullopt};
+    }
+    if (const auto artifact = artifact_indexes_.find(file); artifact != artifact_indexes_.end()) {
+      entry->second.artifact = artifact->second;
     }
     return entry->second;
   }
 
-  // The artifactLocation object's members, written into an open object.
-  void WriteMembers(JsonWriter& json, const std::string& file) {
+  // The artifactLocation object's members, written into an open object; with `index`, the
+  // artifact's index when the file is one.
+  void WriteMembers(JsonWriter& json, const std::string& file, bool index) {
     const Located& located = Locate(file);
     json.Member("uri", located.uri);
     if (located.under_root) {
       json.Member("uriBaseId", kSourceRootId);
     }
+    if (index && located.artifact) {
+      json.IntMember("index", static_cast<std::int64_t>(*located.artifact));
+    }
   }
 
  private:
   SourceFiles files_;
+  std::map<std::string, size_t> artifact_indexes_;  // the first of each path
   std::unordered_map<std::string, Located> cache_;
+  const std::pair<const std::string, Located>* last_ = nullptr;
 };
 
 // The compliance frameworks of the rules and findings as SARIF taxonomies, each control id a
@@ -633,9 +651,6 @@ class RunBuilder {
         locator_(report, options.source_root),
         taxonomies_(report) {
     for (size_t i = 0; i < report.rules.size(); ++i) rule_index_.emplace(report.rules[i].id, i);
-    for (size_t i = 0; i < report.artifacts.size(); ++i) {
-      artifact_index_.emplace(report.artifacts[i].path, i);
-    }
   }
 
   // The run's category in GitHub code scanning: results of one category replace the previous
@@ -682,7 +697,7 @@ class RunBuilder {
       json.BeginObject();
       json.Key("location");
       json.BeginObject();
-      locator_.WriteMembers(json, artifact.path);
+      locator_.WriteMembers(json, artifact.path, /*index=*/false);
       json.EndObject();
       json.Key("roles");
       json.BeginArray();
@@ -761,10 +776,7 @@ class RunBuilder {
       json.BeginObject();
       json.Key("artifactLocation");
       json.BeginObject();
-      locator_.WriteMembers(json, location->file);
-      if (auto it = artifact_index_.find(location->file); it != artifact_index_.end()) {
-        json.IntMember("index", static_cast<std::int64_t>(it->second));
-      }
+      locator_.WriteMembers(json, location->file, /*index=*/true);
       json.EndObject();
       if (location->line > 0) {
         json.Key("region");
@@ -952,7 +964,6 @@ class RunBuilder {
   ArtifactLocator locator_;
   Taxonomies taxonomies_;
   std::unordered_map<std::string_view, size_t> rule_index_;
-  std::map<std::string, size_t> artifact_index_;
 };
 
 }  // namespace
