@@ -141,6 +141,9 @@ class ArtifactLocator {
       artifact_indexes_.emplace(report.artifacts[i].path, i);
     }
   }
+  // Not copied: last_ points into its own cache.
+  ArtifactLocator(const ArtifactLocator&) = delete;
+  ArtifactLocator& operator=(const ArtifactLocator&) = delete;
 
   std::string RootUri() const {
     std::string path = files_.root().generic_string();
@@ -148,7 +151,8 @@ class ArtifactLocator {
     return "file://" + PercentEncode(path);
   }
 
-  // The artifactLocation members of a file: its uri, and uriBaseId when under the source root.
+  // Where a file is: its uri, whether it is under the source root (uriBaseId), and its index
+  // in the run's artifacts.
   struct Located {
     std::string uri;
     bool under_root = false;
@@ -157,7 +161,7 @@ class ArtifactLocator {
 
   // A local file under the root by its path from there, another local file by its file URI, and
   // what is no local file (a server's own pg_hba.conf) as a relative reference of its name.
-  // The findings of a file follow each other: the last file's answer is kept at hand.
+  // A rule's findings of one file follow each other: the last file's answer is kept at hand.
   const Located& Locate(const std::string& file) {
     if (last_ != nullptr && last_->first == file) return last_->second;
     auto [entry, inserted] = cache_.try_emplace(file);

@@ -334,8 +334,9 @@ Evaluation Evaluate(const std::vector<const Policy*>& policies,
   }
   // Each finding's fingerprint (its identifying fields rendered and hashed, the costliest part of
   // a finding) is made once every rule is evaluated, in slices of all the rules' findings taken
-  // side by side: made with its rule, a rule of tens of thousands of findings kept one core busy
-  // for tens of milliseconds after the other had finished.
+  // side by side: made with its rule, the last large rule (a 10,000-line file's have 2,500
+  // findings, 8 ms) kept one core busy after the others had finished. Emit gives every finding
+  // its subject: the row the fingerprint is of.
   {
     struct Slice {
       size_t rule, begin, end;
