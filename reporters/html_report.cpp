@@ -12,12 +12,12 @@
 #include "engine/findings/requirements.h"
 #include "engine/model/fact_format.h"
 #include "pgward/version.h"
+#include "reporters/buffered_text.h"
 #include "reporters/markup.h"
 
 namespace pgward::reporters {
 namespace {
 
-constexpr std::size_t kFlushBytes = 1 << 20;
 constexpr std::int64_t kSecondsPerDay = 86400;
 
 // Every load is blocked (fonts, images, frames, connections, forms); the page's own <style>
@@ -66,23 +66,20 @@ nav a { color: inherit; margin-right: 12px; }
 
 class Page {
  public:
-  explicit Page(std::ostream& stream) : stream_(stream) {}
-  ~Page() { stream_ << out_; }
+  explicit Page(std::ostream& stream) : out_(stream) {}
+  ~Page() { out_.Flush(); }
   Page(const Page&) = delete;
   Page& operator=(const Page&) = delete;
 
   // Markup written by this file.
   Page& Raw(std::string_view markup) {
-    out_ += markup;
-    if (out_.size() >= kFlushBytes) {
-      stream_ << out_;
-      out_.clear();
-    }
+    out_.text() += markup;
+    out_.Spill();
     return *this;
   }
   // Text from the evidence: escaped, whatever its bytes.
   Page& Text(std::string_view text) {
-    AppendMarkup(out_, text, true);
+    AppendMarkup(out_.text(), text, true);
     return *this;
   }
   Page& Number(std::int64_t number) { return Raw(std::to_string(number)); }
@@ -107,8 +104,7 @@ class Page {
   }
 
  private:
-  std::ostream& stream_;
-  std::string out_;
+  BufferedText out_;
 };
 
 std::string_view Or(std::string_view text, std::string_view fallback) {

@@ -7,6 +7,7 @@
 
 #include "engine/core/utf8.h"
 #include "pgward/version.h"
+#include "reporters/buffered_text.h"
 #include "reporters/markup.h"
 #include "reporters/printable.h"
 
@@ -71,29 +72,6 @@ std::string WaiverText(const WaiverNote& waiver) {
   return text;
 }
 
-// The report on its way to the stream, a buffer at a time: a testcase of a large pg_hba.conf holds
-// the details of tens of thousands of findings, which made whole before being written took as
-// many megabytes of fresh memory, copied three times.
-class Output {
- public:
-  explicit Output(std::ostream& stream) : stream_(stream) {}
-
-  std::string& text() { return text_; }
-  // Between two pieces: what is buffered goes to the stream once it is enough.
-  void Spill() {
-    if (text_.size() >= kSpillBytes) Flush();
-  }
-  void Flush() {
-    stream_.write(text_.data(), static_cast<std::streamsize>(text_.size()));
-    text_.clear();
-  }
-
- private:
-  static constexpr size_t kSpillBytes = 1 << 16;
-  std::ostream& stream_;
-  std::string text_;
-};
-
 // Several findings in one testcase: one element, named after the first and counting the rest
 // (JUnit readers count elements, and one testcase is one check).
 std::string CombinedMessage(const std::vector<const Finding*>& findings) {
@@ -134,7 +112,7 @@ void AppendDetails(std::string& body, const Finding& finding, std::string_view c
 // A CDATA section's body written a piece at a time (AppendCdataText), each piece ending with '\n'.
 class CdataBody {
  public:
-  explicit CdataBody(Output& output) : output_(output) { output_.text() += "<![CDATA["; }
+  explicit CdataBody(BufferedText& output) : output_(output) { output_.text() += "<![CDATA["; }
   CdataBody(const CdataBody&) = delete;
   CdataBody& operator=(const CdataBody&) = delete;
 
@@ -154,14 +132,14 @@ class CdataBody {
   void Close() { output_.text() += "]]>"; }
 
  private:
-  Output& output_;
+  BufferedText& output_;
   std::string piece_;
 };
 
 // An outcome's element (failure, error, skipped) with `type` and `message` attributes, and the
 // CDATA body `write_body` gives it; without a body (`has_body` false), an empty element.
 template <typename WriteBody>
-void WriteOutcome(Output& output, std::string_view element, std::string_view type,
+void WriteOutcome(BufferedText& output, std::string_view element, std::string_view type,
                   std::string_view message, bool has_body, const WriteBody& write_body) {
   std::string& out = output.text();
   out += "      <";
@@ -195,7 +173,7 @@ class SuiteWriter {
   }
 
   // The testcase of one check, outcome element included, written a finding at a time.
-  void WriteTestcase(const CheckResult& check, Output& output) const {
+  void WriteTestcase(const CheckResult& check, BufferedText& output) const {
     std::string& out = output.text();
     out += "    <testcase";
     if (check.kind == CheckKind::kCollection) {
@@ -295,7 +273,7 @@ class SuiteWriter {
  private:
   using Key = std::pair<std::string_view, std::string_view>;  // rule id, target
 
-  static void WriteCollectionError(Output& output,
+  static void WriteCollectionError(BufferedText& output,
                                    const std::vector<const EvidenceError*>& errors) {
     std::string body;
     for (const EvidenceError* error : errors) {
@@ -340,7 +318,7 @@ void WriteJunitReport(const ScanReport& report, std::ostream& stream) {
   std::set<std::string_view> targets(report.targets.begin(), report.targets.end());
   for (const CheckResult& result : results) targets.insert(result.target);
 
-  Output output(stream);
+  BufferedText output(stream);
   std::string& out = output.text();
   out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites";
   AppendAttribute(out, "name", "pgward");

@@ -1,15 +1,15 @@
 #include "reporters/text_report.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <string_view>
 
+#include "reporters/buffered_text.h"
 #include "reporters/printable.h"
 
 namespace pgward::reporters {
 namespace {
-
-constexpr size_t kFlushBytes = 1 << 20;
 
 constexpr std::array<Severity, 5> kMostSevereFirst = {
     Severity::kCritical, Severity::kHigh, Severity::kMedium, Severity::kLow, Severity::kInfo};
@@ -96,12 +96,9 @@ void WriteTextSummary(const ScanReport& report, std::ostream& out) {
 }
 
 void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream) {
-  std::string out;
   // Written out a piece at a time: memory does not grow with the number of findings.
-  const auto flush = [&] {
-    stream << out;
-    out.clear();
-  };
+  BufferedText buffered(stream);
+  std::string& out = buffered.text();
   std::map<std::string_view, const RuleInfo*> rules;
   for (const RuleInfo& rule : report.rules) rules.emplace(rule.id, &rule);
   // The fix of a rule, once under the run of its findings (findings are sorted by rule).
@@ -112,22 +109,27 @@ void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream)
   };
   // A run with a baseline (last night's, under --state-dir) starts with what changed since.
   if (!report.invocation.baseline.empty()) {
-    std::string changes;
-    size_t changed = 0;
+    out += Paint("CHANGES SINCE " + Printable(report.invocation.baseline), "1", color) + "\n";
+    const auto changed = [](const Finding& finding) {
+      return finding.baseline_state && *finding.baseline_state != BaselineState::kUnchanged;
+    };
+    if (report.absent.empty() &&
+        std::none_of(report.findings.begin(), report.findings.end(), changed)) {
+      out += "  none\n";
+    }
     for (const Finding& finding : report.findings) {
-      if (!finding.baseline_state || *finding.baseline_state == BaselineState::kUnchanged) continue;
-      ++changed;
-      changes += "  " + std::string(BaselineStateName(*finding.baseline_state)) + "  " +
-                 Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +
-                 Printable(finding.message) + "\n";
+      if (!changed(finding)) continue;
+      out += "  " + std::string(BaselineStateName(*finding.baseline_state)) + "  " +
+             Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +
+             Printable(finding.message) + "\n";
+      buffered.Spill();
     }
     for (const Finding& finding : report.absent) {
-      ++changed;
-      changes += "  gone  " + Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +
-                 Printable(finding.message) + "\n";
+      out += "  gone  " + Printable(finding.rule_id) + "  " + Printable(Where(finding)) + "  " +
+             Printable(finding.message) + "\n";
+      buffered.Spill();
     }
-    out += Paint("CHANGES SINCE " + Printable(report.invocation.baseline), "1", color) + "\n" +
-           (changed == 0 ? "  none\n" : changes) + "\n";
+    out += "\n";
   }
   for (Severity severity : kMostSevereFirst) {
     bool header = false;
@@ -161,7 +163,7 @@ void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream)
              Printable(finding.message) + status;
       if (finding.note) out += " (" + Printable(*finding.note) + ")";
       out += "\n";
-      if (out.size() >= kFlushBytes) flush();
+      buffered.Spill();
     }
     if (failing_run) fix(*failing_run);
   }
@@ -170,7 +172,7 @@ void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream)
     out += Paint("SERVERS", "1", color) + "\n";
     for (const ServerInfo& server : report.servers) {
       out += "  " + Printable(DescribeServer(server)) + "\n";
-      if (out.size() >= kFlushBytes) flush();
+      buffered.Spill();
     }
   }
   if (!report.errors.empty()) {
@@ -181,7 +183,7 @@ void WriteTextReport(const ScanReport& report, bool color, std::ostream& stream)
   }
   const bool listed = !report.findings.empty() || !report.servers.empty() || !report.errors.empty();
   out += (listed ? "\n" : "") + Summary(report) + "\n";
-  flush();
+  buffered.Flush();
 }
 
 }  // namespace pgward::reporters
