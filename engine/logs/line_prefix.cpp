@@ -553,7 +553,9 @@ namespace {
 using Step = LinePrefix::Step;
 
 // Whether the step's literal (1 to 16 bytes) starts at `at`: two words compared where the line
-// has 16 bytes left, each byte of `literal` otherwise.
+// has 16 bytes left, each byte of `literal` otherwise. LiteralAt's comparison, without its case
+// of a literal past 16 bytes, which a step never has: one shared by both cost the first try 5%
+// more instructions.
 [[gnu::always_inline]] inline bool StepLiteralAt(const Step& step, const std::string& literal,
                                                  std::string_view line, std::size_t at) {
   if (line.size() - at >= 16) {
