@@ -5,7 +5,8 @@
 // maximum resident set of a child process that only parses, which also counts the parser's
 // heap allocations and page faults per parse (first-touch memory is slow on virtual machines,
 // so both matter as much as instructions). Then the whole `pgward hba rules --format json`
-// process on the same file, which must be at least 10 times as fast as the server's view (#15).
+// process on the same file, which must be at least 10 times as fast as the server's view (#15):
+// both timed in turns, the fastest run of each.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -152,22 +154,6 @@ PgwardRun MeasurePgward(const std::string& path, int repetitions) {
   });
 }
 
-// The whole `pgward hba rules --format json FILE` process, its output to /dev/null: the median
-// wall time of `repetitions` runs.
-double MeasureRulesCommand(const std::string& path, int repetitions) {
-  std::vector<double> samples;
-  for (int i = 0; i < repetitions; ++i) {
-    const ProcessRun run = RunProcess({PGWARD_BINARY, "hba", "rules", "--format", "json",
-                                       "--pg-version", "15", "--max-file-bytes", "64M", path});
-    if (run.exit_code != 0) {
-      std::fprintf(stderr, "pgward hba rules failed on %s\n", path.c_str());
-      std::exit(1);
-    }
-    samples.push_back(run.seconds);
-  }
-  return Median(samples);
-}
-
 // One connection for all queries, so that connection set-up is not part of either timing.
 // `query` over the view (the parse: count(*); every row to the client: *) minus a `SELECT 1`;
 // `rows` is the number of rows of the view.
@@ -192,6 +178,51 @@ double MeasureServer(PGconn* connection, const char* query, int repetitions, siz
   *rows = std::stoul(PQgetvalue(count, 0, 0));
   PQclear(count);
   return Median(with_file) - Median(round_trip);
+}
+
+// The whole `pgward hba rules --format json FILE` process (its output to /dev/null) and every
+// row of the view to a client (`SELECT * FROM pg_hba_file_rules` minus a `SELECT 1`), in turns,
+// each the fastest of `turns` runs, as BestInTurns times commands: a busy spell of a shared
+// machine only ever lengthens a run, and falls on both alike.
+struct ListingTimes {
+  ProcessRun process;  // the fastest run
+  double view = 0;
+};
+
+ListingTimes MeasureListing(PGconn* connection, const std::string& path, int turns) {
+  const auto query = [connection](const char* sql) {
+    const auto start = Clock::now();
+    PGresult* result = PQexec(connection, sql);
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+      std::fprintf(stderr, "query failed: %s", PQerrorMessage(connection));
+      std::exit(1);
+    }
+    PQclear(result);
+    return seconds;
+  };
+  // Each run starts on a settled machine: the clean-up after the run before it (the server and
+  // the benchmark freeing 100,000 rows, the kernel reclaiming the pages) otherwise falls on it.
+  // Measured: the fastest process 60 ms without the pause, 43 ms with it.
+  const auto settle = [] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); };
+  ProcessRun process;
+  double view = 0, round_trip = 0;
+  for (int i = 0; i < turns; ++i) {
+    settle();
+    const ProcessRun run = RunProcess({PGWARD_BINARY, "hba", "rules", "--format", "json",
+                                       "--pg-version", "15", "--max-file-bytes", "64M", path});
+    if (run.exit_code != 0) {
+      std::fprintf(stderr, "pgward hba rules failed on %s\n", path.c_str());
+      std::exit(1);
+    }
+    settle();
+    const double rows = query("SELECT * FROM pg_hba_file_rules");
+    const double one = query("SELECT 1");
+    if (i == 0 || run.seconds < process.seconds) process = run;
+    view = i == 0 ? rows : std::min(view, rows);
+    round_trip = i == 0 ? one : std::min(round_trip, one);
+  }
+  return {process, view - round_trip};
 }
 
 }  // namespace
@@ -237,21 +268,24 @@ int main() {
       std::printf("  MISMATCH: pgward read %zu rows, the server %zu\n", ours.rules, server_rows);
       return 1;
     }
-    const double process = MeasureRulesCommand(sandbox.hba_file(), lines >= 100000 ? 7 : 15);
-    const double view = MeasureServer(connection, "SELECT * FROM pg_hba_file_rules",
-                                      lines >= 100000 ? 7 : 15, &server_rows);
-    const bool met = lines < 100000 || view / process >= kGoalProcessRatio;
+    const auto [process, view] =
+        MeasureListing(connection, sandbox.hba_file(), lines >= 100000 ? 11 : 15);
+    const double ratio = view / process.seconds;
+    const bool met = lines < 100000 || ratio >= kGoalProcessRatio;
     goal_met = goal_met && met;
     char line[160];
-    std::snprintf(line, sizeof line, "%8d %12.1f %10.1f %8.1fx %8s", lines, process * 1e3,
-                  view * 1e3, view / process, lines < 100000 ? "" : (met ? "ok" : "MISSED"));
+    std::snprintf(line, sizeof line, "%8d %12.1f %8.1f %8.1f %10.1f %8.1fx %8s", lines,
+                  process.seconds * 1e3, process.user_seconds * 1e3, process.system_seconds * 1e3,
+                  view * 1e3, ratio, lines < 100000 ? "" : (met ? "ok" : "MISSED"));
     process_lines.emplace_back(line);
   }
   std::printf(
       "\nthe whole `pgward hba rules --format json` process vs every row of the view to a client\n"
-      "(SELECT * FROM pg_hba_file_rules minus SELECT 1; goal at 100,000 lines: >= %.0fx)\n"
-      "%8s %12s %10s %9s %8s\n",
-      kGoalProcessRatio, "lines", "process ms", "view ms", "ratio", "goal");
+      "(SELECT * FROM pg_hba_file_rules minus SELECT 1; the fastest of each, run in turns; goal "
+      "at\n"
+      "100,000 lines: >= %.0fx)\n"
+      "%8s %12s %8s %8s %10s %9s %8s\n",
+      kGoalProcessRatio, "lines", "process ms", "user", "sys", "view ms", "ratio", "goal");
   for (const std::string& line : process_lines) std::printf("%s\n", line.c_str());
   PQfinish(connection);
   // Leave the sandbox's own file in place for its shutdown.

@@ -31,7 +31,7 @@ FileRulesJsonWriter::FileRulesJsonWriter(std::ostream& out) : out_(out), json_(o
 }
 
 void FileRulesJsonWriter::Row(const FileRulesRow& row) {
-  json_.BeginObject();
+  json_.BeginOneLineObject();
   json_.Key("rule_number");
   json_.OptionalInt(row.rule_number);
   json_.Key("file_name");

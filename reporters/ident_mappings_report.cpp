@@ -12,7 +12,7 @@ void WriteIdentMappingsJson(const std::vector<IdentMappingRow>& rows, std::ostre
   JsonWriter json(out);
   json.BeginArray();
   for (const IdentMappingRow& row : rows) {
-    json.BeginObject();
+    json.BeginOneLineObject();
     json.Key("map_number");
     json.OptionalInt(row.map_number);
     json.Key("file_name");

@@ -83,30 +83,13 @@ void JsonWriter::EndArray() {
   buffer_.push_back(']');
 }
 
-void JsonWriter::Key(JsonKey key) {
-  BeforeValue();
-  const std::string_view text = key.text();
-  if (key.escaped() || text.size() + 4 > Buffer::kMostRoom) {
-    AppendJsonString(buffer_, text);
-    buffer_.append(": ", OnOneLine() ? 1 : 2);
-  } else {
-    // "key": in place.
-    char* at = buffer_.Room(text.size() + 4);
-    *at++ = '"';
-    std::memcpy(at, text.data(), text.size());
-    at += text.size();
-    *at++ = '"';
-    *at++ = ':';
-    if (!OnOneLine()) *at++ = ' ';
-    buffer_.Advance(at);
-  }
+void JsonWriter::EscapedKey(std::string_view text) {
+  AppendJsonString(buffer_, text);
+  buffer_.append(": ", OnOneLine() ? 1 : 2);
   after_key_ = true;
 }
 
-void JsonWriter::String(std::string_view value) {
-  BeforeValue();
-  AppendJsonString(buffer_, value);
-}
+void JsonWriter::EscapedString(std::string_view value) { AppendJsonString(buffer_, value); }
 
 void JsonWriter::Member(JsonKey key, std::string_view value) {
   Key(key);

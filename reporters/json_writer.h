@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/core/utf8.h"
+
 namespace pgward::reporters {
 
 // An object's key. A literal in pgward's code is checked when pgward is compiled (printable ASCII,
@@ -59,10 +61,31 @@ class JsonWriter {
   void EndObject();
   void BeginArray();
   void EndArray();
-  // The next value is this member's.
-  void Key(JsonKey key);
+  // The next value is this member's. Inline: a key written from a literal is copied with its
+  // length known where it is written.
+  void Key(JsonKey key) {
+    BeforeValue();
+    const std::string_view text = key.text();
+    if (key.escaped() || text.size() + 4 > Buffer::kMostRoom) {
+      EscapedKey(text);
+      return;
+    }
+    // "key": in place.
+    char* at = buffer_.Room(text.size() + 4);
+    *at++ = '"';
+    std::memcpy(at, text.data(), text.size());
+    at += text.size();
+    *at++ = '"';
+    *at++ = ':';
+    if (!OnOneLine()) *at++ = ' ';
+    buffer_.Advance(at);
+    after_key_ = true;
+  }
 
-  void String(std::string_view value);
+  void String(std::string_view value) {
+    BeforeValue();
+    if (value.size() > kMostInPlaceString || !PlainStringInPlace(value)) EscapedString(value);
+  }
   // Key(key), then String(value) or Int(value): an object's member in one call.
   void Member(JsonKey key, std::string_view value);
   void IntMember(JsonKey key, std::int64_t value);
@@ -137,6 +160,42 @@ class JsonWriter {
     if (!OnOneLine()) Indent(counts_.size());
   }
   void Indent(std::size_t depth);
+  // A key that is not a literal, or too long to be written in place, escaped as a string is.
+  void EscapedKey(std::string_view text);
+
+  // Writes `value` quoted in place when it is all printable ASCII without a quote or backslash,
+  // as nearly every string of a report is: checked eight bytes at a time as it is copied, where
+  // AppendJsonString looks for the end of the run first and then copies it with a call to memcpy.
+  // False, having written nothing, when it needs escaping.
+  static constexpr std::size_t kMostInPlaceString = 256;
+  bool PlainStringInPlace(std::string_view value) {
+    constexpr std::uint64_t kQuotes = kEachByte * '"', kBackslashes = kEachByte * '\\';
+    const std::size_t size = value.size();
+    // Room for a word stored past the end, overwritten by what follows.
+    char* const body = buffer_.Room(size + 2 + 8) + 1;
+    if (size >= 8) {
+      // Word by word, the last one ending where the value ends (overlapping the one before).
+      for (std::size_t i = 0;; i += 8) {
+        const std::size_t at = i + 8 <= size ? i : size - 8;
+        const std::uint64_t word = Load8(value.data() + at);
+        if (!PrintableWord(word, kQuotes, kBackslashes)) return false;
+        std::memcpy(body + at, &word, sizeof word);
+        if (at + 8 == size) break;
+      }
+    } else {
+      for (std::size_t i = 0; i < size; ++i) {
+        const char c = value[i];
+        if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') return false;
+        body[i] = c;
+      }
+    }
+    body[-1] = '"';
+    body[size] = '"';
+    buffer_.Advance(body + size + 1);
+    return true;
+  }
+  // Any other string, through AppendJsonString.
+  void EscapedString(std::string_view value);
   bool OnOneLine() const { return counts_.size() > one_line_from_; }
 
   Buffer buffer_;

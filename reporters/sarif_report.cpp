@@ -2,26 +2,22 @@
 
 #include <algorithm>
 #include <array>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <new>
 #include <optional>
 #include <set>
 #include <streambuf>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <unordered_map>
 
 #include <zlib.h>
 
+#include "engine/core/handoff.h"
 #include "pgward/version.h"
 #include "reporters/atomic_file.h"
 #include "reporters/json_writer.h"
@@ -455,78 +451,29 @@ class Deflater {
 // document is being made (Deflater). It holds a few pieces of a megabyte, whatever the size.
 class GzipMeter {
  public:
-  GzipMeter() {
-    spare_.reserve(kMostPending + 1);  // the thread never allocates
-    try {
-      thread_ = std::thread([this] { Run(); });
-    } catch (const std::system_error&) {
-      // No thread to be had (a limit on processes): what comes is compressed as it comes.
-    }
-  }
+  GzipMeter() = default;
   GzipMeter(const GzipMeter&) = delete;
   GzipMeter& operator=(const GzipMeter&) = delete;
-  ~GzipMeter() { Stop(/*abandon=*/true); }
 
   void Add(std::string_view bytes) {
-    if (!thread_.joinable()) {
-      deflater_.Deflate(bytes, Z_NO_FLUSH);
-      return;
-    }
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [this] { return pending_.size() < kMostPending; });
-    std::string piece;
-    if (!spare_.empty()) {
-      piece = std::move(spare_.back());
-      spare_.pop_back();
-    }
-    piece.assign(bytes);
-    pending_.push_back(std::move(piece));
-    changed_.notify_all();
+    next_.assign(bytes);
+    next_ = compressing_.Give(std::move(next_));
   }
 
   // The size of everything added, compressed; once.
   size_t Finish() {
-    Stop(/*abandon=*/false);
+    compressing_.Finish();
     return deflater_.Finish();
   }
 
  private:
   static constexpr size_t kMostPending = 3;
 
-  // Waits for the thread to compress what is pending, or to drop it (`abandon`: the size is not
-  // needed after all).
-  void Stop(bool abandon) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      closed_ = true;
-      if (abandon) pending_.clear();
-    }
-    changed_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  void Run() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    for (;;) {
-      changed_.wait(lock, [this] { return closed_ || !pending_.empty(); });
-      if (pending_.empty()) return;
-      std::string piece = std::move(pending_.front());
-      pending_.pop_front();
-      lock.unlock();
-      deflater_.Deflate(piece, Z_NO_FLUSH);
-      lock.lock();
-      spare_.push_back(std::move(piece));
-      changed_.notify_all();
-    }
-  }
-
   Deflater deflater_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::string> pending_;
-  std::vector<std::string> spare_;
-  bool closed_ = false;
-  std::thread thread_;  // last: started once the rest is in place
+  std::string next_;
+  // Last: its thread, which uses the deflater, is stopped first.
+  Handoff<std::string> compressing_{
+      [this](std::string& piece) { deflater_.Deflate(piece, Z_NO_FLUSH); }, kMostPending};
 };
 
 // A stream's bytes kept in memory up to a cap; past it, only their number and the size gzip would

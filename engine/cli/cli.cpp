@@ -196,7 +196,9 @@ void AddHbaListingCommand(CLI::App& hba, Action& action, const char* name, const
   auto format = std::make_shared<std::string>("table");
   AddPgVersionOption(*command, options->pg_version,
                      "PostgreSQL major version whose parser and view to follow");
-  command->add_option("--format", *format, "Output format")
+  command
+      ->add_option("--format", *format,
+                   "Output format: table, or json (an array of the view's rows, one per line)")
       ->check(CLI::IsMember({"table", "json"}))
       ->default_val("table");
   command->add_option("FILE", options->file, file_help)->required();

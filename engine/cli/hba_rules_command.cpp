@@ -1,8 +1,11 @@
 #include "engine/cli/hba_rules_command.h"
 
+#include <optional>
 #include <ostream>
+#include <vector>
 
 #include "engine/core/exit_code.h"
+#include "engine/core/handoff.h"
 #include "engine/hba/file_rules_view.h"
 #include "engine/hba/ident_view.h"
 #include "engine/hba/parser.h"
@@ -30,6 +33,42 @@ int ReportRefused(const std::vector<hba::RefusedReference>& refused, std::ostrea
   return refused.empty() ? kExitOk : ToInt(ExitCode::kIncompleteEvidence);
 }
 
+// Batches of rules parsed and not yet written: memory stays a few batches whatever the file.
+constexpr std::size_t kMostPendingBatches = 8;
+
+// The rows are rendered and written on a thread of their own while the file is parsed, a batch
+// of rules at a time: a large file is listed in about the time of the longer of the two, holding
+// a few batches, not the file's rules.
+int ListRulesAsJson(const HbaRulesOptions& options, const hba::ParseOptions& parse_options,
+                    std::ostream& out, std::ostream& err) {
+  // Started with the first rows: a file that cannot be read lists nothing.
+  std::optional<reporters::FileRulesJsonWriter> json;
+  FileRulesRow row;
+  Handoff<std::vector<hba::HbaRule>> writing(
+      [&](std::vector<hba::HbaRule>& rules) {
+        if (!json) json.emplace(out);
+        for (const hba::HbaRule& rule : rules) {
+          hba::RenderFileRule(rule, options.pg_version, hba::SecretDisplay::kMask, row);
+          json->Row(row);
+        }
+        rules.clear();
+      },
+      kMostPendingBatches);
+  const hba::HbaFile file = hba::StreamHbaFile(
+      options.file, parse_options,
+      [&](std::vector<hba::HbaRule>& rules) { rules = writing.Give(std::move(rules)); });
+  writing.Finish();
+  if (std::optional<std::string> problem = hba::UnreadableReason(file)) {
+    // A limit stopped the parse after rows were written: the array stays open, so that no JSON
+    // reader takes them for the file's listing.
+    err << "pgward: " << *problem << "\n";
+    return kExitInputError;
+  }
+  if (!json) json.emplace(out);
+  json->Finish();
+  return ReportRefused(file.refused, err);
+}
+
 }  // namespace
 
 int RunHbaRules(const HbaRulesOptions& options, std::ostream& out, std::ostream& err) {
@@ -38,24 +77,18 @@ int RunHbaRules(const HbaRulesOptions& options, std::ostream& out, std::ostream&
   parse_options.pg_version = options.pg_version;
   parse_options.access = options.access;
   parse_options.build = options.build;
+  if (options.format == HbaRulesOptions::Format::kJson) {
+    return ListRulesAsJson(options, parse_options, out, err);
+  }
   const hba::HbaFile file = hba::ParseHbaFile(options.file, parse_options);
   if (std::optional<std::string> problem = hba::UnreadableReason(file)) {
     err << "pgward: " << *problem << "\n";
     return kExitInputError;
   }
-  if (options.format == HbaRulesOptions::Format::kJson) {
-    // Row by row: a large file is listed without holding its rendered rows.
-    reporters::FileRulesJsonWriter json(out);
-    for (const hba::HbaRule& rule : file.rules) {
-      json.Row(hba::RenderFileRule(rule, options.pg_version, hba::SecretDisplay::kMask));
-    }
-    json.Finish();
-  } else {
-    // The table's columns are as wide as their widest cell: it needs every row first.
-    reporters::WriteFileRulesTable(
-        hba::RenderFileRules(file, options.pg_version, hba::SecretDisplay::kMask),
-        options.pg_version >= 16, out);
-  }
+  // The table's columns are as wide as their widest cell: it needs every row first.
+  reporters::WriteFileRulesTable(
+      hba::RenderFileRules(file, options.pg_version, hba::SecretDisplay::kMask),
+      options.pg_version >= 16, out);
   return ReportRefused(file.refused, err);
 }
 

@@ -1,16 +1,40 @@
 #include "engine/hba/file_rules_view.h"
 
-#include <arpa/inet.h>
-
 namespace pgward::hba {
 namespace {
 
-// As pg_hba_file_rules shows them: each token's text, without the quotes it had in the file.
-std::vector<std::string> UnquotedTexts(const TokenList& tokens) {
-  std::vector<std::string> texts;
-  texts.reserve(tokens.size());
-  for (const Token& token : tokens) texts.push_back(token.text);
-  return texts;
+// The row's columns are assigned in place: a listing renders its rows one after the other into
+// one row, whose strings keep their memory from row to row.
+void Assign(std::optional<std::string>& column, std::string_view text) {
+  if (column) {
+    column->assign(text);
+  } else {
+    column.emplace(text);
+  }
+}
+
+void AssignUnquoted(std::optional<std::vector<std::string>>& column, const TokenList& tokens) {
+  if (!column) column.emplace();
+  column->resize(tokens.size());
+  for (std::size_t i = 0; i < tokens.size(); ++i) (*column)[i].assign(tokens[i].text);
+}
+
+void AssignOptions(std::optional<std::vector<std::string>>& column,
+                   const std::vector<Option>& options, SecretDisplay secrets) {
+  if (options.empty()) {
+    column.reset();
+    return;
+  }
+  if (!column) column.emplace();
+  column->resize(options.size());
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    const Option& option = options[i];
+    const bool masked = secrets == SecretDisplay::kMask && IsSecretOption(option.name);
+    std::string& text = (*column)[i];
+    text.assign(option.name);
+    text += '=';
+    text += masked ? std::string_view(kMaskedSecret) : std::string_view(option.value);
+  }
 }
 
 }  // namespace
@@ -28,13 +52,8 @@ AddressColumns RenderAddress(const Address& address) {
 
 std::optional<std::vector<std::string>> OptionTexts(const std::vector<Option>& options,
                                                     SecretDisplay secrets) {
-  if (options.empty()) return std::nullopt;
-  std::vector<std::string> texts;
-  texts.reserve(options.size());
-  for (const Option& option : options) {
-    const bool masked = secrets == SecretDisplay::kMask && IsSecretOption(option.name);
-    texts.push_back(option.name + "=" + (masked ? std::string(kMaskedSecret) : option.value));
-  }
+  std::optional<std::vector<std::string>> texts;
+  AssignOptions(texts, options, secrets);
   return texts;
 }
 
@@ -42,32 +61,53 @@ bool IsSecretOption(std::string_view name) {
   return name == "ldapbindpasswd" || name == "radiussecrets";
 }
 
-FileRulesRow RenderFileRule(const HbaRule& rule, int pg_version, SecretDisplay secrets) {
-  FileRulesRow row;
+void RenderFileRule(const HbaRule& rule, int pg_version, SecretDisplay secrets, FileRulesRow& row) {
+  row.rule_number.reset();
+  row.file_name.reset();
   if (pg_version >= 16) {
     row.rule_number = rule.rule_number;
-    row.file_name = *rule.location.file;
+    Assign(row.file_name, *rule.location.file);
   }
   row.line_number = rule.location.line;
   if (rule.parsed) {
-    row.type = std::string(ConnectionTypeName(rule.type));
-    row.database = UnquotedTexts(rule.databases);
-    row.user_name = UnquotedTexts(rule.users);
-    AddressColumns address = RenderAddress(rule.address);
-    row.address = std::move(address.address);
-    row.netmask = std::move(address.netmask);
-    row.auth_method = std::string(AuthMethodName(rule.method));
-    row.options = OptionTexts(rule.options, secrets);
+    Assign(row.type, ConnectionTypeName(rule.type));
+    AssignUnquoted(row.database, rule.databases);
+    AssignUnquoted(row.user_name, rule.users);
+    if (const auto* network = std::get_if<IpNetwork>(&rule.address)) {
+      char text[kIpAddressTextBytes];
+      Assign(row.address, std::string_view(text, WriteIpAddress(network->address, text)));
+      Assign(row.netmask, std::string_view(text, WriteIpAddress(network->mask, text)));
+    } else if (const auto* symbolic = std::get_if<SymbolicAddress>(&rule.address)) {
+      Assign(row.address, symbolic->text);
+      row.netmask.reset();
+    } else {
+      row.address.reset();
+      row.netmask.reset();
+    }
+    Assign(row.auth_method, AuthMethodName(rule.method));
+    AssignOptions(row.options, rule.options, secrets);
+  } else {
+    row.type.reset();
+    row.database.reset();
+    row.user_name.reset();
+    row.address.reset();
+    row.netmask.reset();
+    row.auth_method.reset();
+    row.options.reset();
   }
-  row.error = rule.error;
-  return row;
+  if (rule.error) {
+    Assign(row.error, *rule.error);
+  } else {
+    row.error.reset();
+  }
 }
 
 std::vector<FileRulesRow> RenderFileRules(const HbaFile& file, int pg_version,
                                           SecretDisplay secrets) {
-  std::vector<FileRulesRow> rows;
-  rows.reserve(file.rules.size());
-  for (const HbaRule& rule : file.rules) rows.push_back(RenderFileRule(rule, pg_version, secrets));
+  std::vector<FileRulesRow> rows(file.rules.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    RenderFileRule(file.rules[i], pg_version, secrets, rows[i]);
+  }
   return rows;
 }
 

@@ -37,8 +37,8 @@ std::optional<std::vector<std::string>> OptionTexts(const std::vector<Option>& o
 std::vector<FileRulesRow> RenderFileRules(const HbaFile& file, int pg_version,
                                           SecretDisplay secrets = SecretDisplay::kShow);
 
-// The view's row for one rule.
-FileRulesRow RenderFileRule(const HbaRule& rule, int pg_version,
-                            SecretDisplay secrets = SecretDisplay::kShow);
+// The view's row for one rule, written over `row`: a listing that renders its rules one by one
+// into the same row reuses the memory of its strings.
+void RenderFileRule(const HbaRule& rule, int pg_version, SecretDisplay secrets, FileRulesRow& row);
 
 }  // namespace pgward::hba

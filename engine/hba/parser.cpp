@@ -954,9 +954,11 @@ void AdviseHugePages(void* data, std::size_t bytes) {
 // The shortest line that makes a rule ("local all all md5\n") bounds the rules of a file.
 constexpr std::size_t kMinRuleLineBytes = 18;
 
-// Reads the file's records into rules as the tokenizer completes them.
+// Reads the file's records into rules as the tokenizer completes them: all kept in the file's
+// rules, or, given a sink, handed to it a batch at a time.
 template <typename Read>
-HbaFile ParseRecords(const std::string& path, const ParseOptions& options, const Read& read) {
+HbaFile ParseRecords(const std::string& path, const ParseOptions& options, const Read& read,
+                     const RuleBatchSink* sink = nullptr) {
   HbaFile file;
   file.path = path;
   int rule_number = 0;
@@ -965,11 +967,13 @@ HbaFile ParseRecords(const std::string& path, const ParseOptions& options, const
       .pg_version = options.pg_version,
       .min_record_bytes = kMinRuleLineBytes,
       .reserve =
-          [&file](std::size_t expected_rules) {
+          [&file, sink](std::size_t expected_rules) {
             // The cap keeps a file of empty lines from reserving memory it will never use.
             constexpr std::size_t kMaxReservedRules = 1 << 18;
-            file.rules.reserve(std::min(expected_rules, kMaxReservedRules));
-            AdviseHugePages(file.rules.data(), file.rules.capacity() * sizeof(HbaRule));
+            file.rules.reserve(std::min(expected_rules, sink ? kRuleBatch : kMaxReservedRules));
+            if (!sink) {
+              AdviseHugePages(file.rules.data(), file.rules.capacity() * sizeof(HbaRule));
+            }
           },
       .emit =
           [&](const TokenizedLine& line) {
@@ -977,9 +981,18 @@ HbaFile ParseRecords(const std::string& path, const ParseOptions& options, const
             if (line.refused_path) {
               file.refused.push_back({file.rules.back().location, *line.refused_path});
             }
+            if (sink && file.rules.size() == kRuleBatch) {
+              (*sink)(file.rules);
+              file.rules.clear();
+              file.rules.reserve(kRuleBatch);  // the sink may have taken the vector
+            }
           },
   };
   internal::KeepIfComplete(read(reader), file, file.rules);
+  if (sink && !file.rules.empty()) {
+    (*sink)(file.rules);
+    file.rules.clear();
+  }
   return file;
 }
 
@@ -1006,6 +1019,14 @@ HbaFile ParseHbaFile(const std::string& path, const ParseOptions& options) {
   return ParseRecords(path, options, [&](const internal::AuthFileReader& reader) {
     return internal::ReadAuthFile(path, reader);
   });
+}
+
+HbaFile StreamHbaFile(const std::string& path, const ParseOptions& options,
+                      const RuleBatchSink& sink) {
+  return ParseRecords(
+      path, options,
+      [&](const internal::AuthFileReader& reader) { return internal::ReadAuthFile(path, reader); },
+      &sink);
 }
 
 }  // namespace pgward::hba

@@ -4,6 +4,8 @@
 // tokenize_auth_file + parse_hba_line), following @file references and, from 16 on, the
 // include, include_if_exists and include_dir directives.
 
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -91,6 +93,18 @@ struct ParseOptions {
 // and everything it includes. A top-level file that cannot be read gives HbaFile::read_error
 // and no rules; a device or a limit gives HbaFile::input_error; any other problem is an error row.
 HbaFile ParseHbaFile(const std::string& path, const ParseOptions& options = {});
+
+// Rules as the parser hands them out, in file order, up to kRuleBatch at a time: the sink may
+// take them (move the vector out).
+inline constexpr std::size_t kRuleBatch = 512;
+using RuleBatchSink = std::function<void(std::vector<HbaRule>& rules)>;
+
+// ParseHbaFile for a listing of any size: the rules go to `sink` as they are parsed instead of
+// being kept, so that they can be used while the parse goes on; the file returned has everything
+// else. When it is unreadable or stopped at a limit (UnreadableReason), the rules handed out
+// are incomplete: the listing must say so.
+HbaFile StreamHbaFile(const std::string& path, const ParseOptions& options,
+                      const RuleBatchSink& sink);
 
 // Parses `contents` as if it were the file at `path` (relative includes resolve against the
 // directory of `path`).

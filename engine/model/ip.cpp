@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <bit>
 #include <charconv>
 #include <cstring>
@@ -23,21 +24,6 @@ int PopCount(IpNumber value) {
 
 // The lowest `bits` bits set.
 IpNumber LowBits(int bits) { return bits == 0 ? 0 : ~IpNumber(0) >> (128 - bits); }
-
-// Writes the address's text at `out`, which has room for INET6_ADDRSTRLEN bytes; returns its end.
-char* WriteIpAddress(const IpAddress& address, char* out) {
-  if (address.family == IpFamily::kV4) {
-    // By hand: glibc's inet_ntop() formats IPv4 with sprintf, and every access range is printed.
-    for (size_t i = 0; i < 4; ++i) {
-      if (i > 0) *out++ = '.';
-      out = std::to_chars(out, out + 3, address.bytes[i]).ptr;
-    }
-    return out;
-  }
-  // Cannot fail: the family is one inet_ntop knows, and the room its longest text's.
-  if (inet_ntop(AF_INET6, address.bytes.data(), out, INET6_ADDRSTRLEN) == nullptr) return out;
-  return out + std::strlen(out);
-}
 
 }  // namespace
 
@@ -116,6 +102,79 @@ std::optional<int> MaskPrefixLength(const IpAddress& mask) {
   const IpNumber host = ~ToIpNumber(mask) & LowBits(bits);
   if ((host & (host + 1)) != 0) return std::nullopt;
   return bits - PopCount(host);
+}
+
+static_assert(kIpAddressTextBytes == INET6_ADDRSTRLEN);
+
+namespace {
+
+// The decimal text of every byte value, each in four bytes: up to three digits, then the count.
+constexpr std::array<std::array<char, 4>, 256> kByteTexts = [] {
+  std::array<std::array<char, 4>, 256> texts{};
+  for (unsigned value = 0; value < 256; ++value) {
+    std::array<char, 4>& text = texts[value];
+    const char digits[3] = {static_cast<char>('0' + value / 100),
+                            static_cast<char>('0' + value / 10 % 10),
+                            static_cast<char>('0' + value % 10)};
+    const unsigned count = value >= 100 ? 3 : value >= 10 ? 2 : 1;
+    for (unsigned i = 0; i < count; ++i) text[i] = digits[3 - count + i];
+    text[3] = static_cast<char>(count);
+  }
+  return texts;
+}();
+
+// Each byte's text copied whole from the table, its count taken: a large listing writes many
+// addresses, and std::to_chars divides.
+char* WriteIpv4(const std::uint8_t* bytes, char* out) {
+  for (size_t i = 0; i < 4; ++i) {
+    if (i > 0) *out++ = '.';
+    const std::array<char, 4>& text = kByteTexts[bytes[i]];
+    std::memcpy(out, text.data(), 3);
+    out += text[3];
+  }
+  return out;
+}
+
+}  // namespace
+
+// By hand, as glibc's inet_ntop() writes it (resolv/inet_ntop.c, inet_ntop6), which formats each
+// part with sprintf: a large file lists many addresses.
+char* WriteIpAddress(const IpAddress& address, char* out) {
+  const std::uint8_t* bytes = address.bytes.data();
+  if (address.family == IpFamily::kV4) return WriteIpv4(bytes, out);
+  std::array<unsigned, 8> words{};
+  for (size_t i = 0; i < 8; ++i) words[i] = (unsigned{bytes[2 * i]} << 8) | bytes[2 * i + 1];
+  // The first of the longest runs of zero words, if two or more long, becomes "::".
+  int best_base = -1, best_length = 0;
+  for (int i = 0; i < 8;) {
+    if (words[i] != 0) {
+      ++i;
+      continue;
+    }
+    int end = i;
+    while (end < 8 && words[end] == 0) ++end;
+    if (end - i > best_length) {
+      best_base = i;
+      best_length = end - i;
+    }
+    i = end;
+  }
+  if (best_length < 2) best_base = -1;
+  for (int i = 0; i < 8; ++i) {
+    if (best_base != -1 && i >= best_base && i < best_base + best_length) {
+      if (i == best_base) *out++ = ':';
+      continue;
+    }
+    if (i != 0) *out++ = ':';
+    // An IPv4-compatible (::a.b.c.d) or IPv4-mapped (::ffff:a.b.c.d) address ends in a quad.
+    if (i == 6 && best_base == 0 &&
+        (best_length == 6 || (best_length == 5 && words[5] == 0xffff))) {
+      return WriteIpv4(bytes + 12, out);
+    }
+    out = std::to_chars(out, out + 4, words[i], 16).ptr;
+  }
+  if (best_base != -1 && best_base + best_length == 8) *out++ = ':';
+  return out;
 }
 
 std::string FormatIpAddress(const IpAddress& address) {

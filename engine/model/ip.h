@@ -2,6 +2,7 @@
 
 #include <array>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -59,6 +60,10 @@ std::vector<IpRange> CidrBlocks(const IpRange& range);
 
 // inet_ntop text: IPv6 compressed and lower case.
 std::string FormatIpAddress(const IpAddress& address);
+// The same text written at `out`, which has room for kIpAddressTextBytes (INET6_ADDRSTRLEN);
+// returns its end.
+inline constexpr std::size_t kIpAddressTextBytes = 46;
+char* WriteIpAddress(const IpAddress& address, char* out);
 // "10.0.0.0/8" when the range is a CIDR block, otherwise "first-last".
 std::string FormatIpRange(const IpRange& range);
 

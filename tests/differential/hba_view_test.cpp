@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/hba/parser.h"
 #include "tests/sandbox/sandbox.h"
 #include "tests/support/command.h"
 
@@ -202,6 +203,16 @@ void GeneratedHbaFiles(const ViewOracle& oracle) {
   oracle.InstallHba("");
   oracle.ExpectSameHbaRows();
   oracle.InstallHba("# nothing but a comment\n\n   \n,,,\n");
+  oracle.ExpectSameHbaRows();
+  // `hba rules --format json` lists the rows as they are parsed, a batch (kRuleBatch) at a time:
+  // the files written by others, one after the other, three times over, are several batches,
+  // error rows and (from 16) rule numbers running on across them.
+  std::string corpus;
+  for (const fs::path& file : CorpusFiles(kFixtures / "hba-corpus"))
+    corpus += ReadFile(file) + "\n";
+  oracle.InstallHba(corpus + corpus + corpus);
+  const auto count = oracle.sandbox().Query("SELECT count(*) FROM pg_hba_file_rules");
+  ASSERT_GT(std::stoul(*count.at(0).at(0)), 3 * hba::kRuleBatch);
   oracle.ExpectSameHbaRows();
 }
 

@@ -293,6 +293,15 @@ TEST_F(HostileTest, LimitsAreClearErrors) {
       {"scan", "--hba", "db/pg_hba.conf", "--max-file-bytes", "32M", "--max-total-bytes", "1M"});
   EXPECT_EQ(total.exit_code, kInputError);
   EXPECT_NE(total.err.find("the limit is --max-total-bytes"), std::string::npos) << total.err;
+  // The JSON listing writes rows as it reads them: stopped by a limit, it has written some, and
+  // leaves the array open so that no JSON reader takes them for the file's listing.
+  const CommandResult listing = Pgward({"hba", "rules", "--format", "json", "db/pg_hba.conf",
+                                        "--max-file-bytes", "32M", "--max-records", "10000"});
+  EXPECT_EQ(listing.exit_code, kInputError);
+  EXPECT_NE(listing.err.find("more than 10000 rows; the limit is --max-records"), std::string::npos)
+      << listing.err;
+  EXPECT_NE(listing.out.find("\"line_number\":9000,"), std::string::npos);
+  EXPECT_FALSE(nlohmann::json::accept(listing.out));
 }
 
 // A kilobyte of YAML can stand for a tree of billions of nodes (each alias names a node again),

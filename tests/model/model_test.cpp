@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -48,6 +49,36 @@ TEST(IpTest, AddressesAndNumbersRoundTrip) {
     for (size_t i = 0; i < address.size(); ++i) address.bytes[i] = random() & 0xff;
     ASSERT_EQ(FromIpNumber(ToIpNumber(address), address.family), address)
         << FormatIpAddress(address);
+  }
+}
+
+// pgward writes addresses itself; the server's view shows them as glibc's inet_ntop() does
+// (getnameinfo with NI_NUMERICHOST), whose IPv6 text has its own rules: the first longest run
+// of two or more zero words as "::", IPv4-compatible and IPv4-mapped addresses ending in a
+// dotted quad. Every word is zero, 0xffff or random, so that all those cases come up often.
+TEST(IpTest, AddressesAreWrittenAsInetNtopWritesThem) {
+  std::mt19937 random(7);
+  const auto expect_as_inet_ntop = [](const IpAddress& address) {
+    char expected[INET6_ADDRSTRLEN];
+    ASSERT_NE(inet_ntop(address.family == IpFamily::kV4 ? AF_INET : AF_INET6, address.bytes.data(),
+                        expected, sizeof expected),
+              nullptr);
+    ASSERT_EQ(FormatIpAddress(address), expected);
+  };
+  for (const char* text :
+       {"::", "::1", "1::", "::ffff:1.2.3.4", "::1.2.3.4", "::ffff:0:1.2.3.4", "1:0:0:1:0:0:0:1",
+        "1:0:0:1:0:0:1:1", "0:0:1::", "0.0.0.0", "255.255.255.255"}) {
+    expect_as_inet_ntop(*ParseIpAddress(text));
+  }
+  for (int round = 0; round < 200000; ++round) {
+    IpAddress address = *ParseIpAddress(round % 8 == 0 ? "0.0.0.0" : "::");
+    for (size_t i = 0; i < address.size(); i += 2) {
+      const unsigned kind = random() % 4;
+      const unsigned word = kind < 2 ? 0 : kind == 2 ? 0xffff : random() & 0xffff;
+      address.bytes[i] = static_cast<std::uint8_t>(word >> 8);
+      address.bytes[i + 1] = static_cast<std::uint8_t>(word & 0xff);
+    }
+    expect_as_inet_ntop(address);
   }
 }
 
