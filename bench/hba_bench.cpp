@@ -19,7 +19,6 @@
 #include <fstream>
 #include <new>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -154,25 +153,27 @@ PgwardRun MeasurePgward(const std::string& path, int repetitions) {
   });
 }
 
+// A query's wall time, its rows read and dropped.
+double TimedQuery(PGconn* connection, const char* sql) {
+  const auto start = Clock::now();
+  PGresult* result = PQexec(connection, sql);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+    std::fprintf(stderr, "query failed: %s", PQerrorMessage(connection));
+    std::exit(1);
+  }
+  PQclear(result);
+  return seconds;
+}
+
 // One connection for all queries, so that connection set-up is not part of either timing.
-// `query` over the view (the parse: count(*); every row to the client: *) minus a `SELECT 1`;
-// `rows` is the number of rows of the view.
+// `query` over the view (the parse: count(*)) minus a `SELECT 1`; `rows` is the number of rows
+// of the view.
 double MeasureServer(PGconn* connection, const char* query, int repetitions, size_t* rows) {
-  auto timed = [&](const char* sql) {
-    const auto start = Clock::now();
-    PGresult* result = PQexec(connection, sql);
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (PQresultStatus(result) != PGRES_TUPLES_OK) {
-      std::fprintf(stderr, "query failed: %s", PQerrorMessage(connection));
-      std::exit(1);
-    }
-    PQclear(result);
-    return seconds;
-  };
   std::vector<double> with_file, round_trip;
   for (int i = 0; i < repetitions; ++i) {
-    with_file.push_back(timed(query));
-    round_trip.push_back(timed("SELECT 1"));
+    with_file.push_back(TimedQuery(connection, query));
+    round_trip.push_back(TimedQuery(connection, "SELECT 1"));
   }
   PGresult* count = PQexec(connection, "SELECT count(*) FROM pg_hba_file_rules");
   *rows = std::stoul(PQgetvalue(count, 0, 0));
@@ -190,34 +191,17 @@ struct ListingTimes {
 };
 
 ListingTimes MeasureListing(PGconn* connection, const std::string& path, int turns) {
-  const auto query = [connection](const char* sql) {
-    const auto start = Clock::now();
-    PGresult* result = PQexec(connection, sql);
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (PQresultStatus(result) != PGRES_TUPLES_OK) {
-      std::fprintf(stderr, "query failed: %s", PQerrorMessage(connection));
-      std::exit(1);
-    }
-    PQclear(result);
-    return seconds;
-  };
-  // Each run starts on a settled machine: the clean-up after the run before it (the server and
-  // the benchmark freeing 100,000 rows, the kernel reclaiming the pages) otherwise falls on it.
-  // Measured: the fastest process 60 ms without the pause, 43 ms with it.
-  const auto settle = [] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); };
   ProcessRun process;
   double view = 0, round_trip = 0;
   for (int i = 0; i < turns; ++i) {
-    settle();
     const ProcessRun run = RunProcess({PGWARD_BINARY, "hba", "rules", "--format", "json",
                                        "--pg-version", "15", "--max-file-bytes", "64M", path});
     if (run.exit_code != 0) {
       std::fprintf(stderr, "pgward hba rules failed on %s\n", path.c_str());
       std::exit(1);
     }
-    settle();
-    const double rows = query("SELECT * FROM pg_hba_file_rules");
-    const double one = query("SELECT 1");
+    const double rows = TimedQuery(connection, "SELECT * FROM pg_hba_file_rules");
+    const double one = TimedQuery(connection, "SELECT 1");
     if (i == 0 || run.seconds < process.seconds) process = run;
     view = i == 0 ? rows : std::min(view, rows);
     round_trip = i == 0 ? one : std::min(round_trip, one);
