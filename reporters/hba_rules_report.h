@@ -13,8 +13,8 @@ namespace pgward::reporters {
 
 // A JSON array of one object per row, each on a line of its own, written row by row as the
 // caller renders them, so that a file of any size is listed without holding its rows; NULL is
-// null. Before 16 the view has
-// no rule_number and no file_name: the keys stay, null, so that consumers see one shape.
+// null. Before 16 the view has no rule_number and no file_name: the keys stay, null, so that
+// consumers see one shape.
 class FileRulesJsonWriter {
  public:
   explicit FileRulesJsonWriter(std::ostream& out);

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/core/byte_words.h"
 #include "engine/core/utf8.h"
 
 namespace pgward::reporters {
@@ -167,12 +168,12 @@ class JsonWriter {
   // as nearly every string of a report is: checked eight bytes at a time as it is copied, where
   // AppendJsonString looks for the end of the run first and then copies it with a call to memcpy.
   // False, having written nothing, when it needs escaping.
+  // Longer strings (a finding's message) are few, and AppendJsonString's runs suit them.
   static constexpr std::size_t kMostInPlaceString = 256;
   bool PlainStringInPlace(std::string_view value) {
     constexpr std::uint64_t kQuotes = kEachByte * '"', kBackslashes = kEachByte * '\\';
     const std::size_t size = value.size();
-    // Room for a word stored past the end, overwritten by what follows.
-    char* const body = buffer_.Room(size + 2 + 8) + 1;
+    char* const body = buffer_.Room(size + 2) + 1;
     if (size >= 8) {
       // Word by word, the last one ending where the value ends (overlapping the one before).
       for (std::size_t i = 0;; i += 8) {

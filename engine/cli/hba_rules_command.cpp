@@ -41,7 +41,8 @@ constexpr std::size_t kMostPendingBatches = 8;
 // a few batches, not the file's rules.
 int ListRulesAsJson(const HbaRulesOptions& options, const hba::ParseOptions& parse_options,
                     std::ostream& out, std::ostream& err) {
-  // Started with the first rows: a file that cannot be read lists nothing.
+  // Started with the first rows: a file that cannot be read lists nothing. Declared before
+  // `writing`, whose thread uses them, so that they outlive it.
   std::optional<reporters::FileRulesJsonWriter> json;
   FileRulesRow row;
   Handoff<std::vector<hba::HbaRule>> writing(

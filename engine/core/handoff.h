@@ -5,11 +5,14 @@
 // stays bounded whatever the input; consumed items come back to the maker as spares, to be
 // filled again with the memory they hold. Where no thread can be started (a limit on
 // processes), each item is consumed on the maker's thread as it is handed over: slower, never
-// cut short.
+// cut short. An exception the consumer throws reaches the maker, from its next Give or Finish,
+// as it would without a thread; the items after it are dropped.
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <system_error>
@@ -23,8 +26,9 @@ template <typename Item>
 class Handoff {
  public:
   // `consume` is called with each item in turn; the item it leaves is the spare given back.
+  // `most_pending` is at least 1.
   Handoff(std::function<void(Item&)> consume, std::size_t most_pending)
-      : consume_(std::move(consume)), most_pending_(most_pending) {
+      : consume_(std::move(consume)), most_pending_(std::max<std::size_t>(most_pending, 1)) {
     spares_.reserve(most_pending_ + 1);  // the consuming thread never allocates
     try {
       thread_ = std::thread([this] { Run(); });
@@ -44,7 +48,8 @@ class Handoff {
       return item;
     }
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [this] { return pending_.size() < most_pending_; });
+    changed_.wait(lock, [this] { return pending_.size() < most_pending_ || failure_; });
+    if (failure_) std::rethrow_exception(failure_);
     pending_.push_back(std::move(item));
     changed_.notify_all();
     if (spares_.empty()) return Item();
@@ -54,7 +59,10 @@ class Handoff {
   }
 
   // Returns once every item handed over is consumed.
-  void Finish() { Stop(/*abandon=*/false); }
+  void Finish() {
+    Stop(/*abandon=*/false);
+    if (failure_) std::rethrow_exception(failure_);
+  }
 
  private:
   void Stop(bool abandon) {
@@ -75,7 +83,15 @@ class Handoff {
       Item item = std::move(pending_.front());
       pending_.pop_front();
       lock.unlock();
-      consume_(item);
+      try {
+        consume_(item);
+      } catch (...) {
+        lock.lock();
+        failure_ = std::current_exception();
+        pending_.clear();
+        changed_.notify_all();
+        return;
+      }
       lock.lock();
       if (spares_.size() <= most_pending_) spares_.push_back(std::move(item));
       changed_.notify_all();
@@ -89,7 +105,8 @@ class Handoff {
   std::deque<Item> pending_;
   std::vector<Item> spares_;
   bool closed_ = false;
-  std::thread thread_;  // last: started once the rest is in place
+  std::exception_ptr failure_;  // what the consumer threw, if it did
+  std::thread thread_;
 };
 
 }  // namespace pgward

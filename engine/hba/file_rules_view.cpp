@@ -1,5 +1,7 @@
 #include "engine/hba/file_rules_view.h"
 
+#include "engine/model/ip.h"
+
 namespace pgward::hba {
 namespace {
 
@@ -37,16 +39,27 @@ void AssignOptions(std::optional<std::vector<std::string>>& column,
   }
 }
 
+// The view's address and netmask columns.
+void AssignAddress(const Address& address, std::optional<std::string>& address_column,
+                   std::optional<std::string>& netmask_column) {
+  if (const auto* network = std::get_if<IpNetwork>(&address)) {
+    char text[kIpAddressTextBytes];
+    Assign(address_column, std::string_view(text, WriteIpAddress(network->address, text)));
+    Assign(netmask_column, std::string_view(text, WriteIpAddress(network->mask, text)));
+  } else if (const auto* symbolic = std::get_if<SymbolicAddress>(&address)) {
+    Assign(address_column, symbolic->text);
+    netmask_column.reset();
+  } else {
+    address_column.reset();
+    netmask_column.reset();
+  }
+}
+
 }  // namespace
 
 AddressColumns RenderAddress(const Address& address) {
   AddressColumns columns;
-  if (const auto* network = std::get_if<IpNetwork>(&address)) {
-    columns.address = FormatIpAddress(network->address);
-    columns.netmask = FormatIpAddress(network->mask);
-  } else if (const auto* symbolic = std::get_if<SymbolicAddress>(&address)) {
-    columns.address = symbolic->text;
-  }
+  AssignAddress(address, columns.address, columns.netmask);
   return columns;
 }
 
@@ -73,17 +86,7 @@ void RenderFileRule(const HbaRule& rule, int pg_version, SecretDisplay secrets, 
     Assign(row.type, ConnectionTypeName(rule.type));
     AssignUnquoted(row.database, rule.databases);
     AssignUnquoted(row.user_name, rule.users);
-    if (const auto* network = std::get_if<IpNetwork>(&rule.address)) {
-      char text[kIpAddressTextBytes];
-      Assign(row.address, std::string_view(text, WriteIpAddress(network->address, text)));
-      Assign(row.netmask, std::string_view(text, WriteIpAddress(network->mask, text)));
-    } else if (const auto* symbolic = std::get_if<SymbolicAddress>(&rule.address)) {
-      Assign(row.address, symbolic->text);
-      row.netmask.reset();
-    } else {
-      row.address.reset();
-      row.netmask.reset();
-    }
+    AssignAddress(rule.address, row.address, row.netmask);
     Assign(row.auth_method, AuthMethodName(rule.method));
     AssignOptions(row.options, rule.options, secrets);
   } else {

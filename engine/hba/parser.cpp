@@ -971,6 +971,7 @@ HbaFile ParseRecords(const std::string& path, const ParseOptions& options, const
             // The cap keeps a file of empty lines from reserving memory it will never use.
             constexpr std::size_t kMaxReservedRules = 1 << 18;
             file.rules.reserve(std::min(expected_rules, sink ? kRuleBatch : kMaxReservedRules));
+            // A batch is far smaller than a huge page: only a whole file's rules are advised.
             if (!sink) {
               AdviseHugePages(file.rules.data(), file.rules.capacity() * sizeof(HbaRule));
             }

@@ -61,7 +61,7 @@ std::vector<IpRange> CidrBlocks(const IpRange& range);
 // inet_ntop text: IPv6 compressed and lower case.
 std::string FormatIpAddress(const IpAddress& address);
 // The same text written at `out`, which has room for kIpAddressTextBytes (INET6_ADDRSTRLEN);
-// returns its end.
+// returns its end. The bytes after the end, within that room, may be overwritten.
 inline constexpr std::size_t kIpAddressTextBytes = 46;
 char* WriteIpAddress(const IpAddress& address, char* out);
 // "10.0.0.0/8" when the range is a CIDR block, otherwise "first-last".

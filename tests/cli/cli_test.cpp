@@ -99,8 +99,9 @@ TEST(CliTest, UnknownHbaSubcommandNamesTheGroupInTheHint) {
 }
 
 // Where no thread can be started (RLIMIT_NPROC reached: a CI runner's limit, a container's), a
-// scan, an hba diff and a log summary do on one thread what they would on several, and say the
-// same. They aborted before ("terminate called ... Resource temporarily unavailable").
+// scan, an hba diff, an hba listing and a log summary do on one thread what they would on
+// several, and say the same. They aborted before ("terminate called ... Resource temporarily
+// unavailable").
 TEST(CliTest, WithoutThreadsToBeHadARunDoesItsWorkOnOneThread) {
   if (!testing::CanLimitThreads()) GTEST_SKIP() << "needs root and a postgres user";
   const std::filesystem::path work =
@@ -131,6 +132,7 @@ TEST(CliTest, WithoutThreadsToBeHadARunDoesItsWorkOnOneThread) {
        {std::vector<std::string>{"scan", "--hba", "pg_hba.conf", "--format", "json",
                                  "--reproducible"},
         std::vector<std::string>{"hba", "diff", "pg_hba.conf", "changed.conf", "--format", "json"},
+        std::vector<std::string>{"hba", "rules", "pg_hba.conf", "--format", "json"},
         std::vector<std::string>{"log", "summary", "server.log", "--format", "json", "--jobs",
                                  "2"}}) {
     const auto free = testing::RunPgwardAsPostgres(false, command, options);
