@@ -44,13 +44,16 @@ int ListRulesAsJson(const HbaRulesOptions& options, const hba::ParseOptions& par
   // Started with the first rows: a file that cannot be read lists nothing. Declared before
   // `writing`, whose thread uses them, so that they outlive it.
   std::optional<reporters::FileRulesJsonWriter> json;
+  const auto listing = [&json, &out]() -> reporters::FileRulesJsonWriter& {
+    if (!json) json.emplace(out);
+    return *json;
+  };
   FileRulesRow row;
   Handoff<std::vector<hba::HbaRule>> writing(
       [&](std::vector<hba::HbaRule>& rules) {
-        if (!json) json.emplace(out);
         for (const hba::HbaRule& rule : rules) {
           hba::RenderFileRule(rule, options.pg_version, hba::SecretDisplay::kMask, row);
-          json->Row(row);
+          listing().Row(row);
         }
         rules.clear();
       },
@@ -65,8 +68,7 @@ int ListRulesAsJson(const HbaRulesOptions& options, const hba::ParseOptions& par
     err << "pgward: " << *problem << "\n";
     return kExitInputError;
   }
-  if (!json) json.emplace(out);
-  json->Finish();
+  listing().Finish();
   return ReportRefused(file.refused, err);
 }
 

@@ -75,11 +75,12 @@ bool IsSecretOption(std::string_view name) {
 }
 
 void RenderFileRule(const HbaRule& rule, int pg_version, SecretDisplay secrets, FileRulesRow& row) {
-  row.rule_number.reset();
-  row.file_name.reset();
   if (pg_version >= 16) {
     row.rule_number = rule.rule_number;
     Assign(row.file_name, *rule.location.file);
+  } else {
+    row.rule_number.reset();
+    row.file_name.reset();
   }
   row.line_number = rule.location.line;
   if (rule.parsed) {

@@ -962,6 +962,11 @@ HbaFile ParseRecords(const std::string& path, const ParseOptions& options, const
   HbaFile file;
   file.path = path;
   int rule_number = 0;
+  // The sink may take the vector: what it leaves is emptied.
+  const auto hand_out = [&file, sink] {
+    (*sink)(file.rules);
+    file.rules.clear();
+  };
   const internal::AuthFileReader reader{
       .access = options.access,
       .pg_version = options.pg_version,
@@ -983,17 +988,13 @@ HbaFile ParseRecords(const std::string& path, const ParseOptions& options, const
               file.refused.push_back({file.rules.back().location, *line.refused_path});
             }
             if (sink && file.rules.size() == kRuleBatch) {
-              (*sink)(file.rules);
-              file.rules.clear();
-              file.rules.reserve(kRuleBatch);  // the sink may have taken the vector
+              hand_out();
+              file.rules.reserve(kRuleBatch);
             }
           },
   };
   internal::KeepIfComplete(read(reader), file, file.rules);
-  if (sink && !file.rules.empty()) {
-    (*sink)(file.rules);
-    file.rules.clear();
-  }
+  if (sink && !file.rules.empty()) hand_out();
   return file;
 }
 
