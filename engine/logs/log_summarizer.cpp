@@ -288,12 +288,16 @@ void LogSummarizer::AddLines(std::uint64_t lines, std::uint64_t unparsed) {
   summary_.unparsed_lines += unparsed;
 }
 
-std::string LogSummarizer::SessionKey(const LogEntry& entry) const {
-  if (!entry.session_id.empty()) return std::string(Bounded(entry.session_id));
-  if (entry.pid.empty()) return {};
-  std::string key = "p";
-  key.append(Bounded(entry.pid));
-  return key;
+const std::string& LogSummarizer::SessionKey(const LogEntry& entry) {
+  if (!entry.session_id.empty()) {
+    session_key_.assign(Bounded(entry.session_id));
+  } else if (entry.pid.empty()) {
+    session_key_.clear();
+  } else {
+    session_key_.assign(1, 'p');
+    session_key_.append(Bounded(entry.pid));
+  }
+  return session_key_;
 }
 
 std::string_view LogSummarizer::ClientOf(const LogEntry& entry, const Session* joined) {
@@ -523,6 +527,16 @@ void NotePart(LogEntry& entry, std::size_t index, std::string_view part) {
 // The part of a `connection received` line's scan note: the client's host.
 constexpr std::size_t kReceivedHost = 0;
 
+// "connection received: host=H port=P" (or "host=[local]"): H, up to the first space. Looked for
+// after the text Classify found, which holds no "host=".
+std::string_view ReceivedHost(std::string_view message) {
+  constexpr std::string_view kHost = "host=";
+  const std::size_t at = FindText(message, kHost, kReceivedText.size());
+  if (at == std::string_view::npos) return {};
+  const std::string_view value = message.substr(at + kHost.size());
+  return value.substr(0, FindText(value, " "));
+}
+
 constexpr std::string_view kSslPart = " SSL enabled (";
 constexpr std::string_view kGssPart = " GSS (";
 
@@ -543,13 +557,17 @@ struct AuthorizedLine {
   // The transport is the server's text: no application name imitates it, and the names the
   // prefix gives are those of the message.
   bool believed = false;
+  // The protocol is older than the minimum, or one pgward does not know (SSLv3).
+  bool below_minimum = false;
 };
 
 // Its parts and flags in the scan note.
 enum AuthorizedPart : std::size_t { kUser, kDatabase, kNamed, kProtocol, kCipher };
-constexpr std::uint8_t kTlsFlag = 1, kGssEncryptedFlag = 2, kBelievedFlag = 4;
+constexpr std::uint8_t kTlsFlag = 1, kGssEncryptedFlag = 2, kBelievedFlag = 4,
+                       kBelowMinimumFlag = 8;
 
-AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication) {
+AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication,
+                                  TlsVersion min_tls_version) {
   const std::string_view message = entry.message;
   AuthorizedLine line;
   // The server appends " SSL enabled (...)" and then " GSS (...)" after the application name
@@ -566,7 +584,11 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication) {
   constexpr std::string_view kUser = "user=", kDatabase = " database=",
                              kApplication = " application_name=";
   const std::size_t skip = (replication ? kReplicationAuthorizedText : kAuthorizedText).size();
-  const std::size_t user_at = FindText(core, kUser, skip);
+  // The server writes "user=" right there: looked for further only in a line it did not write.
+  // (`core` may end before `skip`: " SSL enabled (" can begin with the text's last space.)
+  const std::size_t user_at = skip <= core.size() && StartsWith(core.substr(skip), kUser)
+                                  ? skip
+                                  : FindText(core, kUser, skip);
   const std::size_t database_at = FindText(core, kDatabase, skip);
   const std::size_t application_at = FindText(core, kApplication, skip);
   if (user_at != std::string_view::npos) {
@@ -592,6 +614,8 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication) {
       line.protocol = tls->protocol;
       line.cipher = tls->cipher;
       line.bits = tls->bits;
+      const std::optional<TlsVersion> version = ParseTlsVersion(line.protocol);
+      line.below_minimum = !version || *version < min_tls_version;
     }
   }
   line.gss_encrypted = gss_at != std::string_view::npos &&
@@ -606,32 +630,38 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication) {
   return line;
 }
 
-void NoteAuthorizedLine(LogEntry& entry, bool replication) {
-  const AuthorizedLine line = ReadAuthorizedLine(entry, replication);
+void NoteAuthorizedLine(LogEntry& entry, bool replication, TlsVersion min_tls_version) {
+  const AuthorizedLine line = ReadAuthorizedLine(entry, replication, min_tls_version);
   NotePart(entry, kUser, line.user);
   NotePart(entry, kDatabase, line.database);
   NotePart(entry, kNamed, line.named);
   NotePart(entry, kProtocol, line.protocol);
   NotePart(entry, kCipher, line.cipher);
   entry.scan_note.number = line.bits;
-  entry.scan_note.flags = static_cast<std::uint8_t>((line.tls ? kTlsFlag : 0) |
-                                                    (line.gss_encrypted ? kGssEncryptedFlag : 0) |
-                                                    (line.believed ? kBelievedFlag : 0));
+  entry.scan_note.flags = static_cast<std::uint8_t>(
+      (line.tls ? kTlsFlag : 0) | (line.gss_encrypted ? kGssEncryptedFlag : 0) |
+      (line.believed ? kBelievedFlag : 0) | (line.below_minimum ? kBelowMinimumFlag : 0));
 }
 
 AuthorizedLine NotedAuthorizedLine(const LogEntry& entry) {
   const std::uint8_t flags = entry.scan_note.flags;
-  return {entry.Part(kUser),           entry.Part(kDatabase),
-          entry.Part(kNamed),          (flags & kTlsFlag) != 0,
-          entry.Part(kProtocol),       entry.Part(kCipher),
-          entry.scan_note.number,      (flags & kGssEncryptedFlag) != 0,
-          (flags & kBelievedFlag) != 0};
+  return {entry.Part(kUser),
+          entry.Part(kDatabase),
+          entry.Part(kNamed),
+          (flags & kTlsFlag) != 0,
+          entry.Part(kProtocol),
+          entry.Part(kCipher),
+          entry.scan_note.number,
+          (flags & kGssEncryptedFlag) != 0,
+          (flags & kBelievedFlag) != 0,
+          (flags & kBelowMinimumFlag) != 0};
 }
 
 // A block's scan: the window of all its entries, and the few entries that can count.
 class SummaryScan : public LogEntrySink::BlockScan {
  public:
-  explicit SummaryScan(const SummaryOptions& options) : window(options) {}
+  explicit SummaryScan(const SummaryOptions& options)
+      : window(options), min_tls_version_(options.min_tls_version) {}
 
   bool Keep(LogEntry& entry) override {
     std::optional<std::int64_t> time;
@@ -647,14 +677,17 @@ class SummaryScan : public LogEntrySink::BlockScan {
     // Taken apart here, on the block's thread, while its line is in this core's cache: the lines
     // of the sessions are most of what Add, which runs on one thread at a time, would read.
     if (kind == Message::kReceived) {
-      NotePart(entry, kReceivedHost, ValueAfter(entry.message, "host=", {" "}));
+      NotePart(entry, kReceivedHost, ReceivedHost(entry.message));
     } else if (kind == Message::kAuthorized || kind == Message::kReplicationAuthorized) {
-      NoteAuthorizedLine(entry, kind == Message::kReplicationAuthorized);
+      NoteAuthorizedLine(entry, kind == Message::kReplicationAuthorized, min_tls_version_);
     }
     return true;
   }
 
   LogWindow window;
+
+ private:
+  TlsVersion min_tls_version_;
 };
 
 }  // namespace
@@ -694,7 +727,7 @@ void LogSummarizer::Add(const LogEntry& entry) {
     return;
   }
   const bool fatal = IsText(entry.severity, "FATAL");
-  const std::string key = SessionKey(entry);
+  const std::string& key = SessionKey(entry);
   if (time && (!latest_ || *time > *latest_)) latest_ = time;
   if (kind == Message::kAuthorized || kind == Message::kReplicationAuthorized) {
     // Held, if held, until a later line of the session; counted only inside the window.
@@ -838,9 +871,7 @@ void LogSummarizer::Authorized(const LogEntry& entry, bool replication,
     authorization.protocol = Bounded(line.protocol);
     authorization.cipher = Bounded(line.cipher);
     authorization.bits = line.bits;
-    const std::optional<TlsVersion> version = ParseTlsVersion(line.protocol);
-    // A protocol pgward does not know (SSLv3) is below any minimum.
-    authorization.below_minimum = !version || *version < options_.min_tls_version;
+    authorization.below_minimum = line.below_minimum;
   } else if (line.gss_encrypted) {
     authorization.transport = Transport::kGssEncrypted;
   } else if (client == "[local]") {
@@ -955,12 +986,18 @@ void LogSummarizer::Count(const Authorization& authorization) {
       ++summary_.connections.tls;
       const auto tls_key =
           std::make_tuple(authorization.protocol, authorization.cipher, authorization.bits);
-      if (const auto found = tls_.find(tls_key); found != tls_.end()) {
-        ++found->second;
+      // A server's sessions mostly share one combination: the last one counted is tried first.
+      if (last_tls_ == tls_.end() || TlsKeyLess::View(last_tls_->first) != tls_key) {
+        last_tls_ = tls_.find(tls_key);
+      }
+      if (last_tls_ != tls_.end()) {
+        ++last_tls_->second;
       } else if (tls_.size() < kMaxTlsCombinations) {
-        tls_.emplace(std::make_tuple(std::string(authorization.protocol),
-                                     std::string(authorization.cipher), authorization.bits),
-                     1);
+        last_tls_ =
+            tls_.emplace(std::make_tuple(std::string(authorization.protocol),
+                                         std::string(authorization.cipher), authorization.bits),
+                         1)
+                .first;
       } else {
         distinct_overflow_ = true;
       }

@@ -93,6 +93,9 @@ class LogWindow {
 class LogSummarizer : public LogEntrySink {
  public:
   explicit LogSummarizer(SummaryOptions options);
+  // It keeps an iterator into its own map (last_tls_).
+  LogSummarizer(const LogSummarizer&) = delete;
+  LogSummarizer& operator=(const LogSummarizer&) = delete;
 
   std::unique_ptr<BlockScan> NewBlockScan() const override;
   void Merge(BlockScan& scan) override;
@@ -199,7 +202,9 @@ class LogSummarizer : public LogEntrySink {
   void AddSessionGroup(const Authorization& authorization);
   // A `connection authenticated` line: the pg_hba.conf line it names was used.
   void HbaLineUsed(std::string_view message);
-  std::string SessionKey(const LogEntry& entry) const;
+  // The key of the entry's session in sessions_ (empty for none), in session_key_, whose memory
+  // is used again: the session id, or "p" and the pid.
+  const std::string& SessionKey(const LogEntry& entry);
   // The entry's client, or the one its session's `connection received` gave (`joined`, or null).
   static std::string_view ClientOf(const LogEntry& entry, const Session* joined);
 
@@ -208,6 +213,7 @@ class LogSummarizer : public LogEntrySink {
   bool format_set_ = false;
   LogWindow window_;
   std::unordered_map<std::string, Session> sessions_;
+  std::string session_key_;
   // TLS sessions by (protocol, cipher, bits), found by views of a session's strings.
   struct TlsKeyLess {
     using is_transparent = void;
@@ -221,6 +227,7 @@ class LogSummarizer : public LogEntrySink {
     }
   };
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t, TlsKeyLess> tls_;
+  decltype(tls_)::iterator last_tls_ = tls_.end();  // the combination counted last
   std::map<std::pair<std::string, int>, std::uint64_t> hba_lines_;
   bool distinct_overflow_ = false;  // TLS combinations or hba lines beyond their limits
   WhoCounters plaintext_who_, below_minimum_who_;

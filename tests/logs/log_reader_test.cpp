@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -615,6 +616,44 @@ TEST(LogSummarizerTest, BitsAreReadBeforePostgresql13sCompression) {
   ASSERT_EQ(summary.tls.size(), 1u);
   EXPECT_EQ(summary.tls[0].bits, 256);
   EXPECT_EQ(summary.tls[0].cipher, "ECDHE-RSA-AES256-GCM-SHA384");
+}
+
+// A line no server writes, whose " SSL enabled (" begins with the space after "authorized:":
+// nothing is read before where it begins, and the session is still counted.
+TEST(LogSummarizerTest, AnAuthorizedLineWithNothingBeforeItsTransportIsCounted) {
+  const LogSummary summary = Summarize(
+      {{"LOG", "connection received: host=10.0.0.1 port=5"},
+       {"LOG", "connection authorized: SSL enabled (protocol=TLSv1.3, cipher=A, bits=256)"}});
+  EXPECT_EQ(summary.connections.authorized, 1u);
+  EXPECT_EQ(summary.connections.tls, 1u);
+}
+
+// Sessions of several TLS combinations, interleaved: each counted with its own.
+TEST(LogSummarizerTest, InterleavedTlsCombinationsAreCountedApart) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  const auto session = [&](const std::string& protocol, const std::string& cipher,
+                           const std::string& bits) {
+    lines.push_back({"LOG", "connection received: host=10.0.0.1 port=5"});
+    lines.push_back({"LOG", "connection authorized: user=a database=b SSL enabled (protocol=" +
+                                protocol + ", cipher=" + cipher + ", bits=" + bits + ")"});
+  };
+  session("TLSv1.3", "TLS_AES_256_GCM_SHA384", "256");
+  session("TLSv1.3", "TLS_AES_256_GCM_SHA384", "256");
+  session("TLSv1.2", "TLS_AES_256_GCM_SHA384", "256");
+  session("TLSv1.3", "TLS_AES_256_GCM_SHA384", "128");
+  session("TLSv1.3", "TLS_AES_256_GCM_SHA384", "256");
+  session("TLSv1.1", "AES128-SHA", "128");
+  const LogSummary summary = Summarize(lines);
+  ASSERT_EQ(summary.tls.size(), 4u);
+  std::map<std::string, std::uint64_t> counts;
+  for (const auto& tls : summary.tls) {
+    counts[tls.protocol + " " + tls.cipher + " " + std::to_string(tls.bits)] = tls.count;
+  }
+  EXPECT_EQ(counts["TLSv1.3 TLS_AES_256_GCM_SHA384 256"], 3u);
+  EXPECT_EQ(counts["TLSv1.2 TLS_AES_256_GCM_SHA384 256"], 1u);
+  EXPECT_EQ(counts["TLSv1.3 TLS_AES_256_GCM_SHA384 128"], 1u);
+  EXPECT_EQ(counts["TLSv1.1 AES128-SHA 128"], 1u);
+  EXPECT_EQ(summary.below_minimum_tls, 1u);
 }
 
 // One attempt is one failure: the LOG line that says why, then the FATAL one (auth.c).
