@@ -29,6 +29,23 @@ inline std::uint64_t ZeroBytes(std::uint64_t word) {
   return (word - kEachByte) & ~word & kHighBits;
 }
 
+// Whether `size` bytes at `a` and at `b` are the same: a word at a time in place, the last word
+// first (a timestamp differs from the one before it in its last digits), without a call to
+// memcmp, which costs more than comparing the few dozen bytes this is used for.
+inline bool SameBytes(const char* a, const char* b, std::size_t size) {
+  if (size < 8) {
+    for (std::size_t i = 0; i < size; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+  if (Load8(a + size - 8) != Load8(b + size - 8)) return false;
+  for (std::size_t at = 0; at + 8 < size; at += 8) {
+    if (Load8(a + at) != Load8(b + at)) return false;
+  }
+  return true;
+}
+
 // Where a needle whose first byte is `first` starts first in `text`, from `from` to `last` (where
 // it can start last: from <= last < text.size(), which the caller checks), as `matches_at(at)`
 // confirms; npos if nowhere. The first byte is looked for eight bytes at a time, in place: the

@@ -240,8 +240,9 @@ std::size_t MatchFixedElement(const Element& element, std::string_view line, std
                        [&](std::size_t at) { return LiteralAt(next, line, at); });
 }
 
-// The severity that follows the prefix: upper-case letters and digits, then ":  ".
-[[gnu::always_inline]] inline bool SeverityFollows(std::string_view line, std::size_t at) {
+// The severity that follows the prefix at `at`: upper-case letters and digits, then ":  ". Where
+// it ends (its colon), or kNoMatch.
+[[gnu::always_inline]] inline std::size_t SeverityEnd(std::string_view line, std::size_t at) {
   // The longest severity is "STATEMENT" (and DEBUG1-5, WARNING, LOCATION): a few letters.
   constexpr std::size_t kLongestSeverity = 12;
   const std::size_t start = at;
@@ -249,8 +250,11 @@ std::size_t MatchFixedElement(const Element& element, std::string_view line, std
          ((line[at] >= 'A' && line[at] <= 'Z') || IsDigit(line[at]))) {
     ++at;
   }
-  return at > start && at + 3 <= line.size() && line[at] == ':' && line[at + 1] == ' ' &&
-         line[at + 2] == ' ';
+  if (at == start || line.size() - at < 3 || line[at] != ':' || line[at + 1] != ' ' ||
+      line[at + 2] != ' ') {
+    return kNoMatch;
+  }
+  return at;
 }
 
 std::string_view Trim(std::string_view text) {
@@ -269,7 +273,7 @@ struct Matcher {
   // Whether elements[index...] match from `at`, followed by the severity.
   std::size_t From(std::size_t index, std::size_t at) {
     if (++steps > kStepBudget) return kNoMatch;
-    if (index == count) return SeverityFollows(line, at) ? at : kNoMatch;
+    if (index == count) return SeverityEnd(line, at) != kNoMatch ? at : kNoMatch;
     const Element& element = elements[index];
     const std::size_t padded_from = at;
     at = SkipLeftPadding(element, line, at);
@@ -490,18 +494,26 @@ std::string_view PrefixFields::*MemberOf(Field field) {
   if (element.field == Field::kApplication) fields.application_matched = matched;
 }
 
-std::vector<LinePrefix::Step> LinePrefix::Compile(std::size_t count) const {
-  std::vector<Step> steps;
+LinePrefix::Program LinePrefix::Compile(std::size_t count) const {
+  Program program;
+  std::vector<Step>& steps = program.steps;
   for (std::size_t i = 0; i < count; ++i) {
     const Element& element = elements_[i];
     Step step{Step::Op::kPadded, static_cast<std::uint32_t>(i), kNoLiteral};
+    if (element.field == Field::kApplication) program.application_matched = true;
+    if (element.field == Field::kTimestamp) program.epoch_timestamp = element.kind == Kind::kEpoch;
     const bool text = element.kind == Kind::kText || element.kind == Kind::kHost;
+    const bool next_is_literal = i + 1 < count && elements_[i + 1].kind == Kind::kLiteral &&
+                                 !elements_[i + 1].literal.empty();
     if (text) {
-      if (i + 1 >= count || elements_[i + 1].kind != Kind::kLiteral ||
-          elements_[i + 1].literal.empty()) {
+      if (!next_is_literal) {
         steps.push_back({Step::Op::kUndecided, step.element, kNoLiteral});
         continue;
       }
+      step.literal = static_cast<std::uint32_t>(++i);
+    } else if (element.kind != Kind::kLiteral && element.padding == 0 && next_is_literal &&
+               elements_[i + 1].literal.size() <= 16) {
+      // A fixed-shape escape and the literal after it: one step fewer to dispatch per line.
       step.literal = static_cast<std::uint32_t>(++i);
     }
     if (element.padding == 0) {
@@ -530,11 +542,8 @@ std::vector<LinePrefix::Step> LinePrefix::Compile(std::size_t count) const {
           break;
       }
     }
-    // An epoch's timestamp is Store's: it sets epoch_timestamp.
+    // An epoch's timestamp is Store's.
     if (element.kind != Kind::kEpoch) step.destination = MemberOf(element.field);
-    step.also = element.field == Field::kTimestamp     ? Step::Also::kNotEpoch
-                : element.field == Field::kApplication ? Step::Also::kApplicationMatched
-                                                       : Step::Also::kNothing;
     const std::uint32_t literal = element.kind == Kind::kLiteral ? step.element : step.literal;
     if (literal != kNoLiteral) {
       const Element& matched = elements_[literal];
@@ -545,7 +554,7 @@ std::vector<LinePrefix::Step> LinePrefix::Compile(std::size_t count) const {
     }
     steps.push_back(step);
   }
-  return steps;
+  return program;
 }
 
 namespace {
@@ -586,17 +595,35 @@ using Step = LinePrefix::Step;
                                                          PrefixFields& fields) const {
   if (step.destination != nullptr) {
     fields.*step.destination = value;
-    if (step.also == Step::Also::kApplicationMatched) fields.application_matched = true;
-    if (step.also == Step::Also::kNotEpoch) fields.epoch_timestamp = false;
   } else {
     Store(elements_[step.element], value, true, fields);
   }
 }
 
-std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::string_view line,
+[[gnu::always_inline]] inline std::size_t LinePrefix::MatchTimestampStep(const Step& step,
+                                                                         std::string_view line,
+                                                                         std::size_t at) const {
+  const std::size_t size = timestamp_size_;
+  // The same bytes where the same step matched them: the same shape and zone, which ends there
+  // if the line does or a space follows.
+  if (timestamp_step_ == &step && line.size() - at >= size &&
+      SameBytes(line.data() + at, timestamp_bytes_.data(), size) &&
+      (line.size() - at == size || line[at + size] == ' ')) {
+    return at + size;
+  }
+  const std::size_t end = MatchTimestamp(line, at, step.op == Step::Op::kTimestampMs);
+  if (end != kNoMatch && end - at <= timestamp_bytes_.size()) {
+    timestamp_step_ = &step;
+    timestamp_size_ = end - at;
+    std::memcpy(timestamp_bytes_.data(), line.data() + at, timestamp_size_);
+  }
+  return end;
+}
+
+std::size_t LinePrefix::MatchFirstTry(const Program& program, std::string_view line,
                                       PrefixFields& fields) const {
   std::size_t at = 0;
-  for (const Step& step : steps) {
+  for (const Step& step : program.steps) {
     switch (step.op) {
       case Step::Op::kLiteral:
         if (!StepLiteralAt(step, elements_[step.element].literal, line, at)) return kNoMatch;
@@ -606,14 +633,17 @@ std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::strin
       case Step::Op::kTimestampMs:
       case Step::Op::kDigits:
       case Step::Op::kFixed: {
-        const Element& element = elements_[step.element];
         const std::size_t end = step.op == Step::Op::kDigits ? MatchDigits(line, at)
                                 : step.op == Step::Op::kFixed
-                                    ? MatchFixed(element, line, at)
-                                    : MatchTimestamp(line, at, step.op == Step::Op::kTimestampMs);
+                                    ? MatchFixed(elements_[step.element], line, at)
+                                    : MatchTimestampStep(step, line, at);
         if (end == kNoMatch) return kNoMatch;
         StoreStep(step, std::string_view(line.data() + at, end - at), fields);
         at = end;
+        if (step.literal != kNoLiteral) {
+          if (!StepLiteralAt(step, elements_[step.literal].literal, line, at)) return kNoMatch;
+          at += step.literal_size;
+        }
         continue;
       }
       case Step::Op::kTextUntil: {
@@ -640,7 +670,12 @@ std::size_t LinePrefix::MatchFirstTry(const std::vector<Step>& steps, std::strin
         return kNoMatch;
     }
   }
-  return SeverityFollows(line, at) ? at : kNoMatch;
+  const std::size_t severity_end = SeverityEnd(line, at);
+  if (severity_end == kNoMatch) return kNoMatch;
+  fields.severity = std::string_view(line.data() + at, severity_end - at);
+  if (program.application_matched) fields.application_matched = true;
+  if (program.epoch_timestamp) fields.epoch_timestamp = *program.epoch_timestamp;
+  return at;
 }
 
 std::size_t LinePrefix::MatchPadded(const Step& step, std::string_view line, std::size_t at,
@@ -694,8 +729,8 @@ std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
   const std::string_view line = full_line.substr(0, kLongestPrefix);
   std::size_t used = elements_.size();
   fields.application_matched = false;
-  const auto match = [&](const std::vector<Step>& steps) {
-    const std::size_t first = MatchFirstTry(steps, line, fields);
+  const auto match = [&](const Program& program) {
+    const std::size_t first = MatchFirstTry(program, line, fields);
     if (first != kNoMatch) return first;
     Matcher matcher{elements_, used, line, spans_};
     const std::size_t end = matcher.From(0, 0);
@@ -711,6 +746,7 @@ std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
       // begin with one).
       Store(elements_[i], elements_[i].padding != 0 ? Trim(span) : span, true, fields);
     }
+    fields.severity = line.substr(end, SeverityEnd(line, end) - end);
     return end;
   };
   std::size_t end = match(all_steps_);

@@ -4,6 +4,7 @@
 // (elog.c, log_line_prefix()), and pgward takes it apart again to know which backend, user,
 // database, client and time a line belongs to.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct PrefixFields {
   std::string_view backend_type;  // %b
   // %a was matched (not cut off with the rest of a line that is not a session's, after %q).
   bool application_matched = false;
+  // What follows the prefix up to ":  " (LOG, FATAL, ...): the matchers found it to know where
+  // the prefix ends.
+  std::string_view severity;
 };
 
 class LinePrefix {
@@ -38,9 +42,10 @@ class LinePrefix {
   explicit LinePrefix(std::string_view prefix);
 
   // Matches the start of `line`. On success returns the length of the prefix, so that the
-  // severity ("LOG:  ") starts there, and fills `fields`: those of its escapes (the others keep
-  // what they held, empty when only this prefix fills `fields`). On failure `fields` may hold
-  // part of a line's values. Not for two threads at once: each reader has its own.
+  // severity ("LOG:  ") starts there, and fills `fields`: the severity and those of its escapes
+  // (the others keep what they held, empty when only this prefix fills `fields`). On failure
+  // `fields` may hold part of a line's values. Not for two threads at once: each reader has its
+  // own.
   std::optional<std::size_t> Match(std::string_view line, PrefixFields& fields) const;
 
   bool has_session_id() const { return has_session_id_; }
@@ -84,9 +89,9 @@ class LinePrefix {
     // bytes are its: compared with two loads where the line has 16 bytes left.
     std::uint64_t words[2] = {}, word_masks[2] = {};
   };
-  // One step of the first try, compiled from the elements: a text escape and the literal after
-  // it are one step, and a value is written to its field as soon as it is read. An escape with
-  // a padding takes the slower step that handles its spaces (MatchPadded).
+  // One step of the first try, compiled from the elements: an escape and the literal after it
+  // are one step, and a value is written to its field as soon as it is read. An escape with a
+  // padding takes the slower step that handles its spaces (MatchPadded).
   static constexpr std::uint32_t kNoLiteral = ~std::uint32_t{0};
   struct Step {
     enum class Op : std::uint8_t {
@@ -104,30 +109,38 @@ class LinePrefix {
     Op op = Op::kLiteral;
     std::uint32_t element = 0;  // the escape's (or the literal's) index in elements_, whose
                                 // field and padding it has
-    std::uint32_t literal = kNoLiteral;  // a text escape's following literal's index
+    std::uint32_t literal = kNoLiteral;  // an escape's following literal's index, if a step
     // The literal this step matches (its own, or the one after its escape), copied from its
     // element, so that a step reads nothing else on most lines: its length, and its words and
     // masks when it is 1 to 16 bytes long (Element::words); longer ones take kPadded.
     std::uint32_t literal_size = 0;
     std::uint64_t words[2] = {}, word_masks[2] = {};
     // Where the escape's value goes when it is written as read (Store for the others: %r's
-    // host, %n's epoch); null for none. What else writing it sets: %a was matched, or the
-    // timestamp is not an epoch (one of %n before it may have said it was).
+    // host, %n's epoch); null for none.
     std::string_view PrefixFields::*destination = nullptr;
-    enum class Also : std::uint8_t { kNothing, kApplicationMatched, kNotEpoch };
-    Also also = Also::kNothing;
+  };
+  // The first try's steps, and what a match by all of them sets besides the values, once at its
+  // end: %a was matched (it is among them), and whether the timestamp is an epoch (as the last
+  // of them that writes it says; nothing when none does).
+  struct Program {
+    std::vector<Step> steps;
+    bool application_matched = false;
+    std::optional<bool> epoch_timestamp;
   };
 
  private:
   // The first try: each text escape as short as lets the literal after it follow, without going
   // back. When it matches, the backtracking matcher, which tries exactly this first, finds it too;
   // when it does not, that matcher decides.
-  std::size_t MatchFirstTry(const std::vector<Step>& steps, std::string_view line,
+  std::size_t MatchFirstTry(const Program& program, std::string_view line,
                             PrefixFields& fields) const;
+  // A timestamp step's end where the line repeats, at `at`, the timestamp that step matched
+  // last (consecutive lines mostly share theirs), or kNoMatch; otherwise matched and kept.
+  std::size_t MatchTimestampStep(const Step& step, std::string_view line, std::size_t at) const;
   void StoreStep(const Step& step, std::string_view value, PrefixFields& fields) const;
   std::size_t MatchPadded(const Step& step, std::string_view line, std::size_t at,
                           PrefixFields& fields) const;
-  std::vector<Step> Compile(std::size_t count) const;
+  Program Compile(std::size_t count) const;
 
   // Writes `element`'s field of `fields` (`matched`: the line had it, not cut off after %q).
   static void Store(const Element& element, std::string_view value, bool matched,
@@ -135,12 +148,16 @@ class LinePrefix {
 
   std::vector<Element> elements_;
   // The first try over all elements, and over those before %q.
-  std::vector<Step> all_steps_, session_steps_;
+  Program all_steps_, session_steps_;
   std::vector<std::size_t> field_elements_;  // the elements that give a field
   // Those after %q whose field no element before it gives: empty in the lines of processes
   // that are no session's.
   std::vector<std::size_t> session_only_fields_;
   mutable std::vector<std::pair<std::size_t, std::size_t>> spans_;  // per element, reused
+  // The timestamp a step matched last (MatchTimestampStep): the step, and the text's bytes.
+  mutable const Step* timestamp_step_ = nullptr;
+  mutable std::array<char, 48> timestamp_bytes_{};
+  mutable std::size_t timestamp_size_ = 0;
   std::size_t session_only_at_ = 0;  // index of %q, or elements_.size()
   bool has_session_id_ = false;
   bool has_client_ = false;

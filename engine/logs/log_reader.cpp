@@ -193,14 +193,14 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
     ++outcome.lines;
     if (const std::optional<std::size_t> end = prefix.Match(line, fields)) {
       // The prefix matched only where a severity follows: upper-case letters and digits, ":  ".
-      std::size_t colon = *end;
-      while (colon < line.size() && line[colon] != ':') ++colon;
       entry.timestamp = fields.timestamp;
       entry.epoch_timestamp = fields.epoch_timestamp;
       entry.pid = fields.pid;
       entry.session_id = fields.session_id;
-      entry.severity = line.substr(*end, colon - *end);
-      entry.message = line.substr(colon + 3);
+      entry.severity = fields.severity;
+      // The prefix, the severity and ":  " are within the line.
+      const std::size_t message_at = *end + fields.severity.size() + 3;
+      entry.message = std::string_view(line.data() + message_at, line.size() - message_at);
       entry.user = fields.user;
       entry.database = fields.database;
       entry.application = fields.application;

@@ -46,18 +46,9 @@ std::size_t FindLast(std::string_view text, std::string_view needle) {
   return std::string_view::npos;
 }
 
-// a == b, compared a word at a time in place, the last word first: a timestamp, once per log
-// line, differs from the one before it in its last digits, and memcmp's call costs more than the
-// comparison.
+// a == b (SameBytes): a timestamp and a name are compared once per log line.
 bool SameText(std::string_view a, std::string_view b) {
-  const std::size_t size = a.size();
-  if (size != b.size()) return false;
-  if (size < 8) return a == b;
-  if (Load8(a.data() + size - 8) != Load8(b.data() + size - 8)) return false;
-  for (std::size_t at = 0; at + 8 < size; at += 8) {
-    if (Load8(a.data() + at) != Load8(b.data() + at)) return false;
-  }
-  return true;
+  return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size());
 }
 
 // A value a log wrote for "not known yet": empty, or "[unknown]" before the startup packet.
