@@ -4,6 +4,7 @@
 // (PostgreSQL 15+), each read as PostgreSQL writes it (elog.c: send_message_to_server_log,
 // write_csvlog, write_jsonlog). The format is recognised from the content unless given.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -25,7 +26,10 @@ std::optional<LogFormat> ParseLogFormat(std::string_view name);
 // at most 63 bytes and host names 255, so a longer one is hostile and is cut, keeping memory
 // bounded.
 inline constexpr std::size_t kMaxValueBytes = 256;
-inline std::string_view Bounded(std::string_view value) { return value.substr(0, kMaxValueBytes); }
+// (Built in place: substr's bounds check, which cannot fail here, keeps it from being inlined.)
+inline std::string_view Bounded(std::string_view value) {
+  return std::string_view(value.data(), std::min(value.size(), kMaxValueBytes));
+}
 
 // text == literal, compared in place: std::string_view's == calls memcmp, which costs more than
 // the comparison on the few bytes of a severity, once per log line.
@@ -80,8 +84,10 @@ struct LogEntry {
   };
   ScanNote scan_note;
 
+  // A part the scan noted lies within the message.
   std::string_view Part(std::size_t index) const {
-    return message.substr(scan_note.parts[index].at, scan_note.parts[index].size);
+    return std::string_view(message.data() + scan_note.parts[index].at,
+                            scan_note.parts[index].size);
   }
 };
 

@@ -564,8 +564,9 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication,
   // The server appends " SSL enabled (...)" and then " GSS (...)" after the application name
   // (postinit.c), so the real ones are the last: an application name may hold the same text.
   const std::size_t ssl_at = FindLast(message, kSslPart);
-  // A GSS part before the SSL part is text of the application name's.
-  const std::size_t gss_from = ssl_at == std::string_view::npos ? 0 : ssl_at;
+  // A GSS part before the SSL part is text of the application name's (and none begins inside
+  // " SSL enabled (": looked for after it).
+  const std::size_t gss_from = ssl_at == std::string_view::npos ? 0 : ssl_at + kSslPart.size();
   std::size_t gss_at = FindLast(message.substr(gss_from), kGssPart);
   if (gss_at != std::string_view::npos) gss_at += gss_from;
   const std::string_view core = message.substr(0, std::min(ssl_at, gss_at));

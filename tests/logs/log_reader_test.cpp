@@ -206,6 +206,24 @@ TEST(LinePrefixTest, TheLastTimestampOfAPrefixIsTheLines) {
   EXPECT_TRUE(fields.epoch_timestamp);
 }
 
+// A line that repeats the last line's timestamp takes it without reading its shape again, but
+// only where the zone ends there too, and never past the line's end.
+TEST(LinePrefixTest, ARepeatedTimestampIsReadAsWrittenEachTime) {
+  const LinePrefix prefix("%t [%p] ");
+  PrefixFields fields;
+  ASSERT_TRUE(prefix.Match("2026-12-03 22:23:17 UTC [1] LOG:  a", fields));
+  ASSERT_TRUE(prefix.Match("2026-12-03 22:23:17 UTC [2] LOG:  b", fields));
+  EXPECT_EQ(fields.timestamp, "2026-12-03 22:23:17 UTC");
+  EXPECT_EQ(fields.pid, "2");
+  ASSERT_TRUE(prefix.Match("2026-12-03 22:23:17 UTCX [3] LOG:  c", fields));
+  EXPECT_EQ(fields.timestamp, "2026-12-03 22:23:17 UTCX");
+  EXPECT_FALSE(prefix.Match("2026-12-03 22:23:17 UTCX", fields));
+  EXPECT_FALSE(prefix.Match("2026-12-03 22:23:17 UT", fields));
+  ASSERT_TRUE(prefix.Match("2026-12-03 22:23:17 UTC [4] FATAL:  d", fields));
+  EXPECT_EQ(fields.timestamp, "2026-12-03 22:23:17 UTC");
+  EXPECT_EQ(fields.severity, "FATAL");
+}
+
 TEST(LinePrefixTest, PaddingSessionIdsEpochsRemoteHostsAndPercentSigns) {
   const LinePrefix prefix("%n %c %-10u|%5p|%r 100%% ");
   PrefixFields fields;
