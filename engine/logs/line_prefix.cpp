@@ -177,7 +177,6 @@ std::size_t MatchFixed(const Element& element, std::string_view line, std::size_
       return at;
     case Kind::kText:
     case Kind::kHost:
-    case Kind::kSessionOnly:
       break;
   }
   return kNoMatch;
@@ -745,7 +744,8 @@ std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
       // begin with one).
       Store(elements_[i], elements_[i].padding != 0 ? Trim(span) : span, true, fields);
     }
-    fields.severity = line.substr(end, SeverityEnd(line, end) - end);
+    // Found by the matcher too, which keeps only where the prefix ends.
+    fields.severity = std::string_view(line.data() + end, SeverityEnd(line, end) - end);
     return end;
   };
   std::size_t end = match(all_steps_);

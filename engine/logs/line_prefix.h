@@ -61,12 +61,11 @@ class LinePrefix {
     kTimestampMs,  // %m: 2026-12-03 22:13:40.123 UTC
     kTimestamp,    // %t and %s: 2026-12-03 22:13:40 UTC
     kEpoch,        // %n: 1764800020.123
-    kDigits,       // %p %l %x %P (may be empty) %Q (may be negative)
+    kDigits,       // %p %l %x %Q (may be negative)
     kSessionId,    // %c: 6b11ebd5.6e70
     kSqlState,     // %e: five characters
     kText,         // %u %d %a %b %i %v %P: anything, as short as the rest allows
     kHost,         // %h %r: as kText, of the characters of addresses and host names only
-    kSessionOnly,  // %q: what follows is absent in lines of non-session processes
   };
   enum class Field {
     kNone,
@@ -89,9 +88,10 @@ class LinePrefix {
     // bytes are its: compared with two loads where the line has 16 bytes left.
     std::uint64_t words[2] = {}, word_masks[2] = {};
   };
-  // One step of the first try, compiled from the elements: an escape and the literal after it
-  // are one step, and a value is written to its field as soon as it is read. An escape with a
-  // padding takes the slower step that handles its spaces (MatchPadded).
+  // One step of the first try, compiled from the elements: a text escape and the literal after
+  // it are one step, so is an unpadded fixed-shape escape and a literal of 1 to 16 bytes after
+  // it, and a value is written to its field as soon as it is read. An escape with a padding
+  // takes the slower step that handles its spaces (MatchPadded).
   static constexpr std::uint32_t kNoLiteral = ~std::uint32_t{0};
   struct Step {
     enum class Op : std::uint8_t {
@@ -109,7 +109,8 @@ class LinePrefix {
     Op op = Op::kLiteral;
     std::uint32_t element = 0;  // the escape's (or the literal's) index in elements_, whose
                                 // field and padding it has
-    std::uint32_t literal = kNoLiteral;  // an escape's following literal's index, if a step
+    std::uint32_t literal = kNoLiteral;  // the index of the literal the step matches after its
+                                         // escape, if it has one
     // The literal this step matches (its own, or the one after its escape), copied from its
     // element, so that a step reads nothing else on most lines: its length, and its words and
     // masks when it is 1 to 16 bytes long (Element::words); longer ones take kPadded.
@@ -154,7 +155,9 @@ class LinePrefix {
   // that are no session's.
   std::vector<std::size_t> session_only_fields_;
   mutable std::vector<std::pair<std::size_t, std::size_t>> spans_;  // per element, reused
-  // The timestamp a step matched last (MatchTimestampStep): the step, and the text's bytes.
+  // The timestamp a step matched last (MatchTimestampStep): the step, and the text's bytes. A
+  // copy of the prefix keeps the step's address of the original, which none of its own steps
+  // has: it matches its first timestamp again.
   mutable const Step* timestamp_step_ = nullptr;
   mutable std::array<char, 48> timestamp_bytes_{};
   mutable std::size_t timestamp_size_ = 0;
