@@ -78,14 +78,9 @@ inline std::size_t FindText(std::string_view text, std::string_view needle, std:
   if (needle.empty()) return from;
   const std::size_t size = needle.size();
   return FindFirstByte(text, needle[0], from, text.size() - size, [&](std::size_t at) {
-    // A needle of 8 bytes or more (" application_name=") a word at a time, the last word
-    // ending with it (overlapping the one before): a byte at a time costs more than the search.
-    if (size >= 8) {
-      for (std::size_t i = 0; i + 8 < size; i += 8) {
-        if (Load8(text.data() + at + i) != Load8(needle.data() + i)) return false;
-      }
-      return Load8(text.data() + at + size - 8) == Load8(needle.data() + size - 8);
-    }
+    // A needle of 8 bytes or more (" application_name=") a word at a time: a byte at a time
+    // costs more than the search.
+    if (size >= 8) return SameBytes(text.data() + at, needle.data(), size);
     for (std::size_t i = 1; i < size; ++i) {
       if (text[at + i] != needle[i]) return false;
     }
