@@ -557,8 +557,70 @@ enum AuthorizedPart : std::size_t { kUser, kDatabase, kNamed, kProtocol, kCipher
 constexpr std::uint8_t kTlsFlag = 1, kGssEncryptedFlag = 2, kBelievedFlag = 4,
                        kBelowMinimumFlag = 8;
 
+// The TLS part of `connection authorized` lines ("protocol=TLSv1.3, cipher=..., bits=256)"),
+// read into a line: a server's sessions mostly share a protocol and cipher, so a line mostly ends
+// in the same text as the one read before it, whose reading (a third of the line's) is used again.
+class TlsPartReader {
+ public:
+  explicit TlsPartReader(TlsVersion min_tls_version) : min_tls_version_(min_tls_version) {}
+
+  // Sets `line`'s TLS values from `text`, the message after " SSL enabled (" (unset when it is
+  // not such a part); `line`'s views are into `text`.
+  void Read(std::string_view text, AuthorizedLine& line) {
+    if (text.size() == last_text_.size() &&
+        SameBytes(text.data(), last_text_.data(), text.size())) {
+      Apply(last_, text, line);
+      return;
+    }
+    const Reading reading = ReadText(text);
+    // A text longer than the server writes (a hostile one) is not kept: read again each time.
+    if (text.size() <= kLongestKept) {
+      last_text_.assign(text);
+      last_ = reading;
+    }
+    Apply(reading, text, line);
+  }
+
+ private:
+  static constexpr std::size_t kProtocolAt = std::string_view("protocol=").size();
+  static constexpr std::size_t kLongestKept = 256;
+  // What a text held, as places in it.
+  struct Reading {
+    bool tls = false;
+    std::size_t protocol_size = 0, cipher_at = 0, cipher_size = 0;
+    int bits = 0;
+    bool below_minimum = false;
+  };
+
+  Reading ReadText(std::string_view text) const {
+    const std::optional<TlsDetails> tls = ParseTlsDetails(text);
+    if (!tls) return {};
+    const std::optional<TlsVersion> version = ParseTlsVersion(tls->protocol);
+    return {true,
+            tls->protocol.size(),
+            static_cast<std::size_t>(tls->cipher.data() - text.data()),
+            tls->cipher.size(),
+            tls->bits,
+            !version || *version < min_tls_version_};
+  }
+
+  static void Apply(const Reading& reading, std::string_view text, AuthorizedLine& line) {
+    if (!reading.tls) return;
+    line.tls = true;
+    line.protocol = text.substr(kProtocolAt, reading.protocol_size);
+    line.cipher = text.substr(reading.cipher_at, reading.cipher_size);
+    line.bits = reading.bits;
+    line.below_minimum = reading.below_minimum;
+  }
+
+  TlsVersion min_tls_version_;
+  // The last text kept and its reading: at first the empty text, which is no TLS part.
+  std::string last_text_;
+  Reading last_;
+};
+
 AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication,
-                                  TlsVersion min_tls_version) {
+                                  TlsPartReader& tls_parts) {
   const std::string_view message = entry.message;
   AuthorizedLine line;
   // The server appends " SSL enabled (...)" and then " GSS (...)" after the application name
@@ -600,15 +662,7 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication,
                    ? std::string_view()
                    : core.substr(application_at + kApplication.size());
   if (ssl_at != std::string_view::npos) {
-    if (const std::optional<TlsDetails> tls =
-            ParseTlsDetails(message.substr(ssl_at + kSslPart.size()))) {
-      line.tls = true;
-      line.protocol = tls->protocol;
-      line.cipher = tls->cipher;
-      line.bits = tls->bits;
-      const std::optional<TlsVersion> version = ParseTlsVersion(line.protocol);
-      line.below_minimum = !version || *version < min_tls_version;
-    }
+    tls_parts.Read(message.substr(ssl_at + kSslPart.size()), line);
   }
   line.gss_encrypted = gss_at != std::string_view::npos &&
                        FindText(message, "encrypted=yes", gss_at) != std::string_view::npos;
@@ -622,8 +676,8 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication,
   return line;
 }
 
-void NoteAuthorizedLine(LogEntry& entry, bool replication, TlsVersion min_tls_version) {
-  const AuthorizedLine line = ReadAuthorizedLine(entry, replication, min_tls_version);
+void NoteAuthorizedLine(LogEntry& entry, bool replication, TlsPartReader& tls_parts) {
+  const AuthorizedLine line = ReadAuthorizedLine(entry, replication, tls_parts);
   NotePart(entry, kUser, line.user);
   NotePart(entry, kDatabase, line.database);
   NotePart(entry, kNamed, line.named);
@@ -653,7 +707,7 @@ AuthorizedLine NotedAuthorizedLine(const LogEntry& entry) {
 class SummaryScan : public LogEntrySink::BlockScan {
  public:
   explicit SummaryScan(const SummaryOptions& options)
-      : window(options), min_tls_version_(options.min_tls_version) {}
+      : window(options), tls_parts_(options.min_tls_version) {}
 
   bool Keep(LogEntry& entry) override {
     std::optional<std::int64_t> time;
@@ -671,7 +725,7 @@ class SummaryScan : public LogEntrySink::BlockScan {
     if (kind == Message::kReceived) {
       NotePart(entry, kReceivedHost, ReceivedHost(entry.message));
     } else if (kind == Message::kAuthorized || kind == Message::kReplicationAuthorized) {
-      NoteAuthorizedLine(entry, kind == Message::kReplicationAuthorized, min_tls_version_);
+      NoteAuthorizedLine(entry, kind == Message::kReplicationAuthorized, tls_parts_);
     }
     return true;
   }
@@ -679,7 +733,7 @@ class SummaryScan : public LogEntrySink::BlockScan {
   LogWindow window;
 
  private:
-  TlsVersion min_tls_version_;
+  TlsPartReader tls_parts_;
 };
 
 }  // namespace

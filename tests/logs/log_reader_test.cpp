@@ -774,6 +774,41 @@ LogSummary SummarizeText(const TempDir& dir, const std::string& text, const std:
   return read.summary;
 }
 
+// The TLS part of one block's authorized lines is read once per text and used again while the
+// text repeats: a part that differs in one digit, a hostile one too long to keep, and one that is
+// no TLS part each read as written, before and after the repeated one.
+TEST(LogSummarizerTest, RepeatedTlsPartsAreReadAsWrittenEachTime) {
+  TempDir dir;
+  std::string log;
+  int pid = 100;
+  const auto session = [&](const std::string& part) {
+    const std::string prefix = "2026-12-03 22:23:17.096 UTC [" + std::to_string(++pid) + "] ";
+    log += prefix + "LOG:  connection received: host=10.0.0.1 port=5\n";
+    log += prefix + "LOG:  connection authorized: user=a database=b SSL enabled (" + part + "\n";
+  };
+  const std::string common = "protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)";
+  const std::string weak = "protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=128)";
+  const std::string long_cipher =
+      "protocol=TLSv1.1, cipher=" + std::string(300, 'C') + ", bits=40)";
+  const std::string broken = "protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384)";
+  for (const std::string& part :
+       {common, common, weak, common, long_cipher, long_cipher, broken, common, broken}) {
+    session(part);
+  }
+  const LogSummary summary = SummarizeText(dir, log, kDefaultLogLinePrefix);
+  EXPECT_EQ(summary.connections.authorized, 9u);
+  EXPECT_EQ(summary.connections.tls, 7u);
+  std::map<std::string, std::uint64_t> counts;
+  for (const auto& tls : summary.tls) {
+    counts[tls.protocol + " " + tls.cipher + " " + std::to_string(tls.bits)] = tls.count;
+  }
+  ASSERT_EQ(summary.tls.size(), 3u);
+  EXPECT_EQ(counts["TLSv1.3 TLS_AES_256_GCM_SHA384 256"], 4u);
+  EXPECT_EQ(counts["TLSv1.3 TLS_AES_256_GCM_SHA384 128"], 1u);
+  EXPECT_EQ(counts["TLSv1.1 " + std::string(256, 'C') + " 40"], 2u);
+  EXPECT_EQ(summary.below_minimum_tls, 2u);
+}
+
 // What a client sends is logged on a STATEMENT line (here after a syntax error): it never
 // counts as a connection, whatever it reads like.
 TEST(ClientWrittenLinesTest, AStatementLineIsNoConnection) {
