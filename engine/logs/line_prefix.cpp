@@ -671,7 +671,7 @@ std::size_t LinePrefix::MatchFirstTry(const Program& program, std::string_view l
   const std::size_t severity_end = SeverityEnd(line, at);
   if (severity_end == kNoMatch) return kNoMatch;
   fields.severity = std::string_view(line.data() + at, severity_end - at);
-  if (program.application_matched) fields.application_matched = true;
+  fields.application_matched = program.application_matched;
   if (program.epoch_timestamp) fields.epoch_timestamp = *program.epoch_timestamp;
   return at;
 }
@@ -719,17 +719,10 @@ std::size_t LinePrefix::MatchPadded(const Step& step, std::string_view line, std
   return end + next.literal.size();
 }
 
-std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
-                                             PrefixFields& fields) const {
-  // A prefix is short (its text escapes hold names of at most 63 bytes): matching within the
-  // line's first bytes keeps a hostile line of megabytes from being scanned once per step.
-  constexpr std::size_t kLongestPrefix = 4096;
-  const std::string_view line(full_line.data(), std::min(full_line.size(), kLongestPrefix));
+std::optional<std::size_t> LinePrefix::MatchAfterFirstTry(std::string_view line,
+                                                          PrefixFields& fields) const {
   std::size_t used = elements_.size();
-  fields.application_matched = false;
-  const auto match = [&](const Program& program) {
-    const std::size_t first = MatchFirstTry(program, line, fields);
-    if (first != kNoMatch) return first;
+  const auto backtrack = [&] {
     Matcher matcher{elements_, used, line, spans_};
     const std::size_t end = matcher.From(0, 0);
     if (end == kNoMatch) return kNoMatch;
@@ -748,10 +741,11 @@ std::optional<std::size_t> LinePrefix::Match(std::string_view full_line,
     fields.severity = std::string_view(line.data() + end, SeverityEnd(line, end) - end);
     return end;
   };
-  std::size_t end = match(all_steps_);
+  std::size_t end = backtrack();
   if (end == kNoMatch && session_only_at_ < elements_.size()) {
     used = session_only_at_;
-    end = match(session_steps_);
+    end = MatchFirstTry(session_steps_, line, fields);
+    if (end == kNoMatch) end = backtrack();
   }
   if (end == kNoMatch) return std::nullopt;
   // Those cut off with the rest of a line after %q become empty.

@@ -4,6 +4,7 @@
 // (elog.c, log_line_prefix()), and pgward takes it apart again to know which backend, user,
 // database, client and time a line belongs to.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -46,7 +47,15 @@ class LinePrefix {
   // (the others keep what they held, empty when only this prefix fills `fields`). On failure
   // `fields` may hold part of a line's values. Not for two threads at once: each reader has its
   // own.
-  std::optional<std::size_t> Match(std::string_view line, PrefixFields& fields) const;
+  // The first try, which matches most lines, is inlined into the reader's loop.
+  std::optional<std::size_t> Match(std::string_view line, PrefixFields& fields) const {
+    // A prefix is short (its text escapes hold names of at most 63 bytes): matching within the
+    // line's first bytes keeps a hostile line of megabytes from being scanned once per step.
+    line = std::string_view(line.data(), std::min(line.size(), kLongestPrefix));
+    const std::size_t end = MatchFirstTry(all_steps_, line, fields);
+    if (end != std::string_view::npos) return end;
+    return MatchAfterFirstTry(line, fields);
+  }
 
   bool has_session_id() const { return has_session_id_; }
   bool has_client() const { return has_client_; }
@@ -135,6 +144,9 @@ class LinePrefix {
   // when it does not, that matcher decides.
   std::size_t MatchFirstTry(const Program& program, std::string_view line,
                             PrefixFields& fields) const;
+  // Match, once the first try over all elements failed: the backtracking matcher, then the same
+  // two over the elements before %q.
+  std::optional<std::size_t> MatchAfterFirstTry(std::string_view line, PrefixFields& fields) const;
   // A timestamp step's end where the line repeats, at `at`, the timestamp that step matched
   // last (consecutive lines mostly share theirs), or kNoMatch; otherwise matched and kept.
   std::size_t MatchTimestampStep(const Step& step, std::string_view line, std::size_t at) const;
@@ -146,6 +158,8 @@ class LinePrefix {
   // Writes `element`'s field of `fields` (`matched`: the line had it, not cut off after %q).
   static void Store(const Element& element, std::string_view value, bool matched,
                     PrefixFields& fields);
+
+  static constexpr std::size_t kLongestPrefix = 4096;
 
   std::vector<Element> elements_;
   // The first try over all elements, and over those before %q.

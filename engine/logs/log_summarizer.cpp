@@ -299,18 +299,18 @@ std::string_view LogSummarizer::ClientOf(const LogEntry& entry, const Session* j
 namespace {
 
 // "2026-12-03 22:13:40[.123] ZONE": the time of day of `text` in milliseconds, when `text` has
-// the same day, zone and shape as `same_as` (a time ParseLogTime read).
-std::optional<std::int64_t> SameDayTimeOfDay(std::string_view text, std::string_view same_as) {
+// the same day, zone and shape as `same_as` (a time ParseLogTime read), whose last space (before
+// its zone) is at `zone`.
+std::optional<std::int64_t> SameDayTimeOfDay(std::string_view text, std::string_view same_as,
+                                             std::size_t zone) {
   constexpr std::size_t kDay = 11;  // "2026-12-03 "
-  // Read where the time changes, once every few lines: digits in place, no call to memcmp for the
-  // day (its length is known here).
-  if (text.size() != same_as.size() || text.size() < kDay + 8 ||
-      std::memcmp(text.data(), same_as.data(), kDay) != 0) {
-    return std::nullopt;
-  }
-  const std::size_t zone = text.rfind(' ');
-  if (zone == std::string_view::npos || zone < kDay + 8 ||
-      text.substr(zone) != same_as.substr(zone)) {
+  // Read where the time changes, once every few lines: the day and the zone compared a word at a
+  // time (the last space of `text` is where `same_as` has its own when what follows is the same),
+  // the digits in place.
+  if (text.size() != same_as.size() || zone == std::string_view::npos || zone < kDay + 8 ||
+      zone >= text.size() || Load8(text.data()) != Load8(same_as.data()) ||
+      Load8(text.data() + kDay - 8) != Load8(same_as.data() + kDay - 8) ||
+      !SameBytes(text.data() + zone, same_as.data() + zone, text.size() - zone)) {
     return std::nullopt;
   }
   const std::string_view clock = text.substr(kDay, zone - kDay);  // "22:13:40" or "22:13:40.123"
@@ -337,51 +337,58 @@ std::optional<std::int64_t> SameDayTimeOfDay(std::string_view text, std::string_
 
 }  // namespace
 
-bool LogWindow::Contains(const LogEntry& entry, std::optional<std::int64_t>& time) {
-  // Consecutive entries mostly share their time (to the second with %t): parsed once.
-  if (!SameText(entry.timestamp, cached_timestamp_) || entry.epoch_timestamp != cached_epoch_) {
-    // Mostly the same day and zone as the last: only the time of day is read again.
-    const std::optional<std::int64_t> time_of_day =
-        cached_time_ && !entry.epoch_timestamp && !cached_epoch_
-            ? SameDayTimeOfDay(entry.timestamp, cached_timestamp_)
-            : std::nullopt;
-    if (time_of_day) {
-      cached_time_ = *cached_time_ - cached_time_of_day_ + *time_of_day;
-      cached_time_of_day_ = *time_of_day;
-    } else {
-      cached_time_ = ParseLogTime(entry.timestamp, entry.epoch_timestamp);
-      cached_time_of_day_ = cached_time_ && !entry.epoch_timestamp
-                                ? SameDayTimeOfDay(entry.timestamp, entry.timestamp).value_or(0)
-                                : 0;
-    }
-    cached_timestamp_.assign(entry.timestamp);
-    cached_epoch_ = entry.epoch_timestamp;
+void LogWindow::ReadTime(const LogEntry& entry) {
+  // Mostly the same day and zone as the last: only the time of day is read again.
+  const std::optional<std::int64_t> time_of_day =
+      cached_time_ && !entry.epoch_timestamp && !cached_epoch_
+          ? SameDayTimeOfDay(entry.timestamp, cached_timestamp_, cached_zone_at_)
+          : std::nullopt;
+  if (time_of_day) {
+    // Its zone is where the last one's was: cached_zone_at_ holds.
+    cached_time_ = *cached_time_ - cached_time_of_day_ + *time_of_day;
+    cached_time_of_day_ = *time_of_day;
+  } else {
+    cached_time_ = ParseLogTime(entry.timestamp, entry.epoch_timestamp);
+    cached_zone_at_ = entry.timestamp.rfind(' ');
+    cached_time_of_day_ =
+        cached_time_ && !entry.epoch_timestamp
+            ? SameDayTimeOfDay(entry.timestamp, entry.timestamp, cached_zone_at_).value_or(0)
+            : 0;
   }
-  time = cached_time_;
-  if (!time && !entry.timestamp.empty() && unknown_zone_.empty()) {
+  cached_timestamp_.assign(entry.timestamp);
+  cached_epoch_ = entry.epoch_timestamp;
+  if (!cached_time_ && !entry.timestamp.empty() && unknown_zone_.empty()) {
     const std::size_t space = entry.timestamp.rfind(' ');
     unknown_zone_ = space == std::string_view::npos
                         ? std::string(entry.timestamp)
                         : std::string(entry.timestamp.substr(space + 1));
   }
+}
+
+bool LogWindow::Add(const LogEntry& entry, std::optional<std::int64_t>& time) {
+  // Consecutive entries mostly share their time (to the second with %t): read once.
+  if (!SameText(entry.timestamp, cached_timestamp_) || entry.epoch_timestamp != cached_epoch_) {
+    ReadTime(entry);
+  }
+  time = cached_time_;
   if (since_ || until_) {
     // An entry whose time cannot be compared is outside any window: never counted on a guess.
     if (!time) return false;
     if (since_ && *time < *since_) return false;
     if (until_ && *time >= *until_) return false;
   }
-  return true;
-}
-
-bool LogWindow::Add(const LogEntry& entry, std::optional<std::int64_t>& time) {
-  if (!Contains(entry, time)) return false;
   if (time) {
     if (!first_ || *time < *first_) first_ = time;
     if (!last_ || *time > *last_) last_ = time;
   } else if (!entry.timestamp.empty()) {
     window_unknown_ = true;
     if (!first_text_) first_text_ = std::string(entry.timestamp);
-    last_text_ = std::string(entry.timestamp);
+    // Assigned in place: a zone pgward cannot convert leaves every entry's time unknown.
+    if (last_text_) {
+      last_text_->assign(entry.timestamp);
+    } else {
+      last_text_ = std::string(entry.timestamp);
+    }
   }
   return true;
 }
@@ -519,10 +526,12 @@ void NotePart(LogEntry& entry, std::size_t index, std::string_view part) {
 constexpr std::size_t kReceivedHost = 0;
 
 // "connection received: host=H port=P" (or "host=[local]"): H, up to the first space. Looked for
-// after the text Classify found, which holds no "host=".
+// after the text Classify found, which holds no "host=", and where the server writes it first.
 std::string_view ReceivedHost(std::string_view message) {
   constexpr std::string_view kHost = "host=";
-  const std::size_t at = FindText(message, kHost, kReceivedText.size());
+  const std::size_t after = kReceivedText.size();
+  const std::size_t at =
+      StartsWith(message.substr(after), kHost) ? after : FindText(message, kHost, after);
   if (at == std::string_view::npos) return {};
   const std::string_view value = message.substr(at + kHost.size());
   return value.substr(0, FindText(value, " "));

@@ -70,15 +70,17 @@ class LogWindow {
   explicit LogWindow(const SummaryOptions& options)
       : since_(options.since), until_(options.until) {}
 
-  // Whether the entry's time is inside the bounds, with its time (nullopt if not convertible).
-  bool Contains(const LogEntry& entry, std::optional<std::int64_t>& time);
-  // Takes in an entry (Contains, then widens the window); returns what Contains did.
+  // Takes in an entry, with its time (nullopt if not convertible): whether that time is inside
+  // the bounds, and if so widens the window to it.
   bool Add(const LogEntry& entry, std::optional<std::int64_t>& time);
   // Takes in the window of entries that followed these.
   void Merge(const LogWindow& later);
   void SetIn(LogSummary& summary) const;
 
  private:
+  // Reads an entry's time into the cache below (it is not the last entry's).
+  void ReadTime(const LogEntry& entry);
+
   std::optional<std::int64_t> since_, until_;
   std::optional<std::int64_t> first_, last_;
   std::optional<std::string> first_text_, last_text_;
@@ -87,6 +89,7 @@ class LogWindow {
   bool cached_epoch_ = false;
   std::optional<std::int64_t> cached_time_;
   std::int64_t cached_time_of_day_ = 0;
+  std::size_t cached_zone_at_ = std::string::npos;  // the space before its zone
   bool window_unknown_ = false;
 };
 

@@ -1003,6 +1003,29 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
   return text;
 }
 
+// The window of one block's entries: a time read again only where its text changes, across a
+// day and out of order; in a zone pgward cannot convert, the first and last times as written.
+TEST(LogSummarizerTest, TheWindowSpansABlocksEntriesAsWritten) {
+  TempDir dir;
+  const std::string lines =
+      "2026-12-03 23:59:59.900 UTC [7] LOG:  checkpoint starting: time\n"
+      "2026-12-03 23:59:59.900 UTC [7] LOG:  checkpoint complete\n"
+      "2026-12-04 00:00:00.100 UTC [7] LOG:  checkpoint starting: time\n"
+      "2026-12-03 23:59:59.950 UTC [8] LOG:  connection received: host=[local]\n"
+      "2026-12-04 00:00:00.050 UTC [8] LOG:  checkpoint complete\n";
+  const LogSummary known = SummarizeText(dir, lines, kDefaultLogLinePrefix);
+  EXPECT_EQ(known.first.value_or(""), "2026-12-03T23:59:59.900Z");
+  EXPECT_EQ(known.last.value_or(""), "2026-12-04T00:00:00.100Z");
+  EXPECT_TRUE(known.notes.empty()) << known.notes[0];
+  EXPECT_EQ(known.connections.received, 1u);
+  const LogSummary unknown =
+      SummarizeText(dir, ReplaceAll(lines, " UTC ", " CET "), kDefaultLogLinePrefix);
+  EXPECT_EQ(unknown.first.value_or(""), "2026-12-03 23:59:59.900 CET");
+  EXPECT_EQ(unknown.last.value_or(""), "2026-12-04 00:00:00.050 CET");
+  ASSERT_EQ(unknown.notes.size(), 1u);
+  EXPECT_NE(unknown.notes[0].find("'CET'"), std::string::npos) << unknown.notes[0];
+}
+
 // kFailedReloads as Debian's prefix writes it.
 std::string InDebianPrefix(const std::string& typed) {
   return ReplaceAll(
