@@ -40,6 +40,26 @@ constexpr std::array<bool, 256> kHostChars = [] {
 
 bool IsHostChar(char c) { return kHostChars[static_cast<unsigned char>(c)]; }
 
+// Where the run of host characters from `at` ends: four bytes a test while four are left, as a
+// client's address (a dozen bytes) is read on most lines.
+std::size_t HostEnd(std::string_view line, std::size_t at) {
+  for (; line.size() - at >= 4; at += 4) {
+    if (!IsHostChar(line[at])) return at;
+    if (!IsHostChar(line[at + 1])) return at + 1;
+    if (!IsHostChar(line[at + 2])) return at + 2;
+    if (!IsHostChar(line[at + 3])) return at + 3;
+  }
+  while (at < line.size() && IsHostChar(line[at])) ++at;
+  return at;
+}
+
+// The bytes of a severity (LOG, FATAL, DEBUG1, ...): upper-case letters and digits.
+constexpr std::array<bool, 256> kSeverityChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) table[c] = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  return table;
+}();
+
 // Whether the literal `element` starts at `at` (the line has its bytes from `at` on): compared
 // in place, a word at a time, without a call to memcmp.
 bool LiteralAt(const Element& element, std::string_view line, std::size_t at) {
@@ -137,9 +157,8 @@ std::size_t MatchRun(std::string_view line, std::size_t at, bool (*accepts)(char
   return at > start ? at : kNoMatch;
 }
 
-// %p %l %x %Q: digits, after a minus sign for %Q.
+// %p %l %x: digits (elog.c prints them with %d, %ld and %u: never negative).
 std::size_t MatchDigits(std::string_view line, std::size_t at) {
-  if (at < line.size() && line[at] == '-') ++at;
   const std::size_t start = at;
   while (at < line.size() && IsDigit(line[at])) ++at;
   return at > start ? at : kNoMatch;
@@ -162,6 +181,8 @@ std::size_t MatchFixed(const Element& element, std::string_view line, std::size_
     }
     case Kind::kDigits:
       return MatchDigits(line, at);
+    case Kind::kQueryId:
+      return MatchDigits(line, at < line.size() && line[at] == '-' ? at + 1 : at);
     case Kind::kSessionId: {
       at = MatchRun(line, at, IsHex);
       if (at == kNoMatch) return kNoMatch;
@@ -245,10 +266,8 @@ std::size_t MatchFixedElement(const Element& element, std::string_view line, std
   // The longest severity is "STATEMENT" (and DEBUG1-5, WARNING, LOCATION): a few letters.
   constexpr std::size_t kLongestSeverity = 12;
   const std::size_t start = at;
-  while (at < line.size() && at - start <= kLongestSeverity &&
-         ((line[at] >= 'A' && line[at] <= 'Z') || IsDigit(line[at]))) {
-    ++at;
-  }
+  const std::size_t limit = std::min(line.size(), start + kLongestSeverity + 1);
+  while (at < limit && kSeverityChars[static_cast<unsigned char>(line[at])]) ++at;
   if (at == start || line.size() - at < 3 || line[at] != ':' || line[at + 1] != ' ' ||
       line[at + 2] != ' ') {
     return kNoMatch;
@@ -369,8 +388,10 @@ LinePrefix::LinePrefix(std::string_view prefix) {
         break;
       case 'l':
       case 'x':
-      case 'Q':
         element = {Kind::kDigits, Field::kNone, "", padding};
+        break;
+      case 'Q':
+        element = {Kind::kQueryId, Field::kNone, "", padding};
         break;
       case 'c':
         element = {Kind::kSessionId, Field::kSessionId, "", padding};
@@ -653,8 +674,7 @@ std::size_t LinePrefix::MatchFirstTry(const Program& program, std::string_view l
       }
       case Step::Op::kHostUntil: {
         // The literal begins with a byte no host has: where the host's characters end.
-        std::size_t end = at;
-        while (end < line.size() && IsHostChar(line[end])) ++end;
+        const std::size_t end = HostEnd(line, at);
         if (!StepLiteralAt(step, line, end)) return kNoMatch;
         StoreStep(step, std::string_view(line.data() + at, end - at), fields);
         at = end + step.literal_size;
@@ -692,8 +712,7 @@ std::size_t LinePrefix::MatchPadded(const Step& step, std::string_view line, std
   if (element.kind == Kind::kHost && !IsHostChar(next.literal[0])) {
     // All the host's characters (the literal cannot begin among them), then the padding's
     // spaces, then the literal.
-    std::size_t host_end = at;
-    while (host_end < line.size() && IsHostChar(line[host_end])) ++host_end;
+    const std::size_t host_end = HostEnd(line, at);
     const std::size_t after = PaddedEnd(element, line, start - padded_from, at, host_end);
     if (after == kNoMatch) return kNoMatch;
     at = MatchLiteral(next, line, after);

@@ -70,7 +70,8 @@ class LinePrefix {
     kTimestampMs,  // %m: 2026-12-03 22:13:40.123 UTC
     kTimestamp,    // %t and %s: 2026-12-03 22:13:40 UTC
     kEpoch,        // %n: 1764800020.123
-    kDigits,       // %p %l %x %Q (may be negative)
+    kDigits,       // %p %l %x: digits
+    kQueryId,      // %Q: digits, negative too (a signed 64-bit number)
     kSessionId,    // %c: 6b11ebd5.6e70
     kSqlState,     // %e: five characters
     kText,         // %u %d %a %b %i %v %P: anything, as short as the rest allows

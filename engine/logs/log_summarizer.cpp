@@ -285,8 +285,12 @@ const std::string& LogSummarizer::SessionKey(const LogEntry& entry) {
   } else if (entry.pid.empty()) {
     session_key_.clear();
   } else {
-    session_key_.assign(1, 'p');
-    session_key_.append(Bounded(entry.pid));
+    // Written in place: the string keeps its memory, and its length mostly (pids of as many
+    // digits follow one another).
+    const std::string_view pid = Bounded(entry.pid);
+    session_key_.resize(1 + pid.size());
+    session_key_[0] = 'p';
+    std::memcpy(session_key_.data() + 1, pid.data(), pid.size());
   }
   return session_key_;
 }
@@ -790,22 +794,29 @@ void LogSummarizer::Add(const LogEntry& entry) {
     return;
   }
   // The session's join, looked up once: nothing below adds to sessions_ but the line that
-  // starts the join, which takes the iterator it makes.
-  auto session = key.empty() ? sessions_.end() : sessions_.find(key);
-  // A later line of a session settles the transport held for it; a new connection on the same
-  // key (a pid used again) ends the old session without showing its name.
-  if (session != sessions_.end()) {
-    Settle(session->second, kind == Message::kReceived ? nullptr : &entry);
-  }
-
+  // starts the join, which takes the iterator it makes. A later line of a session settles the
+  // transport held for it; a new connection on the same key (a pid used again) ends the old
+  // session without showing its name.
   // Joins are kept whether or not the entry is in the window: a session received before the
   // window's start may be authorized inside it.
-  if (kind == Message::kReceived && !key.empty()) {
-    if (sessions_.size() >= kMaxOpenSessions) {
+  const bool joins = kind == Message::kReceived && !key.empty();
+  auto session = sessions_.end();
+  if (joins && sessions_.size() < kMaxOpenSessions) {
+    // Found or made in one look-up.
+    const auto [found, made] = sessions_.try_emplace(key);
+    session = found;
+    if (!made) Settle(session->second, nullptr);
+  } else if (!key.empty()) {
+    session = sessions_.find(key);
+    if (session != sessions_.end()) Settle(session->second, joins ? nullptr : &entry);
+    if (joins) {
+      // No room for another join until some are let go.
       MakeRoom(time);
       session = sessions_.find(key);
+      if (session == sessions_.end()) session = sessions_.try_emplace(key).first;
     }
-    if (session == sessions_.end()) session = sessions_.try_emplace(key).first;
+  }
+  if (joins) {
     session->second = Session{std::string(Bounded(entry.Part(kReceivedHost))), time, false, {}};
   }
   const Session* const joined = session != sessions_.end() ? &session->second : nullptr;
@@ -965,21 +976,26 @@ LogSummarizer::HeldAuthorization::HeldAuthorization(const Authorization& authori
       replication_(authorization.replication),
       below_minimum_(authorization.below_minimum),
       counted_(authorization.counted) {
-  named = Bounded(named);
-  std::size_t size = named.size();
-  for (const auto text : kKeptTexts) size += (authorization.*text).size();
-  texts_.reserve(size);
-  texts_.append(named);
-  ends_[0] = static_cast<std::uint16_t>(texts_.size());
+  // Sized once and copied into in place: appending each text was most of the cost of holding
+  // one (a session's, on the thread that takes entries in file order).
+  std::string_view texts[1 + std::size(kKeptTexts)] = {Bounded(named)};
+  std::size_t size = texts[0].size();
   for (std::size_t i = 0; i < std::size(kKeptTexts); ++i) {
-    texts_.append(authorization.*kKeptTexts[i]);
-    ends_[i + 1] = static_cast<std::uint16_t>(texts_.size());
+    texts[i + 1] = authorization.*kKeptTexts[i];
+    size += texts[i + 1].size();
+  }
+  texts_.resize(size);
+  std::size_t end = 0;
+  for (std::size_t i = 0; i < std::size(texts); ++i) {
+    if (!texts[i].empty()) std::memcpy(texts_.data() + end, texts[i].data(), texts[i].size());
+    end += texts[i].size();
+    ends_[i] = static_cast<std::uint16_t>(end);
   }
 }
 
 std::string_view LogSummarizer::HeldAuthorization::Text(std::size_t index) const {
   const std::size_t begin = index == 0 ? 0 : ends_[index - 1];
-  return std::string_view(texts_).substr(begin, ends_[index] - begin);
+  return std::string_view(texts_.data() + begin, ends_[index] - begin);
 }
 
 LogSummarizer::Authorization LogSummarizer::HeldAuthorization::Get() const {

@@ -110,6 +110,24 @@ void Feed(LogSummarizer& summarizer, LogEntry entry) {
 
 // ---- log_line_prefix ---------------------------------------------------------------------
 
+// %Q is a signed 64-bit query id (elog.c: "%lld"), negative too; %p, %l and %x are never
+// negative, so a line with a minus sign there is no entry.
+TEST(LinePrefixTest, OnlyTheQueryIdMayBeNegative) {
+  const LinePrefix prefix("%m [%p] %l %Q ");
+  PrefixFields fields;
+  const std::string stamp = "2026-12-03 22:23:16.902 UTC ";
+  for (const std::string query : {"-7318416593211047001", "7318416593211047001", "0"}) {
+    const std::string line = stamp + "[28263] 4 " + query + " LOG:  statement: SELECT 1";
+    const auto end = prefix.Match(line, fields);
+    ASSERT_TRUE(end) << line;
+    EXPECT_EQ(line.substr(*end, 3), "LOG");
+    EXPECT_EQ(fields.pid, "28263");
+  }
+  EXPECT_FALSE(prefix.Match(stamp + "[-28263] 4 0 LOG:  statement: SELECT 1", fields));
+  EXPECT_FALSE(prefix.Match(stamp + "[28263] -4 0 LOG:  statement: SELECT 1", fields));
+  EXPECT_FALSE(prefix.Match(stamp + "[28263] 4 - LOG:  statement: SELECT 1", fields));
+}
+
 TEST(LinePrefixTest, TheDefaultPrefixGivesTimeAndPid) {
   const LinePrefix prefix(kDefaultLogLinePrefix);
   PrefixFields fields;
