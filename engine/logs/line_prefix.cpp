@@ -42,7 +42,7 @@ bool IsHostChar(char c) { return kHostChars[static_cast<unsigned char>(c)]; }
 
 // Where the run of host characters from `at` ends: four bytes a test while four are left, as a
 // client's address (a dozen bytes) is read on most lines.
-std::size_t HostEnd(std::string_view line, std::size_t at) {
+[[gnu::always_inline]] inline std::size_t HostEnd(std::string_view line, std::size_t at) {
   for (; line.size() - at >= 4; at += 4) {
     if (!IsHostChar(line[at])) return at;
     if (!IsHostChar(line[at + 1])) return at + 1;
@@ -574,6 +574,7 @@ LinePrefix::Program LinePrefix::Compile(std::size_t count) const {
     }
     steps.push_back(step);
   }
+  steps.push_back({Step::Op::kEnd});
   return program;
 }
 
@@ -642,58 +643,61 @@ using Step = LinePrefix::Step;
 std::size_t LinePrefix::MatchFirstTry(const Program& program, std::string_view line,
                                       PrefixFields& fields) const {
   std::size_t at = 0;
-  for (const Step& step : program.steps) {
-    switch (step.op) {
+  // The steps end with kEnd: no bound to compare at each step.
+  for (const Step* step = program.steps.data();; ++step) {
+    // Where a fixed-shape escape ends, whose value and literal are taken below.
+    std::size_t end = kNoMatch;
+    switch (step->op) {
       case Step::Op::kLiteral:
-        if (!StepLiteralAt(step, line, at)) return kNoMatch;
-        at += step.literal_size;
+        if (!StepLiteralAt(*step, line, at)) return kNoMatch;
+        at += step->literal_size;
         continue;
       case Step::Op::kTimestamp:
       case Step::Op::kTimestampMs:
+        end = MatchTimestampStep(*step, line, at);
+        break;
       case Step::Op::kDigits:
-      case Step::Op::kFixed: {
-        const std::size_t end = step.op == Step::Op::kDigits ? MatchDigits(line, at)
-                                : step.op == Step::Op::kFixed
-                                    ? MatchFixed(elements_[step.element], line, at)
-                                    : MatchTimestampStep(step, line, at);
+        end = MatchDigits(line, at);
+        break;
+      case Step::Op::kFixed:
+        end = MatchFixed(elements_[step->element], line, at);
+        break;
+      case Step::Op::kTextUntil:
+        end = FindStepLiteral(*step, line, at);
         if (end == kNoMatch) return kNoMatch;
-        StoreStep(step, std::string_view(line.data() + at, end - at), fields);
-        at = end;
-        if (step.literal != kNoLiteral) {
-          if (!StepLiteralAt(step, line, at)) return kNoMatch;
-          at += step.literal_size;
-        }
+        StoreStep(*step, std::string_view(line.data() + at, end - at), fields);
+        at = end + step->literal_size;
         continue;
-      }
-      case Step::Op::kTextUntil: {
-        const std::size_t end = FindStepLiteral(step, line, at);
-        if (end == kNoMatch) return kNoMatch;
-        StoreStep(step, std::string_view(line.data() + at, end - at), fields);
-        at = end + step.literal_size;
-        continue;
-      }
-      case Step::Op::kHostUntil: {
+      case Step::Op::kHostUntil:
         // The literal begins with a byte no host has: where the host's characters end.
-        const std::size_t end = HostEnd(line, at);
-        if (!StepLiteralAt(step, line, end)) return kNoMatch;
-        StoreStep(step, std::string_view(line.data() + at, end - at), fields);
-        at = end + step.literal_size;
+        end = HostEnd(line, at);
+        if (!StepLiteralAt(*step, line, end)) return kNoMatch;
+        StoreStep(*step, std::string_view(line.data() + at, end - at), fields);
+        at = end + step->literal_size;
         continue;
-      }
       case Step::Op::kPadded:
-        at = MatchPadded(step, line, at, fields);
+        at = MatchPadded(*step, line, at, fields);
         if (at == kNoMatch) return kNoMatch;
         continue;
       case Step::Op::kUndecided:
         return kNoMatch;
+      case Step::Op::kEnd: {
+        const std::size_t severity_end = SeverityEnd(line, at);
+        if (severity_end == kNoMatch) return kNoMatch;
+        fields.severity = std::string_view(line.data() + at, severity_end - at);
+        fields.application_matched = program.application_matched;
+        if (program.epoch_timestamp) fields.epoch_timestamp = *program.epoch_timestamp;
+        return at;
+      }
+    }
+    if (end == kNoMatch) return kNoMatch;
+    StoreStep(*step, std::string_view(line.data() + at, end - at), fields);
+    at = end;
+    if (step->literal != kNoLiteral) {
+      if (!StepLiteralAt(*step, line, at)) return kNoMatch;
+      at += step->literal_size;
     }
   }
-  const std::size_t severity_end = SeverityEnd(line, at);
-  if (severity_end == kNoMatch) return kNoMatch;
-  fields.severity = std::string_view(line.data() + at, severity_end - at);
-  fields.application_matched = program.application_matched;
-  if (program.epoch_timestamp) fields.epoch_timestamp = *program.epoch_timestamp;
-  return at;
 }
 
 std::size_t LinePrefix::MatchPadded(const Step& step, std::string_view line, std::size_t at,

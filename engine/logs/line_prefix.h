@@ -115,6 +115,7 @@ class LinePrefix {
       kPadded,     // a padded escape, one before a literal of over 16 bytes, and %h or %r
                    // before a literal that may begin in a host
       kUndecided,  // a text escape no literal follows: the first try cannot place its end
+      kEnd,        // the last step: the severity follows
     };
     Op op = Op::kLiteral;
     std::uint32_t element = 0;  // the escape's (or the literal's) index in elements_, whose

@@ -1057,8 +1057,11 @@ void LogSummarizer::Count(const Authorization& authorization) {
       ++summary_.connections.tls;
       const auto tls_key =
           std::make_tuple(authorization.protocol, authorization.cipher, authorization.bits);
-      // A server's sessions mostly share one combination: the last one counted is tried first.
-      if (last_tls_ == tls_.end() || TlsKeyLess::View(last_tls_->first) != tls_key) {
+      // A server's sessions mostly share one combination: the last one counted is tried first,
+      // compared in place (a tuple's comparison calls memcmp for each text).
+      if (last_tls_ == tls_.end() || std::get<2>(last_tls_->first) != authorization.bits ||
+          !SameText(std::get<0>(last_tls_->first), authorization.protocol) ||
+          !SameText(std::get<1>(last_tls_->first), authorization.cipher)) {
         last_tls_ = tls_.find(tls_key);
       }
       if (last_tls_ != tls_.end()) {
