@@ -570,81 +570,113 @@ enum AuthorizedPart : std::size_t { kUser, kDatabase, kNamed, kProtocol, kCipher
 constexpr std::uint8_t kTlsFlag = 1, kGssEncryptedFlag = 2, kBelievedFlag = 4,
                        kBelowMinimumFlag = 8;
 
-// The TLS part of `connection authorized` lines ("protocol=TLSv1.3, cipher=..., bits=256)"),
-// read into a line: a server's sessions mostly share a protocol and cipher, so a line mostly ends
-// in the same text as the one read before it, whose reading (a third of the line's) is used again.
-class TlsPartReader {
+// Where a `connection authorized` line's transport parts begin, and what they say: the server
+// appends " SSL enabled (...)" and then " GSS (...)" after the application name (postinit.c), so
+// the real ones are the last (an application name may hold the same text). A server's sessions
+// mostly share a protocol and cipher, so a line mostly ends in the same text, from its SSL part
+// on, as the one read before it: what that text says is kept and used again (finding the parts
+// and reading the TLS one were a third of the line's reading).
+class TransportReader {
  public:
-  explicit TlsPartReader(TlsVersion min_tls_version) : min_tls_version_(min_tls_version) {}
+  explicit TransportReader(TlsVersion min_tls_version) : min_tls_version_(min_tls_version) {}
 
-  // Sets `line`'s TLS values from `text`, the message after " SSL enabled (" (unset when it is
-  // not such a part); `line`'s views are into `text`.
-  void Read(std::string_view text, AuthorizedLine& line) {
-    if (text.size() == last_text_.size() &&
-        SameBytes(text.data(), last_text_.data(), text.size())) {
-      Apply(last_, text, line);
-      return;
+  struct Parts {
+    std::size_t ssl_at = std::string_view::npos, gss_at = std::string_view::npos;
+  };
+
+  // The parts of `message`; sets `line`'s TLS values and whether GSS encrypts.
+  Parts Read(std::string_view message, AuthorizedLine& line) {
+    // The text from the last SSL part on holds no other (it was read from the last one), so
+    // where a message ends in it, its SSL part is the last one there too.
+    if (!tail_.empty() && message.size() >= tail_.size() &&
+        SameBytes(message.data() + message.size() - tail_.size(), tail_.data(), tail_.size())) {
+      const std::size_t ssl_at = message.size() - tail_.size();
+      Apply(tail_reading_, message.substr(ssl_at), line);
+      return {ssl_at, tail_reading_.gss_at == std::string_view::npos
+                          ? std::string_view::npos
+                          : ssl_at + tail_reading_.gss_at};
     }
-    const Reading reading = ReadText(text);
+    const std::size_t ssl_at = FindLast(message, kSslPart);
+    if (ssl_at == std::string_view::npos) {
+      // No SSL part, no text to keep.
+      const Reading reading = ReadTail(message, false);
+      Apply(reading, message, line);
+      return {ssl_at, reading.gss_at};
+    }
+    const std::string_view tail = message.substr(ssl_at);
+    const Reading reading = ReadTail(tail, true);
     // A text longer than the server writes (a hostile one) is not kept: read again each time.
-    if (text.size() <= kLongestKept) {
-      last_text_.assign(text);
-      last_ = reading;
+    if (tail.size() <= kLongestKept) {
+      tail_.assign(tail);
+      tail_reading_ = reading;
     }
-    Apply(reading, text, line);
+    Apply(reading, tail, line);
+    return {ssl_at, reading.gss_at == std::string_view::npos ? std::string_view::npos
+                                                             : ssl_at + reading.gss_at};
   }
 
  private:
-  static constexpr std::size_t kProtocolAt = std::string_view("protocol=").size();
   static constexpr std::size_t kLongestKept = 256;
-  // What a text held, as places in it.
+  // What a text says, its places counted from the text's start.
   struct Reading {
+    std::size_t gss_at = std::string_view::npos;
+    bool gss_encrypted = false;
     bool tls = false;
-    std::size_t protocol_size = 0, cipher_at = 0, cipher_size = 0;
+    std::size_t protocol_at = 0, protocol_size = 0, cipher_at = 0, cipher_size = 0;
     int bits = 0;
     bool below_minimum = false;
   };
 
-  Reading ReadText(std::string_view text) const {
-    const std::optional<TlsDetails> tls = ParseTlsDetails(text);
-    if (!tls) return {};
+  // `text`: from the SSL part on when `ssl` (the part at its start), else the whole message.
+  Reading ReadTail(std::string_view text, bool ssl) const {
+    Reading reading;
+    // A GSS part before the SSL part is text of the application name's (and none begins inside
+    // " SSL enabled (": looked for after it).
+    const std::size_t gss_from = ssl ? kSslPart.size() : 0;
+    reading.gss_at = FindLast(text.substr(gss_from), kGssPart);
+    if (reading.gss_at != std::string_view::npos) {
+      reading.gss_at += gss_from;
+      reading.gss_encrypted =
+          FindText(text, "encrypted=yes", reading.gss_at) != std::string_view::npos;
+    }
+    if (!ssl) return reading;
+    const std::string_view part = text.substr(kSslPart.size());
+    const std::optional<TlsDetails> tls = ParseTlsDetails(part);
+    if (!tls) return reading;
     const std::optional<TlsVersion> version = ParseTlsVersion(tls->protocol);
-    return {true,
-            tls->protocol.size(),
-            static_cast<std::size_t>(tls->cipher.data() - text.data()),
-            tls->cipher.size(),
-            tls->bits,
-            !version || *version < min_tls_version_};
+    reading.tls = true;
+    reading.protocol_at = static_cast<std::size_t>(tls->protocol.data() - text.data());
+    reading.protocol_size = tls->protocol.size();
+    reading.cipher_at = static_cast<std::size_t>(tls->cipher.data() - text.data());
+    reading.cipher_size = tls->cipher.size();
+    reading.bits = tls->bits;
+    reading.below_minimum = !version || *version < min_tls_version_;
+    return reading;
   }
 
+  // `line`'s values as `reading` says of `text`.
   static void Apply(const Reading& reading, std::string_view text, AuthorizedLine& line) {
+    line.gss_encrypted = reading.gss_encrypted;
     if (!reading.tls) return;
     line.tls = true;
-    line.protocol = text.substr(kProtocolAt, reading.protocol_size);
+    line.protocol = text.substr(reading.protocol_at, reading.protocol_size);
     line.cipher = text.substr(reading.cipher_at, reading.cipher_size);
     line.bits = reading.bits;
     line.below_minimum = reading.below_minimum;
   }
 
   TlsVersion min_tls_version_;
-  // The last text kept and its reading: at first the empty text, which is no TLS part.
-  std::string last_text_;
-  Reading last_;
+  // The text from the last SSL part on that was read last, and what it says (none at first).
+  std::string tail_;
+  Reading tail_reading_;
 };
 
 AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication,
-                                  TlsPartReader& tls_parts) {
+                                  TransportReader& transports) {
   const std::string_view message = entry.message;
   AuthorizedLine line;
-  // The server appends " SSL enabled (...)" and then " GSS (...)" after the application name
-  // (postinit.c), so the real ones are the last: an application name may hold the same text.
-  const std::size_t ssl_at = FindLast(message, kSslPart);
-  // A GSS part before the SSL part is text of the application name's (and none begins inside
-  // " SSL enabled (": looked for after it).
-  const std::size_t gss_from = ssl_at == std::string_view::npos ? 0 : ssl_at + kSslPart.size();
-  std::size_t gss_at = FindLast(message.substr(gss_from), kGssPart);
-  if (gss_at != std::string_view::npos) gss_at += gss_from;
-  const std::string_view core = message.substr(0, std::min(ssl_at, gss_at));
+  const TransportReader::Parts parts = transports.Read(message, line);
+  const std::string_view core = message.substr(0, std::min(parts.ssl_at, parts.gss_at));
   // The message begins "[replication ]connection authorized: user=" (Classify), so the first
   // " database=" and " application_name=" are after "user=": each is looked for once, after the
   // text Classify found, which holds none of them.
@@ -674,11 +706,6 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication,
   line.named = application_at == std::string_view::npos
                    ? std::string_view()
                    : core.substr(application_at + kApplication.size());
-  if (ssl_at != std::string_view::npos) {
-    tls_parts.Read(message.substr(ssl_at + kSslPart.size()), line);
-  }
-  line.gss_encrypted = gss_at != std::string_view::npos &&
-                       FindText(message, "encrypted=yes", gss_at) != std::string_view::npos;
   // The user and database the line's prefix (or csvlog and jsonlog's columns) gives are the
   // message's: a name that holds a transport's text makes them differ.
   const bool names_agree =
@@ -689,8 +716,8 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication,
   return line;
 }
 
-void NoteAuthorizedLine(LogEntry& entry, bool replication, TlsPartReader& tls_parts) {
-  const AuthorizedLine line = ReadAuthorizedLine(entry, replication, tls_parts);
+void NoteAuthorizedLine(LogEntry& entry, bool replication, TransportReader& transports) {
+  const AuthorizedLine line = ReadAuthorizedLine(entry, replication, transports);
   NotePart(entry, kUser, line.user);
   NotePart(entry, kDatabase, line.database);
   NotePart(entry, kNamed, line.named);
@@ -720,7 +747,7 @@ AuthorizedLine NotedAuthorizedLine(const LogEntry& entry) {
 class SummaryScan : public LogEntrySink::BlockScan {
  public:
   explicit SummaryScan(const SummaryOptions& options)
-      : window(options), tls_parts_(options.min_tls_version) {}
+      : window(options), transports_(options.min_tls_version) {}
 
   bool Keep(LogEntry& entry) override {
     std::optional<std::int64_t> time;
@@ -738,7 +765,7 @@ class SummaryScan : public LogEntrySink::BlockScan {
     if (kind == Message::kReceived) {
       NotePart(entry, kReceivedHost, ReceivedHost(entry.message));
     } else if (kind == Message::kAuthorized || kind == Message::kReplicationAuthorized) {
-      NoteAuthorizedLine(entry, kind == Message::kReplicationAuthorized, tls_parts_);
+      NoteAuthorizedLine(entry, kind == Message::kReplicationAuthorized, transports_);
     }
     return true;
   }
@@ -746,7 +773,7 @@ class SummaryScan : public LogEntrySink::BlockScan {
   LogWindow window;
 
  private:
-  TlsPartReader tls_parts_;
+  TransportReader transports_;
 };
 
 }  // namespace

@@ -1021,6 +1021,36 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
   return text;
 }
 
+// A block's authorized lines mostly end in the text the last one ended in, from its SSL part
+// on, whose reading is used again: still the last SSL part, after an application name that
+// imitates one, beside a GSS part, and none at all.
+TEST(LogSummarizerTest, RepeatedTransportPartsAreReadAsWrittenEachTime) {
+  TempDir dir;
+  const std::string tls = "SSL enabled (protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)";
+  const std::string gss = "GSS (authenticated=yes, encrypted=yes, principal=a)";
+  const std::string named = "connection authorized: user=a database=b application_name=psql";
+  std::string log;
+  int pid = 200;
+  for (const std::string& message :
+       {named + " " + tls,
+        named + " SSL enabled (protocol=TLSv1, cipher=NULL-MD5, bits=0) " + tls,  // imitated
+        named,                                                                    // plaintext
+        named + " " + tls + " " + gss, named + " " + tls + " " + gss, named + " " + gss,
+        "connection authorized: user=a database=b " + tls}) {
+    const std::string prefix = "2026-12-03 22:23:17.096 UTC [" + std::to_string(++pid) + "] ";
+    log += prefix + "LOG:  connection received: host=10.0.0.1 port=5\n";
+    log += prefix + "LOG:  " + message + "\n";
+  }
+  const LogSummary summary = SummarizeText(dir, log, kDefaultLogLinePrefix);
+  EXPECT_EQ(summary.connections.authorized, 7u);
+  EXPECT_EQ(summary.connections.tls, 4u);
+  EXPECT_EQ(summary.connections.gss, 1u);
+  EXPECT_EQ(summary.connections.plaintext_tcp, 1u);
+  EXPECT_EQ(summary.connections.unknown_transport, 1u);
+  ASSERT_EQ(summary.tls.size(), 1u);
+  EXPECT_EQ(summary.tls[0].count, 4u);
+}
+
 // The window of one block's entries: a time read again only where its text changes, across a
 // day and out of order; in a zone pgward cannot convert, the first and last times as written.
 TEST(LogSummarizerTest, TheWindowSpansABlocksEntriesAsWritten) {
