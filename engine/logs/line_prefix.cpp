@@ -574,6 +574,28 @@ LinePrefix::Program LinePrefix::Compile(std::size_t count) const {
     }
     steps.push_back(step);
   }
+  // The tail: the longest run of steps at the end that each end in a literal and write their
+  // value to a field as read, or to none, from its first text escape on.
+  std::size_t tail = steps.size();
+  for (std::size_t i = steps.size(); i-- > 0;) {
+    const Step& step = steps[i];
+    const bool ends_in_literal =
+        step.literal_size > 0 && step.op != Step::Op::kPadded && step.op != Step::Op::kUndecided;
+    const bool stores_as_read =
+        step.destination != nullptr || elements_[step.element].field == Field::kNone;
+    if (!ends_in_literal || !stores_as_read) break;
+    if (step.op == Step::Op::kTextUntil || step.op == Step::Op::kHostUntil) tail = i;
+  }
+  if (tail < steps.size()) {
+    for (std::size_t i = tail; i < steps.size(); ++i) {
+      const auto field = steps[i].destination;
+      const auto written = program.tail_fields.begin() + program.tail_field_count;
+      if (field != nullptr && std::find(program.tail_fields.begin(), written, field) == written) {
+        program.tail_fields[program.tail_field_count++] = field;
+      }
+    }
+    steps.insert(steps.begin() + static_cast<std::ptrdiff_t>(tail), Step{Step::Op::kTail});
+  }
   steps.push_back({Step::Op::kEnd});
   return program;
 }
@@ -640,9 +662,26 @@ using Step = LinePrefix::Step;
   return end;
 }
 
+void LinePrefix::KeepTail(const Program& program, std::string_view line, std::size_t from,
+                          std::size_t to, const PrefixFields& fields) const {
+  if (to - from > kLongestTail) {
+    tail_program_ = nullptr;
+    return;
+  }
+  tail_program_ = &program;
+  tail_size_ = to - from;
+  std::memcpy(tail_bytes_.data(), line.data() + from, tail_size_);
+  for (std::size_t i = 0; i < program.tail_field_count; ++i) {
+    const std::string_view value = fields.*program.tail_fields[i];
+    tail_values_[i] = {static_cast<std::uint32_t>(value.data() - (line.data() + from)),
+                       static_cast<std::uint32_t>(value.size())};
+  }
+}
+
 std::size_t LinePrefix::MatchFirstTry(const Program& program, std::string_view line,
                                       PrefixFields& fields) const {
   std::size_t at = 0;
+  std::size_t tail_at = kNoMatch;  // where the tail begins, when it is matched step by step
   // The steps end with kEnd: no bound to compare at each step.
   for (const Step* step = program.steps.data();; ++step) {
     // Where a fixed-shape escape ends, whose value and literal are taken below.
@@ -681,12 +720,27 @@ std::size_t LinePrefix::MatchFirstTry(const Program& program, std::string_view l
         continue;
       case Step::Op::kUndecided:
         return kNoMatch;
+      case Step::Op::kTail:
+        if (tail_program_ == &program && line.size() - at >= tail_size_ &&
+            SameBytes(line.data() + at, tail_bytes_.data(), tail_size_)) {
+          // The bytes of the tail matched last: its values where they were, and kEnd next.
+          for (std::size_t i = 0; i < program.tail_field_count; ++i) {
+            fields.*program.tail_fields[i] =
+                std::string_view(line.data() + at + tail_values_[i].first, tail_values_[i].second);
+          }
+          at += tail_size_;
+          step = &program.steps.back() - 1;
+        } else {
+          tail_at = at;
+        }
+        continue;
       case Step::Op::kEnd: {
         const std::size_t severity_end = SeverityEnd(line, at);
         if (severity_end == kNoMatch) return kNoMatch;
         fields.severity = std::string_view(line.data() + at, severity_end - at);
         fields.application_matched = program.application_matched;
         if (program.epoch_timestamp) fields.epoch_timestamp = *program.epoch_timestamp;
+        if (tail_at != kNoMatch) KeepTail(program, line, tail_at, at, fields);
         return at;
       }
     }

@@ -103,6 +103,7 @@ class LinePrefix {
   // it, and a value is written to its field as soon as it is read. An escape with a padding
   // takes the slower step that handles its spaces (MatchPadded).
   static constexpr std::uint32_t kNoLiteral = ~std::uint32_t{0};
+  static constexpr std::size_t kValueFields = 8;  // PrefixFields' values, timestamp to backend_type
   struct Step {
     enum class Op : std::uint8_t {
       kLiteral,
@@ -115,6 +116,7 @@ class LinePrefix {
       kPadded,     // a padded escape, one before a literal of over 16 bytes, and %h or %r
                    // before a literal that may begin in a host
       kUndecided,  // a text escape no literal follows: the first try cannot place its end
+      kTail,       // where the program's tail begins (Program::tail_fields)
       kEnd,        // the last step: the severity follows
     };
     Op op = Op::kLiteral;
@@ -134,10 +136,19 @@ class LinePrefix {
   // The first try's steps, and what a match by all of them sets besides the values, once at its
   // end: %a was matched (it is among them), and whether the timestamp is an epoch (as the last
   // of them that writes it says; nothing when none does).
+  // Its tail, from a kTail step to the end, if it has one: its first text escape and the steps
+  // after it, each of which ends in a literal (so reads nothing past it) and writes its value to
+  // a field as it reads it, or to none. A line that repeats, from where the tail begins to the
+  // prefix's end, the bytes of the line whose tail the first try matched last (the same user,
+  // database, application and client: consecutive lines mostly share them) matches them the
+  // same way: its values are where that line's were.
   struct Program {
     std::vector<Step> steps;
     bool application_matched = false;
     std::optional<bool> epoch_timestamp;
+    // The fields its tail writes (of PrefixFields' eight values).
+    std::array<std::string_view PrefixFields::*, kValueFields> tail_fields{};
+    std::size_t tail_field_count = 0;
   };
 
  private:
@@ -155,6 +166,10 @@ class LinePrefix {
   void StoreStep(const Step& step, std::string_view value, PrefixFields& fields) const;
   std::size_t MatchPadded(const Step& step, std::string_view line, std::size_t at,
                           PrefixFields& fields) const;
+  // Keeps the tail of `program` the first try just matched in `line`, at [from, to), with the
+  // values its steps wrote to `fields`.
+  void KeepTail(const Program& program, std::string_view line, std::size_t from, std::size_t to,
+                const PrefixFields& fields) const;
   Program Compile(std::size_t count) const;
 
   // Writes `element`'s field of `fields` (`matched`: the line had it, not cut off after %q).
@@ -174,6 +189,14 @@ class LinePrefix {
   // The timestamp a step matched last (MatchTimestampStep): the step, and the text's bytes. A
   // copy of the prefix keeps the step's address of the original, which none of its own steps
   // has: it matches its first timestamp again.
+  // The tail the first try matched last (Program::tail_fields): its program, its bytes, and
+  // where the value of each of its fields lies in them. A copy of the prefix keeps, as for the
+  // timestamp, the program's address of the original.
+  static constexpr std::size_t kLongestTail = 128;
+  mutable const Program* tail_program_ = nullptr;
+  mutable std::array<char, kLongestTail> tail_bytes_{};
+  mutable std::size_t tail_size_ = 0;
+  mutable std::array<std::pair<std::uint32_t, std::uint32_t>, kValueFields> tail_values_{};
   mutable const Step* timestamp_step_ = nullptr;
   mutable std::array<char, 48> timestamp_bytes_{};
   mutable std::size_t timestamp_size_ = 0;

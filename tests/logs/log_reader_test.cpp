@@ -6,11 +6,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -240,6 +242,100 @@ TEST(LinePrefixTest, ARepeatedTimestampIsReadAsWrittenEachTime) {
   ASSERT_TRUE(prefix.Match("2026-12-03 22:23:17 UTC [4] FATAL:  d", fields));
   EXPECT_EQ(fields.timestamp, "2026-12-03 22:23:17 UTC");
   EXPECT_EQ(fields.severity, "FATAL");
+}
+
+// Lines rendered from a prefix with values drawn from small sets, so that most repeat the last
+// one's user, database, application or client, some changed in one byte or cut short: a prefix
+// that reads them one after the other (and takes a repeated tail as it was, Program::tail_fields)
+// matches each as a prefix that reads that line alone.
+TEST(LinePrefixTest, LinesReadInARunMatchAsEachAlone) {
+  const std::vector<std::string> prefixes = {"%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+                                             "%m [%p] %q%u@%d ",
+                                             "%m %u@%d:%h|%a| ",
+                                             "%t [%p] %r %u %d ",
+                                             "%n [%c] %u,%e,%d ",
+                                             "%m %a,%u,%a ",
+                                             "%m [%p] %-8u|%d "};
+  const std::vector<std::string> names = {"",          "a",           "bob", "db5", "batch job",
+                                          ",db=",      "x,y",         " ",   "@",   "|",
+                                          "[unknown]", "user=u,db=d", ":"};
+  const std::vector<std::string> hosts = {"10.0.0.1", "[local]", "::1", "db.example", ""};
+  std::mt19937 random(19);
+  const auto pick = [&](const std::vector<std::string>& from) {
+    return from[random() % from.size()];
+  };
+  for (const std::string& text : prefixes) {
+    const LinePrefix run(text);
+    for (int i = 0; i < 3000; ++i) {
+      std::string line;
+      for (std::size_t at = 0; at < text.size(); ++at) {
+        if (text[at] != '%') {
+          line += text[at];
+          continue;
+        }
+        std::size_t escape = at + 1;
+        while (escape < text.size() && (text[escape] == '-' || std::isdigit(text[escape]))) {
+          ++escape;
+        }
+        switch (text[escape]) {
+          case 't':
+            line += "2026-12-03 22:23:1" + std::to_string(random() % 3) + " UTC";
+            break;
+          case 'm':
+            line += "2026-12-03 22:23:17.12" + std::to_string(random() % 3) + " UTC";
+            break;
+          case 'n':
+            line += "1764800597.11" + std::to_string(random() % 3);
+            break;
+          case 'p':
+          case 'l':
+            line += std::to_string(random() % 3 * 41 + 1);
+            break;
+          case 'c':
+            line += "6b11ebd5.6e7" + std::to_string(random() % 3);
+            break;
+          case 'e':
+            line += random() % 2 ? "28000" : "00000";
+            break;
+          case 'h':
+            line += pick(hosts);
+            break;
+          case 'r':
+            line += pick(hosts) + "(4141" + std::to_string(random() % 3) + ")";
+            break;
+          case 'u':
+          case 'd':
+          case 'a':
+            line += pick(names);
+            break;
+          default:
+            break;  // %q
+        }
+        at = escape;
+      }
+      line += random() % 4 ? "LOG:  connection authorized: user=a" : "FATAL:  no";
+      if (random() % 10 == 0) line[random() % line.size()] ^= 0x10;
+      if (random() % 20 == 0) line.resize(random() % line.size());
+      PrefixFields in_run, alone;
+      const std::optional<std::size_t> run_end = run.Match(line, in_run);
+      const std::optional<std::size_t> alone_end = LinePrefix(text).Match(line, alone);
+      ASSERT_EQ(run_end, alone_end) << text << " | " << line;
+      if (!run_end) continue;
+      const auto place = [&](std::string_view value) {
+        return value.empty()
+                   ? std::string("-")
+                   : std::to_string(value.data() - line.data()) + ":" + std::string(value);
+      };
+      for (const auto member :
+           {&PrefixFields::timestamp, &PrefixFields::pid, &PrefixFields::session_id,
+            &PrefixFields::user, &PrefixFields::database, &PrefixFields::application,
+            &PrefixFields::client, &PrefixFields::backend_type, &PrefixFields::severity}) {
+        ASSERT_EQ(place(in_run.*member), place(alone.*member)) << text << " | " << line;
+      }
+      ASSERT_EQ(in_run.application_matched, alone.application_matched) << text << " | " << line;
+      ASSERT_EQ(in_run.epoch_timestamp, alone.epoch_timestamp) << text << " | " << line;
+    }
+  }
 }
 
 TEST(LinePrefixTest, PaddingSessionIdsEpochsRemoteHostsAndPercentSigns) {
