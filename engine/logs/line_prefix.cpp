@@ -260,11 +260,22 @@ std::size_t MatchFixedElement(const Element& element, std::string_view line, std
                        [&](std::size_t at) { return LiteralAt(next, line, at); });
 }
 
+// "LOG:  ", the severity of most lines and what follows it, as the first six bytes of a word.
+constexpr std::string_view kLog = "LOG:  ";
+constexpr std::uint64_t kLogWord = [] {
+  std::uint64_t word = 0;
+  for (std::size_t i = kLog.size(); i-- > 0;)
+    word = word << 8 | static_cast<unsigned char>(kLog[i]);
+  return word;
+}();
+constexpr std::uint64_t kLogMask = (std::uint64_t{1} << (8 * kLog.size())) - 1;
+
 // The severity that follows the prefix at `at`: upper-case letters and digits, then ":  ". Where
 // it ends (its colon), or kNoMatch.
 [[gnu::always_inline]] inline std::size_t SeverityEnd(std::string_view line, std::size_t at) {
   // The longest severity is "STATEMENT" (and DEBUG1-5, WARNING, LOCATION): a few letters.
   constexpr std::size_t kLongestSeverity = 12;
+  if (line.size() - at >= 8 && (Load8(line.data() + at) & kLogMask) == kLogWord) return at + 3;
   const std::size_t start = at;
   const std::size_t limit = std::min(line.size(), start + kLongestSeverity + 1);
   while (at < limit && kSeverityChars[static_cast<unsigned char>(line[at])]) ++at;
