@@ -173,6 +173,8 @@ class KeptVectors {
 // The lines PostgreSQL writes after a message, each with its own prefix (elog.c:
 // send_message_to_server_log).
 bool IsAuxiliarySeverity(std::string_view severity) {
+  // LOG, most lines' severity, is shorter than any of them.
+  if (severity.size() < 4) return false;
   return IsText(severity, "DETAIL") || IsText(severity, "HINT") || IsText(severity, "QUERY") ||
          IsText(severity, "CONTEXT") || IsText(severity, "LOCATION") ||
          IsText(severity, "STATEMENT") || IsText(severity, "BACKTRACE");

@@ -338,6 +338,34 @@ TEST(LinePrefixTest, LinesReadInARunMatchAsEachAlone) {
   }
 }
 
+// %p's digits are read a word at a time: runs of any length, ending at any place of a word, at
+// a byte next to the digits ('/' and ':') or one whose low bits are a digit's (0xb5), or at the
+// line's end, give the pid a byte at a time would.
+TEST(LinePrefixTest, APidIsItsDigitsWhereverTheyEnd) {
+  const LinePrefix prefix("[%p]");
+  std::mt19937 random(5);
+  const std::string others = std::string("/:]x ") + static_cast<char>(0xb5);
+  for (int i = 0; i < 20000; ++i) {
+    std::string value;
+    const std::size_t digits = random() % 20;
+    for (std::size_t d = 0; d < digits; ++d) value += static_cast<char>('0' + random() % 10);
+    std::string rest;
+    if (random() % 4 != 0) rest += others[random() % others.size()];
+    for (std::size_t r = random() % 12; r > 0; --r) rest += static_cast<char>('0' + random() % 10);
+    const std::string line = "[" + value + rest + "]LOG:  x";
+    PrefixFields fields;
+    const std::optional<std::size_t> end = prefix.Match(line, fields);
+    // The pid is every digit up to the first byte that is none, which must begin "]LOG:  ".
+    const std::size_t run = line.find_first_not_of("0123456789", 1) - 1;
+    const bool expected = run > 0 && line.substr(1 + run) == "]LOG:  x";
+    ASSERT_EQ(end.has_value(), expected) << line;
+    if (expected) {
+      EXPECT_EQ(fields.pid, line.substr(1, run)) << line;
+    }
+    EXPECT_FALSE(prefix.Match("[" + value, fields));  // the line ends in the digits
+  }
+}
+
 TEST(LinePrefixTest, PaddingSessionIdsEpochsRemoteHostsAndPercentSigns) {
   const LinePrefix prefix("%n %c %-10u|%5p|%r 100%% ");
   PrefixFields fields;
