@@ -29,6 +29,13 @@ inline std::uint64_t ZeroBytes(std::uint64_t word) {
   return (word - kEachByte) & ~word & kHighBits;
 }
 
+// The high bit of every lane whose byte is no ASCII digit: exact in every lane, as no carry
+// crosses one (a byte xored with '0' is its digit's value, or 10 and more for any other byte).
+inline std::uint64_t NonDigitBytes(std::uint64_t word) {
+  const std::uint64_t values = word ^ (kEachByte * '0');
+  return (((values & ~kHighBits) + kEachByte * 0x76) | values) & kHighBits;
+}
+
 // Whether `size` bytes at `a` and at `b` are the same: a word at a time in place, the last word
 // first (a timestamp differs from the one before it in its last digits), without a call to
 // memcmp, which costs more than comparing the few dozen bytes this is used for.

@@ -160,11 +160,9 @@ std::size_t MatchRun(std::string_view line, std::size_t at, bool (*accepts)(char
 // %p %l %x: digits (elog.c prints them with %d, %ld and %u: never negative).
 std::size_t MatchDigits(std::string_view line, std::size_t at) {
   std::size_t end = at;
-  // A word at a time while one is left: a byte is a digit where it is 0 to 9 once '0' is taken
-  // off (by xor), and no carry crosses a lane adding 0x76 to seven bits.
+  // A word at a time while one is left.
   for (; line.size() - end >= 8; end += 8) {
-    const std::uint64_t values = Load8(line.data() + end) ^ (kEachByte * '0');
-    const std::uint64_t others = (((values & ~kHighBits) + kEachByte * 0x76) | values) & kHighBits;
+    const std::uint64_t others = NonDigitBytes(Load8(line.data() + end));
     if (others != 0) {
       end += static_cast<std::size_t>(std::countr_zero(others) / 8);
       return end > at ? end : kNoMatch;

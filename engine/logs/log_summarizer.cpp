@@ -317,22 +317,29 @@ std::optional<std::int64_t> SameDayTimeOfDay(std::string_view text, std::string_
       !SameBytes(text.data() + zone, same_as.data() + zone, text.size() - zone)) {
     return std::nullopt;
   }
-  const std::string_view clock = text.substr(kDay, zone - kDay);  // "22:13:40" or "22:13:40.123"
-  if ((clock.size() != 8 && clock.size() != 12) || clock[2] != ':' || clock[5] != ':' ||
-      (clock.size() == 12 && clock[8] != '.')) {
+  // "22:13:40", or "22:13:40.123": the first eight bytes one word, whose colons are checked in
+  // their lanes and the other lanes' bytes as digits.
+  const std::size_t clock_size = zone - kDay;
+  if (clock_size != 8 && clock_size != 12) return std::nullopt;
+  const std::uint64_t clock = Load8(text.data() + kDay);
+  constexpr std::uint64_t kColonLanes = std::uint64_t{0xff} << 16 | std::uint64_t{0xff} << 40;
+  constexpr std::uint64_t kColons = kColonLanes & (kEachByte * ':');
+  if ((clock & kColonLanes) != kColons || (NonDigitBytes(clock) & ~kColonLanes) != 0) {
     return std::nullopt;
   }
-  const auto digit = [&](std::size_t at) { return static_cast<unsigned>(clock[at] - '0'); };
-  const unsigned digits[] = {digit(0), digit(1), digit(3), digit(4), digit(6), digit(7)};
-  for (const unsigned value : digits) {
-    if (value > 9) return std::nullopt;
-  }
-  const unsigned hour = digits[0] * 10 + digits[1], minute = digits[2] * 10 + digits[3],
-                 second = digits[4] * 10 + digits[5];
+  const std::uint64_t values = clock ^ (kEachByte * '0');
+  const auto digit = [&](int lane) { return static_cast<unsigned>(values >> (8 * lane) & 0xff); };
+  const unsigned hour = digit(0) * 10 + digit(1), minute = digit(3) * 10 + digit(4),
+                 second = digit(6) * 10 + digit(7);
   unsigned fraction = 0;
-  if (clock.size() == 12) {
-    const unsigned tenths = digit(9), hundredths = digit(10), thousandths = digit(11);
-    if (tenths > 9 || hundredths > 9 || thousandths > 9) return std::nullopt;
+  if (clock_size == 12) {
+    const char* const milliseconds = text.data() + kDay + 8;  // ".123"
+    const unsigned tenths = static_cast<unsigned>(milliseconds[1] - '0'),
+                   hundredths = static_cast<unsigned>(milliseconds[2] - '0'),
+                   thousandths = static_cast<unsigned>(milliseconds[3] - '0');
+    if (milliseconds[0] != '.' || tenths > 9 || hundredths > 9 || thousandths > 9) {
+      return std::nullopt;
+    }
     fraction = tenths * 100 + hundredths * 10 + thousandths;
   }
   if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
