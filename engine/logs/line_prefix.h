@@ -47,7 +47,7 @@ class LinePrefix {
   // (the others keep what they held, empty when only this prefix fills `fields`). On failure
   // `fields` may hold part of a line's values. Not for two threads at once: each reader has its
   // own.
-  // The first try, which matches most lines, is inlined into the reader's loop.
+  // Inline: a line the first try matches (most) costs the reader's loop one call.
   std::optional<std::size_t> Match(std::string_view line, PrefixFields& fields) const {
     // A prefix is short (its text escapes hold names of at most 63 bytes): matching within the
     // line's first bytes keeps a hostile line of megabytes from being scanned once per step.
@@ -186,9 +186,6 @@ class LinePrefix {
   // that are no session's.
   std::vector<std::size_t> session_only_fields_;
   mutable std::vector<std::pair<std::size_t, std::size_t>> spans_;  // per element, reused
-  // The timestamp a step matched last (MatchTimestampStep): the step, and the text's bytes. A
-  // copy of the prefix keeps the step's address of the original, which none of its own steps
-  // has: it matches its first timestamp again.
   // The tail the first try matched last (Program::tail_fields): its program, its bytes, and
   // where the value of each of its fields lies in them. A copy of the prefix keeps, as for the
   // timestamp, the program's address of the original.
@@ -197,6 +194,9 @@ class LinePrefix {
   mutable std::array<char, kLongestTail> tail_bytes_{};
   mutable std::size_t tail_size_ = 0;
   mutable std::array<std::pair<std::uint32_t, std::uint32_t>, kValueFields> tail_values_{};
+  // The timestamp a step matched last (MatchTimestampStep): the step, and the text's bytes. A
+  // copy of the prefix keeps the step's address of the original, which none of its own steps
+  // has: it matches its first timestamp again.
   mutable const Step* timestamp_step_ = nullptr;
   mutable std::array<char, 48> timestamp_bytes_{};
   mutable std::size_t timestamp_size_ = 0;
