@@ -157,7 +157,8 @@ std::size_t MatchRun(std::string_view line, std::size_t at, bool (*accepts)(char
   return at > start ? at : kNoMatch;
 }
 
-// %p %l %x: digits (elog.c prints them with %d, %ld and %u: never negative).
+// %p %l %x: digits (elog.c prints them with %d, %ld and %u: never negative); %Q's after its
+// sign.
 std::size_t MatchDigits(std::string_view line, std::size_t at) {
   std::size_t end = at;
   // A word at a time while one is left.

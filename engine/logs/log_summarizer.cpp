@@ -29,7 +29,8 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 // text.rfind(needle), which libstdc++ does by comparing the whole needle at every position: here
 // glibc's vectorised memrchr finds the needle's last byte (the '(' of " SSL enabled (" and
 // " GSS (", which the names before them and the ciphers after them seldom hold), and only there
-// is the rest compared. Every `connection authorized` line is searched from its end.
+// is the rest compared. A `connection authorized` line whose end is not the last one's
+// (TransportReader) is searched from its end.
 std::size_t FindLast(std::string_view text, std::string_view needle) {
   if (needle.empty() || needle.size() > text.size()) return text.rfind(needle);
   const char* const bytes = text.data();
@@ -369,10 +370,10 @@ void LogWindow::ReadTime(const LogEntry& entry) {
   cached_timestamp_.assign(entry.timestamp);
   cached_epoch_ = entry.epoch_timestamp;
   if (!cached_time_ && !entry.timestamp.empty() && unknown_zone_.empty()) {
-    const std::size_t space = entry.timestamp.rfind(' ');
-    unknown_zone_ = space == std::string_view::npos
+    // The zone is after the last space, whose place the cache keeps.
+    unknown_zone_ = cached_zone_at_ == std::string_view::npos
                         ? std::string(entry.timestamp)
-                        : std::string(entry.timestamp.substr(space + 1));
+                        : std::string(entry.timestamp.substr(cached_zone_at_ + 1));
   }
 }
 
@@ -599,9 +600,7 @@ class TransportReader {
         SameBytes(message.data() + message.size() - tail_.size(), tail_.data(), tail_.size())) {
       const std::size_t ssl_at = message.size() - tail_.size();
       Apply(tail_reading_, message.substr(ssl_at), line);
-      return {ssl_at, tail_reading_.gss_at == std::string_view::npos
-                          ? std::string_view::npos
-                          : ssl_at + tail_reading_.gss_at};
+      return PartsAt(ssl_at, tail_reading_);
     }
     const std::size_t ssl_at = FindLast(message, kSslPart);
     if (ssl_at == std::string_view::npos) {
@@ -618,8 +617,7 @@ class TransportReader {
       tail_reading_ = reading;
     }
     Apply(reading, tail, line);
-    return {ssl_at, reading.gss_at == std::string_view::npos ? std::string_view::npos
-                                                             : ssl_at + reading.gss_at};
+    return PartsAt(ssl_at, reading);
   }
 
  private:
@@ -659,6 +657,12 @@ class TransportReader {
     reading.bits = tls->bits;
     reading.below_minimum = !version || *version < min_tls_version_;
     return reading;
+  }
+
+  // The parts of a message whose text from `ssl_at` on says `reading`.
+  static Parts PartsAt(std::size_t ssl_at, const Reading& reading) {
+    return {ssl_at, reading.gss_at == std::string_view::npos ? std::string_view::npos
+                                                             : ssl_at + reading.gss_at};
   }
 
   // `line`'s values as `reading` says of `text`.
@@ -827,8 +831,9 @@ void LogSummarizer::Add(const LogEntry& entry) {
     Authorized(entry, kind == Message::kReplicationAuthorized, time, counted, key);
     return;
   }
-  // The session's join, looked up once: nothing below adds to sessions_ but the line that
-  // starts the join, which takes the iterator it makes. A later line of a session settles the
+  // The session's join, looked up once (and again, when the map is full, after making room):
+  // nothing below adds to sessions_ but the line that starts the join, which takes the iterator
+  // it makes. A later line of a session settles the
   // transport held for it; a new connection on the same key (a pid used again) ends the old
   // session without showing its name.
   // Joins are kept whether or not the entry is in the window: a session received before the

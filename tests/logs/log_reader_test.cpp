@@ -244,10 +244,12 @@ TEST(LinePrefixTest, ARepeatedTimestampIsReadAsWrittenEachTime) {
   EXPECT_EQ(fields.severity, "FATAL");
 }
 
-// Lines rendered from a prefix with values drawn from small sets, so that most repeat the last
-// one's user, database, application or client, some changed in one byte or cut short: a prefix
-// that reads them one after the other (and takes a repeated tail as it was, Program::tail_fields)
-// matches each as a prefix that reads that line alone.
+// Lines rendered from a prefix, each escape's value mostly the one the line before had (as the
+// lines of one session, or of a pool's sessions, repeat their user, database, application and
+// client) and otherwise drawn from small sets of names that hold the prefix's own literals,
+// some lines changed in one byte or cut short: a prefix that reads them one after the other
+// (and takes a repeated tail as it was, Program::tail_fields) matches each as a prefix that
+// reads that line alone.
 TEST(LinePrefixTest, LinesReadInARunMatchAsEachAlone) {
   const std::vector<std::string> prefixes = {"%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
                                              "%m [%p] %q%u@%d ",
@@ -266,6 +268,7 @@ TEST(LinePrefixTest, LinesReadInARunMatchAsEachAlone) {
   };
   for (const std::string& text : prefixes) {
     const LinePrefix run(text);
+    std::map<std::size_t, std::string> last;  // each escape's value on the line before
     for (int i = 0; i < 3000; ++i) {
       std::string line;
       for (std::size_t at = 0; at < text.size(); ++at) {
@@ -276,6 +279,12 @@ TEST(LinePrefixTest, LinesReadInARunMatchAsEachAlone) {
         std::size_t escape = at + 1;
         while (escape < text.size() && (text[escape] == '-' || std::isdigit(text[escape]))) {
           ++escape;
+        }
+        const std::size_t from = line.size();
+        if (last.count(at) > 0 && random() % 4 != 0) {
+          line += last[at];
+          at = escape;
+          continue;
         }
         switch (text[escape]) {
           case 't':
@@ -311,6 +320,10 @@ TEST(LinePrefixTest, LinesReadInARunMatchAsEachAlone) {
           default:
             break;  // %q
         }
+        if (text[at + 1] == '-') {  // %-8u: padded on the right to its width, as elog.c does
+          line.resize(std::max(line.size(), from + 8), ' ');
+        }
+        last[at] = line.substr(from);
         at = escape;
       }
       line += random() % 4 ? "LOG:  connection authorized: user=a" : "FATAL:  no";
@@ -1155,8 +1168,12 @@ TEST(LogSummarizerTest, RepeatedTransportPartsAreReadAsWrittenEachTime) {
   const std::string named = "connection authorized: user=a database=b application_name=psql";
   std::string log;
   int pid = 200;
+  // A long database name puts the SSL part further from the start than the GSS part is from
+  // it: the GSS part's place is counted from the message's start, not from the SSL part's.
+  const std::string long_named =
+      "connection authorized: user=a database=" + std::string(90, 'd') + " application_name=psql";
   for (const std::string& message :
-       {named + " " + tls,
+       {long_named + " " + tls + " " + gss, long_named + " " + tls + " " + gss, named + " " + tls,
         named + " SSL enabled (protocol=TLSv1, cipher=NULL-MD5, bits=0) " + tls,  // imitated
         named,                                                                    // plaintext
         named + " " + tls + " " + gss, named + " " + tls + " " + gss, named + " " + gss,
@@ -1166,13 +1183,19 @@ TEST(LogSummarizerTest, RepeatedTransportPartsAreReadAsWrittenEachTime) {
     log += prefix + "LOG:  " + message + "\n";
   }
   const LogSummary summary = SummarizeText(dir, log, kDefaultLogLinePrefix);
-  EXPECT_EQ(summary.connections.authorized, 7u);
-  EXPECT_EQ(summary.connections.tls, 4u);
+  EXPECT_EQ(summary.connections.authorized, 9u);
+  EXPECT_EQ(summary.connections.tls, 6u);
   EXPECT_EQ(summary.connections.gss, 1u);
   EXPECT_EQ(summary.connections.plaintext_tcp, 1u);
   EXPECT_EQ(summary.connections.unknown_transport, 1u);
   ASSERT_EQ(summary.tls.size(), 1u);
-  EXPECT_EQ(summary.tls[0].count, 4u);
+  EXPECT_EQ(summary.tls[0].count, 6u);
+  // Both long lines' database read whole.
+  std::map<std::string, std::uint64_t> databases;
+  for (const auto& database : summary.authorized_by_database)
+    databases[database.value] = database.count;
+  EXPECT_EQ(databases[std::string(90, 'd')], 2u);
+  EXPECT_EQ(databases["b"], 7u);
 }
 
 // The window of one block's entries: a time read again only where its text changes, across a
@@ -1196,6 +1219,20 @@ TEST(LogSummarizerTest, TheWindowSpansABlocksEntriesAsWritten) {
   EXPECT_EQ(unknown.last.value_or(""), "2026-12-04 00:00:00.050 CET");
   ASSERT_EQ(unknown.notes.size(), 1u);
   EXPECT_NE(unknown.notes[0].find("'CET'"), std::string::npos) << unknown.notes[0];
+  // Within one day each changed time is read from the last one's day and zone, the clock as one
+  // word: with and without milliseconds, out of order, at the day's first and last second.
+  for (const std::string millis : {".000", ""}) {
+    std::string day;
+    for (const char* clock :
+         {"22:23:17", "22:23:18", "09:05:07", "23:59:59", "00:00:00", "22:23:17"}) {
+      day += "2026-12-03 " + std::string(clock) + millis + " UTC [8] LOG:  checkpoint complete\n";
+    }
+    day += "2026-12-03 10:00:00" + millis + " UTC [9] LOG:  connection received: host=[local]\n";
+    const LogSummary same_day = SummarizeText(dir, day, millis.empty() ? "%t [%p] " : "%m [%p] ");
+    EXPECT_EQ(same_day.first.value_or(""), "2026-12-03T00:00:00.000Z");
+    EXPECT_EQ(same_day.last.value_or(""), "2026-12-03T23:59:59.000Z");
+    EXPECT_TRUE(same_day.notes.empty()) << same_day.notes[0];
+  }
 }
 
 // kFailedReloads as Debian's prefix writes it.
