@@ -277,7 +277,8 @@ TEST(LinePrefixTest, LinesReadInARunMatchAsEachAlone) {
           continue;
         }
         std::size_t escape = at + 1;
-        while (escape < text.size() && (text[escape] == '-' || std::isdigit(text[escape]))) {
+        while (escape < text.size() &&
+               (text[escape] == '-' || std::isdigit(static_cast<unsigned char>(text[escape])))) {
           ++escape;
         }
         const std::size_t from = line.size();
