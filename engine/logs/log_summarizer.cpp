@@ -47,6 +47,14 @@ std::size_t FindLast(std::string_view text, std::string_view needle) {
   return std::string_view::npos;
 }
 
+// FindText(text, needle, from), tried first at `from`, where the server writes `needle` (a line
+// it did not write is searched further).
+std::size_t FindFromWhereWritten(std::string_view text, std::string_view needle, std::size_t from) {
+  return from <= text.size() && StartsWith(text.substr(from), needle)
+             ? from
+             : FindText(text, needle, from);
+}
+
 // a == b (SameBytes): a timestamp and a name are compared once per log line.
 bool SameText(std::string_view a, std::string_view b) {
   return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size());
@@ -313,8 +321,7 @@ std::optional<std::int64_t> SameDayTimeOfDay(std::string_view text, std::string_
   // time (the last space of `text` is where `same_as` has its own when what follows is the same),
   // the digits in place.
   if (text.size() != same_as.size() || zone == std::string_view::npos || zone < kDay + 8 ||
-      zone >= text.size() || Load8(text.data()) != Load8(same_as.data()) ||
-      Load8(text.data() + kDay - 8) != Load8(same_as.data() + kDay - 8) ||
+      zone >= text.size() || !SameBytes(text.data(), same_as.data(), kDay) ||
       !SameBytes(text.data() + zone, same_as.data() + zone, text.size() - zone)) {
     return std::nullopt;
   }
@@ -538,12 +545,10 @@ void NotePart(LogEntry& entry, std::size_t index, std::string_view part) {
 constexpr std::size_t kReceivedHost = 0;
 
 // "connection received: host=H port=P" (or "host=[local]"): H, up to the first space. Looked for
-// after the text Classify found, which holds no "host=", and where the server writes it first.
+// after the text Classify found, which holds no "host=".
 std::string_view ReceivedHost(std::string_view message) {
   constexpr std::string_view kHost = "host=";
-  const std::size_t after = kReceivedText.size();
-  const std::size_t at =
-      StartsWith(message.substr(after), kHost) ? after : FindText(message, kHost, after);
+  const std::size_t at = FindFromWhereWritten(message, kHost, kReceivedText.size());
   if (at == std::string_view::npos) return {};
   const std::string_view value = message.substr(at + kHost.size());
   return value.substr(0, FindText(value, " "));
@@ -694,11 +699,8 @@ AuthorizedLine ReadAuthorizedLine(const LogEntry& entry, bool replication,
   constexpr std::string_view kUser = "user=", kDatabase = " database=",
                              kApplication = " application_name=";
   const std::size_t skip = (replication ? kReplicationAuthorizedText : kAuthorizedText).size();
-  // The server writes "user=" right there: looked for further only in a line it did not write.
   // (`core` may end before `skip`: " SSL enabled (" can begin with the text's last space.)
-  const std::size_t user_at = skip <= core.size() && StartsWith(core.substr(skip), kUser)
-                                  ? skip
-                                  : FindText(core, kUser, skip);
+  const std::size_t user_at = FindFromWhereWritten(core, kUser, skip);
   const std::size_t database_at = FindText(core, kDatabase, skip);
   const std::size_t application_at = FindText(core, kApplication, skip);
   if (user_at != std::string_view::npos) {
@@ -833,9 +835,8 @@ void LogSummarizer::Add(const LogEntry& entry) {
   }
   // The session's join, looked up once (and again, when the map is full, after making room):
   // nothing below adds to sessions_ but the line that starts the join, which takes the iterator
-  // it makes. A later line of a session settles the
-  // transport held for it; a new connection on the same key (a pid used again) ends the old
-  // session without showing its name.
+  // it makes. A later line of a session settles the transport held for it; a new connection on
+  // the same key (a pid used again) ends the old session without showing its name.
   // Joins are kept whether or not the entry is in the window: a session received before the
   // window's start may be authorized inside it.
   const bool joins = kind == Message::kReceived && !key.empty();
