@@ -7,6 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "pgward/version.h"
 #include "tests/support/command.h"
@@ -50,11 +54,74 @@ TEST(CliTest, RunsOnJemallocWithTransparentHugePages) {
 TEST(CliTest, HelpListsEveryCommandAndTheExitCodes) {
   const auto result = RunPgward({"--help"});
   EXPECT_EQ(result.exit_code, 0);
-  for (const char* command : {"scan", "collect", "probe", "hba", "policy"}) {
-    EXPECT_NE(result.out.find(std::string("  ") + command), std::string::npos) << command;
+  for (const char* command :
+       {"scan", "collect", "probe", "hba", "policy", "report", "log", "evidence"}) {
+    EXPECT_NE(result.out.find(std::string("\n  ") + command + " "), std::string::npos) << command;
   }
   EXPECT_NE(result.out.find("Exit codes:"), std::string::npos);
   EXPECT_NE(result.out.find("3  incomplete evidence"), std::string::npos);
+}
+
+// A run builds only the command it names (cli.cpp): a group named alone still lists all of its
+// commands, and its leaves parse their own options.
+TEST(CliTest, AGroupNamedAloneListsItsCommands) {
+  const std::pair<const char*, std::vector<const char*>> groups[] = {
+      {"hba", {"rules", "ident", "explain", "diff"}},
+      {"policy", {"list", "lint", "test"}},
+      {"log", {"summary"}},
+      {"report", {"merge"}},
+      {"evidence", {"verify"}},
+  };
+  for (const auto& [group, commands] : groups) {
+    const auto result = RunPgward({group, "--help"});
+    EXPECT_EQ(result.exit_code, 0) << group;
+    for (const char* command : commands) {
+      EXPECT_NE(result.out.find(std::string("\n  ") + command + " "), std::string::npos)
+          << group << " " << command << "\n"
+          << result.out;
+    }
+  }
+  const auto leaf = RunPgward({"log", "summary", "--format", "yaml", "/dev/null"});
+  EXPECT_EQ(leaf.exit_code, 2);
+  EXPECT_NE(leaf.err.find("--format"), std::string::npos) << leaf.err;
+}
+
+// libcrypto, libssl and libpq are loaded when a command first uses them
+// (engine/core/openssl_loader.cpp, engine/collect/libpq_loader.cpp), never at start: the dynamic
+// loader's own trace (LD_DEBUG=libs) says which libraries a run loaded.
+TEST(CliTest, OpenSslAndLibpqAreLoadedOnlyByTheCommandsThatUseThem) {
+  const auto loaded = [](const std::vector<std::string>& arguments) {
+    std::vector<std::string> argv = {"/usr/bin/env", "LD_DEBUG=libs", PGWARD_BINARY};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    return testing::RunCommand(argv);
+  };
+  const auto names = [](const std::string& trace, const char* library) {
+    return trace.find(std::string("find library=") + library + " ") != std::string::npos;
+  };
+  const std::string hba = std::string(PGWARD_SOURCE_DIR) + "/fixtures/scan/insecure_pg_hba.conf";
+  const auto version = loaded({"--version"});
+  const auto rules = loaded({"hba", "rules", hba});
+  const auto summary = loaded({"log", "summary", "--format", "json", "/dev/null"});
+  for (const auto* run : {&version, &rules, &summary}) {
+    EXPECT_TRUE(names(run->err, "libc.so.6")) << run->err.substr(0, 500);
+    for (const char* library : {"libcrypto.so.3", "libssl.so.3", "libpq.so.5"}) {
+      EXPECT_FALSE(names(run->err, library)) << library << "\n" << run->err;
+    }
+  }
+  EXPECT_EQ(rules.exit_code, 0) << rules.err;
+  // A scan fingerprints its findings with SHA-256: libcrypto is loaded then, and only it.
+  const auto scan = loaded({"scan", "--hba", hba, "--format", "json"});
+  EXPECT_EQ(scan.exit_code, 1) << scan.err;
+  EXPECT_TRUE(names(scan.err, "libcrypto.so.3")) << scan.err;
+  EXPECT_FALSE(names(scan.err, "libssl.so.3"));
+  EXPECT_FALSE(names(scan.err, "libpq.so.5"));
+  const nlohmann::json report = nlohmann::json::parse(scan.out);
+  ASSERT_FALSE(report["findings"].empty());
+  for (const auto& finding : report["findings"]) {
+    const std::string fingerprint = finding["fingerprint"].get<std::string>();
+    EXPECT_EQ(fingerprint.size(), 32u) << finding.dump();
+    EXPECT_EQ(fingerprint.find_first_not_of("0123456789abcdef"), std::string::npos) << fingerprint;
+  }
 }
 
 TEST(CliTest, UnknownCommandIsAUsageErrorWithASuggestion) {

@@ -73,7 +73,7 @@ TEST(InstallTest, CmakeInstallPutsTheBinaryItsManPageAndDocsInPlace) {
 
 // The Debian package of `make package`, extracted with dpkg-deb -x into a temporary root: its
 // binary runs from there and scans, and its dependencies are those dpkg-shlibdeps found, with
-// libpq5 (loaded when pgward first connects, so not among them).
+// libpq5 and libssl3 (loaded when pgward first uses them, so not among them).
 // The Dockerfile builds and installs that same package: its commands are checked against it.
 TEST(InstallTest, TheDebianPackageRunsFromAnExtractedRootAndTheDockerfileInstallsIt) {
   TempDir directory;
