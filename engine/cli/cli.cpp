@@ -177,13 +177,20 @@ void AddLiveTargetOptions(CLI::App& command, CollectCommandOptions& options) {
   command.add_flag("--probe", options.probe,
                    "Also probe each server's TLS on the host and port connected to: accepted "
                    "versions, cipher suites and certificate chain (PGW-CERT-*, PGW-PROBE-*)");
+  CLI::Option* crl_files =
+      command
+          .add_option("--crl-file", options.crl_files,
+                      "Certificate revocation list (PEM or DER; repeatable): the probed server "
+                      "certificates and the sessions' client certificates its issuer's list "
+                      "revokes are findings (PGW-CERT-005, PGW-CONN-008); a list past its next "
+                      "update, or not signed by a certificate of --crl-ca-file, is an error")
+          ->check(CLI::ExistingFile);
   command
-      .add_option("--crl-file", options.crl_files,
-                  "Certificate revocation list (PEM or DER; repeatable): the probed server "
-                  "certificates and the sessions' client certificates its issuer's list "
-                  "revokes are findings (PGW-CERT-005, PGW-CONN-008); a list past its next "
-                  "update is an error")
-      ->check(CLI::ExistingFile);
+      .add_option("--crl-ca-file", options.crl_ca_files,
+                  "PEM certificates of the CAs that sign the --crl-file lists (repeatable): "
+                  "each list's signature is checked with its issuer's key before it is used")
+      ->check(CLI::ExistingFile)
+      ->needs(crl_files);
   command.add_option("--probe-ca-file", options.probe_ca_file,
                      "CA certificates to verify the probed chains with (default: the sslrootcert "
                      "libpq used to connect to the server, from the connection string, inventory, "

@@ -102,8 +102,8 @@ std::optional<scan::LivePlan> PlanCollection(const CollectCommandOptions& option
   scan::LivePlan plan;
   plan.hba_access = options.hba_access;
   if (!options.crl_files.empty()) {
-    std::variant<probe::RevocationLists, std::string> lists =
-        probe::RevocationLists::Read(options.crl_files, std::chrono::system_clock::now());
+    std::variant<probe::RevocationLists, std::string> lists = probe::RevocationLists::Read(
+        options.crl_files, options.crl_ca_files, std::chrono::system_clock::now());
     if (const std::string* error = std::get_if<std::string>(&lists)) {
       err << "pgward: --crl-file: " << *error << "\n";
       return std::nullopt;

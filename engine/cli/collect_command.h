@@ -13,18 +13,19 @@
 namespace pgward::cli {
 
 struct CollectCommandOptions {
-  std::vector<std::string> targets;    // --target DSN, repeatable: libpq strings or URIs
-  std::string inventory;               // --inventory FILE
-  std::vector<std::string> tags;       // --tag T, repeatable: targets with any of them
-  int concurrency = 64;                // --concurrency N: connections in flight
-  int retries = 2;                     // --retries N: transient connection failures retried
-  std::optional<int> deadline_ms;      // --deadline-ms N: the whole collection's time
-  std::optional<int> timeout_ms;       // --timeout-ms N: per target, over the inventory's
-  std::string output;                  // -o/--output FILE: the snapshot
-  bool probe = false;                  // --probe: the TLS probe of every server reached
-  std::string probe_ca_file;           // --probe-ca-file FILE: trust anchors for the probe
-  std::vector<std::string> crl_files;  // --crl-file FILE, repeatable: revocation lists
-  bool progress = false;               // decided by the caller: stderr is a terminal
+  std::vector<std::string> targets;       // --target DSN, repeatable: libpq strings or URIs
+  std::string inventory;                  // --inventory FILE
+  std::vector<std::string> tags;          // --tag T, repeatable: targets with any of them
+  int concurrency = 64;                   // --concurrency N: connections in flight
+  int retries = 2;                        // --retries N: transient connection failures retried
+  std::optional<int> deadline_ms;         // --deadline-ms N: the whole collection's time
+  std::optional<int> timeout_ms;          // --timeout-ms N: per target, over the inventory's
+  std::string output;                     // -o/--output FILE: the snapshot
+  bool probe = false;                     // --probe: the TLS probe of every server reached
+  std::string probe_ca_file;              // --probe-ca-file FILE: trust anchors for the probe
+  std::vector<std::string> crl_files;     // --crl-file FILE, repeatable: revocation lists
+  std::vector<std::string> crl_ca_files;  // --crl-ca-file FILE, repeatable: who signs them
+  bool progress = false;                  // decided by the caller: stderr is a terminal
   // --shard INDEX/COUNT, or --shards COUNT with the index from JOB_COMPLETION_INDEX (a
   // Kubernetes Indexed Job's pod): only this shard of the targets.
   std::string shard;

@@ -247,6 +247,7 @@ int X509_CRL_get_ext_by_NID(const X509_CRL* a, int b, int c) {
 }
 int X509_CRL_get_ext_count(const X509_CRL* a) { PGWARD_CRYPTO(X509_CRL_get_ext_count)(a); }
 X509_NAME* X509_CRL_get_issuer(const X509_CRL* a) { PGWARD_CRYPTO(X509_CRL_get_issuer)(a); }
+int X509_CRL_verify(X509_CRL* a, EVP_PKEY* b) { PGWARD_CRYPTO(X509_CRL_verify)(a, b); }
 int X509_EXTENSION_get_critical(const X509_EXTENSION* a) {
   PGWARD_CRYPTO(X509_EXTENSION_get_critical)(a);
 }
@@ -359,6 +360,7 @@ void* X509_get_ext_d2i(const X509* a, int b, int* c, int* d) {
   PGWARD_CRYPTO(X509_get_ext_d2i)(a, b, c, d);
 }
 X509_NAME* X509_get_issuer_name(const X509* a) { PGWARD_CRYPTO(X509_get_issuer_name)(a); }
+uint32_t X509_get_key_usage(X509* a) { PGWARD_CRYPTO(X509_get_key_usage)(a); }
 int X509_get_signature_nid(const X509* a) { PGWARD_CRYPTO(X509_get_signature_nid)(a); }
 X509_NAME* X509_get_subject_name(const X509* a) { PGWARD_CRYPTO(X509_get_subject_name)(a); }
 int X509_self_signed(X509* a, int b) { PGWARD_CRYPTO(X509_self_signed)(a, b); }

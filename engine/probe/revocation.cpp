@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include <ctime>
+#include <utility>
 
 #include "engine/core/input_file.h"
 #include "engine/core/openssl_ptr.h"
@@ -18,6 +19,7 @@ namespace pgward::probe {
 namespace {
 
 using CrlPtr = OpensslPtr<X509_CRL, X509_CRL_free>;
+using X509Ptr = OpensslPtr<X509, X509_free>;
 using BignumPtr = OpensslPtr<BIGNUM, BN_free>;
 
 // pg_stat_ssl keeps its texts in NAMEDATALEN - 1 bytes.
@@ -98,6 +100,45 @@ std::optional<std::string> UnusableList(const X509_CRL* crl) {
   return std::nullopt;
 }
 
+// The certificates of a PEM file (--crl-ca-file): those that may have signed the lists.
+std::variant<std::vector<X509Ptr>, std::string> ReadSigners(const std::string& file) {
+  constexpr std::size_t kMaxCertificateBytes = std::size_t{16} << 20;
+  const InputFile input = ReadInputFile(file, kMaxCertificateBytes);
+  if (input.error) return "cannot read " + file + ": " + *input.error;
+  std::vector<X509Ptr> signers;
+  ERR_clear_error();
+  BioPtr pem(BIO_new_mem_buf(input.contents.data(), static_cast<int>(input.contents.size())));
+  while (X509* certificate = PEM_read_bio_X509(pem.get(), nullptr, nullptr, nullptr)) {
+    signers.emplace_back(certificate);
+  }
+  const unsigned long error = ERR_peek_last_error();
+  ERR_clear_error();
+  if (signers.empty()) return file + ": no PEM certificate in it";
+  if (ERR_GET_REASON(error) != PEM_R_NO_START_LINE) return file + ": a damaged PEM block";
+  return signers;
+}
+
+// Whether a certificate of `signers` is the issuer of `crl` and its signature verifies with that
+// certificate's key (RFC 5280 6.3.3 (f), (g)): nullopt if so, else why not. A certificate whose
+// key usage leaves out cRLSign may not sign lists.
+std::optional<std::string> UnverifiedList(X509_CRL* crl, const std::vector<X509Ptr>& signers) {
+  bool issuer_named = false;
+  for (const X509Ptr& signer : signers) {
+    if (X509_NAME_cmp(X509_get_subject_name(signer.get()), X509_CRL_get_issuer(crl)) != 0) {
+      continue;
+    }
+    issuer_named = true;
+    if ((X509_get_key_usage(signer.get()) & KU_CRL_SIGN) == 0) continue;
+    const int verified = X509_CRL_verify(crl, X509_get0_pubkey(signer.get()));
+    ERR_clear_error();
+    if (verified == 1) return std::nullopt;
+  }
+  return issuer_named ? "not signed by the key of any certificate of its issuer in --crl-ca-file "
+                        "(a list altered, or made by another key under the same name)"
+                      : "not signed by any certificate in --crl-ca-file: none of them is its "
+                        "issuer's";
+}
+
 // removeFromCRL (reason 8) takes a certificate off hold: it is not revoked.
 bool TakenOffHold(const X509_REVOKED* entry) {
   ASN1_ENUMERATED* reason = static_cast<ASN1_ENUMERATED*>(
@@ -110,7 +151,19 @@ bool TakenOffHold(const X509_REVOKED* entry) {
 }  // namespace
 
 std::variant<RevocationLists, std::string> RevocationLists::Read(
-    const std::vector<std::string>& files, std::chrono::system_clock::time_point now) {
+    const std::vector<std::string>& files, const std::vector<std::string>& signer_files,
+    std::chrono::system_clock::time_point now) {
+  if (signer_files.empty()) {
+    return "give --crl-ca-file, the certificate of the CA that signs the lists: a list whose "
+           "signature is not checked may have been altered to hide a revocation";
+  }
+  std::vector<X509Ptr> signers;
+  for (const std::string& file : signer_files) {
+    std::variant<std::vector<X509Ptr>, std::string> read = ReadSigners(file);
+    if (const std::string* error = std::get_if<std::string>(&read)) return *error;
+    for (X509Ptr& signer : std::get<std::vector<X509Ptr>>(read))
+      signers.push_back(std::move(signer));
+  }
   RevocationLists lists;
   std::time_t now_seconds = std::chrono::system_clock::to_time_t(now);
   for (const std::string& file : files) {
@@ -133,6 +186,9 @@ std::variant<RevocationLists, std::string> RevocationLists::Read(
       }
       if (std::optional<std::string> unusable = UnusableList(crl.get())) {
         return file + ": the revocation list of " + issuer + " is " + *unusable;
+      }
+      if (std::optional<std::string> unverified = UnverifiedList(crl.get(), signers)) {
+        return file + ": the revocation list of " + issuer + " is " + *unverified;
       }
       List& list = lists.lists_.emplace_back();
       list.issuer_rfc2253 = issuer;

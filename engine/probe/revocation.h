@@ -4,8 +4,9 @@
 // certificates the facts name: the server certificates the probe saw (certificate facts:
 // issuer in RFC 2253 form, serial in hexadecimal) and the client certificates of live sessions
 // (pg_stat_ssl: issuer_dn as /K=V pairs with RFC 2253-escaped values, client_serial in
-// decimal, both cut at 63 bytes). Lists are trusted as given: their signatures are not checked,
-// so they must come from where the CA publishes them by a channel the user trusts.
+// decimal, both cut at 63 bytes). A list is used only if its signature verifies with the key of
+// a certificate of its issuer that the user gives (--crl-ca-file): lists are fetched over plain
+// HTTP or copied from mirrors, and one altered to leave a revocation out would read as a pass.
 
 #include <chrono>
 #include <functional>
@@ -22,11 +23,13 @@ namespace pgward::probe {
 
 class RevocationLists {
  public:
-  // Reads every CRL of each file (PEM, one or more, or DER). A file that holds none, or a list
-  // past its next update (as of `now`), is an error naming the file: a stale list says nothing
-  // about what was revoked since.
-  static std::variant<RevocationLists, std::string> Read(const std::vector<std::string>& files,
-                                                         std::chrono::system_clock::time_point now);
+  // Reads every CRL of each file (PEM, one or more, or DER), each checked against the PEM
+  // certificates of `signer_files`. A file that holds none, a list past its next update (as of
+  // `now`: a stale list says nothing about what was revoked since), or one no certificate of its
+  // issuer signed, is an error naming the file; so is giving no signer file.
+  static std::variant<RevocationLists, std::string> Read(
+      const std::vector<std::string>& files, const std::vector<std::string>& signer_files,
+      std::chrono::system_clock::time_point now);
 
   // Sets `revoked` on the certificate facts and `client_revoked` on the connection facts whose
   // issuer has a list.

@@ -392,7 +392,8 @@ TEST(ScanProbeTest, PostgreSql18GovernsTls13SuitesWithSslTls13Ciphers) {
 
 // --crl-file: the sessions' client certificates and the probed server certificate that a
 // revocation list of their issuer revokes are findings, checked against real lists the sandbox
-// CA signs; a file without a list is an input error.
+// CA signs and --crl-ca-file names; a file without a list, or a list whose signer is not given,
+// is an input error.
 TEST(ScanProbeTest, RevocationListsFindRevokedClientAndServerCertificates) {
   Sandbox sandbox;
   sandbox.GrantScannerHbaFileRules();
@@ -403,9 +404,11 @@ TEST(ScanProbeTest, RevocationListsFindRevokedClientAndServerCertificates) {
                                    .application_name = "it-revoked",
                                    .client_certificate_role = sandbox::kCertOnlyRole});
   const std::string dsn = sandbox.tls_dsn(sandbox::kScannerRole);
+  const std::string ca = sandbox.pki().ca_certificate().string();
   const auto scan = [&](const std::filesystem::path& crl) {
-    const auto result = RunPgward({"scan", "--target", dsn, "--probe", "--crl-file", crl.string(),
-                                   "--format", "json", "--fail-on", "critical"});
+    const auto result =
+        RunPgward({"scan", "--target", dsn, "--probe", "--crl-file", crl.string(), "--crl-ca-file",
+                   ca, "--format", "json", "--fail-on", "critical"});
     EXPECT_NE(result.exit_code, 2) << result.err;
     const nlohmann::json report = nlohmann::json::parse(result.out);
     EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
@@ -433,11 +436,17 @@ TEST(ScanProbeTest, RevocationListsFindRevokedClientAndServerCertificates) {
   EXPECT_EQ(Check(servers, "PGW-CONN-008")["failures"], 0);
 
   const auto not_a_list =
-      RunPgward({"scan", "--target", dsn, "--crl-file", sandbox.pki().ca_certificate().string()});
+      RunPgward({"scan", "--target", dsn, "--crl-file", ca, "--crl-ca-file", ca});
   EXPECT_EQ(not_a_list.exit_code, 2);
   EXPECT_NE(not_a_list.err.find("no certificate revocation list (PEM or DER) in it"),
             std::string::npos)
       << not_a_list.err;
+  // A list is used only once its signature is checked: without the CA that signs it, the scan
+  // is refused before it starts.
+  const auto unchecked = RunPgward(
+      {"scan", "--target", dsn, "--crl-file", sandbox.pki().WriteRevocationList("unchecked", {})});
+  EXPECT_EQ(unchecked.exit_code, 2);
+  EXPECT_NE(unchecked.err.find("give --crl-ca-file"), std::string::npos) << unchecked.err;
   // Lists are for live servers: a file scan with one would silently check nothing.
   const auto offline = RunPgward({"scan", "--hba", sandbox.hba_file().string(), "--crl-file",
                                   sandbox.pki().WriteRevocationList("offline", {}).string()});
