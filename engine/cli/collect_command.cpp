@@ -105,7 +105,7 @@ std::optional<scan::LivePlan> PlanCollection(const CollectCommandOptions& option
     std::variant<probe::RevocationLists, std::string> lists = probe::RevocationLists::Read(
         options.crl_files, options.crl_ca_files, std::chrono::system_clock::now());
     if (const std::string* error = std::get_if<std::string>(&lists)) {
-      err << "pgward: --crl-file: " << *error << "\n";
+      err << "pgward: " << *error << "\n";
       return std::nullopt;
     }
     plan.revocation = std::move(std::get<probe::RevocationLists>(lists));

@@ -58,7 +58,9 @@ void* Libssl() {
   return handle;
 }
 
-// `name` from `library`, of the type of OpenSSL's declaration of it.
+// `name` from `library`, of the type of OpenSSL's declaration of it. Looked up in the library's
+// own handle: in a process that also links OpenSSL (the tests do), the definitions below stand in
+// for OpenSSL's own, and RTLD_DEFAULT or RTLD_NEXT would find them again, each calling itself.
 template <typename Function>
 Function Resolve(void* library, Function, const char* name) {
   void* const symbol = dlsym(library, name);

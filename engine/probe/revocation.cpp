@@ -53,6 +53,13 @@ std::string SerialText(const ASN1_INTEGER* serial, bool decimal) {
   return result;
 }
 
+// Whether OpenSSL's last error says only that no further PEM block was found: the end of the
+// blocks, not damage in one.
+bool IsEndOfPemBlocks(unsigned long error) {
+  return error == 0 ||
+         (ERR_GET_LIB(error) == ERR_LIB_PEM && ERR_GET_REASON(error) == PEM_R_NO_START_LINE);
+}
+
 // Every CRL in `contents`: PEM blocks, or one DER list and nothing after it. A damaged block
 // is an error, not the end of the file: the lists after it would go unread.
 std::variant<std::vector<CrlPtr>, std::string> ParseCrls(const std::string& contents) {
@@ -65,7 +72,7 @@ std::variant<std::vector<CrlPtr>, std::string> ParseCrls(const std::string& cont
   const unsigned long error = ERR_peek_last_error();
   ERR_clear_error();
   if (!crls.empty()) {
-    if (ERR_GET_REASON(error) != PEM_R_NO_START_LINE) return "a damaged PEM block";
+    if (!IsEndOfPemBlocks(error)) return "a damaged PEM block";
     return crls;
   }
   const auto* data = reinterpret_cast<const unsigned char*>(contents.data());
@@ -104,7 +111,7 @@ std::optional<std::string> UnusableList(const X509_CRL* crl) {
 std::variant<std::vector<X509Ptr>, std::string> ReadSigners(const std::string& file) {
   constexpr std::size_t kMaxCertificateBytes = std::size_t{16} << 20;
   const InputFile input = ReadInputFile(file, kMaxCertificateBytes);
-  if (input.error) return "cannot read " + file + ": " + *input.error;
+  if (input.error) return "cannot read --crl-ca-file " + file + ": " + *input.error;
   std::vector<X509Ptr> signers;
   ERR_clear_error();
   BioPtr pem(BIO_new_mem_buf(input.contents.data(), static_cast<int>(input.contents.size())));
@@ -113,28 +120,41 @@ std::variant<std::vector<X509Ptr>, std::string> ReadSigners(const std::string& f
   }
   const unsigned long error = ERR_peek_last_error();
   ERR_clear_error();
-  if (signers.empty()) return file + ": no PEM certificate in it";
-  if (ERR_GET_REASON(error) != PEM_R_NO_START_LINE) return file + ": a damaged PEM block";
+  if (!IsEndOfPemBlocks(error)) return "--crl-ca-file " + file + ": a damaged PEM block";
+  if (signers.empty()) return "--crl-ca-file " + file + ": no PEM certificate in it";
   return signers;
 }
 
 // Whether a certificate of `signers` is the issuer of `crl` and its signature verifies with that
 // certificate's key (RFC 5280 6.3.3 (f), (g)): nullopt if so, else why not. A certificate whose
-// key usage leaves out cRLSign may not sign lists.
-std::optional<std::string> UnverifiedList(X509_CRL* crl, const std::vector<X509Ptr>& signers) {
+// key usage leaves out cRLSign may not sign lists, and one not valid at `now` signs none today:
+// the certificates given are trust anchors, checked as a verifier checks its roots.
+std::optional<std::string> UnverifiedList(X509_CRL* crl, const std::vector<X509Ptr>& signers,
+                                          std::time_t now) {
   bool issuer_named = false;
+  bool verified = false;
   for (const X509Ptr& signer : signers) {
-    if (X509_NAME_cmp(X509_get_subject_name(signer.get()), X509_CRL_get_issuer(crl)) != 0) {
+    X509* certificate = signer.get();
+    if (X509_NAME_cmp(X509_get_subject_name(certificate), X509_CRL_get_issuer(crl)) != 0) {
       continue;
     }
     issuer_named = true;
-    if ((X509_get_key_usage(signer.get()) & KU_CRL_SIGN) == 0) continue;
-    const int verified = X509_CRL_verify(crl, X509_get0_pubkey(signer.get()));
-    ERR_clear_error();
-    if (verified == 1) return std::nullopt;
+    if ((X509_get_key_usage(certificate) & KU_CRL_SIGN) == 0 ||
+        X509_cmp_time(X509_get0_notBefore(certificate), &now) >= 0 ||
+        X509_cmp_time(X509_get0_notAfter(certificate), &now) <= 0) {
+      continue;
+    }
+    verified = X509_CRL_verify(crl, X509_get0_pubkey(certificate)) == 1;
+    if (verified) break;
   }
+  // What the checks of malformed certificates or signatures left on the queue: a later TLS
+  // call would read it as its own.
+  ERR_clear_error();
+  if (verified) return std::nullopt;
   return issuer_named ? "not signed by the key of any certificate of its issuer in --crl-ca-file "
-                        "(a list altered, or made by another key under the same name)"
+                        "that may sign lists (cRLSign) and is valid now: a list altered, made by "
+                        "another key under the same name, or signed by a certificate past its "
+                        "validity"
                       : "not signed by any certificate in --crl-ca-file: none of them is its "
                         "issuer's";
 }
@@ -169,26 +189,27 @@ std::variant<RevocationLists, std::string> RevocationLists::Read(
   for (const std::string& file : files) {
     constexpr std::size_t kMaxCrlBytes = std::size_t{64} << 20;
     const InputFile input = ReadInputFile(file, kMaxCrlBytes);
-    if (input.error) return "cannot read the revocation list " + file + ": " + *input.error;
+    if (input.error) return "cannot read --crl-file " + file + ": " + *input.error;
     std::variant<std::vector<CrlPtr>, std::string> parsed = ParseCrls(input.contents);
-    if (const std::string* error = std::get_if<std::string>(&parsed)) return file + ": " + *error;
+    const std::string where = "--crl-file " + file + ": ";
+    if (const std::string* error = std::get_if<std::string>(&parsed)) return where + *error;
     const std::vector<CrlPtr>& crls = std::get<std::vector<CrlPtr>>(parsed);
-    if (crls.empty()) return file + ": no certificate revocation list (PEM or DER) in it";
+    if (crls.empty()) return where + "no certificate revocation list (PEM or DER) in it";
     for (const CrlPtr& crl : crls) {
       const std::string issuer = NameToString(X509_CRL_get_issuer(crl.get()));
       // A list without a next update, or one whose time cannot be read, says nothing of what
       // was revoked since it was made.
       const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get());
       if (next == nullptr || X509_cmp_time(next, &now_seconds) <= 0) {
-        return file + ": the revocation list of " + issuer +
+        return where + "the revocation list of " + issuer +
                " is past its next update (or has none): it says nothing of what was revoked "
                "since";
       }
       if (std::optional<std::string> unusable = UnusableList(crl.get())) {
-        return file + ": the revocation list of " + issuer + " is " + *unusable;
+        return where + "the revocation list of " + issuer + " is " + *unusable;
       }
-      if (std::optional<std::string> unverified = UnverifiedList(crl.get(), signers)) {
-        return file + ": the revocation list of " + issuer + " is " + *unverified;
+      if (std::optional<std::string> unverified = UnverifiedList(crl.get(), signers, now_seconds)) {
+        return where + "the revocation list of " + issuer + " is " + *unverified;
       }
       List& list = lists.lists_.emplace_back();
       list.issuer_rfc2253 = issuer;

@@ -84,6 +84,11 @@ TEST(CliTest, AGroupNamedAloneListsItsCommands) {
   const auto leaf = RunPgward({"log", "summary", "--format", "yaml", "/dev/null"});
   EXPECT_EQ(leaf.exit_code, 2);
   EXPECT_NE(leaf.err.find("--format"), std::string::npos) << leaf.err;
+  // Another command's name after a command's own arguments is one of its arguments (a file named
+  // `scan`), never a second command: only the command named is there to start.
+  const auto named_scan = RunPgward({"log", "summary", "scan"});
+  EXPECT_EQ(named_scan.exit_code, 2);
+  EXPECT_NE(named_scan.err.find("cannot read scan"), std::string::npos) << named_scan.err;
 }
 
 // libcrypto, libssl and libpq are loaded when a command first uses them
@@ -101,14 +106,23 @@ TEST(CliTest, OpenSslAndLibpqAreLoadedOnlyByTheCommandsThatUseThem) {
   const std::string hba = std::string(PGWARD_SOURCE_DIR) + "/fixtures/scan/insecure_pg_hba.conf";
   const auto version = loaded({"--version"});
   const auto rules = loaded({"hba", "rules", hba});
-  const auto summary = loaded({"log", "summary", "--format", "json", "/dev/null"});
+  const auto summary = loaded(
+      {"log", "summary", "--format", "json",
+       std::string(PGWARD_SOURCE_DIR) + "/fixtures/logs/client-written-lines/postgresql.json"});
+  // Each run did its work: one that stopped early would load nothing either.
+  const auto last_lines = [](const std::string& trace) {
+    return trace.substr(trace.size() - std::min<std::size_t>(trace.size(), 300));
+  };
+  EXPECT_EQ(version.exit_code, 0) << last_lines(version.err);
+  EXPECT_EQ(summary.exit_code, 0) << last_lines(summary.err);
+  EXPECT_NE(summary.out.find("\"connections\""), std::string::npos);
   for (const auto* run : {&version, &rules, &summary}) {
     EXPECT_TRUE(names(run->err, "libc.so.6")) << run->err.substr(0, 500);
     for (const char* library : {"libcrypto.so.3", "libssl.so.3", "libpq.so.5"}) {
       EXPECT_FALSE(names(run->err, library)) << library << "\n" << run->err;
     }
   }
-  EXPECT_EQ(rules.exit_code, 0) << rules.err;
+  EXPECT_EQ(rules.exit_code, 0) << last_lines(rules.err);
   // A scan fingerprints its findings with SHA-256: libcrypto is loaded then, and only it.
   const auto scan = loaded({"scan", "--hba", hba, "--format", "json"});
   EXPECT_EQ(scan.exit_code, 1) << scan.err;
