@@ -138,6 +138,31 @@ TEST(CliTest, OpenSslAndLibpqAreLoadedOnlyByTheCommandsThatUseThem) {
   }
 }
 
+// Where OpenSSL cannot be loaded (a broken or missing library), a run that needs it stops with
+// exit 3, naming the library, and writes no report that could read as a pass; one that does not
+// need it runs as before.
+TEST(CliTest, WithoutALoadableOpenSslOnlyTheRunsThatNeedItFail) {
+  const std::filesystem::path libraries =
+      std::filesystem::temp_directory_path() / ("pgward-no-openssl-" + std::to_string(getpid()));
+  std::filesystem::create_directories(libraries);
+  std::ofstream(libraries / "libcrypto.so.3") << "not a shared library\n";
+  const auto run = [&](std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(),
+                     {"/usr/bin/env", "LD_LIBRARY_PATH=" + libraries.string(), PGWARD_BINARY});
+    return testing::RunCommand(arguments);
+  };
+  const std::string hba = std::string(PGWARD_SOURCE_DIR) + "/fixtures/scan/insecure_pg_hba.conf";
+  const auto scan = run({"scan", "--hba", hba, "--format", "json"});
+  const auto rules = run({"hba", "rules", hba});
+  std::filesystem::remove_all(libraries);
+  EXPECT_EQ(scan.exit_code, 3) << scan.err;
+  EXPECT_NE(scan.err.find("pgward: error: cannot load libcrypto.so.3"), std::string::npos)
+      << scan.err;
+  EXPECT_EQ(scan.out.find("\"findings\""), std::string::npos) << scan.out.substr(0, 300);
+  EXPECT_EQ(rules.exit_code, 0) << rules.err;
+  EXPECT_NE(rules.out.find("0.0.0.0"), std::string::npos) << rules.out;
+}
+
 TEST(CliTest, UnknownCommandIsAUsageErrorWithASuggestion) {
   const auto result = RunPgward({"scna"});
   EXPECT_EQ(result.exit_code, 2);
