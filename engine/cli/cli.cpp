@@ -770,7 +770,7 @@ int Run(int argc, char** argv) {
   if (named != std::end(commands)) {
     named->second();
   } else {
-    for (const auto& [name, add] : commands) add();
+    for (const auto& command : commands) command.second();
   }
 
   if (std::optional<int> error = CheckCommandWords(app, argc, argv)) return *error;
