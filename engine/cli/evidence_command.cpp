@@ -122,15 +122,15 @@ std::optional<std::string> WriteEvidenceBundle(const ScanReport& report, const E
   written.push_back(kRequirementsFile);
   // The certificates, protocols and suites seen (4.2.1.1, 12.3.3).
   const CryptoInventory& inventory = report.inventory;
-  for (const auto& [name, write] :
-       {std::pair{kInventoryJsonFile, &reporters::WriteCryptoInventoryJson},
-        std::pair{kInventoryCsvFile, &reporters::WriteCryptoInventoryCsv}}) {
+  // A pair, not a structured binding: clang before 16 cannot capture a binding in a lambda.
+  for (const auto& file : {std::pair{kInventoryJsonFile, &reporters::WriteCryptoInventoryJson},
+                           std::pair{kInventoryCsvFile, &reporters::WriteCryptoInventoryCsv}}) {
     if (std::optional<std::string> failed = reporters::WriteFileAtomically(
-            directory / name, [&](std::ostream& out) { write(inventory, out); },
+            directory / file.first, [&](std::ostream& out) { file.second(inventory, out); },
             reporters::Durability::kSynced)) {
       return failed;
     }
-    written.push_back(name);
+    written.push_back(file.first);
   }
   // OSCAL assessment results whose resources are the bundle's files, by hash, and the inputs.
   reporters::OscalOptions oscal = reporters::OscalOptionsOf(report);
