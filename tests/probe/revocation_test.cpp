@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -31,8 +32,7 @@ class RevocationTest : public ::testing::Test {
  protected:
   RevocationTest()
       : directory_(fs::temp_directory_path() /
-                   ("pgward-revocation-" +
-                    std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+                   ("pgward-revocation-" + std::to_string(getpid()) + "-" +
                     ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
     fs::create_directories(directory_ / "ca");
     fs::create_directories(directory_ / "forger");
