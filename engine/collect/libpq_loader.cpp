@@ -10,13 +10,9 @@
 // libpq-fe.h's declarations check each signature below. The Debian package still depends on libpq5
 // (CMakeLists.txt), so the library is there when a scan needs it.
 
-#include <dlfcn.h>
 #include <libpq-fe.h>
 
-#include <cstdio>
-#include <cstdlib>
-
-#include "engine/core/exit_code.h"
+#include "engine/core/lazy_library.h"
 
 namespace pgward::collect {
 namespace {
@@ -24,38 +20,17 @@ namespace {
 constexpr char kLibpq[] = "libpq.so.5";
 
 void* Libpq() {
-  static void* const handle = [] {
-    void* opened = dlopen(kLibpq, RTLD_NOW | RTLD_LOCAL);
-    if (opened == nullptr) {
-      // As the dynamic loader would have refused to start pgward linked to libpq: nothing can be
-      // collected without it, and exiting is the only answer that cannot read as a pass.
-      std::fprintf(stderr,
-                   "pgward: error: cannot load %s, which connecting to a server needs: %s\n",
-                   kLibpq, dlerror());
-      std::_Exit(ToInt(ExitCode::kIncompleteEvidence));
-    }
-    return opened;
-  }();
+  static void* const handle = LoadLibraryOrExit(kLibpq, "connecting to a server");
   return handle;
-}
-
-// libpq's `name`, of the type of pgward's own declaration of it.
-template <typename Function>
-Function Resolve(Function, const char* name) {
-  void* const symbol = dlsym(Libpq(), name);
-  if (symbol == nullptr) {
-    std::fprintf(stderr, "pgward: error: %s has no function %s: %s\n", kLibpq, name, dlerror());
-    std::_Exit(ToInt(ExitCode::kIncompleteEvidence));
-  }
-  return reinterpret_cast<Function>(symbol);
 }
 
 }  // namespace
 }  // namespace pgward::collect
 
 // Each function resolves libpq's once, on its first call (thread-safe: a static's initialisation).
-#define PGWARD_LIBPQ(name)                                                   \
-  static const auto libpq_function = pgward::collect::Resolve(&name, #name); \
+#define PGWARD_LIBPQ(name)                                                                     \
+  static const auto libpq_function =                                                           \
+      pgward::FunctionOrExit(pgward::collect::Libpq(), pgward::collect::kLibpq, &name, #name); \
   return libpq_function
 
 extern "C" {

@@ -10,7 +10,6 @@
 // function missing here fails pgward's link. The Debian package still depends on libssl3
 // (CMakeLists.txt), and libpq, when loaded, shares the same libraries.
 
-#include <dlfcn.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -27,48 +26,24 @@
 #include <openssl/x509v3.h>
 
 #include <cstdarg>
-#include <cstdio>
-#include <cstdlib>
 
-#include "engine/core/exit_code.h"
+#include "engine/core/lazy_library.h"
 
 namespace pgward {
 namespace {
 
-// The library named `soname`, loaded once.
-void* Load(const char* soname) {
-  void* const opened = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-  if (opened == nullptr) {
-    // As the dynamic loader would have refused to start pgward linked to it: nothing can be
-    // digested, signed or probed without it, and exiting is the only answer that cannot read as
-    // a pass.
-    std::fprintf(stderr, "pgward: error: cannot load %s: %s\n", soname, dlerror());
-    std::_Exit(ToInt(ExitCode::kIncompleteEvidence));
-  }
-  return opened;
-}
+constexpr char kLibcrypto[] = "libcrypto.so.3";
+constexpr char kLibssl[] = "libssl.so.3";
+constexpr char kNeededFor[] = "digesting, signing or probing";
 
 void* Libcrypto() {
-  static void* const handle = Load("libcrypto.so.3");
+  static void* const handle = LoadLibraryOrExit(kLibcrypto, kNeededFor);
   return handle;
 }
 
 void* Libssl() {
-  static void* const handle = Load("libssl.so.3");
+  static void* const handle = LoadLibraryOrExit(kLibssl, kNeededFor);
   return handle;
-}
-
-// `name` from `library`, of the type of OpenSSL's declaration of it. Looked up in the library's
-// own handle: in a process that also links OpenSSL (the tests do), the definitions below stand in
-// for OpenSSL's own, and RTLD_DEFAULT or RTLD_NEXT would find them again, each calling itself.
-template <typename Function>
-Function Resolve(void* library, Function, const char* name) {
-  void* const symbol = dlsym(library, name);
-  if (symbol == nullptr) {
-    std::fprintf(stderr, "pgward: error: OpenSSL has no function %s: %s\n", name, dlerror());
-    std::_Exit(ToInt(ExitCode::kIncompleteEvidence));
-  }
-  return reinterpret_cast<Function>(symbol);
 }
 
 }  // namespace
@@ -76,11 +51,13 @@ Function Resolve(void* library, Function, const char* name) {
 
 // Each function resolves OpenSSL's once, on its first call (thread-safe: a static's
 // initialisation).
-#define PGWARD_CRYPTO(name)                                                                \
-  static const auto openssl_function = pgward::Resolve(pgward::Libcrypto(), &name, #name); \
+#define PGWARD_CRYPTO(name)                                                          \
+  static const auto openssl_function =                                               \
+      pgward::FunctionOrExit(pgward::Libcrypto(), pgward::kLibcrypto, &name, #name); \
   return openssl_function
-#define PGWARD_SSL(name)                                                                \
-  static const auto openssl_function = pgward::Resolve(pgward::Libssl(), &name, #name); \
+#define PGWARD_SSL(name)                                                       \
+  static const auto openssl_function =                                         \
+      pgward::FunctionOrExit(pgward::Libssl(), pgward::kLibssl, &name, #name); \
   return openssl_function
 
 extern "C" {
