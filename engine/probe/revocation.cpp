@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include <ctime>
+#include <string_view>
 #include <utility>
 
 #include "engine/core/input_file.h"
@@ -53,28 +54,41 @@ std::string SerialText(const ASN1_INTEGER* serial, bool decimal) {
   return result;
 }
 
-// Whether OpenSSL's last error says only that no further PEM block was found: the end of the
-// blocks, not damage in one.
-bool IsEndOfPemBlocks(unsigned long error) {
-  return error == 0 ||
-         (ERR_GET_LIB(error) == ERR_LIB_PEM && ERR_GET_REASON(error) == PEM_R_NO_START_LINE);
+// The objects of the PEM blocks in `contents` that `read` reads (it skips blocks of other kinds),
+// and whether a damaged block ended the reading: the objects after it would go unread.
+template <typename Object, void (*Free)(Object*)>
+struct PemObjects {
+  std::vector<OpensslPtr<Object, Free>> objects;
+  bool damaged = false;
+};
+
+template <typename Object, void (*Free)(Object*)>
+PemObjects<Object, Free> ReadPemObjects(std::string_view contents,
+                                        Object* (*read)(BIO*, Object**, pem_password_cb*, void*)) {
+  PemObjects<Object, Free> pem;
+  ERR_clear_error();
+  BioPtr bio(BIO_new_mem_buf(contents.data(), static_cast<int>(contents.size())));
+  while (Object* object = read(bio.get(), nullptr, nullptr, nullptr)) {
+    pem.objects.emplace_back(object);
+  }
+  // The end of the blocks leaves "no start line" (or nothing) as the last error; else a block
+  // was damaged.
+  const unsigned long error = ERR_peek_last_error();
+  ERR_clear_error();
+  pem.damaged = error != 0 &&
+                (ERR_GET_LIB(error) != ERR_LIB_PEM || ERR_GET_REASON(error) != PEM_R_NO_START_LINE);
+  return pem;
 }
 
 // Every CRL in `contents`: PEM blocks, or one DER list and nothing after it. A damaged block
 // is an error, not the end of the file: the lists after it would go unread.
 std::variant<std::vector<CrlPtr>, std::string> ParseCrls(const std::string& contents) {
+  auto pem = ReadPemObjects<X509_CRL, X509_CRL_free>(contents, PEM_read_bio_X509_CRL);
+  if (!pem.objects.empty()) {
+    if (pem.damaged) return "a damaged PEM block";
+    return std::move(pem.objects);
+  }
   std::vector<CrlPtr> crls;
-  ERR_clear_error();
-  BioPtr pem(BIO_new_mem_buf(contents.data(), static_cast<int>(contents.size())));
-  while (X509_CRL* crl = PEM_read_bio_X509_CRL(pem.get(), nullptr, nullptr, nullptr)) {
-    crls.emplace_back(crl);
-  }
-  const unsigned long error = ERR_peek_last_error();
-  ERR_clear_error();
-  if (!crls.empty()) {
-    if (!IsEndOfPemBlocks(error)) return "a damaged PEM block";
-    return crls;
-  }
   const auto* data = reinterpret_cast<const unsigned char*>(contents.data());
   const unsigned char* end = data + contents.size();
   if (X509_CRL* crl = d2i_X509_CRL(nullptr, &data, static_cast<long>(contents.size()))) {
@@ -112,17 +126,10 @@ std::variant<std::vector<X509Ptr>, std::string> ReadSigners(const std::string& f
   constexpr std::size_t kMaxCertificateBytes = std::size_t{16} << 20;
   const InputFile input = ReadInputFile(file, kMaxCertificateBytes);
   if (input.error) return "cannot read --crl-ca-file " + file + ": " + *input.error;
-  std::vector<X509Ptr> signers;
-  ERR_clear_error();
-  BioPtr pem(BIO_new_mem_buf(input.contents.data(), static_cast<int>(input.contents.size())));
-  while (X509* certificate = PEM_read_bio_X509(pem.get(), nullptr, nullptr, nullptr)) {
-    signers.emplace_back(certificate);
-  }
-  const unsigned long error = ERR_peek_last_error();
-  ERR_clear_error();
-  if (!IsEndOfPemBlocks(error)) return "--crl-ca-file " + file + ": a damaged PEM block";
-  if (signers.empty()) return "--crl-ca-file " + file + ": no PEM certificate in it";
-  return signers;
+  auto pem = ReadPemObjects<X509, X509_free>(input.contents, PEM_read_bio_X509);
+  if (pem.damaged) return "--crl-ca-file " + file + ": a damaged PEM block";
+  if (pem.objects.empty()) return "--crl-ca-file " + file + ": no PEM certificate in it";
+  return std::move(pem.objects);
 }
 
 // Whether a certificate of `signers` is the issuer of `crl` and its signature verifies with that
