@@ -9,17 +9,22 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <optional>
 #include <set>
+#include <span>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "engine/collect/csv_import.h"
 #include "engine/collect/server_facts.h"
 #include "engine/collect/snapshot.h"
 #include "engine/core/file_digest.h"
+#include "engine/core/handoff.h"
 #include "engine/core/input_file.h"
 #include "engine/core/side_thread.h"
 #include "engine/model/fact_format.h"
@@ -209,7 +214,7 @@ class Reader {
     if (value.get_raw_json_string().get(raw)) return std::nullopt;
     const std::optional<std::string_view> text = RawText(raw.raw(), end_, value_scratch_);
     if (!text || text->data() != value_scratch_.data()) return text;
-    return escaped_.emplace_back(value_scratch_);
+    return staged_.escaped.emplace_back(value_scratch_);
   }
 
   std::optional<std::string> ReadCollector(ondemand::value& value) {
@@ -396,7 +401,8 @@ class Reader {
     if (value.get_object().get(object)) return where + ": expected an object or null";
     FactTable& table = facts_.table(FactKind::kServer);
     if (std::optional<std::string> error = StageFields(object, table, where)) return error;
-    const size_t row = Commit(table, TargetOf(table, server.name));
+    const size_t row = Commit(table, TargetOf(table, server.name), staged_, 0);
+    staged_.Clear();
     if (server.host) table.SetString(row, FieldOf<FactKind::kServer>("host"), *server.host);
     if (server.port) table.SetInteger(row, FieldOf<FactKind::kServer>("port"), *server.port);
     if (server.version) {
@@ -453,14 +459,32 @@ class Reader {
         kind == FactKind::kProbeCipher && std::ranges::find(columns, kSetting) == columns.end()
             ? facts_.pool().InternString("ssl_ciphers")
             : kAbsent;
+    const CommitTarget target = TargetOf(table, server);
+    const auto append = [&](StagedFacts& batch) {
+      for (size_t fact = 0; fact < batch.size(); ++fact) {
+        const size_t row = Commit(table, target, batch, fact);
+        if (implied_session_kind != kAbsent) {
+          table.SetInterned(row, kSessionKind, FieldType::kString, implied_session_kind);
+        }
+        if (implied_setting != kAbsent && table.Id(row, kConfigured) != kAbsent) {
+          table.SetInterned(row, kSetting, FieldType::kString, implied_setting);
+        }
+      }
+      batch.Clear();
+    };
+    // Rows are appended on a thread of their own, a batch at a time, while the next batch is
+    // read: appending (interning the values, growing the columns) took a third of a large
+    // load's time. The thread starts once a batch is full: a table of fewer rows is appended
+    // here, where a thread would cost more than it saves (a snapshot of a thousand servers
+    // with a few rows each would start thousands).
+    std::optional<Handoff<StagedFacts>> appending;
+    staged_.Clear();
     // Where a row's error is: made only when there is one (a million rows make no strings).
     size_t index = 0;
     const auto at = [&] { return where + ".rows[" + std::to_string(index) + "]"; };
-    const CommitTarget target = TargetOf(table, server);
     for (auto element : rows) {
       ondemand::array values;
       if (std::move(element).get_array().get(values)) return at() + ": expected an array";
-      ResetFact();
       size_t column = 0;
       for (auto item : values) {
         ondemand::value cell;
@@ -476,7 +500,7 @@ class Reader {
           std::string file;
           int line = 0;
           if (ReadSource(cell, file, line)) return at() + ".source: expected {file, line}";
-          source_ = FactSource{file.empty() ? kAbsent : facts_.pool().InternString(file), line};
+          StageSource(file, line);
           continue;
         }
         if (std::optional<std::string> error = StageValue(cell, fields[field].type, field)) {
@@ -486,35 +510,82 @@ class Reader {
       if (column != columns.size()) {
         return at() + ": " + std::to_string(columns.size()) + " values expected";
       }
-      const size_t row = Commit(table, target);
-      if (implied_session_kind != kAbsent) {
-        table.SetInterned(row, kSessionKind, FieldType::kString, implied_session_kind);
-      }
-      if (implied_setting != kAbsent && table.Id(row, kConfigured) != kAbsent) {
-        table.SetInterned(row, kSetting, FieldType::kString, implied_setting);
-      }
+      staged_.EndFact();
       ++index;
+      if (staged_.size() == kBatchRows) {
+        if (!appending) appending.emplace(append, kBatchesPending);
+        staged_ = appending->Give(std::move(staged_));
+      }
+    }
+    if (appending) {
+      staged_ = appending->Give(std::move(staged_));
+      appending->Finish();
+    } else {
+      append(staged_);
     }
     return std::nullopt;
   }
 
   // A field's value, parsed and checked, before its fact is appended: a fact's source must be
   // known when its row is appended, and it may be derived from fields that come later.
+  // Small, and written whole: a large load stages tens of millions of them.
   struct Staged {
-    size_t field = 0;
-    std::int64_t number = 0;  // integers, timestamps, booleans, TLS versions
-    std::string_view text;    // strings
-    IpRange range;            // addresses (first) and ranges
-    size_t list_begin = 0;    // string lists: [list_begin, list_end) of list_
-    size_t list_end = 0;
+    std::uint32_t field = 0;
+    std::uint32_t count = 0;  // string lists: how many items
+    // Integers, timestamps, booleans, TLS versions; the index of an address or range in
+    // StagedFacts::ranges, of a list's first item in StagedFacts::lists.
+    std::int64_t number = 0;
+    std::string_view text;  // strings
+  };
+  // A fact's own "source", interned when the fact is appended (by the appending thread, which
+  // alone writes the pool while a table's rows are read).
+  struct StagedSource {
+    std::string_view file;
+    int line = 0;
   };
 
-  // Forgets the previous fact's staged values before the next one is read.
-  void ResetFact() {
-    staged_.clear();
-    list_.clear();
-    escaped_.clear();
-    source_.reset();
+  // Facts read and checked, in order, not yet appended: one fact (a server's settings), or a
+  // batch of a table's rows.
+  struct StagedFacts {
+    std::vector<Staged> values;                        // every fact's, one fact after another
+    std::vector<size_t> fact_ends;                     // where each fact's values end in `values`
+    std::vector<std::optional<StagedSource>> sources;  // each fact's, if it has one
+    std::optional<StagedSource> source;                // that of the fact being read
+    std::vector<std::string_view> lists;               // the items of string lists
+    std::vector<IpRange> ranges;                       // addresses (as first) and ranges
+    // Strings that had escapes, unescaped, which views above point to: a deque, so that they
+    // stay where they are as more are added, and when the batch is moved to another thread.
+    std::deque<std::string> escaped;
+
+    size_t size() const { return fact_ends.size(); }
+    std::span<const Staged> Values(size_t fact) const {
+      const size_t begin = fact == 0 ? 0 : fact_ends[fact - 1];
+      return std::span(values).subspan(begin, fact_ends[fact] - begin);
+    }
+    void EndFact() {
+      fact_ends.push_back(values.size());
+      sources.push_back(source);
+      source.reset();
+    }
+    void Clear() {
+      values.clear();
+      fact_ends.clear();
+      sources.clear();
+      source.reset();
+      lists.clear();
+      ranges.clear();
+      escaped.clear();
+    }
+  };
+  // Rows per batch, and the batches that may wait: a batch stays within a core's cache while
+  // the other core appends the one before.
+  static constexpr size_t kBatchRows = 256;
+  static constexpr size_t kBatchesPending = 2;
+
+  void StageSource(const std::string& file, int line) {
+    staged_.source = StagedSource{
+        file.empty() ? std::string_view() : std::string_view(staged_.escaped.emplace_back(file)),
+        line};
   }
 
   // Reads the fields of one fact into staged_. Writers put them in schema order, so the next
@@ -522,7 +593,7 @@ class Reader {
   std::optional<std::string> StageFields(ondemand::object& object, const FactTable& table,
                                          const std::string& where) {
     const auto& fields = table.spec().fields;
-    ResetFact();
+    staged_.Clear();
     size_t expected = 0;
     for (auto member : object) {
       ondemand::field field;
@@ -543,7 +614,7 @@ class Reader {
         std::string file;
         int line = 0;
         if (ReadSource(value, file, line)) return where + ".source: expected {file, line}";
-        source_ = FactSource{file.empty() ? kAbsent : facts_.pool().InternString(file), line};
+        StageSource(file, line);
         continue;
       }
       expected = index + 1;
@@ -551,6 +622,7 @@ class Reader {
         return where + "." + std::string(fields[index].name) + ": " + *error;
       }
     }
+    staged_.EndFact();
     return std::nullopt;
   }
 
@@ -559,8 +631,8 @@ class Reader {
     if (value.type().get(json_type)) return "invalid JSON";
     if (json_type == ondemand::json_type::null) return std::nullopt;
     // Filled in place (an error ends the whole load, and the next fact starts afresh).
-    Staged& staged = staged_.emplace_back();
-    staged.field = field;
+    Staged& staged =
+        staged_.values.emplace_back(Staged{static_cast<std::uint32_t>(field), 0, 0, {}});
     if (type == FieldType::kInteger) {
       if (value.get_int64().get(staged.number)) return "expected an integer";
     } else if (type == FieldType::kBool) {
@@ -570,15 +642,16 @@ class Reader {
     } else if (type == FieldType::kStringList) {
       ondemand::array array;
       if (value.get_array().get(array)) return "expected an array of strings";
-      staged.list_begin = list_.size();
+      const size_t first = staged_.lists.size();
       for (auto element : array) {
         ondemand::value item;
         if (std::move(element).get(item)) return "invalid JSON";
         const std::optional<std::string_view> text = Text(item);
         if (!text) return "expected an array of strings";
-        list_.push_back(*text);
+        staged_.lists.push_back(*text);
       }
-      staged.list_end = list_.size();
+      staged.number = static_cast<std::int64_t>(first);
+      staged.count = static_cast<std::uint32_t>(staged_.lists.size() - first);
     } else {
       const std::optional<std::string_view> text = Text(value);
       if (!text) return "expected a string";
@@ -594,11 +667,13 @@ class Reader {
       } else if (type == FieldType::kAddress) {
         const std::optional<IpAddress> address = ParseIpAddress(*text);
         if (!address) return "expected an IP address";
-        staged.range.first = *address;
+        staged.number = static_cast<std::int64_t>(staged_.ranges.size());
+        staged_.ranges.push_back({*address, *address});
       } else if (type == FieldType::kRange) {
         const std::optional<IpRange> range = ParseFormattedIpRange(*text);
         if (!range) return "expected an address range";
-        staged.range = *range;
+        staged.number = static_cast<std::int64_t>(staged_.ranges.size());
+        staged_.ranges.push_back(*range);
       }
     }
     return std::nullopt;
@@ -614,47 +689,52 @@ class Reader {
     return {table.spec().FieldIndex("server"), facts_.pool().InternString(server)};
   }
 
-  // Appends the staged fact. Its server is the enclosing server unless it names another; an
-  // hba_rule's source is its file and line unless it carries one.
-  size_t Commit(FactTable& table, const CommitTarget& target) {
+  // Appends fact `fact` of `staged`. Its server is the enclosing server unless it names
+  // another; an hba_rule's source is its file and line unless it carries one.
+  size_t Commit(FactTable& table, const CommitTarget& target, const StagedFacts& staged,
+                size_t fact) {
     const auto& fields = table.spec().fields;
-    FactSource source = source_.value_or(FactSource{});
-    if (!source_ && table.kind() == FactKind::kHbaRule) {
-      for (const Staged& staged : staged_) {
-        if (fields[staged.field].name == "file")
-          source.file = facts_.pool().InternString(staged.text);
-        if (fields[staged.field].name == "line") source.line = static_cast<int>(staged.number);
+    const std::span<const Staged> values = staged.Values(fact);
+    const std::optional<StagedSource>& given = staged.sources[fact];
+    FactSource source;
+    if (given) {
+      source = {given->file.empty() ? kAbsent : facts_.pool().InternString(given->file),
+                given->line};
+    } else if (table.kind() == FactKind::kHbaRule) {
+      for (const Staged& value : values) {
+        if (fields[value.field].name == "file")
+          source.file = facts_.pool().InternString(value.text);
+        if (fields[value.field].name == "line") source.line = static_cast<int>(value.number);
       }
     }
     const size_t row = table.AppendRow(source);
     if (target.server_field) {
       table.SetInterned(row, *target.server_field, FieldType::kString, target.server);
     }
-    for (const Staged& staged : staged_) {
-      switch (fields[staged.field].type) {
+    for (const Staged& value : values) {
+      switch (fields[value.field].type) {
         case FieldType::kString:
-          table.SetString(row, staged.field, staged.text);
+          table.SetString(row, value.field, value.text);
           break;
         case FieldType::kInteger:
         case FieldType::kTimestamp:
-          table.SetInteger(row, staged.field, staged.number);
+          table.SetInteger(row, value.field, value.number);
           break;
         case FieldType::kBool:
-          table.SetBool(row, staged.field, staged.number != 0);
+          table.SetBool(row, value.field, value.number != 0);
           break;
         case FieldType::kTlsVersion:
-          table.SetTlsVersion(row, staged.field, static_cast<TlsVersion>(staged.number));
+          table.SetTlsVersion(row, value.field, static_cast<TlsVersion>(value.number));
           break;
         case FieldType::kAddress:
-          table.SetAddress(row, staged.field, staged.range.first);
+          table.SetAddress(row, value.field, staged.ranges[value.number].first);
           break;
         case FieldType::kRange:
-          table.SetRange(row, staged.field, staged.range);
+          table.SetRange(row, value.field, staged.ranges[value.number]);
           break;
         case FieldType::kStringList:
-          table.SetStringList(
-              row, staged.field,
-              std::span(list_).subspan(staged.list_begin, staged.list_end - staged.list_begin));
+          table.SetStringList(row, value.field,
+                              std::span(staged.lists).subspan(value.number, value.count));
           break;
       }
     }
@@ -668,10 +748,7 @@ class Reader {
   const char* end_ = nullptr;
   std::string key_scratch_;
   std::string value_scratch_;
-  std::deque<std::string> escaped_;  // escaped strings of the fact being read
-  std::vector<std::string_view> list_;
-  std::vector<Staged> staged_;
-  std::optional<FactSource> source_;
+  StagedFacts staged_;  // the facts being read
 };
 
 // The file into simdjson's padded buffer, read in place (a copy would double the memory of a

@@ -156,6 +156,84 @@ TEST_F(SnapshotTest, RoundTripKeepsEveryFactExactly) {
   EXPECT_EQ(WriteSnapshot(reloaded, loaded), json);
 }
 
+// Tables of thousands of rows are read in batches that another thread appends while the next
+// are read: every value of every type (escaped strings, lists, addresses of both families,
+// ranges, sources) comes back in order, and a row that fails after batches were appended leaves
+// nothing behind.
+TEST_F(SnapshotTest, LargeTablesReadInBatchesKeepEveryFactInOrder) {
+  std::string yaml = "connection:\n";
+  for (int i = 0; i < 2500; ++i) {
+    yaml += "  - {server: db1, pid: " + std::to_string(i) + ", user: \"u" + std::to_string(i) +
+            (i % 7 == 0 ? "\\\"q\\t" : "") + "\", client_addr: " +
+            (i % 3 == 0 ? "\"2001:db8::" + std::to_string(i % 4096) + "\""
+                        : "10.1." + std::to_string(i / 256) + "." + std::to_string(i % 256)) +
+            ", ssl: " + (i % 2 == 0 ? "true, tls_version: TLSv1.3, bits: 256" : "false") +
+            ", encrypted: " + (i % 2 == 0 ? "true" : "false") + ", session_kind: client}\n";
+  }
+  yaml += "certificate:\n";
+  for (int i = 0; i < 700; ++i) {
+    yaml += "  - {server: db1, depth: " + std::to_string(i % 3) + ", subject: CN=c" +
+            std::to_string(i) + ", sans: [\"DNS:h" + std::to_string(i) + "\", \"IP:10.0.0." +
+            std::to_string(i % 256) + "\"]}\n";
+  }
+  yaml += "hba_access:\n";
+  for (int i = 0; i < 700; ++i) {
+    yaml += "  - {file: \"db1:/etc/pg_hba.conf\", connection: tcp_plaintext, range: 10." +
+            std::to_string(i / 256) + "." + std::to_string(i % 256) +
+            ".0/24, reachable: " + (i % 2 == 0 ? "true" : "false") + "}\n";
+  }
+  const std::variant<YamlTree, YamlError> document = YamlTree::Parse(yaml);
+  ASSERT_TRUE(std::holds_alternative<YamlTree>(document));
+  FactSet facts;
+  const auto empty = TableSizes(facts);
+  ASSERT_EQ(AddFactsFromYaml(std::get<YamlTree>(document).root(), facts), std::nullopt);
+  std::vector<FileRulesRow> rules;
+  for (int line = 1; line <= 600; ++line) {
+    FileRulesRow rule;
+    rule.line_number = line;
+    rule.type = line % 2 == 0 ? "hostssl" : "host";
+    rule.database = {{"db" + std::to_string(line)}};
+    rule.user_name = {{"all"}};
+    rule.address = "10.0." + std::to_string(line % 256) + ".0";
+    rule.netmask = "255.255.255.0";
+    rule.auth_method = "scram-sha-256";
+    rules.push_back(rule);
+  }
+  hba::AddHbaRuleFacts(hba::HbaFileFromView(rules, "db1:/etc/pg_hba.conf"), {.pg_version = 15},
+                       facts);
+  ASSERT_EQ(facts.table(FactKind::kConnection).size(), 2500u);
+  Evidence evidence;
+  evidence.collector_version = "0.1.0";
+  evidence.collected_at = "2026-02-03T04:05:06Z";
+  ServerEvidence server;
+  server.name = "db1";
+  server.rows = RowsSince(empty, facts);
+  evidence.servers.push_back(server);
+  const std::string json = WriteSnapshot(evidence, facts);
+
+  FactSet loaded;
+  Evidence reloaded;
+  ASSERT_EQ(LoadSnapshot(Write("large.json", json), loaded, reloaded), std::nullopt);
+  for (const FactTypeSpec& type : AllFactTypes()) {
+    SCOPED_TRACE(type.name);
+    EXPECT_EQ(DescribeFacts(loaded, type.kind), DescribeFacts(facts, type.kind));
+  }
+  EXPECT_EQ(WriteSnapshot(reloaded, loaded), json);
+
+  // Row 2000 of the connections, read after several batches were appended, is not a fact.
+  std::string broken = json;
+  const size_t row = broken.find("[2000,");
+  ASSERT_NE(row, std::string::npos);
+  broken.replace(row, 6, "[\"x\",");
+  const auto before = TableSizes(loaded);
+  const std::optional<std::string> error =
+      LoadSnapshot(Write("broken.json", broken), loaded, reloaded);
+  ASSERT_NE(error, std::nullopt);
+  EXPECT_NE(error->find("connections.rows[2000].pid: expected an integer"), std::string::npos)
+      << *error;
+  EXPECT_EQ(TableSizes(loaded), before);
+}
+
 // The checked-in example of the format: it must stay readable, and the writer must keep writing
 // it byte for byte (a change to the format is a new format_version).
 // A snapshot written before pgward read server logs has no log members: it loads, with none.
