@@ -11,8 +11,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <filesystem>
+#include <forward_list>
 #include <optional>
 #include <set>
 #include <span>
@@ -208,13 +208,13 @@ class Reader {
     return std::string("invalid JSON: ") + simdjson::error_message(error);
   }
 
-  // A string value; escaped ones are kept until the next fact.
+  // A string value; one with escapes is kept, unescaped, until the staged facts are appended.
   std::optional<std::string_view> Text(ondemand::value& value) {
     ondemand::raw_json_string raw;
     if (value.get_raw_json_string().get(raw)) return std::nullopt;
     const std::optional<std::string_view> text = RawText(raw.raw(), end_, value_scratch_);
     if (!text || text->data() != value_scratch_.data()) return text;
-    return staged_.escaped.emplace_back(value_scratch_);
+    return staged_.owned_text.emplace_front(value_scratch_);
   }
 
   std::optional<std::string> ReadCollector(ondemand::value& value) {
@@ -402,7 +402,6 @@ class Reader {
     FactTable& table = facts_.table(FactKind::kServer);
     if (std::optional<std::string> error = StageFields(object, table, where)) return error;
     const size_t row = Commit(table, TargetOf(table, server.name), staged_, 0);
-    staged_.Clear();
     if (server.host) table.SetString(row, FieldOf<FactKind::kServer>("host"), *server.host);
     if (server.port) table.SetInteger(row, FieldOf<FactKind::kServer>("port"), *server.port);
     if (server.version) {
@@ -553,9 +552,10 @@ class Reader {
     std::optional<StagedSource> source;                // that of the fact being read
     std::vector<std::string_view> lists;               // the items of string lists
     std::vector<IpRange> ranges;                       // addresses (as first) and ranges
-    // Strings that had escapes, unescaped, which views above point to: a deque, so that they
-    // stay where they are as more are added, and when the batch is moved to another thread.
-    std::deque<std::string> escaped;
+    // Text the views above point to that is not in the input (strings unescaped, file names):
+    // a list, whose items stay where they are as more are added, and which moves to the
+    // appending thread without allocating (a deque's move does).
+    std::forward_list<std::string> owned_text;
 
     size_t size() const { return fact_ends.size(); }
     std::span<const Staged> Values(size_t fact) const {
@@ -574,7 +574,7 @@ class Reader {
       source.reset();
       lists.clear();
       ranges.clear();
-      escaped.clear();
+      owned_text.clear();
     }
   };
   // Rows per batch, and the batches that may wait: a batch stays within a core's cache while
@@ -583,9 +583,10 @@ class Reader {
   static constexpr size_t kBatchesPending = 2;
 
   void StageSource(const std::string& file, int line) {
-    staged_.source = StagedSource{
-        file.empty() ? std::string_view() : std::string_view(staged_.escaped.emplace_back(file)),
-        line};
+    staged_.source =
+        StagedSource{file.empty() ? std::string_view()
+                                  : std::string_view(staged_.owned_text.emplace_front(file)),
+                     line};
   }
 
   // Reads the fields of one fact into staged_. Writers put them in schema order, so the next
@@ -630,7 +631,7 @@ class Reader {
     ondemand::json_type json_type;
     if (value.type().get(json_type)) return "invalid JSON";
     if (json_type == ondemand::json_type::null) return std::nullopt;
-    // Filled in place (an error ends the whole load, and the next fact starts afresh).
+    // Filled in place (an error ends the whole load).
     Staged& staged =
         staged_.values.emplace_back(Staged{static_cast<std::uint32_t>(field), 0, 0, {}});
     if (type == FieldType::kInteger) {
@@ -727,14 +728,16 @@ class Reader {
           table.SetTlsVersion(row, value.field, static_cast<TlsVersion>(value.number));
           break;
         case FieldType::kAddress:
-          table.SetAddress(row, value.field, staged.ranges[value.number].first);
+          table.SetAddress(row, value.field,
+                           staged.ranges[static_cast<size_t>(value.number)].first);
           break;
         case FieldType::kRange:
-          table.SetRange(row, value.field, staged.ranges[value.number]);
+          table.SetRange(row, value.field, staged.ranges[static_cast<size_t>(value.number)]);
           break;
         case FieldType::kStringList:
-          table.SetStringList(row, value.field,
-                              std::span(staged.lists).subspan(value.number, value.count));
+          table.SetStringList(
+              row, value.field,
+              std::span(staged.lists).subspan(static_cast<size_t>(value.number), value.count));
           break;
       }
     }

@@ -220,6 +220,33 @@ TEST_F(SnapshotTest, LargeTablesReadInBatchesKeepEveryFactInOrder) {
   }
   EXPECT_EQ(WriteSnapshot(reloaded, loaded), json);
 
+  // A server written before session kinds, with exactly two batches of rows (the last batch
+  // handed over is empty): each row takes the implied kind, in order.
+  std::string implied = json;
+  std::string rows;
+  for (int pid = 0; pid < 512; ++pid) {
+    rows += (pid == 0 ? "[" : ",[") + std::to_string(pid) + ",\"old" + std::to_string(pid) + "\"]";
+  }
+  implied.insert(implied.rfind(']'),
+                 R"(,{"name": "db2", "host": null, "port": null, "version": null,
+      "connections": {"fields": ["pid", "user"], "rows": [)" +
+                     rows + "]}}");
+  FactSet with_old_server;
+  Evidence old_evidence;
+  ASSERT_EQ(LoadSnapshot(Write("implied.json", implied), with_old_server, old_evidence),
+            std::nullopt);
+  const FactTable& connections = with_old_server.table(FactKind::kConnection);
+  ASSERT_EQ(connections.size(), 2500u + 512u);
+  for (size_t pid = 0; pid < 512; ++pid) {
+    const size_t row = 2500 + pid;
+    ASSERT_EQ(connections.Integer(row, FieldOf<FactKind::kConnection>("pid")),
+              static_cast<std::int64_t>(pid));
+    ASSERT_EQ(connections.String(row, FieldOf<FactKind::kConnection>("user")),
+              "old" + std::to_string(pid));
+    ASSERT_EQ(connections.String(row, FieldOf<FactKind::kConnection>("session_kind")), "client");
+    ASSERT_EQ(connections.String(row, FieldOf<FactKind::kConnection>("server")), "db2");
+  }
+
   // Row 2000 of the connections, read after several batches were appended, is not a fact.
   std::string broken = json;
   const size_t row = broken.find("[2000,");
