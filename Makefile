@@ -1,9 +1,10 @@
 # The two commands: `make demo` and `make test`. Everything else is here for developers.
 BUILD_DIR ?= build
 ASAN_BUILD_DIR ?= build-asan
+TSAN_BUILD_DIR ?= build-tsan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-asan demo bench fuzz format package install clean
+.PHONY: all deps build test test-asan test-tsan demo bench fuzz format package install clean
 
 all: build
 
@@ -22,6 +23,12 @@ test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPGWARD_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD_DIR) -j$(JOBS)
 	@ctest --test-dir $(ASAN_BUILD_DIR) -j$(JOBS) --output-on-failure
+
+# The same suite with ThreadSanitizer.
+test-tsan: deps
+	@cmake -S . -B $(TSAN_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGWARD_TSAN=ON >/dev/null
+	@cmake --build $(TSAN_BUILD_DIR) -j$(JOBS)
+	@ctest --test-dir $(TSAN_BUILD_DIR) -j$(JOBS) --output-on-failure
 
 demo: build
 	@scripts/demo
@@ -67,4 +74,4 @@ format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-fuzz demo-out
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) build-fuzz demo-out
