@@ -1,6 +1,7 @@
 // Reading snapshots with simdjson On-Demand: the document is validated and indexed in one SIMD
-// pass and then walked once, values going straight into the fact tables (no DOM). Strings are
-// taken from the input buffer in place; only strings with escapes are copied.
+// pass and then walked once, each value checked as it is read and appended to its fact table (no
+// DOM), a large table's rows on a second thread (ReadFacts). Strings are taken from the input
+// buffer in place; only strings with escapes are copied.
 
 #include <simdjson.h>
 
