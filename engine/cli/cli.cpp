@@ -4,7 +4,9 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 
@@ -13,6 +15,7 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -79,6 +82,25 @@ hba::PathMapping ParsePathMapping(const std::string& path_map) {
   return {std::move(from), std::move(to)};
 }
 
+// "64M", "1000", "16 KiB": digits, then a unit of 1024 (K, M, G, with B or iB, any case).
+std::optional<std::size_t> ParseLimit(std::string_view text) {
+  std::size_t number = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error != std::errc() || end == text.data() || number == 0) return std::nullopt;
+  std::string unit(end, text.data() + text.size());
+  std::erase(unit, ' ');
+  std::ranges::transform(unit, unit.begin(), [](unsigned char c) { return std::tolower(c); });
+  static constexpr std::pair<std::string_view, int> kUnits[] = {
+      {"", 0},    {"b", 0},    {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20},
+      {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}};
+  for (const auto& [name, shift] : kUnits) {
+    if (unit != name) continue;
+    if (number > (std::numeric_limits<std::size_t>::max() >> shift)) return std::nullopt;
+    return number << shift;
+  }
+  return std::nullopt;
+}
+
 // --include-root, --path-map and the read limits: what a pg_hba.conf may make pgward read.
 void AddHbaAccessOptions(CLI::App& command, hba::FileAccess& access) {
   command
@@ -96,14 +118,20 @@ void AddHbaAccessOptions(CLI::App& command, hba::FileAccess& access) {
       },
       "FROM=TO: read an absolute path the hba file names under FROM from TO instead "
       "(the server's config directory mapped onto the checkout; repeatable)");
-  // Made once and copied: making one copies CLI11's table of units several times (1.5 M
-  // instructions for the twenty a run made), and every run of pgward, whatever its command, adds
-  // these options to five commands.
-  static const CLI::AsSizeValue kSizeValue(false);
+  // A limit is a positive whole number with an optional binary unit. Read here, not by CLI11's
+  // AsSizeValue, which takes "-1" for 2^64 - 1 and a number past 2^64 for another: a limit that
+  // silently means none.
+  static const CLI::Validator kLimit(
+      [](std::string& input) -> std::string {
+        const std::optional<std::size_t> limit = ParseLimit(input);
+        if (!limit) return "expected a whole number from 1, with an optional K, M or G: " + input;
+        input = std::to_string(*limit);
+        return {};
+      },
+      "SIZE");
   auto limit = [&](const char* name, std::size_t& value, const std::string& what) {
     command.add_option(name, value, what + " (default " + std::to_string(value) + ")")
-        ->transform(kSizeValue)
-        ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max()));
+        ->transform(kLimit);
   };
   limit("--max-file-bytes", access.limits.max_file_bytes,
         "Largest hba file, or file it includes, in bytes (K, M, G suffixes)");

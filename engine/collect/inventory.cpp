@@ -95,7 +95,9 @@ Target ReadTarget(const Node& node, const Target& defaults,
       target.tags.push_back(Scalar(tags->Element(i), "a tag"));
     }
   }
-  // Copies of the server's files, relative to the inventory.
+  // Copies of the server's files, relative to the inventory and confined to its directory.
+  target.inventory_directory =
+      std::filesystem::absolute(directory.empty() ? "." : directory).lexically_normal().string();
   for (auto [key, path] :
        {std::pair{"hba_file", &target.hba_file}, std::pair{"ident_file", &target.ident_file}}) {
     if (const std::optional<Node> value = node.Find(key)) {

@@ -62,6 +62,24 @@ struct Session {
   std::optional<std::string> failure;
 };
 
+// libpq ends a URI's user and password at its first '@': a password holding an unencoded '@'
+// leaves the rest of itself in the host (postgresql://u:p@ss@db/x connects to "ss@db"), where
+// names and libpq's own errors would print it. Such a target is refused before it connects.
+bool MisreadsUriPassword(const PQconninfoOption* options) {
+  for (const PQconninfoOption* option = options; option->keyword; ++option) {
+    const std::string_view keyword = option->keyword;
+    if ((keyword == "host" || keyword == "hostaddr" || keyword == "port") && option->val &&
+        std::string_view(option->val).find('@') != std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+constexpr char kMisreadUriPassword[] =
+    "invalid connection string: its host holds an '@', which libpq reads when a URI's password "
+    "holds one: write it as %40 (the target was not connected, its text is not shown)";
+
 // libpq quotes the part of a connection string it cannot parse, which can be a password (a
 // bare `secret` is 'missing "=" after "secret"'): those fragments are masked. Option names
 // that libpq does not know are kept, since they are what the user has to fix.
@@ -312,7 +330,12 @@ class Collector {
         PQfreemem(error);
         return session;
       }
+      const bool misread = MisreadsUriPassword(parsed);
       PQconninfoFree(parsed);
+      if (misread) {
+        session.failure = kMisreadUriPassword;
+        return session;
+      }
     }
     // Keywords later in the list override earlier ones: the DSN first, then the inventory's
     // overrides, then what pgward insists on.
@@ -873,6 +896,10 @@ std::optional<std::string> NameForDsn(const std::string& dsn) {
   PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
   PQfreemem(error);
   if (options == nullptr) return std::nullopt;
+  if (MisreadsUriPassword(options)) {
+    PQconninfoFree(options);
+    return std::nullopt;
+  }
   std::map<std::string_view, std::string> values;
   for (const PQconninfoOption* option = options; option->keyword; ++option) {
     if (option->val && *option->val) values[option->keyword] = option->val;

@@ -22,6 +22,10 @@ struct Target {
   std::map<std::string, std::string> connect;
   // A copy of the server's pg_hba.conf to parse offline instead of reading pg_hba_file_rules.
   std::optional<std::string> hba_file;
+  // The directory of the inventory that names hba_file and ident_file: what they, and the files
+  // they include, may read unless --include-root says otherwise. An inventory is untrusted
+  // input like the files it names: `hba_file: /etc/passwd` must not echo a byte of it.
+  std::string inventory_directory;
   // A copy of its pg_ident.conf, instead of pg_ident_file_mappings.
   std::optional<std::string> ident_file;
   // The server's log (inventory `server_logs`, rotated files first), read with its own

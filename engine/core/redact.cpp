@@ -42,4 +42,16 @@ std::string RedactSecrets(std::string_view text) {
   return redacted;
 }
 
+bool IsSecretOption(std::string_view name) {
+  return name == "ldapbindpasswd" || name == "radiussecrets";
+}
+
+std::string_view MaskSecretOption(std::string_view option) {
+  static constexpr std::string_view kMasked[] = {"ldapbindpasswd=********",
+                                                 "radiussecrets=********"};
+  const std::string_view name = option.substr(0, option.find('='));
+  if (name.size() == option.size() || !IsSecretOption(name)) return option;
+  return kMasked[name == "ldapbindpasswd" ? 0 : 1];
+}
+
 }  // namespace pgward

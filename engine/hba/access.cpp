@@ -829,16 +829,20 @@ void FirstMatches(const SweepSpec& spec, const SweepInput& input, AccessMap& map
   }
   if (!plaintext) return;
 
-  // hostssl records: where would a plaintext connection of theirs be explicitly refused?
+  // hostssl records: where would a plaintext connection of theirs be explicitly refused? Where
+  // a record's addresses are not known here (a host name, samehost or samenet without the
+  // server's interfaces), only rejects that cover every address it may name refuse them all.
   for (size_t r = 0; r < map.records.size(); ++r) {
     RecordAccess& record = map.records[r];
-    if (input.file.rules[record.rule_index].type != ConnectionType::kHostSsl ||
-        !record.definite_address) {
-      continue;
-    }
+    if (input.file.rules[record.rule_index].type != ConnectionType::kHostSsl) continue;
     for (const Target& target : input.coverages[r].targets) {
       const Target as_plaintext{SpaceOf(ConnectionKind::kTcpPlaintext, FamilyOf(target.space)),
                                 target.span};
+      if (!record.definite_address) {
+        record.plaintext_not_rejected_symbolic |=
+            !rejects->FullyCovered(as_plaintext, input.pairs[r]);
+        continue;
+      }
       for (const Span& span :
            Subtract(target.span, rejects->Covered(as_plaintext, input.pairs[r]))) {
         record.plaintext_not_rejected.push_back(ToRange(target.space, span));

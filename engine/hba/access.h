@@ -88,6 +88,8 @@ struct RecordAccess {
   // hostssl records: the parts of their range where a plaintext connection for their
   // databases and users is not refused by an explicit reject record.
   std::vector<IpRange> plaintext_not_rejected;
+  // For a symbolic hostssl record: whether some address it may name is not refused so.
+  bool plaintext_not_rejected_symbolic = false;
   // Records naming the replication keyword: where a plaintext physical replication connection
   // (which only that keyword matches) can have them as its first match; for a symbolic record,
   // whether one can somewhere. A record that names other databases too can be reachable for

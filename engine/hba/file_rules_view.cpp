@@ -1,5 +1,6 @@
 #include "engine/hba/file_rules_view.h"
 
+#include "engine/core/redact.h"
 #include "engine/model/ip.h"
 
 namespace pgward::hba {
@@ -35,7 +36,7 @@ void AssignOptions(std::optional<std::vector<std::string>>& column,
     std::string& text = (*column)[i];
     text.assign(option.name);
     text += '=';
-    text += masked ? std::string_view(kMaskedSecret) : std::string_view(option.value);
+    text += masked ? std::string_view(kRedacted) : std::string_view(option.value);
   }
 }
 
@@ -68,10 +69,6 @@ std::optional<std::vector<std::string>> OptionTexts(const std::vector<Option>& o
   std::optional<std::vector<std::string>> texts;
   AssignOptions(texts, options, secrets);
   return texts;
-}
-
-bool IsSecretOption(std::string_view name) {
-  return name == "ldapbindpasswd" || name == "radiussecrets";
 }
 
 void RenderFileRule(const HbaRule& rule, int pg_version, SecretDisplay secrets, FileRulesRow& row) {

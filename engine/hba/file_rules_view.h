@@ -16,11 +16,6 @@ namespace pgward::hba {
 // output masks them.
 enum class SecretDisplay { kShow, kMask };
 
-inline constexpr char kMaskedSecret[] = "********";
-
-// Option names whose values are credentials.
-bool IsSecretOption(std::string_view name);
-
 // The view's address and netmask columns for a rule's address.
 struct AddressColumns {
   std::optional<std::string> address;

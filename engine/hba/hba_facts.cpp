@@ -114,7 +114,9 @@ void AddRecordAccessFacts(const HbaFile& file, const AccessMap& access,
     }
     rules.SetStringList(row, f_shadowed_by, shadowers);
     rules.SetStringList(row, f_plaintext, plaintext);
-    rules.SetStringList(row, f_not_rejected, FormatRanges(record.plaintext_not_rejected));
+    std::vector<std::string> not_rejected = FormatRanges(record.plaintext_not_rejected);
+    if (record.plaintext_not_rejected_symbolic) not_rejected.push_back(record.symbolic_label);
+    rules.SetStringList(row, f_not_rejected, not_rejected);
     if (record.names_replication) {
       std::vector<std::string> replication = FormatRanges(record.replication_plaintext);
       if (record.replication_plaintext_symbolic) replication.push_back(record.symbolic_label);

@@ -120,8 +120,7 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
   const size_t hba_begin = facts.table(FactKind::kHbaRule).size();
   for (const std::string& path : inputs.hba_files) {
     gathered.targets.push_back(path);
-    HbaFileEvidence file =
-        AddHbaFileFacts(path, IdentFileFor(path, inputs.ident_file), path, parse, facts);
+    HbaFileEvidence file = AddHbaFileFacts(path, inputs.ident_file, path, parse, facts);
     if (file.input_error) {
       gathered.input_error = std::move(file.input_error);
       return gathered;

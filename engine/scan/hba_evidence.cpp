@@ -13,11 +13,12 @@ namespace pgward::scan {
 
 namespace {
 
-// What a pg_ident.conf leaves missing, said only where a record `used` a map for certificate
-// names (the file's problems are evidence for nothing else pgward checks). A file with an error
+// What a pg_ident.conf leaves missing, said only where it is `wanted`: a record uses a map for
+// certificate names (the file's problems are evidence for nothing else pgward checks), or the
+// user named the file, who must hear that it could not be read. A file with an error
 // row is refused whole by the server (at startup it has no maps, after a reload the ones it
 // had), so the maps in force are not known: null then, as for no file at all.
-const hba::IdentFile* CheckIdentFile(const hba::IdentFile& ident, bool used,
+const hba::IdentFile* CheckIdentFile(const hba::IdentFile& ident, bool wanted,
                                      const std::string& target, HbaFileEvidence& evidence) {
   // A device or FIFO where the file should be is an input error whatever uses it.
   if (ident.input_error) {
@@ -25,10 +26,10 @@ const hba::IdentFile* CheckIdentFile(const hba::IdentFile& ident, bool used,
     return nullptr;
   }
   if (ident.read_error) {
-    if (used) evidence.errors.push_back({target, *hba::UnreadableReason(ident), std::nullopt});
+    if (wanted) evidence.errors.push_back({target, *hba::UnreadableReason(ident), std::nullopt});
     return nullptr;
   }
-  if (!used) return ident.HasErrors() ? nullptr : &ident;
+  if (!wanted) return ident.HasErrors() ? nullptr : &ident;
   for (const hba::RefusedReference& refused : ident.refused) {
     evidence.errors.push_back({target, hba::RefusalMessage(refused), std::nullopt});
   }
@@ -92,7 +93,7 @@ std::optional<std::string> IdentFileFor(const std::string& hba_path,
 }
 
 HbaFileEvidence AddHbaFileFacts(const std::string& path,
-                                const std::optional<std::string>& ident_path,
+                                const std::optional<std::string>& named_ident,
                                 const std::string& target, const hba::ParseOptions& options,
                                 FactSet& facts) {
   HbaFileEvidence evidence;
@@ -100,9 +101,9 @@ HbaFileEvidence AddHbaFileFacts(const std::string& path,
   if (!file || evidence.input_error) return evidence;
   std::optional<hba::IdentFile> ident;
   const hba::IdentFile* maps = nullptr;
-  if (ident_path) {
+  if (const std::optional<std::string> ident_path = IdentFileFor(path, named_ident)) {
     ident = ReadIdentFile(*ident_path, options, evidence);
-    maps = CheckIdentFile(*ident, hba::UsesCertificateMaps(*file), target, evidence);
+    maps = CheckIdentFile(*ident, named_ident || hba::UsesCertificateMaps(*file), target, evidence);
     if (evidence.input_error) return evidence;
   }
   hba::AddHbaRuleFacts(*file, {.pg_version = options.pg_version, .ident_maps = maps}, facts);
@@ -115,6 +116,7 @@ void AddServerHbaFacts(const collect::Target& target, const collect::ServerHbaAn
   const auto before = TableSizes(facts);
   hba::ParseOptions options;
   options.access = access;
+  if (options.access.include_root.empty()) options.access.include_root = target.inventory_directory;
   options.pg_version = hba::PgVersionOf(answer.version);
   options.ssl_enabled = answer.ssl;
   HbaFileEvidence evidence;
@@ -144,8 +146,10 @@ void AddServerHbaFacts(const collect::Target& target, const collect::ServerHbaAn
   }
   if (file && !evidence.input_error) {
     const bool uses_maps = hba::UsesCertificateMaps(*file);
+    // A copy the inventory names must be read; the server's own only matters where it is used.
     const hba::IdentFile* maps =
-        ident ? CheckIdentFile(*ident, uses_maps, target.name, evidence) : nullptr;
+        ident ? CheckIdentFile(*ident, uses_maps || target.ident_file, target.name, evidence)
+              : nullptr;
     // The maps a certificate line relies on are evidence of their own: say what would give it.
     if (!ident && uses_maps && answer.ident_unread) {
       evidence.errors.push_back({target.name, *answer.ident_unread, std::nullopt});

@@ -34,10 +34,12 @@ struct HbaFileEvidence {
 std::optional<std::string> IdentFileFor(const std::string& hba_path,
                                         const std::optional<std::string>& named);
 
-// Parses `path` (and what it includes) and appends its facts, with the maps of `ident_path`
-// (read as options say; none: the maps are not known). Errors are named after `target`.
+// Parses `path` (and what it includes) and appends its facts, with the maps of its
+// pg_ident.conf (IdentFileFor: `named_ident`, or the one beside it; read as options say; none:
+// the maps are not known). A pg_ident.conf that was named must be read even when no line uses
+// a map; the one beside the file only when one does. Errors are named after `target`.
 HbaFileEvidence AddHbaFileFacts(const std::string& path,
-                                const std::optional<std::string>& ident_path,
+                                const std::optional<std::string>& named_ident,
                                 const std::string& target, const hba::ParseOptions& options,
                                 FactSet& facts);
 

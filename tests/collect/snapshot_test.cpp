@@ -403,6 +403,30 @@ TEST_F(SnapshotTest, InvalidSnapshotsAreRejectedWithTheReason) {
 
 // A snapshot that fails halfway leaves nothing behind: the servers read before the bad one
 // would otherwise be evaluated, and written into a bundle, as if the file were whole.
+// A snapshot not written by pgward (by hand, by another tool) may hold an hba rule's credentials
+// in clear: they are masked as they are read, so no report and no snapshot written back (an
+// evidence bundle's) carries them.
+TEST_F(SnapshotTest, CredentialsInHbaOptionsAreMaskedWhenRead) {
+  std::ifstream in(std::string(PGWARD_SOURCE_DIR) + "/fixtures/snapshots/two-servers.json",
+                   std::ios::binary);
+  std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string masked = "\"ldapbindpasswd=********\"";
+  const size_t at = json.find(masked);
+  ASSERT_NE(at, std::string::npos);
+  json.replace(at, masked.size(),
+               "\"ldapbindpasswd=CLEAR-SECRET-1\", \"radiussecrets=CLEAR-SECRET-2,x\", "
+               "\"ldap\\u0062indpasswd=CLEAR-SECRET-3\"");
+  FactSet facts;
+  Evidence evidence;
+  ASSERT_EQ(LoadSnapshot(Write("clear.json", json), facts, evidence), std::nullopt);
+  const std::string written = WriteSnapshot(evidence, facts);
+  EXPECT_EQ(written.find("CLEAR-SECRET"), std::string::npos) << written;
+  EXPECT_NE(written.find("\"ldapbindpasswd=********\",\"radiussecrets=********\","
+                         "\"ldapbindpasswd=********\""),
+            std::string::npos)
+      << written;
+}
+
 TEST_F(SnapshotTest, AFileThatFailsHalfwayAddsNothing) {
   const std::string json = R"({"format": "pgward-snapshot", "format_version": 1,
       "collector": {"name": "pgward", "version": "1"}, "collected_at": "2026-01-02T03:04:05Z",

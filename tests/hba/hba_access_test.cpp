@@ -197,6 +197,30 @@ TEST(HbaAccessTest, HostsslNetworksWithoutAnExplicitReject) {
   EXPECT_EQ(FormatIpRange(RecordAt(map, file, 3).plaintext_not_rejected[0]), "10.0.0.0/8");
 }
 
+// A hostssl line whose addresses are not known here (a host name, samenet without the server's
+// interfaces) is refused its plaintext twin only by rejects that cover every address, of both
+// families: otherwise it is not known to be, which PGW-COV-002 must not pass.
+TEST(HbaAccessTest, SymbolicHostsslLinesAreRejectedOnlyByRejectsOfEveryAddress) {
+  const std::string lines =
+      "hostssl app app samenet      scram-sha-256\n"
+      "hostssl app app .example.com scram-sha-256\n"
+      "hostnossl all all 0.0.0.0/0  reject\n";
+  const HbaFile ipv4_only = Parse(lines);
+  const AccessMap partly = AnalyzeAccess(ipv4_only, {});
+  EXPECT_TRUE(RecordAt(partly, ipv4_only, 1).plaintext_not_rejected_symbolic);
+  EXPECT_TRUE(RecordAt(partly, ipv4_only, 2).plaintext_not_rejected_symbolic);
+  const HbaFile both = Parse(lines + "hostnossl all all ::/0 reject\n");
+  const AccessMap fully = AnalyzeAccess(both, {});
+  EXPECT_FALSE(RecordAt(fully, both, 1).plaintext_not_rejected_symbolic);
+  EXPECT_FALSE(RecordAt(fully, both, 2).plaintext_not_rejected_symbolic);
+  // Known interfaces make samenet definite: its own ranges, rejected or not.
+  LocalNetworks local;
+  local.networks = {*ParseFormattedIpRange("192.168.1.0/24")};
+  const AccessMap known = AnalyzeAccess(ipv4_only, local);
+  EXPECT_FALSE(RecordAt(known, ipv4_only, 1).plaintext_not_rejected_symbolic);
+  EXPECT_TRUE(RecordAt(known, ipv4_only, 1).plaintext_not_rejected.empty());
+}
+
 ConnectionAttempt Attempt(ConnectionKind kind, const char* address, const char* database,
                           const char* user, std::vector<std::string> member_of = {}) {
   return {

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "engine/core/redact.h"
 #include "tests/hba/hba_test_util.h"
 
 namespace pgward::hba {

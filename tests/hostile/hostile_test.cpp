@@ -184,6 +184,50 @@ TEST_F(HostileTest, FilesOutsideTheIncludeRootAreRefusedAndNeverEchoed) {
   }
 }
 
+// An inventory is untrusted like the files it names: its hba_file and ident_file lie under its
+// directory (or --include-root), whether named as absolute paths or with "..", even when the
+// server itself cannot be reached.
+TEST_F(HostileTest, AnInventoryNamesNoFileOutsideItsDirectory) {
+  Write("checkout/fleet/hba/db1.conf", "hostssl all all 10.0.0.0/8 md5\n");
+  const std::string key = Path("runner/.ssh/id_ed25519");
+  const auto scan_inventory = [&](const std::string& files, std::vector<std::string> extra = {}) {
+    fs::remove_all(Path("out"));
+    Write(
+        "checkout/fleet/inventory.yaml",
+        "targets:\n  - name: db1\n    dsn: \"host=127.0.0.1 port=1 connect_timeout=1\"\n" + files);
+    std::vector<std::string> arguments{"scan",
+                                       "--inventory",
+                                       "fleet/inventory.yaml",
+                                       "--format",
+                                       "text,json,sarif,junit",
+                                       "--output-dir",
+                                       Path("out"),
+                                       "--retries",
+                                       "0"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return Pgward(arguments);
+  };
+  for (const std::string& files :
+       {"    hba_file: " + key + "\n", std::string("    hba_file: ../../runner/.ssh/id_ed25519\n"),
+        "    hba_file: hba/db1.conf\n    ident_file: " + key + "\n",
+        std::string("    hba_file: hba/db1.conf\n"
+                    "    ident_file: ../../runner/users\n")}) {
+    const CommandResult result = scan_inventory(files);
+    EXPECT_EQ(result.exit_code, kIncompleteEvidence) << files << result.err;
+    EXPECT_NE(result.err.find("outside the include root"), std::string::npos)
+        << files << result.err;
+    ExpectNoMarker(result);
+  }
+  // Inside its directory, the copy is read; --include-root / reads what the inventory names.
+  const CommandResult inside = scan_inventory("    hba_file: hba/db1.conf\n");
+  EXPECT_EQ(inside.err.find("outside the include root"), std::string::npos) << inside.err;
+  EXPECT_NE(Read(Path("out/pgward.txt")).find("db1.conf:1"), std::string::npos);
+  const CommandResult widened = scan_inventory(
+      "    hba_file: " + Path("runner/conf.d/a.conf") + "\n", {"--include-root", "/"});
+  EXPECT_EQ(widened.err.find("outside the include root"), std::string::npos) << widened.err;
+  EXPECT_NE(Read(Path("out/pgward.txt")).find("a.conf:1"), std::string::npos);
+}
+
 TEST_F(HostileTest, ASymlinkedTopFileIsRefusedToo) {
   fs::create_symlink(Path("runner/.ssh/id_ed25519"), Path("checkout/db/pg_hba.conf"));
   const CommandResult result = ScanAllFormats("db/pg_hba.conf");
@@ -265,6 +309,23 @@ TEST_F(HostileTest, IncludeLoopsEndInBoundedTime) {
   EXPECT_EQ(rows.size(), 59049u);
   EXPECT_NE(rows[0]["error"].get<std::string>().find("maximum nesting depth exceeded"),
             std::string::npos);
+
+  // Three of ten lines each: 944,771 rows from a kilobyte, which analysed and reported took 4 GB;
+  // past the row limit instead.
+  for (const char* name : {"a.conf", "b.conf", "c.conf"}) {
+    std::string text = "include_dir .\n";
+    for (int i = 0; i < 10; ++i)
+      text += "hostssl all all 10." + std::to_string(i) + ".0.0/16 md5\n";
+    Write(std::string("checkout/db/") + name, text);
+  }
+  const CommandResult amplified = Pgward({"scan", "--hba", "db/a.conf", "--pg-version", "16"});
+  EXPECT_EQ(amplified.exit_code, kInputError) << amplified.err;
+  EXPECT_NE(amplified.err.find("more than 200000 rows; the limit is --max-records"),
+            std::string::npos)
+      << amplified.err;
+  for (const char* name : {"a.conf", "b.conf", "c.conf"}) {
+    Write(std::string("checkout/db/") + name, "include_dir .\n");
+  }
 
   // Six: 6^10 records, past the file read limit long before.
   for (const char* name : {"d.conf", "e.conf", "f.conf"}) {
@@ -419,7 +480,20 @@ TEST_F(HostileTest, FlagsAreCheckedWhereTheyAreParsed) {
        "expression '(?=x)'"},
       {{"--path-map", "relative=db"}, "--path-map relative=db: FROM must be an absolute path"},
       {{"--max-files", "0"}, "--max-files"},
+      // A limit that wraps to no limit at all.
+      {{"--max-records", "-1"}, "--max-records"},
+      {{"--max-files", "-100"}, "--max-files"},
+      {{"--max-total-bytes", "18446744073709551616"}, "--max-total-bytes"},
+      {{"--max-file-bytes", "17179869184G"}, "--max-file-bytes"},
+      {{"--max-file-bytes", "1X"}, "--max-file-bytes"},
   };
+  for (const std::vector<std::string>& units : std::vector<std::vector<std::string>>{
+           {"--max-file-bytes", "16k"}, {"--max-total-bytes", "1 MiB"}, {"--max-records", "2"}}) {
+    std::vector<std::string> arguments{"scan", "--hba", "db/pg_hba.conf"};
+    arguments.insert(arguments.end(), units.begin(), units.end());
+    const CommandResult result = Pgward(arguments);
+    EXPECT_NE(result.exit_code, kInputError) << units[0] << " " << units[1] << result.err;
+  }
   for (const Case& test : cases) {
     std::vector<std::string> arguments{"scan", "--hba", "db/pg_hba.conf"};
     arguments.insert(arguments.end(), test.extra.begin(), test.extra.end());
