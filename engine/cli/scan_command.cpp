@@ -316,6 +316,15 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
   policy::Evaluation evaluation = policy::Evaluate(loaded.Pointers(), facts);
   report.findings = std::move(evaluation.findings);
   report.checks = std::move(evaluation.checks);
+  // A run in which no rule had a fact to check passed nothing: the policy does not apply to what
+  // was read (rules of connections over an hba file, a snapshot of servers without facts). A
+  // shard of a fleet that no target hashed to read nothing, and its merge has the others.
+  if (report.checks.empty() && report.errors.empty() && !report.targets.empty()) {
+    report.errors.push_back(
+        {"scan",
+         "no rule of the policy had anything to check in what was read: nothing was checked",
+         std::nullopt});
+  }
   report.rules = RuleInfos(loaded.policies);
   report.frameworks = Frameworks(loaded.policies);
   // Expiry is judged against today even in --reproducible runs: an expired waiver must fail.

@@ -325,6 +325,14 @@ class Reader {
               : ReadFacts(value, fact_kind, server.name, where + "." + name);
       if (error) return error;
     }
+    // A server pgward collected has facts (its settings at least) or errors that say why not:
+    // an entry with neither is no evidence of it, which must not pass as a clean server.
+    if (TableSizes(facts_) == before && server.errors.empty()) {
+      server.errors.push_back({server.name,
+                               "the snapshot holds no facts of this server and no error saying "
+                               "why: nothing of it was checked",
+                               std::nullopt});
+    }
     server.rows = RowsSince(before, facts_);
     evidence_.servers.push_back(std::move(server));
     return std::nullopt;

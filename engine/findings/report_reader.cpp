@@ -1,8 +1,10 @@
 #include "engine/findings/report_reader.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <tuple>
 
 #include "engine/core/input_file.h"
@@ -330,8 +332,19 @@ ScanReport ReadDocument(const Member& document) {
 std::variant<ScanReport, std::string> ReadJsonReport(const std::string& path) {
   const InputFile file = ReadInputFile(path, kDefaultMaxInputBytes);
   if (file.error) return "cannot read " + path + ": " + *file.error;
-  const json document = json::parse(file.contents, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded()) return path + ": not JSON";
+  json document;
+  try {
+    document = json::parse(file.contents);
+  } catch (const json::parse_error& error) {
+    // Where it stops being JSON (a report cut short ends at its last byte), as file:line:column.
+    const std::string_view read(file.contents.data(),
+                                std::min<std::size_t>(error.byte, file.contents.size()));
+    const std::size_t line_start = read.rfind('\n');
+    const std::size_t column =
+        line_start == std::string_view::npos ? read.size() : read.size() - line_start - 1;
+    return path + ":" + std::to_string(std::count(read.begin(), read.end(), '\n') + 1) + ":" +
+           std::to_string(std::max<std::size_t>(column, 1)) + ": not JSON";
+  }
   try {
     return ReadDocument(Member(document, ""));
   } catch (const BadMember& bad) {

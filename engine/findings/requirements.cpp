@@ -40,13 +40,21 @@ std::vector<std::string> RequiredEvidence(std::string_view framework) {
   return {};
 }
 
+// Fact types a server gives (live, a snapshot, its TLS probe), not a file or a log: a run that
+// read no server had nothing to check them on, which is not their passing.
+bool OnlyAServerShows(std::string_view target) {
+  return target != "hba_rule" && target != "hba_access" && !target.starts_with("log_");
+}
+
 std::vector<RequirementResult> JudgeRequirements(const ScanReport& report,
                                                  std::string_view framework,
                                                  const std::vector<std::string>& required) {
   std::map<std::string, RequirementResult> results;
   for (const std::string& id : required) results[id].id = id;
   std::map<std::string, std::vector<std::string>> requirements_of;  // rule id -> requirements
+  std::set<std::string> server_rules;  // rules of what only a server shows (OnlyAServerShows)
   for (const RuleInfo& rule : report.rules) {
+    if (OnlyAServerShows(rule.target)) server_rules.insert(rule.id);
     const auto mapped = rule.compliance.find(std::string(framework));
     if (mapped == rule.compliance.end()) continue;
     // A requirement named twice by one rule is one requirement.
@@ -94,6 +102,17 @@ std::vector<RequirementResult> JudgeRequirements(const ScanReport& report,
       result.verdict = RequirementVerdict::kNotAssessed;
       result.reason = result.rules.empty() ? "no rule of this run maps to it"
                                            : "its rules found nothing to check in this run";
+    } else if (const auto unread = std::count_if(
+                   result.rules.begin(), result.rules.end(),
+                   [&](const std::string& rule) { return server_rules.contains(rule); });
+               report.servers.empty() && unread > 0) {
+      // An hba file passing its checks says nothing of the server's TLS settings, sessions or
+      // certificates that the requirement's other rules check.
+      result.verdict = RequirementVerdict::kNotAssessed;
+      result.reason = "the run read no server: " + std::to_string(unread) + " of its " +
+                      std::to_string(result.rules.size()) +
+                      " rules check what only a server shows; the others' checks passed (" +
+                      std::to_string(result.checks) + ")";
     } else {
       result.verdict = RequirementVerdict::kSatisfied;
       result.reason = "every check of its rules passed (" + std::to_string(result.checks) + ")";

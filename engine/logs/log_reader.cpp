@@ -242,6 +242,7 @@ void ReadStderrBlock(std::string_view text, const LinePrefix& prefix, BlockOutco
       return;
     }
     ++outcome.unparsed;
+    outcome.scan->NotAnEntry(line, outcome.lines);
     seen_other = true;
     leading = false;
     outcome.only_continues = false;
@@ -569,7 +570,7 @@ class OutcomeJoiner {
     result_.lines += outcome.lines;
     result_.unparsed_lines += outcome.unparsed + (in_entry_ ? 0 : outcome.leading_continuations);
     if (outcome.ends_in_entry) in_entry_ = *outcome.ends_in_entry;
-    sink_.Merge(*outcome.scan);
+    sink_.Merge(*outcome.scan, result_.lines - outcome.lines);
     if (held_) {
       if (outcome.leading_context_backend == BackendOf(held_->View())) held_->has_context = true;
       // A long message (a statement of megabytes) may put its CONTEXT further still.
@@ -725,7 +726,7 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
   joiner.Finish();
   if (csv_scan) {
     result.unparsed_lines += csv.Finish();
-    sink.Merge(*csv_scan);
+    sink.Merge(*csv_scan, 0);
   }
   result.format = format.value_or(LogFormat::kStderr);
   result.error = source.error;

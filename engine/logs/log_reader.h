@@ -102,11 +102,18 @@ class LogEntrySink {
     virtual ~BlockScan() = default;
     // Whether `entry` is to reach Add; may fill its scan_note.
     virtual bool Keep(LogEntry& entry) = 0;
+    // A stderr line that is neither an entry nor part of one (LogReadResult::unparsed_lines),
+    // the `line`-th of its block (from 1).
+    virtual void NotAnEntry(std::string_view text, std::uint64_t line) {
+      static_cast<void>(text);
+      static_cast<void>(line);
+    }
   };
   virtual ~LogEntrySink() = default;
   // Called on worker threads.
   virtual std::unique_ptr<BlockScan> NewBlockScan() const = 0;
-  virtual void Merge(BlockScan& scan) = 0;
+  // `lines_before`: the lines of the file before the scan's block.
+  virtual void Merge(BlockScan& scan, std::uint64_t lines_before) = 0;
   virtual void Add(const LogEntry& entry) = 0;
 };
 

@@ -783,7 +783,21 @@ class SummaryScan : public LogEntrySink::BlockScan {
     return true;
   }
 
+  // A line of another format or prefix may still hold a message the summary counts, after the
+  // ":  " that ends a severity: found there, the summary cannot be complete.
+  void NotAnEntry(std::string_view text, std::uint64_t line) override {
+    for (std::size_t at = FindText(text, ":  ", 0); at != std::string_view::npos;
+         at = FindText(text, ":  ", at + 1)) {
+      if (Classify(text.substr(at + 3)) == Message::kOther) continue;
+      if (!first_unread_message) first_unread_message = line;
+      ++unread_messages;
+      return;
+    }
+  }
+
   LogWindow window;
+  std::optional<std::uint64_t> first_unread_message;  // the line in the block, from 1
+  std::uint64_t unread_messages = 0;
 
  private:
   TransportReader transports_;
@@ -795,8 +809,13 @@ std::unique_ptr<LogEntrySink::BlockScan> LogSummarizer::NewBlockScan() const {
   return std::make_unique<SummaryScan>(options_);
 }
 
-void LogSummarizer::Merge(BlockScan& scan) {
-  window_.Merge(static_cast<SummaryScan&>(scan).window);
+void LogSummarizer::Merge(BlockScan& scan, std::uint64_t lines_before) {
+  SummaryScan& block = static_cast<SummaryScan&>(scan);
+  window_.Merge(block.window);
+  if (block.first_unread_message && !first_unread_message_) {
+    first_unread_message_ = lines_before + *block.first_unread_message;
+  }
+  unread_messages_ += block.unread_messages;
 }
 
 void LogSummarizer::Add(const LogEntry& entry) {
@@ -1369,6 +1388,16 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
               "server log " + file + ": none of its " + std::to_string(read.lines) +
                   " lines is a " + LogFormatName(read.format) +
                   " entry (a log_line_prefix or format other than the one given?)"};
+    }
+    if (const std::optional<std::uint64_t> line = summarizer.first_unread_message()) {
+      const std::uint64_t more = summarizer.unread_messages() - 1;
+      return {{},
+              "server log " + file + ":" + std::to_string(*line) +
+                  ": this line reads like a connection or reload message but is no " +
+                  LogFormatName(read.format) + " entry" +
+                  (more > 0 ? " (nor are " + std::to_string(more) + " more)" : "") +
+                  ": the sessions it and its like tell of are not counted (was log_line_prefix "
+                  "changed, or a format other than the one given?)"};
     }
     summarizer.SetFormat(read.format);
     summarizer.AddLines(read.lines, read.unparsed_lines);

@@ -101,7 +101,7 @@ class LogSummarizer : public LogEntrySink {
   LogSummarizer& operator=(const LogSummarizer&) = delete;
 
   std::unique_ptr<BlockScan> NewBlockScan() const override;
-  void Merge(BlockScan& scan) override;
+  void Merge(BlockScan& scan, std::uint64_t lines_before) override;
   void Add(const LogEntry& entry) override;
   // A file's line counts (LogReadResult).
   void AddLines(std::uint64_t lines, std::uint64_t unparsed);
@@ -112,7 +112,16 @@ class LogSummarizer : public LogEntrySink {
   std::vector<OpenConnection> OpenConnections() const;
   void ResumeConnections(const std::vector<OpenConnection>& open);
   // The next file of the log begins (ReloadTracker::NewFile): the first is file 1.
-  void NewFile() { reloads_.NewFile(); }
+  void NewFile() {
+    reloads_.NewFile();
+    unread_messages_ = 0;
+    first_unread_message_.reset();
+  }
+  // Lines of the current file that are no entry but hold what reads like a message the summary
+  // counts (`LOG:  connection received: ...` under another log_line_prefix): the line of the
+  // first, and how many. The summary cannot be complete then.
+  std::optional<std::uint64_t> first_unread_message() const { return first_unread_message_; }
+  std::uint64_t unread_messages() const { return unread_messages_; }
   // The configurations not known to be applied, for the next scheduled run (ReloadTracker), and
   // those the last run left, kept with file `file` (0: none of this run's).
   std::vector<OutdatedConfiguration> OutdatedConfigurations() const { return reloads_.Outdated(); }
@@ -245,11 +254,15 @@ class LogSummarizer : public LogEntrySink {
   std::uint64_t unverified_ = 0;        // transports taken as written without the later line
   std::optional<std::int64_t> latest_;  // the latest time of an entry taken
   ReloadTracker reloads_;
+  std::uint64_t unread_messages_ = 0;
+  std::optional<std::uint64_t> first_unread_message_;
 };
 
 // Reads `files`, in order, into one summary (LogSummarizer, ReadServerLog). A file that cannot be
 // read is an error naming it; so is one of which no line is an entry (a file written with
-// another log_line_prefix, which would otherwise go unread behind the others). A scheduled run
+// another log_line_prefix, which would otherwise go unread behind the others), and one with a
+// line that is no entry but reads like a message the summary counts (the prefix changed partway:
+// the sessions after it would go uncounted). A scheduled run
 // resumes from `resume` and records where it stopped in `reached`.
 struct ServerLogsRead {
   LogSummary summary;

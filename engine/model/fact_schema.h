@@ -31,6 +31,10 @@ struct FieldSpec {
   // it, said where it is missing (a snapshot keeps what its role could read, and a later scan
   // of it only sees the absence).
   std::string_view how_to_collect = "";
+  // For a list of addresses, ranges or names that says how far a problem reaches (where
+  // plaintext gets in): a value a baseline's finding did not reach makes the finding worse,
+  // though its fingerprint, which leaves volatile fields out, stays the same.
+  bool reach = false;
 };
 
 // The kinds of facts policies range over (a rule's `target`). The order is the column order
@@ -269,15 +273,15 @@ inline constexpr FieldSpec kHbaRuleFields[] = {
     {"reachable_plaintext_from", kStringList,
      "ranges (or symbolic addresses) from which a plaintext TCP connection can have this record "
      "as its first match",
-     true},
+     true, "", true},
     {"plaintext_not_rejected", kStringList,
      "hostssl records: ranges of theirs where a plaintext connection for their databases and "
      "users is not refused by an explicit reject record",
-     true},
+     true, "", true},
     {"replication_plaintext_from", kStringList,
      "records naming the replication keyword: ranges (or symbolic addresses) from which a "
      "plaintext physical replication connection can have this record as its first match",
-     true},
+     true, "", true},
     // Who a client certificate logs in as (cert lines, and clientcert=verify-full on any
     // method): the lists come from the pg_ident.conf and the server's roles, which change while
     // the record stays the same, so they are volatile; the map's name is in `options` already,

@@ -1,9 +1,67 @@
 #include "engine/policy/baseline.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <string_view>
+#include <vector>
+
+#include "engine/model/ip.h"
 
 namespace pgward::policy {
+namespace {
+
+// The values of a list field of `subject`'s fact; empty when absent.
+std::vector<std::string_view> ListValues(const FindingSubject& subject, size_t field) {
+  const FactTable& table = subject.table();
+  std::vector<std::string_view> values;
+  const ValueId id = table.Id(subject.row, field);
+  if (id == kAbsent) return values;
+  for (const ValueId value : table.pool().List(id)) values.push_back(table.pool().String(value));
+  return values;
+}
+
+// Whether `value` (a range as pgward formats it, or a name) lies within `reached`: a range
+// within the union of its ranges, a name among its names.
+bool Within(std::string_view value, const std::vector<std::string_view>& reached) {
+  const std::optional<IpRange> range = ParseFormattedIpRange(value);
+  if (!range) return std::find(reached.begin(), reached.end(), value) != reached.end();
+  std::vector<std::pair<IpNumber, IpNumber>> spans;
+  for (std::string_view text : reached) {
+    const std::optional<IpRange> other = ParseFormattedIpRange(text);
+    if (other && other->first.family == range->first.family) {
+      spans.emplace_back(ToIpNumber(other->first), ToIpNumber(other->last));
+    }
+  }
+  std::sort(spans.begin(), spans.end());
+  // The first address not yet known to be within, walked up through the sorted spans.
+  IpNumber next = ToIpNumber(range->first);
+  const IpNumber last = ToIpNumber(range->last);
+  for (const auto& [low, high] : spans) {
+    if (low > next) break;
+    if (high >= last) return true;
+    if (high >= next) next = high + 1;
+  }
+  return false;
+}
+
+// Whether `now` reaches (FieldSpec::reach) something `before`, the same problem in the
+// baseline, did not: plaintext accepted from more addresses than it was.
+bool ReachesFurther(const Finding& now, const Finding& before) {
+  if (!now.subject || !before.subject || now.subject->kind != before.subject->kind) return false;
+  const auto& fields = now.subject->table().spec().fields;
+  for (size_t field = 0; field < fields.size(); ++field) {
+    if (!fields[field].reach) continue;
+    const std::vector<std::string_view> reached = ListValues(*before.subject, field);
+    for (std::string_view value : ListValues(*now.subject, field)) {
+      if (!Within(value, reached)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<Finding> ApplyBaseline(std::vector<Finding>& findings,
                                    const std::vector<Finding>& baseline) {
   std::map<std::string_view, const Finding*> before;
@@ -18,9 +76,10 @@ std::vector<Finding> ApplyBaseline(std::vector<Finding>& findings,
     seen[it->first] = true;
     const Finding& old = *it->second;
     const bool fails = finding.status == FindingStatus::kFail;
-    if (fails && (old.status != FindingStatus::kFail || finding.severity > old.severity)) {
+    if (fails && (old.status != FindingStatus::kFail || finding.severity > old.severity ||
+                  ReachesFurther(finding, old))) {
       // What a gate on new findings must not let through: a waiver that expired, a rule made
-      // stricter, a failure that evidence missing hid before.
+      // stricter, a failure that evidence missing hid before, plaintext let in from further.
       finding.baseline_state = BaselineState::kWorsened;
     } else if (old.message == finding.message && old.severity == finding.severity &&
                old.status == finding.status) {

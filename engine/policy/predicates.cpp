@@ -307,7 +307,16 @@ std::vector<IpRange> Outside(const IpRange& range, std::vector<IpRange> allowed)
 
 class ListPredicate final : public MemoizedPredicate {
  public:
-  enum class Mode { kContainsAny, kAllIn, kAnyMatches, kAllMatch, kAllWithin, kEmpty, kNotEmpty };
+  enum class Mode {
+    kContainsAny,
+    kAdmitsAny,
+    kAllIn,
+    kAnyMatches,
+    kAllMatch,
+    kAllWithin,
+    kEmpty,
+    kNotEmpty
+  };
   ListPredicate(size_t field, Mode mode, std::vector<std::string> values,
                 std::unique_ptr<RE2::Set> patterns, std::vector<IpRange> ranges = {})
       : MemoizedPredicate(field),
@@ -322,6 +331,7 @@ class ListPredicate final : public MemoizedPredicate {
     auto listed = [&](ValueId element) { return Admits(pool, element); };
     switch (mode_) {
       case Mode::kContainsAny:
+      case Mode::kAdmitsAny:
         return std::any_of(elements.begin(), elements.end(), listed);
       case Mode::kAllIn:
         return std::all_of(elements.begin(), elements.end(), listed);
@@ -373,7 +383,21 @@ class ListPredicate final : public MemoizedPredicate {
                                   [&](const IpRange& allowed) { return allowed.Contains(*range); });
     }
     if (patterns_) return SetMatches(*patterns_, pool.String(element));
-    return values_.contains(std::string(pool.String(element)));
+    const std::string_view text = pool.String(element);
+    if (values_.contains(std::string(text))) return true;
+    return mode_ == Mode::kAdmitsAny && text.starts_with('/') && RegexAdmitsAny(text.substr(1));
+  }
+
+  // A name field's regular expression (PostgreSQL 16+: a token that starts with '/'), which the
+  // server searches for in a name, unanchored. PostgreSQL's regular expressions are not RE2's:
+  // one RE2 cannot read (a back-reference, a lookahead) may match anything, and is taken to.
+  bool RegexAdmitsAny(std::string_view pattern) const {
+    RE2::Options options;
+    options.set_log_errors(false);
+    const RE2 regex(pattern, options);
+    if (!regex.ok()) return true;
+    return std::any_of(values_.begin(), values_.end(),
+                       [&](const std::string& value) { return RE2::PartialMatch(value, regex); });
   }
 
   Mode mode_;
@@ -449,6 +473,11 @@ PredicatePtr MakeRangeOverlaps(size_t field, std::vector<IpRange> ranges) {
 PredicatePtr MakeListContainsAny(size_t field, std::vector<std::string> values) {
   return std::make_unique<ListPredicate>(field, ListPredicate::Mode::kContainsAny,
                                          std::move(values), nullptr);
+}
+
+PredicatePtr MakeListAdmitsAny(size_t field, std::vector<std::string> values) {
+  return std::make_unique<ListPredicate>(field, ListPredicate::Mode::kAdmitsAny, std::move(values),
+                                         nullptr);
 }
 
 PredicatePtr MakeListAllIn(size_t field, std::vector<std::string> values) {

@@ -46,6 +46,9 @@ PredicatePtr MakeRangeOverlaps(size_t field, std::vector<IpRange> ranges);
 // of the values), any_matches (some element matches a pattern), all_match (every element
 // matches a pattern), empty.
 PredicatePtr MakeListContainsAny(size_t field, std::vector<std::string> values);
+// A pg_hba.conf name field admits one of `values`: it names it, or holds a regular expression
+// (/...) that finds it (one RE2 cannot read is taken to).
+PredicatePtr MakeListAdmitsAny(size_t field, std::vector<std::string> values);
 PredicatePtr MakeListAllIn(size_t field, std::vector<std::string> values);
 PredicatePtr MakeListAnyMatches(size_t field, std::unique_ptr<RE2::Set> patterns);
 PredicatePtr MakeListAllMatch(size_t field, std::unique_ptr<RE2::Set> patterns);

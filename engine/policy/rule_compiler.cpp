@@ -303,8 +303,8 @@ class RuleCompiler {
       case FieldType::kRange:
         return {"within", "overlaps", "present", "absent"};
       case FieldType::kStringList:
-        return {"contains",   "contains_any", "all_in",  "any_matches", "all_match",
-                "all_within", "empty",        "present", "absent"};
+        return {"contains",  "contains_any", "admits_any", "all_in",  "any_matches",
+                "all_match", "all_within",   "empty",      "present", "absent"};
     }
     return {};
   }
@@ -488,6 +488,7 @@ class RuleCompiler {
             op == "contains" ? std::vector<std::string>{std::get<std::string>(*value)}
                              : std::get<std::vector<std::string>>(*value);
         if (op == "all_in") return MakeListAllIn(field, std::move(values));
+        if (op == "admits_any") return MakeListAdmitsAny(field, std::move(values));
         return MakeListContainsAny(field, std::move(values));
       }
     }

@@ -180,6 +180,12 @@ TEST_F(BaselineTest, ABaselineThatIsNotAReportIsAnError) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("bogus.json: not a pgward JSON report"), std::string::npos)
       << result.err;
+  // A report cut short: where it stops being JSON.
+  const std::string cut = (directory_ / "cut.json").string();
+  std::ofstream(cut) << "{\n  \"findings\": [\n    {\"rule_id\": \"PGW";
+  const auto truncated = RunPgward({"scan", "--hba", hba_, "--baseline", cut});
+  EXPECT_EQ(truncated.exit_code, 2);
+  EXPECT_NE(truncated.err.find("cut.json:3:20: not JSON"), std::string::npos) << truncated.err;
   const auto alone = RunPgward({"scan", "--hba", hba_, "--fail-on-new"});
   EXPECT_EQ(alone.exit_code, 2);
   EXPECT_NE(alone.err.find("--fail-on-new needs a baseline"), std::string::npos) << alone.err;
@@ -213,6 +219,34 @@ TEST_F(BaselineTest, TheFileBeforeTheChangeIsTheBaselineOfAPreMergeScan) {
   Scan(kPairs + "trust-removed/head/pg_hba.conf",
        {"--base-hba", kPairs + "trust-removed/base/pg_hba.conf", "--fail-on-new"}, &exit_code);
   EXPECT_EQ(exit_code, 0);
+}
+
+// A change that lets plaintext in from further keeps the finding's fingerprint (the ranges are
+// volatile) but makes it worse: --fail-on-new fails on it, and a change that narrows it does not.
+TEST_F(BaselineTest, PlaintextLetInFromFurtherIsWorse) {
+  const std::string narrow = (directory_ / "narrow.conf").string();
+  const std::string wide = (directory_ / "wide.conf").string();
+  std::ofstream(narrow) << "hostnossl all all 0.0.0.0/1 reject\n"
+                           "hostnossl all all ::/0 reject\n"
+                           "hostssl all all 0.0.0.0/0 scram-sha-256\n"
+                           "host app app 0.0.0.0/0 scram-sha-256\n";
+  std::ofstream(wide) << "hostnossl all all ::/0 reject\n"
+                         "hostssl all all 0.0.0.0/0 scram-sha-256\n"
+                         "host app app 0.0.0.0/0 scram-sha-256\n";
+  int exit_code = -1;
+  const json widened = Scan(wide, {"--base-hba", narrow, "--fail-on-new"}, &exit_code);
+  EXPECT_EQ(exit_code, 1);
+  std::map<std::string, std::string> states;
+  for (const json& finding : widened["findings"]) {
+    states[finding["rule_id"].get<std::string>()] = finding["baseline_state"];
+  }
+  EXPECT_EQ(states["PGW-COV-001"], "worsened") << widened["findings"].dump();
+  const json narrowed = Scan(narrow, {"--base-hba", wide, "--fail-on-new"}, &exit_code);
+  EXPECT_EQ(exit_code, 0) << narrowed["findings"].dump();
+  const auto diff = RunPgward({"hba", "diff", wide, narrow});
+  EXPECT_EQ(diff.exit_code, 0) << diff.out;
+  const auto opened = RunPgward({"hba", "diff", narrow, wide});
+  EXPECT_EQ(opened.exit_code, 1) << opened.out;
 }
 
 // Pre-merge in a checkout: the files at a revision, what they include with them. The change is

@@ -99,6 +99,24 @@ TEST(ScanTest, ExitCodesFollowTheThresholdAndTheEvidence) {
       << missing.err;
 }
 
+// A run in which no rule had anything to check passed nothing: the policy's rules are of
+// connections and settings, the input an hba file.
+TEST(ScanTest, ARunThatCheckedNothingIsMissingEvidence) {
+  const std::string directory = ::testing::TempDir() + "/pgward-scan-nothing-checked";
+  std::filesystem::create_directories(directory);
+  std::ofstream(directory + "/pack.yaml") << "apiVersion: pgward/v1\nkind: Pack\n"
+                                             "metadata: {name: sessions, version: \"1\"}\n"
+                                             "policy: pgward:catalog.yaml\n"
+                                             "rules: [PGW-CONN-001, PGW-SRV-001]\n";
+  const auto result = RunPgward(
+      {"scan", "--policy", directory + "/pack.yaml", "--hba", kFixtures + "insecure_pg_hba.conf"});
+  EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
+  EXPECT_NE(result.err.find("no rule of the policy had anything to check in what was read: "
+                            "nothing was checked"),
+            std::string::npos)
+      << result.err;
+}
+
 // A scheduled evidence run: findings never fail it (a Kubernetes Job that exits non-zero is
 // retried), missing evidence still does.
 TEST(ScanTest, FailOnNeverLeavesFindingsToTheReportsButNotMissingEvidence) {

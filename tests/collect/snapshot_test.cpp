@@ -427,6 +427,21 @@ TEST_F(SnapshotTest, CredentialsInHbaOptionsAreMaskedWhenRead) {
       << written;
 }
 
+// A server entry with no facts and no error saying why is no evidence of a clean server.
+TEST_F(SnapshotTest, AServerWithNeitherFactsNorErrorsIsMissingEvidence) {
+  const std::string json = R"({"format": "pgward-snapshot", "format_version": 1,
+      "collector": {"name": "pgward", "version": "1"}, "collected_at": "2026-01-02T03:04:05Z",
+      "servers": [{"name": "empty", "host": "db1", "port": 5432, "version": 150018}]})";
+  FactSet facts;
+  Evidence evidence;
+  ASSERT_EQ(LoadSnapshot(Write("empty.json", json), facts, evidence), std::nullopt);
+  ASSERT_EQ(evidence.servers.size(), 1u);
+  ASSERT_EQ(evidence.servers[0].errors.size(), 1u);
+  EXPECT_EQ(evidence.servers[0].errors[0].message,
+            "the snapshot holds no facts of this server and no error saying why: nothing of it "
+            "was checked");
+}
+
 TEST_F(SnapshotTest, AFileThatFailsHalfwayAddsNothing) {
   const std::string json = R"({"format": "pgward-snapshot", "format_version": 1,
       "collector": {"name": "pgward", "version": "1"}, "collected_at": "2026-01-02T03:04:05Z",

@@ -73,7 +73,7 @@ class EntrySink : public LogEntrySink {
   explicit EntrySink(std::function<void(const LogEntry&)> on_entry)
       : on_entry_(std::move(on_entry)) {}
   std::unique_ptr<BlockScan> NewBlockScan() const override { return std::make_unique<All>(); }
-  void Merge(BlockScan&) override {}
+  void Merge(BlockScan&, std::uint64_t) override {}
   void Add(const LogEntry& entry) override { on_entry_(entry); }
 
  private:
@@ -107,7 +107,7 @@ Read ReadText(const TempDir& dir, const std::string& text, LogReadOptions option
 void Feed(LogSummarizer& summarizer, LogEntry entry) {
   const std::unique_ptr<LogEntrySink::BlockScan> scan = summarizer.NewBlockScan();
   if (scan->Keep(entry)) summarizer.Add(entry);
-  summarizer.Merge(*scan);
+  summarizer.Merge(*scan, 0);
 }
 
 // ---- log_line_prefix ---------------------------------------------------------------------
@@ -922,6 +922,35 @@ TEST(ClientWrittenLinesTest, ATlsClaimAfterANameStandsWhenNoLaterLineShowsTheNam
   EXPECT_EQ(twice.connections.unknown_transport, 1u);
 }
 
+// The prefix changed partway through a file: the lines after it are no entries, and those that
+// read like connection messages are sessions the summary would not count. An error naming the
+// first, not a summary of half the log; a line of another program's stderr is no such line.
+TEST(LogFactsTest, ALineThatReadsLikeAConnectionMessageButIsNoEntryIsAnError) {
+  TempDir dir;
+  const std::string good =
+      "2026-01-01 10:00:01.000 UTC [101] LOG:  connection received: host=10.0.0.6 port=5001\n"
+      "archive command output: copied 000000010000000000000001\n";
+  const ServerLogsRead clean =
+      SummarizeServerLogs({dir.Write("clean.log", good).string()},
+                          {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, {});
+  EXPECT_FALSE(clean.error) << *clean.error;
+  const std::string changed =
+      good +
+      "2026-01-01 10:05:00 UTC [200]: [1-1] user=,db= LOG:  connection received: host=10.0.0.5 "
+      "port=5000\n"
+      "2026-01-01 10:05:00 UTC [200]: [2-1] user=app,db=app LOG:  connection authorized: "
+      "user=app database=app application_name=psql\n";
+  const std::string path = dir.Write("changed.log", changed).string();
+  const ServerLogsRead read = SummarizeServerLogs(
+      {path}, {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, {});
+  ASSERT_TRUE(read.error);
+  EXPECT_EQ(*read.error, "server log " + path +
+                             ":3: this line reads like a connection or reload message but is no "
+                             "stderr entry (nor are 1 more): the sessions it and its like tell of "
+                             "are not counted (was log_line_prefix changed, or a format other "
+                             "than the one given?)");
+}
+
 LogSummary SummarizeText(const TempDir& dir, const std::string& text, const std::string& prefix) {
   const ServerLogsRead read =
       SummarizeServerLogs({dir.Write("server.log", text).string()},
@@ -1315,8 +1344,15 @@ TEST(ReloadFailureTest, WhereTheFormatCannotSayThePostmasterAReloadLeavesItUnkno
     return note.find("text a client chooses") != std::string::npos;
   })) << ::testing::PrintToString(summary.notes);
   EXPECT_EQ(SslStatus(debian + InDebianPrefix(kTypedReload), kDebianPrefix), "unknown");
-  // PostgreSQL 15's default prefix writes no name, but says no process either.
-  EXPECT_EQ(SslStatus(debian + InDebianPrefix(kTypedReload), "%m [%p] "), "unknown");
+  // Read with PostgreSQL 15's default prefix, the lines Debian's writes a user and database in
+  // are no entries, and reload messages among them leave the summary incomplete: an error.
+  const std::string path = dir.Write("default.log", debian + InDebianPrefix(kTypedReload)).string();
+  const ServerLogsRead read =
+      SummarizeServerLogs({path}, {.format = std::nullopt, .line_prefix = "%m [%p] "}, {});
+  ASSERT_TRUE(read.error);
+  EXPECT_NE(read.error->find("reads like a connection or reload message but is no stderr entry"),
+            std::string::npos)
+      << *read.error;
 }
 
 // Lines a client can write that read like the postmaster's reload or start: none applies a

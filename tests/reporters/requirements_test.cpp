@@ -15,9 +15,11 @@
 namespace pgward {
 namespace {
 
-RuleInfo Rule(const std::string& id, std::vector<std::string> requirements) {
+RuleInfo Rule(const std::string& id, std::vector<std::string> requirements,
+              const std::string& target = "server") {
   RuleInfo rule;
   rule.id = id;
+  rule.target = target;
   rule.compliance["pci-dss-4.0.1"] = std::move(requirements);
   rule.compliance["cis-postgresql-16"] = {"6.8"};
   return rule;
@@ -32,11 +34,32 @@ Finding FindingOf(const std::string& rule, FindingStatus status) {
   return finding;
 }
 
+// An hba file's checks passing say nothing of what a requirement's rules of servers check (TLS
+// settings, sessions, certificates): a run that read no server satisfies only requirements all
+// of whose rules are of files.
+TEST(RequirementsTest, ARunWithoutServersSatisfiesOnlyRequirementsOfFiles) {
+  ScanReport report;
+  report.rules = {Rule("R-COVERAGE", {"4.2.1", "1.2.6"}, "hba_rule"),
+                  Rule("R-TLS", {"4.2.1"}, "connection"), Rule("R-LOG", {"1.2.6"}, "log_session")};
+  report.checks.push_back({"R-COVERAGE", "pg_hba.conf", 3, 0, 0});
+  std::map<std::string, const RequirementResult*> judged;
+  const std::vector<RequirementResult> results = JudgeRequirements(report, "pci-dss-4.0.1", {});
+  for (const RequirementResult& result : results) judged[result.id] = &result;
+  EXPECT_EQ(judged["4.2.1"]->verdict, RequirementVerdict::kNotAssessed);
+  EXPECT_EQ(judged["4.2.1"]->reason,
+            "the run read no server: 1 of its 2 rules check what only a server shows; the "
+            "others' checks passed (1)");
+  EXPECT_EQ(judged["1.2.6"]->verdict, RequirementVerdict::kSatisfied);
+}
+
 TEST(RequirementsTest, AFailureFailsARequirementAWaiverDoesNotMissingEvidenceIsNotAPass) {
   ScanReport report;
   report.rules = {Rule("R-FAIL", {"4.2.1"}), Rule("R-PASS", {"4.2.1", "8.3.2"}),
                   Rule("R-WAIVED", {"8.3.2"}), Rule("R-ERROR", {"2.2.7"}),
                   Rule("R-IDLE", {"10.2.1"})};
+  ServerInfo db1;
+  db1.name = "db1";
+  report.servers.push_back(db1);
   for (const char* rule : {"R-FAIL", "R-PASS", "R-WAIVED", "R-ERROR"}) {
     report.checks.push_back({rule, "db1", 1, 0, 0});
   }
