@@ -1,10 +1,12 @@
 #include "reporters/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +16,59 @@
 
 namespace pgward::reporters {
 namespace {
+
+// The temporary files being written, removed when a signal ends the run (a CI job's timeout
+// sends SIGTERM, a user SIGINT) or an exception leaves WriteFileAtomically: a report of
+// gigabytes must not stay behind under a dot name. The handler reads only these fixed slots,
+// never memory a writer frees; a dozen reports are written at once at most.
+enum : int { kSlotFree, kSlotFilling, kSlotReady };
+struct TemporarySlot {
+  std::atomic<int> state{kSlotFree};
+  char path[4096];
+};
+TemporarySlot temporary_slots[16];
+constexpr std::size_t kNoSlot = ~std::size_t{0};
+
+// Async-signal-safe: unlink, then the default action, which ends the process.
+void RemoveTemporariesAndDie(int signal) {
+  for (TemporarySlot& slot : temporary_slots) {
+    if (slot.state.load(std::memory_order_acquire) == kSlotReady) unlink(slot.path);
+  }
+  ::signal(signal, SIG_DFL);
+  raise(signal);
+}
+
+// Only where the signal would end the process: a disposition set by whoever started pgward
+// (SIG_IGN under nohup) stays.
+void InstallSignalHandlers() {
+  for (const int signal : {SIGTERM, SIGINT, SIGHUP}) {
+    struct sigaction current {};
+    if (sigaction(signal, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) continue;
+    struct sigaction removing {};
+    removing.sa_handler = RemoveTemporariesAndDie;
+    sigemptyset(&removing.sa_mask);
+    sigaction(signal, &removing, nullptr);
+  }
+}
+
+// The slot that now holds `path`, or kNoSlot (all taken, or a path too long: left as before).
+std::size_t AddTemporary(const std::string& path) {
+  static std::once_flag installed;
+  std::call_once(installed, InstallSignalHandlers);
+  if (path.size() >= sizeof(TemporarySlot::path)) return kNoSlot;
+  for (std::size_t i = 0; i < std::size(temporary_slots); ++i) {
+    int free = kSlotFree;
+    if (!temporary_slots[i].state.compare_exchange_strong(free, kSlotFilling)) continue;
+    std::memcpy(temporary_slots[i].path, path.c_str(), path.size() + 1);
+    temporary_slots[i].state.store(kSlotReady, std::memory_order_release);
+    return i;
+  }
+  return kNoSlot;
+}
+
+void RemoveTemporary(std::size_t slot) {
+  if (slot != kNoSlot) temporary_slots[slot].state.store(kSlotFree, std::memory_order_release);
+}
 
 // An output stream buffer over a file descriptor that remembers why a write failed.
 class FdBuffer final : public RewindableBuffer {
@@ -180,11 +235,20 @@ std::optional<std::string> WriteFileAtomically(
   std::string temporary = (directory / ("." + path.filename().string() + ".XXXXXX")).string();
   const int fd = mkstemp(temporary.data());
   if (fd < 0) return Describe("create a temporary file for", path, errno);
+  // Removed on every way out but the rename: a failure, an exception, a signal.
+  struct Pending {
+    const std::string& name;
+    std::size_t slot = AddTemporary(name);
+    bool kept = false;
+    ~Pending() {
+      RemoveTemporary(slot);
+      if (!kept) unlink(name.c_str());
+    }
+  } pending{temporary};
 
   auto fail = [&](const std::string& action) {
     const int error = errno;
     close(fd);
-    unlink(temporary.c_str());
     return Describe(action, path, error);
   };
 
@@ -201,17 +265,15 @@ std::optional<std::string> WriteFileAtomically(
   // mkstemp creates 0600; reports are meant to be shared like any file the user creates.
   if (fchmod(fd, 0666 & ~Umask()) != 0) return fail("set permissions of");
   if (durability == Durability::kSynced && fsync(fd) != 0) return fail("flush");
-  if (close(fd) != 0) {
-    const int error = errno;
-    unlink(temporary.c_str());
-    return Describe("close", path, error);
-  }
-  if (const std::optional<ReplaceError> failed = Replace(temporary, path, durability)) {
+  if (close(fd) != 0) return Describe("close", path, errno);
+  const std::optional<ReplaceError> failed = Replace(temporary, path, durability);
+  // Renamed, or holding the old file: the temporary name is no longer the new file's.
+  pending.kept = !failed || failed->old_file_left;
+  if (failed) {
     if (failed->old_file_left) {
       return "wrote " + path.string() + ", but what it replaced is left as " + temporary + ": " +
              std::strerror(failed->error);
     }
-    unlink(temporary.c_str());
     return Describe("write", path, failed->error);
   }
   // A synced file's new name reaches the disk too: until its directory is flushed, a crash could

@@ -465,6 +465,31 @@ TEST_F(HostileTest, ReportsGoOnlyToRegularFilesThatAreNotInputs) {
       << stdout_full.err;
 }
 
+// A CI job's timeout sends SIGTERM while a report of a large file is being written: its
+// temporary file (a dot name beside the report, gigabytes for a hostile input) goes with the run.
+TEST_F(HostileTest, AReportBeingWrittenWhenTheRunIsKilledLeavesNothingBehind) {
+  std::string big;
+  for (int i = 0; i < 100000; ++i) {
+    big += "host all u" + std::to_string(i) + " 10." + std::to_string(i % 250) + ".0.0/16 md5\n";
+  }
+  Write("checkout/db/pg_hba.conf", big);
+  // Killed as soon as a temporary report appears; the loop gives up if the run ends first.
+  const std::string script =
+      "'" + std::string(PGWARD_BINARY) +
+      "' scan --hba db/pg_hba.conf --max-file-bytes 64M --format json,sarif,junit,text "
+      "--output-dir out >/dev/null 2>&1 & pid=$!\n"
+      "while kill -0 $pid 2>/dev/null; do\n"
+      "  if ls out/.pgward.* >/dev/null 2>&1; then kill -TERM $pid; echo killed; break; fi\n"
+      "done\n"
+      "wait $pid; echo \"exit $?\"; ls -A out\n";
+  CommandOptions options;
+  options.cwd = Path("checkout");
+  options.timeout_seconds = kWatchdogSeconds;
+  const CommandResult result = RunCommand({"/bin/sh", "-c", script}, options);
+  ASSERT_NE(result.out.find("killed\nexit 143\n"), std::string::npos) << result.out;
+  EXPECT_EQ(result.out.find(".pgward."), std::string::npos) << result.out;
+}
+
 TEST_F(HostileTest, FlagsAreCheckedWhereTheyAreParsed) {
   Write("checkout/db/pg_hba.conf", "local all all peer\n");
   struct Case {
