@@ -123,6 +123,12 @@ std::optional<std::string> ImportAuditCsv(const std::string& path, FactSet& fact
     for (size_t i = 0; i < record.size(); ++i) {
       if (columns[i] >= 0) row[columns[i]] = record[i];
     }
+    // Empty is SQL NULL (a session hidden from the role); anything else must be a boolean, or
+    // the row would count as hidden.
+    if (row[kSsl] && !ParseBool(row[kSsl])) {
+      return "line " + std::to_string(line) + ": ssl is \"" + *row[kSsl] +
+             "\", not t, f, true or false";
+    }
     // Background workers, autovacuum and the like serve no client: sessions are the client
     // backends and replication senders.
     if (row[kBackendType] && row[kBackendType] != "client backend" &&

@@ -14,7 +14,6 @@
 #include "engine/model/fact_format.h"
 
 namespace pgward::collect {
-namespace {
 
 std::optional<bool> ParseBool(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
@@ -22,6 +21,8 @@ std::optional<bool> ParseBool(const std::optional<std::string>& text) {
   if (*text == "f" || *text == "false" || *text == "off") return false;
   return std::nullopt;
 }
+
+namespace {
 
 std::optional<std::int64_t> ParseInteger(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;

@@ -22,6 +22,10 @@ namespace pgward::collect {
 // One result row as libpq or psql --csv gives it: text, SQL NULL as nullopt.
 using Row = std::vector<std::optional<std::string>>;
 
+// A boolean as PostgreSQL prints one (t, f; true, false and on, off from settings); nullopt for
+// SQL NULL and any other text.
+std::optional<bool> ParseBool(const std::optional<std::string>& text);
+
 // The TLS state of pgward's own connection.
 struct ScannerConnection {
   std::string host;

@@ -575,6 +575,14 @@ TEST_F(SnapshotTest, CsvRowsHiddenFromTheExportingRoleAreErrors) {
 
   const std::string bad = Write("bad.csv", "pid,usename\n1,app\n");
   EXPECT_NE(LoadSnapshot(bad, facts, evidence), std::nullopt);
+  // A value that is no boolean is no hidden session: an error at its line.
+  const std::string maybe =
+      Write("maybe.csv",
+            "server,pid,usename,client_addr,ssl\nc,4,app,10.0.0.2,t\nc,5,app,10.0.0.3,maybe\n");
+  const std::optional<std::string> error = LoadSnapshot(maybe, facts, evidence);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("line 3: ssl is \"maybe\", not t, f, true or false"), std::string::npos)
+      << *error;
 }
 
 TEST_F(SnapshotTest, InventoryTargetsDefaultsOverridesAndTags) {
