@@ -13,6 +13,7 @@
 #include <mutex>
 #include <ostream>
 #include <streambuf>
+#include <utility>
 
 namespace pgward::reporters {
 namespace {
@@ -235,20 +236,23 @@ std::optional<std::string> WriteFileAtomically(
   std::string temporary = (directory / ("." + path.filename().string() + ".XXXXXX")).string();
   const int fd = mkstemp(temporary.data());
   if (fd < 0) return Describe("create a temporary file for", path, errno);
-  // Removed on every way out but the rename: a failure, an exception, a signal.
+  // Closed, and removed, on every way out but the rename: a failure, an exception, a signal.
   struct Pending {
     const std::string& name;
+    int fd;
     std::size_t slot = AddTemporary(name);
     bool kept = false;
+    int Close() { return close(std::exchange(fd, -1)); }
     ~Pending() {
+      if (fd >= 0) close(fd);
       RemoveTemporary(slot);
       if (!kept) unlink(name.c_str());
     }
-  } pending{temporary};
+  } pending{temporary, fd};
 
   auto fail = [&](const std::string& action) {
     const int error = errno;
-    close(fd);
+    pending.Close();
     return Describe(action, path, error);
   };
 
@@ -265,7 +269,7 @@ std::optional<std::string> WriteFileAtomically(
   // mkstemp creates 0600; reports are meant to be shared like any file the user creates.
   if (fchmod(fd, 0666 & ~Umask()) != 0) return fail("set permissions of");
   if (durability == Durability::kSynced && fsync(fd) != 0) return fail("flush");
-  if (close(fd) != 0) return Describe("close", path, errno);
+  if (pending.Close() != 0) return Describe("close", path, errno);
   const std::optional<ReplaceError> failed = Replace(temporary, path, durability);
   // Renamed, or holding the old file: the temporary name is no longer the new file's.
   pending.kept = !failed || failed->old_file_left;

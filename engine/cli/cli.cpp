@@ -106,7 +106,8 @@ void AddHbaAccessOptions(CLI::App& command, hba::FileAccess& access) {
   command
       .add_option("--include-root", access.include_root,
                   "Directory every file an hba file names (include, include_dir, @file) must lie "
-                  "in, symlinks followed; others are refused (default: the hba file's directory; "
+                  "in, symlinks followed; others are refused (default: the hba file's directory, "
+                  "and for an inventory's hba_file, ident_file and server_logs the inventory's; "
                   "'/' reads what the server would)")
       ->check(CLI::ExistingDirectory);
   command.add_option_function<std::vector<std::string>>(

@@ -127,7 +127,7 @@ std::optional<std::string> ImportAuditCsv(const std::string& path, FactSet& fact
     // the row would count as hidden.
     if (row[kSsl] && !ParseBool(row[kSsl])) {
       return "line " + std::to_string(line) + ": ssl is \"" + *row[kSsl] +
-             "\", not t, f, true or false";
+             "\", not a boolean (t or f)";
     }
     // Background workers, autovacuum and the like serve no client: sessions are the client
     // backends and replication senders.

@@ -63,22 +63,20 @@ struct Session {
 };
 
 // libpq ends a URI's user and password at its first '@': a password holding an unencoded '@'
-// leaves the rest of itself in the host (postgresql://u:p@ss@db/x connects to "ss@db"), where
-// names and libpq's own errors would print it. Such a target is refused before it connects.
-bool MisreadsUriPassword(const PQconninfoOption* options) {
-  for (const PQconninfoOption* option = options; option->keyword; ++option) {
-    const std::string_view keyword = option->keyword;
-    if ((keyword == "host" || keyword == "hostaddr" || keyword == "port") && option->val &&
-        std::string_view(option->val).find('@') != std::string_view::npos) {
-      return true;
-    }
-  }
-  return false;
+// leaves the rest of itself in the host (postgresql://u:p@ss@db/x connects to "ss@db"), or, past
+// a '/', in the database name, where names and libpq's own errors would print it. A URI with a
+// second '@' before its query is refused before it connects (an '@' of a database name is
+// written %40 like a password's).
+bool MisreadsUriPassword(std::string_view dsn) {
+  if (!dsn.starts_with("postgresql://") && !dsn.starts_with("postgres://")) return false;
+  const std::string_view before_query = dsn.substr(0, dsn.find('?'));
+  return std::count(before_query.begin(), before_query.end(), '@') > 1;
 }
 
 constexpr char kMisreadUriPassword[] =
-    "invalid connection string: its host holds an '@', which libpq reads when a URI's password "
-    "holds one: write it as %40 (the target was not connected, its text is not shown)";
+    "invalid connection string: its URI holds a second '@', which libpq reads as the end of the "
+    "password: write an '@' of a password or database name as %40 (the target was not "
+    "connected, its text is not shown)";
 
 // libpq quotes the part of a connection string it cannot parse, which can be a password (a
 // bare `secret` is 'missing "=" after "secret"'): those fragments are masked. Option names
@@ -330,9 +328,8 @@ class Collector {
         PQfreemem(error);
         return session;
       }
-      const bool misread = MisreadsUriPassword(parsed);
       PQconninfoFree(parsed);
-      if (misread) {
+      if (MisreadsUriPassword(target.dsn)) {
         session.failure = kMisreadUriPassword;
         return session;
       }
@@ -896,7 +893,7 @@ std::optional<std::string> NameForDsn(const std::string& dsn) {
   PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
   PQfreemem(error);
   if (options == nullptr) return std::nullopt;
-  if (MisreadsUriPassword(options)) {
+  if (MisreadsUriPassword(dsn)) {
     PQconninfoFree(options);
     return std::nullopt;
   }

@@ -335,6 +335,8 @@ std::variant<ScanReport, std::string> ReadJsonReport(const std::string& path) {
   json document;
   try {
     document = json::parse(file.contents);
+  } catch (const json::out_of_range&) {
+    return path + ": not a pgward JSON report: a number too large to read";  // 1e999
   } catch (const json::parse_error& error) {
     // Where it stops being JSON (a report cut short ends at its last byte), as file:line:column.
     const std::string_view read(file.contents.data(),
@@ -344,6 +346,8 @@ std::variant<ScanReport, std::string> ReadJsonReport(const std::string& path) {
         line_start == std::string_view::npos ? read.size() : read.size() - line_start - 1;
     return path + ":" + std::to_string(std::count(read.begin(), read.end(), '\n') + 1) + ":" +
            std::to_string(std::max<std::size_t>(column, 1)) + ": not JSON";
+  } catch (const json::exception&) {
+    return path + ": not JSON";
   }
   try {
     return ReadDocument(Member(document, ""));

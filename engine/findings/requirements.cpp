@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "engine/model/fact_schema.h"
+
 namespace pgward {
 namespace {
 
@@ -40,10 +42,12 @@ std::vector<std::string> RequiredEvidence(std::string_view framework) {
   return {};
 }
 
-// Fact types a server gives (live, a snapshot, its TLS probe), not a file or a log: a run that
-// read no server had nothing to check them on, which is not their passing.
+// Fact types a server gives (live, a snapshot, its TLS probe), not a file or a log: those about
+// a server by their target field. A run that read no server had nothing to check them on, which
+// is not their passing.
 bool OnlyAServerShows(std::string_view target) {
-  return target != "hba_rule" && target != "hba_access" && !target.starts_with("log_");
+  const FactTypeSpec* type = FindFactType(target);
+  return type != nullptr && type->target_field == "server";
 }
 
 std::vector<RequirementResult> JudgeRequirements(const ScanReport& report,

@@ -769,9 +769,11 @@ void FirstMatches(const SweepSpec& spec, const SweepInput& input, AccessMap& map
   const SpaceSet& spaces = spec.spaces;
   const bool plaintext = spec.plaintext;
   CoverageIndex index(spaces);
-  // Plaintext-applicable reject records, wherever they are.
+  // Plaintext-applicable reject records, wherever they are; those whose addresses are not known
+  // here by what they name ("samenet", a host name), which refuse a record naming the same.
   std::optional<CoverageIndex> rejects;
   if (plaintext) rejects.emplace(kPlaintextSpaces);
+  std::map<std::string, CoverageIndex> symbolic_rejects;
   sweep.reached.resize(map.records.size());
   // A target is mostly reached in one span or not at all: room for one span per target, so that
   // a large file's reach is not copied into fresh memory each time the vector doubles.
@@ -820,11 +822,14 @@ void FirstMatches(const SweepSpec& spec, const SweepInput& input, AccessMap& map
         sweep.shadowers.emplace_back(r, static_cast<std::uint32_t>(shadower));
       }
     }
+    const bool rejecting =
+        plaintext && input.file.rules[map.records[r].rule_index].method == AuthMethod::kReject;
     if (coverage.definite) {
       index.Add(coverage, pairs, r);
-      if (plaintext && input.file.rules[map.records[r].rule_index].method == AuthMethod::kReject) {
-        rejects->Add(coverage, pairs, r);
-      }
+      if (rejecting) rejects->Add(coverage, pairs, r);
+    } else if (rejecting) {
+      symbolic_rejects.try_emplace(coverage.label, kPlaintextSpaces)
+          .first->second.Add(coverage, pairs, r);
     }
   }
   if (!plaintext) return;
@@ -839,8 +844,11 @@ void FirstMatches(const SweepSpec& spec, const SweepInput& input, AccessMap& map
       const Target as_plaintext{SpaceOf(ConnectionKind::kTcpPlaintext, FamilyOf(target.space)),
                                 target.span};
       if (!record.definite_address) {
+        const auto same = symbolic_rejects.find(record.symbolic_label);
         record.plaintext_not_rejected_symbolic |=
-            !rejects->FullyCovered(as_plaintext, input.pairs[r]);
+            !rejects->FullyCovered(as_plaintext, input.pairs[r]) &&
+            (same == symbolic_rejects.end() ||
+             !same->second.FullyCovered(as_plaintext, input.pairs[r]));
         continue;
       }
       for (const Span& span :

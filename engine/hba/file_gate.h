@@ -46,6 +46,8 @@ class FileGate {
   Opened AdmitDirectory(const std::string& path);
   // Whether `path` (after --path-map) lies under the include root; nothing is opened.
   bool Admits(const std::string& path) const;
+  // Why `path` is not admitted, for its error.
+  std::string Refusal(const std::string& path) const;
 
   // Counts `count` more bytes of the file being read, `file_bytes` of it read so far. False
   // (and input_error) past a limit.
@@ -59,7 +61,6 @@ class FileGate {
  private:
   std::string Map(const std::string& path) const;
   bool Confined(const std::string& mapped) const;
-  std::string Refusal(const std::string& path) const;
   bool CountOpen();
   void Stop(std::string message);
 

@@ -38,7 +38,8 @@ std::string_view SymbolicKindName(SymbolicAddressKind kind) {
 }  // namespace
 
 std::string TokenText(const Token& token) {
-  if (token.quoted && !token.regex && LooksLikeKeyword(token.text)) {
+  if (!token.regex && ((token.quoted && LooksLikeKeyword(token.text)) ||
+                       std::string_view(token.text).starts_with('/'))) {
     return "\"" + token.text + "\"";
   }
   return token.text;

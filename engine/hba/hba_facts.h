@@ -38,7 +38,8 @@ void AddHbaRuleFacts(const HbaFile& file, const AccessMap& access, const HbaCont
 void AddHbaRuleFacts(const HbaFile& file, const HbaContext& context, FactSet& facts);
 
 // The text of a database or user token in facts and reports: keywords bare, names quoted to
-// avoid a keyword in double quotes ("all"), regular expressions with their leading slash.
+// avoid a keyword in double quotes ("all"), regular expressions with their leading slash, and a
+// name that begins with a slash where it is none (before PostgreSQL 16) in double quotes.
 std::string TokenText(const Token& token);
 
 }  // namespace pgward::hba

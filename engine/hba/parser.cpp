@@ -1017,6 +1017,12 @@ std::string RefusalMessage(const RefusedReference& refused) {
          "\", outside the include root; its rules are not checked (see --include-root)";
 }
 
+std::optional<std::string> RefusedByIncludeRoot(const FileAccess& access, const std::string& path) {
+  const internal::FileGate gate(access, path);
+  if (gate.Admits(path)) return std::nullopt;
+  return gate.Refusal(path);
+}
+
 HbaFile ParseHbaFile(const std::string& path, const ParseOptions& options) {
   return ParseRecords(path, options, [&](const internal::AuthFileReader& reader) {
     return internal::ReadAuthFile(path, reader);

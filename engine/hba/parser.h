@@ -121,4 +121,9 @@ std::optional<std::string> UnreadableReason(const HbaFile& file);
 // "FILE:LINE: refused to read ...": the evidence a refused reference leaves missing.
 std::string RefusalMessage(const RefusedReference& refused);
 
+// Why another file a confined input names (an inventory's server log) is refused: it lies outside
+// `access`'s include root (which must be set), as written or after symlinks; nullopt when not.
+// Nothing is opened.
+std::optional<std::string> RefusedByIncludeRoot(const FileAccess& access, const std::string& path);
+
 }  // namespace pgward::hba

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "engine/core/byte_words.h"
+#include "engine/logs/line_prefix.h"
 #include "engine/model/fact_format.h"
 
 namespace pgward::logs {
@@ -1379,8 +1380,16 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
     }
     if (newest != nullptr) summarizer.ResumeReloads(newest->outdated_configurations, newest_file);
   }
+  // A prefix that writes a name a client chooses (%u, %d: newlines and all) lets any client that
+  // reaches the server write a line that is no entry and reads like a connection message: there
+  // such lines are noted, or any client could stop every run; elsewhere they are an error.
+  const bool client_writes_lines = LinePrefix(read_options.line_prefix).writes_client_text();
+  std::vector<std::string> unread_notes;
   for (const std::string& file : files) {
     summarizer.NewFile();
+    // Read from the start, or from where the last run stopped: line numbers count from there.
+    const std::optional<FileIdentity> identity = resume ? IdentityOf(file) : std::nullopt;
+    const bool resumed = identity && resume->Find(*identity) != nullptr;
     const LogReadResult read = ReadServerLog(file, read_options, summarizer, resume, reached);
     if (read.error) return {{}, read.error};
     if (read.lines > 0 && read.unparsed_lines == read.lines) {
@@ -1389,15 +1398,26 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
                   " lines is a " + LogFormatName(read.format) +
                   " entry (a log_line_prefix or format other than the one given?)"};
     }
-    if (const std::optional<std::uint64_t> line = summarizer.first_unread_message()) {
+    if (const std::optional<std::uint64_t> line = summarizer.first_unread_message();
+        line && read.format == LogFormat::kStderr) {
       const std::uint64_t more = summarizer.unread_messages() - 1;
-      return {{},
-              "server log " + file + ":" + std::to_string(*line) +
-                  ": this line reads like a connection or reload message but is no " +
-                  LogFormatName(read.format) + " entry" +
-                  (more > 0 ? " (nor are " + std::to_string(more) + " more)" : "") +
-                  ": the sessions it and its like tell of are not counted (was log_line_prefix "
-                  "changed, or a format other than the one given?)"};
+      const std::string where =
+          resumed ? "server log " + file + ", line " + std::to_string(*line) +
+                        " of what this run read of it (from where the last run stopped)"
+                  : "server log " + file + ":" + std::to_string(*line);
+      const std::string lines =
+          "this line reads like a connection or reload message but is no stderr entry" +
+          (more > 0 ? " (nor are " + std::to_string(more) + " more)" : std::string());
+      if (client_writes_lines) {
+        unread_notes.push_back(where + ": " + lines +
+                               ": a client can write such lines where log_line_prefix writes "
+                               "its names, or the prefix changed; they are not counted");
+      } else {
+        return {{},
+                where + ": " + lines +
+                    ": the sessions it and its like tell of are not counted (was "
+                    "log_line_prefix changed, or a format other than the one given?)"};
+      }
     }
     summarizer.SetFormat(read.format);
     summarizer.AddLines(read.lines, read.unparsed_lines);
@@ -1416,7 +1436,9 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
       reached->Set(*identity, std::move(position));
     }
   }
-  return {summarizer.Finish(), std::nullopt};
+  LogSummary summary = summarizer.Finish();
+  summary.notes.insert(summary.notes.end(), unread_notes.begin(), unread_notes.end());
+  return {std::move(summary), std::nullopt};
 }
 
 }  // namespace pgward::logs

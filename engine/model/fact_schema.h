@@ -242,7 +242,8 @@ inline constexpr FieldSpec kHbaRuleFields[] = {
     {"type", kString, "local, host, hostssl, hostnossl, hostgssenc or hostnogssenc"},
     {"databases", kStringList,
      "database field: keywords bare (all, sameuser, replication), names that were quoted to "
-     "avoid a keyword in double quotes (\"all\"), regular expressions with their /"},
+     "avoid a keyword in double quotes (\"all\"), regular expressions with their / (before "
+     "PostgreSQL 16, where there are none, a name that begins with / is in double quotes)"},
     {"users", kStringList, "user field, written like databases (+group for memberships)"},
     {"address", kString, "address field as the view shows it; absent for local"},
     {"netmask", kString, "netmask as the view shows it"},

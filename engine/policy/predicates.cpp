@@ -396,8 +396,10 @@ class ListPredicate final : public MemoizedPredicate {
     options.set_log_errors(false);
     const RE2 regex(pattern, options);
     if (!regex.ok()) return true;
-    return std::any_of(values_.begin(), values_.end(),
-                       [&](const std::string& value) { return RE2::PartialMatch(value, regex); });
+    // Only names: a regular expression is never the keyword `all`, nor a +group membership.
+    return std::any_of(values_.begin(), values_.end(), [&](const std::string& value) {
+      return value != "all" && !value.starts_with('+') && RE2::PartialMatch(value, regex);
+    });
   }
 
   Mode mode_;

@@ -15,9 +15,19 @@ namespace pgward::scan {
 namespace {
 
 // The server's log an inventory names: its facts are the server's, the log named target:file.
-void AddTargetLogFacts(const collect::Target& target, logs::LogPositions* positions, FactSet& facts,
-                       ServerEvidence& server, std::vector<Artifact>& artifacts) {
+// Its files lie under the inventory's directory like its hba_file (InventoryFileAccess): a log
+// outside is refused, not opened, hashed or counted.
+void AddTargetLogFacts(const collect::Target& target, const hba::FileAccess& access,
+                       logs::LogPositions* positions, FactSet& facts, ServerEvidence& server,
+                       std::vector<Artifact>& artifacts) {
   if (target.server_logs.empty()) return;
+  const hba::FileAccess confined = InventoryFileAccess(target, access);
+  for (const std::string& file : target.server_logs) {
+    if (std::optional<std::string> refused = hba::RefusedByIncludeRoot(confined, file)) {
+      server.errors.push_back({target.name, "server log: " + *refused, std::nullopt});
+      return;
+    }
+  }
   const auto before = TableSizes(facts);
   logs::LogReadOptions options;
   options.line_prefix = target.log_line_prefix.value_or(logs::kDefaultLogLinePrefix);
@@ -69,8 +79,8 @@ Evidence GatherLive(const LivePlan& plan, FactSet& facts) {
   for (size_t i = 0; i < evidence.servers.size(); ++i) {
     AddServerHbaFacts(plan.collect.targets[i], collection.hba[i], plan.hba_access, facts,
                       evidence.servers[i], evidence.artifacts);
-    AddTargetLogFacts(plan.collect.targets[i], plan.log_positions, facts, evidence.servers[i],
-                      evidence.artifacts);
+    AddTargetLogFacts(plan.collect.targets[i], plan.hba_access, plan.log_positions, facts,
+                      evidence.servers[i], evidence.artifacts);
   }
   if (plan.probe) {
     ProbeServersOptions probe = *plan.probe;

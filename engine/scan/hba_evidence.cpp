@@ -110,13 +110,18 @@ HbaFileEvidence AddHbaFileFacts(const std::string& path,
   return evidence;
 }
 
+hba::FileAccess InventoryFileAccess(const collect::Target& target, const hba::FileAccess& access) {
+  hba::FileAccess confined = access;
+  if (confined.include_root.empty()) confined.include_root = target.inventory_directory;
+  return confined;
+}
+
 void AddServerHbaFacts(const collect::Target& target, const collect::ServerHbaAnswer& answer,
                        const hba::FileAccess& access, FactSet& facts, ServerEvidence& server,
                        std::vector<Artifact>& artifacts) {
   const auto before = TableSizes(facts);
   hba::ParseOptions options;
-  options.access = access;
-  if (options.access.include_root.empty()) options.access.include_root = target.inventory_directory;
+  options.access = InventoryFileAccess(target, access);
   options.pg_version = hba::PgVersionOf(answer.version);
   options.ssl_enabled = answer.ssl;
   HbaFileEvidence evidence;

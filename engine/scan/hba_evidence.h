@@ -43,6 +43,10 @@ HbaFileEvidence AddHbaFileFacts(const std::string& path,
                                 const std::string& target, const hba::ParseOptions& options,
                                 FactSet& facts);
 
+// What an inventory target's own files (hba_file, ident_file, server_logs) may make pgward read:
+// `access`, its include root the inventory's directory unless --include-root set one.
+hba::FileAccess InventoryFileAccess(const collect::Target& target, const hba::FileAccess& access);
+
 // The hba evidence of a server a live collection reached: its inventory hba_file when it has
 // one (read as that server's version and ssl setting would), else its pg_hba_file_rules rows.
 // Appends the facts, the server's errors and the files read.

@@ -186,6 +186,14 @@ TEST_F(BaselineTest, ABaselineThatIsNotAReportIsAnError) {
   const auto truncated = RunPgward({"scan", "--hba", hba_, "--baseline", cut});
   EXPECT_EQ(truncated.exit_code, 2);
   EXPECT_NE(truncated.err.find("cut.json:3:20: not JSON"), std::string::npos) << truncated.err;
+  // A number no double holds is refused, not a crash.
+  const std::string huge = (directory_ / "huge.json").string();
+  std::ofstream(huge) << "{\"findings\": [], \"a\": 1e999}";
+  const auto too_large = RunPgward({"scan", "--hba", hba_, "--baseline", huge});
+  EXPECT_EQ(too_large.exit_code, 2) << too_large.err;
+  EXPECT_NE(too_large.err.find("huge.json: not a pgward JSON report: a number too large to read"),
+            std::string::npos)
+      << too_large.err;
   const auto alone = RunPgward({"scan", "--hba", hba_, "--fail-on-new"});
   EXPECT_EQ(alone.exit_code, 2);
   EXPECT_NE(alone.err.find("--fail-on-new needs a baseline"), std::string::npos) << alone.err;

@@ -213,6 +213,17 @@ TEST(HbaAccessTest, SymbolicHostsslLinesAreRejectedOnlyByRejectsOfEveryAddress) 
   const AccessMap fully = AnalyzeAccess(both, {});
   EXPECT_FALSE(RecordAt(fully, both, 1).plaintext_not_rejected_symbolic);
   EXPECT_FALSE(RecordAt(fully, both, 2).plaintext_not_rejected_symbolic);
+  // A reject that names the same (what PGW-COV-002's remediation asks for) refuses it too.
+  const HbaFile named = Parse(
+      "hostnossl app app samenet      reject\n"
+      "hostnossl all all .example.com reject\n"
+      "hostssl   app app samenet      scram-sha-256\n"
+      "hostssl   app app .example.com scram-sha-256\n"
+      "hostssl   app app .example.org scram-sha-256\n");
+  const AccessMap by_name = AnalyzeAccess(named, {});
+  EXPECT_FALSE(RecordAt(by_name, named, 3).plaintext_not_rejected_symbolic);
+  EXPECT_FALSE(RecordAt(by_name, named, 4).plaintext_not_rejected_symbolic);
+  EXPECT_TRUE(RecordAt(by_name, named, 5).plaintext_not_rejected_symbolic);
   // Known interfaces make samenet definite: its own ranges, rejected or not.
   LocalNetworks local;
   local.networks = {*ParseFormattedIpRange("192.168.1.0/24")};

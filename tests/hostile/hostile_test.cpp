@@ -211,7 +211,8 @@ TEST_F(HostileTest, AnInventoryNamesNoFileOutsideItsDirectory) {
        {"    hba_file: " + key + "\n", std::string("    hba_file: ../../runner/.ssh/id_ed25519\n"),
         "    hba_file: hba/db1.conf\n    ident_file: " + key + "\n",
         std::string("    hba_file: hba/db1.conf\n"
-                    "    ident_file: ../../runner/users\n")}) {
+                    "    ident_file: ../../runner/users\n"),
+        "    server_logs: [" + key + "]\n"}) {
     const CommandResult result = scan_inventory(files);
     EXPECT_EQ(result.exit_code, kIncompleteEvidence) << files << result.err;
     EXPECT_NE(result.err.find("outside the include root"), std::string::npos)

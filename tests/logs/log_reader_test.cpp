@@ -949,6 +949,25 @@ TEST(LogFactsTest, ALineThatReadsLikeAConnectionMessageButIsNoEntryIsAnError) {
                              "stderr entry (nor are 1 more): the sessions it and its like tell of "
                              "are not counted (was log_line_prefix changed, or a format other "
                              "than the one given?)");
+  // Where the prefix writes a name a client chooses, a client can write such a line (a user
+  // name with a newline in it, in its rejected connection's own lines): noted, not an error
+  // that any client could raise in every run.
+  const std::string forged =
+      "2026-01-01 10:00:01.000 UTC [101] app@app LOG:  connection received: host=10.0.0.6 "
+      "port=5001\n"
+      "X LOG:  connection received: host=10.0.0.9 port=1\n";
+  const ServerLogsRead noted =
+      SummarizeServerLogs({dir.Write("forged.log", forged).string()},
+                          {.format = std::nullopt, .line_prefix = "%m [%p] %q%u@%d "}, {});
+  ASSERT_FALSE(noted.error) << *noted.error;
+  EXPECT_TRUE(std::any_of(noted.summary.notes.begin(), noted.summary.notes.end(),
+                          [](const std::string& note) {
+                            return note.find(
+                                       ":2: this line reads like a connection or reload "
+                                       "message but is no stderr entry: a client can "
+                                       "write such lines") != std::string::npos;
+                          }))
+      << ::testing::PrintToString(noted.summary.notes);
 }
 
 LogSummary SummarizeText(const TempDir& dir, const std::string& text, const std::string& prefix) {

@@ -380,8 +380,10 @@ TEST_F(LogSummarySandboxTest, AnInventoryTargetsLogIsTheServersEvidence) {
               << "    log_line_prefix: \"" << kPrefix << "\"\n"
               << "    log_format: stderr\n";
   }
-  const testing::CommandResult result = testing::RunPgward(
-      {"scan", "--inventory", (directory / "inventory.yaml").string(), "--json", "-"});
+  // The server's own log, outside the inventory's directory: read where the include root allows.
+  const testing::CommandResult result =
+      testing::RunPgward({"scan", "--inventory", (directory / "inventory.yaml").string(),
+                          "--include-root", "/", "--json", "-"});
   std::filesystem::remove_all(directory);
   ASSERT_EQ(result.exit_code, 1) << result.err;
   const json report = json::parse(result.out);
