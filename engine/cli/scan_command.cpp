@@ -278,6 +278,7 @@ int RunScan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
     return ToInt(ExitCode::kUsageOrInputError);
   }
   report.targets = std::move(gathered.targets);
+  warnings.insert(warnings.end(), gathered.warnings.begin(), gathered.warnings.end());
   for (const ServerEvidence& server : gathered.servers.servers) {
     // A snapshot's collection time is an input, and stays; this run's own is left out with
     // --reproducible like its other times (the bundle's snapshot keeps it).

@@ -111,6 +111,7 @@ void MarkHbaLinesUsed(const LogSummary& summary, FactSet& facts, RowRange hba_ru
 std::optional<std::string> AddServerLogFacts(const std::vector<std::string>& files,
                                              std::string_view log, const LogReadOptions& options,
                                              RowRange hba_rules, FactSet& facts,
+                                             std::vector<std::string>& warnings,
                                              LogPositions* positions) {
   SummaryOptions summary_options;
   summary_options.groups = true;
@@ -131,6 +132,7 @@ std::optional<std::string> AddServerLogFacts(const std::vector<std::string>& fil
            "not match, or lc_messages is not English; the log rules cannot be judged";
   }
   if (positions != nullptr) *positions = std::move(reached);
+  warnings.insert(warnings.end(), summary.uncounted_lines.begin(), summary.uncounted_lines.end());
   AddLogFacts(summary, log, facts);
   MarkHbaLinesUsed(summary, facts, hba_rules);
   return std::nullopt;

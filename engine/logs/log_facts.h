@@ -28,10 +28,12 @@ void AddLogFacts(const LogSummary& summary, std::string_view log, FactSet& facts
 // Returns why the log cannot be judged, never a quiet pass: a file that cannot be read or of
 // which no line is an entry, or no connection line at all (log_connections is off, or the server
 // writes in another language). With `positions` (a scheduled scan's), only what was written
-// since the last run is read, and where this read stopped is set in them.
+// since the last run is read, and where this read stopped is set in them. Lines it did not count
+// that a client may have written (LogSummary::uncounted_lines) are added to `warnings`.
 std::optional<std::string> AddServerLogFacts(const std::vector<std::string>& files,
                                              std::string_view log, const LogReadOptions& options,
                                              RowRange hba_rules, FactSet& facts,
+                                             std::vector<std::string>& warnings,
                                              LogPositions* positions = nullptr);
 
 }  // namespace pgward::logs

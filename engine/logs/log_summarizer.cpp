@@ -1438,6 +1438,7 @@ ServerLogsRead SummarizeServerLogs(const std::vector<std::string>& files,
   }
   LogSummary summary = summarizer.Finish();
   summary.notes.insert(summary.notes.end(), unread_notes.begin(), unread_notes.end());
+  summary.uncounted_lines = std::move(unread_notes);
   return {std::move(summary), std::nullopt};
 }
 

@@ -41,6 +41,9 @@ struct ServerEvidence {
   std::array<RowRange, kFactKindCount> rows{};
   // What could not be collected from this server: the run is incomplete.
   std::vector<EvidenceError> errors;
+  // What was read but may not be what it seems, without making the run incomplete (lines of its
+  // log a client may have written): the report's warnings. Not part of snapshots.
+  std::vector<std::string> warnings;
 };
 
 struct Evidence {

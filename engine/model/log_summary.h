@@ -139,6 +139,9 @@ struct LogSummary {
   // What the reader wants its user to know: a time zone it could not convert, values beyond the
   // distinct-value limit, a log in which no connection line was recognised.
   std::vector<std::string> notes;
+  // Of the notes, those of lines that read like connection or reload messages but are no entries
+  // (where a client can write such lines, so that they are no error): what a scan warns of.
+  std::vector<std::string> uncounted_lines;
 };
 
 }  // namespace pgward

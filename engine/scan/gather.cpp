@@ -36,7 +36,7 @@ void AddTargetLogFacts(const collect::Target& target, const hba::FileAccess& acc
   // The server's own pg_hba.conf, read before: which of its lines the log shows used.
   if (std::optional<std::string> error = logs::AddServerLogFacts(
           target.server_logs, log, options, server.rows[static_cast<size_t>(FactKind::kHbaRule)],
-          facts, positions)) {
+          facts, server.warnings, positions)) {
     server.errors.push_back({target.name, *error, std::nullopt});
   } else {
     AddArtifacts(std::set<std::string>(target.server_logs.begin(), target.server_logs.end()),
@@ -161,7 +161,11 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
     Evidence live = GatherLive(*inputs.live, facts);
     if (evidence.collected_at.empty()) evidence.collected_at = live.collected_at;
     if (evidence.collector_version.empty()) evidence.collector_version = live.collector_version;
-    for (ServerEvidence& server : live.servers) evidence.servers.push_back(std::move(server));
+    for (ServerEvidence& server : live.servers) {
+      gathered.warnings.insert(gathered.warnings.end(), server.warnings.begin(),
+                               server.warnings.end());
+      evidence.servers.push_back(std::move(server));
+    }
     for (Artifact& artifact : live.artifacts) evidence.artifacts.push_back(std::move(artifact));
   }
   if (!inputs.server_logs.empty()) {
@@ -175,9 +179,9 @@ Gathered Gather(const ScanInputs& inputs, FactSet& facts) {
       }
     }
     // The --hba files under review are the server's: which of their lines the log shows used.
-    if (std::optional<std::string> error =
-            logs::AddServerLogFacts(inputs.server_logs, log, inputs.log_options,
-                                    {hba_begin, hba_end}, facts, inputs.log_positions)) {
+    if (std::optional<std::string> error = logs::AddServerLogFacts(
+            inputs.server_logs, log, inputs.log_options, {hba_begin, hba_end}, facts,
+            gathered.warnings, inputs.log_positions)) {
       gathered.errors.push_back({log, *error, std::nullopt});
     } else {
       AddArtifacts(std::set<std::string>(inputs.server_logs.begin(), inputs.server_logs.end()),

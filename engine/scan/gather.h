@@ -61,6 +61,9 @@ struct Gathered {
   // The servers, from snapshots and live, with where their facts are: what an evidence bundle's
   // snapshot holds.
   Evidence servers;
+  // What the inputs leave uncertain without being missing (a server log's lines that read like
+  // connection messages a client may have written).
+  std::vector<std::string> warnings;
 };
 
 // Appends the facts of every input to `facts`.

@@ -859,14 +859,16 @@ TEST(LogFactsTest, AFileOfNoEntryIsAnErrorEvenBesideGoodOnes) {
       "postgresql.log",
       "2026-12-03 22:23:17.096 UTC [1] LOG:  connection received: host=10.0.0.1 port=5\n");
   FactSet facts;
-  const std::optional<std::string> error =
-      AddServerLogFacts({rotated.string(), current.string()}, "db1",
-                        {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, {}, facts);
+  std::vector<std::string> warnings;
+  const std::optional<std::string> error = AddServerLogFacts(
+      {rotated.string(), current.string()}, "db1",
+      {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, {}, facts, warnings);
   ASSERT_TRUE(error);
   EXPECT_NE(error->find("postgresql.log.1: none of its 1 lines"), std::string::npos) << *error;
   EXPECT_FALSE(AddServerLogFacts({current.string()}, "db1",
                                  {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix}, {},
-                                 facts));
+                                 facts, warnings));
+  EXPECT_TRUE(warnings.empty());
 }
 
 TEST(LogSummarizerTest, NoConnectionLineIsSaidInTheNotes) {
@@ -960,6 +962,15 @@ TEST(LogFactsTest, ALineThatReadsLikeAConnectionMessageButIsNoEntryIsAnError) {
       SummarizeServerLogs({dir.Write("forged.log", forged).string()},
                           {.format = std::nullopt, .line_prefix = "%m [%p] %q%u@%d "}, {});
   ASSERT_FALSE(noted.error) << *noted.error;
+  // A scan warns of them: its report says what it did not count.
+  FactSet facts;
+  std::vector<std::string> warnings;
+  EXPECT_FALSE(AddServerLogFacts({dir.Write("forged-scan.log", forged).string()}, "db1",
+                                 {.format = std::nullopt, .line_prefix = "%m [%p] %q%u@%d "}, {},
+                                 facts, warnings));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("forged-scan.log:2: this line reads like"), std::string::npos)
+      << warnings[0];
   EXPECT_TRUE(std::any_of(noted.summary.notes.begin(), noted.summary.notes.end(),
                           [](const std::string& note) {
                             return note.find(
