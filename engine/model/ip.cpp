@@ -1,5 +1,7 @@
 #include "engine/model/ip.h"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 
 #include <array>
@@ -242,6 +244,22 @@ std::string FormatIpRange(const IpRange& range) {
     end = WriteIpAddress(range.last, end);
   }
   return std::string(text, end);
+}
+
+std::vector<IpRange> Outside(const IpRange& range, std::vector<IpRange> allowed) {
+  std::sort(allowed.begin(), allowed.end(),
+            [](const IpRange& a, const IpRange& b) { return a.first < b.first; });
+  std::vector<IpRange> outside;
+  std::optional<IpAddress> cursor = range.first;
+  for (const IpRange& inside : allowed) {
+    if (!cursor || inside.first.family != range.first.family) continue;
+    if (inside.last < *cursor || range.last < inside.first) continue;
+    if (*cursor < inside.first) outside.push_back({*cursor, *PreviousAddress(inside.first)});
+    if (!(inside.last < range.last)) return outside;
+    cursor = std::max(*cursor, *NextAddress(inside.last));
+  }
+  if (cursor) outside.push_back({*cursor, range.last});
+  return outside;
 }
 
 }  // namespace pgward

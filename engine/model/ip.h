@@ -57,6 +57,8 @@ std::optional<IpAddress> NextAddress(IpAddress address);
 std::optional<IpAddress> PreviousAddress(IpAddress address);
 // The fewest CIDR blocks that make up `range`, in order.
 std::vector<IpRange> CidrBlocks(const IpRange& range);
+// The parts of `range` outside every range of `allowed` (of any family), in order.
+std::vector<IpRange> Outside(const IpRange& range, std::vector<IpRange> allowed);
 
 // inet_ntop text: IPv6 compressed and lower case.
 std::string FormatIpAddress(const IpAddress& address);

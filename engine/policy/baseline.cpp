@@ -26,23 +26,11 @@ std::vector<std::string_view> ListValues(const FindingSubject& subject, size_t f
 bool Within(std::string_view value, const std::vector<std::string_view>& reached) {
   const std::optional<IpRange> range = ParseFormattedIpRange(value);
   if (!range) return std::find(reached.begin(), reached.end(), value) != reached.end();
-  std::vector<std::pair<IpNumber, IpNumber>> spans;
+  std::vector<IpRange> ranges;
   for (std::string_view text : reached) {
-    const std::optional<IpRange> other = ParseFormattedIpRange(text);
-    if (other && other->first.family == range->first.family) {
-      spans.emplace_back(ToIpNumber(other->first), ToIpNumber(other->last));
-    }
+    if (const std::optional<IpRange> other = ParseFormattedIpRange(text)) ranges.push_back(*other);
   }
-  std::sort(spans.begin(), spans.end());
-  // The first address not yet known to be within, walked up through the sorted spans.
-  IpNumber next = ToIpNumber(range->first);
-  const IpNumber last = ToIpNumber(range->last);
-  for (const auto& [low, high] : spans) {
-    if (low > next) break;
-    if (high >= last) return true;
-    if (high >= next) next = high + 1;
-  }
-  return false;
+  return Outside(*range, std::move(ranges)).empty();
 }
 
 // Whether `now` reaches (FieldSpec::reach) something `before`, the same problem in the
