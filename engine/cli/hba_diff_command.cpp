@@ -76,9 +76,9 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
   // Each file's access map once: the access diff and the evaluation of each side read it.
   hba::AccessMap base_access, head_access;
   {
-    const std::jthread base_analysis =
-        StartOrRun([&] { base_access = hba::AnalyzeAccess(base.file, {}); });
+    SideTask base_analysis = StartOrRun([&] { base_access = hba::AnalyzeAccess(base.file, {}); });
     head_access = hba::AnalyzeAccess(head, {});
+    base_analysis.Join();
   }
   // The access diff and the two evaluations side by side, each with its own policies.
   LoadedPolicies head_policies = LoadPolicies(options.policy_choice, err);
@@ -86,19 +86,21 @@ int RunHbaDiff(const HbaDiffOptions& options, std::ostream& out, std::ostream& e
   hba::AccessDiff access;
   {
     // A new file has no findings before it (an empty file's "contains no entries" is not one).
-    const std::jthread base_findings = StartOrRun([&] {
+    SideTask base_findings = StartOrRun([&] {
       if (base.exists) {
         before = Findings(base.as_head, base_access,
                           {.pg_version = options.pg_version, .ident_maps = MapsOf(base.ident)},
                           loaded.Pointers());
       }
     });
-    const std::jthread head_findings = StartOrRun([&] {
+    SideTask head_findings = StartOrRun([&] {
       after = Findings(head, head_access,
                        {.pg_version = options.pg_version, .ident_maps = MapsOf(head_ident)},
                        head_policies.Pointers());
     });
     access = hba::DiffAccess(base.file, base_access, head, head_access);
+    base_findings.Join();
+    head_findings.Join();
   }
   report.base_loads = access.base_loads && !base.file.read_error;
   report.head_loads = access.head_loads && !head.read_error;

@@ -4,8 +4,10 @@
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
+#include <exception>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -43,22 +45,37 @@ void RunLoops(std::size_t count, const std::function<void(std::size_t, std::size
   // The loops share the work by their number, known once every thread that can be had is.
   std::promise<std::size_t> started;
   const std::shared_future<std::size_t> running = started.get_future().share();
-  std::vector<std::jthread> threads;  // joined when they go out of scope, even on a throw
-  threads.reserve(count);
-  // Whatever stops a thread from starting (no process left under RLIMIT_NPROC, no memory for
-  // its state) leaves the loops started so far, which wait for their number, to share the work:
-  // nothing escapes before they are told it.
-  try {
-    for (std::size_t i = 1; i < count; ++i) {
-      threads.emplace_back([&loop, context = contexts[i - 1].get(), i, running] {
-        if (context) OSSL_LIB_CTX_set0_default(context);
-        loop(i, running.get());
-      });
+  // What a loop throws (no memory left) is thrown here once every loop has returned, rather than
+  // ending the process from a thread of its own.
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  const auto run = [&](std::size_t number, std::size_t loops) {
+    try {
+      loop(number, loops);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
     }
-  } catch (...) {
+  };
+  {
+    std::vector<std::jthread> threads;  // joined when they go out of scope
+    threads.reserve(count);
+    // Whatever stops a thread from starting (no process left under RLIMIT_NPROC, no memory for
+    // its state) leaves the loops started so far, which wait for their number, to share the
+    // work: nothing escapes before they are told it.
+    try {
+      for (std::size_t i = 1; i < count; ++i) {
+        threads.emplace_back([&run, context = contexts[i - 1].get(), i, running] {
+          if (context) OSSL_LIB_CTX_set0_default(context);
+          run(i, running.get());
+        });
+      }
+    } catch (...) {
+    }
+    started.set_value(threads.size() + 1);
+    if (count > 0) run(0, threads.size() + 1);
   }
-  started.set_value(threads.size() + 1);
-  if (count > 0) loop(0, threads.size() + 1);
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace pgward::collect

@@ -818,10 +818,9 @@ std::optional<std::string> LoadSnapshot(const std::string& path, FactSet& facts,
       return "cannot read the file: " + *read_error;
     }
     // The digest of the bytes that are parsed, computed while they are.
-    const std::jthread hashing = StartOrRun([&] {
-      digest = Sha256Hex({json.data(), json.size()});
-    });
+    SideTask hashing = StartOrRun([&] { digest = Sha256Hex({json.data(), json.size()}); });
     error = Reader(facts, evidence).Read(json);
+    hashing.Join();
   }
   if (error) {
     // All or nothing: a file that failed halfway leaves no server and no fact behind, which

@@ -954,7 +954,7 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
   std::array<SpacesSweep, kSweeps> sweeps;
   {
     constexpr size_t kRecordsWorthThreads = 1 << 10;
-    std::array<std::jthread, kSweeps - 1> others;
+    std::array<SideTask, kSweeps - 1> others;
     for (size_t s = 1; s < kSweeps; ++s) {
       const auto sweep = [&, s] { sweeps[s] = Sweep(kSweepSpecs[s], input, map); };
       if (map.records.size() >= kRecordsWorthThreads) {
@@ -964,6 +964,7 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
       }
     }
     sweeps[0] = Sweep(kSweepSpecs[0], input, map);
+    for (SideTask& other : others) other.Join();
   }
   MergeSweeps(sweeps, map);
   // What only the sweeps read is released before the ranges are gathered: on a large file, the

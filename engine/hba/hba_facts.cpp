@@ -210,13 +210,14 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
   // A large map's rows, which intern nothing, are filled beside the records' facts, which do; a
   // small one's (a fleet's many files) are not worth a thread.
   constexpr size_t kRangesWorthAThread = 1 << 12;
-  std::jthread access_rows;
+  SideTask access_rows;
   if (access.ranges.size() >= kRangesWorthAThread) {
     access_rows = StartOrRun(add_rows);
   } else {
     add_rows();
   }
   AddRecordAccessFacts(file, access, rows, facts);
+  access_rows.Join();
 }
 
 }  // namespace
@@ -362,9 +363,9 @@ void AddHbaRuleFacts(const HbaFile& file, const HbaContext& context, FactSet& fa
   RuleRows rules;
   {
     // The analysis reads only the file: it runs beside the rows' making.
-    const std::jthread analysis =
-        StartOrRun([&] { access = AnalyzeAccess(file, LocalNetworks{}); });
+    SideTask analysis = StartOrRun([&] { access = AnalyzeAccess(file, LocalNetworks{}); });
     rules = AddRuleRows(file, context, facts);
+    analysis.Join();
   }
   AddAccessFacts(file, access, rules.rows, rules.values, facts);
   AddCertificateNameFacts(file, context, rules.rows, facts);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -426,137 +427,113 @@ void ReadJsonBlock(std::string_view text, bool truncated, BlockOutcome& outcome)
   });
 }
 
-// Blocks read on `threads` threads, the one that submits them among them, and taken, in file
-// order, by `take`: a worker that finishes the block next in order takes it, and those after it
-// that are ready, while the others read on, so no thread waits for another's turn to consume.
-// The submitting thread reads a block itself whenever it would otherwise wait, so that the
-// threads are no more than the cores asked for (more would take turns on them, and switching
-// between threads costs more than the little reading the file takes), but leaves a queued block
-// to each worker, and leaves the taking to the workers while it still has the file to read: a
-// worker that finds the queue empty waits until the submitting thread has read its own block
-// and the file's next ones, which on two cores was a tenth of the run, and a submitting thread
-// that takes (the summary's in-order part, a fifth of the work) reads nothing meanwhile. At most
-// three blocks per thread are queued or waiting to be taken, so memory stays bounded whatever
-// the file's size.
+// The blocks of a file read on `threads` threads, the calling one among them, and taken in file
+// order by `take`. A thread reads the file's next block itself and then reads its lines: the
+// copy from the page cache leaves the bytes in that core's cache, where a block copied on one
+// core and read on another cost its lines three times as much (measured on two cores: the
+// summary took 40% more processor time than on one). One thread reads from the file at a
+// time, and numbers the block; a thread that finds the block next in order read takes it, and
+// those after it that are ready, while the others read on. At most three blocks per thread are
+// read and not yet taken, so memory stays bounded whatever the file's size. What a thread
+// throws (no memory left) stops the others and is thrown again on the calling thread.
 class BlockPipeline {
  public:
   using Work = std::function<BlockOutcome(SourceBlock&)>;
   using Take = std::function<void(BlockOutcome&)>;
 
-  BlockPipeline(unsigned threads, Work work, Take take)
-      : work_(std::move(work)), take_(std::move(take)), limit_(3 * threads) {
-    // Fewer workers when no more threads are to be had (a limit on processes), none at worst:
-    // the submitting thread then reads and takes every block itself.
-    try {
-      for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this] { Run(); });
-    } catch (const std::system_error&) {
-    }
-  }
-  ~BlockPipeline() {
+  static void Run(unsigned threads, LogBlockReader& reader, const Work& work, const Take& take) {
+    BlockPipeline pipeline(reader, work, take, threads);
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      closing_ = true;
+      // Fewer threads when no more are to be had (a limit on processes), the calling one alone
+      // at worst.
+      std::vector<std::jthread> others;
+      try {
+        while (others.size() + 1 < threads) others.emplace_back([&pipeline] { pipeline.Share(); });
+      } catch (const std::system_error&) {
+      }
+      pipeline.Share();
     }
-    wake_worker_.notify_all();
-    for (std::thread& worker : workers_) worker.join();
-  }
-
-  // Queues a block; while too many are queued or waiting to be taken, reads queued ones beyond
-  // one per worker.
-  void Submit(SourceBlock block) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    jobs_.emplace_back(submitted_++, std::move(block));
-    wake_worker_.notify_one();
-    HelpWhile(
-        lock, [this] { return submitted_ - taken_ >= limit_; }, workers_.size(), workers_.empty());
-  }
-
-  // Reads and takes until every block queued was taken.
-  void Drain() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    HelpWhile(
-        lock, [this] { return taken_ != submitted_; }, 0, true);
+    if (pipeline.failure_) std::rethrow_exception(pipeline.failure_);
   }
 
  private:
-  // Reads queued blocks while `busy`, leaving `leave` of them to the workers; takes those ready
-  // when `may_take`.
-  template <typename Busy>
-  void HelpWhile(std::unique_lock<std::mutex>& lock, Busy busy, std::size_t leave, bool may_take) {
-    while (busy()) {
-      if (may_take && Takeable()) {
-        TakeReady(lock);
-      } else if (jobs_.size() <= leave) {
-        taken_changed_.wait(lock);
-      } else {
-        ReadOne(lock, may_take);
-      }
-    }
-  }
+  BlockPipeline(LogBlockReader& reader, const Work& work, const Take& take, unsigned threads)
+      : reader_(reader), work_(work), take_(take), limit_(3 * std::uint64_t{threads}) {}
 
-  void Run() {
+  // One thread's share: reads, and takes, until every block is taken or a thread failed.
+  void Share() {
     std::unique_lock<std::mutex> lock(mutex_);
-    while (true) {
-      wake_worker_.wait(lock, [this] { return closing_ || !jobs_.empty() || Takeable(); });
-      if (Takeable()) {
-        TakeReady(lock);
-      } else if (!jobs_.empty()) {
-        ReadOne(lock, true);
-      } else {
-        return;
+    try {
+      while (!failure_) {
+        if (Takeable()) {
+          TakeReady(lock);
+        } else if (!reading_ && !read_all_ && read_ - taken_ < limit_) {
+          ReadOne(lock);
+        } else if (read_all_ && taken_ == read_) {
+          return;
+        } else {
+          changed_.wait(lock);
+        }
       }
+    } catch (...) {
+      if (!lock.owns_lock()) lock.lock();
+      if (!failure_) failure_ = std::current_exception();
+      changed_.notify_all();
     }
   }
 
   // Whether the block next in order is read and no thread is taking blocks.
   bool Takeable() const { return !taking_ && done_.count(taken_) > 0; }
 
-  // Reads the first queued block (`lock` held on entry and on return, not while reading), and
-  // takes the blocks that are next in order if `may_take` (else a worker is woken to).
-  void ReadOne(std::unique_lock<std::mutex>& lock, bool may_take) {
-    auto [index, block] = std::move(jobs_.front());
-    jobs_.pop_front();
+  // Reads the file's next block and its lines (`lock` held on entry and on return, not while
+  // reading).
+  void ReadOne(std::unique_lock<std::mutex>& lock) {
+    reading_ = true;
     lock.unlock();
-    BlockOutcome outcome = work_(block);
+    std::optional<SourceBlock> block = reader_.Next();
+    if (block) reader_.Passed(*block, block->size);
+    lock.lock();
+    reading_ = false;
+    if (!block) {
+      read_all_ = true;
+      changed_.notify_all();
+      return;
+    }
+    const std::uint64_t index = read_++;
+    changed_.notify_all();  // another thread may read the next block
+    lock.unlock();
+    BlockOutcome outcome = work_(*block);
     lock.lock();
     done_.emplace(index, std::move(outcome));
-    if (may_take) {
-      TakeReady(lock);
-    } else if (Takeable()) {
-      wake_worker_.notify_one();
-    }
   }
 
-  // Takes the blocks next in order that are read, unless another thread is taking them (it
-  // takes these too, in its turn).
+  // Takes the blocks next in order that are read.
   void TakeReady(std::unique_lock<std::mutex>& lock) {
-    if (taking_) return;
     taking_ = true;
-    for (auto next = done_.find(taken_); next != done_.end(); next = done_.find(taken_)) {
+    for (auto next = done_.find(taken_); next != done_.end() && !failure_;
+         next = done_.find(taken_)) {
       BlockOutcome ready = std::move(next->second);
       done_.erase(next);
       lock.unlock();
       take_(ready);
       lock.lock();
       ++taken_;
-      // Told at each block taken, not at the end of the run: the submitting thread may read
-      // ahead again.
-      taken_changed_.notify_all();
+      // Told at each block taken, not at the end of the run: another thread may read ahead.
+      changed_.notify_all();
     }
     taking_ = false;
   }
 
-  Work work_;
-  Take take_;
+  LogBlockReader& reader_;
+  const Work& work_;
+  const Take& take_;
   const std::uint64_t limit_;
   std::mutex mutex_;
-  std::condition_variable wake_worker_, taken_changed_;
-  std::deque<std::pair<std::uint64_t, SourceBlock>> jobs_;
+  std::condition_variable changed_;
   std::map<std::uint64_t, BlockOutcome> done_;
-  std::uint64_t submitted_ = 0, taken_ = 0;
-  bool taking_ = false;
-  bool closing_ = false;
-  std::vector<std::thread> workers_;
+  std::uint64_t read_ = 0, taken_ = 0;
+  bool reading_ = false, read_all_ = false, taking_ = false;
+  std::exception_ptr failure_;
 };
 
 // Takes block outcomes in file order into the sink, settling what crosses block ends.
@@ -655,7 +632,7 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
     if (csv_scan->Keep(entry)) sink.Add(entry);
   };
   CsvParser csv(on_csv_entry);
-  // stderr and jsonlog, read on workers.
+  // stderr and jsonlog, read on every thread.
   // More threads than this gain little (the entries that count are taken one block at a time)
   // and hold more blocks at once: three per thread, each up to kBlockBytes of text and the
   // entries it keeps.
@@ -663,7 +640,6 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
   const unsigned threads = std::min(
       kMostThreads,
       options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
-  std::unique_ptr<BlockPipeline> pipeline;
   const auto read_block = [&](SourceBlock& block) {
     BlockOutcome outcome;
     outcome.scan = sink.NewBlockScan();
@@ -676,58 +652,58 @@ LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& optio
     outcome.bytes = std::move(block.bytes);
     return outcome;
   };
-  const SourceResult source = ReadLogBlocks(
-      path,
-      [&](SourceBlock& block) -> std::size_t {
-        const std::string_view text = block.text();
-        if (!format) {
-          // Blank lines decide nothing (and are no entries).
-          if (text.find_first_not_of("\r\n") == std::string_view::npos) {
-            ForEachLine(text, [&](std::string_view) {
-              ++result.lines;
-              ++result.unparsed_lines;
-            });
-            return text.size();
-          }
-          format = DetectFormat(text.substr(text.find_first_not_of("\r\n")));
+  const std::function<void(BlockOutcome&)> take = [&](BlockOutcome& outcome) {
+    joiner.Take(outcome);
+  };
+  LogBlockReader reader(path, buffers, resume, reached != nullptr);
+  while (std::optional<SourceBlock> block = reader.Next()) {
+    const std::string_view text = block->text();
+    if (!format) {
+      // Blank lines decide nothing (and are no entries).
+      if (text.find_first_not_of("\r\n") == std::string_view::npos) {
+        ForEachLine(text, [&](std::string_view) {
+          ++result.lines;
+          ++result.unparsed_lines;
+        });
+        reader.Passed(*block, text.size());
+        buffers.Give(std::move(block->bytes));
+        continue;
+      }
+      format = DetectFormat(text.substr(text.find_first_not_of("\r\n")));
+    }
+    if (*format == LogFormat::kCsvlog) {
+      if (!csv_scan) csv_scan = sink.NewBlockScan();
+      std::size_t resumable = 0;
+      const auto line_of = [&](std::string_view line, bool truncated) {
+        ++result.lines;
+        if (!csv.Line(line, truncated, truncated ? block->cut_quotes : 0)) {
+          ++result.unparsed_lines;
         }
-        if (*format == LogFormat::kCsvlog) {
-          if (!csv_scan) csv_scan = sink.NewBlockScan();
-          std::size_t resumable = 0;
-          const auto line_of = [&](std::string_view line, bool truncated) {
-            ++result.lines;
-            if (!csv.Line(line, truncated, truncated ? block.cut_quotes : 0)) {
-              ++result.unparsed_lines;
-            }
-            result.unparsed_lines += csv.TakeExtraUnparsed();
-            if (csv.AtBoundary()) resumable = AfterLine(text, line);
-          };
-          if (block.truncated) {
-            line_of(text, true);
-          } else {
-            ForEachLine(text, [&](std::string_view line) { line_of(line, false); });
-          }
-          return resumable;
-        }
-        if (threads == 1) {
-          BlockOutcome outcome = read_block(block);
-          joiner.Take(outcome);
-        } else {
-          if (!pipeline) {
-            pipeline = std::make_unique<BlockPipeline>(
-                threads, read_block, [&](BlockOutcome& outcome) { joiner.Take(outcome); });
-          }
-          pipeline->Submit(std::move(block));
-        }
-        return text.size();
-      },
-      buffers, resume, reached);
-  if (pipeline) pipeline->Drain();
+        result.unparsed_lines += csv.TakeExtraUnparsed();
+        if (csv.AtBoundary()) resumable = AfterLine(text, line);
+      };
+      if (block->truncated) {
+        line_of(text, true);
+      } else {
+        ForEachLine(text, [&](std::string_view line) { line_of(line, false); });
+      }
+      reader.Passed(*block, resumable);
+      buffers.Give(std::move(block->bytes));
+      continue;
+    }
+    // stderr and jsonlog: this block, whose format is known now, here; the others on every
+    // thread.
+    reader.Passed(*block, text.size());
+    BlockOutcome outcome = read_block(*block);
+    take(outcome);
+    if (threads > 1) BlockPipeline::Run(threads, reader, read_block, take);
+  }
   joiner.Finish();
   if (csv_scan) {
     result.unparsed_lines += csv.Finish();
     sink.Merge(*csv_scan, 0);
   }
+  const SourceResult source = reader.Finish(reached);
   result.format = format.value_or(LogFormat::kStderr);
   result.error = source.error;
   return result;

@@ -57,6 +57,8 @@ std::string ReadFailure(const std::string& path) {
   return "cannot read " + path + ": " + std::strerror(errno);
 }
 
+}  // namespace
+
 // The bytes of a file, plain or gzip: Read fills `room` bytes unless the data ends first.
 class ByteSource {
  public:
@@ -68,6 +70,8 @@ class ByteSource {
  protected:
   std::optional<std::string> error_;
 };
+
+namespace {
 
 class PlainSource : public ByteSource {
  public:
@@ -187,91 +191,8 @@ class GzipSource : public ByteSource {
   std::uint64_t inflated_ = 0;
 };
 
-// Cuts what `source` reads into blocks of whole lines; returns the bytes read and sets
-// `complete` to the bytes after which a later read may start.
 std::uint64_t CountQuotes(const char* bytes, std::size_t size) {
   return static_cast<std::uint64_t>(std::count(bytes, bytes + size, '"'));
-}
-
-std::uint64_t CutIntoBlocks(ByteSource& source, bool hold_partial,
-                            const std::function<std::size_t(SourceBlock&)>& on_block,
-                            BlockBuffers& buffers, std::uint64_t& complete) {
-  std::uint64_t read_bytes = 0;
-  std::uint64_t block_start = 0;  // the offset of the next block's first byte
-  BlockBytes buffer = buffers.Take();
-  std::size_t filled = 0;
-  // A line longer than any kept whole: its first kMaxLineBytes, passed on once its end is read
-  // (an incremental read stops before a line the server may still be writing), with the quotes
-  // of the rest, which is skipped.
-  BlockBytes long_line;
-  std::uint64_t long_line_bytes = 0, long_line_quotes = 0;
-  const auto pass_on = [&](SourceBlock& block, std::uint64_t bytes) {
-    const std::size_t resumable = on_block(block);
-    buffers.Give(std::move(block.bytes));
-    if (resumable > 0) complete = block_start + (block.truncated ? bytes : resumable);
-    block_start += bytes;
-  };
-  const auto pass_long_line = [&](bool line_end) {
-    SourceBlock block{std::move(long_line), kMaxLineBytes, true, long_line_quotes};
-    pass_on(block, long_line_bytes + (line_end ? 1 : 0));
-  };
-  // Passes on the buffer's first `size` bytes; what follows (a line begun) starts the next one,
-  // in a buffer with room for it to go on.
-  const auto emit = [&](std::size_t size) {
-    BlockBytes next = buffers.Take(filled - size <= kReadBytes / 2 ? kReadBytes : kBlockBytes);
-    std::memcpy(next.data.get(), buffer.data.get() + size, filled - size);
-    filled -= size;
-    SourceBlock block{std::exchange(buffer, std::move(next)), size, false, 0};
-    pass_on(block, size);
-  };
-  while (true) {
-    const std::optional<std::size_t> got =
-        source.Read(buffer.data.get() + filled, buffer.capacity - filled);
-    if (!got) break;
-    read_bytes += *got;
-    const bool ended = *got == 0;
-    if (long_line.data) {
-      char* const bytes = buffer.data.get();
-      const void* end = std::memchr(bytes, '\n', *got);
-      const std::size_t skipped =
-          end == nullptr ? *got : static_cast<std::size_t>(static_cast<const char*>(end) - bytes);
-      long_line_bytes += skipped;
-      long_line_quotes += CountQuotes(bytes, skipped);
-      if (end == nullptr) {
-        if (!ended) continue;
-        if (!hold_partial) pass_long_line(false);
-        break;
-      }
-      pass_long_line(true);
-      filled = *got - skipped - 1;
-      std::memmove(bytes, bytes + skipped + 1, filled);
-    } else {
-      filled += *got;
-    }
-    const void* last = filled > 0 ? memrchr(buffer.data.get(), '\n', filled) : nullptr;
-    if (last != nullptr) {
-      emit(static_cast<std::size_t>(static_cast<const char*>(last) - buffer.data.get()) + 1);
-    } else if (filled == buffer.capacity && buffer.capacity < kBlockBytes) {
-      // A line longer than a read: kept whole up to kMaxLineBytes, in a buffer that holds it.
-      BlockBytes larger = buffers.Take(kBlockBytes);
-      std::memcpy(larger.data.get(), buffer.data.get(), filled);
-      buffers.Give(std::exchange(buffer, std::move(larger)));
-      continue;
-    } else if (filled == buffer.capacity) {
-      long_line = std::exchange(buffer, buffers.Take());
-      long_line_bytes = kBlockBytes;
-      long_line_quotes =
-          CountQuotes(long_line.data.get() + kMaxLineBytes, kBlockBytes - kMaxLineBytes);
-      filled = 0;
-      continue;
-    }
-    if (ended) {
-      if (filled > 0 && !hold_partial) emit(filled);
-      break;
-    }
-  }
-  buffers.Give(std::move(buffer));
-  return read_bytes;
 }
 
 }  // namespace
@@ -295,88 +216,185 @@ void BlockBuffers::Give(BlockBytes bytes) {
   free_.push_back(std::move(bytes));
 }
 
-SourceResult ReadLogBlocks(const std::string& path,
-                           const std::function<std::size_t(SourceBlock&)>& on_block,
-                           BlockBuffers& buffers, const LogPositions* resume,
-                           LogPositions* reached) {
-  SourceResult result;
-  int fd = STDIN_FILENO;
-  if (path != "-") {
+LogBlockReader::LogBlockReader(const std::string& path, BlockBuffers& buffers,
+                               const LogPositions* resume, bool incremental)
+    : path_(path), buffers_(buffers) {
+  done_ = true;  // until the file is open and its first bytes are read
+  fd_ = STDIN_FILENO;
+  if (path_ != "-") {
     std::string reason;
     int open_errno = 0;
-    fd = OpenInputFile(path, /*allow_directory=*/false, reason, open_errno);
-    if (fd < 0) {
-      result.error = "cannot read " + path + ": " + reason;
-      return result;
+    fd_ = OpenInputFile(path_, /*allow_directory=*/false, reason, open_errno);
+    if (fd_ < 0) {
+      result_.error = "cannot read " + path_ + ": " + reason;
+      return;
     }
   }
   // The file as it is now: what this run reads ends here, whatever the server appends meanwhile.
   struct stat status {};
-  const bool incremental = reached != nullptr && fd != STDIN_FILENO && fstat(fd, &status) == 0;
-  const FileIdentity identity{static_cast<std::uint64_t>(status.st_dev),
-                              static_cast<std::uint64_t>(status.st_ino)};
-  const std::uint64_t size = static_cast<std::uint64_t>(status.st_size);
-  const std::uint64_t start =
-      incremental && resume != nullptr ? ResumeOffset(fd, resume->Find(identity), size) : 0;
-  if (start > 0) {
+  incremental_ = incremental && fd_ != STDIN_FILENO && fstat(fd_, &status) == 0;
+  identity_ = {static_cast<std::uint64_t>(status.st_dev),
+               static_cast<std::uint64_t>(status.st_ino)};
+  size_ = static_cast<std::uint64_t>(status.st_size);
+  start_ =
+      incremental_ && resume != nullptr ? ResumeOffset(fd_, resume->Find(identity_), size_) : 0;
+  if (start_ > 0) {
     // Peek for gzip before seeking: a compressed file seen before was read whole then.
     unsigned char magic[2] = {0, 0};
-    const bool gzip = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-    if (gzip || lseek(fd, static_cast<off_t>(start), SEEK_SET) < 0) {
-      if (!gzip) result.error = ReadFailure(path);
-      if (!result.error) reached->Set(identity, *resume->Find(identity));
-      if (fd != STDIN_FILENO) close(fd);
-      return result;
+    const bool gzip = pread(fd_, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    if (gzip || lseek(fd_, static_cast<off_t>(start_), SEEK_SET) < 0) {
+      if (gzip) {
+        skipped_ = *resume->Find(identity_);
+      } else {
+        result_.error = ReadFailure(path_);
+      }
+      return;
     }
   }
   // The first bytes tell gzip (standard input cannot be read twice to look).
   constexpr std::size_t kHeadBytes = 4096;
   std::vector<char> head(kHeadBytes);
-  const ssize_t first = ReadBlock(fd, head.data(), head.size());
-  std::uint64_t complete = 0;
+  const ssize_t first = ReadBlock(fd_, head.data(), head.size());
   if (first < 0) {
-    result.error = ReadFailure(path);
+    result_.error = ReadFailure(path_);
+    return;
+  }
+  head.resize(static_cast<std::size_t>(first));
+  result_.gzip = start_ == 0 && head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
+                 static_cast<unsigned char>(head[1]) == 0x8b;
+  if (result_.gzip) {
+    const bool head_is_all = head.size() < kHeadBytes;
+    source_ = std::make_unique<GzipSource>(fd_, path_, std::move(head), head_is_all);
   } else {
-    head.resize(static_cast<std::size_t>(first));
-    result.gzip = start == 0 && head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
-                  static_cast<unsigned char>(head[1]) == 0x8b;
-    std::unique_ptr<ByteSource> source;
-    if (result.gzip) {
-      const bool head_is_all = head.size() < kHeadBytes;
-      source = std::make_unique<GzipSource>(fd, path, std::move(head), head_is_all);
-    } else {
-      source = std::make_unique<PlainSource>(fd, path, std::move(head));
-    }
-    result.bytes = CutIntoBlocks(*source, incremental && !result.gzip, on_block, buffers, complete);
-    result.error = source->error();
+    source_ = std::make_unique<PlainSource>(fd_, path_, std::move(head));
   }
-  if (incremental && !result.error) {
+  hold_partial_ = incremental_ && !result_.gzip;
+  buffer_ = buffers_.Take();
+  done_ = false;
+}
+
+LogBlockReader::~LogBlockReader() {
+  buffers_.Give(std::move(buffer_));
+  if (fd_ > STDIN_FILENO) close(fd_);
+}
+
+std::optional<SourceBlock> LogBlockReader::Emit(std::size_t size) {
+  // What follows the block's bytes (a line begun) starts the next buffer, with room for the
+  // line to go on.
+  BlockBytes next = buffers_.Take(filled_ - size <= kReadBytes / 2 ? kReadBytes : kBlockBytes);
+  std::memcpy(next.data.get(), buffer_.data.get() + size, filled_ - size);
+  filled_ -= size;
+  return SourceBlock{std::exchange(buffer_, std::move(next)), size, false, 0, size};
+}
+
+std::optional<SourceBlock> LogBlockReader::LongLine(bool line_end) {
+  return SourceBlock{std::move(long_line_), kMaxLineBytes, true, long_line_quotes_,
+                     long_line_bytes_ + (line_end ? 1 : 0)};
+}
+
+std::optional<SourceBlock> LogBlockReader::Next() {
+  while (true) {
+    if (unchecked_) {
+      unchecked_ = false;
+      const void* last = filled_ > 0 ? memrchr(buffer_.data.get(), '\n', filled_) : nullptr;
+      if (last != nullptr) {
+        // Looked at again after the block if the source has ended: its last line may have no
+        // line end.
+        unchecked_ = at_end_;
+        return Emit(static_cast<std::size_t>(static_cast<const char*>(last) - buffer_.data.get()) +
+                    1);
+      }
+      if (filled_ == buffer_.capacity && buffer_.capacity < kBlockBytes) {
+        // A line longer than a read: kept whole up to kMaxLineBytes, in a buffer that holds it.
+        BlockBytes larger = buffers_.Take(kBlockBytes);
+        std::memcpy(larger.data.get(), buffer_.data.get(), filled_);
+        buffers_.Give(std::exchange(buffer_, std::move(larger)));
+      } else if (filled_ == buffer_.capacity) {
+        long_line_ = std::exchange(buffer_, buffers_.Take());
+        long_line_bytes_ = kBlockBytes;
+        long_line_quotes_ =
+            CountQuotes(long_line_.data.get() + kMaxLineBytes, kBlockBytes - kMaxLineBytes);
+        filled_ = 0;
+      } else if (at_end_) {
+        done_ = true;
+        if (filled_ > 0 && !hold_partial_) {
+          return Emit(filled_);
+        }
+      }
+    }
+    if (done_) return std::nullopt;
+    const std::optional<std::size_t> got =
+        source_->Read(buffer_.data.get() + filled_, buffer_.capacity - filled_);
+    if (!got) {
+      done_ = true;
+      return std::nullopt;
+    }
+    result_.bytes += *got;
+    at_end_ = *got == 0;
+    if (!long_line_.data) {
+      filled_ += *got;
+      unchecked_ = true;
+      continue;
+    }
+    char* const bytes = buffer_.data.get();
+    const void* end = std::memchr(bytes, '\n', *got);
+    const std::size_t skipped =
+        end == nullptr ? *got : static_cast<std::size_t>(static_cast<const char*>(end) - bytes);
+    long_line_bytes_ += skipped;
+    long_line_quotes_ += CountQuotes(bytes, skipped);
+    if (end == nullptr) {
+      if (!at_end_) continue;
+      done_ = true;
+      if (hold_partial_) return std::nullopt;
+      return LongLine(false);
+    }
+    filled_ = *got - skipped - 1;
+    std::memmove(bytes, bytes + skipped + 1, filled_);
+    unchecked_ = true;
+    return LongLine(true);
+  }
+}
+
+void LogBlockReader::Passed(const SourceBlock& block, std::size_t resumable) {
+  if (resumable > 0) complete_ = block_start_ + (block.truncated ? block.file_bytes : resumable);
+  block_start_ += block.file_bytes;
+}
+
+SourceResult LogBlockReader::Finish(LogPositions* reached) {
+  if (source_) result_.error = source_->error();
+  if (incremental_ && reached != nullptr && !result_.error) {
+    if (skipped_) {
+      reached->Set(identity_, *skipped_);
+      return result_;
+    }
     // A gzip file is done once read; a plain one up to its last complete line.
-    const std::uint64_t offset = result.gzip ? size : start + complete;
-    if (const std::optional<std::string> head = HeadDigest(fd, offset)) {
-      reached->Set(identity, {offset, *head, {}, 0, {}});
+    const std::uint64_t offset = result_.gzip ? size_ : start_ + complete_;
+    if (const std::optional<std::string> head = HeadDigest(fd_, offset)) {
+      reached->Set(identity_, {offset, *head, {}, 0, {}});
     }
   }
-  if (fd != STDIN_FILENO) close(fd);
-  return result;
+  return result_;
 }
 
 SourceResult ReadLogLines(const std::string& path,
                           const std::function<bool(const SourceLine&)>& on_line,
                           const LogPositions* resume, LogPositions* reached) {
   BlockBuffers buffers;
-  return ReadLogBlocks(
-      path,
-      [&](SourceBlock& block) {
-        const std::string_view text = block.text();
-        if (block.truncated) return on_line({text, true}) ? text.size() : 0;
-        std::size_t resumable = 0;
-        ForEachLine(text, [&](std::string_view line) {
-          if (on_line({line, false})) resumable = AfterLine(text, line);
-        });
-        return resumable;
-      },
-      buffers, resume, reached);
+  LogBlockReader reader(path, buffers, resume, reached != nullptr);
+  while (std::optional<SourceBlock> block = reader.Next()) {
+    const std::string_view text = block->text();
+    std::size_t resumable = 0;
+    if (block->truncated) {
+      if (on_line({text, true})) resumable = text.size();
+    } else {
+      ForEachLine(text, [&](std::string_view line) {
+        if (on_line({line, false})) resumable = AfterLine(text, line);
+      });
+    }
+    reader.Passed(*block, resumable);
+    buffers.Give(std::move(block->bytes));
+  }
+  return reader.Finish(reached);
 }
 
 }  // namespace pgward::logs

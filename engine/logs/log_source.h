@@ -55,6 +55,9 @@ struct SourceBlock {
   // Of a truncated line: the double quotes in the part cut off, by which a csvlog record that
   // spans lines still ends where it ends.
   std::uint64_t cut_quotes = 0;
+  // The bytes of the file (after decompression) the block stands for: more than `size` for a
+  // truncated line, whose rest and line end were skipped.
+  std::uint64_t file_bytes = 0;
   std::string_view text() const { return {bytes.data.get(), size}; }
 };
 
@@ -98,22 +101,68 @@ struct SourceResult {
   std::uint64_t bytes = 0;  // after decompression
 };
 
-// Calls `on_block` for each block of `path` ('-' for standard input), in file order. It returns
-// how many of the block's bytes a later read may start after (fewer than all when a csvlog
-// record spans the block's last line end).
-//
-// Incremental (`reached` given, --state-dir): reading starts where `resume` says this file
-// stopped, the last line is passed on only once its line end is written (the server may be
-// writing it), and where this read stopped is set in `reached`. A gzip file is never appended
-// to: it is read whole once, and skipped afterwards. Standard input is always read whole.
-// Block buffers come from `buffers`, and those `on_block` leaves go back to it.
-SourceResult ReadLogBlocks(const std::string& path,
-                           const std::function<std::size_t(SourceBlock&)>& on_block,
-                           BlockBuffers& buffers, const LogPositions* resume = nullptr,
-                           LogPositions* reached = nullptr);
+class ByteSource;
 
-// ReadLogBlocks, one line at a time: `on_line` returns whether a later read may start after the
-// line (false inside a csvlog record that spans lines).
+// The blocks of `path` ('-' for standard input), in file order, as whoever calls Next asks for
+// them: the thread that reads a block's bytes (the copy from the page cache) is the one that
+// then reads its lines, while they are in its core's cache.
+//
+// Incremental (`incremental`, --state-dir): reading starts where `resume` says this file
+// stopped, the last line is passed on only once its line end is written (the server may be
+// writing it), and Finish sets where this read stopped in `reached`. A gzip file is never
+// appended to: it is read whole once, and skipped afterwards. Standard input is always read
+// whole. Block buffers come from `buffers`; a block's consumer gives them back.
+class LogBlockReader {
+ public:
+  LogBlockReader(const std::string& path, BlockBuffers& buffers, const LogPositions* resume,
+                 bool incremental);
+  LogBlockReader(const LogBlockReader&) = delete;
+  LogBlockReader& operator=(const LogBlockReader&) = delete;
+  ~LogBlockReader();
+
+  // The next block; nullopt once the file is read, or on an error (Finish says which).
+  std::optional<SourceBlock> Next();
+  // Called for each block in turn: how many of its bytes a later read may start after (fewer
+  // than all when a csvlog record spans the block's last line end).
+  void Passed(const SourceBlock& block, std::size_t resumable);
+  // The outcome, once Next returned nullopt; where an incremental read stopped is set in
+  // `reached` (if given).
+  SourceResult Finish(LogPositions* reached);
+
+ private:
+  std::optional<SourceBlock> Emit(std::size_t size);
+  std::optional<SourceBlock> LongLine(bool line_end);
+
+  const std::string path_;
+  BlockBuffers& buffers_;
+  int fd_ = -1;
+  SourceResult result_;
+  bool incremental_ = false;
+  bool hold_partial_ = false;  // an incremental read of a plain file: its last line may go on
+  FileIdentity identity_;
+  std::uint64_t size_ = 0;   // the file's size when opened: what this run reads ends there
+  std::uint64_t start_ = 0;  // where reading started (a resumed read)
+  // A gzip file read whole before: nothing to read, and where it was read to stays.
+  std::optional<LogPosition> skipped_;
+  std::unique_ptr<ByteSource> source_;
+  bool done_ = false;
+  // The buffer being filled and how much of it is; whether it holds bytes not looked at yet,
+  // and whether the source has ended.
+  BlockBytes buffer_;
+  std::size_t filled_ = 0;
+  bool unchecked_ = false;
+  bool at_end_ = false;
+  // A line longer than any kept whole: its first kMaxLineBytes, passed on once its end is read
+  // (an incremental read stops before a line the server may still be writing), with the quotes
+  // of the rest, which is skipped.
+  BlockBytes long_line_;
+  std::uint64_t long_line_bytes_ = 0, long_line_quotes_ = 0;
+  std::uint64_t block_start_ = 0;  // the offset (from start_) of the next block passed
+  std::uint64_t complete_ = 0;     // the bytes after which a later read may start
+};
+
+// The lines of `path` one at a time (LogBlockReader): `on_line` returns whether a later read may
+// start after the line (false inside a csvlog record that spans lines).
 SourceResult ReadLogLines(const std::string& path,
                           const std::function<bool(const SourceLine&)>& on_line,
                           const LogPositions* resume = nullptr, LogPositions* reached = nullptr);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -1172,6 +1173,116 @@ TEST(ParallelReadTest, LinesThatBelongTogetherAcrossBlockEndsAreJoined) {
   EXPECT_EQ(one.below_minimum_tls, 0u);
   EXPECT_GT(one.connections.received, 1000u);
   EXPECT_EQ(SummaryText(summarize(4)), SummaryText(one));
+}
+
+// Every thread reads blocks from the file itself: a line longer than a read, one longer than
+// kMaxLineBytes (cut), a gzip file, and a scheduled run that stops before a last line without
+// its line end and resumes after it are read on four threads as on one.
+TEST(ParallelReadTest, LongLinesCompressedFilesAndResumedReadsAreReadAsOnOneThread) {
+  TempDir dir;
+  std::string log;
+  int pid = 100;
+  const auto sessions = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      const std::string time = "2026-12-03 22:23:17.096 UTC [" + std::to_string(++pid) + "] ";
+      log += time + "LOG:  connection received: host=10.0.0." + std::to_string(pid % 250) +
+             " port=5\n";
+      log += time + "LOG:  connection authorized: user=a database=b" +
+             (pid % 3 == 0 ? "\n"
+                           : " SSL enabled (protocol=TLSv1." + std::to_string(2 + pid % 2) +
+                                 ", cipher=TLS_AES_256_GCM_SHA384, bits=256)\n");
+    }
+  };
+  const auto statement = [&](std::size_t bytes) {
+    log += "2026-12-03 22:23:17.096 UTC [99] LOG:  duration: 0.1 ms  statement: select '" +
+           std::string(bytes, 'x') + "'\n";
+  };
+  sessions(2000);
+  statement(3 * kReadBytes);
+  sessions(2000);
+  statement(kMaxLineBytes + 5000);
+  sessions(3000);
+  const std::string last =
+      "2026-12-03 22:23:18.000 UTC [7] LOG:  connection received: host=10.0.0.7";
+  const auto summarize = [&](const std::string& path, unsigned threads,
+                             const LogPositions* resume = nullptr,
+                             LogPositions* reached = nullptr) {
+    const ServerLogsRead read = SummarizeServerLogs(
+        {path}, {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix, .threads = threads},
+        {}, resume, reached);
+    EXPECT_FALSE(read.error) << *read.error;
+    return read.summary;
+  };
+  const std::string whole = log + last + " port=5\n";
+  for (const std::string& path : {dir.Write("server.log", whole).string(),
+                                  dir.Write("server.log.1.gz", Gzip(whole)).string()}) {
+    const LogSummary one = summarize(path, 1);
+    EXPECT_EQ(one.connections.received, 7001u) << path;
+    EXPECT_EQ(one.connections.authorized, 7000u) << path;
+    EXPECT_EQ(SummaryText(summarize(path, 4)), SummaryText(one)) << path;
+  }
+  // A run that finds the last line without its end, and the next, which finds it ended.
+  std::uint64_t offsets[2] = {};
+  std::string runs[2];
+  for (const unsigned threads : {1u, 4u}) {
+    const std::filesystem::path path = dir.Write("resumed.log", log + last);
+    LogPositions positions;
+    const LogPositions before = positions;
+    const LogSummary first = summarize(path.string(), threads, &before, &positions);
+    const LogPosition* stopped = positions.Find(*IdentityOf(path.string()));
+    ASSERT_NE(stopped, nullptr);
+    EXPECT_EQ(stopped->offset, log.size());
+    std::ofstream(path, std::ios::app) << " port=5\n";
+    const LogPositions between = positions;
+    const LogSummary second = summarize(path.string(), threads, &between, &positions);
+    EXPECT_EQ(first.connections.received + second.connections.received, 7001u);
+    offsets[threads == 1 ? 0 : 1] = positions.Find(*IdentityOf(path.string()))->offset;
+    runs[threads == 1 ? 0 : 1] = SummaryText(first) + " | " + SummaryText(second);
+    std::filesystem::remove(path);
+  }
+  EXPECT_EQ(offsets[0], whole.size());
+  EXPECT_EQ(offsets[1], offsets[0]);
+  EXPECT_EQ(runs[1], runs[0]);
+}
+
+// What a thread reading blocks throws (here, as if memory ran out) reaches the caller, whichever
+// thread it was thrown on: it does not end the process.
+TEST(ParallelReadTest, WhatAThreadThrowsReachesTheCaller) {
+  TempDir dir;
+  std::string log;
+  while (log.size() < 20 * kReadBytes) {
+    log += "2026-12-03 22:23:17.096 UTC [7] LOG:  connection received: host=10.0.0.1 port=5\n";
+  }
+  const std::string path = dir.Write("server.log", log).string();
+  class FailingSink : public LogEntrySink {
+   public:
+    std::unique_ptr<BlockScan> NewBlockScan() const override {
+      return std::make_unique<Failing>(++scans_ == 7);
+    }
+    void Merge(BlockScan&, std::uint64_t) override {}
+    void Add(const LogEntry&) override {}
+
+   private:
+    struct Failing : BlockScan {
+      explicit Failing(bool fail) : fail(fail) {}
+      bool Keep(LogEntry&) override {
+        if (fail) throw std::bad_alloc();
+        return true;
+      }
+      bool fail;
+    };
+    mutable std::atomic<int> scans_ = 0;
+  };
+  for (const unsigned threads : {1u, 2u, 4u}) {
+    FailingSink sink;
+    EXPECT_THROW(
+        ReadServerLog(
+            path,
+            {.format = std::nullopt, .line_prefix = kDefaultLogLinePrefix, .threads = threads},
+            sink),
+        std::bad_alloc)
+        << threads;
+  }
 }
 
 // A log_line_prefix that says each line's process (%b) and writes no name a client chooses: the
