@@ -21,19 +21,23 @@ namespace {
 // The temporary files being written, removed when a signal ends the run (a CI job's timeout
 // sends SIGTERM, a user SIGINT) or an exception leaves WriteFileAtomically: a report of
 // gigabytes must not stay behind under a dot name. The handler reads only these fixed slots,
-// never memory a writer frees; a dozen reports are written at once at most.
-enum : int { kSlotFree, kSlotFilling, kSlotReady };
+// never memory a writer frees, and claims a slot before it reads its path, so that no writer
+// frees it and another fills it with a new path meanwhile (the handler would unlink half of one
+// and half of the other). Reports are written on one thread per core, one at a time each.
+enum : int { kSlotFree, kSlotFilling, kSlotReady, kSlotRemoving };
 struct TemporarySlot {
   std::atomic<int> state{kSlotFree};
   char path[4096];
 };
-TemporarySlot temporary_slots[16];
+static_assert(std::atomic<int>::is_always_lock_free, "a signal handler may use only these");
+TemporarySlot temporary_slots[256];
 constexpr std::size_t kNoSlot = ~std::size_t{0};
 
 // Async-signal-safe: unlink, then the default action, which ends the process.
 void RemoveTemporariesAndDie(int signal) {
   for (TemporarySlot& slot : temporary_slots) {
-    if (slot.state.load(std::memory_order_acquire) == kSlotReady) unlink(slot.path);
+    int ready = kSlotReady;
+    if (slot.state.compare_exchange_strong(ready, kSlotRemoving)) unlink(slot.path);
   }
   ::signal(signal, SIG_DFL);
   raise(signal);
@@ -67,8 +71,11 @@ std::size_t AddTemporary(const std::string& path) {
   return kNoSlot;
 }
 
+// A slot the signal handler claimed stays its: the process is ending.
 void RemoveTemporary(std::size_t slot) {
-  if (slot != kNoSlot) temporary_slots[slot].state.store(kSlotFree, std::memory_order_release);
+  if (slot == kNoSlot) return;
+  int ready = kSlotReady;
+  temporary_slots[slot].state.compare_exchange_strong(ready, kSlotFree);
 }
 
 // An output stream buffer over a file descriptor that remembers why a write failed.

@@ -205,7 +205,12 @@ std::vector<std::string> CheckFiles(const std::string& directory, const Manifest
       problems.push_back(file.path + ": a path outside the bundle");
       continue;
     }
-    listed.insert(fs::path(file.path).lexically_normal().generic_string());
+    // pgward lists each file once, and never the manifest or its signature: a second entry
+    // would be counted as a second file vouched for.
+    if (!listed.insert(fs::path(file.path).lexically_normal().generic_string()).second) {
+      problems.push_back(file.path + ": listed more than once, or the manifest itself");
+      continue;
+    }
     std::string error;
     const std::optional<BundleFile> found = DescribeFile(directory, file.path, error);
     if (!found) {

@@ -93,6 +93,12 @@ void FileGate::Stop(std::string message) {
   if (!input_error_) input_error_ = std::move(message);
 }
 
+void FileGate::Locate(const std::string& file, int line) {
+  if (!input_error_ || located_) return;
+  located_ = true;
+  input_error_ = file + ":" + std::to_string(line) + ": " + *input_error_;
+}
+
 bool FileGate::CountOpen() {
   if (++files_opened_ <= access_.limits.max_files) return true;
   Stop("more than " + std::to_string(access_.limits.max_files) +

@@ -55,6 +55,10 @@ class FileGate {
   // Counts one more row. False (and input_error) past the limit.
   bool AddRecord();
 
+  // Says where the read stopped, if it did and no deeper line said so yet: the line of `file`
+  // whose include (or @file) met a device, FIFO or socket, or passed a limit.
+  void Locate(const std::string& file, int line);
+
   bool stopped() const { return input_error_.has_value(); }
   const std::optional<std::string>& input_error() const { return input_error_; }
 
@@ -74,6 +78,7 @@ class FileGate {
   std::size_t total_bytes_ = 0;
   std::size_t records_ = 0;
   std::optional<std::string> input_error_;
+  bool located_ = false;
   std::unordered_map<std::string, Included> included_;
   std::unordered_map<std::string, bool> directory_confined_;
 };

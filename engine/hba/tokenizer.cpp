@@ -457,11 +457,15 @@ void Tokenizer::TokenizeLogicalLine(std::string_view line, const std::string& fi
     NextFieldExpand(file, cursor, depth, builder);
     if (record.tokens.size() != tokens_before) record.field_ends.push_back(record.tokens.size());
   }
-  if (gate_.stopped()) return;
-  if (record.field_ends.empty() && !record.error) return;  // blank or comment-only: no record
-  if (!record.error && pg_version_ >= 16 && record.FieldCount() == 2 &&
-      HandleIncludeDirective(record, file, depth, emit)) {
+  if (gate_.stopped()) {
+    gate_.Locate(file, line_number);
     return;
+  }
+  if (record.field_ends.empty() && !record.error) return;  // blank or comment-only: no record
+  if (!record.error && pg_version_ >= 16 && record.FieldCount() == 2) {
+    const bool included = HandleIncludeDirective(record, file, depth, emit);
+    if (gate_.stopped()) gate_.Locate(file, line_number);
+    if (included) return;
   }
   record.line = line_number;
   emit(record);

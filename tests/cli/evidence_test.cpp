@@ -308,6 +308,26 @@ TEST_F(EvidenceTest, AnUnsignedBundleVerifiesWithoutACa) {
       << through.out;
   fs::remove(fs::path(bundle_) / "sub");
   fs::remove(fs::path(bundle_) / "alias.txt");
+  // A file listed twice (another spelling of its path is refused as outside the bundle), or the
+  // manifest listed in itself: a verification would count it as another file vouched for.
+  {
+    nlohmann::json manifest = nlohmann::json::parse(ReadFile(fs::path(bundle_) / "manifest.json"));
+    manifest["files"][0] = manifest["files"][1];
+    std::ofstream(fs::path(bundle_) / "manifest.json") << manifest.dump();
+    const auto duplicated = Verify(/*with_ca=*/false);
+    EXPECT_EQ(duplicated.exit_code, 1);
+    EXPECT_NE(duplicated.out.find(manifest["files"][1]["path"].get<std::string>() +
+                                  ": listed more than once"),
+              std::string::npos)
+        << duplicated.out;
+  }
+  {
+    nlohmann::json manifest = nlohmann::json::parse(ReadFile(fs::path(bundle_) / "manifest.json"));
+    manifest["files"][0]["path"] = "manifest.json";
+    std::ofstream(fs::path(bundle_) / "manifest.json") << manifest.dump();
+    EXPECT_NE(Verify(/*with_ca=*/false).out.find("manifest.json: listed more than once"),
+              std::string::npos);
+  }
   // A manifest that names a file outside its bundle is refused, not followed.
   const fs::path manifest_path = fs::path(bundle_) / "manifest.json";
   nlohmann::json manifest = nlohmann::json::parse(ReadFile(manifest_path));

@@ -277,7 +277,8 @@ TEST_F(HostileTest, DevicesAndFifosAreInputErrorsNotHangs) {
   Write("checkout/db/pg_hba.conf", "include /dev/zero\n");
   const CommandResult included = ScanAllFormats("db/pg_hba.conf", {"--include-root", "/"});
   EXPECT_EQ(included.exit_code, kInputError);
-  EXPECT_NE(included.err.find("\"/dev/zero\" is a character device, not a regular file"),
+  EXPECT_NE(included.err.find("db/pg_hba.conf:1: \"/dev/zero\" is a character device, not a "
+                              "regular file"),
             std::string::npos)
       << included.err;
 
@@ -295,6 +296,18 @@ TEST_F(HostileTest, DevicesAndFifosAreInputErrorsNotHangs) {
     EXPECT_EQ(fifo.exit_code, kInputError) << command[1] << fifo.err;
     EXPECT_NE(fifo.err.find("FIFO"), std::string::npos) << command[1] << fifo.err;
   }
+  // Among the files of an include_dir, named at the line that lists the directory, in the file
+  // it is in.
+  Write("checkout/db/conf.d/a.conf", "host all all ::1/128 scram-sha-256\n");
+  ASSERT_EQ(mkfifo(Path("checkout/db/conf.d/b.conf").c_str(), 0600), 0);
+  Write("checkout/db/inner.conf", "\ninclude_dir conf.d\n");
+  Write("checkout/db/pg_hba.conf", "local all all peer\ninclude inner.conf\n");
+  const CommandResult listed = Pgward({"scan", "--hba", "db/pg_hba.conf"});
+  EXPECT_EQ(listed.exit_code, kInputError);
+  EXPECT_NE(listed.err.find("db/pg_hba.conf: db/inner.conf:2: \"db/conf.d/b.conf\" is a FIFO, not "
+                            "a regular file"),
+            std::string::npos)
+      << listed.err;
 }
 
 TEST_F(HostileTest, IncludeLoopsEndInBoundedTime) {
