@@ -15,6 +15,7 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -815,7 +816,17 @@ int Run(int argc, char** argv) {
     return UsageError(e.what(), CommandPath(app));
   }
   if (action) {
-    const int code = action();
+    int code = 0;
+    try {
+      code = action();
+    } catch (const std::bad_alloc&) {
+      // Memory ran out (a limit such as `ulimit -v`, or an input past what --max-records and
+      // --max-bytes let through): the run could not finish, and vouches for nothing. Reports
+      // being written were removed as the exception passed them.
+      std::cerr << "pgward: out of memory: the run could not finish, and nothing it read is "
+                   "vouched for\n";
+      return ToInt(ExitCode::kIncompleteEvidence);
+    }
     // A report or listing that did not reach standard output (a full disk, a closed pipe) is
     // an error, whatever the scan found.
     errno = 0;

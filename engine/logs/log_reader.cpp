@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -394,7 +395,12 @@ void ReadJsonBlock(std::string_view text, bool truncated, BlockOutcome& outcome)
     simdjson::dom::element document;
     simdjson::dom::object object;
     std::string_view message;
-    if (truncated || parser.parse(line.data(), line.size()).get(document) != simdjson::SUCCESS ||
+    const simdjson::error_code parsed =
+        truncated ? simdjson::SUCCESS : parser.parse(line.data(), line.size()).get(document);
+    // Out of memory: the parser may be left with buffers it counts but does not have (a later,
+    // shorter line then crashed simdjson 3.0.1), so it is not used again.
+    if (parsed == simdjson::MEMALLOC) throw std::bad_alloc();
+    if (truncated || parsed != simdjson::SUCCESS ||
         document.get_object().get(object) != simdjson::SUCCESS ||
         object["message"].get_string().get(message) != simdjson::SUCCESS) {
       ++outcome.unparsed;

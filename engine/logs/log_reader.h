@@ -133,7 +133,7 @@ struct LogReadResult {
 };
 
 // Reads one log file (gzip or not; '-' for standard input) into `sink`. With `reached`, only what
-// was written since `resume` (ReadLogBlocks).
+// was written since `resume` (LogBlockReader).
 LogReadResult ReadServerLog(const std::string& path, const LogReadOptions& options,
                             LogEntrySink& sink, const LogPositions* resume = nullptr,
                             LogPositions* reached = nullptr);

@@ -15,7 +15,8 @@ class TaskPool {
   // Safe to call from a running task.
   void Add(std::function<void()> task);
   // Runs the queued tasks and those they add on `threads` threads, the calling one among them;
-  // returns when none is left.
+  // returns when none is left. What a task throws ends the run (the tasks not started are
+  // dropped) and is thrown here once every thread has returned.
   void Run(int threads);
 
  private:
@@ -25,6 +26,7 @@ class TaskPool {
   std::condition_variable changed_;
   std::deque<std::function<void()>> queue_;
   int running_ = 0;
+  bool failed_ = false;  // a task threw
 };
 
 }  // namespace pgward::probe

@@ -505,6 +505,57 @@ TEST_F(HostileTest, AReportBeingWrittenWhenTheRunIsKilledLeavesNothingBehind) {
   EXPECT_EQ(result.out.find(".pgward."), std::string::npos) << result.out;
 }
 
+// Memory that runs out (a runner's `ulimit -v`) ends the run with an error that says so, exit 3,
+// on whichever thread it ran out: never a crash (simdjson 3.0.1 crashed on the line after an
+// allocation it could not make), never a pass.
+TEST_F(HostileTest, RunningOutOfMemoryIsAnErrorNotACrash) {
+  std::string log;
+  const auto entries = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      log +=
+          "{\"timestamp\": \"2026-12-03 22:23:17.096 UTC\", \"pid\": " + std::to_string(100 + i) +
+          ", \"remote_host\": \"10.0.0.1\", \"error_severity\": \"LOG\", \"message\": "
+          "\"connection received: host=10.0.0.1 port=5\"}\n";
+    }
+  };
+  entries(5000);
+  // A line of almost kMaxLineBytes, parsed whole: simdjson asks for about fifteen times its size.
+  log += "{\"error_severity\": \"LOG\", \"message\": \"" + std::string(1000000, 'x') + "\"}\n";
+  entries(5000);
+  Write("checkout/server.json.log", log);
+  const auto limited = [&](int megabytes, const std::string& arguments) {
+    CommandOptions options;
+    options.cwd = Path("checkout");
+    options.timeout_seconds = kWatchdogSeconds;
+    return RunCommand({"/bin/sh", "-c",
+                       "ulimit -v " + std::to_string(megabytes * 1024) + "; exec '" +
+                           std::string(PGWARD_BINARY) + "' " + arguments},
+                      options);
+  };
+  // The least memory pgward starts in (the libraries' mappings, the allocator's first arena):
+  // below it the allocator fails before pgward runs. None under the sanitizers, which reserve
+  // terabytes of shadow memory.
+  int least = 16;
+  while (least <= 128 && limited(least, "--version").exit_code != 0) least += 4;
+  if (least > 128) GTEST_SKIP() << "pgward --version does not start in 128 MB (a sanitizer?)";
+  int out_of_memory = 0, finished = 0;
+  for (int megabytes = least + 2; megabytes <= least + 40; megabytes += 2) {
+    for (const char* jobs : {"1", "2"}) {
+      const CommandResult run =
+          limited(megabytes, std::string("log summary server.json.log --jobs ") + jobs);
+      if (run.exit_code == 0) {
+        ++finished;
+        continue;
+      }
+      EXPECT_EQ(run.exit_code, 3) << megabytes << " MB, --jobs " << jobs << ": " << run.err;
+      EXPECT_NE(run.err.find("pgward: out of memory"), std::string::npos) << run.err;
+      ++out_of_memory;
+    }
+  }
+  EXPECT_GT(out_of_memory, 0);
+  EXPECT_GT(finished, 0);
+}
+
 TEST_F(HostileTest, FlagsAreCheckedWhereTheyAreParsed) {
   Write("checkout/db/pg_hba.conf", "local all all peer\n");
   struct Case {
