@@ -51,7 +51,10 @@ void InstallSignalHandlers() {
     if (sigaction(signal, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) continue;
     struct sigaction removing {};
     removing.sa_handler = RemoveTemporariesAndDie;
+    // The others wait while one removes: a second signal would find the slots the first has
+    // claimed and end the process before their files are removed.
     sigemptyset(&removing.sa_mask);
+    for (const int blocked : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&removing.sa_mask, blocked);
     sigaction(signal, &removing, nullptr);
   }
 }

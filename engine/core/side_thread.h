@@ -23,15 +23,10 @@ class SideTask {
   SideTask() = default;
   SideTask(std::jthread thread, std::unique_ptr<std::exception_ptr> failure)
       : failure_(std::move(failure)), thread_(std::move(thread)) {}
-  SideTask(SideTask&&) = default;
-  // Waits for the work it held first (what that threw is dropped): its thread writes to the
-  // slot that is freed here.
-  SideTask& operator=(SideTask&& other) noexcept {
-    if (thread_.joinable()) thread_.join();
-    thread_ = std::move(other.thread_);
-    failure_ = std::move(other.failure_);
-    return *this;
-  }
+  SideTask(SideTask&&) noexcept = default;
+  // None: assigning over a running task would free the slot its thread writes to, or drop what
+  // it threw.
+  SideTask& operator=(SideTask&&) = delete;
 
   void Join() {
     if (thread_.joinable()) thread_.join();

@@ -13,6 +13,7 @@
 #include <tuple>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include "engine/core/side_thread.h"
 
@@ -954,11 +955,12 @@ AccessMap AnalyzeAccess(const HbaFile& file, const LocalNetworks& local_networks
   std::array<SpacesSweep, kSweeps> sweeps;
   {
     constexpr size_t kRecordsWorthThreads = 1 << 10;
-    std::array<SideTask, kSweeps - 1> others;
+    std::vector<SideTask> others;
+    others.reserve(kSweeps - 1);
     for (size_t s = 1; s < kSweeps; ++s) {
       const auto sweep = [&, s] { sweeps[s] = Sweep(kSweepSpecs[s], input, map); };
       if (map.records.size() >= kRecordsWorthThreads) {
-        others[s - 1] = StartOrRun(sweep);
+        others.push_back(StartOrRun(sweep));
       } else {
         sweep();
       }

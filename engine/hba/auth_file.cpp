@@ -23,10 +23,7 @@ LineSink Counted(FileGate& gate, const LineSink& emit) {
 std::optional<std::string> UnreadableReason(const std::string& path,
                                             const std::optional<FileReadError>& read_error,
                                             const std::optional<std::string>& input_error) {
-  // A stop at an include line says where already (FileGate::Locate).
-  if (input_error) {
-    return input_error->starts_with(path + ":") ? *input_error : path + ": " + *input_error;
-  }
+  if (input_error) return path + ": " + *input_error;
   if (read_error) return "cannot read " + read_error->path + ": " + read_error->message;
   return std::nullopt;
 }

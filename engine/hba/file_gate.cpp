@@ -93,10 +93,10 @@ void FileGate::Stop(std::string message) {
   if (!input_error_) input_error_ = std::move(message);
 }
 
-void FileGate::Locate(const std::string& file, int line) {
+void FileGate::Locate(const std::string& file, int line, bool top_file) {
   if (!input_error_ || located_) return;
   located_ = true;
-  input_error_ = file + ":" + std::to_string(line) + ": " + *input_error_;
+  input_error_ = (top_file ? "line " : file + ":") + std::to_string(line) + ": " + *input_error_;
 }
 
 bool FileGate::CountOpen() {

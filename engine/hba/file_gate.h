@@ -55,9 +55,11 @@ class FileGate {
   // Counts one more row. False (and input_error) past the limit.
   bool AddRecord();
 
-  // Says where the read stopped, if it did and no deeper line said so yet: the line of `file`
-  // whose include (or @file) met a device, FIFO or socket, or passed a limit.
-  void Locate(const std::string& file, int line);
+  // Says where the read stopped, if it did and no deeper line said so yet: the line whose
+  // include (or @file) met a device, FIFO or socket, or passed a limit. A line of the top file
+  // is named by its number alone ("line 2: ..."), as the message follows the top file's name as
+  // the user gave it (not the path read after --path-map, nor a base version's checkout).
+  void Locate(const std::string& file, int line, bool top_file);
 
   bool stopped() const { return input_error_.has_value(); }
   const std::optional<std::string>& input_error() const { return input_error_; }

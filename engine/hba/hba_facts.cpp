@@ -210,12 +210,9 @@ void AddAccessFacts(const HbaFile& file, const AccessMap& access, const std::vec
   // A large map's rows, which intern nothing, are filled beside the records' facts, which do; a
   // small one's (a fleet's many files) are not worth a thread.
   constexpr size_t kRangesWorthAThread = 1 << 12;
-  SideTask access_rows;
-  if (access.ranges.size() >= kRangesWorthAThread) {
-    access_rows = StartOrRun(add_rows);
-  } else {
-    add_rows();
-  }
+  const bool beside = access.ranges.size() >= kRangesWorthAThread;
+  SideTask access_rows = beside ? StartOrRun(add_rows) : SideTask();
+  if (!beside) add_rows();
   AddRecordAccessFacts(file, access, rows, facts);
   access_rows.Join();
 }

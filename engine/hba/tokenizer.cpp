@@ -444,6 +444,11 @@ void Tokenizer::EmitError(RecordBuilder& builder, int line_number, std::string m
 
 void Tokenizer::TokenizeLogicalLine(std::string_view line, const std::string& file, int line_number,
                                     int depth, RecordBuilder& builder, const LineSink& emit) {
+  // A stop while the line itself was read (a byte limit) is no stop of its includes.
+  const bool stopped_before = gate_.stopped();
+  const auto locate_stop = [&] {
+    if (!stopped_before && gate_.stopped()) gate_.Locate(file, line_number, depth == 0);
+  };
   TokenizedLine& record = builder.record;
   record.tokens.clear();
   record.field_ends.clear();
@@ -458,13 +463,13 @@ void Tokenizer::TokenizeLogicalLine(std::string_view line, const std::string& fi
     if (record.tokens.size() != tokens_before) record.field_ends.push_back(record.tokens.size());
   }
   if (gate_.stopped()) {
-    gate_.Locate(file, line_number);
+    locate_stop();
     return;
   }
   if (record.field_ends.empty() && !record.error) return;  // blank or comment-only: no record
   if (!record.error && pg_version_ >= 16 && record.FieldCount() == 2) {
     const bool included = HandleIncludeDirective(record, file, depth, emit);
-    if (gate_.stopped()) gate_.Locate(file, line_number);
+    locate_stop();
     if (included) return;
   }
   record.line = line_number;

@@ -277,7 +277,7 @@ TEST_F(HostileTest, DevicesAndFifosAreInputErrorsNotHangs) {
   Write("checkout/db/pg_hba.conf", "include /dev/zero\n");
   const CommandResult included = ScanAllFormats("db/pg_hba.conf", {"--include-root", "/"});
   EXPECT_EQ(included.exit_code, kInputError);
-  EXPECT_NE(included.err.find("db/pg_hba.conf:1: \"/dev/zero\" is a character device, not a "
+  EXPECT_NE(included.err.find("db/pg_hba.conf: line 1: \"/dev/zero\" is a character device, not a "
                               "regular file"),
             std::string::npos)
       << included.err;
@@ -308,6 +308,29 @@ TEST_F(HostileTest, DevicesAndFifosAreInputErrorsNotHangs) {
                             "a regular file"),
             std::string::npos)
       << listed.err;
+  // The top file's line is named by its number after the name the user gave, also when another
+  // path is read (--path-map).
+  Write("checkout/db/direct.conf", "local all all peer\ninclude_dir conf.d\n");
+  const CommandResult mapped =
+      Pgward({"scan", "--hba", "/etc/postgresql/16/main/direct.conf", "--path-map",
+              "/etc/postgresql/16/main=" + Path("checkout/db")});
+  EXPECT_EQ(mapped.exit_code, kInputError);
+  EXPECT_NE(mapped.err.find("pgward: /etc/postgresql/16/main/direct.conf: line 2: "),
+            std::string::npos)
+      << mapped.err;
+  // A limit the top file's own bytes pass is not put on the line being read when they did.
+  std::string big;
+  for (int i = 0; i < 4000; ++i) {
+    big += "host all all 10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250) +
+           "/32 scram-sha-256 # padding\n";
+  }
+  Write("checkout/db/big.conf", big);
+  const CommandResult bytes =
+      Pgward({"scan", "--hba", "db/big.conf", "--max-total-bytes", "100000"});
+  EXPECT_EQ(bytes.exit_code, kInputError);
+  EXPECT_NE(bytes.err.find("pgward: db/big.conf: the files read add up to more than 100000 bytes"),
+            std::string::npos)
+      << bytes.err;
 }
 
 TEST_F(HostileTest, IncludeLoopsEndInBoundedTime) {
