@@ -820,9 +820,9 @@ int Run(int argc, char** argv) {
     try {
       code = action();
     } catch (const std::bad_alloc&) {
-      // Memory ran out (a limit such as `ulimit -v`, or an input past what --max-records and
-      // --max-bytes let through): the run could not finish, and vouches for nothing. Reports
-      // being written were removed as the exception passed them.
+      // Memory ran out (a limit such as `ulimit -v`, below what the --max-* limits let an input
+      // take): the run could not finish, and vouches for nothing. Reports being written were
+      // removed as the exception passed them.
       std::cerr << "pgward: out of memory: the run could not finish, and nothing it read is "
                    "vouched for\n";
       return ToInt(ExitCode::kIncompleteEvidence);

@@ -140,7 +140,7 @@ class LogBlockReader {
   bool incremental_ = false;
   bool hold_partial_ = false;  // an incremental read of a plain file: its last line may go on
   FileIdentity identity_;
-  std::uint64_t size_ = 0;   // the file's size when opened: what this run reads ends there
+  std::uint64_t size_ = 0;   // the file's size when opened: where a gzip file read whole ends
   std::uint64_t start_ = 0;  // where reading started (a resumed read)
   // A gzip file read whole before: nothing to read, and where it was read to stays.
   std::optional<LogPosition> skipped_;
