@@ -43,10 +43,13 @@ void RemoveTemporariesAndDie(int signal) {
   raise(signal);
 }
 
+// The signals that end a run whose temporary files are removed first.
+constexpr int kRemovingSignals[] = {SIGTERM, SIGINT, SIGHUP};
+
 // Only where the signal would end the process: a disposition set by whoever started pgward
 // (SIG_IGN under nohup) stays.
 void InstallSignalHandlers() {
-  for (const int signal : {SIGTERM, SIGINT, SIGHUP}) {
+  for (const int signal : kRemovingSignals) {
     struct sigaction current {};
     if (sigaction(signal, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) continue;
     struct sigaction removing {};
@@ -54,7 +57,7 @@ void InstallSignalHandlers() {
     // The others wait while one removes: a second signal would find the slots the first has
     // claimed and end the process before their files are removed.
     sigemptyset(&removing.sa_mask);
-    for (const int blocked : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&removing.sa_mask, blocked);
+    for (const int blocked : kRemovingSignals) sigaddset(&removing.sa_mask, blocked);
     sigaction(signal, &removing, nullptr);
   }
 }

@@ -4,7 +4,6 @@
 #include <map>
 #include <memory>
 #include <ostream>
-#include <thread>
 #include <variant>
 
 #include "engine/core/exit_code.h"

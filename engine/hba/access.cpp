@@ -9,7 +9,6 @@
 #include <map>
 #include <memory_resource>
 #include <set>
-#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <variant>

@@ -1,6 +1,5 @@
 #include "engine/hba/hba_facts.h"
 
-#include <thread>
 #include <variant>
 
 #include "engine/core/side_thread.h"

@@ -5,15 +5,14 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
-#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <new>
-#include <system_error>
 #include <thread>
 #include <vector>
 
+#include "engine/core/side_thread.h"
 #include "engine/logs/line_prefix.h"
 #include "engine/logs/log_source.h"
 
@@ -449,17 +448,7 @@ class BlockPipeline {
 
   static void Run(unsigned threads, LogBlockReader& reader, const Work& work, const Take& take) {
     BlockPipeline pipeline(reader, work, take, threads);
-    {
-      // Fewer threads when no more are to be had (a limit on processes), the calling one alone
-      // at worst.
-      std::vector<std::jthread> others;
-      try {
-        while (others.size() + 1 < threads) others.emplace_back([&pipeline] { pipeline.Share(); });
-      } catch (const std::system_error&) {
-      }
-      pipeline.Share();
-    }
-    if (pipeline.failure_) std::rethrow_exception(pipeline.failure_);
+    RunOnThreads(threads, [&pipeline] { pipeline.Share(); });
   }
 
  private:
@@ -470,7 +459,7 @@ class BlockPipeline {
   void Share() {
     std::unique_lock<std::mutex> lock(mutex_);
     try {
-      while (!failure_) {
+      while (!failed_) {
         if (Takeable()) {
           TakeReady(lock);
         } else if (!reading_ && !read_all_ && read_ - taken_ < limit_) {
@@ -482,9 +471,11 @@ class BlockPipeline {
         }
       }
     } catch (...) {
+      // The others stop too; RunOnThreads throws it again once they have.
       if (!lock.owns_lock()) lock.lock();
-      if (!failure_) failure_ = std::current_exception();
+      failed_ = true;
       changed_.notify_all();
+      throw;
     }
   }
 
@@ -516,7 +507,7 @@ class BlockPipeline {
   // Takes the blocks next in order that are read.
   void TakeReady(std::unique_lock<std::mutex>& lock) {
     taking_ = true;
-    for (auto next = done_.find(taken_); next != done_.end() && !failure_;
+    for (auto next = done_.find(taken_); next != done_.end() && !failed_;
          next = done_.find(taken_)) {
       BlockOutcome ready = std::move(next->second);
       done_.erase(next);
@@ -539,7 +530,7 @@ class BlockPipeline {
   std::map<std::uint64_t, BlockOutcome> done_;
   std::uint64_t read_ = 0, taken_ = 0;
   bool reading_ = false, read_all_ = false, taking_ = false;
-  std::exception_ptr failure_;
+  bool failed_ = false;  // a thread threw
 };
 
 // Takes block outcomes in file order into the sink, settling what crosses block ends.

@@ -1,9 +1,8 @@
 #include "engine/model/ip.h"
 
-#include <algorithm>
-
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
