@@ -1,7 +1,6 @@
 // Reading snapshots with simdjson On-Demand: the document is validated and indexed in one SIMD
 // pass and then walked once, each value checked as it is read and appended to its fact table (no
-// DOM), a large table's rows on a second thread (ReadFacts). Strings are taken from the input
-// buffer in place; only strings with escapes are copied.
+// DOM). Strings are taken from the input buffer in place; only strings with escapes are copied.
 
 #include <simdjson.h>
 
@@ -24,7 +23,6 @@
 #include "engine/collect/server_facts.h"
 #include "engine/collect/snapshot.h"
 #include "engine/core/file_digest.h"
-#include "engine/core/handoff.h"
 #include "engine/core/input_file.h"
 #include "engine/core/redact.h"
 #include "engine/core/side_thread.h"
@@ -410,7 +408,7 @@ class Reader {
     if (value.get_object().get(object)) return where + ": expected an object or null";
     FactTable& table = facts_.table(FactKind::kServer);
     if (std::optional<std::string> error = StageFields(object, table, where)) return error;
-    const size_t row = Commit(table, TargetOf(table, server.name), staged_, 0);
+    const size_t row = Commit(table, TargetOf(table, server.name), staged_);
     if (server.host) table.SetString(row, FieldOf<FactKind::kServer>("host"), *server.host);
     if (server.port) table.SetInteger(row, FieldOf<FactKind::kServer>("port"), *server.port);
     if (server.version) {
@@ -468,24 +466,10 @@ class Reader {
             ? facts_.pool().InternString("ssl_ciphers")
             : kAbsent;
     const CommitTarget target = TargetOf(table, server);
-    const auto append = [&](StagedFacts& batch) {
-      for (size_t fact = 0; fact < batch.size(); ++fact) {
-        const size_t row = Commit(table, target, batch, fact);
-        if (implied_session_kind != kAbsent) {
-          table.SetInterned(row, kSessionKind, FieldType::kString, implied_session_kind);
-        }
-        if (implied_setting != kAbsent && table.Id(row, kConfigured) != kAbsent) {
-          table.SetInterned(row, kSetting, FieldType::kString, implied_setting);
-        }
-      }
-      batch.Clear();
-    };
-    // Rows are appended on a thread of their own, a batch at a time, while the next batch is
-    // read: appending (interning the values, growing the columns) took a third of a large
-    // load's time. The thread starts once a batch is full: a table of fewer rows is appended
-    // here, where a thread would cost more than it saves (a snapshot of a thousand servers
-    // with a few rows each would start thousands).
-    std::optional<Handoff<StagedFacts>> appending;
+    // Each row is appended as soon as it is read, on this thread, while its values are in this
+    // core's cache. Appending batches on a second thread, as pgward did until 2026-12, made the
+    // 1,000,000-connection load twice as slow on a 2-core machine (0.91 to 1.44 s against 0.47
+    // to 0.61 s): every batch was written on one core and read on the other.
     staged_.Clear();
     // Where a row's error is: made only when there is one (a million rows make no strings).
     size_t index = 0;
@@ -518,18 +502,15 @@ class Reader {
       if (column != columns.size()) {
         return at() + ": " + std::to_string(columns.size()) + " values expected";
       }
-      staged_.EndFact();
-      ++index;
-      if (staged_.size() == kBatchRows) {
-        if (!appending) appending.emplace(append, kBatchesPending);
-        staged_ = appending->Give(std::move(staged_));
+      const size_t row = Commit(table, target, staged_);
+      if (implied_session_kind != kAbsent) {
+        table.SetInterned(row, kSessionKind, FieldType::kString, implied_session_kind);
       }
-    }
-    if (appending) {
-      staged_ = appending->Give(std::move(staged_));
-      appending->Finish();
-    } else {
-      append(staged_);
+      if (implied_setting != kAbsent && table.Id(row, kConfigured) != kAbsent) {
+        table.SetInterned(row, kSetting, FieldType::kString, implied_setting);
+      }
+      staged_.Clear();
+      ++index;
     }
     return std::nullopt;
   }
@@ -541,56 +522,35 @@ class Reader {
     std::uint32_t field = 0;
     std::uint32_t count = 0;  // string lists: how many items
     // Integers, timestamps, booleans, TLS versions; the index of an address or range in
-    // StagedFacts::ranges, of a list's first item in StagedFacts::lists.
+    // StagedFact::ranges, of a list's first item in StagedFact::lists.
     std::int64_t number = 0;
     std::string_view text;  // strings
   };
-  // A fact's own "source", interned when the fact is appended (by the appending thread, which
-  // alone writes the pool while a table's rows are read).
+  // A fact's own "source", interned when the fact is appended.
   struct StagedSource {
     std::string_view file;
     int line = 0;
   };
 
-  // Facts read and checked, in order, not yet appended: one fact (a server's settings), or a
-  // batch of a table's rows.
-  struct StagedFacts {
-    std::vector<Staged> values;                        // every fact's, one fact after another
-    std::vector<size_t> fact_ends;                     // where each fact's values end in `values`
-    std::vector<std::optional<StagedSource>> sources;  // each fact's, if it has one
-    std::optional<StagedSource> source;                // that of the fact being read
-    std::vector<std::string_view> lists;               // the items of string lists
-    std::vector<IpRange> ranges;                       // addresses (as first) and ranges
+  // One fact (a server's settings, a table's row) read and checked, not yet appended. Its
+  // containers keep their memory from one fact to the next.
+  struct StagedFact {
+    std::vector<Staged> values;
+    std::optional<StagedSource> source;
+    std::vector<std::string_view> lists;  // the items of string lists
+    std::vector<IpRange> ranges;          // addresses (as first) and ranges
     // Text the views above point to that is not in the input (strings unescaped, file names):
-    // a list, whose items stay where they are as more are added, and which moves to the
-    // appending thread without allocating (a deque's move does).
+    // a list, whose items stay where they are as more are added.
     std::forward_list<std::string> owned_text;
 
-    size_t size() const { return fact_ends.size(); }
-    std::span<const Staged> Values(size_t fact) const {
-      const size_t begin = fact == 0 ? 0 : fact_ends[fact - 1];
-      return std::span(values).subspan(begin, fact_ends[fact] - begin);
-    }
-    void EndFact() {
-      fact_ends.push_back(values.size());
-      sources.push_back(source);
-      source.reset();
-    }
     void Clear() {
       values.clear();
-      fact_ends.clear();
-      sources.clear();
       source.reset();
       lists.clear();
       ranges.clear();
       owned_text.clear();
     }
   };
-  // Rows per batch, and the batches that may wait: a batch stays within a core's cache while
-  // the other core appends the one before.
-  static constexpr size_t kBatchRows = 256;
-  static constexpr size_t kBatchesPending = 2;
-
   void StageSource(const std::string& file, int line) {
     staged_.source =
         StagedSource{file.empty() ? std::string_view()
@@ -632,7 +592,6 @@ class Reader {
         return where + "." + std::string(fields[index].name) + ": " + *error;
       }
     }
-    staged_.EndFact();
     return std::nullopt;
   }
 
@@ -701,13 +660,12 @@ class Reader {
     return {table.spec().FieldIndex("server"), facts_.pool().InternString(server)};
   }
 
-  // Appends fact `fact` of `staged`. Its server is the enclosing server unless it names
+  // Appends the staged fact. Its server is the enclosing server unless it names
   // another; an hba_rule's source is its file and line unless it carries one.
-  size_t Commit(FactTable& table, const CommitTarget& target, const StagedFacts& staged,
-                size_t fact) {
+  size_t Commit(FactTable& table, const CommitTarget& target, const StagedFact& staged) {
     const auto& fields = table.spec().fields;
-    const std::span<const Staged> values = staged.Values(fact);
-    const std::optional<StagedSource>& given = staged.sources[fact];
+    const std::vector<Staged>& values = staged.values;
+    const std::optional<StagedSource>& given = staged.source;
     FactSource source;
     if (given) {
       source = {given->file.empty() ? kAbsent : facts_.pool().InternString(given->file),
@@ -762,7 +720,7 @@ class Reader {
   const char* end_ = nullptr;
   std::string key_scratch_;
   std::string value_scratch_;
-  StagedFacts staged_;  // the facts being read
+  StagedFact staged_;  // the facts being read
 };
 
 // The file into simdjson's padded buffer, read in place (a copy would double the memory of a
