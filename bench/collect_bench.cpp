@@ -22,6 +22,11 @@
 // 4. A fleet of 1,000 targets (#20), each a distinct connection, over four sandbox servers,
 //    collected in one run against the floor in the same run. Goals: within 1.3x of the floor,
 //    under 100 kB of peak memory per target; pgward's CPU per target is printed.
+//
+// A load that misses its goal (1 and 3) fails the run, as any other failure does. The fleets'
+// ratios (2 and 4) are printed beside their floors and do not: on a machine whose cores the
+// client shares with the servers, the servers' CPU per connection sets them (on two cores the
+// floor alone is under 3x the psql loop), not pgward.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
@@ -200,7 +205,7 @@ bool BenchSnapshotLoad(const std::string& self, const std::filesystem::path& dir
       kConnections, megabytes, median, cpu_times[1], megabytes / median, peak_mb,
       median < 1.0 && peak_mb < 600 ? "met" : "NOT MET");
   std::filesystem::remove(path);
-  return true;
+  return median < 1.0 && peak_mb < 600;
 }
 
 // --- 2. Fleet collection -----------------------------------------------------------------
@@ -667,7 +672,7 @@ bool BenchInventoryLoad(const std::filesystem::path& directory) {
       "goal 100 ms: %s)\n",
       kInventoryTargets, static_cast<double>(std::filesystem::file_size(path)) / 1e6, median,
       median < 100 ? "met" : "NOT MET");
-  return true;
+  return median < 100;
 }
 
 // 1,000 targets, each a distinct connection (SCRAM + TLS), spread over four sandbox servers and
@@ -729,10 +734,12 @@ int main(int argc, char** argv) {
       std::filesystem::temp_directory_path() / ("pgward-collect-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(directory);
   const auto wanted = [&](const char* name) { return only.empty() || only == name; };
-  const bool ok = (!wanted("snapshot") || BenchSnapshotLoad(self, directory)) &&
-                  (!wanted("fleet") || BenchFleet(directory)) &&
-                  (!wanted("inventory") || BenchInventoryLoad(directory)) &&
-                  (!wanted("large-fleet") || BenchLargeFleet());
+  // Each measurement runs even when one before it failed.
+  bool ok = true;
+  if (wanted("snapshot")) ok = BenchSnapshotLoad(self, directory) && ok;
+  if (wanted("fleet")) ok = BenchFleet(directory) && ok;
+  if (wanted("inventory")) ok = BenchInventoryLoad(directory) && ok;
+  if (wanted("large-fleet")) ok = BenchLargeFleet() && ok;
   std::filesystem::remove_all(directory);
   return ok ? 0 : 1;
 }
