@@ -52,7 +52,7 @@ bench: build
 	@scripts/install-deps bench
 	@failed=""; for name in $(BENCHMARKS); do \
 	  $(BUILD_DIR)/bench/$$name || failed="$$failed $$name"; done; \
-	  if [ -n "$$failed" ]; then echo "make bench: missed a goal or failed:$$failed"; exit 1; fi
+	  if [ -n "$$failed" ]; then echo "make bench: missed a goal or failed:$$failed" >&2; exit 1; fi
 
 # Every libFuzzer target (clang, ASan, UBSan) for FUZZ_SECONDS each; what they find is merged
 # into fixtures/fuzz/<name>/, which the suite replays. FUZZERS=policy_loader picks some.

@@ -443,6 +443,7 @@ struct FleetTimes {
   Runs loop;
   Runs xargs;
   double kb_per_target = 0;  // the largest of the pgward runs
+  bool failed = false;  // a target of pgward or of the floor failed: the comparison means nothing
 };
 
 // Runs `contender` once, adding its time and CPU to `runs`. `who` is whose CPU is the client's.
@@ -463,8 +464,9 @@ void Shell(const std::string& script) {
 }
 
 // One collection of every target, `concurrency` at once (all by default). Raises
-// `kb_per_target` to the growth of the peak RSS per target when it is larger.
-void CollectAll(const std::vector<std::string>& dsns, double& kb_per_target,
+// `kb_per_target` to the growth of the peak RSS per target when it is larger. False when a
+// target failed.
+bool CollectAll(const std::vector<std::string>& dsns, double& kb_per_target,
                 size_t concurrency = 0) {
   pgward::scan::LivePlan plan;
   collect::CollectOptions& options = plan.collect;
@@ -485,6 +487,7 @@ void CollectAll(const std::vector<std::string>& dsns, double& kb_per_target,
   for (const pgward::EvidenceError& error : evidence.Errors()) {
     std::cerr << "pgward: " << error.target << ": " << error.message << "\n";
   }
+  return evidence.Errors().empty();
 }
 
 // What any libpq-based collector pays at least: every target connected (TLS + SCRAM) and closed
@@ -558,9 +561,14 @@ FleetTimes RunFleet(const std::vector<std::string>& dsns, const Servers& servers
       "xargs -d '\\n' -P 16 -I{} " + psql + " '{}' >/dev/null < " + list.string();
   FleetTimes times;
   for (int run = 0; run < runs; ++run) {
-    Measure(servers, RUSAGE_SELF, times.pgward, [&] { CollectAll(dsns, times.kb_per_target); });
+    Measure(servers, RUSAGE_SELF, times.pgward, [&] {
+      if (!CollectAll(dsns, times.kb_per_target)) times.failed = true;
+    });
     Measure(servers, RUSAGE_SELF, times.floor, [&] {
-      if (const int failed = ConnectOnly(dsns)) std::cerr << failed << " connections failed\n";
+      if (const int refused = ConnectOnly(dsns)) {
+        std::cerr << "floor: " << refused << " connections failed\n";
+        times.failed = true;
+      }
     });
     if (run < loop_runs) Measure(servers, RUSAGE_CHILDREN, times.loop, [&] { Shell(loop); });
     Measure(servers, RUSAGE_CHILDREN, times.xargs, [&] { Shell(xargs); });
@@ -638,7 +646,7 @@ bool BenchFleet(const std::filesystem::path& directory) {
   // The loop takes 100 times 7 round trips: once is enough to see it is far behind.
   const FleetTimes delayed = RunFleet(FleetDsns(relay_ports), servers, directory, 3, 1);
   PrintFleet("50 ms RTT", delayed, 10, 3, false);
-  return true;
+  return !loopback.failed && !delayed.failed;
 }
 
 // --- 3. Fleets at scale (#20) ------------------------------------------------------------
@@ -689,11 +697,15 @@ bool BenchLargeFleet() {
   Runs pgward, floor;
   pgward.targets = floor.targets = kLargeFleet;
   double kb_per_target = 0;
+  bool failed = false;  // a target of pgward or of the floor failed
   for (int run = 0; run < 3; ++run) {
-    Measure(servers, RUSAGE_SELF, pgward, [&] { CollectAll(dsns, kb_per_target, concurrency); });
+    Measure(servers, RUSAGE_SELF, pgward, [&] {
+      if (!CollectAll(dsns, kb_per_target, concurrency)) failed = true;
+    });
     Measure(servers, RUSAGE_SELF, floor, [&] {
-      if (const int failed = ConnectOnly(dsns, concurrency)) {
-        std::cerr << failed << " connections failed\n";
+      if (const int refused = ConnectOnly(dsns, concurrency)) {
+        std::cerr << "floor: " << refused << " connections failed\n";
+        failed = true;
       }
     });
   }
@@ -710,7 +722,7 @@ bool BenchLargeFleet() {
       ratio <= 1.3 ? "met" : "NOT MET", pgward.List().c_str(), floor.List().c_str(),
       pgward.CpuPerTarget().c_str(), floor.CpuPerTarget().c_str(), kb_per_target,
       kb_per_target < 100 ? "met" : "NOT MET");
-  return true;
+  return !failed;
 }
 
 }  // namespace
@@ -734,12 +746,18 @@ int main(int argc, char** argv) {
       std::filesystem::temp_directory_path() / ("pgward-collect-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(directory);
   const auto wanted = [&](const char* name) { return only.empty() || only == name; };
-  // Each measurement runs even when one before it failed.
+  // Each measurement runs even when one before it failed; the files are removed whatever
+  // happens (a sandbox that cannot start throws).
   bool ok = true;
-  if (wanted("snapshot")) ok = BenchSnapshotLoad(self, directory) && ok;
-  if (wanted("fleet")) ok = BenchFleet(directory) && ok;
-  if (wanted("inventory")) ok = BenchInventoryLoad(directory) && ok;
-  if (wanted("large-fleet")) ok = BenchLargeFleet() && ok;
+  try {
+    if (wanted("snapshot")) ok = BenchSnapshotLoad(self, directory) && ok;
+    if (wanted("fleet")) ok = BenchFleet(directory) && ok;
+    if (wanted("inventory")) ok = BenchInventoryLoad(directory) && ok;
+    if (wanted("large-fleet")) ok = BenchLargeFleet() && ok;
+  } catch (const std::exception& error) {
+    std::cerr << "collect_bench: " << error.what() << "\n";
+    ok = false;
+  }
   std::filesystem::remove_all(directory);
   return ok ? 0 : 1;
 }

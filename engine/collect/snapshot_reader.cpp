@@ -207,7 +207,7 @@ class Reader {
     return std::string("invalid JSON: ") + simdjson::error_message(error);
   }
 
-  // A string value; one with escapes is kept, unescaped, until the staged facts are appended.
+  // A string value; one with escapes is kept, unescaped, until the staged fact is appended.
   std::optional<std::string_view> Text(ondemand::value& value) {
     ondemand::raw_json_string raw;
     if (value.get_raw_json_string().get(raw)) return std::nullopt;
@@ -469,7 +469,7 @@ class Reader {
     // Each row is appended as soon as it is read, on this thread, while its values are in this
     // core's cache. Appending batches on a second thread, as pgward did until 2026-12, made the
     // 1,000,000-connection load twice as slow on a 2-core machine (0.91 to 1.44 s against 0.47
-    // to 0.61 s): every batch was written on one core and read on the other.
+    // to 0.71 s): every batch was written on one core and read on the other.
     staged_.Clear();
     // Where a row's error is: made only when there is one (a million rows make no strings).
     size_t index = 0;
@@ -533,7 +533,7 @@ class Reader {
   };
 
   // One fact (a server's settings, a table's row) read and checked, not yet appended. Its
-  // containers keep their memory from one fact to the next.
+  // vectors keep their memory from one fact to the next.
   struct StagedFact {
     std::vector<Staged> values;
     std::optional<StagedSource> source;
@@ -720,7 +720,7 @@ class Reader {
   const char* end_ = nullptr;
   std::string key_scratch_;
   std::string value_scratch_;
-  StagedFact staged_;  // the facts being read
+  StagedFact staged_;  // the fact being read
 };
 
 // The file into simdjson's padded buffer, read in place (a copy would double the memory of a
