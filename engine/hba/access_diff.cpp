@@ -1,14 +1,12 @@
 #include "engine/hba/access_diff.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <set>
 #include <tuple>
 
+#include "engine/core/name_regex.h"
 #include "engine/hba/hba_facts.h"
 
 namespace pgward::hba {
@@ -64,21 +62,21 @@ Probe UserProbe(const Token& token) {
   return {Kind::kName, token.text};
 }
 
-// Regular expressions compiled once per diff (a file repeats the same few).
+// Regular expressions compiled once per diff (a file repeats the same few). One RE2 cannot read
+// finds nothing here.
 class Regexes {
  public:
   bool Matches(const Token& token, const std::string& value) {
-    std::unique_ptr<RE2>& pattern = compiled_[token.text];
-    if (!pattern) {
-      RE2::Options options;
-      options.set_log_errors(false);
-      pattern = std::make_unique<RE2>(token.text.substr(1), options);
+    auto found = compiled_.find(token.text);
+    if (found == compiled_.end()) {
+      found =
+          compiled_.emplace(token.text, NameRegex(std::string_view(token.text).substr(1))).first;
     }
-    return pattern->ok() && RE2::PartialMatch(value, *pattern);
+    return found->second.Finds(value).value_or(false);
   }
 
  private:
-  std::map<std::string, std::unique_ptr<RE2>> compiled_;
+  std::map<std::string, NameRegex> compiled_;
 };
 
 // check_db for a probe pair.

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "engine/core/name_regex.h"
 #include "engine/hba/access.h"
 
 namespace pgward::hba {
@@ -18,22 +19,21 @@ namespace {
 constexpr std::string_view kUnchosenNames[] = {
     "pgwardprobe7d1f3c9a", "pgward-7d1f3c9a@example.invalid", "CN=pgward-7d1f3c9a,O=nobody"};
 
-// A regular expression RE2 cannot read (ARE back references, lookaround) is taken to match:
-// fail closed, as the server may well match it.
-std::unique_ptr<RE2> Compile(std::string_view pattern) {
+// A SYSTEM-USERNAME expression, whose first group \1 takes: RE2, for its groups. One RE2
+// cannot read (ARE back references, lookaround) is taken to match: fail closed, as the server
+// may well match it.
+std::unique_ptr<RE2> CompileWithGroups(std::string_view pattern) {
   RE2::Options options;
   options.set_log_errors(false);
   return std::make_unique<RE2>(pattern, options);
 }
 
-bool Searches(const RE2& regex, std::string_view text) {
-  return !regex.ok() || RE2::PartialMatch(text, regex);
-}
-
 // check_role over a record's user field, a regular expression RE2 cannot read taken to match.
 bool UserFieldAdmits(const TokenList& users, const PrivilegedRole& role) {
   return std::any_of(users.begin(), users.end(), [&](const Token& token) {
-    if (token.regex) return Searches(*Compile(std::string_view(token.text).substr(1)), role.name);
+    if (token.regex) {
+      return NameRegex(std::string_view(token.text).substr(1)).Finds(role.name).value_or(true);
+    }
     return RoleMatches(token, role.name, role.member_of);
   });
 }
@@ -43,7 +43,8 @@ bool UserFieldAdmits(const TokenList& users, const PrivilegedRole& role) {
 class MapLine {
  public:
   MapLine(const IdentMapping& mapping, int pg_version)
-      : mapping_(mapping), system_(Compile(std::string_view(mapping.system_user.text).substr(1))) {
+      : mapping_(mapping),
+        system_(CompileWithGroups(std::string_view(mapping.system_user.text).substr(1))) {
     const Token& pg_user = mapping.pg_user;
     // 16+: a keyword PG-USERNAME (a regular expression, +group, all) is never substituted.
     const bool keyword = pg_version >= 16 &&
@@ -55,7 +56,7 @@ class MapLine {
     }
     substituted_ = slot != std::string::npos;
     if (pg_version >= 16 && pg_user.regex) {
-      role_regex_ = Compile(std::string_view(pg_user.text).substr(1));
+      role_regex_.emplace(std::string_view(pg_user.text).substr(1));
     }
     keyword_ = keyword;
   }
@@ -104,13 +105,13 @@ class MapLine {
   // the role asked for.
   bool Admits(const std::string& target, const PrivilegedRole& role) const {
     if (substituted_ || !keyword_) return target == role.name;
-    if (role_regex_) return Searches(*role_regex_, role.name);
+    if (role_regex_) return role_regex_->Finds(role.name).value_or(true);
     return RoleMatches(mapping_.pg_user, role.name, role.member_of);
   }
 
   const IdentMapping& mapping_;
   std::unique_ptr<RE2> system_;
-  std::unique_ptr<RE2> role_regex_;
+  std::optional<NameRegex> role_regex_;
   bool keyword_ = false;
   bool substituted_ = false;
   std::string prefix_, suffix_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "engine/core/name_regex.h"
+
 namespace pgward::policy {
 namespace {
 
@@ -293,6 +295,7 @@ class ListPredicate final : public MemoizedPredicate {
   enum class Mode {
     kContainsAny,
     kAdmitsAny,
+    kAdmitsEvery,
     kAllIn,
     kAnyMatches,
     kAllMatch,
@@ -316,6 +319,15 @@ class ListPredicate final : public MemoizedPredicate {
       case Mode::kContainsAny:
       case Mode::kAdmitsAny:
         return std::any_of(elements.begin(), elements.end(), listed);
+      case Mode::kAdmitsEvery:
+        return std::all_of(values_.begin(), values_.end(), [&](const std::string& value) {
+          return std::any_of(elements.begin(), elements.end(), [&](ValueId element) {
+            const std::string_view text = pool.String(element);
+            // The keyword all admits every name; a regular expression RE2 cannot read may.
+            return text == "all" || text == value ||
+                   (text.starts_with('/') && NameRegex(text.substr(1)).Finds(value).value_or(true));
+          });
+        });
       case Mode::kAllIn:
         return std::all_of(elements.begin(), elements.end(), listed);
       case Mode::kAnyMatches:
@@ -371,17 +383,13 @@ class ListPredicate final : public MemoizedPredicate {
     return mode_ == Mode::kAdmitsAny && text.starts_with('/') && RegexAdmitsAny(text.substr(1));
   }
 
-  // A name field's regular expression (PostgreSQL 16+: a token that starts with '/'), which the
-  // server searches for in a name, unanchored. PostgreSQL's regular expressions are not RE2's:
-  // one RE2 cannot read (a back-reference, a lookahead) may match anything, and is taken to.
+  // A name field's regular expression (PostgreSQL 16+: a token that starts with '/'), of which
+  // one RE2 cannot read may find anything, and is taken to.
   bool RegexAdmitsAny(std::string_view pattern) const {
-    RE2::Options options;
-    options.set_log_errors(false);
-    const RE2 regex(pattern, options);
-    if (!regex.ok()) return true;
+    const NameRegex regex(pattern);
     // Only names: a regular expression is never the keyword `all`, nor a +group membership.
     return std::any_of(values_.begin(), values_.end(), [&](const std::string& value) {
-      return value != "all" && !value.starts_with('+') && RE2::PartialMatch(value, regex);
+      return value != "all" && !value.starts_with('+') && regex.Finds(value).value_or(true);
     });
   }
 
@@ -463,6 +471,11 @@ PredicatePtr MakeListContainsAny(size_t field, std::vector<std::string> values) 
 PredicatePtr MakeListAdmitsAny(size_t field, std::vector<std::string> values) {
   return std::make_unique<ListPredicate>(field, ListPredicate::Mode::kAdmitsAny, std::move(values),
                                          nullptr);
+}
+
+PredicatePtr MakeListAdmitsEvery(size_t field, std::vector<std::string> values) {
+  return std::make_unique<ListPredicate>(field, ListPredicate::Mode::kAdmitsEvery,
+                                         std::move(values), nullptr);
 }
 
 PredicatePtr MakeListAllIn(size_t field, std::vector<std::string> values) {

@@ -303,8 +303,8 @@ class RuleCompiler {
       case FieldType::kRange:
         return {"within", "overlaps", "present", "absent"};
       case FieldType::kStringList:
-        return {"contains",  "contains_any", "admits_any", "all_in",  "any_matches",
-                "all_match", "all_within",   "empty",      "present", "absent"};
+        return {"contains",  "contains_any", "admits_any", "admits_every", "all_in", "any_matches",
+                "all_match", "all_within",   "empty",      "present",      "absent"};
     }
     return {};
   }
@@ -489,6 +489,7 @@ class RuleCompiler {
                              : std::get<std::vector<std::string>>(*value);
         if (op == "all_in") return MakeListAllIn(field, std::move(values));
         if (op == "admits_any") return MakeListAdmitsAny(field, std::move(values));
+        if (op == "admits_every") return MakeListAdmitsEvery(field, std::move(values));
         return MakeListContainsAny(field, std::move(values));
       }
     }
