@@ -44,6 +44,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -443,7 +444,7 @@ struct FleetTimes {
   Runs loop;
   Runs xargs;
   double kb_per_target = 0;  // the largest of the pgward runs
-  bool failed = false;  // a target of pgward or of the floor failed: the comparison means nothing
+  bool failed = false;       // a run of any contender failed: the comparison means nothing
 };
 
 // Runs `contender` once, adding its time and CPU to `runs`. `who` is whose CPU is the client's.
@@ -458,9 +459,11 @@ void Measure(const Servers& servers, int who, Runs& runs, Contender contender) {
   runs.server_cpu.push_back(servers.Cpu() - server_before);
 }
 
-void Shell(const std::string& script) {
+// False when the script failed.
+bool Shell(const std::string& script) {
   const pgward::testing::CommandResult result = pgward::testing::RunCommand({"sh", "-c", script});
   if (result.exit_code != 0) std::cerr << "psql run failed: " << result.err.substr(0, 500) << "\n";
+  return result.exit_code == 0;
 }
 
 // One collection of every target, `concurrency` at once (all by default). Raises
@@ -570,8 +573,14 @@ FleetTimes RunFleet(const std::vector<std::string>& dsns, const Servers& servers
         times.failed = true;
       }
     });
-    if (run < loop_runs) Measure(servers, RUSAGE_CHILDREN, times.loop, [&] { Shell(loop); });
-    Measure(servers, RUSAGE_CHILDREN, times.xargs, [&] { Shell(xargs); });
+    if (run < loop_runs) {
+      Measure(servers, RUSAGE_CHILDREN, times.loop, [&] {
+        if (!Shell(loop)) times.failed = true;
+      });
+    }
+    Measure(servers, RUSAGE_CHILDREN, times.xargs, [&] {
+      if (!Shell(xargs)) times.failed = true;
+    });
   }
   return times;
 }
@@ -746,18 +755,22 @@ int main(int argc, char** argv) {
       std::filesystem::temp_directory_path() / ("pgward-collect-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(directory);
   const auto wanted = [&](const char* name) { return only.empty() || only == name; };
-  // Each measurement runs even when one before it failed; the files are removed whatever
-  // happens (a sandbox that cannot start throws).
+  // Each measurement runs even when one before it failed or threw (a sandbox that cannot
+  // start throws), and the files are removed whatever happens.
   bool ok = true;
-  try {
-    if (wanted("snapshot")) ok = BenchSnapshotLoad(self, directory) && ok;
-    if (wanted("fleet")) ok = BenchFleet(directory) && ok;
-    if (wanted("inventory")) ok = BenchInventoryLoad(directory) && ok;
-    if (wanted("large-fleet")) ok = BenchLargeFleet() && ok;
-  } catch (const std::exception& error) {
-    std::cerr << "collect_bench: " << error.what() << "\n";
-    ok = false;
-  }
+  const auto measure = [&](const char* name, const std::function<bool()>& bench) {
+    if (!wanted(name)) return;
+    try {
+      ok = bench() && ok;
+    } catch (const std::exception& error) {
+      std::cerr << "collect_bench " << name << ": " << error.what() << "\n";
+      ok = false;
+    }
+  };
+  measure("snapshot", [&] { return BenchSnapshotLoad(self, directory); });
+  measure("fleet", [&] { return BenchFleet(directory); });
+  measure("inventory", [&] { return BenchInventoryLoad(directory); });
+  measure("large-fleet", [&] { return BenchLargeFleet(); });
   std::filesystem::remove_all(directory);
   return ok ? 0 : 1;
 }

@@ -285,10 +285,13 @@ int main() {
   const double ratio = sslscan_seconds / pgward_seconds;
   std::printf("\nspeed-up over sslscan: %.1fx (goal >= %.0fx): %s\n", ratio, kGoalOverSslscan,
               ratio >= kGoalOverSslscan ? "met" : "below the goal");
+  // Fastest against fastest: the floor is the fastest of its runs.
+  const double fastest_pgward = *std::min_element(pgward_samples.begin(), pgward_samples.end());
+  const double fastest_sslscan = *std::min_element(sslscan_samples.begin(), sslscan_samples.end());
   std::printf(
-      "pgward takes %.2fx the server floor; on this server no client making %d connections can be "
-      "more than %.1fx faster than sslscan\n",
-      pgward_seconds / floor_seconds, result.handshakes, sslscan_seconds / floor_seconds);
+      "fastest runs: pgward takes %.2fx the server floor; on this server no client making %d "
+      "connections can be more than %.1fx faster than sslscan\n",
+      fastest_pgward / floor_seconds, result.handshakes, fastest_sslscan / floor_seconds);
   // Only a disagreement fails the run: the ratio depends on the machine and its load, and is
   // printed for people to judge.
   return failed ? 1 : 0;

@@ -63,7 +63,8 @@ Probe UserProbe(const Token& token) {
 }
 
 // Regular expressions compiled once per diff (a file repeats the same few). One RE2 cannot read
-// finds nothing here.
+// is taken to find the name: the diff then shows what its line may open or close, rather than
+// leave out a change the server makes.
 class Regexes {
  public:
   bool Matches(const Token& token, const std::string& value) {
@@ -72,7 +73,7 @@ class Regexes {
       found =
           compiled_.emplace(token.text, NameRegex(std::string_view(token.text).substr(1))).first;
     }
-    return found->second.Finds(value).value_or(false);
+    return found->second.Finds(value).value_or(true);
   }
 
  private:

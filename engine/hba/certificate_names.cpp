@@ -1,9 +1,6 @@
 #include "engine/hba/certificate_names.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
-#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -18,15 +15,6 @@ namespace {
 // /^[a-z0-9]+$ alike). One per shape: a bare name, a mail address, a DN (clientname=DN).
 constexpr std::string_view kUnchosenNames[] = {
     "pgwardprobe7d1f3c9a", "pgward-7d1f3c9a@example.invalid", "CN=pgward-7d1f3c9a,O=nobody"};
-
-// A SYSTEM-USERNAME expression, whose first group \1 takes: RE2, for its groups. One RE2
-// cannot read (ARE back references, lookaround) is taken to match: fail closed, as the server
-// may well match it.
-std::unique_ptr<RE2> CompileWithGroups(std::string_view pattern) {
-  RE2::Options options;
-  options.set_log_errors(false);
-  return std::make_unique<RE2>(pattern, options);
-}
 
 // check_role over a record's user field, a regular expression RE2 cannot read taken to match.
 bool UserFieldAdmits(const TokenList& users, const PrivilegedRole& role) {
@@ -43,8 +31,7 @@ bool UserFieldAdmits(const TokenList& users, const PrivilegedRole& role) {
 class MapLine {
  public:
   MapLine(const IdentMapping& mapping, int pg_version)
-      : mapping_(mapping),
-        system_(CompileWithGroups(std::string_view(mapping.system_user.text).substr(1))) {
+      : mapping_(mapping), system_(std::string_view(mapping.system_user.text).substr(1)) {
     const Token& pg_user = mapping.pg_user;
     // 16+: a keyword PG-USERNAME (a regular expression, +group, all) is never substituted.
     const bool keyword = pg_version >= 16 &&
@@ -71,10 +58,11 @@ class MapLine {
   }
 
   // A certificate whose name the CA chose after `role` (the capture \1 takes) logs in as it.
-  // Which names the expression's first group can take is not worked out: any, failing closed.
+  // Which names the expression's first group can take is not worked out: any, failing closed
+  // (one RE2 cannot read, too).
   bool AdmitsNamedAfter(const PrivilegedRole& role) const {
     if (!substituted_) return false;
-    if (system_->ok() && system_->NumberOfCapturingGroups() < 1) return false;
+    if (system_.Groups().value_or(1) < 1) return false;
     return role.name.size() >= prefix_.size() + suffix_.size() && role.name.starts_with(prefix_) &&
            role.name.ends_with(suffix_);
   }
@@ -85,20 +73,16 @@ class MapLine {
 
  private:
   // The role a certificate named `name` asks to be, or nullopt when the line does not take
-  // the name (or the server refuses it: \1 without a group that took part in the match).
+  // the name (or the server refuses it: \1 without a group that took part in the match). An
+  // expression RE2 cannot read is taken to take every name: fail closed, as the server may well
+  // find it (its \1 is left to AdmitsNamedAfter).
   std::optional<std::string> RoleFor(std::string_view name) const {
-    if (!system_->ok()) return substituted_ ? std::nullopt : std::optional(mapping_.pg_user.text);
-    if (!substituted_) {
-      if (!RE2::PartialMatch(name, *system_)) return std::nullopt;
-      return mapping_.pg_user.text;
-    }
-    re2::StringPiece groups[2];
-    if (system_->NumberOfCapturingGroups() < 1 ||
-        !system_->Match(name, 0, name.size(), RE2::UNANCHORED, groups, 2) ||
-        groups[1].data() == nullptr) {
-      return std::nullopt;
-    }
-    return prefix_ + std::string(groups[1]) + suffix_;
+    const std::optional<NameRegex::Search> search = system_.SearchIn(name);
+    if (!search) return substituted_ ? std::nullopt : std::optional(mapping_.pg_user.text);
+    if (!search->found) return std::nullopt;
+    if (!substituted_) return mapping_.pg_user.text;
+    if (!search->first_group) return std::nullopt;
+    return prefix_ + *search->first_group + suffix_;
   }
 
   // check_ident_usermap's comparison of the PG-USERNAME (after substitution, a literal) with
@@ -110,7 +94,7 @@ class MapLine {
   }
 
   const IdentMapping& mapping_;
-  std::unique_ptr<RE2> system_;
+  NameRegex system_;
   std::optional<NameRegex> role_regex_;
   bool keyword_ = false;
   bool substituted_ = false;

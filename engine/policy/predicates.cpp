@@ -1,7 +1,9 @@
 #include "engine/policy/predicates.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_set>
+#include <vector>
 
 #include "engine/core/name_regex.h"
 
@@ -319,15 +321,24 @@ class ListPredicate final : public MemoizedPredicate {
       case Mode::kContainsAny:
       case Mode::kAdmitsAny:
         return std::any_of(elements.begin(), elements.end(), listed);
-      case Mode::kAdmitsEvery:
-        return std::all_of(values_.begin(), values_.end(), [&](const std::string& value) {
-          return std::any_of(elements.begin(), elements.end(), [&](ValueId element) {
-            const std::string_view text = pool.String(element);
-            // The keyword all admits every name; a regular expression RE2 cannot read may.
-            return text == "all" || text == value ||
-                   (text.starts_with('/') && NameRegex(text.substr(1)).Finds(value).value_or(true));
+      case Mode::kAdmitsEvery: {
+        // Names listed one by one are a choice of names however many they are: only the keyword
+        // and regular expressions count.
+        std::vector<const std::string*> missing;
+        for (const std::string& value : values_) missing.push_back(&value);
+        for (ValueId element : elements) {
+          const std::string_view text = pool.String(element);
+          if (text == "all") return true;
+          if (!text.starts_with('/')) continue;
+          const NameRegex regex(text.substr(1));
+          // One RE2 cannot read may find any name, and is taken to.
+          std::erase_if(missing, [&](const std::string* value) {
+            return regex.Finds(*value).value_or(true);
           });
-        });
+          if (missing.empty()) return true;
+        }
+        return false;
+      }
       case Mode::kAllIn:
         return std::all_of(elements.begin(), elements.end(), listed);
       case Mode::kAnyMatches:

@@ -49,8 +49,8 @@ PredicatePtr MakeListContainsAny(size_t field, std::vector<std::string> values);
 // A pg_hba.conf name field admits one of `values`: it names it, or holds a regular expression
 // (/...) that finds it (one RE2 cannot read is taken to).
 PredicatePtr MakeListAdmitsAny(size_t field, std::vector<std::string> values);
-// Such a field admits every one of `values`: it holds the keyword all, or names or finds each
-// (a regular expression RE2 cannot read is taken to find it).
+// Such a field admits any name: it holds the keyword all, or its regular expressions find every
+// one of `values` (one RE2 cannot read is taken to find it). Names listed one by one never do.
 PredicatePtr MakeListAdmitsEvery(size_t field, std::vector<std::string> values);
 PredicatePtr MakeListAllIn(size_t field, std::vector<std::string> values);
 PredicatePtr MakeListAnyMatches(size_t field, std::unique_ptr<RE2::Set> patterns);

@@ -489,7 +489,15 @@ class RuleCompiler {
                              : std::get<std::vector<std::string>>(*value);
         if (op == "all_in") return MakeListAllIn(field, std::move(values));
         if (op == "admits_any") return MakeListAdmitsAny(field, std::move(values));
-        if (op == "admits_every") return MakeListAdmitsEvery(field, std::move(values));
+        if (op == "admits_every") {
+          // Every one of no names is admitted by any field: the test would hold for all.
+          if (values.empty()) {
+            context_.Error(LoadErrorCode::kInvalidValue, draft.file, operand.mark(),
+                           what + " needs at least one name");
+            return nullptr;
+          }
+          return MakeListAdmitsEvery(field, std::move(values));
+        }
         return MakeListContainsAny(field, std::move(values));
       }
     }

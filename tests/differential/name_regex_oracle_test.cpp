@@ -1,9 +1,10 @@
 // Oracle test of NameRegex, the one reading of a name field's regular expression every check
-// uses, against a real PostgreSQL 15 server's own regular expressions (the ~ operator compiles
-// ARE as hba.c and hba's ident maps do, searched unanchored). Each pattern is tried on names of
-// every sort: where RE2 reads the pattern as the server does, the answers must be the same;
-// where pgward reads ARE's word boundaries as RE2's \b, pgward may find more, never less; a
-// pattern RE2 cannot read is unknown.
+// uses, against a real PostgreSQL 15 server's own regular expressions: the ~ operator compiles
+// ARE (REG_ADVANCED) and searches unanchored, as hba.c does for pg_hba.conf and pg_ident.conf,
+// and COLLATE "C" gives it the collation hba.c compiles with. Each pattern is tried on names of
+// every sort: where pgward reads the pattern as the server does, the answers must be the same;
+// where it reads ARE's \m and \M as RE2's \b, it may find more, never less; a pattern RE2
+// cannot read is unknown.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -44,15 +45,23 @@ TEST(NameRegexOracleTest, FindsWhatTheServerFinds) {
       {"***=app", Reading::kExact},
       {"***:^app", Reading::kExact},
       {"\\mapp\\M", Reading::kMayFindMore},
-      {"\\yapp", Reading::kMayFindMore},
-      {"p\\Y", Reading::kMayFindMore},
+      {"\\yapp", Reading::kExact},
+      {"p\\Y", Reading::kExact},
+      {"^DOM\\Badmin$", Reading::kExact},  // \B is a backslash in ARE
+      {"\\b", Reading::kExact},            // and \b a backspace
+      {"^\\x61pp", Reading::kExact},
+      {"\\x61bc", Reading::kExact},  // one character, U+61BC, not "abc"
+      {"app\\Z", Reading::kExact},
+      {"^a.b$", Reading::kExact},  // '.' takes a newline
       {"(a)\\1", Reading::kUnknown},
       {"^(?=a)", Reading::kUnknown},
   };
-  const std::vector<std::string> names = {
-      "postgres", "template1", "app",  "app_reports",     "billing", "x",      "zz9", "m_2",
-      "db-2",     "Reporting", "a.*b", "pgward-7d1f3c9a", "appx",    "my app", "p",   "aa"};
-  std::string sql = "SELECT p.i, n.j, n.name ~ p.pattern FROM (VALUES ";
+  const std::vector<std::string> names = {"postgres",   "template1", "app",  "app_reports",
+                                          "billing",    "x",         "zz9",  "m_2",
+                                          "db-2",       "Reporting", "a.*b", "pgward-7d1f3c9a",
+                                          "appx",       "my app",    "p",    "aa",
+                                          "DOM\\admin", "DOMadmin",  "abc",  "a\nb"};
+  std::string sql = "SELECT p.i, n.j, n.name COLLATE \"C\" ~ p.pattern FROM (VALUES ";
   for (size_t i = 0; i < patterns.size(); ++i) {
     sql += (i ? ", (" : "(") + std::to_string(i) + ", " + Literal(patterns[i].first) + ")";
   }

@@ -174,6 +174,9 @@ TEST(CertificateNamesTest, AMapThatTakesNamesNobodyChoseReachesItsRole) {
 TEST(CertificateNamesTest, StrictMapsAndNamesTakenFromTheCertificateDoNot) {
   EXPECT_THAT(*AnyName("m /^dba-[a-z]+@example\\.com$ postgres\n"), IsEmpty());
   EXPECT_THAT(*AnyName("m alice postgres\n"), IsEmpty());
+  // ARE's directors and word boundaries, read as the server reads them (RE2 alone cannot).
+  EXPECT_THAT(*AnyName("m \"/***=CN=alice,O=corp\" postgres\n"), IsEmpty());
+  EXPECT_THAT(*AnyName("m /^\\mbob\\M$ postgres\n"), IsEmpty());
   // \1 makes the role the certificate's own name: never any name's, but a certificate named
   // after the role gets in (PGW-IDENT-002).
   for (const char* line : {"m /^(.*)$ \\1\n", "m /^(.*)@example\\.com$ \\1\n"}) {
