@@ -189,7 +189,7 @@ class ViewOracle {
 };
 
 constexpr const char* kScenarios[] = {"tokens",  "keywords", "addresses", "methods",
-                                      "options", "includes", "errors"};
+                                      "options", "includes", "errors",    "regex"};
 
 void GeneratedHbaFiles(const ViewOracle& oracle) {
   using namespace std::string_literals;
@@ -260,6 +260,8 @@ TEST_F(HbaViewDifferentialTest, Methods) { oracle_->ExpectSameHbaRows(kCorpus / 
 TEST_F(HbaViewDifferentialTest, Options) { oracle_->ExpectSameHbaRows(kCorpus / "options"); }
 TEST_F(HbaViewDifferentialTest, Includes) { oracle_->ExpectSameHbaRows(kCorpus / "includes"); }
 TEST_F(HbaViewDifferentialTest, Errors) { oracle_->ExpectSameHbaRows(kCorpus / "errors"); }
+// Regular expressions are names before 16: 15 reads every line of the scenario as one.
+TEST_F(HbaViewDifferentialTest, Regex) { oracle_->ExpectSameHbaRows(kCorpus / "regex"); }
 
 // Files written by others (fixtures/hba-corpus/manifest.tsv says where each comes from), each
 // installed as the server's pg_hba.conf as it is: the server's rows, errors included, are
