@@ -85,7 +85,9 @@ std::optional<std::string> AreOnlyError(std::string_view pattern) {
       }
       continue;
     }
-    if (c == '[') {
+    if (pattern.substr(i, 7) == "[[:<:]]" || pattern.substr(i, 7) == "[[:>:]]") {
+      i += 6;  // ARE's word boundaries, written as brackets
+    } else if (c == '[') {
       in_bracket = true;
       first_member = i + 1 + (next == '^' ? 1 : 0);
     } else if (c == '(' && next == '?' && i > 0 && i + 2 < pattern.size() &&
