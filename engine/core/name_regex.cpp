@@ -1,8 +1,7 @@
 #include "engine/core/name_regex.h"
 
+#include <absl/strings/ascii.h>
 #include <re2/re2.h>
-
-#include <cctype>
 
 namespace pgward {
 namespace {
@@ -38,7 +37,7 @@ std::string InRe2Syntax(std::string_view pattern) {
         break;
       case 'x': {
         std::size_t end = i + 1;
-        while (end < pattern.size() && std::isxdigit(static_cast<unsigned char>(pattern[end]))) {
+        while (end < pattern.size() && absl::ascii_isxdigit(pattern[end])) {
           ++end;
         }
         // Without digits, ARE refuses it; RE2 refuses "\x{}" too.

@@ -1,5 +1,6 @@
 #include "engine/hba/regex_check.h"
 
+#include <absl/strings/ascii.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -21,10 +22,6 @@ constexpr char kBadOption[] = "invalid embedded option";
 
 // ARE's largest repetition count (DUPMAX); RE2 takes up to 1000.
 constexpr int kMaxRepetition = 255;
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // The letters ARE knows after a backslash: character entries, class shorthands, constraints.
 bool IsAreEscapeLetter(char c) {
@@ -51,7 +48,7 @@ bool IsAreClassName(std::string_view name) {
 std::optional<std::string> AreOnlyError(std::string_view pattern) {
   if (pattern.starts_with("(?")) {
     std::size_t i = 2;
-    while (i < pattern.size() && IsLetter(pattern[i])) {
+    while (i < pattern.size() && absl::ascii_isalpha(pattern[i])) {
       if (std::string_view("bceimnpqstwx").find(pattern[i]) == std::string_view::npos) {
         return kBadOption;
       }
@@ -66,9 +63,9 @@ std::optional<std::string> AreOnlyError(std::string_view pattern) {
     const char next = i + 1 < pattern.size() ? pattern[i + 1] : '\0';
     if (c == '\\') {
       if (i + 1 == pattern.size()) return kBadEscape;
-      if (IsLetter(next) && !IsAreEscapeLetter(next)) return kBadEscape;
+      if (absl::ascii_isalpha(next) && !IsAreEscapeLetter(next)) return kBadEscape;
       if (in_bracket && IsConstraintEscape(next)) return kBadEscape;
-      if (next == 'x' && (i + 2 == pattern.size() || !IsHexDigit(pattern[i + 2]))) {
+      if (next == 'x' && (i + 2 == pattern.size() || !absl::ascii_isxdigit(pattern[i + 2]))) {
         return kBadEscape;
       }
       ++i;
@@ -93,11 +90,11 @@ std::optional<std::string> AreOnlyError(std::string_view pattern) {
     } else if (c == '(' && next == '?' && i > 0 && i + 2 < pattern.size() &&
                std::string_view(":=!<").find(pattern[i + 2]) == std::string_view::npos) {
       return kBadOperand;
-    } else if (c == '{' && IsDigit(next)) {
+    } else if (c == '{' && absl::ascii_isdigit(next)) {
       std::size_t j = i + 1;
       const auto count = [&]() {
         long value = 0;
-        while (j < pattern.size() && IsDigit(pattern[j])) {
+        while (j < pattern.size() && absl::ascii_isdigit(pattern[j])) {
           value = std::min<long>(value * 10 + (pattern[j] - '0'), kMaxRepetition + 1);
           ++j;
         }
@@ -107,7 +104,7 @@ std::optional<std::string> AreOnlyError(std::string_view pattern) {
       long most = least;
       if (j < pattern.size() && pattern[j] == ',') {
         ++j;
-        most = j < pattern.size() && IsDigit(pattern[j]) ? count() : kMaxRepetition;
+        most = j < pattern.size() && absl::ascii_isdigit(pattern[j]) ? count() : kMaxRepetition;
       }
       if (j == pattern.size() || pattern[j] != '}') return kBadBraces;
       if (least > kMaxRepetition || most > kMaxRepetition || most < least) return kBadCount;
